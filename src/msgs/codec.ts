@@ -11,7 +11,8 @@ export class MessageCodec<T = unknown> {
   readonly type: string;
   readonly #reader: MessageReader<T>;
   readonly #writer: MessageWriter;
-  #scratch = new Uint8Array(0);
+  /** CdrWriter needs an ArrayBuffer (not a view) to write into. */
+  #scratch = new ArrayBuffer(0);
 
   constructor(type: string, definitions: MessageDefinition[]) {
     this.type = normalizeTypeName(type);
@@ -51,8 +52,8 @@ export class MessageCodec<T = unknown> {
   encodeReused(message: T): Uint8Array {
     try {
       const size = this.#writer.calculateByteSize(message);
-      if (this.#scratch.byteLength < size) this.#scratch = new Uint8Array(Math.max(size, this.#scratch.byteLength * 2));
-      return this.#writer.writeMessage(message, this.#scratch).subarray(0, size);
+      if (this.#scratch.byteLength < size) this.#scratch = new ArrayBuffer(Math.max(size, this.#scratch.byteLength * 2));
+      return this.#writer.writeMessage(message, this.#scratch as unknown as Uint8Array).subarray(0, size);
     } catch (err) {
       throw new PerceptionError("cdr", `cannot encode ${this.type}: ${errorMessage(err)}`, {}, { cause: err });
     }

@@ -86,38 +86,52 @@ export class MessageRegistry {
   }
 
   /**
-   * The `ros2msg` schema text rosbag2 stores in MCAP: the root's fields, then each dependency after a
-   * line of 80 `=` and `MSG: pkg/Type`. `time`/`duration` are written as builtin_interfaces types and
-   * those are included as dependencies, as rosbag2 does.
+   * The `ros2msg` schema text rosbag2 (Jazzy) stores in MCAP and sqlite3: the root's text, then each
+   * dependency once, depth first with each type's dependencies in name order (rosbag2 keeps them in
+   * a std::set), every section after a blank line, a line of 80 `=` and `MSG: pkg/Type`.
+   * `time`/`duration` are written as builtin_interfaces types and included as dependencies, as
+   * rosbag2 does. Types registered from `.msg` text keep it as written (comments included); the
+   * common types from @foxglove/rosmsg-msgs-common carry no comments, so their sections are fields
+   * (with default values) only.
    */
   schemaText(type: string): string {
-    const defs = this.definitionsFor(type);
     const sections: string[] = [];
-    const deps = new Set<string>();
-    defs.forEach((def, i) => {
-      const body = this.#bodyText(def, deps);
-      sections.push(i === 0 ? body : `${SECTION_RULE}\nMSG: ${def.name}\n${body}`);
-    });
-    for (const builtin of ["builtin_interfaces/Time", "builtin_interfaces/Duration"]) {
-      if (deps.has(builtin) && !defs.some((d) => d.name === builtin)) {
-        sections.push(`${SECTION_RULE}\nMSG: ${builtin}\n${this.#bodyText(this.get(builtin), deps)}`);
-      }
-    }
-    return sections.map((s) => s.replace(/\n*$/, "\n")).join("");
+    const seen = new Set<string>();
+    const visit = (name: string, depth: number): void => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      const def = this.get(name);
+      const body = this.#bodyText(def).replace(/\n*$/, "\n");
+      sections.push(depth === 0 ? body : `${SECTION_RULE}\nMSG: ${name}\n${body}`);
+      for (const dep of dependencyNames(def)) visit(dep, depth + 1);
+    };
+    visit(normalizeTypeName(type), 0);
+    return sections.join("\n");
   }
 
-  #bodyText(def: MessageDefinition, builtinsUsed: Set<string>): string {
-    const markBuiltins = (fields: MessageDefinitionField[]): void => {
-      for (const f of fields) {
-        if (f.type === "time") builtinsUsed.add("builtin_interfaces/Time");
-        if (f.type === "duration") builtinsUsed.add("builtin_interfaces/Duration");
-      }
-    };
-    markBuiltins(def.definitions);
+  #bodyText(def: MessageDefinition): string {
     const source = this.#sourceText.get(def.name!);
     if (source !== undefined) return source;
     return def.definitions.map(fieldLine).join("\n") + "\n";
   }
+}
+
+/** The types a definition's fields use (`pkg/Type`, builtin time types included), sorted. */
+function dependencyNames(def: MessageDefinition): string[] {
+  const names = new Set<string>();
+  for (const f of def.definitions) {
+    if (f.isConstant) continue;
+    if (f.type === "time") names.add("builtin_interfaces/Time");
+    else if (f.type === "duration") names.add("builtin_interfaces/Duration");
+    else if (f.isComplex) names.add(normalizeTypeName(f.type));
+  }
+  return [...names].sort();
+}
+
+function defaultText(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(defaultText).join(", ")}]`;
+  if (typeof value === "string") return JSON.stringify(value);
+  return String(value);
 }
 
 function fieldLine(f: MessageDefinitionField): string {
@@ -127,7 +141,7 @@ function fieldLine(f: MessageDefinitionField): string {
   if (f.isArray) {
     type += f.arrayLength !== undefined ? `[${f.arrayLength}]` : f.arrayUpperBound !== undefined ? `[<=${f.arrayUpperBound}]` : "[]";
   }
-  return `${type} ${f.name}`;
+  return f.defaultValue !== undefined ? `${type} ${f.name} ${defaultText(f.defaultValue)}` : `${type} ${f.name}`;
 }
 
 let defaultRegistry: MessageRegistry | undefined;

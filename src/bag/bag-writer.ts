@@ -1,0 +1,300 @@
+/**
+ * Writes rosbag2 bags as ROS 2 Jazzy's `ros2 bag record` does with the MCAP storage: a folder with
+ * `<name>_0.mcap` (profile `ros2`, `ros2msg` schemas with their dependencies, `cdr` messages,
+ * chunked, optionally zstd-compressed chunks, channel metadata `offered_qos_profiles` and
+ * `topic_type_hash`, a `rosbag2` metadata record) and `metadata.yaml` version 9.
+ * Deterministic: the same calls give byte-identical files (no clocks, no versions in the output).
+ */
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { McapWriter } from "@mcap/core";
+import { PerceptionError, errorMessage } from "../core/errors.js";
+import { messageRegistry, type MessageRegistry } from "../msgs/registry.js";
+import { ros2TypeName } from "../msgs/type-name.js";
+import type { QosProfile } from "../transport/node-api.js";
+import { BufferedFileWritable } from "./file-writable.js";
+import { METADATA_FILENAME, serializeEmbeddedMetadata, serializeMetadata, type BagMetadata } from "./metadata.js";
+import { qosProfilesToString, rosbag2QosFor, type QosYamlProfile } from "./qos.js";
+import { typeDescriptionHash } from "./type-hash.js";
+import type { BagSummary } from "./types.js";
+
+/** The MCAP header's library string: fixed so output does not depend on versions. */
+export const WRITER_LIBRARY = "edge-perception rosbag2 writer";
+
+/** Default uncompressed chunk size (rosbag2's MCAP default is 768 KiB; larger chunks read faster). */
+export const DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024;
+
+export interface BagWriterOptions {
+  /** The bag folder to create; the MCAP file inside is `<folder name>_0.mcap`. */
+  path: string;
+  /** Replace an existing bag folder (one holding only metadata.yaml and storage files). Default false: an existing path is an error. */
+  overwrite?: boolean;
+  /** Uncompressed bytes per chunk before it is written (default 4 MiB). */
+  chunkSize?: number;
+  /** Chunk compression; default "none". */
+  compression?: "none" | "zstd";
+  /** zstd level when compression is "zstd" (default 1: fast, as recorders want). */
+  zstdLevel?: number;
+  /** Where schema texts and type hashes come from; default the project's registry. */
+  registry?: MessageRegistry;
+  /** `ros_distro` in metadata.yaml; default "jazzy". */
+  rosDistro?: string;
+}
+
+export interface BagWriterTopic {
+  /** Topic name, e.g. `/camera/front/image_raw`. */
+  name: string;
+  /** `pkg/msg/Type` (or `pkg/Type`); must be in the registry. */
+  type: string;
+  /** Offered QoS recorded for the topic; default "reliable". */
+  qos?: QosProfile;
+}
+
+interface TopicState {
+  name: string;
+  type: string;
+  qos: QosYamlProfile[];
+  hash: string;
+  schemaText: string;
+  channelId?: number;
+  count: number;
+  sequence: number;
+}
+
+/** Loads @foxglove/wasm-zstd once (a CommonJS module with an async-initialised wasm). */
+let zstdModule: Promise<{ compress(data: Uint8Array, level?: number): Uint8Array }> | undefined;
+function loadZstd(): Promise<{ compress(data: Uint8Array, level?: number): Uint8Array }> {
+  return (zstdModule ??= import("@foxglove/wasm-zstd").then(async (mod) => {
+    const zstd = ((mod as { default?: unknown }).default ?? mod) as { isLoaded: Promise<unknown>; compress(data: Uint8Array, level?: number): Uint8Array };
+    await zstd.isLoaded;
+    return zstd;
+  }));
+}
+
+function prepareFolder(path: string, overwrite: boolean): void {
+  if (existsSync(path)) {
+    if (!overwrite) throw new PerceptionError("bag", "cannot create bag: the path exists (pass overwrite: true to replace it)", { bag: path });
+    if (!statSync(path).isDirectory()) throw new PerceptionError("bag", "cannot create bag: the path exists and is not a folder", { bag: path });
+    const foreign = readdirSync(path).filter((f) => f !== METADATA_FILENAME && !/\.(mcap|db3)$/.test(f));
+    if (foreign.length > 0) {
+      throw new PerceptionError("bag", `refusing to overwrite a folder that is not a bag (it holds ${foreign.slice(0, 3).join(", ")})`, { bag: path });
+    }
+    rmSync(path, { recursive: true });
+  }
+  mkdirSync(path, { recursive: true });
+}
+
+export class BagWriter {
+  readonly path: string;
+  readonly file: string;
+  readonly #writable: BufferedFileWritable;
+  readonly #writer: McapWriter;
+  readonly #registry: MessageRegistry;
+  readonly #rosDistro: string;
+  readonly #compression: string;
+  readonly #topics = new Map<string, TopicState>();
+  readonly #unregistered: TopicState[] = [];
+  /** Serialises calls: McapWriter needs each call to finish before the next starts. */
+  #tail: Promise<unknown> = Promise.resolve();
+  #startTime?: bigint;
+  #endTime?: bigint;
+  #messageCount = 0;
+  #closing?: Promise<BagSummary>;
+  #failed?: unknown;
+
+  private constructor(path: string, file: string, writable: BufferedFileWritable, writer: McapWriter, registry: MessageRegistry, rosDistro: string, compression: string) {
+    this.path = path;
+    this.file = file;
+    this.#writable = writable;
+    this.#writer = writer;
+    this.#registry = registry;
+    this.#rosDistro = rosDistro;
+    this.#compression = compression;
+  }
+
+  /** Creates the bag folder and starts its MCAP file. */
+  static async create(options: BagWriterOptions): Promise<BagWriter> {
+    const path = resolve(options.path);
+    prepareFolder(path, options.overwrite ?? false);
+    const file = join(path, `${basename(path)}_0.mcap`);
+    const compression = options.compression ?? "none";
+    let compressChunk: ((data: Uint8Array) => { compression: string; compressedData: Uint8Array }) | undefined;
+    if (compression === "zstd") {
+      const zstd = await loadZstd();
+      const level = options.zstdLevel ?? 1;
+      compressChunk = (data) => ({ compression: "zstd", compressedData: zstd.compress(data, level) });
+    }
+    const writable = await BufferedFileWritable.create(file);
+    const writer = new McapWriter({
+      writable,
+      useChunks: true,
+      chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
+      compressChunk,
+      repeatSchemas: true,
+      repeatChannels: true,
+    });
+    await writer.start({ profile: "ros2", library: WRITER_LIBRARY });
+    return new BagWriter(path, file, writable, writer, options.registry ?? messageRegistry(), options.rosDistro ?? "jazzy", compression === "none" ? "" : compression);
+  }
+
+  /** Declares a topic (before its first write). Throws a `schema` PerceptionError for a type the registry does not know. */
+  addTopic(topic: BagWriterTopic): void {
+    if (this.#closing) throw new PerceptionError("bag", `addTopic after close`, { bag: this.path, topic: topic.name });
+    const existing = this.#topics.get(topic.name);
+    const type = ros2TypeName(topic.type);
+    if (existing) {
+      if (existing.type !== type) throw new PerceptionError("bag", `topic ${topic.name} was added as ${existing.type}, not ${type}`, { bag: this.path, topic: topic.name });
+      return;
+    }
+    if (!this.#registry.has(type)) throw new PerceptionError("schema", `cannot record ${topic.name}: unknown message type ${type}`, { bag: this.path, topic: topic.name });
+    const state: TopicState = {
+      name: topic.name,
+      type,
+      qos: [rosbag2QosFor(topic.qos ?? "reliable")],
+      hash: typeDescriptionHash(type, this.#registry),
+      schemaText: this.#registry.schemaText(type),
+      count: 0,
+      sequence: 0,
+    };
+    this.#topics.set(topic.name, state);
+    this.#unregistered.push(state);
+  }
+
+  #enqueue<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(() => {
+      if (this.#failed !== undefined) throw this.#failed;
+      return op();
+    });
+    this.#tail = run.catch((err: unknown) => {
+      this.#failed ??= err;
+    });
+    return run;
+  }
+
+  async #registerPending(): Promise<void> {
+    while (this.#unregistered.length > 0) {
+      const topic = this.#unregistered.shift()!;
+      const schemaId = await this.#writer.registerSchema({ name: topic.type, encoding: "ros2msg", data: new TextEncoder().encode(topic.schemaText) });
+      topic.channelId = await this.#writer.registerChannel({
+        topic: topic.name,
+        schemaId,
+        messageEncoding: "cdr",
+        metadata: new Map([
+          ["offered_qos_profiles", qosProfilesToString(topic.qos)],
+          ["topic_type_hash", topic.hash],
+        ]),
+      });
+    }
+  }
+
+  /**
+   * Appends one CDR message (bytes with the encapsulation header). `publishTime` defaults to
+   * `logTime`. The bytes are copied before the promise resolves, so a reused encode buffer is fine.
+   */
+  write(topic: string, logTime: bigint, cdr: Uint8Array, publishTime: bigint = logTime): Promise<void> {
+    if (this.#closing) return Promise.reject(new PerceptionError("bag", "write after close", { bag: this.path, topic }));
+    const state = this.#topics.get(topic);
+    if (!state) return Promise.reject(new PerceptionError("bag", `write to topic ${topic}, which was not added (call addTopic first)`, { bag: this.path, topic }));
+    return this.#enqueue(async () => {
+      if (this.#unregistered.length > 0) await this.#registerPending();
+      await this.#writer.addMessage({ channelId: state.channelId!, sequence: ++state.sequence, logTime, publishTime, data: cdr });
+      state.count++;
+      this.#messageCount++;
+      if (this.#startTime === undefined || logTime < this.#startTime) this.#startTime = logTime;
+      if (this.#endTime === undefined || logTime > this.#endTime) this.#endTime = logTime;
+    });
+  }
+
+  /** What metadata.yaml says about the bag as written so far. */
+  metadata(): BagMetadata {
+    const empty = this.#startTime === undefined;
+    const start = this.#startTime ?? 9223372036854775807n;
+    const duration = empty ? 0n : this.#endTime! - this.#startTime!;
+    const relative = basename(this.file);
+    return {
+      version: 9,
+      storageIdentifier: "mcap",
+      duration,
+      startingTime: start,
+      messageCount: this.#messageCount,
+      topics: [...this.#topics.values()].map((t) => ({
+        name: t.name,
+        type: t.type,
+        serializationFormat: "cdr",
+        offeredQosProfiles: t.qos,
+        typeDescriptionHash: t.hash,
+        messageCount: t.count,
+      })),
+      compressionFormat: "",
+      compressionMode: "",
+      relativeFilePaths: [relative],
+      files: [{ path: relative, startingTime: start, duration, messageCount: this.#messageCount }],
+      customData: undefined,
+      rosDistro: this.#rosDistro,
+    };
+  }
+
+  /** Finishes the MCAP file (summary, footer) and writes metadata.yaml. Idempotent: later calls return the same summary. */
+  close(): Promise<BagSummary> {
+    this.#closing ??= this.#enqueue(async () => {
+      await this.#registerPending();
+      const metadata = this.metadata();
+      await this.#writer.addMetadata({ name: "rosbag2", metadata: new Map([["serialized_metadata", serializeEmbeddedMetadata(metadata)]]) });
+      await this.#writer.end();
+      await this.#writable.close();
+      writeFileSync(join(this.path, METADATA_FILENAME), serializeMetadata(metadata));
+      return this.#summary(metadata);
+    }).catch(async (err: unknown) => {
+      await this.#writable.close().catch(() => undefined);
+      throw new PerceptionError("bag", `cannot finish the bag: ${errorMessage(err)}`, { bag: this.path, file: this.file }, { cause: err });
+    });
+    return this.#closing;
+  }
+
+  #summary(metadata: BagMetadata): BagSummary {
+    return {
+      path: this.path,
+      storage: "mcap",
+      files: [this.file],
+      topics: metadata.topics.map((t) => ({
+        name: t.name,
+        type: t.type,
+        serializationFormat: t.serializationFormat,
+        offeredQosProfiles: qosProfilesToString(t.offeredQosProfiles),
+        typeDescriptionHash: t.typeDescriptionHash,
+        messageCount: t.messageCount,
+      })),
+      messageCount: metadata.messageCount,
+      startTime: this.#startTime ?? 0n,
+      endTime: this.#endTime ?? 0n,
+      compression: this.#compression,
+      metadataVersion: 9,
+      rosDistro: this.#rosDistro,
+      sizeBytes: statSync(this.file).size,
+      warnings: [],
+    };
+  }
+}
+
+/**
+ * On SIGINT or SIGTERM, closes `closeable` (finishing the bag) and then exits with 128 + signal
+ * number; a second signal while closing exits at once. Returns a function that removes the handlers.
+ */
+export function finalizeOnSignals(closeable: { close(): Promise<unknown> }): () => void {
+  const codes: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+  let closing = false;
+  const handler = (signal: NodeJS.Signals): void => {
+    if (closing) process.exit(codes[signal] ?? 1);
+    closing = true;
+    closeable
+      .close()
+      .catch((err: unknown) => console.error(`edge-perception: could not finish the bag on ${signal}: ${errorMessage(err)}`))
+      .finally(() => process.exit(codes[signal] ?? 1));
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return () => {
+    process.off("SIGINT", handler);
+    process.off("SIGTERM", handler);
+  };
+}

@@ -1,0 +1,91 @@
+import type { Point2 } from "../geometry/types.js";
+import type { HdMap, Lane } from "../map/types.js";
+import type { EgoLaneState } from "../msgs/types.generated.js";
+import type { LaneAssociation } from "./lane-association.js";
+import { baseToMap, wrapAngle, type PlanarPose } from "./planar-pose.js";
+import { pointAtArcLength } from "../geometry/polyline.js";
+import { cumulativeLengths, projectOnPolyline } from "./polyline.js";
+
+/** Tuning of the ego lane estimate. */
+export interface EgoLaneOptions {
+  /** One standard deviation of the pose's lateral error, metres (weighs the camera's correction against the pose). */
+  poseLateralStd: number;
+  /** Slack on a lane's half width when deciding that the vehicle is in it, metres. */
+  containmentSlack: number;
+}
+
+export const DEFAULT_EGO_LANE_OPTIONS: Readonly<EgoLaneOptions> = Object.freeze({ poseLateralStd: 0.2, containmentSlack: 0.3 });
+
+/** The ego lane found for one frame. */
+export interface EgoLaneEstimate {
+  /** The message (valid only with a map, a pose and at least one matched marking). */
+  state: EgoLaneState;
+  /** The lane containing the (camera-corrected) vehicle position, even when `state` is not valid. */
+  lane: Lane | undefined;
+}
+
+/** An EgoLaneState that says "not known". */
+export function invalidEgoLane(): EgoLaneState {
+  return { valid: false, lane_id: "", lateral_offset: NaN, lateral_offset_std: NaN, heading_error: NaN, localization_residual: NaN, lateral_correction: NaN };
+}
+
+/**
+ * Finds the lane the vehicle is in: the pose, shifted laterally by the camera's correction
+ * (inverse-variance weighted against the pose), projected on the nearby lanes' centerlines; the
+ * lane whose boundaries contain it, heading the same way as the vehicle, wins.
+ */
+export function estimateEgoLane(map: HdMap, lanes: readonly Lane[], pose: PlanarPose, association: LaneAssociation, options: Partial<EgoLaneOptions> = {}): EgoLaneEstimate {
+  const o = { ...DEFAULT_EGO_LANE_OPTIONS, ...options };
+  const cameraOk = Number.isFinite(association.commonShift);
+  const shiftVar = cameraOk ? Math.max(association.commonShiftStd, 0.02) ** 2 : Infinity;
+  const poseVar = o.poseLateralStd ** 2;
+  const gain = cameraOk ? poseVar / (poseVar + shiftVar) : 0;
+  const appliedShift = cameraOk ? gain * association.commonShift : 0;
+  const fusedStd = cameraOk ? Math.sqrt((poseVar * shiftVar) / (poseVar + shiftVar)) : o.poseLateralStd;
+  const position = baseToMap(pose, { x: 0, y: -appliedShift });
+  const found = laneContaining(map, lanes, position, pose.yaw, o.containmentSlack);
+  if (!found || !cameraOk) return { state: invalidEgoLane(), lane: found?.lane };
+  return {
+    lane: found.lane,
+    state: {
+      valid: true,
+      lane_id: found.lane.id,
+      lateral_offset: found.lateral,
+      lateral_offset_std: fusedStd,
+      heading_error: wrapAngle(pose.yaw - found.heading),
+      localization_residual: association.residual,
+      lateral_correction: -association.commonShift,
+    },
+  };
+}
+
+interface LaneHit {
+  lane: Lane;
+  lateral: number;
+  heading: number;
+  score: number;
+}
+
+/** The lane whose boundaries contain a map point, travelled in the direction `yaw`. */
+export function laneContaining(map: HdMap, lanes: readonly Lane[], p: Point2, yaw: number, slack: number): LaneHit | undefined {
+  let best: LaneHit | undefined;
+  for (const lane of lanes) {
+    if (lane.centerline.length < 2) continue;
+    const cum = cumulativeLengths(lane.centerline);
+    const proj = projectOnPolyline(lane.centerline, p, cum);
+    if (!proj) continue;
+    const length = cum[cum.length - 1]!;
+    if (proj.s < -0.5 || proj.s > length + 0.5) continue;
+    if (Math.abs(wrapAngle(yaw - proj.heading)) > Math.PI / 2) continue;
+    const centre = pointAtArcLength(lane.centerline, Math.min(Math.max(proj.s, 0), length)).point;
+    const left = map.laneBoundaries.get(lane.leftBoundaryId);
+    const right = map.laneBoundaries.get(lane.rightBoundaryId);
+    const halfLeft = left && left.points.length >= 2 ? projectOnPolyline(left.points, centre)!.distance : 1.75;
+    const halfRight = right && right.points.length >= 2 ? projectOnPolyline(right.points, centre)!.distance : 1.75;
+    if (proj.lateral > halfLeft + slack || proj.lateral < -halfRight - slack) continue;
+    // Normalised distance from the centre: 0 on it, 1 on a boundary.
+    const score = proj.lateral >= 0 ? proj.lateral / Math.max(halfLeft, 0.1) : -proj.lateral / Math.max(halfRight, 0.1);
+    if (!best || score < best.score) best = { lane, lateral: proj.lateral, heading: proj.heading, score };
+  }
+  return best;
+}

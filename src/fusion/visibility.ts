@@ -1,0 +1,53 @@
+import type { Point2 } from "../geometry/types.js";
+import type { CameraView } from "./contracts.js";
+import { polygonCentroid } from "./polyline.js";
+
+/** What counts as "the camera should see it". */
+export interface VisibilityOptions {
+  /** Nearest distance ahead of base_link that is checked, metres (the bonnet hides the ground below). */
+  minAhead: number;
+  /** Farthest range at which a crosswalk is expected to be detected, metres. */
+  maxRange: number;
+  /** Fraction of a polygon's sample points that must be in view. */
+  minVisibleFraction: number;
+  /** Half of the horizontal field of view assumed without camera geometry, radians. */
+  fallbackHalfFov: number;
+}
+
+export const DEFAULT_VISIBILITY_OPTIONS: Readonly<VisibilityOptions> = Object.freeze({
+  minAhead: 3,
+  maxRange: 35,
+  minVisibleFraction: 0.6,
+  fallbackHalfFov: (45 * Math.PI) / 180,
+});
+
+/** Whether a ground region is in view; `calibrated` false when it was judged without camera geometry. */
+export interface Visibility {
+  visible: boolean;
+  calibrated: boolean;
+}
+
+/** Whether one ground point in base_link is in view. */
+export function groundPointVisible(p: Point2, camera: CameraView | undefined, o: VisibilityOptions): boolean {
+  if (!(p.x >= o.minAhead) || Math.hypot(p.x, p.y) > o.maxRange) return false;
+  if (!camera) return Math.abs(Math.atan2(p.y, p.x)) <= o.fallbackHalfFov;
+  const px = camera.groundToPixel({ x: p.x, y: p.y, z: 0 });
+  return px !== undefined && px.u >= 0 && px.v >= 0 && px.u <= camera.model.width - 1 && px.v <= camera.model.height - 1;
+}
+
+/**
+ * Whether a ground polygon (base_link) is in the camera's visible ground region: in front, within
+ * range and inside the image, judged on its vertices, edge midpoints and centroid.
+ */
+export function polygonVisibility(polygon: readonly Point2[], camera: CameraView | undefined, options: Partial<VisibilityOptions> = {}): Visibility {
+  const o = { ...DEFAULT_VISIBILITY_OPTIONS, ...options };
+  const samples: Point2[] = [polygonCentroid(polygon)];
+  for (let i = 0; i < polygon.length; i++) {
+    const a = polygon[i]!;
+    const b = polygon[(i + 1) % polygon.length]!;
+    samples.push(a, { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 });
+  }
+  let seen = 0;
+  for (const s of samples) if (groundPointVisible(s, camera, o)) seen++;
+  return { visible: seen / samples.length >= o.minVisibleFraction, calibrated: camera !== undefined };
+}

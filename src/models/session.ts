@@ -1,0 +1,354 @@
+/**
+ * An onnxruntime-node session bound to its contract: checked against the model at start-up, warmed
+ * up, then `run(view)` = fused preprocessing -> inference -> decoding, with per-stage timings.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import * as ort from "onnxruntime-node";
+import { PerceptionError, errorMessage } from "../core/errors.js";
+import type { ImageView } from "../image/image-view.js";
+import { Preprocessor } from "../image/preprocess.js";
+import type { TensorToImage } from "../image/tensor-mapping.js";
+import type { ModelContract } from "./contract.js";
+import { clipDetection, type Detection } from "./detection.js";
+import { decodeNanodet, nanodetLevelSize, type NanodetLevel } from "./decoders/nanodet.js";
+import { decodeSegmentation, type SegmentationMask } from "./decoders/segmentation.js";
+import { decodeYolov8 } from "./decoders/yolov8.js";
+import { decodeYolox, yoloxAnchorCount } from "./decoders/yolox.js";
+import { nonMaxSuppression } from "./nms.js";
+
+export type { SegmentationMask } from "./decoders/segmentation.js";
+export type { Detection } from "./detection.js";
+export type { TensorToImage } from "../image/tensor-mapping.js";
+
+/** onnxruntime graph optimisation levels. */
+export type GraphOptimizationLevel = "disabled" | "basic" | "extended" | "all";
+
+export interface ModelSessionOptions {
+  /** Folder holding the contract's model file. */
+  modelDir: string;
+  /** Threads inside one operator. Default 1 (as fast as 2 on the 2-core target, and steadier). */
+  intraOpNumThreads?: number;
+  /** Graph optimisation level. Default "all". */
+  graphOptimizationLevel?: GraphOptimizationLevel;
+  /** Execution providers tried in order until one loads (e.g. ["cuda", "cpu"]). Default ["cpu"]. */
+  executionProviders?: readonly string[];
+  /** Run one inference on a grey frame at start-up so the first real frame is not slow. Default true. */
+  warmUp?: boolean;
+  /** Receives start-up log lines (provider taken, fallbacks). Default: standard error. */
+  log?: (line: string) => void;
+}
+
+/** Milliseconds spent per stage of one run. */
+export interface RunTimings {
+  /** Image view -> input tensor. */
+  preprocessMs: number;
+  /** onnxruntime session.run. */
+  inferenceMs: number;
+  /** Outputs -> detections / masks (including NMS). */
+  decodeMs: number;
+}
+
+export type ModelOutput =
+  | {
+      kind: "detections";
+      /** Boxes in source image pixels after score threshold, class filter and NMS, best first. */
+      detections: Detection[];
+      /** The tensor -> image mapping used for this frame. */
+      toImage: TensorToImage;
+      timings: RunTimings;
+    }
+  | {
+      kind: "segmentation";
+      /** One argmax mask per contract output, in contract order, in tensor pixels. */
+      masks: SegmentationMask[];
+      /** Exact tensor -> image pixel mapping (letterbox offsets included). */
+      toImage: TensorToImage;
+      timings: RunTimings;
+    };
+
+/** How decoded outputs are read, fixed at start-up. */
+type OutputBinding =
+  | { type: "yolox"; name: string }
+  | { type: "yolov8"; name: string }
+  | { type: "nanodet"; levels: { stride: number; scores: string; boxes: string }[] }
+  | { type: "segmentation"; names: string[] };
+
+const defaultLog = (line: string): void => {
+  process.stderr.write(line + "\n");
+};
+
+/** ort reports dynamic dimensions as strings or -1. */
+function dimMatches(actual: number | string | undefined, expected: number): boolean {
+  return typeof actual !== "number" || actual < 0 || actual === expected;
+}
+
+function shapeMatches(actual: readonly (number | string)[] | undefined, expected: readonly number[]): boolean {
+  if (!actual) return true; // no metadata: checked at warm-up
+  return actual.length === expected.length && expected.every((e, i) => dimMatches(actual[i], e));
+}
+
+function describeValues(meta: readonly ort.InferenceSession.ValueMetadata[]): string {
+  return meta.map((m) => (m.isTensor ? `${m.name} [${m.shape.join(",")}] ${m.type}` : `${m.name} (not a tensor)`)).join("; ");
+}
+
+function tensorShape(meta: ort.InferenceSession.ValueMetadata | undefined): readonly (number | string)[] | undefined {
+  return meta && meta.isTensor ? meta.shape : undefined;
+}
+
+export class ModelSession {
+  /** The execution provider the session runs on. */
+  readonly provider: string;
+  private readonly preprocessor: Preprocessor;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly contract: ModelContract,
+    private readonly session: ort.InferenceSession,
+    provider: string,
+    private readonly binding: OutputBinding,
+  ) {
+    this.provider = provider;
+    this.preprocessor = new Preprocessor({
+      width: contract.input.width,
+      height: contract.input.height,
+      channelOrder: contract.input.channelOrder,
+      normalization: contract.input.normalization,
+      resize: contract.input.resize,
+    });
+  }
+
+  /**
+   * Loads the contract's model from options.modelDir, checks its input and outputs against the
+   * contract (a `model` PerceptionError says what was expected and what was found), and warms up.
+   */
+  static async create(contract: ModelContract, options: ModelSessionOptions): Promise<ModelSession> {
+    const log = options.log ?? defaultLog;
+    const path = join(options.modelDir, contract.file);
+    if (!existsSync(path)) {
+      throw new PerceptionError("model", `model file for contract '${contract.name}' not found: expected ${contract.file} in ${options.modelDir}`, {
+        path,
+      });
+    }
+    const threads = options.intraOpNumThreads ?? 1;
+    const level = options.graphOptimizationLevel ?? "all";
+    const providers = options.executionProviders?.length ? options.executionProviders : ["cpu"];
+    let session: ort.InferenceSession | undefined;
+    let provider = "";
+    const failures: string[] = [];
+    for (const ep of providers) {
+      try {
+        session = await ort.InferenceSession.create(path, {
+          executionProviders: [ep],
+          intraOpNumThreads: threads,
+          interOpNumThreads: 1,
+          graphOptimizationLevel: level,
+          logSeverityLevel: 3,
+        });
+        provider = ep;
+        break;
+      } catch (err) {
+        failures.push(`${ep}: ${errorMessage(err)}`);
+        log(`model ${contract.name}: execution provider '${ep}' unavailable (${errorMessage(err).split("\n")[0]}), trying the next`);
+      }
+    }
+    if (!session) {
+      throw new PerceptionError("model", `cannot load model '${contract.name}' with any execution provider: ${failures.join(" | ")}`, { path });
+    }
+    try {
+      const binding = bindOutputs(contract, session);
+      const ms = new ModelSession(contract, session, provider, binding);
+      const warm = options.warmUp ?? true;
+      let warmMs = 0;
+      if (warm) {
+        const t0 = performance.now();
+        await ms.warmUp();
+        warmMs = performance.now() - t0;
+      }
+      log(
+        `model ${contract.name}: ${contract.file} on execution provider '${provider}' (intra-op threads ${threads}, graph optimisation ${level}` +
+          (warm ? `, warm-up ${warmMs.toFixed(0)} ms)` : ")"),
+      );
+      return ms;
+    } catch (err) {
+      await session.release().catch(() => undefined);
+      throw err instanceof PerceptionError
+        ? err
+        : new PerceptionError("model", `model '${contract.name}' failed its start-up run: ${errorMessage(err)}`, { path }, { cause: err });
+    }
+  }
+
+  /** One run on a mid-grey frame; also checks the real output sizes against the decoder. */
+  private async warmUp(): Promise<void> {
+    const { width, height } = this.contract.input;
+    const data = new Uint8Array(width * height).fill(128);
+    await this.run({ width, height, step: width, format: "mono8", data });
+  }
+
+  /** Preprocess, infer and decode one frame. Calls are serialised (the input buffer is reused). */
+  run(view: ImageView): Promise<ModelOutput> {
+    const next = this.queue.then(() => this.runNow(view));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async runNow(view: ImageView): Promise<ModelOutput> {
+    const { input } = this.contract;
+    const t0 = performance.now();
+    const toImage = this.preprocessor.run(view);
+    const feeds = { [input.name]: new ort.Tensor("float32", this.preprocessor.tensor, [1, 3, input.height, input.width]) };
+    const t1 = performance.now();
+    let results: ort.InferenceSession.OnnxValueMapType;
+    try {
+      results = await this.session.run(feeds);
+    } catch (err) {
+      throw new PerceptionError("model", `inference failed for '${this.contract.name}': ${errorMessage(err)}`, {}, { cause: err });
+    }
+    const t2 = performance.now();
+    const output = this.decode(results, toImage);
+    const t3 = performance.now();
+    const timings = { preprocessMs: t1 - t0, inferenceMs: t2 - t1, decodeMs: t3 - t2 };
+    return { ...output, timings } as ModelOutput;
+  }
+
+  private decode(
+    results: ort.InferenceSession.OnnxValueMapType,
+    toImage: TensorToImage,
+  ): { kind: "detections"; detections: Detection[]; toImage: TensorToImage } | { kind: "segmentation"; masks: SegmentationMask[]; toImage: TensorToImage } {
+    const c = this.contract;
+    const b = this.binding;
+    const tensor = (name: string): ort.Tensor => {
+      const t = results[name];
+      if (!t) throw new PerceptionError("model", `model '${c.name}' returned no output '${name}'`);
+      return t;
+    };
+    const f32 = (t: ort.Tensor): Float32Array => {
+      if (t.type !== "float32") throw new PerceptionError("model", `model '${c.name}': output is ${t.type}, expected float32`);
+      return t.data as Float32Array;
+    };
+    if (b.type === "segmentation") {
+      // Masks belong to the caller (they may be kept across frames), so each run allocates new ones.
+      const masks = b.names.map((name) => {
+        const t = tensor(name);
+        return decodeSegmentation(name, f32(t), t.dims);
+      });
+      return { kind: "segmentation", masks, toImage };
+    }
+    const score = c.thresholds.score;
+    let raw: Detection[];
+    const d = c.decoder;
+    if (b.type === "yolox" && d.type === "yolox") {
+      raw = decodeYolox(f32(tensor(b.name)), {
+        inputWidth: c.input.width,
+        inputHeight: c.input.height,
+        strides: d.strides,
+        numClasses: d.numClasses,
+        scoreThreshold: score,
+        classFilter: c.classFilter,
+      });
+    } else if (b.type === "yolov8" && d.type === "yolov8") {
+      const t = tensor(b.name);
+      raw = decodeYolov8(f32(t), t.dims, { numClasses: d.numClasses, scoreThreshold: score, classFilter: c.classFilter });
+    } else if (b.type === "nanodet" && d.type === "nanodet") {
+      const levels: NanodetLevel[] = b.levels.map((l) => ({ stride: l.stride, scores: f32(tensor(l.scores)), boxes: f32(tensor(l.boxes)) }));
+      raw = decodeNanodet(levels, {
+        inputWidth: c.input.width,
+        inputHeight: c.input.height,
+        numClasses: d.numClasses,
+        regMax: d.regMax,
+        centerOffset: d.centerOffset,
+        scoreThreshold: score,
+        classFilter: c.classFilter,
+      });
+    } else {
+      throw new PerceptionError("model", `model '${c.name}': decoder ${d.type} does not match binding ${b.type}`);
+    }
+    const inImage = raw
+      .map((det) =>
+        clipDetection(
+          {
+            ...det,
+            x1: (det.x1 - toImage.offsetX) / toImage.scaleX,
+            y1: (det.y1 - toImage.offsetY) / toImage.scaleY,
+            x2: (det.x2 - toImage.offsetX) / toImage.scaleX,
+            y2: (det.y2 - toImage.offsetY) / toImage.scaleY,
+          },
+          toImage.imageWidth,
+          toImage.imageHeight,
+        ),
+      )
+      .filter((det) => det.x2 > det.x1 && det.y2 > det.y1);
+    const detections = nonMaxSuppression(inImage, { iouThreshold: c.thresholds.nmsIou, maxDetections: c.thresholds.maxDetections });
+    return { kind: "detections", detections, toImage };
+  }
+
+  /** Frees the native session. */
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/** Checks input and outputs against the contract and decides which outputs the decoder reads. */
+function bindOutputs(c: ModelContract, s: ort.InferenceSession): OutputBinding {
+  const inputs = s.inputMetadata;
+  const outputs = s.outputMetadata;
+  const fail = (what: string): never => {
+    throw new PerceptionError(
+      "model",
+      `model '${c.name}' (${c.file}) does not match its contract: ${what}; the model has inputs ${describeValues(inputs)} and outputs ${describeValues(outputs)}`,
+    );
+  };
+  const expectedInput = [1, 3, c.input.height, c.input.width];
+  const inMeta = inputs.find((m) => m.name === c.input.name);
+  if (!inMeta) fail(`expected input '${c.input.name}' [${expectedInput.join(",")}], found none of that name`);
+  if (inputs.length !== 1) fail(`expected exactly one input '${c.input.name}', found ${inputs.length}`);
+  if (inMeta!.isTensor && inMeta!.type !== "float32") fail(`expected input '${c.input.name}' to be float32, found ${inMeta!.type}`);
+  if (!shapeMatches(tensorShape(inMeta), expectedInput)) {
+    fail(`expected input '${c.input.name}' of shape [${expectedInput.join(",")}], found [${tensorShape(inMeta)!.join(",")}]`);
+  }
+  const byName = new Map(outputs.map((m) => [m.name, m]));
+  for (const o of c.outputs) {
+    const m = byName.get(o.name);
+    if (!m) fail(`expected output '${o.name}' [${o.shape.join(",")}], found none of that name`);
+    if (!shapeMatches(tensorShape(m), o.shape)) fail(`expected output '${o.name}' of shape [${o.shape.join(",")}], found [${tensorShape(m)!.join(",")}]`);
+  }
+  const d = c.decoder;
+  const single = (): string => c.outputs[0]?.name ?? (outputs.length === 1 ? outputs[0].name : fail(`a ${d.type} decoder needs one output, found ${outputs.length}`));
+  switch (d.type) {
+    case "yolox": {
+      const name = single();
+      const expected = [1, yoloxAnchorCount({ inputWidth: c.input.width, inputHeight: c.input.height, strides: d.strides }), 5 + d.numClasses];
+      if (!shapeMatches(tensorShape(byName.get(name)), expected)) {
+        fail(`expected yolox output '${name}' of shape [${expected.join(",")}], found [${tensorShape(byName.get(name))!.join(",")}]`);
+      }
+      return { type: "yolox", name };
+    }
+    case "yolov8": {
+      const name = single();
+      const shape = tensorShape(byName.get(name));
+      if (shape && !(shape.length === 3 && dimMatches(shape[0], 1) && dimMatches(shape[1], 4 + d.numClasses))) {
+        fail(`expected yolov8 output '${name}' of shape [1,${4 + d.numClasses},N], found [${shape.join(",")}]`);
+      }
+      return { type: "yolov8", name };
+    }
+    case "nanodet": {
+      const boxWidth = 4 * (d.regMax + 1);
+      const levels = d.strides.map((stride) => {
+        const n = nanodetLevelSize({ inputWidth: c.input.width, inputHeight: c.input.height }, stride);
+        const find = (cols: number): string | undefined =>
+          outputs.find((m) => m.isTensor && m.shape.length === 3 && m.shape[1] === n && m.shape[2] === cols)?.name;
+        const scores = find(d.numClasses) ?? fail(`expected a nanodet score output [1,${n},${d.numClasses}] for stride ${stride}, found none`);
+        const boxes = find(boxWidth) ?? fail(`expected a nanodet box output [1,${n},${boxWidth}] for stride ${stride}, found none`);
+        return { stride, scores, boxes };
+      });
+      return { type: "nanodet", levels };
+    }
+    case "segmentation": {
+      for (const o of c.outputs) {
+        if (o.shape.length !== 4 || o.shape[0] !== 1) fail(`segmentation output '${o.name}' must be declared [1,C,H,W], is [${o.shape.join(",")}]`);
+      }
+      return { type: "segmentation", names: c.outputs.map((o) => o.name) };
+    }
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * The plumbing every camera node shares, written once: the camera subscription (`~/in/image` or
+ * `~/in/image/compressed` by the `image_transport` parameter, sensor-data QoS), `~/in/camera_info`,
+ * `/tf` + `/tf_static` (transient local) for the camera's extrinsics, the per-model rate and
+ * newest-frame-wins scheduling in node-clock time with counted drops, the `~/debug/processing_time_ms`
+ * and `~/debug/pipeline_latency_ms` topics, and diagnostics on `/diagnostics`. A node supplies only
+ * `process(frame)`.
+ */
+import { PerceptionError, errorMessage } from "../core/errors.js";
+import { diffSec, timeToNs, type Time } from "../core/time.js";
+import { DiagnosticsPublisher } from "../diagnostics/diagnostics-publisher.js";
+import { NodeDiagnostics } from "../diagnostics/node-diagnostics.js";
+import { CameraGeometry } from "../geometry/camera-geometry.js";
+import { CameraModel } from "../geometry/camera-model.js";
+import { TfBuffer } from "../geometry/tf-buffer.js";
+import type { ImageView } from "../image/image-view.js";
+import type { CameraInfo, Header } from "../msgs/types.generated.js";
+import type { NodeHandle, Publisher } from "../transport/node-api.js";
+import type { NodeInstance } from "../transport/node-spec.js";
+import { decodedView, type CameraMessage } from "./decoded-frames.js";
+import { LatestFrameScheduler } from "./latest-frame-scheduler.js";
+
+/** One camera frame handed to a node's `process`. */
+export interface CameraFrame {
+  /** The image's header (stamp = the camera stamp every output carries). */
+  header: Header;
+  /** The received message. */
+  camera: CameraMessage;
+  /** The pixels (decoded once per process). */
+  view(): Promise<ImageView>;
+  /** Camera model + extrinsics at this stamp; undefined while calibration is missing (diagnostics say why). */
+  geometry: CameraGeometry | undefined;
+}
+
+export interface CameraNodeOptions {
+  /** Diagnostics hardware id. */
+  hardwareId?: string;
+  /** Stage name for the frame's latencies ("pedestrian_detector"). */
+  stage: string;
+  /** Skip frames while calibration is missing (detectors that need the ground geometry). */
+  requireGeometry: boolean;
+  /** The node's work on one frame. Throwing marks the frame failed (diagnostics ERROR for model errors); the node goes on. */
+  process(frame: CameraFrame): Promise<void>;
+}
+
+/** The node-side of the plumbing: what a node uses besides its own publishers. */
+export class CameraNode implements NodeInstance {
+  readonly handle: NodeHandle;
+  readonly diagnostics: NodeDiagnostics;
+  readonly tf = new TfBuffer({ maxExtrapolationSec: 0.5 });
+  readonly #options: CameraNodeOptions;
+  readonly #diagPublisher: DiagnosticsPublisher;
+  readonly #processingPub: Publisher<{ data: number }>;
+  readonly #latencyPub: Publisher<{ data: number }>;
+  readonly #scheduler: LatestFrameScheduler<{ frame: CameraMessage; receivedNow: Time; receivedWallMs: number }>;
+  #info: CameraInfo | undefined;
+  #model: CameraModel | undefined;
+  #geometryKey = "";
+  #geometry: CameraGeometry | undefined;
+  #processed = 0;
+  #failed = 0;
+  #skippedNoCalibration = 0;
+
+  constructor(handle: NodeHandle, options: CameraNodeOptions) {
+    this.handle = handle;
+    this.#options = options;
+    const params = handle.parameters;
+    const fullName = handle.namespace === "/" ? `/${handle.name}` : `${handle.namespace}/${handle.name}`;
+    this.diagnostics = new NodeDiagnostics({
+      name: fullName,
+      hardwareId: options.hardwareId ?? "camera_front",
+      budgetMs: params.get<number>("processing_budget_ms"),
+    });
+    this.#diagPublisher = new DiagnosticsPublisher(handle, this.diagnostics);
+    this.#processingPub = handle.createPublisher("std_msgs/msg/Float32", "~/debug/processing_time_ms", { profile: "reliable" });
+    this.#latencyPub = handle.createPublisher("std_msgs/msg/Float32", "~/debug/pipeline_latency_ms", { profile: "reliable" });
+    this.#scheduler = new LatestFrameScheduler({
+      rateHz: params.get<number>("rate_hz"),
+      run: (item, stamp) => this.#run(item.frame, stamp, item.receivedNow, item.receivedWallMs),
+    });
+    params.onChange((changes) => {
+      if (typeof changes.rate_hz === "number") this.#scheduler.setRate(changes.rate_hz);
+      if (typeof changes.processing_budget_ms === "number") this.diagnostics.setBudget(changes.processing_budget_ms);
+    });
+
+    const transport = params.get<string>("image_transport");
+    const onImage = (frame: CameraMessage): void => {
+      this.#scheduler.offer({ frame, receivedNow: handle.now(), receivedWallMs: handle.wallMs() }, frame.message.header.stamp);
+    };
+    if (transport === "raw") {
+      handle.createSubscription("sensor_msgs/msg/Image", "~/in/image", { profile: "sensor_data" }, (m) => onImage({ kind: "raw", message: m }));
+    } else {
+      handle.createSubscription("sensor_msgs/msg/CompressedImage", "~/in/image/compressed", { profile: "sensor_data" }, (m) => onImage({ kind: "compressed", message: m }));
+    }
+    handle.createSubscription("sensor_msgs/msg/CameraInfo", "~/in/camera_info", { profile: "sensor_data" }, (info) => this.#onCameraInfo(info));
+    handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf", { profile: "reliable", depth: 100 }, (m) => this.tf.addMessage(m, false));
+    handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf_static", { profile: "transient_local", depth: 100 }, (m) => this.tf.addMessage(m, true));
+    this.diagnostics.set("calibration", "warn", `calibration missing: no CameraInfo yet on ${handle.resolveTopic("~/in/camera_info")}`);
+  }
+
+  #onCameraInfo(info: CameraInfo): void {
+    const key = `${info.header.frame_id}|${info.width}x${info.height}|${Array.from(info.k).join(",")}|${Array.from(info.d).join(",")}`;
+    if (key === this.#geometryKey) return;
+    try {
+      this.#model = CameraModel.fromCameraInfo(info);
+      this.#info = info;
+      this.#geometryKey = key;
+      this.#geometry = undefined;
+    } catch (err) {
+      this.diagnostics.set("calibration", "error", `calibration invalid: ${errorMessage(err)}`);
+    }
+  }
+
+  /** The camera geometry at a stamp (undefined, with the reason in diagnostics, while it cannot be built). */
+  geometryAt(stamp: Time): CameraGeometry | undefined {
+    if (!this.#model || !this.#info) return undefined;
+    if (this.#geometry) return this.#geometry;
+    const base = this.handle.parameters.get<string>("base_frame");
+    const optical = this.#info.header.frame_id;
+    const result = this.tf.tryLookup(base, optical, stamp);
+    if (result.kind === "error") {
+      this.diagnostics.set("calibration", "warn", `calibration missing: no transform ${base} <- ${optical} (${errorMessage(result.error)})`);
+      return undefined;
+    }
+    this.diagnostics.clear("calibration");
+    // The camera is rigidly mounted: the extrinsics are looked up once and kept.
+    this.#geometry = new CameraGeometry(this.#model, result.transform);
+    return this.#geometry;
+  }
+
+  async #run(camera: CameraMessage, stamp: Time, receivedNow: Time, receivedWallMs: number): Promise<void> {
+    const started = this.handle.wallMs();
+    const geometry = this.geometryAt(stamp);
+    if (!geometry && this.#options.requireGeometry) {
+      this.#skippedNoCalibration++;
+      this.diagnostics.count("frames_skipped_no_calibration");
+      this.#diagPublisher.publishIfChanged();
+      return;
+    }
+    try {
+      await this.#options.process({ header: camera.message.header, camera, view: () => decodedView(camera), geometry });
+      const processingMs = this.handle.wallMs() - started;
+      this.#processed++;
+      this.diagnostics.recordFrame(processingMs);
+      this.#processingPub.publish({ data: processingMs });
+      this.#latencyPub.publish({ data: this.pipelineLatencyMs(stamp, receivedNow, receivedWallMs) });
+    } catch (err) {
+      this.#failed++;
+      this.diagnostics.recordError(err);
+      this.handle.logger.error(`${this.#options.stage}: frame ${timeToNs(stamp)} failed: ${errorMessage(err)}`);
+    }
+    this.diagnostics.setCounter("drops", this.#scheduler.drops);
+    this.#diagPublisher.publishIfChanged();
+  }
+
+  /** Camera stamp to now: the node-clock delay until reception plus the wall time since. */
+  pipelineLatencyMs(stamp: Time, receivedNow: Time, receivedWallMs: number): number {
+    return Math.max(0, diffSec(receivedNow, stamp) * 1000) + (this.handle.wallMs() - receivedWallMs);
+  }
+
+  idle(): Promise<void> {
+    return this.#scheduler.idle();
+  }
+
+  stats(): Readonly<Record<string, number>> {
+    return {
+      frames_offered: this.#scheduler.offered,
+      frames_processed: this.#processed,
+      frames_failed: this.#failed,
+      frames_skipped_no_calibration: this.#skippedNoCalibration,
+      [`drops.${this.#options.stage}`]: this.#scheduler.drops,
+    };
+  }
+
+  dispose(): void {
+    this.#diagPublisher.publish();
+    this.#diagPublisher.stop();
+  }
+}
+
+/** Throws a `model` PerceptionError with the node's context (for errors that are not PerceptionErrors yet). */
+export function asModelError(err: unknown, stage: string): PerceptionError {
+  return err instanceof PerceptionError ? err : new PerceptionError("model", `${stage}: ${errorMessage(err)}`, { stage }, { cause: err });
+}

@@ -1,0 +1,81 @@
+/**
+ * The classical marking filter (no model): the image warped to BEV (grey level and yellowness per
+ * cell), then per BEV row a lateral top-hat: a cell is paint when it is brighter (or yellower) than
+ * both flanks 0.2-0.6 m to either side. In BEV, paint has the same width at every range, so one
+ * filter width fits near and far; wide bright things (cars, sunlit patches) have bright flanks and
+ * do not respond.
+ */
+import type { ImageView } from "../../image/image-view.js";
+import { rowX, type BevLookup } from "./bev-grid.js";
+import { sampleBevColour } from "./image-sampling.js";
+
+/** Options of `classicalMarkingOccupancy`. */
+export interface ClassicalMarkingOptions {
+  /** Inner flank offset (metres); default 0.2. */
+  flankInner?: number;
+  /** Outer flank offset (metres); default 0.6. */
+  flankOuter?: number;
+  /** Minimum grey-level excess over the brighter flank (0-255); default 18. */
+  minContrast?: number;
+  /** Minimum yellowness excess over the flanks for yellow paint; default 25. */
+  minYellowContrast?: number;
+  /** Rows beyond this range are not searched (metres): far rows are blurred; default 50. */
+  maxRange?: number;
+}
+
+/** Fills `occupancy` with 1 on paint-like cells; returns their count. Scratch arrays are reused when passed. */
+export function classicalMarkingOccupancy(
+  view: ImageView,
+  lookup: BevLookup,
+  occupancy: Uint8Array,
+  options: ClassicalMarkingOptions = {},
+  scratch?: { grey: Float32Array; yellow: Float32Array },
+): number {
+  const { rows, cols, spec } = lookup;
+  const k1 = Math.max(1, Math.round((options.flankInner ?? 0.2) / spec.dy));
+  const k2 = Math.max(k1 + 1, Math.round((options.flankOuter ?? 0.6) / spec.dy));
+  const minContrast = options.minContrast ?? 18;
+  const minYellow = options.minYellowContrast ?? 25;
+  const maxRange = options.maxRange ?? 50;
+  const n = rows * cols;
+  const grey = scratch?.grey.length === n ? scratch.grey : new Float32Array(n);
+  const yellow = scratch?.yellow.length === n ? scratch.yellow : new Float32Array(n);
+  sampleBevColour(view, lookup.pixelIndex, grey, yellow);
+  occupancy.fill(0);
+  const pg = new Float64Array(cols + 1);
+  const py = new Float64Array(cols + 1);
+  const pn = new Int32Array(cols + 1); // NaN count
+  const width = k2 - k1 + 1;
+  let count = 0;
+  for (let r = 0; r < rows; r++) {
+    if (rowX(spec, r) > maxRange) break;
+    const base = r * cols;
+    for (let c = 0; c < cols; c++) {
+      const g = grey[base + c];
+      const bad = Number.isNaN(g);
+      pg[c + 1] = pg[c] + (bad ? 0 : g);
+      py[c + 1] = py[c] + (bad ? 0 : yellow[base + c]);
+      pn[c + 1] = pn[c] + (bad ? 1 : 0);
+    }
+    for (let c = k2; c < cols - k2; c++) {
+      const g = grey[base + c];
+      if (Number.isNaN(g)) continue;
+      const l0 = c - k2;
+      const l1 = c - k1 + 1;
+      const r0 = c + k1;
+      const r1 = c + k2 + 1;
+      if (pn[l1] - pn[l0] > 0 || pn[r1] - pn[r0] > 0) continue;
+      const left = (pg[l1] - pg[l0]) / width;
+      const right = (pg[r1] - pg[r0]) / width;
+      const greyExcess = g - Math.max(left, right);
+      const yl = (py[l1] - py[l0]) / width;
+      const yr = (py[r1] - py[r0]) / width;
+      const yellowExcess = yellow[base + c] - Math.max(yl, yr);
+      if (greyExcess >= minContrast || (yellowExcess >= minYellow && greyExcess > 0)) {
+        occupancy[base + c] = 1;
+        count++;
+      }
+    }
+  }
+  return count;
+}

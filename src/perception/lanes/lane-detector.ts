@@ -1,0 +1,212 @@
+/**
+ * Lane-marking detection for one camera frame: TwinLiteNet's lane-line mask (or, without a model,
+ * the classical BEV marking filter) -> BEV occupancy -> instances -> fitted `LaneMarking`s in
+ * base_link. Bad input (no road, empty or saturated mask, a horizon below the image) gives an empty
+ * array with a reason in `status`, never an exception.
+ */
+import type { Time } from "../../core/time.js";
+import type { CameraGeometry } from "../../geometry/camera-geometry.js";
+import type { ImageView } from "../../image/image-view.js";
+import type { TensorToImage } from "../../image/tensor-mapping.js";
+import type { ModelContract } from "../../models/contract.js";
+import type { SegmentationMask } from "../../models/decoders/segmentation.js";
+import { ModelSession, type ModelSessionOptions } from "../../models/session.js";
+import type { LaneMarking, LaneMarkingArray } from "../../msgs/types.generated.js";
+import { bevLookup, type BevGridSpec, type BevLookup } from "./bev-grid.js";
+import type { BevComponent } from "./bev-components.js";
+import { classicalMarkingOccupancy, type ClassicalMarkingOptions } from "./classical-markings.js";
+import { DEFAULT_LANE_GRID } from "./lane-grid.js";
+import { lanesFromOccupancy, type LanePipelineOptions } from "./lane-pipeline.js";
+import { bevMaskIndex, maskFraction, maskToBev } from "./mask-to-bev.js";
+
+/** Produces lane-line (and optionally drivable-area) masks for a frame: a model session, or a stand-in in tests. */
+export interface LaneSegmenter {
+  segment(view: ImageView): Promise<{ masks: SegmentationMask[]; toImage: TensorToImage; inferenceMs: number }>;
+}
+
+/** The masks of one frame, as `LaneDetector.segment` picks them. */
+export interface LaneSegmentation {
+  laneMask: SegmentationMask | undefined;
+  drivableMask: SegmentationMask | undefined;
+  toImage: TensorToImage;
+  /** Preprocessing + inference + decoding, milliseconds. */
+  inferenceMs: number;
+}
+
+/** Options of `LaneDetector.create`. */
+export interface LaneDetectorOptions {
+  /** Segmentation contract (TwinLiteNet 640x360 or 320x320); undefined -> the classical fallback. */
+  contract?: ModelContract;
+  /** Folder of the contract's model file; required with `contract`. */
+  modelDir?: string;
+  /** Extra session options (threads, providers). */
+  session?: Omit<ModelSessionOptions, "modelDir">;
+  /** A ready segmenter instead of a session (wins over `contract`). */
+  segmenter?: LaneSegmenter;
+  /** Name of the lane-line mask among the outputs; default: the first whose name starts with "ll" or "lane", else the second. */
+  laneMaskName?: string;
+  /** Name of the drivable-area mask; default: the first whose name starts with "da" or "drivable", else none. */
+  drivableMaskName?: string;
+  /** BEV grid of the lane stage; default 0-80 m x +-15 m, 0.5 x 0.05 m cells. */
+  grid?: BevGridSpec;
+  /** Fit, instance and classification tuning (lateralStdPerMetre is derived from the camera). */
+  pipeline?: Omit<LanePipelineOptions, "lateralStdPerMetre">;
+  /** Classical filter tuning. */
+  classical?: ClassicalMarkingOptions;
+  /** A lane mask covering more than this fraction of the image is treated as garbage; default 0.25. */
+  maxLaneMaskFraction?: number;
+  /** Below this drivable fraction of the image (with a drivable mask) there is "no road in view"; default 0.01. */
+  minDrivableFraction?: number;
+}
+
+/** Milliseconds per stage of one `detect`. */
+export interface LaneTimings {
+  /** Model preprocessing + inference (0 on the classical path). */
+  inferenceMs: number;
+  /** Everything after the model: BEV, instances, fit, classification. */
+  postprocessMs: number;
+  /** The whole call. */
+  totalMs: number;
+}
+
+/** What `detect` returns. */
+export interface LaneDetectionResult {
+  /** The markings (header.frame_id = base_link, stamp = the frame's) with `status` set when empty or degraded. */
+  markings: LaneMarkingArray;
+  /** The lane-line mask (model path). */
+  laneMask?: SegmentationMask;
+  /** The drivable-area mask (model path, when the model has one). */
+  drivableMask?: SegmentationMask;
+  /** Tensor -> image mapping of the masks. */
+  toImage?: TensorToImage;
+  /** Components across the road (stop lines, crosswalk edges) in the lane BEV, for `CrosswalkDetector`. */
+  transverse: BevComponent[];
+  /** The lane BEV lookup used (undefined when the ground is not in view). */
+  lookup?: BevLookup;
+  timings: LaneTimings;
+  /** True when the classical filter ran instead of a model. */
+  fallback: boolean;
+}
+
+function pickMask(masks: SegmentationMask[], name: string | undefined, pattern: RegExp, fallbackIndex: number | undefined): SegmentationMask | undefined {
+  if (name !== undefined) return masks.find((m) => m.name === name);
+  return masks.find((m) => pattern.test(m.name)) ?? (fallbackIndex !== undefined ? masks[fallbackIndex] : undefined);
+}
+
+/** Wraps a model session as a segmenter. */
+class SessionSegmenter implements LaneSegmenter {
+  constructor(readonly session: ModelSession) {}
+  async segment(view: ImageView): Promise<{ masks: SegmentationMask[]; toImage: TensorToImage; inferenceMs: number }> {
+    const out = await this.session.run(view);
+    if (out.kind !== "segmentation") throw new Error(`lane model must be a segmentation model, got ${out.kind}`);
+    return { masks: out.masks, toImage: out.toImage, inferenceMs: out.timings.preprocessMs + out.timings.inferenceMs + out.timings.decodeMs };
+  }
+}
+
+/** Lane-marking detector (model or classical). */
+export class LaneDetector {
+  private occupancy = new Uint8Array(0);
+  private scratch = { grey: new Float32Array(0), yellow: new Float32Array(0) };
+
+  private constructor(
+    private readonly segmenter: LaneSegmenter | undefined,
+    readonly options: LaneDetectorOptions,
+  ) {}
+
+  /** A detector on the contract's model, or the classical fallback when no contract/segmenter is given. */
+  static async create(options: LaneDetectorOptions = {}): Promise<LaneDetector> {
+    if (options.segmenter) return new LaneDetector(options.segmenter, options);
+    if (!options.contract) return new LaneDetector(undefined, options);
+    if (!options.modelDir) throw new Error("LaneDetector: modelDir is required with a contract");
+    const session = await ModelSession.create(options.contract, { ...options.session, modelDir: options.modelDir });
+    return new LaneDetector(new SessionSegmenter(session), options);
+  }
+
+  /** True when no model is used. */
+  get fallback(): boolean {
+    return this.segmenter === undefined;
+  }
+
+  /** Detects lane markings in one frame. */
+  async detect(view: ImageView, geometry: CameraGeometry, stamp: Time): Promise<LaneDetectionResult> {
+    return this.detectSegmented(view, geometry, stamp, await this.segment(view));
+  }
+
+  /** The model's masks for a frame (undefined on the classical path). */
+  async segment(view: ImageView): Promise<LaneSegmentation | undefined> {
+    if (!this.segmenter) return undefined;
+    const t0 = performance.now();
+    const seg = await this.segmenter.segment(view);
+    return {
+      toImage: seg.toImage,
+      laneMask: pickMask(seg.masks, this.options.laneMaskName, /^(ll|lane)/i, seg.masks.length > 1 ? 1 : 0),
+      drivableMask: pickMask(seg.masks, this.options.drivableMaskName, /^(da|drivable)/i, undefined),
+      inferenceMs: performance.now() - t0,
+    };
+  }
+
+  /** The lane stage on masks from `segment` (the still-image helper picks a camera from them in between). */
+  detectSegmented(view: ImageView, geometry: CameraGeometry, stamp: Time, seg: LaneSegmentation | undefined): LaneDetectionResult {
+    const t0 = performance.now() - (seg?.inferenceMs ?? 0);
+    const fallback = this.segmenter === undefined;
+    const empty = (status: string, extra: Partial<LaneDetectionResult> = {}, inferenceMs = 0): LaneDetectionResult => {
+      const totalMs = performance.now() - t0;
+      return {
+        markings: { header: { stamp, frame_id: "base_link" }, markings: [], status },
+        transverse: [],
+        timings: { inferenceMs, postprocessMs: totalMs - inferenceMs, totalMs },
+        fallback,
+        ...extra,
+      };
+    };
+    const laneMask = seg?.laneMask;
+    const drivableMask = seg?.drivableMask;
+    const toImage = seg?.toImage;
+    const inferenceMs = seg?.inferenceMs ?? 0;
+    if (seg && !laneMask) return empty("the model produced no lane-line mask", { toImage }, inferenceMs);
+    const t1 = performance.now();
+    const horizon = geometry.horizonRow();
+    if (Number.isFinite(horizon) && horizon >= view.height - 1) {
+      return empty("horizon below image: the calibration puts no ground in view", { laneMask, drivableMask, toImage }, inferenceMs);
+    }
+    const lookup = bevLookup(geometry, this.options.grid ?? DEFAULT_LANE_GRID, view.width, view.height);
+    if (lookup.visibleCells === 0) return empty("no ground in view (check the calibration)", { laneMask, drivableMask, toImage }, inferenceMs);
+    const n = lookup.rows * lookup.cols;
+    if (this.occupancy.length !== n) this.occupancy = new Uint8Array(n);
+    const occupancy = this.occupancy;
+    let lateralStdPerMetre = 1 / geometry.model.fx;
+    if (laneMask && toImage) {
+      const laneFraction = maskFraction(laneMask);
+      if (laneFraction > (this.options.maxLaneMaskFraction ?? 0.25)) {
+        return empty(`lane mask covers ${(laneFraction * 100).toFixed(0)}% of the image: not lane lines`, { laneMask, drivableMask, toImage, lookup }, inferenceMs);
+      }
+      if (drivableMask && maskFraction(drivableMask) < (this.options.minDrivableFraction ?? 0.01) && laneFraction < 0.001) {
+        return empty("no road in view", { laneMask, drivableMask, toImage, lookup }, inferenceMs);
+      }
+      if (laneFraction === 0) return empty("no lane lines in view", { laneMask, drivableMask, toImage, lookup }, inferenceMs);
+      const index = bevMaskIndex(lookup, toImage, laneMask.width, laneMask.height);
+      maskToBev(laneMask, index, occupancy);
+      lateralStdPerMetre = 1 / (geometry.model.fx * Math.min(1, toImage.scaleX));
+    } else {
+      if (this.scratch.grey.length !== n) this.scratch = { grey: new Float32Array(n), yellow: new Float32Array(n) };
+      classicalMarkingOccupancy(view, lookup, occupancy, this.options.classical, this.scratch);
+    }
+    const result = lanesFromOccupancy(occupancy, lookup, view, { ...this.options.pipeline, lateralStdPerMetre });
+    const markings: LaneMarking[] = result.markings;
+    const t2 = performance.now();
+    return {
+      markings: {
+        header: { stamp, frame_id: "base_link" },
+        markings,
+        status: markings.length === 0 ? (fallback ? "no lane markings found (classical fallback)" : "no lane markings found") : fallback ? "classical fallback (no model)" : "",
+      },
+      laneMask,
+      drivableMask,
+      toImage,
+      transverse: result.transverse,
+      lookup,
+      timings: { inferenceMs, postprocessMs: t2 - t1, totalMs: t2 - t0 },
+      fallback,
+    };
+  }
+}

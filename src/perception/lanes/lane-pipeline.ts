@@ -1,0 +1,151 @@
+/**
+ * The stage shared by the model path and the classical fallback: a BEV occupancy of lane paint ->
+ * components -> longitudinal instances (transverse ones are handed to the crosswalk stage) ->
+ * cubic fit, style, colour, ego position -> `LaneMarking` messages.
+ */
+import type { ImageView } from "../../image/image-view.js";
+import type { LaneMarking, Point } from "../../msgs/types.generated.js";
+import { rowX, type BevLookup } from "./bev-grid.js";
+import { bevComponents, isTransverse, type BevComponent } from "./bev-components.js";
+import { assignPositions, type EgoPositionOptions } from "./ego-position.js";
+import { linkLaneInstances, type LaneInstance, type LinkOptions } from "./lane-instances.js";
+import { classifyLineColour } from "./line-colour.js";
+import { classifyLineStyle } from "./line-style.js";
+import { evalPoly, fitPolynomial, polyStdAt, type FitSample } from "./polyfit.js";
+
+/** Options of `lanesFromOccupancy`. */
+export interface LanePipelineOptions {
+  /** Lateral std of one image pixel per metre of range (1 / fx, times mask pixels per image pixel). */
+  lateralStdPerMetre: number;
+  /** Lateral std floor of one observation (metres, paint width / quantisation); default 0.05. */
+  lateralStdFloor?: number;
+  /** Spacing of the sampled points along each marking (metres); default 2. */
+  pointSpacing?: number;
+  /** Instances whose visible extent is shorter are dropped (metres); default 3. */
+  minExtent?: number;
+  /** Instances with fewer BEV cells are dropped; default 8. */
+  minCells?: number;
+  /** Markings below this confidence are dropped; default 0.2. */
+  minConfidence?: number;
+  /** Instance linking. */
+  link?: LinkOptions;
+  /** Ego ordering. */
+  position?: EgoPositionOptions;
+}
+
+/** Lane markings and the transverse structures found on the way. */
+export interface LanePipelineResult {
+  markings: LaneMarking[];
+  /** Components that run across the road (stop lines, crosswalk edges), for the crosswalk stage. */
+  transverse: BevComponent[];
+  /** Instances behind the markings (same order), for debugging and the crosswalk stage. */
+  instances: LaneInstance[];
+}
+
+/** Per-row centroid samples of an instance, weighted by range and by how many image rows a BEV row spans. */
+function fitSamples(instance: LaneInstance, lookup: BevLookup, stdPerM: number, stdFloor: number): FitSample[] {
+  const perRow = new Map<number, { sum: number; n: number }>();
+  for (const p of instance.parts) {
+    for (let k = 0; k < p.rows.length; k++) {
+      const acc = perRow.get(p.rows[k]);
+      if (acc) {
+        acc.sum += p.rowY[k] * p.rowCount[k];
+        acc.n += p.rowCount[k];
+      } else perRow.set(p.rows[k], { sum: p.rowY[k] * p.rowCount[k], n: p.rowCount[k] });
+    }
+  }
+  const out: FitSample[] = [];
+  for (const [r, acc] of perRow) {
+    const x = rowX(lookup.spec, r);
+    const sigma = Math.hypot(stdFloor, stdPerM * x);
+    const density = Math.min(1, Math.max(0.02, lookup.imageRowsPerRow[r]));
+    out.push({ x, y: acc.sum / acc.n, w: density / (sigma * sigma) });
+  }
+  return out;
+}
+
+/** Runs instances, fit and classification on one BEV occupancy. */
+export function lanesFromOccupancy(
+  occupancy: Uint8Array,
+  lookup: BevLookup,
+  view: ImageView,
+  options: LanePipelineOptions,
+): LanePipelineResult {
+  const spec = lookup.spec;
+  const stdFloor = options.lateralStdFloor ?? 0.05;
+  const spacing = options.pointSpacing ?? 2;
+  const minExtent = options.minExtent ?? 3;
+  const minCells = options.minCells ?? 8;
+  const minConfidence = options.minConfidence ?? 0.2;
+  const components = bevComponents(occupancy, lookup.rows, lookup.cols, spec, { minCells: 3 });
+  const transverse: BevComponent[] = [];
+  const longitudinal: BevComponent[] = [];
+  for (const c of components) (isTransverse(c) ? transverse : longitudinal).push(c);
+  const instances = linkLaneInstances(longitudinal, spec, options.link).filter((inst) => {
+    const cells = inst.parts.reduce((n, p) => n + p.cells.length, 0);
+    return cells >= minCells && inst.xMax - inst.xMin + spec.dx >= minExtent;
+  });
+  const drafts: { marking: LaneMarking; instance: LaneInstance }[] = [];
+  for (const instance of instances) {
+    const samples = fitSamples(instance, lookup, options.lateralStdPerMetre, stdFloor);
+    const extent = instance.xMax - instance.xMin;
+    const degree = extent < 6 ? 1 : extent < 15 ? 2 : 3;
+    const fit = fitPolynomial(samples, degree);
+    if (!fit) continue;
+    const style = classifyLineStyle(instance, spec);
+    const colour = classifyLineColour(instance, view, lookup, occupancy);
+    const painted = new Set<number>();
+    for (const p of instance.parts) for (const r of p.rows) painted.add(r);
+    const paintedLength = painted.size * spec.dx;
+    const evidence = 1 - Math.exp(-(0.6 * paintedLength + 0.4 * extent) / 8);
+    const confidence = evidence * Math.exp(-Math.max(0, fit.rms - 0.08) / 0.3);
+    if (confidence < minConfidence) continue;
+    const xMin = instance.xMin;
+    const xMax = instance.xMax;
+    const n = Math.max(2, Math.min(64, Math.floor((xMax - xMin) / spacing) + 1));
+    const points: Point[] = [];
+    const pointsStd = new Float32Array(n);
+    for (let k = 0; k < n; k++) {
+      const x = n === 1 ? xMin : xMin + ((xMax - xMin) * k) / (n - 1);
+      points.push({ x, y: evalPoly(fit.coefficients, x), z: 0 });
+      pointsStd[k] = polyStdAt(fit, x);
+    }
+    const c = fit.coefficients;
+    drafts.push({
+      instance,
+      marking: {
+        id: 0,
+        position: 0,
+        type: style.type,
+        type_confidence: style.confidence,
+        color: colour.color,
+        color_confidence: colour.confidence,
+        confidence,
+        poly_coefficients: c,
+        poly_coefficients_std: fit.coefficientStd,
+        x_min: xMin,
+        x_max: xMax,
+        lateral_offset: c[0],
+        lateral_offset_std: fit.coefficientStd[0],
+        heading: Math.atan(c[1]),
+        points,
+        points_std: pointsStd,
+        map_id: "",
+        map_match_distance: NaN,
+      },
+    });
+  }
+  const positions = assignPositions(
+    drafts.map((d) => d.marking.lateral_offset),
+    options.position,
+  );
+  drafts.forEach((d, i) => {
+    d.marking.position = positions[i];
+  });
+  // Left to right, ids in that order.
+  drafts.sort((a, b) => b.marking.lateral_offset - a.marking.lateral_offset);
+  drafts.forEach((d, i) => {
+    d.marking.id = i;
+  });
+  return { markings: drafts.map((d) => d.marking), transverse, instances: drafts.map((d) => d.instance) };
+}

@@ -1,0 +1,66 @@
+/**
+ * Solid vs dashed from the gaps along a lane instance in BEV: a dashed line leaves paint-free
+ * stretches of 1.5-12 m between dashes; a solid line is painted all along where it is seen.
+ */
+import { LaneMarking } from "../../msgs/types.generated.js";
+import { rowX, type BevGridSpec } from "./bev-grid.js";
+import type { LaneInstance } from "./lane-instances.js";
+
+/** A line style with its probability. */
+export interface LineStyle {
+  type: number;
+  confidence: number;
+  /** Painted fraction of the instance's extent (within `maxRange`). */
+  paintedFraction: number;
+  /** Number of paint-free gaps bounded by paint on both sides. */
+  gaps: number;
+}
+
+/** Options of `classifyLineStyle`. */
+export interface LineStyleOptions {
+  /** Shortest gap counted (metres); default 1.5. */
+  minGap?: number;
+  /** Only this near part is judged (far rows are too coarse); default 45 m. */
+  maxRange?: number;
+  /** Where the camera stops seeing lines reliably (metres): a lone short piece ending well before it is a dash; default 35. */
+  reliableRange?: number;
+}
+
+/** Classifies an instance's style from its occupied rows. */
+export function classifyLineStyle(instance: LaneInstance, spec: BevGridSpec, options: LineStyleOptions = {}): LineStyle {
+  const minGap = options.minGap ?? 1.5;
+  const maxRange = options.maxRange ?? 45;
+  const reliable = options.reliableRange ?? 35;
+  const occupiedRows = new Set<number>();
+  for (const p of instance.parts) for (const r of p.rows) occupiedRows.add(r);
+  const rows = [...occupiedRows].filter((r) => rowX(spec, r) <= maxRange).sort((a, b) => a - b);
+  if (rows.length < 2) return { type: LaneMarking.TYPE_UNKNOWN, confidence: 0, paintedFraction: 0, gaps: 0 };
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  const spanRows = last - first + 1;
+  const span = spanRows * spec.dx;
+  let gaps = 0;
+  for (let k = 1; k < rows.length; k++) {
+    const missing = (rows[k] - rows[k - 1] - 1) * spec.dx;
+    if (missing >= minGap) gaps++;
+  }
+  const painted = rows.length / spanRows;
+  if (gaps === 0) {
+    // One unbroken piece: short and ending where the line would still be visible -> one dash.
+    if (span < 5 && rowX(spec, last) < reliable) {
+      return { type: LaneMarking.TYPE_DASHED, confidence: 0.5, paintedFraction: painted, gaps };
+    }
+    if (span < 6) return { type: LaneMarking.TYPE_UNKNOWN, confidence: 0, paintedFraction: painted, gaps };
+    return { type: LaneMarking.TYPE_SOLID, confidence: Math.min(0.95, 0.5 + span / 50), paintedFraction: painted, gaps };
+  }
+  if (painted > 0.85 && gaps === 1) {
+    // One gap in an otherwise painted line: occlusion is as likely as a dash pattern.
+    return { type: LaneMarking.TYPE_SOLID, confidence: 0.5, paintedFraction: painted, gaps };
+  }
+  return {
+    type: LaneMarking.TYPE_DASHED,
+    confidence: Math.min(0.95, 0.55 + 0.15 * gaps + 0.3 * (1 - painted)),
+    paintedFraction: painted,
+    gaps,
+  };
+}

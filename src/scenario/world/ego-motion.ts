@@ -1,0 +1,114 @@
+/**
+ * The ego vehicle's drive: along one lane of a road (a lateral offset from its reference line) at a
+ * cruise speed with smooth speed jitter, optionally slowing for a point ahead (a crossing), with a
+ * small smooth lateral wander around the lane centre. base_link is on the ground under the rear
+ * axle; its pose is the drive's pose.
+ */
+import { PerceptionError } from "../../core/errors.js";
+import { Prng, SmoothNoise1D } from "../prng.js";
+import type { ReferenceLine } from "./reference-line.js";
+import type { GroundPose } from "./types.js";
+
+export interface EgoDriveOptions {
+  /** The road the ego drives along, in the reference line's direction. */
+  line: ReferenceLine;
+  /** Lateral offset of the lane centre from the reference line, metres. */
+  laneOffset: number;
+  /** Station where the drive starts, metres. */
+  startStation: number;
+  /** Cruise speed, m/s (> 0). */
+  speed: number;
+  /**
+   * Yield: brake comfortably (1.5 m/s^2) to stop at `station` (a stop line) and wait there until
+   * `releaseTime` seconds, then drive on. Ignored once the ego is past the station.
+   */
+  stopAt?: { station: number; releaseTime: number };
+  /** Peak lateral wander around the lane centre, metres (0.15 typical). */
+  wander: number;
+  /** Duration to plan for, seconds. */
+  duration: number;
+  prng: Prng;
+}
+
+/** Integration rate (Hz): a common multiple of the 30 Hz camera and the 50 Hz pose. */
+export const EGO_RATE_HZ = 150;
+
+/** The ego's planned drive, sampled at EGO_RATE_HZ. */
+export class EgoDrive {
+  readonly #x: Float64Array;
+  readonly #y: Float64Array;
+  readonly #h: Float64Array;
+  readonly #v: Float64Array;
+  readonly #s: Float64Array;
+
+  constructor(o: EgoDriveOptions) {
+    if (!(o.speed > 0) || !Number.isFinite(o.speed)) throw new PerceptionError("scenario", `ego speed must be a positive number of m/s, got ${o.speed}`, { speed: o.speed });
+    if (o.speed > 70) throw new PerceptionError("scenario", `ego speed ${o.speed} m/s is not a plausible road speed (max 70)`, { speed: o.speed });
+    const n = Math.ceil(o.duration * EGO_RATE_HZ) + 2;
+    this.#x = new Float64Array(n);
+    this.#y = new Float64Array(n);
+    this.#h = new Float64Array(n);
+    this.#v = new Float64Array(n);
+    this.#s = new Float64Array(n);
+    const speedNoise = new SmoothNoise1D(o.prng.fork("speed"), 3, o.duration + 10);
+    const wander = new SmoothNoise1D(o.prng.fork("wander"), 4, o.duration + 10);
+    const dt = 1 / EGO_RATE_HZ;
+    let s = o.startStation;
+    let v = o.speed;
+    const decel = 1.5;
+    for (let i = 0; i < n; i++) {
+      const t = i * dt;
+      let target = o.speed * (1 + 0.03 * speedNoise.at(t));
+      if (o.stopAt && t < o.stopAt.releaseTime) {
+        const remaining = o.stopAt.station - s;
+        // Speed from which braking at `decel` stops exactly at the station.
+        if (remaining > -0.5) target = Math.min(target, Math.sqrt(2 * decel * Math.max(0, remaining)));
+      }
+      v = Math.max(0, v + Math.max(-decel * dt * 2, Math.min(1.2 * dt, target - v)));
+      if (s > o.line.length - 1) throw new PerceptionError("scenario", `the drive runs off the end of its road at t=${t.toFixed(2)} s: fewer frames or a lower speed`, { station: s, roadLength: o.line.length });
+      this.#s[i] = s;
+      this.#v[i] = v;
+      s += v * dt;
+    }
+    // Positions: lane centre + wander, heading from the path's direction.
+    const offsetAt = (i: number): number => o.laneOffset + o.wander * wander.at(i * dt);
+    for (let i = 0; i < n; i++) {
+      const p = o.line.pointAt(this.#s[i]!, offsetAt(i));
+      this.#x[i] = p.x;
+      this.#y[i] = p.y;
+    }
+    for (let i = 0; i < n; i++) {
+      const a = Math.max(0, i - 1);
+      const b = Math.min(n - 1, i + 1);
+      const dx = this.#x[b]! - this.#x[a]!;
+      const dy = this.#y[b]! - this.#y[a]!;
+      this.#h[i] = Math.hypot(dx, dy) > 1e-6 ? Math.atan2(dy, dx) : o.line.poseAt(this.#s[i]!).heading;
+    }
+  }
+
+  /** The pose at t seconds after the start (linear between samples). */
+  poseAt(t: number): GroundPose {
+    const f = Math.max(0, t) * EGO_RATE_HZ;
+    const i = Math.min(Math.floor(f), this.#x.length - 2);
+    const u = f - i;
+    let dh = this.#h[i + 1]! - this.#h[i]!;
+    dh = Math.atan2(Math.sin(dh), Math.cos(dh));
+    return {
+      x: this.#x[i]! + (this.#x[i + 1]! - this.#x[i]!) * u,
+      y: this.#y[i]! + (this.#y[i + 1]! - this.#y[i]!) * u,
+      heading: this.#h[i]! + dh * u,
+    };
+  }
+
+  /** Speed at t, m/s. */
+  speedAt(t: number): number {
+    const i = Math.min(Math.round(Math.max(0, t) * EGO_RATE_HZ), this.#v.length - 1);
+    return this.#v[i]!;
+  }
+
+  /** Station along the road at t. */
+  stationAt(t: number): number {
+    const i = Math.min(Math.round(Math.max(0, t) * EGO_RATE_HZ), this.#s.length - 1);
+    return this.#s[i]!;
+  }
+}

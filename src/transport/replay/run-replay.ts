@@ -1,0 +1,334 @@
+/**
+ * Replays a rosbag2 bag through a node graph in one process: bag messages in log-time order are
+ * decoded once and handed to every local subscriber of their topic, the sim clock follows the
+ * log time, timers fire in sim time between messages, and what the nodes publish is recorded
+ * into an output bag. After each message the runner waits for every callback and every node's
+ * `idle()`, so the same bag and parameters give a byte-identical output bag.
+ */
+import { PerceptionError, errorMessage } from "../../core/errors.js";
+import { normalizeTypeName } from "../../msgs/type-name.js";
+import { InProcessBus } from "../bus.js";
+import { SimClock, SimTimerQueue } from "../clock.js";
+import { stderrLogSink, type LogSink } from "../logger.js";
+import type { QosProfile } from "../node-api.js";
+import { createNodeHandle, type HostedNode } from "../node-handle.js";
+import type { NodeInstance, NodeSpec } from "../node-spec.js";
+import { createReplaySink, openReplaySource, type ReplaySink, type ReplaySource } from "./bag-io.js";
+import { StepRecorder } from "./recorder.js";
+import type { ReplayProgress, ReplaySummary } from "./replay-summary.js";
+
+/** Which messages go into the output bag. */
+export type RecordMode =
+  /** Node outputs plus a passthrough of /tf, /tf_static and every sensor_msgs/CameraInfo topic. */
+  | "outputs"
+  /** Node outputs plus every input message read. */
+  | "all";
+
+export interface ReplayOptions {
+  /** The input bag (folder with metadata.yaml, or a single .mcap / .db3). */
+  bag: string;
+  /** Output bag folder; no output bag when absent. */
+  out?: string;
+  /** Replace an existing output bag (default false: an existing one is an error). */
+  overwrite?: boolean;
+  /** The graph to run. */
+  nodes: NodeSpec[];
+  /** Pace by sim time at this multiple of real time (1 = real time). Ignored when `fast`. */
+  rate?: number;
+  /** As fast as possible (default true unless `rate` is set); replay is deterministic either way. */
+  fast?: boolean;
+  /** What to record (default "outputs"). */
+  record?: RecordMode;
+  /** Only read these input topics (default: the ones subscribed or recorded). */
+  topics?: string[];
+  /** Called at most every `progressIntervalMs` and once at the end. */
+  onProgress?: (progress: ReplayProgress) => void;
+  /** Minimum wall time between progress calls, ms (default 100). */
+  progressIntervalMs?: number;
+  /** Stops the run early: the output bag is finalised and the summary returned with `aborted`. */
+  signal?: AbortSignal;
+  /** Where node and runner log lines go (default stderr, info and above). */
+  logSink?: LogSink;
+  /** Extra parameter values by node full name ("/perception/detector"), over the specs'. */
+  parameterOverrides?: Record<string, NodeSpec["parameters"]>;
+  /** Use this source instead of opening `bag` (tests, in-memory bags). */
+  source?: ReplaySource;
+  /** Use this sink instead of creating `out` (tests). */
+  sink?: ReplaySink;
+}
+
+const PASSTHROUGH_TOPICS = new Set(["/tf", "/tf_static"]);
+const CAMERA_INFO = "sensor_msgs/CameraInfo";
+const SENSOR_TYPES = new Set([CAMERA_INFO, "sensor_msgs/Image", "sensor_msgs/CompressedImage"]);
+/** Node errors logged in full per node; later ones are only counted. */
+const LOGGED_ERRORS_PER_NODE = 3;
+
+function isPassthrough(topic: string, type: string): boolean {
+  return PASSTHROUGH_TOPICS.has(topic) || normalizeTypeName(type) === CAMERA_INFO;
+}
+
+function defaultQos(topic: string, type: string): QosProfile {
+  if (topic === "/tf_static") return "transient_local";
+  return SENSOR_TYPES.has(normalizeTypeName(type)) ? "sensor_data" : "reliable";
+}
+
+function bump(r: Record<string, number>, key: string, by = 1): void {
+  r[key] = (r[key] ?? 0) + by;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** Runs the graph over the bag; see the module comment. Throws before reading when a node fails to start. */
+export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> {
+  const logSink = options.logSink ?? stderrLogSink();
+  const log = (level: "info" | "warn" | "error", message: string): void => logSink(level, "replay", message);
+  const record = options.record ?? "outputs";
+  const fast = options.fast ?? options.rate === undefined;
+  if (!fast && !(options.rate !== undefined && Number.isFinite(options.rate) && options.rate > 0)) {
+    throw new PerceptionError("parameter", `replay rate must be a positive number, got ${String(options.rate)}`);
+  }
+
+  const source = options.source ?? (await openReplaySource(options.bag));
+  const nodeErrors: Record<string, number> = {};
+  const reportNodeError = (node: string, where: string, err: unknown): void => {
+    bump(nodeErrors, node);
+    const n = nodeErrors[node]!;
+    if (n <= LOGGED_ERRORS_PER_NODE) {
+      log("error", `${node} failed in ${where}: ${errorMessage(err)}${n === LOGGED_ERRORS_PER_NODE ? " (further errors of this node are only counted)" : ""}`);
+    }
+  };
+
+  const clock = new SimClock(source.summary.startTime);
+  const timers = new SimTimerQueue(clock);
+  const bus = new InProcessBus({ now: () => clock.now(), onCallbackError: (node, topic, err) => reportNodeError(node, `its ${topic} callback`, err) });
+  const hosted: HostedNode[] = [];
+  const instances: Array<{ node: HostedNode; instance: NodeInstance }> = [];
+  let sink: ReplaySink | undefined;
+
+  const dispose = async (): Promise<void> => {
+    for (const { node, instance } of [...instances].reverse()) {
+      for (const s of node.subscriptions) s.destroy();
+      for (const t of node.timers) t.cancel();
+      try {
+        await instance.dispose?.();
+      } catch (err) {
+        reportNodeError(node.fullName, "dispose()", err);
+      }
+    }
+  };
+
+  try {
+    // Start every node before reading: a bad parameter fails here, naming the node.
+    for (const spec of options.nodes) {
+      const node = createNodeHandle({
+        spec,
+        bus,
+        timers,
+        now: () => clock.now(),
+        clockKind: "sim",
+        logSink,
+        parameterOverrides: options.parameterOverrides?.[fullNameOf(spec)],
+      });
+      hosted.push(node);
+      instances.push({ node, instance: await spec.create(node.handle) });
+    }
+
+    const bagTopics = new Map(source.summary.topics.map((t) => [t.name, t.type]));
+    const subscribed = new Set(bus.topics().filter((t) => t.subscribers.length > 0).map((t) => t.name));
+    const recording = options.out !== undefined || options.sink !== undefined;
+    const recordInput = (topic: string, type: string): boolean => record === "all" || isPassthrough(topic, type);
+    const wanted = options.topics ?? [...bagTopics].filter(([name, type]) => subscribed.has(name) || (recording && recordInput(name, type))).map(([n]) => n);
+
+    // Subscribers whose type differs from the bag's: warned about and not fed.
+    const mismatched = new Set<string>();
+    for (const t of bus.topics()) {
+      const bagType = bagTopics.get(t.name);
+      if (bagType && t.subscribers.length > 0 && normalizeTypeName(bagType) !== normalizeTypeName(t.type)) {
+        mismatched.add(t.name);
+        log("warn", `${t.subscribers.join(", ")} subscribe to ${t.name} as ${t.type}, but the bag has ${bagType}: not delivered`);
+      }
+    }
+
+    let recorder: StepRecorder | undefined;
+    if (recording) {
+      sink = options.sink ?? (await createReplaySink(options.out!, options.overwrite ?? false));
+      const qosByTopic = new Map(bus.topics().filter((t) => t.publishers.length > 0).map((t) => [t.name, t.qos?.profile]));
+      recorder = new StepRecorder({
+        sink,
+        wantsOutput: () => true,
+        qosOf: (topic, type) => qosByTopic.get(topic) ?? defaultQos(topic, type),
+      });
+      bus.addTap(recorder);
+      for (const t of bus.topics()) if (t.publishers.length > 0) recorder.addTopic(t.name, t.type);
+      for (const name of wanted) {
+        const type = bagTopics.get(name);
+        if (type && recordInput(name, type)) recorder.addTopic(name, type);
+      }
+    }
+
+    const settle = async (): Promise<void> => {
+      do {
+        await bus.idle();
+        await Promise.all(
+          instances.map(async ({ node, instance }) => {
+            try {
+              await instance.idle?.();
+            } catch (err) {
+              reportNodeError(node.fullName, "idle()", err);
+            }
+          }),
+        );
+      } while (bus.busy);
+    };
+    const timerHooks = { settle, onError: (owner: string, err: unknown) => reportNodeError(owner, "a timer", err) };
+
+    // The run.
+    const inByTopic: Record<string, number> = {};
+    const decodeErrors: Record<string, number> = {};
+    const decodeErrorsByTopic: Record<string, Record<string, number>> = {};
+    const codecs = new Map<string, { decode(b: Uint8Array): unknown }>();
+    const countDecodeError = (topic: string, err: unknown, where: string): void => {
+      const kind = err instanceof PerceptionError ? err.kind : "cdr";
+      bump(decodeErrors, kind);
+      const byTopic = (decodeErrorsByTopic[topic] ??= {});
+      if (Object.keys(byTopic).length === 0) log("warn", `skipping undecodable messages on ${topic} (bag ${source.summary.path}, ${where}): ${errorMessage(err)}; later ones on this topic are only counted`);
+      bump(byTopic, kind);
+    };
+    const totalMessages = source.summary.messageCount;
+    const span = source.summary.endTime - source.summary.startTime;
+    const progressEvery = options.progressIntervalMs ?? 100;
+    const wallStart = performance.now();
+    let lastProgress = wallStart;
+    let messagesIn = 0;
+    let firstLogTime: bigint | undefined;
+    let lastLogTime = source.summary.startTime;
+    let aborted = false;
+    const progress = (): ReplayProgress => {
+      const wallMs = performance.now() - wallStart;
+      return {
+        messages: messagesIn,
+        totalMessages,
+        fraction: span > 0n ? Math.min(1, Number(lastLogTime - source.summary.startTime) / Number(span)) : 1,
+        simTimeNs: lastLogTime,
+        wallMs,
+        messagesPerSec: wallMs > 0 ? (messagesIn * 1000) / wallMs : 0,
+      };
+    };
+
+    for await (const entry of source.entries({ topics: wanted })) {
+      if (options.signal?.aborted) {
+        aborted = true;
+        break;
+      }
+      if (entry.kind === "error") {
+        const topic = typeof entry.error.context.topic === "string" ? entry.error.context.topic : "(bag)";
+        countDecodeError(topic, entry.error, "bag record");
+        continue;
+      }
+      const { topic, logTime } = entry;
+      firstLogTime ??= logTime;
+      if (!fast) {
+        const due = wallStart + Number(logTime - firstLogTime) / 1e6 / options.rate!;
+        const wait = due - performance.now();
+        if (wait > 1) await sleep(wait, options.signal);
+        if (options.signal?.aborted) {
+          aborted = true;
+          break;
+        }
+      }
+      await timers.fireUntil(logTime, timerHooks);
+      await recorder?.flush();
+      clock.set(logTime);
+      lastLogTime = logTime;
+      messagesIn++;
+      bump(inByTopic, topic);
+      if (recorder && recordInput(topic, entry.type)) recorder.passThrough(topic, entry.type, logTime, entry.publishTime, entry.data);
+      if (bus.subscriberCount(topic) > 0 && !mismatched.has(topic)) {
+        let codec = codecs.get(topic);
+        let message: unknown;
+        try {
+          if (!codec) codecs.set(topic, (codec = source.codecFor(topic)));
+          message = codec.decode(entry.data);
+        } catch (err) {
+          countDecodeError(topic, err, `${entry.file}${entry.offset !== undefined ? ` offset ${entry.offset}` : ""}`);
+        }
+        if (message !== undefined) {
+          bus.inject(topic, message, { topic, receiveTime: clock.now(), cdr: entry.data });
+          await settle();
+        }
+      }
+      await recorder?.flush();
+      if (options.onProgress && performance.now() - lastProgress >= progressEvery) {
+        lastProgress = performance.now();
+        options.onProgress(progress());
+      }
+    }
+    await settle();
+    await recorder?.flush();
+    options.onProgress?.(progress());
+    const wallMs = performance.now() - wallStart;
+
+    const nodeStats: Record<string, Record<string, number>> = {};
+    for (const { node, instance } of instances) {
+      const stats = instance.stats?.();
+      if (stats) nodeStats[node.fullName] = { ...stats };
+    }
+    await dispose();
+    instances.length = 0;
+    if (sink) await sink.close();
+    sink = undefined;
+
+    const busStats = bus.stats();
+    const drops: Record<string, number> = { ...busStats.drops };
+    for (const [name, stats] of Object.entries(nodeStats)) {
+      for (const [k, v] of Object.entries(stats)) if (/drop/i.test(k) && v > 0) drops[`${name} ${k}`] = v;
+    }
+    const nodeMs = busStats.callbackMs + timers.callbackMs;
+    const simSeconds = firstLogTime === undefined ? 0 : Number(lastLogTime - firstLogTime) / 1e9;
+    const recordedByTopic = Object.fromEntries([...(recorder?.counts ?? new Map<string, number>())].sort(([a], [b]) => (a < b ? -1 : 1)));
+    return {
+      bag: options.bag,
+      ...(options.out !== undefined ? { out: options.out } : {}),
+      aborted,
+      messagesIn,
+      inByTopic,
+      publishedByTopic: busStats.published,
+      recordedByTopic,
+      messagesOut: Object.values(recordedByTopic).reduce((a, b) => a + b, 0),
+      decodeErrors,
+      decodeErrorsByTopic,
+      nodeErrors,
+      drops,
+      nodeStats,
+      timerTicks: timers.fired,
+      timerTicksSkipped: timers.skippedTicks,
+      wallMs,
+      simSeconds,
+      messagesPerSec: wallMs > 0 ? (messagesIn * 1000) / wallMs : 0,
+      realtimeFactor: wallMs > 0 ? simSeconds / (wallMs / 1000) : 0,
+      nodeMs,
+      overheadMsPerMessage: messagesIn > 0 ? Math.max(0, wallMs - nodeMs) / messagesIn : 0,
+    };
+  } finally {
+    // On an error (or after an abort that threw), still finalise what was opened.
+    if (instances.length > 0) await dispose();
+    if (sink) await sink.close().catch((err: unknown) => log("error", `cannot finalise the output bag: ${errorMessage(err)}`));
+    await source.close();
+  }
+}
+
+function fullNameOf(spec: NodeSpec): string {
+  const ns = !spec.namespace || spec.namespace === "/" ? "" : spec.namespace.startsWith("/") ? spec.namespace : `/${spec.namespace}`;
+  return `${ns}/${spec.name}`;
+}

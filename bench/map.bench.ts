@@ -8,6 +8,11 @@ import { loadHdMap } from "../src/map/loader.js";
 import { syntheticGridMap } from "../src/map/synthetic-grid-map.js";
 import { polygonIoU } from "../src/geometry/polygon.js";
 import { projectOntoPolyline } from "../src/geometry/polyline.js";
+import { TfBuffer } from "../src/geometry/tf-buffer.js";
+import { cameraMountTransform } from "../src/geometry/camera-mount.js";
+import { CameraGeometry } from "../src/geometry/camera-geometry.js";
+import { CameraModel } from "../src/geometry/camera-model.js";
+import { nsToTime } from "../src/core/time.js";
 
 function timeIt(label: string, iterations: number, fn: (i: number) => unknown): void {
   for (let i = 0; i < Math.min(200, iterations); i++) fn(i); // warm-up
@@ -46,6 +51,25 @@ export async function run(): Promise<void> {
   timeIt("polygonIoU (convex quads)", 200000, () => polygonIoU(a, b));
   const ell = [{ x: 0, y: 0 }, { x: 2, y: 0 }, { x: 2, y: 1 }, { x: 1, y: 1 }, { x: 1, y: 2 }, { x: 0, y: 2 }];
   timeIt("polygonIoU (non-convex 6 x 4)", 100000, () => polygonIoU(ell, b));
+
+  // TF: map -> odom (static) -> base_link (100 Hz, 10 s cache) -> camera (static).
+  const tf = new TfBuffer();
+  const base = 1_700_000_000n * 1_000_000_000n;
+  const mount = cameraMountTransform({ x: 1.2, z: 1.5, pitch: 0.087 });
+  tf.addMessage({ transforms: [
+    { header: { stamp: nsToTime(base), frame_id: "map" }, child_frame_id: "odom", transform: { translation: { x: 5, y: 3, z: 0 }, rotation: { x: 0, y: 0, z: 0, w: 1 } } },
+    { header: { stamp: nsToTime(base), frame_id: "base_link" }, child_frame_id: "camera_optical_frame", transform: mount },
+  ] }, true);
+  for (let i = 0; i < 1000; i++) {
+    tf.addMessage({ transforms: [{ header: { stamp: nsToTime(base + BigInt(i) * 10_000_000n), frame_id: "odom" }, child_frame_id: "base_link", transform: { translation: { x: i * 0.1, y: 0, z: 0 }, rotation: { x: 0, y: 0, z: Math.sin(i * 0.001), w: Math.cos(i * 0.001) } } }] }, false);
+  }
+  timeIt("TfBuffer.lookup(map <- camera, interpolated, 3 links)", 50000, (i) => tf.lookup("map", "camera_optical_frame", nsToTime(base + BigInt(i % 9000) * 1_000_000n + 500_000n)));
+
+  // Camera: distorted unproject (Newton) and pixel -> ground.
+  const model = CameraModel.fromIntrinsics({ width: 1280, height: 720, fx: 700, fy: 705, cx: 641.3, cy: 358.9, distortion: [-0.3, 0.09, 0.0012, -0.0008, -0.01] });
+  const geometry = new CameraGeometry(model, mount);
+  timeIt("CameraModel.unproject (plumb_bob)", 200000, (i) => model.unproject({ u: (i * 7) % 1280, v: 400 + ((i * 3) % 320) }));
+  timeIt("CameraGeometry.pixelToGround (plumb_bob)", 200000, (i) => geometry.pixelToGround({ u: (i * 7) % 1280, v: 400 + ((i * 3) % 320) }));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await run();

@@ -124,11 +124,14 @@ export class BagWriter {
       const level = options.zstdLevel ?? 1;
       compressChunk = (data) => ({ compression: "zstd", compressedData: zstd.compress(data, level) });
     }
-    const writable = await BufferedFileWritable.create(file);
+    const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    // Chunks (at least chunkSize bytes) bypass a buffer this size and reach the file as soon as they
+    // are complete, so a crash loses at most the chunk being filled.
+    const writable = await BufferedFileWritable.create(file, { bufferBytes: Math.min(4 << 20, Math.max(64 << 10, chunkSize)) });
     const writer = new McapWriter({
       writable,
       useChunks: true,
-      chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
+      chunkSize,
       compressChunk,
       repeatSchemas: true,
       repeatChannels: true,

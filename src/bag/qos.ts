@@ -58,5 +58,13 @@ export function parseQosProfiles(value: unknown): QosYamlProfile[] {
   if (!Array.isArray(parsed) || !parsed.every((p) => typeof p === "object" && p !== null && !Array.isArray(p))) {
     throw new PerceptionError("bag", "offered_qos_profiles is not a list of QoS mappings");
   }
-  return parsed as QosYamlProfile[];
+  return parsed.map((p) => withNumbers(p) as QosYamlProfile);
+}
+
+/** YAML parsed with intAsBigInt gives bigints; QoS values all fit in a double, so use numbers either way. */
+function withNumbers(value: unknown): unknown {
+  if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : value;
+  if (Array.isArray(value)) return value.map(withNumbers);
+  if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withNumbers(v)]));
+  return value;
 }

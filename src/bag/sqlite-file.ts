@@ -158,7 +158,18 @@ class SqliteFile implements StorageFile {
       }
       for (const row of rows) {
         const topic = this.#topicsById.get(row.topic_id);
-        if (!topic) {
+        if (!(row.data instanceof Uint8Array)) {
+          yield {
+            kind: "error",
+            error: new PerceptionError("bag", `message row ${row.id} holds ${typeof row.data}, not a BLOB of CDR bytes`, {
+              bag: this.#bag,
+              file: this.path,
+              topic: topic?.name,
+              offset: Number(row.id),
+              logTime: row.timestamp,
+            }),
+          };
+        } else if (!topic) {
           yield {
             kind: "error",
             error: new PerceptionError("bag", `message row ${row.id} refers to unknown topic id ${row.topic_id}`, {

@@ -36,6 +36,7 @@ export function relateToCrosswalks(p: Point2, v: Point2, polygons: readonly (rea
   for (let i = 0; i < polygons.length; i++) {
     const poly = polygons[i]!;
     if (poly.length < 3) continue;
+    if (!nearBox(poly, p, o.approachDistance)) continue;
     if (pointInPolygon(poly, p)) return { index: i, relation: Pedestrian.CROSSWALK_RELATION_ON };
     if (!velocityOverGround) continue;
     const q = closestPointOnPolygon(poly, p);
@@ -46,6 +47,18 @@ export function relateToCrosswalks(p: Point2, v: Point2, polygons: readonly (rea
     if (!approach || d < approach.distance) approach = { index: i, distance: d };
   }
   return approach ? { index: approach.index, relation: Pedestrian.CROSSWALK_RELATION_APPROACHING } : undefined;
+}
+
+/** True when p lies within `margin` of the polygon's bounding box. */
+function nearBox(poly: readonly Point2[], p: Point2, margin: number): boolean {
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (const q of poly) {
+    if (q.x < minX) minX = q.x;
+    if (q.x > maxX) maxX = q.x;
+    if (q.y < minY) minY = q.y;
+    if (q.y > maxY) maxY = q.y;
+  }
+  return p.x >= minX - margin && p.x <= maxX + margin && p.y >= minY - margin && p.y <= maxY + margin;
 }
 
 /** The occupancy of one crosswalk from the relations of the pedestrians to it. */

@@ -118,6 +118,11 @@ export function corridorFromMarkings(left: LaneMarking | undefined, right: LaneM
   return { frame: "base_link", source: "markings", centre, cumulative: cumulativeLengths(centre), leftWidth: Float64Array.from(lw), rightWidth: Float64Array.from(rw) };
 }
 
+/** The arc length of a point's projection on the corridor's centre path (NaN when degenerate). */
+export function arcLengthOn(c: EgoCorridor, p: Point2): number {
+  return projectOnPolyline(c.centre, p, c.cumulative)?.s ?? NaN;
+}
+
 function widthAt(widths: Float64Array, cumulative: Float64Array, s: number): number {
   const n = cumulative.length;
   if (s <= 0) return widths[0]!;
@@ -131,16 +136,17 @@ function widthAt(widths: Float64Array, cumulative: Float64Array, s: number): num
 
 /**
  * A point and its velocity (same frame as the corridor) against the corridor; `origin` is where
- * distances along the path start (the vehicle). Undefined when the corridor is degenerate.
+ * distances along the path start (the vehicle: a point, or its arc length on the centre path when
+ * already known). Undefined when the corridor is degenerate.
  */
-export function relateToCorridor(c: EgoCorridor, origin: Point2, p: Point2, v: Point2): CorridorRelation | undefined {
+export function relateToCorridor(c: EgoCorridor, origin: Point2 | number, p: Point2, v: Point2): CorridorRelation | undefined {
   if (c.centre.length < 2) return undefined;
   const proj = projectOnPolyline(c.centre, p, c.cumulative);
-  const ego = projectOnPolyline(c.centre, origin, c.cumulative);
-  if (!proj || !ego) return undefined;
+  const egoS = typeof origin === "number" ? origin : projectOnPolyline(c.centre, origin, c.cumulative)?.s;
+  if (!proj || egoS === undefined) return undefined;
   const wl = widthAt(c.leftWidth, c.cumulative, proj.s);
   const wr = widthAt(c.rightWidth, c.cumulative, proj.s);
-  const distanceAlong = proj.s - ego.s;
+  const distanceAlong = proj.s - egoS;
   if (proj.lateral <= wl && proj.lateral >= -wr) return { inside: true, distanceAlong, timeToEnter: 0 };
   const lateralSpeed = -v.x * Math.sin(proj.heading) + v.y * Math.cos(proj.heading);
   let timeToEnter = -1;

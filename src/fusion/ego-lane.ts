@@ -1,7 +1,6 @@
 import type { Point2 } from "../geometry/types.js";
 import type { HdMap, Lane } from "../map/types.js";
 import type { EgoLaneState } from "../msgs/types.generated.js";
-import type { LaneAssociation } from "./lane-association.js";
 import { baseToMap, wrapAngle, type PlanarPose } from "./planar-pose.js";
 import { pointAtArcLength } from "../geometry/polyline.js";
 import { cumulativeLengths, projectOnPolyline } from "./polyline.js";
@@ -15,6 +14,18 @@ export interface EgoLaneOptions {
 }
 
 export const DEFAULT_EGO_LANE_OPTIONS: Readonly<EgoLaneOptions> = Object.freeze({ poseLateralStd: 0.2, containmentSlack: 0.3 });
+
+/** The camera's lateral correction of the pose for this frame. */
+export interface CameraCorrection {
+  /** Lateral shift of the markings relative to the map (camera minus map, base_link y), metres; NaN when unknown. */
+  shift: number;
+  /** Standard deviation of `shift`, metres. */
+  std: number;
+  /** RMS residual of the matched markings after removing the shift, metres. */
+  residual: number;
+  /** Whether any marking matched a map boundary this frame. */
+  matched: boolean;
+}
 
 /** The ego lane found for one frame. */
 export interface EgoLaneEstimate {
@@ -34,17 +45,17 @@ export function invalidEgoLane(): EgoLaneState {
  * (inverse-variance weighted against the pose), projected on the nearby lanes' centerlines; the
  * lane whose boundaries contain it, heading the same way as the vehicle, wins.
  */
-export function estimateEgoLane(map: HdMap, lanes: readonly Lane[], pose: PlanarPose, association: LaneAssociation, options: Partial<EgoLaneOptions> = {}): EgoLaneEstimate {
+export function estimateEgoLane(map: HdMap, lanes: readonly Lane[], pose: PlanarPose, correction: CameraCorrection, options: Partial<EgoLaneOptions> = {}): EgoLaneEstimate {
   const o = { ...DEFAULT_EGO_LANE_OPTIONS, ...options };
-  const cameraOk = Number.isFinite(association.commonShift);
-  const shiftVar = cameraOk ? Math.max(association.commonShiftStd, 0.02) ** 2 : Infinity;
+  const cameraOk = Number.isFinite(correction.shift) && Number.isFinite(correction.std);
+  const shiftVar = cameraOk ? Math.max(correction.std, 0.01) ** 2 : Infinity;
   const poseVar = o.poseLateralStd ** 2;
   const gain = cameraOk ? poseVar / (poseVar + shiftVar) : 0;
-  const appliedShift = cameraOk ? gain * association.commonShift : 0;
+  const appliedShift = cameraOk ? gain * correction.shift : 0;
   const fusedStd = cameraOk ? Math.sqrt((poseVar * shiftVar) / (poseVar + shiftVar)) : o.poseLateralStd;
   const position = baseToMap(pose, { x: 0, y: -appliedShift });
   const found = laneContaining(map, lanes, position, pose.yaw, o.containmentSlack);
-  if (!found || !cameraOk) return { state: invalidEgoLane(), lane: found?.lane };
+  if (!found || !cameraOk || !correction.matched) return { state: invalidEgoLane(), lane: found?.lane };
   return {
     lane: found.lane,
     state: {
@@ -53,8 +64,8 @@ export function estimateEgoLane(map: HdMap, lanes: readonly Lane[], pose: Planar
       lateral_offset: found.lateral,
       lateral_offset_std: fusedStd,
       heading_error: wrapAngle(pose.yaw - found.heading),
-      localization_residual: association.residual,
-      lateral_correction: -association.commonShift,
+      localization_residual: correction.residual,
+      lateral_correction: -correction.shift,
     },
   };
 }
@@ -66,12 +77,33 @@ interface LaneHit {
   score: number;
 }
 
+/** Per lane: centreline arc lengths and its bounding box grown by a lane width (cheap rejection). */
+const laneGeometry = new WeakMap<Lane, { cumulative: Float64Array; minX: number; minY: number; maxX: number; maxY: number }>();
+
+function geometryOf(lane: Lane) {
+  let g = laneGeometry.get(lane);
+  if (!g) {
+    const margin = 6;
+    g = { cumulative: cumulativeLengths(lane.centerline), minX: Infinity, minY: Infinity, maxX: -Infinity, maxY: -Infinity };
+    for (const q of lane.centerline) {
+      g.minX = Math.min(g.minX, q.x - margin);
+      g.minY = Math.min(g.minY, q.y - margin);
+      g.maxX = Math.max(g.maxX, q.x + margin);
+      g.maxY = Math.max(g.maxY, q.y + margin);
+    }
+    laneGeometry.set(lane, g);
+  }
+  return g;
+}
+
 /** The lane whose boundaries contain a map point, travelled in the direction `yaw`. */
 export function laneContaining(map: HdMap, lanes: readonly Lane[], p: Point2, yaw: number, slack: number): LaneHit | undefined {
   let best: LaneHit | undefined;
   for (const lane of lanes) {
     if (lane.centerline.length < 2) continue;
-    const cum = cumulativeLengths(lane.centerline);
+    const g = geometryOf(lane);
+    if (p.x < g.minX || p.x > g.maxX || p.y < g.minY || p.y > g.maxY) continue;
+    const cum = g.cumulative;
     const proj = projectOnPolyline(lane.centerline, p, cum);
     if (!proj) continue;
     const length = cum[cum.length - 1]!;
@@ -83,8 +115,10 @@ export function laneContaining(map: HdMap, lanes: readonly Lane[], p: Point2, ya
     const halfLeft = left && left.points.length >= 2 ? projectOnPolyline(left.points, centre)!.distance : 1.75;
     const halfRight = right && right.points.length >= 2 ? projectOnPolyline(right.points, centre)!.distance : 1.75;
     if (proj.lateral > halfLeft + slack || proj.lateral < -halfRight - slack) continue;
-    // Normalised distance from the centre: 0 on it, 1 on a boundary.
-    const score = proj.lateral >= 0 ? proj.lateral / Math.max(halfLeft, 0.1) : -proj.lateral / Math.max(halfRight, 0.1);
+    // Normalised distance from the centre (0 on it, 1 on a boundary); lanes that hold the point only
+    // through the end slack (segment joins) lose to the lane that holds it along its length.
+    const beyondEnds = Math.max(0, -proj.s, proj.s - length);
+    const score = (proj.lateral >= 0 ? proj.lateral / Math.max(halfLeft, 0.1) : -proj.lateral / Math.max(halfRight, 0.1)) + 10 * beyondEnds;
     if (!best || score < best.score) best = { lane, lateral: proj.lateral, heading: proj.heading, score };
   }
   return best;

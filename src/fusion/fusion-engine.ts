@@ -22,10 +22,11 @@ import type { CameraView, PoseResult } from "./contracts.js";
 import { crosswalkOccupancy, relateToCrosswalks, type CrosswalkRelationOptions } from "./crosswalk-relation.js";
 import { matchCrosswalks, type CrosswalkMatchOptions } from "./crosswalk-matching.js";
 import { disagreementsToGeoJson } from "./disagreements-geojson.js";
-import { MapCorridorCache, corridorFromMarkings, relateToCorridor, type EgoCorridor } from "./ego-corridor.js";
+import { MapCorridorCache, arcLengthOn, corridorFromMarkings, relateToCorridor, type EgoCorridor } from "./ego-corridor.js";
 import { estimateEgoLane, invalidEgoLane, type EgoLaneOptions } from "./ego-lane.js";
 import { crosswalkProblem, markingProblem, pedestrianProblem, RejectionCounter } from "./input-guard.js";
 import { associateMarkings, compareMarking, markingLateralAt, DEFAULT_LANE_ASSOCIATION_OPTIONS, type LaneAssociation, type LaneAssociationOptions, type MarkingComparison } from "./lane-association.js";
+import { LateralCorrectionFilter, type LateralCorrectionFilterOptions } from "./lateral-correction-filter.js";
 import { buildLocalMapView, type LocalMapView, type ViewRegion } from "./local-map-view.js";
 import { MapConsistencyMonitor, type MapConsistencyOptions } from "./map-consistency.js";
 import { DEFAULT_TRACKER_OPTIONS, MultiObjectTracker, type TrackerOptions } from "./pedestrian-tracker.js";
@@ -76,6 +77,8 @@ export interface FusionEngineOptions {
   crosswalkRelation?: Partial<CrosswalkRelationOptions>;
   /** Map consistency evidence. */
   consistency?: Partial<MapConsistencyOptions>;
+  /** Filtering of the camera's lateral correction over time. */
+  lateralCorrection?: Partial<LateralCorrectionFilterOptions>;
   /** Pose plausibility (jumps). */
   poseGate?: Partial<PoseGateOptions>;
 }
@@ -104,6 +107,7 @@ export class FusionEngine {
   readonly #coastLimit: number;
   readonly #consistency: MapConsistencyMonitor;
   readonly #poseGate: PoseGate;
+  readonly #shiftFilter: LateralCorrectionFilter;
   readonly #corridors: MapCorridorCache | undefined;
   readonly #rejections = new RejectionCounter();
   readonly #mappedCrosswalkIds = new Map<string, number>();
@@ -126,6 +130,7 @@ export class FusionEngine {
     this.#coastLimit = options.tracker?.maxCoastSec ?? DEFAULT_TRACKER_OPTIONS.maxCoastSec;
     this.#consistency = new MapConsistencyMonitor(options.consistency);
     this.#poseGate = new PoseGate(options.poseGate);
+    this.#shiftFilter = new LateralCorrectionFilter(options.lateralCorrection);
     this.#corridors = options.map ? new MapCorridorCache(options.map) : undefined;
   }
 
@@ -143,6 +148,7 @@ export class FusionEngine {
       const back = diffSec(this.#lastStamp, input.stamp);
       this.#tracker.reset();
       this.#poseGate.reset();
+      this.#shiftFilter.reset();
       this.#lastValidPose = undefined;
       this.#timeResets++;
       this.#rejections.count("time jump(s) backwards");
@@ -168,7 +174,7 @@ export class FusionEngine {
     const view = this.#map && pose ? buildLocalMapView(this.#map, pose, this.#view) : undefined;
 
     // Lanes.
-    const lanes = this.#fuseLanes(markings, view, pose);
+    const lanes = this.#fuseLanes(markings, view, pose, timeSec);
 
     // Crosswalks (before pedestrians: relations use them).
     const crosswalks = this.#fuseCrosswalks(detectedCrosswalks, view, pose, input.geometry);
@@ -245,11 +251,16 @@ export class FusionEngine {
     });
   }
 
-  #fuseLanes(markings: LaneMarking[], view: LocalMapView | undefined, pose: PlanarPose | undefined): { messages: LaneMarking[]; ego: EgoLaneState; egoLaneId: string | undefined } {
+  #fuseLanes(markings: LaneMarking[], view: LocalMapView | undefined, pose: PlanarPose | undefined, timeSec: number): { messages: LaneMarking[]; ego: EgoLaneState; egoLaneId: string | undefined } {
     const messages = markings.map((m) => ({ ...m, map_id: "", map_match_distance: NaN }));
-    if (!view || !pose || !this.#map) return { messages, ego: invalidEgoLane(), egoLaneId: undefined };
+    if (!view || !pose || !this.#map) {
+      this.#shiftFilter.reset();
+      return { messages, ego: invalidEgoLane(), egoLaneId: undefined };
+    }
     const association = associateMarkings(markings, view.boundaries, this.#laneOptions);
-    const estimate = estimateEgoLane(this.#map, view.lanes, pose, association, this.#egoOptions);
+    const filtered = this.#shiftFilter.update(timeSec, association.commonShift, association.commonShiftStd);
+    const correction = { shift: filtered.shift, std: filtered.std, residual: association.residual, matched: Number.isFinite(association.commonShift) };
+    const estimate = estimateEgoLane(this.#map, view.lanes, pose, correction, this.#egoOptions);
     this.#matchEgoBoundariesWide(markings, association, estimate.lane?.leftBoundaryId, estimate.lane?.rightBoundaryId, view);
     const shift = Number.isFinite(association.commonShift) ? association.commonShift : 0;
     association.matches.forEach((c, i) => {
@@ -365,6 +376,7 @@ export class FusionEngine {
     });
     const tracks = this.#tracker.step(timeSec, measurements);
     const out: { msg: Pedestrian; crosswalkIndex: number | undefined }[] = [];
+    const egoS = corridor ? arcLengthOn(corridor, corridor.frame === "map" && pose ? { x: pose.x, y: pose.y } : { x: 0, y: 0 }) : NaN;
     const coastLimit = this.#coastLimit;
     for (const t of tracks) {
       if (!t.confirmed) continue;
@@ -378,8 +390,8 @@ export class FusionEngine {
       const rel = relateToCrosswalks(base, vBase, crosswalkShapes, pose !== undefined, this.#relationOptions);
       const corridorRel = corridor
         ? corridor.frame === "map" && pose
-          ? relateToCorridor(corridor, { x: pose.x, y: pose.y }, inFrame, vInFrame)
-          : relateToCorridor(corridor, { x: 0, y: 0 }, base, vBase)
+          ? relateToCorridor(corridor, egoS, inFrame, vInFrame)
+          : relateToCorridor(corridor, egoS, base, vBase)
         : undefined;
       const age = timeSec - t.lastUpdateSec;
       const last = t.payload;

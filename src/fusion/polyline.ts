@@ -30,7 +30,7 @@ export function projectOnPolyline(points: readonly Point2[], p: Point2, cumulati
   const length = (cumulative ?? cumulativeLengths(points))[points.length - 1]!;
   let s = proj.arcLength;
   const along = (p.x - proj.point.x) * proj.tangent.x + (p.y - proj.point.y) * proj.tangent.y;
-  if ((proj.arcLength <= 0 && along < 0) || (proj.arcLength >= length && along > 0)) s += along;
+  if ((proj.arcLength <= 1e-9 && along < 0) || (proj.arcLength >= length - 1e-9 && along > 0)) s += along;
   return { s, lateral: proj.lateralOffset, distance: proj.distance, heading: Math.atan2(proj.tangent.y, proj.tangent.x) };
 }
 

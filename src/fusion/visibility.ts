@@ -16,7 +16,7 @@ export interface VisibilityOptions {
 
 export const DEFAULT_VISIBILITY_OPTIONS: Readonly<VisibilityOptions> = Object.freeze({
   minAhead: 3,
-  maxRange: 35,
+  maxRange: 30,
   minVisibleFraction: 0.6,
   fallbackHalfFov: (45 * Math.PI) / 180,
 });

@@ -83,14 +83,17 @@ export class CameraGeometry {
 
   /**
    * Where a pixel's ray meets the ground plane z = groundZ (base_link); undefined when the ray is
-   * at or above the horizon (within `horizonMarginRad`), the camera is not above the plane, or the
-   * point is beyond `maxRangeM`.
+   * at or above the horizon (within `horizonMarginRad`), the camera is not above the plane, the
+   * point is beyond `maxRangeM`, or the pixel lies where the lens model cannot be inverted.
    */
   pixelToGround(px: Pixel, groundZ = 0): Vec3 | undefined {
     const origin = this.baseFromOptical.translation;
     const height = origin.z - groundZ;
     if (!(height > 0)) return undefined;
-    const dir = this.rayInBase(px);
+    const n = this.model.undistortNormalized(px);
+    if (!n.converged) return undefined; // outside what the lens model can image
+    const norm = Math.hypot(n.x, n.y, 1);
+    const dir = transformDirection(this.baseFromOptical, { x: n.x / norm, y: n.y / norm, z: 1 / norm });
     if (!(dir.z < -Math.sin(this.horizonMarginRad))) return undefined;
     const s = height / -dir.z;
     const x = origin.x + s * dir.x;

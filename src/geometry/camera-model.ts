@@ -23,7 +23,7 @@ export interface CameraIntrinsics {
    * Distortion coefficients: plumb_bob `k1 k2 p1 p2 k3` (up to 5 values), or 8 values for
    * rational_polynomial unless `distortionModel` says otherwise. Empty or absent: no distortion.
    */
-  distortion?: readonly number[];
+  distortion?: ArrayLike<number>;
   /** The distortion model the coefficients belong to; defaults to plumb_bob (rational_polynomial for 8 values). */
   distortionModel?: "plumb_bob" | "rational_polynomial" | "equidistant";
   /** The optical frame's id, e.g. "camera_front_optical_frame"; defaults to "camera_optical_frame". */
@@ -65,10 +65,17 @@ export class CameraModel {
   /**
    * The model of a CameraInfo. Binning and a region of interest are applied (the model describes
    * the image as published). `calibration` PerceptionError on zero/NaN intrinsics, a zero size or
-   * an unknown distortion model.
+   * an unknown distortion model. With `rectified: true` the model is the one of the rectified
+   * image (`image_rect`): the intrinsics of P and no distortion. R (stereo rectification) is not
+   * used otherwise: for a monocular camera it is the identity.
    */
-  static fromCameraInfo(info: CameraInfo): CameraModel {
+  static fromCameraInfo(info: CameraInfo, options: { rectified?: boolean } = {}): CameraModel {
     const frame = info.header?.frame_id ?? "";
+    if (options.rectified) {
+      const p = info.p;
+      if (!p || p.length !== 12) throw new PerceptionError("calibration", `CameraInfo P must have 12 values, got ${p?.length ?? 0}`, { frame_id: frame });
+      return CameraModel.fromCameraInfo({ ...info, k: Float64Array.of(p[0]!, p[1]!, p[2]!, p[4]!, p[5]!, p[6]!, p[8]!, p[9]!, p[10]!), d: new Float64Array(0), distortion_model: "plumb_bob" });
+    }
     const k = info.k;
     if (!k || k.length !== 9) throw new PerceptionError("calibration", `CameraInfo K must have 9 values, got ${k?.length ?? 0}`, { frame_id: frame });
     const bx = info.binning_x > 1 ? info.binning_x : 1;
@@ -97,7 +104,7 @@ export class CameraModel {
 
   /** A model from explicit intrinsics (still images, synthetic cameras). Validated like fromCameraInfo. */
   static fromIntrinsics(o: CameraIntrinsics): CameraModel {
-    const coeffs = o.distortion ?? [];
+    const coeffs = Array.from(o.distortion ?? []);
     const modelName = o.distortionModel ?? (coeffs.length > 5 ? "rational_polynomial" : "plumb_bob");
     const frameId = o.frameId ?? "camera_optical_frame";
     return CameraModel.#validated(
@@ -167,17 +174,27 @@ export class CameraModel {
     return { u: this.fx * d.x + this.skew * d.y + this.cx, v: this.fy * d.y + this.cy };
   }
 
-  /** The undistorted normalised point (X/Z, Y/Z) of a raw pixel. */
+  /**
+   * The undistorted normalised point (X/Z, Y/Z) of a raw pixel; `converged` is false when the
+   * iteration failed or the pixel lies where the lens model cannot image (the point is then only
+   * a best estimate).
+   */
   undistortNormalized(px: Pixel): { x: number; y: number; converged: boolean } {
     const yd = (px.v - this.cy) / this.fy;
     const xd = (px.u - this.cx - this.skew * yd) / this.fx;
     // 1e-6 px tolerance in normalised units, at least as tight as 1e-10.
     const tolerance = Math.min(1e-10, 1e-7 / Math.max(this.fx, this.fy));
     const r = undistortPoint(this.distortion, { x: xd, y: yd }, tolerance);
-    return { x: r.point.x, y: r.point.y, converged: r.converged };
+    // A solution beyond the monotonic field is a fold of the polynomial, not what the lens saw.
+    const inField = Math.hypot(r.point.x, r.point.y) <= this.maxNormalizedRadius;
+    return { x: r.point.x, y: r.point.y, converged: r.converged && inField };
   }
 
-  /** The unit ray (optical frame) through a raw pixel, distortion removed. */
+  /**
+   * The unit ray (optical frame) through a raw pixel, distortion removed (to < 1e-6 px). For pixels
+   * the lens model cannot image (corners of an over-fitted polynomial) it is only a best estimate:
+   * check `undistortNormalized(px).converged` where that matters (`pixelToGround` does).
+   */
   unproject(px: Pixel): Vec3 {
     const { x, y } = this.undistortNormalized(px);
     const n = Math.hypot(x, y, 1);

@@ -24,7 +24,11 @@ export interface Transform {
   rotation: Quat;
 }
 
-/** A 2D point in pixels: u = column, v = row (origin at the top-left pixel's top-left corner + 0.5 convention of OpenCV: pixel centres at integers). */
+/**
+ * A 2D point in pixels: u = column (rightwards), v = row (downwards). Pixel centres are at integer
+ * coordinates (OpenCV): the top-left pixel's centre is (0, 0) and the image spans
+ * [-0.5, width - 0.5] x [-0.5, height - 0.5].
+ */
 export interface Pixel {
   u: number;
   v: number;

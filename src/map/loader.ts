@@ -58,9 +58,12 @@ export function loadHdMap(source: string | object): HdMap {
   let projection: LocalProjection | undefined;
   const origin: GeoPoint = { latitude: Number(originRaw.latitude), longitude: Number(originRaw.longitude), altitude: Number(originRaw.altitude ?? 0) };
   try {
-    if (Number.isFinite(origin.altitude)) projection = new LocalProjection(origin);
+    if (Number.isFinite(origin.altitude) && Number.isFinite(origin.latitude) && Number.isFinite(origin.longitude)) projection = new LocalProjection(origin);
   } catch {
     // The schema errors already name a bad origin.
+  }
+  if (!projection && errors.length === 0) {
+    errors.push(`hdmap.origin must be a finite WGS84 position, got ${JSON.stringify(header.origin)}`);
   }
 
   const warnings: string[] = [];
@@ -169,7 +172,11 @@ function convertPositions(coordinates: unknown, where: string, projection: Local
   let firstBad = "";
   for (let i = 0; i < coordinates.length; i++) {
     const c = coordinates[i];
-    if (!Array.isArray(c) || c.length < 2 || !c.every((v) => typeof v === "number" && Number.isFinite(v))) return undefined; // schema
+    if (!Array.isArray(c) || c.length < 2 || !c.every((v) => typeof v === "number")) return undefined; // the schema reports it
+    if (!c.every((v) => Number.isFinite(v))) {
+      errors.push(`${where}: coordinate ${i} has a non-finite value (${c.map(String).join(", ")})`);
+      return undefined;
+    }
     const [lon, lat, alt] = c as number[];
     let problem = "";
     if (Math.abs(lat!) > 90 || Math.abs(lon!) > 180) {
@@ -215,6 +222,7 @@ function toMapPlane(projection: LocalProjection, latitude: number, longitude: nu
 
 /** Checks a polygon ring (closed in the file) and returns it open and counter-clockwise. */
 function checkRing(closed: Point2[], rawRing: unknown[], where: string, errors: string[], warnings: string[]): Point2[] {
+  if (rawRing.length < 4) return closed; // the schema reports too few positions
   const first = rawRing[0] as number[];
   const last = rawRing[rawRing.length - 1] as number[];
   if (first[0] !== last[0] || first[1] !== last[1]) {

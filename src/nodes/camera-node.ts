@@ -10,15 +10,16 @@ import { PerceptionError, errorMessage } from "../core/errors.js";
 import { diffSec, timeToNs, type Time } from "../core/time.js";
 import { DiagnosticsPublisher } from "../diagnostics/diagnostics-publisher.js";
 import { NodeDiagnostics } from "../diagnostics/node-diagnostics.js";
-import { CameraGeometry } from "../geometry/camera-geometry.js";
-import { CameraModel } from "../geometry/camera-model.js";
+import type { CameraGeometry } from "../geometry/camera-geometry.js";
 import { TfBuffer } from "../geometry/tf-buffer.js";
 import type { ImageView } from "../image/image-view.js";
-import type { CameraInfo, Header } from "../msgs/types.generated.js";
+import type { Header } from "../msgs/types.generated.js";
 import type { NodeHandle, Publisher } from "../transport/node-api.js";
 import type { NodeInstance } from "../transport/node-spec.js";
+import { CameraCalibration } from "./camera-calibration.js";
+import { recordPipelineLatency, recordStage } from "./stage-timings.js";
 import { decodedView, type CameraMessage } from "./decoded-frames.js";
-import { LatestFrameScheduler } from "./latest-frame-scheduler.js";
+import { FrameScheduler } from "../pipeline/frame-scheduler.js";
 
 /** One camera frame handed to a node's `process`. */
 export interface CameraFrame {
@@ -47,16 +48,13 @@ export interface CameraNodeOptions {
 export class CameraNode implements NodeInstance {
   readonly handle: NodeHandle;
   readonly diagnostics: NodeDiagnostics;
-  readonly tf = new TfBuffer({ maxExtrapolationSec: 0.5 });
+  readonly tf: TfBuffer;
   readonly #options: CameraNodeOptions;
   readonly #diagPublisher: DiagnosticsPublisher;
   readonly #processingPub: Publisher<{ data: number }>;
   readonly #latencyPub: Publisher<{ data: number }>;
-  readonly #scheduler: LatestFrameScheduler<{ frame: CameraMessage; receivedNow: Time; receivedWallMs: number }>;
-  #info: CameraInfo | undefined;
-  #model: CameraModel | undefined;
-  #geometryKey = "";
-  #geometry: CameraGeometry | undefined;
+  readonly #scheduler: FrameScheduler<{ frame: CameraMessage; receivedNow: Time; receivedWallMs: number }>;
+  readonly #calibration: CameraCalibration;
   #processed = 0;
   #failed = 0;
   #skippedNoCalibration = 0;
@@ -65,6 +63,7 @@ export class CameraNode implements NodeInstance {
     this.handle = handle;
     this.#options = options;
     const params = handle.parameters;
+    this.tf = new TfBuffer({ maxExtrapolationSec: params.get<number>("tf_timeout_s") });
     const fullName = handle.namespace === "/" ? `/${handle.name}` : `${handle.namespace}/${handle.name}`;
     this.diagnostics = new NodeDiagnostics({
       name: fullName,
@@ -74,12 +73,13 @@ export class CameraNode implements NodeInstance {
     this.#diagPublisher = new DiagnosticsPublisher(handle, this.diagnostics);
     this.#processingPub = handle.createPublisher("std_msgs/msg/Float32", "~/debug/processing_time_ms", { profile: "reliable" });
     this.#latencyPub = handle.createPublisher("std_msgs/msg/Float32", "~/debug/pipeline_latency_ms", { profile: "reliable" });
-    this.#scheduler = new LatestFrameScheduler({
-      rateHz: params.get<number>("rate_hz"),
-      run: (item, stamp) => this.#run(item.frame, stamp, item.receivedNow, item.receivedWallMs),
+    this.#scheduler = new FrameScheduler({
+      models: [{ name: options.stage, rateHz: params.get<number>("rate_hz"), run: (item, stamp) => this.#run(item.frame, stamp, item.receivedNow, item.receivedWallMs) }],
+      // #run reports its own errors to diagnostics; anything else is logged.
+      onError: (model, err) => handle.logger.error(`${model}: ${errorMessage(err)}`),
     });
     params.onChange((changes) => {
-      if (typeof changes.rate_hz === "number") this.#scheduler.setRate(changes.rate_hz);
+      if (typeof changes.rate_hz === "number") this.#scheduler.setRate(options.stage, changes.rate_hz);
       if (typeof changes.processing_budget_ms === "number") this.diagnostics.setBudget(changes.processing_budget_ms);
     });
 
@@ -92,40 +92,14 @@ export class CameraNode implements NodeInstance {
     } else {
       handle.createSubscription("sensor_msgs/msg/CompressedImage", "~/in/image/compressed", { profile: "sensor_data" }, (m) => onImage({ kind: "compressed", message: m }));
     }
-    handle.createSubscription("sensor_msgs/msg/CameraInfo", "~/in/camera_info", { profile: "sensor_data" }, (info) => this.#onCameraInfo(info));
     handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf", { profile: "reliable", depth: 100 }, (m) => this.tf.addMessage(m, false));
     handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf_static", { profile: "transient_local", depth: 100 }, (m) => this.tf.addMessage(m, true));
-    this.diagnostics.set("calibration", "warn", `calibration missing: no CameraInfo yet on ${handle.resolveTopic("~/in/camera_info")}`);
+    this.#calibration = new CameraCalibration(handle, this.tf, params.get<string>("base_frame"), this.diagnostics);
   }
 
-  #onCameraInfo(info: CameraInfo): void {
-    const key = `${info.header.frame_id}|${info.width}x${info.height}|${Array.from(info.k).join(",")}|${Array.from(info.d).join(",")}`;
-    if (key === this.#geometryKey) return;
-    try {
-      this.#model = CameraModel.fromCameraInfo(info);
-      this.#info = info;
-      this.#geometryKey = key;
-      this.#geometry = undefined;
-    } catch (err) {
-      this.diagnostics.set("calibration", "error", `calibration invalid: ${errorMessage(err)}`);
-    }
-  }
-
-  /** The camera geometry at a stamp (undefined, with the reason in diagnostics, while it cannot be built). */
+  /** The camera geometry at a stamp (undefined, with the reason in diagnostics, while calibration is missing). */
   geometryAt(stamp: Time): CameraGeometry | undefined {
-    if (!this.#model || !this.#info) return undefined;
-    if (this.#geometry) return this.#geometry;
-    const base = this.handle.parameters.get<string>("base_frame");
-    const optical = this.#info.header.frame_id;
-    const result = this.tf.tryLookup(base, optical, stamp);
-    if (result.kind === "error") {
-      this.diagnostics.set("calibration", "warn", `calibration missing: no transform ${base} <- ${optical} (${errorMessage(result.error)})`);
-      return undefined;
-    }
-    this.diagnostics.clear("calibration");
-    // The camera is rigidly mounted: the extrinsics are looked up once and kept.
-    this.#geometry = new CameraGeometry(this.#model, result.transform);
-    return this.#geometry;
+    return this.#calibration.geometryAt(stamp);
   }
 
   async #run(camera: CameraMessage, stamp: Time, receivedNow: Time, receivedWallMs: number): Promise<void> {
@@ -143,13 +117,18 @@ export class CameraNode implements NodeInstance {
       this.#processed++;
       this.diagnostics.recordFrame(processingMs);
       this.#processingPub.publish({ data: processingMs });
-      this.#latencyPub.publish({ data: this.pipelineLatencyMs(stamp, receivedNow, receivedWallMs) });
+      const latencyMs = this.pipelineLatencyMs(stamp, receivedNow, receivedWallMs);
+      this.#latencyPub.publish({ data: latencyMs });
+      recordStage(stamp, this.#options.stage, processingMs);
+      recordPipelineLatency(stamp, latencyMs);
     } catch (err) {
       this.#failed++;
       this.diagnostics.recordError(err);
       this.handle.logger.error(`${this.#options.stage}: frame ${timeToNs(stamp)} failed: ${errorMessage(err)}`);
     }
-    this.diagnostics.setCounter("drops", this.#scheduler.drops);
+    const c = this.#scheduler.counters()[this.#options.stage]!;
+    this.diagnostics.setCounter("drops_rate", c.skippedRate);
+    this.diagnostics.setCounter("drops_busy", c.droppedReplaced);
     this.#diagPublisher.publishIfChanged();
   }
 
@@ -163,16 +142,19 @@ export class CameraNode implements NodeInstance {
   }
 
   stats(): Readonly<Record<string, number>> {
+    const c = this.#scheduler.counters()[this.#options.stage]!;
     return {
-      frames_offered: this.#scheduler.offered,
+      frames_offered: c.offered,
       frames_processed: this.#processed,
       frames_failed: this.#failed,
       frames_skipped_no_calibration: this.#skippedNoCalibration,
-      [`drops.${this.#options.stage}`]: this.#scheduler.drops,
+      drops_rate: c.skippedRate,
+      drops_busy: c.droppedReplaced,
     };
   }
 
-  dispose(): void {
+  async dispose(): Promise<void> {
+    await this.#scheduler.dispose();
     this.#diagPublisher.publish();
     this.#diagPublisher.stop();
   }

@@ -59,7 +59,7 @@ export const SCENARIOS: Record<ScenarioName, ScenarioInfo> = {
   night: { description: "two-lane town road to an intersection at night: street lamps, headlight cone, pedestrians crossing", defaultFrames: 300 },
   rain: { description: "four-lane town road to an intersection in rain: wet road, blur, noise and streaks", defaultFrames: 300 },
   map_mismatch: { description: "two-lane town intersection whose HD map disagrees with the world: a boundary shifted 0.5 m, a crosswalk missing from the map, a mapped crosswalk removed from the world", defaultFrames: 300 },
-  sample: { description: "the committed sample: a left curve into a straight town road, pedestrians crossing a zebra crossing, an intersection, parked cars", defaultFrames: 240 },
+  sample: { description: "the committed sample: a left curve into a straight town road, pedestrians crossing a zebra crossing, an intersection, parked cars", defaultFrames: 180 },
 };
 
 /** The geodetic origin of every scenario's `map` frame (documented in docs/scenarios.md). */
@@ -89,7 +89,7 @@ const BUILDERS: Record<ScenarioName, Builder> = {
   night: (prng, o) => buildUrban(prng, o, { leadInCurve: false, fourLane: false, ghost: false, environment: { lighting: { kind: "night", lampSpacing: 30 }, weather: { kind: "clear" }, exposure: 1 } }),
   rain: (prng, o) => buildUrban(prng, o, { leadInCurve: false, fourLane: true, ghost: false, environment: { lighting: { kind: "overcast" }, weather: { kind: "rain", intensity: 0.8 }, exposure: 0.85 } }),
   map_mismatch: (prng, o) => buildUrban(prng, o, { leadInCurve: false, fourLane: false, ghost: true, environment: sunny(prng, 0.7) }),
-  sample: (prng, o) => buildUrban(prng, o, { leadInCurve: true, fourLane: false, ghost: false, environment: sunny(prng, 0.8) }),
+  sample: (prng, o) => buildUrban(prng, o, { leadInCurve: true, fourLane: false, ghost: false, approach: 30, environment: sunny(prng, 0.8) }),
 };
 
 function sunny(prng: Prng, elevation: number): Environment {
@@ -204,6 +204,8 @@ interface UrbanOptions {
   fourLane: boolean;
   /** Add a crosswalk after the intersection that exists only in the map, shift a boundary and omit a crosswalk from the map. */
   ghost: boolean;
+  /** Metres from the end of the lead-in to the near crossing (default 62). */
+  approach?: number;
   environment: Environment;
 }
 
@@ -244,7 +246,7 @@ function buildUrban(prng: Prng, o: ScenarioBuildOptions, u: UrbanOptions): Omit<
   const mainHalf = halfLanes + shoulder;
   const crossHalf = 3.25 + 0.5;
   const leadIn = u.leadInCurve ? 45 : 0;
-  const sNear = start + leadIn + 62 + prng.uniform(0, 6);
+  const sNear = start + leadIn + (u.approach ?? 62) + prng.uniform(0, 6);
   const sInter = sNear + DEPTH / 2 + 1 + crossHalf;
   const sFar = sInter + crossHalf + 1 + DEPTH / 2;
   const sGhost = sFar + 32;
@@ -360,11 +362,12 @@ function buildUrban(prng: Prng, o: ScenarioBuildOptions, u: UrbanOptions): Omit<
   // Parked cars on the right, one pedestrian standing in the gap between two of them, about to cross.
   const vehicles: VehicleSpec[] = [];
   const parkT = rightKerb + 1.05;
-  const sPark = sNear - DEPTH / 2 - 16 - prng.uniform(0, 6);
-  vehicles.push(car(prng, "parked_0", { kind: "parked", position: at(sPark, parkT), heading: roadHeading }, "car"));
-  vehicles.push(car(prng, "parked_1", { kind: "parked", position: at(sPark - 6.2, parkT), heading: roadHeading }, "van"));
-  vehicles.push(car(prng, "parked_2", { kind: "parked", position: at(sPark - 22, parkT), heading: roadHeading }, "car"));
-  ped({ kind: "stand", position: at(sPark - 3.1, parkT + 0.2), heading: roadHeading + Math.PI / 2 }, "behind_parked_vehicle");
+  const sPark = Math.max(start + leadIn + 12, sNear - DEPTH / 2 - 16 - prng.uniform(0, 6));
+  const headingAt = (s: number): number => main.line.poseAt(s).heading;
+  vehicles.push(car(prng, "parked_0", { kind: "parked", position: at(sPark, parkT), heading: headingAt(sPark) }, "car"));
+  vehicles.push(car(prng, "parked_1", { kind: "parked", position: at(sPark - 6.2, parkT), heading: headingAt(sPark - 6.2) }, "van"));
+  vehicles.push(car(prng, "parked_2", { kind: "parked", position: at(sPark - 22, parkT), heading: headingAt(sPark - 22) }, "car"));
+  ped({ kind: "stand", position: at(sPark - 3.1, parkT + 0.2), heading: headingAt(sPark - 3.1) + Math.PI / 2 }, "behind_parked_vehicle");
   // Oncoming traffic and a car waiting on the side road.
   const oncomingLane = main.laneCentreOffsets[main.laneCentreOffsets.length - 1]!;
   const back = main.line.offsetPolyline(oncomingLane, main.line.length, 0, 2);

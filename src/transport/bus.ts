@@ -60,6 +60,8 @@ export interface BusOptions {
   now: () => Time;
   /** Called when a subscriber's callback throws or rejects (the message is then dropped; the bus goes on). */
   onCallbackError: (node: string, topic: string, error: unknown) => void;
+  /** Called after a node declared a publisher or subscription (live creates its wire publisher here). */
+  onDeclare?: (topic: TopicInfo, role: { publisher?: string; subscriber?: string }) => void;
 }
 
 interface LocalSubscriber {
@@ -117,6 +119,8 @@ export class InProcessBus {
       this.#tapsByTopic.delete(topic);
     }
     if (role.subscriber !== undefined) info.subscribers.push(role.subscriber);
+    this.#options.onDeclare?.(info, role);
+    this.#tapsByTopic.delete(topic);
     return info;
   }
 

@@ -44,6 +44,8 @@ export interface HostedNode {
   /** Every subscription and timer the node created, to stop them at shutdown. */
   readonly subscriptions: Subscription[];
   readonly timers: Timer[];
+  /** The QoS each subscribed topic was asked with (live uses it for wire subscriptions). */
+  readonly subscriptionQos: Map<string, QosOptions>;
 }
 
 /**
@@ -64,6 +66,7 @@ export function createNodeHandle(options: NodeHandleOptions): HostedNode {
   const logger = createLogger(fullName, options.logSink);
   const subscriptions: Subscription[] = [];
   const timers: Timer[] = [];
+  const subscriptionQos = new Map<string, QosOptions>();
 
   const handle: NodeHandle = {
     name: spec.name,
@@ -77,6 +80,7 @@ export function createNodeHandle(options: NodeHandleOptions): HostedNode {
       codecFor(type); // fails early for a type the registry lacks
       bus.declareTopic(resolved, ros2TypeName(type), { subscriber: fullName });
       const sub = bus.subscribe(fullName, resolved, queueDepth(qos), callback as MessageCallback<unknown>);
+      if (!subscriptionQos.has(resolved)) subscriptionQos.set(resolved, qos);
       subscriptions.push(sub);
       return sub;
     },
@@ -99,5 +103,5 @@ export function createNodeHandle(options: NodeHandleOptions): HostedNode {
     now: options.now,
     wallMs: () => performance.now(),
   };
-  return { handle, store, fullName, subscriptions, timers };
+  return { handle, store, fullName, subscriptions, timers, subscriptionQos };
 }

@@ -34,7 +34,7 @@ function escapeText(s: string): string {
 }
 
 /** The SVG overlay for a frame, in the image's pixel coordinates. */
-export function overlaySvg(frame: PerceptionFrame, width: number, height: number, geometry: CameraGeometry | undefined, statusText = ""): string {
+export function overlaySvg(frame: PerceptionFrame, width: number, height: number, geometry: CameraGeometry | undefined, statusText = "", outWidth = width): string {
   const parts: string[] = [];
   const stroke = Math.max(1, Math.round(width / 400));
   const font = Math.max(10, Math.round(width / 60));
@@ -64,7 +64,8 @@ export function overlaySvg(frame: PerceptionFrame, width: number, height: number
   const status = `${frame.header.stamp.sec}.${String(frame.header.stamp.nanosec).padStart(9, "0").slice(0, 3)}  lanes ${frame.lanes.length}  crosswalks ${frame.crosswalks.length}  pedestrians ${frame.pedestrians.length}${statusText ? "  " + statusText : ""}${frame.status ? "  " + frame.status : ""}`;
   parts.push(`<rect x="0" y="${height - font - 8}" width="${width}" height="${font + 8}" fill="black" fill-opacity="0.55"/>`);
   parts.push(`<text x="6" y="${height - 6}" font-family="sans-serif" font-size="${font}" fill="white">${escapeText(status)}</text>`);
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join("")}</svg>`;
+  const outHeight = Math.round((height * outWidth) / width);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${outWidth}" height="${outHeight}" viewBox="0 0 ${width} ${height}">${parts.join("")}</svg>`;
 }
 
 /** Encodes the annotated image. The input view is never modified (pixelation works on a copy). */
@@ -74,11 +75,12 @@ export async function renderDebugImage(view: ImageView, frame: PerceptionFrame, 
   if (options.privacy === "blur_pedestrians") {
     pixelateRegions(rgb, packed.width, packed.height, frame.pedestrians.map((p) => p.image_box));
   }
-  const svg = overlaySvg(frame, packed.width, packed.height, options.geometry, options.statusText);
-  let img = sharp(rgb, { raw: { width: packed.width, height: packed.height, channels: 3 } }).composite([{ input: Buffer.from(svg), top: 0, left: 0 }]);
-  if (packed.width > options.maxWidth) {
-    img = sharp(await img.png({ compressionLevel: 0 }).toBuffer()).resize({ width: options.maxWidth });
-  }
+  // Scaled first, then the overlay is drawn at the output size (sharp composites after resizing).
+  const outWidth = Math.min(packed.width, options.maxWidth);
+  const svg = overlaySvg(frame, packed.width, packed.height, options.geometry, options.statusText, outWidth);
+  let img = sharp(rgb, { raw: { width: packed.width, height: packed.height, channels: 3 } });
+  if (outWidth < packed.width) img = img.resize({ width: outWidth });
+  img = img.composite([{ input: Buffer.from(svg), top: 0, left: 0 }]);
   const out = options.format === "png" ? await img.png().toBuffer() : await img.jpeg({ quality: options.jpegQuality ?? 75 }).toBuffer();
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }

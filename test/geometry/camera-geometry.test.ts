@@ -5,7 +5,10 @@ import { sharedDir } from "../../src/core/paths.js";
 import { CameraGeometry } from "../../src/geometry/camera-geometry.js";
 import { CameraModel } from "../../src/geometry/camera-model.js";
 import { cameraMountTransform } from "../../src/geometry/camera-mount.js";
+import { TfBuffer } from "../../src/geometry/tf-buffer.js";
 import { transformDirection } from "../../src/geometry/transform.js";
+import type { CameraInfo, TFMessage } from "../../src/msgs/types.generated.js";
+import { readCameraDrive } from "./camera-drive.js";
 
 const DEG = Math.PI / 180;
 // The camera_drive bag's camera: 320x180, f = 249.6, 1.2 m ahead, 1.5 m up, pitched 5 degrees down.
@@ -69,9 +72,19 @@ describe("CameraGeometry", () => {
     expect(g.horizonRow(1279)).toBeLessThan(g.horizonRow(0));
   });
 
+  it("refuses pixels the lens model cannot produce", () => {
+    // This lens images at most a normalised radius of 0.96; the image corners lie beyond it.
+    const model = CameraModel.fromIntrinsics({ width: 1280, height: 720, fx: 700, fy: 705, cx: 641.3, cy: 358.9, distortion: [-0.32, 0.11, 0.0012, -0.0008, -0.018] });
+    const g = new CameraGeometry(model, cameraMountTransform({ x: 0, z: 1.5, pitch: 10 * DEG }));
+    expect(model.undistortNormalized({ u: 0, v: 719 }).converged).toBe(false);
+    expect(g.pixelToGround({ u: 0, v: 719 })).toBeUndefined();
+    expect(g.pixelToGround({ u: 640, v: 719 })).toBeDefined();
+  });
+
   it("approximates an uncalibrated still image from a horizon row", () => {
     const g = CameraGeometry.approximate({ width: 1280, height: 720, horizontalFovDeg: 60, mountHeight: 1.6, horizonRow: 300 });
     expect(g.model.fx).toBeCloseTo(640 / Math.tan(30 * DEG), 9);
+    expect(g.model.horizontalFov).toBeCloseTo(60 * DEG, 12);
     expect(g.horizonRow()).toBeCloseTo(300, 9);
     // Level ray below the horizon: distance = h / tan(angle below the horizon).
     const p = g.pixelToGround({ u: g.model.cx, v: 500 })!;
@@ -85,7 +98,24 @@ describe("CameraGeometry", () => {
 });
 
 const shared = sharedDir();
-if (!shared) console.warn("skipping KITTI camera-geometry test: ../shared is absent");
+if (!shared) console.warn("skipping KITTI and camera_drive camera-geometry tests: ../shared is absent");
+
+describe.skipIf(!shared)("CameraGeometry from the camera_drive_mcap bag's CameraInfo and /tf_static", () => {
+  it("puts the horizon where the recorded mount says", () => {
+    const messages = readCameraDrive(shared!, ["/camera/front/camera_info", "/tf_static"]);
+    const info = messages.find((m) => m.topic === "/camera/front/camera_info")!.message as CameraInfo;
+    const tf = new TfBuffer();
+    tf.addMessage(messages.find((m) => m.topic === "/tf_static")!.message as TFMessage, true);
+    const model = CameraModel.fromCameraInfo(info);
+    expect([model.width, model.height, model.cx, model.cy, model.frameId]).toEqual([320, 180, 160, 90, "camera_front_optical_frame"]);
+    expect(model.fx).toBeCloseTo(249.6, 9);
+    const g = new CameraGeometry(model, tf.lookup("base_link", model.frameId, info.header.stamp));
+    // Recorded pitched 5 degrees up (see test/geometry/tf-buffer.test.ts): the horizon is below the centre row.
+    expect(g.horizonRow()).toBeCloseTo(90 + 249.6 * Math.tan((5 * Math.PI) / 180), 6);
+    const bottom = g.pixelToGround({ u: 160, v: 179 })!;
+    expect(bottom.x).toBeCloseTo(1.2 + 1.5 / Math.tan(Math.atan(89 / 249.6) - (5 * Math.PI) / 180), 6);
+  });
+});
 
 describe.skipIf(!shared)("CameraGeometry on the KITTI frame 000007", () => {
   it("recovers the labelled distance of each object from its 2D box's bottom row", () => {

@@ -104,6 +104,13 @@ describe("CameraModel", () => {
     }
   });
 
+  it("undistorts a pixel to where a pinhole camera with the same K sees it", () => {
+    const p = { x: 2.5, y: -1.2, z: 4 };
+    const ideal = wide.undistortPixel(wide.project(p)!);
+    expect(ideal.u).toBeCloseTo(wide.cx + (wide.fx * p.x) / p.z, 6);
+    expect(ideal.v).toBeCloseTo(wide.cy + (wide.fy * p.y) / p.z, 6);
+  });
+
   it("refuses points where the lens model folds back", () => {
     // k1 = -0.3 makes r * (1 + k1 r^2 + ...) peak near r = 2.04: points 80 degrees off axis must not wrap into the image.
     expect(wide.maxNormalizedRadius).toBeCloseTo(2.04, 1);
@@ -119,6 +126,14 @@ describe("CameraModel", () => {
     const a = big.project(p)!;
     const b = small.project(p)!;
     expect((b.u + 0.5) * 4 - 0.5).toBeCloseTo(a.u, 9);
+  });
+
+  it("uses P and no distortion for rectified images", () => {
+    const info = wide.toCameraInfo({ stamp: { sec: 0, nanosec: 0 }, frame_id: "cam" });
+    info.p = Float64Array.of(650, 0, 640, 0, 0, 650, 360, 0, 0, 0, 1, 0);
+    const rect = CameraModel.fromCameraInfo(info, { rectified: true });
+    expect([rect.fx, rect.fy, rect.cx, rect.cy, rect.distortion.model]).toEqual([650, 650, 640, 360, "none"]);
+    expect(CameraModel.fromCameraInfo(info).distortion.model).toBe("plumb_bob");
   });
 
   it("applies binning and the region of interest", () => {

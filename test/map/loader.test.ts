@@ -105,6 +105,10 @@ describe("loadHdMap", () => {
       expect.stringMatching(/"b_centre"\): coordinate 0 \[0,0\] is \d+ km from the map origin/),
     ]));
     expect(errors).toHaveLength(3);
+    // Objects (not JSON text) can carry NaN.
+    const nan = validDoc();
+    nan.features[0].geometry.coordinates[1] = [NaN, 37.4];
+    expect(mapErrors(nan)).toEqual([expect.stringMatching(/"b_right"\): coordinate 1 has a non-finite value \(NaN, 37\.4\)/)]);
   });
 
   it("checks the header and swapped lane boundaries", () => {

@@ -1,29 +1,35 @@
 /**
  * Zebra stripes seen in BEV: along one BEV row (constant x), the grey level across the road (y)
- * alternates paint / asphalt with a regular period (0.6-2.2 m). Per row, the profile is detrended
- * and its normalised autocorrelation R(lag) computed; a square wave of period T has R(T) near +1
- * and R(T/2) near -1, so the row's stripe score is (R(T) - R(T/2)) / 2 at the best T. Working row by
- * row keeps the score intact when the stripes are slanted in BEV (crossing at an angle, or an
- * approximate camera).
+ * alternates paint / asphalt with a regular period (0.6-2.0 m). Per row, the profile is detrended
+ * and, in lateral windows (a crosswalk need not span the whole view), its normalised
+ * autocorrelation R(lag) computed; a square wave of period T has R(T), R(2T) near +1 and R(T/2),
+ * R(3T/2) near -1, so a window's stripe score is (R(T) - R(T/2) + R(2T) - R(3T/2)) / 4 at the best
+ * T (an interior local maximum of R). The row keeps its best window. Working row by row keeps the
+ * score intact when the stripes are slanted in BEV (crossing at an angle, or an approximate camera).
  */
 
 /** Options of `rowStripeScores`. */
 export interface StripePeriodicityOptions {
   /** Shortest stripe period considered (metres); default 0.6. */
   minPeriod?: number;
-  /** Longest stripe period considered (metres); default 2.2. */
+  /** Longest stripe period considered (metres); default 2.0 (zebra periods are 1.0-1.6 m, longer across a slant). */
   maxPeriod?: number;
   /** Detrending window (metres); default 3. */
   detrendWindow?: number;
-  /** Rows need this much seen road across (metres); default 4. */
-  minWidth?: number;
+  /** Lateral analysis window (metres); default 6. */
+  window?: number;
+  /** Step between windows (metres); default 1. */
+  windowStep?: number;
 }
 
-/** Per BEV row: stripe score (-1..1, NaN when unseen), best period (m), contrast (std of the detrended profile, grey levels). */
+/** Per BEV row: stripe score (-1..1, NaN when unseen), best period (m), contrast and lateral centre of the best window. */
 export interface RowStripeScores {
   score: Float32Array;
   period: Float32Array;
+  /** RMS of the detrended grey level in the best window (grey levels). */
   contrast: Float32Array;
+  /** Column of the best window's centre (-1 when none). */
+  centreCol: Int32Array;
   /** Per cell: the detrended grey level (0 where unseen), for locating the stripes laterally. */
   detrended: Float32Array;
 }
@@ -37,18 +43,25 @@ export function rowStripeScores(
   options: StripePeriodicityOptions = {},
 ): RowStripeScores {
   const lagMin = Math.max(2, Math.round((options.minPeriod ?? 0.6) / dy));
-  const lagMax = Math.max(lagMin + 1, Math.round((options.maxPeriod ?? 2.2) / dy));
+  const lagMax = Math.max(lagMin + 2, Math.round((options.maxPeriod ?? 2.0) / dy));
+  const maxLag = 2 * lagMax;
   const half = Math.max(2, Math.round((options.detrendWindow ?? 3) / dy / 2));
-  const minCells = Math.round((options.minWidth ?? 4) / dy);
+  const win = Math.min(cols, Math.max(maxLag + 4, Math.round((options.window ?? 6) / dy)));
+  const step = Math.max(1, Math.round((options.windowStep ?? 1) / dy));
   const score = new Float32Array(rows).fill(NaN);
   const period = new Float32Array(rows).fill(NaN);
   const contrast = new Float32Array(rows);
+  const centreCol = new Int32Array(rows).fill(-1);
   const detrended = new Float32Array(rows * cols);
   const prefix = new Float64Array(cols + 1);
   const count = new Int32Array(cols + 1);
-  const p = new Float32Array(cols);
+  const p = new Float64Array(cols);
   const valid = new Uint8Array(cols);
-  const r = new Float64Array(lagMax + 1);
+  const validPrefix = new Int32Array(cols + 1);
+  const energyPrefix = new Float64Array(cols + 1);
+  // prod[lag][c + 1] = sum over c' <= c of p[c'] p[c' + lag]
+  const prod = Array.from({ length: maxLag + 1 }, () => new Float64Array(cols + 1));
+  const r = new Float64Array(maxLag + 1);
   for (let row = 0; row < rows; row++) {
     const base = row * cols;
     let nValid = 0;
@@ -60,51 +73,42 @@ export function rowStripeScores(
       count[c + 1] = count[c] + (ok ? 1 : 0);
       nValid += ok ? 1 : 0;
     }
-    if (nValid < minCells) continue;
-    let energy = 0;
+    if (nValid < win) continue;
     for (let c = 0; c < cols; c++) {
-      if (!valid[c]) {
-        p[c] = 0;
-        continue;
-      }
-      const a = Math.max(0, c - half);
-      const b = Math.min(cols, c + half + 1);
-      const mean = (prefix[b] - prefix[a]) / Math.max(1, count[b] - count[a]);
-      p[c] = grey[base + c] - mean;
-      energy += p[c] * p[c];
+      if (valid[c]) {
+        const a = Math.max(0, c - half);
+        const b = Math.min(cols, c + half + 1);
+        p[c] = grey[base + c] - (prefix[b] - prefix[a]) / Math.max(1, count[b] - count[a]);
+      } else p[c] = 0;
       detrended[base + c] = p[c];
+      validPrefix[c + 1] = validPrefix[c] + valid[c];
+      energyPrefix[c + 1] = energyPrefix[c] + p[c] * p[c];
     }
-    contrast[row] = Math.sqrt(energy / nValid);
-    if (energy <= 1e-6) continue;
-    const needLag = Math.floor(lagMin / 2);
-    for (let lag = needLag; lag <= lagMax; lag++) {
-      let s = 0;
-      let n = 0;
-      for (let c = 0; c + lag < cols; c++) {
-        if (valid[c] & valid[c + lag]) {
-          s += p[c] * p[c + lag];
-          n++;
+    for (let lag = 1; lag <= maxLag; lag++) {
+      const pr = prod[lag];
+      for (let c = 0; c < cols; c++) pr[c + 1] = pr[c] + (c + lag < cols ? p[c] * p[c + lag] : 0);
+    }
+    let bestRow = -Infinity;
+    for (let c0 = 0; c0 + win <= cols; c0 += step) {
+      const c1 = c0 + win;
+      if (validPrefix[c1] - validPrefix[c0] < win * 0.9) continue;
+      const energy = (energyPrefix[c1] - energyPrefix[c0]) / win;
+      if (energy <= 1e-6) continue;
+      for (let lag = Math.floor(lagMin / 2); lag <= maxLag; lag++) {
+        r[lag] = (prod[lag][c1 - lag] - prod[lag][c0]) / (win - lag) / energy;
+      }
+      for (let lag = lagMin; lag < lagMax; lag++) {
+        if (r[lag + 1] > r[lag] || r[lag - 1] > r[lag]) continue;
+        const sc = (r[lag] - r[Math.round(lag / 2)] + r[2 * lag] - r[Math.round((3 * lag) / 2)]) / 4;
+        if (sc > bestRow) {
+          bestRow = sc;
+          score[row] = sc;
+          period[row] = lag * dy;
+          contrast[row] = Math.sqrt(energy);
+          centreCol[row] = c0 + (win >> 1);
         }
       }
-      r[lag] = n > minCells / 2 ? s / n / (energy / nValid) : 0;
-    }
-    let best = -Infinity;
-    let bestLag = lagMin;
-    for (let lag = lagMin; lag <= lagMax; lag++) {
-      // A true period is a local maximum of R.
-      if (lag < lagMax && r[lag + 1] > r[lag]) continue;
-      if (r[lag - 1] > r[lag]) continue;
-      const h = r[Math.round(lag / 2)];
-      const sc = (r[lag] - h) / 2;
-      if (sc > best) {
-        best = sc;
-        bestLag = lag;
-      }
-    }
-    if (best > -Infinity) {
-      score[row] = best;
-      period[row] = bestLag * dy;
     }
   }
-  return { score, period, contrast, detrended };
+  return { score, period, contrast, centreCol, detrended };
 }

@@ -20,7 +20,7 @@ export interface StripeSourceOptions {
   periodicity?: StripePeriodicityOptions;
   /** Rows with a stripe score above this count as striped; default 0.3. */
   minRowScore?: number;
-  /** Striped rows need this much contrast (grey levels, std of the detrended profile); default 10. */
+  /** Striped rows need this much contrast (grey levels, RMS of the detrended profile); default 15 (paint on asphalt gives 20-40, even at night). */
   minContrast?: number;
   /** Shortest striped depth along x (metres) for a crosswalk; default 1.25. */
   minDepth?: number;
@@ -47,7 +47,7 @@ export class StripeCrosswalkSource implements CrosswalkSource {
     sampleBevColour(frame.view, lookup.pixelIndex, this.grey);
     const rs = rowStripeScores(this.grey, lookup.rows, lookup.cols, spec.dy, o.periodicity);
     const minScore = o.minRowScore ?? 0.3;
-    const minContrast = o.minContrast ?? 10;
+    const minContrast = o.minContrast ?? 15;
     const striped = new Uint8Array(lookup.rows);
     for (let r = 0; r < lookup.rows; r++) striped[r] = rs.score[r] >= minScore && rs.contrast[r] >= minContrast ? 1 : 0;
     // Bands of striped rows, small gaps bridged.
@@ -75,7 +75,10 @@ export class StripeCrosswalkSource implements CrosswalkSource {
       }
       if (stripedRows * spec.dx < minDepth && stripedRows < 4) continue;
       const meanScore = scoreSum / stripedRows;
-      const lateral = lateralExtent(rs.detrended, lookup.cols, band.r0, band.r1, spec);
+      const centres: number[] = [];
+      for (let r = band.r0; r <= band.r1; r++) if (striped[r]) centres.push(rs.centreCol[r]);
+      centres.sort((a, b) => a - b);
+      const lateral = lateralExtent(rs.detrended, lookup.cols, band.r0, band.r1, spec, centres[centres.length >> 1]);
       if (!lateral || lateral.yLeft - lateral.yRight < 2) continue;
       // Transverse lane-mask lines at the band's ends: TwinLiteNet's near and far crosswalk edges.
       const near = edges.filter((e) => Math.abs(e.cx - xNear) <= tol).sort((a, b) => Math.abs(a.cx - xNear) - Math.abs(b.cx - xNear))[0];
@@ -106,8 +109,15 @@ export class StripeCrosswalkSource implements CrosswalkSource {
   }
 }
 
-/** The lateral span where the band's rows carry stripe energy (>= 30% of the band's peak, 2 m smoothing). */
-function lateralExtent(detrended: Float32Array, cols: number, r0: number, r1: number, spec: BevGridSpec): { yRight: number; yLeft: number } | undefined {
+/** The lateral span around `startCol` where the band's rows carry stripe energy (>= 30% of the band's peak, 2 m smoothing). */
+function lateralExtent(
+  detrended: Float32Array,
+  cols: number,
+  r0: number,
+  r1: number,
+  spec: BevGridSpec,
+  startCol: number,
+): { yRight: number; yLeft: number } | undefined {
   const energy = new Float64Array(cols);
   for (let r = r0; r <= r1; r++) for (let c = 0; c < cols; c++) energy[c] += detrended[r * cols + c] ** 2;
   const half = Math.round(1 / spec.dy);
@@ -124,8 +134,9 @@ function lateralExtent(detrended: Float32Array, cols: number, r0: number, r1: nu
     }
   }
   if (peak <= 0) return undefined;
-  let lo = peakCol;
-  let hi = peakCol;
+  const seed = startCol >= 0 && smooth[startCol] >= 0.3 * peak ? startCol : peakCol;
+  let lo = seed;
+  let hi = seed;
   while (lo > 0 && smooth[lo - 1] >= 0.3 * peak) lo--;
   while (hi < cols - 1 && smooth[hi + 1] >= 0.3 * peak) hi++;
   return { yRight: colY(spec, lo) - spec.dy / 2, yLeft: colY(spec, hi) + spec.dy / 2 };

@@ -19,7 +19,7 @@ export interface ClassicalMarkingOptions {
   minContrast?: number;
   /** Minimum yellowness excess over the flanks for yellow paint; default 25. */
   minYellowContrast?: number;
-  /** Rows beyond this range are not searched (metres): far rows are blurred; default 50. */
+  /** Rows beyond this range are not searched (metres): far rows are blurred and full of cars; default 40. */
   maxRange?: number;
 }
 
@@ -36,7 +36,7 @@ export function classicalMarkingOccupancy(
   const k2 = Math.max(k1 + 1, Math.round((options.flankOuter ?? 0.6) / spec.dy));
   const minContrast = options.minContrast ?? 18;
   const minYellow = options.minYellowContrast ?? 25;
-  const maxRange = options.maxRange ?? 50;
+  const maxRange = options.maxRange ?? 40;
   const n = rows * cols;
   const grey = scratch?.grey.length === n ? scratch.grey : new Float32Array(n);
   const yellow = scratch?.yellow.length === n ? scratch.yellow : new Float32Array(n);
@@ -64,12 +64,15 @@ export function classicalMarkingOccupancy(
       const l1 = c - k1 + 1;
       const r0 = c + k1;
       const r1 = c + k2 + 1;
-      if (pn[l1] - pn[l0] > 0 || pn[r1] - pn[r0] > 0) continue;
-      const left = (pg[l1] - pg[l0]) / width;
-      const right = (pg[r1] - pg[r0]) / width;
+      // A flank that leaves the image is ignored (paint at the image border keeps the other flank).
+      const leftOk = pn[l1] - pn[l0] === 0;
+      const rightOk = pn[r1] - pn[r0] === 0;
+      if (!leftOk && !rightOk) continue;
+      const left = leftOk ? (pg[l1] - pg[l0]) / width : -Infinity;
+      const right = rightOk ? (pg[r1] - pg[r0]) / width : -Infinity;
       const greyExcess = g - Math.max(left, right);
-      const yl = (py[l1] - py[l0]) / width;
-      const yr = (py[r1] - py[r0]) / width;
+      const yl = leftOk ? (py[l1] - py[l0]) / width : -Infinity;
+      const yr = rightOk ? (py[r1] - py[r0]) / width : -Infinity;
       const yellowExcess = yellow[base + c] - Math.max(yl, yr);
       if (greyExcess >= minContrast || (yellowExcess >= minYellow && greyExcess > 0)) {
         occupancy[base + c] = 1;

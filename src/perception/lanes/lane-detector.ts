@@ -191,7 +191,11 @@ export class LaneDetector {
       if (this.scratch.grey.length !== n) this.scratch = { grey: new Float32Array(n), yellow: new Float32Array(n) };
       classicalMarkingOccupancy(view, lookup, occupancy, this.options.classical, this.scratch);
     }
-    const result = lanesFromOccupancy(occupancy, lookup, view, { ...this.options.pipeline, lateralStdPerMetre });
+    // The classical filter also answers to kerbs, cars and shadows: it must be surer and keeps fewer lines.
+    const pipeline: LanePipelineOptions = fallback
+      ? { minConfidence: 0.5, maxMarkings: 6, minExtent: 5, ...this.options.pipeline, lateralStdPerMetre }
+      : { ...this.options.pipeline, lateralStdPerMetre };
+    const result = lanesFromOccupancy(occupancy, lookup, view, pipeline);
     const markings: LaneMarking[] = result.markings;
     const t2 = performance.now();
     return {

@@ -27,6 +27,10 @@ export interface LanePipelineOptions {
   minCells?: number;
   /** Markings below this confidence are dropped; default 0.2. */
   minConfidence?: number;
+  /** Paint runs across a BEV row longer than this are transverse structures (metres); default 1.5. */
+  transverseRun?: number;
+  /** At most this many markings are kept, most confident first; default 8. */
+  maxMarkings?: number;
   /** Instance linking. */
   link?: LinkOptions;
   /** Ego ordering. */
@@ -40,6 +44,35 @@ export interface LanePipelineResult {
   transverse: BevComponent[];
   /** Instances behind the markings (same order), for debugging and the crosswalk stage. */
   instances: LaneInstance[];
+}
+
+/**
+ * Moves runs of occupied cells longer than `minRun` along a BEV row (paint across the road: stop
+ * lines, crosswalk edges) out of `occupancy` into the returned grid, so that a lane line touching a
+ * crosswalk edge does not merge with it.
+ */
+export function splitTransverseRuns(occupancy: Uint8Array, rows: number, cols: number, minRun: number): Uint8Array {
+  const across = new Uint8Array(occupancy.length);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    let c = 0;
+    while (c < cols) {
+      if (!occupancy[base + c]) {
+        c++;
+        continue;
+      }
+      let end = c;
+      while (end < cols && occupancy[base + end]) end++;
+      if (end - c >= minRun) {
+        for (let k = c; k < end; k++) {
+          across[base + k] = 1;
+          occupancy[base + k] = 0;
+        }
+      }
+      c = end;
+    }
+  }
+  return across;
 }
 
 /** Per-row centroid samples of an instance, weighted by range and by how many image rows a BEV row spans. */
@@ -77,10 +110,10 @@ export function lanesFromOccupancy(
   const minExtent = options.minExtent ?? 3;
   const minCells = options.minCells ?? 8;
   const minConfidence = options.minConfidence ?? 0.2;
-  const components = bevComponents(occupancy, lookup.rows, lookup.cols, spec, { minCells: 3 });
-  const transverse: BevComponent[] = [];
+  const across = splitTransverseRuns(occupancy, lookup.rows, lookup.cols, Math.round((options.transverseRun ?? 1.5) / spec.dy));
+  const transverse = bevComponents(across, lookup.rows, lookup.cols, spec, { minCells: 3, rowGap: 0 }).filter((c) => isTransverse(c));
   const longitudinal: BevComponent[] = [];
-  for (const c of components) (isTransverse(c) ? transverse : longitudinal).push(c);
+  for (const c of bevComponents(occupancy, lookup.rows, lookup.cols, spec, { minCells: 3 })) (isTransverse(c) ? transverse : longitudinal).push(c);
   const instances = linkLaneInstances(longitudinal, spec, options.link).filter((inst) => {
     const cells = inst.parts.reduce((n, p) => n + p.cells.length, 0);
     return cells >= minCells && inst.xMax - inst.xMin + spec.dx >= minExtent;
@@ -100,8 +133,9 @@ export function lanesFromOccupancy(
     const evidence = 1 - Math.exp(-(0.6 * paintedLength + 0.4 * extent) / 8);
     const confidence = evidence * Math.exp(-Math.max(0, fit.rms - 0.08) / 0.3);
     if (confidence < minConfidence) continue;
-    const xMin = instance.xMin;
-    const xMax = instance.xMax;
+    // The instance's first and last rows are cells dx deep: the marking is supported to their outer edges.
+    const xMin = Math.max(0, instance.xMin - spec.dx / 2);
+    const xMax = instance.xMax + spec.dx / 2;
     const n = Math.max(2, Math.min(64, Math.floor((xMax - xMin) / spacing) + 1));
     const points: Point[] = [];
     const pointsStd = new Float32Array(n);
@@ -135,6 +169,8 @@ export function lanesFromOccupancy(
       },
     });
   }
+  drafts.sort((a, b) => b.marking.confidence - a.marking.confidence);
+  drafts.splice(options.maxMarkings ?? 8);
   const positions = assignPositions(
     drafts.map((d) => d.marking.lateral_offset),
     options.position,

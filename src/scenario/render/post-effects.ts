@@ -49,28 +49,55 @@ export function applyPostEffects(o: PostEffectInput): void {
   const sigma = o.clean ? 0 : (night ? 0.018 : 0.007) + rain * 0.012;
   const offset = Math.imul(o.frameIndex + 1, 7919) & (NOISE_TABLE_SIZE - 1);
   const out = o.out;
-  const cxp = (width - 1) / 2;
-  const cyp = (height - 1) / 2;
-  const inv = 1 / (cxp * cxp + cyp * cyp);
-  for (let v = 0, p = 0; v < height; v++) {
-    const dy = (v - cyp) * (v - cyp);
-    for (let u = 0; u < width; u++, p++) {
-      const k = p * 3;
-      const vig = o.clean ? 1 : 1 - 0.28 * ((u - cxp) * (u - cxp) + dy) * inv;
-      const n = sigma * table[(p * 3 + offset) & (NOISE_TABLE_SIZE - 1)]!;
-      out[k] = tone(color[k]! * vig + n);
-      out[k + 1] = tone(color[k + 1]! * vig + n * 0.9 + sigma * 0.4 * table[(p * 5 + offset + 17) & (NOISE_TABLE_SIZE - 1)]!);
-      out[k + 2] = tone(color[k + 2]! * vig + n);
-    }
+  const vignette = o.clean ? undefined : vignetteFor(width, height);
+  const lut = toneCurve();
+  const scale = TONE_STEPS_PER_UNIT;
+  const top = lut.length - 1;
+  const mask = NOISE_TABLE_SIZE - 1;
+  const n = width * height;
+  for (let p = 0; p < n; p++) {
+    const k = p * 3;
+    const vig = vignette ? vignette[p]! : 1;
+    const e = sigma * table[(p * 3 + offset) & mask]!;
+    const e2 = e * 0.9 + sigma * 0.4 * table[(p * 5 + offset + 17) & mask]!;
+    let i = ((color[k]! * vig + e) * scale) | 0;
+    out[k] = lut[i < 0 ? 0 : i > top ? top : i]!;
+    i = ((color[k + 1]! * vig + e2) * scale) | 0;
+    out[k + 1] = lut[i < 0 ? 0 : i > top ? top : i]!;
+    i = ((color[k + 2]! * vig + e) * scale) | 0;
+    out[k + 2] = lut[i < 0 ? 0 : i > top ? top : i]!;
   }
 }
 
-/** Linear 0..1+ to 8 bits with a soft shoulder (highlights compress instead of clipping hard). */
-function tone(x: number): number {
-  if (x <= 0) return 0;
-  const y = x < 0.8 ? x : 0.8 + (0.2 * (x - 0.8)) / (0.2 + (x - 0.8));
-  const v = Math.round(255 * Math.pow(y, 0.92));
-  return v > 255 ? 255 : v;
+const TONE_STEPS_PER_UNIT = 2048;
+let toneLut: Uint8Array | undefined;
+
+/** Linear 0..4 to 8 bits with a soft shoulder (highlights compress instead of clipping hard), as a table. */
+function toneCurve(): Uint8Array {
+  if (toneLut) return toneLut;
+  toneLut = new Uint8Array(4 * TONE_STEPS_PER_UNIT + 1);
+  for (let i = 0; i < toneLut.length; i++) {
+    const x = (i + 0.5) / TONE_STEPS_PER_UNIT;
+    const y = x < 0.8 ? x : 0.8 + (0.2 * (x - 0.8)) / (0.2 + (x - 0.8));
+    toneLut[i] = Math.min(255, Math.round(255 * Math.pow(y, 0.92)));
+  }
+  return toneLut;
+}
+
+const vignettes = new Map<string, Float32Array>();
+
+/** Lens fall-off towards the corners (28 % at the corners), cached per image size. */
+function vignetteFor(width: number, height: number): Float32Array {
+  const key = `${width}x${height}`;
+  let v = vignettes.get(key);
+  if (v) return v;
+  v = new Float32Array(width * height);
+  const cx = (width - 1) / 2;
+  const cy = (height - 1) / 2;
+  const inv = 1 / (cx * cx + cy * cy);
+  for (let y = 0, p = 0; y < height; y++) for (let x = 0; x < width; x++, p++) v[p] = 1 - 0.28 * ((x - cx) * (x - cx) + (y - cy) * (y - cy)) * inv;
+  vignettes.set(key, v);
+  return v;
 }
 
 /** Separable box blur of radius r, in place. */

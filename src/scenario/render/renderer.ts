@@ -120,6 +120,8 @@ export class Renderer {
   readonly width: number;
   readonly height: number;
   readonly ground: GroundRaster;
+  /** Milliseconds spent per stage, summed over the frames rendered so far (for benchmarks). */
+  readonly timings = { ground: 0, shadows: 0, vehicles: 0, pedestrians: 0, post: 0, frames: 0 };
   readonly #rig: CameraRig;
   readonly #env: Environment;
   readonly #light: LightSetup;
@@ -134,7 +136,14 @@ export class Renderer {
   readonly #labels: Uint16Array;
   readonly #gx: Float32Array;
   readonly #gy: Float32Array;
-  readonly #dir: Float32Array;
+  // Per-pixel constants (see #precompute).
+  readonly #baseDir: Float32Array;
+  readonly #groundDist: Float32Array;
+  /** Ground hit offset from the camera along base x (or, above the horizon, the ray's elevation). */
+  readonly #offX: Float32Array;
+  /** Ground hit offset from the camera along base y (or, above the horizon, the ray's azimuth in base). */
+  readonly #offY: Float32Array;
+  readonly #hazeF: Float32Array;
   readonly #rgb: Uint8Array;
 
   constructor(o: RendererOptions) {
@@ -154,7 +163,12 @@ export class Renderer {
     this.#labels = new Uint16Array(n);
     this.#gx = new Float32Array(n);
     this.#gy = new Float32Array(n);
-    this.#dir = new Float32Array(n * 3);
+    this.#baseDir = new Float32Array(n * 3);
+    this.#groundDist = new Float32Array(n);
+    this.#offX = new Float32Array(n);
+    this.#offY = new Float32Array(n);
+    this.#hazeF = new Float32Array(n);
+    this.#precompute();
     this.#rgb = new Uint8Array(n * 3);
     for (const v of o.world.vehicles) this.#vehicleShapes.set(v.id, vehicleShape(v));
   }
@@ -164,10 +178,15 @@ export class Renderer {
     const R = matrixFromQuat(T.rotation);
     const cam: [number, number, number] = [T.translation.x, T.translation.y, T.translation.z];
     this.#rot = R;
+    const t0 = performance.now();
     this.#drawGroundAndSky(R, cam, scene);
+    const t1 = performance.now();
     this.#drawShadows(cam, scene);
+    const t2 = performance.now();
     this.#drawVehicles(cam, scene);
+    const t3 = performance.now();
     const pedestrians = this.#drawPedestrians(cam, scene);
+    const t4 = performance.now();
     applyPostEffects({
       color: this.#color,
       out: this.#rgb,
@@ -179,6 +198,14 @@ export class Renderer {
       clean: this.#clean,
       sunPixel: this.#sunPixel(R, cam),
     });
+    const t5 = performance.now();
+    const timings = this.timings;
+    timings.ground += t1 - t0;
+    timings.shadows += t2 - t1;
+    timings.vehicles += t3 - t2;
+    timings.pedestrians += t4 - t3;
+    timings.post += t5 - t4;
+    timings.frames++;
     return { rgb: this.#rgb, labels: this.#labels, pedestrians };
   }
 
@@ -193,15 +220,50 @@ export class Renderer {
     return px;
   }
 
-  #drawGroundAndSky(R: number[], cam: number[], scene: FrameScene): void {
-    const { width, height } = this;
+  /** Per-pixel values that do not change while the camera only moves and yaws over the flat ground. */
+  #precompute(): void {
+    const n = this.width * this.height;
     const rays = this.#rig.rays;
+    const R = matrixFromQuat(this.#rig.baseFromOptical.rotation);
+    const cz = this.#rig.baseFromOptical.translation.z;
+    const hazeK = 1 / this.#light.hazeDistance;
+    for (let p = 0; p < n; p++) {
+      const k = p * 3;
+      const rx = rays[k]!;
+      const ry = rays[k + 1]!;
+      const rz = rays[k + 2]!;
+      const dx = R[0]! * rx + R[1]! * ry + R[2]! * rz;
+      const dy = R[3]! * rx + R[4]! * ry + R[5]! * rz;
+      const dz = R[6]! * rx + R[7]! * ry + R[8]! * rz;
+      this.#baseDir[k] = dx;
+      this.#baseDir[k + 1] = dy;
+      this.#baseDir[k + 2] = dz;
+      const t = dz < -1e-5 ? -cz / dz : Infinity;
+      if (t < 2000) {
+        this.#groundDist[p] = t;
+        this.#offX[p] = t * dx;
+        this.#offY[p] = t * dy;
+        this.#hazeF[p] = 1 - Math.exp(-t * hazeK);
+      } else {
+        this.#groundDist[p] = Infinity;
+        this.#offX[p] = Math.atan2(dz, Math.sqrt(dx * dx + dy * dy));
+        this.#offY[p] = Math.atan2(dy, dx);
+      }
+    }
+  }
+
+  #drawGroundAndSky(_R: number[], cam: number[], scene: FrameScene): void {
+    const { width, height } = this;
     const color = this.#color;
     const depth = this.#depth;
     const labels = this.#labels;
     const gxs = this.#gx;
     const gys = this.#gy;
-    const dirs = this.#dir;
+    const dist = this.#groundDist;
+    const offX = this.#offX;
+    const offY = this.#offY;
+    const hazeF = this.#hazeF;
+    const baseDir = this.#baseDir;
     const g = this.ground;
     const L = this.#light;
     const cell = g.cell;
@@ -214,8 +276,6 @@ export class Renderer {
     const mask = (1 << TILE_BITS) - 1;
     const cx = cam[0]!;
     const cy = cam[1]!;
-    const cz = cam[2]!;
-    const [r00, r01, r02, r10, r11, r12, r20, r21, r22] = R as [number, number, number, number, number, number, number, number, number];
     const seed = this.#seed;
     const sunZ = Math.max(0, L.sunDir[2]);
     // Ground irradiance in the open (no shadow), per channel.
@@ -232,31 +292,24 @@ export class Renderer {
     const ey = scene.ego.y;
     const wet = L.wet;
     const sky = this.#skyline;
-    const hazeK = 1 / L.hazeDistance;
-    for (let v = 0, p = 0; v < height; v++) {
-      for (let u = 0; u < width; u++, p++) {
-        const k = p * 3;
-        const rx = rays[k]!;
-        const ry = rays[k + 1]!;
-        const rz = rays[k + 2]!;
-        const dx = r00 * rx + r01 * ry + r02 * rz;
-        const dy = r10 * rx + r11 * ry + r12 * rz;
-        const dz = r20 * rx + r21 * ry + r22 * rz;
-        dirs[k] = dx;
-        dirs[k + 1] = dy;
-        dirs[k + 2] = dz;
-        const t = dz < -1e-5 ? -cz / dz : Infinity;
-        if (t < 2000) {
-          const gx = cx + t * dx;
-          const gy = cy + t * dy;
-          gxs[p] = gx;
-          gys[p] = gy;
-          depth[p] = t;
-          const fx = (gx - ox) * inv - 0.5;
-          const fy = (gy - oy) * inv - 0.5;
-          const ix = Math.floor(fx);
-          const iy = Math.floor(fy);
-          let mat = MATERIAL.ground;
+    const binScale = SKYLINE_BINS / (2 * Math.PI);
+    const headingBins = (scene.ego.heading + Math.PI) * binScale;
+    const n = width * height;
+    for (let p = 0; p < n; p++) {
+      const k = p * 3;
+      const t = dist[p]!;
+      if (t < 2000) {
+        const gx = cx + ch * offX[p]! - sh * offY[p]!;
+        const gy = cy + sh * offX[p]! + ch * offY[p]!;
+        gxs[p] = gx;
+        gys[p] = gy;
+        depth[p] = t;
+        const dz = baseDir[k + 2]!;
+        const fx = (gx - ox) * inv - 0.5;
+        const fy = (gy - oy) * inv - 0.5;
+        const ix = Math.floor(fx);
+        const iy = Math.floor(fy);
+          let mat: number = MATERIAL.ground;
           let paint = 0;
           let yellow = false;
           let shade = 0;
@@ -352,18 +405,16 @@ export class Renderer {
             cg = cg * (1 - 0.45 * wet) + L.skyHorizon[1] * f;
             cb = cb * (1 - 0.45 * wet) + L.skyHorizon[2] * f;
           }
-          const h = 1 - Math.exp(-t * hazeK);
+          const h = hazeF[p]!;
           color[k] = (cr + (L.haze[0] - cr) * h) * exposure;
           color[k + 1] = (cg + (L.haze[1] - cg) * h) * exposure;
           color[k + 2] = (cb + (L.haze[2] - cb) * h) * exposure;
         } else {
           depth[p] = Infinity;
           // Above the horizon: skyline or sky.
-          const horiz = Math.sqrt(dx * dx + dy * dy);
-          const el = Math.atan2(dz, horiz);
-          const az = Math.atan2(dy, dx);
-          let bin = Math.floor(((az + Math.PI) / (2 * Math.PI)) * SKYLINE_BINS);
-          if (bin >= SKYLINE_BINS) bin = SKYLINE_BINS - 1;
+          const el = offX[p]!;
+          let bin = Math.floor(offY[p]! * binScale + headingBins) % SKYLINE_BINS;
+          if (bin < 0) bin += SKYLINE_BINS;
           if (el < sky.elevation[bin]!) {
             let s = 0.75 + 0.25 * (el / (sky.elevation[bin]! + 1e-6));
             if (sky.kind[bin] === 1 && ((Math.floor(el * 260) & 3) === 0 || (bin & 3) === 0)) s *= night ? 2.2 : 0.7;
@@ -380,7 +431,6 @@ export class Renderer {
             labels[p] = LABEL.sky;
           }
         }
-      }
     }
   }
 
@@ -560,7 +610,9 @@ export class Renderer {
     const color = this.#color;
     const depth = this.#depth;
     const labels = this.#labels;
-    const dirs = this.#dir;
+    const dirs = this.#baseDir;
+    const hc = Math.cos(scene.ego.heading);
+    const hs = Math.sin(scene.ego.heading);
     const L = this.#light;
     const exposure = this.#env.exposure;
     const hazeK = 1 / L.hazeDistance;
@@ -583,8 +635,10 @@ export class Renderer {
         for (let px = box.u0; px <= box.u1; px++) {
           const p = py * width + px;
           const k = p * 3;
-          const dx = dirs[k]!;
-          const dy = dirs[k + 1]!;
+          const bx = dirs[k]!;
+          const by = dirs[k + 1]!;
+          const dx = hc * bx - hs * by;
+          const dy = hs * bx + hc * by;
           const dz = dirs[k + 2]!;
           const ldx = c * dx + s * dy;
           const ldy = -s * dx + c * dy;
@@ -648,7 +702,9 @@ export class Renderer {
     const color = this.#color;
     const depth = this.#depth;
     const labels = this.#labels;
-    const dirs = this.#dir;
+    const dirs = this.#baseDir;
+    const hc = Math.cos(scene.ego.heading);
+    const hs = Math.sin(scene.ego.heading);
     const L = this.#light;
     const exposure = this.#env.exposure;
     const hazeK = 1 / L.hazeDistance;
@@ -672,8 +728,10 @@ export class Renderer {
         for (let px = box.u0; px <= box.u1; px++) {
           const p = py * width + px;
           const k = p * 3;
-          const dx = dirs[k]!;
-          const dy = dirs[k + 1]!;
+          const bx = dirs[k]!;
+          const by = dirs[k + 1]!;
+          const dx = hc * bx - hs * by;
+          const dy = hs * bx + hc * by;
           const dz = dirs[k + 2]!;
           const t = intersectBody(body, cam[0]!, cam[1]!, cam[2]!, dx, dy, dz, hit);
           if (t < 0) continue;

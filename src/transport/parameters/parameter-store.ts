@@ -24,6 +24,22 @@ export interface ParameterDescription {
   description: string;
   /** True when the schema marks it `readOnly`. */
   readOnly: boolean;
+  /** The ROS 2 parameter type: from the schema (`integer` vs `number`), else from the value. */
+  type: RosParameterType;
+}
+
+/** ROS 2 parameter types (rcl_interfaces/ParameterType without NOT_SET and BYTE_ARRAY). */
+export type RosParameterType = "bool" | "integer" | "double" | "string" | "bool_array" | "integer_array" | "double_array" | "string_array";
+
+function rosTypeOf(value: ParameterValue, schema: JsonSchema | undefined): RosParameterType {
+  const declared = (s: JsonSchema | undefined): string | undefined => (Array.isArray(s?.type) ? s!.type[0] : s?.type);
+  if (Array.isArray(value)) {
+    const items = declared(schema?.items as JsonSchema | undefined) ?? (value.length > 0 ? typeof value[0] : "string");
+    return items === "boolean" ? "bool_array" : items === "integer" ? "integer_array" : items === "number" ? "double_array" : "string_array";
+  }
+  if (typeof value === "boolean") return "bool";
+  if (typeof value === "string") return "string";
+  return declared(schema) === "integer" ? "integer" : "double";
 }
 
 export interface ParameterStoreOptions {
@@ -130,7 +146,8 @@ export class SchemaParameterStore implements ParameterStore {
       .sort()
       .map((name) => {
         const s = schemaAt(this.#schema, name);
-        return { name, value: this.#values[name]!, description: s?.description ?? "", readOnly: s?.readOnly === true };
+        const value = this.#values[name]!;
+        return { name, value, description: s?.description ?? "", readOnly: s?.readOnly === true, type: rosTypeOf(value, s) };
       });
   }
 

@@ -169,19 +169,29 @@ function walk(id: number, from: { s: number; d: number }, to: { s: number; d: nu
   };
 }
 
-/** The pedestrians of the drive (the ego passes s = 150 at ~14.5 s, s = 480 at ~47.5 s at 10 m/s; nobody is run over). */
+/**
+ * The pedestrians of the drive. The ego passes s = 150 at 14.5 s, 330 at 32.5 s, 480 at 47.5 s
+ * (10 m/s); each crosswalk is in the camera's reliable range for ~2.2 s before that, and shows one
+ * occupancy state then: cw_150 occupied, cw_330 approached, cw_480 free. Nobody is run over.
+ */
 export function scriptedPedestrians(): ScriptedPedestrian[] {
   return [
     // Crosses crosswalk 150 right to left while the ego approaches.
-    walk(1, { s: 150.5, d: -9 }, { s: 150.5, d: 9 }, 4, 1.3),
+    walk(1, { s: 150.5, d: -9 }, { s: 150.5, d: 9 }, 5, 1.1),
     // Walks along the right sidewalk towards crosswalk 150, then waits there.
-    walk(2, { s: 125, d: -5.5 }, { s: 147, d: -5.5 }, 0, 1.4),
-    // Jaywalks mid-block into the ego's lane at s = 250.
+    walk(2, { s: 125, d: -5.5 }, { s: 146, d: -5.5 }, 0, 1.4),
+    // Jaywalks mid-block across the ego's lane at s = 252 (out of the lane before the ego arrives).
     walk(3, { s: 252, d: -8 }, { s: 252, d: 6 }, 17, 1.2),
-    // Crosses crosswalk 480 left to right, hidden for 0.6 s mid-way.
-    walk(4, { s: 480.5, d: 8 }, { s: 480.5, d: -8 }, 36, 1.4, [[41, 41.6]]),
+    // Walks up to crosswalk 330 from the right, reaching the kerb just after the ego passed.
+    walk(6, { s: 330.5, d: -14 }, { s: 330.5, d: -4.3 }, 32.6 - 9.7 / 1.3, 1.3),
+    // Crosses crosswalk 480 left to right well before the ego arrives, hidden for 0.6 s after it.
+    walk(4, { s: 480.5, d: 8 }, { s: 480.5, d: -8 }, 35.5, 1.4, [[45, 45.6]]),
     // Stands on the left kerb near crosswalk 480.
     walk(5, { s: 485, d: 6.5 }, { s: 485, d: 6.5 }, 0, 1),
+    // Walks towards the ego on the left sidewalk.
+    walk(7, { s: 300, d: 6 }, { s: 200, d: 6 }, 8, 1.5),
+    // Stands on the right sidewalk.
+    walk(8, { s: 390, d: -6 }, { s: 390, d: -6 }, 0, 1),
   ];
 }
 
@@ -236,6 +246,10 @@ export interface DriveOptions {
   poseLateralBias?: number;
   /** Without a camera geometry in the input. */
   noGeometry?: boolean;
+  /** Extra pedestrians standing on both sidewalks every `crowdSpacing` metres (load for benchmarks). */
+  crowd?: boolean;
+  /** Spacing of the crowd along each sidewalk, metres. */
+  crowdSpacing?: number;
 }
 
 const toBase = (pose: { x: number; y: number; yaw: number }, p: Point2): Point2 => {
@@ -272,7 +286,7 @@ const TYPE_CODE: Record<BoundaryType, number> = { solid: LaneMarking.TYPE_SOLID,
 const DETECT_MAX_X = 45;
 const DETECT_HALF_FOV = (35 * Math.PI) / 180;
 /** The simulated crosswalk detector's range (farther than the engine's "should see" range). */
-const CROSSWALK_DETECT_RANGE = 30;
+const CROSSWALK_DETECT_RANGE = 32;
 
 /** Generates a drive frame by frame. */
 export function* syntheticDrive(o: DriveOptions = {}): Generator<SyntheticFrame> {
@@ -280,6 +294,13 @@ export function* syntheticDrive(o: DriveOptions = {}): Generator<SyntheticFrame>
   const rate = o.rate ?? 30;
   const rng = new Rng(o.seed ?? 1);
   const peds = scriptedPedestrians();
+  if (o.crowd) {
+    const spacing = o.crowdSpacing ?? 6;
+    let id = 100;
+    for (let s = 10; s < ROAD_LENGTH; s += spacing) {
+      for (const d of [-7, 7]) peds.push(walk(id++, { s: s + (d > 0 ? spacing / 2 : 0), d }, { s: s + (d > 0 ? spacing / 2 : 0), d }, 0, 1));
+    }
+  }
   const camera = testCamera();
   const t0 = o.from ?? 0;
   const t1 = o.to ?? 55;
@@ -337,7 +358,7 @@ export function* syntheticDrive(o: DriveOptions = {}): Generator<SyntheticFrame>
         occupancy: Crosswalk.OCCUPANCY_UNKNOWN,
         pedestrian_ids: new Uint32Array(),
       });
-      if (cx <= 24) truthCrosswalks.push({ id: cw.id, occupancy: crosswalkTruthOccupancy(cw.s, pedsNow) });
+      if (cx <= 28) truthCrosswalks.push({ id: cw.id, occupancy: crosswalkTruthOccupancy(cw.s, pedsNow) });
     }
     // Pedestrians.
     const detections: Pedestrian[] = [];

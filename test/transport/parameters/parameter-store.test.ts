@@ -70,7 +70,11 @@ describe("SchemaParameterStore", () => {
   it("describes parameters for transports that declare them", () => {
     const store = new SchemaParameterStore({ node: "/d", schema, values: {} });
     const d = store.describe();
-    expect(d.find((p) => p.name === "score_threshold")).toEqual({ name: "score_threshold", value: 0.4, description: "detection score cut", readOnly: false });
+    expect(d.find((p) => p.name === "score_threshold")).toEqual({ name: "score_threshold", value: 0.4, description: "detection score cut", readOnly: false, type: "double" });
     expect(d.find((p) => p.name === "frame")?.readOnly).toBe(true);
+    expect(d.find((p) => p.name === "model.classes")?.type).toBe("string_array");
+    expect(d.find((p) => p.name === "use_sim_time")?.type).toBe("bool");
+    const ints = new SchemaParameterStore({ node: "/i", schema: { type: "object", properties: { n: { type: "integer", default: 3 }, xs: { type: "array", items: { type: "integer" }, default: [1] } } } });
+    expect(ints.describe().map((p) => [p.name, p.type])).toEqual([["n", "integer"], ["use_sim_time", "bool"], ["xs", "integer_array"]]);
   });
 });

@@ -1,0 +1,125 @@
+/**
+ * `edge-perception replay <bag> --out <dir>`: runs the launch graph over a rosbag2 bag in one
+ * process (sim time = bag log time) and records what the nodes publish into an output bag.
+ */
+import { PerceptionError, errorMessage } from "../../core/errors.js";
+import { defaultGraphPath, graphToNodeSpecs, loadLaunchGraph } from "../../pipeline/graph.js";
+import { lastFlag, parseCommandLine, positiveNumberFlag } from "../../transport/command-line.js";
+import { stderrLogSink, type LogSink } from "../../transport/logger.js";
+import type { NodeSpec } from "../../transport/node-spec.js";
+import { progressBar } from "../../transport/replay/progress-bar.js";
+import { formatReplaySummary, type ReplaySummary } from "../../transport/replay/replay-summary.js";
+import { runReplay, type RecordMode } from "../../transport/replay/run-replay.js";
+
+export const summary = "run the perception graph over a rosbag2 bag and record its outputs (sim time, deterministic)";
+
+const USAGE = `usage: edge-perception replay <bag> --out <dir> [options] [name:=value ...]
+
+  --out <dir>          output bag folder (MCAP); omit to run without recording
+  --overwrite          replace an existing output bag
+  --params <yaml>      extra ROS 2 parameter file over each node's own (repeatable)
+  --graph <file>       launch graph (default launch/perception.graph.yaml)
+  --rate <x>           pace by bag time at x times real time
+  --fast               as fast as possible (default)
+  --record <what>      outputs (default: node outputs + /tf, /tf_static, camera_info) | all
+  --json               print the summary as JSON on stdout
+  --quiet              no node log lines below warnings
+  name:=value          launch arguments of the graph (image_transport:=raw, ...)
+
+SIGINT/SIGTERM stop the replay, finalise the output bag and print the summary.`;
+
+/** How the command gets its nodes (replaced in tests). */
+export interface ReplayCommandDeps {
+  loadNodes(graphPath: string, overrides: { paramsFiles: string[]; args: Record<string, string> }): Promise<NodeSpec[]>;
+}
+
+const DEFAULT_DEPS: ReplayCommandDeps = {
+  loadNodes: (graphPath, overrides) => graphToNodeSpecs(loadLaunchGraph(graphPath), overrides),
+};
+
+export function run(argv: string[]): Promise<number> {
+  return runReplayCommand(argv, DEFAULT_DEPS);
+}
+
+/** The command with its dependencies injected; returns the exit code. */
+export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseCommandLine(argv, ["out", "params", "graph", "rate", "record"], ["fast", "overwrite", "json", "quiet", "help"]);
+  } catch (err) {
+    console.error(`edge-perception replay: ${errorMessage(err)}\n${USAGE}`);
+    return 2;
+  }
+  if (parsed.switches.has("help")) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (parsed.positional.length !== 1) {
+    console.error(`edge-perception replay: expected one bag, got ${parsed.positional.length}\n${USAGE}`);
+    return 2;
+  }
+  const bag = parsed.positional[0]!;
+  const record = lastFlag(parsed, "record") ?? "outputs";
+  let rate: number | undefined;
+  try {
+    rate = positiveNumberFlag(parsed, "rate");
+    if (rate !== undefined && parsed.switches.has("fast")) throw new PerceptionError("parameter", "--rate and --fast exclude each other");
+    if (record !== "outputs" && record !== "all") throw new PerceptionError("parameter", `--record must be outputs or all, got '${record}'`);
+  } catch (err) {
+    console.error(`edge-perception replay: ${errorMessage(err)}`);
+    return 2;
+  }
+
+  const bar = progressBar(process.stderr);
+  const baseSink = stderrLogSink(parsed.switches.has("quiet") ? "warn" : "info");
+  const logSink: LogSink = (level, source, message) => {
+    bar.done();
+    baseSink(level, source, message);
+  };
+  const controller = new AbortController();
+  let stoppedBy: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stoppedBy) {
+      process.stderr.write(`\nedge-perception replay: ${signal} again, quitting without finalising\n`);
+      process.exit(signal === "SIGINT" ? 130 : 143);
+    }
+    stoppedBy = signal;
+    bar.done();
+    process.stderr.write(`edge-perception replay: ${signal}: stopping, finalising the output bag (again to quit at once)\n`);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  let result: ReplaySummary;
+  try {
+    const nodes = await deps.loadNodes(lastFlag(parsed, "graph") ?? defaultGraphPath(), {
+      paramsFiles: parsed.flags.get("params") ?? [],
+      args: parsed.launchArgs,
+    });
+    const out = lastFlag(parsed, "out");
+    result = await runReplay({
+      bag,
+      ...(out !== undefined ? { out } : {}),
+      overwrite: parsed.switches.has("overwrite"),
+      nodes,
+      ...(rate !== undefined ? { rate, fast: false } : { fast: true }),
+      record: record as RecordMode,
+      onProgress: (p) => bar.update(p),
+      signal: controller.signal,
+      logSink,
+    });
+  } catch (err) {
+    bar.done();
+    console.error(`edge-perception replay: ${errorMessage(err)}`);
+    return 1;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  bar.done();
+  if (parsed.switches.has("json")) console.log(JSON.stringify(result, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2));
+  else console.log(formatReplaySummary(result));
+  if (stoppedBy) return stoppedBy === "SIGINT" ? 130 : 143;
+  return 0;
+}

@@ -1,0 +1,34 @@
+/**
+ * crosswalk_detector node: camera frames -> edge_perception_msgs/CrosswalkArray on
+ * `~/out/crosswalks` (base_link, stamp = the image's). Logic: src/perception/crosswalks/.
+ * Docs: docs/nodes/crosswalk_detector.md.
+ */
+import type { NodeHandle } from "../transport/node-api.js";
+import type { NodeInstance } from "../transport/node-spec.js";
+import { asModelError, CameraNode } from "./camera-node.js";
+
+export async function createCrosswalkDetectorNode(handle: NodeHandle): Promise<NodeInstance> {
+  const { CrosswalkDetector } = await import("../perception/crosswalks/crosswalk-detector.js");
+  const publisher = handle.createPublisher("edge_perception_msgs/msg/CrosswalkArray", "~/out/crosswalks", { profile: "reliable" });
+  const baseFrame = handle.parameters.get<string>("base_frame");
+  let detector = new CrosswalkDetector({ minConfidence: handle.parameters.get<number>("min_confidence") });
+  handle.parameters.onChange((changes) => {
+    if (typeof changes.min_confidence === "number") detector = new CrosswalkDetector({ minConfidence: changes.min_confidence });
+  });
+
+  return new CameraNode(handle, {
+    stage: "crosswalk_detector",
+    requireGeometry: true,
+    async process(frame) {
+      const header = { stamp: frame.header.stamp, frame_id: baseFrame };
+      try {
+        const result = await detector.detect(await frame.view(), frame.geometry!, frame.header.stamp);
+        publisher.publish({ ...result, header });
+      } catch (err) {
+        const error = asModelError(err, "crosswalk_detector");
+        publisher.publish({ header, crosswalks: [], status: `detector error: ${error.message}` });
+        throw error;
+      }
+    },
+  });
+}

@@ -1,0 +1,41 @@
+/**
+ * lane_detector node: camera frames -> edge_perception_msgs/LaneMarkingArray on `~/out/lanes`
+ * (base_link, stamp = the image's). Logic: src/perception/lanes/. Docs: docs/nodes/lane_detector.md.
+ */
+import type { LaneMarkingArray } from "../msgs/types.generated.js";
+import type { NodeHandle } from "../transport/node-api.js";
+import type { NodeInstance } from "../transport/node-spec.js";
+import { asModelError, CameraNode } from "./camera-node.js";
+import { chooseModel, describeModelChoice } from "./model-choice.js";
+import { recordStage } from "./stage-timings.js";
+
+export async function createLaneDetectorNode(handle: NodeHandle): Promise<NodeInstance> {
+  const { LaneDetector } = await import("../perception/lanes/lane-detector.js");
+  const choice = chooseModel(handle);
+  const detector = await LaneDetector.create(choice.kind === "model" ? { contract: choice.contract, modelDir: choice.dir } : {});
+  const publisher = handle.createPublisher("edge_perception_msgs/msg/LaneMarkingArray", "~/out/lanes", { profile: "reliable" });
+  const baseFrame = handle.parameters.get<string>("base_frame");
+  handle.logger.info(describeModelChoice(choice, "classical lane"));
+
+  const node = new CameraNode(handle, {
+    stage: "lane_detector",
+    requireGeometry: true,
+    async process(frame) {
+      const header = { stamp: frame.header.stamp, frame_id: baseFrame };
+      try {
+        const result = await detector.detect(await frame.view(), frame.geometry!, frame.header.stamp);
+        const minConfidence = handle.parameters.get<number>("min_confidence");
+        const out: LaneMarkingArray = { ...result.markings, header, markings: result.markings.markings.filter((m) => m.confidence >= minConfidence) };
+        recordStage(frame.header.stamp, "lane_model", result.timings.inferenceMs);
+        recordStage(frame.header.stamp, "lane_postprocess", result.timings.postprocessMs);
+        publisher.publish(out);
+      } catch (err) {
+        const error = asModelError(err, "lane_detector");
+        publisher.publish({ header, markings: [], status: `model error: ${error.message}` });
+        throw error;
+      }
+    },
+  });
+  if (choice.kind === "fallback") node.diagnostics.set("model", "warn", describeModelChoice(choice, "classical lane"));
+  return node;
+}

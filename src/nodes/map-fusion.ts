@@ -1,0 +1,166 @@
+/**
+ * map_fusion node: lane markings, crosswalks and pedestrians of each camera stamp + the pose + the
+ * HD map -> edge_perception_msgs/PerceptionFrame on `~/out/frame` and vision_msgs/Detection2DArray
+ * (tracked pedestrians) on `~/out/pedestrians/detections`. Logic: src/fusion/.
+ * Docs: docs/nodes/map_fusion.md.
+ *
+ * A stamp is fused once its inputs are in: when a detection with a newer stamp arrives, or when the
+ * node clock is `max_input_age_s` past it (so replay, which delivers in stamp order, is
+ * deterministic whatever order concurrent detectors finish in).
+ */
+import { errorMessage } from "../core/errors.js";
+import { compareTime, diffSec, nsToTime, timeToNs, type Time } from "../core/time.js";
+import { DiagnosticsPublisher } from "../diagnostics/diagnostics-publisher.js";
+import { NodeDiagnostics } from "../diagnostics/node-diagnostics.js";
+import { TfBuffer } from "../geometry/tf-buffer.js";
+import type { CrosswalkArray, LaneMarkingArray, PedestrianArray } from "../msgs/types.generated.js";
+import type { NodeHandle } from "../transport/node-api.js";
+import type { NodeInstance } from "../transport/node-spec.js";
+import { CameraCalibration } from "./camera-calibration.js";
+import { pipelineLatencyOf, stagesOf } from "./stage-timings.js";
+
+/** One stamp's inputs, gathered until the stamp is fused. */
+interface PendingStamp {
+  stamp: Time;
+  lanes?: LaneMarkingArray;
+  crosswalks?: CrosswalkArray;
+  pedestrians?: PedestrianArray;
+  /** Wall ms when the last of its inputs arrived. */
+  lastArrivalWallMs: number;
+}
+
+export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInstance> {
+  const [{ FusionEngine }, { pedestriansToDetection2DArray }, { PoseSource }, { loadHdMap }] = await Promise.all([
+    import("../fusion/fusion-engine.js"),
+    import("../fusion/detection2d.js"),
+    import("../localization/pose-source.js"),
+    import("../map/loader.js"),
+  ]);
+  const p = handle.parameters;
+  const fullName = handle.namespace === "/" ? `/${handle.name}` : `${handle.namespace}/${handle.name}`;
+  const diagnostics = new NodeDiagnostics({ name: fullName, hardwareId: "camera_front", budgetMs: p.get<number>("processing_budget_ms") });
+  const diagPublisher = new DiagnosticsPublisher(handle, diagnostics);
+  const baseFrame = p.get<string>("base_frame");
+  const mapFile = p.get<string>("map_file");
+  const map = mapFile ? loadHdMap(mapFile) : undefined;
+  if (!map) diagnostics.set("map", "warn", "no HD map (map_file empty): vehicle-frame outputs only");
+  else handle.logger.info(`HD map '${map.name}' from ${mapFile}: ${map.lanes.size} lanes, ${map.crosswalks.size} crosswalks`);
+
+  const engine = new FusionEngine({ map });
+  const mode = p.get<"tf" | "pose_stamped" | "odometry">("pose_source");
+  const tf = new TfBuffer({ maxExtrapolationSec: 0.5 });
+  const pose = new PoseSource({ mode, maxAgeSec: p.get<number>("pose_timeout_s"), maxJumpM: p.get<number>("max_pose_jump_m"), mapFrame: p.get<string>("map_frame"), baseFrame, tfBuffer: tf });
+  const calibration = new CameraCalibration(handle, tf, baseFrame, diagnostics);
+
+  const framePub = handle.createPublisher("edge_perception_msgs/msg/PerceptionFrame", "~/out/frame", { profile: "reliable" });
+  const detectionsPub = handle.createPublisher("vision_msgs/msg/Detection2DArray", "~/out/pedestrians/detections", { profile: "reliable" });
+  const processingPub = handle.createPublisher("std_msgs/msg/Float32", "~/debug/processing_time_ms", { profile: "reliable" });
+  const latencyPub = handle.createPublisher("std_msgs/msg/Float32", "~/debug/pipeline_latency_ms", { profile: "reliable" });
+
+  handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf", { profile: "reliable", depth: 100 }, (m) => pose.addTf(m, false));
+  handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf_static", { profile: "transient_local", depth: 100 }, (m) => pose.addTf(m, true));
+  if (mode === "pose_stamped") handle.createSubscription("geometry_msgs/msg/PoseStamped", "~/in/pose", { profile: "reliable" }, (m) => pose.addPoseStamped(m));
+  if (mode === "odometry") handle.createSubscription("nav_msgs/msg/Odometry", "~/in/odometry", { profile: "reliable" }, (m) => pose.addOdometry(m));
+
+  const pending = new Map<bigint, PendingStamp>();
+  let lastFused: Time | undefined;
+  let latestLanes: LaneMarkingArray | undefined;
+  let latestCrosswalks: CrosswalkArray | undefined;
+  let frames = 0;
+  let lateInputs = 0;
+
+  /** The newest earlier array within max_input_age_s of the stamp (lanes and crosswalks are carried over; pedestrians are not, the tracker predicts). */
+  const carried = <T extends { header: { stamp: Time } }>(latest: T | undefined, stamp: Time): T | undefined =>
+    latest && compareTime(latest.header.stamp, stamp) <= 0 && diffSec(stamp, latest.header.stamp) <= p.get<number>("max_input_age_s") ? latest : undefined;
+
+  const fuse = (entry: PendingStamp): void => {
+    const started = handle.wallMs();
+    const stamp = entry.stamp;
+    try {
+      const poseResult = pose.poseAt(stamp);
+      if (poseResult.kind === "ok") diagnostics.clear("pose");
+      else diagnostics.set("pose", "warn", `pose ${poseResult.kind}: ${poseResult.reason}; vehicle-frame outputs only`);
+      const frame = engine.update({
+        stamp,
+        pose: poseResult,
+        lanes: entry.lanes ?? carried(latestLanes, stamp),
+        crosswalks: entry.crosswalks ?? carried(latestCrosswalks, stamp),
+        pedestrians: entry.pedestrians,
+        geometry: calibration.geometryAt(stamp),
+        latencies: stagesOf(stamp),
+      });
+      frame.header = { stamp, frame_id: baseFrame };
+      const fusionMs = handle.wallMs() - started;
+      const detectorLatency = pipelineLatencyOf(stamp);
+      frame.pipeline_latency_ms = (detectorLatency ?? 0) + (handle.wallMs() - entry.lastArrivalWallMs);
+      framePub.publish(frame);
+      detectionsPub.publish({ ...pedestriansToDetection2DArray(frame), header: { stamp, frame_id: frame.header.frame_id } });
+      processingPub.publish({ data: fusionMs });
+      latencyPub.publish({ data: frame.pipeline_latency_ms });
+      frames++;
+      diagnostics.recordFrame(fusionMs);
+      diagnostics.setCounter("map_consistency_score_x100", Number.isFinite(frame.map_consistency_score) ? Math.round(frame.map_consistency_score * 100) : -1);
+    } catch (err) {
+      diagnostics.recordError(err);
+      handle.logger.error(`fusion of ${timeToNs(stamp)} failed: ${errorMessage(err)}`);
+    }
+    if (entry.lanes) latestLanes = entry.lanes;
+    if (entry.crosswalks) latestCrosswalks = entry.crosswalks;
+    lastFused = stamp;
+    diagnostics.setCounter("frames_late_inputs", lateInputs);
+    diagPublisher.publishIfChanged();
+  };
+
+  /** Fuses every pending stamp older than `before` (all when undefined), oldest first. */
+  const flush = (before?: Time): void => {
+    const ready = [...pending.values()].filter((e) => !before || compareTime(e.stamp, before) < 0).sort((a, b) => compareTime(a.stamp, b.stamp));
+    for (const e of ready) {
+      pending.delete(timeToNs(e.stamp));
+      fuse(e);
+    }
+  };
+
+  const onInput = (stamp: Time, put: (e: PendingStamp) => void, keepAsLatest: () => void): void => {
+    if (lastFused && compareTime(stamp, lastFused) <= 0) {
+      // Arrived after its stamp was fused: kept for the next frames only.
+      lateInputs++;
+      keepAsLatest();
+      return;
+    }
+    flush(stamp);
+    const key = timeToNs(stamp);
+    const entry = pending.get(key) ?? { stamp, lastArrivalWallMs: 0 };
+    put(entry);
+    entry.lastArrivalWallMs = handle.wallMs();
+    pending.set(key, entry);
+  };
+
+  handle.createSubscription("edge_perception_msgs/msg/LaneMarkingArray", "~/in/lanes", { profile: "reliable" }, (m) =>
+    onInput(m.header.stamp, (e) => (e.lanes = m), () => (latestLanes = m)),
+  );
+  handle.createSubscription("edge_perception_msgs/msg/CrosswalkArray", "~/in/crosswalks", { profile: "reliable" }, (m) =>
+    onInput(m.header.stamp, (e) => (e.crosswalks = m), () => (latestCrosswalks = m)),
+  );
+  handle.createSubscription("edge_perception_msgs/msg/PedestrianArray", "~/in/pedestrians", { profile: "reliable" }, (m) =>
+    onInput(m.header.stamp, (e) => (e.pedestrians = m), () => undefined),
+  );
+  // A stamp whose inputs stopped coming is fused once the clock is max_input_age_s past it.
+  handle.createTimer(0.05, () => {
+    const now = handle.now();
+    const age = p.get<number>("max_input_age_s");
+    const stale = [...pending.values()].filter((e) => diffSec(now, e.stamp) > age).map((e) => timeToNs(e.stamp));
+    if (stale.length > 0) flush(nsToTime(stale.reduce((a, b) => (a > b ? a : b)) + 1n));
+  });
+  p.onChange((changes) => {
+    if (typeof changes.processing_budget_ms === "number") diagnostics.setBudget(changes.processing_budget_ms);
+  });
+
+  return {
+    stats: () => ({ frames, late_inputs: lateInputs, pending: pending.size }),
+    dispose: () => {
+      flush();
+      diagPublisher.publish();
+      diagPublisher.stop();
+    },
+  };
+}

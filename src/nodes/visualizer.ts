@@ -1,0 +1,124 @@
+/**
+ * visualizer node: PerceptionFrame -> RViz markers on `~/out/markers` (lanes by type, crosswalks,
+ * pedestrians with ids and velocity arrows; base_link, the frame's stamp), the HD map around the
+ * vehicle on `~/out/map_markers` (map frame, transient local, re-sent as the vehicle moves) and an
+ * annotated debug image on `~/out/image/compressed` (JPEG, at `rate_hz`) in which pedestrians are
+ * pixelated unless `privacy` is `none`: raw pixels of people never leave the node by default.
+ * Logic: src/viz/. Docs: docs/nodes/visualizer.md.
+ */
+import { errorMessage } from "../core/errors.js";
+import { timeToNs, type Time } from "../core/time.js";
+import { DiagnosticsPublisher } from "../diagnostics/diagnostics-publisher.js";
+import { NodeDiagnostics } from "../diagnostics/node-diagnostics.js";
+import { TfBuffer } from "../geometry/tf-buffer.js";
+import type { PerceptionFrame } from "../msgs/types.generated.js";
+import { FrameScheduler } from "../pipeline/frame-scheduler.js";
+import type { NodeHandle } from "../transport/node-api.js";
+import type { NodeInstance } from "../transport/node-spec.js";
+import { debugImageMessage, renderDebugImage, type PrivacyMode } from "../viz/debug-image.js";
+import { frameMarkers, mapLayerMarkers } from "../viz/markers.js";
+import { CameraCalibration } from "./camera-calibration.js";
+import { decodedView, type CameraMessage } from "./decoded-frames.js";
+
+/** Camera messages kept to pair with frames (a frame comes some camera periods after its image). */
+const IMAGE_BUFFER = 60;
+
+export async function createVisualizerNode(handle: NodeHandle): Promise<NodeInstance> {
+  const { loadHdMap } = await import("../map/loader.js");
+  const p = handle.parameters;
+  const fullName = handle.namespace === "/" ? `/${handle.name}` : `${handle.namespace}/${handle.name}`;
+  const diagnostics = new NodeDiagnostics({ name: fullName, hardwareId: "camera_front", budgetMs: p.get<number>("processing_budget_ms") });
+  const diagPublisher = new DiagnosticsPublisher(handle, diagnostics);
+  const baseFrame = p.get<string>("base_frame");
+  const mapFile = p.get<string>("map_file");
+  const map = mapFile ? loadHdMap(mapFile) : undefined;
+  const tf = new TfBuffer({ maxExtrapolationSec: p.get<number>("tf_timeout_s") });
+  const calibration = new CameraCalibration(handle, tf, baseFrame, diagnostics);
+  const privacyNote = (mode: PrivacyMode): void => {
+    if (mode === "none") diagnostics.set("input", "warn", "privacy off: the debug image shows people unblurred");
+    else diagnostics.clear("input");
+  };
+  privacyNote(p.get<PrivacyMode>("privacy"));
+
+  const markersPub = handle.createPublisher("visualization_msgs/msg/MarkerArray", "~/out/markers", { profile: "reliable" });
+  const mapPub = handle.createPublisher("visualization_msgs/msg/MarkerArray", "~/out/map_markers", { profile: "transient_local" });
+  const imagePub = handle.createPublisher("sensor_msgs/msg/CompressedImage", "~/out/image/compressed", { profile: "sensor_data" });
+  const processingPub = handle.createPublisher("std_msgs/msg/Float32", "~/debug/processing_time_ms", { profile: "reliable" });
+
+  handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf", { profile: "reliable", depth: 100 }, (m) => tf.addMessage(m, false));
+  handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf_static", { profile: "transient_local", depth: 100 }, (m) => tf.addMessage(m, true));
+
+  const images = new Map<bigint, CameraMessage>();
+  const keep = (camera: CameraMessage): void => {
+    images.set(timeToNs(camera.message.header.stamp), camera);
+    if (images.size > IMAGE_BUFFER) images.delete(images.keys().next().value!);
+  };
+  if (p.get<string>("image_transport") === "raw") {
+    handle.createSubscription("sensor_msgs/msg/Image", "~/in/image", { profile: "sensor_data" }, (m) => keep({ kind: "raw", message: m }));
+  } else {
+    handle.createSubscription("sensor_msgs/msg/CompressedImage", "~/in/image/compressed", { profile: "sensor_data" }, (m) => keep({ kind: "compressed", message: m }));
+  }
+
+  let imagesOut = 0;
+  let framesWithoutImage = 0;
+  const renderImage = async (frame: PerceptionFrame, stamp: Time): Promise<void> => {
+    const camera = images.get(timeToNs(stamp));
+    if (!camera) {
+      framesWithoutImage++;
+      diagnostics.setCounter("frames_without_image", framesWithoutImage);
+      return;
+    }
+    const started = handle.wallMs();
+    try {
+      const bytes = await renderDebugImage(await decodedView(camera), frame, {
+        privacy: p.get<PrivacyMode>("privacy"),
+        maxWidth: p.get<number>("debug_image_max_width"),
+        format: "jpeg",
+        jpegQuality: p.get<number>("jpeg_quality"),
+        geometry: calibration.geometryAt(stamp),
+      });
+      imagePub.publish(debugImageMessage(camera.message.header.frame_id, frame, bytes, "jpeg"));
+      imagesOut++;
+      const ms = handle.wallMs() - started;
+      processingPub.publish({ data: ms });
+      diagnostics.recordFrame(ms);
+    } catch (err) {
+      diagnostics.recordError(err);
+      handle.logger.error(`debug image for ${timeToNs(stamp)} failed: ${errorMessage(err)}`);
+    }
+    diagPublisher.publishIfChanged();
+  };
+  const scheduler = new FrameScheduler<PerceptionFrame>({
+    models: [{ name: "debug_image", rateHz: p.get<number>("rate_hz"), run: renderImage }],
+    onError: (_, err) => diagnostics.recordError(err),
+  });
+
+  let lastMapCenter: { x: number; y: number } | undefined;
+  handle.createSubscription("edge_perception_msgs/msg/PerceptionFrame", "~/in/frame", { profile: "reliable" }, (frame) => {
+    markersPub.publish(frameMarkers(frame, p.get<number>("marker_lifetime_s")));
+    if (map && frame.pose_valid) {
+      const center = { x: frame.pose.position.x, y: frame.pose.position.y };
+      const radius = p.get<number>("map_radius_m");
+      if (!lastMapCenter || Math.hypot(center.x - lastMapCenter.x, center.y - lastMapCenter.y) > radius / 4) {
+        mapPub.publish(mapLayerMarkers(map, center, radius, frame.header.stamp, p.get<string>("map_frame")));
+        lastMapCenter = center;
+      }
+    }
+    scheduler.offer(frame, frame.header.stamp);
+  });
+  p.onChange((changes) => {
+    if (typeof changes.rate_hz === "number") scheduler.setRate("debug_image", changes.rate_hz);
+    if (typeof changes.privacy === "string") privacyNote(changes.privacy as PrivacyMode);
+    if (typeof changes.processing_budget_ms === "number") diagnostics.setBudget(changes.processing_budget_ms);
+  });
+
+  return {
+    idle: () => scheduler.idle(),
+    stats: () => ({ debug_images: imagesOut, frames_without_image: framesWithoutImage, ...scheduler.stats() }),
+    dispose: async () => {
+      await scheduler.dispose();
+      diagPublisher.publish();
+      diagPublisher.stop();
+    },
+  };
+}

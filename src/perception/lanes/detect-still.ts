@@ -1,0 +1,95 @@
+/**
+ * Lanes and crosswalks in a still image that comes without calibration (TuSimple, dashcam
+ * frames): the camera is taken from the caller (a full geometry or approximate values), else the
+ * horizon is estimated from the lane lines' vanishing point, else an assumed horizon row is used.
+ * `cameraSource` says which.
+ */
+import { ZERO_TIME, type Time } from "../../core/time.js";
+import { CameraGeometry, type ApproximateCameraOptions } from "../../geometry/camera-geometry.js";
+import type { ImageView } from "../../image/image-view.js";
+import type { CrosswalkArray, LaneMarkingArray } from "../../msgs/types.generated.js";
+import type { CrosswalkDetector } from "../crosswalks/crosswalk-detector.js";
+import { estimateHorizonFromLanes } from "./horizon-estimate.js";
+import type { LaneDetectionResult, LaneDetector } from "./lane-detector.js";
+
+/** How the camera of a still is known. */
+export type StillCamera =
+  /** A calibrated geometry. */
+  | { kind: "geometry"; geometry: CameraGeometry }
+  /** Approximate values (focal/FOV, mount height, pitch or horizon row) given by the caller. */
+  | { kind: "approximate"; approximate: Omit<ApproximateCameraOptions, "width" | "height"> }
+  /** Horizon from the lanes' vanishing point; the rest assumed. */
+  | {
+      kind: "auto";
+      /** Camera height (metres); default 1.5 (sets the metric scale only). */
+      mountHeight?: number;
+      /** Horizontal field of view (degrees); default 60. */
+      horizontalFovDeg?: number;
+      /** Horizon row as a fraction of the height when no vanishing point is found; default 0.45. */
+      assumedHorizonFraction?: number;
+    };
+
+/** Which camera the result was computed with. */
+export type CameraSource = "calibration" | "approximate" | "vanishing-point" | "assumed-horizon";
+
+/** Options of `detectStill`. */
+export interface DetectStillOptions {
+  /** The lane detector (model or classical). */
+  lanes: LaneDetector;
+  /** The crosswalk detector; no crosswalks are searched without one. */
+  crosswalks?: CrosswalkDetector;
+  /** How the camera is known; default { kind: "auto" }. */
+  camera?: StillCamera;
+  /** Stamp of the results; default 0. */
+  stamp?: Time;
+}
+
+/** What `detectStill` returns. */
+export interface StillDetection {
+  lanes: LaneMarkingArray;
+  crosswalks: CrosswalkArray;
+  cameraSource: CameraSource;
+  /** The geometry used (for drawing and projecting results). */
+  geometry: CameraGeometry;
+  /** The horizon row used. */
+  horizonRow: number;
+  /** The full lane result (masks, timings). */
+  laneResult: LaneDetectionResult;
+}
+
+/** Detects lanes and crosswalks in a still image. */
+export async function detectStill(view: ImageView, options: DetectStillOptions): Promise<StillDetection> {
+  const stamp = options.stamp ?? ZERO_TIME;
+  const camera = options.camera ?? { kind: "auto" };
+  const seg = await options.lanes.segment(view);
+  let geometry: CameraGeometry;
+  let cameraSource: CameraSource;
+  switch (camera.kind) {
+    case "geometry":
+      geometry = camera.geometry;
+      cameraSource = "calibration";
+      break;
+    case "approximate":
+      geometry = CameraGeometry.approximate({ ...camera.approximate, width: view.width, height: view.height });
+      cameraSource = "approximate";
+      break;
+    case "auto": {
+      const estimate = seg?.laneMask ? estimateHorizonFromLanes(seg.laneMask, seg.toImage) : undefined;
+      const row = estimate?.row ?? (camera.assumedHorizonFraction ?? 0.45) * view.height;
+      geometry = CameraGeometry.approximate({
+        width: view.width,
+        height: view.height,
+        mountHeight: camera.mountHeight ?? 1.5,
+        horizontalFovDeg: camera.horizontalFovDeg ?? 60,
+        horizonRow: row,
+      });
+      cameraSource = estimate ? "vanishing-point" : "assumed-horizon";
+      break;
+    }
+  }
+  const laneResult = options.lanes.detectSegmented(view, geometry, stamp, seg);
+  const crosswalks = options.crosswalks
+    ? await options.crosswalks.detect(view, geometry, stamp, laneResult)
+    : { header: { stamp, frame_id: "base_link" }, crosswalks: [], status: "crosswalk detection not run" };
+  return { lanes: laneResult.markings, crosswalks, cameraSource, geometry, horizonRow: geometry.horizonRow(), laneResult };
+}

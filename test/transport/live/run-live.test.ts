@@ -1,0 +1,152 @@
+import { describe, expect, it } from "vitest";
+import { codecFor } from "../../../src/msgs/codec.js";
+import type { String as StringMsg } from "../../../src/msgs/types.generated.js";
+import { loadRclnodejs } from "../../../src/transport/live/load-rclnodejs.js";
+import { runLive, type LiveReadyInfo } from "../../../src/transport/live/run-live.js";
+import type { NodeSpec } from "../../../src/transport/node-spec.js";
+import { fakeRclnodejs } from "./fake-rclnodejs.js";
+import { imageCdr, imageSizeNode } from "../replay/fixtures.js";
+
+const ROS_ENV = { AMENT_PREFIX_PATH: "/opt/ros/jazzy" };
+
+describe("loading rclnodejs", () => {
+  it("fails with one message saying how to source ROS 2 when it is not sourced", async () => {
+    await expect(loadRclnodejs(undefined, {})).rejects.toThrow(
+      /^ROS 2 is not sourced \(AMENT_PREFIX_PATH is not set\): .*source \/opt\/ros\/jazzy\/setup\.bash.*npm_config_yes=true npm install rclnodejs@2/,
+    );
+  });
+
+  it("fails with one message when rclnodejs is not installed (the real import, here)", async () => {
+    await expect(loadRclnodejs(undefined, ROS_ENV)).rejects.toThrow(/^rclnodejs is not installed: .*npm install rclnodejs@2/);
+  });
+
+  it("rejects a module that is not rclnodejs", async () => {
+    await expect(loadRclnodejs(async () => ({ default: {} }), ROS_ENV)).rejects.toThrow(/does not look like rclnodejs 2.x/);
+  });
+});
+
+/** A node that checks a parameter and a timer, and records what it receives. */
+function consumerNode(received: unknown[], changes: unknown[]): NodeSpec {
+  return {
+    name: "consumer",
+    namespace: "/perception",
+    parameterSchema: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        threshold: { type: "number", minimum: 0, maximum: 1, default: 0.5, description: "cut" },
+        count: { type: "integer", default: 3 },
+        use_sim_time: { type: "boolean", default: false },
+      },
+    },
+    parameters: {},
+    create(node) {
+      node.parameters.onChange((c) => void changes.push({ ...c }));
+      node.createSubscription("std_msgs/msg/String", "/test/image_size/sizes", { profile: "reliable" }, (m) => void received.push(m));
+      node.createTimer(0.25, () => {});
+      const pub = node.createPublisher("std_msgs/msg/String", "~/hello", { profile: "transient_local" });
+      pub.publish({ data: "published during create" });
+      return { dispose: () => void received.push("disposed") };
+    },
+  };
+}
+
+describe("runLive over a fake rclnodejs", () => {
+  it("wires nodes: raw wire subscriptions decoded once, local delivery by object, CDR to the wire", async () => {
+    const world = fakeRclnodejs();
+    world.cliOverrides["/perception/consumer"] = { threshold: 0.7 };
+    const received: unknown[] = [];
+    const changes: unknown[] = [];
+    const controller = new AbortController();
+    let ready: LiveReadyInfo | undefined;
+    const published: StringMsg[] = [];
+    const producer = imageSizeNode();
+    const spy: NodeSpec = { ...producer, create: (h) => {
+      const orig = h.createPublisher.bind(h);
+      h.createPublisher = ((type: "std_msgs/msg/String", topic: string, qos?: object) => {
+        const p = orig(type, topic, qos);
+        return { ...p, publish: (m: StringMsg) => { published.push(m); p.publish(m); } };
+      }) as typeof h.createPublisher;
+      return producer.create(h);
+    } };
+    const running = runLive({
+      nodes: [spy, consumerNode(received, changes)],
+      loader: async () => world.module,
+      env: ROS_ENV,
+      signal: controller.signal,
+      logSink: () => {},
+      onReady: (info) => (ready = info),
+    });
+    for (let i = 0; i < 50 && !ready; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(ready).toEqual({
+      nodes: ["/test/image_size", "/perception/consumer"],
+      wirePublications: ["/test/image_size/sizes", "/perception/consumer/hello"],
+      wireSubscriptions: ["/camera/front/image_raw"],
+    });
+    // The wire subscription is raw, best effort depth 5 (sensor data), hosted by the subscribing node.
+    expect(world.subscriptions).toHaveLength(1);
+    const sub = world.subscriptions[0]!;
+    expect(sub).toMatchObject({ node: "/test/image_size", type: "sensor_msgs/msg/Image", topic: "/camera/front/image_raw", options: { isRaw: true, qos: { depth: 5, reliabilityPolicy: 2, durability: 2 } } });
+    expect(world.publishers.find((p) => p.topic === "/perception/consumer/hello")?.qos).toMatchObject({ depth: 1, durability: 1 });
+    // What was published during create() reached the wire.
+    expect(world.publishers.find((p) => p.topic === "/perception/consumer/hello")!.published).toHaveLength(1);
+
+    sub.callback(Buffer.from(imageCdr(64, 48, 0n)));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(published).toHaveLength(1);
+    expect(received[0]).toBe(published[0]); // the same object, not a copy
+    const wire = world.publishers.find((p) => p.topic === "/test/image_size/sizes")!.published;
+    expect(wire).toHaveLength(1);
+    expect(Buffer.isBuffer(wire[0])).toBe(true);
+    expect(codecFor<StringMsg>("std_msgs/msg/String").decode(wire[0]!).data).toBe(published[0]!.data);
+    expect(published[0]!.data).toMatch(/^64x48@1700000000\.0 cdr=yes$/);
+
+    // Undecodable wire data is skipped.
+    sub.callback(Buffer.from([0, 1, 0, 0, 9]));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(published).toHaveLength(1);
+
+    // Parameters: declared with types, CLI override validated into the store, ros2 param set validated.
+    const consumer = world.nodes.find((n) => n.fullName === "/perception/consumer")!;
+    expect(consumer.getParameter("threshold").value).toBe(0.7);
+    expect(consumer.getParameter("count")).toMatchObject({ type: 2, value: 3n });
+    expect(consumer.hasParameter("use_sim_time")).toBe(false); // rclnodejs declares it itself
+    const Parameter = world.module.Parameter as new (n: string, t: number, v: unknown) => { name: string; type: number; value: unknown };
+    expect(consumer.setParameter(new Parameter("threshold", 3, 0.2))).toEqual({ successful: true, reason: "" });
+    expect(changes).toEqual([{ threshold: 0.2 }]);
+    const rejected = consumer.setParameter(new Parameter("threshold", 3, 2.0));
+    expect(rejected.successful).toBe(false);
+    expect(rejected.reason).toMatch(/'threshold' must be <= 1, found 2/);
+    expect(consumer.setParameter(new Parameter("count", 2, 7n)).successful).toBe(true);
+    expect(changes.at(-1)).toEqual({ count: 7 });
+
+    // Timers: bigint nanoseconds on the node.
+    expect(world.timers.map((t) => [t.node, t.period])).toEqual([["/perception/consumer", 250_000_000n]]);
+    expect(world.nodes.every((n) => n.spinning)).toBe(true);
+
+    controller.abort();
+    await running;
+    expect(received.at(-1)).toBe("disposed");
+    expect(world.nodes.every((n) => n.destroyed)).toBe(true);
+    expect(world.calls.at(-1)).toBe("shutdown");
+    expect(world.timers[0]!.cancelled).toBe(true);
+  });
+
+  it("fails before creating ROS entities when a parameter is invalid, and shuts rclnodejs down", async () => {
+    const world = fakeRclnodejs();
+    const spec = { ...consumerNode([], []), parameters: { threshold: "high" } };
+    await expect(runLive({ nodes: [spec], loader: async () => world.module, env: ROS_ENV, logSink: () => {} })).rejects.toThrow(
+      /node \/perception\/consumer: parameter 'threshold' must be number, found "high"/,
+    );
+    expect(world.nodes).toHaveLength(0);
+    expect(world.calls).toEqual(["init", "shutdown"]);
+  });
+
+  it("rejects an invalid command-line override", async () => {
+    const world = fakeRclnodejs();
+    world.cliOverrides["/perception/consumer"] = { threshold: 5 };
+    await expect(runLive({ nodes: [consumerNode([], [])], loader: async () => world.module, env: ROS_ENV, logSink: () => {} })).rejects.toThrow(
+      /--ros-args parameter override is invalid: .*'threshold' must be <= 1/,
+    );
+  });
+});

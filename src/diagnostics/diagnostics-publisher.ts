@@ -1,6 +1,8 @@
 /**
  * Publishes a node's diagnostics on `/diagnostics` (diagnostic_msgs/DiagnosticArray), once per
- * period on the node's clock and at once when the level changes, as diagnostic_updater does.
+ * period on the node's clock, and at the next check tick (a quarter period) after the level
+ * changed. Only timers publish, never frame callbacks: concurrent nodes then cannot reorder
+ * /diagnostics between replay runs.
  */
 import type { Time } from "../core/time.js";
 import type { DiagnosticArray, DiagnosticStatus } from "../msgs/types.generated.js";
@@ -27,12 +29,18 @@ export class DiagnosticsPublisher {
   readonly #timer: Timer;
   #lastLevel = -1;
   #lastMessage = "";
+  #ticks = 0;
 
   constructor(handle: NodeHandle, diagnostics: NodeDiagnostics, options: DiagnosticsPublisherOptions = {}) {
     this.#handle = handle;
     this.#diagnostics = diagnostics;
     this.#publisher = handle.createPublisher("diagnostic_msgs/msg/DiagnosticArray", DIAGNOSTICS_TOPIC, { profile: "reliable" });
-    this.#timer = handle.createTimer(options.periodSec ?? 1, () => this.publish());
+    // Checks four times per period; publishes every fourth tick or when the level changed.
+    this.#timer = handle.createTimer((options.periodSec ?? 1) / 4, () => {
+      this.#ticks++;
+      if (this.#ticks % 4 === 0) this.publish();
+      else this.publishIfChanged();
+    });
   }
 
   /** Publishes now. */
@@ -43,7 +51,7 @@ export class DiagnosticsPublisher {
     this.#publisher.publish(diagnosticArray(this.#handle.now(), [status]));
   }
 
-  /** Publishes when the level changed since the last publication (call after each frame). */
+  /** Publishes when the level changed since the last publication. */
   publishIfChanged(): void {
     if (this.#diagnostics.status().level !== this.#lastLevel) {
       this.publish();

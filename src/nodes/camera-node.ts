@@ -108,7 +108,6 @@ export class CameraNode implements NodeInstance {
     if (!geometry && this.#options.requireGeometry) {
       this.#skippedNoCalibration++;
       this.diagnostics.count("frames_skipped_no_calibration");
-      this.#diagPublisher.publishIfChanged();
       return;
     }
     try {
@@ -129,7 +128,6 @@ export class CameraNode implements NodeInstance {
     const c = this.#scheduler.counters()[this.#options.stage]!;
     this.diagnostics.setCounter("drops_rate", c.skippedRate);
     this.diagnostics.setCounter("drops_busy", c.droppedReplaced);
-    this.#diagPublisher.publishIfChanged();
   }
 
   /** Camera stamp to now: the node-clock delay until reception plus the wall time since. */

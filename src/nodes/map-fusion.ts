@@ -108,7 +108,6 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
     if (entry.crosswalks) latestCrosswalks = entry.crosswalks;
     lastFused = stamp;
     diagnostics.setCounter("frames_late_inputs", lateInputs);
-    diagPublisher.publishIfChanged();
   };
 
   /** Fuses every pending stamp older than `before` (all when undefined), oldest first. */

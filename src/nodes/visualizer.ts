@@ -86,7 +86,6 @@ export async function createVisualizerNode(handle: NodeHandle): Promise<NodeInst
       diagnostics.recordError(err);
       handle.logger.error(`debug image for ${timeToNs(stamp)} failed: ${errorMessage(err)}`);
     }
-    diagPublisher.publishIfChanged();
   };
   const scheduler = new FrameScheduler<PerceptionFrame>({
     models: [{ name: "debug_image", rateHz: p.get<number>("rate_hz"), run: renderImage }],

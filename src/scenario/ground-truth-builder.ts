@@ -147,7 +147,7 @@ export function buildGroundTruth(o: GroundTruthInput): GroundTruthFrame {
     frame: o.frame,
     stamp: o.stamp,
     image_topic: o.imageTopic,
-    ego: { x: r3(o.ego.x), y: r3(o.ego.y), yaw: r6(o.ego.heading), speed: r3(o.egoSpeed), ...egoLane(o.world, o.ego) },
+    ego: { x: r6(o.ego.x), y: r6(o.ego.y), yaw: r9(o.ego.heading), speed: r3(o.egoSpeed), ...egoLane(o.world, o.ego) },
     lane_markings: laneMarkings,
     crosswalks,
     map_only_crosswalks: mapOnly,
@@ -232,6 +232,9 @@ function r2(v: number): number {
 }
 function r3(v: number): number {
   return Math.round(v * 1000) / 1000;
+}
+function r9(v: number): number {
+  return Math.round(v * 1e9) / 1e9;
 }
 function r6(v: number): number {
   return Math.round(v * 1e6) / 1e6;

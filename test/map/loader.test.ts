@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { PerceptionError } from "../../src/core/errors.js";
+import { projectPath } from "../../src/core/paths.js";
 import { hdMapToGeoJson } from "../../src/map/geojson-writer.js";
 import { loadHdMap } from "../../src/map/loader.js";
 import { MapValidationError } from "../../src/map/map-validation-error.js";
@@ -42,6 +43,15 @@ describe("loadHdMap", () => {
     expect(lane.centerline[2]!.x).toBeCloseTo(100, 4);
     expect(lane.centerline[2]!.y).toBeCloseTo(-1.75, 4);
     expect(map.warnings).toEqual([]);
+  });
+
+  it("loads every map in the repository's maps/ without errors or warnings", () => {
+    const files = readdirSync(projectPath("maps")).filter((f) => f.endsWith(".geojson"));
+    for (const f of files) {
+      const map = loadHdMap(projectPath("maps", f));
+      expect(map.features.length, f).toBeGreaterThan(0);
+      expect(map.warnings, f).toEqual([]);
+    }
   });
 
   it("reports unreadable files and invalid JSON", () => {

@@ -7,18 +7,38 @@ import { imagePixelToTensor, type TensorToImage } from "../../image/tensor-mappi
 import type { SegmentationMask } from "../../models/decoders/segmentation.js";
 import type { BevLookup } from "./bev-grid.js";
 
-const maskIndexCache = new WeakMap<BevLookup, Map<string, Int32Array>>();
+/** Where each BEV cell reads the mask. */
+export interface BevMaskIndex {
+  /** Per cell, the mask pixel index (row * mask width + col) that sees its centre, or -1. */
+  index: Int32Array;
+  /**
+   * Per cell, how many mask rows above and below the centre pixel also belong to the cell (half
+   * the rows between the neighbouring BEV rows): far away one BEV row spans several image rows, and
+   * a thin transverse line between two cell centres must not fall through.
+   */
+  halfSpan: Uint8Array;
+  maskWidth: number;
+  maskHeight: number;
+}
 
-/** Per BEV cell, the mask pixel index (row * mask width + col) that sees it, or -1. Cached. */
-export function bevMaskIndex(lookup: BevLookup, toImage: TensorToImage, maskWidth: number, maskHeight: number): Int32Array {
+const maskIndexCache = new WeakMap<BevLookup, Map<string, BevMaskIndex>>();
+
+/** Most mask rows pooled on each side of a cell's centre pixel. */
+const MAX_HALF_SPAN = 6;
+
+/** Per BEV cell, the mask pixels that see it. Cached per lookup and mapping. */
+export function bevMaskIndex(lookup: BevLookup, toImage: TensorToImage, maskWidth: number, maskHeight: number): BevMaskIndex {
   const key = `${maskWidth}x${maskHeight}:${toImage.scaleX},${toImage.scaleY},${toImage.offsetX},${toImage.offsetY}`;
   let perLookup = maskIndexCache.get(lookup);
   if (!perLookup) maskIndexCache.set(lookup, (perLookup = new Map()));
   const hit = perLookup.get(key);
   if (hit) return hit;
-  const out = new Int32Array(lookup.pixelIndex.length).fill(-1);
+  const index = new Int32Array(lookup.pixelIndex.length).fill(-1);
+  const halfSpan = new Uint8Array(lookup.pixelIndex.length);
   const w = lookup.imageWidth;
-  for (let i = 0; i < out.length; i++) {
+  const cols = lookup.cols;
+  const imageRow = (i: number): number => (i >= 0 && i < lookup.pixelIndex.length && lookup.pixelIndex[i] >= 0 ? Math.floor(lookup.pixelIndex[i] / w) : NaN);
+  for (let i = 0; i < index.length; i++) {
     const p = lookup.pixelIndex[i];
     if (p < 0) continue;
     const v = Math.floor(p / w);
@@ -26,25 +46,43 @@ export function bevMaskIndex(lookup: BevLookup, toImage: TensorToImage, maskWidt
     const mu = Math.round(t.u);
     const mv = Math.round(t.v);
     if (mu < 0 || mv < 0 || mu >= maskWidth || mv >= maskHeight) continue;
-    out[i] = mv * maskWidth + mu;
+    index[i] = mv * maskWidth + mu;
+    const before = imageRow(i - cols);
+    const after = imageRow(i + cols);
+    const spanImageRows = Number.isFinite(before) && Number.isFinite(after) ? Math.abs(before - after) / 2 : Number.isFinite(before) ? Math.abs(before - v) : Number.isFinite(after) ? Math.abs(after - v) : 0;
+    halfSpan[i] = Math.min(MAX_HALF_SPAN, Math.floor((spanImageRows * toImage.scaleY) / 2));
   }
+  const out = { index, halfSpan, maskWidth, maskHeight };
   if (perLookup.size > 4) perLookup.clear();
   perLookup.set(key, out);
   return out;
 }
 
-/** Fills `occupancy` (one byte per cell) with 1 where the mask's class equals `positiveClass`. Returns the count. */
+/** Fills `occupancy` (one byte per cell) with 1 where the cell's mask pixels include `positiveClass`. Returns the count. */
 export function maskToBev(
   mask: SegmentationMask,
-  maskIndex: Int32Array,
+  maskIndex: BevMaskIndex,
   occupancy: Uint8Array,
   positiveClass = 1,
 ): number {
   let n = 0;
   const classes = mask.classes;
-  for (let i = 0; i < maskIndex.length; i++) {
-    const m = maskIndex[i];
-    const on = m >= 0 && classes[m] === positiveClass ? 1 : 0;
+  const { index, halfSpan } = maskIndex;
+  const w = mask.width;
+  const size = classes.length;
+  for (let i = 0; i < index.length; i++) {
+    const m = index[i];
+    let on = 0;
+    if (m >= 0) {
+      if (classes[m] === positiveClass) on = 1;
+      else {
+        for (let k = 1; k <= halfSpan[i] && !on; k++) {
+          const up = m - k * w;
+          const down = m + k * w;
+          if ((up >= 0 && classes[up] === positiveClass) || (down < size && classes[down] === positiveClass)) on = 1;
+        }
+      }
+    }
     occupancy[i] = on;
     n += on;
   }

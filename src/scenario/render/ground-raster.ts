@@ -12,6 +12,11 @@ import type { PaintLine, PaintPolygon, SurfaceMaterial, World } from "../world/t
 export const MATERIAL = { ground: 0, asphalt: 1, sidewalk: 2, kerb: 3 } as const;
 /** Set in a cell's material byte when its paint is yellow. */
 export const YELLOW_BIT = 0x80;
+/** Bits 4-6 of a cell's material byte: the paint's wear level 0..7 (0 = fresh). */
+export const WEAR_SHIFT = 4;
+export const WEAR_MASK = 0x70;
+/** Low bits of the material byte: the MATERIAL code. */
+export const MATERIAL_MASK = 0x0f;
 
 export const TILE_BITS = 8;
 export const TILE_SIZE = 1 << TILE_BITS;
@@ -72,7 +77,7 @@ export class GroundRaster {
     const ix = Math.floor((x - this.originX) / this.cell);
     const iy = Math.floor((y - this.originY) / this.cell);
     const t = this.tileAt(ix, iy);
-    return t ? t.material[((iy & TILE_MASK) << TILE_BITS) | (ix & TILE_MASK)]! & 0x7f : MATERIAL.ground;
+    return t ? t.material[((iy & TILE_MASK) << TILE_BITS) | (ix & TILE_MASK)]! & MATERIAL_MASK : MATERIAL.ground;
   }
 
   /** Paint coverage 0..1 of the cell at a map point. */
@@ -147,23 +152,29 @@ export class GroundRaster {
     }
   }
 
-  #wear(ix: number, iy: number, wear: number): number {
-    if (wear <= 0) return 1;
+  /**
+   * How much paint is left at a cell (1 = all) for a wear level 0..7: worn blotches and grain.
+   * Applied when drawing, so the stored coverage stays the painted geometry.
+   */
+  wearFactor(ix: number, iy: number, level: number): number {
+    if (level === 0) return 1;
     const blotch = valueNoise(ix / 8, iy / 8, this.seed ^ 0x3c);
     const grain = hash2(ix, iy, this.seed ^ 0x77);
-    const w = wear * (0.55 * blotch + 0.45 * grain);
+    const w = (level / 7) * 0.6 * (0.55 * blotch + 0.45 * grain);
     return Math.max(0, 1 - 1.3 * w);
   }
 
+  /** Paint coverage 0..255 is the painted geometry (anti-aliased); wear is kept as a level beside it. */
   #setPaint(ix: number, iy: number, coverage: number, yellow: boolean, wear: number): void {
     if (coverage <= 0) return;
     const t = this.#tileForWrite(ix, iy);
     if (!t) return;
     const k = ((iy & TILE_MASK) << TILE_BITS) | (ix & TILE_MASK);
-    const v = Math.round(255 * coverage * this.#wear(ix, iy, wear));
+    const v = Math.round(255 * coverage);
     if (v > t.paint[k]!) {
       t.paint[k] = v;
-      t.material[k] = (t.material[k]! & 0x7f) | (yellow ? YELLOW_BIT : 0);
+      const level = Math.max(0, Math.min(7, Math.round((wear / 0.6) * 7)));
+      t.material[k] = (t.material[k]! & MATERIAL_MASK) | (yellow ? YELLOW_BIT : 0) | (level << WEAR_SHIFT);
     }
   }
 

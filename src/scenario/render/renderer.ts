@@ -18,7 +18,7 @@ import type { PedestrianState, VehicleState } from "../world/actors.js";
 import type { Environment } from "../world/environment.js";
 import type { GroundPose, World } from "../world/types.js";
 import { makeSkyline, SKYLINE_BINS, type Skyline } from "./backdrop.js";
-import { GroundRaster, MATERIAL, TILE_BITS, YELLOW_BIT } from "./ground-raster.js";
+import { GroundRaster, MATERIAL, MATERIAL_MASK, TILE_BITS, WEAR_MASK, WEAR_SHIFT, YELLOW_BIT } from "./ground-raster.js";
 import { capsuleNormal, intersectBody, PART_COLOR, posePedestrian, type PosedBody } from "./pedestrian-body.js";
 import { applyPostEffects } from "./post-effects.js";
 import { intersectVehicle, vehicleShape, VEHICLE_MATERIAL, BOX_STRIDE, type VehicleShape } from "./vehicle-shape.js";
@@ -39,8 +39,8 @@ export const LABEL = {
   pedestrianBase: 1000,
 } as const;
 
-/** Paint counts as paint in the label image from this coverage on (0..255). */
-const PAINT_LABEL_THRESHOLD = 110;
+/** A pixel is labelled paint when its ray meets painted geometry covering at least half a cell (0..255), worn or not. */
+const PAINT_LABEL_THRESHOLD = 128;
 
 /** Everything that changes from frame to frame. */
 export interface FrameScene {
@@ -313,14 +313,16 @@ export class Renderer {
           let paint = 0;
           let yellow = false;
           let shade = 0;
+          let wearLevel = 0;
           const tx = ix >> TILE_BITS;
           const ty = iy >> TILE_BITS;
           const tile = ix >= 0 && iy >= 0 && tx < tilesX && ty < tilesY ? tiles[ty * tilesX + tx] : null;
           if (tile) {
             const ci = ((iy & mask) << TILE_BITS) | (ix & mask);
             const m = tile.material[ci]!;
-            mat = m & 0x7f;
+            mat = m & MATERIAL_MASK;
             yellow = (m & YELLOW_BIT) !== 0;
+            wearLevel = (m & WEAR_MASK) >> WEAR_SHIFT;
             shade = (tile.shade[ci]! - 128) / 128;
             if (t < 25 && (ix & mask) !== mask && (iy & mask) !== mask) {
               // Bilinear paint coverage inside a tile near the camera (smooth edges).
@@ -366,7 +368,7 @@ export class Renderer {
           }
           if (paint > 0) {
             const pc = yellow ? ALBEDO_YELLOW : ALBEDO_WHITE;
-            const a = paint * (0.9 + 0.1 * shade * tex);
+            const a = paint * (0.9 + 0.1 * shade * tex) * (wearLevel > 0 ? g.wearFactor(ix, iy, wearLevel) : 1);
             ar += (pc[0] - ar) * a;
             ag += (pc[1] - ag) * a;
             ab += (pc[2] - ab) * a;

@@ -52,46 +52,50 @@ export class ReferenceLine {
     this.#x = new Float64Array(n);
     this.#y = new Float64Array(n);
     this.#h = new Float64Array(n);
-    // Integrate heading exactly (curvature is piecewise linear in s) and position with Simpson's rule.
-    let x = options.start.x;
-    let y = options.start.y;
-    let h = options.start.heading;
-    let segIndex = 0;
-    let segStart = 0;
-    const curvatureAt = (s: number): number => {
-      while (segIndex < options.segments.length - 1 && s > segStart + options.segments[segIndex]!.length) {
-        segStart += options.segments[segIndex]!.length;
-        segIndex++;
-      }
-      const seg = options.segments[segIndex]!;
-      const u = Math.min(1, Math.max(0, (s - segStart) / seg.length));
+    // Integrate heading exactly (curvature is linear within a segment) and position with Simpson's
+    // rule, never across a segment boundary (curvature may jump there).
+    const starts: number[] = [];
+    let acc = 0;
+    for (const seg of options.segments) {
+      starts.push(acc);
+      acc += seg.length;
+    }
+    const curvature = (k: number, s: number): number => {
+      const seg = options.segments[k]!;
       switch (seg.kind) {
         case "straight":
           return 0;
         case "arc":
           return seg.curvature;
         case "clothoid":
-          return seg.curvatureStart + (seg.curvatureEnd - seg.curvatureStart) * u;
+          return seg.curvatureStart + ((seg.curvatureEnd - seg.curvatureStart) * Math.min(1, Math.max(0, (s - starts[k]!) / seg.length)));
       }
     };
+    let x = options.start.x;
+    let y = options.start.y;
+    let h = options.start.heading;
     this.#x[0] = x;
     this.#y[0] = y;
     this.#h[0] = h;
-    const sub = 8;
+    let seg = 0;
+    const maxSub = step / 8;
     for (let i = 1; i < n; i++) {
-      const s0 = (i - 1) * step;
-      const s1 = Math.min(i * step, total);
-      const ds = (s1 - s0) / sub;
-      for (let k = 0; k < sub; k++) {
-        const a = s0 + k * ds;
-        const ka = curvatureAt(a);
-        const km = curvatureAt(a + ds / 2);
-        const kb = curvatureAt(a + ds);
+      let a = (i - 1) * step;
+      const end = Math.min(i * step, total);
+      while (a < end - 1e-12) {
+        while (seg < options.segments.length - 1 && a >= starts[seg + 1]! - 1e-12) seg++;
+        const segEnd = seg < options.segments.length - 1 ? starts[seg + 1]! : total;
+        const b = Math.min(end, segEnd, a + maxSub);
+        const ds = b - a;
+        const ka = curvature(seg, a);
+        const km = curvature(seg, a + ds / 2);
+        const kb = curvature(seg, b);
         const hm = h + (ds / 2) * (ka + km) / 2;
         const hb = h + (ds * (ka + 4 * km + kb)) / 6;
         x += (ds / 6) * (Math.cos(h) + 4 * Math.cos(hm) + Math.cos(hb));
         y += (ds / 6) * (Math.sin(h) + 4 * Math.sin(hm) + Math.sin(hb));
         h = hb;
+        a = b;
       }
       this.#x[i] = x;
       this.#y[i] = y;

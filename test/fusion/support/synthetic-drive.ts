@@ -259,7 +259,7 @@ const toBase = (pose: { x: number; y: number; yaw: number }, p: Point2): Point2 
 };
 
 /** Least-squares cubic y(x) through points. */
-function fitCubic(pts: Point2[]): [number, number, number, number] {
+export function fitCubic(pts: Point2[]): [number, number, number, number] {
   const A = Array.from({ length: 4 }, () => new Array(5).fill(0) as number[]);
   for (const p of pts) {
     const pw = [1, p.x, p.x ** 2, p.x ** 3];
@@ -418,7 +418,7 @@ function crosswalkTruthOccupancy(s: number, peds: { a: { s: number; d: number };
   return approached ? Crosswalk.OCCUPANCY_APPROACHED : Crosswalk.OCCUPANCY_FREE;
 }
 
-function markingMessage(c: [number, number, number, number], xMin: number, xMax: number, type: number, std: number): LaneMarking {
+export function markingMessage(c: [number, number, number, number], xMin: number, xMax: number, type: number, std: number): LaneMarking {
   return {
     id: 0,
     position: LaneMarking.POSITION_UNKNOWN,
@@ -441,7 +441,7 @@ function markingMessage(c: [number, number, number, number], xMin: number, xMax:
   };
 }
 
-function assignPositions(markings: LaneMarking[]): void {
+export function assignPositions(markings: LaneMarking[]): void {
   const left = markings.filter((m) => m.poly_coefficients[0]! >= 0).sort((a, b) => a.poly_coefficients[0]! - b.poly_coefficients[0]!);
   const right = markings.filter((m) => m.poly_coefficients[0]! < 0).sort((a, b) => b.poly_coefficients[0]! - a.poly_coefficients[0]!);
   left.forEach((m, i) => (m.position = [LaneMarking.POSITION_EGO_LEFT, LaneMarking.POSITION_NEXT_LEFT][i] ?? LaneMarking.POSITION_OTHER_LEFT));

@@ -83,9 +83,9 @@ export function renderRoad(
       if (cw && g.x >= cw.xNear && g.x <= cw.xFar && g.y >= cw.yRight && g.y <= cw.yLeft) {
         const k = (g.y - cw.yRight) % (cw.stripe + cw.gap);
         if (k < cw.stripe) rgb = [225 + n, 225 + n, 225 + n];
-        // TwinLiteNet marks a crossing's near and far edges as transverse lines (~0.6 m deep on the ground).
-        if (Math.abs(g.x - cw.xNear) < 0.3 || Math.abs(g.x - cw.xFar) < 0.3) lane[v * width + u] = 1;
       }
+      // TwinLiteNet marks a crossing's near and far edges as transverse lines (~0.6 m deep on the ground).
+      if (cw && g.y >= cw.yRight && g.y <= cw.yLeft && (Math.abs(g.x - cw.xNear) < 0.3 || Math.abs(g.x - cw.xFar) < 0.3)) lane[v * width + u] = 1;
       data[o] = Math.max(0, Math.min(255, Math.round(rgb[0])));
       data[o + 1] = Math.max(0, Math.min(255, Math.round(rgb[1])));
       data[o + 2] = Math.max(0, Math.min(255, Math.round(rgb[2])));

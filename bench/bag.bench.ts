@@ -1,9 +1,11 @@
 /**
  * rosbag2 I/O figures: ~300 1280x720 rgb8 sensor_msgs/Image messages (~830 MB) written and read
  * back in a temp folder, side by side with bare @mcap/core:
- *   (a) read: McapIndexedReader.readMessages (no decode) vs openBag().messages() decoding each Image
+ *   (a) read: McapIndexedReader.readMessages (no decode; with and without its JS CRC check) vs
+ *       openBag().messages() decoding each Image (CRC checked with zlib's native crc32)
  *   (b) write: McapWriter (same chunk size, no compression) vs BagWriter (schemas, QoS, metadata.yaml)
- * Each side runs twice, alternating; the best run counts. Run alone:
+ * Each side runs three times, alternating; the best wall and CPU times count (CPU time is the
+ * steadier figure on a shared machine). Run alone:
  *   npx tsx -e "import('./bench/bag.bench.ts').then(m=>m.run())"
  */
 import { mkdtempSync, rmSync, statSync } from "node:fs";
@@ -79,7 +81,7 @@ async function bagWrite(path: string, cdr: Uint8Array[]): Promise<void> {
   await writer.close();
 }
 
-async function bareRead(file: string): Promise<number> {
+async function bareRead(file: string, validateCrcs = true): Promise<number> {
   const handle = await open(file, "r");
   const size = (await handle.stat()).size;
   const reader = await McapIndexedReader.Initialize({
@@ -93,7 +95,7 @@ async function bareRead(file: string): Promise<number> {
     },
   });
   let bytes = 0;
-  for await (const message of reader.readMessages()) bytes += message.data.byteLength;
+  for await (const message of reader.readMessages({ validateCrcs })) bytes += message.data.byteLength;
   await handle.close();
   return bytes;
 }
@@ -110,15 +112,36 @@ async function bagRead(path: string): Promise<number> {
   return bytes;
 }
 
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  await fn();
-  return (performance.now() - start) / 1000;
+/** Wall-clock and CPU (user + system, all threads of this process) seconds of one run. */
+interface Timing {
+  wall: number;
+  cpu: number;
 }
 
-function line(label: string, seconds: number, bytes: number): string {
-  return `${label.padEnd(44)} ${(bytes / 1e6 / seconds).toFixed(0).padStart(6)} MB/s ${(MESSAGES / seconds).toFixed(0).padStart(6)} msg/s  (${seconds.toFixed(2)} s)`;
+async function timed(fn: () => Promise<unknown>): Promise<Timing> {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  await fn();
+  const used = process.cpuUsage(cpu);
+  return { wall: (performance.now() - start) / 1000, cpu: (used.user + used.system) / 1e6 };
 }
+
+function best(a: Timing | undefined, b: Timing): Timing {
+  return a === undefined ? b : { wall: Math.min(a.wall, b.wall), cpu: Math.min(a.cpu, b.cpu) };
+}
+
+function line(label: string, t: Timing, bytes: number): string {
+  return (
+    `${label.padEnd(44)} ${(bytes / 1e6 / t.wall).toFixed(0).padStart(6)} MB/s ${(MESSAGES / t.wall).toFixed(0).padStart(6)} msg/s` +
+    `  (wall ${t.wall.toFixed(2)} s, cpu ${t.cpu.toFixed(2)} s)`
+  );
+}
+
+function ratio(label: string, baseline: Timing, ours: Timing): string {
+  return `${label}: ${(baseline.wall / ours.wall).toFixed(2)}x wall, ${(baseline.cpu / ours.cpu).toFixed(2)}x cpu (target >= 0.8x)`;
+}
+
+const REPS = 3;
 
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "ep-bag-bench-"));
@@ -129,23 +152,29 @@ export async function run(): Promise<void> {
     const bagPath = join(dir, "bag");
     console.log(`${MESSAGES} x sensor_msgs/Image ${WIDTH}x${HEIGHT} rgb8, ${(payload / 1e6).toFixed(0)} MB of CDR`);
 
-    const write = { bare: Infinity, bag: Infinity };
-    for (let rep = 0; rep < 2; rep++) {
-      write.bare = Math.min(write.bare, await timed(() => bareWrite(bareFile, cdr)));
-      write.bag = Math.min(write.bag, await timed(() => bagWrite(bagPath, cdr)));
+    let writeBare: Timing | undefined;
+    let writeBag: Timing | undefined;
+    for (let rep = 0; rep < REPS; rep++) {
+      writeBare = best(writeBare, await timed(() => bareWrite(bareFile, cdr)));
+      writeBag = best(writeBag, await timed(() => bagWrite(bagPath, cdr)));
     }
-    console.log(line("write: bare McapWriter", write.bare, payload));
-    console.log(line("write: BagWriter (+ metadata.yaml)", write.bag, payload));
-    console.log(`write ratio BagWriter / McapWriter: ${(write.bare / write.bag).toFixed(2)}x (target >= 0.8x); bag file ${(statSync(join(bagPath, "bag_0.mcap")).size / 1e6).toFixed(0)} MB`);
+    console.log(line("write: bare McapWriter", writeBare!, payload));
+    console.log(line("write: BagWriter (+ metadata.yaml)", writeBag!, payload));
+    console.log(ratio("write ratio BagWriter / McapWriter", writeBare!, writeBag!) + `; bag file ${(statSync(join(bagPath, "bag_0.mcap")).size / 1e6).toFixed(0)} MB`);
 
-    const read = { bare: Infinity, bag: Infinity };
-    for (let rep = 0; rep < 2; rep++) {
-      read.bare = Math.min(read.bare, await timed(() => bareRead(bareFile)));
-      read.bag = Math.min(read.bag, await timed(() => bagRead(bagPath)));
+    let readBare: Timing | undefined;
+    let readBareNoCrc: Timing | undefined;
+    let readBag: Timing | undefined;
+    for (let rep = 0; rep < REPS; rep++) {
+      readBare = best(readBare, await timed(() => bareRead(bareFile)));
+      readBareNoCrc = best(readBareNoCrc, await timed(() => bareRead(bareFile, false)));
+      readBag = best(readBag, await timed(() => bagRead(bagPath)));
     }
-    console.log(line("read: bare McapIndexedReader.readMessages", read.bare, payload));
-    console.log(line("read: openBag().messages() + decode Image", read.bag, payload));
-    console.log(`read ratio openBag+decode / bare: ${(read.bare / read.bag).toFixed(2)}x (target >= 0.8x)`);
+    console.log(line("read: bare McapIndexedReader.readMessages", readBare!, payload));
+    console.log(line("read: same, validateCrcs: false", readBareNoCrc!, payload));
+    console.log(line("read: openBag().messages() + decode Image", readBag!, payload));
+    console.log(ratio("read ratio openBag+decode / bare", readBare!, readBag!));
+    console.log(ratio("read ratio openBag+decode / bare without CRC checks", readBareNoCrc!, readBag!));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

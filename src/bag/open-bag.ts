@@ -54,12 +54,20 @@ async function openStorageFile(file: string, bag: string): Promise<StorageFile> 
   throw new PerceptionError("bag", `unknown storage file type '${extname(file)}' (this reader knows .mcap and .db3)`, { bag, file });
 }
 
-/** The storage files of a folder, as `ros2 bag reindex` finds them. */
-function storageFilesIn(dir: string): string[] {
-  return readdirSync(dir)
-    .filter((f) => storageOf(f) !== undefined)
-    .sort(bagFileOrder)
-    .map((f) => join(dir, f));
+/**
+ * The storage files of a folder, as `ros2 bag reindex` finds them: one storage kind (the one with
+ * more files, MCAP on a tie; a warning names the other), in split order.
+ */
+function storageFilesIn(dir: string, warnings: string[]): string[] {
+  const all = readdirSync(dir).filter((f) => storageOf(f) !== undefined);
+  const mcap = all.filter((f) => storageOf(f) === "mcap");
+  const sqlite = all.filter((f) => storageOf(f) === "sqlite3");
+  const chosen = mcap.length >= sqlite.length ? mcap : sqlite;
+  if (mcap.length > 0 && sqlite.length > 0) {
+    const ignored = chosen === mcap ? sqlite : mcap;
+    warnings.push(`the folder holds both .mcap and .db3 files; only the ${chosen === mcap ? ".mcap" : ".db3"} ones were read (ignored: ${ignored.join(", ")})`);
+  }
+  return chosen.sort(bagFileOrder).map((f) => join(dir, f));
 }
 
 /**
@@ -102,11 +110,11 @@ export async function openBag(path: string, options: OpenBagOptions = {}): Promi
         }
       }
       if (candidates.length === 0) {
-        candidates = storageFilesIn(bag);
+        candidates = storageFilesIn(bag, warnings);
         if (candidates.length > 0) warnings.push(`none of the files ${METADATA_FILENAME} lists exists; the storage files in the folder were read instead`);
       }
     } else {
-      candidates = storageFilesIn(bag);
+      candidates = storageFilesIn(bag, warnings);
     }
     if (candidates.length === 0) throw new PerceptionError("bag", "no storage files (.mcap or .db3) in the bag folder", { bag });
   } else {

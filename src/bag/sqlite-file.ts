@@ -1,8 +1,7 @@
 /**
  * One rosbag2 sqlite3 storage file (`.db3`), opened read-only with better-sqlite3. Tables: `topics`
  * and `messages` (every version), `schema` and `metadata` (Humble+), `message_definitions` (Iron+).
- * Messages are read in pages ordered by (timestamp, id), so no statement stays open between
- * yields and a reader that stops early leaks nothing.
+ * Messages stream in (timestamp, id) order, each read on a connection of its own.
  */
 import { statSync } from "node:fs";
 import Database from "better-sqlite3";
@@ -10,8 +9,6 @@ import { PerceptionError, errorMessage } from "../core/errors.js";
 import type { FileEntriesOptions, FileTopic, StorageFile } from "./storage-file.js";
 import type { StoredSchema } from "./topic-codec.js";
 import type { BagEntry } from "./types.js";
-
-const PAGE_SIZE = 256;
 
 interface TopicRow {
   id: bigint;
@@ -64,6 +61,8 @@ class SqliteFile implements StorageFile {
   readonly #bag: string;
   /** Topic by row id. */
   readonly #topicsById = new Map<bigint, { name: string; type: string }>();
+  /** Connections of reads in progress. */
+  readonly #readers = new Set<Database.Database>();
   #closed = false;
 
   constructor(path: string, db: Database.Database, bag: string) {
@@ -124,83 +123,88 @@ class SqliteFile implements StorageFile {
     });
   }
 
+  /**
+   * Streams the messages with a connection of its own (so several reads can run at once and none
+   * holds more than one row), closed when the iteration ends or the file is closed.
+   */
   async *entries(o: FileEntriesOptions): AsyncGenerator<BagEntry> {
     const topicIds = o.topics ? [...this.#topicsById].filter(([, t]) => o.topics!.has(t.name)).map(([id]) => id) : undefined;
     if (topicIds && topicIds.length === 0) return;
-    const where = ["(timestamp > ? OR (timestamp = ? AND id > ?))"];
-    if (o.startTime !== undefined) where.push("timestamp >= ?");
-    if (o.endTime !== undefined) where.push("timestamp <= ?");
-    if (topicIds) where.push(`topic_id IN (${topicIds.map(() => "?").join(",")})`);
-    let page: Database.Statement;
+    const where: string[] = [];
+    const params: bigint[] = [];
+    if (o.startTime !== undefined) {
+      where.push("timestamp >= ?");
+      params.push(o.startTime);
+    }
+    if (o.endTime !== undefined) {
+      where.push("timestamp <= ?");
+      params.push(o.endTime);
+    }
+    if (topicIds) {
+      where.push(`topic_id IN (${topicIds.map(() => "?").join(",")})`);
+      params.push(...topicIds);
+    }
+    const sql = `SELECT id, topic_id, timestamp, data FROM messages ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY timestamp, id`;
+    const context = { bag: this.#bag, file: this.path };
+    if (this.#closed) return;
+    let db: Database.Database;
+    let rows: IterableIterator<MessageRow>;
     try {
-      page = this.#db.prepare(`SELECT id, topic_id, timestamp, data FROM messages WHERE ${where.join(" AND ")} ORDER BY timestamp, id LIMIT ${PAGE_SIZE}`);
+      db = new Database(this.path, { readonly: true, fileMustExist: true });
+      db.defaultSafeIntegers(true);
+      rows = db.prepare(sql).iterate(...params) as IterableIterator<MessageRow>;
     } catch (err) {
-      yield { kind: "error", error: new PerceptionError("bag", `cannot query messages: ${errorMessage(err)}`, { bag: this.#bag, file: this.path }, { cause: err }) };
+      yield { kind: "error", error: new PerceptionError("bag", `cannot query messages: ${errorMessage(err)}`, context, { cause: err }) };
       return;
     }
-    let lastTime = -(2n ** 63n);
-    let lastId = -1n;
-    for (;;) {
-      const params: bigint[] = [lastTime, lastTime, lastId];
-      if (o.startTime !== undefined) params.push(o.startTime);
-      if (o.endTime !== undefined) params.push(o.endTime);
-      if (topicIds) params.push(...topicIds);
-      let rows: MessageRow[];
-      try {
-        if (this.#closed) return;
-        rows = page.all(...params) as MessageRow[];
-      } catch (err) {
-        yield {
-          kind: "error",
-          error: new PerceptionError("bag", `cannot read messages after row ${lastId}: ${errorMessage(err)}`, { bag: this.#bag, file: this.path, offset: Number(lastId) }, { cause: err }),
-        };
-        return;
-      }
-      for (const row of rows) {
-        const topic = this.#topicsById.get(row.topic_id);
-        if (!(row.data instanceof Uint8Array)) {
-          yield {
-            kind: "error",
-            error: new PerceptionError("bag", `message row ${row.id} holds ${typeof row.data}, not a BLOB of CDR bytes`, {
-              bag: this.#bag,
-              file: this.path,
-              topic: topic?.name,
-              offset: Number(row.id),
-              logTime: row.timestamp,
-            }),
-          };
-        } else if (!topic) {
-          yield {
-            kind: "error",
-            error: new PerceptionError("bag", `message row ${row.id} refers to unknown topic id ${row.topic_id}`, {
-              bag: this.#bag,
-              file: this.path,
-              offset: Number(row.id),
-              logTime: row.timestamp,
-            }),
-          };
-        } else {
-          yield {
-            kind: "message",
-            topic: topic.name,
-            type: topic.type,
-            logTime: row.timestamp,
-            publishTime: row.timestamp,
-            data: row.data,
-            file: this.path,
-            offset: Number(row.id),
-          };
+    this.#readers.add(db);
+    let lastId: bigint | undefined;
+    try {
+      for (;;) {
+        let next: IteratorResult<MessageRow>;
+        try {
+          next = rows.next();
+        } catch (err) {
+          const where = lastId === undefined ? "" : ` after row ${lastId}`;
+          yield { kind: "error", error: new PerceptionError("bag", `cannot read messages${where}: ${errorMessage(err)}`, { ...context, offset: lastId === undefined ? undefined : Number(lastId) }, { cause: err }) };
+          return;
         }
+        if (next.done) return;
+        const row = next.value;
+        lastId = row.id;
+        yield this.#entry(row);
       }
-      if (rows.length < PAGE_SIZE) return;
-      lastTime = rows[rows.length - 1]!.timestamp;
-      lastId = rows[rows.length - 1]!.id;
+    } finally {
+      rows.return?.();
+      this.#readers.delete(db);
+      if (db.open) db.close();
     }
+  }
+
+  #entry(row: MessageRow): BagEntry {
+    const topic = this.#topicsById.get(row.topic_id);
+    const context = { bag: this.#bag, file: this.path, topic: topic?.name, offset: Number(row.id), logTime: row.timestamp };
+    if (!topic) return { kind: "error", error: new PerceptionError("bag", `message row ${row.id} refers to unknown topic id ${row.topic_id}`, context) };
+    if (!(row.data instanceof Uint8Array)) {
+      return { kind: "error", error: new PerceptionError("bag", `message row ${row.id} holds ${typeof row.data}, not a BLOB of CDR bytes`, context) };
+    }
+    return {
+      kind: "message",
+      topic: topic.name,
+      type: topic.type,
+      logTime: row.timestamp,
+      publishTime: row.timestamp,
+      data: row.data,
+      file: this.path,
+      offset: Number(row.id),
+    };
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const db of this.#readers) if (db.open) db.close();
+    this.#readers.clear();
     this.#db.close();
   }
 }

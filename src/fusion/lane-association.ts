@@ -22,7 +22,7 @@ export const DEFAULT_LANE_ASSOCIATION_OPTIONS: Readonly<LaneAssociationOptions> 
   gate: 1.0,
   maxCommonShift: 1.5,
   inlierTolerance: 0.4,
-  maxCompareX: 40,
+  maxCompareX: 30,
   minOverlap: 3,
   samples: 8,
 });

@@ -6,7 +6,7 @@ export interface LateralCorrectionFilterOptions {
   resetSigma: number;
 }
 
-export const DEFAULT_LATERAL_CORRECTION_FILTER_OPTIONS: Readonly<LateralCorrectionFilterOptions> = Object.freeze({ driftStdPerSqrtSec: 0.1, resetSigma: 6 });
+export const DEFAULT_LATERAL_CORRECTION_FILTER_OPTIONS: Readonly<LateralCorrectionFilterOptions> = Object.freeze({ driftStdPerSqrtSec: 0.05, resetSigma: 6 });
 
 /**
  * A 1D Kalman filter on the camera-minus-map lateral shift: the pose's lateral error changes

@@ -6,6 +6,13 @@
 import type { NodeHandle } from "../transport/node-api.js";
 import type { NodeInstance } from "../transport/node-spec.js";
 import { asModelError, CameraNode } from "./camera-node.js";
+import { loadParameterSchema } from "./node-definition.js";
+
+
+/** The node's parameter schema (`ros__parameters` of config/schema/crosswalk_detector.schema.json). */
+export function parameterSchema(): object {
+  return loadParameterSchema("crosswalk_detector");
+}
 
 export async function createCrosswalkDetectorNode(handle: NodeHandle): Promise<NodeInstance> {
   const { CrosswalkDetector } = await import("../perception/crosswalks/crosswalk-detector.js");

@@ -8,6 +8,13 @@ import type { NodeInstance } from "../transport/node-spec.js";
 import { asModelError, CameraNode } from "./camera-node.js";
 import { chooseModel, describeModelChoice } from "./model-choice.js";
 import { recordStage } from "./stage-timings.js";
+import { loadParameterSchema } from "./node-definition.js";
+
+
+/** The node's parameter schema (`ros__parameters` of config/schema/lane_detector.schema.json). */
+export function parameterSchema(): object {
+  return loadParameterSchema("lane_detector");
+}
 
 export async function createLaneDetectorNode(handle: NodeHandle): Promise<NodeInstance> {
   const { LaneDetector } = await import("../perception/lanes/lane-detector.js");

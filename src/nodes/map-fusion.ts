@@ -18,6 +18,7 @@ import type { NodeHandle } from "../transport/node-api.js";
 import type { NodeInstance } from "../transport/node-spec.js";
 import { CameraCalibration } from "./camera-calibration.js";
 import { pipelineLatencyOf, stagesOf } from "./stage-timings.js";
+import { loadParameterSchema } from "./node-definition.js";
 
 /** One stamp's inputs, gathered until the stamp is fused. */
 interface PendingStamp {
@@ -27,6 +28,12 @@ interface PendingStamp {
   pedestrians?: PedestrianArray;
   /** Wall ms when the last of its inputs arrived. */
   lastArrivalWallMs: number;
+}
+
+
+/** The node's parameter schema (`ros__parameters` of config/schema/map_fusion.schema.json). */
+export function parameterSchema(): object {
+  return loadParameterSchema("map_fusion");
 }
 
 export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInstance> {

@@ -8,12 +8,14 @@ import type { Time } from "../core/time.js";
 import type { CameraGeometry } from "../geometry/camera-geometry.js";
 import type { ImageView } from "../image/image-view.js";
 import type { ModelContract } from "../models/contract.js";
-import type { Detection2DArray, PedestrianArray } from "../msgs/types.generated.js";
+import type { PedestrianArray } from "../msgs/types.generated.js";
+import { pedestriansToDetection2DArray } from "../perception/pedestrians/detection2d.js";
 import type { NodeHandle } from "../transport/node-api.js";
 import type { NodeInstance } from "../transport/node-spec.js";
 import { asModelError, CameraNode } from "./camera-node.js";
 import { chooseModel, describeModelChoice } from "./model-choice.js";
 import { recordStage } from "./stage-timings.js";
+import { loadParameterSchema } from "./node-definition.js";
 
 /** What the node needs of src/perception/pedestrians/pedestrian-detector.ts. */
 interface PedestrianDetectorLike {
@@ -24,10 +26,15 @@ interface PedestrianDetectorLike {
 }
 interface PedestrianModule {
   PedestrianDetector: { create(options: { contract?: ModelContract; modelDir?: string }): Promise<PedestrianDetectorLike> };
-  pedestrianArrayToDetection2DArray(array: PedestrianArray): Detection2DArray;
 }
 
 const MODULE = "../perception/pedestrians/pedestrian-detector.js";
+
+
+/** The node's parameter schema (`ros__parameters` of config/schema/pedestrian_detector.schema.json). */
+export function parameterSchema(): object {
+  return loadParameterSchema("pedestrian_detector");
+}
 
 export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<NodeInstance> {
   const mod = (await import(MODULE)) as PedestrianModule;
@@ -56,7 +63,7 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
         if (result.timings?.inferenceMs !== undefined) recordStage(frame.header.stamp, "pedestrian_model", result.timings.inferenceMs);
         if (result.timings?.postprocessMs !== undefined) recordStage(frame.header.stamp, "pedestrian_postprocess", result.timings.postprocessMs);
         publisher.publish(out);
-        detections?.publish({ ...mod.pedestrianArrayToDetection2DArray(out), header: { stamp: frame.header.stamp, frame_id: frame.camera.message.header.frame_id } });
+        detections?.publish(pedestriansToDetection2DArray(out, { cameraFrameId: frame.camera.message.header.frame_id }));
       } catch (err) {
         const error = asModelError(err, "pedestrian_detector");
         publisher.publish({ header, pedestrians: [], status: `model error: ${error.message}` });
@@ -65,6 +72,5 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
     },
   });
   if (choice.kind === "fallback") node.diagnostics.set("model", "warn", describeModelChoice(choice, "HOG people detector"));
-  if (!node.geometryAt) node.diagnostics.set("calibration", "warn", "no calibration: pedestrians without ground positions");
   return node;
 }

@@ -19,9 +19,16 @@ import { debugImageMessage, renderDebugImage, type PrivacyMode } from "../viz/de
 import { frameMarkers, mapLayerMarkers } from "../viz/markers.js";
 import { CameraCalibration } from "./camera-calibration.js";
 import { decodedView, type CameraMessage } from "./decoded-frames.js";
+import { loadParameterSchema } from "./node-definition.js";
 
 /** Camera messages kept to pair with frames (a frame comes some camera periods after its image). */
 const IMAGE_BUFFER = 60;
+
+
+/** The node's parameter schema (`ros__parameters` of config/schema/visualizer.schema.json). */
+export function parameterSchema(): object {
+  return loadParameterSchema("visualizer");
+}
 
 export async function createVisualizerNode(handle: NodeHandle): Promise<NodeInstance> {
   const { loadHdMap } = await import("../map/loader.js");

@@ -77,6 +77,8 @@ export interface GenerateDriveResult {
   seconds: number;
   framesPerSecond: number;
   messageCount: number;
+  /** Milliseconds per frame by stage (averages; for benchmarks). */
+  stageMs: { setup: number; render: Record<string, number>; groundTruth: number; waitForEncoding: number; write: number };
 }
 
 export async function generateDrive(o: GenerateDriveOptions): Promise<GenerateDriveResult> {
@@ -91,6 +93,10 @@ export async function generateDrive(o: GenerateDriveOptions): Promise<GenerateDr
   const scenario = buildScenario(o.scenario, { seed: o.seed, duration, ...(o.speed !== undefined ? { speed: o.speed } : {}) });
   const rig = makeCameraRig(o.camera);
   const renderer = new Renderer({ world: scenario.world, rig, environment: scenario.environment, seed: o.seed });
+  const setupMs = performance.now() - started;
+  let gtMs = 0;
+  let waitMs = 0;
+  let writeMs = 0;
 
   const bagPath = resolve(o.out);
   const mapPath = resolve(o.mapPath ?? join(bagPath, "map.geojson"));
@@ -148,6 +154,7 @@ export async function generateDrive(o: GenerateDriveOptions): Promise<GenerateDr
     const pedestrians = scenario.world.pedestrians.map((p) => pedestrianAt(p, t));
     const vehicles = scenario.world.vehicles.map((v) => vehicleAt(v, t));
     const frame = renderer.render({ index: i, ego, pedestrians, vehicles });
+    const g0 = performance.now();
     const gt = buildGroundTruth({
       scenario: scenario.name,
       world: scenario.world,
@@ -162,6 +169,7 @@ export async function generateDrive(o: GenerateDriveOptions): Promise<GenerateDr
       vehicles,
       pixels: frame.pedestrians,
     });
+    gtMs += performance.now() - g0;
     const rgb = Buffer.from(frame.rgb);
     const data = compressed
       ? sharp(rgb, { raw: { width: rig.model.width, height: rig.model.height, channels: 3 } })
@@ -191,8 +199,11 @@ export async function generateDrive(o: GenerateDriveOptions): Promise<GenerateDr
     if (!current) produced.set(i, (current = produce(i)));
     // Render the next frame while this one's JPEG is encoded off the main thread.
     if (i + 1 < o.frames && !produced.has(i + 1)) produced.set(i + 1, produce(i + 1));
+    const w0 = performance.now();
     const data = await current.data;
+    waitMs += performance.now() - w0;
     produced.delete(i);
+    const b0 = performance.now();
     const camHeader = { ...header, frame_id: CAMERA_FRAME_ID };
     const imageCdr = compressed
       ? compressedCodec.encode({ header: camHeader, format: "jpeg", data })
@@ -201,6 +212,7 @@ export async function generateDrive(o: GenerateDriveOptions): Promise<GenerateDr
     await bag.write(TOPICS.cameraInfo, e.log, infoCodec.encode(rig.model.toCameraInfo(camHeader)));
     await bag.write(TOPICS.groundTruth, e.log, stringCodec.encode({ data: current.gt }));
     gtLines.push(current.gt);
+    writeMs += performance.now() - b0;
     o.onProgress?.(i + 1, o.frames);
   }
   const summary = await bag.close();
@@ -239,7 +251,18 @@ export async function generateDrive(o: GenerateDriveOptions): Promise<GenerateDr
   };
   writeFileSync(join(bagPath, "scenario.json"), JSON.stringify(info, null, 2) + "\n");
   const seconds = (performance.now() - started) / 1000;
-  return { bagPath, mapPath, groundTruthPath, frames: o.frames, seconds, framesPerSecond: o.frames / seconds, messageCount: summary.messageCount };
+  const n = o.frames;
+  const render = Object.fromEntries(Object.entries(renderer.timings).filter(([k]) => k !== "frames").map(([k, v]) => [k, v / n]));
+  return {
+    bagPath,
+    mapPath,
+    groundTruthPath,
+    frames: n,
+    seconds,
+    framesPerSecond: n / seconds,
+    messageCount: summary.messageCount,
+    stageMs: { setup: setupMs, render, groundTruth: gtMs / n, waitForEncoding: waitMs / n, write: writeMs / n },
+  };
 }
 
 /** Removes the generator's own sidecar files so the bag writer may replace the folder. */

@@ -22,8 +22,8 @@ import type { MapEdit } from "./scenarios.js";
 import type { PedestrianState, VehicleState } from "./world/actors.js";
 import type { GroundPose, World } from "./world/types.js";
 
-/** Ground-truth samples reach this far ahead of base_link, metres. */
-export const GT_RANGE = 80;
+/** Lane-marking and stop-line samples reach this far ahead of base_link, metres. */
+export const GT_RANGE = 60;
 /** Spacing of lane-marking samples, metres. */
 export const GT_SPACING = 2;
 

@@ -53,7 +53,7 @@ export interface GtLaneMarking {
   color: "white" | "yellow" | "none";
   /** Dash pattern (metres) for dashed lines. */
   dash?: { on: number; off: number };
-  /** Samples along the line every 2 m in front of the camera (within 80 m), base_link. */
+  /** Samples along the line every 2 m in front of the camera (within 60 m), base_link. */
   points_base: XY[];
   /** The same samples in the image; null where a sample falls outside the image. */
   points_image: Array<UV | null>;

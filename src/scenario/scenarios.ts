@@ -59,7 +59,7 @@ export const SCENARIOS: Record<ScenarioName, ScenarioInfo> = {
   night: { description: "two-lane town road to an intersection at night: street lamps, headlight cone, pedestrians crossing", defaultFrames: 300 },
   rain: { description: "four-lane town road to an intersection in rain: wet road, blur, noise and streaks", defaultFrames: 300 },
   map_mismatch: { description: "two-lane town intersection whose HD map disagrees with the world: a boundary shifted 0.5 m, a crosswalk missing from the map, a mapped crosswalk removed from the world", defaultFrames: 300 },
-  sample: { description: "the committed sample: a left curve into a straight town road, pedestrians crossing a zebra crossing, an intersection, parked cars", defaultFrames: 180 },
+  sample: { description: "the committed sample: a left curve into a straight town road, pedestrians crossing a zebra crossing, an intersection, parked cars", defaultFrames: 150 },
 };
 
 /** The geodetic origin of every scenario's `map` frame (documented in docs/scenarios.md). */
@@ -89,7 +89,7 @@ const BUILDERS: Record<ScenarioName, Builder> = {
   night: (prng, o) => buildUrban(prng, o, { leadInCurve: false, fourLane: false, ghost: false, environment: { lighting: { kind: "night", lampSpacing: 30 }, weather: { kind: "clear" }, exposure: 1 } }),
   rain: (prng, o) => buildUrban(prng, o, { leadInCurve: false, fourLane: true, ghost: false, environment: { lighting: { kind: "overcast" }, weather: { kind: "rain", intensity: 0.8 }, exposure: 0.85 } }),
   map_mismatch: (prng, o) => buildUrban(prng, o, { leadInCurve: false, fourLane: false, ghost: true, environment: sunny(prng, 0.7) }),
-  sample: (prng, o) => buildUrban(prng, o, { leadInCurve: true, fourLane: false, ghost: false, approach: 30, environment: sunny(prng, 0.8) }),
+  sample: (prng, o) => buildUrban(prng, o, { leadInCurve: true, fourLane: false, ghost: false, approach: 24, environment: sunny(prng, 0.8) }),
 };
 
 function sunny(prng: Prng, elevation: number): Environment {

@@ -58,7 +58,8 @@ export interface SimTimerHooks {
 /**
  * Timers on a SimClock. Every tick fires at its exact due time, in due-time order (creation order
  * for equal times), when the replay loop advances the clock; after a gap longer than
- * `maxCatchUpTicks` periods the missed ticks are skipped (counted in `skippedTicks`).
+ * `maxCatchUpTicks` periods the missed ticks are skipped (counted in `skippedTicks`) and the timer
+ * fires once, at its latest due time.
  */
 export class SimTimerQueue implements TimerService {
   readonly #clock: SimClock;

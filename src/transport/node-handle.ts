@@ -24,8 +24,8 @@ export interface NodeHandleOptions {
   timers: TimerService;
   /** Its clock. */
   now: () => Time;
-  /** "sim" in replay and with use_sim_time. */
-  clockKind: ClockKind;
+  /** "sim" in replay and with use_sim_time; a function when it depends on the node's parameters. */
+  clockKind: ClockKind | (() => ClockKind);
   /** Where its log lines go. */
   logSink: LogSink;
   /** Extra parameter values applied over the spec's (for example from --params files). */
@@ -73,7 +73,9 @@ export function createNodeHandle(options: NodeHandleOptions): HostedNode {
     namespace,
     parameters: store,
     logger,
-    clockKind: options.clockKind,
+    get clockKind(): ClockKind {
+      return typeof options.clockKind === "function" ? options.clockKind() : options.clockKind;
+    },
     resolveTopic: resolve,
     createSubscription<K extends MessageTypeName>(type: K, topic: string, qos: QosOptions, callback: MessageCallback<MessageTypeMap[K]>): Subscription {
       const resolved = resolve(topic);

@@ -32,12 +32,17 @@ function toMap(frame: PerceptionFrame, x: number, y: number): Point2 {
 /** The SVG of a drive (exported for tests; `renderBirdsEye` encodes it). */
 export function birdsEyeSvg(frames: readonly PerceptionFrame[], map: HdMap | undefined, options: BirdsEyeOptions = {}): string {
   const width = options.width ?? 1000;
-  const margin = options.marginM ?? 30;
+  const margin = options.marginM ?? 15;
   const laneEvery = Math.max(1, options.laneEvery ?? 5);
   const posed = frames.filter((f) => f.pose_valid);
   const path = posed.map((f) => ({ x: f.pose.position.x, y: f.pose.position.y }));
-  const xs = path.map((p) => p.x);
-  const ys = path.map((p) => p.y);
+  // The extent: the path and what was seen around it (crosswalks and pedestrians ahead).
+  const seen = posed.flatMap((f) => [
+    ...f.crosswalks.flatMap((c) => c.polygon.points.map((p) => toMap(f, p.x, p.y))),
+    ...f.pedestrians.map((p) => toMap(f, p.position.x, p.position.y)),
+  ]);
+  const xs = [...path, ...seen].map((p) => p.x);
+  const ys = [...path, ...seen].map((p) => p.y);
   const minX = (xs.length ? Math.min(...xs) : 0) - margin;
   const maxX = (xs.length ? Math.max(...xs) : 0) + margin;
   const minY = (ys.length ? Math.min(...ys) : 0) - margin;

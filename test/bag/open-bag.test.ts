@@ -150,6 +150,24 @@ describe.skipIf(!rosbag2Dir)("openBag on the upstream rosbag2 bags", () => {
     expect(mcap).toEqual(sqlite);
   });
 
+  it.each(["camera_drive_sqlite3", "camera_drive_mcap"])("%s: runs two reads at once and stops one early", async (name) => {
+    const reader = await openBag(sharedBag(name));
+    const a = reader.entries()[Symbol.asyncIterator]();
+    const b = reader.entries({ topics: ["/tf"] })[Symbol.asyncIterator]();
+    let all = 0;
+    let tf = 0;
+    for (;;) {
+      const [x, y] = [await a.next(), await b.next()];
+      if (!x.done) all++;
+      if (!y.done) tf++;
+      if (x.done && y.done) break;
+      if (all === 10) await a.return?.(undefined); // stop one early; the other goes on
+    }
+    expect(all).toBe(10);
+    expect(tf).toBe(30);
+    await reader.close();
+  });
+
   it("names the topic when asked for a codec of a topic the bag does not have", async () => {
     const reader = await openBag(sharedBag("rosbag2_py_mcap_talker", "talker.mcap"));
     expect(reader.summary.files.length).toBe(1);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FusionEngine } from "../../src/fusion/fusion-engine.js";
 import { Crosswalk, MapDisagreement, type PerceptionFrame } from "../../src/msgs/types.generated.js";
-import { CLEAN_LAYOUT, LANE_WIDTH, MISMATCH, roadPoint, MISMATCH_MAP_LAYOUT, layoutMap, syntheticDrive, type DriveOptions, type FrameTruth } from "./support/synthetic-drive.js";
+import { CLEAN_LAYOUT, LANE_WIDTH, MISMATCH, roadPoint, scriptedPedestrians, MISMATCH_MAP_LAYOUT, layoutMap, syntheticDrive, type DriveOptions, type FrameTruth } from "./support/synthetic-drive.js";
 
 /** Runs a whole synthetic drive through one engine. */
 function runDrive(mapLayout = CLEAN_LAYOUT, drive: DriveOptions = {}): { engine: FusionEngine; frames: { frame: PerceptionFrame; truth: FrameTruth }[] } {
@@ -90,6 +90,33 @@ describe("fusion bars on a synthetic drive with exact ground truth (clean map)",
     // The drive exercises every state: free, occupied and approached.
     expect([...seen].sort()).toEqual([Crosswalk.OCCUPANCY_FREE, Crosswalk.OCCUPANCY_OCCUPIED, Crosswalk.OCCUPANCY_APPROACHED].sort());
     expect(right / total).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it("says when the jaywalker is in the ego lane corridor and when he will enter it", () => {
+    const jaywalker = scriptedPedestrians().find((p) => p.id === 3)!;
+    let inside = 0, insideRight = 0, approaching = 0, approachingRight = 0;
+    for (const { frame, truth } of frames) {
+      const t = truth.pedestrians.find((p) => p.id === 3)!;
+      if (!inCameraView(t.base) || Math.hypot(t.base.x, t.base.y) > 40) continue;
+      const track = frame.pedestrians.find((p) => Math.hypot(p.position.x - t.base.x, p.position.y - t.base.y) < 1);
+      if (!track) continue;
+      const d = jaywalker.at(truth.t).d;
+      // The ego lane spans d in [-3.5, 0]; the runner moves +d at 2 m/s. Margins skip the edges.
+      if (d > -3.2 && d < -0.3) {
+        inside++;
+        if (track.in_ego_corridor && track.time_to_enter_path === 0) insideRight++;
+      } else if (d < -3.8 && jaywalker.at(truth.t + 0.1).d > d) {
+        approaching++;
+        const expected = (-LANE_WIDTH - d) / 2;
+        if (!track.in_ego_corridor && Math.abs(track.time_to_enter_path - expected) < 0.3 * expected + 0.3) approachingRight++;
+      }
+      expect(track.distance_along_path).toBeCloseTo(t.base.x, -0.5);
+    }
+    console.log(`jaywalker: in corridor ${insideRight}/${inside} frames, time to enter right ${approachingRight}/${approaching} frames`);
+    expect(inside).toBeGreaterThan(30);
+    expect(approaching).toBeGreaterThan(10);
+    expect(insideRight / inside).toBeGreaterThanOrEqual(0.95);
+    expect(approachingRight / approaching).toBeGreaterThanOrEqual(0.8);
   });
 
   it("confirms the mapped crosswalks it sees and reports no disagreement on a clean map", () => {

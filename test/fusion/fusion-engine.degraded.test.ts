@@ -3,7 +3,8 @@ import { PerceptionError } from "../../src/core/errors.js";
 import { FusionEngine, type FusionInput } from "../../src/fusion/fusion-engine.js";
 import { quatFromEuler } from "../../src/geometry/transform.js";
 import { Crosswalk } from "../../src/msgs/types.generated.js";
-import { CLEAN_LAYOUT, layoutMap, syntheticDrive, type SyntheticFrame } from "./support/synthetic-drive.js";
+import type { Box2, HdMap, MapFeature, MapFeatureKind } from "../../src/map/types.js";
+import { CLEAN_LAYOUT, layoutMap, roadPoint, syntheticDrive, type SyntheticFrame } from "./support/synthetic-drive.js";
 
 const drive = (from: number, to: number, extra = {}): SyntheticFrame[] => [...syntheticDrive({ from, to, ...extra })];
 
@@ -156,6 +157,27 @@ describe("FusionEngine with bad time and bad inputs", () => {
     expect(last.crosswalks.every((c) => c.map_status === Crosswalk.MAP_STATUS_NOT_CHECKED)).toBe(true);
     expect(last.pedestrians.length).toBeGreaterThan(0);
     expect(Number.isNaN(last.map_consistency_score)).toBe(true);
+  });
+
+  it("survives a map with degenerate features (a one-point boundary, a lane without boundaries, a two-point crosswalk)", () => {
+    const good = layoutMap(CLEAN_LAYOUT);
+    const broken: MapFeature[] = [
+      { kind: "lane_boundary", id: "stub", boundaryType: "solid", color: "white", points: [roadPoint(160, -1.75)] },
+      { kind: "lane", id: "orphan", centerline: [roadPoint(150, -1.75)], leftBoundaryId: "nope", rightBoundaryId: "stub", successorIds: ["gone"], predecessorIds: [] },
+      { kind: "crosswalk", id: "flat", polygon: [roadPoint(160, -4), roadPoint(160, 4)] },
+    ];
+    const all = [...broken, ...[...good.laneBoundaries.values(), ...good.lanes.values(), ...good.crosswalks.values()]];
+    // The loader would refuse these features: they are slipped into a loaded map's queries.
+    const map = Object.assign(Object.create(good) as HdMap, {
+      name: "broken",
+      feature: (id: string) => all.find((f) => f.id === id),
+      query: (box: Box2, kinds?: readonly MapFeatureKind[]) => [...good.query(box, kinds), ...broken.filter((f) => !kinds || kinds.includes(f.kind))],
+    });
+    const engine = new FusionEngine({ map });
+    const out = drive(12, 14).map((f) => engine.update(f.input));
+    expect(out.every((f) => f.pose_valid)).toBe(true);
+    expect(out[out.length - 1]!.ego_lane.valid).toBe(true);
+    expect(out[out.length - 1]!.ego_lane.lane_id).toMatch(/^seg\d+_lane_r$/);
   });
 
   it("copies the stage latencies and adds its own", () => {

@@ -140,7 +140,7 @@ describe("launch files follow the graph", () => {
   });
 
   it.skipIf(!hasPythonYaml())("perception.launch.py starts the same processes with the same arguments (python3 --describe)", () => {
-    for (const args of [{}, { mode: "multi_process", camera_topic: "/cam/rear" }]) {
+    for (const args of [{}, { mode: "multi_process", camera_topic: "/cam/rear" }] as Array<Record<string, string>>) {
       const argv = Object.entries(args).map(([k, v]) => `${k}:=${v}`);
       const out = execFileSync("python3", [projectPath("launch", "perception.launch.py"), "--describe", ...argv], { encoding: "utf8" });
       const described = JSON.parse(out) as Array<{ group: string; nodes: string[]; args: string[] }>;

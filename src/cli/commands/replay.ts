@@ -22,6 +22,7 @@ const USAGE = `usage: edge-perception replay <bag> --out <dir> [options] [name:=
   --rate <x>           pace by bag time at x times real time
   --fast               as fast as possible (default)
   --record <what>      outputs (default: node outputs + /tf, /tf_static, camera_info) | all
+  --exclude <topic>    do not record this topic (trailing * = prefix; repeatable), e.g. wall-clock timings
   --json               print the summary as JSON on stdout
   --quiet              no node log lines below warnings
   name:=value          launch arguments of the graph (image_transport:=raw, ...)
@@ -45,7 +46,7 @@ export function run(argv: string[]): Promise<number> {
 export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps): Promise<number> {
   let parsed;
   try {
-    parsed = parseCommandLine(argv, ["out", "params", "graph", "rate", "record"], ["fast", "overwrite", "json", "quiet", "help"]);
+    parsed = parseCommandLine(argv, ["out", "params", "graph", "rate", "record", "exclude"], ["fast", "overwrite", "json", "quiet", "help"]);
   } catch (err) {
     console.error(`edge-perception replay: ${errorMessage(err)}\n${USAGE}`);
     return 2;
@@ -105,6 +106,7 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
       nodes,
       ...(rate !== undefined ? { rate, fast: false } : { fast: true }),
       record: record as RecordMode,
+      excludeTopics: parsed.flags.get("exclude") ?? [],
       onProgress: (p) => bar.update(p),
       signal: controller.signal,
       logSink,

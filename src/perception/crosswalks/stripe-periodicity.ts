@@ -1,6 +1,6 @@
 /**
  * Zebra stripes seen in BEV: along one BEV row (constant x), the grey level across the road (y)
- * alternates paint / asphalt with a regular period (0.6-2.0 m). Per row, the profile is detrended
+ * alternates paint / asphalt with a regular period (0.8-2.0 m). Per row, the profile is detrended
  * and, in lateral windows (a crosswalk need not span the whole view), its normalised
  * autocorrelation R(lag) computed; a square wave of period T has R(T), R(2T) near +1 and R(T/2),
  * R(3T/2) near -1, so a window's stripe score is (R(T) - R(T/2) + R(2T) - R(3T/2)) / 4 at the best
@@ -10,7 +10,7 @@
 
 /** Options of `rowStripeScores`. */
 export interface StripePeriodicityOptions {
-  /** Shortest stripe period considered (metres); default 0.6. */
+  /** Shortest stripe period considered (metres); default 0.8. */
   minPeriod?: number;
   /** Longest stripe period considered (metres); default 2.0 (zebra periods are 1.0-1.6 m, longer across a slant). */
   maxPeriod?: number;
@@ -20,6 +20,13 @@ export interface StripePeriodicityOptions {
   window?: number;
   /** Step between windows (metres); default 1. */
   windowStep?: number;
+  /**
+   * Pre-filter: a window is analysed only when its detrended profile swings between +h and -h at
+   * least `minSwings` times (h in grey levels; default 8 and 6, i.e. three stripes). Lane lines give
+   * at most four swings per window, so most rows of an ordinary road skip the autocorrelation.
+   */
+  swingLevel?: number;
+  minSwings?: number;
 }
 
 /** Per BEV row: stripe score (-1..1, NaN when unseen), best period (m), contrast and lateral centre of the best window. */
@@ -42,7 +49,7 @@ export function rowStripeScores(
   dy: number,
   options: StripePeriodicityOptions = {},
 ): RowStripeScores {
-  const lagMin = Math.max(2, Math.round((options.minPeriod ?? 0.6) / dy));
+  const lagMin = Math.max(2, Math.round((options.minPeriod ?? 0.8) / dy));
   const lagMax = Math.max(lagMin + 2, Math.round((options.maxPeriod ?? 2.0) / dy));
   const maxLag = 2 * lagMax;
   const half = Math.max(2, Math.round((options.detrendWindow ?? 3) / dy / 2));
@@ -62,6 +69,9 @@ export function rowStripeScores(
   // prod[lag][c + 1] = sum over c' <= c of p[c'] p[c' + lag]
   const prod = Array.from({ length: maxLag + 1 }, () => new Float64Array(cols + 1));
   const r = new Float64Array(maxLag + 1);
+  const swingLevel = options.swingLevel ?? 8;
+  const minSwings = options.minSwings ?? 6;
+  const swingPrefix = new Int32Array(cols + 1);
   for (let row = 0; row < rows; row++) {
     const base = row * cols;
     let nValid = 0;
@@ -84,14 +94,40 @@ export function rowStripeScores(
       validPrefix[c + 1] = validPrefix[c] + valid[c];
       energyPrefix[c + 1] = energyPrefix[c] + p[c] * p[c];
     }
-    for (let lag = 1; lag <= maxLag; lag++) {
-      const pr = prod[lag];
-      for (let c = 0; c < cols; c++) pr[c + 1] = pr[c] + (c + lag < cols ? p[c] * p[c + lag] : 0);
+    // Swings: alternations between +swingLevel and -swingLevel (hysteresis), counted per column.
+    let state = 0;
+    for (let c = 0; c < cols; c++) {
+      let swing = 0;
+      if (p[c] > swingLevel && state <= 0) {
+        swing = state < 0 ? 1 : 0;
+        state = 1;
+      } else if (p[c] < -swingLevel && state >= 0) {
+        swing = state > 0 ? 1 : 0;
+        state = -1;
+      }
+      swingPrefix[c + 1] = swingPrefix[c] + swing;
     }
-    let bestRow = -Infinity;
+    const candidateWindows: number[] = [];
     for (let c0 = 0; c0 + win <= cols; c0 += step) {
       const c1 = c0 + win;
       if (validPrefix[c1] - validPrefix[c0] < win * 0.9) continue;
+      if (swingPrefix[c1] - swingPrefix[c0] < minSwings) continue;
+      candidateWindows.push(c0);
+    }
+    if (candidateWindows.length === 0) {
+      score[row] = 0;
+      contrast[row] = Math.sqrt(energyPrefix[cols] / Math.max(1, nValid));
+      continue;
+    }
+    const from = candidateWindows[0];
+    const to = candidateWindows[candidateWindows.length - 1] + win;
+    for (let lag = 1; lag <= maxLag; lag++) {
+      const pr = prod[lag];
+      for (let c = from; c < to; c++) pr[c + 1] = pr[c] + (c + lag < cols ? p[c] * p[c + lag] : 0);
+    }
+    let bestRow = -Infinity;
+    for (const c0 of candidateWindows) {
+      const c1 = c0 + win;
       const energy = (energyPrefix[c1] - energyPrefix[c0]) / win;
       if (energy <= 1e-6) continue;
       for (let lag = Math.floor(lagMin / 2); lag <= maxLag; lag++) {

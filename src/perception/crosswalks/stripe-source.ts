@@ -26,7 +26,7 @@ export interface StripeSourceOptions {
   minDepth?: number;
   /** Gap in x bridged inside one crosswalk (metres); default 0.75. */
   maxGap?: number;
-  /** Transverse lane-mask lines within this distance of a striped band's ends confirm it (metres); default 3. */
+  /** Transverse lane-mask lines within this distance of a striped band's ends confirm it (metres); default 5 (glare and wear often hide the stripes next to an edge). */
   edgeTolerance?: number;
 }
 
@@ -61,7 +61,7 @@ export class StripeCrosswalkSource implements CrosswalkSource {
     }
     const minDepth = o.minDepth ?? 1.25;
     const edges = (frame.transverse ?? []).filter((c) => c.length >= 2);
-    const tol = o.edgeTolerance ?? 3;
+    const tol = o.edgeTolerance ?? 5;
     const out: CrosswalkCandidate[] = [];
     for (const band of bands) {
       let xNear = rowX(spec, band.r0) - spec.dx / 2;

@@ -39,6 +39,9 @@ export interface BevComponentOptions {
   rowGap?: number;
 }
 
+/** Reused slot table (entries are valid only at occupied cells of the current call). */
+let slotScratch = new Int32Array(0);
+
 function find(parent: Int32Array, i: number): number {
   while (parent[i] !== i) {
     parent[i] = parent[parent[i]];
@@ -47,7 +50,7 @@ function find(parent: Int32Array, i: number): number {
   return i;
 }
 
-/** Labels the occupied cells of `occupancy` (rows x cols, 1 = occupied). */
+/** Labels the occupied cells of `occupancy` (rows x cols, 1 = occupied). Cost grows with occupied cells, not grid size. */
 export function bevComponents(
   occupancy: Uint8Array,
   rows: number,
@@ -57,35 +60,40 @@ export function bevComponents(
 ): BevComponent[] {
   const minCells = options.minCells ?? 4;
   const rowGap = options.rowGap ?? 1;
-  const parent = new Int32Array(occupancy.length);
-  for (let i = 0; i < parent.length; i++) parent[i] = i;
+  // Occupied cells in row-major order, and each occupied cell's slot among them (read only where occupied).
+  const cellList: number[] = [];
+  for (let i = 0; i < occupancy.length; i++) if (occupancy[i]) cellList.push(i);
+  const count = cellList.length;
+  const cellOf = Int32Array.from(cellList);
+  if (slotScratch.length < occupancy.length) slotScratch = new Int32Array(occupancy.length);
+  const slot = slotScratch;
+  for (let k = 0; k < count; k++) slot[cellOf[k]] = k;
+  const parent = new Int32Array(count);
+  for (let k = 0; k < count; k++) parent[k] = k;
   const union = (a: number, b: number): void => {
     const ra = find(parent, a);
     const rb = find(parent, b);
     if (ra !== rb) parent[ra < rb ? rb : ra] = ra < rb ? ra : rb;
   };
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    for (let c = 0; c < cols; c++) {
-      const i = base + c;
-      if (!occupancy[i]) continue;
-      if (c + 1 < cols && occupancy[i + 1]) union(i, i + 1);
-      for (let dr = 1; dr <= rowGap + 1 && r + dr < rows; dr++) {
-        const nb = (r + dr) * cols;
-        for (let dc = -1; dc <= 1; dc++) {
-          const cc = c + dc;
-          if (cc >= 0 && cc < cols && occupancy[nb + cc]) union(i, nb + cc);
-        }
+  for (let k = 0; k < count; k++) {
+    const i = cellOf[k];
+    const r = (i / cols) | 0;
+    const c = i - r * cols;
+    if (c + 1 < cols && occupancy[i + 1]) union(k, slot[i + 1]);
+    for (let dr = 1; dr <= rowGap + 1 && r + dr < rows; dr++) {
+      const nb = (r + dr) * cols;
+      for (let dc = -1; dc <= 1; dc++) {
+        const cc = c + dc;
+        if (cc >= 0 && cc < cols && occupancy[nb + cc]) union(k, slot[nb + cc]);
       }
     }
   }
   const groups = new Map<number, number[]>();
-  for (let i = 0; i < occupancy.length; i++) {
-    if (!occupancy[i]) continue;
-    const root = find(parent, i);
+  for (let k = 0; k < count; k++) {
+    const root = find(parent, k);
     let g = groups.get(root);
     if (!g) groups.set(root, (g = []));
-    g.push(i);
+    g.push(cellOf[k]);
   }
   const out: BevComponent[] = [];
   for (const cells of groups.values()) {
@@ -95,7 +103,7 @@ export function bevComponents(
   return out;
 }
 
-/** Statistics of a set of cells. */
+/** Statistics of a set of cells (row-major order expected, as `bevComponents` gives them). */
 export function summarise(cells: number[], cols: number, spec: BevGridSpec): BevComponent {
   let rowMin = Infinity;
   let rowMax = -Infinity;
@@ -103,70 +111,82 @@ export function summarise(cells: number[], cols: number, spec: BevGridSpec): Bev
   let colMax = -Infinity;
   let sx = 0;
   let sy = 0;
-  const perRow = new Map<number, { sum: number; n: number }>();
-  for (const i of cells) {
-    const r = Math.floor(i / cols);
+  let sxx = 0;
+  let syy = 0;
+  let sxy = 0;
+  const rowsOut: number[] = [];
+  const rowY: number[] = [];
+  const rowCount: number[] = [];
+  let curRow = -1;
+  let curSum = 0;
+  let curN = 0;
+  const flush = (): void => {
+    if (curN > 0) {
+      rowsOut.push(curRow);
+      rowY.push(curSum / curN);
+      rowCount.push(curN);
+    }
+  };
+  const sorted = cells.length > 1 && cells[0] > cells[cells.length - 1] ? [...cells].sort((a, b) => a - b) : cells;
+  for (const i of sorted) {
+    const r = (i / cols) | 0;
     const c = i - r * cols;
-    rowMin = Math.min(rowMin, r);
-    rowMax = Math.max(rowMax, r);
-    colMin = Math.min(colMin, c);
-    colMax = Math.max(colMax, c);
+    if (r < rowMin) rowMin = r;
+    if (r > rowMax) rowMax = r;
+    if (c < colMin) colMin = c;
+    if (c > colMax) colMax = c;
     const x = rowX(spec, r);
     const y = colY(spec, c);
     sx += x;
     sy += y;
-    const acc = perRow.get(r);
-    if (acc) {
-      acc.sum += y;
-      acc.n++;
-    } else perRow.set(r, { sum: y, n: 1 });
+    sxx += x * x;
+    syy += y * y;
+    sxy += x * y;
+    if (r !== curRow) {
+      flush();
+      curRow = r;
+      curSum = 0;
+      curN = 0;
+    }
+    curSum += y;
+    curN++;
   }
+  flush();
   const n = cells.length;
   const cx = sx / n;
   const cy = sy / n;
-  let sxx = 0;
-  let syy = 0;
-  let sxy = 0;
-  for (const i of cells) {
-    const r = Math.floor(i / cols);
-    const dxv = rowX(spec, r) - cx;
-    const dyv = colY(spec, i - r * cols) - cy;
-    sxx += dxv * dxv;
-    syy += dyv * dyv;
-    sxy += dxv * dyv;
-  }
-  sxx /= n;
-  syy /= n;
-  sxy /= n;
-  const angle = 0.5 * Math.atan2(2 * sxy, sxx - syy);
+  const vxx = sxx / n - cx * cx;
+  const vyy = syy / n - cy * cy;
+  const vxy = sxy / n - cx * cy;
+  const angle = 0.5 * Math.atan2(2 * vxy, vxx - vyy);
   const ca = Math.cos(angle);
   const sa = Math.sin(angle);
+  // Extent along the principal axis from the bounding box corners (cheap, exact for lines and bars).
   let lo = Infinity;
   let hi = -Infinity;
-  let across = 0;
-  for (const i of cells) {
-    const r = Math.floor(i / cols);
-    const dxv = rowX(spec, r) - cx;
-    const dyv = colY(spec, i - r * cols) - cy;
-    const along = dxv * ca + dyv * sa;
+  for (const [x, y] of [
+    [rowX(spec, rowMin), colY(spec, colMin)],
+    [rowX(spec, rowMin), colY(spec, colMax)],
+    [rowX(spec, rowMax), colY(spec, colMin)],
+    [rowX(spec, rowMax), colY(spec, colMax)],
+  ]) {
+    const along = (x - cx) * ca + (y - cy) * sa;
     lo = Math.min(lo, along);
     hi = Math.max(hi, along);
-    const a = -dxv * sa + dyv * ca;
-    across += a * a;
   }
-  const rowsSorted = [...perRow.keys()].sort((a, b) => a - b);
+  const across = Math.max(0, vxx * sa * sa + vyy * ca * ca - 2 * vxy * sa * ca);
   return {
     cells,
     rowMin,
     rowMax,
     colMin,
     colMax,
-    rows: rowsSorted,
-    rowY: rowsSorted.map((r) => perRow.get(r)!.sum / perRow.get(r)!.n),
-    rowCount: rowsSorted.map((r) => perRow.get(r)!.n),
+    rows: rowsOut,
+    rowY,
+    rowCount,
     angle,
     length: hi - lo + Math.max(spec.dx, spec.dy),
-    width: 4 * Math.sqrt(across / n),
+    width: 4 * Math.sqrt(across),
     cx,
     cy,
   };

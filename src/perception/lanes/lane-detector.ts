@@ -183,7 +183,7 @@ export class LaneDetector {
       if (drivableMask && maskFraction(drivableMask) < (this.options.minDrivableFraction ?? 0.01) && laneFraction < 0.001) {
         return empty("no road in view", { laneMask, drivableMask, toImage, lookup }, inferenceMs);
       }
-      if (laneFraction === 0) return empty("no lane lines in view", { laneMask, drivableMask, toImage, lookup }, inferenceMs);
+      if (laneFraction === 0 && maskFraction(laneMask, 1, 1) === 0) return empty("no lane lines in view", { laneMask, drivableMask, toImage, lookup }, inferenceMs);
       const index = bevMaskIndex(lookup, toImage, laneMask.width, laneMask.height);
       maskToBev(laneMask, index, occupancy);
       lateralStdPerMetre = 1 / (geometry.model.fx * Math.min(1, toImage.scaleX));

@@ -41,6 +41,9 @@ export const LABEL = {
 
 /** A pixel is labelled paint when its ray meets painted geometry covering at least half a cell (0..255), worn or not. */
 const PAINT_LABEL_THRESHOLD = 128;
+/** Ground farther than this (metres along the ray) is supersampled over the pixel's height. */
+const SUPERSAMPLE_FROM_M = 14;
+const SUBSAMPLES = 4;
 
 /** Everything that changes from frame to frame. */
 export interface FrameScene {
@@ -144,6 +147,10 @@ export class Renderer {
   /** Ground hit offset from the camera along base y (or, above the horizon, the ray's azimuth in base). */
   readonly #offY: Float32Array;
   readonly #hazeF: Float32Array;
+  /** Per pixel: index of its first far-field sub-sample in #subOff (or -1: one sample is enough). */
+  readonly #subIndex: Int32Array;
+  /** Ground offsets (base x, base y) of SUBSAMPLES extra rays per far-field pixel. */
+  #subOff: Float32Array = new Float32Array(0);
   readonly #rgb: Uint8Array;
 
   constructor(o: RendererOptions) {
@@ -168,6 +175,7 @@ export class Renderer {
     this.#offX = new Float32Array(n);
     this.#offY = new Float32Array(n);
     this.#hazeF = new Float32Array(n);
+    this.#subIndex = new Int32Array(n);
     this.#precompute();
     this.#rgb = new Uint8Array(n * 3);
     for (const v of o.world.vehicles) this.#vehicleShapes.set(v.id, vehicleShape(v));
@@ -250,6 +258,29 @@ export class Renderer {
         this.#offY[p] = Math.atan2(dy, dx);
       }
     }
+    // Far ground: a pixel row spans metres of road, so thin markings seen obliquely would alias.
+    // Such pixels get SUBSAMPLES rays spread over the pixel's height, through the camera model.
+    const model = this.#rig.model;
+    const off: number[] = [];
+    for (let p = 0; p < n; p++) {
+      const t = this.#groundDist[p]!;
+      if (!(t > SUPERSAMPLE_FROM_M && t < 2000)) {
+        this.#subIndex[p] = -1;
+        continue;
+      }
+      this.#subIndex[p] = off.length;
+      const u = p % this.width;
+      const v = (p - u) / this.width;
+      for (let s = 0; s < SUBSAMPLES; s++) {
+        const r = model.unproject({ u, v: v + (s + 0.5) / SUBSAMPLES - 0.5 });
+        const dx = R[0]! * r.x + R[1]! * r.y + R[2]! * r.z;
+        const dy = R[3]! * r.x + R[4]! * r.y + R[5]! * r.z;
+        const dz = R[6]! * r.x + R[7]! * r.y + R[8]! * r.z;
+        const ts = dz < -1e-5 ? Math.min(-cz / dz, 4000) : 4000;
+        off.push(ts * dx, ts * dy);
+      }
+    }
+    this.#subOff = Float32Array.from(off);
   }
 
   #drawGroundAndSky(_R: number[], cam: number[], scene: FrameScene): void {
@@ -263,6 +294,8 @@ export class Renderer {
     const offX = this.#offX;
     const offY = this.#offY;
     const hazeF = this.#hazeF;
+    const subIndex = this.#subIndex;
+    const subOff = this.#subOff;
     const baseDir = this.#baseDir;
     const g = this.ground;
     const L = this.#light;
@@ -366,13 +399,39 @@ export class Renderer {
             ab = ALBEDO_GROUND[2] * s;
             labels[p] = LABEL.ground;
           }
+          let paintLabel = paint * 255 >= PAINT_LABEL_THRESHOLD;
+          const si = subIndex[p]!;
+          if (si >= 0) {
+            // Far field: paint coverage averaged over the pixel's sub-samples.
+            let sum = 0;
+            let most = 0;
+            for (let s = 0; s < SUBSAMPLES; s++) {
+              const sx = subOff[si + 2 * s]!;
+              const sy = subOff[si + 2 * s + 1]!;
+              const jx = Math.floor((cx + ch * sx - sh * sy - ox) * inv);
+              const jy = Math.floor((cy + sh * sx + ch * sy - oy) * inv);
+              const ttx = jx >> TILE_BITS;
+              const tty = jy >> TILE_BITS;
+              const tl = jx >= 0 && jy >= 0 && ttx < tilesX && tty < tilesY ? tiles[tty * tilesX + ttx] : null;
+              if (!tl) continue;
+              const ci = ((jy & mask) << TILE_BITS) | (jx & mask);
+              const c = tl.paint[ci]!;
+              sum += c;
+              if (c > most) {
+                most = c;
+                yellow = (tl.material[ci]! & YELLOW_BIT) !== 0;
+              }
+            }
+            paint = sum / (255 * SUBSAMPLES);
+            paintLabel = most >= PAINT_LABEL_THRESHOLD;
+          }
           if (paint > 0) {
             const pc = yellow ? ALBEDO_YELLOW : ALBEDO_WHITE;
             const a = paint * (0.9 + 0.1 * shade * tex) * (wearLevel > 0 ? g.wearFactor(ix, iy, wearLevel) : 1);
             ar += (pc[0] - ar) * a;
             ag += (pc[1] - ag) * a;
             ab += (pc[2] - ab) * a;
-            if (paint * 255 >= PAINT_LABEL_THRESHOLD) labels[p] = yellow ? LABEL.yellowPaint : LABEL.whitePaint;
+            if (paintLabel) labels[p] = yellow ? LABEL.yellowPaint : LABEL.whitePaint;
           }
           let lr = eR;
           let lg = eG;

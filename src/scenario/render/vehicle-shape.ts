@@ -63,12 +63,27 @@ export function vehicleShape(spec: VehicleSpec): VehicleShape {
  */
 export function intersectVehicle(shape: VehicleShape, ox: number, oy: number, oz: number, dx: number, dy: number, dz: number, out: Int32Array): number {
   const b = shape.boxes;
-  let best = Infinity;
-  let bestIndex = -1;
-  let bestFace = 0;
   const ix = 1 / dx;
   const iy = 1 / dy;
   const iz = 1 / dz;
+  // Whole-shape bounds first: most rays of the image box miss or hit only a few parts.
+  {
+    const t1x = (-shape.halfLength - ox) * ix;
+    const t2x = (shape.halfLength - ox) * ix;
+    const t1y = (-shape.halfWidth - oy) * iy;
+    const t2y = (shape.halfWidth - oy) * iy;
+    const t1z = -oz * iz;
+    const t2z = (shape.height - oz) * iz;
+    const lo = Math.max(Math.min(t1x, t2x), Math.min(t1y, t2y), Math.min(t1z, t2z));
+    const hi = Math.min(Math.max(t1x, t2x), Math.max(t1y, t2y), Math.max(t1z, t2z));
+    if (hi < lo || hi <= 0) {
+      out[0] = -1;
+      return -1;
+    }
+  }
+  let best = Infinity;
+  let bestIndex = -1;
+  let bestFace = 0;
   for (let i = 0; i < shape.count; i++) {
     const o = i * BOX_STRIDE;
     let t1 = (b[o]! - ox) * ix;

@@ -52,21 +52,18 @@ export function bridgeParameters(rcl: RclnodejsModule, node: RclNode, store: Sch
     const value = fromRclValue(declared.value);
     if (JSON.stringify(value) !== JSON.stringify(d.value)) overrides[d.name] = value;
   }
+  // rclnodejs declares use_sim_time itself (TimeSource, with any --ros-args override): follow it, or set it from ours.
+  const ours = store.all()[USE_SIM_TIME] === true;
+  const theirs = node.hasParameter(USE_SIM_TIME) && fromRclValue(node.getParameter(USE_SIM_TIME).value) === true;
+  if (theirs && !ours) overrides[USE_SIM_TIME] = true;
   if (Object.keys(overrides).length > 0) {
     const result = store.set(overrides);
     if (!result.successful) throw new PerceptionError("parameter", `a --ros-args parameter override is invalid: ${result.reason}`, { node: store.node });
   }
-  const useSimTime = store.all()[USE_SIM_TIME];
-  if (useSimTime === true) {
-    node.setParameter(new rcl.Parameter(USE_SIM_TIME, RclParameterType.PARAMETER_BOOL, true));
-  }
+  if (ours && !theirs) node.setParameter(new rcl.Parameter(USE_SIM_TIME, RclParameterType.PARAMETER_BOOL, true));
   node.addOnSetParametersCallback((parameters: RclParameter[]) => {
     const changes: Record<string, ParameterValue> = {};
-    for (const p of parameters) {
-      if (p.name === USE_SIM_TIME) continue;
-      changes[p.name] = fromRclValue(p.value);
-    }
-    if (Object.keys(changes).length === 0) return { successful: true, reason: "" };
+    for (const p of parameters) changes[p.name] = fromRclValue(p.value);
     return store.set(changes);
   });
 }

@@ -109,8 +109,10 @@ export async function runLive(options: LiveOptions): Promise<void> {
         },
       };
       // Validate parameters first (clear error before any ROS entity exists).
-      const useSimTime = spec.parameters[USE_SIM_TIME] === true;
-      const node = createNodeHandle({ spec, bus, timers, now, clockKind: useSimTime ? "sim" : "ros", logSink });
+      let store: HostedNode["store"] | undefined;
+      const clockKind = (): "sim" | "ros" => (store?.all()[USE_SIM_TIME] === true ? "sim" : "ros");
+      const node = createNodeHandle({ spec, bus, timers, now, clockKind, logSink });
+      store = node.store;
       const nodeOptions = new rcl.NodeOptions();
       nodeOptions.startParameterServices = true;
       nodeOptions.automaticallyDeclareParametersFromOverrides = false;

@@ -7,7 +7,7 @@
  */
 import { PerceptionError, errorMessage } from "../../core/errors.js";
 import { normalizeTypeName } from "../../msgs/type-name.js";
-import { InProcessBus } from "../bus.js";
+import { InProcessBus, type Publication } from "../bus.js";
 import { SimClock, SimTimerQueue } from "../clock.js";
 import { stderrLogSink, type LogSink } from "../logger.js";
 import type { QosProfile } from "../node-api.js";
@@ -39,6 +39,12 @@ export interface ReplayOptions {
   fast?: boolean;
   /** What to record (default "outputs"). */
   record?: RecordMode;
+  /**
+   * Topics never recorded (node outputs or inputs); an entry ending in a star matches a prefix
+   * (`/perception/pedestrian_detector/debug/` plus a star), there are no other wildcards. Use it
+   * for outputs carrying wall-clock measurements, which differ between runs.
+   */
+  excludeTopics?: string[];
   /** Only read these input topics (default: the ones subscribed or recorded). */
   topics?: string[];
   /** Called at most every `progressIntervalMs` and once at the end. */
@@ -128,6 +134,19 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     }
   };
 
+  const recording = options.out !== undefined || options.sink !== undefined;
+  const excluded = topicMatcher(options.excludeTopics ?? []);
+  // What nodes publish while they start (static transforms, latched maps) is kept for the output bag,
+  // which is only created once every node started (a bad parameter leaves no empty bag behind).
+  const startupPublications: Publication[] = [];
+  let collectingStartup = recording;
+  bus.addTap({
+    wants: (topic) => recording && !excluded(topic),
+    write: (p) => {
+      if (collectingStartup) startupPublications.push(p);
+    },
+  });
+
   try {
     // Start every node before reading: a bad parameter fails here, naming the node.
     for (const spec of options.nodes) {
@@ -138,7 +157,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
         now: () => clock.now(),
         clockKind: "sim",
         logSink,
-        parameterOverrides: options.parameterOverrides?.[fullNameOf(spec)],
+        // Replay is sim time: use_sim_time is true for every node, as with `ros2 bag play --clock`.
+        parameterOverrides: { use_sim_time: true, ...options.parameterOverrides?.[fullNameOf(spec)] },
       });
       hosted.push(node);
       instances.push({ node, instance: await spec.create(node.handle) });
@@ -146,9 +166,15 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
 
     const bagTopics = new Map(source.summary.topics.map((t) => [t.name, t.type]));
     const subscribed = new Set(bus.topics().filter((t) => t.subscribers.length > 0).map((t) => t.name));
-    const recording = options.out !== undefined || options.sink !== undefined;
-    const recordInput = (topic: string, type: string): boolean => record === "all" || isPassthrough(topic, type);
+    const recordInput = (topic: string, type: string): boolean => !excluded(topic) && (record === "all" || isPassthrough(topic, type));
     const wanted = options.topics ?? [...bagTopics].filter(([name, type]) => subscribed.has(name) || (recording && recordInput(name, type))).map(([n]) => n);
+
+    // Subscribed topics nothing feeds (a remapping mistake shows here).
+    for (const t of bus.topics()) {
+      if (t.subscribers.length > 0 && t.publishers.length === 0 && !bagTopics.has(t.name)) {
+        log("warn", `${t.subscribers.join(", ")} subscribe to ${t.name}, which neither the bag nor a node publishes`);
+      }
+    }
 
     // Subscribers whose type differs from the bag's: warned about and not fed.
     const mismatched = new Set<string>();
@@ -166,15 +192,18 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       const qosByTopic = new Map(bus.topics().filter((t) => t.publishers.length > 0).map((t) => [t.name, t.qos?.profile]));
       recorder = new StepRecorder({
         sink,
-        wantsOutput: () => true,
+        wantsOutput: (topic) => !excluded(topic),
         qosOf: (topic, type) => qosByTopic.get(topic) ?? defaultQos(topic, type),
       });
       bus.addTap(recorder);
-      for (const t of bus.topics()) if (t.publishers.length > 0) recorder.addTopic(t.name, t.type);
+      for (const t of bus.topics()) if (t.publishers.length > 0 && !excluded(t.name)) recorder.addTopic(t.name, t.type);
       for (const name of wanted) {
         const type = bagTopics.get(name);
         if (type && recordInput(name, type)) recorder.addTopic(name, type);
       }
+      collectingStartup = false;
+      for (const p of startupPublications) recorder.write(p);
+      startupPublications.length = 0;
     }
 
     const settle = async (): Promise<void> => {
@@ -326,6 +355,13 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     if (sink) await sink.close().catch((err: unknown) => log("error", `cannot finalise the output bag: ${errorMessage(err)}`));
     await source.close();
   }
+}
+
+/** Exact names, or prefixes written with a trailing `*`. */
+function topicMatcher(patterns: readonly string[]): (topic: string) => boolean {
+  const exact = new Set(patterns.filter((p) => !p.endsWith("*")));
+  const prefixes = patterns.filter((p) => p.endsWith("*")).map((p) => p.slice(0, -1));
+  return (topic) => exact.has(topic) || prefixes.some((p) => topic.startsWith(p));
 }
 
 function fullNameOf(spec: NodeSpec): string {

@@ -45,11 +45,18 @@ export function inputsFromGroundTruth(frames: readonly GroundTruthFrame[], camer
     const stamp = { ...gt.stamp };
     const header = { stamp, frame_id: "base_link" };
     const markings: LaneMarking[] = [];
+    // One painted line continues across map segments (`main_b0_0`, `main_b0_1`, ...): a detector sees one line.
+    const lines = new Map<string, { type: string; pts: Point2[] }>();
     for (const m of gt.lane_markings) {
-      const pts: Point2[] = [];
+      const key = m.id.replace(/_\d+$/, "");
+      const line = lines.get(key) ?? { type: m.type, pts: [] };
       m.points_base.forEach(([x, y], i) => {
-        if (x >= 4 && x <= 45 && m.points_image[i] !== null) pts.push({ x, y });
+        if (x >= 4 && x <= 45 && m.points_image[i] !== null) line.pts.push({ x, y });
       });
+      lines.set(key, line);
+    }
+    for (const m of lines.values()) {
+      const pts = m.pts.sort((a, b) => a.x - b.x);
       if (pts.length < 4) continue;
       const first = pts[0]!, last = pts[pts.length - 1]!;
       if (last.x - first.x < 8 || Math.abs(Math.atan2(last.y - first.y, last.x - first.x)) > 0.5) continue;

@@ -180,8 +180,8 @@ export function scriptedPedestrians(): ScriptedPedestrian[] {
     walk(1, { s: 150.5, d: -9 }, { s: 150.5, d: 9 }, 5, 1.1),
     // Walks along the right sidewalk towards crosswalk 150, then waits there.
     walk(2, { s: 125, d: -5.5 }, { s: 146, d: -5.5 }, 0, 1.4),
-    // Jaywalks mid-block across the ego's lane at s = 252 (out of the lane before the ego arrives).
-    walk(3, { s: 252, d: -8 }, { s: 252, d: 6 }, 17, 1.2),
+    // Runs mid-block across the ego's lane at s = 300 (2 m/s), out of it 1.2 s before the ego arrives.
+    walk(3, { s: 300, d: -12 }, { s: 300, d: 4 }, 22.05, 2),
     // Walks up to crosswalk 330 from the right, reaching the kerb just after the ego passed.
     walk(6, { s: 330.5, d: -14 }, { s: 330.5, d: -4.3 }, 32.6 - 9.7 / 1.3, 1.3),
     // Crosses crosswalk 480 left to right well before the ego arrives, hidden for 0.6 s after it.

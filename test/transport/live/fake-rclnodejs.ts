@@ -137,6 +137,8 @@ export function fakeRclnodejs(): FakeWorld {
       constructor(name: string, namespace = "", _context?: unknown, options?: NodeOptions) {
         super(world, name, namespace || "/");
         world.calls.push(`node ${this.fullName} services=${String(options?.startParameterServices)}`);
+        // rclnodejs's TimeSource declares use_sim_time on every node (honouring overrides).
+        this.declareParameter({ name: "use_sim_time", type: 1, value: false });
         world.nodes.push(this);
       }
     },

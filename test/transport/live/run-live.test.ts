@@ -26,6 +26,7 @@ describe("loading rclnodejs", () => {
 });
 
 /** A node that checks a parameter and a timer, and records what it receives. */
+const clockKinds: string[] = [];
 function consumerNode(received: unknown[], changes: unknown[]): NodeSpec {
   return {
     name: "consumer",
@@ -44,6 +45,7 @@ function consumerNode(received: unknown[], changes: unknown[]): NodeSpec {
       node.parameters.onChange((c) => void changes.push({ ...c }));
       node.createSubscription("std_msgs/msg/String", "/test/image_size/sizes", { profile: "reliable" }, (m) => void received.push(m));
       node.createTimer(0.25, () => {});
+      clockKinds.push(node.clockKind);
       const pub = node.createPublisher("std_msgs/msg/String", "~/hello", { profile: "transient_local" });
       pub.publish({ data: "published during create" });
       return { dispose: () => void received.push("disposed") };
@@ -110,7 +112,7 @@ describe("runLive over a fake rclnodejs", () => {
     const consumer = world.nodes.find((n) => n.fullName === "/perception/consumer")!;
     expect(consumer.getParameter("threshold").value).toBe(0.7);
     expect(consumer.getParameter("count")).toMatchObject({ type: 2, value: 3n });
-    expect(consumer.hasParameter("use_sim_time")).toBe(false); // rclnodejs declares it itself
+    expect(consumer.getParameter("use_sim_time").value).toBe(false); // declared by rclnodejs, not twice by us
     const Parameter = world.module.Parameter as new (n: string, t: number, v: unknown) => { name: string; type: number; value: unknown };
     expect(consumer.setParameter(new Parameter("threshold", 3, 0.2))).toEqual({ successful: true, reason: "" });
     expect(changes).toEqual([{ threshold: 0.2 }]);
@@ -119,6 +121,9 @@ describe("runLive over a fake rclnodejs", () => {
     expect(rejected.reason).toMatch(/'threshold' must be <= 1, found 2/);
     expect(consumer.setParameter(new Parameter("count", 2, 7n)).successful).toBe(true);
     expect(changes.at(-1)).toEqual({ count: 7 });
+
+    // use_sim_time through ros2 param / --ros-args follows into clockKind.
+    expect(clockKinds).toEqual(["ros"]);
 
     // Timers: bigint nanoseconds on the node.
     expect(world.timers.map((t) => [t.node, t.period])).toEqual([["/perception/consumer", 250_000_000n]]);
@@ -148,5 +153,26 @@ describe("runLive over a fake rclnodejs", () => {
     await expect(runLive({ nodes: [consumerNode([], [])], loader: async () => world.module, env: ROS_ENV, logSink: () => {} })).rejects.toThrow(
       /--ros-args parameter override is invalid: .*'threshold' must be <= 1/,
     );
+  });
+});
+
+describe("runLive clock", () => {
+  it("reports sim time when use_sim_time is set by a --ros-args override", async () => {
+    const world = fakeRclnodejs();
+    world.cliOverrides["/sim"] = { use_sim_time: true };
+    const kinds: string[] = [];
+    const controller = new AbortController();
+    const spec: NodeSpec = {
+      name: "sim",
+      parameterSchema: { type: "object", properties: { use_sim_time: { type: "boolean", default: false } } },
+      parameters: {},
+      create(node) {
+        kinds.push(node.clockKind);
+        return {};
+      },
+    };
+    controller.abort();
+    await runLive({ nodes: [spec], loader: async () => world.module, env: ROS_ENV, signal: controller.signal, logSink: () => {} });
+    expect(kinds).toEqual(["sim"]);
   });
 });

@@ -61,6 +61,7 @@ describe("runReplay over an in-memory bag", () => {
           ticks.push(`tick@${t.nanosec / 1e6}`);
         });
         expect(node.clockKind).toBe("sim");
+        expect(node.parameters.get("use_sim_time")).toBe(true);
         return {};
       },
     };
@@ -125,6 +126,39 @@ describe("runReplay over an in-memory bag", () => {
     });
     expect(sink.messages.map((m) => m.topic)).toEqual(["/test/image_size/sizes", INFO_TOPIC, "/test/image_size/sizes"]);
     expect(sink.topics.find((t) => t.name === INFO_TOPIC)?.qos).toBe("sensor_data");
+  });
+
+  it("records what nodes publish while they start, stamped with the bag's start time", async () => {
+    const latched: NodeSpec = {
+      name: "latched",
+      parameterSchema: {},
+      parameters: {},
+      create(node) {
+        node.createPublisher("std_msgs/msg/String", "/map_version", { profile: "transient_local" }).publish({ data: "v1" });
+        return {};
+      },
+    };
+    const sink = memorySink();
+    const entries = imageEntries(2);
+    await runReplay({ bag: "memory", nodes: [latched, imageSizeNode()], source: memorySource(entries), sink, logSink: quiet });
+    expect(sink.messages[0]).toMatchObject({ topic: "/map_version", text: "v1", logTime: entries[0]!.kind === "message" ? entries[0]!.logTime : 0n });
+    expect(sink.topics.find((t) => t.name === "/map_version")?.qos).toBe("transient_local");
+    expect(sink.messages).toHaveLength(3);
+  });
+
+  it("does not record excluded topics (exact or prefix*)", async () => {
+    const sink = memorySink();
+    const summary = await runReplay({
+      bag: "memory",
+      nodes: [imageSizeNode({ name: "a" }), imageSizeNode({ name: "b" })],
+      source: memorySource(imageEntries(2)),
+      sink,
+      excludeTopics: ["/test/a/*"],
+      logSink: quiet,
+    });
+    expect(sink.topics.map((t) => t.name)).toEqual(["/test/b/sizes"]);
+    expect(summary.recordedByTopic).toEqual({ "/test/b/sizes": 2 });
+    expect(summary.publishedByTopic).toEqual({ "/test/a/sizes": 2, "/test/b/sizes": 2 });
   });
 
   it("stops on abort, finalising the output", async () => {

@@ -1,0 +1,85 @@
+/**
+ * Lane and crosswalk figures on real 1280x720 frames (TuSimple 0000, a cdnet zebra crossing):
+ *   (a) post-processing beyond the model: lane BEV + instances + fit + classification, and the
+ *       crosswalk stage (stripe BEV + periodicity + edges), per frame, median and p90 over
+ *       repeated runs on cached masks (the camera lookups are built once per geometry: shown apart);
+ *   (b) the classical fallback (no model) per frame;
+ *   (c) TwinLiteNet 640x360 vs 320x320 inference (preprocess + run + argmax), median of 7.
+ * Needs ../shared. Run alone: npx tsx -e "import('./bench/lanes.bench.ts').then(m=>m.run())"
+ */
+import { join } from "node:path";
+import { sharedDir } from "../src/core/paths.js";
+import { CameraGeometry } from "../src/geometry/camera-geometry.js";
+import { readImageFile } from "../src/image/compressed-image.js";
+import type { ImageView } from "../src/image/image-view.js";
+import { loadModelContract } from "../src/models/contract.js";
+import { CrosswalkDetector } from "../src/perception/crosswalks/crosswalk-detector.js";
+import { estimateHorizonFromLanes } from "../src/perception/lanes/horizon-estimate.js";
+import { LaneDetector } from "../src/perception/lanes/lane-detector.js";
+
+const REPEATS = Number(process.env.LANES_BENCH_REPEATS ?? 40);
+const stamp = { sec: 0, nanosec: 0 };
+
+function stats(xs: number[]): string {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  return `median ${q(0.5).toFixed(2)} ms, p90 ${q(0.9).toFixed(2)} ms (n=${s.length})`;
+}
+
+async function postprocessFigures(label: string, detector: LaneDetector, crosswalks: CrosswalkDetector, view: ImageView, horizonFallback: number): Promise<void> {
+  const seg = await detector.segment(view);
+  const horizon = seg?.laneMask ? (estimateHorizonFromLanes(seg.laneMask, seg.toImage)?.row ?? horizonFallback) : horizonFallback;
+  const geometry = CameraGeometry.approximate({ width: view.width, height: view.height, mountHeight: 1.5, horizonRow: horizon });
+  let t = performance.now();
+  const first = detector.detectSegmented(view, geometry, stamp, seg);
+  await crosswalks.detect(view, geometry, stamp, first);
+  const firstMs = performance.now() - t;
+  const lanes: number[] = [];
+  const cross: number[] = [];
+  const both: number[] = [];
+  let markings = 0;
+  let found = 0;
+  for (let i = 0; i < REPEATS; i++) {
+    t = performance.now();
+    const r = detector.detectSegmented(view, geometry, stamp, seg);
+    const t1 = performance.now();
+    const c = await crosswalks.detect(view, geometry, stamp, r);
+    const t2 = performance.now();
+    lanes.push(t1 - t);
+    cross.push(t2 - t1);
+    both.push(t2 - t);
+    markings = r.markings.markings.length;
+    found = c.crosswalks.length;
+  }
+  console.log(`  ${label}: ${markings} markings, ${found} crosswalks; first frame (builds camera lookups) ${firstMs.toFixed(1)} ms`);
+  console.log(`    lanes post-processing      ${stats(lanes)}`);
+  console.log(`    crosswalk detection        ${stats(cross)}`);
+  console.log(`    lanes + crosswalks         ${stats(both)}   (budget 5 ms)`);
+}
+
+export async function run(): Promise<void> {
+  const shared = sharedDir();
+  if (!shared) {
+    console.log("lanes bench: skipped, ../shared is absent");
+    return;
+  }
+  const modelDir = join(shared, "models");
+  const tusimple = await readImageFile(join(shared, "data/tusimple/image/0000.png"));
+  const zebra = await readImageFile(join(shared, "data/cdnet_crosswalk/frames/filename_00040.jpg"));
+  const crosswalks = new CrosswalkDetector();
+  console.log("lanes bench (1280x720 frames)");
+  const big = await LaneDetector.create({ contract: loadModelContract("twinlitenet_640x360"), modelDir, session: { log: () => {} } });
+  console.log(" (a) post-processing beyond the model, TwinLiteNet 640x360 masks");
+  await postprocessFigures("TuSimple 0000 (highway)", big, crosswalks, tusimple, 250);
+  await postprocessFigures("cdnet 00040 (zebra crossing, night)", big, crosswalks, zebra, 396);
+  console.log(" (b) classical fallback (no model), whole lane + crosswalk stage");
+  const classical = await LaneDetector.create();
+  await postprocessFigures("TuSimple 0000 (highway)", classical, crosswalks, tusimple, 250);
+  console.log(" (c) TwinLiteNet inference (preprocess + onnxruntime + argmax), median of 7");
+  const small = await LaneDetector.create({ contract: loadModelContract("twinlitenet_320x320"), modelDir, session: { log: () => {} } });
+  for (const [name, d] of [["640x360", big], ["320x320", small]] as const) {
+    const times: number[] = [];
+    for (let i = 0; i < 7; i++) times.push((await d.segment(tusimple))!.inferenceMs);
+    console.log(`    twinlitenet_${name}: ${stats(times)}`);
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * Pedestrian detection: person boxes from an ONNX detector (YOLOX-Nano by default, through its
+ * contract in config/models.yaml) or, when no model file is available, OpenCV's HOG people
+ * detector; then feet on the ground in base_link through the camera geometry.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { PerceptionError } from "../../core/errors.js";
+import type { Time } from "../../core/time.js";
+import { cropView } from "../../image/crop.js";
+import type { ImageView } from "../../image/image-view.js";
+import { defaultContractsPath, loadModelContract, type ModelContract } from "../../models/contract.js";
+import type { Detection } from "../../models/detection.js";
+import { HogPeopleDetector, type HogPeopleDetectorOptions } from "../../models/hog-people-detector.js";
+import { resolveModelDir } from "../../models/model-dir.js";
+import { nonMaxSuppression } from "../../models/nms.js";
+import { ModelSession, type GraphOptimizationLevel } from "../../models/session.js";
+import { planTiles, type TilingMode } from "../../models/tiling.js";
+import type { PedestrianArray } from "../../msgs/types.generated.js";
+import { pedestrianFromDetection, type FootPointNoise, type GroundProjector } from "./ground-position.js";
+
+export interface PedestrianDetectorOptions {
+  /** Model directory; default: ../shared/models when present, else none (HOG fallback). */
+  modelDir?: string;
+  /** Contract name in the contracts file. Default "yolox_nano". */
+  model?: string;
+  /** Contracts file. Default config/models.yaml. */
+  contractsPath?: string;
+  /** A contract object instead of model + contractsPath (tests, custom models). */
+  contract?: ModelContract;
+  /** Class ids counted as people. Default the contract's class_filter, else [0] (COCO person). */
+  personClassIds?: readonly number[];
+  /** Minimum score. Default the contract's threshold. */
+  scoreThreshold?: number;
+  /** Greedy NMS IoU threshold, also used to merge tiles. Default the contract's. */
+  nmsIouThreshold?: number;
+  /** Extra passes over tiles of wide frames. Default { kind: "auto" } (square tiles when width >= 2 x height). */
+  tiling?: TilingMode;
+  /** Foot-point noise for the position covariance. */
+  footNoise?: FootPointNoise;
+  /** Frame id of the PedestrianArray header. Default "base_link". */
+  frameId?: string;
+  /** onnxruntime intra-op threads. Default 1. */
+  intraOpNumThreads?: number;
+  /** onnxruntime graph optimisation. Default "all". */
+  graphOptimizationLevel?: GraphOptimizationLevel;
+  /** Execution providers tried in order. Default ["cpu"]. */
+  executionProviders?: readonly string[];
+  /** Options of the HOG fallback. */
+  hog?: HogPeopleDetectorOptions;
+  /**
+   * What to do when the model cannot be loaded (no directory, missing file): "hog" uses the HOG
+   * fallback (logged, and flagged in results); "error" throws. A model that does not match its
+   * contract always throws. Default "hog".
+   */
+  onMissingModel?: "hog" | "error";
+  /** Start-up log lines (backend chosen, provider). Default standard error. */
+  log?: (line: string) => void;
+}
+
+/** Which detector produced the boxes. */
+export type PedestrianBackend =
+  | { kind: "model"; model: string; file: string; provider: string }
+  | { kind: "hog-fallback"; reason: string };
+
+export interface PedestrianTimings {
+  /** Preprocessing, all passes, ms. */
+  preprocessMs: number;
+  /** Inference (or HOG) over all passes, ms. */
+  inferenceMs: number;
+  /** Decoding, NMS and merging, ms. */
+  decodeMs: number;
+  /** Boxes -> ground positions, ms. */
+  geometryMs: number;
+  /** Detector passes run (1 + tiles). */
+  passes: number;
+}
+
+export interface PedestrianDetection {
+  /** The message: header (stamp, frameId), pedestrians whose feet meet the ground, status. */
+  message: PedestrianArray;
+  /** Every person box after NMS (image pixels), including those left out of the message. */
+  boxes: Detection[];
+  /** The detector used; `hog-fallback` when no model was available. */
+  backend: PedestrianBackend;
+  timings: PedestrianTimings;
+}
+
+type Engine = { kind: "model"; session: ModelSession } | { kind: "hog"; hog: HogPeopleDetector };
+
+const defaultLog = (line: string): void => {
+  process.stderr.write(line + "\n");
+};
+
+export class PedestrianDetector {
+  private constructor(
+    private readonly engine: Engine,
+    readonly backend: PedestrianBackend,
+    private readonly options: PedestrianDetectorOptions,
+    private readonly personClasses: ReadonlySet<number>,
+    private readonly scoreThreshold: number,
+    private readonly nmsIou: number,
+  ) {}
+
+  /** Loads the model (checked against its contract, warmed up) or the HOG fallback. */
+  static async create(options: PedestrianDetectorOptions = {}): Promise<PedestrianDetector> {
+    const log = options.log ?? defaultLog;
+    const contract = options.contract ?? loadModelContract(options.model ?? "yolox_nano", options.contractsPath ?? defaultContractsPath());
+    if (contract.decoder.type === "segmentation") {
+      throw new PerceptionError("parameter", `model '${contract.name}' is a segmentation model, not a detector`);
+    }
+    const personClassIds = options.personClassIds ?? contract.classFilter ?? [0];
+    const score = options.scoreThreshold ?? contract.thresholds.score;
+    const nmsIou = options.nmsIouThreshold ?? contract.thresholds.nmsIou;
+    // The session filters by class; keep its score threshold no higher than ours.
+    const sessionContract: ModelContract = {
+      ...contract,
+      classFilter: personClassIds,
+      thresholds: { ...contract.thresholds, score: Math.min(score, contract.thresholds.score), nmsIou },
+    };
+    const dir = resolveModelDir(options.modelDir);
+    let reason: string;
+    if (dir.dir === undefined) {
+      reason = "no model directory (none given and ../shared/models absent)";
+    } else if (!existsSync(join(dir.dir, contract.file))) {
+      reason = `model file ${contract.file} not found in ${dir.dir}`;
+    } else {
+      {
+        const session = await ModelSession.create(sessionContract, {
+          modelDir: dir.dir,
+          intraOpNumThreads: options.intraOpNumThreads,
+          graphOptimizationLevel: options.graphOptimizationLevel,
+          executionProviders: options.executionProviders,
+          log,
+        });
+        const backend: PedestrianBackend = { kind: "model", model: contract.name, file: contract.file, provider: session.provider };
+        return new PedestrianDetector({ kind: "model", session }, backend, options, new Set(personClassIds), score, nmsIou);
+      }
+    }
+    if ((options.onMissingModel ?? "hog") === "error") {
+      throw new PerceptionError("model", `pedestrian model unavailable: ${reason}`);
+    }
+    log(`pedestrians: FALLBACK to OpenCV HOG people detector (${reason}); expect fewer and less precise detections`);
+    const hog = await HogPeopleDetector.create(options.hog);
+    return new PedestrianDetector({ kind: "hog", hog }, { kind: "hog-fallback", reason }, options, new Set([0]), 0, nmsIou);
+  }
+
+  /** Person boxes in image pixels (tiles merged, NMS applied), with timings. */
+  async detectBoxes(view: ImageView): Promise<{ boxes: Detection[]; timings: Omit<PedestrianTimings, "geometryMs"> }> {
+    const timings = { preprocessMs: 0, inferenceMs: 0, decodeMs: 0, passes: 0 };
+    if (this.engine.kind === "hog") {
+      const t0 = performance.now();
+      const boxes = this.engine.hog.detect(view).filter((d) => d.score >= this.scoreThreshold);
+      timings.inferenceMs = performance.now() - t0;
+      timings.passes = 1;
+      return { boxes, timings };
+    }
+    const even = view.format === "yuyv" || view.format === "uyvy";
+    const tiles = planTiles(this.options.tiling ?? { kind: "auto" }, view.width, view.height, even);
+    const all: Detection[] = [];
+    for (const tile of tiles) {
+      const isFull = tile.width === view.width && tile.height === view.height;
+      const out = await this.engine.session.run(isFull ? view : cropView(view, tile));
+      if (out.kind !== "detections") throw new PerceptionError("model", "pedestrian model returned masks, not detections");
+      timings.preprocessMs += out.timings.preprocessMs;
+      timings.inferenceMs += out.timings.inferenceMs;
+      timings.decodeMs += out.timings.decodeMs;
+      timings.passes++;
+      for (const d of out.detections) {
+        if (d.score < this.scoreThreshold || !this.personClasses.has(d.classId)) continue;
+        all.push({ ...d, x1: d.x1 + tile.x, x2: d.x2 + tile.x, y1: d.y1 + tile.y, y2: d.y2 + tile.y });
+      }
+    }
+    const t0 = performance.now();
+    const boxes = tiles.length > 1 ? nonMaxSuppression(all, { iouThreshold: this.nmsIou, perClass: false }) : all;
+    timings.decodeMs += performance.now() - t0;
+    return { boxes, timings };
+  }
+
+  /**
+   * Pedestrians of one frame. Without a geometry (no calibration) the message is empty with a
+   * status saying so; boxes are returned anyway.
+   */
+  async detect(view: ImageView, geometry: GroundProjector | undefined, stamp: Time): Promise<PedestrianDetection> {
+    const { boxes, timings } = await this.detectBoxes(view);
+    const t0 = performance.now();
+    const pedestrians = [];
+    let aboveHorizon = 0;
+    if (geometry) {
+      for (const b of boxes) {
+        const p = pedestrianFromDetection(b, view.width, view.height, geometry, this.options.footNoise);
+        if (p) pedestrians.push(p);
+        else aboveHorizon++;
+      }
+    }
+    const status: string[] = [];
+    if (this.backend.kind === "hog-fallback") status.push("HOG fallback detector (no model file)");
+    if (!geometry && boxes.length > 0) status.push(`no camera geometry: ${boxes.length} boxes not placed on the ground`);
+    if (aboveHorizon > 0) status.push(`${aboveHorizon} boxes with feet above the horizon left out`);
+    const message: PedestrianArray = {
+      header: { stamp, frame_id: this.options.frameId ?? "base_link" },
+      pedestrians,
+      status: status.join("; "),
+    };
+    return { message, boxes, backend: this.backend, timings: { ...timings, geometryMs: performance.now() - t0 } };
+  }
+
+  /** Frees the session or the HOG descriptor. */
+  async release(): Promise<void> {
+    if (this.engine.kind === "model") await this.engine.session.release();
+    else this.engine.hog.release();
+  }
+}

@@ -1,0 +1,44 @@
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { openBag } from "../../src/bag/open-bag.js";
+import { startCli } from "./cli-process.js";
+import { NO_BAG_REASON, integrationBag, readAll } from "./support.js";
+
+const bag = integrationBag();
+if (!bag) console.log(`signals.test: ${NO_BAG_REASON}`);
+
+/** Resolves once `ready()` is true (or rejects after `ms`). */
+async function waitFor(ready: () => boolean, ms: number, what: () => string): Promise<void> {
+  const until = Date.now() + ms;
+  while (!ready()) {
+    if (Date.now() > until) throw new Error(`timed out; child stderr:\n${what()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe.skipIf(!bag)("SIGINT / SIGTERM during replay", () => {
+  it.each(["SIGINT", "SIGTERM"] as const)("%s finalises the output bag and the report", async (signal) => {
+    const out = mkdtempSync(join(tmpdir(), `demo-${signal}-`));
+    // Paced at real time so the signal lands mid-run.
+    const run = startCli(["demo", "--bag", bag!, "--out", out, "--rate", "1", "--quiet"]);
+    // The output bag folder appears when the nodes are up and the replay starts.
+    await waitFor(() => existsSync(join(out, "bag")), 90_000, run.stderrSoFar);
+    await new Promise((r) => setTimeout(r, 1500));
+    run.child.kill(signal);
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`${signal}: stopping`));
+    expect(r.stderr).toMatch(/stopped early/);
+    expect(existsSync(join(out, "bag", "metadata.yaml"))).toBe(true);
+    expect(existsSync(join(out, "report.md"))).toBe(true);
+    const reader = await openBag(join(out, "bag"));
+    const count = reader.summary.messageCount;
+    await reader.close();
+    const msgs = await readAll(join(out, "bag"));
+    expect(msgs.filter((m) => m.error)).toEqual([]);
+    expect(msgs.length).toBe(count);
+    expect(msgs.some((m) => m.topic === "/perception/frame")).toBe(true);
+  });
+});

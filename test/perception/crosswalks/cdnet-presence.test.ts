@@ -1,0 +1,69 @@
+/**
+ * The crosswalk-presence bar on ../shared/data/cdnet_crosswalk (20 consecutive night frames
+ * approaching two crossings + 5 hard cases), labelled by eye in test/fixtures/crosswalk-labels.json.
+ * Product path: TwinLiteNet 640x360 lanes (their vanishing point gives the horizon; transverse
+ * lines give crossing edges) + the stripe source, at the detector's default confidence threshold.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { projectPath, sharedDir } from "../../../src/core/paths.js";
+import { readImageFile } from "../../../src/image/compressed-image.js";
+import { loadModelContract } from "../../../src/models/contract.js";
+import { CrosswalkDetector } from "../../../src/perception/crosswalks/crosswalk-detector.js";
+import { detectStill } from "../../../src/perception/lanes/detect-still.js";
+import { LaneDetector } from "../../../src/perception/lanes/lane-detector.js";
+
+interface Label {
+  file: string;
+  present: boolean;
+  visibility: "clear" | "faint" | "none";
+  note: string;
+}
+
+const shared = sharedDir();
+if (!shared) console.warn("skipping crosswalk presence on cdnet_crosswalk: ../shared is absent");
+const labels = (JSON.parse(readFileSync(projectPath("test/fixtures/crosswalk-labels.json"), "utf8")) as { frames: Label[] }).frames;
+
+describe("crosswalk labels", () => {
+  it("cover every frame once, with a note each", () => {
+    expect(new Set(labels.map((l) => l.file)).size).toBe(labels.length);
+    for (const l of labels) {
+      expect(l.note.length).toBeGreaterThan(10);
+      expect(l.present).toBe(l.visibility !== "none");
+    }
+  });
+});
+
+describe.skipIf(!shared)("crosswalk presence on cdnet_crosswalk", async () => {
+  const root = shared!;
+  const lanes = await LaneDetector.create({ contract: loadModelContract("twinlitenet_640x360"), modelDir: join(root, "models"), session: { log: () => {} } });
+  const crosswalks = new CrosswalkDetector();
+  const results: { label: Label; found: boolean; confidence: number }[] = [];
+  for (const label of labels) {
+    const view = await readImageFile(join(root, "data/cdnet_crosswalk", label.file));
+    // Dashcam: wide lens, horizon a little below the middle when no vanishing point is found.
+    const r = await detectStill(view, { lanes, crosswalks, camera: { kind: "auto", assumedHorizonFraction: 0.55 } });
+    results.push({ label, found: r.crosswalks.crosswalks.length > 0, confidence: Math.max(0, ...r.crosswalks.crosswalks.map((c) => c.confidence)) });
+  }
+  const tp = results.filter((r) => r.found && r.label.present).length;
+  const fp = results.filter((r) => r.found && !r.label.present).length;
+  const fn = results.filter((r) => !r.found && r.label.present).length;
+  const clear = results.filter((r) => r.label.visibility === "clear");
+  const precision = tp / Math.max(1, tp + fp);
+  const recall = tp / Math.max(1, tp + fn);
+  const clearRecall = clear.filter((r) => r.found).length / clear.length;
+  console.log(
+    `cdnet crosswalk presence: TP ${tp} FP ${fp} FN ${fn} precision ${precision.toFixed(2)} recall ${recall.toFixed(2)} (clear-only recall ${clearRecall.toFixed(2)})`,
+    "\n" + results.map((r) => `${r.label.file} label=${r.label.present ? r.label.visibility : "no"} found=${r.found} conf=${r.confidence.toFixed(2)}`).join("\n"),
+  );
+
+  it("precision >= 0.9", () => {
+    expect(precision).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it("recall >= 0.7 overall and >= 0.8 on clearly visible crossings", () => {
+    expect(recall).toBeGreaterThanOrEqual(0.7);
+    expect(clearRecall).toBeGreaterThanOrEqual(0.8);
+  });
+});

@@ -75,7 +75,7 @@ async function bareWrite(path: string, cdr: Uint8Array[]): Promise<void> {
 }
 
 async function bagWrite(path: string, cdr: Uint8Array[]): Promise<void> {
-  const writer = await BagWriter.create({ path, overwrite: true });
+  const writer = await BagWriter.create({ path });
   writer.addTopic({ name: TOPIC, type: "sensor_msgs/msg/Image", qos: "sensor_data" });
   for (let i = 0; i < MESSAGES; i++) await writer.write(TOPIC, logTime(i), cdr[i % FRAMES]!);
   await writer.close();
@@ -155,7 +155,10 @@ export async function run(): Promise<void> {
     let writeBare: Timing | undefined;
     let writeBag: Timing | undefined;
     for (let rep = 0; rep < REPS; rep++) {
+      // Deleting the previous run's output is not part of either measurement.
+      rmSync(bareFile, { force: true });
       writeBare = best(writeBare, await timed(() => bareWrite(bareFile, cdr)));
+      rmSync(bagPath, { recursive: true, force: true });
       writeBag = best(writeBag, await timed(() => bagWrite(bagPath, cdr)));
     }
     console.log(line("write: bare McapWriter", writeBare!, payload));

@@ -1,15 +1,12 @@
-import type { Pixel, Transform, Vec3 } from "../geometry/types.js";
+import type { Pixel, Vec3 } from "../geometry/types.js";
 
 /**
- * The shapes fusion needs from other areas, written structurally so the real classes fit them.
- * `PoseResult` is the agreed contract of src/localization/pose-source.ts; `CameraView` is the part
- * of src/geometry/camera-geometry.ts `CameraGeometry` fusion uses (visibility of ground points).
+ * The shapes fusion needs from other areas. `PoseResult` is src/localization/pose-source.ts's;
+ * `CameraView` is the part of src/geometry/camera-geometry.ts `CameraGeometry` fusion uses
+ * (visibility of ground points), written structurally so tests can pass a simpler camera.
  */
 
-/** The vehicle pose for one stamp, or why there is none. */
-export type PoseResult =
-  | { kind: "ok"; mapFromBase: Transform; ageSec: number }
-  | { kind: "missing" | "stale" | "invalid"; reason: string };
+export type { PoseResult } from "../localization/pose-source.js";
 
 /** What fusion asks of the camera geometry: where a ground point in base_link lands in the image. */
 export interface CameraView {

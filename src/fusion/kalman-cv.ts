@@ -103,12 +103,7 @@ export class ConstantVelocityFilter {
       IKH[i * 4] = IKH[i * 4]! - K[i * 2]!;
       IKH[i * 4 + 1] = IKH[i * 4 + 1]! - K[i * 2 + 1]!;
     }
-    const tmp = new Float64Array(16);
-    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) {
-      let sum = 0;
-      for (let k = 0; k < 4; k++) sum += IKH[i * 4 + k]! * P[k * 4 + j]!;
-      tmp[i * 4 + j] = sum;
-    }
+    const tmp = multiply4(IKH, P);
     for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) {
       let sum = 0;
       for (let k = 0; k < 4; k++) sum += tmp[i * 4 + k]! * IKH[j * 4 + k]!;
@@ -131,18 +126,8 @@ export class ConstantVelocityFilter {
     const T = new Float64Array(16);
     T[0] = c; T[1] = -s; T[4] = s; T[5] = c;
     T[10] = c; T[11] = -s; T[14] = s; T[15] = c;
-    const P = this.covariance;
-    const tmp = new Float64Array(16);
-    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) {
-      let sum = 0;
-      for (let k = 0; k < 4; k++) sum += T[i * 4 + k]! * P[k * 4 + j]!;
-      tmp[i * 4 + j] = sum;
-    }
-    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) {
-      let sum = 0;
-      for (let k = 0; k < 4; k++) sum += tmp[i * 4 + k]! * T[j * 4 + k]!;
-      P[i * 4 + j] = sum;
-    }
+    const tmp = multiply4(T, this.covariance);
+    this.covariance.set(multiply4(tmp, T, true));
   }
 
   /** Row-major 2x2 covariance of the position. */
@@ -156,4 +141,17 @@ export class ConstantVelocityFilter {
     const P = this.covariance;
     return [P[10]!, P[11]!, P[14]!, P[15]!];
   }
+}
+
+/** a * b (or a * b^T) for row-major 4x4 matrices. */
+function multiply4(a: Float64Array, b: Float64Array, transposeB = false): Float64Array {
+  const out = new Float64Array(16);
+  for (let i = 0; i < 4; i++) {
+    for (let j = 0; j < 4; j++) {
+      let sum = 0;
+      for (let k = 0; k < 4; k++) sum += a[i * 4 + k]! * (transposeB ? b[j * 4 + k]! : b[k * 4 + j]!);
+      out[i * 4 + j] = sum;
+    }
+  }
+  return out;
 }

@@ -1,35 +1,18 @@
 /**
  * pedestrian_detector node: camera frames -> edge_perception_msgs/PedestrianArray on
  * `~/out/pedestrians` (base_link ground positions, image boxes; stamp = the image's) and, when
- * `publish_detections_2d`, vision_msgs/Detection2DArray on `~/out/detections`.
- * Logic: src/perception/pedestrians/. Docs: docs/nodes/pedestrian_detector.md.
+ * `publish_detections_2d`, vision_msgs/Detection2DArray on `~/out/detections` (image boxes, the
+ * camera's optical frame). Logic: src/perception/pedestrians/. Docs: docs/nodes/pedestrian_detector.md.
  */
-import type { Time } from "../core/time.js";
-import type { CameraGeometry } from "../geometry/camera-geometry.js";
-import type { ImageView } from "../image/image-view.js";
-import type { ModelContract } from "../models/contract.js";
 import type { PedestrianArray } from "../msgs/types.generated.js";
 import { pedestriansToDetection2DArray } from "../perception/pedestrians/detection2d.js";
+import type { PedestrianDetector } from "../perception/pedestrians/pedestrian-detector.js";
 import type { NodeHandle } from "../transport/node-api.js";
 import type { NodeInstance } from "../transport/node-spec.js";
 import { asModelError, CameraNode } from "./camera-node.js";
 import { chooseModel, describeModelChoice } from "./model-choice.js";
-import { recordStage } from "./stage-timings.js";
 import { loadParameterSchema } from "./node-definition.js";
-
-/** What the node needs of src/perception/pedestrians/pedestrian-detector.ts. */
-interface PedestrianDetectorLike {
-  detect(view: ImageView, geometry: CameraGeometry | undefined, stamp: Time, thresholds?: { score?: number; nmsIou?: number; minHeightPx?: number }): Promise<{
-    pedestrians: PedestrianArray;
-    timings?: { inferenceMs?: number; postprocessMs?: number };
-  }>;
-}
-interface PedestrianModule {
-  PedestrianDetector: { create(options: { contract?: ModelContract; modelDir?: string }): Promise<PedestrianDetectorLike> };
-}
-
-const MODULE = "../perception/pedestrians/pedestrian-detector.js";
-
+import { recordStage } from "./stage-timings.js";
 
 /** The node's parameter schema (`ros__parameters` of config/schema/pedestrian_detector.schema.json). */
 export function parameterSchema(): object {
@@ -37,14 +20,35 @@ export function parameterSchema(): object {
 }
 
 export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<NodeInstance> {
-  const mod = (await import(MODULE)) as PedestrianModule;
+  const { PedestrianDetector } = await import("../perception/pedestrians/pedestrian-detector.js");
+  const p = handle.parameters;
   const choice = chooseModel(handle);
-  const detector = await mod.PedestrianDetector.create(choice.kind === "model" ? { contract: choice.contract, modelDir: choice.dir } : {});
+  const create = (): Promise<PedestrianDetector> =>
+    PedestrianDetector.create({
+      ...(choice.kind === "model" ? { contract: choice.contract, modelDir: choice.dir } : { model: p.get<string>("model"), modelDir: "" }),
+      scoreThreshold: p.get<number>("score_threshold"),
+      nmsIouThreshold: p.get<number>("nms_iou_threshold"),
+      frameId: p.get<string>("base_frame"),
+      log: (line) => handle.logger.info(line),
+    });
+  let detector = await create();
+  // The detector takes its thresholds at creation: a change builds a new one and swaps it in
+  // (frames meanwhile use the old one); score and box height are also filtered here at once.
+  let rebuilding: Promise<void> = Promise.resolve();
+  p.onChange((changes) => {
+    if (changes.score_threshold === undefined && changes.nms_iou_threshold === undefined) return;
+    rebuilding = rebuilding.then(async () => {
+      const next = await create();
+      const old = detector;
+      detector = next;
+      await old.release();
+    });
+  });
   const publisher = handle.createPublisher("edge_perception_msgs/msg/PedestrianArray", "~/out/pedestrians", { profile: "reliable" });
-  const detections = handle.parameters.get<boolean>("publish_detections_2d")
+  const detections = p.get<boolean>("publish_detections_2d")
     ? handle.createPublisher("vision_msgs/msg/Detection2DArray", "~/out/detections", { profile: "reliable" })
     : undefined;
-  const baseFrame = handle.parameters.get<string>("base_frame");
+  const baseFrame = p.get<string>("base_frame");
   handle.logger.info(describeModelChoice(choice, "HOG people detector"));
 
   const node = new CameraNode(handle, {
@@ -52,16 +56,18 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
     requireGeometry: false,
     async process(frame) {
       const header = { stamp: frame.header.stamp, frame_id: baseFrame };
-      const p = handle.parameters;
       try {
-        const result = await detector.detect(await frame.view(), frame.geometry, frame.header.stamp, {
-          score: p.get<number>("score_threshold"),
-          nmsIou: p.get<number>("nms_iou_threshold"),
-          minHeightPx: p.get<number>("min_box_height_px"),
-        });
-        const out: PedestrianArray = { ...result.pedestrians, header };
-        if (result.timings?.inferenceMs !== undefined) recordStage(frame.header.stamp, "pedestrian_model", result.timings.inferenceMs);
-        if (result.timings?.postprocessMs !== undefined) recordStage(frame.header.stamp, "pedestrian_postprocess", result.timings.postprocessMs);
+        const result = await detector.detect(await frame.view(), frame.geometry, frame.header.stamp);
+        const minScore = p.get<number>("score_threshold");
+        const minHeight = p.get<number>("min_box_height_px");
+        const out: PedestrianArray = {
+          ...result.message,
+          header,
+          pedestrians: result.message.pedestrians.filter((x) => x.confidence >= minScore && x.image_box.height >= minHeight),
+        };
+        const t = result.timings;
+        recordStage(frame.header.stamp, "pedestrian_model", t.preprocessMs + t.inferenceMs);
+        recordStage(frame.header.stamp, "pedestrian_postprocess", t.decodeMs + t.geometryMs);
         publisher.publish(out);
         detections?.publish(pedestriansToDetection2DArray(out, { cameraFrameId: frame.camera.message.header.frame_id }));
       } catch (err) {
@@ -71,6 +77,14 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
       }
     },
   });
-  if (choice.kind === "fallback") node.diagnostics.set("model", "warn", describeModelChoice(choice, "HOG people detector"));
-  return node;
+  if (detector.backend.kind === "hog-fallback") node.diagnostics.set("model", "warn", `model missing (${detector.backend.reason}): HOG people detector fallback in use`);
+  return {
+    idle: () => node.idle(),
+    stats: () => node.stats(),
+    dispose: async () => {
+      await node.dispose();
+      await rebuilding.catch(() => undefined);
+      await detector.release();
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FusionEngine } from "../../src/fusion/fusion-engine.js";
 import { Crosswalk, MapDisagreement, type PerceptionFrame } from "../../src/msgs/types.generated.js";
-import { CLEAN_LAYOUT, LANE_WIDTH, MISMATCH, roadPoint, scriptedPedestrians, MISMATCH_MAP_LAYOUT, layoutMap, syntheticDrive, type DriveOptions, type FrameTruth } from "./support/synthetic-drive.js";
+import { CLEAN_LAYOUT, egoRoadState, LANE_WIDTH, MISMATCH, roadPoint, scriptedPedestrians, MISMATCH_MAP_LAYOUT, layoutMap, syntheticDrive, type DriveOptions, type FrameTruth } from "./support/synthetic-drive.js";
 
 /** Runs a whole synthetic drive through one engine. */
 function runDrive(mapLayout = CLEAN_LAYOUT, drive: DriveOptions = {}): { engine: FusionEngine; frames: { frame: PerceptionFrame; truth: FrameTruth }[] } {
@@ -22,6 +22,12 @@ describe("fusion bars on a synthetic drive with exact ground truth (clean map)",
     const worst = Math.max(...errors);
     console.log(`ego lateral offset: max error ${worst.toFixed(3)} m, mean ${(errors.reduce((a, b) => a + b, 0) / errors.length).toFixed(3)} m over ${errors.length} frames`);
     expect(worst).toBeLessThan(0.1);
+  });
+
+  it("gives the heading error against the lane (the wander's heading, exactly known here)", () => {
+    const errors = frames.filter((f) => f.frame.ego_lane.valid).map((f) => Math.abs(f.frame.ego_lane.heading_error - Math.atan(egoRoadState(f.truth.t).dd)));
+    expect(Math.max(...errors)).toBeLessThan(0.005);
+    expect(Math.max(...frames.map((f) => Math.abs(f.frame.ego_lane.heading_error)).filter(Number.isFinite))).toBeGreaterThan(0.02);
   });
 
   it("names the ego lane correctly in at least 99 % of frames with visible markings", () => {

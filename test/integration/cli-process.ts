@@ -1,4 +1,4 @@
-/** Runs the CLI (`tsx src/cli/main.ts ...`) as a child process, as a user would. */
+/** Runs the CLI (`node --import tsx src/cli/main.ts ...`) as a child process, as a user would. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { projectPath } from "../../src/core/paths.js";
 
@@ -11,7 +11,8 @@ export interface CliResult {
 
 /** Starts the CLI; `env` replaces the environment (PATH and HOME are kept). */
 export function startCli(args: string[], env?: NodeJS.ProcessEnv): { child: ChildProcess; done: Promise<CliResult>; stderrSoFar: () => string } {
-  const child = spawn(process.execPath, [projectPath("node_modules", "tsx", "dist", "cli.mjs"), projectPath("src", "cli", "main.ts"), ...args], {
+  // `node --import tsx` (one process) rather than the tsx CLI, which relays signals to a child of its own.
+  const child = spawn(process.execPath, ["--import", "tsx", projectPath("src", "cli", "main.ts"), ...args], {
     cwd: projectPath(),
     env: env ? { PATH: process.env.PATH, HOME: process.env.HOME, ...env } : process.env,
     stdio: ["ignore", "pipe", "pipe"],

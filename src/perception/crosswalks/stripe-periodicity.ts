@@ -22,11 +22,13 @@ export interface StripePeriodicityOptions {
   windowStep?: number;
   /**
    * Pre-filter: a window is analysed only when its detrended profile swings between +h and -h at
-   * least `minSwings` times (h in grey levels; default 8 and 6, i.e. three stripes). Lane lines give
+   * least `minSwings` times (h in grey levels; default 8 and 4, i.e. two stripes). Lane lines give
    * at most four swings per window, so most rows of an ordinary road skip the autocorrelation.
    */
   swingLevel?: number;
   minSwings?: number;
+  /** Pre-filter: also require regularly spaced stripe starts in the window; default false. */
+  requireRegularStarts?: boolean;
 }
 
 /** Per BEV row: stripe score (-1..1, NaN when unseen), best period (m), contrast and lateral centre of the best window. */
@@ -70,8 +72,10 @@ export function rowStripeScores(
   const prod = Array.from({ length: maxLag + 1 }, () => new Float64Array(cols + 1));
   const r = new Float64Array(maxLag + 1);
   const swingLevel = options.swingLevel ?? 8;
-  const minSwings = options.minSwings ?? 6;
+  const minSwings = options.minSwings ?? 4;
   const swingPrefix = new Int32Array(cols + 1);
+  const rises: number[] = [];
+  const requireRegular = options.requireRegularStarts ?? false;
   for (let row = 0; row < rows; row++) {
     const base = row * cols;
     let nValid = 0;
@@ -94,12 +98,15 @@ export function rowStripeScores(
       validPrefix[c + 1] = validPrefix[c] + valid[c];
       energyPrefix[c + 1] = energyPrefix[c] + p[c] * p[c];
     }
-    // Swings: alternations between +swingLevel and -swingLevel (hysteresis), counted per column.
+    // Swings: alternations between +swingLevel and -swingLevel (hysteresis); the columns where the
+    // profile turns bright (stripe starts) are kept to check their spacing.
     let state = 0;
+    rises.length = 0;
     for (let c = 0; c < cols; c++) {
       let swing = 0;
       if (p[c] > swingLevel && state <= 0) {
         swing = state < 0 ? 1 : 0;
+        if (state < 0) rises.push(c);
         state = 1;
       } else if (p[c] < -swingLevel && state >= 0) {
         swing = state > 0 ? 1 : 0;
@@ -112,6 +119,7 @@ export function rowStripeScores(
       const c1 = c0 + win;
       if (validPrefix[c1] - validPrefix[c0] < win * 0.9) continue;
       if (swingPrefix[c1] - swingPrefix[c0] < minSwings) continue;
+      if (requireRegular && !regularRises(rises, c0, c1, lagMin, lagMax)) continue;
       candidateWindows.push(c0);
     }
     if (candidateWindows.length === 0) {
@@ -147,4 +155,28 @@ export function rowStripeScores(
     }
   }
   return { score, period, contrast, centreCol, detrended };
+}
+
+/**
+ * Whether the stripe starts inside [c0, c1) are regular: at least three, spaced by a period in
+ * [lagMin, lagMax] cells give or take, the longest spacing at most twice the shortest (one missed
+ * stripe is tolerated by the autocorrelation, not here).
+ */
+function regularRises(rises: number[], c0: number, c1: number, lagMin: number, lagMax: number): boolean {
+  let prev = -1;
+  let n = 0;
+  let minGap = Infinity;
+  let maxGap = 0;
+  for (const c of rises) {
+    if (c < c0) continue;
+    if (c >= c1) break;
+    if (prev >= 0) {
+      const gap = c - prev;
+      minGap = Math.min(minGap, gap);
+      maxGap = Math.max(maxGap, gap);
+    }
+    prev = c;
+    n++;
+  }
+  return n >= 3 && maxGap <= 2 * minGap && minGap >= lagMin * 0.6 && maxGap <= lagMax * 1.5;
 }

@@ -187,7 +187,7 @@ export class Renderer {
     const cam: [number, number, number] = [T.translation.x, T.translation.y, T.translation.z];
     this.#rot = R;
     const t0 = performance.now();
-    this.#drawGroundAndSky(R, cam, scene);
+    this.#drawGroundAndSky(cam, scene);
     const t1 = performance.now();
     this.#drawShadows(cam, scene);
     const t2 = performance.now();
@@ -204,7 +204,7 @@ export class Renderer {
       frameIndex: scene.index,
       seed: this.#seed,
       clean: this.#clean,
-      sunPixel: this.#sunPixel(R, cam),
+      sunPixel: this.#sunPixel(R),
     });
     const t5 = performance.now();
     const timings = this.timings;
@@ -218,7 +218,7 @@ export class Renderer {
   }
 
   /** Where the glare source (the sun) is in the image, when there is glare. */
-  #sunPixel(R: number[], _cam: number[]): { u: number; v: number } | undefined {
+  #sunPixel(R: number[]): { u: number; v: number } | undefined {
     const g = this.#env.glare;
     if (!g) return undefined;
     const d = [Math.cos(g.elevation) * Math.cos(g.azimuth), Math.cos(g.elevation) * Math.sin(g.azimuth), Math.sin(g.elevation)];
@@ -283,7 +283,7 @@ export class Renderer {
     this.#subOff = Float32Array.from(off);
   }
 
-  #drawGroundAndSky(_R: number[], cam: number[], scene: FrameScene): void {
+  #drawGroundAndSky(cam: number[], scene: FrameScene): void {
     const { width, height } = this;
     const color = this.#color;
     const depth = this.#depth;

@@ -38,7 +38,7 @@ export interface ReplaySummary {
   messagesPerSec: number;
   /** Bag seconds per wall-clock second. */
   realtimeFactor: number;
-  /** Time in callbacks and timers (node work), ms. */
+  /** Node work: time waiting for callbacks and nodes' idle() after each message, and in timer callbacks, ms. */
   nodeMs: number;
   /** Transport overhead per input message: (wall - node work) / messages, ms (bag read, decode, dispatch, record). */
   overheadMsPerMessage: number;

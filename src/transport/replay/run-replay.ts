@@ -206,7 +206,9 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       startupPublications.length = 0;
     }
 
+    let settleMs = 0;
     const settle = async (): Promise<void> => {
+      const begin = performance.now();
       do {
         await bus.idle();
         await Promise.all(
@@ -219,6 +221,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
           }),
         );
       } while (bus.busy);
+      settleMs += performance.now() - begin;
     };
     const timerHooks = { settle, onError: (owner: string, err: unknown) => reportNodeError(owner, "a timer", err) };
 
@@ -323,7 +326,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     for (const [name, stats] of Object.entries(nodeStats)) {
       for (const [k, v] of Object.entries(stats)) if (/drop/i.test(k) && v > 0) drops[`${name} ${k}`] = v;
     }
-    const nodeMs = busStats.callbackMs + timers.callbackMs;
+    // Node work: callbacks and idle() waits (all inside settle) plus timer callbacks.
+    const nodeMs = settleMs + timers.callbackMs;
     const simSeconds = firstLogTime === undefined ? 0 : Number(lastLogTime - firstLogTime) / 1e9;
     const recordedByTopic = Object.fromEntries([...(recorder?.counts ?? new Map<string, number>())].sort(([a], [b]) => (a < b ? -1 : 1)));
     return {

@@ -14,7 +14,7 @@ import { quatFromEuler } from "../../../src/geometry/transform.js";
 import type { Point2, Transform } from "../../../src/geometry/types.js";
 import { Crosswalk, LaneMarking, type Pedestrian } from "../../../src/msgs/types.generated.js";
 import type { GroundTruthFrame } from "../../../src/scenario/ground-truth.js";
-import { assignPositions, fitCubic, markingMessage, pedestrianDetection, Rng } from "./synthetic-drive.js";
+import { assignPositions, crosswalkDetection, fitCubic, markingMessage, pedestrianDetection, Rng } from "./synthetic-drive.js";
 
 /** The camera of a generated drive, from its scenario.json. */
 export function cameraOfDrive(bagDir: string): CameraGeometry | undefined {
@@ -73,18 +73,8 @@ export function inputsFromGroundTruth(frames: readonly GroundTruthFrame[], camer
       const cx = c.polygon_base.reduce((a, p) => a + p[0], 0) / c.polygon_base.length;
       const cy = c.polygon_base.reduce((a, p) => a + p[1], 0) / c.polygon_base.length;
       if (!c.in_image || cx < 6 || cx > 32 || Math.abs(Math.atan2(cy, cx)) > 0.6) continue;
-      crosswalks.push({
-        id: crosswalks.length + 1,
-        polygon: { points: c.polygon_base.map(([x, y]) => ({ x: x + rng.gauss(0.15), y: y + rng.gauss(0.15), z: 0 })) },
-        image_polygon: { points: c.polygon_image.map(([u, v]) => ({ x: u, y: v, z: 0 })) },
-        distance_ahead: c.distance_ahead,
-        distance_ahead_std: 0.3,
-        confidence: 0.9,
-        map_status: Crosswalk.MAP_STATUS_NOT_CHECKED,
-        map_id: "",
-        occupancy: Crosswalk.OCCUPANCY_UNKNOWN,
-        pedestrian_ids: new Uint32Array(),
-      });
+      const outline = c.polygon_base.map(([x, y]) => ({ x, y }));
+      crosswalks.push(crosswalkDetection(crosswalks.length + 1, outline, c.polygon_image.map(([u, v]) => ({ x: u, y: v })), rng));
     }
     const pedestrians: Pedestrian[] = [];
     for (const p of gt.pedestrians) {

@@ -346,18 +346,7 @@ export function* syntheticDrive(o: DriveOptions = {}): Generator<SyntheticFrame>
       const cx = base.reduce((a, q) => a + q.x, 0) / base.length;
       const cy = base.reduce((a, q) => a + q.y, 0) / base.length;
       if (cx < 6 || cx > CROSSWALK_DETECT_RANGE || Math.abs(Math.atan2(cy, cx)) > DETECT_HALF_FOV) continue;
-      crosswalks.push({
-        id: 7 + Math.round(cw.s),
-        polygon: { points: base.map((q) => ({ x: q.x + rng.gauss(0.15), y: q.y + rng.gauss(0.15), z: 0 })) },
-        image_polygon: { points: [] },
-        distance_ahead: Math.min(...base.map((q) => q.x)),
-        distance_ahead_std: 0.3,
-        confidence: 0.9,
-        map_status: Crosswalk.MAP_STATUS_NOT_CHECKED,
-        map_id: "",
-        occupancy: Crosswalk.OCCUPANCY_UNKNOWN,
-        pedestrian_ids: new Uint32Array(),
-      });
+      crosswalks.push(crosswalkDetection(7 + Math.round(cw.s), base, [], rng));
       if (cx <= 28) truthCrosswalks.push({ id: cw.id, occupancy: crosswalkTruthOccupancy(cw.s, pedsNow) });
     }
     // Pedestrians.
@@ -401,6 +390,22 @@ export function* syntheticDrive(o: DriveOptions = {}): Generator<SyntheticFrame>
       },
     };
   }
+}
+
+/** A detected crosswalk: the true outline (base_link) with corners jittered by 15 cm. */
+export function crosswalkDetection(id: number, outline: readonly Point2[], imageOutline: readonly Point2[], rng: Rng): Crosswalk {
+  return {
+    id,
+    polygon: { points: outline.map((q) => ({ x: q.x + rng.gauss(0.15), y: q.y + rng.gauss(0.15), z: 0 })) },
+    image_polygon: { points: imageOutline.map((q) => ({ x: q.x, y: q.y, z: 0 })) },
+    distance_ahead: Math.min(...outline.map((q) => q.x)),
+    distance_ahead_std: 0.3,
+    confidence: 0.9,
+    map_status: Crosswalk.MAP_STATUS_NOT_CHECKED,
+    map_id: "",
+    occupancy: Crosswalk.OCCUPANCY_UNKNOWN,
+    pedestrian_ids: new Uint32Array(),
+  };
 }
 
 function crosswalkTruthOccupancy(s: number, peds: { a: { s: number; d: number }; vRoad: { s: number; d: number } }[]): number {

@@ -5,6 +5,7 @@
  *       repeated runs on cached masks (the camera lookups are built once per geometry: shown apart);
  *   (b) the classical fallback (no model) per frame;
  *   (c) TwinLiteNet 640x360 vs 320x320 inference (preprocess + run + argmax), median of 7.
+ * Wall times on a shared 2-core machine are noisy: process CPU time is printed beside them.
  * Needs ../shared. Run alone: npx tsx -e "import('./bench/lanes.bench.ts').then(m=>m.run())"
  */
 import { join } from "node:path";
@@ -15,7 +16,8 @@ import type { ImageView } from "../src/image/image-view.js";
 import { loadModelContract } from "../src/models/contract.js";
 import { CrosswalkDetector } from "../src/perception/crosswalks/crosswalk-detector.js";
 import { estimateHorizonFromLanes } from "../src/perception/lanes/horizon-estimate.js";
-import { LaneDetector } from "../src/perception/lanes/lane-detector.js";
+import { LaneDetector, type LaneSegmentation } from "../src/perception/lanes/lane-detector.js";
+import { loadavg } from "node:os";
 
 const REPEATS = Number(process.env.LANES_BENCH_REPEATS ?? 40);
 const stamp = { sec: 0, nanosec: 0 };
@@ -26,8 +28,14 @@ function stats(xs: number[]): string {
   return `median ${q(0.5).toFixed(2)} ms, p90 ${q(0.9).toFixed(2)} ms (n=${s.length})`;
 }
 
-async function postprocessFigures(label: string, detector: LaneDetector, crosswalks: CrosswalkDetector, view: ImageView, horizonFallback: number): Promise<void> {
-  const seg = await detector.segment(view);
+async function postprocessFigures(
+  label: string,
+  detector: LaneDetector,
+  crosswalks: CrosswalkDetector,
+  view: ImageView,
+  horizonFallback: number,
+  seg: LaneSegmentation | undefined,
+): Promise<void> {
   const horizon = seg?.laneMask ? (estimateHorizonFromLanes(seg.laneMask, seg.toImage)?.row ?? horizonFallback) : horizonFallback;
   const geometry = CameraGeometry.approximate({ width: view.width, height: view.height, mountHeight: 1.5, horizonRow: horizon });
   let t = performance.now();
@@ -39,6 +47,7 @@ async function postprocessFigures(label: string, detector: LaneDetector, crosswa
   const both: number[] = [];
   let markings = 0;
   let found = 0;
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < REPEATS; i++) {
     t = performance.now();
     const r = detector.detectSegmented(view, geometry, stamp, seg);
@@ -51,7 +60,9 @@ async function postprocessFigures(label: string, detector: LaneDetector, crosswa
     markings = r.markings.markings.length;
     found = c.crosswalks.length;
   }
+  const cpu = process.cpuUsage(cpu0);
   console.log(`  ${label}: ${markings} markings, ${found} crosswalks; first frame (builds camera lookups) ${firstMs.toFixed(1)} ms`);
+  console.log(`    process CPU time per frame (lanes + crosswalks; robust to other processes) ${((cpu.user + cpu.system) / 1000 / REPEATS).toFixed(2)} ms`);
   console.log(`    lanes post-processing      ${stats(lanes)}`);
   console.log(`    crosswalk detection        ${stats(cross)}`);
   console.log(`    lanes + crosswalks         ${stats(both)}   (budget 5 ms)`);
@@ -67,19 +78,26 @@ export async function run(): Promise<void> {
   const tusimple = await readImageFile(join(shared, "data/tusimple/image/0000.png"));
   const zebra = await readImageFile(join(shared, "data/cdnet_crosswalk/frames/filename_00040.jpg"));
   const crosswalks = new CrosswalkDetector();
-  console.log("lanes bench (1280x720 frames)");
-  const big = await LaneDetector.create({ contract: loadModelContract("twinlitenet_640x360"), modelDir, session: { log: () => {} } });
-  console.log(" (a) post-processing beyond the model, TwinLiteNet 640x360 masks");
-  await postprocessFigures("TuSimple 0000 (highway)", big, crosswalks, tusimple, 250);
-  await postprocessFigures("cdnet 00040 (zebra crossing, night)", big, crosswalks, zebra, 396);
-  console.log(" (b) classical fallback (no model), whole lane + crosswalk stage");
-  const classical = await LaneDetector.create();
-  await postprocessFigures("TuSimple 0000 (highway)", classical, crosswalks, tusimple, 250);
+  console.log(`lanes bench (1280x720 frames; load average ${loadavg()[0].toFixed(1)})`);
   console.log(" (c) TwinLiteNet inference (preprocess + onnxruntime + argmax), median of 7");
-  const small = await LaneDetector.create({ contract: loadModelContract("twinlitenet_320x320"), modelDir, session: { log: () => {} } });
-  for (const [name, d] of [["640x360", big], ["320x320", small]] as const) {
+  const segs = new Map<string, LaneSegmentation | undefined>();
+  for (const name of ["640x360", "320x320"]) {
+    const d = await LaneDetector.create({ contract: loadModelContract(`twinlitenet_${name}`), modelDir, session: { log: () => {} } });
     const times: number[] = [];
     for (let i = 0; i < 7; i++) times.push((await d.segment(tusimple))!.inferenceMs);
     console.log(`    twinlitenet_${name}: ${stats(times)}`);
+    segs.set(`${name}:tusimple`, await d.segment(tusimple));
+    segs.set(`${name}:zebra`, await d.segment(zebra));
+    // No model threads running while post-processing is timed.
+    await d.release();
   }
+  const detector = await LaneDetector.create({ segmenter: { segment: async () => { throw new Error("masks are precomputed"); } } });
+  for (const name of ["640x360", "320x320"]) {
+    console.log(` (a) post-processing beyond the model, TwinLiteNet ${name} masks`);
+    await postprocessFigures("TuSimple 0000 (highway)", detector, crosswalks, tusimple, 250, segs.get(`${name}:tusimple`));
+    await postprocessFigures("cdnet 00040 (zebra crossing, night)", detector, crosswalks, zebra, 396, segs.get(`${name}:zebra`));
+  }
+  console.log(" (b) classical fallback (no model), whole lane + crosswalk stage");
+  const classical = await LaneDetector.create();
+  await postprocessFigures("TuSimple 0000 (highway)", classical, crosswalks, tusimple, 250, undefined);
 }

@@ -3,10 +3,12 @@
  * from ../shared/models when present): frames per second, latency per stage (median, p99), drops
  * against the 30 Hz camera, and the pipeline's own overhead beyond model inference.
  *
- * Overhead: the models bound the run from below at max(sum of pedestrian-model time, sum of
- * lane-model time) (they run concurrently on two cores); everything above that bound in the wall
- * time is the pipeline's own (bag I/O, JPEG decode, pre/post-processing, crosswalks, fusion,
- * rendering, recording). Target < 10 %.
+ * Overhead: replay settles after every input message (determinism), so the models bound the run
+ * from below at the sum over camera stamps of the slowest model run on that stamp (the models of
+ * one stamp run concurrently on the two cores). Everything above that bound in the wall time is the
+ * pipeline's own (bag I/O, JPEG decode, pre/post-processing, crosswalks, fusion, rendering,
+ * recording). Target < 10 %. The looser bound of a free-running live pipeline, max(sum of
+ * pedestrian-model time, sum of lane-model time), is printed too.
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -61,9 +63,11 @@ export async function run(): Promise<void> {
     const sumUnique = (name: string): number => unique.reduce((a, f) => a + (f.latencies.find((l) => l.stage === name)?.duration_ms ?? 0), 0);
     const ped = sumUnique("pedestrian_model");
     const lane = sumUnique("lane_model");
-    const bound = Math.max(ped, lane);
-    console.log(`  model inference: pedestrian ${f1(ped / 1000)} s, lane ${f1(lane / 1000)} s (sum over frames); lower bound on two cores ${f1(bound / 1000)} s`);
-    console.log(`  pipeline overhead beyond model inference: ${f1(((summary.wallMs - bound) / summary.wallMs) * 100)} % of wall (target < 10 %)`);
+    const stepBound = unique.reduce((a, f) => a + Math.max(0, ...f.latencies.filter((l) => l.stage.endsWith("_model")).map((l) => l.duration_ms)), 0);
+    const liveBound = Math.max(ped, lane);
+    console.log(`  model inference: pedestrian ${f1(ped / 1000)} s, lane ${f1(lane / 1000)} s (sum over frames)`);
+    console.log(`  lower bound from the models: ${f1(stepBound / 1000)} s per-step (replay), ${f1(liveBound / 1000)} s free-running (two cores)`);
+    console.log(`  pipeline overhead beyond model inference: ${f1(((summary.wallMs - stepBound) / summary.wallMs) * 100)} % of wall against the per-step bound (target < 10 %), ${f1(((summary.wallMs - liveBound) / summary.wallMs) * 100)} % against the free-running bound`);
     const stages = ["pedestrian_detector", "lane_detector", "crosswalk_detector", "fusion"].map((s) => `${s} ${f1(sumStage(s) / 1000)} s`);
     console.log(`  where the time goes (sum over frames): ${stages.join(", ")}; transport ${f1((summary.overheadMsPerMessage * summary.messagesIn) / 1000)} s`);
   } finally {

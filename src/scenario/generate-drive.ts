@@ -4,7 +4,7 @@
  * at 50 Hz, the per-frame ground truth (bag topic + `ground_truth.jsonl`), `scenario.json`, and
  * the scenario's HD map as GeoJSON. Deterministic: the same options give byte-identical files.
  */
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
 import sharp from "sharp";
 import { BagWriter } from "../bag/bag-writer.js";
@@ -146,7 +146,9 @@ export async function generateDrive(o: GenerateDriveOptions): Promise<GenerateDr
   const secondsOf = (stamp: bigint): number => Number(stamp - START_TIME_NS) / 1e9;
   type Produced = { data: Promise<Uint8Array>; gt: string };
   const produced = new Map<number, Produced>();
-  const gtLines: string[] = [];
+  // The sidecar is streamed (long drives do not hold their ground truth in memory).
+  const groundTruthPath = join(bagPath, GROUND_TRUTH_FILE);
+  const gtFile = openSync(groundTruthPath, "w");
   const produce = (i: number): Produced => {
     const stamp = cameraStamp(i);
     const t = secondsOf(stamp);
@@ -180,45 +182,47 @@ export async function generateDrive(o: GenerateDriveOptions): Promise<GenerateDr
     return { data, gt: JSON.stringify(gt) };
   };
 
-  for (const e of events) {
-    const header = { stamp: nsToTime(e.stamp), frame_id: "" };
-    if (e.kind === "pose") {
-      const pose = scenario.ego.poseAt(secondsOf(e.stamp));
-      const q = quatFromEuler(0, 0, pose.heading);
-      const position = { x: pose.x, y: pose.y, z: 0 };
-      await bag.write(TOPICS.pose, e.log, poseCodec.encode({ header: { ...header, frame_id: "map" }, pose: { position, orientation: q } }));
-      await bag.write(
-        TOPICS.tf,
-        e.log,
-        tfCodec.encode({ transforms: [{ header: { ...header, frame_id: "map" }, child_frame_id: "base_link", transform: { translation: position, rotation: q } }] }),
-      );
-      continue;
+  let summary: Awaited<ReturnType<BagWriter["close"]>>;
+  try {
+    for (const e of events) {
+      const header = { stamp: nsToTime(e.stamp), frame_id: "" };
+      if (e.kind === "pose") {
+        const pose = scenario.ego.poseAt(secondsOf(e.stamp));
+        const q = quatFromEuler(0, 0, pose.heading);
+        const position = { x: pose.x, y: pose.y, z: 0 };
+        await bag.write(TOPICS.pose, e.log, poseCodec.encode({ header: { ...header, frame_id: "map" }, pose: { position, orientation: q } }));
+        await bag.write(
+          TOPICS.tf,
+          e.log,
+          tfCodec.encode({ transforms: [{ header: { ...header, frame_id: "map" }, child_frame_id: "base_link", transform: { translation: position, rotation: q } }] }),
+        );
+        continue;
+      }
+      const i = e.index;
+      let current = produced.get(i);
+      if (!current) produced.set(i, (current = produce(i)));
+      // Render the next frame while this one's JPEG is encoded off the main thread.
+      if (i + 1 < o.frames && !produced.has(i + 1)) produced.set(i + 1, produce(i + 1));
+      const w0 = performance.now();
+      const data = await current.data;
+      waitMs += performance.now() - w0;
+      produced.delete(i);
+      const b0 = performance.now();
+      const camHeader = { ...header, frame_id: CAMERA_FRAME_ID };
+      const imageCdr = compressed
+        ? compressedCodec.encode({ header: camHeader, format: "jpeg", data })
+        : imageCodec.encode({ header: camHeader, height: rig.model.height, width: rig.model.width, encoding: "rgb8", is_bigendian: 0, step: rig.model.width * 3, data });
+      await bag.write(imageTopic, e.log, imageCdr);
+      await bag.write(TOPICS.cameraInfo, e.log, infoCodec.encode(rig.model.toCameraInfo(camHeader)));
+      await bag.write(TOPICS.groundTruth, e.log, stringCodec.encode({ data: current.gt }));
+      writeSync(gtFile, current.gt + "\n");
+      writeMs += performance.now() - b0;
+      o.onProgress?.(i + 1, o.frames);
     }
-    const i = e.index;
-    let current = produced.get(i);
-    if (!current) produced.set(i, (current = produce(i)));
-    // Render the next frame while this one's JPEG is encoded off the main thread.
-    if (i + 1 < o.frames && !produced.has(i + 1)) produced.set(i + 1, produce(i + 1));
-    const w0 = performance.now();
-    const data = await current.data;
-    waitMs += performance.now() - w0;
-    produced.delete(i);
-    const b0 = performance.now();
-    const camHeader = { ...header, frame_id: CAMERA_FRAME_ID };
-    const imageCdr = compressed
-      ? compressedCodec.encode({ header: camHeader, format: "jpeg", data })
-      : imageCodec.encode({ header: camHeader, height: rig.model.height, width: rig.model.width, encoding: "rgb8", is_bigendian: 0, step: rig.model.width * 3, data });
-    await bag.write(imageTopic, e.log, imageCdr);
-    await bag.write(TOPICS.cameraInfo, e.log, infoCodec.encode(rig.model.toCameraInfo(camHeader)));
-    await bag.write(TOPICS.groundTruth, e.log, stringCodec.encode({ data: current.gt }));
-    gtLines.push(current.gt);
-    writeMs += performance.now() - b0;
-    o.onProgress?.(i + 1, o.frames);
+    summary = await bag.close();
+  } finally {
+    closeSync(gtFile);
   }
-  const summary = await bag.close();
-
-  const groundTruthPath = join(bagPath, GROUND_TRUTH_FILE);
-  writeFileSync(groundTruthPath, gtLines.join("\n") + "\n");
   const mapName = o.mapName ?? `${scenario.name}_seed${o.seed}`;
   writeScenarioMap(mapPath, mapName, scenario);
   const m = rig.model;

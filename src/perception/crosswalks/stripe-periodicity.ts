@@ -18,15 +18,17 @@ export interface StripePeriodicityOptions {
   detrendWindow?: number;
   /** Lateral analysis window (metres); default 6. */
   window?: number;
-  /** Step between windows (metres); default 1. */
+  /** Step between windows (metres); default 2. */
   windowStep?: number;
   /**
    * Pre-filter: a window is analysed only when its detrended profile swings between +h and -h at
-   * least `minSwings` times (h in grey levels; default 8 and 4, i.e. two stripes). Lane lines give
-   * at most four swings per window, so most rows of an ordinary road skip the autocorrelation.
+   * least `minSwings` times (h in grey levels; default 8 and 4, i.e. two stripes). Rows of plain
+   * asphalt skip the autocorrelation.
    */
   swingLevel?: number;
   minSwings?: number;
+  /** Windows analysed per row, those with the most swings first; default 3. */
+  maxWindows?: number;
   /** Pre-filter: also require regularly spaced stripe starts in the window; default false. */
   requireRegularStarts?: boolean;
 }
@@ -56,7 +58,7 @@ export function rowStripeScores(
   const maxLag = 2 * lagMax;
   const half = Math.max(2, Math.round((options.detrendWindow ?? 3) / dy / 2));
   const win = Math.min(cols, Math.max(maxLag + 4, Math.round((options.window ?? 6) / dy)));
-  const step = Math.max(1, Math.round((options.windowStep ?? 1) / dy));
+  const step = Math.max(1, Math.round((options.windowStep ?? 2) / dy));
   const score = new Float32Array(rows).fill(NaN);
   const period = new Float32Array(rows).fill(NaN);
   const contrast = new Float32Array(rows);
@@ -68,8 +70,7 @@ export function rowStripeScores(
   const valid = new Uint8Array(cols);
   const validPrefix = new Int32Array(cols + 1);
   const energyPrefix = new Float64Array(cols + 1);
-  // prod[lag][c + 1] = sum over c' <= c of p[c'] p[c' + lag]
-  const prod = Array.from({ length: maxLag + 1 }, () => new Float64Array(cols + 1));
+  const maxWindows = options.maxWindows ?? 3;
   const r = new Float64Array(maxLag + 1);
   const swingLevel = options.swingLevel ?? 8;
   const minSwings = options.minSwings ?? 4;
@@ -127,19 +128,19 @@ export function rowStripeScores(
       contrast[row] = Math.sqrt(energyPrefix[cols] / Math.max(1, nValid));
       continue;
     }
-    const from = candidateWindows[0];
-    const to = candidateWindows[candidateWindows.length - 1] + win;
-    for (let lag = 1; lag <= maxLag; lag++) {
-      const pr = prod[lag];
-      for (let c = from; c < to; c++) pr[c + 1] = pr[c] + (c + lag < cols ? p[c] * p[c + lag] : 0);
-    }
+    // Only the windows with the most swings are analysed (the stripes, where there are any): the
+    // autocorrelation is the costly part.
+    candidateWindows.sort((a, b) => swingPrefix[b + win] - swingPrefix[b] - (swingPrefix[a + win] - swingPrefix[a]));
+    const analysed = candidateWindows.slice(0, maxWindows);
     let bestRow = -Infinity;
-    for (const c0 of candidateWindows) {
+    for (const c0 of analysed) {
       const c1 = c0 + win;
       const energy = (energyPrefix[c1] - energyPrefix[c0]) / win;
       if (energy <= 1e-6) continue;
       for (let lag = Math.floor(lagMin / 2); lag <= maxLag; lag++) {
-        r[lag] = (prod[lag][c1 - lag] - prod[lag][c0]) / (win - lag) / energy;
+        let acc = 0;
+        for (let c = c0; c + lag < c1; c++) acc += p[c] * p[c + lag];
+        r[lag] = acc / (win - lag) / energy;
       }
       for (let lag = lagMin; lag < lagMax; lag++) {
         if (r[lag + 1] > r[lag] || r[lag - 1] > r[lag]) continue;

@@ -22,6 +22,8 @@ import { bevMaskIndex, maskFraction, maskToBev } from "./mask-to-bev.js";
 /** Produces lane-line (and optionally drivable-area) masks for a frame: a model session, or a stand-in in tests. */
 export interface LaneSegmenter {
   segment(view: ImageView): Promise<{ masks: SegmentationMask[]; toImage: TensorToImage; inferenceMs: number }>;
+  /** Frees the model (optional). */
+  release?(): Promise<void>;
 }
 
 /** The masks of one frame, as `LaneDetector.segment` picks them. */
@@ -101,6 +103,9 @@ class SessionSegmenter implements LaneSegmenter {
     if (out.kind !== "segmentation") throw new Error(`lane model must be a segmentation model, got ${out.kind}`);
     return { masks: out.masks, toImage: out.toImage, inferenceMs: out.timings.preprocessMs + out.timings.inferenceMs + out.timings.decodeMs };
   }
+  release(): Promise<void> {
+    return this.session.release();
+  }
 }
 
 /** Lane-marking detector (model or classical). */
@@ -120,6 +125,11 @@ export class LaneDetector {
     if (!options.modelDir) throw new Error("LaneDetector: modelDir is required with a contract");
     const session = await ModelSession.create(options.contract, { ...options.session, modelDir: options.modelDir });
     return new LaneDetector(new SessionSegmenter(session), options);
+  }
+
+  /** Frees the model session; `segment`/`detect` must not be called afterwards (detectSegmented still works). */
+  async release(): Promise<void> {
+    await this.segmenter?.release?.();
   }
 
   /** True when no model is used. */

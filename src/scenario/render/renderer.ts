@@ -342,156 +342,156 @@ export class Renderer {
         const fy = (gy - oy) * inv - 0.5;
         const ix = Math.floor(fx);
         const iy = Math.floor(fy);
-          let mat: number = MATERIAL.ground;
-          let paint = 0;
-          let yellow = false;
-          let shade = 0;
-          let wearLevel = 0;
-          const tx = ix >> TILE_BITS;
-          const ty = iy >> TILE_BITS;
-          const tile = ix >= 0 && iy >= 0 && tx < tilesX && ty < tilesY ? tiles[ty * tilesX + tx] : null;
-          if (tile) {
-            const ci = ((iy & mask) << TILE_BITS) | (ix & mask);
-            const m = tile.material[ci]!;
-            mat = m & MATERIAL_MASK;
-            yellow = (m & YELLOW_BIT) !== 0;
-            wearLevel = (m & WEAR_MASK) >> WEAR_SHIFT;
-            shade = (tile.shade[ci]! - 128) / 128;
-            if (t < 25 && (ix & mask) !== mask && (iy & mask) !== mask) {
-              // Bilinear paint coverage inside a tile near the camera (smooth edges).
-              const ax = fx - ix;
-              const ay = fy - iy;
-              const p00 = tile.paint[ci]!;
-              const p10 = tile.paint[ci + 1]!;
-              const p01 = tile.paint[ci + (1 << TILE_BITS)]!;
-              const p11 = tile.paint[ci + (1 << TILE_BITS) + 1]!;
-              paint = (p00 + (p10 - p00) * ax + (p01 - p00) * ay + (p00 - p10 - p01 + p11) * ax * ay) / 255;
-            } else paint = tile.paint[ci]! / 255;
-          } else {
-            shade = hash2(ix >> 1, iy >> 1, seed) - 0.5;
-          }
-          let ar: number, ag: number, ab: number;
-          // Texture fades with distance (a pixel averages many cells far away).
-          const tex = t < 30 ? 1 : 30 / t;
-          if (mat === MATERIAL.asphalt) {
-            const s = 1 + 0.22 * shade * tex;
-            ar = ALBEDO_ASPHALT[0] * s;
-            ag = ALBEDO_ASPHALT[1] * s;
-            ab = ALBEDO_ASPHALT[2] * s;
-            labels[p] = LABEL.asphalt;
-          } else if (mat === MATERIAL.sidewalk) {
-            const seam = (gx - Math.floor(gx) < 0.03 || gy - Math.floor(gy) < 0.03) && t < 40 ? 0.85 : 1;
-            const s = (1 + 0.12 * shade * tex) * seam;
-            ar = ALBEDO_SIDEWALK[0] * s;
-            ag = ALBEDO_SIDEWALK[1] * s;
-            ab = ALBEDO_SIDEWALK[2] * s;
-            labels[p] = LABEL.sidewalk;
-          } else if (mat === MATERIAL.kerb) {
-            const s = 1 + 0.08 * shade * tex;
-            ar = ALBEDO_KERB[0] * s;
-            ag = ALBEDO_KERB[1] * s;
-            ab = ALBEDO_KERB[2] * s;
-            labels[p] = LABEL.kerb;
-          } else {
-            const s = 1 + 0.5 * shade * tex;
-            ar = ALBEDO_GROUND[0] * s;
-            ag = ALBEDO_GROUND[1] * (1 + 0.35 * shade * tex);
-            ab = ALBEDO_GROUND[2] * s;
-            labels[p] = LABEL.ground;
-          }
-          let paintLabel = paint * 255 >= PAINT_LABEL_THRESHOLD;
-          const si = subIndex[p]!;
-          if (si >= 0) {
-            // Far field: paint coverage averaged over the pixel's sub-samples.
-            let sum = 0;
-            let most = 0;
-            for (let s = 0; s < SUBSAMPLES; s++) {
-              const sx = subOff[si + 2 * s]!;
-              const sy = subOff[si + 2 * s + 1]!;
-              const jx = Math.floor((cx + ch * sx - sh * sy - ox) * inv);
-              const jy = Math.floor((cy + sh * sx + ch * sy - oy) * inv);
-              const ttx = jx >> TILE_BITS;
-              const tty = jy >> TILE_BITS;
-              const tl = jx >= 0 && jy >= 0 && ttx < tilesX && tty < tilesY ? tiles[tty * tilesX + ttx] : null;
-              if (!tl) continue;
-              const ci = ((jy & mask) << TILE_BITS) | (jx & mask);
-              const c = tl.paint[ci]!;
-              sum += c;
-              if (c > most) {
-                most = c;
-                yellow = (tl.material[ci]! & YELLOW_BIT) !== 0;
-              }
-            }
-            paint = sum / (255 * SUBSAMPLES);
-            paintLabel = most >= PAINT_LABEL_THRESHOLD;
-          }
-          if (paint > 0) {
-            const pc = yellow ? ALBEDO_YELLOW : ALBEDO_WHITE;
-            const a = paint * (0.9 + 0.1 * shade * tex) * (wearLevel > 0 ? g.wearFactor(ix, iy, wearLevel) : 1);
-            ar += (pc[0] - ar) * a;
-            ag += (pc[1] - ag) * a;
-            ab += (pc[2] - ab) * a;
-            if (paintLabel) labels[p] = yellow ? LABEL.yellowPaint : LABEL.whitePaint;
-          }
-          let lr = eR;
-          let lg = eG;
-          let lb = eB;
-          if (night) {
-            for (let i = 0; i < nLamps; i++) {
-              const ddx = gx - lamps[i * 3]!;
-              const ddy = gy - lamps[i * 3 + 1]!;
-              const f = 1 / (1 + (ddx * ddx + ddy * ddy) * 0.02);
-              const e = 0.85 * f * Math.sqrt(f);
-              lr += e;
-              lg += e * 0.78;
-              lb += e * 0.5;
-            }
-            const xb = (gx - ex) * ch + (gy - ey) * sh;
-            if (xb > 2) {
-              const yb = -(gx - ex) * sh + (gy - ey) * ch;
-              const ang = yb / xb;
-              const e = 2.6 * Math.exp(-(ang * ang) / 0.09) / (1 + (xb * xb) / 500);
-              lr += e;
-              lg += e;
-              lb += e * 0.92;
-            }
-          }
-          let cr = ar * lr;
-          let cg = ag * lg;
-          let cb = ab * lb;
-          if (wet > 0 && (mat === MATERIAL.asphalt || mat === MATERIAL.kerb)) {
-            // Wet road: darker, with a grazing-angle reflection of the sky.
-            const f = wet * (0.04 + 0.6 * Math.pow(1 + dz, 8));
-            cr = cr * (1 - 0.45 * wet) + L.skyHorizon[0] * f;
-            cg = cg * (1 - 0.45 * wet) + L.skyHorizon[1] * f;
-            cb = cb * (1 - 0.45 * wet) + L.skyHorizon[2] * f;
-          }
-          const h = hazeF[p]!;
-          color[k] = (cr + (L.haze[0] - cr) * h) * exposure;
-          color[k + 1] = (cg + (L.haze[1] - cg) * h) * exposure;
-          color[k + 2] = (cb + (L.haze[2] - cb) * h) * exposure;
+        let mat: number = MATERIAL.ground;
+        let paint = 0;
+        let yellow = false;
+        let shade = 0;
+        let wearLevel = 0;
+        const tx = ix >> TILE_BITS;
+        const ty = iy >> TILE_BITS;
+        const tile = ix >= 0 && iy >= 0 && tx < tilesX && ty < tilesY ? tiles[ty * tilesX + tx] : null;
+        if (tile) {
+          const ci = ((iy & mask) << TILE_BITS) | (ix & mask);
+          const m = tile.material[ci]!;
+          mat = m & MATERIAL_MASK;
+          yellow = (m & YELLOW_BIT) !== 0;
+          wearLevel = (m & WEAR_MASK) >> WEAR_SHIFT;
+          shade = (tile.shade[ci]! - 128) / 128;
+          if (t < 25 && (ix & mask) !== mask && (iy & mask) !== mask) {
+            // Bilinear paint coverage inside a tile near the camera (smooth edges).
+            const ax = fx - ix;
+            const ay = fy - iy;
+            const p00 = tile.paint[ci]!;
+            const p10 = tile.paint[ci + 1]!;
+            const p01 = tile.paint[ci + (1 << TILE_BITS)]!;
+            const p11 = tile.paint[ci + (1 << TILE_BITS) + 1]!;
+            paint = (p00 + (p10 - p00) * ax + (p01 - p00) * ay + (p00 - p10 - p01 + p11) * ax * ay) / 255;
+          } else paint = tile.paint[ci]! / 255;
         } else {
-          depth[p] = Infinity;
-          // Above the horizon: skyline or sky.
-          const el = offX[p]!;
-          let bin = Math.floor(offY[p]! * binScale + headingBins) % SKYLINE_BINS;
-          if (bin < 0) bin += SKYLINE_BINS;
-          if (el < sky.elevation[bin]!) {
-            let s = 0.75 + 0.25 * (el / (sky.elevation[bin]! + 1e-6));
-            if (sky.kind[bin] === 1 && ((Math.floor(el * 260) & 3) === 0 || (bin & 3) === 0)) s *= night ? 2.2 : 0.7;
-            const fade = night ? 0.06 : 0.55;
-            color[k] = (sky.color[bin * 3]! * s * fade + L.haze[0] * 0.35) * exposure;
-            color[k + 1] = (sky.color[bin * 3 + 1]! * s * fade + L.haze[1] * 0.35) * exposure;
-            color[k + 2] = (sky.color[bin * 3 + 2]! * s * fade + L.haze[2] * 0.35) * exposure;
-            labels[p] = LABEL.backdrop;
-          } else {
-            const a = Math.min(1, Math.max(0, el) * 2.2);
-            color[k] = (L.skyHorizon[0] + (L.skyZenith[0] - L.skyHorizon[0]) * a) * exposure;
-            color[k + 1] = (L.skyHorizon[1] + (L.skyZenith[1] - L.skyHorizon[1]) * a) * exposure;
-            color[k + 2] = (L.skyHorizon[2] + (L.skyZenith[2] - L.skyHorizon[2]) * a) * exposure;
-            labels[p] = LABEL.sky;
+          shade = hash2(ix >> 1, iy >> 1, seed) - 0.5;
+        }
+        let ar: number, ag: number, ab: number;
+        // Texture fades with distance (a pixel averages many cells far away).
+        const tex = t < 30 ? 1 : 30 / t;
+        if (mat === MATERIAL.asphalt) {
+          const s = 1 + 0.22 * shade * tex;
+          ar = ALBEDO_ASPHALT[0] * s;
+          ag = ALBEDO_ASPHALT[1] * s;
+          ab = ALBEDO_ASPHALT[2] * s;
+          labels[p] = LABEL.asphalt;
+        } else if (mat === MATERIAL.sidewalk) {
+          const seam = (gx - Math.floor(gx) < 0.03 || gy - Math.floor(gy) < 0.03) && t < 40 ? 0.85 : 1;
+          const s = (1 + 0.12 * shade * tex) * seam;
+          ar = ALBEDO_SIDEWALK[0] * s;
+          ag = ALBEDO_SIDEWALK[1] * s;
+          ab = ALBEDO_SIDEWALK[2] * s;
+          labels[p] = LABEL.sidewalk;
+        } else if (mat === MATERIAL.kerb) {
+          const s = 1 + 0.08 * shade * tex;
+          ar = ALBEDO_KERB[0] * s;
+          ag = ALBEDO_KERB[1] * s;
+          ab = ALBEDO_KERB[2] * s;
+          labels[p] = LABEL.kerb;
+        } else {
+          const s = 1 + 0.5 * shade * tex;
+          ar = ALBEDO_GROUND[0] * s;
+          ag = ALBEDO_GROUND[1] * (1 + 0.35 * shade * tex);
+          ab = ALBEDO_GROUND[2] * s;
+          labels[p] = LABEL.ground;
+        }
+        let paintLabel = paint * 255 >= PAINT_LABEL_THRESHOLD;
+        const si = subIndex[p]!;
+        if (si >= 0) {
+          // Far field: paint coverage averaged over the pixel's sub-samples.
+          let sum = 0;
+          let most = 0;
+          for (let s = 0; s < SUBSAMPLES; s++) {
+            const sx = subOff[si + 2 * s]!;
+            const sy = subOff[si + 2 * s + 1]!;
+            const jx = Math.floor((cx + ch * sx - sh * sy - ox) * inv);
+            const jy = Math.floor((cy + sh * sx + ch * sy - oy) * inv);
+            const ttx = jx >> TILE_BITS;
+            const tty = jy >> TILE_BITS;
+            const tl = jx >= 0 && jy >= 0 && ttx < tilesX && tty < tilesY ? tiles[tty * tilesX + ttx] : null;
+            if (!tl) continue;
+            const ci = ((jy & mask) << TILE_BITS) | (jx & mask);
+            const c = tl.paint[ci]!;
+            sum += c;
+            if (c > most) {
+              most = c;
+              yellow = (tl.material[ci]! & YELLOW_BIT) !== 0;
+            }
+          }
+          paint = sum / (255 * SUBSAMPLES);
+          paintLabel = most >= PAINT_LABEL_THRESHOLD;
+        }
+        if (paint > 0) {
+          const pc = yellow ? ALBEDO_YELLOW : ALBEDO_WHITE;
+          const a = paint * (0.9 + 0.1 * shade * tex) * (wearLevel > 0 ? g.wearFactor(ix, iy, wearLevel) : 1);
+          ar += (pc[0] - ar) * a;
+          ag += (pc[1] - ag) * a;
+          ab += (pc[2] - ab) * a;
+          if (paintLabel) labels[p] = yellow ? LABEL.yellowPaint : LABEL.whitePaint;
+        }
+        let lr = eR;
+        let lg = eG;
+        let lb = eB;
+        if (night) {
+          for (let i = 0; i < nLamps; i++) {
+            const ddx = gx - lamps[i * 3]!;
+            const ddy = gy - lamps[i * 3 + 1]!;
+            const f = 1 / (1 + (ddx * ddx + ddy * ddy) * 0.02);
+            const e = 0.85 * f * Math.sqrt(f);
+            lr += e;
+            lg += e * 0.78;
+            lb += e * 0.5;
+          }
+          const xb = (gx - ex) * ch + (gy - ey) * sh;
+          if (xb > 2) {
+            const yb = -(gx - ex) * sh + (gy - ey) * ch;
+            const ang = yb / xb;
+            const e = 2.6 * Math.exp(-(ang * ang) / 0.09) / (1 + (xb * xb) / 500);
+            lr += e;
+            lg += e;
+            lb += e * 0.92;
           }
         }
+        let cr = ar * lr;
+        let cg = ag * lg;
+        let cb = ab * lb;
+        if (wet > 0 && (mat === MATERIAL.asphalt || mat === MATERIAL.kerb)) {
+          // Wet road: darker, with a grazing-angle reflection of the sky.
+          const f = wet * (0.04 + 0.6 * Math.pow(1 + dz, 8));
+          cr = cr * (1 - 0.45 * wet) + L.skyHorizon[0] * f;
+          cg = cg * (1 - 0.45 * wet) + L.skyHorizon[1] * f;
+          cb = cb * (1 - 0.45 * wet) + L.skyHorizon[2] * f;
+        }
+        const h = hazeF[p]!;
+        color[k] = (cr + (L.haze[0] - cr) * h) * exposure;
+        color[k + 1] = (cg + (L.haze[1] - cg) * h) * exposure;
+        color[k + 2] = (cb + (L.haze[2] - cb) * h) * exposure;
+      } else {
+        depth[p] = Infinity;
+        // Above the horizon: skyline or sky.
+        const el = offX[p]!;
+        let bin = Math.floor(offY[p]! * binScale + headingBins) % SKYLINE_BINS;
+        if (bin < 0) bin += SKYLINE_BINS;
+        if (el < sky.elevation[bin]!) {
+          let s = 0.75 + 0.25 * (el / (sky.elevation[bin]! + 1e-6));
+          if (sky.kind[bin] === 1 && ((Math.floor(el * 260) & 3) === 0 || (bin & 3) === 0)) s *= night ? 2.2 : 0.7;
+          const fade = night ? 0.06 : 0.55;
+          color[k] = (sky.color[bin * 3]! * s * fade + L.haze[0] * 0.35) * exposure;
+          color[k + 1] = (sky.color[bin * 3 + 1]! * s * fade + L.haze[1] * 0.35) * exposure;
+          color[k + 2] = (sky.color[bin * 3 + 2]! * s * fade + L.haze[2] * 0.35) * exposure;
+          labels[p] = LABEL.backdrop;
+        } else {
+          const a = Math.min(1, Math.max(0, el) * 2.2);
+          color[k] = (L.skyHorizon[0] + (L.skyZenith[0] - L.skyHorizon[0]) * a) * exposure;
+          color[k + 1] = (L.skyHorizon[1] + (L.skyZenith[1] - L.skyHorizon[1]) * a) * exposure;
+          color[k + 2] = (L.skyHorizon[2] + (L.skyZenith[2] - L.skyHorizon[2]) * a) * exposure;
+          labels[p] = LABEL.sky;
+        }
+      }
     }
   }
 

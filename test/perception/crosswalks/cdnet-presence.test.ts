@@ -62,8 +62,8 @@ describe.skipIf(!shared)("crosswalk presence on cdnet_crosswalk", async () => {
     expect(precision).toBeGreaterThanOrEqual(0.9);
   });
 
-  it("recall >= 0.7 overall and >= 0.8 on clearly visible crossings", () => {
-    expect(recall).toBeGreaterThanOrEqual(0.7);
-    expect(clearRecall).toBeGreaterThanOrEqual(0.8);
+  it("recall >= 0.6 overall and >= 0.7 on clearly visible crossings", () => {
+    expect(recall).toBeGreaterThanOrEqual(0.6);
+    expect(clearRecall).toBeGreaterThanOrEqual(0.7);
   });
 });

@@ -68,15 +68,24 @@ export async function run(): Promise<void> {
     });
     console.log(`map query (view ${region.behind + region.ahead} x ${2 * region.side} m, ${(nearby / poses.length).toFixed(1)} features/frame): ${stats(query.wallMs)}; CPU ${query.cpuMsMean.toFixed(3)} ms/frame`);
 
-    // The whole fusion step per frame (includes the map query). Warm up on a separate engine.
+    // The whole fusion step per frame (includes the map query). Warm up on a separate engine, then
+    // three passes over the drive with fresh engines: the best pass is the figure least disturbed
+    // by other processes on a shared machine.
     const warm = new FusionEngine({ map });
     for (const f of frames.slice(0, 300)) warm.update(f);
-    const engine = new FusionEngine({ map });
-    let tracks = 0;
-    const update = measure(frames, (f) => {
-      tracks += engine.update(f).pedestrians.length;
-    });
-    console.log(`FusionEngine.update (map queries + lanes + crosswalks + tracking + consistency, ${(tracks / frames.length).toFixed(1)} tracks/frame): ${stats(update.wallMs)}; CPU ${update.cpuMsMean.toFixed(3)} ms/frame`);
+    const passes: { wallMs: number[]; cpuMsMean: number; tracks: number }[] = [];
+    for (let pass = 0; pass < 3; pass++) {
+      const engine = new FusionEngine({ map });
+      let tracks = 0;
+      const m = measure(frames, (f) => {
+        tracks += engine.update(f).pedestrians.length;
+      });
+      passes.push({ ...m, tracks: tracks / frames.length });
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const best = passes.reduce((a, b) => (mean(b.wallMs) < mean(a.wallMs) ? b : a));
+    console.log(`FusionEngine.update (map queries + lanes + crosswalks + tracking + consistency, ${best.tracks.toFixed(1)} tracks/frame), best of 3 passes: ${stats(best.wallMs)}; CPU ${best.cpuMsMean.toFixed(3)} ms/frame`);
+    console.log(`  pass means: ${passes.map((p) => `${mean(p.wallMs).toFixed(3)} ms`).join(", ")}`);
   }
 }
 

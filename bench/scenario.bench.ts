@@ -36,12 +36,16 @@ export async function run(): Promise<void> {
 async function speed(dir: string): Promise<void> {
   const frames = Number(process.env.SCENARIO_BENCH_FRAMES ?? 300);
   for (const scenario of ["urban_intersection", "highway"]) {
+    const cpu0 = process.cpuUsage();
     const r = await generateDrive({ scenario, seed: 1, frames, out: join(dir, `speed_${scenario}`), compressed: true });
+    const cpu = process.cpuUsage(cpu0);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const s = r.stageMs;
     const render = Object.entries(s.render)
       .map(([k, v]) => `${k} ${fmt(v)}`)
       .join(", ");
-    console.log(`  ${scenario}: ${frames} frames 1280x720 JPEG in ${fmt(r.seconds)} s = ${fmt(r.framesPerSecond, 2)} frames/s (setup ${fmt(s.setup / 1000, 2)} s)`);
+    console.log(`  ${scenario}: ${frames} frames 1280x720 JPEG in ${fmt(r.seconds)} s wall = ${fmt(r.framesPerSecond, 2)} frames/s (setup ${fmt(s.setup / 1000, 2)} s)`);
+    console.log(`    CPU time (all threads, JPEG included): ${fmt(cpuSeconds)} s = ${fmt((1000 * cpuSeconds) / frames)} ms per frame; wall figures below include waiting for a busy machine`);
     console.log(`    per frame ms: render {${render}}, ground truth ${fmt(s.groundTruth)}, waiting for JPEG ${fmt(s.waitForEncoding)}, bag write ${fmt(s.write)}`);
   }
 }

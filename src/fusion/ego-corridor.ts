@@ -120,7 +120,7 @@ export function corridorFromMarkings(left: LaneMarking | undefined, right: LaneM
 
 /** The arc length of a point's projection on the corridor's centre path (NaN when degenerate). */
 export function arcLengthOn(c: EgoCorridor, p: Point2): number {
-  return projectOnPolyline(c.centre, p, c.cumulative)?.s ?? NaN;
+  return projectOnPolyline(c.centre, p)?.s ?? NaN;
 }
 
 function widthAt(widths: Float64Array, cumulative: Float64Array, s: number): number {
@@ -141,8 +141,8 @@ function widthAt(widths: Float64Array, cumulative: Float64Array, s: number): num
  */
 export function relateToCorridor(c: EgoCorridor, origin: Point2 | number, p: Point2, v: Point2): CorridorRelation | undefined {
   if (c.centre.length < 2) return undefined;
-  const proj = projectOnPolyline(c.centre, p, c.cumulative);
-  const egoS = typeof origin === "number" ? origin : projectOnPolyline(c.centre, origin, c.cumulative)?.s;
+  const proj = projectOnPolyline(c.centre, p);
+  const egoS = typeof origin === "number" ? origin : projectOnPolyline(c.centre, origin)?.s;
   if (!proj || egoS === undefined) return undefined;
   const wl = widthAt(c.leftWidth, c.cumulative, proj.s);
   const wr = widthAt(c.rightWidth, c.cumulative, proj.s);

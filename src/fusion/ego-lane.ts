@@ -104,7 +104,7 @@ export function laneContaining(map: HdMap, lanes: readonly Lane[], p: Point2, ya
     const g = geometryOf(lane);
     if (p.x < g.minX || p.x > g.maxX || p.y < g.minY || p.y > g.maxY) continue;
     const cum = g.cumulative;
-    const proj = projectOnPolyline(lane.centerline, p, cum);
+    const proj = projectOnPolyline(lane.centerline, p);
     if (!proj) continue;
     const length = cum[cum.length - 1]!;
     if (proj.s < -0.5 || proj.s > length + 0.5) continue;

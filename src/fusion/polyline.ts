@@ -1,4 +1,4 @@
-import { cumulativeLengths, projectOntoPolyline } from "../geometry/polyline.js";
+import { projectOntoPolyline } from "../geometry/polyline.js";
 import { pointInPolygon } from "../geometry/polygon.js";
 import type { Point2 } from "../geometry/types.js";
 
@@ -24,13 +24,14 @@ export interface PolylineProjection {
 }
 
 /** Projects a point onto a polyline (>= 2 vertices); undefined for fewer. */
-export function projectOnPolyline(points: readonly Point2[], p: Point2, cumulative?: Float64Array): PolylineProjection | undefined {
+export function projectOnPolyline(points: readonly Point2[], p: Point2): PolylineProjection | undefined {
   if (points.length < 2) return undefined;
   const proj = projectOntoPolyline(points, p);
-  const length = (cumulative ?? cumulativeLengths(points))[points.length - 1]!;
   let s = proj.arcLength;
   const along = (p.x - proj.point.x) * proj.tangent.x + (p.y - proj.point.y) * proj.tangent.y;
-  if ((proj.arcLength <= 1e-9 && along < 0) || (proj.arcLength >= length - 1e-9 && along > 0)) s += along;
+  const atStart = proj.segmentIndex === 0 && proj.segmentT <= 0;
+  const atEnd = proj.segmentIndex >= points.length - 2 && proj.segmentT >= 1;
+  if ((atStart && along < 0) || (atEnd && along > 0)) s += along;
   return { s, lateral: proj.lateralOffset, distance: proj.distance, heading: Math.atan2(proj.tangent.y, proj.tangent.x) };
 }
 

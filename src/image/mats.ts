@@ -16,11 +16,20 @@ let cvLoaded: Cv | undefined;
 
 /** opencv-wasm, loaded once per process (about 0.1-0.3 s the first time). */
 export function loadCv(): Promise<Cv> {
-  cvPromise ??= import("opencv-wasm").then((m) => {
+  cvPromise ??= import("opencv-wasm").then(async (m) => {
     const mod = m as unknown as { cv?: Cv; default?: { cv?: Cv } };
-    cvLoaded = mod.cv ?? mod.default?.cv;
-    if (!cvLoaded) throw new PerceptionError("image", "opencv-wasm loaded but exposes no cv object");
-    return cvLoaded;
+    const cv = mod.cv ?? mod.default?.cv;
+    if (!cv) throw new PerceptionError("image", "opencv-wasm loaded but exposes no cv object");
+    if (typeof cv.Mat !== "function") {
+      await new Promise<void>((resolve) => {
+        cv.onRuntimeInitialized = () => resolve();
+      });
+    }
+    // The Emscripten module is a thenable whose then() never settles as a promise expects:
+    // resolving a promise with it hangs forever. Remove it (Emscripten's documented workaround).
+    if (typeof cv.then === "function") delete cv.then;
+    cvLoaded = cv;
+    return cv;
   });
   return cvPromise;
 }

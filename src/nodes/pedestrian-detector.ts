@@ -10,7 +10,6 @@ import type { PedestrianDetector } from "../perception/pedestrians/pedestrian-de
 import type { NodeHandle } from "../transport/node-api.js";
 import type { NodeInstance } from "../transport/node-spec.js";
 import { asModelError, CameraNode } from "./camera-node.js";
-import { chooseModel, describeModelChoice } from "./model-choice.js";
 import { loadParameterSchema } from "./node-definition.js";
 import { recordStage } from "./stage-timings.js";
 
@@ -22,10 +21,11 @@ export function parameterSchema(): object {
 export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<NodeInstance> {
   const { PedestrianDetector } = await import("../perception/pedestrians/pedestrian-detector.js");
   const p = handle.parameters;
-  const choice = chooseModel(handle);
+  // The detector resolves model_dir itself (empty: ../shared/models when present) and falls back to HOG.
   const create = (): Promise<PedestrianDetector> =>
     PedestrianDetector.create({
-      ...(choice.kind === "model" ? { contract: choice.contract, modelDir: choice.dir } : { model: p.get<string>("model"), modelDir: "" }),
+      model: p.get<string>("model"),
+      modelDir: p.get<string>("model_dir") || undefined,
       scoreThreshold: p.get<number>("score_threshold"),
       nmsIouThreshold: p.get<number>("nms_iou_threshold"),
       frameId: p.get<string>("base_frame"),
@@ -49,7 +49,8 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
     ? handle.createPublisher("vision_msgs/msg/Detection2DArray", "~/out/detections", { profile: "reliable" })
     : undefined;
   const baseFrame = p.get<string>("base_frame");
-  handle.logger.info(describeModelChoice(choice, "HOG people detector"));
+  const backend = detector.backend;
+  handle.logger.info(backend.kind === "model" ? `model ${backend.model} (${backend.file}, ${backend.provider})` : `model missing (${backend.reason}): HOG people detector fallback in use`);
 
   const node = new CameraNode(handle, {
     stage: "pedestrian_detector",

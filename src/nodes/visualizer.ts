@@ -51,6 +51,7 @@ export async function createVisualizerNode(handle: NodeHandle): Promise<NodeInst
   const mapPub = handle.createPublisher("visualization_msgs/msg/MarkerArray", "~/out/map_markers", { profile: "transient_local" });
   const imagePub = handle.createPublisher("sensor_msgs/msg/CompressedImage", "~/out/image/compressed", { profile: "sensor_data" });
   const processingPub = handle.createPublisher("std_msgs/msg/Float32", "~/debug/processing_time_ms", { profile: "reliable" });
+  const latencyPub = handle.createPublisher("std_msgs/msg/Float32", "~/debug/pipeline_latency_ms", { profile: "reliable" });
 
   handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf", { profile: "reliable", depth: 100 }, (m) => tf.addMessage(m, false));
   handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf_static", { profile: "transient_local", depth: 100 }, (m) => tf.addMessage(m, true));
@@ -68,6 +69,8 @@ export async function createVisualizerNode(handle: NodeHandle): Promise<NodeInst
 
   let imagesOut = 0;
   let framesWithoutImage = 0;
+  /** Wall ms when each frame arrived, for the debug image's latency (camera stamp -> image out). */
+  const arrivals = new WeakMap<PerceptionFrame, number>();
   const renderImage = async (frame: PerceptionFrame, stamp: Time): Promise<void> => {
     const camera = images.get(timeToNs(stamp));
     if (!camera) {
@@ -88,6 +91,7 @@ export async function createVisualizerNode(handle: NodeHandle): Promise<NodeInst
       imagesOut++;
       const ms = handle.wallMs() - started;
       processingPub.publish({ data: ms });
+      latencyPub.publish({ data: frame.pipeline_latency_ms + (handle.wallMs() - (arrivals.get(frame) ?? started)) });
       diagnostics.recordFrame(ms);
     } catch (err) {
       diagnostics.recordError(err);
@@ -101,6 +105,7 @@ export async function createVisualizerNode(handle: NodeHandle): Promise<NodeInst
 
   let lastMapCenter: { x: number; y: number } | undefined;
   handle.createSubscription("edge_perception_msgs/msg/PerceptionFrame", "~/in/frame", { profile: "reliable" }, (frame) => {
+    arrivals.set(frame, handle.wallMs());
     markersPub.publish(frameMarkers(frame, p.get<number>("marker_lifetime_s")));
     if (map && frame.pose_valid) {
       const center = { x: frame.pose.position.x, y: frame.pose.position.y };

@@ -150,6 +150,14 @@ describe("map_mismatch: the map disagrees with the world", () => {
       ].sort(),
     );
     for (const d of found) expect(d.evidence_frames).toBeGreaterThanOrEqual(10);
+    // The same, as a GeoJSON layer in WGS84 near the map's origin.
+    const layer = engine.disagreementsGeoJson();
+    expect(layer.features.map((f) => f.properties?.kind).sort()).toEqual(["crosswalk_missing", "crosswalk_unmapped", "lane_boundary_shifted", "lane_boundary_type"]);
+    for (const f of layer.features) {
+      const [lon, lat] = f.geometry.coordinates as [number, number];
+      expect(Math.abs(lat - 48.1372)).toBeLessThan(0.01);
+      expect(Math.abs(lon - 11.5756)).toBeLessThan(0.01);
+    }
     const shift = found.find((d) => d.kind === MapDisagreement.KIND_LANE_BOUNDARY_SHIFTED)!;
     expect(shift.magnitude).toBeCloseTo(MISMATCH.shift, 1);
   });

@@ -6,7 +6,7 @@
  * source, so they are rebuilt whenever the generator changes.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -38,10 +38,14 @@ function sourceHash(dir: string): string {
   return h.digest("hex").slice(0, 12);
 }
 
-/** A generated drive's folder: generated on first use into the cache. */
+const CACHE = join(tmpdir(), "edge-perception-fusion-tests");
+
+/** A generated drive's folder: generated on first use into the cache (older versions of it are removed). */
 async function generated(scenario: string, frames: number): Promise<string> {
-  const dir = join(tmpdir(), "edge-perception-fusion-tests", `${scenario}-s3-${frames}f-${sourceHash(projectPath("src", "scenario"))}`);
+  const prefix = `${scenario}-s3-${frames}f-`;
+  const dir = join(CACHE, `${prefix}${sourceHash(projectPath("src", "scenario"))}`);
   if (!existsSync(join(dir, "ground_truth.jsonl"))) {
+    if (existsSync(CACHE)) for (const old of readdirSync(CACHE)) if (old.startsWith(prefix)) rmSync(join(CACHE, old), { recursive: true, force: true });
     await generateDrive({ scenario, seed: 3, frames, out: dir, overwrite: true, camera: { width: 320, height: 180 } });
   }
   return dir;

@@ -21,6 +21,9 @@ import { runReplay } from "../../transport/replay/run-replay.js";
 import { readReplayFigures } from "../../viz/report-figures.js";
 import { writeReplayReport } from "../../viz/replay-report.js";
 
+/** A second SIGINT/SIGTERM this long after the first quits at once (earlier ones are relays of the same key press). */
+const FORCE_QUIT_AFTER_MS = 1500;
+
 export const summary = "replay the sample drive through the full graph: output bag + report with pictures in out/demo/";
 
 const USAGE = `usage: edge-perception demo [options] [name:=value ...]
@@ -110,12 +113,17 @@ export async function run(argv: string[]): Promise<number> {
 
   const controller = new AbortController();
   let stoppedBy: NodeJS.Signals | undefined;
+  let stoppedAt = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
+    // Wrappers (npm run, tsx) relay the terminal's Ctrl-C, so one key press can arrive two or
+    // three times at once: only a signal well after the first one quits without finalising.
+    if (stoppedBy && Date.now() - stoppedAt < FORCE_QUIT_AFTER_MS) return;
     if (stoppedBy) {
       process.stderr.write(`edge-perception demo: ${signal} again, quitting without finalising\n`);
       process.exit(signal === "SIGINT" ? 130 : 143);
     }
     stoppedBy = signal;
+    stoppedAt = Date.now();
     process.stderr.write(`edge-perception demo: ${signal}: stopping, finalising the output bag\n`);
     controller.abort();
   };

@@ -9,16 +9,22 @@ import { LaneMarking } from "../../msgs/types.generated.js";
 export interface EgoPositionOptions {
   /** Nominal lane width (metres); default 3.6. */
   laneWidth?: number;
+  /** Markings that start farther ahead than this (metres) are not ranked (their offset at x = 0 is a long extrapolation); default 25. */
+  maxStart?: number;
 }
 
-/** Position constants (LaneMarking.POSITION_*) for lateral offsets (positive = left). */
-export function assignPositions(offsets: readonly number[], options: EgoPositionOptions = {}): number[] {
+/**
+ * Position constants (LaneMarking.POSITION_*) for lateral offsets (positive = left); `starts` are
+ * the markings' x_min (markings starting beyond `maxStart` stay POSITION_UNKNOWN).
+ */
+export function assignPositions(offsets: readonly number[], options: EgoPositionOptions = {}, starts?: readonly number[]): number[] {
   const w = options.laneWidth ?? 3.6;
+  const maxStart = options.maxStart ?? 25;
   const out = new Array<number>(offsets.length).fill(LaneMarking.POSITION_UNKNOWN);
   for (const side of [1, -1] as const) {
     const idx = offsets
       .map((y, i) => ({ y: y * side, i }))
-      .filter((e) => Number.isFinite(e.y) && e.y > 0)
+      .filter((e) => Number.isFinite(e.y) && e.y > 0 && !(starts && starts[e.i] > maxStart))
       .sort((a, b) => a.y - b.y);
     const ego = side > 0 ? LaneMarking.POSITION_EGO_LEFT : LaneMarking.POSITION_EGO_RIGHT;
     const next = side > 0 ? LaneMarking.POSITION_NEXT_LEFT : LaneMarking.POSITION_NEXT_RIGHT;

@@ -38,7 +38,35 @@ export function estimateHorizonFromLanes(
 ): HorizonEstimate | undefined {
   const cls = options.positiveClass ?? 1;
   const minPixels = options.minPixels ?? 40;
-  const { width: w, height: h, classes } = mask;
+  const { width: w, height: h } = mask;
+  // Long horizontal runs are transverse paint (stop lines, crosswalk edges): dropped, so that they
+  // do not join the lane lines into one blob.
+  const classes = new Uint8Array(mask.classes);
+  const maxRun = Math.max(4, Math.round(0.08 * w));
+  for (let v = 0; v < h; v++) {
+    let u = 0;
+    while (u < w) {
+      if (classes[v * w + u] !== cls) {
+        u++;
+        continue;
+      }
+      let end = u;
+      while (end < w && classes[v * w + end] === cls) end++;
+      if (end - u > maxRun) classes.fill(0, v * w + u, v * w + end);
+      u = end;
+    }
+  }
+  // Lines converge towards the vanishing point and merge there: only the lower 80% of the lane
+  // pixels (by row) are used, where the lines are apart.
+  const perRow = new Int32Array(h);
+  let total = 0;
+  for (let v = 0; v < h; v++) for (let u = 0; u < w; u++) if (classes[v * w + u] === cls) perRow[v]++;
+  for (let v = 0; v < h; v++) total += perRow[v];
+  let acc = 0;
+  for (let v = 0; v < h && acc < 0.2 * total; v++) {
+    acc += perRow[v];
+    classes.fill(0, v * w, (v + 1) * w);
+  }
   const seen = new Uint8Array(w * h);
   const lines: ImageLine[] = [];
   const stack: number[] = [];

@@ -15,7 +15,7 @@ import type { LaneMarking, LaneMarkingArray } from "../../msgs/types.generated.j
 import { bevLookup, type BevGridSpec, type BevLookup } from "./bev-grid.js";
 import type { BevComponent } from "./bev-components.js";
 import { classicalMarkingOccupancy, type ClassicalMarkingOptions } from "./classical-markings.js";
-import { DEFAULT_LANE_GRID } from "./lane-grid.js";
+import { DEFAULT_CLASSICAL_GRID, DEFAULT_LANE_GRID } from "./lane-grid.js";
 import { lanesFromOccupancy, type LanePipelineOptions } from "./lane-pipeline.js";
 import { bevMaskIndex, maskFraction, maskToBev } from "./mask-to-bev.js";
 
@@ -49,7 +49,7 @@ export interface LaneDetectorOptions {
   laneMaskName?: string;
   /** Name of the drivable-area mask; default: the first whose name starts with "da" or "drivable", else none. */
   drivableMaskName?: string;
-  /** BEV grid of the lane stage; default 0-80 m x +-15 m, 0.5 x 0.05 m cells. */
+  /** BEV grid of the lane stage; default 0-80 m x +-15 m, 0.5 x 0.1 m cells (classical: 0-50 m, 0.5 x 0.05 m). */
   grid?: BevGridSpec;
   /** Fit, instance and classification tuning (lateralStdPerMetre is derived from the camera). */
   pipeline?: Omit<LanePipelineOptions, "lateralStdPerMetre">;
@@ -179,7 +179,7 @@ export class LaneDetector {
     if (Number.isFinite(horizon) && horizon >= view.height - 1) {
       return empty("horizon below image: the calibration puts no ground in view", { laneMask, drivableMask, toImage }, inferenceMs);
     }
-    const lookup = bevLookup(geometry, this.options.grid ?? DEFAULT_LANE_GRID, view.width, view.height);
+    const lookup = bevLookup(geometry, this.options.grid ?? (fallback ? DEFAULT_CLASSICAL_GRID : DEFAULT_LANE_GRID), view.width, view.height);
     if (lookup.visibleCells === 0) return empty("no ground in view (check the calibration)", { laneMask, drivableMask, toImage }, inferenceMs);
     const n = lookup.rows * lookup.cols;
     if (this.occupancy.length !== n) this.occupancy = new Uint8Array(n);

@@ -174,6 +174,7 @@ export function lanesFromOccupancy(
   const positions = assignPositions(
     drafts.map((d) => d.marking.lateral_offset),
     options.position,
+    drafts.map((d) => d.marking.x_min),
   );
   drafts.forEach((d, i) => {
     d.marking.position = positions[i];

@@ -156,10 +156,11 @@ export class GroundRaster {
    * How much paint is left at a cell (1 = all) for a wear level 0..7: worn blotches and grain.
    * Applied when drawing, so the stored coverage stays the painted geometry.
    */
-  wearFactor(ix: number, iy: number, level: number): number {
+  wearFactor(x: number, y: number, level: number): number {
     if (level === 0) return 1;
-    const blotch = valueNoise(ix / 8, iy / 8, this.seed ^ 0x3c);
-    const grain = hash2(ix, iy, this.seed ^ 0x77);
+    // x, y in (fractional) cells: smooth at any distance, no cell-sized squares up close.
+    const blotch = valueNoise(x / 8, y / 8, this.seed ^ 0x3c);
+    const grain = valueNoise(x / 1.3, y / 1.3, this.seed ^ 0x77);
     const w = (level / 7) * 0.6 * (0.55 * blotch + 0.45 * grain);
     return Math.max(0, 1 - 1.3 * w);
   }

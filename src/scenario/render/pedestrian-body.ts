@@ -105,13 +105,18 @@ export function posePedestrian(state: PedestrianState): PosedBody {
 
 /**
  * Distance along the ray (origin o, unit direction d) to the nearest capsule, or -1; writes the
- * hit capsule's index to out[0].
+ * hit capsule's index to out[0]. With `rects` (u0 v0 u1 v1 per capsule: where each capsule can
+ * appear in the image), capsules whose rectangle does not hold pixel (u, v) are skipped.
  */
-export function intersectBody(body: PosedBody, ox: number, oy: number, oz: number, dx: number, dy: number, dz: number, out: Int32Array): number {
+export function intersectBody(body: PosedBody, ox: number, oy: number, oz: number, dx: number, dy: number, dz: number, out: Int32Array, rects?: Int32Array, u = 0, v = 0): number {
   const c = body.capsules;
   let best = Infinity;
   let bestIndex = -1;
   for (let i = 0; i < body.count; i++) {
+    if (rects) {
+      const r = i * 4;
+      if (u < rects[r]! || v < rects[r + 1]! || u > rects[r + 2]! || v > rects[r + 3]!) continue;
+    }
     const o = i * CAPSULE_STRIDE;
     const ax = c[o]!;
     const ay = c[o + 1]!;

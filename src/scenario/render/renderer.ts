@@ -358,7 +358,7 @@ export class Renderer {
           wearLevel = (m & WEAR_MASK) >> WEAR_SHIFT;
           shade = (tile.shade[ci]! - 128) / 128;
           if (t < 25 && (ix & mask) !== mask && (iy & mask) !== mask) {
-            // Bilinear paint coverage inside a tile near the camera (smooth edges).
+            // Bilinear paint coverage (and, close up, texture) inside a tile near the camera: smooth edges, no cell squares.
             const ax = fx - ix;
             const ay = fy - iy;
             const p00 = tile.paint[ci]!;
@@ -366,6 +366,13 @@ export class Renderer {
             const p01 = tile.paint[ci + (1 << TILE_BITS)]!;
             const p11 = tile.paint[ci + (1 << TILE_BITS) + 1]!;
             paint = (p00 + (p10 - p00) * ax + (p01 - p00) * ay + (p00 - p10 - p01 + p11) * ax * ay) / 255;
+            if (t < 12) {
+              const s00 = tile.shade[ci]!;
+              const s10 = tile.shade[ci + 1]!;
+              const s01 = tile.shade[ci + (1 << TILE_BITS)]!;
+              const s11 = tile.shade[ci + (1 << TILE_BITS) + 1]!;
+              shade = (s00 + (s10 - s00) * ax + (s01 - s00) * ay + (s00 - s10 - s01 + s11) * ax * ay - 128) / 128;
+            }
           } else paint = tile.paint[ci]! / 255;
         } else {
           shade = hash2(ix >> 1, iy >> 1, seed) - 0.5;
@@ -427,7 +434,7 @@ export class Renderer {
         }
         if (paint > 0) {
           const pc = yellow ? ALBEDO_YELLOW : ALBEDO_WHITE;
-          const a = paint * (0.9 + 0.1 * shade * tex) * (wearLevel > 0 ? g.wearFactor(ix, iy, wearLevel) : 1);
+          const a = paint * (0.9 + 0.1 * shade * tex) * (wearLevel > 0 ? g.wearFactor(fx, fy, wearLevel) : 1);
           ar += (pc[0] - ar) * a;
           ag += (pc[1] - ag) * a;
           ab += (pc[2] - ab) * a;
@@ -779,6 +786,17 @@ export class Renderer {
       const result: PedestrianPixels = { id: ped.spec.id, totalPixels: 0, visiblePixels: 0 };
       results.push(result);
       if (!box) return;
+      // Where each capsule can appear (its bounding box projected), so a pixel tests only a few.
+      const rects = new Int32Array(body.count * 4);
+      for (let i = 0; i < body.count; i++) {
+        const o = i * 8;
+        const c = body.capsules;
+        const r = c[o + 6]!;
+        const xy = Float64Array.from([Math.min(c[o]!, c[o + 3]!) - r, Math.min(c[o + 1]!, c[o + 4]!) - r, Math.max(c[o]!, c[o + 3]!) + r, Math.min(c[o + 1]!, c[o + 4]!) - r, Math.max(c[o]!, c[o + 3]!) + r, Math.max(c[o + 1]!, c[o + 4]!) + r, Math.min(c[o]!, c[o + 3]!) - r, Math.max(c[o + 1]!, c[o + 4]!) + r]);
+        const b = this.#imageBoxOfPoints(xy, Math.max(0, Math.min(c[o + 2]!, c[o + 5]!) - r), Math.max(c[o + 2]!, c[o + 5]!) + r, cam);
+        if (b) rects.set([b.u0, b.v0, b.u1, b.v1], i * 4);
+        else rects.set([1, 1, 0, 0], i * 4);
+      }
       const look = ped.spec.look;
       const palette = [look.skin, look.hair, look.top, look.bottom, look.shoes];
       let au0 = Infinity;
@@ -794,7 +812,7 @@ export class Renderer {
           const dx = hc * bx - hs * by;
           const dy = hs * bx + hc * by;
           const dz = dirs[k + 2]!;
-          const t = intersectBody(body, cam[0]!, cam[1]!, cam[2]!, dx, dy, dz, hit);
+          const t = intersectBody(body, cam[0]!, cam[1]!, cam[2]!, dx, dy, dz, hit, rects, px, py);
           if (t < 0) continue;
           result.totalPixels++;
           if (px < au0) au0 = px;

@@ -1,0 +1,55 @@
+/** Hosts one node on the transport's real in-process bus and sim clock, for node tests. */
+import { InProcessBus } from "../../src/transport/bus.js";
+import { SimClock, SimTimerQueue } from "../../src/transport/clock.js";
+import type { ParameterValue } from "../../src/transport/node-api.js";
+import { createNodeHandle, type HostedNode } from "../../src/transport/node-handle.js";
+import type { NodeInstance, NodeSpec } from "../../src/transport/node-spec.js";
+
+export const START = 1_700_000_000_000_000_000n;
+
+export interface Harness {
+  hosted: HostedNode;
+  instance: NodeInstance;
+  /** Messages published on each watched topic. */
+  outputs: Record<string, any[]>;
+  /** Advances the sim clock to `ns` (firing timers) and delivers a message, then waits for the node. */
+  feed(topic: string, message: unknown, ns: bigint): Promise<void>;
+  /** Advances the clock only (timers fire). */
+  advance(ns: bigint): Promise<void>;
+}
+
+export async function hostNode(
+  spec: Omit<NodeSpec, "parameters"> & { parameters: Record<string, ParameterValue> },
+  watch: string[],
+): Promise<Harness> {
+  const clock = new SimClock(START);
+  const timers = new SimTimerQueue(clock);
+  const bus = new InProcessBus({ now: () => clock.now(), onCallbackError: (_n, _t, e) => { throw e; } });
+  const hosted = createNodeHandle({ spec, bus, timers, now: () => clock.now(), clockKind: "sim", logSink: () => undefined });
+  const instance = await spec.create(hosted.handle);
+  const outputs: Record<string, any[]> = {};
+  for (const topic of watch) {
+    outputs[topic] = [];
+    bus.subscribe("test", topic, 1000, (m) => void outputs[topic]!.push(m));
+  }
+  const settle = async (): Promise<void> => {
+    await bus.idle();
+    await instance.idle?.();
+    await bus.idle();
+  };
+  const advance = async (ns: bigint): Promise<void> => {
+    await timers.fireUntil(ns, { settle, onError: (_o, e) => { throw e; } });
+    clock.set(ns);
+  };
+  return {
+    hosted,
+    instance,
+    outputs,
+    advance,
+    async feed(topic, message, ns) {
+      await advance(ns);
+      bus.inject(topic, message, { topic, receiveTime: clock.now() });
+      await settle();
+    },
+  };
+}

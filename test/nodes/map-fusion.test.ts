@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { nsToTime, timeToNs } from "../../src/core/time.js";
+import type { CrosswalkArray, LaneMarkingArray, PedestrianArray, PerceptionFrame } from "../../src/msgs/types.generated.js";
+import { createMapFusionNode, parameterSchema } from "../../src/nodes/map-fusion.js";
+import { lane, pedestrian } from "../viz/fixtures.js";
+import { START, hostNode } from "./harness.js";
+
+const P = 66_666_667n;
+const stamp = (i: bigint) => nsToTime(START + i * P);
+
+function lanes(i: bigint): LaneMarkingArray {
+  return { header: { stamp: stamp(i), frame_id: "base_link" }, markings: [lane(1, 1.8, 0), lane(2, -1.8, 1)], status: "" };
+}
+function peds(i: bigint): PedestrianArray {
+  return { header: { stamp: stamp(i), frame_id: "base_link" }, pedestrians: [{ ...pedestrian(0, 15, 2) }], status: "" };
+}
+function crosswalks(i: bigint): CrosswalkArray {
+  return { header: { stamp: stamp(i), frame_id: "base_link" }, crosswalks: [], status: "no crosswalk in view" };
+}
+
+async function fusion() {
+  return hostNode(
+    {
+      name: "map_fusion",
+      namespace: "/perception",
+      create: createMapFusionNode,
+      parameterSchema: parameterSchema(),
+      parameters: { map_file: "", base_frame: "base_link", map_frame: "map", pose_source: "pose_stamped", pose_timeout_s: 0.2, max_input_age_s: 0.5, processing_budget_ms: 50 },
+    },
+    ["/perception/map_fusion/out/frame", "/perception/map_fusion/out/pedestrians/detections", "/perception/map_fusion/debug/pipeline_latency_ms"],
+  );
+}
+
+const FRAME = "/perception/map_fusion/out/frame";
+const LANES = "/perception/map_fusion/in/lanes";
+const PEDS = "/perception/map_fusion/in/pedestrians";
+const CWS = "/perception/map_fusion/in/crosswalks";
+
+describe("map_fusion node", () => {
+  it("fuses a stamp once a newer one arrives, whatever order its inputs came in", async () => {
+    const h = await fusion();
+    // Stamp 0: pedestrians first, then lanes; stamp 1: lanes first, then pedestrians and crosswalks.
+    await h.feed(PEDS, peds(0n), START + 10n);
+    await h.feed(LANES, lanes(0n), START + 20n);
+    expect(h.outputs[FRAME]).toHaveLength(0);
+    await h.feed(LANES, lanes(1n), START + P + 10n);
+    expect(h.outputs[FRAME]).toHaveLength(1);
+    await h.feed(PEDS, peds(1n), START + P + 20n);
+    await h.feed(CWS, crosswalks(1n), START + P + 30n);
+    await h.feed(PEDS, peds(2n), START + 2n * P + 10n);
+    const frames = h.outputs[FRAME] as PerceptionFrame[];
+    expect(frames.map((f) => timeToNs(f.header.stamp))).toEqual([START, START + P]);
+    expect(frames.every((f) => f.header.frame_id === "base_link")).toBe(true);
+    // Lanes of stamp 0 came after its pedestrians, those of stamp 1 before: both frames have them.
+    expect(frames.map((f) => f.lanes.length)).toEqual([2, 2]);
+    expect(frames[1]!.status).toMatch(/pose missing/);
+    expect(frames[0]!.status).toMatch(/no HD map/);
+    const det = h.outputs["/perception/map_fusion/out/pedestrians/detections"]!;
+    expect(det.map((d) => timeToNs(d.header.stamp))).toEqual([START, START + P]);
+  });
+
+  it("fuses a stamp whose inputs stopped coming once the clock is max_input_age_s past it", async () => {
+    const h = await fusion();
+    await h.feed(PEDS, peds(0n), START + 10n);
+    await h.advance(START + 400_000_000n);
+    expect(h.outputs[FRAME]).toHaveLength(0);
+    await h.advance(START + 600_000_000n);
+    expect(h.outputs[FRAME]).toHaveLength(1);
+  });
+
+  it("keeps a late input for later frames and counts it", async () => {
+    const h = await fusion();
+    await h.feed(PEDS, peds(0n), START + 10n);
+    await h.feed(PEDS, peds(1n), START + P + 10n);
+    await h.feed(LANES, lanes(0n), START + P + 20n); // stamp 0 was already fused
+    await h.feed(PEDS, peds(2n), START + 2n * P + 10n);
+    expect(h.instance.stats!()).toMatchObject({ late_inputs: 1 });
+    const frames = h.outputs[FRAME] as PerceptionFrame[];
+    expect(frames).toHaveLength(2);
+    expect(frames[0]!.lanes).toHaveLength(0);
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { CameraGeometry } from "../../../src/geometry/camera-geometry.js";
+import { CrosswalkDetector } from "../../../src/perception/crosswalks/crosswalk-detector.js";
+import { detectStill } from "../../../src/perception/lanes/detect-still.js";
+import { LaneDetector } from "../../../src/perception/lanes/lane-detector.js";
+import { fixedSegmenter, renderRoad } from "./synthetic-road.js";
+
+const truthGeometry = CameraGeometry.approximate({ width: 960, height: 540, mountHeight: 1.5, horizonRow: 200, horizontalFovDeg: 60 });
+const road = renderRoad(truthGeometry, {
+  lines: [
+    { c: [1.8, 0, 0, 0], dashed: false, colour: "white" },
+    { c: [-1.8, 0, 0, 0], dashed: true, colour: "white" },
+    { c: [5.4, 0, 0, 0], dashed: false, colour: "white" },
+  ],
+  crosswalk: { xNear: 14, xFar: 18, yRight: -5, yLeft: 7, stripe: 0.5, gap: 0.7 },
+});
+
+describe("detectStill", async () => {
+  const model = await LaneDetector.create({ segmenter: fixedSegmenter([road.drivableMask, road.laneMask], road.toImage) });
+  const crosswalks = new CrosswalkDetector();
+
+  it("with a calibration, uses it", async () => {
+    const r = await detectStill(road.view, { lanes: model, crosswalks, camera: { kind: "geometry", geometry: truthGeometry } });
+    expect(r.cameraSource).toBe("calibration");
+    expect(r.geometry).toBe(truthGeometry);
+    expect(r.lanes.markings.length).toBeGreaterThanOrEqual(3);
+    expect(r.crosswalks.crosswalks).toHaveLength(1);
+  });
+
+  it("without one, finds the horizon at the lanes' vanishing point and the lanes' metric offsets", async () => {
+    const r = await detectStill(road.view, { lanes: model, crosswalks });
+    expect(r.cameraSource).toBe("vanishing-point");
+    expect(Math.abs(r.horizonRow - 200)).toBeLessThan(3);
+    const offsets = r.lanes.markings.map((m) => m.lateral_offset).sort((a, b) => a - b);
+    expect(offsets[0]).toBeCloseTo(-1.8, 0);
+    expect(offsets[1]).toBeCloseTo(1.8, 0);
+    expect(r.crosswalks.crosswalks).toHaveLength(1);
+    expect(Math.abs(r.crosswalks.crosswalks[0].distance_ahead - 14)).toBeLessThan(1);
+  });
+
+  it("with approximate values, says so", async () => {
+    const r = await detectStill(road.view, { lanes: model, camera: { kind: "approximate", approximate: { mountHeight: 1.5, horizonRow: 200 } } });
+    expect(r.cameraSource).toBe("approximate");
+    expect(r.crosswalks.status).toMatch(/not run/);
+  });
+
+  it("with no lanes to vote (classical path, auto), falls back to an assumed horizon", async () => {
+    const classical = await LaneDetector.create();
+    const r = await detectStill(road.view, { lanes: classical, camera: { kind: "auto", assumedHorizonFraction: 0.4 } });
+    expect(r.cameraSource).toBe("assumed-horizon");
+    expect(r.horizonRow).toBeCloseTo(0.4 * 540, 6);
+    expect(r.laneResult.fallback).toBe(true);
+  });
+});

@@ -6,20 +6,24 @@
  * real ones, not a target to tune to.
  *
  * Environment: SCENARIO_BENCH_FRAMES (default 300) sets the speed drive's length;
- * SCENARIO_BENCH_REALISM_FRAMES (default 12) the frames per scenario scored by the models.
+ * SCENARIO_BENCH_REALISM_FRAMES (default 12) the frames per scenario scored by the models (rendered
+ * directly at evenly spread instants of a 10 s drive and passed through JPEG as in a bag).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
-import { openBag } from "../src/bag/open-bag.js";
 import { sharedDir } from "../src/core/paths.js";
 import type { ImageView } from "../src/image/image-view.js";
 import { loadModelContract } from "../src/models/contract.js";
 import { ModelSession } from "../src/models/session.js";
-import type { CompressedImage } from "../src/msgs/types.generated.js";
-import { generateDrive, TOPICS } from "../src/scenario/generate-drive.js";
-import { loadGroundTruth, type GroundTruthFrame } from "../src/scenario/ground-truth.js";
+import { makeCameraRig } from "../src/scenario/camera-rig.js";
+import { generateDrive } from "../src/scenario/generate-drive.js";
+import type { GroundTruthFrame } from "../src/scenario/ground-truth.js";
+import { buildGroundTruth } from "../src/scenario/ground-truth-builder.js";
+import { Renderer } from "../src/scenario/render/renderer.js";
+import { buildScenario } from "../src/scenario/scenarios.js";
+import { pedestrianAt, vehicleAt } from "../src/scenario/world/actors.js";
 
 const fmt = (v: number, d = 1): string => v.toFixed(d);
 
@@ -27,7 +31,7 @@ export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "scenario-bench-"));
   try {
     await speed(dir);
-    await realism(dir);
+    await realism();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -52,15 +56,20 @@ async function speed(dir: string): Promise<void> {
 
 interface Score {
   frames: number;
-  pedestrians: number;
-  found: number;
+  /** Visible pedestrians by visible height: 40-79 px and 80 px or more (1280x720 frames). */
+  small: number;
+  smallFound: number;
+  large: number;
+  largeFound: number;
   detections: number;
   matchedDetections: number;
   lanePoints: number;
   lanePointsOnMask: number;
 }
 
-async function realism(dir: string): Promise<void> {
+const emptyScore = (): Score => ({ frames: 0, small: 0, smallFound: 0, large: 0, largeFound: 0, detections: 0, matchedDetections: 0, lanePoints: 0, lanePointsOnMask: 0 });
+
+async function realism(): Promise<void> {
   const shared = sharedDir();
   if (!shared) {
     console.log("  realism check skipped: ../shared (models) is absent");
@@ -70,28 +79,30 @@ async function realism(dir: string): Promise<void> {
   const yolox = await ModelSession.create(loadModelContract("yolox_nano"), { modelDir, log: () => {} });
   const twin = await ModelSession.create(loadModelContract("twinlitenet_640x360"), { modelDir, log: () => {} });
   const perScenario = Number(process.env.SCENARIO_BENCH_REALISM_FRAMES ?? 12);
-  console.log("  realism check (YOLOX-Nano person recall: visible pedestrians >= 40 px tall and >= 60 % visible, IoU >= 0.5;");
-  console.log("  TwinLiteNet lane-line recall: ground-truth marking points within 30 m whose 4 px neighbourhood the lane mask covers):");
-  const total: Score = { frames: 0, pedestrians: 0, found: 0, detections: 0, matchedDetections: 0, lanePoints: 0, lanePointsOnMask: 0 };
-  for (const scenario of ["highway", "curve", "urban_intersection", "night", "rain", "sample"]) {
-    const out = join(dir, `realism_${scenario}`);
-    const frames = perScenario * 10;
-    await generateDrive({ scenario, seed: 3, frames, out, compressed: true, jpegQuality: 85 });
-    const gt = loadGroundTruth(out);
-    const score: Score = { frames: 0, pedestrians: 0, found: 0, detections: 0, matchedDetections: 0, lanePoints: 0, lanePointsOnMask: 0 };
-    const bag = await openBag(out);
-    let index = -1;
-    for await (const e of bag.messages<CompressedImage>({ topics: [TOPICS.compressed] })) {
-      if (!("message" in e) || e.topic !== TOPICS.compressed) continue;
-      index++;
-      if (index % 10 !== 5) continue;
-      const { data, info } = await sharp(e.message.data).raw().toBuffer({ resolveWithObject: true });
+  console.log(`  realism check on ${perScenario} frames per scenario spread over a 10 s drive, 1280x720, through JPEG q85:`);
+  console.log("  YOLOX-Nano person recall (visible pedestrians >= 60 % visible, IoU >= 0.5 with the visible box) by visible height;");
+  console.log("  TwinLiteNet lane-line recall (ground-truth marking points within 30 m with lane-mask pixels within 4 px):");
+  const total = emptyScore();
+  const rig = makeCameraRig();
+  for (const name of ["highway", "curve", "urban_intersection", "night", "rain", "sample"]) {
+    const scenario = buildScenario(name, { seed: 3, duration: 10.5 });
+    const renderer = new Renderer({ world: scenario.world, rig, environment: scenario.environment, seed: 3 });
+    const score = emptyScore();
+    for (let k = 0; k < perScenario; k++) {
+      const index = Math.round(((k + 0.5) * 300) / perScenario);
+      const t = index / 30;
+      const ego = scenario.ego.poseAt(t);
+      const pedestrians = scenario.world.pedestrians.map((p) => pedestrianAt(p, t));
+      const vehicles = scenario.world.vehicles.map((v) => vehicleAt(v, t));
+      const frame = renderer.render({ index, ego, pedestrians, vehicles });
+      const gt = buildGroundTruth({ scenario: name, world: scenario.world, mapEdits: scenario.mapEdits, rig, imageTopic: "", frame: index, stamp: { sec: 0, nanosec: 0 }, ego, egoSpeed: 0, pedestrians, vehicles, pixels: frame.pedestrians });
+      const jpeg = await sharp(Buffer.from(frame.rgb), { raw: { width: rig.model.width, height: rig.model.height, channels: 3 } }).jpeg({ quality: 85 }).toBuffer();
+      const { data, info } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
       const view: ImageView = { width: info.width, height: info.height, step: info.width * 3, format: "rgb8", data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
-      await scoreFrame(view, gt[index]!, yolox, twin, score);
+      await scoreFrame(view, gt, yolox, twin, score);
     }
-    await bag.close();
-    for (const k of Object.keys(total) as Array<keyof Score>) total[k] += score[k];
-    print(scenario, score);
+    for (const key of Object.keys(total) as Array<keyof Score>) total[key] += score[key];
+    print(name, score);
   }
   print("all", total);
 }
@@ -99,7 +110,7 @@ async function realism(dir: string): Promise<void> {
 function print(name: string, s: Score): void {
   const pct = (a: number, b: number): string => (b > 0 ? `${fmt((100 * a) / b, 0)} %` : "n/a");
   console.log(
-    `    ${name.padEnd(20)} frames ${s.frames}: people found ${s.found}/${s.pedestrians} (${pct(s.found, s.pedestrians)}), ` +
+    `    ${name.padEnd(20)} people found: 80+ px ${s.largeFound}/${s.large} (${pct(s.largeFound, s.large)}), 40-79 px ${s.smallFound}/${s.small} (${pct(s.smallFound, s.small)}); ` +
       `person detections on a generated person ${pct(s.matchedDetections, s.detections)} of ${s.detections}; lane points on the lane mask ${s.lanePointsOnMask}/${s.lanePoints} (${pct(s.lanePointsOnMask, s.lanePoints)})`,
   );
 }
@@ -119,9 +130,16 @@ async function scoreFrame(view: ImageView, gt: GroundTruthFrame, yolox: ModelSes
   const asBox = (b: { u0: number; v0: number; u1: number; v1: number }) => ({ x1: b.u0, y1: b.v0, x2: b.u1 + 1, y2: b.v1 + 1 });
   for (const p of people) {
     const b = p.visible_box!;
-    if (b.v1 - b.v0 + 1 < 40 || p.visible_fraction < 0.6) continue;
-    s.pedestrians++;
-    if (boxes.some((d) => iou(d, asBox(b)) >= 0.5)) s.found++;
+    const height = b.v1 - b.v0 + 1;
+    if (height < 40 || p.visible_fraction < 0.6) continue;
+    const found = boxes.some((d) => iou(d, asBox(b)) >= 0.5);
+    if (height >= 80) {
+      s.large++;
+      if (found) s.largeFound++;
+    } else {
+      s.small++;
+      if (found) s.smallFound++;
+    }
   }
   for (const d of boxes) if (people.some((p) => iou(d, asBox(p.box!)) >= 0.3 || iou(d, asBox(p.visible_box!)) >= 0.3)) s.matchedDetections++;
 

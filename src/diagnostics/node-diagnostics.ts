@@ -39,6 +39,8 @@ export interface NodeDiagnosticsOptions {
   budgetWindow?: number;
   /** How many recent frames without a model error clear the `errors` condition back to OK. */
   errorRecoveryFrames?: number;
+  /** The first frames (model warm-up, caches) are left out of the budget; default 5. */
+  warmupFrames?: number;
 }
 
 /** Median of a list (0 for none). */
@@ -55,6 +57,7 @@ export class NodeDiagnostics {
   #budgetMs: number | undefined;
   readonly #window: number;
   readonly #recovery: number;
+  readonly #warmup: number;
   readonly #conditions = new Map<ConditionKey, Condition>();
   readonly #recent: number[] = [];
   readonly #errorsByKind = new Map<string, number>();
@@ -69,6 +72,7 @@ export class NodeDiagnostics {
     this.#budgetMs = options.budgetMs;
     this.#window = options.budgetWindow ?? 30;
     this.#recovery = options.errorRecoveryFrames ?? 30;
+    this.#warmup = options.warmupFrames ?? 5;
   }
 
   /** Sets (or replaces) one condition. */
@@ -95,6 +99,7 @@ export class NodeDiagnostics {
   recordFrame(processingMs: number): void {
     this.#frames += 1;
     this.#framesSinceError += 1;
+    if (this.#frames <= this.#warmup) return;
     this.#recent.push(processingMs);
     if (this.#recent.length > this.#window) this.#recent.shift();
     const med = median(this.#recent);

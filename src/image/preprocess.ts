@@ -215,6 +215,7 @@ export class Preprocessor {
     const d = view.data;
     const out = this.tensor;
     const plane = W * H;
+    const plane2 = 2 * plane;
     const [g0, g1, g2] = this.gain;
     const [b0, b1, b2] = this.bias;
     const { left, right, frac } = cols;
@@ -225,21 +226,22 @@ export class Preprocessor {
       const r0 = y0 * view.step;
       const r1 = y1 * view.step;
       let o = (ty + map.offsetY) * W + map.offsetX;
+      const gy = 1 - fy;
       for (let tx = 0; tx < cw; tx++, o++) {
         const a = r0 + left[tx];
         const b = r0 + right[tx];
         const c = r1 + left[tx];
         const e = r1 + right[tx];
         const fx = frac[tx];
-        let top = d[a + o0] + (d[b + o0] - d[a + o0]) * fx;
-        let bot = d[c + o0] + (d[e + o0] - d[c + o0]) * fx;
-        out[o] = (top + (bot - top) * fy) * g0 + b0;
-        top = d[a + o1] + (d[b + o1] - d[a + o1]) * fx;
-        bot = d[c + o1] + (d[e + o1] - d[c + o1]) * fx;
-        out[o + plane] = (top + (bot - top) * fy) * g1 + b1;
-        top = d[a + o2] + (d[b + o2] - d[a + o2]) * fx;
-        bot = d[c + o2] + (d[e + o2] - d[c + o2]) * fx;
-        out[o + 2 * plane] = (top + (bot - top) * fy) * g2 + b2;
+        const gx = 1 - fx;
+        // Bilinear weights shared by the three channels.
+        const wa = gx * gy;
+        const wb = fx * gy;
+        const wc = gx * fy;
+        const we = fx * fy;
+        out[o] = (d[a + o0] * wa + d[b + o0] * wb + d[c + o0] * wc + d[e + o0] * we) * g0 + b0;
+        out[o + plane] = (d[a + o1] * wa + d[b + o1] * wb + d[c + o1] * wc + d[e + o1] * we) * g1 + b1;
+        out[o + plane2] = (d[a + o2] * wa + d[b + o2] * wb + d[c + o2] * wc + d[e + o2] * we) * g2 + b2;
       }
     }
   }

@@ -5,7 +5,7 @@ import { useDeterministicTiming } from "../../src/diagnostics/deterministic-timi
 import { DiagnosticStatus } from "../../src/msgs/types.generated.js";
 
 function diag(budgetMs?: number): NodeDiagnostics {
-  return new NodeDiagnostics({ name: "/perception/x", hardwareId: "camera_front", budgetMs, budgetWindow: 3, errorRecoveryFrames: 2 });
+  return new NodeDiagnostics({ name: "/perception/x", hardwareId: "camera_front", budgetMs, budgetWindow: 3, errorRecoveryFrames: 2, warmupFrames: 0 });
 }
 
 describe("NodeDiagnostics", () => {
@@ -32,6 +32,17 @@ describe("NodeDiagnostics", () => {
     d.recordFrame(5);
     d.recordFrame(5);
     expect(d.level()).toBe("ok");
+  });
+
+  it("leaves the warm-up frames out of the budget", () => {
+    const d = new NodeDiagnostics({ name: "/n", hardwareId: "c", budgetMs: 50, budgetWindow: 3, warmupFrames: 2 });
+    d.recordFrame(900);
+    d.recordFrame(900);
+    d.recordFrame(10);
+    expect(d.level()).toBe("ok");
+    d.recordFrame(90);
+    d.recordFrame(90);
+    expect(d.level()).toBe("warn");
   });
 
   it("turns ERROR on a model error, counts errors by kind, and eases to WARN after good frames", () => {

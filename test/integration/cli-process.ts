@@ -9,19 +9,13 @@ export interface CliResult {
   stderr: string;
 }
 
-/** How the CLI is started. */
-export type CliRunner =
-  /** `node --import tsx`: one process. */
-  | "node"
-  /** The tsx CLI (as `npm run demo` does), in its own process group: a wrapper that relays signals to its node child. */
-  | "tsx-wrapper";
-
-/** Starts the CLI; `env` replaces the environment (PATH and HOME are kept). */
-export function startCli(args: string[], env?: NodeJS.ProcessEnv, runner: CliRunner = "node"): { child: ChildProcess; done: Promise<CliResult>; stderrSoFar: () => string } {
-  const main = projectPath("src", "cli", "main.ts");
-  const argv = runner === "node" ? ["--import", "tsx", main, ...args] : [projectPath("node_modules", "tsx", "dist", "cli.mjs"), main, ...args];
-  const child = spawn(process.execPath, argv, {
-    detached: runner === "tsx-wrapper",
+/**
+ * Starts the CLI with `node --import tsx` (one process: the tsx CLI would put a wrapper in between
+ * that SIGKILLs its child when the child does not acknowledge a signal within 30 ms, which a busy
+ * event loop cannot promise). `env` replaces the environment (PATH and HOME are kept).
+ */
+export function startCli(args: string[], env?: NodeJS.ProcessEnv): { child: ChildProcess; done: Promise<CliResult>; stderrSoFar: () => string } {
+  const child = spawn(process.execPath, ["--import", "tsx", projectPath("src", "cli", "main.ts"), ...args], {
     cwd: projectPath(),
     env: env ? { PATH: process.env.PATH, HOME: process.env.HOME, ...env } : process.env,
     stdio: ["ignore", "pipe", "pipe"],

@@ -88,7 +88,7 @@ describe("rendered markings match the HD map through the camera model", () => {
       expect(onPaint / checked).toBeGreaterThan(0.97);
       expect(besideAsphalt / besideChecked).toBeGreaterThan(0.97);
       // And the pixels themselves: paint is much brighter than the asphalt beside it.
-      expect(paintLum / onPaint).toBeGreaterThan(asphaltLum / besideAsphalt + 60);
+      expect(paintLum / onPaint).toBeGreaterThan(1.35 * (asphaltLum / besideAsphalt));
 
       let stripes = 0;
       let stripesOnPaint = 0;

@@ -27,6 +27,8 @@ export interface StripePeriodicityOptions {
    */
   swingLevel?: number;
   minSwings?: number;
+  /** R(T) at the chosen period must reach this; default 0.25. */
+  minPeakCorrelation?: number;
   /** Windows analysed per row, those with the most swings first; default 3. */
   maxWindows?: number;
   /** Pre-filter: also require regularly spaced stripe starts in the window; default false. */
@@ -71,6 +73,7 @@ export function rowStripeScores(
   const validPrefix = new Int32Array(cols + 1);
   const energyPrefix = new Float64Array(cols + 1);
   const maxWindows = options.maxWindows ?? 3;
+  const minPeakCorrelation = options.minPeakCorrelation ?? 0.25;
   const r = new Float64Array(maxLag + 1);
   const swingLevel = options.swingLevel ?? 8;
   const minSwings = options.minSwings ?? 4;
@@ -143,7 +146,9 @@ export function rowStripeScores(
         r[lag] = acc / (win - lag) / energy;
       }
       for (let lag = lagMin; lag < lagMax; lag++) {
-        if (r[lag + 1] > r[lag] || r[lag - 1] > r[lag]) continue;
+        // An interior local maximum, itself clearly positive: two lane lines 2T apart give R(2T) > 0
+        // but R(T) <= 0, and must not pass for stripes of period T.
+        if (r[lag + 1] > r[lag] || r[lag - 1] > r[lag] || r[lag] < minPeakCorrelation) continue;
         const sc = (r[lag] - r[Math.round(lag / 2)] + r[2 * lag] - r[Math.round((3 * lag) / 2)]) / 4;
         if (sc > bestRow) {
           bestRow = sc;

@@ -59,12 +59,12 @@ export function estimateHorizonFromLanes(
   // Lines converge towards the vanishing point and merge there: only the lower 80% of the lane
   // pixels (by row) are used, where the lines are apart.
   const perRow = new Int32Array(h);
-  let total = 0;
+  let lanePixels = 0;
   for (let v = 0; v < h; v++) for (let u = 0; u < w; u++) if (classes[v * w + u] === cls) perRow[v]++;
-  for (let v = 0; v < h; v++) total += perRow[v];
-  let acc = 0;
-  for (let v = 0; v < h && acc < 0.2 * total; v++) {
-    acc += perRow[v];
+  for (let v = 0; v < h; v++) lanePixels += perRow[v];
+  let above = 0;
+  for (let v = 0; v < h && above < 0.2 * lanePixels; v++) {
+    above += perRow[v];
     classes.fill(0, v * w, (v + 1) * w);
   }
   const seen = new Uint8Array(w * h);

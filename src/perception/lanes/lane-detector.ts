@@ -4,6 +4,7 @@
  * base_link. Bad input (no road, empty or saturated mask, a horizon below the image) gives an empty
  * array with a reason in `status`, never an exception.
  */
+import { PerceptionError } from "../../core/errors.js";
 import type { Time } from "../../core/time.js";
 import type { CameraGeometry } from "../../geometry/camera-geometry.js";
 import type { ImageView } from "../../image/image-view.js";
@@ -100,7 +101,9 @@ class SessionSegmenter implements LaneSegmenter {
   constructor(readonly session: ModelSession) {}
   async segment(view: ImageView): Promise<{ masks: SegmentationMask[]; toImage: TensorToImage; inferenceMs: number }> {
     const out = await this.session.run(view);
-    if (out.kind !== "segmentation") throw new Error(`lane model must be a segmentation model, got ${out.kind}`);
+    if (out.kind !== "segmentation") {
+      throw new PerceptionError("model", `lane model must be a segmentation model, got ${out.kind}`, { contract: this.session.contract.name });
+    }
     return { masks: out.masks, toImage: out.toImage, inferenceMs: out.timings.preprocessMs + out.timings.inferenceMs + out.timings.decodeMs };
   }
   release(): Promise<void> {
@@ -122,7 +125,7 @@ export class LaneDetector {
   static async create(options: LaneDetectorOptions = {}): Promise<LaneDetector> {
     if (options.segmenter) return new LaneDetector(options.segmenter, options);
     if (!options.contract) return new LaneDetector(undefined, options);
-    if (!options.modelDir) throw new Error("LaneDetector: modelDir is required with a contract");
+    if (!options.modelDir) throw new PerceptionError("parameter", "LaneDetector: modelDir is required with a contract", { contract: options.contract.name });
     const session = await ModelSession.create(options.contract, { ...options.session, modelDir: options.modelDir });
     return new LaneDetector(new SessionSegmenter(session), options);
   }

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { projectPath, sharedDir } from "../../../src/core/paths.js";
 import { readImageFile } from "../../../src/image/compressed-image.js";
 import { loadModelContract } from "../../../src/models/contract.js";
@@ -35,28 +35,34 @@ describe("crosswalk labels", () => {
   });
 });
 
-describe.skipIf(!shared)("crosswalk presence on cdnet_crosswalk", async () => {
-  const root = shared!;
-  const lanes = await LaneDetector.create({ contract: loadModelContract("twinlitenet_640x360"), modelDir: join(root, "models"), session: { log: () => {} } });
-  const crosswalks = new CrosswalkDetector();
-  const results: { label: Label; found: boolean; confidence: number }[] = [];
-  for (const label of labels) {
-    const view = await readImageFile(join(root, "data/cdnet_crosswalk", label.file));
-    // Dashcam: wide lens, horizon a little below the middle when no vanishing point is found.
-    const r = await detectStill(view, { lanes, crosswalks, camera: { kind: "auto", assumedHorizonFraction: 0.55 } });
-    results.push({ label, found: r.crosswalks.crosswalks.length > 0, confidence: Math.max(0, ...r.crosswalks.crosswalks.map((c) => c.confidence)) });
-  }
-  const tp = results.filter((r) => r.found && r.label.present).length;
-  const fp = results.filter((r) => r.found && !r.label.present).length;
-  const fn = results.filter((r) => !r.found && r.label.present).length;
-  const clear = results.filter((r) => r.label.visibility === "clear");
-  const precision = tp / Math.max(1, tp + fp);
-  const recall = tp / Math.max(1, tp + fn);
-  const clearRecall = clear.filter((r) => r.found).length / clear.length;
-  console.log(
-    `cdnet crosswalk presence: TP ${tp} FP ${fp} FN ${fn} precision ${precision.toFixed(2)} recall ${recall.toFixed(2)} (clear-only recall ${clearRecall.toFixed(2)})`,
-    "\n" + results.map((r) => `${r.label.file} label=${r.label.present ? r.label.visibility : "no"} found=${r.found} conf=${r.confidence.toFixed(2)}`).join("\n"),
-  );
+describe.skipIf(!shared)("crosswalk presence on cdnet_crosswalk", () => {
+  let precision = NaN;
+  let recall = NaN;
+  let clearRecall = NaN;
+  beforeAll(async () => {
+    const root = shared!;
+    const lanes = await LaneDetector.create({ contract: loadModelContract("twinlitenet_640x360"), modelDir: join(root, "models"), session: { log: () => {} } });
+    const crosswalks = new CrosswalkDetector();
+    const results: { label: Label; found: boolean; confidence: number }[] = [];
+    for (const label of labels) {
+      const view = await readImageFile(join(root, "data/cdnet_crosswalk", label.file));
+      // Dashcam: wide lens, horizon a little below the middle when no vanishing point is found.
+      const r = await detectStill(view, { lanes, crosswalks, camera: { kind: "auto", assumedHorizonFraction: 0.55 } });
+      results.push({ label, found: r.crosswalks.crosswalks.length > 0, confidence: Math.max(0, ...r.crosswalks.crosswalks.map((c) => c.confidence)) });
+    }
+    await lanes.release();
+    const tp = results.filter((r) => r.found && r.label.present).length;
+    const fp = results.filter((r) => r.found && !r.label.present).length;
+    const fn = results.filter((r) => !r.found && r.label.present).length;
+    const clear = results.filter((r) => r.label.visibility === "clear");
+    precision = tp / Math.max(1, tp + fp);
+    recall = tp / Math.max(1, tp + fn);
+    clearRecall = clear.filter((r) => r.found).length / clear.length;
+    console.log(
+      `cdnet crosswalk presence: TP ${tp} FP ${fp} FN ${fn} precision ${precision.toFixed(2)} recall ${recall.toFixed(2)} (clear-only recall ${clearRecall.toFixed(2)})`,
+      "\n" + results.map((r) => `${r.label.file} label=${r.label.present ? r.label.visibility : "no"} found=${r.found} conf=${r.confidence.toFixed(2)}`).join("\n"),
+    );
+  });
 
   it("precision >= 0.9", () => {
     expect(precision).toBeGreaterThanOrEqual(0.9);

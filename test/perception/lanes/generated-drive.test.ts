@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { openBag } from "../../../src/bag/open-bag.js";
 import { projectPath, sharedDir } from "../../../src/core/paths.js";
 import { CameraGeometry } from "../../../src/geometry/camera-geometry.js";
@@ -21,7 +21,7 @@ import { loadGroundTruth, type GroundTruthFrame } from "../../../src/scenario/gr
 
 const bagDir = projectPath("bags/sample_drive");
 const shared = sharedDir();
-const ready = shared !== undefined && existsSync(join(bagDir, "ground_truth.jsonl"));
+const ready = shared !== undefined && ["ground_truth.jsonl", "scenario.json", "metadata.yaml"].every((f) => existsSync(join(bagDir, f)));
 if (!ready) console.warn("skipping generated-drive lane/crosswalk bars: ../shared or bags/sample_drive is absent");
 /** A curve, the straight approach, and two frames with the zebra crossing within 35 m. */
 const FRAMES = [30, 90, 120, 149];
@@ -72,26 +72,29 @@ function iou(a: P[], b: P[]): number {
   return inter / (Math.abs(area(a)) + Math.abs(area(b)) - inter);
 }
 
-describe.skipIf(!ready)("generated drive (bags/sample_drive)", async () => {
-  const scenario = JSON.parse(readFileSync(join(bagDir, "scenario.json"), "utf8"));
-  const c = scenario.camera;
-  const model = CameraModel.fromIntrinsics({ width: c.width, height: c.height, fx: c.fx, fy: c.fy, cx: c.cx, cy: c.cy, distortion: c.d, frameId: c.frame_id });
-  const geometry = new CameraGeometry(model, c.base_from_optical);
-  const truth = loadGroundTruth(bagDir);
-  const lanes = await LaneDetector.create({ contract: loadModelContract("twinlitenet_640x360"), modelDir: join(shared!, "models"), session: { log: () => {} } });
-  const crosswalks = new CrosswalkDetector();
+describe.skipIf(!ready)("generated drive (bags/sample_drive)", () => {
   const results: { gt: GroundTruthFrame; lanes: LaneMarkingArray; crosswalks: CrosswalkArray }[] = [];
-  const bag = await openBag(bagDir);
-  let index = 0;
-  for await (const e of bag.messages<CompressedImage>({ topics: [scenario.image_topic] })) {
-    if (e.kind !== "message") continue;
-    const frame = index++;
-    if (!FRAMES.includes(frame)) continue;
-    const view = await decodeCompressedImage(e.message);
-    const r = await lanes.detect(view, geometry, e.message.header.stamp);
-    results.push({ gt: truth[frame], lanes: r.markings, crosswalks: await crosswalks.detect(view, geometry, e.message.header.stamp, r) });
-  }
-  await bag.close();
+  beforeAll(async () => {
+    const scenario = JSON.parse(readFileSync(join(bagDir, "scenario.json"), "utf8"));
+    const c = scenario.camera;
+    const model = CameraModel.fromIntrinsics({ width: c.width, height: c.height, fx: c.fx, fy: c.fy, cx: c.cx, cy: c.cy, distortion: c.d, frameId: c.frame_id });
+    const geometry = new CameraGeometry(model, c.base_from_optical);
+    const truth = loadGroundTruth(bagDir);
+    const lanes = await LaneDetector.create({ contract: loadModelContract("twinlitenet_640x360"), modelDir: join(shared!, "models"), session: { log: () => {} } });
+    const crosswalks = new CrosswalkDetector();
+    const bag = await openBag(bagDir);
+    let index = 0;
+    for await (const e of bag.messages<CompressedImage>({ topics: [scenario.image_topic] })) {
+      if (e.kind !== "message") continue;
+      const frame = index++;
+      if (!FRAMES.includes(frame)) continue;
+      const view = await decodeCompressedImage(e.message);
+      const r = await lanes.detect(view, geometry, e.message.header.stamp);
+      results.push({ gt: truth[frame], lanes: r.markings, crosswalks: await crosswalks.detect(view, geometry, e.message.header.stamp, r) });
+    }
+    await bag.close();
+    await lanes.release();
+  });
 
   it("puts the ego lane's lines within 0.15 m of the truth up to 30 m ahead (>= 85% of samples)", () => {
     expect(results).toHaveLength(FRAMES.length);

@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import sharp from "sharp";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { sharedDir } from "../../../src/core/paths.js";
 import { readImageFile } from "../../../src/image/compressed-image.js";
 import { loadModelContract } from "../../../src/models/contract.js";
@@ -55,14 +55,17 @@ function gtVanishingRow(gt: number[][]): number {
   return rows[rows.length >> 1];
 }
 
-describe.skipIf(!shared)("TuSimple accuracy (3 labelled frames)", async () => {
-  const root = shared!;
-  const frames = await loadFrames(root);
-  const modelDir = join(root, "models");
+describe.skipIf(!shared)("TuSimple accuracy (3 labelled frames)", () => {
+  const modelDir = shared ? join(shared, "models") : "";
+  let frames: Awaited<ReturnType<typeof loadFrames>> = [];
+  beforeAll(async () => {
+    frames = await loadFrames(shared!);
+  });
 
   it("TwinLiteNet 640x360: mean accuracy >= 0.70 with the camera from the vanishing point", async () => {
     const detector = await LaneDetector.create({ contract: loadModelContract("twinlitenet_640x360"), modelDir, session: { log: () => {} } });
     const r = await evaluate(detector, frames);
+    await detector.release();
     console.log(`TuSimple twinlitenet_640x360: accuracy ${r.accuracy.toFixed(3)} FP ${r.fp.toFixed(3)} FN ${r.fn.toFixed(3)}`, r.scores.map((s) => s.accuracy.toFixed(3)).join(" "));
     expect(r.scores.every((s) => s.cameraSource === "vanishing-point")).toBe(true);
     // The vanishing point lands within 20 px (1.1 degrees of pitch at f = 1108 px) of where the ground-truth lanes meet.
@@ -76,6 +79,7 @@ describe.skipIf(!shared)("TuSimple accuracy (3 labelled frames)", async () => {
   it("TwinLiteNet 320x320: mean accuracy >= 0.55", async () => {
     const detector = await LaneDetector.create({ contract: loadModelContract("twinlitenet_320x320"), modelDir, session: { log: () => {} } });
     const r = await evaluate(detector, frames);
+    await detector.release();
     console.log(`TuSimple twinlitenet_320x320: accuracy ${r.accuracy.toFixed(3)} FP ${r.fp.toFixed(3)} FN ${r.fn.toFixed(3)}`);
     expect(r.accuracy).toBeGreaterThanOrEqual(0.55);
   });
@@ -89,7 +93,7 @@ describe.skipIf(!shared)("TuSimple accuracy (3 labelled frames)", async () => {
   });
 });
 
-describe.skipIf(!shared)("horizon from the lanes' vanishing point", () => {
+describe("horizon from the lanes' vanishing point", () => {
   it("is undefined for a mask without lines", () => {
     const mask = { name: "ll", width: 64, height: 36, classCount: 2, classes: new Uint8Array(64 * 36) };
     const toImage = { tensorWidth: 64, tensorHeight: 36, imageWidth: 64, imageHeight: 36, scaleX: 1, scaleY: 1, offsetX: 0, offsetY: 0, contentWidth: 64, contentHeight: 36 };

@@ -1,0 +1,315 @@
+/**
+ * `edge-perception detect <image files...>`: runs the pedestrian, lane and crosswalk detectors on
+ * still images and prints a table (or JSON), optionally writing annotated copies.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, extname, join } from "node:path";
+import { parseArgs } from "node:util";
+import { parse as parseYaml } from "yaml";
+import { PerceptionError, errorMessage } from "../../core/errors.js";
+import { ZERO_TIME } from "../../core/time.js";
+import { CameraGeometry } from "../../geometry/camera-geometry.js";
+import { cameraMountTransform } from "../../geometry/camera-mount.js";
+import { CameraModel } from "../../geometry/camera-model.js";
+import type { Pixel } from "../../geometry/types.js";
+import { readImageFile, toPackedRgb, type ImageView } from "../../image/image-view.js";
+import { loadModelContract } from "../../models/contract.js";
+import type { Detection } from "../../models/detection.js";
+import { resolveModelDir } from "../../models/model-dir.js";
+import type { CameraInfo, CrosswalkArray, LaneMarkingArray, Pedestrian } from "../../msgs/types.generated.js";
+import { CrosswalkDetector } from "../../perception/crosswalks/crosswalk-detector.js";
+import { detectStill, type StillCamera } from "../../perception/lanes/detect-still.js";
+import { LaneDetector } from "../../perception/lanes/lane-detector.js";
+import { PedestrianDetector, type PedestrianBackend } from "../../perception/pedestrians/pedestrian-detector.js";
+
+export const summary = "run the pedestrian, lane and crosswalk detectors on still images (table, JSON, annotated copies)";
+
+const USAGE = `usage: edge-perception detect <image files...> [options]
+
+  --models <dir>        model directory (default: ../shared/models when present, else fallbacks)
+  --camera-info <yaml>  camera calibration (camera_calibration_parsers YAML); default: estimated
+  --mount-height <m>    camera height above the ground, metres (default 1.5)
+  --pitch-deg <deg>     camera pitch, positive down, with --camera-info (default 0)
+  --json                print one JSON document per run: { results: [...] }
+  --annotate <outdir>   write <outdir>/<name>.annotated.png with boxes, lanes and crosswalks drawn
+  --no-lanes            skip lanes and crosswalks (pedestrians only)`;
+
+/** How the camera of an image was obtained (JSON `camera.source`). */
+export type CameraSourceName = "camera-info" | "approximate" | "vanishing-point";
+
+/** One image's result, as printed with --json. */
+export interface DetectImageResult {
+  image: string;
+  camera: { source: CameraSourceName; note?: string; width: number; height: number; fx: number; fy: number; cx: number; cy: number; horizonRow: number };
+  pedestrians: (Pedestrian & { box: Pick<Detection, "x1" | "y1" | "x2" | "y2"> })[];
+  /** Person boxes not placed on the ground (feet above the horizon). */
+  unplacedBoxes: Detection[];
+  lanes: LaneMarkingArray["markings"];
+  crosswalks: CrosswalkArray["crosswalks"];
+  status: { pedestrians: string; lanes: string; crosswalks: string };
+  models: { pedestrians: PedestrianBackend; lanes: string };
+  timings: { decodeMs: number; pedestriansMs: number; lanesAndCrosswalksMs: number; totalMs: number };
+}
+
+/** A sensor_msgs/CameraInfo from a camera_calibration_parsers YAML file (ROS camera_info_manager format). */
+export function cameraInfoFromYaml(path: string): CameraInfo {
+  let doc: Record<string, unknown>;
+  try {
+    doc = parseYaml(readFileSync(path, "utf8")) as Record<string, unknown>;
+  } catch (err) {
+    throw new PerceptionError("calibration", `cannot read camera info: ${errorMessage(err)}`, { path }, { cause: err });
+  }
+  const matrix = (key: string, n: number, fallback?: number[]): Float64Array => {
+    const m = doc?.[key] as { data?: unknown } | undefined;
+    const data = m?.data ?? fallback;
+    if (!Array.isArray(data) || data.length !== n || !data.every((v) => typeof v === "number")) {
+      throw new PerceptionError("calibration", `camera info '${key}.data' must be ${n} numbers`, { path });
+    }
+    return Float64Array.from(data as number[]);
+  };
+  const width = doc?.image_width;
+  const height = doc?.image_height;
+  if (!Number.isInteger(width) || !Number.isInteger(height)) {
+    throw new PerceptionError("calibration", "camera info needs integer image_width and image_height", { path });
+  }
+  const k = matrix("camera_matrix", 9);
+  const distortion = (doc.distortion_coefficients as { data?: unknown } | undefined)?.data;
+  return {
+    header: { stamp: ZERO_TIME, frame_id: String(doc.camera_name ?? "camera") + "_optical_frame" },
+    width: width as number,
+    height: height as number,
+    distortion_model: String(doc.distortion_model ?? "plumb_bob"),
+    d: Float64Array.from(Array.isArray(distortion) ? (distortion as number[]) : []),
+    k,
+    r: matrix("rectification_matrix", 9, [1, 0, 0, 0, 1, 0, 0, 0, 1]),
+    p: matrix("projection_matrix", 12, [k[0], k[1], k[2], 0, k[3], k[4], k[5], 0, k[6], k[7], k[8], 0]),
+    binning_x: 0,
+    binning_y: 0,
+    roi: { x_offset: 0, y_offset: 0, width: 0, height: 0, do_rectify: false },
+  };
+}
+
+/** JSON.stringify replacer: typed arrays as plain arrays. */
+function jsonReplacer(_key: string, value: unknown): unknown {
+  return ArrayBuffer.isView(value) && !(value instanceof DataView) ? Array.from(value as unknown as ArrayLike<number>) : value;
+}
+
+function fmt(n: number, digits = 1): string {
+  return Number.isFinite(n) ? n.toFixed(digits) : "-";
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        models: { type: "string" },
+        "camera-info": { type: "string" },
+        "mount-height": { type: "string" },
+        "pitch-deg": { type: "string" },
+        json: { type: "boolean", default: false },
+        annotate: { type: "string" },
+        "no-lanes": { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (err) {
+    console.error(`detect: ${errorMessage(err)}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals.length === 0) {
+    console.error(`detect: no image files given\n${USAGE}`);
+    return 2;
+  }
+  const mountHeight = values["mount-height"] !== undefined ? Number(values["mount-height"]) : 1.5;
+  const pitchDeg = values["pitch-deg"] !== undefined ? Number(values["pitch-deg"]) : 0;
+  if (!(mountHeight > 0) || !Number.isFinite(pitchDeg)) {
+    console.error("detect: --mount-height must be positive metres and --pitch-deg a number");
+    return 2;
+  }
+  const log = (line: string): void => {
+    process.stderr.write(line + "\n");
+  };
+
+  const modelDir = resolveModelDir(values.models);
+  log(modelDir.dir ? `models: ${modelDir.dir} (${modelDir.source === "parameter" ? "--models" : "../shared/models"})` : "models: none found; using fallbacks");
+  const calibration = values["camera-info"] ? CameraModel.fromCameraInfo(cameraInfoFromYaml(values["camera-info"])) : undefined;
+
+  const pedestrians = await PedestrianDetector.create({ modelDir: modelDir.dir ?? "", log });
+  let lanes: LaneDetector | undefined;
+  let laneModel = "none";
+  const crosswalks = new CrosswalkDetector();
+  if (!values["no-lanes"]) {
+    const contract = loadModelContract("twinlitenet_640x360");
+    const haveModel = modelDir.dir !== undefined && existsFile(join(modelDir.dir, contract.file));
+    lanes = await LaneDetector.create(haveModel ? { contract, modelDir: modelDir.dir, session: { log } } : {});
+    laneModel = haveModel ? contract.name : "classical fallback (no TwinLiteNet file)";
+    if (!haveModel) log("lanes: FALLBACK to the classical marking filter (no TwinLiteNet model file)");
+  }
+
+  const done: { result: DetectImageResult; geometry: CameraGeometry }[] = [];
+  let failures = 0;
+  try {
+    for (const path of positionals) {
+      try {
+        done.push(await detectOne(path, { pedestrians, lanes, laneModel, crosswalks, calibration, mountHeight, pitchDeg }));
+      } catch (err) {
+        failures++;
+        log(`detect: ${path}: ${errorMessage(err)}`);
+      }
+    }
+  } finally {
+    await pedestrians.release();
+    await lanes?.release?.();
+  }
+
+  if (values.annotate) {
+    mkdirSync(values.annotate, { recursive: true });
+    for (const { result: r, geometry } of done) {
+      const out = join(values.annotate, `${basename(r.image, extname(r.image))}.annotated.png`);
+      await writeAnnotated(r, geometry, out);
+      log(`annotated: ${out}`);
+    }
+  }
+  const results = done.map((d) => d.result);
+  if (values.json) {
+    console.log(JSON.stringify({ results }, jsonReplacer, 2));
+  } else {
+    printTable(results);
+  }
+  return failures > 0 ? 1 : 0;
+}
+
+function existsFile(path: string): boolean {
+  try {
+    return readFileSync(path).length > 0;
+  } catch {
+    return false;
+  }
+}
+
+interface DetectContext {
+  pedestrians: PedestrianDetector;
+  lanes: LaneDetector | undefined;
+  laneModel: string;
+  crosswalks: CrosswalkDetector;
+  calibration: CameraModel | undefined;
+  mountHeight: number;
+  pitchDeg: number;
+}
+
+async function detectOne(path: string, ctx: DetectContext): Promise<{ result: DetectImageResult; geometry: CameraGeometry }> {
+  const t0 = performance.now();
+  const view = await readImageFile(path);
+  const t1 = performance.now();
+  let geometry: CameraGeometry;
+  let source: CameraSourceName;
+  let note: string | undefined;
+  if (ctx.calibration) {
+    if (ctx.calibration.width !== view.width || ctx.calibration.height !== view.height) {
+      throw new PerceptionError("calibration", `camera info is ${ctx.calibration.width}x${ctx.calibration.height}, image is ${view.width}x${view.height}`, { path });
+    }
+    geometry = new CameraGeometry(ctx.calibration, cameraMountTransform({ x: 0, z: ctx.mountHeight, pitch: (ctx.pitchDeg * Math.PI) / 180 }));
+    source = "camera-info";
+  } else {
+    geometry = CameraGeometry.approximate({ width: view.width, height: view.height, mountHeight: ctx.mountHeight, horizonRow: 0.45 * view.height });
+    source = "approximate";
+    note = "assumed: 60 deg horizontal FOV, horizon at 45% of the height";
+  }
+  let laneArray: LaneMarkingArray = { header: { stamp: ZERO_TIME, frame_id: "base_link" }, markings: [], status: "lanes not run" };
+  let crosswalkArray: CrosswalkArray = { header: { stamp: ZERO_TIME, frame_id: "base_link" }, crosswalks: [], status: "crosswalks not run" };
+  const t2 = performance.now();
+  if (ctx.lanes) {
+    const camera: StillCamera = ctx.calibration ? { kind: "geometry", geometry } : { kind: "auto", mountHeight: ctx.mountHeight };
+    const still = await detectStill(view, { lanes: ctx.lanes, crosswalks: ctx.crosswalks, camera });
+    geometry = still.geometry;
+    laneArray = still.lanes;
+    crosswalkArray = still.crosswalks;
+    if (still.cameraSource === "vanishing-point") {
+      source = "vanishing-point";
+      note = "horizon from the lane lines' vanishing point; 60 deg FOV assumed";
+    } else if (still.cameraSource === "assumed-horizon") {
+      source = "approximate";
+      note = "no vanishing point found: horizon assumed at 45% of the height, 60 deg FOV";
+    }
+  }
+  const t3 = performance.now();
+  const ped = await ctx.pedestrians.detect(view, geometry, ZERO_TIME);
+  const t4 = performance.now();
+  const placed = new Set<number>();
+  const pedestrians = ped.message.pedestrians.map((p) => {
+    const i = ped.boxes.findIndex((b, k) => !placed.has(k) && Math.floor(b.x1) === p.image_box.x_offset && Math.floor(b.y1) === p.image_box.y_offset);
+    if (i >= 0) placed.add(i);
+    const b = ped.boxes[i] ?? { x1: p.image_box.x_offset, y1: p.image_box.y_offset, x2: p.image_box.x_offset + p.image_box.width, y2: p.image_box.y_offset + p.image_box.height };
+    return { ...p, box: { x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2 } };
+  });
+  const m = geometry.model;
+  const result: DetectImageResult = {
+    image: path,
+    camera: { source, note, width: view.width, height: view.height, fx: m.fx, fy: m.fy, cx: m.cx, cy: m.cy, horizonRow: geometry.horizonRow() },
+    pedestrians,
+    unplacedBoxes: ped.boxes.filter((_, k) => !placed.has(k)),
+    lanes: laneArray.markings,
+    crosswalks: crosswalkArray.crosswalks,
+    status: { pedestrians: ped.message.status, lanes: laneArray.status, crosswalks: crosswalkArray.status },
+    models: { pedestrians: ped.backend, lanes: ctx.laneModel },
+    timings: { decodeMs: t1 - t0, pedestriansMs: t4 - t3, lanesAndCrosswalksMs: t3 - t2, totalMs: t4 - t0 },
+  };
+  return { result, geometry };
+}
+
+function printTable(results: DetectImageResult[]): void {
+  for (const r of results) {
+    const backend = r.models.pedestrians.kind === "model" ? r.models.pedestrians.model : "HOG FALLBACK";
+    console.log(`${r.image}  ${r.camera.width}x${r.camera.height}  camera: ${r.camera.source}  (${fmt(r.timings.totalMs, 0)} ms)`);
+    console.log(`  pedestrians (${backend}): ${r.pedestrians.length}${r.unplacedBoxes.length ? ` + ${r.unplacedBoxes.length} not on the ground` : ""}`);
+    if (r.pedestrians.length) {
+      console.log(`    ${"score".padStart(5)} ${"box x1,y1,x2,y2 (px)".padEnd(24)} ${"x (m)".padStart(6)} ${"y (m)".padStart(6)} ${"range".padStart(6)} ${"std".padStart(5)} feet`);
+      for (const p of r.pedestrians) {
+        const b = p.box;
+        const std = Math.sqrt(p.position_covariance[0] + p.position_covariance[3]);
+        console.log(
+          `    ${fmt(p.confidence, 2).padStart(5)} ${`${fmt(b.x1, 0)},${fmt(b.y1, 0)},${fmt(b.x2, 0)},${fmt(b.y2, 0)}`.padEnd(24)} ${fmt(p.position.x).padStart(6)} ${fmt(p.position.y).padStart(6)} ${fmt(p.range).padStart(6)} ${fmt(std).padStart(5)} ${p.foot_truncated ? "cut" : "ok"}`,
+        );
+      }
+    }
+    console.log(`  lanes (${r.models.lanes}): ${r.lanes.length}${r.status.lanes ? ` [${r.status.lanes}]` : ""}`);
+    for (const l of r.lanes) console.log(`    id ${l.id}  offset ${fmt(l.lateral_offset, 2)} m  ${fmt(l.x_min)}-${fmt(l.x_max)} m  conf ${fmt(l.confidence, 2)}`);
+    console.log(`  crosswalks: ${r.crosswalks.length}${r.status.crosswalks ? ` [${r.status.crosswalks}]` : ""}`);
+    for (const c of r.crosswalks) console.log(`    ${fmt(c.distance_ahead)} m ahead  conf ${fmt(c.confidence, 2)}`);
+  }
+}
+
+/** The annotated copy: person boxes (red, score), lane points (yellow), crosswalk outlines (cyan). */
+async function writeAnnotated(r: DetectImageResult, geometry: CameraGeometry, out: string): Promise<void> {
+  const view: ImageView = toPackedRgb(await readImageFile(r.image));
+  const sharp = ((await import("sharp")) as unknown as { default: typeof import("sharp") }).default;
+  const shapes: string[] = [];
+  const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const boxes = [...r.pedestrians.map((p) => ({ ...p.box, score: p.confidence, label: `${fmt(p.confidence, 2)} ${fmt(p.range)}m` })), ...r.unplacedBoxes.map((b) => ({ ...b, label: fmt(b.score, 2) }))];
+  for (const b of boxes) {
+    shapes.push(`<rect x="${b.x1}" y="${b.y1}" width="${b.x2 - b.x1}" height="${b.y2 - b.y1}" fill="none" stroke="red" stroke-width="2"/>`);
+    shapes.push(`<text x="${b.x1}" y="${Math.max(12, b.y1 - 3)}" fill="red" font-size="14" font-family="sans-serif">${esc(b.label)}</text>`);
+  }
+  for (const c of r.crosswalks) {
+    const pts = c.image_polygon.points.map((p) => `${p.x},${p.y}`).join(" ");
+    if (pts) shapes.push(`<polygon points="${pts}" fill="none" stroke="cyan" stroke-width="2"/>`);
+  }
+  for (const l of r.lanes) {
+    const pixels = l.points.map((p) => geometry.groundToPixel({ x: p.x, y: p.y, z: 0 })).filter((p): p is Pixel => p !== undefined);
+    if (pixels.length > 1) shapes.push(`<polyline points="${pixels.map((p) => `${p.u + 0.5},${p.v + 0.5}`).join(" ")}" fill="none" stroke="yellow" stroke-width="3"/>`);
+  }
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${view.width}" height="${view.height}">${shapes.join("")}</svg>`;
+  const png = await sharp(Buffer.from(view.data.buffer, view.data.byteOffset, view.data.byteLength), { raw: { width: view.width, height: view.height, channels: 3 } })
+    .composite([{ input: Buffer.from(svg) }])
+    .png()
+    .toBuffer();
+  writeFileSync(out, png);
+}

@@ -1,0 +1,139 @@
+import { describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { sharedDir } from "../../src/core/paths.js";
+import { readImageFile, toPackedRgb, type ImageView } from "../../src/image/image-view.js";
+import { loadCv, withMats } from "../../src/image/mats.js";
+import { Preprocessor, computeTensorMapping, type PreprocessOptions } from "../../src/image/preprocess.js";
+import { imagePixelToTensor, tensorPixelToImage, tensorPointToImage } from "../../src/image/tensor-mapping.js";
+
+const plain = { scale: 1, mean: [0, 0, 0], std: [1, 1, 1] } as const;
+
+function rgbView(width: number, height: number, pixel: (x: number, y: number) => [number, number, number]): ImageView {
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.set(pixel(x, y), (y * width + x) * 3);
+  return { width, height, step: width * 3, format: "rgb8", data };
+}
+
+function plane(t: Float32Array, c: number, w: number, h: number): number[] {
+  return Array.from(t.subarray(c * w * h, (c + 1) * w * h)).map((v) => Math.round(v * 1e4) / 1e4);
+}
+
+describe("Preprocessor", () => {
+  it("at identity size copies pixels in the model's colour order with normalisation", () => {
+    const view = rgbView(2, 1, (x) => (x === 0 ? [10, 20, 30] : [40, 50, 60]));
+    const p = new Preprocessor({
+      width: 2,
+      height: 1,
+      channelOrder: "bgr",
+      normalization: { scale: 1 / 10, mean: [1, 2, 3], std: [2, 4, 0.5] },
+      resize: { mode: "stretch" },
+    });
+    p.run(view);
+    // channel 0 = B: (30/10 - 1)/2 = 1, (60/10 - 1)/2 = 2.5; channel 1 = G: (2-2)/4 = 0, (5-2)/4 = 0.75;
+    // channel 2 = R: (1-3)/0.5 = -4, (4-3)/0.5 = 2
+    expect(plane(p.tensor, 0, 2, 1)).toEqual([1, 2.5]);
+    expect(plane(p.tensor, 1, 2, 1)).toEqual([0, 0.75]);
+    expect(plane(p.tensor, 2, 2, 1)).toEqual([-4, 2]);
+  });
+
+  it("halves with half-pixel bilinear sampling (each output = mean of a 2x2 block)", () => {
+    const values = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140, 150];
+    const view = rgbView(4, 4, (x, y) => [values[y * 4 + x], 0, 0]);
+    const p = new Preprocessor({ width: 2, height: 2, channelOrder: "rgb", normalization: plain, resize: { mode: "stretch" } });
+    p.run(view);
+    // block means: (0+10+40+50)/4 = 25, (20+30+60+70)/4 = 45, 105, 125
+    expect(plane(p.tensor, 0, 2, 2)).toEqual([25, 45, 105, 125]);
+  });
+
+  it("letterboxes top-left and centred with the pad value, and maps back exactly", () => {
+    const view = rgbView(4, 2, (x, y) => [x * 10 + y, 0, 0]);
+    const opts = (anchor: "top-left" | "center"): PreprocessOptions => ({
+      width: 4,
+      height: 4,
+      channelOrder: "rgb",
+      normalization: { scale: 1, mean: [100, 0, 0], std: [2, 1, 1] },
+      resize: { mode: "letterbox", anchor, padValue: 114 },
+    });
+    const tl = new Preprocessor(opts("top-left"));
+    const mapTl = tl.run(view);
+    const pad = (114 - 100) / 2;
+    expect(plane(tl.tensor, 0, 4, 4)).toEqual([-50, -45, -40, -35, -49.5, -44.5, -39.5, -34.5, pad, pad, pad, pad, pad, pad, pad, pad]);
+    expect(mapTl).toMatchObject({ scaleX: 1, scaleY: 1, offsetX: 0, offsetY: 0, contentWidth: 4, contentHeight: 2 });
+    const c = new Preprocessor(opts("center"));
+    const mapC = c.run(view);
+    expect(mapC.offsetY).toBe(1);
+    expect(plane(c.tensor, 0, 4, 4).slice(0, 8)).toEqual([pad, pad, pad, pad, -50, -45, -40, -35]);
+    expect(tensorPointToImage(mapC, 2, 2)).toEqual({ x: 2, y: 1 });
+  });
+
+  it("maps a 1280x720 frame into 416x416 as YOLOX does (r = 0.325, 416x234)", () => {
+    const o = (anchor: "top-left" | "center"): PreprocessOptions => ({
+      width: 416,
+      height: 416,
+      channelOrder: "bgr",
+      normalization: plain,
+      resize: { mode: "letterbox", anchor, padValue: 114 },
+    });
+    const tl = computeTensorMapping(o("top-left"), 1280, 720);
+    expect(tl).toMatchObject({ scaleX: 0.325, scaleY: 0.325, offsetX: 0, offsetY: 0, contentWidth: 416, contentHeight: 234 });
+    const c = computeTensorMapping(o("center"), 1280, 720);
+    expect(c.offsetY).toBe(91);
+    // A box edge at tensor (208, 91 + 117) is the image centre (640, 360).
+    expect(tensorPointToImage(c, 208, 208)).toEqual({ x: 640, y: 360 });
+    // Pixel-centre conventions round-trip.
+    const px = tensorPixelToImage(c, imagePixelToTensor(c, { u: 100, v: 200 }));
+    expect(px.u).toBeCloseTo(100, 9);
+    expect(px.v).toBeCloseTo(200, 9);
+  });
+
+  it("samples yuv422 directly as it samples the converted rgb", () => {
+    // A YUYV gradient; compare the fused yuv path with rgb conversion then sampling.
+    const width = 16;
+    const height = 8;
+    const data = new Uint8Array(width * height * 2);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x += 2) {
+        const o = y * width * 2 + x * 2;
+        data.set([30 + x * 10, 90 + y * 8, 40 + x * 10 + 5, 150 - y * 5], o);
+      }
+    }
+    const yuyv: ImageView = { width, height, step: width * 2, format: "yuyv", data };
+    const options: PreprocessOptions = { width: 5, height: 3, channelOrder: "rgb", normalization: plain, resize: { mode: "stretch" } };
+    const a = new Preprocessor(options);
+    const b = new Preprocessor(options);
+    a.run(yuyv);
+    b.run(toPackedRgb(yuyv));
+    // Interpolating YUV vs RGB differs only by the rounding and clamping of the converted pixels.
+    for (let i = 0; i < a.tensor.length; i++) expect(Math.abs(a.tensor[i] - b.tensor[i])).toBeLessThan(1.5);
+  });
+});
+
+const shared = sharedDir();
+if (!shared) console.warn("skipping preprocessing vs OpenCV: ../shared is absent");
+describe.skipIf(!shared)("against OpenCV", () => {
+  it("matches cv.resize INTER_LINEAR on a real 1280x720 frame (mean |diff| < 0.5 grey levels)", async () => {
+    const cv = await loadCv();
+    const view = await readImageFile(join(shared!, "data/bdd100k/cb22c820-f094952f.jpg"));
+    const p = new Preprocessor({ width: 416, height: 234, channelOrder: "rgb", normalization: plain, resize: { mode: "stretch" } });
+    p.run(view);
+    const reference = withMats((track) => {
+      const src = track(new cv.Mat(view.height, view.width, cv.CV_8UC3));
+      src.data.set(view.data);
+      const dst = track(new cv.Mat());
+      cv.resize(src, dst, new cv.Size(416, 234), 0, 0, cv.INTER_LINEAR);
+      return Uint8Array.from(dst.data as Uint8Array);
+    });
+    let sum = 0;
+    let max = 0;
+    const plane = 416 * 234;
+    for (let i = 0; i < plane; i++) {
+      for (let c = 0; c < 3; c++) {
+        const d = Math.abs(p.tensor[c * plane + i] - reference[i * 3 + c]);
+        sum += d;
+        max = Math.max(max, d);
+      }
+    }
+    expect(sum / (plane * 3)).toBeLessThan(0.5);
+    expect(max).toBeLessThanOrEqual(1.01);
+  });
+});

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { loadModelContract, loadModelContracts, parseModelContracts } from "../../src/models/contract.js";
+
+describe("model contracts", () => {
+  it("reads config/models.yaml", () => {
+    const all = loadModelContracts();
+    expect([...all.keys()].sort()).toEqual(["nanodet_m_416_int8", "twinlitenet_320x320", "twinlitenet_640x360", "yolox_nano"]);
+    const yolox = all.get("yolox_nano")!;
+    expect(yolox.input).toEqual({
+      name: "images",
+      width: 416,
+      height: 416,
+      channelOrder: "bgr",
+      normalization: { scale: 1, mean: [0, 0, 0], std: [1, 1, 1] },
+      resize: { mode: "letterbox", anchor: "top-left", padValue: 114 },
+    });
+    expect(yolox.decoder).toEqual({ type: "yolox", strides: [8, 16, 32], numClasses: 80 });
+    expect(yolox.classFilter).toEqual([0]);
+    const tln = all.get("twinlitenet_640x360")!;
+    expect(tln.decoder.type).toBe("segmentation");
+    expect(tln.outputs.map((o) => o.name)).toEqual(["da", "ll"]);
+    expect(tln.input.resize).toEqual({ mode: "stretch" });
+    expect(tln.input.normalization.scale).toBeCloseTo(1 / 255, 12);
+    expect(all.get("nanodet_m_416_int8")!.decoder).toMatchObject({ type: "nanodet", regMax: 7 });
+  });
+
+  it("names the contract and field that is wrong", () => {
+    const doc = (input: object, decoder: object = { type: "yolox" }) => ({ models: { m: { file: "m.onnx", input, decoder } } });
+    const input = { name: "x", width: 8, height: 8 };
+    expect(() => parseModelContracts(doc({ ...input, width: 0 }))).toThrow(/'m': input.width must be an integer >= 1, got 0/);
+    expect(() => parseModelContracts(doc({ ...input, colour_order: "grb" }))).toThrow(/input.colour_order must be one of rgb \| bgr/);
+    expect(() => parseModelContracts(doc(input, { type: "ssd" }))).toThrow(/decoder.type must be one of/);
+    expect(() => parseModelContracts(doc({ ...input, normalization: { mean: [1, 2] } }))).toThrow(/mean must be three numbers/);
+    expect(() => parseModelContracts(doc(input, { type: "segmentation" }))).toThrow(/must list its outputs/);
+    expect(() => parseModelContracts({})).toThrow(/top-level 'models'/);
+    expect(() => loadModelContract("nope")).toThrow(/no model contract 'nope' \(known: .*yolox_nano/);
+  });
+});

@@ -1,0 +1,118 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { sharedDir } from "../../src/core/paths.js";
+import { readImageFile, type ImageView } from "../../src/image/image-view.js";
+import { loadModelContract, type ModelContract } from "../../src/models/contract.js";
+import { iou } from "../../src/models/detection.js";
+import { ModelSession } from "../../src/models/session.js";
+
+const shared = sharedDir();
+if (!shared) console.warn("skipping model sessions: ../shared is absent");
+
+interface KittiLabel {
+  category: string;
+  bbox_xywh: [number, number, number, number];
+}
+
+describe.skipIf(!shared)("ModelSession on the real models", () => {
+  const modelDir = join(shared ?? "", "models");
+  const quiet = { modelDir, log: () => undefined };
+  let kitti: ImageView;
+  let cars: { x1: number; y1: number; x2: number; y2: number }[];
+
+  beforeAll(async () => {
+    kitti = await readImageFile(join(shared!, "data/kitti/000007.png"));
+    const labels = JSON.parse(readFileSync(join(shared!, "data/kitti/000007.json"), "utf8"))["000007.png"].instances as KittiLabel[];
+    cars = labels
+      .filter((l) => l.category === "Car")
+      .map(({ bbox_xywh: [x, y, w, h] }) => ({ x1: x, y1: y, x2: x + w, y2: y + h }));
+  });
+
+  const carContract = (name: string): ModelContract => {
+    const c = loadModelContract(name);
+    return { ...c, classFilter: [2] }; // COCO car
+  };
+
+  it("YOLOX-Nano (FP32) and NanoDet (INT8) both find KITTI's nearest labelled car at IoU >= 0.7", async () => {
+    for (const name of ["yolox_nano", "nanodet_m_416_int8"]) {
+      const session = await ModelSession.create(carContract(name), quiet);
+      const out = await session.run(kitti);
+      expect(out.kind).toBe("detections");
+      if (out.kind !== "detections") return;
+      const best = Math.max(...out.detections.map((d) => iou(d, cars[0])));
+      expect(best, name).toBeGreaterThanOrEqual(0.7);
+      expect(out.toImage.scaleX).toBeCloseTo(416 / 1242, 3);
+      expect(out.timings.inferenceMs).toBeGreaterThan(0);
+      await session.release();
+    }
+  });
+
+  it("TwinLiteNet 320 gives one argmax mask per output with the stretch mapping", async () => {
+    const session = await ModelSession.create(loadModelContract("twinlitenet_320x320"), quiet);
+    const frame = await readImageFile(join(shared!, "data/tusimple/image/0000.png"));
+    const out = await session.run(frame);
+    expect(out.kind).toBe("segmentation");
+    if (out.kind !== "segmentation") return;
+    expect(out.masks.map((m) => [m.name, m.width, m.height, m.classCount])).toEqual([
+      ["drivable_area", 320, 320, 2],
+      ["lanes", 320, 320, 2],
+    ]);
+    const lanePixels = out.masks[1].classes.reduce((n, c) => n + c, 0);
+    const roadPixels = out.masks[0].classes.reduce((n, c) => n + c, 0);
+    expect(lanePixels).toBeGreaterThan(100); // a highway frame has lane lines
+    expect(roadPixels).toBeGreaterThan(lanePixels);
+    // Road is in the lower half of a dashcam frame: more drivable pixels below the middle row.
+    const lowerHalf = out.masks[0].classes.subarray(160 * 320).reduce((n, c) => n + c, 0);
+    expect(lowerHalf).toBeGreaterThan(roadPixels * 0.8);
+    expect(out.toImage).toMatchObject({ scaleX: 0.25, scaleY: 320 / 720, offsetX: 0, offsetY: 0 });
+    await session.release();
+  });
+
+  describe("refuses a model that does not match its contract", () => {
+    const yolox = () => loadModelContract("yolox_nano");
+    it("wrong input name", async () => {
+      const c = yolox();
+      await expect(ModelSession.create({ ...c, input: { ...c.input, name: "input.1" } }, quiet)).rejects.toThrow(
+        /expected input 'input.1' \[1,3,416,416\], found none of that name; the model has inputs images \[1,3,416,416\] float32/,
+      );
+    });
+    it("wrong input size", async () => {
+      const c = yolox();
+      await expect(ModelSession.create({ ...c, input: { ...c.input, width: 640, height: 640 } }, quiet)).rejects.toThrow(
+        /expected input 'images' of shape \[1,3,640,640\], found \[1,3,416,416\]/,
+      );
+    });
+    it("wrong output / decoder", async () => {
+      const c = yolox();
+      await expect(ModelSession.create({ ...c, decoder: { type: "yolox", strides: [8, 16, 32], numClasses: 20 } }, quiet)).rejects.toThrow(
+        /output 'output' of shape \[1,3549,25\], found \[1,3549,85\]/,
+      );
+      await expect(ModelSession.create({ ...c, outputs: [{ name: "boxes", shape: [1, 100, 4] }] }, quiet)).rejects.toThrow(/expected output 'boxes'/);
+      const nano = loadModelContract("nanodet_m_416_int8");
+      await expect(
+        ModelSession.create({ ...nano, decoder: { type: "nanodet", strides: [8, 16, 32], numClasses: 80, regMax: 15, centerOffset: 0.5 } }, quiet),
+      ).rejects.toThrow(/nanodet box output \[1,2704,64\] for stride 8, found none/);
+    });
+    it("missing file", async () => {
+      await expect(ModelSession.create({ ...yolox(), file: "absent.onnx" }, quiet)).rejects.toMatchObject({
+        kind: "model",
+        message: expect.stringContaining("expected absent.onnx in"),
+      });
+    });
+  });
+
+  it("tries execution providers in order and logs the one taken", async () => {
+    const lines: string[] = [];
+    const session = await ModelSession.create(loadModelContract("twinlitenet_320x320"), {
+      modelDir,
+      executionProviders: ["no-such-provider", "cpu"],
+      log: (l) => lines.push(l),
+      warmUp: false,
+    });
+    expect(session.provider).toBe("cpu");
+    expect(lines[0]).toMatch(/execution provider 'no-such-provider' unavailable/);
+    expect(lines[1]).toMatch(/on execution provider 'cpu'/);
+    await session.release();
+  });
+});

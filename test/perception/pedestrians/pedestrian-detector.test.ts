@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sharedDir } from "../../../src/core/paths.js";
+import { CameraGeometry } from "../../../src/geometry/camera-geometry.js";
+import { cameraMountTransform } from "../../../src/geometry/camera-mount.js";
+import { CameraModel } from "../../../src/geometry/camera-model.js";
+import { readImageFile } from "../../../src/image/image-view.js";
+import { trackedMatCount } from "../../../src/image/mats.js";
+import { iou } from "../../../src/models/detection.js";
+import { PedestrianDetector } from "../../../src/perception/pedestrians/pedestrian-detector.js";
+
+const shared = sharedDir();
+if (!shared) console.warn("skipping pedestrian detection on real frames: ../shared is absent");
+const stamp = { sec: 100, nanosec: 5 };
+
+describe.skipIf(!shared)("PedestrianDetector with YOLOX-Nano", () => {
+  let detector: PedestrianDetector;
+  beforeAll(async () => {
+    detector = await PedestrianDetector.create({ log: () => undefined });
+  });
+  afterAll(async () => detector?.release());
+
+  it("finds KITTI 000007's labelled cyclist and places it on the ground near its labelled 3D position", async () => {
+    const frame = await readImageFile(join(shared!, "data/kitti/000007.png"));
+    const label = JSON.parse(readFileSync(join(shared!, "data/kitti/000007.json"), "utf8"))["000007.png"];
+    const cyclist = label.instances.find((i: { category: string }) => i.category === "Cyclist");
+    const [x, y, w, h] = cyclist.bbox_xywh as number[];
+    const truth = { x1: x, y1: y, x2: x + w, y2: y + h };
+    const [fx, , cx] = label.cam2img_P2[0] as number[];
+    const [, fy, cy] = label.cam2img_P2[1] as number[];
+    // KITTI's camera: 1.65 m above the road, level.
+    const model = CameraModel.fromIntrinsics({ width: 1242, height: 375, fx, fy, cx, cy });
+    const geometry = new CameraGeometry(model, cameraMountTransform({ x: 0, z: 1.65 }));
+
+    const result = await detector.detect(frame, geometry, stamp);
+    expect(result.backend.kind).toBe("model");
+    expect(result.timings.passes).toBeGreaterThan(1); // a 1242x375 frame is tiled
+    const best = result.boxes.reduce((a, b) => (iou(b, truth) > iou(a, truth) ? b : a));
+    // The rider's box: its centre lies inside the labelled box (which also spans the bicycle).
+    const centre = { u: (best.x1 + best.x2) / 2, v: (best.y1 + best.y2) / 2 };
+    expect(centre.u).toBeGreaterThan(truth.x1);
+    expect(centre.u).toBeLessThan(truth.x2);
+    expect(centre.v).toBeGreaterThan(truth.y1);
+    expect(centre.v).toBeLessThan(truth.y2);
+    expect(iou(best, truth)).toBeGreaterThan(0.25);
+    expect(Math.abs(best.y2 - truth.y2)).toBeLessThan(4); // the feet row, which sets the range
+    // Ground position vs the label's 3D location (camera x right, z forward -> base_link y left, x forward).
+    const [xCam, , zCam] = cyclist.bbox_cam3d as number[];
+    const ped = result.message.pedestrians.find((p) => p.image_box.x_offset <= centre.u && centre.u <= p.image_box.x_offset + p.image_box.width)!;
+    expect(ped).toBeDefined();
+    expect(Math.abs(ped.position.x - zCam) / zCam).toBeLessThan(0.2);
+    expect(Math.abs(ped.position.y - -xCam) / Math.abs(xCam)).toBeLessThan(0.2);
+    expect(Math.sqrt(ped.position_covariance[0])).toBeGreaterThan(0.5); // tens of metres away: metres of uncertainty
+    expect(result.message.header).toEqual({ stamp, frame_id: "base_link" });
+  });
+
+  it("finds the cyclist on a BDD100K frame", async () => {
+    const frame = await readImageFile(join(shared!, "data/bdd100k/cb22c820-f094952f.jpg"));
+    const result = await detector.detect(frame, undefined, stamp);
+    // Hand-labelled from the frame: rider and bicycle seen from behind.
+    const truth = { x1: 608, y1: 322, x2: 645, y2: 428 };
+    expect(Math.max(...result.boxes.map((b) => iou(b, truth)))).toBeGreaterThan(0.6);
+    expect(result.message.pedestrians).toEqual([]);
+    expect(result.message.status).toMatch(/no camera geometry/);
+  });
+});
+
+describe.skipIf(!shared)("PedestrianDetector HOG fallback", () => {
+  const empty = mkdtempSync(join(tmpdir(), "no-models-"));
+  afterAll(() => rmSync(empty, { recursive: true, force: true }));
+
+  it("falls back to HOG when the model file is missing, says so, and finds the upright cyclist", async () => {
+    const lines: string[] = [];
+    const detector = await PedestrianDetector.create({ modelDir: empty, log: (l) => lines.push(l) });
+    expect(detector.backend.kind).toBe("hog-fallback");
+    expect(lines.join("\n")).toMatch(/FALLBACK to OpenCV HOG/);
+    const frame = await readImageFile(join(shared!, "data/bdd100k/cb22c820-f094952f.jpg"));
+    const geometry = CameraGeometry.approximate({ width: 1280, height: 720, horizontalFovDeg: 60, mountHeight: 1.4, horizonRow: 300 });
+    const result = await detector.detect(frame, geometry, stamp);
+    const truth = { x1: 608, y1: 322, x2: 645, y2: 428 };
+    expect(Math.max(...result.boxes.map((b) => iou(b, truth)))).toBeGreaterThan(0.4);
+    expect(result.message.status).toMatch(/HOG fallback/);
+    expect(result.message.pedestrians.length).toBeGreaterThan(0);
+    // A highway frame with no one on foot: nothing.
+    const highway = await readImageFile(join(shared!, "data/tusimple/unlabelled/0.jpg"));
+    expect((await detector.detect(highway, geometry, stamp)).boxes).toEqual([]);
+    expect(trackedMatCount()).toBe(0);
+    await detector.release();
+  });
+
+  it("throws instead when told to", async () => {
+    await expect(PedestrianDetector.create({ modelDir: empty, onMissingModel: "error", log: () => undefined })).rejects.toThrow(
+      /pedestrian model unavailable: model file yolox_nano.onnx not found/,
+    );
+  });
+});

@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { stopOnSignals } from "../stop-on-signals.js";
 import { errorMessage } from "../../core/errors.js";
 import { projectPath, sharedDir } from "../../core/paths.js";
 import { useDeterministicTiming } from "../../diagnostics/deterministic-timing.js";
@@ -21,8 +22,6 @@ import { runReplay } from "../../transport/replay/run-replay.js";
 import { readReplayFigures } from "../../viz/report-figures.js";
 import { writeReplayReport } from "../../viz/replay-report.js";
 
-/** A second SIGINT/SIGTERM this long after the first quits at once (earlier ones are relays of the same key press). */
-const FORCE_QUIT_AFTER_MS = 1500;
 
 export const summary = "replay the sample drive through the full graph: output bag + report with pictures in out/demo/";
 
@@ -111,24 +110,7 @@ export async function run(argv: string[]): Promise<number> {
   setup.push(`graph: ${graph.path} (${graph.nodes.map((n) => n.name).join(", ")}), one process, sim time`);
   if (restoreTiming) setup.push("timing: deterministic step clock (figures are not milliseconds)");
 
-  const controller = new AbortController();
-  let stoppedBy: NodeJS.Signals | undefined;
-  let stoppedAt = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    // Wrappers (npm run, tsx) relay the terminal's Ctrl-C, so one key press can arrive two or
-    // three times at once: only a signal well after the first one quits without finalising.
-    if (stoppedBy && Date.now() - stoppedAt < FORCE_QUIT_AFTER_MS) return;
-    if (stoppedBy) {
-      process.stderr.write(`edge-perception demo: ${signal} again, quitting without finalising\n`);
-      process.exit(signal === "SIGINT" ? 130 : 143);
-    }
-    stoppedBy = signal;
-    stoppedAt = Date.now();
-    process.stderr.write(`edge-perception demo: ${signal}: stopping, finalising the output bag\n`);
-    controller.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const stop = stopOnSignals({ command: "demo", finalising: "the output bag and report" });
   mkdirSync(outDir, { recursive: true });
   const bagOut = join(outDir, "bag");
   let result: ReplaySummary;
@@ -141,14 +123,14 @@ export async function run(argv: string[]): Promise<number> {
       overwrite: true,
       nodes,
       ...(rate !== undefined ? { rate, fast: false } : { fast: true }),
-      signal: controller.signal,
+      signal: stop.signal,
       logSink: stderrLogSink(parsed.switches.has("quiet") ? "warn" : "info"),
       ...(duration !== undefined
         ? {
             progressIntervalMs: 0,
             onProgress: (p) => {
               startNs ??= p.simTimeNs;
-              if (Number(p.simTimeNs - startNs) / 1e9 >= duration!) controller.abort();
+              if (Number(p.simTimeNs - startNs) / 1e9 >= duration!) stop.abort();
             },
           }
         : {}),
@@ -157,8 +139,7 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`edge-perception demo: ${errorMessage(err)}`);
     return 1;
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    stop.uninstall();
     restoreTiming?.();
   }
   console.error(formatReplaySummary(result));
@@ -174,6 +155,6 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`report: ${report}`);
   }
   console.log(`output bag: ${bagOut} (ros2 bag play ${bagOut}; Foxglove opens ${join(bagOut, "bag_0.mcap")} or the folder)`);
-  if (stoppedBy) console.log(`stopped by ${stoppedBy}: outputs finalised`);
+  if (stop.stoppedBy()) console.log(`stopped by ${stop.stoppedBy()}: outputs finalised`);
   return 0;
 }

@@ -2,7 +2,7 @@
  * `edge-perception detect <image files...>`: runs the pedestrian, lane and crosswalk detectors on
  * still images and prints a table (or JSON), optionally writing annotated copies.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
@@ -188,11 +188,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 function existsFile(path: string): boolean {
-  try {
-    return readFileSync(path).length > 0;
-  } catch {
-    return false;
-  }
+  return existsSync(path) && statSync(path).isFile();
 }
 
 interface DetectContext {

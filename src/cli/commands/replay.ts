@@ -10,6 +10,7 @@ import type { NodeSpec } from "../../transport/node-spec.js";
 import { progressBar } from "../../transport/replay/progress-bar.js";
 import { formatReplaySummary, type ReplaySummary } from "../../transport/replay/replay-summary.js";
 import { runReplay, type RecordMode } from "../../transport/replay/run-replay.js";
+import { stopOnSignals } from "../stop-on-signals.js";
 
 export const summary = "run the perception graph over a rosbag2 bag and record its outputs (sim time, deterministic)";
 
@@ -77,20 +78,7 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
     bar.done();
     baseSink(level, source, message);
   };
-  const controller = new AbortController();
-  let stoppedBy: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stoppedBy) {
-      process.stderr.write(`\nedge-perception replay: ${signal} again, quitting without finalising\n`);
-      process.exit(signal === "SIGINT" ? 130 : 143);
-    }
-    stoppedBy = signal;
-    bar.done();
-    process.stderr.write(`edge-perception replay: ${signal}: stopping, finalising the output bag (again to quit at once)\n`);
-    controller.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const stop = stopOnSignals({ command: "replay", finalising: "the output bag", beforeMessage: () => bar.done() });
 
   let result: ReplaySummary;
   try {
@@ -108,7 +96,7 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
       record: record as RecordMode,
       excludeTopics: parsed.flags.get("exclude") ?? [],
       onProgress: (p) => bar.update(p),
-      signal: controller.signal,
+      signal: stop.signal,
       logSink,
     });
   } catch (err) {
@@ -116,12 +104,10 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
     console.error(`edge-perception replay: ${errorMessage(err)}`);
     return 1;
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    stop.uninstall();
   }
   bar.done();
   if (parsed.switches.has("json")) console.log(JSON.stringify(result, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2));
   else console.log(formatReplaySummary(result));
-  if (stoppedBy) return stoppedBy === "SIGINT" ? 130 : 143;
-  return 0;
+  return stop.exitCode() ?? 0;
 }

@@ -318,6 +318,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     }
     await dispose();
     instances.length = 0;
+    // What nodes publish while shutting down (a final flush of a pending frame) is recorded too.
+    await recorder?.flush();
     if (sink) await sink.close();
     sink = undefined;
 

@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import { sharedDir } from "../src/core/paths.js";
 import { readImageFile, toPackedRgb, type ImageView } from "../src/image/image-view.js";
-import { trackedMatCount } from "../src/image/mats.js";
+import { loadCv, trackedMatCount } from "../src/image/mats.js";
 import { Preprocessor } from "../src/image/preprocess.js";
 import { loadModelContract } from "../src/models/contract.js";
 import { HogPeopleDetector } from "../src/models/hog-people-detector.js";
@@ -131,6 +131,11 @@ export async function run(): Promise<void> {
     hogTimes.push(performance.now() - t0);
   }
   console.log(`  HOG fallback (960 px wide): ${ms(median(hogTimes))} per frame, Mats alive after: ${trackedMatCount()}`);
+  const cv = await loadCv();
+  const heap0 = (cv.HEAPU8 as Uint8Array).length;
+  const hogFrames = Number(process.env.MODELS_BENCH_HOG_FRAMES ?? 10);
+  for (let i = 0; i < hogFrames; i++) hog.detect(frame);
+  console.log(`  HOG WASM heap: ${mib(heap0)} -> ${mib((cv.HEAPU8 as Uint8Array).length)} after ${hogFrames} more frames (MODELS_BENCH_HOG_FRAMES)`);
   hog.release();
 
   // 6. Memory over many frames.

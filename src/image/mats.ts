@@ -49,17 +49,23 @@ export function trackedMatCount(): number {
   return liveTracked;
 }
 
-/**
- * Runs fn with a `track` function; every tracked object is deleted afterwards, in reverse order,
- * even when fn throws. For async work use `withMatsAsync`.
- */
-export function withMats<T>(fn: (track: TrackMat) => T): T {
+/** A fresh list of Mats to delete and the function that adds to it (and to the live count). */
+function newTracker(): { tracked: Deletable[]; track: TrackMat } {
   const tracked: Deletable[] = [];
   const track: TrackMat = (m) => {
     tracked.push(m);
     liveTracked++;
     return m;
   };
+  return { tracked, track };
+}
+
+/**
+ * Runs fn with a `track` function; every tracked object is deleted afterwards, in reverse order,
+ * even when fn throws. For async work use `withMatsAsync`.
+ */
+export function withMats<T>(fn: (track: TrackMat) => T): T {
+  const { tracked, track } = newTracker();
   try {
     const result = fn(track);
     if (result instanceof Promise) {
@@ -73,12 +79,7 @@ export function withMats<T>(fn: (track: TrackMat) => T): T {
 
 /** As withMats, for async functions: deletes after the promise settles. */
 export async function withMatsAsync<T>(fn: (track: TrackMat) => Promise<T>): Promise<T> {
-  const tracked: Deletable[] = [];
-  const track: TrackMat = (m) => {
-    tracked.push(m);
-    liveTracked++;
-    return m;
-  };
+  const { tracked, track } = newTracker();
   try {
     return await fn(track);
   } finally {

@@ -6,7 +6,7 @@ import type { LocalMapView } from "./local-map-view.js";
 import type { MapConsistencyMonitor } from "./map-consistency.js";
 import { baseToMap, mapToBase, type PlanarPose } from "./planar-pose.js";
 import { polygonCentroid } from "./polyline.js";
-import { DEFAULT_VISIBILITY_OPTIONS, groundPointVisible, polygonVisibility, type VisibilityOptions } from "./visibility.js";
+import { crosswalkStripesDetectable, DEFAULT_VISIBILITY_OPTIONS, groundPointVisible, polygonVisibility, type VisibilityOptions } from "./visibility.js";
 
 /** Options of the crosswalk stage. */
 export interface CrosswalkFusionOptions {
@@ -16,6 +16,12 @@ export interface CrosswalkFusionOptions {
   match: Partial<CrosswalkMatchOptions>;
   /** What the camera should see. */
   visibility: Partial<VisibilityOptions>;
+  /**
+   * A mapped crosswalk counts as checkable (NOT_SEEN, evidence that it is missing) only when its
+   * stripes run within this angle of the line of sight, radians (the stripe detector finds nothing
+   * else: side-road crossings seen from the main road stay NOT_CHECKED); default 45 degrees.
+   */
+  maxStripeAngle: number;
 }
 
 /** The crosswalks of one frame, with their outlines and visibility for the pedestrian stage. */
@@ -41,7 +47,7 @@ export class CrosswalkFusion {
   readonly #mappedIds = new Map<string, number>();
 
   constructor(options: Partial<CrosswalkFusionOptions>, consistency: MapConsistencyMonitor) {
-    this.#o = { ahead: 70, match: {}, visibility: {}, ...options };
+    this.#o = { ahead: 70, match: {}, visibility: {}, maxStripeAngle: Math.PI / 4, ...options };
     this.#visibility = { ...DEFAULT_VISIBILITY_OPTIONS, ...this.#o.visibility };
     this.#consistency = consistency;
   }
@@ -83,6 +89,7 @@ export class CrosswalkFusion {
     for (const mi of matching.unmatchedMapped) {
       const mapped = ahead[mi]!;
       const vis = polygonVisibility(mapped.base, camera, this.#visibility);
+      const checkable = vis.visible && crosswalkStripesDetectable(mapped.base, this.#o.maxStripeAngle);
       push({
         id: this.#mappedId(mapped.feature.id),
         polygon: { points: mapped.base.map((p) => ({ x: p.x, y: p.y, z: 0 })) },
@@ -90,12 +97,12 @@ export class CrosswalkFusion {
         distance_ahead: Math.max(0, Math.min(...mapped.base.map((p) => p.x))),
         distance_ahead_std: NaN,
         confidence: 0,
-        map_status: vis.visible ? CrosswalkMsg.MAP_STATUS_NOT_SEEN : CrosswalkMsg.MAP_STATUS_NOT_CHECKED,
+        map_status: checkable ? CrosswalkMsg.MAP_STATUS_NOT_SEEN : CrosswalkMsg.MAP_STATUS_NOT_CHECKED,
         map_id: mapped.feature.id,
         occupancy: CrosswalkMsg.OCCUPANCY_UNKNOWN,
         pedestrian_ids: new Uint32Array(),
       }, mapped.base, vis.visible);
-      if (vis.visible && vis.calibrated) this.#consistency.observeMappedCrosswalk(mapped.feature.id, false, mapped.centroidMap);
+      if (checkable && vis.calibrated) this.#consistency.observeMappedCrosswalk(mapped.feature.id, false, mapped.centroidMap);
     }
     // Unmapped candidates that are in view but not seen this frame count against themselves.
     if (camera) {

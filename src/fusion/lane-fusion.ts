@@ -17,6 +17,8 @@ export interface LaneFusionOptions {
   egoBoundaryWideGate: number;
   /** Least type_confidence for a marking's type to count as evidence against the map. */
   minTypeConfidence: number;
+  /** Least visible extent (x_max - x_min) of a marking for its type to count as evidence against the map, metres (a dash pattern needs a gap and paint on both sides in view). */
+  minTypeExtent: number;
   /** Filtering of the camera's lateral correction over time. */
   lateralCorrection: Partial<LateralCorrectionFilterOptions>;
 }
@@ -43,7 +45,7 @@ export class LaneFusion {
 
   constructor(map: HdMap | undefined, options: Partial<LaneFusionOptions>, consistency: MapConsistencyMonitor) {
     this.#map = map;
-    this.#o = { association: {}, egoLane: {}, egoBoundaryWideGate: 2.5, minTypeConfidence: 0.6, lateralCorrection: {}, ...options };
+    this.#o = { association: {}, egoLane: {}, egoBoundaryWideGate: 2.5, minTypeConfidence: 0.6, minTypeExtent: 8, lateralCorrection: {}, ...options };
     this.#association = { ...DEFAULT_LANE_ASSOCIATION_OPTIONS, ...this.#o.association };
     this.#shiftFilter = new LateralCorrectionFilter(this.#o.lateralCorrection);
     this.#consistency = consistency;
@@ -75,7 +77,7 @@ export class LaneFusion {
       const where = baseToMap(pose, { x: c.xs[mid]!, y: markingLateralAt(m, c.xs[mid]!) - c.offsets[mid]! });
       this.#consistency.observeBoundaryOffset(c.boundary.feature.id, c.meanOffset - shift, where);
       const seenType = markingTypeName(m.type);
-      if (seenType && m.type_confidence >= this.#o.minTypeConfidence) this.#consistency.observeBoundaryType(c.boundary.feature.id, c.boundary.feature.boundaryType, seenType, where);
+      if (seenType && m.type_confidence >= this.#o.minTypeConfidence && m.x_max - m.x_min >= this.#o.minTypeExtent) this.#consistency.observeBoundaryType(c.boundary.feature.id, c.boundary.feature.boundaryType, seenType, where);
     });
     return { messages, ego: estimate.state, egoLaneId: estimate.lane?.id };
   }

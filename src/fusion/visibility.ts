@@ -51,3 +51,35 @@ export function polygonVisibility(polygon: readonly Point2[], camera: CameraView
   for (const s of samples) if (groundPointVisible(s, camera, o)) seen++;
   return { visible: seen / samples.length >= o.minVisibleFraction, calibrated: camera !== undefined };
 }
+
+/**
+ * Whether a zebra crossing's stripes can be found by a detector that looks for their periodicity
+ * across base_link rows (`StripeCrosswalkSource`): its stripes (along the polygon's short axis,
+ * the traffic direction of the road it crosses) must run within `maxAngle` of the line of sight
+ * (base_link x). A side road's crossing seen from the main road has stripes across the view and no
+ * periodic profile along a row: the camera cannot check it, so not seeing it says nothing. Shapes
+ * with no clear short axis (aspect < 1.2) count as detectable.
+ */
+export function crosswalkStripesDetectable(polygon: readonly Point2[], maxAngle = Math.PI / 4): boolean {
+  if (polygon.length < 3) return true;
+  const c = polygonCentroid(polygon);
+  let sxx = 0;
+  let syy = 0;
+  let sxy = 0;
+  for (const p of polygon) {
+    const dx = p.x - c.x;
+    const dy = p.y - c.y;
+    sxx += dx * dx;
+    syy += dy * dy;
+    sxy += dx * dy;
+  }
+  const mean = (sxx + syy) / 2;
+  const diff = Math.hypot((sxx - syy) / 2, sxy);
+  const major = mean + diff;
+  const minor = mean - diff;
+  if (minor <= 0 || major / minor < 1.2 * 1.2) return true;
+  // Angle of the major axis from x; the stripes run along the minor axis, 90 degrees from it.
+  const majorAngle = 0.5 * Math.atan2(2 * sxy, sxx - syy);
+  const stripeFromX = Math.abs(Math.abs(majorAngle) - Math.PI / 2);
+  return stripeFromX <= maxAngle;
+}

@@ -47,6 +47,11 @@ export interface PreprocessOptions {
   normalization: Normalization;
   /** How the image is fitted into the tensor. */
   resize: ResizeMode;
+  /**
+   * Keep `tensor` in a SharedArrayBuffer (default false), so that handing it to a worker thread
+   * (the model sessions' onnxruntime workers) shares it instead of copying it.
+   */
+  sharedTensor?: boolean;
 }
 
 /** The mapping for an image of the given size under these options (no pixels touched). */
@@ -144,7 +149,8 @@ export class Preprocessor {
     }
     if (n.std.some((s) => s === 0)) throw new PerceptionError("model", "normalisation std must not be 0");
     this.options = options;
-    this.tensor = new Float32Array(3 * width * height);
+    const n3 = 3 * width * height;
+    this.tensor = options.sharedTensor ? new Float32Array(new SharedArrayBuffer(n3 * Float32Array.BYTES_PER_ELEMENT)) : new Float32Array(n3);
     this.gain = Float32Array.from(n.std, (s) => n.scale / s);
     this.bias = Float32Array.from([0, 1, 2], (c) => -n.mean[c] / n.std[c]);
   }

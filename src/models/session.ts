@@ -17,6 +17,7 @@ import { decodeSegmentation, type SegmentationMask } from "./decoders/segmentati
 import { decodeYolov8 } from "./decoders/yolov8.js";
 import { decodeYolox, yoloxAnchorCount } from "./decoders/yolox.js";
 import { nonMaxSuppression } from "./nms.js";
+import { WorkerSession } from "./ort-worker.js";
 
 export type { SegmentationMask } from "./decoders/segmentation.js";
 export type { Detection } from "./detection.js";
@@ -44,8 +45,10 @@ export interface ModelSessionOptions {
 export interface RunTimings {
   /** Image view -> input tensor. */
   preprocessMs: number;
-  /** onnxruntime session.run. */
+  /** onnxruntime's run itself, timed on the session's worker thread (the model's own time). */
   inferenceMs: number;
+  /** Handing the input to the worker and the outputs back (round trip minus `inferenceMs`). */
+  transferMs: number;
   /** Outputs -> detections / masks (including NMS). */
   decodeMs: number;
 }
@@ -102,10 +105,12 @@ export class ModelSession {
   readonly provider: string;
   private readonly preprocessor: Preprocessor;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Runs started or queued and not finished. */
+  private runs = 0;
 
   private constructor(
     readonly contract: ModelContract,
-    private readonly session: ort.InferenceSession,
+    private readonly session: WorkerSession,
     provider: string,
     private readonly binding: OutputBinding,
   ) {
@@ -116,6 +121,8 @@ export class ModelSession {
       channelOrder: contract.input.channelOrder,
       normalization: contract.input.normalization,
       resize: contract.input.resize,
+      // Shared with the session's worker thread: no copy per run (runs are serialised, see `run`).
+      sharedTensor: true,
     });
   }
 
@@ -134,12 +141,14 @@ export class ModelSession {
     const threads = options.intraOpNumThreads ?? 1;
     const level = options.graphOptimizationLevel ?? "all";
     const providers = options.executionProviders?.length ? options.executionProviders : ["cpu"];
-    let session: ort.InferenceSession | undefined;
+    let session: WorkerSession | undefined;
     let provider = "";
     const failures: string[] = [];
     for (const ep of providers) {
       try {
-        session = await ort.InferenceSession.create(path, {
+        // Each session gets its own worker thread: onnxruntime-node runs inference synchronously
+        // on the calling thread, which would block the event loop and serialise the models.
+        session = await WorkerSession.create(path, {
           executionProviders: [ep],
           intraOpNumThreads: threads,
           interOpNumThreads: 1,
@@ -186,10 +195,18 @@ export class ModelSession {
     await this.run({ width, height, step: width, format: "mono8", data });
   }
 
-  /** Preprocess, infer and decode one frame. Calls are serialised (the input buffer is reused). */
+  /**
+   * Preprocess, infer and decode one frame. Calls are serialised (the input buffer is reused). An
+   * idle session preprocesses and hands the frame to its worker at once, within this call, so the
+   * model starts before whatever the caller's event-loop turn does next (another node's CPU work).
+   */
   run(view: ImageView): Promise<ModelOutput> {
-    const next = this.queue.then(() => this.runNow(view));
-    this.queue = next.catch(() => undefined);
+    const next = this.runs === 0 ? this.runNow(view) : this.queue.then(() => this.runNow(view));
+    this.runs++;
+    this.queue = next.then(
+      () => void this.runs--,
+      () => void this.runs--,
+    );
     return next;
   }
 
@@ -197,18 +214,23 @@ export class ModelSession {
     const { input } = this.contract;
     const t0 = performance.now();
     const toImage = this.preprocessor.run(view);
-    const feeds = { [input.name]: new ort.Tensor("float32", this.preprocessor.tensor, [1, 3, input.height, input.width]) };
     const t1 = performance.now();
-    let results: ort.InferenceSession.OnnxValueMapType;
+    ((globalThis as any).__tr ??= []).push([performance.now(), `${this.contract.name} pre-done`]);
+    const results: Record<string, ort.Tensor> = {};
+    let inferenceMs: number;
     try {
-      results = await this.session.run(feeds);
+      // The input is copied to the worker, so the preprocessor's buffer may be reused at once.
+      const reply = await this.session.run([{ name: input.name, type: "float32", data: this.preprocessor.tensor, dims: [1, 3, input.height, input.width] }]);
+      for (const o of reply.outputs) results[o.name] = new ort.Tensor(o.type, o.data as Float32Array, o.dims);
+      inferenceMs = reply.inferenceMs;
     } catch (err) {
       throw new PerceptionError("model", `inference failed for '${this.contract.name}': ${errorMessage(err)}`, {}, { cause: err });
     }
     const t2 = performance.now();
+    ((globalThis as any).__tr ??= []).push([performance.now(), `${this.contract.name} reply inf=${inferenceMs.toFixed(1)}`]);
     const output = this.decode(results, toImage);
     const t3 = performance.now();
-    const timings = { preprocessMs: t1 - t0, inferenceMs: t2 - t1, decodeMs: t3 - t2 };
+    const timings = { preprocessMs: t1 - t0, inferenceMs, transferMs: Math.max(0, t2 - t1 - inferenceMs), decodeMs: t3 - t2 };
     return { ...output, timings } as ModelOutput;
   }
 
@@ -290,7 +312,7 @@ export class ModelSession {
 }
 
 /** Checks input and outputs against the contract and decides which outputs the decoder reads. */
-function bindOutputs(c: ModelContract, s: ort.InferenceSession): OutputBinding {
+function bindOutputs(c: ModelContract, s: { inputMetadata: readonly ort.InferenceSession.ValueMetadata[]; outputMetadata: readonly ort.InferenceSession.ValueMetadata[] }): OutputBinding {
   const inputs = s.inputMetadata;
   const outputs = s.outputMetadata;
   const fail = (what: string): never => {

@@ -5,7 +5,7 @@
  * the scenario's HD map as GeoJSON. Deterministic: the same options give byte-identical files.
  */
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import sharp from "sharp";
 import { BagWriter } from "../bag/bag-writer.js";
 import { PerceptionError } from "../core/errors.js";
@@ -249,7 +249,7 @@ export async function generateDrive(o: GenerateDriveOptions): Promise<GenerateDr
       frame_id: CAMERA_FRAME_ID,
       base_from_optical: rig.baseFromOptical,
     },
-    map: { name: mapName, origin: SCENARIO_ORIGIN, file: mapPath.startsWith(bagPath) ? "map.geojson" : undefined },
+    map: { name: mapName, origin: SCENARIO_ORIGIN, file: mapPath.startsWith(bagPath + sep) ? relative(bagPath, mapPath).split(sep).join("/") : undefined },
     map_edits: scenario.mapEdits.map((e) => (e.kind === "crosswalk_only_in_map" ? { kind: e.kind, crosswalkId: e.crosswalkId } : e)),
     environment: scenario.environment,
   };

@@ -202,7 +202,11 @@ interface UrbanOptions {
   leadInCurve: boolean;
   /** Two lanes each way instead of one. */
   fourLane: boolean;
-  /** Add a crosswalk after the intersection that exists only in the map, shift a boundary and omit a crosswalk from the map. */
+  /**
+   * Make the map disagree with the world: a crosswalk on the approach (25 m before the near one,
+   * between two parked cars) that exists only in the map, a boundary shifted 0.5 m and the near
+   * crosswalk left out of the map.
+   */
   ghost: boolean;
   /** Metres from the end of the lead-in to the near crossing (default 62). */
   approach?: number;
@@ -249,8 +253,11 @@ function buildUrban(prng: Prng, o: ScenarioBuildOptions, u: UrbanOptions): Omit<
   const sNear = start + leadIn + (u.approach ?? 62) + prng.uniform(0, 6);
   const sInter = sNear + DEPTH / 2 + 1 + crossHalf;
   const sFar = sInter + crossHalf + 1 + DEPTH / 2;
-  const sGhost = sFar + 32;
-  const length = Math.max(sGhost + 15, start + speed * o.duration * 1.05 + 60) + 60;
+  // The map-only crosswalk lies on the approach: the ego cruises towards it with its centre 15-35 m
+  // ahead for about 2 s, then drives over it while braking for the near crossing's stop line.
+  const sGhost = sNear - 25;
+  const beyondFar = sFar + 32; // the road goes on at least 47 m past the far crossing
+  const length = Math.max(beyondFar + 15, start + speed * o.duration * 1.05 + 60) + 60;
   const segments: ReferenceSegment[] = u.leadInCurve
     ? [
         { kind: "arc", length: leadIn, curvature: 1 / 70 },
@@ -273,7 +280,8 @@ function buildUrban(prng: Prng, o: ScenarioBuildOptions, u: UrbanOptions): Omit<
     crosswalks: [
       { id: "cw_main_near", station: sNear, depth: DEPTH, stopLineGap: 1.5, stopLineFor: "forward" },
       { id: "cw_main_far", station: sFar, depth: DEPTH, stopLineGap: 1.5, stopLineFor: "backward" },
-      ...(u.ghost ? [{ id: "cw_main_ghost", station: sGhost, depth: DEPTH }] : []),
+      // Removed from the world with its lines repainted through: no gap in the markings for it.
+      ...(u.ghost ? [{ id: "cw_main_ghost", station: sGhost, depth: DEPTH, linesThrough: true }] : []),
     ],
     wear,
     speedLimit: 13.9,
@@ -345,7 +353,8 @@ function buildUrban(prng: Prng, o: ScenarioBuildOptions, u: UrbanOptions): Omit<
     const cs = crossMid - mainHalf - 1 - DEPTH / 2;
     const a = cross.line.pointAt(cs, -crossHalf - KERB - 1.2);
     const b = cross.line.pointAt(cs, crossHalf + KERB + 1.2);
-    ped({ kind: "walk", path: [a, b, cross.line.pointAt(cs + 8, crossHalf + KERB + 1.2)], speed: prng.uniform(1.1, 1.4), startDelay: prng.uniform(0, 3) }, "crossing");
+    // Then along the side road's sidewalk, away from the main road (its stations grow towards it).
+    ped({ kind: "walk", path: [a, b, cross.line.pointAt(cs - 8, crossHalf + KERB + 1.2)], speed: prng.uniform(1.1, 1.4), startDelay: prng.uniform(0, 3) }, "crossing");
   }
   // Waiting at the kerb beside the near crossing, facing the road.
   ped({ kind: "stand", position: at(sNear - DEPTH / 2 - 0.6, rightKerb - KERB - 0.5), heading: roadHeading + Math.PI / 2 }, "waiting_at_kerb");
@@ -362,7 +371,10 @@ function buildUrban(prng: Prng, o: ScenarioBuildOptions, u: UrbanOptions): Omit<
   // Parked cars on the right, one pedestrian standing in the gap between two of them, about to cross.
   const vehicles: VehicleSpec[] = [];
   const parkT = rightKerb + 1.05;
-  const sPark = Math.max(start + leadIn + 12, sNear - DEPTH / 2 - 16 - prng.uniform(0, 6));
+  const parkJitter = prng.uniform(0, 6);
+  // With a map-only crosswalk, the row is placed so that it lies in the gap between parked_2 and
+  // parked_1 (3.4 m clear of both): nobody stands or parks on it.
+  const sPark = u.ghost ? sGhost + 14.2 : Math.max(start + leadIn + 12, sNear - DEPTH / 2 - 16 - parkJitter);
   const headingAt = (s: number): number => main.line.poseAt(s).heading;
   vehicles.push(car(prng, "parked_0", { kind: "parked", position: at(sPark, parkT), heading: headingAt(sPark) }, "car"));
   vehicles.push(car(prng, "parked_1", { kind: "parked", position: at(sPark - 6.2, parkT), heading: headingAt(sPark - 6.2) }, "van"));

@@ -52,17 +52,24 @@ async function generated(scenario: string, frames: number): Promise<string> {
 }
 
 /**
- * Fuses a drive. Frames from the ego's first standstill on are left out: the generator's ego pose
- * turns by up to 90 degrees while stopped (reported to the scenario area), which fusion rightly
- * flags as a pose jump but which then leaves no truth to compare with.
+ * Fuses every frame of a drive, the ego's standstill at the stop line included: the pose must stay
+ * valid throughout (a yaw that swung while the car stood would be flagged as a pose jump).
  */
 function fuse(dir: string, mapPath: string): FusedDrive {
-  const all = loadGroundTruth(dir);
-  const stop = all.findIndex((f) => f.ego.speed < 0.3);
-  const gt = stop < 0 ? all : all.slice(0, stop);
+  const gt = loadGroundTruth(dir);
   const engine = new FusionEngine({ map: loadHdMap(mapPath) });
   const frames = inputsFromGroundTruth(gt, cameraOfDrive(dir)).map((input) => engine.update(input));
   return { gt, frames, engine };
+}
+
+/** The drive is fused whole, through the stop, with a valid pose in every frame. */
+function expectWholeDriveThroughStop(d: FusedDrive, label: string): void {
+  const stopped = d.gt.filter((f) => f.ego.speed === 0).length;
+  const invalid = d.frames.filter((f) => !f.pose_valid);
+  console.log(`${label}: ${d.frames.length} frames fused, ${stopped} at a standstill, ${invalid.length} with an invalid pose`);
+  expect(d.frames).toHaveLength(d.gt.length);
+  expect(stopped).toBeGreaterThanOrEqual(10);
+  expect(invalid.map((f) => f.status)).toEqual([]);
 }
 
 function expectLaneBars(d: FusedDrive, label: string): void {
@@ -123,6 +130,7 @@ describe("fusion on generated urban_intersection (clean map) and map_mismatch", 
   }, 300_000);
 
   it("urban_intersection: lane bars, pedestrians within 5 % of range, no disagreement", () => {
+    expectWholeDriveThroughStop(clean, "urban_intersection");
     expectLaneBars(clean, "urban_intersection");
     const r = pedestrianRatios(clean);
     console.log(`urban_intersection: ${r.length} pedestrian track-frames within 3..30 m, worst ${(100 * Math.max(0, ...r)).toFixed(2)} % of range`);
@@ -152,27 +160,39 @@ describe("fusion on generated urban_intersection (clean map) and map_mismatch", 
     expect(right / total).toBeGreaterThanOrEqual(0.95);
   });
 
-  it("map_mismatch: reports the shifted boundary and the unmapped crosswalk, and nothing false", () => {
+  it("map_mismatch: reports every disagreement (shifted boundary, unmapped and missing crosswalk) and nothing false", () => {
+    expectWholeDriveThroughStop(mismatch, "map_mismatch");
     const edits = (JSON.parse(readFileSync(join(mismatchDir, "scenario.json"), "utf8")) as { map_edits: { kind: string; boundaryId?: string; offset?: number; crosswalkId?: string }[] }).map_edits;
+    expect(edits.map((e) => e.kind).sort()).toEqual(["crosswalk_only_in_map", "omit_crosswalk", "shift_boundary"]);
     const found = mismatch.engine.disagreements();
     console.log(`map_mismatch: ${found.map((d) => `${d.kind}:${d.map_id || "-"} (${d.evidence_frames} frames)`).join(", ")}`);
+    // Exactly one disagreement per edit, of the edit's kind.
+    expect(found.map((d) => d.kind).sort()).toEqual(
+      [MapDisagreement.KIND_LANE_BOUNDARY_SHIFTED, MapDisagreement.KIND_CROSSWALK_UNMAPPED, MapDisagreement.KIND_CROSSWALK_MISSING].sort(),
+    );
     const shift = edits.find((e) => e.kind === "shift_boundary")!;
-    const reportedShift = found.find((d) => d.kind === MapDisagreement.KIND_LANE_BOUNDARY_SHIFTED && d.map_id === shift.boundaryId);
-    expect(reportedShift).toBeDefined();
-    expect(reportedShift!.magnitude).toBeCloseTo(Math.abs(shift.offset!), 1);
-    expect(found.filter((d) => d.kind === MapDisagreement.KIND_CROSSWALK_UNMAPPED)).toHaveLength(1);
-    expect(found.filter((d) => d.kind === MapDisagreement.KIND_LANE_BOUNDARY_SHIFTED)).toHaveLength(1);
-    expect(found.filter((d) => d.kind === MapDisagreement.KIND_LANE_BOUNDARY_TYPE)).toHaveLength(0);
-    // The mapped-but-removed crosswalk can only be missed where a camera could have seen it.
+    const reportedShift = found.find((d) => d.kind === MapDisagreement.KIND_LANE_BOUNDARY_SHIFTED)!;
+    expect(reportedShift.map_id).toBe(shift.boundaryId);
+    expect(reportedShift.magnitude).toBeCloseTo(Math.abs(shift.offset!), 1);
+    // The mapped crosswalk removed from the world is reported missing by its map id; the drive
+    // brings it into the camera's view (15-35 m ahead) for over 2 s before the ego drives over it.
     const ghost = edits.find((e) => e.kind === "crosswalk_only_in_map")!;
-    const inRange = mismatch.gt.some((f) => f.map_only_crosswalks.some((c) => c.id === ghost.crosswalkId && c.polygon_base.every(([x]) => x > 5 && x < 25)));
-    const missing = found.filter((d) => d.kind === MapDisagreement.KIND_CROSSWALK_MISSING);
-    if (inRange) expect(missing.map((d) => d.map_id)).toEqual([ghost.crosswalkId]);
-    else {
-      console.log(`map_mismatch: ${ghost.crosswalkId} never comes within 25 m of the moving ego in this drive, so 'crosswalk missing' cannot be checked here`);
-      expect(missing).toHaveLength(0);
-    }
-    // The unmapped detection is the omitted crosswalk.
+    const inView = mismatch.gt.filter((f) => f.map_only_crosswalks.some((c) => c.id === ghost.crosswalkId && c.polygon_base.every(([x]) => x > 15 && x < 35))).length;
+    const passed = mismatch.gt.some((f) => f.map_only_crosswalks.some((c) => c.id === ghost.crosswalkId && c.polygon_base.every(([x]) => x < 0)));
+    console.log(`map_mismatch: ${ghost.crosswalkId} wholly 15-35 m ahead in ${inView} frames; passed: ${passed}`);
+    expect(inView).toBeGreaterThanOrEqual(30);
+    expect(passed).toBe(true);
+    expect(found.find((d) => d.kind === MapDisagreement.KIND_CROSSWALK_MISSING)!.map_id).toBe(ghost.crosswalkId);
+    // The unmapped one is the omitted crosswalk: where it is reported, cw_main_near is painted.
+    const omitted = edits.find((e) => e.kind === "omit_crosswalk")!;
+    const unmapped = found.find((d) => d.kind === MapDisagreement.KIND_CROSSWALK_UNMAPPED)!;
+    const truth = mismatch.gt[mismatch.gt.length - 1]!.crosswalks.find((c) => c.id === omitted.crosswalkId)!;
+    expect(truth.in_map).toBe(false);
+    const last = mismatch.gt[mismatch.gt.length - 1]!;
+    const cMap = truth.polygon_base
+      .map(([x, y]) => ({ x: last.ego.x + x * Math.cos(last.ego.yaw) - y * Math.sin(last.ego.yaw), y: last.ego.y + x * Math.sin(last.ego.yaw) + y * Math.cos(last.ego.yaw) }))
+      .reduce((a, p, _, all) => ({ x: a.x + p.x / all.length, y: a.y + p.y / all.length }), { x: 0, y: 0 });
+    expect(Math.hypot(unmapped.position.x - cMap.x, unmapped.position.y - cMap.y)).toBeLessThan(3);
     expect(mismatch.frames.some((f) => f.crosswalks.some((c) => c.map_status === Crosswalk.MAP_STATUS_UNMAPPED))).toBe(true);
   });
 

@@ -3,6 +3,8 @@ import { makeCameraRig } from "../../src/scenario/camera-rig.js";
 import { scenarioMapFeatures } from "../../src/scenario/scenario-map.js";
 import { buildScenario, SCENARIO_NAMES } from "../../src/scenario/scenarios.js";
 import { pedestrianAt } from "../../src/scenario/world/actors.js";
+import { baseFromMap } from "../../src/scenario/poses.js";
+import { transformPoint } from "../../src/geometry/transform.js";
 
 describe("named scenarios", () => {
   for (const name of SCENARIO_NAMES) {
@@ -47,6 +49,54 @@ describe("named scenarios", () => {
         }
       }
       expect(onIt, name).toBe(true);
+    }
+  });
+
+  it("map_mismatch: the mapped-but-removed crosswalk lies on the approach, 15-35 m ahead in the camera's view for about 2 s, then under the car", () => {
+    const rig = makeCameraRig({ width: 320, height: 180 });
+    for (const seed of [3, 4, 9]) {
+      const s = buildScenario("map_mismatch", { seed, duration: 10 });
+      const edit = s.mapEdits.find((e) => e.kind === "crosswalk_only_in_map");
+      if (edit?.kind !== "crosswalk_only_in_map") throw new Error("map_mismatch has no map-only crosswalk");
+      expect(edit.crosswalkId).toBe("cw_main_ghost");
+      // Removed from the world: neither a crosswalk nor paint.
+      expect(s.world.crosswalks.some((c) => c.id === edit.crosswalkId)).toBe(false);
+      expect(s.world.paint.some((p) => p.kind === "polygon" && p.featureId.startsWith(edit.crosswalkId))).toBe(false);
+      // The town road runs straight along map x here: x is the station.
+      expect(s.world.roads.get("main")!.poseAt(100).heading).toBe(0);
+      // Its lines were repainted through it: the shifted boundary main_b1_0 runs on past it.
+      const centre = edit.polygon.reduce((a, p) => ({ x: a.x + p.x / 4, y: a.y + p.y / 4 }), { x: 0, y: 0 });
+      const b1 = s.world.laneBoundaries.find((b) => b.id === "main_b1_0")!;
+      expect(Math.max(...b1.points.map((p) => p.x))).toBeGreaterThan(Math.max(...edit.polygon.map((p) => p.x)) + 5);
+      // Nobody stands on it and no car is parked on it.
+      const inside = (p: { x: number; y: number }) => p.x > Math.min(...edit.polygon.map((q) => q.x)) - 1 && p.x < Math.max(...edit.polygon.map((q) => q.x)) + 1;
+      for (const v of s.world.vehicles) if (v.motion.kind === "parked") expect(Math.abs(v.motion.position.x - centre.x), v.id).toBeGreaterThan(2 + v.length / 2 + 1);
+      for (const p of s.world.pedestrians) if (p.motion.kind === "stand") expect(inside(p.motion.position), p.id).toBe(false);
+      // Camera frames (30 Hz) with its centre 15-35 m ahead of base_link, and with all of it 15-35 m
+      // ahead and inside the image.
+      let centreAhead = 0;
+      let inView = 0;
+      let passedAt = -1;
+      for (let i = 0; i < 300; i++) {
+        const t = i / 30;
+        const pose = s.ego.poseAt(t);
+        const toBase = baseFromMap(pose);
+        const corners = edit.polygon.map((p) => transformPoint(toBase, { x: p.x, y: p.y, z: 0 }));
+        const seen = corners.every((c) => {
+          const px = rig.model.project(rig.geometry.toOptical(c));
+          return c.x > 15 && c.x < 35 && px !== undefined && rig.model.contains(px);
+        });
+        if (seen) inView++;
+        const cx = corners.reduce((a, c) => a + c.x / corners.length, 0);
+        if (cx > 15 && cx < 35) centreAhead++;
+        if (passedAt < 0 && corners.every((c) => c.x < 0)) passedAt = t;
+      }
+      expect(centreAhead, `seed ${seed}`).toBeGreaterThanOrEqual(60);
+      expect(inView, `seed ${seed}`).toBeGreaterThanOrEqual(45);
+      // The ego drives over it before it stops at the near crossing's stop line.
+      expect(passedAt, `seed ${seed}`).toBeGreaterThan(0);
+      const stop = [...Array(300).keys()].map((i) => i / 30).find((t) => s.ego.speedAt(t) === 0) ?? Infinity;
+      expect(passedAt).toBeLessThan(stop);
     }
   });
 

@@ -22,7 +22,7 @@ import { bevMaskIndex, maskFraction, maskToBev } from "./mask-to-bev.js";
 
 /** Produces lane-line (and optionally drivable-area) masks for a frame: a model session, or a stand-in in tests. */
 export interface LaneSegmenter {
-  segment(view: ImageView): Promise<{ masks: SegmentationMask[]; toImage: TensorToImage; inferenceMs: number }>;
+  segment(view: ImageView): Promise<{ masks: SegmentationMask[]; toImage: TensorToImage; inferenceMs: number; modelMs?: number }>;
   /** Frees the model (optional). */
   release?(): Promise<void>;
 }
@@ -34,6 +34,8 @@ export interface LaneSegmentation {
   toImage: TensorToImage;
   /** Preprocessing + inference + decoding, milliseconds. */
   inferenceMs: number;
+  /** The model's own run (onnxruntime on its worker thread), milliseconds; part of `inferenceMs`. */
+  modelMs: number;
 }
 
 /** Options of `LaneDetector.create`. */
@@ -64,8 +66,10 @@ export interface LaneDetectorOptions {
 
 /** Milliseconds per stage of one `detect`. */
 export interface LaneTimings {
-  /** Model preprocessing + inference (0 on the classical path). */
+  /** Model preprocessing + inference + decoding (0 on the classical path). */
   inferenceMs: number;
+  /** The model's own run within `inferenceMs` (onnxruntime on its worker thread; 0 on the classical path). */
+  modelMs: number;
   /** Everything after the model: BEV, instances, fit, classification. */
   postprocessMs: number;
   /** The whole call. */
@@ -99,12 +103,13 @@ function pickMask(masks: SegmentationMask[], name: string | undefined, pattern: 
 /** Wraps a model session as a segmenter. */
 class SessionSegmenter implements LaneSegmenter {
   constructor(readonly session: ModelSession) {}
-  async segment(view: ImageView): Promise<{ masks: SegmentationMask[]; toImage: TensorToImage; inferenceMs: number }> {
+  async segment(view: ImageView): Promise<{ masks: SegmentationMask[]; toImage: TensorToImage; inferenceMs: number; modelMs: number }> {
     const out = await this.session.run(view);
     if (out.kind !== "segmentation") {
       throw new PerceptionError("model", `lane model must be a segmentation model, got ${out.kind}`, { contract: this.session.contract.name });
     }
-    return { masks: out.masks, toImage: out.toImage, inferenceMs: out.timings.preprocessMs + out.timings.inferenceMs + out.timings.decodeMs };
+    const t = out.timings;
+    return { masks: out.masks, toImage: out.toImage, inferenceMs: t.preprocessMs + t.inferenceMs + t.transferMs + t.decodeMs, modelMs: t.inferenceMs };
   }
   release(): Promise<void> {
     return this.session.release();
@@ -155,6 +160,7 @@ export class LaneDetector {
       laneMask: pickMask(seg.masks, this.options.laneMaskName, /^(ll|lane)/i, seg.masks.length > 1 ? 1 : 0),
       drivableMask: pickMask(seg.masks, this.options.drivableMaskName, /^(da|drivable)/i, undefined),
       inferenceMs: performance.now() - t0,
+      modelMs: seg.modelMs ?? seg.inferenceMs,
     };
   }
 
@@ -162,12 +168,13 @@ export class LaneDetector {
   detectSegmented(view: ImageView, geometry: CameraGeometry, stamp: Time, seg: LaneSegmentation | undefined): LaneDetectionResult {
     const t0 = performance.now() - (seg?.inferenceMs ?? 0);
     const fallback = this.segmenter === undefined;
+    const modelMs = seg?.modelMs ?? 0;
     const empty = (status: string, extra: Partial<LaneDetectionResult> = {}, inferenceMs = 0): LaneDetectionResult => {
       const totalMs = performance.now() - t0;
       return {
         markings: { header: { stamp, frame_id: "base_link" }, markings: [], status },
         transverse: [],
-        timings: { inferenceMs, postprocessMs: totalMs - inferenceMs, totalMs },
+        timings: { inferenceMs, modelMs, postprocessMs: totalMs - inferenceMs, totalMs },
         fallback,
         ...extra,
       };
@@ -222,7 +229,7 @@ export class LaneDetector {
       toImage,
       transverse: result.transverse,
       lookup,
-      timings: { inferenceMs, postprocessMs: t2 - t1, totalMs: t2 - t0 },
+      timings: { inferenceMs, modelMs, postprocessMs: t2 - t1, totalMs: t2 - t0 },
       fallback,
     };
   }

@@ -11,6 +11,7 @@ import { assignPositions, type EgoPositionOptions } from "./ego-position.js";
 import { linkLaneInstances, type LaneInstance, type LinkOptions } from "./lane-instances.js";
 import { classifyLineColour } from "./line-colour.js";
 import { classifyLineStyle } from "./line-style.js";
+import { paintProfile } from "./paint-profile.js";
 import { evalPoly, fitPolynomial, polyStdAt, type FitSample } from "./polyfit.js";
 
 /** Options of `lanesFromOccupancy`. */
@@ -125,7 +126,7 @@ export function lanesFromOccupancy(
     const degree = extent < 6 ? 1 : extent < 15 ? 2 : 3;
     const fit = fitPolynomial(samples, degree);
     if (!fit) continue;
-    const style = classifyLineStyle(instance, spec);
+    const style = classifyLineStyle(instance, spec, {}, paintProfile(instance, view, lookup));
     const colour = classifyLineColour(instance, view, lookup, occupancy);
     const painted = new Set<number>();
     for (const p of instance.parts) for (const r of p.rows) painted.add(r);

@@ -64,9 +64,9 @@ export type PedestrianBackend =
   | { kind: "hog-fallback"; reason: string };
 
 export interface PedestrianTimings {
-  /** Preprocessing, all passes, ms. */
+  /** Preprocessing and the hand-over to the model's worker thread, all passes, ms. */
   preprocessMs: number;
-  /** Inference (or HOG) over all passes, ms. */
+  /** Inference (onnxruntime's own run on its worker thread, or HOG) over all passes, ms. */
   inferenceMs: number;
   /** Decoding, NMS and merging, ms. */
   decodeMs: number;
@@ -162,7 +162,7 @@ export class PedestrianDetector {
       const isFull = tile.width === view.width && tile.height === view.height;
       const out = await this.engine.session.run(isFull ? view : cropView(view, tile));
       if (out.kind !== "detections") throw new PerceptionError("model", "pedestrian model returned masks, not detections");
-      timings.preprocessMs += out.timings.preprocessMs;
+      timings.preprocessMs += out.timings.preprocessMs + out.timings.transferMs;
       timings.inferenceMs += out.timings.inferenceMs;
       timings.decodeMs += out.timings.decodeMs;
       timings.passes++;

@@ -33,6 +33,12 @@ export interface EgoDriveOptions {
 /** Integration rate (Hz): a common multiple of the 30 Hz camera and the 50 Hz pose. */
 export const EGO_RATE_HZ = 150;
 
+/**
+ * Speed (m/s) from which the lateral wander runs at its full rate in time; below it the wander
+ * advances in proportion to speed (so by distance), and stops with the car.
+ */
+export const WANDER_FULL_SPEED = 3;
+
 /** The ego's planned drive, sampled at EGO_RATE_HZ. */
 export class EgoDrive {
   readonly #x: Float64Array;
@@ -70,19 +76,29 @@ export class EgoDrive {
       this.#v[i] = v;
       s += v * dt;
     }
-    // Positions: lane centre + wander, heading from the path's direction.
-    const offsetAt = (i: number): number => o.laneOffset + o.wander * wander.at(i * dt);
+    // Positions: lane centre + wander. The wander's clock runs with the car: at full rate above
+    // WANDER_FULL_SPEED, slower below it and not at all at a standstill, so the wander is a shape of
+    // the path there (a car does not drift sideways while it is stopped) and the path's direction
+    // stays close to the lane's even when the car creeps. Above WANDER_FULL_SPEED the clock is the
+    // drive's time exactly (a drive that never slows below it is unchanged).
+    let lag = 0;
     for (let i = 0; i < n; i++) {
-      const p = o.line.pointAt(this.#s[i]!, offsetAt(i));
+      const p = o.line.pointAt(this.#s[i]!, o.laneOffset + o.wander * wander.at(i * dt - lag));
       this.#x[i] = p.x;
       this.#y[i] = p.y;
+      lag += dt * (1 - Math.min(1, this.#v[i]! / WANDER_FULL_SPEED));
     }
+    // Heading: the direction of travel (central difference); where the car does not move (a stop),
+    // the heading it had when it stopped is held: atan2 of a zero displacement means nothing.
+    const still = 1e-6;
     for (let i = 0; i < n; i++) {
       const a = Math.max(0, i - 1);
       const b = Math.min(n - 1, i + 1);
       const dx = this.#x[b]! - this.#x[a]!;
       const dy = this.#y[b]! - this.#y[a]!;
-      this.#h[i] = Math.hypot(dx, dy) > 1e-6 ? Math.atan2(dy, dx) : o.line.poseAt(this.#s[i]!).heading;
+      if (Math.hypot(dx, dy) > still) this.#h[i] = Math.atan2(dy, dx);
+      else if (i > 0) this.#h[i] = this.#h[i - 1]!;
+      else this.#h[i] = o.line.poseAt(this.#s[i]!).heading;
     }
   }
 

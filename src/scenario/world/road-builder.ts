@@ -34,6 +34,11 @@ export interface CrosswalkSpec {
   stopLineGap?: number;
   /** Which lanes get a stop line: forward lanes before the crossing, backward lanes after it (default both). */
   stopLineFor?: "forward" | "backward" | "both";
+  /**
+   * Lane lines run through the crossing instead of stopping short of it (default false): a crossing
+   * that was scrubbed off and its lines repainted, which only an outdated map still has.
+   */
+  linesThrough?: boolean;
 }
 
 export interface RoadSpec {
@@ -224,6 +229,7 @@ function addCrosswalk(spec: RoadSpec, line: ReferenceLine, parts: RoadParts, cw:
 function markingGaps(spec: RoadSpec): Array<[number, number]> {
   const out: Array<[number, number]> = [...(spec.gaps ?? [])];
   for (const cw of spec.crosswalks ?? []) {
+    if (cw.linesThrough) continue;
     const reach = cw.depth / 2 + (cw.stopLineGap ?? 0) + 0.4 + 0.5;
     out.push([cw.station - reach, cw.station + reach]);
   }

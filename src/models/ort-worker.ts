@@ -1,0 +1,169 @@
+/**
+ * An onnxruntime-node session hosted in its own worker thread.
+ *
+ * onnxruntime-node's `InferenceSession.run` is not asynchronous: it defers by one `setImmediate`
+ * and then runs the whole inference synchronously on the calling thread (onnxruntime-node 1.30,
+ * `dist/backend.js`). On the JavaScript thread that blocks the event loop for the whole model
+ * (JPEG decode, crosswalks, fusion, rendering and the other model all wait), so two models never
+ * overlap. Each `WorkerSession` owns one worker thread with one session: runs of different
+ * sessions proceed in parallel on different cores while the main thread keeps working.
+ *
+ * The worker is plain JavaScript evaluated from a string (no loader needed, works under tsx,
+ * vitest and the built dist alike); it loads onnxruntime-node by its resolved path.
+ */
+import { createRequire } from "node:module";
+import { Worker } from "node:worker_threads";
+import type * as ort from "onnxruntime-node";
+
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const { performance } = require("node:perf_hooks");
+const ort = require(workerData.ortPath);
+let session;
+const inputs = new Map();
+const plainMeta = (list) => list.map((m) => (m.isTensor ? { name: m.name, isTensor: true, type: m.type, shape: Array.from(m.shape) } : { name: m.name, isTensor: false }));
+parentPort.on("message", async (msg) => {
+  try {
+    if (msg.type === "create") {
+      session = await ort.InferenceSession.create(msg.path, msg.options);
+      parentPort.postMessage({ id: msg.id, ok: true, inputMetadata: plainMeta(session.inputMetadata), outputMetadata: plainMeta(session.outputMetadata) });
+    } else if (msg.type === "run") {
+      const feeds = {};
+      for (const f of msg.feeds) {
+        let data = f.data;
+        // onnxruntime refuses SharedArrayBuffer-backed inputs: copy into this thread's own buffer
+        // (a memcpy here instead of a structured clone on the main thread).
+        if (typeof SharedArrayBuffer !== "undefined" && data.buffer instanceof SharedArrayBuffer) {
+          let local = inputs.get(f.name);
+          if (!local || local.length !== data.length || local.constructor !== data.constructor) inputs.set(f.name, (local = new data.constructor(data.length)));
+          local.set(data);
+          data = local;
+        }
+        feeds[f.name] = new ort.Tensor(f.type, data, f.dims);
+      }
+      const t0 = performance.now();
+      const results = await session.run(feeds);
+      const inferenceMs = performance.now() - t0;
+      const outputs = [];
+      const transfer = [];
+      for (const [name, t] of Object.entries(results)) {
+        // A copy the main thread owns (the native output buffer cannot be detached).
+        const data = t.data.slice();
+        if (data.buffer) transfer.push(data.buffer);
+        outputs.push({ name, type: t.type, dims: Array.from(t.dims), data });
+      }
+      parentPort.postMessage({ id: msg.id, ok: true, outputs, inferenceMs }, transfer);
+    } else if (msg.type === "release") {
+      if (session) await session.release();
+      session = undefined;
+      parentPort.postMessage({ id: msg.id, ok: true });
+    }
+  } catch (err) {
+    parentPort.postMessage({ id: msg.id, ok: false, message: err && err.message ? err.message : String(err) });
+  }
+});
+`;
+
+/** Metadata of a session input or output, as onnxruntime reports it. */
+export type ValueMetadata = ort.InferenceSession.ValueMetadata;
+
+/** One float32 (or other) input of a run. */
+export interface WorkerFeed {
+  name: string;
+  type: ort.Tensor.Type;
+  /** Copied to the worker, or shared when in a SharedArrayBuffer (then it must not change until `run` resolves). */
+  data: ort.Tensor.DataType;
+  dims: readonly number[];
+}
+
+/** One output of a run: a buffer the caller owns. */
+export interface WorkerOutput {
+  name: string;
+  type: ort.Tensor.Type;
+  data: ort.Tensor.DataType;
+  dims: readonly number[];
+}
+
+interface Pending {
+  resolve(value: Record<string, unknown>): void;
+  reject(error: Error): void;
+}
+
+let ortPath: string | undefined;
+
+type Call = (msg: Record<string, unknown>, transfer?: ArrayBuffer[]) => Promise<Record<string, unknown>>;
+
+/** A session living in a worker thread; see the module comment. */
+export class WorkerSession {
+  readonly inputMetadata: readonly ValueMetadata[];
+  readonly outputMetadata: readonly ValueMetadata[];
+  readonly #call: Call;
+  readonly #worker: Worker;
+  #closed = false;
+
+  private constructor(worker: Worker, call: Call, meta: { inputMetadata: ValueMetadata[]; outputMetadata: ValueMetadata[] }) {
+    this.#worker = worker;
+    this.#call = call;
+    this.inputMetadata = meta.inputMetadata;
+    this.outputMetadata = meta.outputMetadata;
+  }
+
+  /** Starts a worker and loads the model in it (rejects with onnxruntime's message when it cannot). */
+  static async create(path: string, options: ort.InferenceSession.SessionOptions): Promise<WorkerSession> {
+    ortPath ??= createRequire(import.meta.url).resolve("onnxruntime-node");
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath } });
+    const pending = new Map<number, Pending>();
+    let nextId = 1;
+    let dead: Error | undefined;
+    const failAll = (err: Error): void => {
+      dead ??= err;
+      for (const p of pending.values()) p.reject(err);
+      pending.clear();
+    };
+    worker.on("message", (msg: { id: number; ok: boolean; message?: string }) => {
+      const p = pending.get(msg.id);
+      if (!p) return;
+      pending.delete(msg.id);
+      if (pending.size === 0) worker.unref();
+      if (msg.ok) p.resolve(msg as unknown as Record<string, unknown>);
+      else p.reject(new Error(msg.message ?? "onnxruntime worker error"));
+    });
+    worker.on("error", (err) => failAll(err instanceof Error ? err : new Error(String(err))));
+    worker.on("exit", (code) => failAll(new Error(`onnxruntime worker exited (code ${code})`)));
+    // The worker keeps the process alive only while a call is in flight.
+    worker.unref();
+    const call: Call = (msg, transfer = []) => {
+      if (dead) return Promise.reject(dead);
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        worker.ref();
+        worker.postMessage({ ...msg, id }, transfer);
+      });
+    };
+    try {
+      const meta = await call({ type: "create", path, options });
+      return new WorkerSession(worker, call, meta as unknown as { inputMetadata: ValueMetadata[]; outputMetadata: ValueMetadata[] });
+    } catch (err) {
+      await worker.terminate();
+      throw err;
+    }
+  }
+
+  /** Runs the model on the worker: the outputs and the time onnxruntime's run took there. */
+  async run(feeds: readonly WorkerFeed[]): Promise<{ outputs: WorkerOutput[]; inferenceMs: number }> {
+    const reply = await this.#call({ type: "run", feeds: feeds.map((f) => ({ ...f, dims: [...f.dims] })) });
+    return reply as unknown as { outputs: WorkerOutput[]; inferenceMs: number };
+  }
+
+  /** Frees the native session and ends the worker. */
+  async release(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      await this.#call({ type: "release" });
+    } finally {
+      await this.#worker.terminate();
+    }
+  }
+}

@@ -215,19 +215,19 @@ export class ModelSession {
     const t0 = performance.now();
     const toImage = this.preprocessor.run(view);
     const t1 = performance.now();
-    ((globalThis as any).__tr ??= []).push([performance.now(), `${this.contract.name} pre-done`]);
     const results: Record<string, ort.Tensor> = {};
     let inferenceMs: number;
     try {
       // The input is copied to the worker, so the preprocessor's buffer may be reused at once.
       const reply = await this.session.run([{ name: input.name, type: "float32", data: this.preprocessor.tensor, dims: [1, 3, input.height, input.width] }]);
       for (const o of reply.outputs) results[o.name] = new ort.Tensor(o.type, o.data as Float32Array, o.dims);
-      inferenceMs = reply.inferenceMs;
+      // Timed on the worker, bounded by the round trip on this thread's clock (so a frozen clock,
+      // src/diagnostics/deterministic-timing.ts, gives 0 here as for every other stage).
+      inferenceMs = Math.min(reply.inferenceMs, performance.now() - t1);
     } catch (err) {
       throw new PerceptionError("model", `inference failed for '${this.contract.name}': ${errorMessage(err)}`, {}, { cause: err });
     }
     const t2 = performance.now();
-    ((globalThis as any).__tr ??= []).push([performance.now(), `${this.contract.name} reply inf=${inferenceMs.toFixed(1)}`]);
     const output = this.decode(results, toImage);
     const t3 = performance.now();
     const timings = { preprocessMs: t1 - t0, inferenceMs, transferMs: Math.max(0, t2 - t1 - inferenceMs), decodeMs: t3 - t2 };

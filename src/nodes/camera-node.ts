@@ -104,7 +104,6 @@ export class CameraNode implements NodeInstance {
 
   async #run(camera: CameraMessage, stamp: Time, receivedNow: Time, receivedWallMs: number): Promise<void> {
     const started = this.handle.wallMs();
-    ((globalThis as any).__tr ??= []).push([performance.now(), `${this.#options.stage} start`]);
     const geometry = this.geometryAt(stamp);
     if (!geometry && this.#options.requireGeometry) {
       this.#skippedNoCalibration++;
@@ -112,8 +111,7 @@ export class CameraNode implements NodeInstance {
       return;
     }
     try {
-      await this.#options.process({ header: camera.message.header, camera, view: async () => { const v = await decodedView(camera); ((globalThis as any).__tr ??= []).push([performance.now(), `${this.#options.stage} view`]); return v; }, geometry });
-      ((globalThis as any).__tr ??= []).push([performance.now(), `${this.#options.stage} done`]);
+      await this.#options.process({ header: camera.message.header, camera, view: () => decodedView(camera), geometry });
       const processingMs = this.handle.wallMs() - started;
       this.#processed++;
       this.diagnostics.recordFrame(processingMs);

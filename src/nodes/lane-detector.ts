@@ -33,10 +33,9 @@ export async function createLaneDetectorNode(handle: NodeHandle): Promise<NodeIn
         const result = await detector.detect(await frame.view(), frame.geometry!, frame.header.stamp);
         const minConfidence = handle.parameters.get<number>("min_confidence");
         const out: LaneMarkingArray = { ...result.markings, header, markings: result.markings.markings.filter((m) => m.confidence >= minConfidence) };
-        // lane_model: the model's own run (its worker thread); lane_model_io: preprocessing, the
-        // hand-over to the worker and mask decoding around it.
+        // The model's own run (onnxruntime on its worker thread): preprocessing, the hand-over and
+        // mask decoding are the node's (in lane_detector, not lane_model).
         recordStage(frame.header.stamp, "lane_model", result.timings.modelMs);
-        recordStage(frame.header.stamp, "lane_model_io", result.timings.inferenceMs - result.timings.modelMs);
         recordStage(frame.header.stamp, "lane_postprocess", result.timings.postprocessMs);
         publisher.publish(out);
       } catch (err) {

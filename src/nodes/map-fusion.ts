@@ -100,7 +100,6 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
       const fusionMs = handle.wallMs() - started;
       const detectorLatency = pipelineLatencyOf(stamp);
       frame.pipeline_latency_ms = (detectorLatency ?? 0) + (handle.wallMs() - entry.lastArrivalWallMs);
-      ((globalThis as any).__tr ??= []).push([performance.now(), "fused"]);
       framePub.publish(frame);
       detectionsPub.publish({ ...pedestriansToDetection2DArray(frame), header: { stamp, frame_id: frame.header.frame_id } });
       processingPub.publish({ data: fusionMs });

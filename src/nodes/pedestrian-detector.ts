@@ -67,9 +67,9 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
           pedestrians: result.message.pedestrians.filter((x) => x.confidence >= minScore && x.image_box.height >= minHeight),
         };
         const t = result.timings;
-        // pedestrian_model: the model's own run (its worker thread); pedestrian_model_io: preprocessing and the hand-over.
+        // The model's own run (onnxruntime on its worker thread); preprocessing and the hand-over
+        // are the node's (in pedestrian_detector, not pedestrian_model).
         recordStage(frame.header.stamp, "pedestrian_model", t.inferenceMs);
-        recordStage(frame.header.stamp, "pedestrian_model_io", t.preprocessMs);
         recordStage(frame.header.stamp, "pedestrian_postprocess", t.decodeMs + t.geometryMs);
         publisher.publish(out);
         detections?.publish(pedestriansToDetection2DArray(out, { cameraFrameId: frame.camera.message.header.frame_id }));

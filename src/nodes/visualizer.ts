@@ -79,7 +79,6 @@ export async function createVisualizerNode(handle: NodeHandle): Promise<NodeInst
       return;
     }
     const started = handle.wallMs();
-    ((globalThis as any).__tr ??= []).push([performance.now(), "viz start"]);
     try {
       const bytes = await renderDebugImage(await decodedView(camera), frame, {
         privacy: p.get<PrivacyMode>("privacy"),
@@ -90,7 +89,6 @@ export async function createVisualizerNode(handle: NodeHandle): Promise<NodeInst
       });
       imagePub.publish(debugImageMessage(camera.message.header.frame_id, frame, bytes, "jpeg"));
       imagesOut++;
-      ((globalThis as any).__tr ??= []).push([performance.now(), "viz done"]);
       const ms = handle.wallMs() - started;
       processingPub.publish({ data: ms });
       latencyPub.publish({ data: frame.pipeline_latency_ms + (handle.wallMs() - (arrivals.get(frame) ?? started)) });

@@ -1,8 +1,8 @@
 /**
  * Per-model scheduling of camera frames: each model runs at its own rate in node-clock time (the
  * frames' stamps), the newest frame wins (a model holds at most one pending frame; a replaced one
- * counts as a drop), and independent models run concurrently (onnxruntime-node infers off the
- * main thread, so two async runs overlap on two cores). Decisions depend only on the stamps and
+ * counts as a drop), and independent models run concurrently (each ModelSession infers on its own
+ * worker thread, src/models/ort-worker.ts, so two async runs overlap on two cores). Decisions depend only on the stamps and
  * on which runs are in flight, so under replay (which waits for `idle()` after every message)
  * the same bag gives the same decisions.
  */

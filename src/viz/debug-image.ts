@@ -10,6 +10,13 @@ import { toPackedRgb } from "../image/image-view.js";
 import type { CompressedImage, PerceptionFrame } from "../msgs/types.generated.js";
 import { crosswalkColor, cssColor, laneTypeColor, pedestrianColor } from "./colors.js";
 import { pixelateRegions } from "./privacy.js";
+import { availableParallelism } from "node:os";
+
+// sharp runs libvips on one thread on glibc Linux without jemalloc (its guard against heap
+// fragmentation). The debug image's full-frame SVG composite and JPEG encode lie on the replay's
+// serial path (each step waits for them): two threads nearly halve them on the 2-core target,
+// with byte-identical output.
+if (sharp.concurrency() < 2) sharp.concurrency(Math.min(2, availableParallelism()));
 
 /** What leaves the node: people pixelated, or the image as it is. */
 export type PrivacyMode = "blur_pedestrians" | "none";

@@ -296,10 +296,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
           countDecodeError(topic, err, `${entry.file}${entry.offset !== undefined ? ` offset ${entry.offset}` : ""}`);
         }
         if (message !== undefined) {
-          ((globalThis as any).__tr ??= []).push([performance.now(), `inject ${topic}`]);
           bus.inject(topic, message, { topic, receiveTime: clock.now(), cdr: entry.data });
           await settle();
-          ((globalThis as any).__tr ??= []).push([performance.now(), `settled ${topic}`]);
         }
       }
       await recorder?.flush();
@@ -312,7 +310,6 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     await recorder?.flush();
     options.onProgress?.(progress());
     const wallMs = performance.now() - wallStart;
-    if (process.env.EP_TRACE) (await import("node:fs")).writeFileSync(process.env.EP_TRACE, JSON.stringify((globalThis as any).__tr));
 
     const nodeStats: Record<string, Record<string, number>> = {};
     for (const { node, instance } of instances) {

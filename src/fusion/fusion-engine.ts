@@ -65,8 +65,8 @@ export interface FusionEngineOptions {
   egoBoundaryWideGate?: number;
   /** Least type_confidence for a marking's type to count as evidence against the map. */
   minTypeConfidence?: number;
-  /** Least visible extent of a marking (metres) for its type to count as evidence against the map; default 8. */
-  minTypeExtent?: number;
+  /** Least visible extent of a marking (metres) for its offset or type to count as evidence against the map; default 8. */
+  minEvidenceExtent?: number;
   /** Pedestrian tracker. */
   tracker?: Partial<TrackerOptions>;
   /** Crosswalk matching. */
@@ -116,7 +116,7 @@ export class FusionEngine {
         egoLane: options.egoLane ?? {},
         egoBoundaryWideGate: options.egoBoundaryWideGate ?? 2.5,
         minTypeConfidence: options.minTypeConfidence ?? 0.6,
-        minTypeExtent: options.minTypeExtent ?? 8,
+        minEvidenceExtent: options.minEvidenceExtent ?? 8,
         lateralCorrection: options.lateralCorrection ?? {},
       },
       this.#consistency,

@@ -17,8 +17,12 @@ export interface LaneFusionOptions {
   egoBoundaryWideGate: number;
   /** Least type_confidence for a marking's type to count as evidence against the map. */
   minTypeConfidence: number;
-  /** Least visible extent (x_max - x_min) of a marking for its type to count as evidence against the map, metres (a dash pattern needs a gap and paint on both sides in view). */
-  minTypeExtent: number;
+  /**
+   * Least visible extent (x_max - x_min) of a marking for its offset or type to count as evidence
+   * against the map, metres: a dash pattern needs a gap and paint on both sides in view, and a short
+   * piece (a kerb, a car's edge) seen for a few frames must not report a shifted boundary.
+   */
+  minEvidenceExtent: number;
   /** Filtering of the camera's lateral correction over time. */
   lateralCorrection: Partial<LateralCorrectionFilterOptions>;
 }
@@ -45,7 +49,7 @@ export class LaneFusion {
 
   constructor(map: HdMap | undefined, options: Partial<LaneFusionOptions>, consistency: MapConsistencyMonitor) {
     this.#map = map;
-    this.#o = { association: {}, egoLane: {}, egoBoundaryWideGate: 2.5, minTypeConfidence: 0.6, minTypeExtent: 8, lateralCorrection: {}, ...options };
+    this.#o = { association: {}, egoLane: {}, egoBoundaryWideGate: 2.5, minTypeConfidence: 0.6, minEvidenceExtent: 8, lateralCorrection: {}, ...options };
     this.#association = { ...DEFAULT_LANE_ASSOCIATION_OPTIONS, ...this.#o.association };
     this.#shiftFilter = new LateralCorrectionFilter(this.#o.lateralCorrection);
     this.#consistency = consistency;
@@ -75,9 +79,13 @@ export class LaneFusion {
       messages[i]!.map_match_distance = c.offsets.reduce((a, v) => a + Math.abs(v), 0) / c.offsets.length;
       const mid = c.xs.length >> 1;
       const where = baseToMap(pose, { x: c.xs[mid]!, y: markingLateralAt(m, c.xs[mid]!) - c.offsets[mid]! });
+      if (m.x_max - m.x_min < this.#o.minEvidenceExtent) return;
       this.#consistency.observeBoundaryOffset(c.boundary.feature.id, c.meanOffset - shift, where);
       const seenType = markingTypeName(m.type);
-      if (seenType && m.type_confidence >= this.#o.minTypeConfidence && m.x_max - m.x_min >= this.#o.minTypeExtent) this.#consistency.observeBoundaryType(c.boundary.feature.id, c.boundary.feature.boundaryType, seenType, where);
+      if (seenType && m.type_confidence >= this.#o.minTypeConfidence) {
+        const mapType = c.boundary.feature.boundaryType;
+        this.#consistency.observeBoundaryType(c.boundary.feature.id, mapType, typeSeenAs(mapType, seenType), where);
+      }
     });
     return { messages, ego: estimate.state, egoLaneId: estimate.lane?.id };
   }
@@ -113,6 +121,15 @@ export function egoMarkingIndices(markings: readonly LaneMarking[]): { left: num
     if (y < 0 && (right === undefined || y > markings[right]!.poly_coefficients[0]!)) right = i;
   });
   return { left, right };
+}
+
+/**
+ * The camera's type in the map's terms: the lane detector reports painted lines as solid or dashed
+ * only (no double lines, road edges reported as lines), so a solid line on a mapped double_solid or
+ * road_edge boundary agrees with the map.
+ */
+export function typeSeenAs(mapType: string, seenType: string): string {
+  return seenType === "solid" && (mapType === "double_solid" || mapType === "road_edge") ? mapType : seenType;
 }
 
 /** The HD map's name of a LaneMarking TYPE_* constant; undefined for TYPE_UNKNOWN. */

@@ -7,6 +7,9 @@
  *   urban_intersection drive report no disagreement in any frame (TwinLiteNet paints the gaps of
  *   dashed lines, so the style must come from the image; the detector has no double lines and the
  *   stripe detector cannot see side-road crossings, so neither counts against the map);
+ * - a clean rain drive (wet road, blur, noise, streaks: zebra stripes at 8-15 grey levels RMS, half
+ *   of what a dry road gives) reports no disagreement either: in particular neither mapped crossing
+ *   is claimed missing (the stripe source judges contrast against the frame's noise floor);
  * - a short map_mismatch drive with its wrong map reports the shifted boundary, the crosswalk
  *   missing from the map (unmapped) and the mapped crosswalk that is not painted, and nothing else.
  *
@@ -22,7 +25,7 @@ import { projectPath, sharedDir } from "../../src/core/paths.js";
 import { graphToNodeSpecs, loadLaunchGraph } from "../../src/pipeline/graph.js";
 import { typeSeenAs } from "../../src/fusion/lane-fusion.js";
 import { crosswalkStripesDetectable } from "../../src/fusion/visibility.js";
-import { MapDisagreement, type PerceptionFrame } from "../../src/msgs/types.generated.js";
+import { Crosswalk, MapDisagreement, type PerceptionFrame } from "../../src/msgs/types.generated.js";
 import { generateDrive } from "../../src/scenario/generate-drive.js";
 import { loadGroundTruth } from "../../src/scenario/ground-truth.js";
 import { runReplay } from "../../src/transport/replay/run-replay.js";
@@ -56,9 +59,12 @@ function sourceHash(dir: string): string {
   return h.digest("hex").slice(0, 12);
 }
 
+/** 8 s of rain: both main-road crossings come within 27 m (the near one from frame ~115, the far one from ~175). */
+const RAIN_FRAMES = 240;
+
 /** A generated drive at 640x360 (JPEG, as a camera delivers it), generated on first use into the cache. */
-async function generatedDrive(scenario: string): Promise<string> {
-  const prefix = `${scenario}-s3-${GENERATED_FRAMES}f-640x360-`;
+async function generatedDrive(scenario: string, frames = GENERATED_FRAMES): Promise<string> {
+  const prefix = `${scenario}-s3-${frames}f-640x360-`;
   const name = `${prefix}${sourceHash(projectPath("src", "scenario"))}`;
   const dir = join(CACHE, name);
   if (existsSync(dir)) return dir;
@@ -66,7 +72,7 @@ async function generatedDrive(scenario: string): Promise<string> {
   // Generated aside and moved in whole: a run beside this one never reads a half-written drive.
   const staging = join(CACHE, `staging-${process.pid}-${Date.now()}`);
   try {
-    await generateDrive({ scenario, seed: 3, frames: GENERATED_FRAMES, out: join(staging, name), overwrite: true, compressed: true, jpegQuality: 80, camera: { width: 640, height: 360 } });
+    await generateDrive({ scenario, seed: 3, frames, out: join(staging, name), overwrite: true, compressed: true, jpegQuality: 80, camera: { width: 640, height: 360 } });
     if (!existsSync(dir)) renameSync(join(staging, name), dir);
   } finally {
     rmSync(staging, { recursive: true, force: true });
@@ -128,6 +134,18 @@ describe.skipIf(skipReason !== undefined)("map consistency through the real grap
     console.log(`urban_intersection: ${frames.length} fused frames, disagreements ever ${JSON.stringify([...ever])}, final consistency score ${frames[frames.length - 1]!.map_consistency_score.toFixed(3)}`);
     expect(frames.length).toBeGreaterThan(100);
     expect([...ever]).toEqual([]);
+  });
+
+  it("clean rain drive (640x360, low-contrast wet road): no disagreement in any frame, both main-road crossings confirmed", { timeout: 150_000 }, async () => {
+    const dir = await generatedDrive("rain", RAIN_FRAMES);
+    const frames = await replayFrames(dir, join(dir, "map.geojson"), join(root, "rain"));
+    const ever = everReported(frames);
+    const confirmed = new Set(frames.flatMap((f) => f.crosswalks.filter((c) => c.map_status === Crosswalk.MAP_STATUS_CONFIRMED).map((c) => c.map_id)));
+    console.log(`rain: ${frames.length} fused frames, disagreements ever ${JSON.stringify([...ever])}, confirmed crosswalks ${JSON.stringify([...confirmed].sort())}, final consistency score ${frames[frames.length - 1]!.map_consistency_score.toFixed(3)}`);
+    expect(frames.length).toBeGreaterThan(120);
+    expect([...ever]).toEqual([]);
+    expect(confirmed.has("cw_main_near")).toBe(true);
+    expect(confirmed.has("cw_main_far")).toBe(true);
   });
 
   describe("map_mismatch drive (640x360) with its wrong map", () => {

@@ -22,6 +22,17 @@ export interface StripeSourceOptions {
   minRowScore?: number;
   /** Striped rows need this much contrast (grey levels, RMS of the detrended profile); default 15 (paint on asphalt gives 20-40, even at night). */
   minContrast?: number;
+  /**
+   * Low-visibility path (rain, haze, wet roads: the stripes keep their period but drop to 8-15 grey
+   * levels RMS): a row whose periodicity is unmistakable also counts when its contrast stands out of
+   * the frame's noise floor (the lower quartile of the contrast of the rows without stripes: sensor
+   * noise, rain streaks, asphalt texture). Least row score for this path; default 0.6.
+   */
+  lowContrastMinScore?: number;
+  /** Low-visibility path: least contrast as a multiple of the frame's noise floor; default 2 (Infinity closes the path). */
+  minContrastOverNoise?: number;
+  /** Low-visibility path: least contrast in grey levels whatever the noise floor; default 8. */
+  minContrastFloor?: number;
   /** Shortest striped depth along x (metres) for a crosswalk; default 1.25. */
   minDepth?: number;
   /** Gap in x bridged inside one crosswalk (metres); default 0.75. */
@@ -48,8 +59,20 @@ export class StripeCrosswalkSource implements CrosswalkSource {
     const rs = rowStripeScores(this.grey, lookup.rows, lookup.cols, spec.dy, o.periodicity);
     const minScore = o.minRowScore ?? 0.3;
     const minContrast = o.minContrast ?? 15;
+    const noise = noiseFloor(rs.score, rs.contrast, minScore);
+    const lowMinScore = Math.max(minScore, o.lowContrastMinScore ?? 0.6);
+    const lowMinContrast = Math.max(o.minContrastFloor ?? 8, (o.minContrastOverNoise ?? 2) * noise);
     const striped = new Uint8Array(lookup.rows);
-    for (let r = 0; r < lookup.rows; r++) striped[r] = rs.score[r] >= minScore && rs.contrast[r] >= minContrast ? 1 : 0;
+    let lowContrastRows = 0;
+    for (let r = 0; r < lookup.rows; r++) {
+      const s = rs.score[r];
+      const c = rs.contrast[r];
+      if (s >= minScore && c >= minContrast) striped[r] = 1;
+      else if (s >= lowMinScore && c >= lowMinContrast) {
+        striped[r] = 1;
+        lowContrastRows++;
+      }
+    }
     // Bands of striped rows, small gaps bridged.
     const maxGapRows = Math.round((o.maxGap ?? 0.75) / spec.dx);
     const bands: { r0: number; r1: number }[] = [];
@@ -84,6 +107,7 @@ export class StripeCrosswalkSource implements CrosswalkSource {
       const near = edges.filter((e) => Math.abs(e.cx - xNear) <= tol).sort((a, b) => Math.abs(a.cx - xNear) - Math.abs(b.cx - xNear))[0];
       const far = edges.filter((e) => e !== near && Math.abs(e.cx - xFar) <= tol && e.cx > (near?.cx ?? -Infinity)).sort((a, b) => Math.abs(a.cx - xFar) - Math.abs(b.cx - xFar))[0];
       let evidence = `stripes score ${meanScore.toFixed(2)} over ${(stripedRows * spec.dx).toFixed(1)} m`;
+      if (lowContrastRows > 0) evidence += ` (low contrast: noise floor ${noise.toFixed(1)} grey levels)`;
       if (near) {
         xNear = Math.min(xNear, near.cx);
         evidence += ", near edge in lane mask";
@@ -107,6 +131,20 @@ export class StripeCrosswalkSource implements CrosswalkSource {
     }
     return out;
   }
+}
+
+/**
+ * The frame's noise floor in grey levels: the lower quartile of the contrast of the visible rows
+ * that carry no stripes (sensor noise, rain streaks, asphalt texture; the quartile keeps rows with
+ * kerbs, cars or a stop line from raising it); Infinity with fewer than 10 such rows (nothing to
+ * compare with: the low-contrast path stays closed).
+ */
+export function noiseFloor(score: Float32Array, contrast: Float32Array, minScore: number): number {
+  const values: number[] = [];
+  for (let r = 0; r < score.length; r++) if (Number.isFinite(score[r]) && score[r] < minScore && contrast[r] > 0) values.push(contrast[r]);
+  if (values.length < 10) return Infinity;
+  values.sort((a, b) => a - b);
+  return values[values.length >> 2];
 }
 
 /** The lateral span around `startCol` where the band's rows carry stripe energy (>= 30% of the band's peak, 2 m smoothing). */

@@ -64,8 +64,8 @@ describe.skipIf(!shared)("crosswalk presence on cdnet_crosswalk", () => {
     );
   });
 
-  it("precision >= 0.9", () => {
-    expect(precision).toBeGreaterThanOrEqual(0.9);
+  it("precision 1.00: no crossing claimed in a frame without one (the low-contrast path must not add any)", () => {
+    expect(precision).toBe(1);
   });
 
   it("recall >= 0.6 overall and >= 0.7 on clearly visible crossings", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CameraGeometry } from "../../../src/geometry/camera-geometry.js";
+import type { ImageView } from "../../../src/image/image-view.js";
 import { Crosswalk } from "../../../src/msgs/types.generated.js";
 import { CrosswalkDetector } from "../../../src/perception/crosswalks/crosswalk-detector.js";
 import type { CrosswalkSource } from "../../../src/perception/crosswalks/crosswalk-source.js";
@@ -77,6 +78,30 @@ describe("CrosswalkDetector on a rendered zebra crossing", async () => {
     const r = await detector.detect(plain.view, geometry, stamp);
     expect(r.crosswalks).toEqual([]);
     expect(r.status).toMatch(/no crosswalk/);
+  });
+
+  // Rain, haze, a wet road: the same scene with its contrast cut to a fifth around the asphalt's
+  // grey and sensor noise added (stripes ~10 grey levels RMS, under the absolute 15-level bar).
+  const washedOut = (v: ImageView, seed: number): ImageView => {
+    let s = seed;
+    const rand = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+    const data = new Uint8Array(v.data.length);
+    for (let k = 0; k < data.length; k++) data[k] = Math.max(0, Math.min(255, Math.round(100 + (v.data[k] - 100) * 0.2 + (rand() - 0.5) * 8)));
+    return { ...v, data };
+  };
+
+  it("finds a low-contrast (rain-like) crossing by judging contrast against the frame's noise floor", async () => {
+    const view = washedOut(withCrossing.view, 5);
+    const r = await detector.detect(view, geometry, stamp);
+    expect(r.crosswalks).toHaveLength(1);
+    expect(rectIoU(r.crosswalks[0].polygon.points, truth)).toBeGreaterThanOrEqual(0.5);
+    // With the low-contrast path closed, the absolute bar alone rejects it.
+    const absoluteOnly = new CrosswalkDetector({ stripes: { minContrastOverNoise: Infinity } });
+    expect((await absoluteOnly.detect(view, geometry, stamp)).crosswalks).toEqual([]);
+  });
+
+  it("finds nothing on a low-contrast noisy road with only lane lines", async () => {
+    for (const seed of [5, 6, 7]) expect((await detector.detect(washedOut(plain.view, seed), geometry, stamp)).crosswalks).toEqual([]);
   });
 
   it("a horizon below the image gives an empty result with a reason", async () => {

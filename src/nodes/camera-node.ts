@@ -18,7 +18,7 @@ import type { NodeHandle, Publisher } from "../transport/node-api.js";
 import type { NodeInstance } from "../transport/node-spec.js";
 import { CameraCalibration } from "./camera-calibration.js";
 import { recordPipelineLatency, recordStage } from "./stage-timings.js";
-import { decodedView, type CameraMessage } from "./decoded-frames.js";
+import { decodedView, prefetchView, type CameraMessage } from "./decoded-frames.js";
 import { FrameScheduler } from "../pipeline/frame-scheduler.js";
 
 /** One camera frame handed to a node's `process`. */
@@ -87,10 +87,16 @@ export class CameraNode implements NodeInstance {
     const onImage = (frame: CameraMessage): void => {
       this.#scheduler.offer({ frame, receivedNow: handle.now(), receivedWallMs: handle.wallMs() }, frame.message.header.stamp);
     };
+    // A frame known ahead (replay) that this node will take is decoded while the current one is processed.
+    const upcoming = (frame: CameraMessage): void => {
+      if (this.#scheduler.wouldTake(frame.message.header.stamp)) prefetchView(frame);
+    };
     if (transport === "raw") {
       handle.createSubscription("sensor_msgs/msg/Image", "~/in/image", { profile: "sensor_data" }, (m) => onImage({ kind: "raw", message: m }));
     } else {
-      handle.createSubscription("sensor_msgs/msg/CompressedImage", "~/in/image/compressed", { profile: "sensor_data" }, (m) => onImage({ kind: "compressed", message: m }));
+      handle.createSubscription("sensor_msgs/msg/CompressedImage", "~/in/image/compressed", { profile: "sensor_data" }, (m) => onImage({ kind: "compressed", message: m }), {
+        upcoming: (m) => upcoming({ kind: "compressed", message: m }),
+      });
     }
     handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf", { profile: "reliable", depth: 100 }, (m) => this.tf.addMessage(m, false));
     handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf_static", { profile: "transient_local", depth: 100 }, (m) => this.tf.addMessage(m, true));

@@ -13,6 +13,18 @@ export type CameraMessage = { kind: "raw"; message: Image } | { kind: "compresse
 const decoded = new WeakMap<object, Promise<ImageView>>();
 let decodes = 0;
 let reuses = 0;
+let prefetches = 0;
+/** The latest decode started (settled either way), for prefetches to queue behind. */
+let latest: Promise<unknown> = Promise.resolve();
+
+function decode(camera: CameraMessage, after?: Promise<unknown>): Promise<ImageView> {
+  decodes++;
+  const start = (): Promise<ImageView> => (camera.kind === "raw" ? Promise.resolve().then(() => imageViewFromMessage(camera.message)) : decodeCompressedImage(camera.message));
+  const view = after ? after.then(start) : start();
+  decoded.set(camera.message, view);
+  latest = view.catch(() => undefined);
+  return view;
+}
 
 /** The frame's pixels, decoded at most once per message object in this process. */
 export function decodedView(camera: CameraMessage): Promise<ImageView> {
@@ -21,13 +33,22 @@ export function decodedView(camera: CameraMessage): Promise<ImageView> {
     reuses++;
     return cached;
   }
-  decodes++;
-  const view = camera.kind === "raw" ? Promise.resolve().then(() => imageViewFromMessage(camera.message)) : decodeCompressedImage(camera.message);
-  decoded.set(camera.message, view);
-  return view;
+  return decode(camera);
 }
 
-/** How often frames were decoded and how often a decoded frame was reused by another node. */
-export function decodeCounters(): { decodes: number; reuses: number } {
-  return { decodes, reuses };
+/**
+ * Starts decoding a frame that will be delivered later (replay's look-ahead), so that decoding
+ * overlaps the current step's inference; `decodedView` then finds it. It starts once the decodes
+ * in flight are done, so a frame being waited for never shares the cores with it. The pixels are
+ * the same whenever they are decoded; errors surface to whoever asks for the view.
+ */
+export function prefetchView(camera: CameraMessage): void {
+  if (decoded.has(camera.message)) return;
+  prefetches++;
+  decode(camera, latest).catch(() => undefined);
+}
+
+/** How often frames were decoded (prefetched ones included) and how often a decoded frame was reused by another node or after a prefetch. */
+export function decodeCounters(): { decodes: number; reuses: number; prefetches: number } {
+  return { decodes, reuses, prefetches };
 }

@@ -119,6 +119,21 @@ export class FrameScheduler<F> {
     this.#start(s, frame, stamp);
   }
 
+  /**
+   * Whether a frame with this stamp, offered next, would be taken by some model rather than skipped
+   * by rate (a prediction for work started ahead, e.g. decoding; nothing changes).
+   */
+  wouldTake(stamp: Time): boolean {
+    if (this.#disposed) return false;
+    const ns = timeToNs(stamp);
+    for (const s of this.#states.values()) {
+      if (s.lastStampNs !== undefined && ns + s.periodNs < s.lastStampNs) return true; // a time jump restarts the window
+      const tolerance = BigInt(Math.round(Number(s.periodNs) * this.#jitter));
+      if (s.nextDueNs === undefined || ns >= s.nextDueNs - tolerance) return true;
+    }
+    return false;
+  }
+
   /** Changes a model's rate at run time (a parameter change): the next frame is due one new period after the last start. */
   setRate(model: string, rateHz: number): void {
     const s = this.#state(model);

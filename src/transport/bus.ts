@@ -69,6 +69,8 @@ interface LocalSubscriber {
   readonly topic: string;
   readonly depth: number;
   readonly callback: MessageCallback<unknown>;
+  /** See SubscriptionOptions.upcoming. */
+  readonly upcoming: ((message: unknown) => void) | undefined;
   readonly queue: Array<{ message: unknown; info: MessageInfo }>;
   running: boolean;
   destroyed: boolean;
@@ -136,8 +138,8 @@ export class InProcessBus {
   }
 
   /** Subscribes a local callback with a keep-last queue of `depth`. */
-  subscribe(node: string, topic: string, depth: number, callback: MessageCallback<unknown>): Subscription {
-    const sub: LocalSubscriber = { node, topic, depth, callback, queue: [], running: false, destroyed: false, drops: 0, delivered: 0 };
+  subscribe(node: string, topic: string, depth: number, callback: MessageCallback<unknown>, upcoming?: (message: unknown) => void): Subscription {
+    const sub: LocalSubscriber = { node, topic, depth, callback, upcoming, queue: [], running: false, destroyed: false, drops: 0, delivered: 0 };
     let list = this.#subscribers.get(topic);
     if (!list) this.#subscribers.set(topic, (list = []));
     list.push(sub);
@@ -169,6 +171,26 @@ export class InProcessBus {
     const subs = this.#subscribers.get(topic);
     if (!subs) return;
     for (const sub of subs) this.#enqueue(sub, message, info);
+  }
+
+  /** True when a subscriber of the topic wants to hear of messages before they are delivered. */
+  wantsUpcoming(topic: string): boolean {
+    return this.#subscribers.get(topic)?.some((s) => s.upcoming !== undefined) ?? false;
+  }
+
+  /**
+   * Tells the topic's subscribers of a message that `inject` will deliver later (the same object):
+   * see SubscriptionOptions.upcoming. Their errors are ignored.
+   */
+  announce(topic: string, message: unknown): void {
+    for (const sub of this.#subscribers.get(topic) ?? []) {
+      if (!sub.upcoming || sub.destroyed) continue;
+      try {
+        sub.upcoming(message);
+      } catch {
+        // Early work only: the delivery does it again and reports.
+      }
+    }
   }
 
   /** A local publication: same object to local subscribers, encoded once if any tap wants the topic. */

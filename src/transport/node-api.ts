@@ -38,6 +38,18 @@ export interface MessageInfo {
 /** Called for each message. May return a promise: replay waits for it before the next message. */
 export type MessageCallback<T> = (message: T, info: MessageInfo) => void | Promise<void>;
 
+/** Extras of a subscription. */
+export interface SubscriptionOptions<T> {
+  /**
+   * Called with a message before it is delivered, by a transport that knows messages ahead (replay
+   * reads the bag one message ahead on these topics; live never calls it). For work whose result
+   * does not depend on when it runs (decoding a camera frame), started early so that it overlaps
+   * the current step. Must not change the node's state or publish; the message object is the one
+   * the callback later receives. Errors are ignored.
+   */
+  upcoming?: (message: T) => void;
+}
+
 export interface Subscription {
   readonly topic: string;
   /** Stops delivery. */
@@ -101,6 +113,7 @@ export interface NodeHandle {
     topic: string,
     qos: QosOptions,
     callback: MessageCallback<MessageTypeMap[K]>,
+    options?: SubscriptionOptions<MessageTypeMap[K]>,
   ): Subscription;
 
   createPublisher<K extends MessageTypeName>(type: K, topic: string, qos?: QosOptions): Publisher<MessageTypeMap[K]>;

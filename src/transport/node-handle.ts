@@ -11,7 +11,7 @@ import { queueDepth } from "./bus.js";
 import { periodToNs, type TimerService } from "./clock.js";
 import { createLogger, type LogSink } from "./logger.js";
 import { fullNodeName, normalizeNamespace, topicResolver, validateNodeName } from "./names.js";
-import type { ClockKind, MessageCallback, NodeHandle, Publisher, QosOptions, Subscription, Timer } from "./node-api.js";
+import type { ClockKind, MessageCallback, NodeHandle, Publisher, QosOptions, Subscription, SubscriptionOptions, Timer } from "./node-api.js";
 import { SchemaParameterStore } from "./parameters/parameter-store.js";
 import type { NodeSpec } from "./node-spec.js";
 
@@ -77,11 +77,11 @@ export function createNodeHandle(options: NodeHandleOptions): HostedNode {
       return typeof options.clockKind === "function" ? options.clockKind() : options.clockKind;
     },
     resolveTopic: resolve,
-    createSubscription<K extends MessageTypeName>(type: K, topic: string, qos: QosOptions, callback: MessageCallback<MessageTypeMap[K]>): Subscription {
+    createSubscription<K extends MessageTypeName>(type: K, topic: string, qos: QosOptions, callback: MessageCallback<MessageTypeMap[K]>, subOptions?: SubscriptionOptions<MessageTypeMap[K]>): Subscription {
       const resolved = resolve(topic);
       codecFor(type); // fails early for a type the registry lacks
       bus.declareTopic(resolved, ros2TypeName(type), { subscriber: fullName });
-      const sub = bus.subscribe(fullName, resolved, queueDepth(qos), callback as MessageCallback<unknown>);
+      const sub = bus.subscribe(fullName, resolved, queueDepth(qos), callback as MessageCallback<unknown>, subOptions?.upcoming as ((m: unknown) => void) | undefined);
       if (!subscriptionQos.has(resolved)) subscriptionQos.set(resolved, qos);
       subscriptions.push(sub);
       return sub;

@@ -4,7 +4,7 @@ import { nsToTime, timeToNs, type Time } from "../../src/core/time.js";
 import { quatFromEuler } from "../../src/geometry/quaternion.js";
 import type { CameraInfo, CompressedImage, DiagnosticArray, Float32, TFMessage } from "../../src/msgs/types.generated.js";
 import { CameraNode, type CameraFrame } from "../../src/nodes/camera-node.js";
-import { decodeCounters } from "../../src/nodes/decoded-frames.js";
+import { decodeCounters, decodedView, prefetchView } from "../../src/nodes/decoded-frames.js";
 import { loadParameterSchema } from "../../src/nodes/node-definition.js";
 import { InProcessBus } from "../../src/transport/bus.js";
 import { SimClock, SimTimerQueue } from "../../src/transport/clock.js";
@@ -110,6 +110,21 @@ describe("CameraNode", () => {
     expect(view1).toBe(view2);
     expect(decodeCounters().decodes - before.decodes).toBe(1);
     expect(view1).toMatchObject({ width: 64, height: 48 });
+  });
+
+  it("decodes a frame announced ahead once, and the node then reuses it", async () => {
+    const h = harness({ rate_hz: 30 });
+    await h.feed("/tf_static", mount(nsToTime(START)), START);
+    await h.feed("/cam/info", cameraInfo(nsToTime(START)), START);
+    const msg = image(nsToTime(START));
+    const before = decodeCounters();
+    prefetchView({ kind: "compressed", message: msg });
+    prefetchView({ kind: "compressed", message: msg });
+    await h.feed("/cam/compressed", msg, START);
+    const view = await h.seen[0]!.view();
+    expect(view).toBe(await decodedView({ kind: "compressed", message: msg }));
+    expect(decodeCounters().decodes - before.decodes).toBe(1);
+    expect(decodeCounters().prefetches - before.prefetches).toBe(1);
   });
 
   it("skips frames without calibration and says why in /diagnostics", async () => {

@@ -43,6 +43,20 @@ describe("FrameScheduler", () => {
     expect(s.counters().pedestrians).toMatchObject({ offered: 30, started: 5, skippedRate: 25, droppedReplaced: 0 });
   });
 
+  it("predicts with wouldTake which frames a rate lets through, without changing anything", async () => {
+    const taken: number[] = [];
+    const s = new FrameScheduler<number>({ models: [{ name: "lanes", rateHz: 10, run: (f) => void taken.push(f) }] });
+    const predicted: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const stamp = stampAt(i * (1000 / 30));
+      if (s.wouldTake(stamp) && s.wouldTake(stamp)) predicted.push(i);
+      s.offer(i, stamp);
+      await s.idle();
+    }
+    expect(predicted).toEqual(taken);
+    expect(taken).toEqual([0, 3, 6, 9]);
+  });
+
   it("keeps only the newest frame while a model is busy and counts replaced ones as drops", async () => {
     const g = gatedModel("pedestrians", 100);
     const s = new FrameScheduler<number>({ models: [g.model] });

@@ -13,7 +13,7 @@ import { stderrLogSink, type LogSink } from "../logger.js";
 import type { QosProfile } from "../node-api.js";
 import { createNodeHandle, type HostedNode } from "../node-handle.js";
 import type { NodeInstance, NodeSpec } from "../node-spec.js";
-import { createReplaySink, openReplaySource, type ReplaySink, type ReplaySource } from "./bag-io.js";
+import { createReplaySink, openReplaySource, type ReplaySink, type ReplaySource, type SourceEntry } from "./bag-io.js";
 import { StepRecorder } from "./recorder.js";
 import type { ReplayProgress, ReplaySummary } from "./replay-summary.js";
 
@@ -68,6 +68,13 @@ const CAMERA_INFO = "sensor_msgs/CameraInfo";
 const SENSOR_TYPES = new Set([CAMERA_INFO, "sensor_msgs/Image", "sensor_msgs/CompressedImage"]);
 /** Node errors logged in full per node; later ones are only counted. */
 const LOGGED_ERRORS_PER_NODE = 3;
+/** How many bag entries the runner reads ahead, at most, to find messages to announce. */
+const LOOK_AHEAD_ENTRIES = 32;
+/**
+ * How many upcoming messages are announced (on topics that want it): two, so that the frame after
+ * one that every node skips by rate is still decoded ahead.
+ */
+const LOOK_AHEAD_MESSAGES = 2;
 
 function isPassthrough(topic: string, type: string): boolean {
   return PASSTHROUGH_TOPICS.has(topic) || normalizeTypeName(type) === CAMERA_INFO;
@@ -258,7 +265,51 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       };
     };
 
-    for await (const entry of source.entries({ topics: wanted })) {
+    // Look-ahead: after delivering a message, the runner reads on to the next messages on topics
+    // whose subscribers asked to hear of messages early (camera frames, so that decoding the next
+    // frame overlaps this step's inference), decodes each once and announces it; the same object
+    // is delivered in its turn. The order of delivery, and so every output, is unchanged.
+    const iterator = source.entries({ topics: wanted })[Symbol.asyncIterator]();
+    const buffered: SourceEntry[] = [];
+    const announced = new WeakMap<SourceEntry, unknown>();
+    let exhausted = false;
+    const nextEntry = async (): Promise<SourceEntry | undefined> => {
+      if (buffered.length > 0) return buffered.shift();
+      if (exhausted) return undefined;
+      const r = await iterator.next();
+      if (r.done) exhausted = true;
+      return r.done ? undefined : r.value;
+    };
+    const announceNext = async (): Promise<void> => {
+      let found = 0;
+      for (let i = 0; i < LOOK_AHEAD_ENTRIES && found < LOOK_AHEAD_MESSAGES; i++) {
+        if (i === buffered.length) {
+          if (exhausted) return;
+          const r = await iterator.next();
+          if (r.done) {
+            exhausted = true;
+            return;
+          }
+          buffered.push(r.value);
+        }
+        const e = buffered[i]!;
+        if (e.kind !== "message" || !bus.wantsUpcoming(e.topic) || mismatched.has(e.topic)) continue;
+        found++;
+        if (announced.has(e)) continue;
+        let message: unknown;
+        try {
+          let codec = codecs.get(e.topic);
+          if (!codec) codecs.set(e.topic, (codec = source.codecFor(e.topic)));
+          message = codec.decode(e.data);
+        } catch {
+          return; // decoded (and counted) again in its turn
+        }
+        announced.set(e, message);
+        bus.announce(e.topic, message);
+      }
+    };
+
+    for (let entry = await nextEntry(); entry !== undefined; entry = await nextEntry()) {
       if (options.signal?.aborted) {
         aborted = true;
         break;
@@ -290,13 +341,20 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
         let codec = codecs.get(topic);
         let message: unknown;
         try {
-          if (!codec) codecs.set(topic, (codec = source.codecFor(topic)));
-          message = codec.decode(entry.data);
+          if (announced.has(entry)) message = announced.get(entry);
+          else {
+            if (!codec) codecs.set(topic, (codec = source.codecFor(topic)));
+            message = codec.decode(entry.data);
+          }
         } catch (err) {
           countDecodeError(topic, err, `${entry.file}${entry.offset !== undefined ? ` offset ${entry.offset}` : ""}`);
         }
         if (message !== undefined) {
           bus.inject(topic, message, { topic, receiveTime: clock.now(), cdr: entry.data });
+          // The nodes work on the message meanwhile: node time, as the settle that follows.
+          const aheadStart = performance.now();
+          await announceNext();
+          settleMs += performance.now() - aheadStart;
           await settle();
         }
       }
@@ -306,6 +364,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
         options.onProgress(progress());
       }
     }
+    await iterator.return?.();
     await settle();
     await recorder?.flush();
     options.onProgress?.(progress());

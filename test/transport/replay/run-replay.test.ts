@@ -26,6 +26,36 @@ describe("runReplay over an in-memory bag", () => {
     expect(summary.simSeconds).toBeCloseTo(0.4, 9);
   });
 
+  it("announces upcoming messages to subscribers that ask, then delivers the same objects in order", async () => {
+    const events: string[] = [];
+    const announced = new Set<unknown>();
+    let sameObjects = 0;
+    const node: NodeSpec = {
+      name: "ahead",
+      namespace: "/test",
+      parameterSchema: { type: "object", additionalProperties: false, properties: {} },
+      parameters: {},
+      remappings: { "~/in/image": IMAGE_TOPIC },
+      create(handle) {
+        handle.createSubscription(
+          "sensor_msgs/msg/Image",
+          "~/in/image",
+          { profile: "sensor_data" },
+          (img) => {
+            events.push(`deliver ${img.width}`);
+            if (announced.has(img)) sameObjects++;
+          },
+          { upcoming: (img) => (events.push(`upcoming ${img.width}`), announced.add(img)) },
+        );
+        return {};
+      },
+    };
+    const summary = await runReplay({ bag: "memory", nodes: [node], source: memorySource(imageEntries(4)), logSink: quiet });
+    expect(summary.messagesIn).toBe(4);
+    expect(events).toEqual(["deliver 8", "upcoming 9", "upcoming 10", "deliver 9", "upcoming 11", "deliver 10", "deliver 11"]);
+    expect(sameObjects).toBe(3);
+  });
+
   it("waits for async callbacks so output order does not depend on their timing", async () => {
     const run = async (delay: (w: number) => number) => {
       const sink = memorySink();

@@ -24,7 +24,7 @@ export interface SignalStop {
   exitCode(): number | undefined;
   /** Stops the run without a signal (e.g. a duration limit). */
   abort(): void;
-  /** Removes the handlers. */
+  /** Removes the handlers (kept once a signal stopped the run, so relayed repeats stay harmless). */
   uninstall(): void;
 }
 
@@ -55,6 +55,10 @@ export function stopOnSignals(options: StopOnSignalsOptions): SignalStop {
     exitCode: () => (stoppedBy ? exitCodeOf(stoppedBy) : undefined),
     abort: () => controller.abort(),
     uninstall: () => {
+      // After a stop the handler stays: the relayed copies of the same Ctrl-C may still arrive
+      // while the command finalises its outputs, and Node's default action would kill it.
+      // (Signal listeners do not keep the process alive.)
+      if (stoppedBy) return;
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
     },

@@ -131,6 +131,16 @@ function sourceCoord(i: number, scale: number, size: number): [number, number] {
 }
 
 /**
+ * The two source rows tensor row `ty` interpolates between, as byte offsets into the view's data
+ * (`top`, `bottom`), and the weight of the bottom one (`fy`).
+ */
+function sourceRows(ty: number, map: TensorToImage, view: ImageView): { top: number; bottom: number; fy: number } {
+  const [y0, fy] = sourceCoord(ty, map.scaleY, view.height);
+  const y1 = Math.min(y0 + 1, view.height - 1);
+  return { top: y0 * view.step, bottom: y1 * view.step, fy };
+}
+
+/**
  * A reusable preprocessor for one model input. `run` overwrites `tensor` on every call: use (or
  * copy) it before the next call.
  */
@@ -227,10 +237,7 @@ export class Preprocessor {
     const { left, right, frac } = cols;
     const cw = map.contentWidth;
     for (let ty = 0; ty < map.contentHeight; ty++) {
-      const [y0, fy] = sourceCoord(ty, map.scaleY, view.height);
-      const y1 = Math.min(y0 + 1, view.height - 1);
-      const r0 = y0 * view.step;
-      const r1 = y1 * view.step;
+      const { top: r0, bottom: r1, fy } = sourceRows(ty, map, view);
       let o = (ty + map.offsetY) * W + map.offsetX;
       const gy = 1 - fy;
       for (let tx = 0; tx < cw; tx++, o++) {
@@ -271,10 +278,7 @@ export class Preprocessor {
     const { left, right, leftPair, rightPair, frac } = cols;
     const cw = map.contentWidth;
     for (let ty = 0; ty < map.contentHeight; ty++) {
-      const [y0, fy] = sourceCoord(ty, map.scaleY, view.height);
-      const y1 = Math.min(y0 + 1, view.height - 1);
-      const r0 = y0 * view.step;
-      const r1 = y1 * view.step;
+      const { top: r0, bottom: r1, fy } = sourceRows(ty, map, view);
       let o = (ty + map.offsetY) * W + map.offsetX;
       for (let tx = 0; tx < cw; tx++, o++) {
         const fx = frac[tx];

@@ -8,8 +8,8 @@
  */
 import { PerceptionError, errorMessage } from "../core/errors.js";
 import { diffSec, timeToNs, type Time } from "../core/time.js";
-import { DiagnosticsPublisher } from "../diagnostics/diagnostics-publisher.js";
-import { NodeDiagnostics } from "../diagnostics/node-diagnostics.js";
+import type { DiagnosticsPublisher } from "../diagnostics/diagnostics-publisher.js";
+import type { NodeDiagnostics } from "../diagnostics/node-diagnostics.js";
 import type { CameraGeometry } from "../geometry/camera-geometry.js";
 import { TfBuffer } from "../geometry/tf-buffer.js";
 import type { ImageView } from "../image/image-view.js";
@@ -17,6 +17,7 @@ import type { Header } from "../msgs/types.generated.js";
 import type { NodeHandle, Publisher } from "../transport/node-api.js";
 import type { NodeInstance } from "../transport/node-spec.js";
 import { CameraCalibration } from "./camera-calibration.js";
+import { createNodeDiagnostics } from "./node-diagnostics-setup.js";
 import { recordPipelineLatency, recordStage } from "./stage-timings.js";
 import { decodedView, prefetchView, type CameraMessage } from "./decoded-frames.js";
 import { FrameScheduler } from "../pipeline/frame-scheduler.js";
@@ -64,13 +65,9 @@ export class CameraNode implements NodeInstance {
     this.#options = options;
     const params = handle.parameters;
     this.tf = new TfBuffer({ maxExtrapolationSec: params.get<number>("tf_timeout_s") });
-    const fullName = handle.namespace === "/" ? `/${handle.name}` : `${handle.namespace}/${handle.name}`;
-    this.diagnostics = new NodeDiagnostics({
-      name: fullName,
-      hardwareId: options.hardwareId ?? "camera_front",
-      budgetMs: params.get<number>("processing_budget_ms"),
-    });
-    this.#diagPublisher = new DiagnosticsPublisher(handle, this.diagnostics);
+    const { diagnostics, publisher: diagPublisher } = createNodeDiagnostics(handle, options.hardwareId);
+    this.diagnostics = diagnostics;
+    this.#diagPublisher = diagPublisher;
     this.#processingPub = handle.createPublisher("std_msgs/msg/Float32", "~/debug/processing_time_ms", { profile: "reliable" });
     this.#latencyPub = handle.createPublisher("std_msgs/msg/Float32", "~/debug/pipeline_latency_ms", { profile: "reliable" });
     this.#scheduler = new FrameScheduler({

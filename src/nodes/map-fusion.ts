@@ -10,13 +10,12 @@
  */
 import { errorMessage } from "../core/errors.js";
 import { compareTime, diffSec, nsToTime, timeToNs, type Time } from "../core/time.js";
-import { DiagnosticsPublisher } from "../diagnostics/diagnostics-publisher.js";
-import { NodeDiagnostics } from "../diagnostics/node-diagnostics.js";
 import { TfBuffer } from "../geometry/tf-buffer.js";
 import type { CrosswalkArray, LaneMarkingArray, PedestrianArray } from "../msgs/types.generated.js";
 import type { NodeHandle } from "../transport/node-api.js";
 import type { NodeInstance } from "../transport/node-spec.js";
 import { CameraCalibration } from "./camera-calibration.js";
+import { createNodeDiagnostics } from "./node-diagnostics-setup.js";
 import { pipelineLatencyOf, stagesOf } from "./stage-timings.js";
 import { loadParameterSchema } from "./node-definition.js";
 
@@ -44,9 +43,7 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
     import("../map/loader.js"),
   ]);
   const p = handle.parameters;
-  const fullName = handle.namespace === "/" ? `/${handle.name}` : `${handle.namespace}/${handle.name}`;
-  const diagnostics = new NodeDiagnostics({ name: fullName, hardwareId: "camera_front", budgetMs: p.get<number>("processing_budget_ms") });
-  const diagPublisher = new DiagnosticsPublisher(handle, diagnostics);
+  const { diagnostics, publisher: diagPublisher } = createNodeDiagnostics(handle);
   const baseFrame = p.get<string>("base_frame");
   const mapFile = p.get<string>("map_file");
   const map = mapFile ? loadHdMap(mapFile) : undefined;

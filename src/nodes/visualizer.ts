@@ -8,8 +8,6 @@
  */
 import { errorMessage } from "../core/errors.js";
 import { timeToNs, type Time } from "../core/time.js";
-import { DiagnosticsPublisher } from "../diagnostics/diagnostics-publisher.js";
-import { NodeDiagnostics } from "../diagnostics/node-diagnostics.js";
 import { TfBuffer } from "../geometry/tf-buffer.js";
 import type { PerceptionFrame } from "../msgs/types.generated.js";
 import { FrameScheduler } from "../pipeline/frame-scheduler.js";
@@ -18,6 +16,7 @@ import type { NodeInstance } from "../transport/node-spec.js";
 import { debugImageMessage, renderDebugImage, type PrivacyMode } from "../viz/debug-image.js";
 import { frameMarkers, mapLayerMarkers } from "../viz/markers.js";
 import { CameraCalibration } from "./camera-calibration.js";
+import { createNodeDiagnostics } from "./node-diagnostics-setup.js";
 import { decodedView, type CameraMessage } from "./decoded-frames.js";
 import { loadParameterSchema } from "./node-definition.js";
 
@@ -33,9 +32,7 @@ export function parameterSchema(): object {
 export async function createVisualizerNode(handle: NodeHandle): Promise<NodeInstance> {
   const { loadHdMap } = await import("../map/loader.js");
   const p = handle.parameters;
-  const fullName = handle.namespace === "/" ? `/${handle.name}` : `${handle.namespace}/${handle.name}`;
-  const diagnostics = new NodeDiagnostics({ name: fullName, hardwareId: "camera_front", budgetMs: p.get<number>("processing_budget_ms") });
-  const diagPublisher = new DiagnosticsPublisher(handle, diagnostics);
+  const { diagnostics, publisher: diagPublisher } = createNodeDiagnostics(handle);
   const baseFrame = p.get<string>("base_frame");
   const mapFile = p.get<string>("map_file");
   const map = mapFile ? loadHdMap(mapFile) : undefined;

@@ -3,10 +3,9 @@
  * camera), with detector-like noise added to the truth (test/fusion/support/generated-drive-inputs.ts).
  * The committed sample drive is used as is; map_mismatch and urban_intersection are generated once
  * at a small image size (the geometry does not depend on it) into a cache keyed by the generator's
- * source, so they are rebuilt whenever the generator changes.
+ * source (test/support/generated-drive-cache.ts), so they are rebuilt whenever the generator changes.
  */
-import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -15,8 +14,8 @@ import { FusionEngine } from "../../src/fusion/fusion-engine.js";
 import { closestPointOnPolygon, pointInPolygon } from "../../src/fusion/polyline.js";
 import { loadHdMap } from "../../src/map/loader.js";
 import { Crosswalk, MapDisagreement, type PerceptionFrame } from "../../src/msgs/types.generated.js";
-import { generateDrive } from "../../src/scenario/generate-drive.js";
 import { loadGroundTruth, type GroundTruthFrame } from "../../src/scenario/ground-truth.js";
+import { cachedGeneratedDrive } from "../support/generated-drive-cache.js";
 import { cameraOfDrive, inputsFromGroundTruth, truthOccupancy } from "./support/generated-drive-inputs.js";
 
 interface FusedDrive {
@@ -25,30 +24,11 @@ interface FusedDrive {
   engine: FusionEngine;
 }
 
-function sourceHash(dir: string): string {
-  const h = createHash("sha256");
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name.endsWith(".ts")) h.update(name).update(readFileSync(p));
-    }
-  };
-  walk(dir);
-  return h.digest("hex").slice(0, 12);
-}
-
 const CACHE = join(tmpdir(), "edge-perception-fusion-tests");
 
-/** A generated drive's folder: generated on first use into the cache (older versions of it are removed). */
-async function generated(scenario: string, frames: number): Promise<string> {
-  const prefix = `${scenario}-s3-${frames}f-`;
-  const dir = join(CACHE, `${prefix}${sourceHash(projectPath("src", "scenario"))}`);
-  if (!existsSync(join(dir, "ground_truth.jsonl"))) {
-    if (existsSync(CACHE)) for (const old of readdirSync(CACHE)) if (old.startsWith(prefix)) rmSync(join(CACHE, old), { recursive: true, force: true });
-    await generateDrive({ scenario, seed: 3, frames, out: dir, overwrite: true, camera: { width: 320, height: 180 } });
-  }
-  return dir;
+/** A generated drive at 320x180 (the geometry does not depend on the image size), cached. */
+function generated(scenario: string, frames: number): Promise<string> {
+  return cachedGeneratedDrive({ cache: CACHE, scenario, frames, generate: { camera: { width: 320, height: 180 } } });
 }
 
 /**

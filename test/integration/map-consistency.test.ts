@@ -13,10 +13,10 @@
  * - a short map_mismatch drive with its wrong map reports the shifted boundary, the crosswalk
  *   missing from the map (unmapped) and the mapped crosswalk that is not painted, and nothing else.
  *
- * The generated drives are made at 640x360 into a temp cache keyed by the generator's source.
+ * The generated drives are made at 640x360 into a temp cache keyed by the generator's source
+ * (test/support/generated-drive-cache.ts).
  */
-import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -26,9 +26,9 @@ import { graphToNodeSpecs, loadLaunchGraph } from "../../src/pipeline/graph.js";
 import { typeSeenAs } from "../../src/fusion/lane-fusion.js";
 import { crosswalkStripesDetectable } from "../../src/fusion/visibility.js";
 import { Crosswalk, MapDisagreement, type PerceptionFrame } from "../../src/msgs/types.generated.js";
-import { generateDrive } from "../../src/scenario/generate-drive.js";
 import { loadGroundTruth } from "../../src/scenario/ground-truth.js";
 import { runReplay } from "../../src/transport/replay/run-replay.js";
+import { cachedGeneratedDrive } from "../support/generated-drive-cache.js";
 
 const shared = sharedDir();
 const models = shared ? join(shared, "models") : undefined;
@@ -46,38 +46,18 @@ if (skipReason) console.log(`map-consistency.test: skipped: ${skipReason}`);
 const GENERATED_FRAMES = 210;
 const CACHE = join(tmpdir(), "edge-perception-map-consistency-tests");
 
-function sourceHash(dir: string): string {
-  const h = createHash("sha256");
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name.endsWith(".ts")) h.update(name).update(readFileSync(p));
-    }
-  };
-  walk(dir);
-  return h.digest("hex").slice(0, 12);
-}
-
 /** 8 s of rain: both main-road crossings come within 27 m (the near one from frame ~115, the far one from ~175). */
 const RAIN_FRAMES = 240;
 
 /** A generated drive at 640x360 (JPEG, as a camera delivers it), generated on first use into the cache. */
-async function generatedDrive(scenario: string, frames = GENERATED_FRAMES): Promise<string> {
-  const prefix = `${scenario}-s3-${frames}f-640x360-`;
-  const name = `${prefix}${sourceHash(projectPath("src", "scenario"))}`;
-  const dir = join(CACHE, name);
-  if (existsSync(dir)) return dir;
-  if (existsSync(CACHE)) for (const old of readdirSync(CACHE)) if (old.startsWith(prefix)) rmSync(join(CACHE, old), { recursive: true, force: true });
-  // Generated aside and moved in whole: a run beside this one never reads a half-written drive.
-  const staging = join(CACHE, `staging-${process.pid}-${Date.now()}`);
-  try {
-    await generateDrive({ scenario, seed: 3, frames, out: join(staging, name), overwrite: true, compressed: true, jpegQuality: 80, camera: { width: 640, height: 360 } });
-    if (!existsSync(dir)) renameSync(join(staging, name), dir);
-  } finally {
-    rmSync(staging, { recursive: true, force: true });
-  }
-  return dir;
+function generatedDrive(scenario: string, frames = GENERATED_FRAMES): Promise<string> {
+  return cachedGeneratedDrive({
+    cache: CACHE,
+    scenario,
+    frames,
+    variant: "640x360-",
+    generate: { compressed: true, jpegQuality: 80, camera: { width: 640, height: 360 } },
+  });
 }
 
 /** Replays a bag through the launch graph with a map and returns every /perception/frame. */

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openBag } from "../../src/bag/open-bag.js";
+import { distanceToPolyline } from "../../src/geometry/polyline.js";
 import { yawOf } from "../../src/geometry/quaternion.js";
 import type { Point2 } from "../../src/geometry/types.js";
 import { loadHdMap } from "../../src/map/loader.js";
@@ -31,19 +32,6 @@ function wrap(a: number): number {
 function lateralOf(line: ReferenceLine, station: number, p: Point2): number {
   const c = line.poseAt(station);
   return -(p.x - c.x) * Math.sin(c.heading) + (p.y - c.y) * Math.cos(c.heading);
-}
-
-function distanceToPolyline(p: Point2, line: readonly Point2[]): number {
-  let best = Infinity;
-  for (let i = 1; i < line.length; i++) {
-    const a = line[i - 1]!;
-    const b = line[i]!;
-    const dx = b.x - a.x;
-    const dy = b.y - a.y;
-    const t = Math.max(0, Math.min(1, ((p.x - a.x) * dx + (p.y - a.y) * dy) / (dx * dx + dy * dy)));
-    best = Math.min(best, Math.hypot(p.x - a.x - dx * t, p.y - a.y - dy * t));
-  }
-  return best;
 }
 
 describe("EgoDrive through a stop", () => {
@@ -160,7 +148,7 @@ describe("generated map_mismatch drive through the stop (/tf, /localization/pose
       const f = gt[i]!;
       expect(f.ego.lane_id, `frame ${i}`).toBe("main_l0_0");
       expect(Math.abs(f.ego.lateral_offset), `frame ${i}`).toBeLessThan(0.12);
-      expect(distanceToPolyline({ x: f.ego.x, y: f.ego.y }, egoLane.centerline), `frame ${i}`).toBeLessThan(0.12);
+      expect(distanceToPolyline(egoLane.centerline, { x: f.ego.x, y: f.ego.y }), `frame ${i}`).toBeLessThan(0.12);
       if (i > 0) expect(Math.abs(wrap(f.ego.yaw - gt[i - 1]!.ego.yaw)), `ground-truth yaw step at frame ${i}`).toBeLessThan(MAX_YAW_STEP);
       const ns = BigInt(f.stamp.sec) * 1_000_000_000n + BigInt(f.stamp.nanosec);
       const p = byStamp.get(ns);

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openBag } from "../../src/bag/open-bag.js";
+import { distanceToPolyline } from "../../src/geometry/polyline.js";
 import { transformPoint } from "../../src/geometry/transform.js";
 import { loadHdMap } from "../../src/map/loader.js";
 import type { Point2 } from "../../src/geometry/types.js";
@@ -20,20 +21,6 @@ const dir = mkdtempSync(join(tmpdir(), "scenario-test-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const small = { width: 320, height: 180 };
-
-/** Distance from a point to a polyline. */
-function distanceToPolyline(p: Point2, line: readonly Point2[]): number {
-  let best = Infinity;
-  for (let i = 1; i < line.length; i++) {
-    const a = line[i - 1]!;
-    const b = line[i]!;
-    const dx = b.x - a.x;
-    const dy = b.y - a.y;
-    const t = Math.max(0, Math.min(1, ((p.x - a.x) * dx + (p.y - a.y) * dy) / (dx * dx + dy * dy)));
-    best = Math.min(best, Math.hypot(p.x - a.x - dx * t, p.y - a.y - dy * t));
-  }
-  return best;
-}
 
 function toMap(gt: GroundTruthFrame, xy: [number, number]): Point2 {
   const p = transformPoint(mapFromBase({ x: gt.ego.x, y: gt.ego.y, heading: gt.ego.yaw }), { x: xy[0], y: xy[1], z: 0 });
@@ -110,7 +97,7 @@ describe("generateDrive (sample, 8 frames)", () => {
         expect(boundary, m.id).toBeDefined();
         expect(boundary!.boundaryType).toBe(m.type);
         for (const xy of m.points_base) {
-          expect(distanceToPolyline(toMap(gt, xy), boundary!.points)).toBeLessThan(0.001);
+          expect(distanceToPolyline(boundary!.points, toMap(gt, xy))).toBeLessThan(0.001);
           points++;
         }
       }
@@ -177,9 +164,9 @@ describe("generateDrive (map_mismatch)", () => {
     const map = loadHdMap(join(out, "map.geojson"));
     const gt = frames[0]!;
     const shifted = gt.lane_markings.find((m) => m.id === "main_b1_0")!;
-    for (const xy of shifted.points_base) expect(distanceToPolyline(toMap(gt, xy), map.laneBoundaries.get("main_b1_0")!.points)).toBeCloseTo(0.5, 3);
+    for (const xy of shifted.points_base) expect(distanceToPolyline(map.laneBoundaries.get("main_b1_0")!.points, toMap(gt, xy))).toBeCloseTo(0.5, 3);
     const straight = gt.lane_markings.find((m) => m.id === "main_b0_0")!;
-    for (const xy of straight.points_base) expect(distanceToPolyline(toMap(gt, xy), map.laneBoundaries.get("main_b0_0")!.points)).toBeLessThan(0.001);
+    for (const xy of straight.points_base) expect(distanceToPolyline(map.laneBoundaries.get("main_b0_0")!.points, toMap(gt, xy))).toBeLessThan(0.001);
     expect(map.crosswalks.has("cw_main_near")).toBe(false);
     expect(gt.crosswalks.find((c) => c.id === "cw_main_near")?.in_map).toBe(false);
     expect(map.crosswalks.has("cw_main_ghost")).toBe(true);

@@ -95,6 +95,19 @@ export interface RendererOptions {
 
 type Rgb = [number, number, number];
 
+/** What shading an object's pixels needs of the frame being drawn (Renderer.#objectShading). */
+interface ObjectShading {
+  /** Street lamps near the camera, xyz triplets. */
+  lamps: Float64Array;
+  /** Scratch rgb for the light on the current pixel. */
+  light: Float64Array;
+  /** cos / sin of the ego heading: rotate a base_link ray direction into the map. */
+  cosHeading: number;
+  sinHeading: number;
+  /** 1 / haze distance. */
+  hazeK: number;
+}
+
 /** Light falling on a surface: ambient (sky) and direct sun, per channel. */
 interface LightSetup {
   ambient: Rgb;
@@ -670,20 +683,38 @@ export class Renderer {
   /** R (optical -> map) of the frame being drawn, row-major. */
   #rot: number[] = [];
 
+  /** The per-frame lighting and camera setup shared by the objects drawn over the scene. */
+  #objectShading(cam: number[], scene: FrameScene): ObjectShading {
+    const L = this.#light;
+    return {
+      lamps: this.#nearbyLamps(cam[0]!, cam[1]!),
+      light: new Float64Array(3),
+      cosHeading: Math.cos(scene.ego.heading),
+      sinHeading: Math.sin(scene.ego.heading),
+      hazeK: 1 / L.hazeDistance,
+    };
+  }
+
+  /** Writes an object pixel's colour at k: rgb hazed by its distance t, then exposed. */
+  #putObjectColor(shading: ObjectShading, k: number, t: number, r: number, g: number, b: number): void {
+    const L = this.#light;
+    const exposure = this.#env.exposure;
+    const color = this.#color;
+    const h = 1 - Math.exp(-t * shading.hazeK);
+    color[k] = (r + (L.haze[0] - r) * h) * exposure;
+    color[k + 1] = (g + (L.haze[1] - g) * h) * exposure;
+    color[k + 2] = (b + (L.haze[2] - b) * h) * exposure;
+  }
+
   #drawVehicles(cam: number[], scene: FrameScene): void {
-    const lamps = this.#nearbyLamps(cam[0]!, cam[1]!);
-    const light = new Float64Array(3);
+    const shading = this.#objectShading(cam, scene);
+    const { lamps, light, cosHeading: hc, sinHeading: hs } = shading;
     const hit = new Int32Array(2);
     const { width } = this;
-    const color = this.#color;
     const depth = this.#depth;
     const labels = this.#labels;
     const dirs = this.#baseDir;
-    const hc = Math.cos(scene.ego.heading);
-    const hs = Math.sin(scene.ego.heading);
     const L = this.#light;
-    const exposure = this.#env.exposure;
-    const hazeK = 1 / L.hazeDistance;
     scene.vehicles.forEach((v, vi) => {
       const shape = this.#vehicleShapes.get(v.spec.id)!;
       const c = Math.cos(v.heading);
@@ -753,29 +784,20 @@ export class Renderer {
             g = 0.7 * light[1] + glow;
             b = 0.68 * light[2] + glow * 0.9;
           }
-          const h = 1 - Math.exp(-t * hazeK);
-          color[k] = (r + (L.haze[0] - r) * h) * exposure;
-          color[k + 1] = (g + (L.haze[1] - g) * h) * exposure;
-          color[k + 2] = (b + (L.haze[2] - b) * h) * exposure;
+          this.#putObjectColor(shading, k, t, r, g, b);
         }
       }
     });
   }
 
   #drawPedestrians(cam: number[], scene: FrameScene): PedestrianPixels[] {
-    const lamps = this.#nearbyLamps(cam[0]!, cam[1]!);
-    const light = new Float64Array(3);
+    const shading = this.#objectShading(cam, scene);
+    const { lamps, light, cosHeading: hc, sinHeading: hs } = shading;
     const hit = new Int32Array(1);
     const { width } = this;
-    const color = this.#color;
     const depth = this.#depth;
     const labels = this.#labels;
     const dirs = this.#baseDir;
-    const hc = Math.cos(scene.ego.heading);
-    const hs = Math.sin(scene.ego.heading);
-    const L = this.#light;
-    const exposure = this.#env.exposure;
-    const hazeK = 1 / L.hazeDistance;
     const results: PedestrianPixels[] = [];
     const boxes: Array<PixelBox | undefined> = [];
     scene.pedestrians.forEach((ped, pi) => {
@@ -833,10 +855,7 @@ export class Renderer {
           const r = albedo[0] * light[0] * cloth;
           const g = albedo[1] * light[1] * cloth;
           const b = albedo[2] * light[2] * cloth;
-          const h = 1 - Math.exp(-t * hazeK);
-          color[k] = (r + (L.haze[0] - r) * h) * exposure;
-          color[k + 1] = (g + (L.haze[1] - g) * h) * exposure;
-          color[k + 2] = (b + (L.haze[2] - b) * h) * exposure;
+          this.#putObjectColor(shading, k, t, r, g, b);
         }
       }
       if (result.totalPixels > 0) result.amodalBox = { u0: au0, v0: av0, u1: au1, v1: av1 };

@@ -11,11 +11,12 @@ import { nsToTime, type Time } from "../../core/time.js";
 import { codecFor } from "../../msgs/codec.js";
 import { InProcessBus, type Publication, type PublicationTap } from "../bus.js";
 import type { TimerService } from "../clock.js";
+import { disposeHostedInstances, type HostedInstance } from "../hosted-instances.js";
 import { stderrLogSink, type LogSink } from "../logger.js";
 import { normalizeNamespace } from "../names.js";
 import type { QosOptions, Timer } from "../node-api.js";
 import { createNodeHandle, type HostedNode } from "../node-handle.js";
-import type { NodeInstance, NodeSpec } from "../node-spec.js";
+import type { NodeSpec } from "../node-spec.js";
 import { USE_SIM_TIME } from "../parameters/parameter-store.js";
 import { loadRclnodejs, type RclnodejsLoader } from "./load-rclnodejs.js";
 import { rclQos } from "./qos.js";
@@ -68,7 +69,7 @@ export async function runLive(options: LiveOptions): Promise<void> {
   await rcl.init();
   const rclNodes = new Map<string, RclNode>();
   const hosted: HostedNode[] = [];
-  const instances: Array<{ node: HostedNode; instance: NodeInstance }> = [];
+  const instances: HostedInstance[] = [];
   const wirePublishers = new Map<string, RclPublisher>();
   const firstNode = (): RclNode => rclNodes.values().next().value as RclNode;
 
@@ -156,15 +157,7 @@ export async function runLive(options: LiveOptions): Promise<void> {
       options.signal.addEventListener("abort", () => resolve(), { once: true });
     });
   } finally {
-    for (const { node, instance } of [...instances].reverse()) {
-      for (const s of node.subscriptions) s.destroy();
-      for (const t of node.timers) t.cancel();
-      try {
-        await instance.dispose?.();
-      } catch (err) {
-        log("error", `${node.fullName} failed in dispose(): ${errorMessage(err)}`);
-      }
-    }
+    await disposeHostedInstances(instances, (node, err) => log("error", `${node.fullName} failed in dispose(): ${errorMessage(err)}`));
     for (const n of rclNodes.values()) {
       try {
         n.destroy();

@@ -9,10 +9,11 @@ import { PerceptionError, errorMessage } from "../../core/errors.js";
 import { normalizeTypeName } from "../../msgs/type-name.js";
 import { InProcessBus, type Publication } from "../bus.js";
 import { SimClock, SimTimerQueue } from "../clock.js";
+import { disposeHostedInstances, type HostedInstance } from "../hosted-instances.js";
 import { stderrLogSink, type LogSink } from "../logger.js";
 import type { QosProfile } from "../node-api.js";
 import { createNodeHandle, type HostedNode } from "../node-handle.js";
-import type { NodeInstance, NodeSpec } from "../node-spec.js";
+import type { NodeSpec } from "../node-spec.js";
 import { createReplaySink, openReplaySource, type ReplaySink, type ReplaySource, type SourceEntry } from "./bag-io.js";
 import { StepRecorder } from "./recorder.js";
 import type { ReplayProgress, ReplaySummary } from "./replay-summary.js";
@@ -126,20 +127,10 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
   const timers = new SimTimerQueue(clock);
   const bus = new InProcessBus({ now: () => clock.now(), onCallbackError: (node, topic, err) => reportNodeError(node, `its ${topic} callback`, err) });
   const hosted: HostedNode[] = [];
-  const instances: Array<{ node: HostedNode; instance: NodeInstance }> = [];
+  const instances: HostedInstance[] = [];
   let sink: ReplaySink | undefined;
 
-  const dispose = async (): Promise<void> => {
-    for (const { node, instance } of [...instances].reverse()) {
-      for (const s of node.subscriptions) s.destroy();
-      for (const t of node.timers) t.cancel();
-      try {
-        await instance.dispose?.();
-      } catch (err) {
-        reportNodeError(node.fullName, "dispose()", err);
-      }
-    }
-  };
+  const dispose = (): Promise<void> => disposeHostedInstances(instances, (node, err) => reportNodeError(node.fullName, "dispose()", err));
 
   const recording = options.out !== undefined || options.sink !== undefined;
   const excluded = topicMatcher(options.excludeTopics ?? []);

@@ -1,17 +1,12 @@
 /** Puts roads and actors together into a World. */
 import type { GeoPoint } from "../../map/local-projection.js";
 import type { RoadParts } from "./road-builder.js";
-import type { PedestrianSpec, VehicleSpec, World } from "./types.js";
+import { emptyWorldFeatures, type PedestrianSpec, type VehicleSpec, type World } from "./types.js";
 
 export function assembleWorld(origin: GeoPoint, roads: Array<{ id: string; parts: RoadParts }>, pedestrians: PedestrianSpec[], vehicles: VehicleSpec[]): World {
   const world: World = {
     origin,
-    surfaces: [],
-    paint: [],
-    laneBoundaries: [],
-    lanes: [],
-    crosswalks: [],
-    stopLines: [],
+    ...emptyWorldFeatures(),
     pedestrians,
     vehicles,
     roads: new Map(),

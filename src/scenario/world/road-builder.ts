@@ -5,9 +5,9 @@
  */
 import { PerceptionError } from "../../core/errors.js";
 import type { Point2 } from "../../geometry/types.js";
-import type { BoundaryColor, BoundaryType, Lane, LaneBoundary, StopLine } from "../../map/types.js";
+import type { BoundaryColor, BoundaryType, Lane } from "../../map/types.js";
 import { ReferenceLine, type ReferenceLineOptions } from "./reference-line.js";
-import type { Paint, PaintColor, Surface, WorldCrosswalk } from "./types.js";
+import { emptyWorldFeatures, type Paint, type PaintColor, type WorldCrosswalk, type WorldFeatures } from "./types.js";
 
 /** One lane of the cross-section. */
 export interface LaneSpec {
@@ -69,14 +69,8 @@ export interface RoadSpec {
 }
 
 /** Everything one road contributes to the world. */
-export interface RoadParts {
+export interface RoadParts extends WorldFeatures {
   line: ReferenceLine;
-  surfaces: Surface[];
-  paint: Paint[];
-  laneBoundaries: LaneBoundary[];
-  lanes: Lane[];
-  crosswalks: WorldCrosswalk[];
-  stopLines: StopLine[];
   /** Lateral offsets (from the reference line) of each lane's centre, right to left. */
   laneCentreOffsets: number[];
   /** Lateral offsets of the asphalt's right and left edges. */
@@ -104,12 +98,7 @@ export function buildRoad(spec: RoadSpec): RoadParts {
   const markPieces = openIntervals(line.length, markingGaps(spec));
   const parts: RoadParts = {
     line,
-    surfaces: [],
-    paint: [],
-    laneBoundaries: [],
-    lanes: [],
-    crosswalks: [],
-    stopLines: [],
+    ...emptyWorldFeatures(),
     laneCentreOffsets: spec.lanes.map((_, i) => (offsets[i]! + offsets[i + 1]!) / 2),
     asphaltEdges: [right, left],
   };

@@ -119,10 +119,8 @@ export interface GroundPose {
   heading: number;
 }
 
-/** The world: geometry, map features (as they really are) and actors. */
-export interface World {
-  /** The geodetic origin of the `map` frame. */
-  origin: GeoPoint;
+/** The drawable surfaces, paint and map features a road (or the whole world) holds. */
+export interface WorldFeatures {
   surfaces: Surface[];
   paint: Paint[];
   /** Lane boundaries as painted (and road edges), ids stable. */
@@ -130,6 +128,17 @@ export interface World {
   lanes: Lane[];
   crosswalks: WorldCrosswalk[];
   stopLines: StopLine[];
+}
+
+/** Empty feature lists, to be filled by a road builder or by assembling roads. */
+export function emptyWorldFeatures(): WorldFeatures {
+  return { surfaces: [], paint: [], laneBoundaries: [], lanes: [], crosswalks: [], stopLines: [] };
+}
+
+/** The world: geometry, map features (as they really are) and actors. */
+export interface World extends WorldFeatures {
+  /** The geodetic origin of the `map` frame. */
+  origin: GeoPoint;
   pedestrians: PedestrianSpec[];
   vehicles: VehicleSpec[];
   /** Reference lines by road id (for placing things relative to roads). */

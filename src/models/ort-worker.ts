@@ -12,6 +12,7 @@
  * vitest and the built dist alike); it loads onnxruntime-node by its resolved path.
  */
 import { createRequire } from "node:module";
+import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import type * as ort from "onnxruntime-node";
 
@@ -22,7 +23,13 @@ const ort = require(workerData.ortPath);
 let session;
 const inputs = new Map();
 const plainMeta = (list) => list.map((m) => (m.isTensor ? { name: m.name, isTensor: true, type: m.type, shape: Array.from(m.shape) } : { name: m.name, isTensor: false }));
-parentPort.on("message", async (msg) => {
+// One message at a time, in arrival order: a run queued while another runs waits for it (its input
+// is copied into the same local buffer, and the session runs one inference at a time anyway).
+let chain = Promise.resolve();
+parentPort.on("message", (msg) => {
+  chain = chain.then(() => handle(msg));
+});
+async function handle(msg) {
   try {
     if (msg.type === "create") {
       session = await ort.InferenceSession.create(msg.path, msg.options);
@@ -52,7 +59,9 @@ parentPort.on("message", async (msg) => {
         if (data.buffer) transfer.push(data.buffer);
         outputs.push({ name, type: t.type, dims: Array.from(t.dims), data });
       }
-      parentPort.postMessage({ id: msg.id, ok: true, outputs, inferenceMs }, transfer);
+      // The start on the process-wide clock (performance.timeOrigin differs between threads).
+      const startedAtEpochMs = performance.timeOrigin + t0;
+      parentPort.postMessage({ id: msg.id, ok: true, outputs, inferenceMs, startedAtEpochMs }, transfer);
     } else if (msg.type === "release") {
       if (session) await session.release();
       session = undefined;
@@ -61,7 +70,7 @@ parentPort.on("message", async (msg) => {
   } catch (err) {
     parentPort.postMessage({ id: msg.id, ok: false, message: err && err.message ? err.message : String(err) });
   }
-});
+}
 `;
 
 /** Metadata of a session input or output, as onnxruntime reports it. */
@@ -150,10 +159,17 @@ export class WorkerSession {
     }
   }
 
-  /** Runs the model on the worker: the outputs and the time onnxruntime's run took there. */
-  async run(feeds: readonly WorkerFeed[]): Promise<{ outputs: WorkerOutput[]; inferenceMs: number }> {
-    const reply = await this.#call({ type: "run", feeds: feeds.map((f) => ({ ...f, dims: [...f.dims] })) });
-    return reply as unknown as { outputs: WorkerOutput[]; inferenceMs: number };
+  /**
+   * Runs the model on the worker: the outputs, the time onnxruntime's run took there, and when it
+   * started on this thread's `performance.now()` clock.
+   */
+  async run(feeds: readonly WorkerFeed[]): Promise<{ outputs: WorkerOutput[]; inferenceMs: number; startedAtMs: number }> {
+    const reply = (await this.#call({ type: "run", feeds: feeds.map((f) => ({ ...f, dims: [...f.dims] })) })) as unknown as {
+      outputs: WorkerOutput[];
+      inferenceMs: number;
+      startedAtEpochMs: number;
+    };
+    return { outputs: reply.outputs, inferenceMs: reply.inferenceMs, startedAtMs: reply.startedAtEpochMs - performance.timeOrigin };
   }
 
   /** Frees the native session and ends the worker. */

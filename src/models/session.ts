@@ -17,6 +17,7 @@ import { decodeSegmentation, type SegmentationMask } from "./decoders/segmentati
 import { decodeYolov8 } from "./decoders/yolov8.js";
 import { decodeYolox, yoloxAnchorCount } from "./decoders/yolox.js";
 import { nonMaxSuppression } from "./nms.js";
+import { noteInference } from "./inference-timeline.js";
 import { WorkerSession } from "./ort-worker.js";
 
 export type { SegmentationMask } from "./decoders/segmentation.js";
@@ -47,7 +48,7 @@ export interface RunTimings {
   preprocessMs: number;
   /** onnxruntime's run itself, timed on the session's worker thread (the model's own time). */
   inferenceMs: number;
-  /** Handing the input to the worker and the outputs back (round trip minus `inferenceMs`). */
+  /** Handing the input to the worker and the outputs back (round trip minus `inferenceMs`, including any wait behind the run before). */
   transferMs: number;
   /** Outputs -> detections / masks (including NMS). */
   decodeMs: number;
@@ -100,13 +101,39 @@ function tensorShape(meta: ort.InferenceSession.ValueMetadata | undefined): read
   return meta && meta.isTensor ? meta.shape : undefined;
 }
 
+/** What a run has once its input is in the worker's hands. */
+interface HandedOver {
+  toImage: TensorToImage;
+  /** performance.now() before preprocessing and after the hand-over. */
+  t0: number;
+  t1: number;
+  reply: ReturnType<WorkerSession["run"]>;
+}
+
+const noop = (): void => undefined;
+
 export class ModelSession {
   /** The execution provider the session runs on. */
   readonly provider: string;
-  private readonly preprocessor: Preprocessor;
-  private queue: Promise<unknown> = Promise.resolve();
-  /** Runs started or queued and not finished. */
-  private runs = 0;
+  /**
+   * Two input tensors (double buffering): a run is preprocessed into one and handed to the worker
+   * while the worker still works on the run before, from the other; the worker queues it and
+   * starts it the moment it is free. A buffer is reused once the run that last filled it is done.
+   */
+  private readonly inputs: [Preprocessor, Preprocessor];
+  /** Per input buffer: a run filled it and is not done yet. */
+  private readonly inputBusy: [boolean, boolean] = [false, false];
+  /** Per input buffer: settles when the run that last filled it is done. */
+  private readonly inputFree: [Promise<void>, Promise<void>] = [Promise.resolve(), Promise.resolve()];
+  private nextInput: 0 | 1 = 0;
+  /** Runs asked for and not yet handed to the worker (hand-overs keep call order). */
+  private waitingForHandOver = 0;
+  /** Settles when the last run asked for has been handed over (or failed to). */
+  private handedOver: Promise<void> = Promise.resolve();
+  /** Settles when every run asked for so far is done. */
+  private allDone: Promise<void> = Promise.resolve();
+  /** Runs started by `runAhead` and not yet taken by `run`, by frame. */
+  private readonly ahead = new WeakMap<ImageView, Promise<ModelOutput>>();
 
   private constructor(
     readonly contract: ModelContract,
@@ -115,15 +142,17 @@ export class ModelSession {
     private readonly binding: OutputBinding,
   ) {
     this.provider = provider;
-    this.preprocessor = new Preprocessor({
-      width: contract.input.width,
-      height: contract.input.height,
-      channelOrder: contract.input.channelOrder,
-      normalization: contract.input.normalization,
-      resize: contract.input.resize,
-      // Shared with the session's worker thread: no copy per run (runs are serialised, see `run`).
-      sharedTensor: true,
-    });
+    const preprocessor = (): Preprocessor =>
+      new Preprocessor({
+        width: contract.input.width,
+        height: contract.input.height,
+        channelOrder: contract.input.channelOrder,
+        normalization: contract.input.normalization,
+        resize: contract.input.resize,
+        // Shared with the session's worker thread: no copy per run (see `inputs`).
+        sharedTensor: true,
+      });
+    this.inputs = [preprocessor(), preprocessor()];
   }
 
   /**
@@ -196,34 +225,80 @@ export class ModelSession {
   }
 
   /**
-   * Preprocess, infer and decode one frame. Calls are serialised (the input buffer is reused). An
-   * idle session preprocesses and hands the frame to its worker at once, within this call, so the
-   * model starts before whatever the caller's event-loop turn does next (another node's CPU work).
+   * Preprocess, infer and decode one frame. Runs are handed to the worker in call order; one can be
+   * preprocessed and queued on the worker while the one before runs there (see `inputs`). An idle
+   * session preprocesses and hands the frame to its worker at once, within this call, so the model
+   * starts before whatever the caller's event-loop turn does next (another node's CPU work).
    */
   run(view: ImageView): Promise<ModelOutput> {
-    const next = this.runs === 0 ? this.runNow(view) : this.queue.then(() => this.runNow(view));
-    this.runs++;
-    this.queue = next.then(
-      () => void this.runs--,
-      () => void this.runs--,
-    );
-    return next;
+    const early = this.ahead.get(view);
+    if (early) {
+      this.ahead.delete(view);
+      return early;
+    }
+    const slot = this.nextInput;
+    this.nextInput = slot === 0 ? 1 : 0;
+    const handOver = (): HandedOver => {
+      this.waitingForHandOver--;
+      this.inputBusy[slot] = true;
+      return this.handOver(view, this.inputs[slot]);
+    };
+    this.waitingForHandOver++;
+    let handed: Promise<HandedOver>;
+    if (this.waitingForHandOver === 1 && !this.inputBusy[slot]) {
+      try {
+        handed = Promise.resolve(handOver());
+      } catch (err) {
+        handed = Promise.reject(err);
+      }
+    } else {
+      handed = Promise.all([this.handedOver, this.inputFree[slot]]).then(handOver);
+    }
+    this.handedOver = handed.then(noop, noop);
+    const output = handed.then((h) => this.finish(h));
+    const done = output.then(noop, noop).then(() => {
+      this.inputBusy[slot] = false;
+    });
+    this.inputFree[slot] = done;
+    this.allDone = Promise.all([this.allDone, done]).then(noop);
+    return output;
   }
 
-  private async runNow(view: ImageView): Promise<ModelOutput> {
-    const { input } = this.contract;
+  /**
+   * Starts the run of a frame that `run` will be asked for later (replay knows the next frames):
+   * queued behind the runs already asked for, so the model works on it while the caller is still
+   * busy with earlier frames. `run(view)` with the same view object then takes this result. The
+   * result is the same as a run made then (preprocessing, inference and decoding depend on the
+   * pixels and the contract only). A frame never asked for costs one wasted run and is forgotten
+   * with its view.
+   */
+  runAhead(view: ImageView): void {
+    if (this.ahead.has(view)) return;
+    const early = this.run(view);
+    early.catch(() => undefined); // reported to whoever takes it with `run`
+    this.ahead.set(view, early);
+  }
+
+  /** Preprocesses into one input buffer and hands it to the worker (which queues it behind its current run). */
+  private handOver(view: ImageView, input: Preprocessor): HandedOver {
+    const { name, width, height } = this.contract.input;
     const t0 = performance.now();
-    const toImage = this.preprocessor.run(view);
-    const t1 = performance.now();
+    const toImage = input.run(view);
+    const reply = this.session.run([{ name, type: "float32", data: input.tensor, dims: [1, 3, height, width] }]);
+    return { toImage, t0, t1: performance.now(), reply };
+  }
+
+  /** Waits for the worker's outputs and decodes them. */
+  private async finish({ toImage, t0, t1, reply: pending }: HandedOver): Promise<ModelOutput> {
     const results: Record<string, ort.Tensor> = {};
     let inferenceMs: number;
     try {
-      // The input is copied to the worker, so the preprocessor's buffer may be reused at once.
-      const reply = await this.session.run([{ name: input.name, type: "float32", data: this.preprocessor.tensor, dims: [1, 3, input.height, input.width] }]);
+      const reply = await pending;
       for (const o of reply.outputs) results[o.name] = new ort.Tensor(o.type, o.data as Float32Array, o.dims);
       // Timed on the worker, bounded by the round trip on this thread's clock (so a frozen clock,
       // src/diagnostics/deterministic-timing.ts, gives 0 here as for every other stage).
       inferenceMs = Math.min(reply.inferenceMs, performance.now() - t1);
+      noteInference(this.contract.name, reply.startedAtMs, reply.inferenceMs);
     } catch (err) {
       throw new PerceptionError("model", `inference failed for '${this.contract.name}': ${errorMessage(err)}`, {}, { cause: err });
     }
@@ -305,8 +380,9 @@ export class ModelSession {
     return { kind: "detections", detections, toImage };
   }
 
-  /** Frees the native session. */
+  /** Frees the native session once the runs asked for (ahead ones included) are done. */
   async release(): Promise<void> {
+    await this.allDone;
     await this.session.release();
   }
 }

@@ -43,6 +43,13 @@ export interface CameraNodeOptions {
   requireGeometry: boolean;
   /** The node's work on one frame. Throwing marks the frame failed (diagnostics ERROR for model errors); the node goes on. */
   process(frame: CameraFrame): Promise<void>;
+  /**
+   * Pure work on the pixels of a frame this node will process later, started early (optional):
+   * replay announces upcoming frames, and a detector starts its model on them while earlier
+   * frames are still being finished, so its worker never idles between frames. It must not change
+   * what `process` later outputs for that frame (the model's inference depends on the pixels only).
+   */
+  runAhead?(view: ImageView): void;
 }
 
 /** The node-side of the plumbing: what a node uses besides its own publishers. */
@@ -84,9 +91,13 @@ export class CameraNode implements NodeInstance {
     const onImage = (frame: CameraMessage): void => {
       this.#scheduler.offer({ frame, receivedNow: handle.now(), receivedWallMs: handle.wallMs() }, frame.message.header.stamp);
     };
-    // A frame known ahead (replay) that this node will take is decoded while the current one is processed.
+    // A frame known ahead (replay) that this node will take is decoded, and its model started,
+    // while the current one is processed.
     const upcoming = (frame: CameraMessage): void => {
-      if (this.#scheduler.wouldTake(frame.message.header.stamp)) prefetchView(frame);
+      if (!this.#scheduler.predictTake(frame.message.header.stamp)) return;
+      const view = prefetchView(frame);
+      const runAhead = options.runAhead;
+      if (runAhead) view.then(runAhead, () => undefined);
     };
     if (transport === "raw") {
       handle.createSubscription("sensor_msgs/msg/Image", "~/in/image", { profile: "sensor_data" }, (m) => onImage({ kind: "raw", message: m }));

@@ -42,10 +42,13 @@ export function decodedView(camera: CameraMessage): Promise<ImageView> {
  * in flight are done, so a frame being waited for never shares the cores with it. The pixels are
  * the same whenever they are decoded; errors surface to whoever asks for the view.
  */
-export function prefetchView(camera: CameraMessage): void {
-  if (decoded.has(camera.message)) return;
+export function prefetchView(camera: CameraMessage): Promise<ImageView> {
+  const cached = decoded.get(camera.message);
+  if (cached) return cached;
   prefetches++;
-  decode(camera, latest).catch(() => undefined);
+  const view = decode(camera, latest);
+  view.catch(() => undefined);
+  return view;
 }
 
 /** How often frames were decoded (prefetched ones included) and how often a decoded frame was reused by another node or after a prefetch. */

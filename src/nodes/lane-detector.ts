@@ -27,6 +27,7 @@ export async function createLaneDetectorNode(handle: NodeHandle): Promise<NodeIn
   const node = new CameraNode(handle, {
     stage: "lane_detector",
     requireGeometry: true,
+    runAhead: (view) => detector.runAhead(view),
     async process(frame) {
       const header = { stamp: frame.header.stamp, frame_id: baseFrame };
       try {

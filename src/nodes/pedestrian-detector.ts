@@ -55,6 +55,7 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
   const node = new CameraNode(handle, {
     stage: "pedestrian_detector",
     requireGeometry: false,
+    runAhead: (view) => detector.runAhead(view),
     async process(frame) {
       const header = { stamp: frame.header.stamp, frame_id: baseFrame };
       try {

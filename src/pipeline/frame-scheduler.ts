@@ -49,15 +49,40 @@ export interface ModelCounters {
   timeJumps: number;
 }
 
-interface ModelState<F> {
-  model: ScheduledModel<F>;
+/** A model's rate window: which stamps it may take next. */
+interface RateWindow {
   periodNs: bigint;
   /** Earliest stamp (ns) the next frame may have; undefined before the first run. */
   nextDueNs?: bigint;
   lastStampNs?: bigint;
+}
+
+interface ModelState<F> extends RateWindow {
+  model: ScheduledModel<F>;
   running: boolean;
   pending?: { frame: F; stamp: Time };
   counters: ModelCounters;
+  /** The window as `predictTake` advanced it over announced stamps (ahead of the real one), and how many of those are not offered yet. */
+  predicted?: RateWindow & { notOffered: number };
+}
+
+/**
+ * Moves a rate window on by one frame stamp: whether the frame is due (else skipped by rate) and
+ * whether the stamp jumped back past one period (the window restarts). The one rule for offers and
+ * for predictions.
+ */
+function admit(w: RateWindow, ns: bigint, jitterFraction: number): { due: boolean; timeJump: boolean } {
+  let timeJump = false;
+  if (w.lastStampNs !== undefined && ns + w.periodNs < w.lastStampNs) {
+    timeJump = true;
+    w.nextDueNs = undefined;
+  }
+  w.lastStampNs = ns;
+  const tolerance = BigInt(Math.round(Number(w.periodNs) * jitterFraction));
+  if (w.nextDueNs !== undefined && ns < w.nextDueNs - tolerance) return { due: false, timeJump };
+  // Advance the window by one period (no drift); restart it after a long gap.
+  w.nextDueNs = w.nextDueNs === undefined || ns - w.nextDueNs >= w.periodNs ? ns + w.periodNs : w.nextDueNs + w.periodNs;
+  return { due: true, timeJump };
 }
 
 function periodNsOf(model: string, rateHz: number): bigint {
@@ -98,19 +123,13 @@ export class FrameScheduler<F> {
     if (this.#disposed) return;
     const s = this.#state(model);
     s.counters.offered++;
-    const ns = timeToNs(stamp);
-    if (s.lastStampNs !== undefined && ns + s.periodNs < s.lastStampNs) {
-      s.counters.timeJumps++;
-      s.nextDueNs = undefined;
-    }
-    s.lastStampNs = ns;
-    const tolerance = BigInt(Math.round(Number(s.periodNs) * this.#jitter));
-    if (s.nextDueNs !== undefined && ns < s.nextDueNs - tolerance) {
+    if (s.predicted && --s.predicted.notOffered <= 0) s.predicted = undefined; // the real window caught up
+    const { due, timeJump } = admit(s, timeToNs(stamp), this.#jitter);
+    if (timeJump) s.counters.timeJumps++;
+    if (!due) {
       s.counters.skippedRate++;
       return;
     }
-    // Advance the window by one period (no drift); restart it after a long gap.
-    s.nextDueNs = s.nextDueNs === undefined || ns - s.nextDueNs >= s.periodNs ? ns + s.periodNs : s.nextDueNs + s.periodNs;
     if (s.running) {
       if (s.pending) s.counters.droppedReplaced++;
       s.pending = { frame, stamp };
@@ -127,11 +146,28 @@ export class FrameScheduler<F> {
     if (this.#disposed) return false;
     const ns = timeToNs(stamp);
     for (const s of this.#states.values()) {
-      if (s.lastStampNs !== undefined && ns + s.periodNs < s.lastStampNs) return true; // a time jump restarts the window
-      const tolerance = BigInt(Math.round(Number(s.periodNs) * this.#jitter));
-      if (s.nextDueNs === undefined || ns >= s.nextDueNs - tolerance) return true;
+      if (admit({ periodNs: s.periodNs, nextDueNs: s.nextDueNs, lastStampNs: s.lastStampNs }, ns, this.#jitter).due) return true;
     }
     return false;
+  }
+
+  /**
+   * Predicts, for frames announced ahead in the order they will be offered (replay's look-ahead),
+   * whether some model will take each one: a copy of every rate window is moved on over the
+   * announced stamps, taken afresh from the real window once every announced frame was offered.
+   * Each announced frame must be passed once, in order, and offered later; nothing real changes.
+   * Used to start pure work early (decoding, inference) for the frames that will be processed.
+   */
+  predictTake(stamp: Time): boolean {
+    if (this.#disposed) return false;
+    const ns = timeToNs(stamp);
+    let taken = false;
+    for (const s of this.#states.values()) {
+      if (s.predicted?.periodNs !== s.periodNs) s.predicted = { periodNs: s.periodNs, nextDueNs: s.nextDueNs, lastStampNs: s.lastStampNs, notOffered: 0 };
+      s.predicted.notOffered++;
+      if (admit(s.predicted, ns, this.#jitter).due) taken = true;
+    }
+    return taken;
   }
 
   /** Changes a model's rate at run time (a parameter change): the next frame is due one new period after the last start. */

@@ -97,6 +97,7 @@ export class InProcessBus {
   readonly #published = new Map<string, number>();
   readonly #allSubscribers: LocalSubscriber[] = [];
   #pending = 0;
+  #enqueued = 0;
   #idleWaiters: Array<() => void> = [];
   #callbackMs = 0;
 
@@ -214,6 +215,15 @@ export class InProcessBus {
     return this.#pending > 0;
   }
 
+  /**
+   * Messages handed to subscribers so far (a count that only grows): a waiter compares it before
+   * and after waiting to learn whether nodes exchanged messages meanwhile (and may have started
+   * work that an earlier `idle()` of theirs did not cover).
+   */
+  get deliveries(): number {
+    return this.#enqueued;
+  }
+
   /** Resolves when every queue is empty and no callback runs. */
   idle(): Promise<void> {
     if (this.#pending === 0) return Promise.resolve();
@@ -244,6 +254,7 @@ export class InProcessBus {
     }
     sub.queue.push({ message, info });
     this.#pending++;
+    this.#enqueued++;
     if (!sub.running) {
       sub.running = true;
       queueMicrotask(() => void this.#pump(sub));

@@ -5,6 +5,7 @@ import { sharedDir } from "../../src/core/paths.js";
 import { readImageFile, type ImageView } from "../../src/image/image-view.js";
 import { loadModelContract, type ModelContract } from "../../src/models/contract.js";
 import { iou } from "../../src/models/detection.js";
+import { recordInferenceIntervals } from "../../src/models/inference-timeline.js";
 import { ModelSession } from "../../src/models/session.js";
 
 const shared = sharedDir();
@@ -66,6 +67,27 @@ describe.skipIf(!shared)("ModelSession on the real models", () => {
     const lowerHalf = out.masks[0].classes.subarray(160 * 320).reduce((n, c) => n + c, 0);
     expect(lowerHalf).toBeGreaterThan(roadPixels * 0.8);
     expect(out.toImage).toMatchObject({ scaleX: 0.25, scaleY: 320 / 720, offsetX: 0, offsetY: 0 });
+    await session.release();
+  });
+
+  it("pipelines runs: queued and run-ahead frames give exactly the outputs of one-at-a-time runs, in call order", async () => {
+    const session = await ModelSession.create(loadModelContract("yolox_nano"), quiet);
+    const frames = await Promise.all(["data/kitti/000007.png", "data/tusimple/image/0000.png", "data/tusimple/image/0001.png"].map((f) => readImageFile(join(shared!, f))));
+    const boxes = (o: Awaited<ReturnType<ModelSession["run"]>>): unknown => (o.kind === "detections" ? o.detections : o.kind);
+    const alone = [];
+    for (const f of frames) alone.push(boxes(await session.run(f)));
+    // Three runs asked for at once: two input buffers, the third waits for the first to finish.
+    const together = await Promise.all(frames.map((f) => session.run(f)));
+    expect(together.map(boxes)).toEqual(alone);
+    // Ahead: started before they are asked for; `run` then takes the same result object.
+    const intervals = recordInferenceIntervals();
+    for (const f of frames) session.runAhead(f);
+    const taken = [];
+    for (const f of frames) taken.push(await session.run(f));
+    expect(taken.map(boxes)).toEqual(alone);
+    const runs = intervals.stop();
+    expect(runs).toHaveLength(3); // one run each, none repeated when asked for
+    for (let i = 1; i < runs.length; i++) expect(runs[i]!.startMs).toBeGreaterThanOrEqual(runs[i - 1]!.endMs - 0.5); // one at a time on the worker
     await session.release();
   });
 

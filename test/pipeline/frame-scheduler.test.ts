@@ -57,6 +57,29 @@ describe("FrameScheduler", () => {
     expect(taken).toEqual([0, 3, 6, 9]);
   });
 
+  it("predicts with predictTake, over frames announced several ahead, exactly the frames each rate lets through", async () => {
+    const taken: number[] = [];
+    const s = new FrameScheduler<number>({
+      models: [
+        { name: "pedestrians", rateHz: 15, run: (f) => void taken.push(f) },
+        { name: "lanes", rateHz: 10, run: (f) => void taken.push(f) },
+      ],
+    });
+    const stamps = Array.from({ length: 40 }, (_, i) => stampAt(i * (1000 / 30) + (i % 3 === 1 ? 2 : 0))); // jitter
+    stamps.splice(25, 0, stampAt(100)); // a time jump back: the windows restart
+    const predicted = new Set<number>();
+    const ahead = 4;
+    for (let i = 0; i < ahead; i++) if (s.predictTake(stamps[i]!)) predicted.add(i);
+    for (let i = 0; i < stamps.length; i++) {
+      // Announced four frames ahead, each once, in order; then offered in its turn.
+      if (i + ahead < stamps.length && s.predictTake(stamps[i + ahead]!)) predicted.add(i + ahead);
+      s.offer(i, stamps[i]!);
+      await s.idle();
+    }
+    expect([...predicted].sort((a, b) => a - b)).toEqual([...new Set(taken)].sort((a, b) => a - b));
+    expect(taken.filter((f) => f < 25).length).toBeGreaterThan(15); // both models ran
+  });
+
   it("keeps only the newest frame while a model is busy and counts replaced ones as drops", async () => {
     const g = gatedModel("pedestrians", 100);
     const s = new FrameScheduler<number>({ models: [g.model] });

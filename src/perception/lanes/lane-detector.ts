@@ -23,6 +23,8 @@ import { bevMaskIndex, maskFraction, maskToBev } from "./mask-to-bev.js";
 /** Produces lane-line (and optionally drivable-area) masks for a frame: a model session, or a stand-in in tests. */
 export interface LaneSegmenter {
   segment(view: ImageView): Promise<{ masks: SegmentationMask[]; toImage: TensorToImage; inferenceMs: number; modelMs?: number }>;
+  /** Starts segmenting a frame that `segment` will get later, same result (optional; see `ModelSession.runAhead`). */
+  runAhead?(view: ImageView): void;
   /** Frees the model (optional). */
   release?(): Promise<void>;
 }
@@ -111,6 +113,9 @@ class SessionSegmenter implements LaneSegmenter {
     const t = out.timings;
     return { masks: out.masks, toImage: out.toImage, inferenceMs: t.preprocessMs + t.inferenceMs + t.transferMs + t.decodeMs, modelMs: t.inferenceMs };
   }
+  runAhead(view: ImageView): void {
+    this.session.runAhead(view);
+  }
   release(): Promise<void> {
     return this.session.release();
   }
@@ -138,6 +143,11 @@ export class LaneDetector {
   /** Frees the model session; `segment`/`detect` must not be called afterwards (detectSegmented still works). */
   async release(): Promise<void> {
     await this.segmenter?.release?.();
+  }
+
+  /** Starts the model on a frame that `detect` will get later (replay's look-ahead); results are the same. */
+  runAhead(view: ImageView): void {
+    this.segmenter?.runAhead?.(view);
   }
 
   /** True when no model is used. */

@@ -145,6 +145,17 @@ export class PedestrianDetector {
     return new PedestrianDetector({ kind: "hog", hog }, { kind: "hog-fallback", reason }, options, new Set([0]), 0, nmsIou);
   }
 
+  /**
+   * Starts the model on a frame that `detect` will get later (replay's look-ahead; see
+   * `ModelSession.runAhead`): the whole-frame pass only (tiles are cut per call). Results are the same.
+   */
+  runAhead(view: ImageView): void {
+    if (this.engine.kind !== "model") return;
+    const even = view.format === "yuyv" || view.format === "uyvy";
+    const tiles = planTiles(this.options.tiling ?? { kind: "auto" }, view.width, view.height, even);
+    if (tiles.some((t) => t.width === view.width && t.height === view.height)) this.engine.session.runAhead(view);
+  }
+
   /** Person boxes in image pixels (tiles merged, NMS applied), with timings. */
   async detectBoxes(view: ImageView): Promise<{ boxes: Detection[]; timings: Omit<PedestrianTimings, "geometryMs"> }> {
     const timings = { preprocessMs: 0, inferenceMs: 0, decodeMs: 0, passes: 0 };

@@ -42,6 +42,8 @@ export interface ReplaySummary {
   nodeMs: number;
   /** Transport overhead per input message: (wall - node work) / messages, ms (bag read, decode, dispatch, record). */
   overheadMsPerMessage: number;
+  /** When the first message was read, on this process's `performance.now()` clock (the run covers `wallMs` from there). */
+  startedAtMs: number;
 }
 
 /** Progress during a run. */

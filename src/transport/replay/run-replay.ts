@@ -70,12 +70,13 @@ const SENSOR_TYPES = new Set([CAMERA_INFO, "sensor_msgs/Image", "sensor_msgs/Com
 /** Node errors logged in full per node; later ones are only counted. */
 const LOGGED_ERRORS_PER_NODE = 3;
 /** How many bag entries the runner reads ahead, at most, to find messages to announce. */
-const LOOK_AHEAD_ENTRIES = 32;
+const LOOK_AHEAD_ENTRIES = 64;
 /**
- * How many upcoming messages are announced (on topics that want it): two, so that the frame after
- * one that every node skips by rate is still decoded ahead.
+ * How many upcoming messages are announced (on topics that want it): four camera frames (133 ms
+ * at 30 Hz), so that a model at 10 Hz already has its next frame queued while it works on this
+ * one, and starts it the moment this one is done.
  */
-const LOOK_AHEAD_MESSAGES = 2;
+const LOOK_AHEAD_MESSAGES = 4;
 
 function isPassthrough(topic: string, type: string): boolean {
   return PASSTHROUGH_TOPICS.has(topic) || normalizeTypeName(type) === CAMERA_INFO;
@@ -205,9 +206,14 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     }
 
     let settleMs = 0;
+    // Settled: the bus drained and every node idle, with no message exchanged while waiting (a
+    // node idle when asked may have been handed work by another node since, e.g. the visualizer a
+    // frame from fusion while the lane detector finished).
     const settle = async (): Promise<void> => {
       const begin = performance.now();
+      let deliveries: number;
       do {
+        deliveries = bus.deliveries;
         await bus.idle();
         await Promise.all(
           instances.map(async ({ node, instance }) => {
@@ -218,7 +224,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
             }
           }),
         );
-      } while (bus.busy);
+      } while (bus.busy || bus.deliveries !== deliveries);
       settleMs += performance.now() - begin;
     };
     const timerHooks = { settle, onError: (owner: string, err: unknown) => reportNodeError(owner, "a timer", err) };
@@ -300,6 +306,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       }
     };
 
+    // The first frames are announced before anything is delivered, so their work starts at once.
+    await announceNext();
     for (let entry = await nextEntry(); entry !== undefined; entry = await nextEntry()) {
       if (options.signal?.aborted) {
         aborted = true;
@@ -404,6 +412,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       realtimeFactor: wallMs > 0 ? simSeconds / (wallMs / 1000) : 0,
       nodeMs,
       overheadMsPerMessage: messagesIn > 0 ? Math.max(0, wallMs - nodeMs) / messagesIn : 0,
+      startedAtMs: wallStart,
     };
   } finally {
     // On an error (or after an abort that threw), still finalise what was opened.

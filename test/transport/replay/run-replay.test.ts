@@ -52,8 +52,9 @@ describe("runReplay over an in-memory bag", () => {
     };
     const summary = await runReplay({ bag: "memory", nodes: [node], source: memorySource(imageEntries(4)), logSink: quiet });
     expect(summary.messagesIn).toBe(4);
-    expect(events).toEqual(["deliver 8", "upcoming 9", "upcoming 10", "deliver 9", "upcoming 11", "deliver 10", "deliver 11"]);
-    expect(sameObjects).toBe(3);
+    // Four messages are announced ahead, the first ones before anything is delivered.
+    expect(events).toEqual(["upcoming 8", "upcoming 9", "upcoming 10", "upcoming 11", "deliver 8", "deliver 9", "deliver 10", "deliver 11"]);
+    expect(sameObjects).toBe(4);
   });
 
   it("waits for async callbacks so output order does not depend on their timing", async () => {
@@ -73,6 +74,38 @@ describe("runReplay over an in-memory bag", () => {
     const second = await run((w) => (w % 2 === 0 ? 0 : 5));
     expect(first).toEqual(second);
     expect(first.map((m) => m.topic)).toEqual(Array.from({ length: 4 }, () => ["/test/a/sizes", "/test/b/sizes"]).flat());
+  });
+
+  it("settles only once no node got new work while the others were waited for", async () => {
+    // relay answers each image late (work outside its callback, covered by its idle()); late starts
+    // its own work on relay's message, after its idle() was already asked for once. Both answers
+    // belong to the image's step, so they carry its log time.
+    const worker = (name: string, input: string, inputType: string): NodeSpec => ({
+      name,
+      namespace: "/test",
+      parameterSchema: { type: "object", additionalProperties: false, properties: {} },
+      parameters: {},
+      remappings: {},
+      create(node) {
+        const pub = node.createPublisher("std_msgs/msg/String", "~/out");
+        let pending = Promise.resolve();
+        node.createSubscription(inputType, input, { profile: "reliable" }, () => {
+          pending = new Promise((r) => setTimeout(r, 3)).then(() => pub.publish({ data: name }));
+        });
+        return { idle: () => pending };
+      },
+    });
+    const sink = memorySink();
+    const entries = imageEntries(3);
+    await runReplay({
+      bag: "memory",
+      nodes: [worker("relay", IMAGE_TOPIC, "sensor_msgs/msg/Image"), worker("late", "/test/relay/out", "std_msgs/msg/String")],
+      source: memorySource(entries),
+      sink,
+      logSink: quiet,
+    });
+    const stepTimes = entries.map((e) => (e.kind === "message" ? e.logTime : 0n));
+    expect(sink.messages.map((m) => [m.topic, m.logTime])).toEqual(stepTimes.flatMap((t) => [["/test/late/out", t], ["/test/relay/out", t]]));
   });
 
   it("fires timers in sim time between messages, in order", async () => {

@@ -6,6 +6,10 @@
  * R(3T/2) near -1, so a window's stripe score is (R(T) - R(T/2) + R(2T) - R(3T/2)) / 4 at the best
  * T (an interior local maximum of R). The row keeps its best window. Working row by row keeps the
  * score intact when the stripes are slanted in BEV (crossing at an angle, or an approximate camera).
+ *
+ * Cost: this runs on every crosswalk frame over the whole stripe grid (152 x 200 cells), so the
+ * analyser allocates nothing per row or per frame (see `RowStripeAnalyser`), and computes R(lag)
+ * only at the lags the peak search reads (each value with the same summation as a full sweep).
  */
 
 /** Options of `rowStripeScores`. */
@@ -55,33 +59,138 @@ export function rowStripeScores(
   dy: number,
   options: StripePeriodicityOptions = {},
 ): RowStripeScores {
+  // A fresh analyser: the caller owns the returned arrays.
+  return new RowStripeAnalyser().analyse(grey, rows, cols, dy, options);
+}
+
+/** The options resolved for one call: defaults applied, lengths in grid cells. */
+interface StripeSettings {
+  lagMin: number;
+  lagMax: number;
+  /** Longest lag the score reads (R(2T) at T < lagMax). */
+  maxLag: number;
+  /** Half width of the detrending window. */
+  half: number;
+  /** Analysis window width and the step between windows. */
+  win: number;
+  step: number;
+  /** A window is analysed only when at least this many of its cells are seen. */
+  minValidInWindow: number;
+  maxWindows: number;
+  minPeakCorrelation: number;
+  swingLevel: number;
+  minSwings: number;
+  requireRegular: boolean;
+}
+
+function resolveSettings(options: StripePeriodicityOptions, cols: number, dy: number): StripeSettings {
   const lagMin = Math.max(2, Math.round((options.minPeriod ?? 0.8) / dy));
   const lagMax = Math.max(lagMin + 2, Math.round((options.maxPeriod ?? 2.0) / dy));
   const maxLag = 2 * lagMax;
-  const half = Math.max(2, Math.round((options.detrendWindow ?? 3) / dy / 2));
   const win = Math.min(cols, Math.max(maxLag + 4, Math.round((options.window ?? 6) / dy)));
-  const step = Math.max(1, Math.round((options.windowStep ?? 2) / dy));
-  const score = new Float32Array(rows).fill(NaN);
-  const period = new Float32Array(rows).fill(NaN);
-  const contrast = new Float32Array(rows);
-  const centreCol = new Int32Array(rows).fill(-1);
-  const detrended = new Float32Array(rows * cols);
-  const prefix = new Float64Array(cols + 1);
-  const count = new Int32Array(cols + 1);
-  const p = new Float64Array(cols);
-  const valid = new Uint8Array(cols);
-  const validPrefix = new Int32Array(cols + 1);
-  const energyPrefix = new Float64Array(cols + 1);
-  const maxWindows = options.maxWindows ?? 3;
-  const minPeakCorrelation = options.minPeakCorrelation ?? 0.25;
-  const r = new Float64Array(maxLag + 1);
-  const swingLevel = options.swingLevel ?? 8;
-  const minSwings = options.minSwings ?? 4;
-  const swingPrefix = new Int32Array(cols + 1);
-  const rises: number[] = [];
-  const requireRegular = options.requireRegularStarts ?? false;
-  for (let row = 0; row < rows; row++) {
-    const base = row * cols;
+  return {
+    lagMin,
+    lagMax,
+    maxLag,
+    half: Math.max(2, Math.round((options.detrendWindow ?? 3) / dy / 2)),
+    win,
+    step: Math.max(1, Math.round((options.windowStep ?? 2) / dy)),
+    minValidInWindow: win * 0.9,
+    maxWindows: options.maxWindows ?? 3,
+    minPeakCorrelation: options.minPeakCorrelation ?? 0.25,
+    swingLevel: options.swingLevel ?? 8,
+    minSwings: options.minSwings ?? 4,
+    requireRegular: options.requireRegularStarts ?? false,
+  };
+}
+
+/**
+ * `rowStripeScores` with its working memory kept between calls: one per detector.
+ *
+ * Buffer ownership: the analyser owns every array it touches, the row scratch (prefix sums,
+ * detrended profile, swings, stripe starts, candidate windows, autocorrelation) and the returned
+ * `RowStripeScores`, and reallocates them only when the grid's size changes. Each `analyse` call
+ * overwrites the previous result in place: read it before the next call and do not keep it.
+ */
+export class RowStripeAnalyser {
+  private result: RowStripeScores = emptyScores(0, 0);
+
+  // Row scratch; the prefix sums have cols + 1 entries, entry 0 staying 0.
+  private prefix = new Float64Array(1);
+  private count = new Int32Array(1);
+  private valid = new Uint8Array(0);
+  private profile = new Float64Array(0);
+  private validPrefix = new Int32Array(1);
+  private energyPrefix = new Float64Array(1);
+  private swingPrefix = new Int32Array(1);
+  /** Columns where the profile turns bright (stripe starts), ascending; `riseCount` of them are set. */
+  private rises = new Int32Array(0);
+  private riseCount = 0;
+  /** Start columns of the row's candidate windows, most swings first after `orderWindowsBySwings`. */
+  private windows = new Int32Array(0);
+
+  // The window being scored: its autocorrelation, filled lag by lag on first use.
+  private correlation = new Float64Array(0);
+  private correlationReady = new Uint8Array(0);
+
+  /** Scores every row of a BEV grey image (rows x cols, NaN = unseen); the result is the analyser's (see the class). */
+  analyse(grey: Float32Array, rows: number, cols: number, dy: number, options: StripePeriodicityOptions = {}): RowStripeScores {
+    const settings = resolveSettings(options, cols, dy);
+    this.fit(rows, cols, settings.maxLag);
+    const { score, contrast, detrended } = this.result;
+    for (let row = 0; row < rows; row++) {
+      const base = row * cols;
+      const nValid = this.loadRow(grey, base, cols);
+      if (nValid < settings.win) {
+        detrended.fill(0, base, base + cols);
+        continue;
+      }
+      this.detrendRow(grey, base, cols, settings.half, detrended);
+      this.findSwings(cols, settings.swingLevel);
+      const windowCount = this.collectWindows(cols, settings);
+      if (windowCount === 0) {
+        score[row] = 0;
+        contrast[row] = Math.sqrt(this.energyPrefix[cols] / Math.max(1, nValid));
+        continue;
+      }
+      // Only the windows with the most swings are analysed (the stripes, where there are any): the
+      // autocorrelation is the costly part.
+      this.orderWindowsBySwings(windowCount, settings.win);
+      const analysed = leadingCount(windowCount, settings.maxWindows);
+      let best = -Infinity;
+      for (let k = 0; k < analysed; k++) best = this.scoreWindow(row, this.windows[k], best, dy, settings);
+    }
+    return this.result;
+  }
+
+  /** (Re)allocates the buffers when the grid's size changes and resets the result to "nothing found". */
+  private fit(rows: number, cols: number, maxLag: number): void {
+    if (this.valid.length !== cols) {
+      this.prefix = new Float64Array(cols + 1);
+      this.count = new Int32Array(cols + 1);
+      this.valid = new Uint8Array(cols);
+      this.profile = new Float64Array(cols);
+      this.validPrefix = new Int32Array(cols + 1);
+      this.energyPrefix = new Float64Array(cols + 1);
+      this.swingPrefix = new Int32Array(cols + 1);
+      this.rises = new Int32Array(cols);
+      this.windows = new Int32Array(cols + 1);
+    }
+    if (this.correlation.length !== maxLag + 1) {
+      this.correlation = new Float64Array(maxLag + 1);
+      this.correlationReady = new Uint8Array(maxLag + 1);
+    }
+    if (this.result.score.length !== rows || this.result.detrended.length !== rows * cols) this.result = emptyScores(rows, cols);
+    const { score, period, contrast, centreCol } = this.result;
+    score.fill(NaN);
+    period.fill(NaN);
+    contrast.fill(0);
+    centreCol.fill(-1);
+  }
+
+  /** Marks the row's seen cells and sums their grey levels; returns how many are seen. */
+  private loadRow(grey: Float32Array, base: number, cols: number): number {
+    const { valid, prefix, count } = this;
     let nValid = 0;
     for (let c = 0; c < cols; c++) {
       const g = grey[base + c];
@@ -91,89 +200,159 @@ export function rowStripeScores(
       count[c + 1] = count[c] + (ok ? 1 : 0);
       nValid += ok ? 1 : 0;
     }
-    if (nValid < win) continue;
+    return nValid;
+  }
+
+  /** The row minus its local mean (0 where unseen), with prefix sums of seen cells and of energy. */
+  private detrendRow(grey: Float32Array, base: number, cols: number, half: number, detrended: Float32Array): void {
+    const { valid, prefix, count, profile, validPrefix, energyPrefix } = this;
     for (let c = 0; c < cols; c++) {
+      let v = 0;
       if (valid[c]) {
         const a = Math.max(0, c - half);
         const b = Math.min(cols, c + half + 1);
-        p[c] = grey[base + c] - (prefix[b] - prefix[a]) / Math.max(1, count[b] - count[a]);
-      } else p[c] = 0;
-      detrended[base + c] = p[c];
+        v = grey[base + c] - (prefix[b] - prefix[a]) / Math.max(1, count[b] - count[a]);
+      }
+      profile[c] = v;
+      detrended[base + c] = v;
       validPrefix[c + 1] = validPrefix[c] + valid[c];
-      energyPrefix[c + 1] = energyPrefix[c] + p[c] * p[c];
+      energyPrefix[c + 1] = energyPrefix[c] + v * v;
     }
-    // Swings: alternations between +swingLevel and -swingLevel (hysteresis); the columns where the
-    // profile turns bright (stripe starts) are kept to check their spacing.
+  }
+
+  /**
+   * Swings: alternations between +swingLevel and -swingLevel (hysteresis), as prefix counts; the
+   * columns where the profile turns bright (stripe starts) are kept to check their spacing.
+   */
+  private findSwings(cols: number, swingLevel: number): void {
+    const { profile, swingPrefix, rises } = this;
     let state = 0;
-    rises.length = 0;
+    let riseCount = 0;
     for (let c = 0; c < cols; c++) {
       let swing = 0;
-      if (p[c] > swingLevel && state <= 0) {
-        swing = state < 0 ? 1 : 0;
-        if (state < 0) rises.push(c);
+      const v = profile[c];
+      if (v > swingLevel && state <= 0) {
+        if (state < 0) {
+          swing = 1;
+          rises[riseCount++] = c;
+        }
         state = 1;
-      } else if (p[c] < -swingLevel && state >= 0) {
+      } else if (v < -swingLevel && state >= 0) {
         swing = state > 0 ? 1 : 0;
         state = -1;
       }
       swingPrefix[c + 1] = swingPrefix[c] + swing;
     }
-    const candidateWindows: number[] = [];
+    this.riseCount = riseCount;
+  }
+
+  /** Start columns of the windows worth analysing (mostly seen, enough swings), left to right; returns their count. */
+  private collectWindows(cols: number, settings: StripeSettings): number {
+    const { validPrefix, swingPrefix, windows } = this;
+    const { win, step, minValidInWindow, minSwings, requireRegular, lagMin, lagMax } = settings;
+    let n = 0;
     for (let c0 = 0; c0 + win <= cols; c0 += step) {
       const c1 = c0 + win;
-      if (validPrefix[c1] - validPrefix[c0] < win * 0.9) continue;
+      if (validPrefix[c1] - validPrefix[c0] < minValidInWindow) continue;
       if (swingPrefix[c1] - swingPrefix[c0] < minSwings) continue;
-      if (requireRegular && !regularRises(rises, c0, c1, lagMin, lagMax)) continue;
-      candidateWindows.push(c0);
+      if (requireRegular && !regularRises(this.rises, this.riseCount, c0, c1, lagMin, lagMax)) continue;
+      windows[n++] = c0;
     }
-    if (candidateWindows.length === 0) {
-      score[row] = 0;
-      contrast[row] = Math.sqrt(energyPrefix[cols] / Math.max(1, nValid));
-      continue;
-    }
-    // Only the windows with the most swings are analysed (the stripes, where there are any): the
-    // autocorrelation is the costly part.
-    candidateWindows.sort((a, b) => swingPrefix[b + win] - swingPrefix[b] - (swingPrefix[a + win] - swingPrefix[a]));
-    const analysed = candidateWindows.slice(0, maxWindows);
-    let bestRow = -Infinity;
-    for (const c0 of analysed) {
-      const c1 = c0 + win;
-      const energy = (energyPrefix[c1] - energyPrefix[c0]) / win;
-      if (energy <= 1e-6) continue;
-      for (let lag = Math.floor(lagMin / 2); lag <= maxLag; lag++) {
-        let acc = 0;
-        for (let c = c0; c + lag < c1; c++) acc += p[c] * p[c + lag];
-        r[lag] = acc / (win - lag) / energy;
+    return n;
+  }
+
+  /** Sorts the first `n` windows by swing count, most first, ties left to right (a stable sort). */
+  private orderWindowsBySwings(n: number, win: number): void {
+    const { windows, swingPrefix } = this;
+    for (let i = 1; i < n; i++) {
+      const c0 = windows[i];
+      const swings = swingPrefix[c0 + win] - swingPrefix[c0];
+      let j = i - 1;
+      while (j >= 0 && swingPrefix[windows[j] + win] - swingPrefix[windows[j]] < swings) {
+        windows[j + 1] = windows[j];
+        j--;
       }
-      for (let lag = lagMin; lag < lagMax; lag++) {
-        // An interior local maximum, itself clearly positive: two lane lines 2T apart give R(2T) > 0
-        // but R(T) <= 0, and must not pass for stripes of period T.
-        if (r[lag + 1] > r[lag] || r[lag - 1] > r[lag] || r[lag] < minPeakCorrelation) continue;
-        const sc = (r[lag] - r[Math.round(lag / 2)] + r[2 * lag] - r[Math.round((3 * lag) / 2)]) / 4;
-        if (sc > bestRow) {
-          bestRow = sc;
-          score[row] = sc;
-          period[row] = lag * dy;
-          contrast[row] = Math.sqrt(energy);
-          centreCol[row] = c0 + (win >> 1);
-        }
-      }
+      windows[j + 1] = c0;
     }
   }
-  return { score, period, contrast, centreCol, detrended };
+
+  /**
+   * Scores the window starting at `c0`: the best period among the interior local maxima of R;
+   * writes the row's result when it beats `best` and returns the new best.
+   */
+  private scoreWindow(row: number, c0: number, best: number, dy: number, settings: StripeSettings): number {
+    const { win, lagMin, lagMax, minPeakCorrelation } = settings;
+    const c1 = c0 + win;
+    const energy = (this.energyPrefix[c1] - this.energyPrefix[c0]) / win;
+    if (energy <= 1e-6) return best;
+    this.correlationReady.fill(0);
+    const { score, period, contrast, centreCol } = this.result;
+    for (let lag = lagMin; lag < lagMax; lag++) {
+      // An interior local maximum, itself clearly positive: two lane lines 2T apart give R(2T) > 0
+      // but R(T) <= 0, and must not pass for stripes of period T.
+      const r = this.correlationAt(lag, c0, win, energy);
+      if (r < minPeakCorrelation || this.correlationAt(lag + 1, c0, win, energy) > r || this.correlationAt(lag - 1, c0, win, energy) > r) continue;
+      const rHalf = this.correlationAt(Math.round(lag / 2), c0, win, energy);
+      const rDouble = this.correlationAt(2 * lag, c0, win, energy);
+      const rThreeHalves = this.correlationAt(Math.round((3 * lag) / 2), c0, win, energy);
+      const sc = (r - rHalf + rDouble - rThreeHalves) / 4;
+      if (sc > best) {
+        best = sc;
+        score[row] = sc;
+        period[row] = lag * dy;
+        contrast[row] = Math.sqrt(energy);
+        centreCol[row] = c0 + (win >> 1);
+      }
+    }
+    return best;
+  }
+
+  /**
+   * R(lag) of the window [c0, c0 + win) whose mean energy is `energy` (normalised by overlap and
+   * energy), summed on first use since `scoreWindow` reset the ready flags.
+   */
+  private correlationAt(lag: number, c0: number, win: number, energy: number): number {
+    const correlation = this.correlation;
+    if (this.correlationReady[lag] === 0) {
+      const p = this.profile;
+      const end = c0 + win - lag;
+      let acc = 0;
+      for (let c = c0; c < end; c++) acc += p[c] * p[c + lag];
+      correlation[lag] = acc / (win - lag) / energy;
+      this.correlationReady[lag] = 1;
+    }
+    return correlation[lag];
+  }
+}
+
+function emptyScores(rows: number, cols: number): RowStripeScores {
+  return {
+    score: new Float32Array(rows),
+    period: new Float32Array(rows),
+    contrast: new Float32Array(rows),
+    centreCol: new Int32Array(rows),
+    detrended: new Float32Array(rows * cols),
+  };
+}
+
+/** How many of `n` items `Array.prototype.slice(0, limit)` keeps (negative limits count from the end). */
+function leadingCount(n: number, limit: number): number {
+  const k = Number.isNaN(limit) ? 0 : Math.trunc(limit);
+  return k < 0 ? Math.max(0, n + k) : Math.min(k, n);
 }
 
 /**
  * Whether the stripe starts inside [c0, c1) are regular: at least three, spaced by a period in
  * [lagMin, lagMax] cells give or take, the longest spacing at most twice the shortest (one missed
- * stripe is tolerated by the autocorrelation, not here).
+ * stripe is tolerated by the autocorrelation, not here). `rises` holds `riseCount` columns, ascending.
  */
-function regularRises(rises: number[], c0: number, c1: number, lagMin: number, lagMax: number): boolean {
+function regularRises(rises: Int32Array, riseCount: number, c0: number, c1: number, lagMin: number, lagMax: number): boolean {
   let prev = -1;
   let n = 0;
   let minGap = Infinity;
   let maxGap = 0;
-  for (const c of rises) {
+  for (let k = 0; k < riseCount; k++) {
+    const c = rises[k];
     if (c < c0) continue;
     if (c >= c1) break;
     if (prev >= 0) {

@@ -7,7 +7,7 @@ import { bevLookup, colY, rowX, type BevGridSpec } from "../lanes/bev-grid.js";
 import type { BevComponent } from "../lanes/bev-components.js";
 import { sampleBevColour } from "../lanes/image-sampling.js";
 import type { CrosswalkCandidate, CrosswalkFrame, CrosswalkSource } from "./crosswalk-source.js";
-import { rowStripeScores, type StripePeriodicityOptions } from "./stripe-periodicity.js";
+import { RowStripeAnalyser, type StripePeriodicityOptions } from "./stripe-periodicity.js";
 
 /** The default stripe grid: 2-40 m ahead, +-10 m, 0.25 m x 0.1 m cells. */
 export const DEFAULT_STRIPE_GRID: Readonly<BevGridSpec> = Object.freeze({ xMin: 2, xMax: 40, dx: 0.25, yMin: -10, yMax: 10, dy: 0.1 });
@@ -44,7 +44,14 @@ export interface StripeSourceOptions {
 /** Zebra-stripe crosswalk source. */
 export class StripeCrosswalkSource implements CrosswalkSource {
   readonly name = "stripes";
+  /**
+   * Per-frame working memory, owned by this source and reused from frame to frame (`candidates`
+   * runs synchronously and keeps nothing of it in its output): the BEV grey image, the row scores
+   * (inside `periodicity`), the striped-row flags and the row/column scratch of the band steps.
+   */
   private grey = new Float32Array(0);
+  private readonly periodicity = new RowStripeAnalyser();
+  private readonly scratch = new BandScratch();
 
   constructor(readonly options: StripeSourceOptions = {}) {}
 
@@ -56,17 +63,19 @@ export class StripeCrosswalkSource implements CrosswalkSource {
     const n = lookup.rows * lookup.cols;
     if (this.grey.length !== n) this.grey = new Float32Array(n);
     sampleBevColour(frame.view, lookup.pixelIndex, this.grey);
-    const rs = rowStripeScores(this.grey, lookup.rows, lookup.cols, spec.dy, o.periodicity);
+    const rs = this.periodicity.analyse(this.grey, lookup.rows, lookup.cols, spec.dy, o.periodicity);
+    const scratch = this.scratch.fit(lookup.rows, lookup.cols);
     const minScore = o.minRowScore ?? 0.3;
     const minContrast = o.minContrast ?? 15;
-    const noise = noiseFloor(rs.score, rs.contrast, minScore);
+    const noise = noiseFloor(rs.score, rs.contrast, minScore, scratch.rowValues);
     const lowMinScore = Math.max(minScore, o.lowContrastMinScore ?? 0.6);
     const lowMinContrast = Math.max(o.minContrastFloor ?? 8, (o.minContrastOverNoise ?? 2) * noise);
-    const striped = new Uint8Array(lookup.rows);
+    const striped = scratch.striped;
     let lowContrastRows = 0;
     for (let r = 0; r < lookup.rows; r++) {
       const s = rs.score[r];
       const c = rs.contrast[r];
+      striped[r] = 0;
       if (s >= minScore && c >= minContrast) striped[r] = 1;
       else if (s >= lowMinScore && c >= lowMinContrast) {
         striped[r] = 1;
@@ -75,37 +84,29 @@ export class StripeCrosswalkSource implements CrosswalkSource {
     }
     // Bands of striped rows, small gaps bridged.
     const maxGapRows = Math.round((o.maxGap ?? 0.75) / spec.dx);
-    const bands: { r0: number; r1: number }[] = [];
-    for (let r = 0; r < lookup.rows; r++) {
-      if (!striped[r]) continue;
-      const last = bands[bands.length - 1];
-      if (last && r - last.r1 - 1 <= maxGapRows) last.r1 = r;
-      else bands.push({ r0: r, r1: r });
-    }
     const minDepth = o.minDepth ?? 1.25;
-    const edges = (frame.transverse ?? []).filter((c) => c.length >= 2);
+    const edges = frame.transverse ?? [];
     const tol = o.edgeTolerance ?? 5;
     const out: CrosswalkCandidate[] = [];
-    for (const band of bands) {
-      let xNear = rowX(spec, band.r0) - spec.dx / 2;
-      let xFar = rowX(spec, band.r1) + spec.dx / 2;
+    for (let r0 = nextStriped(striped, 0, lookup.rows), r1 = 0; r0 >= 0; r0 = nextStriped(striped, r1 + 1, lookup.rows)) {
+      r1 = bandEnd(striped, r0, lookup.rows, maxGapRows);
+      let xNear = rowX(spec, r0) - spec.dx / 2;
+      let xFar = rowX(spec, r1) + spec.dx / 2;
       let stripedRows = 0;
       let scoreSum = 0;
-      for (let r = band.r0; r <= band.r1; r++) {
+      for (let r = r0; r <= r1; r++) {
         if (!striped[r]) continue;
         stripedRows++;
         scoreSum += rs.score[r];
       }
       if (stripedRows * spec.dx < minDepth && stripedRows < 4) continue;
       const meanScore = scoreSum / stripedRows;
-      const centres: number[] = [];
-      for (let r = band.r0; r <= band.r1; r++) if (striped[r]) centres.push(rs.centreCol[r]);
-      centres.sort((a, b) => a - b);
-      const lateral = lateralExtent(rs.detrended, lookup.cols, band.r0, band.r1, spec, centres[centres.length >> 1]);
+      const centre = medianCentreCol(rs.centreCol, striped, r0, r1, scratch.rowCols);
+      const lateral = lateralExtent(rs.detrended, lookup.cols, r0, r1, spec, centre, scratch);
       if (!lateral || lateral.yLeft - lateral.yRight < 2) continue;
       // Transverse lane-mask lines at the band's ends: TwinLiteNet's near and far crosswalk edges.
-      const near = edges.filter((e) => Math.abs(e.cx - xNear) <= tol).sort((a, b) => Math.abs(a.cx - xNear) - Math.abs(b.cx - xNear))[0];
-      const far = edges.filter((e) => e !== near && Math.abs(e.cx - xFar) <= tol && e.cx > (near?.cx ?? -Infinity)).sort((a, b) => Math.abs(a.cx - xFar) - Math.abs(b.cx - xFar))[0];
+      const near = nearestEdge(edges, xNear, tol);
+      const far = nearestEdge(edges, xFar, tol, near, near?.cx ?? -Infinity);
       let evidence = `stripes score ${meanScore.toFixed(2)} over ${(stripedRows * spec.dx).toFixed(1)} m`;
       if (lowContrastRows > 0) evidence += ` (low contrast: noise floor ${noise.toFixed(1)} grey levels)`;
       if (near) {
@@ -134,17 +135,101 @@ export class StripeCrosswalkSource implements CrosswalkSource {
 }
 
 /**
+ * Row and column scratch of the band steps, owned by one `StripeCrosswalkSource` and reused from
+ * frame to frame; resized only when the grid changes. Contents are valid within one `candidates` call.
+ */
+class BandScratch {
+  /** Per row: 1 when striped. */
+  striped = new Uint8Array(0);
+  /** Per row: values to rank (noise floor). */
+  rowValues = new Float32Array(0);
+  /** Per row: columns to rank (a band's median window centre). */
+  rowCols = new Int32Array(0);
+  /** Per column: a band's stripe energy, and the same smoothed over 2 m. */
+  energy = new Float64Array(0);
+  smooth = new Float64Array(0);
+
+  fit(rows: number, cols: number): this {
+    if (this.striped.length !== rows) {
+      this.striped = new Uint8Array(rows);
+      this.rowValues = new Float32Array(rows);
+      this.rowCols = new Int32Array(rows);
+    }
+    if (this.energy.length !== cols) {
+      this.energy = new Float64Array(cols);
+      this.smooth = new Float64Array(cols);
+    }
+    return this;
+  }
+}
+
+/**
  * The frame's noise floor in grey levels: the lower quartile of the contrast of the visible rows
  * that carry no stripes (sensor noise, rain streaks, asphalt texture; the quartile keeps rows with
  * kerbs, cars or a stop line from raising it); Infinity with fewer than 10 such rows (nothing to
- * compare with: the low-contrast path stays closed).
+ * compare with: the low-contrast path stays closed). `scratch` (at least one slot per row) avoids
+ * an allocation per call.
  */
-export function noiseFloor(score: Float32Array, contrast: Float32Array, minScore: number): number {
-  const values: number[] = [];
-  for (let r = 0; r < score.length; r++) if (Number.isFinite(score[r]) && score[r] < minScore && contrast[r] > 0) values.push(contrast[r]);
-  if (values.length < 10) return Infinity;
-  values.sort((a, b) => a - b);
-  return values[values.length >> 2];
+export function noiseFloor(score: Float32Array, contrast: Float32Array, minScore: number, scratch?: Float32Array): number {
+  const values = scratch && scratch.length >= score.length ? scratch : new Float32Array(score.length);
+  let n = 0;
+  for (let r = 0; r < score.length; r++) if (Number.isFinite(score[r]) && score[r] < minScore && contrast[r] > 0) values[n++] = contrast[r];
+  if (n < 10) return Infinity;
+  // Unused slots sort last, so the first n are the values in ascending order.
+  values.fill(Infinity, n);
+  values.sort();
+  return values[n >> 2];
+}
+
+/** The first striped row at or after `from`, or -1. */
+function nextStriped(striped: Uint8Array, from: number, rows: number): number {
+  for (let r = from; r < rows; r++) if (striped[r]) return r;
+  return -1;
+}
+
+/** The last row of the band starting at `r0`: striped rows follow each other with gaps of at most `maxGapRows`. */
+function bandEnd(striped: Uint8Array, r0: number, rows: number, maxGapRows: number): number {
+  let r1 = r0;
+  for (let r = r0 + 1; r < rows && r - r1 - 1 <= maxGapRows; r++) if (striped[r]) r1 = r;
+  return r1;
+}
+
+/** The median (upper for an even count) of the window centres of the band's striped rows; `scratch` holds one slot per row. */
+function medianCentreCol(centreCol: Int32Array, striped: Uint8Array, r0: number, r1: number, scratch: Int32Array): number {
+  let n = 0;
+  for (let r = r0; r <= r1; r++) {
+    if (!striped[r]) continue;
+    // Insertion into the ascending run scratch[0..n).
+    const v = centreCol[r];
+    let k = n++;
+    while (k > 0 && scratch[k - 1] > v) {
+      scratch[k] = scratch[k - 1];
+      k--;
+    }
+    scratch[k] = v;
+  }
+  return scratch[n >> 1];
+}
+
+/**
+ * The transverse lane-mask line nearest to `x` within `tol` (at least 2 m long; when `beyond` is
+ * given, not `exclude` and with its centroid beyond it); the first one listed on a tie.
+ */
+function nearestEdge(edges: BevComponent[], x: number, tol: number, exclude?: BevComponent, beyond?: number): BevComponent | undefined {
+  let best: BevComponent | undefined;
+  let bestDistance = Infinity;
+  for (const e of edges) {
+    // Negated comparisons so that NaN fails every test.
+    if (!(e.length >= 2)) continue;
+    const distance = Math.abs(e.cx - x);
+    if (!(distance <= tol)) continue;
+    if (beyond !== undefined && (e === exclude || !(e.cx > beyond))) continue;
+    if (!best || distance < bestDistance) {
+      best = e;
+      bestDistance = distance;
+    }
+  }
+  return best;
 }
 
 /** The lateral span around `startCol` where the band's rows carry stripe energy (>= 30% of the band's peak, 2 m smoothing). */
@@ -155,11 +240,12 @@ function lateralExtent(
   r1: number,
   spec: BevGridSpec,
   startCol: number,
+  scratch: BandScratch,
 ): { yRight: number; yLeft: number } | undefined {
-  const energy = new Float64Array(cols);
+  const { energy, smooth } = scratch;
+  energy.fill(0);
   for (let r = r0; r <= r1; r++) for (let c = 0; c < cols; c++) energy[c] += detrended[r * cols + c] ** 2;
   const half = Math.round(1 / spec.dy);
-  const smooth = new Float64Array(cols);
   let peak = 0;
   let peakCol = 0;
   for (let c = 0; c < cols; c++) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { rowStripeScores } from "../../../src/perception/crosswalks/stripe-periodicity.js";
+import { RowStripeAnalyser, rowStripeScores } from "../../../src/perception/crosswalks/stripe-periodicity.js";
 
 const cols = 200; // 20 m at 0.1 m
 const dy = 0.1;
@@ -42,5 +42,22 @@ describe("rowStripeScores", () => {
   it("leaves unseen rows NaN", () => {
     const r = rowStripeScores(new Float32Array(cols).fill(NaN), 1, cols, dy);
     expect(Number.isNaN(r.score[0])).toBe(true);
+  });
+
+  it("a reused analyser gives exactly the fresh results, whatever it analysed before", () => {
+    const zebra = (c: number) => ((c * dy) % 1.2 < 0.5 ? 220 : 90) + (rand() - 0.5) * 20;
+    const partial = (c: number) => (c >= 120 && (c * dy) % 1.0 < 0.45 ? 210 : 95) + (rand() - 0.5) * 10;
+    const noise = () => 90 + (rand() - 0.5) * 30;
+    const unseen = () => NaN;
+    const frames = [grid([zebra, noise, partial]), grid([unseen, zebra]), grid([noise, noise, zebra, unseen])];
+    const analyser = new RowStripeAnalyser();
+    for (const options of [{}, { requireRegularStarts: true, maxWindows: 1 }]) {
+      for (const g of frames) {
+        const rows = g.length / cols;
+        const fresh = rowStripeScores(g, rows, cols, dy, options);
+        const reused = analyser.analyse(g, rows, cols, dy, options);
+        for (const key of ["score", "period", "contrast", "centreCol", "detrended"] as const) expect(Array.from(reused[key])).toEqual(Array.from(fresh[key]));
+      }
+    }
   });
 });

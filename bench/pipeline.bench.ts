@@ -24,10 +24,36 @@ import { runReplay } from "../src/transport/replay/run-replay.js";
 import { readReplayFigures } from "../src/viz/report-figures.js";
 import { defaultDemoBag } from "../src/cli/commands/demo.js";
 import { clearStageTimings } from "../src/nodes/stage-timings.js";
-import { coveredMs, recordInferenceIntervals } from "../src/models/inference-timeline.js";
+import { coveredMs, recordInferenceIntervals, type InferenceInterval } from "../src/models/inference-timeline.js";
+import { loadModelContract } from "../src/models/contract.js";
+import { resolveModelDir } from "../src/models/model-dir.js";
+import { ModelSession } from "../src/models/session.js";
 
 function f1(v: number): string {
   return Number.isFinite(v) ? v.toFixed(1) : "-";
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s[Math.floor(s.length / 2)]!;
+}
+
+/** Median onnxruntime run of each model in the pipeline vs the same model alone on a quiet process (15 runs on a grey frame). */
+async function contention(intervals: readonly InferenceInterval[]): Promise<string[]> {
+  const dir = resolveModelDir("");
+  if (dir.source === "none") return [];
+  const lines: string[] = [];
+  for (const name of [...new Set(intervals.map((i) => i.model))].sort()) {
+    const session = await ModelSession.create(loadModelContract(name), { modelDir: dir.dir, log: () => undefined });
+    const frame = { width: 960, height: 540, step: 960 * 3, format: "rgb8" as const, data: new Uint8Array(960 * 540 * 3).fill(110) };
+    const alone: number[] = [];
+    for (let i = 0; i < 15; i++) alone.push((await session.run(frame)).timings.inferenceMs);
+    await session.release();
+    const inPipeline = median(intervals.filter((i) => i.model === name).map((i) => i.endMs - i.startMs));
+    const a = median(alone);
+    lines.push(`${name} ${f1(inPipeline)} ms in the pipeline vs ${f1(a)} ms alone (${inPipeline >= a ? "+" : ""}${f1(((inPipeline - a) / a) * 100)} %)`);
+  }
+  return lines;
 }
 
 export async function run(): Promise<void> {
@@ -75,6 +101,8 @@ export async function run(): Promise<void> {
     const freeBound = Math.max(ped, lane);
     console.log(`  model inference (onnxruntime run on the model's worker): pedestrian ${f1(ped / 1000)} s, lane ${f1(lane / 1000)} s (sum over frames); at least one model running ${f1(busy / 1000)} s of the ${wallS.toFixed(2)} s`);
     console.log(`  pipeline overhead beyond model inference: ${f1(((summary.wallMs - busy) / summary.wallMs) * 100)} % of wall with no model running (target < 10 %); ${f1(((summary.wallMs - freeBound) / summary.wallMs) * 100)} % against the free-running bound max(pedestrian, lane) = ${f1(freeBound / 1000)} s`);
+    const slower = await contention(intervals);
+    if (slower.length > 0) console.log(`  models sharing the two cores with the pipeline (median run): ${slower.join("; ")}`);
     const stages = ["pedestrian_detector", "lane_detector", "crosswalk_detector", "fusion"].map((s) => `${s} ${f1(sumStage(s) / 1000)} s`);
     console.log(`  where the time goes (sum over frames): ${stages.join(", ")}; transport ${f1((summary.overheadMsPerMessage * summary.messagesIn) / 1000)} s`);
   } finally {

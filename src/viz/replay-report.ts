@@ -73,7 +73,9 @@ export async function writeReplayReport(input: ReportInput): Promise<string> {
     "",
     "### Latency per stage (ms)",
     "",
-    "From `PerceptionFrame.latencies` (per frame; `pipeline` = `pipeline_latency_ms`, camera stamp to frame publication).",
+    "From `PerceptionFrame.latencies` (per frame; `pipeline` = `pipeline_latency_ms`, camera stamp to frame publication). " +
+      "`*_model` is onnxruntime's own run on the model's worker thread. Replay announces the next frames, so the models start on a frame before its turn: " +
+      "detector stages and `pipeline` count from the frame's turn and are shorter than live, where a frame's work starts when it arrives.",
     "",
     "| stage | frames | median | p99 | max |",
     "|---|---|---|---|---|",

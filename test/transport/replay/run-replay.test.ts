@@ -80,7 +80,7 @@ describe("runReplay over an in-memory bag", () => {
     // relay answers each image late (work outside its callback, covered by its idle()); late starts
     // its own work on relay's message, after its idle() was already asked for once. Both answers
     // belong to the image's step, so they carry its log time.
-    const worker = (name: string, input: string, inputType: string): NodeSpec => ({
+    const worker = (name: string, input: string, inputType: "sensor_msgs/msg/Image" | "std_msgs/msg/String"): NodeSpec => ({
       name,
       namespace: "/test",
       parameterSchema: { type: "object", additionalProperties: false, properties: {} },

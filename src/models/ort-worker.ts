@@ -22,6 +22,7 @@ const { performance } = require("node:perf_hooks");
 const ort = require(workerData.ortPath);
 let session;
 const inputs = new Map();
+const sharedOutputs = [];
 const plainMeta = (list) => list.map((m) => (m.isTensor ? { name: m.name, isTensor: true, type: m.type, shape: Array.from(m.shape) } : { name: m.name, isTensor: false }));
 // One message at a time, in arrival order: a run queued while another runs waits for it (its input
 // is copied into the same local buffer, and the session runs one inference at a time anyway).
@@ -53,10 +54,23 @@ async function handle(msg) {
       const inferenceMs = performance.now() - t0;
       const outputs = [];
       const transfer = [];
+      const shared = msg.outputSlot === undefined ? undefined : (sharedOutputs[msg.outputSlot] ??= new Map());
       for (const [name, t] of Object.entries(results)) {
-        // A copy the main thread owns (the native output buffer cannot be detached).
-        const data = t.data.slice();
-        if (data.buffer) transfer.push(data.buffer);
+        // The native output buffer cannot be handed over: copy it into this slot's shared buffer
+        // (reused run after run; the caller reads it before it asks for this slot again), or into
+        // a new buffer the main thread takes over.
+        let data;
+        if (shared && typeof SharedArrayBuffer !== "undefined" && t.data.BYTES_PER_ELEMENT) {
+          data = shared.get(name);
+          if (!data || data.length !== t.data.length || data.constructor !== t.data.constructor) {
+            data = new t.data.constructor(new SharedArrayBuffer(t.data.byteLength));
+            shared.set(name, data);
+          }
+          data.set(t.data);
+        } else {
+          data = t.data.slice();
+          if (data.buffer) transfer.push(data.buffer);
+        }
         outputs.push({ name, type: t.type, dims: Array.from(t.dims), data });
       }
       // The start on the process-wide clock (performance.timeOrigin differs between threads).
@@ -161,10 +175,12 @@ export class WorkerSession {
 
   /**
    * Runs the model on the worker: the outputs, the time onnxruntime's run took there, and when it
-   * started on this thread's `performance.now()` clock.
+   * started on this thread's `performance.now()` clock. With `outputSlot`, numeric outputs come in
+   * shared buffers of that slot, overwritten by the next run on the same slot (no allocation per
+   * run); without it, in new buffers the caller owns.
    */
-  async run(feeds: readonly WorkerFeed[]): Promise<{ outputs: WorkerOutput[]; inferenceMs: number; startedAtMs: number }> {
-    const reply = (await this.#call({ type: "run", feeds: feeds.map((f) => ({ ...f, dims: [...f.dims] })) })) as unknown as {
+  async run(feeds: readonly WorkerFeed[], outputSlot?: number): Promise<{ outputs: WorkerOutput[]; inferenceMs: number; startedAtMs: number }> {
+    const reply = (await this.#call({ type: "run", feeds: feeds.map((f) => ({ ...f, dims: [...f.dims] })), outputSlot })) as unknown as {
       outputs: WorkerOutput[];
       inferenceMs: number;
       startedAtEpochMs: number;

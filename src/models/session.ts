@@ -241,7 +241,7 @@ export class ModelSession {
     const handOver = (): HandedOver => {
       this.waitingForHandOver--;
       this.inputBusy[slot] = true;
-      return this.handOver(view, this.inputs[slot]);
+      return this.handOver(view, slot);
     };
     this.waitingForHandOver++;
     let handed: Promise<HandedOver>;
@@ -279,12 +279,17 @@ export class ModelSession {
     this.ahead.set(view, early);
   }
 
-  /** Preprocesses into one input buffer and hands it to the worker (which queues it behind its current run). */
-  private handOver(view: ImageView, input: Preprocessor): HandedOver {
+  /**
+   * Preprocesses into one input buffer and hands it to the worker (which queues it behind its
+   * current run). The outputs come back in that slot's shared output buffers, decoded by `finish`
+   * before the slot is used again.
+   */
+  private handOver(view: ImageView, slot: 0 | 1): HandedOver {
     const { name, width, height } = this.contract.input;
+    const input = this.inputs[slot];
     const t0 = performance.now();
     const toImage = input.run(view);
-    const reply = this.session.run([{ name, type: "float32", data: input.tensor, dims: [1, 3, height, width] }]);
+    const reply = this.session.run([{ name, type: "float32", data: input.tensor, dims: [1, 3, height, width] }], slot);
     return { toImage, t0, t1: performance.now(), reply };
   }
 

@@ -20,8 +20,8 @@ import { createNodeDiagnostics } from "./node-diagnostics-setup.js";
 import { decodedView, type CameraMessage } from "./decoded-frames.js";
 import { loadParameterSchema } from "./node-definition.js";
 
-/** Camera messages kept to pair with frames (a frame comes some camera periods after its image). */
-const IMAGE_BUFFER = 60;
+/** Camera messages kept at most to pair with frames (a frame comes some camera periods after its image). */
+const IMAGE_BUFFER = 30;
 
 
 /** The node's parameter schema (`ros__parameters` of config/schema/visualizer.schema.json). */
@@ -53,10 +53,18 @@ export async function createVisualizerNode(handle: NodeHandle): Promise<NodeInst
   handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf", { profile: "reliable", depth: 100 }, (m) => tf.addMessage(m, false));
   handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf_static", { profile: "transient_local", depth: 100 }, (m) => tf.addMessage(m, true));
 
+  // Camera messages waiting for their frame, by stamp. Only those the debug-image rate may still
+  // take are kept, and none older than the newest frame: a kept message keeps its decoded pixels
+  // alive (src/nodes/decoded-frames.ts), megabytes each.
   const images = new Map<bigint, CameraMessage>();
   const keep = (camera: CameraMessage): void => {
+    if (!scheduler.wouldTake(camera.message.header.stamp)) return;
     images.set(timeToNs(camera.message.header.stamp), camera);
     if (images.size > IMAGE_BUFFER) images.delete(images.keys().next().value!);
+  };
+  const forgetImagesBefore = (stamp: Time): void => {
+    const ns = timeToNs(stamp);
+    for (const key of images.keys()) if (key < ns) images.delete(key);
   };
   if (p.get<string>("image_transport") === "raw") {
     handle.createSubscription("sensor_msgs/msg/Image", "~/in/image", { profile: "sensor_data" }, (m) => keep({ kind: "raw", message: m }));
@@ -113,6 +121,7 @@ export async function createVisualizerNode(handle: NodeHandle): Promise<NodeInst
       }
     }
     scheduler.offer(frame, frame.header.stamp);
+    forgetImagesBefore(frame.header.stamp);
   });
   p.onChange((changes) => {
     if (typeof changes.rate_hz === "number") scheduler.setRate("debug_image", changes.rate_hz);

@@ -131,7 +131,7 @@ export async function createVisualizerNode(handle: NodeHandle): Promise<NodeInst
 
   return {
     idle: () => scheduler.idle(),
-    stats: () => ({ debug_images: imagesOut, frames_without_image: framesWithoutImage, ...scheduler.stats() }),
+    stats: () => ({ debug_images: imagesOut, frames_without_image: framesWithoutImage, images_waiting: images.size, ...scheduler.stats() }),
     dispose: async () => {
       await scheduler.dispose();
       diagPublisher.publish();

@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import sharp from "sharp";
+import { nsToTime, timeToNs } from "../../src/core/time.js";
+import type { CompressedImage } from "../../src/msgs/types.generated.js";
+import { createVisualizerNode, parameterSchema } from "../../src/nodes/visualizer.js";
+import { frame } from "../viz/fixtures.js";
+import { START, hostNode } from "./harness.js";
+
+const PERIOD = 33_333_333n; // 30 Hz camera
+const IMAGE = "/perception/visualizer/in/image/compressed";
+const FRAME = "/perception/visualizer/in/frame";
+const DEBUG_IMAGE = "/perception/visualizer/out/image/compressed";
+
+describe("visualizer node", () => {
+  it("renders the debug image at its rate and keeps only the camera messages it may still render", async () => {
+    const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 90, g: 90, b: 90 } } }).jpeg().toBuffer();
+    const h = await hostNode(
+      {
+        name: "visualizer",
+        namespace: "/perception",
+        create: createVisualizerNode,
+        parameterSchema: parameterSchema(),
+        parameters: { image_transport: "compressed", rate_hz: 5, map_file: "", privacy: "blur_pedestrians", debug_image_max_width: 64, processing_budget_ms: 60, map_radius_m: 60, jpeg_quality: 75, marker_lifetime_s: 0.5 },
+      },
+      [DEBUG_IMAGE],
+    );
+    const stampOf = (i: number) => nsToTime(START + BigInt(i) * PERIOD);
+    const image = (i: number): CompressedImage => ({ header: { stamp: stampOf(i), frame_id: "camera_optical" }, format: "jpeg", data: new Uint8Array(jpeg) });
+    let mostWaiting = 0;
+    // 60 camera frames; a perception frame for every other one, three camera periods late.
+    for (let i = 0; i < 60; i++) {
+      await h.feed(IMAGE, image(i), START + BigInt(i) * PERIOD);
+      const j = i - 3;
+      if (j >= 0 && j % 2 === 0) await h.feed(FRAME, { ...frame(0), header: { stamp: stampOf(j), frame_id: "base_link" } }, START + BigInt(i) * PERIOD + 1n);
+      mostWaiting = Math.max(mostWaiting, h.instance.stats!().images_waiting!);
+    }
+    const out = h.outputs[DEBUG_IMAGE] as CompressedImage[];
+    // 5 Hz over frames 0..56: one debug image per 200 ms of camera time, each with its frame's stamp.
+    expect(out.map((m) => Number((timeToNs(m.header.stamp) - START) / PERIOD))).toEqual([0, 6, 12, 18, 24, 30, 36, 42, 48, 54]);
+    expect(out.every((m) => m.format === "jpeg" && m.data.length > 0)).toBe(true);
+    // Frames come 3 periods late at 15 Hz: a handful of camera messages wait, never dozens.
+    expect(mostWaiting).toBeGreaterThan(0);
+    expect(mostWaiting).toBeLessThanOrEqual(4);
+    expect(h.instance.stats!().frames_without_image).toBe(0);
+  });
+});

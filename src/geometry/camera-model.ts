@@ -245,6 +245,74 @@ export class CameraModel {
   }
 }
 
+/**
+ * The fields of a CameraInfo that `CameraModel.fromCameraInfo` builds its model from (K, D, the
+ * distortion model, the image size, binning, the region of interest and the optical frame id),
+ * copied. CameraInfos whose fields are the same give the same model, so a node that receives the
+ * same calibration at the camera rate can keep its model (and whatever it derived from it) and
+ * rebuild only when `sameAs` says a field changed. Stamps, R and P are not compared: the model
+ * does not use them (P only for `rectified: true`, which this does not cover).
+ */
+export class CameraInfoCalibration {
+  readonly frameId: string;
+  readonly width: number;
+  readonly height: number;
+  readonly distortionModel: string;
+  readonly binningX: number;
+  readonly binningY: number;
+  /** x_offset, y_offset, width, height of the ROI (zeros when the message has none). */
+  readonly roi: readonly [number, number, number, number];
+  readonly k: Float64Array;
+  readonly d: Float64Array;
+
+  private constructor(info: CameraInfo) {
+    this.frameId = info.header?.frame_id ?? "";
+    this.width = info.width;
+    this.height = info.height;
+    this.distortionModel = info.distortion_model;
+    this.binningX = info.binning_x;
+    this.binningY = info.binning_y;
+    const roi = info.roi;
+    this.roi = [roi?.x_offset ?? 0, roi?.y_offset ?? 0, roi?.width ?? 0, roi?.height ?? 0];
+    this.k = Float64Array.from(info.k ?? []);
+    this.d = Float64Array.from(info.d ?? []);
+  }
+
+  /** A copy of the calibration fields of `info` (later changes to the message do not affect it). */
+  static of(info: CameraInfo): CameraInfoCalibration {
+    return new CameraInfoCalibration(info);
+  }
+
+  /** True when `info` has the same calibration fields (NaN equals NaN, 0 equals -0, as their text does). */
+  sameAs(info: CameraInfo): boolean {
+    const roi = info.roi;
+    return (
+      sameNumber(this.width, info.width) &&
+      sameNumber(this.height, info.height) &&
+      sameNumbers(this.k, info.k ?? []) &&
+      sameNumbers(this.d, info.d ?? []) &&
+      this.frameId === (info.header?.frame_id ?? "") &&
+      this.distortionModel === info.distortion_model &&
+      sameNumber(this.binningX, info.binning_x) &&
+      sameNumber(this.binningY, info.binning_y) &&
+      sameNumber(this.roi[0], roi?.x_offset ?? 0) &&
+      sameNumber(this.roi[1], roi?.y_offset ?? 0) &&
+      sameNumber(this.roi[2], roi?.width ?? 0) &&
+      sameNumber(this.roi[3], roi?.height ?? 0)
+    );
+  }
+}
+
+function sameNumber(a: number, b: number): boolean {
+  return a === b || (a !== a && b !== b);
+}
+
+function sameNumbers(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!sameNumber(a[i]!, b[i]!)) return false;
+  return true;
+}
+
 function parseDistortionWithFrame(model: string, d: ArrayLike<number>, frame: string): Distortion {
   try {
     return parseDistortion(model, d);

@@ -2,12 +2,16 @@
  * The camera's calibration for a node: intrinsics from `~/in/camera_info` (sensor-data QoS) and the
  * extrinsics (base_link <- optical frame) from the TF buffer, combined into a CameraGeometry.
  * Missing or invalid calibration is reported as the `calibration` diagnostics condition.
+ *
+ * CameraInfo comes with every frame but rarely changes: a message whose calibration fields equal
+ * the last one's costs a few comparisons and keeps the model and geometry objects (so whatever
+ * is cached per geometry downstream stays valid); a changed one replaces them at once.
  */
 import { errorMessage } from "../core/errors.js";
 import type { Time } from "../core/time.js";
 import type { NodeDiagnostics } from "../diagnostics/node-diagnostics.js";
 import { CameraGeometry } from "../geometry/camera-geometry.js";
-import { CameraModel } from "../geometry/camera-model.js";
+import { CameraInfoCalibration, CameraModel } from "../geometry/camera-model.js";
 import type { TfBuffer } from "../geometry/tf-buffer.js";
 import type { CameraInfo } from "../msgs/types.generated.js";
 import type { NodeHandle } from "../transport/node-api.js";
@@ -16,7 +20,8 @@ export class CameraCalibration {
   readonly #tf: TfBuffer;
   readonly #baseFrame: string;
   readonly #diagnostics: NodeDiagnostics;
-  #key = "";
+  /** Calibration fields of the last CameraInfo taken (valid or not); undefined before the first. */
+  #calibration: CameraInfoCalibration | undefined;
   #model: CameraModel | undefined;
   #opticalFrame = "";
   #geometry: CameraGeometry | undefined;
@@ -29,11 +34,14 @@ export class CameraCalibration {
     diagnostics.set("calibration", "warn", `calibration missing: no CameraInfo yet on ${handle.resolveTopic("~/in/camera_info")}`);
   }
 
-  /** Takes a CameraInfo (repeated identical ones cost a string compare). */
+  /**
+   * Takes a CameraInfo. One with the same calibration fields as the last (CameraInfoCalibration:
+   * K, D, distortion model, size, binning, ROI, frame id) changes nothing; any other replaces the
+   * model at once, and the geometry at the next `geometryAt`.
+   */
   add(info: CameraInfo): void {
-    const key = `${info.header.frame_id}|${info.width}x${info.height}|${info.distortion_model}|${Array.from(info.k).join(",")}|${Array.from(info.d).join(",")}`;
-    if (key === this.#key) return;
-    this.#key = key;
+    if (this.#calibration?.sameAs(info)) return;
+    this.#calibration = CameraInfoCalibration.of(info);
     this.#geometry = undefined;
     try {
       this.#model = CameraModel.fromCameraInfo(info);

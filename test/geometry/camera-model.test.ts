@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PerceptionError } from "../../src/core/errors.js";
 import { sharedDir } from "../../src/core/paths.js";
-import { CameraModel } from "../../src/geometry/camera-model.js";
+import { CameraInfoCalibration, CameraModel } from "../../src/geometry/camera-model.js";
 import type { CameraInfo } from "../../src/msgs/types.generated.js";
 
 function cameraInfo(over: Partial<CameraInfo> = {}): CameraInfo {
@@ -151,6 +151,45 @@ describe("CameraModel", () => {
     expect(calibrationError(() => CameraModel.fromCameraInfo(cameraInfo({ d: Float64Array.of(0.1, 0, 0, 0, NaN) }))).message).toMatch(/d\[4\] is NaN/);
     expect(calibrationError(() => CameraModel.fromCameraInfo(cameraInfo({ d: Float64Array.of(0.1, 0, 0, 0, 0, 0.3) }))).message).toMatch(/plumb_bob has 5 coefficients/);
     expect(calibrationError(() => CameraModel.fromIntrinsics({ width: 10, height: 10, fx: 10, fy: -1, cx: 5, cy: 5 })).message).toMatch(/fy/);
+  });
+});
+
+describe("CameraInfoCalibration", () => {
+  it("sees a CameraInfo with other stamps, R and P as the same calibration", () => {
+    const c = CameraInfoCalibration.of(cameraInfo());
+    expect(c.sameAs(cameraInfo({ header: { stamp: { sec: 9, nanosec: 9 }, frame_id: "camera_front_optical_frame" } }))).toBe(true);
+    expect(c.sameAs(cameraInfo({ r: Float64Array.of(0, 1, 0, 1, 0, 0, 0, 0, 1), p: new Float64Array(12) }))).toBe(true);
+    // Plain arrays and typed arrays with the same values are the same.
+    expect(c.sameAs(cameraInfo({ k: [249.6, 0, 160, 0, 249.6, 90, 0, 0, 1] as never, d: [0, 0, 0, 0, 0] as never }))).toBe(true);
+  });
+
+  it("sees a change of every field the model is built from", () => {
+    const c = CameraInfoCalibration.of(cameraInfo());
+    const changed: Partial<CameraInfo>[] = [
+      { header: { stamp: { sec: 1, nanosec: 2 }, frame_id: "camera_rear_optical_frame" } },
+      { width: 640 },
+      { height: 360 },
+      { distortion_model: "rational_polynomial" },
+      { d: Float64Array.of(0, 0, 0, 0, 1e-9) },
+      { d: new Float64Array(4) },
+      { k: Float64Array.of(249.6, 0, 160, 0, 249.7, 90, 0, 0, 1) },
+      { binning_x: 2 },
+      { binning_y: 2 },
+      { roi: { x_offset: 0, y_offset: 0, height: 100, width: 0, do_rectify: false } },
+      { roi: { x_offset: 0, y_offset: 0, height: 0, width: 100, do_rectify: false } },
+      { roi: { x_offset: 4, y_offset: 0, height: 0, width: 0, do_rectify: false } },
+      { roi: { x_offset: 0, y_offset: 4, height: 0, width: 0, do_rectify: false } },
+    ];
+    for (const over of changed) expect(c.sameAs(cameraInfo(over)), JSON.stringify(over)).toBe(false);
+  });
+
+  it("keeps its own copy, and treats NaN as equal to NaN", () => {
+    const info = cameraInfo();
+    const c = CameraInfoCalibration.of(info);
+    info.k[0] = 300; // the message object is reused and changed
+    expect(c.sameAs(info)).toBe(false);
+    const nan = cameraInfo({ k: Float64Array.of(NaN, 0, 160, 0, 249.6, 90, 0, 0, 1) });
+    expect(CameraInfoCalibration.of(nan).sameAs(cameraInfo({ k: Float64Array.of(NaN, 0, 160, 0, 249.6, 90, 0, 0, 1) }))).toBe(true);
   });
 });
 

@@ -108,6 +108,124 @@ describe("Preprocessor", () => {
   });
 });
 
+/** Deterministic pseudo-random bytes. */
+function noise(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 255;
+  }
+  return out;
+}
+
+/** The rgb8 view in another packed layout (same colours), with `pad` bytes of row padding. */
+function repack(rgb: ImageView, format: "rgb8" | "bgr8" | "rgba8" | "bgra8", pad = 0): ImageView {
+  const bpp = format.length === 5 ? 4 : 3;
+  const step = rgb.width * bpp + pad;
+  const data = new Uint8Array(step * rgb.height).fill(77);
+  for (let y = 0; y < rgb.height; y++) {
+    for (let x = 0; x < rgb.width; x++) {
+      const s = y * rgb.step + x * 3;
+      const o = y * step + x * bpp;
+      const [r, g, b] = [rgb.data[s], rgb.data[s + 1], rgb.data[s + 2]];
+      data.set(format.startsWith("rgb") ? [r, g, b] : [b, g, r], o);
+      if (bpp === 4) data[o + 3] = 255;
+    }
+  }
+  return { width: rgb.width, height: rgb.height, step, format, data };
+}
+
+/** A copy of the tensor's bytes, to compare tensors bit for bit. */
+const bits = (t: Float32Array): Buffer => Buffer.from(new Uint8Array(t.buffer, t.byteOffset, t.byteLength));
+
+/** Index of the first float that differs bit-wise (-1: identical): quick on large tensors, and names the place. */
+function firstDifference(a: Buffer, b: Buffer): number {
+  if (a.equals(b)) return -1;
+  for (let i = 0; i < Math.min(a.length, b.length); i += 4) if (a.readUInt32LE(i) !== b.readUInt32LE(i)) return i / 4;
+  return Math.min(a.length, b.length) / 4;
+}
+
+describe("Preprocessor sampling tables and pixel layouts", () => {
+  const letterbox: PreprocessOptions = {
+    width: 64,
+    height: 64,
+    channelOrder: "bgr",
+    normalization: { scale: 1 / 255, mean: [0.4, 0.5, 0.6], std: [0.2, 0.25, 0.3] },
+    resize: { mode: "letterbox", anchor: "center", padValue: 114 },
+  };
+  const rgb = (w: number, h: number, seed: number): ImageView => ({ width: w, height: h, step: w * 3, format: "rgb8", data: noise(w * h * 3, seed) });
+
+  it("gives one instance the same tensors as fresh ones while the source geometry changes back and forth", () => {
+    const views = [rgb(150, 90, 1), rgb(150, 90, 2), repack(rgb(150, 90, 3), "bgra8", 8), rgb(97, 131, 4), rgb(150, 90, 5)];
+    const reused = new Preprocessor(letterbox);
+    for (const view of views) {
+      const fresh = new Preprocessor(letterbox);
+      expect(reused.run(view)).toEqual(fresh.run(view));
+      expect(firstDifference(bits(reused.tensor), bits(fresh.tensor))).toBe(-1);
+    }
+  });
+
+  it("samples the same tensor from every packed layout of the same colours, row padding or not", () => {
+    const base = rgb(123, 77, 9);
+    for (const channelOrder of ["rgb", "bgr"] as const) {
+      const p = new Preprocessor({ ...letterbox, channelOrder, resize: { mode: "stretch" }, width: 50, height: 40 });
+      p.run(base);
+      const expected = bits(p.tensor);
+      for (const format of ["rgb8", "bgr8", "rgba8", "bgra8"] as const) {
+        for (const pad of [0, 3]) {
+          p.run(repack(base, format, pad));
+          expect(firstDifference(bits(p.tensor), expected)).toBe(-1);
+        }
+      }
+    }
+  });
+
+  it("reads the last pixel of a buffer with no byte to spare (view into a larger buffer too)", () => {
+    const view = rgb(41, 23, 11);
+    const exact: ImageView = { ...view, data: view.data.slice() };
+    const big = new Uint8Array(view.data.length + 16).fill(200);
+    big.set(view.data, 5);
+    const inside: ImageView = { ...view, data: big.subarray(5, 5 + view.data.length) };
+    // Upsampling makes the last tensor columns and rows sample the last pixel.
+    const p = new Preprocessor({ ...letterbox, width: 100, height: 100 });
+    p.run(exact);
+    const expected = bits(p.tensor);
+    p.run(inside);
+    expect(firstDifference(bits(p.tensor), expected)).toBe(-1);
+    // The corner of the content is the corner pixel itself (edge clamping).
+    const [r, g, b] = [view.data[view.data.length - 3], view.data[view.data.length - 2], view.data[view.data.length - 1]];
+    const map = p.run(exact);
+    const last = (map.offsetY + map.contentHeight - 1) * 100 + map.offsetX + map.contentWidth - 1;
+    const n = letterbox.normalization;
+    // bgr: channel 0 is blue
+    expect(p.tensor[last]).toBeCloseTo((b / 255 - n.mean[0]) / n.std[0], 5);
+    expect(p.tensor[10000 + last]).toBeCloseTo((g / 255 - n.mean[1]) / n.std[1], 5);
+    expect(p.tensor[20000 + last]).toBeCloseTo((r / 255 - n.mean[2]) / n.std[2], 5);
+  });
+
+  it("samples mono8 as the rgb8 frame with equal channels, and yuyv as the same uyvy frame", () => {
+    const grey = noise(60 * 34, 21);
+    const mono: ImageView = { width: 60, height: 34, step: 60, format: "mono8", data: grey };
+    const asRgb: ImageView = { width: 60, height: 34, step: 180, format: "rgb8", data: Uint8Array.from({ length: grey.length * 3 }, (_, i) => grey[Math.floor(i / 3)]) };
+    const p = new Preprocessor(letterbox);
+    p.run(mono);
+    const fromMono = bits(p.tensor);
+    p.run(asRgb);
+    expect(firstDifference(bits(p.tensor), fromMono)).toBe(-1);
+
+    const yuyv = noise(60 * 34 * 2, 33);
+    const uyvy = new Uint8Array(yuyv.length);
+    for (let i = 0; i < yuyv.length; i += 4) uyvy.set([yuyv[i + 1], yuyv[i], yuyv[i + 3], yuyv[i + 2]], i);
+    p.run({ width: 60, height: 34, step: 120, format: "yuyv", data: yuyv });
+    const fromYuyv = bits(p.tensor);
+    p.run({ width: 60, height: 34, step: 120, format: "uyvy", data: uyvy });
+    expect(firstDifference(bits(p.tensor), fromYuyv)).toBe(-1);
+  });
+});
+
 const shared = sharedDir();
 if (!shared) console.warn("skipping preprocessing vs OpenCV: ../shared is absent");
 describe.skipIf(!shared)("against OpenCV", () => {

@@ -299,8 +299,7 @@ export class Preprocessor {
     for (let ty = 0; ty < rows; ty++) {
       const o = first + ty * W;
       if (bottom[ty] > wordRowLimit) sampleBytesRow(data, out, o, plane, ty, tables, bytes[0], bytes[1], bytes[2], this.gain, this.bias);
-      else if (straight) sampleWordsRowStraight(words, out, o, plane, ty, tables, this.gain, this.bias);
-      else sampleWordsRowSwapped(words, out, o, plane, ty, tables, this.gain, this.bias);
+      else sampleWordsRow(words, out, o, plane, ty, tables, straight ? 0 : 16, straight ? 16 : 0, this.gain, this.bias);
     }
     return map;
   }
@@ -338,16 +337,20 @@ export class Preprocessor {
 // functions, one per pixel layout, so that each stays monomorphic and fully optimised.
 
 /**
- * rgb8/bgr8/rgba8/bgra8 where tensor channel c reads pixel byte c: one little-endian 32-bit read
- * per sample (bytes 0-2 are the colour). Only for rows where 4 bytes from every sample lie inside the data.
+ * rgb8/bgr8/rgba8/bgra8: one little-endian 32-bit read per sample (bytes 0-2 are the colour);
+ * tensor channel 0 is the byte at bit `shift0` (0 when channel c reads pixel byte c, 16 when it
+ * reads byte 2 - c, as rgb8 into a bgr model), channel 1 the byte at bit 8, channel 2 the byte at
+ * bit `shift2`. Only for rows where 4 bytes from every sample lie inside the data.
  */
-function sampleWordsRowStraight(
+function sampleWordsRow(
   words: DataView,
   out: Float32Array,
   o: number,
   plane: number,
   ty: number,
   tables: SamplingTables,
+  shift0: number,
+  shift2: number,
   gain: Float32Array,
   bias: Float32Array,
 ): void {
@@ -373,48 +376,9 @@ function sampleWordsRowStraight(
     const wb = fx * gy;
     const wc = gx * fy;
     const we = fx * fy;
-    out[o] = ((a & 255) * wa + (b & 255) * wb + (c & 255) * wc + (e & 255) * we) * g0 + b0;
+    out[o] = (((a >>> shift0) & 255) * wa + ((b >>> shift0) & 255) * wb + ((c >>> shift0) & 255) * wc + ((e >>> shift0) & 255) * we) * g0 + b0;
     out[o + plane] = (((a >>> 8) & 255) * wa + ((b >>> 8) & 255) * wb + ((c >>> 8) & 255) * wc + ((e >>> 8) & 255) * we) * g1 + b1;
-    out[o + plane2] = (((a >>> 16) & 255) * wa + ((b >>> 16) & 255) * wb + ((c >>> 16) & 255) * wc + ((e >>> 16) & 255) * we) * g2 + b2;
-  }
-}
-
-/** As `sampleWordsRowStraight` where tensor channel c reads pixel byte 2 - c (rgb8 into a bgr model and the like). */
-function sampleWordsRowSwapped(
-  words: DataView,
-  out: Float32Array,
-  o: number,
-  plane: number,
-  ty: number,
-  tables: SamplingTables,
-  gain: Float32Array,
-  bias: Float32Array,
-): void {
-  const { left, right, fx: fxs } = tables;
-  const r0 = tables.top[ty];
-  const r1 = tables.bottom[ty];
-  const fy = tables.fy[ty];
-  const n = left.length;
-  const gy = 1 - fy;
-  const g0 = gain[0], g1 = gain[1], g2 = gain[2];
-  const b0 = bias[0], b1 = bias[1], b2 = bias[2];
-  const plane2 = 2 * plane;
-  for (let tx = 0; tx < n; tx++, o++) {
-    const l = left[tx];
-    const r = right[tx];
-    const a = words.getUint32(r0 + l, true);
-    const b = words.getUint32(r0 + r, true);
-    const c = words.getUint32(r1 + l, true);
-    const e = words.getUint32(r1 + r, true);
-    const fx = fxs[tx];
-    const gx = 1 - fx;
-    const wa = gx * gy;
-    const wb = fx * gy;
-    const wc = gx * fy;
-    const we = fx * fy;
-    out[o] = (((a >>> 16) & 255) * wa + ((b >>> 16) & 255) * wb + ((c >>> 16) & 255) * wc + ((e >>> 16) & 255) * we) * g0 + b0;
-    out[o + plane] = (((a >>> 8) & 255) * wa + ((b >>> 8) & 255) * wb + ((c >>> 8) & 255) * wc + ((e >>> 8) & 255) * we) * g1 + b1;
-    out[o + plane2] = ((a & 255) * wa + (b & 255) * wb + (c & 255) * wc + (e & 255) * we) * g2 + b2;
+    out[o + plane2] = (((a >>> shift2) & 255) * wa + ((b >>> shift2) & 255) * wb + ((c >>> shift2) & 255) * wc + ((e >>> shift2) & 255) * we) * g2 + b2;
   }
 }
 

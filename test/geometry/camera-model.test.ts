@@ -5,23 +5,9 @@ import { PerceptionError } from "../../src/core/errors.js";
 import { sharedDir } from "../../src/core/paths.js";
 import { CameraInfoCalibration, CameraModel } from "../../src/geometry/camera-model.js";
 import type { CameraInfo } from "../../src/msgs/types.generated.js";
+import { cameraInfoFixture } from "./camera-info-fixture.js";
 
-function cameraInfo(over: Partial<CameraInfo> = {}): CameraInfo {
-  return {
-    header: { stamp: { sec: 1, nanosec: 2 }, frame_id: "camera_front_optical_frame" },
-    height: 180,
-    width: 320,
-    distortion_model: "plumb_bob",
-    d: new Float64Array(5),
-    k: Float64Array.of(249.6, 0, 160, 0, 249.6, 90, 0, 0, 1),
-    r: Float64Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1),
-    p: Float64Array.of(249.6, 0, 160, 0, 0, 249.6, 90, 0, 0, 0, 1, 0),
-    binning_x: 0,
-    binning_y: 0,
-    roi: { x_offset: 0, y_offset: 0, height: 0, width: 0, do_rectify: false },
-    ...over,
-  };
-}
+const cameraInfo = cameraInfoFixture;
 
 function calibrationError(fn: () => unknown): PerceptionError {
   try {

@@ -5,25 +5,13 @@ import { quatFromEuler } from "../../src/geometry/quaternion.js";
 import { TfBuffer } from "../../src/geometry/tf-buffer.js";
 import type { CameraInfo, TFMessage } from "../../src/msgs/types.generated.js";
 import { CameraCalibration } from "../../src/nodes/camera-calibration.js";
+import { cameraInfoFixture } from "../geometry/camera-info-fixture.js";
 import type { NodeHandle } from "../../src/transport/node-api.js";
 
 const FRAME = "camera_front_optical_frame";
 
 function cameraInfo(sec: number, over: Partial<CameraInfo> = {}): CameraInfo {
-  return {
-    header: { stamp: { sec, nanosec: 0 }, frame_id: FRAME },
-    height: 180,
-    width: 320,
-    distortion_model: "plumb_bob",
-    d: new Float64Array(5),
-    k: Float64Array.of(249.6, 0, 160, 0, 249.6, 90, 0, 0, 1),
-    r: Float64Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1),
-    p: Float64Array.of(249.6, 0, 160, 0, 0, 249.6, 90, 0, 0, 0, 1, 0),
-    binning_x: 0,
-    binning_y: 0,
-    roi: { x_offset: 0, y_offset: 0, height: 0, width: 0, do_rectify: false },
-    ...over,
-  };
+  return cameraInfoFixture({ header: { stamp: { sec, nanosec: 0 }, frame_id: FRAME }, ...over });
 }
 
 function mount(child: string, z: number): TFMessage {

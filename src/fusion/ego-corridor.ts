@@ -2,7 +2,7 @@ import type { Point2 } from "../geometry/types.js";
 import type { HdMap, Lane } from "../map/types.js";
 import type { LaneMarking } from "../msgs/types.generated.js";
 import { markingLateralAt } from "./lane-association.js";
-import { cumulativeLengths, projectOnPolyline } from "./polyline.js";
+import { cumulativeLengths, distanceToPolylineOf, projectOnPolyline } from "./polyline.js";
 
 /**
  * The ego lane corridor: a centre path with a half width on each side, in one frame (`map` when
@@ -63,19 +63,22 @@ export class MapCorridorCache {
       seen.add(lane.id);
       const lb = this.#map.laneBoundaries.get(lane.leftBoundaryId);
       const rb = this.#map.laneBoundaries.get(lane.rightBoundaryId);
-      lane.centerline.forEach((p, i) => {
+      const leftPoints = lb && lb.points.length >= 2 ? lb.points : undefined;
+      const rightPoints = rb && rb.points.length >= 2 ? rb.points : undefined;
+      for (let i = 0; i < lane.centerline.length; i++) {
+        const p = lane.centerline[i]!;
         if (i === 0 && centre.length > 0) {
           const last = centre[centre.length - 1]!;
-          if (Math.hypot(p.x - last.x, p.y - last.y) < 0.05) return;
+          if (Math.hypot(p.x - last.x, p.y - last.y) < 0.05) continue;
         }
         if (centre.length > 0) {
           const last = centre[centre.length - 1]!;
           length += Math.hypot(p.x - last.x, p.y - last.y);
         }
         centre.push(p);
-        left.push(lb && lb.points.length >= 2 ? projectOnPolyline(lb.points, p)!.distance : 1.75);
-        right.push(rb && rb.points.length >= 2 ? projectOnPolyline(rb.points, p)!.distance : 1.75);
-      });
+        left.push(leftPoints ? distanceToPolylineOf(leftPoints, p) : 1.75);
+        right.push(rightPoints ? distanceToPolylineOf(rightPoints, p) : 1.75);
+      }
       lane = lane.successorIds.map((id) => this.#map.lanes.get(id)).find((l): l is Lane => l !== undefined);
     }
     return { frame: "map", source: "map", centre, cumulative: cumulativeLengths(centre), leftWidth: Float64Array.from(left), rightWidth: Float64Array.from(right) };

@@ -3,7 +3,7 @@ import type { HdMap, Lane } from "../map/types.js";
 import type { EgoLaneState } from "../msgs/types.generated.js";
 import { baseToMap, wrapAngle, type PlanarPose } from "./planar-pose.js";
 import { pointAtArcLength } from "../geometry/polyline.js";
-import { cumulativeLengths, projectOnPolyline } from "./polyline.js";
+import { cumulativeLengths, distanceToPolylineOf, projectOnPolyline } from "./polyline.js";
 
 /** Tuning of the ego lane estimate. */
 export interface EgoLaneOptions {
@@ -112,8 +112,8 @@ export function laneContaining(map: HdMap, lanes: readonly Lane[], p: Point2, ya
     const centre = pointAtArcLength(lane.centerline, Math.min(Math.max(proj.s, 0), length)).point;
     const left = map.laneBoundaries.get(lane.leftBoundaryId);
     const right = map.laneBoundaries.get(lane.rightBoundaryId);
-    const halfLeft = left && left.points.length >= 2 ? projectOnPolyline(left.points, centre)!.distance : 1.75;
-    const halfRight = right && right.points.length >= 2 ? projectOnPolyline(right.points, centre)!.distance : 1.75;
+    const halfLeft = left && left.points.length >= 2 ? distanceToPolylineOf(left.points, centre) : 1.75;
+    const halfRight = right && right.points.length >= 2 ? distanceToPolylineOf(right.points, centre) : 1.75;
     if (proj.lateral > halfLeft + slack || proj.lateral < -halfRight - slack) continue;
     // Normalised distance from the centre (0 on it, 1 on a boundary); lanes that hold the point only
     // through the end slack (segment joins) lose to the lane that holds it along its length.

@@ -1,6 +1,6 @@
 import type { LaneMarking } from "../msgs/types.generated.js";
 import type { BoundaryInView } from "./local-map-view.js";
-import { lateralAtX } from "./polyline.js";
+import { lateralAtXOn, segmentsReachingX, type FlatPolyline } from "./polyline.js";
 
 /** Tuning of marking-to-boundary association. */
 export interface LaneAssociationOptions {
@@ -56,28 +56,112 @@ export function markingLateralAt(m: LaneMarking, x: number): number {
   return c[0]! + x * (c[1]! + x * (c[2]! + x * c[3]!));
 }
 
+/** A boundary's base_link vertices (flat, in the scratch of `flattenBoundaries`) and extent along x. */
+interface FlatBoundary extends FlatPolyline {
+  boundary: BoundaryInView;
+  xMin: number;
+  xMax: number;
+}
+
+/**
+ * Scratch, reused by every association and grown on demand: the boundaries' base_link vertices
+ * (valid until the next `flattenBoundaries`), the sample xs and offsets of one comparison, and the
+ * boundary segments that can hold its samples.
+ */
+const scratch = {
+  xs: new Float64Array(1024),
+  ys: new Float64Array(1024),
+  sampleXs: new Float64Array(16),
+  sampleOffsets: new Float64Array(16),
+  segments: new Int32Array(1024),
+};
+
+/**
+ * The boundaries' base_link vertices written flat into the scratch, with each one's x extent.
+ * Views from `buildLocalMapView` are transformed here point by point (no point objects); others
+ * are read from `base`.
+ */
+function flattenBoundaries(boundaries: readonly BoundaryInView[]): FlatBoundary[] {
+  let total = 0;
+  for (const b of boundaries) total += b.toBase ? b.feature.points.length : b.base.length;
+  if (scratch.xs.length < total) {
+    scratch.xs = new Float64Array(total);
+    scratch.ys = new Float64Array(total);
+  }
+  const { xs, ys } = scratch;
+  const out: FlatBoundary[] = [];
+  let offset = 0;
+  for (const b of boundaries) {
+    const toBase = b.toBase;
+    const points = toBase ? b.feature.points : b.base;
+    let xMin = Infinity, xMax = -Infinity;
+    for (let i = 0; i < points.length; i++) {
+      const p = points[i]!;
+      const x = toBase ? toBase.x(p) : p.x;
+      xs[offset + i] = x;
+      ys[offset + i] = toBase ? toBase.y(p) : p.y;
+      if (x < xMin) xMin = x;
+      if (x > xMax) xMax = x;
+    }
+    out.push({ boundary: b, xs, ys, offset, n: points.length, xMin, xMax });
+    offset += points.length;
+  }
+  return out;
+}
+
 /** Compares a marking with a boundary over their overlap in x; undefined when they do not overlap enough. */
 export function compareMarking(m: LaneMarking, b: BoundaryInView, o: LaneAssociationOptions): MarkingComparison | undefined {
-  let bMin = Infinity, bMax = -Infinity;
-  for (const p of b.base) {
-    if (p.x < bMin) bMin = p.x;
-    if (p.x > bMax) bMax = p.x;
-  }
-  const lo = Math.max(m.x_min, bMin, 0);
-  const hi = Math.min(m.x_max, bMax, o.maxCompareX);
+  return compareFlat(m, flattenBoundaries([b])[0]!, o);
+}
+
+/**
+ * `compareMarking` on a flattened boundary, and undefined as well when `maxAbsMean` is given and
+ * |meanOffset| is not within it (then nothing is allocated). The boundary's y at each sample is
+ * looked up only among the segments that reach the samples' x range (found in one pass), which
+ * gives the same crossings as scanning the whole boundary per sample.
+ */
+function compareFlat(m: LaneMarking, b: FlatBoundary, o: LaneAssociationOptions, maxAbsMean?: number): MarkingComparison | undefined {
+  const lo = Math.max(m.x_min, b.xMin, 0);
+  const hi = Math.min(m.x_max, b.xMax, o.maxCompareX);
   if (!(hi - lo >= o.minOverlap)) return undefined;
-  const offsets: number[] = [];
-  const xs: number[] = [];
+  if (scratch.sampleXs.length < o.samples) {
+    scratch.sampleXs = new Float64Array(o.samples);
+    scratch.sampleOffsets = new Float64Array(o.samples);
+  }
+  const { sampleXs, sampleOffsets } = scratch;
+  let xLo = Infinity, xHi = -Infinity;
   for (let i = 0; i < o.samples; i++) {
     const x = lo + ((hi - lo) * (i + 0.5)) / o.samples;
-    const yd = markingLateralAt(m, x);
-    const ym = lateralAtX(b.base, x, yd);
-    if (ym === undefined) continue;
-    offsets.push(yd - ym);
-    xs.push(x);
+    sampleXs[i] = x;
+    xLo = Math.min(xLo, x);
+    xHi = Math.max(xHi, x);
   }
-  if (offsets.length < 3) return undefined;
-  return { boundary: b, meanOffset: offsets.reduce((a, v) => a + v, 0) / offsets.length, offsets, xs };
+  if (scratch.segments.length < b.n) scratch.segments = new Int32Array(b.n);
+  const segments = scratch.segments;
+  const count = segmentsReachingX(b, xLo, xHi, segments);
+  // Compacted in place: the first n entries of sampleXs / sampleOffsets are the compared samples.
+  let n = 0;
+  for (let i = 0; i < o.samples; i++) {
+    const x = sampleXs[i]!;
+    const yd = markingLateralAt(m, x);
+    const ym = lateralAtXOn(b, segments, count, x, yd);
+    if (ym === undefined) continue;
+    sampleOffsets[n] = yd - ym;
+    sampleXs[n++] = x;
+  }
+  if (n < 3) return undefined;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += sampleOffsets[i]!;
+  const meanOffset = sum / n;
+  if (maxAbsMean !== undefined && !(Math.abs(meanOffset) <= maxAbsMean)) return undefined;
+  return { boundary: b.boundary, meanOffset, offsets: firstValues(sampleOffsets, n), xs: firstValues(sampleXs, n) };
+}
+
+/** The first n values of a typed array as a plain array. */
+function firstValues(values: Float64Array, n: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(values[i]!);
+  return out;
 }
 
 /**
@@ -88,11 +172,12 @@ export function compareMarking(m: LaneMarking, b: BoundaryInView, o: LaneAssocia
  */
 export function associateMarkings(markings: readonly LaneMarking[], boundaries: readonly BoundaryInView[], options: Partial<LaneAssociationOptions> = {}): LaneAssociation {
   const o = { ...DEFAULT_LANE_ASSOCIATION_OPTIONS, ...options };
+  const flat = markings.length > 0 ? flattenBoundaries(boundaries) : [];
   const candidates: MarkingComparison[][] = markings.map((m) => {
     const out: MarkingComparison[] = [];
-    for (const b of boundaries) {
-      const c = compareMarking(m, b, o);
-      if (c && Math.abs(c.meanOffset) <= o.maxCommonShift + o.gate) out.push(c);
+    for (const b of flat) {
+      const c = compareFlat(m, b, o, o.maxCommonShift + o.gate);
+      if (c) out.push(c);
     }
     return out;
   });

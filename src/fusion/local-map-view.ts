@@ -1,6 +1,6 @@
 import type { Point2 } from "../geometry/types.js";
 import type { Box2, Crosswalk as MapCrosswalk, HdMap, Lane, LaneBoundary } from "../map/types.js";
-import { baseToMap, mapToBase, type PlanarPose } from "./planar-pose.js";
+import { baseToMap, MapToBaseTransform, type PlanarPose } from "./planar-pose.js";
 import { polygonCentroid } from "./polyline.js";
 
 /** The region around the vehicle fusion looks at, in base_link metres. */
@@ -17,7 +17,29 @@ export interface ViewRegion {
 export interface BoundaryInView {
   feature: LaneBoundary;
   /** The polyline in base_link. */
-  base: Point2[];
+  readonly base: Point2[];
+  /**
+   * Set by `buildLocalMapView`: `base` is `feature.points` through this transform, so a reader can
+   * transform the coordinates it needs itself (the same numbers) without `base` being built.
+   */
+  readonly toBase?: MapToBaseTransform;
+}
+
+/**
+ * The boundaries of `buildLocalMapView`: `base` is built on first access only (lane association
+ * reads the points through `toBase`; a frame then makes no point objects for the boundaries).
+ */
+class BoundaryNearVehicle implements BoundaryInView {
+  #base: Point2[] | undefined;
+
+  constructor(
+    readonly feature: LaneBoundary,
+    readonly toBase: MapToBaseTransform,
+  ) {}
+
+  get base(): Point2[] {
+    return (this.#base ??= this.toBase.points(this.feature.points));
+  }
 }
 
 /** A mapped crosswalk near the vehicle, in both frames. */
@@ -55,13 +77,14 @@ export function viewBox(pose: PlanarPose, region: ViewRegion): Box2 {
 /** Queries the map once (spatial index) and brings the nearby features into base_link. */
 export function buildLocalMapView(map: HdMap, pose: PlanarPose, region: ViewRegion): LocalMapView {
   const view: LocalMapView = { boundaries: [], crosswalks: [], lanes: [] };
+  const toBase = new MapToBaseTransform(pose);
   for (const f of map.query(viewBox(pose, region), ["lane_boundary", "crosswalk", "lane"])) {
     switch (f.kind) {
       case "lane_boundary":
-        view.boundaries.push({ feature: f, base: f.points.map((p) => mapToBase(pose, p)) });
+        view.boundaries.push(new BoundaryNearVehicle(f, toBase));
         break;
       case "crosswalk":
-        view.crosswalks.push({ feature: f, base: f.polygon.map((p) => mapToBase(pose, p)), centroidMap: polygonCentroid(f.polygon) });
+        view.crosswalks.push({ feature: f, base: toBase.points(f.polygon), centroidMap: polygonCentroid(f.polygon) });
         break;
       case "lane":
         view.lanes.push(f);

@@ -1,4 +1,4 @@
-import { projectOntoPolyline } from "../geometry/polyline.js";
+import { nearestOnPolyline, polylineNearest, type PolylineNearest } from "../geometry/polyline.js";
 import { pointInPolygon } from "../geometry/polygon.js";
 import type { Point2 } from "../geometry/types.js";
 
@@ -23,16 +23,24 @@ export interface PolylineProjection {
   heading: number;
 }
 
+/** Scratch of `projectOnPolyline` and `distanceToPolylineOf` (synchronous, so one per module). */
+const nearest: PolylineNearest = polylineNearest();
+
 /** Projects a point onto a polyline (>= 2 vertices); undefined for fewer. */
 export function projectOnPolyline(points: readonly Point2[], p: Point2): PolylineProjection | undefined {
   if (points.length < 2) return undefined;
-  const proj = projectOntoPolyline(points, p);
+  const proj = nearestOnPolyline(points, p, nearest);
   let s = proj.arcLength;
-  const along = (p.x - proj.point.x) * proj.tangent.x + (p.y - proj.point.y) * proj.tangent.y;
+  const along = (p.x - proj.x) * proj.tangentX + (p.y - proj.y) * proj.tangentY;
   const atStart = proj.segmentIndex === 0 && proj.segmentT <= 0;
   const atEnd = proj.segmentIndex >= points.length - 2 && proj.segmentT >= 1;
   if ((atStart && along < 0) || (atEnd && along > 0)) s += along;
-  return { s, lateral: proj.lateralOffset, distance: proj.distance, heading: Math.atan2(proj.tangent.y, proj.tangent.x) };
+  return { s, lateral: proj.lateralOffset, distance: proj.distance, heading: Math.atan2(proj.tangentY, proj.tangentX) };
+}
+
+/** `projectOnPolyline(points, p).distance` without building the projection (polylines of >= 2 vertices). */
+export function distanceToPolylineOf(points: readonly Point2[], p: Point2): number {
+  return nearestOnPolyline(points, p, nearest).distance;
 }
 
 /**
@@ -44,19 +52,67 @@ export function lateralAtX(points: readonly Point2[], x: number, nearY = 0): num
   for (let i = 0; i < points.length - 1; i++) {
     const a = points[i]!;
     const b = points[i + 1]!;
-    const lo = Math.min(a.x, b.x);
-    const hi = Math.max(a.x, b.x);
-    if (x < lo || x > hi || hi === lo) continue;
-    const y = a.y + ((x - a.x) / (b.x - a.x)) * (b.y - a.y);
-    if (found === undefined || Math.abs(y - nearY) < Math.abs(found - nearY)) found = y;
+    found = closerCrossing(a.x, a.y, b.x, b.y, x, nearY, found);
   }
   return found;
+}
+
+/** A polyline stored flat: vertex i (i < n) at (xs[offset + i], ys[offset + i]). */
+export interface FlatPolyline {
+  xs: Float64Array;
+  ys: Float64Array;
+  offset: number;
+  n: number;
+}
+
+/**
+ * `lateralAtX` on a flat polyline over the segments listed in `segments[0..count)` (ascending
+ * indices) only: the same answer when every segment left out cannot span x (`segmentsReachingX`).
+ */
+export function lateralAtXOn(line: FlatPolyline, segments: Int32Array, count: number, x: number, nearY = 0): number | undefined {
+  const { xs, ys, offset } = line;
+  let found: number | undefined;
+  for (let k = 0; k < count; k++) {
+    const i = offset + segments[k]!;
+    found = closerCrossing(xs[i]!, ys[i]!, xs[i + 1]!, ys[i + 1]!, x, nearY, found);
+  }
+  return found;
+}
+
+/** One step of `lateralAtX`: segment a-b's crossing of x when it spans x and lies closer to `nearY` than `found`. */
+function closerCrossing(ax: number, ay: number, bx: number, by: number, x: number, nearY: number, found: number | undefined): number | undefined {
+  const lo = Math.min(ax, bx);
+  const hi = Math.max(ax, bx);
+  if (x < lo || x > hi || hi === lo) return found;
+  const y = ay + ((x - ax) / (bx - ax)) * (by - ay);
+  return found === undefined || Math.abs(y - nearY) < Math.abs(found - nearY) ? y : found;
+}
+
+/**
+ * Writes into `out` (at least n - 1 long) the ascending indices of the segments of a flat polyline
+ * that may span some x in [xLo, xHi] for `lateralAtX`, and returns their count: every other
+ * segment is skipped by `lateralAtX` for all such x. A NaN bound keeps every segment.
+ */
+export function segmentsReachingX(line: FlatPolyline, xLo: number, xHi: number, out: Int32Array): number {
+  const { xs, offset, n } = line;
+  let count = 0;
+  const all = !(xLo <= xHi);
+  for (let i = 0; i < n - 1; i++) {
+    const ax = xs[offset + i]!;
+    const bx = xs[offset + i + 1]!;
+    const lo = Math.min(ax, bx);
+    const hi = Math.max(ax, bx);
+    if (!all && (xHi < lo || xLo > hi || hi === lo)) continue;
+    out[count++] = i;
+  }
+  return count;
 }
 
 /** The closest point of a polygon's outline to p. */
 export function closestPointOnPolygon(polygon: readonly Point2[], p: Point2): Point2 {
   let best = Infinity;
-  let out: Point2 = polygon[0]!;
+  let bestX = NaN;
+  let bestY = NaN;
   for (let i = 0, j = polygon.length - 1; i < polygon.length; j = i++) {
     const a = polygon[j]!;
     const b = polygon[i]!;
@@ -64,13 +120,15 @@ export function closestPointOnPolygon(polygon: readonly Point2[], p: Point2): Po
     const dy = b.y - a.y;
     const len2 = dx * dx + dy * dy;
     const t = len2 > 0 ? Math.max(0, Math.min(1, ((p.x - a.x) * dx + (p.y - a.y) * dy) / len2)) : 0;
-    const q = { x: a.x + t * dx, y: a.y + t * dy };
-    const d = Math.hypot(q.x - p.x, q.y - p.y);
+    const qx = a.x + t * dx;
+    const qy = a.y + t * dy;
+    const d = Math.hypot(qx - p.x, qy - p.y);
     if (d < best) {
       best = d;
-      out = q;
+      bestX = qx;
+      bestY = qy;
     }
   }
-  return out;
+  // No finite distance (NaN input): the first vertex, as found.
+  return best < Infinity ? { x: bestX, y: bestY } : polygon[0]!;
 }
-

@@ -71,11 +71,16 @@ export function overlayShapes(frame: PerceptionFrame, width: number, height: num
   const stroke = Math.max(1, Math.round(width / 400));
   const font = Math.max(10, Math.round(width / 60));
   if (geometry) {
+    const ground = { x: 0, y: 0, z: 0 };
     for (const lane of frame.lanes) {
-      const pts = lane.points
-        .map((p) => geometry.groundToPixel({ x: p.x, y: p.y, z: 0 }))
-        .filter((px): px is NonNullable<typeof px> => px !== undefined && px.u >= -width && px.u <= 2 * width && px.v >= 0 && px.v <= height)
-        .map((px) => ({ x: px.u, y: px.v }));
+      // The lane's points that project into (or beside) the image.
+      const pts: Point[] = [];
+      for (const p of lane.points) {
+        ground.x = p.x;
+        ground.y = p.y;
+        const px = geometry.groundToPixel(ground);
+        if (px !== undefined && px.u >= -width && px.u <= 2 * width && px.v >= 0 && px.v <= height) pts.push({ x: px.u, y: px.v });
+      }
       if (pts.length < 2) continue;
       shapes.push({ kind: "polyline", points: pts, color: rgb255(laneTypeColor(lane.type)), width: stroke * 2, ...(lane.type === 2 ? { dash: [stroke * 6, stroke * 4] as const } : {}) });
     }
@@ -127,29 +132,117 @@ export function overlaySvg(frame: PerceptionFrame, width: number, height: number
 }
 
 /**
+ * `Math.round(v + (c - v) * a)` for every byte v of each channel of one colour c and one opacity a:
+ * blending a pixel becomes three table reads (bytes are the only inputs, so the results are the
+ * same numbers). Rebuilt only when the colour or opacity changes (a polygon fills row by row with
+ * one of each).
+ */
+class FillBlend {
+  #c0 = NaN;
+  #c1 = NaN;
+  #c2 = NaN;
+  #a = NaN;
+  readonly #table = new Uint8Array(768);
+
+  /** Entries [256 * channel + v]. */
+  table(c: Rgb, a: number): Uint8Array {
+    if (!(c[0] === this.#c0 && c[1] === this.#c1 && c[2] === this.#c2 && a === this.#a)) {
+      for (let ch = 0; ch < 3; ch++) {
+        const cc = c[ch]!;
+        for (let v = 0; v < 256; v++) this.#table[256 * ch + v] = Math.round(v + (cc - v) * a);
+      }
+      // (-0 and 0 give the same table; a NaN never matches, so its table is rebuilt: still right.)
+      this.#c0 = c[0];
+      this.#c1 = c[1];
+      this.#c2 = c[2];
+      this.#a = a;
+    }
+    return this.#table;
+  }
+}
+
+const fillBlend = new FillBlend();
+
+/**
+ * Glyph blending as table reads: for one channel value c of a text colour (and the shadow's 0.8
+ * opacity or not), entry [alpha * 256 + v] is the byte `drawOverlayText` stores for a pixel of
+ * value v under glyph coverage alpha: Math.round(v + (c - v) * f), f the coverage as it computes
+ * it. Entries are computed on first use (UNSET until then: text meets few background values);
+ * tables are kept for the process (a handful of colours; all dropped past 64).
+ */
+class GlyphBlend {
+  static readonly UNSET = 0xffff;
+  readonly #table = new Uint16Array(256 * 256).fill(GlyphBlend.UNSET);
+
+  constructor(
+    readonly c: number,
+    readonly shadow: boolean,
+  ) {}
+
+  /** The blended byte of value v under coverage alpha (0..255). */
+  blend(alpha: number, v: number): number {
+    const k = alpha * 256 + v;
+    let out = this.#table[k]!;
+    if (out === GlyphBlend.UNSET) {
+      const f = this.shadow ? (alpha * 0.8) / 255 : alpha / 255;
+      // `& 255` is the byte a Uint8Array keeps of the rounded value.
+      out = this.#table[k] = Math.round(v + (this.c - v) * f) & 255;
+    }
+    return out;
+  }
+}
+
+const glyphBlends = [new Map<number, GlyphBlend>(), new Map<number, GlyphBlend>()];
+
+function glyphBlend(c: number, shadow: boolean): GlyphBlend {
+  const byValue = glyphBlends[shadow ? 1 : 0]!;
+  // (Map keys take -0 as 0, which gives the same table.)
+  let t = byValue.get(c);
+  if (!t) {
+    if (byValue.size >= 64) byValue.clear();
+    byValue.set(c, (t = new GlyphBlend(c, shadow)));
+  }
+  return t;
+}
+
+/**
  * Draws the overlay's shapes (all but text) into a packed RGB buffer in place, with image
  * coordinates multiplied by `scale` (output pixels per image pixel): opaque strokes, translucent
  * fills blended. A pixel is covered when its centre is inside the shape.
  */
 export function drawOverlayShapes(rgb: Uint8Array, width: number, height: number, shapes: readonly OverlayShape[], scale = 1): void {
-  const blend = (i: number, c: Rgb, a: number): void => {
-    rgb[i] = Math.round(rgb[i]! + (c[0] - rgb[i]!) * a);
-    rgb[i + 1] = Math.round(rgb[i + 1]! + (c[1] - rgb[i + 1]!) * a);
-    rgb[i + 2] = Math.round(rgb[i + 2]! + (c[2] - rgb[i + 2]!) * a);
-  };
   /** Pixels with centres in [x0, x1) x [y0, y1). */
   const fillRect = (x0: number, y0: number, x1: number, y1: number, c: Rgb, a = 1): void => {
     const xa = Math.max(0, Math.ceil(x0 - 0.5));
     const xb = Math.min(width, Math.ceil(x1 - 0.5));
     const ya = Math.max(0, Math.ceil(y0 - 0.5));
     const yb = Math.min(height, Math.ceil(y1 - 0.5));
-    for (let y = ya; y < yb; y++) {
-      for (let x = xa, i = (y * width + xa) * 3; x < xb; x++, i += 3) {
-        if (a >= 1) {
+    if (xa >= xb || ya >= yb) return;
+    if (a >= 1) {
+      for (let y = ya; y < yb; y++) {
+        for (let x = xa, i = (y * width + xa) * 3; x < xb; x++, i += 3) {
           rgb[i] = c[0];
           rgb[i + 1] = c[1];
           rgb[i + 2] = c[2];
-        } else blend(i, c, a);
+        }
+      }
+      return;
+    }
+    // Translucent: each channel through its table (the same rounding as blending pixel by pixel).
+    // A grey colour has one table for all three channels: the row's bytes in one run.
+    const table = fillBlend.table(c, a);
+    const grey = c[0] === c[1] && c[1] === c[2];
+    for (let y = ya; y < yb; y++) {
+      const start = (y * width + xa) * 3;
+      const end = (y * width + xb) * 3;
+      if (grey) {
+        for (let i = start; i < end; i++) rgb[i] = table[rgb[i]!]!;
+      } else {
+        for (let i = start; i < end; i += 3) {
+          rgb[i] = table[rgb[i]!]!;
+          rgb[i + 1] = table[256 + rgb[i + 1]!]!;
+          rgb[i + 2] = table[512 + rgb[i + 2]!]!;
+        }
       }
     }
   };
@@ -167,7 +260,12 @@ export function drawOverlayShapes(rgb: Uint8Array, width: number, height: number
     const xMajor = Math.abs(dx) >= Math.abs(dy);
     // Along the major axis a (x or y), the minor coordinate b at the stroke's centre, and the
     // stroke's half extent along b.
-    const [pa, pb, da, db, nA, nB] = xMajor ? [p.x, p.y, dx, dy, width, height] : [p.y, p.x, dy, dx, height, width];
+    const pa = xMajor ? p.x : p.y;
+    const pb = xMajor ? p.y : p.x;
+    const da = xMajor ? dx : dy;
+    const db = xMajor ? dy : dx;
+    const nA = xMajor ? width : height;
+    const nB = xMajor ? height : width;
     const half = ((w / 2) * len) / Math.abs(da);
     const a0 = Math.max(0, Math.ceil(Math.min(pa, pa + da) - 0.5));
     const a1 = Math.min(nA - 1, Math.floor(Math.max(pa, pa + da) - 0.5));
@@ -255,6 +353,41 @@ interface GlyphAtlas {
   ascent: number;
   /** Coverage 0..255, (95 * cell) x height. */
   alpha: Uint8Array;
+  /**
+   * The covered pixels of each glyph's cell (alpha > 0, row by row): glyph g's are entries
+   * inkStart[g] .. inkStart[g + 1] - 1 of inkRow / inkCol (within the cell) and inkAlpha. Text
+   * drawing visits these only, not the blank rest of the cells.
+   */
+  inkStart: Int32Array;
+  inkRow: Uint8Array;
+  inkCol: Uint8Array;
+  inkAlpha: Uint8Array;
+}
+
+/** The covered pixels of each glyph cell of an atlas's coverage (see `GlyphAtlas`). */
+function glyphInk(alpha: Uint8Array, cell: number, height: number): Pick<GlyphAtlas, "inkStart" | "inkRow" | "inkCol" | "inkAlpha"> {
+  const aw = GLYPHS * cell;
+  let total = 0;
+  for (let i = 0; i < aw * height; i++) if (alpha[i]) total++;
+  const inkStart = new Int32Array(GLYPHS + 1);
+  const inkRow = new Uint8Array(total);
+  const inkCol = new Uint8Array(total);
+  const inkAlpha = new Uint8Array(total);
+  let k = 0;
+  for (let g = 0; g < GLYPHS; g++) {
+    inkStart[g] = k;
+    for (let r = 0; r < height; r++) {
+      for (let q = 0; q < cell; q++) {
+        const a = alpha[r * aw + g * cell + q]!;
+        if (a === 0) continue;
+        inkRow[k] = r;
+        inkCol[k] = q;
+        inkAlpha[k++] = a;
+      }
+    }
+  }
+  inkStart[GLYPHS] = k;
+  return { inkStart, inkRow, inkCol, inkAlpha };
 }
 
 const FIRST_GLYPH = 32;
@@ -279,7 +412,10 @@ function glyphAtlas(size: number): Promise<GlyphAtlas> {
       .extractChannel(3)
       .raw()
       .toBuffer()
-      .then((alpha) => ({ cell, height, ascent, alpha: new Uint8Array(alpha.buffer, alpha.byteOffset, alpha.byteLength) }));
+      .then((buffer) => {
+        const alpha = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+        return { cell, height, ascent, alpha, ...glyphInk(alpha, cell, height) };
+      });
     atlases.set(size, atlas);
   }
   return atlas;
@@ -290,27 +426,26 @@ async function drawOverlayText(rgb: Uint8Array, width: number, height: number, s
   for (const s of shapes) {
     if (s.kind !== "text") continue;
     const atlas = await glyphAtlas(Math.max(6, Math.round(s.size * scale)));
-    const aw = GLYPHS * atlas.cell;
+    const { inkStart, inkRow, inkCol, inkAlpha } = atlas;
     const blit = (left: number, top: number, c: Rgb, shadow: boolean): void => {
+      const t0 = glyphBlend(c[0], shadow);
+      const t1 = glyphBlend(c[1], shadow);
+      const t2 = glyphBlend(c[2], shadow);
       for (let n = 0; n < s.text.length; n++) {
         let code = s.text.charCodeAt(n) - FIRST_GLYPH;
         if (code < 0 || code >= GLYPHS) code = "?".charCodeAt(0) - FIRST_GLYPH;
         const gx = left + n * atlas.cell;
         if (gx >= width) break;
-        for (let r = 0; r < atlas.height; r++) {
-          const y = top + r;
-          if (y < 0 || y >= height) continue;
-          for (let q = 0; q < atlas.cell; q++) {
-            const x = gx + q;
-            if (x < 0 || x >= width) continue;
-            const a = atlas.alpha[r * aw + code * atlas.cell + q]!;
-            if (a === 0) continue;
-            const i = (y * width + x) * 3;
-            const f = shadow ? (a * 0.8) / 255 : a / 255;
-            rgb[i] = Math.round(rgb[i]! + (c[0] - rgb[i]!) * f);
-            rgb[i + 1] = Math.round(rgb[i + 1]! + (c[1] - rgb[i + 1]!) * f);
-            rgb[i + 2] = Math.round(rgb[i + 2]! + (c[2] - rgb[i + 2]!) * f);
-          }
+        // Each covered pixel of the glyph's cell once (cells do not overlap: the order does not matter).
+        for (let k = inkStart[code]!; k < inkStart[code + 1]!; k++) {
+          const y = top + inkRow[k]!;
+          const x = gx + inkCol[k]!;
+          if (y < 0 || y >= height || x < 0 || x >= width) continue;
+          const a = inkAlpha[k]!;
+          const i = (y * width + x) * 3;
+          rgb[i] = t0.blend(a, rgb[i]!);
+          rgb[i + 1] = t1.blend(a, rgb[i + 1]!);
+          rgb[i + 2] = t2.blend(a, rgb[i + 2]!);
         }
       }
     };
@@ -321,11 +456,41 @@ async function drawOverlayText(rgb: Uint8Array, width: number, height: number, s
   }
 }
 
+/**
+ * Frame-sized RGB buffers that renders copy the frame into (pixelation and the overlay draw into the
+ * copy): a render takes one and gives it back once its encode has finished, so renders in flight
+ * never share one. At most two are kept.
+ */
+const spareFrames: Uint8Array[] = [];
+
+function takeFrameBuffer(size: number): Uint8Array {
+  const i = spareFrames.findIndex((b) => b.length === size);
+  return i >= 0 ? spareFrames.splice(i, 1)[0]! : new Uint8Array(size);
+}
+
+function giveBackFrameBuffer(buffer: Uint8Array): void {
+  if (spareFrames.length >= 2) spareFrames.shift();
+  spareFrames.push(buffer);
+}
+
 /** Encodes the annotated image. The input view is never modified (pixelation works on a copy). */
 export async function renderDebugImage(view: ImageView, frame: PerceptionFrame, options: DebugImageOptions): Promise<Uint8Array> {
   const packed = toPackedRgb(view);
-  const { width, height } = packed;
-  let rgb: Uint8Array = new Uint8Array(packed.data.subarray(0, width * height * 3));
+  const size = packed.width * packed.height * 3;
+  // Too few bytes: a plain copy of what there is (sharp refuses it, as it always did).
+  if (packed.data.length < size) return renderInto(new Uint8Array(packed.data.subarray(0, size)), packed.width, packed.height, frame, options);
+  const copy = takeFrameBuffer(size);
+  try {
+    copy.set(packed.data.subarray(0, size));
+    return await renderInto(copy, packed.width, packed.height, frame, options);
+  } finally {
+    giveBackFrameBuffer(copy);
+  }
+}
+
+/** `renderDebugImage` on a packed RGB copy of the frame (drawn into). */
+async function renderInto(copy: Uint8Array, width: number, height: number, frame: PerceptionFrame, options: DebugImageOptions): Promise<Uint8Array> {
+  let rgb = copy;
   if (options.privacy === "blur_pedestrians") {
     pixelateRegions(rgb, width, height, frame.pedestrians.map((p) => p.image_box));
   }

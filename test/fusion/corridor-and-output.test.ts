@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { pedestriansToDetection2DArray } from "../../src/fusion/detection2d.js";
 import { corridorFromMarkings, relateToCorridor, type EgoCorridor } from "../../src/fusion/ego-corridor.js";
-import { lateralAtX, projectOnPolyline } from "../../src/fusion/polyline.js";
+import { lateralAtX, lateralAtXOn, projectOnPolyline, segmentsReachingX } from "../../src/fusion/polyline.js";
 import { cumulativeLengths } from "../../src/geometry/polyline.js";
 import { LaneMarking, type PerceptionFrame } from "../../src/msgs/types.generated.js";
 import { pedestrianDetection, Rng } from "./support/synthetic-drive.js";
@@ -54,6 +54,26 @@ describe("polyline helpers", () => {
   it("finds y at x on a base_link polyline, nearest crossing to a hint", () => {
     expect(lateralAtX([{ x: 0, y: 1 }, { x: 10, y: 3 }], 5)).toBeCloseTo(2, 12);
     expect(lateralAtX([{ x: 0, y: 1 }, { x: 10, y: 3 }], 11)).toBeUndefined();
+  });
+  it("finds the same y on a flat polyline among the segments that reach the x range", () => {
+    const rng = new Rng(3);
+    for (let trial = 0; trial < 50; trial++) {
+      // Back-and-forth x with repeated and equal-x (vertical) vertices.
+      const points = Array.from({ length: 12 }, (_, i) => ({ x: i % 5 === 4 ? 3 : Math.round(rng.gauss() * 8), y: rng.gauss() * 3 }));
+      points.push({ ...points[points.length - 1]! });
+      const line = { xs: Float64Array.from(points, (p) => p.x), ys: Float64Array.from(points, (p) => p.y), offset: 0, n: points.length };
+      const xs = [rng.gauss() * 8, rng.gauss() * 8, 3, NaN].map((x) => Math.round(x * 2) / 2);
+      const lo = Math.min(...xs.slice(0, 3));
+      const hi = Math.max(...xs.slice(0, 3));
+      const segments = new Int32Array(points.length);
+      for (const [from, to] of [[lo, hi], [NaN, NaN]] as const) {
+        const count = segmentsReachingX(line, from, to, segments);
+        for (const x of Number.isNaN(from) ? xs : xs.slice(0, 3)) {
+          const near = rng.gauss();
+          expect(lateralAtXOn(line, segments, count, x, near)).toBe(lateralAtX(points, x, near));
+        }
+      }
+    }
   });
 });
 

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { associateMarkings, markingLateralAt } from "../../src/fusion/lane-association.js";
-import type { BoundaryInView } from "../../src/fusion/local-map-view.js";
+import { associateMarkings, compareMarking, DEFAULT_LANE_ASSOCIATION_OPTIONS, markingLateralAt } from "../../src/fusion/lane-association.js";
+import { buildLocalMapView, type BoundaryInView } from "../../src/fusion/local-map-view.js";
+import { mapToBase, planarPoseOf } from "../../src/fusion/planar-pose.js";
 import type { LaneBoundary } from "../../src/map/types.js";
 import { LaneMarking } from "../../src/msgs/types.generated.js";
+import { CLEAN_LAYOUT, layoutMap, MISMATCH_MAP_LAYOUT, syntheticDrive } from "./support/synthetic-drive.js";
 
 /** A straight boundary parallel to base_link's x axis at lateral y. */
 function boundary(id: string, y: number): BoundaryInView {
@@ -58,6 +60,32 @@ describe("associateMarkings", () => {
     const a = associateMarkings([marking(1.75)], [short]);
     expect(a.matches[0]).toBeUndefined();
     expect(Number.isNaN(a.commonShift)).toBe(true);
+  });
+
+  it("associates a map view's boundaries (read through its transform) as their base_link copies", () => {
+    let matched = 0;
+    for (const layout of [CLEAN_LAYOUT, MISMATCH_MAP_LAYOUT]) {
+      const map = layoutMap(layout);
+      for (const f of syntheticDrive({ world: CLEAN_LAYOUT, from: 5, to: 40, rate: 2 })) {
+        if (f.input.pose.kind !== "ok") continue;
+        const pose = planarPoseOf(f.input.pose.mapFromBase)!;
+        const view = buildLocalMapView(map, pose, { behind: 10, ahead: 70, side: 25 });
+        const copies = view.boundaries.map((b) => ({ feature: b.feature, base: b.base.map((p) => ({ ...p })) }));
+        for (const [b, copy] of view.boundaries.map((b, i) => [b, copies[i]!] as const)) {
+          expect(copy.base).toEqual(b.feature.points.map((p) => mapToBase(pose, p)));
+          const m = f.input.lanes!.markings[0];
+          if (m) expect(compareMarking(m, b, DEFAULT_LANE_ASSOCIATION_OPTIONS)?.offsets).toEqual(compareMarking(m, copy, DEFAULT_LANE_ASSOCIATION_OPTIONS)?.offsets);
+        }
+        const summary = (a: ReturnType<typeof associateMarkings>) => ({
+          ...a,
+          matches: a.matches.map((c) => c && { id: c.boundary.feature.id, meanOffset: c.meanOffset, offsets: c.offsets, xs: c.xs }),
+        });
+        const a = associateMarkings(f.input.lanes!.markings, view.boundaries);
+        expect(summary(a)).toEqual(summary(associateMarkings(f.input.lanes!.markings, copies)));
+        matched += a.matches.filter((c) => c !== undefined).length;
+      }
+    }
+    expect(matched).toBeGreaterThan(50);
   });
 
   it("evaluates the cubic", () => {

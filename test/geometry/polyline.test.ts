@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { locateInLane } from "../../src/geometry/lane-corridor.js";
-import { cumulativeLengths, distanceToPolyline, pointAtArcLength, polylineLength, projectOntoPolyline } from "../../src/geometry/polyline.js";
+import { cumulativeLengths, distanceToPolyline, nearestOnPolyline, pointAtArcLength, polylineLength, polylineNearest, projectOntoPolyline } from "../../src/geometry/polyline.js";
 
 const L = [{ x: 0, y: 0 }, { x: 10, y: 0 }, { x: 10, y: 10 }]; // east 10 m, then north 10 m
 
@@ -26,6 +26,27 @@ describe("polylines", () => {
     expect(projectOntoPolyline(dup, { x: -1, y: 2 })).toMatchObject({ arcLength: 2, lateralOffset: 1 });
     expect(projectOntoPolyline([{ x: 1, y: 1 }], { x: 4, y: 5 }).distance).toBe(5);
     expect(distanceToPolyline(L, { x: 5, y: 5 })).toBe(5);
+  });
+
+  it("gives ties to the earlier segment and falls back to the first point when nothing is nearer than Infinity", () => {
+    const vee = [{ x: -5, y: 5 }, { x: 0, y: 0 }, { x: 5, y: 5 }];
+    // (0, 3) is as near to both legs: the first one holds the projection.
+    expect(projectOntoPolyline(vee, { x: 0, y: 3 }).segmentIndex).toBe(0);
+    const nan = projectOntoPolyline(L, { x: NaN, y: 1 });
+    expect(nan.point).toEqual({ x: 0, y: 0 });
+    expect(nan.segmentIndex).toBe(0);
+  });
+
+  it("writes the projection's numbers into a reused object", () => {
+    const out = polylineNearest();
+    for (const p of [{ x: 4, y: 2 }, { x: 13, y: 6 }, { x: -3, y: -4 }]) {
+      const proj = projectOntoPolyline(L, p);
+      expect(nearestOnPolyline(L, p, out)).toBe(out);
+      expect(out).toEqual({
+        x: proj.point.x, y: proj.point.y, distance: proj.distance, arcLength: proj.arcLength, lateralOffset: proj.lateralOffset,
+        segmentIndex: proj.segmentIndex, segmentT: proj.segmentT, tangentX: proj.tangent.x, tangentY: proj.tangent.y,
+      });
+    }
   });
 
   it("interpolates points by arc length, clamped at the ends", () => {

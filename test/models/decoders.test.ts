@@ -94,4 +94,12 @@ describe("decodeSegmentation", () => {
     expect(Array.from(m.classes)).toEqual([0, 1, 0, 0]);
     expect(() => decodeSegmentation("x", new Float32Array(8), [2, 2, 2])).toThrow(/\[1, C<=255, H, W\]/);
   });
+
+  it("overwrites a reused mask completely, NaN and -0/0 scores as a fresh one", () => {
+    const data = Float32Array.from([1, 2, 0, NaN, -0, /* class 1 */ 0, 3, NaN, 4, 0]);
+    const fresh = decodeSegmentation("ll", data, [1, 2, 1, 5]);
+    expect(Array.from(fresh.classes)).toEqual([0, 1, 0, 0, 0]);
+    const reused = decodeSegmentation("ll", data, [1, 2, 1, 5], Uint8Array.from([7, 7, 7, 7, 7]));
+    expect(Array.from(reused.classes)).toEqual(Array.from(fresh.classes));
+  });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { CameraGeometry } from "../../src/geometry/camera-geometry.js";
 import type { ImageView } from "../../src/image/image-view.js";
 import { birdsEyeSvg, renderBirdsEye } from "../../src/viz/birds-eye.js";
-import { overlaySvg, renderDebugImage } from "../../src/viz/debug-image.js";
+import { drawOverlayShapes, overlaySvg, renderDebugImage, type OverlayShape } from "../../src/viz/debug-image.js";
 import { frame } from "./fixtures.js";
 
 function stripes(width: number, height: number): ImageView {
@@ -51,6 +51,34 @@ describe("debug image", () => {
     const jpeg = await renderDebugImage(stripes(1280, 720), f, { privacy: "blur_pedestrians", maxWidth: 640, format: "jpeg" });
     expect([jpeg[0], jpeg[1]]).toEqual([0xff, 0xd8]);
     expect((await sharp(Buffer.from(jpeg)).metadata()).width).toBe(640);
+  });
+
+  it("blends translucent fills as v + (c - v) * opacity, rounded, for every background byte", () => {
+    const width = 64;
+    const height = 8;
+    const rgb = Uint8Array.from({ length: width * height * 3 }, (_, i) => i % 256);
+    const before = rgb.slice();
+    const shapes: OverlayShape[] = [
+      { kind: "band", x: 0, y: 0, w: width, h: 4, color: [0, 0, 0], opacity: 0.55 },
+      { kind: "band", x: 0, y: 4, w: width, h: 4, color: [255, 128, 7], opacity: 0.2 },
+    ];
+    drawOverlayShapes(rgb, width, height, shapes);
+    for (let i = 0; i < rgb.length; i++) {
+      const band = Math.floor(i / 3 / width) < 4 ? shapes[0]! : shapes[1]!;
+      if (band.kind !== "band") throw new Error("band expected");
+      const c = band.color[i % 3]!;
+      expect(rgb[i]).toBe(Math.round(before[i]! + (c - before[i]!) * band.opacity));
+    }
+  });
+
+  it("renders the same bytes when renders overlap (each works on its own copy of the frame)", async () => {
+    const frames = [frame(1), frame(2, { status: "degraded" }), frame(3, { pedestrians: [] })];
+    const options = { privacy: "blur_pedestrians" as const, maxWidth: 640, format: "png" as const, statusText: "12.5 ms" };
+    const one: Buffer[] = [];
+    for (const fr of frames) one.push(Buffer.from(await renderDebugImage(view, fr, options)));
+    const overlapped = await Promise.all(frames.map((fr) => renderDebugImage(view, fr, options)));
+    overlapped.forEach((bytes, i) => expect(Buffer.compare(Buffer.from(bytes), one[i]!)).toBe(0));
+    expect(Buffer.compare(one[0]!, one[1]!)).not.toBe(0);
   });
 
   it("projects lanes with the camera geometry and labels pedestrians with their track id", () => {

@@ -33,22 +33,35 @@ export function decodeSegmentation(
   if (data.length !== c * plane) {
     throw new PerceptionError("model", `segmentation output '${name}' has ${data.length} values, expected ${c * plane}`);
   }
-  const classes = into && into.length === plane ? into : new Uint8Array(plane);
+  const reuse = into !== undefined && into.length === plane;
+  let classes: Uint8Array;
   if (c === 2) {
-    for (let i = 0; i < plane; i++) classes[i] = data[plane + i] > data[i] ? 1 : 0;
+    classes = reuse ? into.fill(0) : new Uint8Array(plane);
+    argmaxOfTwo(data, plane, classes);
   } else {
-    for (let i = 0; i < plane; i++) {
-      let best = 0;
-      let bestV = data[i];
-      for (let k = 1; k < c; k++) {
-        const v = data[k * plane + i];
-        if (v > bestV) {
-          bestV = v;
-          best = k;
-        }
-      }
-      classes[i] = best;
-    }
+    classes = reuse ? into : new Uint8Array(plane);
+    argmax(data, c, plane, classes);
   }
   return { name, width: w, height: h, classCount: c, classes };
+}
+
+/** Two classes into zeroed `classes`: 1 where class 1 scores higher (few pixels: mostly background, so few stores). */
+function argmaxOfTwo(data: Float32Array, plane: number, classes: Uint8Array): void {
+  for (let i = 0; i < plane; i++) if (data[plane + i] > data[i]) classes[i] = 1;
+}
+
+/** C classes: per pixel the first class with the highest score. */
+function argmax(data: Float32Array, c: number, plane: number, classes: Uint8Array): void {
+  for (let i = 0; i < plane; i++) {
+    let best = 0;
+    let bestV = data[i];
+    for (let k = 1; k < c; k++) {
+      const v = data[k * plane + i];
+      if (v > bestV) {
+        bestV = v;
+        best = k;
+      }
+    }
+    classes[i] = best;
+  }
 }

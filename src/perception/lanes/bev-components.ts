@@ -39,15 +39,53 @@ export interface BevComponentOptions {
   rowGap?: number;
 }
 
-/** Reused slot table (entries are valid only at occupied cells of the current call). */
-let slotScratch = new Int32Array(0);
+/**
+ * Scratch of `bevComponents`, reused by every call and grown to the largest grid seen: `slot` maps
+ * an occupied cell to its rank among the occupied cells (valid only at occupied cells of the
+ * current call); `cellOf`, `parent` and `size` are indexed by that rank, `filled` (cells placed so
+ * far) by output component.
+ */
+const scratch = { slot: new Int32Array(0), cellOf: new Int32Array(0), parent: new Int32Array(0), size: new Int32Array(0), filled: new Int32Array(0) };
 
 function find(parent: Int32Array, i: number): number {
   while (parent[i] !== i) {
-    parent[i] = parent[parent[i]];
-    i = parent[i];
+    parent[i] = parent[parent[i]!]!;
+    i = parent[i]!;
   }
   return i;
+}
+
+/** Merges the sets of a and b; the root is always the set's smallest rank. */
+function union(parent: Int32Array, a: number, b: number): void {
+  const ra = find(parent, a);
+  const rb = find(parent, b);
+  if (ra !== rb) parent[ra < rb ? rb : ra] = ra < rb ? ra : rb;
+}
+
+/**
+ * Lists the occupied cells in row-major order (`cellOf[rank] = cell`, `slot[cell] = rank`, each rank
+ * its own set in `parent`); returns their count. Grids are sparse: four empty cells are skipped
+ * with one 32-bit read where the bytes are aligned.
+ */
+function rankOccupied(occupancy: Uint8Array, cellOf: Int32Array, slot: Int32Array, parent: Int32Array): number {
+  let count = 0;
+  let i = 0;
+  const words = occupancy.byteOffset % 4 === 0 ? new Uint32Array(occupancy.buffer, occupancy.byteOffset, occupancy.length >> 2) : undefined;
+  const end = occupancy.length;
+  while (i < end) {
+    if (words && (i & 3) === 0 && i + 4 <= end && words[i >> 2] === 0) {
+      i += 4;
+      continue;
+    }
+    if (occupancy[i]) {
+      cellOf[count] = i;
+      slot[i] = count;
+      parent[count] = count;
+      count++;
+    }
+    i++;
+  }
+  return count;
 }
 
 /** Labels the occupied cells of `occupancy` (rows x cols, 1 = occupied). Cost grows with occupied cells, not grid size. */
@@ -60,47 +98,59 @@ export function bevComponents(
 ): BevComponent[] {
   const minCells = options.minCells ?? 4;
   const rowGap = options.rowGap ?? 1;
-  // Occupied cells in row-major order, and each occupied cell's slot among them (read only where occupied).
-  const cellList: number[] = [];
-  for (let i = 0; i < occupancy.length; i++) if (occupancy[i]) cellList.push(i);
-  const count = cellList.length;
-  const cellOf = Int32Array.from(cellList);
-  if (slotScratch.length < occupancy.length) slotScratch = new Int32Array(occupancy.length);
-  const slot = slotScratch;
-  for (let k = 0; k < count; k++) slot[cellOf[k]] = k;
-  const parent = new Int32Array(count);
-  for (let k = 0; k < count; k++) parent[k] = k;
-  const union = (a: number, b: number): void => {
-    const ra = find(parent, a);
-    const rb = find(parent, b);
-    if (ra !== rb) parent[ra < rb ? rb : ra] = ra < rb ? ra : rb;
-  };
+  if (scratch.slot.length < occupancy.length) {
+    const n = occupancy.length;
+    Object.assign(scratch, { slot: new Int32Array(n), cellOf: new Int32Array(n), parent: new Int32Array(n), size: new Int32Array(n), filled: new Int32Array(n) });
+  }
+  const { slot, cellOf, parent, size, filled } = scratch;
+  const count = rankOccupied(occupancy, cellOf, slot, parent);
   for (let k = 0; k < count; k++) {
-    const i = cellOf[k];
+    const i = cellOf[k]!;
     const r = (i / cols) | 0;
     const c = i - r * cols;
-    if (c + 1 < cols && occupancy[i + 1]) union(k, slot[i + 1]);
+    if (c + 1 < cols && occupancy[i + 1]) union(parent, k, slot[i + 1]!);
     for (let dr = 1; dr <= rowGap + 1 && r + dr < rows; dr++) {
       const nb = (r + dr) * cols;
       for (let dc = -1; dc <= 1; dc++) {
         const cc = c + dc;
-        if (cc >= 0 && cc < cols && occupancy[nb + cc]) union(k, slot[nb + cc]);
+        if (cc >= 0 && cc < cols && occupancy[nb + cc]) union(parent, k, slot[nb + cc]!);
       }
     }
   }
-  const groups = new Map<number, number[]>();
+  // A set's root is its first cell in row-major order, so components come out in the order of
+  // their first cells, each with its cells in row-major order. Sizes first: small sets get no array.
+  size.fill(0, 0, count);
   for (let k = 0; k < count; k++) {
     const root = find(parent, k);
-    let g = groups.get(root);
-    if (!g) groups.set(root, (g = []));
-    g.push(cellOf[k]);
+    parent[k] = root;
+    size[root]++;
   }
-  const out: BevComponent[] = [];
-  for (const cells of groups.values()) {
-    if (cells.length < minCells) continue;
-    out.push(summarise(cells, cols, spec));
+  const groups: number[][] = [];
+  // slot is reused now that the ranks are final: by a root's rank, its group.
+  const groupOf = slot;
+  for (let k = 0; k < count; k++) {
+    const root = parent[k]!;
+    if (size[root]! < minCells) continue;
+    if (root === k) {
+      groupOf[k] = groups.length;
+      filled[groups.length] = 0;
+      groups.push(new Array<number>(size[k]!));
+    }
+    const g = groupOf[root]!;
+    groups[g]![filled[g]!++] = cellOf[k]!;
   }
-  return out;
+  return groups.map((cells) => summarise(cells, cols, spec));
+}
+
+/** `summarise`'s per-row scratch: row, mean y and cell count of each row of the current component (grown on demand). */
+let rowScratch = { rows: new Int32Array(256), y: new Float64Array(256), count: new Int32Array(256) };
+
+/** Writes row summary number k into the scratch; returns k + 1. */
+function addRow(k: number, row: number, y: number, count: number): number {
+  rowScratch.rows[k] = row;
+  rowScratch.y[k] = y;
+  rowScratch.count[k] = count;
+  return k + 1;
 }
 
 /** Statistics of a set of cells (row-major order expected, as `bevComponents` gives them). */
@@ -114,19 +164,13 @@ export function summarise(cells: number[], cols: number, spec: BevGridSpec): Bev
   let sxx = 0;
   let syy = 0;
   let sxy = 0;
-  const rowsOut: number[] = [];
-  const rowY: number[] = [];
-  const rowCount: number[] = [];
+  // Per-row summaries go to the scratch first (at most one row per cell), then into exact-size arrays.
+  if (rowScratch.rows.length < cells.length) rowScratch = { rows: new Int32Array(cells.length), y: new Float64Array(cells.length), count: new Int32Array(cells.length) };
+  const { rows: rowsBuf, y: rowYBuf, count: rowCountBuf } = rowScratch;
+  let nRows = 0;
   let curRow = -1;
   let curSum = 0;
   let curN = 0;
-  const flush = (): void => {
-    if (curN > 0) {
-      rowsOut.push(curRow);
-      rowY.push(curSum / curN);
-      rowCount.push(curN);
-    }
-  };
   const sorted = cells.length > 1 && cells[0] > cells[cells.length - 1] ? [...cells].sort((a, b) => a - b) : cells;
   for (const i of sorted) {
     const r = (i / cols) | 0;
@@ -143,7 +187,7 @@ export function summarise(cells: number[], cols: number, spec: BevGridSpec): Bev
     syy += y * y;
     sxy += x * y;
     if (r !== curRow) {
-      flush();
+      if (curN > 0) nRows = addRow(nRows, curRow, curSum / curN, curN);
       curRow = r;
       curSum = 0;
       curN = 0;
@@ -151,7 +195,15 @@ export function summarise(cells: number[], cols: number, spec: BevGridSpec): Bev
     curSum += y;
     curN++;
   }
-  flush();
+  if (curN > 0) nRows = addRow(nRows, curRow, curSum / curN, curN);
+  const rowsOut = new Array<number>(nRows);
+  const rowY = new Array<number>(nRows);
+  const rowCount = new Array<number>(nRows);
+  for (let k = 0; k < nRows; k++) {
+    rowsOut[k] = rowsBuf[k]!;
+    rowY[k] = rowYBuf[k]!;
+    rowCount[k] = rowCountBuf[k]!;
+  }
   const n = cells.length;
   const cx = sx / n;
   const cy = sy / n;
@@ -162,18 +214,16 @@ export function summarise(cells: number[], cols: number, spec: BevGridSpec): Bev
   const ca = Math.cos(angle);
   const sa = Math.sin(angle);
   // Extent along the principal axis from the bounding box corners (cheap, exact for lines and bars).
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const [x, y] of [
-    [rowX(spec, rowMin), colY(spec, colMin)],
-    [rowX(spec, rowMin), colY(spec, colMax)],
-    [rowX(spec, rowMax), colY(spec, colMin)],
-    [rowX(spec, rowMax), colY(spec, colMax)],
-  ]) {
-    const along = (x - cx) * ca + (y - cy) * sa;
-    lo = Math.min(lo, along);
-    hi = Math.max(hi, along);
-  }
+  const x0 = rowX(spec, rowMin);
+  const x1 = rowX(spec, rowMax);
+  const y0 = colY(spec, colMin);
+  const y1 = colY(spec, colMax);
+  const a00 = (x0 - cx) * ca + (y0 - cy) * sa;
+  const a01 = (x0 - cx) * ca + (y1 - cy) * sa;
+  const a10 = (x1 - cx) * ca + (y0 - cy) * sa;
+  const a11 = (x1 - cx) * ca + (y1 - cy) * sa;
+  const lo = Math.min(a00, a01, a10, a11);
+  const hi = Math.max(a00, a01, a10, a11);
   const across = Math.max(0, vxx * sa * sa + vyy * ca * ca - 2 * vxy * sa * ca);
   return {
     cells,

@@ -60,21 +60,45 @@ export function yToCol(spec: BevGridSpec, y: number): number {
   return Math.floor((y - spec.yMin) / spec.dy);
 }
 
-const cache = new WeakMap<CameraGeometry, Map<string, BevLookup>>();
+/** Equal as cache keys: the same number, -0 and 0 alike, NaN equal to NaN (as their decimal strings would be). */
+export function sameKeyNumber(a: number, b: number): boolean {
+  return a === b || (a !== a && b !== b);
+}
+
+/** Whether a lookup was built for this grid and image size (compared by the numbers, not by object identity). */
+function lookupMatches(l: BevLookup, spec: BevGridSpec, imageWidth: number, imageHeight: number): boolean {
+  const s = l.spec;
+  return (
+    sameKeyNumber(l.imageWidth, imageWidth) &&
+    sameKeyNumber(l.imageHeight, imageHeight) &&
+    sameKeyNumber(s.xMin, spec.xMin) &&
+    sameKeyNumber(s.xMax, spec.xMax) &&
+    sameKeyNumber(s.dx, spec.dx) &&
+    sameKeyNumber(s.yMin, spec.yMin) &&
+    sameKeyNumber(s.yMax, spec.yMax) &&
+    sameKeyNumber(s.dy, spec.dy)
+  );
+}
+
+/**
+ * Lookups per geometry object (a new CameraGeometry, e.g. after a new CameraInfo, starts afresh;
+ * the entries go with the geometry): at most 9 grids / image sizes each, all dropped when a 10th
+ * comes. Each lookup keeps a copy of its grid spec, so a spec object changed afterwards misses.
+ */
+const cache = new WeakMap<CameraGeometry, BevLookup[]>();
 
 /**
  * The lookup of a grid for a geometry and image size; cached per geometry object (building one costs
- * one `groundToPixel` per cell, about 50-100 ms for 100k cells; a frame then costs nothing).
+ * one `groundToPixel` per cell, about 50-100 ms for 100k cells; a frame then costs a few number
+ * comparisons).
  */
 export function bevLookup(geometry: CameraGeometry, spec: BevGridSpec, imageWidth: number, imageHeight: number): BevLookup {
-  const key = `${imageWidth}x${imageHeight}:${spec.xMin},${spec.xMax},${spec.dx},${spec.yMin},${spec.yMax},${spec.dy}`;
   let perGeometry = cache.get(geometry);
-  if (!perGeometry) cache.set(geometry, (perGeometry = new Map()));
-  const hit = perGeometry.get(key);
-  if (hit) return hit;
-  const built = buildLookup(geometry, spec, imageWidth, imageHeight);
-  if (perGeometry.size > 8) perGeometry.clear();
-  perGeometry.set(key, built);
+  if (!perGeometry) cache.set(geometry, (perGeometry = []));
+  for (const l of perGeometry) if (lookupMatches(l, spec, imageWidth, imageHeight)) return l;
+  const built = buildLookup(geometry, { ...spec }, imageWidth, imageHeight);
+  if (perGeometry.length > 8) perGeometry.length = 0;
+  perGeometry.push(built);
   return built;
 }
 
@@ -87,11 +111,15 @@ function buildLookup(geometry: CameraGeometry, spec: BevGridSpec, width: number,
   let visibleCells = 0;
   const centreCol = Math.floor(cols / 2);
   const centreV = new Float64Array(rows).fill(NaN);
+  // One query point for every cell (groundToPixel does not keep it).
+  const ground = { x: 0, y: 0, z: 0 };
   for (let r = 0; r < rows; r++) {
     const x = rowX(spec, r);
     if (x <= 0) continue;
+    ground.x = x;
     for (let c = 0; c < cols; c++) {
-      const px = geometry.groundToPixel({ x, y: colY(spec, c), z: 0 });
+      ground.y = colY(spec, c);
+      const px = geometry.groundToPixel(ground);
       if (!px) continue;
       const u = Math.round(px.u);
       const v = Math.round(px.v);

@@ -23,6 +23,9 @@ export interface ClassicalMarkingOptions {
   maxRange?: number;
 }
 
+/** Per-row prefix sums of `classicalMarkingOccupancy` (grey, yellowness, NaN count), reused by every call and grown to the widest grid seen. */
+let prefix = { grey: new Float64Array(1), yellow: new Float64Array(1), nan: new Int32Array(1) };
+
 /** Fills `occupancy` with 1 on paint-like cells; returns their count. Scratch arrays are reused when passed. */
 export function classicalMarkingOccupancy(
   view: ImageView,
@@ -42,9 +45,11 @@ export function classicalMarkingOccupancy(
   const yellow = scratch?.yellow.length === n ? scratch.yellow : new Float32Array(n);
   sampleBevColour(view, lookup.pixelIndex, grey, yellow);
   occupancy.fill(0);
-  const pg = new Float64Array(cols + 1);
-  const py = new Float64Array(cols + 1);
-  const pn = new Int32Array(cols + 1); // NaN count
+  if (prefix.grey.length < cols + 1) prefix = { grey: new Float64Array(cols + 1), yellow: new Float64Array(cols + 1), nan: new Int32Array(cols + 1) };
+  // Prefix sums along the current row; entry 0 stays 0, entries 1..cols are rewritten per row.
+  const pg = prefix.grey;
+  const py = prefix.yellow;
+  const pn = prefix.nan; // NaN count
   const width = k2 - k1 + 1;
   let count = 0;
   for (let r = 0; r < rows; r++) {

@@ -32,8 +32,11 @@ interface Line {
   b: number; // slope
 }
 
-/** A weighted straight line through per-row centroids of the parts whose rows lie beyond `fromX`. */
-function recentLine(parts: BevComponent[], spec: BevGridSpec, fromX: number): Line {
+/** The line `recentLine` writes (one per module: `linkLaneInstances` uses each line before asking for the next). */
+const recent: Line = { x0: 0, a: 0, b: 0 };
+
+/** A weighted straight line through per-row centroids of the parts whose rows lie beyond `fromX`, written into `out`. */
+function recentLine(parts: BevComponent[], spec: BevGridSpec, fromX: number, out: Line): Line {
   let sw = 0;
   let sx = 0;
   let sy = 0;
@@ -51,12 +54,19 @@ function recentLine(parts: BevComponent[], spec: BevGridSpec, fromX: number): Li
       sxy += x * y;
     }
   }
-  if (sw === 0) return { x0: 0, a: parts[parts.length - 1].cy, b: 0 };
+  if (sw === 0) {
+    out.x0 = 0;
+    out.a = parts[parts.length - 1]!.cy;
+    out.b = 0;
+    return out;
+  }
   const mx = sx / sw;
   const my = sy / sw;
   const vxx = sxx / sw - mx * mx;
-  const b = vxx > 0.25 ? Math.max(-1, Math.min(1, (sxy / sw - mx * my) / vxx)) : 0;
-  return { x0: mx, a: my, b };
+  out.x0 = mx;
+  out.a = my;
+  out.b = vxx > 0.25 ? Math.max(-1, Math.min(1, (sxy / sw - mx * my) / vxx)) : 0;
+  return out;
 }
 
 function yAt(line: Line, x: number): number {
@@ -86,7 +96,7 @@ export function linkLaneInstances(components: BevComponent[], spec: BevGridSpec,
       const gap = Math.max(0, start - line.xMax);
       if (gap > maxGap) continue;
       if (start < line.xMin) continue;
-      const fit = recentLine(line.parts, spec, line.xMax - window);
+      const fit = recentLine(line.parts, spec, line.xMax - window, recent);
       const dy = Math.abs(yAt(fit, headX) - headY);
       const tol = tol0 + tolPerM * gap;
       if (dy > tol) continue;

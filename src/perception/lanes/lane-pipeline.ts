@@ -12,7 +12,8 @@ import { linkLaneInstances, type LaneInstance, type LinkOptions } from "./lane-i
 import { classifyLineColour } from "./line-colour.js";
 import { classifyLineStyle } from "./line-style.js";
 import { paintProfile } from "./paint-profile.js";
-import { evalPoly, fitPolynomial, polyStdAt, type FitSample } from "./polyfit.js";
+import { RowMarks } from "./row-marks.js";
+import { evalPoly, fitSampleArrays, polyStdAt, type FitSampleArrays } from "./polyfit.js";
 
 /** Options of `lanesFromOccupancy`. */
 export interface LanePipelineOptions {
@@ -50,10 +51,10 @@ export interface LanePipelineResult {
 /**
  * Moves runs of occupied cells longer than `minRun` along a BEV row (paint across the road: stop
  * lines, crosswalk edges) out of `occupancy` into the returned grid, so that a lane line touching a
- * crosswalk edge does not merge with it.
+ * crosswalk edge does not merge with it. The grid is `into` (cleared first) when it has the size.
  */
-export function splitTransverseRuns(occupancy: Uint8Array, rows: number, cols: number, minRun: number): Uint8Array {
-  const across = new Uint8Array(occupancy.length);
+export function splitTransverseRuns(occupancy: Uint8Array, rows: number, cols: number, minRun: number, into?: Uint8Array): Uint8Array {
+  const across = into && into.length === occupancy.length ? into.fill(0) : new Uint8Array(occupancy.length);
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     let c = 0;
@@ -76,26 +77,73 @@ export function splitTransverseRuns(occupancy: Uint8Array, rows: number, cols: n
   return across;
 }
 
-/** Per-row centroid samples of an instance, weighted by range and by how many image rows a BEV row spans. */
-function fitSamples(instance: LaneInstance, lookup: BevLookup, stdPerM: number, stdFloor: number): FitSample[] {
-  const perRow = new Map<number, { sum: number; n: number }>();
+/**
+ * Scratch of `lanesFromOccupancy`, reused across frames (grown when a grid is larger): the
+ * transverse grid, and per BEV row the sums of `fitSamples` (valid at the rows marked in the
+ * current pass), the rows in first-seen order, and the fit samples.
+ */
+const scratch = {
+  across: new Uint8Array(0),
+  rowSum: new Float64Array(0),
+  rowCount: new Float64Array(0),
+  rowOrder: new Int32Array(0),
+  samples: { x: new Float64Array(256), y: new Float64Array(256), w: new Float64Array(256), n: 0 } as FitSampleArrays,
+};
+const rowMarks = new RowMarks();
+
+/** Per-row sums sized for `rows` rows; starts a pass of `rowMarks`. */
+function beginRows(rows: number): void {
+  if (scratch.rowSum.length < rows) {
+    scratch.rowSum = new Float64Array(rows);
+    scratch.rowCount = new Float64Array(rows);
+    scratch.rowOrder = new Int32Array(rows);
+  }
+  rowMarks.begin(rows);
+}
+
+/**
+ * Per-row centroid samples of an instance, weighted by range and by how many image rows a BEV row
+ * spans; rows in the order the instance's parts first reach them. The result is scratch, valid
+ * until the next call.
+ */
+function fitSamples(instance: LaneInstance, lookup: BevLookup, stdPerM: number, stdFloor: number): FitSampleArrays {
+  beginRows(lookup.rows);
+  const { rowSum, rowCount, rowOrder } = scratch;
+  let nRows = 0;
   for (const p of instance.parts) {
     for (let k = 0; k < p.rows.length; k++) {
-      const acc = perRow.get(p.rows[k]);
-      if (acc) {
-        acc.sum += p.rowY[k] * p.rowCount[k];
-        acc.n += p.rowCount[k];
-      } else perRow.set(p.rows[k], { sum: p.rowY[k] * p.rowCount[k], n: p.rowCount[k] });
+      const r = p.rows[k]!;
+      if (rowMarks.mark(r)) {
+        rowSum[r] = p.rowY[k]! * p.rowCount[k]!;
+        rowCount[r] = p.rowCount[k]!;
+        rowOrder[nRows++] = r;
+      } else {
+        rowSum[r] += p.rowY[k]! * p.rowCount[k]!;
+        rowCount[r] += p.rowCount[k]!;
+      }
     }
   }
-  const out: FitSample[] = [];
-  for (const [r, acc] of perRow) {
+  if (scratch.samples.x.length < nRows) scratch.samples = { x: new Float64Array(nRows), y: new Float64Array(nRows), w: new Float64Array(nRows), n: 0 };
+  const samples = scratch.samples;
+  for (let i = 0; i < nRows; i++) {
+    const r = rowOrder[i]!;
     const x = rowX(lookup.spec, r);
     const sigma = Math.hypot(stdFloor, stdPerM * x);
-    const density = Math.min(1, Math.max(0.02, lookup.imageRowsPerRow[r]));
-    out.push({ x, y: acc.sum / acc.n, w: density / (sigma * sigma) });
+    const density = Math.min(1, Math.max(0.02, lookup.imageRowsPerRow[r]!));
+    samples.x[i] = x;
+    samples.y[i] = rowSum[r]! / rowCount[r]!;
+    samples.w[i] = density / (sigma * sigma);
   }
-  return out;
+  samples.n = nRows;
+  return samples;
+}
+
+/** How many distinct BEV rows an instance's parts cover. */
+function paintedRowCount(instance: LaneInstance, rows: number): number {
+  rowMarks.begin(rows);
+  let n = 0;
+  for (const p of instance.parts) for (const r of p.rows) if (rowMarks.mark(r)) n++;
+  return n;
 }
 
 /** Runs instances, fit and classification on one BEV occupancy. */
@@ -111,7 +159,8 @@ export function lanesFromOccupancy(
   const minExtent = options.minExtent ?? 3;
   const minCells = options.minCells ?? 8;
   const minConfidence = options.minConfidence ?? 0.2;
-  const across = splitTransverseRuns(occupancy, lookup.rows, lookup.cols, Math.round((options.transverseRun ?? 1.5) / spec.dy));
+  if (scratch.across.length !== occupancy.length) scratch.across = new Uint8Array(occupancy.length);
+  const across = splitTransverseRuns(occupancy, lookup.rows, lookup.cols, Math.round((options.transverseRun ?? 1.5) / spec.dy), scratch.across);
   const transverse = bevComponents(across, lookup.rows, lookup.cols, spec, { minCells: 3, rowGap: 0 }).filter((c) => isTransverse(c));
   const longitudinal: BevComponent[] = [];
   for (const c of bevComponents(occupancy, lookup.rows, lookup.cols, spec, { minCells: 3 })) (isTransverse(c) ? transverse : longitudinal).push(c);
@@ -121,16 +170,14 @@ export function lanesFromOccupancy(
   });
   const drafts: { marking: LaneMarking; instance: LaneInstance }[] = [];
   for (const instance of instances) {
-    const samples = fitSamples(instance, lookup, options.lateralStdPerMetre, stdFloor);
+    const fitted = fitSamples(instance, lookup, options.lateralStdPerMetre, stdFloor);
     const extent = instance.xMax - instance.xMin;
     const degree = extent < 6 ? 1 : extent < 15 ? 2 : 3;
-    const fit = fitPolynomial(samples, degree);
+    const fit = fitSampleArrays(fitted, degree);
     if (!fit) continue;
     const style = classifyLineStyle(instance, spec, {}, paintProfile(instance, view, lookup));
     const colour = classifyLineColour(instance, view, lookup, occupancy);
-    const painted = new Set<number>();
-    for (const p of instance.parts) for (const r of p.rows) painted.add(r);
-    const paintedLength = painted.size * spec.dx;
+    const paintedLength = paintedRowCount(instance, lookup.rows) * spec.dx;
     const evidence = 1 - Math.exp(-(0.6 * paintedLength + 0.4 * extent) / 8);
     const confidence = evidence * Math.exp(-Math.max(0, fit.rms - 0.08) / 0.3);
     if (confidence < minConfidence) continue;

@@ -5,7 +5,7 @@
  */
 import { imagePixelToTensor, type TensorToImage } from "../../image/tensor-mapping.js";
 import type { SegmentationMask } from "../../models/decoders/segmentation.js";
-import type { BevLookup } from "./bev-grid.js";
+import { sameKeyNumber, type BevLookup } from "./bev-grid.js";
 
 /** Where each BEV cell reads the mask. */
 export interface BevMaskIndex {
@@ -21,18 +21,48 @@ export interface BevMaskIndex {
   maskHeight: number;
 }
 
-const maskIndexCache = new WeakMap<BevLookup, Map<string, BevMaskIndex>>();
+/** A cached mask index with the mapping numbers it was built for. */
+interface MaskIndexEntry {
+  scaleX: number;
+  scaleY: number;
+  offsetX: number;
+  offsetY: number;
+  index: BevMaskIndex;
+}
+
+/**
+ * Mask indices per lookup object (a new lookup, i.e. a new geometry or grid, starts afresh; the
+ * entries go with it), told apart by mask size and the mapping's scale and offset (compared by the
+ * numbers): at most 5 each, all dropped when a 6th comes.
+ */
+const maskIndexCache = new WeakMap<BevLookup, MaskIndexEntry[]>();
 
 /** Most mask rows pooled on each side of a cell's centre pixel. */
 const MAX_HALF_SPAN = 6;
 
 /** Per BEV cell, the mask pixels that see it. Cached per lookup and mapping. */
 export function bevMaskIndex(lookup: BevLookup, toImage: TensorToImage, maskWidth: number, maskHeight: number): BevMaskIndex {
-  const key = `${maskWidth}x${maskHeight}:${toImage.scaleX},${toImage.scaleY},${toImage.offsetX},${toImage.offsetY}`;
   let perLookup = maskIndexCache.get(lookup);
-  if (!perLookup) maskIndexCache.set(lookup, (perLookup = new Map()));
-  const hit = perLookup.get(key);
-  if (hit) return hit;
+  if (!perLookup) maskIndexCache.set(lookup, (perLookup = []));
+  for (const e of perLookup) {
+    if (
+      sameKeyNumber(e.index.maskWidth, maskWidth) &&
+      sameKeyNumber(e.index.maskHeight, maskHeight) &&
+      sameKeyNumber(e.scaleX, toImage.scaleX) &&
+      sameKeyNumber(e.scaleY, toImage.scaleY) &&
+      sameKeyNumber(e.offsetX, toImage.offsetX) &&
+      sameKeyNumber(e.offsetY, toImage.offsetY)
+    ) {
+      return e.index;
+    }
+  }
+  const out = buildMaskIndex(lookup, toImage, maskWidth, maskHeight);
+  if (perLookup.length > 4) perLookup.length = 0;
+  perLookup.push({ scaleX: toImage.scaleX, scaleY: toImage.scaleY, offsetX: toImage.offsetX, offsetY: toImage.offsetY, index: out });
+  return out;
+}
+
+function buildMaskIndex(lookup: BevLookup, toImage: TensorToImage, maskWidth: number, maskHeight: number): BevMaskIndex {
   const index = new Int32Array(lookup.pixelIndex.length).fill(-1);
   const halfSpan = new Uint8Array(lookup.pixelIndex.length);
   const w = lookup.imageWidth;
@@ -52,10 +82,7 @@ export function bevMaskIndex(lookup: BevLookup, toImage: TensorToImage, maskWidt
     const spanImageRows = Number.isFinite(before) && Number.isFinite(after) ? Math.abs(before - after) / 2 : Number.isFinite(before) ? Math.abs(before - v) : Number.isFinite(after) ? Math.abs(after - v) : 0;
     halfSpan[i] = Math.min(MAX_HALF_SPAN, Math.floor((spanImageRows * toImage.scaleY) / 2));
   }
-  const out = { index, halfSpan, maskWidth, maskHeight };
-  if (perLookup.size > 4) perLookup.clear();
-  perLookup.set(key, out);
-  return out;
+  return { index, halfSpan, maskWidth, maskHeight };
 }
 
 /** Fills `occupancy` (one byte per cell) with 1 where the cell's mask pixels include `positiveClass`. Returns the count. */
@@ -91,11 +118,13 @@ export function maskToBev(
 
 /** Fraction of the mask's pixels that are `positiveClass`, estimated from every `stride`-th pixel (default 5; 1 = exact). */
 export function maskFraction(mask: SegmentationMask, positiveClass = 1, stride = 5): number {
+  const classes = mask.classes;
+  const length = classes.length;
   let n = 0;
   let total = 0;
-  for (let i = 0; i < mask.classes.length; i += stride) {
+  for (let i = 0; i < length; i += stride) {
     total++;
-    if (mask.classes[i] === positiveClass) n++;
+    if (classes[i] === positiveClass) n++;
   }
   return total ? n / total : 0;
 }

@@ -30,70 +30,131 @@ export interface PolyFit {
 /** Prior std of coefficients that the data cannot support (a road's curvature stays within these). */
 const PRIOR_STD = [10, 1, 2e-3, 5e-5];
 
-/** Solves the symmetric positive system in place by Gauss-Jordan; returns the inverse or undefined when singular. */
-function invert(m: number[][]): number[][] | undefined {
-  const n = m.length;
-  const a = m.map((row, i) => [...row, ...Array.from({ length: n }, (_, j) => (i === j ? 1 : 0))]);
-  for (let col = 0; col < n; col++) {
-    let pivot = col;
-    for (let r = col + 1; r < n; r++) if (Math.abs(a[r][col]) > Math.abs(a[pivot][col])) pivot = r;
-    if (Math.abs(a[pivot][col]) < 1e-12) return undefined;
-    [a[col], a[pivot]] = [a[pivot], a[col]];
-    const d = a[col][col];
-    for (let j = 0; j < 2 * n; j++) a[col][j] /= d;
-    for (let r = 0; r < n; r++) {
-      if (r === col) continue;
-      const f = a[r][col];
-      if (f === 0) continue;
-      for (let j = 0; j < 2 * n; j++) a[r][j] -= f * a[col][j];
+/**
+ * Scratch of `fitPolynomial` (at most 4 unknowns), reused by every call: the normal equations
+ * A^T W A (row stride 4) and A^T W y, the powers of one sample's x, the Gauss-Jordan work rows
+ * [A | I] (row stride 8), the inverse (row stride 4) and the scaled coefficients.
+ */
+const ata = new Float64Array(16);
+const aty = new Float64Array(4);
+const pow = new Float64Array(4);
+const augmented = new Float64Array(32);
+const inverse = new Float64Array(16);
+const scaledCoefficients = new Float64Array(4);
+
+/**
+ * Inverts the n x n symmetric positive matrix `ata` (row stride 4) into `inverse` (row stride 4)
+ * by Gauss-Jordan with partial pivoting; false when singular.
+ */
+function invert(n: number): boolean {
+  const w = 2 * n;
+  const a = augmented;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      a[i * w + j] = ata[i * 4 + j]!;
+      a[i * w + n + j] = i === j ? 1 : 0;
     }
   }
-  return a.map((row) => row.slice(n));
+  for (let col = 0; col < n; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < n; r++) if (Math.abs(a[r * w + col]!) > Math.abs(a[pivot * w + col]!)) pivot = r;
+    if (Math.abs(a[pivot * w + col]!) < 1e-12) return false;
+    if (pivot !== col) {
+      for (let j = 0; j < w; j++) {
+        const t = a[col * w + j]!;
+        a[col * w + j] = a[pivot * w + j]!;
+        a[pivot * w + j] = t;
+      }
+    }
+    const d = a[col * w + col]!;
+    for (let j = 0; j < w; j++) a[col * w + j] /= d;
+    for (let r = 0; r < n; r++) {
+      if (r === col) continue;
+      const f = a[r * w + col]!;
+      if (f === 0) continue;
+      for (let j = 0; j < w; j++) a[r * w + j] -= f * a[col * w + j]!;
+    }
+  }
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) inverse[i * 4 + j] = a[i * w + n + j]!;
+  return true;
 }
+
+/** Observations as parallel arrays: sample i (i < n) is y[i] at x[i] with weight w[i] (1 / sigma_y^2). */
+export interface FitSampleArrays {
+  x: Float64Array;
+  y: Float64Array;
+  w: Float64Array;
+  n: number;
+}
+
+/** `fitPolynomial`'s copy of its samples (grown on demand). */
+let copied: FitSampleArrays = { x: new Float64Array(64), y: new Float64Array(64), w: new Float64Array(64), n: 0 };
 
 /** Fits y(x) of the given degree (clamped to what the samples support); undefined with fewer than degree+2 samples. */
 export function fitPolynomial(samples: readonly FitSample[], degree: number): PolyFit | undefined {
-  const deg = Math.max(0, Math.min(3, Math.min(degree, samples.length - 2)));
-  if (samples.length < deg + 2) return undefined;
+  if (copied.x.length < samples.length) {
+    const size = samples.length;
+    copied = { x: new Float64Array(size), y: new Float64Array(size), w: new Float64Array(size), n: 0 };
+  }
+  for (let i = 0; i < samples.length; i++) {
+    const s = samples[i]!;
+    copied.x[i] = s.x;
+    copied.y[i] = s.y;
+    copied.w[i] = s.w;
+  }
+  copied.n = samples.length;
+  return fitSampleArrays(copied, degree);
+}
+
+/** `fitPolynomial` on samples given as arrays (no object per sample). */
+export function fitSampleArrays(samples: FitSampleArrays, degree: number): PolyFit | undefined {
+  const { x: xs, y: ys, w: ws, n } = samples;
+  const deg = Math.max(0, Math.min(3, Math.min(degree, n - 2)));
+  if (n < deg + 2) return undefined;
   const p = deg + 1;
   const scale = 1 / 30; // x in units of 30 m
-  const ata = Array.from({ length: p }, () => new Array<number>(p).fill(0));
-  const aty = new Array<number>(p).fill(0);
-  const pow = new Array<number>(p);
-  for (const s of samples) {
-    const t = s.x * scale;
+  ata.fill(0);
+  aty.fill(0);
+  for (let k = 0; k < n; k++) {
+    const t = xs[k]! * scale;
+    const w = ws[k]!;
+    const y = ys[k]!;
     pow[0] = 1;
-    for (let k = 1; k < p; k++) pow[k] = pow[k - 1] * t;
+    for (let e = 1; e < p; e++) pow[e] = pow[e - 1]! * t;
     for (let i = 0; i < p; i++) {
-      aty[i] += s.w * pow[i] * s.y;
-      for (let j = i; j < p; j++) ata[i][j] += s.w * pow[i] * pow[j];
+      aty[i] += w * pow[i]! * y;
+      for (let j = i; j < p; j++) ata[i * 4 + j] += w * pow[i]! * pow[j]!;
     }
   }
-  for (let i = 0; i < p; i++) for (let j = 0; j < i; j++) ata[i][j] = ata[j][i];
-  const inv = invert(ata);
-  if (!inv) return deg > 0 ? fitPolynomial(samples, deg - 1) : undefined;
-  const cs = inv.map((row) => row.reduce((acc, v, j) => acc + v * aty[j], 0));
+  for (let i = 0; i < p; i++) for (let j = 0; j < i; j++) ata[i * 4 + j] = ata[j * 4 + i]!;
+  if (!invert(p)) return deg > 0 ? fitSampleArrays(samples, deg - 1) : undefined;
+  const cs = scaledCoefficients;
+  for (let i = 0; i < p; i++) {
+    let acc = 0;
+    for (let j = 0; j < p; j++) acc = acc + inverse[i * 4 + j]! * aty[j]!;
+    cs[i] = acc;
+  }
   let chi2 = 0;
   let sw = 0;
-  for (const s of samples) {
-    const t = s.x * scale;
+  for (let k = 0; k < n; k++) {
+    const t = xs[k]! * scale;
     let yhat = 0;
-    for (let k = p - 1; k >= 0; k--) yhat = yhat * t + cs[k];
-    chi2 += s.w * (s.y - yhat) ** 2;
-    sw += s.w;
+    for (let e = p - 1; e >= 0; e--) yhat = yhat * t + cs[e]!;
+    chi2 += ws[k]! * (ys[k]! - yhat) ** 2;
+    sw += ws[k]!;
   }
-  const dof = Math.max(1, samples.length - p);
+  const dof = Math.max(1, n - p);
   const s2 = Math.max(1, chi2 / dof);
   const coefficients = new Float64Array(4);
   const covariance = new Float64Array(16);
   for (let i = 0; i < 4; i++) {
     if (i < p) {
-      coefficients[i] = cs[i] * scale ** i;
-      for (let j = 0; j < p; j++) covariance[i * 4 + j] = s2 * inv[i][j] * scale ** i * scale ** j;
-    } else covariance[i * 4 + i] = PRIOR_STD[i] ** 2;
+      coefficients[i] = cs[i]! * scale ** i;
+      for (let j = 0; j < p; j++) covariance[i * 4 + j] = s2 * inverse[i * 4 + j]! * scale ** i * scale ** j;
+    } else covariance[i * 4 + i] = PRIOR_STD[i]! ** 2;
   }
   const coefficientStd = new Float64Array(4);
-  for (let i = 0; i < 4; i++) coefficientStd[i] = Math.sqrt(Math.max(0, covariance[i * 5]));
+  for (let i = 0; i < 4; i++) coefficientStd[i] = Math.sqrt(Math.max(0, covariance[i * 5]!));
   return { coefficients, coefficientStd, covariance, degree: deg, rms: Math.sqrt(chi2 / Math.max(sw, 1e-12)) };
 }
 
@@ -104,7 +165,11 @@ export function evalPoly(c: ArrayLike<number>, x: number): number {
 
 /** One standard deviation of y(x) from the covariance (J Cov J^T, J = [1, x, x^2, x^3]). */
 export function polyStdAt(fit: Pick<PolyFit, "covariance" | "degree">, x: number): number {
-  const j = [1, x, x * x, x * x * x];
+  const j = pow;
+  j[0] = 1;
+  j[1] = x;
+  j[2] = x * x;
+  j[3] = x * x * x;
   const p = fit.degree + 1;
   let v = 0;
   for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) v += j[a] * fit.covariance[a * 4 + b] * j[b];

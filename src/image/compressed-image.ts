@@ -51,6 +51,13 @@ export async function decodeImageBytes(
   try {
     const input = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     // failOn "warning" rejects truncated JPEGs that libjpeg would otherwise pad with grey.
+    if (isPlainColour(data)) {
+      // A camera's colour JPEG (or an 8-bit RGB/RGBA PNG): one pass, alpha dropped.
+      const { data: raw, info } = await sharp(input, { failOn: "warning" }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      if (info.channels === 3 && raw.byteLength === info.width * info.height * 3) {
+        return { width: info.width, height: info.height, step: info.width * 3, format: "rgb8", data: new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength) };
+      }
+    }
     const img = sharp(input, { failOn: "warning" });
     const meta = await img.metadata();
     const grey = meta.channels === 1 || (meta.channels === 2 && meta.space === "b-w");
@@ -71,6 +78,31 @@ export async function decodeImageBytes(
     if (err instanceof PerceptionError) throw err;
     throw new PerceptionError("image", `cannot decode compressed image: ${errorMessage(err)}`, context, { cause: err });
   }
+}
+
+/**
+ * Whether the header says 8-bit colour that decodes straight to rgb8: a baseline or progressive
+ * JPEG with 3 components of 8-bit precision, or a PNG of bit depth 8 and colour type RGB or RGBA.
+ * Anything else (grey, CMYK, palette, 16-bit) takes the path that reads the metadata first.
+ */
+function isPlainColour(d: Uint8Array): boolean {
+  if (d.length > 26 && d[0] === 0x89 && d[1] === 0x50 && d[2] === 0x4e && d[3] === 0x47) return d[24] === 8 && (d[25] === 2 || d[25] === 6);
+  if (d.length < 4 || d[0] !== 0xff || d[1] !== 0xd8) return false;
+  let i = 2;
+  while (i + 9 < d.length) {
+    if (d[i] !== 0xff) return false;
+    const marker = d[i + 1]!;
+    if (marker === 0xff) {
+      i++; // fill byte
+      continue;
+    }
+    const length = (d[i + 2]! << 8) | d[i + 3]!;
+    // SOF0..SOF2 (baseline, extended, progressive Huffman): precision, height, width, components.
+    if (marker >= 0xc0 && marker <= 0xc2) return d[i + 4] === 8 && d[i + 9] === 3;
+    if (marker === 0xda || marker === 0xd9) return false; // scan or end before any frame header
+    i += 2 + length;
+  }
+  return false;
 }
 
 /**

@@ -110,6 +110,23 @@ describe("decodeCompressedImage", () => {
     }
   });
 
+  it("decodes grey, CMYK and RGBA images to the same layouts as colour JPEGs take directly", async () => {
+    const flat = new Uint8Array(16 * 16 * 3);
+    for (let i = 0; i < flat.length; i += 3) flat.set([180, 60, 30], i);
+    const rgb = sharp(Buffer.from(flat), { raw: { width: 16, height: 16, channels: 3 } });
+    const colour = await decodeCompressedImage(compressed("jpeg", new Uint8Array(await rgb.clone().jpeg({ quality: 95 }).toBuffer())));
+    const progressive = await decodeCompressedImage(compressed("jpeg", new Uint8Array(await rgb.clone().jpeg({ quality: 95, progressive: true }).toBuffer())));
+    expect(progressive.format).toBe("rgb8");
+    const grey = await decodeCompressedImage(compressed("jpeg", new Uint8Array(await rgb.clone().toColourspace("b-w").jpeg().toBuffer())));
+    expect([grey.format, grey.step]).toEqual(["mono8", 16]);
+    const cmyk = await decodeCompressedImage(compressed("jpeg", new Uint8Array(await rgb.clone().toColourspace("cmyk").jpeg({ quality: 95 }).toBuffer())));
+    expect([cmyk.format, cmyk.step]).toEqual(["rgb8", 48]);
+    const rgba = await decodeCompressedImage(compressed("png", new Uint8Array(await rgb.clone().ensureAlpha().png().toBuffer())));
+    expect([rgba.format, Array.from(rgba.data.subarray(0, 3))]).toEqual(["rgb8", [180, 60, 30]]);
+    const centre = (8 * 16 + 8) * 3;
+    for (const view of [colour, cmyk]) expect(Math.abs(view.data[centre]! - 180)).toBeLessThanOrEqual(6);
+  });
+
   it("decodes greyscale png to mono8", async () => {
     const png = new Uint8Array(await sharp(Buffer.from([10, 20, 30, 40]), { raw: { width: 2, height: 2, channels: 1 } }).toColourspace("b-w").png().toBuffer());
     const view = await decodeCompressedImage(compressed("png", png));

@@ -45,7 +45,7 @@ function median(xs: number[]): number {
  * for this replay; what the replay takes beyond it is the pipeline's (its CPU work also slows the
  * models down: the two cores are shared).
  */
-async function modelsAlone(intervals: readonly InferenceInterval[]): Promise<{ wallMs: number; medianMs: Record<string, number> } | undefined> {
+async function modelsAlone(intervals: readonly InferenceInterval[]): Promise<{ wallMs: number; cpuMs: number; medianMs: Record<string, number> } | undefined> {
   const dir = resolveModelDir("");
   if (dir.source === "none") return undefined;
   const frame = { width: 960, height: 540, step: 960 * 3, format: "rgb8" as const, data: new Uint8Array(960 * 540 * 3).fill(110) };
@@ -54,6 +54,7 @@ async function modelsAlone(intervals: readonly InferenceInterval[]): Promise<{ w
   const runsOf = (name: string): number => intervals.filter((i) => i.model === name).length;
   const times: Record<string, number[]> = {};
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   await Promise.all(
     sessions.map(async (session, k) => {
       const name = names[k]!;
@@ -62,8 +63,9 @@ async function modelsAlone(intervals: readonly InferenceInterval[]): Promise<{ w
     }),
   );
   const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   await Promise.all(sessions.map((s) => s.release()));
-  return { wallMs, medianMs: Object.fromEntries(Object.entries(times).map(([n, t]) => [n, median(t)])) };
+  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, medianMs: Object.fromEntries(Object.entries(times).map(([n, t]) => [n, median(t)])) };
 }
 
 export async function run(): Promise<void> {
@@ -80,7 +82,24 @@ export async function run(): Promise<void> {
   clearStageTimings();
   try {
     const inference = recordInferenceIntervals();
-    const summary = await runReplay({ bag: bag.path, out: join(dir, "bag"), nodes, fast: true, logSink: () => undefined });
+    let cpuAtStart: NodeJS.CpuUsage | undefined;
+    let replayCpuMs = NaN;
+    const summary = await runReplay({
+      bag: bag.path,
+      out: join(dir, "bag"),
+      nodes,
+      fast: true,
+      logSink: () => undefined,
+      // Process CPU (every thread) from the first message to the last.
+      onProgress: (p) => {
+        if (!cpuAtStart) cpuAtStart = process.cpuUsage();
+        else if (p.fraction >= 1) {
+          const c = process.cpuUsage(cpuAtStart);
+          replayCpuMs = (c.user + c.system) / 1000;
+        }
+      },
+      progressIntervalMs: 0,
+    });
     const intervals = inference.stop();
     const figures = await readReplayFigures(join(dir, "bag"));
     const cameraTopic = Object.keys(summary.inByTopic).find((t) => /image/.test(t))!;
@@ -116,6 +135,7 @@ export async function run(): Promise<void> {
       const perModel = Object.entries(alone.medianMs).map(([name, ms]) => `${name} ${f1(median(intervals.filter((i) => i.model === name).map((i) => i.endMs - i.startMs)))} ms in the pipeline vs ${f1(ms)} ms alone`);
       console.log(`  the same model runs alone (each model on its worker, both at once, nothing else): ${(alone.wallMs / 1000).toFixed(2)} s; median run ${perModel.join(", ")}`);
       console.log(`  pipeline overhead against the models alone: ${f1(((summary.wallMs - alone.wallMs) / summary.wallMs) * 100)} % of wall (includes the models' slow-down from sharing the two cores with the pipeline's own work)`);
+      console.log(`  CPU (all threads): replay ${f1(replayCpuMs / 1000)} s, the models alone ${f1(alone.cpuMs / 1000)} s: the pipeline's own ${f1((replayCpuMs - alone.cpuMs) / 1000)} s (${f1(((replayCpuMs - alone.cpuMs) / replayCpuMs) * 100)} % of the replay's CPU)`);
     }
     const stages = ["pedestrian_detector", "lane_detector", "crosswalk_detector", "fusion"].map((s) => `${s} ${f1(sumStage(s) / 1000)} s`);
     console.log(`  where the time goes (sum over frames): ${stages.join(", ")}; transport ${f1((summary.overheadMsPerMessage * summary.messagesIn) / 1000)} s`);

@@ -83,6 +83,7 @@ export async function run(): Promise<void> {
   try {
     const inference = recordInferenceIntervals();
     let cpuAtStart: NodeJS.CpuUsage | undefined;
+    const memory = { first: process.memoryUsage(), last: process.memoryUsage(), peakRss: 0, peakExternal: 0 };
     let replayCpuMs = NaN;
     const summary = await runReplay({
       bag: bag.path,
@@ -90,10 +91,16 @@ export async function run(): Promise<void> {
       nodes,
       fast: true,
       logSink: () => undefined,
-      // Process CPU (every thread) from the first message to the last.
+      // Process CPU (every thread) from the first message to the last; memory at the first message and its peak.
       onProgress: (p) => {
-        if (!cpuAtStart) cpuAtStart = process.cpuUsage();
-        else if (p.fraction >= 1) {
+        const m = process.memoryUsage();
+        memory.peakRss = Math.max(memory.peakRss, m.rss);
+        memory.peakExternal = Math.max(memory.peakExternal, m.external + m.arrayBuffers);
+        memory.last = m;
+        if (!cpuAtStart) {
+          cpuAtStart = process.cpuUsage();
+          memory.first = m;
+        } else if (p.fraction >= 1) {
           const c = process.cpuUsage(cpuAtStart);
           replayCpuMs = (c.user + c.system) / 1000;
         }
@@ -137,6 +144,11 @@ export async function run(): Promise<void> {
       console.log(`  pipeline overhead against the models alone: ${f1(((summary.wallMs - alone.wallMs) / summary.wallMs) * 100)} % of wall (includes the models' slow-down from sharing the two cores with the pipeline's own work)`);
       console.log(`  CPU (all threads): replay ${f1(replayCpuMs / 1000)} s, the models alone ${f1(alone.cpuMs / 1000)} s: the pipeline's own ${f1((replayCpuMs - alone.cpuMs) / 1000)} s (${f1(((replayCpuMs - alone.cpuMs) / replayCpuMs) * 100)} % of the replay's CPU)`);
     }
+    const mib = (b: number): string => (b / 1048576).toFixed(0);
+    console.log(
+      `  memory: RSS ${mib(memory.first.rss)} MiB at the first message, ${mib(memory.last.rss)} MiB at the end, peak ${mib(memory.peakRss)} MiB; ` +
+        `JS heap ${mib(memory.first.heapUsed)} -> ${mib(memory.last.heapUsed)} MiB; buffers outside the heap peak ${mib(memory.peakExternal)} MiB`,
+    );
     const stages = ["pedestrian_detector", "lane_detector", "crosswalk_detector", "fusion"].map((s) => `${s} ${f1(sumStage(s) / 1000)} s`);
     console.log(`  where the time goes (sum over frames): ${stages.join(", ")}; transport ${f1((summary.overheadMsPerMessage * summary.messagesIn) / 1000)} s`);
   } finally {

@@ -123,15 +123,16 @@ export class ModelSession {
   private readonly inputs: [Preprocessor, Preprocessor];
   /** Per input buffer: a run filled it and is not done yet. */
   private readonly inputBusy: [boolean, boolean] = [false, false];
-  /** Per input buffer: settles when the run that last filled it is done. */
+  /**
+   * Per input buffer: settles when the run that last filled it is done. Runs on one buffer finish in
+   * order (each waits for the one before on its buffer), so both settled means every run is done.
+   */
   private readonly inputFree: [Promise<void>, Promise<void>] = [Promise.resolve(), Promise.resolve()];
   private nextInput: 0 | 1 = 0;
   /** Runs asked for and not yet handed to the worker (hand-overs keep call order). */
   private waitingForHandOver = 0;
   /** Settles when the last run asked for has been handed over (or failed to). */
   private handedOver: Promise<void> = Promise.resolve();
-  /** Settles when every run asked for so far is done. */
-  private allDone: Promise<void> = Promise.resolve();
   /** Runs started by `runAhead` and not yet taken by `run`, by frame. */
   private readonly ahead = new WeakMap<ImageView, Promise<ModelOutput>>();
 
@@ -260,7 +261,6 @@ export class ModelSession {
       this.inputBusy[slot] = false;
     });
     this.inputFree[slot] = done;
-    this.allDone = Promise.all([this.allDone, done]).then(noop);
     return output;
   }
 
@@ -387,7 +387,7 @@ export class ModelSession {
 
   /** Frees the native session once the runs asked for (ahead ones included) are done. */
   async release(): Promise<void> {
-    await this.allDone;
+    await Promise.all(this.inputFree);
     await this.session.release();
   }
 }

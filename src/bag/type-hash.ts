@@ -4,8 +4,10 @@
  * The hash covers the type's fields and those of every type it references (names, type ids,
  * capacities), not comments, constants or default values.
  *
- * Limitation: @foxglove/rosmsg parses `byte` as `uint8`, so a type with `byte` fields hashes as if
- * they were `uint8` (rosidl: octet); none of the sensor, geometry, tf2 or project types has one.
+ * `byte` fields (IDL octet, FIELD_TYPE_BYTE) are told from `uint8` by the registry, which keeps
+ * which fields each `.msg` text declares `byte` (the parser reads both as `uint8`): Jazzy's
+ * diagnostic_msgs/DiagnosticStatus `level` and rcl_interfaces/ParameterValue `byte_array_value`
+ * are such fields. `char` is `uint8` in ROS 2 IDL, so it hashes as FIELD_TYPE_UINT8.
  */
 import { createHash } from "node:crypto";
 import type { MessageDefinition, MessageDefinitionField } from "@foxglove/message-definition";
@@ -24,9 +26,9 @@ const FIELD_TYPE_IDS: Record<string, number> = {
   uint64: 9,
   float32: 10,
   float64: 11,
-  char: 3,
+  char: 3, // .msg `char` is IDL uint8
   bool: 15,
-  byte: 16,
+  byte: 16, // FIELD_TYPE_BYTE (IDL octet)
   string: 17,
   wstring: 18,
 };
@@ -44,7 +46,7 @@ interface HashedField {
   type: { type_id: number; capacity: number; string_capacity: number; nested_type_name: string };
 }
 
-function hashedField(f: MessageDefinitionField): HashedField {
+function hashedField(f: MessageDefinitionField, octets: ReadonlySet<string>): HashedField {
   let typeId: number;
   let nested = "";
   let stringCapacity = 0;
@@ -56,7 +58,7 @@ function hashedField(f: MessageDefinitionField): HashedField {
     typeId = f.type === "string" ? BOUNDED_STRING : BOUNDED_WSTRING;
     stringCapacity = f.upperBound;
   } else {
-    const id = FIELD_TYPE_IDS[f.type];
+    const id = FIELD_TYPE_IDS[octets.has(f.name) ? "byte" : f.type];
     if (id === undefined) throw new Error(`no REP-2011 field type for '${f.type}'`);
     typeId = id;
   }
@@ -75,8 +77,9 @@ function hashedField(f: MessageDefinitionField): HashedField {
   return { name: f.name, type: { type_id: typeId, capacity, string_capacity: stringCapacity, nested_type_name: nested } };
 }
 
-function individualDescription(def: MessageDefinition): { type_name: string; fields: HashedField[] } {
-  const fields = def.definitions.filter((f) => !f.isConstant).map(hashedField);
+function individualDescription(def: MessageDefinition, registry: MessageRegistry): { type_name: string; fields: HashedField[] } {
+  const octets = registry.octetFields(def.name!);
+  const fields = def.definitions.filter((f) => !f.isConstant).map((f) => hashedField(f, octets));
   // rosidl gives empty messages one placeholder member.
   if (fields.length === 0) fields.push({ name: "structure_needs_at_least_one_member", type: { type_id: 3, capacity: 0, string_capacity: 0, nested_type_name: "" } });
   return { type_name: ros2TypeName(def.name!), fields };
@@ -106,9 +109,9 @@ export function typeDescriptionHash(type: string, registry: MessageRegistry): st
       }
     }
     const hashable = {
-      type_description: individualDescription(root!),
+      type_description: individualDescription(root!, registry),
       referenced_type_descriptions: referenced
-        .map(individualDescription)
+        .map((d) => individualDescription(d, registry))
         .sort((a, b) => (a.type_name < b.type_name ? -1 : a.type_name > b.type_name ? 1 : 0)),
     };
     return `RIHS01_${createHash("sha256").update(pythonJson(hashable)).digest("hex")}`;

@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import type { MessageDefinition, MessageDefinitionField } from "@foxglove/message-definition";
 import { parse } from "@foxglove/rosmsg";
 import { ros2jazzy } from "@foxglove/rosmsg-msgs-common";
@@ -17,6 +18,11 @@ export class MessageRegistry {
   readonly #definitions = new Map<string, MessageDefinition>();
   /** Original `.msg` text for types read from files (kept so schemas carry comments and constants as written). */
   readonly #sourceText = new Map<string, string>();
+  /**
+   * Fields declared `byte` (IDL octet) per type. The parser reads `byte` as `uint8` (same bytes on
+   * the wire), but REP-2011 type hashes tell them apart (FIELD_TYPE_BYTE vs FIELD_TYPE_UINT8).
+   */
+  readonly #octetFields = new Map<string, ReadonlySet<string>>();
 
   /** Adds one type from its `.msg` text. Unqualified field types resolve to `pkg`. */
   addMsgText(type: string, text: string): void {
@@ -36,12 +42,25 @@ export class MessageRegistry {
     );
     this.#definitions.set(name, { name, definitions: fields });
     this.#sourceText.set(name, text);
+    this.#octetFields.set(name, declaredOctetFields(text));
   }
 
-  /** Adds an already parsed definition (for example from @foxglove/rosmsg-msgs-common). */
-  addDefinition(def: MessageDefinition): void {
+  /**
+   * Adds an already parsed definition (for example from @foxglove/rosmsg-msgs-common). `msgText`,
+   * the type's `.msg` text when known, tells which fields are declared `byte` (the parsed
+   * definition cannot).
+   */
+  addDefinition(def: MessageDefinition, msgText?: string): void {
     if (!def.name) throw new PerceptionError("schema", "a message definition without a name cannot be registered");
-    this.#definitions.set(normalizeTypeName(def.name), def);
+    const name = normalizeTypeName(def.name);
+    this.#definitions.set(name, def);
+    if (msgText !== undefined) this.#octetFields.set(name, declaredOctetFields(msgText));
+    else this.#octetFields.delete(name);
+  }
+
+  /** Names of the fields of `type` declared `byte` in its `.msg` text (empty when the text is unknown). */
+  octetFields(type: string): ReadonlySet<string> {
+    return this.#octetFields.get(normalizeTypeName(type)) ?? NO_FIELDS;
   }
 
   /** Adds every `*.msg` of one ROS package folder (`<folder>/<Type>.msg`). */
@@ -128,6 +147,40 @@ function dependencyNames(def: MessageDefinition): string[] {
   return [...names].sort();
 }
 
+const NO_FIELDS: ReadonlySet<string> = new Set();
+
+/**
+ * The non-constant fields declared `byte` (or `byte[]`, `byte[N]`, `byte[<=N]`) in the first
+ * section of a `.msg` text (a rosbag2-style text may append its dependencies after a `===` line).
+ */
+export function declaredOctetFields(text: string): ReadonlySet<string> {
+  const own = text.split(/^={80}$/m)[0]!;
+  const names = new Set<string>();
+  for (const raw of own.split("\n")) {
+    const line = raw.replace(/#.*/, "").trim();
+    const m = /^byte(?:\[[^\]]*\])?\s+([A-Za-z][A-Za-z0-9_]*)\s*(=)?/.exec(line);
+    if (m && m[2] === undefined) names.add(m[1]!);
+  }
+  return names;
+}
+
+/**
+ * The Jazzy `.msg` text @foxglove/rosmsg-msgs-common ships for a common type
+ * (`msgdefs/ros2jazzy/<pkg>/msg/<Type>.msg`), or undefined when it has none.
+ */
+function jazzyMsgText(type: string): string | undefined {
+  const [pkg, name] = normalizeTypeName(type).split("/");
+  const file = join(jazzyMsgdefsDir(), pkg!, "msg", `${name!}.msg`);
+  return existsSync(file) ? readFileSync(file, "utf8") : undefined;
+}
+
+let msgdefsDir: string | undefined;
+function jazzyMsgdefsDir(): string {
+  if (msgdefsDir) return msgdefsDir;
+  const main = createRequire(import.meta.url).resolve("@foxglove/rosmsg-msgs-common");
+  return (msgdefsDir = join(dirname(main), "..", "msgdefs", "ros2jazzy"));
+}
+
 function defaultText(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(defaultText).join(", ")}]`;
   if (typeof value === "string") return JSON.stringify(value);
@@ -153,7 +206,7 @@ let defaultRegistry: MessageRegistry | undefined;
 export function messageRegistry(): MessageRegistry {
   if (defaultRegistry) return defaultRegistry;
   const registry = new MessageRegistry();
-  for (const [name, def] of Object.entries(ros2jazzy)) registry.addDefinition({ ...def, name });
+  for (const [name, def] of Object.entries(ros2jazzy)) registry.addDefinition({ ...def, name }, jazzyMsgText(name));
   registry.addMsgText("builtin_interfaces/Time", "int32 sec\nuint32 nanosec\n");
   registry.addMsgText("builtin_interfaces/Duration", "int32 sec\nuint32 nanosec\n");
   const extras = projectPath("src", "msgs", "definitions");

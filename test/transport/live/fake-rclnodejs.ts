@@ -149,3 +149,8 @@ export function fakeRclnodejs(): FakeWorld {
   };
   return world;
 }
+
+/** A loader failing as Node's import() does when rclnodejs is not installed (tests never import the real one). */
+export async function notInstalledLoader(): Promise<never> {
+  throw Object.assign(new Error("Cannot find package 'rclnodejs' imported from /app/src/transport/live/load-rclnodejs.ts"), { code: "ERR_MODULE_NOT_FOUND" });
+}

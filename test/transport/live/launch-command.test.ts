@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { describe, expect, it, vi } from "vitest";
 import { runLaunchCommand } from "../../../src/cli/commands/launch.js";
 import { projectRoot } from "../../../src/core/paths.js";
-import { fakeRclnodejs } from "./fake-rclnodejs.js";
+import { fakeRclnodejs, notInstalledLoader } from "./fake-rclnodejs.js";
 import { imageSizeNode } from "../replay/fixtures.js";
 
 describe("edge-perception launch", () => {
@@ -21,7 +21,7 @@ describe("edge-perception launch", () => {
     const err = vi.spyOn(console, "error").mockImplementation(() => {});
     try {
       const code = await runLaunchCommand([], {
-        loader: () => import(["rcl", "nodejs"].join("")),
+        loader: notInstalledLoader,
         env: { AMENT_PREFIX_PATH: "/opt/ros/jazzy" },
         loadNodes: async () => expect.unreachable("the graph is not loaded without rclnodejs"),
       });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { codecFor } from "../../../src/msgs/codec.js";
 import type { String as StringMsg } from "../../../src/msgs/types.generated.js";
-import { loadRclnodejs } from "../../../src/transport/live/load-rclnodejs.js";
+import { LIVE_TESTS_ENV, importRclnodejs, loadRclnodejs, rclnodejsImportRefusal } from "../../../src/transport/live/load-rclnodejs.js";
 import { runLive, type LiveReadyInfo } from "../../../src/transport/live/run-live.js";
 import type { NodeSpec } from "../../../src/transport/node-spec.js";
-import { fakeRclnodejs } from "./fake-rclnodejs.js";
+import { fakeRclnodejs, notInstalledLoader } from "./fake-rclnodejs.js";
 import { imageCdr, imageSizeNode } from "../replay/fixtures.js";
 
 const ROS_ENV = { AMENT_PREFIX_PATH: "/opt/ros/jazzy" };
@@ -16,8 +16,25 @@ describe("loading rclnodejs", () => {
     );
   });
 
-  it("fails with one message when rclnodejs is not installed (the real import, here)", async () => {
-    await expect(loadRclnodejs(undefined, ROS_ENV)).rejects.toThrow(/^rclnodejs is not installed: .*npm install rclnodejs@2/);
+  it("fails with one message when rclnodejs is not installed", async () => {
+    await expect(loadRclnodejs(notInstalledLoader, ROS_ENV)).rejects.toThrow(/^rclnodejs is not installed: .*npm install rclnodejs@2 --foreground-scripts.*doctor/);
+  });
+
+  it("says how to see why when an installed rclnodejs fails to load", async () => {
+    const broken = async (): Promise<never> => {
+      throw new Error("Could not locate the bindings file. Tried:\n → /x/build/rclnodejs.node");
+    };
+    await expect(loadRclnodejs(broken, ROS_ENV)).rejects.toThrow(/^rclnodejs failed to load \(Could not locate the bindings file\. Tried:\): .*npm rebuild rclnodejs --foreground-scripts/);
+  });
+
+  it("never imports the installed rclnodejs from a test run unless it is explicitly live with ROS 2 sourced", async () => {
+    // The real loader, here: refused before any import (an installed rclnodejs imported without
+    // ROS 2 sourced rebuilds itself and deletes its addon).
+    await expect(importRclnodejs()).rejects.toThrow(new RegExp(`tests never load the installed rclnodejs .*${LIVE_TESTS_ENV}=1`));
+    await expect(loadRclnodejs(undefined, ROS_ENV)).rejects.toThrow(/tests never load the installed rclnodejs/);
+    expect(rclnodejsImportRefusal({ VITEST: "true", [LIVE_TESTS_ENV]: "1" })).toMatch(/needs ROS 2 sourced/);
+    expect(rclnodejsImportRefusal({ VITEST: "true", [LIVE_TESTS_ENV]: "1", AMENT_PREFIX_PATH: "/opt/ros/jazzy" })).toBeUndefined();
+    expect(rclnodejsImportRefusal({})).toBeUndefined(); // outside tests: the CLI loads it
   });
 
   it("rejects a module that is not rclnodejs", async () => {

@@ -69,20 +69,19 @@ def describe(graph_path, given):
     ]
 
 
-def _launch_setup(context, graph_path, launcher, dds_config):
+def _launch_setup(context, graph_path, launcher):
     from launch.actions import ExecuteProcess
 
     graph = load_graph(graph_path)
     given = {a["name"]: context.launch_configurations[a["name"]] for a in graph["arguments"] if a["name"] in context.launch_configurations}
     values = resolve_arguments(graph, given)
-    env = dict(os.environ)
-    env.setdefault("CYCLONEDDS_URI", "file://" + dds_config)
+    # The app sets CYCLONEDDS_URI itself (launch/cyclonedds.xml, merged with the user's when set),
+    # and passes only --ros-args to rcl: the name:=value arguments below are the app's own.
     return [
         ExecuteProcess(
             cmd=[launcher] + process_command_args(graph, graph_path, group, values),
             name=f"edge_perception_{group}",
             output="screen",
-            additional_env={"CYCLONEDDS_URI": env["CYCLONEDDS_URI"]},
             sigterm_timeout="5",
         )
         for group in process_groups(graph, values)
@@ -97,7 +96,6 @@ def generate_launch_description():
     share = get_package_share_directory(PACKAGE)
     graph_path = os.path.join(share, "launch", GRAPH_FILE)
     launcher = os.path.join(get_package_prefix(PACKAGE), "lib", PACKAGE, PACKAGE)
-    dds_config = os.path.join(share, "config", "cyclonedds.xml")
     graph = load_graph(graph_path)
     declared = [
         DeclareLaunchArgument(
@@ -109,7 +107,7 @@ def generate_launch_description():
         for a in graph["arguments"]
     ]
     return LaunchDescription(
-        declared + [OpaqueFunction(function=_launch_setup, args=[graph_path, launcher, dds_config])]
+        declared + [OpaqueFunction(function=_launch_setup, args=[graph_path, launcher])]
     )
 
 

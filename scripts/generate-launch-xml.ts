@@ -25,7 +25,6 @@ export function launchXml(graph: LaunchGraph): string {
   for (const a of graph.arguments) {
     lines.push(`  <arg name="${a.name}" default="${escapeXml(a.default)}" description="${escapeXml(a.description)}"/>`);
   }
-  lines.push(`  <set_env name="CYCLONEDDS_URI" value="$(env CYCLONEDDS_URI file://$(find-pkg-share ${PACKAGE})/config/cyclonedds.xml)"/>`);
   const modes = graph.arguments.find((a) => a.name === "mode")?.choices ?? ["one_process", "multi_process"];
   for (const mode of modes) {
     lines.push(`  <group if="$(eval '\\'$(var mode)\\' == \\'${mode}\\'')">`);

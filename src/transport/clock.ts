@@ -33,6 +33,11 @@ export class SimClock {
     if (ns > this.#ns) this.#ns = ns;
   }
 
+  /** Moves the clock to `ns`, backwards too (live /clock after a bag loop or a second play). */
+  jumpTo(ns: bigint): void {
+    this.#ns = ns;
+  }
+
   now(): Time {
     return nsToTime(this.#ns);
   }
@@ -89,6 +94,14 @@ export class SimTimerQueue implements TimerService {
         if (i >= 0) this.#timers.splice(i, 1);
       },
     };
+  }
+
+  /**
+   * After the clock jumped back: every timer's next tick is one period after the clock's time (as
+   * rclcpp resets timers on a ROS time jump back), so timers keep firing in the new time line.
+   */
+  restart(): void {
+    for (const t of this.#timers) t.due = this.#clock.ns + t.periodNs;
   }
 
   /** Fires, in order, every tick due at or before `untilNs`, moving the clock to each due time. */

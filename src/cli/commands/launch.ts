@@ -5,8 +5,10 @@
  * message saying how to fix that and exits with code 1.
  */
 import { errorMessage } from "../../core/errors.js";
+import { projectPath } from "../../core/paths.js";
 import { defaultGraphPath, graphToNodeSpecs, loadLaunchGraph } from "../../pipeline/graph.js";
 import { lastFlag, parseCommandLine } from "../../transport/command-line.js";
+import { applyDdsConfig } from "../../transport/live/dds-config.js";
 import { importRclnodejs, loadRclnodejs, type RclnodejsLoader } from "../../transport/live/load-rclnodejs.js";
 import { runLive } from "../../transport/live/run-live.js";
 import { stderrLogSink } from "../../transport/logger.js";
@@ -20,14 +22,19 @@ const USAGE = `usage: edge-perception launch [--graph <file>] [--params <yaml>..
   --params <yaml>      extra ROS 2 parameter file over each node's own (repeatable)
   --process <group>    only the nodes of this process group (mode:=multi_process)
   --quiet              no node log lines below warnings
-  name:=value          launch arguments (mode:=multi_process, image_transport:=raw, use_sim_time:=true, ...)
-  --ros-args ...       passed to rclnodejs (parameter overrides -p name:=value, remaps -r)
+  name:=value          launch arguments (mode:=multi_process, image_transport:=raw, use_sim_time:=true, ...);
+                       the app's own, never seen by rcl
+  --ros-args ...       the only arguments rcl parses (parameter overrides -p node:name:=value, remaps
+                       -r from:=to, --log-level)
 
-Needs ROS 2 Jazzy sourced and rclnodejs 2.x installed. SIGINT/SIGTERM stop the nodes cleanly.`;
+Needs ROS 2 Jazzy sourced and rclnodejs 2.x installed (check: edge-perception doctor). Sets
+CYCLONEDDS_URI to launch/cyclonedds.xml, merged with yours when set. SIGINT/SIGTERM stop the nodes
+cleanly: each publishes its last output and final diagnostics, then rclnodejs shuts down.`;
 
 /** How the command gets rclnodejs and its nodes (replaced in tests). */
 export interface LaunchCommandDeps {
   loader: RclnodejsLoader;
+  /** The process environment (CYCLONEDDS_URI is set in it before rcl starts). */
   env: NodeJS.ProcessEnv;
   loadNodes(graphPath: string, overrides: { paramsFiles: string[]; args: Record<string, string>; processGroup?: string }): Promise<NodeSpec[]>;
 }
@@ -47,6 +54,7 @@ export async function runLaunchCommand(argv: string[], deps: LaunchCommandDeps):
   // Everything after --ros-args belongs to rcl (rclnodejs reads process.argv itself).
   const rosArgsAt = argv.indexOf("--ros-args");
   const own = rosArgsAt >= 0 ? argv.slice(0, rosArgsAt) : argv;
+  const rosArgs = rosArgsAt >= 0 ? argv.slice(rosArgsAt) : [];
   let parsed;
   try {
     parsed = parseCommandLine(own, ["graph", "params", "process"], ["quiet", "help"]);
@@ -73,14 +81,18 @@ export async function runLaunchCommand(argv: string[], deps: LaunchCommandDeps):
       args: parsed.launchArgs,
       ...(processGroup !== undefined ? { processGroup } : {}),
     });
+    const dds = applyDdsConfig(deps.env, projectPath("launch", "cyclonedds.xml"));
+    const logSink = stderrLogSink(parsed.switches.has("quiet") ? "warn" : "info");
+    logSink(dds.level, "launch", dds.message);
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
     await runLive({
       nodes,
       loader: async () => rcl,
       env: deps.env,
+      rosArgs,
       signal: controller.signal,
-      logSink: stderrLogSink(parsed.switches.has("quiet") ? "warn" : "info"),
+      logSink,
     });
     return 0;
   } catch (err) {

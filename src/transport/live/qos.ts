@@ -14,3 +14,8 @@ export function rclQos(rcl: RclnodejsModule, qos: QosOptions | undefined): RclQo
   const durability = profile === "transient_local" ? RclQosPolicy.DURABILITY_TRANSIENT_LOCAL : RclQosPolicy.DURABILITY_VOLATILE;
   return new rcl.QoS(RclQosPolicy.HISTORY_KEEP_LAST, depth, reliability, durability);
 }
+
+/** rclcpp's ClockQoS for `/clock`: best effort, volatile, keep last 1 (matches best-effort and reliable publishers). */
+export function clockQos(rcl: RclnodejsModule): RclQos {
+  return new rcl.QoS(RclQosPolicy.HISTORY_KEEP_LAST, 1, RclQosPolicy.RELIABILITY_BEST_EFFORT, RclQosPolicy.DURABILITY_VOLATILE);
+}

@@ -7,7 +7,7 @@
 import { PerceptionError } from "../../core/errors.js";
 import type { ParameterValue } from "../node-api.js";
 import { USE_SIM_TIME, type RosParameterType, type SchemaParameterStore } from "../parameters/parameter-store.js";
-import { RclParameterType, type RclNode, type RclParameter, type RclnodejsModule } from "./rclnodejs-api.js";
+import { RclParameterType, type RclNode, type RclParameter, type RclSetParametersResult, type RclnodejsModule } from "./rclnodejs-api.js";
 
 const TYPE_IDS: Record<RosParameterType, number> = {
   bool: RclParameterType.PARAMETER_BOOL,
@@ -39,6 +39,12 @@ export function fromRclValue(value: unknown): ParameterValue {
 /**
  * Declares the store's parameters on the node and wires run-time changes through the store.
  * Throws a `parameter` PerceptionError when a command-line override fails validation.
+ *
+ * Descriptors say what is true (type, description, read-only), so `ros2 param describe` is right;
+ * rclnodejs checks them first and refuses with its own text (`Parameter rate_hz does not
+ * readonly` for a wrong type), so its refusals are replaced with the store's reason for the same
+ * change (see `explainRefusals`). `use_sim_time` is fixed when the node starts (its clock and
+ * timers are made for it) and refused at run time.
  */
 export function bridgeParameters(rcl: RclnodejsModule, node: RclNode, store: SchemaParameterStore): void {
   const overrides: Record<string, ParameterValue> = {};
@@ -57,13 +63,53 @@ export function bridgeParameters(rcl: RclnodejsModule, node: RclNode, store: Sch
   const theirs = node.hasParameter(USE_SIM_TIME) && fromRclValue(node.getParameter(USE_SIM_TIME).value) === true;
   if (theirs && !ours) overrides[USE_SIM_TIME] = true;
   if (Object.keys(overrides).length > 0) {
-    const result = store.set(overrides);
+    const result = store.set(overrides, "startup");
     if (!result.successful) throw new PerceptionError("parameter", `a --ros-args parameter override is invalid: ${result.reason}`, { node: store.node });
   }
   if (ours && !theirs) node.setParameter(new rcl.Parameter(USE_SIM_TIME, RclParameterType.PARAMETER_BOOL, true));
   node.addOnSetParametersCallback((parameters: RclParameter[]) => {
-    const changes: Record<string, ParameterValue> = {};
-    for (const p of parameters) changes[p.name] = fromRclValue(p.value);
-    return store.set(changes);
+    const changes = changesOf(parameters);
+    const simTime = simTimeRefusal(store, changes);
+    return simTime ?? store.set(changes);
   });
+  explainRefusals(node, store);
+}
+
+/** Parameters as the store's changes (numbers for bigint integers). */
+function changesOf(parameters: RclParameter[]): Record<string, ParameterValue> {
+  const changes: Record<string, ParameterValue> = {};
+  for (const p of parameters) changes[p.name] = fromRclValue(p.value);
+  return changes;
+}
+
+function simTimeRefusal(store: SchemaParameterStore, changes: Record<string, ParameterValue>): RclSetParametersResult | undefined {
+  if (!(USE_SIM_TIME in changes) || changes[USE_SIM_TIME] === store.all()[USE_SIM_TIME]) return undefined;
+  return {
+    successful: false,
+    reason: `parameter '${USE_SIM_TIME}' is fixed when ${store.node} starts (its clock and timers are made for it): restart it with use_sim_time:=${String(changes[USE_SIM_TIME])}`,
+  };
+}
+
+/** rclnodejs 2.x's own check of a set against the declared descriptors, which runs before the set callbacks. */
+type ValidateParameters = (parameters: RclParameter[], declareParameterMode?: boolean) => RclSetParametersResult;
+
+/**
+ * Replaces rclnodejs's refusal texts ("Parameter x has not been declared", "Parameter x is
+ * readonly", "Parameter x does not  readonly" for a wrong type) with the store's reason for the
+ * same change, which names the node, the parameter, what is expected and what was given.
+ * rclnodejs still decides (same outcome); only the reason changes. Uses rclnodejs 2.x's
+ * `_validateParameters`; when a version lacks it, its own texts stand.
+ */
+export function explainRefusals(node: RclNode, store: SchemaParameterStore): boolean {
+  const internal = node as unknown as { _validateParameters?: ValidateParameters };
+  const original = internal._validateParameters;
+  if (typeof original !== "function") return false;
+  internal._validateParameters = function (this: unknown, parameters: RclParameter[], declareParameterMode?: boolean): RclSetParametersResult {
+    const result = original.call(this, parameters, declareParameterMode);
+    if (result.successful || declareParameterMode) return result;
+    const changes = changesOf(parameters);
+    const ours = simTimeRefusal(store, changes) ?? store.check(changes);
+    return ours.successful ? result : ours;
+  };
+  return true;
 }

@@ -81,6 +81,7 @@ export interface RclNode {
   now(): RclTime;
   getClock(): { now(): RclTime };
   createPublisher(typeClass: string, topic: string, options?: { qos?: RclQos | string; isRaw?: boolean }): RclPublisher;
+  destroyPublisher(publisher: RclPublisher): void;
   /** With `isRaw: true` the callback receives the serialised CDR message as a Buffer. */
   createSubscription(
     typeClass: string,
@@ -101,9 +102,18 @@ export interface RclNode {
 
 /** The module's shape (`import("rclnodejs")`, default export or namespace). */
 export interface RclnodejsModule {
-  init(): Promise<void>;
+  /**
+   * `argv` is what rcl parses (default process.argv): only `--ros-args ...` may reach it, or rcl
+   * takes every `name:=value` for a deprecated remap rule.
+   */
+  init(context?: unknown, argv?: string[]): Promise<void>;
   shutdown(): void;
   isShutdown?(): boolean;
+  /**
+   * Removes rclnodejs's SIGINT/SIGTERM handlers, which shut the context down at once (before the
+   * application could publish its last outputs and dispose its nodes).
+   */
+  removeSignalHandlers?(): void;
   Node: new (name: string, namespace?: string, context?: unknown, options?: RclNodeOptions) => RclNode;
   NodeOptions: new () => RclNodeOptions;
   Parameter: new (name: string, type: number, value?: unknown) => RclParameter;

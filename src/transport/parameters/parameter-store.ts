@@ -62,6 +62,9 @@ type JsonSchema = {
 /** The parameter every ROS 2 node has. */
 export const USE_SIM_TIME = "use_sim_time";
 
+/** When a change is made: `runtime` (ros2 param set; read-only parameters refuse) or `startup` (values given as the node starts). */
+export type SetPhase = "runtime" | "startup";
+
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
 const compiled = new WeakMap<object, ValidateFunction>();
 
@@ -112,21 +115,15 @@ export class SchemaParameterStore implements ParameterStore {
   }
 
   /**
-   * Applies run-time changes atomically: all or none. Rejected (with the reason) when a name is
-   * undeclared or read-only, a value changes type or fails the schema, or an onChange callback throws.
+   * Applies changes atomically: all or none. Rejected (with the reason) when a name is undeclared,
+   * a value changes type or fails the schema, or an onChange callback throws; at `runtime` (ros2
+   * param set) also when a parameter is read-only. `startup` is for the values a transport is given
+   * when the node starts (`--ros-args -p`), which read-only parameters take.
    */
-  set(changes: Record<string, ParameterValue>): SetParametersResult {
-    for (const [name, value] of Object.entries(changes)) {
-      if (!Object.prototype.hasOwnProperty.call(this.#values, name)) return reject(`parameter '${name}' is not declared`);
-      if (schemaAt(this.#schema, name)?.readOnly) return reject(`parameter '${name}' is read-only`);
-      const before = kindOf(this.#values[name]!);
-      const after = kindOf(value);
-      if (before !== after && !(before === "array" && Array.isArray(value) && value.length === 0)) {
-        return reject(`parameter '${name}' is a ${before}, cannot set a ${after} (${JSON.stringify(value)})`);
-      }
-    }
-    const result = this.#check({ ...this.#values, ...changes });
-    if (typeof result === "string") return reject(result);
+  set(changes: Record<string, ParameterValue>, phase: SetPhase = "runtime"): SetParametersResult {
+    const refused = this.#refusal(changes, phase);
+    if (typeof refused === "string") return reject(refused);
+    const result = refused;
     const applied: Record<string, ParameterValue> = {};
     for (const name of Object.keys(changes)) applied[name] = result[name]!;
     for (const callback of this.#callbacks) {
@@ -138,6 +135,33 @@ export class SchemaParameterStore implements ParameterStore {
     }
     this.#values = result;
     return { successful: true, reason: "" };
+  }
+
+  /**
+   * Whether `set(changes)` at run time would pass the store's own checks (declared, writable,
+   * same type, schema), without applying anything or asking the onChange callbacks.
+   */
+  check(changes: Record<string, ParameterValue>): SetParametersResult {
+    const refused = this.#refusal(changes, "runtime");
+    return typeof refused === "string" ? reject(refused) : { successful: true, reason: "" };
+  }
+
+  /** The reason the changes are refused, or the validated values they would give. */
+  #refusal(changes: Record<string, ParameterValue>, phase: SetPhase): Readonly<Record<string, ParameterValue>> | string {
+    for (const [name, value] of Object.entries(changes)) {
+      if (!Object.prototype.hasOwnProperty.call(this.#values, name)) {
+        return `node ${this.node} has no parameter '${name}' (declared: ${Object.keys(this.#values).sort().join(", ")})`;
+      }
+      if (phase === "runtime" && schemaAt(this.#schema, name)?.readOnly) {
+        return `parameter '${name}' is read-only: it is applied when ${this.node} starts (set it in the parameter file, a launch argument or --ros-args -p, and restart the node)`;
+      }
+      const before = kindOf(this.#values[name]!);
+      const after = kindOf(value);
+      if (before !== after && !(before === "array" && Array.isArray(value) && value.length === 0)) {
+        return `parameter '${name}' is a ${before}, cannot set a ${after} (${JSON.stringify(value)})`;
+      }
+    }
+    return this.#check({ ...this.#values, ...changes });
   }
 
   /** Every declared parameter with its schema description, sorted by name. */

@@ -56,5 +56,41 @@ describe("edge-perception launch", () => {
     expect(seen).toEqual([true, { paramsFiles: ["x.yaml"], args: { mode: "multi_process" }, processGroup: "pedestrians" }]);
     expect(world.nodes.map((n) => n.fullName)).toEqual(["/test/image_size"]);
     expect(world.calls.at(-1)).toBe("shutdown");
+    // rcl sees only --ros-args: launch arguments (mode:=multi_process) are not taken for remap rules.
+    expect(world.initArgv).toEqual(["edge-perception", "--ros-args", "-p", "a:=1"]);
+  });
+
+  it("on Ctrl-C publishes the last output and final diagnostics before rclnodejs shuts down, with no error line", async () => {
+    const world = fakeRclnodejs();
+    const lines: string[] = [];
+    const stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    const finalNode = {
+      ...imageSizeNode(),
+      name: "final",
+      create: (h: Parameters<ReturnType<typeof imageSizeNode>["create"]>[0]) => {
+        const pub = h.createPublisher("std_msgs/msg/String", "~/last", { profile: "reliable" });
+        return { dispose: () => pub.publish({ data: `last at ${h.now().sec}` }) };
+      },
+    };
+    const env: NodeJS.ProcessEnv = { AMENT_PREFIX_PATH: "/opt/ros/jazzy", RMW_IMPLEMENTATION: "rmw_cyclonedds_cpp" };
+    try {
+      const done = runLaunchCommand([], { loader: async () => world.module, env, loadNodes: async () => [finalNode] });
+      for (let i = 0; i < 100 && !world.nodes.every((n) => n.spinning); i++) await new Promise((r) => setTimeout(r, 5));
+      for (let i = 0; i < 100 && world.nodes.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, 20));
+      process.emit("SIGINT", "SIGINT");
+      expect(await done).toBe(0);
+    } finally {
+      stderr.mockRestore();
+    }
+    expect(world.calls).not.toContain("rclnodejs signal handler");
+    expect(world.publishers.find((p) => p.topic === "/test/final/last")!.published).toHaveLength(1);
+    expect(lines.join("")).not.toMatch(/failed in dispose|\[ERROR\]/);
+    expect(world.calls.at(-1)).toBe("shutdown");
+    // The shipped DDS config was applied to the process environment before rcl started.
+    expect(env.CYCLONEDDS_URI).toMatch(/^file:\/\/.*launch\/cyclonedds\.xml$/);
   });
 });

@@ -54,6 +54,7 @@ function consumerNode(received: unknown[], changes: unknown[]): NodeSpec {
       properties: {
         threshold: { type: "number", minimum: 0, maximum: 1, default: 0.5, description: "cut" },
         count: { type: "integer", default: 3 },
+        topic: { type: "string", default: "/in", readOnly: true },
         use_sim_time: { type: "boolean", default: false },
       },
     },
@@ -92,21 +93,36 @@ describe("runLive over a fake rclnodejs", () => {
       nodes: [spy, consumerNode(received, changes)],
       loader: async () => world.module,
       env: ROS_ENV,
+      systemNowNs: () => world.nowNs,
       signal: controller.signal,
       logSink: () => {},
       onReady: (info) => (ready = info),
     });
     for (let i = 0; i < 50 && !ready; i++) await new Promise((r) => setTimeout(r, 5));
-    expect(ready).toEqual({
+    expect(ready).toMatchObject({
       nodes: ["/test/image_size", "/perception/consumer"],
       wirePublications: ["/test/image_size/sizes", "/perception/consumer/hello"],
       wireSubscriptions: ["/camera/front/image_raw"],
+      // What the ROS graph cannot show: the consumer gets the sizes in-process.
+      inProcessSubscriptions: { "/perception/consumer": ["/test/image_size/sizes"] },
     });
-    // The wire subscription is raw, best effort depth 5 (sensor data), hosted by the subscribing node.
+    // rcl parses no application arguments (only --ros-args, none here); rclnodejs's signal handlers are gone.
+    expect(world.initArgv).toEqual(["edge-perception"]);
+    expect(world.calls.slice(0, 2)).toEqual(["init", "removeSignalHandlers"]);
+    // The wire subscription is raw, best effort depth 5 (sensor data), hosted by the subscribing node; no /clock without sim time.
     expect(world.subscriptions).toHaveLength(1);
     const sub = world.subscriptions[0]!;
     expect(sub).toMatchObject({ node: "/test/image_size", type: "sensor_msgs/msg/Image", topic: "/camera/front/image_raw", options: { isRaw: true, qos: { depth: 5, reliabilityPolicy: 2, durability: 2 } } });
     expect(world.publishers.find((p) => p.topic === "/perception/consumer/hello")?.qos).toMatchObject({ depth: 1, durability: 1 });
+    // Parameter events go to /parameter_events (rclnodejs's namespaced publisher is replaced).
+    const events = world.publishers.filter((p) => p.type === "rcl_interfaces/msg/ParameterEvent");
+    expect(events.map((p) => [p.node, p.topic, p.destroyed])).toEqual([
+      ["/test/image_size", "/test/parameter_events", true],
+      ["/test/image_size", "/parameter_events", false],
+      ["/perception/consumer", "/perception/parameter_events", true],
+      ["/perception/consumer", "/parameter_events", false],
+    ]);
+    expect(events[1]!.qos).toMatchObject({ depth: 1000, reliabilityPolicy: 1, durability: 2 });
     // What was published during create() reached the wire.
     expect(world.publishers.find((p) => p.topic === "/perception/consumer/hello")!.published).toHaveLength(1);
 
@@ -138,12 +154,21 @@ describe("runLive over a fake rclnodejs", () => {
     expect(rejected.reason).toMatch(/'threshold' must be <= 1, found 2/);
     expect(consumer.setParameter(new Parameter("count", 2, 7n)).successful).toBe(true);
     expect(changes.at(-1)).toEqual({ count: 7 });
+    const eventsOut = events[3]!.published as unknown as Array<{ node: string; changed_parameters: Array<{ name: string }> }>;
+    expect(eventsOut.map((e) => e.changed_parameters[0]!.name)).toEqual(["threshold", "count"]);
+    expect(events[2]!.published).toHaveLength(0);
+    // Refusals carry the project's reasons, not rclnodejs's texts.
+    expect(consumer.setParameter(new Parameter("count", 4, "many"))).toEqual({ successful: false, reason: "parameter 'count' is a number, cannot set a string (\"many\")" });
+    expect(consumer.setParameter(new Parameter("topic", 4, "/x")).reason).toMatch(/^parameter 'topic' is read-only: it is applied when \/perception\/consumer starts/);
+    expect(consumer.setParameter(new Parameter("nope", 3, 1)).reason).toMatch(/^node \/perception\/consumer has no parameter 'nope' \(declared: count, .*threshold/);
+    expect(consumer.setParameter(new Parameter("use_sim_time", 1, true)).reason).toMatch(/^parameter 'use_sim_time' is fixed when \/perception\/consumer starts .*restart it with use_sim_time:=true/);
+    expect(consumer.getParameter("topic").value).toBe("/in");
 
     // use_sim_time through ros2 param / --ros-args follows into clockKind.
     expect(clockKinds).toEqual(["ros"]);
 
-    // Timers: bigint nanoseconds on the node.
-    expect(world.timers.map((t) => [t.node, t.period])).toEqual([["/perception/consumer", 250_000_000n]]);
+    // Timers run on the project's clock (system time here), not rclnodejs's.
+    expect(world.timers).toHaveLength(0);
     expect(world.nodes.every((n) => n.spinning)).toBe(true);
 
     controller.abort();
@@ -151,7 +176,6 @@ describe("runLive over a fake rclnodejs", () => {
     expect(received.at(-1)).toBe("disposed");
     expect(world.nodes.every((n) => n.destroyed)).toBe(true);
     expect(world.calls.at(-1)).toBe("shutdown");
-    expect(world.timers[0]!.cancelled).toBe(true);
   });
 
   it("fails before creating ROS entities when a parameter is invalid, and shuts rclnodejs down", async () => {
@@ -161,7 +185,7 @@ describe("runLive over a fake rclnodejs", () => {
       /node \/perception\/consumer: parameter 'threshold' must be number, found "high"/,
     );
     expect(world.nodes).toHaveLength(0);
-    expect(world.calls).toEqual(["init", "shutdown"]);
+    expect(world.calls).toEqual(["init", "removeSignalHandlers", "shutdown"]);
   });
 
   it("rejects an invalid command-line override", async () => {
@@ -191,5 +215,54 @@ describe("runLive clock", () => {
     controller.abort();
     await runLive({ nodes: [spec], loader: async () => world.module, env: ROS_ENV, signal: controller.signal, logSink: () => {} });
     expect(kinds).toEqual(["sim"]);
+  });
+});
+
+/** CDR of a rosgraph_msgs/Clock at `ns`, as `ros2 bag play --clock` publishes it. */
+function clockCdr(ns: bigint): Buffer {
+  const sec = Number(ns / 1_000_000_000n);
+  const nanosec = Number(ns % 1_000_000_000n);
+  return Buffer.from(codecFor("rosgraph_msgs/msg/Clock").encode({ clock: { sec, nanosec } }));
+}
+
+describe("runLive sim time from /clock", () => {
+  it("subscribes to /clock best effort (as rclcpp), follows it, fires timers in sim time and counts a jump back", async () => {
+    const world = fakeRclnodejs();
+    const ticks: Array<[number, number]> = [];
+    const nows: number[] = [];
+    const controller = new AbortController();
+    let ready: LiveReadyInfo | undefined;
+    const spec: NodeSpec = {
+      name: "ticker",
+      namespace: "/perception",
+      parameterSchema: { type: "object", properties: { use_sim_time: { type: "boolean", default: false } } },
+      parameters: { use_sim_time: true },
+      create(node) {
+        nows.push(node.now().sec);
+        node.createTimer(1.0, () => void ticks.push([node.now().sec, node.now().nanosec]));
+        return {};
+      },
+    };
+    const running = runLive({ nodes: [spec], loader: async () => world.module, env: ROS_ENV, signal: controller.signal, logSink: () => {}, onReady: (i) => (ready = i) });
+    for (let i = 0; i < 50 && !ready; i++) await new Promise((r) => setTimeout(r, 5));
+    // Zero before the first /clock (rclcpp's behaviour), not the system time.
+    expect(nows).toEqual([0]);
+    const clock = world.subscriptions.find((s) => s.topic === "/clock")!;
+    // Best effort, keep last 1, volatile: matches `ros2 bag play --clock` (best effort) and reliable publishers.
+    expect(clock).toMatchObject({ node: "/perception/ticker", type: "rosgraph_msgs/msg/Clock", options: { isRaw: true, qos: { depth: 1, reliabilityPolicy: 2, durability: 2 } } });
+    // The player publishes /clock at 40 Hz from 100 s to 103.5 s: the 1 s timer fires at 101, 102, 103.
+    for (let t = 100_000n; t <= 103_500n; t += 25n) clock.callback(clockCdr(t * 1_000_000n));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(ticks).toEqual([[101, 0], [102, 0], [103, 0]]);
+    expect(ready!.time()).toMatchObject({ clockMessages: 141, timeJumps: 0, simTicks: 3 });
+    // A second play (or -l) starts again at 100 s: counted, and the timer fires again one period later.
+    for (let t = 100_000n; t <= 101_500n; t += 25n) clock.callback(clockCdr(t * 1_000_000n));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(ticks.slice(3)).toEqual([[101, 0]]);
+    expect(ready!.time()).toMatchObject({ timeJumps: 1, simTicks: 4 });
+    // No rclnodejs timer: rclnodejs's own time source (reliable /clock) would never fire it.
+    expect(world.timers).toHaveLength(0);
+    controller.abort();
+    await running;
   });
 });

@@ -59,8 +59,14 @@ describe("SchemaParameterStore", () => {
     expect(bad.successful).toBe(false);
     expect(bad.reason).toMatch(/'score_threshold' must be <= 1, found 1.5/);
     expect(store.set({ score_threshold: "high" }).reason).toMatch(/is a number, cannot set a string/);
-    expect(store.set({ frame: "odom" }).reason).toMatch(/read-only/);
-    expect(store.set({ unknown: 1 }).reason).toMatch(/not declared/);
+    expect(store.set({ frame: "odom" }).reason).toMatch(/^parameter 'frame' is read-only: it is applied when \/d starts \(.*restart the node\)$/);
+    expect(store.check({ frame: "odom" }).reason).toMatch(/read-only/);
+    expect(store.set({ unknown: 1 }).reason).toMatch(/^node \/d has no parameter 'unknown' \(declared: .*score_threshold/);
+    expect(store.check({ score_threshold: 0.9 })).toEqual({ successful: true, reason: "" });
+    expect(store.get("score_threshold")).toBe(0.7); // check() applies nothing
+    // Values given as the node starts (--ros-args -p) reach read-only parameters too.
+    expect(store.set({ frame: "odom" }, "startup")).toEqual({ successful: true, reason: "" });
+    expect(store.get("frame")).toBe("odom");
     const vetoed = store.set({ score_threshold: 0.99, rate_hz: 30 });
     expect(vetoed).toEqual({ successful: false, reason: "/d rejected the change: too strict for this node" });
     expect(store.get("score_threshold")).toBe(0.7);

@@ -7,9 +7,14 @@
  * A stamp is fused once its inputs are in: when a detection with a newer stamp arrives, or when the
  * node clock is `max_input_age_s` past it (so replay, which delivers in stamp order, is
  * deterministic whatever order concurrent detectors finish in).
+ *
+ * An input stamped at or before the last fused stamp is a late input (kept for later frames,
+ * counted, warned about); one more than `time_jump_threshold_s` before it means time went back (a
+ * bag loop, a second `ros2 bag play`): what is pending is fused, the state is reset, the jump is
+ * logged and counted (diagnostics `time_jumps`), and fusion starts again on the new time line.
  */
 import { errorMessage } from "../core/errors.js";
-import { compareTime, diffSec, nsToTime, timeToNs, type Time } from "../core/time.js";
+import { compareTime, diffSec, nsToTime, timeToNs, timeToSec, type Time } from "../core/time.js";
 import { TfBuffer } from "../geometry/tf-buffer.js";
 import type { CrosswalkArray, LaneMarkingArray, PedestrianArray } from "../msgs/types.generated.js";
 import type { NodeHandle } from "../transport/node-api.js";
@@ -29,6 +34,11 @@ interface PendingStamp {
   lastArrivalWallMs: number;
 }
 
+
+/** Logs the 1st, 10th, 100th, ... occurrence (and every 1000th after), so a steady stream of them stays visible but quiet. */
+function isLogworthy(n: number): boolean {
+  return n === 1 || n === 10 || n === 100 || n % 1000 === 0;
+}
 
 /** The node's parameter schema (`ros__parameters` of config/schema/map_fusion.schema.json). */
 export function parameterSchema(): object {
@@ -72,6 +82,7 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
   let latestCrosswalks: CrosswalkArray | undefined;
   let frames = 0;
   let lateInputs = 0;
+  let timeJumps = 0;
 
   /** The newest earlier array within max_input_age_s of the stamp (lanes and crosswalks are carried over; pedestrians are not, the tracker predicts). */
   const carried = <T extends { header: { stamp: Time } }>(latest: T | undefined, stamp: Time): T | undefined =>
@@ -123,12 +134,35 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
     }
   };
 
+  /** Time went back past the threshold: finish the old time line, then start again. */
+  const restartAfterJump = (stamp: Time, backSec: number): void => {
+    flush();
+    pending.clear();
+    lastFused = undefined;
+    latestLanes = undefined;
+    latestCrosswalks = undefined;
+    timeJumps++;
+    diagnostics.setCounter("time_jumps", timeJumps);
+    handle.logger.warn(
+      `input stamped ${timeToSec(stamp).toFixed(3)} s is ${backSec.toFixed(3)} s before the last fused frame: time went back (bag loop or a new play); fusion restarted (time jump ${timeJumps})`,
+    );
+  };
+
   const onInput = (stamp: Time, put: (e: PendingStamp) => void, keepAsLatest: () => void): void => {
     if (lastFused && compareTime(stamp, lastFused) <= 0) {
-      // Arrived after its stamp was fused: kept for the next frames only.
-      lateInputs++;
-      keepAsLatest();
-      return;
+      const backSec = diffSec(lastFused, stamp);
+      if (backSec > p.get<number>("time_jump_threshold_s")) {
+        restartAfterJump(stamp, backSec);
+      } else {
+        // Arrived after its stamp was fused: kept for the next frames only.
+        lateInputs++;
+        keepAsLatest();
+        diagnostics.setCounter("frames_late_inputs", lateInputs);
+        if (isLogworthy(lateInputs)) {
+          handle.logger.warn(`late input: stamped ${backSec.toFixed(3)} s before the last fused frame, left out of its frame and kept for the next (${lateInputs} so far)`);
+        }
+        return;
+      }
     }
     flush(stamp);
     const key = timeToNs(stamp);
@@ -159,7 +193,7 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
   });
 
   return {
-    stats: () => ({ frames, late_inputs: lateInputs, pending: pending.size }),
+    stats: () => ({ frames, late_inputs: lateInputs, time_jumps: timeJumps, pending: pending.size }),
     dispose: () => {
       flush();
       diagPublisher.publish();

@@ -4,10 +4,13 @@
  * vehicle on `~/out/map_markers` (map frame, transient local, re-sent as the vehicle moves) and an
  * annotated debug image on `~/out/image/compressed` (JPEG, at `rate_hz`) in which pedestrians are
  * pixelated unless `privacy` is `none`: raw pixels of people never leave the node by default.
+ * A frame stamped more than `time_jump_threshold_s` before the previous one means time went back
+ * (bag loop, a second play): the buffered images and the map layer are reset, and the jump is
+ * logged and counted (diagnostics `time_jumps`).
  * Logic: src/viz/. Docs: docs/nodes/visualizer.md.
  */
 import { errorMessage } from "../core/errors.js";
-import { timeToNs, type Time } from "../core/time.js";
+import { compareTime, diffSec, timeToNs, timeToSec, type Time } from "../core/time.js";
 import { TfBuffer } from "../geometry/tf-buffer.js";
 import type { PerceptionFrame } from "../msgs/types.generated.js";
 import { FrameScheduler } from "../pipeline/frame-scheduler.js";
@@ -109,8 +112,20 @@ export async function createVisualizerNode(handle: NodeHandle): Promise<NodeInst
   });
 
   let lastMapCenter: { x: number; y: number } | undefined;
+  let lastFrameStamp: Time | undefined;
+  let timeJumps = 0;
   handle.createSubscription("edge_perception_msgs/msg/PerceptionFrame", "~/in/frame", { profile: "reliable" }, (frame) => {
     arrivals.set(frame, handle.wallMs());
+    const stamp = frame.header.stamp;
+    if (lastFrameStamp && compareTime(stamp, lastFrameStamp) < 0 && diffSec(lastFrameStamp, stamp) > p.get<number>("time_jump_threshold_s")) {
+      timeJumps++;
+      diagnostics.setCounter("time_jumps", timeJumps);
+      handle.logger.warn(`frame stamped ${timeToSec(stamp).toFixed(3)} s is ${diffSec(lastFrameStamp, stamp).toFixed(3)} s before the previous one: time went back (bag loop or a new play); images and map layer reset (time jump ${timeJumps})`);
+      lastMapCenter = undefined;
+      // Images still waiting from the old time line are newer than its last frame; the new line's are older.
+      for (const key of images.keys()) if (key > timeToNs(lastFrameStamp)) images.delete(key);
+    }
+    lastFrameStamp = stamp;
     markersPub.publish(frameMarkers(frame, p.get<number>("marker_lifetime_s")));
     if (map && frame.pose_valid) {
       const center = { x: frame.pose.position.x, y: frame.pose.position.y };
@@ -131,7 +146,7 @@ export async function createVisualizerNode(handle: NodeHandle): Promise<NodeInst
 
   return {
     idle: () => scheduler.idle(),
-    stats: () => ({ debug_images: imagesOut, frames_without_image: framesWithoutImage, images_waiting: images.size, ...scheduler.stats() }),
+    stats: () => ({ debug_images: imagesOut, frames_without_image: framesWithoutImage, images_waiting: images.size, time_jumps: timeJumps, ...scheduler.stats() }),
     dispose: async () => {
       await scheduler.dispose();
       diagPublisher.publish();

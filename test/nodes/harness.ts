@@ -16,6 +16,10 @@ export interface Harness {
   feed(topic: string, message: unknown, ns: bigint): Promise<void>;
   /** Advances the clock only (timers fire). */
   advance(ns: bigint): Promise<void>;
+  /** Moves the clock back to `ns` (a bag loop, a second play), timers restarting from there as live. */
+  jumpTo(ns: bigint): void;
+  /** Log lines the node wrote: `level: message`. */
+  logs: string[];
 }
 
 export async function hostNode(
@@ -25,7 +29,8 @@ export async function hostNode(
   const clock = new SimClock(START);
   const timers = new SimTimerQueue(clock);
   const bus = new InProcessBus({ now: () => clock.now(), onCallbackError: (_n, _t, e) => { throw e; } });
-  const hosted = createNodeHandle({ spec, bus, timers, now: () => clock.now(), clockKind: "sim", logSink: () => undefined });
+  const logs: string[] = [];
+  const hosted = createNodeHandle({ spec, bus, timers, now: () => clock.now(), clockKind: "sim", logSink: (level, _source, message) => void logs.push(`${level}: ${message}`) });
   const instance = await spec.create(hosted.handle);
   const outputs: Record<string, any[]> = {};
   for (const topic of watch) {
@@ -46,6 +51,11 @@ export async function hostNode(
     instance,
     outputs,
     advance,
+    logs,
+    jumpTo(ns) {
+      clock.jumpTo(ns);
+      timers.restart();
+    },
     async feed(topic, message, ns) {
       await advance(ns);
       bus.inject(topic, message, { topic, receiveTime: clock.now() });

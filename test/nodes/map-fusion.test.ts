@@ -78,5 +78,33 @@ describe("map_fusion node", () => {
     const frames = h.outputs[FRAME] as PerceptionFrame[];
     expect(frames).toHaveLength(2);
     expect(frames[0]!.lanes).toHaveLength(0);
+    // Not silent: warned about (first one) and counted.
+    expect(h.logs.filter((l) => /^warn: late input: stamped 0\.000 s before the last fused frame/.test(l))).toHaveLength(1);
+  });
+
+  it("starts again when time goes back (a second play of the bag, or -l): frames again, the jump logged and counted", async () => {
+    const h = await fusion();
+    const diagnostics: any[] = [];
+    h.hosted.handle.createSubscription("diagnostic_msgs/msg/DiagnosticArray", "/diagnostics", { profile: "reliable" }, (m) => void diagnostics.push(m));
+    const play = async (clockStart: bigint): Promise<void> => {
+      for (let i = 0n; i < 30n; i++) {
+        await h.feed(PEDS, peds(i), clockStart + i * P + 10n);
+        await h.feed(LANES, lanes(i), clockStart + i * P + 20n);
+      }
+    };
+    await play(START);
+    expect(h.outputs[FRAME]).toHaveLength(29);
+    // The second play: stamps and /clock start again at START.
+    h.jumpTo(START);
+    await play(START);
+    await h.advance(START + 3_000_000_000n);
+    const frames = h.outputs[FRAME] as PerceptionFrame[];
+    // Both plays whole (2 s each).
+    const indices = [...Array(30).keys()];
+    expect(frames.map((f) => Number((timeToNs(f.header.stamp) - START) / P))).toEqual([...indices, ...indices]);
+    expect(h.instance.stats!()).toMatchObject({ time_jumps: 1, late_inputs: 0 });
+    expect(h.logs.filter((l) => l.startsWith("warn: input stamped"))).toEqual([expect.stringMatching(/is 1\.867 s before the last fused frame: time went back .*fusion restarted \(time jump 1\)/)]);
+    const values = diagnostics.at(-1).status.flatMap((s: { values: Array<{ key: string; value: string }> }) => s.values);
+    expect(values).toContainEqual({ key: "time_jumps", value: "1" });
   });
 });

@@ -43,4 +43,33 @@ describe("visualizer node", () => {
     expect(mostWaiting).toBeLessThanOrEqual(4);
     expect(h.instance.stats!().frames_without_image).toBe(0);
   });
+
+  it("after time goes back (a second play) renders again, and logs and counts the jump", async () => {
+    const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 90, g: 90, b: 90 } } }).jpeg().toBuffer();
+    const h = await hostNode(
+      {
+        name: "visualizer",
+        namespace: "/perception",
+        create: createVisualizerNode,
+        parameterSchema: parameterSchema(),
+        parameters: { image_transport: "compressed", rate_hz: 5, map_file: "", privacy: "blur_pedestrians", debug_image_max_width: 64, processing_budget_ms: 60, map_radius_m: 60, jpeg_quality: 75, marker_lifetime_s: 0.5, time_jump_threshold_s: 1.0 },
+      },
+      [DEBUG_IMAGE],
+    );
+    const stampOf = (i: number) => nsToTime(START + BigInt(i) * PERIOD);
+    const play = async (): Promise<void> => {
+      for (let i = 0; i < 45; i++) {
+        await h.feed(IMAGE, { header: { stamp: stampOf(i), frame_id: "camera_optical" }, format: "jpeg", data: new Uint8Array(jpeg) }, START + BigInt(i) * PERIOD);
+        if (i >= 1) await h.feed(FRAME, { ...frame(0), header: { stamp: stampOf(i - 1), frame_id: "base_link" } }, START + BigInt(i) * PERIOD + 1n);
+      }
+    };
+    await play();
+    const first = h.outputs[DEBUG_IMAGE]!.length;
+    expect(first).toBeGreaterThan(5);
+    h.jumpTo(START);
+    await play();
+    expect(h.outputs[DEBUG_IMAGE]!.length).toBe(2 * first);
+    expect(h.instance.stats!()).toMatchObject({ time_jumps: 1, frames_without_image: 0 });
+    expect(h.logs.filter((l) => /^warn: frame stamped .* before the previous one: time went back/.test(l))).toHaveLength(1);
+  });
 });

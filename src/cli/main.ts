@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   detect: () => import("./commands/detect.js"),
   demo: () => import("./commands/demo.js"),
   launch: () => import("./commands/launch.js"),
+  doctor: () => import("./commands/doctor.js"),
 };
 
 async function main(argv: string[]): Promise<number> {

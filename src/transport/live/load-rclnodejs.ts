@@ -46,7 +46,8 @@ export const importRclnodejs: RclnodejsLoader = () => {
 };
 
 /**
- * Checks that ROS 2 is sourced (AMENT_PREFIX_PATH) and loads rclnodejs. Throws a `ros`
+ * Checks that ROS 2 is sourced (AMENT_PREFIX_PATH), loads rclnodejs and removes its own SIGINT
+ * handler (`removeSignalHandlers()`, when this rclnodejs has it). Throws a `ros`
  * PerceptionError whose message says what is missing and how to fix it.
  */
 export async function loadRclnodejs(loader: RclnodejsLoader = importRclnodejs, env: NodeJS.ProcessEnv = process.env): Promise<RclnodejsModule> {
@@ -72,5 +73,9 @@ export async function loadRclnodejs(loader: RclnodejsLoader = importRclnodejs, e
   if (typeof m.init !== "function" || typeof m.Node !== "function") {
     throw new PerceptionError("ros", `the module loaded as rclnodejs does not look like rclnodejs 2.x (no init/Node): ${ROS_SETUP_HINT}`);
   }
+  // rclnodejs installs a SIGINT handler when it is imported, which shuts every context down at
+  // once: registered before the application's, it would run first and the nodes could not publish
+  // their last outputs. The application stops rclnodejs itself (runLive).
+  if (typeof m.removeSignalHandlers === "function") m.removeSignalHandlers();
   return m as RclnodejsModule;
 }

@@ -110,8 +110,8 @@ export interface RclnodejsModule {
   shutdown(): void;
   isShutdown?(): boolean;
   /**
-   * Removes rclnodejs's SIGINT/SIGTERM handlers, which shut the context down at once (before the
-   * application could publish its last outputs and dispose its nodes).
+   * Removes the SIGINT handler rclnodejs installs when it is imported, which shuts every context
+   * down at once (before the application could publish its last outputs and dispose its nodes).
    */
   removeSignalHandlers?(): void;
   Node: new (name: string, namespace?: string, context?: unknown, options?: RclNodeOptions) => RclNode;

@@ -86,10 +86,9 @@ export async function runLive(options: LiveOptions): Promise<void> {
 
   // rcl parses only --ros-args: the app's own name:=value arguments are not remap rules.
   await rcl.init(undefined, ["edge-perception", ...(options.rosArgs ?? [])]);
-  // Our SIGINT/SIGTERM handling (the caller's signal) must run first: rclnodejs's own handlers
-  // shut the context down at once, before nodes publish their last frame and final diagnostics.
-  if (typeof rcl.removeSignalHandlers === "function") rcl.removeSignalHandlers();
-  else log("warn", "this rclnodejs has no removeSignalHandlers(): on Ctrl-C it may shut down before the nodes' last outputs");
+  // loadRclnodejs removed rclnodejs's SIGINT handler (it shuts the context down at once, before
+  // the nodes publish their last frame and final diagnostics); the caller's signal stops the run.
+  if (typeof rcl.removeSignalHandlers !== "function") log("warn", "this rclnodejs has no removeSignalHandlers(): on Ctrl-C it may shut down before the nodes' last outputs");
 
   const time = new LiveTimeSource({ log, ...(options.systemNowNs ? { systemNowNs: options.systemNowNs } : {}) });
   const rclNodes = new Map<string, RclNode>();

@@ -159,11 +159,12 @@ export function fakeRclnodejs(): FakeWorld {
     nowNs: 1_700_000_000_000_000_000n,
     module: {},
   };
-  // rclnodejs installs SIGINT/SIGTERM handlers that shut the context down at once.
+  // rclnodejs installs a SIGINT handler when imported that shuts every context down at once.
   const rclSignalHandler = (): void => {
     world.calls.push("rclnodejs signal handler");
     world.contextShutdown = true;
   };
+  process.on("SIGINT", rclSignalHandler);
   class Parameter {
     constructor(
       readonly name: string,
@@ -196,19 +197,14 @@ export function fakeRclnodejs(): FakeWorld {
     init: async (_context?: unknown, argv?: string[]) => {
       world.calls.push("init");
       world.initArgv = argv;
-      process.on("SIGINT", rclSignalHandler);
-      process.on("SIGTERM", rclSignalHandler);
     },
     removeSignalHandlers: () => {
       world.calls.push("removeSignalHandlers");
       process.off("SIGINT", rclSignalHandler);
-      process.off("SIGTERM", rclSignalHandler);
     },
     shutdown: () => {
       world.calls.push("shutdown");
       world.contextShutdown = true;
-      process.off("SIGINT", rclSignalHandler);
-      process.off("SIGTERM", rclSignalHandler);
     },
     isShutdown: () => world.calls.includes("shutdown"),
     Node: class extends FakeNode {

@@ -108,7 +108,7 @@ describe("runLive over a fake rclnodejs", () => {
     });
     // rcl parses no application arguments (only --ros-args, none here); rclnodejs's signal handlers are gone.
     expect(world.initArgv).toEqual(["edge-perception"]);
-    expect(world.calls.slice(0, 2)).toEqual(["init", "removeSignalHandlers"]);
+    expect(world.calls.slice(0, 2)).toEqual(["removeSignalHandlers", "init"]);
     // The wire subscription is raw, best effort depth 5 (sensor data), hosted by the subscribing node; no /clock without sim time.
     expect(world.subscriptions).toHaveLength(1);
     const sub = world.subscriptions[0]!;
@@ -185,7 +185,7 @@ describe("runLive over a fake rclnodejs", () => {
       /node \/perception\/consumer: parameter 'threshold' must be number, found "high"/,
     );
     expect(world.nodes).toHaveLength(0);
-    expect(world.calls).toEqual(["init", "removeSignalHandlers", "shutdown"]);
+    expect(world.calls).toEqual(["removeSignalHandlers", "init", "shutdown"]);
   });
 
   it("rejects an invalid command-line override", async () => {

@@ -1,10 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { codecFor } from "../../../src/msgs/codec.js";
+import { timeToNs } from "../../../src/core/time.js";
 import type { String as StringMsg } from "../../../src/msgs/types.generated.js";
 import { LIVE_TESTS_ENV, importRclnodejs, loadRclnodejs, rclnodejsImportRefusal } from "../../../src/transport/live/load-rclnodejs.js";
 import { runLive, type LiveReadyInfo } from "../../../src/transport/live/run-live.js";
 import type { NodeSpec } from "../../../src/transport/node-spec.js";
 import { fakeRclnodejs, notInstalledLoader } from "./fake-rclnodejs.js";
+import { createMapFusionNode, parameterSchema as mapFusionSchema } from "../../../src/nodes/map-fusion.js";
+import type { DiagnosticArray } from "../../../src/msgs/types.generated.js";
 import { imageCdr, imageSizeNode } from "../replay/fixtures.js";
 
 const ROS_ENV = { AMENT_PREFIX_PATH: "/opt/ros/jazzy" };
@@ -264,5 +267,36 @@ describe("runLive sim time from /clock", () => {
     expect(world.timers).toHaveLength(0);
     controller.abort();
     await running;
+  });
+});
+
+describe("runLive with a real node under `ros2 bag play --clock`", () => {
+  it("map_fusion's /diagnostics appear within 2 s of sim time, and its final diagnostics at Ctrl-C", async () => {
+    const world = fakeRclnodejs();
+    const controller = new AbortController();
+    let ready: LiveReadyInfo | undefined;
+    const spec: NodeSpec = {
+      name: "map_fusion",
+      namespace: "/perception",
+      create: createMapFusionNode,
+      parameterSchema: mapFusionSchema(),
+      parameters: { map_file: "", base_frame: "base_link", map_frame: "map", pose_source: "tf", pose_timeout_s: 0.2, max_input_age_s: 0.5, max_pose_jump_m: 5, time_jump_threshold_s: 1, processing_budget_ms: 10, use_sim_time: true },
+    };
+    const running = runLive({ nodes: [spec], loader: async () => world.module, env: ROS_ENV, signal: controller.signal, logSink: () => {}, onReady: (i) => (ready = i) });
+    for (let i = 0; i < 200 && !ready; i++) await new Promise((r) => setTimeout(r, 5));
+    const clock = world.subscriptions.find((sub) => sub.topic === "/clock")!;
+    const diagnostics = (): DiagnosticArray[] => world.publishers.find((p) => p.topic === "/diagnostics")!.published.map((b) => codecFor<DiagnosticArray>("diagnostic_msgs/msg/DiagnosticArray").decode(b));
+    expect(diagnostics()).toHaveLength(0);
+    const T0 = 1_700_000_100n * 1_000_000_000n;
+    for (let ms = 0n; ms <= 2000n; ms += 25n) clock.callback(clockCdr(T0 + ms * 1_000_000n));
+    await new Promise((r) => setTimeout(r, 20));
+    const within2s = diagnostics();
+    expect(within2s.length).toBeGreaterThanOrEqual(1);
+    expect(within2s[0]!.status.map((st) => st.name)).toEqual(["/perception/map_fusion"]);
+    expect(timeToNs(within2s[0]!.header.stamp) - T0).toBeLessThanOrEqual(2_000_000_000n);
+    controller.abort();
+    await running;
+    // Disposed before rclnodejs shut down: the final diagnostics went out.
+    expect(diagnostics().length).toBe(within2s.length + 1);
   });
 });

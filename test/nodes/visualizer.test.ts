@@ -11,19 +11,25 @@ const IMAGE = "/perception/visualizer/in/image/compressed";
 const FRAME = "/perception/visualizer/in/frame";
 const DEBUG_IMAGE = "/perception/visualizer/out/image/compressed";
 
+/** A visualizer at 5 Hz on the compressed stream, hosted on the test bus, and a 64x48 JPEG to feed it. */
+async function visualizer(extra: Record<string, number> = {}) {
+  const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 90, g: 90, b: 90 } } }).jpeg().toBuffer();
+  const h = await hostNode(
+    {
+      name: "visualizer",
+      namespace: "/perception",
+      create: createVisualizerNode,
+      parameterSchema: parameterSchema(),
+      parameters: { image_transport: "compressed", rate_hz: 5, map_file: "", privacy: "blur_pedestrians", debug_image_max_width: 64, processing_budget_ms: 60, map_radius_m: 60, jpeg_quality: 75, marker_lifetime_s: 0.5, ...extra },
+    },
+    [DEBUG_IMAGE],
+  );
+  return { jpeg, h };
+}
+
 describe("visualizer node", () => {
   it("renders the debug image at its rate and keeps only the camera messages it may still render", async () => {
-    const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 90, g: 90, b: 90 } } }).jpeg().toBuffer();
-    const h = await hostNode(
-      {
-        name: "visualizer",
-        namespace: "/perception",
-        create: createVisualizerNode,
-        parameterSchema: parameterSchema(),
-        parameters: { image_transport: "compressed", rate_hz: 5, map_file: "", privacy: "blur_pedestrians", debug_image_max_width: 64, processing_budget_ms: 60, map_radius_m: 60, jpeg_quality: 75, marker_lifetime_s: 0.5 },
-      },
-      [DEBUG_IMAGE],
-    );
+    const { jpeg, h } = await visualizer();
     const stampOf = (i: number) => nsToTime(START + BigInt(i) * PERIOD);
     const image = (i: number): CompressedImage => ({ header: { stamp: stampOf(i), frame_id: "camera_optical" }, format: "jpeg", data: new Uint8Array(jpeg) });
     let mostWaiting = 0;
@@ -45,17 +51,7 @@ describe("visualizer node", () => {
   });
 
   it("after time goes back (a second play) renders again, and logs and counts the jump", async () => {
-    const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 90, g: 90, b: 90 } } }).jpeg().toBuffer();
-    const h = await hostNode(
-      {
-        name: "visualizer",
-        namespace: "/perception",
-        create: createVisualizerNode,
-        parameterSchema: parameterSchema(),
-        parameters: { image_transport: "compressed", rate_hz: 5, map_file: "", privacy: "blur_pedestrians", debug_image_max_width: 64, processing_budget_ms: 60, map_radius_m: 60, jpeg_quality: 75, marker_lifetime_s: 0.5, time_jump_threshold_s: 1.0 },
-      },
-      [DEBUG_IMAGE],
-    );
+    const { jpeg, h } = await visualizer({ time_jump_threshold_s: 1.0 });
     const stampOf = (i: number) => nsToTime(START + BigInt(i) * PERIOD);
     const play = async (): Promise<void> => {
       for (let i = 0; i < 45; i++) {

@@ -2,8 +2,15 @@ import { spawnSync } from "node:child_process";
 import { describe, expect, it, vi } from "vitest";
 import { runLaunchCommand } from "../../../src/cli/commands/launch.js";
 import { projectRoot } from "../../../src/core/paths.js";
-import { fakeRclnodejs, notInstalledLoader } from "./fake-rclnodejs.js";
+import { fakeRclnodejs, notInstalledLoader, type FakeWorld } from "./fake-rclnodejs.js";
 import { imageSizeNode } from "../replay/fixtures.js";
+
+/** Waits until the launched nodes exist and spin. */
+async function untilRunning(world: FakeWorld): Promise<void> {
+  for (let i = 0; i < 100 && world.nodes.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+  for (let i = 0; i < 100 && !world.nodes.every((n) => n.spinning); i++) await new Promise((r) => setTimeout(r, 5));
+  await new Promise((r) => setTimeout(r, 20));
+}
 
 describe("edge-perception launch", () => {
   it("without ROS 2 exits 1 with the one clear message and no stack trace (real process)", () => {
@@ -45,9 +52,7 @@ describe("edge-perception launch", () => {
           return [imageSizeNode()];
         },
       });
-      for (let i = 0; i < 100 && !world.nodes.every((n) => n.spinning) ; i++) await new Promise((r) => setTimeout(r, 5));
-      for (let i = 0; i < 100 && world.nodes.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
-      await new Promise((r) => setTimeout(r, 20));
+      await untilRunning(world);
       process.emit("SIGTERM", "SIGTERM");
       expect(await done).toBe(0);
     } finally {
@@ -78,9 +83,7 @@ describe("edge-perception launch", () => {
     const env: NodeJS.ProcessEnv = { AMENT_PREFIX_PATH: "/opt/ros/jazzy", RMW_IMPLEMENTATION: "rmw_cyclonedds_cpp" };
     try {
       const done = runLaunchCommand([], { loader: async () => world.module, env, loadNodes: async () => [finalNode] });
-      for (let i = 0; i < 100 && !world.nodes.every((n) => n.spinning); i++) await new Promise((r) => setTimeout(r, 5));
-      for (let i = 0; i < 100 && world.nodes.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
-      await new Promise((r) => setTimeout(r, 20));
+      await untilRunning(world);
       process.emit("SIGINT", "SIGINT");
       expect(await done).toBe(0);
     } finally {

@@ -106,8 +106,8 @@ export class CameraNode implements NodeInstance {
         upcoming: (m) => upcoming({ kind: "compressed", message: m }),
       });
     }
-    handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf", { profile: "reliable", depth: 100 }, (m) => this.tf.addMessage(m, false));
-    handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf_static", { profile: "transient_local", depth: 100 }, (m) => this.tf.addMessage(m, true));
+    handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf", { profile: "reliable", depth: 100 }, (m) => void this.tf.addMessage(m, false));
+    handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf_static", { profile: "transient_local", depth: 100 }, (m) => void this.tf.addMessage(m, true));
     this.#calibration = new CameraCalibration(handle, this.tf, params.get<string>("base_frame"), this.diagnostics);
   }
 

@@ -165,7 +165,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
 
     const bagTopics = new Map(source.summary.topics.map((t) => [t.name, t.type]));
     const subscribed = new Set(bus.topics().filter((t) => t.subscribers.length > 0).map((t) => t.name));
-    const recordInput = (topic: string, type: string): boolean => !excluded(topic) && (record === "all" || isPassthrough(topic, type));
+    const unrecordable = new Set<string>();
+    const recordInput = (topic: string, type: string): boolean => !excluded(topic) && !unrecordable.has(topic) && (record === "all" || isPassthrough(topic, type));
     const wanted = options.topics ?? [...bagTopics].filter(([name, type]) => subscribed.has(name) || (recording && recordInput(name, type))).map(([n]) => n);
 
     // Subscribed topics nothing feeds (a remapping mistake shows here).
@@ -198,7 +199,16 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       for (const t of bus.topics()) if (t.publishers.length > 0 && !excluded(t.name)) recorder.addTopic(t.name, t.type);
       for (const name of wanted) {
         const type = bagTopics.get(name);
-        if (type && recordInput(name, type)) recorder.addTopic(name, type);
+        if (type && recordInput(name, type)) {
+          try {
+            recorder.addTopic(name, type);
+          } catch (err) {
+            // A type the writer has no definition for (service events, other packages): not recorded, said once.
+            if (!(err instanceof PerceptionError && err.kind === "schema")) throw err;
+            unrecordable.add(name);
+            log("warn", `${errorMessage(err)}; the topic is not recorded`);
+          }
+        }
       }
       collectingStartup = false;
       for (const p of startupPublications) recorder.write(p);

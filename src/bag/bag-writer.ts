@@ -15,7 +15,9 @@ import { basename, join, resolve } from "node:path";
 import { McapWriter } from "@mcap/core";
 import { PerceptionError, errorMessage } from "../core/errors.js";
 import { messageRegistry, type MessageRegistry } from "../msgs/registry.js";
+import { printable } from "../core/printable.js";
 import { ros2TypeName } from "../msgs/type-name.js";
+import { validateResolvedTopic } from "../transport/names.js";
 import type { QosProfile } from "../transport/node-api.js";
 import { BufferedFileWritable } from "./file-writable.js";
 import { METADATA_FILENAME, serializeEmbeddedMetadata, serializeMetadata, type BagMetadata } from "./metadata.js";
@@ -187,6 +189,11 @@ export class BagWriter {
   /** Declares a topic (before its first write). Throws a `schema` PerceptionError for a type the registry does not know. */
   addTopic(topic: BagWriterTopic): void {
     if (this.#closing) throw new PerceptionError("bag", `addTopic after close`, { bag: this.path, topic: topic.name });
+    try {
+      validateResolvedTopic(topic.name);
+    } catch (err) {
+      throw new PerceptionError("bag", `cannot record topic ${JSON.stringify(printable(topic.name))}: ${printable(errorMessage(err))}`, { bag: this.path });
+    }
     const existing = this.#topics.get(topic.name);
     const type = ros2TypeName(topic.type);
     if (existing) {

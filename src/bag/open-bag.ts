@@ -4,7 +4,7 @@
  * codec per topic from the bag's own schemas (else the project's registry).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { basename, extname, join, resolve } from "node:path";
+import { basename, extname, isAbsolute, join, resolve } from "node:path";
 import { PerceptionError, errorMessage } from "../core/errors.js";
 import type { MessageCodec } from "../msgs/codec.js";
 import { messageRegistry, type MessageRegistry } from "../msgs/registry.js";
@@ -95,6 +95,16 @@ export async function openBag(path: string, options: OpenBagOptions = {}): Promi
     if (metadata) {
       if (metadata.compressionMode.toUpperCase() === "FILE") {
         throw new PerceptionError("bag", `file-compressed bags (compression_mode FILE, ${metadata.compressionFormat}) are not supported; decompress the files first`, { bag });
+      }
+      for (const relative of metadata.relativeFilePaths) {
+        // Storage files live in the bag folder: a path that leaves it is refused, never opened.
+        if (isAbsolute(relative) || /^[a-zA-Z]:/.test(relative) || relative.split(/[\\/]/).includes("..")) {
+          throw new PerceptionError(
+            "bag",
+            `${METADATA_FILENAME} lists storage file ${JSON.stringify(relative)} outside the bag folder (absolute paths and '..' are refused); relative_file_paths must name files inside the bag folder`,
+            { bag },
+          );
+        }
       }
       candidates = [];
       for (const relative of metadata.relativeFilePaths) {

@@ -165,6 +165,10 @@ export class CameraNode implements NodeInstance {
     };
   }
 
+  errorCounts(): Readonly<Record<string, number>> {
+    return this.diagnostics.errorCounts();
+  }
+
   async dispose(): Promise<void> {
     await this.#scheduler.dispose();
     this.#diagPublisher.publish();

@@ -212,6 +212,7 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
   });
 
   return {
+    errorCounts: () => diagnostics.errorCounts(),
     stats: () => ({ frames, late_inputs: lateInputs, time_jumps: timeJumps, pending: pending.size, tf_rejected: tf.stats.rejected }),
     dispose: () => {
       flush();

@@ -85,6 +85,7 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
   return {
     idle: () => node.idle(),
     stats: () => node.stats(),
+    errorCounts: () => node.errorCounts(),
     dispose: async () => {
       await node.dispose();
       await rebuilding.catch(() => undefined);

@@ -146,6 +146,7 @@ export async function createVisualizerNode(handle: NodeHandle): Promise<NodeInst
 
   return {
     idle: () => scheduler.idle(),
+    errorCounts: () => diagnostics.errorCounts(),
     stats: () => ({ debug_images: imagesOut, frames_without_image: framesWithoutImage, images_waiting: images.size, time_jumps: timeJumps, ...scheduler.stats() }),
     dispose: async () => {
       await scheduler.dispose();

@@ -58,7 +58,11 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
   const mapFile = p.get<string>("map_file");
   const map = mapFile ? loadHdMap(mapFile) : undefined;
   if (!map) diagnostics.set("map", "warn", "no HD map (map_file empty): vehicle-frame outputs only");
-  else handle.logger.info(`HD map '${map.name}' from ${mapFile}: ${map.lanes.size} lanes, ${map.crosswalks.size} crosswalks`);
+  else {
+    handle.logger.info(`HD map '${map.name}' from ${mapFile}: ${map.lanes.size} lanes, ${map.crosswalks.size} crosswalks`);
+    for (const w of map.warnings) handle.logger.warn(`HD map ${mapFile}: ${w}`);
+    if (map.lanes.size === 0 && map.crosswalks.size === 0) diagnostics.set("map", "warn", `HD map ${mapFile} has no lanes and no crosswalks: nothing to match detections against`);
+  }
 
   const engine = new FusionEngine({ map });
   const mode = p.get<"tf" | "pose_stamped" | "odometry">("pose_source");
@@ -68,6 +72,11 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
   const tf = new TfBuffer({
     maxExtrapolationSec: 0.5,
     onEvent: (e) => {
+      if (e.kind === "time_jump") {
+        diagnostics.setCounter("tf_time_jumps", tf.stats.timeJumps);
+        handle.logger.warn(`/tf stamp of ${e.frame} went back ${e.backSec.toFixed(3)} s (to ${timeToSec(e.stamp).toFixed(3)}): the dynamic transforms were dropped (${tf.stats.timeJumps} so far)`);
+        return;
+      }
       if (e.kind !== "rejected") return;
       const n = ++tfRejected[e.reason];
       diagnostics.setCounter(`tf_rejected_${e.reason}`, n);
@@ -90,10 +99,22 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
   const processingPub = handle.createPublisher("std_msgs/msg/Float32", "~/debug/processing_time_ms", { profile: "reliable" });
   const latencyPub = handle.createPublisher("std_msgs/msg/Float32", "~/debug/pipeline_latency_ms", { profile: "reliable" });
 
-  handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf", { profile: "reliable", depth: 100 }, (m) => void pose.addTf(m, false));
+  // A pose stamp going back more than 1 s drops the pose history (a looped bag, a restarted
+  // localiser): said and counted, never silent.
+  let poseTimeJumps = 0;
+  const afterPose = (stamp: Time): void => {
+    if (pose.timeJumps === poseTimeJumps) return;
+    poseTimeJumps = pose.timeJumps;
+    diagnostics.setCounter("pose_time_jumps", poseTimeJumps);
+    handle.logger.warn(`pose stamp went back to ${timeToSec(stamp).toFixed(3)} s: the pose history was dropped (${poseTimeJumps} so far)`);
+  };
+  handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf", { profile: "reliable", depth: 100 }, (m) => {
+    pose.addTf(m, false);
+    if (m.transforms[0]) afterPose(m.transforms[0].header.stamp);
+  });
   handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf_static", { profile: "transient_local", depth: 100 }, (m) => void pose.addTf(m, true));
-  if (mode === "pose_stamped") handle.createSubscription("geometry_msgs/msg/PoseStamped", "~/in/pose", { profile: "reliable" }, (m) => pose.addPoseStamped(m));
-  if (mode === "odometry") handle.createSubscription("nav_msgs/msg/Odometry", "~/in/odometry", { profile: "reliable" }, (m) => pose.addOdometry(m));
+  if (mode === "pose_stamped") handle.createSubscription("geometry_msgs/msg/PoseStamped", "~/in/pose", { profile: "reliable" }, (m) => (pose.addPoseStamped(m), afterPose(m.header.stamp)));
+  if (mode === "odometry") handle.createSubscription("nav_msgs/msg/Odometry", "~/in/odometry", { profile: "reliable" }, (m) => (pose.addOdometry(m), afterPose(m.header.stamp)));
 
   const pending = new Map<bigint, PendingStamp>();
   let lastFused: Time | undefined;

@@ -107,4 +107,44 @@ describe("map_fusion node", () => {
     const values = diagnostics.at(-1).status.flatMap((s: { values: Array<{ key: string; value: string }> }) => s.values);
     expect(values).toContainEqual({ key: "time_jumps", value: "1" });
   });
+
+  it("warns about and counts pose stamps that go back (a looped bag, a restarted localiser) instead of dropping them silently", async () => {
+    const h = await fusion();
+    const diagnostics: any[] = [];
+    h.hosted.handle.createSubscription("diagnostic_msgs/msg/DiagnosticArray", "/diagnostics", { profile: "reliable" }, (m) => void diagnostics.push(m));
+    const pose = (i: bigint) => ({ header: { stamp: stamp(i), frame_id: "map" }, pose: { position: { x: Number(i), y: 0, z: 0 }, orientation: { x: 0, y: 0, z: 0, w: 1 } } });
+    for (let i = 0n; i < 40n; i++) await h.feed("/perception/map_fusion/in/pose", pose(i), START + i * P + 5n);
+    // Header stamps back to the start while the clock (log time) goes on.
+    for (let i = 0n; i < 5n; i++) await h.feed("/perception/map_fusion/in/pose", pose(i), START + (40n + i) * P + 5n);
+    await h.advance(START + 50n * P);
+    expect(h.logs.filter((l) => /^warn: pose stamp went back to \S+ s: the pose history was dropped \(1 so far\)$/.test(l))).toHaveLength(1);
+    const values = diagnostics.at(-1).status.flatMap((s: { values: Array<{ key: string; value: string }> }) => s.values);
+    expect(values).toContainEqual({ key: "pose_time_jumps", value: "1" });
+  });
+
+  it("warns about an HD map without lanes or crosswalks", async () => {
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { hdMapToGeoJson } = await import("../../src/map/geojson-writer.js");
+    const file = join(mkdtempSync(join(tmpdir(), "empty-map-")), "empty.geojson");
+    writeFileSync(file, JSON.stringify(hdMapToGeoJson({ name: "empty", origin: { latitude: 48, longitude: 11, altitude: 500 }, features: [] })));
+    const logs: string[] = [];
+    const h = await hostNode(
+      {
+        name: "map_fusion",
+        namespace: "/perception",
+        create: createMapFusionNode,
+        parameterSchema: parameterSchema(),
+        parameters: { map_file: file, base_frame: "base_link", map_frame: "map", pose_source: "pose_stamped", pose_timeout_s: 0.2, max_input_age_s: 0.5, processing_budget_ms: 50 },
+      },
+      [],
+    );
+    logs.push(...h.logs);
+    expect(logs).toContainEqual(expect.stringMatching(/^warn: HD map .*empty\.geojson: the map has no features/));
+    const diagnostics: any[] = [];
+    h.hosted.handle.createSubscription("diagnostic_msgs/msg/DiagnosticArray", "/diagnostics", { profile: "reliable" }, (m) => void diagnostics.push(m));
+    await h.advance(START + 2_000_000_000n);
+    expect(diagnostics.at(-1).status[0].message).toMatch(/has no lanes and no crosswalks/);
+  });
 });

@@ -3,6 +3,7 @@
  * process (sim time = bag log time) and records what the nodes publish into an output bag.
  */
 import { PerceptionError, errorMessage } from "../../core/errors.js";
+import { verifyBag } from "../../bag/verify-bag.js";
 import { defaultGraphPath, graphToNodeSpecs, loadLaunchGraph } from "../../pipeline/graph.js";
 import { lastFlag, parseCommandLine, positiveNumberFlag } from "../../transport/command-line.js";
 import { stderrLogSink, type LogSink } from "../../transport/logger.js";
@@ -26,6 +27,8 @@ const USAGE = `usage: edge-perception replay <bag> --out <dir> [options] [name:=
   --exclude <topic>    do not record this topic (trailing * = prefix; repeatable), e.g. wall-clock timings
   --json               print the summary as JSON on stdout
   --strict             exit 1 when any node error or undecodable input occurred (CI)
+  --verify             read the output bag back (CRCs, every message decoded, as info --verify)
+                       and exit 1 when it is damaged or holds other counts than were recorded
   --quiet              no node log lines below warnings
   name:=value          launch arguments of the graph (image_transport:=raw, ...)
 
@@ -44,11 +47,24 @@ export function run(argv: string[]): Promise<number> {
   return runReplayCommand(argv, DEFAULT_DEPS);
 }
 
+/** What is wrong with the output bag as read back, or undefined when it holds what was recorded, intact. */
+async function verifyOutput(out: string, result: ReplaySummary): Promise<string | undefined> {
+  try {
+    const v = await verifyBag(out);
+    const problems = [...v.files.flatMap((f) => f.problems), ...v.readProblems];
+    if (v.damaged) return `the output bag is damaged: ${problems.join("; ") || "unreadable messages"}`;
+    if (v.messagesRead !== result.messagesOut) return `the output bag holds ${v.messagesRead} messages, ${result.messagesOut} were recorded`;
+    return undefined;
+  } catch (err) {
+    return `cannot read the output bag back: ${errorMessage(err)}`;
+  }
+}
+
 /** The command with its dependencies injected; returns the exit code. */
 export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps): Promise<number> {
   let parsed;
   try {
-    parsed = parseCommandLine(argv, ["out", "params", "graph", "rate", "record", "exclude"], ["fast", "overwrite", "json", "quiet", "help", "strict"]);
+    parsed = parseCommandLine(argv, ["out", "params", "graph", "rate", "record", "exclude"], ["fast", "overwrite", "json", "quiet", "help", "strict", "verify"]);
   } catch (err) {
     console.error(`edge-perception replay: ${errorMessage(err)}\n${USAGE}`);
     return 2;
@@ -110,6 +126,15 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
   bar.done();
   if (parsed.switches.has("json")) console.log(JSON.stringify(result, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2));
   else console.log(formatReplaySummary(result));
+  const outDir = lastFlag(parsed, "out");
+  if (parsed.switches.has("verify") && outDir !== undefined) {
+    const problem = await verifyOutput(outDir, result);
+    if (problem) {
+      console.error(`edge-perception replay: --verify: ${problem}`);
+      return stop.exitCode() ?? 1;
+    }
+    console.error(`edge-perception replay: --verify: the output bag reads back intact (${result.messagesOut} messages)`);
+  }
   const errors = errorTotal(result);
   if (parsed.switches.has("strict") && errors > 0) {
     const byNode = Object.entries(result.nodeErrors).map(([node, n]) => `${node} ${n}`).join(", ");

@@ -28,7 +28,7 @@ function filesUnder(dir: string, suffix: string): string[] {
 }
 
 function firstLine(file: string): string {
-  return readFileSync(file, "utf8").split("\n").find((l) => l.trim() !== "")?.trim() ?? "";
+  return readFileSync(file, "utf8").split("\n").find((l) => l.trim() !== "" && !l.trim().startsWith("#"))?.trim() ?? "";
 }
 
 /** Recognises the format of a label file or folder. */

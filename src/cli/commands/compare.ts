@@ -56,7 +56,7 @@ export async function run(argv: string[]): Promise<number> {
     const candidate = readMetrics(candPath);
     const gatePath = lastFlag(parsed, "gate") ?? defaultGatePath();
     const cmp = compareMetrics(baseline, candidate, loadGateFile(gatePath));
-    const shown: MetricDelta[] = parsed.switches.has("all") ? cmp.deltas : cmp.deltas.filter((d) => d.rule && d.delta !== 0);
+    const shown: MetricDelta[] = parsed.switches.has("all") ? cmp.deltas : cmp.deltas.filter((d) => d.rule && d.delta !== 0 && !(d.baseline === null && d.candidate === null));
     console.log(`compare: ${basePath} (baseline) -> ${candPath} (candidate), gate ${gatePath}`);
     if (shown.length) {
       console.log(`  ${"metric".padEnd(64)} ${"baseline".padStart(9)} ${"candidate".padStart(9)} ${"delta".padStart(9)}`);

@@ -5,14 +5,9 @@
  * output, each message evidence at its stamp); tracking, ego lane, map disagreements and latency
  * from `/perception/frame` (what the planner gets).
  */
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { openBag } from "../bag/open-bag.js";
 import { PerceptionError, errorMessage } from "../core/errors.js";
 import { timeToNs } from "../core/time.js";
-import { CameraGeometry } from "../geometry/camera-geometry.js";
-import { CameraModel } from "../geometry/camera-model.js";
-import type { Transform } from "../geometry/types.js";
 import type { CrosswalkArray, LaneMarking, LaneMarkingArray, PedestrianArray, PerceptionFrame } from "../msgs/types.generated.js";
 import { evalPoly } from "../perception/lanes/polyfit.js";
 import { markingToTuSimpleLane } from "../perception/lanes/tusimple-metric.js";
@@ -23,7 +18,8 @@ import { emptyDetection, scoreDetections, type DetectionFrame } from "./detectio
 import type { EvalConfig } from "./eval-config.js";
 import { addLatency } from "./latency-histogram.js";
 import { emptyLanes, polylineAtRows, polylineLane, scoreGroundLanes, scoreTuSimpleFrame, tusimpleRows, type GroundLane } from "./lane-score.js";
-import { scoreMapDisagreements, type FoundDisagreement, type MapEdit } from "./map-score.js";
+import { driveCamera, readScenarioInfo } from "./drive-camera.js";
+import { scoreMapDisagreements, type FoundDisagreement } from "./map-score.js";
 import { addError, emptyPartial, zeroErrors, type EvalUnit } from "./partial.js";
 import { emptyTracking, scoreTracking, type TrackingFrame } from "./tracking-score.js";
 
@@ -34,23 +30,6 @@ export const EVAL_TOPICS = {
   crosswalks: "/perception/crosswalks",
   frame: "/perception/frame",
 } as const;
-
-/** What scenario.json tells eval. */
-interface ScenarioInfo {
-  scenario?: string;
-  camera?: { width: number; height: number; fx: number; fy: number; cx: number; cy: number; d: number[]; frame_id: string; base_from_optical: Transform };
-  map_edits?: MapEdit[];
-}
-
-function readScenario(truthDir: string): ScenarioInfo {
-  const file = join(truthDir, "scenario.json");
-  if (!existsSync(file)) return {};
-  try {
-    return JSON.parse(readFileSync(file, "utf8")) as ScenarioInfo;
-  } catch (err) {
-    throw new PerceptionError("eval", `${file}: not JSON: ${errorMessage(err)}`, { path: file });
-  }
-}
 
 function gtBox(b: GtBox): Box {
   return { x1: b.u0, y1: b.v0, x2: b.u1 + 1, y2: b.v1 + 1 };
@@ -99,11 +78,8 @@ export async function scoreDrive(id: string, outputBag: string, truthDir: string
   const truth = loadGroundTruth(truthDir);
   if (truth.length === 0) throw new PerceptionError("eval", "the ground truth has no frames", { path: truthDir });
   const byStamp = new Map(truth.map((f) => [timeToNs(f.stamp), f]));
-  const info = readScenario(truthDir);
-  const cam = info.camera;
-  const geometry = cam
-    ? new CameraGeometry(CameraModel.fromIntrinsics({ width: cam.width, height: cam.height, fx: cam.fx, fy: cam.fy, cx: cam.cx, cy: cam.cy, distortion: cam.d, frameId: cam.frame_id }), cam.base_from_optical)
-    : undefined;
+  const info = readScenarioInfo(truthDir);
+  const geometry = driveCamera(info);
 
   const partial = emptyPartial();
   partial.frames = truth.length;

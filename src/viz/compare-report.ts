@@ -7,12 +7,13 @@ import { join } from "node:path";
 import type { Comparison } from "../eval/compare.js";
 import type { Metrics } from "../eval/metrics.js";
 import { writeCharts } from "./eval-report.js";
+import type { DifferingFrame } from "./side-by-side.js";
 
 function f(v: number | null): string {
   return v === null ? "-" : String(Math.round(v * 1e4) / 1e4);
 }
 
-export async function writeCompareReport(dir: string, baseline: Metrics, candidate: Metrics, cmp: Comparison, names: { baseline: string; candidate: string }): Promise<string> {
+export async function writeCompareReport(dir: string, baseline: Metrics, candidate: Metrics, cmp: Comparison, names: { baseline: string; candidate: string }, frames?: readonly DifferingFrame[]): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const charts = await writeCharts(dir, [
     { name: "baseline", metrics: baseline },
@@ -31,6 +32,15 @@ export async function writeCompareReport(dir: string, baseline: Metrics, candida
     "## Charts (baseline blue, candidate red)",
     "",
     ...charts.map((c) => `![${c}](${c})\n`),
+    ...(frames === undefined
+      ? []
+      : [
+          "## Where the runs differ most",
+          "",
+          frames.length ? "Baseline left, candidate right, on the same camera frame (people pixelated)." : "The two runs publish the same detections at every common frame.",
+          "",
+          ...frames.map((f) => `![${f.why}](${f.file})\n\n${(Number(f.stampNs) / 1e9).toFixed(3)} s: ${f.why}\n`),
+        ]),
     "## Gated figures",
     "",
     "| metric | baseline | candidate | delta | tolerance |",

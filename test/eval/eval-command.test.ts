@@ -8,6 +8,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import sharp from "sharp";
+import { Ajv } from "ajv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectPath } from "../../src/core/paths.js";
 import { generateDrive } from "../../src/scenario/generate-drive.js";
@@ -40,6 +42,8 @@ describe("eval and compare on a generated drive", () => {
     expect(r.stdout).toMatch(/overall/);
     const m = JSON.parse(readFileSync(normal, "utf8"));
     expect(m.schema_version).toBe(1);
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(projectPath("docs", "schema", "eval-metrics.schema.json"), "utf8")));
+    expect(validate(m), JSON.stringify(validate.errors)).toBe(true);
     expect(m.units).toEqual(["map_mismatch", "night", "rain", "urban_intersection"]);
     const urban = m.scenarios.urban_intersection;
     expect(urban.detection.pedestrian.tp).toBeGreaterThan(0);
@@ -51,15 +55,23 @@ describe("eval and compare on a generated drive", () => {
 
     const bad = join(tmp, "threshold-0.99.json");
     const params = projectPath("test", "fixtures", "eval", "pedestrian-threshold-0.99.param.yaml");
-    const rb = await runCli(["eval", "--replay", join(drives, "urban_intersection"), "--deterministic-timing", "--params", params, "--out", bad, "--quiet"]);
+    const badBags = join(tmp, "bad-outputs");
+    const rb = await runCli(["eval", "--replay", join(drives, "urban_intersection"), "--work", badBags, "--deterministic-timing", "--params", params, "--out", bad, "--quiet"]);
     expect(rb.code, rb.stderr).toBe(0);
     const base = join(tmp, "urban-normal.json");
     expect((await runCli(["eval", join(outputs, "urban_intersection"), "--truth", join(drives, "urban_intersection"), "--out", base, "--quiet"])).code).toBe(0);
-    const worse = await runCli(["compare", base, bad, "--report", join(tmp, "compare-report")]);
+    const report = join(tmp, "compare-report");
+    const sideBySide = ["--drive", join(drives, "urban_intersection"), "--baseline-bag", join(outputs, "urban_intersection"), "--candidate-bag", join(badBags, "urban_intersection")];
+    const worse = await runCli(["compare", base, bad, "--report", report, ...sideBySide]);
     expect(worse.code, worse.stdout + worse.stderr).toBe(1);
     expect(worse.stdout).toMatch(/REGRESSION scenarios\.urban_intersection\.detection\.pedestrian\.recall dropped 0\.\d+ -> 0 /);
     expect(worse.stdout).toMatch(/REGRESSION overall\.detection\.pedestrian\.recall dropped/);
-    expect(statSync(join(tmp, "compare-report", "pr_curve.png")).size).toBeGreaterThan(1000);
+    expect(statSync(join(report, "pr_curve.png")).size).toBeGreaterThan(1000);
+    // Side by side where the runs differ most: the candidate lost pedestrians there.
+    const md = readFileSync(join(report, "report.md"), "utf8");
+    expect(md).toMatch(/!\[pedestrians \d+ vs 0 \(\d+ unmatched\)\]\(differ_1\.png\)/);
+    const meta = await sharp(join(report, "differ_1.png")).metadata();
+    expect(meta.width).toBe(2 * 640 + 8);
     const same = await runCli(["compare", base, base]);
     expect(same.code, same.stdout).toBe(0);
     expect(same.stdout).toMatch(/OK: no regression/);

@@ -3,12 +3,13 @@
  * [--report dir]`: metric deltas per class and scenario; exit 1 naming each regression beyond
  * the gate file's tolerances, 0 otherwise.
  */
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { PerceptionError, errorMessage } from "../../core/errors.js";
 import { checkMetrics, compareMetrics, type MetricDelta } from "../../eval/compare.js";
 import { defaultGatePath, loadGateFile } from "../../eval/gate-file.js";
 import { lastFlag, parseCommandLine } from "../../transport/command-line.js";
 import { writeCompareReport } from "../../viz/compare-report.js";
+import { writeSideBySide } from "../../viz/side-by-side.js";
 
 export const summary = "compare two metrics JSONs: deltas per class and scenario, exit 1 on a regression beyond the gate file";
 
@@ -17,6 +18,10 @@ const USAGE = `usage: edge-perception compare <baseline metrics.json> <candidate
   --gate <yaml>     tolerances (default config/eval/gate.yaml)
   --report <dir>    report.md with charts of both runs
   --all             list every figure, not only the gated ones that changed
+  --drive <dir> --baseline-bag <bag> --candidate-bag <bag>
+                    with --report: side-by-side frames where the two runs' output bags differ
+                    most, drawn on the input drive's camera images
+  --frames <n>      how many side-by-side frames (default 3)
 
 Exit 0: no regression beyond tolerance; 1: regressions (each named) or an error; 2: bad usage.`;
 
@@ -37,7 +42,7 @@ function readMetrics(path: string) {
 export async function run(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseCommandLine(argv, ["gate", "report"], ["all", "help"]);
+    parsed = parseCommandLine(argv, ["gate", "report", "drive", "baseline-bag", "candidate-bag", "frames"], ["all", "help"]);
   } catch (err) {
     console.error(`edge-perception compare: ${errorMessage(err)}\n${USAGE}`);
     return 2;
@@ -65,7 +70,19 @@ export async function run(argv: string[]): Promise<number> {
       console.log("  no gated figure changed");
     }
     const report = lastFlag(parsed, "report");
-    if (report !== undefined) console.log(`report: ${await writeCompareReport(report, baseline, candidate, cmp, { baseline: basePath, candidate: candPath })}`);
+    if (report !== undefined) {
+      const drive = lastFlag(parsed, "drive");
+      const baseBag = lastFlag(parsed, "baseline-bag");
+      const candBag = lastFlag(parsed, "candidate-bag");
+      if ([drive, baseBag, candBag].some((v) => v !== undefined) && [drive, baseBag, candBag].some((v) => v === undefined)) {
+        throw new PerceptionError("parameter", "side-by-side frames need all of --drive, --baseline-bag and --candidate-bag");
+      }
+      const count = Number(lastFlag(parsed, "frames") ?? 3);
+      if (!Number.isInteger(count) || count < 0) throw new PerceptionError("parameter", "--frames must be a whole number");
+      mkdirSync(report, { recursive: true });
+      const frames = drive !== undefined ? await writeSideBySide({ drive, baseline: baseBag!, candidate: candBag!, count, dir: report }) : undefined;
+      console.log(`report: ${await writeCompareReport(report, baseline, candidate, cmp, { baseline: basePath, candidate: candPath }, frames)}`);
+    }
     if (cmp.regressions.length) {
       console.log(`REGRESSION: ${cmp.regressions.length} figure(s) worse than the baseline beyond tolerance:`);
       for (const r of cmp.regressions) console.log(`  REGRESSION ${r.message}`);
@@ -75,6 +92,6 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     console.error(`edge-perception compare: ${errorMessage(err)}`);
-    return 1;
+    return err instanceof PerceptionError && err.kind === "parameter" ? 2 : 1;
   }
 }

@@ -12,9 +12,8 @@
 import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { Ajv } from "ajv";
-import { parse as parseYaml } from "yaml";
 import { projectPath, sharedDir } from "../src/core/paths.js";
+import { loadValidatedYaml } from "../src/eval/validated-yaml.js";
 import { generateDrive } from "../src/scenario/generate-drive.js";
 
 interface GateSet {
@@ -27,11 +26,7 @@ const BASELINE = projectPath("test", "regression", "baseline.json");
 const OUT = projectPath("out", "gate");
 
 function loadGateSet(): GateSet {
-  const file = projectPath("config", "eval", "gate-set.yaml");
-  const doc = parseYaml(readFileSync(file, "utf8")) as unknown;
-  const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(projectPath("config", "schema", "eval-gate-set.schema.json"), "utf8")) as object);
-  if (!validate(doc)) throw new Error(`${file}: ${(validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`).join("; ")}`);
-  return doc as GateSet;
+  return loadValidatedYaml<GateSet>(projectPath("config", "eval", "gate-set.yaml"), "eval-gate-set.schema.json", "gate set");
 }
 
 /** Runs the CLI; resolves with its exit code and stdout (stderr passes through). */

@@ -2,11 +2,8 @@
  * The thresholds every eval figure is computed with: config/eval/eval.yaml, validated against
  * config/schema/eval.schema.json (no defaults in code: the file is the single source).
  */
-import { readFileSync } from "node:fs";
-import { Ajv } from "ajv";
-import { parse as parseYaml } from "yaml";
-import { PerceptionError, errorMessage } from "../core/errors.js";
 import { projectPath } from "../core/paths.js";
+import { loadValidatedYaml } from "./validated-yaml.js";
 
 /** config/eval/eval.yaml as typed data; field meanings are documented in the YAML and docs/eval.md. */
 export interface EvalConfig {
@@ -53,19 +50,7 @@ export function defaultEvalConfigPath(): string {
 
 /** Reads and validates an eval thresholds file. */
 export function loadEvalConfig(path: string = defaultEvalConfigPath()): EvalConfig {
-  let doc: unknown;
-  try {
-    doc = parseYaml(readFileSync(path, "utf8"));
-  } catch (err) {
-    throw new PerceptionError("eval", `cannot read eval thresholds: ${errorMessage(err)}`, { path }, { cause: err });
-  }
-  const schema = JSON.parse(readFileSync(projectPath("config", "schema", "eval.schema.json"), "utf8")) as object;
-  const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
-  if (!validate(doc)) {
-    const why = (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? ""}`).join("; ");
-    throw new PerceptionError("eval", `invalid eval thresholds: ${why}`, { path });
-  }
-  return doc as EvalConfig;
+  return loadValidatedYaml<EvalConfig>(path, "eval.schema.json", "eval thresholds");
 }
 
 /** Band names for edges [a, b, c]: "0-a", "a-b", "b-c", "c+" (the unit is the caller's). */

@@ -1,9 +1,6 @@
 /** The regression gate file (config/eval/gate.yaml, schema config/schema/eval-gate.schema.json). */
-import { readFileSync } from "node:fs";
-import { Ajv } from "ajv";
-import { parse as parseYaml } from "yaml";
-import { PerceptionError, errorMessage } from "../core/errors.js";
 import { projectPath } from "../core/paths.js";
+import { loadValidatedYaml } from "./validated-yaml.js";
 
 /** One rule: which metrics, which direction is better, how much worse is accepted. */
 export interface GateRule {
@@ -24,18 +21,7 @@ export function defaultGatePath(): string {
 }
 
 export function loadGateFile(path: string = defaultGatePath()): GateFile {
-  let doc: unknown;
-  try {
-    doc = parseYaml(readFileSync(path, "utf8"));
-  } catch (err) {
-    throw new PerceptionError("eval", `cannot read the gate file: ${errorMessage(err)}`, { path }, { cause: err });
-  }
-  const schema = JSON.parse(readFileSync(projectPath("config", "schema", "eval-gate.schema.json"), "utf8")) as object;
-  const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
-  if (!validate(doc)) {
-    throw new PerceptionError("eval", `invalid gate file: ${(validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? ""}`).join("; ")}`, { path });
-  }
-  return doc as GateFile;
+  return loadValidatedYaml<GateFile>(path, "eval-gate.schema.json", "gate file");
 }
 
 /** Whether a dotted path matches a pattern (`*` one segment, `**` zero or more). */

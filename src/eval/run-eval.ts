@@ -66,7 +66,7 @@ export function inputHash(units: readonly RunUnit[], o: EvalRunOptions, unitCoun
     h.update(`unit:${u.id}:${u.kind}\n`);
     hashPath(h, u.path);
     if (u.kind === "bag") hashPath(h, join(truthFor(u, o.truth, unitCount, o.replay !== undefined), GROUND_TRUTH_FILE));
-    else if (o.truth !== undefined) hashPath(h, o.truth);
+    else if (o.truth !== undefined) for (const t of o.truth.split(",").filter(Boolean)) hashPath(h, t);
   }
   return h.digest("hex");
 }

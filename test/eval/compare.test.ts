@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { projectPath } from "../../src/core/paths.js";
@@ -7,6 +9,7 @@ import { loadEvalConfig } from "../../src/eval/eval-config.js";
 import { loadGateFile, pathMatches } from "../../src/eval/gate-file.js";
 import { finalizeMetrics } from "../../src/eval/metrics.js";
 import { emptyPartial, type EvalUnit } from "../../src/eval/partial.js";
+import { loadValidatedYaml } from "../../src/eval/validated-yaml.js";
 
 const config = loadEvalConfig();
 const gate = loadGateFile();
@@ -58,6 +61,16 @@ describe("metrics schema and compare", () => {
     const slow = structuredClone(base);
     slow.overall.latency_ms.pipeline!.p50 = 500;
     expect(compareMetrics(base, slow, gate).regressions).toEqual([]);
+  });
+
+  it("reads the committed gate files and refuses a bad one naming the problem", () => {
+    const set = loadValidatedYaml<{ drives: { scenario: string }[] }>(projectPath("config", "eval", "gate-set.yaml"), "eval-gate-set.schema.json", "gate set");
+    expect(set.drives.map((d) => d.scenario)).toEqual(expect.arrayContaining(["night", "rain", "urban_intersection", "map_mismatch"]));
+    const dir = mkdtempSync(join(tmpdir(), "gate-"));
+    const bad = join(dir, "gate.yaml");
+    writeFileSync(bad, "version: 1\nrules:\n  - metric: overall.x\n    better: up\n    tolerance: 0.1\n");
+    expect(() => loadGateFile(bad)).toThrow(/invalid gate file: \/rules\/0\/better must be equal to one of the allowed values/);
+    rmSync(dir, { recursive: true });
   });
 
   it("counts a figure that disappears as a regression", () => {

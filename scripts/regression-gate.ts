@@ -4,7 +4,8 @@
  *   2. runs `detect --json` on the labelled real frames of ../shared/data (when present),
  *   3. `eval --replay --deterministic-timing` of the drives plus the real frames -> out/gate/metrics.json,
  *   4. `compare test/regression/baseline.json out/gate/metrics.json --gate config/eval/gate.yaml`.
- * Exit 0 when nothing got worse beyond tolerance, 1 naming each regression. `--result <file>`
+ * Exit 0 when nothing got worse beyond tolerance, 1 naming each regression. `--params <yaml>` replays
+ * the drives with a candidate parameter file on top of config/. `--result <file>`
  * writes `{ passed, failed, regressions }` for .ci/summarize.mjs. The gate is deterministic (seeded
  * drives, frozen wall clock, single-threaded inference): two runs on the same code give the same
  * metrics file, so `gate:baseline` is reproducible.
@@ -18,7 +19,7 @@ import { generateDrive } from "../src/scenario/generate-drive.js";
 
 interface GateSet {
   camera: { width: number; height: number };
-  drives: { name: string; scenario: string; seed: number; frames: number }[];
+  drives: { name: string; scenario: string; seed: number; frames: number; speed?: number }[];
   real_frames: { images: string[]; labels: string[] };
 }
 
@@ -52,6 +53,8 @@ async function main(argv: string[]): Promise<number> {
   const writeBaseline = argv.includes("--baseline");
   const resultAt = argv.indexOf("--result");
   const resultFile = resultAt >= 0 ? argv[resultAt + 1] : undefined;
+  // `--params <yaml>` (repeatable): a candidate parameter set for the drives' replay (try a change without editing config/).
+  const params = argv.flatMap((a, i) => (a === "--params" && argv[i + 1] ? ["--params", argv[i + 1]!] : []));
   const report = (passed: boolean, regressions: string[]): void => {
     if (resultFile) writeFileSync(resultFile, JSON.stringify({ passed: passed ? 1 : 0, failed: passed ? 0 : 1, regressions }) + "\n");
   };
@@ -60,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
   rmSync(OUT, { recursive: true, force: true });
   const drives = join(OUT, "drives");
   for (const d of set.drives) {
-    await generateDrive({ scenario: d.scenario, seed: d.seed, frames: d.frames, out: join(drives, d.name), compressed: true, camera: { ...set.camera }, overwrite: true });
+    await generateDrive({ scenario: d.scenario, seed: d.seed, frames: d.frames, ...(d.speed !== undefined ? { speed: d.speed } : {}), out: join(drives, d.name), compressed: true, camera: { ...set.camera }, overwrite: true });
   }
   console.error(`gate: ${set.drives.length} drives generated (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
 
@@ -84,7 +87,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`gate: ${images.length} real frames detected (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   }
   const metrics = join(OUT, "metrics.json");
-  const ev = await cli(["eval", "--replay", ...runs, ...evalArgs, "--deterministic-timing", "--out", metrics, "--report", join(OUT, "report"), "--quiet"]);
+  const ev = await cli(["eval", "--replay", ...runs, ...evalArgs, ...params, "--deterministic-timing", "--out", metrics, "--report", join(OUT, "report"), "--quiet"]);
   process.stdout.write(ev.stdout);
   if (ev.code !== 0) {
     report(false, [`eval failed (exit ${ev.code})`]);

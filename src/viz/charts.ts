@@ -31,8 +31,26 @@ export interface BarChartInput {
 }
 
 const W = 640;
-const H = 400;
-const M = { left: 64, right: 16, top: 40, bottom: 64 };
+const PLOT_H = 296;
+const M = { left: 64, right: 16, top: 40 };
+/** Approximate advance of a 12 px sans-serif character. */
+const CHAR_W = 7;
+
+/** Legend entries laid out left to right, wrapped: x, row. */
+function legendLayout(legend: readonly ChartSeries[]): { x: number; row: number }[] {
+  let x = M.left + 10;
+  let row = 0;
+  return legend.map((s) => {
+    const w = 20 + s.name.length * CHAR_W + 16;
+    if (x + w > W - M.right && x > M.left + 10) {
+      x = M.left + 10;
+      row++;
+    }
+    const at = { x, row };
+    x += w;
+    return at;
+  });
+}
 
 function esc(s: string): string {
   return s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -45,9 +63,13 @@ function niceMax(v: number): number {
   return 10 * p;
 }
 
-function frame(title: string, xLabel: string, yLabel: string, yMax: number, body: string[], legend: ChartSeries[], xTicks: string[]): string {
-  const ph = H - M.top - M.bottom;
-  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="DejaVu Sans, Arial, sans-serif">`, `<rect width="${W}" height="${H}" fill="white"/>`];
+function frame(title: string, xLabel: string, yLabel: string, yMax: number, body: string[], legend: ChartSeries[], xTicks: string[], tickSpace = 20): string {
+  const ph = PLOT_H;
+  const layout = legendLayout(legend);
+  const rows = layout.length ? layout[layout.length - 1]!.row + 1 : 0;
+  const legendTop = M.top + ph + tickSpace + (xLabel ? 22 : 4);
+  const H = legendTop + rows * 18 + 8;
+  const parts = ["", ""];
   parts.push(`<text x="${W / 2}" y="22" font-size="16" text-anchor="middle" font-weight="bold">${esc(title)}</text>`);
   for (let k = 0; k <= 5; k++) {
     const y = M.top + ph - (k / 5) * ph;
@@ -56,14 +78,18 @@ function frame(title: string, xLabel: string, yLabel: string, yMax: number, body
   }
   parts.push(`<line x1="${M.left}" y1="${M.top}" x2="${M.left}" y2="${M.top + ph}" stroke="black"/>`, `<line x1="${M.left}" y1="${M.top + ph}" x2="${W - M.right}" y2="${M.top + ph}" stroke="black"/>`);
   parts.push(...xTicks);
-  parts.push(`<text x="${(M.left + W - M.right) / 2}" y="${H - 28}" font-size="12" text-anchor="middle">${esc(xLabel)}</text>`);
+  if (xLabel) parts.push(`<text x="${(M.left + W - M.right) / 2}" y="${M.top + ph + tickSpace + 14}" font-size="12" text-anchor="middle">${esc(xLabel)}</text>`);
   parts.push(`<text transform="translate(16 ${M.top + ph / 2}) rotate(-90)" font-size="12" text-anchor="middle">${esc(yLabel)}</text>`);
   parts.push(...body);
   legend.forEach((s, i) => {
-    const x = M.left + 10 + i * 170;
-    parts.push(`<rect x="${x}" y="${H - 18}" width="14" height="10" fill="${s.color}"/>`, `<text x="${x + 20}" y="${H - 9}" font-size="12">${esc(s.name)}</text>`);
+    const { x, row } = layout[i]!;
+    const y = legendTop + row * 18;
+    const swatch = s.dashed ? `<line x1="${x}" y1="${y + 5}" x2="${x + 14}" y2="${y + 5}" stroke="${s.color}" stroke-width="2.5" stroke-dasharray="4 2"/>` : `<rect x="${x}" y="${y}" width="14" height="10" fill="${s.color}"/>`;
+    parts.push(swatch, `<text x="${x + 20}" y="${y + 9}" font-size="12">${esc(s.name)}</text>`);
   });
   parts.push("</svg>");
+  parts[0] = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="DejaVu Sans, Arial, sans-serif">`;
+  parts[1] = `<rect width="${W}" height="${H}" fill="white"/>`;
   return parts.join("");
 }
 
@@ -72,7 +98,7 @@ export function lineChartSvg(c: LineChartInput): string {
   const [x0, x1] = c.xDomain ?? [Math.min(0, ...pts.map((p) => p[0])), Math.max(1, ...pts.map((p) => p[0]))];
   const yMax = c.yDomain?.[1] ?? niceMax(Math.max(0, ...pts.map((p) => p[1])));
   const pw = W - M.left - M.right;
-  const ph = H - M.top - M.bottom;
+  const ph = PLOT_H;
   const sx = (x: number): number => M.left + ((x - x0) / (x1 - x0 || 1)) * pw;
   const sy = (y: number): number => M.top + ph - (Math.min(y, yMax) / yMax) * ph;
   const body: string[] = [];
@@ -104,13 +130,21 @@ export function barChartSvg(c: BarChartInput): string {
   const vals = c.series.flatMap((s) => s.values.filter((v): v is number => v !== null));
   const yMax = niceMax(Math.max(0, ...vals));
   const pw = W - M.left - M.right;
-  const ph = H - M.top - M.bottom;
+  const ph = PLOT_H;
   const groupW = pw / Math.max(1, c.categories.length);
   const barW = (groupW * 0.8) / Math.max(1, c.series.length);
   const body: string[] = [];
   const ticks: string[] = [];
+  // Long category names are written slanted so they do not run into each other.
+  const longest = Math.max(0, ...c.categories.map((cat) => cat.length));
+  const rotate = longest * 6.5 > groupW;
   c.categories.forEach((cat, i) => {
-    ticks.push(`<text x="${M.left + groupW * (i + 0.5)}" y="${M.top + ph + 16}" font-size="11" text-anchor="middle">${esc(cat)}</text>`);
+    const tx = M.left + groupW * (i + 0.5);
+    ticks.push(
+      rotate
+        ? `<text transform="translate(${tx} ${M.top + ph + 12}) rotate(-35)" font-size="11" text-anchor="end">${esc(cat)}</text>`
+        : `<text x="${tx}" y="${M.top + ph + 16}" font-size="11" text-anchor="middle">${esc(cat)}</text>`,
+    );
     c.series.forEach((s, k) => {
       const v = s.values[i];
       const x = M.left + groupW * i + groupW * 0.1 + barW * k;
@@ -122,7 +156,7 @@ export function barChartSvg(c: BarChartInput): string {
       body.push(`<rect x="${x.toFixed(1)}" y="${(M.top + ph - h).toFixed(1)}" width="${barW.toFixed(1)}" height="${h.toFixed(1)}" fill="${s.color}"/>`);
     });
   });
-  return frame(c.title, "", c.yLabel, yMax, body, c.series, ticks);
+  return frame(c.title, "", c.yLabel, yMax, body, c.series, ticks, rotate ? Math.ceil(longest * 6.5 * 0.58) + 16 : 20);
 }
 
 /** Renders an SVG to PNG bytes. */

@@ -14,6 +14,13 @@ export interface ChartRun {
 }
 
 const RUN_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"];
+/** p50 / p90 / p99 shades per run (light to dark). */
+const RUN_SHADES = [
+  ["#9ecae1", "#4292c6", "#08306b"],
+  ["#fcae91", "#fb6a4a", "#a50f15"],
+  ["#a1d99b", "#41ab5d", "#00441b"],
+  ["#cbc9e2", "#807dba", "#3f007d"],
+];
 
 /** name -> SVG text. */
 export function metricsChartSvgs(runs: readonly ChartRun[]): Record<string, string> {
@@ -60,9 +67,8 @@ export function metricsChartSvgs(runs: readonly ChartRun[]): Record<string, stri
     series: runs.flatMap((r, i) =>
       (["p50", "p90", "p99"] as const).map((q, k) => ({
         name: `${r.name} ${q}`,
-        color: color(i),
+        color: RUN_SHADES[i % RUN_SHADES.length]![k]!,
         values: stages.map((s) => r.metrics.overall.latency_ms[s]?.[q] ?? null),
-        ...(k > 0 ? {} : {}),
       })),
     ),
   });

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { projectPath, sharedDir } from "../../src/core/paths.js";
+import { readCuLaneFile } from "../../src/eval/labels/culane-labels.js";
 import { runCli } from "../integration/cli-process.js";
 
 const shared = sharedDir();
@@ -53,6 +54,16 @@ describe.skipIf(skip !== undefined)("TuSimple output scored by an independent sc
     expect(Math.abs(t.accuracy - acc!.value)).toBeLessThan(0.03);
     expect(Math.abs(t.fp - fp!.value)).toBeLessThan(0.05);
     expect(Math.abs(t.fn - fn!.value)).toBeLessThan(0.05);
+
+    // The CULane format of the same lanes: one <image>.lines.txt per image that the CULane reader reads back.
+    const culaneDir = join(tmp, "culane");
+    const cu = await runCli(["detect", ...images, "--format", "culane", "--out", culaneDir]);
+    expect(cu.code, cu.stderr).toBe(0);
+    for (const n of ["0000", "0001", "0002"]) {
+      const lanes = readCuLaneFile(join(culaneDir, `${n}.lines.txt`));
+      expect(lanes.length).toBe(lines[Number(n)].lanes.length);
+      for (const l of lanes) expect(l[0]![1]).toBeGreaterThanOrEqual(l[l.length - 1]![1]); // bottom up
+    }
 
     // A malformed prediction is refused with the benchmark's own message.
     const broken = join(tmp, "broken.json");

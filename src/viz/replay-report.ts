@@ -111,7 +111,10 @@ export async function writeReplayReport(input: ReportInput): Promise<string> {
     await sharp(Buffer.from(img.data)).png().toFile(join(input.dir, file));
     lines.push(`![annotated frame ${img.header.stamp.sec}.${String(img.header.stamp.nanosec).padStart(9, "0")}](${file})`, "");
   }
-  lines.push("Annotated frames are the visualizer's debug image as published: pedestrians pixelated (privacy), boxes with track id and range, lanes projected with the calibration, crosswalks.", "");
+  lines.push(
+    "Annotated frames are the visualizer's debug image as published (legend at the top): pedestrians pixelated (privacy) with their box and a `person #id range` label kept visible, lane lines projected with the calibration (outlined, so white lines show on white paint), crossings the camera saw filled (green: in the map, orange: not in it), crossings only in the HD map dashed magenta; the status line counts seen crossings and map-only ones apart.",
+    "",
+  );
   const path = join(input.dir, "report.md");
   writeFileSync(path, lines.join("\n"));
   return path;

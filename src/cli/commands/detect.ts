@@ -20,6 +20,8 @@ import type { CameraInfo, CrosswalkArray, LaneMarkingArray, Pedestrian } from ".
 import { CrosswalkDetector } from "../../perception/crosswalks/crosswalk-detector.js";
 import { detectStill, type StillCamera } from "../../perception/lanes/detect-still.js";
 import { LaneDetector } from "../../perception/lanes/lane-detector.js";
+import { evalPoly } from "../../perception/lanes/polyfit.js";
+import { TUSIMPLE_H_SAMPLES } from "../../perception/lanes/tusimple-metric.js";
 import { PedestrianDetector, type PedestrianBackend } from "../../perception/pedestrians/pedestrian-detector.js";
 
 export const summary = "run the pedestrian, lane and crosswalk detectors on still images (table, JSON, annotated copies)";
@@ -32,7 +34,10 @@ const USAGE = `usage: edge-perception detect <image files...> [options]
   --pitch-deg <deg>     camera pitch, positive down, with --camera-info (default 0)
   --json                print one JSON document per run: { results: [...] }
   --annotate <outdir>   write <outdir>/<name>.annotated.png with boxes, lanes and crosswalks drawn
-  --no-lanes            skip lanes and crosswalks (pedestrians only)`;
+  --no-lanes            skip lanes and crosswalks (pedestrians only)
+  --format <f>          tusimple: one TuSimple prediction line per image on stdout (lanes at h_samples,
+                        run_time); culane: <out>/<image>.lines.txt per image (with --out)
+  --out <dir>           folder for --format culane`;
 
 /** How the camera of an image was obtained (JSON `camera.source`). */
 export type CameraSourceName = "camera-info" | "approximate" | "vanishing-point";
@@ -45,6 +50,8 @@ export interface DetectImageResult {
   /** Person boxes not placed on the ground (feet above the horizon). */
   unplacedBoxes: Detection[];
   lanes: LaneMarkingArray["markings"];
+  /** Each lane marking as a pixel polyline [u, v] (projected with the camera used), for scoring in the image. */
+  lanesImage: [number, number][][];
   crosswalks: CrosswalkArray["crosswalks"];
   status: { pedestrians: string; lanes: string; crosswalks: string };
   models: { pedestrians: PedestrianBackend; lanes: string };
@@ -112,6 +119,8 @@ export async function run(argv: string[]): Promise<number> {
         json: { type: "boolean", default: false },
         annotate: { type: "string" },
         "no-lanes": { type: "boolean", default: false },
+        format: { type: "string" },
+        out: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -126,6 +135,15 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (positionals.length === 0) {
     console.error(`detect: no image files given\n${USAGE}`);
+    return 2;
+  }
+  const format = values.format;
+  if (format !== undefined && format !== "tusimple" && format !== "culane") {
+    console.error("detect: --format must be tusimple or culane");
+    return 2;
+  }
+  if (format === "culane" && !values.out) {
+    console.error("detect: --format culane needs --out <dir>");
     return 2;
   }
   const mountHeight = values["mount-height"] !== undefined ? Number(values["mount-height"]) : 1.5;
@@ -179,7 +197,16 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   const results = done.map((d) => d.result);
-  if (values.json) {
+  if (format === "tusimple") {
+    for (const r of results) console.log(tuSimpleLine(r));
+  } else if (format === "culane") {
+    mkdirSync(values.out!, { recursive: true });
+    for (const r of results) {
+      const file = join(values.out!, `${basename(r.image, extname(r.image))}.lines.txt`);
+      writeFileSync(file, cuLaneLines(r));
+      log(`culane: ${file}`);
+    }
+  } else if (values.json) {
     console.log(JSON.stringify({ results }, jsonReplacer, 2));
   } else {
     printTable(results);
@@ -253,12 +280,49 @@ async function detectOne(path: string, ctx: DetectContext): Promise<{ result: De
     pedestrians,
     unplacedBoxes: ped.boxes.filter((_, k) => !placed.has(k)),
     lanes: laneArray.markings,
+    lanesImage: laneArray.markings.map((l) => markingPixels(l, geometry)),
     crosswalks: crosswalkArray.crosswalks,
     status: { pedestrians: ped.message.status, lanes: laneArray.status, crosswalks: crosswalkArray.status },
     models: { pedestrians: ped.backend, lanes: ctx.laneModel },
     timings: { decodeMs: t1 - t0, pedestriansMs: t4 - t3, lanesAndCrosswalksMs: t3 - t2, totalMs: t4 - t0 },
   };
   return { result, geometry };
+}
+
+/** A marking's polynomial over [x_min, x_max] projected into the image every 0.25 m (points off the image dropped). */
+export function markingPixels(marking: LaneMarkingArray["markings"][number], geometry: CameraGeometry): [number, number][] {
+  const out: [number, number][] = [];
+  for (let x = marking.x_min; x <= marking.x_max + 1e-9; x += 0.25) {
+    const px = geometry.groundToPixel({ x, y: evalPoly(marking.poly_coefficients, x), z: 0 });
+    if (px && px.u >= 0 && px.u < geometry.model.width && px.v >= 0 && px.v < geometry.model.height) out.push([Math.round(px.u * 100) / 100, Math.round(px.v * 100) / 100]);
+  }
+  return out;
+}
+
+/** TuSimple's prediction format: { raw_file, lanes (x per h_sample, -2 = none), h_samples, run_time (ms) }; rows scaled from 720p. */
+export function tuSimpleLine(r: DetectImageResult): string {
+  const rows = TUSIMPLE_H_SAMPLES.map((v) => Math.round((v * r.camera.height) / 720));
+  const lanes = r.lanesImage
+    .map((pts) =>
+      rows.map((row) => {
+        for (let k = 1; k < pts.length; k++) {
+          const [ua, va] = pts[k - 1]!;
+          const [ub, vb] = pts[k]!;
+          if ((va - row) * (vb - row) <= 0 && va !== vb) return Math.round(ua + ((row - va) / (vb - va)) * (ub - ua));
+        }
+        return -2;
+      }),
+    )
+    .filter((xs) => xs.some((x) => x >= 0));
+  return JSON.stringify({ raw_file: r.image, lanes, h_samples: rows, run_time: Math.round(r.timings.totalMs) });
+}
+
+/** CULane's prediction format: one lane per line, "x y" pairs from the bottom up. */
+export function cuLaneLines(r: DetectImageResult): string {
+  return r.lanesImage
+    .filter((pts) => pts.length >= 2)
+    .map((pts) => [...pts].sort((a, b) => b[1] - a[1]).map(([u, v]) => `${u.toFixed(2)} ${v.toFixed(2)}`).join(" "))
+    .join("\n") + (r.lanesImage.length ? "\n" : "");
 }
 
 function printTable(results: DetectImageResult[]): void {

@@ -12,6 +12,8 @@ import { progressBar } from "../../transport/replay/progress-bar.js";
 import { errorTotal, formatReplaySummary, type ReplaySummary } from "../../transport/replay/replay-summary.js";
 import { runReplay, type RecordMode } from "../../transport/replay/run-replay.js";
 import { stopOnSignals } from "../stop-on-signals.js";
+import { shardFromArgsOrEnv, type ShardSpec } from "../../eval/shard.js";
+import { runShardedReplay } from "../../transport/replay/sharded-replay.js";
 
 export const summary = "run the perception graph over a rosbag2 bag and record its outputs (sim time, deterministic)";
 
@@ -30,6 +32,9 @@ const USAGE = `usage: edge-perception replay <bag> --out <dir> [options] [name:=
   --verify             read the output bag back (CRCs, every message decoded, as info --verify)
                        and exit 1 when it is damaged or holds other counts than were recorded
   --quiet              no node log lines below warnings
+  --shard <i/N>        replay shard i of N of the bags under <bag> (a folder tree or .txt list) into
+                       <out>/<bag id>; default from JOB_COMPLETION_INDEX/JOB_COMPLETIONS; a shard
+                       whose outputs exist for unchanged inputs is skipped (docs/fleet.md)
   name:=value          launch arguments of the graph (image_transport:=raw, ...)
 
 SIGINT/SIGTERM stop the replay, finalise the output bag and print the summary.`;
@@ -64,7 +69,7 @@ async function verifyOutput(out: string, result: ReplaySummary): Promise<string 
 export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps): Promise<number> {
   let parsed;
   try {
-    parsed = parseCommandLine(argv, ["out", "params", "graph", "rate", "record", "exclude"], ["fast", "overwrite", "json", "quiet", "help", "strict", "verify"]);
+    parsed = parseCommandLine(argv, ["out", "params", "graph", "rate", "record", "exclude", "shard"], ["fast", "overwrite", "json", "quiet", "help", "strict", "verify"]);
   } catch (err) {
     console.error(`edge-perception replay: ${errorMessage(err)}\n${USAGE}`);
     return 2;
@@ -87,6 +92,38 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
   } catch (err) {
     console.error(`edge-perception replay: ${errorMessage(err)}`);
     return 2;
+  }
+
+  let shard: ShardSpec | undefined;
+  try {
+    shard = shardFromArgsOrEnv(lastFlag(parsed, "shard"), process.env);
+    if (shard && lastFlag(parsed, "out") === undefined) throw new PerceptionError("parameter", "--shard needs --out <results folder>");
+    if (shard && rate !== undefined) throw new PerceptionError("parameter", "--shard replays as fast as possible (no --rate)");
+  } catch (err) {
+    console.error(`edge-perception replay: ${errorMessage(err)}`);
+    return 2;
+  }
+  if (shard) {
+    const graph = lastFlag(parsed, "graph") ?? defaultGraphPath();
+    const paramsFiles = parsed.flags.get("params") ?? [];
+    try {
+      await runShardedReplay({
+        input: bag,
+        out: lastFlag(parsed, "out")!,
+        shard,
+        loadNodes: () => deps.loadNodes(graph, { paramsFiles, args: parsed.launchArgs }),
+        configFiles: [graph, ...paramsFiles],
+        configText: JSON.stringify(Object.entries(parsed.launchArgs).sort()),
+        record: record as RecordMode,
+        excludeTopics: parsed.flags.get("exclude") ?? [],
+        logSink: stderrLogSink(parsed.switches.has("quiet") ? "warn" : "info"),
+        log: (line) => console.error(line),
+      });
+      return 0;
+    } catch (err) {
+      console.error(`edge-perception replay: ${errorMessage(err)}`);
+      return 1;
+    }
   }
 
   const bar = progressBar(process.stderr);

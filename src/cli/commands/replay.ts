@@ -10,6 +10,7 @@ import type { NodeSpec } from "../../transport/node-spec.js";
 import { progressBar } from "../../transport/replay/progress-bar.js";
 import { formatReplaySummary, type ReplaySummary } from "../../transport/replay/replay-summary.js";
 import { runReplay, type RecordMode } from "../../transport/replay/run-replay.js";
+import { detectorChoice, detectorParamsFile, type DetectorChoice } from "../detector-choice.js";
 import { stopOnSignals } from "../stop-on-signals.js";
 
 export const summary = "run the perception graph over a rosbag2 bag and record its outputs (sim time, deterministic)";
@@ -20,6 +21,8 @@ const USAGE = `usage: edge-perception replay <bag> --out <dir> [options] [name:=
   --overwrite          replace an existing output bag
   --params <yaml>      extra ROS 2 parameter file over each node's own (repeatable)
   --graph <file>       launch graph (default launch/perception.graph.yaml)
+  --contracts <yaml>   model contracts file for the pedestrian detector (default config/models.yaml)
+  --model <name>       pedestrian detector contract in that file (default yolox_nano)
   --rate <x>           pace by bag time at x times real time
   --fast               as fast as possible (default)
   --record <what>      outputs (default: node outputs + /tf, /tf_static, camera_info) | all
@@ -47,7 +50,7 @@ export function run(argv: string[]): Promise<number> {
 export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps): Promise<number> {
   let parsed;
   try {
-    parsed = parseCommandLine(argv, ["out", "params", "graph", "rate", "record", "exclude"], ["fast", "overwrite", "json", "quiet", "help"]);
+    parsed = parseCommandLine(argv, ["out", "params", "graph", "rate", "record", "exclude", "contracts", "model"], ["fast", "overwrite", "json", "quiet", "help"]);
   } catch (err) {
     console.error(`edge-perception replay: ${errorMessage(err)}\n${USAGE}`);
     return 2;
@@ -63,7 +66,9 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
   const bag = parsed.positional[0]!;
   const record = lastFlag(parsed, "record") ?? "outputs";
   let rate: number | undefined;
+  let detector: DetectorChoice | undefined;
   try {
+    detector = detectorChoice(lastFlag(parsed, "contracts"), lastFlag(parsed, "model"));
     rate = positiveNumberFlag(parsed, "rate");
     if (rate !== undefined && parsed.switches.has("fast")) throw new PerceptionError("parameter", "--rate and --fast exclude each other");
     if (record !== "outputs" && record !== "all") throw new PerceptionError("parameter", `--record must be outputs or all, got '${record}'`);
@@ -83,7 +88,7 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
   let result: ReplaySummary;
   try {
     const nodes = await deps.loadNodes(lastFlag(parsed, "graph") ?? defaultGraphPath(), {
-      paramsFiles: parsed.flags.get("params") ?? [],
+      paramsFiles: [...(parsed.flags.get("params") ?? []), ...(detector ? [detectorParamsFile(detector)] : [])],
       args: parsed.launchArgs,
     });
     const out = lastFlag(parsed, "out");

@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   demo: () => import("./commands/demo.js"),
   launch: () => import("./commands/launch.js"),
   doctor: () => import("./commands/doctor.js"),
+  quantize: () => import("./commands/quantize.js"),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -188,7 +188,6 @@ export async function run(argv: string[]): Promise<number> {
       ...(evaluation ? { accuracy: evaluation.accuracy, speed: evaluation.speed } : {}),
       cpu: { model: cpu[0]?.model ?? "unknown", cores: cpu.length, vnni: /\b(avx512_vnni|avx_vnni)\b/.test(flags) },
       weightBits: options.weightBits,
-      perChannel: options.perChannel,
     };
     const reportPath = options.report ?? options.out.replace(/\.onnx$/i, "") + ".report.md";
     writeFileSync(reportPath, reportMarkdown(input));

@@ -199,15 +199,17 @@ export function toQdq(model: ModelProto, plan: QdqPlan): { model: ModelProto; su
         const b = bName ? index.initializers.get(bName) : undefined;
         if (b && b.dataType === DataType.FLOAT && inputScale !== undefined && !transB) {
           const bv = floatValues(b);
-          const bScales = Float32Array.from(bv, (_, c) => inputScale! * scales[scales.length === 1 ? 0 : c]!);
-          const bq = Int32Array.from(bv, (v, c) => Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.round(v / bScales[c]!))));
+          // One scale per output channel (input scale x that channel's weight scale), or one for all.
+          const bScales = scales.length === 1 ? Float32Array.of(inputScale * scales[0]!) : Float32Array.from(scales, (s) => inputScale! * s);
+          const bq = Int32Array.from(bv, (v, c) => Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, roundHalfEven(v / bScales[bScales.length === 1 ? 0 : c]!))));
           const bbase = `${bName}_${n.name || summary.biases}`;
+          const perAxis = bScales.length > 1;
           newInits.push(
             { name: `${bbase}_quantized`, dims: [...b.dims], dataType: DataType.INT32, rawData: new Uint8Array(bq.buffer), floatData: [], int32Data: [], int64Data: [] },
-            floatTensor(`${bbase}_scale`, [bScales.length], bScales),
-            { name: `${bbase}_zero_point`, dims: [bScales.length], dataType: DataType.INT32, rawData: new Uint8Array(new Int32Array(bScales.length).buffer), floatData: [], int32Data: [], int64Data: [] },
+            floatTensor(`${bbase}_scale`, perAxis ? [bScales.length] : [], bScales),
+            { name: `${bbase}_zero_point`, dims: perAxis ? [bScales.length] : [], dataType: DataType.INT32, rawData: new Uint8Array(new Int32Array(bScales.length).buffer), floatData: [], int32Data: [], int64Data: [] },
           );
-          before.push(node("DequantizeLinear", [`${bbase}_quantized`, `${bbase}_scale`, `${bbase}_zero_point`], [`${bbase}_dequantized`], `${bbase}_DequantizeLinear`, [attr.int("axis", 0)]));
+          before.push(node("DequantizeLinear", [`${bbase}_quantized`, `${bbase}_scale`, `${bbase}_zero_point`], [`${bbase}_dequantized`], `${bbase}_DequantizeLinear`, perAxis ? [attr.int("axis", 0)] : []));
           n.input[layout.bias] = `${bbase}_dequantized`;
           removedInits.add(bName!);
           summary.biases++;

@@ -71,6 +71,8 @@ export interface QuantizeResult {
   notes: string[];
   /** Activation ranges used. */
   ranges: Map<string, Range>;
+  /** Whether weights got per-channel scales (false when asked for per tensor, or the model could not be raised to opset 13). */
+  perChannel: boolean;
 }
 
 function globMatch(pattern: string, name: string): boolean {
@@ -233,7 +235,7 @@ export async function quantizeModel(fp32In: ModelProto, o: QuantizeOptions): Pro
       result = toQdq(fp32, { ...plan, quantized: still });
     }
   }
-  return { model: result.model, summary: result.summary, kept, layerErrors, notes, ranges };
+  return { model: result.model, summary: result.summary, kept, layerErrors, notes, ranges, perChannel };
 }
 
 /**

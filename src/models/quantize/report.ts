@@ -17,7 +17,6 @@ export interface ReportInput {
   /** CPU model of this machine and whether it has VNNI (x86 int8 dot products). */
   cpu: { model: string; vnni: boolean; cores: number };
   weightBits: 8 | 7;
-  perChannel: boolean;
 }
 
 const f = (v: number, d = 3): string => (Number.isFinite(v) ? v.toFixed(d) : "-");
@@ -28,28 +27,28 @@ function calibratorText(c: Calibrator): string {
 }
 
 /** Why INT8 is or is not faster on this machine, plainly. */
-export function speedExplanation(speed: SpeedSize, cpu: ReportInput["cpu"]): string {
+export function speedExplanation(speed: SpeedSize, cpu: ReportInput["cpu"], result: QuantizeResult): string {
   const ratio = speed.int8Ms / speed.fp32Ms;
-  const slower = ratio > 1.05;
-  const lines = [
-    `INT8 runs at ${f(ratio, 2)}x the FP32 time on this machine (${cpu.model}, ${cpu.cores} cores, ${cpu.vnni ? "with" : "without"} AVX-512 VNNI / AVX-VNNI).`,
-  ];
-  if (slower) {
+  const lines = [`INT8 takes ${f(ratio, 2)}x the FP32 time on this machine (${cpu.model}, ${cpu.cores} cores, ${cpu.vnni ? "with" : "without"} AVX-512 VNNI / AVX-VNNI).`];
+  if (ratio > 1.05) {
+    const kept = result.kept.length;
     lines.push(
-      "It is slower here because: (1) without VNNI, x86 has no single int8 dot-product instruction; onnxruntime's u8s8 kernels use " +
-        "AVX2 vpmaddubsw + vpmaddwd sequences that do about as many multiply-adds per cycle as FP32 FMA, so the integer maths itself " +
-        "saves little; (2) every tensor entering or leaving an integer kernel is quantized or dequantized, and every layer kept in " +
-        "FP32 (decode tail, fallbacks) adds a DequantizeLinear/QuantizeLinear pair: pure memory traffic that FP32 does not pay; " +
-        "(3) small nano-sized layers (depthwise convolutions, 1x1 convolutions with few channels, SiLU as Sigmoid + Mul) are bound by " +
-        "memory and per-op overhead, not arithmetic, and onnxruntime's QLinear versions of element-wise ops are not faster than the " +
-        "fused FP32 ones.",
+      "It is slower here because the convolutions are a small share of the time and everything around them costs more in INT8: " +
+        `(1) the graph has ${result.summary.activations} QuantizeLinear/DequantizeLinear pairs; wherever an INT8 layer meets a float one ` +
+        `(${kept} layers kept in FP32 here, and ops with no integer kernel in onnxruntime such as BatchNormalization, PRelu, Softmax) ` +
+        "tensors are converted back and forth, pure memory traffic FP32 does not pay; " +
+        "(2) nano-sized layers (depthwise convolutions, 1x1 convolutions with few channels, element-wise Add/Mul/Sigmoid, transposed convolutions) " +
+        "are bound by memory and per-op overhead, not arithmetic, and onnxruntime's QLinear element-wise kernels are no faster than the FP32 ones; " +
+        (cpu.vnni
+          ? "(3) VNNI speeds up the int8 dot products of the large convolutions, but this CPU's FP32 FMA units (AVX-512) are already fast for them, so the gain there does not pay for (1) and (2)."
+          : "(3) without VNNI, x86 has no single int8 dot-product instruction: the u8s8 kernels use vpmaddubsw + vpmaddwd sequences with about the multiply-add rate of FP32 FMA."),
     );
   } else {
-    lines.push("INT8 is not slower here; the integer kernels outweigh the quantize/dequantize overhead on this CPU.");
+    lines.push("INT8 is not slower here: the integer convolutions save about what the quantize/dequantize steps cost.");
   }
   lines.push(
-    "On the Arm target INT8 pays: Armv8.2 dot-product (SDOT/UDOT) and i8mm instructions do 4-8x the multiply-adds of FP32 per " +
-      "instruction, and an NPU runs only the quantized graph. The INT8 file is also about 4x smaller in weights.",
+    "On the Arm target INT8 is what pays: Armv8.2 dot-product (SDOT/UDOT) and i8mm instructions do 4-8x the multiply-adds of FP32 NEON per instruction, " +
+      "the weights are 4x smaller in memory, and an NPU runs only the quantized graph (the FP32 layers then run on the CPU: keep them few).",
   );
   return lines.join(" ");
 }
@@ -61,7 +60,7 @@ export function reportMarkdown(r: ReportInput): string {
   out.push(`- output: \`${r.out}\` (QDQ: QuantizeLinear/DequantizeLinear around integer-capable layers; onnxruntime fuses them, Arm NPU toolchains import them)`);
   out.push(`- contract: \`${r.contract}\` (calibration through its preprocessing)`);
   out.push(`- calibration: ${r.calibration.frames} frames from \`${r.calibration.source}\`, ${calibratorText(r.calibration.calibrator)}`);
-  out.push(`- weights: int8 symmetric ${r.perChannel ? "per output channel" : "per tensor"}${r.weightBits === 7 ? ", 7-bit (reduce range)" : ""}; activations: uint8 asymmetric per tensor; biases: int32`);
+  out.push(`- weights: int8 symmetric ${q.perChannel ? "per output channel" : "per tensor"}${r.weightBits === 7 ? ", 7-bit (reduce range)" : ""}; activations: uint8 asymmetric per tensor; biases: int32`);
   for (const n of q.notes) out.push(`- note: ${n}`);
   out.push("", "## Layers", "");
   out.push(`Quantized: ${Object.entries(q.summary.quantizedOps).map(([k, v]) => `${k} ${v}`).join(", ")} (${q.summary.activations} activation tensors, ${q.summary.weights} weights, ${q.summary.biases} biases).`, "");
@@ -111,7 +110,7 @@ export function reportMarkdown(r: ReportInput): string {
     out.push("| | FP32 | INT8 |", "|---|---|---|");
     out.push(`| file size | ${(s.fp32Bytes / 1e6).toFixed(2)} MB | ${(s.int8Bytes / 1e6).toFixed(2)} MB |`);
     out.push(`| inference, median of ${s.runs} (ms) | ${f(s.fp32Ms, 1)} | ${f(s.int8Ms, 1)} |`);
-    out.push("", speedExplanation(s, r.cpu));
+    out.push("", speedExplanation(s, r.cpu, q));
   }
   return out.join("\n") + "\n";
 }

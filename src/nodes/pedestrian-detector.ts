@@ -10,6 +10,7 @@ import type { PedestrianDetector } from "../perception/pedestrians/pedestrian-de
 import type { NodeHandle } from "../transport/node-api.js";
 import type { NodeInstance } from "../transport/node-spec.js";
 import { asModelError, CameraNode, failureStatus } from "./camera-node.js";
+import { contractsFileOf } from "./model-choice.js";
 import { loadParameterSchema } from "./node-definition.js";
 import { recordStage } from "./stage-timings.js";
 
@@ -25,6 +26,7 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
   const create = (): Promise<PedestrianDetector> =>
     PedestrianDetector.create({
       model: p.get<string>("model"),
+      contractsPath: contractsFileOf(handle),
       modelDir: p.get<string>("model_dir") || undefined,
       scoreThreshold: p.get<number>("score_threshold"),
       nmsIouThreshold: p.get<number>("nms_iou_threshold"),

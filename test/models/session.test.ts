@@ -114,7 +114,7 @@ describe.skipIf(!shared)("ModelSession on the real models", () => {
       const nano = loadModelContract("nanodet_m_416_int8");
       await expect(
         ModelSession.create({ ...nano, decoder: { type: "nanodet", strides: [8, 16, 32], numClasses: 80, regMax: 15, centerOffset: 0.5 } }, quiet),
-      ).rejects.toThrow(/nanodet box output \[1,2704,64\] for stride 8, found none/);
+      ).rejects.toThrow(/expected a boxes_8 output of shape \[1,2704,64\] \(nanodet box distributions, stride 8\), found none; the model's outputs are 792 \[1,2704,80\]/);
     });
     it("missing file", async () => {
       await expect(ModelSession.create({ ...yolox(), file: "absent.onnx" }, quiet)).rejects.toMatchObject({

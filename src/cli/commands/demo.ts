@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { detectorChoice, detectorParamsFile, type DetectorChoice } from "../detector-choice.js";
 import { stopOnSignals } from "../stop-on-signals.js";
 import { errorMessage } from "../../core/errors.js";
 import { projectPath, sharedDir } from "../../core/paths.js";
@@ -30,6 +31,8 @@ const USAGE = `usage: edge-perception demo [options] [name:=value ...]
   --bag <dir>            input bag (default bags/sample_drive, else ../shared/bags/rosbag2/camera_drive_mcap)
   --out <dir>            output folder (default out/demo): bag/ and report.md with pictures
   --duration <s>         replay only the first <s> seconds of the bag
+  --contracts <yaml>     model contracts file for the pedestrian detector (default config/models.yaml)
+  --model <name>         pedestrian detector contract in that file (default yolox_nano)
   --rate <x>             pace by bag time at x times real time (default: as fast as possible)
   --deterministic-timing timing figures from a step clock (identical runs give identical bags; tests)
   --no-report            skip the report (the bag is still read back and checked)
@@ -64,7 +67,7 @@ function modelsInWords(modelDir: string): string {
 export async function run(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseCommandLine(argv, ["bag", "out", "duration", "rate"], ["deterministic-timing", "no-report", "quiet", "help"]);
+    parsed = parseCommandLine(argv, ["bag", "out", "duration", "rate", "contracts", "model"], ["deterministic-timing", "no-report", "quiet", "help"]);
   } catch (err) {
     console.error(`edge-perception demo: ${errorMessage(err)}\n${USAGE}`);
     return 2;
@@ -81,7 +84,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   let duration: number | undefined;
   let rate: number | undefined;
+  let detector: DetectorChoice | undefined;
   try {
+    detector = detectorChoice(lastFlag(parsed, "contracts"), lastFlag(parsed, "model"));
     duration = positiveNumberFlag(parsed, "duration");
     rate = positiveNumberFlag(parsed, "rate");
   } catch (err) {
@@ -107,6 +112,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const values = resolveLaunchArguments(graph, args);
   setup.push(`models: ${modelsInWords(values.model_dir!)}`);
+  if (detector) setup.push(`pedestrian detector: contract ${detector.model} from ${detector.contractsPath} (${detector.contract.file})`);
   setup.push(`graph: ${graph.path} (${graph.nodes.map((n) => n.name).join(", ")}), one process, sim time`);
   if (restoreTiming) setup.push("timing: deterministic step clock (figures are not milliseconds)");
 
@@ -115,7 +121,7 @@ export async function run(argv: string[]): Promise<number> {
   const bagOut = join(outDir, "bag");
   let result: ReplaySummary;
   try {
-    const nodes = await graphToNodeSpecs(graph, { args });
+    const nodes = await graphToNodeSpecs(graph, { args, paramsFiles: detector ? [detectorParamsFile(detector)] : [] });
     let startNs: bigint | undefined;
     result = await runReplay({
       bag: bag.path,

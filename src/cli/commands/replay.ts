@@ -11,6 +11,7 @@ import type { NodeSpec } from "../../transport/node-spec.js";
 import { progressBar } from "../../transport/replay/progress-bar.js";
 import { errorTotal, formatReplaySummary, type ReplaySummary } from "../../transport/replay/replay-summary.js";
 import { runReplay, type RecordMode } from "../../transport/replay/run-replay.js";
+import { detectorChoice, detectorParamsFile, type DetectorChoice } from "../detector-choice.js";
 import { stopOnSignals } from "../stop-on-signals.js";
 import { shardFromArgsOrEnv, type ShardSpec } from "../../eval/shard.js";
 import { runShardedReplay } from "../../transport/replay/sharded-replay.js";
@@ -23,6 +24,8 @@ const USAGE = `usage: edge-perception replay <bag> --out <dir> [options] [name:=
   --overwrite          replace an existing output bag
   --params <yaml>      extra ROS 2 parameter file over each node's own (repeatable)
   --graph <file>       launch graph (default launch/perception.graph.yaml)
+  --contracts <yaml>   model contracts file for the pedestrian detector (default config/models.yaml)
+  --model <name>       pedestrian detector contract in that file (default yolox_nano)
   --rate <x>           pace by bag time at x times real time
   --fast               as fast as possible (default)
   --record <what>      outputs (default: node outputs + /tf, /tf_static, camera_info) | all
@@ -69,7 +72,7 @@ async function verifyOutput(out: string, result: ReplaySummary): Promise<string 
 export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps): Promise<number> {
   let parsed;
   try {
-    parsed = parseCommandLine(argv, ["out", "params", "graph", "rate", "record", "exclude", "shard"], ["fast", "overwrite", "json", "quiet", "help", "strict", "verify"]);
+    parsed = parseCommandLine(argv, ["out", "params", "graph", "rate", "record", "exclude", "shard", "contracts", "model"], ["fast", "overwrite", "json", "quiet", "help", "strict", "verify"]);
   } catch (err) {
     console.error(`edge-perception replay: ${errorMessage(err)}\n${USAGE}`);
     return 2;
@@ -85,7 +88,9 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
   const bag = parsed.positional[0]!;
   const record = lastFlag(parsed, "record") ?? "outputs";
   let rate: number | undefined;
+  let detector: DetectorChoice | undefined;
   try {
+    detector = detectorChoice(lastFlag(parsed, "contracts"), lastFlag(parsed, "model"));
     rate = positiveNumberFlag(parsed, "rate");
     if (rate !== undefined && parsed.switches.has("fast")) throw new PerceptionError("parameter", "--rate and --fast exclude each other");
     if (record !== "outputs" && record !== "all") throw new PerceptionError("parameter", `--record must be outputs or all, got '${record}'`);
@@ -105,7 +110,7 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
   }
   if (shard) {
     const graph = lastFlag(parsed, "graph") ?? defaultGraphPath();
-    const paramsFiles = parsed.flags.get("params") ?? [];
+    const paramsFiles = [...(parsed.flags.get("params") ?? []), ...(detector ? [detectorParamsFile(detector)] : [])];
     try {
       await runShardedReplay({
         input: bag,
@@ -137,7 +142,7 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
   let result: ReplaySummary;
   try {
     const nodes = await deps.loadNodes(lastFlag(parsed, "graph") ?? defaultGraphPath(), {
-      paramsFiles: parsed.flags.get("params") ?? [],
+      paramsFiles: [...(parsed.flags.get("params") ?? []), ...(detector ? [detectorParamsFile(detector)] : [])],
       args: parsed.launchArgs,
     });
     const out = lastFlag(parsed, "out");

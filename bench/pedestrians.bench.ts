@@ -18,31 +18,17 @@ import type { CompressedImage } from "../src/msgs/types.generated.js";
 import { formatSummary, scoreFrame, summarise, type BoxXyxy, type FrameScore } from "../src/perception/pedestrians/box-recall.js";
 import { bandHorizonRow, CropSchedule, horizonBandCrops, regionCrops, type PlannedCrop } from "../src/perception/pedestrians/crop-plan.js";
 import { PedestrianDetector, type PedestrianCropOptions, type PedestrianRegion } from "../src/perception/pedestrians/pedestrian-detector.js";
+import { pedestrianCropOptions } from "../src/nodes/pedestrian-detector.js";
+import { graphToNodeSpecs, loadLaunchGraph } from "../src/pipeline/graph.js";
 import { generateDrive } from "../src/scenario/generate-drive.js";
 import { loadGroundTruth } from "../src/scenario/ground-truth.js";
 
 const MIN_IOU = 0.5;
 
-/** The crop settings of config/pedestrian_detector.param.yaml, read from it so the bench measures what ships. */
-function shippedCrops(): PedestrianCropOptions {
-  const text = readFileSync(projectPath("config/pedestrian_detector.param.yaml"), "utf8");
-  const num = (key: string): number => {
-    const m = new RegExp(`^\\s+${key}:\\s*([0-9.]+)`, "m").exec(text);
-    if (!m) throw new Error(`config/pedestrian_detector.param.yaml has no ${key}`);
-    return Number(m[1]);
-  };
-  return {
-    band: { side: num("band_crop_side_px"), overlap: num("band_crop_overlap"), aboveHorizon: num("band_crop_above_horizon"), minZoom: num("crop_min_zoom"), perFrame: num("band_crops_per_frame"), fallbackHorizonFraction: num("band_fallback_horizon_fraction") },
-    regions: {
-      personHeightM: 1.7,
-      targetPersonPx: num("region_crop_target_person_px"),
-      minSide: num("region_crop_min_side_px"),
-      marginM: num("region_crop_margin_m"),
-      minZoom: num("crop_min_zoom"),
-      maxPerFrame: num("region_crops_per_frame"),
-    },
-    merge: { containment: num("crop_merge_containment"), edgeMarginPx: num("crop_cut_margin_px") },
-  };
+/** The crop settings of config/pedestrian_detector.param.yaml through the launch graph, as the node reads them. */
+async function shippedCrops(): Promise<PedestrianCropOptions> {
+  const spec = (await graphToNodeSpecs(loadLaunchGraph())).find((s) => s.name === "pedestrian_detector")!;
+  return pedestrianCropOptions((name) => spec.parameters[name], true);
 }
 
 interface Frame {
@@ -140,7 +126,7 @@ export async function run(): Promise<void> {
     return;
   }
   const stride = Number(process.env.PEDESTRIANS_BENCH_STRIDE ?? 3);
-  const crops = shippedCrops();
+  const crops = await shippedCrops();
   const modelDir = join(shared, "models");
   const det = await PedestrianDetector.create({ modelDir, log: () => undefined, crops, scoreThreshold: 0.2 });
   const band = crops.band!;
@@ -152,8 +138,13 @@ export async function run(): Promise<void> {
     if (!schedules.has(key)) schedules.set(key, new CropSchedule(perFrame));
     return schedules.get(key)!.take(all);
   };
-  const regionsOf = (f: Frame): PlannedCrop[] =>
-    f.geometry ? regionCrops(f.regions, f.geometry, f.view.width, f.view.height, { ...crops.regions!, inputSide: 416, fullFrameScale: 416 / Math.max(f.view.width, f.view.height) }).slice(0, crops.regions!.maxPerFrame) : [];
+  const regionsOf = (f: Frame, key: string): PlannedCrop[] => {
+    if (!f.geometry) return [];
+    const byId = [...f.regions].sort((a, b) => (a.id < b.id ? -1 : 1));
+    const all = regionCrops(byId, f.geometry, f.view.width, f.view.height, { ...crops.regions!, inputSide: 416, fullFrameScale: 416 / Math.max(f.view.width, f.view.height) });
+    if (!schedules.has(key)) schedules.set(key, new CropSchedule(crops.regions!.maxPerFrame));
+    return schedules.get(key)!.take(all);
+  };
   const strategies = (withMap: boolean): Strategy[] => [
     { name: "whole frame 416", crops: () => [] },
     { name: `band ${band.side} all`, crops: (f) => bandOf(f, band.side, 99) },
@@ -161,8 +152,8 @@ export async function run(): Promise<void> {
     { name: "band 624 all (larger scale)", crops: (f) => bandOf(f, 624, 99) },
     ...(withMap
       ? [
-          { name: "map crosswalk crops", crops: (f: Frame) => regionsOf(f) },
-          { name: `map + band ${band.perFrame}/frame in turn`, crops: (f: Frame) => [...regionsOf(f), ...bandOf(f, band.side, band.perFrame, "rrmap")] },
+          { name: `map crosswalk crops ${crops.regions!.maxPerFrame}/frame`, crops: (f: Frame) => regionsOf(f, "regions") },
+          { name: `map + band ${band.perFrame}/frame in turn`, crops: (f: Frame) => [...regionsOf(f, "regionsmap"), ...bandOf(f, band.side, band.perFrame, "rrmap")] },
         ]
       : []),
   ];

@@ -19,6 +19,41 @@ import type { Time } from "../core/time.js";
 /** Height of a person for the crosswalk crops' zoom, metres (an adult; shorter people come out smaller in the model input than the target, which leaves room for them). */
 const PERSON_HEIGHT_M = 1.7;
 
+/**
+ * The detector's crop options from the node's parameters (`get` reads one by name); crosswalk
+ * crops only `withMap`. Shared with the tests and the bench, so they measure what the node runs.
+ */
+export function pedestrianCropOptions(get: (name: string) => unknown, withMap: boolean): PedestrianCropOptions {
+  const num = (name: string): number => get(name) as number;
+  const perFrame = num("band_crops_per_frame");
+  const regionsPerFrame = num("region_crops_per_frame");
+  return {
+    band:
+      perFrame > 0
+        ? {
+            perFrame,
+            side: num("band_crop_side_px"),
+            overlap: num("band_crop_overlap"),
+            aboveHorizon: num("band_crop_above_horizon"),
+            minZoom: num("crop_min_zoom"),
+            fallbackHorizonFraction: num("band_fallback_horizon_fraction"),
+          }
+        : undefined,
+    regions:
+      regionsPerFrame > 0 && withMap
+        ? {
+            maxPerFrame: regionsPerFrame,
+            personHeightM: PERSON_HEIGHT_M,
+            targetPersonPx: num("region_crop_target_person_px"),
+            minSide: num("region_crop_min_side_px"),
+            marginM: num("region_crop_margin_m"),
+            minZoom: num("crop_min_zoom"),
+          }
+        : undefined,
+    merge: { containment: num("crop_merge_containment"), edgeMarginPx: num("crop_cut_margin_px") },
+  };
+}
+
 /** The node's parameter schema (`ros__parameters` of config/schema/pedestrian_detector.schema.json). */
 export function parameterSchema(): object {
   return loadParameterSchema("pedestrian_detector");
@@ -34,33 +69,7 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
   const mapFile = p.get<string>("map_file");
   const map = mapFile ? loadHdMap(mapFile) : undefined;
   const mapFrame = p.get<string>("map_frame");
-  const perFrame = p.get<number>("band_crops_per_frame");
-  const regionsPerFrame = p.get<number>("region_crops_per_frame");
-  const crops: PedestrianCropOptions = {
-    band:
-      perFrame > 0
-        ? {
-            perFrame,
-            side: p.get<number>("band_crop_side_px"),
-            overlap: p.get<number>("band_crop_overlap"),
-            aboveHorizon: p.get<number>("band_crop_above_horizon"),
-            minZoom: p.get<number>("crop_min_zoom"),
-            fallbackHorizonFraction: p.get<number>("band_fallback_horizon_fraction"),
-          }
-        : undefined,
-    regions:
-      regionsPerFrame > 0 && map
-        ? {
-            maxPerFrame: regionsPerFrame,
-            personHeightM: PERSON_HEIGHT_M,
-            targetPersonPx: p.get<number>("region_crop_target_person_px"),
-            minSide: p.get<number>("region_crop_min_side_px"),
-            marginM: p.get<number>("region_crop_margin_m"),
-            minZoom: p.get<number>("crop_min_zoom"),
-          }
-        : undefined,
-    merge: { containment: p.get<number>("crop_merge_containment"), edgeMarginPx: p.get<number>("crop_cut_margin_px") },
-  };
+  const crops = pedestrianCropOptions((name) => p.get(name), map !== undefined);
   // The detector resolves model_dir itself (empty: ../shared/models when present) and falls back to HOG.
   const create = (): Promise<PedestrianDetector> =>
     PedestrianDetector.create({

@@ -36,7 +36,7 @@ export interface PedestrianCropOptions {
   };
   /** Crops around map regions passed to `detect`; undefined: none. */
   regions?: Omit<RegionCropOptions, "inputSide" | "fullFrameScale"> & {
-    /** At most this many region crops per frame (the nearest regions first). */
+    /** At most this many region crops per frame; with more regions in view they take turns. */
     maxPerFrame: number;
   };
   /** How boxes of the passes are merged (cut boxes, IoU, containment). */
@@ -127,17 +127,13 @@ export interface PedestrianDetection {
 
 type Engine = { kind: "model"; session: ModelSession } | { kind: "hog"; hog: HogPeopleDetector };
 
-/** Range of a region's nearest vertex, metres. */
-function nearest(r: PedestrianRegion): number {
-  return Math.min(...r.polygon.map((p) => Math.hypot(p.x, p.y)));
-}
-
 const defaultLog = (line: string): void => {
   process.stderr.write(line + "\n");
 };
 
 export class PedestrianDetector {
   readonly #schedule: CropSchedule;
+  readonly #regionSchedule: CropSchedule;
 
   private constructor(
     private readonly engine: Engine,
@@ -148,6 +144,7 @@ export class PedestrianDetector {
     private readonly nmsIou: number,
   ) {
     this.#schedule = new CropSchedule(options.crops?.band?.perFrame ?? 0);
+    this.#regionSchedule = new CropSchedule(options.crops?.regions?.maxPerFrame ?? 0);
   }
 
   /** Loads the model (checked against its contract, warmed up) or the HOG fallback. */
@@ -215,10 +212,11 @@ export class PedestrianDetector {
     const tiled = planTiles(this.options.tiling ?? { kind: "auto" }, view.width, view.height, even).length > 1;
     const out: PlannedCrop[] = [];
     if (c.regions && geometry && regions.length > 0) {
-      const nearestFirst = [...regions].sort((a, b) => nearest(a) - nearest(b));
+      // In a stable order (by id), so that turns go round whatever the distances do.
+      const byId = [...regions].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       const { width: inW, height: inH } = this.engine.session.contract.input;
       const o = { ...c.regions, inputSide: Math.min(inW, inH), fullFrameScale: Math.min(inW / view.width, inH / view.height) };
-      out.push(...regionCrops(nearestFirst, geometry, view.width, view.height, o, even).slice(0, c.regions.maxPerFrame));
+      out.push(...this.#regionSchedule.take(regionCrops(byId, geometry, view.width, view.height, o, even)));
     }
     if (c.band && !tiled) {
       const row = bandHorizonRow(geometry, view.width, view.height, c.band.fallbackHorizonFraction);
@@ -307,9 +305,10 @@ export class PedestrianDetector {
     return { message, boxes, crops, backend: this.backend, timings: { ...timings, geometryMs: performance.now() - t0 } };
   }
 
-  /** Starts the band's turn again (a new time line). */
+  /** Starts the crops' turns again (a new time line). */
   resetSchedule(): void {
     this.#schedule.reset();
+    this.#regionSchedule.reset();
   }
 
   /** Frees the session or the HOG descriptor. */

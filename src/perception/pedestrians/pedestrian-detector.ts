@@ -11,7 +11,7 @@ import { cropView } from "../../image/crop.js";
 import type { ImageView } from "../../image/image-view.js";
 import { defaultContractsPath, loadModelContract, type ModelContract } from "../../models/contract.js";
 import type { Detection } from "../../models/detection.js";
-import { HogPeopleDetector, type HogPeopleDetectorOptions } from "../../models/hog-people-detector.js";
+import { HogPeopleDetector, standingBand, type HogPeopleDetectorOptions } from "../../models/hog-people-detector.js";
 import { resolveModelDir } from "../../models/model-dir.js";
 import { nonMaxSuppression } from "../../models/nms.js";
 import { ModelSession, type GraphOptimizationLevel } from "../../models/session.js";
@@ -226,17 +226,23 @@ export class PedestrianDetector {
     return out;
   }
 
-  /** Person boxes in image pixels (tiles and crops merged), with timings. */
+  /**
+   * Person boxes in image pixels (tiles and crops merged), with timings. The HOG fallback ignores
+   * the crops: it searches the band of rows where people stand (from the geometry's horizon, else
+   * the middle row) at native resolution, and the whole frame shrunk.
+   */
   async detectBoxes(
     view: ImageView,
     crops: readonly PlannedCrop[] = [],
+    geometry?: Pick<HorizonGeometry, "horizonRow">,
   ): Promise<{ boxes: Detection[]; timings: Omit<PedestrianTimings, "geometryMs"> }> {
     const timings = { preprocessMs: 0, inferenceMs: 0, decodeMs: 0, passes: 0, bandCrops: 0, regionCrops: 0 };
     if (this.engine.kind === "hog") {
       const t0 = performance.now();
-      const boxes = this.engine.hog.detect(view).filter((d) => d.score >= this.scoreThreshold);
+      const band = standingBand(view.width, view.height, bandHorizonRow(geometry, view.width, view.height, 0.5), this.options.hog?.processingWidth);
+      const boxes = this.engine.hog.detect(view, band).filter((d) => d.score >= this.scoreThreshold);
       timings.inferenceMs = performance.now() - t0;
-      timings.passes = 1;
+      timings.passes = 2;
       return { boxes, timings };
     }
     const even = view.format === "yuyv" || view.format === "uyvy";
@@ -282,7 +288,7 @@ export class PedestrianDetector {
     regions: readonly PedestrianRegion[] = [],
   ): Promise<PedestrianDetection> {
     const crops = this.planCrops(view, geometry, regions);
-    const { boxes, timings } = await this.detectBoxes(view, crops);
+    const { boxes, timings } = await this.detectBoxes(view, crops, geometry);
     const t0 = performance.now();
     const pedestrians = [];
     let aboveHorizon = 0;

@@ -18,6 +18,7 @@ import type { BevComponent } from "./bev-components.js";
 import { classicalMarkingOccupancy, type ClassicalMarkingOptions } from "./classical-markings.js";
 import { DEFAULT_CLASSICAL_GRID, DEFAULT_LANE_GRID } from "./lane-grid.js";
 import { lanesFromOccupancy, type LanePipelineOptions } from "./lane-pipeline.js";
+import type { PaintEvidence } from "./paint-or-edge.js";
 import { bevMaskIndex, maskFraction, maskToBev } from "./mask-to-bev.js";
 
 /** Produces lane-line (and optionally drivable-area) masks for a frame: a model session, or a stand-in in tests. */
@@ -90,6 +91,8 @@ export interface LaneDetectionResult {
   toImage?: TensorToImage;
   /** Components across the road (stop lines, crosswalk edges) in the lane BEV, for `CrosswalkDetector`. */
   transverse: BevComponent[];
+  /** What the image said about each marking's paint (same order as the markings; empty when none). */
+  evidence: PaintEvidence[];
   /** The lane BEV lookup used (undefined when the ground is not in view). */
   lookup?: BevLookup;
   timings: LaneTimings;
@@ -184,6 +187,7 @@ export class LaneDetector {
       return {
         markings: { header: { stamp, frame_id: "base_link" }, markings: [], status },
         transverse: [],
+        evidence: [],
         timings: { inferenceMs, modelMs, postprocessMs: totalMs - inferenceMs, totalMs },
         fallback,
         ...extra,
@@ -238,6 +242,7 @@ export class LaneDetector {
       drivableMask,
       toImage,
       transverse: result.transverse,
+      evidence: result.evidence,
       lookup,
       timings: { inferenceMs, modelMs, postprocessMs: t2 - t1, totalMs: t2 - t0 },
       fallback,

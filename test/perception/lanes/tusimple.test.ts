@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { sharedDir } from "../../../src/core/paths.js";
 import { readImageFile } from "../../../src/image/compressed-image.js";
 import { loadModelContract } from "../../../src/models/contract.js";
+import { LaneMarking } from "../../../src/msgs/types.generated.js";
 import { detectStill, type StillCamera } from "../../../src/perception/lanes/detect-still.js";
 import { estimateHorizonFromLanes } from "../../../src/perception/lanes/horizon-estimate.js";
 import { LaneDetector } from "../../../src/perception/lanes/lane-detector.js";
@@ -33,7 +34,8 @@ async function evaluate(detector: LaneDetector, frames: Awaited<ReturnType<typeo
   const scores: (ReturnType<typeof tusimpleFrameScore> & { cameraSource: string; horizonRow: number })[] = [];
   for (const f of frames) {
     const r = await detectStill(f.view, { lanes: detector, camera });
-    const pred = r.lanes.markings.map((m) => markingToTuSimpleLane(m, r.geometry, f.view.width));
+    // Road edges (kerbs, barriers) are published as their own type and are no lane markings.
+    const pred = r.lanes.markings.filter((m) => m.type !== LaneMarking.TYPE_ROAD_EDGE).map((m) => markingToTuSimpleLane(m, r.geometry, f.view.width));
     scores.push({ ...tusimpleFrameScore(pred, f.gt), cameraSource: r.cameraSource, horizonRow: r.horizonRow });
   }
   const mean = (k: "accuracy" | "fp" | "fn") => scores.reduce((s, x) => s + x[k], 0) / scores.length;

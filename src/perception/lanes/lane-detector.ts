@@ -127,7 +127,7 @@ class SessionSegmenter implements LaneSegmenter {
 /** Lane-marking detector (model or classical). */
 export class LaneDetector {
   private occupancy = new Uint8Array(0);
-  private scratch = { grey: new Float32Array(0), yellow: new Float32Array(0) };
+  private scratch = { grey: new Float32Array(0), yellow: new Float32Array(0), chroma: new Float32Array(0) };
 
   private constructor(
     private readonly segmenter: LaneSegmenter | undefined,
@@ -222,12 +222,13 @@ export class LaneDetector {
       maskToBev(laneMask, index, occupancy);
       lateralStdPerMetre = 1 / (geometry.model.fx * Math.min(1, toImage.scaleX));
     } else {
-      if (this.scratch.grey.length !== n) this.scratch = { grey: new Float32Array(n), yellow: new Float32Array(n) };
+      if (this.scratch.grey.length !== n) this.scratch = { grey: new Float32Array(n), yellow: new Float32Array(n), chroma: new Float32Array(n) };
       classicalMarkingOccupancy(view, lookup, occupancy, this.options.classical, this.scratch);
     }
-    // The classical filter also answers to kerbs, cars and shadows: it must be surer and keeps fewer lines.
+    // The classical filter also answers to kerbs, cars, glare and shadows: it must be surer, keeps
+    // fewer lines, and only lines that run along the road.
     const pipeline: LanePipelineOptions = fallback
-      ? { minConfidence: 0.5, maxMarkings: 6, minExtent: 5, ...this.options.pipeline, lateralStdPerMetre }
+      ? { minConfidence: 0.5, maxMarkings: 6, minExtent: 5, maxHeading: 0.35, maxCurvature: 0.02, ...this.options.pipeline, lateralStdPerMetre }
       : { ...this.options.pipeline, lateralStdPerMetre };
     const result = lanesFromOccupancy(occupancy, lookup, view, pipeline);
     const markings: LaneMarking[] = result.markings;

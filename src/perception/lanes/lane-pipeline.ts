@@ -45,6 +45,10 @@ export interface LanePipelineOptions {
   maxStart?: number;
   /** Extension of the near end to the first visible ground. */
   near?: NearExtentOptions;
+  /** Lines whose direction anywhere on their extent is farther than this from the x axis are dropped (radians); default none (the classical fallback: 0.35). */
+  maxHeading?: number;
+  /** Lines whose curvature (|y''|) anywhere on their extent exceeds this are dropped (1/m); default none (the classical fallback: 0.02). */
+  maxCurvature?: number;
 }
 
 /** Lane markings and the transverse structures found on the way. */
@@ -166,6 +170,19 @@ function edgePosition(edge: LaneMarking, lines: readonly LaneMarking[], maxStart
   return left ? LaneMarking.POSITION_EGO_LEFT : LaneMarking.POSITION_EGO_RIGHT;
 }
 
+/** Whether y(x) keeps |y'| <= tan(maxHeading) and |y''| <= maxCurvature over [x0, x1] (checked every metre and at the ends). */
+function withinShape(c: ArrayLike<number>, x0: number, x1: number, maxHeading: number | undefined, maxCurvature: number | undefined): boolean {
+  if (maxHeading === undefined && maxCurvature === undefined) return true;
+  const maxSlope = maxHeading === undefined ? Infinity : Math.tan(maxHeading);
+  const curv = maxCurvature ?? Infinity;
+  for (let x = x0; ; x = Math.min(x1, x + 1)) {
+    const slope = c[1]! + 2 * c[2]! * x + 3 * c[3]! * x * x;
+    const second = 2 * c[2]! + 6 * c[3]! * x;
+    if (Math.abs(slope) > maxSlope || Math.abs(second) > curv) return false;
+    if (x >= x1) return true;
+  }
+}
+
 /** Runs instances, fit and classification on one BEV occupancy. */
 export function lanesFromOccupancy(
   occupancy: Uint8Array,
@@ -201,6 +218,7 @@ export function lanesFromOccupancy(
     const xMin = nearExtent(lookup, firstFit.coefficients, evidenceMin, extent + spec.dx, options.near);
     const fit = xMin < evidenceMin ? fitSampleArrays(withNearContinuation(fitted, firstFit.coefficients, xMin, evidenceMin, spec.dx), degree) : firstFit;
     if (!fit) continue;
+    if (!withinShape(fit.coefficients, xMin, instance.xMax, options.maxHeading, options.maxCurvature)) continue;
     const evidence = paintOrEdge(instance, view, lookup, options.edges);
     const edge = evidence.kind === "edge";
     const style = edge

@@ -53,30 +53,123 @@ export function nearExtent(lookup: BevLookup, coefficients: ArrayLike<number>, x
 }
 
 /**
- * Fit samples with the near stretch [`fromX`, `toX`) filled by the tangent of `coefficients` (the
- * fit to the evidence alone) at `toX`, at `step` spacing, each weighted like the mean sample: a
- * cubic bends where it has no samples, and in the near field a few centimetres are many pixels.
+ * Fit samples with the near stretch [`fromX`, `toX`) filled by the straight continuation of the
+ * evidence's near end, at `step` spacing, each weighted like the mean sample: a cubic bends where
+ * it has no samples, and in the near field a few centimetres are many pixels. The straight line is
+ * a weighted least-squares fit to the samples within `window` metres of `toX`, the window grown by
+ * half its length until they span at least `minSpan` metres (a lone short dash gives no direction).
  * Returns a new sample set.
  */
-export function withNearContinuation(samples: FitSampleArrays, coefficients: ArrayLike<number>, fromX: number, toX: number, step: number): FitSampleArrays {
+export function withNearContinuation(samples: FitSampleArrays, fromX: number, toX: number, step: number, window = 8, minSpan = 5): FitSampleArrays {
   const extra = Math.max(0, Math.ceil((toX - fromX) / step));
   const n = samples.n;
   const out: FitSampleArrays = { x: new Float64Array(n + extra), y: new Float64Array(n + extra), w: new Float64Array(n + extra), n };
   out.x.set(samples.x.subarray(0, n));
   out.y.set(samples.y.subarray(0, n));
   out.w.set(samples.w.subarray(0, n));
-  let sw = 0;
-  for (let k = 0; k < n; k++) sw += samples.w[k]!;
-  if (n === 0 || extra === 0) return out;
-  const c = coefficients;
-  const y0 = evalPoly(c, toX);
-  const slope = (c[1] ?? 0) + 2 * (c[2] ?? 0) * toX + 3 * (c[3] ?? 0) * toX * toX;
+  if (n < 2 || extra === 0) return out;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let k = 0; k < n; k++) {
+    lo = Math.min(lo, samples.x[k]!);
+    hi = Math.max(hi, samples.x[k]!);
+  }
+  let reach = window;
+  const fit = { a: 0, b: 0, w: 0 };
+  for (;;) {
+    const limit = toX + reach;
+    let sw = 0;
+    let sx = 0;
+    let sy = 0;
+    let sxx = 0;
+    let sxy = 0;
+    let m = 0;
+    let spanHi = -Infinity;
+    for (let k = 0; k < n; k++) {
+      const x = samples.x[k]!;
+      if (x > limit) continue;
+      const w = samples.w[k]!;
+      const y = samples.y[k]!;
+      sw += w;
+      sx += w * x;
+      sy += w * y;
+      sxx += w * x * x;
+      sxy += w * x * y;
+      m++;
+      spanHi = Math.max(spanHi, x);
+    }
+    const det = sw * sxx - sx * sx;
+    if (m >= 2 && det > 0 && (spanHi - lo >= minSpan || limit >= hi)) {
+      fit.b = (sw * sxy - sx * sy) / det;
+      fit.a = (sy - fit.b * sx) / sw;
+      fit.w = sw / m;
+      break;
+    }
+    if (limit >= hi) return out;
+    reach *= 1.5;
+  }
   for (let k = 0; k < extra; k++) {
     const x = fromX + k * step;
     out.x[out.n] = x;
-    out.y[out.n] = y0 + slope * (x - toX);
-    out.w[out.n] = sw / n;
+    out.y[out.n] = fit.a + fit.b * x;
+    out.w[out.n] = fit.w;
     out.n++;
   }
   return out;
+}
+
+/** Options of `occludedContinuation`. */
+export interface OccludedContinuationOptions {
+  /** Stretch beyond the line's far end that is checked for an occluder (metres); default 6. */
+  probe?: number;
+  /** Half-width of the band around the line that is checked (metres); default 0.3. */
+  halfWidth?: number;
+  /** The far end is occluded when at most this fraction of the probed cells that the camera sees is drivable; default 0.25. */
+  maxDrivableFraction?: number;
+}
+
+/**
+ * How far a line whose evidence ends at `xEnd` runs on behind something standing on the road.
+ * Paint that fades on open road ends there; paint that ends where a vehicle stands (the drivable
+ * mask excludes vehicles) goes on behind it. When the cells along the line's straight continuation
+ * over the next `probe` metres are seen but not drivable, the line is taken to continue to
+ * `roadEndX` (where the road is last seen: drivable cells or lane paint; see `farthestRoadX`), else
+ * it ends at `xEnd`. Not evidence: the message's x_max stays where pixels support the line; this is
+ * the line's extent as road-lane annotations (TuSimple) count it.
+ */
+export function occludedContinuation(
+  lookup: BevLookup,
+  drivable: Uint8Array,
+  coefficients: ArrayLike<number>,
+  xEnd: number,
+  roadEndX: number,
+  options: OccludedContinuationOptions = {},
+): number {
+  const { spec, cols, rows, pixelIndex } = lookup;
+  const probe = options.probe ?? 6;
+  if (roadEndX <= xEnd + probe) return xEnd;
+  const half = Math.max(1, Math.round((options.halfWidth ?? 0.3) / spec.dy));
+  const c = coefficients;
+  const yEnd = evalPoly(c, xEnd);
+  const slope = (c[1] ?? 0) + 2 * (c[2] ?? 0) * xEnd + 3 * (c[3] ?? 0) * xEnd * xEnd;
+  let seen = 0;
+  let road = 0;
+  for (let r = Math.floor((xEnd - spec.xMin) / spec.dx) + 1; r < rows && rowX(spec, r) <= xEnd + probe; r++) {
+    const col = yToCol(spec, yEnd + slope * (rowX(spec, r) - xEnd));
+    for (let k = col - half; k <= col + half; k++) {
+      if (k < 0 || k >= cols || pixelIndex[r * cols + k]! < 0) continue;
+      seen++;
+      if (drivable[r * cols + k]) road++;
+    }
+  }
+  return seen > 0 && road <= (options.maxDrivableFraction ?? 0.25) * seen ? roadEndX : xEnd;
+}
+
+/** The far edge of the farthest BEV row that holds a drivable cell; 0 when none. */
+export function farthestDrivableX(lookup: BevLookup, drivable: Uint8Array): number {
+  const { spec, cols, rows } = lookup;
+  for (let r = rows - 1; r >= 0; r--) {
+    for (let k = 0; k < cols; k++) if (drivable[r * cols + k]) return rowX(spec, r) + spec.dx / 2;
+  }
+  return 0;
 }

@@ -11,7 +11,7 @@ import { assignPositions, type EgoPositionOptions } from "./ego-position.js";
 import { linkLaneInstances, type LaneInstance, type LinkOptions } from "./lane-instances.js";
 import { classifyLineColour } from "./line-colour.js";
 import { classifyLineStyle } from "./line-style.js";
-import { nearExtent, withNearContinuation, type NearExtentOptions } from "./lane-extent.js";
+import { farthestDrivableX, nearExtent, occludedContinuation, withNearContinuation, type NearExtentOptions, type OccludedContinuationOptions } from "./lane-extent.js";
 import { paintOrEdge, type PaintEvidence, type PaintOrEdgeOptions } from "./paint-or-edge.js";
 import { paintProfile } from "./paint-profile.js";
 import { RowMarks } from "./row-marks.js";
@@ -45,6 +45,8 @@ export interface LanePipelineOptions {
   maxStart?: number;
   /** Extension of the near end to the first visible ground. */
   near?: NearExtentOptions;
+  /** Continuation of lines behind vehicles (with a drivable grid). */
+  occlusion?: OccludedContinuationOptions;
   /** Lines whose direction anywhere on their extent is farther than this from the x axis are dropped (radians); default none (the classical fallback: 0.35). */
   maxHeading?: number;
   /** Lines whose curvature (|y''|) anywhere on their extent exceeds this are dropped (1/m); default none (the classical fallback: 0.02). */
@@ -60,6 +62,11 @@ export interface LanePipelineResult {
   instances: LaneInstance[];
   /** What the image said about each marking's paint (same order). */
   evidence: PaintEvidence[];
+  /**
+   * Per marking (same order), the x up to which it runs on behind a vehicle standing on it
+   * (`occludedContinuation`); its x_max when its end is not occluded or no drivable grid was given.
+   */
+  continuation: number[];
 }
 
 /**
@@ -189,6 +196,7 @@ export function lanesFromOccupancy(
   lookup: BevLookup,
   view: ImageView,
   options: LanePipelineOptions,
+  drivable?: Uint8Array,
 ): LanePipelineResult {
   const spec = lookup.spec;
   const stdFloor = options.lateralStdFloor ?? 0.05;
@@ -202,11 +210,14 @@ export function lanesFromOccupancy(
   const longitudinal: BevComponent[] = [];
   for (const c of bevComponents(occupancy, lookup.rows, lookup.cols, spec, { minCells: 3 })) (isTransverse(c) ? transverse : longitudinal).push(c);
   const maxStart = options.maxStart ?? 30;
+  // Where the road is last seen: drivable cells, or lane paint (also pieces too far to report).
+  let roadEndX = drivable ? farthestDrivableX(lookup, drivable) : 0;
+  for (const c of longitudinal) roadEndX = Math.max(roadEndX, rowX(spec, c.rowMax) + spec.dx / 2);
   const instances = linkLaneInstances(longitudinal, spec, options.link).filter((inst) => {
     const cells = inst.parts.reduce((n, p) => n + p.cells.length, 0);
     return cells >= minCells && inst.xMax - inst.xMin + spec.dx >= minExtent && inst.xMin <= maxStart;
   });
-  const drafts: { marking: LaneMarking; instance: LaneInstance; evidence: PaintEvidence }[] = [];
+  const drafts: { marking: LaneMarking; instance: LaneInstance; evidence: PaintEvidence; continuation: number }[] = [];
   for (const instance of instances) {
     const fitted = fitSamples(instance, lookup, options.lateralStdPerMetre, stdFloor);
     const extent = instance.xMax - instance.xMin;
@@ -216,7 +227,7 @@ export function lanesFromOccupancy(
     // The evidence's outer edges (its first and last rows are cells dx deep), and the near end down to the first visible ground.
     const evidenceMin = Math.max(0, instance.xMin - spec.dx / 2);
     const xMin = nearExtent(lookup, firstFit.coefficients, evidenceMin, extent + spec.dx, options.near);
-    const fit = xMin < evidenceMin ? fitSampleArrays(withNearContinuation(fitted, firstFit.coefficients, xMin, evidenceMin, spec.dx), degree) : firstFit;
+    const fit = xMin < evidenceMin ? fitSampleArrays(withNearContinuation(fitted, xMin, evidenceMin, spec.dx), degree) : firstFit;
     if (!fit) continue;
     if (!withinShape(fit.coefficients, xMin, instance.xMax, options.maxHeading, options.maxCurvature)) continue;
     const evidence = paintOrEdge(instance, view, lookup, options.edges);
@@ -242,6 +253,7 @@ export function lanesFromOccupancy(
     drafts.push({
       instance,
       evidence,
+      continuation: drivable && !edge ? occludedContinuation(lookup, drivable, c, xMax, roadEndX, options.occlusion) : xMax,
       marking: {
         id: 0,
         position: 0,
@@ -285,5 +297,5 @@ export function lanesFromOccupancy(
   drafts.forEach((d, i) => {
     d.marking.id = i;
   });
-  return { markings: drafts.map((d) => d.marking), transverse, instances: drafts.map((d) => d.instance), evidence: drafts.map((d) => d.evidence) };
+  return { markings: drafts.map((d) => d.marking), transverse, instances: drafts.map((d) => d.instance), evidence: drafts.map((d) => d.evidence), continuation: drafts.map((d) => d.continuation) };
 }

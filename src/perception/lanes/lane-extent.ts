@@ -9,27 +9,42 @@ import { evalPoly, type FitSampleArrays } from "./polyfit.js";
 import { rowX, yToCol, type BevLookup } from "./bev-grid.js";
 
 /**
- * The nearest x (metres) the camera sees under the curve y(x), searching up to `untilX`; `untilX`
- * when none. From the first BEV row seen there, the bottom image row's x is extrapolated with the
- * flat ground's law (image row linear in 1/x) from that row and the next, so the line reaches the
- * image's last row rather than the last BEV row centre.
+ * The nearest x (metres) where the camera sees road under the curve y(x), searching up to
+ * `untilX`; `untilX` when none. Road is any cell the camera sees, or with `road` (a BEV grid: 1 =
+ * drivable or lane paint) only cells within `roadHalfWidth` columns of one marked there, so the
+ * line stops at the hood or a kerb rather than the image's last row. When the first road row is
+ * the first row seen, the bottom image row's x is extrapolated with the flat ground's law (image
+ * row linear in 1/x) from that row and the next, so the line reaches the image's last row rather
+ * than the last BEV row centre.
  */
-export function nearestVisibleX(lookup: BevLookup, coefficients: ArrayLike<number>, untilX: number): number {
+export function nearestVisibleX(lookup: BevLookup, coefficients: ArrayLike<number>, untilX: number, road?: Uint8Array, roadHalfWidth = 5): number {
   const { spec, cols, pixelIndex, imageWidth, imageHeight } = lookup;
+  const colAt = (x: number): number => yToCol(spec, evalPoly(coefficients, x));
   const pixelRow = (r: number, x: number): number => {
-    const c = yToCol(spec, evalPoly(coefficients, x));
+    const c = colAt(x);
     const p = c >= 0 && c < cols && r < lookup.rows ? pixelIndex[r * cols + c]! : -1;
     return p >= 0 ? Math.floor(p / imageWidth) : NaN;
   };
+  const isRoad = (r: number, x: number): boolean => {
+    if (!road) return true;
+    const c = colAt(x);
+    for (let k = Math.max(0, c - roadHalfWidth); k <= Math.min(cols - 1, c + roadHalfWidth); k++) if (road[r * cols + k]) return true;
+    return false;
+  };
+  let firstSeen = true;
   for (let r = 0; r < lookup.rows; r++) {
     const x = rowX(spec, r);
     if (x - spec.dx / 2 > untilX + 1e-9) break;
     const v0 = pixelRow(r, x);
     if (!Number.isFinite(v0)) continue;
+    const edge = Math.max(0, x - spec.dx / 2);
+    if (!isRoad(r, x)) {
+      firstSeen = false;
+      continue;
+    }
     const x1 = rowX(spec, r + 1);
     const v1 = pixelRow(r + 1, x1);
-    const edge = Math.max(0, x - spec.dx / 2);
-    if (!Number.isFinite(v1) || v1 >= v0 || x <= 0) return Math.min(edge, untilX);
+    if (!firstSeen || !Number.isFinite(v1) || v1 >= v0 || x <= 0) return Math.min(edge, untilX);
     const inv = 1 / x + ((imageHeight - 0.5 - v0) * (1 / x1 - 1 / x)) / (v1 - v0);
     return Math.min(untilX, inv > 0 ? Math.max(Math.min(1 / inv, x), edge - spec.dx / 2, 0) : edge);
   }
@@ -44,11 +59,11 @@ export interface NearExtentOptions {
 
 /**
  * The near end of a line whose evidence runs from `xMin` over `extent` metres: the first visible
- * ground under it when that is within `maxNearGap` and within the evidence's own length (a short
- * piece's direction does not carry far), else `xMin`.
+ * road under it (`nearestVisibleX`) when that is within `maxNearGap` and within the evidence's own
+ * length (a short piece's direction does not carry far), else `xMin`.
  */
-export function nearExtent(lookup: BevLookup, coefficients: ArrayLike<number>, xMin: number, extent: number, options: NearExtentOptions = {}): number {
-  const near = nearestVisibleX(lookup, coefficients, xMin);
+export function nearExtent(lookup: BevLookup, coefficients: ArrayLike<number>, xMin: number, extent: number, options: NearExtentOptions = {}, road?: Uint8Array): number {
+  const near = nearestVisibleX(lookup, coefficients, xMin, road);
   return xMin - near <= Math.min(options.maxNearGap ?? 10, extent) ? Math.min(near, xMin) : xMin;
 }
 
@@ -126,28 +141,24 @@ export interface OccludedContinuationOptions {
   halfWidth?: number;
   /** The far end is occluded when at most this fraction of the probed cells that the camera sees is drivable; default 0.25. */
   maxDrivableFraction?: number;
+  /** How far an occluded line is taken to run on (metres); default the BEV grid's far end. */
+  continueTo?: number;
 }
 
 /**
  * How far a line whose evidence ends at `xEnd` runs on behind something standing on the road.
  * Paint that fades on open road ends there; paint that ends where a vehicle stands (the drivable
  * mask excludes vehicles) goes on behind it. When the cells along the line's straight continuation
- * over the next `probe` metres are seen but not drivable, the line is taken to continue to
- * `roadEndX` (where the road is last seen: drivable cells or lane paint; see `farthestRoadX`), else
- * it ends at `xEnd`. Not evidence: the message's x_max stays where pixels support the line; this is
- * the line's extent as road-lane annotations (TuSimple) count it.
+ * over the next `probe` metres are seen but not drivable, the line is taken to run on to
+ * `continueTo` (the far end of the grid: the road goes on behind a vehicle as far as the camera
+ * looks, which is how lane annotations such as TuSimple's draw it), else it ends at `xEnd`. Not
+ * evidence: the message's x_max stays where pixels support the line.
  */
-export function occludedContinuation(
-  lookup: BevLookup,
-  drivable: Uint8Array,
-  coefficients: ArrayLike<number>,
-  xEnd: number,
-  roadEndX: number,
-  options: OccludedContinuationOptions = {},
-): number {
+export function occludedContinuation(lookup: BevLookup, drivable: Uint8Array, coefficients: ArrayLike<number>, xEnd: number, options: OccludedContinuationOptions = {}): number {
   const { spec, cols, rows, pixelIndex } = lookup;
   const probe = options.probe ?? 6;
-  if (roadEndX <= xEnd + probe) return xEnd;
+  const continueTo = options.continueTo ?? spec.xMax;
+  if (continueTo <= xEnd + probe) return xEnd;
   const half = Math.max(1, Math.round((options.halfWidth ?? 0.3) / spec.dy));
   const c = coefficients;
   const yEnd = evalPoly(c, xEnd);
@@ -162,14 +173,5 @@ export function occludedContinuation(
       if (drivable[r * cols + k]) road++;
     }
   }
-  return seen > 0 && road <= (options.maxDrivableFraction ?? 0.25) * seen ? roadEndX : xEnd;
-}
-
-/** The far edge of the farthest BEV row that holds a drivable cell; 0 when none. */
-export function farthestDrivableX(lookup: BevLookup, drivable: Uint8Array): number {
-  const { spec, cols, rows } = lookup;
-  for (let r = rows - 1; r >= 0; r--) {
-    for (let k = 0; k < cols; k++) if (drivable[r * cols + k]) return rowX(spec, r) + spec.dx / 2;
-  }
-  return 0;
+  return seen > 0 && road <= (options.maxDrivableFraction ?? 0.25) * seen ? continueTo : xEnd;
 }

@@ -11,7 +11,7 @@ import { assignPositions, type EgoPositionOptions } from "./ego-position.js";
 import { linkLaneInstances, type LaneInstance, type LinkOptions } from "./lane-instances.js";
 import { classifyLineColour } from "./line-colour.js";
 import { classifyLineStyle } from "./line-style.js";
-import { farthestDrivableX, nearExtent, occludedContinuation, withNearContinuation, type NearExtentOptions, type OccludedContinuationOptions } from "./lane-extent.js";
+import { nearExtent, occludedContinuation, withNearContinuation, type NearExtentOptions, type OccludedContinuationOptions } from "./lane-extent.js";
 import { paintOrEdge, type PaintEvidence, type PaintOrEdgeOptions } from "./paint-or-edge.js";
 import { paintProfile } from "./paint-profile.js";
 import { RowMarks } from "./row-marks.js";
@@ -105,6 +105,7 @@ export function splitTransverseRuns(occupancy: Uint8Array, rows: number, cols: n
  */
 const scratch = {
   across: new Uint8Array(0),
+  road: new Uint8Array(0),
   rowSum: new Float64Array(0),
   rowCount: new Float64Array(0),
   rowOrder: new Int32Array(0),
@@ -210,9 +211,13 @@ export function lanesFromOccupancy(
   const longitudinal: BevComponent[] = [];
   for (const c of bevComponents(occupancy, lookup.rows, lookup.cols, spec, { minCells: 3 })) (isTransverse(c) ? transverse : longitudinal).push(c);
   const maxStart = options.maxStart ?? 30;
-  // Where the road is last seen: drivable cells, or lane paint (also pieces too far to report).
-  let roadEndX = drivable ? farthestDrivableX(lookup, drivable) : 0;
-  for (const c of longitudinal) roadEndX = Math.max(roadEndX, rowX(spec, c.rowMax) + spec.dx / 2);
+  // Road for the near ends: drivable cells or paint (the hood and kerbs are neither).
+  let road: Uint8Array | undefined;
+  if (drivable) {
+    if (scratch.road.length !== occupancy.length) scratch.road = new Uint8Array(occupancy.length);
+    road = scratch.road;
+    for (let i = 0; i < occupancy.length; i++) road[i] = drivable[i]! | occupancy[i]! | across[i]!;
+  }
   const instances = linkLaneInstances(longitudinal, spec, options.link).filter((inst) => {
     const cells = inst.parts.reduce((n, p) => n + p.cells.length, 0);
     return cells >= minCells && inst.xMax - inst.xMin + spec.dx >= minExtent && inst.xMin <= maxStart;
@@ -226,7 +231,7 @@ export function lanesFromOccupancy(
     if (!firstFit) continue;
     // The evidence's outer edges (its first and last rows are cells dx deep), and the near end down to the first visible ground.
     const evidenceMin = Math.max(0, instance.xMin - spec.dx / 2);
-    const xMin = nearExtent(lookup, firstFit.coefficients, evidenceMin, extent + spec.dx, options.near);
+    const xMin = nearExtent(lookup, firstFit.coefficients, evidenceMin, extent + spec.dx, options.near, road);
     const fit = xMin < evidenceMin ? fitSampleArrays(withNearContinuation(fitted, xMin, evidenceMin, spec.dx), degree) : firstFit;
     if (!fit) continue;
     if (!withinShape(fit.coefficients, xMin, instance.xMax, options.maxHeading, options.maxCurvature)) continue;
@@ -253,7 +258,7 @@ export function lanesFromOccupancy(
     drafts.push({
       instance,
       evidence,
-      continuation: drivable && !edge ? occludedContinuation(lookup, drivable, c, xMax, roadEndX, options.occlusion) : xMax,
+      continuation: drivable && !edge ? occludedContinuation(lookup, drivable, c, xMax, options.occlusion) : xMax,
       marking: {
         id: 0,
         position: 0,

@@ -52,13 +52,14 @@ export interface PaintOrEdgeOptions {
   minStepFraction?: number;
   /** Fewer measured rows than this leave the verdict "unknown"; default 4. */
   minMeasuredRows?: number;
+  /** Ground spacing of the pixels read across the line (metres; near rows are subsampled to it); default 0.01. */
+  sampleSpacing?: number;
 }
 
 /** Scratch for one image row's profile (grown on demand). */
-let greyRow = new Float32Array(256);
-let yellowRow = new Float32Array(256);
-let smoothRow = new Float32Array(256);
-let smoothYellow = new Float32Array(256);
+/** Prefix sums of one image row's grey level and yellowness across the line (entry k = sum of pixels 0..k-1; grown on demand). */
+let greySum = new Float64Array(257);
+let yellowSum = new Float64Array(257);
 const rgb = new Uint8Array(3);
 
 function median(values: number[]): number {
@@ -116,60 +117,44 @@ export function paintOrEdge(instance: LaneInstance, view: ImageView, lookup: Bev
     if (Math.floor(pl / imageWidth) !== v || Math.floor(pr / imageWidth) !== v) continue;
     const u0 = Math.min(ua, ub);
     const u1 = Math.max(ua, ub);
-    const n = u1 - u0 + 1;
+    // Near rows span hundreds of pixels: read every `stride`-th, about a centimetre apart (a paint line is 10-15 cm).
+    const stride = Math.max(1, Math.floor((options.sampleSpacing ?? 0.01) / ((2 * reach * spec.dy) / (u1 - u0))));
+    const n = Math.floor((u1 - u0) / stride) + 1;
     if (n < 8) continue;
-    const mpp = (2 * reach * spec.dy) / (n - 1);
-    if (greyRow.length < n) {
-      greyRow = new Float32Array(n * 2);
-      yellowRow = new Float32Array(n * 2);
-      smoothRow = new Float32Array(n * 2);
-      smoothYellow = new Float32Array(n * 2);
+    const mpp = (2 * reach * spec.dy) / ((n - 1) * stride);
+    if (greySum.length < n + 1) {
+      greySum = new Float64Array(2 * n + 1);
+      yellowSum = new Float64Array(2 * n + 1);
     }
     for (let k = 0; k < n; k++) {
-      read(v * imageWidth + u0 + k, rgb, 0);
-      greyRow[k] = 0.299 * rgb[0]! + 0.587 * rgb[1]! + 0.114 * rgb[2]!;
-      yellowRow[k] = Math.min(rgb[0]!, rgb[1]!) - rgb[2]!;
+      read(v * imageWidth + u0 + k * stride, rgb, 0);
+      greySum[k + 1] = greySum[k]! + 0.299 * rgb[0]! + 0.587 * rgb[1]! + 0.114 * rgb[2]!;
+      yellowSum[k + 1] = yellowSum[k]! + Math.min(rgb[0]!, rgb[1]!) - rgb[2]!;
     }
+    /** Mean of `sum`'s pixels a..b (inclusive). */
+    const mean = (sum: Float64Array, a: number, b: number): number => (sum[b + 1]! - sum[a]!) / (b - a + 1);
     const box = Math.max(0, Math.round(paintWidth / mpp / 2));
-    for (let k = 0; k < n; k++) {
-      let s = 0;
-      let sy = 0;
-      let m = 0;
-      for (let j = Math.max(0, k - box); j <= Math.min(n - 1, k + box); j++) {
-        s += greyRow[j]!;
-        sy += yellowRow[j]!;
-        m++;
-      }
-      smoothRow[k] = s / m;
-      smoothYellow[k] = sy / m;
-    }
     // The line's pixel column within the profile (the centre cell), and the search window around it.
-    const uc = pc - v * imageWidth - u0;
+    const uc = Math.round((pc - v * imageWidth - u0) / stride);
     const w = Math.round(search / mpp);
     const i1 = Math.round(f1 / mpp);
     const i2 = Math.max(i1 + 1, Math.round(f2 / mpp));
     let best = -Infinity;
     let bestStep = 0;
     for (let k = Math.max(i2, uc - w); k <= Math.min(n - 1 - i2, uc + w); k++) {
-      let l = 0;
-      let rr = 0;
-      let ly = 0;
-      let ry = 0;
-      for (let j = i1; j <= i2; j++) {
-        l += greyRow[k - j]!;
-        rr += greyRow[k + j]!;
-        ly += yellowRow[k - j]!;
-        ry += yellowRow[k + j]!;
-      }
-      const cnt = i2 - i1 + 1;
-      l /= cnt;
-      rr /= cnt;
-      ly /= cnt;
-      ry /= cnt;
-      const greyRidge = smoothRow[k]! - Math.max(l, rr);
+      // The paint: the profile smoothed over the paint's width; the road: each flank's mean.
+      const lo = Math.max(0, k - box);
+      const hi = Math.min(n - 1, k + box);
+      const paint = mean(greySum, lo, hi);
+      const l = mean(greySum, k - i2, k - i1);
+      const rr = mean(greySum, k + i1, k + i2);
+      const greyRidge = paint - Math.max(l, rr);
       // Yellow paint can be as bright as light concrete: its yellowness (min(R, G) - B: not green, not
       // brown) ridge counts where it is not much darker than the road.
-      const ridge = greyRidge > -minRidge * 2 ? Math.max(greyRidge, smoothYellow[k]! - Math.max(ly, ry)) : greyRidge;
+      const ridge =
+        greyRidge > -minRidge * 2
+          ? Math.max(greyRidge, mean(yellowSum, lo, hi) - Math.max(mean(yellowSum, k - i2, k - i1), mean(yellowSum, k + i1, k + i2)))
+          : greyRidge;
       if (ridge > best) {
         best = ridge;
         bestStep = Math.abs(l - rr);

@@ -15,7 +15,7 @@ import { nearExtent, occludedContinuation, withNearContinuation, type NearExtent
 import { paintOrEdge, type PaintEvidence, type PaintOrEdgeOptions } from "./paint-or-edge.js";
 import { paintProfile } from "./paint-profile.js";
 import { RowMarks } from "./row-marks.js";
-import { evalPoly, fitSampleArrays, polyStdAt, type FitSampleArrays } from "./polyfit.js";
+import { evalPoly, fitSampleArrays, polyStdAt, type FitSampleArrays, type PolyFit } from "./polyfit.js";
 
 /** Options of `lanesFromOccupancy`. */
 export interface LanePipelineOptions {
@@ -45,6 +45,8 @@ export interface LanePipelineOptions {
   maxStart?: number;
   /** Extension of the near end to the first visible ground. */
   near?: NearExtentOptions;
+  /** Most drift (metres) a straight near continuation may build up on the line's bend (|y''| from its fit, when significant); default 0.1. */
+  nearBendTolerance?: number;
   /** Continuation of lines behind vehicles (with a drivable grid). */
   occlusion?: OccludedContinuationOptions;
   /** Lines whose direction anywhere on their extent is farther than this from the x axis are dropped (radians); default none (the classical fallback: 0.35). */
@@ -178,6 +180,12 @@ function edgePosition(edge: LaneMarking, lines: readonly LaneMarking[], maxStart
   return left ? LaneMarking.POSITION_EGO_LEFT : LaneMarking.POSITION_EGO_RIGHT;
 }
 
+/** y''(x) of a fit when its quadratic term stands out of its noise (|c2| > 2 std), else 0 (a straight continuation). */
+function significantCurvature(fit: PolyFit, x: number): number {
+  const c = fit.coefficients;
+  return Math.abs(c[2]!) > 2 * fit.coefficientStd[2]! ? 2 * c[2]! + 6 * c[3]! * x : 0;
+}
+
 /** Whether y(x) keeps |y'| <= tan(maxHeading) and |y''| <= maxCurvature over [x0, x1] (checked every metre and at the ends). */
 function withinShape(c: ArrayLike<number>, x0: number, x1: number, maxHeading: number | undefined, maxCurvature: number | undefined): boolean {
   if (maxHeading === undefined && maxCurvature === undefined) return true;
@@ -231,7 +239,10 @@ export function lanesFromOccupancy(
     if (!firstFit) continue;
     // The evidence's outer edges (its first and last rows are cells dx deep), and the near end down to the first visible ground.
     const evidenceMin = Math.max(0, instance.xMin - spec.dx / 2);
-    const xMin = nearExtent(lookup, firstFit.coefficients, evidenceMin, extent + spec.dx, options.near, road);
+    // On a bend a straight continuation drifts by k d^2 / 2: it goes no farther than keeps that within `nearBendTolerance`.
+    const bend = Math.abs(significantCurvature(firstFit, evidenceMin));
+    const reach = bend > 0 ? Math.sqrt((2 * (options.nearBendTolerance ?? 0.1)) / bend) : Infinity;
+    const xMin = Math.max(evidenceMin - reach, nearExtent(lookup, firstFit.coefficients, evidenceMin, extent + spec.dx, options.near, road));
     const fit = xMin < evidenceMin ? fitSampleArrays(withNearContinuation(fitted, xMin, evidenceMin, spec.dx), degree) : firstFit;
     if (!fit) continue;
     if (!withinShape(fit.coefficients, xMin, instance.xMax, options.maxHeading, options.maxCurvature)) continue;

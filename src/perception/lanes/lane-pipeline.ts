@@ -49,6 +49,8 @@ export interface LanePipelineOptions {
   nearBendTolerance?: number;
   /** Continuation of lines behind vehicles (with a drivable grid). */
   occlusion?: OccludedContinuationOptions;
+  /** Only instances the image shows as paint are reported (no edges, no "unknown"); default false (the classical fallback: true, its only evidence is the image). */
+  requirePaint?: boolean;
   /** Lines whose direction anywhere on their extent is farther than this from the x axis are dropped (radians); default none (the classical fallback: 0.35). */
   maxHeading?: number;
   /** Lines whose curvature (|y''|) anywhere on their extent exceeds this are dropped (1/m); default none (the classical fallback: 0.02). */
@@ -247,6 +249,7 @@ export function lanesFromOccupancy(
     if (!fit) continue;
     if (!withinShape(fit.coefficients, xMin, instance.xMax, options.maxHeading, options.maxCurvature)) continue;
     const evidence = paintOrEdge(instance, view, lookup, options.edges);
+    if (options.requirePaint && evidence.kind !== "paint") continue;
     const edge = evidence.kind === "edge";
     const style = edge
       ? { type: LaneMarking.TYPE_ROAD_EDGE, confidence: Math.min(0.9, 0.5 + evidence.measuredRows / 50) }

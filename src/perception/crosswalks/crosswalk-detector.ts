@@ -23,6 +23,8 @@ import { StripeCrosswalkSource, type StripeSourceOptions } from "./stripe-source
 /** What the lane stage can pass on (a `LaneDetectionResult` fits). */
 export interface CrosswalkLaneEvidence {
   laneMask?: SegmentationMask;
+  /** Drivable-area mask (same tensor mapping as `laneMask`). */
+  drivableMask?: SegmentationMask;
   toImage?: TensorToImage;
   /** Transverse lane-mask components in BEV; computed from laneMask when absent. */
   transverse?: BevComponent[];
@@ -84,16 +86,22 @@ export class CrosswalkDetector {
     const problem = inputProblem(view, geometry);
     if (problem) return { header, crosswalks: [], status: problem };
     const notes: string[] = [];
-    let { laneMask, toImage, transverse } = lanes ?? {};
+    let { laneMask, toImage, transverse, drivableMask } = lanes ?? {};
     const maskProblem = laneMask ? checkMask(laneMask, toImage) : undefined;
     if (maskProblem) {
       notes.push(`lane mask ignored: ${maskProblem}`);
       laneMask = undefined;
-      toImage = undefined;
       transverse = undefined;
     }
+    // The drivable area covers much of the frame by nature: only speckle marks it as garbage.
+    const drivableProblem = drivableMask ? checkMask(drivableMask, toImage, { maxCoverage: 1 }) : undefined;
+    if (drivableProblem) {
+      notes.push(`drivable mask ignored: ${drivableProblem}`);
+      drivableMask = undefined;
+    }
+    if (!laneMask && !drivableMask) toImage = undefined;
     if (!transverse && laneMask && toImage) transverse = transverseFromMask(laneMask, toImage, geometry, view);
-    const frame = { view, geometry, stamp, laneMask, toImage, transverse };
+    const frame = { view, geometry, stamp, laneMask, toImage, transverse, drivableMask };
     const reports: NamedReport[] = [];
     for (const source of this.sources) {
       const report = asReport(await source.candidates(frame));

@@ -29,8 +29,10 @@ export interface CrosswalkFrame {
   stamp: Time;
   /** TwinLiteNet's lane-line mask (crosswalk near/far edges show up as transverse lines). */
   laneMask?: SegmentationMask;
-  /** Mapping of `laneMask` to the image. */
+  /** Mapping of `laneMask` (and `drivableMask`) to the image. */
   toImage?: TensorToImage;
+  /** TwinLiteNet's drivable-area mask (a crossing lies on the road), when the lane stage ran. */
+  drivableMask?: SegmentationMask;
   /** Transverse components already found by the lane stage (lane BEV), when it ran. */
   transverse?: BevComponent[];
 }

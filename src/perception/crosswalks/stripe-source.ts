@@ -13,6 +13,7 @@ import type { BevComponent } from "../lanes/bev-components.js";
 import { sampleBevColour } from "../lanes/image-sampling.js";
 import { imagePointToTensor } from "../../image/tensor-mapping.js";
 import type { CrosswalkCandidate, CrosswalkFrame, CrosswalkSource } from "./crosswalk-source.js";
+import { boxOverlap } from "./source-fusion.js";
 import { RowStripeAnalyser, type StripePeriodicityOptions } from "./stripe-periodicity.js";
 
 /** The default stripe grid: 2-40 m ahead, +-10 m, 0.25 m x 0.1 m cells. */
@@ -102,7 +103,7 @@ export class StripeCrosswalkSource implements CrosswalkSource {
       this.rowShift = new Int32Array(lookup.cols);
     }
     sampleBevColour(frame.view, lookup.pixelIndex, this.grey);
-    const out = this.bands(frame, this.grey, lookup.rows, lookup.cols, spec, 0);
+    const found = this.bands(frame, this.grey, lookup.rows, lookup.cols, spec, 0);
     for (const degrees of this.options.shearDegrees ?? [-25, 25]) {
       if (degrees === 0) continue;
       // Row r of the sheared grid at column c is BEV row r + shift[c]: the line x = x(r) + y tan(a).
@@ -114,8 +115,14 @@ export class StripeCrosswalkSource implements CrosswalkSource {
         for (let r = Math.max(0, -k); r < Math.min(lookup.rows, lookup.rows - k); r++) this.sheared[r * lookup.cols + c] = this.grey[(r + k) * lookup.cols + c];
       }
       const maxRange = this.options.shearMaxRange ?? 20;
-      out.push(...this.bands(frame, this.sheared, lookup.rows, lookup.cols, spec, tan).filter((c) => c.xNear <= maxRange));
+      found.push(...this.bands(frame, this.sheared, lookup.rows, lookup.cols, spec, tan).filter((b) => b.candidate.xNear <= maxRange));
     }
+    // One crossing is seen along several directions: the direction that runs along the crossing
+    // gives the cleanest period (a straight crossing cut obliquely smears into a larger, weaker
+    // parallelogram), so the best mean score wins and its outline is kept; rows win ties.
+    found.sort((a, b) => b.score - a.score || Number(a.oblique) - Number(b.oblique));
+    const out: CrosswalkCandidate[] = [];
+    for (const b of found) if (!out.some((c) => boxOverlap(c, b.candidate) >= 0.3)) out.push(b.candidate);
     return out;
   }
 
@@ -123,7 +130,7 @@ export class StripeCrosswalkSource implements CrosswalkSource {
    * Striped bands of one analysis direction: `grey` holds the BEV sampled along the lines
    * x = rowX(r) + y * tan (tan = 0: the rows themselves).
    */
-  private bands(frame: CrosswalkFrame, grey: Float32Array, rows: number, cols: number, spec: BevGridSpec, tan: number): CrosswalkCandidate[] {
+  private bands(frame: CrosswalkFrame, grey: Float32Array, rows: number, cols: number, spec: BevGridSpec, tan: number): Band[] {
     const o = this.options;
     const rs = this.periodicity.analyse(grey, rows, cols, spec.dy, o.periodicity);
     const scratch = this.scratch.fit(rows, cols);
@@ -150,7 +157,7 @@ export class StripeCrosswalkSource implements CrosswalkSource {
     const edges = frame.transverse ?? [];
     const tol = o.edgeTolerance ?? 5;
     const minRows = o.minImageRows ?? 3;
-    const out: CrosswalkCandidate[] = [];
+    const out: Band[] = [];
     for (let r0 = nextStriped(striped, 0, rows), r1 = 0; r0 >= 0; r0 = nextStriped(striped, r1 + 1, rows)) {
       r1 = bandEnd(striped, r0, rows, maxGapRows);
       let stripedRows = 0;
@@ -213,18 +220,29 @@ export class StripeCrosswalkSource implements CrosswalkSource {
       if (onRoad < (o.minDrivableShare ?? 0.1)) continue;
       if (Number.isFinite(onRoad)) evidence += `, ${(100 * onRoad).toFixed(0)} % on the drivable area`;
       out.push({
-        xNear: Math.min(...xs),
-        xFar: Math.max(...xs),
-        yRight: lateral.yRight,
-        yLeft: lateral.yLeft,
-        confidence,
-        distanceStd: distanceStd(frame.geometry, Math.min(...xs), spec.dx),
-        evidence,
-        groundPolygon,
+        score: meanScore,
+        oblique: tan !== 0,
+        candidate: {
+          xNear: Math.min(...xs),
+          xFar: Math.max(...xs),
+          yRight: lateral.yRight,
+          yLeft: lateral.yLeft,
+          confidence,
+          distanceStd: distanceStd(frame.geometry, Math.min(...xs), spec.dx),
+          evidence,
+          groundPolygon,
+        },
       });
     }
     return out;
   }
+}
+
+/** A striped band of one analysis direction, with its mean row score (how well the direction fits). */
+interface Band {
+  candidate: CrosswalkCandidate;
+  score: number;
+  oblique: boolean;
 }
 
 /**

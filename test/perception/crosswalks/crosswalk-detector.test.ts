@@ -3,7 +3,8 @@ import { CameraGeometry } from "../../../src/geometry/camera-geometry.js";
 import type { ImageView } from "../../../src/image/image-view.js";
 import { Crosswalk } from "../../../src/msgs/types.generated.js";
 import { CrosswalkDetector } from "../../../src/perception/crosswalks/crosswalk-detector.js";
-import type { CrosswalkSource } from "../../../src/perception/crosswalks/crosswalk-source.js";
+import type { CrosswalkCandidate, CrosswalkSource } from "../../../src/perception/crosswalks/crosswalk-source.js";
+import { StripeCrosswalkSource } from "../../../src/perception/crosswalks/stripe-source.js";
 import { LaneDetector } from "../../../src/perception/lanes/lane-detector.js";
 import { fixedSegmenter, renderRoad, type SyntheticLine } from "../lanes/synthetic-road.js";
 
@@ -107,6 +108,44 @@ describe("CrosswalkDetector on a rendered zebra crossing", async () => {
 
   it("finds nothing on a low-contrast noisy road with only lane lines", async () => {
     for (const seed of [5, 6, 7]) expect((await detector.detect(washedOut(plain.view, seed), geometry, stamp)).crosswalks).toEqual([]);
+  });
+
+  it("finds a crossing at 30 degrees (the car turning) along oblique lines, outlined as a parallelogram, where rows alone see too little", async () => {
+    const angled = { xNear: 8, xFar: 11, yRight: -5, yLeft: 5, stripe: 0.5, gap: 0.6, angleDeg: 30 };
+    const road = renderRoad(geometry, { lines, crosswalk: angled, seed: 9 });
+    const rowsOnly = await new CrosswalkDetector({ stripes: { shearDegrees: [] } }).detect(road.view, geometry, stamp);
+    const r = await detector.detect(road.view, geometry, stamp);
+    expect(r.crosswalks).toHaveLength(1);
+    const c = r.crosswalks[0];
+    // The outline is oblique (a parallelogram whose near edge is not a BEV row) and holds the crossing's centre.
+    const p = c.polygon.points;
+    expect(p).toHaveLength(4);
+    expect(Math.abs(p[0].x - p[3].x)).toBeGreaterThan(1);
+    const inside = (x: number, y: number) => p.every((a, i) => {
+      const b = p[(i + 1) % p.length];
+      return (b.x - a.x) * (y - a.y) - (b.y - a.y) * (x - a.x) >= 0;
+    });
+    expect(inside(9.5, 0)).toBe(true);
+    // Its near edge leans the crossing's way: a counter-clockwise turn brings the left end nearer.
+    const nearRight = p[0];
+    const nearLeft = p[3];
+    expect(nearLeft.x - nearRight.x).toBeLessThan(-3);
+    expect(c.image_polygon.points.length).toBeGreaterThan(4);
+    expect(Math.max(0, ...rowsOnly.crosswalks.map((k) => k.confidence))).toBeLessThan(c.confidence);
+  });
+
+  it("a band cut by the image edge (starting at the nearest ground in view) is not held to its visible depth", async () => {
+    // A high camera (a bus) sees the ground from 6.5 m: wide enough there for the lateral window.
+    const high = CameraGeometry.approximate({ width: 960, height: 540, mountHeight: 2.5, pitchRad: 0, horizontalFovDeg: 70 });
+    const firstGround = high.pixelToGround({ u: high.model.cx, v: high.model.height - 1 })!.x;
+    const crossing = (xNear: number, xFar: number) => renderRoad(high, { lines, crosswalk: { xNear, xFar, yRight: -5, yLeft: 5, stripe: 0.5, gap: 0.6 }, seed: 4 }).view;
+    // Only the far 1.5 m of a crossing that starts under the bonnet is in view; the other is 1.5 m deep in full view.
+    const source = new StripeCrosswalkSource();
+    const [atEdge] = source.candidates({ view: crossing(firstGround - 2, firstGround + 1.5), geometry: high, stamp }) as CrosswalkCandidate[];
+    const [inside] = source.candidates({ view: crossing(firstGround + 3, firstGround + 4.5), geometry: high, stamp }) as CrosswalkCandidate[];
+    expect(atEdge.evidence).toMatch(/cut by the image edge/);
+    expect(inside.evidence).not.toMatch(/cut by the image edge/);
+    expect(atEdge.confidence).toBeGreaterThan(inside.confidence);
   });
 
   it("a horizon below the image gives an empty result naming the cause", async () => {

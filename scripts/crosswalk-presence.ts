@@ -6,7 +6,9 @@
  * transverse lines) + the crosswalk detector with its default sources, on a still without
  * calibration. Prints one line per frame, the table, and the crosswalk stage's time per frame.
  *
- * Run: `nice -n 10 npx tsx scripts/crosswalk-presence.ts [--verbose]`.
+ * Run: `nice -n 10 npx tsx scripts/crosswalk-presence.ts [--verbose] [--repeat N]` (--repeat: the
+ * crosswalk stage runs N times per frame and the fastest run is reported, so that a loaded machine's
+ * stalls do not count as the stage's cost).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -30,6 +32,8 @@ if (!shared) {
   process.exit(2);
 }
 const verbose = process.argv.includes("--verbose");
+const repeatAt = process.argv.indexOf("--repeat");
+const repeat = repeatAt > 0 ? Math.max(1, Number(process.argv[repeatAt + 1]) || 1) : 1;
 const cdnet = (JSON.parse(readFileSync(projectPath("test/fixtures/crosswalk-labels.json"), "utf8")) as { frames: { file: string; present: boolean }[] }).frames;
 const negatives = (JSON.parse(readFileSync(projectPath("test/fixtures/crosswalk-negatives.json"), "utf8")) as { frames: { file: string }[] }).frames;
 const frames: Frame[] = [
@@ -44,9 +48,13 @@ for (const frame of frames) {
   const view = await readImageFile(join(shared, "data", frame.file));
   // Time the crosswalk stage alone: the lane stage runs first, then the detector on its result.
   const still = await detectStill(view, { lanes, camera: { kind: "auto", assumedHorizonFraction: 0.55 } });
-  const t0 = performance.now();
-  const r = await crosswalks.detect(view, still.geometry, still.crosswalks.header.stamp, still.laneResult);
-  const ms = performance.now() - t0;
+  let ms = Infinity;
+  let r = still.crosswalks;
+  for (let k = 0; k < repeat; k++) {
+    const t0 = performance.now();
+    r = await crosswalks.detect(view, still.geometry, still.crosswalks.header.stamp, still.laneResult);
+    ms = Math.min(ms, performance.now() - t0);
+  }
   const found = r.crosswalks.length > 0;
   rows.push({ frame, found, confidence: Math.max(0, ...r.crosswalks.map((c) => c.confidence)), ms, status: r.status, evidence: crosswalks.lastEvidence.join("; ") });
   if (verbose) console.log(`${frame.file.padEnd(62)} ${frame.present ? "yes" : "no "} found=${found ? "yes" : "no "} conf=${rows[rows.length - 1]!.confidence.toFixed(2)} ${ms.toFixed(1)} ms ${r.status} ${rows[rows.length - 1]!.evidence}`);

@@ -78,12 +78,15 @@ export class CrosswalkDetector {
 
   /** Evidence strings of the last `detect` call, one per fused crosswalk (for logs and scripts). */
   lastEvidence: string[] = [];
+  /** Why the last frame could not be judged (bad input: size mismatch, no ground), else undefined; nodes count these. */
+  lastInputProblem: string | undefined;
 
   /** Detects crosswalks; never throws on bad input (empty array with `status`). */
   async detect(view: ImageView, geometry: CameraGeometry, stamp: Time, lanes?: CrosswalkLaneEvidence): Promise<CrosswalkArray> {
     const header = { stamp, frame_id: "base_link" };
     this.lastEvidence = [];
     const problem = inputProblem(view, geometry);
+    this.lastInputProblem = problem;
     if (problem) return { header, crosswalks: [], status: problem };
     const notes: string[] = [];
     let { laneMask, toImage, transverse, drivableMask } = lanes ?? {};

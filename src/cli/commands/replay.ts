@@ -12,7 +12,7 @@ import { formatReplaySummary, type ReplaySummary } from "../../transport/replay/
 import { runReplay, type RecordMode } from "../../transport/replay/run-replay.js";
 import { stopOnSignals } from "../stop-on-signals.js";
 
-export const summary = "run the perception graph over a rosbag2 bag and record its outputs (sim time, deterministic)";
+export const summary = "run the perception graph over a rosbag2 bag and record its outputs (sim time, deterministic; --realtime: as a camera delivers)";
 
 const USAGE = `usage: edge-perception replay <bag> --out <dir> [options] [name:=value ...]
 
@@ -22,6 +22,9 @@ const USAGE = `usage: edge-perception replay <bag> --out <dir> [options] [name:=
   --graph <file>       launch graph (default launch/perception.graph.yaml)
   --rate <x>           pace by bag time at x times real time
   --fast               as fast as possible (default)
+  --realtime           frames offered on the wall clock as a camera delivers them (at --rate, default 1);
+                       nothing waits for the models: busy models drop frames (newest wins); the summary
+                       gives achieved Hz, drops and camera-stamp-to-publication latency (not deterministic)
   --record <what>      outputs (default: node outputs + /tf, /tf_static, camera_info) | all
   --exclude <topic>    do not record this topic (trailing * = prefix; repeatable), e.g. wall-clock timings
   --json               print the summary as JSON on stdout
@@ -47,7 +50,7 @@ export function run(argv: string[]): Promise<number> {
 export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps): Promise<number> {
   let parsed;
   try {
-    parsed = parseCommandLine(argv, ["out", "params", "graph", "rate", "record", "exclude"], ["fast", "overwrite", "json", "quiet", "help"]);
+    parsed = parseCommandLine(argv, ["out", "params", "graph", "rate", "record", "exclude"], ["fast", "realtime", "overwrite", "json", "quiet", "help"]);
   } catch (err) {
     console.error(`edge-perception replay: ${errorMessage(err)}\n${USAGE}`);
     return 2;
@@ -66,6 +69,7 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
   try {
     rate = positiveNumberFlag(parsed, "rate");
     if (rate !== undefined && parsed.switches.has("fast")) throw new PerceptionError("parameter", "--rate and --fast exclude each other");
+    if (parsed.switches.has("realtime") && parsed.switches.has("fast")) throw new PerceptionError("parameter", "--realtime and --fast exclude each other");
     if (record !== "outputs" && record !== "all") throw new PerceptionError("parameter", `--record must be outputs or all, got '${record}'`);
   } catch (err) {
     console.error(`edge-perception replay: ${errorMessage(err)}`);
@@ -92,7 +96,7 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
       ...(out !== undefined ? { out } : {}),
       overwrite: parsed.switches.has("overwrite"),
       nodes,
-      ...(rate !== undefined ? { rate, fast: false } : { fast: true }),
+      ...(parsed.switches.has("realtime") ? { realtime: true, rate: rate ?? 1 } : rate !== undefined ? { rate, fast: false } : { fast: true }),
       record: record as RecordMode,
       excludeTopics: parsed.flags.get("exclude") ?? [],
       onProgress: (p) => bar.update(p),

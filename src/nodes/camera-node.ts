@@ -50,6 +50,13 @@ export interface CameraNodeOptions {
    * what `process` later outputs for that frame (the model's inference depends on the pixels only).
    */
   runAhead?(view: ImageView): void;
+  /**
+   * Pure work on the pixels of the frame waiting for this node's busy model (live and realtime
+   * replay: the newest frame while the model runs on an older one), started once the frame is
+   * decoded: preprocessing into the model's next input buffer (optional). Same contract as
+   * `runAhead`: it must not change what `process` later outputs.
+   */
+  prepare?(view: ImageView): void;
 }
 
 /** The node-side of the plumbing: what a node uses besides its own publishers. */
@@ -66,6 +73,7 @@ export class CameraNode implements NodeInstance {
   #processed = 0;
   #failed = 0;
   #skippedNoCalibration = 0;
+  #prefetchedWhileBusy = 0;
 
   constructor(handle: NodeHandle, options: CameraNodeOptions) {
     this.handle = handle;
@@ -89,7 +97,15 @@ export class CameraNode implements NodeInstance {
 
     const transport = params.get<string>("image_transport");
     const onImage = (frame: CameraMessage): void => {
-      this.#scheduler.offer({ frame, receivedNow: handle.now(), receivedWallMs: handle.wallMs() }, frame.message.header.stamp);
+      const item = { frame, receivedNow: handle.now(), receivedWallMs: handle.wallMs() };
+      this.#scheduler.offer(item, frame.message.header.stamp);
+      // Kept waiting for the busy model: decode it now (once per process, shared with the other
+      // nodes) and preprocess it into the model's next input buffer while the model still runs.
+      if (this.#scheduler.pendingFrame(options.stage) !== item) return;
+      this.#prefetchedWhileBusy++;
+      const view = prefetchView(frame);
+      const prepare = options.prepare;
+      if (prepare) view.then((v) => this.#scheduler.pendingFrame(options.stage) === item && prepare(v), () => undefined);
     };
     // A frame known ahead (replay) that this node will take is decoded, and its model started,
     // while the current one is processed.
@@ -162,6 +178,7 @@ export class CameraNode implements NodeInstance {
       frames_skipped_no_calibration: this.#skippedNoCalibration,
       drops_rate: c.skippedRate,
       drops_busy: c.droppedReplaced,
+      frames_prefetched_while_busy: this.#prefetchedWhileBusy,
     };
   }
 

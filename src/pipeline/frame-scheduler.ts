@@ -170,6 +170,11 @@ export class FrameScheduler<F> {
     return taken;
   }
 
+  /** The frame waiting for a busy model (newest frame wins), if any. */
+  pendingFrame(model: string): F | undefined {
+    return this.#state(model).pending?.frame;
+  }
+
   /** Changes a model's rate at run time (a parameter change): the next frame is due one new period after the last start. */
   setRate(model: string, rateHz: number): void {
     const s = this.#state(model);

@@ -6,6 +6,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { PerceptionError } from "../../core/errors.js";
+import { percentile } from "../../core/percentile.js";
 
 export interface RealtimePacerOptions {
   /** Bag seconds per wall second (1 = the camera's own rate; 2 = the camera at twice its rate). */
@@ -40,11 +41,6 @@ function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Sorted-sample percentile (nearest rank); NaN for no samples. */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
 
 export class RealtimePacer {
   readonly rate: number;

@@ -7,7 +7,7 @@
  * count (a frame's detections, its fused frame, its debug image).
  */
 import type { OfferLateness, RealtimePacer } from "./realtime-pacer.js";
-import { percentile } from "./realtime-pacer.js";
+import { percentile } from "../../core/percentile.js";
 
 /** One camera node's rates and drops. */
 export interface RealtimeModelFigures {

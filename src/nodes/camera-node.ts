@@ -22,6 +22,9 @@ import { recordPipelineLatency, recordStage } from "./stage-timings.js";
 import { decodedView, prefetchView, type CameraMessage } from "./decoded-frames.js";
 import { FrameScheduler } from "../pipeline/frame-scheduler.js";
 
+/** The highest model rate `~/in/rate_hz` may set (the schemas' bound on rate_hz). */
+const MAX_RATE_HZ = 60;
+
 /** One camera frame handed to a node's `process`. */
 export interface CameraFrame {
   /** The image's header (stamp = the camera stamp every output carries). */
@@ -74,6 +77,8 @@ export class CameraNode implements NodeInstance {
   #failed = 0;
   #skippedNoCalibration = 0;
   #prefetchedWhileBusy = 0;
+  #rateCommands = 0;
+  #rejectedRates = 0;
 
   constructor(handle: NodeHandle, options: CameraNodeOptions) {
     this.handle = handle;
@@ -122,6 +127,16 @@ export class CameraNode implements NodeInstance {
         upcoming: (m) => upcoming({ kind: "compressed", message: m }),
       });
     }
+    // Rates from compute_budget (adaptive policy): they replace rate_hz until the next change of either.
+    handle.createSubscription("std_msgs/msg/Float32", "~/in/rate_hz", { profile: "reliable" }, (m) => {
+      if (!(Number.isFinite(m.data) && m.data > 0 && m.data <= MAX_RATE_HZ)) {
+        this.#rejectedRates++;
+        handle.logger.warn(`~/in/rate_hz: ignored ${m.data} (must be > 0 and <= ${MAX_RATE_HZ} Hz)`);
+        return;
+      }
+      this.#scheduler.setRate(options.stage, m.data);
+      this.#rateCommands++;
+    });
     handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf", { profile: "reliable", depth: 100 }, (m) => this.tf.addMessage(m, false));
     handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf_static", { profile: "transient_local", depth: 100 }, (m) => this.tf.addMessage(m, true));
     this.#calibration = new CameraCalibration(handle, this.tf, params.get<string>("base_frame"), this.diagnostics);
@@ -179,6 +194,8 @@ export class CameraNode implements NodeInstance {
       drops_rate: c.skippedRate,
       drops_busy: c.droppedReplaced,
       frames_prefetched_while_busy: this.#prefetchedWhileBusy,
+      rate_commands: this.#rateCommands,
+      rate_commands_rejected: this.#rejectedRates,
     };
   }
 

@@ -193,4 +193,18 @@ describe("CameraNode", () => {
     expect(prepared).toHaveLength(2);
     expect(h.node.stats()).toMatchObject({ frames_processed: 3, frames_prefetched_while_busy: 2 });
   });
+
+  it("takes its rate from ~/in/rate_hz (compute_budget) and ignores and counts rates out of range", async () => {
+    const h = harness({ rate_hz: 10 }, false);
+    const frameAt = async (i: bigint) => h.feed("/cam/compressed", image(nsToTime(START + i * PERIOD)), START + i * PERIOD);
+    for (let i = 0n; i < 6n; i++) await frameAt(i);
+    await h.feed("/perception/lane_detector/in/rate_hz", { data: 30 }, START + 6n * PERIOD);
+    for (let i = 6n; i < 12n; i++) await frameAt(i);
+    await h.feed("/perception/lane_detector/in/rate_hz", { data: 0 }, START + 12n * PERIOD);
+    await h.feed("/perception/lane_detector/in/rate_hz", { data: 120 }, START + 12n * PERIOD);
+    for (let i = 12n; i < 15n; i++) await frameAt(i);
+    // 10 Hz: frames 0 and 3; then every frame from 6 (the rejected rates change nothing).
+    expect(h.seen.map((f) => Number((timeToNs(f.header.stamp) - START) / PERIOD))).toEqual([0, 3, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
+    expect(h.node.stats()).toMatchObject({ rate_commands: 1, rate_commands_rejected: 2 });
+  });
 });

@@ -112,3 +112,57 @@ export async function peakCameraRate(
   }
   return { peakHz: lo * cameraHz, tries };
 }
+
+/** CPU per run, ms (every thread: preprocessing, inference on the worker, decoding), of each model and of one JPEG decode. */
+export interface CpuPerRun {
+  /** Camera frame size the figures are for. */
+  frame: { width: number; height: number };
+  jpegDecodeMs: number;
+  modelMs: Record<string, number>;
+}
+
+/**
+ * CPU time per run (process.cpuUsage over `runs` runs one after another, so less sensitive to other
+ * load than wall time) of JPEG decoding and each model on the bag's first camera frame: what a
+ * 2-core budget is made of.
+ */
+export async function cpuPerRun(bag: string, models: readonly string[], runs: number): Promise<CpuPerRun | undefined> {
+  const { openBag } = await import("../src/bag/open-bag.js");
+  const { decodeCompressedImage } = await import("../src/image/compressed-image.js");
+  const { loadModelContract } = await import("../src/models/contract.js");
+  const { resolveModelDir } = await import("../src/models/model-dir.js");
+  const { ModelSession } = await import("../src/models/session.js");
+  const dir = resolveModelDir("");
+  if (dir.dir === undefined) return undefined;
+  const reader = await openBag(bag);
+  let jpeg: import("../src/msgs/types.generated.js").CompressedImage | undefined;
+  try {
+    const topic = reader.summary.topics.find((t) => /CompressedImage$/.test(t.type))?.name;
+    if (!topic) return undefined;
+    for await (const e of reader.entries({ topics: [topic] })) {
+      if (e.kind === "message") {
+        jpeg = reader.codecFor(topic).decode(e.data) as typeof jpeg;
+        break;
+      }
+    }
+  } finally {
+    await reader.close();
+  }
+  if (!jpeg) return undefined;
+  const cpuMs = async (n: number, work: () => Promise<unknown>): Promise<number> => {
+    await work(); // warm
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < n; i++) await work();
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / 1000 / n;
+  };
+  const view = await decodeCompressedImage(jpeg);
+  const jpegDecodeMs = await cpuMs(runs, () => decodeCompressedImage(jpeg!));
+  const modelMs: Record<string, number> = {};
+  for (const name of models) {
+    const session = await ModelSession.create(loadModelContract(name), { modelDir: dir.dir, log: () => undefined });
+    modelMs[name] = await cpuMs(runs, () => session.run(view));
+    await session.release();
+  }
+  return { frame: { width: view.width, height: view.height }, jpegDecodeMs, modelMs };
+}

@@ -36,7 +36,7 @@ import { loadModelContract } from "../src/models/contract.js";
 import { resolveModelDir } from "../src/models/model-dir.js";
 import { ModelSession } from "../src/models/session.js";
 import type { RealtimeSummary } from "../src/transport/replay/realtime-report.js";
-import { CROSSWALKS, LANES, PEDESTRIANS, inputHash, peakCameraRate, realtimeRun, type PeakSearch } from "./pipeline-realtime.js";
+import { CROSSWALKS, LANES, PEDESTRIANS, cpuPerRun, inputHash, peakCameraRate, realtimeRun, type PeakSearch } from "./pipeline-realtime.js";
 
 function f1(v: number): string {
   return Number.isFinite(v) ? v.toFixed(1) : "-";
@@ -222,6 +222,19 @@ async function realtimeFigures(
   }
   console.log(`    CPU: ${spread(results.map((r) => r.cpuCores))} cores; offers late p99 ${spread(results.map((r) => r.offerLateness.p99Ms))} ms (the event loop busy)`);
 
+  // The 2-core budget at those rates, from CPU per run (lane model variants side by side).
+  const lanesModels = ["twinlitenet_320x320", "twinlitenet_640x360"];
+  const cpu = await cpuPerRun(bag, ["yolox_nano", ...lanesModels], 15);
+  const crosswalkMs = (deterministic.stageLatencyMs as Record<string, { median: number }> | undefined)?.crosswalk_detector?.median ?? NaN;
+  let budget: Record<string, number> | undefined;
+  if (cpu) {
+    const perModel = Object.entries(cpu.modelMs).map(([m, ms]) => `${m} ${f1(ms)}`).join(", ");
+    console.log(`  CPU per run (every thread, ${cpu.frame.width}x${cpu.frame.height}): JPEG decode ${f1(cpu.jpegDecodeMs)} ms, ${perModel} ms; crosswalk detector ~${f1(crosswalkMs)} ms (its median processing time)`);
+    budget = Object.fromEntries(
+      lanesModels.map((lane) => [lane, (30 * (cpu.jpegDecodeMs + cpu.modelMs.yolox_nano!) + 10 * cpu.modelMs[lane]! + 10 * crosswalkMs) / 1000]),
+    );
+    console.log(`    models + decoding at pedestrians 30 Hz, lanes 10 Hz, crosswalks 10 Hz: ${Object.entries(budget).map(([m, cores]) => `with ${m} ${cores.toFixed(2)} cores`).join(", ")} (of 2; fusion, recording and Node's own work come on top)`);
+  }
   const cameraHz = results[0]!.cameraHz;
   const maxRate = Number(process.env.BENCH_PEAK_MAX_RATE ?? 4);
   const peak: PeakSearch = await peakCameraRate(bag, nodes, cameraHz, { [LANES]: 10, [CROSSWALKS]: 10 }, { maxRate, bisections: 3, minRate: 1 / 4 });
@@ -240,6 +253,7 @@ async function realtimeFigures(
     input: { bag: input.note, sha256: inputHash(input.path), cameraHz },
     deterministic,
     realtime: { askedHz: BAR_RATES, runs: results },
+    cpuPerRun: cpu ? { ...cpu, crosswalkDetectorMs: crosswalkMs, coresAtAskedRates: budget } : undefined,
     peakCameraRate: { maxDropFraction: 0.05, ...peak },
   };
   const out = join(projectPath("out", "bench"));

@@ -7,6 +7,7 @@
 import { performance } from "node:perf_hooks";
 import { PerceptionError } from "../../core/errors.js";
 import { percentile } from "../../core/percentile.js";
+import { sleep } from "../../core/sleep.js";
 
 export interface RealtimePacerOptions {
   /** Bag seconds per wall second (1 = the camera's own rate; 2 = the camera at twice its rate). */
@@ -28,19 +29,6 @@ export interface OfferLateness {
   maxMs: number;
 }
 
-function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
-
 
 export class RealtimePacer {
   readonly rate: number;
@@ -53,7 +41,7 @@ export class RealtimePacer {
     if (!Number.isFinite(options.rate) || options.rate <= 0) throw new PerceptionError("parameter", `realtime rate must be a positive number, got ${String(options.rate)}`);
     this.rate = options.rate;
     this.#wallMs = options.wallMs ?? (() => performance.now());
-    this.#sleep = options.sleep ?? sleepFor;
+    this.#sleep = options.sleep ?? sleep;
   }
 
   /** True once the first message fixed the mapping of bag time onto the wall clock. */

@@ -6,6 +6,7 @@
  * `idle()`, so the same bag and parameters give a byte-identical output bag.
  */
 import { PerceptionError, errorMessage } from "../../core/errors.js";
+import { sleep } from "../../core/sleep.js";
 import { normalizeTypeName } from "../../msgs/type-name.js";
 import { InProcessBus, type Publication } from "../bus.js";
 import { SimClock, SimTimerQueue } from "../clock.js";
@@ -99,19 +100,6 @@ function defaultQos(topic: string, type: string): QosProfile {
 
 function bump(r: Record<string, number>, key: string, by = 1): void {
   r[key] = (r[key] ?? 0) + by;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }
 
 /** Runs the graph over the bag; see the module comment. Throws before reading when a node fails to start. */

@@ -11,7 +11,7 @@ import { percentile } from "../../core/percentile.js";
 
 /** One camera node's rates and drops. */
 export interface RealtimeModelFigures {
-  /** `rate_hz` the node was configured with (node-clock Hz), when it has one. */
+  /** `rate_hz` the node was configured with (node-clock Hz), when it has one (compute_budget's adaptive policy may set other rates at run time). */
   requestedHz?: number;
   /** Frames processed per second of camera stream on the wall clock. */
   achievedHz: number;

@@ -107,9 +107,10 @@ describe("runReplay --realtime", () => {
     // Every frame is either processed or replaced while the model was busy (none skipped by rate).
     expect(m.skippedByRate).toBe(0);
     expect(m.processed + m.replacedWhileBusy).toBe(frames);
-    // 0.8 s of camera and 150 ms a frame: at most 7 runs fit (one more may finish the last frame).
-    expect(m.processed).toBeLessThanOrEqual(8);
-    expect(m.replacedWhileBusy).toBeGreaterThanOrEqual(frames - 8);
+    // Runs of 150 ms one after another: no more than the run's wall time holds (0.8 s of camera,
+    // longer when a loaded machine delays the offers), so most frames were replaced.
+    expect(m.processed).toBeLessThanOrEqual(Math.floor(s.wallMs / 150) + 1);
+    expect(m.replacedWhileBusy).toBeGreaterThan(frames / 2);
     expect(m.dropFraction).toBeCloseTo(m.replacedWhileBusy / frames, 9);
     expect(m.achievedHz).toBeCloseTo(m.processed / (frames / 30), 6);
     // Each output publication is timed from its frame's camera stamp, at least the model's work late.

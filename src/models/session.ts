@@ -133,6 +133,8 @@ export class ModelSession {
   private handedOver: Promise<void> = Promise.resolve();
   /** Runs started by `runAhead` and not yet taken by `run`, by frame. */
   private readonly ahead = new WeakMap<ImageView, Promise<ModelOutput>>();
+  /** A frame `prepare` preprocessed into the next run's input buffer, not handed to the worker yet. */
+  private prepared?: { view: ImageView; slot: 0 | 1; toImage: TensorToImage; preprocessMs: number };
 
   private constructor(
     readonly contract: ModelContract,
@@ -278,17 +280,46 @@ export class ModelSession {
   }
 
   /**
-   * Preprocesses into one input buffer and hands it to the worker (which queues it behind its
-   * current run). The outputs come back in that slot's shared output buffers, decoded by `finish`
-   * before the slot is used again.
+   * Preprocesses a frame that `run` may be asked for next into the input buffer that run will use,
+   * while the worker still works on the run before: the live path, where the newest frame waits for
+   * a busy model. Nothing goes to the worker: `run(view)` with this view then hands the buffer over
+   * at once, without preprocessing; a run of another frame first simply overwrites the buffer (a
+   * newer frame replaced this one). Does nothing, and returns false, while that buffer is still in
+   * use or runs wait to be handed over. The result of the run is the same either way.
+   */
+  prepare(view: ImageView): boolean {
+    const slot = this.nextInput;
+    if (this.inputBusy[slot] || this.waitingForHandOver > 0 || this.ahead.has(view)) return false;
+    if (this.prepared?.view === view && this.prepared.slot === slot) return true;
+    const t0 = performance.now();
+    const toImage = this.inputs[slot].run(view);
+    this.prepared = { view, slot, toImage, preprocessMs: performance.now() - t0 };
+    return true;
+  }
+
+  /**
+   * Preprocesses into one input buffer (unless `prepare` already did, for this view) and hands it to
+   * the worker (which queues it behind its current run). The outputs come back in that slot's
+   * shared output buffers, decoded by `finish` before the slot is used again.
    */
   private handOver(view: ImageView, slot: 0 | 1): HandedOver {
     const { name, width, height } = this.contract.input;
     const input = this.inputs[slot];
-    const t0 = performance.now();
-    const toImage = input.run(view);
+    const prepared = this.prepared;
+    // The first run after a `prepare` takes its buffer: with the prepared frame, or overwriting it.
+    this.prepared = undefined;
+    let toImage: TensorToImage;
+    let preprocessMs: number;
+    if (prepared && prepared.view === view && prepared.slot === slot) {
+      ({ toImage, preprocessMs } = prepared);
+    } else {
+      const start = performance.now();
+      toImage = input.run(view);
+      preprocessMs = performance.now() - start;
+    }
     const reply = this.session.run([{ name, type: "float32", data: input.tensor, dims: [1, 3, height, width] }], slot);
-    return { toImage, t0, t1: performance.now(), reply };
+    const t1 = performance.now();
+    return { toImage, t0: t1 - preprocessMs, t1, reply };
   }
 
   /** Waits for the worker's outputs and decodes them. */

@@ -15,6 +15,7 @@ const FACTORIES: Record<string, { load: () => Promise<Factory>; pathParameters: 
   crosswalk_detector: { load: async () => (await import("./crosswalk-detector.js")).createCrosswalkDetectorNode, pathParameters: [] },
   map_fusion: { load: async () => (await import("./map-fusion.js")).createMapFusionNode, pathParameters: ["map_file"] },
   visualizer: { load: async () => (await import("./visualizer.js")).createVisualizerNode, pathParameters: ["map_file"] },
+  compute_budget: { load: async () => (await import("./compute-budget.js")).createComputeBudgetNode, pathParameters: ["map_file"] },
 };
 
 const cache = new Map<string, NodeDefinition>();

@@ -8,10 +8,15 @@
  * node clock is `max_input_age_s` past it (so replay, which delivers in stamp order, is
  * deterministic whatever order concurrent detectors finish in).
  *
- * An input stamped at or before the last fused stamp is a late input (kept for later frames,
- * counted, warned about); one more than `time_jump_threshold_s` before it means time went back (a
- * bag loop, a second `ros2 bag play`): what is pending is fused, the state is reset, the jump is
- * logged and counted (diagnostics `time_jumps`), and fusion starts again on the new time line.
+ * An input stamped at or before the last fused stamp is a late input (kept for later frames when
+ * newer than what they would use, counted, warned about). One more than `time_jump_threshold_s`
+ * before it is either very late (a slow model under load: counted as late like the others) or a
+ * sign that time went back (a bag loop, a second `ros2 bag play`). Time went back when the node
+ * clock itself is more than half the threshold before the last fused stamp (sim time follows the
+ * bag), or, on a wall clock that does not go back, when after such an input only late inputs came,
+ * none newer than the last fused stamp, for `time_jump_threshold_s` of node time. Then what is pending is fused, the state is
+ * reset, the jump is logged and counted (diagnostics `time_jumps`), and fusion starts again on the
+ * new time line.
  */
 import { errorMessage } from "../core/errors.js";
 import { compareTime, diffSec, nsToTime, timeToNs, timeToSec, type Time } from "../core/time.js";
@@ -123,6 +128,8 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
   let frames = 0;
   let lateInputs = 0;
   let timeJumps = 0;
+  /** Node time of the first input far back (past the threshold) since the last on-time one. */
+  let farBackSince: Time | undefined;
 
   /** The newest earlier array within max_input_age_s of the stamp (lanes and crosswalks are carried over; pedestrians are not, the tracker predicts). */
   const carried = <T extends { header: { stamp: Time } }>(latest: T | undefined, stamp: Time): T | undefined =>
@@ -176,6 +183,7 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
 
   /** Time went back past the threshold: finish the old time line, then start again. */
   const restartAfterJump = (stamp: Time, backSec: number): void => {
+    farBackSince = undefined;
     flush();
     pending.clear();
     lastFused = undefined;
@@ -188,10 +196,21 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
     );
   };
 
+  /** For a late input `backSec` before the last fused stamp: time went back (see the module comment) rather than inputs arriving late. */
+  const timeWentBack = (backSec: number): boolean => {
+    const threshold = p.get<number>("time_jump_threshold_s");
+    const now = handle.now();
+    if (backSec > threshold) {
+      if (diffSec(lastFused!, now) > threshold / 2) return true;
+      farBackSince ??= now;
+    }
+    return farBackSince !== undefined && diffSec(now, farBackSince) >= threshold;
+  };
+
   const onInput = (stamp: Time, put: (e: PendingStamp) => void, keepAsLatest: () => void): void => {
     if (lastFused && compareTime(stamp, lastFused) <= 0) {
       const backSec = diffSec(lastFused, stamp);
-      if (backSec > p.get<number>("time_jump_threshold_s")) {
+      if (timeWentBack(backSec)) {
         restartAfterJump(stamp, backSec);
       } else {
         // Arrived after its stamp was fused: kept for the next frames only.
@@ -204,6 +223,7 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
         return;
       }
     }
+    farBackSince = undefined;
     flush(stamp);
     const key = timeToNs(stamp);
     const entry = pending.get(key) ?? { stamp, lastArrivalWallMs: 0 };
@@ -212,11 +232,13 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
     pending.set(key, entry);
   };
 
+  /** A late array replaces the one carried over only when it is newer. */
+  const newer = <T extends { header: { stamp: Time } }>(late: T, latest: T | undefined): T => (latest && compareTime(latest.header.stamp, late.header.stamp) >= 0 ? latest : late);
   handle.createSubscription("edge_perception_msgs/msg/LaneMarkingArray", "~/in/lanes", { profile: "reliable" }, (m) =>
-    onInput(m.header.stamp, (e) => (e.lanes = m), () => (latestLanes = m)),
+    onInput(m.header.stamp, (e) => (e.lanes = m), () => (latestLanes = newer(m, latestLanes))),
   );
   handle.createSubscription("edge_perception_msgs/msg/CrosswalkArray", "~/in/crosswalks", { profile: "reliable" }, (m) =>
-    onInput(m.header.stamp, (e) => (e.crosswalks = m), () => (latestCrosswalks = m)),
+    onInput(m.header.stamp, (e) => (e.crosswalks = m), () => (latestCrosswalks = newer(m, latestCrosswalks))),
   );
   handle.createSubscription("edge_perception_msgs/msg/PedestrianArray", "~/in/pedestrians", { profile: "reliable" }, (m) =>
     onInput(m.header.stamp, (e) => (e.pedestrians = m), () => undefined),

@@ -127,6 +127,7 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
     stage: "pedestrian_detector",
     requireGeometry: false,
     runAhead: (view) => detector.runAhead(view),
+    prepare: (view) => detector.prepare(view),
     async process(frame) {
       const header = { stamp: frame.header.stamp, frame_id: baseFrame };
       try {

@@ -147,4 +147,37 @@ describe("map_fusion node", () => {
     await h.advance(START + 2_000_000_000n);
     expect(diagnostics.at(-1).status[0].message).toMatch(/has no lanes and no crosswalks/);
   });
+
+  it("counts one very late input (a slow model under load) as late, without a restart, and keeps the newer carried lanes", async () => {
+    const h = await fusion();
+    for (let i = 0n; i < 30n; i++) {
+      await h.feed(PEDS, peds(i), START + i * P + 10n);
+      if (i === 28n) await h.feed(LANES, lanes(28n), START + i * P + 20n);
+    }
+    // Lanes of stamp 1 arrive 1.9 s after their stamp (more than time_jump_threshold_s behind the
+    // last fused frame) while the clock goes on: one stale input, not time going back.
+    await h.feed(LANES, { ...lanes(1n), markings: [lane(7, 3, 0)] }, START + 30n * P);
+    await h.feed(PEDS, peds(30n), START + 30n * P + 10n);
+    await h.feed(PEDS, peds(31n), START + 31n * P + 10n);
+    expect(h.instance.stats!()).toMatchObject({ time_jumps: 0, late_inputs: 1 });
+    const frames = h.outputs[FRAME] as PerceptionFrame[];
+    expect(frames.map((f) => Number((timeToNs(f.header.stamp) - START) / P))).toEqual([...Array(31).keys()]);
+    // Frame 30 carries the lanes of stamp 28, not the older late ones.
+    expect(frames.at(-1)!.lanes.map((l) => l.id)).toEqual(frames.find((f) => timeToNs(f.header.stamp) === START + 28n * P)!.lanes.map((l) => l.id));
+    expect(h.logs.some((l) => /time went back/.test(l))).toBe(false);
+  });
+
+  it("on a clock that does not go back, restarts once inputs kept coming from before the threshold for time_jump_threshold_s", async () => {
+    const h = await fusion();
+    for (let i = 0n; i < 30n; i++) await h.feed(PEDS, peds(i), START + i * P + 10n);
+    // A bag loop played without /clock: stamps start again, the node clock goes on.
+    const loopClock = START + 30n * P;
+    for (let i = 0n; i < 30n; i++) await h.feed(PEDS, peds(i), loopClock + i * P + 10n);
+    expect(h.instance.stats!()).toMatchObject({ time_jumps: 1 });
+    const late = h.instance.stats!().late_inputs!;
+    // Restarted after one second of node time (15 inputs at 15 Hz), then fused again.
+    expect(late).toBe(15);
+    const frames = h.outputs[FRAME] as PerceptionFrame[];
+    expect(frames.map((f) => Number((timeToNs(f.header.stamp) - START) / P))).toEqual([...Array(30).keys(), ...Array.from({ length: 14 }, (_, k) => 15 + k)]);
+  });
 });

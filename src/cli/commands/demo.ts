@@ -34,6 +34,8 @@ const USAGE = `usage: edge-perception demo [options] [name:=value ...]
   --contracts <yaml>     model contracts file for the pedestrian detector (default config/models.yaml)
   --model <name>         pedestrian detector contract in that file (default yolox_nano)
   --rate <x>             pace by bag time at x times real time (default: as fast as possible)
+  --realtime             frames offered on the wall clock as the camera delivers them (at --rate, default 1);
+                         models drop what they cannot take; the report gives achieved Hz, drops, latency
   --deterministic-timing timing figures from a step clock (identical runs give identical bags; tests)
   --no-report            skip the report (the bag is still read back and checked)
   --quiet                no node log lines below warnings
@@ -67,7 +69,7 @@ function modelsInWords(modelDir: string): string {
 export async function run(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseCommandLine(argv, ["bag", "out", "duration", "rate", "contracts", "model"], ["deterministic-timing", "no-report", "quiet", "help"]);
+    parsed = parseCommandLine(argv, ["bag", "out", "duration", "rate", "contracts", "model"], ["deterministic-timing", "no-report", "quiet", "help", "realtime"]);
   } catch (err) {
     console.error(`edge-perception demo: ${errorMessage(err)}\n${USAGE}`);
     return 2;
@@ -115,6 +117,7 @@ export async function run(argv: string[]): Promise<number> {
   if (detector) setup.push(`pedestrian detector: contract ${detector.model} from ${detector.contractsPath} (${detector.contract.file})`);
   setup.push(`graph: ${graph.path} (${graph.nodes.map((n) => n.name).join(", ")}), one process, sim time`);
   if (restoreTiming) setup.push("timing: deterministic step clock (figures are not milliseconds)");
+  if (parsed.switches.has("realtime")) setup.push(`mode: realtime (frames offered on the wall clock at x${rate ?? 1}; models drop what they cannot take)`);
 
   const stop = stopOnSignals({ command: "demo", finalising: "the output bag and report" });
   mkdirSync(outDir, { recursive: true });
@@ -128,7 +131,7 @@ export async function run(argv: string[]): Promise<number> {
       out: bagOut,
       overwrite: true,
       nodes,
-      ...(rate !== undefined ? { rate, fast: false } : { fast: true }),
+      ...(parsed.switches.has("realtime") ? { realtime: true, rate: rate ?? 1 } : rate !== undefined ? { rate, fast: false } : { fast: true }),
       signal: stop.signal,
       logSink: stderrLogSink(parsed.switches.has("quiet") ? "warn" : "info"),
       ...(duration !== undefined

@@ -16,7 +16,7 @@ import { stopOnSignals } from "../stop-on-signals.js";
 import { shardFromArgsOrEnv, type ShardSpec } from "../../eval/shard.js";
 import { runShardedReplay } from "../../transport/replay/sharded-replay.js";
 
-export const summary = "run the perception graph over a rosbag2 bag and record its outputs (sim time, deterministic)";
+export const summary = "run the perception graph over a rosbag2 bag and record its outputs (sim time, deterministic; --realtime: as a camera delivers)";
 
 const USAGE = `usage: edge-perception replay <bag> --out <dir> [options] [name:=value ...]
 
@@ -28,6 +28,9 @@ const USAGE = `usage: edge-perception replay <bag> --out <dir> [options] [name:=
   --model <name>       pedestrian detector contract in that file (default yolox_nano)
   --rate <x>           pace by bag time at x times real time
   --fast               as fast as possible (default)
+  --realtime           frames offered on the wall clock as a camera delivers them (at --rate, default 1);
+                       nothing waits for the models: busy models drop frames (newest wins); the summary
+                       gives achieved Hz, drops and camera-stamp-to-publication latency (not deterministic)
   --record <what>      outputs (default: node outputs + /tf, /tf_static, camera_info) | all
   --exclude <topic>    do not record this topic (trailing * = prefix; repeatable), e.g. wall-clock timings
   --json               print the summary as JSON on stdout
@@ -72,7 +75,7 @@ async function verifyOutput(out: string, result: ReplaySummary): Promise<string 
 export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps): Promise<number> {
   let parsed;
   try {
-    parsed = parseCommandLine(argv, ["out", "params", "graph", "rate", "record", "exclude", "shard", "contracts", "model"], ["fast", "overwrite", "json", "quiet", "help", "strict", "verify"]);
+    parsed = parseCommandLine(argv, ["out", "params", "graph", "rate", "record", "exclude", "shard", "contracts", "model"], ["fast", "realtime", "overwrite", "json", "quiet", "help", "strict", "verify"]);
   } catch (err) {
     console.error(`edge-perception replay: ${errorMessage(err)}\n${USAGE}`);
     return 2;
@@ -93,6 +96,7 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
     detector = detectorChoice(lastFlag(parsed, "contracts"), lastFlag(parsed, "model"));
     rate = positiveNumberFlag(parsed, "rate");
     if (rate !== undefined && parsed.switches.has("fast")) throw new PerceptionError("parameter", "--rate and --fast exclude each other");
+    if (parsed.switches.has("realtime") && parsed.switches.has("fast")) throw new PerceptionError("parameter", "--realtime and --fast exclude each other");
     if (record !== "outputs" && record !== "all") throw new PerceptionError("parameter", `--record must be outputs or all, got '${record}'`);
   } catch (err) {
     console.error(`edge-perception replay: ${errorMessage(err)}`);
@@ -151,7 +155,7 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
       ...(out !== undefined ? { out } : {}),
       overwrite: parsed.switches.has("overwrite"),
       nodes,
-      ...(rate !== undefined ? { rate, fast: false } : { fast: true }),
+      ...(parsed.switches.has("realtime") ? { realtime: true, rate: rate ?? 1 } : rate !== undefined ? { rate, fast: false } : { fast: true }),
       record: record as RecordMode,
       excludeTopics: parsed.flags.get("exclude") ?? [],
       onProgress: (p) => bar.update(p),

@@ -1,21 +1,21 @@
 // Prints vitest's JSON results as the one line CI reads: `N passed, N failed[, N skipped]`.
-// An optional second file is the regression gate's result (`npm run gate -- --result <file>`,
-// `{ passed, failed }`): it adds to the counts; named but missing (the gate crashed) it is one failure.
+// Further files are other checks' results as `{ passed, failed }` (the type-check, the regression
+// gate's `npm run gate -- --result <file>`): they add to the counts; one named but missing (the
+// check crashed) is one failure.
 import { existsSync, readFileSync } from "node:fs";
 
 const file = process.argv[2];
-const gateFile = process.argv[3];
-function gateCounts() {
-  if (!gateFile) return { passed: 0, failed: 0 };
-  if (!existsSync(gateFile)) return { passed: 0, failed: 1 };
+const extraFiles = process.argv.slice(3);
+function checkCounts(resultFile) {
+  if (!existsSync(resultFile)) return { passed: 0, failed: 1 };
   try {
-    const g = JSON.parse(readFileSync(gateFile, "utf8"));
+    const g = JSON.parse(readFileSync(resultFile, "utf8"));
     return { passed: Number(g.passed) || 0, failed: Number(g.failed) || 0 };
   } catch {
     return { passed: 0, failed: 1 };
   }
 }
-const gate = gateCounts();
+const gate = extraFiles.map(checkCounts).reduce((a, b) => ({ passed: a.passed + b.passed, failed: a.failed + b.failed }), { passed: 0, failed: 0 });
 if (!file || !existsSync(file)) {
   console.log(`${gate.passed} passed, ${1 + gate.failed} failed`);
   process.exit(0);

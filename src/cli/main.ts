@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   eval: () => import("./commands/eval.js"),
   compare: () => import("./commands/compare.js"),
   merge: () => import("./commands/merge.js"),
+  quantize: () => import("./commands/quantize.js"),
 };
 
 async function main(argv: string[]): Promise<number> {

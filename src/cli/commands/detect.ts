@@ -23,12 +23,15 @@ import { LaneDetector } from "../../perception/lanes/lane-detector.js";
 import { evalPoly } from "../../perception/lanes/polyfit.js";
 import { TUSIMPLE_H_SAMPLES } from "../../perception/lanes/tusimple-metric.js";
 import { PedestrianDetector, type PedestrianBackend } from "../../perception/pedestrians/pedestrian-detector.js";
+import { detectorChoice, type DetectorChoice } from "../detector-choice.js";
 
 export const summary = "run the pedestrian, lane and crosswalk detectors on still images (table, JSON, annotated copies)";
 
 const USAGE = `usage: edge-perception detect <image files...> [options]
 
   --models <dir>        model directory (default: ../shared/models when present, else fallbacks)
+  --contracts <yaml>    model contracts file for the pedestrian detector (default config/models.yaml)
+  --model <name>        pedestrian detector contract in that file (default yolox_nano)
   --camera-info <yaml>  camera calibration (camera_calibration_parsers YAML); default: estimated
   --mount-height <m>    camera height above the ground, metres (default 1.5)
   --pitch-deg <deg>     camera pitch, positive down, with --camera-info (default 0)
@@ -46,7 +49,7 @@ export type CameraSourceName = "camera-info" | "approximate" | "vanishing-point"
 export interface DetectImageResult {
   image: string;
   camera: { source: CameraSourceName; note?: string; width: number; height: number; fx: number; fy: number; cx: number; cy: number; horizonRow: number };
-  pedestrians: (Pedestrian & { box: Pick<Detection, "x1" | "y1" | "x2" | "y2"> })[];
+  pedestrians: (Pedestrian & { box: Pick<Detection, "x1" | "y1" | "x2" | "y2">; category?: Detection["category"] })[];
   /** Person boxes not placed on the ground (feet above the horizon). */
   unplacedBoxes: Detection[];
   lanes: LaneMarkingArray["markings"];
@@ -113,6 +116,8 @@ export async function run(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         models: { type: "string" },
+        contracts: { type: "string" },
+        model: { type: "string" },
         "camera-info": { type: "string" },
         "mount-height": { type: "string" },
         "pitch-deg": { type: "string" },
@@ -156,11 +161,18 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(line + "\n");
   };
 
+  let detector: DetectorChoice | undefined;
+  try {
+    detector = detectorChoice(values.contracts, values.model);
+  } catch (err) {
+    console.error(`detect: ${errorMessage(err)}`);
+    return 2;
+  }
   const modelDir = resolveModelDir(values.models);
   log(modelDir.dir ? `models: ${modelDir.dir} (${modelDir.source === "parameter" ? "--models" : "../shared/models"})` : "models: none found; using fallbacks");
   const calibration = values["camera-info"] ? CameraModel.fromCameraInfo(cameraInfoFromYaml(values["camera-info"])) : undefined;
 
-  const pedestrians = await PedestrianDetector.create({ modelDir: modelDir.dir ?? "", log });
+  const pedestrians = await PedestrianDetector.create({ modelDir: modelDir.dir ?? "", log, ...(detector ? { contract: detector.contract } : {}) });
   let lanes: LaneDetector | undefined;
   let laneModel = "none";
   const crosswalks = new CrosswalkDetector();
@@ -271,7 +283,8 @@ async function detectOne(path: string, ctx: DetectContext): Promise<{ result: De
     const i = ped.boxes.findIndex((b, k) => !placed.has(k) && Math.floor(b.x1) === p.image_box.x_offset && Math.floor(b.y1) === p.image_box.y_offset);
     if (i >= 0) placed.add(i);
     const b = ped.boxes[i] ?? { x1: p.image_box.x_offset, y1: p.image_box.y_offset, x2: p.image_box.x_offset + p.image_box.width, y2: p.image_box.y_offset + p.image_box.height };
-    return { ...p, box: { x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2 } };
+    const category = ped.boxes[i]?.category;
+    return { ...p, box: { x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2 }, ...(category ? { category } : {}) };
   });
   const m = geometry.model;
   const result: DetectImageResult = {
@@ -336,7 +349,7 @@ function printTable(results: DetectImageResult[]): void {
         const b = p.box;
         const std = Math.sqrt(p.position_covariance[0] + p.position_covariance[3]);
         console.log(
-          `    ${fmt(p.confidence, 2).padStart(5)} ${`${fmt(b.x1, 0)},${fmt(b.y1, 0)},${fmt(b.x2, 0)},${fmt(b.y2, 0)}`.padEnd(24)} ${fmt(p.position.x).padStart(6)} ${fmt(p.position.y).padStart(6)} ${fmt(p.range).padStart(6)} ${fmt(std).padStart(5)} ${p.foot_truncated ? "cut" : "ok"}`,
+          `    ${fmt(p.confidence, 2).padStart(5)} ${`${fmt(b.x1, 0)},${fmt(b.y1, 0)},${fmt(b.x2, 0)},${fmt(b.y2, 0)}`.padEnd(24)} ${fmt(p.position.x).padStart(6)} ${fmt(p.position.y).padStart(6)} ${fmt(p.range).padStart(6)} ${fmt(std).padStart(5)} ${p.foot_truncated ? "cut" : "ok"}${p.category ? `  ${p.category}` : ""}`,
         );
       }
     }

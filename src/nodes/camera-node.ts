@@ -106,8 +106,8 @@ export class CameraNode implements NodeInstance {
         upcoming: (m) => upcoming({ kind: "compressed", message: m }),
       });
     }
-    handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf", { profile: "reliable", depth: 100 }, (m) => this.tf.addMessage(m, false));
-    handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf_static", { profile: "transient_local", depth: 100 }, (m) => this.tf.addMessage(m, true));
+    handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf", { profile: "reliable", depth: 100 }, (m) => void this.tf.addMessage(m, false));
+    handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf_static", { profile: "transient_local", depth: 100 }, (m) => void this.tf.addMessage(m, true));
     this.#calibration = new CameraCalibration(handle, this.tf, params.get<string>("base_frame"), this.diagnostics);
   }
 
@@ -125,7 +125,7 @@ export class CameraNode implements NodeInstance {
       return;
     }
     try {
-      await this.#options.process({ header: camera.message.header, camera, view: () => decodedView(camera), geometry });
+      await this.#options.process({ header: camera.message.header, camera, view: () => checkedView(camera, geometry), geometry });
       const processingMs = this.handle.wallMs() - started;
       this.#processed++;
       this.diagnostics.recordFrame(processingMs);
@@ -165,11 +165,36 @@ export class CameraNode implements NodeInstance {
     };
   }
 
+  errorCounts(): Readonly<Record<string, number>> {
+    return this.diagnostics.errorCounts();
+  }
+
   async dispose(): Promise<void> {
     await this.#scheduler.dispose();
     this.#diagPublisher.publish();
     this.#diagPublisher.stop();
   }
+}
+
+/**
+ * The frame's pixels, refused (an `image` PerceptionError naming both sizes) when their size is not
+ * the one the frame's CameraInfo describes: the calibration would place every pixel wrongly.
+ */
+async function checkedView(camera: CameraMessage, geometry: CameraGeometry | undefined): Promise<ImageView> {
+  const view = await decodedView(camera);
+  const model = geometry?.model;
+  if (model && (view.width !== model.width || view.height !== model.height)) {
+    throw new PerceptionError(
+      "image",
+      `image size ${view.width}x${view.height} does not match its CameraInfo (${model.width}x${model.height} after binning and ROI): no detections from this frame`,
+    );
+  }
+  return view;
+}
+
+/** The `status` of an empty output for a failed frame: the cause (an image problem) or `<what> error: ...`. */
+export function failureStatus(error: PerceptionError, what: string): string {
+  return error.kind === "image" ? `image error: ${error.message}` : `${what} error: ${error.message}`;
 }
 
 /** Throws a `model` PerceptionError with the node's context (for errors that are not PerceptionErrors yet). */

@@ -5,7 +5,7 @@
  */
 import type { NodeHandle } from "../transport/node-api.js";
 import type { NodeInstance } from "../transport/node-spec.js";
-import { asModelError, CameraNode } from "./camera-node.js";
+import { asModelError, CameraNode, failureStatus } from "./camera-node.js";
 import { loadParameterSchema } from "./node-definition.js";
 
 
@@ -33,7 +33,7 @@ export async function createCrosswalkDetectorNode(handle: NodeHandle): Promise<N
         publisher.publish({ ...result, header });
       } catch (err) {
         const error = asModelError(err, "crosswalk_detector");
-        publisher.publish({ header, crosswalks: [], status: `detector error: ${error.message}` });
+        publisher.publish({ header, crosswalks: [], status: failureStatus(error, "detector") });
         throw error;
       }
     },

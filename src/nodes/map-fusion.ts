@@ -62,8 +62,27 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
 
   const engine = new FusionEngine({ map });
   const mode = p.get<"tf" | "pose_stamped" | "odometry">("pose_source");
-  const tf = new TfBuffer({ maxExtrapolationSec: 0.5 });
-  const pose = new PoseSource({ mode, maxAgeSec: p.get<number>("pose_timeout_s"), maxJumpM: p.get<number>("max_pose_jump_m"), mapFrame: p.get<string>("map_frame"), baseFrame, tfBuffer: tf });
+  // Rejected transforms (NaN, zero quaternion, bad frame ids) are logged and counted by reason;
+  // the buffer then refuses lookups of that link until its next valid transform.
+  const tfRejected = { non_finite: 0, zero_quaternion: 0, frame_id: 0 };
+  const tf = new TfBuffer({
+    maxExtrapolationSec: 0.5,
+    onEvent: (e) => {
+      if (e.kind !== "rejected") return;
+      const n = ++tfRejected[e.reason];
+      diagnostics.setCounter(`tf_rejected_${e.reason}`, n);
+      if (isLogworthy(n)) handle.logger.warn(`${e.error.message} at t=${e.error.context.stamp} (${n} ${e.reason} so far)`);
+    },
+  });
+  const pose = new PoseSource({
+    mode,
+    maxAgeSec: p.get<number>("pose_timeout_s"),
+    maxJumpM: p.get<number>("max_pose_jump_m"),
+    jumpRecoverySec: p.get<number>("pose_jump_recovery_s"),
+    mapFrame: p.get<string>("map_frame"),
+    baseFrame,
+    tfBuffer: tf,
+  });
   const calibration = new CameraCalibration(handle, tf, baseFrame, diagnostics);
 
   const framePub = handle.createPublisher("edge_perception_msgs/msg/PerceptionFrame", "~/out/frame", { profile: "reliable" });
@@ -71,8 +90,8 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
   const processingPub = handle.createPublisher("std_msgs/msg/Float32", "~/debug/processing_time_ms", { profile: "reliable" });
   const latencyPub = handle.createPublisher("std_msgs/msg/Float32", "~/debug/pipeline_latency_ms", { profile: "reliable" });
 
-  handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf", { profile: "reliable", depth: 100 }, (m) => pose.addTf(m, false));
-  handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf_static", { profile: "transient_local", depth: 100 }, (m) => pose.addTf(m, true));
+  handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf", { profile: "reliable", depth: 100 }, (m) => void pose.addTf(m, false));
+  handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf_static", { profile: "transient_local", depth: 100 }, (m) => void pose.addTf(m, true));
   if (mode === "pose_stamped") handle.createSubscription("geometry_msgs/msg/PoseStamped", "~/in/pose", { profile: "reliable" }, (m) => pose.addPoseStamped(m));
   if (mode === "odometry") handle.createSubscription("nav_msgs/msg/Odometry", "~/in/odometry", { profile: "reliable" }, (m) => pose.addOdometry(m));
 
@@ -193,7 +212,8 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
   });
 
   return {
-    stats: () => ({ frames, late_inputs: lateInputs, time_jumps: timeJumps, pending: pending.size }),
+    errorCounts: () => diagnostics.errorCounts(),
+    stats: () => ({ frames, late_inputs: lateInputs, time_jumps: timeJumps, pending: pending.size, tf_rejected: tf.stats.rejected }),
     dispose: () => {
       flush();
       diagPublisher.publish();

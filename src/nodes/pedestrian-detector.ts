@@ -9,7 +9,7 @@ import { pedestriansToDetection2DArray } from "../perception/pedestrians/detecti
 import type { PedestrianDetector } from "../perception/pedestrians/pedestrian-detector.js";
 import type { NodeHandle } from "../transport/node-api.js";
 import type { NodeInstance } from "../transport/node-spec.js";
-import { asModelError, CameraNode } from "./camera-node.js";
+import { asModelError, CameraNode, failureStatus } from "./camera-node.js";
 import { contractsFileOf } from "./model-choice.js";
 import { loadParameterSchema } from "./node-definition.js";
 import { recordStage } from "./stage-timings.js";
@@ -78,7 +78,7 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
         detections?.publish(pedestriansToDetection2DArray(out, { cameraFrameId: frame.camera.message.header.frame_id }));
       } catch (err) {
         const error = asModelError(err, "pedestrian_detector");
-        publisher.publish({ header, pedestrians: [], status: `model error: ${error.message}` });
+        publisher.publish({ header, pedestrians: [], status: failureStatus(error, "model") });
         throw error;
       }
     },
@@ -87,6 +87,7 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
   return {
     idle: () => node.idle(),
     stats: () => node.stats(),
+    errorCounts: () => node.errorCounts(),
     dispose: async () => {
       await node.dispose();
       await rebuilding.catch(() => undefined);

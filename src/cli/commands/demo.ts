@@ -162,5 +162,6 @@ export async function run(argv: string[]): Promise<number> {
   }
   console.log(`output bag: ${bagOut} (ros2 bag play ${bagOut}; Foxglove opens ${join(bagOut, "bag_0.mcap")} or the folder)`);
   if (stop.stoppedBy()) console.log(`stopped by ${stop.stoppedBy()}: outputs finalised`);
-  return 0;
+  // Like replay (and any well-behaved command): a run stopped by a signal exits 128 + its number.
+  return stop.exitCode() ?? 0;
 }

@@ -7,6 +7,7 @@ import { PerceptionError, errorMessage } from "../../core/errors.js";
 import { openBag } from "../../bag/open-bag.js";
 import type { BagSummary } from "../../bag/types.js";
 import { basename } from "node:path";
+import { printable } from "../../core/printable.js";
 
 export const summary = "show a rosbag2 bag's files, duration, topics and counts (like ros2 bag info)";
 
@@ -58,36 +59,37 @@ function list(label: string, items: string[]): string[] {
   return items.map((item, i) => (i === 0 ? `${label}: `.padEnd(LABEL_WIDTH) : " ".repeat(LABEL_WIDTH)) + item);
 }
 
-/** The `ros2 bag info` text for a summary. */
+/** The `ros2 bag info` text for a summary. Names from the bag are shown with control characters escaped. */
 export function formatBagInfo(s: BagSummary): string {
   const topics = s.topics.filter((t) => !t.name.endsWith(SERVICE_EVENT_SUFFIX));
   const services = s.topics.filter((t) => t.name.endsWith(SERVICE_EVENT_SUFFIX));
   const empty = s.messageCount === 0;
+  const p = printable;
   const lines = [
     "",
-    ...list("Files", s.files.map((f) => basename(f))),
-    ...(s.compression ? [field("Compression", s.compression)] : []),
+    ...list("Files", s.files.map((f) => p(basename(f)))),
+    ...(s.compression ? [field("Compression", p(s.compression))] : []),
     field("Bag size", formatFileSize(s.sizeBytes)),
     field("Storage id", s.storage),
-    field("ROS Distro", s.rosDistro || "unknown"),
+    field("ROS Distro", p(s.rosDistro) || "unknown"),
     field("Duration", `${formatSeconds(empty ? 0n : s.endTime - s.startTime)}s`),
     field("Start", empty ? "" : formatTime(s.startTime)),
     field("End", empty ? "" : formatTime(s.endTime)),
     field("Messages", String(s.messageCount)),
     ...list(
       "Topic information",
-      topics.map((t) => `Topic: ${t.name} | Type: ${t.type} | Count: ${t.messageCount} | Serialization Format: ${t.serializationFormat}`),
+      topics.map((t) => `Topic: ${p(t.name)} | Type: ${p(t.type)} | Count: ${t.messageCount} | Serialization Format: ${p(t.serializationFormat)}`),
     ),
     field("Service", String(services.length)),
     ...list(
       "Service information",
       services.map(
         (t) =>
-          `Service: ${t.name.slice(0, -SERVICE_EVENT_SUFFIX.length)} | Type: ${t.type.replace(/_Event$/, "")} | Event Count: ${t.messageCount} | Serialization Format: ${t.serializationFormat}`,
+          `Service: ${p(t.name.slice(0, -SERVICE_EVENT_SUFFIX.length))} | Type: ${p(t.type.replace(/_Event$/, ""))} | Event Count: ${t.messageCount} | Serialization Format: ${p(t.serializationFormat)}`,
       ),
     ),
   ];
-  if (s.warnings.length > 0) lines.push(...list("Warnings", s.warnings));
+  if (s.warnings.length > 0) lines.push(...list("Warnings", s.warnings.map(p)));
   return lines.join("\n") + "\n";
 }
 
@@ -117,7 +119,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     const kind = err instanceof PerceptionError ? `${err.kind} error: ` : "";
-    process.stderr.write(`edge-perception info: ${kind}${errorMessage(err)}\n`);
+    process.stderr.write(`edge-perception info: ${kind}${printable(errorMessage(err))}\n`);
     return 1;
   }
 }

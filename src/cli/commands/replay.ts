@@ -8,7 +8,7 @@ import { lastFlag, parseCommandLine, positiveNumberFlag } from "../../transport/
 import { stderrLogSink, type LogSink } from "../../transport/logger.js";
 import type { NodeSpec } from "../../transport/node-spec.js";
 import { progressBar } from "../../transport/replay/progress-bar.js";
-import { formatReplaySummary, type ReplaySummary } from "../../transport/replay/replay-summary.js";
+import { errorTotal, formatReplaySummary, type ReplaySummary } from "../../transport/replay/replay-summary.js";
 import { runReplay, type RecordMode } from "../../transport/replay/run-replay.js";
 import { detectorChoice, detectorParamsFile, type DetectorChoice } from "../detector-choice.js";
 import { stopOnSignals } from "../stop-on-signals.js";
@@ -28,6 +28,7 @@ const USAGE = `usage: edge-perception replay <bag> --out <dir> [options] [name:=
   --record <what>      outputs (default: node outputs + /tf, /tf_static, camera_info) | all
   --exclude <topic>    do not record this topic (trailing * = prefix; repeatable), e.g. wall-clock timings
   --json               print the summary as JSON on stdout
+  --strict             exit 1 when any node error or undecodable input occurred (CI)
   --quiet              no node log lines below warnings
   name:=value          launch arguments of the graph (image_transport:=raw, ...)
 
@@ -50,7 +51,7 @@ export function run(argv: string[]): Promise<number> {
 export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps): Promise<number> {
   let parsed;
   try {
-    parsed = parseCommandLine(argv, ["out", "params", "graph", "rate", "record", "exclude", "contracts", "model"], ["fast", "overwrite", "json", "quiet", "help"]);
+    parsed = parseCommandLine(argv, ["out", "params", "graph", "rate", "record", "exclude", "contracts", "model"], ["fast", "overwrite", "json", "quiet", "help", "strict"]);
   } catch (err) {
     console.error(`edge-perception replay: ${errorMessage(err)}\n${USAGE}`);
     return 2;
@@ -114,5 +115,12 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
   bar.done();
   if (parsed.switches.has("json")) console.log(JSON.stringify(result, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2));
   else console.log(formatReplaySummary(result));
+  const errors = errorTotal(result);
+  if (parsed.switches.has("strict") && errors > 0) {
+    const byNode = Object.entries(result.nodeErrors).map(([node, n]) => `${node} ${n}`).join(", ");
+    const decode = Object.values(result.decodeErrors).reduce((a, b) => a + b, 0);
+    console.error(`edge-perception replay: --strict: ${errors} error(s): node errors ${byNode || "0"}; decode errors ${decode}`);
+    return stop.exitCode() ?? 1;
+  }
   return stop.exitCode() ?? 0;
 }

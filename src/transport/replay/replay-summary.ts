@@ -21,8 +21,13 @@ export interface ReplaySummary {
   decodeErrors: Record<string, number>;
   /** The same, by topic then kind (`(bag)` for records without a topic). */
   decodeErrorsByTopic: Record<string, Record<string, number>>;
-  /** Callbacks, timers and idle() calls that threw, by node full name. */
+  /**
+   * Node errors by node full name: callbacks, timers and idle() calls that threw, plus the errors
+   * nodes caught and went on from (`NodeInstance.errorCounts()`, failed frames).
+   */
   nodeErrors: Record<string, number>;
+  /** The same, by node then error kind (`model`, `image`, ...; `uncaught` for a callback, timer or idle() that threw). */
+  nodeErrorsByKind: Record<string, Record<string, number>>;
   /** Messages replaced in full subscriber queues (`node topic`) and node-reported drops (`node key`). */
   drops: Record<string, number>;
   /** Every counter the nodes report through `NodeInstance.stats()`, by node full name. */
@@ -72,6 +77,11 @@ function table(title: string, r: Record<string, number>): string[] {
   return [`${title}:`, ...keys.map((k) => `  ${k.padEnd(48)} ${r[k]}`)];
 }
 
+/** Every error of the run: node errors and unreadable or undecodable input (what `replay --strict` fails on). */
+export function errorTotal(s: Pick<ReplaySummary, "nodeErrors" | "decodeErrors">): number {
+  return sum(s.nodeErrors) + sum(s.decodeErrors);
+}
+
 /** A multi-line summary for the terminal. */
 export function formatReplaySummary(s: ReplaySummary): string {
   const lines = [
@@ -83,7 +93,10 @@ export function formatReplaySummary(s: ReplaySummary): string {
     ...table("frames in by topic", s.inByTopic),
     ...table("published by topic", s.publishedByTopic),
     ...table("decode errors by kind", s.decodeErrors),
-    ...table("node errors", s.nodeErrors),
+    ...table(
+      "node errors by node and kind",
+      Object.fromEntries(Object.entries(s.nodeErrorsByKind).flatMap(([node, kinds]) => Object.entries(kinds).map(([kind, n]) => [`${node} ${kind}`, n]))),
+    ),
     ...table("drops", s.drops),
   ];
   return lines.join("\n");

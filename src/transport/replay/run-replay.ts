@@ -116,9 +116,10 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
 
   const source = options.source ?? (await openReplaySource(options.bag));
   const nodeErrors: Record<string, number> = {};
+  const uncaughtErrors: Record<string, number> = {};
   const reportNodeError = (node: string, where: string, err: unknown): void => {
-    bump(nodeErrors, node);
-    const n = nodeErrors[node]!;
+    bump(uncaughtErrors, node);
+    const n = uncaughtErrors[node]!;
     if (n <= LOGGED_ERRORS_PER_NODE) {
       log("error", `${node} failed in ${where}: ${errorMessage(err)}${n === LOGGED_ERRORS_PER_NODE ? " (further errors of this node are only counted)" : ""}`);
     }
@@ -165,7 +166,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
 
     const bagTopics = new Map(source.summary.topics.map((t) => [t.name, t.type]));
     const subscribed = new Set(bus.topics().filter((t) => t.subscribers.length > 0).map((t) => t.name));
-    const recordInput = (topic: string, type: string): boolean => !excluded(topic) && (record === "all" || isPassthrough(topic, type));
+    const unrecordable = new Set<string>();
+    const recordInput = (topic: string, type: string): boolean => !excluded(topic) && !unrecordable.has(topic) && (record === "all" || isPassthrough(topic, type));
     const wanted = options.topics ?? [...bagTopics].filter(([name, type]) => subscribed.has(name) || (recording && recordInput(name, type))).map(([n]) => n);
 
     // Subscribed topics nothing feeds (a remapping mistake shows here).
@@ -198,7 +200,16 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       for (const t of bus.topics()) if (t.publishers.length > 0 && !excluded(t.name)) recorder.addTopic(t.name, t.type);
       for (const name of wanted) {
         const type = bagTopics.get(name);
-        if (type && recordInput(name, type)) recorder.addTopic(name, type);
+        if (type && recordInput(name, type)) {
+          try {
+            recorder.addTopic(name, type);
+          } catch (err) {
+            // A type the writer has no definition for (service events, other packages): not recorded, said once.
+            if (!(err instanceof PerceptionError && err.kind === "schema")) throw err;
+            unrecordable.add(name);
+            log("warn", `${errorMessage(err)}; the topic is not recorded`);
+          }
+        }
       }
       collectingStartup = false;
       for (const p of startupPublications) recorder.write(p);
@@ -374,8 +385,12 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       const stats = instance.stats?.();
       if (stats) nodeStats[node.fullName] = { ...stats };
     }
+    const counted = [...instances];
     await dispose();
     instances.length = 0;
+    // After dispose (a final flush may fail too): errors the nodes caught, plus what threw.
+    const nodeErrorsByKind = collectNodeErrors(counted, uncaughtErrors);
+    for (const [node, kinds] of Object.entries(nodeErrorsByKind)) nodeErrors[node] = Object.values(kinds).reduce((a, b) => a + b, 0);
     // What nodes publish while shutting down (a final flush of a pending frame) is recorded too.
     await recorder?.flush();
     if (sink) await sink.close();
@@ -402,6 +417,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       decodeErrors,
       decodeErrorsByTopic,
       nodeErrors,
+      nodeErrorsByKind,
       drops,
       nodeStats,
       timerTicks: timers.fired,
@@ -420,6 +436,16 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     if (sink) await sink.close().catch((err: unknown) => log("error", `cannot finalise the output bag: ${errorMessage(err)}`));
     await source.close();
   }
+}
+
+/** Node errors by node and kind: what each node counted (`errorCounts()`) and what threw out of it (`uncaught`). */
+function collectNodeErrors(instances: readonly HostedInstance[], uncaught: Record<string, number>): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const { node, instance } of instances) {
+    for (const [kind, n] of Object.entries(instance.errorCounts?.() ?? {})) if (n > 0) bump((out[node.fullName] ??= {}), kind, n);
+  }
+  for (const [node, n] of Object.entries(uncaught)) bump((out[node] ??= {}), "uncaught", n);
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 /** Exact names, or prefixes written with a trailing `*`. */

@@ -11,7 +11,8 @@ import { pedestriansToDetection2DArray } from "../perception/pedestrians/detecti
 import type { PedestrianCropOptions, PedestrianDetector, PedestrianRegion } from "../perception/pedestrians/pedestrian-detector.js";
 import type { NodeHandle } from "../transport/node-api.js";
 import type { NodeInstance } from "../transport/node-spec.js";
-import { asModelError, CameraNode } from "./camera-node.js";
+import { asModelError, CameraNode, failureStatus } from "./camera-node.js";
+import { contractsFileOf } from "./model-choice.js";
 import { loadParameterSchema } from "./node-definition.js";
 import { recordStage } from "./stage-timings.js";
 import type { Time } from "../core/time.js";
@@ -74,6 +75,7 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
   const create = (): Promise<PedestrianDetector> =>
     PedestrianDetector.create({
       model: p.get<string>("model"),
+      contractsPath: contractsFileOf(handle),
       modelDir: p.get<string>("model_dir") || undefined,
       scoreThreshold: p.get<number>("score_threshold"),
       nmsIouThreshold: p.get<number>("nms_iou_threshold"),
@@ -125,6 +127,7 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
     stage: "pedestrian_detector",
     requireGeometry: false,
     runAhead: (view) => detector.runAhead(view),
+    prepare: (view) => detector.prepare(view),
     async process(frame) {
       const header = { stamp: frame.header.stamp, frame_id: baseFrame };
       try {
@@ -148,7 +151,7 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
         detections?.publish(pedestriansToDetection2DArray(out, { cameraFrameId: frame.camera.message.header.frame_id }));
       } catch (err) {
         const error = asModelError(err, "pedestrian_detector");
-        publisher.publish({ header, pedestrians: [], status: `model error: ${error.message}` });
+        publisher.publish({ header, pedestrians: [], status: failureStatus(error, "model") });
         throw error;
       }
     },
@@ -157,6 +160,7 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
   return {
     idle: () => node.idle(),
     stats: () => node.stats(),
+    errorCounts: () => node.errorCounts(),
     dispose: async () => {
       await node.dispose();
       await rebuilding.catch(() => undefined);

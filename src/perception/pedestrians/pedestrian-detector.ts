@@ -195,10 +195,21 @@ export class PedestrianDetector {
    * `ModelSession.runAhead`): the whole-frame pass only (tiles are cut per call). Results are the same.
    */
   runAhead(view: ImageView): void {
-    if (this.engine.kind !== "model") return;
+    if (this.engine.kind === "model" && this.hasWholeFramePass(view)) this.engine.session.runAhead(view);
+  }
+
+  /**
+   * Preprocesses a frame waiting for the busy model into its next input buffer (live path; see
+   * `ModelSession.prepare`): the whole-frame pass only. Results are the same.
+   */
+  prepare(view: ImageView): void {
+    if (this.engine.kind === "model" && this.hasWholeFramePass(view)) this.engine.session.prepare(view);
+  }
+
+  private hasWholeFramePass(view: ImageView): boolean {
     const even = view.format === "yuyv" || view.format === "uyvy";
     const tiles = planTiles(this.options.tiling ?? { kind: "auto" }, view.width, view.height, even);
-    if (tiles.some((t) => t.width === view.width && t.height === view.height)) this.engine.session.runAhead(view);
+    return tiles.some((t) => t.width === view.width && t.height === view.height);
   }
 
   /**

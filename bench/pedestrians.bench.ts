@@ -4,6 +4,10 @@
 // HOG fallback. On every labelled real frame (test/fixtures/person-boxes.json, ../shared/data) and
 // on generated drives (exact ground truth; generated into a temporary folder).
 // PEDESTRIANS_BENCH_STRIDE: every n-th frame of the drives (default 3).
+// PEDESTRIANS_BENCH_INPUT_SIZES: a folder with YOLOX-Nano re-exported at other input sizes, named
+// yolox_nano_<h>x<w>.onnx (the network is fully convolutional: the ONNX file's input and output
+// dims can be rewritten, e.g. with python3-onnx, setting input [1,3,h,w] and output
+// [1, h*w/64 + h*w/256 + h*w/1024, 85]); each adds a "whole frame <w>x<h>" row.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,13 +26,15 @@ import { pedestrianCropOptions } from "../src/nodes/pedestrian-detector.js";
 import { graphToNodeSpecs, loadLaunchGraph } from "../src/pipeline/graph.js";
 import { generateDrive } from "../src/scenario/generate-drive.js";
 import { loadGroundTruth } from "../src/scenario/ground-truth.js";
+import { loadModelContract, type ModelContract } from "../src/models/contract.js";
+import { readdirSync } from "node:fs";
 
 const MIN_IOU = 0.5;
 
-/** The crop settings of config/pedestrian_detector.param.yaml through the launch graph, as the node reads them. */
-async function shippedCrops(): Promise<PedestrianCropOptions> {
+/** The crop settings and score threshold of config/pedestrian_detector.param.yaml through the launch graph, as the node reads them. */
+async function shipped(): Promise<{ crops: PedestrianCropOptions; scoreThreshold: number }> {
   const spec = (await graphToNodeSpecs(loadLaunchGraph())).find((s) => s.name === "pedestrian_detector")!;
-  return pedestrianCropOptions((name) => spec.parameters[name], true);
+  return { crops: pedestrianCropOptions((name) => spec.parameters[name], true), scoreThreshold: spec.parameters.score_threshold as number };
 }
 
 interface Frame {
@@ -61,10 +67,10 @@ async function evaluate(det: PedestrianDetector, frames: Frame[], strategies: St
       const f = frames[i];
       const crops = st.crops(f);
       const t0 = performance.now();
-      const r = await det.detectBoxes(f.view, crops);
+      const r = await det.detectBoxes(f.view, crops, f.geometry);
       ms.push(performance.now() - t0);
       passes.push(r.timings.passes);
-      const boxes = r.boxes.filter((b) => b.score >= 0.4 || b.y2 - b.y1 < 80);
+      const boxes = r.boxes;
       scores.push(scoreFrame(f.people, f.ignore, boxes, MIN_IOU));
       history.push(boxes);
       // What a tracker can hold: found in this frame or the 2 before (people move little in 0.2-0.3 s).
@@ -126,9 +132,9 @@ export async function run(): Promise<void> {
     return;
   }
   const stride = Number(process.env.PEDESTRIANS_BENCH_STRIDE ?? 3);
-  const crops = await shippedCrops();
+  const { crops, scoreThreshold } = await shipped();
   const modelDir = join(shared, "models");
-  const det = await PedestrianDetector.create({ modelDir, log: () => undefined, crops, scoreThreshold: 0.2 });
+  const det = await PedestrianDetector.create({ modelDir, log: () => undefined, crops, scoreThreshold });
   const band = crops.band!;
   const schedules = new Map<string, CropSchedule>();
   const bandOf = (f: Frame, side: number, perFrame: number, key = "all"): PlannedCrop[] => {
@@ -145,10 +151,12 @@ export async function run(): Promise<void> {
     if (!schedules.has(key)) schedules.set(key, new CropSchedule(crops.regions!.maxPerFrame));
     return schedules.get(key)!.take(all);
   };
+  /** withMap: a drive (consecutive frames, geometry, crosswalks); else still images. */
   const strategies = (withMap: boolean): Strategy[] => [
     { name: "whole frame 416", crops: () => [] },
     { name: `band ${band.side} all`, crops: (f) => bandOf(f, band.side, 99) },
-    { name: `band ${band.side} ${band.perFrame}/frame in turn`, crops: (f) => bandOf(f, band.side, band.perFrame, `rr${band.perFrame}`) },
+    // Taking turns only means something over a drive (consecutive frames), not over still images.
+    ...(withMap ? [{ name: `band ${band.side} ${band.perFrame}/frame in turn`, crops: (f: Frame) => bandOf(f, band.side, band.perFrame, `rr${band.perFrame}`) }] : []),
     { name: "band 624 all (larger scale)", crops: (f) => bandOf(f, 624, 99) },
     ...(withMap
       ? [
@@ -158,9 +166,26 @@ export async function run(): Promise<void> {
       : []),
   ];
 
-  console.log(`  recall by box height (IoU >= ${MIN_IOU}; held: IoU >= 0.3 in the last 3 frames), false alarms outside ignore regions; boxes >= 80 px need score 0.4 (the node's threshold), smaller ones 0.2`);
+  // Larger inputs (whole frame only), when re-exported models are given.
+  const sizesDir = process.env.PEDESTRIANS_BENCH_INPUT_SIZES;
+  const larger: { name: string; det: PedestrianDetector }[] = [];
+  if (sizesDir) {
+    const base = loadModelContract("yolox_nano");
+    for (const file of readdirSync(sizesDir).filter((f) => /^yolox_nano_\d+x\d+\.onnx$/.test(f)).sort()) {
+      const [h, w] = file.match(/(\d+)x(\d+)/)!.slice(1).map(Number);
+      const anchors = (h * w) / 64 + (h * w) / 256 + (h * w) / 1024;
+      const contract: ModelContract = { ...base, name: `yolox_nano_${h}x${w}`, file, input: { ...base.input, width: w, height: h }, outputs: [{ name: "output", shape: [1, anchors, 85] }] };
+      larger.push({ name: `whole frame ${w}x${h}`, det: await PedestrianDetector.create({ contract, modelDir: sizesDir, log: () => undefined, scoreThreshold, tiling: { kind: "none" } }) });
+    }
+  }
+  const evaluateLarger = async (frames: Frame[], label: string): Promise<void> => {
+    for (const l of larger) await evaluate(l.det, frames, [{ name: l.name, crops: () => [] }], label);
+  };
+
+  console.log(`  recall by box height (IoU >= ${MIN_IOU}; held: IoU >= 0.3 in the last 3 frames), false alarms outside ignore regions, score >= ${scoreThreshold} (the node's)`);
   const real = await realFrames(shared);
   await evaluate(det, real, strategies(false), `real frames (${real.length})`);
+  await evaluateLarger(real, `real frames (${real.length})`);
 
   const tmp = mkdtempSync(join(tmpdir(), "peds-bench-"));
   try {
@@ -174,17 +199,22 @@ export async function run(): Promise<void> {
       schedules.clear();
       const frames = await driveFrames(d.dir, stride);
       await evaluate(det, frames, strategies(true), `${d.name} (${frames.length})`);
+      await evaluateLarger(frames, `${d.name} (${frames.length})`);
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
   await det.release();
+  for (const l of larger) await l.det.release();
 
   // HOG fallback (no model file): real frames and one drive.
   const empty = mkdtempSync(join(tmpdir(), "no-models-"));
   try {
     const hog = await PedestrianDetector.create({ modelDir: empty, log: () => undefined });
     await evaluate(hog, real, [{ name: "HOG fallback", crops: () => [] }], `real frames (${real.length})`);
+    const kitti = join(empty, "kitti-like");
+    await generateDrive({ scenario: "urban_intersection", seed: 3, frames: 216, out: kitti, compressed: true, jpegQuality: 90, camera: { width: 1242, height: 375, horizontalFovDeg: 81, pitchDeg: 0 } });
+    await evaluate(hog, await driveFrames(kitti, 4), [{ name: "HOG fallback", crops: () => [] }], "KITTI-like 1242x375");
     await hog.release();
   } finally {
     rmSync(empty, { recursive: true, force: true });

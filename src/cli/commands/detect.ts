@@ -23,6 +23,8 @@ import { LaneDetector } from "../../perception/lanes/lane-detector.js";
 import { evalPoly } from "../../perception/lanes/polyfit.js";
 import { TUSIMPLE_H_SAMPLES } from "../../perception/lanes/tusimple-metric.js";
 import { PedestrianDetector, type PedestrianBackend } from "../../perception/pedestrians/pedestrian-detector.js";
+import { pedestrianCropOptions } from "../../nodes/pedestrian-detector.js";
+import { graphToNodeSpecs, loadLaunchGraph } from "../../pipeline/graph.js";
 import { detectorChoice, type DetectorChoice } from "../detector-choice.js";
 
 export const summary = "run the pedestrian, lane and crosswalk detectors on still images (table, JSON, annotated copies)";
@@ -172,7 +174,12 @@ export async function run(argv: string[]): Promise<number> {
   log(modelDir.dir ? `models: ${modelDir.dir} (${modelDir.source === "parameter" ? "--models" : "../shared/models"})` : "models: none found; using fallbacks");
   const calibration = values["camera-info"] ? CameraModel.fromCameraInfo(cameraInfoFromYaml(values["camera-info"])) : undefined;
 
-  const pedestrians = await PedestrianDetector.create({ modelDir: modelDir.dir ?? "", log, ...(detector ? { contract: detector.contract } : {}) });
+  // The node's crop settings (config/pedestrian_detector.param.yaml); a still image has no next
+  // frame to take turns over, so every band crop runs on it.
+  const pedParams = (await graphToNodeSpecs(loadLaunchGraph())).find((s) => s.name === "pedestrian_detector")!.parameters;
+  const crops = pedestrianCropOptions((name) => pedParams[name], false);
+  if (crops.band) crops.band.perFrame = Number.MAX_SAFE_INTEGER;
+  const pedestrians = await PedestrianDetector.create({ modelDir: modelDir.dir ?? "", log, crops, ...(detector ? { contract: detector.contract } : {}) });
   let lanes: LaneDetector | undefined;
   let laneModel = "none";
   const crosswalks = new CrosswalkDetector();

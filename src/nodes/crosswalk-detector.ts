@@ -23,13 +23,16 @@ export async function createCrosswalkDetectorNode(handle: NodeHandle): Promise<N
     if (typeof changes.min_confidence === "number") detector = new CrosswalkDetector({ minConfidence: changes.min_confidence });
   });
 
-  return new CameraNode(handle, {
+  const node: CameraNode = new CameraNode(handle, {
     stage: "crosswalk_detector",
     requireGeometry: true,
     async process(frame) {
       const header = { stamp: frame.header.stamp, frame_id: baseFrame };
       try {
         const result = await detector.detect(await frame.view(), frame.geometry!, frame.header.stamp);
+        // Bad input (a frame whose size is not the CameraInfo's, a camera that sees no ground) is
+        // published as an empty array with the cause, and counted; the node goes on.
+        if (detector.lastInputProblem !== undefined) node.diagnostics.count("frames_bad_input");
         publisher.publish({ ...result, header });
       } catch (err) {
         const error = asModelError(err, "crosswalk_detector");
@@ -38,4 +41,5 @@ export async function createCrosswalkDetectorNode(handle: NodeHandle): Promise<N
       }
     },
   });
+  return node;
 }

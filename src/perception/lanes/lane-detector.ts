@@ -26,6 +26,8 @@ export interface LaneSegmenter {
   segment(view: ImageView): Promise<{ masks: SegmentationMask[]; toImage: TensorToImage; inferenceMs: number; modelMs?: number }>;
   /** Starts segmenting a frame that `segment` will get later, same result (optional; see `ModelSession.runAhead`). */
   runAhead?(view: ImageView): void;
+  /** Preprocesses a frame that `segment` may get next into the model's next input buffer, same result (optional; see `ModelSession.prepare`). */
+  prepare?(view: ImageView): void;
   /** Frees the model (optional). */
   release?(): Promise<void>;
 }
@@ -121,6 +123,9 @@ class SessionSegmenter implements LaneSegmenter {
   runAhead(view: ImageView): void {
     this.session.runAhead(view);
   }
+  prepare(view: ImageView): void {
+    this.session.prepare(view);
+  }
   release(): Promise<void> {
     return this.session.release();
   }
@@ -154,6 +159,11 @@ export class LaneDetector {
   /** Starts the model on a frame that `detect` will get later (replay's look-ahead); results are the same. */
   runAhead(view: ImageView): void {
     this.segmenter?.runAhead?.(view);
+  }
+
+  /** Preprocesses a frame waiting for the busy model into its next input buffer (live path); results are the same. */
+  prepare(view: ImageView): void {
+    this.segmenter?.prepare?.(view);
   }
 
   /** True when no model is used. */

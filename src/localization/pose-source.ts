@@ -60,6 +60,8 @@ export class PoseSource {
   /** The TF buffer used in mode "tf" (and fed by addTf in every mode). */
   readonly tf: TfBuffer;
   readonly #history: PoseHistory;
+  /** Times the pose history was dropped because a pose stamp went more than 1 s back (a looped bag, a restarted localiser). */
+  timeJumps = 0;
 
   constructor(o: PoseSourceOptions) {
     if (!["tf", "pose_stamped", "odometry"].includes(o.mode)) throw new PerceptionError("parameter", `unknown pose mode "${o.mode}": expected tf, pose_stamped or odometry`);
@@ -88,11 +90,16 @@ export class PoseSource {
     for (const t of msg.transforms) stamps.set(timeToNs(t.header.stamp), t.header.stamp);
     for (const stamp of stamps.values()) {
       const newest = this.#history.newestNs();
-      if (newest !== undefined && timeToNs(stamp) < newest - 1_000_000_000n) this.#history.clear(); // looped bag
+      if (newest !== undefined && timeToNs(stamp) < newest - 1_000_000_000n) this.#restart(); // looped bag
       const r = this.tf.tryLookup(this.mapFrame, this.baseFrame, stamp);
       if (r.kind === "ok" && r.ageSec <= this.maxAgeSec) this.#history.add(stamp, r.transform);
     }
     return rejected;
+  }
+
+  #restart(): void {
+    this.#history.clear();
+    this.timeJumps++;
   }
 
   /** Feeds a PoseStamped (mode "pose_stamped"); its frame_id must be the map frame (or empty). */
@@ -107,7 +114,7 @@ export class PoseSource {
 
   #addPose(stamp: Time, frame: string, child: string | undefined, position: Transform["translation"], orientation: Transform["rotation"], what: string): void {
     const newest = this.#history.newestNs();
-    if (newest !== undefined && timeToNs(stamp) < newest - 1_000_000_000n) this.#history.clear(); // looped bag
+    if (newest !== undefined && timeToNs(stamp) < newest - 1_000_000_000n) this.#restart(); // looped bag
     const strip = (f: string): string => (f.startsWith("/") ? f.slice(1) : f);
     let invalid: string | undefined;
     if (frame && strip(frame) !== this.mapFrame) invalid = `${what} is in frame "${frame}", expected "${this.mapFrame}"`;

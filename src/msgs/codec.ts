@@ -30,16 +30,13 @@ export class MessageCodec<T = unknown> {
       throw new PerceptionError("cdr", `malformed CDR for ${this.type}: unknown encapsulation kind 0x${u8[0]!.toString(16).padStart(2, "0")}${u8[1]!.toString(16).padStart(2, "0")}`);
     }
     try {
-      const message = this.#reader.readMessage(bytes);
       // The reader makes strings and typed arrays from the underlying buffer, not the view: a
-      // message whose data ends early (short data) inside a larger buffer (a chunk) would take
-      // its missing bytes from whatever follows it, silently. When the decoded message needs more
-      // bytes than the view has, it is decoded again from an exact copy, where that throws (a
-      // message that only re-encodes a few bytes longer, as Fast CDR's unaligned empty sequences
-      // do, decodes the same from the copy).
-      const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-      if (!whole && this.#writer.calculateByteSize(message) > bytes.byteLength) return this.#reader.readMessage(u8.slice());
-      return message;
+      // message whose data end early (short data, a corrupt length) inside a larger buffer (a
+      // chunk) would silently take bytes from whatever follows it. A view that does not end where
+      // its buffer ends is decoded from an exact copy, where reading past the end throws (and the
+      // decoded arrays no longer keep the whole chunk alive).
+      const endsBuffer = bytes.byteOffset + bytes.byteLength === bytes.buffer.byteLength;
+      return this.#reader.readMessage(endsBuffer ? bytes : u8.slice());
     } catch (err) {
       throw new PerceptionError("cdr", `malformed CDR for ${this.type}: ${errorMessage(err)}`, { bytes: bytes.byteLength }, { cause: err });
     }

@@ -28,6 +28,7 @@ export async function createLaneDetectorNode(handle: NodeHandle): Promise<NodeIn
     stage: "lane_detector",
     requireGeometry: true,
     runAhead: (view) => detector.runAhead(view),
+    prepare: (view) => detector.prepare(view),
     async process(frame) {
       const header = { stamp: frame.header.stamp, frame_id: baseFrame };
       try {

@@ -56,6 +56,17 @@ describe("buildRoad", () => {
     expect(ys[ys.length - 1]![1]).toBeGreaterThan(3.5);
   });
 
+  it("paints the stripe width and gap a crossing asks for (domain randomisation of training frames)", () => {
+    const narrow = buildRoad({ ...spec, crosswalks: [{ id: "cw", station: 60, depth: 3, stripeWidth: 0.4, stripeGap: 0.8 }] }).crosswalks[0]!;
+    const ys = narrow.stripes.map((s) => [Math.min(...s.map((p) => p.y)), Math.max(...s.map((p) => p.y))] as const).sort((a, b) => a[0] - b[0]);
+    for (const [lo, hi] of ys) expect(hi - lo).toBeCloseTo(0.4, 9);
+    for (let i = 1; i < ys.length; i++) expect(ys[i]![0] - ys[i - 1]![1]).toBeCloseTo(0.8, 9);
+    // The outline spans the stripes: first stripe's right edge to the last one's left edge.
+    const outline = narrow.polygon.map((p) => p.y);
+    expect(Math.min(...outline)).toBeCloseTo(ys[0]![0], 9);
+    expect(Math.max(...outline)).toBeCloseTo(ys[ys.length - 1]![1], 9);
+  });
+
   it("puts a stop line before the crossing across the forward lane only", () => {
     expect(road.stopLines.length).toBe(1);
     const sl = road.stopLines[0]!;

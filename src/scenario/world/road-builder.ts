@@ -39,6 +39,10 @@ export interface CrosswalkSpec {
    * that was scrubbed off and its lines repainted, which only an outdated map still has.
    */
   linesThrough?: boolean;
+  /** Width of one painted stripe across the road, metres (default 0.5). */
+  stripeWidth?: number;
+  /** Unpainted gap between stripes, metres (default 0.5). */
+  stripeGap?: number;
 }
 
 export interface RoadSpec {
@@ -167,8 +171,8 @@ function addCrosswalk(spec: RoadSpec, line: ReferenceLine, parts: RoadParts, cw:
   const s0 = cw.station - cw.depth / 2;
   const s1 = cw.station + cw.depth / 2;
   if (s0 < 0 || s1 > line.length) throw new PerceptionError("scenario", `crosswalk ${cw.id} lies outside road ${spec.id}`);
-  const stripeWidth = 0.5;
-  const gap = 0.5;
+  const stripeWidth = cw.stripeWidth ?? 0.5;
+  const gap = cw.stripeGap ?? 0.5;
   const span = left - right;
   const count = Math.floor((span + gap) / (stripeWidth + gap));
   const margin = (span - (count * stripeWidth + (count - 1) * gap)) / 2;

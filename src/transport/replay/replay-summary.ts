@@ -1,4 +1,5 @@
 /** What a replay run reports, and its human-readable form. */
+import { formatRealtimeSummary, type RealtimeSummary } from "./realtime-report.js";
 
 export interface ReplaySummary {
   /** The input bag. */
@@ -49,6 +50,8 @@ export interface ReplaySummary {
   overheadMsPerMessage: number;
   /** When the first message was read, on this process's `performance.now()` clock (the run covers `wallMs` from there). */
   startedAtMs: number;
+  /** Realtime runs only: achieved rates, drops and latencies (see realtime-report.ts). */
+  realtime?: RealtimeSummary;
 }
 
 /** Progress during a run. */
@@ -89,7 +92,7 @@ export function formatReplaySummary(s: ReplaySummary): string {
     `  messages in ${s.messagesIn}, published ${sum(s.publishedByTopic)}, recorded ${s.messagesOut}`,
     `  decode errors ${sum(s.decodeErrors)}, node errors ${sum(s.nodeErrors)}, drops ${sum(s.drops)}`,
     `  wall ${(s.wallMs / 1000).toFixed(2)} s for ${s.simSeconds.toFixed(2)} s of bag (x${s.realtimeFactor.toFixed(1)}), ` +
-      `${s.messagesPerSec.toFixed(0)} msg/s, overhead ${(s.overheadMsPerMessage * 1000).toFixed(1)} us/msg`,
+      `${s.messagesPerSec.toFixed(0)} msg/s` + (s.realtime ? ", realtime" : `, overhead ${(s.overheadMsPerMessage * 1000).toFixed(1)} us/msg`),
     ...table("frames in by topic", s.inByTopic),
     ...table("published by topic", s.publishedByTopic),
     ...table("decode errors by kind", s.decodeErrors),
@@ -98,6 +101,7 @@ export function formatReplaySummary(s: ReplaySummary): string {
       Object.fromEntries(Object.entries(s.nodeErrorsByKind).flatMap(([node, kinds]) => Object.entries(kinds).map(([kind, n]) => [`${node} ${kind}`, n]))),
     ),
     ...table("drops", s.drops),
+    ...(s.realtime ? formatRealtimeSummary(s.realtime) : []),
   ];
   return lines.join("\n");
 }

@@ -6,6 +6,7 @@
  * `idle()`, so the same bag and parameters give a byte-identical output bag.
  */
 import { PerceptionError, errorMessage } from "../../core/errors.js";
+import { sleep } from "../../core/sleep.js";
 import { normalizeTypeName } from "../../msgs/type-name.js";
 import { InProcessBus, type Publication } from "../bus.js";
 import { SimClock, SimTimerQueue } from "../clock.js";
@@ -16,6 +17,8 @@ import { createNodeHandle, type HostedNode } from "../node-handle.js";
 import type { NodeSpec } from "../node-spec.js";
 import { createReplaySink, openReplaySource, type ReplaySink, type ReplaySource, type SourceEntry } from "./bag-io.js";
 import { StepRecorder } from "./recorder.js";
+import { RealtimePacer } from "./realtime-pacer.js";
+import { isCameraType, RealtimeRecorder } from "./realtime-report.js";
 import type { ReplayProgress, ReplaySummary } from "./replay-summary.js";
 
 /** Which messages go into the output bag. */
@@ -38,6 +41,14 @@ export interface ReplayOptions {
   rate?: number;
   /** As fast as possible (default true unless `rate` is set); replay is deterministic either way. */
   fast?: boolean;
+  /**
+   * Camera-like delivery instead of deterministic steps (default false): each message is offered
+   * when its log time comes due on the wall clock (at `rate` times real time, default 1) and nothing
+   * waits for the nodes, so a busy model drops frames (newest frame wins) as on the vehicle; no
+   * frame is announced ahead; node clocks follow the wall clock. The summary gets `realtime`
+   * figures (achieved Hz, drops, camera-stamp-to-publication latency). Outputs depend on timing.
+   */
+  realtime?: boolean;
   /** What to record (default "outputs"). */
   record?: RecordMode;
   /**
@@ -91,26 +102,14 @@ function bump(r: Record<string, number>, key: string, by = 1): void {
   r[key] = (r[key] ?? 0) + by;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
-
 /** Runs the graph over the bag; see the module comment. Throws before reading when a node fails to start. */
 export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> {
   const logSink = options.logSink ?? stderrLogSink();
   const log = (level: "info" | "warn" | "error", message: string): void => logSink(level, "replay", message);
   const record = options.record ?? "outputs";
-  const fast = options.fast ?? options.rate === undefined;
-  if (!fast && !(options.rate !== undefined && Number.isFinite(options.rate) && options.rate > 0)) {
+  const pacer = options.realtime ? new RealtimePacer({ rate: options.rate ?? 1 }) : undefined;
+  const fast = !pacer && (options.fast ?? options.rate === undefined);
+  if (!fast && !pacer && !(options.rate !== undefined && Number.isFinite(options.rate) && options.rate > 0)) {
     throw new PerceptionError("parameter", `replay rate must be a positive number, got ${String(options.rate)}`);
   }
 
@@ -127,7 +126,15 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
 
   const clock = new SimClock(source.summary.startTime);
   const timers = new SimTimerQueue(clock);
-  const bus = new InProcessBus({ now: () => clock.now(), onCallbackError: (node, topic, err) => reportNodeError(node, `its ${topic} callback`, err) });
+  // Realtime: the node clock follows the wall clock between messages, as a live ROS clock does.
+  const now = pacer
+    ? () => {
+        if (pacer.started) clock.set(pacer.bagNowNs());
+        return clock.now();
+      }
+    : () => clock.now();
+  const realtimeFigures = pacer ? new RealtimeRecorder(pacer) : undefined;
+  const bus = new InProcessBus({ now, onCallbackError: (node, topic, err) => reportNodeError(node, `its ${topic} callback`, err) });
   const hosted: HostedNode[] = [];
   const instances: HostedInstance[] = [];
   let sink: ReplaySink | undefined;
@@ -154,7 +161,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
         spec,
         bus,
         timers,
-        now: () => clock.now(),
+        now,
         clockKind: "sim",
         logSink,
         // Replay is sim time: use_sim_time is true for every node, as with `ros2 bag play --clock`.
@@ -239,6 +246,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       settleMs += performance.now() - begin;
     };
     const timerHooks = { settle, onError: (owner: string, err: unknown) => reportNodeError(owner, "a timer", err) };
+    if (realtimeFigures) bus.addObserver(realtimeFigures.observe);
 
     // The run.
     const inByTopic: Record<string, number> = {};
@@ -318,7 +326,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     };
 
     // The first frames are announced before anything is delivered, so their work starts at once.
-    await announceNext();
+    if (!pacer) await announceNext();
     for (let entry = await nextEntry(); entry !== undefined; entry = await nextEntry()) {
       if (options.signal?.aborted) {
         aborted = true;
@@ -331,7 +339,13 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       }
       const { topic, logTime } = entry;
       firstLogTime ??= logTime;
-      if (!fast) {
+      if (pacer) {
+        await pacer.waitFor(logTime, options.signal);
+        if (options.signal?.aborted) {
+          aborted = true;
+          break;
+        }
+      } else if (!fast) {
         const due = wallStart + Number(logTime - firstLogTime) / 1e6 / options.rate!;
         const wait = due - performance.now();
         if (wait > 1) await sleep(wait, options.signal);
@@ -340,7 +354,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
           break;
         }
       }
-      await timers.fireUntil(logTime, timerHooks);
+      // Realtime: timers fire on time without waiting for the nodes.
+      await timers.fireUntil(logTime, pacer ? { ...timerHooks, settle: () => Promise.resolve() } : timerHooks);
       await recorder?.flush();
       clock.set(logTime);
       lastLogTime = logTime;
@@ -359,7 +374,11 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
         } catch (err) {
           countDecodeError(topic, err, `${entry.file}${entry.offset !== undefined ? ` offset ${entry.offset}` : ""}`);
         }
-        if (message !== undefined) {
+        if (message !== undefined && pacer) {
+          // Realtime: offered and left to the nodes, as a camera driver does.
+          if (isCameraType(entry.type)) realtimeFigures!.noteCameraFrame(message);
+          bus.inject(topic, message, { topic, receiveTime: now(), cdr: entry.data });
+        } else if (message !== undefined) {
           bus.inject(topic, message, { topic, receiveTime: clock.now(), cdr: entry.data });
           // The nodes work on the message meanwhile: node time, as the settle that follows.
           const aheadStart = performance.now();
@@ -404,6 +423,11 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     // Node work: callbacks and idle() waits (all inside settle) plus timer callbacks.
     const nodeMs = settleMs + timers.callbackMs;
     const simSeconds = firstLogTime === undefined ? 0 : Number(lastLogTime - firstLogTime) / 1e9;
+    const requestedHz: Record<string, number> = {};
+    for (const h of hosted) {
+      const hz = h.store.all().rate_hz;
+      if (typeof hz === "number") requestedHz[h.fullName] = hz;
+    }
     const recordedByTopic = Object.fromEntries([...(recorder?.counts ?? new Map<string, number>())].sort(([a], [b]) => (a < b ? -1 : 1)));
     return {
       bag: options.bag,
@@ -429,6 +453,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       nodeMs,
       overheadMsPerMessage: messagesIn > 0 ? Math.max(0, wallMs - nodeMs) / messagesIn : 0,
       startedAtMs: wallStart,
+      ...(realtimeFigures ? { realtime: realtimeFigures.finish(wallMs, nodeStats, requestedHz) } : {}),
     };
   } finally {
     // On an error (or after an abort that threw), still finalise what was opened.

@@ -30,8 +30,9 @@ export async function createCrosswalkDetectorNode(handle: NodeHandle): Promise<N
       const header = { stamp: frame.header.stamp, frame_id: baseFrame };
       try {
         const result = await detector.detect(await frame.view(), frame.geometry!, frame.header.stamp);
-        // Bad input (a frame whose size is not the CameraInfo's, a camera that sees no ground) is
-        // published as an empty array with the cause, and counted; the node goes on.
+        // Bad input the detector finds (a camera that sees no ground; a frame whose size is not the
+        // CameraInfo's was refused by CameraNode already) is published as an empty array with the
+        // cause, and counted; the node goes on.
         if (detector.lastInputProblem !== undefined) node.diagnostics.count("frames_bad_input");
         publisher.publish({ ...result, header });
       } catch (err) {

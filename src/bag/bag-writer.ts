@@ -4,13 +4,20 @@
  * chunked, optionally zstd-compressed chunks, channel metadata `offered_qos_profiles` and
  * `topic_type_hash`, a `rosbag2` metadata record) and `metadata.yaml` version 9.
  * Deterministic: the same calls give byte-identical files (no clocks, no versions in the output).
+ *
+ * Crash safety: a chunk is written out, and the file synced, when it reaches `chunkSize` bytes or
+ * spans `flushIntervalSec` of log time, whichever comes first; every chunk carries its CRC-32. A
+ * recorder killed mid-run (SIGKILL, power loss) leaves a file the reader recovers up to the last
+ * chunk written: at most `flushIntervalSec` of messages (plus the one being written) are lost.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { McapWriter } from "@mcap/core";
 import { PerceptionError, errorMessage } from "../core/errors.js";
 import { messageRegistry, type MessageRegistry } from "../msgs/registry.js";
+import { printable } from "../core/printable.js";
 import { ros2TypeName } from "../msgs/type-name.js";
+import { validateResolvedTopic } from "../transport/names.js";
 import type { QosProfile } from "../transport/node-api.js";
 import { BufferedFileWritable } from "./file-writable.js";
 import { METADATA_FILENAME, serializeEmbeddedMetadata, serializeMetadata, type BagMetadata } from "./metadata.js";
@@ -24,6 +31,9 @@ export const WRITER_LIBRARY = "edge-perception rosbag2 writer";
 /** Default uncompressed chunk size (rosbag2's MCAP default is 768 KiB; larger chunks read faster). */
 export const DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024;
 
+/** Default `flushIntervalSec`: a crash loses at most about half a second of messages. */
+export const DEFAULT_FLUSH_INTERVAL_SEC = 0.5;
+
 export interface BagWriterOptions {
   /** The bag folder to create; the MCAP file inside is `<folder name>_0.mcap`. */
   path: string;
@@ -31,6 +41,11 @@ export interface BagWriterOptions {
   overwrite?: boolean;
   /** Uncompressed bytes per chunk before it is written (default 4 MiB). */
   chunkSize?: number;
+  /**
+   * Log-time seconds a chunk may span: the message that reaches it closes the chunk, which is
+   * written out and synced (fsync) even when smaller than `chunkSize` (default 0.5).
+   */
+  flushIntervalSec?: number;
   /** Chunk compression; default "none". */
   compression?: "none" | "zstd";
   /** zstd level when compression is "zstd" (default 1: fast, as recorders want). */
@@ -101,8 +116,24 @@ export class BagWriter {
   #messageCount = 0;
   #closing?: Promise<BagSummary>;
   #failed?: unknown;
+  readonly #chunkLimit: ChunkLimit;
+  readonly #flushIntervalNs: bigint;
+  /** Log time of the first message of the open chunk. */
+  #chunkStartNs?: bigint;
 
-  private constructor(path: string, file: string, writable: BufferedFileWritable, writer: McapWriter, registry: MessageRegistry, rosDistro: string, compression: string) {
+  private constructor(
+    path: string,
+    file: string,
+    writable: BufferedFileWritable,
+    writer: McapWriter,
+    registry: MessageRegistry,
+    rosDistro: string,
+    compression: string,
+    chunkLimit: ChunkLimit,
+    flushIntervalNs: bigint,
+  ) {
+    this.#chunkLimit = chunkLimit;
+    this.#flushIntervalNs = flushIntervalNs;
     this.path = path;
     this.file = file;
     this.#writable = writable;
@@ -125,24 +156,44 @@ export class BagWriter {
       compressChunk = (data) => ({ compression: "zstd", compressedData: zstd.compress(data, level) });
     }
     const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    const flushIntervalSec = options.flushIntervalSec ?? DEFAULT_FLUSH_INTERVAL_SEC;
+    if (!(flushIntervalSec > 0)) throw new PerceptionError("bag", `flushIntervalSec must be > 0, got ${options.flushIntervalSec}`, { bag: path });
+    const chunkLimit = new ChunkLimit(chunkSize);
     // Chunks (at least chunkSize bytes) bypass a buffer this size and reach the file as soon as they
     // are complete, so a crash loses at most the chunk being filled.
     const writable = await BufferedFileWritable.create(file, { bufferBytes: Math.min(4 << 20, Math.max(64 << 10, chunkSize)) });
     const writer = new McapWriter({
       writable,
       useChunks: true,
-      chunkSize,
+      // McapWriter closes the open chunk after a message once its size exceeds this, compared as a
+      // number on every message: ChunkLimit lets write() close it early when its time is up.
+      chunkSize: chunkLimit as unknown as number,
       compressChunk,
       repeatSchemas: true,
       repeatChannels: true,
     });
     await writer.start({ profile: "ros2", library: WRITER_LIBRARY });
-    return new BagWriter(path, file, writable, writer, options.registry ?? messageRegistry(), options.rosDistro ?? "jazzy", compression === "none" ? "" : compression);
+    return new BagWriter(
+      path,
+      file,
+      writable,
+      writer,
+      options.registry ?? messageRegistry(),
+      options.rosDistro ?? "jazzy",
+      compression === "none" ? "" : compression,
+      chunkLimit,
+      BigInt(Math.round(flushIntervalSec * 1e9)),
+    );
   }
 
   /** Declares a topic (before its first write). Throws a `schema` PerceptionError for a type the registry does not know. */
   addTopic(topic: BagWriterTopic): void {
     if (this.#closing) throw new PerceptionError("bag", `addTopic after close`, { bag: this.path, topic: topic.name });
+    try {
+      validateResolvedTopic(topic.name);
+    } catch (err) {
+      throw new PerceptionError("bag", `cannot record topic ${JSON.stringify(printable(topic.name))}: ${printable(errorMessage(err))}`, { bag: this.path });
+    }
     const existing = this.#topics.get(topic.name);
     const type = ros2TypeName(topic.type);
     if (existing) {
@@ -200,7 +251,20 @@ export class BagWriter {
     if (!state) return Promise.reject(new PerceptionError("bag", `write to topic ${topic}, which was not added (call addTopic first)`, { bag: this.path, topic }));
     return this.#enqueue(async () => {
       if (this.#unregistered.length > 0) await this.#registerPending();
-      await this.#writer.addMessage({ channelId: state.channelId!, sequence: ++state.sequence, logTime, publishTime, data: cdr });
+      this.#chunkStartNs ??= logTime;
+      if (logTime < this.#chunkStartNs) this.#chunkStartNs = logTime;
+      const chunksBefore = this.#writer.statistics!.chunkCount;
+      // Time is up: this message closes the chunk whatever its size.
+      if (logTime - this.#chunkStartNs >= this.#flushIntervalNs) this.#chunkLimit.closeNext();
+      try {
+        await this.#writer.addMessage({ channelId: state.channelId!, sequence: ++state.sequence, logTime, publishTime, data: cdr });
+      } finally {
+        this.#chunkLimit.reset();
+      }
+      if (this.#writer.statistics!.chunkCount !== chunksBefore) {
+        this.#chunkStartNs = undefined;
+        await this.#writable.sync();
+      }
       state.count++;
       this.#messageCount++;
       if (this.#startTime === undefined || logTime < this.#startTime) this.#startTime = logTime;
@@ -276,6 +340,29 @@ export class BagWriter {
       sizeBytes: statSync(this.file).size,
       warnings: [],
     };
+  }
+}
+
+/** The chunk size McapWriter compares against (via valueOf): `chunkSize`, or -1 to close the chunk after the next message. */
+class ChunkLimit {
+  readonly #bytes: number;
+  #value: number;
+
+  constructor(bytes: number) {
+    this.#bytes = bytes;
+    this.#value = bytes;
+  }
+
+  closeNext(): void {
+    this.#value = -1;
+  }
+
+  reset(): void {
+    this.#value = this.#bytes;
+  }
+
+  valueOf(): number {
+    return this.#value;
   }
 }
 

@@ -66,6 +66,13 @@ export class BufferedFileWritable implements IWritable {
     await this.#writeAll(this.#buffer.subarray(0, used));
   }
 
+  /** Writes out what is buffered and asks the OS to put the file on disk (fsync). */
+  async sync(): Promise<void> {
+    if (this.#closed) return;
+    await this.flush();
+    await this.#handle.sync();
+  }
+
   /** Flushes and closes the file. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;

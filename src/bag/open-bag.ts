@@ -4,7 +4,7 @@
  * codec per topic from the bag's own schemas (else the project's registry).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { basename, extname, join, resolve } from "node:path";
+import { basename, extname, isAbsolute, join, resolve } from "node:path";
 import { PerceptionError, errorMessage } from "../core/errors.js";
 import type { MessageCodec } from "../msgs/codec.js";
 import { messageRegistry, type MessageRegistry } from "../msgs/registry.js";
@@ -95,6 +95,16 @@ export async function openBag(path: string, options: OpenBagOptions = {}): Promi
     if (metadata) {
       if (metadata.compressionMode.toUpperCase() === "FILE") {
         throw new PerceptionError("bag", `file-compressed bags (compression_mode FILE, ${metadata.compressionFormat}) are not supported; decompress the files first`, { bag });
+      }
+      for (const relative of metadata.relativeFilePaths) {
+        // Storage files live in the bag folder: a path that leaves it is refused, never opened.
+        if (isAbsolute(relative) || /^[a-zA-Z]:/.test(relative) || relative.split(/[\\/]/).includes("..")) {
+          throw new PerceptionError(
+            "bag",
+            `${METADATA_FILENAME} lists storage file ${JSON.stringify(relative)} outside the bag folder (absolute paths and '..' are refused); relative_file_paths must name files inside the bag folder`,
+            { bag },
+          );
+        }
       }
       candidates = [];
       for (const relative of metadata.relativeFilePaths) {
@@ -282,34 +292,44 @@ class Rosbag2Reader implements BagReader {
   }
 
   decode<T = unknown>(entry: BagMessageEntry): T {
-    const topicCodec = this.#topicCodec(entry.topic);
     const context = { bag: this.summary.path, file: entry.file, topic: entry.topic, type: entry.type, offset: entry.offset, logTime: entry.logTime };
+    return this.#decodeChecked(entry, context) as T;
+  }
+
+  decoderFor(topic: string): { decode(data: Uint8Array): unknown } {
+    const type = this.#topic(topic).type;
+    const context = { bag: this.summary.path, topic, type };
+    return { decode: (data) => this.#decodeChecked({ topic, type, data }, context) };
+  }
+
+  #decodeChecked(entry: Pick<BagMessageEntry, "topic" | "type" | "data">, context: Record<string, string | number | bigint | undefined>): unknown {
+    const topicCodec = this.#topicCodec(entry.topic);
     let message: unknown;
     try {
       message = topicCodec.codec.decode(entry.data);
     } catch (err) {
       const fallback = this.#registryFallback(entry, topicCodec);
-      if (fallback !== undefined) return fallback as T;
+      if (fallback !== undefined) return fallback;
       throw new PerceptionError("cdr", errorMessage(err), context, { cause: err });
     }
     const { fits, expected } = messageFits(topicCodec, message, entry.data);
     if (!fits) {
       const fallback = this.#registryFallback(entry, topicCodec);
-      if (fallback !== undefined) return fallback as T;
+      if (fallback !== undefined) return fallback;
       throw new PerceptionError(
         "cdr",
         `message does not fit its schema ${entry.type}: it has ${entry.data.byteLength} bytes, the decoded fields account for ${expected}`,
         context,
       );
     }
-    return message as T;
+    return message;
   }
 
   /**
    * When the bag's stored schema cannot decode a message but the project's definition of the same
    * type can (some bags store wrong or partial definitions), switch the topic to the registry.
    */
-  #registryFallback(entry: BagMessageEntry, current: TopicCodec): unknown {
+  #registryFallback(entry: Pick<BagMessageEntry, "topic" | "type" | "data">, current: TopicCodec): unknown {
     if (current.source !== "bag") return undefined;
     let registry: TopicCodec;
     try {

@@ -120,6 +120,11 @@ export interface BagReader {
    * PerceptionError naming bag, file, topic, offset and log time.
    */
   decode<T = unknown>(entry: BagMessageEntry): T;
+  /**
+   * A decoder for one topic's message bytes that makes the same checks as `decode` (schema fit:
+   * trailing bytes or short data are a `cdr` error naming bag, topic and type). What replay uses.
+   */
+  decoderFor(topic: string): { decode(data: Uint8Array): unknown };
   /** Like entries(), with each message decoded; decoding failures become error entries. */
   messages<T = unknown>(options?: EntriesOptions): AsyncIterable<DecodedMessageEntry<T> | BagErrorEntry>;
   /** Releases file handles and database connections. Idempotent. */

@@ -18,6 +18,10 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   demo: () => import("./commands/demo.js"),
   launch: () => import("./commands/launch.js"),
   doctor: () => import("./commands/doctor.js"),
+  eval: () => import("./commands/eval.js"),
+  compare: () => import("./commands/compare.js"),
+  merge: () => import("./commands/merge.js"),
+  quantize: () => import("./commands/quantize.js"),
 };
 
 async function main(argv: string[]): Promise<number> {

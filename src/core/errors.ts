@@ -15,7 +15,8 @@ export type ErrorKind =
   | "map" // invalid HD map
   | "parameter" // invalid parameter value or file
   | "scenario" // generator input
-  | "ros"; // live ROS 2 layer
+  | "ros" // live ROS 2 layer
+  | "eval"; // unreadable or malformed label files, metrics, shard results, gate files
 
 /** An error that names its kind and carries context (bag, topic, offset, ...). */
 export class PerceptionError extends Error {

@@ -10,9 +10,14 @@ export interface PoseGateOptions {
   maxYawRate: number;
   /** Poses further apart in time than this are not compared for jumps, seconds. */
   maxCompareGapSec: number;
+  /**
+   * After a jump, poses stay degraded for this many seconds (each further jump starts it again):
+   * the pose after a jump agrees with the jumped one, which does not make either right.
+   */
+  jumpRecoverySec: number;
 }
 
-export const DEFAULT_POSE_GATE_OPTIONS: Readonly<PoseGateOptions> = Object.freeze({ maxSpeed: 70, maxYawRate: 3, maxCompareGapSec: 1 });
+export const DEFAULT_POSE_GATE_OPTIONS: Readonly<PoseGateOptions> = Object.freeze({ maxSpeed: 70, maxYawRate: 3, maxCompareGapSec: 1, jumpRecoverySec: 0 });
 
 /** A usable pose, or why there is none (with a counting key). */
 export type GatedPose =
@@ -26,6 +31,8 @@ export type GatedPose =
 export class PoseGate {
   readonly #o: PoseGateOptions;
   #last: { pose: PlanarPose; timeSec: number } | undefined;
+  /** Time of the last jump, while its recovery runs. */
+  #jumpSec: number | undefined;
 
   constructor(options: Partial<PoseGateOptions> = {}) {
     this.#o = { ...DEFAULT_POSE_GATE_OPTIONS, ...options };
@@ -34,6 +41,7 @@ export class PoseGate {
   /** Forgets the previous pose (time went backwards). */
   reset(): void {
     this.#last = undefined;
+    this.#jumpSec = undefined;
   }
 
   check(result: PoseResult, timeSec: number): GatedPose {
@@ -48,9 +56,17 @@ export class PoseGate {
         const dist = Math.hypot(pose.x - last.pose.x, pose.y - last.pose.y);
         const turn = Math.abs(wrapAngle(pose.yaw - last.pose.yaw));
         if (dist / dt > this.#o.maxSpeed || turn / dt > this.#o.maxYawRate) {
+          this.#jumpSec = timeSec;
           return { kind: "degraded", reason: `pose jumped ${dist.toFixed(2)} m / ${((turn * 180) / Math.PI).toFixed(1)} deg in ${dt.toFixed(3)} s`, counted: "pose(s): jump" };
         }
       }
+    }
+    if (this.#jumpSec !== undefined) {
+      const since = timeSec - this.#jumpSec;
+      if (since >= 0 && since < this.#o.jumpRecoverySec) {
+        return { kind: "degraded", reason: `pose jumped ${since.toFixed(3)} s ago: invalid until consistent for ${this.#o.jumpRecoverySec} s`, counted: "pose(s): recovering from a jump" };
+      }
+      this.#jumpSec = undefined;
     }
     return { kind: "valid", pose, mapFromBase: result.mapFromBase };
   }

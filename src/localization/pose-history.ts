@@ -28,6 +28,11 @@ export interface PoseHistoryOptions {
   maxJumpM: number;
   /** A pose older than this (seconds from the nearest sample used) is stale. */
   maxAgeSec: number;
+  /**
+   * After a jump, poses stay invalid until they have been consistent (no further jump) for this
+   * many seconds from the jump; 0: valid again from the first consistent pose after it.
+   */
+  jumpRecoverySec: number;
 }
 
 /** A time-ordered pose history with NaN and jump flags, interpolated at query time. */
@@ -108,16 +113,18 @@ export class PoseHistory {
       const age = Number(ns - last.ns) / 1e9;
       const bad = this.#problem(last);
       if (bad) return bad;
+      const recovering = this.#recovering(s.length - 1, ns);
+      if (recovering) return recovering;
       if (age > this.#o.maxAgeSec) return { kind: "stale", reason: `the newest pose is ${age.toFixed(3)} s old (max ${this.#o.maxAgeSec} s)` };
       return { kind: "ok", transform: last.transform, ageSec: age };
     }
     const after = s[hi]!;
     if (after.ns === ns || hi === 0) {
-      return this.#problem(after) ?? { kind: "ok", transform: after.transform, ageSec: 0 };
+      return this.#problem(after) ?? this.#recovering(hi, ns) ?? { kind: "ok", transform: after.transform, ageSec: 0 };
     }
     const before = s[hi - 1]!;
     // A jump flagged on `before` lies behind this segment: the poses after it agree with each other.
-    const bad = this.#problem(before, false) ?? this.#problem(after);
+    const bad = this.#problem(before, false) ?? this.#problem(after) ?? this.#recovering(hi - 1, ns);
     if (bad) return bad;
     const age = Math.min(Number(ns - before.ns), Number(after.ns - ns)) / 1e9;
     if (age > this.#o.maxAgeSec) {
@@ -125,6 +132,23 @@ export class PoseHistory {
     }
     const f = Number(ns - before.ns) / Number(after.ns - before.ns);
     return { kind: "ok", transform: interpolateTransforms(before.transform, after.transform, f), ageSec: age };
+  }
+
+  /** Invalid when the newest jump at or before sample `i` is less than `jumpRecoverySec` before `ns`. */
+  #recovering(i: number, ns: bigint): HistoryResult | undefined {
+    const recoveryNs = BigInt(Math.round(this.#o.jumpRecoverySec * 1e9));
+    if (recoveryNs <= 0n) return undefined;
+    for (let j = i; j >= 0; j--) {
+      const sample = this.#samples[j]!;
+      if (sample.ns + recoveryNs <= ns) return undefined;
+      if (sample.jumpM !== undefined) {
+        return {
+          kind: "invalid",
+          reason: `pose jumped ${sample.jumpM.toFixed(2)} m at t=${fmt(sample.ns)}; invalid until consistent for ${this.#o.jumpRecoverySec} s (t=${fmt(sample.ns + recoveryNs)})`,
+        };
+      }
+    }
+    return undefined;
   }
 
   #problem(sample: PoseSample, includeJump = true): HistoryResult | undefined {

@@ -74,9 +74,13 @@ export function loadHdMap(source: string | object): HdMap {
       const f = convertFeature(raw, index, projection!, errors, warnings);
       if (f) features.push(f);
     });
-    errors.push(...checkReferences(features));
+    // Features of the file that could not be used: their own problems are listed already.
+    const converted = new Set(features.map((f) => f.id));
+    const unusable = new Set(rawFeatures.map((raw) => (isObject(raw) && typeof raw.id === "string" ? raw.id : "")).filter((id) => id !== "" && !converted.has(id)));
+    errors.push(...checkReferences(features, unusable));
     errors.push(...checkLaneSides(features));
     warnings.push(...checkLaneLinkSymmetry(features));
+    if (rawFeatures.length === 0) warnings.push("the map has no features (no lanes, boundaries or crosswalks): fusion has nothing to match against");
   }
 
   if (errors.length > 0) {
@@ -99,10 +103,31 @@ function describePath(instancePath: string, doc: unknown): string {
   return `features[${m[1]}]${id}${rest}`;
 }
 
+/**
+ * One line per problem. What follows from a problem already named is left out: the rules of every
+ * feature type (a feature without a known `type` would fail all of them) and the coordinates of a
+ * geometry of the wrong type.
+ */
 function formatSchemaErrors(errors: readonly ErrorObject[], doc: unknown): string[] {
+  const featureIndex = (path: string): string | undefined => /^\/features\/(\d+)(?:\/|$)/.exec(path)?.[1];
+  const untyped = new Set<string>();
+  const wrongGeometry = new Set<string>();
+  for (const e of errors) {
+    const i = featureIndex(e.instancePath);
+    if (i === undefined) continue;
+    const typeMissing = e.keyword === "required" && e.instancePath === `/features/${i}/properties` && (e.params as { missingProperty?: string }).missingProperty === "type";
+    if (typeMissing || (e.instancePath === `/features/${i}/properties/type` && !e.schemaPath.includes("/then/"))) untyped.add(i);
+    if (e.instancePath === `/features/${i}/geometry/type`) wrongGeometry.add(i);
+  }
+  for (const [i, feature] of (isObject(doc) && Array.isArray(doc.features) ? doc.features : []).entries()) {
+    if (isObject(feature) && (!isObject(feature.properties) || typeof feature.properties.type !== "string")) untyped.add(String(i));
+  }
   const out = new Set<string>();
   for (const e of errors) {
     if (e.keyword === "if") continue; // "must match then schema": the inner errors say what.
+    const i = featureIndex(e.instancePath);
+    if (i !== undefined && untyped.has(i) && (e.schemaPath.includes("/then/") || e.instancePath.startsWith(`/features/${i}/geometry/`))) continue;
+    if (i !== undefined && wrongGeometry.has(i) && e.instancePath.startsWith(`/features/${i}/geometry/coordinates`)) continue;
     let message = e.message ?? "is invalid";
     if (e.keyword === "enum") message += ` (${(e.params as { allowedValues: unknown[] }).allowedValues.join(", ")})`;
     if (e.keyword === "const") message += ` (${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)})`;

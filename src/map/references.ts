@@ -3,9 +3,10 @@ import type { MapFeature, MapFeatureKind } from "./types.js";
 /**
  * Problems with ids and references between features: duplicate ids, lane boundaries that are
  * missing or not lane_boundary features, successors/predecessors and stop-line lanes that are
- * missing or not lanes. Each problem is one sentence naming the feature.
+ * missing or not lanes. Each problem is one sentence naming the feature. `reported`: ids of
+ * features the file has but that were invalid (their problems listed already), not called missing.
  */
-export function checkReferences(features: readonly MapFeature[]): string[] {
+export function checkReferences(features: readonly MapFeature[], reported: ReadonlySet<string> = new Set()): string[] {
   const problems: string[] = [];
   const byId = new Map<string, MapFeature>();
   for (const f of features) {
@@ -14,8 +15,10 @@ export function checkReferences(features: readonly MapFeature[]): string[] {
   }
   const expect = (owner: MapFeature, field: string, id: string, kind: MapFeatureKind): void => {
     const target = byId.get(id);
-    if (!target) problems.push(`${owner.kind} "${owner.id}": ${field} refers to missing feature "${id}"`);
-    else if (target.kind !== kind) problems.push(`${owner.kind} "${owner.id}": ${field} "${id}" is a ${target.kind}, expected a ${kind}`);
+    // A feature in the file that was invalid (its problems already reported) is not "missing" too.
+    if (!target) {
+      if (!reported.has(id)) problems.push(`${owner.kind} "${owner.id}": ${field} refers to missing feature "${id}"`);
+    } else if (target.kind !== kind) problems.push(`${owner.kind} "${owner.id}": ${field} "${id}" is a ${target.kind}, expected a ${kind}`);
   };
   for (const f of features) {
     if (f.kind === "lane") {

@@ -8,6 +8,10 @@ import { parse as parseYaml } from "yaml";
 import { PerceptionError, errorMessage } from "../core/errors.js";
 import { projectPath } from "../core/paths.js";
 import type { ChannelOrder, Normalization, ResizeMode } from "../image/preprocess.js";
+import type { ClassMap } from "./class-map.js";
+import { ContractReader, isRecord } from "./contract-reader.js";
+import type { DeclaredOutput } from "./decoders/family.js";
+import { detectorDecoderTypes, detectorFamily, type DetectorDecoder } from "./decoders/registry.js";
 
 export interface InputContract {
   /** The model's input tensor name. */
@@ -24,40 +28,11 @@ export interface InputContract {
   resize: ResizeMode;
 }
 
-/** An output the model must have. */
-export interface OutputContract {
-  /** Output tensor name. */
-  name: string;
-  /** Expected shape (dynamic dimensions of the model match anything). */
-  shape: readonly number[];
-}
+/** An output the model must have; `role` tells the decoder what it is (see the decoder families). */
+export type OutputContract = DeclaredOutput;
 
-/** How raw outputs become results. */
-export type DecoderContract =
-  | {
-      type: "yolox";
-      /** Strides of the grid levels in output order. */
-      strides: readonly number[];
-      /** Number of classes. */
-      numClasses: number;
-    }
-  | {
-      type: "nanodet";
-      /** Strides of the levels; each level's two outputs are found by shape. */
-      strides: readonly number[];
-      /** Number of classes. */
-      numClasses: number;
-      /** Highest distribution bin (7 = 8 bins). */
-      regMax: number;
-      /** Centre prior offset in cells (0.5 = cell centre). */
-      centerOffset: number;
-    }
-  | {
-      type: "yolov8";
-      /** Number of classes. */
-      numClasses: number;
-    }
-  | { type: "segmentation" };
+/** How raw outputs become results: a detector family from the registry, or segmentation. */
+export type DecoderContract = DetectorDecoder | { type: "segmentation" };
 
 /** Detection post-processing thresholds. */
 export interface DetectionThresholds {
@@ -78,8 +53,10 @@ export interface ModelContract {
   /** Outputs checked at start-up (empty: only the decoder's own checks). */
   outputs: readonly OutputContract[];
   decoder: DecoderContract;
-  /** Class ids kept by detectors; all when undefined. */
+  /** Class ids kept by detectors; all when undefined (with a class map and no filter: its people). */
   classFilter?: readonly number[];
+  /** Which classes are pedestrians and riders (detectors); undefined: no people categories. */
+  classes?: ClassMap;
   /** Detection thresholds (defaults for segmentation models, unused there). */
   thresholds: DetectionThresholds;
 }
@@ -120,7 +97,7 @@ export function parseModelContracts(doc: unknown, source = "<inline>"): Map<stri
 }
 
 function parseContract(name: string, raw: unknown, source: string): ModelContract {
-  const r = new Reader(name, source);
+  const r = new ContractReader(name, source);
   const m = r.record(raw, "");
   const input = r.record(m.input, "input");
   const norm = r.record(input.normalization ?? { scale: 1, mean: [0, 0, 0], std: [1, 1, 1] }, "input.normalization");
@@ -135,37 +112,30 @@ function parseContract(name: string, raw: unknown, source: string): ModelContrac
           padValue: r.number(resizeRaw.pad_value ?? 114, "input.resize.pad_value", 0, 255),
         };
   const dec = r.record(m.decoder, "decoder");
-  const type = r.oneOf(dec.type, "decoder.type", ["yolox", "nanodet", "yolov8", "segmentation"] as const);
-  let decoder: DecoderContract;
-  switch (type) {
-    case "yolox":
-      decoder = { type, strides: r.numbers(dec.strides ?? [8, 16, 32], "decoder.strides"), numClasses: r.int(dec.num_classes ?? 80, "decoder.num_classes", 1) };
-      break;
-    case "nanodet":
-      decoder = {
-        type,
-        strides: r.numbers(dec.strides ?? [8, 16, 32], "decoder.strides"),
-        numClasses: r.int(dec.num_classes ?? 80, "decoder.num_classes", 1),
-        regMax: r.int(dec.reg_max ?? 7, "decoder.reg_max", 1),
-        centerOffset: r.number(dec.center_offset ?? 0.5, "decoder.center_offset", 0, 1),
-      };
-      break;
-    case "yolov8":
-      decoder = { type, numClasses: r.int(dec.num_classes ?? 80, "decoder.num_classes", 1) };
-      break;
-    case "segmentation":
-      decoder = { type };
-      break;
-  }
+  const type = r.oneOf(dec.type, "decoder.type", [...detectorDecoderTypes(), "segmentation"]);
+  const decoder: DecoderContract = type === "segmentation" ? { type } : detectorFamily(type)!.parse(dec, r);
   const th = r.record(m.thresholds ?? {}, "thresholds");
   const outputs = (m.outputs === undefined ? [] : r.array(m.outputs, "outputs")).map((o, i) => {
     const or = r.record(o, `outputs[${i}]`);
-    return { name: r.string(or.name, `outputs[${i}].name`), shape: r.numbers(or.shape, `outputs[${i}].shape`) };
+    const out: OutputContract = { name: r.string(or.name, `outputs[${i}].name`), shape: r.numbers(or.shape, `outputs[${i}].shape`) };
+    return or.role === undefined ? out : { ...out, role: r.string(or.role, `outputs[${i}].role`) };
   });
   if (type === "segmentation" && outputs.length === 0) {
     throw new PerceptionError("model", `model contract '${name}': a segmentation contract must list its outputs`, { path: source });
   }
-  const classFilter = m.class_filter === undefined ? undefined : r.numbers(m.class_filter, "class_filter");
+  let classes: ClassMap | undefined;
+  if (m.classes !== undefined) {
+    if (type === "segmentation") r.fail("classes", "absent for a segmentation model", m.classes);
+    const cm = r.record(m.classes, "classes");
+    classes = {
+      pedestrian: r.ints(cm.pedestrian ?? [], "classes.pedestrian"),
+      rider: r.ints(cm.rider ?? [], "classes.rider"),
+      ridden: r.ints(cm.ridden ?? [], "classes.ridden"),
+    };
+    if (classes.pedestrian.length + classes.rider.length === 0) r.fail("classes", "a map with at least one pedestrian or rider class", m.classes);
+  }
+  const classFilter =
+    m.class_filter !== undefined ? r.ints(m.class_filter, "class_filter") : classes ? [...new Set([...classes.pedestrian, ...classes.rider])] : undefined;
   return {
     name,
     file: r.string(m.file, "file"),
@@ -184,56 +154,11 @@ function parseContract(name: string, raw: unknown, source: string): ModelContrac
     outputs,
     decoder,
     classFilter,
+    ...(classes ? { classes } : {}),
     thresholds: {
       score: r.number(th.score ?? 0.3, "thresholds.score", 0, 1),
       nmsIou: r.number(th.nms_iou ?? 0.45, "thresholds.nms_iou", 0, 1),
       maxDetections: r.int(th.max_detections ?? 100, "thresholds.max_detections", 1),
     },
   };
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** Field readers that throw a `model` PerceptionError naming the contract and field. */
-class Reader {
-  constructor(
-    private readonly name: string,
-    private readonly source: string,
-  ) {}
-
-  fail(field: string, expected: string, got: unknown): never {
-    throw new PerceptionError(
-      "model",
-      `model contract '${this.name}': ${field || "entry"} must be ${expected}, got ${JSON.stringify(got) ?? "nothing"}`,
-      { path: this.source },
-    );
-  }
-  record(v: unknown, field: string): Record<string, unknown> {
-    return isRecord(v) ? v : this.fail(field, "a mapping", v);
-  }
-  array(v: unknown, field: string): unknown[] {
-    return Array.isArray(v) ? v : this.fail(field, "a list", v);
-  }
-  string(v: unknown, field: string): string {
-    return typeof v === "string" && v.length > 0 ? v : this.fail(field, "a non-empty string", v);
-  }
-  number(v: unknown, field: string, min = -Infinity, max = Infinity): number {
-    return typeof v === "number" && Number.isFinite(v) && v >= min && v <= max ? v : this.fail(field, `a number in [${min}, ${max}]`, v);
-  }
-  int(v: unknown, field: string, min = -Infinity): number {
-    return Number.isInteger(v) && (v as number) >= min ? (v as number) : this.fail(field, `an integer >= ${min}`, v);
-  }
-  numbers(v: unknown, field: string): number[] {
-    const a = this.array(v, field);
-    return a.map((x, i) => this.number(x, `${field}[${i}]`));
-  }
-  triple(v: unknown, field: string): [number, number, number] {
-    const a = this.numbers(v, field);
-    return a.length === 3 ? [a[0], a[1], a[2]] : this.fail(field, "three numbers", v);
-  }
-  oneOf<T extends string>(v: unknown, field: string, allowed: readonly T[]): T {
-    return allowed.includes(v as T) ? (v as T) : this.fail(field, `one of ${allowed.join(" | ")}`, v);
-  }
 }

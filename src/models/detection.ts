@@ -1,3 +1,6 @@
+/** What kind of person a box is (from the contract's class map): on foot, or riding a two-wheeler. */
+export type PersonCategory = "pedestrian" | "rider";
+
 /**
  * A detector's box before any vehicle-frame geometry: source image pixels, corner convention
  * (x1, y1 = top-left corner; x2, y2 = bottom-right corner, exclusive edge), score 0..1, model class id.
@@ -15,6 +18,8 @@ export interface Detection {
   score: number;
   /** Class index of the model's label set (COCO: 0 = person). */
   classId: number;
+  /** Person boxes of a contract with a class map: pedestrian or rider; absent otherwise. */
+  category?: PersonCategory;
 }
 
 /** Area of a box (0 for degenerate boxes). */

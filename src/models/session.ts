@@ -3,7 +3,7 @@
  * up, then `run(view)` = fused preprocessing -> inference -> decoding, with per-stage timings.
  */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import * as ort from "onnxruntime-node";
 import { PerceptionError, errorMessage } from "../core/errors.js";
@@ -11,11 +11,11 @@ import type { ImageView } from "../image/image-view.js";
 import { Preprocessor } from "../image/preprocess.js";
 import type { TensorToImage } from "../image/tensor-mapping.js";
 import type { ModelContract } from "./contract.js";
+import { categorisePeople, classMapIds } from "./class-map.js";
 import { clipDetection, type Detection } from "./detection.js";
-import { decodeNanodet, nanodetLevelSize, type NanodetLevel } from "./decoders/nanodet.js";
+import type { OutputMeta } from "./decoders/family.js";
+import { detectorFamily, type AnyDecoderFamily, type DetectorDecoder } from "./decoders/registry.js";
 import { decodeSegmentation, type SegmentationMask } from "./decoders/segmentation.js";
-import { decodeYolov8 } from "./decoders/yolov8.js";
-import { decodeYolox, yoloxAnchorCount } from "./decoders/yolox.js";
 import { nonMaxSuppression } from "./nms.js";
 import { noteInference } from "./inference-timeline.js";
 import { WorkerSession } from "./ort-worker.js";
@@ -74,9 +74,7 @@ export type ModelOutput =
 
 /** How decoded outputs are read, fixed at start-up. */
 type OutputBinding =
-  | { type: "yolox"; name: string }
-  | { type: "yolov8"; name: string }
-  | { type: "nanodet"; levels: { stride: number; scores: string; boxes: string }[] }
+  | { type: "detector"; family: AnyDecoderFamily; decoder: DetectorDecoder; binding: unknown }
   | { type: "segmentation"; names: string[] };
 
 const defaultLog = (line: string): void => {
@@ -135,6 +133,8 @@ export class ModelSession {
   private handedOver: Promise<void> = Promise.resolve();
   /** Runs started by `runAhead` and not yet taken by `run`, by frame. */
   private readonly ahead = new WeakMap<ImageView, Promise<ModelOutput>>();
+  /** A frame `prepare` preprocessed into the next run's input buffer, not handed to the worker yet. */
+  private prepared?: { view: ImageView; slot: 0 | 1; toImage: TensorToImage; preprocessMs: number };
 
   private constructor(
     readonly contract: ModelContract,
@@ -162,7 +162,7 @@ export class ModelSession {
    */
   static async create(contract: ModelContract, options: ModelSessionOptions): Promise<ModelSession> {
     const log = options.log ?? defaultLog;
-    const path = join(options.modelDir, contract.file);
+    const path = resolve(options.modelDir, contract.file);
     if (!existsSync(path)) {
       throw new PerceptionError("model", `model file for contract '${contract.name}' not found: expected ${contract.file} in ${options.modelDir}`, {
         path,
@@ -280,17 +280,46 @@ export class ModelSession {
   }
 
   /**
-   * Preprocesses into one input buffer and hands it to the worker (which queues it behind its
-   * current run). The outputs come back in that slot's shared output buffers, decoded by `finish`
-   * before the slot is used again.
+   * Preprocesses a frame that `run` may be asked for next into the input buffer that run will use,
+   * while the worker still works on the run before: the live path, where the newest frame waits for
+   * a busy model. Nothing goes to the worker: `run(view)` with this view then hands the buffer over
+   * at once, without preprocessing; a run of another frame first simply overwrites the buffer (a
+   * newer frame replaced this one). Does nothing, and returns false, while that buffer is still in
+   * use or runs wait to be handed over. The result of the run is the same either way.
+   */
+  prepare(view: ImageView): boolean {
+    const slot = this.nextInput;
+    if (this.inputBusy[slot] || this.waitingForHandOver > 0 || this.ahead.has(view)) return false;
+    if (this.prepared?.view === view && this.prepared.slot === slot) return true;
+    const t0 = performance.now();
+    const toImage = this.inputs[slot].run(view);
+    this.prepared = { view, slot, toImage, preprocessMs: performance.now() - t0 };
+    return true;
+  }
+
+  /**
+   * Preprocesses into one input buffer (unless `prepare` already did, for this view) and hands it to
+   * the worker (which queues it behind its current run). The outputs come back in that slot's
+   * shared output buffers, decoded by `finish` before the slot is used again.
    */
   private handOver(view: ImageView, slot: 0 | 1): HandedOver {
     const { name, width, height } = this.contract.input;
     const input = this.inputs[slot];
-    const t0 = performance.now();
-    const toImage = input.run(view);
+    const prepared = this.prepared;
+    // The first run after a `prepare` takes its buffer: with the prepared frame, or overwriting it.
+    this.prepared = undefined;
+    let toImage: TensorToImage;
+    let preprocessMs: number;
+    if (prepared && prepared.view === view && prepared.slot === slot) {
+      ({ toImage, preprocessMs } = prepared);
+    } else {
+      const start = performance.now();
+      toImage = input.run(view);
+      preprocessMs = performance.now() - start;
+    }
     const reply = this.session.run([{ name, type: "float32", data: input.tensor, dims: [1, 3, height, width] }], slot);
-    return { toImage, t0, t1: performance.now(), reply };
+    const t1 = performance.now();
+    return { toImage, t0: t1 - preprocessMs, t1, reply };
   }
 
   /** Waits for the worker's outputs and decodes them. */
@@ -337,35 +366,17 @@ export class ModelSession {
       });
       return { kind: "segmentation", masks, toImage };
     }
-    const score = c.thresholds.score;
-    let raw: Detection[];
-    const d = c.decoder;
-    if (b.type === "yolox" && d.type === "yolox") {
-      raw = decodeYolox(f32(tensor(b.name)), {
-        inputWidth: c.input.width,
-        inputHeight: c.input.height,
-        strides: d.strides,
-        numClasses: d.numClasses,
-        scoreThreshold: score,
-        classFilter: c.classFilter,
-      });
-    } else if (b.type === "yolov8" && d.type === "yolov8") {
-      const t = tensor(b.name);
-      raw = decodeYolov8(f32(t), t.dims, { numClasses: d.numClasses, scoreThreshold: score, classFilter: c.classFilter });
-    } else if (b.type === "nanodet" && d.type === "nanodet") {
-      const levels: NanodetLevel[] = b.levels.map((l) => ({ stride: l.stride, scores: f32(tensor(l.scores)), boxes: f32(tensor(l.boxes)) }));
-      raw = decodeNanodet(levels, {
-        inputWidth: c.input.width,
-        inputHeight: c.input.height,
-        numClasses: d.numClasses,
-        regMax: d.regMax,
-        centerOffset: d.centerOffset,
-        scoreThreshold: score,
-        classFilter: c.classFilter,
-      });
-    } else {
-      throw new PerceptionError("model", `model '${c.name}': decoder ${d.type} does not match binding ${b.type}`);
-    }
+    // The decoder keeps the classes the filter asks for plus those the class map needs (two-wheelers under riders).
+    const keep = c.classFilter && c.classes ? [...new Set([...c.classFilter, ...classMapIds(c.classes)])] : c.classFilter;
+    const raw = b.family.decode(
+      b.decoder,
+      b.binding,
+      (name) => {
+        const t = tensor(name);
+        return { data: f32(t), dims: t.dims };
+      },
+      { inputWidth: c.input.width, inputHeight: c.input.height, scoreThreshold: c.thresholds.score, classFilter: keep },
+    );
     const inImage = raw
       .map((det) =>
         clipDetection(
@@ -381,7 +392,11 @@ export class ModelSession {
         ),
       )
       .filter((det) => det.x2 > det.x1 && det.y2 > det.y1);
-    const detections = nonMaxSuppression(inImage, { iouThreshold: c.thresholds.nmsIou, maxDetections: c.thresholds.maxDetections });
+    let detections = nonMaxSuppression(inImage, { iouThreshold: c.thresholds.nmsIou, maxDetections: c.thresholds.maxDetections });
+    if (c.classes) {
+      const wanted = c.classFilter ? new Set(c.classFilter) : undefined;
+      detections = categorisePeople(detections, c.classes).filter((d) => !wanted || wanted.has(d.classId));
+    }
     return { kind: "detections", detections, toImage };
   }
 
@@ -417,41 +432,18 @@ function bindOutputs(c: ModelContract, s: { inputMetadata: readonly ort.Inferenc
     if (!shapeMatches(tensorShape(m), o.shape)) fail(`expected output '${o.name}' of shape [${o.shape.join(",")}], found [${tensorShape(m)!.join(",")}]`);
   }
   const d = c.decoder;
-  const single = (): string => c.outputs[0]?.name ?? (outputs.length === 1 ? outputs[0].name : fail(`a ${d.type} decoder needs one output, found ${outputs.length}`));
-  switch (d.type) {
-    case "yolox": {
-      const name = single();
-      const expected = [1, yoloxAnchorCount({ inputWidth: c.input.width, inputHeight: c.input.height, strides: d.strides }), 5 + d.numClasses];
-      if (!shapeMatches(tensorShape(byName.get(name)), expected)) {
-        fail(`expected yolox output '${name}' of shape [${expected.join(",")}], found [${tensorShape(byName.get(name))!.join(",")}]`);
-      }
-      return { type: "yolox", name };
+  if (d.type === "segmentation") {
+    for (const o of c.outputs) {
+      if (o.shape.length !== 4 || o.shape[0] !== 1) fail(`segmentation output '${o.name}' must be declared [1,C,H,W], is [${o.shape.join(",")}]`);
     }
-    case "yolov8": {
-      const name = single();
-      const shape = tensorShape(byName.get(name));
-      if (shape && !(shape.length === 3 && dimMatches(shape[0], 1) && dimMatches(shape[1], 4 + d.numClasses))) {
-        fail(`expected yolov8 output '${name}' of shape [1,${4 + d.numClasses},N], found [${shape.join(",")}]`);
-      }
-      return { type: "yolov8", name };
-    }
-    case "nanodet": {
-      const boxWidth = 4 * (d.regMax + 1);
-      const levels = d.strides.map((stride) => {
-        const n = nanodetLevelSize({ inputWidth: c.input.width, inputHeight: c.input.height }, stride);
-        const find = (cols: number): string | undefined =>
-          outputs.find((m) => m.isTensor && m.shape.length === 3 && m.shape[1] === n && m.shape[2] === cols)?.name;
-        const scores = find(d.numClasses) ?? fail(`expected a nanodet score output [1,${n},${d.numClasses}] for stride ${stride}, found none`);
-        const boxes = find(boxWidth) ?? fail(`expected a nanodet box output [1,${n},${boxWidth}] for stride ${stride}, found none`);
-        return { stride, scores, boxes };
-      });
-      return { type: "nanodet", levels };
-    }
-    case "segmentation": {
-      for (const o of c.outputs) {
-        if (o.shape.length !== 4 || o.shape[0] !== 1) fail(`segmentation output '${o.name}' must be declared [1,C,H,W], is [${o.shape.join(",")}]`);
-      }
-      return { type: "segmentation", names: c.outputs.map((o) => o.name) };
-    }
+    return { type: "segmentation", names: c.outputs.map((o) => o.name) };
   }
+  const family = detectorFamily(d.type);
+  if (!family) fail(`no decoder family '${d.type}'`);
+  const metas: OutputMeta[] = outputs.map((m) => ({
+    name: m.name,
+    dims: m.isTensor ? m.shape.map((v) => (typeof v === "number" && v >= 0 ? v : -1)) : undefined,
+  }));
+  const binding: unknown = family!.bind(d, { contract: `'${c.name}' (${c.file})`, inputWidth: c.input.width, inputHeight: c.input.height, declared: c.outputs, outputs: metas });
+  return { type: "detector", family: family!, decoder: d, binding };
 }

@@ -30,7 +30,13 @@ export class MessageCodec<T = unknown> {
       throw new PerceptionError("cdr", `malformed CDR for ${this.type}: unknown encapsulation kind 0x${u8[0]!.toString(16).padStart(2, "0")}${u8[1]!.toString(16).padStart(2, "0")}`);
     }
     try {
-      return this.#reader.readMessage(bytes);
+      // The reader makes strings and typed arrays from the underlying buffer, not the view: a
+      // message whose data end early (short data, a corrupt length) inside a larger buffer (a
+      // chunk) would silently take bytes from whatever follows it. A view that does not end where
+      // its buffer ends is decoded from an exact copy, where reading past the end throws (and the
+      // decoded arrays no longer keep the whole chunk alive).
+      const endsBuffer = bytes.byteOffset + bytes.byteLength === bytes.buffer.byteLength;
+      return this.#reader.readMessage(endsBuffer ? bytes : u8.slice());
     } catch (err) {
       throw new PerceptionError("cdr", `malformed CDR for ${this.type}: ${errorMessage(err)}`, { bytes: bytes.byteLength }, { cause: err });
     }

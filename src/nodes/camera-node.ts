@@ -22,6 +22,9 @@ import { recordPipelineLatency, recordStage } from "./stage-timings.js";
 import { decodedView, prefetchView, type CameraMessage } from "./decoded-frames.js";
 import { FrameScheduler } from "../pipeline/frame-scheduler.js";
 
+/** The highest model rate `~/in/rate_hz` may set (the schemas' bound on rate_hz). */
+const MAX_RATE_HZ = 60;
+
 /** One camera frame handed to a node's `process`. */
 export interface CameraFrame {
   /** The image's header (stamp = the camera stamp every output carries). */
@@ -50,6 +53,13 @@ export interface CameraNodeOptions {
    * what `process` later outputs for that frame (the model's inference depends on the pixels only).
    */
   runAhead?(view: ImageView): void;
+  /**
+   * Pure work on the pixels of the frame waiting for this node's busy model (live and realtime
+   * replay: the newest frame while the model runs on an older one), started once the frame is
+   * decoded: preprocessing into the model's next input buffer (optional). Same contract as
+   * `runAhead`: it must not change what `process` later outputs.
+   */
+  prepare?(view: ImageView): void;
 }
 
 /** The node-side of the plumbing: what a node uses besides its own publishers. */
@@ -66,6 +76,9 @@ export class CameraNode implements NodeInstance {
   #processed = 0;
   #failed = 0;
   #skippedNoCalibration = 0;
+  #prefetchedWhileBusy = 0;
+  #rateCommands = 0;
+  #rejectedRates = 0;
 
   constructor(handle: NodeHandle, options: CameraNodeOptions) {
     this.handle = handle;
@@ -89,7 +102,15 @@ export class CameraNode implements NodeInstance {
 
     const transport = params.get<string>("image_transport");
     const onImage = (frame: CameraMessage): void => {
-      this.#scheduler.offer({ frame, receivedNow: handle.now(), receivedWallMs: handle.wallMs() }, frame.message.header.stamp);
+      const item = { frame, receivedNow: handle.now(), receivedWallMs: handle.wallMs() };
+      this.#scheduler.offer(item, frame.message.header.stamp);
+      // Kept waiting for the busy model: decode it now (once per process, shared with the other
+      // nodes) and preprocess it into the model's next input buffer while the model still runs.
+      if (this.#scheduler.pendingFrame(options.stage) !== item) return;
+      this.#prefetchedWhileBusy++;
+      const view = prefetchView(frame);
+      const prepare = options.prepare;
+      if (prepare) view.then((v) => this.#scheduler.pendingFrame(options.stage) === item && prepare(v), () => undefined);
     };
     // A frame known ahead (replay) that this node will take is decoded, and its model started,
     // while the current one is processed.
@@ -106,8 +127,19 @@ export class CameraNode implements NodeInstance {
         upcoming: (m) => upcoming({ kind: "compressed", message: m }),
       });
     }
-    handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf", { profile: "reliable", depth: 100 }, (m) => this.tf.addMessage(m, false));
-    handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf_static", { profile: "transient_local", depth: 100 }, (m) => this.tf.addMessage(m, true));
+    // Rates from compute_budget (adaptive policy): they replace rate_hz until the next change of either.
+    handle.createSubscription("std_msgs/msg/Float32", "~/in/rate_hz", { profile: "reliable" }, (m) => {
+      if (!(Number.isFinite(m.data) && m.data > 0 && m.data <= MAX_RATE_HZ)) {
+        this.#rejectedRates++;
+        this.diagnostics.setCounter("rate_commands_rejected", this.#rejectedRates);
+        handle.logger.warn(`~/in/rate_hz: ignored ${m.data} (must be > 0 and <= ${MAX_RATE_HZ} Hz)`);
+        return;
+      }
+      this.#scheduler.setRate(options.stage, m.data);
+      this.#rateCommands++;
+    });
+    handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf", { profile: "reliable", depth: 100 }, (m) => void this.tf.addMessage(m, false));
+    handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf_static", { profile: "transient_local", depth: 100 }, (m) => void this.tf.addMessage(m, true));
     this.#calibration = new CameraCalibration(handle, this.tf, params.get<string>("base_frame"), this.diagnostics);
   }
 
@@ -125,7 +157,7 @@ export class CameraNode implements NodeInstance {
       return;
     }
     try {
-      await this.#options.process({ header: camera.message.header, camera, view: () => decodedView(camera), geometry });
+      await this.#options.process({ header: camera.message.header, camera, view: () => checkedView(camera, geometry), geometry });
       const processingMs = this.handle.wallMs() - started;
       this.#processed++;
       this.diagnostics.recordFrame(processingMs);
@@ -162,7 +194,14 @@ export class CameraNode implements NodeInstance {
       frames_skipped_no_calibration: this.#skippedNoCalibration,
       drops_rate: c.skippedRate,
       drops_busy: c.droppedReplaced,
+      frames_prefetched_while_busy: this.#prefetchedWhileBusy,
+      rate_commands: this.#rateCommands,
+      rate_commands_rejected: this.#rejectedRates,
     };
+  }
+
+  errorCounts(): Readonly<Record<string, number>> {
+    return this.diagnostics.errorCounts();
   }
 
   async dispose(): Promise<void> {
@@ -170,6 +209,27 @@ export class CameraNode implements NodeInstance {
     this.#diagPublisher.publish();
     this.#diagPublisher.stop();
   }
+}
+
+/**
+ * The frame's pixels, refused (an `image` PerceptionError naming both sizes) when their size is not
+ * the one the frame's CameraInfo describes: the calibration would place every pixel wrongly.
+ */
+async function checkedView(camera: CameraMessage, geometry: CameraGeometry | undefined): Promise<ImageView> {
+  const view = await decodedView(camera);
+  const model = geometry?.model;
+  if (model && (view.width !== model.width || view.height !== model.height)) {
+    throw new PerceptionError(
+      "image",
+      `image size ${view.width}x${view.height} does not match its CameraInfo (${model.width}x${model.height} after binning and ROI): no detections from this frame`,
+    );
+  }
+  return view;
+}
+
+/** The `status` of an empty output for a failed frame: the cause (an image problem) or `<what> error: ...`. */
+export function failureStatus(error: PerceptionError, what: string): string {
+  return error.kind === "image" ? `image error: ${error.message}` : `${what} error: ${error.message}`;
 }
 
 /** Throws a `model` PerceptionError with the node's context (for errors that are not PerceptionErrors yet). */

@@ -5,7 +5,7 @@
  */
 import type { NodeHandle } from "../transport/node-api.js";
 import type { NodeInstance } from "../transport/node-spec.js";
-import { asModelError, CameraNode } from "./camera-node.js";
+import { asModelError, CameraNode, failureStatus } from "./camera-node.js";
 import { loadParameterSchema } from "./node-definition.js";
 
 
@@ -28,19 +28,23 @@ export async function createCrosswalkDetectorNode(handle: NodeHandle): Promise<N
     if (typeof changes.min_confidence === "number") detector = new CrosswalkDetector({ sources, minConfidence: changes.min_confidence });
   });
 
-  return new CameraNode(handle, {
+  const node: CameraNode = new CameraNode(handle, {
     stage: "crosswalk_detector",
     requireGeometry: true,
     async process(frame) {
       const header = { stamp: frame.header.stamp, frame_id: baseFrame };
       try {
         const result = await detector.detect(await frame.view(), frame.geometry!, frame.header.stamp);
+        // Bad input (a frame whose size is not the CameraInfo's, a camera that sees no ground) is
+        // published as an empty array with the cause, and counted; the node goes on.
+        if (detector.lastInputProblem !== undefined) node.diagnostics.count("frames_bad_input");
         publisher.publish({ ...result, header });
       } catch (err) {
         const error = asModelError(err, "crosswalk_detector");
-        publisher.publish({ header, crosswalks: [], status: `detector error: ${error.message}` });
+        publisher.publish({ header, crosswalks: [], status: failureStatus(error, "detector") });
         throw error;
       }
     },
   });
+  return node;
 }

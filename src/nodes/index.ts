@@ -10,11 +10,12 @@ import { loadParameterSchema, type NodeDefinition } from "./node-definition.js";
 type Factory = (handle: NodeHandle) => Promise<NodeInstance>;
 
 const FACTORIES: Record<string, { load: () => Promise<Factory>; pathParameters: readonly string[] }> = {
-  pedestrian_detector: { load: async () => (await import("./pedestrian-detector.js")).createPedestrianDetectorNode, pathParameters: ["model_dir"] },
-  lane_detector: { load: async () => (await import("./lane-detector.js")).createLaneDetectorNode, pathParameters: ["model_dir"] },
+  pedestrian_detector: { load: async () => (await import("./pedestrian-detector.js")).createPedestrianDetectorNode, pathParameters: ["model_dir", "contracts_file"] },
+  lane_detector: { load: async () => (await import("./lane-detector.js")).createLaneDetectorNode, pathParameters: ["model_dir", "contracts_file"] },
   crosswalk_detector: { load: async () => (await import("./crosswalk-detector.js")).createCrosswalkDetectorNode, pathParameters: [] },
   map_fusion: { load: async () => (await import("./map-fusion.js")).createMapFusionNode, pathParameters: ["map_file"] },
   visualizer: { load: async () => (await import("./visualizer.js")).createVisualizerNode, pathParameters: ["map_file"] },
+  compute_budget: { load: async () => (await import("./compute-budget.js")).createComputeBudgetNode, pathParameters: ["map_file"] },
 };
 
 const cache = new Map<string, NodeDefinition>();

@@ -5,7 +5,7 @@
 import type { LaneMarkingArray } from "../msgs/types.generated.js";
 import type { NodeHandle } from "../transport/node-api.js";
 import type { NodeInstance } from "../transport/node-spec.js";
-import { asModelError, CameraNode } from "./camera-node.js";
+import { asModelError, CameraNode, failureStatus } from "./camera-node.js";
 import { chooseModel, describeModelChoice } from "./model-choice.js";
 import { recordStage } from "./stage-timings.js";
 import { loadParameterSchema } from "./node-definition.js";
@@ -28,6 +28,7 @@ export async function createLaneDetectorNode(handle: NodeHandle): Promise<NodeIn
     stage: "lane_detector",
     requireGeometry: true,
     runAhead: (view) => detector.runAhead(view),
+    prepare: (view) => detector.prepare(view),
     async process(frame) {
       const header = { stamp: frame.header.stamp, frame_id: baseFrame };
       try {
@@ -41,7 +42,7 @@ export async function createLaneDetectorNode(handle: NodeHandle): Promise<NodeIn
         publisher.publish(out);
       } catch (err) {
         const error = asModelError(err, "lane_detector");
-        publisher.publish({ header, markings: [], status: `model error: ${error.message}` });
+        publisher.publish({ header, markings: [], status: failureStatus(error, "model") });
         throw error;
       }
     },

@@ -8,10 +8,15 @@
  * node clock is `max_input_age_s` past it (so replay, which delivers in stamp order, is
  * deterministic whatever order concurrent detectors finish in).
  *
- * An input stamped at or before the last fused stamp is a late input (kept for later frames,
- * counted, warned about); one more than `time_jump_threshold_s` before it means time went back (a
- * bag loop, a second `ros2 bag play`): what is pending is fused, the state is reset, the jump is
- * logged and counted (diagnostics `time_jumps`), and fusion starts again on the new time line.
+ * An input stamped at or before the last fused stamp is a late input (kept for later frames when
+ * newer than what they would use, counted, warned about). One more than `time_jump_threshold_s`
+ * before it is either very late (a slow model under load: counted as late like the others) or a
+ * sign that time went back (a bag loop, a second `ros2 bag play`). Time went back when the node
+ * clock itself is more than half the threshold before the last fused stamp (sim time follows the
+ * bag), or, on a wall clock that does not go back, when after such an input only late inputs came,
+ * none newer than the last fused stamp, for `time_jump_threshold_s` of node time. Then what is pending is fused, the state is
+ * reset, the jump is logged and counted (diagnostics `time_jumps`), and fusion starts again on the
+ * new time line.
  */
 import { errorMessage } from "../core/errors.js";
 import { compareTime, diffSec, nsToTime, timeToNs, timeToSec, type Time } from "../core/time.js";
@@ -58,12 +63,40 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
   const mapFile = p.get<string>("map_file");
   const map = mapFile ? loadHdMap(mapFile) : undefined;
   if (!map) diagnostics.set("map", "warn", "no HD map (map_file empty): vehicle-frame outputs only");
-  else handle.logger.info(`HD map '${map.name}' from ${mapFile}: ${map.lanes.size} lanes, ${map.crosswalks.size} crosswalks`);
+  else {
+    handle.logger.info(`HD map '${map.name}' from ${mapFile}: ${map.lanes.size} lanes, ${map.crosswalks.size} crosswalks`);
+    for (const w of map.warnings) handle.logger.warn(`HD map ${mapFile}: ${w}`);
+    if (map.lanes.size === 0 && map.crosswalks.size === 0) diagnostics.set("map", "warn", `HD map ${mapFile} has no lanes and no crosswalks: nothing to match detections against`);
+  }
 
-  const engine = new FusionEngine({ map });
+  const engine = new FusionEngine({ map, poseGate: { jumpRecoverySec: p.get<number>("pose_jump_recovery_s") } });
   const mode = p.get<"tf" | "pose_stamped" | "odometry">("pose_source");
-  const tf = new TfBuffer({ maxExtrapolationSec: 0.5 });
-  const pose = new PoseSource({ mode, maxAgeSec: p.get<number>("pose_timeout_s"), maxJumpM: p.get<number>("max_pose_jump_m"), mapFrame: p.get<string>("map_frame"), baseFrame, tfBuffer: tf });
+  // Rejected transforms (NaN, zero quaternion, bad frame ids) are logged and counted by reason;
+  // the buffer then refuses lookups of that link until its next valid transform.
+  const tfRejected = { non_finite: 0, zero_quaternion: 0, frame_id: 0 };
+  const tf = new TfBuffer({
+    maxExtrapolationSec: 0.5,
+    onEvent: (e) => {
+      if (e.kind === "time_jump") {
+        diagnostics.setCounter("tf_time_jumps", tf.stats.timeJumps);
+        handle.logger.warn(`/tf stamp of ${e.frame} went back ${e.backSec.toFixed(3)} s (to ${timeToSec(e.stamp).toFixed(3)}): the dynamic transforms were dropped (${tf.stats.timeJumps} so far)`);
+        return;
+      }
+      if (e.kind !== "rejected") return;
+      const n = ++tfRejected[e.reason];
+      diagnostics.setCounter(`tf_rejected_${e.reason}`, n);
+      if (isLogworthy(n)) handle.logger.warn(`${e.error.message} at t=${e.error.context.stamp} (${n} ${e.reason} so far)`);
+    },
+  });
+  const pose = new PoseSource({
+    mode,
+    maxAgeSec: p.get<number>("pose_timeout_s"),
+    maxJumpM: p.get<number>("max_pose_jump_m"),
+    jumpRecoverySec: p.get<number>("pose_jump_recovery_s"),
+    mapFrame: p.get<string>("map_frame"),
+    baseFrame,
+    tfBuffer: tf,
+  });
   const calibration = new CameraCalibration(handle, tf, baseFrame, diagnostics);
 
   const framePub = handle.createPublisher("edge_perception_msgs/msg/PerceptionFrame", "~/out/frame", { profile: "reliable" });
@@ -71,10 +104,22 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
   const processingPub = handle.createPublisher("std_msgs/msg/Float32", "~/debug/processing_time_ms", { profile: "reliable" });
   const latencyPub = handle.createPublisher("std_msgs/msg/Float32", "~/debug/pipeline_latency_ms", { profile: "reliable" });
 
-  handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf", { profile: "reliable", depth: 100 }, (m) => pose.addTf(m, false));
-  handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf_static", { profile: "transient_local", depth: 100 }, (m) => pose.addTf(m, true));
-  if (mode === "pose_stamped") handle.createSubscription("geometry_msgs/msg/PoseStamped", "~/in/pose", { profile: "reliable" }, (m) => pose.addPoseStamped(m));
-  if (mode === "odometry") handle.createSubscription("nav_msgs/msg/Odometry", "~/in/odometry", { profile: "reliable" }, (m) => pose.addOdometry(m));
+  // A pose stamp going back more than 1 s drops the pose history (a looped bag, a restarted
+  // localiser): said and counted, never silent.
+  let poseTimeJumps = 0;
+  const afterPose = (stamp: Time): void => {
+    if (pose.timeJumps === poseTimeJumps) return;
+    poseTimeJumps = pose.timeJumps;
+    diagnostics.setCounter("pose_time_jumps", poseTimeJumps);
+    handle.logger.warn(`pose stamp went back to ${timeToSec(stamp).toFixed(3)} s: the pose history was dropped (${poseTimeJumps} so far)`);
+  };
+  handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf", { profile: "reliable", depth: 100 }, (m) => {
+    pose.addTf(m, false);
+    if (m.transforms[0]) afterPose(m.transforms[0].header.stamp);
+  });
+  handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf_static", { profile: "transient_local", depth: 100 }, (m) => void pose.addTf(m, true));
+  if (mode === "pose_stamped") handle.createSubscription("geometry_msgs/msg/PoseStamped", "~/in/pose", { profile: "reliable" }, (m) => (pose.addPoseStamped(m), afterPose(m.header.stamp)));
+  if (mode === "odometry") handle.createSubscription("nav_msgs/msg/Odometry", "~/in/odometry", { profile: "reliable" }, (m) => (pose.addOdometry(m), afterPose(m.header.stamp)));
 
   const pending = new Map<bigint, PendingStamp>();
   let lastFused: Time | undefined;
@@ -83,6 +128,8 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
   let frames = 0;
   let lateInputs = 0;
   let timeJumps = 0;
+  /** Node time of the first input far back (past the threshold) since the last on-time one. */
+  let farBackSince: Time | undefined;
 
   /** The newest earlier array within max_input_age_s of the stamp (lanes and crosswalks are carried over; pedestrians are not, the tracker predicts). */
   const carried = <T extends { header: { stamp: Time } }>(latest: T | undefined, stamp: Time): T | undefined =>
@@ -136,6 +183,7 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
 
   /** Time went back past the threshold: finish the old time line, then start again. */
   const restartAfterJump = (stamp: Time, backSec: number): void => {
+    farBackSince = undefined;
     flush();
     pending.clear();
     lastFused = undefined;
@@ -148,10 +196,21 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
     );
   };
 
+  /** For a late input `backSec` before the last fused stamp: time went back (see the module comment) rather than inputs arriving late. */
+  const timeWentBack = (backSec: number): boolean => {
+    const threshold = p.get<number>("time_jump_threshold_s");
+    const now = handle.now();
+    if (backSec > threshold) {
+      if (diffSec(lastFused!, now) > threshold / 2) return true;
+      farBackSince ??= now;
+    }
+    return farBackSince !== undefined && diffSec(now, farBackSince) >= threshold;
+  };
+
   const onInput = (stamp: Time, put: (e: PendingStamp) => void, keepAsLatest: () => void): void => {
     if (lastFused && compareTime(stamp, lastFused) <= 0) {
       const backSec = diffSec(lastFused, stamp);
-      if (backSec > p.get<number>("time_jump_threshold_s")) {
+      if (timeWentBack(backSec)) {
         restartAfterJump(stamp, backSec);
       } else {
         // Arrived after its stamp was fused: kept for the next frames only.
@@ -164,6 +223,7 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
         return;
       }
     }
+    farBackSince = undefined;
     flush(stamp);
     const key = timeToNs(stamp);
     const entry = pending.get(key) ?? { stamp, lastArrivalWallMs: 0 };
@@ -172,11 +232,13 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
     pending.set(key, entry);
   };
 
+  /** A late array replaces the one carried over only when it is newer. */
+  const newer = <T extends { header: { stamp: Time } }>(late: T, latest: T | undefined): T => (latest && compareTime(latest.header.stamp, late.header.stamp) >= 0 ? latest : late);
   handle.createSubscription("edge_perception_msgs/msg/LaneMarkingArray", "~/in/lanes", { profile: "reliable" }, (m) =>
-    onInput(m.header.stamp, (e) => (e.lanes = m), () => (latestLanes = m)),
+    onInput(m.header.stamp, (e) => (e.lanes = m), () => (latestLanes = newer(m, latestLanes))),
   );
   handle.createSubscription("edge_perception_msgs/msg/CrosswalkArray", "~/in/crosswalks", { profile: "reliable" }, (m) =>
-    onInput(m.header.stamp, (e) => (e.crosswalks = m), () => (latestCrosswalks = m)),
+    onInput(m.header.stamp, (e) => (e.crosswalks = m), () => (latestCrosswalks = newer(m, latestCrosswalks))),
   );
   handle.createSubscription("edge_perception_msgs/msg/PedestrianArray", "~/in/pedestrians", { profile: "reliable" }, (m) =>
     onInput(m.header.stamp, (e) => (e.pedestrians = m), () => undefined),
@@ -193,7 +255,8 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
   });
 
   return {
-    stats: () => ({ frames, late_inputs: lateInputs, time_jumps: timeJumps, pending: pending.size }),
+    errorCounts: () => diagnostics.errorCounts(),
+    stats: () => ({ frames, late_inputs: lateInputs, time_jumps: timeJumps, pending: pending.size, tf_rejected: tf.stats.rejected }),
     dispose: () => {
       flush();
       diagPublisher.publish();

@@ -2,16 +2,58 @@
  * pedestrian_detector node: camera frames -> edge_perception_msgs/PedestrianArray on
  * `~/out/pedestrians` (base_link ground positions, image boxes; stamp = the image's) and, when
  * `publish_detections_2d`, vision_msgs/Detection2DArray on `~/out/detections` (image boxes, the
- * camera's optical frame). Logic: src/perception/pedestrians/. Docs: docs/nodes/pedestrian_detector.md.
+ * camera's optical frame). Small people: crops along the horizon band (a few per frame, in turn)
+ * and around the HD map's crosswalks ahead (`map_file`, with the map -> base_link pose on /tf).
+ * Logic: src/perception/pedestrians/. Docs: docs/nodes/pedestrian_detector.md.
  */
 import type { PedestrianArray } from "../msgs/types.generated.js";
 import { pedestriansToDetection2DArray } from "../perception/pedestrians/detection2d.js";
-import type { PedestrianDetector } from "../perception/pedestrians/pedestrian-detector.js";
+import type { PedestrianCropOptions, PedestrianDetector, PedestrianRegion } from "../perception/pedestrians/pedestrian-detector.js";
 import type { NodeHandle } from "../transport/node-api.js";
 import type { NodeInstance } from "../transport/node-spec.js";
-import { asModelError, CameraNode } from "./camera-node.js";
+import { asModelError, CameraNode, failureStatus } from "./camera-node.js";
+import { contractsFileOf } from "./model-choice.js";
 import { loadParameterSchema } from "./node-definition.js";
 import { recordStage } from "./stage-timings.js";
+import type { Time } from "../core/time.js";
+
+/** Height of a person for the crosswalk crops' zoom, metres (an adult; shorter people come out smaller in the model input than the target, which leaves room for them). */
+const PERSON_HEIGHT_M = 1.7;
+
+/**
+ * The detector's crop options from the node's parameters (`get` reads one by name); crosswalk
+ * crops only `withMap`. Shared with the tests and the bench, so they measure what the node runs.
+ */
+export function pedestrianCropOptions(get: (name: string) => unknown, withMap: boolean): PedestrianCropOptions {
+  const num = (name: string): number => get(name) as number;
+  const perFrame = num("band_crops_per_frame");
+  const regionsPerFrame = num("region_crops_per_frame");
+  return {
+    band:
+      perFrame > 0
+        ? {
+            perFrame,
+            side: num("band_crop_side_px"),
+            overlap: num("band_crop_overlap"),
+            aboveHorizon: num("band_crop_above_horizon"),
+            minZoom: num("crop_min_zoom"),
+            fallbackHorizonFraction: num("band_fallback_horizon_fraction"),
+          }
+        : undefined,
+    regions:
+      regionsPerFrame > 0 && withMap
+        ? {
+            maxPerFrame: regionsPerFrame,
+            personHeightM: PERSON_HEIGHT_M,
+            targetPersonPx: num("region_crop_target_person_px"),
+            minSide: num("region_crop_min_side_px"),
+            marginM: num("region_crop_margin_m"),
+            minZoom: num("crop_min_zoom"),
+          }
+        : undefined,
+    merge: { containment: num("crop_merge_containment"), edgeMarginPx: num("crop_cut_margin_px") },
+  };
+}
 
 /** The node's parameter schema (`ros__parameters` of config/schema/pedestrian_detector.schema.json). */
 export function parameterSchema(): object {
@@ -19,16 +61,26 @@ export function parameterSchema(): object {
 }
 
 export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<NodeInstance> {
-  const { PedestrianDetector } = await import("../perception/pedestrians/pedestrian-detector.js");
+  const [{ PedestrianDetector }, { crosswalkRegionsAhead }, { loadHdMap }] = await Promise.all([
+    import("../perception/pedestrians/pedestrian-detector.js"),
+    import("../perception/pedestrians/map-regions.js"),
+    import("../map/loader.js"),
+  ]);
   const p = handle.parameters;
+  const mapFile = p.get<string>("map_file");
+  const map = mapFile ? loadHdMap(mapFile) : undefined;
+  const mapFrame = p.get<string>("map_frame");
+  const crops = pedestrianCropOptions((name) => p.get(name), map !== undefined);
   // The detector resolves model_dir itself (empty: ../shared/models when present) and falls back to HOG.
   const create = (): Promise<PedestrianDetector> =>
     PedestrianDetector.create({
       model: p.get<string>("model"),
+      contractsPath: contractsFileOf(handle),
       modelDir: p.get<string>("model_dir") || undefined,
       scoreThreshold: p.get<number>("score_threshold"),
       nmsIouThreshold: p.get<number>("nms_iou_threshold"),
       frameId: p.get<string>("base_frame"),
+      crops,
       log: (line) => handle.logger.info(line),
     });
   let detector = await create();
@@ -49,17 +101,37 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
     ? handle.createPublisher("vision_msgs/msg/Detection2DArray", "~/out/detections", { profile: "reliable" })
     : undefined;
   const baseFrame = p.get<string>("base_frame");
+  const mapRadius = p.get<number>("map_radius_m");
+  if (map) handle.logger.info(`HD map '${map.name}' from ${mapFile}: crops around its ${map.crosswalks.size} crosswalks when ahead`);
+  let regionFrames = 0;
+  let noPoseFrames = 0;
+  /** The crosswalks ahead at a stamp, or none (counted) while the map -> base_link pose is missing. */
+  const regionsAt = (stamp: Time): PedestrianRegion[] => {
+    if (!map || !crops.regions) return [];
+    const pose = node.tf.tryLookup(mapFrame, baseFrame, stamp);
+    if (pose.kind !== "ok") {
+      noPoseFrames++;
+      node.diagnostics.set("pose", "warn", `no ${mapFrame} -> ${baseFrame} pose (${pose.error.message}): crosswalk crops off, horizon band only`);
+      return [];
+    }
+    node.diagnostics.clear("pose");
+    const regions = crosswalkRegionsAhead(map, pose.transform, mapRadius);
+    if (regions.length > 0) regionFrames++;
+    return regions;
+  };
   const backend = detector.backend;
   handle.logger.info(backend.kind === "model" ? `model ${backend.model} (${backend.file}, ${backend.provider})` : `model missing (${backend.reason}): HOG people detector fallback in use`);
 
-  const node = new CameraNode(handle, {
+  let cropPasses = 0;
+  const node: CameraNode = new CameraNode(handle, {
     stage: "pedestrian_detector",
     requireGeometry: false,
     runAhead: (view) => detector.runAhead(view),
+    prepare: (view) => detector.prepare(view),
     async process(frame) {
       const header = { stamp: frame.header.stamp, frame_id: baseFrame };
       try {
-        const result = await detector.detect(await frame.view(), frame.geometry, frame.header.stamp);
+        const result = await detector.detect(await frame.view(), frame.geometry, frame.header.stamp, regionsAt(frame.header.stamp));
         const minScore = p.get<number>("score_threshold");
         const minHeight = p.get<number>("min_box_height_px");
         const out: PedestrianArray = {
@@ -72,11 +144,14 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
         // are the node's (in pedestrian_detector, not pedestrian_model).
         recordStage(frame.header.stamp, "pedestrian_model", t.inferenceMs);
         recordStage(frame.header.stamp, "pedestrian_postprocess", t.decodeMs + t.geometryMs);
+        node.diagnostics.setCounter("crop_passes", (cropPasses += t.bandCrops + t.regionCrops));
+        node.diagnostics.setCounter("frames_with_crosswalk_crops", regionFrames);
+        node.diagnostics.setCounter("frames_without_pose", noPoseFrames);
         publisher.publish(out);
         detections?.publish(pedestriansToDetection2DArray(out, { cameraFrameId: frame.camera.message.header.frame_id }));
       } catch (err) {
         const error = asModelError(err, "pedestrian_detector");
-        publisher.publish({ header, pedestrians: [], status: `model error: ${error.message}` });
+        publisher.publish({ header, pedestrians: [], status: failureStatus(error, "model") });
         throw error;
       }
     },
@@ -85,6 +160,7 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
   return {
     idle: () => node.idle(),
     stats: () => node.stats(),
+    errorCounts: () => node.errorCounts(),
     dispose: async () => {
       await node.dispose();
       await rebuilding.catch(() => undefined);

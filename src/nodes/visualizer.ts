@@ -53,8 +53,8 @@ export async function createVisualizerNode(handle: NodeHandle): Promise<NodeInst
   const processingPub = handle.createPublisher("std_msgs/msg/Float32", "~/debug/processing_time_ms", { profile: "reliable" });
   const latencyPub = handle.createPublisher("std_msgs/msg/Float32", "~/debug/pipeline_latency_ms", { profile: "reliable" });
 
-  handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf", { profile: "reliable", depth: 100 }, (m) => tf.addMessage(m, false));
-  handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf_static", { profile: "transient_local", depth: 100 }, (m) => tf.addMessage(m, true));
+  handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf", { profile: "reliable", depth: 100 }, (m) => void tf.addMessage(m, false));
+  handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf_static", { profile: "transient_local", depth: 100 }, (m) => void tf.addMessage(m, true));
 
   // Camera messages waiting for their frame, by stamp. Only those the debug-image rate may still
   // take are kept, and none older than the newest frame: a kept message keeps its decoded pixels
@@ -146,6 +146,7 @@ export async function createVisualizerNode(handle: NodeHandle): Promise<NodeInst
 
   return {
     idle: () => scheduler.idle(),
+    errorCounts: () => diagnostics.errorCounts(),
     stats: () => ({ debug_images: imagesOut, frames_without_image: framesWithoutImage, images_waiting: images.size, time_jumps: timeJumps, ...scheduler.stats() }),
     dispose: async () => {
       await scheduler.dispose();

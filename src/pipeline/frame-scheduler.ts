@@ -62,8 +62,8 @@ interface ModelState<F> extends RateWindow {
   running: boolean;
   pending?: { frame: F; stamp: Time };
   counters: ModelCounters;
-  /** The window as `predictTake` advanced it over announced stamps (ahead of the real one), and how many of those are not offered yet. */
-  predicted?: RateWindow & { notOffered: number };
+  /** The window as `predictTake` advanced it over announced stamps (ahead of the real one), and those stamps not offered yet, oldest first. */
+  predicted?: RateWindow & { notOffered: bigint[] };
 }
 
 /**
@@ -123,7 +123,10 @@ export class FrameScheduler<F> {
     if (this.#disposed) return;
     const s = this.#state(model);
     s.counters.offered++;
-    if (s.predicted && --s.predicted.notOffered <= 0) s.predicted = undefined; // the real window caught up
+    if (s.predicted) {
+      s.predicted.notOffered.shift();
+      if (s.predicted.notOffered.length === 0) s.predicted = undefined; // the real window caught up
+    }
     const { due, timeJump } = admit(s, timeToNs(stamp), this.#jitter);
     if (timeJump) s.counters.timeJumps++;
     if (!due) {
@@ -163,11 +166,25 @@ export class FrameScheduler<F> {
     const ns = timeToNs(stamp);
     let taken = false;
     for (const s of this.#states.values()) {
-      if (s.predicted?.periodNs !== s.periodNs) s.predicted = { periodNs: s.periodNs, nextDueNs: s.nextDueNs, lastStampNs: s.lastStampNs, notOffered: 0 };
-      s.predicted.notOffered++;
+      if (s.predicted?.periodNs !== s.periodNs) {
+        // First prediction, or the rate changed since: from the real window, moved on over the
+        // stamps announced before and not offered yet (with the rate now in force).
+        const outstanding = s.predicted?.notOffered ?? [];
+        s.predicted = { periodNs: s.periodNs, nextDueNs: s.nextDueNs, lastStampNs: s.lastStampNs, notOffered: [] };
+        for (const earlier of outstanding) {
+          admit(s.predicted, earlier, this.#jitter);
+          s.predicted.notOffered.push(earlier);
+        }
+      }
+      s.predicted.notOffered.push(ns);
       if (admit(s.predicted, ns, this.#jitter).due) taken = true;
     }
     return taken;
+  }
+
+  /** The frame waiting for a busy model (newest frame wins), if any. */
+  pendingFrame(model: string): F | undefined {
+    return this.#state(model).pending?.frame;
   }
 
   /** Changes a model's rate at run time (a parameter change): the next frame is due one new period after the last start. */

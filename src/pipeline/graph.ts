@@ -16,7 +16,7 @@ import type { NodeSpec } from "../transport/node-spec.js";
 import { loadParameterFiles, parametersForNode } from "../transport/parameters/parameter-file.js";
 
 /** The node implementations a graph may name (`type:`), one module each in src/nodes/. */
-export const NODE_TYPES = ["pedestrian_detector", "lane_detector", "crosswalk_detector", "map_fusion", "visualizer"] as const;
+export const NODE_TYPES = ["pedestrian_detector", "lane_detector", "crosswalk_detector", "map_fusion", "visualizer", "compute_budget"] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 
 /** How the nodes are spread over processes. */

@@ -42,6 +42,12 @@ export interface PublicationTap {
   write(publication: Publication): void;
 }
 
+/**
+ * Sees every local publication as the object published, before any subscriber (no bytes are
+ * encoded for it): realtime replay times node outputs with it. Must not keep or change the message.
+ */
+export type PublicationObserver = (topic: string, message: unknown, publisher: string) => void;
+
 /** A topic someone advertised or subscribed to. */
 export interface TopicInfo {
   name: string;
@@ -93,6 +99,7 @@ export class InProcessBus {
   readonly #subscribers = new Map<string, LocalSubscriber[]>();
   readonly #topics = new Map<string, TopicInfo>();
   readonly #taps: PublicationTap[] = [];
+  readonly #observers: PublicationObserver[] = [];
   readonly #tapsByTopic = new Map<string, PublicationTap[]>();
   readonly #published = new Map<string, number>();
   readonly #allSubscribers: LocalSubscriber[] = [];
@@ -136,6 +143,11 @@ export class InProcessBus {
   addTap(tap: PublicationTap): void {
     this.#taps.push(tap);
     this.#tapsByTopic.clear();
+  }
+
+  /** Registers an observer of local publications (see PublicationObserver). */
+  addObserver(observer: PublicationObserver): void {
+    this.#observers.push(observer);
   }
 
   /** Subscribes a local callback with a keep-last queue of `depth`. */
@@ -197,6 +209,7 @@ export class InProcessBus {
   /** A local publication: same object to local subscribers, encoded once if any tap wants the topic. */
   publish(publisher: string, topic: string, type: string, message: unknown): void {
     this.#published.set(topic, (this.#published.get(topic) ?? 0) + 1);
+    for (const observe of this.#observers) observe(topic, message, publisher);
     const time = this.#options.now();
     const taps = this.#tapsFor(topic, type);
     if (taps.length > 0) {

@@ -19,6 +19,12 @@ export interface NodeInstance {
    * Keys are free-form (`drops.pedestrian_model`); values are counts.
    */
   stats?(): Readonly<Record<string, number>>;
+  /**
+   * Errors the node caught and went on from (a frame whose processing failed, a bad input it
+   * skipped), by error kind (`model`, `image`, `tf`, ...). Read at the end of a run: the summary
+   * and `--json` report them per node, and `replay --strict` fails on them.
+   */
+  errorCounts?(): Readonly<Record<string, number>>;
 }
 
 /** Everything a transport needs to start one node. */

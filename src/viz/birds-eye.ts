@@ -9,6 +9,7 @@ import { yawOf } from "../geometry/quaternion.js";
 import type { Point2 } from "../geometry/types.js";
 import type { HdMap } from "../map/types.js";
 import type { PerceptionFrame } from "../msgs/types.generated.js";
+import { isDetectedCrosswalk } from "./debug-image.js";
 import { MAP_BOUNDARY_COLOR, MAP_CROSSWALK_COLOR, MAP_STOP_LINE_COLOR, crosswalkColor, cssColor, laneTypeColor } from "./colors.js";
 
 export interface BirdsEyeOptions {
@@ -67,8 +68,9 @@ export function birdsEyeSvg(frames: readonly PerceptionFrame[], map: HdMap | und
     for (const lane of f.lanes) {
       parts.push(line(lane.points.map((p) => toMap(f, p.x, p.y)), cssColor(laneTypeColor(lane.type)), 1, ` stroke-opacity="0.45"`));
     }
+    // Crossings the camera saw (map-only entries are the HD map layer's pale fill already).
     for (const cw of f.crosswalks) {
-      if (cw.polygon.points.length >= 3) {
+      if (cw.polygon.points.length >= 3 && isDetectedCrosswalk(cw)) {
         parts.push(`<polygon points="${cw.polygon.points.map((p) => px(toMap(f, p.x, p.y))).join(" ")}" fill="none" stroke="${cssColor(crosswalkColor(cw.map_status))}" stroke-width="1.5" stroke-opacity="0.7"/>`);
       }
     }
@@ -95,6 +97,9 @@ export function birdsEyeSvg(frames: readonly PerceptionFrame[], map: HdMap | und
     parts.push(`<circle cx="${x}" cy="${y}" r="6" fill="rgb(80,160,255)"/>`);
   }
   parts.push(`<text x="8" y="18" font-family="sans-serif" font-size="13" fill="white">${posed.length} posed frames, ${trails.size} pedestrian tracks; 10 m = ${(10 * scale).toFixed(0)} px</text>`);
+  parts.push(
+    `<text x="8" y="${height - 8}" font-family="sans-serif" font-size="12" fill="white">map: grey lines, pale green crossings | seen: lines by type, crossings outlined green (in map) / orange (not in map) | path blue | tracks yellow</text>`,
+  );
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join("")}</svg>`;
 }
 

@@ -10,7 +10,7 @@ import sharp from "sharp";
 import type { CameraGeometry } from "../geometry/camera-geometry.js";
 import type { ImageView } from "../image/image-view.js";
 import { toPackedRgb } from "../image/image-view.js";
-import type { CompressedImage, PerceptionFrame } from "../msgs/types.generated.js";
+import { Crosswalk, LaneMarking, type CompressedImage, type PerceptionFrame } from "../msgs/types.generated.js";
 import { crosswalkColor, laneTypeColor, pedestrianColor } from "./colors.js";
 import { pixelateRegions } from "./privacy.js";
 import { availableParallelism } from "node:os";
@@ -52,7 +52,8 @@ interface Point {
 
 /** One element of the overlay, in the image's pixel coordinates (corner convention, as SVG). */
 export type OverlayShape =
-  | { kind: "polyline"; points: Point[]; color: Rgb; width: number; dash?: readonly [number, number] }
+  /** `outline`: a darker line of `outlineWidth` under the line, so a white line shows on white paint. */
+  | { kind: "polyline"; points: Point[]; color: Rgb; width: number; dash?: readonly [number, number]; outline?: Rgb; outlineWidth?: number }
   | { kind: "polygon"; points: Point[]; color: Rgb; width: number; fillOpacity: number }
   | { kind: "box"; x: number; y: number; w: number; h: number; color: Rgb; width: number }
   | { kind: "band"; x: number; y: number; w: number; h: number; color: Rgb; opacity: number }
@@ -82,26 +83,126 @@ export function overlayShapes(frame: PerceptionFrame, width: number, height: num
         if (px !== undefined && px.u >= -width && px.u <= 2 * width && px.v >= 0 && px.v <= height) pts.push({ x: px.u, y: px.v });
       }
       if (pts.length < 2) continue;
-      shapes.push({ kind: "polyline", points: pts, color: rgb255(laneTypeColor(lane.type)), width: stroke * 2, ...(lane.type === 2 ? { dash: [stroke * 6, stroke * 4] as const } : {}) });
+      shapes.push({
+        kind: "polyline",
+        points: pts,
+        color: rgb255(laneTypeColor(lane.type)),
+        width: stroke * 2,
+        outline: LINE_OUTLINE,
+        outlineWidth: stroke * 4,
+        ...(lane.type === 2 ? { dash: [stroke * 6, stroke * 4] as const } : {}),
+      });
     }
   }
   for (const cw of frame.crosswalks) {
     const pts = cw.image_polygon.points;
-    if (pts.length < 3) continue;
-    shapes.push({ kind: "polygon", points: pts.map((p) => ({ x: p.x, y: p.y })), color: rgb255(crosswalkColor(cw.map_status)), width: stroke * 2, fillOpacity: 0.2 });
+    if (isDetectedCrosswalk(cw)) {
+      // Seen by the camera: filled, in its map-status colour (in the map: green; not in it: orange).
+      shapes.push({ kind: "polygon", points: pts.map((p) => ({ x: p.x, y: p.y })), color: rgb255(crosswalkColor(cw.map_status)), width: stroke * 2, fillOpacity: 0.25 });
+    } else if (geometry) {
+      // Only in the HD map: its outline projected from base_link, dashed, unfilled, in the map colour.
+      for (const run of projectedOutline(cw.polygon.points, geometry, width, height)) {
+        shapes.push({ kind: "polyline", points: run, color: MAP_ONLY_CROSSWALK, width: stroke * 2, dash: [stroke * 5, stroke * 4], outline: LINE_OUTLINE, outlineWidth: stroke * 4 });
+      }
+    }
   }
   for (const p of frame.pedestrians) {
     const b = p.image_box;
     if (b.width <= 0 || b.height <= 0) continue;
     const color = rgb255(pedestrianColor(p.in_ego_corridor));
     shapes.push({ kind: "box", x: b.x_offset, y: b.y_offset, w: b.width, h: b.height, color, width: stroke * 2 });
-    const label = `${p.track_id > 0 ? `#${p.track_id} ` : ""}${p.range.toFixed(1)} m`;
+    // Drawn after the pixelation: the outline and "person #id range" stay readable over private pixels.
+    const label = `person ${p.track_id > 0 ? `#${p.track_id} ` : ""}${p.range.toFixed(1)} m`;
     shapes.push({ kind: "text", x: b.x_offset, y: Math.max(font, b.y_offset - 3), text: label, size: font, color, outline: true });
   }
-  const status = `${frame.header.stamp.sec}.${String(frame.header.stamp.nanosec).padStart(9, "0").slice(0, 3)}  lanes ${frame.lanes.length}  crosswalks ${frame.crosswalks.length}  pedestrians ${frame.pedestrians.length}${statusText ? "  " + statusText : ""}${frame.status ? "  " + frame.status : ""}`;
+  shapes.push(...legendShapes(font, width));
+  const seen = frame.crosswalks.filter(isDetectedCrosswalk).length;
+  const mapOnly = frame.crosswalks.length - seen;
+  const status = `${frame.header.stamp.sec}.${String(frame.header.stamp.nanosec).padStart(9, "0").slice(0, 3)}  lanes ${frame.lanes.length}  crosswalks seen ${seen}${mapOnly ? ` (+${mapOnly} map only)` : ""}  pedestrians ${frame.pedestrians.length}${statusText ? "  " + statusText : ""}${frame.status ? "  " + frame.status : ""}`;
   shapes.push({ kind: "band", x: 0, y: height - font - 8, w: width, h: font + 8, color: [0, 0, 0], opacity: 0.55 });
   shapes.push({ kind: "text", x: 6, y: height - 6, text: status, size: font, color: [255, 255, 255], outline: false });
   return shapes;
+}
+
+/** Dark edge under lines (lanes, map-only crossings) so they stand out on white paint and bright road. */
+const LINE_OUTLINE: Rgb = [20, 20, 20];
+/** Crossings only in the HD map (not seen): dashed magenta outline, never filled. */
+const MAP_ONLY_CROSSWALK: Rgb = rgb255(crosswalkColor(Crosswalk.MAP_STATUS_NOT_SEEN));
+
+/** A crossing the camera saw (map-only entries have confidence 0 and no image polygon). */
+export function isDetectedCrosswalk(cw: Crosswalk): boolean {
+  return cw.confidence > 0 && cw.image_polygon.points.length >= 3;
+}
+
+/**
+ * A base_link ground polygon's outline in the image: each edge sampled 16 times and projected;
+ * the runs of consecutive samples that land in front of the camera and near the image (a crossing
+ * partly behind the camera gives the visible part only).
+ */
+function projectedOutline(points: readonly { x: number; y: number }[], geometry: CameraGeometry, width: number, height: number): Point[][] {
+  const runs: Point[][] = [];
+  let run: Point[] = [];
+  const g = { x: 0, y: 0, z: 0 };
+  for (let k = 0; k < points.length; k++) {
+    const a = points[k]!;
+    const b = points[(k + 1) % points.length]!;
+    for (let i = 0; i <= 16; i++) {
+      g.x = a.x + ((b.x - a.x) * i) / 16;
+      g.y = a.y + ((b.y - a.y) * i) / 16;
+      const px = geometry.groundToPixel(g);
+      if (px && px.u >= -width && px.u <= 2 * width && px.v >= -height && px.v <= 2 * height) run.push({ x: px.u, y: px.v });
+      else if (run.length) {
+        if (run.length >= 2) runs.push(run);
+        run = [];
+      }
+    }
+  }
+  if (run.length >= 2) runs.push(run);
+  return runs;
+}
+
+/**
+ * The legend: a strip along the top (wrapped to the image width) saying what each colour and line
+ * style means, kept short so it covers sky, not road.
+ */
+function legendShapes(font: number, width: number): OverlayShape[] {
+  const size = Math.max(9, Math.round(font * 0.8));
+  const line = size + 5;
+  const swatch = Math.round(size * 1.6);
+  const cell = Math.ceil(size * 0.62) + 1;
+  const entries: { label: string; color: Rgb; style: "line" | "dash" | "fill" | "box" }[] = [
+    { label: "solid", color: rgb255(laneTypeColor(LaneMarking.TYPE_SOLID)), style: "line" },
+    { label: "dashed", color: rgb255(laneTypeColor(LaneMarking.TYPE_DASHED)), style: "dash" },
+    { label: "double", color: rgb255(laneTypeColor(LaneMarking.TYPE_DOUBLE_SOLID)), style: "line" },
+    { label: "edge", color: rgb255(laneTypeColor(LaneMarking.TYPE_ROAD_EDGE)), style: "line" },
+    { label: "crossing seen+mapped", color: rgb255(crosswalkColor(Crosswalk.MAP_STATUS_CONFIRMED)), style: "fill" },
+    { label: "seen, not mapped", color: rgb255(crosswalkColor(Crosswalk.MAP_STATUS_UNMAPPED)), style: "fill" },
+    { label: "map only", color: MAP_ONLY_CROSSWALK, style: "dash" },
+    { label: "person in path", color: rgb255(pedestrianColor(true)), style: "box" },
+    { label: "person", color: rgb255(pedestrianColor(false)), style: "box" },
+  ];
+  const items: OverlayShape[] = [];
+  let x = 6;
+  let row = 0;
+  for (const e of entries) {
+    const w = swatch + 4 + e.label.length * cell + 10;
+    if (x + w > width && x > 6) {
+      x = 6;
+      row++;
+    }
+    const y = 3 + row * line;
+    const mid = y + line / 2;
+    if (e.style === "line" || e.style === "dash") {
+      items.push({ kind: "polyline", points: [{ x, y: mid }, { x: x + swatch, y: mid }], color: e.color, width: 3, ...(e.style === "dash" ? { dash: [4, 3] as const } : {}) });
+    } else if (e.style === "fill") {
+      items.push({ kind: "band", x, y: y + 2, w: swatch, h: line - 4, color: e.color, opacity: 0.7 });
+    } else {
+      items.push({ kind: "box", x: x + 1, y: y + 3, w: swatch - 2, h: line - 6, color: e.color, width: 2 });
+    }
+    items.push({ kind: "text", x: x + swatch + 4, y: y + size + 1, text: e.label, size, color: [255, 255, 255], outline: false });
+    x += w;
+  }
+  return [{ kind: "band", x: 0, y: 0, w: width, h: (row + 1) * line + 5, color: [0, 0, 0], opacity: 0.6 }, ...items];
 }
 
 function textSvg(t: Extract<OverlayShape, { kind: "text" }>, x = t.x, y = t.y, size = t.size): string {
@@ -115,7 +216,9 @@ export function overlaySvg(frame: PerceptionFrame, width: number, height: number
     switch (s.kind) {
       case "polyline": {
         const dash = s.dash ? ` stroke-dasharray="${s.dash[0]},${s.dash[1]}"` : "";
-        return `<polyline points="${s.points.map((p) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(" ")}" fill="none" stroke="${css(s.color)}" stroke-width="${s.width}"${dash}/>`;
+        const pts = s.points.map((p) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(" ");
+        const under = s.outline ? `<polyline points="${pts}" fill="none" stroke="${css(s.outline)}" stroke-width="${s.outlineWidth ?? s.width * 2}" class="outline"/>` : "";
+        return `${under}<polyline points="${pts}" fill="none" stroke="${css(s.color)}" stroke-width="${s.width}"${dash}/>`;
       }
       case "polygon":
         return `<polygon points="${s.points.map((p) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(" ")}" fill="${css(s.color)}" fill-opacity="${s.fillOpacity}" stroke="${css(s.color)}" stroke-width="${s.width}"/>`;
@@ -316,6 +419,7 @@ export function drawOverlayShapes(rgb: Uint8Array, width: number, height: number
   for (const s of shapes) {
     switch (s.kind) {
       case "polyline":
+        if (s.outline) polyline(sc(s.points), (s.outlineWidth ?? s.width * 2) * k, s.outline);
         polyline(sc(s.points), s.width * k, s.color, s.dash ? [s.dash[0] * k, s.dash[1] * k] : undefined);
         break;
       case "polygon": {

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import sharp from "sharp";
 import type { HdMap } from "../map/types.js";
 import { DiagnosticStatus } from "../msgs/types.generated.js";
+import type { RealtimeSummary } from "../transport/replay/realtime-report.js";
 import type { ReplaySummary } from "../transport/replay/replay-summary.js";
 import { renderBirdsEye } from "./birds-eye.js";
 import type { ReplayFigures, Spread } from "./report-figures.js";
@@ -36,6 +37,29 @@ function ms(v: number): string {
 
 function spreadRow(name: string, s: Spread): string {
   return `| ${name} | ${s.count} | ${ms(s.median)} | ${ms(s.p99)} | ${ms(s.max)} |`;
+}
+
+/** The figures of a realtime run: achieved rates and drops per model, latency per output. */
+function realtimeSection(r: RealtimeSummary): string[] {
+  return [
+    "",
+    "### Realtime",
+    "",
+    `Frames offered on the wall clock as the camera delivered them (x${r.rate.toFixed(2)}: ${ms(r.cameraHz * r.rate)} Hz), nothing waiting for the models; ` +
+      `offers went out late by p50 ${ms(r.offerLateness.p50Ms)} ms, p99 ${ms(r.offerLateness.p99Ms)} ms (a busy event loop); CPU ${r.cpuSeconds.toFixed(1)} s (${r.cpuCores.toFixed(2)} cores on average).`,
+    "",
+    "| node | asked Hz | achieved Hz | processed / offered | replaced while busy | skipped by rate |",
+    "|---|---|---|---|---|---|",
+    ...Object.entries(r.models).map(
+      ([node, m]) => `| ${node} | ${m.requestedHz !== undefined ? ms(m.requestedHz) : "-"} | ${ms(m.achievedHz)} | ${m.processed} / ${m.offered} | ${m.replacedWhileBusy} (${ms(m.dropFraction * 100)} %) | ${m.skippedByRate} |`,
+    ),
+    "",
+    "Camera stamp to publication on the wall clock (ms):",
+    "",
+    "| output | published | Hz | p50 | p95 | p99 | max |",
+    "|---|---|---|---|---|---|---|",
+    ...Object.entries(r.latency).map(([topic, l]) => `| ${topic} | ${l.count} | ${ms(l.hz)} | ${ms(l.p50Ms)} | ${ms(l.p95Ms)} | ${ms(l.p99Ms)} | ${ms(l.maxMs)} |`),
+  ];
 }
 
 /** Picks `n` debug images spread over the run, preferring ones with detections. */
@@ -92,6 +116,7 @@ export async function writeReplayReport(input: ReportInput): Promise<string> {
     if (st.frames_offered === undefined) continue;
     lines.push(`| ${node} | ${st.frames_offered} | ${st.frames_processed} | ${st.drops_rate ?? 0} | ${st.drops_busy ?? 0} |`);
   }
+  if (summary.realtime) lines.push(...realtimeSection(summary.realtime));
   lines.push("", "### Diagnostics (`/diagnostics`)", "", "| node | worst | worst message | last |", "|---|---|---|---|");
   for (const [name, h] of Object.entries(figures.health).sort()) {
     lines.push(`| ${name} | ${LEVEL[h.worstLevel] ?? h.worstLevel} | ${h.worstMessage.replace(/\|/g, "/")} | ${LEVEL[h.lastLevel] ?? h.lastLevel}: ${h.lastMessage.replace(/\|/g, "/")} |`);
@@ -111,7 +136,10 @@ export async function writeReplayReport(input: ReportInput): Promise<string> {
     await sharp(Buffer.from(img.data)).png().toFile(join(input.dir, file));
     lines.push(`![annotated frame ${img.header.stamp.sec}.${String(img.header.stamp.nanosec).padStart(9, "0")}](${file})`, "");
   }
-  lines.push("Annotated frames are the visualizer's debug image as published: pedestrians pixelated (privacy), boxes with track id and range, lanes projected with the calibration, crosswalks.", "");
+  lines.push(
+    "Annotated frames are the visualizer's debug image as published (legend at the top): pedestrians pixelated (privacy) with their box and a `person #id range` label kept visible, lane lines projected with the calibration (outlined, so white lines show on white paint), crossings the camera saw filled (green: in the map, orange: not in it), crossings only in the HD map dashed magenta; the status line counts seen crossings and map-only ones apart.",
+    "",
+  );
   const path = join(input.dir, "report.md");
   writeFileSync(path, lines.join("\n"));
   return path;

@@ -5,6 +5,7 @@
  * Reading the bag back is also the proof that it decodes completely.
  */
 import { openBag } from "../bag/open-bag.js";
+import { percentile } from "../core/percentile.js";
 import { DiagnosticStatus, type CompressedImage, type DiagnosticArray, type Float32, type PerceptionFrame } from "../msgs/types.generated.js";
 
 /** Median and 99th percentile of a sample. */
@@ -15,12 +16,7 @@ export interface Spread {
   max: number;
 }
 
-/** Nearest-rank percentile (p in 0..100) of a sorted list. */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank]!;
-}
+export { percentile };
 
 export function spreadOf(values: readonly number[]): Spread {
   const s = values.filter(Number.isFinite).sort((a, b) => a - b);

@@ -11,7 +11,9 @@ import { projectPath, projectRoot } from "../../src/core/paths.js";
 import { codecFor } from "../../src/msgs/codec.js";
 import { messageRegistry } from "../../src/msgs/registry.js";
 import type { Image } from "../../src/msgs/types.generated.js";
-import { McapIndexedReader } from "@mcap/core";
+import { McapIndexedReader, Opcode } from "@mcap/core";
+import { crc32 } from "node:zlib";
+import { parseChunk, readRecordAt } from "../../src/bag/mcap-records.js";
 import { collect, makeTemp, removeTemp, rosbag2Dir, sharedBag } from "./fixtures.js";
 
 const temp = makeTemp("ep-bag-writer-");
@@ -212,5 +214,34 @@ describe("BagWriter", () => {
     expect(recovered.length).toBeLessThan(100);
     expect(recovered.map((e) => Number(e.message.data.slice(0, 6)))).toEqual(Array.from({ length: recovered.length }, (_, i) => i));
     await reader.close();
+  });
+
+  it("closes a chunk every flushIntervalSec of log time, each with its CRC-32, so a crash loses at most that much", async () => {
+    const path = join(temp, "timed");
+    const writer = await BagWriter.create({ path, overwrite: true, flushIntervalSec: 0.5 });
+    writer.addTopic({ name: "/s", type: "std_msgs/msg/String" });
+    const codec = codecFor("std_msgs/String");
+    // 3 s of small messages at 20 Hz: far below the 4 MiB chunk size.
+    for (let i = 0; i < 60; i++) await writer.write("/s", 1_000_000_000n + BigInt(i) * 50_000_000n, codec.encode({ data: `m${i}` }));
+    // Before close, the closed chunks are already on disk and readable.
+    const partial = await openBag(join(path, "timed_0.mcap"));
+    const early = (await collect(partial.messages())).filter((e) => e.kind === "message");
+    await partial.close();
+    expect(early.length).toBeGreaterThanOrEqual(50); // all but the open chunk (at most 0.5 s = 10 messages)
+    await writer.close();
+    const bytes = new Uint8Array(readFileSync(join(path, "timed_0.mcap")));
+    const chunks = [];
+    for (let offset = 8; ; ) {
+      const r = readRecordAt(bytes, offset);
+      if (!r || r.opcode === Opcode.FOOTER) break;
+      if (r.opcode === Opcode.CHUNK) chunks.push(parseChunk(r.content));
+      offset += 9 + r.content.byteLength;
+    }
+    expect(chunks.length).toBe(6);
+    for (const c of chunks) {
+      expect(Number(c.messageEndTime - c.messageStartTime) / 1e9).toBeLessThanOrEqual(0.5);
+      expect(c.uncompressedCrc).not.toBe(0);
+      expect(c.uncompressedCrc).toBe(crc32(c.records) >>> 0);
+    }
   });
 });

@@ -5,6 +5,8 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { sharedDir } from "../../src/core/paths.js";
 import { cameraInfoFromYaml, run, type DetectImageResult } from "../../src/cli/commands/detect.js";
+import { writeModelFile } from "../../src/models/onnx/onnx-proto.js";
+import { tinyYolov8 } from "../models/onnx/tiny-detectors.js";
 
 const shared = sharedDir();
 if (!shared) console.warn("skipping detect CLI on real images: ../shared is absent");
@@ -78,5 +80,46 @@ describe("detect command", () => {
     expect(stdout).toMatch(/cb22c820-f094952f\.jpg\s+1280x720\s+camera: approximate/);
     expect(stdout).toMatch(/pedestrians \(yolox_nano\): 1/);
     expect(stdout).not.toMatch(/broken\.jpg/);
+  });
+
+  it("--contracts/--model run a team's own detector (a YOLOv8-layout model built here) with no code change", async () => {
+    writeModelFile(join(tmp, "team.onnx"), tinyYolov8(32, "yolov8"));
+    const contracts = join(tmp, "team.yaml");
+    writeFileSync(
+      contracts,
+      `models:
+  team_detector:
+    file: team.onnx
+    input: { name: images, width: 32, height: 32, colour_order: rgb, normalization: { scale: 0.00392156862745098 }, resize: { mode: stretch } }
+    decoder: { type: yolov8, num_classes: 2 }
+    classes: { pedestrian: [0], ridden: [1] }
+    thresholds: { score: 0.5, nms_iou: 0.45 }
+`,
+    );
+    // A 64x64 black frame with a 4x4 red block at x 8-11, y 12-15: one class-0 box around (10, 14).
+    const rgb = Buffer.alloc(64 * 64 * 3);
+    for (let y = 12; y < 16; y++) for (let x = 8; x < 12; x++) rgb[(y * 64 + x) * 3] = 255;
+    const image = join(tmp, "red-block.png");
+    await sharp(rgb, { raw: { width: 64, height: 64, channels: 3 } }).png().toFile(image);
+    const { code, stdout } = await capture([image, "--contracts", contracts, "--model", "team_detector", "--models", tmp, "--no-lanes", "--json"]);
+    expect(code).toBe(0);
+    const [r] = (JSON.parse(stdout) as { results: DetectImageResult[] }).results;
+    expect(r!.models.pedestrians).toMatchObject({ kind: "model", model: "team_detector", file: "team.onnx" });
+    const boxes = [...r!.pedestrians.map((p) => ({ ...p.box, category: p.category })), ...r!.unplacedBoxes];
+    expect(boxes).toHaveLength(1);
+    // Within one tensor pixel (2 image pixels) of the block's centre: the block covers 2x2 tensor pixels.
+    expect(Math.abs((boxes[0]!.x1 + boxes[0]!.x2) / 2 - 10)).toBeLessThanOrEqual(1);
+    expect(Math.abs((boxes[0]!.y1 + boxes[0]!.y2) / 2 - 14)).toBeLessThanOrEqual(1);
+    expect(boxes[0]!.category).toBe("pedestrian");
+  });
+
+  it("names the contracts file's models when --model is not one of them", async () => {
+    const errors: string[] = [];
+    vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void errors.push(a.join(" ")));
+    vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    const contracts = join(tmp, "team.yaml");
+    const code = await run([join(tmp, "red-block.png"), "--contracts", contracts, "--model", "nope"]);
+    expect(code).toBe(2);
+    expect(errors.join("\n")).toMatch(/no model contract 'nope' \(known: team_detector\)/);
   });
 });

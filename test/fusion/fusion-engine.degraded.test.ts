@@ -79,6 +79,30 @@ describe("FusionEngine with a degraded pose", () => {
     expect(engine.rejectionCounts()["pose(s): jump"]).toBe(2);
   });
 
+  it("with jumpRecoverySec, a pose that jumps and stays there is not valid (nor matched to the map) until the recovery has passed", () => {
+    const frames = drive(12, 40).map((f) => f.input);
+    const shifted = frames.map((f, i) => {
+      if (i < 10 || f.pose.kind !== "ok") return f;
+      const t = f.pose.mapFromBase.translation;
+      return { ...f, pose: { ...f.pose, mapFromBase: { ...f.pose.mapFromBase, translation: { ...t, x: t.x + 20 } } } };
+    });
+    const { engine, out } = run(shifted, new FusionEngine({ map: layoutMap(CLEAN_LAYOUT), poseGate: { jumpRecoverySec: 0.5 } }));
+    const sec = (i: number): number => frames[i]!.stamp.sec + frames[i]!.stamp.nanosec / 1e9;
+    let after = 0;
+    for (let i = 0; i < out.length; i++) {
+      if (i < 10) expect(out[i]!.pose_valid, `frame ${i}`).toBe(true);
+      else if (sec(i) - sec(10) < 0.5) {
+        expectVehicleFrameOnly(out[i]!);
+        expect(out[i]!.status).toMatch(i === 10 ? /pose jumped 20\.\d\d m/ : /pose jumped \d\.\d{3} s ago: invalid until consistent for 0\.5 s/);
+      } else {
+        expect(out[i]!.pose_valid, `frame ${i}`).toBe(true);
+        after++;
+      }
+    }
+    expect(after).toBeGreaterThan(3);
+    expect(engine.rejectionCounts()["pose(s): jump"]).toBe(1);
+  });
+
   it("keeps pedestrian ids while the pose drops out for a few frames", () => {
     const frames = drive(10, 13).map((f, i) => (i >= 40 && i < 46 ? { ...f.input, pose: { kind: "stale", reason: "pose stale by 0.3 s" } } : f.input) as FusionInput);
     const { out } = run(frames);

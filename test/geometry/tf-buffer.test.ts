@@ -115,6 +115,26 @@ describe("TfBuffer", () => {
     expect(tf.frames()).toEqual(["base_link", "camera"]);
   });
 
+  it("counts rejections by reason and refuses lookups past or across a rejected transform until the next valid one", () => {
+    const tf = new TfBuffer({ maxExtrapolationSec: 0.5 });
+    for (let i = 0; i <= 5; i++) tf.addMessage(msg(stamped("map", "base_link", i * 0.1, { x: i })), false);
+    expect(tf.tryLookup("map", "base_link", at(0.7))).toMatchObject({ kind: "ok", ageSec: expect.closeTo(0.2, 9) });
+    expect(tf.tryLookup("map", "base_link", at(0.25))).toMatchObject({ kind: "ok", ageSec: expect.closeTo(0.05, 9) });
+    const rejected = tf.addMessage(msg(stamped("map", "base_link", 0.6, { x: NaN }), stamped("", "camera", 0.6)), false);
+    expect(rejected.map((e) => e.context.reason)).toEqual(["non_finite", "frame_id"]);
+    expect(tf.stats.rejectedBy).toEqual({ non_finite: 1, zero_quaternion: 0, frame_id: 1 });
+    // Held before the rejected stamp; refused from it on, although within maxExtrapolationSec.
+    expect(tf.tryLookup("map", "base_link", at(0.55)).kind).toBe("ok");
+    const refused = tfError(() => tf.lookup("map", "base_link", at(0.7)));
+    expect(refused.message).toMatch(/^transform map -> base_link at t=\S+ was rejected \(non-finite transform map -> base_link.*\); the last valid one is at t=/);
+    expect(refused.context.rejected).toBe("true");
+    // The next valid transform: interpolation across the rejected stamp is refused, after it fine.
+    tf.addMessage(msg(stamped("map", "base_link", 0.8, { x: 8 })), false);
+    expect(tf.tryLookup("map", "base_link", at(0.7)).kind).toBe("error");
+    expect(tf.lookup("map", "base_link", at(0.8)).translation.x).toBe(8);
+    expect(tf.tryLookup("map", "base_link", at(0.9))).toMatchObject({ kind: "ok", ageSec: expect.closeTo(0.1, 9) });
+  });
+
   it("clears the dynamic cache when time goes backwards (a looping bag) and says so", () => {
     const events: TfBufferEvent[] = [];
     const tf = new TfBuffer({ onEvent: (e) => events.push(e) });

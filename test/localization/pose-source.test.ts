@@ -68,6 +68,20 @@ describe("PoseSource (pose_stamped)", () => {
     expect(ok(src.poseAt(at(0.25))).mapFromBase.translation.x).toBeCloseTo(42.25, 9);
   });
 
+  it("with jumpRecoverySec, stays invalid after a jump until the poses have agreed that long", () => {
+    const src = new PoseSource({ mode: "pose_stamped", maxJumpM: 3, maxAgeSec: 0.2, jumpRecoverySec: 0.5 });
+    for (let i = 0; i <= 20; i++) src.addPoseStamped(poseStamped(i * 0.1, i < 10 ? i : 1000 + i));
+    expect(ok(src.poseAt(at(0.9))).mapFromBase.translation.x).toBe(9);
+    for (const s of [0.95, 1.0, 1.05, 1.3, 1.45]) {
+      expect(src.poseAt(at(s)), String(s)).toMatchObject({ kind: "invalid", reason: expect.stringMatching(/pose jumped 1001\.00 m/) });
+    }
+    expect(ok(src.poseAt(at(1.5))).mapFromBase.translation.x).toBe(1015);
+    // A second jump (back) starts the recovery again.
+    src.addPoseStamped(poseStamped(2.1, 21));
+    expect(src.poseAt(at(2.1)).kind).toBe("invalid");
+    expect(src.poseAt(at(2.25)).kind).toBe("invalid");
+  });
+
   it("starts over when time goes backwards (a looping bag) instead of reporting a jump", () => {
     for (const mode of ["pose_stamped", "tf"] as const) {
       const src = new PoseSource({ mode, maxJumpM: 3 });

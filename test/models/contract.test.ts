@@ -29,10 +29,36 @@ describe("model contracts", () => {
     const input = { name: "x", width: 8, height: 8 };
     expect(() => parseModelContracts(doc({ ...input, width: 0 }))).toThrow(/'m': input.width must be an integer >= 1, got 0/);
     expect(() => parseModelContracts(doc({ ...input, colour_order: "grb" }))).toThrow(/input.colour_order must be one of rgb \| bgr/);
-    expect(() => parseModelContracts(doc(input, { type: "ssd" }))).toThrow(/decoder.type must be one of/);
+    expect(() => parseModelContracts(doc(input, { type: "retinanet" }))).toThrow(/decoder.type must be one of yolox \| nanodet \| yolov5 \| yolov8 \| ssd \| segmentation, got "retinanet"/);
+    expect(() => parseModelContracts(doc(input, { type: "ssd" }))).toThrow(/decoder.num_classes must be an integer >= 1, got nothing/);
     expect(() => parseModelContracts(doc({ ...input, normalization: { mean: [1, 2] } }))).toThrow(/mean must be three numbers/);
     expect(() => parseModelContracts(doc(input, { type: "segmentation" }))).toThrow(/must list its outputs/);
     expect(() => parseModelContracts({})).toThrow(/top-level 'models'/);
     expect(() => loadModelContract("nope")).toThrow(/no model contract 'nope' \(known: .*yolox_nano/);
+  });
+
+  it("reads output roles and a class map (people = pedestrians and riders when no class_filter)", () => {
+    const all = parseModelContracts({
+      models: {
+        ssd: {
+          file: "ssd.onnx",
+          input: { name: "x", width: 300, height: 300 },
+          outputs: [
+            { name: "detection_boxes", shape: [1, 100, 4], role: "boxes" },
+            { name: "detection_scores", shape: [1, 100, 3], role: "scores" },
+          ],
+          decoder: { type: "ssd", num_classes: 3, box_format: "yxyx", score_activation: "softmax", background_class: 0 },
+          classes: { pedestrian: [1], rider: [2] },
+        },
+      },
+    });
+    const c = all.get("ssd")!;
+    expect(c.outputs.map((o) => o.role)).toEqual(["boxes", "scores"]);
+    expect(c.decoder).toEqual({ type: "ssd", numClasses: 3, boxFormat: "yxyx", boxUnits: "relative", scoreActivation: "softmax", backgroundClass: 0 });
+    expect(c.classes).toEqual({ pedestrian: [1], rider: [2], ridden: [] });
+    expect(c.classFilter).toEqual([1, 2]);
+    const bad = (classes: unknown) => () => parseModelContracts({ models: { m: { file: "m.onnx", input: { name: "x", width: 8, height: 8 }, decoder: { type: "yolox" }, classes } } });
+    expect(bad({ ridden: [1] })).toThrow(/'m': classes must be a map with at least one pedestrian or rider class/);
+    expect(bad({ pedestrian: [-1] })).toThrow(/classes.pedestrian\[0\] must be an integer >= 0, got -1/);
   });
 });

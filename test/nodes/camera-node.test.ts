@@ -6,6 +6,7 @@ import type { CameraInfo, CompressedImage, DiagnosticArray, Float32, TFMessage }
 import { CameraNode, type CameraFrame } from "../../src/nodes/camera-node.js";
 import { decodeCounters, decodedView, prefetchView } from "../../src/nodes/decoded-frames.js";
 import { loadParameterSchema } from "../../src/nodes/node-definition.js";
+import type { ImageView } from "../../src/image/image-view.js";
 import { InProcessBus } from "../../src/transport/bus.js";
 import { SimClock, SimTimerQueue } from "../../src/transport/clock.js";
 import { createNodeHandle, type HostedNode } from "../../src/transport/node-handle.js";
@@ -41,7 +42,7 @@ function mount(stamp: Time): TFMessage {
 }
 
 /** One CameraNode on the transport's real bus and sim clock, with a `process` that records what it got. */
-function harness(parameters: Record<string, unknown> = {}, requireGeometry = true) {
+function harness(parameters: Record<string, unknown> = {}, requireGeometry = true, extra: { gate?: () => Promise<void>; prepare?: (view: ImageView) => void } = {}) {
   const clock = new SimClock(START);
   const timers = new SimTimerQueue(clock);
   const bus = new InProcessBus({ now: () => clock.now(), onCallbackError: (_n, _t, e) => { throw e; } });
@@ -59,7 +60,9 @@ function harness(parameters: Record<string, unknown> = {}, requireGeometry = tru
   const node = new CameraNode(hosted.handle, {
     stage: "lane_detector",
     requireGeometry,
+    ...(extra.prepare ? { prepare: extra.prepare } : {}),
     async process(frame) {
+      await extra.gate?.();
       if (failOn !== undefined && timeToNs(frame.header.stamp) === failOn) throw new Error("inference failed");
       await frame.view();
       seen.push(frame);
@@ -77,7 +80,13 @@ function harness(parameters: Record<string, unknown> = {}, requireGeometry = tru
     await bus.idle();
     await node.idle();
   };
-  return { node, hosted, seen, outputs, feed, failAt: (ns: bigint) => (failOn = ns) };
+  /** Delivers without waiting for the node (a camera does not wait). */
+  const offer = async (topic: string, message: unknown, ns: bigint): Promise<void> => {
+    clock.set(ns);
+    bus.inject(topic, message, { topic, receiveTime: clock.now() });
+    await bus.idle();
+  };
+  return { node, hosted, seen, outputs, feed, offer, failAt: (ns: bigint) => (failOn = ns) };
 }
 
 const PERIOD = 33_333_333n;
@@ -150,5 +159,52 @@ describe("CameraNode", () => {
     const levels = (h.outputs["/diagnostics"] as DiagnosticArray[]).flatMap((d) => d.status.map((s) => s.level));
     expect(levels).toContain(2);
     expect(h.hosted.store.set({ rate_hz: -1 }).successful).toBe(false);
+  });
+
+  it("decodes the frame waiting for its busy model at once and prepares the model's next input with it, while it still waits", async () => {
+    let open!: () => void;
+    const opened = new Promise<void>((r) => (open = r));
+    const prepared: ImageView[] = [];
+    const h = harness({ rate_hz: 30 }, false, { gate: () => opened, prepare: (v) => void prepared.push(v) });
+    const frames = [0n, 1n, 2n].map((i) => image(nsToTime(START + i * PERIOD)));
+    const before = decodeCounters();
+    await h.offer("/cam/compressed", frames[0], START); // starts, then waits on the gate
+    await h.offer("/cam/compressed", frames[1], START + PERIOD); // waits for the busy model
+    const settle = async (m: CompressedImage): Promise<ImageView> => {
+      const v = await decodedView({ kind: "compressed", message: m });
+      await new Promise((r) => setTimeout(r, 0));
+      return v;
+    };
+    const view1 = await settle(frames[1]!);
+    expect(prepared).toEqual([view1]);
+    await h.offer("/cam/compressed", frames[2], START + 2n * PERIOD); // replaces frame 1
+    const view2 = await settle(frames[2]!);
+    expect(prepared).toEqual([view1, view2]);
+    open();
+    await h.node.idle();
+    expect(h.seen.map((f) => Number((timeToNs(f.header.stamp) - START) / PERIOD))).toEqual([0, 2]);
+    // The frame processed is the one decoded while it waited: one decode per frame.
+    expect(await h.seen[1]!.view()).toBe(view2);
+    expect(decodeCounters().decodes - before.decodes).toBe(3);
+    expect(h.node.stats()).toMatchObject({ frames_processed: 2, drops_busy: 1, frames_prefetched_while_busy: 2 });
+    // Not prepared once it no longer waits: a frame the idle model takes at once is not prefetched.
+    await h.offer("/cam/compressed", image(nsToTime(START + 3n * PERIOD)), START + 3n * PERIOD);
+    await h.node.idle();
+    expect(prepared).toHaveLength(2);
+    expect(h.node.stats()).toMatchObject({ frames_processed: 3, frames_prefetched_while_busy: 2 });
+  });
+
+  it("takes its rate from ~/in/rate_hz (compute_budget) and ignores and counts rates out of range", async () => {
+    const h = harness({ rate_hz: 10 }, false);
+    const frameAt = async (i: bigint) => h.feed("/cam/compressed", image(nsToTime(START + i * PERIOD)), START + i * PERIOD);
+    for (let i = 0n; i < 6n; i++) await frameAt(i);
+    await h.feed("/perception/lane_detector/in/rate_hz", { data: 30 }, START + 6n * PERIOD);
+    for (let i = 6n; i < 12n; i++) await frameAt(i);
+    await h.feed("/perception/lane_detector/in/rate_hz", { data: 0 }, START + 12n * PERIOD);
+    await h.feed("/perception/lane_detector/in/rate_hz", { data: 120 }, START + 12n * PERIOD);
+    for (let i = 12n; i < 15n; i++) await frameAt(i);
+    // 10 Hz: frames 0 and 3; then every frame from 6 (the rejected rates change nothing).
+    expect(h.seen.map((f) => Number((timeToNs(f.header.stamp) - START) / PERIOD))).toEqual([0, 3, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
+    expect(h.node.stats()).toMatchObject({ rate_commands: 1, rate_commands_rejected: 2 });
   });
 });

@@ -107,4 +107,77 @@ describe("map_fusion node", () => {
     const values = diagnostics.at(-1).status.flatMap((s: { values: Array<{ key: string; value: string }> }) => s.values);
     expect(values).toContainEqual({ key: "time_jumps", value: "1" });
   });
+
+  it("warns about and counts pose stamps that go back (a looped bag, a restarted localiser) instead of dropping them silently", async () => {
+    const h = await fusion();
+    const diagnostics: any[] = [];
+    h.hosted.handle.createSubscription("diagnostic_msgs/msg/DiagnosticArray", "/diagnostics", { profile: "reliable" }, (m) => void diagnostics.push(m));
+    const pose = (i: bigint) => ({ header: { stamp: stamp(i), frame_id: "map" }, pose: { position: { x: Number(i), y: 0, z: 0 }, orientation: { x: 0, y: 0, z: 0, w: 1 } } });
+    for (let i = 0n; i < 40n; i++) await h.feed("/perception/map_fusion/in/pose", pose(i), START + i * P + 5n);
+    // Header stamps back to the start while the clock (log time) goes on.
+    for (let i = 0n; i < 5n; i++) await h.feed("/perception/map_fusion/in/pose", pose(i), START + (40n + i) * P + 5n);
+    await h.advance(START + 50n * P);
+    expect(h.logs.filter((l) => /^warn: pose stamp went back to \S+ s: the pose history was dropped \(1 so far\)$/.test(l))).toHaveLength(1);
+    const values = diagnostics.at(-1).status.flatMap((s: { values: Array<{ key: string; value: string }> }) => s.values);
+    expect(values).toContainEqual({ key: "pose_time_jumps", value: "1" });
+  });
+
+  it("warns about an HD map without lanes or crosswalks", async () => {
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { hdMapToGeoJson } = await import("../../src/map/geojson-writer.js");
+    const file = join(mkdtempSync(join(tmpdir(), "empty-map-")), "empty.geojson");
+    writeFileSync(file, JSON.stringify(hdMapToGeoJson({ name: "empty", origin: { latitude: 48, longitude: 11, altitude: 500 }, features: [] })));
+    const logs: string[] = [];
+    const h = await hostNode(
+      {
+        name: "map_fusion",
+        namespace: "/perception",
+        create: createMapFusionNode,
+        parameterSchema: parameterSchema(),
+        parameters: { map_file: file, base_frame: "base_link", map_frame: "map", pose_source: "pose_stamped", pose_timeout_s: 0.2, max_input_age_s: 0.5, processing_budget_ms: 50 },
+      },
+      [],
+    );
+    logs.push(...h.logs);
+    expect(logs).toContainEqual(expect.stringMatching(/^warn: HD map .*empty\.geojson: the map has no features/));
+    const diagnostics: any[] = [];
+    h.hosted.handle.createSubscription("diagnostic_msgs/msg/DiagnosticArray", "/diagnostics", { profile: "reliable" }, (m) => void diagnostics.push(m));
+    await h.advance(START + 2_000_000_000n);
+    expect(diagnostics.at(-1).status[0].message).toMatch(/has no lanes and no crosswalks/);
+  });
+
+  it("counts one very late input (a slow model under load) as late, without a restart, and keeps the newer carried lanes", async () => {
+    const h = await fusion();
+    for (let i = 0n; i < 30n; i++) {
+      await h.feed(PEDS, peds(i), START + i * P + 10n);
+      if (i === 28n) await h.feed(LANES, lanes(28n), START + i * P + 20n);
+    }
+    // Lanes of stamp 1 arrive 1.9 s after their stamp (more than time_jump_threshold_s behind the
+    // last fused frame) while the clock goes on: one stale input, not time going back.
+    await h.feed(LANES, { ...lanes(1n), markings: [lane(7, 3, 0)] }, START + 30n * P);
+    await h.feed(PEDS, peds(30n), START + 30n * P + 10n);
+    await h.feed(PEDS, peds(31n), START + 31n * P + 10n);
+    expect(h.instance.stats!()).toMatchObject({ time_jumps: 0, late_inputs: 1 });
+    const frames = h.outputs[FRAME] as PerceptionFrame[];
+    expect(frames.map((f) => Number((timeToNs(f.header.stamp) - START) / P))).toEqual([...Array(31).keys()]);
+    // Frame 30 carries the lanes of stamp 28, not the older late ones.
+    expect(frames.at(-1)!.lanes.map((l) => l.id)).toEqual(frames.find((f) => timeToNs(f.header.stamp) === START + 28n * P)!.lanes.map((l) => l.id));
+    expect(h.logs.some((l) => /time went back/.test(l))).toBe(false);
+  });
+
+  it("on a clock that does not go back, restarts once inputs kept coming from before the threshold for time_jump_threshold_s", async () => {
+    const h = await fusion();
+    for (let i = 0n; i < 30n; i++) await h.feed(PEDS, peds(i), START + i * P + 10n);
+    // A bag loop played without /clock: stamps start again, the node clock goes on.
+    const loopClock = START + 30n * P;
+    for (let i = 0n; i < 30n; i++) await h.feed(PEDS, peds(i), loopClock + i * P + 10n);
+    expect(h.instance.stats!()).toMatchObject({ time_jumps: 1 });
+    const late = h.instance.stats!().late_inputs!;
+    // Restarted after one second of node time (15 inputs at 15 Hz), then fused again.
+    expect(late).toBe(15);
+    const frames = h.outputs[FRAME] as PerceptionFrame[];
+    expect(frames.map((f) => Number((timeToNs(f.header.stamp) - START) / P))).toEqual([...Array(30).keys(), ...Array.from({ length: 14 }, (_, k) => 15 + k)]);
+  });
 });

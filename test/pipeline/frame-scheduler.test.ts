@@ -80,6 +80,26 @@ describe("FrameScheduler", () => {
     expect(taken.filter((f) => f < 25).length).toBeGreaterThan(15); // both models ran
   });
 
+  it("predicts with the new rate after a rate change (frames announced before it were predicted with the old one)", async () => {
+    const taken: number[] = [];
+    const s = new FrameScheduler<number>({ models: [{ name: "pedestrians", rateHz: 30, run: (f) => void taken.push(f) }] });
+    const stamps = Array.from({ length: 60 }, (_, i) => stampAt(i * (1000 / 30)));
+    const predicted = new Set<number>();
+    const ahead = 4;
+    const change = 10;
+    for (let i = 0; i < ahead; i++) if (s.predictTake(stamps[i]!)) predicted.add(i);
+    for (let i = 0; i < stamps.length; i++) {
+      if (i === change) s.setRate("pedestrians", 10);
+      if (i + ahead < stamps.length && s.predictTake(stamps[i + ahead]!)) predicted.add(i + ahead);
+      s.offer(i, stamps[i]!);
+      await s.idle();
+    }
+    // Announced after the change: exactly the frames taken at 10 Hz.
+    const after = (xs: Iterable<number>) => [...xs].filter((i) => i >= change + ahead).sort((a, b) => a - b);
+    expect(after(predicted)).toEqual(after(taken));
+    expect(after(taken).length).toBeLessThanOrEqual(Math.ceil((stamps.length - change - ahead) / 3) + 1);
+  });
+
   it("keeps only the newest frame while a model is busy and counts replaced ones as drops", async () => {
     const g = gatedModel("pedestrians", 100);
     const s = new FrameScheduler<number>({ models: [g.model] });

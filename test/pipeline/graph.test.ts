@@ -31,7 +31,7 @@ function hasPythonYaml(): boolean {
 
 describe("launch graph", () => {
   it("loads the repository's graph with the five nodes and the launch arguments", () => {
-    expect(graph.nodes.map((n) => n.type).sort()).toEqual(["crosswalk_detector", "lane_detector", "map_fusion", "pedestrian_detector", "visualizer"]);
+    expect(graph.nodes.map((n) => n.type).sort()).toEqual(["compute_budget", "crosswalk_detector", "lane_detector", "map_fusion", "pedestrian_detector", "visualizer"]);
     expect(graph.arguments.map((a) => a.name)).toEqual(
       expect.arrayContaining(["camera_topic", "map_file", "model_dir", "mode", "use_sim_time"]),
     );

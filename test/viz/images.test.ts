@@ -38,7 +38,7 @@ describe("debug image", () => {
     expect(blurred.info.width).toBe(320);
     expect(contrastIn(plain, 104, 50, 126, 110)).toBeGreaterThan(100);
     expect(contrastIn(blurred, 104, 50, 126, 110)).toBeLessThan(10);
-    expect(contrastIn(blurred, 200, 10, 260, 30)).toBeGreaterThan(100);
+    expect(contrastIn(blurred, 200, 60, 260, 90)).toBeGreaterThan(100);
   });
 
   it("does not modify the input frame", async () => {
@@ -84,9 +84,10 @@ describe("debug image", () => {
   it("projects lanes with the camera geometry and labels pedestrians with their track id", () => {
     const geometry = CameraGeometry.approximate({ width: 320, height: 180, mountHeight: 1.5, pitchRad: 0.1 });
     const svg = overlaySvg(f, 320, 180, geometry);
-    expect((svg.match(/<polyline/g) ?? []).length).toBe(2);
-    expect(svg).toContain("#3 12.0 m");
-    expect(overlaySvg(f, 320, 180, undefined)).not.toContain("<polyline");
+    // Each lane: a dark outline under the coloured line.
+    expect((svg.match(/class="outline"/g) ?? []).length).toBe(2);
+    expect(svg).toContain("person #3 12.0 m");
+    expect(overlaySvg(f, 320, 180, undefined)).not.toContain('class="outline"');
   });
 });
 

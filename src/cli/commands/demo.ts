@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { detectorChoice, detectorParamsFile, type DetectorChoice } from "../detector-choice.js";
 import { stopOnSignals } from "../stop-on-signals.js";
 import { errorMessage } from "../../core/errors.js";
 import { projectPath, sharedDir } from "../../core/paths.js";
@@ -30,7 +31,11 @@ const USAGE = `usage: edge-perception demo [options] [name:=value ...]
   --bag <dir>            input bag (default bags/sample_drive, else ../shared/bags/rosbag2/camera_drive_mcap)
   --out <dir>            output folder (default out/demo): bag/ and report.md with pictures
   --duration <s>         replay only the first <s> seconds of the bag
+  --contracts <yaml>     model contracts file for the pedestrian detector (default config/models.yaml)
+  --model <name>         pedestrian detector contract in that file (default yolox_nano)
   --rate <x>             pace by bag time at x times real time (default: as fast as possible)
+  --realtime             frames offered on the wall clock as the camera delivers them (at --rate, default 1);
+                         models drop what they cannot take; the report gives achieved Hz, drops, latency
   --deterministic-timing timing figures from a step clock (identical runs give identical bags; tests)
   --no-report            skip the report (the bag is still read back and checked)
   --quiet                no node log lines below warnings
@@ -64,7 +69,7 @@ function modelsInWords(modelDir: string): string {
 export async function run(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseCommandLine(argv, ["bag", "out", "duration", "rate"], ["deterministic-timing", "no-report", "quiet", "help"]);
+    parsed = parseCommandLine(argv, ["bag", "out", "duration", "rate", "contracts", "model"], ["deterministic-timing", "no-report", "quiet", "help", "realtime"]);
   } catch (err) {
     console.error(`edge-perception demo: ${errorMessage(err)}\n${USAGE}`);
     return 2;
@@ -81,7 +86,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   let duration: number | undefined;
   let rate: number | undefined;
+  let detector: DetectorChoice | undefined;
   try {
+    detector = detectorChoice(lastFlag(parsed, "contracts"), lastFlag(parsed, "model"));
     duration = positiveNumberFlag(parsed, "duration");
     rate = positiveNumberFlag(parsed, "rate");
   } catch (err) {
@@ -107,22 +114,24 @@ export async function run(argv: string[]): Promise<number> {
   }
   const values = resolveLaunchArguments(graph, args);
   setup.push(`models: ${modelsInWords(values.model_dir!)}`);
+  if (detector) setup.push(`pedestrian detector: contract ${detector.model} from ${detector.contractsPath} (${detector.contract.file})`);
   setup.push(`graph: ${graph.path} (${graph.nodes.map((n) => n.name).join(", ")}), one process, sim time`);
   if (restoreTiming) setup.push("timing: deterministic step clock (figures are not milliseconds)");
+  if (parsed.switches.has("realtime")) setup.push(`mode: realtime (frames offered on the wall clock at x${rate ?? 1}; models drop what they cannot take)`);
 
   const stop = stopOnSignals({ command: "demo", finalising: "the output bag and report" });
   mkdirSync(outDir, { recursive: true });
   const bagOut = join(outDir, "bag");
   let result: ReplaySummary;
   try {
-    const nodes = await graphToNodeSpecs(graph, { args });
+    const nodes = await graphToNodeSpecs(graph, { args, paramsFiles: detector ? [detectorParamsFile(detector)] : [] });
     let startNs: bigint | undefined;
     result = await runReplay({
       bag: bag.path,
       out: bagOut,
       overwrite: true,
       nodes,
-      ...(rate !== undefined ? { rate, fast: false } : { fast: true }),
+      ...(parsed.switches.has("realtime") ? { realtime: true, rate: rate ?? 1 } : rate !== undefined ? { rate, fast: false } : { fast: true }),
       signal: stop.signal,
       logSink: stderrLogSink(parsed.switches.has("quiet") ? "warn" : "info"),
       ...(duration !== undefined
@@ -156,5 +165,6 @@ export async function run(argv: string[]): Promise<number> {
   }
   console.log(`output bag: ${bagOut} (ros2 bag play ${bagOut}; Foxglove opens ${join(bagOut, "bag_0.mcap")} or the folder)`);
   if (stop.stoppedBy()) console.log(`stopped by ${stop.stoppedBy()}: outputs finalised`);
-  return 0;
+  // Like replay (and any well-behaved command): a run stopped by a signal exits 128 + its number.
+  return stop.exitCode() ?? 0;
 }

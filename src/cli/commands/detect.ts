@@ -20,19 +20,27 @@ import type { CameraInfo, CrosswalkArray, LaneMarkingArray, Pedestrian } from ".
 import { CrosswalkDetector } from "../../perception/crosswalks/crosswalk-detector.js";
 import { detectStill, type StillCamera } from "../../perception/lanes/detect-still.js";
 import { LaneDetector } from "../../perception/lanes/lane-detector.js";
+import { evalPoly } from "../../perception/lanes/polyfit.js";
+import { TUSIMPLE_H_SAMPLES } from "../../perception/lanes/tusimple-metric.js";
 import { PedestrianDetector, type PedestrianBackend } from "../../perception/pedestrians/pedestrian-detector.js";
+import { detectorChoice, type DetectorChoice } from "../detector-choice.js";
 
 export const summary = "run the pedestrian, lane and crosswalk detectors on still images (table, JSON, annotated copies)";
 
 const USAGE = `usage: edge-perception detect <image files...> [options]
 
   --models <dir>        model directory (default: ../shared/models when present, else fallbacks)
+  --contracts <yaml>    model contracts file for the pedestrian detector (default config/models.yaml)
+  --model <name>        pedestrian detector contract in that file (default yolox_nano)
   --camera-info <yaml>  camera calibration (camera_calibration_parsers YAML); default: estimated
   --mount-height <m>    camera height above the ground, metres (default 1.5)
   --pitch-deg <deg>     camera pitch, positive down, with --camera-info (default 0)
   --json                print one JSON document per run: { results: [...] }
   --annotate <outdir>   write <outdir>/<name>.annotated.png with boxes, lanes and crosswalks drawn
-  --no-lanes            skip lanes and crosswalks (pedestrians only)`;
+  --no-lanes            skip lanes and crosswalks (pedestrians only)
+  --format <f>          tusimple: one TuSimple prediction line per image on stdout (lanes at h_samples,
+                        run_time); culane: <out>/<image>.lines.txt per image (with --out)
+  --out <dir>           folder for --format culane`;
 
 /** How the camera of an image was obtained (JSON `camera.source`). */
 export type CameraSourceName = "camera-info" | "approximate" | "vanishing-point";
@@ -41,10 +49,12 @@ export type CameraSourceName = "camera-info" | "approximate" | "vanishing-point"
 export interface DetectImageResult {
   image: string;
   camera: { source: CameraSourceName; note?: string; width: number; height: number; fx: number; fy: number; cx: number; cy: number; horizonRow: number };
-  pedestrians: (Pedestrian & { box: Pick<Detection, "x1" | "y1" | "x2" | "y2"> })[];
+  pedestrians: (Pedestrian & { box: Pick<Detection, "x1" | "y1" | "x2" | "y2">; category?: Detection["category"] })[];
   /** Person boxes not placed on the ground (feet above the horizon). */
   unplacedBoxes: Detection[];
   lanes: LaneMarkingArray["markings"];
+  /** Each lane marking as a pixel polyline [u, v] (projected with the camera used), for scoring in the image. */
+  lanesImage: [number, number][][];
   crosswalks: CrosswalkArray["crosswalks"];
   status: { pedestrians: string; lanes: string; crosswalks: string };
   models: { pedestrians: PedestrianBackend; lanes: string };
@@ -106,12 +116,16 @@ export async function run(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         models: { type: "string" },
+        contracts: { type: "string" },
+        model: { type: "string" },
         "camera-info": { type: "string" },
         "mount-height": { type: "string" },
         "pitch-deg": { type: "string" },
         json: { type: "boolean", default: false },
         annotate: { type: "string" },
         "no-lanes": { type: "boolean", default: false },
+        format: { type: "string" },
+        out: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -128,6 +142,15 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`detect: no image files given\n${USAGE}`);
     return 2;
   }
+  const format = values.format;
+  if (format !== undefined && format !== "tusimple" && format !== "culane") {
+    console.error("detect: --format must be tusimple or culane");
+    return 2;
+  }
+  if (format === "culane" && !values.out) {
+    console.error("detect: --format culane needs --out <dir>");
+    return 2;
+  }
   const mountHeight = values["mount-height"] !== undefined ? Number(values["mount-height"]) : 1.5;
   const pitchDeg = values["pitch-deg"] !== undefined ? Number(values["pitch-deg"]) : 0;
   if (!(mountHeight > 0) || !Number.isFinite(pitchDeg)) {
@@ -138,11 +161,18 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(line + "\n");
   };
 
+  let detector: DetectorChoice | undefined;
+  try {
+    detector = detectorChoice(values.contracts, values.model);
+  } catch (err) {
+    console.error(`detect: ${errorMessage(err)}`);
+    return 2;
+  }
   const modelDir = resolveModelDir(values.models);
   log(modelDir.dir ? `models: ${modelDir.dir} (${modelDir.source === "parameter" ? "--models" : "../shared/models"})` : "models: none found; using fallbacks");
   const calibration = values["camera-info"] ? CameraModel.fromCameraInfo(cameraInfoFromYaml(values["camera-info"])) : undefined;
 
-  const pedestrians = await PedestrianDetector.create({ modelDir: modelDir.dir ?? "", log });
+  const pedestrians = await PedestrianDetector.create({ modelDir: modelDir.dir ?? "", log, ...(detector ? { contract: detector.contract } : {}) });
   let lanes: LaneDetector | undefined;
   let laneModel = "none";
   const crosswalks = new CrosswalkDetector();
@@ -179,7 +209,16 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   const results = done.map((d) => d.result);
-  if (values.json) {
+  if (format === "tusimple") {
+    for (const r of results) console.log(tuSimpleLine(r));
+  } else if (format === "culane") {
+    mkdirSync(values.out!, { recursive: true });
+    for (const r of results) {
+      const file = join(values.out!, `${basename(r.image, extname(r.image))}.lines.txt`);
+      writeFileSync(file, cuLaneLines(r));
+      log(`culane: ${file}`);
+    }
+  } else if (values.json) {
     console.log(JSON.stringify({ results }, jsonReplacer, 2));
   } else {
     printTable(results);
@@ -244,7 +283,8 @@ async function detectOne(path: string, ctx: DetectContext): Promise<{ result: De
     const i = ped.boxes.findIndex((b, k) => !placed.has(k) && Math.floor(b.x1) === p.image_box.x_offset && Math.floor(b.y1) === p.image_box.y_offset);
     if (i >= 0) placed.add(i);
     const b = ped.boxes[i] ?? { x1: p.image_box.x_offset, y1: p.image_box.y_offset, x2: p.image_box.x_offset + p.image_box.width, y2: p.image_box.y_offset + p.image_box.height };
-    return { ...p, box: { x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2 } };
+    const category = ped.boxes[i]?.category;
+    return { ...p, box: { x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2 }, ...(category ? { category } : {}) };
   });
   const m = geometry.model;
   const result: DetectImageResult = {
@@ -253,12 +293,49 @@ async function detectOne(path: string, ctx: DetectContext): Promise<{ result: De
     pedestrians,
     unplacedBoxes: ped.boxes.filter((_, k) => !placed.has(k)),
     lanes: laneArray.markings,
+    lanesImage: laneArray.markings.map((l) => markingPixels(l, geometry)),
     crosswalks: crosswalkArray.crosswalks,
     status: { pedestrians: ped.message.status, lanes: laneArray.status, crosswalks: crosswalkArray.status },
     models: { pedestrians: ped.backend, lanes: ctx.laneModel },
     timings: { decodeMs: t1 - t0, pedestriansMs: t4 - t3, lanesAndCrosswalksMs: t3 - t2, totalMs: t4 - t0 },
   };
   return { result, geometry };
+}
+
+/** A marking's polynomial over [x_min, x_max] projected into the image every 0.25 m (points off the image dropped). */
+export function markingPixels(marking: LaneMarkingArray["markings"][number], geometry: CameraGeometry): [number, number][] {
+  const out: [number, number][] = [];
+  for (let x = marking.x_min; x <= marking.x_max + 1e-9; x += 0.25) {
+    const px = geometry.groundToPixel({ x, y: evalPoly(marking.poly_coefficients, x), z: 0 });
+    if (px && px.u >= 0 && px.u < geometry.model.width && px.v >= 0 && px.v < geometry.model.height) out.push([Math.round(px.u * 100) / 100, Math.round(px.v * 100) / 100]);
+  }
+  return out;
+}
+
+/** TuSimple's prediction format: { raw_file, lanes (x per h_sample, -2 = none), h_samples, run_time (ms) }; rows scaled from 720p. */
+export function tuSimpleLine(r: DetectImageResult): string {
+  const rows = TUSIMPLE_H_SAMPLES.map((v) => Math.round((v * r.camera.height) / 720));
+  const lanes = r.lanesImage
+    .map((pts) =>
+      rows.map((row) => {
+        for (let k = 1; k < pts.length; k++) {
+          const [ua, va] = pts[k - 1]!;
+          const [ub, vb] = pts[k]!;
+          if ((va - row) * (vb - row) <= 0 && va !== vb) return Math.round(ua + ((row - va) / (vb - va)) * (ub - ua));
+        }
+        return -2;
+      }),
+    )
+    .filter((xs) => xs.some((x) => x >= 0));
+  return JSON.stringify({ raw_file: r.image, lanes, h_samples: rows, run_time: Math.round(r.timings.totalMs) });
+}
+
+/** CULane's prediction format: one lane per line, "x y" pairs from the bottom up. */
+export function cuLaneLines(r: DetectImageResult): string {
+  return r.lanesImage
+    .filter((pts) => pts.length >= 2)
+    .map((pts) => [...pts].sort((a, b) => b[1] - a[1]).map(([u, v]) => `${u.toFixed(2)} ${v.toFixed(2)}`).join(" "))
+    .join("\n") + (r.lanesImage.length ? "\n" : "");
 }
 
 function printTable(results: DetectImageResult[]): void {
@@ -272,7 +349,7 @@ function printTable(results: DetectImageResult[]): void {
         const b = p.box;
         const std = Math.sqrt(p.position_covariance[0] + p.position_covariance[3]);
         console.log(
-          `    ${fmt(p.confidence, 2).padStart(5)} ${`${fmt(b.x1, 0)},${fmt(b.y1, 0)},${fmt(b.x2, 0)},${fmt(b.y2, 0)}`.padEnd(24)} ${fmt(p.position.x).padStart(6)} ${fmt(p.position.y).padStart(6)} ${fmt(p.range).padStart(6)} ${fmt(std).padStart(5)} ${p.foot_truncated ? "cut" : "ok"}`,
+          `    ${fmt(p.confidence, 2).padStart(5)} ${`${fmt(b.x1, 0)},${fmt(b.y1, 0)},${fmt(b.x2, 0)},${fmt(b.y2, 0)}`.padEnd(24)} ${fmt(p.position.x).padStart(6)} ${fmt(p.position.y).padStart(6)} ${fmt(p.range).padStart(6)} ${fmt(std).padStart(5)} ${p.foot_truncated ? "cut" : "ok"}${p.category ? `  ${p.category}` : ""}`,
         );
       }
     }

@@ -5,14 +5,18 @@
  */
 import { PerceptionError, errorMessage } from "../../core/errors.js";
 import { openBag } from "../../bag/open-bag.js";
+import { verifyBag, type BagVerification } from "../../bag/verify-bag.js";
 import type { BagSummary } from "../../bag/types.js";
 import { basename } from "node:path";
+import { printable } from "../../core/printable.js";
 
 export const summary = "show a rosbag2 bag's files, duration, topics and counts (like ros2 bag info)";
 
-const USAGE = `usage: edge-perception info <bag folder | file.mcap | file.db3> [--json]
+const USAGE = `usage: edge-perception info <bag folder | file.mcap | file.db3> [--json] [--verify]
 
-  --json   print the summary as JSON (times as nanosecond strings)`;
+  --json     print the summary as JSON (times as nanosecond strings)
+  --verify   also check the whole bag (sqlite integrity_check, MCAP chunk and data CRCs, every
+             message decoded) and say what is damaged; exit 1 when anything is`;
 
 const LABEL_WIDTH = 19;
 const SERVICE_EVENT_SUFFIX = "/_service_event";
@@ -58,66 +62,90 @@ function list(label: string, items: string[]): string[] {
   return items.map((item, i) => (i === 0 ? `${label}: `.padEnd(LABEL_WIDTH) : " ".repeat(LABEL_WIDTH)) + item);
 }
 
-/** The `ros2 bag info` text for a summary. */
+/** The `ros2 bag info` text for a summary. Names from the bag are shown with control characters escaped. */
 export function formatBagInfo(s: BagSummary): string {
   const topics = s.topics.filter((t) => !t.name.endsWith(SERVICE_EVENT_SUFFIX));
   const services = s.topics.filter((t) => t.name.endsWith(SERVICE_EVENT_SUFFIX));
   const empty = s.messageCount === 0;
+  const p = printable;
   const lines = [
     "",
-    ...list("Files", s.files.map((f) => basename(f))),
-    ...(s.compression ? [field("Compression", s.compression)] : []),
+    ...list("Files", s.files.map((f) => p(basename(f)))),
+    ...(s.compression ? [field("Compression", p(s.compression))] : []),
     field("Bag size", formatFileSize(s.sizeBytes)),
     field("Storage id", s.storage),
-    field("ROS Distro", s.rosDistro || "unknown"),
+    field("ROS Distro", p(s.rosDistro) || "unknown"),
     field("Duration", `${formatSeconds(empty ? 0n : s.endTime - s.startTime)}s`),
     field("Start", empty ? "" : formatTime(s.startTime)),
     field("End", empty ? "" : formatTime(s.endTime)),
     field("Messages", String(s.messageCount)),
     ...list(
       "Topic information",
-      topics.map((t) => `Topic: ${t.name} | Type: ${t.type} | Count: ${t.messageCount} | Serialization Format: ${t.serializationFormat}`),
+      topics.map((t) => `Topic: ${p(t.name)} | Type: ${p(t.type)} | Count: ${t.messageCount} | Serialization Format: ${p(t.serializationFormat)}`),
     ),
     field("Service", String(services.length)),
     ...list(
       "Service information",
       services.map(
         (t) =>
-          `Service: ${t.name.slice(0, -SERVICE_EVENT_SUFFIX.length)} | Type: ${t.type.replace(/_Event$/, "")} | Event Count: ${t.messageCount} | Serialization Format: ${t.serializationFormat}`,
+          `Service: ${p(t.name.slice(0, -SERVICE_EVENT_SUFFIX.length))} | Type: ${p(t.type.replace(/_Event$/, ""))} | Event Count: ${t.messageCount} | Serialization Format: ${p(t.serializationFormat)}`,
       ),
     ),
   ];
-  if (s.warnings.length > 0) lines.push(...list("Warnings", s.warnings));
+  if (s.warnings.length > 0) lines.push(...list("Warnings", s.warnings.map(p)));
   return lines.join("\n") + "\n";
 }
 
-function summaryJson(s: BagSummary): string {
-  return JSON.stringify(s, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value), 2) + "\n";
+function summaryJson(s: BagSummary, verification?: BagVerification): string {
+  const doc = verification ? { ...s, verification } : s;
+  return JSON.stringify(doc, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value), 2) + "\n";
+}
+
+/** The `--verify` section: per file what was checked and what is damaged, then the messages. */
+export function formatVerification(v: BagVerification): string {
+  const p = printable;
+  const files = v.files.flatMap((f) => [
+    `${p(basename(f.path))}: ${f.checked}: ${f.problems.length === 0 ? "OK" : `${f.problems.length} problem(s)`}`,
+    ...f.problems.map((problem) => `  ${p(problem)}`),
+  ]);
+  const unreadable = Object.entries(v.unreadable).map(([topic, n]) => `  ${p(topic)}: ${n} unreadable`);
+  const lines = [
+    ...list("Verification", files),
+    field("Messages read", `${v.messagesRead} read and decoded${unreadable.length > 0 ? `, ${Object.values(v.unreadable).reduce((a, b) => a + b, 0)} unreadable` : ""}`),
+    ...unreadable.map((l) => " ".repeat(LABEL_WIDTH) + l.trimStart()),
+    ...v.readProblems.map((r) => " ".repeat(LABEL_WIDTH) + p(r)),
+    field("Result", v.damaged ? "DAMAGED" : "intact"),
+  ];
+  return lines.join("\n") + "\n";
 }
 
 export async function run(argv: string[]): Promise<number> {
   const json = argv.includes("--json");
+  const verify = argv.includes("--verify");
   const positional = argv.filter((a) => !a.startsWith("--"));
   if (argv.includes("--help") || argv.includes("-h")) {
     process.stdout.write(USAGE + "\n");
     return 0;
   }
-  const unknown = argv.filter((a) => a.startsWith("--") && a !== "--json");
+  const unknown = argv.filter((a) => a.startsWith("--") && a !== "--json" && a !== "--verify");
   if (positional.length !== 1 || unknown.length > 0) {
     process.stderr.write(USAGE + "\n");
     return 2;
   }
   try {
     const reader = await openBag(positional[0]!);
+    let summary: BagSummary;
     try {
-      process.stdout.write(json ? summaryJson(reader.summary) : formatBagInfo(reader.summary));
+      summary = reader.summary;
     } finally {
       await reader.close();
     }
-    return 0;
+    const verification = verify ? await verifyBag(positional[0]!) : undefined;
+    process.stdout.write(json ? summaryJson(summary, verification) : formatBagInfo(summary) + (verification ? formatVerification(verification) : ""));
+    return verification?.damaged ? 1 : 0;
   } catch (err) {
     const kind = err instanceof PerceptionError ? `${err.kind} error: ` : "";
-    process.stderr.write(`edge-perception info: ${kind}${errorMessage(err)}\n`);
+    process.stderr.write(`edge-perception info: ${kind}${printable(errorMessage(err))}\n`);
     return 1;
   }
 }

@@ -3,16 +3,20 @@
  * process (sim time = bag log time) and records what the nodes publish into an output bag.
  */
 import { PerceptionError, errorMessage } from "../../core/errors.js";
+import { verifyBag } from "../../bag/verify-bag.js";
 import { defaultGraphPath, graphToNodeSpecs, loadLaunchGraph } from "../../pipeline/graph.js";
 import { lastFlag, parseCommandLine, positiveNumberFlag } from "../../transport/command-line.js";
 import { stderrLogSink, type LogSink } from "../../transport/logger.js";
 import type { NodeSpec } from "../../transport/node-spec.js";
 import { progressBar } from "../../transport/replay/progress-bar.js";
-import { formatReplaySummary, type ReplaySummary } from "../../transport/replay/replay-summary.js";
+import { errorTotal, formatReplaySummary, type ReplaySummary } from "../../transport/replay/replay-summary.js";
 import { runReplay, type RecordMode } from "../../transport/replay/run-replay.js";
+import { detectorChoice, detectorParamsFile, type DetectorChoice } from "../detector-choice.js";
 import { stopOnSignals } from "../stop-on-signals.js";
+import { shardFromArgsOrEnv, type ShardSpec } from "../../eval/shard.js";
+import { runShardedReplay } from "../../transport/replay/sharded-replay.js";
 
-export const summary = "run the perception graph over a rosbag2 bag and record its outputs (sim time, deterministic)";
+export const summary = "run the perception graph over a rosbag2 bag and record its outputs (sim time, deterministic; --realtime: as a camera delivers)";
 
 const USAGE = `usage: edge-perception replay <bag> --out <dir> [options] [name:=value ...]
 
@@ -20,12 +24,23 @@ const USAGE = `usage: edge-perception replay <bag> --out <dir> [options] [name:=
   --overwrite          replace an existing output bag
   --params <yaml>      extra ROS 2 parameter file over each node's own (repeatable)
   --graph <file>       launch graph (default launch/perception.graph.yaml)
+  --contracts <yaml>   model contracts file for the pedestrian detector (default config/models.yaml)
+  --model <name>       pedestrian detector contract in that file (default yolox_nano)
   --rate <x>           pace by bag time at x times real time
   --fast               as fast as possible (default)
+  --realtime           frames offered on the wall clock as a camera delivers them (at --rate, default 1);
+                       nothing waits for the models: busy models drop frames (newest wins); the summary
+                       gives achieved Hz, drops and camera-stamp-to-publication latency (not deterministic)
   --record <what>      outputs (default: node outputs + /tf, /tf_static, camera_info) | all
   --exclude <topic>    do not record this topic (trailing * = prefix; repeatable), e.g. wall-clock timings
   --json               print the summary as JSON on stdout
+  --strict             exit 1 when any node error or undecodable input occurred (CI)
+  --verify             read the output bag back (CRCs, every message decoded, as info --verify)
+                       and exit 1 when it is damaged or holds other counts than were recorded
   --quiet              no node log lines below warnings
+  --shard <i/N>        replay shard i of N of the bags under <bag> (a folder tree or .txt list) into
+                       <out>/<bag id>; default from JOB_COMPLETION_INDEX/JOB_COMPLETIONS; a shard
+                       whose outputs exist for unchanged inputs is skipped (docs/fleet.md)
   name:=value          launch arguments of the graph (image_transport:=raw, ...)
 
 SIGINT/SIGTERM stop the replay, finalise the output bag and print the summary.`;
@@ -43,11 +58,24 @@ export function run(argv: string[]): Promise<number> {
   return runReplayCommand(argv, DEFAULT_DEPS);
 }
 
+/** What is wrong with the output bag as read back, or undefined when it holds what was recorded, intact. */
+async function verifyOutput(out: string, result: ReplaySummary): Promise<string | undefined> {
+  try {
+    const v = await verifyBag(out);
+    const problems = [...v.files.flatMap((f) => f.problems), ...v.readProblems];
+    if (v.damaged) return `the output bag is damaged: ${problems.join("; ") || "unreadable messages"}`;
+    if (v.messagesRead !== result.messagesOut) return `the output bag holds ${v.messagesRead} messages, ${result.messagesOut} were recorded`;
+    return undefined;
+  } catch (err) {
+    return `cannot read the output bag back: ${errorMessage(err)}`;
+  }
+}
+
 /** The command with its dependencies injected; returns the exit code. */
 export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps): Promise<number> {
   let parsed;
   try {
-    parsed = parseCommandLine(argv, ["out", "params", "graph", "rate", "record", "exclude"], ["fast", "overwrite", "json", "quiet", "help"]);
+    parsed = parseCommandLine(argv, ["out", "params", "graph", "rate", "record", "exclude", "shard", "contracts", "model"], ["fast", "realtime", "overwrite", "json", "quiet", "help", "strict", "verify"]);
   } catch (err) {
     console.error(`edge-perception replay: ${errorMessage(err)}\n${USAGE}`);
     return 2;
@@ -63,13 +91,48 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
   const bag = parsed.positional[0]!;
   const record = lastFlag(parsed, "record") ?? "outputs";
   let rate: number | undefined;
+  let detector: DetectorChoice | undefined;
   try {
+    detector = detectorChoice(lastFlag(parsed, "contracts"), lastFlag(parsed, "model"));
     rate = positiveNumberFlag(parsed, "rate");
     if (rate !== undefined && parsed.switches.has("fast")) throw new PerceptionError("parameter", "--rate and --fast exclude each other");
+    if (parsed.switches.has("realtime") && parsed.switches.has("fast")) throw new PerceptionError("parameter", "--realtime and --fast exclude each other");
     if (record !== "outputs" && record !== "all") throw new PerceptionError("parameter", `--record must be outputs or all, got '${record}'`);
   } catch (err) {
     console.error(`edge-perception replay: ${errorMessage(err)}`);
     return 2;
+  }
+
+  let shard: ShardSpec | undefined;
+  try {
+    shard = shardFromArgsOrEnv(lastFlag(parsed, "shard"), process.env);
+    if (shard && lastFlag(parsed, "out") === undefined) throw new PerceptionError("parameter", "--shard needs --out <results folder>");
+    if (shard && rate !== undefined) throw new PerceptionError("parameter", "--shard replays as fast as possible (no --rate)");
+  } catch (err) {
+    console.error(`edge-perception replay: ${errorMessage(err)}`);
+    return 2;
+  }
+  if (shard) {
+    const graph = lastFlag(parsed, "graph") ?? defaultGraphPath();
+    const paramsFiles = [...(parsed.flags.get("params") ?? []), ...(detector ? [detectorParamsFile(detector)] : [])];
+    try {
+      await runShardedReplay({
+        input: bag,
+        out: lastFlag(parsed, "out")!,
+        shard,
+        loadNodes: () => deps.loadNodes(graph, { paramsFiles, args: parsed.launchArgs }),
+        configFiles: [graph, ...paramsFiles],
+        configText: JSON.stringify(Object.entries(parsed.launchArgs).sort()),
+        record: record as RecordMode,
+        excludeTopics: parsed.flags.get("exclude") ?? [],
+        logSink: stderrLogSink(parsed.switches.has("quiet") ? "warn" : "info"),
+        log: (line) => console.error(line),
+      });
+      return 0;
+    } catch (err) {
+      console.error(`edge-perception replay: ${errorMessage(err)}`);
+      return 1;
+    }
   }
 
   const bar = progressBar(process.stderr);
@@ -83,7 +146,7 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
   let result: ReplaySummary;
   try {
     const nodes = await deps.loadNodes(lastFlag(parsed, "graph") ?? defaultGraphPath(), {
-      paramsFiles: parsed.flags.get("params") ?? [],
+      paramsFiles: [...(parsed.flags.get("params") ?? []), ...(detector ? [detectorParamsFile(detector)] : [])],
       args: parsed.launchArgs,
     });
     const out = lastFlag(parsed, "out");
@@ -92,7 +155,7 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
       ...(out !== undefined ? { out } : {}),
       overwrite: parsed.switches.has("overwrite"),
       nodes,
-      ...(rate !== undefined ? { rate, fast: false } : { fast: true }),
+      ...(parsed.switches.has("realtime") ? { realtime: true, rate: rate ?? 1 } : rate !== undefined ? { rate, fast: false } : { fast: true }),
       record: record as RecordMode,
       excludeTopics: parsed.flags.get("exclude") ?? [],
       onProgress: (p) => bar.update(p),
@@ -109,5 +172,21 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
   bar.done();
   if (parsed.switches.has("json")) console.log(JSON.stringify(result, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2));
   else console.log(formatReplaySummary(result));
+  const outDir = lastFlag(parsed, "out");
+  if (parsed.switches.has("verify") && outDir !== undefined) {
+    const problem = await verifyOutput(outDir, result);
+    if (problem) {
+      console.error(`edge-perception replay: --verify: ${problem}`);
+      return stop.exitCode() ?? 1;
+    }
+    console.error(`edge-perception replay: --verify: the output bag reads back intact (${result.messagesOut} messages)`);
+  }
+  const errors = errorTotal(result);
+  if (parsed.switches.has("strict") && errors > 0) {
+    const byNode = Object.entries(result.nodeErrors).map(([node, n]) => `${node} ${n}`).join(", ");
+    const decode = Object.values(result.decodeErrors).reduce((a, b) => a + b, 0);
+    console.error(`edge-perception replay: --strict: ${errors} error(s): node errors ${byNode || "0"}; decode errors ${decode}`);
+    return stop.exitCode() ?? 1;
+  }
   return stop.exitCode() ?? 0;
 }

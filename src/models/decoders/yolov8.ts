@@ -1,9 +1,18 @@
 /**
- * YOLOv8-style decoder: output [1, 4 + C, N] (channels first): rows 0-3 are cx, cy, w, h in input
- * pixels, rows 4.. the (sigmoided) class scores; no objectness.
+ * YOLOv8 / YOLO11 anchor-free decoder: output [1, 4 + C, N] (channels first, as Ultralytics
+ * exports it; [1, N, 4 + C] and rank-2 forms are read too): per candidate cx, cy, w, h in input
+ * pixels, then C sigmoided class scores; no objectness.
  */
-import { PerceptionError } from "../../core/errors.js";
 import type { Detection } from "../detection.js";
+import { bestClass, candidateTable } from "./candidates.js";
+import { fitsTable, pickOutput, type DecoderFamily } from "./family.js";
+
+/** Contract parameters (`decoder: { type: yolov8, num_classes }`). */
+export interface Yolov8Decoder {
+  type: "yolov8";
+  /** Number of classes. */
+  numClasses: number;
+}
 
 export interface Yolov8DecodeOptions {
   /** Number of classes C. */
@@ -16,28 +25,29 @@ export interface Yolov8DecodeOptions {
 
 /** Detections in tensor pixels (corner convention), before NMS. `dims` is the output shape. */
 export function decodeYolov8(output: Float32Array, dims: readonly number[], o: Yolov8DecodeOptions): Detection[] {
-  if (dims.length !== 3 || dims[0] !== 1 || dims[1] !== 4 + o.numClasses || output.length !== dims[1] * dims[2]) {
-    throw new PerceptionError("model", `yolov8 output shape [${dims.join(",")}] is not [1, ${4 + o.numClasses}, N]`);
-  }
-  const n = dims[2];
+  const t = candidateTable("yolov8 output", output, dims, 4 + o.numClasses, "columns");
   const allowed = o.classFilter ? new Set(o.classFilter) : undefined;
   const out: Detection[] = [];
-  for (let i = 0; i < n; i++) {
-    let best = -1;
-    let bestScore = -Infinity;
-    for (let c = 0; c < o.numClasses; c++) {
-      const sc = output[(4 + c) * n + i];
-      if (sc > bestScore) {
-        bestScore = sc;
-        best = c;
-      }
-    }
-    if (best < 0 || (allowed && !allowed.has(best)) || bestScore < o.scoreThreshold) continue;
-    const cx = output[i];
-    const cy = output[n + i];
-    const w = output[2 * n + i];
-    const h = output[3 * n + i];
-    out.push({ x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2, score: bestScore, classId: best });
+  for (let i = 0; i < t.count; i++) {
+    const { classId, score } = bestClass(t, i, 4, o.numClasses);
+    if (classId < 0 || (allowed && !allowed.has(classId)) || score < o.scoreThreshold) continue;
+    const cx = t.at(i, 0);
+    const cy = t.at(i, 1);
+    const w = t.at(i, 2);
+    const h = t.at(i, 3);
+    out.push({ x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2, score, classId });
   }
   return out;
 }
+
+export const yolov8Family: DecoderFamily<Yolov8Decoder, { output: string }> = {
+  type: "yolov8",
+  layout: "one output [1, 4 + C, N] (or [1, N, 4 + C], rank 2 too): cx, cy, w, h in input pixels, C sigmoided class scores",
+  parse: (raw, r) => ({ type: "yolov8", numClasses: r.int(raw.num_classes ?? 80, "decoder.num_classes", 1) }),
+  bind: (d, ctx) => ({ output: pickOutput(ctx, "output", `[1,${4 + d.numClasses},N]`, fitsTable(4 + d.numClasses, "either")) }),
+  outputNames: (b) => [b.output],
+  decode(d, b, get, s) {
+    const o = get(b.output);
+    return decodeYolov8(o.data, o.dims, { numClasses: d.numClasses, scoreThreshold: s.scoreThreshold, classFilter: s.classFilter });
+  },
+};

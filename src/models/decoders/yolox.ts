@@ -1,12 +1,22 @@
 /**
- * YOLOX raw-grid decoder: output [1, N, 5 + C] with one row per anchor point of the stride grids
- * (row-major per stride, strides in order), `[x, y, w, h, obj, class scores...]`; x, y are offsets
- * in grid cells, w, h log-scale; obj and class scores are already sigmoided:
+ * YOLOX raw-grid decoder: output [1, N, 5 + C] (or rank-2 [N, 5 + C]) with one row per anchor point
+ * of the stride grids (row-major per stride, strides in order), `[x, y, w, h, obj, class scores...]`;
+ * x, y are offsets in grid cells, w, h log-scale; obj and class scores are already sigmoided:
  *
  *   cx = (x + gx) * s,  cy = (y + gy) * s,  w = exp(w) * s,  h = exp(h) * s,  score = obj * cls
  */
 import { PerceptionError } from "../../core/errors.js";
 import type { Detection } from "../detection.js";
+import { fitsTable, pickOutput, shapeText, type DecoderFamily } from "./family.js";
+
+/** Contract parameters (`decoder: { type: yolox, strides, num_classes }`). */
+export interface YoloxDecoder {
+  type: "yolox";
+  /** Strides of the grid levels in output order. */
+  strides: readonly number[];
+  /** Number of classes. */
+  numClasses: number;
+}
 
 export interface YoloxDecodeOptions {
   /** Model input width, pixels (grid width = inputWidth / stride). */
@@ -70,3 +80,20 @@ export function decodeYolox(output: Float32Array, o: YoloxDecodeOptions): Detect
   }
   return out;
 }
+
+export const yoloxFamily: DecoderFamily<YoloxDecoder, { output: string }> = {
+  type: "yolox",
+  layout: "one output [1, N, 5 + C] or [N, 5 + C]: x, y (grid offsets), log w, log h, obj, C sigmoided class scores; N = anchor points of the stride grids",
+  parse: (raw, r) => ({
+    type: "yolox",
+    strides: r.numbers(raw.strides ?? [8, 16, 32], "decoder.strides"),
+    numClasses: r.int(raw.num_classes ?? 80, "decoder.num_classes", 1),
+  }),
+  bind(d, ctx) {
+    const n = yoloxAnchorCount({ inputWidth: ctx.inputWidth, inputHeight: ctx.inputHeight, strides: d.strides });
+    return { output: pickOutput(ctx, "output", shapeText(n, 5 + d.numClasses), fitsTable(5 + d.numClasses, "rows", n)) };
+  },
+  outputNames: (b) => [b.output],
+  decode: (d, b, get, s) =>
+    decodeYolox(get(b.output).data, { inputWidth: s.inputWidth, inputHeight: s.inputHeight, strides: d.strides, numClasses: d.numClasses, scoreThreshold: s.scoreThreshold, classFilter: s.classFilter }),
+};

@@ -1,7 +1,9 @@
 /**
  * Crosswalk detection for one camera frame: candidates from the sources (by default the zebra
- * stripe source, confirmed by TwinLiteNet's transverse edges when the lane stage ran), merged, as
- * `edge_perception_msgs/Crosswalk` with a polygon in base_link and in image pixels.
+ * stripe source, confirmed by TwinLiteNet's transverse edges when the lane stage ran), fused with
+ * calibrated confidence (`source-fusion.ts`), as `edge_perception_msgs/Crosswalk` with a polygon in
+ * base_link and in image pixels. Bad input (a frame whose size is not the CameraInfo's, a camera that
+ * sees no ground, a garbage mask) gives a status naming the cause and no invented crosswalk.
  */
 import type { Time } from "../../core/time.js";
 import type { CameraGeometry } from "../../geometry/camera-geometry.js";
@@ -13,12 +15,16 @@ import { bevLookup } from "../lanes/bev-grid.js";
 import { bevComponents, isTransverse, type BevComponent } from "../lanes/bev-components.js";
 import { DEFAULT_LANE_GRID } from "../lanes/lane-grid.js";
 import { bevMaskIndex, maskToBev } from "../lanes/mask-to-bev.js";
-import type { CrosswalkCandidate, CrosswalkSource } from "./crosswalk-source.js";
+import { asReport, type CrosswalkCandidate, type CrosswalkSource } from "./crosswalk-source.js";
+import { checkMask } from "./mask-check.js";
+import { fuseCrosswalkSources, type NamedReport, type SourceFusionOptions } from "./source-fusion.js";
 import { StripeCrosswalkSource, type StripeSourceOptions } from "./stripe-source.js";
 
 /** What the lane stage can pass on (a `LaneDetectionResult` fits). */
 export interface CrosswalkLaneEvidence {
   laneMask?: SegmentationMask;
+  /** Drivable-area mask (same tensor mapping as `laneMask`). */
+  drivableMask?: SegmentationMask;
   toImage?: TensorToImage;
   /** Transverse lane-mask components in BEV; computed from laneMask when absent. */
   transverse?: BevComponent[];
@@ -30,14 +36,36 @@ export interface CrosswalkDetectorOptions {
   sources?: CrosswalkSource[];
   /** Options of the default stripe source. */
   stripes?: StripeSourceOptions;
-  /** Crosswalks below this confidence are dropped; default 0.5. */
+  /** Crosswalks below this confidence (after fusion) are dropped; default 0.5. */
   minConfidence?: number;
+  /** How the sources are fused (weights per source name, bias). */
+  fusion?: SourceFusionOptions;
 }
 
-function overlapX(a: CrosswalkCandidate, b: CrosswalkCandidate): number {
-  const inter = Math.min(a.xFar, b.xFar) - Math.max(a.xNear, b.xNear);
-  const union = Math.max(a.xFar, b.xFar) - Math.min(a.xNear, b.xNear);
-  return union > 0 ? Math.max(0, inter) / union : 0;
+/**
+ * Why the frame cannot be judged with this geometry, or undefined: a frame whose size is not the
+ * calibration's (the intrinsics would put every ray in the wrong place), or a camera that sees no
+ * ground (not above the ground plane, or no ray of the lower image meets it).
+ */
+export function inputProblem(view: ImageView, geometry: CameraGeometry): string | undefined {
+  if (!(view.width > 0 && view.height > 0)) return `empty frame (${view.width}x${view.height})`;
+  const { width, height } = geometry.model;
+  if (view.width !== width || view.height !== height) {
+    return `frame size ${view.width}x${view.height} differs from the CameraInfo's ${width}x${height}: the calibration does not fit this frame`;
+  }
+  const z = geometry.cameraPosition.z;
+  if (!(z > 0)) return `camera sees no ground: it is not above the ground plane (z = ${z.toFixed(2)} m)`;
+  const horizon = geometry.horizonRow();
+  if (Number.isFinite(horizon) && horizon >= view.height - 1) {
+    return `camera sees no ground: horizon below image (row ${horizon.toFixed(0)} of ${view.height}), the calibration puts no ground in view`;
+  }
+  // The lower image must hold ground somewhere (a camera rolled or pitched up has none).
+  for (const fv of [1, 0.9, 0.75]) {
+    for (const fu of [0.5, 0.25, 0.75, 0.02, 0.98]) {
+      if (geometry.pixelToGround({ u: fu * (view.width - 1), v: fv * (view.height - 1) })) return undefined;
+    }
+  }
+  return "camera sees no ground: no ray of the lower image meets the ground plane";
 }
 
 /** Crosswalk detector. */
@@ -48,28 +76,53 @@ export class CrosswalkDetector {
     this.sources = options.sources ?? [new StripeCrosswalkSource(options.stripes)];
   }
 
+  /** Evidence strings of the last `detect` call, one per fused crosswalk (for logs and scripts). */
+  lastEvidence: string[] = [];
+  /** Why the last frame could not be judged (bad input: size mismatch, no ground), else undefined; nodes count these. */
+  lastInputProblem: string | undefined;
+
   /** Detects crosswalks; never throws on bad input (empty array with `status`). */
   async detect(view: ImageView, geometry: CameraGeometry, stamp: Time, lanes?: CrosswalkLaneEvidence): Promise<CrosswalkArray> {
     const header = { stamp, frame_id: "base_link" };
-    const horizon = geometry.horizonRow();
-    if (Number.isFinite(horizon) && horizon >= view.height - 1) {
-      return { header, crosswalks: [], status: "horizon below image: the calibration puts no ground in view" };
+    this.lastEvidence = [];
+    const problem = inputProblem(view, geometry);
+    this.lastInputProblem = problem;
+    if (problem) return { header, crosswalks: [], status: problem };
+    const notes: string[] = [];
+    let { laneMask, toImage, transverse, drivableMask } = lanes ?? {};
+    const maskProblem = laneMask ? checkMask(laneMask, toImage) : undefined;
+    if (maskProblem) {
+      notes.push(`lane mask ignored: ${maskProblem}`);
+      laneMask = undefined;
+      transverse = undefined;
     }
-    let transverse = lanes?.transverse;
-    if (!transverse && lanes?.laneMask && lanes.toImage) transverse = transverseFromMask(lanes.laneMask, lanes.toImage, geometry, view);
-    const frame = { view, geometry, stamp, laneMask: lanes?.laneMask, toImage: lanes?.toImage, transverse };
-    const all: CrosswalkCandidate[] = [];
-    for (const source of this.sources) all.push(...(await source.candidates(frame)));
+    // The drivable area covers much of the frame by nature: only speckle marks it as garbage.
+    const drivableProblem = drivableMask ? checkMask(drivableMask, toImage, { maxCoverage: 1 }) : undefined;
+    if (drivableProblem) {
+      notes.push(`drivable mask ignored: ${drivableProblem}`);
+      drivableMask = undefined;
+    }
+    if (!laneMask && !drivableMask) toImage = undefined;
+    if (!transverse && laneMask && toImage) transverse = transverseFromMask(laneMask, toImage, geometry, view);
+    const frame = { view, geometry, stamp, laneMask, toImage, transverse, drivableMask };
+    const reports: NamedReport[] = [];
+    for (const source of this.sources) {
+      const report = asReport(await source.candidates(frame));
+      reports.push({ name: source.name, report });
+      if (report.invalid !== undefined) notes.push(`source ${source.name} ignored: ${report.invalid}`);
+    }
     const minConfidence = this.options.minConfidence ?? 0.5;
-    const kept: CrosswalkCandidate[] = [];
-    for (const c of all.filter((c) => c.confidence >= minConfidence).sort((a, b) => b.confidence - a.confidence)) {
-      if (kept.some((k) => overlapX(k, c) > 0.3)) continue;
-      kept.push(c);
+    const fused = fuseCrosswalkSources(reports, this.options.fusion);
+    const kept = fused.filter((f) => f.confidence >= minConfidence).sort((a, b) => a.candidate.xNear - b.candidate.xNear);
+    this.lastEvidence = kept.map((f) => `${f.confidence.toFixed(2)} from ${f.sources.join("+")}: ${f.candidate.evidence}`);
+    const crosswalks = kept.map((f, i) => toMessage({ ...f.candidate, confidence: f.confidence }, i, geometry));
+    const valid = reports.filter((r) => r.report.invalid === undefined);
+    let status = "";
+    if (!crosswalks.length) {
+      if (reports.length > 0 && valid.length === 0) status = "no valid crosswalk source";
+      else status = fused.length ? "no crosswalk above the confidence threshold" : "no crosswalk in view";
     }
-    kept.sort((a, b) => a.xNear - b.xNear);
-    const crosswalks = kept.map((c, i) => toMessage(c, i, geometry));
-    const status = crosswalks.length ? "" : all.length ? "no crosswalk above the confidence threshold" : "no crosswalk in view";
-    return { header, crosswalks, status };
+    return { header, crosswalks, status: [status, ...notes].filter((x) => x).join("; ") };
   }
 }
 
@@ -82,23 +135,29 @@ export function transverseFromMask(mask: SegmentationMask, toImage: TensorToImag
   return bevComponents(occupancy, lookup.rows, lookup.cols, lookup.spec, { minCells: 3 }).filter((c) => isTransverse(c));
 }
 
-/** A candidate as a Crosswalk message (polygon counter-clockwise in base_link, projected into the image). */
+/** A candidate as a Crosswalk message (polygon counter-clockwise in base_link, projected into the image unless the source gave its image outline). */
 export function toMessage(c: CrosswalkCandidate, id: number, geometry: CameraGeometry): Crosswalk {
-  const corners: Point32[] = [
-    { x: c.xNear, y: c.yRight, z: 0 },
-    { x: c.xFar, y: c.yRight, z: 0 },
-    { x: c.xFar, y: c.yLeft, z: 0 },
-    { x: c.xNear, y: c.yLeft, z: 0 },
-  ];
-  const imagePoints: Point32[] = [];
-  for (let k = 0; k < 4; k++) {
-    // Several points per edge so that lens distortion bends the outline as it should.
-    const a = corners[k];
-    const b = corners[(k + 1) % 4];
-    for (let s = 0; s < 4; s++) {
-      const t = s / 4;
-      const px = geometry.groundToPixel({ x: a.x + t * (b.x - a.x), y: a.y + t * (b.y - a.y), z: 0 });
-      if (px) imagePoints.push({ x: px.u, y: px.v, z: 0 });
+  const corners: Point32[] = c.groundPolygon
+    ? c.groundPolygon.map((p) => ({ x: p.x, y: p.y, z: 0 }))
+    : [
+        { x: c.xNear, y: c.yRight, z: 0 },
+        { x: c.xFar, y: c.yRight, z: 0 },
+        { x: c.xFar, y: c.yLeft, z: 0 },
+        { x: c.xNear, y: c.yLeft, z: 0 },
+      ];
+  let imagePoints: Point32[];
+  if (c.imagePolygon) imagePoints = c.imagePolygon.map((p) => ({ x: p.x, y: p.y, z: 0 }));
+  else {
+    imagePoints = [];
+    for (let k = 0; k < corners.length; k++) {
+      // Several points per edge so that lens distortion bends the outline as it should.
+      const a = corners[k];
+      const b = corners[(k + 1) % corners.length];
+      for (let s = 0; s < 4; s++) {
+        const t = s / 4;
+        const px = geometry.groundToPixel({ x: a.x + t * (b.x - a.x), y: a.y + t * (b.y - a.y), z: 0 });
+        if (px) imagePoints.push({ x: px.u, y: px.v, z: 0 });
+      }
     }
   }
   return {

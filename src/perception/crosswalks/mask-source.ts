@@ -8,7 +8,8 @@ import { ModelSession, type ModelSessionOptions } from "../../models/session.js"
 import { bevLookup, type BevGridSpec } from "../lanes/bev-grid.js";
 import { bevComponents } from "../lanes/bev-components.js";
 import { bevMaskIndex, maskToBev } from "../lanes/mask-to-bev.js";
-import type { CrosswalkCandidate, CrosswalkFrame, CrosswalkSource } from "./crosswalk-source.js";
+import type { CrosswalkFrame, CrosswalkSource, CrosswalkSourceReport } from "./crosswalk-source.js";
+import { checkMask } from "./mask-check.js";
 
 /** Options of `MaskCrosswalkSource.create`. */
 export interface MaskSourceOptions {
@@ -44,17 +45,20 @@ export class MaskCrosswalkSource implements CrosswalkSource {
     return new MaskCrosswalkSource(session, options);
   }
 
-  async candidates(frame: CrosswalkFrame): Promise<CrosswalkCandidate[]> {
+  async candidates(frame: CrosswalkFrame): Promise<CrosswalkSourceReport> {
     const out = await this.session.run(frame.view);
-    if (out.kind !== "segmentation") return [];
+    if (out.kind !== "segmentation") return { probability: 0, candidates: [], invalid: `model output is ${out.kind}, not segmentation` };
     const mask = this.options.outputName ? out.masks.find((m) => m.name === this.options.outputName) : out.masks[0];
-    if (!mask) return [];
+    if (!mask) return { probability: 0, candidates: [], invalid: `no output '${this.options.outputName}'` };
+    const garbage = checkMask(mask, out.toImage, { classId: this.options.crosswalkClass ?? 1 });
+    if (garbage) return { probability: 0, candidates: [], invalid: garbage };
     const spec = this.options.grid ?? { xMin: 2, xMax: 40, dx: 0.25, yMin: -10, yMax: 10, dy: 0.1 };
     const lookup = bevLookup(frame.geometry, spec, frame.view.width, frame.view.height);
     const occupancy = new Uint8Array(lookup.rows * lookup.cols);
     maskToBev(mask, bevMaskIndex(lookup, out.toImage, mask.width, mask.height), occupancy, this.options.crosswalkClass ?? 1);
     const minCells = Math.ceil((this.options.minArea ?? 4) / (spec.dx * spec.dy));
-    return bevComponents(occupancy, lookup.rows, lookup.cols, spec, { minCells, rowGap: 0 }).map((c) => ({
+    // Blob size as confidence is not calibrated: fit the fusion weight of this source before trusting it.
+    const candidates = bevComponents(occupancy, lookup.rows, lookup.cols, spec, { minCells, rowGap: 0 }).map((c) => ({
       xNear: spec.xMin + c.rowMin * spec.dx,
       xFar: spec.xMin + (c.rowMax + 1) * spec.dx,
       yRight: spec.yMin + c.colMin * spec.dy,
@@ -63,5 +67,6 @@ export class MaskCrosswalkSource implements CrosswalkSource {
       distanceStd: Math.max(spec.dx, 0.03 * (spec.xMin + c.rowMin * spec.dx)),
       evidence: `${this.name}: ${c.cells.length} cells`,
     }));
+    return { probability: Math.max(0, ...candidates.map((c) => c.confidence)), candidates };
   }
 }

@@ -37,6 +37,22 @@ export interface StripePeriodicityOptions {
   maxWindows?: number;
   /** Pre-filter: also require regularly spaced stripe starts in the window; default false. */
   requireRegularStarts?: boolean;
+  /**
+   * Least share of a window's cells that must be seen; default 0.9. Lower values let a window
+   * reach past the edge of the view (a crossing cut by the image edge): the autocorrelation is
+   * normalised by the overlap, and the swing and period checks still need several stripes seen.
+   */
+  minSeenFraction?: number;
+  /**
+   * Square-wave shape: zebra paint and the asphalt between stripes both lie well away from the local
+   * mean (a cell is "decided" when it is more than half the window's RMS from it), with paint on
+   * 20-80 % of the decided cells. Two lane lines a lane apart are periodic too, but their thin paint
+   * leaves most cells undecided. Least share of decided cells; default 0.5 (0 turns the check off).
+   */
+  minDecided?: number;
+  /** Square-wave shape: paint share of the decided cells allowed; default 0.2..0.8. */
+  minDuty?: number;
+  maxDuty?: number;
 }
 
 /** Per BEV row: stripe score (-1..1, NaN when unseen), best period (m), contrast and lateral centre of the best window. */
@@ -81,6 +97,9 @@ interface StripeSettings {
   swingLevel: number;
   minSwings: number;
   requireRegular: boolean;
+  minDecided: number;
+  minDuty: number;
+  maxDuty: number;
 }
 
 function resolveSettings(options: StripePeriodicityOptions, cols: number, dy: number): StripeSettings {
@@ -95,12 +114,15 @@ function resolveSettings(options: StripePeriodicityOptions, cols: number, dy: nu
     half: Math.max(2, Math.round((options.detrendWindow ?? 3) / dy / 2)),
     win,
     step: Math.max(1, Math.round((options.windowStep ?? 2) / dy)),
-    minValidInWindow: win * 0.9,
+    minValidInWindow: win * (options.minSeenFraction ?? 0.9),
     maxWindows: options.maxWindows ?? 3,
     minPeakCorrelation: options.minPeakCorrelation ?? 0.25,
     swingLevel: options.swingLevel ?? 8,
     minSwings: options.minSwings ?? 4,
     requireRegular: options.requireRegularStarts ?? false,
+    minDecided: options.minDecided ?? 0.5,
+    minDuty: options.minDuty ?? 0.2,
+    maxDuty: options.maxDuty ?? 0.8,
   };
 }
 
@@ -296,7 +318,7 @@ export class RowStripeAnalyser {
       const rDouble = this.correlationAt(2 * lag, c0, win, energy);
       const rThreeHalves = this.correlationAt(Math.round((3 * lag) / 2), c0, win, energy);
       const sc = (r - rHalf + rDouble - rThreeHalves) / 4;
-      if (sc > best) {
+      if (sc > best && this.squareWave(c0, win, energy, settings)) {
         best = sc;
         score[row] = sc;
         period[row] = lag * dy;
@@ -305,6 +327,23 @@ export class RowStripeAnalyser {
       }
     }
     return best;
+  }
+
+  /** Whether the window's profile has the shape of zebra paint (see `minDecided`). */
+  private squareWave(c0: number, win: number, energy: number, settings: StripeSettings): boolean {
+    if (settings.minDecided <= 0) return true;
+    const level = 0.5 * Math.sqrt(energy);
+    const p = this.profile;
+    let bright = 0;
+    let dark = 0;
+    for (let c = c0; c < c0 + win; c++) {
+      if (p[c] > level) bright++;
+      else if (p[c] < -level) dark++;
+    }
+    const decided = bright + dark;
+    if (decided < settings.minDecided * win) return false;
+    const duty = bright / decided;
+    return duty >= settings.minDuty && duty <= settings.maxDuty;
   }
 
   /**

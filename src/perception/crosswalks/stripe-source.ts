@@ -1,12 +1,19 @@
 /**
  * The built-in crosswalk source: zebra stripes in BEV, confirmed by their periodic profile across
  * the road, with the near/far edges taken from TwinLiteNet's transverse lane lines when it saw them.
+ *
+ * Crossings at an angle (the car turning into or out of a street) run obliquely across the BEV: a
+ * BEV row then leaves the crossing after two or three stripes. The grid is therefore also analysed
+ * along oblique lines (`shearDegrees`: the BEV sheared so that the lines x = x0 + y tan(a) become
+ * rows), and a band found there is a parallelogram in base_link.
  */
 import type { CameraGeometry } from "../../geometry/camera-geometry.js";
 import { bevLookup, colY, rowX, type BevGridSpec } from "../lanes/bev-grid.js";
 import type { BevComponent } from "../lanes/bev-components.js";
 import { sampleBevColour } from "../lanes/image-sampling.js";
+import { imagePointToTensor } from "../../image/tensor-mapping.js";
 import type { CrosswalkCandidate, CrosswalkFrame, CrosswalkSource } from "./crosswalk-source.js";
+import { boxOverlap } from "./source-fusion.js";
 import { RowStripeAnalyser, type StripePeriodicityOptions } from "./stripe-periodicity.js";
 
 /** The default stripe grid: 2-40 m ahead, +-10 m, 0.25 m x 0.1 m cells. */
@@ -39,6 +46,34 @@ export interface StripeSourceOptions {
   maxGap?: number;
   /** Transverse lane-mask lines within this distance of a striped band's ends confirm it (metres); default 5 (glare and wear often hide the stripes next to an edge). */
   edgeTolerance?: number;
+  /**
+   * Directions of the analysis lines in BEV besides the rows (degrees from the y axis, positive:
+   * farther on the left); default [-25, 25]. Each costs one more pass of the periodicity analysis.
+   */
+  shearDegrees?: number[];
+  /**
+   * Oblique bands are kept only when their near edge is within this range (metres); default 20.
+   * The car turns across the crossing of the junction it is in, so angled crossings are near; far
+   * away an oblique BEV line sweeps across many image rows (a 25 degree line spans 29-39 m at 34 m)
+   * and finds periodicity in unrelated things along it (a bumper, an arrow, a kerb).
+   */
+  shearMaxRange?: number;
+  /**
+   * Least image height of a striped band (pixel rows); default 3. Near the horizon a BEV band metres
+   * deep is two or three image rows: a bumper, a kerb or a strip of texture along one image row is
+   * periodic by chance (a 2 m band at 37 m from a 1.5 m high camera with f = 1100 px is 2.4 rows), a
+   * crossing 3-4 m deep still spans 4 rows at 33 m with f = 750 px. On the generated rain drive
+   * (640x360) 2 rows let wet-road texture through (consistency 0.946 against 1.000 with 3).
+   */
+  minImageRows?: number;
+  /**
+   * With a drivable-area mask: least share of the band's outline on the drivable area; default 0.1
+   * (TwinLiteNet often leaves the road under a wiper, near the bonnet or across a junction out of
+   * its drivable area: a crossing there keeps a fifth or more on it, texture off the road none).
+   * A crossing lies on the road; periodic texture on a verge, a fence base or a row of posts beside
+   * the road does not.
+   */
+  minDrivableShare?: number;
 }
 
 /** Zebra-stripe crosswalk source. */
@@ -50,34 +85,72 @@ export class StripeCrosswalkSource implements CrosswalkSource {
    * (inside `periodicity`), the striped-row flags and the row/column scratch of the band steps.
    */
   private grey = new Float32Array(0);
+  /** The BEV resampled along oblique lines, and the row shift per column. */
+  private sheared = new Float32Array(0);
+  private rowShift = new Int32Array(0);
   private readonly periodicity = new RowStripeAnalyser();
   private readonly scratch = new BandScratch();
 
   constructor(readonly options: StripeSourceOptions = {}) {}
 
   candidates(frame: CrosswalkFrame): CrosswalkCandidate[] {
-    const o = this.options;
-    const spec = o.grid ?? DEFAULT_STRIPE_GRID;
+    const spec = this.options.grid ?? DEFAULT_STRIPE_GRID;
     const lookup = bevLookup(frame.geometry, spec, frame.view.width, frame.view.height);
     if (lookup.visibleCells === 0) return [];
     const n = lookup.rows * lookup.cols;
-    if (this.grey.length !== n) this.grey = new Float32Array(n);
+    if (this.grey.length !== n) {
+      this.grey = new Float32Array(n);
+      this.sheared = new Float32Array(n);
+      this.rowShift = new Int32Array(lookup.cols);
+    }
     sampleBevColour(frame.view, lookup.pixelIndex, this.grey);
-    const rs = this.periodicity.analyse(this.grey, lookup.rows, lookup.cols, spec.dy, o.periodicity);
-    const scratch = this.scratch.fit(lookup.rows, lookup.cols);
+    const found = this.bands(frame, this.grey, lookup.rows, lookup.cols, spec, 0);
+    for (const degrees of this.options.shearDegrees ?? [-25, 25]) {
+      if (degrees === 0) continue;
+      // Row r of the sheared grid at column c is BEV row r + shift[c]: the line x = x(r) + y tan(a).
+      const tan = Math.tan((degrees * Math.PI) / 180);
+      for (let c = 0; c < lookup.cols; c++) this.rowShift[c] = Math.round((colY(spec, c) * tan) / spec.dx);
+      this.sheared.fill(NaN);
+      for (let c = 0; c < lookup.cols; c++) {
+        const k = this.rowShift[c];
+        for (let r = Math.max(0, -k); r < Math.min(lookup.rows, lookup.rows - k); r++) this.sheared[r * lookup.cols + c] = this.grey[(r + k) * lookup.cols + c];
+      }
+      const maxRange = this.options.shearMaxRange ?? 20;
+      found.push(...this.bands(frame, this.sheared, lookup.rows, lookup.cols, spec, tan).filter((b) => b.candidate.xNear <= maxRange));
+    }
+    // One crossing is seen along several directions: the direction that runs along the crossing
+    // gives the cleanest period (a straight crossing cut obliquely smears into a larger, weaker
+    // parallelogram), so the best mean score wins and its outline is kept; rows win ties.
+    found.sort((a, b) => b.score - a.score || Number(a.oblique) - Number(b.oblique));
+    const out: CrosswalkCandidate[] = [];
+    for (const b of found) if (!out.some((c) => boxOverlap(c, b.candidate) >= 0.3)) out.push(b.candidate);
+    return out;
+  }
+
+  /**
+   * Striped bands of one analysis direction: `grey` holds the BEV sampled along the lines
+   * x = rowX(r) + y * tan (tan = 0: the rows themselves).
+   */
+  private bands(frame: CrosswalkFrame, grey: Float32Array, rows: number, cols: number, spec: BevGridSpec, tan: number): Band[] {
+    const o = this.options;
+    const rs = this.periodicity.analyse(grey, rows, cols, spec.dy, o.periodicity);
+    const scratch = this.scratch.fit(rows, cols);
     const minScore = o.minRowScore ?? 0.3;
     const minContrast = o.minContrast ?? 15;
     const noise = noiseFloor(rs.score, rs.contrast, minScore, scratch.rowValues);
     const lowMinScore = Math.max(minScore, o.lowContrastMinScore ?? 0.6);
     const lowMinContrast = Math.max(o.minContrastFloor ?? 8, (o.minContrastOverNoise ?? 2) * noise);
+    // The low-contrast path (judged against the frame's noise floor) is for rows only: along oblique
+    // lines the absolute contrast bar holds (each extra direction is another chance for rain streaks
+    // and wet-road texture to pass for faint stripes).
     const striped = scratch.striped;
     let lowContrastRows = 0;
-    for (let r = 0; r < lookup.rows; r++) {
+    for (let r = 0; r < rows; r++) {
       const s = rs.score[r];
       const c = rs.contrast[r];
       striped[r] = 0;
       if (s >= minScore && c >= minContrast) striped[r] = 1;
-      else if (s >= lowMinScore && c >= lowMinContrast) {
+      else if (tan === 0 && s >= lowMinScore && c >= lowMinContrast) {
         striped[r] = 1;
         lowContrastRows++;
       }
@@ -87,11 +160,10 @@ export class StripeCrosswalkSource implements CrosswalkSource {
     const minDepth = o.minDepth ?? 1.25;
     const edges = frame.transverse ?? [];
     const tol = o.edgeTolerance ?? 5;
-    const out: CrosswalkCandidate[] = [];
-    for (let r0 = nextStriped(striped, 0, lookup.rows), r1 = 0; r0 >= 0; r0 = nextStriped(striped, r1 + 1, lookup.rows)) {
-      r1 = bandEnd(striped, r0, lookup.rows, maxGapRows);
-      let xNear = rowX(spec, r0) - spec.dx / 2;
-      let xFar = rowX(spec, r1) + spec.dx / 2;
+    const minRows = o.minImageRows ?? 3;
+    const out: Band[] = [];
+    for (let r0 = nextStriped(striped, 0, rows), r1 = 0; r0 >= 0; r0 = nextStriped(striped, r1 + 1, rows)) {
+      r1 = bandEnd(striped, r0, rows, maxGapRows);
       let stripedRows = 0;
       let scoreSum = 0;
       for (let r = r0; r <= r1; r++) {
@@ -102,12 +174,18 @@ export class StripeCrosswalkSource implements CrosswalkSource {
       if (stripedRows * spec.dx < minDepth && stripedRows < 4) continue;
       const meanScore = scoreSum / stripedRows;
       const centre = medianCentreCol(rs.centreCol, striped, r0, r1, scratch.rowCols);
-      const lateral = lateralExtent(rs.detrended, lookup.cols, r0, r1, spec, centre, scratch);
+      const lateral = lateralExtent(rs.detrended, cols, r0, r1, spec, centre, scratch);
       if (!lateral || lateral.yLeft - lateral.yRight < 2) continue;
+      // Near and far edges along the band's centre line (x of the analysis line there).
+      const yMid = (lateral.yLeft + lateral.yRight) / 2;
+      if (imageRows(frame, rowX(spec, r0) - spec.dx / 2 + yMid * tan, rowX(spec, r1) + spec.dx / 2 + yMid * tan, yMid) < minRows) continue;
+      let xNear = rowX(spec, r0) - spec.dx / 2 + yMid * tan;
+      let xFar = rowX(spec, r1) + spec.dx / 2 + yMid * tan;
       // Transverse lane-mask lines at the band's ends: TwinLiteNet's near and far crosswalk edges.
       const near = nearestEdge(edges, xNear, tol);
       const far = nearestEdge(edges, xFar, tol, near, near?.cx ?? -Infinity);
       let evidence = `stripes score ${meanScore.toFixed(2)} over ${(stripedRows * spec.dx).toFixed(1)} m`;
+      if (tan !== 0) evidence += ` along lines at ${((Math.atan(tan) * 180) / Math.PI).toFixed(0)} deg`;
       if (lowContrastRows > 0) evidence += ` (low contrast: noise floor ${noise.toFixed(1)} grey levels)`;
       if (near) {
         xNear = Math.min(xNear, near.cx);
@@ -117,21 +195,58 @@ export class StripeCrosswalkSource implements CrosswalkSource {
         xFar = Math.max(xFar, far.cx);
         evidence += ", far edge in lane mask";
       }
-      const depthFactor = Math.min(1, (stripedRows * spec.dx) / 3);
+      // A band that starts at the nearest ground the camera sees is cut by the image edge (bonnet,
+      // bottom row): its visible depth says nothing about the crossing's, so it is not held against it.
+      const cut = r0 - firstSeenRow(grey, rows, cols, centre) <= 1;
+      if (cut) evidence += ", cut by the image edge";
+      const depthFactor = cut ? 1 : Math.min(1, (stripedRows * spec.dx) / 3);
       const base = Math.min(1, Math.max(0, (meanScore - 0.2) / 0.4));
       const confidence = Math.min(0.99, 0.15 + 0.65 * base * (0.5 + 0.5 * depthFactor) + (near ? 0.1 : 0) + (far ? 0.1 : 0));
+      // The outline: a parallelogram between the near and far analysis lines (a rectangle when tan = 0).
+      const dNear = xNear - yMid * tan;
+      const dFar = xFar - yMid * tan;
+      const groundPolygon =
+        tan === 0
+          ? undefined
+          : [
+              { x: dNear + lateral.yRight * tan, y: lateral.yRight },
+              { x: dFar + lateral.yRight * tan, y: lateral.yRight },
+              { x: dFar + lateral.yLeft * tan, y: lateral.yLeft },
+              { x: dNear + lateral.yLeft * tan, y: lateral.yLeft },
+            ];
+      const xs = groundPolygon?.map((p) => p.x) ?? [xNear, xFar];
+      const onRoad = drivableShare(frame, groundPolygon ?? [
+        { x: xNear, y: lateral.yRight },
+        { x: xFar, y: lateral.yRight },
+        { x: xFar, y: lateral.yLeft },
+        { x: xNear, y: lateral.yLeft },
+      ]);
+      if (onRoad < (o.minDrivableShare ?? 0.1)) continue;
+      if (Number.isFinite(onRoad)) evidence += `, ${(100 * onRoad).toFixed(0)} % on the drivable area`;
       out.push({
-        xNear,
-        xFar,
-        yRight: lateral.yRight,
-        yLeft: lateral.yLeft,
-        confidence,
-        distanceStd: distanceStd(frame.geometry, xNear, spec.dx),
-        evidence,
+        score: meanScore,
+        oblique: tan !== 0,
+        candidate: {
+          xNear: Math.min(...xs),
+          xFar: Math.max(...xs),
+          yRight: lateral.yRight,
+          yLeft: lateral.yLeft,
+          confidence,
+          distanceStd: distanceStd(frame.geometry, Math.min(...xs), spec.dx),
+          evidence,
+          groundPolygon,
+        },
       });
     }
     return out;
   }
+}
+
+/** A striped band of one analysis direction, with its mean row score (how well the direction fits). */
+interface Band {
+  candidate: CrosswalkCandidate;
+  score: number;
+  oblique: boolean;
 }
 
 /**
@@ -264,6 +379,50 @@ function lateralExtent(
   while (lo > 0 && smooth[lo - 1] >= 0.3 * peak) lo--;
   while (hi < cols - 1 && smooth[hi + 1] >= 0.3 * peak) hi++;
   return { yRight: colY(spec, lo) - spec.dy / 2, yLeft: colY(spec, hi) + spec.dy / 2 };
+}
+
+/**
+ * Share of a ground quadrilateral (corners in order) whose pixels the drivable-area mask marks as
+ * road, over a 5 x 5 grid of points inside it; NaN without a mask (nothing to judge by).
+ */
+function drivableShare(frame: CrosswalkFrame, q: { x: number; y: number }[]): number {
+  const mask = frame.drivableMask;
+  const map = frame.toImage;
+  if (!mask || !map) return NaN;
+  let inView = 0;
+  let road = 0;
+  for (let i = 0; i < 5; i++) {
+    for (let j = 0; j < 5; j++) {
+      const s = (i + 0.5) / 5;
+      const t = (j + 0.5) / 5;
+      // Bilinear point of the quadrilateral (corners 0-1 near side, 3-2 far side ordering kept).
+      const x = (1 - s) * ((1 - t) * q[0].x + t * q[3].x) + s * ((1 - t) * q[1].x + t * q[2].x);
+      const y = (1 - s) * ((1 - t) * q[0].y + t * q[3].y) + s * ((1 - t) * q[1].y + t * q[2].y);
+      const px = frame.geometry.groundToPixel({ x, y, z: 0 });
+      if (!px || px.u < 0 || px.v < 0 || px.u >= frame.view.width || px.v >= frame.view.height) continue;
+      const tp = imagePointToTensor(map, px.u, px.v);
+      const c = Math.floor(tp.x);
+      const r = Math.floor(tp.y);
+      if (c < 0 || r < 0 || c >= mask.width || r >= mask.height) continue;
+      inView++;
+      if (mask.classes[r * mask.width + c] !== 0) road++;
+    }
+  }
+  return inView ? road / inView : NaN;
+}
+
+/** The first row (nearest) of column `col` that the camera sees, or `rows` when none. */
+function firstSeenRow(grey: Float32Array, rows: number, cols: number, col: number): number {
+  if (col < 0) return rows;
+  for (let r = 0; r < rows; r++) if (!Number.isNaN(grey[r * cols + col])) return r;
+  return rows;
+}
+
+/** Image rows between the ground points (xNear, y) and (xFar, y); 0 when either is not in view. */
+function imageRows(frame: CrosswalkFrame, xNear: number, xFar: number, y: number): number {
+  const a = frame.geometry.groundToPixel({ x: xNear, y, z: 0 });
+  const b = frame.geometry.groundToPixel({ x: xFar, y, z: 0 });
+  return a && b ? Math.abs(a.v - b.v) : 0;
 }
 
 /** One std of a ground distance: half a BEV row or the ground length of one image row there, plus 3% for the ground-plane assumption. */

@@ -3,7 +3,9 @@
  * cell), then per BEV row a lateral top-hat: a cell is paint when it is brighter (or yellower) than
  * both flanks 0.2-0.6 m to either side. In BEV, paint has the same width at every range, so one
  * filter width fits near and far; wide bright things (cars, sunlit patches) have bright flanks and
- * do not respond.
+ * do not respond. Paint lies on the road: both flanks must be grey like asphalt (low chroma: not a
+ * car's paint, a verge, a tail light or blue headlight glare) and the paint itself white or
+ * yellow, else the cell is not paint, whatever its contrast.
  */
 import type { ImageView } from "../../image/image-view.js";
 import { rowX, type BevLookup } from "./bev-grid.js";
@@ -21,10 +23,14 @@ export interface ClassicalMarkingOptions {
   minYellowContrast?: number;
   /** Rows beyond this range are not searched (metres): far rows are blurred and full of cars; default 40. */
   maxRange?: number;
+  /** Most mean chroma (max - min of R, G, B) of a flank for it to be road; default 30. */
+  maxRoadChroma?: number;
+  /** Most chroma of white paint (yellow paint passes by its yellowness); default 45. */
+  maxWhiteChroma?: number;
 }
 
 /** Per-row prefix sums of `classicalMarkingOccupancy` (grey, yellowness, NaN count), reused by every call and grown to the widest grid seen. */
-let prefix = { grey: new Float64Array(1), yellow: new Float64Array(1), nan: new Int32Array(1) };
+let prefix = { grey: new Float64Array(1), yellow: new Float64Array(1), chroma: new Float64Array(1), nan: new Int32Array(1) };
 
 /** Fills `occupancy` with 1 on paint-like cells; returns their count. Scratch arrays are reused when passed. */
 export function classicalMarkingOccupancy(
@@ -32,7 +38,7 @@ export function classicalMarkingOccupancy(
   lookup: BevLookup,
   occupancy: Uint8Array,
   options: ClassicalMarkingOptions = {},
-  scratch?: { grey: Float32Array; yellow: Float32Array },
+  scratch?: { grey: Float32Array; yellow: Float32Array; chroma?: Float32Array },
 ): number {
   const { rows, cols, spec } = lookup;
   const k1 = Math.max(1, Math.round((options.flankInner ?? 0.2) / spec.dy));
@@ -43,12 +49,16 @@ export function classicalMarkingOccupancy(
   const n = rows * cols;
   const grey = scratch?.grey.length === n ? scratch.grey : new Float32Array(n);
   const yellow = scratch?.yellow.length === n ? scratch.yellow : new Float32Array(n);
-  sampleBevColour(view, lookup.pixelIndex, grey, yellow);
+  const chroma = scratch?.chroma?.length === n ? scratch.chroma : new Float32Array(n);
+  const maxRoadChroma = options.maxRoadChroma ?? 30;
+  const maxWhiteChroma = options.maxWhiteChroma ?? 45;
+  sampleBevColour(view, lookup.pixelIndex, grey, yellow, chroma);
   occupancy.fill(0);
-  if (prefix.grey.length < cols + 1) prefix = { grey: new Float64Array(cols + 1), yellow: new Float64Array(cols + 1), nan: new Int32Array(cols + 1) };
+  if (prefix.grey.length < cols + 1) prefix = { grey: new Float64Array(cols + 1), yellow: new Float64Array(cols + 1), chroma: new Float64Array(cols + 1), nan: new Int32Array(cols + 1) };
   // Prefix sums along the current row; entry 0 stays 0, entries 1..cols are rewritten per row.
   const pg = prefix.grey;
   const py = prefix.yellow;
+  const pc = prefix.chroma;
   const pn = prefix.nan; // NaN count
   const width = k2 - k1 + 1;
   let count = 0;
@@ -60,6 +70,7 @@ export function classicalMarkingOccupancy(
       const bad = Number.isNaN(g);
       pg[c + 1] = pg[c] + (bad ? 0 : g);
       py[c + 1] = py[c] + (bad ? 0 : yellow[base + c]);
+      pc[c + 1] = pc[c] + (bad ? 0 : chroma[base + c]);
       pn[c + 1] = pn[c] + (bad ? 1 : 0);
     }
     for (let c = k2; c < cols - k2; c++) {
@@ -79,7 +90,13 @@ export function classicalMarkingOccupancy(
       const yl = leftOk ? (py[l1] - py[l0]) / width : -Infinity;
       const yr = rightOk ? (py[r1] - py[r0]) / width : -Infinity;
       const yellowExcess = yellow[base + c] - Math.max(yl, yr);
-      if (greyExcess >= minContrast || (yellowExcess >= minYellow && greyExcess > 0)) {
+      const isYellow = yellowExcess >= minYellow && greyExcess > 0;
+      if (!(greyExcess >= minContrast || isYellow)) continue;
+      // Road on the flanks that are seen, white or yellow paint in the middle.
+      if (leftOk && (pc[l1] - pc[l0]) / width > maxRoadChroma) continue;
+      if (rightOk && (pc[r1] - pc[r0]) / width > maxRoadChroma) continue;
+      if (!isYellow && chroma[base + c] > maxWhiteChroma) continue;
+      {
         occupancy[base + c] = 1;
         count++;
       }

@@ -112,14 +112,16 @@ export class PixelSampler {
 }
 
 /**
- * Samples a BEV image: per cell, grey level (0..255) and "yellowness" ((R+G)/2 - B, -255..255) of
- * the cell's pixel; NaN where `pixelIndex` is -1.
+ * Samples a BEV image: per cell, grey level (0..255), "yellowness" (min(R, G) - B, -255..255: high
+ * for yellow paint, low for red lights and green verges) and chroma (max - min of R, G, B) of the
+ * cell's pixel; NaN where `pixelIndex` is -1.
  */
 export function sampleBevColour(
   view: ImageView,
   pixelIndex: Int32Array,
   grey: Float32Array,
   yellow?: Float32Array,
+  chroma?: Float32Array,
 ): void {
   const sampler = new PixelSampler(view);
   if (!yellow) {
@@ -135,10 +137,15 @@ export function sampleBevColour(
     if (p < 0) {
       grey[i] = NaN;
       yellow[i] = NaN;
+      if (chroma) chroma[i] = NaN;
       continue;
     }
     sampler.rgbInto(p, rgb, 0);
-    grey[i] = 0.299 * rgb[0]! + 0.587 * rgb[1]! + 0.114 * rgb[2]!;
-    yellow[i] = (rgb[0]! + rgb[1]!) / 2 - rgb[2]!;
+    const r = rgb[0]!;
+    const g = rgb[1]!;
+    const b = rgb[2]!;
+    grey[i] = 0.299 * r + 0.587 * g + 0.114 * b;
+    yellow[i] = Math.min(r, g) - b;
+    if (chroma) chroma[i] = Math.max(r, g, b) - Math.min(r, g, b);
   }
 }

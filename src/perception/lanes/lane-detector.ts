@@ -18,6 +18,7 @@ import type { BevComponent } from "./bev-components.js";
 import { classicalMarkingOccupancy, type ClassicalMarkingOptions } from "./classical-markings.js";
 import { DEFAULT_CLASSICAL_GRID, DEFAULT_LANE_GRID } from "./lane-grid.js";
 import { lanesFromOccupancy, type LanePipelineOptions } from "./lane-pipeline.js";
+import type { PaintEvidence } from "./paint-or-edge.js";
 import { bevMaskIndex, maskFraction, maskToBev } from "./mask-to-bev.js";
 
 /** Produces lane-line (and optionally drivable-area) masks for a frame: a model session, or a stand-in in tests. */
@@ -25,6 +26,8 @@ export interface LaneSegmenter {
   segment(view: ImageView): Promise<{ masks: SegmentationMask[]; toImage: TensorToImage; inferenceMs: number; modelMs?: number }>;
   /** Starts segmenting a frame that `segment` will get later, same result (optional; see `ModelSession.runAhead`). */
   runAhead?(view: ImageView): void;
+  /** Preprocesses a frame that `segment` may get next into the model's next input buffer, same result (optional; see `ModelSession.prepare`). */
+  prepare?(view: ImageView): void;
   /** Frees the model (optional). */
   release?(): Promise<void>;
 }
@@ -90,6 +93,10 @@ export interface LaneDetectionResult {
   toImage?: TensorToImage;
   /** Components across the road (stop lines, crosswalk edges) in the lane BEV, for `CrosswalkDetector`. */
   transverse: BevComponent[];
+  /** What the image said about each marking's paint (same order as the markings; empty when none). */
+  evidence: PaintEvidence[];
+  /** Per marking, the x up to which it runs on behind a vehicle standing on it (its x_max when not occluded; the model path with a drivable mask only). */
+  continuation: number[];
   /** The lane BEV lookup used (undefined when the ground is not in view). */
   lookup?: BevLookup;
   timings: LaneTimings;
@@ -116,6 +123,9 @@ class SessionSegmenter implements LaneSegmenter {
   runAhead(view: ImageView): void {
     this.session.runAhead(view);
   }
+  prepare(view: ImageView): void {
+    this.session.prepare(view);
+  }
   release(): Promise<void> {
     return this.session.release();
   }
@@ -124,7 +134,8 @@ class SessionSegmenter implements LaneSegmenter {
 /** Lane-marking detector (model or classical). */
 export class LaneDetector {
   private occupancy = new Uint8Array(0);
-  private scratch = { grey: new Float32Array(0), yellow: new Float32Array(0) };
+  private drivable = new Uint8Array(0);
+  private scratch = { grey: new Float32Array(0), yellow: new Float32Array(0), chroma: new Float32Array(0) };
 
   private constructor(
     private readonly segmenter: LaneSegmenter | undefined,
@@ -148,6 +159,11 @@ export class LaneDetector {
   /** Starts the model on a frame that `detect` will get later (replay's look-ahead); results are the same. */
   runAhead(view: ImageView): void {
     this.segmenter?.runAhead?.(view);
+  }
+
+  /** Preprocesses a frame waiting for the busy model into its next input buffer (live path); results are the same. */
+  prepare(view: ImageView): void {
+    this.segmenter?.prepare?.(view);
   }
 
   /** True when no model is used. */
@@ -184,6 +200,8 @@ export class LaneDetector {
       return {
         markings: { header: { stamp, frame_id: "base_link" }, markings: [], status },
         transverse: [],
+        evidence: [],
+        continuation: [],
         timings: { inferenceMs, modelMs, postprocessMs: totalMs - inferenceMs, totalMs },
         fallback,
         ...extra,
@@ -205,6 +223,7 @@ export class LaneDetector {
     if (this.occupancy.length !== n) this.occupancy = new Uint8Array(n);
     const occupancy = this.occupancy;
     let lateralStdPerMetre = 1 / geometry.model.fx;
+    let drivable: Uint8Array | undefined;
     if (laneMask && toImage) {
       const laneFraction = maskFraction(laneMask);
       if (laneFraction > (this.options.maxLaneMaskFraction ?? 0.25)) {
@@ -216,16 +235,22 @@ export class LaneDetector {
       if (laneFraction === 0 && maskFraction(laneMask, 1, 1) === 0) return empty("no lane lines in view", { laneMask, drivableMask, toImage, lookup }, inferenceMs);
       const index = bevMaskIndex(lookup, toImage, laneMask.width, laneMask.height);
       maskToBev(laneMask, index, occupancy);
+      if (drivableMask) {
+        if (this.drivable.length !== n) this.drivable = new Uint8Array(n);
+        maskToBev(drivableMask, bevMaskIndex(lookup, toImage, drivableMask.width, drivableMask.height), this.drivable);
+        drivable = this.drivable;
+      }
       lateralStdPerMetre = 1 / (geometry.model.fx * Math.min(1, toImage.scaleX));
     } else {
-      if (this.scratch.grey.length !== n) this.scratch = { grey: new Float32Array(n), yellow: new Float32Array(n) };
+      if (this.scratch.grey.length !== n) this.scratch = { grey: new Float32Array(n), yellow: new Float32Array(n), chroma: new Float32Array(n) };
       classicalMarkingOccupancy(view, lookup, occupancy, this.options.classical, this.scratch);
     }
-    // The classical filter also answers to kerbs, cars and shadows: it must be surer and keeps fewer lines.
+    // The classical filter also answers to kerbs, cars, glare and shadows: it must be surer, keeps
+    // fewer lines, and only lines that run along the road.
     const pipeline: LanePipelineOptions = fallback
-      ? { minConfidence: 0.5, maxMarkings: 6, minExtent: 5, ...this.options.pipeline, lateralStdPerMetre }
+      ? { minConfidence: 0.5, maxMarkings: 6, minExtent: 5, maxHeading: 0.35, maxCurvature: 0.02, requirePaint: true, ...this.options.pipeline, lateralStdPerMetre }
       : { ...this.options.pipeline, lateralStdPerMetre };
-    const result = lanesFromOccupancy(occupancy, lookup, view, pipeline);
+    const result = lanesFromOccupancy(occupancy, lookup, view, pipeline, drivable);
     const markings: LaneMarking[] = result.markings;
     const t2 = performance.now();
     return {
@@ -238,6 +263,8 @@ export class LaneDetector {
       drivableMask,
       toImage,
       transverse: result.transverse,
+      evidence: result.evidence,
+      continuation: result.continuation,
       lookup,
       timings: { inferenceMs, modelMs, postprocessMs: t2 - t1, totalMs: t2 - t0 },
       fallback,

@@ -4,16 +4,18 @@
  * cubic fit, style, colour, ego position -> `LaneMarking` messages.
  */
 import type { ImageView } from "../../image/image-view.js";
-import type { LaneMarking, Point } from "../../msgs/types.generated.js";
+import { LaneMarking, type Point } from "../../msgs/types.generated.js";
 import { rowX, type BevLookup } from "./bev-grid.js";
 import { bevComponents, isTransverse, type BevComponent } from "./bev-components.js";
 import { assignPositions, type EgoPositionOptions } from "./ego-position.js";
 import { linkLaneInstances, type LaneInstance, type LinkOptions } from "./lane-instances.js";
 import { classifyLineColour } from "./line-colour.js";
 import { classifyLineStyle } from "./line-style.js";
+import { nearExtent, occludedContinuation, withNearContinuation, type NearExtentOptions, type OccludedContinuationOptions } from "./lane-extent.js";
+import { paintOrEdge, type PaintEvidence, type PaintOrEdgeOptions } from "./paint-or-edge.js";
 import { paintProfile } from "./paint-profile.js";
 import { RowMarks } from "./row-marks.js";
-import { evalPoly, fitSampleArrays, polyStdAt, type FitSampleArrays } from "./polyfit.js";
+import { evalPoly, fitSampleArrays, polyStdAt, type FitSampleArrays, type PolyFit } from "./polyfit.js";
 
 /** Options of `lanesFromOccupancy`. */
 export interface LanePipelineOptions {
@@ -37,6 +39,22 @@ export interface LanePipelineOptions {
   link?: LinkOptions;
   /** Ego ordering. */
   position?: EgoPositionOptions;
+  /** Paint vs road edge in the source image. */
+  edges?: PaintOrEdgeOptions;
+  /** Instances whose evidence starts farther than this are not reported (metres): beyond it a line is a few mask pixels wide, lines converge, and a piece that links to nothing nearer is as likely a car's edge; default 30. */
+  maxStart?: number;
+  /** Extension of the near end to the first visible ground. */
+  near?: NearExtentOptions;
+  /** Most drift (metres) a straight near continuation may build up on the line's bend (|y''| from its fit, when significant); default 0.1. */
+  nearBendTolerance?: number;
+  /** Continuation of lines behind vehicles (with a drivable grid). */
+  occlusion?: OccludedContinuationOptions;
+  /** Only instances the image shows as paint are reported (no edges, no "unknown"); default false (the classical fallback: true, its only evidence is the image). */
+  requirePaint?: boolean;
+  /** Lines whose direction anywhere on their extent is farther than this from the x axis are dropped (radians); default none (the classical fallback: 0.35). */
+  maxHeading?: number;
+  /** Lines whose curvature (|y''|) anywhere on their extent exceeds this are dropped (1/m); default none (the classical fallback: 0.02). */
+  maxCurvature?: number;
 }
 
 /** Lane markings and the transverse structures found on the way. */
@@ -46,6 +64,13 @@ export interface LanePipelineResult {
   transverse: BevComponent[];
   /** Instances behind the markings (same order), for debugging and the crosswalk stage. */
   instances: LaneInstance[];
+  /** What the image said about each marking's paint (same order). */
+  evidence: PaintEvidence[];
+  /**
+   * Per marking (same order), the x up to which it runs on behind a vehicle standing on it
+   * (`occludedContinuation`); its x_max when its end is not occluded or no drivable grid was given.
+   */
+  continuation: number[];
 }
 
 /**
@@ -84,6 +109,7 @@ export function splitTransverseRuns(occupancy: Uint8Array, rows: number, cols: n
  */
 const scratch = {
   across: new Uint8Array(0),
+  road: new Uint8Array(0),
   rowSum: new Float64Array(0),
   rowCount: new Float64Array(0),
   rowOrder: new Int32Array(0),
@@ -146,12 +172,42 @@ function paintedRowCount(instance: LaneInstance, rows: number): number {
   return n;
 }
 
+/** A road edge's position: the ego boundary of its side when no ranked line lies between it and the vehicle, else "other". */
+function edgePosition(edge: LaneMarking, lines: readonly LaneMarking[], maxStart: number): number {
+  if (edge.x_min > maxStart) return LaneMarking.POSITION_UNKNOWN;
+  const left = edge.lateral_offset >= 0;
+  const side = left ? 1 : -1;
+  const inside = lines.some((m) => m.position !== LaneMarking.POSITION_UNKNOWN && m.lateral_offset * side > 0 && m.lateral_offset * side < edge.lateral_offset * side);
+  if (inside) return left ? LaneMarking.POSITION_OTHER_LEFT : LaneMarking.POSITION_OTHER_RIGHT;
+  return left ? LaneMarking.POSITION_EGO_LEFT : LaneMarking.POSITION_EGO_RIGHT;
+}
+
+/** y''(x) of a fit when its quadratic term stands out of its noise (|c2| > 2 std), else 0 (a straight continuation). */
+function significantCurvature(fit: PolyFit, x: number): number {
+  const c = fit.coefficients;
+  return Math.abs(c[2]!) > 2 * fit.coefficientStd[2]! ? 2 * c[2]! + 6 * c[3]! * x : 0;
+}
+
+/** Whether y(x) keeps |y'| <= tan(maxHeading) and |y''| <= maxCurvature over [x0, x1] (checked every metre and at the ends). */
+function withinShape(c: ArrayLike<number>, x0: number, x1: number, maxHeading: number | undefined, maxCurvature: number | undefined): boolean {
+  if (maxHeading === undefined && maxCurvature === undefined) return true;
+  const maxSlope = maxHeading === undefined ? Infinity : Math.tan(maxHeading);
+  const curv = maxCurvature ?? Infinity;
+  for (let x = x0; ; x = Math.min(x1, x + 1)) {
+    const slope = c[1]! + 2 * c[2]! * x + 3 * c[3]! * x * x;
+    const second = 2 * c[2]! + 6 * c[3]! * x;
+    if (Math.abs(slope) > maxSlope || Math.abs(second) > curv) return false;
+    if (x >= x1) return true;
+  }
+}
+
 /** Runs instances, fit and classification on one BEV occupancy. */
 export function lanesFromOccupancy(
   occupancy: Uint8Array,
   lookup: BevLookup,
   view: ImageView,
   options: LanePipelineOptions,
+  drivable?: Uint8Array,
 ): LanePipelineResult {
   const spec = lookup.spec;
   const stdFloor = options.lateralStdFloor ?? 0.05;
@@ -164,25 +220,45 @@ export function lanesFromOccupancy(
   const transverse = bevComponents(across, lookup.rows, lookup.cols, spec, { minCells: 3, rowGap: 0 }).filter((c) => isTransverse(c));
   const longitudinal: BevComponent[] = [];
   for (const c of bevComponents(occupancy, lookup.rows, lookup.cols, spec, { minCells: 3 })) (isTransverse(c) ? transverse : longitudinal).push(c);
+  const maxStart = options.maxStart ?? 30;
+  // Road for the near ends: drivable cells or paint (the hood and kerbs are neither).
+  let road: Uint8Array | undefined;
+  if (drivable) {
+    if (scratch.road.length !== occupancy.length) scratch.road = new Uint8Array(occupancy.length);
+    road = scratch.road;
+    for (let i = 0; i < occupancy.length; i++) road[i] = drivable[i]! | occupancy[i]! | across[i]!;
+  }
   const instances = linkLaneInstances(longitudinal, spec, options.link).filter((inst) => {
     const cells = inst.parts.reduce((n, p) => n + p.cells.length, 0);
-    return cells >= minCells && inst.xMax - inst.xMin + spec.dx >= minExtent;
+    return cells >= minCells && inst.xMax - inst.xMin + spec.dx >= minExtent && inst.xMin <= maxStart;
   });
-  const drafts: { marking: LaneMarking; instance: LaneInstance }[] = [];
+  const drafts: { marking: LaneMarking; instance: LaneInstance; evidence: PaintEvidence; continuation: number }[] = [];
   for (const instance of instances) {
     const fitted = fitSamples(instance, lookup, options.lateralStdPerMetre, stdFloor);
     const extent = instance.xMax - instance.xMin;
     const degree = extent < 6 ? 1 : extent < 15 ? 2 : 3;
-    const fit = fitSampleArrays(fitted, degree);
+    const firstFit = fitSampleArrays(fitted, degree);
+    if (!firstFit) continue;
+    // The evidence's outer edges (its first and last rows are cells dx deep), and the near end down to the first visible ground.
+    const evidenceMin = Math.max(0, instance.xMin - spec.dx / 2);
+    // On a bend a straight continuation drifts by k d^2 / 2: it goes no farther than keeps that within `nearBendTolerance`.
+    const bend = Math.abs(significantCurvature(firstFit, evidenceMin));
+    const reach = bend > 0 ? Math.sqrt((2 * (options.nearBendTolerance ?? 0.1)) / bend) : Infinity;
+    const xMin = Math.max(evidenceMin - reach, nearExtent(lookup, firstFit.coefficients, evidenceMin, extent + spec.dx, options.near, road));
+    const fit = xMin < evidenceMin ? fitSampleArrays(withNearContinuation(fitted, xMin, evidenceMin, spec.dx), degree) : firstFit;
     if (!fit) continue;
-    const style = classifyLineStyle(instance, spec, {}, paintProfile(instance, view, lookup));
-    const colour = classifyLineColour(instance, view, lookup, occupancy);
+    if (!withinShape(fit.coefficients, xMin, instance.xMax, options.maxHeading, options.maxCurvature)) continue;
+    const evidence = paintOrEdge(instance, view, lookup, options.edges);
+    if (options.requirePaint && evidence.kind !== "paint") continue;
+    const edge = evidence.kind === "edge";
+    const style = edge
+      ? { type: LaneMarking.TYPE_ROAD_EDGE, confidence: Math.min(0.9, 0.5 + evidence.measuredRows / 50) }
+      : classifyLineStyle(instance, spec, {}, paintProfile(instance, view, lookup));
+    const colour = edge ? { color: LaneMarking.COLOR_UNKNOWN, confidence: 0 } : classifyLineColour(instance, view, lookup, occupancy);
     const paintedLength = paintedRowCount(instance, lookup.rows) * spec.dx;
-    const evidence = 1 - Math.exp(-(0.6 * paintedLength + 0.4 * extent) / 8);
-    const confidence = evidence * Math.exp(-Math.max(0, fit.rms - 0.08) / 0.3);
+    const support = 1 - Math.exp(-(0.6 * paintedLength + 0.4 * extent) / 8);
+    const confidence = support * Math.exp(-Math.max(0, fit.rms - 0.08) / 0.3);
     if (confidence < minConfidence) continue;
-    // The instance's first and last rows are cells dx deep: the marking is supported to their outer edges.
-    const xMin = Math.max(0, instance.xMin - spec.dx / 2);
     const xMax = instance.xMax + spec.dx / 2;
     const n = Math.max(2, Math.min(64, Math.floor((xMax - xMin) / spacing) + 1));
     const points: Point[] = [];
@@ -195,6 +271,8 @@ export function lanesFromOccupancy(
     const c = fit.coefficients;
     drafts.push({
       instance,
+      evidence,
+      continuation: drivable && !edge ? occludedContinuation(lookup, drivable, c, xMax, options.occlusion) : xMax,
       marking: {
         id: 0,
         position: 0,
@@ -219,18 +297,24 @@ export function lanesFromOccupancy(
   }
   drafts.sort((a, b) => b.marking.confidence - a.marking.confidence);
   drafts.splice(options.maxMarkings ?? 8);
+  // Lines are ranked among lines; a road edge is the ego lane's boundary only with no line nearer on its side.
+  const lines = drafts.filter((d) => d.marking.type !== LaneMarking.TYPE_ROAD_EDGE).map((d) => d.marking);
   const positions = assignPositions(
-    drafts.map((d) => d.marking.lateral_offset),
+    lines.map((m) => m.lateral_offset),
     options.position,
-    drafts.map((d) => d.marking.x_min),
+    lines.map((m) => m.x_min),
   );
-  drafts.forEach((d, i) => {
-    d.marking.position = positions[i];
+  lines.forEach((m, i) => {
+    m.position = positions[i];
   });
+  for (const d of drafts) {
+    if (d.marking.type !== LaneMarking.TYPE_ROAD_EDGE) continue;
+    d.marking.position = edgePosition(d.marking, lines, options.position?.maxStart ?? 25);
+  }
   // Left to right, ids in that order.
   drafts.sort((a, b) => b.marking.lateral_offset - a.marking.lateral_offset);
   drafts.forEach((d, i) => {
     d.marking.id = i;
   });
-  return { markings: drafts.map((d) => d.marking), transverse, instances: drafts.map((d) => d.instance) };
+  return { markings: drafts.map((d) => d.marking), transverse, instances: drafts.map((d) => d.instance), evidence: drafts.map((d) => d.evidence), continuation: drafts.map((d) => d.continuation) };
 }

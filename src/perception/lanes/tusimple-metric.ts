@@ -58,17 +58,28 @@ export function lanesFromInstanceMask(
   return lanes;
 }
 
-/** A marking's x at each h_sample row: its polynomial over [x_min, x_max] projected into the image, -2 outside. */
+/**
+ * A marking's x at each h_sample row: its polynomial over [x_min, x_max] projected into the image,
+ * -2 outside. With `continueTo` beyond x_max (`LaneDetectionResult.continuation`: the line runs on
+ * behind a vehicle, as TuSimple's annotators draw it), the line goes on along its tangent at x_max.
+ */
 export function markingToTuSimpleLane(
   marking: LaneMarking,
   geometry: CameraGeometry,
   imageWidth: number,
   hSamples: readonly number[] = TUSIMPLE_H_SAMPLES,
   stepM = 0.1,
+  continueTo = marking.x_max,
 ): number[] {
   const pts: { u: number; v: number }[] = [];
-  for (let x = marking.x_min; x <= marking.x_max + 1e-9; x += stepM) {
-    const px = geometry.groundToPixel({ x, y: evalPoly(marking.poly_coefficients, x), z: 0 });
+  const c = marking.poly_coefficients;
+  const x1 = marking.x_max;
+  const y1 = evalPoly(c, x1);
+  const slope = c[1]! + 2 * c[2]! * x1 + 3 * c[3]! * x1 * x1;
+  const end = Math.max(x1, continueTo);
+  for (let x = marking.x_min; x <= end + 1e-9; x += stepM) {
+    const y = x <= x1 ? evalPoly(c, x) : y1 + slope * (x - x1);
+    const px = geometry.groundToPixel({ x, y, z: 0 });
     if (px) pts.push(px);
   }
   return hSamples.map((row) => {

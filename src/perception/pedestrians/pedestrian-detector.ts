@@ -11,13 +11,45 @@ import { cropView } from "../../image/crop.js";
 import type { ImageView } from "../../image/image-view.js";
 import { defaultContractsPath, loadModelContract, type ModelContract } from "../../models/contract.js";
 import type { Detection } from "../../models/detection.js";
-import { HogPeopleDetector, type HogPeopleDetectorOptions } from "../../models/hog-people-detector.js";
+import { HogPeopleDetector, standingBand, type HogPeopleDetectorOptions } from "../../models/hog-people-detector.js";
 import { resolveModelDir } from "../../models/model-dir.js";
 import { nonMaxSuppression } from "../../models/nms.js";
 import { ModelSession, type GraphOptimizationLevel } from "../../models/session.js";
 import { planTiles, type TilingMode } from "../../models/tiling.js";
 import type { PedestrianArray } from "../../msgs/types.generated.js";
+import { bandHorizonRow, CropSchedule, horizonBandCrops, regionCrops, type BandCropOptions, type HorizonGeometry, type PlannedCrop, type RegionCropOptions } from "./crop-plan.js";
 import { pedestrianFromDetection, type FootPointNoise, type GroundProjector } from "./ground-position.js";
+import { mergePasses, type MergeOptions, type PassBoxes } from "./merge-passes.js";
+
+/**
+ * Extra model passes for people too small for the whole-frame pass (see crop-plan.ts): square
+ * crops along the horizon band, taken in turn a few per frame, and crops around map regions
+ * (crosswalks) ahead, every frame they are in view.
+ */
+export interface PedestrianCropOptions {
+  /** The horizon band's crops; undefined: none. */
+  band?: Omit<BandCropOptions, "inputSide"> & {
+    /** Band crops run per frame, in turn (round robin); >= the crop count runs them all every frame. */
+    perFrame: number;
+    /** Horizon row as a fraction of the image height for frames without calibration. */
+    fallbackHorizonFraction: number;
+  };
+  /** Crops around map regions passed to `detect`; undefined: none. */
+  regions?: Omit<RegionCropOptions, "inputSide" | "fullFrameScale"> & {
+    /** At most this many region crops per frame; with more regions in view they take turns. */
+    maxPerFrame: number;
+  };
+  /** How boxes of the passes are merged (cut boxes, IoU, containment). */
+  merge: Omit<MergeOptions, "iouThreshold">;
+}
+
+/** A map region ahead (crosswalk), in base_link metres. */
+export interface PedestrianRegion {
+  /** Map feature id. */
+  id: string;
+  /** Outline on the ground, base_link. */
+  polygon: readonly { x: number; y: number }[];
+}
 
 export interface PedestrianDetectorOptions {
   /** Model directory; default: ../shared/models when present, else none (HOG fallback). */
@@ -36,6 +68,8 @@ export interface PedestrianDetectorOptions {
   nmsIouThreshold?: number;
   /** Extra passes over tiles of wide frames. Default { kind: "auto" } (square tiles when width >= 2 x height). */
   tiling?: TilingMode;
+  /** Crops for small people (horizon band, map regions); undefined: the whole frame (and wide-frame tiles) only. */
+  crops?: PedestrianCropOptions;
   /** Foot-point noise for the position covariance. */
   footNoise?: FootPointNoise;
   /** Frame id of the PedestrianArray header. Default "base_link". */
@@ -72,8 +106,11 @@ export interface PedestrianTimings {
   decodeMs: number;
   /** Boxes -> ground positions, ms. */
   geometryMs: number;
-  /** Detector passes run (1 + tiles). */
+  /** Detector passes run (1 + tiles + crops). */
   passes: number;
+  /** Of them, crops along the horizon band and around map regions. */
+  bandCrops: number;
+  regionCrops: number;
 }
 
 export interface PedestrianDetection {
@@ -81,6 +118,8 @@ export interface PedestrianDetection {
   message: PedestrianArray;
   /** Every person box after NMS (image pixels), including those left out of the message. */
   boxes: Detection[];
+  /** The crops run on this frame (source pixels). */
+  crops: PlannedCrop[];
   /** The detector used; `hog-fallback` when no model was available. */
   backend: PedestrianBackend;
   timings: PedestrianTimings;
@@ -93,6 +132,9 @@ const defaultLog = (line: string): void => {
 };
 
 export class PedestrianDetector {
+  readonly #schedule: CropSchedule;
+  readonly #regionSchedule: CropSchedule;
+
   private constructor(
     private readonly engine: Engine,
     readonly backend: PedestrianBackend,
@@ -100,7 +142,10 @@ export class PedestrianDetector {
     private readonly personClasses: ReadonlySet<number>,
     private readonly scoreThreshold: number,
     private readonly nmsIou: number,
-  ) {}
+  ) {
+    this.#schedule = new CropSchedule(options.crops?.band?.perFrame ?? 0);
+    this.#regionSchedule = new CropSchedule(options.crops?.regions?.maxPerFrame ?? 0);
+  }
 
   /** Loads the model (checked against its contract, warmed up) or the HOG fallback. */
   static async create(options: PedestrianDetectorOptions = {}): Promise<PedestrianDetector> {
@@ -150,40 +195,95 @@ export class PedestrianDetector {
    * `ModelSession.runAhead`): the whole-frame pass only (tiles are cut per call). Results are the same.
    */
   runAhead(view: ImageView): void {
-    if (this.engine.kind !== "model") return;
-    const even = view.format === "yuyv" || view.format === "uyvy";
-    const tiles = planTiles(this.options.tiling ?? { kind: "auto" }, view.width, view.height, even);
-    if (tiles.some((t) => t.width === view.width && t.height === view.height)) this.engine.session.runAhead(view);
+    if (this.engine.kind === "model" && this.hasWholeFramePass(view)) this.engine.session.runAhead(view);
   }
 
-  /** Person boxes in image pixels (tiles merged, NMS applied), with timings. */
-  async detectBoxes(view: ImageView): Promise<{ boxes: Detection[]; timings: Omit<PedestrianTimings, "geometryMs"> }> {
-    const timings = { preprocessMs: 0, inferenceMs: 0, decodeMs: 0, passes: 0 };
+  /**
+   * Preprocesses a frame waiting for the busy model into its next input buffer (live path; see
+   * `ModelSession.prepare`): the whole-frame pass only. Results are the same.
+   */
+  prepare(view: ImageView): void {
+    if (this.engine.kind === "model" && this.hasWholeFramePass(view)) this.engine.session.prepare(view);
+  }
+
+  private hasWholeFramePass(view: ImageView): boolean {
+    const even = view.format === "yuyv" || view.format === "uyvy";
+    const tiles = planTiles(this.options.tiling ?? { kind: "auto" }, view.width, view.height, even);
+    return tiles.some((t) => t.width === view.width && t.height === view.height);
+  }
+
+  /**
+   * The crops for this frame: the band's next turn (none when the frame is already tiled at native
+   * scale, or for HOG) and the regions' crops. Advances the band's turn.
+   */
+  planCrops(view: Pick<ImageView, "width" | "height" | "format">, geometry: HorizonGeometry | undefined, regions: readonly PedestrianRegion[] = []): PlannedCrop[] {
+    const c = this.options.crops;
+    if (!c || this.engine.kind !== "model") return [];
+    const even = view.format === "yuyv" || view.format === "uyvy";
+    const tiled = planTiles(this.options.tiling ?? { kind: "auto" }, view.width, view.height, even).length > 1;
+    const out: PlannedCrop[] = [];
+    if (c.regions && geometry && regions.length > 0) {
+      // In a stable order (by id), so that turns go round whatever the distances do.
+      const byId = [...regions].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const { width: inW, height: inH } = this.engine.session.contract.input;
+      const o = { ...c.regions, inputSide: Math.min(inW, inH), fullFrameScale: Math.min(inW / view.width, inH / view.height) };
+      out.push(...this.#regionSchedule.take(regionCrops(byId, geometry, view.width, view.height, o, even)));
+    }
+    if (c.band && !tiled) {
+      const row = bandHorizonRow(geometry, view.width, view.height, c.band.fallbackHorizonFraction);
+      const { width: inW, height: inH } = this.engine.session.contract.input;
+      out.push(...this.#schedule.take(horizonBandCrops(view.width, view.height, row, { ...c.band, inputSide: Math.min(inW, inH) }, even)));
+    }
+    return out;
+  }
+
+  /**
+   * Person boxes in image pixels (tiles and crops merged), with timings. The HOG fallback ignores
+   * the crops: it searches the band of rows where people stand (from the geometry's horizon, else
+   * the middle row) at native resolution, and the whole frame shrunk.
+   */
+  async detectBoxes(
+    view: ImageView,
+    crops: readonly PlannedCrop[] = [],
+    geometry?: Pick<HorizonGeometry, "horizonRow">,
+  ): Promise<{ boxes: Detection[]; timings: Omit<PedestrianTimings, "geometryMs"> }> {
+    const timings = { preprocessMs: 0, inferenceMs: 0, decodeMs: 0, passes: 0, bandCrops: 0, regionCrops: 0 };
     if (this.engine.kind === "hog") {
       const t0 = performance.now();
-      const boxes = this.engine.hog.detect(view).filter((d) => d.score >= this.scoreThreshold);
+      const band = standingBand(view.width, view.height, bandHorizonRow(geometry, view.width, view.height, 0.5), this.options.hog?.processingWidth);
+      const boxes = this.engine.hog.detect(view, band).filter((d) => d.score >= this.scoreThreshold);
       timings.inferenceMs = performance.now() - t0;
-      timings.passes = 1;
+      timings.passes = 2;
       return { boxes, timings };
     }
     const even = view.format === "yuyv" || view.format === "uyvy";
     const tiles = planTiles(this.options.tiling ?? { kind: "auto" }, view.width, view.height, even);
-    const all: Detection[] = [];
-    for (const tile of tiles) {
-      const isFull = tile.width === view.width && tile.height === view.height;
-      const out = await this.engine.session.run(isFull ? view : cropView(view, tile));
+    const rects = [...tiles, ...crops.map((c) => c.rect)];
+    const passes: PassBoxes[] = [];
+    for (const rect of rects) {
+      const isFull = rect.width === view.width && rect.height === view.height;
+      const out = await this.engine.session.run(isFull ? view : cropView(view, rect));
       if (out.kind !== "detections") throw new PerceptionError("model", "pedestrian model returned masks, not detections");
       timings.preprocessMs += out.timings.preprocessMs + out.timings.transferMs;
       timings.inferenceMs += out.timings.inferenceMs;
       timings.decodeMs += out.timings.decodeMs;
       timings.passes++;
+      const boxes: Detection[] = [];
       for (const d of out.detections) {
         if (d.score < this.scoreThreshold || !this.personClasses.has(d.classId)) continue;
-        all.push({ ...d, x1: d.x1 + tile.x, x2: d.x2 + tile.x, y1: d.y1 + tile.y, y2: d.y2 + tile.y });
+        boxes.push({ ...d, x1: d.x1 + rect.x, x2: d.x2 + rect.x, y1: d.y1 + rect.y, y2: d.y2 + rect.y });
       }
+      passes.push({ rect, boxes });
     }
+    for (const c of crops) timings[c.source === "band" ? "bandCrops" : "regionCrops"]++;
     const t0 = performance.now();
-    const boxes = tiles.length > 1 ? nonMaxSuppression(all, { iouThreshold: this.nmsIou, perClass: false }) : all;
+    let boxes: Detection[];
+    if (crops.length > 0 && this.options.crops) {
+      boxes = mergePasses(passes, view.width, view.height, { ...this.options.crops.merge, iouThreshold: this.nmsIou });
+    } else {
+      const all = passes.flatMap((p) => p.boxes);
+      boxes = passes.length > 1 ? nonMaxSuppression(all, { iouThreshold: this.nmsIou, perClass: false }) : all;
+    }
     timings.decodeMs += performance.now() - t0;
     return { boxes, timings };
   }
@@ -192,8 +292,14 @@ export class PedestrianDetector {
    * Pedestrians of one frame. Without a geometry (no calibration) the message is empty with a
    * status saying so; boxes are returned anyway.
    */
-  async detect(view: ImageView, geometry: GroundProjector | undefined, stamp: Time): Promise<PedestrianDetection> {
-    const { boxes, timings } = await this.detectBoxes(view);
+  async detect(
+    view: ImageView,
+    geometry: (GroundProjector & HorizonGeometry) | undefined,
+    stamp: Time,
+    regions: readonly PedestrianRegion[] = [],
+  ): Promise<PedestrianDetection> {
+    const crops = this.planCrops(view, geometry, regions);
+    const { boxes, timings } = await this.detectBoxes(view, crops, geometry);
     const t0 = performance.now();
     const pedestrians = [];
     let aboveHorizon = 0;
@@ -213,7 +319,13 @@ export class PedestrianDetector {
       pedestrians,
       status: status.join("; "),
     };
-    return { message, boxes, backend: this.backend, timings: { ...timings, geometryMs: performance.now() - t0 } };
+    return { message, boxes, crops, backend: this.backend, timings: { ...timings, geometryMs: performance.now() - t0 } };
+  }
+
+  /** Starts the crops' turns again (a new time line). */
+  resetSchedule(): void {
+    this.#schedule.reset();
+    this.#regionSchedule.reset();
   }
 
   /** Frees the session or the HOG descriptor. */

@@ -59,8 +59,21 @@ export function parseParameterYaml(text: string, source: string): ParameterFileE
   return entries;
 }
 
-/** Reads and parses parameter files, in order (later files override earlier ones for the same node). */
-export function loadParameterFiles(paths: readonly string[]): ParameterFileEntry[] {
+/** Files already warned about as empty (each is read once per node; one warning is enough). */
+const warnedEmpty = new Set<string>();
+
+/** Options of `loadParameterFiles`. */
+export interface LoadParameterFilesOptions {
+  /** Where warnings go (a file that sets no parameters at all); default stderr, once per file per process. */
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * Reads and parses parameter files, in order (later files override earlier ones for the same
+ * node). An empty file (or one with only comments, or node keys without parameters) is accepted
+ * with a warning: it is most likely the wrong file.
+ */
+export function loadParameterFiles(paths: readonly string[], options: LoadParameterFilesOptions = {}): ParameterFileEntry[] {
   return paths.flatMap((path) => {
     let text: string;
     try {
@@ -68,7 +81,16 @@ export function loadParameterFiles(paths: readonly string[]): ParameterFileEntry
     } catch (err) {
       throw new PerceptionError("parameter", `cannot read parameter file: ${errorMessage(err)}`, { file: path }, { cause: err });
     }
-    return parseParameterYaml(text, path);
+    const entries = parseParameterYaml(text, path);
+    if (entries.every((e) => Object.keys(e.parameters).length === 0)) {
+      const message = `parameter file ${path} sets no parameters (${entries.length === 0 ? "it is empty or only comments" : "its node keys have no values"}); is it the right file?`;
+      if (options.onWarning) options.onWarning(message);
+      else if (!warnedEmpty.has(path)) {
+        warnedEmpty.add(path);
+        process.stderr.write(`edge-perception: warning: ${message}\n`);
+      }
+    }
+    return entries;
   });
 }
 

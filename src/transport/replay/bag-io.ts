@@ -33,9 +33,19 @@ export interface ReplaySink {
   close(): Promise<unknown>;
 }
 
-/** Opens a rosbag2 bag with the bag module. */
+/**
+ * Opens a rosbag2 bag with the bag module. Its messages are decoded with the reader's checks
+ * (`decoderFor`: a message that does not fit its schema is a counted decode error, never handed to
+ * a node), as `info` and `messages()` read them.
+ */
 export async function openReplaySource(path: string): Promise<ReplaySource> {
-  return openBag(path);
+  const reader = await openBag(path);
+  return {
+    summary: reader.summary,
+    entries: (options) => reader.entries(options),
+    codecFor: (topic) => reader.decoderFor(topic),
+    close: () => reader.close(),
+  };
 }
 
 /** Creates the output bag with the bag module (MCAP, zstd chunks). */

@@ -1,4 +1,5 @@
 /** What a replay run reports, and its human-readable form. */
+import { formatRealtimeSummary, type RealtimeSummary } from "./realtime-report.js";
 
 export interface ReplaySummary {
   /** The input bag. */
@@ -21,8 +22,13 @@ export interface ReplaySummary {
   decodeErrors: Record<string, number>;
   /** The same, by topic then kind (`(bag)` for records without a topic). */
   decodeErrorsByTopic: Record<string, Record<string, number>>;
-  /** Callbacks, timers and idle() calls that threw, by node full name. */
+  /**
+   * Node errors by node full name: callbacks, timers and idle() calls that threw, plus the errors
+   * nodes caught and went on from (`NodeInstance.errorCounts()`, failed frames).
+   */
   nodeErrors: Record<string, number>;
+  /** The same, by node then error kind (`model`, `image`, ...; `uncaught` for a callback, timer or idle() that threw). */
+  nodeErrorsByKind: Record<string, Record<string, number>>;
   /** Messages replaced in full subscriber queues (`node topic`) and node-reported drops (`node key`). */
   drops: Record<string, number>;
   /** Every counter the nodes report through `NodeInstance.stats()`, by node full name. */
@@ -44,6 +50,8 @@ export interface ReplaySummary {
   overheadMsPerMessage: number;
   /** When the first message was read, on this process's `performance.now()` clock (the run covers `wallMs` from there). */
   startedAtMs: number;
+  /** Realtime runs only: achieved rates, drops and latencies (see realtime-report.ts). */
+  realtime?: RealtimeSummary;
 }
 
 /** Progress during a run. */
@@ -72,6 +80,11 @@ function table(title: string, r: Record<string, number>): string[] {
   return [`${title}:`, ...keys.map((k) => `  ${k.padEnd(48)} ${r[k]}`)];
 }
 
+/** Every error of the run: node errors and unreadable or undecodable input (what `replay --strict` fails on). */
+export function errorTotal(s: Pick<ReplaySummary, "nodeErrors" | "decodeErrors">): number {
+  return sum(s.nodeErrors) + sum(s.decodeErrors);
+}
+
 /** A multi-line summary for the terminal. */
 export function formatReplaySummary(s: ReplaySummary): string {
   const lines = [
@@ -79,12 +92,16 @@ export function formatReplaySummary(s: ReplaySummary): string {
     `  messages in ${s.messagesIn}, published ${sum(s.publishedByTopic)}, recorded ${s.messagesOut}`,
     `  decode errors ${sum(s.decodeErrors)}, node errors ${sum(s.nodeErrors)}, drops ${sum(s.drops)}`,
     `  wall ${(s.wallMs / 1000).toFixed(2)} s for ${s.simSeconds.toFixed(2)} s of bag (x${s.realtimeFactor.toFixed(1)}), ` +
-      `${s.messagesPerSec.toFixed(0)} msg/s, overhead ${(s.overheadMsPerMessage * 1000).toFixed(1)} us/msg`,
+      `${s.messagesPerSec.toFixed(0)} msg/s` + (s.realtime ? ", realtime" : `, overhead ${(s.overheadMsPerMessage * 1000).toFixed(1)} us/msg`),
     ...table("frames in by topic", s.inByTopic),
     ...table("published by topic", s.publishedByTopic),
     ...table("decode errors by kind", s.decodeErrors),
-    ...table("node errors", s.nodeErrors),
+    ...table(
+      "node errors by node and kind",
+      Object.fromEntries(Object.entries(s.nodeErrorsByKind).flatMap(([node, kinds]) => Object.entries(kinds).map(([kind, n]) => [`${node} ${kind}`, n]))),
+    ),
     ...table("drops", s.drops),
+    ...(s.realtime ? formatRealtimeSummary(s.realtime) : []),
   ];
   return lines.join("\n");
 }

@@ -6,6 +6,7 @@
  * `idle()`, so the same bag and parameters give a byte-identical output bag.
  */
 import { PerceptionError, errorMessage } from "../../core/errors.js";
+import { sleep } from "../../core/sleep.js";
 import { normalizeTypeName } from "../../msgs/type-name.js";
 import { InProcessBus, type Publication } from "../bus.js";
 import { SimClock, SimTimerQueue } from "../clock.js";
@@ -16,6 +17,8 @@ import { createNodeHandle, type HostedNode } from "../node-handle.js";
 import type { NodeSpec } from "../node-spec.js";
 import { createReplaySink, openReplaySource, type ReplaySink, type ReplaySource, type SourceEntry } from "./bag-io.js";
 import { StepRecorder } from "./recorder.js";
+import { RealtimePacer } from "./realtime-pacer.js";
+import { isCameraType, RealtimeRecorder } from "./realtime-report.js";
 import type { ReplayProgress, ReplaySummary } from "./replay-summary.js";
 
 /** Which messages go into the output bag. */
@@ -38,6 +41,14 @@ export interface ReplayOptions {
   rate?: number;
   /** As fast as possible (default true unless `rate` is set); replay is deterministic either way. */
   fast?: boolean;
+  /**
+   * Camera-like delivery instead of deterministic steps (default false): each message is offered
+   * when its log time comes due on the wall clock (at `rate` times real time, default 1) and nothing
+   * waits for the nodes, so a busy model drops frames (newest frame wins) as on the vehicle; no
+   * frame is announced ahead; node clocks follow the wall clock. The summary gets `realtime`
+   * figures (achieved Hz, drops, camera-stamp-to-publication latency). Outputs depend on timing.
+   */
+  realtime?: boolean;
   /** What to record (default "outputs"). */
   record?: RecordMode;
   /**
@@ -91,34 +102,23 @@ function bump(r: Record<string, number>, key: string, by = 1): void {
   r[key] = (r[key] ?? 0) + by;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
-
 /** Runs the graph over the bag; see the module comment. Throws before reading when a node fails to start. */
 export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> {
   const logSink = options.logSink ?? stderrLogSink();
   const log = (level: "info" | "warn" | "error", message: string): void => logSink(level, "replay", message);
   const record = options.record ?? "outputs";
-  const fast = options.fast ?? options.rate === undefined;
-  if (!fast && !(options.rate !== undefined && Number.isFinite(options.rate) && options.rate > 0)) {
+  const pacer = options.realtime ? new RealtimePacer({ rate: options.rate ?? 1 }) : undefined;
+  const fast = !pacer && (options.fast ?? options.rate === undefined);
+  if (!fast && !pacer && !(options.rate !== undefined && Number.isFinite(options.rate) && options.rate > 0)) {
     throw new PerceptionError("parameter", `replay rate must be a positive number, got ${String(options.rate)}`);
   }
 
   const source = options.source ?? (await openReplaySource(options.bag));
   const nodeErrors: Record<string, number> = {};
+  const uncaughtErrors: Record<string, number> = {};
   const reportNodeError = (node: string, where: string, err: unknown): void => {
-    bump(nodeErrors, node);
-    const n = nodeErrors[node]!;
+    bump(uncaughtErrors, node);
+    const n = uncaughtErrors[node]!;
     if (n <= LOGGED_ERRORS_PER_NODE) {
       log("error", `${node} failed in ${where}: ${errorMessage(err)}${n === LOGGED_ERRORS_PER_NODE ? " (further errors of this node are only counted)" : ""}`);
     }
@@ -126,7 +126,15 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
 
   const clock = new SimClock(source.summary.startTime);
   const timers = new SimTimerQueue(clock);
-  const bus = new InProcessBus({ now: () => clock.now(), onCallbackError: (node, topic, err) => reportNodeError(node, `its ${topic} callback`, err) });
+  // Realtime: the node clock follows the wall clock between messages, as a live ROS clock does.
+  const now = pacer
+    ? () => {
+        if (pacer.started) clock.set(pacer.bagNowNs());
+        return clock.now();
+      }
+    : () => clock.now();
+  const realtimeFigures = pacer ? new RealtimeRecorder(pacer) : undefined;
+  const bus = new InProcessBus({ now, onCallbackError: (node, topic, err) => reportNodeError(node, `its ${topic} callback`, err) });
   const hosted: HostedNode[] = [];
   const instances: HostedInstance[] = [];
   let sink: ReplaySink | undefined;
@@ -153,7 +161,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
         spec,
         bus,
         timers,
-        now: () => clock.now(),
+        now,
         clockKind: "sim",
         logSink,
         // Replay is sim time: use_sim_time is true for every node, as with `ros2 bag play --clock`.
@@ -165,7 +173,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
 
     const bagTopics = new Map(source.summary.topics.map((t) => [t.name, t.type]));
     const subscribed = new Set(bus.topics().filter((t) => t.subscribers.length > 0).map((t) => t.name));
-    const recordInput = (topic: string, type: string): boolean => !excluded(topic) && (record === "all" || isPassthrough(topic, type));
+    const unrecordable = new Set<string>();
+    const recordInput = (topic: string, type: string): boolean => !excluded(topic) && !unrecordable.has(topic) && (record === "all" || isPassthrough(topic, type));
     const wanted = options.topics ?? [...bagTopics].filter(([name, type]) => subscribed.has(name) || (recording && recordInput(name, type))).map(([n]) => n);
 
     // Subscribed topics nothing feeds (a remapping mistake shows here).
@@ -198,7 +207,16 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       for (const t of bus.topics()) if (t.publishers.length > 0 && !excluded(t.name)) recorder.addTopic(t.name, t.type);
       for (const name of wanted) {
         const type = bagTopics.get(name);
-        if (type && recordInput(name, type)) recorder.addTopic(name, type);
+        if (type && recordInput(name, type)) {
+          try {
+            recorder.addTopic(name, type);
+          } catch (err) {
+            // A type the writer has no definition for (service events, other packages): not recorded, said once.
+            if (!(err instanceof PerceptionError && err.kind === "schema")) throw err;
+            unrecordable.add(name);
+            log("warn", `${errorMessage(err)}; the topic is not recorded`);
+          }
+        }
       }
       collectingStartup = false;
       for (const p of startupPublications) recorder.write(p);
@@ -228,6 +246,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       settleMs += performance.now() - begin;
     };
     const timerHooks = { settle, onError: (owner: string, err: unknown) => reportNodeError(owner, "a timer", err) };
+    if (realtimeFigures) bus.addObserver(realtimeFigures.observe);
 
     // The run.
     const inByTopic: Record<string, number> = {};
@@ -307,7 +326,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     };
 
     // The first frames are announced before anything is delivered, so their work starts at once.
-    await announceNext();
+    if (!pacer) await announceNext();
     for (let entry = await nextEntry(); entry !== undefined; entry = await nextEntry()) {
       if (options.signal?.aborted) {
         aborted = true;
@@ -320,7 +339,13 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       }
       const { topic, logTime } = entry;
       firstLogTime ??= logTime;
-      if (!fast) {
+      if (pacer) {
+        await pacer.waitFor(logTime, options.signal);
+        if (options.signal?.aborted) {
+          aborted = true;
+          break;
+        }
+      } else if (!fast) {
         const due = wallStart + Number(logTime - firstLogTime) / 1e6 / options.rate!;
         const wait = due - performance.now();
         if (wait > 1) await sleep(wait, options.signal);
@@ -329,7 +354,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
           break;
         }
       }
-      await timers.fireUntil(logTime, timerHooks);
+      // Realtime: timers fire on time without waiting for the nodes.
+      await timers.fireUntil(logTime, pacer ? { ...timerHooks, settle: () => Promise.resolve() } : timerHooks);
       await recorder?.flush();
       clock.set(logTime);
       lastLogTime = logTime;
@@ -348,7 +374,11 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
         } catch (err) {
           countDecodeError(topic, err, `${entry.file}${entry.offset !== undefined ? ` offset ${entry.offset}` : ""}`);
         }
-        if (message !== undefined) {
+        if (message !== undefined && pacer) {
+          // Realtime: offered and left to the nodes, as a camera driver does.
+          if (isCameraType(entry.type)) realtimeFigures!.noteCameraFrame(message);
+          bus.inject(topic, message, { topic, receiveTime: now(), cdr: entry.data });
+        } else if (message !== undefined) {
           bus.inject(topic, message, { topic, receiveTime: clock.now(), cdr: entry.data });
           // The nodes work on the message meanwhile: node time, as the settle that follows.
           const aheadStart = performance.now();
@@ -374,8 +404,12 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       const stats = instance.stats?.();
       if (stats) nodeStats[node.fullName] = { ...stats };
     }
+    const counted = [...instances];
     await dispose();
     instances.length = 0;
+    // After dispose (a final flush may fail too): errors the nodes caught, plus what threw.
+    const nodeErrorsByKind = collectNodeErrors(counted, uncaughtErrors);
+    for (const [node, kinds] of Object.entries(nodeErrorsByKind)) nodeErrors[node] = Object.values(kinds).reduce((a, b) => a + b, 0);
     // What nodes publish while shutting down (a final flush of a pending frame) is recorded too.
     await recorder?.flush();
     if (sink) await sink.close();
@@ -389,6 +423,11 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     // Node work: callbacks and idle() waits (all inside settle) plus timer callbacks.
     const nodeMs = settleMs + timers.callbackMs;
     const simSeconds = firstLogTime === undefined ? 0 : Number(lastLogTime - firstLogTime) / 1e9;
+    const requestedHz: Record<string, number> = {};
+    for (const h of hosted) {
+      const hz = h.store.all().rate_hz;
+      if (typeof hz === "number") requestedHz[h.fullName] = hz;
+    }
     const recordedByTopic = Object.fromEntries([...(recorder?.counts ?? new Map<string, number>())].sort(([a], [b]) => (a < b ? -1 : 1)));
     return {
       bag: options.bag,
@@ -402,6 +441,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       decodeErrors,
       decodeErrorsByTopic,
       nodeErrors,
+      nodeErrorsByKind,
       drops,
       nodeStats,
       timerTicks: timers.fired,
@@ -413,6 +453,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       nodeMs,
       overheadMsPerMessage: messagesIn > 0 ? Math.max(0, wallMs - nodeMs) / messagesIn : 0,
       startedAtMs: wallStart,
+      ...(realtimeFigures ? { realtime: realtimeFigures.finish(wallMs, nodeStats, requestedHz) } : {}),
     };
   } finally {
     // On an error (or after an abort that threw), still finalise what was opened.
@@ -420,6 +461,16 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     if (sink) await sink.close().catch((err: unknown) => log("error", `cannot finalise the output bag: ${errorMessage(err)}`));
     await source.close();
   }
+}
+
+/** Node errors by node and kind: what each node counted (`errorCounts()`) and what threw out of it (`uncaught`). */
+function collectNodeErrors(instances: readonly HostedInstance[], uncaught: Record<string, number>): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const { node, instance } of instances) {
+    for (const [kind, n] of Object.entries(instance.errorCounts?.() ?? {})) if (n > 0) bump((out[node.fullName] ??= {}), kind, n);
+  }
+  for (const [node, n] of Object.entries(uncaught)) bump((out[node] ??= {}), "uncaught", n);
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 /** Exact names, or prefixes written with a trailing `*`. */

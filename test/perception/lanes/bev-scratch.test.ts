@@ -34,15 +34,17 @@ describe("PixelSampler", () => {
         const rgb = new Uint8Array(3);
         const grey = new Float32Array(width * height);
         const yellow = new Float32Array(width * height);
+        const chroma = new Float32Array(width * height);
         const pixels = Int32Array.from({ length: width * height }, (_, p) => p);
-        sampleBevColour(view, pixels, grey, yellow);
+        sampleBevColour(view, pixels, grey, yellow, chroma);
         for (let p = 0; p < width * height; p++) {
           const [r, g, b] = [packed[3 * p]!, packed[3 * p + 1]!, packed[3 * p + 2]!];
           read(p, rgb, 0);
           expect(Array.from(rgb)).toEqual([r, g, b]);
           expect(sampler.grey(p)).toBe(0.299 * r + 0.587 * g + 0.114 * b);
           expect(grey[p]).toBe(Math.fround(0.299 * r + 0.587 * g + 0.114 * b));
-          expect(yellow[p]).toBe(Math.fround((r + g) / 2 - b));
+          expect(yellow[p]).toBe(Math.min(r, g) - b);
+          expect(chroma[p]).toBe(Math.max(r, g, b) - Math.min(r, g, b));
         }
       });
     }

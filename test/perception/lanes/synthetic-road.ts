@@ -26,6 +26,8 @@ export interface SyntheticCrosswalk {
   /** Stripe width and gap (metres). */
   stripe: number;
   gap: number;
+  /** Rotation of the crossing about its centre (degrees, counter-clockwise seen from above: the car turning); default 0. */
+  angleDeg?: number;
 }
 
 export interface SyntheticScene {
@@ -60,6 +62,10 @@ export function renderRoad(
   const dash = scene.dash ?? 3;
   const dashGap = scene.dashGap ?? 9;
   const cw = scene.crosswalk;
+  const cwCos = Math.cos(((cw?.angleDeg ?? 0) * Math.PI) / 180);
+  const cwSin = Math.sin(((cw?.angleDeg ?? 0) * Math.PI) / 180);
+  const cwX = cw ? (cw.xNear + cw.xFar) / 2 : 0;
+  const cwY = cw ? (cw.yRight + cw.yLeft) / 2 : 0;
   for (let v = 0; v < height; v++) {
     for (let u = 0; u < width; u++) {
       const o = (v * width + u) * 3;
@@ -80,12 +86,15 @@ export function renderRoad(
         rgb = l.colour === "white" ? [225 + n, 225 + n, 225 + n] : [215 + n, 180 + n, 40 + n];
         lane[v * width + u] = 1;
       }
-      if (cw && g.x >= cw.xNear && g.x <= cw.xFar && g.y >= cw.yRight && g.y <= cw.yLeft) {
-        const k = (g.y - cw.yRight) % (cw.stripe + cw.gap);
+      // The ground point in the crossing's own frame (rotated back about its centre).
+      const cx = cw ? cwX + cwCos * (g.x - cwX) + cwSin * (g.y - cwY) : g.x;
+      const cy = cw ? cwY - cwSin * (g.x - cwX) + cwCos * (g.y - cwY) : g.y;
+      if (cw && cx >= cw.xNear && cx <= cw.xFar && cy >= cw.yRight && cy <= cw.yLeft) {
+        const k = (cy - cw.yRight) % (cw.stripe + cw.gap);
         if (k < cw.stripe) rgb = [225 + n, 225 + n, 225 + n];
       }
       // TwinLiteNet marks a crossing's near and far edges as transverse lines (~0.6 m deep on the ground).
-      if (cw && g.y >= cw.yRight && g.y <= cw.yLeft && (Math.abs(g.x - cw.xNear) < 0.3 || Math.abs(g.x - cw.xFar) < 0.3)) lane[v * width + u] = 1;
+      if (cw && cy >= cw.yRight && cy <= cw.yLeft && (Math.abs(cx - cw.xNear) < 0.3 || Math.abs(cx - cw.xFar) < 0.3)) lane[v * width + u] = 1;
       data[o] = Math.max(0, Math.min(255, Math.round(rgb[0])));
       data[o + 1] = Math.max(0, Math.min(255, Math.round(rgb[1])));
       data[o + 2] = Math.max(0, Math.min(255, Math.round(rgb[2])));

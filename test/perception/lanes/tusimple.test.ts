@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { sharedDir } from "../../../src/core/paths.js";
 import { readImageFile } from "../../../src/image/compressed-image.js";
 import { loadModelContract } from "../../../src/models/contract.js";
+import { LaneMarking } from "../../../src/msgs/types.generated.js";
 import { detectStill, type StillCamera } from "../../../src/perception/lanes/detect-still.js";
 import { estimateHorizonFromLanes } from "../../../src/perception/lanes/horizon-estimate.js";
 import { LaneDetector } from "../../../src/perception/lanes/lane-detector.js";
@@ -30,11 +31,18 @@ async function loadFrames(root: string) {
 }
 
 async function evaluate(detector: LaneDetector, frames: Awaited<ReturnType<typeof loadFrames>>, camera?: StillCamera) {
-  const scores: (ReturnType<typeof tusimpleFrameScore> & { cameraSource: string; horizonRow: number })[] = [];
+  const scores: (ReturnType<typeof tusimpleFrameScore> & { cameraSource: string; horizonRow: number; edges: number; edgeMatches: number })[] = [];
   for (const f of frames) {
     const r = await detectStill(f.view, { lanes: detector, camera });
-    const pred = r.lanes.markings.map((m) => markingToTuSimpleLane(m, r.geometry, f.view.width));
-    scores.push({ ...tusimpleFrameScore(pred, f.gt), cameraSource: r.cameraSource, horizonRow: r.horizonRow });
+    // Road edges (kerbs, barriers) are published as their own type and are no lane markings.
+    // TuSimple draws lanes on through the vehicles that hide them: each line is scored up to where it
+    // runs on behind a vehicle (the detector's `continuation`; x_max where its end is not occluded).
+    const cont = r.laneResult.continuation;
+    const pred = r.lanes.markings.flatMap((m, i) => (m.type === LaneMarking.TYPE_ROAD_EDGE ? [] : [markingToTuSimpleLane(m, r.geometry, f.view.width, undefined, undefined, cont[i])]));
+    const edges = r.lanes.markings.filter((m) => m.type === LaneMarking.TYPE_ROAD_EDGE).map((m) => markingToTuSimpleLane(m, r.geometry, f.view.width));
+    // An edge scored as if it were a lane line: it must match no labelled (painted) lane.
+    const edgeMatches = edges.filter((e) => tusimpleFrameScore([e], f.gt).fp === 0).length;
+    scores.push({ ...tusimpleFrameScore(pred, f.gt), cameraSource: r.cameraSource, horizonRow: r.horizonRow, edges: edges.length, edgeMatches });
   }
   const mean = (k: "accuracy" | "fp" | "fn") => scores.reduce((s, x) => s + x[k], 0) / scores.length;
   return { scores, accuracy: mean("accuracy"), fp: mean("fp"), fn: mean("fn") };
@@ -62,7 +70,7 @@ describe.skipIf(!shared)("TuSimple accuracy (3 labelled frames)", () => {
     frames = await loadFrames(shared!);
   });
 
-  it("TwinLiteNet 640x360: mean accuracy >= 0.70 with the camera from the vanishing point", async () => {
+  it("TwinLiteNet 640x360: mean accuracy >= 0.9 and FP <= 0.2 with the camera from the vanishing point; road edges match no painted lane", async () => {
     const detector = await LaneDetector.create({ contract: loadModelContract("twinlitenet_640x360"), modelDir, session: { log: () => {} } });
     const r = await evaluate(detector, frames);
     await detector.release();
@@ -72,24 +80,29 @@ describe.skipIf(!shared)("TuSimple accuracy (3 labelled frames)", () => {
     const gtRows = frames.map((f) => gtVanishingRow(f.gt));
     console.log("horizon rows (estimated / from ground truth):", r.scores.map((s, i) => `${s.horizonRow.toFixed(0)}/${gtRows[i].toFixed(0)}`).join(" "));
     gtRows.forEach((row, i) => expect(Math.abs(r.scores[i].horizonRow - row)).toBeLessThan(20));
-    expect(r.accuracy).toBeGreaterThanOrEqual(0.7);
-    expect(r.fn).toBeLessThanOrEqual(0.5);
+    expect(r.accuracy).toBeGreaterThanOrEqual(0.9);
+    expect(r.fp).toBeLessThanOrEqual(0.2);
+    expect(r.fn).toBeLessThanOrEqual(0.2);
+    // The guard-rail bases beyond the right edge lines of 0000 and 0001 are reported as road edges, and no edge is a labelled lane.
+    console.log("road edges per frame:", r.scores.map((s) => s.edges).join(" "));
+    expect(r.scores.reduce((n, s) => n + s.edges, 0)).toBeGreaterThan(0);
+    expect(r.scores.every((s) => s.edgeMatches === 0)).toBe(true);
   });
 
-  it("TwinLiteNet 320x320: mean accuracy >= 0.55", async () => {
+  it("TwinLiteNet 320x320: mean accuracy >= 0.85", async () => {
     const detector = await LaneDetector.create({ contract: loadModelContract("twinlitenet_320x320"), modelDir, session: { log: () => {} } });
     const r = await evaluate(detector, frames);
     await detector.release();
     console.log(`TuSimple twinlitenet_320x320: accuracy ${r.accuracy.toFixed(3)} FP ${r.fp.toFixed(3)} FN ${r.fn.toFixed(3)}`);
-    expect(r.accuracy).toBeGreaterThanOrEqual(0.55);
+    expect(r.accuracy).toBeGreaterThanOrEqual(0.85);
   });
 
-  it("classical fallback (no model, approximate camera): mean accuracy >= 0.5", async () => {
+  it("classical fallback (no model, approximate camera): mean accuracy >= 0.75", async () => {
     const detector = await LaneDetector.create();
     const r = await evaluate(detector, frames, { kind: "approximate", approximate: { mountHeight: 1.5, horizonRow: 250 } });
     console.log(`TuSimple classical: accuracy ${r.accuracy.toFixed(3)} FP ${r.fp.toFixed(3)} FN ${r.fn.toFixed(3)}`);
     expect(r.scores.every((s) => s.cameraSource === "approximate")).toBe(true);
-    expect(r.accuracy).toBeGreaterThanOrEqual(0.5);
+    expect(r.accuracy).toBeGreaterThanOrEqual(0.75);
   });
 });
 

@@ -10,6 +10,11 @@ import { readImageFile } from "../../../src/image/image-view.js";
 import { trackedMatCount } from "../../../src/image/mats.js";
 import { iou } from "../../../src/models/detection.js";
 import { PedestrianDetector } from "../../../src/perception/pedestrians/pedestrian-detector.js";
+import { openBag } from "../../../src/bag/open-bag.js";
+import { decodeCompressedImage } from "../../../src/image/compressed-image.js";
+import type { CompressedImage } from "../../../src/msgs/types.generated.js";
+import { loadGroundTruth } from "../../../src/scenario/ground-truth.js";
+import { cachedGeneratedDrive } from "../../support/generated-drive-cache.js";
 
 const shared = sharedDir();
 if (!shared) console.warn("skipping pedestrian detection on real frames: ../shared is absent");
@@ -88,6 +93,52 @@ describe.skipIf(!shared)("PedestrianDetector HOG fallback", () => {
     expect((await detector.detect(highway, geometry, stamp)).boxes).toEqual([]);
     expect(trackedMatCount()).toBe(0);
     await detector.release();
+  });
+
+  it("finds the clearly visible people of 100 px and more on a KITTI-like 1242x375 drive", { timeout: 120_000 }, async () => {
+    // A generated town drive through a KITTI camera (1242x375, 81 degrees wide, level), every
+    // frame with a fully visible, untruncated person 100 px tall or more (up to 170 px).
+    const dir = await cachedGeneratedDrive({
+      cache: join(tmpdir(), "edge-perception-pedestrian-tests"),
+      scenario: "urban_intersection",
+      frames: 216,
+      variant: "kitti-",
+      generate: { compressed: true, jpegQuality: 90, camera: { width: 1242, height: 375, horizontalFovDeg: 81, pitchDeg: 0 } },
+    });
+    const scenario = JSON.parse(readFileSync(join(dir, "scenario.json"), "utf8"));
+    const c = scenario.camera;
+    const geometry = new CameraGeometry(CameraModel.fromIntrinsics({ width: c.width, height: c.height, fx: c.fx, fy: c.fy, cx: c.cx, cy: c.cy, distortion: c.d }), c.base_from_optical);
+    const truth = loadGroundTruth(dir);
+    const detector = await PedestrianDetector.create({ modelDir: empty, log: () => undefined });
+    const bag = await openBag(dir);
+    let index = 0;
+    let total = 0;
+    let found = 0;
+    const heights: number[] = [];
+    const missed: string[] = [];
+    for await (const e of bag.messages<CompressedImage>({ topics: [scenario.image_topic] })) {
+      if (e.kind !== "message") continue;
+      const frame = index++;
+      const people = truth[frame].pedestrians.filter((p) => p.in_image && p.box && p.visible_fraction >= 0.9 && !p.truncated && p.box.v1 - p.box.v0 >= 100);
+      if (people.length === 0 || frame % 4 !== 0) continue;
+      const result = await detector.detect(await decodeCompressedImage(e.message), geometry, e.message.header.stamp);
+      for (const p of people) {
+        total++;
+        heights.push(p.box!.v1 - p.box!.v0);
+        const best = Math.max(0, ...result.boxes.map((b) => iou(b, { x1: p.box!.u0, y1: p.box!.v0, x2: p.box!.u1, y2: p.box!.v1 })));
+        if (best >= 0.4) found++;
+        else missed.push(`${p.id}@${frame} (${p.box!.v1 - p.box!.v0} px)`);
+      }
+    }
+    await bag.close();
+    await detector.release();
+    console.log(`HOG fallback on a KITTI-like drive: ${found}/${total} people of ${Math.min(...heights)}-${Math.max(...heights)} px found; missed ${missed.join(", ") || "none"}`);
+    // Measured 15/17 (the old single pass at 960 px: 11/17 on a drive of another seed, where this
+    // one finds 17/17). The two misses are one person walking side-on in mid-stride, a pose the
+    // INRIA-trained SVM scores low.
+    expect(total).toBeGreaterThanOrEqual(10);
+    expect(found / total).toBeGreaterThanOrEqual(0.8);
+    expect(trackedMatCount()).toBe(0);
   });
 
   it("throws instead when told to", async () => {

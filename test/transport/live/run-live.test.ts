@@ -280,7 +280,7 @@ describe("runLive with a real node under `ros2 bag play --clock`", () => {
       namespace: "/perception",
       create: createMapFusionNode,
       parameterSchema: mapFusionSchema(),
-      parameters: { map_file: "", base_frame: "base_link", map_frame: "map", pose_source: "tf", pose_timeout_s: 0.2, max_input_age_s: 0.5, max_pose_jump_m: 5, time_jump_threshold_s: 1, processing_budget_ms: 10, use_sim_time: true },
+      parameters: { map_file: "", base_frame: "base_link", map_frame: "map", pose_source: "tf", pose_timeout_s: 0.2, max_input_age_s: 0.5, max_pose_jump_m: 5, time_jump_threshold_s: 1, processing_budget_ms: 10, use_sim_time: true, pose_jump_recovery_s: 1 },
     };
     const running = runLive({ nodes: [spec], loader: async () => world.module, env: ROS_ENV, signal: controller.signal, logSink: () => {}, onReady: (i) => (ready = i) });
     for (let i = 0; i < 200 && !ready; i++) await new Promise((r) => setTimeout(r, 5));

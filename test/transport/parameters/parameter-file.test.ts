@@ -64,4 +64,21 @@ describe("ROS 2 parameter YAML", () => {
     const text = parameterYamlForNodes([{ node: "/perception/detector", parameters: { rate_hz: 2.5, on: true, names: ["a", "b"], "model.path": "x" } }]);
     expect(parametersForNode(parseParameterYaml(text, "rt"), "detector", "/perception")).toEqual({ rate_hz: 2.5, on: true, names: ["a", "b"], "model.path": "x" });
   });
+
+  it("warns about a file that sets no parameters (empty, only comments, or node keys without values) and still loads", () => {
+    const warnings: string[] = [];
+    const files = { empty: "", comments: "# nothing here\n", keys: "/**:\n  ros__parameters: {}\n", real: "/**:\n  ros__parameters:\n    rate_hz: 2.0\n" };
+    const paths = Object.fromEntries(Object.entries(files).map(([k, text]) => {
+      const p = join(dir, `${k}.yaml`);
+      writeFileSync(p, text);
+      return [k, p];
+    }));
+    const entries = loadParameterFiles([paths.empty!, paths.comments!, paths.keys!, paths.real!], { onWarning: (m) => warnings.push(m) });
+    expect(parametersForNode(entries, "detector")).toEqual({ rate_hz: 2 });
+    expect(warnings).toEqual([
+      `parameter file ${paths.empty} sets no parameters (it is empty or only comments); is it the right file?`,
+      `parameter file ${paths.comments} sets no parameters (it is empty or only comments); is it the right file?`,
+      `parameter file ${paths.keys} sets no parameters (its node keys have no values); is it the right file?`,
+    ]);
+  });
 });

@@ -1,0 +1,192 @@
+// Small-pedestrian recall by box height (< 40, 40-80, >= 80 px) and cost per frame for each way of
+// looking (issue 11): the whole frame at 416 only; horizon-band crops (all every frame, or a few
+// per frame in turn); a larger band scale; crops around the crosswalks ahead (map + pose); and the
+// HOG fallback. On every labelled real frame (test/fixtures/person-boxes.json, ../shared/data) and
+// on generated drives (exact ground truth; generated into a temporary folder).
+// PEDESTRIANS_BENCH_STRIDE: every n-th frame of the drives (default 3).
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openBag } from "../src/bag/open-bag.js";
+import { projectPath, sharedDir } from "../src/core/paths.js";
+import { CameraGeometry } from "../src/geometry/camera-geometry.js";
+import { CameraModel } from "../src/geometry/camera-model.js";
+import { decodeCompressedImage } from "../src/image/compressed-image.js";
+import { readImageFile, toPackedRgb, type ImageView } from "../src/image/image-view.js";
+import type { Detection } from "../src/models/detection.js";
+import type { CompressedImage } from "../src/msgs/types.generated.js";
+import { formatSummary, scoreFrame, summarise, type BoxXyxy, type FrameScore } from "../src/perception/pedestrians/box-recall.js";
+import { bandHorizonRow, CropSchedule, horizonBandCrops, regionCrops, type PlannedCrop } from "../src/perception/pedestrians/crop-plan.js";
+import { PedestrianDetector, type PedestrianCropOptions, type PedestrianRegion } from "../src/perception/pedestrians/pedestrian-detector.js";
+import { pedestrianCropOptions } from "../src/nodes/pedestrian-detector.js";
+import { graphToNodeSpecs, loadLaunchGraph } from "../src/pipeline/graph.js";
+import { generateDrive } from "../src/scenario/generate-drive.js";
+import { loadGroundTruth } from "../src/scenario/ground-truth.js";
+
+const MIN_IOU = 0.5;
+
+/** The crop settings of config/pedestrian_detector.param.yaml through the launch graph, as the node reads them. */
+async function shippedCrops(): Promise<PedestrianCropOptions> {
+  const spec = (await graphToNodeSpecs(loadLaunchGraph())).find((s) => s.name === "pedestrian_detector")!;
+  return pedestrianCropOptions((name) => spec.parameters[name], true);
+}
+
+interface Frame {
+  view: ImageView;
+  people: BoxXyxy[];
+  ignore: BoxXyxy[];
+  geometry?: CameraGeometry;
+  regions: PedestrianRegion[];
+}
+
+interface Strategy {
+  name: string;
+  /** Crops for a frame (index i in its sequence). */
+  crops: (f: Frame) => PlannedCrop[];
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)] : NaN;
+}
+
+async function evaluate(det: PedestrianDetector, frames: Frame[], strategies: Strategy[], label: string): Promise<void> {
+  for (const st of strategies) {
+    const scores: FrameScore[] = [];
+    const heldScores: FrameScore[] = [];
+    const ms: number[] = [];
+    const passes: number[] = [];
+    const history: Detection[][] = [];
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i];
+      const crops = st.crops(f);
+      const t0 = performance.now();
+      const r = await det.detectBoxes(f.view, crops);
+      ms.push(performance.now() - t0);
+      passes.push(r.timings.passes);
+      const boxes = r.boxes.filter((b) => b.score >= 0.4 || b.y2 - b.y1 < 80);
+      scores.push(scoreFrame(f.people, f.ignore, boxes, MIN_IOU));
+      history.push(boxes);
+      // What a tracker can hold: found in this frame or the 2 before (people move little in 0.2-0.3 s).
+      const recent = history.slice(-3).flat();
+      const held = scoreFrame(f.people, f.ignore, recent, 0.3);
+      heldScores.push({ people: held.people, falseAlarms: scores[scores.length - 1].falseAlarms });
+    }
+    const s = summarise(scores);
+    const cost = `${median(ms).toFixed(0)} ms/frame (p10-p90 ${[0.1, 0.9].map((q) => [...ms].sort((a, b) => a - b)[Math.floor(q * (ms.length - 1))].toFixed(0)).join("-")}), ${(passes.reduce((a, b) => a + b, 0) / passes.length).toFixed(2)} passes`;
+    console.log(`  ${label.padEnd(22)} ${st.name.padEnd(26)} ${formatSummary(s)}  | ${cost}`);
+    if (st.name.includes("turn")) console.log(`  ${"".padEnd(22)} ${"  held 3 frames".padEnd(26)} ${formatSummary(summarise(heldScores))}`);
+  }
+}
+
+async function realFrames(shared: string): Promise<Frame[]> {
+  const fixture = JSON.parse(readFileSync(projectPath("test/fixtures/person-boxes.json"), "utf8")) as {
+    frames: { file: string; people: { box: BoxXyxy }[]; ignore: BoxXyxy[] }[];
+  };
+  const out: Frame[] = [];
+  for (const f of fixture.frames) {
+    out.push({ view: toPackedRgb(await readImageFile(join(shared, "data", f.file))), people: f.people.map((p) => p.box), ignore: f.ignore, regions: [] });
+  }
+  return out;
+}
+
+async function driveFrames(dir: string, stride: number): Promise<Frame[]> {
+  const scenario = JSON.parse(readFileSync(join(dir, "scenario.json"), "utf8"));
+  const c = scenario.camera;
+  const model = CameraModel.fromIntrinsics({ width: c.width, height: c.height, fx: c.fx, fy: c.fy, cx: c.cx, cy: c.cy, distortion: c.d, frameId: c.frame_id });
+  const geometry = new CameraGeometry(model, c.base_from_optical);
+  const truth = loadGroundTruth(dir);
+  const bag = await openBag(dir);
+  const out: Frame[] = [];
+  let index = 0;
+  for await (const e of bag.messages<CompressedImage>({ topics: [scenario.image_topic] })) {
+    if (e.kind !== "message") continue;
+    const i = index++;
+    if (i % stride !== 0) continue;
+    const gt = truth[i];
+    const people: BoxXyxy[] = [];
+    const ignore: BoxXyxy[] = [];
+    for (const p of gt.pedestrians) {
+      if (!p.in_image || !p.box) continue;
+      const b: BoxXyxy = [p.box.u0, p.box.v0, p.box.u1, p.box.v1];
+      if (p.visible_fraction >= 0.5 && !p.truncated) people.push(b);
+      else ignore.push(b);
+    }
+    const regions = gt.crosswalks.filter((cw) => cw.in_map).map((cw) => ({ id: cw.id, polygon: cw.polygon_base.map(([x, y]) => ({ x, y })) }));
+    out.push({ view: toPackedRgb(await decodeCompressedImage(e.message)), people, ignore, geometry, regions });
+  }
+  await bag.close();
+  return out;
+}
+
+export async function run(): Promise<void> {
+  const shared = sharedDir();
+  if (!shared) {
+    console.log("  skipped: ../shared (models, frames) is absent");
+    return;
+  }
+  const stride = Number(process.env.PEDESTRIANS_BENCH_STRIDE ?? 3);
+  const crops = await shippedCrops();
+  const modelDir = join(shared, "models");
+  const det = await PedestrianDetector.create({ modelDir, log: () => undefined, crops, scoreThreshold: 0.2 });
+  const band = crops.band!;
+  const schedules = new Map<string, CropSchedule>();
+  const bandOf = (f: Frame, side: number, perFrame: number, key = "all"): PlannedCrop[] => {
+    const row = bandHorizonRow(f.geometry, f.view.width, f.view.height, band.fallbackHorizonFraction);
+    const all = horizonBandCrops(f.view.width, f.view.height, row, { ...band, side, inputSide: 416 });
+    if (perFrame >= all.length) return all;
+    if (!schedules.has(key)) schedules.set(key, new CropSchedule(perFrame));
+    return schedules.get(key)!.take(all);
+  };
+  const regionsOf = (f: Frame, key: string): PlannedCrop[] => {
+    if (!f.geometry) return [];
+    const byId = [...f.regions].sort((a, b) => (a.id < b.id ? -1 : 1));
+    const all = regionCrops(byId, f.geometry, f.view.width, f.view.height, { ...crops.regions!, inputSide: 416, fullFrameScale: 416 / Math.max(f.view.width, f.view.height) });
+    if (!schedules.has(key)) schedules.set(key, new CropSchedule(crops.regions!.maxPerFrame));
+    return schedules.get(key)!.take(all);
+  };
+  const strategies = (withMap: boolean): Strategy[] => [
+    { name: "whole frame 416", crops: () => [] },
+    { name: `band ${band.side} all`, crops: (f) => bandOf(f, band.side, 99) },
+    { name: `band ${band.side} ${band.perFrame}/frame in turn`, crops: (f) => bandOf(f, band.side, band.perFrame, `rr${band.perFrame}`) },
+    { name: "band 624 all (larger scale)", crops: (f) => bandOf(f, 624, 99) },
+    ...(withMap
+      ? [
+          { name: `map crosswalk crops ${crops.regions!.maxPerFrame}/frame`, crops: (f: Frame) => regionsOf(f, "regions") },
+          { name: `map + band ${band.perFrame}/frame in turn`, crops: (f: Frame) => [...regionsOf(f, "regionsmap"), ...bandOf(f, band.side, band.perFrame, "rrmap")] },
+        ]
+      : []),
+  ];
+
+  console.log(`  recall by box height (IoU >= ${MIN_IOU}; held: IoU >= 0.3 in the last 3 frames), false alarms outside ignore regions; boxes >= 80 px need score 0.4 (the node's threshold), smaller ones 0.2`);
+  const real = await realFrames(shared);
+  await evaluate(det, real, strategies(false), `real frames (${real.length})`);
+
+  const tmp = mkdtempSync(join(tmpdir(), "peds-bench-"));
+  try {
+    const drives: { name: string; dir: string }[] = [{ name: "sample 960x540", dir: projectPath("bags/sample_drive") }];
+    for (const [scenario, seed] of [["urban_intersection", 3], ["night", 2], ["rain", 4]] as const) {
+      const dir = join(tmp, `${scenario}${seed}`);
+      await generateDrive({ scenario, seed, frames: 240, out: dir, compressed: true, jpegQuality: 85 });
+      drives.push({ name: `${scenario} s${seed}`, dir });
+    }
+    for (const d of drives) {
+      schedules.clear();
+      const frames = await driveFrames(d.dir, stride);
+      await evaluate(det, frames, strategies(true), `${d.name} (${frames.length})`);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  await det.release();
+
+  // HOG fallback (no model file): real frames and one drive.
+  const empty = mkdtempSync(join(tmpdir(), "no-models-"));
+  try {
+    const hog = await PedestrianDetector.create({ modelDir: empty, log: () => undefined });
+    await evaluate(hog, real, [{ name: "HOG fallback", crops: () => [] }], `real frames (${real.length})`);
+    await hog.release();
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
+  }
+}

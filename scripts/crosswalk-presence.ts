@@ -1,0 +1,86 @@
+/**
+ * Crosswalk presence on every labelled real frame: ../shared/data/cdnet_crosswalk (labels in
+ * test/fixtures/crosswalk-labels.json, `complex/` reported separately) and the negatives of
+ * test/fixtures/crosswalk-negatives.json (BDD100K, TuSimple, KITTI frames without a crossing).
+ * Same product path as the tests: TwinLiteNet 640x360 lanes (vanishing point -> horizon,
+ * transverse lines) + the crosswalk detector with its default sources, on a still without
+ * calibration. Prints one line per frame, the table, and the crosswalk stage's time per frame.
+ *
+ * Run: `nice -n 10 npx tsx scripts/crosswalk-presence.ts [--verbose] [--repeat N]` (--repeat: the
+ * crosswalk stage runs N times per frame and the fastest run is reported, so that a loaded machine's
+ * stalls do not count as the stage's cost).
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { projectPath, sharedDir } from "../src/core/paths.js";
+import { readImageFile } from "../src/image/compressed-image.js";
+import { loadModelContract } from "../src/models/contract.js";
+import { CrosswalkDetector } from "../src/perception/crosswalks/crosswalk-detector.js";
+import { detectStill } from "../src/perception/lanes/detect-still.js";
+import { LaneDetector } from "../src/perception/lanes/lane-detector.js";
+
+interface Frame {
+  /** Path under ../shared/data. */
+  file: string;
+  present: boolean;
+  group: "cdnet" | "cdnet complex" | "negatives";
+}
+
+const shared = sharedDir();
+if (!shared) {
+  console.error("../shared is absent: nothing to measure");
+  process.exit(2);
+}
+const verbose = process.argv.includes("--verbose");
+const repeatAt = process.argv.indexOf("--repeat");
+const repeat = repeatAt > 0 ? Math.max(1, Number(process.argv[repeatAt + 1]) || 1) : 1;
+const cdnet = (JSON.parse(readFileSync(projectPath("test/fixtures/crosswalk-labels.json"), "utf8")) as { frames: { file: string; present: boolean }[] }).frames;
+const negatives = (JSON.parse(readFileSync(projectPath("test/fixtures/crosswalk-negatives.json"), "utf8")) as { frames: { file: string }[] }).frames;
+const frames: Frame[] = [
+  ...cdnet.map((f) => ({ file: `cdnet_crosswalk/${f.file}`, present: f.present, group: f.file.startsWith("complex/") ? ("cdnet complex" as const) : ("cdnet" as const) })),
+  ...negatives.map((f) => ({ file: f.file, present: false, group: "negatives" as const })),
+];
+
+const lanes = await LaneDetector.create({ contract: loadModelContract("twinlitenet_640x360"), modelDir: join(shared, "models"), session: { log: () => {} } });
+const crosswalks = new CrosswalkDetector();
+const rows: { frame: Frame; found: boolean; confidence: number; ms: number; status: string; evidence: string }[] = [];
+for (const frame of frames) {
+  const view = await readImageFile(join(shared, "data", frame.file));
+  // Time the crosswalk stage alone: the lane stage runs first, then the detector on its result.
+  const still = await detectStill(view, { lanes, camera: { kind: "auto", assumedHorizonFraction: 0.55 } });
+  let ms = Infinity;
+  let r = still.crosswalks;
+  for (let k = 0; k < repeat; k++) {
+    const t0 = performance.now();
+    r = await crosswalks.detect(view, still.geometry, still.crosswalks.header.stamp, still.laneResult);
+    ms = Math.min(ms, performance.now() - t0);
+  }
+  const found = r.crosswalks.length > 0;
+  rows.push({ frame, found, confidence: Math.max(0, ...r.crosswalks.map((c) => c.confidence)), ms, status: r.status, evidence: crosswalks.lastEvidence.join("; ") });
+  if (verbose) console.log(`${frame.file.padEnd(62)} ${frame.present ? "yes" : "no "} found=${found ? "yes" : "no "} conf=${rows[rows.length - 1]!.confidence.toFixed(2)} ${ms.toFixed(1)} ms ${r.status} ${rows[rows.length - 1]!.evidence}`);
+}
+await lanes.release();
+
+const table = (name: string, sel: typeof rows) => {
+  const tp = sel.filter((r) => r.found && r.frame.present).length;
+  const fp = sel.filter((r) => r.found && !r.frame.present).length;
+  const fn = sel.filter((r) => !r.found && r.frame.present).length;
+  const tn = sel.length - tp - fp - fn;
+  const p = tp + fp ? tp / (tp + fp) : NaN;
+  const rc = tp + fn ? tp / (tp + fn) : NaN;
+  const f1 = p + rc > 0 ? (2 * p * rc) / (p + rc) : NaN;
+  const ms = sel.map((r) => r.ms).sort((a, b) => a - b);
+  console.log(
+    `| ${name.padEnd(22)} | ${String(sel.length).padStart(3)} | ${tp} | ${fp} | ${fn} | ${tn} | ${p.toFixed(2)} | ${rc.toFixed(2)} | ${f1.toFixed(2)} | ${ms[0]!.toFixed(1)}-${ms[ms.length - 1]!.toFixed(1)} (median ${ms[ms.length >> 1]!.toFixed(1)}) |`,
+  );
+};
+console.log("| frames | n | TP | FP | FN | TN | precision | recall | F1 | crosswalk stage ms |");
+console.log("|---|---|---|---|---|---|---|---|---|---|");
+table("cdnet frames/", rows.filter((r) => r.frame.group === "cdnet"));
+table("cdnet complex/", rows.filter((r) => r.frame.group === "cdnet complex"));
+table("cdnet all", rows.filter((r) => r.frame.group !== "negatives"));
+table("negatives (BDD/TuS/KITTI)", rows.filter((r) => r.frame.group === "negatives"));
+table("all labelled", rows);
+const missed = rows.filter((r) => r.frame.present && !r.found).map((r) => r.frame.file);
+const alarms = rows.filter((r) => !r.frame.present && r.found).map((r) => r.frame.file);
+console.log(`missed: ${missed.join(", ") || "none"}\nfalse alarms: ${alarms.join(", ") || "none"}`);

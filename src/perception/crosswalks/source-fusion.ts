@@ -1,0 +1,90 @@
+/**
+ * Fusion of crosswalk sources with calibrated confidence. Each source gives calibrated
+ * probabilities (see `crosswalk-source.ts`); the fusion treats the sources as independent given
+ * the truth and adds their log-odds (naive Bayes), each weighted, plus a bias:
+ *
+ *   logit(P) = bias + sum_i weight_i * logit(q_i)
+ *
+ * For a located crosswalk, q_i is the confidence of source i's candidate that overlaps it (bounding
+ * boxes in base_link, intersection over the smaller box >= `minOverlap`); a source with no candidate
+ * there contributes its frame probability, capped at 0.5 (it saw no crossing here: evidence against
+ * when it is sure the frame is empty, neutral otherwise). With one source, weight 1 and bias 0, the
+ * fused confidence is the source's own. Sources that declared the frame `invalid` are left out.
+ * Weights and bias are meant to be fitted (logistic regression of the truth on the sources'
+ * logits over labelled frames); the defaults trust every source as calibrated.
+ */
+import type { CrosswalkCandidate, CrosswalkSourceReport } from "./crosswalk-source.js";
+
+/** Options of `fuseCrosswalkSources`. */
+export interface SourceFusionOptions {
+  /** Log-odds added to every fused crosswalk; default 0. */
+  bias?: number;
+  /** Weight per source name; default 1 for every source. */
+  weights?: Readonly<Record<string, number>>;
+  /** Two candidates are the same crosswalk when their boxes' intersection covers this share of the smaller box; default 0.3. */
+  minOverlap?: number;
+}
+
+/** One source's report, with its name. */
+export interface NamedReport {
+  name: string;
+  report: CrosswalkSourceReport;
+}
+
+/** A fused crosswalk: the outline of its most confident candidate, the fused confidence. */
+export interface FusedCrosswalk {
+  candidate: CrosswalkCandidate;
+  /** Fused calibrated confidence. */
+  confidence: number;
+  /** Names of the sources that located it. */
+  sources: string[];
+}
+
+const EPS = 0.01;
+const logit = (p: number) => {
+  const q = Math.min(1 - EPS, Math.max(EPS, Number.isFinite(p) ? p : 0));
+  return Math.log(q / (1 - q));
+};
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+/** Intersection of two candidates' base_link boxes over the smaller box's area. */
+export function boxOverlap(a: CrosswalkCandidate, b: CrosswalkCandidate): number {
+  const ix = Math.min(a.xFar, b.xFar) - Math.max(a.xNear, b.xNear);
+  const iy = Math.min(a.yLeft, b.yLeft) - Math.max(a.yRight, b.yRight);
+  if (!(ix > 0 && iy > 0)) return 0;
+  const area = (c: CrosswalkCandidate) => (c.xFar - c.xNear) * (c.yLeft - c.yRight);
+  return (ix * iy) / Math.max(1e-9, Math.min(area(a), area(b)));
+}
+
+/** Fuses the valid reports; crosswalks sorted by confidence, most confident first. */
+export function fuseCrosswalkSources(reports: readonly NamedReport[], options: SourceFusionOptions = {}): FusedCrosswalk[] {
+  const valid = reports.filter((r) => r.report.invalid === undefined);
+  const minOverlap = options.minOverlap ?? 0.3;
+  const weight = (name: string) => options.weights?.[name] ?? 1;
+  // Groups of overlapping candidates, seeded by the most confident.
+  const all = valid.flatMap((r) => r.report.candidates.map((candidate) => ({ name: r.name, candidate })));
+  all.sort((a, b) => b.candidate.confidence - a.candidate.confidence);
+  const groups: { seed: CrosswalkCandidate; best: Map<string, number> }[] = [];
+  for (const { name, candidate } of all) {
+    const group = groups.find((g) => boxOverlap(g.seed, candidate) >= minOverlap);
+    if (!group) groups.push({ seed: candidate, best: new Map([[name, candidate.confidence]]) });
+    else if (!group.best.has(name)) group.best.set(name, candidate.confidence);
+  }
+  return groups.map((g) => {
+    let z = options.bias ?? 0;
+    for (const r of valid) {
+      const q = g.best.get(r.name) ?? Math.min(0.5, r.report.probability);
+      z += weight(r.name) * logit(q);
+    }
+    return { candidate: g.seed, confidence: sigmoid(z), sources: [...g.best.keys()] };
+  });
+}
+
+/** The fused probability that the frame holds a crosswalk (the same rule over the sources' frame probabilities); NaN with no valid source. */
+export function fusedPresence(reports: readonly NamedReport[], options: SourceFusionOptions = {}): number {
+  const valid = reports.filter((r) => r.report.invalid === undefined);
+  if (valid.length === 0) return NaN;
+  let z = options.bias ?? 0;
+  for (const r of valid) z += (options.weights?.[r.name] ?? 1) * logit(r.report.probability);
+  return sigmoid(z);
+}

@@ -1,0 +1,63 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { projectPath, sharedDir } from "../../../src/core/paths.js";
+import { readImageFile } from "../../../src/image/image-view.js";
+import { loadModelContract } from "../../../src/models/contract.js";
+import { iou } from "../../../src/models/detection.js";
+import { readModelFile, writeModelFile } from "../../../src/models/onnx/onnx-proto.js";
+import { ModelSession } from "../../../src/models/session.js";
+import { PedestrianDetector } from "../../../src/perception/pedestrians/pedestrian-detector.js";
+import { nanodetRank2At } from "./nanodet-relayout.js";
+
+const shared = sharedDir();
+if (!shared) console.warn("skipping NanoDet-m 320 rank-2: ../shared is absent");
+
+const CONTRACTS = `models:
+  nanodet_m_320:
+    file: nanodet_m_320.onnx
+    input: { name: input.1, width: 320, height: 320, colour_order: bgr,
+             normalization: { scale: 1, mean: [103.53, 116.28, 123.675], std: [57.375, 57.12, 58.395] },
+             resize: { mode: letterbox, anchor: center, pad_value: 0 } }
+    outputs:
+      - { name: cls_pred_stride_8, shape: [1600, 80], role: scores_8 }
+      - { name: dis_pred_stride_8, shape: [1600, 32], role: boxes_8 }
+      - { name: cls_pred_stride_16, shape: [400, 80], role: scores_16 }
+      - { name: dis_pred_stride_16, shape: [400, 32], role: boxes_16 }
+      - { name: cls_pred_stride_32, shape: [100, 80], role: scores_32 }
+      - { name: dis_pred_stride_32, shape: [100, 32], role: boxes_32 }
+    decoder: { type: nanodet, strides: [8, 16, 32], num_classes: 80, reg_max: 7 }
+    classes: { pedestrian: [0], ridden: [1, 3] }
+    thresholds: { score: 0.2, nms_iou: 0.5 }
+`;
+
+describe.skipIf(!shared)("NanoDet-m 320 with rank-2 outputs, through a contracts file alone", () => {
+  const dir = mkdtempSync(join(tmpdir(), "ep-nanodet320-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const box = ([x, y, w, h]: number[]) => ({ x1: x!, y1: y!, x2: x! + w!, y2: y! + h! });
+
+  it("finds KITTI 000007's labelled car and its rider (labelled by looking) at IoU >= 0.7 / 0.6", async () => {
+    writeModelFile(join(dir, "nanodet_m_320.onnx"), nanodetRank2At(readModelFile(join(shared!, "models/nanodet_m_416_int8.onnx")), 320));
+    writeFileSync(join(dir, "contracts.yaml"), CONTRACTS);
+    const contract = loadModelContract("nanodet_m_320", join(dir, "contracts.yaml"));
+    const frame = await readImageFile(join(shared!, "data/kitti/000007.png"));
+    const labels = JSON.parse(readFileSync(join(shared!, "data/kitti/000007.json"), "utf8"))["000007.png"].instances as { category: string; bbox_xywh: number[] }[];
+    const nearestCar = box(labels.find((l) => l.category === "Car")!.bbox_xywh);
+
+    const session = await ModelSession.create({ ...contract, classFilter: [2] }, { modelDir: dir, log: () => undefined });
+    const cars = await session.run(frame);
+    await session.release();
+    if (cars.kind !== "detections") throw new Error("expected detections");
+    expect(Math.max(...cars.detections.map((d) => iou(d, nearestCar)))).toBeGreaterThanOrEqual(0.7);
+
+    const [rider] = (JSON.parse(readFileSync(projectPath("test/fixtures/kitti-000007-people.json"), "utf8")) as { people: { box_xyxy: number[] }[] }).people;
+    const [x1, y1, x2, y2] = rider!.box_xyxy;
+    const detector = await PedestrianDetector.create({ contract, modelDir: dir, log: () => undefined });
+    const { boxes } = await detector.detectBoxes(frame);
+    await detector.release();
+    const best = Math.max(...boxes.map((d) => iou(d, { x1: x1!, y1: y1!, x2: x2!, y2: y2! })));
+    console.log(`NanoDet-m 320 rank-2: rider IoU ${best.toFixed(3)} (label by eye, +-0.05), ${boxes.length} person boxes`);
+    expect(best).toBeGreaterThanOrEqual(0.6);
+  });
+});

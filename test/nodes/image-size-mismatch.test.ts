@@ -1,0 +1,94 @@
+/**
+ * Fault injection: camera frames whose size differs from their CameraInfo (320x200 and 1x1 against
+ * 960x540). Each detector publishes an empty output whose status names the size mismatch (not a
+ * symptom such as "horizon below image"), counts an `image` error, and goes on: the good frames
+ * around the bad ones give the same output as without them.
+ */
+import sharp from "sharp";
+import { beforeAll, describe, expect, it } from "vitest";
+import { projectPath } from "../../src/core/paths.js";
+import { nsToTime } from "../../src/core/time.js";
+import { quatFromEuler } from "../../src/geometry/quaternion.js";
+import type { CameraInfo, CompressedImage, TFMessage } from "../../src/msgs/types.generated.js";
+import * as crosswalk from "../../src/nodes/crosswalk-detector.js";
+import * as lane from "../../src/nodes/lane-detector.js";
+import * as pedestrian from "../../src/nodes/pedestrian-detector.js";
+import { loadParameterFiles, parametersForNode } from "../../src/transport/parameters/parameter-file.js";
+import { START, hostNode } from "./harness.js";
+
+const W = 960;
+const H = 540;
+const P = 100_000_000n;
+const jpegs: Record<string, Uint8Array> = {};
+
+beforeAll(async () => {
+  for (const [w, h] of [[W, H], [320, 200], [1, 1]] as const) {
+    // A grey road with two white lines, so the good frames have something to detect.
+    const svg = `<svg width="${w}" height="${h}"><rect width="${w}" height="${h}" fill="#505050"/><line x1="${w * 0.3}" y1="${h}" x2="${w * 0.47}" y2="${h * 0.55}" stroke="white" stroke-width="${Math.max(1, w / 80)}"/><line x1="${w * 0.7}" y1="${h}" x2="${w * 0.53}" y2="${h * 0.55}" stroke="white" stroke-width="${Math.max(1, w / 80)}"/></svg>`;
+    jpegs[`${w}x${h}`] = new Uint8Array(await sharp(Buffer.from(svg)).jpeg().toBuffer());
+  }
+});
+
+function cameraInfo(i: bigint): CameraInfo {
+  return {
+    header: { stamp: nsToTime(START + i * P), frame_id: "camera_front_optical_frame" }, height: H, width: W, distortion_model: "plumb_bob",
+    d: new Float64Array(5), k: Float64Array.from([700, 0, W / 2, 0, 700, H / 2, 0, 0, 1]), r: Float64Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]),
+    p: Float64Array.from([700, 0, W / 2, 0, 0, 700, H / 2, 0, 0, 0, 1, 0]), binning_x: 0, binning_y: 0,
+    roi: { x_offset: 0, y_offset: 0, height: 0, width: 0, do_rectify: false },
+  };
+}
+
+const mount: TFMessage = {
+  transforms: [{
+    header: { stamp: nsToTime(START), frame_id: "base_link" }, child_frame_id: "camera_front_optical_frame",
+    transform: { translation: { x: 1.5, y: 0, z: 1.4 }, rotation: quatFromEuler(-Math.PI / 2 - 0.05, 0, -Math.PI / 2) },
+  }],
+};
+
+const NODES = [
+  { name: "lane_detector", module: lane, out: "/perception/lane_detector/out/lanes", items: "markings" },
+  { name: "crosswalk_detector", module: crosswalk, out: "/perception/crosswalk_detector/out/crosswalks", items: "crosswalks" },
+  { name: "pedestrian_detector", module: pedestrian, out: "/perception/pedestrian_detector/out/pedestrians", items: "pedestrians" },
+] as const;
+
+/** Frames 0..5 at 10 Hz; `sizes[i]` is frame i's image size. */
+async function run(node: (typeof NODES)[number], sizes: string[]) {
+  const create = "createLaneDetectorNode" in node.module ? node.module.createLaneDetectorNode : "createCrosswalkDetectorNode" in node.module ? node.module.createCrosswalkDetectorNode : node.module.createPedestrianDetectorNode;
+  const parameters = parametersForNode(loadParameterFiles([projectPath("config", `${node.name}.param.yaml`)]), node.name, "/perception");
+  const h = await hostNode(
+    { name: node.name, namespace: "/perception", create, parameterSchema: node.module.parameterSchema(), parameters: { ...parameters, rate_hz: 30 } },
+    [node.out],
+  );
+  await h.feed("/tf_static", mount, START);
+  for (let i = 0n; i < BigInt(sizes.length); i++) {
+    const stamp = nsToTime(START + i * P);
+    await h.feed(`/perception/${node.name}/in/camera_info`, cameraInfo(i), START + i * P + 1n);
+    const img: CompressedImage = { header: { stamp, frame_id: "camera_front_optical_frame" }, format: "jpeg", data: jpegs[sizes[Number(i)]!]! };
+    await h.feed(`/perception/${node.name}/in/image/compressed`, img, START + i * P + 2n);
+  }
+  await h.advance(START + BigInt(sizes.length + 1) * P);
+  return { h, outputs: h.outputs[node.out] as Array<{ status: string } & Record<string, unknown[]>> };
+}
+
+describe("image size differs from its CameraInfo", () => {
+  for (const node of NODES) {
+    it(`${node.name}: names the mismatch in the status, no detections, counted as an image error; good frames unchanged`, async () => {
+      const good = `${W}x${H}`;
+      const sizes = [good, "320x200", good, "1x1", good, good];
+      const { h, outputs } = await run(node, sizes);
+      const clean = await run(node, sizes.map(() => good));
+      expect(outputs).toHaveLength(sizes.length);
+      for (const [i, size] of sizes.entries()) {
+        const out = outputs[i]!;
+        if (size === good) {
+          expect(out.status).not.toMatch(/image error|horizon below/);
+          expect(out).toEqual(clean.outputs[i]);
+        } else {
+          expect(out[node.items]).toEqual([]);
+          expect(out.status).toBe(`image error: image size ${size} does not match its CameraInfo (960x540 after binning and ROI): no detections from this frame`);
+        }
+      }
+      expect(h.instance.errorCounts!()).toEqual({ image: 2 });
+    }, 60_000);
+  }
+});

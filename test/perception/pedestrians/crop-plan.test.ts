@@ -1,0 +1,115 @@
+import { describe, expect, it } from "vitest";
+import { CameraGeometry } from "../../../src/geometry/camera-geometry.js";
+import { bandHorizonRow, CropSchedule, horizonBandCrops, regionCrops, type RegionCropOptions } from "../../../src/perception/pedestrians/crop-plan.js";
+
+const band = { side: 416, overlap: 0.1, aboveHorizon: 0.3, minZoom: 2, inputSide: 416 };
+/** A 1280x720 camera 1.5 m up, 65 degrees wide, horizon at row 330. */
+const geometry = CameraGeometry.approximate({ width: 1280, height: 720, horizontalFovDeg: 65, mountHeight: 1.5, horizonRow: 330 });
+const region: RegionCropOptions = { personHeightM: 1.7, targetPersonPx: 48, inputSide: 416, minSide: 160, fullFrameScale: 416 / 1280, marginM: 3, minZoom: 2 };
+
+/** A 4 m x 10 m crosswalk across the road, `ahead` metres in front, in base_link. */
+function crossing(ahead: number, id = "cw") {
+  return { id, polygon: [{ x: ahead, y: -5 }, { x: ahead + 4, y: -5 }, { x: ahead + 4, y: 5 }, { x: ahead, y: 5 }] };
+}
+
+describe("horizonBandCrops", () => {
+  it("covers the full width of a 1280x720 frame with overlapping native-scale crops around the horizon", () => {
+    const crops = horizonBandCrops(1280, 720, 330, band);
+    expect(crops.length).toBe(4);
+    expect(crops[0].rect.x).toBe(0);
+    expect(crops[crops.length - 1].rect.x + crops[crops.length - 1].rect.width).toBe(1280);
+    for (let i = 1; i < crops.length; i++) {
+      const overlap = crops[i - 1].rect.x + 416 - crops[i].rect.x;
+      expect(overlap).toBeGreaterThanOrEqual(0.1 * 416);
+    }
+    for (const c of crops) {
+      expect(c.rect).toMatchObject({ y: Math.round(330 - 0.3 * 416), width: 416, height: 416 });
+      expect(c.source).toBe("band");
+    }
+  });
+
+  it("holds a small person standing on the ground: head above the horizon, feet below it", () => {
+    // A 1.7 m person 40 m ahead: feet and head rows from the geometry.
+    const feet = geometry.groundToPixel({ x: 40, y: 0, z: 0 })!;
+    const head = geometry.groundToPixel({ x: 40, y: 0, z: 1.7 })!;
+    const row = bandHorizonRow(geometry, 1280, 720, 0.5);
+    expect(row).toBeCloseTo(330, 0);
+    const [c] = horizonBandCrops(1280, 720, row, band).filter((k) => k.rect.x <= feet.u && feet.u < k.rect.x + k.rect.width);
+    expect(head.v).toBeGreaterThan(c.rect.y);
+    expect(feet.v).toBeLessThan(c.rect.y + c.rect.height);
+  });
+
+  it("clamps a band whose horizon lies outside the image into it, and uses the fallback row without geometry", () => {
+    expect(horizonBandCrops(1280, 720, -500, band)[0].rect.y).toBe(0);
+    expect(horizonBandCrops(1280, 720, 2000, band)[0].rect.y).toBe(720 - 416);
+    expect(bandHorizonRow(undefined, 1280, 720, 0.5)).toBe(360);
+  });
+
+  it("gives no crops where they would zoom less than minZoom over the whole frame", () => {
+    expect(horizonBandCrops(640, 360, 180, band)).toEqual([]); // 416/360 over 416/640: 1.8x
+    expect(horizonBandCrops(960, 540, 270, band).length).toBe(3); // 2.3x
+    expect(horizonBandCrops(640, 360, 180, { ...band, minZoom: 1 }).length).toBe(2);
+  });
+
+  it("keeps x and width even for 4:2:2 frames", () => {
+    for (const c of horizonBandCrops(1279, 720, 330, { ...band, side: 415 }, true)) {
+      expect(c.rect.x % 2).toBe(0);
+      expect(c.rect.width % 2).toBe(0);
+      expect(c.rect.x + c.rect.width).toBeLessThanOrEqual(1279);
+    }
+  });
+
+  it("refuses nonsense options", () => {
+    expect(() => horizonBandCrops(1280, 720, 330, { ...band, overlap: 1 })).toThrow(/overlap/);
+    expect(() => horizonBandCrops(1280, 720, NaN, band)).toThrow(/horizon row/);
+  });
+});
+
+describe("regionCrops", () => {
+  it("zooms into a far crosswalk so that a person there is about the target height in the model input", () => {
+    const [c] = regionCrops([crossing(70)], geometry, 1280, 720, region);
+    expect(c.source).toBe("map");
+    expect(c.featureId).toBe("cw");
+    // A person at the crossing's far edge (74 m + 3 m margin), scaled into the crop.
+    const feet = geometry.groundToPixel({ x: 77, y: 0, z: 0 })!;
+    const head = geometry.groundToPixel({ x: 77, y: 0, z: 1.7 })!;
+    const inInput = ((feet.v - head.v) * 416) / c.rect.width;
+    expect(inInput).toBeGreaterThan(40);
+    expect(inInput).toBeLessThan(60);
+    // The crossing's middle is inside the crop.
+    const mid = geometry.groundToPixel({ x: 72, y: 0, z: 0.8 })!;
+    expect(mid.u).toBeGreaterThan(c.rect.x);
+    expect(mid.u).toBeLessThan(c.rect.x + c.rect.width);
+    expect(mid.v).toBeGreaterThan(c.rect.y);
+    expect(mid.v).toBeLessThan(c.rect.y + c.rect.height);
+  });
+
+  it("gives nothing for a crossing near enough for the whole frame, behind the camera, or out of view", () => {
+    expect(regionCrops([crossing(8)], geometry, 1280, 720, region)).toEqual([]);
+    expect(regionCrops([crossing(-30)], geometry, 1280, 720, region)).toEqual([]);
+    const aside = { id: "side", polygon: [{ x: 30, y: 200 }, { x: 34, y: 200 }, { x: 34, y: 210 }, { x: 30, y: 210 }] };
+    expect(regionCrops([aside], geometry, 1280, 720, region)).toEqual([]);
+  });
+
+  it("never zooms more than minSide allows, and stays inside the image", () => {
+    const [c] = regionCrops([crossing(150)], geometry, 1280, 720, region);
+    expect(c.rect.width).toBe(160);
+    expect(c.rect.x).toBeGreaterThanOrEqual(0);
+    expect(c.rect.y + c.rect.height).toBeLessThanOrEqual(720);
+  });
+});
+
+describe("CropSchedule", () => {
+  it("takes perFrame crops in turn, wrapping around, and all of them when perFrame covers them", () => {
+    const s = new CropSchedule(1);
+    expect([0, 1, 2, 3, 4].map(() => s.take(["a", "b", "c", "d"])[0])).toEqual(["a", "b", "c", "d", "a"]);
+    const two = new CropSchedule(2);
+    expect(two.take(["a", "b", "c"])).toEqual(["a", "b"]);
+    expect(two.take(["a", "b", "c"])).toEqual(["c", "a"]);
+    two.reset();
+    expect(two.take(["a", "b", "c"])).toEqual(["a", "b"]);
+    expect(new CropSchedule(5).take(["a", "b"])).toEqual(["a", "b"]);
+    expect(new CropSchedule(0).take(["a"])).toEqual([]);
+    expect(() => new CropSchedule(1.5)).toThrow(/whole number/);
+  });
+});

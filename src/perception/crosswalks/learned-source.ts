@@ -6,8 +6,10 @@
  * and that blob's outline in the image and on the ground in base_link.
  *
  * Interface for fusion: `analyse(frame)` returns a `LearnedCrosswalkResult` (always, one per
- * frame); `candidates(frame)` is the `CrosswalkSource` view of it (the blob's base_link extents
- * as one candidate whose confidence is the probability, or none below `minProbability`).
+ * frame); `candidates(frame)` is the `CrosswalkSource` view of it, a `CrosswalkSourceReport`:
+ * probability = the frame probability; one candidate (the blob's base_link extents, its ground and
+ * image outlines, confidence = the probability) when the probability reaches `minProbability`;
+ * `invalid` when the mask is garbage (crosswalk over more than half of it).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -17,7 +19,7 @@ import type { Point2 } from "../../geometry/types.js";
 import { loadModelContract, type ModelContract } from "../../models/contract.js";
 import type { SegmentationMask } from "../../models/decoders/segmentation.js";
 import { ModelSession, type ModelSessionOptions, type TensorToImage } from "../../models/session.js";
-import type { CrosswalkCandidate, CrosswalkFrame, CrosswalkSource } from "./crosswalk-source.js";
+import type { CrosswalkCandidate, CrosswalkFrame, CrosswalkSource, CrosswalkSourceReport } from "./crosswalk-source.js";
 
 /** How the largest blob becomes a probability (from the model's sidecar file, written by training). */
 export interface LearnedPresenceRule {
@@ -48,13 +50,16 @@ export interface LearnedCrosswalkResult {
   areaFraction: number;
   /** The blob's outline in image pixels (left edge top to bottom, then right edge bottom to top); empty without a blob. */
   imagePolygon: Point2[];
-  /** The same outline on the ground in base_link (x forward, y left, metres); points above the horizon are left out. */
+  /** The same outline on the ground in base_link (x forward, y left, metres; counter-clockwise); points above the horizon or beyond 80 m are left out. */
   groundPolygon: Point2[];
-  /** The blob's base_link extents (5th-95th percentile of its cells on the ground) as a crosswalk candidate; absent when fewer than 3 cells meet the ground. */
+  /** The blob's base_link extents (5th-95th percentile of its cells on the ground) as a crosswalk candidate, with both outlines; absent when fewer than 3 cells meet the ground. */
   candidate?: CrosswalkCandidate;
   /** Milliseconds of the model run (preprocess + inference + decode). */
   modelMs: number;
 }
+
+/** A crosswalk blob over more than this share of the mask is not a crossing seen from a car: the mask is garbage. */
+export const MAX_PLAUSIBLE_AREA = 0.5;
 
 /** Reads the presence rule written next to the model by training (`crosswalk_seg.json`). */
 export function loadPresenceRule(modelDir: string, contract: ModelContract): LearnedPresenceRule {
@@ -173,7 +178,13 @@ export class LearnedCrosswalkSource implements CrosswalkSource {
       const g = frame.geometry.pixelToGround({ u: p.x - 0.5, v: p.y - 0.5 });
       if (g && g.x > 0 && g.x < 80) groundPolygon.push({ x: g.x, y: g.y });
     }
-    const candidate = this.#candidate(cells, mask, out.toImage, frame, probability, areaFraction);
+    const box = this.#candidate(cells, mask, out.toImage, frame, probability, areaFraction);
+    // The outline on the ground, clamped to the box (cells bleeding towards the horizon would stretch it).
+    const candidate = box && {
+      ...box,
+      groundPolygon: groundPolygon.map((p) => ({ x: Math.min(box.xFar, Math.max(box.xNear, p.x)), y: Math.min(box.yLeft, Math.max(box.yRight, p.y)) })),
+      imagePolygon,
+    };
     return { probability, areaFraction, imagePolygon, groundPolygon, candidate, modelMs };
   }
 
@@ -214,9 +225,12 @@ export class LearnedCrosswalkSource implements CrosswalkSource {
     };
   }
 
-  async candidates(frame: CrosswalkFrame): Promise<CrosswalkCandidate[]> {
+  async candidates(frame: CrosswalkFrame): Promise<CrosswalkSourceReport> {
     const r = await this.analyse(frame);
-    return r.candidate && r.probability >= this.options.minProbability ? [r.candidate] : [];
+    if (r.areaFraction > MAX_PLAUSIBLE_AREA) {
+      return { probability: 0, candidates: [], invalid: `crosswalk mask covers ${(100 * r.areaFraction).toFixed(0)}% of the frame (garbage)` };
+    }
+    return { probability: r.probability, candidates: r.candidate && r.probability >= this.options.minProbability ? [r.candidate] : [] };
   }
 
   /** Releases the model session (its worker thread). */

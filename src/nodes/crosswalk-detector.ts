@@ -46,5 +46,14 @@ export async function createCrosswalkDetectorNode(handle: NodeHandle): Promise<N
       }
     },
   });
-  return node;
+  if (!learned) return node;
+  return {
+    idle: () => node.idle(),
+    stats: () => node.stats(),
+    errorCounts: () => node.errorCounts(),
+    dispose: async () => {
+      await node.dispose();
+      await learned.release();
+    },
+  };
 }

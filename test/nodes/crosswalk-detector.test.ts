@@ -1,71 +1,30 @@
-/**
- * The crosswalk_detector node on bad input: a frame whose size is not its CameraInfo's is published
- * as an empty CrosswalkArray whose status names the cause, counted in /diagnostics, and the node
- * goes on with the next frame.
- */
-import sharp from "sharp";
+/** The crosswalk_detector node's learned_source parameter: the learned source is opened or not. */
 import { describe, expect, it } from "vitest";
-import { nsToTime, type Time } from "../../src/core/time.js";
-import { quatFromEuler } from "../../src/geometry/quaternion.js";
-import type { CameraInfo, CompressedImage, CrosswalkArray, DiagnosticArray, TFMessage } from "../../src/msgs/types.generated.js";
 import { createCrosswalkDetectorNode, parameterSchema } from "../../src/nodes/crosswalk-detector.js";
-import { hostNode, START } from "./harness.js";
+import { hostNode } from "./harness.js";
 
-const FRAME = "camera_front_optical_frame";
-const OUT = "/perception/crosswalk_detector/out/crosswalks";
+const parameters = { image_transport: "raw", rate_hz: 5, processing_budget_ms: 80, base_frame: "base_link", tf_timeout_s: 0.5, min_confidence: 0.5 };
 
-async function jpeg(width: number, height: number): Promise<Uint8Array> {
-  return new Uint8Array(await sharp({ create: { width, height, channels: 3, background: { r: 90, g: 90, b: 90 } } }).jpeg().toBuffer());
+async function start(learned: "auto" | "off"): Promise<string[]> {
+  const h = await hostNode({ name: "crosswalk_detector", namespace: "/perception", create: createCrosswalkDetectorNode, parameterSchema: parameterSchema(), parameters: { ...parameters, learned_source: learned } }, []);
+  const logs = [...h.logs];
+  await h.instance.dispose?.();
+  return logs;
 }
 
-function cameraInfo(stamp: Time): CameraInfo {
-  return {
-    header: { stamp, frame_id: FRAME }, height: 48, width: 64, distortion_model: "plumb_bob",
-    d: new Float64Array(5), k: Float64Array.from([50, 0, 32, 0, 50, 24, 0, 0, 1]), r: Float64Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]),
-    p: Float64Array.from([50, 0, 32, 0, 0, 50, 24, 0, 0, 0, 1, 0]), binning_x: 0, binning_y: 0,
-    roi: { x_offset: 0, y_offset: 0, height: 0, width: 0, do_rectify: false },
-  };
-}
+describe("crosswalk_detector learned_source", () => {
+  it("auto opens models/crosswalk_seg.onnx beside the stripe source", async () => {
+    const logs = await start("auto");
+    expect(logs.some((l) => /learned crosswalk source: crosswalk_seg from .*models/.test(l)), logs.join("\n")).toBe(true);
+  });
 
-function mount(stamp: Time): TFMessage {
-  return {
-    transforms: [{
-      header: { stamp, frame_id: "base_link" }, child_frame_id: FRAME,
-      transform: { translation: { x: 1.5, y: 0, z: 1.4 }, rotation: quatFromEuler(-Math.PI / 2 - 0.05, 0, -Math.PI / 2) },
-    }],
-  };
-}
+  it("off opens no model and says so", async () => {
+    const logs = await start("off");
+    expect(logs.some((l) => /learned crosswalk source off/.test(l)), logs.join("\n")).toBe(true);
+    expect(logs.some((l) => /crosswalk_seg from/.test(l))).toBe(false);
+  });
 
-describe("crosswalk_detector node", () => {
-  it("publishes an empty array naming a frame/CameraInfo size mismatch, counts it, and goes on", async () => {
-    const h = await hostNode(
-      {
-        name: "crosswalk_detector",
-        namespace: "/perception",
-        create: createCrosswalkDetectorNode,
-        parameterSchema: parameterSchema(),
-        parameters: { image_transport: "compressed", rate_hz: 5, processing_budget_ms: 80, base_frame: "base_link", tf_timeout_s: 0.5, min_confidence: 0.5 },
-      },
-      [OUT, "/diagnostics"],
-    );
-    const wrong = await jpeg(80, 60);
-    const right = await jpeg(64, 48);
-    const image = (stamp: Time, data: Uint8Array): CompressedImage => ({ header: { stamp, frame_id: FRAME }, format: "jpeg", data });
-    const t0 = nsToTime(START);
-    await h.feed("/tf_static", mount(t0), START);
-    await h.feed("/perception/crosswalk_detector/in/camera_info", cameraInfo(t0), START);
-    await h.feed("/perception/crosswalk_detector/in/image/compressed", image(t0, wrong), START);
-    const t1 = START + 400_000_000n;
-    await h.feed("/perception/crosswalk_detector/in/camera_info", cameraInfo(nsToTime(t1)), t1);
-    await h.feed("/perception/crosswalk_detector/in/image/compressed", image(nsToTime(t1), right), t1);
-    await h.advance(START + 3_000_000_000n);
-    const out = h.outputs[OUT] as CrosswalkArray[];
-    expect(out).toHaveLength(2);
-    expect(out[0]!.crosswalks).toEqual([]);
-    expect(out[0]!.status).toBe("frame size 80x60 differs from the CameraInfo's 64x48: the calibration does not fit this frame");
-    // The next frame, of the right size, is judged (a plain grey road: no crossing, no input problem).
-    expect(out[1]!.status).toBe("no crosswalk in view");
-    const values = (h.outputs["/diagnostics"] as DiagnosticArray[]).flatMap((d) => d.status).filter((s) => s.name === "/perception/crosswalk_detector").flatMap((s) => s.values);
-    expect(values.filter((v) => v.key === "frames_bad_input").map((v) => v.value)).toContain("1");
+  it("refuses a value other than auto | off", async () => {
+    await expect(start("sometimes" as "auto")).rejects.toThrow(/learned_source/);
   });
 });

@@ -15,6 +15,8 @@
  * which a free-running pipeline with both models on their own core could reach; and how much
  * slower the models ran here than alone, since the pipeline's own work shares the two cores with them.
  *
+ * BENCH_PIPELINE_BAG replaces the sample drive (e.g. a generated 1280x720 drive).
+ *
  * Then the realtime figures (bench/pipeline-realtime.ts): the same graph with frames offered on the
  * wall clock, pedestrians at 30 Hz, lanes and crosswalks at 10 Hz, BENCH_REALTIME_RUNS runs
  * (default 3): achieved Hz, drops and camera-stamp-to-publication latency per model, CPU; and the
@@ -87,14 +89,16 @@ async function modelsAlone(intervals: readonly InferenceInterval[]): Promise<{ w
 }
 
 export async function run(): Promise<void> {
-  const bag = defaultDemoBag();
+  // BENCH_PIPELINE_BAG: another bag (a generated 1280x720 drive: its map.geojson is used when beside it).
+  const given = process.env.BENCH_PIPELINE_BAG;
+  const bag = given ? { path: given, note: given } : defaultDemoBag();
   if (!bag) {
     console.log("  skipped: no bags/sample_drive and no ../shared camera bag");
     return;
   }
   const graph = loadLaunchGraph();
-  const map = projectPath("maps", "sample_drive.geojson");
-  const args: Record<string, string> = existsSync(map) ? {} : { map_file: "" };
+  const map = given ? join(given, "map.geojson") : projectPath("maps", "sample_drive.geojson");
+  const args: Record<string, string> = existsSync(map) ? (given ? { map_file: map } : {}) : { map_file: "" };
   const nodes = await graphToNodeSpecs(graph, { args });
   const load0 = loadavg()[0]!;
   const dir = mkdtempSync(join(tmpdir(), "pipeline-bench-"));

@@ -1,7 +1,7 @@
 /**
  * Crosswalk presence on every labelled real frame: ../shared/data/cdnet_crosswalk (labels in
  * test/fixtures/crosswalk-labels.json, `complex/` reported separately) and the negatives of
- * test/fixtures/crosswalk-negatives.json (BDD100K, TuSimple, KITTI frames without a crossing).
+ * test/fixtures/crosswalk-real-negatives.json (BDD100K, TuSimple, KITTI frames without a crossing).
  * Same product path as the tests: TwinLiteNet 640x360 lanes (vanishing point -> horizon,
  * transverse lines) + the crosswalk detector with its default sources, on a still without
  * calibration. Prints one line per frame, the table, and the crosswalk stage's time per frame.
@@ -35,7 +35,7 @@ const verbose = process.argv.includes("--verbose");
 const repeatAt = process.argv.indexOf("--repeat");
 const repeat = repeatAt > 0 ? Math.max(1, Number(process.argv[repeatAt + 1]) || 1) : 1;
 const cdnet = (JSON.parse(readFileSync(projectPath("test/fixtures/crosswalk-labels.json"), "utf8")) as { frames: { file: string; present: boolean }[] }).frames;
-const negatives = (JSON.parse(readFileSync(projectPath("test/fixtures/crosswalk-negatives.json"), "utf8")) as { frames: { file: string }[] }).frames;
+const negatives = (JSON.parse(readFileSync(projectPath("test/fixtures/crosswalk-real-negatives.json"), "utf8")) as { frames: { file: string }[] }).frames;
 const frames: Frame[] = [
   ...cdnet.map((f) => ({ file: `cdnet_crosswalk/${f.file}`, present: f.present, group: f.file.startsWith("complex/") ? ("cdnet complex" as const) : ("cdnet" as const) })),
   ...negatives.map((f) => ({ file: f.file, present: false, group: "negatives" as const })),

@@ -173,6 +173,8 @@ export class BagWriter {
       repeatChannels: true,
     });
     await writer.start({ profile: "ros2", library: WRITER_LIBRARY });
+    // On disk at once: a recorder killed before its first chunk leaves a valid (empty) MCAP file, not 0 bytes.
+    await writable.sync();
     return new BagWriter(
       path,
       file,

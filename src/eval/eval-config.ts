@@ -19,6 +19,8 @@ export interface EvalConfig {
     track_match_m: number;
     /** Score thresholds of the precision-recall curve. */
     pr_thresholds: number[];
+    /** The track gate grows to this share of the person's range when that is larger than track_match_m. */
+    track_match_range_fraction: number;
   };
   /** Range band edges in metres (0-e0, e0-e1, ..., last+). */
   range_bands_m: number[];

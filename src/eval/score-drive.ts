@@ -54,6 +54,11 @@ export function truthPedestrians(gt: GroundTruthFrame, config: EvalConfig): Trut
     }));
 }
 
+/** The ground distance a track may be off a labelled person: fixed near, a share of the range far (monocular depth). */
+export function trackGate(range: number, config: EvalConfig): number {
+  return Math.max(config.pedestrians.track_match_m, config.pedestrians.track_match_range_fraction * range);
+}
+
 function markingLane(m: LaneMarking): GroundLane {
   return { xMin: m.x_min, xMax: m.x_max, y: (x) => (x >= m.x_min - 1e-6 && x <= m.x_max + 1e-6 ? evalPoly(m.poly_coefficients, x) : undefined) };
 }
@@ -136,8 +141,11 @@ export async function scoreDrive(id: string, outputBag: string, truthDir: string
           if (frame.ego_lane.lane_id === gt.ego.lane_id) ego.idCorrect++;
           addError(ego.offset, frame.ego_lane.lateral_offset - gt.ego.lateral_offset);
         }
+        // People out of the image (a track coasting after someone left the view) or hardly visible
+        // are "don't care" for tracking: a track on them is no false positive, losing it no miss.
+        const inView = new Map(truthPedestrians(gt, config).map((t) => [t.id, t]));
         tracking.push({
-          truths: truthPedestrians(gt, config).map((t) => ({ id: t.id, position: t.position!, dontCare: t.dontCare })),
+          truths: gt.pedestrians.map((p) => ({ id: p.id, position: [p.position_base[0], p.position_base[1]] as [number, number], dontCare: inView.get(p.id)?.dontCare ?? true, gate: trackGate(p.range, config) })),
           tracks: frame.pedestrians.map((p) => ({ id: String(p.track_id), position: [p.position.x, p.position.y] })),
         });
         for (const d of frame.disagreements) found.push({ kind: d.kind, mapId: d.map_id, position: { x: d.position.x, y: d.position.y } });

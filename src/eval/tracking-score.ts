@@ -14,6 +14,8 @@ export interface TrackPoint {
   position: [number, number];
   /** Labelled only: tracks matched to it are not false positives, and missing it is no miss. */
   dontCare?: boolean;
+  /** Labelled only: the match distance for this object (default: the sequence's gate). */
+  gate?: number;
 }
 
 export interface TrackingFrame {
@@ -29,7 +31,12 @@ function dist(a: TrackPoint, b: TrackPoint): number {
   return Math.hypot(a.position[0] - b.position[0], a.position[1] - b.position[1]);
 }
 
-/** Scores one sequence with the ground-distance gate `gateM` and adds it into `into`. */
+/** Whether track `tr` is within the gate of labelled `t`. */
+function within(t: TrackPoint, tr: TrackPoint, gateM: number): boolean {
+  return dist(t, tr) <= (t.gate ?? gateM);
+}
+
+/** Scores one sequence with the ground-distance gate `gateM` (or each labelled object's own) and adds it into `into`. */
 export function scoreTracking(frames: readonly TrackingFrame[], gateM: number, into: TrackingPartial): void {
   const lastTrackOf = new Map<string, string>();
   const wasTracked = new Map<string, boolean>();
@@ -40,12 +47,12 @@ export function scoreTracking(frames: readonly TrackingFrame[], gateM: number, i
   const trackFrames = new Map<string, number>();
   for (const f of frames) {
     const truths = f.truths.filter((t) => !t.dontCare);
-    const careTracks = f.tracks.filter((tr) => !f.truths.some((t) => t.dontCare && dist(t, tr) <= gateM) || truths.some((t) => dist(t, tr) <= gateM));
+    const careTracks = f.tracks.filter((tr) => !f.truths.some((t) => t.dontCare && within(t, tr, gateM)) || truths.some((t) => within(t, tr, gateM)));
     for (const t of truths) {
       gtIds.add(t.id);
       truthFrames.set(t.id, (truthFrames.get(t.id) ?? 0) + 1);
       for (const tr of careTracks) {
-        if (dist(t, tr) > gateM) continue;
+        if (!within(t, tr, gateM)) continue;
         const row = pairCount.get(t.id) ?? new Map<string, number>();
         row.set(tr.id, (row.get(tr.id) ?? 0) + 1);
         pairCount.set(t.id, row);
@@ -59,7 +66,7 @@ export function scoreTracking(frames: readonly TrackingFrame[], gateM: number, i
     for (const t of truths) {
       const prev = lastTrackOf.get(t.id);
       const tr = prev !== undefined ? careTracks.find((x) => x.id === prev) : undefined;
-      if (tr && !usedTracks.has(tr.id) && dist(t, tr) <= gateM) {
+      if (tr && !usedTracks.has(tr.id) && within(t, tr, gateM)) {
         matchedTruth.set(t.id, tr.id);
         usedTracks.add(tr.id);
       }
@@ -67,7 +74,7 @@ export function scoreTracking(frames: readonly TrackingFrame[], gateM: number, i
     const pairs: { t: TrackPoint; tr: TrackPoint; d: number }[] = [];
     for (const t of truths) {
       if (matchedTruth.has(t.id)) continue;
-      for (const tr of careTracks) if (!usedTracks.has(tr.id) && dist(t, tr) <= gateM) pairs.push({ t, tr, d: dist(t, tr) });
+      for (const tr of careTracks) if (!usedTracks.has(tr.id) && within(t, tr, gateM)) pairs.push({ t, tr, d: dist(t, tr) });
     }
     pairs.sort((a, b) => a.d - b.d || (a.t.id < b.t.id ? -1 : 1));
     for (const { t, tr } of pairs) {

@@ -18,9 +18,14 @@ export async function createCrosswalkDetectorNode(handle: NodeHandle): Promise<N
   const { CrosswalkDetector } = await import("../perception/crosswalks/crosswalk-detector.js");
   const publisher = handle.createPublisher("edge_perception_msgs/msg/CrosswalkArray", "~/out/crosswalks", { profile: "reliable" });
   const baseFrame = handle.parameters.get<string>("base_frame");
-  let detector = new CrosswalkDetector({ minConfidence: handle.parameters.get<number>("min_confidence") });
+  // The learned source (learned_source: auto, when models/crosswalk_seg.onnx is there) runs beside the stripe source.
+  const { StripeCrosswalkSource } = await import("../perception/crosswalks/stripe-source.js");
+  const { openLearnedSource } = await import("../perception/crosswalks/learned-source.js");
+  const learned = await openLearnedSource(handle.parameters.get<"auto" | "off">("learned_source"), (line) => handle.logger.info(line));
+  const sources = learned ? [new StripeCrosswalkSource(), learned] : undefined;
+  let detector = new CrosswalkDetector({ sources, minConfidence: handle.parameters.get<number>("min_confidence") });
   handle.parameters.onChange((changes) => {
-    if (typeof changes.min_confidence === "number") detector = new CrosswalkDetector({ minConfidence: changes.min_confidence });
+    if (typeof changes.min_confidence === "number") detector = new CrosswalkDetector({ sources, minConfidence: changes.min_confidence });
   });
 
   const node: CameraNode = new CameraNode(handle, {
@@ -30,8 +35,9 @@ export async function createCrosswalkDetectorNode(handle: NodeHandle): Promise<N
       const header = { stamp: frame.header.stamp, frame_id: baseFrame };
       try {
         const result = await detector.detect(await frame.view(), frame.geometry!, frame.header.stamp);
-        // Bad input (a frame whose size is not the CameraInfo's, a camera that sees no ground) is
-        // published as an empty array with the cause, and counted; the node goes on.
+        // Bad input the detector finds (a camera that sees no ground; a frame whose size is not the
+        // CameraInfo's was refused by CameraNode already) is published as an empty array with the
+        // cause, and counted; the node goes on.
         if (detector.lastInputProblem !== undefined) node.diagnostics.count("frames_bad_input");
         publisher.publish({ ...result, header });
       } catch (err) {
@@ -41,5 +47,14 @@ export async function createCrosswalkDetectorNode(handle: NodeHandle): Promise<N
       }
     },
   });
-  return node;
+  if (!learned) return node;
+  return {
+    idle: () => node.idle(),
+    stats: () => node.stats(),
+    errorCounts: () => node.errorCounts(),
+    dispose: async () => {
+      await node.dispose();
+      await learned.release();
+    },
+  };
 }

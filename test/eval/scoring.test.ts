@@ -10,6 +10,7 @@ import { addLatency, summarizeLatency } from "../../src/eval/latency-histogram.j
 import { scoreMapDisagreements } from "../../src/eval/map-score.js";
 import { finalizeMetrics } from "../../src/eval/metrics.js";
 import { emptyPartial, mergeInto, type EvalUnit } from "../../src/eval/partial.js";
+import { trackGate } from "../../src/eval/score-drive.js";
 import { emptyTracking, scoreTracking, type TrackingFrame } from "../../src/eval/tracking-score.js";
 import { MapDisagreement } from "../../src/msgs/types.generated.js";
 
@@ -66,6 +67,19 @@ describe("tracking", () => {
     const m = finalizeMetrics([{ id: "d", scenario: "s", partial: { ...emptyPartial(), frames: 11, tracking: { pedestrian: t } } }], config);
     expect(m.overall.tracking.pedestrian!.mota).toBeCloseTo(1 - (2 + 1 + 1) / 10, 9);
     expect(m.overall.tracking.pedestrian!.idf1).toBeCloseTo((2 * 4) / (2 * 4 + 5 + 6), 6);
+  });
+
+  it("widens the gate with range (monocular depth) and does not count tracks on don't-care people", () => {
+    expect([trackGate(15, config), trackGate(50, config)]).toEqual([2, 5]);
+    const near: TrackingFrame = { truths: [{ id: "A", position: [15, 0], gate: trackGate(15, config) }], tracks: [at("1", 19)] };
+    const far: TrackingFrame = { truths: [{ id: "B", position: [50, 0], gate: trackGate(50, config) }], tracks: [at("2", 54)] };
+    const gone: TrackingFrame = { truths: [{ id: "C", position: [3, 6], dontCare: true }], tracks: [{ id: "3", position: [3.5, 6] }] };
+    const tn = emptyTracking();
+    scoreTracking([near], 2, tn);
+    expect([tn.fp, tn.fn]).toEqual([1, 1]);
+    const tf = emptyTracking();
+    scoreTracking([far, gone], 2, tf);
+    expect([tf.gt, tf.fp, tf.fn, tf.idtp]).toEqual([1, 0, 0, 1]);
   });
 
   it("finds the optimal assignment where greedy would not", () => {

@@ -45,7 +45,7 @@ describe.skipIf(!bag)("SIGKILL during replay --rate 1", () => {
     expect(readdirSync(out)).toEqual(["out_0.mcap"]); // no metadata.yaml: it is written at close
 
     const recovered = await openBag(out);
-    let newest = 0n;
+    let newest = inputStart;
     let messages = 0;
     for await (const e of recovered.messages()) {
       if (e.kind !== "message") continue;
@@ -59,7 +59,8 @@ describe.skipIf(!bag)("SIGKILL during replay --rate 1", () => {
       `replay-sigkill: killed ${(killedAfterMs / 1000).toFixed(2)} s into playback, ${handedSec.toFixed(2)} s of the bag handed to the writer; ` +
         `${messages} messages readable up to ${readableSec.toFixed(2)} s (lost ${(handedSec - readableSec).toFixed(2)} s)`,
     );
-    expect(messages).toBeGreaterThan(0);
+    // Every chunk closed before the kill reads back (on a loaded machine the replay may not have got far).
+    if (handedSec > 1) expect(messages).toBeGreaterThan(0);
     expect(handedSec - readableSec).toBeLessThanOrEqual(1);
   }, 180_000);
 });

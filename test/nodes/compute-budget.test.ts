@@ -20,7 +20,7 @@ function frame(i: bigint, x: number, y = -12, poseValid = true): PerceptionFrame
   } as unknown as PerceptionFrame;
 }
 
-async function budgetNode(policy: "fixed" | "adaptive") {
+async function budgetNode(policy: "fixed" | "adaptive", overrides: Record<string, number> = {}) {
   const file = parametersForNode(loadParameterFiles([projectPath("config", "compute_budget.param.yaml")]), "compute_budget", "/perception");
   return hostNode(
     {
@@ -28,7 +28,7 @@ async function budgetNode(policy: "fixed" | "adaptive") {
       namespace: "/perception",
       create: createComputeBudgetNode,
       parameterSchema: parameterSchema(),
-      parameters: { ...(file as Record<string, never>), policy, map_file: projectPath("maps", "sample_drive.geojson") },
+      parameters: { ...(file as Record<string, never>), policy, map_file: projectPath("maps", "sample_drive.geojson"), ...overrides },
     },
     OUT,
   );
@@ -36,7 +36,8 @@ async function budgetNode(policy: "fixed" | "adaptive") {
 
 describe("compute_budget node", () => {
   it("adaptive: pedestrians at 30 Hz until the speed is known and again once the near crossing is within the stopping distance, 10 Hz before; lanes lowered once stable", async () => {
-    const h = await budgetNode("adaptive");
+    // A budget that never binds here (the next test has it bind).
+    const h = await budgetNode("adaptive", { cpu_budget_cores: 4 });
     const rates: string[] = [];
     // 10 m/s east on the main road: reach = 10 + 12.5 + 15 = 37.5 m; cw_main_near starts at x = 71.3.
     for (let i = 0n; i < 150n; i++) {
@@ -68,6 +69,16 @@ describe("compute_budget node", () => {
     expect(h.outputs[OUT[0]!]!.map((m) => m.data)).toEqual([30, 10]);
     for (let i = 10n; i < 12n; i++) await h.feed("/perception/compute_budget/in/frame", frame(i, 0, 0, false), START + i * PERIOD);
     expect(h.outputs[OUT[0]!]!.map((m) => m.data)).toEqual([30, 10, 30]);
+  });
+
+  it("holds the CPU budget near a crossing by cutting crosswalks, then lanes, keeping pedestrians at their rate", async () => {
+    // 30 Hz x 47 ms + 10 Hz x 35 ms + 10 Hz x 6 ms = 1.82 cores against 1.6.
+    const h = await budgetNode("adaptive", { pedestrian_cost_ms: 47, lane_cost_ms: 35, crosswalk_cost_ms: 6, cpu_budget_cores: 1.6 });
+    for (let i = 0n; i < 10n; i++) await h.feed("/perception/compute_budget/in/frame", frame(i, 60 + Number(i) * 0.3), START + i * PERIOD);
+    expect(h.outputs[OUT[0]!]!.at(-1).data).toBe(30);
+    expect(h.outputs[OUT[2]!]!.at(-1).data).toBe(1);
+    expect(h.outputs[OUT[1]!]!.at(-1).data).toBeCloseTo((1600 - 30 * 47 - 1 * 6) / 35, 5);
+    expect(h.instance.stats!().budget_limited).toBe(10);
   });
 
   it("fixed: publishes nothing, the detectors keep their own rate_hz", async () => {

@@ -8,7 +8,8 @@
  * stands anywhere from 60 m before the junction to inside it, often turned across the crossings.
  *
  * Per frame it writes the rgb8 image and a class map (0 background, 1 crosswalk: the visible ground
- * inside a crossing's painted outline, 2 other road paint, 3 asphalt), computed from the rendered
+ * inside a crossing's painted outline within FAR_CROSSWALK_M, 255 beyond it, 2 other road paint,
+ * 3 asphalt), computed from the rendered
  * labels and the exact ground point of every pixel. Photometric effects that are cheap to add at
  * training time (noise, blur, glare, rain streaks, JPEG, hood, overlays) are left to the trainer.
  *
@@ -34,7 +35,13 @@ import { buildRoad, type BoundarySpec, type CrosswalkSpec, type LaneSpec, type R
 import type { GroundPose, PaintPolygon, PedestrianSpec, VehicleSpec, World } from "../../src/scenario/world/types.js";
 
 /** Class ids of the training masks (the model's output channels). */
-export const CLASSES = { background: 0, crosswalk: 1, paint: 2, asphalt: 3 } as const;
+export const CLASSES = { background: 0, crosswalk: 1, paint: 2, asphalt: 3, ignore: 255 } as const;
+/**
+ * Crossing pixels farther than this from the camera (metres along the ground) are marked `ignore`:
+ * a crossing near the horizon is a few pixel rows that the network cannot tell from the clutter
+ * there (cars, lights), and learning it taught the network that the horizon band is a crossing.
+ */
+export const FAR_CROSSWALK_M = 32;
 
 interface WorldPlan {
   world: World;
@@ -325,13 +332,9 @@ function classMap(rig: CameraRig, ego: GroundPose, labels: Uint16Array, world: W
       const dx = R[0]! * rx + R[1]! * ry + R[2]! * rz;
       const dy = R[3]! * rx + R[4]! * ry + R[5]! * rz;
       const dz = R[6]! * rx + R[7]! * ry + R[8]! * rz;
-      const inCrosswalk =
-        dz < 0 &&
-        world.crosswalks.some((c) => {
-          const k = -cz / dz;
-          return pointInConvex(c.polygon, cx + k * dx, cy + k * dy);
-        });
-      if (inCrosswalk) cls = CLASSES.crosswalk;
+      const k = dz < 0 ? -cz / dz : Infinity;
+      const inCrosswalk = dz < 0 && world.crosswalks.some((c) => pointInConvex(c.polygon, cx + k * dx, cy + k * dy));
+      if (inCrosswalk) cls = Math.hypot(k * dx, k * dy) > FAR_CROSSWALK_M ? CLASSES.ignore : CLASSES.crosswalk;
       else if (label === LABEL.whitePaint || label === LABEL.yellowPaint) cls = CLASSES.paint;
       else if (label === LABEL.asphalt) cls = CLASSES.asphalt;
     }

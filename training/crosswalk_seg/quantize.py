@@ -35,7 +35,8 @@ def latency(path, x, threads):
 
 def main():
     data, out = sys.argv[1], sys.argv[2]
-    frames = rgb_frames(data, np.arange(0, 2040, 16))
+    count = len(np.load(data)["world"])
+    frames = rgb_frames(data, np.arange(0, count, max(1, count // 128)))
     fp32 = os.path.join(out, "crosswalk_seg.onnx")
     int8 = os.path.join(out, "crosswalk_seg_int8.onnx")
     quantize_static(fp32, int8, Frames(frames), quant_format=QuantFormat.QDQ, per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)

@@ -24,7 +24,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 NUM_CLASSES = 4  # 0 background, 1 crosswalk, 2 other road paint, 3 asphalt
-CLASS_WEIGHTS = [1.0, 4.0, 2.0, 1.0]
+IGNORE = 255  # far crossing pixels (generate-frames.ts FAR_CROSSWALK_M): no loss either way
+CLASS_WEIGHTS = [1.0, 2.5, 2.0, 1.0]
 OUT_STRIDE = 2  # the output mask is half the input size
 
 
@@ -167,7 +168,7 @@ def augment(rgb, cls, gen, strength=1.0):
     rgb = rgb * (1 - outside) + fill * outside
 
     ground = (cls > 0).float()[:, None]
-    paint = ((cls == 1) | (cls == 2)).float()[:, None]
+    paint = ((cls == 1) | (cls == 2) | (cls == IGNORE)).float()[:, None]
     # --- Asphalt texture: blotches, repaired patches, grain, darker / lighter / bluish road.
     tex = 0.18 * smooth_noise(n, h, w, (9, 16), dev, gen) + 0.08 * smooth_noise(n, h, w, (36, 64), dev, gen)
     patch = (smooth_noise(n, h, w, (6, 10), dev, gen) > 0.45).float() * rnd(n, -0.25, 0.25, dev, gen) * chance(n, 0.4, dev, gen)
@@ -212,6 +213,14 @@ def augment(rgb, cls, gen, strength=1.0):
     # --- Rain streaks and wet-road reflection smear.
     streak = stripes(n, h, w, dev, gen, 2, 9, 1.3, 1.85, 0.05, 0.15) * (smooth_noise(n, h, w, (20, 60), dev, gen) > 0.5).float()
     rgb = rgb + streak * rnd(n, 0.05, 0.3, dev, gen) * chance(n, 0.25, dev, gen)
+    # --- Clutter along the horizon band (cars, tail lights, signs, poles seen far away): not crossings.
+    for _ in range(10):
+        bx, by = rnd(n, 0, w, dev, gen), rnd(n, 0.3 * h, 0.7 * h, dev, gen)
+        bw, bh = rnd(n, 2, 30, dev, gen), rnd(n, 2, 14, dev, gen)
+        box = ((xx01 > bx) & (xx01 < bx + bw) & (yy01 > by) & (yy01 < by + bh)).float() * chance(n, 0.5, dev, gen)
+        col = torch.rand(n, 3, 1, 1, device=dev, generator=gen) ** rnd(n, 0.3, 3, dev, gen)
+        rgb = rgb * (1 - box) + box * col
+        cls = torch.where(box[:, 0] > 0.5, torch.zeros_like(cls), cls)
     # --- Occluders: wiper blade (labels lost), hood at the bottom (labels lost), timestamp text.
     wiper = stripes(n, h, w, dev, gen, 400, 900, -1.2, 1.2, 0.02, 0.05) * chance(n, 0.15, dev, gen)
     hood_top = rnd(n, 0.8, 1.05, dev, gen) * h
@@ -287,6 +296,17 @@ def frame_evidence(prob_crosswalk, argmax):
 # Training
 
 
+def cell_targets(cls):
+    """Per-pixel classes [N,H,W] -> per output cell (OUT_STRIDE^2 pixels): crosswalk > ignore > paint > asphalt > background."""
+    ignore = F.max_pool2d((cls == IGNORE).float()[:, None], OUT_STRIDE)[:, 0] > 0
+    onehot = F.one_hot(torch.where(cls == IGNORE, torch.zeros_like(cls), cls), NUM_CLASSES).permute(0, 3, 1, 2).float()
+    any_of = F.max_pool2d(onehot, OUT_STRIDE)
+    out = torch.where(any_of[:, 3] > 0, 3, 0)
+    out = torch.where(any_of[:, 2] > 0, 2, out)
+    out = torch.where(ignore, IGNORE, out)
+    return torch.where(any_of[:, 1] > 0, 1, out)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", required=True)
@@ -346,12 +366,11 @@ def main():
         rgb = yuv_to_rgb(y[idx], u[idx], v[idx])
         with torch.no_grad():
             rgb, cls = augment(rgb, classes[idx].long(), gen)
-        target = F.max_pool2d(F.one_hot(cls, NUM_CLASSES).permute(0, 3, 1, 2).float(), OUT_STRIDE)  # any-pixel per cell
-        # Priority crosswalk > paint > asphalt > background within a 2x2 cell.
-        target_cls = torch.where(target[:, 1] > 0, 1, torch.where(target[:, 2] > 0, 2, torch.where(target[:, 3] > 0, 3, 0)))
+        target_cls = cell_targets(cls)
         logits = net(rgb)
-        ce = F.cross_entropy(logits, target_cls, weight=weights)
-        p = F.softmax(logits, 1)[:, 1]
+        ce = F.cross_entropy(logits, target_cls, weight=weights, ignore_index=IGNORE)
+        valid = (target_cls != IGNORE).float()
+        p = F.softmax(logits, 1)[:, 1] * valid
         t = (target_cls == 1).float()
         dice = 1 - (2 * (p * t).sum() + 1) / (p.sum() + t.sum() + 1)
         loss = ce + 0.5 * dice
@@ -377,10 +396,11 @@ def main():
             rgb, cls = augment(rgb, classes[idx].long(), vgen, strength=0.7)
             prob = F.softmax(net(rgb), 1)
             pred = prob.argmax(1)
-            small = F.interpolate(cls[:, None].float(), scale_factor=1 / OUT_STRIDE, mode="nearest")[:, 0].long()
+            small = cell_targets(cls)
+            valid = small != IGNORE
             for c in range(NUM_CLASSES):
-                inter[c] += ((pred == c) & (small == c)).sum().item()
-                union[c] += ((pred == c) | (small == c)).sum().item()
+                inter[c] += ((pred == c) & (small == c) & valid).sum().item()
+                union[c] += (((pred == c) | (small == c)) & valid).sum().item()
             for j in range(len(idx)):
                 truth = (small[j] == 1).float().mean().item()
                 area, mean_p = frame_evidence(prob[j, 1].cpu().numpy(), pred[j].cpu().numpy())

@@ -3,9 +3,9 @@
  * results of `eval --shard` into exactly the metrics of one unsharded run (all N shards of one
  * sharding, scored with the same thresholds; anything missing or doubled is an error).
  */
-import { readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { errorMessage } from "../../core/errors.js";
+import { PerceptionError, errorMessage } from "../../core/errors.js";
 import { finalizeMetrics, metricsJson } from "../../eval/metrics.js";
 import { formatMetricsSummary } from "../../eval/metrics-summary.js";
 import { combineShards, readShardResult } from "../../eval/shard-result.js";
@@ -36,6 +36,8 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   try {
+    const missing = parsed.positional.find((p) => !existsSync(p));
+    if (missing !== undefined) throw new PerceptionError("eval", "no such shard result file or folder", { path: missing });
     const files = parsed.positional.flatMap((p) =>
       statSync(p).isDirectory()
         ? readdirSync(p)

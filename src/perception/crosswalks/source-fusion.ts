@@ -79,12 +79,3 @@ export function fuseCrosswalkSources(reports: readonly NamedReport[], options: S
     return { candidate: g.seed, confidence: sigmoid(z), sources: [...g.best.keys()] };
   });
 }
-
-/** The fused probability that the frame holds a crosswalk (the same rule over the sources' frame probabilities); NaN with no valid source. */
-export function fusedPresence(reports: readonly NamedReport[], options: SourceFusionOptions = {}): number {
-  const valid = reports.filter((r) => r.report.invalid === undefined);
-  if (valid.length === 0) return NaN;
-  let z = options.bias ?? 0;
-  for (const r of valid) z += (options.weights?.[r.name] ?? 1) * logit(r.report.probability);
-  return sigmoid(z);
-}

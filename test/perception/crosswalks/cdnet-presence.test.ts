@@ -1,6 +1,8 @@
 /**
  * The crosswalk-presence bar on ../shared/data/cdnet_crosswalk (20 consecutive night frames
- * approaching two crossings + 5 hard cases), labelled by eye in test/fixtures/crosswalk-labels.json.
+ * approaching two crossings + 5 hard cases), labelled by eye in test/fixtures/crosswalk-labels.json,
+ * and false alarms on real frames without a crossing (BDD100K, TuSimple, KITTI:
+ * test/fixtures/crosswalk-real-negatives.json).
  * Product path: TwinLiteNet 640x360 lanes (their vanishing point gives the horizon; transverse
  * lines give crossing edges) + the stripe source, at the detector's default confidence threshold.
  */
@@ -24,6 +26,7 @@ interface Label {
 const shared = sharedDir();
 if (!shared) console.warn("skipping crosswalk presence on cdnet_crosswalk: ../shared is absent");
 const labels = (JSON.parse(readFileSync(projectPath("test/fixtures/crosswalk-labels.json"), "utf8")) as { frames: Label[] }).frames;
+const negatives = (JSON.parse(readFileSync(projectPath("test/fixtures/crosswalk-real-negatives.json"), "utf8")) as { frames: { file: string }[] }).frames;
 
 describe("crosswalk labels", () => {
   it("cover every frame once, with a note each", () => {
@@ -39,6 +42,8 @@ describe.skipIf(!shared)("crosswalk presence on cdnet_crosswalk", () => {
   let precision = NaN;
   let recall = NaN;
   let clearRecall = NaN;
+  let complexRecall = NaN;
+  const falseAlarms: string[] = [];
   beforeAll(async () => {
     const root = shared!;
     const lanes = await LaneDetector.create({ contract: loadModelContract("twinlitenet_640x360"), modelDir: join(root, "models"), session: { log: () => {} } });
@@ -50,6 +55,11 @@ describe.skipIf(!shared)("crosswalk presence on cdnet_crosswalk", () => {
       const r = await detectStill(view, { lanes, crosswalks, camera: { kind: "auto", assumedHorizonFraction: 0.55 } });
       results.push({ label, found: r.crosswalks.crosswalks.length > 0, confidence: Math.max(0, ...r.crosswalks.crosswalks.map((c) => c.confidence)) });
     }
+    for (const n of negatives) {
+      const view = await readImageFile(join(root, "data", n.file));
+      const r = await detectStill(view, { lanes, crosswalks, camera: { kind: "auto", assumedHorizonFraction: 0.55 } });
+      if (r.crosswalks.crosswalks.length > 0) falseAlarms.push(`${n.file} (${r.crosswalks.crosswalks.map((c) => c.confidence.toFixed(2)).join(", ")})`);
+    }
     await lanes.release();
     const tp = results.filter((r) => r.found && r.label.present).length;
     const fp = results.filter((r) => r.found && !r.label.present).length;
@@ -58,8 +68,10 @@ describe.skipIf(!shared)("crosswalk presence on cdnet_crosswalk", () => {
     precision = tp / Math.max(1, tp + fp);
     recall = tp / Math.max(1, tp + fn);
     clearRecall = clear.filter((r) => r.found).length / clear.length;
+    const complex = results.filter((r) => r.label.file.startsWith("complex/"));
+    complexRecall = complex.filter((r) => r.found).length / complex.length;
     console.log(
-      `cdnet crosswalk presence: TP ${tp} FP ${fp} FN ${fn} precision ${precision.toFixed(2)} recall ${recall.toFixed(2)} (clear-only recall ${clearRecall.toFixed(2)})`,
+      `cdnet crosswalk presence: TP ${tp} FP ${fp} FN ${fn} precision ${precision.toFixed(2)} recall ${recall.toFixed(2)} (clear-only recall ${clearRecall.toFixed(2)}, complex/ ${complexRecall.toFixed(2)}); false alarms on ${negatives.length} negatives: ${falseAlarms.length ? falseAlarms.join(", ") : "none"}`,
       "\n" + results.map((r) => `${r.label.file} label=${r.label.present ? r.label.visibility : "no"} found=${r.found} conf=${r.confidence.toFixed(2)}`).join("\n"),
     );
   });
@@ -68,8 +80,13 @@ describe.skipIf(!shared)("crosswalk presence on cdnet_crosswalk", () => {
     expect(precision).toBe(1);
   });
 
-  it("recall >= 0.6 overall and >= 0.7 on clearly visible crossings", () => {
-    expect(recall).toBeGreaterThanOrEqual(0.6);
-    expect(clearRecall).toBeGreaterThanOrEqual(0.7);
+  it("recall >= 0.75 overall, >= 0.85 on clearly visible crossings and >= 0.8 on the complex/ hard cases (11/14, 9/10 and 5/5 measured; the issue's bar of 0.9 is not met)", () => {
+    expect(recall).toBeGreaterThanOrEqual(0.75);
+    expect(clearRecall).toBeGreaterThanOrEqual(0.85);
+    expect(complexRecall).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it("no crossing claimed on the real frames without one (BDD100K barriers and fence, tunnel, snow; TuSimple highways; KITTI tram tracks)", () => {
+    expect(falseAlarms).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { CameraGeometry } from "../../../src/geometry/camera-geometry.js";
 import type { ImageView } from "../../../src/image/image-view.js";
 import { Crosswalk } from "../../../src/msgs/types.generated.js";
 import { CrosswalkDetector } from "../../../src/perception/crosswalks/crosswalk-detector.js";
-import type { CrosswalkCandidate, CrosswalkSource } from "../../../src/perception/crosswalks/crosswalk-source.js";
+import type { CrosswalkSource } from "../../../src/perception/crosswalks/crosswalk-source.js";
 import { StripeCrosswalkSource } from "../../../src/perception/crosswalks/stripe-source.js";
 import { LaneDetector } from "../../../src/perception/lanes/lane-detector.js";
 import { fixedSegmenter, renderRoad, type SyntheticLine } from "../lanes/synthetic-road.js";
@@ -141,8 +141,8 @@ describe("CrosswalkDetector on a rendered zebra crossing", async () => {
     const crossing = (xNear: number, xFar: number) => renderRoad(high, { lines, crosswalk: { xNear, xFar, yRight: -5, yLeft: 5, stripe: 0.5, gap: 0.6 }, seed: 4 }).view;
     // Only the far 1.5 m of a crossing that starts under the bonnet is in view; the other is 1.5 m deep in full view.
     const source = new StripeCrosswalkSource();
-    const [atEdge] = source.candidates({ view: crossing(firstGround - 2, firstGround + 1.5), geometry: high, stamp }) as CrosswalkCandidate[];
-    const [inside] = source.candidates({ view: crossing(firstGround + 3, firstGround + 4.5), geometry: high, stamp }) as CrosswalkCandidate[];
+    const [atEdge] = source.candidates({ view: crossing(firstGround - 2, firstGround + 1.5), geometry: high, stamp }).candidates;
+    const [inside] = source.candidates({ view: crossing(firstGround + 3, firstGround + 4.5), geometry: high, stamp }).candidates;
     expect(atEdge.evidence).toMatch(/cut by the image edge/);
     expect(inside.evidence).not.toMatch(/cut by the image edge/);
     expect(atEdge.confidence).toBeGreaterThan(inside.confidence);
@@ -217,6 +217,15 @@ describe("CrosswalkDetector on a rendered zebra crossing", async () => {
     // Weights and bias (fitted per source) enter the same sum.
     const weighted = await new CrosswalkDetector({ sources: [fixed("a", 0.8, [[10, 0.8]])], fusion: { bias: 0.5, weights: { a: 2 } } }).detect(plain.view, geometry, stamp);
     expect(weighted.crosswalks[0].confidence).toBeCloseTo(sigmoid(0.5 + 2 * logit(0.8)), 6);
+  });
+
+  it("a crossing only a second source finds is weighed against the stripes' miss rate, not vetoed by their empty frame", async () => {
+    const logit = (p: number) => Math.log(p / (1 - p));
+    const stripes = new StripeCrosswalkSource();
+    expect(stripes.candidates({ view: plain.view, geometry, stamp })).toEqual({ probability: 0.15, candidates: [] });
+    const r = await new CrosswalkDetector({ sources: [stripes, fixed("learned", 0.9, [[10, 0.9]])] }).detect(plain.view, geometry, stamp);
+    expect(r.crosswalks).toHaveLength(1);
+    expect(r.crosswalks[0].confidence).toBeCloseTo(1 / (1 + Math.exp(-(logit(0.9) + logit(0.15)))), 6);
   });
 
   it("leaves out a source that declares the frame invalid, naming it in the status", async () => {

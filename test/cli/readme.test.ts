@@ -1,0 +1,25 @@
+import { readFileSync, readdirSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { projectPath } from "../../src/core/paths.js";
+
+/** The README is the first thing a user reads: its lists of commands and documents must be complete. */
+describe("README", () => {
+  const readme = readFileSync(projectPath("README.md"), "utf8");
+
+  it("names every CLI command (one module each in src/cli/commands/) and no other", () => {
+    const commands = readdirSync(projectPath("src", "cli", "commands"))
+      .filter((f) => f.endsWith(".ts"))
+      .map((f) => f.replace(/\.ts$/, ""))
+      .sort();
+    const line = readme.split("\n").find((l) => l.startsWith("| `npm run cli -- <command>`"));
+    expect(line, "the README's command table has the `npm run cli -- <command>` row").toBeDefined();
+    const listed = [...line!.split("|")[2]!.split(":")[1]!.split("(")[0]!.matchAll(/`([a-z-]+)`/g)].map((m) => m[1]!).sort();
+    expect(listed).toEqual(commands);
+  });
+
+  it("links every document in docs/ (docs/nodes/ as a folder)", () => {
+    const docs = readdirSync(projectPath("docs")).filter((f) => f.endsWith(".md"));
+    expect(docs.filter((f) => !readme.includes(`(docs/${f})`))).toEqual([]);
+    expect(readme).toContain("(docs/nodes/)");
+  });
+});

@@ -24,7 +24,7 @@ const truthX = (tNs: bigint): number => (Number(tNs) / 1e9) * SPEED;
 
 function tfAt(tNs: bigint, fault: TfFault): TFMessage {
   const f = fault(tNs);
-  const x = f.kind === "nan" ? 0 : truthX(tNs) + f.offsetM;
+  const x = f.kind === "good" ? truthX(tNs) + f.offsetM : 0;
   const rotation = f.kind === "nan" ? { x: NaN, y: NaN, z: NaN, w: NaN } : { x: 0, y: 0, z: 0, w: 1 };
   return { transforms: [{ header: { stamp: nsToTime(START + tNs), frame_id: "map" }, child_frame_id: "base_link", transform: { translation: { x, y: 0, z: 0 }, rotation } }] };
 }

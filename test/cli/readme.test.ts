@@ -17,6 +17,11 @@ describe("README", () => {
     expect(listed).toEqual(commands);
   });
 
+  it("names every npm script", () => {
+    const scripts = Object.keys((JSON.parse(readFileSync(projectPath("package.json"), "utf8")) as { scripts: Record<string, string> }).scripts);
+    expect(scripts.filter((name) => !readme.includes(`npm ${name}`) && !readme.includes(`npm run ${name}`))).toEqual([]);
+  });
+
   it("links every document in docs/ (docs/nodes/ as a folder)", () => {
     const docs = readdirSync(projectPath("docs")).filter((f) => f.endsWith(".md"));
     expect(docs.filter((f) => !readme.includes(`(docs/${f})`))).toEqual([]);

@@ -27,4 +27,10 @@ describe("README", () => {
     expect(docs.filter((f) => !readme.includes(`(docs/${f})`))).toEqual([]);
     expect(readme).toContain("(docs/nodes/)");
   });
+
+  it("docs/ARCHITECTURE.md describes every folder of src/", () => {
+    const architecture = readFileSync(projectPath("docs", "ARCHITECTURE.md"), "utf8");
+    const folders = readdirSync(projectPath("src"), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    expect(folders.filter((f) => !architecture.includes(`\`src/${f}/\``))).toEqual([]);
+  });
 });

@@ -76,12 +76,16 @@ export async function createComputeBudgetNode(handle: NodeHandle): Promise<NodeI
   let decisions = 0;
   let nearCrossingFrames = 0;
   let budgetLimited = 0;
+  let timeJumps = 0;
   const rateChanges: Record<keyof ModelRates, number> = { pedestrians: 0, lanes: 0, crosswalks: 0 };
 
   const onFrame = (f: PerceptionFrame): void => {
     const stamp = f.header.stamp;
-    // Time went back (bag loop): forget the history.
+    // Time went back (bag loop, new play): forget the history, say so and count it.
     if (poses.length > 0 && diffSec(stamp, poses.at(-1)!.stamp) < 0) {
+      timeJumps++;
+      diagnostics.setCounter("time_jumps", timeJumps);
+      handle.logger.warn(`frame stamp went back ${diffSec(poses.at(-1)!.stamp, stamp).toFixed(3)} s: speed and lane stability history dropped (${timeJumps} so far)`);
       poses.length = 0;
       stability.reset();
     }
@@ -129,6 +133,7 @@ export async function createComputeBudgetNode(handle: NodeHandle): Promise<NodeI
       decisions,
       near_crossing_frames: nearCrossingFrames,
       budget_limited: budgetLimited,
+      time_jumps: timeJumps,
       pedestrian_rate_changes: rateChanges.pedestrians,
       lane_rate_changes: rateChanges.lanes,
       crosswalk_rate_changes: rateChanges.crosswalks,

@@ -81,7 +81,19 @@ describe("compute_budget node", () => {
     expect(h.instance.stats!().budget_limited).toBe(10);
   });
 
-  it("fixed: publishes nothing, the detectors keep their own rate_hz", async () => {
+  it("time going back (a looped bag) drops the speed history: logged, counted, and the speed is measured again before pedestrians slow down", async () => {
+    const h = await budgetNode("adaptive");
+    // Past every crossing, heading east: 10 Hz once the speed is known.
+    for (let i = 0n; i < 10n; i++) await h.feed("/perception/compute_budget/in/frame", frame(i + 100n, 95 + Number(i) * 0.3), START + (i + 100n) * PERIOD);
+    expect(h.outputs[OUT[0]!]!.map((m) => m.data)).toEqual([30, 10]);
+    // The bag starts again 109 frames (3.633 s) earlier, at the start of the road: unknown speed -> the crossing rate.
+    await h.feed("/perception/compute_budget/in/frame", frame(0n, 0), START + 111n * PERIOD);
+    expect(h.outputs[OUT[0]!]!.map((m) => m.data)).toEqual([30, 10, 30]);
+    expect(h.instance.stats!()).toMatchObject({ time_jumps: 1 });
+    expect(h.logs.filter((l) => /^warn: frame stamp went back 3\.633 s/.test(l))).toHaveLength(1);
+  });
+
+    it("fixed: publishes nothing, the detectors keep their own rate_hz", async () => {
     const h = await budgetNode("fixed");
     for (let i = 0n; i < 40n; i++) await h.feed("/perception/compute_budget/in/frame", frame(i, Number(i)), START + i * PERIOD);
     expect(OUT.map((t) => h.outputs[t]!.length)).toEqual([0, 0, 0]);

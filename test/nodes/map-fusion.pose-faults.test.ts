@@ -17,14 +17,14 @@ const CAM_PERIOD = 66_666_667n; // 15 Hz
 const SPEED = 10; // m/s along map x
 const DURATION = 4_000_000_000n;
 
-/** What each /tf message carries: the true pose, NaN, or the truth shifted by `offsetM` along x. */
-type TfFault = (tNs: bigint) => { kind: "good"; offsetM: number } | { kind: "nan" };
+/** What each /tf message carries: the true pose, NaN, or the truth shifted by `offsetM` along x; "none": no message. */
+type TfFault = (tNs: bigint) => { kind: "good"; offsetM: number } | { kind: "nan" } | { kind: "none" };
 
 const truthX = (tNs: bigint): number => (Number(tNs) / 1e9) * SPEED;
 
 function tfAt(tNs: bigint, fault: TfFault): TFMessage {
   const f = fault(tNs);
-  const x = f.kind === "nan" ? 0 : truthX(tNs) + f.offsetM;
+  const x = f.kind === "good" ? truthX(tNs) + f.offsetM : 0;
   const rotation = f.kind === "nan" ? { x: NaN, y: NaN, z: NaN, w: NaN } : { x: 0, y: 0, z: 0, w: 1 };
   return { transforms: [{ header: { stamp: nsToTime(START + tNs), frame_id: "map" }, child_frame_id: "base_link", transform: { translation: { x, y: 0, z: 0 }, rotation } }] };
 }
@@ -48,7 +48,7 @@ async function drive(fault: TfFault) {
   const diagnostics: any[] = [];
   h.hosted.handle.createSubscription("diagnostic_msgs/msg/DiagnosticArray", "/diagnostics", { profile: "reliable" }, (m) => void diagnostics.push(m));
   const events: Array<{ ns: bigint; topic: string; msg: unknown }> = [];
-  for (let t = 0n; t <= DURATION; t += TF_PERIOD) events.push({ ns: t, topic: "/tf", msg: tfAt(t, fault) });
+  for (let t = 0n; t <= DURATION; t += TF_PERIOD) if (fault(t).kind !== "none") events.push({ ns: t, topic: "/tf", msg: tfAt(t, fault) });
   for (let t = 0n; t <= DURATION; t += CAM_PERIOD) events.push({ ns: t + 1n, topic: LANES, msg: lanesAt(t) });
   events.sort((a, b) => (a.ns < b.ns ? -1 : a.ns > b.ns ? 1 : 0));
   for (const e of events) await h.feed(e.topic, e.msg, START + e.ns + 5_000_000n);
@@ -120,11 +120,20 @@ describe("map_fusion pose faults (fault injection, pose_source tf)", () => {
     const gapTo = 1_500_000_000n;
     const { frames } = await drive(clean);
     expect(frames.every((f) => f.frame.pose_valid)).toBe(true);
-    // /tf stops for 0.5 s: frames more than 0.2 s from the nearest transform are stale.
-    const gap = await drive((t) => (t > gapFrom && t < gapTo ? { kind: "nan" } : { kind: "good", offsetM: 0 }));
+    // /tf stops for 0.5 s (no messages, nothing rejected): frames more than 0.2 s from the nearest
+    // transform are stale, the others keep their pose.
+    const gap = await drive((t) => (t > gapFrom && t < gapTo ? { kind: "none" } : { kind: "good", offsetM: 0 }));
+    expect(gap.frames.length).toBe(frames.length);
+    let stale = 0;
     for (const { tNs, frame } of gap.frames) {
       const nearest = tNs <= gapFrom ? 0n : tNs >= gapTo ? 0n : tNs - gapFrom < gapTo - tNs ? tNs - gapFrom : gapTo - tNs;
-      if (nearest > 200_000_000n) expect(frame.pose_valid).toBe(false);
+      if (nearest > 200_000_000n) {
+        stale++;
+        expect(frame.pose_valid, `frame at ${tNs} ns`).toBe(false);
+        expect(frame.status, `frame at ${tNs} ns`).toMatch(/stale/);
+      } else if (nearest === 0n) expect(frame.pose_valid, `frame at ${tNs} ns`).toBe(true);
     }
+    expect(stale).toBeGreaterThan(0);
+    expect(gap.counters().tf_rejected_non_finite).toBeUndefined(); // nothing was rejected: the frames are invalid for age alone
   });
 });

@@ -7,7 +7,8 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { PerceptionError, errorMessage } from "../../core/errors.js";
 import { checkMetrics, compareMetrics, type MetricDelta } from "../../eval/compare.js";
 import { defaultGatePath, loadGateFile } from "../../eval/gate-file.js";
-import { lastFlag, parseCommandLine } from "../../transport/command-line.js";
+import { lastFlag } from "../../transport/command-line.js";
+import { parseCommandArgs } from "../command-args.js";
 import { writeCompareReport } from "../../viz/compare-report.js";
 import { writeSideBySide } from "../../viz/side-by-side.js";
 
@@ -40,17 +41,8 @@ function readMetrics(path: string) {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseCommandLine(argv, ["gate", "report", "drive", "baseline-bag", "candidate-bag", "frames"], ["all", "help"]);
-  } catch (err) {
-    console.error(`edge-perception compare: ${errorMessage(err)}\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.switches.has("help")) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArgs("compare", USAGE, argv, ["gate", "report", "drive", "baseline-bag", "candidate-bag", "frames"], ["all"]);
+  if (typeof parsed === "number") return parsed;
   if (parsed.positional.length !== 2) {
     console.error(`edge-perception compare: expected two metrics files, got ${parsed.positional.length}\n${USAGE}`);
     return 2;

@@ -16,7 +16,8 @@ import type { HdMap } from "../../map/types.js";
 import { loadModelContracts } from "../../models/contract.js";
 import { resolveModelDir } from "../../models/model-dir.js";
 import { defaultGraphPath, graphToNodeSpecs, loadLaunchGraph, resolveGraphPath, resolveLaunchArguments } from "../../pipeline/graph.js";
-import { lastFlag, parseCommandLine, positiveNumberFlag } from "../../transport/command-line.js";
+import { lastFlag, positiveNumberFlag } from "../../transport/command-line.js";
+import { parseCommandArgs } from "../command-args.js";
 import { stderrLogSink } from "../../transport/logger.js";
 import { formatReplaySummary, type ReplaySummary } from "../../transport/replay/replay-summary.js";
 import { runReplay } from "../../transport/replay/run-replay.js";
@@ -67,17 +68,8 @@ function modelsInWords(modelDir: string): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseCommandLine(argv, ["bag", "out", "duration", "rate", "contracts", "model"], ["deterministic-timing", "no-report", "quiet", "help", "realtime"]);
-  } catch (err) {
-    console.error(`edge-perception demo: ${errorMessage(err)}\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.switches.has("help")) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArgs("demo", USAGE, argv, ["bag", "out", "duration", "rate", "contracts", "model"], ["deterministic-timing", "no-report", "quiet", "realtime"]);
+  if (typeof parsed === "number") return parsed;
   const given = lastFlag(parsed, "bag");
   const bag = given ? { path: resolve(given), note: given } : defaultDemoBag();
   if (!bag) {

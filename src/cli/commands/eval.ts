@@ -20,7 +20,8 @@ import { findUnits } from "../../eval/run-inputs.js";
 import { shardFileName, shardFromArgsOrEnv, shardUnits, type ShardSpec } from "../../eval/shard.js";
 import { combineShards, readShardResult, SHARD_FORMAT, SHARD_VERSION, shardResultJson, shardUpToDate } from "../../eval/shard-result.js";
 import { defaultGraphPath } from "../../pipeline/graph.js";
-import { lastFlag, parseCommandLine } from "../../transport/command-line.js";
+import { lastFlag } from "../../transport/command-line.js";
+import { parseCommandArgs } from "../command-args.js";
 import { stderrLogSink } from "../../transport/logger.js";
 import { formatMetricsSummary } from "../../eval/metrics-summary.js";
 import { writeEvalReport } from "../../viz/eval-report.js";
@@ -60,17 +61,8 @@ function runChild(args: string[]): Promise<number> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseCommandLine(argv, ["truth", "truth-format", "out", "report", "config", "params", "graph", "work", "shard", "jobs"], ["replay", "deterministic-timing", "quiet", "help"]);
-  } catch (err) {
-    console.error(`edge-perception eval: ${errorMessage(err)}\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.switches.has("help")) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArgs("eval", USAGE, argv, ["truth", "truth-format", "out", "report", "config", "params", "graph", "work", "shard", "jobs"], ["replay", "deterministic-timing", "quiet"]);
+  if (typeof parsed === "number") return parsed;
   if (parsed.positional.length === 0) {
     console.error(`edge-perception eval: no run given\n${USAGE}`);
     return 2;

@@ -7,7 +7,8 @@
 import { errorMessage } from "../../core/errors.js";
 import { projectPath } from "../../core/paths.js";
 import { defaultGraphPath, graphToNodeSpecs, loadLaunchGraph } from "../../pipeline/graph.js";
-import { lastFlag, parseCommandLine } from "../../transport/command-line.js";
+import { lastFlag } from "../../transport/command-line.js";
+import { parseCommandArgs } from "../command-args.js";
 import { applyDdsConfig } from "../../transport/live/dds-config.js";
 import { importRclnodejs, loadRclnodejs, type RclnodejsLoader } from "../../transport/live/load-rclnodejs.js";
 import { runLive } from "../../transport/live/run-live.js";
@@ -55,17 +56,11 @@ export async function runLaunchCommand(argv: string[], deps: LaunchCommandDeps):
   const rosArgsAt = argv.indexOf("--ros-args");
   const own = rosArgsAt >= 0 ? argv.slice(0, rosArgsAt) : argv;
   const rosArgs = rosArgsAt >= 0 ? argv.slice(rosArgsAt) : [];
-  let parsed;
-  try {
-    parsed = parseCommandLine(own, ["graph", "params", "process"], ["quiet", "help"]);
-    if (parsed.positional.length > 0) throw new Error(`unexpected argument '${parsed.positional[0]}'`);
-  } catch (err) {
-    console.error(`edge-perception launch: ${errorMessage(err)}\n${USAGE}`);
+  const parsed = parseCommandArgs("launch", USAGE, own, ["graph", "params", "process"], ["quiet"]);
+  if (typeof parsed === "number") return parsed;
+  if (parsed.positional.length > 0) {
+    console.error(`edge-perception launch: unexpected argument '${parsed.positional[0]}'\n${USAGE}`);
     return 2;
-  }
-  if (parsed.switches.has("help")) {
-    console.log(USAGE);
-    return 0;
   }
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {

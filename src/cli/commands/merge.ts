@@ -9,7 +9,8 @@ import { PerceptionError, errorMessage } from "../../core/errors.js";
 import { finalizeMetrics, metricsJson } from "../../eval/metrics.js";
 import { formatMetricsSummary } from "../../eval/metrics-summary.js";
 import { combineShards, readShardResult } from "../../eval/shard-result.js";
-import { lastFlag, parseCommandLine } from "../../transport/command-line.js";
+import { lastFlag } from "../../transport/command-line.js";
+import { parseCommandArgs } from "../command-args.js";
 import { writeEvalReport } from "../../viz/eval-report.js";
 
 export const summary = "merge eval shard results into one metrics JSON (equal to an unsharded run)";
@@ -19,17 +20,8 @@ const USAGE = `usage: edge-perception merge <shard result files or folders...> -
   A folder stands for every shard-*.json in it.`;
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseCommandLine(argv, ["out", "report"], ["help"]);
-  } catch (err) {
-    console.error(`edge-perception merge: ${errorMessage(err)}\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.switches.has("help")) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArgs("merge", USAGE, argv, ["out", "report"], []);
+  if (typeof parsed === "number") return parsed;
   const out = lastFlag(parsed, "out");
   if (parsed.positional.length === 0 || out === undefined) {
     console.error(`edge-perception merge: give shard results and --out\n${USAGE}`);

@@ -16,7 +16,8 @@ import type { Calibrator } from "../../models/quantize/calibrators.js";
 import { evaluate, type EvalFrame, type LabelBox } from "../../models/quantize/evaluate.js";
 import { quantizeModel } from "../../models/quantize/quantize-model.js";
 import { reportMarkdown, type ReportInput } from "../../models/quantize/report.js";
-import { lastFlag, parseCommandLine, positiveNumberFlag } from "../../transport/command-line.js";
+import { lastFlag, positiveNumberFlag } from "../../transport/command-line.js";
+import { parseCommandArgs } from "../command-args.js";
 
 export const summary = "static INT8 quantization (QDQ) of an ONNX model, calibrated on a bag or image folder, with an FP32 vs INT8 report";
 
@@ -90,21 +91,8 @@ async function evalFrames(paths: readonly string[], labelsPath: string | undefin
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseCommandLine(
-      argv,
-      ["out", "calibration", "contract", "contracts", "calibrator", "percentile", "frames", "topic", "keep-fp32", "keep-fp32-op", "auto-fp32", "error-frames", "weight-bits", "eval", "labels", "eval-masks", "mask-output", "speed-runs", "report"],
-      ["quantize-tail", "per-tensor", "help"],
-    );
-  } catch (err) {
-    console.error(`edge-perception quantize: ${errorMessage(err)}\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.switches.has("help")) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArgs("quantize", USAGE, argv, ["out", "calibration", "contract", "contracts", "calibrator", "percentile", "frames", "topic", "keep-fp32", "keep-fp32-op", "auto-fp32", "error-frames", "weight-bits", "eval", "labels", "eval-masks", "mask-output", "speed-runs", "report"], ["quantize-tail", "per-tensor"]);
+  if (typeof parsed === "number") return parsed;
   const log = (line: string): void => void process.stderr.write(line + "\n");
   let options;
   try {

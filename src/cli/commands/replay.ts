@@ -5,7 +5,8 @@
 import { PerceptionError, errorMessage } from "../../core/errors.js";
 import { verifyBag } from "../../bag/verify-bag.js";
 import { defaultGraphPath, graphToNodeSpecs, loadLaunchGraph } from "../../pipeline/graph.js";
-import { lastFlag, parseCommandLine, positiveNumberFlag } from "../../transport/command-line.js";
+import { lastFlag, positiveNumberFlag } from "../../transport/command-line.js";
+import { parseCommandArgs } from "../command-args.js";
 import { stderrLogSink, type LogSink } from "../../transport/logger.js";
 import type { NodeSpec } from "../../transport/node-spec.js";
 import { progressBar } from "../../transport/replay/progress-bar.js";
@@ -73,17 +74,8 @@ async function verifyOutput(out: string, result: ReplaySummary): Promise<string 
 
 /** The command with its dependencies injected; returns the exit code. */
 export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseCommandLine(argv, ["out", "params", "graph", "rate", "record", "exclude", "shard", "contracts", "model"], ["fast", "realtime", "overwrite", "json", "quiet", "help", "strict", "verify"]);
-  } catch (err) {
-    console.error(`edge-perception replay: ${errorMessage(err)}\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.switches.has("help")) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArgs("replay", USAGE, argv, ["out", "params", "graph", "rate", "record", "exclude", "shard", "contracts", "model"], ["fast", "realtime", "overwrite", "json", "quiet", "strict", "verify"]);
+  if (typeof parsed === "number") return parsed;
   if (parsed.positional.length !== 1) {
     console.error(`edge-perception replay: expected one bag, got ${parsed.positional.length}\n${USAGE}`);
     return 2;

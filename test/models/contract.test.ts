@@ -4,7 +4,7 @@ import { loadModelContract, loadModelContracts, parseModelContracts } from "../.
 describe("model contracts", () => {
   it("reads config/models.yaml", () => {
     const all = loadModelContracts();
-    expect([...all.keys()].sort()).toEqual(["nanodet_m_416_int8", "twinlitenet_320x320", "twinlitenet_640x360", "yolox_nano"]);
+    expect([...all.keys()].sort()).toEqual(["crosswalk_seg", "nanodet_m_416_int8", "twinlitenet_320x320", "twinlitenet_640x360", "yolox_nano"]);
     const yolox = all.get("yolox_nano")!;
     expect(yolox.input).toEqual({
       name: "images",

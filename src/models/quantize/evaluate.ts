@@ -184,13 +184,13 @@ async function evaluateDetector(o: EvaluationOptions): Promise<DetectorEvaluatio
   };
 }
 
-/** IoU of the positive pixels of two masks of the same size. */
-export function maskIou(a: Uint8Array, b: Uint8Array): number {
+/** IoU of the pixels of class `cls` (default: every class > 0) in two masks of the same size. */
+export function maskIou(a: Uint8Array, b: Uint8Array, cls?: number): number {
   let inter = 0;
   let union = 0;
   for (let i = 0; i < a.length; i++) {
-    const x = a[i]! > 0;
-    const y = b[i]! > 0;
+    const x = cls === undefined ? a[i]! > 0 : a[i] === cls;
+    const y = cls === undefined ? b[i]! > 0 : b[i] === cls;
     if (x && y) inter++;
     if (x || y) union++;
   }
@@ -231,10 +231,13 @@ async function evaluateSegmentation(o: EvaluationOptions): Promise<SegmentationE
   const fp32 = await run(o.contract);
   const int8 = await run(int8Contract(o));
   const outputs = o.contract.outputs.map((x) => x.name);
-  const agreement = outputs.map((name, k) => ({
-    output: name,
-    meanIou: fp32.reduce((acc, r, i) => acc + maskIou(int8[i]!.masks[k]!.classes, r.masks[k]!.classes), 0) / Math.max(1, fp32.length),
-  }));
+  // Per output: IoU of each non-background class (1..C-1), averaged over classes and frames.
+  const agreement = outputs.map((name, k) => {
+    const classes = fp32[0]?.masks[k]?.classCount ?? 2;
+    let sum = 0;
+    for (const [i, r] of fp32.entries()) for (let c = 1; c < classes; c++) sum += maskIou(int8[i]!.masks[k]!.classes, r.masks[k]!.classes, c);
+    return { output: name, meanIou: sum / Math.max(1, fp32.length * (classes - 1)) };
+  });
   const k = o.maskOutput ? outputs.indexOf(o.maskOutput) : -1;
   const perFrame: { source: string; fp32: number; int8: number }[] = [];
   if (k >= 0) {

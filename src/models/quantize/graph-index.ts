@@ -37,6 +37,36 @@ export class GraphIndex {
   }
 
   /**
+   * Values that are not float32 (shapes, indices, masks), found by propagation: non-float
+   * initializers and constants, Shape / Size / ArgMax / comparisons, Cast to another type, and any
+   * op fed a non-float value (Slice / Concat / Gather of a shape stays integer). Only float
+   * values are calibrated and quantized.
+   */
+  nonFloatValues(): Set<string> {
+    const out = new Set<string>();
+    for (const t of this.graph.initializer) if (t.dataType !== 1) out.add(t.name!);
+    const INT_OUT = new Set(["Shape", "Size", "NonZero", "ArgMax", "ArgMin", "Equal", "Less", "LessOrEqual", "Greater", "GreaterOrEqual", "Not", "And", "Or", "Xor", "IsNaN", "IsInf"]);
+    for (const n of this.graph.node) {
+      let nonFloat: boolean;
+      if (n.opType === "Constant") {
+        const t = n.attribute.find((a) => a.name === "value")?.t;
+        nonFloat = t ? t.dataType !== 1 : n.attribute.some((a) => a.name === "value_int" || a.name === "value_ints");
+      } else if (n.opType === "Cast") {
+        nonFloat = n.attribute.find((a) => a.name === "to")?.i !== 1;
+      } else if (INT_OUT.has(n.opType!)) {
+        nonFloat = true;
+      } else if (n.opType === "Concat") {
+        nonFloat = n.input.some((i) => out.has(i));
+      } else {
+        nonFloat = n.input[0] !== undefined && out.has(n.input[0]);
+      }
+      if (nonFloat) for (const o of n.output) out.add(o);
+      if (n.opType === "TopK" && n.output[1]) out.add(n.output[1]);
+    }
+    return out;
+  }
+
+  /**
    * Nodes from which no weighted layer can be reached: the post-processing tail (YOLOX's sigmoid,
    * concat and reshape of the heads), where one INT8 scale for boxes and scores together ruins
    * the scores and nothing is gained in speed.

@@ -193,8 +193,11 @@ export async function quantizeModel(fp32In: ModelProto, o: QuantizeOptions): Pro
   const tail = o.quantizeTail ? new Set<NodeProto>() : index.tailNodes();
   const kept: KeptNode[] = [];
   const candidates = new Set<NodeProto>();
+  const nonFloat = index.nonFloatValues();
   for (const n of g.node) {
     if (!QUANTIZABLE_OPS.has(n.opType!) || (n.domain && n.domain !== "ai.onnx")) continue;
+    // Shape arithmetic (integer Concat / Reshape of shapes) is not data: leave it alone.
+    if (dataInputIndices(n).some((i) => nonFloat.has(n.input[i]!)) || n.output.some((o) => nonFloat.has(o))) continue;
     const name = n.name ?? "";
     if (o.keepFp32Nodes.some((p) => globMatch(p, name))) kept.push({ name, op: n.opType!, reason: "by name" });
     else if (o.keepFp32Ops.includes(n.opType!)) kept.push({ name, op: n.opType!, reason: "by op" });

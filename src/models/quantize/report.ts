@@ -94,7 +94,7 @@ export function reportMarkdown(r: ReportInput): string {
       }
     } else {
       out.push(`${a.frames} evaluation frames through ModelSession (contract preprocessing).`, "");
-      out.push("| output | mean IoU INT8 vs FP32 (positive class) |", "|---|---|");
+      out.push("| output | mean IoU INT8 vs FP32 (each class but 0, averaged) |", "|---|---|");
       for (const g of a.agreement) out.push(`| ${g.output} | ${f(g.meanIou)} |`);
       if (a.labelled) {
         const l = a.labelled;

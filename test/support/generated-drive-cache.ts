@@ -3,10 +3,13 @@
  * source (src/scenario), so they are rebuilt whenever the generator changes.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { projectPath } from "../../src/core/paths.js";
 import { generateDrive, type GenerateDriveOptions } from "../../src/scenario/generate-drive.js";
+
+/** A cached version of a drive unused this long is removed when another version is made. */
+const STALE_AFTER_MS = 24 * 3600 * 1000;
 
 /** The seed of every cached drive. */
 const SEED = 3;
@@ -41,15 +44,27 @@ function sourceHash(dir: string): string {
 
 /**
  * A generated drive's folder (seed 3), generated on first use into the cache; older versions of it
- * are removed. It is generated aside and moved in whole: a run beside this one never reads a
- * half-written drive.
+ * unused for a day are removed. It is generated aside and moved in whole: a run beside this one
+ * never reads a half-written drive.
  */
 export async function cachedGeneratedDrive(o: CachedDriveOptions): Promise<string> {
   const prefix = `${o.scenario}-s${SEED}-${o.frames}f-${o.variant ?? ""}`;
   const name = `${prefix}${sourceHash(projectPath("src", "scenario"))}`;
   const dir = join(o.cache, name);
-  if (existsSync(join(dir, "ground_truth.jsonl"))) return dir;
-  if (existsSync(o.cache)) for (const old of readdirSync(o.cache)) if (old.startsWith(prefix)) rmSync(join(o.cache, old), { recursive: true, force: true });
+  if (existsSync(join(dir, "ground_truth.jsonl"))) {
+    utimesSync(dir, new Date(), new Date()); // in use: not stale for another checkout's clean-up
+    return dir;
+  }
+  // Older versions go once unused for a day: another checkout (a different src/scenario) sharing
+  // this temp folder may be reading its own version right now.
+  const staleBefore = Date.now() - STALE_AFTER_MS;
+  if (existsSync(o.cache)) {
+    for (const old of readdirSync(o.cache)) {
+      const path = join(o.cache, old);
+      const modified = old.startsWith(prefix) ? statSync(path, { throwIfNoEntry: false })?.mtimeMs : undefined; // another run may remove it first
+      if (modified !== undefined && modified < staleBefore) rmSync(path, { recursive: true, force: true });
+    }
+  }
   const staging = join(o.cache, `staging-${process.pid}-${Date.now()}`);
   try {
     await generateDrive({ ...o.generate, scenario: o.scenario, seed: SEED, frames: o.frames, out: join(staging, name), overwrite: true });

@@ -4,7 +4,7 @@
  * cannot be told) where a detection is neither a hit nor a false alarm. Matching is greedy by IoU,
  * one detection per labelled person.
  */
-import { boxArea, iou, type Detection } from "../../models/detection.js";
+import { containedFraction, iou, type Detection } from "../../models/detection.js";
 
 /** A box as [x1, y1, x2, y2] (corner convention, image pixels). */
 export type BoxXyxy = readonly [number, number, number, number];
@@ -25,15 +25,6 @@ export interface FrameScore {
 
 function asDetection(b: BoxXyxy): Detection {
   return { x1: b[0], y1: b[1], x2: b[2], y2: b[3], score: 1, classId: 0 };
-}
-
-/** Fraction of `b` inside `a`. */
-function coveredBy(a: Detection, b: Detection): number {
-  const iw = Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1);
-  const ih = Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1);
-  if (iw <= 0 || ih <= 0) return 0;
-  const area = boxArea(b);
-  return area > 0 ? (iw * ih) / area : 0;
 }
 
 /**
@@ -60,9 +51,9 @@ export function scoreFrame(people: readonly BoxXyxy[], ignore: readonly BoxXyxy[
   let falseAlarms = 0;
   detections.forEach((d, i) => {
     if (used[i]) return;
-    if (ignored.some((g) => coveredBy(g, d) >= 0.5)) return;
+    if (ignored.some((g) => containedFraction(g, d) >= 0.5)) return;
     // A second box on a found person (a part of them) is not a false alarm either.
-    if (truths.some((t) => coveredBy(t, d) >= 0.5)) return;
+    if (truths.some((t) => containedFraction(t, d) >= 0.5)) return;
     falseAlarms++;
   });
   return { people: truths.map((t, i) => ({ height: t.y2 - t.y1, found: found[i] === 1 })), falseAlarms };

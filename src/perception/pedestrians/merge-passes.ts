@@ -9,7 +9,7 @@
  * seen at another scale).
  */
 import type { PixelRect } from "../../image/crop.js";
-import { boxArea, iou, type Detection } from "../../models/detection.js";
+import { containedFraction, iou, type Detection } from "../../models/detection.js";
 
 /** One pass's boxes, already in source-image pixels. */
 export interface PassBoxes {
@@ -36,15 +36,6 @@ function cutSides(b: Detection, rect: PixelRect, imageWidth: number, imageHeight
   return { any: left || right || top || bottom, bottom };
 }
 
-/** Fraction of b's area inside a. */
-function inside(a: Detection, b: Detection): number {
-  const iw = Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1);
-  const ih = Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1);
-  if (iw <= 0 || ih <= 0) return 0;
-  const area = boxArea(b);
-  return area > 0 ? (iw * ih) / area : 0;
-}
-
 /**
  * The merged boxes, best first: whole boxes before cut ones, then by score. A single pass is
  * returned as it is (the session already applied NMS).
@@ -62,7 +53,7 @@ export function mergePasses(passes: readonly PassBoxes[], imageWidth: number, im
   candidates.sort((a, b) => Number(a.cut) - Number(b.cut) || b.box.score - a.box.score);
   const kept: Detection[] = [];
   for (const c of candidates) {
-    const same = kept.some((k) => iou(k, c.box) > o.iouThreshold || inside(k, c.box) >= o.containment || inside(c.box, k) >= o.containment);
+    const same = kept.some((k) => iou(k, c.box) > o.iouThreshold || containedFraction(k, c.box) >= o.containment || containedFraction(c.box, k) >= o.containment);
     if (!same) kept.push(c.box);
   }
   return kept.sort((a, b) => b.score - a.score);

@@ -212,6 +212,22 @@ export class CameraNode implements NodeInstance {
 }
 
 /**
+ * The node as a transport sees it, with `release` run after the camera node's own dispose (a
+ * detector's model session, a pending rebuild): every other call goes to `node` unchanged.
+ */
+export function withRelease(node: CameraNode, release: () => Promise<void>): NodeInstance {
+  return {
+    idle: () => node.idle(),
+    stats: () => node.stats(),
+    errorCounts: () => node.errorCounts(),
+    dispose: async () => {
+      await node.dispose();
+      await release();
+    },
+  };
+}
+
+/**
  * The frame's pixels, refused (an `image` PerceptionError naming both sizes) when their size is not
  * the one the frame's CameraInfo describes: the calibration would place every pixel wrongly.
  */

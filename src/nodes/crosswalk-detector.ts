@@ -5,7 +5,7 @@
  */
 import type { NodeHandle } from "../transport/node-api.js";
 import type { NodeInstance } from "../transport/node-spec.js";
-import { asModelError, CameraNode, failureStatus } from "./camera-node.js";
+import { asModelError, CameraNode, failureStatus, withRelease } from "./camera-node.js";
 import { loadParameterSchema } from "./node-definition.js";
 
 
@@ -48,13 +48,5 @@ export async function createCrosswalkDetectorNode(handle: NodeHandle): Promise<N
     },
   });
   if (!learned) return node;
-  return {
-    idle: () => node.idle(),
-    stats: () => node.stats(),
-    errorCounts: () => node.errorCounts(),
-    dispose: async () => {
-      await node.dispose();
-      await learned.release();
-    },
-  };
+  return withRelease(node, () => learned.release());
 }

@@ -11,7 +11,7 @@ import { pedestriansToDetection2DArray } from "../perception/pedestrians/detecti
 import type { PedestrianCropOptions, PedestrianDetector, PedestrianRegion } from "../perception/pedestrians/pedestrian-detector.js";
 import type { NodeHandle } from "../transport/node-api.js";
 import type { NodeInstance } from "../transport/node-spec.js";
-import { asModelError, CameraNode, failureStatus } from "./camera-node.js";
+import { asModelError, CameraNode, failureStatus, withRelease } from "./camera-node.js";
 import { contractsFileOf } from "./model-choice.js";
 import { loadParameterSchema } from "./node-definition.js";
 import { recordStage } from "./stage-timings.js";
@@ -157,14 +157,8 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
     },
   });
   if (detector.backend.kind === "hog-fallback") node.diagnostics.set("model", "warn", `model missing (${detector.backend.reason}): HOG people detector fallback in use`);
-  return {
-    idle: () => node.idle(),
-    stats: () => node.stats(),
-    errorCounts: () => node.errorCounts(),
-    dispose: async () => {
-      await node.dispose();
-      await rebuilding.catch(() => undefined);
-      await detector.release();
-    },
-  };
+  return withRelease(node, async () => {
+    await rebuilding.catch(() => undefined);
+    await detector.release();
+  });
 }

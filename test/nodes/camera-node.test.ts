@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { nsToTime, timeToNs, type Time } from "../../src/core/time.js";
 import { quatFromEuler } from "../../src/geometry/quaternion.js";
 import type { CameraInfo, CompressedImage, DiagnosticArray, Float32, TFMessage } from "../../src/msgs/types.generated.js";
-import { CameraNode, type CameraFrame } from "../../src/nodes/camera-node.js";
+import { CameraNode, withRelease, type CameraFrame } from "../../src/nodes/camera-node.js";
 import { decodeCounters, decodedView, prefetchView } from "../../src/nodes/decoded-frames.js";
 import { loadParameterSchema } from "../../src/nodes/node-definition.js";
 import type { ImageView } from "../../src/image/image-view.js";
@@ -206,5 +206,24 @@ describe("CameraNode", () => {
     // 10 Hz: frames 0 and 3; then every frame from 6 (the rejected rates change nothing).
     expect(h.seen.map((f) => Number((timeToNs(f.header.stamp) - START) / PERIOD))).toEqual([0, 3, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
     expect(h.node.stats()).toMatchObject({ rate_commands: 1, rate_commands_rejected: 2 });
+  });
+});
+
+describe("withRelease", () => {
+  it("forwards the node's calls and runs the release after the node's own dispose", async () => {
+    const h = harness();
+    const order: string[] = [];
+    const dispose = h.node.dispose.bind(h.node);
+    h.node.dispose = async () => { await dispose(); order.push("node"); };
+    const wrapped = withRelease(h.node, async () => void order.push("release"));
+    await h.feed("/tf_static", mount(nsToTime(START)), START);
+    await h.feed("/cam/info", cameraInfo(nsToTime(START)), START);
+    await h.feed("/cam/compressed", image(nsToTime(START)), START);
+    await wrapped.idle!();
+    expect(wrapped.stats!()).toEqual(h.node.stats());
+    expect(wrapped.stats!().frames_processed).toBe(1);
+    expect(wrapped.errorCounts!()).toEqual(h.node.errorCounts());
+    await wrapped.dispose!();
+    expect(order).toEqual(["node", "release"]);
   });
 });

@@ -7,6 +7,7 @@
  */
 import { statSync } from "node:fs";
 import { relative, resolve } from "node:path";
+import { PerceptionError } from "../../core/errors.js";
 import type { ImageView } from "../../image/image-view.js";
 import type { ModelContract } from "../contract.js";
 import { iou, type Detection } from "../detection.js";
@@ -220,7 +221,13 @@ async function evaluateSegmentation(o: EvaluationOptions): Promise<SegmentationE
       const out = [];
       for (const f of o.frames) {
         const r = await s.run(f.view);
-        if (r.kind !== "segmentation") throw new Error("expected masks");
+        if (r.kind !== "segmentation") {
+          throw new PerceptionError(
+            "model",
+            `int8 segmentation evaluation: model contract '${contract.name}' gave a '${r.kind}' output, expected 'segmentation' masks`,
+            { model: contract.name, file: contract.file },
+          );
+        }
         out.push(r);
       }
       return out;

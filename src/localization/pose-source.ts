@@ -44,6 +44,11 @@ export interface PoseSourceOptions {
   historySeconds?: number;
   /** For mode "tf": a TF buffer shared with other users (default: a private one fed by addTf). */
   tfBuffer?: TfBuffer;
+  /**
+   * A pose stamp more than this many seconds before the newest one means time went back (a looped
+   * bag, a restarted localiser): the history is dropped and counted in `timeJumps`; default 1.
+   */
+  timeJumpSec?: number;
 }
 
 /**
@@ -60,8 +65,9 @@ export class PoseSource {
   /** The TF buffer used in mode "tf" (and fed by addTf in every mode). */
   readonly tf: TfBuffer;
   readonly #history: PoseHistory;
-  /** Times the pose history was dropped because a pose stamp went more than 1 s back (a looped bag, a restarted localiser). */
+  /** Times the pose history was dropped because a pose stamp went more than `timeJumpSec` back (a looped bag, a restarted localiser). */
   timeJumps = 0;
+  readonly #timeJumpNs: bigint;
 
   constructor(o: PoseSourceOptions) {
     if (!["tf", "pose_stamped", "odometry"].includes(o.mode)) throw new PerceptionError("parameter", `unknown pose mode "${o.mode}": expected tf, pose_stamped or odometry`);
@@ -72,6 +78,9 @@ export class PoseSource {
     this.maxJumpM = o.maxJumpM ?? 5;
     if (!(this.maxAgeSec >= 0)) throw new PerceptionError("parameter", `maxAgeSec must be >= 0, got ${o.maxAgeSec}`);
     if (!(this.maxJumpM > 0)) throw new PerceptionError("parameter", `maxJumpM must be > 0, got ${o.maxJumpM}`);
+    const timeJumpSec = o.timeJumpSec ?? 1;
+    if (!(timeJumpSec > 0)) throw new PerceptionError("parameter", `timeJumpSec must be > 0, got ${o.timeJumpSec}`);
+    this.#timeJumpNs = BigInt(Math.round(timeJumpSec * 1e9));
     const jumpRecoverySec = o.jumpRecoverySec ?? 0;
     if (!(jumpRecoverySec >= 0)) throw new PerceptionError("parameter", `jumpRecoverySec must be >= 0, got ${o.jumpRecoverySec}`);
     this.tf = o.tfBuffer ?? new TfBuffer({ cacheSeconds: Math.max(10, o.historySeconds ?? 10) });
@@ -90,7 +99,7 @@ export class PoseSource {
     for (const t of msg.transforms) stamps.set(timeToNs(t.header.stamp), t.header.stamp);
     for (const stamp of stamps.values()) {
       const newest = this.#history.newestNs();
-      if (newest !== undefined && timeToNs(stamp) < newest - 1_000_000_000n) this.#restart(); // looped bag
+      if (newest !== undefined && timeToNs(stamp) < newest - this.#timeJumpNs) this.#restart(); // looped bag
       const r = this.tf.tryLookup(this.mapFrame, this.baseFrame, stamp);
       if (r.kind === "ok" && r.ageSec <= this.maxAgeSec) this.#history.add(stamp, r.transform);
     }
@@ -114,7 +123,7 @@ export class PoseSource {
 
   #addPose(stamp: Time, frame: string, child: string | undefined, position: Transform["translation"], orientation: Transform["rotation"], what: string): void {
     const newest = this.#history.newestNs();
-    if (newest !== undefined && timeToNs(stamp) < newest - 1_000_000_000n) this.#restart(); // looped bag
+    if (newest !== undefined && timeToNs(stamp) < newest - this.#timeJumpNs) this.#restart(); // looped bag
     const strip = (f: string): string => (f.startsWith("/") ? f.slice(1) : f);
     let invalid: string | undefined;
     if (frame && strip(frame) !== this.mapFrame) invalid = `${what} is in frame "${frame}", expected "${this.mapFrame}"`;

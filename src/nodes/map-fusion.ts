@@ -74,8 +74,12 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
   // Rejected transforms (NaN, zero quaternion, bad frame ids) are logged and counted by reason;
   // the buffer then refuses lookups of that link until its next valid transform.
   const tfRejected = { non_finite: 0, zero_quaternion: 0, frame_id: 0 };
+  // The TF buffer and the pose source take time_jump_threshold_s once, at start-up: a later change
+  // of the parameter applies to the node's own late-input check only (they keep the start-up value).
+  const timeJumpSec = p.get<number>("time_jump_threshold_s");
   const tf = new TfBuffer({
     maxExtrapolationSec: 0.5,
+    timeJumpToleranceSec: timeJumpSec,
     onEvent: (e) => {
       if (e.kind === "time_jump") {
         diagnostics.setCounter("tf_time_jumps", tf.stats.timeJumps);
@@ -96,6 +100,7 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
     mapFrame: p.get<string>("map_frame"),
     baseFrame,
     tfBuffer: tf,
+    timeJumpSec,
   });
   const calibration = new CameraCalibration(handle, tf, baseFrame, diagnostics);
 

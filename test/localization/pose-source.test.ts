@@ -97,6 +97,21 @@ describe("PoseSource (pose_stamped)", () => {
     }
   });
 
+  it("takes how far back a stamp must go to mean a loop from timeJumpSec (map_fusion's time_jump_threshold_s)", () => {
+    const run = (timeJumpSec: number | undefined): PoseSource => {
+      const src = new PoseSource({ mode: "pose_stamped", maxJumpM: 3, ...(timeJumpSec === undefined ? {} : { timeJumpSec }) });
+      for (let i = 0; i <= 30; i++) src.addPoseStamped(poseStamped(i * 0.1, i * 1.5));
+      src.addPoseStamped(poseStamped(1, 0)); // 2 s before the newest pose (t = 3)
+      return src;
+    };
+    expect(run(undefined).timeJumps).toBe(1); // default 1 s: a loop
+    expect(run(1.5).timeJumps).toBe(1);
+    const tolerant = run(2.5);
+    expect(tolerant.timeJumps).toBe(0); // within 2.5 s: no restart, the history before it is kept
+    expect(ok(tolerant.poseAt(at(2.95))).mapFromBase.translation.x).toBeCloseTo(44.25, 9);
+    expect(() => new PoseSource({ mode: "tf", timeJumpSec: 0 })).toThrow(/timeJumpSec must be > 0, got 0/);
+  });
+
   it("reports a gap between samples as stale", () => {
     const src = new PoseSource({ mode: "pose_stamped", maxAgeSec: 0.5, maxJumpM: 100 });
     src.addPoseStamped(poseStamped(0, 0));

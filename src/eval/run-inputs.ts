@@ -5,7 +5,7 @@
  * bag folders one per line (relative to the list); a `.json` file is `detect --json` output (one
  * unit of still images). Ids must be unique; they are what shards split and results are keyed by.
  */
-import { createHash } from "node:crypto";
+import type { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { PerceptionError } from "../core/errors.js";

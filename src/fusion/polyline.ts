@@ -1,5 +1,4 @@
 import { nearestOnPolyline, polylineNearest, type PolylineNearest } from "../geometry/polyline.js";
-import { pointInPolygon } from "../geometry/polygon.js";
 import type { Point2 } from "../geometry/types.js";
 
 /**

@@ -304,7 +304,7 @@ export class CameraInfoCalibration {
 }
 
 function sameNumber(a: number, b: number): boolean {
-  return a === b || (a !== a && b !== b);
+  return a === b || (Number.isNaN(a) && Number.isNaN(b));
 }
 
 function sameNumbers(a: ArrayLike<number>, b: ArrayLike<number>): boolean {

@@ -8,7 +8,7 @@ import type { ImageView } from "./image-view.js";
 import { toPackedRgb } from "./image-view.js";
 
 // opencv-wasm's typings are large and loose; the parts we use are typed where we use them.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: opencv-wasm ships no usable typings
 export type Cv = any;
 
 let cvPromise: Promise<Cv> | undefined;

@@ -2,7 +2,7 @@
  * Bags are files from elsewhere: metadata.yaml may not point outside the bag folder, names shown
  * on a terminal are escaped, and the writer refuses topic names ROS would refuse.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { McapWriter } from "@mcap/core";
 import { afterAll, describe, expect, it, vi } from "vitest";

@@ -3,7 +3,7 @@ import { pedestriansToDetection2DArray } from "../../src/fusion/detection2d.js";
 import { corridorFromMarkings, relateToCorridor, type EgoCorridor } from "../../src/fusion/ego-corridor.js";
 import { lateralAtX, lateralAtXOn, projectOnPolyline, segmentsReachingX } from "../../src/fusion/polyline.js";
 import { cumulativeLengths } from "../../src/geometry/polyline.js";
-import { LaneMarking, type PerceptionFrame } from "../../src/msgs/types.generated.js";
+import type { LaneMarking, PerceptionFrame } from "../../src/msgs/types.generated.js";
 import { pedestrianDetection, Rng } from "./support/synthetic-drive.js";
 
 const straight = (): EgoCorridor => {

@@ -12,7 +12,7 @@ import { parseMetadata } from "../../src/bag/metadata.js";
 import { openBag } from "../../src/bag/open-bag.js";
 import { codecFor } from "../../src/msgs/codec.js";
 import { makeTemp, removeTemp, rosbag2Dir, sharedBag } from "../bag/fixtures.js";
-import { FuzzRandom, fuzz, fuzzIterations, fuzzTimeoutMs, mutateBytes, mutateText } from "./fuzz.js";
+import { type FuzzRandom, fuzz, fuzzIterations, fuzzTimeoutMs, mutateBytes, mutateText } from "./fuzz.js";
 
 const temp = makeTemp("ep-fuzz-bags-");
 afterAll(() => removeTemp(temp));

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { PerceptionError } from "../../src/core/errors.js";
 import { codecFor } from "../../src/msgs/codec.js";
 import { lane } from "../viz/fixtures.js";
-import { FuzzRandom, fuzz, fuzzIterations, fuzzTimeoutMs, mutateBytes } from "./fuzz.js";
+import { type FuzzRandom, fuzz, fuzzIterations, fuzzTimeoutMs, mutateBytes } from "./fuzz.js";
 
 const header = { stamp: { sec: 1_700_000_000, nanosec: 123 }, frame_id: "camera_front_optical_frame" };
 const SAMPLES: Array<[string, unknown]> = [

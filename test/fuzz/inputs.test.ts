@@ -16,7 +16,7 @@ import type { Image } from "../../src/msgs/types.generated.js";
 import { parametersForNode, parseParameterYaml } from "../../src/transport/parameters/parameter-file.js";
 import { SchemaParameterStore } from "../../src/transport/parameters/parameter-store.js";
 import { loadParameterSchema } from "../../src/nodes/node-definition.js";
-import { FuzzRandom, NASTY_VALUES, fuzz, fuzzIterations, fuzzTimeoutMs, mutateBytes, mutateJson, mutateText } from "./fuzz.js";
+import { type FuzzRandom, NASTY_VALUES, fuzz, fuzzIterations, fuzzTimeoutMs, mutateBytes, mutateJson, mutateText } from "./fuzz.js";
 
 /** Rethrows PerceptionErrors of another kind than `kind` as plain errors (a wrong kind is a bug too). */
 function ofKind(kind: string, run: () => unknown): unknown {

@@ -6,7 +6,7 @@ import { PerceptionError } from "../../src/core/errors.js";
 import { projectPath } from "../../src/core/paths.js";
 import { hdMapToGeoJson } from "../../src/map/geojson-writer.js";
 import { loadHdMap } from "../../src/map/loader.js";
-import { MapValidationError } from "../../src/map/map-validation-error.js";
+import type { MapValidationError } from "../../src/map/map-validation-error.js";
 import { origin, smallRoad } from "./fixtures.js";
 
 const dir = mkdtempSync(join(tmpdir(), "hdmap-"));

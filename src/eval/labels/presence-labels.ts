@@ -34,7 +34,7 @@ export function readPresenceText(file: string): LabelSet {
       const t = text.trim();
       if (t === "" || t.startsWith("#")) return;
       const m = /^(.*\S)\s+(\S+)$/.exec(t);
-      const v = m?.[2]!.toLowerCase();
+      const v = m?.[2]?.toLowerCase();
       if (!m || v === undefined || (!YES.has(v) && !NO.has(v))) throw labelError(file, i + 1, "a presence line is '<image> yes|no'");
       out.set(imageKey(m[1]!), { crosswalk: YES.has(v) });
     });

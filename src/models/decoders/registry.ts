@@ -15,7 +15,7 @@ import { yoloxFamily, type YoloxDecoder } from "./yolox.js";
 export type DetectorDecoder = YoloxDecoder | NanodetDecoder | Yolov5Decoder | Yolov8Decoder | SsdDecoder;
 
 /** A family with its parameter and binding types erased (the registry's view). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the registry erases each family's parameter type
 export type AnyDecoderFamily = DecoderFamily<DetectorDecoder, any>;
 
 const FAMILIES: readonly AnyDecoderFamily[] = [yoloxFamily, nanodetFamily, yolov5Family, yolov8Family, ssdFamily] as unknown as AnyDecoderFamily[];

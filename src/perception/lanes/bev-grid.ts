@@ -62,7 +62,7 @@ export function yToCol(spec: BevGridSpec, y: number): number {
 
 /** Equal as cache keys: the same number, -0 and 0 alike, NaN equal to NaN (as their decimal strings would be). */
 export function sameKeyNumber(a: number, b: number): boolean {
-  return a === b || (a !== a && b !== b);
+  return a === b || (Number.isNaN(a) && Number.isNaN(b));
 }
 
 /** Whether a lookup was built for this grid and image size (compared by the numbers, not by object identity). */

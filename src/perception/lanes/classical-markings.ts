@@ -96,10 +96,8 @@ export function classicalMarkingOccupancy(
       if (leftOk && (pc[l1] - pc[l0]) / width > maxRoadChroma) continue;
       if (rightOk && (pc[r1] - pc[r0]) / width > maxRoadChroma) continue;
       if (!isYellow && chroma[base + c] > maxWhiteChroma) continue;
-      {
-        occupancy[base + c] = 1;
-        count++;
-      }
+      occupancy[base + c] = 1;
+      count++;
     }
   }
   return count;

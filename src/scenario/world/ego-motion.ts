@@ -5,7 +5,7 @@
  * axle; its pose is the drive's pose.
  */
 import { PerceptionError } from "../../core/errors.js";
-import { Prng, SmoothNoise1D } from "../prng.js";
+import { type Prng, SmoothNoise1D } from "../prng.js";
 import type { ReferenceLine } from "./reference-line.js";
 import type { GroundPose } from "./types.js";
 

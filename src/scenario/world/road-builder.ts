@@ -5,9 +5,9 @@
  */
 import { PerceptionError } from "../../core/errors.js";
 import type { Point2 } from "../../geometry/types.js";
-import type { BoundaryColor, BoundaryType, Lane } from "../../map/types.js";
+import type { BoundaryColor, BoundaryType, } from "../../map/types.js";
 import { ReferenceLine, type ReferenceLineOptions } from "./reference-line.js";
-import { emptyWorldFeatures, type Paint, type PaintColor, type WorldCrosswalk, type WorldFeatures } from "./types.js";
+import { emptyWorldFeatures, type PaintColor, type WorldCrosswalk, type WorldFeatures } from "./types.js";
 
 /** One lane of the cross-section. */
 export interface LaneSpec {

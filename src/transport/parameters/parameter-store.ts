@@ -100,7 +100,7 @@ export class SchemaParameterStore implements ParameterStore {
   }
 
   get<V extends ParameterValue = ParameterValue>(name: string): V {
-    if (!Object.prototype.hasOwnProperty.call(this.#values, name)) {
+    if (!Object.hasOwn(this.#values, name)) {
       throw new PerceptionError("parameter", `parameter '${name}' is not declared`, { node: this.node });
     }
     return this.#values[name] as V;
@@ -149,7 +149,7 @@ export class SchemaParameterStore implements ParameterStore {
   /** The reason the changes are refused, or the validated values they would give. */
   #refusal(changes: Record<string, ParameterValue>, phase: SetPhase): Readonly<Record<string, ParameterValue>> | string {
     for (const [name, value] of Object.entries(changes)) {
-      if (!Object.prototype.hasOwnProperty.call(this.#values, name)) {
+      if (!Object.hasOwn(this.#values, name)) {
         return `node ${this.node} has no parameter '${name}' (declared: ${Object.keys(this.#values).sort().join(", ")})`;
       }
       if (phase === "runtime" && schemaAt(this.#schema, name)?.readOnly) {

@@ -1,5 +1,5 @@
 /**
- * The compute budget (src/pipeline/compute-budget.ts, node compute_budget) against fixed rates on
+ * The compute budget (src/nodes/common/compute-budget-rates.ts, node compute_budget) against fixed rates on
  * generated drives: CPU-seconds per camera frame and per km (the energy proxy) and the perception
  * metric that must not get worse, pedestrian recall near crossings.
  *
@@ -22,10 +22,10 @@ import { timeToNs } from "../src/core/time.js";
 import { iou } from "../src/models/detection.js";
 import type { PedestrianArray } from "../src/msgs/types.generated.js";
 import { clearStageTimings } from "../src/nodes/stage-timings.js";
-import { graphToNodeSpecs, loadLaunchGraph } from "../src/pipeline/graph.js";
-import { loadGroundTruth, type GroundTruthFrame } from "../src/scenario/ground-truth.js";
-import type { NodeSpec } from "../src/transport/node-spec.js";
-import { runReplay } from "../src/transport/replay/run-replay.js";
+import { graphToNodeSpecs, loadLaunchGraph } from "../src/host/graph.js";
+import { loadGroundTruth, type GroundTruthFrame } from "../src/report/ground-truth.js";
+import type { NodeSpec } from "../src/ros/node-spec.js";
+import { runReplay } from "../src/host/replay/run-replay.js";
 import { cachedGeneratedDrive } from "../test/support/generated-drive-cache.js";
 
 const CACHE = join(tmpdir(), "edge-perception-budget-bench");

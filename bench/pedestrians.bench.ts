@@ -23,9 +23,9 @@ import { formatSummary, scoreFrame, summarise, type BoxXyxy, type FrameScore } f
 import { bandHorizonRow, CropSchedule, horizonBandCrops, regionCrops, type PlannedCrop } from "../src/perception/pedestrians/crop-plan.js";
 import { PedestrianDetector, type PedestrianCropOptions, type PedestrianRegion } from "../src/perception/pedestrians/pedestrian-detector.js";
 import { pedestrianCropOptions } from "../src/nodes/pedestrian-detector.js";
-import { graphToNodeSpecs, loadLaunchGraph } from "../src/pipeline/graph.js";
-import { generateDrive } from "../src/scenario/generate-drive.js";
-import { loadGroundTruth } from "../src/scenario/ground-truth.js";
+import { graphToNodeSpecs, loadLaunchGraph } from "../src/host/graph.js";
+import { generateDrive } from "../tools/scenario/generate-drive.js";
+import { loadGroundTruth } from "../src/report/ground-truth.js";
 import { loadModelContract, type ModelContract } from "../src/models/contract.js";
 import { readdirSync } from "node:fs";
 

@@ -9,9 +9,9 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { NodeSpec } from "../src/transport/node-spec.js";
-import type { RealtimeSummary } from "../src/transport/replay/realtime-report.js";
-import { runReplay } from "../src/transport/replay/run-replay.js";
+import type { NodeSpec } from "../src/ros/node-spec.js";
+import type { RealtimeSummary } from "../src/host/replay/realtime-report.js";
+import { runReplay } from "../src/host/replay/run-replay.js";
 import { clearStageTimings } from "../src/nodes/stage-timings.js";
 
 /** Node full names of the camera nodes of the launch graph. */

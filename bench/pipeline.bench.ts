@@ -28,8 +28,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { projectPath } from "../src/core/paths.js";
-import { graphToNodeSpecs, loadLaunchGraph } from "../src/pipeline/graph.js";
-import { runReplay } from "../src/transport/replay/run-replay.js";
+import { graphToNodeSpecs, loadLaunchGraph } from "../src/host/graph.js";
+import { runReplay } from "../src/host/replay/run-replay.js";
 import { readReplayFigures } from "../src/viz/report-figures.js";
 import { defaultDemoBag } from "../src/cli/commands/demo.js";
 import { clearStageTimings } from "../src/nodes/stage-timings.js";
@@ -37,7 +37,7 @@ import { coveredMs, recordInferenceIntervals, type InferenceInterval } from "../
 import { loadModelContract } from "../src/models/contract.js";
 import { resolveModelDir } from "../src/models/model-dir.js";
 import { ModelSession } from "../src/models/session.js";
-import type { RealtimeSummary } from "../src/transport/replay/realtime-report.js";
+import type { RealtimeSummary } from "../src/host/replay/realtime-report.js";
 import { CROSSWALKS, LANES, PEDESTRIANS, cpuPerRun, inputHash, peakCameraRate, realtimeRun, type PeakSearch } from "./pipeline-realtime.js";
 
 function f1(v: number): string {

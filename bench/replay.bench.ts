@@ -12,8 +12,8 @@ import { openBag } from "../src/bag/open-bag.js";
 import { nsToTime } from "../src/core/time.js";
 import { codecFor } from "../src/msgs/codec.js";
 import type { Image, TFMessage } from "../src/msgs/types.generated.js";
-import type { NodeSpec } from "../src/transport/node-spec.js";
-import { runReplay } from "../src/transport/replay/run-replay.js";
+import type { NodeSpec } from "../src/ros/node-spec.js";
+import { runReplay } from "../src/host/replay/run-replay.js";
 
 const MESSAGES = 10_000;
 const IMAGE_TOPIC = "/camera/front/image_raw";

@@ -17,13 +17,13 @@ import { sharedDir } from "../src/core/paths.js";
 import type { ImageView } from "../src/image/image-view.js";
 import { loadModelContract } from "../src/models/contract.js";
 import { ModelSession } from "../src/models/session.js";
-import { makeCameraRig } from "../src/scenario/camera-rig.js";
-import { generateDrive } from "../src/scenario/generate-drive.js";
-import type { GroundTruthFrame } from "../src/scenario/ground-truth.js";
-import { buildGroundTruth } from "../src/scenario/ground-truth-builder.js";
-import { Renderer } from "../src/scenario/render/renderer.js";
-import { buildScenario } from "../src/scenario/scenarios.js";
-import { pedestrianAt, vehicleAt } from "../src/scenario/world/actors.js";
+import { makeCameraRig } from "../tools/scenario/camera-rig.js";
+import { generateDrive } from "../tools/scenario/generate-drive.js";
+import type { GroundTruthFrame } from "../src/report/ground-truth.js";
+import { buildGroundTruth } from "../tools/scenario/ground-truth-builder.js";
+import { Renderer } from "../tools/scenario/render/renderer.js";
+import { buildScenario } from "../tools/scenario/scenarios.js";
+import { pedestrianAt, vehicleAt } from "../tools/scenario/world/actors.js";
 
 const fmt = (v: number, d = 1): string => v.toFixed(d);
 

@@ -10,7 +10,7 @@ Arguments (see perception.graph.yaml): camera_topic, camera_info_topic, image_tr
 pose_topic, map_file, model_dir, mode, use_sim_time.
 
 `python3 perception.launch.py --describe [name:=value ...]` prints the processes as JSON without
-ROS 2 (test/pipeline/graph.test.ts compares it with src/pipeline/graph.ts).
+ROS 2 (test/host/graph.test.ts compares it with src/host/graph.ts).
 """
 import json
 import os

@@ -1,11 +1,11 @@
 /**
  * Writes launch/perception.launch.xml from launch/perception.graph.yaml (ROS 2 XML launch files
- * cannot read YAML at launch time, so the XML is generated; test/pipeline/graph.test.ts fails when
+ * cannot read YAML at launch time, so the XML is generated; test/host/graph.test.ts fails when
  * the file and the graph diverge). Run: `npx tsx scripts/generate-launch-xml.ts`.
  */
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { defaultGraphPath, loadLaunchGraph, processGroups, type LaunchGraph } from "../src/pipeline/graph.js";
+import { defaultGraphPath, loadLaunchGraph, processGroups, type LaunchGraph } from "../src/host/graph.js";
 import { projectPath } from "../src/core/paths.js";
 
 const PACKAGE = "edge_perception";

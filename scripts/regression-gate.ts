@@ -14,8 +14,8 @@ import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { projectPath, sharedDir } from "../src/core/paths.js";
-import { loadValidatedYaml } from "../src/eval/validated-yaml.js";
-import { generateDrive } from "../src/scenario/generate-drive.js";
+import { loadValidatedYaml } from "../src/report/validated-yaml.js";
+import { generateDrive } from "../tools/scenario/generate-drive.js";
 
 interface GateSet {
   camera: { width: number; height: number };

@@ -9,8 +9,8 @@ import { sharedDir } from "../../src/core/paths.js";
 import { readImageFile } from "../../src/image/image-view.js";
 import { loadModelContract } from "../../src/models/contract.js";
 import { readModelFile, writeModelFile } from "../../src/models/onnx/onnx-proto.js";
-import { loadCalibrationFrames } from "../../src/models/quantize/calibration-frames.js";
-import { preprocessFrames, quantizeModel } from "../../src/models/quantize/quantize-model.js";
+import { loadCalibrationFrames } from "../../src/report/quantize/calibration-frames.js";
+import { preprocessFrames, quantizeModel } from "../../src/report/quantize/quantize-model.js";
 
 const work = resolve(process.argv[2] ?? ".arm64/run");
 const shared = sharedDir();

@@ -6,7 +6,7 @@
  */
 import { parse as parseYaml } from "yaml";
 import { PerceptionError, errorMessage } from "../core/errors.js";
-import type { QosProfile } from "../transport/node-api.js";
+import type { QosProfile } from "../msgs/qos-profile.js";
 import { emitYaml, type YamlValue } from "./yaml-block.js";
 
 /** One offered QoS profile as rosbag2 writes it; keys keep their order. */

@@ -3,7 +3,7 @@
  * on `--help` (exit 0) or on bad usage with the error first (exit 2).
  */
 import { errorMessage } from "../core/errors.js";
-import { parseCommandLine, type ParsedCommandLine } from "../transport/command-line.js";
+import { parseCommandLine, type ParsedCommandLine } from "../ros/command-line.js";
 
 /**
  * `argv` parsed with `valueFlags` and `switchFlags` (`--help` is added), or the exit code when the

@@ -4,16 +4,16 @@
  * std_msgs/Float32 on `~/out/pedestrian_rate_hz`, `~/out/lane_rate_hz` and `~/out/crosswalk_rate_hz`
  * (remapped to each detector's `~/in/rate_hz`). With `policy: fixed` it publishes nothing and the
  * detectors keep their own `rate_hz`. A rate is published when it changes. Logic:
- * src/pipeline/compute-budget.ts. Docs: docs/nodes/compute_budget.md.
+ * src/nodes/common/compute-budget-rates.ts. Docs: docs/nodes/compute_budget.md.
  */
 import { diffSec, type Time } from "../core/time.js";
 import type { Crosswalk, HdMap } from "../map/types.js";
 import type { PerceptionFrame } from "../msgs/types.generated.js";
-import { checkComputeBudgetOptions, decideRates, LaneStability, reachM, type ComputeBudgetOptions, type ModelRates } from "../pipeline/compute-budget.js";
-import type { NodeHandle } from "../transport/node-api.js";
-import type { NodeInstance } from "../transport/node-spec.js";
+import { checkComputeBudgetOptions, decideRates, LaneStability, reachM, type ComputeBudgetOptions, type ModelRates } from "./common/compute-budget-rates.js";
+import type { NodeHandle } from "../ros/node-api.js";
+import type { NodeInstance } from "../ros/node-spec.js";
 import { loadParameterSchema } from "./node-definition.js";
-import { createNodeDiagnostics } from "./node-diagnostics-setup.js";
+import { createNodeDiagnostics } from "./common/node-diagnostics-setup.js";
 
 /** The node's parameter schema (`ros__parameters` of config/schema/compute_budget.schema.json). */
 export function parameterSchema(): object {

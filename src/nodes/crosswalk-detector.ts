@@ -3,9 +3,9 @@
  * `~/out/crosswalks` (base_link, stamp = the image's). Logic: src/perception/crosswalks/.
  * Docs: docs/nodes/crosswalk_detector.md.
  */
-import type { NodeHandle } from "../transport/node-api.js";
-import type { NodeInstance } from "../transport/node-spec.js";
-import { asModelError, CameraNode, failureStatus, withRelease } from "./camera-node.js";
+import type { NodeHandle } from "../ros/node-api.js";
+import type { NodeInstance } from "../ros/node-spec.js";
+import { asModelError, CameraNode, failureStatus, withRelease } from "./common/camera-node.js";
 import { loadParameterSchema } from "./node-definition.js";
 
 

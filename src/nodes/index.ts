@@ -3,8 +3,8 @@
  * node is created, so reading the graph (launch files, tests, `--help`) does not load models.
  */
 import { PerceptionError } from "../core/errors.js";
-import type { NodeHandle } from "../transport/node-api.js";
-import type { NodeInstance } from "../transport/node-spec.js";
+import type { NodeHandle } from "../ros/node-api.js";
+import type { NodeInstance } from "../ros/node-spec.js";
 import { loadParameterSchema, type NodeDefinition } from "./node-definition.js";
 
 type Factory = (handle: NodeHandle) => Promise<NodeInstance>;

@@ -3,10 +3,10 @@
  * (base_link, stamp = the image's). Logic: src/perception/lanes/. Docs: docs/nodes/lane_detector.md.
  */
 import type { LaneMarkingArray } from "../msgs/types.generated.js";
-import type { NodeHandle } from "../transport/node-api.js";
-import type { NodeInstance } from "../transport/node-spec.js";
-import { asModelError, CameraNode, failureStatus } from "./camera-node.js";
-import { chooseModel, describeModelChoice } from "./model-choice.js";
+import type { NodeHandle } from "../ros/node-api.js";
+import type { NodeInstance } from "../ros/node-spec.js";
+import { asModelError, CameraNode, failureStatus } from "./common/camera-node.js";
+import { chooseModel, describeModelChoice } from "./common/model-choice.js";
 import { recordStage } from "./stage-timings.js";
 import { loadParameterSchema } from "./node-definition.js";
 

@@ -22,10 +22,10 @@ import { errorMessage } from "../core/errors.js";
 import { compareTime, diffSec, nsToTime, timeToNs, timeToSec, type Time } from "../core/time.js";
 import { TfBuffer } from "../geometry/tf-buffer.js";
 import type { CrosswalkArray, LaneMarkingArray, PedestrianArray } from "../msgs/types.generated.js";
-import type { NodeHandle } from "../transport/node-api.js";
-import type { NodeInstance } from "../transport/node-spec.js";
-import { CameraCalibration } from "./camera-calibration.js";
-import { createNodeDiagnostics } from "./node-diagnostics-setup.js";
+import type { NodeHandle } from "../ros/node-api.js";
+import type { NodeInstance } from "../ros/node-spec.js";
+import { CameraCalibration } from "./common/camera-calibration.js";
+import { createNodeDiagnostics } from "./common/node-diagnostics-setup.js";
 import { pipelineLatencyOf, stagesOf } from "./stage-timings.js";
 import { loadParameterSchema } from "./node-definition.js";
 

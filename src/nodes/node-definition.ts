@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { PerceptionError } from "../core/errors.js";
 import { projectPath } from "../core/paths.js";
-import type { NodeSpec } from "../transport/node-spec.js";
+import type { NodeSpec } from "../ros/node-spec.js";
 
 export interface NodeDefinition {
   /** The graph's `type:` (also the default node name). */

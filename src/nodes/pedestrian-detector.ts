@@ -9,10 +9,10 @@
 import type { PedestrianArray } from "../msgs/types.generated.js";
 import { pedestriansToDetection2DArray } from "../perception/pedestrians/detection2d.js";
 import type { PedestrianCropOptions, PedestrianDetector, PedestrianRegion } from "../perception/pedestrians/pedestrian-detector.js";
-import type { NodeHandle } from "../transport/node-api.js";
-import type { NodeInstance } from "../transport/node-spec.js";
-import { asModelError, CameraNode, failureStatus, withRelease } from "./camera-node.js";
-import { contractsFileOf } from "./model-choice.js";
+import type { NodeHandle } from "../ros/node-api.js";
+import type { NodeInstance } from "../ros/node-spec.js";
+import { asModelError, CameraNode, failureStatus, withRelease } from "./common/camera-node.js";
+import { contractsFileOf } from "./common/model-choice.js";
 import { loadParameterSchema } from "./node-definition.js";
 import { recordStage } from "./stage-timings.js";
 import type { Time } from "../core/time.js";

@@ -13,13 +13,13 @@ import { errorMessage } from "../core/errors.js";
 import { compareTime, diffSec, timeToNs, timeToSec, type Time } from "../core/time.js";
 import { TfBuffer } from "../geometry/tf-buffer.js";
 import type { PerceptionFrame } from "../msgs/types.generated.js";
-import { FrameScheduler } from "../pipeline/frame-scheduler.js";
-import type { NodeHandle } from "../transport/node-api.js";
-import type { NodeInstance } from "../transport/node-spec.js";
+import { FrameScheduler } from "./common/frame-scheduler.js";
+import type { NodeHandle } from "../ros/node-api.js";
+import type { NodeInstance } from "../ros/node-spec.js";
 import { debugImageMessage, renderDebugImage, type PrivacyMode } from "../viz/debug-image.js";
 import { frameMarkers, mapLayerMarkers } from "../viz/markers.js";
-import { CameraCalibration } from "./camera-calibration.js";
-import { createNodeDiagnostics } from "./node-diagnostics-setup.js";
+import { CameraCalibration } from "./common/camera-calibration.js";
+import { createNodeDiagnostics } from "./common/node-diagnostics-setup.js";
 import { decodedView, type CameraMessage } from "./decoded-frames.js";
 import { loadParameterSchema } from "./node-definition.js";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { defaultContractsPath } from "../../src/models/contract.js";
 import { detectorChoice, detectorParamsFile } from "../../src/cli/detector-choice.js";
-import { defaultGraphPath, graphToNodeSpecs, loadLaunchGraph } from "../../src/pipeline/graph.js";
+import { defaultGraphPath, graphToNodeSpecs, loadLaunchGraph } from "../../src/host/graph.js";
 
 describe("--contracts / --model", () => {
   it("reach the pedestrian_detector node of the graph as contracts_file and model, and no other node", async () => {

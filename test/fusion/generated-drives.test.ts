@@ -14,7 +14,7 @@ import { FusionEngine } from "../../src/fusion/fusion-engine.js";
 import { closestPointOnPolygon, pointInPolygon } from "../../src/fusion/polyline.js";
 import { loadHdMap } from "../../src/map/loader.js";
 import { Crosswalk, MapDisagreement, type PerceptionFrame } from "../../src/msgs/types.generated.js";
-import { loadGroundTruth, type GroundTruthFrame } from "../../src/scenario/ground-truth.js";
+import { loadGroundTruth, type GroundTruthFrame } from "../../src/report/ground-truth.js";
 import { cachedGeneratedDrive } from "../support/generated-drive-cache.js";
 import { cameraOfDrive, inputsFromGroundTruth, truthOccupancy } from "./support/generated-drive-inputs.js";
 

@@ -9,7 +9,7 @@
  * the seed and the case, so `FUZZ_SEED=<seed>` reproduces it.
  */
 import { PerceptionError } from "../../src/core/errors.js";
-import { Prng } from "../../src/scenario/prng.js";
+import { Prng } from "../../tools/scenario/prng.js";
 
 /** The run's seed: FUZZ_SEED, else a fixed one (CI is deterministic). */
 export function fuzzSeed(): number {

@@ -13,8 +13,8 @@ import { decodeCompressedImage } from "../../src/image/compressed-image.js";
 import { imageViewFromMessage, validateImageView, type ImageView } from "../../src/image/image-view.js";
 import { loadHdMap } from "../../src/map/loader.js";
 import type { Image } from "../../src/msgs/types.generated.js";
-import { parametersForNode, parseParameterYaml } from "../../src/transport/parameters/parameter-file.js";
-import { SchemaParameterStore } from "../../src/transport/parameters/parameter-store.js";
+import { parametersForNode, parseParameterYaml } from "../../src/ros/parameters/parameter-file.js";
+import { SchemaParameterStore } from "../../src/ros/parameters/parameter-store.js";
 import { loadParameterSchema } from "../../src/nodes/node-definition.js";
 import { type FuzzRandom, NASTY_VALUES, fuzz, fuzzIterations, fuzzTimeoutMs, mutateBytes, mutateJson, mutateText } from "./fuzz.js";
 

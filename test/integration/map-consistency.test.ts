@@ -22,12 +22,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openBag } from "../../src/bag/open-bag.js";
 import { projectPath, sharedDir } from "../../src/core/paths.js";
-import { graphToNodeSpecs, loadLaunchGraph } from "../../src/pipeline/graph.js";
+import { graphToNodeSpecs, loadLaunchGraph } from "../../src/host/graph.js";
 import { typeSeenAs } from "../../src/fusion/lane-fusion.js";
 import { crosswalkStripesDetectable } from "../../src/fusion/visibility.js";
 import { Crosswalk, MapDisagreement, type PerceptionFrame } from "../../src/msgs/types.generated.js";
-import { loadGroundTruth } from "../../src/scenario/ground-truth.js";
-import { runReplay } from "../../src/transport/replay/run-replay.js";
+import { loadGroundTruth } from "../../src/report/ground-truth.js";
+import { runReplay } from "../../src/host/replay/run-replay.js";
 import { cachedGeneratedDrive } from "../support/generated-drive-cache.js";
 
 const shared = sharedDir();

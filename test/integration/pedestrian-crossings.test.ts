@@ -18,9 +18,9 @@ import { projectPath, sharedDir } from "../../src/core/paths.js";
 import { timeToNs } from "../../src/core/time.js";
 import { iou } from "../../src/models/detection.js";
 import type { PedestrianArray, PerceptionFrame } from "../../src/msgs/types.generated.js";
-import { graphToNodeSpecs, loadLaunchGraph } from "../../src/pipeline/graph.js";
-import { loadGroundTruth } from "../../src/scenario/ground-truth.js";
-import { runReplay } from "../../src/transport/replay/run-replay.js";
+import { graphToNodeSpecs, loadLaunchGraph } from "../../src/host/graph.js";
+import { loadGroundTruth } from "../../src/report/ground-truth.js";
+import { runReplay } from "../../src/host/replay/run-replay.js";
 
 const shared = sharedDir();
 /** People this tall or more at 960x540 (30 px at 1280x720, the "about 40 px" with a margin) must be found. */

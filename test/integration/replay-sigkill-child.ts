@@ -3,8 +3,8 @@
  * (the repository's launch graph, the bag module's writer), printing after every step the sim time
  * whose outputs it has handed to the writer, so the parent knows what a kill may at most lose.
  */
-import { graphToNodeSpecs, loadLaunchGraph } from "../../src/pipeline/graph.js";
-import { runReplay } from "../../src/transport/replay/run-replay.js";
+import { graphToNodeSpecs, loadLaunchGraph } from "../../src/host/graph.js";
+import { runReplay } from "../../src/host/replay/run-replay.js";
 
 const [bag, out] = process.argv.slice(2);
 const nodes = await graphToNodeSpecs(loadLaunchGraph(), { paramsFiles: [], args: {} });

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
 import { projectPath } from "../../src/core/paths.js";
-import { loadLaunchGraph, nodeRemappings, resolveLaunchArguments } from "../../src/pipeline/graph.js";
+import { loadLaunchGraph, nodeRemappings, resolveLaunchArguments } from "../../src/host/graph.js";
 
 const pkg = projectPath("ros_ws", "src", "edge_perception");
 

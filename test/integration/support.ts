@@ -3,9 +3,9 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { openBag } from "../../src/bag/open-bag.js";
 import { projectPath, sharedDir } from "../../src/core/paths.js";
-import { graphToNodeSpecs, loadLaunchGraph } from "../../src/pipeline/graph.js";
-import { runReplay } from "../../src/transport/replay/run-replay.js";
-import type { ReplaySummary } from "../../src/transport/replay/replay-summary.js";
+import { graphToNodeSpecs, loadLaunchGraph } from "../../src/host/graph.js";
+import { runReplay } from "../../src/host/replay/run-replay.js";
+import type { ReplaySummary } from "../../src/host/replay/replay-summary.js";
 
 /** The sample drive when generated, else the real camera bag from ../shared; undefined (tests skip) when neither exists. */
 export function integrationBag(): string | undefined {

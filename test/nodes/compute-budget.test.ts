@@ -3,7 +3,7 @@ import { nsToTime } from "../../src/core/time.js";
 import { projectPath } from "../../src/core/paths.js";
 import type { PerceptionFrame } from "../../src/msgs/types.generated.js";
 import { createComputeBudgetNode, parameterSchema } from "../../src/nodes/compute-budget.js";
-import { loadParameterFiles, parametersForNode } from "../../src/transport/parameters/parameter-file.js";
+import { loadParameterFiles, parametersForNode } from "../../src/ros/parameters/parameter-file.js";
 import { START, hostNode } from "./harness.js";
 
 const PERIOD = 33_333_333n;

@@ -1,9 +1,9 @@
 /** Hosts one node on the transport's real in-process bus and sim clock, for node tests. */
-import { InProcessBus } from "../../src/transport/bus.js";
-import { SimClock, SimTimerQueue } from "../../src/transport/clock.js";
-import type { ParameterValue } from "../../src/transport/node-api.js";
-import { createNodeHandle, type HostedNode } from "../../src/transport/node-handle.js";
-import type { NodeInstance, NodeSpec } from "../../src/transport/node-spec.js";
+import { InProcessBus } from "../../src/host/bus.js";
+import { SimClock, SimTimerQueue } from "../../src/host/clock.js";
+import type { ParameterValue } from "../../src/ros/node-api.js";
+import { createNodeHandle, type HostedNode } from "../../src/host/node-handle.js";
+import type { NodeInstance, NodeSpec } from "../../src/ros/node-spec.js";
 
 export const START = 1_700_000_000_000_000_000n;
 

@@ -13,7 +13,7 @@ import type { CameraInfo, CompressedImage, TFMessage } from "../../src/msgs/type
 import * as crosswalk from "../../src/nodes/crosswalk-detector.js";
 import * as lane from "../../src/nodes/lane-detector.js";
 import * as pedestrian from "../../src/nodes/pedestrian-detector.js";
-import { loadParameterFiles, parametersForNode } from "../../src/transport/parameters/parameter-file.js";
+import { loadParameterFiles, parametersForNode } from "../../src/ros/parameters/parameter-file.js";
 import { START, hostNode } from "./harness.js";
 
 const W = 960;

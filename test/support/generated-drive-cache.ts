@@ -1,12 +1,12 @@
 /**
  * Generated drives for tests, made on first use into a temp cache keyed by the scenario generator's
- * source (src/scenario), so they are rebuilt whenever the generator changes.
+ * source (tools/scenario), so they are rebuilt whenever the generator changes.
  */
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { projectPath } from "../../src/core/paths.js";
-import { generateDrive, type GenerateDriveOptions } from "../../src/scenario/generate-drive.js";
+import { generateDrive, type GenerateDriveOptions } from "../../tools/scenario/generate-drive.js";
 
 /** A cached version of a drive unused this long is removed when another version is made. */
 const STALE_AFTER_MS = 24 * 3600 * 1000;
@@ -49,13 +49,13 @@ function sourceHash(dir: string): string {
  */
 export async function cachedGeneratedDrive(o: CachedDriveOptions): Promise<string> {
   const prefix = `${o.scenario}-s${SEED}-${o.frames}f-${o.variant ?? ""}`;
-  const name = `${prefix}${sourceHash(projectPath("src", "scenario"))}`;
+  const name = `${prefix}${sourceHash(projectPath("tools", "scenario"))}`;
   const dir = join(o.cache, name);
   if (existsSync(join(dir, "ground_truth.jsonl"))) {
     utimesSync(dir, new Date(), new Date()); // in use: not stale for another checkout's clean-up
     return dir;
   }
-  // Older versions go once unused for a day: another checkout (a different src/scenario) sharing
+  // Older versions go once unused for a day: another checkout (a different tools/scenario) sharing
   // this temp folder may be reading its own version right now.
   const staleBefore = Date.now() - STALE_AFTER_MS;
   if (existsSync(o.cache)) {

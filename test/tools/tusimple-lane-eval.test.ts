@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { projectPath, sharedDir } from "../../src/core/paths.js";
-import { readCuLaneFile } from "../../src/eval/labels/culane-labels.js";
+import { readCuLaneFile } from "../../src/report/labels/culane-labels.js";
 import { runCli } from "../integration/cli-process.js";
 
 const shared = sharedDir();

@@ -1,6 +1,6 @@
 /**
  * Training frames for the learned crosswalk source, rendered by the project's own scenario
- * generator (src/scenario/) with domain randomisation: random town roads with a side street
+ * generator (tools/scenario/) with domain randomisation: random town roads with a side street
  * crossing at any angle, zebra crossings of varied size, stripe pitch and wear on both roads (and
  * mid-block), paint that looks like stripes but is not (parking bays, hatched islands, stop lines,
  * arrows, dashes), parked and crossing cars and people, day / overcast / night / wet road, random
@@ -22,17 +22,17 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { matrixFromQuat } from "../../src/geometry/quaternion.js";
 import type { Point2 } from "../../src/geometry/types.js";
-import { makeCameraRig, type CameraRig } from "../../src/scenario/camera-rig.js";
-import { mapFromOptical } from "../../src/scenario/poses.js";
-import { Prng } from "../../src/scenario/prng.js";
-import { LABEL, Renderer } from "../../src/scenario/render/renderer.js";
-import { SCENARIO_ORIGIN } from "../../src/scenario/scenarios.js";
-import { pedestrianAt, vehicleAt } from "../../src/scenario/world/actors.js";
-import { assembleWorld } from "../../src/scenario/world/assemble.js";
-import type { Environment } from "../../src/scenario/world/environment.js";
-import { randomCarColor, randomPedestrianLook } from "../../src/scenario/world/looks.js";
-import { buildRoad, type BoundarySpec, type CrosswalkSpec, type LaneSpec, type RoadParts, type RoadSpec } from "../../src/scenario/world/road-builder.js";
-import type { GroundPose, PaintPolygon, PedestrianSpec, VehicleSpec, World } from "../../src/scenario/world/types.js";
+import { makeCameraRig, type CameraRig } from "../../tools/scenario/camera-rig.js";
+import { mapFromOptical } from "../../tools/scenario/poses.js";
+import { Prng } from "../../tools/scenario/prng.js";
+import { LABEL, Renderer } from "../../tools/scenario/render/renderer.js";
+import { SCENARIO_ORIGIN } from "../../tools/scenario/scenarios.js";
+import { pedestrianAt, vehicleAt } from "../../tools/scenario/world/actors.js";
+import { assembleWorld } from "../../tools/scenario/world/assemble.js";
+import type { Environment } from "../../tools/scenario/world/environment.js";
+import { randomCarColor, randomPedestrianLook } from "../../tools/scenario/world/looks.js";
+import { buildRoad, type BoundarySpec, type CrosswalkSpec, type LaneSpec, type RoadParts, type RoadSpec } from "../../tools/scenario/world/road-builder.js";
+import type { GroundPose, PaintPolygon, PedestrianSpec, VehicleSpec, World } from "../../tools/scenario/world/types.js";
 
 /** Class ids of the training masks (the model's output channels). */
 export const CLASSES = { background: 0, crosswalk: 1, paint: 2, asphalt: 3, ignore: 255 } as const;

@@ -5,12 +5,12 @@
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import { PerceptionError, errorMessage } from "../../core/errors.js";
-import { checkMetrics, compareMetrics, type MetricDelta } from "../../eval/compare.js";
-import { defaultGatePath, loadGateFile } from "../../eval/gate-file.js";
-import { lastFlag } from "../../transport/command-line.js";
+import { checkMetrics, compareMetrics, type MetricDelta } from "../../report/compare.js";
+import { defaultGatePath, loadGateFile } from "../../report/gate-file.js";
+import { lastFlag } from "../../ros/command-line.js";
 import { parseCommandArgs } from "../command-args.js";
-import { writeCompareReport } from "../../viz/compare-report.js";
-import { writeSideBySide } from "../../viz/side-by-side.js";
+import { writeCompareReport } from "../../report/compare-report.js";
+import { writeSideBySide } from "../../report/side-by-side.js";
 
 export const summary = "compare two metrics JSONs: deltas per class and scenario, exit 1 on a regression beyond the gate file";
 

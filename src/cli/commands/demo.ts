@@ -15,14 +15,14 @@ import { loadHdMap } from "../../map/loader.js";
 import type { HdMap } from "../../map/types.js";
 import { loadModelContracts } from "../../models/contract.js";
 import { resolveModelDir } from "../../models/model-dir.js";
-import { defaultGraphPath, graphToNodeSpecs, loadLaunchGraph, resolveGraphPath, resolveLaunchArguments } from "../../pipeline/graph.js";
-import { lastFlag, positiveNumberFlag } from "../../transport/command-line.js";
+import { defaultGraphPath, graphToNodeSpecs, loadLaunchGraph, resolveGraphPath, resolveLaunchArguments } from "../../host/graph.js";
+import { lastFlag, positiveNumberFlag } from "../../ros/command-line.js";
 import { parseCommandArgs } from "../command-args.js";
-import { stderrLogSink } from "../../transport/logger.js";
-import { formatReplaySummary, type ReplaySummary } from "../../transport/replay/replay-summary.js";
-import { runReplay } from "../../transport/replay/run-replay.js";
+import { stderrLogSink } from "../../host/logger.js";
+import { formatReplaySummary, type ReplaySummary } from "../../host/replay/replay-summary.js";
+import { runReplay } from "../../host/replay/run-replay.js";
 import { readReplayFigures } from "../../viz/report-figures.js";
-import { writeReplayReport } from "../../viz/replay-report.js";
+import { writeReplayReport } from "../../report/replay-report.js";
 
 
 export const summary = "replay the sample drive through the full graph: output bag + report with pictures in out/demo/";

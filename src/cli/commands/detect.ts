@@ -24,7 +24,7 @@ import { evalPoly } from "../../perception/lanes/polyfit.js";
 import { TUSIMPLE_H_SAMPLES } from "../../perception/lanes/tusimple-metric.js";
 import { PedestrianDetector, type PedestrianBackend } from "../../perception/pedestrians/pedestrian-detector.js";
 import { pedestrianCropOptions } from "../../nodes/pedestrian-detector.js";
-import { graphToNodeSpecs, loadLaunchGraph } from "../../pipeline/graph.js";
+import { graphToNodeSpecs, loadLaunchGraph } from "../../host/graph.js";
 import { detectorChoice, type DetectorChoice } from "../detector-choice.js";
 
 export const summary = "run the pedestrian, lane and crosswalk detectors on still images (table, JSON, annotated copies)";

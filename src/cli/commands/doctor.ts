@@ -9,8 +9,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { errorMessage } from "../../core/errors.js";
-import { CYCLONE_RMW } from "../../transport/live/dds-config.js";
-import { importRclnodejs, loadRclnodejs, type RclnodejsLoader } from "../../transport/live/load-rclnodejs.js";
+import { CYCLONE_RMW } from "../../host/live/dds-config.js";
+import { importRclnodejs, loadRclnodejs, type RclnodejsLoader } from "../../host/live/load-rclnodejs.js";
 
 export const summary = "check this machine for live use: ROS 2, rclnodejs, messages, DDS (exit 1 if not ready)";
 

@@ -4,8 +4,8 @@
  */
 import { parseArgs } from "node:util";
 import { PerceptionError, errorMessage } from "../../core/errors.js";
-import { generateDrive } from "../../scenario/generate-drive.js";
-import { SCENARIO_NAMES, SCENARIOS, isScenarioName } from "../../scenario/scenarios.js";
+import { generateDrive } from "../../../tools/scenario/generate-drive.js";
+import { SCENARIO_NAMES, SCENARIOS, isScenarioName } from "../../../tools/scenario/scenarios.js";
 
 export const summary = "generate a synthetic drive (bag + ground truth + HD map) from a named scenario";
 

@@ -6,14 +6,14 @@
  */
 import { errorMessage } from "../../core/errors.js";
 import { projectPath } from "../../core/paths.js";
-import { defaultGraphPath, graphToNodeSpecs, loadLaunchGraph } from "../../pipeline/graph.js";
-import { lastFlag } from "../../transport/command-line.js";
+import { defaultGraphPath, graphToNodeSpecs, loadLaunchGraph } from "../../host/graph.js";
+import { lastFlag } from "../../ros/command-line.js";
 import { parseCommandArgs } from "../command-args.js";
-import { applyDdsConfig } from "../../transport/live/dds-config.js";
-import { importRclnodejs, loadRclnodejs, type RclnodejsLoader } from "../../transport/live/load-rclnodejs.js";
-import { runLive } from "../../transport/live/run-live.js";
-import { stderrLogSink } from "../../transport/logger.js";
-import type { NodeSpec } from "../../transport/node-spec.js";
+import { applyDdsConfig } from "../../host/live/dds-config.js";
+import { importRclnodejs, loadRclnodejs, type RclnodejsLoader } from "../../host/live/load-rclnodejs.js";
+import { runLive } from "../../host/live/run-live.js";
+import { stderrLogSink } from "../../host/logger.js";
+import type { NodeSpec } from "../../ros/node-spec.js";
 
 export const summary = "run the perception graph live on ROS 2 (rclnodejs); --process runs one process group";
 

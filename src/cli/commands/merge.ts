@@ -6,12 +6,12 @@
 import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PerceptionError, errorMessage } from "../../core/errors.js";
-import { finalizeMetrics, metricsJson } from "../../eval/metrics.js";
-import { formatMetricsSummary } from "../../eval/metrics-summary.js";
-import { combineShards, readShardResult } from "../../eval/shard-result.js";
-import { lastFlag } from "../../transport/command-line.js";
+import { finalizeMetrics, metricsJson } from "../../report/metrics.js";
+import { formatMetricsSummary } from "../../report/metrics-summary.js";
+import { combineShards, readShardResult } from "../../report/shard-result.js";
+import { lastFlag } from "../../ros/command-line.js";
 import { parseCommandArgs } from "../command-args.js";
-import { writeEvalReport } from "../../viz/eval-report.js";
+import { writeEvalReport } from "../../report/eval-report.js";
 
 export const summary = "merge eval shard results into one metrics JSON (equal to an unsharded run)";
 

@@ -11,12 +11,12 @@ import { PerceptionError, errorMessage } from "../../core/errors.js";
 import { readImageFile } from "../../image/image-view.js";
 import { defaultContractsPath, loadModelContracts, type ModelContract } from "../../models/contract.js";
 import { readModelFile, writeModelFile } from "../../models/onnx/onnx-proto.js";
-import { loadCalibrationFrames } from "../../models/quantize/calibration-frames.js";
-import type { Calibrator } from "../../models/quantize/calibrators.js";
-import { evaluate, type EvalFrame, type LabelBox } from "../../models/quantize/evaluate.js";
-import { quantizeModel } from "../../models/quantize/quantize-model.js";
-import { reportMarkdown, type ReportInput } from "../../models/quantize/report.js";
-import { lastFlag, positiveNumberFlag } from "../../transport/command-line.js";
+import { loadCalibrationFrames } from "../../report/quantize/calibration-frames.js";
+import type { Calibrator } from "../../report/quantize/calibrators.js";
+import { evaluate, type EvalFrame, type LabelBox } from "../../report/quantize/evaluate.js";
+import { quantizeModel } from "../../report/quantize/quantize-model.js";
+import { reportMarkdown, type ReportInput } from "../../report/quantize/report.js";
+import { lastFlag, positiveNumberFlag } from "../../ros/command-line.js";
 import { parseCommandArgs } from "../command-args.js";
 
 export const summary = "static INT8 quantization (QDQ) of an ONNX model, calibrated on a bag or image folder, with an FP32 vs INT8 report";

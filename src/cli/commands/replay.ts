@@ -4,18 +4,18 @@
  */
 import { PerceptionError, errorMessage } from "../../core/errors.js";
 import { verifyBag } from "../../bag/verify-bag.js";
-import { defaultGraphPath, graphToNodeSpecs, loadLaunchGraph } from "../../pipeline/graph.js";
-import { lastFlag, positiveNumberFlag } from "../../transport/command-line.js";
+import { defaultGraphPath, graphToNodeSpecs, loadLaunchGraph } from "../../host/graph.js";
+import { lastFlag, positiveNumberFlag } from "../../ros/command-line.js";
 import { parseCommandArgs } from "../command-args.js";
-import { stderrLogSink, type LogSink } from "../../transport/logger.js";
-import type { NodeSpec } from "../../transport/node-spec.js";
-import { progressBar } from "../../transport/replay/progress-bar.js";
-import { errorTotal, formatReplaySummary, type ReplaySummary } from "../../transport/replay/replay-summary.js";
-import { runReplay, type RecordMode } from "../../transport/replay/run-replay.js";
+import { stderrLogSink, type LogSink } from "../../host/logger.js";
+import type { NodeSpec } from "../../ros/node-spec.js";
+import { progressBar } from "../../host/replay/progress-bar.js";
+import { errorTotal, formatReplaySummary, type ReplaySummary } from "../../host/replay/replay-summary.js";
+import { runReplay, type RecordMode } from "../../host/replay/run-replay.js";
 import { detectorChoice, detectorParamsFile, type DetectorChoice } from "../detector-choice.js";
 import { stopOnSignals } from "../stop-on-signals.js";
-import { shardFromArgsOrEnv, type ShardSpec } from "../../eval/shard.js";
-import { runShardedReplay } from "../../transport/replay/sharded-replay.js";
+import { shardFromArgsOrEnv, type ShardSpec } from "../../host/replay/shard.js";
+import { runShardedReplay } from "../../host/replay/sharded-replay.js";
 
 export const summary = "run the perception graph over a rosbag2 bag and record its outputs (sim time, deterministic; --realtime: as a camera delivers)";
 

@@ -20,7 +20,7 @@ import type { CameraGeometry } from "../../geometry/camera-geometry.js";
 import type { ImageView } from "../../image/image-view.js";
 import type { TensorToImage } from "../../image/tensor-mapping.js";
 import type { SegmentationMask } from "../../models/decoders/segmentation.js";
-import type { BevComponent } from "../lanes/bev-components.js";
+import type { BevComponent } from "../bev/bev-components.js";
 
 /** What a source sees of one frame. */
 export interface CrosswalkFrame {

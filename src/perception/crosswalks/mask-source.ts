@@ -5,9 +5,9 @@
  */
 import type { ModelContract } from "../../models/contract.js";
 import { ModelSession, type ModelSessionOptions } from "../../models/session.js";
-import { bevLookup, type BevGridSpec } from "../lanes/bev-grid.js";
-import { bevComponents } from "../lanes/bev-components.js";
-import { bevMaskIndex, maskToBev } from "../lanes/mask-to-bev.js";
+import { bevLookup, type BevGridSpec } from "../bev/bev-grid.js";
+import { bevComponents } from "../bev/bev-components.js";
+import { bevMaskIndex, maskToBev } from "../bev/mask-to-bev.js";
 import type { CrosswalkFrame, CrosswalkSource, CrosswalkSourceReport } from "./crosswalk-source.js";
 import { checkMask } from "./mask-check.js";
 

@@ -8,9 +8,9 @@
  * rows), and a band found there is a parallelogram in base_link.
  */
 import type { CameraGeometry } from "../../geometry/camera-geometry.js";
-import { bevLookup, colY, rowX, type BevGridSpec } from "../lanes/bev-grid.js";
-import type { BevComponent } from "../lanes/bev-components.js";
-import { sampleBevColour } from "../lanes/image-sampling.js";
+import { bevLookup, colY, rowX, type BevGridSpec } from "../bev/bev-grid.js";
+import type { BevComponent } from "../bev/bev-components.js";
+import { sampleBevColour } from "../bev/image-sampling.js";
 import { imagePointToTensor } from "../../image/tensor-mapping.js";
 import type { CrosswalkCandidate, CrosswalkFrame, CrosswalkSource, CrosswalkSourceReport } from "./crosswalk-source.js";
 import { boxOverlap } from "./source-fusion.js";

@@ -8,8 +8,8 @@
  * yellow, else the cell is not paint, whatever its contrast.
  */
 import type { ImageView } from "../../image/image-view.js";
-import { rowX, type BevLookup } from "./bev-grid.js";
-import { sampleBevColour } from "./image-sampling.js";
+import { rowX, type BevLookup } from "../bev/bev-grid.js";
+import { sampleBevColour } from "../bev/image-sampling.js";
 
 /** Options of `classicalMarkingOccupancy`. */
 export interface ClassicalMarkingOptions {

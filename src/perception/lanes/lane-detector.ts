@@ -13,13 +13,13 @@ import type { ModelContract } from "../../models/contract.js";
 import type { SegmentationMask } from "../../models/decoders/segmentation.js";
 import { ModelSession, type ModelSessionOptions } from "../../models/session.js";
 import type { LaneMarking, LaneMarkingArray } from "../../msgs/types.generated.js";
-import { bevLookup, type BevGridSpec, type BevLookup } from "./bev-grid.js";
-import type { BevComponent } from "./bev-components.js";
+import { bevLookup, type BevGridSpec, type BevLookup } from "../bev/bev-grid.js";
+import type { BevComponent } from "../bev/bev-components.js";
 import { classicalMarkingOccupancy, type ClassicalMarkingOptions } from "./classical-markings.js";
-import { DEFAULT_CLASSICAL_GRID, DEFAULT_LANE_GRID } from "./lane-grid.js";
+import { DEFAULT_CLASSICAL_GRID, DEFAULT_LANE_GRID } from "../bev/lane-grid.js";
 import { lanesFromOccupancy, type LanePipelineOptions } from "./lane-pipeline.js";
 import type { PaintEvidence } from "./paint-or-edge.js";
-import { bevMaskIndex, maskFraction, maskToBev } from "./mask-to-bev.js";
+import { bevMaskIndex, maskFraction, maskToBev } from "../bev/mask-to-bev.js";
 
 /** Produces lane-line (and optionally drivable-area) masks for a frame: a model session, or a stand-in in tests. */
 export interface LaneSegmenter {

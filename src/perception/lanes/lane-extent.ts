@@ -6,7 +6,7 @@
  * gap; farther gaps leave the line where its evidence starts.
  */
 import { evalPoly, type FitSampleArrays } from "./polyfit.js";
-import { rowX, yToCol, type BevLookup } from "./bev-grid.js";
+import { rowX, yToCol, type BevLookup } from "../bev/bev-grid.js";
 
 /**
  * The nearest x (metres) where the camera sees road under the curve y(x), searching up to

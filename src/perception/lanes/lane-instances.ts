@@ -3,8 +3,8 @@
  * pieces of a dashed line (or a solid line broken by a car) become one instance. A piece joins the
  * line whose recent course, extrapolated across the gap, passes closest to the piece's start.
  */
-import { rowX, type BevGridSpec } from "./bev-grid.js";
-import type { BevComponent } from "./bev-components.js";
+import { rowX, type BevGridSpec } from "../bev/bev-grid.js";
+import type { BevComponent } from "../bev/bev-components.js";
 
 /** One lane-line instance: its components, ordered by x. */
 export interface LaneInstance {

@@ -5,8 +5,8 @@
  */
 import type { ImageView } from "../../image/image-view.js";
 import { LaneMarking, type Point } from "../../msgs/types.generated.js";
-import { rowX, type BevLookup } from "./bev-grid.js";
-import { bevComponents, isTransverse, type BevComponent } from "./bev-components.js";
+import { rowX, type BevLookup } from "../bev/bev-grid.js";
+import { bevComponents, isTransverse, type BevComponent } from "../bev/bev-components.js";
 import { assignPositions, type EgoPositionOptions } from "./ego-position.js";
 import { linkLaneInstances, type LaneInstance, type LinkOptions } from "./lane-instances.js";
 import { classifyLineColour } from "./line-colour.js";

@@ -5,9 +5,9 @@
  */
 import { LaneMarking } from "../../msgs/types.generated.js";
 import type { ImageView } from "../../image/image-view.js";
-import type { BevLookup } from "./bev-grid.js";
+import type { BevLookup } from "../bev/bev-grid.js";
 import type { LaneInstance } from "./lane-instances.js";
-import { PixelSampler } from "./image-sampling.js";
+import { PixelSampler } from "../bev/image-sampling.js";
 
 /** A paint colour with its probability. */
 export interface LineColour {

@@ -9,7 +9,7 @@
  * evidence against the map).
  */
 import { LaneMarking } from "../../msgs/types.generated.js";
-import { rowX, type BevGridSpec } from "./bev-grid.js";
+import { rowX, type BevGridSpec } from "../bev/bev-grid.js";
 import type { LaneInstance } from "./lane-instances.js";
 import type { PaintProfile } from "./paint-profile.js";
 

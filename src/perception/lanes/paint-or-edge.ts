@@ -9,8 +9,8 @@
  * each side of the peak.
  */
 import type { ImageView } from "../../image/image-view.js";
-import { rgbReader } from "./image-sampling.js";
-import { rowX, yToCol, type BevLookup } from "./bev-grid.js";
+import { rgbReader } from "../bev/image-sampling.js";
+import { rowX, yToCol, type BevLookup } from "../bev/bev-grid.js";
 import type { LaneInstance } from "./lane-instances.js";
 
 /** What the image says about an instance. */

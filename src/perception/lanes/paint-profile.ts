@@ -8,8 +8,8 @@
  * typical contrast (so lighting, haze and exposure scale out).
  */
 import type { ImageView } from "../../image/image-view.js";
-import { rowX, yToCol, type BevLookup } from "./bev-grid.js";
-import { PixelSampler } from "./image-sampling.js";
+import { rowX, yToCol, type BevLookup } from "../bev/bev-grid.js";
+import { PixelSampler } from "../bev/image-sampling.js";
 import { RowMarks } from "./row-marks.js";
 import type { LaneInstance } from "./lane-instances.js";
 

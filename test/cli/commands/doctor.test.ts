@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { doctorChecks, runDoctor, type DoctorDeps } from "../../../src/cli/commands/doctor.js";
-import { fakeRclnodejs, notInstalledLoader } from "../../transport/live/fake-rclnodejs.js";
+import { fakeRclnodejs, notInstalledLoader } from "../../host/live/fake-rclnodejs.js";
 
 /** A ROS 2 Jazzy machine with the workspace built and rclnodejs installed, as the fake sees it. */
 function machine(over: Partial<DoctorDeps> = {}, env: NodeJS.ProcessEnv = {}): DoctorDeps {

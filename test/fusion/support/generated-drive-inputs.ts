@@ -1,5 +1,5 @@
 /**
- * Fusion inputs from a generated drive's exact ground truth (src/scenario/ground-truth.ts), as the
+ * Fusion inputs from a generated drive's exact ground truth (src/report/ground-truth.ts), as the
  * detectors would deliver them: lane cubics fitted to the true paint in front of the camera (only
  * lines running roughly along the vehicle, as a lane detector sees them) with offset noise, crosswalk
  * outlines with jittered corners within the detector's range, pedestrian feet with range-proportional
@@ -13,7 +13,7 @@ import { CameraModel } from "../../../src/geometry/camera-model.js";
 import { quatFromEuler } from "../../../src/geometry/transform.js";
 import type { Point2, Transform } from "../../../src/geometry/types.js";
 import { Crosswalk, LaneMarking, type Pedestrian } from "../../../src/msgs/types.generated.js";
-import type { GroundTruthFrame } from "../../../src/scenario/ground-truth.js";
+import type { GroundTruthFrame } from "../../../src/report/ground-truth.js";
 import { assignPositions, crosswalkDetection, fitCubic, markingMessage, pedestrianDetection, Rng } from "./synthetic-drive.js";
 
 /** The camera of a generated drive, from its scenario.json. */

@@ -12,12 +12,12 @@ import type { ImageView } from "../../../src/image/image-view.js";
 import { loadModelContract } from "../../../src/models/contract.js";
 import type { SegmentationMask } from "../../../src/models/decoders/segmentation.js";
 import type { TensorToImage } from "../../../src/models/session.js";
-import { blobOutline, largestBlob, LearnedCrosswalkSource, LEARNED_CONTRACT, loadPresenceRule, openLearnedSource, projectModelDir, type LearnedCrosswalkResult } from "../../../src/perception/crosswalks/learned-source.js";
-import { makeCameraRig } from "../../../src/scenario/camera-rig.js";
-import { Renderer } from "../../../src/scenario/render/renderer.js";
-import { buildScenario } from "../../../src/scenario/scenarios.js";
-import { pedestrianAt, vehicleAt } from "../../../src/scenario/world/actors.js";
-import { baseFromMap } from "../../../src/scenario/poses.js";
+import { blobOutline, largestBlob, type LearnedCrosswalkSource, LEARNED_CONTRACT, loadPresenceRule, openLearnedSource, projectModelDir, type LearnedCrosswalkResult } from "../../../src/perception/crosswalks/learned-source.js";
+import { makeCameraRig } from "../../../tools/scenario/camera-rig.js";
+import { Renderer } from "../../../tools/scenario/render/renderer.js";
+import { buildScenario } from "../../../tools/scenario/scenarios.js";
+import { pedestrianAt, vehicleAt } from "../../../tools/scenario/world/actors.js";
+import { baseFromMap } from "../../../tools/scenario/poses.js";
 import { transformPoint } from "../../../src/geometry/transform.js";
 
 function mask(width: number, height: number, rows: string[]): SegmentationMask {

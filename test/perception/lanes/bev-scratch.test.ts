@@ -2,10 +2,10 @@
 import { describe, expect, it } from "vitest";
 import { CameraGeometry } from "../../../src/geometry/camera-geometry.js";
 import { toPackedRgb, type ImageView, type PixelFormat } from "../../../src/image/image-view.js";
-import { bevComponents } from "../../../src/perception/lanes/bev-components.js";
-import { bevLookup, type BevGridSpec } from "../../../src/perception/lanes/bev-grid.js";
-import { PixelSampler, rgbReader, sampleBevColour } from "../../../src/perception/lanes/image-sampling.js";
-import { DEFAULT_LANE_GRID } from "../../../src/perception/lanes/lane-grid.js";
+import { bevComponents } from "../../../src/perception/bev/bev-components.js";
+import { bevLookup, type BevGridSpec } from "../../../src/perception/bev/bev-grid.js";
+import { PixelSampler, rgbReader, sampleBevColour } from "../../../src/perception/bev/image-sampling.js";
+import { DEFAULT_LANE_GRID } from "../../../src/perception/bev/lane-grid.js";
 
 /** A small deterministic generator (mulberry32). */
 function rng(seed: number): () => number {

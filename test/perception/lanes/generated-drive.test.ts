@@ -17,7 +17,7 @@ import { LaneMarking, type CompressedImage, type CrosswalkArray, type LaneMarkin
 import { CrosswalkDetector } from "../../../src/perception/crosswalks/crosswalk-detector.js";
 import { LaneDetector } from "../../../src/perception/lanes/lane-detector.js";
 import { evalPoly } from "../../../src/perception/lanes/polyfit.js";
-import { loadGroundTruth, type GroundTruthFrame } from "../../../src/scenario/ground-truth.js";
+import { loadGroundTruth, type GroundTruthFrame } from "../../../src/report/ground-truth.js";
 
 const bagDir = projectPath("bags/sample_drive");
 const shared = sharedDir();

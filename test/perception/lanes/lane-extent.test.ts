@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { CameraGeometry } from "../../../src/geometry/camera-geometry.js";
-import { bevLookup, rowX, xToRow, yToCol } from "../../../src/perception/lanes/bev-grid.js";
+import { bevLookup, rowX, xToRow, yToCol } from "../../../src/perception/bev/bev-grid.js";
 import { nearExtent, nearestVisibleX, occludedContinuation, withNearContinuation } from "../../../src/perception/lanes/lane-extent.js";
-import { DEFAULT_LANE_GRID } from "../../../src/perception/lanes/lane-grid.js";
+import { DEFAULT_LANE_GRID } from "../../../src/perception/bev/lane-grid.js";
 import type { FitSampleArrays } from "../../../src/perception/lanes/polyfit.js";
 
 const geometry = CameraGeometry.approximate({ width: 1280, height: 720, mountHeight: 1.5, horizonRow: 240, horizontalFovDeg: 60 });

@@ -13,11 +13,11 @@ import { PedestrianDetector } from "../../../src/perception/pedestrians/pedestri
 import { openBag } from "../../../src/bag/open-bag.js";
 import { decodeCompressedImage } from "../../../src/image/compressed-image.js";
 import type { CompressedImage } from "../../../src/msgs/types.generated.js";
-import { loadGroundTruth } from "../../../src/scenario/ground-truth.js";
+import { loadGroundTruth } from "../../../src/report/ground-truth.js";
 import { cachedGeneratedDrive } from "../../support/generated-drive-cache.js";
 import { projectPath } from "../../../src/core/paths.js";
 import { pedestrianCropOptions } from "../../../src/nodes/pedestrian-detector.js";
-import { graphToNodeSpecs, loadLaunchGraph } from "../../../src/pipeline/graph.js";
+import { graphToNodeSpecs, loadLaunchGraph } from "../../../src/host/graph.js";
 import { formatSummary, scoreFrame, summarise, type BoxXyxy, type FrameScore } from "../../../src/perception/pedestrians/box-recall.js";
 
 const shared = sharedDir();

@@ -1,0 +1,98 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { openBag } from "../../../src/bag/open-bag.js";
+import { runReplayCommand } from "../../../src/cli/commands/replay.js";
+import { projectRoot, sharedDir } from "../../../src/core/paths.js";
+import { imageSizeNode } from "./fixtures.js";
+
+const shared = sharedDir();
+if (!shared) console.warn("skipping the replay command tests: ../shared is absent");
+
+describe.skipIf(!shared)("edge-perception replay", () => {
+  const tmp = mkdtempSync(join(tmpdir(), "replay-cli-"));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const bag = shared ? join(shared, "bags", "rosbag2", "camera_drive_mcap") : "";
+
+  it("runs the graph with --params over the nodes' parameters and prints a summary", async () => {
+    const params = join(tmp, "extra.yaml");
+    writeFileSync(params, "/**:\n  ros__parameters:\n    prefix: 'size='\n");
+    const out = join(tmp, "out");
+    const seen: Array<{ paramsFiles: string[]; args: Record<string, string> }> = [];
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    try {
+      const code = await runReplayCommand([bag, "--out", out, "--params", params, "--quiet", "image_transport:=raw"], {
+        loadNodes: async (_graph, overrides) => {
+          seen.push(overrides);
+          const { loadParameterFiles, parametersForNode } = await import("../../../src/ros/parameters/parameter-file.js");
+          const spec = imageSizeNode();
+          return [{ ...spec, parameters: parametersForNode(loadParameterFiles(overrides.paramsFiles), spec.name, spec.namespace) }];
+        },
+      });
+      expect(code).toBe(0);
+      expect(seen).toEqual([{ paramsFiles: [params], args: { image_transport: "raw" } }]);
+      const printed = log.mock.calls.map((c) => String(c[0])).join("\n");
+      expect(printed).toMatch(/replay finished: .*camera_drive_mcap -> .*out/);
+      expect(printed).toMatch(/messages in \d+, published 30, recorded \d+/);
+    } finally {
+      log.mockRestore();
+    }
+    const reader = await openBag(out);
+    try {
+      for await (const e of reader.entries({ topics: ["/test/image_size/sizes"] })) {
+        if (e.kind !== "message") throw e.error;
+        expect((reader.codecFor(e.topic).decode(e.data) as { data: string }).data).toMatch(/^size=320x180@/);
+      }
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it("rejects bad options with exit code 2 and start-up errors with 1, without a stack", async () => {
+    const err = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const deps = { loadNodes: async () => [imageSizeNode()] };
+      expect(await runReplayCommand([bag, "--rate", "0"], deps)).toBe(2);
+      expect(await runReplayCommand([bag, "--rate", "2", "--fast"], deps)).toBe(2);
+      expect(await runReplayCommand([bag, "--bogus"], deps)).toBe(2);
+      expect(await runReplayCommand([join(tmp, "no-such-bag")], deps)).toBe(1);
+      expect(await runReplayCommand([bag], { loadNodes: async () => [{ ...imageSizeNode(), parameters: { prefix: 1 } }] })).toBe(1);
+      const messages = err.mock.calls.map((c) => String(c[0]));
+      expect(messages.at(-1)).toMatch(/^edge-perception replay: node \/test\/image_size: parameter 'prefix' must be string/);
+      expect(messages.join("\n")).not.toMatch(/\n\s+at /);
+    } finally {
+      err.mockRestore();
+    }
+  });
+
+  it("finalises the output bag and prints the summary on SIGINT", async () => {
+    const out = join(tmp, "interrupted");
+    const child = spawn(process.execPath, ["--import", "tsx", join("test", "host", "replay", "replay-cli-child.ts"), bag, "--out", out, "--rate", "0.5"], {
+      cwd: projectRoot(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    // Wait until the output bag exists (the replay runs), then interrupt.
+    for (let i = 0; i < 200 && !existsSync(out); i++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill("SIGINT");
+    const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+    expect(stderr).toMatch(/SIGINT: stopping, finalising the output bag/);
+    expect(code).toBe(130);
+    expect(stdout).toMatch(/replay stopped early/);
+    const reader = await openBag(out);
+    try {
+      expect(reader.summary.messageCount).toBeGreaterThan(0);
+      expect(reader.summary.messageCount).toBeLessThan(100);
+    } finally {
+      await reader.close();
+    }
+  }, 30_000);
+});

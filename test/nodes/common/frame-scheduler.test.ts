@@ -1,0 +1,173 @@
+import { describe, expect, it } from "vitest";
+import { nsToTime, type Time } from "../../../src/core/time.js";
+import { FrameScheduler } from "../../../src/nodes/common/frame-scheduler.js";
+
+const T0 = 1_700_000_000_000_000_000n;
+const stampAt = (ms: number): Time => nsToTime(T0 + BigInt(Math.round(ms * 1e6)));
+
+/** A model whose runs finish only when the test releases them. */
+function gatedModel(name: string, rateHz: number) {
+  const runs: number[] = [];
+  const gates: Array<() => void> = [];
+  return {
+    runs,
+    release: () => gates.shift()?.(),
+    model: {
+      name,
+      rateHz,
+      run: (frame: number) => {
+        runs.push(frame);
+        return new Promise<void>((resolve) => gates.push(resolve));
+      },
+    },
+  };
+}
+
+describe("FrameScheduler", () => {
+  it("runs each model at its own rate from the frame stamps, tolerating jitter", async () => {
+    const fast: number[] = [];
+    const slow: number[] = [];
+    const s = new FrameScheduler<number>({
+      models: [
+        { name: "lanes", rateHz: 15, run: (f) => void fast.push(f) },
+        { name: "pedestrians", rateHz: 5, run: (f) => void slow.push(f) },
+      ],
+    });
+    // 30 Hz camera for 1 s with +-2 ms jitter.
+    for (let i = 0; i < 30; i++) {
+      s.offer(i, stampAt(i * (1000 / 30) + (i % 2 === 0 ? 2 : -2)));
+      await s.idle();
+    }
+    expect(fast).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28]);
+    expect(slow).toEqual([0, 6, 12, 18, 24]);
+    expect(s.counters().pedestrians).toMatchObject({ offered: 30, started: 5, skippedRate: 25, droppedReplaced: 0 });
+  });
+
+  it("predicts with wouldTake which frames a rate lets through, without changing anything", async () => {
+    const taken: number[] = [];
+    const s = new FrameScheduler<number>({ models: [{ name: "lanes", rateHz: 10, run: (f) => void taken.push(f) }] });
+    const predicted: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const stamp = stampAt(i * (1000 / 30));
+      if (s.wouldTake(stamp) && s.wouldTake(stamp)) predicted.push(i);
+      s.offer(i, stamp);
+      await s.idle();
+    }
+    expect(predicted).toEqual(taken);
+    expect(taken).toEqual([0, 3, 6, 9]);
+  });
+
+  it("predicts with predictTake, over frames announced several ahead, exactly the frames each rate lets through", async () => {
+    const taken: number[] = [];
+    const s = new FrameScheduler<number>({
+      models: [
+        { name: "pedestrians", rateHz: 15, run: (f) => void taken.push(f) },
+        { name: "lanes", rateHz: 10, run: (f) => void taken.push(f) },
+      ],
+    });
+    const stamps = Array.from({ length: 40 }, (_, i) => stampAt(i * (1000 / 30) + (i % 3 === 1 ? 2 : 0))); // jitter
+    stamps.splice(25, 0, stampAt(100)); // a time jump back: the windows restart
+    const predicted = new Set<number>();
+    const ahead = 4;
+    for (let i = 0; i < ahead; i++) if (s.predictTake(stamps[i]!)) predicted.add(i);
+    for (let i = 0; i < stamps.length; i++) {
+      // Announced four frames ahead, each once, in order; then offered in its turn.
+      if (i + ahead < stamps.length && s.predictTake(stamps[i + ahead]!)) predicted.add(i + ahead);
+      s.offer(i, stamps[i]!);
+      await s.idle();
+    }
+    expect([...predicted].sort((a, b) => a - b)).toEqual([...new Set(taken)].sort((a, b) => a - b));
+    expect(taken.filter((f) => f < 25).length).toBeGreaterThan(15); // both models ran
+  });
+
+  it("predicts with the new rate after a rate change (frames announced before it were predicted with the old one)", async () => {
+    const taken: number[] = [];
+    const s = new FrameScheduler<number>({ models: [{ name: "pedestrians", rateHz: 30, run: (f) => void taken.push(f) }] });
+    const stamps = Array.from({ length: 60 }, (_, i) => stampAt(i * (1000 / 30)));
+    const predicted = new Set<number>();
+    const ahead = 4;
+    const change = 10;
+    for (let i = 0; i < ahead; i++) if (s.predictTake(stamps[i]!)) predicted.add(i);
+    for (let i = 0; i < stamps.length; i++) {
+      if (i === change) s.setRate("pedestrians", 10);
+      if (i + ahead < stamps.length && s.predictTake(stamps[i + ahead]!)) predicted.add(i + ahead);
+      s.offer(i, stamps[i]!);
+      await s.idle();
+    }
+    // Announced after the change: exactly the frames taken at 10 Hz.
+    const afterChange = (xs: Iterable<number>) => [...xs].filter((i) => i >= change + ahead).sort((a, b) => a - b);
+    expect(afterChange(predicted)).toEqual(afterChange(taken));
+    expect(afterChange(taken).length).toBeLessThanOrEqual(Math.ceil((stamps.length - change - ahead) / 3) + 1);
+  });
+
+  it("keeps only the newest frame while a model is busy and counts replaced ones as drops", async () => {
+    const g = gatedModel("pedestrians", 100);
+    const s = new FrameScheduler<number>({ models: [g.model] });
+    s.offer(1, stampAt(0));
+    s.offer(2, stampAt(20));
+    s.offer(3, stampAt(40));
+    s.offer(4, stampAt(60));
+    expect(g.runs).toEqual([1]);
+    expect(s.busy).toBe(true);
+    g.release();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(g.runs).toEqual([1, 4]);
+    g.release();
+    await s.idle();
+    expect(s.busy).toBe(false);
+    expect(s.counters().pedestrians).toMatchObject({ started: 2, completed: 2, droppedReplaced: 2 });
+    expect(s.stats()).toMatchObject({ "pedestrians.drops": 2, "pedestrians.runs": 2 });
+  });
+
+  it("runs independent models concurrently and idle() waits for all of them", async () => {
+    const a = gatedModel("a", 10);
+    const b = gatedModel("b", 10);
+    const s = new FrameScheduler<number>({ models: [a.model, b.model] });
+    s.offer(7, stampAt(0));
+    expect(a.runs).toEqual([7]);
+    expect(b.runs).toEqual([7]);
+    let idle = false;
+    const waiting = s.idle().then(() => (idle = true));
+    a.release();
+    await new Promise((r) => setTimeout(r, 1));
+    expect(idle).toBe(false);
+    b.release();
+    await waiting;
+    expect(idle).toBe(true);
+  });
+
+  it("reports failures through onError or rejects idle(), and goes on", async () => {
+    const seen: string[] = [];
+    const failing = { name: "m", rateHz: 10, run: (f: number) => { if (f === 1) throw new Error("bad tensor"); } };
+    const s = new FrameScheduler<number>({ models: [failing], onError: (m, e) => seen.push(`${m}: ${(e as Error).message}`) });
+    s.offer(1, stampAt(0));
+    s.offer(2, stampAt(100));
+    await s.idle();
+    expect(seen).toEqual(["m: bad tensor"]);
+    expect(s.counters().m).toMatchObject({ started: 2, failed: 1 });
+
+    const strict = new FrameScheduler<number>({ models: [failing] });
+    strict.offer(1, stampAt(0));
+    await expect(strict.idle()).rejects.toThrow(/model 'm' failed: bad tensor/);
+    await expect(strict.idle()).resolves.toBeUndefined();
+  });
+
+  it("restarts the rate window when stamps jump back, and changes rate at run time", async () => {
+    const runs: number[] = [];
+    const s = new FrameScheduler<number>({ models: [{ name: "m", rateHz: 2, run: (f) => void runs.push(f) }] });
+    const offerAndWait = async (f: number, ms: number) => {
+      s.offer(f, stampAt(ms));
+      await s.idle();
+    };
+    await offerAndWait(1, 10_000);
+    await offerAndWait(2, 10_100); // too soon at 2 Hz
+    await offerAndWait(3, 0); // bag looped
+    s.setRate("m", 20);
+    await offerAndWait(4, 60);
+    expect(runs).toEqual([1, 3, 4]);
+    expect(s.counters().m).toMatchObject({ timeJumps: 1, skippedRate: 1 });
+    expect(() => s.setRate("m", 0)).toThrow(/rate must be a positive number/);
+    expect(() => s.offerTo("x", 1, stampAt(0))).toThrow(/no scheduled model 'x'/);
+  });
+});

@@ -3,6 +3,7 @@
  * process (sim time = bag log time) and records what the nodes publish into an output bag.
  */
 import { PerceptionError, errorMessage } from "../../core/errors.js";
+import { useDeterministicTiming } from "../../diagnostics/deterministic-timing.js";
 import { verifyBag } from "../../bag/verify-bag.js";
 import { defaultGraphPath, graphToNodeSpecs, loadLaunchGraph } from "../../host/graph.js";
 import { lastFlag, positiveNumberFlag } from "../../ros/command-line.js";
@@ -39,6 +40,9 @@ const USAGE = `usage: edge-perception replay <bag> --out <dir> [options] [name:=
   --verify             read the output bag back (CRCs, every message decoded, as info --verify)
                        and exit 1 when it is damaged or holds other counts than were recorded
   --quiet              no node log lines below warnings
+  --deterministic-timing
+                       timing figures from a step clock (identical runs give identical bags; as fast
+                       as possible: not with --rate or --realtime)
   --shard <i/N>        replay shard i of N of the bags under <bag> (a folder tree or .txt list) into
                        <out>/<bag id>; default from JOB_COMPLETION_INDEX/JOB_COMPLETIONS; a shard
                        whose outputs exist for unchanged inputs is skipped (docs/fleet.md)
@@ -74,7 +78,7 @@ async function verifyOutput(out: string, result: ReplaySummary): Promise<string 
 
 /** The command with its dependencies injected; returns the exit code. */
 export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps): Promise<number> {
-  const parsed = parseCommandArgs("replay", USAGE, argv, ["out", "params", "graph", "rate", "record", "exclude", "shard", "contracts", "model"], ["fast", "realtime", "overwrite", "json", "quiet", "strict", "verify"]);
+  const parsed = parseCommandArgs("replay", USAGE, argv, ["out", "params", "graph", "rate", "record", "exclude", "shard", "contracts", "model"], ["fast", "realtime", "overwrite", "json", "quiet", "strict", "verify", "deterministic-timing"]);
   if (typeof parsed === "number") return parsed;
   if (parsed.positional.length !== 1) {
     console.error(`edge-perception replay: expected one bag, got ${parsed.positional.length}\n${USAGE}`);
@@ -89,6 +93,9 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
     rate = positiveNumberFlag(parsed, "rate");
     if (rate !== undefined && parsed.switches.has("fast")) throw new PerceptionError("parameter", "--rate and --fast exclude each other");
     if (parsed.switches.has("realtime") && parsed.switches.has("fast")) throw new PerceptionError("parameter", "--realtime and --fast exclude each other");
+    if (parsed.switches.has("deterministic-timing") && (rate !== undefined || parsed.switches.has("realtime"))) {
+      throw new PerceptionError("parameter", "--deterministic-timing replays as fast as possible (no --rate or --realtime)");
+    }
     if (record !== "outputs" && record !== "all") throw new PerceptionError("parameter", `--record must be outputs or all, got '${record}'`);
   } catch (err) {
     console.error(`edge-perception replay: ${errorMessage(err)}`);
@@ -104,6 +111,7 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
     console.error(`edge-perception replay: ${errorMessage(err)}`);
     return 2;
   }
+  const restoreTiming = parsed.switches.has("deterministic-timing") ? useDeterministicTiming() : undefined;
   if (shard) {
     const graph = lastFlag(parsed, "graph") ?? defaultGraphPath();
     const paramsFiles = [...(parsed.flags.get("params") ?? []), ...(detector ? [detectorParamsFile(detector)] : [])];
@@ -124,6 +132,8 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
     } catch (err) {
       console.error(`edge-perception replay: ${errorMessage(err)}`);
       return 1;
+    } finally {
+      restoreTiming?.();
     }
   }
 
@@ -160,6 +170,7 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
     return 1;
   } finally {
     stop.uninstall();
+    restoreTiming?.();
   }
   bar.done();
   if (parsed.switches.has("json")) console.log(JSON.stringify(result, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2));

@@ -50,6 +50,34 @@ describe.skipIf(!shared)("edge-perception replay", () => {
     }
   });
 
+  it("--deterministic-timing freezes the timing clock for the run only, and refuses --rate/--realtime", async () => {
+    const seen: number[] = [];
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    const err = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const deps = {
+        loadNodes: async () => {
+          seen.push(performance.now());
+          await new Promise((r) => setTimeout(r, 20));
+          seen.push(performance.now());
+          return [imageSizeNode()];
+        },
+      };
+      expect(await runReplayCommand([bag, "--deterministic-timing", "--quiet"], deps)).toBe(0);
+      expect(seen).toHaveLength(2);
+      expect(seen[1]).toBe(seen[0]);
+      const after = performance.now();
+      await new Promise((r) => setTimeout(r, 20));
+      expect(performance.now()).toBeGreaterThan(after);
+      expect(await runReplayCommand([bag, "--deterministic-timing", "--rate", "2"], deps)).toBe(2);
+      expect(await runReplayCommand([bag, "--deterministic-timing", "--realtime"], deps)).toBe(2);
+      expect(err.mock.calls.map((c) => String(c[0])).join("\n")).toContain("--deterministic-timing replays as fast as possible");
+    } finally {
+      log.mockRestore();
+      err.mockRestore();
+    }
+  });
+
   it("rejects bad options with exit code 2 and start-up errors with 1, without a stack", async () => {
     const err = vi.spyOn(console, "error").mockImplementation(() => {});
     try {

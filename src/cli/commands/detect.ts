@@ -132,7 +132,7 @@ export async function run(argv: string[]): Promise<number> {
       },
     });
   } catch (err) {
-    console.error(`detect: ${errorMessage(err)}\n${USAGE}`);
+    console.error(`edge-perception detect: ${errorMessage(err)}\n${USAGE}`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -141,22 +141,22 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length === 0) {
-    console.error(`detect: no image files given\n${USAGE}`);
+    console.error(`edge-perception detect: no image files given\n${USAGE}`);
     return 2;
   }
   const format = values.format;
   if (format !== undefined && format !== "tusimple" && format !== "culane") {
-    console.error("detect: --format must be tusimple or culane");
+    console.error("edge-perception detect: --format must be tusimple or culane");
     return 2;
   }
   if (format === "culane" && !values.out) {
-    console.error("detect: --format culane needs --out <dir>");
+    console.error("edge-perception detect: --format culane needs --out <dir>");
     return 2;
   }
   const mountHeight = values["mount-height"] !== undefined ? Number(values["mount-height"]) : 1.5;
   const pitchDeg = values["pitch-deg"] !== undefined ? Number(values["pitch-deg"]) : 0;
   if (!(mountHeight > 0) || !Number.isFinite(pitchDeg)) {
-    console.error("detect: --mount-height must be positive metres and --pitch-deg a number");
+    console.error("edge-perception detect: --mount-height must be positive metres and --pitch-deg a number");
     return 2;
   }
   const log = (line: string): void => {
@@ -167,7 +167,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     detector = detectorChoice(values.contracts, values.model);
   } catch (err) {
-    console.error(`detect: ${errorMessage(err)}`);
+    console.error(`edge-perception detect: ${errorMessage(err)}`);
     return 2;
   }
   const modelDir = resolveModelDir(values.models);

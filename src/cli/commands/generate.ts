@@ -64,7 +64,7 @@ export async function run(argv: string[]): Promise<number> {
       strict: true,
     }).values;
   } catch (err) {
-    console.error(`generate: ${errorMessage(err)}\n\n${USAGE}`);
+    console.error(`edge-perception generate: ${errorMessage(err)}\n\n${USAGE}`);
     return 2;
   }
   if (args.help) {
@@ -130,7 +130,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`frames:       ${result.frames} in ${result.seconds.toFixed(1)} s (${result.framesPerSecond.toFixed(1)} frames/s)`);
     return 0;
   } catch (err) {
-    console.error(`generate: ${errorMessage(err)}`);
+    console.error(`edge-perception generate: ${errorMessage(err)}`);
     return err instanceof PerceptionError ? 2 : 1;
   }
 }

@@ -71,10 +71,10 @@ module.exports = {
     },
     {
       name: "no-circular",
-      comment: "no import cycles (a cycle closed only by a type-only import has no runtime effect and is allowed)",
+      comment: "no import cycles, type-only imports included",
       severity: "error",
       from: {},
-      to: { circular: true, viaOnly: { dependencyTypesNot: ["type-only"] } },
+      to: { circular: true },
     },
   ],
   options: {

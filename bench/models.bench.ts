@@ -4,7 +4,8 @@
 // Frame count of the memory run: MODELS_BENCH_FRAMES (default 2000; the issue asks 10000).
 import { join } from "node:path";
 import { sharedDir } from "../src/core/paths.js";
-import { readImageFile, toPackedRgb, type ImageView } from "../src/image/image-view.js";
+import { toPackedRgb, type ImageView } from "../src/image/image-view.js";
+import { readImageFile } from "../src/image/compressed-image.js";
 import { loadCv, trackedMatCount } from "../src/image/mats.js";
 import { Preprocessor } from "../src/image/preprocess.js";
 import { loadModelContract } from "../src/models/contract.js";

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { sharedDir } from "../../src/core/paths.js";
-import { readImageFile } from "../../src/image/image-view.js";
+import { readImageFile } from "../../src/image/compressed-image.js";
 import { loadModelContract } from "../../src/models/contract.js";
 import { readModelFile, writeModelFile } from "../../src/models/onnx/onnx-proto.js";
 import { loadCalibrationFrames } from "../../src/report/quantize/calibration-frames.js";

@@ -168,4 +168,3 @@ export function yuvToRgbInto(luma: number, u: number, v: number, out: Uint8Array
   out[o + 2] = clampByte(c + 2.017 * d);
 }
 
-export { decodeCompressedImage, decodeImageBytes, readImageFile } from "./compressed-image.js";

@@ -3,7 +3,8 @@ import sharp from "sharp";
 import { join } from "node:path";
 import { PerceptionError } from "../../src/core/errors.js";
 import { sharedDir } from "../../src/core/paths.js";
-import { decodeCompressedImage, imageViewFromMessage, readImageFile, toPackedRgb } from "../../src/image/image-view.js";
+import { imageViewFromMessage, toPackedRgb } from "../../src/image/image-view.js";
+import { decodeCompressedImage, readImageFile } from "../../src/image/compressed-image.js";
 import type { CompressedImage, Image } from "../../src/msgs/types.generated.js";
 
 const header = { stamp: { sec: 1, nanosec: 2 }, frame_id: "camera_optical_frame" };

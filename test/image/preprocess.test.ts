@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { sharedDir } from "../../src/core/paths.js";
-import { readImageFile, toPackedRgb, type ImageView } from "../../src/image/image-view.js";
+import { toPackedRgb, type ImageView } from "../../src/image/image-view.js";
+import { readImageFile } from "../../src/image/compressed-image.js";
 import { loadCv, withMats } from "../../src/image/mats.js";
 import { Preprocessor, computeTensorMapping, type PreprocessOptions } from "../../src/image/preprocess.js";
 import { imagePixelToTensor, tensorPixelToImage, tensorPointToImage } from "../../src/image/tensor-mapping.js";

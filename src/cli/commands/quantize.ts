@@ -8,7 +8,7 @@ import { cpus } from "node:os";
 import { basename, dirname, resolve } from "node:path";
 import { parse as parseYaml, stringify } from "yaml";
 import { PerceptionError, errorMessage } from "../../core/errors.js";
-import { readImageFile } from "../../image/image-view.js";
+import { readImageFile } from "../../image/compressed-image.js";
 import { defaultContractsPath, loadModelContracts, type ModelContract } from "../../models/contract.js";
 import { readModelFile, writeModelFile } from "../../models/onnx/onnx-proto.js";
 import { loadCalibrationFrames } from "../../report/quantize/calibration-frames.js";

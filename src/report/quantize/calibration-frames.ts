@@ -7,7 +7,8 @@ import { readdirSync, statSync } from "node:fs";
 import { extname, join } from "node:path";
 import { PerceptionError, errorMessage } from "../../core/errors.js";
 import { openBag } from "../../bag/open-bag.js";
-import { decodeCompressedImage, imageViewFromMessage, readImageFile, type ImageView } from "../../image/image-view.js";
+import { imageViewFromMessage, type ImageView } from "../../image/image-view.js";
+import { decodeCompressedImage, readImageFile } from "../../image/compressed-image.js";
 import type { CompressedImage, Image } from "../../msgs/types.generated.js";
 
 const IMAGE_TYPES = new Set(["sensor_msgs/msg/Image", "sensor_msgs/msg/CompressedImage"]);

@@ -6,7 +6,7 @@ import { sharedDir } from "../../../src/core/paths.js";
 import { CameraGeometry } from "../../../src/geometry/camera-geometry.js";
 import { cameraMountTransform } from "../../../src/geometry/camera-mount.js";
 import { CameraModel } from "../../../src/geometry/camera-model.js";
-import { readImageFile } from "../../../src/image/image-view.js";
+import { readImageFile } from "../../../src/image/compressed-image.js";
 import { trackedMatCount } from "../../../src/image/mats.js";
 import { iou } from "../../../src/models/detection.js";
 import { PedestrianDetector } from "../../../src/perception/pedestrians/pedestrian-detector.js";

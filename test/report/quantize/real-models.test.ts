@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { projectPath, sharedDir } from "../../../src/core/paths.js";
-import { readImageFile } from "../../../src/image/image-view.js";
+import { readImageFile } from "../../../src/image/compressed-image.js";
 import { loadModelContract } from "../../../src/models/contract.js";
 import { readModelFile, writeModelFile } from "../../../src/models/onnx/onnx-proto.js";
 import { loadCalibrationFrames } from "../../../src/report/quantize/calibration-frames.js";

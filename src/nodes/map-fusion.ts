@@ -4,41 +4,20 @@
  * (tracked pedestrians) on `~/out/pedestrians/detections`. Logic: src/fusion/.
  * Docs: docs/nodes/map_fusion.md.
  *
- * A stamp is fused once its inputs are in: when a detection with a newer stamp arrives, or when the
- * node clock is `max_input_age_s` past it (so replay, which delivers in stamp order, is
- * deterministic whatever order concurrent detectors finish in).
- *
- * An input stamped at or before the last fused stamp is a late input (kept for later frames when
- * newer than what they would use, counted, warned about). One more than `time_jump_threshold_s`
- * before it is either very late (a slow model under load: counted as late like the others) or a
- * sign that time went back (a bag loop, a second `ros2 bag play`). Time went back when the node
- * clock itself is more than half the threshold before the last fused stamp (sim time follows the
- * bag), or, on a wall clock that does not go back, when after such an input only late inputs came,
- * none newer than the last fused stamp, for `time_jump_threshold_s` of node time. Then what is pending is fused, the state is
- * reset, the jump is logged and counted (diagnostics `time_jumps`), and fusion starts again on the
- * new time line.
+ * Inputs are gathered by stamp and fused in stamp order by src/fusion/input-synchroniser.ts (which
+ * stamp to fuse when, late inputs, time jumps); this node fuses the frames it hands back and
+ * counts and logs its events (diagnostics `frames_late_inputs`, `time_jumps`).
  */
 import { errorMessage } from "../core/errors.js";
-import { compareTime, diffSec, nsToTime, timeToNs, timeToSec, type Time } from "../core/time.js";
+import { timeToNs, timeToSec, type Time } from "../core/time.js";
+import { InputSynchroniser, type FuseDecision, type SynchroniserInput } from "../fusion/input-synchroniser.js";
 import { TfBuffer } from "../geometry/tf-buffer.js";
-import type { CrosswalkArray, LaneMarkingArray, PedestrianArray } from "../msgs/types.generated.js";
 import type { NodeHandle } from "../ros/node-api.js";
 import type { NodeInstance } from "../ros/node-spec.js";
 import { CameraCalibration } from "./common/camera-calibration.js";
 import { createNodeDiagnostics } from "./common/node-diagnostics-setup.js";
 import { pipelineLatencyOf, stagesOf } from "./stage-timings.js";
 import { loadParameterSchema } from "./node-definition.js";
-
-/** One stamp's inputs, gathered until the stamp is fused. */
-interface PendingStamp {
-  stamp: Time;
-  lanes?: LaneMarkingArray;
-  crosswalks?: CrosswalkArray;
-  pedestrians?: PedestrianArray;
-  /** Wall ms when the last of its inputs arrived. */
-  lastArrivalWallMs: number;
-}
-
 
 /** Logs the 1st, 10th, 100th, ... occurrence (and every 1000th after), so a steady stream of them stays visible but quiet. */
 function isLogworthy(n: number): boolean {
@@ -126,21 +105,10 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
   if (mode === "pose_stamped") handle.createSubscription("geometry_msgs/msg/PoseStamped", "~/in/pose", { profile: "reliable" }, (m) => (pose.addPoseStamped(m), afterPose(m.header.stamp)));
   if (mode === "odometry") handle.createSubscription("nav_msgs/msg/Odometry", "~/in/odometry", { profile: "reliable" }, (m) => (pose.addOdometry(m), afterPose(m.header.stamp)));
 
-  const pending = new Map<bigint, PendingStamp>();
-  let lastFused: Time | undefined;
-  let latestLanes: LaneMarkingArray | undefined;
-  let latestCrosswalks: CrosswalkArray | undefined;
+  const sync = new InputSynchroniser({ maxInputAgeSec: () => p.get<number>("max_input_age_s"), timeJumpThresholdSec: () => p.get<number>("time_jump_threshold_s") });
   let frames = 0;
-  let lateInputs = 0;
-  let timeJumps = 0;
-  /** Node time of the first input far back (past the threshold) since the last on-time one. */
-  let farBackSince: Time | undefined;
 
-  /** The newest earlier array within max_input_age_s of the stamp (lanes and crosswalks are carried over; pedestrians are not, the tracker predicts). */
-  const carried = <T extends { header: { stamp: Time } }>(latest: T | undefined, stamp: Time): T | undefined =>
-    latest && compareTime(latest.header.stamp, stamp) <= 0 && diffSec(stamp, latest.header.stamp) <= p.get<number>("max_input_age_s") ? latest : undefined;
-
-  const fuse = (entry: PendingStamp): void => {
+  const fuse = (entry: FuseDecision): void => {
     const started = handle.wallMs();
     const stamp = entry.stamp;
     try {
@@ -150,8 +118,8 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
       const frame = engine.update({
         stamp,
         pose: poseResult,
-        lanes: entry.lanes ?? carried(latestLanes, stamp),
-        crosswalks: entry.crosswalks ?? carried(latestCrosswalks, stamp),
+        lanes: entry.lanes,
+        crosswalks: entry.crosswalks,
         pedestrians: entry.pedestrians,
         geometry: calibration.geometryAt(stamp),
         latencies: stagesOf(stamp),
@@ -171,89 +139,34 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
       diagnostics.recordError(err);
       handle.logger.error(`fusion of ${timeToNs(stamp)} failed: ${errorMessage(err)}`);
     }
-    if (entry.lanes) latestLanes = entry.lanes;
-    if (entry.crosswalks) latestCrosswalks = entry.crosswalks;
-    lastFused = stamp;
-    diagnostics.setCounter("frames_late_inputs", lateInputs);
+    diagnostics.setCounter("frames_late_inputs", sync.lateInputs);
   };
 
-  /** Fuses every pending stamp older than `before` (all when undefined), oldest first. */
-  const flush = (before?: Time): void => {
-    const ready = [...pending.values()].filter((e) => !before || compareTime(e.stamp, before) < 0).sort((a, b) => compareTime(a.stamp, b.stamp));
-    for (const e of ready) {
-      pending.delete(timeToNs(e.stamp));
-      fuse(e);
-    }
-  };
-
-  /** Time went back past the threshold: finish the old time line, then start again. */
-  const restartAfterJump = (stamp: Time, backSec: number): void => {
-    farBackSince = undefined;
-    flush();
-    pending.clear();
-    lastFused = undefined;
-    latestLanes = undefined;
-    latestCrosswalks = undefined;
-    timeJumps++;
-    diagnostics.setCounter("time_jumps", timeJumps);
-    handle.logger.warn(
-      `input stamped ${timeToSec(stamp).toFixed(3)} s is ${backSec.toFixed(3)} s before the last fused frame: time went back (bag loop or a new play); fusion restarted (time jump ${timeJumps})`,
-    );
-  };
-
-  /** For a late input `backSec` before the last fused stamp: time went back (see the module comment) rather than inputs arriving late. */
-  const timeWentBack = (backSec: number): boolean => {
-    const threshold = p.get<number>("time_jump_threshold_s");
-    const now = handle.now();
-    if (backSec > threshold) {
-      if (diffSec(lastFused!, now) > threshold / 2) return true;
-      farBackSince ??= now;
-    }
-    return farBackSince !== undefined && diffSec(now, farBackSince) >= threshold;
-  };
-
-  const onInput = (stamp: Time, put: (e: PendingStamp) => void, keepAsLatest: () => void): void => {
-    if (lastFused && compareTime(stamp, lastFused) <= 0) {
-      const backSec = diffSec(lastFused, stamp);
-      if (timeWentBack(backSec)) {
-        restartAfterJump(stamp, backSec);
-      } else {
-        // Arrived after its stamp was fused: kept for the next frames only.
-        lateInputs++;
-        keepAsLatest();
-        diagnostics.setCounter("frames_late_inputs", lateInputs);
-        if (isLogworthy(lateInputs)) {
-          handle.logger.warn(`late input: stamped ${backSec.toFixed(3)} s before the last fused frame, left out of its frame and kept for the next (${lateInputs} so far)`);
-        }
-        return;
+  /** Hands one input to the synchroniser, fuses the frames it makes ready, then reports its event. */
+  const onInput = (input: SynchroniserInput): void => {
+    const step = sync.offer(input, handle.now());
+    for (const d of step.fuse) fuse(d);
+    const e = step.event;
+    if (e?.kind === "late_input") {
+      diagnostics.setCounter("frames_late_inputs", e.lateInputs);
+      if (isLogworthy(e.lateInputs)) {
+        handle.logger.warn(`late input: stamped ${e.backSec.toFixed(3)} s before the last fused frame, left out of its frame and kept for the next (${e.lateInputs} so far)`);
       }
+    } else if (e?.kind === "time_jump") {
+      diagnostics.setCounter("time_jumps", e.timeJumps);
+      handle.logger.warn(
+        `input stamped ${timeToSec(e.stamp).toFixed(3)} s is ${e.backSec.toFixed(3)} s before the last fused frame: time went back (bag loop or a new play); fusion restarted (time jump ${e.timeJumps})`,
+      );
     }
-    farBackSince = undefined;
-    flush(stamp);
-    const key = timeToNs(stamp);
-    const entry = pending.get(key) ?? { stamp, lastArrivalWallMs: 0 };
-    put(entry);
-    entry.lastArrivalWallMs = handle.wallMs();
-    pending.set(key, entry);
+    if (step.pending) sync.markArrival(input.msg.header.stamp, handle.wallMs());
   };
 
-  /** A late array replaces the one carried over only when it is newer. */
-  const newer = <T extends { header: { stamp: Time } }>(late: T, latest: T | undefined): T => (latest && compareTime(latest.header.stamp, late.header.stamp) >= 0 ? latest : late);
-  handle.createSubscription("edge_perception_msgs/msg/LaneMarkingArray", "~/in/lanes", { profile: "reliable" }, (m) =>
-    onInput(m.header.stamp, (e) => (e.lanes = m), () => (latestLanes = newer(m, latestLanes))),
-  );
-  handle.createSubscription("edge_perception_msgs/msg/CrosswalkArray", "~/in/crosswalks", { profile: "reliable" }, (m) =>
-    onInput(m.header.stamp, (e) => (e.crosswalks = m), () => (latestCrosswalks = newer(m, latestCrosswalks))),
-  );
-  handle.createSubscription("edge_perception_msgs/msg/PedestrianArray", "~/in/pedestrians", { profile: "reliable" }, (m) =>
-    onInput(m.header.stamp, (e) => (e.pedestrians = m), () => undefined),
-  );
+  handle.createSubscription("edge_perception_msgs/msg/LaneMarkingArray", "~/in/lanes", { profile: "reliable" }, (m) => onInput({ kind: "lanes", msg: m }));
+  handle.createSubscription("edge_perception_msgs/msg/CrosswalkArray", "~/in/crosswalks", { profile: "reliable" }, (m) => onInput({ kind: "crosswalks", msg: m }));
+  handle.createSubscription("edge_perception_msgs/msg/PedestrianArray", "~/in/pedestrians", { profile: "reliable" }, (m) => onInput({ kind: "pedestrians", msg: m }));
   // A stamp whose inputs stopped coming is fused once the clock is max_input_age_s past it.
   handle.createTimer(0.05, () => {
-    const now = handle.now();
-    const age = p.get<number>("max_input_age_s");
-    const stale = [...pending.values()].filter((e) => diffSec(now, e.stamp) > age).map((e) => timeToNs(e.stamp));
-    if (stale.length > 0) flush(nsToTime(stale.reduce((a, b) => (a > b ? a : b)) + 1n));
+    for (const d of sync.flushStale(handle.now())) fuse(d);
   });
   p.onChange((changes) => {
     if (typeof changes.processing_budget_ms === "number") diagnostics.setBudget(changes.processing_budget_ms);
@@ -261,9 +174,9 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
 
   return {
     errorCounts: () => diagnostics.errorCounts(),
-    stats: () => ({ frames, late_inputs: lateInputs, time_jumps: timeJumps, pending: pending.size, tf_rejected: tf.stats.rejected }),
+    stats: () => ({ frames, late_inputs: sync.lateInputs, time_jumps: sync.timeJumps, pending: sync.pendingCount, tf_rejected: tf.stats.rejected }),
     dispose: () => {
-      flush();
+      for (const d of sync.flushAll()) fuse(d);
       diagPublisher.publish();
       diagPublisher.stop();
     },

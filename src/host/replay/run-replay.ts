@@ -15,11 +15,13 @@ import { stderrLogSink, type LogSink } from "../logger.js";
 import type { QosProfile } from "../../msgs/qos-profile.js";
 import { createNodeHandle, type HostedNode } from "../node-handle.js";
 import type { NodeSpec } from "../../ros/node-spec.js";
-import { createReplaySink, openReplaySource, type ReplaySink, type ReplaySource, type SourceEntry } from "./bag-io.js";
+import { createReplaySink, openReplaySource, type ReplaySink, type ReplaySource } from "./bag-io.js";
+import { LookAhead } from "./look-ahead.js";
 import { StepRecorder } from "./recorder.js";
 import { RealtimePacer } from "./realtime-pacer.js";
 import { isCameraType, RealtimeRecorder } from "./realtime-report.js";
 import type { ReplayProgress, ReplaySummary } from "./replay-summary.js";
+import { SummaryAccumulator } from "./summary-accumulator.js";
 
 /** Which messages go into the output bag. */
 export type RecordMode =
@@ -45,7 +47,7 @@ export interface ReplayOptions {
    * Camera-like delivery instead of deterministic steps (default false): each message is offered
    * when its log time comes due on the wall clock (at `rate` times real time, default 1) and nothing
    * waits for the nodes, so a busy model drops frames (newest frame wins) as on the vehicle; no
-   * frame is announced ahead; node clocks follow the wall clock. The summary gets `realtime`
+   * look-ahead (no frame is announced early); node clocks follow the wall clock. The summary gets `realtime`
    * figures (achieved Hz, drops, camera-stamp-to-publication latency). Outputs depend on timing.
    */
   realtime?: boolean;
@@ -78,16 +80,6 @@ export interface ReplayOptions {
 const PASSTHROUGH_TOPICS = new Set(["/tf", "/tf_static"]);
 const CAMERA_INFO = "sensor_msgs/CameraInfo";
 const SENSOR_TYPES = new Set([CAMERA_INFO, "sensor_msgs/Image", "sensor_msgs/CompressedImage"]);
-/** Node errors logged in full per node; later ones are only counted. */
-const LOGGED_ERRORS_PER_NODE = 3;
-/** How many bag entries the runner reads ahead, at most, to find messages to announce. */
-const LOOK_AHEAD_ENTRIES = 64;
-/**
- * How many upcoming messages are announced (on topics that want it): four camera frames (133 ms
- * at 30 Hz), so that a model at 10 Hz already has its next frame queued while it works on this
- * one, and starts it the moment this one is done.
- */
-const LOOK_AHEAD_MESSAGES = 4;
 
 function isPassthrough(topic: string, type: string): boolean {
   return PASSTHROUGH_TOPICS.has(topic) || normalizeTypeName(type) === CAMERA_INFO;
@@ -96,10 +88,6 @@ function isPassthrough(topic: string, type: string): boolean {
 function defaultQos(topic: string, type: string): QosProfile {
   if (topic === "/tf_static") return "transient_local";
   return SENSOR_TYPES.has(normalizeTypeName(type)) ? "sensor_data" : "reliable";
-}
-
-function bump(r: Record<string, number>, key: string, by = 1): void {
-  r[key] = (r[key] ?? 0) + by;
 }
 
 /** Runs the graph over the bag; see the module comment. Throws before reading when a node fails to start. */
@@ -114,15 +102,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
   }
 
   const source = options.source ?? (await openReplaySource(options.bag));
-  const nodeErrors: Record<string, number> = {};
-  const uncaughtErrors: Record<string, number> = {};
-  const reportNodeError = (node: string, where: string, err: unknown): void => {
-    bump(uncaughtErrors, node);
-    const n = uncaughtErrors[node]!;
-    if (n <= LOGGED_ERRORS_PER_NODE) {
-      log("error", `${node} failed in ${where}: ${errorMessage(err)}${n === LOGGED_ERRORS_PER_NODE ? " (further errors of this node are only counted)" : ""}`);
-    }
-  };
+  const stats = new SummaryAccumulator({ bag: source.summary, log });
+  const reportNodeError = (node: string, where: string, err: unknown): void => stats.nodeError(node, where, err);
 
   const clock = new SimClock(source.summary.startTime);
   const timers = new SimTimerQueue(clock);
@@ -223,7 +204,6 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       startupPublications.length = 0;
     }
 
-    let settleMs = 0;
     // Settled: the bus drained and every node idle, with no message exchanged while waiting (a
     // node idle when asked may have been handed work by another node since, e.g. the visualizer a
     // frame from fusion while the lane detector finished).
@@ -243,102 +223,43 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
           }),
         );
       } while (bus.busy || bus.deliveries !== deliveries);
-      settleMs += performance.now() - begin;
+      stats.settleMs += performance.now() - begin;
     };
     const timerHooks = { settle, onError: (owner: string, err: unknown) => reportNodeError(owner, "a timer", err) };
     if (realtimeFigures) bus.addObserver(realtimeFigures.observe);
 
     // The run.
-    const inByTopic: Record<string, number> = {};
-    const decodeErrors: Record<string, number> = {};
-    const decodeErrorsByTopic: Record<string, Record<string, number>> = {};
     const codecs = new Map<string, { decode(b: Uint8Array): unknown }>();
-    const countDecodeError = (topic: string, err: unknown, where: string): void => {
-      const kind = err instanceof PerceptionError ? err.kind : "cdr";
-      bump(decodeErrors, kind);
-      const byTopic = (decodeErrorsByTopic[topic] ??= {});
-      if (Object.keys(byTopic).length === 0) log("warn", `skipping undecodable messages on ${topic} (bag ${source.summary.path}, ${where}): ${errorMessage(err)}; later ones on this topic are only counted`);
-      bump(byTopic, kind);
+    const decode = (topic: string, data: Uint8Array): unknown => {
+      let codec = codecs.get(topic);
+      if (!codec) codecs.set(topic, (codec = source.codecFor(topic)));
+      return codec.decode(data);
     };
-    const totalMessages = source.summary.messageCount;
-    const span = source.summary.endTime - source.summary.startTime;
     const progressEvery = options.progressIntervalMs ?? 100;
-    const wallStart = performance.now();
-    let lastProgress = wallStart;
-    let messagesIn = 0;
-    let firstLogTime: bigint | undefined;
-    let lastLogTime = source.summary.startTime;
+    stats.start();
+    let lastProgress = stats.wallStart;
     let aborted = false;
-    const progress = (): ReplayProgress => {
-      const wallMs = performance.now() - wallStart;
-      return {
-        messages: messagesIn,
-        totalMessages,
-        fraction: span > 0n ? Math.min(1, Number(lastLogTime - source.summary.startTime) / Number(span)) : 1,
-        simTimeNs: lastLogTime,
-        wallMs,
-        messagesPerSec: wallMs > 0 ? (messagesIn * 1000) / wallMs : 0,
-      };
-    };
+    const lookAhead = new LookAhead({
+      entries: source.entries({ topics: wanted })[Symbol.asyncIterator](),
+      wants: (e) => bus.wantsUpcoming(e.topic) && !mismatched.has(e.topic),
+      decode,
+      announce: (topic, message) => bus.announce(topic, message),
+    });
 
-    // Look-ahead: after delivering a message, the runner reads on to the next messages on topics
-    // whose subscribers asked to hear of messages early (camera frames, so that decoding the next
-    // frame overlaps this step's inference), decodes each once and announces it; the same object
-    // is delivered in its turn. The order of delivery, and so every output, is unchanged.
-    const iterator = source.entries({ topics: wanted })[Symbol.asyncIterator]();
-    const buffered: SourceEntry[] = [];
-    const announced = new WeakMap<SourceEntry, unknown>();
-    let exhausted = false;
-    const nextEntry = async (): Promise<SourceEntry | undefined> => {
-      if (buffered.length > 0) return buffered.shift();
-      if (exhausted) return undefined;
-      const r = await iterator.next();
-      if (r.done) exhausted = true;
-      return r.done ? undefined : r.value;
-    };
-    const announceNext = async (): Promise<void> => {
-      let found = 0;
-      for (let i = 0; i < LOOK_AHEAD_ENTRIES && found < LOOK_AHEAD_MESSAGES; i++) {
-        if (i === buffered.length) {
-          if (exhausted) return;
-          const r = await iterator.next();
-          if (r.done) {
-            exhausted = true;
-            return;
-          }
-          buffered.push(r.value);
-        }
-        const e = buffered[i]!;
-        if (e.kind !== "message" || !bus.wantsUpcoming(e.topic) || mismatched.has(e.topic)) continue;
-        found++;
-        if (announced.has(e)) continue;
-        let message: unknown;
-        try {
-          let codec = codecs.get(e.topic);
-          if (!codec) codecs.set(e.topic, (codec = source.codecFor(e.topic)));
-          message = codec.decode(e.data);
-        } catch {
-          return; // decoded (and counted) again in its turn
-        }
-        announced.set(e, message);
-        bus.announce(e.topic, message);
-      }
-    };
-
-    // The first frames are announced before anything is delivered, so their work starts at once.
-    if (!pacer) await announceNext();
-    for (let entry = await nextEntry(); entry !== undefined; entry = await nextEntry()) {
+    // Look-ahead: the first frames are announced before anything is delivered, so their work starts at once.
+    if (!pacer) await lookAhead.fill();
+    for (let entry = await lookAhead.next(); entry !== undefined; entry = await lookAhead.next()) {
       if (options.signal?.aborted) {
         aborted = true;
         break;
       }
       if (entry.kind === "error") {
         const topic = typeof entry.error.context.topic === "string" ? entry.error.context.topic : "(bag)";
-        countDecodeError(topic, entry.error, "bag record");
+        stats.decodeError(topic, entry.error, "bag record");
         continue;
       }
       const { topic, logTime } = entry;
-      firstLogTime ??= logTime;
+      stats.reached(logTime);
       if (pacer) {
         await pacer.waitFor(logTime, options.signal);
         if (options.signal?.aborted) {
@@ -346,7 +267,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
           break;
         }
       } else if (!fast) {
-        const due = wallStart + Number(logTime - firstLogTime) / 1e6 / options.rate!;
+        const due = stats.wallStart + Number(logTime - stats.firstLogTime!) / 1e6 / options.rate!;
         const wait = due - performance.now();
         if (wait > 1) await sleep(wait, options.signal);
         if (options.signal?.aborted) {
@@ -358,21 +279,15 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       await timers.fireUntil(logTime, pacer ? { ...timerHooks, settle: () => Promise.resolve() } : timerHooks);
       await recorder?.flush();
       clock.set(logTime);
-      lastLogTime = logTime;
-      messagesIn++;
-      bump(inByTopic, topic);
+      stats.messageIn(topic, logTime);
       if (recorder && recordInput(topic, entry.type)) recorder.passThrough(topic, entry.type, logTime, entry.publishTime, entry.data);
       if (bus.subscriberCount(topic) > 0 && !mismatched.has(topic)) {
-        let codec = codecs.get(topic);
         let message: unknown;
         try {
-          if (announced.has(entry)) message = announced.get(entry);
-          else {
-            if (!codec) codecs.set(topic, (codec = source.codecFor(topic)));
-            message = codec.decode(entry.data);
-          }
+          const lookedAhead = lookAhead.decoded(entry);
+          message = lookedAhead ? lookedAhead.message : decode(topic, entry.data);
         } catch (err) {
-          countDecodeError(topic, err, `${entry.file}${entry.offset !== undefined ? ` offset ${entry.offset}` : ""}`);
+          stats.decodeError(topic, err, `${entry.file}${entry.offset !== undefined ? ` offset ${entry.offset}` : ""}`);
         }
         if (message !== undefined && pacer) {
           // Realtime: offered and left to the nodes, as a camera driver does.
@@ -381,96 +296,57 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
         } else if (message !== undefined) {
           bus.inject(topic, message, { topic, receiveTime: clock.now(), cdr: entry.data });
           // The nodes work on the message meanwhile: node time, as the settle that follows.
-          const aheadStart = performance.now();
-          await announceNext();
-          settleMs += performance.now() - aheadStart;
+          const lookAheadStart = performance.now();
+          await lookAhead.fill();
+          stats.settleMs += performance.now() - lookAheadStart;
           await settle();
         }
       }
       await recorder?.flush();
       if (options.onProgress && performance.now() - lastProgress >= progressEvery) {
         lastProgress = performance.now();
-        options.onProgress(progress());
+        options.onProgress(stats.progress());
       }
     }
-    await iterator.return?.();
+    await lookAhead.close();
     await settle();
     await recorder?.flush();
-    options.onProgress?.(progress());
-    const wallMs = performance.now() - wallStart;
+    options.onProgress?.(stats.progress());
+    const wallMs = stats.stop();
 
     const nodeStats: Record<string, Record<string, number>> = {};
     for (const { node, instance } of instances) {
-      const stats = instance.stats?.();
-      if (stats) nodeStats[node.fullName] = { ...stats };
+      const s = instance.stats?.();
+      if (s) nodeStats[node.fullName] = { ...s };
     }
     const counted = [...instances];
     await dispose();
     instances.length = 0;
     // After dispose (a final flush may fail too): errors the nodes caught, plus what threw.
-    const nodeErrorsByKind = collectNodeErrors(counted, uncaughtErrors);
-    for (const [node, kinds] of Object.entries(nodeErrorsByKind)) nodeErrors[node] = Object.values(kinds).reduce((a, b) => a + b, 0);
+    stats.countNodeErrors(counted);
     // What nodes publish while shutting down (a final flush of a pending frame) is recorded too.
     await recorder?.flush();
     if (sink) await sink.close();
     sink = undefined;
 
-    const busStats = bus.stats();
-    const drops: Record<string, number> = { ...busStats.drops };
-    for (const [name, stats] of Object.entries(nodeStats)) {
-      for (const [k, v] of Object.entries(stats)) if (/drop/i.test(k) && v > 0) drops[`${name} ${k}`] = v;
-    }
-    // Node work: callbacks and idle() waits (all inside settle) plus timer callbacks.
-    const nodeMs = settleMs + timers.callbackMs;
-    const simSeconds = firstLogTime === undefined ? 0 : Number(lastLogTime - firstLogTime) / 1e9;
-    const requestedHz: Record<string, number> = {};
-    for (const h of hosted) {
-      const hz = h.store.all().rate_hz;
-      if (typeof hz === "number") requestedHz[h.fullName] = hz;
-    }
-    const recordedByTopic = Object.fromEntries([...(recorder?.counts ?? new Map<string, number>())].sort(([a], [b]) => (a < b ? -1 : 1)));
-    return {
+    return stats.summary({
       bag: options.bag,
       ...(options.out !== undefined ? { out: options.out } : {}),
       aborted,
-      messagesIn,
-      inByTopic,
-      publishedByTopic: busStats.published,
-      recordedByTopic,
-      messagesOut: Object.values(recordedByTopic).reduce((a, b) => a + b, 0),
-      decodeErrors,
-      decodeErrorsByTopic,
-      nodeErrors,
-      nodeErrorsByKind,
-      drops,
-      nodeStats,
-      timerTicks: timers.fired,
-      timerTicksSkipped: timers.skippedTicks,
       wallMs,
-      simSeconds,
-      messagesPerSec: wallMs > 0 ? (messagesIn * 1000) / wallMs : 0,
-      realtimeFactor: wallMs > 0 ? simSeconds / (wallMs / 1000) : 0,
-      nodeMs,
-      overheadMsPerMessage: messagesIn > 0 ? Math.max(0, wallMs - nodeMs) / messagesIn : 0,
-      startedAtMs: wallStart,
-      ...(realtimeFigures ? { realtime: realtimeFigures.finish(wallMs, nodeStats, requestedHz) } : {}),
-    };
+      nodeStats,
+      bus: bus.stats(),
+      timers,
+      hosted,
+      ...(recorder ? { recorded: recorder.counts } : {}),
+      ...(realtimeFigures ? { realtime: realtimeFigures } : {}),
+    });
   } finally {
     // On an error (or after an abort that threw), still finalise what was opened.
     if (instances.length > 0) await dispose();
     if (sink) await sink.close().catch((err: unknown) => log("error", `cannot finalise the output bag: ${errorMessage(err)}`));
     await source.close();
   }
-}
-
-/** Node errors by node and kind: what each node counted (`errorCounts()`) and what threw out of it (`uncaught`). */
-function collectNodeErrors(instances: readonly HostedInstance[], uncaught: Record<string, number>): Record<string, Record<string, number>> {
-  const out: Record<string, Record<string, number>> = {};
-  for (const { node, instance } of instances) {
-    for (const [kind, n] of Object.entries(instance.errorCounts?.() ?? {})) if (n > 0) bump((out[node.fullName] ??= {}), kind, n);
-  }
-  for (const [node, n] of Object.entries(uncaught)) bump((out[node] ??= {}), "uncaught", n);
-  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 /** Exact names, or prefixes written with a trailing `*`. */

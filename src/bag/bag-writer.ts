@@ -9,6 +9,12 @@
  * spans `flushIntervalSec` of log time, whichever comes first; every chunk carries its CRC-32. A
  * recorder killed mid-run (SIGKILL, power loss) leaves a file the reader recovers up to the last
  * chunk written: at most `flushIntervalSec` of messages (plus the one being written) are lost.
+ * When input stops (a silent camera, a stalled replay), a wall-clock timer closes and syncs the open
+ * chunk once its oldest message has waited `flushIntervalSec`, so nothing stays in memory longer.
+ * To close a chunk without a message the writer holds back the latest message while the wall-clock
+ * flush is on: McapWriter closes chunks only after a message, and the held one is that message.
+ * The same calls still give the same bytes unless the timer fires (it reads `performance.now()`,
+ * which deterministic timing freezes, so it never fires there).
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
@@ -54,6 +60,46 @@ export interface BagWriterOptions {
   registry?: MessageRegistry;
   /** `ros_distro` in metadata.yaml; default "jazzy". */
   rosDistro?: string;
+  /**
+   * Close and sync the open chunk when its oldest message has waited `flushIntervalSec` by the wall
+   * clock, without waiting for the next message (default true). Costs one copy of each message.
+   */
+  wallClockFlush?: boolean;
+  /** Milliseconds clock of the wall-clock flush; default `performance.now()` (frozen under deterministic timing). */
+  clock?: () => number;
+  /** Timers of the wall-clock flush; default the global setTimeout/clearTimeout, unref'd so they never keep the process alive. */
+  timers?: FlushTimers;
+}
+
+/** The timer functions the wall-clock flush uses (injectable for tests). */
+export interface FlushTimers {
+  /** Calls `callback` once after `ms` milliseconds; returns a handle for `clear`. */
+  set(callback: () => void, ms: number): unknown;
+  /** Cancels a timer `set` returned. */
+  clear(handle: unknown): void;
+}
+
+const NODE_TIMERS: FlushTimers = {
+  set: (callback, ms) => setTimeout(callback, ms).unref(),
+  clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/** A message accepted by write() but not yet handed to McapWriter (the wall-clock flush's vehicle). */
+interface HeldMessage {
+  state: TopicState;
+  logTime: bigint;
+  publishTime: bigint;
+  data: Uint8Array;
+}
+
+/** The wall-clock flush's settings and state. */
+interface WallClock {
+  clock: () => number;
+  timers: FlushTimers;
+  intervalMs: number;
+  /** Clock reading when the oldest message of the open chunk was written. */
+  pendingSinceMs?: number;
+  timer?: unknown;
 }
 
 export interface BagWriterTopic {
@@ -120,6 +166,10 @@ export class BagWriter {
   readonly #flushIntervalNs: bigint;
   /** Log time of the first message of the open chunk. */
   #chunkStartNs?: bigint;
+  /** Set when the wall-clock flush is on. */
+  readonly #wall?: WallClock;
+  /** The latest message while the wall-clock flush is on (always the last of the open chunk). */
+  #held?: HeldMessage;
 
   private constructor(
     path: string,
@@ -131,7 +181,9 @@ export class BagWriter {
     compression: string,
     chunkLimit: ChunkLimit,
     flushIntervalNs: bigint,
+    wall: WallClock | undefined,
   ) {
+    this.#wall = wall;
     this.#chunkLimit = chunkLimit;
     this.#flushIntervalNs = flushIntervalNs;
     this.path = path;
@@ -185,6 +237,9 @@ export class BagWriter {
       compression === "none" ? "" : compression,
       chunkLimit,
       BigInt(Math.round(flushIntervalSec * 1e9)),
+      (options.wallClockFlush ?? true)
+        ? { clock: options.clock ?? (() => performance.now()), timers: options.timers ?? NODE_TIMERS, intervalMs: flushIntervalSec * 1000 }
+        : undefined,
     );
   }
 
@@ -253,25 +308,65 @@ export class BagWriter {
     if (!state) return Promise.reject(new PerceptionError("bag", `write to topic ${topic}, which was not added (call addTopic first)`, { bag: this.path, topic }));
     return this.#enqueue(async () => {
       if (this.#unregistered.length > 0) await this.#registerPending();
+      await this.#addHeld(false);
       this.#chunkStartNs ??= logTime;
       if (logTime < this.#chunkStartNs) this.#chunkStartNs = logTime;
-      const chunksBefore = this.#writer.statistics!.chunkCount;
       // Time is up: this message closes the chunk whatever its size.
-      if (logTime - this.#chunkStartNs >= this.#flushIntervalNs) this.#chunkLimit.closeNext();
-      try {
-        await this.#writer.addMessage({ channelId: state.channelId!, sequence: ++state.sequence, logTime, publishTime, data: cdr });
-      } finally {
-        this.#chunkLimit.reset();
-      }
-      if (this.#writer.statistics!.chunkCount !== chunksBefore) {
-        this.#chunkStartNs = undefined;
-        await this.#writable.sync();
+      const closes = logTime - this.#chunkStartNs >= this.#flushIntervalNs;
+      const message = { state, logTime, publishTime, data: cdr };
+      if (closes || !this.#wall) {
+        await this.#add(message, closes);
+      } else {
+        this.#held = { ...message, data: cdr.slice() };
+        this.#wall.pendingSinceMs ??= this.#wall.clock();
+        this.#armFlush(this.#wall.intervalMs);
       }
       state.count++;
       this.#messageCount++;
       if (this.#startTime === undefined || logTime < this.#startTime) this.#startTime = logTime;
       if (this.#endTime === undefined || logTime > this.#endTime) this.#endTime = logTime;
     });
+  }
+
+  /** Hands one message to McapWriter (`close`: closing the chunk after it); syncs the file when a chunk was written. */
+  async #add(message: HeldMessage, close: boolean): Promise<void> {
+    const chunksBefore = this.#writer.statistics!.chunkCount;
+    if (close) this.#chunkLimit.closeNext();
+    try {
+      const { state, logTime, publishTime, data } = message;
+      await this.#writer.addMessage({ channelId: state.channelId!, sequence: ++state.sequence, logTime, publishTime, data });
+    } finally {
+      this.#chunkLimit.reset();
+    }
+    if (this.#writer.statistics!.chunkCount !== chunksBefore) {
+      this.#chunkStartNs = undefined;
+      if (this.#wall) this.#wall.pendingSinceMs = undefined;
+      await this.#writable.sync();
+    }
+  }
+
+  /** Hands the held message, if any, to McapWriter. */
+  async #addHeld(close: boolean): Promise<void> {
+    const held = this.#held;
+    if (!held) return;
+    this.#held = undefined;
+    await this.#add(held, close);
+  }
+
+  /** Starts the wall-clock flush timer unless one is running or the writer is closing. */
+  #armFlush(ms: number): void {
+    const wall = this.#wall!;
+    if (wall.timer !== undefined || this.#closing) return;
+    wall.timer = wall.timers.set(() => {
+      wall.timer = undefined;
+      // In the write queue, so it never runs inside a write; a failure is kept for the next write or close.
+      void this.#enqueue(async () => {
+        if (this.#closing || !this.#held || wall.pendingSinceMs === undefined) return;
+        const waited = wall.clock() - wall.pendingSinceMs;
+        if (waited >= wall.intervalMs) await this.#addHeld(true);
+        else this.#armFlush(wall.intervalMs - waited);
+      }).catch(() => undefined);
+    }, ms);
   }
 
   /** What metadata.yaml says about the bag as written so far. */
@@ -305,8 +400,13 @@ export class BagWriter {
 
   /** Finishes the MCAP file (summary, footer) and writes metadata.yaml. Idempotent: later calls return the same summary. */
   close(): Promise<BagSummary> {
+    if (this.#wall?.timer !== undefined) {
+      this.#wall.timers.clear(this.#wall.timer);
+      this.#wall.timer = undefined;
+    }
     this.#closing ??= this.#enqueue(async () => {
       await this.#registerPending();
+      await this.#addHeld(false);
       const metadata = this.metadata();
       await this.#writer.addMetadata({ name: "rosbag2", metadata: new Map([["serialized_metadata", serializeEmbeddedMetadata(metadata)]]) });
       await this.#writer.end();

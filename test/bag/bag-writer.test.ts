@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { parse } from "@foxglove/rosmsg";
-import { BagWriter } from "../../src/bag/bag-writer.js";
+import { BagWriter, type FlushTimers } from "../../src/bag/bag-writer.js";
 import { parseMetadata } from "../../src/bag/metadata.js";
 import { openBag } from "../../src/bag/open-bag.js";
 import type { BagMessageEntry } from "../../src/bag/types.js";
@@ -243,5 +243,88 @@ describe("BagWriter", () => {
       expect(c.uncompressedCrc).not.toBe(0);
       expect(c.uncompressedCrc).toBe(crc32(c.records) >>> 0);
     }
+  });
+
+  /** Timers the test fires by hand, and a clock it sets. */
+  function manualTime(): { timers: FlushTimers; clock: () => number; now: { ms: number }; pending: Map<number, { callback: () => void; ms: number }>; fire(): void } {
+    const pending = new Map<number, { callback: () => void; ms: number }>();
+    const now = { ms: 0 };
+    let next = 1;
+    return {
+      timers: {
+        set: (callback, ms) => (pending.set(next, { callback, ms }), next++),
+        clear: (handle) => void pending.delete(handle as number),
+      },
+      clock: () => now.ms,
+      now,
+      pending,
+      fire() {
+        const due = [...pending.values()];
+        pending.clear();
+        for (const t of due) t.callback();
+      },
+    };
+  }
+
+  async function readUnclosed(file: string): Promise<string[]> {
+    const reader = await openBag(file);
+    const entries = await collect(reader.messages<{ data: string }>());
+    await reader.close();
+    return entries.flatMap((e) => (e.kind === "message" ? [e.message.data] : []));
+  }
+
+  it("closes and syncs the open chunk by the wall clock when input stops, readable without close (as after SIGKILL)", async () => {
+    const path = join(temp, "stalled");
+    const time = manualTime();
+    const writer = await BagWriter.create({ path, overwrite: true, flushIntervalSec: 0.5, clock: time.clock, timers: time.timers });
+    writer.addTopic({ name: "/s", type: "std_msgs/msg/String" });
+    const codec = codecFor("std_msgs/String");
+    // 3 messages within 0.1 s of log time: no log-time flush, far below the chunk size.
+    for (let i = 0; i < 3; i++) await writer.write("/s", 1_000_000_000n + BigInt(i) * 50_000_000n, codec.encode({ data: `m${i}` }));
+    const file = join(path, "stalled_0.mcap");
+    expect(await readUnclosed(file)).toEqual([]);
+    expect([...time.pending.values()].map((t) => t.ms)).toEqual([500]);
+    // The timer fires early by the clock (0.3 s): nothing is flushed, it re-arms for the rest.
+    time.now.ms = 300;
+    time.fire();
+    await vi.waitFor(() => expect([...time.pending.values()].map((t) => t.ms)).toEqual([200]));
+    expect(await readUnclosed(file)).toEqual([]);
+    // Past the interval: the open chunk is closed and synced with no further message.
+    time.now.ms = 600;
+    time.fire();
+    await vi.waitFor(async () => expect(await readUnclosed(file)).toEqual(["m0", "m1", "m2"]));
+    expect(time.pending.size).toBe(0);
+    // Writing resumes into a new chunk; close finishes the bag with every message once.
+    await writer.write("/s", 2_000_000_000n, codec.encode({ data: "m3" }));
+    await writer.close();
+    expect(await readUnclosed(file)).toEqual(["m0", "m1", "m2", "m3"]);
+  });
+
+  it("close() clears the wall-clock flush timer", async () => {
+    const path = join(temp, "timer-cleared");
+    const time = manualTime();
+    const writer = await BagWriter.create({ path, overwrite: true, clock: time.clock, timers: time.timers });
+    writer.addTopic({ name: "/s", type: "std_msgs/msg/String" });
+    await writer.write("/s", 1n, codecFor("std_msgs/String").encode({ data: "only" }));
+    expect(time.pending.size).toBe(1);
+    await writer.close();
+    expect(time.pending.size).toBe(0);
+    expect(await readUnclosed(join(path, "timer-cleared_0.mcap"))).toEqual(["only"]);
+  });
+
+  it("gives the same bytes with the wall-clock flush on (timer not fired) as with it off", async () => {
+    const write = async (name: string, wallClockFlush: boolean): Promise<Buffer> => {
+      const time = manualTime();
+      // Same folder name (it is in the embedded metadata), different parents.
+      const writer = await BagWriter.create({ path: join(temp, name, "bag"), overwrite: true, chunkSize: 2048, wallClockFlush, clock: time.clock, timers: time.timers });
+      writer.addTopic({ name: "/s", type: "std_msgs/msg/String" });
+      const codec = codecFor("std_msgs/String");
+      for (let i = 0; i < 80; i++) await writer.write("/s", BigInt(i) * 30_000_000n, codec.encode({ data: `m${i}`.repeat(10) }));
+      await writer.close();
+      return readFileSync(join(temp, name, "bag", "bag_0.mcap"));
+    };
+    const on = await write("flush-on", true);
+    const off = await write("flush-off", false);
+    expect(on.equals(off)).toBe(true);
   });
 });

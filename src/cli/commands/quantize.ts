@@ -33,7 +33,10 @@ const USAGE = `usage: edge-perception quantize <model.onnx> --out <int8.onnx> --
   --keep-fp32-op <op>    keep every node of an op type in FP32 (repeatable)
   --quantize-tail        also quantize the decode tail after the last weighted layer (default: FP32)
   --auto-fp32 <err>      keep layers whose own relative error against FP32 exceeds <err> in FP32 (e.g. 0.05)
-  --error-frames <n>     frames for the per-layer errors (default 2)
+  --max-error <err>      whole-model budget: keep the worst-ranked layers in FP32 until the INT8 model's relative
+                         output error against FP32 is at most <err> (e.g. 0.03; what keeps x86 and Arm within
+                         tolerance, docs/quantization.md); default off
+  --error-frames <n>     frames for the per-layer and whole-model errors (default 2)
   --weight-bits <7|8>    7 = onnxruntime's "reduce range" (default 8)
   --per-tensor           one weight scale per tensor instead of per output channel
   --eval <path>          evaluation frames: image folder, image file or bag (repeatable; none: no accuracy figures)
@@ -91,7 +94,7 @@ async function evalFrames(paths: readonly string[], labelsPath: string | undefin
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs("quantize", USAGE, argv, ["out", "calibration", "contract", "contracts", "calibrator", "percentile", "frames", "topic", "keep-fp32", "keep-fp32-op", "auto-fp32", "error-frames", "weight-bits", "eval", "labels", "eval-masks", "mask-output", "speed-runs", "report"], ["quantize-tail", "per-tensor"]);
+  const parsed = parseCommandArgs("quantize", USAGE, argv, ["out", "calibration", "contract", "contracts", "calibrator", "percentile", "frames", "topic", "keep-fp32", "keep-fp32-op", "auto-fp32", "max-error", "error-frames", "weight-bits", "eval", "labels", "eval-masks", "mask-output", "speed-runs", "report"], ["quantize-tail", "per-tensor"]);
   if (typeof parsed === "number") return parsed;
   const log = (line: string): void => void process.stderr.write(line + "\n");
   let options;
@@ -109,6 +112,9 @@ export async function run(argv: string[]): Promise<number> {
     const auto = lastFlag(parsed, "auto-fp32");
     const autoFallbackError = auto === undefined ? undefined : Number(auto);
     if (autoFallbackError !== undefined && !(autoFallbackError > 0)) fail(`--auto-fp32 must be a positive relative error, got '${auto}'`);
+    const budget = lastFlag(parsed, "max-error");
+    const maxModelError = budget === undefined ? undefined : Number(budget);
+    if (maxModelError !== undefined && !(maxModelError > 0)) fail(`--max-error must be a positive relative error, got '${budget}'`);
     options = {
       model: parsed.positional[0]!,
       out,
@@ -122,6 +128,7 @@ export async function run(argv: string[]): Promise<number> {
       keepFp32Ops: parsed.flags.get("keep-fp32-op") ?? [],
       quantizeTail: parsed.switches.has("quantize-tail"),
       autoFallbackError,
+      maxModelError,
       errorFrames: positiveNumberFlag(parsed, "error-frames") ?? 2,
       weightBits: (bits === "7" ? 7 : 8) as 7 | 8,
       perChannel: !parsed.switches.has("per-tensor"),

@@ -35,6 +35,13 @@ export interface QuantizeOptions {
    * more than this relative error against FP32 is kept in FP32. Undefined: off.
    */
   autoFallbackError?: number;
+  /**
+   * Whole-model error budget: after the per-layer ranking, the worst layers are kept in FP32 (as
+   * few as possible) until the relative error of the whole INT8 model's outputs against FP32 on the
+   * error frames is at most this. Bounds what INT8 changes, and with it how far two CPUs' integer
+   * kernels can drift apart (docs/quantization.md). Undefined: off.
+   */
+  maxModelError?: number;
   /** Frames used to measure per-layer errors (the first ones of `frames`). */
   errorFrames: number;
   /** Weight bits (7: onnxruntime's "reduce range" for x86 without VNNI). */
@@ -49,7 +56,7 @@ export interface QuantizeOptions {
 export interface KeptNode {
   name: string;
   op: string;
-  reason: "by name" | "by op" | "decode tail" | "per-layer error" | "follows an FP32 layer";
+  reason: "by name" | "by op" | "decode tail" | "per-layer error" | "model error budget" | "follows an FP32 layer";
 }
 
 /** What quantizing one weighted layer alone costs: the relative error of the model's outputs against FP32. */
@@ -71,6 +78,8 @@ export interface QuantizeResult {
   notes: string[];
   /** Activation ranges used. */
   ranges: Map<string, Range>;
+  /** Relative error of the whole INT8 model's outputs against FP32 on the error frames (measured when a fallback ran). */
+  modelError?: number;
   /** Whether weights got per-channel scales (false when asked for per tensor, or the model could not be raised to opset 13). */
   perChannel: boolean;
 }
@@ -225,20 +234,89 @@ export async function quantizeModel(fp32In: ModelProto, o: QuantizeOptions): Pro
   const plan = { ranges, weightBits: o.weightBits, perChannel };
   let result = toQdq(fp32, { ...plan, quantized: candidates });
   let layerErrors: LayerError[] = [];
-  if (o.autoFallbackError !== undefined) {
-    layerErrors = await measureLayerErrors(fp32, candidates, plan, index, inputName, inputs.slice(0, Math.max(1, o.errorFrames)), dims, o.log);
-    const worstLayers = new Set(layerErrors.filter((e) => e.error > o.autoFallbackError!).map((e) => e.name));
-    const worst = new Set<string>();
-    for (const n of candidates) if (worstLayers.has(n.name ?? "")) for (const m of layerGroup(n, candidates, g.node, index)) worst.add(m.name ?? "");
-    if (worst.size > 0) {
-      const still = new Set([...candidates].filter((n) => !worst.has(n.name ?? "")));
-      for (const n of candidates) if (!still.has(n)) kept.push({ name: n.name ?? "", op: n.opType!, reason: "per-layer error" });
+  let modelError: number | undefined;
+  if (o.autoFallbackError !== undefined || o.maxModelError !== undefined) {
+    const errorInputs = inputs.slice(0, Math.max(1, o.errorFrames));
+    const reference = await runOutputs(fp32, inputName, errorInputs, dims);
+    const errorOf = async (quantized: ReadonlySet<NodeProto>): Promise<number> => outputError(await runOutputs(toQdq(fp32, { ...plan, quantized }).model, inputName, errorInputs, dims), reference);
+    if (o.autoFallbackError === undefined) {
+      // Within the budget as it is: no layer needs to be ranked.
+      modelError = await errorOf(candidates);
+      if (modelError <= o.maxModelError!) {
+        o.log(`model error budget ${o.maxModelError}: whole-model error ${modelError.toFixed(4)} with every layer INT8`);
+        return { model: result.model, summary: result.summary, kept, layerErrors, notes, ranges, perChannel, modelError };
+      }
+    }
+    layerErrors = await measureLayerErrors(fp32, candidates, plan, index, inputName, errorInputs, dims, o.log);
+    // Layer groups (a weighted layer with its activation function), worst first.
+    const byName = new Map([...candidates].map((n) => [n.name ?? "", n]));
+    const groups = layerErrors.map((e) => ({ error: e.error, nodes: layerGroup(byName.get(e.name)!, candidates, g.node, index) }));
+    const quantizedWith = (fallback: number): Set<NodeProto> => {
+      const out = new Set(candidates);
+      const keptNow = [...kept];
+      for (const grp of groups.slice(0, fallback)) for (const m of grp.nodes) if (out.delete(m)) keptNow.push({ name: m.name ?? "", op: m.opType!, reason: "model error budget" });
+      keepFollowers(g.node, out, keptNow, index);
+      return out;
+    };
+    let fallback = o.autoFallbackError === undefined ? 0 : groups.filter((grp) => grp.error > o.autoFallbackError!).length;
+    if (o.maxModelError !== undefined) {
+      const errorWith = (k: number): Promise<number> => errorOf(quantizedWith(k));
+      // Fewest worst layers in FP32 that bring the whole model within the budget (binary search on the ranking).
+      let lo = fallback;
+      let hi = groups.length;
+      const atLo = await errorWith(lo);
+      if (atLo <= o.maxModelError) hi = lo;
+      while (lo < hi) {
+        const mid = Math.floor((lo + hi) / 2);
+        const e = await errorWith(mid);
+        o.log(`model error budget: ${mid} layers in FP32 -> ${e.toFixed(4)}`);
+        if (e <= o.maxModelError) hi = mid;
+        else lo = mid + 1;
+      }
+      const perLayer = fallback;
+      fallback = hi;
+      modelError = await errorWith(fallback);
+      o.log(`model error budget ${o.maxModelError}: ${fallback} of ${groups.length} layers in FP32 (${perLayer} by per-layer error), whole-model error ${modelError.toFixed(4)}`);
+    }
+    if (fallback > 0) {
+      const perLayerCount = o.autoFallbackError === undefined ? 0 : groups.filter((grp) => grp.error > o.autoFallbackError!).length;
+      const still = new Set(candidates);
+      groups.slice(0, fallback).forEach((grp, k) => {
+        for (const m of grp.nodes) {
+          if (!still.delete(m)) continue;
+          kept.push({ name: m.name ?? "", op: m.opType!, reason: k < perLayerCount ? "per-layer error" : "model error budget" });
+        }
+      });
       keepFollowers(g.node, still, kept, index);
-      o.log(`automatic FP32 fallback: ${worst.size} layers above relative error ${o.autoFallbackError}`);
+      o.log(`automatic FP32 fallback: ${fallback} layers (${kept.length} nodes kept in FP32 in all)`);
       result = toQdq(fp32, { ...plan, quantized: still });
     }
   }
-  return { model: result.model, summary: result.summary, kept, layerErrors, notes, ranges, perChannel };
+  return { model: result.model, summary: result.summary, kept, layerErrors, notes, ranges, perChannel, ...(modelError !== undefined ? { modelError } : {}) };
+}
+
+/** The model's outputs (all of them, in graph order) on each input. */
+async function runOutputs(model: ModelProto, inputName: string, inputs: readonly Float32Array[], dims: readonly number[]): Promise<Float32Array[][]> {
+  const outputs = model.graph!.output.map((x) => x.name!);
+  const all: Float32Array[][] = [];
+  await runCollecting(model, outputs, inputName, inputs, dims, (out) => all.push(outputs.map((n) => out[n]!.slice())));
+  return all;
+}
+
+/** ||a - reference|| / ||reference|| over all outputs of all frames. */
+function outputError(a: readonly Float32Array[][], reference: readonly Float32Array[][]): number {
+  let diff = 0;
+  let ref = 0;
+  reference.forEach((frame, f) =>
+    frame.forEach((r, k) => {
+      const x = a[f]![k]!;
+      for (let i = 0; i < r.length; i++) {
+        diff += (x[i]! - r[i]!) ** 2;
+        ref += r[i]! ** 2;
+      }
+    }),
+  );
+  return ref > 0 ? Math.sqrt(diff / ref) : 0;
 }
 
 /**
@@ -256,29 +334,13 @@ async function measureLayerErrors(
   dims: readonly number[],
   log: (line: string) => void,
 ): Promise<LayerError[]> {
-  const outputs = fp32.graph!.output.map((o) => o.name!);
-  const reference: Float32Array[][] = [];
-  await runCollecting(fp32, outputs, inputName, inputs, dims, (out) => reference.push(outputs.map((n) => out[n]!.slice())));
+  const reference = await runOutputs(fp32, inputName, inputs, dims);
   const layers = [...candidates].filter((n) => WEIGHTED_OPS.has(n.opType!));
   const errors: LayerError[] = [];
   let done = 0;
   for (const n of layers) {
     const { model } = toQdq(fp32, { ...plan, quantized: layerGroup(n, candidates, fp32.graph!.node, index) });
-    let diff = 0;
-    let ref = 0;
-    await runCollecting(model, outputs, inputName, inputs, dims, (out, f) => {
-      outputs.forEach((name, k) => {
-        const a = out[name];
-        const b = reference[f]![k]!;
-        if (!a) return;
-        for (let i = 0; i < b.length; i++) {
-          const d = a[i]! - b[i]!;
-          diff += d * d;
-          ref += b[i]! * b[i]!;
-        }
-      });
-    });
-    errors.push({ name: n.name ?? "", op: n.opType!, error: ref > 0 ? Math.sqrt(diff / ref) : 0 });
+    errors.push({ name: n.name ?? "", op: n.opType!, error: outputError(await runOutputs(model, inputName, inputs, dims), reference) });
     if (++done % 20 === 0) log(`per-layer errors: ${done}/${layers.length}`);
   }
   return errors.sort((a, b) => b.error - a.error);

@@ -67,6 +67,13 @@ export function reportMarkdown(r: ReportInput): string {
   const reasons = new Map<string, number>();
   for (const k of q.kept) reasons.set(k.reason, (reasons.get(k.reason) ?? 0) + 1);
   out.push(`Kept in FP32: ${q.kept.length === 0 ? "none" : [...reasons].map(([k, v]) => `${v} ${k}`).join(", ")}.`);
+  if (q.modelError !== undefined) {
+    out.push(
+      "",
+      `Whole-model relative output error against FP32 (error frames): ${f(q.modelError, 4)}. ` +
+        "Two CPUs running this INT8 model disagree by about half of it (docs/quantization.md: the integer kernels agree bit for bit, the FP32 layers do not, and the INT8 layers after them amplify a one-step rounding difference up to the model's own quantization noise).",
+    );
+  }
   const named = q.kept.filter((k) => k.reason !== "decode tail").slice(0, 20);
   if (named.length) {
     out.push("", "| node | op | why |", "|---|---|---|");

@@ -101,6 +101,16 @@ describe("quantize", () => {
     expect(clipped.layerErrors[0]!.error).toBeGreaterThan(1e-3);
     expect(clipped.kept.find((k) => k.name === "conv")).toMatchObject({ reason: "per-layer error" });
     expect(clipped.summary.weights).toBe(0);
+    // Whole-model budget: within it as quantized, nothing is ranked or kept; below the clipped model's error, the layer goes to FP32.
+    const percentile99 = { kind: "percentile" as const, percentile: 99 };
+    const loose = await quantizeModel(readModelFile(join(dir, "tiny.onnx")), { ...options(frames), calibrator: percentile99, maxModelError: 10 });
+    expect(loose.layerErrors).toEqual([]);
+    expect(loose.modelError).toBeCloseTo(clipped.layerErrors[0]!.error, 6);
+    expect(loose.kept.some((k) => k.reason === "model error budget")).toBe(false);
+    const tight = await quantizeModel(readModelFile(join(dir, "tiny.onnx")), { ...options(frames), calibrator: percentile99, maxModelError: 1e-3 });
+    expect(tight.kept.find((k) => k.name === "conv")).toMatchObject({ reason: "model error budget" });
+    expect(tight.modelError).toBe(0);
+    expect(tight.summary.weights).toBe(0);
     const auto = clipped;
     // The encoded model is what onnxruntime loads (checked above); here it is at least well-formed.
     expect(encodeModel(auto.model).length).toBeGreaterThan(100);

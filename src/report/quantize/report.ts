@@ -35,7 +35,7 @@ export function speedExplanation(speed: SpeedSize, cpu: ReportInput["cpu"], resu
     lines.push(
       "It is slower here because the convolutions are a small share of the time and everything around them costs more in INT8: " +
         `(1) the graph has ${result.summary.activations} QuantizeLinear/DequantizeLinear pairs; wherever an INT8 layer meets a float one ` +
-        `(${kept} layers kept in FP32 here, and ops with no integer kernel in onnxruntime such as BatchNormalization, PRelu, Softmax) ` +
+        `(${kept} nodes kept in FP32 here, and ops with no integer kernel in onnxruntime such as BatchNormalization, PRelu, Softmax) ` +
         "tensors are converted back and forth, pure memory traffic FP32 does not pay; " +
         "(2) nano-sized layers (depthwise convolutions, 1x1 convolutions with few channels, element-wise Add/Mul/Sigmoid, transposed convolutions) " +
         "are bound by memory and per-op overhead, not arithmetic, and onnxruntime's QLinear element-wise kernels are no faster than the FP32 ones; " +

@@ -49,7 +49,7 @@ describe.skipIf(!shared)("INT8 quantization of the shared models (bars of docs/q
     expect(Math.abs(seg.labelled!.int8 - seg.labelled!.fp32)).toBeLessThanOrEqual(0.02);
   });
 
-  it("YOLOX-Nano (MinMax, automatic FP32 fallback 0.05): KITTI rider at IoU >= 0.75, no labelled box lost", { timeout: 600_000 }, async () => {
+  it("YOLOX-Nano (MinMax, automatic FP32 fallback 0.05, whole-model budget 0.02 as test:arm64 makes it): KITTI rider at IoU >= 0.75, no labelled box lost", { timeout: 600_000 }, async () => {
     const contract = loadModelContract("yolox_nano");
     const frames = await loadCalibrationFrames(join(shared!, "data/cdnet_crosswalk/frames"), { maxFrames: 20 });
     const result = await quantizeModel(readModelFile(join(shared!, "models", contract.file)), {
@@ -60,12 +60,16 @@ describe.skipIf(!shared)("INT8 quantization of the shared models (bars of docs/q
       keepFp32Ops: [],
       quantizeTail: false,
       autoFallbackError: 0.05,
+      maxModelError: 0.02,
       errorFrames: 2,
       weightBits: 8,
       perChannel: true,
       log: quiet,
     });
-    expect(result.summary.quantizedOps.Conv).toBeGreaterThan(60); // most convolutions stay INT8
+    // The budget holds, and it is met with part of the network still INT8 (80 of 113 convolutions go FP32 on this machine).
+    expect(result.modelError).toBeLessThanOrEqual(0.02);
+    expect(result.summary.quantizedOps.Conv).toBeGreaterThanOrEqual(20);
+    expect(result.kept.some((k) => k.reason === "model error budget")).toBe(true);
     writeModelFile(join(dir, "yolox_int8.onnx"), result.model);
     const labels = JSON.parse(readFileSync(projectPath("test/fixtures/kitti-000007-coco-labels.json"), "utf8")).images["kitti/000007.png"] as { class_id: number; box_xyxy: number[] }[];
     const kitti: EvalFrame = {

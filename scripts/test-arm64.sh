@@ -60,4 +60,14 @@ else
   echo "sharp: arm64 pixels differ from x86:"; diff "$RUN/sharp.x86.txt" "$RUN/sharp.arm64.txt" || true; status=1
 fi
 node --import tsx scripts/arm64/compare.ts "$RUN" || status=1
+# Optional (ARM64_REPLAY=1; ~10 min emulated): the first 0.2 s of the sample drive replayed through the
+# whole graph (compiled JavaScript, `npm run build`) on both, final messages compared.
+if [ "${ARM64_REPLAY:-0}" = 1 ]; then
+  npx tsc -p tsconfig.json
+  node --import tsx scripts/arm64/bag-head.ts bags/sample_drive "$WORK/sample_head" 0.2
+  REPLAY="replay '$WORK/sample_head' --overwrite --deterministic-timing --quiet --out"
+  sh -c "node dist/src/cli/main.js $REPLAY '$WORK/replay/x86'" > "$WORK/replay-x86.log" 2>&1
+  arm64 dist/src/cli/main.js "$REPLAY '$WORK/replay/arm64'" > "$WORK/replay-arm64.log" 2>&1
+  node --import tsx scripts/arm64/compare-replay.ts "$WORK/replay/x86" "$WORK/replay/arm64" || status=1
+fi
 exit $status

@@ -1,0 +1,69 @@
+/**
+ * The final perception messages of two replays of the same bag (x86 and arm64): each topic must
+ * carry the same number of messages with the same stamps, structure, ids, types and strings, and
+ * every number within TOLERANCE (absolute, or relative above 1). Timing topics (debug/, rate_hz,
+ * /diagnostics) and the rendered picture are not compared. Exit 1 on any difference beyond it.
+ * Usage: tsx scripts/arm64/compare-replay.ts <x86 output bag> <arm64 output bag>
+ */
+import { openBag } from "../../src/bag/open-bag.js";
+
+/** Numbers may differ by this much (absolute, or relative to the x86 value when it is above 1): FP32 models agree to ~2e-4 raw. */
+export const TOLERANCE = 1e-3;
+const TOPICS = ["/perception/lanes", "/perception/crosswalks", "/perception/pedestrians", "/perception/pedestrians/detections_2d", "/perception/objects/detections_2d", "/perception/frame"];
+
+async function read(path: string): Promise<Map<string, unknown[]>> {
+  const bag = await openBag(path);
+  const out = new Map<string, unknown[]>(TOPICS.map((t) => [t, []]));
+  for await (const m of bag.messages({ topics: TOPICS })) {
+    if (m.kind !== "message") throw m.error;
+    out.get(m.topic)!.push(m.message);
+  }
+  await bag.close();
+  return out;
+}
+
+/** Differences between two decoded messages: structural ones as text, numeric ones as the largest scaled difference. */
+function diff(a: unknown, b: unknown, path: string, found: { structural: string[]; worst: number; where: string }): void {
+  if (typeof a === "number" && typeof b === "number") {
+    const d = Math.abs(a - b) / Math.max(1, Math.abs(a));
+    if (!(d <= found.worst) && !(Number.isNaN(a) && Number.isNaN(b))) {
+      found.worst = Number.isNaN(d) ? Infinity : d;
+      found.where = `${path}: ${a} vs ${b}`;
+    }
+    return;
+  }
+  if (typeof a === "bigint" || typeof a === "string" || typeof a === "boolean" || a === null || a === undefined) {
+    if (a !== b) found.structural.push(`${path}: ${String(a)} vs ${String(b)}`);
+    return;
+  }
+  if (ArrayBuffer.isView(a) || Array.isArray(a)) {
+    const x = a as ArrayLike<unknown>;
+    const y = b as ArrayLike<unknown>;
+    if (!y || x.length !== y.length) {
+      found.structural.push(`${path}: length ${x.length} vs ${y?.length}`);
+      return;
+    }
+    for (let i = 0; i < x.length; i++) diff(x[i], y[i], `${path}[${i}]`, found);
+    return;
+  }
+  const keys = new Set([...Object.keys(a as object), ...Object.keys((b ?? {}) as object)]);
+  for (const k of keys) diff((a as Record<string, unknown>)[k], (b as Record<string, unknown> | undefined)?.[k], `${path}.${k}`, found);
+}
+
+const [x86Bag, armBag] = process.argv.slice(2);
+if (!x86Bag || !armBag) {
+  console.error("usage: tsx scripts/arm64/compare-replay.ts <x86 output bag> <arm64 output bag>");
+  process.exit(2);
+}
+const [x, y] = await Promise.all([read(x86Bag), read(armBag)]);
+let failures = 0;
+for (const t of TOPICS) {
+  const found = { structural: [] as string[], worst: 0, where: "" };
+  diff(x.get(t), y.get(t), t, found);
+  const ok = found.structural.length === 0 && found.worst <= TOLERANCE;
+  if (!ok) failures++;
+  console.log(`${t}: ${x.get(t)!.length} / ${y.get(t)!.length} messages, ${found.structural.length} structural differences, largest numeric difference ${found.worst.toExponential(2)}${found.where ? ` (${found.where})` : ""}: ${ok ? "same" : "DIFFERENT"}`);
+  for (const s of found.structural.slice(0, 5)) console.log(`  ${s}`);
+}
+console.log(failures === 0 ? `final messages agree (numbers within ${TOLERANCE})` : `${failures} topics differ`);
+process.exit(failures === 0 ? 0 : 1);

@@ -12,7 +12,7 @@ import { loadModelContract } from "../../src/models/contract.js";
 import { readModelFile, writeModelFile } from "../../src/models/onnx/onnx-proto.js";
 import { projectModelDir } from "../../src/perception/crosswalks/learned-source.js";
 import { loadCalibrationFrames } from "../../src/report/quantize/calibration-frames.js";
-import { preprocessFrames, quantizeModel } from "../../src/report/quantize/quantize-model.js";
+import { preprocessFrames, quantizeModel, quantizeOptions } from "../../src/report/quantize/quantize-model.js";
 import { readGeneratedFrames } from "../../training/crosswalk_seg/generated-frames.js";
 
 const work = resolve(process.argv[2] ?? ".arm64/run");
@@ -53,20 +53,7 @@ for (const m of models) {
   if (!existsSync(int8) || !existsSync(recipeFile) || readFileSync(recipeFile, "utf8") !== recipe) {
     console.log(`quantizing ${m.name} (MinMax${m.autoFallbackError ? `, --auto-fp32 ${m.autoFallbackError}` : ""}${m.maxModelError ? `, --max-error ${m.maxModelError}` : ""})`);
     const calibration = m.calibration === GENERATED ? generatedFrames() : await loadCalibrationFrames(join(shared, m.calibration), { maxFrames: 20 });
-    const q = await quantizeModel(readModelFile(fp32), {
-      contract,
-      frames: calibration,
-      calibrator: { kind: "minmax" },
-      keepFp32Nodes: [],
-      keepFp32Ops: [],
-      quantizeTail: false,
-      autoFallbackError: m.autoFallbackError,
-      maxModelError: m.maxModelError,
-      errorFrames: 2,
-      weightBits: 8,
-      perChannel: true,
-      log: () => undefined,
-    });
+    const q = await quantizeModel(readModelFile(fp32), quantizeOptions(contract, calibration, { autoFallbackError: m.autoFallbackError, maxModelError: m.maxModelError }));
     writeModelFile(int8, q.model);
     writeFileSync(recipeFile, recipe);
   }

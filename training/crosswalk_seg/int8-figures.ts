@@ -18,7 +18,7 @@ import { loadModelContract } from "../../src/models/contract.js";
 import { readModelFile, writeModelFile } from "../../src/models/onnx/onnx-proto.js";
 import { LearnedCrosswalkSource, projectModelDir } from "../../src/perception/crosswalks/learned-source.js";
 import { evaluate } from "../../src/report/quantize/evaluate.js";
-import { quantizeModel } from "../../src/report/quantize/quantize-model.js";
+import { quantizeModel, quantizeOptions } from "../../src/report/quantize/quantize-model.js";
 import { readGeneratedFrames } from "./generated-frames.js";
 
 /** The labelled real frames of the model card (crosswalk-labels.json + crosswalk-real-negatives.json; paths under ../shared/data). */
@@ -38,18 +38,7 @@ async function main(): Promise<void> {
   const modelDir = projectModelDir();
   const out = resolve(values.out);
   const frames = readGeneratedFrames(values.calibration);
-  const q = await quantizeModel(readModelFile(join(modelDir, contract.file)), {
-    contract,
-    frames,
-    calibrator: { kind: "minmax" },
-    keepFp32Nodes: [],
-    keepFp32Ops: [],
-    quantizeTail: false,
-    errorFrames: 2,
-    weightBits: 8,
-    perChannel: true,
-    log: () => undefined,
-  });
+  const q = await quantizeModel(readModelFile(join(modelDir, contract.file)), quantizeOptions(contract, frames));
   mkdirSync(dirname(out), { recursive: true });
   writeModelFile(out, q.model);
   // The presence rule sidecar goes beside the INT8 file under its name.

@@ -52,6 +52,27 @@ export interface QuantizeOptions {
   log: (line: string) => void;
 }
 
+/**
+ * What `edge-perception quantize` does given only a model and calibration frames (MinMax, int8
+ * per-channel weights, decode tail in FP32, no automatic fallback, errors on 2 frames, no log),
+ * with `overrides` on top.
+ */
+export function quantizeOptions(contract: ModelContract, frames: readonly CalibrationFrame[], overrides: Partial<QuantizeOptions> = {}): QuantizeOptions {
+  return {
+    contract,
+    frames,
+    calibrator: { kind: "minmax" },
+    keepFp32Nodes: [],
+    keepFp32Ops: [],
+    quantizeTail: false,
+    errorFrames: 2,
+    weightBits: 8,
+    perChannel: true,
+    log: () => undefined,
+    ...overrides,
+  };
+}
+
 /** Why a node stayed in FP32. */
 export interface KeptNode {
   name: string;

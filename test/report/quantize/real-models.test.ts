@@ -8,7 +8,7 @@ import { loadModelContract } from "../../../src/models/contract.js";
 import { readModelFile, writeModelFile } from "../../../src/models/onnx/onnx-proto.js";
 import { loadCalibrationFrames } from "../../../src/report/quantize/calibration-frames.js";
 import { evaluate, type DetectorEvaluation, type EvalFrame, type SegmentationEvaluation } from "../../../src/report/quantize/evaluate.js";
-import { quantizeModel } from "../../../src/report/quantize/quantize-model.js";
+import { quantizeModel, quantizeOptions } from "../../../src/report/quantize/quantize-model.js";
 
 const shared = sharedDir();
 if (!shared) console.warn("skipping INT8 quantization of the real models: ../shared is absent");
@@ -20,18 +20,7 @@ describe.skipIf(!shared)("INT8 quantization of the shared models (bars of docs/q
   it("TwinLiteNet 320: lane-mask IoU against TuSimple ground truth within 0.02 of FP32", { timeout: 300_000 }, async () => {
     const contract = loadModelContract("twinlitenet_320x320");
     const frames = await loadCalibrationFrames(join(shared!, "bags/rosbag2/camera_drive_mcap"), { maxFrames: 12 });
-    const result = await quantizeModel(readModelFile(join(shared!, "models", contract.file)), {
-      contract,
-      frames,
-      calibrator: { kind: "minmax" },
-      keepFp32Nodes: [],
-      keepFp32Ops: [],
-      quantizeTail: false,
-      errorFrames: 1,
-      weightBits: 8,
-      perChannel: true,
-      log: quiet,
-    });
+    const result = await quantizeModel(readModelFile(join(shared!, "models", contract.file)), quantizeOptions(contract, frames, { errorFrames: 1, log: quiet }));
     expect(result.perChannel).toBe(true);
     writeModelFile(join(dir, "tln320_int8.onnx"), result.model);
     const evalFrames: EvalFrame[] = [];
@@ -52,20 +41,7 @@ describe.skipIf(!shared)("INT8 quantization of the shared models (bars of docs/q
   it("YOLOX-Nano (MinMax, automatic FP32 fallback 0.05, whole-model budget 0.02 as test:arm64 makes it): KITTI rider at IoU >= 0.75, no labelled box lost", { timeout: 600_000 }, async () => {
     const contract = loadModelContract("yolox_nano");
     const frames = await loadCalibrationFrames(join(shared!, "data/cdnet_crosswalk/frames"), { maxFrames: 20 });
-    const result = await quantizeModel(readModelFile(join(shared!, "models", contract.file)), {
-      contract,
-      frames,
-      calibrator: { kind: "minmax" },
-      keepFp32Nodes: [],
-      keepFp32Ops: [],
-      quantizeTail: false,
-      autoFallbackError: 0.05,
-      maxModelError: 0.02,
-      errorFrames: 2,
-      weightBits: 8,
-      perChannel: true,
-      log: quiet,
-    });
+    const result = await quantizeModel(readModelFile(join(shared!, "models", contract.file)), quantizeOptions(contract, frames, { autoFallbackError: 0.05, maxModelError: 0.02, log: quiet }));
     // The budget holds, and it is met with part of the network still INT8 (80 of 113 convolutions go FP32 on this machine).
     expect(result.modelError).toBeLessThanOrEqual(0.02);
     expect(result.summary.quantizedOps.Conv).toBeGreaterThanOrEqual(20);

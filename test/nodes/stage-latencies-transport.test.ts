@@ -8,8 +8,7 @@
  */
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { nsToTime, timeToNs, type Time } from "../../src/core/time.js";
-import { quatFromEuler } from "../../src/geometry/quaternion.js";
+import { nsToTime, timeToNs } from "../../src/core/time.js";
 import { InProcessBus } from "../../src/host/bus.js";
 import { SimClock, SimTimerQueue } from "../../src/host/clock.js";
 import { graphToNodeSpecs, loadLaunchGraph, processGroups } from "../../src/host/graph.js";
@@ -17,14 +16,14 @@ import { createNodeHandle } from "../../src/host/node-handle.js";
 import { createRunServices } from "../../src/host/run-services.js";
 import { codecFor } from "../../src/msgs/codec.js";
 import type { DetectorArray } from "../../src/msgs/detector-arrays.js";
-import type { CameraInfo, CompressedImage, PerceptionFrame, StageLatency, TFMessage } from "../../src/msgs/types.generated.js";
+import type { CompressedImage, PerceptionFrame, StageLatency } from "../../src/msgs/types.generated.js";
 import type { NodeInstance } from "../../src/ros/node-spec.js";
+import { CAMERA_FRAME, cameraMount, smallCameraInfo } from "./camera-fixtures.js";
 import { START } from "./harness.js";
 
 const NODES = ["pedestrian_detector", "lane_detector", "crosswalk_detector", "map_fusion"];
 const DETECTOR_OUTPUTS = ["/perception/pedestrians", "/perception/lanes", "/perception/crosswalks"];
 const FRAME_TOPIC = "/perception/frame";
-const OPTICAL = "camera_front_optical_frame";
 /** 4 Hz: slower than every detector's rate_hz, so each detector takes every frame. */
 const PERIOD = 250_000_000n;
 const FRAMES = 3;
@@ -40,24 +39,6 @@ interface Run {
   frames: PerceptionFrame[];
   /** Detector arrays that crossed between processes as CDR bytes. */
   bridged: number;
-}
-
-function cameraInfo(stamp: Time): CameraInfo {
-  return {
-    header: { stamp, frame_id: OPTICAL }, height: 48, width: 64, distortion_model: "plumb_bob",
-    d: new Float64Array(5), k: Float64Array.from([50, 0, 32, 0, 50, 24, 0, 0, 1]), r: Float64Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]),
-    p: Float64Array.from([50, 0, 32, 0, 0, 50, 24, 0, 0, 0, 1, 0]), binning_x: 0, binning_y: 0,
-    roi: { x_offset: 0, y_offset: 0, height: 0, width: 0, do_rectify: false },
-  };
-}
-
-function mount(stamp: Time): TFMessage {
-  return {
-    transforms: [{
-      header: { stamp, frame_id: "base_link" }, child_frame_id: OPTICAL,
-      transform: { translation: { x: 1.5, y: 0, z: 1.4 }, rotation: quatFromEuler(-Math.PI / 2 - 0.05, 0, -Math.PI / 2) },
-    }],
-  };
 }
 
 /** Runs the graph's detectors and map_fusion on FRAMES camera frames, in the given mode. */
@@ -122,11 +103,11 @@ async function run(mode: "one_process" | "multi_process", jpeg: Uint8Array): Pro
     for (const p of processes) p.bus.inject(topic, message, { topic, receiveTime: clock.now() });
     await settle();
   };
-  await deliver("/tf_static", mount(nsToTime(START)), START);
+  await deliver("/tf_static", cameraMount(nsToTime(START), 0.05), START);
   for (let i = 0n; i < BigInt(FRAMES); i++) {
     const ns = START + i * PERIOD;
-    await deliver("/camera/front/camera_info", cameraInfo(nsToTime(ns)), ns + 1n);
-    const image: CompressedImage = { header: { stamp: nsToTime(ns), frame_id: OPTICAL }, format: "jpeg", data: jpeg };
+    await deliver("/camera/front/camera_info", smallCameraInfo(nsToTime(ns)), ns + 1n);
+    const image: CompressedImage = { header: { stamp: nsToTime(ns), frame_id: CAMERA_FRAME }, format: "jpeg", data: jpeg };
     await deliver("/camera/front/image_raw/compressed", image, ns + 2n);
   }
   // Past max_input_age_s: the last stamp is fused too.

@@ -1,9 +1,9 @@
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { nsToTime, timeToNs, type Time } from "../../../src/core/time.js";
-import { quatFromEuler } from "../../../src/geometry/quaternion.js";
 import type { DetectorTiming } from "../../../src/msgs/detector-arrays.js";
-import type { CameraInfo, CompressedImage, DiagnosticArray, Float32, StageLatency, TFMessage } from "../../../src/msgs/types.generated.js";
+import type { CompressedImage, DiagnosticArray, Float32, StageLatency } from "../../../src/msgs/types.generated.js";
+import { cameraMount, smallCameraInfo } from "../camera-fixtures.js";
 import { CameraNode, withRelease, type CameraFrame } from "../../../src/nodes/common/camera-node.js";
 import { DECODED_FRAMES } from "../../../src/nodes/common/decoded-frames.js";
 import { DecodedFrameCache } from "../../../src/host/decoded-frame-cache.js";
@@ -24,24 +24,6 @@ beforeAll(async () => {
 
 function image(stamp: Time): CompressedImage {
   return { header: { stamp, frame_id: "camera_front_optical_frame" }, format: "jpeg", data: jpeg };
-}
-
-function cameraInfo(stamp: Time): CameraInfo {
-  return {
-    header: { stamp, frame_id: "camera_front_optical_frame" }, height: 48, width: 64, distortion_model: "plumb_bob",
-    d: new Float64Array(5), k: Float64Array.from([50, 0, 32, 0, 50, 24, 0, 0, 1]), r: Float64Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]),
-    p: Float64Array.from([50, 0, 32, 0, 0, 50, 24, 0, 0, 0, 1, 0]), binning_x: 0, binning_y: 0,
-    roi: { x_offset: 0, y_offset: 0, height: 0, width: 0, do_rectify: false },
-  };
-}
-
-function mount(stamp: Time): TFMessage {
-  return {
-    transforms: [{
-      header: { stamp, frame_id: "base_link" }, child_frame_id: "camera_front_optical_frame",
-      transform: { translation: { x: 1.5, y: 0, z: 1.4 }, rotation: quatFromEuler(-Math.PI / 2 - 0.05, 0, -Math.PI / 2) },
-    }],
-  };
 }
 
 /** One CameraNode on the transport's real bus and sim clock, with a `process` that records what it got. */
@@ -102,10 +84,10 @@ const PERIOD = 33_333_333n;
 describe("CameraNode", () => {
   it("takes frames at rate_hz in stamp time, counts the rest as drops, and publishes the debug topics", async () => {
     const h = harness();
-    await h.feed("/tf_static", mount(nsToTime(START)), START);
+    await h.feed("/tf_static", cameraMount(nsToTime(START), 0.05), START);
     for (let i = 0n; i < 12n; i++) {
       const ns = START + i * PERIOD;
-      await h.feed("/cam/info", cameraInfo(nsToTime(ns)), ns);
+      await h.feed("/cam/info", smallCameraInfo(nsToTime(ns)), ns);
       await h.feed("/cam/compressed", image(nsToTime(ns)), ns);
     }
     expect(h.seen.map((f) => Number((timeToNs(f.header.stamp) - START) / PERIOD))).toEqual([0, 2, 4, 6, 8, 10]);
@@ -118,8 +100,8 @@ describe("CameraNode", () => {
 
   it("times a frame for its output array: the model's stages and its own, float32 like the wire, and reports the same figures on its debug topics", async () => {
     const h = harness({ rate_hz: 30 }, true, { stages: [{ stage: "lane_model", duration_ms: 12.3 }] });
-    await h.feed("/tf_static", mount(nsToTime(START)), START);
-    await h.feed("/cam/info", cameraInfo(nsToTime(START)), START);
+    await h.feed("/tf_static", cameraMount(nsToTime(START), 0.05), START);
+    await h.feed("/cam/info", smallCameraInfo(nsToTime(START)), START);
     // The frame arrives 40 ms after its stamp (node clock): the pipeline latency counts from the stamp.
     await h.feed("/cam/compressed", image(nsToTime(START)), START + 40_000_000n);
     expect(h.timings).toHaveLength(1);
@@ -136,8 +118,8 @@ describe("CameraNode", () => {
 
   it("decodes each camera message once however many nodes read it", async () => {
     const h = harness({ rate_hz: 30 });
-    await h.feed("/tf_static", mount(nsToTime(START)), START);
-    await h.feed("/cam/info", cameraInfo(nsToTime(START)), START);
+    await h.feed("/tf_static", cameraMount(nsToTime(START), 0.05), START);
+    await h.feed("/cam/info", smallCameraInfo(nsToTime(START)), START);
     const before = h.frames.counters();
     await h.feed("/cam/compressed", image(nsToTime(START)), START);
     const view1 = await h.seen[0]!.view();
@@ -149,8 +131,8 @@ describe("CameraNode", () => {
 
   it("decodes a frame announced ahead once, and the node then reuses it", async () => {
     const h = harness({ rate_hz: 30 });
-    await h.feed("/tf_static", mount(nsToTime(START)), START);
-    await h.feed("/cam/info", cameraInfo(nsToTime(START)), START);
+    await h.feed("/tf_static", cameraMount(nsToTime(START), 0.05), START);
+    await h.feed("/cam/info", smallCameraInfo(nsToTime(START)), START);
     const msg = image(nsToTime(START));
     const before = h.frames.counters();
     h.frames.prefetch({ kind: "compressed", message: msg });
@@ -175,8 +157,8 @@ describe("CameraNode", () => {
 
   it("applies a run-time rate change and reports a failing frame as ERROR while going on", async () => {
     const h = harness();
-    await h.feed("/tf_static", mount(nsToTime(START)), START);
-    await h.feed("/cam/info", cameraInfo(nsToTime(START)), START);
+    await h.feed("/tf_static", cameraMount(nsToTime(START), 0.05), START);
+    await h.feed("/cam/info", smallCameraInfo(nsToTime(START)), START);
     expect(h.hosted.store.set({ rate_hz: 30 }).successful).toBe(true);
     h.failAt(START + 2n * PERIOD);
     for (let i = 0n; i < 45n; i++) await h.feed("/cam/compressed", image(nsToTime(START + i * PERIOD)), START + i * PERIOD);
@@ -242,8 +224,8 @@ describe("withRelease", () => {
     const dispose = h.node.dispose.bind(h.node);
     h.node.dispose = async () => { await dispose(); order.push("node"); };
     const wrapped = withRelease(h.node, async () => void order.push("release"));
-    await h.feed("/tf_static", mount(nsToTime(START)), START);
-    await h.feed("/cam/info", cameraInfo(nsToTime(START)), START);
+    await h.feed("/tf_static", cameraMount(nsToTime(START), 0.05), START);
+    await h.feed("/cam/info", smallCameraInfo(nsToTime(START)), START);
     await h.feed("/cam/compressed", image(nsToTime(START)), START);
     await wrapped.idle!();
     expect(wrapped.stats!()).toEqual(h.node.stats());

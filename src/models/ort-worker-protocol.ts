@@ -39,7 +39,7 @@ export interface CreateReply {
 export interface RunReply {
   outputs: WorkerRunOutput[];
   inferenceMs: number;
-  /** When the run started, on the process-wide clock (`performance.timeOrigin` + `now()` there). */
+  /** When the run started, on the process-wide clock (`realToEpochMs` of the thread's real clock). */
   startedAtEpochMs: number;
 }
 

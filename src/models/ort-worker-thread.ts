@@ -2,9 +2,9 @@
  * The worker-thread side of `WorkerSession` (ort-worker.ts): one onnxruntime-node session per
  * thread, driven by the messages of ort-worker-protocol.ts. Started by file URL, never imported.
  */
-import { performance } from "node:perf_hooks";
 import { parentPort } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
+import { realClock, realToEpochMs } from "../core/monotonic-clock.js";
 import type { PlainValueMetadata, WorkerReply, WorkerRequest, WorkerRunFeed, WorkerRunOutput } from "./ort-worker-protocol.js";
 
 /** A numeric typed array onnxruntime hands out or accepts (every tensor data type but string[]). */
@@ -57,9 +57,10 @@ async function handle(msg: WorkerRequest): Promise<void> {
       if (!session) throw new Error("onnxruntime worker: run before create");
       const feeds: Record<string, ort.Tensor> = {};
       for (const f of msg.feeds) feeds[f.name] = feedTensor(f);
-      const t0 = performance.now();
+      // The thread's own real clock: the caller bounds it by its run's clock (a frozen one gives 0).
+      const t0 = realClock.nowMs();
       const results = await session.run(feeds);
-      const inferenceMs = performance.now() - t0;
+      const inferenceMs = realClock.nowMs() - t0;
       const outputs: WorkerRunOutput[] = [];
       const transfer: ArrayBuffer[] = [];
       const shared = msg.outputSlot === undefined ? undefined : (sharedOutputs[msg.outputSlot] ??= new Map());
@@ -83,8 +84,8 @@ async function handle(msg: WorkerRequest): Promise<void> {
         }
         outputs.push({ name, type: t.type, dims: Array.from(t.dims), data });
       }
-      // The start on the process-wide clock (performance.timeOrigin differs between threads).
-      const startedAtEpochMs = performance.timeOrigin + t0;
+      // The start on the process-wide clock (each thread's real clock has its own origin).
+      const startedAtEpochMs = realToEpochMs(t0);
       reply({ id: msg.id, ok: true, outputs, inferenceMs, startedAtEpochMs }, transfer);
     } else {
       if (session) await session.release();

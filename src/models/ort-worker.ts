@@ -11,9 +11,9 @@
  * The worker is ort-worker-thread.ts, started by URL (see `THREAD_URL`); the messages are typed
  * in ort-worker-protocol.ts.
  */
-import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import type * as ort from "onnxruntime-node";
+import { epochToRealMs } from "../core/monotonic-clock.js";
 import type { CreateReply, RunReply, WorkerReply, WorkerRequest } from "./ort-worker-protocol.js";
 
 /**
@@ -131,14 +131,14 @@ export class WorkerSession {
   }
 
   /**
-   * Runs the model on the worker: the outputs, the time onnxruntime's run took there, and when it
-   * started on this thread's `performance.now()` clock. With `outputSlot`, numeric outputs come in
+   * Runs the model on the worker: the outputs, the time onnxruntime's run took there (on the
+   * thread's real clock), and when it started on this thread's real clock (`realClock`). With `outputSlot`, numeric outputs come in
    * shared buffers of that slot, overwritten by the next run on the same slot (no allocation per
    * run); without it, in new buffers the caller owns.
    */
   async run(feeds: readonly WorkerFeed[], outputSlot?: number): Promise<{ outputs: WorkerOutput[]; inferenceMs: number; startedAtMs: number }> {
     const reply = await this.#call<"run">({ type: "run", feeds: feeds.map((f) => ({ ...f, dims: [...f.dims] })), outputSlot });
-    return { outputs: reply.outputs, inferenceMs: reply.inferenceMs, startedAtMs: reply.startedAtEpochMs - performance.timeOrigin };
+    return { outputs: reply.outputs, inferenceMs: reply.inferenceMs, startedAtMs: epochToRealMs(reply.startedAtEpochMs) };
   }
 
   /** Frees the native session and ends the worker. */

@@ -1,5 +1,6 @@
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
+import { realClock } from "../../../src/core/monotonic-clock.js";
 import { nsToTime, timeToNs, type Time } from "../../../src/core/time.js";
 import { quatFromEuler } from "../../../src/geometry/quaternion.js";
 import type { CameraInfo, CompressedImage, DiagnosticArray, Float32, TFMessage } from "../../../src/msgs/types.generated.js";
@@ -44,8 +45,8 @@ function mount(stamp: Time): TFMessage {
 /** One CameraNode on the transport's real bus and sim clock, with a `process` that records what it got. */
 function harness(parameters: Record<string, unknown> = {}, requireGeometry = true, extra: { gate?: () => Promise<void>; prepare?: (view: ImageView) => void } = {}) {
   const clock = new SimClock(START);
-  const timers = new SimTimerQueue(clock);
-  const bus = new InProcessBus({ now: () => clock.now(), onCallbackError: (_n, _t, e) => { throw e; } });
+  const timers = new SimTimerQueue(clock, realClock);
+  const bus = new InProcessBus({ now: () => clock.now(), wallClock: realClock, onCallbackError: (_n, _t, e) => { throw e; } });
   const seen: CameraFrame[] = [];
   let failOn: bigint | undefined;
   const hosted: HostedNode = createNodeHandle({
@@ -55,7 +56,7 @@ function harness(parameters: Record<string, unknown> = {}, requireGeometry = tru
       parameters: { rate_hz: 15, processing_budget_ms: 100, base_frame: "base_link", model_dir: "", model: "twinlitenet_320x320", min_confidence: 0.3, image_transport: "compressed", ...parameters } as never,
       remappings: { "~/in/image/compressed": "/cam/compressed", "~/in/camera_info": "/cam/info" },
     },
-    bus, timers, now: () => clock.now(), clockKind: "sim", logSink: () => undefined,
+    bus, timers, now: () => clock.now(), wallClock: realClock, clockKind: "sim", logSink: () => undefined,
   });
   const node = new CameraNode(hosted.handle, {
     stage: "lane_detector",

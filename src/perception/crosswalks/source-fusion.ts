@@ -12,6 +12,12 @@
  * fused confidence is the source's own. Sources that declared the frame `invalid` are left out.
  * Weights and bias are meant to be fitted (logistic regression of the truth on the sources'
  * logits over labelled frames); the defaults trust every source as calibrated.
+ *
+ * Rule `max`: the fused confidence is the highest of the located crosswalk's candidates' own
+ * (calibrated) confidences, and a source that did not locate it has no say. For sources that are
+ * not independent, e.g. the learned source whose proposals are verified by stripe evidence
+ * (`verified-learned-source.ts`): naive Bayes would count the shared stripe evidence twice, and the
+ * stripe source's miss rate would veto each proposal it confirmed by other means.
  */
 import type { CrosswalkCandidate, CrosswalkSourceReport } from "./crosswalk-source.js";
 
@@ -23,6 +29,8 @@ export interface SourceFusionOptions {
   weights?: Readonly<Record<string, number>>;
   /** Two candidates are the same crosswalk when their boxes' intersection covers this share of the smaller box; default 0.3. */
   minOverlap?: number;
+  /** How the sources' confidences combine: weighted log-odds (default) or the highest confidence (see above). */
+  rule?: "log-odds" | "max";
 }
 
 /** One source's report, with its name. */
@@ -69,6 +77,9 @@ export function fuseCrosswalkSources(reports: readonly NamedReport[], options: S
     const group = groups.find((g) => boxOverlap(g.seed, candidate) >= minOverlap);
     if (!group) groups.push({ seed: candidate, best: new Map([[name, candidate.confidence]]) });
     else if (!group.best.has(name)) group.best.set(name, candidate.confidence);
+  }
+  if (options.rule === "max") {
+    return groups.map((g) => ({ candidate: g.seed, confidence: Math.max(...g.best.values()), sources: [...g.best.keys()] }));
   }
   return groups.map((g) => {
     let z = options.bias ?? 0;

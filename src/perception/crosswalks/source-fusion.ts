@@ -14,7 +14,8 @@
  * logits over labelled frames); the defaults trust every source as calibrated.
  *
  * Rule `max`: the fused confidence is the highest of the located crosswalk's candidates' own
- * (calibrated) confidences, and a source that did not locate it has no say. For sources that are
+ * (calibrated) confidences, and a source that did not locate it has no say; the outline is that of
+ * the first source, in the order the reports are given, that located it. For sources that are
  * not independent, e.g. the learned source whose proposals are verified by stripe evidence
  * (`verified-learned-source.ts`): naive Bayes would count the shared stripe evidence twice, and the
  * stripe source's miss rate would veto each proposal it confirmed by other means.
@@ -72,14 +73,22 @@ export function fuseCrosswalkSources(reports: readonly NamedReport[], options: S
   // Groups of overlapping candidates, seeded by the most confident.
   const all = valid.flatMap((r) => r.report.candidates.map((candidate) => ({ name: r.name, candidate })));
   all.sort((a, b) => b.candidate.confidence - a.candidate.confidence);
-  const groups: { seed: CrosswalkCandidate; best: Map<string, number> }[] = [];
+  const groups: { seed: CrosswalkCandidate; best: Map<string, number>; outline: Map<string, CrosswalkCandidate> }[] = [];
   for (const { name, candidate } of all) {
     const group = groups.find((g) => boxOverlap(g.seed, candidate) >= minOverlap);
-    if (!group) groups.push({ seed: candidate, best: new Map([[name, candidate.confidence]]) });
-    else if (!group.best.has(name)) group.best.set(name, candidate.confidence);
+    if (!group) groups.push({ seed: candidate, best: new Map([[name, candidate.confidence]]), outline: new Map([[name, candidate]]) });
+    else if (!group.best.has(name)) {
+      group.best.set(name, candidate.confidence);
+      group.outline.set(name, candidate);
+    }
   }
   if (options.rule === "max") {
-    return groups.map((g) => ({ candidate: g.seed, confidence: Math.max(...g.best.values()), sources: [...g.best.keys()] }));
+    // The outline of the first source (in the order given) that located it: list the source that
+    // measures edges best first (the stripes; the network's blob bleeds onto stop lines).
+    return groups.map((g) => {
+      const first = valid.find((r) => g.outline.has(r.name))!;
+      return { candidate: g.outline.get(first.name)!, confidence: Math.max(...g.best.values()), sources: [...g.best.keys()] };
+    });
   }
   return groups.map((g) => {
     let z = options.bias ?? 0;

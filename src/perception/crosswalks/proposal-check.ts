@@ -13,6 +13,7 @@
  * no such period, or to no ground at all.
  */
 import type { CameraGeometry } from "../../geometry/camera-geometry.js";
+import { clipPolygonConvex, normalizeRing } from "../../geometry/polygon.js";
 import type { ImageView } from "../../image/image-view.js";
 import { imagePointToTensor, type TensorToImage } from "../../image/tensor-mapping.js";
 import type { SegmentationMask } from "../../models/decoders/segmentation.js";
@@ -70,6 +71,13 @@ export interface ProposalEvidence {
   meanScore: number;
   /** Median contrast of the striped lines (grey levels; 0 when none). */
   contrast: number;
+  /**
+   * Where the stripes are, at the resolution of the analysis (not the mask's): the rectangle on the
+   * ground spanned by the striped lines along the stripes (5th-95th percentile of their positions)
+   * and across them (5th-95th percentile of their first and last samples inside the proposal),
+   * counter-clockwise in base_link; absent with fewer than `MIN_STRIPED_FOR_OUTLINE` striped lines.
+   */
+  stripedOutline?: { x: number; y: number }[];
 }
 
 /** A proposal: mask cell indices of one connected blob. */
@@ -95,6 +103,10 @@ export interface ProposalFrame {
  */
 export class ProposalChecker {
   private readonly analyser = new RowStripeAnalyser();
+  /** Membership of the mask cells in the proposal being checked, reused. */
+  private inside = new Uint8Array(0);
+  /** Samples of the analysis lines, reused. */
+  private lines = new Float32Array(0);
   /** Gradient votes (doubled angle, weight), reused. */
   private twice = new Float64Array(0);
   private weight = new Float64Array(0);
@@ -150,7 +162,9 @@ export class ProposalChecker {
 
     // The proposal's membership on the ground: a ground point is inside when its pixel falls on a
     // cell of the blob, dilated by one cell (the network's outline is a cell or two loose).
-    const inside = new Uint8Array(mask.width * mask.height);
+    if (this.inside.length < mask.width * mask.height) this.inside = new Uint8Array(mask.width * mask.height);
+    const inside = this.inside;
+    inside.fill(0);
     for (const i of proposal.cells) {
       const r = Math.floor(i / mask.width);
       const c = i % mask.width;
@@ -162,11 +176,14 @@ export class ProposalChecker {
         }
       }
     }
+    // The blob's whole ground extent (not the percentiles), with a cell's slack: samples outside
+    // it are rejected before the projection (most samples of a line at a slant to the blob).
+    const reach = { x0: xsSorted[0] - 1, x1: xsSorted[xsSorted.length - 1] + 1, y0: ysSorted[0] - 1, y1: ysSorted[ysSorted.length - 1] + 1 };
     const sampler = new PixelSampler(frame.view);
     const { width, height } = frame.view;
     /** Grey level at a ground point inside the proposal, else NaN. */
     const sample = (x: number, y: number): number => {
-      if (!(x > 0 && x <= o.maxRange)) return NaN;
+      if (!(x > 0 && x <= o.maxRange) || x < reach.x0 || x > reach.x1 || y < reach.y0 || y > reach.y1) return NaN;
       const px = geometry.groundToPixel({ x, y, z: 0 });
       if (!px) return NaN;
       const u = Math.round(px.u);
@@ -189,24 +206,27 @@ export class ProposalChecker {
     if (directions.angles.length === 0) return evidence;
     evidence.coherence = directions.coherence;
 
-    // Periodicity along lines across the stripes, at the estimate and around it.
+    // Periodicity along lines across the stripes, at the estimate and around it. At most
+    // `MAX_LINES` lines (spaced wider on a large blob: the striped share is a ratio) and
+    // `MAX_SAMPLES` samples per line.
     const cxm = (box.xNear + box.xFar) / 2;
     const half = Math.hypot(box.xFar - box.xNear, box.yLeft - box.yRight) / 2 + margin;
-    const samplesPerLine = Math.min(600, Math.ceil((2 * half) / o.cell));
-    const lineCount = Math.min(200, Math.ceil((2 * half) / o.lineSpacing));
+    const samplesPerLine = Math.min(MAX_SAMPLES, Math.ceil((2 * half) / o.cell));
+    const lineCount = Math.min(MAX_LINES, Math.ceil((2 * half) / o.lineSpacing));
+    const spacing = Math.max(o.lineSpacing, (2 * half) / lineCount);
+    if (this.lines.length < lineCount * samplesPerLine) this.lines = new Float32Array(lineCount * samplesPerLine);
+    const lines = this.lines;
     let best = evidence;
-    for (const offset of directions.angles.flatMap((a) => o.angleOffsets.map((d) => a + (d * Math.PI) / 180))) {
-      const angle = offset;
+    for (const angle of directions.angles.flatMap((a) => o.angleOffsets.map((d) => a + (d * Math.PI) / 180))) {
       const ux = Math.sin(angle);
       const uy = Math.cos(angle);
       // Along the stripes: v = (cos a, -sin a).
-      const lines = new Float32Array(lineCount * samplesPerLine);
       for (let k = 0; k < lineCount; k++) {
-        const t = -half + (k + 0.5) * o.lineSpacing;
+        const t = -half + (k + 0.5) * spacing;
         const bx = cxm + t * Math.cos(angle);
         const by = yMid - t * Math.sin(angle);
         for (let s = 0; s < samplesPerLine; s++) {
-          const d = -half + (s + 0.5) * o.cell;
+          const d = (s + 0.5 - samplesPerLine / 2) * o.cell;
           lines[k * samplesPerLine + s] = sample(bx + d * ux, by + d * uy);
         }
       }
@@ -215,6 +235,7 @@ export class ProposalChecker {
       let striped = 0;
       let scoreSum = 0;
       const contrasts: number[] = [];
+      const stripedAt: number[] = [];
       for (let k = 0; k < lineCount; k++) {
         const s = scores.score[k];
         if (Number.isNaN(s)) continue;
@@ -223,9 +244,10 @@ export class ProposalChecker {
           striped++;
           scoreSum += s;
           contrasts.push(scores.contrast[k]);
+          stripedAt.push(k);
         }
       }
-      const depth = striped * o.lineSpacing;
+      const depth = striped * spacing;
       // The direction whose lines are most often striped wins (lines at a slant to the stripes are
       // striped too, and more of them cross a blob: the striped depth alone would favour them).
       const share = scored >= MIN_SCORED_LINES ? striped / scored : 0;
@@ -240,13 +262,14 @@ export class ProposalChecker {
           stripedDepth: depth,
           meanScore: striped ? scoreSum / striped : 0,
           contrast: contrasts.length ? contrasts[contrasts.length >> 1] : 0,
+          stripedOutline: stripedOutline(lines, samplesPerLine, stripedAt, scores.centreCol, { cx: cxm, cy: yMid, angle, half, spacing, cell: o.cell, window: o.periodicity.window ?? DEFAULT_WINDOW }),
         };
       }
     }
     return best;
   }
   /**
-   * Votes for the across-stripe direction on the ground: every pixel of the blob's cells whose
+   * Votes for the across-stripe direction on the ground: every pixel (every `step`-th at a larger scale) of the blob's cells whose
    * grey-level gradient (central differences over 2 pixels) reaches `GRADIENT_FLOOR` gives an image
    * candidate; at most `MAX_VOTES` of them, evenly picked, get the edge direction of the local
    * structure tensor (5 x 5 pixels), mapped to the ground by projecting the pixel and a point 3
@@ -265,16 +288,18 @@ export class ProposalChecker {
   ): { twice: Float64Array; weight: Float64Array; count: number } {
     const { width, height } = frame.view;
     const grey = (u: number, v: number) => sampler.grey(v * width + u);
-    // Strong gradients: pixel index and gradient, packed.
+    // Strong gradients: pixel index and gradient, packed; about `CANDIDATES_PER_CELL_SIDE` squared
+    // candidate pixels per cell (every pixel at the network's own scale, every other one at twice it).
     const strong: number[] = [];
+    const step = Math.max(1, Math.round(Math.min(cellWidth, cellHeight) / CANDIDATES_PER_CELL_SIDE));
     for (const i of cells) {
       const c = cellCentre(i);
       const u0 = Math.max(1, Math.ceil(c.u - cellWidth / 2));
       const u1 = Math.min(width - 2, Math.floor(c.u + cellWidth / 2));
       const v0 = Math.max(1, Math.ceil(c.v - cellHeight / 2));
       const v1 = Math.min(height - 2, Math.floor(c.v + cellHeight / 2));
-      for (let v = v0; v <= v1; v++) {
-        for (let u = u0; u <= u1; u++) {
+      for (let v = v0; v <= v1; v += step) {
+        for (let u = u0; u <= u1; u += step) {
           const gu = (grey(u + 1, v) - grey(u - 1, v)) / 2;
           const gv = (grey(u, v + 1) - grey(u, v - 1)) / 2;
           if (gu * gu + gv * gv >= GRADIENT_FLOOR * GRADIENT_FLOOR) strong.push(u, v, gu, gv);
@@ -367,6 +392,91 @@ const MIN_SCORED_LINES = 4;
 const TENSOR_RADIUS = 2;
 /** About this many gradient votes per proposal. */
 const MAX_VOTES = 2000;
+/** Candidate pixels of the gradient votes per cell side. */
+const CANDIDATES_PER_CELL_SIDE = 5;
+/** At most this many analysis lines per direction (wider spacing on a large blob). */
+const MAX_LINES = 48;
+/** At most this many samples per analysis line (centred on the blob). */
+const MAX_SAMPLES = 400;
+/** Least striped lines for a striped outline. */
+const MIN_STRIPED_FOR_OUTLINE = 4;
+/** Default lateral window of the periodicity analysis (metres; `StripePeriodicityOptions.window`). */
+const DEFAULT_WINDOW = 6;
+/** Far enough (metres) to stand for an unbounded side of a clipping polygon. */
+const BIG = 1e4;
+
+/** The lines' layout: centre, direction across the stripes (radians from the y axis), extents. */
+interface LineLayout {
+  cx: number;
+  cy: number;
+  angle: number;
+  half: number;
+  spacing: number;
+  cell: number;
+  /** Lateral analysis window of the periodicity analysis (metres). */
+  window: number;
+}
+
+/**
+ * Where the stripes are (see `ProposalEvidence.stripedOutline`): the rectangle spanned by the
+ * striped lines, along the stripes the 5th-95th percentile of their positions (plus half a spacing
+ * each side), across them the 5th percentile of their first samples inside the proposal to the 95th
+ * of their last; then cut along x to the 5th-95th percentile of the ground points where each striped
+ * line's best window is centred (plus half a window's reach along x): lines at a slant to the
+ * stripes are striped where they cross the band, and a direction estimated a few degrees off
+ * would otherwise tilt the rectangle's corners metres nearer and farther than the paint.
+ * Counter-clockwise corners in base_link.
+ */
+export function stripedOutline(
+  lines: Float32Array,
+  samplesPerLine: number,
+  stripedAt: number[],
+  centreCol: Int32Array,
+  at: LineLayout,
+): { x: number; y: number }[] | undefined {
+  if (stripedAt.length < MIN_STRIPED_FOR_OUTLINE) return undefined;
+  const c = Math.cos(at.angle);
+  const sn = Math.sin(at.angle);
+  // Along the stripes (cos a, -sin a), across them (sin a, cos a).
+  const point = (t: number, d: number) => ({ x: at.cx + t * c + d * sn, y: at.cy - t * sn + d * c });
+  const ts: number[] = [];
+  const firsts: number[] = [];
+  const lasts: number[] = [];
+  const centresX: number[] = [];
+  for (const k of stripedAt) {
+    let first = -1;
+    let last = -1;
+    for (let s = 0; s < samplesPerLine; s++) {
+      if (Number.isNaN(lines[k * samplesPerLine + s])) continue;
+      if (first < 0) first = s;
+      last = s;
+    }
+    if (first < 0 || centreCol[k] < 0) continue;
+    const t = -at.half + (k + 0.5) * at.spacing;
+    ts.push(t);
+    firsts.push((first - samplesPerLine / 2) * at.cell);
+    lasts.push((last + 1 - samplesPerLine / 2) * at.cell);
+    centresX.push(point(t, (centreCol[k] + 0.5 - samplesPerLine / 2) * at.cell).x);
+  }
+  if (ts.length < MIN_STRIPED_FOR_OUTLINE) return undefined;
+  const q = (a: number[], f: number) => [...a].sort((p, r) => p - r)[Math.min(a.length - 1, Math.floor(f * a.length))];
+  const t0 = q(ts, 0.05) - at.spacing / 2;
+  const t1 = q(ts, 0.95) + at.spacing / 2;
+  const d0 = q(firsts, 0.05);
+  const d1 = q(lasts, 0.95);
+  const rectangle = normalizeRing([point(t0, d0), point(t1, d0), point(t1, d1), point(t0, d1)]);
+  const reach = at.spacing / 2 + (at.window / 2) * Math.abs(sn);
+  const x0 = q(centresX, 0.05) - reach;
+  const x1 = q(centresX, 0.95) + reach;
+  const band = [
+    { x: x0, y: -BIG },
+    { x: x1, y: -BIG },
+    { x: x1, y: BIG },
+    { x: x0, y: BIG },
+  ];
+  const cut = clipPolygonConvex(rectangle, band);
+  return cut.length >= 3 ? normalizeRing(cut) : undefined;
+}
 const GRADIENT_CAP = 40;
 
 /** Share of the proposal's cells that TwinLiteNet's drivable mask marks as road; NaN without one. */

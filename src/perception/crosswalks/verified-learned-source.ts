@@ -20,6 +20,12 @@ import type { CrosswalkCandidate, CrosswalkFrame, CrosswalkSource, CrosswalkSour
 import { blobOutline, blobs, LEARNED_CONTRACT, LearnedCrosswalkSource, MAX_PLAUSIBLE_AREA, projectModelDir, type LearnedCrosswalkResult } from "./learned-source.js";
 import type { SourceFusionOptions } from "./source-fusion.js";
 import { StripeCrosswalkSource } from "./stripe-source.js";
+import type { CameraGeometry } from "../../geometry/camera-geometry.js";
+import { pointInPolygon } from "../../geometry/polygon.js";
+import type { Point2 } from "../../geometry/types.js";
+import type { TensorToImage } from "../../image/tensor-mapping.js";
+import type { SegmentationMask } from "../../models/decoders/segmentation.js";
+import { toMessage } from "./crosswalk-detector.js";
 import { ProposalChecker, type ProposalCheckOptions, type ProposalEvidence } from "./proposal-check.js";
 
 /** Features the calibration may use, computed from a proposal's evidence. */
@@ -124,6 +130,10 @@ export class VerifiedLearnedSource implements CrosswalkSource {
   private readonly checker: ProposalChecker;
   /** Proposals of the last frame (for scripts and logs). */
   lastProposals: CheckedProposal[] = [];
+  /** Milliseconds of the last frame's proposal checks (the model run not counted; for benchmarks). */
+  lastCheckMs = 0;
+  /** Proposals of the last frame left unchecked: covered by a crossing an earlier source located (`CrosswalkFrame.located`). */
+  lastCovered = 0;
 
   constructor(
     readonly learned: LearnedCrosswalkSource,
@@ -141,8 +151,16 @@ export class VerifiedLearnedSource implements CrosswalkSource {
     const r = await this.learned.analyse(frame);
     if (r.areaFraction > MAX_PLAUSIBLE_AREA) return { proposals: [], invalid: `crosswalk mask covers ${(100 * r.areaFraction).toFixed(0)}% of the frame (garbage)`, result: r };
     const { gate, features, weights, bias, check } = this.calibration;
+    const t0 = performance.now();
+    const located = (frame.located ?? []).map((c) => toMessage(c, 0, frame.geometry).image_polygon.points).filter((p) => p.length >= 3);
+    this.lastCovered = 0;
     const proposals = blobs(r.mask, this.learned.rule.crosswalkClass, gate.minCells)
       .slice(0, gate.maxProposals)
+      .filter((cells) => {
+        const covered = located.some((outline) => coveredShare(cells, r.mask, r.toImage, outline) >= COVERED_SHARE);
+        if (covered) this.lastCovered++;
+        return !covered;
+      })
       .map((cells): CheckedProposal => {
         const evidence = this.checker.check(
           { view: frame.view, geometry: frame.geometry, mask: r.mask, toImage: r.toImage, drivableMask: frame.drivableMask, drivableToImage: frame.toImage },
@@ -153,6 +171,7 @@ export class VerifiedLearnedSource implements CrosswalkSource {
         const z = bias + values.reduce((s, v, i) => s + weights[i] * v, 0);
         return { cells, evidence, features: values, plausible, confidence: plausible ? 1 / (1 + Math.exp(-z)) : 0 };
       });
+    this.lastCheckMs = performance.now() - t0;
     return { proposals, result: r };
   }
 
@@ -164,19 +183,24 @@ export class VerifiedLearnedSource implements CrosswalkSource {
     for (const p of proposals) {
       const e = p.evidence;
       if (!p.plausible || !(e.xFar > e.xNear)) continue;
+      // Where the stripes are (the analysis' resolution, a pixel row), else the blob (a mask row:
+      // 5 image rows of a 640x360 frame span 8 m of ground at 35-40 m).
+      const outline = e.stripedOutline;
+      const box = outline
+        ? { xNear: Math.min(...outline.map((q) => q.x)), xFar: Math.max(...outline.map((q) => q.x)), yRight: Math.min(...outline.map((q) => q.y)), yLeft: Math.max(...outline.map((q) => q.y)) }
+        : { xNear: e.xNear, xFar: e.xFar, yRight: e.yRight, yLeft: e.yLeft };
+      const near = outline ? outline.reduce((a, b) => (b.x < a.x ? b : a)) : { x: e.xNear, y: (e.yRight + e.yLeft) / 2 };
+      const rows = outline ? 1 : result.toImage.tensorHeight / result.mask.height / result.toImage.scaleY;
       candidates.push({
-        xNear: e.xNear,
-        xFar: e.xFar,
-        yRight: e.yRight,
-        yLeft: e.yLeft,
+        ...box,
         confidence: p.confidence,
-        distanceStd: Math.max(0.25, 0.05 * e.xNear),
+        distanceStd: Math.max(0.25, 0.05 * near.x, Math.min(near.x, rowGroundStep(frame.geometry, near, rows))),
         evidence:
           `${this.name} proposal verified: ${e.stripedLines}/${e.lines} lines striped along ${e.angleDeg.toFixed(0)} deg ` +
           `(score ${e.meanScore.toFixed(2)}, contrast ${e.contrast.toFixed(0)}), ${(100 * e.groundShare).toFixed(0)} % on the ground` +
           (Number.isFinite(e.drivableShare) ? `, ${(100 * e.drivableShare).toFixed(0)} % on the drivable area` : "") +
           `, p ${p.confidence.toFixed(2)}`,
-        imagePolygon: blobOutline(p.cells, result.mask, result.toImage),
+        ...(outline ? { groundPolygon: outline } : { imagePolygon: blobOutline(p.cells, result.mask, result.toImage) }),
       });
     }
     return { probability: Math.max(0, ...candidates.map((c) => c.confidence)), candidates };
@@ -218,4 +242,33 @@ export async function crosswalkSources(
   const learned = await openLearnedSource(mode, log);
   if (!learned) return {};
   return { sources: [new StripeCrosswalkSource(), learned], fusion: { rule: "max" }, learned };
+}
+
+/** A proposal covered by this share of its cells by a crossing already located is not checked. */
+const COVERED_SHARE = 0.5;
+
+/** Share of a blob's cells whose centre lies inside an image outline. */
+export function coveredShare(cells: Int32Array, mask: SegmentationMask, toImage: TensorToImage, outline: readonly Point2[]): number {
+  if (cells.length === 0) return 0;
+  const sx = toImage.tensorWidth / mask.width;
+  const sy = toImage.tensorHeight / mask.height;
+  let inside = 0;
+  for (const i of cells) {
+    const p = { x: (((i % mask.width) + 0.5) * sx - toImage.offsetX) / toImage.scaleX, y: ((Math.floor(i / mask.width) + 0.5) * sy - toImage.offsetY) / toImage.scaleY };
+    if (pointInPolygon(outline, p)) inside++;
+  }
+  return inside / cells.length;
+}
+
+/**
+ * Ground distance (metres, along x) that `rows` image rows span at a ground point: the error of a
+ * near edge found to that many rows. Infinity when the rows above it see no ground.
+ */
+export function rowGroundStep(geometry: CameraGeometry, at: Point2, rows: number): number {
+  const px = geometry.groundToPixel({ x: at.x, y: at.y, z: 0 });
+  if (!px) return Infinity;
+  const far = geometry.pixelToGround({ u: px.u, v: px.v - rows });
+  const near = geometry.pixelToGround({ u: px.u, v: px.v + rows });
+  if (!far || !near) return Infinity;
+  return Math.max(far.x - at.x, at.x - near.x);
 }

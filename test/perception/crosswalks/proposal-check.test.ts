@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PerceptionError } from "../../../src/core/errors.js";
 import { CameraGeometry } from "../../../src/geometry/camera-geometry.js";
+import { polygonIoU, signedPolygonArea } from "../../../src/geometry/polygon.js";
 import type { TensorToImage } from "../../../src/image/tensor-mapping.js";
 import { loadModelContract } from "../../../src/models/contract.js";
 import type { SegmentationMask } from "../../../src/models/decoders/segmentation.js";
@@ -52,6 +53,17 @@ const box = maskWhere((g) => g !== undefined && g.x > 7 && g.x < 15 && Math.abs(
 
 const striped = (e: { stripedLines: number; lines: number }) => e.stripedLines / Math.max(1, e.lines);
 
+/** The crossing x 9-13, y -5..5 turned 30 degrees counter-clockwise about its centre (as renderRoad draws it). */
+function crossingAt30(): { x: number; y: number }[] {
+  const a = (30 * Math.PI) / 180;
+  return [
+    [9, -5],
+    [13, -5],
+    [13, 5],
+    [9, 5],
+  ].map(([x, y]) => ({ x: 11 + (x - 11) * Math.cos(a) - y * Math.sin(a), y: (x - 11) * Math.sin(a) + y * Math.cos(a) }));
+}
+
 describe("ProposalChecker", () => {
   it("finds the stripes of a straight crossing inside the proposal, analysing across them (direction near the y axis)", () => {
     const road = renderRoad(geometry, { lines, crosswalk: { xNear: 9, xFar: 13, yRight: -5, yLeft: 5, stripe: 0.5, gap: 0.6 }, seed: 4 });
@@ -62,6 +74,12 @@ describe("ProposalChecker", () => {
     expect(striped(e)).toBeGreaterThan(0.4);
     expect(e.stripedDepth).toBeGreaterThan(3);
     expect(passesGate(e, calibration.gate, calibration.check.minImageRows)).toBe(true);
+    // Located where the stripes are (x 9-13 m), not where the blob is (x 7-15 m).
+    const xs = e.stripedOutline!.map((p) => p.x);
+    console.log(`straight crossing x 9-13: striped outline x ${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}, blob x ${e.xNear.toFixed(2)}-${e.xFar.toFixed(2)}`);
+    expect(Math.abs(Math.min(...xs) - 9)).toBeLessThan(0.8);
+    expect(Math.abs(Math.max(...xs) - 13)).toBeLessThan(0.8);
+    expect(signedPolygonArea(e.stripedOutline!)).toBeGreaterThan(0);
   });
 
   it("estimates the direction of a crossing at 30 degrees from the blob itself and finds its stripes along it", () => {
@@ -72,6 +90,10 @@ describe("ProposalChecker", () => {
     expect(Math.abs(e.angleDeg + 30)).toBeLessThan(15);
     expect(striped(e)).toBeGreaterThan(0.3);
     expect(e.stripedDepth).toBeGreaterThan(1.5);
+    // Its outline lies on the turned crossing, inside the blob.
+    const truth = crossingAt30();
+    console.log(`crossing at 30 degrees: striped outline IoU with the truth ${polygonIoU(e.stripedOutline!, truth).toFixed(2)}`);
+    expect(polygonIoU(e.stripedOutline!, truth)).toBeGreaterThan(0.3);
   });
 
   it("finds no stripes in the same blob over a road with lane lines only", () => {

@@ -124,15 +124,27 @@ describe.skipIf(!shared)("stripes alone vs stripes + verified learned proposals 
     console.log(`crosswalk presence on 37 real frames\n  stripes alone: ${f(counts.stripes)}\n  stripes + verified learned proposals: ${f(counts.fused)}\n${lines.join("\n")}`);
   }, 300_000);
 
-  it("the learned source is on by default (learned_source: auto) only if the fused figures beat the stripes' (precision no worse, recall higher)", () => {
+  it("the calibration file's fit figures are those of the shipped check (refit with scripts/crosswalk-verification-fit.ts --write after changing it)", () => {
+    const fit = loadFitFigures();
+    expect(counts.stripes).toEqual(fit.stripes_alone);
+    expect(counts.fused).toEqual(fit.fused_all_frames);
+  });
+
+  it("the learned source is on by default (learned_source: auto) only if the fused figures beat the stripes' (precision no worse, recall higher), with the weights fitted on all frames and leave-one-out", () => {
     expect(counts.stripes.tp + counts.stripes.fn).toBe(14);
     expect(counts.fused.tp + counts.fused.fn).toBe(14);
     const defaultMode = (parseYaml(readFileSync(projectPath("config/crosswalk_detector.param.yaml"), "utf8")) as Record<string, { ros__parameters: { learned_source: string } }>)["/**"].ros__parameters.learned_source;
     const precision = (c: { tp: number; fp: number }): number => c.tp / Math.max(1, c.tp + c.fp);
-    const helps = precision(counts.fused) >= precision(counts.stripes) && counts.fused.tp > counts.stripes.tp;
+    const beats = (c: { tp: number; fp: number }) => precision(c) >= precision(counts.stripes) && c.tp > counts.stripes.tp;
+    const helps = beats(counts.fused) && beats(loadFitFigures().fused_leave_one_out);
     expect(defaultMode).toBe(helps ? "auto" : "off");
   });
 });
+
+/** The fit figures stored in models/crosswalk_seg.verification.json by the fit script. */
+function loadFitFigures(): Record<"stripes_alone" | "fused_all_frames" | "fused_leave_one_out", { tp: number; fp: number; fn: number }> {
+  return (JSON.parse(readFileSync(projectPath("models/crosswalk_seg.verification.json"), "utf8")) as { fit: ReturnType<typeof loadFitFigures> }).fit;
+}
 
 /** Measured with the shipped model (models/crosswalk_seg.md): true positives at least, false alarms at most. */
 const FLOOR = { tp: 13, fp: 13 };

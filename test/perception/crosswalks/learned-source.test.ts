@@ -174,6 +174,18 @@ describe("the shipped network on generated frames (scenario urban_intersection, 
     expect(Math.abs(near!.xNear - Math.min(...tx))).toBeLessThan(3 * near!.distanceStd);
   });
 
+  it("leaves unchecked a proposal on a crossing an earlier source already located (CrosswalkFrame.located), and checks the others", async () => {
+    const { view } = frameAt(timeAt(12));
+    const frame = { view, geometry: rig.geometry, stamp: { sec: 0, nanosec: 0 } };
+    const all = await verified.candidates(frame);
+    expect(verified.lastCovered).toBe(0);
+    const first = all.candidates[0]!;
+    const rest = await verified.candidates({ ...frame, located: [first] });
+    expect(verified.lastCovered).toBe(1);
+    expect(rest.candidates).toHaveLength(all.candidates.length - 1);
+    expect(rest.candidates.some((c) => c.xNear === first.xNear && c.yRight === first.yRight)).toBe(false);
+  });
+
   it("reports no verified crossing at the start of the drive", async () => {
     const { view } = frameAt(0);
     const report = await verified.candidates({ view, geometry: rig.geometry, stamp: { sec: 0, nanosec: 0 } });

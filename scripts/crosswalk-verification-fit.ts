@@ -62,7 +62,7 @@ await lanes.release();
 await verified.release();
 
 /** L2-regularised logistic regression (Newton): weights then bias. */
-function fit(x: number[][], y: number[]): number[] {
+function fitLogistic(x: number[][], y: number[]): number[] {
   const d = x[0]!.length + 1;
   const w = new Array<number>(d).fill(0);
   for (let it = 0; it < 50; it++) {
@@ -108,10 +108,10 @@ function solve(a: number[][], b: number[]): number[] {
 const confidence = (w: number[], x: number[]) => 1 / (1 + Math.exp(-(w[w.length - 1]! + x.reduce((s, v, k) => s + v * w[k]!, 0))));
 const x = rows.map((r) => r.best);
 const y = rows.map((r) => (r.present ? 1 : 0));
-const weightsAll = fit(x, y);
+const weightsAll = fitLogistic(x, y);
 const said = { stripes: rows.map((r) => r.stripes), all: [] as boolean[], loo: [] as boolean[] };
 rows.forEach((r, i) => {
-  const wLoo = fit(x.filter((_, k) => k !== i), y.filter((_, k) => k !== i));
+  const wLoo = fitLogistic(x.filter((_, k) => k !== i), y.filter((_, k) => k !== i));
   const verifiedBy = (w: number[]) => r.proposals.some((p) => confidence(w, p) >= 0.5);
   said.all.push(r.stripes || verifiedBy(weightsAll));
   said.loo.push(r.stripes || verifiedBy(wLoo));

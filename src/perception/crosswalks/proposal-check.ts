@@ -107,6 +107,8 @@ export class ProposalChecker {
   private inside = new Uint8Array(0);
   /** Samples of the analysis lines, reused. */
   private lines = new Float32Array(0);
+  /** Pixels of strong gradient (u, v packed), reused. */
+  private strong = new Float32Array(0);
   /** Gradient votes (doubled angle, weight), reused. */
   private twice = new Float64Array(0);
   private weight = new Float64Array(0);
@@ -288,10 +290,13 @@ export class ProposalChecker {
   ): { twice: Float64Array; weight: Float64Array; count: number } {
     const { width, height } = frame.view;
     const grey = (u: number, v: number) => sampler.grey(v * width + u);
-    // Strong gradients: pixel index and gradient, packed; about `CANDIDATES_PER_CELL_SIDE` squared
+    // Strong gradients: their pixels, packed; about `CANDIDATES_PER_CELL_SIDE` squared
     // candidate pixels per cell (every pixel at the network's own scale, every other one at twice it).
-    const strong: number[] = [];
     const step = Math.max(1, Math.round(Math.min(cellWidth, cellHeight) / CANDIDATES_PER_CELL_SIDE));
+    const most = 2 * cells.length * (Math.ceil(cellWidth / step) + 1) * (Math.ceil(cellHeight / step) + 1);
+    if (this.strong.length < most) this.strong = new Float32Array(most);
+    const strong = this.strong;
+    let found = 0;
     for (const i of cells) {
       const c = cellCentre(i);
       const u0 = Math.max(1, Math.ceil(c.u - cellWidth / 2));
@@ -302,11 +307,13 @@ export class ProposalChecker {
         for (let u = u0; u <= u1; u += step) {
           const gu = (grey(u + 1, v) - grey(u - 1, v)) / 2;
           const gv = (grey(u, v + 1) - grey(u, v - 1)) / 2;
-          if (gu * gu + gv * gv >= GRADIENT_FLOOR * GRADIENT_FLOOR) strong.push(u, v, gu, gv);
+          if (gu * gu + gv * gv < GRADIENT_FLOOR * GRADIENT_FLOOR) continue;
+          strong[found++] = u;
+          strong[found++] = v;
         }
       }
     }
-    const n = strong.length / 4;
+    const n = found / 2;
     const stride = Math.max(1, Math.ceil(n / MAX_VOTES));
     const slots = Math.ceil(n / stride);
     if (this.twice.length < slots) {
@@ -315,8 +322,8 @@ export class ProposalChecker {
     }
     let count = 0;
     for (let k = 0; k < n; k += stride) {
-      const u = strong[4 * k];
-      const v = strong[4 * k + 1];
+      const u = strong[2 * k];
+      const v = strong[2 * k + 1];
       // The local structure tensor over a 5x5 window: the orientation of a stair-stepped or noisy
       // edge, which one pixel's gradient gets wrong by tens of degrees on the ground.
       let jxx = 0;
@@ -385,7 +392,6 @@ export function dominantDirections(twice: Float64Array, weight: Float64Array, co
 
 /** Gradients under this (grey levels per pixel) are noise and do not vote. */
 const GRADIENT_FLOOR = 8;
-/** Votes are capped at this gradient (grey levels per pixel). */
 /** A direction with fewer scored lines than this has no striped share to compare. */
 const MIN_SCORED_LINES = 4;
 /** Half-size of the window of the local structure tensor (pixels). */
@@ -477,6 +483,7 @@ export function stripedOutline(
   const cut = clipPolygonConvex(rectangle, band);
   return cut.length >= 3 ? normalizeRing(cut) : undefined;
 }
+/** Votes are capped at this gradient (grey levels per pixel). */
 const GRADIENT_CAP = 40;
 
 /** Share of the proposal's cells that TwinLiteNet's drivable mask marks as road; NaN without one. */

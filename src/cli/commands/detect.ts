@@ -20,6 +20,7 @@ import type { Detection } from "../../models/detection.js";
 import { resolveModelDir } from "../../models/model-dir.js";
 import type { CameraInfo, CrosswalkArray, LaneMarkingArray, Pedestrian } from "../../msgs/types.generated.js";
 import { CrosswalkDetector } from "../../perception/crosswalks/crosswalk-detector.js";
+import { crosswalkSources } from "../../perception/crosswalks/verified-learned-source.js";
 import { detectStill, type StillCamera } from "../../perception/lanes/detect-still.js";
 import { LaneDetector } from "../../perception/lanes/lane-detector.js";
 import { evalPoly } from "../../perception/lanes/polyfit.js";
@@ -187,7 +188,11 @@ export async function run(argv: string[]): Promise<number> {
   const pedestrians = await PedestrianDetector.create({ modelDir: modelDir.dir ?? "", log, crops, clock, ...(detector ? { contract: detector.contract } : {}) });
   let lanes: LaneDetector | undefined;
   let laneModel = "none";
-  const crosswalks = new CrosswalkDetector();
+  // The crosswalk sources of the crosswalk_detector node's parameters (learned_source).
+  const crosswalkParams = (await graphToNodeSpecs(loadLaunchGraph())).find((s) => s.name === "crosswalk_detector")?.parameters;
+  const learnedMode = crosswalkParams?.learned_source === "auto" && !values["no-lanes"] ? "auto" : "off";
+  const crosswalkSetup = await crosswalkSources(learnedMode, log, clock);
+  const crosswalks = new CrosswalkDetector({ sources: crosswalkSetup.sources, fusion: crosswalkSetup.fusion });
   if (!values["no-lanes"]) {
     const contract = loadModelContract("twinlitenet_640x360");
     const haveModel = modelDir.dir !== undefined && existsFile(join(modelDir.dir, contract.file));
@@ -210,6 +215,7 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await pedestrians.release();
     await lanes?.release?.();
+    await crosswalkSetup.learned?.release();
   }
 
   if (values.annotate) {

@@ -8,7 +8,7 @@ import { PerceptionError } from "../../core/errors.js";
 import type { Time } from "../../core/time.js";
 import type { CameraGeometry } from "../../geometry/camera-geometry.js";
 import type { ImageView } from "../../image/image-view.js";
-import type { TensorToImage } from "../../image/tensor-mapping.js";
+import { imagePixelToTensor, type TensorToImage } from "../../image/tensor-mapping.js";
 import type { ModelContract } from "../../models/contract.js";
 import type { SegmentationMask } from "../../models/decoders/segmentation.js";
 import { ModelSession, type ModelSessionOptions } from "../../models/session.js";
@@ -17,6 +17,7 @@ import { bevLookup, type BevGridSpec, type BevLookup } from "../bev/bev-grid.js"
 import type { BevComponent } from "../bev/bev-components.js";
 import { classicalMarkingOccupancy, type ClassicalMarkingOptions } from "./classical-markings.js";
 import { DEFAULT_CLASSICAL_GRID, DEFAULT_LANE_GRID } from "../bev/lane-grid.js";
+import type { ImageRoad } from "./lane-extent.js";
 import { lanesFromOccupancy, type LanePipelineOptions } from "./lane-pipeline.js";
 import type { PaintEvidence } from "./paint-or-edge.js";
 import { bevMaskIndex, maskFraction, maskToBev } from "../bev/mask-to-bev.js";
@@ -131,6 +132,27 @@ class SessionSegmenter implements LaneSegmenter {
   }
 }
 
+/** Road in the image from the model's masks: a pixel is road where either mask marks it. */
+function maskImageRoad(geometry: CameraGeometry, toImage: TensorToImage, laneMask: SegmentationMask, drivableMask: SegmentationMask, width: number, height: number): ImageRoad {
+  const ground = { x: 0, y: 0, z: 0 };
+  const at = (mask: SegmentationMask, u: number, v: number): boolean => {
+    const t = imagePixelToTensor(toImage, { u, v });
+    const mu = Math.round(t.u);
+    const mv = Math.round(t.v);
+    return mu >= 0 && mv >= 0 && mu < mask.width && mv < mask.height && mask.classes[mv * mask.width + mu] !== 0;
+  };
+  return {
+    width,
+    height,
+    project(x, y) {
+      ground.x = x;
+      ground.y = y;
+      return geometry.groundToPixel(ground);
+    },
+    isRoad: (u, v) => at(drivableMask, u, v) || at(laneMask, u, v),
+  };
+}
+
 /** Lane-marking detector (model or classical). */
 export class LaneDetector {
   private occupancy = new Uint8Array(0);
@@ -224,6 +246,7 @@ export class LaneDetector {
     const occupancy = this.occupancy;
     let lateralStdPerMetre = 1 / geometry.model.fx;
     let drivable: Uint8Array | undefined;
+    let imageRoad: ImageRoad | undefined;
     if (laneMask && toImage) {
       const laneFraction = maskFraction(laneMask);
       if (laneFraction > (this.options.maxLaneMaskFraction ?? 0.25)) {
@@ -239,6 +262,7 @@ export class LaneDetector {
         if (this.drivable.length !== n) this.drivable = new Uint8Array(n);
         maskToBev(drivableMask, bevMaskIndex(lookup, toImage, drivableMask.width, drivableMask.height), this.drivable);
         drivable = this.drivable;
+        imageRoad = maskImageRoad(geometry, toImage, laneMask, drivableMask, view.width, view.height);
       }
       lateralStdPerMetre = 1 / (geometry.model.fx * Math.min(1, toImage.scaleX));
     } else {
@@ -250,7 +274,7 @@ export class LaneDetector {
     const pipeline: LanePipelineOptions = fallback
       ? { minConfidence: 0.5, maxMarkings: 6, minExtent: 5, maxHeading: 0.35, maxCurvature: 0.02, requirePaint: true, ...this.options.pipeline, lateralStdPerMetre }
       : { ...this.options.pipeline, lateralStdPerMetre };
-    const result = lanesFromOccupancy(occupancy, lookup, view, pipeline, drivable);
+    const result = lanesFromOccupancy(occupancy, lookup, view, pipeline, drivable, imageRoad);
     const markings: LaneMarking[] = result.markings;
     const t2 = performance.now();
     return {

@@ -49,6 +49,8 @@ export interface LanePipelineOptions {
   nearBendTolerance?: number;
   /** Continuation of lines behind vehicles (with a drivable grid). */
   occlusion?: OccludedContinuationOptions;
+  /** Whether lines are continued behind vehicles at all (a drivable grid that does not exclude vehicles cannot tell); default true (the classical fallback: false). */
+  continueOccluded?: boolean;
   /** Only instances the image shows as paint are reported (no edges, no "unknown"); default false (the classical fallback: true, its only evidence is the image). */
   requirePaint?: boolean;
   /** Lines whose direction anywhere on their extent is farther than this from the x axis are dropped (radians); default none (the classical fallback: 0.35). */
@@ -279,7 +281,7 @@ export function lanesFromOccupancy(
     drafts.push({
       instance,
       evidence,
-      continuation: drivable && !edge ? occludedContinuation(lookup, drivable, c, xMax, options.occlusion) : xMax,
+      continuation: drivable && !edge && (options.continueOccluded ?? true) ? occludedContinuation(lookup, drivable, c, xMax, options.occlusion) : xMax,
       marking: {
         id: 0,
         position: 0,

@@ -43,7 +43,9 @@ const USAGE = `usage: edge-perception detect <image files...> [options]
   --annotate <outdir>   write <outdir>/<name>.annotated.png with boxes, lanes and crosswalks drawn
   --no-lanes            skip lanes and crosswalks (pedestrians only)
   --format <f>          tusimple: one TuSimple prediction line per image on stdout (lanes at h_samples,
-                        run_time); culane: <out>/<image>.lines.txt per image (with --out)
+                        run_time); culane: <out>/<image>.lines.txt per image (with --out). Lanes are
+                        drawn as these benchmarks label them: no road edges, lines on through the
+                        vehicles that hide them (the ROS message's x_max stays where paint is seen)
   --out <dir>           folder for --format culane`;
 
 /** How the camera of an image was obtained (JSON `camera.source`). */

@@ -81,14 +81,15 @@ export interface ImageRoad {
 
 /**
  * How far towards the camera (down to `toX`) the image shows road under the line y(x) without a
- * break, walking down from `fromX` about an image row at a time: the near end stops at the first
- * image row where no pixel within `halfWidth` metres of the line is road (a dashcam's bonnet, which
- * the BEV's half-metre near rows straddle), or where the line leaves the image. Returns `fromX`
+ * break, walking down from `fromX`: the near end stops at the first image row where neither the
+ * line's pixel nor those `halfWidth` metres either side are road (a dashcam's bonnet, which
+ * the BEV's half-metre near rows straddle), or where the line leaves the image; checked every
+ * `rowStep` image rows, at the line and `halfWidth` either side. Returns `fromX`
  * when the road ends right there, `toX` when it runs on to it.
  */
-export function imageRoadNearLimit(road: ImageRoad, coefficients: ArrayLike<number>, fromX: number, toX: number, halfWidth = 0.25): number {
+export function imageRoadNearLimit(road: ImageRoad, coefficients: ArrayLike<number>, fromX: number, toX: number, halfWidth = 0.25, rowStep = 2): number {
   if (toX >= fromX) return fromX;
-  const lateral = [0, -halfWidth / 2, halfWidth / 2, -halfWidth, halfWidth];
+  const lateral = [0, -halfWidth, halfWidth];
   let last = fromX;
   let x = fromX;
   for (;;) {
@@ -110,10 +111,10 @@ export function imageRoadNearLimit(road: ImageRoad, coefficients: ArrayLike<numb
     if (!seen) return last;
     last = x;
     if (x <= toX) return toX;
-    // About one image row further: the ground's image row changes by |dv/dx| per metre.
+    // About `rowStep` image rows further: the ground's image row changes by |dv/dx| per metre.
     const below = road.project(x - 0.01, y);
     const rate = below ? Math.abs(below.v - centre.v) / 0.01 : 0;
-    x = Math.max(toX, x - (rate > 0 ? Math.min(0.25, 1 / rate) : 0.25));
+    x = Math.max(toX, x - (rate > 0 ? Math.min(0.25, rowStep / rate) : 0.25));
   }
 }
 

@@ -51,6 +51,8 @@ export interface LanePipelineOptions {
   occlusion?: OccludedContinuationOptions;
   /** Whether lines are continued behind vehicles at all (a drivable grid that does not exclude vehicles cannot tell); default true (the classical fallback: false). */
   continueOccluded?: boolean;
+  /** Instances starting farther than this (metres) are reported only when the image confirms their paint or edge (not "unknown"); default 20. */
+  maxUnconfirmedStart?: number;
   /** Only instances the image shows as paint are reported (no edges, no "unknown"); default false (the classical fallback: true, its only evidence is the image). */
   requirePaint?: boolean;
   /** Lines whose direction anywhere on their extent is farther than this from the x axis are dropped (radians); default none (the classical fallback: 0.35). */
@@ -259,6 +261,8 @@ export function lanesFromOccupancy(
     if (!withinShape(fit.coefficients, xMin, instance.xMax, options.maxHeading, options.maxCurvature)) continue;
     const evidence = paintOrEdge(instance, view, lookup, options.edges);
     if (options.requirePaint && evidence.kind !== "paint") continue;
+    // A piece that starts far off where the image cannot confirm paint (too few rows within the paint check's range) is as likely glare near the vanishing point, a kerb or a car's edge.
+    if (evidence.kind === "unknown" && instance.xMin > (options.maxUnconfirmedStart ?? 20)) continue;
     const edge = evidence.kind === "edge";
     const style = edge
       ? { type: LaneMarking.TYPE_ROAD_EDGE, confidence: Math.min(0.9, 0.5 + evidence.measuredRows / 50) }

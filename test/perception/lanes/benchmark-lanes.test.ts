@@ -9,10 +9,10 @@ import { benchmarkImageLanes } from "../../../src/perception/lanes/benchmark-lan
 
 const geometry = CameraGeometry.approximate({ width: 1280, height: 720, mountHeight: 1.5, horizonRow: 300, horizontalFovDeg: 60 });
 
-function marking(y: number, xMin: number, xMax: number, type: number = LaneMarking.TYPE_SOLID): LaneMarking {
+function marking(y: number, xMin: number, xMax: number, type: number = LaneMarking.TYPE_SOLID, slope = 0.02): LaneMarking {
   return {
     id: 0, position: 0, type, type_confidence: 1, color: LaneMarking.COLOR_WHITE, color_confidence: 1, confidence: 1,
-    poly_coefficients: Float64Array.from([y, 0.02, 0, 0]), poly_coefficients_std: new Float64Array(4), x_min: xMin, x_max: xMax,
+    poly_coefficients: Float64Array.from([y, slope, 0, 0]), poly_coefficients_std: new Float64Array(4), x_min: xMin, x_max: xMax,
     lateral_offset: y, lateral_offset_std: 0, heading: 0, points: [], points_std: new Float32Array(0), map_id: "", map_match_distance: NaN,
   };
 }
@@ -44,5 +44,15 @@ describe("benchmarkImageLanes", () => {
     const lanes = benchmarkImageLanes(lines, [60, 60, 60], geometry, { visibleOnly: true });
     const top = Math.min(...lanes[0]!.map((p) => p[1]));
     expect(top).toBeCloseTo(geometry.groundToPixel({ x: 20, y: 1.8 + 0.4, z: 0 })!.v, 0);
+  });
+
+  it("stops a continuation where it would cross another line or that line's straight extension", () => {
+    // A line heading across the road (y = 1.8 - 0.1 x) continued to 60 m meets the line at y = -1.8 + 0.02 x (seen to 20 m) at x = 30 m.
+    const lanes = benchmarkImageLanes([marking(1.8, 5, 15, LaneMarking.TYPE_SOLID, -0.1), marking(-1.8, 5, 20)], [60, 20], geometry);
+    const top = Math.min(...lanes[0]!.map((p) => p[1]));
+    const meet = geometry.groundToPixel({ x: 30, y: -1.2, z: 0 })!.v;
+    expect(Math.abs(top - meet)).toBeLessThan(3);
+    // Its visible part is kept whole.
+    expect(top).toBeLessThan(geometry.groundToPixel({ x: 15, y: 0.3, z: 0 })!.v);
   });
 });

@@ -126,8 +126,9 @@ describe.skipIf(!shared)("lanes on real frames labelled by eye, CULane-style", (
     const nightFrames = r.perFrame.filter((f) => f.condition === "night").length;
     expect(r.night.benchmark.fp).toBeLessThanOrEqual(Math.floor(nightFrames / 2));
     expect(r.perFrame.filter((f) => f.glare).every((f) => f.fp <= 1)).toBe(true);
-    // By day, lines on snow banks, pavements and kerbs (grey, but not the road's grey) are gone: 12 false lines on the 3 city frames before, 7 now.
-    expect(r.day.visible.fp).toBeLessThanOrEqual(7);
+    // By day, lines on snow banks, pavements and kerbs (grey, but not the road's grey) are gone, and the horizon comes from the
+    // lines found: 12 false lines on the 3 city frames before, 5 now.
+    expect(r.day.visible.fp).toBeLessThanOrEqual(6);
   });
 
   it("TuSimple through a lower-resolution camera (640x360): TwinLiteNet 640x360 keeps accuracy >= 0.85", async () => {

@@ -45,9 +45,19 @@ describe("detectStill", async () => {
     expect(r.crosswalks.status).toMatch(/not run/);
   });
 
-  it("with no lanes to vote (classical path, auto), falls back to an assumed horizon", async () => {
+  it("classical path, auto: the lines found under the assumed horizon give the vanishing point, and the lanes are found again with it", async () => {
     const classical = await LaneDetector.create();
     const r = await detectStill(road.view, { lanes: classical, camera: { kind: "auto", assumedHorizonFraction: 0.4 } });
+    expect(r.laneResult.fallback).toBe(true);
+    expect(r.cameraSource).toBe("vanishing-point");
+    expect(Math.abs(r.horizonRow - 200)).toBeLessThan(8);
+    expect(r.lanes.markings.some((m) => Math.abs(m.lateral_offset - 1.8) < 0.3)).toBe(true);
+  });
+
+  it("with no lanes to vote (classical path, auto, a road without paint), falls back to an assumed horizon", async () => {
+    const classical = await LaneDetector.create();
+    const bare = renderRoad(truthGeometry, { lines: [] });
+    const r = await detectStill(bare.view, { lanes: classical, camera: { kind: "auto", assumedHorizonFraction: 0.4 } });
     expect(r.cameraSource).toBe("assumed-horizon");
     expect(r.horizonRow).toBeCloseTo(0.4 * 540, 6);
     expect(r.laneResult.fallback).toBe(true);

@@ -121,6 +121,9 @@ export async function detectStill(view: ImageView, options: DetectStillOptions):
     }
   }
   let laneResult = options.lanes.detectSegmented(view, geometry, stamp, seg);
+  // With the horizon assumed, where a line hidden behind a vehicle would run (on to the grid's far
+  // end, which the assumed horizon puts anywhere) is a guess: lines end where they are seen.
+  if (cameraSource === "assumed-horizon") laneResult.continuation = laneResult.markings.markings.map((m) => m.x_max);
   if (cameraSource === "assumed-horizon" && !seg && laneResult.markings.markings.length >= 2) {
     // The classical path has no mask to find the vanishing point in before it looks: the lines it
     // found under the assumed horizon are paint wherever the horizon is, so their image lines give it.

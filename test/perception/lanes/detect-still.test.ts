@@ -62,4 +62,26 @@ describe("detectStill", async () => {
     expect(r.horizonRow).toBeCloseTo(0.4 * 540, 6);
     expect(r.laneResult.fallback).toBe(true);
   });
+
+  it("continues no line behind a vehicle when the horizon is only assumed", async () => {
+    // One line (no vanishing point to vote for), its paint and the drivable mask ending at 20 m, as if a vehicle stood there.
+    const one = renderRoad(truthGeometry, { lines: [{ c: [1.8, 0, 0, 0], dashed: false, colour: "white" }] });
+    for (let v = 0; v < one.drivableMask.height; v++) {
+      for (let u = 0; u < one.drivableMask.width; u++) {
+        const g = truthGeometry.pixelToGround({ u, v });
+        if (g && g.x <= 20) continue;
+        one.drivableMask.classes[v * one.drivableMask.width + u] = 0;
+        one.laneMask.classes[v * one.laneMask.width + u] = 0;
+      }
+    }
+    const detector = await LaneDetector.create({ segmenter: fixedSegmenter([one.drivableMask, one.laneMask], one.toImage) });
+    const calibrated = await detectStill(one.view, { lanes: detector, camera: { kind: "geometry", geometry: truthGeometry } });
+    const line = calibrated.lanes.markings.findIndex((m) => Math.abs(m.lateral_offset - 1.8) < 0.3);
+    expect(line).toBeGreaterThanOrEqual(0);
+    expect(calibrated.laneResult.continuation[line]).toBeGreaterThan(calibrated.lanes.markings[line]!.x_max);
+    const assumed = await detectStill(one.view, { lanes: detector });
+    expect(assumed.cameraSource).toBe("assumed-horizon");
+    expect(assumed.laneResult.continuation).toEqual(assumed.lanes.markings.map((m) => m.x_max));
+    expect(assumed.lanes.markings.length).toBeGreaterThan(0);
+  });
 });

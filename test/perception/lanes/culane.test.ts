@@ -104,10 +104,11 @@ describe.skipIf(!shared)("lanes on real frames labelled by eye, CULane-style", (
 
   it("TwinLiteNet 640x360: finds the labelled lines day and night", async () => {
     const r = await score("twinlitenet_640x360");
+    // 13 frames: benchmark all / night 0.77 / 0.69, visible 0.80 / 0.73 (were 0.66 / 0.58 and 0.75 / 0.67).
     expect(r.day.benchmark.f1).toBeGreaterThanOrEqual(0.8);
-    expect(r.night.benchmark.f1).toBeGreaterThanOrEqual(0.5);
-    expect(r.all.benchmark.f1).toBeGreaterThanOrEqual(0.7);
-    expect(r.night.visible.f1).toBeGreaterThanOrEqual(0.6);
+    expect(r.night.benchmark.f1).toBeGreaterThanOrEqual(0.62);
+    expect(r.all.benchmark.f1).toBeGreaterThanOrEqual(0.72);
+    expect(r.night.visible.f1).toBeGreaterThanOrEqual(0.65);
     expect(r.all.visible.f1).toBeGreaterThanOrEqual(0.75);
   });
 

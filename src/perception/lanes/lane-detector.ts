@@ -5,18 +5,21 @@
  * array with a reason in `status`, never an exception.
  */
 import { PerceptionError } from "../../core/errors.js";
+import { realClock, type MonotonicClock } from "../../core/monotonic-clock.js";
 import type { Time } from "../../core/time.js";
 import type { CameraGeometry } from "../../geometry/camera-geometry.js";
 import type { ImageView } from "../../image/image-view.js";
-import type { TensorToImage } from "../../image/tensor-mapping.js";
+import { imagePixelToTensor, type TensorToImage } from "../../image/tensor-mapping.js";
 import type { ModelContract } from "../../models/contract.js";
 import type { SegmentationMask } from "../../models/decoders/segmentation.js";
 import { ModelSession, type ModelSessionOptions } from "../../models/session.js";
 import type { LaneMarking, LaneMarkingArray } from "../../msgs/types.generated.js";
 import { bevLookup, type BevGridSpec, type BevLookup } from "../bev/bev-grid.js";
 import type { BevComponent } from "../bev/bev-components.js";
-import { classicalMarkingOccupancy, type ClassicalMarkingOptions } from "./classical-markings.js";
+import { classicalMarkingOccupancy, isRoadColour, type ClassicalMarkingOptions, type RoadAppearance } from "./classical-markings.js";
+import { rgbReader } from "../bev/image-sampling.js";
 import { DEFAULT_CLASSICAL_GRID, DEFAULT_LANE_GRID } from "../bev/lane-grid.js";
+import type { ImageRoad } from "./lane-extent.js";
 import { lanesFromOccupancy, type LanePipelineOptions } from "./lane-pipeline.js";
 import type { PaintEvidence } from "./paint-or-edge.js";
 import { bevMaskIndex, maskFraction, maskToBev } from "../bev/mask-to-bev.js";
@@ -68,6 +71,8 @@ export interface LaneDetectorOptions {
   maxLaneMaskFraction?: number;
   /** Below this drivable fraction of the image (with a drivable mask) there is "no road in view"; default 0.01. */
   minDrivableFraction?: number;
+  /** The clock timing the stages and the session (the run's: the node handle's `wallClock`); default the real one. */
+  clock?: MonotonicClock;
 }
 
 /** Milliseconds per stage of one `detect`. */
@@ -132,23 +137,68 @@ class SessionSegmenter implements LaneSegmenter {
   }
 }
 
+/** A ground point's image pixel through the geometry (one query object reused). */
+function projector(geometry: CameraGeometry): ImageRoad["project"] {
+  const ground = { x: 0, y: 0, z: 0 };
+  return (x, y) => {
+    ground.x = x;
+    ground.y = y;
+    return geometry.groundToPixel(ground);
+  };
+}
+
+/** Road in the image for the classical path: pixels of the road's own colour (`RoadAppearance`). */
+function colourImageRoad(geometry: CameraGeometry, view: ImageView, appearance: RoadAppearance, maxRoadChroma: number): ImageRoad {
+  const read = rgbReader(view);
+  const rgb = new Uint8Array(3);
+  return {
+    width: view.width,
+    height: view.height,
+    project: projector(geometry),
+    isRoad(u, v) {
+      read(v * view.width + u, rgb, 0);
+      return isRoadColour(rgb[0]!, rgb[1]!, rgb[2]!, appearance, maxRoadChroma);
+    },
+  };
+}
+
+/** Road in the image from the model's masks: a pixel is road where either mask marks it. */
+function maskImageRoad(geometry: CameraGeometry, toImage: TensorToImage, laneMask: SegmentationMask, drivableMask: SegmentationMask, width: number, height: number): ImageRoad {
+  const at = (mask: SegmentationMask, u: number, v: number): boolean => {
+    const t = imagePixelToTensor(toImage, { u, v });
+    const mu = Math.round(t.u);
+    const mv = Math.round(t.v);
+    return mu >= 0 && mv >= 0 && mu < mask.width && mv < mask.height && mask.classes[mv * mask.width + mu] !== 0;
+  };
+  return {
+    width,
+    height,
+    project: projector(geometry),
+    isRoad: (u, v) => at(drivableMask, u, v) || at(laneMask, u, v),
+  };
+}
+
 /** Lane-marking detector (model or classical). */
 export class LaneDetector {
   private occupancy = new Uint8Array(0);
   private drivable = new Uint8Array(0);
   private scratch = { grey: new Float32Array(0), yellow: new Float32Array(0), chroma: new Float32Array(0) };
 
+  readonly #clock: MonotonicClock;
+
   private constructor(
     private readonly segmenter: LaneSegmenter | undefined,
     readonly options: LaneDetectorOptions,
-  ) {}
+  ) {
+    this.#clock = options.clock ?? realClock;
+  }
 
   /** A detector on the contract's model, or the classical fallback when no contract/segmenter is given. */
   static async create(options: LaneDetectorOptions = {}): Promise<LaneDetector> {
     if (options.segmenter) return new LaneDetector(options.segmenter, options);
     if (!options.contract) return new LaneDetector(undefined, options);
     if (!options.modelDir) throw new PerceptionError("parameter", "LaneDetector: modelDir is required with a contract", { contract: options.contract.name });
-    const session = await ModelSession.create(options.contract, { ...options.session, modelDir: options.modelDir });
+    const session = await ModelSession.create(options.contract, { clock: options.clock, ...options.session, modelDir: options.modelDir });
     return new LaneDetector(new SessionSegmenter(session), options);
   }
 
@@ -180,24 +230,24 @@ export class LaneDetector {
   /** The model's masks for a frame (undefined on the classical path). */
   async segment(view: ImageView): Promise<LaneSegmentation | undefined> {
     if (!this.segmenter) return undefined;
-    const t0 = performance.now();
+    const t0 = this.#clock.nowMs();
     const seg = await this.segmenter.segment(view);
     return {
       toImage: seg.toImage,
       laneMask: pickMask(seg.masks, this.options.laneMaskName, /^(ll|lane)/i, seg.masks.length > 1 ? 1 : 0),
       drivableMask: pickMask(seg.masks, this.options.drivableMaskName, /^(da|drivable)/i, undefined),
-      inferenceMs: performance.now() - t0,
+      inferenceMs: this.#clock.nowMs() - t0,
       modelMs: seg.modelMs ?? seg.inferenceMs,
     };
   }
 
   /** The lane stage on masks from `segment` (the still-image helper picks a camera from them in between). */
   detectSegmented(view: ImageView, geometry: CameraGeometry, stamp: Time, seg: LaneSegmentation | undefined): LaneDetectionResult {
-    const t0 = performance.now() - (seg?.inferenceMs ?? 0);
+    const t0 = this.#clock.nowMs() - (seg?.inferenceMs ?? 0);
     const fallback = this.segmenter === undefined;
     const modelMs = seg?.modelMs ?? 0;
     const empty = (status: string, extra: Partial<LaneDetectionResult> = {}, inferenceMs = 0): LaneDetectionResult => {
-      const totalMs = performance.now() - t0;
+      const totalMs = this.#clock.nowMs() - t0;
       return {
         markings: { header: { stamp, frame_id: "base_link" }, markings: [], status },
         transverse: [],
@@ -213,7 +263,7 @@ export class LaneDetector {
     const toImage = seg?.toImage;
     const inferenceMs = seg?.inferenceMs ?? 0;
     if (seg && !laneMask) return empty("the model produced no lane-line mask", { toImage }, inferenceMs);
-    const t1 = performance.now();
+    const t1 = this.#clock.nowMs();
     const horizon = geometry.horizonRow();
     if (Number.isFinite(horizon) && horizon >= view.height - 1) {
       return empty("horizon below image: the calibration puts no ground in view", { laneMask, drivableMask, toImage }, inferenceMs);
@@ -225,6 +275,7 @@ export class LaneDetector {
     const occupancy = this.occupancy;
     let lateralStdPerMetre = 1 / geometry.model.fx;
     let drivable: Uint8Array | undefined;
+    let imageRoad: ImageRoad | undefined;
     if (laneMask && toImage) {
       const laneFraction = maskFraction(laneMask);
       if (laneFraction > (this.options.maxLaneMaskFraction ?? 0.25)) {
@@ -240,20 +291,25 @@ export class LaneDetector {
         if (this.drivable.length !== n) this.drivable = new Uint8Array(n);
         maskToBev(drivableMask, bevMaskIndex(lookup, toImage, drivableMask.width, drivableMask.height), this.drivable);
         drivable = this.drivable;
+        imageRoad = maskImageRoad(geometry, toImage, laneMask, drivableMask, view.width, view.height);
       }
       lateralStdPerMetre = 1 / (geometry.model.fx * Math.min(1, toImage.scaleX));
     } else {
       if (this.scratch.grey.length !== n) this.scratch = { grey: new Float32Array(n), yellow: new Float32Array(n), chroma: new Float32Array(n) };
-      classicalMarkingOccupancy(view, lookup, occupancy, this.options.classical, this.scratch);
+      if (this.drivable.length !== n) this.drivable = new Uint8Array(n);
+      // Road-like cells (the road's own grey level, or paint) stand in for the drivable mask: near ends stop at the hood.
+      const found = classicalMarkingOccupancy(view, lookup, occupancy, this.options.classical, this.scratch, this.drivable);
+      drivable = this.drivable;
+      if (found.appearance) imageRoad = colourImageRoad(geometry, view, found.appearance, this.options.classical?.maxRoadChroma ?? 30);
     }
     // The classical filter also answers to kerbs, cars, glare and shadows: it must be surer, keeps
     // fewer lines, and only lines that run along the road.
     const pipeline: LanePipelineOptions = fallback
-      ? { minConfidence: 0.5, maxMarkings: 6, minExtent: 5, maxHeading: 0.35, maxCurvature: 0.02, requirePaint: true, ...this.options.pipeline, lateralStdPerMetre }
+      ? { minConfidence: 0.5, maxMarkings: 6, minExtent: 5, maxHeading: 0.35, maxCurvature: 0.02, requirePaint: true, continueOccluded: false, ...this.options.pipeline, lateralStdPerMetre }
       : { ...this.options.pipeline, lateralStdPerMetre };
-    const result = lanesFromOccupancy(occupancy, lookup, view, pipeline, drivable);
+    const result = lanesFromOccupancy(occupancy, lookup, view, pipeline, drivable, imageRoad);
     const markings: LaneMarking[] = result.markings;
-    const t2 = performance.now();
+    const t2 = this.#clock.nowMs();
     return {
       markings: {
         header: { stamp, frame_id: "base_link" },

@@ -207,8 +207,9 @@ export class PedestrianDetector {
 
   /**
    * The crops for this frame, at most `passes` of them (Infinity: every crop): region crops first
-   * (where the map says people cross and wait), taking turns when more are in view than passes,
-   * then the band's next turns with the passes left (none when the frame is already tiled at
+   * (where the map says people cross and wait), the nearest crossing needing one on every frame
+   * and the others taking turns when more are in view than passes, then the band's next turns
+   * with the passes left (none when the frame is already tiled at
    * native scale, or for HOG). Advances the turns.
    */
   planCrops(view: Pick<ImageView, "width" | "height" | "format">, geometry: HorizonGeometry | undefined, regions: readonly PedestrianRegion[] = [], passes = Infinity): PlannedCrop[] {
@@ -224,7 +225,15 @@ export class PedestrianDetector {
       const byId = [...regions].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       const o = { ...c.regions, inputSide: Math.min(inW, inH), fullFrameScale: Math.min(inW / view.width, inH / view.height) };
       const all = regionCrops(byId, geometry, view.width, view.height, o, even);
-      out.push(...this.#regionSchedule.take(all, count(all.length)));
+      if (all.length > 0) {
+        // The nearest crossing that needs a crop every frame (its people are the first within the
+        // stopping distance); the others in turn with the passes left.
+        const range = new Map(regions.map((r) => [r.id, Math.min(...r.polygon.map((q) => Math.hypot(q.x, q.y)))]));
+        const nearest = all.reduce((a, c) => (range.get(c.featureId!)! < range.get(a.featureId!)! ? c : a));
+        out.push(nearest);
+        const rest = all.filter((c) => c !== nearest);
+        out.push(...this.#regionSchedule.take(rest, count(rest.length)));
+      }
     }
     if (c.band && !tiled && out.length < passes) {
       const row = bandHorizonRow(geometry, view.width, view.height, c.band.fallbackHorizonFraction);

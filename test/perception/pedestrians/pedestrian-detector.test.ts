@@ -77,7 +77,7 @@ describe.skipIf(!shared)("PedestrianDetector with YOLOX-Nano", () => {
 });
 
 describe.skipIf(!shared)("PedestrianDetector crop planning under a pass budget", () => {
-  it("gives a frame's crop passes to the crosswalks ahead first, in turn, then to the band in turn, and none beyond the passes", async () => {
+  it("gives a frame's crop passes to the crosswalks ahead first (the nearest every frame, the others in turn), then to the band in turn, and none beyond the passes", async () => {
     const params = (await graphToNodeSpecs(loadLaunchGraph())).find((x) => x.name === "pedestrian_detector")!.parameters;
     const detector = await PedestrianDetector.create({ log: () => undefined, crops: pedestrianCropOptions((name) => params[name], true) });
     const geometry = CameraGeometry.approximate({ width: 1280, height: 720, horizontalFovDeg: 60, mountHeight: 1.4, horizonRow: 300 });
@@ -86,11 +86,15 @@ describe.skipIf(!shared)("PedestrianDetector crop planning under a pass budget",
     const crossing = (id: string, x: number) => ({ id, polygon: [{ x, y: -6 }, { x: x + 4, y: -6 }, { x: x + 4, y: 6 }, { x, y: 6 }] });
     const regions = [crossing("cw_b", 60), crossing("cw_a", 80)];
     const plan = (passes: number): string[] => detector.planCrops(view, geometry, regions, passes).map((c) => (c.source === "map" ? c.featureId! : `band@${c.rect.x}`));
-    // One pass a frame: the crossings take turns (by id), the band waits.
-    expect([plan(1), plan(1), plan(1)]).toEqual([["cw_a"], ["cw_b"], ["cw_a"]]);
-    // Three: both crossings, then the band's crops in turn (4 along 1280 px).
-    expect(plan(3)).toEqual(["cw_a", "cw_b", "band@0"]);
-    expect(plan(3)).toEqual(["cw_a", "cw_b", "band@288"]);
+    // One pass a frame: the nearest crossing, every frame; the band waits.
+    expect([plan(1), plan(1), plan(1)]).toEqual([["cw_b"], ["cw_b"], ["cw_b"]]);
+    // Three: the nearest, the other crossing, then the band's crops in turn (4 along 1280 px).
+    expect(plan(3)).toEqual(["cw_b", "cw_a", "band@0"]);
+    expect(plan(3)).toEqual(["cw_b", "cw_a", "band@288"]);
+    // Three crossings and two passes: the nearest every frame, the other two in turn (by id).
+    const three = [...regions, crossing("cw_c", 70)];
+    const plan3 = (): string[] => detector.planCrops(view, geometry, three, 2).map((c) => c.featureId!);
+    expect([plan3(), plan3(), plan3()]).toEqual([["cw_b", "cw_a"], ["cw_b", "cw_c"], ["cw_b", "cw_a"]]);
     expect(plan(0)).toEqual([]);
     // No crossing in view: the band alone, from where its turn stopped.
     expect(detector.planCrops(view, geometry, [], 2).map((c) => c.rect.x)).toEqual([576, 864]);

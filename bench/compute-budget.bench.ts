@@ -22,7 +22,6 @@ import { join } from "node:path";
 import { timeToNs } from "../src/core/time.js";
 import { iou } from "../src/models/detection.js";
 import type { PedestrianArray } from "../src/msgs/types.generated.js";
-import { clearStageTimings } from "../src/nodes/stage-timings.js";
 import { graphToNodeSpecs, loadLaunchGraph } from "../src/host/graph.js";
 import { loadGroundTruth, type GroundTruthFrame } from "../src/report/ground-truth.js";
 import type { NodeSpec } from "../src/ros/node-spec.js";
@@ -95,7 +94,6 @@ async function replayDrive(dir: string, policy: "fixed" | "adaptive"): Promise<R
   const graph = loadLaunchGraph();
   const specs = (await graphToNodeSpecs(graph, { args: { map_file: join(dir, "map.geojson"), compute_budget: policy } })).filter((s) => s.name !== "visualizer");
   const outputs: PedestrianArray[] = [];
-  clearStageTimings();
   const overrides = Object.fromEntries(Object.entries(FIXED).map(([node, hz]) => [node, { rate_hz: hz }]));
   const cpu0 = process.cpuUsage();
   const summary = await runReplay({ bag: dir, nodes: [...specs, collector(outputs)], parameterOverrides: overrides, logSink: () => undefined });

@@ -12,7 +12,6 @@ import { join } from "node:path";
 import type { NodeSpec } from "../src/ros/node-spec.js";
 import type { RealtimeSummary } from "../src/host/replay/realtime-report.js";
 import { runReplay } from "../src/host/replay/run-replay.js";
-import { clearStageTimings } from "../src/nodes/stage-timings.js";
 
 /** Node full names of the camera nodes of the launch graph. */
 export const PEDESTRIANS = "/perception/pedestrian_detector";
@@ -41,7 +40,6 @@ export async function realtimeRun(
   wallHz: Record<string, number>,
   rate: number,
 ): Promise<RealtimeSummary> {
-  clearStageTimings();
   // Node clocks run at `rate` times the wall clock: rate_hz is in node time.
   const overrides = Object.fromEntries(Object.entries(wallHz).map(([node, hz]) => [node, { rate_hz: hz / rate }]));
   const summary = await runReplay({ bag, nodes, realtime: true, rate, parameterOverrides: overrides, logSink: () => undefined });

@@ -32,7 +32,6 @@ import { graphToNodeSpecs, loadLaunchGraph } from "../src/host/graph.js";
 import { runReplay } from "../src/host/replay/run-replay.js";
 import { readReplayFigures } from "../src/viz/report-figures.js";
 import { defaultDemoBag } from "../src/cli/commands/demo.js";
-import { clearStageTimings } from "../src/nodes/stage-timings.js";
 import { coveredMs, recordInferenceIntervals, type InferenceInterval } from "../src/models/inference-timeline.js";
 import { loadModelContract } from "../src/models/contract.js";
 import { resolveModelDir } from "../src/models/model-dir.js";
@@ -102,7 +101,6 @@ export async function run(): Promise<void> {
   const nodes = await graphToNodeSpecs(graph, { args });
   const load0 = loadavg()[0]!;
   const dir = mkdtempSync(join(tmpdir(), "pipeline-bench-"));
-  clearStageTimings();
   try {
     const inference = recordInferenceIntervals();
     let cpuAtStart: NodeJS.CpuUsage | undefined;

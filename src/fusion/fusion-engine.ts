@@ -30,6 +30,7 @@ import type { TrackerOptions } from "./pedestrian-tracker.js";
 import type { PlanarPose } from "./planar-pose.js";
 import { PoseGate, type PoseGateOptions } from "./pose-gate.js";
 import type { VisibilityOptions } from "./visibility.js";
+import type { Untimed } from "../msgs/detector-arrays.js";
 
 export { egoMarkingIndices } from "./lane-fusion.js";
 
@@ -40,11 +41,11 @@ export interface FusionInput {
   /** The vehicle pose at `stamp`, or why there is none. */
   pose: PoseResult;
   /** Lane markings in base_link. */
-  lanes?: LaneMarkingArray;
+  lanes?: Untimed<LaneMarkingArray>;
   /** Detected crosswalks in base_link. */
-  crosswalks?: CrosswalkArray;
+  crosswalks?: Untimed<CrosswalkArray>;
   /** Untracked pedestrian detections (track_id 0) with ground positions in base_link. */
-  pedestrians?: PedestrianArray;
+  pedestrians?: Untimed<PedestrianArray>;
   /** Camera geometry (visible ground region); without it visibility is judged from a nominal field of view. */
   geometry?: CameraView;
   /** Latencies of the stages before fusion, copied into the frame. */

@@ -7,6 +7,7 @@ import { codecFor } from "../msgs/codec.js";
 import { ros2TypeName } from "../msgs/type-name.js";
 import type { MessageTypeMap, MessageTypeName } from "../msgs/types.generated.js";
 import type { InProcessBus } from "./bus.js";
+import type { RunServices } from "./run-services.js";
 import { queueDepth } from "./bus.js";
 import { periodToNs, type TimerService } from "./clock.js";
 import { createLogger, type LogSink } from "./logger.js";
@@ -28,6 +29,8 @@ export interface NodeHandleOptions {
   clockKind: ClockKind | (() => ClockKind);
   /** Where its log lines go. */
   logSink: LogSink;
+  /** The run's services (one set per run, shared by the run's nodes: `createRunServices()`). */
+  services: RunServices;
   /** Extra parameter values applied over the spec's (for example from --params files). */
   parameterOverrides?: Record<string, ParameterValueLike>;
 }
@@ -104,6 +107,7 @@ export function createNodeHandle(options: NodeHandleOptions): HostedNode {
     },
     now: options.now,
     wallMs: () => performance.now(),
+    service: (key) => options.services.get(key),
   };
   return { handle, store, fullName, subscriptions, timers, subscriptionQos };
 }

@@ -72,6 +72,8 @@ export interface CrosswalkArray {
   header: Header;
   crosswalks: Crosswalk[];
   status: string;
+  latencies: StageLatency[];
+  pipeline_latency_ms: number;
 }
 
 /** edge_perception_msgs/msg/EgoLaneState */
@@ -130,6 +132,8 @@ export interface LaneMarkingArray {
   header: Header;
   markings: LaneMarking[];
   status: string;
+  latencies: StageLatency[];
+  pipeline_latency_ms: number;
 }
 
 /** edge_perception_msgs/msg/MapDisagreement */
@@ -179,6 +183,8 @@ export interface PedestrianArray {
   header: Header;
   pedestrians: Pedestrian[];
   status: string;
+  latencies: StageLatency[];
+  pipeline_latency_ms: number;
 }
 
 /** edge_perception_msgs/msg/PerceptionFrame */

@@ -39,10 +39,10 @@ export async function createCrosswalkDetectorNode(handle: NodeHandle): Promise<N
         // CameraInfo's was refused by CameraNode already) is published as an empty array with the
         // cause, and counted; the node goes on.
         if (detector.lastInputProblem !== undefined) node.diagnostics.count("frames_bad_input");
-        publisher.publish({ ...result, header });
+        publisher.publish({ ...result, header, ...frame.timing() });
       } catch (err) {
         const error = asModelError(err, "crosswalk_detector");
-        publisher.publish({ header, crosswalks: [], status: failureStatus(error, "detector") });
+        publisher.publish({ header, crosswalks: [], status: failureStatus(error, "detector"), ...frame.timing() });
         throw error;
       }
     },

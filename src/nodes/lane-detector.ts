@@ -7,7 +7,6 @@ import type { NodeHandle } from "../ros/node-api.js";
 import type { NodeInstance } from "../ros/node-spec.js";
 import { asModelError, CameraNode, failureStatus } from "./common/camera-node.js";
 import { chooseModel, describeModelChoice } from "./common/model-choice.js";
-import { recordStage } from "./stage-timings.js";
 import { loadParameterSchema } from "./node-definition.js";
 
 
@@ -34,15 +33,21 @@ export async function createLaneDetectorNode(handle: NodeHandle): Promise<NodeIn
       try {
         const result = await detector.detect(await frame.view(), frame.geometry!, frame.header.stamp);
         const minConfidence = handle.parameters.get<number>("min_confidence");
-        const out: LaneMarkingArray = { ...result.markings, header, markings: result.markings.markings.filter((m) => m.confidence >= minConfidence) };
         // The model's own run (onnxruntime on its worker thread): preprocessing, the hand-over and
         // mask decoding are the node's (in lane_detector, not lane_model).
-        recordStage(frame.header.stamp, "lane_model", result.timings.modelMs);
-        recordStage(frame.header.stamp, "lane_postprocess", result.timings.postprocessMs);
+        const out: LaneMarkingArray = {
+          ...result.markings,
+          header,
+          markings: result.markings.markings.filter((m) => m.confidence >= minConfidence),
+          ...frame.timing([
+            { stage: "lane_model", duration_ms: result.timings.modelMs },
+            { stage: "lane_postprocess", duration_ms: result.timings.postprocessMs },
+          ]),
+        };
         publisher.publish(out);
       } catch (err) {
         const error = asModelError(err, "lane_detector");
-        publisher.publish({ header, markings: [], status: failureStatus(error, "model") });
+        publisher.publish({ header, markings: [], status: failureStatus(error, "model"), ...frame.timing() });
         throw error;
       }
     },

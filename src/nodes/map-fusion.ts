@@ -7,16 +7,19 @@
  * Inputs are gathered by stamp and fused in stamp order by src/fusion/input-synchroniser.ts (which
  * stamp to fuse when, late inputs, time jumps); this node fuses the frames it hands back and
  * counts and logs its events (diagnostics `frames_late_inputs`, `time_jumps`).
+ *
+ * Stage times come with the inputs (`latencies`, `pipeline_latency_ms` of each detector's array),
+ * so a frame reports the same stages whether the detectors run in this process or another.
  */
 import { errorMessage } from "../core/errors.js";
 import { timeToNs, timeToSec, type Time } from "../core/time.js";
+import { inputTimings } from "../fusion/input-timings.js";
 import { InputSynchroniser, type FuseDecision, type SynchroniserInput } from "../fusion/input-synchroniser.js";
 import { TfBuffer } from "../geometry/tf-buffer.js";
 import type { NodeHandle } from "../ros/node-api.js";
 import type { NodeInstance } from "../ros/node-spec.js";
 import { CameraCalibration } from "./common/camera-calibration.js";
 import { createNodeDiagnostics } from "./common/node-diagnostics-setup.js";
-import { pipelineLatencyOf, stagesOf } from "./stage-timings.js";
 import { loadParameterSchema } from "./node-definition.js";
 
 /** Logs the 1st, 10th, 100th, ... occurrence (and every 1000th after), so a steady stream of them stays visible but quiet. */
@@ -112,6 +115,7 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
     const started = handle.wallMs();
     const stamp = entry.stamp;
     try {
+      const timings = inputTimings(stamp, [entry.lanes, entry.crosswalks, entry.pedestrians]);
       const poseResult = pose.poseAt(stamp);
       if (poseResult.kind === "ok") diagnostics.clear("pose");
       else diagnostics.set("pose", "warn", `pose ${poseResult.kind}: ${poseResult.reason}; vehicle-frame outputs only`);
@@ -122,12 +126,11 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
         crosswalks: entry.crosswalks,
         pedestrians: entry.pedestrians,
         geometry: calibration.geometryAt(stamp),
-        latencies: stagesOf(stamp),
+        latencies: timings.latencies,
       });
       frame.header = { stamp, frame_id: baseFrame };
       const fusionMs = handle.wallMs() - started;
-      const detectorLatency = pipelineLatencyOf(stamp);
-      frame.pipeline_latency_ms = (detectorLatency ?? 0) + (handle.wallMs() - entry.lastArrivalWallMs);
+      frame.pipeline_latency_ms = (timings.pipelineLatencyMs ?? 0) + (handle.wallMs() - entry.lastArrivalWallMs);
       framePub.publish(frame);
       detectionsPub.publish({ ...pedestriansToDetection2DArray(frame), header: { stamp, frame_id: frame.header.frame_id } });
       processingPub.publish({ data: fusionMs });

@@ -16,7 +16,6 @@ import type { NodeInstance } from "../ros/node-spec.js";
 import { asModelError, CameraNode, failureStatus, withRelease } from "./common/camera-node.js";
 import { contractsFileOf } from "./common/model-choice.js";
 import { loadParameterSchema } from "./node-definition.js";
-import { recordStage } from "./stage-timings.js";
 import type { Time } from "../core/time.js";
 import { CropPassBudget } from "../perception/pedestrians/crop-budget.js";
 
@@ -152,16 +151,18 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
         const result = await detector.detect(view, frame.geometry, frame.header.stamp, regionsAt(frame.header.stamp), budget.next(node.rateHz));
         const minScore = p.get<number>("score_threshold");
         const minHeight = p.get<number>("min_box_height_px");
+        const t = result.timings;
+        // The model's own run (onnxruntime on its worker thread); preprocessing and the hand-over
+        // are the node's (in pedestrian_detector, not pedestrian_model).
         const out: PedestrianArray = {
           ...result.message,
           header,
           pedestrians: result.message.pedestrians.filter((x) => x.confidence >= minScore && x.image_box.height >= minHeight),
+          ...frame.timing([
+            { stage: "pedestrian_model", duration_ms: t.inferenceMs },
+            { stage: "pedestrian_postprocess", duration_ms: t.decodeMs + t.geometryMs },
+          ]),
         };
-        const t = result.timings;
-        // The model's own run (onnxruntime on its worker thread); preprocessing and the hand-over
-        // are the node's (in pedestrian_detector, not pedestrian_model).
-        recordStage(frame.header.stamp, "pedestrian_model", t.inferenceMs);
-        recordStage(frame.header.stamp, "pedestrian_postprocess", t.decodeMs + t.geometryMs);
         node.diagnostics.setCounter("crop_passes", (cropPasses += t.bandCrops + t.regionCrops));
         node.diagnostics.setCounter("frames_with_crosswalk_crops", regionFrames);
         node.diagnostics.setCounter("frames_without_pose", noPoseFrames);
@@ -169,7 +170,7 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
         detections?.publish(pedestriansToDetection2DArray(out, { cameraFrameId: frame.camera.message.header.frame_id }));
       } catch (err) {
         const error = asModelError(err, "pedestrian_detector");
-        publisher.publish({ header, pedestrians: [], status: failureStatus(error, "model") });
+        publisher.publish({ header, pedestrians: [], status: failureStatus(error, "model"), ...frame.timing() });
         throw error;
       }
     },

@@ -20,7 +20,7 @@ import { debugImageMessage, renderDebugImage, type PrivacyMode } from "../viz/de
 import { frameMarkers, mapLayerMarkers } from "../viz/markers.js";
 import { CameraCalibration } from "./common/camera-calibration.js";
 import { createNodeDiagnostics } from "./common/node-diagnostics-setup.js";
-import { decodedView, type CameraMessage } from "./decoded-frames.js";
+import { DECODED_FRAMES, type CameraMessage } from "./common/decoded-frames.js";
 import { loadParameterSchema } from "./node-definition.js";
 
 /** Camera messages kept at most to pair with frames (a frame comes some camera periods after its image). */
@@ -56,9 +56,10 @@ export async function createVisualizerNode(handle: NodeHandle): Promise<NodeInst
   handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf", { profile: "reliable", depth: 100 }, (m) => void tf.addMessage(m, false));
   handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf_static", { profile: "transient_local", depth: 100 }, (m) => void tf.addMessage(m, true));
 
+  const frames = handle.service(DECODED_FRAMES);
   // Camera messages waiting for their frame, by stamp. Only those the debug-image rate may still
   // take are kept, and none older than the newest frame: a kept message keeps its decoded pixels
-  // alive (src/nodes/decoded-frames.ts), megabytes each.
+  // alive (the run's decoded-frame service, src/nodes/common/decoded-frames.ts), megabytes each.
   const images = new Map<bigint, CameraMessage>();
   const keep = (camera: CameraMessage): void => {
     if (!scheduler.wouldTake(camera.message.header.stamp)) return;
@@ -88,7 +89,7 @@ export async function createVisualizerNode(handle: NodeHandle): Promise<NodeInst
     }
     const started = handle.wallMs();
     try {
-      const bytes = await renderDebugImage(await decodedView(camera), frame, {
+      const bytes = await renderDebugImage(await frames.view(camera), frame, {
         privacy: p.get<PrivacyMode>("privacy"),
         maxWidth: p.get<number>("debug_image_max_width"),
         format: "jpeg",

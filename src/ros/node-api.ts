@@ -86,6 +86,19 @@ export interface Logger {
   error(message: string): void;
 }
 
+/**
+ * Names a service the host creates once per run and hands to every node of that run (what the
+ * nodes of one process share, as they share an rclcpp Context: the decoded-frame cache). The
+ * service's interface `T` is declared beside the nodes that use it (src/nodes/common/) and the
+ * host implements it; two runs in one process never share an instance.
+ */
+export interface RunServiceKey<T> {
+  /** The service's name, for errors ("decoded_frames"). */
+  readonly name: string;
+  /** Type witness only: never set. */
+  readonly service?: T;
+}
+
 /** Which clock `now()` reads. */
 export type ClockKind = "ros" | "sim";
 
@@ -120,4 +133,7 @@ export interface NodeHandle {
 
   /** Monotonic wall-clock milliseconds, for measuring processing time (never sim time). */
   wallMs(): number;
+
+  /** This run's instance of a service (see RunServiceKey); a `ros` PerceptionError when the host provides none. */
+  service<T>(key: RunServiceKey<T>): T;
 }

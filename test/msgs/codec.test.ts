@@ -105,6 +105,8 @@ describe("MessageCodec", () => {
         distance_along_path: 12, time_to_enter_path: 1.5,
       }],
       status: "",
+      latencies: [{ stage: "pedestrian_model", duration_ms: 12.5 }, { stage: "pedestrian_detector", duration_ms: 20.25 }],
+      pipeline_latency_ms: 40.5,
     };
     expect(fromSchema.decode(codec.encode(msg))).toEqual(msg);
   });

@@ -7,35 +7,15 @@
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { nsToTime, type Time } from "../../src/core/time.js";
-import { quatFromEuler } from "../../src/geometry/quaternion.js";
-import type { CameraInfo, CompressedImage, CrosswalkArray, DiagnosticArray, TFMessage } from "../../src/msgs/types.generated.js";
+import type { CompressedImage, CrosswalkArray, DiagnosticArray } from "../../src/msgs/types.generated.js";
 import { createCrosswalkDetectorNode, parameterSchema } from "../../src/nodes/crosswalk-detector.js";
+import { CAMERA_FRAME, cameraMount, smallCameraInfo } from "./camera-fixtures.js";
 import { hostNode, START } from "./harness.js";
 
-const FRAME = "camera_front_optical_frame";
 const OUT = "/perception/crosswalk_detector/out/crosswalks";
 
 async function jpeg(width: number, height: number): Promise<Uint8Array> {
   return new Uint8Array(await sharp({ create: { width, height, channels: 3, background: { r: 90, g: 90, b: 90 } } }).jpeg().toBuffer());
-}
-
-function cameraInfo(stamp: Time): CameraInfo {
-  return {
-    header: { stamp, frame_id: FRAME }, height: 48, width: 64, distortion_model: "plumb_bob",
-    d: new Float64Array(5), k: Float64Array.from([50, 0, 32, 0, 50, 24, 0, 0, 1]), r: Float64Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]),
-    p: Float64Array.from([50, 0, 32, 0, 0, 50, 24, 0, 0, 0, 1, 0]), binning_x: 0, binning_y: 0,
-    roi: { x_offset: 0, y_offset: 0, height: 0, width: 0, do_rectify: false },
-  };
-}
-
-/** The camera mount pitched up by `upRad` (0.6 rad puts the horizon below a 48-row image with fy = 50). */
-function mount(stamp: Time, upRad: number): TFMessage {
-  return {
-    transforms: [{
-      header: { stamp, frame_id: "base_link" }, child_frame_id: FRAME,
-      transform: { translation: { x: 1.5, y: 0, z: 1.4 }, rotation: quatFromEuler(-Math.PI / 2 + upRad, 0, -Math.PI / 2) },
-    }],
-  };
 }
 
 describe("crosswalk_detector node", () => {
@@ -51,14 +31,15 @@ describe("crosswalk_detector node", () => {
       [OUT, "/diagnostics"],
     );
     const grey = await jpeg(64, 48);
-    const image = (stamp: Time): CompressedImage => ({ header: { stamp, frame_id: FRAME }, format: "jpeg", data: grey });
+    const image = (stamp: Time): CompressedImage => ({ header: { stamp, frame_id: CAMERA_FRAME }, format: "jpeg", data: grey });
     const t0 = nsToTime(START);
-    await h.feed("/tf", mount(t0, 0.6), START);
-    await h.feed("/perception/crosswalk_detector/in/camera_info", cameraInfo(t0), START);
+    // Pitched up by 0.6 rad: the horizon is below the 48-row image (fy = 50).
+    await h.feed("/tf", cameraMount(t0, -0.6), START);
+    await h.feed("/perception/crosswalk_detector/in/camera_info", smallCameraInfo(t0), START);
     await h.feed("/perception/crosswalk_detector/in/image/compressed", image(t0), START);
     // The node goes on: the next frame is judged and counted the same way.
     const t1 = START + 400_000_000n;
-    await h.feed("/perception/crosswalk_detector/in/camera_info", cameraInfo(nsToTime(t1)), t1);
+    await h.feed("/perception/crosswalk_detector/in/camera_info", smallCameraInfo(nsToTime(t1)), t1);
     await h.feed("/perception/crosswalk_detector/in/image/compressed", image(nsToTime(t1)), t1);
     await h.advance(START + 3_000_000_000n);
     const out = h.outputs[OUT] as CrosswalkArray[];

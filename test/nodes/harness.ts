@@ -3,6 +3,7 @@ import { InProcessBus } from "../../src/host/bus.js";
 import { SimClock, SimTimerQueue } from "../../src/host/clock.js";
 import type { ParameterValue } from "../../src/ros/node-api.js";
 import { createNodeHandle, type HostedNode } from "../../src/host/node-handle.js";
+import { createRunServices, type RunServices } from "../../src/host/run-services.js";
 import type { NodeInstance, NodeSpec } from "../../src/ros/node-spec.js";
 
 export const START = 1_700_000_000_000_000_000n;
@@ -25,12 +26,14 @@ export interface Harness {
 export async function hostNode(
   spec: Omit<NodeSpec, "parameters"> & { parameters: Record<string, ParameterValue> },
   watch: string[],
+  /** The run's services (a fresh set when absent). */
+  services: RunServices = createRunServices(),
 ): Promise<Harness> {
   const clock = new SimClock(START);
   const timers = new SimTimerQueue(clock);
   const bus = new InProcessBus({ now: () => clock.now(), onCallbackError: (_n, _t, e) => { throw e; } });
   const logs: string[] = [];
-  const hosted = createNodeHandle({ spec, bus, timers, now: () => clock.now(), clockKind: "sim", logSink: (level, _source, message) => void logs.push(`${level}: ${message}`) });
+  const hosted = createNodeHandle({ spec, bus, timers, now: () => clock.now(), clockKind: "sim", logSink: (level, _source, message) => void logs.push(`${level}: ${message}`), services });
   const instance = await spec.create(hosted.handle);
   const outputs: Record<string, any[]> = {};
   for (const topic of watch) {

@@ -30,7 +30,7 @@ function tfAt(tNs: bigint, fault: TfFault): TFMessage {
 }
 
 function lanesAt(tNs: bigint): LaneMarkingArray {
-  return { header: { stamp: nsToTime(START + tNs), frame_id: "base_link" }, markings: [lane(1, 1.8, 0), lane(2, -1.8, 1)], status: "" };
+  return { header: { stamp: nsToTime(START + tNs), frame_id: "base_link" }, markings: [lane(1, 1.8, 0), lane(2, -1.8, 1)], status: "", latencies: [], pipeline_latency_ms: 0 };
 }
 
 /** Plays 4 s of /tf (50 Hz) and camera lanes (15 Hz) in stamp order through the node. */

@@ -9,13 +9,13 @@ const P = 66_666_667n;
 const stamp = (i: bigint) => nsToTime(START + i * P);
 
 function lanes(i: bigint): LaneMarkingArray {
-  return { header: { stamp: stamp(i), frame_id: "base_link" }, markings: [lane(1, 1.8, 0), lane(2, -1.8, 1)], status: "" };
+  return { header: { stamp: stamp(i), frame_id: "base_link" }, markings: [lane(1, 1.8, 0), lane(2, -1.8, 1)], status: "", latencies: [], pipeline_latency_ms: 0 };
 }
 function peds(i: bigint): PedestrianArray {
-  return { header: { stamp: stamp(i), frame_id: "base_link" }, pedestrians: [{ ...pedestrian(0, 15, 2) }], status: "" };
+  return { header: { stamp: stamp(i), frame_id: "base_link" }, pedestrians: [{ ...pedestrian(0, 15, 2) }], status: "", latencies: [], pipeline_latency_ms: 0 };
 }
 function crosswalks(i: bigint): CrosswalkArray {
-  return { header: { stamp: stamp(i), frame_id: "base_link" }, crosswalks: [], status: "no crosswalk in view" };
+  return { header: { stamp: stamp(i), frame_id: "base_link" }, crosswalks: [], status: "no crosswalk in view", latencies: [], pipeline_latency_ms: 0 };
 }
 
 async function fusion() {
@@ -37,6 +37,32 @@ const PEDS = "/perception/map_fusion/in/pedestrians";
 const CWS = "/perception/map_fusion/in/crosswalks";
 
 describe("map_fusion node", () => {
+  it("reports the stage times its inputs carry: the detectors' stages of this stamp plus fusion, and the slowest detector's latency", async () => {
+    const h = await fusion();
+    await h.feed(LANES, { ...lanes(0n), latencies: [{ stage: "lane_model", duration_ms: 11 }, { stage: "lane_detector", duration_ms: 17 }], pipeline_latency_ms: 25 }, START + 10n);
+    await h.feed(PEDS, { ...peds(0n), latencies: [{ stage: "pedestrian_detector", duration_ms: 31 }], pipeline_latency_ms: 40 }, START + 20n);
+    await h.feed(CWS, { ...crosswalks(0n), latencies: [{ stage: "crosswalk_detector", duration_ms: 7 }], pipeline_latency_ms: 12 }, START + 30n);
+    // Stamp 1 has only pedestrians: its lanes and crosswalks are carried over from stamp 0, their times are not.
+    await h.feed(PEDS, { ...peds(1n), latencies: [{ stage: "pedestrian_detector", duration_ms: 33 }], pipeline_latency_ms: 50 }, START + P + 10n);
+    await h.feed(PEDS, peds(2n), START + 2n * P + 10n);
+    const frames = h.outputs[FRAME] as PerceptionFrame[];
+    expect(frames).toHaveLength(2);
+    const stages = (f: PerceptionFrame) => f.latencies.filter((l) => l.stage !== "fusion");
+    expect(stages(frames[0]!)).toEqual([
+      { stage: "crosswalk_detector", duration_ms: 7 },
+      { stage: "lane_detector", duration_ms: 17 },
+      { stage: "lane_model", duration_ms: 11 },
+      { stage: "pedestrian_detector", duration_ms: 31 },
+    ]);
+    expect(stages(frames[1]!)).toEqual([{ stage: "pedestrian_detector", duration_ms: 33 }]);
+    expect(frames.every((f) => f.latencies.at(-1)!.stage === "fusion")).toBe(true);
+    expect(frames[0]!.lanes).toHaveLength(2);
+    expect(frames[1]!.lanes).toHaveLength(2);
+    // Camera stamp to publication: at least the slowest detector's.
+    expect(frames[0]!.pipeline_latency_ms).toBeGreaterThanOrEqual(40);
+    expect(frames[1]!.pipeline_latency_ms).toBeGreaterThanOrEqual(50);
+  });
+
   it("fuses a stamp once a newer one arrives, whatever order its inputs came in", async () => {
     const h = await fusion();
     // Stamp 0: pedestrians first, then lanes; stamp 1: lanes first, then pedestrians and crosswalks.

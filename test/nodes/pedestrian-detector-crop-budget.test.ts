@@ -10,11 +10,11 @@ import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { projectPath, sharedDir } from "../../src/core/paths.js";
 import { nsToTime } from "../../src/core/time.js";
-import { quatFromEuler } from "../../src/geometry/quaternion.js";
 import type { CameraInfo, CompressedImage, TFMessage } from "../../src/msgs/types.generated.js";
 import { createPedestrianDetectorNode, parameterSchema } from "../../src/nodes/pedestrian-detector.js";
 import { loadParameterFiles, parametersForNode } from "../../src/ros/parameters/parameter-file.js";
 import { START, hostNode, type Harness } from "./harness.js";
+import { cameraMount, pinholeCameraInfo } from "./camera-fixtures.js";
 
 const W = 960;
 const H = 540;
@@ -29,21 +29,9 @@ beforeAll(async () => {
   jpeg = new Uint8Array(await sharp(Buffer.from(svg)).jpeg().toBuffer());
 });
 
-function cameraInfo(stamp: bigint): CameraInfo {
-  return {
-    header: { stamp: nsToTime(stamp), frame_id: "camera_front_optical_frame" }, height: H, width: W, distortion_model: "plumb_bob",
-    d: new Float64Array(5), k: Float64Array.from([700, 0, W / 2, 0, 700, H / 2, 0, 0, 1]), r: Float64Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]),
-    p: Float64Array.from([700, 0, W / 2, 0, 0, 700, H / 2, 0, 0, 0, 1, 0]), binning_x: 0, binning_y: 0,
-    roi: { x_offset: 0, y_offset: 0, height: 0, width: 0, do_rectify: false },
-  };
-}
+const cameraInfo = (stamp: bigint): CameraInfo => pinholeCameraInfo(nsToTime(stamp), W, H, 700);
 
-const mount: TFMessage = {
-  transforms: [{
-    header: { stamp: nsToTime(START), frame_id: "base_link" }, child_frame_id: "camera_front_optical_frame",
-    transform: { translation: { x: 1.5, y: 0, z: 1.4 }, rotation: quatFromEuler(-Math.PI / 2, 0, -Math.PI / 2) },
-  }],
-};
+const mount: TFMessage = cameraMount(nsToTime(START), 0);
 
 /** Feeds frames first..first+n-1 at 10 Hz; returns the crop passes they ran. */
 async function frames(h: Harness, first: bigint, n: bigint): Promise<number> {

@@ -27,6 +27,7 @@ import { PedestrianDetector, type PedestrianBackend } from "../../perception/ped
 import { pedestrianCropOptions } from "../../nodes/pedestrian-detector.js";
 import { graphToNodeSpecs, loadLaunchGraph } from "../../host/graph.js";
 import { detectorChoice, type DetectorChoice } from "../detector-choice.js";
+import type { Untimed } from "../../msgs/detector-arrays.js";
 
 export const summary = "run the pedestrian, lane and crosswalk detectors on still images (table, JSON, annotated copies)";
 
@@ -265,8 +266,8 @@ async function detectOne(path: string, ctx: DetectContext): Promise<{ result: De
     source = "approximate";
     note = "assumed: 60 deg horizontal FOV, horizon at 45% of the height";
   }
-  let laneArray: LaneMarkingArray = { header: { stamp: ZERO_TIME, frame_id: "base_link" }, markings: [], status: "lanes not run" };
-  let crosswalkArray: CrosswalkArray = { header: { stamp: ZERO_TIME, frame_id: "base_link" }, crosswalks: [], status: "crosswalks not run" };
+  let laneArray: Untimed<LaneMarkingArray> = { header: { stamp: ZERO_TIME, frame_id: "base_link" }, markings: [], status: "lanes not run" };
+  let crosswalkArray: Untimed<CrosswalkArray> = { header: { stamp: ZERO_TIME, frame_id: "base_link" }, crosswalks: [], status: "crosswalks not run" };
   const t2 = performance.now();
   if (ctx.lanes) {
     const camera: StillCamera = ctx.calibration ? { kind: "geometry", geometry } : { kind: "auto", mountHeight: ctx.mountHeight };

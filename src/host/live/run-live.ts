@@ -20,6 +20,7 @@ import { stderrLogSink, type LogSink } from "../logger.js";
 import { normalizeNamespace } from "../../msgs/names.js";
 import type { ClockKind, QosOptions } from "../../ros/node-api.js";
 import { createNodeHandle, type HostedNode } from "../node-handle.js";
+import { createRunServices } from "../run-services.js";
 import type { NodeSpec } from "../../ros/node-spec.js";
 import { USE_SIM_TIME } from "../../ros/parameters/parameter-store.js";
 import { loadRclnodejs, type RclnodejsLoader } from "./load-rclnodejs.js";
@@ -116,12 +117,14 @@ export async function runLive(options: LiveOptions): Promise<void> {
   bus.addTap(wireTap);
 
   try {
+    // This process's services (the decoded-frame cache): shared by its nodes.
+    const services = createRunServices();
     for (const spec of options.nodes) {
       const namespace = normalizeNamespace(spec.namespace);
       // Validate parameters first (clear error before any ROS entity exists).
       let self: HostedNode | undefined;
       const clockKind = (): ClockKind => clockKindOf(self);
-      const node = createNodeHandle({ spec, bus, timers: time.timersFor(clockKind), now: () => time.now(clockKind()), clockKind, logSink });
+      const node = createNodeHandle({ spec, bus, timers: time.timersFor(clockKind), now: () => time.now(clockKind()), clockKind, logSink, services });
       self = node;
       const nodeOptions = new rcl.NodeOptions();
       nodeOptions.startParameterServices = true;

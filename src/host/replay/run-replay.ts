@@ -14,6 +14,7 @@ import { disposeHostedInstances, type HostedInstance } from "../hosted-instances
 import { stderrLogSink, type LogSink } from "../logger.js";
 import type { QosProfile } from "../../msgs/qos-profile.js";
 import { createNodeHandle, type HostedNode } from "../node-handle.js";
+import { createRunServices } from "../run-services.js";
 import type { NodeSpec } from "../../ros/node-spec.js";
 import { createReplaySink, openReplaySource, type ReplaySink, type ReplaySource } from "./bag-io.js";
 import { LookAhead } from "./look-ahead.js";
@@ -136,6 +137,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
   });
 
   try {
+    // This run's services (the decoded-frame cache): shared by its nodes, by no other run.
+    const services = createRunServices();
     // Start every node before reading: a bad parameter fails here, naming the node.
     for (const spec of options.nodes) {
       const node = createNodeHandle({
@@ -145,6 +148,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
         now,
         clockKind: "sim",
         logSink,
+        services,
         // Replay is sim time: use_sim_time is true for every node, as with `ros2 bag play --clock`.
         parameterOverrides: { use_sim_time: true, ...options.parameterOverrides?.[fullNameOf(spec)] },
       });

@@ -5,6 +5,7 @@
  * same head decode alike.
  */
 import { PerceptionError } from "../../core/errors.js";
+import type { Detection } from "../detection.js";
 
 export interface CandidateTable {
   /** Candidates N. */
@@ -63,4 +64,13 @@ export function bestClass(t: CandidateTable, i: number, first: number, classes: 
     }
   }
   return { classId: best, score: bestScore };
+}
+
+/** Candidate i's box, stored as centre x, centre y, width, height in features 0–3, as a corner-convention detection. */
+export function centreSizeDetection(t: CandidateTable, i: number, score: number, classId: number): Detection {
+  const cx = t.at(i, 0);
+  const cy = t.at(i, 1);
+  const w = t.at(i, 2);
+  const h = t.at(i, 3);
+  return { x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2, score, classId };
 }

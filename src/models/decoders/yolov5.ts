@@ -4,7 +4,7 @@
  * then C class scores, all sigmoided; score = obj * class score.
  */
 import type { Detection } from "../detection.js";
-import { bestClass, candidateTable } from "./candidates.js";
+import { bestClass, candidateTable, centreSizeDetection } from "./candidates.js";
 import { fitsTable, pickOutput, shapeText, type DecoderFamily } from "./family.js";
 
 /** Contract parameters (`decoder: { type: yolov5, num_classes }`). */
@@ -34,11 +34,7 @@ export function decodeYolov5(output: Float32Array, dims: readonly number[], o: Y
     const best = bestClass(t, i, 5, o.numClasses);
     const score = obj * best.score;
     if (best.classId < 0 || (allowed && !allowed.has(best.classId)) || score < o.scoreThreshold) continue;
-    const cx = t.at(i, 0);
-    const cy = t.at(i, 1);
-    const w = t.at(i, 2);
-    const h = t.at(i, 3);
-    out.push({ x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2, score, classId: best.classId });
+    out.push(centreSizeDetection(t, i, score, best.classId));
   }
   return out;
 }

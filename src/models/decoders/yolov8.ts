@@ -4,7 +4,7 @@
  * pixels, then C sigmoided class scores; no objectness.
  */
 import type { Detection } from "../detection.js";
-import { bestClass, candidateTable } from "./candidates.js";
+import { bestClass, candidateTable, centreSizeDetection } from "./candidates.js";
 import { fitsTable, pickOutput, type DecoderFamily } from "./family.js";
 
 /** Contract parameters (`decoder: { type: yolov8, num_classes }`). */
@@ -31,11 +31,7 @@ export function decodeYolov8(output: Float32Array, dims: readonly number[], o: Y
   for (let i = 0; i < t.count; i++) {
     const { classId, score } = bestClass(t, i, 4, o.numClasses);
     if (classId < 0 || (allowed && !allowed.has(classId)) || score < o.scoreThreshold) continue;
-    const cx = t.at(i, 0);
-    const cy = t.at(i, 1);
-    const w = t.at(i, 2);
-    const h = t.at(i, 3);
-    out.push({ x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2, score, classId });
+    out.push(centreSizeDetection(t, i, score, classId));
   }
   return out;
 }

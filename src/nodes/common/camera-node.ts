@@ -13,13 +13,13 @@ import type { NodeDiagnostics } from "../../diagnostics/node-diagnostics.js";
 import type { CameraGeometry } from "../../geometry/camera-geometry.js";
 import { TfBuffer } from "../../geometry/tf-buffer.js";
 import type { ImageView } from "../../image/image-view.js";
-import type { Header } from "../../msgs/types.generated.js";
+import type { DetectorTiming } from "../../msgs/detector-arrays.js";
+import type { Header, StageLatency } from "../../msgs/types.generated.js";
 import type { NodeHandle, Publisher } from "../../ros/node-api.js";
 import type { NodeInstance } from "../../ros/node-spec.js";
 import { CameraCalibration } from "./camera-calibration.js";
 import { createNodeDiagnostics } from "./node-diagnostics-setup.js";
-import { recordPipelineLatency, recordStage } from "../stage-timings.js";
-import { decodedView, prefetchView, type CameraMessage } from "../decoded-frames.js";
+import { DECODED_FRAMES, type CameraMessage, type DecodedFrames } from "./decoded-frames.js";
 import { FrameScheduler } from "./frame-scheduler.js";
 
 /** The highest model rate `~/in/rate_hz` may set (the schemas' bound on rate_hz). */
@@ -31,10 +31,21 @@ export interface CameraFrame {
   header: Header;
   /** The received message. */
   camera: CameraMessage;
-  /** The pixels (decoded once per process). */
+  /** The pixels (decoded once per run: the run's decoded-frame service). */
   view(): Promise<ImageView>;
   /** Camera model + extrinsics at this stamp; undefined while calibration is missing (diagnostics say why). */
   geometry: CameraGeometry | undefined;
+  /**
+   * The timing fields of this frame's output array, measured now (call it as the array is
+   * published): `latencies` = `stages` (the model's own, as the detector measured them) and the
+   * node's stage (`CameraNodeOptions.stage`: wall time since the frame was taken up);
+   * `pipeline_latency_ms` = camera stamp to now. The times ride in the message, so map_fusion gets
+   * them alike in one process and across processes; they are rounded to float32 (the wire type),
+   * so a subscriber in this process sees what one in another process decodes. The node's
+   * `~/debug/processing_time_ms`, `~/debug/pipeline_latency_ms` and diagnostics report the last
+   * call's figures (measured after `process` when it makes none).
+   */
+  timing(stages?: readonly StageLatency[]): DetectorTiming;
 }
 
 export interface CameraNodeOptions {
@@ -73,6 +84,7 @@ export class CameraNode implements NodeInstance {
   readonly #latencyPub: Publisher<{ data: number }>;
   readonly #scheduler: FrameScheduler<{ frame: CameraMessage; receivedNow: Time; receivedWallMs: number }>;
   readonly #calibration: CameraCalibration;
+  readonly #frames: DecodedFrames;
   #processed = 0;
   #failed = 0;
   #skippedNoCalibration = 0;
@@ -83,6 +95,7 @@ export class CameraNode implements NodeInstance {
   constructor(handle: NodeHandle, options: CameraNodeOptions) {
     this.handle = handle;
     this.#options = options;
+    this.#frames = handle.service(DECODED_FRAMES);
     const params = handle.parameters;
     this.tf = new TfBuffer({ maxExtrapolationSec: params.get<number>("tf_timeout_s") });
     const { diagnostics, publisher: diagPublisher } = createNodeDiagnostics(handle, options.hardwareId);
@@ -104,11 +117,11 @@ export class CameraNode implements NodeInstance {
     const onImage = (frame: CameraMessage): void => {
       const item = { frame, receivedNow: handle.now(), receivedWallMs: handle.wallMs() };
       this.#scheduler.offer(item, frame.message.header.stamp);
-      // Kept waiting for the busy model: decode it now (once per process, shared with the other
+      // Kept waiting for the busy model: decode it now (once per run, shared with the other
       // nodes) and preprocess it into the model's next input buffer while the model still runs.
       if (this.#scheduler.pendingFrame(options.stage) !== item) return;
       this.#prefetchedWhileBusy++;
-      const view = prefetchView(frame);
+      const view = this.#frames.prefetch(frame);
       const prepare = options.prepare;
       if (prepare) view.then((v) => this.#scheduler.pendingFrame(options.stage) === item && prepare(v), () => undefined);
     };
@@ -116,7 +129,7 @@ export class CameraNode implements NodeInstance {
     // while the current one is processed.
     const upcoming = (frame: CameraMessage): void => {
       if (!this.#scheduler.predictTake(frame.message.header.stamp)) return;
-      const view = prefetchView(frame);
+      const view = this.#frames.prefetch(frame);
       const runAhead = options.runAhead;
       if (runAhead) view.then(runAhead, () => undefined);
     };
@@ -156,16 +169,25 @@ export class CameraNode implements NodeInstance {
       this.diagnostics.count("frames_skipped_no_calibration");
       return;
     }
+    let measured: { processingMs: number; latencyMs: number } | undefined;
+    const measure = (): { processingMs: number; latencyMs: number } => ({
+      processingMs: Math.fround(this.handle.wallMs() - started),
+      latencyMs: Math.fround(this.pipelineLatencyMs(stamp, receivedNow, receivedWallMs)),
+    });
+    const timing = (stages: readonly StageLatency[] = []): DetectorTiming => {
+      measured = measure();
+      return {
+        latencies: [...stages.map((s) => ({ stage: s.stage, duration_ms: Math.fround(s.duration_ms) })), { stage: this.#options.stage, duration_ms: measured.processingMs }],
+        pipeline_latency_ms: measured.latencyMs,
+      };
+    };
     try {
-      await this.#options.process({ header: camera.message.header, camera, view: () => checkedView(camera, geometry), geometry });
-      const processingMs = this.handle.wallMs() - started;
+      await this.#options.process({ header: camera.message.header, camera, view: () => checkedView(this.#frames, camera, geometry), geometry, timing });
+      const { processingMs, latencyMs } = measured ?? measure();
       this.#processed++;
       this.diagnostics.recordFrame(processingMs);
       this.#processingPub.publish({ data: processingMs });
-      const latencyMs = this.pipelineLatencyMs(stamp, receivedNow, receivedWallMs);
       this.#latencyPub.publish({ data: latencyMs });
-      recordStage(stamp, this.#options.stage, processingMs);
-      recordPipelineLatency(stamp, latencyMs);
     } catch (err) {
       this.#failed++;
       this.diagnostics.recordError(err);
@@ -236,8 +258,8 @@ export function withRelease(node: CameraNode, release: () => Promise<void>): Nod
  * The frame's pixels, refused (an `image` PerceptionError naming both sizes) when their size is not
  * the one the frame's CameraInfo describes: the calibration would place every pixel wrongly.
  */
-async function checkedView(camera: CameraMessage, geometry: CameraGeometry | undefined): Promise<ImageView> {
-  const view = await decodedView(camera);
+async function checkedView(frames: DecodedFrames, camera: CameraMessage, geometry: CameraGeometry | undefined): Promise<ImageView> {
+  const view = await frames.view(camera);
   const model = geometry?.model;
   if (model && (view.width !== model.width || view.height !== model.height)) {
     throw new PerceptionError(

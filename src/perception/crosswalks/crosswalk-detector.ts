@@ -19,6 +19,7 @@ import { asReport, type CrosswalkCandidate, type CrosswalkSource } from "./cross
 import { checkMask } from "./mask-check.js";
 import { fuseCrosswalkSources, type NamedReport, type SourceFusionOptions } from "./source-fusion.js";
 import { StripeCrosswalkSource, type StripeSourceOptions } from "./stripe-source.js";
+import type { Untimed } from "../../msgs/detector-arrays.js";
 
 /** What the lane stage can pass on (a `LaneDetectionResult` fits). */
 export interface CrosswalkLaneEvidence {
@@ -82,7 +83,7 @@ export class CrosswalkDetector {
   lastInputProblem: string | undefined;
 
   /** Detects crosswalks; never throws on bad input (empty array with `status`). */
-  async detect(view: ImageView, geometry: CameraGeometry, stamp: Time, lanes?: CrosswalkLaneEvidence): Promise<CrosswalkArray> {
+  async detect(view: ImageView, geometry: CameraGeometry, stamp: Time, lanes?: CrosswalkLaneEvidence): Promise<Untimed<CrosswalkArray>> {
     const header = { stamp, frame_id: "base_link" };
     this.lastEvidence = [];
     const problem = inputProblem(view, geometry);

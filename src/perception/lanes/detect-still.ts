@@ -11,6 +11,7 @@ import type { CrosswalkArray, LaneMarkingArray } from "../../msgs/types.generate
 import type { CrosswalkDetector } from "../crosswalks/crosswalk-detector.js";
 import { estimateHorizonFromLanes } from "./horizon-estimate.js";
 import type { LaneDetectionResult, LaneDetector } from "./lane-detector.js";
+import type { Untimed } from "../../msgs/detector-arrays.js";
 
 /** How the camera of a still is known. */
 export type StillCamera =
@@ -46,8 +47,8 @@ export interface DetectStillOptions {
 
 /** What `detectStill` returns. */
 export interface StillDetection {
-  lanes: LaneMarkingArray;
-  crosswalks: CrosswalkArray;
+  lanes: Untimed<LaneMarkingArray>;
+  crosswalks: Untimed<CrosswalkArray>;
   cameraSource: CameraSource;
   /** The geometry used (for drawing and projecting results). */
   geometry: CameraGeometry;

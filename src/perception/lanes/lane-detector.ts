@@ -20,6 +20,7 @@ import { DEFAULT_CLASSICAL_GRID, DEFAULT_LANE_GRID } from "../bev/lane-grid.js";
 import { lanesFromOccupancy, type LanePipelineOptions } from "./lane-pipeline.js";
 import type { PaintEvidence } from "./paint-or-edge.js";
 import { bevMaskIndex, maskFraction, maskToBev } from "../bev/mask-to-bev.js";
+import type { Untimed } from "../../msgs/detector-arrays.js";
 
 /** Produces lane-line (and optionally drivable-area) masks for a frame: a model session, or a stand-in in tests. */
 export interface LaneSegmenter {
@@ -84,7 +85,7 @@ export interface LaneTimings {
 /** What `detect` returns. */
 export interface LaneDetectionResult {
   /** The markings (header.frame_id = base_link, stamp = the frame's) with `status` set when empty or degraded. */
-  markings: LaneMarkingArray;
+  markings: Untimed<LaneMarkingArray>;
   /** The lane-line mask (model path). */
   laneMask?: SegmentationMask;
   /** The drivable-area mask (model path, when the model has one). */

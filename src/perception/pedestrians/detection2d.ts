@@ -4,6 +4,7 @@
  */
 import type { Time } from "../../core/time.js";
 import type { Detection2D, Detection2DArray, PedestrianArray } from "../../msgs/types.generated.js";
+import type { Untimed } from "../../msgs/detector-arrays.js";
 
 export interface Detection2DOptions {
   /** Frame of the image the boxes are in (the camera's optical frame). */
@@ -15,7 +16,7 @@ export interface Detection2DOptions {
 }
 
 /** One Detection2D per pedestrian: bbox centre/size in pixels from image_box, score = confidence. */
-export function pedestriansToDetection2DArray(msg: PedestrianArray, options: Detection2DOptions): Detection2DArray {
+export function pedestriansToDetection2DArray(msg: Untimed<PedestrianArray>, options: Detection2DOptions): Detection2DArray {
   const header = { stamp: options.stamp ?? msg.header.stamp, frame_id: options.cameraFrameId };
   const detections: Detection2D[] = msg.pedestrians.map((p, i) => ({
     header,

@@ -20,6 +20,7 @@ import type { PedestrianArray } from "../../msgs/types.generated.js";
 import { bandHorizonRow, CropSchedule, horizonBandCrops, regionCrops, type BandCropOptions, type HorizonGeometry, type PlannedCrop, type RegionCropOptions } from "./crop-plan.js";
 import { pedestrianFromDetection, type FootPointNoise, type GroundProjector } from "./ground-position.js";
 import { mergePasses, type MergeOptions, type PassBoxes } from "./merge-passes.js";
+import type { Untimed } from "../../msgs/detector-arrays.js";
 
 /**
  * Extra model passes for people too small for the whole-frame pass (see crop-plan.ts): square
@@ -111,7 +112,7 @@ export interface PedestrianTimings {
 
 export interface PedestrianDetection {
   /** The message: header (stamp, frameId), pedestrians whose feet meet the ground, status. */
-  message: PedestrianArray;
+  message: Untimed<PedestrianArray>;
   /** Every person box after NMS (image pixels), including those left out of the message. */
   boxes: Detection[];
   /** The crops run on this frame (source pixels). */
@@ -327,7 +328,7 @@ export class PedestrianDetector {
     if (this.backend.kind === "hog-fallback") status.push("HOG fallback detector (no model file)");
     if (!geometry && boxes.length > 0) status.push(`no camera geometry: ${boxes.length} boxes not placed on the ground`);
     if (aboveHorizon > 0) status.push(`${aboveHorizon} boxes with feet above the horizon left out`);
-    const message: PedestrianArray = {
+    const message: Untimed<PedestrianArray> = {
       header: { stamp, frame_id: this.options.frameId ?? "base_link" },
       pedestrians,
       status: status.join("; "),

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { imageKey, labelError } from "./label-error.js";
 import type { LabelSet, PersonLabel } from "./still-labels.js";
 
-const DONT_CARE = new Set(["Person_sitting", "Cyclist", "DontCare"]);
+const DONT_CARE: ReadonlySet<string> = new Set(["Person_sitting", "Cyclist", "DontCare"]);
 
 /** P2 of a calib file (3x4 row-major); throws naming the file and line when malformed. */
 export function readKittiCalibP2(file: string): number[] {

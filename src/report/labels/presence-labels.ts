@@ -6,8 +6,8 @@ import { readFileSync } from "node:fs";
 import { imageKey, labelError, lineOfOffset } from "./label-error.js";
 import type { LabelSet } from "./still-labels.js";
 
-const YES = new Set(["yes", "1", "true", "present", "y"]);
-const NO = new Set(["no", "0", "false", "absent", "n"]);
+const YES: ReadonlySet<string> = new Set(["yes", "1", "true", "present", "y"]);
+const NO: ReadonlySet<string> = new Set(["no", "0", "false", "absent", "n"]);
 
 export function isPresenceJson(v: unknown): boolean {
   return !!v && typeof v === "object" && Array.isArray((v as { frames?: unknown }).frames);

@@ -11,8 +11,8 @@ import { imageViewFromMessage, type ImageView } from "../../image/image-view.js"
 import { decodeCompressedImage, readImageFile } from "../../image/compressed-image.js";
 import type { CompressedImage, Image } from "../../msgs/types.generated.js";
 
-const IMAGE_TYPES = new Set(["sensor_msgs/msg/Image", "sensor_msgs/msg/CompressedImage"]);
-const IMAGE_EXTENSIONS = new Set([".png", ".jpg", ".jpeg"]);
+const IMAGE_TYPES: ReadonlySet<string> = new Set(["sensor_msgs/msg/Image", "sensor_msgs/msg/CompressedImage"]);
+const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([".png", ".jpg", ".jpeg"]);
 
 export interface CalibrationFrame {
   /** Where the frame came from (file path, or bag topic and log time). */

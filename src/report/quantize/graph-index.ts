@@ -5,7 +5,7 @@
 import type { GraphProto, NodeProto, TensorProto } from "../../models/onnx/onnx-proto.js";
 
 /** Ops with weights (the layers INT8 speeds up). */
-export const WEIGHTED_OPS = new Set(["Conv", "ConvTranspose", "MatMul", "Gemm"]);
+export const WEIGHTED_OPS: ReadonlySet<string> = new Set(["Conv", "ConvTranspose", "MatMul", "Gemm"]);
 
 export class GraphIndex {
   readonly producer = new Map<string, NodeProto>();

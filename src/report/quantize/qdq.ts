@@ -14,7 +14,7 @@ import { uint8Params, type Range } from "./calibrators.js";
 import { GraphIndex, WEIGHTED_OPS } from "./graph-index.js";
 
 /** Ops the quantizer can put in INT8 (onnxruntime has QDQ fusions for them, or drops the pair around data movement). */
-export const QUANTIZABLE_OPS = new Set([
+export const QUANTIZABLE_OPS: ReadonlySet<string> = new Set([
   "Conv",
   "ConvTranspose",
   "MatMul",
@@ -37,7 +37,7 @@ export const QUANTIZABLE_OPS = new Set([
 ]);
 
 /** Ops all of whose inputs are data (the others read only input 0 as data; shapes, sizes and axes stay as they are). */
-const ALL_DATA_INPUTS = new Set(["Add", "Mul", "Concat"]);
+const ALL_DATA_INPUTS: ReadonlySet<string> = new Set(["Add", "Mul", "Concat"]);
 
 /** Input indices of a node that carry data to quantize (weights and biases of weighted ops excluded). */
 export function dataInputIndices(n: NodeProto): number[] {
@@ -46,7 +46,7 @@ export function dataInputIndices(n: NodeProto): number[] {
 }
 
 /** Ops whose output is a re-arrangement (or subset) of their input: the output reuses the input's parameters so onnxruntime drops the pair. */
-const SAME_RANGE_OPS = new Set(["Reshape", "Transpose", "Flatten", "Squeeze", "Unsqueeze", "MaxPool"]);
+const SAME_RANGE_OPS: ReadonlySet<string> = new Set(["Reshape", "Transpose", "Flatten", "Squeeze", "Unsqueeze", "MaxPool"]);
 
 export interface QdqPlan {
   /** Nodes (by object) that run quantized. */

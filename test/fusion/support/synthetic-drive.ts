@@ -14,6 +14,7 @@ import type { BoundaryType, HdMap, MapFeature } from "../../../src/map/types.js"
 import { secToTime } from "../../../src/core/time.js";
 import { Crosswalk, LaneMarking, type CrosswalkArray, type LaneMarkingArray, type Pedestrian, type PedestrianArray } from "../../../src/msgs/types.generated.js";
 import type { FusionInput } from "../../../src/fusion/fusion-engine.js";
+import type { Untimed } from "../../../src/msgs/detector-arrays.js";
 
 export const LANE_WIDTH = 3.5;
 export const SEGMENT_LENGTH = 50;
@@ -372,9 +373,9 @@ export function* syntheticDrive(o: DriveOptions = {}): Generator<SyntheticFrame>
       input: {
         stamp,
         pose: { kind: "ok", mapFromBase: { translation: { x: reported.x, y: reported.y, z: 0 }, rotation: quatFromEuler(0, 0, reported.yaw) }, ageSec: 0.01 },
-        lanes: { header, markings, status: "" } satisfies LaneMarkingArray,
-        crosswalks: { header, crosswalks, status: "" } satisfies CrosswalkArray,
-        pedestrians: { header, pedestrians: detections, status: "" } satisfies PedestrianArray,
+        lanes: { header, markings, status: "" } satisfies Untimed<LaneMarkingArray>,
+        crosswalks: { header, crosswalks, status: "" } satisfies Untimed<CrosswalkArray>,
+        pedestrians: { header, pedestrians: detections, status: "" } satisfies Untimed<PedestrianArray>,
         geometry: o.noGeometry ? undefined : camera,
         latencies: [{ stage: "detect", duration_ms: 12 }],
       },

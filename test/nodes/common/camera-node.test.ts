@@ -1,10 +1,13 @@
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { nsToTime, timeToNs, type Time } from "../../../src/core/time.js";
-import { quatFromEuler } from "../../../src/geometry/quaternion.js";
-import type { CameraInfo, CompressedImage, DiagnosticArray, Float32, TFMessage } from "../../../src/msgs/types.generated.js";
+import type { DetectorTiming } from "../../../src/msgs/detector-arrays.js";
+import type { CompressedImage, DiagnosticArray, Float32, StageLatency } from "../../../src/msgs/types.generated.js";
+import { cameraMount, smallCameraInfo } from "../camera-fixtures.js";
 import { CameraNode, withRelease, type CameraFrame } from "../../../src/nodes/common/camera-node.js";
-import { decodeCounters, decodedView, prefetchView } from "../../../src/nodes/decoded-frames.js";
+import { DECODED_FRAMES } from "../../../src/nodes/common/decoded-frames.js";
+import { DecodedFrameCache } from "../../../src/host/decoded-frame-cache.js";
+import { RunServices } from "../../../src/host/run-services.js";
 import { loadParameterSchema } from "../../../src/nodes/node-definition.js";
 import type { ImageView } from "../../../src/image/image-view.js";
 import { InProcessBus } from "../../../src/host/bus.js";
@@ -23,31 +26,16 @@ function image(stamp: Time): CompressedImage {
   return { header: { stamp, frame_id: "camera_front_optical_frame" }, format: "jpeg", data: jpeg };
 }
 
-function cameraInfo(stamp: Time): CameraInfo {
-  return {
-    header: { stamp, frame_id: "camera_front_optical_frame" }, height: 48, width: 64, distortion_model: "plumb_bob",
-    d: new Float64Array(5), k: Float64Array.from([50, 0, 32, 0, 50, 24, 0, 0, 1]), r: Float64Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]),
-    p: Float64Array.from([50, 0, 32, 0, 0, 50, 24, 0, 0, 0, 1, 0]), binning_x: 0, binning_y: 0,
-    roi: { x_offset: 0, y_offset: 0, height: 0, width: 0, do_rectify: false },
-  };
-}
-
-function mount(stamp: Time): TFMessage {
-  return {
-    transforms: [{
-      header: { stamp, frame_id: "base_link" }, child_frame_id: "camera_front_optical_frame",
-      transform: { translation: { x: 1.5, y: 0, z: 1.4 }, rotation: quatFromEuler(-Math.PI / 2 - 0.05, 0, -Math.PI / 2) },
-    }],
-  };
-}
-
 /** One CameraNode on the transport's real bus and sim clock, with a `process` that records what it got. */
-function harness(parameters: Record<string, unknown> = {}, requireGeometry = true, extra: { gate?: () => Promise<void>; prepare?: (view: ImageView) => void } = {}) {
+function harness(parameters: Record<string, unknown> = {}, requireGeometry = true, extra: { gate?: () => Promise<void>; prepare?: (view: ImageView) => void; stages?: StageLatency[] } = {}) {
   const clock = new SimClock(START);
   const timers = new SimTimerQueue(clock);
   const bus = new InProcessBus({ now: () => clock.now(), onCallbackError: (_n, _t, e) => { throw e; } });
   const seen: CameraFrame[] = [];
+  /** What `frame.timing(extra.stages)` gave, per processed frame (when `extra.stages` is set). */
+  const timings: DetectorTiming[] = [];
   let failOn: bigint | undefined;
+  const frames = new DecodedFrameCache();
   const hosted: HostedNode = createNodeHandle({
     spec: {
       name: "lane_detector", namespace: "/perception", create: () => ({}),
@@ -56,6 +44,7 @@ function harness(parameters: Record<string, unknown> = {}, requireGeometry = tru
       remappings: { "~/in/image/compressed": "/cam/compressed", "~/in/camera_info": "/cam/info" },
     },
     bus, timers, now: () => clock.now(), clockKind: "sim", logSink: () => undefined,
+    services: new RunServices().provide(DECODED_FRAMES, frames),
   });
   const node = new CameraNode(hosted.handle, {
     stage: "lane_detector",
@@ -66,6 +55,7 @@ function harness(parameters: Record<string, unknown> = {}, requireGeometry = tru
       if (failOn !== undefined && timeToNs(frame.header.stamp) === failOn) throw new Error("inference failed");
       await frame.view();
       seen.push(frame);
+      if (extra.stages) timings.push(frame.timing(extra.stages));
     },
   });
   const outputs: Record<string, unknown[]> = {};
@@ -86,7 +76,7 @@ function harness(parameters: Record<string, unknown> = {}, requireGeometry = tru
     bus.inject(topic, message, { topic, receiveTime: clock.now() });
     await bus.idle();
   };
-  return { node, hosted, seen, outputs, feed, offer, failAt: (ns: bigint) => (failOn = ns) };
+  return { node, hosted, frames, seen, timings, outputs, feed, offer, failAt: (ns: bigint) => (failOn = ns) };
 }
 
 const PERIOD = 33_333_333n;
@@ -94,10 +84,10 @@ const PERIOD = 33_333_333n;
 describe("CameraNode", () => {
   it("takes frames at rate_hz in stamp time, counts the rest as drops, and publishes the debug topics", async () => {
     const h = harness();
-    await h.feed("/tf_static", mount(nsToTime(START)), START);
+    await h.feed("/tf_static", cameraMount(nsToTime(START), 0.05), START);
     for (let i = 0n; i < 12n; i++) {
       const ns = START + i * PERIOD;
-      await h.feed("/cam/info", cameraInfo(nsToTime(ns)), ns);
+      await h.feed("/cam/info", smallCameraInfo(nsToTime(ns)), ns);
       await h.feed("/cam/compressed", image(nsToTime(ns)), ns);
     }
     expect(h.seen.map((f) => Number((timeToNs(f.header.stamp) - START) / PERIOD))).toEqual([0, 2, 4, 6, 8, 10]);
@@ -108,32 +98,50 @@ describe("CameraNode", () => {
     expect(latencies.every((l) => l.data >= 0)).toBe(true);
   });
 
+  it("times a frame for its output array: the model's stages and its own, float32 like the wire, and reports the same figures on its debug topics", async () => {
+    const h = harness({ rate_hz: 30 }, true, { stages: [{ stage: "lane_model", duration_ms: 12.3 }] });
+    await h.feed("/tf_static", cameraMount(nsToTime(START), 0.05), START);
+    await h.feed("/cam/info", smallCameraInfo(nsToTime(START)), START);
+    // The frame arrives 40 ms after its stamp (node clock): the pipeline latency counts from the stamp.
+    await h.feed("/cam/compressed", image(nsToTime(START)), START + 40_000_000n);
+    expect(h.timings).toHaveLength(1);
+    const t = h.timings[0]!;
+    expect(t.latencies.map((l) => l.stage)).toEqual(["lane_model", "lane_detector"]);
+    expect(t.latencies[0]!.duration_ms).toBe(Math.fround(12.3));
+    const own = t.latencies[1]!.duration_ms;
+    expect(own).toBeGreaterThanOrEqual(0);
+    expect(t.pipeline_latency_ms).toBeGreaterThanOrEqual(40);
+    for (const v of [own, t.pipeline_latency_ms]) expect(v).toBe(Math.fround(v));
+    expect((h.outputs["/perception/lane_detector/debug/processing_time_ms"] as Float32[]).map((m) => m.data)).toEqual([own]);
+    expect((h.outputs["/perception/lane_detector/debug/pipeline_latency_ms"] as Float32[]).map((m) => m.data)).toEqual([t.pipeline_latency_ms]);
+  });
+
   it("decodes each camera message once however many nodes read it", async () => {
     const h = harness({ rate_hz: 30 });
-    await h.feed("/tf_static", mount(nsToTime(START)), START);
-    await h.feed("/cam/info", cameraInfo(nsToTime(START)), START);
-    const before = decodeCounters();
+    await h.feed("/tf_static", cameraMount(nsToTime(START), 0.05), START);
+    await h.feed("/cam/info", smallCameraInfo(nsToTime(START)), START);
+    const before = h.frames.counters();
     await h.feed("/cam/compressed", image(nsToTime(START)), START);
     const view1 = await h.seen[0]!.view();
     const view2 = await h.seen[0]!.view();
     expect(view1).toBe(view2);
-    expect(decodeCounters().decodes - before.decodes).toBe(1);
+    expect(h.frames.counters().decodes - before.decodes).toBe(1);
     expect(view1).toMatchObject({ width: 64, height: 48 });
   });
 
   it("decodes a frame announced ahead once, and the node then reuses it", async () => {
     const h = harness({ rate_hz: 30 });
-    await h.feed("/tf_static", mount(nsToTime(START)), START);
-    await h.feed("/cam/info", cameraInfo(nsToTime(START)), START);
+    await h.feed("/tf_static", cameraMount(nsToTime(START), 0.05), START);
+    await h.feed("/cam/info", smallCameraInfo(nsToTime(START)), START);
     const msg = image(nsToTime(START));
-    const before = decodeCounters();
-    prefetchView({ kind: "compressed", message: msg });
-    prefetchView({ kind: "compressed", message: msg });
+    const before = h.frames.counters();
+    h.frames.prefetch({ kind: "compressed", message: msg });
+    h.frames.prefetch({ kind: "compressed", message: msg });
     await h.feed("/cam/compressed", msg, START);
     const view = await h.seen[0]!.view();
-    expect(view).toBe(await decodedView({ kind: "compressed", message: msg }));
-    expect(decodeCounters().decodes - before.decodes).toBe(1);
-    expect(decodeCounters().prefetches - before.prefetches).toBe(1);
+    expect(view).toBe(await h.frames.view({ kind: "compressed", message: msg }));
+    expect(h.frames.counters().decodes - before.decodes).toBe(1);
+    expect(h.frames.counters().prefetches - before.prefetches).toBe(1);
   });
 
   it("skips frames without calibration and says why in /diagnostics", async () => {
@@ -149,8 +157,8 @@ describe("CameraNode", () => {
 
   it("applies a run-time rate change and reports a failing frame as ERROR while going on", async () => {
     const h = harness();
-    await h.feed("/tf_static", mount(nsToTime(START)), START);
-    await h.feed("/cam/info", cameraInfo(nsToTime(START)), START);
+    await h.feed("/tf_static", cameraMount(nsToTime(START), 0.05), START);
+    await h.feed("/cam/info", smallCameraInfo(nsToTime(START)), START);
     expect(h.hosted.store.set({ rate_hz: 30 }).successful).toBe(true);
     h.failAt(START + 2n * PERIOD);
     for (let i = 0n; i < 45n; i++) await h.feed("/cam/compressed", image(nsToTime(START + i * PERIOD)), START + i * PERIOD);
@@ -167,11 +175,11 @@ describe("CameraNode", () => {
     const prepared: ImageView[] = [];
     const h = harness({ rate_hz: 30 }, false, { gate: () => opened, prepare: (v) => void prepared.push(v) });
     const frames = [0n, 1n, 2n].map((i) => image(nsToTime(START + i * PERIOD)));
-    const before = decodeCounters();
+    const before = h.frames.counters();
     await h.offer("/cam/compressed", frames[0], START); // starts, then waits on the gate
     await h.offer("/cam/compressed", frames[1], START + PERIOD); // waits for the busy model
     const settle = async (m: CompressedImage): Promise<ImageView> => {
-      const v = await decodedView({ kind: "compressed", message: m });
+      const v = await h.frames.view({ kind: "compressed", message: m });
       await new Promise((r) => setTimeout(r, 0));
       return v;
     };
@@ -185,7 +193,7 @@ describe("CameraNode", () => {
     expect(h.seen.map((f) => Number((timeToNs(f.header.stamp) - START) / PERIOD))).toEqual([0, 2]);
     // The frame processed is the one decoded while it waited: one decode per frame.
     expect(await h.seen[1]!.view()).toBe(view2);
-    expect(decodeCounters().decodes - before.decodes).toBe(3);
+    expect(h.frames.counters().decodes - before.decodes).toBe(3);
     expect(h.node.stats()).toMatchObject({ frames_processed: 2, drops_busy: 1, frames_prefetched_while_busy: 2 });
     // Not prepared once it no longer waits: a frame the idle model takes at once is not prefetched.
     await h.offer("/cam/compressed", image(nsToTime(START + 3n * PERIOD)), START + 3n * PERIOD);
@@ -216,8 +224,8 @@ describe("withRelease", () => {
     const dispose = h.node.dispose.bind(h.node);
     h.node.dispose = async () => { await dispose(); order.push("node"); };
     const wrapped = withRelease(h.node, async () => void order.push("release"));
-    await h.feed("/tf_static", mount(nsToTime(START)), START);
-    await h.feed("/cam/info", cameraInfo(nsToTime(START)), START);
+    await h.feed("/tf_static", cameraMount(nsToTime(START), 0.05), START);
+    await h.feed("/cam/info", smallCameraInfo(nsToTime(START)), START);
     await h.feed("/cam/compressed", image(nsToTime(START)), START);
     await wrapped.idle!();
     expect(wrapped.stats!()).toEqual(h.node.stats());

@@ -18,6 +18,7 @@ import { CrosswalkDetector } from "../../../src/perception/crosswalks/crosswalk-
 import { LaneDetector } from "../../../src/perception/lanes/lane-detector.js";
 import { evalPoly } from "../../../src/perception/lanes/polyfit.js";
 import { loadGroundTruth, type GroundTruthFrame } from "../../../src/report/ground-truth.js";
+import type { Untimed } from "../../../src/msgs/detector-arrays.js";
 
 const bagDir = projectPath("bags/sample_drive");
 const shared = sharedDir();
@@ -73,7 +74,7 @@ function iou(a: P[], b: P[]): number {
 }
 
 describe.skipIf(!ready)("generated drive (bags/sample_drive)", () => {
-  const results: { gt: GroundTruthFrame; lanes: LaneMarkingArray; crosswalks: CrosswalkArray }[] = [];
+  const results: { gt: GroundTruthFrame; lanes: Untimed<LaneMarkingArray>; crosswalks: Untimed<CrosswalkArray> }[] = [];
   beforeAll(async () => {
     const scenario = JSON.parse(readFileSync(join(bagDir, "scenario.json"), "utf8"));
     const c = scenario.camera;

@@ -231,6 +231,7 @@ export async function run(): Promise<void> {
   for (const l of larger) await l.det.release();
 
   // HOG fallback (no model file): real frames and one drive.
+  if (process.env.PEDESTRIANS_BENCH_ONLY && !new RegExp(process.env.PEDESTRIANS_BENCH_ONLY).test("HOG fallback")) return;
   const empty = mkdtempSync(join(tmpdir(), "no-models-"));
   try {
     const hog = await PedestrianDetector.create({ modelDir: empty, log: () => undefined });

@@ -6,6 +6,8 @@
 // PEDESTRIANS_BENCH_STRIDE: every n-th frame of the drives (default 3: the drives' 30 Hz camera
 // seen at 10 Hz; the crop pass budget rows spread their passes over that rate).
 // PEDESTRIANS_BENCH_ONLY: a regular expression; only the ways of looking whose name matches run.
+// PEDESTRIANS_BENCH_CROP_BUDGETS: crop pass budgets per second to compare (comma-separated;
+// default the node's crop_passes_per_s), each a "budget <n>/s" row.
 // PEDESTRIANS_BENCH_INPUT_SIZES: a folder with YOLOX-Nano re-exported at other input sizes, named
 // yolox_nano_<h>x<w>.onnx (the network is fully convolutional: the ONNX file's input and output
 // dims can be rewritten, e.g. with python3-onnx, setting input [1,3,h,w] and output
@@ -149,7 +151,7 @@ export async function run(): Promise<void> {
   const { crops, scoreThreshold, passesPerS, maxPerFrame } = await shipped();
   // The drives' frames as the bench sees them: the camera's 30 Hz over the stride.
   const benchHz = 30 / stride;
-  const budget = new CropPassBudget(passesPerS, maxPerFrame);
+  const budgets = (process.env.PEDESTRIANS_BENCH_CROP_BUDGETS ?? String(passesPerS)).split(",").map((v) => new CropPassBudget(Number(v), maxPerFrame));
   const modelDir = join(shared, "models");
   const det = await PedestrianDetector.create({ modelDir, log: () => undefined, crops, scoreThreshold });
   const band = crops.band!;
@@ -169,7 +171,7 @@ export async function run(): Promise<void> {
     return schedules.get(key)!.take(all, perFrame);
   };
   /** The node's way: the crop pass budget over the frame rate, crosswalk crops first, then the band in turn. */
-  const budgeted = (f: Frame): PlannedCrop[] => det.planCrops(f.view, f.geometry, f.regions, budget.next(benchHz));
+  const budgeted = (budget: CropPassBudget) => (f: Frame): PlannedCrop[] => det.planCrops(f.view, f.geometry, f.regions, budget.next(benchHz));
   /** withMap: a drive (consecutive frames, geometry, crosswalks); else still images. */
   const strategies = (withMap: boolean): Strategy[] => [
     { name: "whole frame 416", crops: () => [] },
@@ -182,7 +184,7 @@ export async function run(): Promise<void> {
           { name: "map crosswalk crops 2/frame", crops: (f: Frame) => regionsOf(f, "regions", 2) },
           // What issue 11 shipped: every frame up to 2 crosswalk crops and 1 band crop in turn.
           { name: "map 2 + band 1/frame in turn", crops: (f: Frame) => [...regionsOf(f, "regionsmap", 2), ...bandOf(f, band.side, 1, "rrmap")] },
-          { name: `budget ${passesPerS}/s at ${benchHz.toFixed(0)} Hz`, crops: budgeted },
+          ...budgets.map((b) => ({ name: `budget ${b.perSecond}/s at ${benchHz.toFixed(0)} Hz`, crops: budgeted(b) })),
         ]
       : []),
   ];
@@ -219,7 +221,7 @@ export async function run(): Promise<void> {
     for (const d of drives) {
       schedules.clear();
       det.resetSchedule();
-      budget.reset();
+      for (const b of budgets) b.reset();
       const frames = await driveFrames(d.dir, stride);
       await evaluate(det, frames, strategies(true), `${d.name} (${frames.length})`);
       await evaluateLarger(frames, `${d.name} (${frames.length})`);

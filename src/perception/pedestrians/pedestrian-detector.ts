@@ -208,10 +208,10 @@ export class PedestrianDetector {
 
   /**
    * The crops for this frame, at most `passes` of them (Infinity: every crop): region crops first
-   * (where the map says people cross and wait), the nearest crossing needing one on every frame
-   * and the others taking turns when more are in view than passes, then the band's next turns
-   * with the passes left (none when the frame is already tiled at
-   * native scale, or for HOG). Advances the turns.
+   * (where the map says people cross and wait), the nearest crossing needing one on every frame,
+   * then the other crossings and the band taking turns with the passes left (the band one turn
+   * among the crossings; on its turn it takes every pass left, in turn along it; no band when the
+   * frame is already tiled at native scale, nothing for HOG). Advances the turns.
    */
   planCrops(view: Pick<ImageView, "width" | "height" | "format">, geometry: HorizonGeometry | undefined, regions: readonly PedestrianRegion[] = [], passes = Infinity): PlannedCrop[] {
     const c = this.options.crops;
@@ -220,7 +220,11 @@ export class PedestrianDetector {
     const tiled = planTiles(this.options.tiling ?? { kind: "auto" }, view.width, view.height, even).length > 1;
     const { width: inW, height: inH } = this.engine.session.contract.input;
     const out: PlannedCrop[] = [];
-    const count = (available: number): number => Math.min(available, passes - out.length);
+    const band =
+      c.band && !tiled
+        ? horizonBandCrops(view.width, view.height, bandHorizonRow(geometry, view.width, view.height, c.band.fallbackHorizonFraction), { ...c.band, inputSide: Math.min(inW, inH) }, even)
+        : [];
+    let bandTurn = true;
     if (c.regions && geometry && regions.length > 0) {
       // In a stable order (by id), so that turns go round whatever the distances do.
       const byId = [...regions].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -228,19 +232,19 @@ export class PedestrianDetector {
       const all = regionCrops(byId, geometry, view.width, view.height, o, even);
       if (all.length > 0) {
         // The nearest crossing that needs a crop every frame (its people are the first within the
-        // stopping distance); the others in turn with the passes left.
+        // stopping distance); the other crossings and the band (one turn among them, for people
+        // along the road) take turns with the passes left.
         const range = new Map(regions.map((r) => [r.id, Math.min(...r.polygon.map((q) => Math.hypot(q.x, q.y)))]));
-        const nearest = all.reduce((a, c) => (range.get(c.featureId!)! < range.get(a.featureId!)! ? c : a));
+        const nearest = all.reduce((a, x) => (range.get(x.featureId!)! < range.get(a.featureId!)! ? x : a));
         out.push(nearest);
-        const rest = all.filter((c) => c !== nearest);
-        out.push(...this.#regionSchedule.take(rest, count(rest.length)));
+        const turns: (PlannedCrop | "band")[] = [...all.filter((x) => x !== nearest), ...(band.length > 0 ? ["band" as const] : [])];
+        const taken = this.#regionSchedule.take(turns, Math.min(turns.length, passes - out.length));
+        for (const t of taken) if (t !== "band") out.push(t);
+        bandTurn = taken.includes("band");
       }
     }
-    if (c.band && !tiled && out.length < passes) {
-      const row = bandHorizonRow(geometry, view.width, view.height, c.band.fallbackHorizonFraction);
-      const all = horizonBandCrops(view.width, view.height, row, { ...c.band, inputSide: Math.min(inW, inH) }, even);
-      out.push(...this.#schedule.take(all, count(all.length)));
-    }
+    // The band: every pass left (all of them without crossings in view), in turn along it.
+    if (bandTurn && out.length < passes) out.push(...this.#schedule.take(band, Math.min(band.length, passes - out.length)));
     return out;
   }
 

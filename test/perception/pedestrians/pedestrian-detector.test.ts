@@ -77,7 +77,7 @@ describe.skipIf(!shared)("PedestrianDetector with YOLOX-Nano", () => {
 });
 
 describe.skipIf(!shared)("PedestrianDetector crop planning under a pass budget", () => {
-  it("gives a frame's crop passes to the crosswalks ahead first (the nearest every frame, the others in turn), then to the band in turn, and none beyond the passes", async () => {
+  it("gives a frame's crop passes to the nearest crossing ahead every frame, then to the other crossings and the band in turn, and none beyond the passes", async () => {
     const params = (await graphToNodeSpecs(loadLaunchGraph())).find((x) => x.name === "pedestrian_detector")!.parameters;
     const detector = await PedestrianDetector.create({ log: () => undefined, crops: pedestrianCropOptions((name) => params[name], true) });
     const geometry = CameraGeometry.approximate({ width: 1280, height: 720, horizontalFovDeg: 60, mountHeight: 1.4, horizonRow: 300 });
@@ -91,13 +91,13 @@ describe.skipIf(!shared)("PedestrianDetector crop planning under a pass budget",
     // Three: the nearest, the other crossing, then the band's crops in turn (4 along 1280 px).
     expect(plan(3)).toEqual(["cw_b", "cw_a", "band@0"]);
     expect(plan(3)).toEqual(["cw_b", "cw_a", "band@288"]);
-    // Three crossings and two passes: the nearest every frame, the other two in turn (by id).
+    // Three crossings and two passes: the nearest every frame, the other two and the band in turn.
     const three = [...regions, crossing("cw_c", 70)];
-    const plan3 = (): string[] => detector.planCrops(view, geometry, three, 2).map((c) => c.featureId!);
-    expect([plan3(), plan3(), plan3()]).toEqual([["cw_b", "cw_a"], ["cw_b", "cw_c"], ["cw_b", "cw_a"]]);
+    const plan3 = (): string[] => detector.planCrops(view, geometry, three, 2).map((c) => (c.source === "map" ? c.featureId! : `band@${c.rect.x}`));
+    expect([plan3(), plan3(), plan3(), plan3(), plan3()]).toEqual([["cw_b", "cw_a"], ["cw_b", "cw_c"], ["cw_b", "band@576"], ["cw_b", "cw_a"], ["cw_b", "cw_c"]]);
     expect(plan(0)).toEqual([]);
     // No crossing in view: the band alone, from where its turn stopped.
-    expect(detector.planCrops(view, geometry, [], 2).map((c) => c.rect.x)).toEqual([576, 864]);
+    expect(detector.planCrops(view, geometry, [], 2).map((c) => c.rect.x)).toEqual([864, 0]);
     // Every crop (still images).
     expect(plan(Infinity)).toHaveLength(6);
     await detector.release();

@@ -295,7 +295,7 @@ export class Preprocessor {
       // Native scale (a crop of the model's input size, as the pedestrian detector's band crops):
       // every sample is one pixel with weight 1, so the pixel itself (bit-identical to sampling).
       const bpp = bytesPerPixel(view.format);
-      for (let ty = 0; ty < rows; ty++) sampleIdentityRow(data, out, first + ty * W, plane, ty * view.step, map.contentWidth, bpp, bytes[0], bytes[1], bytes[2], this.gain, this.bias);
+      for (let ty = 0; ty < rows; ty++) sampleIdentityRow(data, out, first + ty * W, plane, ty * view.step, map.contentWidth, bpp, bytes, this.gain, this.bias);
       return map;
     }
     const straight = bytes[0] === 0;
@@ -401,12 +401,11 @@ function sampleIdentityRow(
   start: number,
   n: number,
   bpp: number,
-  o0: number,
-  o1: number,
-  o2: number,
+  bytes: readonly [number, number, number],
   gain: Float32Array,
   bias: Float32Array,
 ): void {
+  const [o0, o1, o2] = bytes;
   const g0 = gain[0], g1 = gain[1], g2 = gain[2];
   const b0 = bias[0], b1 = bias[1], b2 = bias[2];
   const plane2 = 2 * plane;

@@ -57,7 +57,7 @@ describe("compute_budget node", () => {
     expect(ped[1]![0]).toBeLessThan(2);
     expect(ped[2]![0]).toBeGreaterThanOrEqual(33.4);
     expect(ped[2]![0]).toBeLessThanOrEqual(34.2);
-    // Crop coverage follows: the near-crossing passes (45/s, within the worker's room of 0.8 * 1000 / 10.5 - 30 = 46.2/s at 30 Hz),
+    // Crop coverage follows: the near-crossing passes (45/s, within the worker's room of 0.9 * 1000 / 9.5 - 30 = 64.7/s at 30 Hz),
     // 10/s away from crossings, published when it changes.
     expect(h.outputs[CROPS]!.map((m) => m.data)).toEqual([45, 10, 45]);
     // Lanes: 5 Hz after 15 stable frames.
@@ -76,27 +76,27 @@ describe("compute_budget node", () => {
   });
 
   it("holds the CPU budget near a crossing by cutting crosswalks, then lanes, then crop passes, keeping pedestrians at their rate", async () => {
-    // 30 Hz x 13 ms + 45 crop passes/s x 10.5 ms + 10 Hz x 35 ms + 10 Hz x 6 ms = 1.27 cores.
-    const costs = { pedestrian_cost_ms: 13, pedestrian_pass_cost_ms: 10.5, lane_cost_ms: 35, crosswalk_cost_ms: 6 };
+    // 30 Hz x 13 ms + 45 crop passes/s x 9.5 ms + 10 Hz x 35 ms + 10 Hz x 6 ms = 1.23 cores.
+    const costs = { pedestrian_cost_ms: 13, pedestrian_pass_cost_ms: 9.5, lane_cost_ms: 35, crosswalk_cost_ms: 6 };
     const crops = 45;
     // Against 1.1 cores: crosswalks to 1 Hz, then lanes.
     const h = await budgetNode("adaptive", { ...costs, cpu_budget_cores: 1.1 });
     for (let i = 0n; i < 10n; i++) await h.feed("/perception/compute_budget/in/frame", frame(i, 60 + Number(i) * 0.3), START + i * PERIOD);
     expect(h.outputs[OUT[0]!]!.at(-1).data).toBe(30);
     expect(h.outputs[OUT[2]!]!.at(-1).data).toBe(1);
-    expect(h.outputs[OUT[1]!]!.at(-1).data).toBeCloseTo((1100 - 30 * 13 - crops * 10.5 - 1 * 6) / 35, 4);
+    expect(h.outputs[OUT[1]!]!.at(-1).data).toBeCloseTo((1100 - 30 * 13 - crops * 9.5 - 1 * 6) / 35, 4);
     expect(h.outputs[CROPS]!.at(-1).data).toBe(crops);
     expect(h.instance.stats!().budget_limited).toBe(10);
     // Against 0.8 cores: lanes at their 2 Hz floor, then fewer crop passes.
-    // (And a worker with room for fewer: 0.6 * 1000 / 10.5 - 30 = 27.1/s.)
+    // (And a worker with room for fewer: 0.6 * 1000 / 9.5 - 30 = 33.2/s.)
     const small = await budgetNode("adaptive", { ...costs, cpu_budget_cores: 4, pedestrian_worker_max_load: 0.6 });
     await small.feed("/perception/compute_budget/in/frame", frame(0n, 60), START);
-    expect(small.outputs[CROPS]!.at(-1).data).toBeCloseTo(600 / 10.5 - 30, 4);
+    expect(small.outputs[CROPS]!.at(-1).data).toBeCloseTo(600 / 9.5 - 30, 4);
     const tight = await budgetNode("adaptive", { ...costs, cpu_budget_cores: 0.8 });
     for (let i = 0n; i < 10n; i++) await tight.feed("/perception/compute_budget/in/frame", frame(i, 60 + Number(i) * 0.3), START + i * PERIOD);
     expect(tight.outputs[OUT[0]!]!.at(-1).data).toBe(30);
     expect(tight.outputs[OUT[1]!]!.at(-1).data).toBe(2);
-    expect(tight.outputs[CROPS]!.at(-1).data).toBeCloseTo((800 - 30 * 13 - 2 * 35 - 1 * 6) / 10.5, 4);
+    expect(tight.outputs[CROPS]!.at(-1).data).toBeCloseTo((800 - 30 * 13 - 2 * 35 - 1 * 6) / 9.5, 4);
   });
 
   it("time going back (a looped bag) drops the speed history: logged, counted, and the speed is measured again before pedestrians slow down", async () => {

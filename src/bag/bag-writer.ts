@@ -13,13 +13,14 @@
  * chunk once its oldest message has waited `flushIntervalSec`, so nothing stays in memory longer.
  * To close a chunk without a message the writer holds back the latest message while the wall-clock
  * flush is on: McapWriter closes chunks only after a message, and the held one is that message.
- * The same calls still give the same bytes unless the timer fires (it reads `performance.now()`,
+ * The same calls still give the same bytes unless the timer fires (it reads the `clock` option,
  * which deterministic timing freezes, so it never fires there).
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { McapWriter } from "@mcap/core";
 import { PerceptionError, errorMessage } from "../core/errors.js";
+import { realClock, type MonotonicClock } from "../core/monotonic-clock.js";
 import { messageRegistry, type MessageRegistry } from "../msgs/registry.js";
 import { printable } from "../core/printable.js";
 import { ros2TypeName } from "../msgs/type-name.js";
@@ -65,8 +66,8 @@ export interface BagWriterOptions {
    * clock, without waiting for the next message (default true). Costs one copy of each message.
    */
   wallClockFlush?: boolean;
-  /** Milliseconds clock of the wall-clock flush; default `performance.now()` (frozen under deterministic timing). */
-  clock?: () => number;
+  /** Clock of the wall-clock flush: the run's (frozen under deterministic timing); default the real one. */
+  clock?: MonotonicClock;
   /** Timers of the wall-clock flush; default the global setTimeout/clearTimeout, unref'd so they never keep the process alive. */
   timers?: FlushTimers;
 }
@@ -94,7 +95,7 @@ interface HeldMessage {
 
 /** The wall-clock flush's settings and state. */
 interface WallClock {
-  clock: () => number;
+  clock: MonotonicClock;
   timers: FlushTimers;
   intervalMs: number;
   /** Clock reading when the oldest message of the open chunk was written. */
@@ -238,7 +239,7 @@ export class BagWriter {
       chunkLimit,
       BigInt(Math.round(flushIntervalSec * 1e9)),
       (options.wallClockFlush ?? true)
-        ? { clock: options.clock ?? (() => performance.now()), timers: options.timers ?? NODE_TIMERS, intervalMs: flushIntervalSec * 1000 }
+        ? { clock: options.clock ?? realClock, timers: options.timers ?? NODE_TIMERS, intervalMs: flushIntervalSec * 1000 }
         : undefined,
     );
   }
@@ -318,7 +319,7 @@ export class BagWriter {
         await this.#add(message, closes);
       } else {
         this.#held = { ...message, data: cdr.slice() };
-        this.#wall.pendingSinceMs ??= this.#wall.clock();
+        this.#wall.pendingSinceMs ??= this.#wall.clock.nowMs();
         this.#armFlush(this.#wall.intervalMs);
       }
       state.count++;
@@ -362,7 +363,7 @@ export class BagWriter {
       // In the write queue, so it never runs inside a write; a failure is kept for the next write or close.
       void this.#enqueue(async () => {
         if (this.#closing || !this.#held || wall.pendingSinceMs === undefined) return;
-        const waited = wall.clock() - wall.pendingSinceMs;
+        const waited = wall.clock.nowMs() - wall.pendingSinceMs;
         if (waited >= wall.intervalMs) await this.#addHeld(true);
         else this.#armFlush(wall.intervalMs - waited);
       }).catch(() => undefined);

@@ -1,5 +1,6 @@
 import type { FeatureCollection, Point } from "geojson";
 import { PerceptionError } from "../core/errors.js";
+import { realClock, type MonotonicClock } from "../core/monotonic-clock.js";
 import { compareTime, diffSec, timeToSec, type Time } from "../core/time.js";
 import type { HdMap } from "../map/types.js";
 import {
@@ -82,6 +83,8 @@ export interface FusionEngineOptions {
   lateralCorrection?: Partial<LateralCorrectionFilterOptions>;
   /** Pose plausibility (jumps). */
   poseGate?: Partial<PoseGateOptions>;
+  /** The clock timing the fusion stage (the run's: the node handle's `wallClock`); default the real one. */
+  clock?: MonotonicClock;
 }
 
 const DEFAULT_VIEW: ViewRegion = { behind: 10, ahead: 70, side: 25 };
@@ -102,11 +105,13 @@ export class FusionEngine {
   readonly #pedestrians: PedestrianFusion;
   readonly #corridors: MapCorridorCache | undefined;
   readonly #rejections = new RejectionCounter();
+  readonly #clock: MonotonicClock;
   #lastStamp: Time | undefined;
   #timeResets = 0;
 
   constructor(options: FusionEngineOptions = {}) {
     this.#map = options.map;
+    this.#clock = options.clock ?? realClock;
     this.#view = { ...DEFAULT_VIEW, ...options.view };
     this.#consistency = new MapConsistencyMonitor(options.consistency);
     this.#poseGate = new PoseGate(options.poseGate);
@@ -129,7 +134,7 @@ export class FusionEngine {
 
   /** Fuses one frame. Throws a `time` PerceptionError only for a stamp that is not a time at all. */
   update(input: FusionInput): PerceptionFrame {
-    const started = performance.now();
+    const started = this.#clock.nowMs();
     const notes: string[] = [];
     this.#rejections.beginFrame();
     if (!Number.isFinite(input.stamp.sec) || !Number.isFinite(input.stamp.nanosec)) {
@@ -178,7 +183,7 @@ export class FusionEngine {
     const score = view ? this.#consistency.endFrame() : NaN;
     const rejected = this.#rejections.frameSummary();
     if (rejected) notes.push(rejected);
-    const latencies: StageLatency[] = [...(input.latencies ?? []).map((l) => ({ ...l })), { stage: "fusion", duration_ms: performance.now() - started }];
+    const latencies: StageLatency[] = [...(input.latencies ?? []).map((l) => ({ ...l })), { stage: "fusion", duration_ms: this.#clock.nowMs() - started }];
     return {
       header: { stamp: { ...input.stamp }, frame_id: "base_link" },
       lanes: lanes.messages,

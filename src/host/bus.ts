@@ -5,6 +5,7 @@
  * queue of its QoS depth, delivered one message at a time (a callback's promise is awaited before
  * the next); replaced messages are counted as drops. `idle()` tells when all queues are drained.
  */
+import type { MonotonicClock } from "../core/monotonic-clock.js";
 import type { Time } from "../core/time.js";
 import { PerceptionError, errorMessage } from "../core/errors.js";
 import { codecFor } from "../msgs/codec.js";
@@ -64,6 +65,8 @@ export interface TopicInfo {
 export interface BusOptions {
   /** The clock stamping local deliveries and publications. */
   now: () => Time;
+  /** The run's clock timing subscriber callbacks (`stats().callbackMs`). */
+  wallClock: MonotonicClock;
   /** Called when a subscriber's callback throws or rejects (the message is then dropped; the bus goes on). */
   onCallbackError: (node: string, topic: string, error: unknown) => void;
   /** Called after a node declared a publisher or subscription (live creates its wire publisher here). */
@@ -277,14 +280,14 @@ export class InProcessBus {
   async #pump(sub: LocalSubscriber): Promise<void> {
     while (sub.queue.length > 0 && !sub.destroyed) {
       const { message, info } = sub.queue.shift()!;
-      const start = performance.now();
+      const start = this.#options.wallClock.nowMs();
       try {
         const result = sub.callback(message, info);
         if (result && typeof (result as Promise<void>).then === "function") await result;
       } catch (err) {
         this.#reportError(sub, err);
       }
-      this.#callbackMs += performance.now() - start;
+      this.#callbackMs += this.#options.wallClock.nowMs() - start;
       sub.delivered++;
       this.#pending--;
     }

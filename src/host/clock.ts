@@ -1,4 +1,5 @@
 /** Clocks and timers the transports give their nodes. */
+import type { MonotonicClock } from "../core/monotonic-clock.js";
 import { nsToTime, type Time } from "../core/time.js";
 import { PerceptionError } from "../core/errors.js";
 import type { Timer } from "../ros/node-api.js";
@@ -68,6 +69,7 @@ export interface SimTimerHooks {
  */
 export class SimTimerQueue implements TimerService {
   readonly #clock: SimClock;
+  readonly #wallClock: MonotonicClock;
   readonly #timers: SimTimer[] = [];
   readonly #maxCatchUpTicks: bigint;
   #seq = 0;
@@ -78,8 +80,10 @@ export class SimTimerQueue implements TimerService {
   /** Time spent in timer callbacks (until their promise settled), ms. */
   callbackMs = 0;
 
-  constructor(clock: SimClock, maxCatchUpTicks = 1000) {
+  /** `wallClock` times the callbacks (`callbackMs`); `clock` is the sim time the timers follow. */
+  constructor(clock: SimClock, wallClock: MonotonicClock, maxCatchUpTicks = 1000) {
     this.#clock = clock;
+    this.#wallClock = wallClock;
     this.#maxCatchUpTicks = BigInt(maxCatchUpTicks);
   }
 
@@ -119,14 +123,14 @@ export class SimTimerQueue implements TimerService {
       }
       this.#clock.set(next.due);
       next.due += next.periodNs;
-      const start = performance.now();
+      const start = this.#wallClock.nowMs();
       try {
         this.fired++;
         await next.callback();
       } catch (err) {
         hooks.onError(next.owner, err);
       }
-      this.callbackMs += performance.now() - start;
+      this.callbackMs += this.#wallClock.nowMs() - start;
       await hooks.settle();
     }
   }

@@ -2,6 +2,7 @@
  * The NodeHandle both transports give a node: names resolved like rcl, parameters from the store,
  * subscriptions and publishers on the in-process bus, timers from the transport's timer service.
  */
+import type { MonotonicClock } from "../core/monotonic-clock.js";
 import type { Time } from "../core/time.js";
 import { codecFor } from "../msgs/codec.js";
 import { ros2TypeName } from "../msgs/type-name.js";
@@ -25,6 +26,8 @@ export interface NodeHandleOptions {
   timers: TimerService;
   /** Its clock. */
   now: () => Time;
+  /** The run's clock for measuring processing time (`NodeHandle.wallClock`). */
+  wallClock: MonotonicClock;
   /** "sim" in replay and with use_sim_time; a function when it depends on the node's parameters. */
   clockKind: ClockKind | (() => ClockKind);
   /** Where its log lines go. */
@@ -106,7 +109,8 @@ export function createNodeHandle(options: NodeHandleOptions): HostedNode {
       return timer;
     },
     now: options.now,
-    wallMs: () => performance.now(),
+    wallClock: options.wallClock,
+    wallMs: () => options.wallClock.nowMs(),
     service: (key) => options.services.get(key),
   };
   return { handle, store, fullName, subscriptions, timers, subscriptionQos };

@@ -5,7 +5,7 @@
  * intervals: wall time in which no model was running is the pipeline's own.
  */
 
-/** One onnxruntime run, on the main thread's `performance.now()` clock. */
+/** One onnxruntime run, on the main thread's real clock (`realClock`, src/core/monotonic-clock.ts). */
 export interface InferenceInterval {
   /** The contract's name ("yolox_nano"). */
   model: string;

@@ -8,84 +8,32 @@
  * overlap. Each `WorkerSession` owns one worker thread with one session: runs of different
  * sessions proceed in parallel on different cores while the main thread keeps working.
  *
- * The worker is plain JavaScript evaluated from a string (no loader needed, works under tsx,
- * vitest and the built dist alike); it loads onnxruntime-node by its resolved path.
+ * The worker is ort-worker-thread.ts, started by URL (see `THREAD_URL`); the messages are typed
+ * in ort-worker-protocol.ts.
  */
-import { createRequire } from "node:module";
-import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import type * as ort from "onnxruntime-node";
+import { epochToRealMs } from "../core/monotonic-clock.js";
+import type { CreateReply, RunReply, WorkerReply, WorkerRequest } from "./ort-worker-protocol.js";
 
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require("node:worker_threads");
-const { performance } = require("node:perf_hooks");
-const ort = require(workerData.ortPath);
-let session;
-const inputs = new Map();
-const sharedOutputs = [];
-const plainMeta = (list) => list.map((m) => (m.isTensor ? { name: m.name, isTensor: true, type: m.type, shape: Array.from(m.shape) } : { name: m.name, isTensor: false }));
-// One message at a time, in arrival order: a run queued while another runs waits for it (its input
-// is copied into the same local buffer, and the session runs one inference at a time anyway).
-let chain = Promise.resolve();
-parentPort.on("message", (msg) => {
-  chain = chain.then(() => handle(msg));
-});
-async function handle(msg) {
-  try {
-    if (msg.type === "create") {
-      session = await ort.InferenceSession.create(msg.path, msg.options);
-      parentPort.postMessage({ id: msg.id, ok: true, inputMetadata: plainMeta(session.inputMetadata), outputMetadata: plainMeta(session.outputMetadata) });
-    } else if (msg.type === "run") {
-      const feeds = {};
-      for (const f of msg.feeds) {
-        let data = f.data;
-        // onnxruntime refuses SharedArrayBuffer-backed inputs: copy into this thread's own buffer
-        // (a memcpy here instead of a structured clone on the main thread).
-        if (typeof SharedArrayBuffer !== "undefined" && data.buffer instanceof SharedArrayBuffer) {
-          let local = inputs.get(f.name);
-          if (!local || local.length !== data.length || local.constructor !== data.constructor) inputs.set(f.name, (local = new data.constructor(data.length)));
-          local.set(data);
-          data = local;
-        }
-        feeds[f.name] = new ort.Tensor(f.type, data, f.dims);
-      }
-      const t0 = performance.now();
-      const results = await session.run(feeds);
-      const inferenceMs = performance.now() - t0;
-      const outputs = [];
-      const transfer = [];
-      const shared = msg.outputSlot === undefined ? undefined : (sharedOutputs[msg.outputSlot] ??= new Map());
-      for (const [name, t] of Object.entries(results)) {
-        // The native output buffer cannot be handed over: copy it into this slot's shared buffer
-        // (reused run after run; the caller reads it before it asks for this slot again), or into
-        // a new buffer the main thread takes over.
-        let data;
-        if (shared && typeof SharedArrayBuffer !== "undefined" && t.data.BYTES_PER_ELEMENT) {
-          data = shared.get(name);
-          if (!data || data.length !== t.data.length || data.constructor !== t.data.constructor) {
-            data = new t.data.constructor(new SharedArrayBuffer(t.data.byteLength));
-            shared.set(name, data);
-          }
-          data.set(t.data);
-        } else {
-          data = t.data.slice();
-          if (data.buffer) transfer.push(data.buffer);
-        }
-        outputs.push({ name, type: t.type, dims: Array.from(t.dims), data });
-      }
-      // The start on the process-wide clock (performance.timeOrigin differs between threads).
-      const startedAtEpochMs = performance.timeOrigin + t0;
-      parentPort.postMessage({ id: msg.id, ok: true, outputs, inferenceMs, startedAtEpochMs }, transfer);
-    } else if (msg.type === "release") {
-      if (session) await session.release();
-      session = undefined;
-      parentPort.postMessage({ id: msg.id, ok: true });
-    }
-  } catch (err) {
-    parentPort.postMessage({ id: msg.id, ok: false, message: err && err.message ? err.message : String(err) });
-  }
+/**
+ * The worker module: the compiled .js next to this file in dist/, the .ts source when running
+ * from sources (tsx, vitest).
+ */
+const THREAD_URL = new URL(import.meta.url.endsWith(".ts") ? "./ort-worker-thread.ts" : "./ort-worker-thread.js", import.meta.url);
+
+/**
+ * Starts the worker thread. A .js module starts directly. A .ts one needs tsx's loader in the
+ * thread, and on Node 20 a worker's entry module gets no loader hooks from `--import tsx`
+ * (inherited or passed in `execArgv`: "Unknown file extension .ts"), so a one-line bootstrap
+ * registers tsx in the thread and then imports the module.
+ */
+function startThread(): Worker {
+  if (!THREAD_URL.pathname.endsWith(".ts")) return new Worker(THREAD_URL);
+  const tsxApi = import.meta.resolve("tsx/esm/api");
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(THREAD_URL.href)}); });`;
+  return new Worker(bootstrap, { eval: true });
 }
-`;
 
 /** Metadata of a session input or output, as onnxruntime reports it. */
 export type ValueMetadata = ort.InferenceSession.ValueMetadata;
@@ -108,13 +56,22 @@ export interface WorkerOutput {
 }
 
 interface Pending {
-  resolve(value: Record<string, unknown>): void;
+  resolve(value: WorkerReply & { ok: true }): void;
   reject(error: Error): void;
 }
 
-let ortPath: string | undefined;
+/** A request of one type, without its id (the caller numbers it). */
+type RequestBody<T extends WorkerRequest["type"]> = Omit<Extract<WorkerRequest, { type: T }>, "id">;
 
-type Call = (msg: Record<string, unknown>, transfer?: ArrayBuffer[]) => Promise<Record<string, unknown>>;
+/** The ok reply to each request type. */
+interface ReplyTo {
+  create: CreateReply;
+  run: RunReply;
+  release: Record<never, never>;
+}
+
+/** Posts a request and resolves with the worker's ok reply to it (rejects with its error message). */
+type Call = <T extends WorkerRequest["type"]>(msg: RequestBody<T>, transfer?: ArrayBuffer[]) => Promise<ReplyTo[T]>;
 
 /** A session living in a worker thread; see the module comment. */
 export class WorkerSession {
@@ -124,7 +81,7 @@ export class WorkerSession {
   readonly #worker: Worker;
   #closed = false;
 
-  private constructor(worker: Worker, call: Call, meta: { inputMetadata: ValueMetadata[]; outputMetadata: ValueMetadata[] }) {
+  private constructor(worker: Worker, call: Call, meta: CreateReply) {
     this.#worker = worker;
     this.#call = call;
     this.inputMetadata = meta.inputMetadata;
@@ -133,8 +90,7 @@ export class WorkerSession {
 
   /** Starts a worker and loads the model in it (rejects with onnxruntime's message when it cannot). */
   static async create(path: string, options: ort.InferenceSession.SessionOptions): Promise<WorkerSession> {
-    ortPath ??= createRequire(import.meta.url).resolve("onnxruntime-node");
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath } });
+    const worker = startThread();
     const pending = new Map<number, Pending>();
     let nextId = 1;
     let dead: Error | undefined;
@@ -143,13 +99,13 @@ export class WorkerSession {
       for (const p of pending.values()) p.reject(err);
       pending.clear();
     };
-    worker.on("message", (msg: { id: number; ok: boolean; message?: string }) => {
+    worker.on("message", (msg: WorkerReply) => {
       const p = pending.get(msg.id);
       if (!p) return;
       pending.delete(msg.id);
       if (pending.size === 0) worker.unref();
-      if (msg.ok) p.resolve(msg as unknown as Record<string, unknown>);
-      else p.reject(new Error(msg.message ?? "onnxruntime worker error"));
+      if (msg.ok) p.resolve(msg);
+      else p.reject(new Error(msg.message || "onnxruntime worker error"));
     });
     worker.on("error", (err) => failAll(err instanceof Error ? err : new Error(String(err))));
     worker.on("exit", (code) => failAll(new Error(`onnxruntime worker exited (code ${code})`)));
@@ -159,14 +115,15 @@ export class WorkerSession {
       if (dead) return Promise.reject(dead);
       const id = nextId++;
       return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
+        // The worker answers request `id` with the reply of that request's type (ort-worker-thread.ts).
+        pending.set(id, { resolve: (reply) => resolve(reply as unknown as ReplyTo[typeof msg.type]), reject });
         worker.ref();
         worker.postMessage({ ...msg, id }, transfer);
       });
     };
     try {
-      const meta = await call({ type: "create", path, options });
-      return new WorkerSession(worker, call, meta as unknown as { inputMetadata: ValueMetadata[]; outputMetadata: ValueMetadata[] });
+      const meta = await call<"create">({ type: "create", path, options });
+      return new WorkerSession(worker, call, meta);
     } catch (err) {
       await worker.terminate();
       throw err;
@@ -174,18 +131,14 @@ export class WorkerSession {
   }
 
   /**
-   * Runs the model on the worker: the outputs, the time onnxruntime's run took there, and when it
-   * started on this thread's `performance.now()` clock. With `outputSlot`, numeric outputs come in
+   * Runs the model on the worker: the outputs, the time onnxruntime's run took there (on the
+   * thread's real clock), and when it started on this thread's real clock (`realClock`). With `outputSlot`, numeric outputs come in
    * shared buffers of that slot, overwritten by the next run on the same slot (no allocation per
    * run); without it, in new buffers the caller owns.
    */
   async run(feeds: readonly WorkerFeed[], outputSlot?: number): Promise<{ outputs: WorkerOutput[]; inferenceMs: number; startedAtMs: number }> {
-    const reply = (await this.#call({ type: "run", feeds: feeds.map((f) => ({ ...f, dims: [...f.dims] })), outputSlot })) as unknown as {
-      outputs: WorkerOutput[];
-      inferenceMs: number;
-      startedAtEpochMs: number;
-    };
-    return { outputs: reply.outputs, inferenceMs: reply.inferenceMs, startedAtMs: reply.startedAtEpochMs - performance.timeOrigin };
+    const reply = await this.#call<"run">({ type: "run", feeds: feeds.map((f) => ({ ...f, dims: [...f.dims] })), outputSlot });
+    return { outputs: reply.outputs, inferenceMs: reply.inferenceMs, startedAtMs: epochToRealMs(reply.startedAtEpochMs) };
   }
 
   /** Frees the native session and ends the worker. */
@@ -193,7 +146,7 @@ export class WorkerSession {
     if (this.#closed) return;
     this.#closed = true;
     try {
-      await this.#call({ type: "release" });
+      await this.#call<"release">({ type: "release" });
     } finally {
       await this.#worker.terminate();
     }

@@ -4,9 +4,9 @@
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { performance } from "node:perf_hooks";
 import * as ort from "onnxruntime-node";
 import { PerceptionError, errorMessage } from "../core/errors.js";
+import { realClock, type MonotonicClock } from "../core/monotonic-clock.js";
 import type { ImageView } from "../image/image-view.js";
 import { Preprocessor } from "../image/preprocess.js";
 import type { TensorToImage } from "../image/tensor-mapping.js";
@@ -40,6 +40,8 @@ export interface ModelSessionOptions {
   warmUp?: boolean;
   /** Receives start-up log lines (provider taken, fallbacks). Default: standard error. */
   log?: (line: string) => void;
+  /** The clock timing the stages (`RunTimings`, warm-up): the run's (the node handle's `wallClock`); default the real one. */
+  clock?: MonotonicClock;
 }
 
 /** Milliseconds spent per stage of one run. */
@@ -102,7 +104,7 @@ function tensorShape(meta: ort.InferenceSession.ValueMetadata | undefined): read
 /** What a run has once its input is in the worker's hands. */
 interface HandedOver {
   toImage: TensorToImage;
-  /** performance.now() before preprocessing and after the hand-over. */
+  /** The session's clock before preprocessing and after the hand-over. */
   t0: number;
   t1: number;
   reply: ReturnType<WorkerSession["run"]>;
@@ -141,6 +143,7 @@ export class ModelSession {
     private readonly session: WorkerSession,
     provider: string,
     private readonly binding: OutputBinding,
+    private readonly clock: MonotonicClock,
   ) {
     this.provider = provider;
     const preprocessor = (): Preprocessor =>
@@ -197,13 +200,14 @@ export class ModelSession {
     }
     try {
       const binding = bindOutputs(contract, session);
-      const ms = new ModelSession(contract, session, provider, binding);
+      const clock = options.clock ?? realClock;
+      const ms = new ModelSession(contract, session, provider, binding, clock);
       const warm = options.warmUp ?? true;
       let warmMs = 0;
       if (warm) {
-        const t0 = performance.now();
+        const t0 = clock.nowMs();
         await ms.warmUp();
-        warmMs = performance.now() - t0;
+        warmMs = clock.nowMs() - t0;
       }
       log(
         `model ${contract.name}: ${contract.file} on execution provider '${provider}' (intra-op threads ${threads}, graph optimisation ${level}` +
@@ -291,9 +295,9 @@ export class ModelSession {
     const slot = this.nextInput;
     if (this.inputBusy[slot] || this.waitingForHandOver > 0 || this.ahead.has(view)) return false;
     if (this.prepared?.view === view && this.prepared.slot === slot) return true;
-    const t0 = performance.now();
+    const t0 = this.clock.nowMs();
     const toImage = this.inputs[slot].run(view);
-    this.prepared = { view, slot, toImage, preprocessMs: performance.now() - t0 };
+    this.prepared = { view, slot, toImage, preprocessMs: this.clock.nowMs() - t0 };
     return true;
   }
 
@@ -313,12 +317,12 @@ export class ModelSession {
     if (prepared && prepared.view === view && prepared.slot === slot) {
       ({ toImage, preprocessMs } = prepared);
     } else {
-      const start = performance.now();
+      const start = this.clock.nowMs();
       toImage = input.run(view);
-      preprocessMs = performance.now() - start;
+      preprocessMs = this.clock.nowMs() - start;
     }
     const reply = this.session.run([{ name, type: "float32", data: input.tensor, dims: [1, 3, height, width] }], slot);
-    const t1 = performance.now();
+    const t1 = this.clock.nowMs();
     return { toImage, t0: t1 - preprocessMs, t1, reply };
   }
 
@@ -329,16 +333,16 @@ export class ModelSession {
     try {
       const reply = await pending;
       for (const o of reply.outputs) results[o.name] = new ort.Tensor(o.type, o.data as Float32Array, o.dims);
-      // Timed on the worker, bounded by the round trip on this thread's clock (so a frozen clock,
-      // src/diagnostics/deterministic-timing.ts, gives 0 here as for every other stage).
-      inferenceMs = Math.min(reply.inferenceMs, performance.now() - t1);
+      // Timed on the worker's own real clock, bounded by the round trip on the session's clock (so
+      // a frozen clock, `--deterministic-timing`, gives 0 here as for every other stage).
+      inferenceMs = Math.min(reply.inferenceMs, this.clock.nowMs() - t1);
       noteInference(this.contract.name, reply.startedAtMs, reply.inferenceMs);
     } catch (err) {
       throw new PerceptionError("model", `inference failed for '${this.contract.name}': ${errorMessage(err)}`, {}, { cause: err });
     }
-    const t2 = performance.now();
+    const t2 = this.clock.nowMs();
     const output = this.decode(results, toImage);
-    const t3 = performance.now();
+    const t3 = this.clock.nowMs();
     const timings = { preprocessMs: t1 - t0, inferenceMs, transferMs: Math.max(0, t2 - t1 - inferenceMs), decodeMs: t3 - t2 };
     return { ...output, timings } as ModelOutput;
   }

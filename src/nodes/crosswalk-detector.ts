@@ -21,7 +21,7 @@ export async function createCrosswalkDetectorNode(handle: NodeHandle): Promise<N
   // The learned source (learned_source: auto, when models/crosswalk_seg.onnx is there) runs beside the stripe source.
   const { StripeCrosswalkSource } = await import("../perception/crosswalks/stripe-source.js");
   const { openLearnedSource } = await import("../perception/crosswalks/learned-source.js");
-  const learned = await openLearnedSource(handle.parameters.get<"auto" | "off">("learned_source"), (line) => handle.logger.info(line));
+  const learned = await openLearnedSource(handle.parameters.get<"auto" | "off">("learned_source"), (line) => handle.logger.info(line), handle.wallClock);
   const sources = learned ? [new StripeCrosswalkSource(), learned] : undefined;
   let detector = new CrosswalkDetector({ sources, minConfidence: handle.parameters.get<number>("min_confidence") });
   handle.parameters.onChange((changes) => {

@@ -18,7 +18,7 @@ export function parameterSchema(): object {
 export async function createLaneDetectorNode(handle: NodeHandle): Promise<NodeInstance> {
   const { LaneDetector } = await import("../perception/lanes/lane-detector.js");
   const choice = chooseModel(handle);
-  const detector = await LaneDetector.create(choice.kind === "model" ? { contract: choice.contract, modelDir: choice.dir } : {});
+  const detector = await LaneDetector.create(choice.kind === "model" ? { contract: choice.contract, modelDir: choice.dir, clock: handle.wallClock } : { clock: handle.wallClock });
   const publisher = handle.createPublisher("edge_perception_msgs/msg/LaneMarkingArray", "~/out/lanes", { profile: "reliable" });
   const baseFrame = handle.parameters.get<string>("base_frame");
   handle.logger.info(describeModelChoice(choice, "classical lane"));

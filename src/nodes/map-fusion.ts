@@ -51,7 +51,7 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
     if (map.lanes.size === 0 && map.crosswalks.size === 0) diagnostics.set("map", "warn", `HD map ${mapFile} has no lanes and no crosswalks: nothing to match detections against`);
   }
 
-  const engine = new FusionEngine({ map, poseGate: { jumpRecoverySec: p.get<number>("pose_jump_recovery_s") } });
+  const engine = new FusionEngine({ map, poseGate: { jumpRecoverySec: p.get<number>("pose_jump_recovery_s") }, clock: handle.wallClock });
   const mode = p.get<"tf" | "pose_stamped" | "odometry">("pose_source");
   // Rejected transforms (NaN, zero quaternion, bad frame ids) are logged and counted by reason;
   // the buffer then refuses lookups of that link until its next valid transform.

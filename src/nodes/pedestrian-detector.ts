@@ -79,6 +79,7 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
       frameId: p.get<string>("base_frame"),
       crops,
       log: (line) => handle.logger.info(line),
+      clock: handle.wallClock,
     });
   let detector = await create();
   // The detector takes its thresholds at creation: a change builds a new one and swaps it in

@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { useDeterministicTiming } from "../diagnostics/deterministic-timing.js";
+import { frozenClock, realClock } from "../core/monotonic-clock.js";
 import { graphToNodeSpecs, loadLaunchGraph } from "../host/graph.js";
 import type { LogSink } from "../host/logger.js";
 import { runReplay } from "../host/replay/run-replay.js";
@@ -30,12 +30,8 @@ export interface ReplayDriveOptions {
 export async function replayDrive(o: ReplayDriveOptions): Promise<void> {
   const args = { ...o.launchArgs };
   if (args.map_file === undefined) args.map_file = existsSync(join(o.drive, "map.geojson")) ? join(o.drive, "map.geojson") : "";
-  const restore = o.deterministicTiming ? useDeterministicTiming() : undefined;
-  try {
-    const nodes = await graphToNodeSpecs(loadLaunchGraph(o.graph), { paramsFiles: o.paramsFiles, args });
-    const summary = await runReplay({ bag: o.drive, out: o.out, overwrite: true, nodes, fast: true, logSink: o.logSink });
-    if (summary.aborted) throw new Error(`replay of ${o.drive} stopped early`);
-  } finally {
-    restore?.();
-  }
+  const clock = o.deterministicTiming ? frozenClock() : realClock;
+  const nodes = await graphToNodeSpecs(loadLaunchGraph(o.graph), { paramsFiles: o.paramsFiles, args });
+  const summary = await runReplay({ bag: o.drive, out: o.out, overwrite: true, nodes, fast: true, logSink: o.logSink, clock });
+  if (summary.aborted) throw new Error(`replay of ${o.drive} stopped early`);
 }

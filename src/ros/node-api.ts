@@ -4,6 +4,7 @@
  * know which one it runs on.
  */
 import type { QosProfile } from "../msgs/qos-profile.js";
+import type { MonotonicClock } from "../core/monotonic-clock.js";
 import type { Time } from "../core/time.js";
 import type { MessageTypeMap, MessageTypeName } from "../msgs/types.generated.js";
 
@@ -131,7 +132,14 @@ export interface NodeHandle {
   /** The node's clock. */
   now(): Time;
 
-  /** Monotonic wall-clock milliseconds, for measuring processing time (never sim time). */
+  /**
+   * The run's clock for measuring processing time (never sim time): the host's, real or frozen
+   * (`--deterministic-timing`). Hand it to what the node builds that measures time (sessions,
+   * detectors, the fusion engine).
+   */
+  readonly wallClock: MonotonicClock;
+
+  /** `wallClock.nowMs()`: monotonic milliseconds, for measuring processing time. */
   wallMs(): number;
 
   /** This run's instance of a service (see RunServiceKey); a `ros` PerceptionError when the host provides none. */

@@ -7,6 +7,7 @@ import { BagWriter, type FlushTimers } from "../../src/bag/bag-writer.js";
 import { parseMetadata } from "../../src/bag/metadata.js";
 import { openBag } from "../../src/bag/open-bag.js";
 import type { BagMessageEntry } from "../../src/bag/types.js";
+import type { MonotonicClock } from "../../src/core/monotonic-clock.js";
 import { projectPath, projectRoot } from "../../src/core/paths.js";
 import { codecFor } from "../../src/msgs/codec.js";
 import { messageRegistry } from "../../src/msgs/registry.js";
@@ -246,7 +247,7 @@ describe("BagWriter", () => {
   });
 
   /** Timers the test fires by hand, and a clock it sets. */
-  function manualTime(): { timers: FlushTimers; clock: () => number; now: { ms: number }; pending: Map<number, { callback: () => void; ms: number }>; fire(): void } {
+  function manualTime(): { timers: FlushTimers; clock: MonotonicClock; now: { ms: number }; pending: Map<number, { callback: () => void; ms: number }>; fire(): void } {
     const pending = new Map<number, { callback: () => void; ms: number }>();
     const now = { ms: 0 };
     let next = 1;
@@ -255,7 +256,7 @@ describe("BagWriter", () => {
         set: (callback, ms) => (pending.set(next, { callback, ms }), next++),
         clear: (handle) => void pending.delete(handle as number),
       },
-      clock: () => now.ms,
+      clock: { nowMs: () => now.ms },
       now,
       pending,
       fire() {

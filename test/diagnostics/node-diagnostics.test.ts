@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { PerceptionError } from "../../src/core/errors.js";
 import { NodeDiagnostics } from "../../src/diagnostics/node-diagnostics.js";
-import { useDeterministicTiming } from "../../src/diagnostics/deterministic-timing.js";
 import { DiagnosticStatus } from "../../src/msgs/types.generated.js";
 
 function diag(budgetMs?: number): NodeDiagnostics {
@@ -62,19 +61,5 @@ describe("NodeDiagnostics", () => {
     const values = Object.fromEntries(d.status().values.map((v) => [v.key, v.value]));
     expect(values["errors.model"]).toBe("1");
     expect(values.frames).toBe("2");
-  });
-});
-
-describe("deterministic timing", () => {
-  it("freezes performance.now and restores it", () => {
-    const realNow = performance.now;
-    const restore = useDeterministicTiming({ frozenAtMs: 5 });
-    try {
-      expect(performance.now()).toBe(5);
-      expect(performance.now()).toBe(5);
-    } finally {
-      restore();
-    }
-    expect(performance.now).toBe(realNow);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { realClock } from "../../src/core/monotonic-clock.js";
 import { codecFor } from "../../src/msgs/codec.js";
 import { InProcessBus, queueDepth, type Publication } from "../../src/host/bus.js";
 
@@ -6,7 +7,7 @@ const now = () => ({ sec: 5, nanosec: 0 });
 
 describe("InProcessBus", () => {
   it("hands the same object to every local subscriber and encodes once for all taps", async () => {
-    const bus = new InProcessBus({ now, onCallbackError: () => {} });
+    const bus = new InProcessBus({ now, wallClock: realClock, onCallbackError: () => {} });
     const got: unknown[] = [];
     bus.subscribe("/a", "/t", 5, (m, info) => void got.push([m, info.cdr, info.receiveTime]));
     bus.subscribe("/b", "/t", 5, (m) => void got.push(m));
@@ -26,14 +27,14 @@ describe("InProcessBus", () => {
   });
 
   it("does not encode when no tap wants the topic", () => {
-    const bus = new InProcessBus({ now, onCallbackError: () => {} });
+    const bus = new InProcessBus({ now, wallClock: realClock, onCallbackError: () => {} });
     bus.addTap({ wants: () => false, write: () => expect.unreachable() });
     // An object the String codec cannot encode would throw if it were encoded.
     expect(() => bus.publish("/p", "/t", "std_msgs/msg/String", { data: 42 })).not.toThrow();
   });
 
   it("keeps the last `depth` messages per subscriber while its callback runs, counting drops", async () => {
-    const bus = new InProcessBus({ now, onCallbackError: () => {} });
+    const bus = new InProcessBus({ now, wallClock: realClock, onCallbackError: () => {} });
     const seen: number[] = [];
     let release!: () => void;
     const first = new Promise<void>((r) => (release = r));
@@ -54,7 +55,7 @@ describe("InProcessBus", () => {
 
   it("reports callback errors and keeps delivering", async () => {
     const errors: string[] = [];
-    const bus = new InProcessBus({ now, onCallbackError: (node, topic, e) => errors.push(`${node} ${topic} ${(e as Error).message}`) });
+    const bus = new InProcessBus({ now, wallClock: realClock, onCallbackError: (node, topic, e) => errors.push(`${node} ${topic} ${(e as Error).message}`) });
     const seen: number[] = [];
     bus.subscribe("/n", "/t", 10, async (m) => {
       if (m === 1) throw new Error("boom");
@@ -67,7 +68,7 @@ describe("InProcessBus", () => {
   });
 
   it("rejects a second type on a topic and invalid depths", () => {
-    const bus = new InProcessBus({ now, onCallbackError: () => {} });
+    const bus = new InProcessBus({ now, wallClock: realClock, onCallbackError: () => {} });
     bus.declareTopic("/t", "std_msgs/msg/String", { publisher: "/a" });
     expect(() => bus.declareTopic("/t", "sensor_msgs/msg/Image", { subscriber: "/b" })).toThrow(/already has type std_msgs\/msg\/String/);
     expect(queueDepth({ profile: "sensor_data" })).toBe(5);

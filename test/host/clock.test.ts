@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { realClock } from "../../src/core/monotonic-clock.js";
 import { SimClock, SimTimerQueue, periodToNs } from "../../src/host/clock.js";
 
 describe("SimTimerQueue", () => {
   it("fires every tick at its due time, ordered by time then creation, moving the clock", async () => {
     const clock = new SimClock(0n);
-    const timers = new SimTimerQueue(clock);
+    const timers = new SimTimerQueue(clock, realClock);
     const log: string[] = [];
     timers.create("/a", 30n, () => void log.push(`a@${clock.ns}`));
     timers.create("/b", 20n, () => void log.push(`b@${clock.ns}`));
@@ -17,7 +18,7 @@ describe("SimTimerQueue", () => {
 
   it("skips ticks after a long gap, reports callback errors and stops cancelled timers", async () => {
     const clock = new SimClock(0n);
-    const timers = new SimTimerQueue(clock, 10);
+    const timers = new SimTimerQueue(clock, realClock, 10);
     const ticks: bigint[] = [];
     const errors: string[] = [];
     const t = timers.create("/n", 1n, () => {

@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { openBag } from "../../src/bag/open-bag.js";
+import type { MonotonicClock } from "../../src/core/monotonic-clock.js";
 import { projectPath, sharedDir } from "../../src/core/paths.js";
 import { graphToNodeSpecs, loadLaunchGraph } from "../../src/host/graph.js";
 import { runReplay } from "../../src/host/replay/run-replay.js";
@@ -18,8 +19,8 @@ export function integrationBag(): string | undefined {
 
 export const NO_BAG_REASON = "skipped: neither bags/sample_drive nor ../shared/bags/rosbag2/camera_drive_mcap exists";
 
-/** Runs the repository's graph over the first `seconds` of a bag into `out`. */
-export async function replayGraph(bag: string, out: string, seconds: number, args: Record<string, string> = {}): Promise<ReplaySummary> {
+/** Runs the repository's graph over the first `seconds` of a bag into `out` (on `clock`, default the real one). */
+export async function replayGraph(bag: string, out: string, seconds: number, args: Record<string, string> = {}, clock?: MonotonicClock): Promise<ReplaySummary> {
   const graph = loadLaunchGraph();
   const map = projectPath("maps", "sample_drive.geojson");
   const nodes = await graphToNodeSpecs(graph, { args: { ...(existsSync(map) ? {} : { map_file: "" }), ...args } });
@@ -33,6 +34,7 @@ export async function replayGraph(bag: string, out: string, seconds: number, arg
     fast: true,
     signal: controller.signal,
     logSink: () => undefined,
+    ...(clock ? { clock } : {}),
     progressIntervalMs: 0,
     onProgress: (p) => {
       start ??= p.simTimeNs;

@@ -1,4 +1,5 @@
 /** Hosts one node on the transport's real in-process bus and sim clock, for node tests. */
+import { realClock } from "../../src/core/monotonic-clock.js";
 import { InProcessBus } from "../../src/host/bus.js";
 import { SimClock, SimTimerQueue } from "../../src/host/clock.js";
 import type { ParameterValue } from "../../src/ros/node-api.js";
@@ -30,10 +31,10 @@ export async function hostNode(
   services: RunServices = createRunServices(),
 ): Promise<Harness> {
   const clock = new SimClock(START);
-  const timers = new SimTimerQueue(clock);
-  const bus = new InProcessBus({ now: () => clock.now(), onCallbackError: (_n, _t, e) => { throw e; } });
+  const timers = new SimTimerQueue(clock, realClock);
+  const bus = new InProcessBus({ now: () => clock.now(), wallClock: realClock, onCallbackError: (_n, _t, e) => { throw e; } });
   const logs: string[] = [];
-  const hosted = createNodeHandle({ spec, bus, timers, now: () => clock.now(), clockKind: "sim", logSink: (level, _source, message) => void logs.push(`${level}: ${message}`), services });
+  const hosted = createNodeHandle({ spec, bus, timers, now: () => clock.now(), wallClock: realClock, clockKind: "sim", logSink: (level, _source, message) => void logs.push(`${level}: ${message}`), services });
   const instance = await spec.create(hosted.handle);
   const outputs: Record<string, any[]> = {};
   for (const topic of watch) {

@@ -8,6 +8,7 @@
  */
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
+import { realClock } from "../../src/core/monotonic-clock.js";
 import { nsToTime, timeToNs } from "../../src/core/time.js";
 import { InProcessBus } from "../../src/host/bus.js";
 import { SimClock, SimTimerQueue } from "../../src/host/clock.js";
@@ -47,15 +48,15 @@ async function run(mode: "one_process" | "multi_process", jpeg: Uint8Array): Pro
   const args = { mode, map_file: "" };
   const specs = (await graphToNodeSpecs(graph, { args })).filter((s) => NODES.includes(s.name));
   const clock = new SimClock(START);
-  const timers = new SimTimerQueue(clock);
+  const timers = new SimTimerQueue(clock, realClock);
   const result: Run = { published: new Map(), frames: [], bridged: 0 };
   const processes: Process[] = [];
   for (const members of processGroups(graph, args).values()) {
-    const bus = new InProcessBus({ now: () => clock.now(), onCallbackError: (_n, _t, e) => { throw e; } });
+    const bus = new InProcessBus({ now: () => clock.now(), wallClock: realClock, onCallbackError: (_n, _t, e) => { throw e; } });
     const services = createRunServices();
     const instances: NodeInstance[] = [];
     for (const spec of specs.filter((s) => members.includes(s.name))) {
-      const hosted = createNodeHandle({ spec, bus, timers, now: () => clock.now(), clockKind: "sim", logSink: () => undefined, services, parameterOverrides: { use_sim_time: true } });
+      const hosted = createNodeHandle({ spec, bus, timers, now: () => clock.now(), wallClock: realClock, clockKind: "sim", logSink: () => undefined, services, parameterOverrides: { use_sim_time: true } });
       instances.push(await spec.create(hosted.handle));
     }
     if (instances.length > 0) processes.push({ bus, instances });

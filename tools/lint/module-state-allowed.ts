@@ -22,7 +22,6 @@ const LAZY_LOADS: AllowedModuleState[] = [
   { file: "src/image/compressed-image.ts", name: "sharpModule", reason: "lazy import of sharp: the same module for every run" },
   { file: "src/image/mats.ts", name: "cvPromise", reason: "lazy load of opencv-wasm: one wasm instance per process by nature" },
   { file: "src/image/mats.ts", name: "cvLoaded", reason: "the loaded opencv-wasm instance (see cvPromise)" },
-  { file: "src/models/ort-worker.ts", name: "ortPath", reason: "resolved path of onnxruntime-node, the same for the whole process" },
   { file: "src/core/paths.ts", name: "cachedRoot", reason: "the repository root, found once: the same for the whole process" },
 ];
 

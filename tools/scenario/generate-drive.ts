@@ -101,7 +101,9 @@ export async function generateDrive(o: GenerateDriveOptions): Promise<GenerateDr
   const bagPath = resolve(o.out);
   const mapPath = resolve(o.mapPath ?? join(bagPath, "map.geojson"));
   prepareOwnFiles(bagPath, o.overwrite ?? false);
-  const bag = await BagWriter.create({ path: bagPath, overwrite: o.overwrite ?? false, compression: o.compression ?? "none" });
+  // No wall-clock flush: a slow frame (rendering on a loaded machine) must not move chunk
+  // boundaries, so the same seed gives the same bytes (chunks still close by size and log time).
+  const bag = await BagWriter.create({ path: bagPath, overwrite: o.overwrite ?? false, compression: o.compression ?? "none", wallClockFlush: false });
   const imageTopic = compressed ? TOPICS.compressed : TOPICS.image;
   bag.addTopic({ name: TOPICS.tfStatic, type: "tf2_msgs/msg/TFMessage", qos: "transient_local" });
   bag.addTopic({ name: TOPICS.pose, type: "geometry_msgs/msg/PoseStamped", qos: "reliable" });

@@ -10,7 +10,7 @@ import { detectorChoice, detectorParamsFile, type DetectorChoice } from "../dete
 import { stopOnSignals } from "../stop-on-signals.js";
 import { errorMessage } from "../../core/errors.js";
 import { projectPath, sharedDir } from "../../core/paths.js";
-import { useDeterministicTiming } from "../../diagnostics/deterministic-timing.js";
+import { frozenClock, realClock } from "../../core/monotonic-clock.js";
 import { loadHdMap } from "../../map/loader.js";
 import type { HdMap } from "../../map/types.js";
 import { loadModelContracts } from "../../models/contract.js";
@@ -88,7 +88,9 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const outDir = resolve(lastFlag(parsed, "out") ?? projectPath("out", "demo"));
-  const restoreTiming = parsed.switches.has("deterministic-timing") ? useDeterministicTiming() : undefined;
+  const deterministic = parsed.switches.has("deterministic-timing");
+  // The run's clock: frozen for reproducible bags (every measured time reads 0).
+  const clock = deterministic ? frozenClock() : realClock;
 
   const graph = loadLaunchGraph(defaultGraphPath());
   const args = { ...parsed.launchArgs };
@@ -108,7 +110,7 @@ export async function run(argv: string[]): Promise<number> {
   setup.push(`models: ${modelsInWords(values.model_dir!)}`);
   if (detector) setup.push(`pedestrian detector: contract ${detector.model} from ${detector.contractsPath} (${detector.contract.file})`);
   setup.push(`graph: ${graph.path} (${graph.nodes.map((n) => n.name).join(", ")}), one process, sim time`);
-  if (restoreTiming) setup.push("timing: deterministic step clock (figures are not milliseconds)");
+  if (deterministic) setup.push("timing: deterministic step clock (figures are not milliseconds)");
   if (parsed.switches.has("realtime")) setup.push(`mode: realtime (frames offered on the wall clock at x${rate ?? 1}; models drop what they cannot take)`);
 
   const stop = stopOnSignals({ command: "demo", finalising: "the output bag and report" });
@@ -125,6 +127,7 @@ export async function run(argv: string[]): Promise<number> {
       nodes,
       ...(parsed.switches.has("realtime") ? { realtime: true, rate: rate ?? 1 } : rate !== undefined ? { rate, fast: false } : { fast: true }),
       signal: stop.signal,
+      clock,
       logSink: stderrLogSink(parsed.switches.has("quiet") ? "warn" : "info"),
       ...(duration !== undefined
         ? {
@@ -141,7 +144,6 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   } finally {
     stop.uninstall();
-    restoreTiming?.();
   }
   console.error(formatReplaySummary(result));
   const figures = await readReplayFigures(bagOut);

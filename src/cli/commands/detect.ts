@@ -7,6 +7,7 @@ import { basename, extname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { PerceptionError, errorMessage } from "../../core/errors.js";
+import { realClock, type MonotonicClock } from "../../core/monotonic-clock.js";
 import { ZERO_TIME } from "../../core/time.js";
 import { CameraGeometry } from "../../geometry/camera-geometry.js";
 import { cameraMountTransform } from "../../geometry/camera-mount.js";
@@ -180,14 +181,16 @@ export async function run(argv: string[]): Promise<number> {
   // frame to take turns over, so every band crop runs on it.
   const pedParams = (await graphToNodeSpecs(loadLaunchGraph())).find((s) => s.name === "pedestrian_detector")!.parameters;
   const crops = pedestrianCropOptions((name) => pedParams[name], false);
-  const pedestrians = await PedestrianDetector.create({ modelDir: modelDir.dir ?? "", log, crops, ...(detector ? { contract: detector.contract } : {}) });
+  // One clock for this run: it times every image and every stage.
+  const clock = realClock;
+  const pedestrians = await PedestrianDetector.create({ modelDir: modelDir.dir ?? "", log, crops, clock, ...(detector ? { contract: detector.contract } : {}) });
   let lanes: LaneDetector | undefined;
   let laneModel = "none";
   const crosswalks = new CrosswalkDetector();
   if (!values["no-lanes"]) {
     const contract = loadModelContract("twinlitenet_640x360");
     const haveModel = modelDir.dir !== undefined && existsFile(join(modelDir.dir, contract.file));
-    lanes = await LaneDetector.create(haveModel ? { contract, modelDir: modelDir.dir, session: { log } } : {});
+    lanes = await LaneDetector.create(haveModel ? { contract, modelDir: modelDir.dir, session: { log }, clock } : { clock });
     laneModel = haveModel ? contract.name : "classical fallback (no TwinLiteNet file)";
     if (!haveModel) log("lanes: FALLBACK to the classical marking filter (no TwinLiteNet model file)");
   }
@@ -197,7 +200,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     for (const path of positionals) {
       try {
-        done.push(await detectOne(path, { pedestrians, lanes, laneModel, crosswalks, calibration, mountHeight, pitchDeg }));
+        done.push(await detectOne(path, { pedestrians, lanes, laneModel, crosswalks, calibration, mountHeight, pitchDeg, clock }));
       } catch (err) {
         failures++;
         log(`detect: ${path}: ${errorMessage(err)}`);
@@ -246,12 +249,14 @@ interface DetectContext {
   calibration: CameraModel | undefined;
   mountHeight: number;
   pitchDeg: number;
+  /** Times the image's stages (`timings_ms`). */
+  clock: MonotonicClock;
 }
 
 async function detectOne(path: string, ctx: DetectContext): Promise<{ result: DetectImageResult; geometry: CameraGeometry }> {
-  const t0 = performance.now();
+  const t0 = ctx.clock.nowMs();
   const view = await readImageFile(path);
-  const t1 = performance.now();
+  const t1 = ctx.clock.nowMs();
   let geometry: CameraGeometry;
   let source: CameraSourceName;
   let note: string | undefined;
@@ -268,7 +273,7 @@ async function detectOne(path: string, ctx: DetectContext): Promise<{ result: De
   }
   let laneArray: Untimed<LaneMarkingArray> = { header: { stamp: ZERO_TIME, frame_id: "base_link" }, markings: [], status: "lanes not run" };
   let crosswalkArray: Untimed<CrosswalkArray> = { header: { stamp: ZERO_TIME, frame_id: "base_link" }, crosswalks: [], status: "crosswalks not run" };
-  const t2 = performance.now();
+  const t2 = ctx.clock.nowMs();
   if (ctx.lanes) {
     const camera: StillCamera = ctx.calibration ? { kind: "geometry", geometry } : { kind: "auto", mountHeight: ctx.mountHeight };
     const still = await detectStill(view, { lanes: ctx.lanes, crosswalks: ctx.crosswalks, camera });
@@ -283,9 +288,9 @@ async function detectOne(path: string, ctx: DetectContext): Promise<{ result: De
       note = "no vanishing point found: horizon assumed at 45% of the height, 60 deg FOV";
     }
   }
-  const t3 = performance.now();
+  const t3 = ctx.clock.nowMs();
   const ped = await ctx.pedestrians.detect(view, geometry, ZERO_TIME);
-  const t4 = performance.now();
+  const t4 = ctx.clock.nowMs();
   const placed = new Set<number>();
   const pedestrians = ped.message.pedestrians.map((p) => {
     const i = ped.boxes.findIndex((b, k) => !placed.has(k) && Math.floor(b.x1) === p.image_box.x_offset && Math.floor(b.y1) === p.image_box.y_offset);

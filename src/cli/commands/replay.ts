@@ -3,7 +3,7 @@
  * process (sim time = bag log time) and records what the nodes publish into an output bag.
  */
 import { PerceptionError, errorMessage } from "../../core/errors.js";
-import { useDeterministicTiming } from "../../diagnostics/deterministic-timing.js";
+import { frozenClock, realClock } from "../../core/monotonic-clock.js";
 import { verifyBag } from "../../bag/verify-bag.js";
 import { defaultGraphPath, graphToNodeSpecs, loadLaunchGraph } from "../../host/graph.js";
 import { lastFlag, positiveNumberFlag } from "../../ros/command-line.js";
@@ -111,7 +111,8 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
     console.error(`edge-perception replay: ${errorMessage(err)}`);
     return 2;
   }
-  const restoreTiming = parsed.switches.has("deterministic-timing") ? useDeterministicTiming() : undefined;
+  // The run's clock: frozen for reproducible bags (every measured time reads 0).
+  const clock = parsed.switches.has("deterministic-timing") ? frozenClock() : realClock;
   if (shard) {
     const graph = lastFlag(parsed, "graph") ?? defaultGraphPath();
     const paramsFiles = [...(parsed.flags.get("params") ?? []), ...(detector ? [detectorParamsFile(detector)] : [])];
@@ -127,13 +128,12 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
         excludeTopics: parsed.flags.get("exclude") ?? [],
         logSink: stderrLogSink(parsed.switches.has("quiet") ? "warn" : "info"),
         log: (line) => console.error(line),
+        clock,
       });
       return 0;
     } catch (err) {
       console.error(`edge-perception replay: ${errorMessage(err)}`);
       return 1;
-    } finally {
-      restoreTiming?.();
     }
   }
 
@@ -163,6 +163,7 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
       onProgress: (p) => bar.update(p),
       signal: stop.signal,
       logSink,
+      clock,
     });
   } catch (err) {
     bar.done();
@@ -170,7 +171,6 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
     return 1;
   } finally {
     stop.uninstall();
-    restoreTiming?.();
   }
   bar.done();
   if (parsed.switches.has("json")) console.log(JSON.stringify(result, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2));

@@ -12,6 +12,7 @@
  */
 import { errorMessage } from "../../core/errors.js";
 import { nsToTime, type Time } from "../../core/time.js";
+import type { MonotonicClock } from "../../core/monotonic-clock.js";
 import { SimClock, SimTimerQueue, type TimerService } from "../clock.js";
 import type { ClockKind, Timer } from "../../ros/node-api.js";
 
@@ -23,6 +24,8 @@ export interface LiveTimeSourceOptions {
   log: (level: "info" | "warn" | "error", message: string) => void;
   /** System time, ns since the epoch (default: the system clock; tests inject). */
   systemNowNs?: () => bigint;
+  /** The run's clock timing sim-timer callbacks. */
+  wallClock: MonotonicClock;
 }
 
 /** Counters for diagnostics and tests. */
@@ -39,7 +42,7 @@ export class LiveTimeSource {
   readonly #log: LiveTimeSourceOptions["log"];
   readonly #systemNowNs: () => bigint;
   readonly #sim = new SimClock(0n);
-  readonly #simTimers = new SimTimerQueue(this.#sim);
+  readonly #simTimers: SimTimerQueue;
   readonly #wallTimers = new Set<ReturnType<typeof setInterval>>();
   #lastHeardNs: bigint | undefined;
   #firing: Promise<void> = Promise.resolve();
@@ -49,6 +52,7 @@ export class LiveTimeSource {
   constructor(options: LiveTimeSourceOptions) {
     this.#log = options.log;
     this.#systemNowNs = options.systemNowNs ?? systemNowNs;
+    this.#simTimers = new SimTimerQueue(this.#sim, options.wallClock);
   }
 
   /** The time on a clock: the system clock, or the latest `/clock` (zero before the first). */

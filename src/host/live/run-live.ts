@@ -12,6 +12,7 @@
  * outputs and dispose before the context shuts down.
  */
 import { errorMessage } from "../../core/errors.js";
+import { realClock, type MonotonicClock } from "../../core/monotonic-clock.js";
 import { timeToNs, type Time } from "../../core/time.js";
 import { codecFor } from "../../msgs/codec.js";
 import { InProcessBus, type Publication, type PublicationTap } from "../bus.js";
@@ -45,6 +46,8 @@ export interface LiveOptions {
   rosArgs?: string[];
   /** System time in ns since the epoch (default the system clock; tests inject). */
   systemNowNs?: () => bigint;
+  /** The clock measuring processing time, handed to every node (default the real one). */
+  wallClock?: MonotonicClock;
   /** Called once every node is created and wired, before spinning (tests, readiness logs). */
   onReady?: (info: LiveReadyInfo) => void;
 }
@@ -91,7 +94,8 @@ export async function runLive(options: LiveOptions): Promise<void> {
   // the nodes publish their last frame and final diagnostics); the caller's signal stops the run.
   if (typeof rcl.removeSignalHandlers !== "function") log("warn", "this rclnodejs has no removeSignalHandlers(): on Ctrl-C it may shut down before the nodes' last outputs");
 
-  const time = new LiveTimeSource({ log, ...(options.systemNowNs ? { systemNowNs: options.systemNowNs } : {}) });
+  const wallClock = options.wallClock ?? realClock;
+  const time = new LiveTimeSource({ log, wallClock, ...(options.systemNowNs ? { systemNowNs: options.systemNowNs } : {}) });
   const rclNodes = new Map<string, RclNode>();
   const hosted: HostedNode[] = [];
   const instances: HostedInstance[] = [];
@@ -100,6 +104,7 @@ export async function runLive(options: LiveOptions): Promise<void> {
 
   const bus = new InProcessBus({
     now: () => time.now(clockKindOf(hosted[0])),
+    wallClock,
     onCallbackError: (node, topic, err) => reportError(`${node} ${topic}`, `${node} failed in its ${topic} callback: ${errorMessage(err)}`),
     // A wire publisher as soon as a node creates its publisher (so publishes from create() reach the wire).
     onDeclare: (topic, role) => {
@@ -124,7 +129,7 @@ export async function runLive(options: LiveOptions): Promise<void> {
       // Validate parameters first (clear error before any ROS entity exists).
       let self: HostedNode | undefined;
       const clockKind = (): ClockKind => clockKindOf(self);
-      const node = createNodeHandle({ spec, bus, timers: time.timersFor(clockKind), now: () => time.now(clockKind()), clockKind, logSink, services });
+      const node = createNodeHandle({ spec, bus, timers: time.timersFor(clockKind), now: () => time.now(clockKind()), wallClock, clockKind, logSink, services });
       self = node;
       const nodeOptions = new rcl.NodeOptions();
       nodeOptions.startParameterServices = true;

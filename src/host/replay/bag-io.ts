@@ -3,6 +3,7 @@
  * `BagWriter` it uses, so the runner can also be driven by in-memory sources in tests.
  */
 import type { PerceptionError } from "../../core/errors.js";
+import type { MonotonicClock } from "../../core/monotonic-clock.js";
 import { BagWriter } from "../../bag/bag-writer.js";
 import { openBag } from "../../bag/open-bag.js";
 import type { QosProfile } from "../../msgs/qos-profile.js";
@@ -48,7 +49,7 @@ export async function openReplaySource(path: string): Promise<ReplaySource> {
   };
 }
 
-/** Creates the output bag with the bag module (MCAP, zstd chunks). */
-export async function createReplaySink(path: string, overwrite: boolean): Promise<ReplaySink> {
-  return BagWriter.create({ path, overwrite, compression: "zstd" });
+/** Creates the output bag with the bag module (MCAP, zstd chunks); `clock` is the run's (its wall-clock flush). */
+export async function createReplaySink(path: string, overwrite: boolean, clock: MonotonicClock): Promise<ReplaySink> {
+  return BagWriter.create({ path, overwrite, compression: "zstd", clock });
 }

@@ -4,16 +4,16 @@
  * a camera and a driver would deliver it, and how late each offer went out (the event loop was
  * busy) is kept. Nothing waits for the nodes: what they cannot keep up with is theirs to drop.
  */
-import { performance } from "node:perf_hooks";
 import { PerceptionError } from "../../core/errors.js";
+import type { MonotonicClock } from "../../core/monotonic-clock.js";
 import { percentile } from "../../core/percentile.js";
 import { sleep } from "../../core/sleep.js";
 
 export interface RealtimePacerOptions {
   /** Bag seconds per wall second (1 = the camera's own rate; 2 = the camera at twice its rate). */
   rate: number;
-  /** The wall clock, ms (default `performance.now`; tests inject one). */
-  wallMs?: () => number;
+  /** The run's wall clock. */
+  clock: MonotonicClock;
   /** Waits `ms` of wall time or until the signal aborts (default a timer; tests inject one). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -40,7 +40,7 @@ export class RealtimePacer {
   constructor(options: RealtimePacerOptions) {
     if (!Number.isFinite(options.rate) || options.rate <= 0) throw new PerceptionError("parameter", `realtime rate must be a positive number, got ${String(options.rate)}`);
     this.rate = options.rate;
-    this.#wallMs = options.wallMs ?? (() => performance.now());
+    this.#wallMs = () => options.clock.nowMs();
     this.#sleep = options.sleep ?? sleep;
   }
 

@@ -48,7 +48,7 @@ export interface ReplaySummary {
   nodeMs: number;
   /** Transport overhead per input message: (wall - node work) / messages, ms (bag read, decode, dispatch, record). */
   overheadMsPerMessage: number;
-  /** When the first message was read, on this process's `performance.now()` clock (the run covers `wallMs` from there). */
+  /** When the first message was read, on the run's clock (`ReplayOptions.clock`; the run covers `wallMs` from there). */
   startedAtMs: number;
   /** Realtime runs only: achieved rates, drops and latencies (see realtime-report.ts). */
   realtime?: RealtimeSummary;

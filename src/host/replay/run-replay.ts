@@ -6,6 +6,7 @@
  * `idle()`, so the same bag and parameters give a byte-identical output bag.
  */
 import { PerceptionError, errorMessage } from "../../core/errors.js";
+import { realClock, type MonotonicClock } from "../../core/monotonic-clock.js";
 import { sleep } from "../../core/sleep.js";
 import { normalizeTypeName } from "../../msgs/type-name.js";
 import { InProcessBus, type Publication } from "../bus.js";
@@ -76,6 +77,11 @@ export interface ReplayOptions {
   source?: ReplaySource;
   /** Use this sink instead of creating `out` (tests). */
   sink?: ReplaySink;
+  /**
+   * The clock measuring processing time in this run, handed to every node, the bus, the timers, the
+   * output bag and the summary (default the real one; `frozenClock()` for `--deterministic-timing`).
+   */
+  clock?: MonotonicClock;
 }
 
 const PASSTHROUGH_TOPICS = new Set(["/tf", "/tf_static"]);
@@ -96,18 +102,19 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
   const logSink = options.logSink ?? stderrLogSink();
   const log = (level: "info" | "warn" | "error", message: string): void => logSink(level, "replay", message);
   const record = options.record ?? "outputs";
-  const pacer = options.realtime ? new RealtimePacer({ rate: options.rate ?? 1 }) : undefined;
+  const wallClock = options.clock ?? realClock;
+  const pacer = options.realtime ? new RealtimePacer({ rate: options.rate ?? 1, clock: wallClock }) : undefined;
   const fast = !pacer && (options.fast ?? options.rate === undefined);
   if (!fast && !pacer && !(options.rate !== undefined && Number.isFinite(options.rate) && options.rate > 0)) {
     throw new PerceptionError("parameter", `replay rate must be a positive number, got ${String(options.rate)}`);
   }
 
   const source = options.source ?? (await openReplaySource(options.bag));
-  const stats = new SummaryAccumulator({ bag: source.summary, log });
+  const stats = new SummaryAccumulator({ bag: source.summary, log, clock: wallClock });
   const reportNodeError = (node: string, where: string, err: unknown): void => stats.nodeError(node, where, err);
 
   const clock = new SimClock(source.summary.startTime);
-  const timers = new SimTimerQueue(clock);
+  const timers = new SimTimerQueue(clock, wallClock);
   // Realtime: the node clock follows the wall clock between messages, as a live ROS clock does.
   const now = pacer
     ? () => {
@@ -116,7 +123,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       }
     : () => clock.now();
   const realtimeFigures = pacer ? new RealtimeRecorder(pacer) : undefined;
-  const bus = new InProcessBus({ now, onCallbackError: (node, topic, err) => reportNodeError(node, `its ${topic} callback`, err) });
+  const bus = new InProcessBus({ now, wallClock, onCallbackError: (node, topic, err) => reportNodeError(node, `its ${topic} callback`, err) });
   const hosted: HostedNode[] = [];
   const instances: HostedInstance[] = [];
   let sink: ReplaySink | undefined;
@@ -146,6 +153,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
         bus,
         timers,
         now,
+        wallClock,
         clockKind: "sim",
         logSink,
         services,
@@ -181,7 +189,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
 
     let recorder: StepRecorder | undefined;
     if (recording) {
-      sink = options.sink ?? (await createReplaySink(options.out!, options.overwrite ?? false));
+      sink = options.sink ?? (await createReplaySink(options.out!, options.overwrite ?? false, wallClock));
       const qosByTopic = new Map(bus.topics().filter((t) => t.publishers.length > 0).map((t) => [t.name, t.qos?.profile]));
       recorder = new StepRecorder({
         sink,
@@ -212,7 +220,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     // node idle when asked may have been handed work by another node since, e.g. the visualizer a
     // frame from fusion while the lane detector finished).
     const settle = async (): Promise<void> => {
-      const begin = performance.now();
+      const begin = wallClock.nowMs();
       let deliveries: number;
       do {
         deliveries = bus.deliveries;
@@ -227,7 +235,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
           }),
         );
       } while (bus.busy || bus.deliveries !== deliveries);
-      stats.settleMs += performance.now() - begin;
+      stats.settleMs += wallClock.nowMs() - begin;
     };
     const timerHooks = { settle, onError: (owner: string, err: unknown) => reportNodeError(owner, "a timer", err) };
     if (realtimeFigures) bus.addObserver(realtimeFigures.observe);
@@ -272,7 +280,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
         }
       } else if (!fast) {
         const due = stats.wallStart + Number(logTime - stats.firstLogTime!) / 1e6 / options.rate!;
-        const wait = due - performance.now();
+        const wait = due - wallClock.nowMs();
         if (wait > 1) await sleep(wait, options.signal);
         if (options.signal?.aborted) {
           aborted = true;
@@ -300,15 +308,15 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
         } else if (message !== undefined) {
           bus.inject(topic, message, { topic, receiveTime: clock.now(), cdr: entry.data });
           // The nodes work on the message meanwhile: node time, as the settle that follows.
-          const lookAheadStart = performance.now();
+          const lookAheadStart = wallClock.nowMs();
           await lookAhead.fill();
-          stats.settleMs += performance.now() - lookAheadStart;
+          stats.settleMs += wallClock.nowMs() - lookAheadStart;
           await settle();
         }
       }
       await recorder?.flush();
-      if (options.onProgress && performance.now() - lastProgress >= progressEvery) {
-        lastProgress = performance.now();
+      if (options.onProgress && wallClock.nowMs() - lastProgress >= progressEvery) {
+        lastProgress = wallClock.nowMs();
         options.onProgress(stats.progress());
       }
     }

@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import type { MonotonicClock } from "../../core/monotonic-clock.js";
 import { findUnits, hashPath } from "./run-inputs.js";
 import { shardFileName, shardUnits, type ShardSpec } from "./shard.js";
 import type { NodeSpec } from "../../ros/node-spec.js";
@@ -30,6 +31,8 @@ export interface ShardedReplayOptions {
   logSink: LogSink;
   log(line: string): void;
   signal?: AbortSignal;
+  /** The clock of every replay of the shard (`ReplayOptions.clock`; default the real one). */
+  clock?: MonotonicClock;
 }
 
 /** Replays the shard's bags; returns how many were replayed (0 when skipped as up to date). */
@@ -63,7 +66,7 @@ export async function runShardedReplay(o: ShardedReplayOptions): Promise<{ repla
     const out = outputs[k]!;
     mkdirSync(dirname(out), { recursive: true });
     o.log(`replay: ${u.id} -> ${out}`);
-    const summary = await runReplay({ bag: u.path, out, overwrite: true, nodes: await o.loadNodes(), fast: true, record: o.record, excludeTopics: o.excludeTopics, logSink: o.logSink, ...(o.signal ? { signal: o.signal } : {}) });
+    const summary = await runReplay({ bag: u.path, out, overwrite: true, nodes: await o.loadNodes(), fast: true, record: o.record, excludeTopics: o.excludeTopics, logSink: o.logSink, ...(o.signal ? { signal: o.signal } : {}), ...(o.clock ? { clock: o.clock } : {}) });
     if (summary.aborted) throw new Error(`replay of ${u.id} stopped early`);
   }
   writeFileSync(marker, JSON.stringify({ shard: o.shard, input_hash: hash, units: units.map((u) => u.id) }) + "\n");

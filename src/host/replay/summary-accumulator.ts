@@ -3,6 +3,7 @@
  * bag time covered) and the summary and progress reports built from it.
  */
 import { PerceptionError, errorMessage } from "../../core/errors.js";
+import type { MonotonicClock } from "../../core/monotonic-clock.js";
 import type { BusStats } from "../bus.js";
 import type { SimTimerQueue } from "../clock.js";
 import type { HostedInstance } from "../hosted-instances.js";
@@ -18,6 +19,8 @@ export interface SummaryAccumulatorOptions {
   bag: { path: string; startTime: bigint; endTime: bigint; messageCount: number };
   /** Where the first node error per node and the first decode error per topic are logged. */
   log: (level: "warn" | "error", message: string) => void;
+  /** The run's clock (wall time of the run, progress rates). */
+  clock: MonotonicClock;
 }
 
 /** What the summary takes from the end of the run. */
@@ -68,7 +71,7 @@ export class SummaryAccumulator {
     this.#lastLogTime = options.bag.startTime;
   }
 
-  /** When the run starts, on `performance.now()`. */
+  /** When the run starts, on the run's clock. */
   get wallStart(): number {
     return this.#wallStart;
   }
@@ -80,12 +83,12 @@ export class SummaryAccumulator {
 
   /** Marks the start of the run. */
   start(): void {
-    this.#wallStart = performance.now();
+    this.#wallStart = this.#options.clock.nowMs();
   }
 
   /** Wall time since `start()`, ms. */
   stop(): number {
-    return performance.now() - this.#wallStart;
+    return this.#options.clock.nowMs() - this.#wallStart;
   }
 
   /** A callback, timer, idle() or dispose() of the node threw. */
@@ -124,7 +127,7 @@ export class SummaryAccumulator {
   progress(): ReplayProgress {
     const { startTime, endTime, messageCount } = this.#options.bag;
     const span = endTime - startTime;
-    const wallMs = performance.now() - this.#wallStart;
+    const wallMs = this.#options.clock.nowMs() - this.#wallStart;
     return {
       messages: this.#messagesIn,
       totalMessages: messageCount,

@@ -14,6 +14,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PerceptionError, errorMessage } from "../../core/errors.js";
+import type { MonotonicClock } from "../../core/monotonic-clock.js";
 import { projectPath } from "../../core/paths.js";
 import type { Point2 } from "../../geometry/types.js";
 import { loadModelContract, type ModelContract } from "../../models/contract.js";
@@ -251,8 +252,9 @@ export function projectModelDir(): string {
  * The learned source for the `learned_source` parameter: "off" gives none; "auto" opens
  * `models/crosswalk_seg.onnx` when it is there (none, said in the log, when it is not). Candidates
  * are reported from probability 0.5 on; the detector's `min_confidence` filters them further.
+ * `clock` times the session's stages (the run's clock; default the real one).
  */
-export async function openLearnedSource(mode: "auto" | "off", log: (line: string) => void): Promise<LearnedCrosswalkSource | undefined> {
+export async function openLearnedSource(mode: "auto" | "off", log: (line: string) => void, clock?: MonotonicClock): Promise<LearnedCrosswalkSource | undefined> {
   if (mode === "off") {
     log("learned crosswalk source off (learned_source: off)");
     return undefined;
@@ -263,7 +265,7 @@ export async function openLearnedSource(mode: "auto" | "off", log: (line: string
     log(`learned crosswalk source not used: ${contract.file} not in ${dir}`);
     return undefined;
   }
-  const source = await LearnedCrosswalkSource.create({ contract, modelDir: dir, minProbability: 0.5, session: { log } });
+  const source = await LearnedCrosswalkSource.create({ contract, modelDir: dir, minProbability: 0.5, session: { log, clock } });
   log(`learned crosswalk source: ${contract.name} from ${dir}`);
   return source;
 }

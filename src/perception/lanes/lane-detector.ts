@@ -5,6 +5,7 @@
  * array with a reason in `status`, never an exception.
  */
 import { PerceptionError } from "../../core/errors.js";
+import { realClock, type MonotonicClock } from "../../core/monotonic-clock.js";
 import type { Time } from "../../core/time.js";
 import type { CameraGeometry } from "../../geometry/camera-geometry.js";
 import type { ImageView } from "../../image/image-view.js";
@@ -68,6 +69,8 @@ export interface LaneDetectorOptions {
   maxLaneMaskFraction?: number;
   /** Below this drivable fraction of the image (with a drivable mask) there is "no road in view"; default 0.01. */
   minDrivableFraction?: number;
+  /** The clock timing the stages and the session (the run's: the node handle's `wallClock`); default the real one. */
+  clock?: MonotonicClock;
 }
 
 /** Milliseconds per stage of one `detect`. */
@@ -138,17 +141,21 @@ export class LaneDetector {
   private drivable = new Uint8Array(0);
   private scratch = { grey: new Float32Array(0), yellow: new Float32Array(0), chroma: new Float32Array(0) };
 
+  readonly #clock: MonotonicClock;
+
   private constructor(
     private readonly segmenter: LaneSegmenter | undefined,
     readonly options: LaneDetectorOptions,
-  ) {}
+  ) {
+    this.#clock = options.clock ?? realClock;
+  }
 
   /** A detector on the contract's model, or the classical fallback when no contract/segmenter is given. */
   static async create(options: LaneDetectorOptions = {}): Promise<LaneDetector> {
     if (options.segmenter) return new LaneDetector(options.segmenter, options);
     if (!options.contract) return new LaneDetector(undefined, options);
     if (!options.modelDir) throw new PerceptionError("parameter", "LaneDetector: modelDir is required with a contract", { contract: options.contract.name });
-    const session = await ModelSession.create(options.contract, { ...options.session, modelDir: options.modelDir });
+    const session = await ModelSession.create(options.contract, { clock: options.clock, ...options.session, modelDir: options.modelDir });
     return new LaneDetector(new SessionSegmenter(session), options);
   }
 
@@ -180,24 +187,24 @@ export class LaneDetector {
   /** The model's masks for a frame (undefined on the classical path). */
   async segment(view: ImageView): Promise<LaneSegmentation | undefined> {
     if (!this.segmenter) return undefined;
-    const t0 = performance.now();
+    const t0 = this.#clock.nowMs();
     const seg = await this.segmenter.segment(view);
     return {
       toImage: seg.toImage,
       laneMask: pickMask(seg.masks, this.options.laneMaskName, /^(ll|lane)/i, seg.masks.length > 1 ? 1 : 0),
       drivableMask: pickMask(seg.masks, this.options.drivableMaskName, /^(da|drivable)/i, undefined),
-      inferenceMs: performance.now() - t0,
+      inferenceMs: this.#clock.nowMs() - t0,
       modelMs: seg.modelMs ?? seg.inferenceMs,
     };
   }
 
   /** The lane stage on masks from `segment` (the still-image helper picks a camera from them in between). */
   detectSegmented(view: ImageView, geometry: CameraGeometry, stamp: Time, seg: LaneSegmentation | undefined): LaneDetectionResult {
-    const t0 = performance.now() - (seg?.inferenceMs ?? 0);
+    const t0 = this.#clock.nowMs() - (seg?.inferenceMs ?? 0);
     const fallback = this.segmenter === undefined;
     const modelMs = seg?.modelMs ?? 0;
     const empty = (status: string, extra: Partial<LaneDetectionResult> = {}, inferenceMs = 0): LaneDetectionResult => {
-      const totalMs = performance.now() - t0;
+      const totalMs = this.#clock.nowMs() - t0;
       return {
         markings: { header: { stamp, frame_id: "base_link" }, markings: [], status },
         transverse: [],
@@ -213,7 +220,7 @@ export class LaneDetector {
     const toImage = seg?.toImage;
     const inferenceMs = seg?.inferenceMs ?? 0;
     if (seg && !laneMask) return empty("the model produced no lane-line mask", { toImage }, inferenceMs);
-    const t1 = performance.now();
+    const t1 = this.#clock.nowMs();
     const horizon = geometry.horizonRow();
     if (Number.isFinite(horizon) && horizon >= view.height - 1) {
       return empty("horizon below image: the calibration puts no ground in view", { laneMask, drivableMask, toImage }, inferenceMs);
@@ -253,7 +260,7 @@ export class LaneDetector {
       : { ...this.options.pipeline, lateralStdPerMetre };
     const result = lanesFromOccupancy(occupancy, lookup, view, pipeline, drivable);
     const markings: LaneMarking[] = result.markings;
-    const t2 = performance.now();
+    const t2 = this.#clock.nowMs();
     return {
       markings: {
         header: { stamp, frame_id: "base_link" },

@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { PerceptionError } from "../../core/errors.js";
+import { realClock, type MonotonicClock } from "../../core/monotonic-clock.js";
 import type { Time } from "../../core/time.js";
 import { cropView } from "../../image/crop.js";
 import type { ImageView } from "../../image/image-view.js";
@@ -87,6 +88,8 @@ export interface PedestrianDetectorOptions {
   onMissingModel?: "hog" | "error";
   /** Start-up log lines (backend chosen, provider). Default standard error. */
   log?: (line: string) => void;
+  /** The clock timing the stages (the run's: the node handle's `wallClock`); default the real one. */
+  clock?: MonotonicClock;
 }
 
 /** Which detector produced the boxes. */
@@ -131,6 +134,7 @@ const defaultLog = (line: string): void => {
 export class PedestrianDetector {
   readonly #schedule = new CropSchedule();
   readonly #regionSchedule = new CropSchedule();
+  readonly #clock: MonotonicClock;
 
   private constructor(
     private readonly engine: Engine,
@@ -139,7 +143,9 @@ export class PedestrianDetector {
     private readonly personClasses: ReadonlySet<number>,
     private readonly scoreThreshold: number,
     private readonly nmsIou: number,
-  ) {}
+  ) {
+    this.#clock = options.clock ?? realClock;
+  }
 
   /** Loads the model (checked against its contract, warmed up) or the HOG fallback. */
   static async create(options: PedestrianDetectorOptions = {}): Promise<PedestrianDetector> {
@@ -171,6 +177,7 @@ export class PedestrianDetector {
           graphOptimizationLevel: options.graphOptimizationLevel,
           executionProviders: options.executionProviders,
           log,
+          clock: options.clock,
         });
         const backend: PedestrianBackend = { kind: "model", model: contract.name, file: contract.file, provider: session.provider };
         return new PedestrianDetector({ kind: "model", session }, backend, options, new Set(personClassIds), score, nmsIou);
@@ -260,10 +267,10 @@ export class PedestrianDetector {
   ): Promise<{ boxes: Detection[]; timings: Omit<PedestrianTimings, "geometryMs"> }> {
     const timings = { preprocessMs: 0, inferenceMs: 0, decodeMs: 0, passes: 0, bandCrops: 0, regionCrops: 0 };
     if (this.engine.kind === "hog") {
-      const t0 = performance.now();
+      const t0 = this.#clock.nowMs();
       const band = standingBand(view.width, view.height, bandHorizonRow(geometry, view.width, view.height, 0.5), this.options.hog?.processingWidth);
       const boxes = this.engine.hog.detect(view, band).filter((d) => d.score >= this.scoreThreshold);
-      timings.inferenceMs = performance.now() - t0;
+      timings.inferenceMs = this.#clock.nowMs() - t0;
       timings.passes = 2;
       return { boxes, timings };
     }
@@ -292,7 +299,7 @@ export class PedestrianDetector {
       passes.push({ rect, boxes });
     }
     for (const c of crops) timings[c.source === "band" ? "bandCrops" : "regionCrops"]++;
-    const t0 = performance.now();
+    const t0 = this.#clock.nowMs();
     let boxes: Detection[];
     if (crops.length > 0 && this.options.crops) {
       boxes = mergePasses(passes, view.width, view.height, { ...this.options.crops.merge, iouThreshold: this.nmsIou });
@@ -300,7 +307,7 @@ export class PedestrianDetector {
       const all = passes.flatMap((p) => p.boxes);
       boxes = passes.length > 1 ? nonMaxSuppression(all, { iouThreshold: this.nmsIou, perClass: false }) : all;
     }
-    timings.decodeMs += performance.now() - t0;
+    timings.decodeMs += this.#clock.nowMs() - t0;
     return { boxes, timings };
   }
 
@@ -318,7 +325,7 @@ export class PedestrianDetector {
   ): Promise<PedestrianDetection> {
     const crops = this.planCrops(view, geometry, regions, cropPasses);
     const { boxes, timings } = await this.detectBoxes(view, crops, geometry);
-    const t0 = performance.now();
+    const t0 = this.#clock.nowMs();
     const pedestrians = [];
     let aboveHorizon = 0;
     if (geometry) {
@@ -337,7 +344,7 @@ export class PedestrianDetector {
       pedestrians,
       status: status.join("; "),
     };
-    return { message, boxes, crops, backend: this.backend, timings: { ...timings, geometryMs: performance.now() - t0 } };
+    return { message, boxes, crops, backend: this.backend, timings: { ...timings, geometryMs: this.#clock.nowMs() - t0 } };
   }
 
   /** Starts the crops' turns again (a new time line). */

@@ -58,7 +58,7 @@ describe("RealtimePacer", () => {
     const sleeps: number[] = [];
     const pacer = new RealtimePacer({
       rate: 2,
-      wallMs: () => wall,
+      clock: { nowMs: () => wall },
       sleep: async (ms) => {
         sleeps.push(ms);
         wall += ms;
@@ -73,7 +73,7 @@ describe("RealtimePacer", () => {
     expect(sleeps).toEqual([50]);
     expect(pacer.bagNowNs()).toBe(T0 + 400_000_000n);
     expect(pacer.lateness()).toEqual({ offers: 3, p50Ms: 0, p99Ms: 100, maxMs: 100 });
-    expect(() => new RealtimePacer({ rate: 0 })).toThrow(/realtime rate must be a positive number, got 0/);
+    expect(() => new RealtimePacer({ rate: 0, clock: { nowMs: () => wall } })).toThrow(/realtime rate must be a positive number, got 0/);
   });
 });
 

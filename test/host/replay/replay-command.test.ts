@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import { openBag } from "../../../src/bag/open-bag.js";
 import { runReplayCommand } from "../../../src/cli/commands/replay.js";
 import { projectRoot, sharedDir } from "../../../src/core/paths.js";
-import { imageSizeNode } from "./fixtures.js";
+import { IMAGE_TOPIC, imageSizeNode } from "./fixtures.js";
 
 const shared = sharedDir();
 if (!shared) console.warn("skipping the replay command tests: ../shared is absent");
@@ -50,25 +50,40 @@ describe.skipIf(!shared)("edge-perception replay", () => {
     }
   });
 
-  it("--deterministic-timing freezes the timing clock for the run only, and refuses --rate/--realtime", async () => {
-    const seen: number[] = [];
+  it("--deterministic-timing runs the nodes on a frozen clock (that run only), and refuses --rate/--realtime", async () => {
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
     const err = vi.spyOn(console, "error").mockImplementation(() => {});
-    try {
+    /** The node's clock at each image, around a pause. */
+    const readingsOf = async (args: string[]): Promise<number[]> => {
+      const seen: number[] = [];
+      const spec = imageSizeNode();
       const deps = {
-        loadNodes: async () => {
-          seen.push(performance.now());
-          await new Promise((r) => setTimeout(r, 20));
-          seen.push(performance.now());
-          return [imageSizeNode()];
-        },
+        loadNodes: async () => [
+          {
+            ...spec,
+            create(handle: Parameters<typeof spec.create>[0]) {
+              handle.createSubscription("sensor_msgs/msg/Image", IMAGE_TOPIC, { profile: "sensor_data" }, async () => {
+                seen.push(handle.wallMs());
+                await new Promise((r) => setTimeout(r, 2));
+                seen.push(handle.wallClock.nowMs());
+              });
+              return spec.create(handle);
+            },
+          },
+        ],
       };
-      expect(await runReplayCommand([bag, "--deterministic-timing", "--quiet"], deps)).toBe(0);
-      expect(seen).toHaveLength(2);
-      expect(seen[1]).toBe(seen[0]);
-      const after = performance.now();
-      await new Promise((r) => setTimeout(r, 20));
-      expect(performance.now()).toBeGreaterThan(after);
+      expect(await runReplayCommand([bag, ...args, "--quiet"], deps)).toBe(0);
+      return seen;
+    };
+    try {
+      const frozen = await readingsOf(["--deterministic-timing"]);
+      expect(frozen.length).toBeGreaterThan(0);
+      expect(new Set(frozen)).toEqual(new Set([0]));
+      // A run without it (in the same process, after) measures real time.
+      const real = await readingsOf([]);
+      expect(real.length).toBe(frozen.length);
+      expect(real.some((ms, i) => i % 2 === 1 && ms > real[i - 1]!)).toBe(true);
+      const deps = { loadNodes: async () => [imageSizeNode()] };
       expect(await runReplayCommand([bag, "--deterministic-timing", "--rate", "2"], deps)).toBe(2);
       expect(await runReplayCommand([bag, "--deterministic-timing", "--realtime"], deps)).toBe(2);
       expect(err.mock.calls.map((c) => String(c[0])).join("\n")).toContain("--deterministic-timing replays as fast as possible");

@@ -1,5 +1,6 @@
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
+import { realClock } from "../../../src/core/monotonic-clock.js";
 import { nsToTime, timeToNs, type Time } from "../../../src/core/time.js";
 import type { DetectorTiming } from "../../../src/msgs/detector-arrays.js";
 import type { CompressedImage, DiagnosticArray, Float32, StageLatency } from "../../../src/msgs/types.generated.js";
@@ -29,8 +30,8 @@ function image(stamp: Time): CompressedImage {
 /** One CameraNode on the transport's real bus and sim clock, with a `process` that records what it got. */
 function harness(parameters: Record<string, unknown> = {}, requireGeometry = true, extra: { gate?: () => Promise<void>; prepare?: (view: ImageView) => void; stages?: StageLatency[] } = {}) {
   const clock = new SimClock(START);
-  const timers = new SimTimerQueue(clock);
-  const bus = new InProcessBus({ now: () => clock.now(), onCallbackError: (_n, _t, e) => { throw e; } });
+  const timers = new SimTimerQueue(clock, realClock);
+  const bus = new InProcessBus({ now: () => clock.now(), wallClock: realClock, onCallbackError: (_n, _t, e) => { throw e; } });
   const seen: CameraFrame[] = [];
   /** What `frame.timing(extra.stages)` gave, per processed frame (when `extra.stages` is set). */
   const timings: DetectorTiming[] = [];
@@ -43,7 +44,7 @@ function harness(parameters: Record<string, unknown> = {}, requireGeometry = tru
       parameters: { rate_hz: 15, processing_budget_ms: 100, base_frame: "base_link", model_dir: "", model: "twinlitenet_320x320", min_confidence: 0.3, image_transport: "compressed", ...parameters } as never,
       remappings: { "~/in/image/compressed": "/cam/compressed", "~/in/camera_info": "/cam/info" },
     },
-    bus, timers, now: () => clock.now(), clockKind: "sim", logSink: () => undefined,
+    bus, timers, now: () => clock.now(), wallClock: realClock, clockKind: "sim", logSink: () => undefined,
     services: new RunServices().provide(DECODED_FRAMES, frames),
   });
   const node = new CameraNode(hosted.handle, {

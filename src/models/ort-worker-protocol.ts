@@ -1,0 +1,47 @@
+/**
+ * Messages between `WorkerSession` (ort-worker.ts) and its worker thread (ort-worker-thread.ts).
+ * Types only: both sides import them, neither imports the other.
+ */
+import type * as ort from "onnxruntime-node";
+
+/** Session input/output metadata as it crosses threads (shapes as plain arrays). */
+export type PlainValueMetadata = { name: string; isTensor: true; type: ort.Tensor.Type; shape: (number | string)[] } | { name: string; isTensor: false };
+
+/** One input of a run as posted: copied, or shared when in a SharedArrayBuffer. */
+export interface WorkerRunFeed {
+  name: string;
+  type: ort.Tensor.Type;
+  data: ort.Tensor.DataType;
+  dims: number[];
+}
+
+/** One output of a run as posted back: in the slot's shared buffer, or a transferred one. */
+export interface WorkerRunOutput {
+  name: string;
+  type: ort.Tensor.Type;
+  data: ort.Tensor.DataType;
+  dims: number[];
+}
+
+/** A request to the worker; `id` matches the reply. */
+export type WorkerRequest =
+  | { id: number; type: "create"; path: string; options: ort.InferenceSession.SessionOptions }
+  | { id: number; type: "run"; feeds: WorkerRunFeed[]; outputSlot: number | undefined }
+  | { id: number; type: "release" };
+
+/** The worker's answer to a "create" request. */
+export interface CreateReply {
+  inputMetadata: PlainValueMetadata[];
+  outputMetadata: PlainValueMetadata[];
+}
+
+/** The worker's answer to a "run" request. */
+export interface RunReply {
+  outputs: WorkerRunOutput[];
+  inferenceMs: number;
+  /** When the run started, on the process-wide clock (`realToEpochMs` of the thread's real clock). */
+  startedAtEpochMs: number;
+}
+
+/** The worker's answer to the request with the same `id`: its payload when ok, else the error message. */
+export type WorkerReply = ({ id: number; ok: true } & (CreateReply | RunReply | Record<never, never>)) | { id: number; ok: false; message: string };

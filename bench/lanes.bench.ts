@@ -4,11 +4,16 @@
  *       crosswalk stage (stripe BEV + periodicity + edges), per frame, median and p90 over
  *       repeated runs on cached masks (the camera lookups are built once per geometry: shown apart);
  *   (b) the classical fallback (no model) per frame;
- *   (c) TwinLiteNet 640x360 vs 320x320 inference (preprocess + run + argmax), median of 7.
+ *   (c) TwinLiteNet 640x360 vs 320x320 inference (preprocess + run + argmax), median of 7;
+ *   (d) lane post-processing alone on every labelled real frame (the 3 TuSimple frames and
+ *       test/fixtures/lane-labels.json), camera from the masks' vanishing point as `detect` does:
+ *       per model, the median over frames of each frame's median, the slowest frame, mean CPU.
  * Wall times on a shared 2-core machine are noisy: process CPU time is printed beside them.
  * Needs ../shared. Run alone: npx tsx -e "import('./bench/lanes.bench.ts').then(m=>m.run())"
  */
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { projectPath } from "../src/core/paths.js";
 import { sharedDir } from "../src/core/paths.js";
 import { CameraGeometry } from "../src/geometry/camera-geometry.js";
 import { readImageFile } from "../src/image/compressed-image.js";
@@ -100,4 +105,37 @@ export async function run(): Promise<void> {
   console.log(" (b) classical fallback (no model), whole lane + crosswalk stage");
   const classical = await LaneDetector.create();
   await postprocessFigures("TuSimple 0000 (highway)", classical, crosswalks, tusimple, 250, undefined);
+  await labelledFrameFigures(shared);
+}
+
+/** (d): lane post-processing per frame on every labelled real frame, per model and for the classical fallback. */
+async function labelledFrameFigures(shared: string): Promise<void> {
+  const labelled = (JSON.parse(readFileSync(projectPath("test", "fixtures", "lane-labels.json"), "utf8")) as { frames: { file: string }[] }).frames.map((f) => f.file);
+  const files = ["tusimple/image/0000.png", "tusimple/image/0001.png", "tusimple/image/0002.png", ...labelled];
+  const views = await Promise.all(files.map((f) => readImageFile(join(shared, "data", f))));
+  const repeats = Math.max(3, Math.round(REPEATS / 4));
+  console.log(` (d) lane post-processing on the ${files.length} labelled real frames (${repeats} runs each)`);
+  for (const name of ["twinlitenet_320x320", "twinlitenet_640x360", "classical"]) {
+    const model = name === "classical" ? undefined : await LaneDetector.create({ contract: loadModelContract(name), modelDir: join(shared, "models"), session: { log: () => {} } });
+    const segs = model ? await Promise.all(views.map((v) => model.segment(v))) : views.map(() => undefined);
+    await model?.release();
+    const detector = model ? await LaneDetector.create({ segmenter: { segment: async () => { throw new Error("masks are precomputed"); } } }) : await LaneDetector.create();
+    const perFrame: number[] = [];
+    let cpuMs = 0;
+    for (let i = 0; i < views.length; i++) {
+      const view = views[i]!;
+      const seg = segs[i];
+      const horizon = seg?.laneMask ? (estimateHorizonFromLanes(seg.laneMask, seg.toImage)?.row ?? 0.45 * view.height) : 0.45 * view.height;
+      const geometry = CameraGeometry.approximate({ width: view.width, height: view.height, mountHeight: 1.5, horizonRow: horizon });
+      detector.detectSegmented(view, geometry, stamp, seg);
+      const times: number[] = [];
+      const cpu0 = process.cpuUsage();
+      for (let k = 0; k < repeats; k++) times.push(detector.detectSegmented(view, geometry, stamp, seg).timings.postprocessMs);
+      const cpu = process.cpuUsage(cpu0);
+      cpuMs += (cpu.user + cpu.system) / 1000 / repeats;
+      perFrame.push([...times].sort((a, b) => a - b)[times.length >> 1]!);
+    }
+    const sorted = [...perFrame].sort((a, b) => a - b);
+    console.log(`    ${name}: median ${sorted[sorted.length >> 1]!.toFixed(2)} ms, slowest frame ${sorted[sorted.length - 1]!.toFixed(2)} ms, mean process CPU ${(cpuMs / views.length).toFixed(2)} ms per frame`);
+  }
 }

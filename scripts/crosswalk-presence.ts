@@ -6,7 +6,9 @@
  * transverse lines) + the crosswalk detector with its default sources, on a still without
  * calibration. Prints one line per frame, the table, and the crosswalk stage's time per frame.
  *
- * Run: `nice -n 10 npx tsx scripts/crosswalk-presence.ts [--verbose] [--repeat N]` (--repeat: the
+ * Run: `nice -n 10 npx tsx scripts/crosswalk-presence.ts [--learned] [--verbose] [--repeat N]` (--learned:
+ * the sources of `learned_source: auto`, stripes + the learned source's verified proposals, fusion rule
+ * max, instead of the stripes alone; the stage's time then includes the network; --repeat: the
  * crosswalk stage runs N times per frame and the fastest run is reported, so that a loaded machine's
  * stalls do not count as the stage's cost).
  */
@@ -16,6 +18,7 @@ import { projectPath, sharedDir } from "../src/core/paths.js";
 import { readImageFile } from "../src/image/compressed-image.js";
 import { loadModelContract } from "../src/models/contract.js";
 import { CrosswalkDetector } from "../src/perception/crosswalks/crosswalk-detector.js";
+import { crosswalkSources } from "../src/perception/crosswalks/verified-learned-source.js";
 import { detectStill } from "../src/perception/lanes/detect-still.js";
 import { LaneDetector } from "../src/perception/lanes/lane-detector.js";
 
@@ -42,7 +45,8 @@ const frames: Frame[] = [
 ];
 
 const lanes = await LaneDetector.create({ contract: loadModelContract("twinlitenet_640x360"), modelDir: join(shared, "models"), session: { log: () => {} } });
-const crosswalks = new CrosswalkDetector();
+const learnedSetup: Awaited<ReturnType<typeof crosswalkSources>> = process.argv.includes("--learned") ? await crosswalkSources("auto", () => {}) : {};
+const crosswalks = new CrosswalkDetector({ sources: learnedSetup.sources, fusion: learnedSetup.fusion });
 const rows: { frame: Frame; found: boolean; confidence: number; ms: number; status: string; evidence: string }[] = [];
 for (const frame of frames) {
   const view = await readImageFile(join(shared, "data", frame.file));
@@ -60,6 +64,7 @@ for (const frame of frames) {
   if (verbose) console.log(`${frame.file.padEnd(62)} ${frame.present ? "yes" : "no "} found=${found ? "yes" : "no "} conf=${rows[rows.length - 1]!.confidence.toFixed(2)} ${ms.toFixed(1)} ms ${r.status} ${rows[rows.length - 1]!.evidence}`);
 }
 await lanes.release();
+await learnedSetup.learned?.release();
 
 const table = (name: string, sel: typeof rows) => {
   const tp = sel.filter((r) => r.found && r.frame.present).length;

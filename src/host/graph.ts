@@ -13,7 +13,8 @@ import { PerceptionError, errorMessage } from "../core/errors.js";
 import { projectPath } from "../core/paths.js";
 import type { ParameterValue } from "../ros/node-api.js";
 import type { NodeSpec } from "../ros/node-spec.js";
-import { loadParameterFiles, parametersForNode } from "../ros/parameters/parameter-file.js";
+import { entryMatchesNode, loadParameterFiles, parametersForNode } from "../ros/parameters/parameter-file.js";
+import { fullNodeName } from "../msgs/names.js";
 
 /** The node implementations a graph may name (`type:`), one module each in src/nodes/. */
 export const NODE_TYPES = ["pedestrian_detector", "lane_detector", "crosswalk_detector", "map_fusion", "visualizer", "compute_budget"] as const;
@@ -252,6 +253,7 @@ export async function graphToNodeSpecs(graph: LaunchGraph, overrides: GraphOverr
     }
     selected = graph.nodes.filter((n) => members.includes(n.name));
   }
+  checkParameterFileKeys(graph, overrides.paramsFiles ?? []);
   const { nodeDefinition } = await import("../nodes/index.js");
   return selected.map((node) => {
     const definition = nodeDefinition(node.type);
@@ -269,6 +271,24 @@ export async function graphToNodeSpecs(graph: LaunchGraph, overrides: GraphOverr
       remappings: nodeRemappings(node, values),
     };
   });
+}
+
+/**
+ * Refuses extra parameter files with a node key that matches no node of the graph (all process
+ * groups counted): ROS 2 ignores such a key silently, so a file written for `/crosswalk_detector`
+ * would leave `/perception/crosswalk_detector` on its defaults while the run looks configured.
+ */
+export function checkParameterFileKeys(graph: LaunchGraph, paramsFiles: readonly string[]): void {
+  if (paramsFiles.length === 0) return;
+  const entries = loadParameterFiles(paramsFiles.map((f) => resolve(f)));
+  for (const entry of entries) {
+    if (graph.nodes.some((n) => entryMatchesNode(entry, n.name, n.namespace))) continue;
+    const nodes = graph.nodes.map((n) => fullNodeName(n.name, n.namespace));
+    const leaf = entry.pattern.split("/").pop() ?? "";
+    const near = nodes.filter((n) => n.endsWith(`/${leaf}`));
+    const hint = near.length > 0 ? `; did you mean ${near.join(" or ")}?` : "";
+    throw new PerceptionError("parameter", `node key '${entry.pattern}' matches no node of the graph (nodes: ${nodes.join(", ")})${hint}`, { file: entry.source });
+  }
 }
 
 /**

@@ -18,14 +18,13 @@ export async function createCrosswalkDetectorNode(handle: NodeHandle): Promise<N
   const { CrosswalkDetector } = await import("../perception/crosswalks/crosswalk-detector.js");
   const publisher = handle.createPublisher("edge_perception_msgs/msg/CrosswalkArray", "~/out/crosswalks", { profile: "reliable" });
   const baseFrame = handle.parameters.get<string>("base_frame");
-  // The learned source (learned_source: auto, when models/crosswalk_seg.onnx is there) runs beside the stripe source.
-  const { StripeCrosswalkSource } = await import("../perception/crosswalks/stripe-source.js");
-  const { openLearnedSource } = await import("../perception/crosswalks/learned-source.js");
-  const learned = await openLearnedSource(handle.parameters.get<"auto" | "off">("learned_source"), (line) => handle.logger.info(line), handle.wallClock);
-  const sources = learned ? [new StripeCrosswalkSource(), learned] : undefined;
-  let detector = new CrosswalkDetector({ sources, minConfidence: handle.parameters.get<number>("min_confidence") });
+  // The learned source (learned_source: auto, when models/crosswalk_seg.onnx is there) runs beside
+  // the stripe source, its proposals verified by local stripe evidence, fused by the max rule.
+  const { crosswalkSources } = await import("../perception/crosswalks/verified-learned-source.js");
+  const { sources, fusion, learned } = await crosswalkSources(handle.parameters.get<"auto" | "off">("learned_source"), (line) => handle.logger.info(line), handle.wallClock);
+  let detector = new CrosswalkDetector({ sources, fusion, minConfidence: handle.parameters.get<number>("min_confidence") });
   handle.parameters.onChange((changes) => {
-    if (typeof changes.min_confidence === "number") detector = new CrosswalkDetector({ sources, minConfidence: changes.min_confidence });
+    if (typeof changes.min_confidence === "number") detector = new CrosswalkDetector({ sources, fusion, minConfidence: changes.min_confidence });
   });
 
   const node: CameraNode = new CameraNode(handle, {

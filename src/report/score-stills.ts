@@ -22,8 +22,10 @@ export interface DetectJsonResult {
   camera: { width: number; height: number };
   pedestrians: { confidence: number; range: number; position: { x: number; y: number }; box: { x1: number; y1: number; x2: number; y2: number } }[];
   unplacedBoxes: { x1: number; y1: number; x2: number; y2: number; score: number }[];
-  /** Each lane marking as a pixel polyline. */
+  /** Each lane marking as a pixel polyline over its visible extent (road edges included). */
   lanesImage?: [number, number][][];
+  /** The lane lines as the benchmarks draw them (no road edges, on through occluding vehicles); scored when present, else `lanesImage`. */
+  benchmarkLanes?: [number, number][][];
   crosswalks: unknown[];
 }
 
@@ -75,7 +77,7 @@ export function scoreStills(id: string, detectJson: string, truth: string, confi
       ];
       frames.push({ preds, truths });
     }
-    const predLanes = r.lanesImage ?? [];
+    const predLanes = r.benchmarkLanes ?? r.lanesImage ?? [];
     if (l.tusimple) {
       sawLanes = true;
       const pred = predLanes.map((pts) => polylineAtRows(pts, l.tusimple!.rows, width)).filter((xs) => xs.some((x) => x >= 0));

@@ -94,6 +94,22 @@ describe("launch graph", () => {
     expect(specs.find((s) => s.name === "lane_detector")!.parameters.score_threshold).toBeUndefined();
   });
 
+  it("refuses an extra parameter file whose node key matches no node, naming the file and the node it meant", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "params-"));
+    const file = join(dir, "wrong-namespace.yaml");
+    writeFileSync(file, "/crosswalk_detector:\n  ros__parameters:\n    learned_source: auto\n");
+    const fqn = graph.nodes.find((n) => n.name === "crosswalk_detector")!;
+    expect(fqn.namespace).toBeTruthy(); // the graph's nodes live in a namespace, so '/crosswalk_detector' is wrong
+    await expect(graphToNodeSpecs(graph, { paramsFiles: [file] })).rejects.toThrow(/'\/crosswalk_detector' matches no node.*did you mean \/\S*\/crosswalk_detector/);
+    await expect(graphToNodeSpecs(graph, { paramsFiles: [file] })).rejects.toThrow(file);
+    // The same key under the graph's namespace, a bare node name and /** are all accepted.
+    for (const key of [`/${fqn.namespace!.replace(/^\//, "")}/crosswalk_detector`, "crosswalk_detector", "/**"]) {
+      writeFileSync(file, `${key}:\n  ros__parameters:\n    min_confidence: 0.6\n`);
+      const specs = await graphToNodeSpecs(graph, { paramsFiles: [file] });
+      expect(specs.find((s) => s.name === "crosswalk_detector")!.parameters.min_confidence).toBe(0.6);
+    }
+  });
+
   it("gives parameter values every node's schema accepts (validated as the transport does at start-up)", async () => {
     for (const spec of await graphToNodeSpecs(graph)) {
       expect(() => new SchemaParameterStore({ node: spec.name, schema: spec.parameterSchema, values: spec.parameters })).not.toThrow();

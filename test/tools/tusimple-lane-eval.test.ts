@@ -38,7 +38,9 @@ describe.skipIf(skip !== undefined)("TuSimple output scored by an independent sc
     const [acc, fp, fn] = JSON.parse(scored.stdout) as { name: string; value: number }[];
     console.log(`TuSimple (3 shared frames) by the independent scorer: accuracy ${acc!.value.toFixed(3)}, FP ${fp!.value.toFixed(3)}, FN ${fn!.value.toFixed(3)}`);
     expect(acc!.name).toBe("Accuracy");
-    expect(acc!.value).toBeGreaterThan(0.5);
+    // The issue's bar, met through the path an outside evaluator runs (TwinLiteNet 640x360, lines drawn through the cars that hide them).
+    expect(acc!.value).toBeGreaterThanOrEqual(0.92);
+    expect(fp!.value).toBeLessThanOrEqual(0.2);
 
     // eval on detect --json with the same labels: the project's implementation of the same rules.
     const json = await runCli(["detect", ...images, "--json"]);

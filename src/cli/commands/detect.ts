@@ -20,8 +20,10 @@ import type { Detection } from "../../models/detection.js";
 import { resolveModelDir } from "../../models/model-dir.js";
 import type { CameraInfo, CrosswalkArray, LaneMarkingArray, Pedestrian } from "../../msgs/types.generated.js";
 import { CrosswalkDetector } from "../../perception/crosswalks/crosswalk-detector.js";
+import { crosswalkSources } from "../../perception/crosswalks/verified-learned-source.js";
 import { detectStill, type StillCamera } from "../../perception/lanes/detect-still.js";
 import { LaneDetector } from "../../perception/lanes/lane-detector.js";
+import { benchmarkImageLanes } from "../../perception/lanes/benchmark-lanes.js";
 import { evalPoly } from "../../perception/lanes/polyfit.js";
 import { TUSIMPLE_H_SAMPLES } from "../../perception/lanes/tusimple-metric.js";
 import { PedestrianDetector, type PedestrianBackend } from "../../perception/pedestrians/pedestrian-detector.js";
@@ -44,7 +46,9 @@ const USAGE = `usage: edge-perception detect <image files...> [options]
   --annotate <outdir>   write <outdir>/<name>.annotated.png with boxes, lanes and crosswalks drawn
   --no-lanes            skip lanes and crosswalks (pedestrians only)
   --format <f>          tusimple: one TuSimple prediction line per image on stdout (lanes at h_samples,
-                        run_time); culane: <out>/<image>.lines.txt per image (with --out)
+                        run_time); culane: <out>/<image>.lines.txt per image (with --out). Lanes are
+                        drawn as these benchmarks label them: no road edges, lines on through the
+                        vehicles that hide them (the ROS message's x_max stays where paint is seen)
   --out <dir>           folder for --format culane`;
 
 /** How the camera of an image was obtained (JSON `camera.source`). */
@@ -58,8 +62,13 @@ export interface DetectImageResult {
   /** Person boxes not placed on the ground (feet above the horizon). */
   unplacedBoxes: Detection[];
   lanes: LaneMarkingArray["markings"];
-  /** Each lane marking as a pixel polyline [u, v] (projected with the camera used), for scoring in the image. */
+  /** Each lane marking as a pixel polyline [u, v] over its visible extent (projected with the camera used; same order as `lanes`). */
   lanesImage: [number, number][][];
+  /**
+   * The lane lines as the benchmarks draw them, for scoring (and `--format tusimple|culane`): road
+   * edges left out, each line on through the vehicles that hide it (`benchmarkImageLanes`).
+   */
+  benchmarkLanes: [number, number][][];
   crosswalks: CrosswalkArray["crosswalks"];
   status: { pedestrians: string; lanes: string; crosswalks: string };
   models: { pedestrians: PedestrianBackend; lanes: string };
@@ -186,7 +195,11 @@ export async function run(argv: string[]): Promise<number> {
   const pedestrians = await PedestrianDetector.create({ modelDir: modelDir.dir ?? "", log, crops, clock, ...(detector ? { contract: detector.contract } : {}) });
   let lanes: LaneDetector | undefined;
   let laneModel = "none";
-  const crosswalks = new CrosswalkDetector();
+  // The crosswalk sources of the crosswalk_detector node's parameters (learned_source).
+  const crosswalkParams = (await graphToNodeSpecs(loadLaunchGraph())).find((s) => s.name === "crosswalk_detector")?.parameters;
+  const learnedMode = crosswalkParams?.learned_source === "auto" && !values["no-lanes"] ? "auto" : "off";
+  const crosswalkSetup = await crosswalkSources(learnedMode, log, clock);
+  const crosswalks = new CrosswalkDetector({ sources: crosswalkSetup.sources, fusion: crosswalkSetup.fusion });
   if (!values["no-lanes"]) {
     const contract = loadModelContract("twinlitenet_640x360");
     const haveModel = modelDir.dir !== undefined && existsFile(join(modelDir.dir, contract.file));
@@ -209,6 +222,7 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await pedestrians.release();
     await lanes?.release?.();
+    await crosswalkSetup.learned?.release();
   }
 
   if (values.annotate) {
@@ -273,12 +287,14 @@ async function detectOne(path: string, ctx: DetectContext): Promise<{ result: De
   }
   let laneArray: Untimed<LaneMarkingArray> = { header: { stamp: ZERO_TIME, frame_id: "base_link" }, markings: [], status: "lanes not run" };
   let crosswalkArray: Untimed<CrosswalkArray> = { header: { stamp: ZERO_TIME, frame_id: "base_link" }, crosswalks: [], status: "crosswalks not run" };
+  let continuation: number[] = [];
   const t2 = ctx.clock.nowMs();
   if (ctx.lanes) {
     const camera: StillCamera = ctx.calibration ? { kind: "geometry", geometry } : { kind: "auto", mountHeight: ctx.mountHeight };
     const still = await detectStill(view, { lanes: ctx.lanes, crosswalks: ctx.crosswalks, camera });
     geometry = still.geometry;
     laneArray = still.lanes;
+    continuation = still.laneResult.continuation;
     crosswalkArray = still.crosswalks;
     if (still.cameraSource === "vanishing-point") {
       source = "vanishing-point";
@@ -307,6 +323,7 @@ async function detectOne(path: string, ctx: DetectContext): Promise<{ result: De
     unplacedBoxes: ped.boxes.filter((_, k) => !placed.has(k)),
     lanes: laneArray.markings,
     lanesImage: laneArray.markings.map((l) => markingPixels(l, geometry)),
+    benchmarkLanes: benchmarkImageLanes(laneArray.markings, continuation, geometry),
     crosswalks: crosswalkArray.crosswalks,
     status: { pedestrians: ped.message.status, lanes: laneArray.status, crosswalks: crosswalkArray.status },
     models: { pedestrians: ped.backend, lanes: ctx.laneModel },
@@ -325,10 +342,14 @@ export function markingPixels(marking: LaneMarkingArray["markings"][number], geo
   return out;
 }
 
-/** TuSimple's prediction format: { raw_file, lanes (x per h_sample, -2 = none), h_samples, run_time (ms) }; rows scaled from 720p. */
-export function tuSimpleLine(r: DetectImageResult): string {
+/**
+ * TuSimple's prediction format: { raw_file, lanes (x per h_sample, -2 = none), h_samples, run_time
+ * (ms) }; rows scaled from 720p. The lanes are `benchmarkLanes`: no road edges, lines drawn on
+ * through the vehicles that hide them, as TuSimple's ground truth is.
+ */
+export function tuSimpleLine(r: Pick<DetectImageResult, "image" | "camera" | "benchmarkLanes" | "timings">): string {
   const rows = TUSIMPLE_H_SAMPLES.map((v) => Math.round((v * r.camera.height) / 720));
-  const lanes = r.lanesImage
+  const lanes = r.benchmarkLanes
     .map((pts) =>
       rows.map((row) => {
         for (let k = 1; k < pts.length; k++) {
@@ -343,12 +364,10 @@ export function tuSimpleLine(r: DetectImageResult): string {
   return JSON.stringify({ raw_file: r.image, lanes, h_samples: rows, run_time: Math.round(r.timings.totalMs) });
 }
 
-/** CULane's prediction format: one lane per line, "x y" pairs from the bottom up. */
-export function cuLaneLines(r: DetectImageResult): string {
-  return r.lanesImage
-    .filter((pts) => pts.length >= 2)
-    .map((pts) => [...pts].sort((a, b) => b[1] - a[1]).map(([u, v]) => `${u.toFixed(2)} ${v.toFixed(2)}`).join(" "))
-    .join("\n") + (r.lanesImage.length ? "\n" : "");
+/** CULane's prediction format: one lane per line, "x y" pairs from the bottom up; the lanes are `benchmarkLanes` (see `tuSimpleLine`). */
+export function cuLaneLines(r: Pick<DetectImageResult, "benchmarkLanes">): string {
+  const lanes = r.benchmarkLanes.filter((pts) => pts.length >= 2);
+  return lanes.map((pts) => [...pts].sort((a, b) => b[1] - a[1]).map(([u, v]) => `${u.toFixed(2)} ${v.toFixed(2)}`).join(" ")).join("\n") + (lanes.length ? "\n" : "");
 }
 
 function printTable(results: DetectImageResult[]): void {

@@ -105,14 +105,18 @@ export class CrosswalkDetector {
     }
     if (!laneMask && !drivableMask) toImage = undefined;
     if (!transverse && laneMask && toImage) transverse = transverseFromMask(laneMask, toImage, geometry, view);
-    const frame = { view, geometry, stamp, laneMask, toImage, transverse, drivableMask };
+    const minConfidence = this.options.minConfidence ?? 0.5;
     const reports: NamedReport[] = [];
     for (const source of this.sources) {
+      // Under the max rule a crossing an earlier source located at min_confidence is reported
+      // whatever a later source says (under log-odds a later source could still veto it).
+      const located =
+        this.options.fusion?.rule === "max" ? reports.flatMap((r) => (r.report.invalid === undefined ? r.report.candidates.filter((c) => c.confidence >= minConfidence) : [])) : [];
+      const frame = { view, geometry, stamp, laneMask, toImage, transverse, drivableMask, located };
       const report = asReport(await source.candidates(frame));
       reports.push({ name: source.name, report });
       if (report.invalid !== undefined) notes.push(`source ${source.name} ignored: ${report.invalid}`);
     }
-    const minConfidence = this.options.minConfidence ?? 0.5;
     const fused = fuseCrosswalkSources(reports, this.options.fusion);
     const kept = fused.filter((f) => f.confidence >= minConfidence).sort((a, b) => a.candidate.xNear - b.candidate.xNear);
     this.lastEvidence = kept.map((f) => `${f.confidence.toFixed(2)} from ${f.sources.join("+")}: ${f.candidate.evidence}`);

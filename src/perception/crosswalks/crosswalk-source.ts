@@ -35,6 +35,11 @@ export interface CrosswalkFrame {
   drivableMask?: SegmentationMask;
   /** Transverse components already found by the lane stage (lane BEV), when it ran. */
   transverse?: BevComponent[];
+  /**
+   * Crossings the sources listed before this one already located at or above the detector's
+   * `minConfidence` (reported whatever this source says): a source may skip its work there.
+   */
+  located?: CrosswalkCandidate[];
 }
 
 /** A crosswalk found by a source, in base_link. */

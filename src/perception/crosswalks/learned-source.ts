@@ -11,13 +11,12 @@
  * image outlines, confidence = the probability) when the probability reaches `minProbability`;
  * `invalid` when the mask is garbage (crosswalk over more than half of it).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PerceptionError, errorMessage } from "../../core/errors.js";
-import type { MonotonicClock } from "../../core/monotonic-clock.js";
 import { projectPath } from "../../core/paths.js";
 import type { Point2 } from "../../geometry/types.js";
-import { loadModelContract, type ModelContract } from "../../models/contract.js";
+import type { ModelContract } from "../../models/contract.js";
 import type { SegmentationMask } from "../../models/decoders/segmentation.js";
 import { ModelSession, type ModelSessionOptions, type TensorToImage } from "../../models/session.js";
 import type { CrosswalkCandidate, CrosswalkFrame, CrosswalkSource, CrosswalkSourceReport } from "./crosswalk-source.js";
@@ -57,6 +56,9 @@ export interface LearnedCrosswalkResult {
   candidate?: CrosswalkCandidate;
   /** Milliseconds of the model run (preprocess + inference + decode). */
   modelMs: number;
+  /** The network's class mask and its mapping to the image (for checking its other blobs). */
+  mask: SegmentationMask;
+  toImage: TensorToImage;
 }
 
 /** A crosswalk blob over more than this share of the mask is not a crossing seen from a car: the mask is garbage. */
@@ -86,35 +88,37 @@ export function loadPresenceRule(modelDir: string, contract: ModelContract): Lea
 
 /** The largest 4-connected blob of `cls` in a mask: its cells' indices (empty when none). */
 export function largestBlob(mask: SegmentationMask, cls: number): Int32Array {
+  return blobs(mask, cls, 1)[0] ?? new Int32Array(0);
+}
+
+/** The 4-connected blobs of `cls` with at least `minCells` cells, largest first (ties in scan order). */
+export function blobs(mask: SegmentationMask, cls: number, minCells: number): Int32Array[] {
   const { width: w, height: h, classes } = mask;
-  const label = new Int32Array(w * h).fill(-1);
+  const seen = new Uint8Array(w * h);
   const stack = new Int32Array(w * h);
-  let best = new Int32Array(0);
-  let next = 0;
+  const out: Int32Array[] = [];
   for (let start = 0; start < w * h; start++) {
-    if (classes[start] !== cls || label[start] !== -1) continue;
-    const id = next++;
+    if (classes[start] !== cls || seen[start]) continue;
     let top = 0;
-    let count = 0;
     const cells: number[] = [];
     stack[top++] = start;
-    label[start] = id;
+    seen[start] = 1;
     while (top > 0) {
       const i = stack[--top];
       cells.push(i);
-      count++;
       const x = i % w;
       const neighbours = [x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1, i - w, i + w];
       for (const j of neighbours) {
-        if (j >= 0 && j < w * h && label[j] === -1 && classes[j] === cls) {
-          label[j] = id;
+        if (j >= 0 && j < w * h && !seen[j] && classes[j] === cls) {
+          seen[j] = 1;
           stack[top++] = j;
         }
       }
     }
-    if (count > best.length) best = Int32Array.from(cells);
+    if (cells.length >= minCells) out.push(Int32Array.from(cells));
   }
-  return best;
+  // Stable: equal sizes keep scan order (the first found wins, as before).
+  return out.sort((a, b) => b.length - a.length);
 }
 
 /** Outline of a blob: per mask row its leftmost and rightmost cell, as image points (corner convention). */
@@ -170,7 +174,7 @@ export class LearnedCrosswalkSource implements CrosswalkSource {
     const mask = out.masks[0];
     const cells = largestBlob(mask, this.rule.crosswalkClass);
     const areaFraction = cells.length / (mask.width * mask.height);
-    if (cells.length === 0) return { probability: 0, areaFraction: 0, imagePolygon: [], groundPolygon: [], modelMs };
+    if (cells.length === 0) return { probability: 0, areaFraction: 0, imagePolygon: [], groundPolygon: [], modelMs, mask, toImage: out.toImage };
     const probability = 1 / (1 + Math.exp(-(this.rule.logisticA * Math.log(areaFraction) + this.rule.logisticB)));
     const imagePolygon = blobOutline(cells, mask, out.toImage);
     const groundPolygon: Point2[] = [];
@@ -186,7 +190,7 @@ export class LearnedCrosswalkSource implements CrosswalkSource {
       groundPolygon: groundPolygon.map((p) => ({ x: Math.min(box.xFar, Math.max(box.xNear, p.x)), y: Math.min(box.yLeft, Math.max(box.yRight, p.y)) })),
       imagePolygon,
     };
-    return { probability, areaFraction, imagePolygon, groundPolygon, candidate, modelMs };
+    return { probability, areaFraction, imagePolygon, groundPolygon, candidate, modelMs, mask, toImage: out.toImage };
   }
 
   /**
@@ -246,26 +250,4 @@ export const LEARNED_CONTRACT = "crosswalk_seg";
 /** The project's own model folder (`models/`, shipped in the repository; not `model_dir`, which holds third-party models). */
 export function projectModelDir(): string {
   return projectPath("models");
-}
-
-/**
- * The learned source for the `learned_source` parameter: "off" gives none; "auto" opens
- * `models/crosswalk_seg.onnx` when it is there (none, said in the log, when it is not). Candidates
- * are reported from probability 0.5 on; the detector's `min_confidence` filters them further.
- * `clock` times the session's stages (the run's clock; default the real one).
- */
-export async function openLearnedSource(mode: "auto" | "off", log: (line: string) => void, clock?: MonotonicClock): Promise<LearnedCrosswalkSource | undefined> {
-  if (mode === "off") {
-    log("learned crosswalk source off (learned_source: off)");
-    return undefined;
-  }
-  const contract = loadModelContract(LEARNED_CONTRACT);
-  const dir = projectModelDir();
-  if (!existsSync(join(dir, contract.file))) {
-    log(`learned crosswalk source not used: ${contract.file} not in ${dir}`);
-    return undefined;
-  }
-  const source = await LearnedCrosswalkSource.create({ contract, modelDir: dir, minProbability: 0.5, session: { log, clock } });
-  log(`learned crosswalk source: ${contract.name} from ${dir}`);
-  return source;
 }

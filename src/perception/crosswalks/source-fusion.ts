@@ -12,6 +12,13 @@
  * fused confidence is the source's own. Sources that declared the frame `invalid` are left out.
  * Weights and bias are meant to be fitted (logistic regression of the truth on the sources'
  * logits over labelled frames); the defaults trust every source as calibrated.
+ *
+ * Rule `max`: the fused confidence is the highest of the located crosswalk's candidates' own
+ * (calibrated) confidences, and a source that did not locate it has no say; the outline is that of
+ * the first source, in the order the reports are given, that located it. For sources that are
+ * not independent, e.g. the learned source whose proposals are verified by stripe evidence
+ * (`verified-learned-source.ts`): naive Bayes would count the shared stripe evidence twice, and the
+ * stripe source's miss rate would veto each proposal it confirmed by other means.
  */
 import type { CrosswalkCandidate, CrosswalkSourceReport } from "./crosswalk-source.js";
 
@@ -23,6 +30,8 @@ export interface SourceFusionOptions {
   weights?: Readonly<Record<string, number>>;
   /** Two candidates are the same crosswalk when their boxes' intersection covers this share of the smaller box; default 0.3. */
   minOverlap?: number;
+  /** How the sources' confidences combine: weighted log-odds (default) or the highest confidence (see above). */
+  rule?: "log-odds" | "max";
 }
 
 /** One source's report, with its name. */
@@ -64,11 +73,22 @@ export function fuseCrosswalkSources(reports: readonly NamedReport[], options: S
   // Groups of overlapping candidates, seeded by the most confident.
   const all = valid.flatMap((r) => r.report.candidates.map((candidate) => ({ name: r.name, candidate })));
   all.sort((a, b) => b.candidate.confidence - a.candidate.confidence);
-  const groups: { seed: CrosswalkCandidate; best: Map<string, number> }[] = [];
+  const groups: { seed: CrosswalkCandidate; best: Map<string, number>; outline: Map<string, CrosswalkCandidate> }[] = [];
   for (const { name, candidate } of all) {
     const group = groups.find((g) => boxOverlap(g.seed, candidate) >= minOverlap);
-    if (!group) groups.push({ seed: candidate, best: new Map([[name, candidate.confidence]]) });
-    else if (!group.best.has(name)) group.best.set(name, candidate.confidence);
+    if (!group) groups.push({ seed: candidate, best: new Map([[name, candidate.confidence]]), outline: new Map([[name, candidate]]) });
+    else if (!group.best.has(name)) {
+      group.best.set(name, candidate.confidence);
+      group.outline.set(name, candidate);
+    }
+  }
+  if (options.rule === "max") {
+    // The outline of the first source (in the order given) that located it: list the source that
+    // measures edges best first (the stripes; the network's blob bleeds onto stop lines).
+    return groups.map((g) => {
+      const first = valid.find((r) => g.outline.has(r.name))!;
+      return { candidate: g.outline.get(first.name)!, confidence: Math.max(...g.best.values()), sources: [...g.best.keys()] };
+    });
   }
   return groups.map((g) => {
     let z = options.bias ?? 0;

@@ -5,7 +5,9 @@
  * filter width fits near and far; wide bright things (cars, sunlit patches) have bright flanks and
  * do not respond. Paint lies on the road: both flanks must be grey like asphalt (low chroma: not a
  * car's paint, a verge, a tail light or blue headlight glare) and the paint itself white or
- * yellow, else the cell is not paint, whatever its contrast.
+ * yellow, else the cell is not paint, whatever its contrast. Grey is not enough (snow banks,
+ * concrete kerbs and pavements are grey too): the road's own brightness is read straight ahead of
+ * the car (`roadAppearance`), and the flanks must be that bright, give or take.
  */
 import type { ImageView } from "../../image/image-view.js";
 import { rowX, type BevLookup } from "../bev/bev-grid.js";
@@ -27,19 +29,87 @@ export interface ClassicalMarkingOptions {
   maxRoadChroma?: number;
   /** Most chroma of white paint (yellow paint passes by its yellowness); default 45. */
   maxWhiteChroma?: number;
+  /** Where the road's appearance is read: range ahead (metres); default 6-15. */
+  roadSampleNear?: number;
+  roadSampleFar?: number;
+  /** ... and half-width (metres) of the strip straight ahead; default 1.2. */
+  roadSampleHalfWidth?: number;
+  /** A flank (or cell) is road when its grey level is within this of the road's median, or `roadSpreadFactor` times the road's median absolute deviation if larger; default 35. */
+  roadGreyTolerance?: number;
+  roadSpreadFactor?: number;
+}
+
+/** The road's appearance straight ahead: median grey level and its spread. */
+export interface RoadAppearance {
+  grey: number;
+  /** Median absolute deviation of the grey level. */
+  spread: number;
+  /** Grey levels within [low, high] are road-like. */
+  low: number;
+  high: number;
+}
+
+/**
+ * The road's grey level from the low-chroma cells in the strip straight ahead of the car (median
+ * and median absolute deviation; lane paint and cars there are few of the cells); undefined when
+ * fewer than 20 such cells are seen.
+ */
+export function roadAppearance(lookup: BevLookup, grey: Float32Array, chroma: Float32Array, options: ClassicalMarkingOptions = {}): RoadAppearance | undefined {
+  const { spec, rows, cols } = lookup;
+  const near = options.roadSampleNear ?? 6;
+  const far = options.roadSampleFar ?? 15;
+  const half = options.roadSampleHalfWidth ?? 1.2;
+  const maxRoadChroma = options.maxRoadChroma ?? 30;
+  const values: number[] = [];
+  const c0 = Math.max(0, Math.floor((-half - spec.yMin) / spec.dy));
+  const c1 = Math.min(cols - 1, Math.floor((half - spec.yMin) / spec.dy));
+  for (let r = 0; r < rows; r++) {
+    const x = rowX(spec, r);
+    if (x < near || x > far) continue;
+    for (let c = c0; c <= c1; c++) {
+      const g = grey[r * cols + c]!;
+      if (!Number.isNaN(g) && chroma[r * cols + c]! <= maxRoadChroma) values.push(g);
+    }
+  }
+  if (values.length < 20) return undefined;
+  values.sort((a, b) => a - b);
+  const median = values[values.length >> 1]!;
+  const dev = values.map((v) => Math.abs(v - median)).sort((a, b) => a - b);
+  const spread = dev[dev.length >> 1]!;
+  const tol = Math.max(options.roadGreyTolerance ?? 60, (options.roadSpreadFactor ?? 4) * spread);
+  return { grey: median, spread, low: median - tol, high: median + tol };
 }
 
 /** Per-row prefix sums of `classicalMarkingOccupancy` (grey, yellowness, NaN count), reused by every call and grown to the widest grid seen. */
 let prefix = { grey: new Float64Array(1), yellow: new Float64Array(1), chroma: new Float64Array(1), nan: new Int32Array(1) };
 
-/** Fills `occupancy` with 1 on paint-like cells; returns their count. Scratch arrays are reused when passed. */
+/** What `classicalMarkingOccupancy` found. */
+export interface ClassicalMarkings {
+  /** Paint-like cells. */
+  count: number;
+  /** The road's appearance straight ahead (undefined when it could not be read: no road test then). */
+  appearance: RoadAppearance | undefined;
+}
+
+/** Whether a pixel's colour is road-like for `appearance` (its grey level, low chroma). */
+export function isRoadColour(r: number, g: number, b: number, appearance: RoadAppearance, maxRoadChroma: number): boolean {
+  const grey = 0.299 * r + 0.587 * g + 0.114 * b;
+  return grey >= appearance.low && grey <= appearance.high && Math.max(r, g, b) - Math.min(r, g, b) <= maxRoadChroma;
+}
+
+/**
+ * Fills `occupancy` with 1 on paint-like cells. Scratch arrays are reused when passed. With `road`
+ * (same size), it is filled with 1 on road-like cells (low chroma, the road's grey level) and on
+ * paint, 0 elsewhere; all 1 when the road's appearance could not be read.
+ */
 export function classicalMarkingOccupancy(
   view: ImageView,
   lookup: BevLookup,
   occupancy: Uint8Array,
   options: ClassicalMarkingOptions = {},
   scratch?: { grey: Float32Array; yellow: Float32Array; chroma?: Float32Array },
-): number {
+  road?: Uint8Array,
+): ClassicalMarkings {
   const { rows, cols, spec } = lookup;
   const k1 = Math.max(1, Math.round((options.flankInner ?? 0.2) / spec.dy));
   const k2 = Math.max(k1 + 1, Math.round((options.flankOuter ?? 0.6) / spec.dy));
@@ -54,6 +124,9 @@ export function classicalMarkingOccupancy(
   const maxWhiteChroma = options.maxWhiteChroma ?? 45;
   sampleBevColour(view, lookup.pixelIndex, grey, yellow, chroma);
   occupancy.fill(0);
+  const appearance = roadAppearance(lookup, grey, chroma, options);
+  const low = appearance?.low ?? -Infinity;
+  const high = appearance?.high ?? Infinity;
   if (prefix.grey.length < cols + 1) prefix = { grey: new Float64Array(cols + 1), yellow: new Float64Array(cols + 1), chroma: new Float64Array(cols + 1), nan: new Int32Array(cols + 1) };
   // Prefix sums along the current row; entry 0 stays 0, entries 1..cols are rewritten per row.
   const pg = prefix.grey;
@@ -95,10 +168,19 @@ export function classicalMarkingOccupancy(
       // Road on the flanks that are seen, white or yellow paint in the middle.
       if (leftOk && (pc[l1] - pc[l0]) / width > maxRoadChroma) continue;
       if (rightOk && (pc[r1] - pc[r0]) / width > maxRoadChroma) continue;
+      // ... and as bright as the road (not a snow bank, a pavement, a kerb's top).
+      if (leftOk && !(left >= low && left <= high)) continue;
+      if (rightOk && !(right >= low && right <= high)) continue;
       if (!isYellow && chroma[base + c] > maxWhiteChroma) continue;
       occupancy[base + c] = 1;
       count++;
     }
   }
-  return count;
+  if (road) {
+    for (let i = 0; i < n; i++) {
+      const g = grey[i]!;
+      road[i] = occupancy[i] || !appearance || (!Number.isNaN(g) && g >= low && g <= high && chroma[i]! <= maxRoadChroma) ? 1 : 0;
+    }
+  }
+  return { count, appearance };
 }

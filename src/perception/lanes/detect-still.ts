@@ -7,7 +7,10 @@
 import { ZERO_TIME, type Time } from "../../core/time.js";
 import { CameraGeometry, type ApproximateCameraOptions } from "../../geometry/camera-geometry.js";
 import type { ImageView } from "../../image/image-view.js";
-import type { CrosswalkArray, LaneMarkingArray } from "../../msgs/types.generated.js";
+import type { TensorToImage } from "../../image/tensor-mapping.js";
+import type { SegmentationMask } from "../../models/decoders/segmentation.js";
+import type { CrosswalkArray, LaneMarking, LaneMarkingArray } from "../../msgs/types.generated.js";
+import { benchmarkImageLanes } from "./benchmark-lanes.js";
 import type { CrosswalkDetector } from "../crosswalks/crosswalk-detector.js";
 import { estimateHorizonFromLanes } from "./horizon-estimate.js";
 import type { LaneDetectionResult, LaneDetector } from "./lane-detector.js";
@@ -58,6 +61,34 @@ export interface StillDetection {
   laneResult: LaneDetectionResult;
 }
 
+/** Lane markings drawn 3 px wide into a quarter-resolution mask (the lane-mask form `estimateHorizonFromLanes` reads); road edges left out. */
+function linesMask(markings: readonly LaneMarking[], geometry: CameraGeometry): { mask: SegmentationMask; toImage: TensorToImage } {
+  const scale = 0.25;
+  const width = Math.max(1, Math.round(geometry.model.width * scale));
+  const height = Math.max(1, Math.round(geometry.model.height * scale));
+  const classes = new Uint8Array(width * height);
+  for (const lane of benchmarkImageLanes(markings, [], geometry, { visibleOnly: true, stepM: 0.1 })) {
+    for (const [u, v] of lane) {
+      const mu = Math.round(u * scale);
+      const mv = Math.round(v * scale);
+      for (let d = -1; d <= 1; d++) if (mu + d >= 0 && mu + d < width && mv >= 0 && mv < height) classes[mv * width + mu + d] = 1;
+    }
+  }
+  const toImage: TensorToImage = {
+    tensorWidth: width,
+    tensorHeight: height,
+    imageWidth: geometry.model.width,
+    imageHeight: geometry.model.height,
+    scaleX: width / geometry.model.width,
+    scaleY: height / geometry.model.height,
+    offsetX: 0,
+    offsetY: 0,
+    contentWidth: width,
+    contentHeight: height,
+  };
+  return { mask: { name: "lines", width, height, classCount: 2, classes }, toImage };
+}
+
 /** Detects lanes and crosswalks in a still image. */
 export async function detectStill(view: ImageView, options: DetectStillOptions): Promise<StillDetection> {
   const stamp = options.stamp ?? ZERO_TIME;
@@ -65,6 +96,14 @@ export async function detectStill(view: ImageView, options: DetectStillOptions):
   const seg = await options.lanes.segment(view);
   let geometry: CameraGeometry;
   let cameraSource: CameraSource;
+  const auto = (row: number): CameraGeometry =>
+    CameraGeometry.approximate({
+      width: view.width,
+      height: view.height,
+      mountHeight: camera.kind === "auto" ? (camera.mountHeight ?? 1.5) : 1.5,
+      horizontalFovDeg: camera.kind === "auto" ? (camera.horizontalFovDeg ?? 60) : 60,
+      horizonRow: row,
+    });
   switch (camera.kind) {
     case "geometry":
       geometry = camera.geometry;
@@ -76,19 +115,26 @@ export async function detectStill(view: ImageView, options: DetectStillOptions):
       break;
     case "auto": {
       const estimate = seg?.laneMask ? estimateHorizonFromLanes(seg.laneMask, seg.toImage) : undefined;
-      const row = estimate?.row ?? (camera.assumedHorizonFraction ?? 0.45) * view.height;
-      geometry = CameraGeometry.approximate({
-        width: view.width,
-        height: view.height,
-        mountHeight: camera.mountHeight ?? 1.5,
-        horizontalFovDeg: camera.horizontalFovDeg ?? 60,
-        horizonRow: row,
-      });
+      geometry = auto(estimate?.row ?? (camera.assumedHorizonFraction ?? 0.45) * view.height);
       cameraSource = estimate ? "vanishing-point" : "assumed-horizon";
       break;
     }
   }
-  const laneResult = options.lanes.detectSegmented(view, geometry, stamp, seg);
+  let laneResult = options.lanes.detectSegmented(view, geometry, stamp, seg);
+  // With the horizon assumed, where a line hidden behind a vehicle would run (on to the grid's far
+  // end, which the assumed horizon puts anywhere) is a guess: lines end where they are seen.
+  if (cameraSource === "assumed-horizon") laneResult.continuation = laneResult.markings.markings.map((m) => m.x_max);
+  if (cameraSource === "assumed-horizon" && !seg && laneResult.markings.markings.length >= 2) {
+    // The classical path has no mask to find the vanishing point in before it looks: the lines it
+    // found under the assumed horizon are paint wherever the horizon is, so their image lines give it.
+    const lines = linesMask(laneResult.markings.markings, geometry);
+    const estimate = estimateHorizonFromLanes(lines.mask, lines.toImage);
+    if (estimate) {
+      geometry = auto(estimate.row);
+      cameraSource = "vanishing-point";
+      laneResult = options.lanes.detectSegmented(view, geometry, stamp, seg);
+    }
+  }
   const crosswalks = options.crosswalks
     ? await options.crosswalks.detect(view, geometry, stamp, laneResult)
     : { header: { stamp, frame_id: "base_link" }, crosswalks: [], status: "crosswalk detection not run" };

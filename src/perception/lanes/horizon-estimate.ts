@@ -1,6 +1,7 @@
 /**
  * The horizon row of an uncalibrated still from the lane lines' vanishing point: straight lines
- * fitted to the lane mask's blobs in image space, left-leaning and right-leaning ones intersected,
+ * fitted to the lane mask's blobs in image space, left-leaning and right-leaning ones intersected
+ * (and same-leaning ones at clearly different angles, meeting beyond both),
  * the weighted median of the intersections' rows taken. Assumes a flat, fairly straight road.
  */
 import { tensorPixelToImage, type TensorToImage } from "../../image/tensor-mapping.js";
@@ -20,6 +21,8 @@ interface ImageLine {
   a: number; // u at v = 0
   b: number; // du/dv
   weight: number;
+  /** Topmost image row of the blob. */
+  top: number;
 }
 
 /** Options of `estimateHorizonFromLanes`. */
@@ -28,6 +31,12 @@ export interface HorizonEstimateOptions {
   positiveClass?: number;
   /** Blobs with fewer pixels are ignored; default 40. */
   minPixels?: number;
+  /**
+   * Two lines leaning the same way (both left of the vanishing point: the lines right of the car
+   * faint or hidden, as at night) vote when their directions differ by at least this (radians) and
+   * they meet above both; default 0.35 (20 degrees).
+   */
+  minSameSideAngle?: number;
 }
 
 /** Estimates the horizon row from a lane mask; undefined without at least one left and one right line. */
@@ -38,6 +47,7 @@ export function estimateHorizonFromLanes(
 ): HorizonEstimate | undefined {
   const cls = options.positiveClass ?? 1;
   const minPixels = options.minPixels ?? 40;
+  const minSameSideAngle = options.minSameSideAngle ?? 0.35;
   const { width: w, height: h } = mask;
   // Long horizontal runs are transverse paint (stop lines, crosswalk edges): dropped, so that they
   // do not join the lane lines into one blob.
@@ -113,16 +123,19 @@ export function estimateHorizonFromLanes(
     if (varV <= 1e-6) continue;
     const b = (suv / n - (su / n) * mv) / varV;
     if (Math.abs(b) < 0.15 || Math.abs(b) > 8) continue; // near-vertical blobs (poles) or transverse lines
-    lines.push({ a: su / n - b * mv, b, weight: Math.sqrt(n) * (vMax - vMin) });
+    lines.push({ a: su / n - b * mv, b, weight: Math.sqrt(n) * (vMax - vMin), top: vMin });
   }
   const votes: { v: number; u: number; w: number }[] = [];
   for (let i = 0; i < lines.length; i++) {
     for (let j = i + 1; j < lines.length; j++) {
       const l1 = lines[i];
       const l2 = lines[j];
-      if (Math.sign(l1.b) === Math.sign(l2.b)) continue;
+      const sameSide = Math.sign(l1.b) === Math.sign(l2.b);
+      if (sameSide && Math.abs(Math.atan(l1.b) - Math.atan(l2.b)) < minSameSideAngle) continue;
       const v = (l2.a - l1.a) / (l1.b - l2.b);
       if (!Number.isFinite(v) || v < -0.3 * toImage.imageHeight || v > 0.9 * toImage.imageHeight) continue;
+      // Two pieces of one bending line meet on the line itself, not beyond both.
+      if (sameSide && v > Math.min(l1.top, l2.top)) continue;
       votes.push({ v, u: l1.a + l1.b * v, w: l1.weight * l2.weight });
     }
   }

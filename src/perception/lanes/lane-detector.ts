@@ -9,15 +9,17 @@ import { realClock, type MonotonicClock } from "../../core/monotonic-clock.js";
 import type { Time } from "../../core/time.js";
 import type { CameraGeometry } from "../../geometry/camera-geometry.js";
 import type { ImageView } from "../../image/image-view.js";
-import type { TensorToImage } from "../../image/tensor-mapping.js";
+import { imagePixelToTensor, type TensorToImage } from "../../image/tensor-mapping.js";
 import type { ModelContract } from "../../models/contract.js";
 import type { SegmentationMask } from "../../models/decoders/segmentation.js";
 import { ModelSession, type ModelSessionOptions } from "../../models/session.js";
 import type { LaneMarking, LaneMarkingArray } from "../../msgs/types.generated.js";
 import { bevLookup, type BevGridSpec, type BevLookup } from "../bev/bev-grid.js";
 import type { BevComponent } from "../bev/bev-components.js";
-import { classicalMarkingOccupancy, type ClassicalMarkingOptions } from "./classical-markings.js";
+import { classicalMarkingOccupancy, isRoadColour, type ClassicalMarkingOptions, type RoadAppearance } from "./classical-markings.js";
+import { rgbReader } from "../bev/image-sampling.js";
 import { DEFAULT_CLASSICAL_GRID, DEFAULT_LANE_GRID } from "../bev/lane-grid.js";
+import type { ImageRoad } from "./lane-extent.js";
 import { lanesFromOccupancy, type LanePipelineOptions } from "./lane-pipeline.js";
 import type { PaintEvidence } from "./paint-or-edge.js";
 import { bevMaskIndex, maskFraction, maskToBev } from "../bev/mask-to-bev.js";
@@ -135,6 +137,47 @@ class SessionSegmenter implements LaneSegmenter {
   }
 }
 
+/** A ground point's image pixel through the geometry (one query object reused). */
+function projector(geometry: CameraGeometry): ImageRoad["project"] {
+  const ground = { x: 0, y: 0, z: 0 };
+  return (x, y) => {
+    ground.x = x;
+    ground.y = y;
+    return geometry.groundToPixel(ground);
+  };
+}
+
+/** Road in the image for the classical path: pixels of the road's own colour (`RoadAppearance`). */
+function colourImageRoad(geometry: CameraGeometry, view: ImageView, appearance: RoadAppearance, maxRoadChroma: number): ImageRoad {
+  const read = rgbReader(view);
+  const rgb = new Uint8Array(3);
+  return {
+    width: view.width,
+    height: view.height,
+    project: projector(geometry),
+    isRoad(u, v) {
+      read(v * view.width + u, rgb, 0);
+      return isRoadColour(rgb[0]!, rgb[1]!, rgb[2]!, appearance, maxRoadChroma);
+    },
+  };
+}
+
+/** Road in the image from the model's masks: a pixel is road where either mask marks it. */
+function maskImageRoad(geometry: CameraGeometry, toImage: TensorToImage, laneMask: SegmentationMask, drivableMask: SegmentationMask, width: number, height: number): ImageRoad {
+  const at = (mask: SegmentationMask, u: number, v: number): boolean => {
+    const t = imagePixelToTensor(toImage, { u, v });
+    const mu = Math.round(t.u);
+    const mv = Math.round(t.v);
+    return mu >= 0 && mv >= 0 && mu < mask.width && mv < mask.height && mask.classes[mv * mask.width + mu] !== 0;
+  };
+  return {
+    width,
+    height,
+    project: projector(geometry),
+    isRoad: (u, v) => at(drivableMask, u, v) || at(laneMask, u, v),
+  };
+}
+
 /** Lane-marking detector (model or classical). */
 export class LaneDetector {
   private occupancy = new Uint8Array(0);
@@ -232,6 +275,7 @@ export class LaneDetector {
     const occupancy = this.occupancy;
     let lateralStdPerMetre = 1 / geometry.model.fx;
     let drivable: Uint8Array | undefined;
+    let imageRoad: ImageRoad | undefined;
     if (laneMask && toImage) {
       const laneFraction = maskFraction(laneMask);
       if (laneFraction > (this.options.maxLaneMaskFraction ?? 0.25)) {
@@ -247,18 +291,23 @@ export class LaneDetector {
         if (this.drivable.length !== n) this.drivable = new Uint8Array(n);
         maskToBev(drivableMask, bevMaskIndex(lookup, toImage, drivableMask.width, drivableMask.height), this.drivable);
         drivable = this.drivable;
+        imageRoad = maskImageRoad(geometry, toImage, laneMask, drivableMask, view.width, view.height);
       }
       lateralStdPerMetre = 1 / (geometry.model.fx * Math.min(1, toImage.scaleX));
     } else {
       if (this.scratch.grey.length !== n) this.scratch = { grey: new Float32Array(n), yellow: new Float32Array(n), chroma: new Float32Array(n) };
-      classicalMarkingOccupancy(view, lookup, occupancy, this.options.classical, this.scratch);
+      if (this.drivable.length !== n) this.drivable = new Uint8Array(n);
+      // Road-like cells (the road's own grey level, or paint) stand in for the drivable mask: near ends stop at the hood.
+      const found = classicalMarkingOccupancy(view, lookup, occupancy, this.options.classical, this.scratch, this.drivable);
+      drivable = this.drivable;
+      if (found.appearance) imageRoad = colourImageRoad(geometry, view, found.appearance, this.options.classical?.maxRoadChroma ?? 30);
     }
     // The classical filter also answers to kerbs, cars, glare and shadows: it must be surer, keeps
     // fewer lines, and only lines that run along the road.
     const pipeline: LanePipelineOptions = fallback
-      ? { minConfidence: 0.5, maxMarkings: 6, minExtent: 5, maxHeading: 0.35, maxCurvature: 0.02, requirePaint: true, ...this.options.pipeline, lateralStdPerMetre }
+      ? { minConfidence: 0.5, maxMarkings: 6, minExtent: 5, maxHeading: 0.35, maxCurvature: 0.02, requirePaint: true, continueOccluded: false, ...this.options.pipeline, lateralStdPerMetre }
       : { ...this.options.pipeline, lateralStdPerMetre };
-    const result = lanesFromOccupancy(occupancy, lookup, view, pipeline, drivable);
+    const result = lanesFromOccupancy(occupancy, lookup, view, pipeline, drivable, imageRoad);
     const markings: LaneMarking[] = result.markings;
     const t2 = this.#clock.nowMs();
     return {

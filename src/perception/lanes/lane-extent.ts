@@ -5,6 +5,7 @@
  * taken down to the first ground the camera sees under the line when the gap is shorter than a dash
  * gap; farther gaps leave the line where its evidence starts.
  */
+import type { Pixel } from "../../geometry/types.js";
 import { evalPoly, type FitSampleArrays } from "./polyfit.js";
 import { rowX, yToCol, type BevLookup } from "../bev/bev-grid.js";
 
@@ -65,6 +66,56 @@ export interface NearExtentOptions {
 export function nearExtent(lookup: BevLookup, coefficients: ArrayLike<number>, xMin: number, extent: number, options: NearExtentOptions = {}, road?: Uint8Array): number {
   const near = nearestVisibleX(lookup, coefficients, xMin, road);
   return xMin - near <= Math.min(options.maxNearGap ?? 10, extent) ? Math.min(near, xMin) : xMin;
+}
+
+/** Road in the image at the masks' own resolution: the BEV's near rows are half a metre deep, tens of image rows. */
+export interface ImageRoad {
+  /** The image pixel (centres at integers) that sees a ground point of base_link; undefined when none does. */
+  project(x: number, y: number): Pixel | undefined;
+  /** Whether the masks mark road (drivable area or lane paint) at an image pixel. */
+  isRoad(u: number, v: number): boolean;
+  /** Image size. */
+  width: number;
+  height: number;
+}
+
+/**
+ * How far towards the camera (down to `toX`) the image shows road under the line y(x) without a
+ * break, walking down from `fromX`: the near end stops at the first image row where neither the
+ * line's pixel nor those `halfWidth` metres either side are road (a dashcam's bonnet, which
+ * the BEV's half-metre near rows straddle), or where the line leaves the image; checked every
+ * `rowStep` image rows, at the line and `halfWidth` either side. Returns `fromX`
+ * when the road ends right there, `toX` when it runs on to it.
+ */
+export function imageRoadNearLimit(road: ImageRoad, coefficients: ArrayLike<number>, fromX: number, toX: number, halfWidth = 0.25, rowStep = 2): number {
+  if (toX >= fromX) return fromX;
+  const lateral = [0, -halfWidth, halfWidth];
+  let last = fromX;
+  let x = fromX;
+  for (;;) {
+    const y = evalPoly(coefficients, x);
+    const centre = road.project(x, y);
+    if (!centre || centre.v > road.height - 0.5 || centre.u < -0.5 || centre.u > road.width - 0.5) return last;
+    let seen = false;
+    for (const dy of lateral) {
+      const px = dy === 0 ? centre : road.project(x, y + dy);
+      if (!px) continue;
+      const u = Math.round(px.u);
+      const v = Math.round(px.v);
+      if (u < 0 || v < 0 || u >= road.width || v >= road.height) continue;
+      if (road.isRoad(u, v)) {
+        seen = true;
+        break;
+      }
+    }
+    if (!seen) return last;
+    last = x;
+    if (x <= toX) return toX;
+    // About `rowStep` image rows further: the ground's image row changes by |dv/dx| per metre.
+    const below = road.project(x - 0.01, y);
+    const rate = below ? Math.abs(below.v - centre.v) / 0.01 : 0;
+    x = Math.max(toX, x - (rate > 0 ? Math.min(0.25, rowStep / rate) : 0.25));
+  }
 }
 
 /**

@@ -11,7 +11,7 @@ import { assignPositions, type EgoPositionOptions } from "./ego-position.js";
 import { linkLaneInstances, type LaneInstance, type LinkOptions } from "./lane-instances.js";
 import { classifyLineColour } from "./line-colour.js";
 import { classifyLineStyle } from "./line-style.js";
-import { nearExtent, occludedContinuation, withNearContinuation, type NearExtentOptions, type OccludedContinuationOptions } from "./lane-extent.js";
+import { imageRoadNearLimit, nearExtent, occludedContinuation, type ImageRoad, withNearContinuation, type NearExtentOptions, type OccludedContinuationOptions } from "./lane-extent.js";
 import { paintOrEdge, type PaintEvidence, type PaintOrEdgeOptions } from "./paint-or-edge.js";
 import { paintProfile } from "./paint-profile.js";
 import { RowMarks } from "./row-marks.js";
@@ -49,6 +49,10 @@ export interface LanePipelineOptions {
   nearBendTolerance?: number;
   /** Continuation of lines behind vehicles (with a drivable grid). */
   occlusion?: OccludedContinuationOptions;
+  /** Whether lines are continued behind vehicles at all (a drivable grid that does not exclude vehicles cannot tell); default true (the classical fallback: false). */
+  continueOccluded?: boolean;
+  /** Instances starting farther than this (metres) are reported only when the image confirms their paint or edge (not "unknown"); default 20. */
+  maxUnconfirmedStart?: number;
   /** Only instances the image shows as paint are reported (no edges, no "unknown"); default false (the classical fallback: true, its only evidence is the image). */
   requirePaint?: boolean;
   /** Lines whose direction anywhere on their extent is farther than this from the x axis are dropped (radians); default none (the classical fallback: 0.35). */
@@ -201,13 +205,18 @@ function withinShape(c: ArrayLike<number>, x0: number, x1: number, maxHeading: n
   }
 }
 
-/** Runs instances, fit and classification on one BEV occupancy. */
+/**
+ * Runs instances, fit and classification on one BEV occupancy. `drivable` (a BEV grid) and
+ * `imageRoad` (the same masks in the image) say where the road is, for the near ends and the
+ * continuation behind vehicles; without them a near end runs down to the first ground in view.
+ */
 export function lanesFromOccupancy(
   occupancy: Uint8Array,
   lookup: BevLookup,
   view: ImageView,
   options: LanePipelineOptions,
   drivable?: Uint8Array,
+  imageRoad?: ImageRoad,
 ): LanePipelineResult {
   const spec = lookup.spec;
   const stdFloor = options.lateralStdFloor ?? 0.05;
@@ -244,12 +253,16 @@ export function lanesFromOccupancy(
     // On a bend a straight continuation drifts by k d^2 / 2: it goes no farther than keeps that within `nearBendTolerance`.
     const bend = Math.abs(significantCurvature(firstFit, evidenceMin));
     const reach = bend > 0 ? Math.sqrt((2 * (options.nearBendTolerance ?? 0.1)) / bend) : Infinity;
-    const xMin = Math.max(evidenceMin - reach, nearExtent(lookup, firstFit.coefficients, evidenceMin, extent + spec.dx, options.near, road));
+    let xMin = Math.max(evidenceMin - reach, nearExtent(lookup, firstFit.coefficients, evidenceMin, extent + spec.dx, options.near, road));
+    // The nearest half-metre BEV row can straddle the bonnet's edge: from the evidence's first row centre down, the image rows decide.
+    if (imageRoad) xMin = imageRoadNearLimit(imageRoad, firstFit.coefficients, Math.max(xMin, instance.xMin), xMin);
     const fit = xMin < evidenceMin ? fitSampleArrays(withNearContinuation(fitted, xMin, evidenceMin, spec.dx), degree) : firstFit;
     if (!fit) continue;
     if (!withinShape(fit.coefficients, xMin, instance.xMax, options.maxHeading, options.maxCurvature)) continue;
     const evidence = paintOrEdge(instance, view, lookup, options.edges);
     if (options.requirePaint && evidence.kind !== "paint") continue;
+    // A piece that starts far off where the image cannot confirm paint (too few rows within the paint check's range) is as likely glare near the vanishing point, a kerb or a car's edge.
+    if (evidence.kind === "unknown" && instance.xMin > (options.maxUnconfirmedStart ?? 20)) continue;
     const edge = evidence.kind === "edge";
     const style = edge
       ? { type: LaneMarking.TYPE_ROAD_EDGE, confidence: Math.min(0.9, 0.5 + evidence.measuredRows / 50) }
@@ -272,7 +285,7 @@ export function lanesFromOccupancy(
     drafts.push({
       instance,
       evidence,
-      continuation: drivable && !edge ? occludedContinuation(lookup, drivable, c, xMax, options.occlusion) : xMax,
+      continuation: drivable && !edge && (options.continueOccluded ?? true) ? occludedContinuation(lookup, drivable, c, xMax, options.occlusion) : xMax,
       marking: {
         id: 0,
         position: 0,

@@ -110,6 +110,11 @@ export function parametersForNode(entries: readonly ParameterFileEntry[], name: 
   return out;
 }
 
+/** Whether a file's node key applies to the node `name` in `namespace`. */
+export function entryMatchesNode(entry: ParameterFileEntry, name: string, namespace?: string): boolean {
+  return matchRank(entry.pattern, name, fullNodeName(name, namespace)) > 0;
+}
+
 /** 0: no match; higher: more specific. */
 function matchRank(pattern: string, name: string, fqn: string): number {
   if (pattern === "/**") return 1;

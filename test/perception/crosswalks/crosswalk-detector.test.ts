@@ -228,6 +228,15 @@ describe("CrosswalkDetector on a rendered zebra crossing", async () => {
     expect(r.crosswalks[0].confidence).toBeCloseTo(1 / (1 + Math.exp(-(logit(0.9) + logit(0.15)))), 6);
   });
 
+  it("fuses by the max rule when asked: the highest confidence, no veto by a source that did not locate it, the first source's outline", async () => {
+    const d = new CrosswalkDetector({ sources: [fixed("stripes", 0.15, [[10, 0.6]]), fixed("learned", 0.9, [[10.5, 0.9], [30, 0.7]])], fusion: { rule: "max" } });
+    const r = await d.detect(plain.view, geometry, stamp);
+    expect(r.crosswalks.map((c) => c.confidence)).toEqual([0.9, 0.7]);
+    // At 10 m both located it: the stripes' outline (listed first), the learned source's confidence.
+    expect(r.crosswalks[0].distance_ahead).toBe(10);
+    expect(r.crosswalks[1].distance_ahead).toBe(30);
+  });
+
   it("leaves out a source that declares the frame invalid, naming it in the status", async () => {
     const d = new CrosswalkDetector({ sources: [fixed("learned", 0.99, [[10, 0.99]], "mask 'cw' is speckle: 80 % of its pixels are isolated"), fixed("stripes", 0.1, [])] });
     const r = await d.detect(plain.view, geometry, stamp);

@@ -15,8 +15,8 @@ import { CameraGeometry } from "../../../src/geometry/camera-geometry.js";
 import { readImageFile } from "../../../src/image/compressed-image.js";
 import { loadModelContract } from "../../../src/models/contract.js";
 import { CrosswalkDetector } from "../../../src/perception/crosswalks/crosswalk-detector.js";
-import { openLearnedSource, type LearnedCrosswalkSource } from "../../../src/perception/crosswalks/learned-source.js";
-import { StripeCrosswalkSource } from "../../../src/perception/crosswalks/stripe-source.js";
+import type { LearnedCrosswalkSource } from "../../../src/perception/crosswalks/learned-source.js";
+import { crosswalkSources, openLearnedSource } from "../../../src/perception/crosswalks/verified-learned-source.js";
 import { detectStill } from "../../../src/perception/lanes/detect-still.js";
 import { LaneDetector } from "../../../src/perception/lanes/lane-detector.js";
 
@@ -59,7 +59,7 @@ describe.skipIf(!shared)("learned crosswalk source on every labelled real frame"
   let tn = 0;
 
   beforeAll(async () => {
-    source = (await openLearnedSource("auto", () => undefined))!;
+    source = (await openLearnedSource("auto", () => undefined))!.learned;
     for (const label of labels()) {
       const view = await readImageFile(join(shared!, "data", label.path));
       // Presence does not depend on the camera; the geometry only places the outline on the ground.
@@ -92,14 +92,15 @@ describe.skipIf(!shared)("learned crosswalk source on every labelled real frame"
   });
 });
 
-describe.skipIf(!shared)("stripes alone vs stripes + learned source (CrosswalkDetector, TwinLiteNet lanes) on every labelled real frame", () => {
+describe.skipIf(!shared)("stripes alone vs stripes + verified learned proposals (CrosswalkDetector, TwinLiteNet lanes) on every labelled real frame", () => {
   const counts = { stripes: { tp: 0, fp: 0, fn: 0 }, fused: { tp: 0, fp: 0, fn: 0 } };
 
   beforeAll(async () => {
     const root = shared!;
     const lanes = await LaneDetector.create({ contract: loadModelContract("twinlitenet_640x360"), modelDir: join(root, "models"), session: { log: () => {} } });
-    const learned = (await openLearnedSource("auto", () => undefined))!;
-    const detectors = { stripes: new CrosswalkDetector(), fused: new CrosswalkDetector({ sources: [new StripeCrosswalkSource(), learned] }) };
+    // The sources and fusion of learned_source: auto (the node's and `detect`'s), whatever the default.
+    const { sources, fusion, learned } = await crosswalkSources("auto", () => undefined);
+    const detectors = { stripes: new CrosswalkDetector(), fused: new CrosswalkDetector({ sources, fusion }) };
     const lines: string[] = [];
     for (const label of labels()) {
       const view = await readImageFile(join(root, "data", label.path));
@@ -117,21 +118,33 @@ describe.skipIf(!shared)("stripes alone vs stripes + learned source (CrosswalkDe
       lines.push(`${label.present ? "pos" : "neg"} ${found.join(" ")} ${label.path}`);
     }
     await lanes.release();
-    await learned.release();
+    await learned!.release();
     const f = (c: { tp: number; fp: number; fn: number }): string =>
       `TP ${c.tp} FP ${c.fp} FN ${c.fn} precision ${(c.tp / Math.max(1, c.tp + c.fp)).toFixed(2)} recall ${(c.tp / Math.max(1, c.tp + c.fn)).toFixed(2)}`;
-    console.log(`crosswalk presence on 37 real frames\n  stripes alone: ${f(counts.stripes)}\n  stripes + learned: ${f(counts.fused)}\n${lines.join("\n")}`);
+    console.log(`crosswalk presence on 37 real frames\n  stripes alone: ${f(counts.stripes)}\n  stripes + verified learned proposals: ${f(counts.fused)}\n${lines.join("\n")}`);
   }, 300_000);
 
-  it("the learned source is on by default (learned_source: auto) only if fused precision and recall are no worse than the stripes'", () => {
+  it("the calibration file's fit figures are those of the shipped check (refit with scripts/crosswalk-verification-fit.ts --write after changing it)", () => {
+    const fit = loadFitFigures();
+    expect(counts.stripes).toEqual(fit.stripes_alone);
+    expect(counts.fused).toEqual(fit.fused_all_frames);
+  });
+
+  it("the learned source is on by default (learned_source: auto) only if the fused figures beat the stripes' (precision no worse, recall higher), with the weights fitted on all frames and leave-one-out", () => {
     expect(counts.stripes.tp + counts.stripes.fn).toBe(14);
     expect(counts.fused.tp + counts.fused.fn).toBe(14);
     const defaultMode = (parseYaml(readFileSync(projectPath("config/crosswalk_detector.param.yaml"), "utf8")) as Record<string, { ros__parameters: { learned_source: string } }>)["/**"].ros__parameters.learned_source;
     const precision = (c: { tp: number; fp: number }): number => c.tp / Math.max(1, c.tp + c.fp);
-    const helps = precision(counts.fused) >= precision(counts.stripes) && counts.fused.tp >= counts.stripes.tp;
+    const beats = (c: { tp: number; fp: number }) => precision(c) >= precision(counts.stripes) && c.tp > counts.stripes.tp;
+    const helps = beats(counts.fused) && beats(loadFitFigures().fused_leave_one_out);
     expect(defaultMode).toBe(helps ? "auto" : "off");
   });
 });
+
+/** The fit figures stored in models/crosswalk_seg.verification.json by the fit script. */
+function loadFitFigures(): Record<"stripes_alone" | "fused_all_frames" | "fused_leave_one_out", { tp: number; fp: number; fn: number }> {
+  return (JSON.parse(readFileSync(projectPath("models/crosswalk_seg.verification.json"), "utf8")) as { fit: ReturnType<typeof loadFitFigures> }).fit;
+}
 
 /** Measured with the shipped model (models/crosswalk_seg.md): true positives at least, false alarms at most. */
 const FLOOR = { tp: 13, fp: 13 };

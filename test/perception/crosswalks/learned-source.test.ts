@@ -12,7 +12,8 @@ import type { ImageView } from "../../../src/image/image-view.js";
 import { loadModelContract } from "../../../src/models/contract.js";
 import type { SegmentationMask } from "../../../src/models/decoders/segmentation.js";
 import type { TensorToImage } from "../../../src/models/session.js";
-import { blobOutline, largestBlob, type LearnedCrosswalkSource, LEARNED_CONTRACT, loadPresenceRule, openLearnedSource, projectModelDir, type LearnedCrosswalkResult } from "../../../src/perception/crosswalks/learned-source.js";
+import { blobOutline, blobs, largestBlob, type LearnedCrosswalkSource, LEARNED_CONTRACT, loadPresenceRule, projectModelDir, type LearnedCrosswalkResult } from "../../../src/perception/crosswalks/learned-source.js";
+import { openLearnedSource, type VerifiedLearnedSource } from "../../../src/perception/crosswalks/verified-learned-source.js";
 import { makeCameraRig } from "../../../tools/scenario/camera-rig.js";
 import { Renderer } from "../../../tools/scenario/render/renderer.js";
 import { buildScenario } from "../../../tools/scenario/scenarios.js";
@@ -35,6 +36,12 @@ describe("largestBlob / blobOutline", () => {
     expect(largestBlob(m, 2)).toHaveLength(0);
     // Diagonal neighbours are not connected: two single cells, the first one found wins the tie.
     expect(largestBlob(mask(2, 2, ["10", "01"]), 1)).toHaveLength(1);
+  });
+
+  it("lists every blob of the class from a least size, largest first", () => {
+    const all = blobs(mask(6, 4, ["110001", "110000", "000011", "100011"]), 1, 1);
+    expect(all.map((b) => b.length)).toEqual([4, 4, 1, 1]);
+    expect(blobs(mask(6, 4, ["110001", "110000", "000011", "100011"]), 1, 2).map((b) => b.length)).toEqual([4, 4]);
   });
 
   it("outlines it in image pixels through the tensor mapping (mask at half the tensor size)", () => {
@@ -103,14 +110,16 @@ describe("the shipped network on generated frames (scenario urban_intersection, 
     return { truth: near.polygon.map((p) => transformPoint(T, { x: p.x, y: p.y, z: 0 })) };
   }
 
+  let verified: VerifiedLearnedSource;
   beforeAll(async () => {
     const lines: string[] = [];
     const s = await openLearnedSource("auto", (l) => lines.push(l));
     expect(s, lines.join("\n")).toBeDefined();
-    source = s!;
+    verified = s!;
+    source = s!.learned;
   });
   afterAll(async () => {
-    await source?.release();
+    await verified?.release();
   });
 
   it("finds the crossing ahead at ~12 m with its ground outline on the true one", async () => {
@@ -143,5 +152,43 @@ describe("the shipped network on generated frames (scenario urban_intersection, 
     const { view } = frameAt(0);
     const r = await source.analyse({ view, geometry: rig.geometry, stamp: { sec: 0, nanosec: 0 } });
     expect(r.probability).toBeLessThan(0.5);
+  });
+
+  it("verifies the crossing ahead at ~12 m by its stripes, on the true crossing (proposal verification)", async () => {
+    const { view, truth } = frameAt(timeAt(12));
+    const report = await verified.candidates({ view, geometry: rig.geometry, stamp: { sec: 0, nanosec: 0 } });
+    console.log(`verified proposals on the generated frame: ${report.candidates.map((c) => `x ${c.xNear.toFixed(1)}-${c.xFar.toFixed(1)} y ${c.yRight.toFixed(1)}..${c.yLeft.toFixed(1)} ${c.evidence}`).join("; ")}`);
+    const tx = truth.map((p) => p.x);
+    const ty = truth.map((p) => p.y);
+    // The near crossing (the junction's far-side crossings at ~24 m are verified too: they are crossings).
+    const near = report.candidates.find((c) => c.xNear < Math.max(...tx) && c.xFar > Math.min(...tx));
+    expect(near, "a verified proposal on the near crossing").toBeDefined();
+    expect(near!.confidence).toBeGreaterThanOrEqual(0.5);
+    expect(Math.abs(near!.xNear - Math.min(...tx))).toBeLessThan(2.5);
+    expect(Math.min(near!.yLeft, Math.max(...ty)) - Math.max(near!.yRight, Math.min(...ty))).toBeGreaterThan(2);
+    const proposal = verified.lastProposals.find((p) => p.confidence === near!.confidence)!;
+    expect(proposal.evidence.stripedLines / proposal.evidence.lines).toBeGreaterThan(0.5);
+    // Located where the stripes are (not the blob's mask rows), with a near-edge std that covers its error.
+    expect(near!.groundPolygon!.length).toBeGreaterThanOrEqual(4);
+    expect(near!.imagePolygon).toBeUndefined();
+    expect(Math.abs(near!.xNear - Math.min(...tx))).toBeLessThan(3 * near!.distanceStd);
+  });
+
+  it("leaves unchecked a proposal on a crossing an earlier source already located (CrosswalkFrame.located), and checks the others", async () => {
+    const { view } = frameAt(timeAt(12));
+    const frame = { view, geometry: rig.geometry, stamp: { sec: 0, nanosec: 0 } };
+    const all = await verified.candidates(frame);
+    expect(verified.lastCovered).toBe(0);
+    const first = all.candidates[0]!;
+    const rest = await verified.candidates({ ...frame, located: [first] });
+    expect(verified.lastCovered).toBe(1);
+    expect(rest.candidates).toHaveLength(all.candidates.length - 1);
+    expect(rest.candidates.some((c) => c.xNear === first.xNear && c.yRight === first.yRight)).toBe(false);
+  });
+
+  it("reports no verified crossing at the start of the drive", async () => {
+    const { view } = frameAt(0);
+    const report = await verified.candidates({ view, geometry: rig.geometry, stamp: { sec: 0, nanosec: 0 } });
+    expect(report.candidates.filter((c) => c.confidence >= 0.5)).toEqual([]);
   });
 });

@@ -14,15 +14,24 @@ import type { ImageView } from "../../../src/image/image-view.js";
 import { loadModelContract } from "../../../src/models/contract.js";
 import { LaneMarking } from "../../../src/msgs/types.generated.js";
 import { culaneFrameCounts, culaneScores, laneBand, markingToImageLane, type CulaneCounts, type ImageLane } from "../../../src/perception/lanes/culane-metric.js";
+import { benchmarkImageLanes } from "../../../src/perception/lanes/benchmark-lanes.js";
 import { detectStill } from "../../../src/perception/lanes/detect-still.js";
 import { LaneDetector } from "../../../src/perception/lanes/lane-detector.js";
-import { lanesFromInstanceMask, markingToTuSimpleLane, tusimpleFrameScore, TUSIMPLE_H_SAMPLES } from "../../../src/perception/lanes/tusimple-metric.js";
+import { lanesFromInstanceMask, tusimpleFrameScore, TUSIMPLE_H_SAMPLES } from "../../../src/perception/lanes/tusimple-metric.js";
+import { polylineAtRows } from "../../../src/report/lane-score.js";
 
 interface LabelledFrame {
   file: string;
   condition: "day" | "night";
   glare: boolean;
   lanes: [number, number][][];
+  /** Continuations of lanes (by index) behind the vehicles that hide them. */
+  hidden?: Record<string, [number, number][]>;
+}
+
+/** The labels as the benchmarks draw lanes: each lane with its part hidden behind a vehicle. */
+function throughOccluders(f: LabelledFrame): [number, number][][] {
+  return f.lanes.map((l, i) => [...l, ...(f.hidden?.[String(i)] ?? [])]);
 }
 
 const labels = JSON.parse(readFileSync(join(import.meta.dirname, "../../fixtures/lane-labels.json"), "utf8")) as { frames: LabelledFrame[] };
@@ -70,44 +79,57 @@ describe.skipIf(!shared)("lanes on real frames labelled by eye, CULane-style", (
 
   async function score(kind: Kind) {
     const detector = kind === "classical" ? await LaneDetector.create() : await LaneDetector.create({ contract: loadModelContract(kind), modelDir, session: { log: () => {} } });
-    const perFrame: (CulaneCounts & LabelledFrame & { ms: number })[] = [];
+    const perFrame: (CulaneCounts & LabelledFrame & { ms: number; visible: CulaneCounts })[] = [];
     for (const f of labels.frames) {
       const view = views.get(f.file)!;
       const t0 = performance.now();
       const r = await detectStill(view, { lanes: detector });
       const ms = performance.now() - t0;
-      // Visible extent only (x_min..x_max): the labels stop where a line stops being visible.
-      const pred = r.lanes.markings.filter((m) => m.type !== LaneMarking.TYPE_ROAD_EDGE).map((m) => markingToImageLane(m, r.geometry)).filter((l) => l.length >= 2);
-      perFrame.push({ ...f, ...culaneFrameCounts(pred, f.lanes, view.width, view.height), ms });
+      // As `detect --format culane` writes them (lines on through the vehicles that hide them), against the labels drawn the same way.
+      const pred = benchmarkImageLanes(r.lanes.markings, r.laneResult.continuation, r.geometry);
+      // Visible extents only (x_min..x_max), against the visible labels.
+      const visible = r.lanes.markings.filter((m) => m.type !== LaneMarking.TYPE_ROAD_EDGE).map((m) => markingToImageLane(m, r.geometry)).filter((l) => l.length >= 2);
+      perFrame.push({ ...f, ...culaneFrameCounts(pred, throughOccluders(f), view.width, view.height), ms, visible: culaneFrameCounts(visible, f.lanes, view.width, view.height) });
     }
     await detector.release();
-    const day = culaneScores(perFrame.filter((f) => f.condition === "day"));
-    const night = culaneScores(perFrame.filter((f) => f.condition === "night"));
-    const all = culaneScores(perFrame);
+    const scores = (frames: typeof perFrame) => ({ benchmark: culaneScores(frames), visible: culaneScores(frames.map((f) => f.visible)) });
+    const day = scores(perFrame.filter((f) => f.condition === "day"));
+    const night = scores(perFrame.filter((f) => f.condition === "night"));
+    const all = scores(perFrame);
     const fmt = (s: ReturnType<typeof culaneScores>) => `P ${s.precision.toFixed(2)} R ${s.recall.toFixed(2)} F1 ${s.f1.toFixed(2)} (tp ${s.tp} fp ${s.fp} fn ${s.fn})`;
-    console.log(`CULane-style ${kind}: all ${fmt(all)} | day ${fmt(day)} | night ${fmt(night)}`);
-    console.log(`  per frame (tp/fp/fn, ms): ${perFrame.map((f) => `${f.file.split("/").pop()!.slice(0, 14)} ${f.tp}/${f.fp}/${f.fn} ${f.ms.toFixed(0)}`).join("; ")}`);
+    for (const k of ["benchmark", "visible"] as const) console.log(`CULane-style ${kind} (${k}): all ${fmt(all[k])} | day ${fmt(day[k])} | night ${fmt(night[k])}`);
+    console.log(`  per frame (tp/fp/fn benchmark, visible, ms): ${perFrame.map((f) => `${f.file.split("/").pop()!.slice(0, 14)} ${f.tp}/${f.fp}/${f.fn} ${f.visible.tp}/${f.visible.fp}/${f.visible.fn} ${f.ms.toFixed(0)}`).join("; ")}`);
     return { all, day, night, perFrame };
   }
 
   it("TwinLiteNet 640x360: finds the labelled lines day and night", async () => {
     const r = await score("twinlitenet_640x360");
-    expect(r.day.f1).toBeGreaterThanOrEqual(0.8);
-    expect(r.night.f1).toBeGreaterThanOrEqual(0.5);
-    expect(r.all.f1).toBeGreaterThanOrEqual(0.7);
+    // 13 frames: benchmark all / night 0.77 / 0.69, visible 0.80 / 0.73 (were 0.66 / 0.58 and 0.75 / 0.67).
+    expect(r.day.benchmark.f1).toBeGreaterThanOrEqual(0.8);
+    expect(r.night.benchmark.f1).toBeGreaterThanOrEqual(0.62);
+    expect(r.all.benchmark.f1).toBeGreaterThanOrEqual(0.72);
+    expect(r.night.visible.f1).toBeGreaterThanOrEqual(0.65);
+    expect(r.all.visible.f1).toBeGreaterThanOrEqual(0.75);
   });
 
   it("TwinLiteNet 320x320: scored the same way", async () => {
     const r = await score("twinlitenet_320x320");
-    expect(r.all.f1).toBeGreaterThanOrEqual(0.45);
+    // Lowered from 0.45 when 4 night frames (00034, 00053, 00058, 00059) joined the labels: the 320x320 mask misses most lines
+    // at night (its F1 over the 9 earlier frames is 0.52 visible / 0.45 benchmark; over all 13, 0.43 / 0.38, 0.42 / 0.39 before this change).
+    expect(r.all.benchmark.f1).toBeGreaterThanOrEqual(0.35);
+    expect(r.all.visible.f1).toBeGreaterThanOrEqual(0.4);
+    expect(r.day.visible.f1).toBeGreaterThanOrEqual(0.55);
   });
 
-  it("classical fallback: invents no lines at night (glare, dark streets)", async () => {
+  it("classical fallback: invents no lines at night (glare, dark streets), fewer by day", async () => {
     const r = await score("classical");
     // Before the road and colour gates it drew 5-6 lines on each glare frame; what is left is at most one line per two night frames.
     const nightFrames = r.perFrame.filter((f) => f.condition === "night").length;
-    expect(r.night.fp).toBeLessThanOrEqual(Math.floor(nightFrames / 2));
+    expect(r.night.benchmark.fp).toBeLessThanOrEqual(Math.floor(nightFrames / 2));
     expect(r.perFrame.filter((f) => f.glare).every((f) => f.fp <= 1)).toBe(true);
+    // By day, lines on snow banks, pavements and kerbs (grey, but not the road's grey) are gone, and the horizon comes from the
+    // lines found: 12 false lines on the 3 city frames before, 5 now.
+    expect(r.day.visible.fp).toBeLessThanOrEqual(6);
   });
 
   it("TuSimple through a lower-resolution camera (640x360): TwinLiteNet 640x360 keeps accuracy >= 0.85", async () => {
@@ -120,8 +142,7 @@ describe.skipIf(!shared)("lanes on real frames labelled by eye, CULane-style", (
       const g = await sharp(join(shared!, "data/tusimple/gt_instance", `${id}.png`)).raw().toBuffer({ resolveWithObject: true });
       const gt = lanesFromInstanceMask(new Uint8Array(g.data), g.info.width, g.info.height, g.info.channels).map((l) => l.map((x) => (x >= 0 ? x * scale : x)));
       const r = await detectStill(view, { lanes: detector });
-      const cont = r.laneResult.continuation;
-      const pred = r.lanes.markings.flatMap((m, i) => (m.type === LaneMarking.TYPE_ROAD_EDGE ? [] : [markingToTuSimpleLane(m, r.geometry, view.width, hSamples, 0.1, cont[i])]));
+      const pred = benchmarkImageLanes(r.lanes.markings, r.laneResult.continuation, r.geometry).map((pts) => polylineAtRows(pts, hSamples, view.width)).filter((xs) => xs.some((x) => x >= 0));
       scores.push(tusimpleFrameScore(pred, gt, hSamples, 20 * scale));
     }
     await detector.release();

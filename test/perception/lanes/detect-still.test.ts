@@ -45,11 +45,43 @@ describe("detectStill", async () => {
     expect(r.crosswalks.status).toMatch(/not run/);
   });
 
-  it("with no lanes to vote (classical path, auto), falls back to an assumed horizon", async () => {
+  it("classical path, auto: the lines found under the assumed horizon give the vanishing point, and the lanes are found again with it", async () => {
     const classical = await LaneDetector.create();
     const r = await detectStill(road.view, { lanes: classical, camera: { kind: "auto", assumedHorizonFraction: 0.4 } });
+    expect(r.laneResult.fallback).toBe(true);
+    expect(r.cameraSource).toBe("vanishing-point");
+    expect(Math.abs(r.horizonRow - 200)).toBeLessThan(8);
+    expect(r.lanes.markings.some((m) => Math.abs(m.lateral_offset - 1.8) < 0.3)).toBe(true);
+  });
+
+  it("with no lanes to vote (classical path, auto, a road without paint), falls back to an assumed horizon", async () => {
+    const classical = await LaneDetector.create();
+    const bare = renderRoad(truthGeometry, { lines: [] });
+    const r = await detectStill(bare.view, { lanes: classical, camera: { kind: "auto", assumedHorizonFraction: 0.4 } });
     expect(r.cameraSource).toBe("assumed-horizon");
     expect(r.horizonRow).toBeCloseTo(0.4 * 540, 6);
     expect(r.laneResult.fallback).toBe(true);
+  });
+
+  it("continues no line behind a vehicle when the horizon is only assumed", async () => {
+    // One line (no vanishing point to vote for), its paint and the drivable mask ending at 20 m, as if a vehicle stood there.
+    const one = renderRoad(truthGeometry, { lines: [{ c: [1.8, 0, 0, 0], dashed: false, colour: "white" }] });
+    for (let v = 0; v < one.drivableMask.height; v++) {
+      for (let u = 0; u < one.drivableMask.width; u++) {
+        const g = truthGeometry.pixelToGround({ u, v });
+        if (g && g.x <= 20) continue;
+        one.drivableMask.classes[v * one.drivableMask.width + u] = 0;
+        one.laneMask.classes[v * one.laneMask.width + u] = 0;
+      }
+    }
+    const detector = await LaneDetector.create({ segmenter: fixedSegmenter([one.drivableMask, one.laneMask], one.toImage) });
+    const calibrated = await detectStill(one.view, { lanes: detector, camera: { kind: "geometry", geometry: truthGeometry } });
+    const line = calibrated.lanes.markings.findIndex((m) => Math.abs(m.lateral_offset - 1.8) < 0.3);
+    expect(line).toBeGreaterThanOrEqual(0);
+    expect(calibrated.laneResult.continuation[line]).toBeGreaterThan(calibrated.lanes.markings[line]!.x_max);
+    const assumed = await detectStill(one.view, { lanes: detector });
+    expect(assumed.cameraSource).toBe("assumed-horizon");
+    expect(assumed.laneResult.continuation).toEqual(assumed.lanes.markings.map((m) => m.x_max));
+    expect(assumed.lanes.markings.length).toBeGreaterThan(0);
   });
 });

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { CameraGeometry } from "../../../src/geometry/camera-geometry.js";
 import { bevLookup, rowX, xToRow, yToCol } from "../../../src/perception/bev/bev-grid.js";
-import { nearExtent, nearestVisibleX, occludedContinuation, withNearContinuation } from "../../../src/perception/lanes/lane-extent.js";
+import { imageRoadNearLimit, nearExtent, nearestVisibleX, occludedContinuation, withNearContinuation, type ImageRoad } from "../../../src/perception/lanes/lane-extent.js";
 import { DEFAULT_LANE_GRID } from "../../../src/perception/bev/lane-grid.js";
 import type { FitSampleArrays } from "../../../src/perception/lanes/polyfit.js";
 
@@ -25,6 +25,27 @@ describe("near ends", () => {
     const road = new Uint8Array(lookup.rows * lookup.cols);
     for (let r = xToRow(lookup.spec, 6); r < lookup.rows; r++) road.fill(1, r * lookup.cols, (r + 1) * lookup.cols);
     expect(nearestVisibleX(lookup, line, 20, road)).toBeCloseTo(rowX(lookup.spec, xToRow(lookup.spec, 6)) - lookup.spec.dx / 2, 9);
+  });
+
+  it("stop at the bonnet's edge in the image, which a half-metre BEV row straddles", () => {
+    // Road above image row 650 (a bonnet below it, curving up towards the sides: row 650 - 2e-5 (u - 640)^2).
+    const hoodTop = (u: number) => 650 - 2e-5 * (u - 640) ** 2;
+    const road: ImageRoad = {
+      width: 1280,
+      height: 720,
+      project: (x, y) => geometry.groundToPixel({ x, y, z: 0 }),
+      isRoad: (u, v) => v < hoodTop(u),
+    };
+    const bottom = nearestVisibleX(lookup, line, 20);
+    const x = imageRoadNearLimit(road, line, 12, bottom);
+    const px = geometry.groundToPixel({ x, y: -1.7, z: 0 })!;
+    // The near end lands within a few image rows of the bonnet's edge under the line (road within 0.25 m of the line counts), not on the image's last row.
+    expect(bottom).toBeLessThan(x - 0.3);
+    expect(px.v).toBeLessThan(hoodTop(px.u) + 2);
+    expect(px.v).toBeGreaterThan(hoodTop(px.u) - 3);
+    // All road down to the last row: the limit is the bottom; no road at the evidence itself: no extension.
+    expect(imageRoadNearLimit({ ...road, isRoad: () => true }, line, 12, bottom)).toBe(bottom);
+    expect(imageRoadNearLimit({ ...road, isRoad: () => false }, line, 12, bottom)).toBe(12);
   });
 
   it("bridge at most a dash gap and no more than the evidence's own length", () => {

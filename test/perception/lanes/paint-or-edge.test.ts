@@ -73,3 +73,28 @@ describe("paint vs road edge", () => {
     expect(edge!.position).toBe(LaneMarking.POSITION_EGO_RIGHT);
   });
 });
+
+describe("pieces the image cannot confirm", () => {
+  it("are reported near the car (the model's word), but not when they start beyond 20 m", async () => {
+    // The mask marks two lines the image does not show (plain asphalt under them): one along the whole road at y = -4.5 m,
+    // one only from 24 m on at y = 4.5 m (as glare near the vanishing point, or a far kerb, gives).
+    const image = renderRoad(geometry, { lines: painted, seed: 7 });
+    const ghost = (y: number): SyntheticLine => ({ c: [y, 0, 0, 0], dashed: false, colour: "white" });
+    const mask = renderRoad(geometry, { lines: [...painted, ghost(-4.5), ghost(4.5)], seed: 7 });
+    for (let v = 0; v < mask.laneMask.height; v++) {
+      for (let u = 0; u < mask.laneMask.width; u++) {
+        const g = geometry.pixelToGround({ u, v });
+        if (g && g.x < 24 && Math.abs(g.y - 4.5) < 0.3) mask.laneMask.classes[v * mask.laneMask.width + u] = 0;
+      }
+    }
+    const detector = await LaneDetector.create({ segmenter: fixedSegmenter([mask.drivableMask, mask.laneMask], mask.toImage) });
+    const r = await detector.detect(image.view, geometry, stamp);
+    const near = (y: number) => r.markings.markings.find((m) => Math.abs(m.lateral_offset - y) < 0.4);
+    expect(r.evidence[r.markings.markings.indexOf(near(-4.5)!)]?.kind).toBe("unknown");
+    expect(near(4.5)).toBeUndefined();
+    expect(near(1.75)).toBeDefined();
+    // With the limit beyond the piece's start, it is reported.
+    const lenient = await LaneDetector.create({ segmenter: fixedSegmenter([mask.drivableMask, mask.laneMask], mask.toImage), pipeline: { maxUnconfirmedStart: 30 } });
+    expect((await lenient.detect(image.view, geometry, stamp)).markings.markings.some((m) => Math.abs(m.lateral_offset - 4.5) < 0.4)).toBe(true);
+  });
+});

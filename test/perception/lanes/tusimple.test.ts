@@ -10,6 +10,8 @@ import { sharedDir } from "../../../src/core/paths.js";
 import { readImageFile } from "../../../src/image/compressed-image.js";
 import { loadModelContract } from "../../../src/models/contract.js";
 import { LaneMarking } from "../../../src/msgs/types.generated.js";
+import { polylineAtRows } from "../../../src/report/lane-score.js";
+import { benchmarkImageLanes } from "../../../src/perception/lanes/benchmark-lanes.js";
 import { detectStill, type StillCamera } from "../../../src/perception/lanes/detect-still.js";
 import { estimateHorizonFromLanes } from "../../../src/perception/lanes/horizon-estimate.js";
 import { LaneDetector } from "../../../src/perception/lanes/lane-detector.js";
@@ -31,21 +33,25 @@ async function loadFrames(root: string) {
 }
 
 async function evaluate(detector: LaneDetector, frames: Awaited<ReturnType<typeof loadFrames>>, camera?: StillCamera) {
-  const scores: (ReturnType<typeof tusimpleFrameScore> & { cameraSource: string; horizonRow: number; edges: number; edgeMatches: number })[] = [];
+  const scores: (ReturnType<typeof tusimpleFrameScore> & { cameraSource: string; horizonRow: number; edges: number; edgeMatches: number; visible: ReturnType<typeof tusimpleFrameScore> })[] = [];
   for (const f of frames) {
     const r = await detectStill(f.view, { lanes: detector, camera });
-    // Road edges (kerbs, barriers) are published as their own type and are no lane markings.
-    // TuSimple draws lanes on through the vehicles that hide them: each line is scored up to where it
-    // runs on behind a vehicle (the detector's `continuation`; x_max where its end is not occluded).
-    const cont = r.laneResult.continuation;
-    const pred = r.lanes.markings.flatMap((m, i) => (m.type === LaneMarking.TYPE_ROAD_EDGE ? [] : [markingToTuSimpleLane(m, r.geometry, f.view.width, undefined, undefined, cont[i])]));
+    // The lines as `detect --format tusimple` writes them (`benchmarkImageLanes`): road edges (kerbs,
+    // barriers, published as their own type) left out, and each line drawn on through the vehicles
+    // that hide it, as TuSimple's annotators draw lanes (the detector's `continuation`).
+    const atRows = (lanes: [number, number][][]) => lanes.map((pts) => polylineAtRows(pts, TUSIMPLE_H_SAMPLES, f.view.width)).filter((xs) => xs.some((x) => x >= 0));
+    const pred = atRows(benchmarkImageLanes(r.lanes.markings, r.laneResult.continuation, r.geometry));
+    const visible = tusimpleFrameScore(atRows(benchmarkImageLanes(r.lanes.markings, r.laneResult.continuation, r.geometry, { visibleOnly: true })), f.gt);
     const edges = r.lanes.markings.filter((m) => m.type === LaneMarking.TYPE_ROAD_EDGE).map((m) => markingToTuSimpleLane(m, r.geometry, f.view.width));
     // An edge scored as if it were a lane line: it must match no labelled (painted) lane.
     const edgeMatches = edges.filter((e) => tusimpleFrameScore([e], f.gt).fp === 0).length;
-    scores.push({ ...tusimpleFrameScore(pred, f.gt), cameraSource: r.cameraSource, horizonRow: r.horizonRow, edges: edges.length, edgeMatches });
+    scores.push({ ...tusimpleFrameScore(pred, f.gt), cameraSource: r.cameraSource, horizonRow: r.horizonRow, edges: edges.length, edgeMatches, visible });
   }
   const mean = (k: "accuracy" | "fp" | "fn") => scores.reduce((s, x) => s + x[k], 0) / scores.length;
-  return { scores, accuracy: mean("accuracy"), fp: mean("fp"), fn: mean("fn") };
+  const meanVisible = (k: "accuracy" | "fp" | "fn") => scores.reduce((s, x) => s + x.visible[k], 0) / scores.length;
+  // Scored over the visible extents only (lines stopping at the cars ahead), for the record: TuSimple's labels run on behind them.
+  const visible = { accuracy: meanVisible("accuracy"), fp: meanVisible("fp"), fn: meanVisible("fn") };
+  return { scores, accuracy: mean("accuracy"), fp: mean("fp"), fn: mean("fn"), visible };
 }
 
 /** The horizon where the ground-truth lanes meet (median of pairwise intersections of their line fits). */
@@ -70,17 +76,17 @@ describe.skipIf(!shared)("TuSimple accuracy (3 labelled frames)", () => {
     frames = await loadFrames(shared!);
   });
 
-  it("TwinLiteNet 640x360: mean accuracy >= 0.9 and FP <= 0.2 with the camera from the vanishing point; road edges match no painted lane", async () => {
+  it("TwinLiteNet 640x360: mean accuracy >= 0.92 and FP <= 0.2 with the camera from the vanishing point; road edges match no painted lane", async () => {
     const detector = await LaneDetector.create({ contract: loadModelContract("twinlitenet_640x360"), modelDir, session: { log: () => {} } });
     const r = await evaluate(detector, frames);
     await detector.release();
-    console.log(`TuSimple twinlitenet_640x360: accuracy ${r.accuracy.toFixed(3)} FP ${r.fp.toFixed(3)} FN ${r.fn.toFixed(3)}`, r.scores.map((s) => s.accuracy.toFixed(3)).join(" "));
+    console.log(`TuSimple twinlitenet_640x360: accuracy ${r.accuracy.toFixed(3)} FP ${r.fp.toFixed(3)} FN ${r.fn.toFixed(3)}`, r.scores.map((s) => s.accuracy.toFixed(3)).join(" "), `(visible extents only: ${r.visible.accuracy.toFixed(3)} / ${r.visible.fp.toFixed(3)} / ${r.visible.fn.toFixed(3)})`);
     expect(r.scores.every((s) => s.cameraSource === "vanishing-point")).toBe(true);
     // The vanishing point lands within 20 px (1.1 degrees of pitch at f = 1108 px) of where the ground-truth lanes meet.
     const gtRows = frames.map((f) => gtVanishingRow(f.gt));
     console.log("horizon rows (estimated / from ground truth):", r.scores.map((s, i) => `${s.horizonRow.toFixed(0)}/${gtRows[i].toFixed(0)}`).join(" "));
     gtRows.forEach((row, i) => expect(Math.abs(r.scores[i].horizonRow - row)).toBeLessThan(20));
-    expect(r.accuracy).toBeGreaterThanOrEqual(0.9);
+    expect(r.accuracy).toBeGreaterThanOrEqual(0.92);
     expect(r.fp).toBeLessThanOrEqual(0.2);
     expect(r.fn).toBeLessThanOrEqual(0.2);
     // The guard-rail bases beyond the right edge lines of 0000 and 0001 are reported as road edges, and no edge is a labelled lane.
@@ -89,12 +95,13 @@ describe.skipIf(!shared)("TuSimple accuracy (3 labelled frames)", () => {
     expect(r.scores.every((s) => s.edgeMatches === 0)).toBe(true);
   });
 
-  it("TwinLiteNet 320x320: mean accuracy >= 0.85", async () => {
+  it("TwinLiteNet 320x320 (the node's default): mean accuracy >= 0.92 and FP <= 0.2", async () => {
     const detector = await LaneDetector.create({ contract: loadModelContract("twinlitenet_320x320"), modelDir, session: { log: () => {} } });
     const r = await evaluate(detector, frames);
     await detector.release();
-    console.log(`TuSimple twinlitenet_320x320: accuracy ${r.accuracy.toFixed(3)} FP ${r.fp.toFixed(3)} FN ${r.fn.toFixed(3)}`);
-    expect(r.accuracy).toBeGreaterThanOrEqual(0.85);
+    console.log(`TuSimple twinlitenet_320x320: accuracy ${r.accuracy.toFixed(3)} FP ${r.fp.toFixed(3)} FN ${r.fn.toFixed(3)} (visible extents only: ${r.visible.accuracy.toFixed(3)} / ${r.visible.fp.toFixed(3)} / ${r.visible.fn.toFixed(3)})`);
+    expect(r.accuracy).toBeGreaterThanOrEqual(0.92);
+    expect(r.fp).toBeLessThanOrEqual(0.2);
   });
 
   it("classical fallback (no model, approximate camera): mean accuracy >= 0.75", async () => {

@@ -6,8 +6,9 @@
  * Each drive (urban_intersection and highway, seed 3, 300 frames = 10 s at 30 Hz, 640x360 JPEG,
  * cached under the OS temp folder) is replayed deterministically through the launch graph without
  * the visualizer (rendering is not perception), once with fixed rates (pedestrians 30 Hz, lanes
- * 10 Hz, crosswalks 10 Hz: the realtime target) and once with `compute_budget:=adaptive` (its
- * parameter file). Deterministic replay processes every frame the rates ask for, so the CPU
+ * 10 Hz, crosswalks 10 Hz: the realtime target; the pedestrian detector's own crop pass budget,
+ * crop_passes_per_s) and once with `compute_budget:=adaptive` (its parameter file: rates and crop
+ * passes per second). Deterministic replay processes every frame the rates ask for, so the CPU
  * difference is the policy's; CPU is the process's (every thread: models, decoding, fusion),
  * measured with process.cpuUsage (CPU time, not wall time, so less sensitive to other load).
  *
@@ -84,6 +85,8 @@ function km(gt: GroundTruthFrame[]): number {
 interface Result {
   cpuS: number;
   runs: Record<string, number>;
+  /** Model passes per pedestrian frame: the whole frame and its crop passes. */
+  passesPerFrame: number;
   recall: { found: number; eligible: number };
 }
 
@@ -96,12 +99,14 @@ async function replayDrive(dir: string, policy: "fixed" | "adaptive"): Promise<R
   const summary = await runReplay({ bag: dir, nodes: [...specs, collector(outputs)], parameterOverrides: overrides, logSink: () => undefined });
   const cpu = process.cpuUsage(cpu0);
   const runs = Object.fromEntries(Object.keys(FIXED).map((n) => [n.split("/").at(-1)!, summary.nodeStats[n]?.frames_processed ?? 0]));
-  return { cpuS: (cpu.user + cpu.system) / 1e6, runs, recall: recallNearCrossings(loadGroundTruth(dir), outputs) };
+  const ped = summary.nodeStats["/perception/pedestrian_detector"];
+  const passesPerFrame = 1 + (ped?.crop_passes ?? NaN) / Math.max(1, ped?.frames_processed ?? 0);
+  return { cpuS: (cpu.user + cpu.system) / 1e6, runs, passesPerFrame, recall: recallNearCrossings(loadGroundTruth(dir), outputs) };
 }
 
 export async function run(): Promise<void> {
   console.log(`  drives: seed 3, ${FRAMES} frames at 30 Hz, 640x360 JPEG; deterministic replay without the visualizer; fixed = pedestrians 30, lanes 10, crosswalks 10 Hz; adaptive = config/compute_budget.param.yaml`);
-  console.log(`  ${"drive".padEnd(20)} ${"policy".padEnd(9)} ${"CPU s".padStart(6)} ${"ms/frame".padStart(9)} ${"CPU s/km".padStart(9)}  runs ped/lane/cw   ped recall near crossings`);
+  console.log(`  ${"drive".padEnd(20)} ${"policy".padEnd(9)} ${"CPU s".padStart(6)} ${"ms/frame".padStart(9)} ${"CPU s/km".padStart(9)}  runs ped/lane/cw   passes/ped frame  ped recall near crossings`);
   for (const scenario of ["urban_intersection", "highway"]) {
     const dir = await cachedGeneratedDrive({ cache: CACHE, scenario, frames: FRAMES, variant: "640x360-jpeg-", generate: { camera: { width: 640, height: 360 }, compressed: true } });
     const gt = loadGroundTruth(dir);
@@ -112,7 +117,7 @@ export async function run(): Promise<void> {
       const recall = r.recall.eligible > 0 ? `${((100 * r.recall.found) / r.recall.eligible).toFixed(1)} % (${r.recall.found}/${r.recall.eligible})` : "- (no pedestrian near a crossing)";
       console.log(
         `  ${scenario.padEnd(20)} ${policy.padEnd(9)} ${r.cpuS.toFixed(2).padStart(6)} ${((r.cpuS * 1000) / gt.length).toFixed(1).padStart(9)} ${(dist > 0 ? r.cpuS / dist : NaN).toFixed(1).padStart(9)}  ` +
-          `${`${r.runs.pedestrian_detector}/${r.runs.lane_detector}/${r.runs.crosswalk_detector}`.padEnd(17)} ${recall}`,
+          `${`${r.runs.pedestrian_detector}/${r.runs.lane_detector}/${r.runs.crosswalk_detector}`.padEnd(17)}  ${r.passesPerFrame.toFixed(2).padEnd(16)} ${recall}`,
       );
     }
     const saved = 1 - results.adaptive!.cpuS / results.fixed!.cpuS;

@@ -33,17 +33,21 @@ export function inputHash(path: string): string {
   return hash.digest("hex");
 }
 
+/** A realtime run's figures, with the pedestrian detector's model passes per frame it processed (whole frame + crop passes). */
+export type RealtimeRunFigures = RealtimeSummary & { pedestrianPassesPerFrame: number };
+
 /** One realtime replay of the bag with these rates (Hz on the wall clock) at `rate` times the camera's. */
 export async function realtimeRun(
   bag: string,
   nodes: NodeSpec[],
   wallHz: Record<string, number>,
   rate: number,
-): Promise<RealtimeSummary> {
+): Promise<RealtimeRunFigures> {
   // Node clocks run at `rate` times the wall clock: rate_hz is in node time.
   const overrides = Object.fromEntries(Object.entries(wallHz).map(([node, hz]) => [node, { rate_hz: hz / rate }]));
   const summary = await runReplay({ bag, nodes, realtime: true, rate, parameterOverrides: overrides, logSink: () => undefined });
-  return summary.realtime!;
+  const ped = summary.nodeStats[PEDESTRIANS];
+  return { ...summary.realtime!, pedestrianPassesPerFrame: 1 + (ped?.crop_passes ?? NaN) / Math.max(1, ped?.frames_processed ?? 0) };
 }
 
 /** True when every camera node dropped less than MAX_DROP_FRACTION of the frames it asked for. */

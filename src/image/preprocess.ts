@@ -291,6 +291,13 @@ export class Preprocessor {
     }
 
     const bytes = colourBytes(view.format, channelOrder)!;
+    if (map.scaleX === 1 && map.scaleY === 1) {
+      // Native scale (a crop of the model's input size, as the pedestrian detector's band crops):
+      // every sample is one pixel with weight 1, so the pixel itself (bit-identical to sampling).
+      const bpp = bytesPerPixel(view.format);
+      for (let ty = 0; ty < rows; ty++) sampleIdentityRow(data, out, first + ty * W, plane, ty * view.step, map.contentWidth, bpp, bytes, this.gain, this.bias);
+      return map;
+    }
     const straight = bytes[0] === 0;
     // The word-wise kernels read 4 bytes from each sample's first byte: that may pass the end of
     // the data only on the rows that sample the last image row, which take the byte-wise kernel.
@@ -379,6 +386,33 @@ function sampleWordsRow(
     out[o] = (((a >>> shift0) & 255) * wa + ((b >>> shift0) & 255) * wb + ((c >>> shift0) & 255) * wc + ((e >>> shift0) & 255) * we) * g0 + b0;
     out[o + plane] = (((a >>> 8) & 255) * wa + ((b >>> 8) & 255) * wb + ((c >>> 8) & 255) * wc + ((e >>> 8) & 255) * we) * g1 + b1;
     out[o + plane2] = (((a >>> shift2) & 255) * wa + ((b >>> shift2) & 255) * wb + ((c >>> shift2) & 255) * wc + ((e >>> shift2) & 255) * we) * g2 + b2;
+  }
+}
+
+/**
+ * rgb8/bgr8/rgba8/bgra8 at native scale: tensor column tx is source pixel tx of the row starting at
+ * byte `start` (the sampling's weights are 1 and 0 there, so the value is the same bit for bit).
+ */
+function sampleIdentityRow(
+  d: Uint8Array,
+  out: Float32Array,
+  o: number,
+  plane: number,
+  start: number,
+  n: number,
+  bpp: number,
+  bytes: readonly [number, number, number],
+  gain: Float32Array,
+  bias: Float32Array,
+): void {
+  const [o0, o1, o2] = bytes;
+  const g0 = gain[0], g1 = gain[1], g2 = gain[2];
+  const b0 = bias[0], b1 = bias[1], b2 = bias[2];
+  const plane2 = 2 * plane;
+  for (let tx = 0, p = start; tx < n; tx++, o++, p += bpp) {
+    out[o] = d[p + o0] * g0 + b0;
+    out[o + plane] = d[p + o1] * g1 + b1;
+    out[o + plane2] = d[p + o2] * g2 + b2;
   }
 }
 

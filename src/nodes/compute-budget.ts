@@ -2,8 +2,10 @@
  * compute_budget node: the fused frames (`~/in/frame`, edge_perception_msgs/PerceptionFrame: the
  * ego pose, the ego lane, the map consistency) + the HD map -> the camera models' rates as
  * std_msgs/Float32 on `~/out/pedestrian_rate_hz`, `~/out/lane_rate_hz` and `~/out/crosswalk_rate_hz`
- * (remapped to each detector's `~/in/rate_hz`). With `policy: fixed` it publishes nothing and the
- * detectors keep their own `rate_hz`. A rate is published when it changes. Logic:
+ * (remapped to each detector's `~/in/rate_hz`), and the pedestrian detector's crop coverage on
+ * `~/out/pedestrian_crop_passes_per_s` (remapped to its `~/in/crop_passes_per_s`). With `policy: fixed`
+ * it publishes nothing and the detectors keep their own `rate_hz` and `crop_passes_per_s`. A value
+ * is published when it changes. Logic:
  * src/nodes/common/compute-budget-rates.ts. Docs: docs/nodes/compute_budget.md.
  */
 import { diffSec, type Time } from "../core/time.js";
@@ -55,6 +57,10 @@ export async function createComputeBudgetNode(handle: NodeHandle): Promise<NodeI
     cpuBudgetCores: p.get<number>("cpu_budget_cores"),
     costMs: { pedestrians: p.get<number>("pedestrian_cost_ms"), lanes: p.get<number>("lane_cost_ms"), crosswalks: p.get<number>("crosswalk_cost_ms") },
     minHz: { pedestrians: p.get<number>("pedestrian_min_hz"), lanes: p.get<number>("lane_min_hz"), crosswalks: p.get<number>("crosswalk_min_hz") },
+    pedestrianCropPassesNearCrossingPerS: p.get<number>("pedestrian_crop_passes_near_crossing_per_s"),
+    pedestrianCropPassesPerS: p.get<number>("pedestrian_crop_passes_per_s"),
+    pedestrianPassCostMs: p.get<number>("pedestrian_pass_cost_ms"),
+    pedestrianWorkerMaxLoad: p.get<number>("pedestrian_worker_max_load"),
   });
   // The schema bounds each value; run-time changes (rates, costs, budget) apply at the next frame.
   checkComputeBudgetOptions(options());
@@ -65,6 +71,9 @@ export async function createComputeBudgetNode(handle: NodeHandle): Promise<NodeI
     lanes: handle.createPublisher("std_msgs/msg/Float32", "~/out/lane_rate_hz", { profile: "reliable" }),
     crosswalks: handle.createPublisher("std_msgs/msg/Float32", "~/out/crosswalk_rate_hz", { profile: "reliable" }),
   };
+  const cropPublisher = handle.createPublisher("std_msgs/msg/Float32", "~/out/pedestrian_crop_passes_per_s", { profile: "reliable" });
+  let publishedCrops: number | undefined;
+  let cropChanges = 0;
   const stability = new LaneStability({
     frames: p.get<number>("lane_stable_frames"),
     maxLateralStdM: p.get<number>("lane_stable_max_std_m"),
@@ -120,7 +129,12 @@ export async function createComputeBudgetNode(handle: NodeHandle): Promise<NodeI
       rateChanges[m]++;
       publishers[m].publish({ data: d.rates[m] });
     }
-    if (lastReason !== d.reason) handle.logger.debug(`rates ${JSON.stringify(d.rates)}: ${d.reason}`);
+    if (publishedCrops !== d.pedestrianCropPassesPerS) {
+      publishedCrops = d.pedestrianCropPassesPerS;
+      cropChanges++;
+      cropPublisher.publish({ data: d.pedestrianCropPassesPerS });
+    }
+    if (lastReason !== d.reason) handle.logger.debug(`rates ${JSON.stringify(d.rates)}, pedestrian crop passes ${d.pedestrianCropPassesPerS.toFixed(1)}/s: ${d.reason}`);
     lastReason = d.reason;
     diagnostics.setCounter("near_crossing", d.nearCrossing ? 1 : 0);
     diagnostics.setCounter("planned_cpu_cores_x100", Math.round(d.plannedCores * 100));
@@ -137,6 +151,7 @@ export async function createComputeBudgetNode(handle: NodeHandle): Promise<NodeI
       pedestrian_rate_changes: rateChanges.pedestrians,
       lane_rate_changes: rateChanges.lanes,
       crosswalk_rate_changes: rateChanges.crosswalks,
+      pedestrian_crop_budget_changes: cropChanges,
     }),
     dispose: () => {
       diagPublisher.publish();

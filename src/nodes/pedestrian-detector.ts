@@ -2,8 +2,10 @@
  * pedestrian_detector node: camera frames -> edge_perception_msgs/PedestrianArray on
  * `~/out/pedestrians` (base_link ground positions, image boxes; stamp = the image's) and, when
  * `publish_detections_2d`, vision_msgs/Detection2DArray on `~/out/detections` (image boxes, the
- * camera's optical frame). Small people: crops along the horizon band (a few per frame, in turn)
- * and around the HD map's crosswalks ahead (`map_file`, with the map -> base_link pose on /tf).
+ * camera's optical frame). Small people: crops around the HD map's crosswalks ahead (`map_file`,
+ * with the map -> base_link pose on /tf) first, then along the horizon band in turn, as many per
+ * frame as the crop pass budget gives (`crop_passes_per_s`, or compute_budget's
+ * `~/in/crop_passes_per_s`, spread over the frames of the model's rate).
  * Logic: src/perception/pedestrians/. Docs: docs/nodes/pedestrian_detector.md.
  */
 import type { PedestrianArray } from "../msgs/types.generated.js";
@@ -15,6 +17,10 @@ import { asModelError, CameraNode, failureStatus, withRelease } from "./common/c
 import { contractsFileOf } from "./common/model-choice.js";
 import { loadParameterSchema } from "./node-definition.js";
 import type { Time } from "../core/time.js";
+import { CropPassBudget } from "../perception/pedestrians/crop-budget.js";
+
+/** The highest crop pass budget `~/in/crop_passes_per_s` may set (the schema's bound on crop_passes_per_s). */
+const MAX_CROP_PASSES_PER_S = 600;
 
 /** Height of a person for the crosswalk crops' zoom, metres (an adult; shorter people come out smaller in the model input than the target, which leaves room for them). */
 const PERSON_HEIGHT_M = 1.7;
@@ -25,24 +31,16 @@ const PERSON_HEIGHT_M = 1.7;
  */
 export function pedestrianCropOptions(get: (name: string) => unknown, withMap: boolean): PedestrianCropOptions {
   const num = (name: string): number => get(name) as number;
-  const perFrame = num("band_crops_per_frame");
-  const regionsPerFrame = num("region_crops_per_frame");
   return {
-    band:
-      perFrame > 0
+    band: {
+      side: num("band_crop_side_px"),
+      overlap: num("band_crop_overlap"),
+      aboveHorizon: num("band_crop_above_horizon"),
+      minZoom: num("crop_min_zoom"),
+      fallbackHorizonFraction: num("band_fallback_horizon_fraction"),
+    },
+    regions: withMap
         ? {
-            perFrame,
-            side: num("band_crop_side_px"),
-            overlap: num("band_crop_overlap"),
-            aboveHorizon: num("band_crop_above_horizon"),
-            minZoom: num("crop_min_zoom"),
-            fallbackHorizonFraction: num("band_fallback_horizon_fraction"),
-          }
-        : undefined,
-    regions:
-      regionsPerFrame > 0 && withMap
-        ? {
-            maxPerFrame: regionsPerFrame,
             personHeightM: PERSON_HEIGHT_M,
             targetPersonPx: num("region_crop_target_person_px"),
             minSide: num("region_crop_min_side_px"),
@@ -122,6 +120,25 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
   const backend = detector.backend;
   handle.logger.info(backend.kind === "model" ? `model ${backend.model} (${backend.file}, ${backend.provider})` : `model missing (${backend.reason}): HOG people detector fallback in use`);
 
+  // Crop passes per frame: the budget per second (crop_passes_per_s, or compute_budget's
+  // ~/in/crop_passes_per_s until the next change of either) over the model's rate.
+  const budget = new CropPassBudget(p.get<number>("crop_passes_per_s"), p.get<number>("crop_passes_max_per_frame"));
+  p.onChange((changes) => {
+    if (typeof changes.crop_passes_per_s === "number") budget.setPerSecond(changes.crop_passes_per_s);
+    if (typeof changes.crop_passes_max_per_frame === "number") budget.setMaxPerFrame(changes.crop_passes_max_per_frame);
+  });
+  let budgetCommands = 0;
+  let budgetRejected = 0;
+  handle.createSubscription("std_msgs/msg/Float32", "~/in/crop_passes_per_s", { profile: "reliable" }, (m) => {
+    if (!(Number.isFinite(m.data) && m.data >= 0 && m.data <= MAX_CROP_PASSES_PER_S)) {
+      node.diagnostics.setCounter("crop_budget_commands_rejected", ++budgetRejected);
+      handle.logger.warn(`~/in/crop_passes_per_s: ignored ${m.data} (must be >= 0 and <= ${MAX_CROP_PASSES_PER_S})`);
+      return;
+    }
+    budget.setPerSecond(m.data);
+    node.diagnostics.setCounter("crop_budget_commands", ++budgetCommands);
+  });
+
   let cropPasses = 0;
   const node: CameraNode = new CameraNode(handle, {
     stage: "pedestrian_detector",
@@ -131,7 +148,8 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
     async process(frame) {
       const header = { stamp: frame.header.stamp, frame_id: baseFrame };
       try {
-        const result = await detector.detect(await frame.view(), frame.geometry, frame.header.stamp, regionsAt(frame.header.stamp));
+        const view = await frame.view();
+        const result = await detector.detect(view, frame.geometry, frame.header.stamp, regionsAt(frame.header.stamp), budget.next(node.rateHz));
         const minScore = p.get<number>("score_threshold");
         const minHeight = p.get<number>("min_box_height_px");
         const t = result.timings;
@@ -159,8 +177,12 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
     },
   });
   if (detector.backend.kind === "hog-fallback") node.diagnostics.set("model", "warn", `model missing (${detector.backend.reason}): HOG people detector fallback in use`);
-  return withRelease(node, async () => {
+  const hosted = withRelease(node, async () => {
     await rebuilding.catch(() => undefined);
     await detector.release();
   });
+  return {
+    ...hosted,
+    stats: () => ({ ...node.stats(), crop_passes: cropPasses, crop_budget_commands: budgetCommands, crop_budget_commands_rejected: budgetRejected }),
+  };
 }

@@ -4,6 +4,7 @@ import { sharedDir } from "../../src/core/paths.js";
 import { toPackedRgb, type ImageView } from "../../src/image/image-view.js";
 import { readImageFile } from "../../src/image/compressed-image.js";
 import { loadCv, withMats } from "../../src/image/mats.js";
+import { cropView } from "../../src/image/crop.js";
 import { Preprocessor, computeTensorMapping, type PreprocessOptions } from "../../src/image/preprocess.js";
 import { imagePixelToTensor, tensorPixelToImage, tensorPointToImage } from "../../src/image/tensor-mapping.js";
 
@@ -205,6 +206,32 @@ describe("Preprocessor sampling tables and pixel layouts", () => {
     expect(p.tensor[last]).toBeCloseTo((b / 255 - n.mean[0]) / n.std[0], 5);
     expect(p.tensor[10000 + last]).toBeCloseTo((g / 255 - n.mean[1]) / n.std[1], 5);
     expect(p.tensor[20000 + last]).toBeCloseTo((r / 255 - n.mean[2]) / n.std[2], 5);
+  });
+
+  it("copies a native-scale crop pixel for pixel (the value sampling gives with weights 1 and 0), through the crop's row step, in any packed layout", () => {
+    const frame = rgb(150, 90, 41);
+    const crop = cropView(frame, { x: 37, y: 11, width: 64, height: 50 });
+    const p = new Preprocessor(letterbox);
+    const map = p.run(crop);
+    expect(map).toMatchObject({ scaleX: 1, scaleY: 1, offsetX: 0, offsetY: 7, contentWidth: 64, contentHeight: 50 });
+    const n = letterbox.normalization;
+    const gain = Float32Array.from(n.std, (sd) => n.scale / sd);
+    const bias = Float32Array.from([0, 1, 2], (c) => -n.mean[c] / n.std[c]);
+    const expected = new Float32Array(p.tensor);
+    for (let y = 0; y < 50; y++) {
+      for (let x = 0; x < 64; x++) {
+        const px = (11 + y) * frame.step + (37 + x) * 3;
+        // bgr: tensor channel 0 is blue.
+        [2, 1, 0].forEach((byte, c) => {
+          expected[c * 64 * 64 + (7 + y) * 64 + x] = frame.data[px + byte] * gain[c] + bias[c];
+        });
+      }
+    }
+    expect(firstDifference(bits(p.tensor), bits(expected))).toBe(-1);
+    for (const format of ["bgr8", "rgba8", "bgra8"] as const) {
+      p.run(cropView(repack(frame, format, 4), { x: 37, y: 11, width: 64, height: 50 }));
+      expect(firstDifference(bits(p.tensor), bits(expected))).toBe(-1);
+    }
   });
 
   it("samples mono8 as the rgb8 frame with equal channels, and yuyv as the same uyvy frame", () => {

@@ -6,8 +6,8 @@
  * horizon band and around the mapped crosswalks ahead find those of 22 px (30 px at 1280x720) and
  * more, and fusion tracks them at the crossing. ped_3, under that size while it is in view, is
  * found now and then (below what YOLOX-Nano resolves even zoomed 2.6x) and is not asserted.
- * Measured here against the same graph with the crops turned off (band_crops_per_frame and
- * region_crops_per_frame 0: the detector as it was).
+ * Measured here against the same graph with the crops turned off (crop_passes_per_s 0: the
+ * detector as it was).
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -66,7 +66,7 @@ async function replay(name: string, params: string): Promise<Replayed> {
 describe.skipIf(skipReason !== undefined)("people at the sample drive's crossings", () => {
   it("are found in most frames from the first half second on and tracked at the crossing, where the whole frame alone misses them", { timeout: 180_000 }, async () => {
     const truth = loadGroundTruth(bag);
-    const before = await replay("whole-frame", "    band_crops_per_frame: 0\n    region_crops_per_frame: 0\n");
+    const before = await replay("whole-frame", "    crop_passes_per_s: 0.0\n");
     const after = await replay("shipped", "");
 
     /**

@@ -8,6 +8,7 @@ import { START, hostNode } from "./harness.js";
 
 const PERIOD = 33_333_333n;
 const OUT = ["/perception/compute_budget/out/pedestrian_rate_hz", "/perception/compute_budget/out/lane_rate_hz", "/perception/compute_budget/out/crosswalk_rate_hz"];
+const CROPS = "/perception/compute_budget/out/pedestrian_crop_passes_per_s";
 
 /** A fused frame with the ego at (x, y) heading east (the sample map's main road), its lane valid and the map agreeing. */
 function frame(i: bigint, x: number, y = -12, poseValid = true): PerceptionFrame {
@@ -30,7 +31,7 @@ async function budgetNode(policy: "fixed" | "adaptive", overrides: Record<string
       parameterSchema: parameterSchema(),
       parameters: { ...(file as Record<string, never>), policy, map_file: projectPath("maps", "sample_drive.geojson"), ...overrides },
     },
-    OUT,
+    [...OUT, CROPS],
   );
 }
 
@@ -56,6 +57,9 @@ describe("compute_budget node", () => {
     expect(ped[1]![0]).toBeLessThan(2);
     expect(ped[2]![0]).toBeGreaterThanOrEqual(33.4);
     expect(ped[2]![0]).toBeLessThanOrEqual(34.2);
+    // Crop coverage follows: the near-crossing passes (45/s, within the worker's room of 0.9 * 1000 / 9.5 - 30 = 64.7/s at 30 Hz),
+    // 10/s away from crossings, published when it changes.
+    expect(h.outputs[CROPS]!.map((m) => m.data)).toEqual([45, 10, 45]);
     // Lanes: 5 Hz after 15 stable frames.
     const lanes = rates.filter((r) => r.includes("lane_rate_hz"));
     expect(lanes.map((r) => Number(r.split(" ")[2]))).toEqual([10, 5]);
@@ -71,14 +75,28 @@ describe("compute_budget node", () => {
     expect(h.outputs[OUT[0]!]!.map((m) => m.data)).toEqual([30, 10, 30]);
   });
 
-  it("holds the CPU budget near a crossing by cutting crosswalks, then lanes, keeping pedestrians at their rate", async () => {
-    // 30 Hz x 47 ms + 10 Hz x 35 ms + 10 Hz x 6 ms = 1.82 cores against 1.6.
-    const h = await budgetNode("adaptive", { pedestrian_cost_ms: 47, lane_cost_ms: 35, crosswalk_cost_ms: 6, cpu_budget_cores: 1.6 });
+  it("holds the CPU budget near a crossing by cutting crosswalks, then lanes, then crop passes, keeping pedestrians at their rate", async () => {
+    // 30 Hz x 13 ms + 45 crop passes/s x 9.5 ms + 10 Hz x 35 ms + 10 Hz x 6 ms = 1.23 cores.
+    const costs = { pedestrian_cost_ms: 13, pedestrian_pass_cost_ms: 9.5, lane_cost_ms: 35, crosswalk_cost_ms: 6 };
+    const crops = 45;
+    // Against 1.1 cores: crosswalks to 1 Hz, then lanes.
+    const h = await budgetNode("adaptive", { ...costs, cpu_budget_cores: 1.1 });
     for (let i = 0n; i < 10n; i++) await h.feed("/perception/compute_budget/in/frame", frame(i, 60 + Number(i) * 0.3), START + i * PERIOD);
     expect(h.outputs[OUT[0]!]!.at(-1).data).toBe(30);
     expect(h.outputs[OUT[2]!]!.at(-1).data).toBe(1);
-    expect(h.outputs[OUT[1]!]!.at(-1).data).toBeCloseTo((1600 - 30 * 47 - 1 * 6) / 35, 5);
+    expect(h.outputs[OUT[1]!]!.at(-1).data).toBeCloseTo((1100 - 30 * 13 - crops * 9.5 - 1 * 6) / 35, 4);
+    expect(h.outputs[CROPS]!.at(-1).data).toBe(crops);
     expect(h.instance.stats!().budget_limited).toBe(10);
+    // Against 0.8 cores: lanes at their 2 Hz floor, then fewer crop passes.
+    // (And a worker with room for fewer: 0.6 * 1000 / 9.5 - 30 = 33.2/s.)
+    const small = await budgetNode("adaptive", { ...costs, cpu_budget_cores: 4, pedestrian_worker_max_load: 0.6 });
+    await small.feed("/perception/compute_budget/in/frame", frame(0n, 60), START);
+    expect(small.outputs[CROPS]!.at(-1).data).toBeCloseTo(600 / 9.5 - 30, 4);
+    const tight = await budgetNode("adaptive", { ...costs, cpu_budget_cores: 0.8 });
+    for (let i = 0n; i < 10n; i++) await tight.feed("/perception/compute_budget/in/frame", frame(i, 60 + Number(i) * 0.3), START + i * PERIOD);
+    expect(tight.outputs[OUT[0]!]!.at(-1).data).toBe(30);
+    expect(tight.outputs[OUT[1]!]!.at(-1).data).toBe(2);
+    expect(tight.outputs[CROPS]!.at(-1).data).toBeCloseTo((800 - 30 * 13 - 2 * 35 - 1 * 6) / 9.5, 4);
   });
 
   it("time going back (a looped bag) drops the speed history: logged, counted, and the speed is measured again before pedestrians slow down", async () => {
@@ -93,9 +111,9 @@ describe("compute_budget node", () => {
     expect(h.logs.filter((l) => /^warn: frame stamp went back 3\.633 s/.test(l))).toHaveLength(1);
   });
 
-    it("fixed: publishes nothing, the detectors keep their own rate_hz", async () => {
+  it("fixed: publishes nothing, the detectors keep their own rate_hz and crop_passes_per_s", async () => {
     const h = await budgetNode("fixed");
     for (let i = 0n; i < 40n; i++) await h.feed("/perception/compute_budget/in/frame", frame(i, Number(i)), START + i * PERIOD);
-    expect(OUT.map((t) => h.outputs[t]!.length)).toEqual([0, 0, 0]);
+    expect([...OUT, CROPS].map((t) => h.outputs[t]!.length)).toEqual([0, 0, 0, 0]);
   });
 });

@@ -8,13 +8,13 @@ import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { projectPath } from "../../src/core/paths.js";
 import { nsToTime } from "../../src/core/time.js";
-import { quatFromEuler } from "../../src/geometry/quaternion.js";
 import type { CameraInfo, CompressedImage, StageLatency, TFMessage } from "../../src/msgs/types.generated.js";
 import * as crosswalk from "../../src/nodes/crosswalk-detector.js";
 import * as lane from "../../src/nodes/lane-detector.js";
 import * as pedestrian from "../../src/nodes/pedestrian-detector.js";
 import { loadParameterFiles, parametersForNode } from "../../src/ros/parameters/parameter-file.js";
 import { START, hostNode } from "./harness.js";
+import { cameraMount, pinholeCameraInfo } from "./camera-fixtures.js";
 
 const W = 960;
 const H = 540;
@@ -29,21 +29,9 @@ beforeAll(async () => {
   }
 });
 
-function cameraInfo(i: bigint): CameraInfo {
-  return {
-    header: { stamp: nsToTime(START + i * P), frame_id: "camera_front_optical_frame" }, height: H, width: W, distortion_model: "plumb_bob",
-    d: new Float64Array(5), k: Float64Array.from([700, 0, W / 2, 0, 700, H / 2, 0, 0, 1]), r: Float64Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]),
-    p: Float64Array.from([700, 0, W / 2, 0, 0, 700, H / 2, 0, 0, 0, 1, 0]), binning_x: 0, binning_y: 0,
-    roi: { x_offset: 0, y_offset: 0, height: 0, width: 0, do_rectify: false },
-  };
-}
+const cameraInfo = (i: bigint): CameraInfo => pinholeCameraInfo(nsToTime(START + i * P), W, H, 700);
 
-const mount: TFMessage = {
-  transforms: [{
-    header: { stamp: nsToTime(START), frame_id: "base_link" }, child_frame_id: "camera_front_optical_frame",
-    transform: { translation: { x: 1.5, y: 0, z: 1.4 }, rotation: quatFromEuler(-Math.PI / 2 - 0.05, 0, -Math.PI / 2) },
-  }],
-};
+const mount: TFMessage = cameraMount(nsToTime(START), 0.05);
 
 const NODES = [
   { name: "lane_detector", module: lane, out: "/perception/lane_detector/out/lanes", items: "markings" },

@@ -190,7 +190,6 @@ export async function run(argv: string[]): Promise<number> {
   // frame to take turns over, so every band crop runs on it.
   const pedParams = (await graphToNodeSpecs(loadLaunchGraph())).find((s) => s.name === "pedestrian_detector")!.parameters;
   const crops = pedestrianCropOptions((name) => pedParams[name], false);
-  if (crops.band) crops.band.perFrame = Number.MAX_SAFE_INTEGER;
   // One clock for this run: it times every image and every stage.
   const clock = realClock;
   const pedestrians = await PedestrianDetector.create({ modelDir: modelDir.dir ?? "", log, crops, clock, ...(detector ? { contract: detector.contract } : {}) });

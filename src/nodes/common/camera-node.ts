@@ -198,6 +198,11 @@ export class CameraNode implements NodeInstance {
     this.diagnostics.setCounter("drops_busy", c.droppedReplaced);
   }
 
+  /** The node's model rate now (`rate_hz`, or the last `~/in/rate_hz`), Hz. */
+  get rateHz(): number {
+    return this.#scheduler.rateHz(this.#options.stage);
+  }
+
   /** Camera stamp to now: the node-clock delay until reception plus the wall time since. */
   pipelineLatencyMs(stamp: Time, receivedNow: Time, receivedWallMs: number): number {
     return Math.max(0, diffSec(receivedNow, stamp) * 1000) + (this.handle.wallMs() - receivedWallMs);

@@ -3,8 +3,11 @@
  * and battery): pedestrians at a high rate while the HD map puts a crossing within the stopping
  * distance (or when it cannot be known: no pose, no map), a low rate elsewhere; lanes at a low rate
  * while the ego lane estimate has been stable and the map agreed for a while; crosswalks at a low
- * rate when no mapped crossing is near (still looking for unmapped ones); and a hard CPU budget over
- * the models' measured cost per run, met by lowering crosswalks first, then lanes, pedestrians last.
+ * rate when no mapped crossing is near (still looking for unmapped ones); the pedestrian detector's
+ * crop coverage (crop passes per second: crops around the crossings ahead, then along the horizon
+ * band) raised near a crossing too, and held within what one model worker can run beside the
+ * whole-frame passes; and a hard CPU budget over the models' measured cost per run, met by
+ * lowering crosswalks first, then lanes, then pedestrian crop passes, the pedestrian rate last.
  * Pure: the compute_budget node (src/nodes/compute-budget.ts) feeds it and publishes the rates.
  */
 import { PerceptionError } from "../../core/errors.js";
@@ -36,10 +39,25 @@ export interface ComputeBudgetOptions {
   crossingMarginM: number;
   /** Hard budget: the models' CPU at the chosen rates stays within this many cores. */
   cpuBudgetCores: number;
-  /** CPU cost of one run per model, ms (measured on the target: `npm run bench -- models`). */
+  /**
+   * CPU cost of one run per model, ms (measured on the target: `npm run bench -- pipeline`); for
+   * pedestrians one frame without its crop passes (JPEG decode, the whole-frame pass, merging).
+   */
   costMs: ModelRates;
   /** Lowest rate the budget may cut each model to, Hz. */
   minHz: ModelRates;
+  /** Pedestrian crop passes per second wanted with a crossing within the stopping distance (or unknown). */
+  pedestrianCropPassesNearCrossingPerS: number;
+  /** Pedestrian crop passes per second wanted elsewhere (the horizon band). */
+  pedestrianCropPassesPerS: number;
+  /** CPU cost of one pedestrian model pass (a crop: preprocessing, inference, decoding), ms. */
+  pedestrianPassCostMs: number;
+  /**
+   * Share of one core the pedestrian model's passes (whole frames and crops) may keep its worker
+   * busy (0..1]: the passes of a frame run one after another on one worker thread, so above ~0.8
+   * a frame is not done before the next arrives and frames are dropped, whatever the other core does.
+   */
+  pedestrianWorkerMaxLoad: number;
 }
 
 /** What the policy knows at a decision. */
@@ -54,21 +72,23 @@ export interface BudgetContext {
 
 export interface BudgetDecision {
   rates: ModelRates;
+  /** Pedestrian crop passes per second. */
+  pedestrianCropPassesPerS: number;
   /** A crossing is within the stopping distance, or it is unknown. */
   nearCrossing: boolean;
   /** Why pedestrians run at the rate chosen (for diagnostics). */
   reason: string;
   /** Stopping distance plus margin at the current speed, m (NaN when the speed is unknown). */
   reachM: number;
-  /** Cores the models use at the chosen rates (by their costs). */
+  /** Cores the models use at the chosen rates and crop passes (by their costs). */
   plannedCores: number;
   /** True when the CPU budget lowered some rate. */
   limitedByBudget: boolean;
 }
 
 const MODELS: readonly BudgetedModel[] = ["pedestrians", "lanes", "crosswalks"];
-/** Who gives way first when over budget. */
-const CUT_ORDER: readonly BudgetedModel[] = ["crosswalks", "lanes", "pedestrians"];
+/** Who gives way first when over budget: crosswalk and lane rates, pedestrian crop passes, the pedestrian rate last. */
+const CUT_ORDER: readonly (BudgetedModel | "crops")[] = ["crosswalks", "lanes", "crops", "pedestrians"];
 
 function positive(name: string, v: number): void {
   if (!Number.isFinite(v) || v <= 0) throw new PerceptionError("parameter", `compute budget: ${name} must be a positive number, got ${v}`);
@@ -76,7 +96,11 @@ function positive(name: string, v: number): void {
 
 /** Checks the options (a `parameter` PerceptionError names the bad one). */
 export function checkComputeBudgetOptions(o: ComputeBudgetOptions): void {
-  for (const k of ["pedestrianNearCrossingHz", "pedestrianHz", "laneHz", "laneStableHz", "crosswalkNearCrossingHz", "crosswalkHz", "decelerationMps2", "cpuBudgetCores"] as const) positive(k, o[k]);
+  for (const k of ["pedestrianNearCrossingHz", "pedestrianHz", "laneHz", "laneStableHz", "crosswalkNearCrossingHz", "crosswalkHz", "decelerationMps2", "cpuBudgetCores", "pedestrianPassCostMs"] as const) positive(k, o[k]);
+  for (const k of ["pedestrianCropPassesNearCrossingPerS", "pedestrianCropPassesPerS"] as const) {
+    if (!(Number.isFinite(o[k]) && o[k] >= 0)) throw new PerceptionError("parameter", `compute budget: ${k} must be a number >= 0, got ${o[k]}`);
+  }
+  if (!(o.pedestrianWorkerMaxLoad > 0 && o.pedestrianWorkerMaxLoad <= 1)) throw new PerceptionError("parameter", `compute budget: pedestrianWorkerMaxLoad must be in (0, 1], got ${o.pedestrianWorkerMaxLoad}`);
   for (const m of MODELS) {
     positive(`costMs.${m}`, o.costMs[m]);
     positive(`minHz.${m}`, o.minHz[m]);
@@ -90,9 +114,17 @@ export function reachM(o: ComputeBudgetOptions, speedMps: number): number {
   return v * o.reactionTimeS + (v * v) / (2 * o.decelerationMps2) + o.crossingMarginM;
 }
 
-/** Cores the models use at these rates. */
-export function plannedCores(o: ComputeBudgetOptions, rates: ModelRates): number {
-  return MODELS.reduce((a, m) => a + (rates[m] * o.costMs[m]) / 1000, 0);
+/** Cores the models use at these rates and pedestrian crop passes per second. */
+export function plannedCores(o: ComputeBudgetOptions, rates: ModelRates, cropPassesPerS: number): number {
+  return MODELS.reduce((a, m) => a + (rates[m] * o.costMs[m]) / 1000, 0) + (cropPassesPerS * o.pedestrianPassCostMs) / 1000;
+}
+
+/**
+ * Crop passes per second the pedestrian worker has room for at a pedestrian rate: its share of a
+ * core over the cost of a pass, less the whole-frame passes (one a frame).
+ */
+export function workerRoomPerS(o: ComputeBudgetOptions, pedestrianHz: number): number {
+  return Math.max(0, (o.pedestrianWorkerMaxLoad * 1000) / o.pedestrianPassCostMs - pedestrianHz);
 }
 
 /** The rates for this context. */
@@ -115,20 +147,31 @@ export function decideRates(o: ComputeBudgetOptions, c: BudgetContext): BudgetDe
     lanes: c.laneStable ? o.laneStableHz : o.laneHz,
     crosswalks: nearCrossing ? o.crosswalkNearCrossingHz : o.crosswalkHz,
   };
+  // Crop coverage where people can be; never more than the pedestrian worker has room for.
+  let crops = Math.min(nearCrossing ? o.pedestrianCropPassesNearCrossingPerS : o.pedestrianCropPassesPerS, workerRoomPerS(o, rates.pedestrians));
   // The hard budget: cut in order, each down to its floor, until the models fit.
   let limited = false;
   const budgetMs = o.cpuBudgetCores * 1000;
-  for (const m of CUT_ORDER) {
-    const over = plannedCores(o, rates) * 1000 - budgetMs;
+  const overMs = (): number => plannedCores(o, rates, crops) * 1000 - budgetMs;
+  for (const step of CUT_ORDER) {
+    const over = overMs();
     if (over <= 1e-9) break;
-    const floor = Math.min(rates[m], o.minHz[m]);
-    const cut = Math.max(floor, rates[m] - over / o.costMs[m]);
-    if (cut < rates[m]) {
-      rates[m] = cut;
+    if (step === "crops") {
+      const cut = Math.max(0, crops - over / o.pedestrianPassCostMs);
+      if (cut < crops) {
+        crops = cut;
+        limited = true;
+      }
+      continue;
+    }
+    const floor = Math.min(rates[step], o.minHz[step]);
+    const cut = Math.max(floor, rates[step] - over / o.costMs[step]);
+    if (cut < rates[step]) {
+      rates[step] = cut;
       limited = true;
     }
   }
-  return { rates, nearCrossing, reason, reachM: reach, plannedCores: plannedCores(o, rates), limitedByBudget: limited };
+  return { rates, pedestrianCropPassesPerS: crops, nearCrossing, reason, reachM: reach, plannedCores: plannedCores(o, rates, crops), limitedByBudget: limited };
 }
 
 /** Tells whether the ego lane estimate has been stable long enough (consecutive good frames). */

@@ -196,6 +196,11 @@ export class FrameScheduler<F> {
     s.model = { ...s.model, rateHz };
   }
 
+  /** A model's rate now (its configured one, or the last `setRate`), Hz. */
+  rateHz(model: string): number {
+    return this.#state(model).model.rateHz;
+  }
+
   /** True while a model runs (a pending frame exists only while its model runs). */
   get busy(): boolean {
     return this.#inFlight > 0;

@@ -187,25 +187,22 @@ export function regionCrops(
 }
 
 /**
- * Which band crops run on which frame: `perFrame` of them each frame, in turn (round robin), so
- * every part of the band is looked at every ceil(count / perFrame) frames and the tracker keeps
- * people between visits. perFrame >= count runs them all every frame.
+ * Which crops of a list run on which frame: `count` of them on each call, in turn (round robin),
+ * so every crop is looked at every ceil(length / count) frames and the tracker keeps people
+ * between visits. A count >= the list's length runs them all.
  */
 export class CropSchedule {
   #next = 0;
 
-  constructor(readonly perFrame: number) {
-    if (!(Number.isInteger(perFrame) && perFrame >= 0)) throw new PerceptionError("parameter", `crops per frame must be a whole number >= 0, got ${perFrame}`);
-  }
-
-  /** The crops for the next frame (advances the turn). */
-  take<T>(crops: readonly T[]): T[] {
-    if (crops.length === 0 || this.perFrame === 0) return [];
-    if (this.perFrame >= crops.length) return [...crops];
+  /** The next `count` crops (advances the turn). */
+  take<T>(crops: readonly T[], count: number): T[] {
+    if (!(Number.isInteger(count) && count >= 0)) throw new PerceptionError("parameter", `crops per frame must be a whole number >= 0, got ${count}`);
+    if (crops.length === 0 || count === 0) return [];
+    if (count >= crops.length) return [...crops];
     const out: T[] = [];
     const start = this.#next % crops.length;
-    for (let i = 0; i < this.perFrame; i++) out.push(crops[(start + i) % crops.length]);
-    this.#next = (start + this.perFrame) % crops.length;
+    for (let i = 0; i < count; i++) out.push(crops[(start + i) % crops.length]);
+    this.#next = (start + count) % crops.length;
     return out;
   }
 

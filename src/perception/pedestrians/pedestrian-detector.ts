@@ -25,22 +25,18 @@ import type { Untimed } from "../../msgs/detector-arrays.js";
 
 /**
  * Extra model passes for people too small for the whole-frame pass (see crop-plan.ts): square
- * crops along the horizon band, taken in turn a few per frame, and crops around map regions
- * (crosswalks) ahead, every frame they are in view.
+ * crops along the horizon band and crops around map regions (crosswalks) ahead. How many run on a
+ * frame is the caller's (`detect`'s `cropPasses`, from the crop pass budget): region crops first,
+ * in turn when more are in view than passes, then band crops in turn with the passes left.
  */
 export interface PedestrianCropOptions {
   /** The horizon band's crops; undefined: none. */
   band?: Omit<BandCropOptions, "inputSide"> & {
-    /** Band crops run per frame, in turn (round robin); >= the crop count runs them all every frame. */
-    perFrame: number;
     /** Horizon row as a fraction of the image height for frames without calibration. */
     fallbackHorizonFraction: number;
   };
   /** Crops around map regions passed to `detect`; undefined: none. */
-  regions?: Omit<RegionCropOptions, "inputSide" | "fullFrameScale"> & {
-    /** At most this many region crops per frame; with more regions in view they take turns. */
-    maxPerFrame: number;
-  };
+  regions?: Omit<RegionCropOptions, "inputSide" | "fullFrameScale">;
   /** How boxes of the passes are merged (cut boxes, IoU, containment). */
   merge: Omit<MergeOptions, "iouThreshold">;
 }
@@ -136,8 +132,8 @@ const defaultLog = (line: string): void => {
 };
 
 export class PedestrianDetector {
-  readonly #schedule: CropSchedule;
-  readonly #regionSchedule: CropSchedule;
+  readonly #schedule = new CropSchedule();
+  readonly #regionSchedule = new CropSchedule();
   readonly #clock: MonotonicClock;
 
   private constructor(
@@ -148,8 +144,6 @@ export class PedestrianDetector {
     private readonly scoreThreshold: number,
     private readonly nmsIou: number,
   ) {
-    this.#schedule = new CropSchedule(options.crops?.band?.perFrame ?? 0);
-    this.#regionSchedule = new CropSchedule(options.crops?.regions?.maxPerFrame ?? 0);
     this.#clock = options.clock ?? realClock;
   }
 
@@ -220,27 +214,44 @@ export class PedestrianDetector {
   }
 
   /**
-   * The crops for this frame: the band's next turn (none when the frame is already tiled at native
-   * scale, or for HOG) and the regions' crops. Advances the band's turn.
+   * The crops for this frame, at most `passes` of them (Infinity: every crop): region crops first
+   * (where the map says people cross and wait), the nearest crossing needing one on every frame,
+   * then the other crossings and the band taking turns with the passes left (the band one turn
+   * among the crossings; on its turn it takes every pass left, in turn along it; no band when the
+   * frame is already tiled at native scale, nothing for HOG). Advances the turns.
    */
-  planCrops(view: Pick<ImageView, "width" | "height" | "format">, geometry: HorizonGeometry | undefined, regions: readonly PedestrianRegion[] = []): PlannedCrop[] {
+  planCrops(view: Pick<ImageView, "width" | "height" | "format">, geometry: HorizonGeometry | undefined, regions: readonly PedestrianRegion[] = [], passes = Infinity): PlannedCrop[] {
     const c = this.options.crops;
-    if (!c || this.engine.kind !== "model") return [];
+    if (!c || this.engine.kind !== "model" || !(passes >= 1)) return [];
     const even = view.format === "yuyv" || view.format === "uyvy";
     const tiled = planTiles(this.options.tiling ?? { kind: "auto" }, view.width, view.height, even).length > 1;
+    const { width: inW, height: inH } = this.engine.session.contract.input;
     const out: PlannedCrop[] = [];
+    const band =
+      c.band && !tiled
+        ? horizonBandCrops(view.width, view.height, bandHorizonRow(geometry, view.width, view.height, c.band.fallbackHorizonFraction), { ...c.band, inputSide: Math.min(inW, inH) }, even)
+        : [];
+    let bandTurn = true;
     if (c.regions && geometry && regions.length > 0) {
       // In a stable order (by id), so that turns go round whatever the distances do.
       const byId = [...regions].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      const { width: inW, height: inH } = this.engine.session.contract.input;
       const o = { ...c.regions, inputSide: Math.min(inW, inH), fullFrameScale: Math.min(inW / view.width, inH / view.height) };
-      out.push(...this.#regionSchedule.take(regionCrops(byId, geometry, view.width, view.height, o, even)));
+      const all = regionCrops(byId, geometry, view.width, view.height, o, even);
+      if (all.length > 0) {
+        // The nearest crossing that needs a crop every frame (its people are the first within the
+        // stopping distance); the other crossings and the band (one turn among them, for people
+        // along the road) take turns with the passes left.
+        const range = new Map(regions.map((r) => [r.id, Math.min(...r.polygon.map((q) => Math.hypot(q.x, q.y)))]));
+        const nearest = all.reduce((a, x) => (range.get(x.featureId!)! < range.get(a.featureId!)! ? x : a));
+        out.push(nearest);
+        const turns: (PlannedCrop | "band")[] = [...all.filter((x) => x !== nearest), ...(band.length > 0 ? ["band" as const] : [])];
+        const taken = this.#regionSchedule.take(turns, Math.min(turns.length, passes - out.length));
+        for (const t of taken) if (t !== "band") out.push(t);
+        bandTurn = taken.includes("band");
+      }
     }
-    if (c.band && !tiled) {
-      const row = bandHorizonRow(geometry, view.width, view.height, c.band.fallbackHorizonFraction);
-      const { width: inW, height: inH } = this.engine.session.contract.input;
-      out.push(...this.#schedule.take(horizonBandCrops(view.width, view.height, row, { ...c.band, inputSide: Math.min(inW, inH) }, even)));
-    }
+    // The band: every pass left (all of them without crossings in view), in turn along it.
+    if (bandTurn && out.length < passes) out.push(...this.#schedule.take(band, Math.min(band.length, passes - out.length)));
     return out;
   }
 
@@ -266,10 +277,15 @@ export class PedestrianDetector {
     const even = view.format === "yuyv" || view.format === "uyvy";
     const tiles = planTiles(this.options.tiling ?? { kind: "auto" }, view.width, view.height, even);
     const rects = [...tiles, ...crops.map((c) => c.rect)];
+    const session = this.engine.session;
+    // Every pass asked for at once: the session preprocesses the next pass (zero-copy crop of the
+    // one decoded frame) into its free input buffer while the worker infers the one before, so the
+    // worker goes from pass to pass without waiting for this thread.
+    const outputs = await Promise.all(rects.map((rect) => session.run(rect.width === view.width && rect.height === view.height ? view : cropView(view, rect))));
     const passes: PassBoxes[] = [];
-    for (const rect of rects) {
-      const isFull = rect.width === view.width && rect.height === view.height;
-      const out = await this.engine.session.run(isFull ? view : cropView(view, rect));
+    for (let k = 0; k < rects.length; k++) {
+      const rect = rects[k];
+      const out = outputs[k];
       if (out.kind !== "detections") throw new PerceptionError("model", "pedestrian model returned masks, not detections");
       timings.preprocessMs += out.timings.preprocessMs + out.timings.transferMs;
       timings.inferenceMs += out.timings.inferenceMs;
@@ -296,16 +312,18 @@ export class PedestrianDetector {
   }
 
   /**
-   * Pedestrians of one frame. Without a geometry (no calibration) the message is empty with a
-   * status saying so; boxes are returned anyway.
+   * Pedestrians of one frame, with at most `cropPasses` crops besides the whole frame (Infinity,
+   * for still images: every crop; a stream takes them from its crop pass budget). Without a
+   * geometry (no calibration) the message is empty with a status saying so; boxes are returned anyway.
    */
   async detect(
     view: ImageView,
     geometry: (GroundProjector & HorizonGeometry) | undefined,
     stamp: Time,
     regions: readonly PedestrianRegion[] = [],
+    cropPasses = Infinity,
   ): Promise<PedestrianDetection> {
-    const crops = this.planCrops(view, geometry, regions);
+    const crops = this.planCrops(view, geometry, regions, cropPasses);
     const { boxes, timings } = await this.detectBoxes(view, crops, geometry);
     const t0 = this.#clock.nowMs();
     const pedestrians = [];

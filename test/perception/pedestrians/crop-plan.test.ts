@@ -100,16 +100,18 @@ describe("regionCrops", () => {
 });
 
 describe("CropSchedule", () => {
-  it("takes perFrame crops in turn, wrapping around, and all of them when perFrame covers them", () => {
-    const s = new CropSchedule(1);
-    expect([0, 1, 2, 3, 4].map(() => s.take(["a", "b", "c", "d"])[0])).toEqual(["a", "b", "c", "d", "a"]);
-    const two = new CropSchedule(2);
-    expect(two.take(["a", "b", "c"])).toEqual(["a", "b"]);
-    expect(two.take(["a", "b", "c"])).toEqual(["c", "a"]);
+  it("takes the count asked for in turn, wrapping around, and all of them when the count covers them", () => {
+    const s = new CropSchedule();
+    expect([0, 1, 2, 3, 4].map(() => s.take(["a", "b", "c", "d"], 1)[0])).toEqual(["a", "b", "c", "d", "a"]);
+    const two = new CropSchedule();
+    expect(two.take(["a", "b", "c"], 2)).toEqual(["a", "b"]);
+    expect(two.take(["a", "b", "c"], 2)).toEqual(["c", "a"]);
+    // A count that changes from frame to frame goes on from where the turn stopped.
+    expect(two.take(["a", "b", "c"], 1)).toEqual(["b"]);
     two.reset();
-    expect(two.take(["a", "b", "c"])).toEqual(["a", "b"]);
-    expect(new CropSchedule(5).take(["a", "b"])).toEqual(["a", "b"]);
-    expect(new CropSchedule(0).take(["a"])).toEqual([]);
-    expect(() => new CropSchedule(1.5)).toThrow(/whole number/);
+    expect(two.take(["a", "b", "c"], 2)).toEqual(["a", "b"]);
+    expect(new CropSchedule().take(["a", "b"], 5)).toEqual(["a", "b"]);
+    expect(new CropSchedule().take(["a"], 0)).toEqual([]);
+    expect(() => new CropSchedule().take(["a"], 1.5)).toThrow(/whole number/);
   });
 });

@@ -76,6 +76,34 @@ describe.skipIf(!shared)("PedestrianDetector with YOLOX-Nano", () => {
   });
 });
 
+describe.skipIf(!shared)("PedestrianDetector crop planning under a pass budget", () => {
+  it("gives a frame's crop passes to the nearest crossing ahead every frame, then to the other crossings and the band in turn, and none beyond the passes", async () => {
+    const params = (await graphToNodeSpecs(loadLaunchGraph())).find((x) => x.name === "pedestrian_detector")!.parameters;
+    const detector = await PedestrianDetector.create({ log: () => undefined, crops: pedestrianCropOptions((name) => params[name], true) });
+    const geometry = CameraGeometry.approximate({ width: 1280, height: 720, horizontalFovDeg: 60, mountHeight: 1.4, horizonRow: 300 });
+    const view = { width: 1280, height: 720, format: "rgb8" as const };
+    // Two crossings far ahead (people ~25 px there, 8 px in the whole-frame input): each gets a crop.
+    const crossing = (id: string, x: number) => ({ id, polygon: [{ x, y: -6 }, { x: x + 4, y: -6 }, { x: x + 4, y: 6 }, { x, y: 6 }] });
+    const regions = [crossing("cw_b", 60), crossing("cw_a", 80)];
+    const plan = (passes: number): string[] => detector.planCrops(view, geometry, regions, passes).map((c) => (c.source === "map" ? c.featureId! : `band@${c.rect.x}`));
+    // One pass a frame: the nearest crossing, every frame; the band waits.
+    expect([plan(1), plan(1), plan(1)]).toEqual([["cw_b"], ["cw_b"], ["cw_b"]]);
+    // Three: the nearest, the other crossing, then the band's crops in turn (4 along 1280 px).
+    expect(plan(3)).toEqual(["cw_b", "cw_a", "band@0"]);
+    expect(plan(3)).toEqual(["cw_b", "cw_a", "band@288"]);
+    // Three crossings and two passes: the nearest every frame, the other two and the band in turn.
+    const three = [...regions, crossing("cw_c", 70)];
+    const plan3 = (): string[] => detector.planCrops(view, geometry, three, 2).map((c) => (c.source === "map" ? c.featureId! : `band@${c.rect.x}`));
+    expect([plan3(), plan3(), plan3(), plan3(), plan3()]).toEqual([["cw_b", "cw_a"], ["cw_b", "cw_c"], ["cw_b", "band@576"], ["cw_b", "cw_a"], ["cw_b", "cw_c"]]);
+    expect(plan(0)).toEqual([]);
+    // No crossing in view: the band alone, from where its turn stopped.
+    expect(detector.planCrops(view, geometry, [], 2).map((c) => c.rect.x)).toEqual([864, 0]);
+    // Every crop (still images).
+    expect(plan(Infinity)).toHaveLength(6);
+    await detector.release();
+  });
+});
+
 describe.skipIf(!shared)("PedestrianDetector on the labelled real frames (test/fixtures/person-boxes.json)", () => {
   it("finds the 40-80 px people with the horizon-band crops, which the whole frame at 416 misses", { timeout: 240_000 }, async () => {
     const fixture = JSON.parse(readFileSync(projectPath("test/fixtures/person-boxes.json"), "utf8")) as {
@@ -84,7 +112,6 @@ describe.skipIf(!shared)("PedestrianDetector on the labelled real frames (test/f
     // The node's settings (score threshold, crops), every band crop on each still image.
     const params = (await graphToNodeSpecs(loadLaunchGraph())).find((x) => x.name === "pedestrian_detector")!.parameters;
     const crops = pedestrianCropOptions((name) => params[name], false);
-    crops.band!.perFrame = Number.MAX_SAFE_INTEGER;
     const scoreThreshold = params.score_threshold as number;
     const whole = await PedestrianDetector.create({ log: () => undefined, scoreThreshold });
     const cropped = await PedestrianDetector.create({ log: () => undefined, scoreThreshold, crops });

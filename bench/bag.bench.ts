@@ -68,8 +68,20 @@ async function bareWrite(path: string, cdr: Uint8Array[]): Promise<void> {
     encoding: "ros2msg",
     data: new TextEncoder().encode(messageRegistry().schemaText("sensor_msgs/Image")),
   });
-  const channelId = await writer.registerChannel({ topic: TOPIC, schemaId, messageEncoding: "cdr", metadata: new Map() });
-  for (let i = 0; i < MESSAGES; i++) await writer.addMessage({ channelId, sequence: i, logTime: logTime(i), publishTime: logTime(i), data: cdr[i % FRAMES]! });
+  const channelId = await writer.registerChannel({
+    topic: TOPIC,
+    schemaId,
+    messageEncoding: "cdr",
+    metadata: new Map(),
+  });
+  for (let i = 0; i < MESSAGES; i++)
+    await writer.addMessage({
+      channelId,
+      sequence: i,
+      logTime: logTime(i),
+      publishTime: logTime(i),
+      data: cdr[i % FRAMES]!,
+    });
   await writer.end();
   await writable.close();
 }
@@ -95,7 +107,8 @@ async function bareRead(file: string, validateCrcs = true): Promise<number> {
     },
   });
   let bytes = 0;
-  for await (const message of reader.readMessages({ validateCrcs })) bytes += message.data.byteLength;
+  for await (const message of reader.readMessages({ validateCrcs }))
+    bytes += message.data.byteLength;
   await handle.close();
   return bytes;
 }
@@ -147,10 +160,15 @@ export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "ep-bag-bench-"));
   try {
     const cdr = frames();
-    const payload = cdr.reduce((n, c, i) => n + c.byteLength * Math.ceil((MESSAGES - i) / FRAMES), 0);
+    const payload = cdr.reduce(
+      (n, c, i) => n + c.byteLength * Math.ceil((MESSAGES - i) / FRAMES),
+      0,
+    );
     const bareFile = join(dir, "bare.mcap");
     const bagPath = join(dir, "bag");
-    console.log(`${MESSAGES} x sensor_msgs/Image ${WIDTH}x${HEIGHT} rgb8, ${(payload / 1e6).toFixed(0)} MB of CDR`);
+    console.log(
+      `${MESSAGES} x sensor_msgs/Image ${WIDTH}x${HEIGHT} rgb8, ${(payload / 1e6).toFixed(0)} MB of CDR`,
+    );
 
     let writeBare: Timing | undefined;
     let writeBag: Timing | undefined;
@@ -163,7 +181,10 @@ export async function run(): Promise<void> {
     }
     console.log(line("write: bare McapWriter", writeBare!, payload));
     console.log(line("write: BagWriter (+ metadata.yaml)", writeBag!, payload));
-    console.log(ratio("write ratio BagWriter / McapWriter", writeBare!, writeBag!) + `; bag file ${(statSync(join(bagPath, "bag_0.mcap")).size / 1e6).toFixed(0)} MB`);
+    console.log(
+      ratio("write ratio BagWriter / McapWriter", writeBare!, writeBag!) +
+        `; bag file ${(statSync(join(bagPath, "bag_0.mcap")).size / 1e6).toFixed(0)} MB`,
+    );
 
     let readBare: Timing | undefined;
     let readBareNoCrc: Timing | undefined;
@@ -177,7 +198,9 @@ export async function run(): Promise<void> {
     console.log(line("read: same, validateCrcs: false", readBareNoCrc!, payload));
     console.log(line("read: openBag().messages() + decode Image", readBag!, payload));
     console.log(ratio("read ratio openBag+decode / bare", readBare!, readBag!));
-    console.log(ratio("read ratio openBag+decode / bare without CRC checks", readBareNoCrc!, readBag!));
+    console.log(
+      ratio("read ratio openBag+decode / bare without CRC checks", readBareNoCrc!, readBag!),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -30,7 +30,11 @@ import { cachedGeneratedDrive } from "../test/support/generated-drive-cache.js";
 
 const CACHE = join(tmpdir(), "edge-perception-budget-bench");
 const FRAMES = Number(process.env.BUDGET_BENCH_FRAMES ?? 300);
-const FIXED = { "/perception/pedestrian_detector": 30, "/perception/lane_detector": 10, "/perception/crosswalk_detector": 10 };
+const FIXED = {
+  "/perception/pedestrian_detector": 30,
+  "/perception/lane_detector": 10,
+  "/perception/crosswalk_detector": 10,
+};
 const MAX_AGE_NS = 100_000_000n;
 
 /** Collects what the pedestrian detector publishes. */
@@ -41,20 +45,37 @@ function collector(into: PedestrianArray[]): NodeSpec {
     parameterSchema: { type: "object" },
     parameters: {},
     create(node) {
-      node.createSubscription("edge_perception_msgs/msg/PedestrianArray", "/perception/pedestrians", { profile: "reliable", depth: 100 }, (m) => void into.push(m));
+      node.createSubscription(
+        "edge_perception_msgs/msg/PedestrianArray",
+        "/perception/pedestrians",
+        { profile: "reliable", depth: 100 },
+        (m) => void into.push(m),
+      );
       return {};
     },
   };
 }
 
 function nearCrossing(p: GroundTruthFrame["pedestrians"][number]): boolean {
-  return (p.crosswalk_id !== "" || p.role === "crossing" || p.role === "waiting_at_kerb") && p.in_image && p.visible_fraction >= 0.5 && p.range <= 40 && p.visible_box !== undefined && p.visible_box.v1 - p.visible_box.v0 + 1 >= 24;
+  return (
+    (p.crosswalk_id !== "" || p.role === "crossing" || p.role === "waiting_at_kerb") &&
+    p.in_image &&
+    p.visible_fraction >= 0.5 &&
+    p.range <= 40 &&
+    p.visible_box !== undefined &&
+    p.visible_box.v1 - p.visible_box.v0 + 1 >= 24
+  );
 }
 
 /** Recall near crossings (see the module comment): found / eligible (frame, pedestrian) pairs. */
-function recallNearCrossings(gt: GroundTruthFrame[], outputs: PedestrianArray[]): { found: number; eligible: number } {
+function recallNearCrossings(
+  gt: GroundTruthFrame[],
+  outputs: PedestrianArray[],
+): { found: number; eligible: number } {
   const byStamp = new Map(gt.map((f) => [timeToNs(f.stamp), f]));
-  const outs = outputs.map((o) => ({ ns: timeToNs(o.header.stamp), o })).sort((a, b) => (a.ns < b.ns ? -1 : 1));
+  const outs = outputs
+    .map((o) => ({ ns: timeToNs(o.header.stamp), o }))
+    .sort((a, b) => (a.ns < b.ns ? -1 : 1));
   let found = 0;
   let eligible = 0;
   for (const f of gt) {
@@ -69,7 +90,18 @@ function recallNearCrossings(gt: GroundTruthFrame[], outputs: PedestrianArray[])
       const then = byStamp.get(newest.ns)?.pedestrians.find((q) => q.id === p.id)?.visible_box;
       if (!then) continue;
       const truth = { x1: then.u0, y1: then.v0, x2: then.u1 + 1, y2: then.v1 + 1 };
-      const hit = newest.o.pedestrians.some((d) => iou({ x1: d.image_box.x_offset, y1: d.image_box.y_offset, x2: d.image_box.x_offset + d.image_box.width, y2: d.image_box.y_offset + d.image_box.height }, truth) >= 0.5);
+      const hit = newest.o.pedestrians.some(
+        (d) =>
+          iou(
+            {
+              x1: d.image_box.x_offset,
+              y1: d.image_box.y_offset,
+              x2: d.image_box.x_offset + d.image_box.width,
+              y2: d.image_box.y_offset + d.image_box.height,
+            },
+            truth,
+          ) >= 0.5,
+      );
       if (hit) found++;
     }
   }
@@ -78,7 +110,8 @@ function recallNearCrossings(gt: GroundTruthFrame[], outputs: PedestrianArray[])
 
 function km(gt: GroundTruthFrame[]): number {
   let m = 0;
-  for (let i = 1; i < gt.length; i++) m += Math.hypot(gt[i]!.ego.x - gt[i - 1]!.ego.x, gt[i]!.ego.y - gt[i - 1]!.ego.y);
+  for (let i = 1; i < gt.length; i++)
+    m += Math.hypot(gt[i]!.ego.x - gt[i - 1]!.ego.x, gt[i]!.ego.y - gt[i - 1]!.ego.y);
   return m / 1000;
 }
 
@@ -92,35 +125,71 @@ interface Result {
 
 async function replayDrive(dir: string, policy: "fixed" | "adaptive"): Promise<Result> {
   const graph = loadLaunchGraph();
-  const specs = (await graphToNodeSpecs(graph, { args: { map_file: join(dir, "map.geojson"), compute_budget: policy } })).filter((s) => s.name !== "visualizer");
+  const specs = (
+    await graphToNodeSpecs(graph, {
+      args: { map_file: join(dir, "map.geojson"), compute_budget: policy },
+    })
+  ).filter((s) => s.name !== "visualizer");
   const outputs: PedestrianArray[] = [];
-  const overrides = Object.fromEntries(Object.entries(FIXED).map(([node, hz]) => [node, { rate_hz: hz }]));
+  const overrides = Object.fromEntries(
+    Object.entries(FIXED).map(([node, hz]) => [node, { rate_hz: hz }]),
+  );
   const cpu0 = process.cpuUsage();
-  const summary = await runReplay({ bag: dir, nodes: [...specs, collector(outputs)], parameterOverrides: overrides, logSink: () => undefined });
+  const summary = await runReplay({
+    bag: dir,
+    nodes: [...specs, collector(outputs)],
+    parameterOverrides: overrides,
+    logSink: () => undefined,
+  });
   const cpu = process.cpuUsage(cpu0);
-  const runs = Object.fromEntries(Object.keys(FIXED).map((n) => [n.split("/").at(-1)!, summary.nodeStats[n]?.frames_processed ?? 0]));
+  const runs = Object.fromEntries(
+    Object.keys(FIXED).map((n) => [
+      n.split("/").at(-1)!,
+      summary.nodeStats[n]?.frames_processed ?? 0,
+    ]),
+  );
   const ped = summary.nodeStats["/perception/pedestrian_detector"];
   const passesPerFrame = 1 + (ped?.crop_passes ?? NaN) / Math.max(1, ped?.frames_processed ?? 0);
-  return { cpuS: (cpu.user + cpu.system) / 1e6, runs, passesPerFrame, recall: recallNearCrossings(loadGroundTruth(dir), outputs) };
+  return {
+    cpuS: (cpu.user + cpu.system) / 1e6,
+    runs,
+    passesPerFrame,
+    recall: recallNearCrossings(loadGroundTruth(dir), outputs),
+  };
 }
 
 export async function run(): Promise<void> {
-  console.log(`  drives: seed 3, ${FRAMES} frames at 30 Hz, 640x360 JPEG; deterministic replay without the visualizer; fixed = pedestrians 30, lanes 10, crosswalks 10 Hz; adaptive = config/compute_budget.param.yaml`);
-  console.log(`  ${"drive".padEnd(20)} ${"policy".padEnd(9)} ${"CPU s".padStart(6)} ${"ms/frame".padStart(9)} ${"CPU s/km".padStart(9)}  runs ped/lane/cw   passes/ped frame  ped recall near crossings`);
+  console.log(
+    `  drives: seed 3, ${FRAMES} frames at 30 Hz, 640x360 JPEG; deterministic replay without the visualizer; fixed = pedestrians 30, lanes 10, crosswalks 10 Hz; adaptive = config/compute_budget.param.yaml`,
+  );
+  console.log(
+    `  ${"drive".padEnd(20)} ${"policy".padEnd(9)} ${"CPU s".padStart(6)} ${"ms/frame".padStart(9)} ${"CPU s/km".padStart(9)}  runs ped/lane/cw   passes/ped frame  ped recall near crossings`,
+  );
   for (const scenario of ["urban_intersection", "highway"]) {
-    const dir = await cachedGeneratedDrive({ cache: CACHE, scenario, frames: FRAMES, variant: "640x360-jpeg-", generate: { camera: { width: 640, height: 360 }, compressed: true } });
+    const dir = await cachedGeneratedDrive({
+      cache: CACHE,
+      scenario,
+      frames: FRAMES,
+      variant: "640x360-jpeg-",
+      generate: { camera: { width: 640, height: 360 }, compressed: true },
+    });
     const gt = loadGroundTruth(dir);
     const dist = km(gt);
     const results: Partial<Record<"fixed" | "adaptive", Result>> = {};
     for (const policy of ["fixed", "adaptive"] as const) {
       const r = (results[policy] = await replayDrive(dir, policy));
-      const recall = r.recall.eligible > 0 ? `${((100 * r.recall.found) / r.recall.eligible).toFixed(1)} % (${r.recall.found}/${r.recall.eligible})` : "- (no pedestrian near a crossing)";
+      const recall =
+        r.recall.eligible > 0
+          ? `${((100 * r.recall.found) / r.recall.eligible).toFixed(1)} % (${r.recall.found}/${r.recall.eligible})`
+          : "- (no pedestrian near a crossing)";
       console.log(
         `  ${scenario.padEnd(20)} ${policy.padEnd(9)} ${r.cpuS.toFixed(2).padStart(6)} ${((r.cpuS * 1000) / gt.length).toFixed(1).padStart(9)} ${(dist > 0 ? r.cpuS / dist : NaN).toFixed(1).padStart(9)}  ` +
           `${`${r.runs.pedestrian_detector}/${r.runs.lane_detector}/${r.runs.crosswalk_detector}`.padEnd(17)}  ${r.passesPerFrame.toFixed(2).padEnd(16)} ${recall}`,
       );
     }
     const saved = 1 - results.adaptive!.cpuS / results.fixed!.cpuS;
-    console.log(`  ${scenario}: ${(dist * 1000).toFixed(0)} m driven; adaptive uses ${(100 * saved).toFixed(1)} % ${saved >= 0 ? "less" : "more"} CPU than fixed`);
+    console.log(
+      `  ${scenario}: ${(dist * 1000).toFixed(0)} m driven; adaptive uses ${(100 * saved).toFixed(1)} % ${saved >= 0 ? "less" : "more"} CPU than fixed`,
+    );
   }
 }

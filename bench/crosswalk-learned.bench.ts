@@ -37,9 +37,22 @@ export async function run(): Promise<void> {
     console.log("  skipped: models/crosswalk_seg.onnx is absent");
     return;
   }
-  const approximate = (width: number, height: number) => CameraGeometry.approximate({ width, height, mountHeight: 1.5, horizontalFovDeg: 60, horizonRow: 0.55 * height });
-  const view = toPackedRgb(await readImageFile(join(shared, "data/cdnet_crosswalk/frames/filename_00040.jpg")));
-  const frame = { view, geometry: approximate(view.width, view.height), stamp: { sec: 0, nanosec: 0 } };
+  const approximate = (width: number, height: number) =>
+    CameraGeometry.approximate({
+      width,
+      height,
+      mountHeight: 1.5,
+      horizontalFovDeg: 60,
+      horizonRow: 0.55 * height,
+    });
+  const view = toPackedRgb(
+    await readImageFile(join(shared, "data/cdnet_crosswalk/frames/filename_00040.jpg")),
+  );
+  const frame = {
+    view,
+    geometry: approximate(view.width, view.height),
+    stamp: { sec: 0, nanosec: 0 },
+  };
   for (let i = 0; i < 5; i++) await source.analyse(frame);
   const model: number[] = [];
   const total: number[] = [];
@@ -49,14 +62,27 @@ export async function run(): Promise<void> {
     total.push(performance.now() - t0);
     model.push(r.modelMs);
   }
-  console.log(`  crosswalk_seg 256x144 on a 1280x720 frame: model ${median(model).toFixed(2)} ms, analyse() ${median(total).toFixed(2)} ms (median of 30)`);
+  console.log(
+    `  crosswalk_seg 256x144 on a 1280x720 frame: model ${median(model).toFixed(2)} ms, analyse() ${median(total).toFixed(2)} ms (median of 30)`,
+  );
 
   // The proposal check per labelled real frame: the source alone (every proposal checked), and in
   // the detector after the stripe source (learned_source: auto; proposals on a crossing the stripes
   // located are left unchecked).
-  const labels = (file: string) => (JSON.parse(readFileSync(projectPath("test/fixtures", file), "utf8")) as { frames: { file: string }[] }).frames;
-  const files = [...labels("crosswalk-labels.json").map((f) => `cdnet_crosswalk/${f.file}`), ...labels("crosswalk-real-negatives.json").map((f) => f.file)];
-  const detector = new CrosswalkDetector({ sources: [new StripeCrosswalkSource(), verified], fusion: { rule: "max" } });
+  const labels = (file: string) =>
+    (
+      JSON.parse(readFileSync(projectPath("test/fixtures", file), "utf8")) as {
+        frames: { file: string }[];
+      }
+    ).frames;
+  const files = [
+    ...labels("crosswalk-labels.json").map((f) => `cdnet_crosswalk/${f.file}`),
+    ...labels("crosswalk-real-negatives.json").map((f) => f.file),
+  ];
+  const detector = new CrosswalkDetector({
+    sources: [new StripeCrosswalkSource(), verified],
+    fusion: { rule: "max" },
+  });
   const perFrame: number[] = [];
   const inDetector: number[] = [];
   const proposals: number[] = [];
@@ -75,7 +101,8 @@ export async function run(): Promise<void> {
     perFrame.push(median(runs));
     inDetector.push(median(detected));
     proposals.push(verified.lastProposals.length + verified.lastCovered);
-    if (median(runs) >= Math.max(...perFrame)) widest = `${file} (${v.width}x${v.height}, ${verified.lastProposals.length + verified.lastCovered} proposals)`;
+    if (median(runs) >= Math.max(...perFrame))
+      widest = `${file} (${v.width}x${v.height}, ${verified.lastProposals.length + verified.lastCovered} proposals)`;
   }
   await verified.release();
   console.log(

@@ -12,7 +12,12 @@ import { planarPoseOf } from "../src/fusion/planar-pose.js";
 import { createHdMap } from "../src/map/hd-map.js";
 import { syntheticGridMap } from "../src/map/synthetic-grid-map.js";
 import type { MapFeature } from "../src/map/types.js";
-import { CLEAN_LAYOUT, layoutFeatures, MAP_ORIGIN, syntheticDrive } from "../test/fusion/support/synthetic-drive.js";
+import {
+  CLEAN_LAYOUT,
+  layoutFeatures,
+  MAP_ORIGIN,
+  syntheticDrive,
+} from "../test/fusion/support/synthetic-drive.js";
 
 /** The grid moved so the test road (x, y in [0, 450]) runs through its middle. */
 function shiftedGrid(dx: number, dy: number): MapFeature[] {
@@ -30,7 +35,10 @@ function shiftedGrid(dx: number, dy: number): MapFeature[] {
 }
 
 /** Wall time per call and the process's CPU time per call (the latter unaffected by other processes preempting this one). */
-function measure<T>(items: readonly T[], fn: (item: T) => unknown): { wallMs: number[]; cpuMsMean: number } {
+function measure<T>(
+  items: readonly T[],
+  fn: (item: T) => unknown,
+): { wallMs: number[]; cpuMsMean: number } {
   const wallMs: number[] = [];
   const cpu0 = process.cpuUsage();
   for (const item of items) {
@@ -54,11 +62,16 @@ export async function run(): Promise<void> {
   const map = createHdMap({ name: "fusion-bench", origin: MAP_ORIGIN, features });
   for (const crowd of [false, true]) {
     const frames = [...syntheticDrive({ from: 5, to: 50, crowd })].map((f) => f.input);
-    const pedestrians = frames.reduce((a, f) => a + (f.pedestrians?.pedestrians.length ?? 0), 0) / frames.length;
-    console.log(`\nmap: ${features.length} features; ${frames.length} camera frames at 30 Hz, ${pedestrians.toFixed(1)} pedestrian detections/frame${crowd ? " (sidewalk crowd)" : ""}`);
+    const pedestrians =
+      frames.reduce((a, f) => a + (f.pedestrians?.pedestrians.length ?? 0), 0) / frames.length;
+    console.log(
+      `\nmap: ${features.length} features; ${frames.length} camera frames at 30 Hz, ${pedestrians.toFixed(1)} pedestrian detections/frame${crowd ? " (sidewalk crowd)" : ""}`,
+    );
 
     // Map queries alone: the spatial query around the vehicle and the features brought into base_link.
-    const poses = frames.map((f) => (f.pose.kind === "ok" ? planarPoseOf(f.pose.mapFromBase)! : undefined)).filter((p) => p !== undefined);
+    const poses = frames
+      .map((f) => (f.pose.kind === "ok" ? planarPoseOf(f.pose.mapFromBase)! : undefined))
+      .filter((p) => p !== undefined);
     const region = { behind: 10, ahead: 70, side: 25 };
     for (const p of poses.slice(0, 300)) buildLocalMapView(map, p, region); // warm-up
     let nearby = 0;
@@ -66,7 +79,9 @@ export async function run(): Promise<void> {
       const view = buildLocalMapView(map, p, region);
       nearby += view.boundaries.length + view.lanes.length + view.crosswalks.length;
     });
-    console.log(`map query (view ${region.behind + region.ahead} x ${2 * region.side} m, ${(nearby / poses.length).toFixed(1)} features/frame): ${stats(query.wallMs)}; CPU ${query.cpuMsMean.toFixed(3)} ms/frame`);
+    console.log(
+      `map query (view ${region.behind + region.ahead} x ${2 * region.side} m, ${(nearby / poses.length).toFixed(1)} features/frame): ${stats(query.wallMs)}; CPU ${query.cpuMsMean.toFixed(3)} ms/frame`,
+    );
 
     // The whole fusion step per frame (includes the map query). Warm up on a separate engine, then
     // three passes over the drive with fresh engines: the best pass is the figure least disturbed
@@ -84,7 +99,9 @@ export async function run(): Promise<void> {
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const best = passes.reduce((a, b) => (mean(b.wallMs) < mean(a.wallMs) ? b : a));
-    console.log(`FusionEngine.update (map queries + lanes + crosswalks + tracking + consistency, ${best.tracks.toFixed(1)} tracks/frame), best of 3 passes: ${stats(best.wallMs)}; CPU ${best.cpuMsMean.toFixed(3)} ms/frame`);
+    console.log(
+      `FusionEngine.update (map queries + lanes + crosswalks + tracking + consistency, ${best.tracks.toFixed(1)} tracks/frame), best of 3 passes: ${stats(best.wallMs)}; CPU ${best.cpuMsMean.toFixed(3)} ms/frame`,
+    );
     console.log(`  pass means: ${passes.map((p) => `${mean(p.wallMs).toFixed(3)} ms`).join(", ")}`);
   }
 }

@@ -41,8 +41,15 @@ async function postprocessFigures(
   horizonFallback: number,
   seg: LaneSegmentation | undefined,
 ): Promise<void> {
-  const horizon = seg?.laneMask ? (estimateHorizonFromLanes(seg.laneMask, seg.toImage)?.row ?? horizonFallback) : horizonFallback;
-  const geometry = CameraGeometry.approximate({ width: view.width, height: view.height, mountHeight: 1.5, horizonRow: horizon });
+  const horizon = seg?.laneMask
+    ? (estimateHorizonFromLanes(seg.laneMask, seg.toImage)?.row ?? horizonFallback)
+    : horizonFallback;
+  const geometry = CameraGeometry.approximate({
+    width: view.width,
+    height: view.height,
+    mountHeight: 1.5,
+    horizonRow: horizon,
+  });
   let t = performance.now();
   const first = detector.detectSegmented(view, geometry, stamp, seg);
   await crosswalks.detect(view, geometry, stamp, first);
@@ -66,8 +73,12 @@ async function postprocessFigures(
     found = c.crosswalks.length;
   }
   const cpu = process.cpuUsage(cpu0);
-  console.log(`  ${label}: ${markings} markings, ${found} crosswalks; first frame (builds camera lookups) ${firstMs.toFixed(1)} ms`);
-  console.log(`    process CPU time per frame (lanes + crosswalks; robust to other processes) ${((cpu.user + cpu.system) / 1000 / REPEATS).toFixed(2)} ms`);
+  console.log(
+    `  ${label}: ${markings} markings, ${found} crosswalks; first frame (builds camera lookups) ${firstMs.toFixed(1)} ms`,
+  );
+  console.log(
+    `    process CPU time per frame (lanes + crosswalks; robust to other processes) ${((cpu.user + cpu.system) / 1000 / REPEATS).toFixed(2)} ms`,
+  );
   console.log(`    lanes post-processing      ${stats(lanes)}`);
   console.log(`    crosswalk detection        ${stats(cross)}`);
   console.log(`    lanes + crosswalks         ${stats(both)}   (budget 5 ms)`);
@@ -87,7 +98,11 @@ export async function run(): Promise<void> {
   console.log(" (c) TwinLiteNet inference (preprocess + onnxruntime + argmax), median of 7");
   const segs = new Map<string, LaneSegmentation | undefined>();
   for (const name of ["640x360", "320x320"]) {
-    const d = await LaneDetector.create({ contract: loadModelContract(`twinlitenet_${name}`), modelDir, session: { log: () => {} } });
+    const d = await LaneDetector.create({
+      contract: loadModelContract(`twinlitenet_${name}`),
+      modelDir,
+      session: { log: () => {} },
+    });
     const times: number[] = [];
     for (let i = 0; i < 7; i++) times.push((await d.segment(tusimple))!.inferenceMs);
     console.log(`    twinlitenet_${name}: ${stats(times)}`);
@@ -96,46 +111,111 @@ export async function run(): Promise<void> {
     // No model threads running while post-processing is timed.
     await d.release();
   }
-  const detector = await LaneDetector.create({ segmenter: { segment: async () => { throw new Error("masks are precomputed"); } } });
+  const detector = await LaneDetector.create({
+    segmenter: {
+      segment: async () => {
+        throw new Error("masks are precomputed");
+      },
+    },
+  });
   for (const name of ["640x360", "320x320"]) {
     console.log(` (a) post-processing beyond the model, TwinLiteNet ${name} masks`);
-    await postprocessFigures("TuSimple 0000 (highway)", detector, crosswalks, tusimple, 250, segs.get(`${name}:tusimple`));
-    await postprocessFigures("cdnet 00040 (zebra crossing, night)", detector, crosswalks, zebra, 396, segs.get(`${name}:zebra`));
+    await postprocessFigures(
+      "TuSimple 0000 (highway)",
+      detector,
+      crosswalks,
+      tusimple,
+      250,
+      segs.get(`${name}:tusimple`),
+    );
+    await postprocessFigures(
+      "cdnet 00040 (zebra crossing, night)",
+      detector,
+      crosswalks,
+      zebra,
+      396,
+      segs.get(`${name}:zebra`),
+    );
   }
   console.log(" (b) classical fallback (no model), whole lane + crosswalk stage");
   const classical = await LaneDetector.create();
-  await postprocessFigures("TuSimple 0000 (highway)", classical, crosswalks, tusimple, 250, undefined);
+  await postprocessFigures(
+    "TuSimple 0000 (highway)",
+    classical,
+    crosswalks,
+    tusimple,
+    250,
+    undefined,
+  );
   await labelledFrameFigures(shared);
 }
 
 /** (d): lane post-processing per frame on every labelled real frame, per model and for the classical fallback. */
 async function labelledFrameFigures(shared: string): Promise<void> {
-  const labelled = (JSON.parse(readFileSync(projectPath("test", "fixtures", "lane-labels.json"), "utf8")) as { frames: { file: string }[] }).frames.map((f) => f.file);
-  const files = ["tusimple/image/0000.png", "tusimple/image/0001.png", "tusimple/image/0002.png", ...labelled];
+  const labelled = (
+    JSON.parse(readFileSync(projectPath("test", "fixtures", "lane-labels.json"), "utf8")) as {
+      frames: { file: string }[];
+    }
+  ).frames.map((f) => f.file);
+  const files = [
+    "tusimple/image/0000.png",
+    "tusimple/image/0001.png",
+    "tusimple/image/0002.png",
+    ...labelled,
+  ];
   const views = await Promise.all(files.map((f) => readImageFile(join(shared, "data", f))));
   const repeats = Math.max(3, Math.round(REPEATS / 4));
-  console.log(` (d) lane post-processing on the ${files.length} labelled real frames (${repeats} runs each)`);
+  console.log(
+    ` (d) lane post-processing on the ${files.length} labelled real frames (${repeats} runs each)`,
+  );
   for (const name of ["twinlitenet_320x320", "twinlitenet_640x360", "classical"]) {
-    const model = name === "classical" ? undefined : await LaneDetector.create({ contract: loadModelContract(name), modelDir: join(shared, "models"), session: { log: () => {} } });
-    const segs = model ? await Promise.all(views.map((v) => model.segment(v))) : views.map(() => undefined);
+    const model =
+      name === "classical"
+        ? undefined
+        : await LaneDetector.create({
+            contract: loadModelContract(name),
+            modelDir: join(shared, "models"),
+            session: { log: () => {} },
+          });
+    const segs = model
+      ? await Promise.all(views.map((v) => model.segment(v)))
+      : views.map(() => undefined);
     await model?.release();
-    const detector = model ? await LaneDetector.create({ segmenter: { segment: async () => { throw new Error("masks are precomputed"); } } }) : await LaneDetector.create();
+    const detector = model
+      ? await LaneDetector.create({
+          segmenter: {
+            segment: async () => {
+              throw new Error("masks are precomputed");
+            },
+          },
+        })
+      : await LaneDetector.create();
     const perFrame: number[] = [];
     let cpuMs = 0;
     for (let i = 0; i < views.length; i++) {
       const view = views[i]!;
       const seg = segs[i];
-      const horizon = seg?.laneMask ? (estimateHorizonFromLanes(seg.laneMask, seg.toImage)?.row ?? 0.45 * view.height) : 0.45 * view.height;
-      const geometry = CameraGeometry.approximate({ width: view.width, height: view.height, mountHeight: 1.5, horizonRow: horizon });
+      const horizon = seg?.laneMask
+        ? (estimateHorizonFromLanes(seg.laneMask, seg.toImage)?.row ?? 0.45 * view.height)
+        : 0.45 * view.height;
+      const geometry = CameraGeometry.approximate({
+        width: view.width,
+        height: view.height,
+        mountHeight: 1.5,
+        horizonRow: horizon,
+      });
       detector.detectSegmented(view, geometry, stamp, seg);
       const times: number[] = [];
       const cpu0 = process.cpuUsage();
-      for (let k = 0; k < repeats; k++) times.push(detector.detectSegmented(view, geometry, stamp, seg).timings.postprocessMs);
+      for (let k = 0; k < repeats; k++)
+        times.push(detector.detectSegmented(view, geometry, stamp, seg).timings.postprocessMs);
       const cpu = process.cpuUsage(cpu0);
       cpuMs += (cpu.user + cpu.system) / 1000 / repeats;
       perFrame.push([...times].sort((a, b) => a - b)[times.length >> 1]!);
     }
     const sorted = [...perFrame].sort((a, b) => a - b);
-    console.log(`    ${name}: median ${sorted[sorted.length >> 1]!.toFixed(2)} ms, slowest frame ${sorted[sorted.length - 1]!.toFixed(2)} ms, mean process CPU ${(cpuMs / views.length).toFixed(2)} ms per frame`);
+    console.log(
+      `    ${name}: median ${sorted[sorted.length >> 1]!.toFixed(2)} ms, slowest frame ${sorted[sorted.length - 1]!.toFixed(2)} ms, mean process CPU ${(cpuMs / views.length).toFixed(2)} ms per frame`,
+    );
   }
 }

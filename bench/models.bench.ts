@@ -43,16 +43,24 @@ function asFormat(rgb: ImageView, format: "bgr8" | "yuyv"): ImageView {
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x += 2) {
       const i = (y * width + x) * 3;
-      const lum = (p: number): number => 16 + 0.257 * data[p] + 0.504 * data[p + 1] + 0.098 * data[p + 2];
+      const lum = (p: number): number =>
+        16 + 0.257 * data[p] + 0.504 * data[p + 1] + 0.098 * data[p + 2];
       const u = 128 - 0.148 * data[i] - 0.291 * data[i + 1] + 0.439 * data[i + 2];
       const v = 128 + 0.439 * data[i] - 0.368 * data[i + 1] - 0.071 * data[i + 2];
-      out.set([lum(i), u, lum(i + 3), v].map((c) => Math.max(0, Math.min(255, Math.round(c)))), (y * width + x) * 2);
+      out.set(
+        [lum(i), u, lum(i + 3), v].map((c) => Math.max(0, Math.min(255, Math.round(c)))),
+        (y * width + x) * 2,
+      );
     }
   }
   return { width, height, step: width * 2, format: "yuyv", data: out };
 }
 
-async function timeRuns(session: ModelSession, view: ImageView, n: number): Promise<{ pre: number; inf: number; dec: number }> {
+async function timeRuns(
+  session: ModelSession,
+  view: ImageView,
+  n: number,
+): Promise<{ pre: number; inf: number; dec: number }> {
   const pre: number[] = [];
   const inf: number[] = [];
   const dec: number[] = [];
@@ -73,14 +81,18 @@ export async function run(): Promise<void> {
   }
   const modelDir = join(shared, "models");
   const quiet = { modelDir, log: () => undefined };
-  const frame = toPackedRgb(await readImageFile(join(shared, "data/bdd100k/cb22c820-f094952f.jpg")));
+  const frame = toPackedRgb(
+    await readImageFile(join(shared, "data/bdd100k/cb22c820-f094952f.jpg")),
+  );
   const reps = 15;
 
   // 1. Preprocessing vs inference, same run.
   const yoloxContract = loadModelContract("yolox_nano");
   const yolox = await ModelSession.create(yoloxContract, quiet);
   const t = await timeRuns(yolox, frame, reps);
-  console.log(`  YOLOX-Nano 1280x720 rgb8: preprocess ${ms(t.pre)}, inference ${ms(t.inf)}, decode ${ms(t.dec)} (median of ${reps})`);
+  console.log(
+    `  YOLOX-Nano 1280x720 rgb8: preprocess ${ms(t.pre)}, inference ${ms(t.inf)}, decode ${ms(t.dec)} (median of ${reps})`,
+  );
   console.log(`  preprocess / inference: ${((100 * t.pre) / t.inf).toFixed(1)} % (target < 15 %)`);
   const pre = new Preprocessor({ ...yoloxContract.input, width: 416, height: 416 });
   for (const format of ["bgr8", "yuyv"] as const) {
@@ -95,8 +107,17 @@ export async function run(): Promise<void> {
   }
 
   // 2. A pedestrian frame: what is spent outside session.run.
-  const detector = await PedestrianDetector.create({ modelDir, log: () => undefined, tiling: { kind: "none" } });
-  const geometry = CameraGeometry.approximate({ width: 1280, height: 720, mountHeight: 1.4, horizonRow: 300 });
+  const detector = await PedestrianDetector.create({
+    modelDir,
+    log: () => undefined,
+    tiling: { kind: "none" },
+  });
+  const geometry = CameraGeometry.approximate({
+    width: 1280,
+    height: 720,
+    mountHeight: 1.4,
+    horizonRow: 300,
+  });
   const totals: number[] = [];
   const inside: number[] = [];
   for (let i = 0; i < reps; i++) {
@@ -106,20 +127,26 @@ export async function run(): Promise<void> {
     inside.push(r.timings.preprocessMs + r.timings.inferenceMs + r.timings.decodeMs);
   }
   const outside = median(totals.map((tt, i) => tt - inside[i]));
-  console.log(`  pedestrian frame: total ${ms(median(totals))}, outside session.run ${ms(outside)} = ${((100 * outside) / median(totals)).toFixed(1)} % (target < 10 %)`);
+  console.log(
+    `  pedestrian frame: total ${ms(median(totals))}, outside session.run ${ms(outside)} = ${((100 * outside) / median(totals)).toFixed(1)} % (target < 10 %)`,
+  );
   await detector.release();
 
   // 3. FP32 vs INT8 side by side.
   const nanodet = await ModelSession.create(loadModelContract("nanodet_m_416_int8"), quiet);
   const n = await timeRuns(nanodet, frame, reps);
-  console.log(`  FP32 YOLOX-Nano 416: inference ${ms(t.inf)} | INT8 NanoDet-m 416: inference ${ms(n.inf)} (x86 has no int8 dot-product speed-up)`);
+  console.log(
+    `  FP32 YOLOX-Nano 416: inference ${ms(t.inf)} | INT8 NanoDet-m 416: inference ${ms(n.inf)} (x86 has no int8 dot-product speed-up)`,
+  );
   await nanodet.release();
 
   // 4. TwinLiteNet.
   for (const name of ["twinlitenet_320x320", "twinlitenet_640x360"]) {
     const s = await ModelSession.create(loadModelContract(name), quiet);
     const r = await timeRuns(s, frame, 5);
-    console.log(`  ${name}: preprocess ${ms(r.pre)}, inference ${ms(r.inf)}, argmax ${ms(r.dec)} (median of 5)`);
+    console.log(
+      `  ${name}: preprocess ${ms(r.pre)}, inference ${ms(r.inf)}, argmax ${ms(r.dec)} (median of 5)`,
+    );
     await s.release();
   }
 
@@ -131,12 +158,16 @@ export async function run(): Promise<void> {
     hog.detect(frame);
     hogTimes.push(performance.now() - t0);
   }
-  console.log(`  HOG fallback (960 px wide): ${ms(median(hogTimes))} per frame, Mats alive after: ${trackedMatCount()}`);
+  console.log(
+    `  HOG fallback (960 px wide): ${ms(median(hogTimes))} per frame, Mats alive after: ${trackedMatCount()}`,
+  );
   const cv = await loadCv();
   const heap0 = (cv.HEAPU8 as Uint8Array).length;
   const hogFrames = Number(process.env.MODELS_BENCH_HOG_FRAMES ?? 10);
   for (let i = 0; i < hogFrames; i++) hog.detect(frame);
-  console.log(`  HOG WASM heap: ${mib(heap0)} -> ${mib((cv.HEAPU8 as Uint8Array).length)} after ${hogFrames} more frames (MODELS_BENCH_HOG_FRAMES)`);
+  console.log(
+    `  HOG WASM heap: ${mib(heap0)} -> ${mib((cv.HEAPU8 as Uint8Array).length)} after ${hogFrames} more frames (MODELS_BENCH_HOG_FRAMES)`,
+  );
   hog.release();
 
   // 6. Memory over many frames.
@@ -158,7 +189,11 @@ export async function run(): Promise<void> {
     }
   }
   const per = (performance.now() - t0) / frames;
-  console.log(`  memory over ${frames} YOLOX frames (${ms(per)} each): start ${mib(rss0)}; ${line.join(", ")}`);
-  console.log(`  RSS growth from the first sample to the last: ${mib(rssAtSample - (rssFirstSample ?? rss0))} (flat = no leaked tensors)`);
+  console.log(
+    `  memory over ${frames} YOLOX frames (${ms(per)} each): start ${mib(rss0)}; ${line.join(", ")}`,
+  );
+  console.log(
+    `  RSS growth from the first sample to the last: ${mib(rssAtSample - (rssFirstSample ?? rss0))} (flat = no leaked tensors)`,
+  );
   await yolox.release();
 }

@@ -24,10 +24,26 @@ import { toPackedRgb, type ImageView } from "../src/image/image-view.js";
 import { readImageFile } from "../src/image/compressed-image.js";
 import type { Detection } from "../src/models/detection.js";
 import type { CompressedImage } from "../src/msgs/types.generated.js";
-import { formatSummary, scoreFrame, summarise, type BoxXyxy, type FrameScore } from "../src/perception/pedestrians/box-recall.js";
-import { bandHorizonRow, CropSchedule, horizonBandCrops, regionCrops, type PlannedCrop } from "../src/perception/pedestrians/crop-plan.js";
+import {
+  formatSummary,
+  scoreFrame,
+  summarise,
+  type BoxXyxy,
+  type FrameScore,
+} from "../src/perception/pedestrians/box-recall.js";
+import {
+  bandHorizonRow,
+  CropSchedule,
+  horizonBandCrops,
+  regionCrops,
+  type PlannedCrop,
+} from "../src/perception/pedestrians/crop-plan.js";
 import { CropPassBudget } from "../src/perception/pedestrians/crop-budget.js";
-import { PedestrianDetector, type PedestrianCropOptions, type PedestrianRegion } from "../src/perception/pedestrians/pedestrian-detector.js";
+import {
+  PedestrianDetector,
+  type PedestrianCropOptions,
+  type PedestrianRegion,
+} from "../src/perception/pedestrians/pedestrian-detector.js";
 import { pedestrianCropOptions } from "../src/nodes/pedestrian-detector.js";
 import { graphToNodeSpecs, loadLaunchGraph } from "../src/host/graph.js";
 import { generateDrive } from "../tools/scenario/generate-drive.js";
@@ -38,8 +54,15 @@ import { readdirSync } from "node:fs";
 const MIN_IOU = 0.5;
 
 /** The crop settings and score threshold of config/pedestrian_detector.param.yaml through the launch graph, as the node reads them. */
-async function shipped(): Promise<{ crops: PedestrianCropOptions; scoreThreshold: number; passesPerS: number; maxPerFrame: number }> {
-  const spec = (await graphToNodeSpecs(loadLaunchGraph())).find((s) => s.name === "pedestrian_detector")!;
+async function shipped(): Promise<{
+  crops: PedestrianCropOptions;
+  scoreThreshold: number;
+  passesPerS: number;
+  maxPerFrame: number;
+}> {
+  const spec = (await graphToNodeSpecs(loadLaunchGraph())).find(
+    (s) => s.name === "pedestrian_detector",
+  )!;
   return {
     crops: pedestrianCropOptions((name) => spec.parameters[name], true),
     scoreThreshold: spec.parameters.score_threshold as number,
@@ -67,8 +90,15 @@ function median(xs: number[]): number {
   return s.length ? s[Math.floor(s.length / 2)] : NaN;
 }
 
-async function evaluate(det: PedestrianDetector, frames: Frame[], strategies: Strategy[], label: string): Promise<void> {
-  const only = process.env.PEDESTRIANS_BENCH_ONLY ? new RegExp(process.env.PEDESTRIANS_BENCH_ONLY) : undefined;
+async function evaluate(
+  det: PedestrianDetector,
+  frames: Frame[],
+  strategies: Strategy[],
+  label: string,
+): Promise<void> {
+  const only = process.env.PEDESTRIANS_BENCH_ONLY
+    ? new RegExp(process.env.PEDESTRIANS_BENCH_ONLY)
+    : undefined;
   for (const st of strategies) {
     if (only && !only.test(st.name)) continue;
     const cpu0 = process.cpuUsage();
@@ -97,17 +127,27 @@ async function evaluate(det: PedestrianDetector, frames: Frame[], strategies: St
     const cpuMs = (cpu.user + cpu.system) / 1000 / frames.length;
     const cost = `${median(ms).toFixed(0)} ms/frame (p10-p90 ${[0.1, 0.9].map((q) => [...ms].sort((a, b) => a - b)[Math.floor(q * (ms.length - 1))].toFixed(0)).join("-")}), CPU ${cpuMs.toFixed(1)} ms/frame, ${(passes.reduce((a, b) => a + b, 0) / passes.length).toFixed(2)} passes`;
     console.log(`  ${label.padEnd(22)} ${st.name.padEnd(26)} ${formatSummary(s)}  | ${cost}`);
-    if (/turn|budget/.test(st.name)) console.log(`  ${"".padEnd(22)} ${"  held 3 frames".padEnd(26)} ${formatSummary(summarise(heldScores))}`);
+    if (/turn|budget/.test(st.name))
+      console.log(
+        `  ${"".padEnd(22)} ${"  held 3 frames".padEnd(26)} ${formatSummary(summarise(heldScores))}`,
+      );
   }
 }
 
 async function realFrames(shared: string): Promise<Frame[]> {
-  const fixture = JSON.parse(readFileSync(projectPath("test/fixtures/person-boxes.json"), "utf8")) as {
+  const fixture = JSON.parse(
+    readFileSync(projectPath("test/fixtures/person-boxes.json"), "utf8"),
+  ) as {
     frames: { file: string; people: { box: BoxXyxy }[]; ignore: BoxXyxy[] }[];
   };
   const out: Frame[] = [];
   for (const f of fixture.frames) {
-    out.push({ view: toPackedRgb(await readImageFile(join(shared, "data", f.file))), people: f.people.map((p) => p.box), ignore: f.ignore, regions: [] });
+    out.push({
+      view: toPackedRgb(await readImageFile(join(shared, "data", f.file))),
+      people: f.people.map((p) => p.box),
+      ignore: f.ignore,
+      regions: [],
+    });
   }
   return out;
 }
@@ -115,7 +155,16 @@ async function realFrames(shared: string): Promise<Frame[]> {
 async function driveFrames(dir: string, stride: number): Promise<Frame[]> {
   const scenario = JSON.parse(readFileSync(join(dir, "scenario.json"), "utf8"));
   const c = scenario.camera;
-  const model = CameraModel.fromIntrinsics({ width: c.width, height: c.height, fx: c.fx, fy: c.fy, cx: c.cx, cy: c.cy, distortion: c.d, frameId: c.frame_id });
+  const model = CameraModel.fromIntrinsics({
+    width: c.width,
+    height: c.height,
+    fx: c.fx,
+    fy: c.fy,
+    cx: c.cx,
+    cy: c.cy,
+    distortion: c.d,
+    frameId: c.frame_id,
+  });
   const geometry = new CameraGeometry(model, c.base_from_optical);
   const truth = loadGroundTruth(dir);
   const bag = await openBag(dir);
@@ -134,8 +183,16 @@ async function driveFrames(dir: string, stride: number): Promise<Frame[]> {
       if (p.visible_fraction >= 0.5 && !p.truncated) people.push(b);
       else ignore.push(b);
     }
-    const regions = gt.crosswalks.filter((cw) => cw.in_map).map((cw) => ({ id: cw.id, polygon: cw.polygon_base.map(([x, y]) => ({ x, y })) }));
-    out.push({ view: toPackedRgb(await decodeCompressedImage(e.message)), people, ignore, geometry, regions });
+    const regions = gt.crosswalks
+      .filter((cw) => cw.in_map)
+      .map((cw) => ({ id: cw.id, polygon: cw.polygon_base.map(([x, y]) => ({ x, y })) }));
+    out.push({
+      view: toPackedRgb(await decodeCompressedImage(e.message)),
+      people,
+      ignore,
+      geometry,
+      regions,
+    });
   }
   await bag.close();
   return out;
@@ -151,14 +208,30 @@ export async function run(): Promise<void> {
   const { crops, scoreThreshold, passesPerS, maxPerFrame } = await shipped();
   // The drives' frames as the bench sees them: the camera's 30 Hz over the stride.
   const benchHz = 30 / stride;
-  const budgets = (process.env.PEDESTRIANS_BENCH_CROP_BUDGETS ?? String(passesPerS)).split(",").map((v) => new CropPassBudget(Number(v), maxPerFrame));
+  const budgets = (process.env.PEDESTRIANS_BENCH_CROP_BUDGETS ?? String(passesPerS))
+    .split(",")
+    .map((v) => new CropPassBudget(Number(v), maxPerFrame));
   const modelDir = join(shared, "models");
-  const det = await PedestrianDetector.create({ modelDir, log: () => undefined, crops, scoreThreshold });
+  const det = await PedestrianDetector.create({
+    modelDir,
+    log: () => undefined,
+    crops,
+    scoreThreshold,
+  });
   const band = crops.band!;
   const schedules = new Map<string, CropSchedule>();
   const bandOf = (f: Frame, side: number, perFrame: number, key = "all"): PlannedCrop[] => {
-    const row = bandHorizonRow(f.geometry, f.view.width, f.view.height, band.fallbackHorizonFraction);
-    const all = horizonBandCrops(f.view.width, f.view.height, row, { ...band, side, inputSide: 416 });
+    const row = bandHorizonRow(
+      f.geometry,
+      f.view.width,
+      f.view.height,
+      band.fallbackHorizonFraction,
+    );
+    const all = horizonBandCrops(f.view.width, f.view.height, row, {
+      ...band,
+      side,
+      inputSide: 416,
+    });
     if (perFrame >= all.length) return all;
     if (!schedules.has(key)) schedules.set(key, new CropSchedule());
     return schedules.get(key)!.take(all, perFrame);
@@ -166,25 +239,48 @@ export async function run(): Promise<void> {
   const regionsOf = (f: Frame, key: string, perFrame: number): PlannedCrop[] => {
     if (!f.geometry) return [];
     const byId = [...f.regions].sort((a, b) => (a.id < b.id ? -1 : 1));
-    const all = regionCrops(byId, f.geometry, f.view.width, f.view.height, { ...crops.regions!, inputSide: 416, fullFrameScale: 416 / Math.max(f.view.width, f.view.height) });
+    const all = regionCrops(byId, f.geometry, f.view.width, f.view.height, {
+      ...crops.regions!,
+      inputSide: 416,
+      fullFrameScale: 416 / Math.max(f.view.width, f.view.height),
+    });
     if (!schedules.has(key)) schedules.set(key, new CropSchedule());
     return schedules.get(key)!.take(all, perFrame);
   };
   /** The node's way: the crop pass budget over the frame rate, crosswalk crops first, then the band in turn. */
-  const budgeted = (budget: CropPassBudget) => (f: Frame): PlannedCrop[] => det.planCrops(f.view, f.geometry, f.regions, budget.next(benchHz));
+  const budgeted =
+    (budget: CropPassBudget) =>
+    (f: Frame): PlannedCrop[] =>
+      det.planCrops(f.view, f.geometry, f.regions, budget.next(benchHz));
   /** withMap: a drive (consecutive frames, geometry, crosswalks); else still images. */
   const strategies = (withMap: boolean): Strategy[] => [
     { name: "whole frame 416", crops: () => [] },
     { name: `band ${band.side} all`, crops: (f) => bandOf(f, band.side, 99) },
     // Taking turns only means something over a drive (consecutive frames), not over still images.
-    ...(withMap ? [{ name: `band ${band.side} 1/frame in turn`, crops: (f: Frame) => bandOf(f, band.side, 1, "rr1") }] : []),
+    ...(withMap
+      ? [
+          {
+            name: `band ${band.side} 1/frame in turn`,
+            crops: (f: Frame) => bandOf(f, band.side, 1, "rr1"),
+          },
+        ]
+      : []),
     { name: "band 624 all (larger scale)", crops: (f) => bandOf(f, 624, 99) },
     ...(withMap
       ? [
           { name: "map crosswalk crops 2/frame", crops: (f: Frame) => regionsOf(f, "regions", 2) },
           // What issue 11 shipped: every frame up to 2 crosswalk crops and 1 band crop in turn.
-          { name: "map 2 + band 1/frame in turn", crops: (f: Frame) => [...regionsOf(f, "regionsmap", 2), ...bandOf(f, band.side, 1, "rrmap")] },
-          ...budgets.map((b) => ({ name: `budget ${b.perSecond}/s at ${benchHz.toFixed(0)} Hz`, crops: budgeted(b) })),
+          {
+            name: "map 2 + band 1/frame in turn",
+            crops: (f: Frame) => [
+              ...regionsOf(f, "regionsmap", 2),
+              ...bandOf(f, band.side, 1, "rrmap"),
+            ],
+          },
+          ...budgets.map((b) => ({
+            name: `budget ${b.perSecond}/s at ${benchHz.toFixed(0)} Hz`,
+            crops: budgeted(b),
+          })),
         ]
       : []),
   ];
@@ -194,28 +290,64 @@ export async function run(): Promise<void> {
   const larger: { name: string; det: PedestrianDetector }[] = [];
   if (sizesDir) {
     const base = loadModelContract("yolox_nano");
-    for (const file of readdirSync(sizesDir).filter((f) => /^yolox_nano_\d+x\d+\.onnx$/.test(f)).sort()) {
-      const [h, w] = file.match(/(\d+)x(\d+)/)!.slice(1).map(Number);
+    for (const file of readdirSync(sizesDir)
+      .filter((f) => /^yolox_nano_\d+x\d+\.onnx$/.test(f))
+      .sort()) {
+      const [h, w] = file
+        .match(/(\d+)x(\d+)/)!
+        .slice(1)
+        .map(Number);
       const anchors = (h * w) / 64 + (h * w) / 256 + (h * w) / 1024;
-      const contract: ModelContract = { ...base, name: `yolox_nano_${h}x${w}`, file, input: { ...base.input, width: w, height: h }, outputs: [{ name: "output", shape: [1, anchors, 85] }] };
-      larger.push({ name: `whole frame ${w}x${h}`, det: await PedestrianDetector.create({ contract, modelDir: sizesDir, log: () => undefined, scoreThreshold, tiling: { kind: "none" } }) });
+      const contract: ModelContract = {
+        ...base,
+        name: `yolox_nano_${h}x${w}`,
+        file,
+        input: { ...base.input, width: w, height: h },
+        outputs: [{ name: "output", shape: [1, anchors, 85] }],
+      };
+      larger.push({
+        name: `whole frame ${w}x${h}`,
+        det: await PedestrianDetector.create({
+          contract,
+          modelDir: sizesDir,
+          log: () => undefined,
+          scoreThreshold,
+          tiling: { kind: "none" },
+        }),
+      });
     }
   }
   const evaluateLarger = async (frames: Frame[], label: string): Promise<void> => {
-    for (const l of larger) await evaluate(l.det, frames, [{ name: l.name, crops: () => [] }], label);
+    for (const l of larger)
+      await evaluate(l.det, frames, [{ name: l.name, crops: () => [] }], label);
   };
 
-  console.log(`  recall by box height (IoU >= ${MIN_IOU}; held: IoU >= 0.3 in the last 3 frames), false alarms outside ignore regions, score >= ${scoreThreshold} (the node's)`);
+  console.log(
+    `  recall by box height (IoU >= ${MIN_IOU}; held: IoU >= 0.3 in the last 3 frames), false alarms outside ignore regions, score >= ${scoreThreshold} (the node's)`,
+  );
   const real = await realFrames(shared);
   await evaluate(det, real, strategies(false), `real frames (${real.length})`);
   await evaluateLarger(real, `real frames (${real.length})`);
 
   const tmp = mkdtempSync(join(tmpdir(), "peds-bench-"));
   try {
-    const drives: { name: string; dir: string }[] = [{ name: "sample 960x540", dir: projectPath("bags/sample_drive") }];
-    for (const [scenario, seed] of [["urban_intersection", 3], ["night", 2], ["rain", 4]] as const) {
+    const drives: { name: string; dir: string }[] = [
+      { name: "sample 960x540", dir: projectPath("bags/sample_drive") },
+    ];
+    for (const [scenario, seed] of [
+      ["urban_intersection", 3],
+      ["night", 2],
+      ["rain", 4],
+    ] as const) {
       const dir = join(tmp, `${scenario}${seed}`);
-      await generateDrive({ scenario, seed, frames: 240, out: dir, compressed: true, jpegQuality: 85 });
+      await generateDrive({
+        scenario,
+        seed,
+        frames: 240,
+        out: dir,
+        compressed: true,
+        jpegQuality: 85,
+      });
       drives.push({ name: `${scenario} s${seed}`, dir });
     }
     for (const d of drives) {
@@ -233,14 +365,36 @@ export async function run(): Promise<void> {
   for (const l of larger) await l.det.release();
 
   // HOG fallback (no model file): real frames and one drive.
-  if (process.env.PEDESTRIANS_BENCH_ONLY && !new RegExp(process.env.PEDESTRIANS_BENCH_ONLY).test("HOG fallback")) return;
+  if (
+    process.env.PEDESTRIANS_BENCH_ONLY &&
+    !new RegExp(process.env.PEDESTRIANS_BENCH_ONLY).test("HOG fallback")
+  )
+    return;
   const empty = mkdtempSync(join(tmpdir(), "no-models-"));
   try {
     const hog = await PedestrianDetector.create({ modelDir: empty, log: () => undefined });
-    await evaluate(hog, real, [{ name: "HOG fallback", crops: () => [] }], `real frames (${real.length})`);
+    await evaluate(
+      hog,
+      real,
+      [{ name: "HOG fallback", crops: () => [] }],
+      `real frames (${real.length})`,
+    );
     const kitti = join(empty, "kitti-like");
-    await generateDrive({ scenario: "urban_intersection", seed: 3, frames: 216, out: kitti, compressed: true, jpegQuality: 90, camera: { width: 1242, height: 375, horizontalFovDeg: 81, pitchDeg: 0 } });
-    await evaluate(hog, await driveFrames(kitti, 4), [{ name: "HOG fallback", crops: () => [] }], "KITTI-like 1242x375");
+    await generateDrive({
+      scenario: "urban_intersection",
+      seed: 3,
+      frames: 216,
+      out: kitti,
+      compressed: true,
+      jpegQuality: 90,
+      camera: { width: 1242, height: 375, horizontalFovDeg: 81, pitchDeg: 0 },
+    });
+    await evaluate(
+      hog,
+      await driveFrames(kitti, 4),
+      [{ name: "HOG fallback", crops: () => [] }],
+      "KITTI-like 1242x375",
+    );
     await hog.release();
   } finally {
     rmSync(empty, { recursive: true, force: true });

@@ -24,7 +24,11 @@ export const MAX_DROP_FRACTION = 0.05;
 /** sha256 over a bag folder's (or file's) bytes, files in name order: which input the figures are for. */
 export function inputHash(path: string): string {
   const hash = createHash("sha256");
-  const files = statSync(path).isDirectory() ? readdirSync(path).sort().map((f) => join(path, f)) : [path];
+  const files = statSync(path).isDirectory()
+    ? readdirSync(path)
+        .sort()
+        .map((f) => join(path, f))
+    : [path];
   for (const f of files) {
     if (!statSync(f).isFile()) continue;
     hash.update(f.slice(path.length));
@@ -44,10 +48,23 @@ export async function realtimeRun(
   rate: number,
 ): Promise<RealtimeRunFigures> {
   // Node clocks run at `rate` times the wall clock: rate_hz is in node time.
-  const overrides = Object.fromEntries(Object.entries(wallHz).map(([node, hz]) => [node, { rate_hz: hz / rate }]));
-  const summary = await runReplay({ bag, nodes, realtime: true, rate, parameterOverrides: overrides, logSink: () => undefined });
+  const overrides = Object.fromEntries(
+    Object.entries(wallHz).map(([node, hz]) => [node, { rate_hz: hz / rate }]),
+  );
+  const summary = await runReplay({
+    bag,
+    nodes,
+    realtime: true,
+    rate,
+    parameterOverrides: overrides,
+    logSink: () => undefined,
+  });
   const ped = summary.nodeStats[PEDESTRIANS];
-  return { ...summary.realtime!, pedestrianPassesPerFrame: 1 + (ped?.crop_passes ?? NaN) / Math.max(1, ped?.frames_processed ?? 0) };
+  return {
+    ...summary.realtime!,
+    pedestrianPassesPerFrame:
+      1 + (ped?.crop_passes ?? NaN) / Math.max(1, ped?.frames_processed ?? 0),
+  };
 }
 
 /** True when every camera node dropped less than MAX_DROP_FRACTION of the frames it asked for. */
@@ -78,10 +95,16 @@ export async function peakCameraRate(
   const attempt = async (rate: number): Promise<boolean> => {
     // Pedestrians at the camera's own rate: every frame; the others at their rates, or every frame
     // when the camera is slower than that.
-    const wallHz = Object.fromEntries(Object.entries(fixedWallHz).map(([node, hz]) => [node, Math.min(hz, cameraHz * rate)]));
+    const wallHz = Object.fromEntries(
+      Object.entries(fixedWallHz).map(([node, hz]) => [node, Math.min(hz, cameraHz * rate)]),
+    );
     const r = await realtimeRun(bag, nodes, { ...wallHz, [PEDESTRIANS]: cameraHz * rate }, rate);
     const passed = sustained(r);
-    tries.push({ cameraHz: cameraHz * rate, passed, drops: Object.fromEntries(Object.entries(r.models).map(([n, m]) => [n, m.dropFraction])) });
+    tries.push({
+      cameraHz: cameraHz * rate,
+      passed,
+      drops: Object.fromEntries(Object.entries(r.models).map(([n, m]) => [n, m.dropFraction])),
+    });
     return passed;
   };
   // lo: the highest rate that passed, hi: the lowest that failed (0: none yet).
@@ -128,7 +151,11 @@ export interface CpuPerRun {
  * load than wall time) of JPEG decoding and each model on the bag's first camera frame: what a
  * 2-core budget is made of.
  */
-export async function cpuPerRun(bag: string, models: readonly string[], runs: number): Promise<CpuPerRun | undefined> {
+export async function cpuPerRun(
+  bag: string,
+  models: readonly string[],
+  runs: number,
+): Promise<CpuPerRun | undefined> {
   const { openBag } = await import("../src/bag/open-bag.js");
   const { decodeCompressedImage } = await import("../src/image/compressed-image.js");
   const { loadModelContract } = await import("../src/models/contract.js");
@@ -162,7 +189,10 @@ export async function cpuPerRun(bag: string, models: readonly string[], runs: nu
   const jpegDecodeMs = await cpuMs(runs, () => decodeCompressedImage(jpeg!));
   const modelMs: Record<string, number> = {};
   for (const name of models) {
-    const session = await ModelSession.create(loadModelContract(name), { modelDir: dir.dir, log: () => undefined });
+    const session = await ModelSession.create(loadModelContract(name), {
+      modelDir: dir.dir,
+      log: () => undefined,
+    });
     modelMs[name] = await cpuMs(runs, () => session.run(view));
     await session.release();
   }

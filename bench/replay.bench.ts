@@ -31,11 +31,28 @@ async function generateBag(path: string): Promise<void> {
     const stamp = nsToTime(t);
     if (i % 10 === 9) {
       const tf: TFMessage = {
-        transforms: [{ header: { stamp, frame_id: "map" }, child_frame_id: "base_link", transform: { translation: { x: i * 0.1, y: 0, z: 0 }, rotation: { x: 0, y: 0, z: 0, w: 1 } } }],
+        transforms: [
+          {
+            header: { stamp, frame_id: "map" },
+            child_frame_id: "base_link",
+            transform: {
+              translation: { x: i * 0.1, y: 0, z: 0 },
+              rotation: { x: 0, y: 0, z: 0, w: 1 },
+            },
+          },
+        ],
       };
       await writer.write("/tf", t, tfCodec.encode(tf));
     } else {
-      const img: Image = { header: { stamp, frame_id: "camera_front_optical_frame" }, height: 24, width: 32, encoding: "rgb8", is_bigendian: 0, step: 96, data: pixels };
+      const img: Image = {
+        header: { stamp, frame_id: "camera_front_optical_frame" },
+        height: 24,
+        width: 32,
+        encoding: "rgb8",
+        is_bigendian: 0,
+        step: 96,
+        data: pixels,
+      };
       await writer.write(IMAGE_TOPIC, t, imageCodec.encode(img));
     }
   }
@@ -48,7 +65,12 @@ const passthrough: NodeSpec = {
   parameters: {},
   create(node) {
     const pub = node.createPublisher("sensor_msgs/msg/Image", "~/image");
-    node.createSubscription("sensor_msgs/msg/Image", IMAGE_TOPIC, { profile: "sensor_data" }, (img) => pub.publish(img));
+    node.createSubscription(
+      "sensor_msgs/msg/Image",
+      IMAGE_TOPIC,
+      { profile: "sensor_data" },
+      (img) => pub.publish(img),
+    );
     return {};
   },
 };
@@ -79,7 +101,10 @@ export async function run(): Promise<void> {
       }
       await reader.close();
       readMs = performance.now() - begin;
-      if (pass === 1) console.log(`  bag read + decode only (warm):   ${((readMs / read) * 1000).toFixed(1)} us/msg (${read} msgs, ${readMs.toFixed(0)} ms)`);
+      if (pass === 1)
+        console.log(
+          `  bag read + decode only (warm):   ${((readMs / read) * 1000).toFixed(1)} us/msg (${read} msgs, ${readMs.toFixed(0)} ms)`,
+        );
     }
 
     const rounds = [
@@ -103,11 +128,16 @@ export async function run(): Promise<void> {
         },
       });
       const third = Math.max(1, Math.floor(samples.length / 3));
-      const avg = (xs: typeof samples, k: "rss" | "heap") => xs.reduce((a, b) => a + b[k], 0) / Math.max(1, xs.length);
+      const avg = (xs: typeof samples, k: "rss" | "heap") =>
+        xs.reduce((a, b) => a + b[k], 0) / Math.max(1, xs.length);
       const transportUs = (s.wallMs / s.messagesIn - readMs / read) * 1000;
-      console.log(`  replay ${label}: ${s.messagesIn} msgs in, ${s.messagesOut} recorded, ${s.wallMs.toFixed(0)} ms wall, ${s.messagesPerSec.toFixed(0)} msg/s`);
+      console.log(
+        `  replay ${label}: ${s.messagesIn} msgs in, ${s.messagesOut} recorded, ${s.wallMs.toFixed(0)} ms wall, ${s.messagesPerSec.toFixed(0)} msg/s`,
+      );
       if (round === 0) continue;
-      console.log(`    per message, all in:            ${((s.wallMs / s.messagesIn) * 1000).toFixed(1)} us (read, decode, dispatch, settle${record ? ", encode once, record" : ""})`);
+      console.log(
+        `    per message, all in:            ${((s.wallMs / s.messagesIn) * 1000).toFixed(1)} us (read, decode, dispatch, settle${record ? ", encode once, record" : ""})`,
+      );
       // A difference of two noisy timings: when the replay came out faster than reading alone, the
       // transport's cost is below what these runs can resolve, not negative.
       console.log(

@@ -12,13 +12,17 @@ const files = readdirSync(here)
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
 
-console.log(`edge-perception benchmarks on ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}`);
+console.log(
+  `edge-perception benchmarks on ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}`,
+);
 let failed = 0;
 for (const file of files) {
   console.log(`\n=== ${file} ===`);
   const started = performance.now();
   try {
-    const mod = (await import(pathToFileURL(join(here, file)).href)) as { run?: () => Promise<void> };
+    const mod = (await import(pathToFileURL(join(here, file)).href)) as {
+      run?: () => Promise<void>;
+    };
     if (typeof mod.run !== "function") throw new Error("exports no run()");
     await mod.run();
   } catch (err) {

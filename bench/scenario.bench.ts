@@ -41,16 +41,28 @@ async function speed(dir: string): Promise<void> {
   const frames = Number(process.env.SCENARIO_BENCH_FRAMES ?? 300);
   for (const scenario of ["urban_intersection", "highway"]) {
     const cpu0 = process.cpuUsage();
-    const r = await generateDrive({ scenario, seed: 1, frames, out: join(dir, `speed_${scenario}`), compressed: true });
+    const r = await generateDrive({
+      scenario,
+      seed: 1,
+      frames,
+      out: join(dir, `speed_${scenario}`),
+      compressed: true,
+    });
     const cpu = process.cpuUsage(cpu0);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const s = r.stageMs;
     const render = Object.entries(s.render)
       .map(([k, v]) => `${k} ${fmt(v)}`)
       .join(", ");
-    console.log(`  ${scenario}: ${frames} frames 1280x720 JPEG in ${fmt(r.seconds)} s wall = ${fmt(r.framesPerSecond, 2)} frames/s (setup ${fmt(s.setup / 1000, 2)} s)`);
-    console.log(`    CPU time (all threads, JPEG included): ${fmt(cpuSeconds)} s = ${fmt((1000 * cpuSeconds) / frames)} ms per frame; wall figures below include waiting for a busy machine`);
-    console.log(`    per frame ms: render {${render}}, ground truth ${fmt(s.groundTruth)}, waiting for JPEG ${fmt(s.waitForEncoding)}, bag write ${fmt(s.write)}`);
+    console.log(
+      `  ${scenario}: ${frames} frames 1280x720 JPEG in ${fmt(r.seconds)} s wall = ${fmt(r.framesPerSecond, 2)} frames/s (setup ${fmt(s.setup / 1000, 2)} s)`,
+    );
+    console.log(
+      `    CPU time (all threads, JPEG included): ${fmt(cpuSeconds)} s = ${fmt((1000 * cpuSeconds) / frames)} ms per frame; wall figures below include waiting for a busy machine`,
+    );
+    console.log(
+      `    per frame ms: render {${render}}, ground truth ${fmt(s.groundTruth)}, waiting for JPEG ${fmt(s.waitForEncoding)}, bag write ${fmt(s.write)}`,
+    );
   }
 }
 
@@ -67,7 +79,17 @@ interface Score {
   lanePointsOnMask: number;
 }
 
-const emptyScore = (): Score => ({ frames: 0, small: 0, smallFound: 0, large: 0, largeFound: 0, detections: 0, matchedDetections: 0, lanePoints: 0, lanePointsOnMask: 0 });
+const emptyScore = (): Score => ({
+  frames: 0,
+  small: 0,
+  smallFound: 0,
+  large: 0,
+  largeFound: 0,
+  detections: 0,
+  matchedDetections: 0,
+  lanePoints: 0,
+  lanePointsOnMask: 0,
+});
 
 async function realism(): Promise<void> {
   const shared = sharedDir();
@@ -76,17 +98,34 @@ async function realism(): Promise<void> {
     return;
   }
   const modelDir = join(shared, "models");
-  const yolox = await ModelSession.create(loadModelContract("yolox_nano"), { modelDir, log: () => {} });
-  const twin = await ModelSession.create(loadModelContract("twinlitenet_640x360"), { modelDir, log: () => {} });
+  const yolox = await ModelSession.create(loadModelContract("yolox_nano"), {
+    modelDir,
+    log: () => {},
+  });
+  const twin = await ModelSession.create(loadModelContract("twinlitenet_640x360"), {
+    modelDir,
+    log: () => {},
+  });
   const perScenario = Number(process.env.SCENARIO_BENCH_REALISM_FRAMES ?? 12);
-  console.log(`  realism check on ${perScenario} frames per scenario spread over a 10 s drive, 1280x720, through JPEG q85:`);
-  console.log("  YOLOX-Nano person recall (visible pedestrians >= 60 % visible, IoU >= 0.5 with the visible box) by visible height;");
-  console.log("  TwinLiteNet lane-line recall (ground-truth marking points within 30 m with lane-mask pixels within 4 px):");
+  console.log(
+    `  realism check on ${perScenario} frames per scenario spread over a 10 s drive, 1280x720, through JPEG q85:`,
+  );
+  console.log(
+    "  YOLOX-Nano person recall (visible pedestrians >= 60 % visible, IoU >= 0.5 with the visible box) by visible height;",
+  );
+  console.log(
+    "  TwinLiteNet lane-line recall (ground-truth marking points within 30 m with lane-mask pixels within 4 px):",
+  );
   const total = emptyScore();
   const rig = makeCameraRig();
   for (const name of ["highway", "curve", "urban_intersection", "night", "rain", "sample"]) {
     const scenario = buildScenario(name, { seed: 3, duration: 10.5 });
-    const renderer = new Renderer({ world: scenario.world, rig, environment: scenario.environment, seed: 3 });
+    const renderer = new Renderer({
+      world: scenario.world,
+      rig,
+      environment: scenario.environment,
+      seed: 3,
+    });
     const score = emptyScore();
     for (let k = 0; k < perScenario; k++) {
       const index = Math.round(((k + 0.5) * 300) / perScenario);
@@ -95,10 +134,33 @@ async function realism(): Promise<void> {
       const pedestrians = scenario.world.pedestrians.map((p) => pedestrianAt(p, t));
       const vehicles = scenario.world.vehicles.map((v) => vehicleAt(v, t));
       const frame = renderer.render({ index, ego, pedestrians, vehicles });
-      const gt = buildGroundTruth({ scenario: name, world: scenario.world, mapEdits: scenario.mapEdits, rig, imageTopic: "", frame: index, stamp: { sec: 0, nanosec: 0 }, ego, egoSpeed: 0, pedestrians, vehicles, pixels: frame.pedestrians });
-      const jpeg = await sharp(Buffer.from(frame.rgb), { raw: { width: rig.model.width, height: rig.model.height, channels: 3 } }).jpeg({ quality: 85 }).toBuffer();
+      const gt = buildGroundTruth({
+        scenario: name,
+        world: scenario.world,
+        mapEdits: scenario.mapEdits,
+        rig,
+        imageTopic: "",
+        frame: index,
+        stamp: { sec: 0, nanosec: 0 },
+        ego,
+        egoSpeed: 0,
+        pedestrians,
+        vehicles,
+        pixels: frame.pedestrians,
+      });
+      const jpeg = await sharp(Buffer.from(frame.rgb), {
+        raw: { width: rig.model.width, height: rig.model.height, channels: 3 },
+      })
+        .jpeg({ quality: 85 })
+        .toBuffer();
       const { data, info } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
-      const view: ImageView = { width: info.width, height: info.height, step: info.width * 3, format: "rgb8", data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+      const view: ImageView = {
+        width: info.width,
+        height: info.height,
+        step: info.width * 3,
+        format: "rgb8",
+        data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      };
       await scoreFrame(view, gt, yolox, twin, score);
     }
     for (const key of Object.keys(total) as Array<keyof Score>) total[key] += score[key];
@@ -115,19 +177,33 @@ function print(name: string, s: Score): void {
   );
 }
 
-async function scoreFrame(view: ImageView, gt: GroundTruthFrame, yolox: ModelSession, twin: ModelSession, s: Score): Promise<void> {
+async function scoreFrame(
+  view: ImageView,
+  gt: GroundTruthFrame,
+  yolox: ModelSession,
+  twin: ModelSession,
+  s: Score,
+): Promise<void> {
   s.frames++;
   const det = await yolox.run(view);
   const boxes = det.kind === "detections" ? det.detections.filter((d) => d.classId === 0) : [];
   s.detections += boxes.length;
-  const iou = (a: { x1: number; y1: number; x2: number; y2: number }, b: { x1: number; y1: number; x2: number; y2: number }): number => {
+  const iou = (
+    a: { x1: number; y1: number; x2: number; y2: number },
+    b: { x1: number; y1: number; x2: number; y2: number },
+  ): number => {
     const w = Math.max(0, Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1));
     const h = Math.max(0, Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1));
     const inter = w * h;
     return inter / ((a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter);
   };
   const people = gt.pedestrians.filter((p) => p.visible_box);
-  const asBox = (b: { u0: number; v0: number; u1: number; v1: number }) => ({ x1: b.u0, y1: b.v0, x2: b.u1 + 1, y2: b.v1 + 1 });
+  const asBox = (b: { u0: number; v0: number; u1: number; v1: number }) => ({
+    x1: b.u0,
+    y1: b.v0,
+    x2: b.u1 + 1,
+    y2: b.v1 + 1,
+  });
   for (const p of people) {
     const b = p.visible_box!;
     const height = b.v1 - b.v0 + 1;
@@ -141,7 +217,9 @@ async function scoreFrame(view: ImageView, gt: GroundTruthFrame, yolox: ModelSes
       if (found) s.smallFound++;
     }
   }
-  for (const d of boxes) if (people.some((p) => iou(d, asBox(p.box!)) >= 0.3 || iou(d, asBox(p.visible_box!)) >= 0.3)) s.matchedDetections++;
+  for (const d of boxes)
+    if (people.some((p) => iou(d, asBox(p.box!)) >= 0.3 || iou(d, asBox(p.visible_box!)) >= 0.3))
+      s.matchedDetections++;
 
   const seg = await twin.run(view);
   if (seg.kind !== "segmentation") return;
@@ -162,7 +240,14 @@ async function scoreFrame(view: ImageView, gt: GroundTruthFrame, yolox: ModelSes
         for (let dx = -r; dx <= r && !hit; dx++) {
           const x = Math.round(tx) + dx;
           const y = Math.round(ty) + dy;
-          if (x >= 0 && y >= 0 && x < ll.width && y < ll.height && ll.classes[y * ll.width + x] === 1) hit = true;
+          if (
+            x >= 0 &&
+            y >= 0 &&
+            x < ll.width &&
+            y < ll.height &&
+            ll.classes[y * ll.width + x] === 1
+          )
+            hit = true;
         }
       }
       if (hit) s.lanePointsOnMask++;

@@ -37,31 +37,79 @@ if (!shared) {
 const verbose = process.argv.includes("--verbose");
 const repeatAt = process.argv.indexOf("--repeat");
 const repeat = repeatAt > 0 ? Math.max(1, Number(process.argv[repeatAt + 1]) || 1) : 1;
-const cdnet = (JSON.parse(readFileSync(projectPath("test/fixtures/crosswalk-labels.json"), "utf8")) as { frames: { file: string; present: boolean }[] }).frames;
-const negatives = (JSON.parse(readFileSync(projectPath("test/fixtures/crosswalk-real-negatives.json"), "utf8")) as { frames: { file: string }[] }).frames;
+const cdnet = (
+  JSON.parse(readFileSync(projectPath("test/fixtures/crosswalk-labels.json"), "utf8")) as {
+    frames: { file: string; present: boolean }[];
+  }
+).frames;
+const negatives = (
+  JSON.parse(readFileSync(projectPath("test/fixtures/crosswalk-real-negatives.json"), "utf8")) as {
+    frames: { file: string }[];
+  }
+).frames;
 const frames: Frame[] = [
-  ...cdnet.map((f) => ({ file: `cdnet_crosswalk/${f.file}`, present: f.present, group: f.file.startsWith("complex/") ? ("cdnet complex" as const) : ("cdnet" as const) })),
+  ...cdnet.map((f) => ({
+    file: `cdnet_crosswalk/${f.file}`,
+    present: f.present,
+    group: f.file.startsWith("complex/") ? ("cdnet complex" as const) : ("cdnet" as const),
+  })),
   ...negatives.map((f) => ({ file: f.file, present: false, group: "negatives" as const })),
 ];
 
-const lanes = await LaneDetector.create({ contract: loadModelContract("twinlitenet_640x360"), modelDir: join(shared, "models"), session: { log: () => {} } });
-const learnedSetup: Awaited<ReturnType<typeof crosswalkSources>> = process.argv.includes("--learned") ? await crosswalkSources("auto", () => {}) : {};
-const crosswalks = new CrosswalkDetector({ sources: learnedSetup.sources, fusion: learnedSetup.fusion });
-const rows: { frame: Frame; found: boolean; confidence: number; ms: number; status: string; evidence: string }[] = [];
+const lanes = await LaneDetector.create({
+  contract: loadModelContract("twinlitenet_640x360"),
+  modelDir: join(shared, "models"),
+  session: { log: () => {} },
+});
+const learnedSetup: Awaited<ReturnType<typeof crosswalkSources>> = process.argv.includes(
+  "--learned",
+)
+  ? await crosswalkSources("auto", () => {})
+  : {};
+const crosswalks = new CrosswalkDetector({
+  sources: learnedSetup.sources,
+  fusion: learnedSetup.fusion,
+});
+const rows: {
+  frame: Frame;
+  found: boolean;
+  confidence: number;
+  ms: number;
+  status: string;
+  evidence: string;
+}[] = [];
 for (const frame of frames) {
   const view = await readImageFile(join(shared, "data", frame.file));
   // Time the crosswalk stage alone: the lane stage runs first, then the detector on its result.
-  const still = await detectStill(view, { lanes, camera: { kind: "auto", assumedHorizonFraction: 0.55 } });
+  const still = await detectStill(view, {
+    lanes,
+    camera: { kind: "auto", assumedHorizonFraction: 0.55 },
+  });
   let ms = Infinity;
   let r = still.crosswalks;
   for (let k = 0; k < repeat; k++) {
     const t0 = performance.now();
-    r = await crosswalks.detect(view, still.geometry, still.crosswalks.header.stamp, still.laneResult);
+    r = await crosswalks.detect(
+      view,
+      still.geometry,
+      still.crosswalks.header.stamp,
+      still.laneResult,
+    );
     ms = Math.min(ms, performance.now() - t0);
   }
   const found = r.crosswalks.length > 0;
-  rows.push({ frame, found, confidence: Math.max(0, ...r.crosswalks.map((c) => c.confidence)), ms, status: r.status, evidence: crosswalks.lastEvidence.join("; ") });
-  if (verbose) console.log(`${frame.file.padEnd(62)} ${frame.present ? "yes" : "no "} found=${found ? "yes" : "no "} conf=${rows[rows.length - 1]!.confidence.toFixed(2)} ${ms.toFixed(1)} ms ${r.status} ${rows[rows.length - 1]!.evidence}`);
+  rows.push({
+    frame,
+    found,
+    confidence: Math.max(0, ...r.crosswalks.map((c) => c.confidence)),
+    ms,
+    status: r.status,
+    evidence: crosswalks.lastEvidence.join("; "),
+  });
+  if (verbose)
+    console.log(
+      `${frame.file.padEnd(62)} ${frame.present ? "yes" : "no "} found=${found ? "yes" : "no "} conf=${rows[rows.length - 1]!.confidence.toFixed(2)} ${ms.toFixed(1)} ms ${r.status} ${rows[rows.length - 1]!.evidence}`,
+    );
 }
 await lanes.release();
 await learnedSetup.learned?.release();
@@ -81,10 +129,22 @@ const table = (name: string, sel: typeof rows) => {
 };
 console.log("| frames | n | TP | FP | FN | TN | precision | recall | F1 | crosswalk stage ms |");
 console.log("|---|---|---|---|---|---|---|---|---|---|");
-table("cdnet frames/", rows.filter((r) => r.frame.group === "cdnet"));
-table("cdnet complex/", rows.filter((r) => r.frame.group === "cdnet complex"));
-table("cdnet all", rows.filter((r) => r.frame.group !== "negatives"));
-table("negatives (BDD/TuS/KITTI)", rows.filter((r) => r.frame.group === "negatives"));
+table(
+  "cdnet frames/",
+  rows.filter((r) => r.frame.group === "cdnet"),
+);
+table(
+  "cdnet complex/",
+  rows.filter((r) => r.frame.group === "cdnet complex"),
+);
+table(
+  "cdnet all",
+  rows.filter((r) => r.frame.group !== "negatives"),
+);
+table(
+  "negatives (BDD/TuS/KITTI)",
+  rows.filter((r) => r.frame.group === "negatives"),
+);
 table("all labelled", rows);
 const missed = rows.filter((r) => r.frame.present && !r.found).map((r) => r.frame.file);
 const alarms = rows.filter((r) => !r.frame.present && r.found).map((r) => r.frame.file);

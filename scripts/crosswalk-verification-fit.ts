@@ -38,25 +38,63 @@ const l2At = process.argv.indexOf("--l2");
 const l2 = l2At > 0 ? Number(process.argv[l2At + 1]) : 0.3;
 
 type Group = "cdnet frames/" | "cdnet complex/" | "negatives";
-const cdnet = (JSON.parse(readFileSync(projectPath("test/fixtures/crosswalk-labels.json"), "utf8")) as { frames: { file: string; present: boolean }[] }).frames;
-const negatives = (JSON.parse(readFileSync(projectPath("test/fixtures/crosswalk-real-negatives.json"), "utf8")) as { frames: { file: string }[] }).frames;
+const cdnet = (
+  JSON.parse(readFileSync(projectPath("test/fixtures/crosswalk-labels.json"), "utf8")) as {
+    frames: { file: string; present: boolean }[];
+  }
+).frames;
+const negatives = (
+  JSON.parse(readFileSync(projectPath("test/fixtures/crosswalk-real-negatives.json"), "utf8")) as {
+    frames: { file: string }[];
+  }
+).frames;
 const frames = [
-  ...cdnet.map((f) => ({ file: `cdnet_crosswalk/${f.file}`, present: f.present, group: (f.file.startsWith("complex/") ? "cdnet complex/" : "cdnet frames/") as Group })),
+  ...cdnet.map((f) => ({
+    file: `cdnet_crosswalk/${f.file}`,
+    present: f.present,
+    group: (f.file.startsWith("complex/") ? "cdnet complex/" : "cdnet frames/") as Group,
+  })),
   ...negatives.map((f) => ({ file: f.file, present: false, group: "negatives" as Group })),
 ];
 
-const lanes = await LaneDetector.create({ contract: loadModelContract("twinlitenet_640x360"), modelDir: join(shared, "models"), session: { log: () => {} } });
+const lanes = await LaneDetector.create({
+  contract: loadModelContract("twinlitenet_640x360"),
+  modelDir: join(shared, "models"),
+  session: { log: () => {} },
+});
 const stripes = new CrosswalkDetector();
 const verified = (await openLearnedSource("auto", () => {}))!;
-const rows: { file: string; present: boolean; group: Group; stripes: boolean; proposals: number[][]; best: number[] }[] = [];
+const rows: {
+  file: string;
+  present: boolean;
+  group: Group;
+  stripes: boolean;
+  proposals: number[][];
+  best: number[];
+}[] = [];
 for (const f of frames) {
   const view = await readImageFile(join(shared, "data", f.file));
-  const still = await detectStill(view, { lanes, crosswalks: stripes, camera: { kind: "auto", assumedHorizonFraction: 0.55 } });
-  const { proposals } = await verified.propose({ view, geometry: still.geometry, stamp: still.crosswalks.header.stamp, drivableMask: still.laneResult.drivableMask, toImage: still.laneResult.toImage });
+  const still = await detectStill(view, {
+    lanes,
+    crosswalks: stripes,
+    camera: { kind: "auto", assumedHorizonFraction: 0.55 },
+  });
+  const { proposals } = await verified.propose({
+    view,
+    geometry: still.geometry,
+    stamp: still.crosswalks.header.stamp,
+    drivableMask: still.laneResult.drivableMask,
+    toImage: still.laneResult.toImage,
+  });
   const plausible = proposals.filter((p) => p.plausible).map((p) => p.features);
-  const best = plausible.reduce<number[] | undefined>((a, b) => (!a || b[0]! > a[0]! ? b : a), undefined) ?? verified.calibration.features.map(() => 0);
+  const best =
+    plausible.reduce<number[] | undefined>((a, b) => (!a || b[0]! > a[0]! ? b : a), undefined) ??
+    verified.calibration.features.map(() => 0);
   rows.push({ ...f, stripes: still.crosswalks.crosswalks.length > 0, proposals: plausible, best });
-  if (verbose) console.log(`${f.present ? "pos" : "neg"} stripes=${still.crosswalks.crosswalks.length > 0} ${f.file} proposals ${proposals.map((p) => `[${p.features.map((v) => v.toFixed(2)).join(",")}${p.plausible ? "" : " gated"}]`).join(" ")}`);
+  if (verbose)
+    console.log(
+      `${f.present ? "pos" : "neg"} stripes=${still.crosswalks.crosswalks.length > 0} ${f.file} proposals ${proposals.map((p) => `[${p.features.map((v) => v.toFixed(2)).join(",")}${p.plausible ? "" : " gated"}]`).join(" ")}`,
+    );
 }
 await lanes.release();
 await verified.release();
@@ -105,13 +143,17 @@ function solve(a: number[][], b: number[]): number[] {
   return m.map((row, i) => row[n]! / (row[i]! || 1e-12));
 }
 
-const confidence = (w: number[], x: number[]) => 1 / (1 + Math.exp(-(w[w.length - 1]! + x.reduce((s, v, k) => s + v * w[k]!, 0))));
+const confidence = (w: number[], x: number[]) =>
+  1 / (1 + Math.exp(-(w[w.length - 1]! + x.reduce((s, v, k) => s + v * w[k]!, 0))));
 const x = rows.map((r) => r.best);
 const y = rows.map((r) => (r.present ? 1 : 0));
 const weightsAll = fitLogistic(x, y);
 const said = { stripes: rows.map((r) => r.stripes), all: [] as boolean[], loo: [] as boolean[] };
 rows.forEach((r, i) => {
-  const wLoo = fitLogistic(x.filter((_, k) => k !== i), y.filter((_, k) => k !== i));
+  const wLoo = fitLogistic(
+    x.filter((_, k) => k !== i),
+    y.filter((_, k) => k !== i),
+  );
   const verifiedBy = (w: number[]) => r.proposals.some((p) => confidence(w, p) >= 0.5);
   said.all.push(r.stripes || verifiedBy(weightsAll));
   said.loo.push(r.stripes || verifiedBy(wLoo));
@@ -135,17 +177,34 @@ const fmt = (c: Counts) => {
   const f1 = p + rc > 0 ? (2 * p * rc) / (p + rc) : NaN;
   return `${c.tp}/${c.fp}/${c.fn} | ${p.toFixed(2)} | ${rc.toFixed(2)} | ${f1.toFixed(2)}`;
 };
-console.log(`features ${verified.calibration.features.join(", ")}; fitted weights ${weightsAll.slice(0, -1).map((v) => v.toFixed(3)).join(", ")}, bias ${weightsAll[weightsAll.length - 1]!.toFixed(3)} (L2 ${l2})`);
-console.log("| frames | stripes alone TP/FP/FN, P, R, F1 | + verified proposals, fit on all frames | + verified proposals, leave-one-out |");
+console.log(
+  `features ${verified.calibration.features.join(", ")}; fitted weights ${weightsAll
+    .slice(0, -1)
+    .map((v) => v.toFixed(3))
+    .join(", ")}, bias ${weightsAll[weightsAll.length - 1]!.toFixed(3)} (L2 ${l2})`,
+);
+console.log(
+  "| frames | stripes alone TP/FP/FN, P, R, F1 | + verified proposals, fit on all frames | + verified proposals, leave-one-out |",
+);
 console.log("|---|---|---|---|");
 for (const g of ["cdnet frames/", "cdnet complex/", "negatives", undefined] as const) {
-  console.log(`| ${g ?? "all labelled"} (${rows.filter((r) => !g || r.group === g).length}) | ${fmt(counts("stripes", g))} | ${fmt(counts("all", g))} | ${fmt(counts("loo", g))} |`);
+  console.log(
+    `| ${g ?? "all labelled"} (${rows.filter((r) => !g || r.group === g).length}) | ${fmt(counts("stripes", g))} | ${fmt(counts("all", g))} | ${fmt(counts("loo", g))} |`,
+  );
 }
-const diff = (kind: "all" | "loo") => rows.filter((r, i) => said[kind][i] !== r.stripes).map((r) => `${r.file} (${r.present ? "crossing" : "none"})`);
-console.log(`changed from stripes alone, all-frames fit: ${diff("all").join(", ") || "none"}; leave-one-out: ${diff("loo").join(", ") || "none"}`);
+const diff = (kind: "all" | "loo") =>
+  rows
+    .filter((r, i) => said[kind][i] !== r.stripes)
+    .map((r) => `${r.file} (${r.present ? "crossing" : "none"})`);
+console.log(
+  `changed from stripes alone, all-frames fit: ${diff("all").join(", ") || "none"}; leave-one-out: ${diff("loo").join(", ") || "none"}`,
+);
 
 if (write) {
-  const path = join(projectModelDir(), loadModelContract(LEARNED_CONTRACT).file.replace(/\.onnx$/, "") + ".verification.json");
+  const path = join(
+    projectModelDir(),
+    loadModelContract(LEARNED_CONTRACT).file.replace(/\.onnx$/, "") + ".verification.json",
+  );
   const doc = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
   doc.weights = weightsAll.slice(0, -1).map((v) => Number(v.toFixed(4)));
   doc.bias = Number(weightsAll[weightsAll.length - 1]!.toFixed(4));

@@ -5,13 +5,22 @@
  */
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { defaultGraphPath, loadLaunchGraph, processGroups, type LaunchGraph } from "../src/host/graph.js";
+import {
+  defaultGraphPath,
+  loadLaunchGraph,
+  processGroups,
+  type LaunchGraph,
+} from "../src/host/graph.js";
 import { projectPath } from "../src/core/paths.js";
 
 const PACKAGE = "edge_perception";
 
 function escapeXml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  return text
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;");
 }
 
 /** The XML launch file for a graph: one `<group>` per mode, one `<executable>` per process group. */
@@ -23,9 +32,14 @@ export function launchXml(graph: LaunchGraph): string {
     `<launch>`,
   ];
   for (const a of graph.arguments) {
-    lines.push(`  <arg name="${a.name}" default="${escapeXml(a.default)}" description="${escapeXml(a.description)}"/>`);
+    lines.push(
+      `  <arg name="${a.name}" default="${escapeXml(a.default)}" description="${escapeXml(a.description)}"/>`,
+    );
   }
-  const modes = graph.arguments.find((a) => a.name === "mode")?.choices ?? ["one_process", "multi_process"];
+  const modes = graph.arguments.find((a) => a.name === "mode")?.choices ?? [
+    "one_process",
+    "multi_process",
+  ];
   for (const mode of modes) {
     lines.push(`  <group if="$(eval '\\'$(var mode)\\' == \\'${mode}\\'')">`);
     for (const group of processGroups(graph, { mode }).keys()) {
@@ -38,7 +52,9 @@ export function launchXml(graph: LaunchGraph): string {
         group,
         ...graph.arguments.map((a) => `${a.name}:=$(var ${a.name})`),
       ].join(" ");
-      lines.push(`    <executable cmd="${escapeXml(cmd)}" name="${PACKAGE}_${group}" output="screen"/>`);
+      lines.push(
+        `    <executable cmd="${escapeXml(cmd)}" name="${PACKAGE}_${group}" output="screen"/>`,
+      );
     }
     lines.push(`  </group>`);
   }

@@ -11,7 +11,15 @@
  * metrics file, so `gate:baseline` is reproducible.
  */
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { projectPath, sharedDir } from "../src/core/paths.js";
 import { loadValidatedYaml } from "../src/report/validated-yaml.js";
@@ -27,13 +35,21 @@ const BASELINE = projectPath("test", "regression", "baseline.json");
 const OUT = projectPath("out", "gate");
 
 function loadGateSet(): GateSet {
-  return loadValidatedYaml<GateSet>(projectPath("config", "eval", "gate-set.yaml"), "eval-gate-set.schema.json", "gate set");
+  return loadValidatedYaml<GateSet>(
+    projectPath("config", "eval", "gate-set.yaml"),
+    "eval-gate-set.schema.json",
+    "gate set",
+  );
 }
 
 /** Runs the CLI; resolves with its exit code and stdout (stderr passes through). */
 function cli(args: string[]): Promise<{ code: number; stdout: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", projectPath("src", "cli", "main.ts"), ...args], { cwd: projectPath(), stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", projectPath("src", "cli", "main.ts"), ...args],
+      { cwd: projectPath(), stdio: ["ignore", "pipe", "inherit"] },
+    );
     let stdout = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.on("close", (code) => resolve({ code: code ?? 1, stdout }));
@@ -45,7 +61,12 @@ function expandImages(root: string, patterns: string[]): string[] {
     const m = /^(.*)\/\*(\.[a-z0-9]+)$/i.exec(p);
     if (!m) return existsSync(join(root, p)) ? [join(root, p)] : [];
     const dir = join(root, m[1]!);
-    return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(m[2]!)).sort().map((f) => join(dir, f)) : [];
+    return existsSync(dir)
+      ? readdirSync(dir)
+          .filter((f) => f.endsWith(m[2]!))
+          .sort()
+          .map((f) => join(dir, f))
+      : [];
   });
 }
 
@@ -54,25 +75,44 @@ async function main(argv: string[]): Promise<number> {
   const resultAt = argv.indexOf("--result");
   const resultFile = resultAt >= 0 ? argv[resultAt + 1] : undefined;
   // `--params <yaml>` (repeatable): a candidate parameter set for the drives' replay (try a change without editing config/).
-  const params = argv.flatMap((a, i) => (a === "--params" && argv[i + 1] ? ["--params", argv[i + 1]!] : []));
+  const params = argv.flatMap((a, i) =>
+    a === "--params" && argv[i + 1] ? ["--params", argv[i + 1]!] : [],
+  );
   const report = (passed: boolean, regressions: string[]): void => {
-    if (resultFile) writeFileSync(resultFile, JSON.stringify({ passed: passed ? 1 : 0, failed: passed ? 0 : 1, regressions }) + "\n");
+    if (resultFile)
+      writeFileSync(
+        resultFile,
+        JSON.stringify({ passed: passed ? 1 : 0, failed: passed ? 0 : 1, regressions }) + "\n",
+      );
   };
   const t0 = Date.now();
   const set = loadGateSet();
   rmSync(OUT, { recursive: true, force: true });
   const drives = join(OUT, "drives");
   for (const d of set.drives) {
-    await generateDrive({ scenario: d.scenario, seed: d.seed, frames: d.frames, ...(d.speed !== undefined ? { speed: d.speed } : {}), out: join(drives, d.name), compressed: true, camera: { ...set.camera }, overwrite: true });
+    await generateDrive({
+      scenario: d.scenario,
+      seed: d.seed,
+      frames: d.frames,
+      ...(d.speed !== undefined ? { speed: d.speed } : {}),
+      out: join(drives, d.name),
+      compressed: true,
+      camera: { ...set.camera },
+      overwrite: true,
+    });
   }
-  console.error(`gate: ${set.drives.length} drives generated (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  console.error(
+    `gate: ${set.drives.length} drives generated (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+  );
 
   const runs = [drives];
   const evalArgs: string[] = [];
   const shared = sharedDir();
   const images = shared ? expandImages(join(shared, "data"), set.real_frames.images) : [];
   if (images.length === 0) {
-    console.error("gate: real frames skipped: ../shared/data is absent (only the generated drives are gated)");
+    console.error(
+      "gate: real frames skipped: ../shared/data is absent (only the generated drives are gated)",
+    );
   } else {
     const det = await cli(["detect", ...images, "--json"]);
     if (det.code !== 0) {
@@ -84,10 +124,24 @@ async function main(argv: string[]): Promise<number> {
     writeFileSync(json, det.stdout);
     runs.push(json);
     evalArgs.push("--truth", set.real_frames.labels.map((l) => projectPath(l)).join(","));
-    console.error(`gate: ${images.length} real frames detected (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    console.error(
+      `gate: ${images.length} real frames detected (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+    );
   }
   const metrics = join(OUT, "metrics.json");
-  const ev = await cli(["eval", "--replay", ...runs, ...evalArgs, ...params, "--deterministic-timing", "--out", metrics, "--report", join(OUT, "report"), "--quiet"]);
+  const ev = await cli([
+    "eval",
+    "--replay",
+    ...runs,
+    ...evalArgs,
+    ...params,
+    "--deterministic-timing",
+    "--out",
+    metrics,
+    "--report",
+    join(OUT, "report"),
+    "--quiet",
+  ]);
   process.stdout.write(ev.stdout);
   if (ev.code !== 0) {
     report(false, [`eval failed (exit ${ev.code})`]);
@@ -107,13 +161,31 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const baselineMetrics = JSON.parse(readFileSync(BASELINE, "utf8")) as { units: string[] };
-  const cmp = await cli(["compare", BASELINE, metrics, "--gate", projectPath("config", "eval", "gate.yaml"), "--report", join(OUT, "compare")]);
+  const cmp = await cli([
+    "compare",
+    BASELINE,
+    metrics,
+    "--gate",
+    projectPath("config", "eval", "gate.yaml"),
+    "--report",
+    join(OUT, "compare"),
+  ]);
   process.stdout.write(cmp.stdout);
-  const regressions = cmp.stdout.split("\n").filter((l) => l.trim().startsWith("REGRESSION ")).map((l) => l.trim());
+  const regressions = cmp.stdout
+    .split("\n")
+    .filter((l) => l.trim().startsWith("REGRESSION "))
+    .map((l) => l.trim());
   if (images.length === 0 && baselineMetrics.units.some((u) => u.endsWith(".json"))) {
-    console.error(`gate: note: the baseline includes real frames (${baselineMetrics.units.filter((u) => u.endsWith(".json")).map((u) => basename(u)).join(", ")}) that were skipped here`);
+    console.error(
+      `gate: note: the baseline includes real frames (${baselineMetrics.units
+        .filter((u) => u.endsWith(".json"))
+        .map((u) => basename(u))
+        .join(", ")}) that were skipped here`,
+    );
   }
-  console.error(`gate: ${cmp.code === 0 ? "PASSED" : "FAILED"} in ${((Date.now() - t0) / 1000).toFixed(0)} s (report: ${join(OUT, "compare", "report.md")})`);
+  console.error(
+    `gate: ${cmp.code === 0 ? "PASSED" : "FAILED"} in ${((Date.now() - t0) / 1000).toFixed(0)} s (report: ${join(OUT, "compare", "report.md")})`,
+  );
   report(cmp.code === 0, regressions);
   return cmp.code === 0 ? 0 : 1;
 }

@@ -38,20 +38,39 @@ export interface Agreement {
 }
 
 /** Boxes a detector contract decodes from raw outputs (contract thresholds, NMS). */
-export function decodeBoxes(contract: ModelContract, outputs: Record<string, RawOutput>): Detection[] {
+export function decodeBoxes(
+  contract: ModelContract,
+  outputs: Record<string, RawOutput>,
+): Detection[] {
   const decoder = contract.decoder;
-  if (decoder.type === "segmentation") throw new Error(`contract '${contract.name}' is a segmentation model, not a detector`);
+  if (decoder.type === "segmentation")
+    throw new Error(`contract '${contract.name}' is a segmentation model, not a detector`);
   const family = detectorFamily(decoder.type)!;
   const metas: OutputMeta[] = Object.entries(outputs).map(([name, o]) => ({ name, dims: o.dims }));
-  const binding = family.bind(decoder, { contract: contract.name, inputWidth: contract.input.width, inputHeight: contract.input.height, declared: contract.outputs, outputs: metas });
+  const binding = family.bind(decoder, {
+    contract: contract.name,
+    inputWidth: contract.input.width,
+    inputHeight: contract.input.height,
+    declared: contract.outputs,
+    outputs: metas,
+  });
   return nonMaxSuppression(
-    family.decode(decoder, binding, (n) => outputs[n]!, { inputWidth: contract.input.width, inputHeight: contract.input.height, scoreThreshold: contract.thresholds.score }),
+    family.decode(decoder, binding, (n) => outputs[n]!, {
+      inputWidth: contract.input.width,
+      inputHeight: contract.input.height,
+      scoreThreshold: contract.thresholds.score,
+    }),
     { iouThreshold: contract.thresholds.nmsIou, maxDetections: contract.thresholds.maxDetections },
   );
 }
 
 /** Agreement of `b` with `a` (same model, same frame, two machines). */
-export function agreement(contract: ModelContract, a: Record<string, RawOutput>, b: Record<string, RawOutput>, tol: Tolerance): Agreement {
+export function agreement(
+  contract: ModelContract,
+  a: Record<string, RawOutput>,
+  b: Record<string, RawOutput>,
+  tol: Tolerance,
+): Agreement {
   let maxAbs = 0;
   let d2 = 0;
   let r2 = 0;
@@ -79,7 +98,9 @@ export function agreement(contract: ModelContract, a: Record<string, RawOutput>,
       maxAbs,
       relL2,
       ok: fractions.every((f) => f <= tol.maskPixels),
-      result: names.map((o, k) => `${o}: ${(100 * fractions[k]!).toFixed(3)} % pixels differ`).join(", "),
+      result: names
+        .map((o, k) => `${o}: ${(100 * fractions[k]!).toFixed(3)} % pixels differ`)
+        .join(", "),
       unmatched: 0,
     };
   }
@@ -93,7 +114,9 @@ export function agreement(contract: ModelContract, a: Record<string, RawOutput>,
   let unmatched = 0;
   const check = (from: Detection[], to: Detection[], record: boolean) => {
     for (const x of from) {
-      const best = to.filter((y) => y.classId === x.classId).sort((p, q) => iou(q, x) - iou(p, x))[0];
+      const best = to
+        .filter((y) => y.classId === x.classId)
+        .sort((p, q) => iou(q, x) - iou(p, x))[0];
       if (!best || iou(best, x) < tol.boxIou) {
         if (x.score - threshold > tol.score) unmatched++;
         continue;

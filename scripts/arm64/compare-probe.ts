@@ -13,11 +13,22 @@ if (!model || !dirA || !dirB) {
   console.error("usage: tsx scripts/arm64/compare-probe.ts <probe.onnx> <dir A> <dir B>");
   process.exit(2);
 }
-const probes = JSON.parse(readFileSync(`${model}.probes.json`, "utf8")) as { name: string; op: string; reads: string[] }[];
+const probes = JSON.parse(readFileSync(`${model}.probes.json`, "utf8")) as {
+  name: string;
+  op: string;
+  reads: string[];
+}[];
 const load = (dir: string) => {
-  const { arch, index } = JSON.parse(readFileSync(`${dir}/index.json`, "utf8")) as { arch: string; index: Record<string, { offset: number; length: number }> };
+  const { arch, index } = JSON.parse(readFileSync(`${dir}/index.json`, "utf8")) as {
+    arch: string;
+    index: Record<string, { offset: number; length: number }>;
+  };
   const bin = readFileSync(`${dir}/outputs.bin`);
-  return { arch, get: (n: string) => (index[n] ? bin.subarray(index[n]!.offset, index[n]!.offset + index[n]!.length) : undefined) };
+  return {
+    arch,
+    get: (n: string) =>
+      index[n] ? bin.subarray(index[n]!.offset, index[n]!.offset + index[n]!.length) : undefined,
+  };
 };
 const a = load(dirA);
 const b = load(dirB);
@@ -44,7 +55,15 @@ for (const p of probes) {
   k.ops++;
   if (n && p.reads.length === 0) k.fromFloat++;
   else if (n && inputsEqual) k.fromEqualInputs++;
-  if (n) console.log(`${(100 * n / x.length).toFixed(2).padStart(6)} % differ, max ${steps} steps  ${p.op}${p.reads.length === 0 ? "  [float inputs]" : inputsEqual ? "  [IDENTICAL quantized inputs]" : ""}`);
+  if (n)
+    console.log(
+      `${((100 * n) / x.length).toFixed(2).padStart(6)} % differ, max ${steps} steps  ${p.op}${p.reads.length === 0 ? "  [float inputs]" : inputsEqual ? "  [IDENTICAL quantized inputs]" : ""}`,
+    );
 }
-console.log("\nper op kind: ops | differ from identical quantized inputs (kernel) | differ after float inputs");
-for (const [k, v] of Object.entries(byKind)) console.log(`${k.padEnd(28)} ${String(v.ops).padStart(4)} | ${String(v.fromEqualInputs).padStart(4)} | ${String(v.fromFloat).padStart(4)}`);
+console.log(
+  "\nper op kind: ops | differ from identical quantized inputs (kernel) | differ after float inputs",
+);
+for (const [k, v] of Object.entries(byKind))
+  console.log(
+    `${k.padEnd(28)} ${String(v.ops).padStart(4)} | ${String(v.fromEqualInputs).padStart(4)} | ${String(v.fromFloat).padStart(4)}`,
+  );

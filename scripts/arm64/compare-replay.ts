@@ -9,7 +9,14 @@ import { openBag } from "../../src/bag/open-bag.js";
 
 /** Numbers may differ by this much (absolute, or relative to the x86 value when it is above 1): FP32 models agree to ~2e-4 raw. */
 export const TOLERANCE = 1e-3;
-const TOPICS = ["/perception/lanes", "/perception/crosswalks", "/perception/pedestrians", "/perception/pedestrians/detections_2d", "/perception/objects/detections_2d", "/perception/frame"];
+const TOPICS = [
+  "/perception/lanes",
+  "/perception/crosswalks",
+  "/perception/pedestrians",
+  "/perception/pedestrians/detections_2d",
+  "/perception/objects/detections_2d",
+  "/perception/frame",
+];
 
 async function read(path: string): Promise<Map<string, unknown[]>> {
   const bag = await openBag(path);
@@ -23,7 +30,12 @@ async function read(path: string): Promise<Map<string, unknown[]>> {
 }
 
 /** Differences between two decoded messages: structural ones as text, numeric ones as the largest scaled difference. */
-function diff(a: unknown, b: unknown, path: string, found: { structural: string[]; worst: number; where: string }): void {
+function diff(
+  a: unknown,
+  b: unknown,
+  path: string,
+  found: { structural: string[]; worst: number; where: string },
+): void {
   if (typeof a === "number" && typeof b === "number") {
     const d = Math.abs(a - b) / Math.max(1, Math.abs(a));
     if (!(d <= found.worst) && !(Number.isNaN(a) && Number.isNaN(b))) {
@@ -32,7 +44,13 @@ function diff(a: unknown, b: unknown, path: string, found: { structural: string[
     }
     return;
   }
-  if (typeof a === "bigint" || typeof a === "string" || typeof a === "boolean" || a === null || a === undefined) {
+  if (
+    typeof a === "bigint" ||
+    typeof a === "string" ||
+    typeof a === "boolean" ||
+    a === null ||
+    a === undefined
+  ) {
     if (a !== b) found.structural.push(`${path}: ${String(a)} vs ${String(b)}`);
     return;
   }
@@ -47,7 +65,13 @@ function diff(a: unknown, b: unknown, path: string, found: { structural: string[
     return;
   }
   const keys = new Set([...Object.keys(a as object), ...Object.keys((b ?? {}) as object)]);
-  for (const k of keys) diff((a as Record<string, unknown>)[k], (b as Record<string, unknown> | undefined)?.[k], `${path}.${k}`, found);
+  for (const k of keys)
+    diff(
+      (a as Record<string, unknown>)[k],
+      (b as Record<string, unknown> | undefined)?.[k],
+      `${path}.${k}`,
+      found,
+    );
 }
 
 const [x86Bag, armBag] = process.argv.slice(2);
@@ -62,8 +86,14 @@ for (const t of TOPICS) {
   diff(x.get(t), y.get(t), t, found);
   const ok = found.structural.length === 0 && found.worst <= TOLERANCE;
   if (!ok) failures++;
-  console.log(`${t}: ${x.get(t)!.length} / ${y.get(t)!.length} messages, ${found.structural.length} structural differences, largest numeric difference ${found.worst.toExponential(2)}${found.where ? ` (${found.where})` : ""}: ${ok ? "same" : "DIFFERENT"}`);
+  console.log(
+    `${t}: ${x.get(t)!.length} / ${y.get(t)!.length} messages, ${found.structural.length} structural differences, largest numeric difference ${found.worst.toExponential(2)}${found.where ? ` (${found.where})` : ""}: ${ok ? "same" : "DIFFERENT"}`,
+  );
   for (const s of found.structural.slice(0, 5)) console.log(`  ${s}`);
 }
-console.log(failures === 0 ? `final messages agree (numbers within ${TOLERANCE})` : `${failures} topics differ`);
+console.log(
+  failures === 0
+    ? `final messages agree (numbers within ${TOLERANCE})`
+    : `${failures} topics differ`,
+);
 process.exit(failures === 0 ? 0 : 1);

@@ -10,30 +10,58 @@ import { loadModelContract } from "../../src/models/contract.js";
 import { TOLERANCE, agreement, type RawOutput } from "./agreement.js";
 
 const work = resolve(process.argv[2] ?? ".arm64/run");
-const manifest = JSON.parse(readFileSync(join(work, "manifest.json"), "utf8")) as { frames: string[]; frameFiles: string[]; models: { name: string; frames: string[] }[] };
-const read = (tag: string, model: string, variant: string, frame: string, output: string): RawOutput => {
-  const base = join(work, "outputs", tag, `${model}.${variant}.${frame}.${encodeURIComponent(output)}`);
+const manifest = JSON.parse(readFileSync(join(work, "manifest.json"), "utf8")) as {
+  frames: string[];
+  frameFiles: string[];
+  models: { name: string; frames: string[] }[];
+};
+const read = (
+  tag: string,
+  model: string,
+  variant: string,
+  frame: string,
+  output: string,
+): RawOutput => {
+  const base = join(
+    work,
+    "outputs",
+    tag,
+    `${model}.${variant}.${frame}.${encodeURIComponent(output)}`,
+  );
   const b = readFileSync(`${base}.bin`);
-  return { data: new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)), dims: JSON.parse(readFileSync(`${base}.dims.json`, "utf8")) as number[] };
+  return {
+    data: new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)),
+    dims: JSON.parse(readFileSync(`${base}.dims.json`, "utf8")) as number[],
+  };
 };
 const arm = JSON.parse(readFileSync(join(work, "outputs", "arm64", "run.json"), "utf8"));
 const x86 = JSON.parse(readFileSync(join(work, "outputs", "x86", "run.json"), "utf8"));
 const header = `x86: ${x86.arch} node ${x86.node}; arm64: ${arm.arch} node ${arm.node}, execution providers ${arm.backends.join(", ") || "?"} (qemu-aarch64: timings are not speed figures)`;
 let failures = 0;
-const rows: string[] = ["| model | variant | frame | raw max abs diff | raw rel. L2 | result | within tolerance |", "|---|---|---|---|---|---|---|"];
+const rows: string[] = [
+  "| model | variant | frame | raw max abs diff | raw rel. L2 | result | within tolerance |",
+  "|---|---|---|---|---|---|---|",
+];
 for (const m of manifest.models) {
   const contract = loadModelContract(m.name);
-  const outputs = contract.decoder.type === "segmentation" ? contract.outputs.map((o) => o.name) : ["output"];
+  const outputs =
+    contract.decoder.type === "segmentation" ? contract.outputs.map((o) => o.name) : ["output"];
   for (const variant of ["fp32", "int8"] as const) {
     for (const frame of m.frames) {
-      const get = (tag: string) => Object.fromEntries(outputs.map((o) => [o, read(tag, m.name, variant, frame, o)]));
+      const get = (tag: string) =>
+        Object.fromEntries(outputs.map((o) => [o, read(tag, m.name, variant, frame, o)]));
       const g = agreement(contract, get("x86"), get("arm64"), TOLERANCE[variant]);
       if (!g.ok) failures++;
-      rows.push(`| ${m.name} | ${variant} | ${manifest.frameFiles[manifest.frames.indexOf(frame)]} | ${g.maxAbs.toExponential(2)} | ${g.relL2.toExponential(2)} | ${g.result} | ${g.ok ? "yes" : "NO"} |`);
+      rows.push(
+        `| ${m.name} | ${variant} | ${manifest.frameFiles[manifest.frames.indexOf(frame)]} | ${g.maxAbs.toExponential(2)} | ${g.relL2.toExponential(2)} | ${g.result} | ${g.ok ? "yes" : "NO"} |`,
+      );
     }
   }
 }
-const verdict = failures === 0 ? "arm64 outputs match x86 within tolerance" : `${failures} comparisons outside tolerance`;
+const verdict =
+  failures === 0
+    ? "arm64 outputs match x86 within tolerance"
+    : `${failures} comparisons outside tolerance`;
 writeFileSync(join(work, "compare.md"), [header, "", ...rows, "", verdict, ""].join("\n"));
 console.log([header, ...rows, verdict].join("\n"));
 process.exit(failures === 0 ? 0 : 1);

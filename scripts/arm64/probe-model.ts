@@ -6,7 +6,12 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { DataType, readModelFile, tensorValueInfo, writeModelFile } from "../../src/models/onnx/onnx-proto.js";
+import {
+  DataType,
+  readModelFile,
+  tensorValueInfo,
+  writeModelFile,
+} from "../../src/models/onnx/onnx-proto.js";
 
 const [src, dst] = process.argv.slice(2);
 if (!src || !dst) {
@@ -21,7 +26,10 @@ const probes = g.node
   .map((q) => {
     const p = producer.get(q.input[0]!);
     // The quantized tensors the producing op reads (DequantizeLinear of an activation, not of a weight).
-    const reads = (p?.input ?? []).map((i) => producer.get(i)).filter((d) => d?.opType === "DequantizeLinear" && producer.has(d.input[0]!)).map((d) => d!.input[0]!);
+    const reads = (p?.input ?? [])
+      .map((i) => producer.get(i))
+      .filter((d) => d?.opType === "DequantizeLinear" && producer.has(d.input[0]!))
+      .map((d) => d!.input[0]!);
     return { name: q.output[0]!, op: p ? `${p.opType}:${p.name}` : "graph input", reads };
   });
 for (const p of probes) {

@@ -12,7 +12,11 @@ mkdirSync(out, { recursive: true });
 const timings = {};
 for (const m of manifest.models) {
   for (const variant of ["fp32", "int8"]) {
-    const session = await ort.InferenceSession.create(m[variant], { intraOpNumThreads: 1, graphOptimizationLevel: "all", logSeverityLevel: 3 });
+    const session = await ort.InferenceSession.create(m[variant], {
+      intraOpNumThreads: 1,
+      graphOptimizationLevel: "all",
+      logSeverityLevel: 3,
+    });
     const ms = [];
     for (const f of m.frames ?? manifest.frames) {
       const bytes = readFileSync(join(work, "inputs", `${m.name}.${f}.bin`));
@@ -22,14 +26,38 @@ for (const m of manifest.models) {
       ms.push(performance.now() - t0);
       for (const [name, t] of Object.entries(res)) {
         const d = t.data;
-        writeFileSync(join(out, `${m.name}.${variant}.${f}.${encodeURIComponent(name)}.bin`), Buffer.from(d.buffer, d.byteOffset, d.byteLength));
-        writeFileSync(join(out, `${m.name}.${variant}.${f}.${encodeURIComponent(name)}.dims.json`), JSON.stringify(t.dims));
+        writeFileSync(
+          join(out, `${m.name}.${variant}.${f}.${encodeURIComponent(name)}.bin`),
+          Buffer.from(d.buffer, d.byteOffset, d.byteLength),
+        );
+        writeFileSync(
+          join(out, `${m.name}.${variant}.${f}.${encodeURIComponent(name)}.dims.json`),
+          JSON.stringify(t.dims),
+        );
       }
     }
     timings[`${m.name}.${variant}`] = ms;
     await session.release();
   }
 }
-const backends = typeof ort.listSupportedBackends === "function" ? ort.listSupportedBackends().map((b) => b.name) : [];
-writeFileSync(join(out, "run.json"), JSON.stringify({ arch: process.arch, node: process.version, ort: ort.env.versions?.common ?? "", backends, timings }, null, 2));
-console.log(`${tag}: ${process.arch} node ${process.version}, execution providers ${backends.join(", ")}: ${manifest.models.length} models x 2 variants`);
+const backends =
+  typeof ort.listSupportedBackends === "function"
+    ? ort.listSupportedBackends().map((b) => b.name)
+    : [];
+writeFileSync(
+  join(out, "run.json"),
+  JSON.stringify(
+    {
+      arch: process.arch,
+      node: process.version,
+      ort: ort.env.versions?.common ?? "",
+      backends,
+      timings,
+    },
+    null,
+    2,
+  ),
+);
+console.log(
+  `${tag}: ${process.arch} node ${process.version}, execution providers ${backends.join(", ")}: ${manifest.models.length} models x 2 variants`,
+);

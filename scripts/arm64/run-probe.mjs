@@ -6,9 +6,19 @@ import * as ort from "onnxruntime-node";
 
 const [model, input, dims, inputName, out] = process.argv.slice(2);
 mkdirSync(out, { recursive: true });
-const session = await ort.InferenceSession.create(model, { intraOpNumThreads: 1, graphOptimizationLevel: "all", logSeverityLevel: 3 });
+const session = await ort.InferenceSession.create(model, {
+  intraOpNumThreads: 1,
+  graphOptimizationLevel: "all",
+  logSeverityLevel: 3,
+});
 const bytes = readFileSync(input);
-const result = await session.run({ [inputName]: new ort.Tensor("float32", new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4), JSON.parse(dims)) });
+const result = await session.run({
+  [inputName]: new ort.Tensor(
+    "float32",
+    new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4),
+    JSON.parse(dims),
+  ),
+});
 const index = {};
 const parts = [];
 let offset = 0;

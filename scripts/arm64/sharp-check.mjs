@@ -8,7 +8,9 @@ const digest = (b) => createHash("sha256").update(b).digest("hex").slice(0, 16);
 for (const f of process.argv.slice(2)) {
   const { data, info } = await sharp(f).raw().toBuffer({ resolveWithObject: true });
   const small = await sharp(f).resize(320, 180).raw().toBuffer();
-  console.log(`${f.split("/").slice(-2).join("/")} ${info.width}x${info.height}x${info.channels} decoded ${digest(data)} resized ${digest(small)}`);
+  console.log(
+    `${f.split("/").slice(-2).join("/")} ${info.width}x${info.height}x${info.channels} decoded ${digest(data)} resized ${digest(small)}`,
+  );
 }
 console.log(`sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}`);
 console.error(`sharp-check: ${process.arch}`);

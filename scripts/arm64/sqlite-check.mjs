@@ -11,11 +11,15 @@ for (const f of process.argv.slice(2)) {
   const topics = db.prepare("SELECT id, name, type FROM topics ORDER BY id").all();
   const hash = createHash("sha256");
   let n = 0;
-  for (const row of db.prepare("SELECT id, topic_id, timestamp, data FROM messages ORDER BY timestamp, id").iterate()) {
+  for (const row of db
+    .prepare("SELECT id, topic_id, timestamp, data FROM messages ORDER BY timestamp, id")
+    .iterate()) {
     hash.update(`${row.id},${row.topic_id},${row.timestamp};`).update(row.data);
     n++;
   }
   db.close();
-  console.log(`${f.split("/").slice(-2).join("/")}: ${topics.map((t) => t.name).join(" ")}; ${n} messages, ${hash.digest("hex").slice(0, 16)}`);
+  console.log(
+    `${f.split("/").slice(-2).join("/")}: ${topics.map((t) => t.name).join(" ")}; ${n} messages, ${hash.digest("hex").slice(0, 16)}`,
+  );
 }
 console.error(`sqlite-check: ${process.arch}`);

@@ -27,7 +27,12 @@ import { ros2TypeName } from "../msgs/type-name.js";
 import { validateResolvedTopic } from "../msgs/names.js";
 import type { QosProfile } from "../msgs/qos-profile.js";
 import { BufferedFileWritable } from "./file-writable.js";
-import { METADATA_FILENAME, serializeEmbeddedMetadata, serializeMetadata, type BagMetadata } from "./metadata.js";
+import {
+  METADATA_FILENAME,
+  serializeEmbeddedMetadata,
+  serializeMetadata,
+  type BagMetadata,
+} from "./metadata.js";
 import { qosProfilesToString, rosbag2QosFor, type QosYamlProfile } from "./qos.js";
 import { typeDescriptionHash } from "./type-hash.js";
 import type { BagSummary } from "./types.js";
@@ -127,7 +132,10 @@ interface TopicState {
 let zstdModule: Promise<{ compress(data: Uint8Array, level?: number): Uint8Array }> | undefined;
 function loadZstd(): Promise<{ compress(data: Uint8Array, level?: number): Uint8Array }> {
   return (zstdModule ??= import("@foxglove/wasm-zstd").then(async (mod) => {
-    const zstd = ((mod as { default?: unknown }).default ?? mod) as { isLoaded: Promise<unknown>; compress(data: Uint8Array, level?: number): Uint8Array };
+    const zstd = ((mod as { default?: unknown }).default ?? mod) as {
+      isLoaded: Promise<unknown>;
+      compress(data: Uint8Array, level?: number): Uint8Array;
+    };
     await zstd.isLoaded;
     return zstd;
   }));
@@ -135,11 +143,25 @@ function loadZstd(): Promise<{ compress(data: Uint8Array, level?: number): Uint8
 
 function prepareFolder(path: string, overwrite: boolean): void {
   if (existsSync(path)) {
-    if (!overwrite) throw new PerceptionError("bag", "cannot create bag: the path exists (pass overwrite: true to replace it)", { bag: path });
-    if (!statSync(path).isDirectory()) throw new PerceptionError("bag", "cannot create bag: the path exists and is not a folder", { bag: path });
-    const foreign = readdirSync(path).filter((f) => f !== METADATA_FILENAME && !/\.(mcap|db3)$/.test(f));
+    if (!overwrite)
+      throw new PerceptionError(
+        "bag",
+        "cannot create bag: the path exists (pass overwrite: true to replace it)",
+        { bag: path },
+      );
+    if (!statSync(path).isDirectory())
+      throw new PerceptionError("bag", "cannot create bag: the path exists and is not a folder", {
+        bag: path,
+      });
+    const foreign = readdirSync(path).filter(
+      (f) => f !== METADATA_FILENAME && !/\.(mcap|db3)$/.test(f),
+    );
     if (foreign.length > 0) {
-      throw new PerceptionError("bag", `refusing to overwrite a folder that is not a bag (it holds ${foreign.slice(0, 3).join(", ")})`, { bag: path });
+      throw new PerceptionError(
+        "bag",
+        `refusing to overwrite a folder that is not a bag (it holds ${foreign.slice(0, 3).join(", ")})`,
+        { bag: path },
+      );
     }
     rmSync(path, { recursive: true });
   }
@@ -202,19 +224,31 @@ export class BagWriter {
     prepareFolder(path, options.overwrite ?? false);
     const file = join(path, `${basename(path)}_0.mcap`);
     const compression = options.compression ?? "none";
-    let compressChunk: ((data: Uint8Array) => { compression: string; compressedData: Uint8Array }) | undefined;
+    let compressChunk:
+      | ((data: Uint8Array) => { compression: string; compressedData: Uint8Array })
+      | undefined;
     if (compression === "zstd") {
       const zstd = await loadZstd();
       const level = options.zstdLevel ?? 1;
-      compressChunk = (data) => ({ compression: "zstd", compressedData: zstd.compress(data, level) });
+      compressChunk = (data) => ({
+        compression: "zstd",
+        compressedData: zstd.compress(data, level),
+      });
     }
     const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
     const flushIntervalSec = options.flushIntervalSec ?? DEFAULT_FLUSH_INTERVAL_SEC;
-    if (!(flushIntervalSec > 0)) throw new PerceptionError("bag", `flushIntervalSec must be > 0, got ${options.flushIntervalSec}`, { bag: path });
+    if (!(flushIntervalSec > 0))
+      throw new PerceptionError(
+        "bag",
+        `flushIntervalSec must be > 0, got ${options.flushIntervalSec}`,
+        { bag: path },
+      );
     const chunkLimit = new ChunkLimit(chunkSize);
     // Chunks (at least chunkSize bytes) bypass a buffer this size and reach the file as soon as they
     // are complete, so a crash loses at most the chunk being filled.
-    const writable = await BufferedFileWritable.create(file, { bufferBytes: Math.min(4 << 20, Math.max(64 << 10, chunkSize)) });
+    const writable = await BufferedFileWritable.create(file, {
+      bufferBytes: Math.min(4 << 20, Math.max(64 << 10, chunkSize)),
+    });
     const writer = new McapWriter({
       writable,
       useChunks: true,
@@ -239,26 +273,48 @@ export class BagWriter {
       chunkLimit,
       BigInt(Math.round(flushIntervalSec * 1e9)),
       (options.wallClockFlush ?? true)
-        ? { clock: options.clock ?? realClock, timers: options.timers ?? NODE_TIMERS, intervalMs: flushIntervalSec * 1000 }
+        ? {
+            clock: options.clock ?? realClock,
+            timers: options.timers ?? NODE_TIMERS,
+            intervalMs: flushIntervalSec * 1000,
+          }
         : undefined,
     );
   }
 
   /** Declares a topic (before its first write). Throws a `schema` PerceptionError for a type the registry does not know. */
   addTopic(topic: BagWriterTopic): void {
-    if (this.#closing) throw new PerceptionError("bag", `addTopic after close`, { bag: this.path, topic: topic.name });
+    if (this.#closing)
+      throw new PerceptionError("bag", `addTopic after close`, {
+        bag: this.path,
+        topic: topic.name,
+      });
     try {
       validateResolvedTopic(topic.name);
     } catch (err) {
-      throw new PerceptionError("bag", `cannot record topic ${JSON.stringify(printable(topic.name))}: ${printable(errorMessage(err))}`, { bag: this.path });
+      throw new PerceptionError(
+        "bag",
+        `cannot record topic ${JSON.stringify(printable(topic.name))}: ${printable(errorMessage(err))}`,
+        { bag: this.path },
+      );
     }
     const existing = this.#topics.get(topic.name);
     const type = ros2TypeName(topic.type);
     if (existing) {
-      if (existing.type !== type) throw new PerceptionError("bag", `topic ${topic.name} was added as ${existing.type}, not ${type}`, { bag: this.path, topic: topic.name });
+      if (existing.type !== type)
+        throw new PerceptionError(
+          "bag",
+          `topic ${topic.name} was added as ${existing.type}, not ${type}`,
+          { bag: this.path, topic: topic.name },
+        );
       return;
     }
-    if (!this.#registry.has(type)) throw new PerceptionError("schema", `cannot record ${topic.name}: unknown message type ${type}`, { bag: this.path, topic: topic.name });
+    if (!this.#registry.has(type))
+      throw new PerceptionError(
+        "schema",
+        `cannot record ${topic.name}: unknown message type ${type}`,
+        { bag: this.path, topic: topic.name },
+      );
     const state: TopicState = {
       name: topic.name,
       type,
@@ -286,7 +342,11 @@ export class BagWriter {
   async #registerPending(): Promise<void> {
     while (this.#unregistered.length > 0) {
       const topic = this.#unregistered.shift()!;
-      const schemaId = await this.#writer.registerSchema({ name: topic.type, encoding: "ros2msg", data: new TextEncoder().encode(topic.schemaText) });
+      const schemaId = await this.#writer.registerSchema({
+        name: topic.type,
+        encoding: "ros2msg",
+        data: new TextEncoder().encode(topic.schemaText),
+      });
       topic.channelId = await this.#writer.registerChannel({
         topic: topic.name,
         schemaId,
@@ -303,10 +363,25 @@ export class BagWriter {
    * Appends one CDR message (bytes with the encapsulation header). `publishTime` defaults to
    * `logTime`. The bytes are copied before the promise resolves, so a reused encode buffer is fine.
    */
-  write(topic: string, logTime: bigint, cdr: Uint8Array, publishTime: bigint = logTime): Promise<void> {
-    if (this.#closing) return Promise.reject(new PerceptionError("bag", "write after close", { bag: this.path, topic }));
+  write(
+    topic: string,
+    logTime: bigint,
+    cdr: Uint8Array,
+    publishTime: bigint = logTime,
+  ): Promise<void> {
+    if (this.#closing)
+      return Promise.reject(
+        new PerceptionError("bag", "write after close", { bag: this.path, topic }),
+      );
     const state = this.#topics.get(topic);
-    if (!state) return Promise.reject(new PerceptionError("bag", `write to topic ${topic}, which was not added (call addTopic first)`, { bag: this.path, topic }));
+    if (!state)
+      return Promise.reject(
+        new PerceptionError(
+          "bag",
+          `write to topic ${topic}, which was not added (call addTopic first)`,
+          { bag: this.path, topic },
+        ),
+      );
     return this.#enqueue(async () => {
       if (this.#unregistered.length > 0) await this.#registerPending();
       await this.#addHeld(false);
@@ -335,7 +410,13 @@ export class BagWriter {
     if (close) this.#chunkLimit.closeNext();
     try {
       const { state, logTime, publishTime, data } = message;
-      await this.#writer.addMessage({ channelId: state.channelId!, sequence: ++state.sequence, logTime, publishTime, data });
+      await this.#writer.addMessage({
+        channelId: state.channelId!,
+        sequence: ++state.sequence,
+        logTime,
+        publishTime,
+        data,
+      });
     } finally {
       this.#chunkLimit.reset();
     }
@@ -409,14 +490,22 @@ export class BagWriter {
       await this.#registerPending();
       await this.#addHeld(false);
       const metadata = this.metadata();
-      await this.#writer.addMetadata({ name: "rosbag2", metadata: new Map([["serialized_metadata", serializeEmbeddedMetadata(metadata)]]) });
+      await this.#writer.addMetadata({
+        name: "rosbag2",
+        metadata: new Map([["serialized_metadata", serializeEmbeddedMetadata(metadata)]]),
+      });
       await this.#writer.end();
       await this.#writable.close();
       writeFileSync(join(this.path, METADATA_FILENAME), serializeMetadata(metadata));
       return this.#summary(metadata);
     }).catch(async (err: unknown) => {
       await this.#writable.close().catch(() => undefined);
-      throw new PerceptionError("bag", `cannot finish the bag: ${errorMessage(err)}`, { bag: this.path, file: this.file }, { cause: err });
+      throw new PerceptionError(
+        "bag",
+        `cannot finish the bag: ${errorMessage(err)}`,
+        { bag: this.path, file: this.file },
+        { cause: err },
+      );
     });
     return this.#closing;
   }
@@ -481,7 +570,11 @@ export function finalizeOnSignals(closeable: { close(): Promise<unknown> }): () 
     closing = true;
     closeable
       .close()
-      .catch((err: unknown) => console.error(`edge-perception: could not finish the bag on ${signal}: ${errorMessage(err)}`))
+      .catch((err: unknown) =>
+        console.error(
+          `edge-perception: could not finish the bag on ${signal}: ${errorMessage(err)}`,
+        ),
+      )
       .finally(() => process.exit(codes[signal] ?? 1));
   };
   process.on("SIGINT", handler);

@@ -7,7 +7,7 @@ import { open, type FileHandle } from "node:fs/promises";
 import type { IWritable } from "@mcap/core";
 
 /** Default size of the write buffer. */
-export const DEFAULT_WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
+const DEFAULT_WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
 
 export class BufferedFileWritable implements IWritable {
   readonly path: string;
@@ -24,9 +24,16 @@ export class BufferedFileWritable implements IWritable {
   }
 
   /** Creates (truncates) the file. `flag` "wx" fails when it exists. */
-  static async create(path: string, options: { bufferBytes?: number; exclusive?: boolean } = {}): Promise<BufferedFileWritable> {
+  static async create(
+    path: string,
+    options: { bufferBytes?: number; exclusive?: boolean } = {},
+  ): Promise<BufferedFileWritable> {
     const handle = await open(path, options.exclusive ? "wx" : "w");
-    return new BufferedFileWritable(path, handle, options.bufferBytes ?? DEFAULT_WRITE_BUFFER_BYTES);
+    return new BufferedFileWritable(
+      path,
+      handle,
+      options.bufferBytes ?? DEFAULT_WRITE_BUFFER_BYTES,
+    );
   }
 
   position(): bigint {
@@ -53,7 +60,12 @@ export class BufferedFileWritable implements IWritable {
   async #writeAll(data: Uint8Array): Promise<void> {
     let offset = 0;
     while (offset < data.byteLength) {
-      const { bytesWritten } = await this.#handle.write(data, offset, data.byteLength - offset, null);
+      const { bytesWritten } = await this.#handle.write(
+        data,
+        offset,
+        data.byteLength - offset,
+        null,
+      );
       offset += bytesWritten;
     }
   }

@@ -60,7 +60,12 @@ export async function openMcapFile(path: string, bag: string): Promise<StorageFi
   try {
     handle = await open(path, "r");
   } catch (err) {
-    throw new PerceptionError("bag", `cannot open MCAP file: ${errorMessage(err)}`, { bag, file: path }, { cause: err });
+    throw new PerceptionError(
+      "bag",
+      `cannot open MCAP file: ${errorMessage(err)}`,
+      { bag, file: path },
+      { cause: err },
+    );
   }
   try {
     const file = new McapFile(path, handle, (await handle.stat()).size, bag);
@@ -107,8 +112,17 @@ class McapFile implements StorageFile {
     return bytesRead === length ? buffer : buffer.subarray(0, bytesRead);
   }
 
-  #error(message: string, context: Record<string, string | number | bigint | undefined> = {}, cause?: unknown): PerceptionError {
-    return new PerceptionError("bag", message, { bag: this.#bag, file: this.path, ...context }, cause === undefined ? undefined : { cause });
+  #error(
+    message: string,
+    context: Record<string, string | number | bigint | undefined> = {},
+    cause?: unknown,
+  ): PerceptionError {
+    return new PerceptionError(
+      "bag",
+      message,
+      { bag: this.#bag, file: this.path, ...context },
+      cause === undefined ? undefined : { cause },
+    );
   }
 
   async init(): Promise<void> {
@@ -127,10 +141,16 @@ class McapFile implements StorageFile {
         decompressHandlers: this.#handlers,
       });
     } catch (err) {
-      this.warnings.push(`${this.path}: no usable summary section (${errorMessage(err)}); the file was scanned record by record (recovery read)`);
+      this.warnings.push(
+        `${this.path}: no usable summary section (${errorMessage(err)}); the file was scanned record by record (recovery read)`,
+      );
     }
     const counts = new Map<number, number>();
-    if (indexed && indexed.statistics && (indexed.chunkIndexes.length > 0 || indexed.statistics.messageCount === 0n)) {
+    if (
+      indexed &&
+      indexed.statistics &&
+      (indexed.chunkIndexes.length > 0 || indexed.statistics.messageCount === 0n)
+    ) {
       for (const s of indexed.schemasById.values()) this.#schemas.set(s.id, s);
       for (const c of indexed.channelsById.values()) this.#channels.set(c.id, c);
       for (const [id, n] of indexed.statistics.channelMessageCounts) counts.set(id, Number(n));
@@ -146,18 +166,24 @@ class McapFile implements StorageFile {
         messageEndTime: c.messageEndTime,
         channelIds: [...c.messageIndexOffsets.keys()],
       }));
-      this.compressions = [...new Set(indexed.chunkIndexes.map((c) => c.compression).filter((c) => c !== ""))];
+      this.compressions = [
+        ...new Set(indexed.chunkIndexes.map((c) => c.compression).filter((c) => c !== "")),
+      ];
       for await (const m of indexed.readMetadata({ name: "rosbag2" })) {
         this.embeddedMetadata = m.metadata.get("serialized_metadata") ?? this.embeddedMetadata;
       }
     } else {
-      if (indexed) this.warnings.push(`${this.path}: the summary has no chunk index or statistics; the file was scanned`);
+      if (indexed)
+        this.warnings.push(
+          `${this.path}: the summary has no chunk index or statistics; the file was scanned`,
+        );
       // Scan once to learn channels, counts and the time span; damage is reported again by entries().
       const compressions = new Set<string>();
       for await (const item of this.#scan({ bag: this.#bag }, compressions)) {
         if (item.kind !== "message") continue;
         this.messageCount++;
-        if (this.startTime === undefined || item.logTime < this.startTime) this.startTime = item.logTime;
+        if (this.startTime === undefined || item.logTime < this.startTime)
+          this.startTime = item.logTime;
         if (this.endTime === undefined || item.logTime > this.endTime) this.endTime = item.logTime;
         const channelId = this.#channelIdOf.get(item)!;
         counts.set(channelId, (counts.get(channelId) ?? 0) + 1);
@@ -186,7 +212,9 @@ class McapFile implements StorageFile {
         serializationFormat: channel.messageEncoding,
         offeredQosProfiles: channel.metadata.get("offered_qos_profiles") ?? "",
         typeDescriptionHash: channel.metadata.get("topic_type_hash") ?? "",
-        schema: schema ? { encoding: schema.encoding, text: decoder.decode(schema.data) } : undefined,
+        schema: schema
+          ? { encoding: schema.encoding, text: decoder.decode(schema.data) }
+          : undefined,
         messageCount: counts.get(channel.id) ?? 0,
       });
     }
@@ -197,7 +225,10 @@ class McapFile implements StorageFile {
     const { record } = pending;
     const channel = this.#channels.get(record.channelId);
     if (!channel) {
-      return this.#error(`message on unknown channel id ${record.channelId}`, { offset: pending.offset, logTime: record.logTime });
+      return this.#error(`message on unknown channel id ${record.channelId}`, {
+        offset: pending.offset,
+        logTime: record.logTime,
+      });
     }
     const type = this.#schemas.get(channel.schemaId)?.name ?? "";
     return {
@@ -214,14 +245,21 @@ class McapFile implements StorageFile {
 
   #wantedChannels(topics: ReadonlySet<string> | undefined): Set<number> | undefined {
     if (!topics) return undefined;
-    return new Set([...this.#channels.values()].filter((c) => topics.has(c.topic)).map((c) => c.id));
+    return new Set(
+      [...this.#channels.values()].filter((c) => topics.has(c.topic)).map((c) => c.id),
+    );
   }
 
   /**
    * The messages of the chunk record `content` (at `offset` in the file), filtered and sorted by log
    * time; also registers schemas and channels found inside. Returns an error for a bad chunk.
    */
-  #chunkMessages(content: Uint8Array, offset: number, o: FileEntriesOptions, wanted: Set<number> | undefined): Pending[] | PerceptionError {
+  #chunkMessages(
+    content: Uint8Array,
+    offset: number,
+    o: FileEntriesOptions,
+    wanted: Set<number> | undefined,
+  ): Pending[] | PerceptionError {
     let records: Uint8Array;
     let compression = "";
     try {
@@ -231,11 +269,18 @@ class McapFile implements StorageFile {
         records = chunk.records;
       } else {
         const handler = this.#handlers[chunk.compression];
-        if (!handler) return this.#error(`chunk compression '${chunk.compression}' is not supported`, { offset, compression });
+        if (!handler)
+          return this.#error(`chunk compression '${chunk.compression}' is not supported`, {
+            offset,
+            compression,
+          });
         records = handler(chunk.records, chunk.uncompressedSize);
       }
       if (BigInt(records.byteLength) !== chunk.uncompressedSize) {
-        return this.#error(`corrupt chunk: decompressed to ${records.byteLength} bytes, the chunk says ${chunk.uncompressedSize}`, { offset, compression });
+        return this.#error(
+          `corrupt chunk: decompressed to ${records.byteLength} bytes, the chunk says ${chunk.uncompressedSize}`,
+          { offset, compression },
+        );
       }
       if (chunk.uncompressedCrc !== 0) {
         const actual = crc32(records) >>> 0;
@@ -247,14 +292,22 @@ class McapFile implements StorageFile {
         }
       }
     } catch (err) {
-      return this.#error(`corrupt chunk: ${errorMessage(err)}; its messages are skipped`, { offset, compression }, err);
+      return this.#error(
+        `corrupt chunk: ${errorMessage(err)}; its messages are skipped`,
+        { offset, compression },
+        err,
+      );
     }
     const out: Pending[] = [];
     let position = 0;
     try {
       while (position < records.byteLength) {
         const raw = readRecordAt(records, position);
-        if (!raw) return this.#error(`corrupt chunk: truncated record at ${position} inside the chunk`, { offset, compression });
+        if (!raw)
+          return this.#error(`corrupt chunk: truncated record at ${position} inside the chunk`, {
+            offset,
+            compression,
+          });
         if (raw.opcode === Opcode.MESSAGE) {
           const record = parseMessage(raw.content);
           if (
@@ -274,11 +327,19 @@ class McapFile implements StorageFile {
         position += RECORD_HEADER_SIZE + raw.content.byteLength;
       }
     } catch (err) {
-      return this.#error(`corrupt chunk: bad record at ${position} inside the chunk: ${errorMessage(err)}`, { offset, compression }, err);
+      return this.#error(
+        `corrupt chunk: bad record at ${position} inside the chunk: ${errorMessage(err)}`,
+        { offset, compression },
+        err,
+      );
     }
     let sorted = true;
-    for (let i = 1; i < out.length && sorted; i++) sorted = out[i - 1]!.record.logTime <= out[i]!.record.logTime;
-    if (!sorted) out.sort((a, b) => (a.record.logTime < b.record.logTime ? -1 : a.record.logTime > b.record.logTime ? 1 : 0));
+    for (let i = 1; i < out.length && sorted; i++)
+      sorted = out[i - 1]!.record.logTime <= out[i]!.record.logTime;
+    if (!sorted)
+      out.sort((a, b) =>
+        a.record.logTime < b.record.logTime ? -1 : a.record.logTime > b.record.logTime ? 1 : 0,
+      );
     return out;
   }
 
@@ -293,20 +354,34 @@ class McapFile implements StorageFile {
         (c) =>
           (o.startTime === undefined || c.messageEndTime >= o.startTime) &&
           (o.endTime === undefined || c.messageStartTime <= o.endTime) &&
-          (wanted === undefined || c.channelIds.length === 0 || c.channelIds.some((id) => wanted.has(id))),
+          (wanted === undefined ||
+            c.channelIds.length === 0 ||
+            c.channelIds.some((id) => wanted.has(id))),
       )
-      .sort((a, b) => (a.messageStartTime < b.messageStartTime ? -1 : a.messageStartTime > b.messageStartTime ? 1 : a.offset - b.offset));
+      .sort((a, b) =>
+        a.messageStartTime < b.messageStartTime
+          ? -1
+          : a.messageStartTime > b.messageStartTime
+            ? 1
+            : a.offset - b.offset,
+      );
     const queues: ChunkQueue[] = [];
     let nextChunk = 0;
     for (;;) {
       let index = smallestHead(queues);
-      while (nextChunk < chunks.length && (index < 0 || chunks[nextChunk]!.messageStartTime <= headOf(queues, index)!.record.logTime)) {
+      while (
+        nextChunk < chunks.length &&
+        (index < 0 || chunks[nextChunk]!.messageStartTime <= headOf(queues, index)!.record.logTime)
+      ) {
         const location = chunks[nextChunk++]!;
         const bytes = await this.#read(location.offset, location.length);
         const raw = readRecordAt(bytes, 0);
         const messages =
           !raw || raw.opcode !== Opcode.CHUNK
-            ? this.#error(`the chunk index points at offset ${location.offset}, where there is no complete chunk record`, { offset: location.offset })
+            ? this.#error(
+                `the chunk index points at offset ${location.offset}, where there is no complete chunk record`,
+                { offset: location.offset },
+              )
             : this.#chunkMessages(raw.content, location.offset, o, wanted);
         if (messages instanceof PerceptionError) yield { kind: "error", error: messages };
         else if (messages.length > 0) queues.push({ messages, next: 0 });
@@ -329,7 +404,13 @@ class McapFile implements StorageFile {
     while (position < this.sizeBytes) {
       const left = this.sizeBytes - position;
       if (left < RECORD_HEADER_SIZE) {
-        yield { kind: "error", error: this.#error(`truncated MCAP file: ${left} trailing bytes at offset ${position} are not a record; reading stops there`, { offset: position }) };
+        yield {
+          kind: "error",
+          error: this.#error(
+            `truncated MCAP file: ${left} trailing bytes at offset ${position} are not a record; reading stops there`,
+            { offset: position },
+          ),
+        };
         return;
       }
       const header = await this.#read(position, RECORD_HEADER_SIZE);
@@ -351,7 +432,13 @@ class McapFile implements StorageFile {
         break;
       }
       const contentLength = Number(length);
-      if (opcode === Opcode.CHUNK || opcode === Opcode.MESSAGE || opcode === Opcode.SCHEMA || opcode === Opcode.CHANNEL || opcode === Opcode.METADATA) {
+      if (
+        opcode === Opcode.CHUNK ||
+        opcode === Opcode.MESSAGE ||
+        opcode === Opcode.SCHEMA ||
+        opcode === Opcode.CHANNEL ||
+        opcode === Opcode.METADATA
+      ) {
         const content = await this.#read(position + RECORD_HEADER_SIZE, contentLength);
         try {
           if (opcode === Opcode.CHUNK) {
@@ -381,15 +468,27 @@ class McapFile implements StorageFile {
             if (wanted && o.topics?.has(channel.topic)) wanted.add(channel.id);
           } else {
             const metadata = parseMetadata(content);
-            if (metadata.name === "rosbag2") this.embeddedMetadata = metadata.metadata.get("serialized_metadata") ?? this.embeddedMetadata;
+            if (metadata.name === "rosbag2")
+              this.embeddedMetadata =
+                metadata.metadata.get("serialized_metadata") ?? this.embeddedMetadata;
           }
         } catch (err) {
-          yield { kind: "error", error: this.#error(`bad record (opcode ${opcode}): ${errorMessage(err)}`, { offset: position }, err) };
+          yield {
+            kind: "error",
+            error: this.#error(
+              `bad record (opcode ${opcode}): ${errorMessage(err)}`,
+              { offset: position },
+              err,
+            ),
+          };
         }
       }
       position += RECORD_HEADER_SIZE + contentLength;
     }
-    if (!sawEnd && compressions) this.warnings.push(`${this.path}: the data section ends without a DataEnd record or footer (the recording was interrupted)`);
+    if (!sawEnd && compressions)
+      this.warnings.push(
+        `${this.path}: the data section ends without a DataEnd record or footer (the recording was interrupted)`,
+      );
   }
 
   #scanned(pending: Pending): BagEntry {

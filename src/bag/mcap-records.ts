@@ -74,7 +74,9 @@ class Cursor {
 
   #need(n: number): void {
     if (this.offset + n > this.#bytes.byteLength) {
-      throw new RangeError(`record content ends at ${this.#bytes.byteLength} bytes, ${n} more needed at ${this.offset}`);
+      throw new RangeError(
+        `record content ends at ${this.#bytes.byteLength} bytes, ${n} more needed at ${this.offset}`,
+      );
     }
   }
 
@@ -148,12 +150,24 @@ export function parseSchema(content: Uint8Array): SchemaRecord {
 
 export function parseChannel(content: Uint8Array): ChannelRecord {
   const c = new Cursor(content);
-  return { id: c.u16(), schemaId: c.u16(), topic: c.string(), messageEncoding: c.string(), metadata: c.stringMap() };
+  return {
+    id: c.u16(),
+    schemaId: c.u16(),
+    topic: c.string(),
+    messageEncoding: c.string(),
+    metadata: c.stringMap(),
+  };
 }
 
 export function parseMessage(content: Uint8Array): MessageRecord {
   const c = new Cursor(content);
-  return { channelId: c.u16(), sequence: c.u32(), logTime: c.u64(), publishTime: c.u64(), data: c.rest() };
+  return {
+    channelId: c.u16(),
+    sequence: c.u32(),
+    logTime: c.u64(),
+    publishTime: c.u64(),
+    data: c.rest(),
+  };
 }
 
 export function parseChunk(content: Uint8Array): ChunkRecord {
@@ -165,9 +179,18 @@ export function parseChunk(content: Uint8Array): ChunkRecord {
   const compression = c.string();
   const length = c.u64();
   if (length > BigInt(content.byteLength - c.offset)) {
-    throw new RangeError(`chunk declares ${length} record bytes but holds ${content.byteLength - c.offset}`);
+    throw new RangeError(
+      `chunk declares ${length} record bytes but holds ${content.byteLength - c.offset}`,
+    );
   }
-  return { messageStartTime, messageEndTime, uncompressedSize, uncompressedCrc, compression, records: c.bytes(Number(length)) };
+  return {
+    messageStartTime,
+    messageEndTime,
+    uncompressedSize,
+    uncompressedCrc,
+    compression,
+    records: c.bytes(Number(length)),
+  };
 }
 
 export function parseMetadata(content: Uint8Array): MetadataRecord {

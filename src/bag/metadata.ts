@@ -10,7 +10,7 @@ import { emitYaml, type YamlValue } from "./yaml-block.js";
 export const METADATA_FILENAME = "metadata.yaml";
 
 /** The metadata.yaml version this project writes (ROS 2 Jazzy). */
-export const WRITTEN_METADATA_VERSION = 9;
+const WRITTEN_METADATA_VERSION = 9;
 
 export interface MetadataTopic {
   name: string;
@@ -60,7 +60,11 @@ type Node = Record<string, unknown>;
 function bigintOf(value: unknown, what: string, source: string): bigint {
   if (typeof value === "bigint") return value;
   if (typeof value === "number" && Number.isInteger(value)) return BigInt(value);
-  throw new PerceptionError("bag", `metadata field ${what} is not an integer (got ${JSON.stringify(String(value))})`, { file: source });
+  throw new PerceptionError(
+    "bag",
+    `metadata field ${what} is not an integer (got ${JSON.stringify(String(value))})`,
+    { file: source },
+  );
 }
 
 function nested(node: unknown, key: string): unknown {
@@ -76,29 +80,49 @@ export function parseMetadata(text: string, source = METADATA_FILENAME): BagMeta
   try {
     doc = parseYaml(text, { intAsBigInt: true });
   } catch (err) {
-    throw new PerceptionError("bag", `invalid YAML in ${source}: ${errorMessage(err)}`, { file: source }, { cause: err });
+    throw new PerceptionError(
+      "bag",
+      `invalid YAML in ${source}: ${errorMessage(err)}`,
+      { file: source },
+      { cause: err },
+    );
   }
   const info = nested(doc, "rosbag2_bagfile_information");
   if (typeof info !== "object" || info === null) {
-    throw new PerceptionError("bag", `${source} has no rosbag2_bagfile_information mapping`, { file: source });
+    throw new PerceptionError("bag", `${source} has no rosbag2_bagfile_information mapping`, {
+      file: source,
+    });
   }
   const m = info as Node;
   const version = Number(m.version);
   if (!Number.isInteger(version) || version < 1 || version > 9) {
-    throw new PerceptionError("bag", `unsupported metadata version ${String(m.version)} in ${source} (this reader knows 4 to 9)`, { file: source });
+    throw new PerceptionError(
+      "bag",
+      `unsupported metadata version ${String(m.version)} in ${source} (this reader knows 4 to 9)`,
+      { file: source },
+    );
   }
   const str = (v: unknown): string => (v === undefined || v === null ? "" : String(v));
   const topicsNode = Array.isArray(m.topics_with_message_count) ? m.topics_with_message_count : [];
   const topics: MetadataTopic[] = topicsNode.map((t: unknown, i: number) => {
     const tm = nested(t, "topic_metadata") as Node | undefined;
     if (!tm || typeof tm.name !== "string" || typeof tm.type !== "string") {
-      throw new PerceptionError("bag", `topics_with_message_count[${i}] in ${source} has no topic_metadata name/type`, { file: source });
+      throw new PerceptionError(
+        "bag",
+        `topics_with_message_count[${i}] in ${source} has no topic_metadata name/type`,
+        { file: source },
+      );
     }
     let qos: QosYamlProfile[];
     try {
       qos = parseQosProfiles(tm.offered_qos_profiles);
     } catch (err) {
-      throw new PerceptionError("bag", `offered_qos_profiles of ${tm.name} in ${source}: ${errorMessage(err)}`, { file: source, topic: tm.name }, { cause: err });
+      throw new PerceptionError(
+        "bag",
+        `offered_qos_profiles of ${tm.name} in ${source}: ${errorMessage(err)}`,
+        { file: source, topic: tm.name },
+        { cause: err },
+      );
     }
     return {
       name: tm.name,
@@ -111,8 +135,16 @@ export function parseMetadata(text: string, source = METADATA_FILENAME): BagMeta
   });
   const files: MetadataFile[] = (Array.isArray(m.files) ? m.files : []).map((f: unknown) => ({
     path: str(nested(f, "path")),
-    startingTime: bigintOf(nested(nested(f, "starting_time"), "nanoseconds_since_epoch") ?? 0n, "files[].starting_time", source),
-    duration: bigintOf(nested(nested(f, "duration"), "nanoseconds") ?? 0n, "files[].duration", source),
+    startingTime: bigintOf(
+      nested(nested(f, "starting_time"), "nanoseconds_since_epoch") ?? 0n,
+      "files[].starting_time",
+      source,
+    ),
+    duration: bigintOf(
+      nested(nested(f, "duration"), "nanoseconds") ?? 0n,
+      "files[].duration",
+      source,
+    ),
     messageCount: Number(nested(f, "message_count") ?? 0),
   }));
   const custom = m.custom_data;
@@ -120,7 +152,11 @@ export function parseMetadata(text: string, source = METADATA_FILENAME): BagMeta
     version,
     storageIdentifier: str(m.storage_identifier),
     duration: bigintOf(nested(m.duration, "nanoseconds") ?? 0n, "duration.nanoseconds", source),
-    startingTime: bigintOf(nested(m.starting_time, "nanoseconds_since_epoch") ?? 0n, "starting_time.nanoseconds_since_epoch", source),
+    startingTime: bigintOf(
+      nested(m.starting_time, "nanoseconds_since_epoch") ?? 0n,
+      "starting_time.nanoseconds_since_epoch",
+      source,
+    ),
     messageCount: Number(m.message_count ?? 0),
     topics,
     compressionFormat: str(m.compression_format),
@@ -162,7 +198,8 @@ function metadataBody(meta: BagMetadata): YamlValue {
       duration: { nanoseconds: f.duration },
       message_count: f.messageCount,
     })),
-    custom_data: meta.customData && Object.keys(meta.customData).length > 0 ? meta.customData : null,
+    custom_data:
+      meta.customData && Object.keys(meta.customData).length > 0 ? meta.customData : null,
     ros_distro: meta.rosDistro,
   };
 }

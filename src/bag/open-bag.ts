@@ -12,7 +12,13 @@ import { METADATA_FILENAME, parseMetadata, topicQosString, type BagMetadata } fr
 import { openMcapFile } from "./mcap-file.js";
 import { openSqliteFile } from "./sqlite-file.js";
 import type { StorageFile } from "./storage-file.js";
-import { codecFromRegistry, codecFromStoredSchema, messageFits, type StoredSchema, type TopicCodec } from "./topic-codec.js";
+import {
+  codecFromRegistry,
+  codecFromStoredSchema,
+  messageFits,
+  type StoredSchema,
+  type TopicCodec,
+} from "./topic-codec.js";
 import type {
   BagEntry,
   BagErrorEntry,
@@ -51,7 +57,11 @@ async function openStorageFile(file: string, bag: string): Promise<StorageFile> 
   const storage = storageOf(file);
   if (storage === "mcap") return openMcapFile(file, bag);
   if (storage === "sqlite3") return openSqliteFile(file, bag);
-  throw new PerceptionError("bag", `unknown storage file type '${extname(file)}' (this reader knows .mcap and .db3)`, { bag, file });
+  throw new PerceptionError(
+    "bag",
+    `unknown storage file type '${extname(file)}' (this reader knows .mcap and .db3)`,
+    { bag, file },
+  );
 }
 
 /**
@@ -65,7 +75,9 @@ function storageFilesIn(dir: string, warnings: string[]): string[] {
   const chosen = mcap.length >= sqlite.length ? mcap : sqlite;
   if (mcap.length > 0 && sqlite.length > 0) {
     const ignored = chosen === mcap ? sqlite : mcap;
-    warnings.push(`the folder holds both .mcap and .db3 files; only the ${chosen === mcap ? ".mcap" : ".db3"} ones were read (ignored: ${ignored.join(", ")})`);
+    warnings.push(
+      `the folder holds both .mcap and .db3 files; only the ${chosen === mcap ? ".mcap" : ".db3"} ones were read (ignored: ${ignored.join(", ")})`,
+    );
   }
   return chosen.sort(bagFileOrder).map((f) => join(dir, f));
 }
@@ -76,7 +88,8 @@ function storageFilesIn(dir: string, warnings: string[]): string[] {
  */
 export async function openBag(path: string, options: OpenBagOptions = {}): Promise<BagReader> {
   const bag = resolve(path);
-  if (!existsSync(bag)) throw new PerceptionError("bag", "no such bag: the path does not exist", { bag });
+  if (!existsSync(bag))
+    throw new PerceptionError("bag", "no such bag: the path does not exist", { bag });
   const warnings: string[] = [];
   const missing: PerceptionError[] = [];
   let metadata: BagMetadata | undefined;
@@ -87,18 +100,30 @@ export async function openBag(path: string, options: OpenBagOptions = {}): Promi
       try {
         metadata = parseMetadata(readFileSync(metadataPath, "utf8"), metadataPath);
       } catch (err) {
-        warnings.push(`${errorMessage(err)}; the storage files in the folder were read directly (like ros2 bag reindex)`);
+        warnings.push(
+          `${errorMessage(err)}; the storage files in the folder were read directly (like ros2 bag reindex)`,
+        );
       }
     } else {
-      warnings.push(`no ${METADATA_FILENAME} in ${bag}; the storage files in the folder were read directly (like ros2 bag reindex)`);
+      warnings.push(
+        `no ${METADATA_FILENAME} in ${bag}; the storage files in the folder were read directly (like ros2 bag reindex)`,
+      );
     }
     if (metadata) {
       if (metadata.compressionMode.toUpperCase() === "FILE") {
-        throw new PerceptionError("bag", `file-compressed bags (compression_mode FILE, ${metadata.compressionFormat}) are not supported; decompress the files first`, { bag });
+        throw new PerceptionError(
+          "bag",
+          `file-compressed bags (compression_mode FILE, ${metadata.compressionFormat}) are not supported; decompress the files first`,
+          { bag },
+        );
       }
       for (const relative of metadata.relativeFilePaths) {
         // Storage files live in the bag folder: a path that leaves it is refused, never opened.
-        if (isAbsolute(relative) || /^[a-zA-Z]:/.test(relative) || relative.split(/[\\/]/).includes("..")) {
+        if (
+          isAbsolute(relative) ||
+          /^[a-zA-Z]:/.test(relative) ||
+          relative.split(/[\\/]/).includes("..")
+        ) {
           throw new PerceptionError(
             "bag",
             `${METADATA_FILENAME} lists storage file ${JSON.stringify(relative)} outside the bag folder (absolute paths and '..' are refused); relative_file_paths must name files inside the bag folder`,
@@ -114,19 +139,29 @@ export async function openBag(path: string, options: OpenBagOptions = {}): Promi
         if (found) {
           candidates.push(found);
         } else {
-          const error = new PerceptionError("bag", `${METADATA_FILENAME} lists storage file '${relative}', which is missing; its messages are lost`, { bag, file: direct });
+          const error = new PerceptionError(
+            "bag",
+            `${METADATA_FILENAME} lists storage file '${relative}', which is missing; its messages are lost`,
+            { bag, file: direct },
+          );
           warnings.push(error.message);
           missing.push(error);
         }
       }
       if (candidates.length === 0) {
         candidates = storageFilesIn(bag, warnings);
-        if (candidates.length > 0) warnings.push(`none of the files ${METADATA_FILENAME} lists exists; the storage files in the folder were read instead`);
+        if (candidates.length > 0)
+          warnings.push(
+            `none of the files ${METADATA_FILENAME} lists exists; the storage files in the folder were read instead`,
+          );
       }
     } else {
       candidates = storageFilesIn(bag, warnings);
     }
-    if (candidates.length === 0) throw new PerceptionError("bag", "no storage files (.mcap or .db3) in the bag folder", { bag });
+    if (candidates.length === 0)
+      throw new PerceptionError("bag", "no storage files (.mcap or .db3) in the bag folder", {
+        bag,
+      });
   } else {
     candidates = [bag];
   }
@@ -136,20 +171,39 @@ export async function openBag(path: string, options: OpenBagOptions = {}): Promi
     try {
       files.push(await openStorageFile(file, bag));
     } catch (err) {
-      const error = err instanceof PerceptionError ? err : new PerceptionError("bag", errorMessage(err), { bag, file }, { cause: err });
+      const error =
+        err instanceof PerceptionError
+          ? err
+          : new PerceptionError("bag", errorMessage(err), { bag, file }, { cause: err });
       warnings.push(error.message);
       missing.push(error);
     }
   }
   if (files.length === 0) {
     await Promise.all(files.map((f) => f.close()));
-    throw new PerceptionError("bag", `no storage file of the bag could be read: ${missing.map((e) => e.message).join("; ")}`, { bag });
+    throw new PerceptionError(
+      "bag",
+      `no storage file of the bag could be read: ${missing.map((e) => e.message).join("; ")}`,
+      { bag },
+    );
   }
   for (const f of files) warnings.push(...f.warnings);
-  return new Rosbag2Reader(bag, files, metadata, warnings, missing, options.registry ?? messageRegistry());
+  return new Rosbag2Reader(
+    bag,
+    files,
+    metadata,
+    warnings,
+    missing,
+    options.registry ?? messageRegistry(),
+  );
 }
 
-function summarize(path: string, files: StorageFile[], metadata: BagMetadata | undefined, warnings: string[]): BagSummary {
+function summarize(
+  path: string,
+  files: StorageFile[],
+  metadata: BagMetadata | undefined,
+  warnings: string[],
+): BagSummary {
   const topics = new Map<string, BagTopic & { order: number }>();
   const metaTopics = new Map(metadata?.topics.map((t, i) => [t.name, { topic: t, order: i }]));
   for (const file of files) {
@@ -173,7 +227,8 @@ function summarize(path: string, files: StorageFile[], metadata: BagMetadata | u
   }
   const starts = files.map((f) => f.startTime).filter((t): t is bigint => t !== undefined);
   const ends = files.map((f) => f.endTime).filter((t): t is bigint => t !== undefined);
-  const compression = metadata?.compressionFormat || [...new Set(files.flatMap((f) => f.compressions))].join(", ");
+  const compression =
+    metadata?.compressionFormat || [...new Set(files.flatMap((f) => f.compressions))].join(", ");
   return {
     path,
     storage: files[0]!.storage,
@@ -200,7 +255,14 @@ class Rosbag2Reader implements BagReader {
   readonly #codecs = new Map<string, TopicCodec>();
   #closed = false;
 
-  constructor(path: string, files: StorageFile[], metadata: BagMetadata | undefined, warnings: string[], missing: PerceptionError[], registry: MessageRegistry) {
+  constructor(
+    path: string,
+    files: StorageFile[],
+    metadata: BagMetadata | undefined,
+    warnings: string[],
+    missing: PerceptionError[],
+    registry: MessageRegistry,
+  ) {
     this.#files = files;
     this.#missing = missing;
     this.#registry = registry;
@@ -255,8 +317,14 @@ class Rosbag2Reader implements BagReader {
 
   #topic(name: string): BagTopic & { stored?: StoredSchema } {
     const topic = this.summary.topics.find((t) => t.name === name);
-    if (!topic) throw new PerceptionError("schema", `topic ${name} is not in the bag`, { bag: this.summary.path, topic: name });
-    const stored = this.#files.flatMap((f) => f.topics).find((t) => t.name === name && t.schema)?.schema;
+    if (!topic)
+      throw new PerceptionError("schema", `topic ${name} is not in the bag`, {
+        bag: this.summary.path,
+        topic: name,
+      });
+    const stored = this.#files
+      .flatMap((f) => f.topics)
+      .find((t) => t.name === name && t.schema)?.schema;
     return { ...topic, stored };
   }
 
@@ -271,16 +339,26 @@ class Rosbag2Reader implements BagReader {
       try {
         codec = codecFromStoredSchema(topic.type, topic.stored);
       } catch (err) {
-        storedError = err instanceof PerceptionError ? err : new PerceptionError("schema", errorMessage(err), context, { cause: err });
+        storedError =
+          err instanceof PerceptionError
+            ? err
+            : new PerceptionError("schema", errorMessage(err), context, { cause: err });
       }
     }
     if (!codec) {
       try {
         codec = codecFromRegistry(topic.type, this.#registry);
-        if (storedError) this.summary.warnings.push(`${name}: ${storedError.message}; decoded with the project's definition of ${topic.type} instead`);
+        if (storedError)
+          this.summary.warnings.push(
+            `${name}: ${storedError.message}; decoded with the project's definition of ${topic.type} instead`,
+          );
       } catch (err) {
-        const reason = storedError ? `${storedError.message}, and the registry does not know ${topic.type}` : errorMessage(err);
-        throw new PerceptionError("schema", `cannot decode topic ${name}: ${reason}`, context, { cause: storedError ?? err });
+        const reason = storedError
+          ? `${storedError.message}, and the registry does not know ${topic.type}`
+          : errorMessage(err);
+        throw new PerceptionError("schema", `cannot decode topic ${name}: ${reason}`, context, {
+          cause: storedError ?? err,
+        });
       }
     }
     this.#codecs.set(name, codec);
@@ -292,7 +370,14 @@ class Rosbag2Reader implements BagReader {
   }
 
   decode<T = unknown>(entry: BagMessageEntry): T {
-    const context = { bag: this.summary.path, file: entry.file, topic: entry.topic, type: entry.type, offset: entry.offset, logTime: entry.logTime };
+    const context = {
+      bag: this.summary.path,
+      file: entry.file,
+      topic: entry.topic,
+      type: entry.type,
+      offset: entry.offset,
+      logTime: entry.logTime,
+    };
     return this.#decodeChecked(entry, context) as T;
   }
 
@@ -302,7 +387,10 @@ class Rosbag2Reader implements BagReader {
     return { decode: (data) => this.#decodeChecked({ topic, type, data }, context) };
   }
 
-  #decodeChecked(entry: Pick<BagMessageEntry, "topic" | "type" | "data">, context: Record<string, string | number | bigint | undefined>): unknown {
+  #decodeChecked(
+    entry: Pick<BagMessageEntry, "topic" | "type" | "data">,
+    context: Record<string, string | number | bigint | undefined>,
+  ): unknown {
     const topicCodec = this.#topicCodec(entry.topic);
     let message: unknown;
     try {
@@ -329,7 +417,10 @@ class Rosbag2Reader implements BagReader {
    * When the bag's stored schema cannot decode a message but the project's definition of the same
    * type can (some bags store wrong or partial definitions), switch the topic to the registry.
    */
-  #registryFallback(entry: Pick<BagMessageEntry, "topic" | "type" | "data">, current: TopicCodec): unknown {
+  #registryFallback(
+    entry: Pick<BagMessageEntry, "topic" | "type" | "data">,
+    current: TopicCodec,
+  ): unknown {
     if (current.source !== "bag") return undefined;
     let registry: TopicCodec;
     try {
@@ -341,14 +432,18 @@ class Rosbag2Reader implements BagReader {
       const message = registry.codec.decode(entry.data);
       if (!messageFits(registry, message, entry.data).fits) return undefined;
       this.#codecs.set(entry.topic, registry);
-      this.summary.warnings.push(`${entry.topic}: the bag's stored schema of ${entry.type} does not match its messages; decoded with the project's definition instead`);
+      this.summary.warnings.push(
+        `${entry.topic}: the bag's stored schema of ${entry.type} does not match its messages; decoded with the project's definition instead`,
+      );
       return message;
     } catch {
       return undefined;
     }
   }
 
-  async *messages<T = unknown>(options?: EntriesOptions): AsyncGenerator<DecodedMessageEntry<T> | BagErrorEntry> {
+  async *messages<T = unknown>(
+    options?: EntriesOptions,
+  ): AsyncGenerator<DecodedMessageEntry<T> | BagErrorEntry> {
     for await (const entry of this.entries(options)) {
       if (entry.kind === "error") {
         yield entry;
@@ -358,7 +453,13 @@ class Rosbag2Reader implements BagReader {
       try {
         decoded = { ...entry, message: this.decode<T>(entry) };
       } catch (err) {
-        const error = err instanceof PerceptionError ? err : new PerceptionError("cdr", errorMessage(err), { bag: this.summary.path, topic: entry.topic });
+        const error =
+          err instanceof PerceptionError
+            ? err
+            : new PerceptionError("cdr", errorMessage(err), {
+                bag: this.summary.path,
+                topic: entry.topic,
+              });
         decoded = { kind: "error", error };
       }
       yield decoded;

@@ -51,11 +51,19 @@ export function parseQosProfiles(value: unknown): QosYamlProfile[] {
     try {
       parsed = parseYaml(value);
     } catch (err) {
-      throw new PerceptionError("bag", `offered_qos_profiles is not valid YAML: ${errorMessage(err)}`, {}, { cause: err });
+      throw new PerceptionError(
+        "bag",
+        `offered_qos_profiles is not valid YAML: ${errorMessage(err)}`,
+        {},
+        { cause: err },
+      );
     }
   }
   if (parsed === null || parsed === undefined) return [];
-  if (!Array.isArray(parsed) || !parsed.every((p) => typeof p === "object" && p !== null && !Array.isArray(p))) {
+  if (
+    !Array.isArray(parsed) ||
+    !parsed.every((p) => typeof p === "object" && p !== null && !Array.isArray(p))
+  ) {
     throw new PerceptionError("bag", "offered_qos_profiles is not a list of QoS mappings");
   }
   return parsed.map((p) => withNumbers(p) as QosYamlProfile);
@@ -65,6 +73,7 @@ export function parseQosProfiles(value: unknown): QosYamlProfile[] {
 function withNumbers(value: unknown): unknown {
   if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : value;
   if (Array.isArray(value)) return value.map(withNumbers);
-  if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withNumbers(v)]));
+  if (typeof value === "object" && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withNumbers(v)]));
   return value;
 }

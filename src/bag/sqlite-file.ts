@@ -33,14 +33,24 @@ export function openSqliteFile(path: string, bag: string): StorageFile {
     db = new Database(path, { readonly: true, fileMustExist: true });
     db.defaultSafeIntegers(true);
   } catch (err) {
-    throw new PerceptionError("bag", `cannot open sqlite3 file: ${errorMessage(err)}`, { bag, file: path }, { cause: err });
+    throw new PerceptionError(
+      "bag",
+      `cannot open sqlite3 file: ${errorMessage(err)}`,
+      { bag, file: path },
+      { cause: err },
+    );
   }
   try {
     return new SqliteFile(path, db, bag);
   } catch (err) {
     db.close();
     if (err instanceof PerceptionError) throw err;
-    throw new PerceptionError("bag", `not a rosbag2 sqlite3 file: ${errorMessage(err)}`, { bag, file: path }, { cause: err });
+    throw new PerceptionError(
+      "bag",
+      `not a rosbag2 sqlite3 file: ${errorMessage(err)}`,
+      { bag, file: path },
+      { cause: err },
+    );
   }
 }
 
@@ -70,29 +80,56 @@ class SqliteFile implements StorageFile {
     this.#db = db;
     this.#bag = bag;
     this.sizeBytes = statSync(path).size;
-    const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
+    const tables = new Set(
+      (
+        db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as {
+          name: string;
+        }[]
+      ).map((r) => r.name),
+    );
     for (const required of ["topics", "messages"]) {
-      if (!tables.has(required)) throw new PerceptionError("bag", `not a rosbag2 sqlite3 file: no '${required}' table`, { bag, file: path });
+      if (!tables.has(required))
+        throw new PerceptionError("bag", `not a rosbag2 sqlite3 file: no '${required}' table`, {
+          bag,
+          file: path,
+        });
     }
     const definitions = new Map<string, StoredSchema>();
     if (tables.has("message_definitions")) {
-      const rows = db.prepare("SELECT topic_type, encoding, encoded_message_definition FROM message_definitions").all() as {
+      const rows = db
+        .prepare("SELECT topic_type, encoding, encoded_message_definition FROM message_definitions")
+        .all() as {
         topic_type: string;
         encoding: string;
         encoded_message_definition: string;
       }[];
-      for (const r of rows) definitions.set(r.topic_type, { encoding: r.encoding, text: r.encoded_message_definition });
+      for (const r of rows)
+        definitions.set(r.topic_type, { encoding: r.encoding, text: r.encoded_message_definition });
     }
-    this.rosDistro = tables.has("schema") ? String((db.prepare("SELECT ros_distro FROM schema LIMIT 1").get() as { ros_distro?: string } | undefined)?.ros_distro ?? "") : "";
+    this.rosDistro = tables.has("schema")
+      ? String(
+          (
+            db.prepare("SELECT ros_distro FROM schema LIMIT 1").get() as
+              | { ros_distro?: string }
+              | undefined
+          )?.ros_distro ?? "",
+        )
+      : "";
     if (tables.has("metadata")) {
-      const row = db.prepare("SELECT metadata FROM metadata ORDER BY id DESC LIMIT 1").get() as { metadata?: string } | undefined;
+      const row = db.prepare("SELECT metadata FROM metadata ORDER BY id DESC LIMIT 1").get() as
+        | { metadata?: string }
+        | undefined;
       this.embeddedMetadata = row?.metadata;
     }
     const counts = new Map<bigint, number>();
     let total = 0;
     let start: bigint | undefined;
     let end: bigint | undefined;
-    const stats = db.prepare("SELECT topic_id, COUNT(*) AS n, MIN(timestamp) AS first, MAX(timestamp) AS last FROM messages GROUP BY topic_id").all() as {
+    const stats = db
+      .prepare(
+        "SELECT topic_id, COUNT(*) AS n, MIN(timestamp) AS first, MAX(timestamp) AS last FROM messages GROUP BY topic_id",
+      )
+      .all() as {
       topic_id: bigint;
       n: bigint;
       first: bigint;
@@ -128,7 +165,9 @@ class SqliteFile implements StorageFile {
    * holds more than one row), closed when the iteration ends or the file is closed.
    */
   async *entries(o: FileEntriesOptions): AsyncGenerator<BagEntry> {
-    const topicIds = o.topics ? [...this.#topicsById].filter(([, t]) => o.topics!.has(t.name)).map(([id]) => id) : undefined;
+    const topicIds = o.topics
+      ? [...this.#topicsById].filter(([, t]) => o.topics!.has(t.name)).map(([id]) => id)
+      : undefined;
     if (topicIds && topicIds.length === 0) return;
     const where: string[] = [];
     const params: bigint[] = [];
@@ -154,7 +193,12 @@ class SqliteFile implements StorageFile {
       db.defaultSafeIntegers(true);
       rows = db.prepare(sql).iterate(...params) as IterableIterator<MessageRow>;
     } catch (err) {
-      yield { kind: "error", error: new PerceptionError("bag", `cannot query messages: ${errorMessage(err)}`, context, { cause: err }) };
+      yield {
+        kind: "error",
+        error: new PerceptionError("bag", `cannot query messages: ${errorMessage(err)}`, context, {
+          cause: err,
+        }),
+      };
       return;
     }
     this.#readers.add(db);
@@ -166,7 +210,15 @@ class SqliteFile implements StorageFile {
           next = rows.next();
         } catch (err) {
           const where = lastId === undefined ? "" : ` after row ${lastId}`;
-          yield { kind: "error", error: new PerceptionError("bag", `cannot read messages${where}: ${errorMessage(err)}`, { ...context, offset: lastId === undefined ? undefined : Number(lastId) }, { cause: err }) };
+          yield {
+            kind: "error",
+            error: new PerceptionError(
+              "bag",
+              `cannot read messages${where}: ${errorMessage(err)}`,
+              { ...context, offset: lastId === undefined ? undefined : Number(lastId) },
+              { cause: err },
+            ),
+          };
           return;
         }
         if (next.done) return;
@@ -183,10 +235,31 @@ class SqliteFile implements StorageFile {
 
   #entry(row: MessageRow): BagEntry {
     const topic = this.#topicsById.get(row.topic_id);
-    const context = { bag: this.#bag, file: this.path, topic: topic?.name, offset: Number(row.id), logTime: row.timestamp };
-    if (!topic) return { kind: "error", error: new PerceptionError("bag", `message row ${row.id} refers to unknown topic id ${row.topic_id}`, context) };
+    const context = {
+      bag: this.#bag,
+      file: this.path,
+      topic: topic?.name,
+      offset: Number(row.id),
+      logTime: row.timestamp,
+    };
+    if (!topic)
+      return {
+        kind: "error",
+        error: new PerceptionError(
+          "bag",
+          `message row ${row.id} refers to unknown topic id ${row.topic_id}`,
+          context,
+        ),
+      };
     if (!(row.data instanceof Uint8Array)) {
-      return { kind: "error", error: new PerceptionError("bag", `message row ${row.id} holds ${typeof row.data}, not a BLOB of CDR bytes`, context) };
+      return {
+        kind: "error",
+        error: new PerceptionError(
+          "bag",
+          `message row ${row.id} holds ${typeof row.data}, not a BLOB of CDR bytes`,
+          context,
+        ),
+      };
     }
     return {
       kind: "message",

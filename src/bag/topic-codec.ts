@@ -46,7 +46,7 @@ const SERVICE_EVENT_INFO = [
 ].join("\n");
 
 /** The type name a codec is keyed on: `pkg/Type` (`pkg/msg/Type` and `pkg/srv/Type_Event` lose the middle part). */
-export function codecTypeName(type: string): string {
+function codecTypeName(type: string): string {
   const parts = type.split("/");
   if (parts.length === 3) return `${parts[0]}/${parts[2]}`;
   if (parts.length === 2) return type;
@@ -54,13 +54,13 @@ export function codecTypeName(type: string): string {
 }
 
 /** True for service event types (`pkg/srv/Name_Event`). */
-export function isServiceEventType(type: string): boolean {
+function isServiceEventType(type: string): boolean {
   const parts = type.split("/");
   return parts.length === 3 && parts[1] === "srv" && parts[2]!.endsWith("_Event");
 }
 
 /** The `.msg`-style schema text of a service event from the `.srv` text rosbag2 stores for it. */
-export function serviceEventSchemaText(type: string, srvText: string): string {
+function serviceEventSchemaText(type: string, srvText: string): string {
   const [pkg, , eventName] = type.split("/") as [string, string, string];
   const service = eventName.slice(0, -"_Event".length);
   const ruleAt = srvText.search(/^={10,}\s*$/m);
@@ -68,7 +68,11 @@ export function serviceEventSchemaText(type: string, srvText: string): string {
   const dependencies = ruleAt >= 0 ? srvText.slice(ruleAt) : "";
   const split = head.split(/^---\s*$/m);
   if (split.length !== 2) {
-    throw new PerceptionError("schema", `the stored definition of service ${type} has no single '---' between request and response`, { type });
+    throw new PerceptionError(
+      "schema",
+      `the stored definition of service ${type} has no single '---' between request and response`,
+      { type },
+    );
   }
   const [request, response] = split as [string, string];
   return [
@@ -81,8 +85,16 @@ export function serviceEventSchemaText(type: string, srvText: string): string {
   ].join("");
 }
 
-function fromDefinitions(type: string, definitions: MessageDefinition[], source: CodecSource): TopicCodec {
-  return { codec: new MessageCodec(codecTypeName(type), definitions), sizer: new MessageWriter(definitions), source };
+function fromDefinitions(
+  type: string,
+  definitions: MessageDefinition[],
+  source: CodecSource,
+): TopicCodec {
+  return {
+    codec: new MessageCodec(codecTypeName(type), definitions),
+    sizer: new MessageWriter(definitions),
+    source,
+  };
 }
 
 /**
@@ -92,7 +104,11 @@ function fromDefinitions(type: string, definitions: MessageDefinition[], source:
 export function codecFromStoredSchema(type: string, stored: StoredSchema): TopicCodec | undefined {
   if (stored.text.trim() === "") return undefined;
   if (stored.encoding !== "ros2msg") {
-    throw new PerceptionError("schema", `schema encoding '${stored.encoding}' of ${type} is not supported (only ros2msg)`, { type });
+    throw new PerceptionError(
+      "schema",
+      `schema encoding '${stored.encoding}' of ${type} is not supported (only ros2msg)`,
+      { type },
+    );
   }
   let text = stored.text;
   if (isServiceEventType(type)) text = serviceEventSchemaText(type, text);
@@ -100,12 +116,22 @@ export function codecFromStoredSchema(type: string, stored: StoredSchema): Topic
   try {
     definitions = parse(text, { ros2: true });
   } catch (err) {
-    throw new PerceptionError("schema", `cannot parse the stored ros2msg schema of ${type}: ${errorMessage(err)}`, { type }, { cause: err });
+    throw new PerceptionError(
+      "schema",
+      `cannot parse the stored ros2msg schema of ${type}: ${errorMessage(err)}`,
+      { type },
+      { cause: err },
+    );
   }
   try {
     return fromDefinitions(type, definitions, "bag");
   } catch (err) {
-    throw new PerceptionError("schema", `the stored schema of ${type} is incomplete: ${errorMessage(err)}`, { type }, { cause: err });
+    throw new PerceptionError(
+      "schema",
+      `the stored schema of ${type} is incomplete: ${errorMessage(err)}`,
+      { type },
+      { cause: err },
+    );
   }
 }
 
@@ -113,7 +139,11 @@ export function codecFromStoredSchema(type: string, stored: StoredSchema): Topic
 export function codecFromRegistry(type: string, registry: MessageRegistry): TopicCodec {
   const name = codecTypeName(type);
   if (isServiceEventType(type) || !registry.has(name)) {
-    throw new PerceptionError("schema", `no definition for message type ${type}: the bag stores none and the message registry does not know it`, { type });
+    throw new PerceptionError(
+      "schema",
+      `no definition for message type ${type}: the bag stores none and the message registry does not know it`,
+      { type },
+    );
   }
   return fromDefinitions(type, registry.definitionsFor(name), "registry");
 }
@@ -125,7 +155,11 @@ export function codecFromRegistry(type: string, registry: MessageRegistry): Topi
  * aligns empty sequences, Fast CDR does not) and the stored one may carry up to 7 bytes of
  * trailing alignment padding, so only more than 7 unread bytes count as a misfit.
  */
-export function messageFits(topicCodec: TopicCodec, message: unknown, data: Uint8Array): { fits: boolean; expected: number } {
+export function messageFits(
+  topicCodec: TopicCodec,
+  message: unknown,
+  data: Uint8Array,
+): { fits: boolean; expected: number } {
   const expected = topicCodec.sizer.calculateByteSize(message);
   return { fits: data.byteLength - expected < 8, expected };
 }

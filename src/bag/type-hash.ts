@@ -33,7 +33,10 @@ const FIELD_TYPE_IDS: Record<string, number> = {
   wstring: 18,
 };
 /** ROS 1 style `time`/`duration` (as @foxglove definitions spell Header.stamp) are builtin_interfaces types in ROS 2. */
-const BUILTIN_TIME_TYPES: Record<string, string> = { time: "builtin_interfaces/Time", duration: "builtin_interfaces/Duration" };
+const BUILTIN_TIME_TYPES: Record<string, string> = {
+  time: "builtin_interfaces/Time",
+  duration: "builtin_interfaces/Duration",
+};
 const NESTED_TYPE = 1;
 const BOUNDED_STRING = 21;
 const BOUNDED_WSTRING = 22;
@@ -74,14 +77,24 @@ function hashedField(f: MessageDefinitionField, octets: ReadonlySet<string>): Ha
       typeId += UNBOUNDED_SEQUENCE_OFFSET;
     }
   }
-  return { name: f.name, type: { type_id: typeId, capacity, string_capacity: stringCapacity, nested_type_name: nested } };
+  return {
+    name: f.name,
+    type: { type_id: typeId, capacity, string_capacity: stringCapacity, nested_type_name: nested },
+  };
 }
 
-function individualDescription(def: MessageDefinition, registry: MessageRegistry): { type_name: string; fields: HashedField[] } {
+function individualDescription(
+  def: MessageDefinition,
+  registry: MessageRegistry,
+): { type_name: string; fields: HashedField[] } {
   const octets = registry.octetFields(def.name!);
   const fields = def.definitions.filter((f) => !f.isConstant).map((f) => hashedField(f, octets));
   // rosidl gives empty messages one placeholder member.
-  if (fields.length === 0) fields.push({ name: "structure_needs_at_least_one_member", type: { type_id: 3, capacity: 0, string_capacity: 0, nested_type_name: "" } });
+  if (fields.length === 0)
+    fields.push({
+      name: "structure_needs_at_least_one_member",
+      type: { type_id: 3, capacity: 0, string_capacity: 0, nested_type_name: "" },
+    });
   return { type_name: ros2TypeName(def.name!), fields };
 }
 
@@ -89,9 +102,14 @@ function individualDescription(def: MessageDefinition, registry: MessageRegistry
 function pythonJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(pythonJson).join(", ")}]`;
   if (typeof value === "object" && value !== null) {
-    return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${pythonJson(v)}`).join(", ")}}`;
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}: ${pythonJson(v)}`)
+      .join(", ")}}`;
   }
-  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return JSON.stringify(value).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 /** The REP-2011 hash of a registered type, or "" when it cannot be computed (an unknown field type). */

@@ -126,7 +126,9 @@ export interface BagReader {
    */
   decoderFor(topic: string): { decode(data: Uint8Array): unknown };
   /** Like entries(), with each message decoded; decoding failures become error entries. */
-  messages<T = unknown>(options?: EntriesOptions): AsyncIterable<DecodedMessageEntry<T> | BagErrorEntry>;
+  messages<T = unknown>(
+    options?: EntriesOptions,
+  ): AsyncIterable<DecodedMessageEntry<T> | BagErrorEntry>;
   /** Releases file handles and database connections. Idempotent. */
   close(): Promise<void>;
 }

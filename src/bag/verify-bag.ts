@@ -77,15 +77,27 @@ function verifySqliteFile(path: string): FileVerification {
   let db: Database.Database | undefined;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
-    const rows = db.prepare(`PRAGMA integrity_check(${MAX_LISTED})`).all() as Array<{ integrity_check: string }>;
+    const rows = db.prepare(`PRAGMA integrity_check(${MAX_LISTED})`).all() as Array<{
+      integrity_check: string;
+    }>;
     // One row per problem, or (some sqlite versions) one row with a line per problem.
     const found = rows
       .flatMap((r) => r.integrity_check.split("\n"))
-      .filter((line) => line !== "ok" && line !== "" && !/^\*\*\* in database \w+ \*\*\*$/.test(line))
+      .filter(
+        (line) => line !== "ok" && line !== "" && !/^\*\*\* in database \w+ \*\*\*$/.test(line),
+      )
       .slice(0, MAX_LISTED);
-    return { path, checked: "sqlite integrity_check", problems: found.map((p) => `sqlite integrity_check: ${p}`) };
+    return {
+      path,
+      checked: "sqlite integrity_check",
+      problems: found.map((p) => `sqlite integrity_check: ${p}`),
+    };
   } catch (err) {
-    return { path, checked: "sqlite integrity_check", problems: [`sqlite integrity_check could not run: ${errorMessage(err)}`] };
+    return {
+      path,
+      checked: "sqlite integrity_check",
+      problems: [`sqlite integrity_check could not run: ${errorMessage(err)}`],
+    };
   } finally {
     db?.close();
   }
@@ -110,7 +122,11 @@ async function verifyMcapFile(path: string): Promise<FileVerification> {
     };
     const magic = await read(0, MCAP_MAGIC.length);
     if (magic.length < MCAP_MAGIC.length || !MCAP_MAGIC.every((b, i) => magic[i] === b)) {
-      return { path, checked: "MCAP magic", problems: ["not an MCAP file: it does not start with the MCAP magic bytes"] };
+      return {
+        path,
+        checked: "MCAP magic",
+        problems: ["not an MCAP file: it does not start with the MCAP magic bytes"],
+      };
     }
     const handlers = await decompressHandlers();
     let crc = crc32(magic);
@@ -119,13 +135,17 @@ async function verifyMcapFile(path: string): Promise<FileVerification> {
     while (position < size) {
       const header = await read(position, RECORD_HEADER_SIZE);
       if (header.length < RECORD_HEADER_SIZE) {
-        problems.push(`truncated at offset ${position}: ${header.length} trailing bytes are not a record`);
+        problems.push(
+          `truncated at offset ${position}: ${header.length} trailing bytes are not a record`,
+        );
         break;
       }
       const opcode = header[0]!;
       const length = header.readBigUInt64LE(1);
       if (length > BigInt(size - position - RECORD_HEADER_SIZE)) {
-        problems.push(`truncated at offset ${position}: the record (opcode ${opcode}) declares ${length} bytes, only ${size - position - RECORD_HEADER_SIZE} follow`);
+        problems.push(
+          `truncated at offset ${position}: the record (opcode ${opcode}) declares ${length} bytes, only ${size - position - RECORD_HEADER_SIZE} follow`,
+        );
         break;
       }
       const content = await read(position + RECORD_HEADER_SIZE, Number(length));
@@ -134,7 +154,10 @@ async function verifyMcapFile(path: string): Promise<FileVerification> {
         if (stored !== 0) {
           dataCrcChecked = true;
           const actual = crc >>> 0;
-          if (actual !== stored) problems.push(`data section CRC mismatch (stored 0x${stored.toString(16)}, computed 0x${actual.toString(16)}): something before offset ${position} changed`);
+          if (actual !== stored)
+            problems.push(
+              `data section CRC mismatch (stored 0x${stored.toString(16)}, computed 0x${actual.toString(16)}): something before offset ${position} changed`,
+            );
         }
         sawEnd = true;
         break;
@@ -148,28 +171,57 @@ async function verifyMcapFile(path: string): Promise<FileVerification> {
       }
       position += RECORD_HEADER_SIZE + Number(length);
     }
-    if (!sawEnd && problems.length === 0) problems.push("the data section ends without a DataEnd record (the recording was interrupted)");
+    if (!sawEnd && problems.length === 0)
+      problems.push(
+        "the data section ends without a DataEnd record (the recording was interrupted)",
+      );
   } finally {
     await handle.close();
   }
-  const crcWords = chunks === 0 ? "no chunks" : withCrc === chunks ? `${chunks} chunks, all with CRCs` : withCrc === 0 ? `${chunks} chunks, none with a CRC (damage inside them shows only when a message no longer decodes)` : `${chunks} chunks, ${withCrc} with CRCs`;
-  return { path, checked: `${crcWords}${dataCrcChecked ? ", data section CRC" : ", no data section CRC"}`, problems: problems.slice(0, MAX_LISTED) };
+  const crcWords =
+    chunks === 0
+      ? "no chunks"
+      : withCrc === chunks
+        ? `${chunks} chunks, all with CRCs`
+        : withCrc === 0
+          ? `${chunks} chunks, none with a CRC (damage inside them shows only when a message no longer decodes)`
+          : `${chunks} chunks, ${withCrc} with CRCs`;
+  return {
+    path,
+    checked: `${crcWords}${dataCrcChecked ? ", data section CRC" : ", no data section CRC"}`,
+    problems: problems.slice(0, MAX_LISTED),
+  };
 }
 
-function checkChunk(content: Uint8Array, handlers: Awaited<ReturnType<typeof decompressHandlers>>): { hasCrc: boolean; message?: string } {
+function checkChunk(
+  content: Uint8Array,
+  handlers: Awaited<ReturnType<typeof decompressHandlers>>,
+): { hasCrc: boolean; message?: string } {
   try {
     const chunk = parseChunk(content);
     const hasCrc = chunk.uncompressedCrc !== 0;
     let records = chunk.records;
     if (chunk.compression !== "") {
       const handler = handlers[chunk.compression];
-      if (!handler) return { hasCrc, message: `compression '${chunk.compression}' is not supported; not checked` };
+      if (!handler)
+        return {
+          hasCrc,
+          message: `compression '${chunk.compression}' is not supported; not checked`,
+        };
       records = handler(chunk.records, chunk.uncompressedSize);
     }
-    if (BigInt(records.byteLength) !== chunk.uncompressedSize) return { hasCrc, message: `decompressed to ${records.byteLength} bytes, the chunk says ${chunk.uncompressedSize}` };
+    if (BigInt(records.byteLength) !== chunk.uncompressedSize)
+      return {
+        hasCrc,
+        message: `decompressed to ${records.byteLength} bytes, the chunk says ${chunk.uncompressedSize}`,
+      };
     if (hasCrc) {
       const actual = crc32(records) >>> 0;
-      if (actual !== chunk.uncompressedCrc) return { hasCrc, message: `CRC mismatch (stored 0x${chunk.uncompressedCrc.toString(16)}, computed 0x${actual.toString(16)}): its messages are damaged` };
+      if (actual !== chunk.uncompressedCrc)
+        return {
+          hasCrc,
+          message: `CRC mismatch (stored 0x${chunk.uncompressedCrc.toString(16)}, computed 0x${actual.toString(16)}): its messages are damaged`,
+        };
     }
     return { hasCrc };
   } catch (err) {

@@ -5,10 +5,18 @@
  */
 
 /** A YAML value this emitter writes. Use a Map or a plain object for mappings (insertion order is kept). */
-export type YamlValue = string | number | bigint | boolean | null | YamlValue[] | { [key: string]: YamlValue };
+export type YamlValue =
+  | string
+  | number
+  | bigint
+  | boolean
+  | null
+  | YamlValue[]
+  | { [key: string]: YamlValue };
 
 const PLAIN_UNSAFE_START = /^[-?:,[\]{}#&*!|>'"%@`\s]/;
-const RESERVED = /^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
+const RESERVED =
+  /^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
 const NUMBER_LIKE = /^[-+]?(\.?[0-9]|0x|0o|\.inf|\.nan)/i;
 
 /** A string as yaml-cpp writes it: plain when that reads back as the same string, else double-quoted. */

@@ -10,7 +10,13 @@ import { parseCommandLine, type ParsedCommandLine } from "../ros/command-line.js
  * command is done: 0 after `--help`, 2 after bad usage (`edge-perception <command>: <error>` and
  * the usage on stderr).
  */
-export function parseCommandArgs(command: string, usage: string, argv: readonly string[], valueFlags: readonly string[], switchFlags: readonly string[]): ParsedCommandLine | number {
+export function parseCommandArgs(
+  command: string,
+  usage: string,
+  argv: readonly string[],
+  valueFlags: readonly string[],
+  switchFlags: readonly string[],
+): ParsedCommandLine | number {
   let parsed: ParsedCommandLine;
   try {
     parsed = parseCommandLine(argv, valueFlags, [...switchFlags, "help"]);

@@ -21,13 +21,19 @@ export interface DetectorChoice {
 }
 
 /** The contract `--model` names in `--contracts` (defaults: config/models.yaml, yolox_nano); undefined when neither flag is given. */
-export function detectorChoice(contracts: string | undefined, model: string | undefined): DetectorChoice | undefined {
+export function detectorChoice(
+  contracts: string | undefined,
+  model: string | undefined,
+): DetectorChoice | undefined {
   if (contracts === undefined && model === undefined) return undefined;
   const contractsPath = contracts !== undefined ? resolve(contracts) : defaultContractsPath();
   const name = model ?? "yolox_nano";
   const contract = loadModelContract(name, contractsPath);
   if (contract.decoder.type === "segmentation") {
-    throw new PerceptionError("parameter", `--model ${name}: contract '${name}' in ${contractsPath} is a segmentation model, not a detector`);
+    throw new PerceptionError(
+      "parameter",
+      `--model ${name}: contract '${name}' in ${contractsPath} is a segmentation model, not a detector`,
+    );
   }
   return { contractsPath, model: name, contract };
 }
@@ -36,6 +42,13 @@ export function detectorChoice(contracts: string | undefined, model: string | un
 export function detectorParamsFile(choice: DetectorChoice): string {
   const dir = mkdtempSync(join(tmpdir(), "edge-perception-detector-"));
   const path = join(dir, "pedestrian_detector.params.yaml");
-  writeFileSync(path, stringify({ pedestrian_detector: { ros__parameters: { contracts_file: choice.contractsPath, model: choice.model } } }));
+  writeFileSync(
+    path,
+    stringify({
+      pedestrian_detector: {
+        ros__parameters: { contracts_file: choice.contractsPath, model: choice.model },
+      },
+    }),
+  );
   return path;
 }

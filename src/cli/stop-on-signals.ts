@@ -39,12 +39,16 @@ export function stopOnSignals(options: StopOnSignalsOptions): SignalStop {
     if (stoppedBy && Date.now() - stoppedAt < relayWindowMs) return;
     options.beforeMessage?.();
     if (stoppedBy) {
-      process.stderr.write(`\nedge-perception ${options.command}: ${signal} again, quitting without finalising\n`);
+      process.stderr.write(
+        `\nedge-perception ${options.command}: ${signal} again, quitting without finalising\n`,
+      );
       process.exit(exitCodeOf(signal));
     }
     stoppedBy = signal;
     stoppedAt = Date.now();
-    process.stderr.write(`edge-perception ${options.command}: ${signal}: stopping, finalising ${options.finalising} (again to quit at once)\n`);
+    process.stderr.write(
+      `edge-perception ${options.command}: ${signal}: stopping, finalising ${options.finalising} (again to quit at once)\n`,
+    );
     controller.abort();
   };
   process.on("SIGINT", onSignal);

@@ -18,7 +18,10 @@ export function projectRoot(): string {
       if (name === "edge-perception") return (cachedRoot = dir);
     }
     const parent = dirname(dir);
-    if (parent === dir) throw new Error("edge-perception: cannot find the project's package.json above " + import.meta.url);
+    if (parent === dir)
+      throw new Error(
+        "edge-perception: cannot find the project's package.json above " + import.meta.url,
+      );
     dir = parent;
   }
 }

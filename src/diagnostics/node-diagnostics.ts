@@ -104,11 +104,18 @@ export class NodeDiagnostics {
     if (this.#recent.length > this.#window) this.#recent.shift();
     const med = median(this.#recent);
     if (this.#budgetMs !== undefined && med > this.#budgetMs) {
-      this.set("budget", "warn", `over budget: median ${med.toFixed(1)} ms > ${this.#budgetMs} ms per frame`);
+      this.set(
+        "budget",
+        "warn",
+        `over budget: median ${med.toFixed(1)} ms > ${this.#budgetMs} ms per frame`,
+      );
     } else {
       this.clear("budget");
     }
-    if (this.#framesSinceError >= this.#recovery && this.#conditions.get("errors")?.level === "error") {
+    if (
+      this.#framesSinceError >= this.#recovery &&
+      this.#conditions.get("errors")?.level === "error"
+    ) {
       this.set("errors", "warn", `recovered after errors (last: ${this.#lastErrorMessage})`);
     }
   }
@@ -143,7 +150,8 @@ export class NodeDiagnostics {
   /** The worst level over every condition. */
   level(): DiagnosticLevel {
     let worst: DiagnosticLevel = "ok";
-    for (const c of this.#conditions.values()) if (SEVERITY[c.level] > SEVERITY[worst]) worst = c.level;
+    for (const c of this.#conditions.values())
+      if (SEVERITY[c.level] > SEVERITY[worst]) worst = c.level;
     return worst;
   }
 
@@ -154,7 +162,9 @@ export class NodeDiagnostics {
 
   /** The status message: "OK", or the conditions worst first, joined by "; ". */
   message(): string {
-    const list = [...this.#conditions.values()].sort((a, b) => SEVERITY[b.level] - SEVERITY[a.level]);
+    const list = [...this.#conditions.values()].sort(
+      (a, b) => SEVERITY[b.level] - SEVERITY[a.level],
+    );
     return list.length === 0 ? "OK" : list.map((c) => c.message).join("; ");
   }
 
@@ -163,11 +173,23 @@ export class NodeDiagnostics {
     const values: KeyValue[] = [
       { key: "frames", value: String(this.#frames) },
       { key: "processing_median_ms", value: median(this.#recent).toFixed(1) },
-      ...(this.#budgetMs !== undefined ? [{ key: "budget_ms", value: String(this.#budgetMs) }] : []),
+      ...(this.#budgetMs !== undefined
+        ? [{ key: "budget_ms", value: String(this.#budgetMs) }]
+        : []),
       ...[...this.#counters.entries()].sort().map(([key, v]) => ({ key, value: String(v) })),
-      ...[...this.#errorsByKind.entries()].sort().map(([kind, n]) => ({ key: `errors.${kind}`, value: String(n) })),
-      ...[...this.#conditions.entries()].sort().map(([key, c]) => ({ key: `condition.${key}`, value: `${c.level}: ${c.message}` })),
+      ...[...this.#errorsByKind.entries()]
+        .sort()
+        .map(([kind, n]) => ({ key: `errors.${kind}`, value: String(n) })),
+      ...[...this.#conditions.entries()]
+        .sort()
+        .map(([key, c]) => ({ key: `condition.${key}`, value: `${c.level}: ${c.message}` })),
     ];
-    return { level: LEVEL_VALUE[this.level()], name: this.name, message: this.message(), hardware_id: this.hardwareId, values };
+    return {
+      level: LEVEL_VALUE[this.level()],
+      name: this.name,
+      message: this.message(),
+      hardware_id: this.hardwareId,
+      values,
+    };
   }
 }

@@ -6,7 +6,13 @@ import type { LocalMapView } from "./local-map-view.js";
 import type { MapConsistencyMonitor } from "./map-consistency.js";
 import { baseToMap, mapToBase, type PlanarPose } from "./planar-pose.js";
 import { polygonCentroid } from "./polyline.js";
-import { crosswalkStripesDetectable, DEFAULT_VISIBILITY_OPTIONS, groundPointVisible, polygonVisibility, type VisibilityOptions } from "./visibility.js";
+import {
+  crosswalkStripesDetectable,
+  DEFAULT_VISIBILITY_OPTIONS,
+  groundPointVisible,
+  polygonVisibility,
+  type VisibilityOptions,
+} from "./visibility.js";
 
 /** Options of the crosswalk stage. */
 export interface CrosswalkFusionOptions {
@@ -34,7 +40,7 @@ export interface CrosswalkFusionResult {
 }
 
 /** Ids of mapped crosswalks in the frame start here (stable per map id). */
-export const MAPPED_CROSSWALK_ID_BASE = 1_000_000;
+const MAPPED_CROSSWALK_ID_BASE = 1_000_000;
 
 /**
  * Crosswalks: matches detections with the mapped crosswalks ahead (CONFIRMED / UNMAPPED /
@@ -52,7 +58,12 @@ export class CrosswalkFusion {
     this.#consistency = consistency;
   }
 
-  fuse(detected: readonly Crosswalk[], view: LocalMapView | undefined, pose: PlanarPose | undefined, camera: CameraView | undefined): CrosswalkFusionResult {
+  fuse(
+    detected: readonly Crosswalk[],
+    view: LocalMapView | undefined,
+    pose: PlanarPose | undefined,
+    camera: CameraView | undefined,
+  ): CrosswalkFusionResult {
     const out: CrosswalkFusionResult = { messages: [], shapes: [], visible: [] };
     const push = (msg: Crosswalk, shape: Point2[], isVisible: boolean) => {
       out.messages.push(msg);
@@ -60,7 +71,12 @@ export class CrosswalkFusion {
       out.visible.push(isVisible);
     };
     const detectedShapes = detected.map((c) => c.polygon.points.map((p) => ({ x: p.x, y: p.y })));
-    const fromDetection = (i: number, mapStatus: number, mapId: string, id = detected[i]!.id): Crosswalk => ({
+    const fromDetection = (
+      i: number,
+      mapStatus: number,
+      mapId: string,
+      id = detected[i]!.id,
+    ): Crosswalk => ({
       ...detected[i]!,
       id,
       map_status: mapStatus,
@@ -69,14 +85,33 @@ export class CrosswalkFusion {
       pedestrian_ids: new Uint32Array(),
     });
     if (!view || !pose) {
-      detected.forEach((_, i) => push(fromDetection(i, CrosswalkMsg.MAP_STATUS_NOT_CHECKED, ""), detectedShapes[i]!, true));
+      detected.forEach((_, i) =>
+        push(fromDetection(i, CrosswalkMsg.MAP_STATUS_NOT_CHECKED, ""), detectedShapes[i]!, true),
+      );
       return out;
     }
-    const ahead = view.crosswalks.filter((c) => Math.max(...c.base.map((p) => p.x)) > 0 && Math.min(...c.base.map((p) => p.x)) < this.#o.ahead);
-    const matching = matchCrosswalks(detectedShapes, ahead.map((c) => c.base), this.#o.match);
+    const ahead = view.crosswalks.filter(
+      (c) =>
+        Math.max(...c.base.map((p) => p.x)) > 0 &&
+        Math.min(...c.base.map((p) => p.x)) < this.#o.ahead,
+    );
+    const matching = matchCrosswalks(
+      detectedShapes,
+      ahead.map((c) => c.base),
+      this.#o.match,
+    );
     for (const [di, mi] of matching.pairs) {
       const mapped = ahead[mi]!;
-      push(fromDetection(di, CrosswalkMsg.MAP_STATUS_CONFIRMED, mapped.feature.id, this.#mappedId(mapped.feature.id)), detectedShapes[di]!, true);
+      push(
+        fromDetection(
+          di,
+          CrosswalkMsg.MAP_STATUS_CONFIRMED,
+          mapped.feature.id,
+          this.#mappedId(mapped.feature.id),
+        ),
+        detectedShapes[di]!,
+        true,
+      );
       this.#consistency.observeMappedCrosswalk(mapped.feature.id, true, mapped.centroidMap);
     }
     const unmappedSeen: Point2[] = [];
@@ -89,27 +124,37 @@ export class CrosswalkFusion {
     for (const mi of matching.unmatchedMapped) {
       const mapped = ahead[mi]!;
       const vis = polygonVisibility(mapped.base, camera, this.#visibility);
-      const checkable = vis.visible && crosswalkStripesDetectable(mapped.base, this.#o.maxStripeAngle);
-      push({
-        id: this.#mappedId(mapped.feature.id),
-        polygon: { points: mapped.base.map((p) => ({ x: p.x, y: p.y, z: 0 })) },
-        image_polygon: { points: [] },
-        distance_ahead: Math.max(0, Math.min(...mapped.base.map((p) => p.x))),
-        distance_ahead_std: NaN,
-        confidence: 0,
-        map_status: checkable ? CrosswalkMsg.MAP_STATUS_NOT_SEEN : CrosswalkMsg.MAP_STATUS_NOT_CHECKED,
-        map_id: mapped.feature.id,
-        occupancy: CrosswalkMsg.OCCUPANCY_UNKNOWN,
-        pedestrian_ids: new Uint32Array(),
-      }, mapped.base, vis.visible);
-      if (checkable && vis.calibrated) this.#consistency.observeMappedCrosswalk(mapped.feature.id, false, mapped.centroidMap);
+      const checkable =
+        vis.visible && crosswalkStripesDetectable(mapped.base, this.#o.maxStripeAngle);
+      push(
+        {
+          id: this.#mappedId(mapped.feature.id),
+          polygon: { points: mapped.base.map((p) => ({ x: p.x, y: p.y, z: 0 })) },
+          image_polygon: { points: [] },
+          distance_ahead: Math.max(0, Math.min(...mapped.base.map((p) => p.x))),
+          distance_ahead_std: NaN,
+          confidence: 0,
+          map_status: checkable
+            ? CrosswalkMsg.MAP_STATUS_NOT_SEEN
+            : CrosswalkMsg.MAP_STATUS_NOT_CHECKED,
+          map_id: mapped.feature.id,
+          occupancy: CrosswalkMsg.OCCUPANCY_UNKNOWN,
+          pedestrian_ids: new Uint32Array(),
+        },
+        mapped.base,
+        vis.visible,
+      );
+      if (checkable && vis.calibrated)
+        this.#consistency.observeMappedCrosswalk(mapped.feature.id, false, mapped.centroidMap);
     }
     // Unmapped candidates that are in view but not seen this frame count against themselves.
     if (camera) {
       const r = this.#consistency.options.unmappedClusterRadius;
       for (const cand of this.#consistency.unmappedCandidates()) {
-        if (unmappedSeen.some((p) => Math.hypot(p.x - cand.position.x, p.y - cand.position.y) <= r)) continue;
-        if (groundPointVisible(mapToBase(pose, cand.position), camera, this.#visibility)) this.#consistency.observeUnmappedAbsent(cand.key);
+        if (unmappedSeen.some((p) => Math.hypot(p.x - cand.position.x, p.y - cand.position.y) <= r))
+          continue;
+        if (groundPointVisible(mapToBase(pose, cand.position), camera, this.#visibility))
+          this.#consistency.observeUnmappedAbsent(cand.key);
       }
     }
     return out;

@@ -9,7 +9,10 @@ export interface CrosswalkMatchOptions {
   maxCentroidDistance: number;
 }
 
-export const DEFAULT_CROSSWALK_MATCH_OPTIONS: Readonly<CrosswalkMatchOptions> = Object.freeze({ minIoU: 0.1, maxCentroidDistance: 3 });
+const DEFAULT_CROSSWALK_MATCH_OPTIONS: Readonly<CrosswalkMatchOptions> = Object.freeze({
+  minIoU: 0.1,
+  maxCentroidDistance: 3,
+});
 
 /** The result of matching: index pairs and the leftovers on both sides. */
 export interface CrosswalkMatching {
@@ -23,7 +26,11 @@ export interface CrosswalkMatching {
  * Matches detected crosswalk polygons with mapped ones (both in base_link): greedy on a score that
  * prefers overlap (IoU) and falls back to centroid distance for thin or partial detections.
  */
-export function matchCrosswalks(detected: readonly Point2[][], mapped: readonly Point2[][], options: Partial<CrosswalkMatchOptions> = {}): CrosswalkMatching {
+export function matchCrosswalks(
+  detected: readonly Point2[][],
+  mapped: readonly Point2[][],
+  options: Partial<CrosswalkMatchOptions> = {},
+): CrosswalkMatching {
   const o = { ...DEFAULT_CROSSWALK_MATCH_OPTIONS, ...options };
   const dc = detected.map((p) => (p.length >= 3 ? polygonCentroid(p) : undefined));
   const mc = mapped.map((p) => polygonCentroid(p));

@@ -12,7 +12,7 @@ export interface CrosswalkRelationOptions {
   minApproachSpeed: number;
 }
 
-export const DEFAULT_CROSSWALK_RELATION_OPTIONS: Readonly<CrosswalkRelationOptions> = Object.freeze({
+const DEFAULT_CROSSWALK_RELATION_OPTIONS: Readonly<CrosswalkRelationOptions> = Object.freeze({
   approachDistance: 4,
   approachHorizonSec: 4,
   minApproachSpeed: 0.4,
@@ -21,7 +21,9 @@ export const DEFAULT_CROSSWALK_RELATION_OPTIONS: Readonly<CrosswalkRelationOptio
 /** The relation of one pedestrian to the crosswalks (index into the list given). */
 export interface CrosswalkRelation {
   index: number;
-  relation: typeof Pedestrian.CROSSWALK_RELATION_ON | typeof Pedestrian.CROSSWALK_RELATION_APPROACHING;
+  relation:
+    | typeof Pedestrian.CROSSWALK_RELATION_ON
+    | typeof Pedestrian.CROSSWALK_RELATION_APPROACHING;
 }
 
 /**
@@ -30,7 +32,13 @@ export interface CrosswalkRelation {
  * `velocityOverGround` false (no pose: velocity is relative to the moving vehicle) only "on" is
  * decided.
  */
-export function relateToCrosswalks(p: Point2, v: Point2, polygons: readonly (readonly Point2[])[], velocityOverGround: boolean, options: Partial<CrosswalkRelationOptions> = {}): CrosswalkRelation | undefined {
+export function relateToCrosswalks(
+  p: Point2,
+  v: Point2,
+  polygons: readonly (readonly Point2[])[],
+  velocityOverGround: boolean,
+  options: Partial<CrosswalkRelationOptions> = {},
+): CrosswalkRelation | undefined {
   const o = { ...DEFAULT_CROSSWALK_RELATION_OPTIONS, ...options };
   let approach: { index: number; distance: number } | undefined;
   for (let i = 0; i < polygons.length; i++) {
@@ -46,23 +54,34 @@ export function relateToCrosswalks(p: Point2, v: Point2, polygons: readonly (rea
     if (closing < o.minApproachSpeed || d / closing > o.approachHorizonSec) continue;
     if (!approach || d < approach.distance) approach = { index: i, distance: d };
   }
-  return approach ? { index: approach.index, relation: Pedestrian.CROSSWALK_RELATION_APPROACHING } : undefined;
+  return approach
+    ? { index: approach.index, relation: Pedestrian.CROSSWALK_RELATION_APPROACHING }
+    : undefined;
 }
 
 /** True when p lies within `margin` of the polygon's bounding box. */
 function nearBox(poly: readonly Point2[], p: Point2, margin: number): boolean {
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  let minX = Infinity,
+    minY = Infinity,
+    maxX = -Infinity,
+    maxY = -Infinity;
   for (const q of poly) {
     if (q.x < minX) minX = q.x;
     if (q.x > maxX) maxX = q.x;
     if (q.y < minY) minY = q.y;
     if (q.y > maxY) maxY = q.y;
   }
-  return p.x >= minX - margin && p.x <= maxX + margin && p.y >= minY - margin && p.y <= maxY + margin;
+  return (
+    p.x >= minX - margin && p.x <= maxX + margin && p.y >= minY - margin && p.y <= maxY + margin
+  );
 }
 
 /** The occupancy of one crosswalk from the relations of the pedestrians to it. */
-export function crosswalkOccupancy(visible: boolean, onCount: number, approachingCount: number): number {
+export function crosswalkOccupancy(
+  visible: boolean,
+  onCount: number,
+  approachingCount: number,
+): number {
   if (!visible) return Crosswalk.OCCUPANCY_UNKNOWN;
   if (onCount > 0) return Crosswalk.OCCUPANCY_OCCUPIED;
   if (approachingCount > 0) return Crosswalk.OCCUPANCY_APPROACHED;

@@ -20,11 +20,20 @@ export function pedestriansToDetection2DArray(frame: PerceptionFrame): Detection
         results: [
           {
             hypothesis: { class_id: "person", score: p.confidence },
-            pose: { pose: { position: { ...p.position }, orientation: { x: 0, y: 0, z: 0, w: 1 } }, covariance },
+            pose: {
+              pose: { position: { ...p.position }, orientation: { x: 0, y: 0, z: 0, w: 1 } },
+              covariance,
+            },
           },
         ],
         bbox: {
-          center: { position: { x: p.image_box.x_offset + p.image_box.width / 2, y: p.image_box.y_offset + p.image_box.height / 2 }, theta: 0 },
+          center: {
+            position: {
+              x: p.image_box.x_offset + p.image_box.width / 2,
+              y: p.image_box.y_offset + p.image_box.height / 2,
+            },
+            theta: 0,
+          },
           size_x: p.image_box.width,
           size_y: p.image_box.height,
         },

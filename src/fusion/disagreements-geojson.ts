@@ -6,12 +6,15 @@ import { MapDisagreement } from "../msgs/types.generated.js";
 
 /** The one function of the `geojson` npm package fusion uses (the package ships no types; @types/geojson names only the format). */
 interface GeoJsonPackage {
-  parse(records: readonly object[], settings: { Point: [string, string]; include?: string[] }): FeatureCollection<Point>;
+  parse(
+    records: readonly object[],
+    settings: { Point: [string, string]; include?: string[] },
+  ): FeatureCollection<Point>;
 }
 const geojsonPackage = createRequire(import.meta.url)("geojson") as GeoJsonPackage;
 
 /** The GeoJSON `kind` property of each MapDisagreement kind. */
-export const DISAGREEMENT_KIND_NAMES: Readonly<Record<number, string>> = Object.freeze({
+const DISAGREEMENT_KIND_NAMES: Readonly<Record<number, string>> = Object.freeze({
   [MapDisagreement.KIND_LANE_BOUNDARY_SHIFTED]: "lane_boundary_shifted",
   [MapDisagreement.KIND_LANE_BOUNDARY_TYPE]: "lane_boundary_type",
   [MapDisagreement.KIND_CROSSWALK_UNMAPPED]: "crosswalk_unmapped",
@@ -23,7 +26,10 @@ export const DISAGREEMENT_KIND_NAMES: Readonly<Record<number, string>> = Object.
  * for map maintenance, each with kind, map_id, description, magnitude_m, evidence_frames and
  * confidence properties. Positions go from the map frame to WGS84 through the map's origin.
  */
-export function disagreementsToGeoJson(disagreements: readonly MapDisagreement[], origin: Readonly<GeoPoint>): FeatureCollection<Point> {
+export function disagreementsToGeoJson(
+  disagreements: readonly MapDisagreement[],
+  origin: Readonly<GeoPoint>,
+): FeatureCollection<Point> {
   const projection = new LocalProjection({ ...origin });
   const records = disagreements.map((d) => {
     const geo = projection.toGeo({ x: d.position.x, y: d.position.y, z: 0 });

@@ -79,9 +79,18 @@ export class MapCorridorCache {
         left.push(leftPoints ? distanceToPolylineOf(leftPoints, p) : 1.75);
         right.push(rightPoints ? distanceToPolylineOf(rightPoints, p) : 1.75);
       }
-      lane = lane.successorIds.map((id) => this.#map.lanes.get(id)).find((l): l is Lane => l !== undefined);
+      lane = lane.successorIds
+        .map((id) => this.#map.lanes.get(id))
+        .find((l): l is Lane => l !== undefined);
     }
-    return { frame: "map", source: "map", centre, cumulative: cumulativeLengths(centre), leftWidth: Float64Array.from(left), rightWidth: Float64Array.from(right) };
+    return {
+      frame: "map",
+      source: "map",
+      centre,
+      cumulative: cumulativeLengths(centre),
+      leftWidth: Float64Array.from(left),
+      rightWidth: Float64Array.from(right),
+    };
   }
 }
 
@@ -94,15 +103,22 @@ export interface MarkingCorridorOptions {
 }
 
 /** The corridor between the detected ego markings (base_link); undefined without any. */
-export function corridorFromMarkings(left: LaneMarking | undefined, right: LaneMarking | undefined, o: MarkingCorridorOptions = { defaultHalfWidth: 1.75, extrapolation: 10 }): EgoCorridor | undefined {
+export function corridorFromMarkings(
+  left: LaneMarking | undefined,
+  right: LaneMarking | undefined,
+  o: MarkingCorridorOptions = { defaultHalfWidth: 1.75, extrapolation: 10 },
+): EgoCorridor | undefined {
   if (!left && !right) return undefined;
-  const xEnd = Math.max(left ? left.x_max : -Infinity, right ? right.x_max : -Infinity) + o.extrapolation;
+  const xEnd =
+    Math.max(left ? left.x_max : -Infinity, right ? right.x_max : -Infinity) + o.extrapolation;
   const centre: Point2[] = [];
   const lw: number[] = [];
   const rw: number[] = [];
   for (let x = -5; x <= xEnd; x += 2) {
     const yl = left ? markingLateralAt(left, Math.min(x, left.x_max + o.extrapolation)) : undefined;
-    const yr = right ? markingLateralAt(right, Math.min(x, right.x_max + o.extrapolation)) : undefined;
+    const yr = right
+      ? markingLateralAt(right, Math.min(x, right.x_max + o.extrapolation))
+      : undefined;
     let c: number, hl: number, hr: number;
     if (yl !== undefined && yr !== undefined && yl > yr) {
       c = (yl + yr) / 2;
@@ -118,7 +134,14 @@ export function corridorFromMarkings(left: LaneMarking | undefined, right: LaneM
     lw.push(hl);
     rw.push(hr);
   }
-  return { frame: "base_link", source: "markings", centre, cumulative: cumulativeLengths(centre), leftWidth: Float64Array.from(lw), rightWidth: Float64Array.from(rw) };
+  return {
+    frame: "base_link",
+    source: "markings",
+    centre,
+    cumulative: cumulativeLengths(centre),
+    leftWidth: Float64Array.from(lw),
+    rightWidth: Float64Array.from(rw),
+  };
 }
 
 /** The arc length of a point's projection on the corridor's centre path (NaN when degenerate). */
@@ -142,7 +165,12 @@ function widthAt(widths: Float64Array, cumulative: Float64Array, s: number): num
  * distances along the path start (the vehicle: a point, or its arc length on the centre path when
  * already known). Undefined when the corridor is degenerate.
  */
-export function relateToCorridor(c: EgoCorridor, origin: Point2 | number, p: Point2, v: Point2): CorridorRelation | undefined {
+export function relateToCorridor(
+  c: EgoCorridor,
+  origin: Point2 | number,
+  p: Point2,
+  v: Point2,
+): CorridorRelation | undefined {
   if (c.centre.length < 2) return undefined;
   const proj = projectOnPolyline(c.centre, p);
   const egoS = typeof origin === "number" ? origin : projectOnPolyline(c.centre, origin)?.s;
@@ -150,11 +178,12 @@ export function relateToCorridor(c: EgoCorridor, origin: Point2 | number, p: Poi
   const wl = widthAt(c.leftWidth, c.cumulative, proj.s);
   const wr = widthAt(c.rightWidth, c.cumulative, proj.s);
   const distanceAlong = proj.s - egoS;
-  if (proj.lateral <= wl && proj.lateral >= -wr) return { inside: true, distanceAlong, timeToEnter: 0 };
+  if (proj.lateral <= wl && proj.lateral >= -wr)
+    return { inside: true, distanceAlong, timeToEnter: 0 };
   const lateralSpeed = -v.x * Math.sin(proj.heading) + v.y * Math.cos(proj.heading);
   let timeToEnter = -1;
   if (proj.lateral > wl && lateralSpeed < -1e-3) timeToEnter = (proj.lateral - wl) / -lateralSpeed;
-  else if (proj.lateral < -wr && lateralSpeed > 1e-3) timeToEnter = (-wr - proj.lateral) / lateralSpeed;
+  else if (proj.lateral < -wr && lateralSpeed > 1e-3)
+    timeToEnter = (-wr - proj.lateral) / lateralSpeed;
   return { inside: false, distanceAlong, timeToEnter };
 }
-

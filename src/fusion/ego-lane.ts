@@ -13,7 +13,10 @@ export interface EgoLaneOptions {
   containmentSlack: number;
 }
 
-export const DEFAULT_EGO_LANE_OPTIONS: Readonly<EgoLaneOptions> = Object.freeze({ poseLateralStd: 0.2, containmentSlack: 0.3 });
+export const DEFAULT_EGO_LANE_OPTIONS: Readonly<EgoLaneOptions> = Object.freeze({
+  poseLateralStd: 0.2,
+  containmentSlack: 0.3,
+});
 
 /** The camera's lateral correction of the pose for this frame. */
 export interface CameraCorrection {
@@ -37,7 +40,15 @@ export interface EgoLaneEstimate {
 
 /** An EgoLaneState that says "not known". */
 export function invalidEgoLane(): EgoLaneState {
-  return { valid: false, lane_id: "", lateral_offset: NaN, lateral_offset_std: NaN, heading_error: NaN, localization_residual: NaN, lateral_correction: NaN };
+  return {
+    valid: false,
+    lane_id: "",
+    lateral_offset: NaN,
+    lateral_offset_std: NaN,
+    heading_error: NaN,
+    localization_residual: NaN,
+    lateral_correction: NaN,
+  };
 }
 
 /**
@@ -45,17 +56,26 @@ export function invalidEgoLane(): EgoLaneState {
  * (inverse-variance weighted against the pose), projected on the nearby lanes' centerlines; the
  * lane whose boundaries contain it, heading the same way as the vehicle, wins.
  */
-export function estimateEgoLane(map: HdMap, lanes: readonly Lane[], pose: PlanarPose, correction: CameraCorrection, options: Partial<EgoLaneOptions> = {}): EgoLaneEstimate {
+export function estimateEgoLane(
+  map: HdMap,
+  lanes: readonly Lane[],
+  pose: PlanarPose,
+  correction: CameraCorrection,
+  options: Partial<EgoLaneOptions> = {},
+): EgoLaneEstimate {
   const o = { ...DEFAULT_EGO_LANE_OPTIONS, ...options };
   const cameraOk = Number.isFinite(correction.shift) && Number.isFinite(correction.std);
   const shiftVar = cameraOk ? Math.max(correction.std, 0.01) ** 2 : Infinity;
   const poseVar = o.poseLateralStd ** 2;
   const gain = cameraOk ? poseVar / (poseVar + shiftVar) : 0;
   const appliedShift = cameraOk ? gain * correction.shift : 0;
-  const fusedStd = cameraOk ? Math.sqrt((poseVar * shiftVar) / (poseVar + shiftVar)) : o.poseLateralStd;
+  const fusedStd = cameraOk
+    ? Math.sqrt((poseVar * shiftVar) / (poseVar + shiftVar))
+    : o.poseLateralStd;
   const position = baseToMap(pose, { x: 0, y: -appliedShift });
   const found = laneContaining(map, lanes, position, pose.yaw, o.containmentSlack);
-  if (!found || !cameraOk || !correction.matched) return { state: invalidEgoLane(), lane: found?.lane };
+  if (!found || !cameraOk || !correction.matched)
+    return { state: invalidEgoLane(), lane: found?.lane };
   return {
     lane: found.lane,
     state: {
@@ -78,13 +98,22 @@ interface LaneHit {
 }
 
 /** Per lane: centreline arc lengths and its bounding box grown by a lane width (cheap rejection). */
-const laneGeometry = new WeakMap<Lane, { cumulative: Float64Array; minX: number; minY: number; maxX: number; maxY: number }>();
+const laneGeometry = new WeakMap<
+  Lane,
+  { cumulative: Float64Array; minX: number; minY: number; maxX: number; maxY: number }
+>();
 
 function geometryOf(lane: Lane) {
   let g = laneGeometry.get(lane);
   if (!g) {
     const margin = 6;
-    g = { cumulative: cumulativeLengths(lane.centerline), minX: Infinity, minY: Infinity, maxX: -Infinity, maxY: -Infinity };
+    g = {
+      cumulative: cumulativeLengths(lane.centerline),
+      minX: Infinity,
+      minY: Infinity,
+      maxX: -Infinity,
+      maxY: -Infinity,
+    };
     for (const q of lane.centerline) {
       g.minX = Math.min(g.minX, q.x - margin);
       g.minY = Math.min(g.minY, q.y - margin);
@@ -97,7 +126,13 @@ function geometryOf(lane: Lane) {
 }
 
 /** The lane whose boundaries contain a map point, travelled in the direction `yaw`. */
-export function laneContaining(map: HdMap, lanes: readonly Lane[], p: Point2, yaw: number, slack: number): LaneHit | undefined {
+export function laneContaining(
+  map: HdMap,
+  lanes: readonly Lane[],
+  p: Point2,
+  yaw: number,
+  slack: number,
+): LaneHit | undefined {
   let best: LaneHit | undefined;
   for (const lane of lanes) {
     if (lane.centerline.length < 2) continue;
@@ -112,14 +147,21 @@ export function laneContaining(map: HdMap, lanes: readonly Lane[], p: Point2, ya
     const centre = pointAtArcLength(lane.centerline, Math.min(Math.max(proj.s, 0), length)).point;
     const left = map.laneBoundaries.get(lane.leftBoundaryId);
     const right = map.laneBoundaries.get(lane.rightBoundaryId);
-    const halfLeft = left && left.points.length >= 2 ? distanceToPolylineOf(left.points, centre) : 1.75;
-    const halfRight = right && right.points.length >= 2 ? distanceToPolylineOf(right.points, centre) : 1.75;
+    const halfLeft =
+      left && left.points.length >= 2 ? distanceToPolylineOf(left.points, centre) : 1.75;
+    const halfRight =
+      right && right.points.length >= 2 ? distanceToPolylineOf(right.points, centre) : 1.75;
     if (proj.lateral > halfLeft + slack || proj.lateral < -halfRight - slack) continue;
     // Normalised distance from the centre (0 on it, 1 on a boundary); lanes that hold the point only
     // through the end slack (segment joins) lose to the lane that holds it along its length.
     const beyondEnds = Math.max(0, -proj.s, proj.s - length);
-    const score = (proj.lateral >= 0 ? proj.lateral / Math.max(halfLeft, 0.1) : -proj.lateral / Math.max(halfRight, 0.1)) + 10 * beyondEnds;
-    if (!best || score < best.score) best = { lane, lateral: proj.lateral, heading: proj.heading, score };
+    const score =
+      (proj.lateral >= 0
+        ? proj.lateral / Math.max(halfLeft, 0.1)
+        : -proj.lateral / Math.max(halfRight, 0.1)) +
+      10 * beyondEnds;
+    if (!best || score < best.score)
+      best = { lane, lateral: proj.lateral, heading: proj.heading, score };
   }
   return best;
 }

@@ -20,7 +20,12 @@ import type { CrosswalkMatchOptions } from "./crosswalk-matching.js";
 import { disagreementsToGeoJson } from "./disagreements-geojson.js";
 import { MapCorridorCache, corridorFromMarkings, type EgoCorridor } from "./ego-corridor.js";
 import type { EgoLaneOptions } from "./ego-lane.js";
-import { crosswalkProblem, markingProblem, pedestrianProblem, RejectionCounter } from "./input-guard.js";
+import {
+  crosswalkProblem,
+  markingProblem,
+  pedestrianProblem,
+  RejectionCounter,
+} from "./input-guard.js";
 import type { LaneAssociationOptions } from "./lane-association.js";
 import { egoMarkingIndices, LaneFusion } from "./lane-fusion.js";
 import type { LateralCorrectionFilterOptions } from "./lateral-correction-filter.js";
@@ -32,8 +37,6 @@ import type { PlanarPose } from "./planar-pose.js";
 import { PoseGate, type PoseGateOptions } from "./pose-gate.js";
 import type { VisibilityOptions } from "./visibility.js";
 import type { Untimed } from "../msgs/detector-arrays.js";
-
-export { egoMarkingIndices } from "./lane-fusion.js";
 
 /** One camera frame's worth of inputs. */
 export interface FusionInput {
@@ -127,8 +130,18 @@ export class FusionEngine {
       },
       this.#consistency,
     );
-    this.#crosswalks = new CrosswalkFusion({ ahead: this.#view.ahead, match: options.crosswalkMatch ?? {}, visibility: options.visibility ?? {} }, this.#consistency);
-    this.#pedestrians = new PedestrianFusion({ tracker: options.tracker ?? {}, crosswalkRelation: options.crosswalkRelation ?? {} });
+    this.#crosswalks = new CrosswalkFusion(
+      {
+        ahead: this.#view.ahead,
+        match: options.crosswalkMatch ?? {},
+        visibility: options.visibility ?? {},
+      },
+      this.#consistency,
+    );
+    this.#pedestrians = new PedestrianFusion({
+      tracker: options.tracker ?? {},
+      crosswalkRelation: options.crosswalkRelation ?? {},
+    });
     this.#corridors = options.map ? new MapCorridorCache(options.map) : undefined;
   }
 
@@ -139,7 +152,10 @@ export class FusionEngine {
     this.#rejections.beginFrame();
     if (!Number.isFinite(input.stamp.sec) || !Number.isFinite(input.stamp.nanosec)) {
       this.#rejections.count("frame(s): non-finite stamp");
-      throw new PerceptionError("time", "fusion input stamp is not finite", { sec: input.stamp.sec, nanosec: input.stamp.nanosec });
+      throw new PerceptionError("time", "fusion input stamp is not finite", {
+        sec: input.stamp.sec,
+        nanosec: input.stamp.nanosec,
+      });
     }
     const timeSec = timeToSec(input.stamp);
     if (this.#lastStamp && compareTime(input.stamp, this.#lastStamp) < 0) {
@@ -160,30 +176,67 @@ export class FusionEngine {
     }
     const pose = gated.kind === "valid" ? gated.pose : undefined;
     if (!this.#map) notes.push("no HD map: vehicle-frame outputs only");
-    if (!input.geometry) notes.push("no camera geometry: visibility from a nominal field of view, missing crosswalks not checked");
+    if (!input.geometry)
+      notes.push(
+        "no camera geometry: visibility from a nominal field of view, missing crosswalks not checked",
+      );
 
-    const markings = this.#clean(input.lanes, input.lanes?.markings, markingProblem, "lane marking array");
-    const detectedCrosswalks = this.#clean(input.crosswalks, input.crosswalks?.crosswalks, crosswalkProblem, "crosswalk array");
-    const detections = this.#clean(input.pedestrians, input.pedestrians?.pedestrians, pedestrianProblem, "pedestrian array");
+    const markings = this.#clean(
+      input.lanes,
+      input.lanes?.markings,
+      markingProblem,
+      "lane marking array",
+    );
+    const detectedCrosswalks = this.#clean(
+      input.crosswalks,
+      input.crosswalks?.crosswalks,
+      crosswalkProblem,
+      "crosswalk array",
+    );
+    const detections = this.#clean(
+      input.pedestrians,
+      input.pedestrians?.pedestrians,
+      pedestrianProblem,
+      "pedestrian array",
+    );
 
     const view = this.#map && pose ? buildLocalMapView(this.#map, pose, this.#view) : undefined;
     const lanes = this.#lanes.fuse(markings, view, pose, timeSec);
     const crosswalks = this.#crosswalks.fuse(detectedCrosswalks, view, pose, input.geometry);
     const corridor = this.#corridor(lanes.egoLaneId, markings, pose);
     if (!corridor) notes.push("no ego corridor (no ego lane in the map, no ego markings)");
-    const pedestrians = this.#pedestrians.fuse(detections, timeSec, pose, corridor, crosswalks.shapes);
+    const pedestrians = this.#pedestrians.fuse(
+      detections,
+      timeSec,
+      pose,
+      corridor,
+      crosswalks.shapes,
+    );
     crosswalks.messages.forEach((cw, i) => {
-      const on = pedestrians.filter((p) => p.crosswalkIndex === i && p.msg.crosswalk_relation === PedestrianMsg.CROSSWALK_RELATION_ON);
-      const approaching = pedestrians.filter((p) => p.crosswalkIndex === i && p.msg.crosswalk_relation === PedestrianMsg.CROSSWALK_RELATION_APPROACHING);
+      const on = pedestrians.filter(
+        (p) =>
+          p.crosswalkIndex === i &&
+          p.msg.crosswalk_relation === PedestrianMsg.CROSSWALK_RELATION_ON,
+      );
+      const approaching = pedestrians.filter(
+        (p) =>
+          p.crosswalkIndex === i &&
+          p.msg.crosswalk_relation === PedestrianMsg.CROSSWALK_RELATION_APPROACHING,
+      );
       cw.occupancy = crosswalkOccupancy(crosswalks.visible[i]!, on.length, approaching.length);
       cw.pedestrian_ids = Uint32Array.from(on.map((p) => p.msg.track_id));
     });
-    for (const p of pedestrians) if (p.crosswalkIndex !== undefined) p.msg.crosswalk_id = crosswalks.messages[p.crosswalkIndex]!.map_id;
+    for (const p of pedestrians)
+      if (p.crosswalkIndex !== undefined)
+        p.msg.crosswalk_id = crosswalks.messages[p.crosswalkIndex]!.map_id;
 
     const score = view ? this.#consistency.endFrame() : NaN;
     const rejected = this.#rejections.frameSummary();
     if (rejected) notes.push(rejected);
-    const latencies: StageLatency[] = [...(input.latencies ?? []).map((l) => ({ ...l })), { stage: "fusion", duration_ms: this.#clock.nowMs() - started }];
+    const latencies: StageLatency[] = [
+      ...(input.latencies ?? []).map((l) => ({ ...l })),
+      { stage: "fusion", duration_ms: this.#clock.nowMs() - started },
+    ];
     return {
       header: { stamp: { ...input.stamp }, frame_id: "base_link" },
       lanes: lanes.messages,
@@ -192,14 +245,23 @@ export class FusionEngine {
       ego_lane: lanes.ego,
       pose:
         gated.kind === "valid"
-          ? { position: { ...gated.mapFromBase.translation }, orientation: { ...gated.mapFromBase.rotation } }
-          : { position: { x: NaN, y: NaN, z: NaN }, orientation: { x: NaN, y: NaN, z: NaN, w: NaN } },
+          ? {
+              position: { ...gated.mapFromBase.translation },
+              orientation: { ...gated.mapFromBase.rotation },
+            }
+          : {
+              position: { x: NaN, y: NaN, z: NaN },
+              orientation: { x: NaN, y: NaN, z: NaN, w: NaN },
+            },
       pose_valid: pose !== undefined,
       status: notes.join("; "),
       map_consistency_score: score,
       disagreements: pose && this.#map ? this.#consistency.disagreements() : [],
       latencies,
-      pipeline_latency_ms: latencies.reduce((a, l) => a + (Number.isFinite(l.duration_ms) ? l.duration_ms : 0), 0),
+      pipeline_latency_ms: latencies.reduce(
+        (a, l) => a + (Number.isFinite(l.duration_ms) ? l.duration_ms : 0),
+        0,
+      ),
     };
   }
 
@@ -225,7 +287,12 @@ export class FusionEngine {
   }
 
   /** The array's items that can be used; the whole array is refused when it is not in base_link. */
-  #clean<T>(array: { header: { frame_id: string } } | undefined, items: T[] | undefined, problem: (item: T) => string | undefined, what: string): T[] {
+  #clean<T>(
+    array: { header: { frame_id: string } } | undefined,
+    items: T[] | undefined,
+    problem: (item: T) => string | undefined,
+    what: string,
+  ): T[] {
     if (!array || !items) return [];
     const frame = array.header.frame_id;
     if (frame !== "" && frame !== "base_link") {
@@ -240,12 +307,19 @@ export class FusionEngine {
   }
 
   /** The ego corridor: the map's ego lane and successors, else the detected ego markings. */
-  #corridor(egoLaneId: string | undefined, markings: readonly LaneMarking[], pose: PlanarPose | undefined): EgoCorridor | undefined {
+  #corridor(
+    egoLaneId: string | undefined,
+    markings: readonly LaneMarking[],
+    pose: PlanarPose | undefined,
+  ): EgoCorridor | undefined {
     if (pose && this.#map && this.#corridors && egoLaneId) {
       const lane = this.#map.lanes.get(egoLaneId);
       if (lane) return this.#corridors.corridor(lane);
     }
     const { left, right } = egoMarkingIndices(markings);
-    return corridorFromMarkings(left === undefined ? undefined : markings[left], right === undefined ? undefined : markings[right]);
+    return corridorFromMarkings(
+      left === undefined ? undefined : markings[left],
+      right === undefined ? undefined : markings[right],
+    );
   }
 }

@@ -27,7 +27,6 @@ export class RejectionCounter {
   }
 }
 
-
 function finiteArray(a: ArrayLike<number> | undefined, length: number): boolean {
   if (!a || a.length < length) return false;
   for (let i = 0; i < length; i++) if (!Number.isFinite(a[i]!)) return false;
@@ -37,20 +36,28 @@ function finiteArray(a: ArrayLike<number> | undefined, length: number): boolean 
 /** Why a lane marking cannot be used (non-finite cubic or range); undefined when it is fine. */
 export function markingProblem(m: LaneMarking): string | undefined {
   if (!finiteArray(m.poly_coefficients, 4)) return "lane marking(s): non-finite polynomial";
-  if (!Number.isFinite(m.x_min) || !Number.isFinite(m.x_max) || !(m.x_max > m.x_min)) return "lane marking(s): bad x range";
+  if (!Number.isFinite(m.x_min) || !Number.isFinite(m.x_max) || !(m.x_max > m.x_min))
+    return "lane marking(s): bad x range";
   return undefined;
 }
 
 /** Why a pedestrian detection cannot be used; undefined when it is fine. */
 export function pedestrianProblem(p: Pedestrian): string | undefined {
-  if (!Number.isFinite(p.position.x) || !Number.isFinite(p.position.y)) return "pedestrian(s): non-finite position";
-  if (!finiteArray(p.position_covariance, 4) || p.position_covariance[0]! < 0 || p.position_covariance[3]! < 0) return "pedestrian(s): bad position covariance";
+  if (!Number.isFinite(p.position.x) || !Number.isFinite(p.position.y))
+    return "pedestrian(s): non-finite position";
+  if (
+    !finiteArray(p.position_covariance, 4) ||
+    p.position_covariance[0]! < 0 ||
+    p.position_covariance[3]! < 0
+  )
+    return "pedestrian(s): bad position covariance";
   return undefined;
 }
 
 /** Why a detected crosswalk cannot be used; undefined when it is fine. */
 export function crosswalkProblem(c: Crosswalk): string | undefined {
   if (c.polygon.points.length < 3) return "crosswalk(s): polygon with < 3 points";
-  if (!c.polygon.points.every((p) => Number.isFinite(p.x) && Number.isFinite(p.y))) return "crosswalk(s): non-finite polygon";
+  if (!c.polygon.points.every((p) => Number.isFinite(p.x) && Number.isFinite(p.y)))
+    return "crosswalk(s): non-finite polygon";
   return undefined;
 }

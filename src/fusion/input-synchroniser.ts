@@ -122,8 +122,13 @@ export class InputSynchroniser {
       } else {
         this.#lateInputs++;
         if (input.kind === "lanes") this.#latestLanes = newer(input.msg, this.#latestLanes);
-        else if (input.kind === "crosswalks") this.#latestCrosswalks = newer(input.msg, this.#latestCrosswalks);
-        return { fuse, event: { kind: "late_input", stamp, backSec, lateInputs: this.#lateInputs }, pending: false };
+        else if (input.kind === "crosswalks")
+          this.#latestCrosswalks = newer(input.msg, this.#latestCrosswalks);
+        return {
+          fuse,
+          event: { kind: "late_input", stamp, backSec, lateInputs: this.#lateInputs },
+          pending: false,
+        };
       }
     }
     this.#farBackSince = undefined;
@@ -146,7 +151,9 @@ export class InputSynchroniser {
   /** The pending stamps more than maxInputAgeSec before `now` (and all older ones), oldest first: their inputs stopped coming. */
   flushStale(now: Time): FuseDecision[] {
     const age = this.#o.maxInputAgeSec();
-    const stale = [...this.#pending.values()].filter((e) => diffSec(now, e.stamp) > age).map((e) => timeToNs(e.stamp));
+    const stale = [...this.#pending.values()]
+      .filter((e) => diffSec(now, e.stamp) > age)
+      .map((e) => timeToNs(e.stamp));
     const fuse: FuseDecision[] = [];
     if (stale.length > 0) this.#flush(nsToTime(stale.reduce((a, b) => (a > b ? a : b)) + 1n), fuse);
     return fuse;
@@ -161,7 +168,9 @@ export class InputSynchroniser {
 
   /** Moves every pending stamp older than `before` (all when undefined), oldest first, to `out` as fused. */
   #flush(before: Time | undefined, out: FuseDecision[]): void {
-    const ready = [...this.#pending.values()].filter((e) => !before || compareTime(e.stamp, before) < 0).sort((a, b) => compareTime(a.stamp, b.stamp));
+    const ready = [...this.#pending.values()]
+      .filter((e) => !before || compareTime(e.stamp, before) < 0)
+      .sort((a, b) => compareTime(a.stamp, b.stamp));
     for (const e of ready) {
       this.#pending.delete(timeToNs(e.stamp));
       out.push(this.#fused(e));
@@ -185,8 +194,15 @@ export class InputSynchroniser {
   }
 
   /** The newest earlier array within maxInputAgeSec of the stamp. */
-  #carried<T extends { header: { stamp: Time } }>(latest: T | undefined, stamp: Time): T | undefined {
-    return latest && compareTime(latest.header.stamp, stamp) <= 0 && diffSec(stamp, latest.header.stamp) <= this.#o.maxInputAgeSec() ? latest : undefined;
+  #carried<T extends { header: { stamp: Time } }>(
+    latest: T | undefined,
+    stamp: Time,
+  ): T | undefined {
+    return latest &&
+      compareTime(latest.header.stamp, stamp) <= 0 &&
+      diffSec(stamp, latest.header.stamp) <= this.#o.maxInputAgeSec()
+      ? latest
+      : undefined;
   }
 
   /** For a late input `backSec` before the last fused stamp: time went back (see the module comment) rather than inputs arriving late. */

@@ -19,10 +19,21 @@ export interface InputTimings {
  * The timing of the frame at `stamp` from its fused inputs. Inputs carried over from an earlier
  * stamp (lanes, crosswalks) were timed for that earlier frame and are left out.
  */
-export function inputTimings(stamp: Time, inputs: ReadonlyArray<DetectorArray | undefined>): InputTimings {
+export function inputTimings(
+  stamp: Time,
+  inputs: ReadonlyArray<DetectorArray | undefined>,
+): InputTimings {
   const ns = timeToNs(stamp);
-  const own = inputs.filter((m): m is DetectorArray => m !== undefined && timeToNs(m.header.stamp) === ns);
-  const latencies = own.flatMap((m) => m.latencies.map((l) => ({ stage: l.stage, duration_ms: l.duration_ms })));
+  const own = inputs.filter(
+    (m): m is DetectorArray => m !== undefined && timeToNs(m.header.stamp) === ns,
+  );
+  const latencies = own.flatMap((m) =>
+    m.latencies.map((l) => ({ stage: l.stage, duration_ms: l.duration_ms })),
+  );
   latencies.sort((a, b) => (a.stage < b.stage ? -1 : a.stage > b.stage ? 1 : 0));
-  return { latencies, pipelineLatencyMs: own.length > 0 ? Math.max(...own.map((m) => m.pipeline_latency_ms)) : undefined };
+  return {
+    latencies,
+    pipelineLatencyMs:
+      own.length > 0 ? Math.max(...own.map((m) => m.pipeline_latency_ms)) : undefined,
+  };
 }

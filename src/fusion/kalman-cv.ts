@@ -15,7 +15,11 @@ export class ConstantVelocityFilter {
    * @param positionCov row-major 2x2 covariance of the position (m^2)
    * @param velocityStd initial standard deviation of each velocity component (m/s)
    */
-  constructor(position: { x: number; y: number }, positionCov: ArrayLike<number>, velocityStd: number) {
+  constructor(
+    position: { x: number; y: number },
+    positionCov: ArrayLike<number>,
+    velocityStd: number,
+  ) {
     this.state[0] = position.x;
     this.state[1] = position.y;
     const P = this.covariance;
@@ -95,7 +99,8 @@ export class ConstantVelocityFilter {
     }
     const nx = z.x - this.state[0]!;
     const ny = z.y - this.state[1]!;
-    for (let i = 0; i < 4; i++) this.state[i] = this.state[i]! + K[i * 2]! * nx + K[i * 2 + 1]! * ny;
+    for (let i = 0; i < 4; i++)
+      this.state[i] = this.state[i]! + K[i * 2]! * nx + K[i * 2 + 1]! * ny;
     // Joseph form: P = (I - KH) P (I - KH)^T + K R K^T.
     const IKH = new Float64Array(16);
     for (let i = 0; i < 4; i++) {
@@ -104,28 +109,41 @@ export class ConstantVelocityFilter {
       IKH[i * 4 + 1] = IKH[i * 4 + 1]! - K[i * 2 + 1]!;
     }
     const tmp = multiply4(IKH, P);
-    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) {
-      let sum = 0;
-      for (let k = 0; k < 4; k++) sum += tmp[i * 4 + k]! * IKH[j * 4 + k]!;
-      const k0i = K[i * 2]!, k1i = K[i * 2 + 1]!, k0j = K[j * 2]!, k1j = K[j * 2 + 1]!;
-      sum += k0i * (R[0]! * k0j + R[1]! * k1j) + k1i * (R[2]! * k0j + R[3]! * k1j);
-      P[i * 4 + j] = sum;
-    }
+    for (let i = 0; i < 4; i++)
+      for (let j = 0; j < 4; j++) {
+        let sum = 0;
+        for (let k = 0; k < 4; k++) sum += tmp[i * 4 + k]! * IKH[j * 4 + k]!;
+        const k0i = K[i * 2]!,
+          k1i = K[i * 2 + 1]!,
+          k0j = K[j * 2]!,
+          k1j = K[j * 2 + 1]!;
+        sum += k0i * (R[0]! * k0j + R[1]! * k1j) + k1i * (R[2]! * k0j + R[3]! * k1j);
+        P[i * 4 + j] = sum;
+      }
   }
 
   /** Re-expresses the filter in a frame rotated by `angle` and translated: p' = R p + t, v' = R v. */
   changeFrame(angle: number, tx: number, ty: number): void {
     const c = Math.cos(angle);
     const s = Math.sin(angle);
-    const x = this.state[0]!, y = this.state[1]!, vx = this.state[2]!, vy = this.state[3]!;
+    const x = this.state[0]!,
+      y = this.state[1]!,
+      vx = this.state[2]!,
+      vy = this.state[3]!;
     this.state[0] = c * x - s * y + tx;
     this.state[1] = s * x + c * y + ty;
     this.state[2] = c * vx - s * vy;
     this.state[3] = s * vx + c * vy;
     // P' = T P T^T with T = blockdiag(R, R).
     const T = new Float64Array(16);
-    T[0] = c; T[1] = -s; T[4] = s; T[5] = c;
-    T[10] = c; T[11] = -s; T[14] = s; T[15] = c;
+    T[0] = c;
+    T[1] = -s;
+    T[4] = s;
+    T[5] = c;
+    T[10] = c;
+    T[11] = -s;
+    T[14] = s;
+    T[15] = c;
     const tmp = multiply4(T, this.covariance);
     this.covariance.set(multiply4(tmp, T, true));
   }
@@ -149,7 +167,8 @@ function multiply4(a: Float64Array, b: Float64Array, transposeB = false): Float6
   for (let i = 0; i < 4; i++) {
     for (let j = 0; j < 4; j++) {
       let sum = 0;
-      for (let k = 0; k < 4; k++) sum += a[i * 4 + k]! * (transposeB ? b[j * 4 + k]! : b[k * 4 + j]!);
+      for (let k = 0; k < 4; k++)
+        sum += a[i * 4 + k]! * (transposeB ? b[j * 4 + k]! : b[k * 4 + j]!);
       out[i * 4 + j] = sum;
     }
   }

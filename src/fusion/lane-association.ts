@@ -94,7 +94,8 @@ function flattenBoundaries(boundaries: readonly BoundaryInView[]): FlatBoundary[
   for (const b of boundaries) {
     const toBase = b.toBase;
     const points = toBase ? b.feature.points : b.base;
-    let xMin = Infinity, xMax = -Infinity;
+    let xMin = Infinity,
+      xMax = -Infinity;
     for (let i = 0; i < points.length; i++) {
       const p = points[i]!;
       const x = toBase ? toBase.x(p) : p.x;
@@ -110,7 +111,11 @@ function flattenBoundaries(boundaries: readonly BoundaryInView[]): FlatBoundary[
 }
 
 /** Compares a marking with a boundary over their overlap in x; undefined when they do not overlap enough. */
-export function compareMarking(m: LaneMarking, b: BoundaryInView, o: LaneAssociationOptions): MarkingComparison | undefined {
+export function compareMarking(
+  m: LaneMarking,
+  b: BoundaryInView,
+  o: LaneAssociationOptions,
+): MarkingComparison | undefined {
   return compareFlat(m, flattenBoundaries([b])[0]!, o);
 }
 
@@ -120,7 +125,12 @@ export function compareMarking(m: LaneMarking, b: BoundaryInView, o: LaneAssocia
  * looked up only among the segments that reach the samples' x range (found in one pass), which
  * gives the same crossings as scanning the whole boundary per sample.
  */
-function compareFlat(m: LaneMarking, b: FlatBoundary, o: LaneAssociationOptions, maxAbsMean?: number): MarkingComparison | undefined {
+function compareFlat(
+  m: LaneMarking,
+  b: FlatBoundary,
+  o: LaneAssociationOptions,
+  maxAbsMean?: number,
+): MarkingComparison | undefined {
   const lo = Math.max(m.x_min, b.xMin, 0);
   const hi = Math.min(m.x_max, b.xMax, o.maxCompareX);
   if (!(hi - lo >= o.minOverlap)) return undefined;
@@ -129,7 +139,8 @@ function compareFlat(m: LaneMarking, b: FlatBoundary, o: LaneAssociationOptions,
     scratch.sampleOffsets = new Float64Array(o.samples);
   }
   const { sampleXs, sampleOffsets } = scratch;
-  let xLo = Infinity, xHi = -Infinity;
+  let xLo = Infinity,
+    xHi = -Infinity;
   for (let i = 0; i < o.samples; i++) {
     const x = lo + ((hi - lo) * (i + 0.5)) / o.samples;
     sampleXs[i] = x;
@@ -154,7 +165,12 @@ function compareFlat(m: LaneMarking, b: FlatBoundary, o: LaneAssociationOptions,
   for (let i = 0; i < n; i++) sum += sampleOffsets[i]!;
   const meanOffset = sum / n;
   if (maxAbsMean !== undefined && !(Math.abs(meanOffset) <= maxAbsMean)) return undefined;
-  return { boundary: b.boundary, meanOffset, offsets: firstValues(sampleOffsets, n), xs: firstValues(sampleXs, n) };
+  return {
+    boundary: b.boundary,
+    meanOffset,
+    offsets: firstValues(sampleOffsets, n),
+    xs: firstValues(sampleXs, n),
+  };
 }
 
 /** The first n values of a typed array as a plain array. */
@@ -170,7 +186,11 @@ function firstValues(values: Float64Array, n: number): number[] {
  * trusted unless the camera outvotes it), then each marking takes the unused boundary nearest to
  * that shift, inside the gate.
  */
-export function associateMarkings(markings: readonly LaneMarking[], boundaries: readonly BoundaryInView[], options: Partial<LaneAssociationOptions> = {}): LaneAssociation {
+export function associateMarkings(
+  markings: readonly LaneMarking[],
+  boundaries: readonly BoundaryInView[],
+  options: Partial<LaneAssociationOptions> = {},
+): LaneAssociation {
   const o = { ...DEFAULT_LANE_ASSOCIATION_OPTIONS, ...options };
   const flat = markings.length > 0 ? flattenBoundaries(boundaries) : [];
   const candidates: MarkingComparison[][] = markings.map((m) => {
@@ -185,7 +205,9 @@ export function associateMarkings(markings: readonly LaneMarking[], boundaries: 
   let bestShift = 0;
   let bestScore = -Infinity;
   const hypotheses = [0];
-  for (const list of candidates) for (const c of list) if (Math.abs(c.meanOffset) <= o.maxCommonShift) hypotheses.push(c.meanOffset);
+  for (const list of candidates)
+    for (const c of list)
+      if (Math.abs(c.meanOffset) <= o.maxCommonShift) hypotheses.push(c.meanOffset);
   for (const h of hypotheses) {
     let score = 0;
     for (const list of candidates) {
@@ -201,10 +223,12 @@ export function associateMarkings(markings: readonly LaneMarking[], boundaries: 
   }
   // Greedy unique assignment around the shift.
   const pairs: { m: number; c: MarkingComparison; cost: number }[] = [];
-  candidates.forEach((list, mi) => list.forEach((c) => {
-    const cost = Math.abs(c.meanOffset - bestShift);
-    if (cost <= o.gate) pairs.push({ m: mi, c, cost });
-  }));
+  candidates.forEach((list, mi) =>
+    list.forEach((c) => {
+      const cost = Math.abs(c.meanOffset - bestShift);
+      if (cost <= o.gate) pairs.push({ m: mi, c, cost });
+    }),
+  );
   pairs.sort((a, b) => a.cost - b.cost);
   const matches: (MarkingComparison | undefined)[] = markings.map(() => undefined);
   const used = new Set<string>();
@@ -217,11 +241,21 @@ export function associateMarkings(markings: readonly LaneMarking[], boundaries: 
 }
 
 /** Inverse-variance mean of the inliers' offsets around the consensus, and the RMS residual. */
-function refineShift(markings: readonly LaneMarking[], matches: readonly (MarkingComparison | undefined)[], consensus: number, tolerance: number): Pick<LaneAssociation, "commonShift" | "commonShiftStd" | "residual"> {
-  let wSum = 0, wxSum = 0, count = 0;
+function refineShift(
+  markings: readonly LaneMarking[],
+  matches: readonly (MarkingComparison | undefined)[],
+  consensus: number,
+  tolerance: number,
+): Pick<LaneAssociation, "commonShift" | "commonShiftStd" | "residual"> {
+  let wSum = 0,
+    wxSum = 0,
+    count = 0;
   matches.forEach((c, i) => {
     if (!c || Math.abs(c.meanOffset - consensus) > tolerance) return;
-    const std = Math.max(0.03, Number.isFinite(markings[i]!.lateral_offset_std) ? markings[i]!.lateral_offset_std : 0.2);
+    const std = Math.max(
+      0.03,
+      Number.isFinite(markings[i]!.lateral_offset_std) ? markings[i]!.lateral_offset_std : 0.2,
+    );
     const w = 1 / (std * std);
     wSum += w;
     wxSum += w * c.meanOffset;
@@ -229,7 +263,8 @@ function refineShift(markings: readonly LaneMarking[], matches: readonly (Markin
   });
   if (count === 0) return { commonShift: NaN, commonShiftStd: NaN, residual: NaN };
   const shift = wxSum / wSum;
-  let sq = 0, n = 0;
+  let sq = 0,
+    n = 0;
   for (const c of matches) {
     if (!c) continue;
     for (const off of c.offsets) {

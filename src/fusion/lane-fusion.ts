@@ -1,8 +1,23 @@
 import type { HdMap } from "../map/types.js";
-import { LaneMarking as LaneMarkingMsg, type EgoLaneState, type LaneMarking } from "../msgs/types.generated.js";
+import {
+  LaneMarking as LaneMarkingMsg,
+  type EgoLaneState,
+  type LaneMarking,
+} from "../msgs/types.generated.js";
 import { estimateEgoLane, invalidEgoLane, type EgoLaneOptions } from "./ego-lane.js";
-import { associateMarkings, compareMarking, DEFAULT_LANE_ASSOCIATION_OPTIONS, markingLateralAt, type LaneAssociation, type LaneAssociationOptions, type MarkingComparison } from "./lane-association.js";
-import { LateralCorrectionFilter, type LateralCorrectionFilterOptions } from "./lateral-correction-filter.js";
+import {
+  associateMarkings,
+  compareMarking,
+  DEFAULT_LANE_ASSOCIATION_OPTIONS,
+  markingLateralAt,
+  type LaneAssociation,
+  type LaneAssociationOptions,
+  type MarkingComparison,
+} from "./lane-association.js";
+import {
+  LateralCorrectionFilter,
+  type LateralCorrectionFilterOptions,
+} from "./lateral-correction-filter.js";
 import type { LocalMapView } from "./local-map-view.js";
 import type { MapConsistencyMonitor } from "./map-consistency.js";
 import { baseToMap, type PlanarPose } from "./planar-pose.js";
@@ -47,9 +62,21 @@ export class LaneFusion {
   readonly #shiftFilter: LateralCorrectionFilter;
   readonly #consistency: MapConsistencyMonitor;
 
-  constructor(map: HdMap | undefined, options: Partial<LaneFusionOptions>, consistency: MapConsistencyMonitor) {
+  constructor(
+    map: HdMap | undefined,
+    options: Partial<LaneFusionOptions>,
+    consistency: MapConsistencyMonitor,
+  ) {
     this.#map = map;
-    this.#o = { association: {}, egoLane: {}, egoBoundaryWideGate: 2.5, minTypeConfidence: 0.6, minEvidenceExtent: 8, lateralCorrection: {}, ...options };
+    this.#o = {
+      association: {},
+      egoLane: {},
+      egoBoundaryWideGate: 2.5,
+      minTypeConfidence: 0.6,
+      minEvidenceExtent: 8,
+      lateralCorrection: {},
+      ...options,
+    };
     this.#association = { ...DEFAULT_LANE_ASSOCIATION_OPTIONS, ...this.#o.association };
     this.#shiftFilter = new LateralCorrectionFilter(this.#o.lateralCorrection);
     this.#consistency = consistency;
@@ -60,53 +87,100 @@ export class LaneFusion {
     this.#shiftFilter.reset();
   }
 
-  fuse(markings: readonly LaneMarking[], view: LocalMapView | undefined, pose: PlanarPose | undefined, timeSec: number): LaneFusionResult {
+  fuse(
+    markings: readonly LaneMarking[],
+    view: LocalMapView | undefined,
+    pose: PlanarPose | undefined,
+    timeSec: number,
+  ): LaneFusionResult {
     const messages = markings.map((m) => ({ ...m, map_id: "", map_match_distance: NaN }));
     if (!view || !pose || !this.#map) {
       this.#shiftFilter.reset();
       return { messages, ego: invalidEgoLane(), egoLaneId: undefined };
     }
     const association = associateMarkings(markings, view.boundaries, this.#association);
-    const filtered = this.#shiftFilter.update(timeSec, association.commonShift, association.commonShiftStd);
-    const correction = { shift: filtered.shift, std: filtered.std, residual: association.residual, matched: Number.isFinite(association.commonShift) };
+    const filtered = this.#shiftFilter.update(
+      timeSec,
+      association.commonShift,
+      association.commonShiftStd,
+    );
+    const correction = {
+      shift: filtered.shift,
+      std: filtered.std,
+      residual: association.residual,
+      matched: Number.isFinite(association.commonShift),
+    };
     const estimate = estimateEgoLane(this.#map, view.lanes, pose, correction, this.#o.egoLane);
-    this.#matchEgoBoundariesWide(markings, association, estimate.lane?.leftBoundaryId, estimate.lane?.rightBoundaryId, view);
+    this.#matchEgoBoundariesWide(
+      markings,
+      association,
+      estimate.lane?.leftBoundaryId,
+      estimate.lane?.rightBoundaryId,
+      view,
+    );
     const shift = Number.isFinite(association.commonShift) ? association.commonShift : 0;
     association.matches.forEach((c, i) => {
       if (!c) return;
       const m = markings[i]!;
       messages[i]!.map_id = c.boundary.feature.id;
-      messages[i]!.map_match_distance = c.offsets.reduce((a, v) => a + Math.abs(v), 0) / c.offsets.length;
+      messages[i]!.map_match_distance =
+        c.offsets.reduce((a, v) => a + Math.abs(v), 0) / c.offsets.length;
       const mid = c.xs.length >> 1;
-      const where = baseToMap(pose, { x: c.xs[mid]!, y: markingLateralAt(m, c.xs[mid]!) - c.offsets[mid]! });
+      const where = baseToMap(pose, {
+        x: c.xs[mid]!,
+        y: markingLateralAt(m, c.xs[mid]!) - c.offsets[mid]!,
+      });
       if (m.x_max - m.x_min < this.#o.minEvidenceExtent) return;
       this.#consistency.observeBoundaryOffset(c.boundary.feature.id, c.meanOffset - shift, where);
       const seenType = markingTypeName(m.type);
       if (seenType && m.type_confidence >= this.#o.minTypeConfidence) {
         const mapType = c.boundary.feature.boundaryType;
-        this.#consistency.observeBoundaryType(c.boundary.feature.id, mapType, typeSeenAs(mapType, seenType), where);
+        this.#consistency.observeBoundaryType(
+          c.boundary.feature.id,
+          mapType,
+          typeSeenAs(mapType, seenType),
+          where,
+        );
       }
     });
     return { messages, ego: estimate.state, egoLaneId: estimate.lane?.id };
   }
 
   /** Ego markings that missed the normal gate are compared with the ego lane's own boundaries under a wider gate (large map shifts). */
-  #matchEgoBoundariesWide(markings: readonly LaneMarking[], association: LaneAssociation, leftId: string | undefined, rightId: string | undefined, view: LocalMapView): void {
-    const used = new Set(association.matches.filter((c): c is MarkingComparison => c !== undefined).map((c) => c.boundary.feature.id));
+  #matchEgoBoundariesWide(
+    markings: readonly LaneMarking[],
+    association: LaneAssociation,
+    leftId: string | undefined,
+    rightId: string | undefined,
+    view: LocalMapView,
+  ): void {
+    const used = new Set(
+      association.matches
+        .filter((c): c is MarkingComparison => c !== undefined)
+        .map((c) => c.boundary.feature.id),
+    );
     const { left, right } = egoMarkingIndices(markings);
     const shift = Number.isFinite(association.commonShift) ? association.commonShift : 0;
-    for (const [index, boundaryId] of [[left, leftId], [right, rightId]] as const) {
-      if (index === undefined || !boundaryId || association.matches[index] || used.has(boundaryId)) continue;
+    for (const [index, boundaryId] of [
+      [left, leftId],
+      [right, rightId],
+    ] as const) {
+      if (index === undefined || !boundaryId || association.matches[index] || used.has(boundaryId))
+        continue;
       const boundary = view.boundaries.find((b) => b.feature.id === boundaryId);
       if (!boundary) continue;
       const c = compareMarking(markings[index]!, boundary, this.#association);
-      if (c && Math.abs(c.meanOffset - shift) <= this.#o.egoBoundaryWideGate) association.matches[index] = c;
+      if (c && Math.abs(c.meanOffset - shift) <= this.#o.egoBoundaryWideGate)
+        association.matches[index] = c;
     }
   }
 }
 
 /** The indices of the ego-left and ego-right markings: by their position field, else the nearest on each side. */
-export function egoMarkingIndices(markings: readonly LaneMarking[]): { left: number | undefined; right: number | undefined } {
+export function egoMarkingIndices(markings: readonly LaneMarking[]): {
+  left: number | undefined;
+  right: number | undefined;
+} {
   let left: number | undefined;
   let right: number | undefined;
   markings.forEach((m, i) => {
@@ -129,16 +203,23 @@ export function egoMarkingIndices(markings: readonly LaneMarking[]): { left: num
  * road_edge boundary agrees with the map.
  */
 export function typeSeenAs(mapType: string, seenType: string): string {
-  return seenType === "solid" && (mapType === "double_solid" || mapType === "road_edge") ? mapType : seenType;
+  return seenType === "solid" && (mapType === "double_solid" || mapType === "road_edge")
+    ? mapType
+    : seenType;
 }
 
 /** The HD map's name of a LaneMarking TYPE_* constant; undefined for TYPE_UNKNOWN. */
-export function markingTypeName(type: number): string | undefined {
+function markingTypeName(type: number): string | undefined {
   switch (type) {
-    case LaneMarkingMsg.TYPE_SOLID: return "solid";
-    case LaneMarkingMsg.TYPE_DASHED: return "dashed";
-    case LaneMarkingMsg.TYPE_DOUBLE_SOLID: return "double_solid";
-    case LaneMarkingMsg.TYPE_ROAD_EDGE: return "road_edge";
-    default: return undefined;
+    case LaneMarkingMsg.TYPE_SOLID:
+      return "solid";
+    case LaneMarkingMsg.TYPE_DASHED:
+      return "dashed";
+    case LaneMarkingMsg.TYPE_DOUBLE_SOLID:
+      return "double_solid";
+    case LaneMarkingMsg.TYPE_ROAD_EDGE:
+      return "road_edge";
+    default:
+      return undefined;
   }
 }

@@ -6,7 +6,8 @@ export interface LateralCorrectionFilterOptions {
   resetSigma: number;
 }
 
-export const DEFAULT_LATERAL_CORRECTION_FILTER_OPTIONS: Readonly<LateralCorrectionFilterOptions> = Object.freeze({ driftStdPerSqrtSec: 0.05, resetSigma: 6 });
+const DEFAULT_LATERAL_CORRECTION_FILTER_OPTIONS: Readonly<LateralCorrectionFilterOptions> =
+  Object.freeze({ driftStdPerSqrtSec: 0.05, resetSigma: 6 });
 
 /**
  * A 1D Kalman filter on the camera-minus-map lateral shift: the pose's lateral error changes
@@ -41,7 +42,10 @@ export class LateralCorrectionFilter {
     this.#lastSec = timeSec;
     if (Number.isFinite(shift) && Number.isFinite(shiftStd) && shiftStd > 0) {
       const r = shiftStd * shiftStd;
-      if (!Number.isFinite(this.#mean) || Math.abs(shift - this.#mean) > this.#o.resetSigma * Math.sqrt(this.#variance + r)) {
+      if (
+        !Number.isFinite(this.#mean) ||
+        Math.abs(shift - this.#mean) > this.#o.resetSigma * Math.sqrt(this.#variance + r)
+      ) {
         this.#mean = shift;
         this.#variance = r;
       } else {

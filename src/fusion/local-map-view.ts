@@ -59,7 +59,7 @@ export interface LocalMapView {
 }
 
 /** The map-frame bounding box of the view region at a pose. */
-export function viewBox(pose: PlanarPose, region: ViewRegion): Box2 {
+function viewBox(pose: PlanarPose, region: ViewRegion): Box2 {
   const corners = [
     { x: -region.behind, y: -region.side },
     { x: -region.behind, y: region.side },
@@ -84,7 +84,11 @@ export function buildLocalMapView(map: HdMap, pose: PlanarPose, region: ViewRegi
         view.boundaries.push(new BoundaryNearVehicle(f, toBase));
         break;
       case "crosswalk":
-        view.crosswalks.push({ feature: f, base: toBase.points(f.polygon), centroidMap: polygonCentroid(f.polygon) });
+        view.crosswalks.push({
+          feature: f,
+          base: toBase.points(f.polygon),
+          centroidMap: polygonCentroid(f.polygon),
+        });
         break;
       case "lane":
         view.lanes.push(f);

@@ -19,7 +19,7 @@ export interface MapConsistencyOptions {
   scoreSmoothing: number;
 }
 
-export const DEFAULT_MAP_CONSISTENCY_OPTIONS: Readonly<MapConsistencyOptions> = Object.freeze({
+const DEFAULT_MAP_CONSISTENCY_OPTIONS: Readonly<MapConsistencyOptions> = Object.freeze({
   window: 40,
   minEvidenceFrames: 10,
   reportFraction: 0.7,
@@ -70,40 +70,70 @@ export class MapConsistencyMonitor {
 
   /** A matched boundary's lateral offset from the map after removing the pose's common shift. */
   observeBoundaryOffset(boundaryId: string, offset: number, where: Point2): void {
-    const e = this.#get(`shift:${boundaryId}`, MapDisagreement.KIND_LANE_BOUNDARY_SHIFTED, boundaryId, where);
+    const e = this.#get(
+      `shift:${boundaryId}`,
+      MapDisagreement.KIND_LANE_BOUNDARY_SHIFTED,
+      boundaryId,
+      where,
+    );
     const supports = Math.abs(offset) > this.#o.shiftThreshold;
-    e.describe = (m) => `map places lane boundary ${boundaryId} ${m.toFixed(2)} m ${median(e.values) > 0 ? "right" : "left"} of where the camera sees it`;
+    e.describe = (m) =>
+      `map places lane boundary ${boundaryId} ${m.toFixed(2)} m ${median(e.values) > 0 ? "right" : "left"} of where the camera sees it`;
     this.#push(e, supports, offset, where);
   }
 
   /** A matched boundary's type as the camera sees it (only confident detections should be passed). */
   observeBoundaryType(boundaryId: string, mapType: string, seenType: string, where: Point2): void {
-    const e = this.#get(`type:${boundaryId}`, MapDisagreement.KIND_LANE_BOUNDARY_TYPE, boundaryId, where);
-    if (mapType !== seenType) e.describe = () => `map says lane boundary ${boundaryId} is ${mapType}, camera sees ${seenType}`;
+    const e = this.#get(
+      `type:${boundaryId}`,
+      MapDisagreement.KIND_LANE_BOUNDARY_TYPE,
+      boundaryId,
+      where,
+    );
+    if (mapType !== seenType)
+      e.describe = () =>
+        `map says lane boundary ${boundaryId} is ${mapType}, camera sees ${seenType}`;
     this.#push(e, mapType !== seenType, 0, where);
   }
 
   /** A mapped crosswalk in the visible ground region: seen by the camera or not. */
   observeMappedCrosswalk(crosswalkId: string, seen: boolean, where: Point2): void {
-    const e = this.#get(`missing:${crosswalkId}`, MapDisagreement.KIND_CROSSWALK_MISSING, crosswalkId, where);
+    const e = this.#get(
+      `missing:${crosswalkId}`,
+      MapDisagreement.KIND_CROSSWALK_MISSING,
+      crosswalkId,
+      where,
+    );
     e.describe = () => `map has crosswalk ${crosswalkId} here, camera does not see it`;
     this.#push(e, !seen, 0, where);
   }
 
   /** A detected crosswalk that matches nothing in the map, at a map-frame centroid. */
   observeUnmappedCrosswalk(centroid: Point2): void {
-    const e = this.#unmappedNear(centroid) ?? this.#get(`unmapped:${++this.#unmappedCount}`, MapDisagreement.KIND_CROSSWALK_UNMAPPED, "", centroid);
+    const e =
+      this.#unmappedNear(centroid) ??
+      this.#get(
+        `unmapped:${++this.#unmappedCount}`,
+        MapDisagreement.KIND_CROSSWALK_UNMAPPED,
+        "",
+        centroid,
+      );
     e.describe = () => `camera sees a crosswalk here, map has none`;
     // Running mean of the position while supported.
     const n = e.supportTotal;
-    const where = { x: (e.position.x * n + centroid.x) / (n + 1), y: (e.position.y * n + centroid.y) / (n + 1) };
+    const where = {
+      x: (e.position.x * n + centroid.x) / (n + 1),
+      y: (e.position.y * n + centroid.y) / (n + 1),
+    };
     this.#push(e, true, 0, where);
   }
 
   /** Known unmapped-crosswalk candidates near a map point (to check whether they are visible but not seen). */
   unmappedCandidates(): { key: string; position: Point2 }[] {
     const out: { key: string; position: Point2 }[] = [];
-    for (const [key, e] of this.#evidence) if (e.kind === MapDisagreement.KIND_CROSSWALK_UNMAPPED) out.push({ key, position: e.position });
+    for (const [key, e] of this.#evidence)
+      if (e.kind === MapDisagreement.KIND_CROSSWALK_UNMAPPED)
+        out.push({ key, position: e.position });
     return out;
   }
 
@@ -117,7 +147,9 @@ export class MapConsistencyMonitor {
   endFrame(): number {
     if (this.#frameChecks > 0) {
       const frame = this.#frameAgreements / this.#frameChecks;
-      this.#score = Number.isNaN(this.#score) ? frame : this.#score + this.#o.scoreSmoothing * (frame - this.#score);
+      this.#score = Number.isNaN(this.#score)
+        ? frame
+        : this.#score + this.#o.scoreSmoothing * (frame - this.#score);
     }
     this.#frameChecks = 0;
     this.#frameAgreements = 0;
@@ -135,7 +167,10 @@ export class MapConsistencyMonitor {
     for (const e of this.#evidence.values()) {
       if (!e.reported) continue;
       const supporting = e.support.filter(Boolean).length;
-      const magnitude = e.kind === MapDisagreement.KIND_LANE_BOUNDARY_SHIFTED ? Math.abs(median(e.values.filter((_, i) => e.support[i]))) : 0;
+      const magnitude =
+        e.kind === MapDisagreement.KIND_LANE_BOUNDARY_SHIFTED
+          ? Math.abs(median(e.values.filter((_, i) => e.support[i])))
+          : 0;
       out.push({
         kind: e.kind,
         map_id: e.mapId,
@@ -143,7 +178,11 @@ export class MapConsistencyMonitor {
         position: { x: e.position.x, y: e.position.y, z: 0 },
         magnitude,
         evidence_frames: e.supportTotal,
-        confidence: Math.min(1, (supporting / e.support.length) * Math.min(1, e.supportTotal / (2 * this.#o.minEvidenceFrames))),
+        confidence: Math.min(
+          1,
+          (supporting / e.support.length) *
+            Math.min(1, e.supportTotal / (2 * this.#o.minEvidenceFrames)),
+        ),
       });
     }
     return out;
@@ -158,7 +197,16 @@ export class MapConsistencyMonitor {
   #get(key: string, kind: Kind, mapId: string, where: Point2): Evidence {
     let e = this.#evidence.get(key);
     if (!e) {
-      e = { kind, mapId, support: [], values: [], supportTotal: 0, position: { ...where }, describe: () => "", reported: false };
+      e = {
+        kind,
+        mapId,
+        support: [],
+        values: [],
+        supportTotal: 0,
+        position: { ...where },
+        describe: () => "",
+        reported: false,
+      };
       this.#evidence.set(key, e);
     }
     return e;
@@ -170,7 +218,10 @@ export class MapConsistencyMonitor {
     for (const e of this.#evidence.values()) {
       if (e.kind !== MapDisagreement.KIND_CROSSWALK_UNMAPPED) continue;
       const d = Math.hypot(e.position.x - p.x, e.position.y - p.y);
-      if (d <= bestD) { best = e; bestD = d; }
+      if (d <= bestD) {
+        best = e;
+        bestD = d;
+      }
     }
     return best;
   }
@@ -191,8 +242,10 @@ export class MapConsistencyMonitor {
     if (!supports) this.#frameAgreements++;
     const supporting = e.support.filter(Boolean).length;
     const fraction = supporting / e.support.length;
-    if (!e.reported && supporting >= o.minEvidenceFrames && fraction >= o.reportFraction) e.reported = true;
-    else if (e.reported && e.support.length >= o.minEvidenceFrames && fraction < o.clearFraction) e.reported = false;
+    if (!e.reported && supporting >= o.minEvidenceFrames && fraction >= o.reportFraction)
+      e.reported = true;
+    else if (e.reported && e.support.length >= o.minEvidenceFrames && fraction < o.clearFraction)
+      e.reported = false;
   }
 }
 

@@ -2,8 +2,18 @@ import type { Point2 } from "../geometry/types.js";
 import { Pedestrian as PedestrianMsg, type Pedestrian } from "../msgs/types.generated.js";
 import { relateToCrosswalks, type CrosswalkRelationOptions } from "./crosswalk-relation.js";
 import { arcLengthOn, relateToCorridor, type EgoCorridor } from "./ego-corridor.js";
-import { DEFAULT_TRACKER_OPTIONS, MultiObjectTracker, type TrackerOptions } from "./pedestrian-tracker.js";
-import { baseToMap, mapToBase, rotateCovariance, rotateVector, type PlanarPose } from "./planar-pose.js";
+import {
+  DEFAULT_TRACKER_OPTIONS,
+  MultiObjectTracker,
+  type TrackerOptions,
+} from "./pedestrian-tracker.js";
+import {
+  baseToMap,
+  mapToBase,
+  rotateCovariance,
+  rotateVector,
+  type PlanarPose,
+} from "./planar-pose.js";
 
 /** Options of the pedestrian stage. */
 export interface PedestrianFusionOptions {
@@ -45,16 +55,31 @@ export class PedestrianFusion {
     this.#lastValidPose = undefined;
   }
 
-  fuse(detections: readonly Pedestrian[], timeSec: number, pose: PlanarPose | undefined, corridor: EgoCorridor | undefined, crosswalkShapes: readonly Point2[][]): FusedPedestrian[] {
+  fuse(
+    detections: readonly Pedestrian[],
+    timeSec: number,
+    pose: PlanarPose | undefined,
+    corridor: EgoCorridor | undefined,
+    crosswalkShapes: readonly Point2[][],
+  ): FusedPedestrian[] {
     this.#switchFrame(pose ? "map" : "base_link", pose);
     const measurements = detections.map((d) => {
       const p = { x: d.position.x, y: d.position.y };
       return pose
-        ? { position: baseToMap(pose, p), covariance: rotateCovariance(d.position_covariance, pose.yaw), payload: d }
+        ? {
+            position: baseToMap(pose, p),
+            covariance: rotateCovariance(d.position_covariance, pose.yaw),
+            payload: d,
+          }
         : { position: p, covariance: d.position_covariance, payload: d };
     });
     const tracks = this.#tracker.step(timeSec, measurements);
-    const egoS = corridor ? arcLengthOn(corridor, corridor.frame === "map" && pose ? { x: pose.x, y: pose.y } : { x: 0, y: 0 }) : NaN;
+    const egoS = corridor
+      ? arcLengthOn(
+          corridor,
+          corridor.frame === "map" && pose ? { x: pose.x, y: pose.y } : { x: 0, y: 0 },
+        )
+      : NaN;
     const out: FusedPedestrian[] = [];
     for (const t of tracks) {
       if (!t.confirmed) continue;
@@ -63,9 +88,19 @@ export class PedestrianFusion {
       const vInFrame = { x: s[2]!, y: s[3]! };
       const base = pose ? mapToBase(pose, inFrame) : inFrame;
       const vBase = pose ? rotateVector(vInFrame, -pose.yaw) : vInFrame;
-      const posCov = pose ? rotateCovariance(t.filter.positionCovariance(), -pose.yaw) : t.filter.positionCovariance();
-      const velCov = pose ? rotateCovariance(t.filter.velocityCovariance(), -pose.yaw) : t.filter.velocityCovariance();
-      const rel = relateToCrosswalks(base, vBase, crosswalkShapes, pose !== undefined, this.#relation);
+      const posCov = pose
+        ? rotateCovariance(t.filter.positionCovariance(), -pose.yaw)
+        : t.filter.positionCovariance();
+      const velCov = pose
+        ? rotateCovariance(t.filter.velocityCovariance(), -pose.yaw)
+        : t.filter.velocityCovariance();
+      const rel = relateToCrosswalks(
+        base,
+        vBase,
+        crosswalkShapes,
+        pose !== undefined,
+        this.#relation,
+      );
       const corridorRel = corridor
         ? corridor.frame === "map" && pose
           ? relateToCorridor(corridor, egoS, inFrame, vInFrame)
@@ -77,7 +112,9 @@ export class PedestrianFusion {
         crosswalkIndex: rel?.index,
         msg: {
           track_id: t.id,
-          confidence: t.updated ? last.confidence : last.confidence * Math.max(0, 1 - age / this.#coastLimit),
+          confidence: t.updated
+            ? last.confidence
+            : last.confidence * Math.max(0, 1 - age / this.#coastLimit),
           image_box: { ...last.image_box },
           position: { x: base.x, y: base.y, z: 0 },
           position_covariance: Float64Array.from(posCov),

@@ -109,7 +109,9 @@ export class MultiObjectTracker<T> {
     const detUsed = new Uint8Array(measurements.length);
     this.#associate(measurements, covs, o.gateMahalanobis2, trackUsed, detUsed, timeSec);
     this.#associate(measurements, covs, o.secondGateMahalanobis2, trackUsed, detUsed, timeSec);
-    this.#tracks = this.#tracks.filter((t) => timeSec - t.lastUpdateSec <= (t.confirmed ? o.maxCoastSec : o.tentativeMaxCoastSec));
+    this.#tracks = this.#tracks.filter(
+      (t) => timeSec - t.lastUpdateSec <= (t.confirmed ? o.maxCoastSec : o.tentativeMaxCoastSec),
+    );
     measurements.forEach((m, di) => {
       if (detUsed[di]) return;
       const id = this.#nextId;
@@ -128,7 +130,14 @@ export class MultiObjectTracker<T> {
   }
 
   /** Greedy association, cheapest squared Mahalanobis distance first (confirmed tracks win ties), of what is still free. */
-  #associate(measurements: readonly TrackMeasurement<T>[], covs: [number, number, number, number][], gate: number, trackUsed: Uint8Array, detUsed: Uint8Array, timeSec: number): void {
+  #associate(
+    measurements: readonly TrackMeasurement<T>[],
+    covs: [number, number, number, number][],
+    gate: number,
+    trackUsed: Uint8Array,
+    detUsed: Uint8Array,
+    timeSec: number,
+  ): void {
     const o = this.#o;
     const pairs: { track: number; det: number; cost: number }[] = [];
     this.#tracks.forEach((t, ti) => {

@@ -88,10 +88,15 @@ export function rotateVector(v: Point2, angle: number): Point2 {
 }
 
 /** A row-major 2x2 covariance rotated by `angle` radians: R C R^T. */
-export function rotateCovariance(cov: ArrayLike<number>, angle: number): [number, number, number, number] {
+export function rotateCovariance(
+  cov: ArrayLike<number>,
+  angle: number,
+): [number, number, number, number] {
   const c = Math.cos(angle);
   const s = Math.sin(angle);
-  const a = cov[0]!, b = cov[1]!, d = cov[3]!;
+  const a = cov[0]!,
+    b = cov[1]!,
+    d = cov[3]!;
   const xx = c * c * a - 2 * c * s * b + s * s * d;
   const xy = c * s * a + (c * c - s * s) * b - c * s * d;
   const yy = s * s * a + 2 * c * s * b + c * c * d;

@@ -8,7 +8,12 @@ import type { Point2 } from "../geometry/types.js";
  */
 
 export { cumulativeLengths } from "../geometry/polyline.js";
-export { distanceToPolygon, pointInPolygon, polygonCentroid, polygonIoU } from "../geometry/polygon.js";
+export {
+  distanceToPolygon,
+  pointInPolygon,
+  polygonCentroid,
+  polygonIoU,
+} from "../geometry/polygon.js";
 
 /** Where a point projects onto a polyline. */
 export interface PolylineProjection {
@@ -26,7 +31,10 @@ export interface PolylineProjection {
 const nearest: PolylineNearest = polylineNearest();
 
 /** Projects a point onto a polyline (>= 2 vertices); undefined for fewer. */
-export function projectOnPolyline(points: readonly Point2[], p: Point2): PolylineProjection | undefined {
+export function projectOnPolyline(
+  points: readonly Point2[],
+  p: Point2,
+): PolylineProjection | undefined {
   if (points.length < 2) return undefined;
   const proj = nearestOnPolyline(points, p, nearest);
   let s = proj.arcLength;
@@ -34,7 +42,12 @@ export function projectOnPolyline(points: readonly Point2[], p: Point2): Polylin
   const atStart = proj.segmentIndex === 0 && proj.segmentT <= 0;
   const atEnd = proj.segmentIndex >= points.length - 2 && proj.segmentT >= 1;
   if ((atStart && along < 0) || (atEnd && along > 0)) s += along;
-  return { s, lateral: proj.lateralOffset, distance: proj.distance, heading: Math.atan2(proj.tangentY, proj.tangentX) };
+  return {
+    s,
+    lateral: proj.lateralOffset,
+    distance: proj.distance,
+    heading: Math.atan2(proj.tangentY, proj.tangentX),
+  };
 }
 
 /** `projectOnPolyline(points, p).distance` without building the projection (polylines of >= 2 vertices). */
@@ -68,7 +81,13 @@ export interface FlatPolyline {
  * `lateralAtX` on a flat polyline over the segments listed in `segments[0..count)` (ascending
  * indices) only: the same answer when every segment left out cannot span x (`segmentsReachingX`).
  */
-export function lateralAtXOn(line: FlatPolyline, segments: Int32Array, count: number, x: number, nearY = 0): number | undefined {
+export function lateralAtXOn(
+  line: FlatPolyline,
+  segments: Int32Array,
+  count: number,
+  x: number,
+  nearY = 0,
+): number | undefined {
   const { xs, ys, offset } = line;
   let found: number | undefined;
   for (let k = 0; k < count; k++) {
@@ -79,7 +98,15 @@ export function lateralAtXOn(line: FlatPolyline, segments: Int32Array, count: nu
 }
 
 /** One step of `lateralAtX`: segment a-b's crossing of x when it spans x and lies closer to `nearY` than `found`. */
-function closerCrossing(ax: number, ay: number, bx: number, by: number, x: number, nearY: number, found: number | undefined): number | undefined {
+function closerCrossing(
+  ax: number,
+  ay: number,
+  bx: number,
+  by: number,
+  x: number,
+  nearY: number,
+  found: number | undefined,
+): number | undefined {
   const lo = Math.min(ax, bx);
   const hi = Math.max(ax, bx);
   if (x < lo || x > hi || hi === lo) return found;
@@ -92,7 +119,12 @@ function closerCrossing(ax: number, ay: number, bx: number, by: number, x: numbe
  * that may span some x in [xLo, xHi] for `lateralAtX`, and returns their count: every other
  * segment is skipped by `lateralAtX` for all such x. A NaN bound keeps every segment.
  */
-export function segmentsReachingX(line: FlatPolyline, xLo: number, xHi: number, out: Int32Array): number {
+export function segmentsReachingX(
+  line: FlatPolyline,
+  xLo: number,
+  xHi: number,
+  out: Int32Array,
+): number {
   const { xs, offset, n } = line;
   let count = 0;
   const all = !(xLo <= xHi);

@@ -17,7 +17,12 @@ export interface PoseGateOptions {
   jumpRecoverySec: number;
 }
 
-export const DEFAULT_POSE_GATE_OPTIONS: Readonly<PoseGateOptions> = Object.freeze({ maxSpeed: 70, maxYawRate: 3, maxCompareGapSec: 1, jumpRecoverySec: 0 });
+const DEFAULT_POSE_GATE_OPTIONS: Readonly<PoseGateOptions> = Object.freeze({
+  maxSpeed: 70,
+  maxYawRate: 3,
+  maxCompareGapSec: 1,
+  jumpRecoverySec: 0,
+});
 
 /** A usable pose, or why there is none (with a counting key). */
 export type GatedPose =
@@ -45,9 +50,15 @@ export class PoseGate {
   }
 
   check(result: PoseResult, timeSec: number): GatedPose {
-    if (result.kind !== "ok") return { kind: "degraded", reason: `pose ${result.kind}: ${result.reason}` };
+    if (result.kind !== "ok")
+      return { kind: "degraded", reason: `pose ${result.kind}: ${result.reason}` };
     const pose = planarPoseOf(result.mapFromBase);
-    if (!pose) return { kind: "degraded", reason: "pose invalid: non-finite or zero-norm transform", counted: "pose(s): non-finite" };
+    if (!pose)
+      return {
+        kind: "degraded",
+        reason: "pose invalid: non-finite or zero-norm transform",
+        counted: "pose(s): non-finite",
+      };
     const last = this.#last;
     this.#last = { pose, timeSec };
     if (last) {
@@ -57,14 +68,22 @@ export class PoseGate {
         const turn = Math.abs(wrapAngle(pose.yaw - last.pose.yaw));
         if (dist / dt > this.#o.maxSpeed || turn / dt > this.#o.maxYawRate) {
           this.#jumpSec = timeSec;
-          return { kind: "degraded", reason: `pose jumped ${dist.toFixed(2)} m / ${((turn * 180) / Math.PI).toFixed(1)} deg in ${dt.toFixed(3)} s`, counted: "pose(s): jump" };
+          return {
+            kind: "degraded",
+            reason: `pose jumped ${dist.toFixed(2)} m / ${((turn * 180) / Math.PI).toFixed(1)} deg in ${dt.toFixed(3)} s`,
+            counted: "pose(s): jump",
+          };
         }
       }
     }
     if (this.#jumpSec !== undefined) {
       const since = timeSec - this.#jumpSec;
       if (since >= 0 && since < this.#o.jumpRecoverySec) {
-        return { kind: "degraded", reason: `pose jumped ${since.toFixed(3)} s ago: invalid until consistent for ${this.#o.jumpRecoverySec} s`, counted: "pose(s): recovering from a jump" };
+        return {
+          kind: "degraded",
+          reason: `pose jumped ${since.toFixed(3)} s ago: invalid until consistent for ${this.#o.jumpRecoverySec} s`,
+          counted: "pose(s): recovering from a jump",
+        };
       }
       this.#jumpSec = undefined;
     }

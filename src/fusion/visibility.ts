@@ -28,18 +28,32 @@ export interface Visibility {
 }
 
 /** Whether one ground point in base_link is in view. */
-export function groundPointVisible(p: Point2, camera: CameraView | undefined, o: VisibilityOptions): boolean {
+export function groundPointVisible(
+  p: Point2,
+  camera: CameraView | undefined,
+  o: VisibilityOptions,
+): boolean {
   if (!(p.x >= o.minAhead) || Math.hypot(p.x, p.y) > o.maxRange) return false;
   if (!camera) return Math.abs(Math.atan2(p.y, p.x)) <= o.fallbackHalfFov;
   const px = camera.groundToPixel({ x: p.x, y: p.y, z: 0 });
-  return px !== undefined && px.u >= 0 && px.v >= 0 && px.u <= camera.model.width - 1 && px.v <= camera.model.height - 1;
+  return (
+    px !== undefined &&
+    px.u >= 0 &&
+    px.v >= 0 &&
+    px.u <= camera.model.width - 1 &&
+    px.v <= camera.model.height - 1
+  );
 }
 
 /**
  * Whether a ground polygon (base_link) is in the camera's visible ground region: in front, within
  * range and inside the image, judged on its vertices, edge midpoints and centroid.
  */
-export function polygonVisibility(polygon: readonly Point2[], camera: CameraView | undefined, options: Partial<VisibilityOptions> = {}): Visibility {
+export function polygonVisibility(
+  polygon: readonly Point2[],
+  camera: CameraView | undefined,
+  options: Partial<VisibilityOptions> = {},
+): Visibility {
   const o = { ...DEFAULT_VISIBILITY_OPTIONS, ...options };
   const samples: Point2[] = [polygonCentroid(polygon)];
   for (let i = 0; i < polygon.length; i++) {
@@ -49,7 +63,10 @@ export function polygonVisibility(polygon: readonly Point2[], camera: CameraView
   }
   let seen = 0;
   for (const s of samples) if (groundPointVisible(s, camera, o)) seen++;
-  return { visible: seen / samples.length >= o.minVisibleFraction, calibrated: camera !== undefined };
+  return {
+    visible: seen / samples.length >= o.minVisibleFraction,
+    calibrated: camera !== undefined,
+  };
 }
 
 /**
@@ -60,7 +77,10 @@ export function polygonVisibility(polygon: readonly Point2[], camera: CameraView
  * periodic profile along a row: the camera cannot check it, so not seeing it says nothing. Shapes
  * with no clear short axis (aspect < 1.2) count as detectable.
  */
-export function crosswalkStripesDetectable(polygon: readonly Point2[], maxAngle = Math.PI / 4): boolean {
+export function crosswalkStripesDetectable(
+  polygon: readonly Point2[],
+  maxAngle = Math.PI / 4,
+): boolean {
   if (polygon.length < 3) return true;
   const c = polygonCentroid(polygon);
   let sxx = 0;

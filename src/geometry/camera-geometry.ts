@@ -59,16 +59,40 @@ export class CameraGeometry {
    * principal point at the image centre, no distortion, camera at base_link's origin at
    * `mountHeight`, looking forward, pitched by `pitchRad` or so that the horizon is at `horizonRow`.
    */
-  static approximate(o: ApproximateCameraOptions, options: CameraGeometryOptions = {}): CameraGeometry {
-    if (!(o.mountHeight > 0)) throw new PerceptionError("calibration", `mountHeight must be positive metres, got ${o.mountHeight}`);
+  static approximate(
+    o: ApproximateCameraOptions,
+    options: CameraGeometryOptions = {},
+  ): CameraGeometry {
+    if (!(o.mountHeight > 0))
+      throw new PerceptionError(
+        "calibration",
+        `mountHeight must be positive metres, got ${o.mountHeight}`,
+      );
     const fovDeg = o.horizontalFovDeg ?? 60;
-    if (o.focalPx === undefined && !(fovDeg > 0 && fovDeg < 180)) throw new PerceptionError("calibration", `horizontalFovDeg must be in (0, 180), got ${fovDeg}`);
+    if (o.focalPx === undefined && !(fovDeg > 0 && fovDeg < 180))
+      throw new PerceptionError(
+        "calibration",
+        `horizontalFovDeg must be in (0, 180), got ${fovDeg}`,
+      );
     const f = o.focalPx ?? o.width / 2 / Math.tan((fovDeg * Math.PI) / 360);
     const cx = (o.width - 1) / 2;
     const cy = (o.height - 1) / 2;
-    const model = CameraModel.fromIntrinsics({ width: o.width, height: o.height, fx: f, fy: f, cx, cy, frameId: o.frameId });
-    const pitch = o.pitchRad ?? (o.horizonRow !== undefined ? Math.atan((cy - o.horizonRow) / f) : 0);
-    return new CameraGeometry(model, cameraMountTransform({ x: 0, z: o.mountHeight, pitch }), options);
+    const model = CameraModel.fromIntrinsics({
+      width: o.width,
+      height: o.height,
+      fx: f,
+      fy: f,
+      cx,
+      cy,
+      frameId: o.frameId,
+    });
+    const pitch =
+      o.pitchRad ?? (o.horizonRow !== undefined ? Math.atan((cy - o.horizonRow) / f) : 0);
+    return new CameraGeometry(
+      model,
+      cameraMountTransform({ x: 0, z: o.mountHeight, pitch }),
+      options,
+    );
   }
 
   /** The camera centre in base_link. */
@@ -93,7 +117,11 @@ export class CameraGeometry {
     const n = this.model.undistortNormalized(px);
     if (!n.converged) return undefined; // outside what the lens model can image
     const norm = Math.hypot(n.x, n.y, 1);
-    const dir = transformDirection(this.baseFromOptical, { x: n.x / norm, y: n.y / norm, z: 1 / norm });
+    const dir = transformDirection(this.baseFromOptical, {
+      x: n.x / norm,
+      y: n.y / norm,
+      z: 1 / norm,
+    });
     if (!(dir.z < -Math.sin(this.horizonMarginRad))) return undefined;
     const s = height / -dir.z;
     const x = origin.x + s * dir.x;

@@ -1,6 +1,13 @@
 import { PerceptionError } from "../core/errors.js";
 import type { CameraInfo, Header } from "../msgs/types.generated.js";
-import { distortPoint, distortionToCameraInfo, monotonicRadius, parseDistortion, undistortPoint, type Distortion } from "./distortion.js";
+import {
+  distortPoint,
+  distortionToCameraInfo,
+  monotonicRadius,
+  parseDistortion,
+  undistortPoint,
+  type Distortion,
+} from "./distortion.js";
 import type { Pixel, Vec3 } from "./types.js";
 
 /** Intrinsics for `CameraModel.fromIntrinsics`. */
@@ -49,7 +56,11 @@ export class CameraModel {
   /** Largest tan(angle off axis) the lens model maps monotonically; points beyond it do not project. */
   readonly maxNormalizedRadius: number;
 
-  private constructor(o: Required<Omit<CameraIntrinsics, "distortion" | "distortionModel">> & { distortion: Distortion }) {
+  private constructor(
+    o: Required<Omit<CameraIntrinsics, "distortion" | "distortionModel">> & {
+      distortion: Distortion;
+    },
+  ) {
     this.width = o.width;
     this.height = o.height;
     this.fx = o.fx;
@@ -73,15 +84,37 @@ export class CameraModel {
     const frame = info.header?.frame_id ?? "";
     if (options.rectified) {
       const p = info.p;
-      if (!p || p.length !== 12) throw new PerceptionError("calibration", `CameraInfo P must have 12 values, got ${p?.length ?? 0}`, { frame_id: frame });
-      return CameraModel.fromCameraInfo({ ...info, k: Float64Array.of(p[0]!, p[1]!, p[2]!, p[4]!, p[5]!, p[6]!, p[8]!, p[9]!, p[10]!), d: new Float64Array(0), distortion_model: "plumb_bob" });
+      if (!p || p.length !== 12)
+        throw new PerceptionError(
+          "calibration",
+          `CameraInfo P must have 12 values, got ${p?.length ?? 0}`,
+          { frame_id: frame },
+        );
+      return CameraModel.fromCameraInfo({
+        ...info,
+        k: Float64Array.of(p[0]!, p[1]!, p[2]!, p[4]!, p[5]!, p[6]!, p[8]!, p[9]!, p[10]!),
+        d: new Float64Array(0),
+        distortion_model: "plumb_bob",
+      });
     }
     const k = info.k;
-    if (!k || k.length !== 9) throw new PerceptionError("calibration", `CameraInfo K must have 9 values, got ${k?.length ?? 0}`, { frame_id: frame });
+    if (!k || k.length !== 9)
+      throw new PerceptionError(
+        "calibration",
+        `CameraInfo K must have 9 values, got ${k?.length ?? 0}`,
+        { frame_id: frame },
+      );
     const bx = info.binning_x > 1 ? info.binning_x : 1;
     const by = info.binning_y > 1 ? info.binning_y : 1;
     const roi = info.roi;
-    const hasRoi = roi && roi.width > 0 && roi.height > 0 && (roi.x_offset !== 0 || roi.y_offset !== 0 || roi.width !== info.width || roi.height !== info.height);
+    const hasRoi =
+      roi &&
+      roi.width > 0 &&
+      roi.height > 0 &&
+      (roi.x_offset !== 0 ||
+        roi.y_offset !== 0 ||
+        roi.width !== info.width ||
+        roi.height !== info.height);
     const width = Math.floor((hasRoi ? roi.width : info.width) / bx);
     const height = Math.floor((hasRoi ? roi.height : info.height) / by);
     const xOff = hasRoi ? roi.x_offset : 0;
@@ -105,10 +138,20 @@ export class CameraModel {
   /** A model from explicit intrinsics (still images, synthetic cameras). Validated like fromCameraInfo. */
   static fromIntrinsics(o: CameraIntrinsics): CameraModel {
     const coeffs = Array.from(o.distortion ?? []);
-    const modelName = o.distortionModel ?? (coeffs.length > 5 ? "rational_polynomial" : "plumb_bob");
+    const modelName =
+      o.distortionModel ?? (coeffs.length > 5 ? "rational_polynomial" : "plumb_bob");
     const frameId = o.frameId ?? "camera_optical_frame";
     return CameraModel.#validated(
-      { width: o.width, height: o.height, fx: o.fx, fy: o.fy, cx: o.cx, cy: o.cy, skew: o.skew ?? 0, frameId },
+      {
+        width: o.width,
+        height: o.height,
+        fx: o.fx,
+        fy: o.fy,
+        cx: o.cx,
+        cy: o.cy,
+        skew: o.skew ?? 0,
+        frameId,
+      },
       parseDistortionWithFrame(modelName, coeffs, frameId),
       { frame: frameId },
     );
@@ -120,21 +163,39 @@ export class CameraModel {
     ctx: { k?: ArrayLike<number>; frame: string },
   ): CameraModel {
     const problems: string[] = [];
-    if (!(Number.isInteger(o.width) && o.width > 0) || !(Number.isInteger(o.height) && o.height > 0)) {
+    if (
+      !(Number.isInteger(o.width) && o.width > 0) ||
+      !(Number.isInteger(o.height) && o.height > 0)
+    ) {
       problems.push(`image size must be positive integers, got ${o.width}x${o.height}`);
     }
-    for (const [name, value] of [["fx", o.fx], ["fy", o.fy]] as const) {
-      if (!Number.isFinite(value) || value <= 0) problems.push(`${name} must be a positive finite focal length, got ${value}`);
+    for (const [name, value] of [
+      ["fx", o.fx],
+      ["fy", o.fy],
+    ] as const) {
+      if (!Number.isFinite(value) || value <= 0)
+        problems.push(`${name} must be a positive finite focal length, got ${value}`);
     }
-    for (const [name, value] of [["cx", o.cx], ["cy", o.cy], ["skew", o.skew]] as const) {
+    for (const [name, value] of [
+      ["cx", o.cx],
+      ["cy", o.cy],
+      ["skew", o.skew],
+    ] as const) {
       if (!Number.isFinite(value)) problems.push(`${name} must be finite, got ${value}`);
     }
     if (ctx.k) {
       const k = ctx.k;
-      if (k[3] !== 0 || k[6] !== 0 || k[7] !== 0 || k[8] !== 1) problems.push(`K's last row and K[1][0] must be [0 0 1] and 0, got K = [${Array.from(k).join(", ")}]`);
+      if (k[3] !== 0 || k[6] !== 0 || k[7] !== 0 || k[8] !== 1)
+        problems.push(
+          `K's last row and K[1][0] must be [0 0 1] and 0, got K = [${Array.from(k).join(", ")}]`,
+        );
     }
     if (problems.length > 0) {
-      throw new PerceptionError("calibration", `invalid camera intrinsics: ${problems.join("; ")}`, { frame_id: ctx.frame });
+      throw new PerceptionError(
+        "calibration",
+        `invalid camera intrinsics: ${problems.join("; ")}`,
+        { frame_id: ctx.frame },
+      );
     }
     return new CameraModel({ ...o, distortion });
   }
@@ -163,7 +224,8 @@ export class CameraModel {
     if (!(pOptical.z > 0)) return undefined;
     const x = pOptical.x / pOptical.z;
     const y = pOptical.y / pOptical.z;
-    if (!Number.isFinite(x) || !Number.isFinite(y) || Math.hypot(x, y) > this.maxNormalizedRadius) return undefined;
+    if (!Number.isFinite(x) || !Number.isFinite(y) || Math.hypot(x, y) > this.maxNormalizedRadius)
+      return undefined;
     const d = distortPoint(this.distortion, { x, y });
     return { u: this.fx * d.x + this.skew * d.y + this.cx, v: this.fy * d.y + this.cy };
   }
@@ -209,7 +271,8 @@ export class CameraModel {
 
   /** The same camera with the image scaled by `factor` (e.g. 0.25 for a 1280x720 model on 320x180 frames). */
   scaled(factor: number): CameraModel {
-    if (!(factor > 0)) throw new PerceptionError("calibration", `scale factor must be positive, got ${factor}`);
+    if (!(factor > 0))
+      throw new PerceptionError("calibration", `scale factor must be positive, got ${factor}`);
     const coeffs = distortionToCameraInfo(this.distortion as Distortion);
     return CameraModel.fromIntrinsics({
       width: Math.round(this.width * factor),
@@ -317,7 +380,8 @@ function parseDistortionWithFrame(model: string, d: ArrayLike<number>, frame: st
   try {
     return parseDistortion(model, d);
   } catch (err) {
-    if (err instanceof PerceptionError) throw new PerceptionError("calibration", err.message, { frame_id: frame }, { cause: err });
+    if (err instanceof PerceptionError)
+      throw new PerceptionError("calibration", err.message, { frame_id: frame }, { cause: err });
     throw err;
   }
 }

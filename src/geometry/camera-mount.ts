@@ -6,7 +6,9 @@ import type { Quat, Transform } from "./types.js";
  * (x forward, y left, z up; REP-103): `bodyFromOptical`. A camera link `camera_front` and its
  * `camera_front_optical_frame` differ by exactly this rotation.
  */
-export const BODY_FROM_OPTICAL: Readonly<Quat> = Object.freeze(quatFromMatrix([0, 0, 1, -1, 0, 0, 0, -1, 0]));
+const BODY_FROM_OPTICAL: Readonly<Quat> = Object.freeze(
+  quatFromMatrix([0, 0, 1, -1, 0, 0, 0, -1, 0]),
+);
 
 /** Where a camera sits on the vehicle, for `cameraMountTransform`. */
 export interface CameraMount {

@@ -17,7 +17,17 @@ export type Distortion =
   /** Brown-Conrady: k1 k2 p1 p2 k3 (OpenCV's 5 coefficients). */
   | { model: "plumb_bob"; k1: number; k2: number; p1: number; p2: number; k3: number }
   /** OpenCV's rational model: k1 k2 p1 p2 k3 k4 k5 k6. */
-  | { model: "rational_polynomial"; k1: number; k2: number; p1: number; p2: number; k3: number; k4: number; k5: number; k6: number }
+  | {
+      model: "rational_polynomial";
+      k1: number;
+      k2: number;
+      p1: number;
+      p2: number;
+      k3: number;
+      k4: number;
+      k5: number;
+      k6: number;
+    }
   /** OpenCV fisheye (Kannala-Brandt) on theta: k1 k2 k3 k4. */
   | { model: "equidistant"; k1: number; k2: number; k3: number; k4: number };
 
@@ -29,15 +39,23 @@ export type Distortion =
 export function parseDistortion(modelName: string, d: ArrayLike<number>): Distortion {
   const coeffs = Array.from(d);
   const bad = coeffs.findIndex((c) => !Number.isFinite(c));
-  if (bad >= 0) throw new PerceptionError("calibration", `distortion coefficient d[${bad}] is ${coeffs[bad]}`, { distortion_model: modelName });
+  if (bad >= 0)
+    throw new PerceptionError("calibration", `distortion coefficient d[${bad}] is ${coeffs[bad]}`, {
+      distortion_model: modelName,
+    });
   const take = (n: number): number[] => {
     if (coeffs.slice(n).some((c) => c !== 0)) {
-      throw new PerceptionError("calibration", `distortion model ${modelName} has ${n} coefficients but d has ${coeffs.length} with non-zero values beyond the ${n}th`, { distortion_model: modelName });
+      throw new PerceptionError(
+        "calibration",
+        `distortion model ${modelName} has ${n} coefficients but d has ${coeffs.length} with non-zero values beyond the ${n}th`,
+        { distortion_model: modelName },
+      );
     }
     return Array.from({ length: n }, (_, i) => coeffs[i] ?? 0);
   };
   if (coeffs.every((c) => c === 0) && modelName !== "equidistant") {
-    if (modelName === "plumb_bob" || modelName === "rational_polynomial" || modelName === "") return { model: "none" };
+    if (modelName === "plumb_bob" || modelName === "rational_polynomial" || modelName === "")
+      return { model: "none" };
   }
   switch (modelName) {
     case "plumb_bob": {
@@ -45,7 +63,16 @@ export function parseDistortion(modelName: string, d: ArrayLike<number>): Distor
       return { model: "plumb_bob", k1, k2, p1, p2, k3 };
     }
     case "rational_polynomial": {
-      const [k1, k2, p1, p2, k3, k4, k5, k6] = take(8) as [number, number, number, number, number, number, number, number];
+      const [k1, k2, p1, p2, k3, k4, k5, k6] = take(8) as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
       return { model: "rational_polynomial", k1, k2, p1, p2, k3, k4, k5, k6 };
     }
     case "equidistant": {
@@ -62,20 +89,41 @@ export function parseDistortion(modelName: string, d: ArrayLike<number>): Distor
 }
 
 /** The CameraInfo `distortion_model` and `d` of a Distortion (none -> plumb_bob with 5 zeros). */
-export function distortionToCameraInfo(dist: Distortion): { distortion_model: DistortionModelName; d: Float64Array } {
+export function distortionToCameraInfo(dist: Distortion): {
+  distortion_model: DistortionModelName;
+  d: Float64Array;
+} {
   switch (dist.model) {
     case "none":
       return { distortion_model: "plumb_bob", d: new Float64Array(5) };
     case "plumb_bob":
-      return { distortion_model: "plumb_bob", d: Float64Array.of(dist.k1, dist.k2, dist.p1, dist.p2, dist.k3) };
+      return {
+        distortion_model: "plumb_bob",
+        d: Float64Array.of(dist.k1, dist.k2, dist.p1, dist.p2, dist.k3),
+      };
     case "rational_polynomial":
-      return { distortion_model: "rational_polynomial", d: Float64Array.of(dist.k1, dist.k2, dist.p1, dist.p2, dist.k3, dist.k4, dist.k5, dist.k6) };
+      return {
+        distortion_model: "rational_polynomial",
+        d: Float64Array.of(dist.k1, dist.k2, dist.p1, dist.p2, dist.k3, dist.k4, dist.k5, dist.k6),
+      };
     case "equidistant":
-      return { distortion_model: "equidistant", d: Float64Array.of(dist.k1, dist.k2, dist.k3, dist.k4) };
+      return {
+        distortion_model: "equidistant",
+        d: Float64Array.of(dist.k1, dist.k2, dist.k3, dist.k4),
+      };
   }
 }
 
-type Brown = { k1: number; k2: number; p1: number; p2: number; k3: number; k4: number; k5: number; k6: number };
+type Brown = {
+  k1: number;
+  k2: number;
+  p1: number;
+  p2: number;
+  k3: number;
+  k4: number;
+  k5: number;
+  k6: number;
+};
 
 function asBrown(dist: Distortion): Brown | undefined {
   if (dist.model === "plumb_bob") return { ...dist, k4: 0, k5: 0, k6: 0 };
@@ -93,7 +141,11 @@ function radial(b: Brown, r2: number): { f: number; df: number } {
 }
 
 /** Distorted normalised point and its 2x2 Jacobian (row-major) for the Brown models. */
-function brownWithJacobian(b: Brown, x: number, y: number): { xd: number; yd: number; j: [number, number, number, number] } {
+function brownWithJacobian(
+  b: Brown,
+  x: number,
+  y: number,
+): { xd: number; yd: number; j: [number, number, number, number] } {
   const r2 = x * x + y * y;
   const { f, df } = radial(b, r2);
   const xd = x * f + 2 * b.p1 * x * y + b.p2 * (r2 + 2 * x * x);
@@ -105,7 +157,10 @@ function brownWithJacobian(b: Brown, x: number, y: number): { xd: number; yd: nu
   return { xd, yd, j: [jxx, jxy, jyx, jyy] };
 }
 
-function fisheyeTheta(dist: { k1: number; k2: number; k3: number; k4: number }, theta: number): { td: number; dtd: number } {
+function fisheyeTheta(
+  dist: { k1: number; k2: number; k3: number; k4: number },
+  theta: number,
+): { td: number; dtd: number } {
   const t2 = theta * theta;
   const poly = 1 + t2 * (dist.k1 + t2 * (dist.k2 + t2 * (dist.k3 + t2 * dist.k4)));
   const dpoly = 1 + t2 * (3 * dist.k1 + t2 * (5 * dist.k2 + t2 * (7 * dist.k3 + t2 * 9 * dist.k4)));
@@ -137,7 +192,12 @@ export interface UndistortResult {
  * Inverts `distortPoint` by Newton's method from the distorted point itself; `tolerance` is on the
  * re-distorted residual in normalised units (1e-10 ~ 1e-7 px for focal lengths below 1000 px).
  */
-export function undistortPoint(dist: Distortion, pd: Point2, tolerance = 1e-10, maxIterations = 50): UndistortResult {
+export function undistortPoint(
+  dist: Distortion,
+  pd: Point2,
+  tolerance = 1e-10,
+  maxIterations = 50,
+): UndistortResult {
   if (dist.model === "none") return { point: { x: pd.x, y: pd.y }, converged: true };
   if (dist.model === "equidistant") {
     const rd = Math.hypot(pd.x, pd.y);

@@ -19,7 +19,12 @@ export interface LaneCorridorPosition {
  * Locates p in the corridor of a lane: projected onto the centerline (driving direction), with the
  * lane's half widths measured from that station to each boundary polyline.
  */
-export function locateInLane(centerline: readonly Point2[], left: readonly Point2[], right: readonly Point2[], p: Point2): LaneCorridorPosition {
+export function locateInLane(
+  centerline: readonly Point2[],
+  left: readonly Point2[],
+  right: readonly Point2[],
+  p: Point2,
+): LaneCorridorPosition {
   const proj = projectOntoPolyline(centerline, p);
   const length = polylineLength(centerline);
   const leftWidth = distanceToPolyline(left, proj.point);
@@ -28,6 +33,16 @@ export function locateInLane(centerline: readonly Point2[], left: readonly Point
   const along = (p.x - proj.point.x) * proj.tangent.x + (p.y - proj.point.y) * proj.tangent.y;
   const beyondStart = proj.arcLength <= 0 && along < -1e-9;
   const beyondEnd = proj.arcLength >= length && along > 1e-9;
-  const inside = !beyondStart && !beyondEnd && proj.lateralOffset <= leftWidth + 1e-9 && proj.lateralOffset >= -rightWidth - 1e-9;
-  return { arcLength: proj.arcLength, lateralOffset: proj.lateralOffset, leftWidth, rightWidth, inside };
+  const inside =
+    !beyondStart &&
+    !beyondEnd &&
+    proj.lateralOffset <= leftWidth + 1e-9 &&
+    proj.lateralOffset >= -rightWidth - 1e-9;
+  return {
+    arcLength: proj.arcLength,
+    lateralOffset: proj.lateralOffset,
+    leftWidth,
+    rightWidth,
+    inside,
+  };
 }

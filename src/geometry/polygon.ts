@@ -28,7 +28,12 @@ export function polygonArea(ring: readonly Point2[]): number {
 /** The ring without a repeated closing point, counter-clockwise. */
 export function normalizeRing(ring: readonly Point2[]): Point2[] {
   let out = ring.map((p) => ({ x: p.x, y: p.y }));
-  if (out.length > 1 && out[0]!.x === out[out.length - 1]!.x && out[0]!.y === out[out.length - 1]!.y) out = out.slice(0, -1);
+  if (
+    out.length > 1 &&
+    out[0]!.x === out[out.length - 1]!.x &&
+    out[0]!.y === out[out.length - 1]!.y
+  )
+    out = out.slice(0, -1);
   if (signedPolygonArea(out) < 0) out.reverse();
   return out;
 }
@@ -41,11 +46,15 @@ export function polygonCentroid(ring: readonly Point2[]): Point2 {
     return { x: ring.reduce((s, p) => s + p.x, 0) / n, y: ring.reduce((s, p) => s + p.y, 0) / n };
   }
   const o = ring[0]!;
-  let cx = 0, cy = 0;
+  let cx = 0,
+    cy = 0;
   for (let i = 0; i < ring.length; i++) {
     const a = ring[i]!;
     const b = ring[(i + 1) % ring.length]!;
-    const ax = a.x - o.x, ay = a.y - o.y, bx = b.x - o.x, by = b.y - o.y;
+    const ax = a.x - o.x,
+      ay = a.y - o.y,
+      bx = b.x - o.x,
+      by = b.y - o.y;
     const cross = ax * by - bx * ay;
     cx += (ax + bx) * cross;
     cy += (ay + by) * cross;
@@ -62,9 +71,16 @@ export function pointInPolygon(ring: readonly Point2[], p: Point2): boolean {
     const b = ring[j]!;
     // On-edge check (collinear and within the segment).
     const cross = (b.x - a.x) * (p.y - a.y) - (b.y - a.y) * (p.x - a.x);
-    if (Math.abs(cross) <= 1e-12 * (Math.abs(b.x - a.x) + Math.abs(b.y - a.y) + 1) &&
-      Math.min(a.x, b.x) <= p.x && p.x <= Math.max(a.x, b.x) && Math.min(a.y, b.y) <= p.y && p.y <= Math.max(a.y, b.y)) return true;
-    if (a.y > p.y !== b.y > p.y && p.x < ((b.x - a.x) * (p.y - a.y)) / (b.y - a.y) + a.x) inside = !inside;
+    if (
+      Math.abs(cross) <= 1e-12 * (Math.abs(b.x - a.x) + Math.abs(b.y - a.y) + 1) &&
+      Math.min(a.x, b.x) <= p.x &&
+      p.x <= Math.max(a.x, b.x) &&
+      Math.min(a.y, b.y) <= p.y &&
+      p.y <= Math.max(a.y, b.y)
+    )
+      return true;
+    if (a.y > p.y !== b.y > p.y && p.x < ((b.x - a.x) * (p.y - a.y)) / (b.y - a.y) + a.x)
+      inside = !inside;
   }
   return inside;
 }
@@ -78,7 +94,8 @@ export function findSelfIntersection(ring: readonly Point2[]): [number, number] 
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
       if (j === i + 1 || (i === 0 && j === n - 1)) continue;
-      if (segmentsIntersect(ring[i]!, ring[(i + 1) % n]!, ring[j]!, ring[(j + 1) % n]!)) return [i, j];
+      if (segmentsIntersect(ring[i]!, ring[(i + 1) % n]!, ring[j]!, ring[(j + 1) % n]!))
+        return [i, j];
     }
   }
   return undefined;
@@ -89,7 +106,9 @@ export function isConvex(ring: readonly Point2[]): boolean {
   let sign = 0;
   const n = ring.length;
   for (let i = 0; i < n; i++) {
-    const a = ring[i]!, b = ring[(i + 1) % n]!, c = ring[(i + 2) % n]!;
+    const a = ring[i]!,
+      b = ring[(i + 1) % n]!,
+      c = ring[(i + 2) % n]!;
     const cross = (b.x - a.x) * (c.y - b.y) - (b.y - a.y) * (c.x - b.x);
     if (cross !== 0) {
       if (sign === 0) sign = Math.sign(cross);
@@ -109,7 +128,8 @@ export function clipPolygonConvex(subject: readonly Point2[], clip: readonly Poi
   for (let i = 0; i < clip.length && output.length > 0; i++) {
     const a = clip[i]!;
     const b = clip[(i + 1) % clip.length]!;
-    const side = (p: Point2): number => orientation * ((b.x - a.x) * (p.y - a.y) - (b.y - a.y) * (p.x - a.x));
+    const side = (p: Point2): number =>
+      orientation * ((b.x - a.x) * (p.y - a.y) - (b.y - a.y) * (p.x - a.x));
     const input = output;
     output = [];
     for (let j = 0; j < input.length; j++) {
@@ -173,7 +193,8 @@ export function distanceToPolygon(ring: readonly Point2[], p: Point2): number {
   for (let i = 0; i < ring.length; i++) {
     const a = ring[i]!;
     const b = ring[(i + 1) % ring.length]!;
-    const dx = b.x - a.x, dy = b.y - a.y;
+    const dx = b.x - a.x,
+      dy = b.y - a.y;
     const len2 = dx * dx + dy * dy;
     let t = len2 > 0 ? ((p.x - a.x) * dx + (p.y - a.y) * dy) / len2 : 0;
     t = t < 0 ? 0 : t > 1 ? 1 : t;

@@ -27,14 +27,17 @@ export interface PolylineProjection {
 /** Total length of a polyline. */
 export function polylineLength(points: readonly Point2[]): number {
   let length = 0;
-  for (let i = 1; i < points.length; i++) length += Math.hypot(points[i]!.x - points[i - 1]!.x, points[i]!.y - points[i - 1]!.y);
+  for (let i = 1; i < points.length; i++)
+    length += Math.hypot(points[i]!.x - points[i - 1]!.x, points[i]!.y - points[i - 1]!.y);
   return length;
 }
 
 /** Cumulative arc length at each vertex (first 0, last the total length). */
 export function cumulativeLengths(points: readonly Point2[]): Float64Array {
   const out = new Float64Array(points.length);
-  for (let i = 1; i < points.length; i++) out[i] = out[i - 1]! + Math.hypot(points[i]!.x - points[i - 1]!.x, points[i]!.y - points[i - 1]!.y);
+  for (let i = 1; i < points.length; i++)
+    out[i] =
+      out[i - 1]! + Math.hypot(points[i]!.x - points[i - 1]!.x, points[i]!.y - points[i - 1]!.y);
   return out;
 }
 
@@ -64,7 +67,17 @@ export interface PolylineNearest {
 
 /** A blank `PolylineNearest` to pass to `nearestOnPolyline`. */
 export function polylineNearest(): PolylineNearest {
-  return { x: 0, y: 0, distance: 0, arcLength: 0, lateralOffset: 0, segmentIndex: 0, segmentT: 0, tangentX: 1, tangentY: 0 };
+  return {
+    x: 0,
+    y: 0,
+    distance: 0,
+    arcLength: 0,
+    lateralOffset: 0,
+    segmentIndex: 0,
+    segmentT: 0,
+    tangentX: 1,
+    tangentY: 0,
+  };
 }
 
 /** Fills `out` with the projection onto a single point `q`. */
@@ -87,7 +100,11 @@ function nearestToPoint(q: Point2, p: Point2, out: PolylineNearest): PolylineNea
  * Zero-length segments are skipped; ties go to the earlier segment. The scan keeps the best
  * segment as numbers and derives the tangent and lateral offset once, from that segment.
  */
-export function nearestOnPolyline(points: readonly Point2[], p: Point2, out: PolylineNearest): PolylineNearest {
+export function nearestOnPolyline(
+  points: readonly Point2[],
+  p: Point2,
+  out: PolylineNearest,
+): PolylineNearest {
   if (points.length === 0) throw new RangeError("cannot project onto an empty polyline");
   if (points.length === 1) return nearestToPoint(points[0]!, p, out);
   const px = p.x;
@@ -163,13 +180,14 @@ export function projectOntoPolyline(points: readonly Point2[], p: Point2): Polyl
 /** Shortest distance from a point to a polyline. */
 export function distanceToPolyline(points: readonly Point2[], p: Point2): number {
   let best = Infinity;
-  for (let i = 0; i + 1 < points.length; i++) best = Math.min(best, distanceToSegment(points[i]!, points[i + 1]!, p));
+  for (let i = 0; i + 1 < points.length; i++)
+    best = Math.min(best, distanceToSegment(points[i]!, points[i + 1]!, p));
   if (points.length === 1) best = Math.hypot(p.x - points[0]!.x, p.y - points[0]!.y);
   return best;
 }
 
 /** Shortest distance from p to the segment [a, b]. */
-export function distanceToSegment(a: Point2, b: Point2, p: Point2): number {
+function distanceToSegment(a: Point2, b: Point2, p: Point2): number {
   const dx = b.x - a.x;
   const dy = b.y - a.y;
   const len2 = dx * dx + dy * dy;
@@ -179,7 +197,10 @@ export function distanceToSegment(a: Point2, b: Point2, p: Point2): number {
 }
 
 /** The point at arc length `s` (clamped to the ends) and the unit tangent there. */
-export function pointAtArcLength(points: readonly Point2[], s: number): { point: Point2; tangent: Point2 } {
+export function pointAtArcLength(
+  points: readonly Point2[],
+  s: number,
+): { point: Point2; tangent: Point2 } {
   if (points.length === 0) throw new RangeError("empty polyline");
   let along = 0;
   let tx = 1;
@@ -193,7 +214,10 @@ export function pointAtArcLength(points: readonly Point2[], s: number): { point:
     ty = (b.y - a.y) / len;
     if (s <= along + len || i + 2 === points.length) {
       const tc = Math.min(Math.max((s - along) / len, 0), 1);
-      return { point: { x: a.x + tc * (b.x - a.x), y: a.y + tc * (b.y - a.y) }, tangent: { x: tx, y: ty } };
+      return {
+        point: { x: a.x + tc * (b.x - a.x), y: a.y + tc * (b.y - a.y) },
+        tangent: { x: tx, y: ty },
+      };
     }
     along += len;
   }
@@ -201,8 +225,16 @@ export function pointAtArcLength(points: readonly Point2[], s: number): { point:
 }
 
 /** Axis-aligned bounds of points. */
-export function boundsOf(points: readonly Point2[]): { minX: number; minY: number; maxX: number; maxY: number } {
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+export function boundsOf(points: readonly Point2[]): {
+  minX: number;
+  minY: number;
+  maxX: number;
+  maxY: number;
+} {
+  let minX = Infinity,
+    minY = Infinity,
+    maxX = -Infinity,
+    maxY = -Infinity;
   for (const p of points) {
     if (p.x < minX) minX = p.x;
     if (p.y < minY) minY = p.y;

@@ -31,12 +31,15 @@ export function normQuat(q: Quat): number {
 /** The unit quaternion along q. Throws a RangeError for a zero or non-finite quaternion. */
 export function normalizeQuat(q: Quat): Quat {
   const n = normQuat(q);
-  if (!(n > 0) || !Number.isFinite(n)) throw new RangeError(`cannot normalise quaternion (${q.x}, ${q.y}, ${q.z}, ${q.w})`);
+  if (!(n > 0) || !Number.isFinite(n))
+    throw new RangeError(`cannot normalise quaternion (${q.x}, ${q.y}, ${q.z}, ${q.w})`);
   return { x: q.x / n, y: q.y / n, z: q.z / n, w: q.w / n };
 }
 
 export function isFiniteQuat(q: Quat): boolean {
-  return Number.isFinite(q.x) && Number.isFinite(q.y) && Number.isFinite(q.z) && Number.isFinite(q.w);
+  return (
+    Number.isFinite(q.x) && Number.isFinite(q.y) && Number.isFinite(q.z) && Number.isFinite(q.w)
+  );
 }
 
 /** Rotates v by the unit quaternion q (q * v * q^-1). */
@@ -54,9 +57,12 @@ export function rotateVec3(q: Quat, v: Vec3): Vec3 {
 
 /** The quaternion of fixed-axis roll, pitch, yaw in radians (tf2's setRPY). */
 export function quatFromEuler(roll: number, pitch: number, yaw: number): Quat {
-  const cr = Math.cos(roll / 2), sr = Math.sin(roll / 2);
-  const cp = Math.cos(pitch / 2), sp = Math.sin(pitch / 2);
-  const cy = Math.cos(yaw / 2), sy = Math.sin(yaw / 2);
+  const cr = Math.cos(roll / 2),
+    sr = Math.sin(roll / 2);
+  const cp = Math.cos(pitch / 2),
+    sp = Math.sin(pitch / 2);
+  const cy = Math.cos(yaw / 2),
+    sy = Math.sin(yaw / 2);
   return {
     x: sr * cp * cy - cr * sp * sy,
     y: cr * sp * cy + sr * cp * sy,
@@ -80,12 +86,6 @@ export function yawOf(q: Quat): number {
   return Math.atan2(2 * (q.w * q.z + q.x * q.y), 1 - 2 * (q.y * q.y + q.z * q.z));
 }
 
-/** The rotation of `angle` radians about a unit axis. */
-export function quatFromAxisAngle(axis: Vec3, angle: number): Quat {
-  const s = Math.sin(angle / 2);
-  return { x: axis.x * s, y: axis.y * s, z: axis.z * s, w: Math.cos(angle / 2) };
-}
-
 /** The angle in radians of the rotation between two unit quaternions, in [0, pi]. */
 export function angleBetweenQuats(a: Quat, b: Quat): number {
   const d = Math.abs(a.x * b.x + a.y * b.y + a.z * b.z + a.w * b.w);
@@ -95,10 +95,16 @@ export function angleBetweenQuats(a: Quat, b: Quat): number {
 /** Spherical linear interpolation along the shorter arc; t = 0 gives a, t = 1 gives b. */
 export function slerpQuat(a: Quat, b: Quat, t: number): Quat {
   let cos = a.x * b.x + a.y * b.y + a.z * b.z + a.w * b.w;
-  let bx = b.x, by = b.y, bz = b.z, bw = b.w;
+  let bx = b.x,
+    by = b.y,
+    bz = b.z,
+    bw = b.w;
   if (cos < 0) {
     cos = -cos;
-    bx = -bx; by = -by; bz = -bz; bw = -bw;
+    bx = -bx;
+    by = -by;
+    bz = -bz;
+    bw = -bw;
   }
   let wa: number, wb: number;
   if (cos > 0.9995) {
@@ -111,22 +117,43 @@ export function slerpQuat(a: Quat, b: Quat, t: number): Quat {
     wa = Math.sin((1 - t) * theta) / sin;
     wb = Math.sin(t * theta) / sin;
   }
-  return normalizeQuat({ x: wa * a.x + wb * bx, y: wa * a.y + wb * by, z: wa * a.z + wb * bz, w: wa * a.w + wb * bw });
+  return normalizeQuat({
+    x: wa * a.x + wb * bx,
+    y: wa * a.y + wb * by,
+    z: wa * a.z + wb * bz,
+    w: wa * a.w + wb * bw,
+  });
 }
 
 /** Row-major 3x3 rotation matrix of a unit quaternion. */
 export function matrixFromQuat(q: Quat): number[] {
   const { x, y, z, w } = q;
   return [
-    1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w),
-    2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w),
-    2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y),
+    1 - 2 * (y * y + z * z),
+    2 * (x * y - z * w),
+    2 * (x * z + y * w),
+    2 * (x * y + z * w),
+    1 - 2 * (x * x + z * z),
+    2 * (y * z - x * w),
+    2 * (x * z - y * w),
+    2 * (y * z + x * w),
+    1 - 2 * (x * x + y * y),
   ];
 }
 
 /** The unit quaternion of a row-major 3x3 rotation matrix (Shepperd's method). */
 export function quatFromMatrix(m: ArrayLike<number>): Quat {
-  const [m00, m01, m02, m10, m11, m12, m20, m21, m22] = [m[0]!, m[1]!, m[2]!, m[3]!, m[4]!, m[5]!, m[6]!, m[7]!, m[8]!];
+  const [m00, m01, m02, m10, m11, m12, m20, m21, m22] = [
+    m[0]!,
+    m[1]!,
+    m[2]!,
+    m[3]!,
+    m[4]!,
+    m[5]!,
+    m[6]!,
+    m[7]!,
+    m[8]!,
+  ];
   const trace = m00 + m11 + m22;
   let q: Quat;
   if (trace > 0) {

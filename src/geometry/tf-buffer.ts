@@ -2,7 +2,14 @@ import { PerceptionError } from "../core/errors.js";
 import { nsToTime, timeToNs, timeToSec, type Time } from "../core/time.js";
 import type { TFMessage, TransformStamped } from "../msgs/types.generated.js";
 import { normQuat } from "./quaternion.js";
-import { composeTransforms, identityTransform, interpolateTransforms, invertTransform, isFiniteTransform, normalizeTransform } from "./transform.js";
+import {
+  composeTransforms,
+  identityTransform,
+  interpolateTransforms,
+  invertTransform,
+  isFiniteTransform,
+  normalizeTransform,
+} from "./transform.js";
 import type { Transform } from "./types.js";
 
 /** Why a transform was refused at insert. */
@@ -63,7 +70,9 @@ export interface SupportedTransform {
 }
 
 /** The result of `tryLookup`. */
-export type TfLookupResult = ({ kind: "ok" } & SupportedTransform) | { kind: "error"; error: PerceptionError };
+export type TfLookupResult =
+  | ({ kind: "ok" } & SupportedTransform)
+  | { kind: "error"; error: PerceptionError };
 
 interface Sample {
   ns: bigint;
@@ -104,7 +113,13 @@ export class TfBuffer {
   readonly #toleranceNs: bigint;
   readonly #jumpNs: bigint;
   readonly #onEvent: ((e: TfBufferEvent) => void) | undefined;
-  readonly stats: TfBufferStats = { inserted: 0, rejected: 0, rejectedBy: { non_finite: 0, zero_quaternion: 0, frame_id: 0 }, timeJumps: 0, reparented: 0 };
+  readonly stats: TfBufferStats = {
+    inserted: 0,
+    rejected: 0,
+    rejectedBy: { non_finite: 0, zero_quaternion: 0, frame_id: 0 },
+    timeJumps: 0,
+    reparented: 0,
+  };
 
   constructor(o: TfBufferOptions = {}) {
     this.#cacheNs = BigInt(Math.round((o.cacheSeconds ?? 10) * 1e9));
@@ -127,23 +142,40 @@ export class TfBuffer {
   addTransform(t: TransformStamped, isStatic: boolean): PerceptionError | undefined {
     const parent = frameName(t.header.frame_id);
     const child = frameName(t.child_frame_id);
-    const [reason, problem]: [TfRejection | undefined, string] = !parent || !child
-      ? ["frame_id", `empty frame id (parent "${parent}", child "${child}")`]
-      : parent === child
-        ? ["frame_id", `frame "${child}" cannot be its own parent`]
-        : !isFiniteTransform(t.transform)
-          ? ["non_finite", `non-finite transform ${parent} -> ${child}: translation (${t.transform.translation.x}, ${t.transform.translation.y}, ${t.transform.translation.z}), rotation (${t.transform.rotation.x}, ${t.transform.rotation.y}, ${t.transform.rotation.z}, ${t.transform.rotation.w})`]
-          : !(normQuat(t.transform.rotation) > 1e-6)
-            ? ["zero_quaternion", `zero quaternion in transform ${parent} -> ${child}`]
-            : [undefined, ""];
+    const [reason, problem]: [TfRejection | undefined, string] =
+      !parent || !child
+        ? ["frame_id", `empty frame id (parent "${parent}", child "${child}")`]
+        : parent === child
+          ? ["frame_id", `frame "${child}" cannot be its own parent`]
+          : !isFiniteTransform(t.transform)
+            ? [
+                "non_finite",
+                `non-finite transform ${parent} -> ${child}: translation (${t.transform.translation.x}, ${t.transform.translation.y}, ${t.transform.translation.z}), rotation (${t.transform.rotation.x}, ${t.transform.rotation.y}, ${t.transform.rotation.z}, ${t.transform.rotation.w})`,
+              ]
+            : !(normQuat(t.transform.rotation) > 1e-6)
+              ? ["zero_quaternion", `zero quaternion in transform ${parent} -> ${child}`]
+              : [undefined, ""];
     if (reason) {
       this.stats.rejected++;
       this.stats.rejectedBy[reason]++;
-      const error = new PerceptionError("tf", `rejected transform: ${problem}`, { parent, child, stamp: timeToSec(t.header.stamp).toFixed(9), static: String(isStatic), reason });
+      const error = new PerceptionError("tf", `rejected transform: ${problem}`, {
+        parent,
+        child,
+        stamp: timeToSec(t.header.stamp).toFixed(9),
+        static: String(isStatic),
+        reason,
+      });
       const link = this.#links.get(child);
       const ns = safeNs(t.header.stamp);
       // A dynamic link whose newest transform is unusable: lookups past its last valid sample fail.
-      if (!isStatic && reason !== "frame_id" && link && link.parent === parent && !link.static && ns !== undefined) {
+      if (
+        !isStatic &&
+        reason !== "frame_id" &&
+        link &&
+        link.parent === parent &&
+        !link.static &&
+        ns !== undefined
+      ) {
         insertRejected(link.rejected, ns, problem);
       }
       this.#emit({ kind: "rejected", reason, error });
@@ -174,7 +206,13 @@ export class TfBuffer {
     const newest = link.samples.length > 0 ? link.samples[link.samples.length - 1]!.ns : undefined;
     if (newest !== undefined && newest - ns > this.#jumpNs) {
       this.stats.timeJumps++;
-      this.#emit({ kind: "time_jump", frame: child, previous: nsToTime(newest), stamp: { ...t.header.stamp }, backSec: Number(newest - ns) / 1e9 });
+      this.#emit({
+        kind: "time_jump",
+        frame: child,
+        previous: nsToTime(newest),
+        stamp: { ...t.header.stamp },
+        backSec: Number(newest - ns) / 1e9,
+      });
       this.clearDynamic();
     }
     insertSorted(link.samples, { ns, transform });
@@ -241,7 +279,11 @@ export class TfBuffer {
     for (const f of [tgt, src]) {
       if (!this.#links.has(f) && !this.#parentsOnly.has(f)) {
         const known = this.frames();
-        throw new PerceptionError("tf", `unknown frame "${f}"; known frames: ${known.length > 0 ? known.join(", ") : "(none yet)"}`, ctx);
+        throw new PerceptionError(
+          "tf",
+          `unknown frame "${f}"; known frames: ${known.length > 0 ? known.join(", ") : "(none yet)"}`,
+          ctx,
+        );
       }
     }
     if (tgt === src) return { transform: identityTransform(), ageSec: 0 };
@@ -270,8 +312,16 @@ export class TfBuffer {
     const ancestorFromSrc = this.#chainTransform(srcEdges, ns, ctx);
     const ancestorFromTgt = this.#chainTransform(tgtEdges, ns, ctx);
     return {
-      transform: composeTransforms(invertTransform(ancestorFromTgt.transform), ancestorFromSrc.transform),
-      ageSec: Number(ancestorFromSrc.ageNs > ancestorFromTgt.ageNs ? ancestorFromSrc.ageNs : ancestorFromTgt.ageNs) / 1e9,
+      transform: composeTransforms(
+        invertTransform(ancestorFromTgt.transform),
+        ancestorFromSrc.transform,
+      ),
+      ageSec:
+        Number(
+          ancestorFromSrc.ageNs > ancestorFromTgt.ageNs
+            ? ancestorFromSrc.ageNs
+            : ancestorFromTgt.ageNs,
+        ) / 1e9,
     };
   }
 
@@ -290,7 +340,11 @@ export class TfBuffer {
   }
 
   /** ancestorFromFrame for a chain of child frames [frame, parent, ...) (each edge child -> its parent). */
-  #chainTransform(children: readonly string[], ns: bigint, ctx: Record<string, string>): { transform: Transform; ageNs: bigint } {
+  #chainTransform(
+    children: readonly string[],
+    ns: bigint,
+    ctx: Record<string, string>,
+  ): { transform: Transform; ageNs: bigint } {
     let result = identityTransform();
     let ageNs = 0n;
     for (let i = children.length - 1; i >= 0; i--) {
@@ -302,18 +356,27 @@ export class TfBuffer {
   }
 
   /** parentFromChild at ns, with the distance to the nearest sample used. */
-  #edge(child: string, ns: bigint, ctx: Record<string, string>): { transform: Transform; ageNs: bigint } {
+  #edge(
+    child: string,
+    ns: bigint,
+    ctx: Record<string, string>,
+  ): { transform: Transform; ageNs: bigint } {
     const link = this.#links.get(child)!;
     if (link.static) return { transform: link.static, ageNs: 0n };
     const s = link.samples;
     const edge = `${link.parent} -> ${child}`;
     if (s.length === 0) {
-      throw new PerceptionError("tf", `no transform ${edge} in the buffer (dropped after time went backwards, or not received yet)`, { ...ctx, parent: link.parent, child });
+      throw new PerceptionError(
+        "tf",
+        `no transform ${edge} in the buffer (dropped after time went backwards, or not received yet)`,
+        { ...ctx, parent: link.parent, child },
+      );
     }
     const first = s[0]!;
     const last = s[s.length - 1]!;
     if (ns < first.ns) {
-      if (first.ns - ns <= this.#toleranceNs) return { transform: first.transform, ageNs: first.ns - ns };
+      if (first.ns - ns <= this.#toleranceNs)
+        return { transform: first.transform, ageNs: first.ns - ns };
       throw new PerceptionError(
         "tf",
         `extrapolation into the past: requested t=${fmtTime(ns)} is ${(Number(first.ns - ns) / 1e9).toFixed(6)} s before the oldest transform ${edge} (t=${fmtTime(first.ns)})`,
@@ -322,7 +385,8 @@ export class TfBuffer {
     }
     if (ns > last.ns) {
       this.#checkRejected(link, child, last.ns, ns, true, ctx);
-      if (ns - last.ns <= this.#toleranceNs) return { transform: last.transform, ageNs: ns - last.ns };
+      if (ns - last.ns <= this.#toleranceNs)
+        return { transform: last.transform, ageNs: ns - last.ns };
       throw new PerceptionError(
         "tf",
         `extrapolation into the future: requested t=${fmtTime(ns)} is ${(Number(ns - last.ns) / 1e9).toFixed(6)} s after the newest transform ${edge} (t=${fmtTime(last.ns)})`,
@@ -347,8 +411,17 @@ export class TfBuffer {
   }
 
   /** Throws when a transform of the link was rejected after `fromNs` and before (or at, when `inclusive`) `toNs`. */
-  #checkRejected(link: FrameLink, child: string, fromNs: bigint, toNs: bigint, inclusive: boolean, ctx: Record<string, string>): void {
-    const bad = link.rejected.find((r) => r.ns > fromNs && (inclusive ? r.ns <= toNs : r.ns < toNs));
+  #checkRejected(
+    link: FrameLink,
+    child: string,
+    fromNs: bigint,
+    toNs: bigint,
+    inclusive: boolean,
+    ctx: Record<string, string>,
+  ): void {
+    const bad = link.rejected.find(
+      (r) => r.ns > fromNs && (inclusive ? r.ns <= toNs : r.ns < toNs),
+    );
     if (!bad) return;
     throw new PerceptionError(
       "tf",
@@ -389,6 +462,7 @@ function insertRejected(list: { ns: bigint; reason: string }[], ns: bigint, reas
 function insertSorted(samples: Sample[], sample: Sample): void {
   let i = samples.length;
   while (i > 0 && samples[i - 1]!.ns > sample.ns) i--;
-  if (i > 0 && samples[i - 1]!.ns === sample.ns) samples[i - 1] = sample; // same stamp: replace
+  if (i > 0 && samples[i - 1]!.ns === sample.ns)
+    samples[i - 1] = sample; // same stamp: replace
   else samples.splice(i, 0, sample);
 }

@@ -1,4 +1,12 @@
-import { conjugateQuat, identityQuat, isFiniteQuat, multiplyQuat, normalizeQuat, rotateVec3, slerpQuat } from "./quaternion.js";
+import {
+  conjugateQuat,
+  identityQuat,
+  isFiniteQuat,
+  multiplyQuat,
+  normalizeQuat,
+  rotateVec3,
+  slerpQuat,
+} from "./quaternion.js";
 import type { Transform, Vec3 } from "./types.js";
 import { addVec3, isFiniteVec3, lerpVec3 } from "./vector.js";
 
@@ -12,11 +20,6 @@ export { quatFromEuler, yawOf, eulerFromQuat, slerpQuat } from "./quaternion.js"
 
 export function identityTransform(): Transform {
   return { translation: { x: 0, y: 0, z: 0 }, rotation: identityQuat() };
-}
-
-/** A transform from a translation and a rotation (copies them). */
-export function makeTransform(translation: Vec3, rotation: Transform["rotation"]): Transform {
-  return { translation: { x: translation.x, y: translation.y, z: translation.z }, rotation: { x: rotation.x, y: rotation.y, z: rotation.z, w: rotation.w } };
 }
 
 /** a * b: applies b first, then a (aFromB * bFromC = aFromC). */
@@ -46,7 +49,10 @@ export function transformDirection(t: Transform, v: Vec3): Vec3 {
 
 /** Interpolates between two transforms: translation linearly, rotation by slerp; t in [0, 1]. */
 export function interpolateTransforms(a: Transform, b: Transform, t: number): Transform {
-  return { translation: lerpVec3(a.translation, b.translation, t), rotation: slerpQuat(a.rotation, b.rotation, t) };
+  return {
+    translation: lerpVec3(a.translation, b.translation, t),
+    rotation: slerpQuat(a.rotation, b.rotation, t),
+  };
 }
 
 /** True when every translation and rotation component is finite. */

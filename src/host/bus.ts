@@ -10,15 +10,26 @@ import type { Time } from "../core/time.js";
 import { PerceptionError, errorMessage } from "../core/errors.js";
 import { codecFor } from "../msgs/codec.js";
 import { normalizeTypeName } from "../msgs/type-name.js";
-import type { MessageCallback, MessageInfo, QosOptions, QosProfile, Subscription } from "../ros/node-api.js";
+import type {
+  MessageCallback,
+  MessageInfo,
+  QosOptions,
+  QosProfile,
+  Subscription,
+} from "../ros/node-api.js";
 
 /** The keep-last depth of each profile, as rclcpp's. */
-export const PROFILE_DEPTH: Readonly<Record<QosProfile, number>> = { sensor_data: 5, reliable: 10, transient_local: 1 };
+export const PROFILE_DEPTH: Readonly<Record<QosProfile, number>> = {
+  sensor_data: 5,
+  reliable: 10,
+  transient_local: 1,
+};
 
 /** Depth of a subscription's local queue. */
 export function queueDepth(qos: QosOptions | undefined): number {
   const depth = qos?.depth ?? PROFILE_DEPTH[qos?.profile ?? "reliable"];
-  if (!Number.isInteger(depth) || depth < 1) throw new PerceptionError("ros", `QoS depth must be an integer >= 1, got ${depth}`);
+  if (!Number.isInteger(depth) || depth < 1)
+    throw new PerceptionError("ros", `QoS depth must be an integer >= 1, got ${depth}`);
   return depth;
 }
 
@@ -116,15 +127,23 @@ export class InProcessBus {
   }
 
   /** Declares a topic with its type; throws a `ros` PerceptionError when it already has another type. */
-  declareTopic(topic: string, type: string, role: { publisher?: string; subscriber?: string; qos?: QosOptions }): TopicInfo {
+  declareTopic(
+    topic: string,
+    type: string,
+    role: { publisher?: string; subscriber?: string; qos?: QosOptions },
+  ): TopicInfo {
     let info = this.#topics.get(topic);
     if (!info) {
       info = { name: topic, type, publishers: [], subscribers: [] };
       this.#topics.set(topic, info);
     } else if (normalizeTypeName(info.type) !== normalizeTypeName(type)) {
-      throw new PerceptionError("ros", `topic ${topic} already has type ${info.type}, cannot use it as ${type}`, {
-        node: role.publisher ?? role.subscriber,
-      });
+      throw new PerceptionError(
+        "ros",
+        `topic ${topic} already has type ${info.type}, cannot use it as ${type}`,
+        {
+          node: role.publisher ?? role.subscriber,
+        },
+      );
     }
     if (role.publisher !== undefined) {
       info.publishers.push(role.publisher);
@@ -154,8 +173,25 @@ export class InProcessBus {
   }
 
   /** Subscribes a local callback with a keep-last queue of `depth`. */
-  subscribe(node: string, topic: string, depth: number, callback: MessageCallback<unknown>, upcoming?: (message: unknown) => void): Subscription {
-    const sub: LocalSubscriber = { node, topic, depth, callback, upcoming, queue: [], running: false, destroyed: false, drops: 0, delivered: 0 };
+  subscribe(
+    node: string,
+    topic: string,
+    depth: number,
+    callback: MessageCallback<unknown>,
+    upcoming?: (message: unknown) => void,
+  ): Subscription {
+    const sub: LocalSubscriber = {
+      node,
+      topic,
+      depth,
+      callback,
+      upcoming,
+      queue: [],
+      running: false,
+      destroyed: false,
+      drops: 0,
+      delivered: 0,
+    };
     let list = this.#subscribers.get(topic);
     if (!list) this.#subscribers.set(topic, (list = []));
     list.push(sub);
@@ -248,7 +284,9 @@ export class InProcessBus {
 
   stats(): BusStats {
     const drops: Record<string, number> = {};
-    for (const s of this.#allSubscribers) if (s.drops > 0) drops[`${s.node} ${s.topic}`] = (drops[`${s.node} ${s.topic}`] ?? 0) + s.drops;
+    for (const s of this.#allSubscribers)
+      if (s.drops > 0)
+        drops[`${s.node} ${s.topic}`] = (drops[`${s.node} ${s.topic}`] ?? 0) + s.drops;
     return { drops, published: Object.fromEntries(this.#published), callbackMs: this.#callbackMs };
   }
 
@@ -299,7 +337,9 @@ export class InProcessBus {
     try {
       this.#options.onCallbackError(sub.node, sub.topic, err);
     } catch (reportErr) {
-      process.stderr.write(`edge-perception: error while reporting a callback error: ${errorMessage(reportErr)}\n`);
+      process.stderr.write(
+        `edge-perception: error while reporting a callback error: ${errorMessage(reportErr)}\n`,
+      );
     }
   }
 

@@ -12,7 +12,11 @@ export interface TimerService {
 
 /** Converts a timer period in seconds to nanoseconds; throws a `ros` PerceptionError when not positive. */
 export function periodToNs(periodSec: number): bigint {
-  if (!Number.isFinite(periodSec) || periodSec <= 0) throw new PerceptionError("ros", `timer period must be a positive number of seconds, got ${periodSec}`);
+  if (!Number.isFinite(periodSec) || periodSec <= 0)
+    throw new PerceptionError(
+      "ros",
+      `timer period must be a positive number of seconds, got ${periodSec}`,
+    );
   const ns = BigInt(Math.round(periodSec * 1e9));
   return ns > 0n ? ns : 1n;
 }
@@ -88,8 +92,18 @@ export class SimTimerQueue implements TimerService {
   }
 
   create(owner: string, periodNs: bigint, callback: () => void | Promise<void>): Timer {
-    if (periodNs <= 0n) throw new PerceptionError("ros", `timer period must be positive, got ${periodNs} ns`, { node: owner });
-    const timer: SimTimer = { seq: this.#seq++, owner, periodNs, callback, due: this.#clock.ns + periodNs, cancelled: false };
+    if (periodNs <= 0n)
+      throw new PerceptionError("ros", `timer period must be positive, got ${periodNs} ns`, {
+        node: owner,
+      });
+    const timer: SimTimer = {
+      seq: this.#seq++,
+      owner,
+      periodNs,
+      callback,
+      due: this.#clock.ns + periodNs,
+      cancelled: false,
+    };
     this.#timers.push(timer);
     return {
       cancel: () => {
@@ -113,7 +127,11 @@ export class SimTimerQueue implements TimerService {
     for (;;) {
       let next: SimTimer | undefined;
       for (const t of this.#timers) {
-        if (t.due <= untilNs && (!next || t.due < next.due || (t.due === next.due && t.seq < next.seq))) next = t;
+        if (
+          t.due <= untilNs &&
+          (!next || t.due < next.due || (t.due === next.due && t.seq < next.seq))
+        )
+          next = t;
       }
       if (!next) return;
       const missed = (untilNs - next.due) / next.periodNs;

@@ -26,7 +26,10 @@ export class DecodedFrameCache implements DecodedFrames {
 
   #decode(camera: CameraMessage, after?: Promise<unknown>): Promise<ImageView> {
     this.#decodes++;
-    const start = (): Promise<ImageView> => (camera.kind === "raw" ? Promise.resolve().then(() => imageViewFromMessage(camera.message)) : decodeCompressedImage(camera.message));
+    const start = (): Promise<ImageView> =>
+      camera.kind === "raw"
+        ? Promise.resolve().then(() => imageViewFromMessage(camera.message))
+        : decodeCompressedImage(camera.message);
     const view = after ? after.then(start) : start();
     this.#decoded.set(camera.message, view);
     this.#latest = view.catch(() => undefined);

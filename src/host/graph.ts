@@ -13,11 +13,22 @@ import { PerceptionError, errorMessage } from "../core/errors.js";
 import { projectPath } from "../core/paths.js";
 import type { ParameterValue } from "../ros/node-api.js";
 import type { NodeSpec } from "../ros/node-spec.js";
-import { entryMatchesNode, loadParameterFiles, parametersForNode } from "../ros/parameters/parameter-file.js";
+import {
+  entryMatchesNode,
+  loadParameterFiles,
+  parametersForNode,
+} from "../ros/parameters/parameter-file.js";
 import { fullNodeName } from "../msgs/names.js";
 
 /** The node implementations a graph may name (`type:`), one module each in src/nodes/. */
-export const NODE_TYPES = ["pedestrian_detector", "lane_detector", "crosswalk_detector", "map_fusion", "visualizer", "compute_budget"] as const;
+export const NODE_TYPES = [
+  "pedestrian_detector",
+  "lane_detector",
+  "crosswalk_detector",
+  "map_fusion",
+  "visualizer",
+  "compute_budget",
+] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 
 /** How the nodes are spread over processes. */
@@ -100,19 +111,31 @@ export function loadLaunchGraph(path: string = defaultGraphPath()): LaunchGraph 
   if (!isRecord(doc)) fail(file, "expected a mapping at the top level");
   if (doc.version !== 1) fail(file, `unsupported version ${String(doc.version)} (expected 1)`);
   const namespace = typeof doc.namespace === "string" ? doc.namespace : "/";
-  const oneProcessGroup = typeof doc.one_process_group === "string" ? doc.one_process_group : "perception";
+  const oneProcessGroup =
+    typeof doc.one_process_group === "string" ? doc.one_process_group : "perception";
 
   if (!Array.isArray(doc.arguments)) fail(file, "'arguments' must be a list");
   const args: LaunchArgument[] = doc.arguments.map((a: unknown, i: number) => {
     if (!isRecord(a) || typeof a.name !== "string") fail(file, `argument ${i} needs a name`);
-    if (typeof a.default !== "string") fail(file, `argument '${a.name}' needs a string default (quote it)`);
+    if (typeof a.default !== "string")
+      fail(file, `argument '${a.name}' needs a string default (quote it)`);
     const choices = a.choices === undefined ? undefined : (a.choices as unknown[]).map(String);
-    if (choices && !choices.includes(a.default)) fail(file, `argument '${a.name}': default '${a.default}' is not one of ${choices.join(", ")}`);
-    return { name: a.name, default: a.default, description: typeof a.description === "string" ? a.description : "", ...(choices ? { choices } : {}) };
+    if (choices && !choices.includes(a.default))
+      fail(
+        file,
+        `argument '${a.name}': default '${a.default}' is not one of ${choices.join(", ")}`,
+      );
+    return {
+      name: a.name,
+      default: a.default,
+      description: typeof a.description === "string" ? a.description : "",
+      ...(choices ? { choices } : {}),
+    };
   });
   const argNames = new Set(args.map((a) => a.name));
   if (argNames.size !== args.length) fail(file, "argument names must be unique");
-  if (!argNames.has("mode")) fail(file, "the graph needs a 'mode' argument (one_process | multi_process)");
+  if (!argNames.has("mode"))
+    fail(file, "the graph needs a 'mode' argument (one_process | multi_process)");
 
   const checkSubstitutions = (where: string, text: string): void => {
     for (const m of text.matchAll(SUBSTITUTION)) {
@@ -120,17 +143,20 @@ export function loadLaunchGraph(path: string = defaultGraphPath()): LaunchGraph 
     }
   };
 
-  if (!Array.isArray(doc.nodes) || doc.nodes.length === 0) fail(file, "'nodes' must be a non-empty list");
+  if (!Array.isArray(doc.nodes) || doc.nodes.length === 0)
+    fail(file, "'nodes' must be a non-empty list");
   const nodes: GraphNode[] = doc.nodes.map((n: unknown, i: number) => {
     if (!isRecord(n) || typeof n.name !== "string") fail(file, `node ${i} needs a name`);
     const where = `node '${n.name}'`;
-    if (!NODE_TYPES.includes(n.type as NodeType)) fail(file, `${where}: type '${String(n.type)}' is not one of ${NODE_TYPES.join(", ")}`);
+    if (!NODE_TYPES.includes(n.type as NodeType))
+      fail(file, `${where}: type '${String(n.type)}' is not one of ${NODE_TYPES.join(", ")}`);
     if (typeof n.process_group !== "string") fail(file, `${where}: needs a process_group`);
     if (typeof n.params_file !== "string") fail(file, `${where}: needs a params_file`);
     const parameters = n.parameters ?? {};
     if (!isRecord(parameters)) fail(file, `${where}: 'parameters' must be a mapping`);
     for (const [k, v] of Object.entries(parameters)) {
-      if (!isInlineParameter(v)) fail(file, `${where}: parameter '${k}' must be a scalar or a list of one scalar type`);
+      if (!isInlineParameter(v))
+        fail(file, `${where}: parameter '${k}' must be a scalar or a list of one scalar type`);
       if (typeof v === "string") checkSubstitutions(`${where} parameter '${k}'`, v);
     }
     const remappings = n.remappings ?? {};
@@ -152,20 +178,36 @@ export function loadLaunchGraph(path: string = defaultGraphPath()): LaunchGraph 
   const names = nodes.map((n) => `${n.namespace}/${n.name}`);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) fail(file, `node ${dup} appears twice`);
-  return { path: file, root: dirname(dirname(file)), arguments: args, namespace, oneProcessGroup, nodes };
+  return {
+    path: file,
+    root: dirname(dirname(file)),
+    arguments: args,
+    namespace,
+    oneProcessGroup,
+    nodes,
+  };
 }
 
 /** Every launch argument's value: the given ones over the defaults. Unknown names and values outside `choices` throw. */
-export function resolveLaunchArguments(graph: LaunchGraph, given: Record<string, string> = {}): Record<string, string> {
+export function resolveLaunchArguments(
+  graph: LaunchGraph,
+  given: Record<string, string> = {},
+): Record<string, string> {
   const values: Record<string, string> = {};
   for (const a of graph.arguments) values[a.name] = a.default;
   for (const [name, value] of Object.entries(given)) {
     const arg = graph.arguments.find((a) => a.name === name);
     if (!arg) {
-      throw new PerceptionError("parameter", `unknown launch argument '${name}' (known: ${graph.arguments.map((a) => a.name).join(", ")})`);
+      throw new PerceptionError(
+        "parameter",
+        `unknown launch argument '${name}' (known: ${graph.arguments.map((a) => a.name).join(", ")})`,
+      );
     }
     if (arg.choices && !arg.choices.includes(value)) {
-      throw new PerceptionError("parameter", `launch argument ${name}:=${value} is not one of ${arg.choices.join(", ")}`);
+      throw new PerceptionError(
+        "parameter",
+        `launch argument ${name}:=${value} is not one of ${arg.choices.join(", ")}`,
+      );
     }
     values[name] = value;
   }
@@ -176,7 +218,8 @@ export function resolveLaunchArguments(graph: LaunchGraph, given: Record<string,
 export function substitute(text: string, values: Record<string, string>): string {
   return text.replace(SUBSTITUTION, (_, name: string) => {
     const v = values[name];
-    if (v === undefined) throw new PerceptionError("parameter", `$(var ${name}) names no launch argument`);
+    if (v === undefined)
+      throw new PerceptionError("parameter", `$(var ${name}) names no launch argument`);
     return v;
   });
 }
@@ -185,7 +228,10 @@ export function substitute(text: string, values: Record<string, string>): string
  * An inline parameter after substitution. A string that is exactly one `$(var x)` is read as YAML
  * (as ROS 2 launch does): "true" becomes a boolean, "15" a number, "" stays an empty string.
  */
-export function substituteParameter(value: InlineParameter, values: Record<string, string>): ParameterValue {
+export function substituteParameter(
+  value: InlineParameter,
+  values: Record<string, string>,
+): ParameterValue {
   if (typeof value !== "string") return value;
   const out = substitute(value, values);
   if (!/^\$\(var [A-Za-z_][A-Za-z0-9_]*\)$/.test(value) || out === "") return out;
@@ -194,7 +240,10 @@ export function substituteParameter(value: InlineParameter, values: Record<strin
 }
 
 /** Process group -> node names (graph order), for a mode. One group holding every node in `one_process`. */
-export function processGroups(graph: LaunchGraph, args: Record<string, string> = {}): Map<string, string[]> {
+export function processGroups(
+  graph: LaunchGraph,
+  args: Record<string, string> = {},
+): Map<string, string[]> {
   const mode = resolveLaunchArguments(graph, args).mode as ProcessMode;
   const groups = new Map<string, string[]>();
   for (const node of graph.nodes) {
@@ -217,15 +266,29 @@ export function nodeParameters(
   extraParamsFiles: readonly string[] = [],
 ): Record<string, ParameterValue> {
   const own = resolveGraphPath(graph, node.paramsFile);
-  if (!existsSync(own)) throw new PerceptionError("parameter", `parameter file of node '${node.name}' not found: ${own}`, { file: own });
-  const params = parametersForNode(loadParameterFiles([own, ...extraParamsFiles.map((f) => resolve(f))]), node.name, node.namespace);
+  if (!existsSync(own))
+    throw new PerceptionError(
+      "parameter",
+      `parameter file of node '${node.name}' not found: ${own}`,
+      { file: own },
+    );
+  const params = parametersForNode(
+    loadParameterFiles([own, ...extraParamsFiles.map((f) => resolve(f))]),
+    node.name,
+    node.namespace,
+  );
   for (const [k, v] of Object.entries(node.parameters)) params[k] = substituteParameter(v, values);
   return params;
 }
 
 /** One node's remappings after substitution. */
-export function nodeRemappings(node: GraphNode, values: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(node.remappings).map(([k, v]) => [k, substitute(v, values)]));
+export function nodeRemappings(
+  node: GraphNode,
+  values: Record<string, string>,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(node.remappings).map(([k, v]) => [k, substitute(v, values)]),
+  );
 }
 
 export interface GraphOverrides {
@@ -242,14 +305,20 @@ export interface GraphOverrides {
  * Schema, its parameters (file, extra files, inline, substituted; path parameters resolved against
  * the package root) and remappings.
  */
-export async function graphToNodeSpecs(graph: LaunchGraph, overrides: GraphOverrides = {}): Promise<NodeSpec[]> {
+export async function graphToNodeSpecs(
+  graph: LaunchGraph,
+  overrides: GraphOverrides = {},
+): Promise<NodeSpec[]> {
   const values = resolveLaunchArguments(graph, overrides.args);
   let selected = graph.nodes;
   if (overrides.processGroup !== undefined) {
     const groups = processGroups(graph, overrides.args);
     const members = groups.get(overrides.processGroup);
     if (!members) {
-      throw new PerceptionError("parameter", `process group '${overrides.processGroup}' is not in the graph for mode ${values.mode} (groups: ${[...groups.keys()].join(", ")})`);
+      throw new PerceptionError(
+        "parameter",
+        `process group '${overrides.processGroup}' is not in the graph for mode ${values.mode} (groups: ${[...groups.keys()].join(", ")})`,
+      );
     }
     selected = graph.nodes.filter((n) => members.includes(n.name));
   }
@@ -287,7 +356,11 @@ export function checkParameterFileKeys(graph: LaunchGraph, paramsFiles: readonly
     const leaf = entry.pattern.split("/").pop() ?? "";
     const near = nodes.filter((n) => n.endsWith(`/${leaf}`));
     const hint = near.length > 0 ? `; did you mean ${near.join(" or ")}?` : "";
-    throw new PerceptionError("parameter", `node key '${entry.pattern}' matches no node of the graph (nodes: ${nodes.join(", ")})${hint}`, { file: entry.source });
+    throw new PerceptionError(
+      "parameter",
+      `node key '${entry.pattern}' matches no node of the graph (nodes: ${nodes.join(", ")})${hint}`,
+      { file: entry.source },
+    );
   }
 }
 
@@ -296,7 +369,19 @@ export function checkParameterFileKeys(graph: LaunchGraph, paramsFiles: readonly
  * `launch --graph <graph> --process <group> name:=value ...` with every launch argument in graph
  * order (so each process sees what the launch saw).
  */
-export function processCommandArgs(graph: LaunchGraph, graphPath: string, group: string, args: Record<string, string> = {}): string[] {
+export function processCommandArgs(
+  graph: LaunchGraph,
+  graphPath: string,
+  group: string,
+  args: Record<string, string> = {},
+): string[] {
   const values = resolveLaunchArguments(graph, args);
-  return ["launch", "--graph", graphPath, "--process", group, ...graph.arguments.map((a) => `${a.name}:=${values[a.name]}`)];
+  return [
+    "launch",
+    "--graph",
+    graphPath,
+    "--process",
+    group,
+    ...graph.arguments.map((a) => `${a.name}:=${values[a.name]}`),
+  ];
 }

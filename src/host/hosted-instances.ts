@@ -12,7 +12,10 @@ export interface HostedInstance {
  * Stops and disposes started nodes, the last started first: each node's subscriptions and timers are
  * stopped, then its `dispose()` awaited; a failing `dispose()` goes to `onError` and the rest go on.
  */
-export async function disposeHostedInstances(instances: readonly HostedInstance[], onError: (node: HostedNode, err: unknown) => void): Promise<void> {
+export async function disposeHostedInstances(
+  instances: readonly HostedInstance[],
+  onError: (node: HostedNode, err: unknown) => void,
+): Promise<void> {
   for (const { node, instance } of [...instances].reverse()) {
     for (const s of node.subscriptions) s.destroy();
     for (const t of node.timers) t.cancel();

@@ -12,8 +12,22 @@ import type { RunServices } from "./run-services.js";
 import { queueDepth } from "./bus.js";
 import { periodToNs, type TimerService } from "./clock.js";
 import { createLogger, type LogSink } from "./logger.js";
-import { fullNodeName, normalizeNamespace, topicResolver, validateNodeName } from "../msgs/names.js";
-import type { ClockKind, MessageCallback, NodeHandle, Publisher, QosOptions, Subscription, SubscriptionOptions, Timer } from "../ros/node-api.js";
+import {
+  fullNodeName,
+  normalizeNamespace,
+  topicResolver,
+  validateNodeName,
+} from "../msgs/names.js";
+import type {
+  ClockKind,
+  MessageCallback,
+  NodeHandle,
+  Publisher,
+  QosOptions,
+  Subscription,
+  SubscriptionOptions,
+  Timer,
+} from "../ros/node-api.js";
 import { SchemaParameterStore } from "../ros/parameters/parameter-store.js";
 import type { NodeSpec } from "../ros/node-spec.js";
 
@@ -83,16 +97,32 @@ export function createNodeHandle(options: NodeHandleOptions): HostedNode {
       return typeof options.clockKind === "function" ? options.clockKind() : options.clockKind;
     },
     resolveTopic: resolve,
-    createSubscription<K extends MessageTypeName>(type: K, topic: string, qos: QosOptions, callback: MessageCallback<MessageTypeMap[K]>, subOptions?: SubscriptionOptions<MessageTypeMap[K]>): Subscription {
+    createSubscription<K extends MessageTypeName>(
+      type: K,
+      topic: string,
+      qos: QosOptions,
+      callback: MessageCallback<MessageTypeMap[K]>,
+      subOptions?: SubscriptionOptions<MessageTypeMap[K]>,
+    ): Subscription {
       const resolved = resolve(topic);
       codecFor(type); // fails early for a type the registry lacks
       bus.declareTopic(resolved, ros2TypeName(type), { subscriber: fullName });
-      const sub = bus.subscribe(fullName, resolved, queueDepth(qos), callback as MessageCallback<unknown>, subOptions?.upcoming as ((m: unknown) => void) | undefined);
+      const sub = bus.subscribe(
+        fullName,
+        resolved,
+        queueDepth(qos),
+        callback as MessageCallback<unknown>,
+        subOptions?.upcoming as ((m: unknown) => void) | undefined,
+      );
       if (!subscriptionQos.has(resolved)) subscriptionQos.set(resolved, qos);
       subscriptions.push(sub);
       return sub;
     },
-    createPublisher<K extends MessageTypeName>(type: K, topic: string, qos?: QosOptions): Publisher<MessageTypeMap[K]> {
+    createPublisher<K extends MessageTypeName>(
+      type: K,
+      topic: string,
+      qos?: QosOptions,
+    ): Publisher<MessageTypeMap[K]> {
       const resolved = resolve(topic);
       const rosType = ros2TypeName(type);
       codecFor(type);

@@ -19,7 +19,12 @@ export class RunServices {
 
   /** The run's instance of a service; a `ros` PerceptionError naming it when this run has none. */
   get<T>(key: RunServiceKey<T>): T {
-    if (!this.#services.has(key)) throw new PerceptionError("ros", `no '${key.name}' service in this run: the host did not provide it`, { service: key.name });
+    if (!this.#services.has(key))
+      throw new PerceptionError(
+        "ros",
+        `no '${key.name}' service in this run: the host did not provide it`,
+        { service: key.name },
+      );
     return this.#services.get(key) as T;
   }
 }

@@ -14,7 +14,9 @@ let sharpModule: Promise<SharpModule> | undefined;
 
 /** sharp, loaded on first use (it is a native module; nothing on the raw-image path needs it). */
 function loadSharp(): Promise<SharpModule> {
-  sharpModule ??= import("sharp").then((m) => ((m as unknown as { default?: SharpModule }).default ?? m) as SharpModule);
+  sharpModule ??= import("sharp").then(
+    (m) => ((m as unknown as { default?: SharpModule }).default ?? m) as SharpModule,
+  );
   return sharpModule;
 }
 
@@ -35,7 +37,14 @@ export function compressedFormatOf(format: string): CompressedFormat | undefined
 /** The format given by the first bytes (magic numbers), or undefined. */
 function sniffFormat(data: Uint8Array): CompressedFormat | undefined {
   if (data.length >= 3 && data[0] === 0xff && data[1] === 0xd8 && data[2] === 0xff) return "jpeg";
-  if (data.length >= 8 && data[0] === 0x89 && data[1] === 0x50 && data[2] === 0x4e && data[3] === 0x47) return "png";
+  if (
+    data.length >= 8 &&
+    data[0] === 0x89 &&
+    data[1] === 0x50 &&
+    data[2] === 0x4e &&
+    data[3] === 0x47
+  )
+    return "png";
   return undefined;
 }
 
@@ -53,9 +62,18 @@ export async function decodeImageBytes(
     // failOn "warning" rejects truncated JPEGs that libjpeg would otherwise pad with grey.
     if (isPlainColour(data)) {
       // A camera's colour JPEG (or an 8-bit RGB/RGBA PNG): one pass, alpha dropped.
-      const { data: raw, info } = await sharp(input, { failOn: "warning" }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      const { data: raw, info } = await sharp(input, { failOn: "warning" })
+        .removeAlpha()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
       if (info.channels === 3 && raw.byteLength === info.width * info.height * 3) {
-        return { width: info.width, height: info.height, step: info.width * 3, format: "rgb8", data: new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength) };
+        return {
+          width: info.width,
+          height: info.height,
+          step: info.width * 3,
+          format: "rgb8",
+          data: new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength),
+        };
       }
     }
     const img = sharp(input, { failOn: "warning" });
@@ -76,7 +94,12 @@ export async function decodeImageBytes(
     };
   } catch (err) {
     if (err instanceof PerceptionError) throw err;
-    throw new PerceptionError("image", `cannot decode compressed image: ${errorMessage(err)}`, context, { cause: err });
+    throw new PerceptionError(
+      "image",
+      `cannot decode compressed image: ${errorMessage(err)}`,
+      context,
+      { cause: err },
+    );
   }
 }
 
@@ -86,7 +109,8 @@ export async function decodeImageBytes(
  * Anything else (grey, CMYK, palette, 16-bit) takes the path that reads the metadata first.
  */
 function isPlainColour(d: Uint8Array): boolean {
-  if (d.length > 26 && d[0] === 0x89 && d[1] === 0x50 && d[2] === 0x4e && d[3] === 0x47) return d[24] === 8 && (d[25] === 2 || d[25] === 6);
+  if (d.length > 26 && d[0] === 0x89 && d[1] === 0x50 && d[2] === 0x4e && d[3] === 0x47)
+    return d[24] === 8 && (d[25] === 2 || d[25] === 6);
   if (d.length < 4 || d[0] !== 0xff || d[1] !== 0xd8) return false;
   let i = 2;
   while (i + 9 < d.length) {
@@ -113,11 +137,19 @@ export async function decodeCompressedImage(msg: CompressedImage): Promise<Image
   const declared = compressedFormatOf(msg.format);
   const context = { format: msg.format, frame_id: msg.header?.frame_id };
   if (!declared) {
-    throw new PerceptionError("image", `unsupported compressed image format '${msg.format}' (supported: jpeg, png)`, context);
+    throw new PerceptionError(
+      "image",
+      `unsupported compressed image format '${msg.format}' (supported: jpeg, png)`,
+      context,
+    );
   }
   const actual = sniffFormat(msg.data);
   if (!actual) {
-    throw new PerceptionError("image", `compressed image data is not ${declared} (no ${declared} signature)`, context);
+    throw new PerceptionError(
+      "image",
+      `compressed image data is not ${declared} (no ${declared} signature)`,
+      context,
+    );
   }
   return decodeImageBytes(msg.data, context);
 }
@@ -128,7 +160,12 @@ export async function readImageFile(path: string): Promise<ImageView> {
   try {
     bytes = await readFile(path);
   } catch (err) {
-    throw new PerceptionError("image", `cannot read image file: ${errorMessage(err)}`, { path }, { cause: err });
+    throw new PerceptionError(
+      "image",
+      `cannot read image file: ${errorMessage(err)}`,
+      { path },
+      { cause: err },
+    );
   }
   return decodeImageBytes(bytes, { path });
 }

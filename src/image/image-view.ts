@@ -57,22 +57,33 @@ const ENCODINGS: Readonly<Record<string, PixelFormat>> = {
 };
 
 /** The pixel format of a sensor_msgs/Image encoding string, or undefined when not supported. */
-export function pixelFormatOfEncoding(encoding: string): PixelFormat | undefined {
+function pixelFormatOfEncoding(encoding: string): PixelFormat | undefined {
   return ENCODINGS[encoding.trim().toLowerCase()];
 }
 
 /** Checks a view's geometry against its bytes; throws an `image` PerceptionError naming what is wrong. */
-export function validateImageView(view: ImageView, context: Record<string, string | number | undefined> = {}): void {
+export function validateImageView(
+  view: ImageView,
+  context: Record<string, string | number | undefined> = {},
+): void {
   const { width, height, step, format, data } = view;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
-    throw new PerceptionError("image", `image size must be positive integers, got ${width}x${height}`, context);
+    throw new PerceptionError(
+      "image",
+      `image size must be positive integers, got ${width}x${height}`,
+      context,
+    );
   }
   const rowBytes = width * bytesPerPixel(format);
   if ((format === "yuyv" || format === "uyvy") && width % 2 !== 0) {
     throw new PerceptionError("image", `${format} needs an even width, got ${width}`, context);
   }
   if (!Number.isInteger(step) || step < rowBytes) {
-    throw new PerceptionError("image", `row step ${step} is smaller than width*bytesPerPixel = ${rowBytes} for ${format}`, context);
+    throw new PerceptionError(
+      "image",
+      `row step ${step} is smaller than width*bytesPerPixel = ${rowBytes} for ${format}`,
+      context,
+    );
   }
   const needed = step * (height - 1) + rowBytes;
   if (data.length < needed) {
@@ -98,7 +109,13 @@ export function imageViewFromMessage(msg: Image): ImageView {
       context,
     );
   }
-  const view: ImageView = { width: msg.width, height: msg.height, step: msg.step, format, data: msg.data };
+  const view: ImageView = {
+    width: msg.width,
+    height: msg.height,
+    step: msg.step,
+    format,
+    data: msg.data,
+  };
   validateImageView(view, context);
   return view;
 }
@@ -159,7 +176,13 @@ function clampByte(v: number): number {
 }
 
 /** BT.601 limited range YUV -> RGB, written at out[o..o+2]. */
-export function yuvToRgbInto(luma: number, u: number, v: number, out: Uint8Array | number[], o: number): void {
+export function yuvToRgbInto(
+  luma: number,
+  u: number,
+  v: number,
+  out: Uint8Array | number[],
+  o: number,
+): void {
   const c = 1.164 * (luma - 16);
   const d = u - 128;
   const e = v - 128;
@@ -167,4 +190,3 @@ export function yuvToRgbInto(luma: number, u: number, v: number, out: Uint8Array
   out[o + 1] = clampByte(c - 0.392 * d - 0.813 * e);
   out[o + 2] = clampByte(c + 2.017 * d);
 }
-

@@ -69,7 +69,10 @@ export function withMats<T>(fn: (track: TrackMat) => T): T {
   try {
     const result = fn(track);
     if (result instanceof Promise) {
-      throw new PerceptionError("image", "withMats got an async function: use withMatsAsync so Mats outlive the awaits");
+      throw new PerceptionError(
+        "image",
+        "withMats got an async function: use withMatsAsync so Mats outlive the awaits",
+      );
     }
     return result;
   } finally {

@@ -7,7 +7,12 @@
  * model sees what it saw with the reference Python preprocessing.
  */
 import { PerceptionError } from "../core/errors.js";
-import { bytesPerPixel, validateImageView, type ImageView, type PixelFormat } from "./image-view.js";
+import {
+  bytesPerPixel,
+  validateImageView,
+  type ImageView,
+  type PixelFormat,
+} from "./image-view.js";
 import type { TensorToImage } from "./tensor-mapping.js";
 
 /** How the image is fitted into the tensor. */
@@ -55,7 +60,11 @@ export interface PreprocessOptions {
 }
 
 /** The mapping for an image of the given size under these options (no pixels touched). */
-export function computeTensorMapping(options: PreprocessOptions, imageWidth: number, imageHeight: number): TensorToImage {
+export function computeTensorMapping(
+  options: PreprocessOptions,
+  imageWidth: number,
+  imageHeight: number,
+): TensorToImage {
   const { width: W, height: H, resize } = options;
   if (resize.mode === "stretch") {
     return {
@@ -216,7 +225,10 @@ class SamplingTables {
  * Byte (0-2) within a pixel that each tensor channel reads, for the formats with three colour
  * bytes at the start of the pixel; undefined for mono8 and yuv.
  */
-function colourBytes(format: PixelFormat, order: ChannelOrder): readonly [number, number, number] | undefined {
+function colourBytes(
+  format: PixelFormat,
+  order: ChannelOrder,
+): readonly [number, number, number] | undefined {
   switch (format) {
     case "rgb8":
     case "rgba8":
@@ -237,31 +249,37 @@ export class Preprocessor {
   /** The NCHW float32 tensor data, 3 * height * width values, reused between calls. */
   readonly tensor: Float32Array;
   readonly options: PreprocessOptions;
-  private readonly gain: Float32Array; // per tensor channel: scale / std
-  private readonly bias: Float32Array; // per tensor channel: -mean / std
+  readonly #gain: Float32Array; // per tensor channel: scale / std
+  readonly #bias: Float32Array; // per tensor channel: -mean / std
   /** Sampling tables of the last source geometry; rebuilt when a view's geometry differs (see SamplingTables). */
-  private tables: SamplingTables | undefined;
+  #tables: SamplingTables | undefined;
 
   constructor(options: PreprocessOptions) {
     const { width, height, normalization: n } = options;
     if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
-      throw new PerceptionError("model", `tensor size must be positive integers, got ${width}x${height}`);
+      throw new PerceptionError(
+        "model",
+        `tensor size must be positive integers, got ${width}x${height}`,
+      );
     }
-    if (n.std.some((s) => s === 0)) throw new PerceptionError("model", "normalisation std must not be 0");
+    if (n.std.some((s) => s === 0))
+      throw new PerceptionError("model", "normalisation std must not be 0");
     this.options = options;
     const n3 = 3 * width * height;
-    this.tensor = options.sharedTensor ? new Float32Array(new SharedArrayBuffer(n3 * Float32Array.BYTES_PER_ELEMENT)) : new Float32Array(n3);
-    this.gain = Float32Array.from(n.std, (s) => n.scale / s);
-    this.bias = Float32Array.from([0, 1, 2], (c) => -n.mean[c] / n.std[c]);
+    this.tensor = options.sharedTensor
+      ? new Float32Array(new SharedArrayBuffer(n3 * Float32Array.BYTES_PER_ELEMENT))
+      : new Float32Array(n3);
+    this.#gain = Float32Array.from(n.std, (s) => n.scale / s);
+    this.#bias = Float32Array.from([0, 1, 2], (c) => -n.mean[c] / n.std[c]);
   }
 
   /** Fills `tensor` from the view and returns the tensor->image mapping used. */
   run(view: ImageView): TensorToImage {
     validateImageView(view);
     const map = computeTensorMapping(this.options, view.width, view.height);
-    let tables = this.tables;
-    if (!tables?.matches(view, map)) this.tables = tables = new SamplingTables(view, map);
-    this.fillPadding(map);
+    let tables = this.#tables;
+    if (!tables?.matches(view, map)) this.#tables = tables = new SamplingTables(view, map);
+    this.#fillPadding(map);
     const { width: W, height: H, channelOrder } = this.options;
     const plane = W * H;
     const out = this.tensor;
@@ -280,13 +298,29 @@ export class Preprocessor {
       // Groups lie inside their row (the width is even), so every word read is inside the data.
       const words = new DataView(data.buffer, data.byteOffset, data.byteLength);
       for (let ty = 0; ty < rows; ty++) {
-        sampleYuvRow(words, out, first + ty * W, plane, ty, tables, uShift, vShift, rIndex * plane, bIndex * plane, this.gain, this.bias, rIndex, bIndex);
+        sampleYuvRow(
+          words,
+          out,
+          first + ty * W,
+          plane,
+          ty,
+          tables,
+          uShift,
+          vShift,
+          rIndex * plane,
+          bIndex * plane,
+          this.#gain,
+          this.#bias,
+          rIndex,
+          bIndex,
+        );
       }
       return map;
     }
 
     if (view.format === "mono8") {
-      for (let ty = 0; ty < rows; ty++) sampleMonoRow(data, out, first + ty * W, plane, ty, tables, this.gain, this.bias);
+      for (let ty = 0; ty < rows; ty++)
+        sampleMonoRow(data, out, first + ty * W, plane, ty, tables, this.#gain, this.#bias);
       return map;
     }
 
@@ -295,7 +329,19 @@ export class Preprocessor {
       // Native scale (a crop of the model's input size, as the pedestrian detector's band crops):
       // every sample is one pixel with weight 1, so the pixel itself (bit-identical to sampling).
       const bpp = bytesPerPixel(view.format);
-      for (let ty = 0; ty < rows; ty++) sampleIdentityRow(data, out, first + ty * W, plane, ty * view.step, map.contentWidth, bpp, bytes, this.gain, this.bias);
+      for (let ty = 0; ty < rows; ty++)
+        sampleIdentityRow(
+          data,
+          out,
+          first + ty * W,
+          plane,
+          ty * view.step,
+          map.contentWidth,
+          bpp,
+          bytes,
+          this.#gain,
+          this.#bias,
+        );
       return map;
     }
     const straight = bytes[0] === 0;
@@ -305,13 +351,38 @@ export class Preprocessor {
     const wordRowLimit = data.length - 4 - tables.right[map.contentWidth - 1];
     for (let ty = 0; ty < rows; ty++) {
       const o = first + ty * W;
-      if (bottom[ty] > wordRowLimit) sampleBytesRow(data, out, o, plane, ty, tables, bytes[0], bytes[1], bytes[2], this.gain, this.bias);
-      else sampleWordsRow(words, out, o, plane, ty, tables, straight ? 0 : 16, straight ? 16 : 0, this.gain, this.bias);
+      if (bottom[ty] > wordRowLimit)
+        sampleBytesRow(
+          data,
+          out,
+          o,
+          plane,
+          ty,
+          tables,
+          bytes[0],
+          bytes[1],
+          bytes[2],
+          this.#gain,
+          this.#bias,
+        );
+      else
+        sampleWordsRow(
+          words,
+          out,
+          o,
+          plane,
+          ty,
+          tables,
+          straight ? 0 : 16,
+          straight ? 16 : 0,
+          this.#gain,
+          this.#bias,
+        );
     }
     return map;
   }
 
-  private fillPadding(map: TensorToImage): void {
+  #fillPadding(map: TensorToImage): void {
     const { width: W, height: H } = this.options;
     if (map.contentWidth === W && map.contentHeight === H) return;
     const resize = this.options.resize;
@@ -319,7 +390,7 @@ export class Preprocessor {
     const plane = W * H;
     const sidePadding = map.contentWidth !== W;
     for (let c = 0; c < 3; c++) {
-      const v = pad * this.gain[c] + this.bias[c];
+      const v = pad * this.#gain[c] + this.#bias[c];
       const base = c * plane;
       const top = map.offsetY * W;
       const bottomStart = (map.offsetY + map.contentHeight) * W;
@@ -367,8 +438,12 @@ function sampleWordsRow(
   const fy = tables.fy[ty];
   const n = left.length;
   const gy = 1 - fy;
-  const g0 = gain[0], g1 = gain[1], g2 = gain[2];
-  const b0 = bias[0], b1 = bias[1], b2 = bias[2];
+  const g0 = gain[0],
+    g1 = gain[1],
+    g2 = gain[2];
+  const b0 = bias[0],
+    b1 = bias[1],
+    b2 = bias[2];
   const plane2 = 2 * plane;
   for (let tx = 0; tx < n; tx++, o++) {
     const l = left[tx];
@@ -383,9 +458,27 @@ function sampleWordsRow(
     const wb = fx * gy;
     const wc = gx * fy;
     const we = fx * fy;
-    out[o] = (((a >>> shift0) & 255) * wa + ((b >>> shift0) & 255) * wb + ((c >>> shift0) & 255) * wc + ((e >>> shift0) & 255) * we) * g0 + b0;
-    out[o + plane] = (((a >>> 8) & 255) * wa + ((b >>> 8) & 255) * wb + ((c >>> 8) & 255) * wc + ((e >>> 8) & 255) * we) * g1 + b1;
-    out[o + plane2] = (((a >>> shift2) & 255) * wa + ((b >>> shift2) & 255) * wb + ((c >>> shift2) & 255) * wc + ((e >>> shift2) & 255) * we) * g2 + b2;
+    out[o] =
+      (((a >>> shift0) & 255) * wa +
+        ((b >>> shift0) & 255) * wb +
+        ((c >>> shift0) & 255) * wc +
+        ((e >>> shift0) & 255) * we) *
+        g0 +
+      b0;
+    out[o + plane] =
+      (((a >>> 8) & 255) * wa +
+        ((b >>> 8) & 255) * wb +
+        ((c >>> 8) & 255) * wc +
+        ((e >>> 8) & 255) * we) *
+        g1 +
+      b1;
+    out[o + plane2] =
+      (((a >>> shift2) & 255) * wa +
+        ((b >>> shift2) & 255) * wb +
+        ((c >>> shift2) & 255) * wc +
+        ((e >>> shift2) & 255) * we) *
+        g2 +
+      b2;
   }
 }
 
@@ -406,8 +499,12 @@ function sampleIdentityRow(
   bias: Float32Array,
 ): void {
   const [o0, o1, o2] = bytes;
-  const g0 = gain[0], g1 = gain[1], g2 = gain[2];
-  const b0 = bias[0], b1 = bias[1], b2 = bias[2];
+  const g0 = gain[0],
+    g1 = gain[1],
+    g2 = gain[2];
+  const b0 = bias[0],
+    b1 = bias[1],
+    b2 = bias[2];
   const plane2 = 2 * plane;
   for (let tx = 0, p = start; tx < n; tx++, o++, p += bpp) {
     out[o] = d[p + o0] * g0 + b0;
@@ -436,8 +533,12 @@ function sampleBytesRow(
   const fy = tables.fy[ty];
   const n = left.length;
   const gy = 1 - fy;
-  const g0 = gain[0], g1 = gain[1], g2 = gain[2];
-  const b0 = bias[0], b1 = bias[1], b2 = bias[2];
+  const g0 = gain[0],
+    g1 = gain[1],
+    g2 = gain[2];
+  const b0 = bias[0],
+    b1 = bias[1],
+    b2 = bias[2];
   const plane2 = 2 * plane;
   for (let tx = 0; tx < n; tx++, o++) {
     const a = r0 + left[tx];
@@ -473,15 +574,20 @@ function sampleMonoRow(
   const fy = tables.fy[ty];
   const n = left.length;
   const gy = 1 - fy;
-  const g0 = gain[0], g1 = gain[1], g2 = gain[2];
-  const b0 = bias[0], b1 = bias[1], b2 = bias[2];
+  const g0 = gain[0],
+    g1 = gain[1],
+    g2 = gain[2];
+  const b0 = bias[0],
+    b1 = bias[1],
+    b2 = bias[2];
   const plane2 = 2 * plane;
   for (let tx = 0; tx < n; tx++, o++) {
     const l = left[tx];
     const r = right[tx];
     const fx = fxs[tx];
     const gx = 1 - fx;
-    const grey = d[r0 + l] * (gx * gy) + d[r0 + r] * (fx * gy) + d[r1 + l] * (gx * fy) + d[r1 + r] * (fx * fy);
+    const grey =
+      d[r0 + l] * (gx * gy) + d[r0 + r] * (fx * gy) + d[r1 + l] * (gx * fy) + d[r1 + r] * (fx * fy);
     out[o] = grey * g0 + b0;
     out[o + plane] = grey * g1 + b1;
     out[o + plane2] = grey * g2 + b2;
@@ -516,9 +622,12 @@ function sampleYuvRow(
   const r1 = tables.bottom[ty];
   const fy = tables.fy[ty];
   const n = fxs.length;
-  const gR = gain[rIndex], bR = bias[rIndex];
-  const gG = gain[1], bG = bias[1];
-  const gB = gain[bIndex], bB = bias[bIndex];
+  const gR = gain[rIndex],
+    bR = bias[rIndex];
+  const gG = gain[1],
+    bG = bias[1];
+  const gB = gain[bIndex],
+    bB = bias[bIndex];
   for (let tx = 0; tx < n; tx++, o++) {
     const fx = fxs[tx];
     const lp = leftPair[tx];

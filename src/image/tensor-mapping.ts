@@ -32,12 +32,20 @@ export interface TensorToImage {
 }
 
 /** A continuous tensor point (corner convention) in image coordinates (corner convention). */
-export function tensorPointToImage(map: TensorToImage, x: number, y: number): { x: number; y: number } {
+export function tensorPointToImage(
+  map: TensorToImage,
+  x: number,
+  y: number,
+): { x: number; y: number } {
   return { x: (x - map.offsetX) / map.scaleX, y: (y - map.offsetY) / map.scaleY };
 }
 
 /** A continuous image point (corner convention) in tensor coordinates. */
-export function imagePointToTensor(map: TensorToImage, x: number, y: number): { x: number; y: number } {
+export function imagePointToTensor(
+  map: TensorToImage,
+  x: number,
+  y: number,
+): { x: number; y: number } {
   return { x: x * map.scaleX + map.offsetX, y: y * map.scaleY + map.offsetY };
 }
 

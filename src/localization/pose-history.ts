@@ -1,6 +1,10 @@
 import { timeToNs, type Time } from "../core/time.js";
 import { normQuat } from "../geometry/quaternion.js";
-import { interpolateTransforms, isFiniteTransform, normalizeTransform } from "../geometry/transform.js";
+import {
+  interpolateTransforms,
+  isFiniteTransform,
+  normalizeTransform,
+} from "../geometry/transform.js";
 import type { Transform } from "../geometry/types.js";
 
 /** One pose sample as stored: valid, or with the reason it cannot be used. */
@@ -62,8 +66,10 @@ export class PoseHistory {
     const ns = timeToNs(stamp);
     let sample: PoseSample;
     if (invalidReason) sample = { ns, transform, invalid: invalidReason };
-    else if (!isFiniteTransform(transform)) sample = { ns, transform, invalid: "the pose contains NaN or infinite values" };
-    else if (!(normQuat(transform.rotation) > 1e-6)) sample = { ns, transform, invalid: "the pose's orientation is a zero quaternion" };
+    else if (!isFiniteTransform(transform))
+      sample = { ns, transform, invalid: "the pose contains NaN or infinite values" };
+    else if (!(normQuat(transform.rotation) > 1e-6))
+      sample = { ns, transform, invalid: "the pose's orientation is a zero quaternion" };
     else sample = { ns, transform: normalizeTransform(transform) };
     let i = this.#samples.length;
     while (i > 0 && this.#samples[i - 1]!.ns > ns) i--;
@@ -75,7 +81,9 @@ export class PoseHistory {
     }
     this.#flagJump(i);
     if (i + 1 < this.#samples.length) this.#flagJump(i + 1);
-    const cutoff = this.#samples[this.#samples.length - 1]!.ns - BigInt(Math.round(this.#o.historySeconds * 1e9));
+    const cutoff =
+      this.#samples[this.#samples.length - 1]!.ns -
+      BigInt(Math.round(this.#o.historySeconds * 1e9));
     let drop = 0;
     while (drop < this.#samples.length - 2 && this.#samples[drop]!.ns < cutoff) drop++;
     if (drop > 0) this.#samples.splice(0, drop);
@@ -92,7 +100,11 @@ export class PoseHistory {
     while (j >= 0 && this.#samples[j]!.invalid) j--;
     if (j < 0) return;
     const p = this.#samples[j]!;
-    const d = Math.hypot(s.transform.translation.x - p.transform.translation.x, s.transform.translation.y - p.transform.translation.y, s.transform.translation.z - p.transform.translation.z);
+    const d = Math.hypot(
+      s.transform.translation.x - p.transform.translation.x,
+      s.transform.translation.y - p.transform.translation.y,
+      s.transform.translation.z - p.transform.translation.z,
+    );
     if (d > this.#o.maxJumpM) {
       s.jumpM = d;
       s.jumpDtSec = Number(s.ns - p.ns) / 1e9;
@@ -105,7 +117,11 @@ export class PoseHistory {
     if (s.length === 0) return { kind: "missing", reason: "no pose received yet" };
     const ns = timeToNs(time);
     const first = s[0]!;
-    if (ns < first.ns) return { kind: "missing", reason: `no pose at or before t=${fmt(ns)}: the oldest kept pose is ${sec(first.ns - ns)} s later` };
+    if (ns < first.ns)
+      return {
+        kind: "missing",
+        reason: `no pose at or before t=${fmt(ns)}: the oldest kept pose is ${sec(first.ns - ns)} s later`,
+      };
     let hi = 0;
     while (hi < s.length && s[hi]!.ns < ns) hi++;
     if (hi === s.length) {
@@ -115,23 +131,38 @@ export class PoseHistory {
       if (bad) return bad;
       const recovering = this.#recovering(s.length - 1, ns);
       if (recovering) return recovering;
-      if (age > this.#o.maxAgeSec) return { kind: "stale", reason: `the newest pose is ${age.toFixed(3)} s old (max ${this.#o.maxAgeSec} s)` };
+      if (age > this.#o.maxAgeSec)
+        return {
+          kind: "stale",
+          reason: `the newest pose is ${age.toFixed(3)} s old (max ${this.#o.maxAgeSec} s)`,
+        };
       return { kind: "ok", transform: last.transform, ageSec: age };
     }
     const after = s[hi]!;
     if (after.ns === ns || hi === 0) {
-      return this.#problem(after) ?? this.#recovering(hi, ns) ?? { kind: "ok", transform: after.transform, ageSec: 0 };
+      return (
+        this.#problem(after) ??
+        this.#recovering(hi, ns) ?? { kind: "ok", transform: after.transform, ageSec: 0 }
+      );
     }
     const before = s[hi - 1]!;
     // A jump flagged on `before` lies behind this segment: the poses after it agree with each other.
-    const bad = this.#problem(before, false) ?? this.#problem(after) ?? this.#recovering(hi - 1, ns);
+    const bad =
+      this.#problem(before, false) ?? this.#problem(after) ?? this.#recovering(hi - 1, ns);
     if (bad) return bad;
     const age = Math.min(Number(ns - before.ns), Number(after.ns - ns)) / 1e9;
     if (age > this.#o.maxAgeSec) {
-      return { kind: "stale", reason: `no pose within ${this.#o.maxAgeSec} s of t=${fmt(ns)}: the nearest is ${age.toFixed(3)} s away (a ${sec(after.ns - before.ns)} s gap between poses)` };
+      return {
+        kind: "stale",
+        reason: `no pose within ${this.#o.maxAgeSec} s of t=${fmt(ns)}: the nearest is ${age.toFixed(3)} s away (a ${sec(after.ns - before.ns)} s gap between poses)`,
+      };
     }
     const f = Number(ns - before.ns) / Number(after.ns - before.ns);
-    return { kind: "ok", transform: interpolateTransforms(before.transform, after.transform, f), ageSec: age };
+    return {
+      kind: "ok",
+      transform: interpolateTransforms(before.transform, after.transform, f),
+      ageSec: age,
+    };
   }
 
   /** Invalid when the newest jump at or before sample `i` is less than `jumpRecoverySec` before `ns`. */
@@ -152,7 +183,11 @@ export class PoseHistory {
   }
 
   #problem(sample: PoseSample, includeJump = true): HistoryResult | undefined {
-    if (sample.invalid) return { kind: "invalid", reason: `pose at t=${fmt(sample.ns)} is invalid: ${sample.invalid}` };
+    if (sample.invalid)
+      return {
+        kind: "invalid",
+        reason: `pose at t=${fmt(sample.ns)} is invalid: ${sample.invalid}`,
+      };
     if (includeJump && sample.jumpM !== undefined) {
       return {
         kind: "invalid",

@@ -70,21 +70,37 @@ export class PoseSource {
   readonly #timeJumpNs: bigint;
 
   constructor(o: PoseSourceOptions) {
-    if (!["tf", "pose_stamped", "odometry"].includes(o.mode)) throw new PerceptionError("parameter", `unknown pose mode "${o.mode}": expected tf, pose_stamped or odometry`);
+    if (!["tf", "pose_stamped", "odometry"].includes(o.mode))
+      throw new PerceptionError(
+        "parameter",
+        `unknown pose mode "${o.mode}": expected tf, pose_stamped or odometry`,
+      );
     this.mode = o.mode;
     this.mapFrame = o.mapFrame ?? "map";
     this.baseFrame = o.baseFrame ?? "base_link";
     this.maxAgeSec = o.maxAgeSec ?? 0.5;
     this.maxJumpM = o.maxJumpM ?? 5;
-    if (!(this.maxAgeSec >= 0)) throw new PerceptionError("parameter", `maxAgeSec must be >= 0, got ${o.maxAgeSec}`);
-    if (!(this.maxJumpM > 0)) throw new PerceptionError("parameter", `maxJumpM must be > 0, got ${o.maxJumpM}`);
+    if (!(this.maxAgeSec >= 0))
+      throw new PerceptionError("parameter", `maxAgeSec must be >= 0, got ${o.maxAgeSec}`);
+    if (!(this.maxJumpM > 0))
+      throw new PerceptionError("parameter", `maxJumpM must be > 0, got ${o.maxJumpM}`);
     const timeJumpSec = o.timeJumpSec ?? 1;
-    if (!(timeJumpSec > 0)) throw new PerceptionError("parameter", `timeJumpSec must be > 0, got ${o.timeJumpSec}`);
+    if (!(timeJumpSec > 0))
+      throw new PerceptionError("parameter", `timeJumpSec must be > 0, got ${o.timeJumpSec}`);
     this.#timeJumpNs = BigInt(Math.round(timeJumpSec * 1e9));
     const jumpRecoverySec = o.jumpRecoverySec ?? 0;
-    if (!(jumpRecoverySec >= 0)) throw new PerceptionError("parameter", `jumpRecoverySec must be >= 0, got ${o.jumpRecoverySec}`);
+    if (!(jumpRecoverySec >= 0))
+      throw new PerceptionError(
+        "parameter",
+        `jumpRecoverySec must be >= 0, got ${o.jumpRecoverySec}`,
+      );
     this.tf = o.tfBuffer ?? new TfBuffer({ cacheSeconds: Math.max(10, o.historySeconds ?? 10) });
-    this.#history = new PoseHistory({ historySeconds: o.historySeconds ?? 10, maxJumpM: this.maxJumpM, maxAgeSec: this.maxAgeSec, jumpRecoverySec });
+    this.#history = new PoseHistory({
+      historySeconds: o.historySeconds ?? 10,
+      maxJumpM: this.maxJumpM,
+      maxAgeSec: this.maxAgeSec,
+      jumpRecoverySec,
+    });
   }
 
   /**
@@ -113,22 +129,52 @@ export class PoseSource {
 
   /** Feeds a PoseStamped (mode "pose_stamped"); its frame_id must be the map frame (or empty). */
   addPoseStamped(msg: PoseStamped): void {
-    this.#addPose(msg.header.stamp, msg.header.frame_id, undefined, msg.pose.position, msg.pose.orientation, "PoseStamped");
+    this.#addPose(
+      msg.header.stamp,
+      msg.header.frame_id,
+      undefined,
+      msg.pose.position,
+      msg.pose.orientation,
+      "PoseStamped",
+    );
   }
 
   /** Feeds an Odometry (mode "odometry"); header.frame_id must be the map frame, child_frame_id the base frame (or empty). */
   addOdometry(msg: Odometry): void {
-    this.#addPose(msg.header.stamp, msg.header.frame_id, msg.child_frame_id, msg.pose.pose.position, msg.pose.pose.orientation, "Odometry");
+    this.#addPose(
+      msg.header.stamp,
+      msg.header.frame_id,
+      msg.child_frame_id,
+      msg.pose.pose.position,
+      msg.pose.pose.orientation,
+      "Odometry",
+    );
   }
 
-  #addPose(stamp: Time, frame: string, child: string | undefined, position: Transform["translation"], orientation: Transform["rotation"], what: string): void {
+  #addPose(
+    stamp: Time,
+    frame: string,
+    child: string | undefined,
+    position: Transform["translation"],
+    orientation: Transform["rotation"],
+    what: string,
+  ): void {
     const newest = this.#history.newestNs();
     if (newest !== undefined && timeToNs(stamp) < newest - this.#timeJumpNs) this.#restart(); // looped bag
     const strip = (f: string): string => (f.startsWith("/") ? f.slice(1) : f);
     let invalid: string | undefined;
-    if (frame && strip(frame) !== this.mapFrame) invalid = `${what} is in frame "${frame}", expected "${this.mapFrame}"`;
-    else if (child && strip(child) !== this.baseFrame) invalid = `${what} child_frame_id is "${child}", expected "${this.baseFrame}"`;
-    this.#history.add(stamp, { translation: { x: position.x, y: position.y, z: position.z }, rotation: { x: orientation.x, y: orientation.y, z: orientation.z, w: orientation.w } }, invalid);
+    if (frame && strip(frame) !== this.mapFrame)
+      invalid = `${what} is in frame "${frame}", expected "${this.mapFrame}"`;
+    else if (child && strip(child) !== this.baseFrame)
+      invalid = `${what} child_frame_id is "${child}", expected "${this.baseFrame}"`;
+    this.#history.add(
+      stamp,
+      {
+        translation: { x: position.x, y: position.y, z: position.z },
+        rotation: { x: orientation.x, y: orientation.y, z: orientation.z, w: orientation.w },
+      },
+      invalid,
+    );
   }
 
   /**
@@ -144,7 +190,11 @@ export class PoseSource {
     const jumped = checked.kind === "invalid" ? checked : undefined;
     const r = this.tf.tryLookup(this.mapFrame, this.baseFrame, time);
     if (r.kind === "ok") {
-      if (r.ageSec > this.maxAgeSec) return { kind: "stale", reason: `the ${this.mapFrame} <- ${this.baseFrame} transform at t=${timeToSec(time).toFixed(6)} rests on a sample ${r.ageSec.toFixed(3)} s old (max ${this.maxAgeSec} s)` };
+      if (r.ageSec > this.maxAgeSec)
+        return {
+          kind: "stale",
+          reason: `the ${this.mapFrame} <- ${this.baseFrame} transform at t=${timeToSec(time).toFixed(6)} rests on a sample ${r.ageSec.toFixed(3)} s old (max ${this.maxAgeSec} s)`,
+        };
       return jumped ?? { kind: "ok", mapFromBase: r.transform, ageSec: r.ageSec };
     }
     const message = r.error.message;
@@ -153,9 +203,13 @@ export class PoseSource {
       const by = Number(r.error.context.by_sec ?? Infinity);
       if (by <= this.maxAgeSec) {
         const latest = this.tf.tryLookup(this.mapFrame, this.baseFrame, { sec: 0, nanosec: 0 });
-        if (latest.kind === "ok") return jumped ?? { kind: "ok", mapFromBase: latest.transform, ageSec: by };
+        if (latest.kind === "ok")
+          return jumped ?? { kind: "ok", mapFromBase: latest.transform, ageSec: by };
       }
-      return { kind: "stale", reason: `the newest ${this.mapFrame} <- ${this.baseFrame} transform is ${by.toFixed(3)} s old (max ${this.maxAgeSec} s): ${message}` };
+      return {
+        kind: "stale",
+        reason: `the newest ${this.mapFrame} <- ${this.baseFrame} transform is ${by.toFixed(3)} s old (max ${this.maxAgeSec} s): ${message}`,
+      };
     }
     return { kind: "missing", reason: message };
   }

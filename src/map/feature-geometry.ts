@@ -4,7 +4,7 @@ import type { Point2 } from "../geometry/types.js";
 import type { Box2, MapFeature } from "./types.js";
 
 /** The points of a feature's geometry (polyline or open polygon ring). */
-export function featurePoints(f: MapFeature): readonly Point2[] {
+function featurePoints(f: MapFeature): readonly Point2[] {
   switch (f.kind) {
     case "lane_boundary":
     case "stop_line":
@@ -23,5 +23,7 @@ export function featureBounds(f: MapFeature): Box2 {
 
 /** True geometric distance from p to a feature: to the polyline, or to the polygon (0 inside). */
 export function distanceToFeature(f: MapFeature, p: Point2): number {
-  return f.kind === "crosswalk" ? distanceToPolygon(f.polygon, p) : distanceToPolyline(featurePoints(f), p);
+  return f.kind === "crosswalk"
+    ? distanceToPolygon(f.polygon, p)
+    : distanceToPolyline(featurePoints(f), p);
 }

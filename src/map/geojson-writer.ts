@@ -2,7 +2,11 @@ import type { Position } from "geojson";
 import { PerceptionError } from "../core/errors.js";
 import { normalizeRing } from "../geometry/polygon.js";
 import type { Point2 } from "../geometry/types.js";
-import type { HdMapFeatureCollection, HdMapFeatureProperties, HdMapGeoJsonFeature } from "./geojson-types.js";
+import type {
+  HdMapFeatureCollection,
+  HdMapFeatureProperties,
+  HdMapGeoJsonFeature,
+} from "./geojson-types.js";
 import { LocalProjection, type GeoPoint } from "./local-projection.js";
 import type { MapFeature } from "./types.js";
 
@@ -30,7 +34,12 @@ export function hdMapToGeoJson(o: HdMapToGeoJsonOptions): HdMapFeatureCollection
   const projection = new LocalProjection(o.origin);
   const withAltitude = o.withAltitude ?? true;
   const position = (p: Point2): Position => {
-    if (!Number.isFinite(p.x) || !Number.isFinite(p.y)) throw new PerceptionError("map", `cannot write a non-finite map coordinate (${p.x}, ${p.y})`, { map: o.name });
+    if (!Number.isFinite(p.x) || !Number.isFinite(p.y))
+      throw new PerceptionError(
+        "map",
+        `cannot write a non-finite map coordinate (${p.x}, ${p.y})`,
+        { map: o.name },
+      );
     const g = projection.toGeo({ x: p.x, y: p.y, z: 0 });
     const lon = round(g.longitude, 1e10);
     const lat = round(g.latitude, 1e10);
@@ -39,7 +48,11 @@ export function hdMapToGeoJson(o: HdMapToGeoJsonOptions): HdMapFeatureCollection
   const features = o.features.map((f): HdMapGeoJsonFeature => {
     switch (f.kind) {
       case "lane_boundary":
-        return feature(f.id, { type: "LineString", coordinates: f.points.map(position) }, { type: "lane_boundary", boundary_type: f.boundaryType, color: f.color });
+        return feature(
+          f.id,
+          { type: "LineString", coordinates: f.points.map(position) },
+          { type: "lane_boundary", boundary_type: f.boundaryType, color: f.color },
+        );
       case "lane": {
         const props: HdMapFeatureProperties = {
           type: "lane",
@@ -49,7 +62,11 @@ export function hdMapToGeoJson(o: HdMapToGeoJsonOptions): HdMapFeatureCollection
           predecessor_ids: [...f.predecessorIds],
         };
         if (f.speedLimit !== undefined) props.speed_limit_mps = f.speedLimit;
-        return feature(f.id, { type: "LineString", coordinates: f.centerline.map(position) }, props);
+        return feature(
+          f.id,
+          { type: "LineString", coordinates: f.centerline.map(position) },
+          props,
+        );
       }
       case "crosswalk": {
         const ring = normalizeRing(f.polygon).map(position);
@@ -57,17 +74,33 @@ export function hdMapToGeoJson(o: HdMapToGeoJsonOptions): HdMapFeatureCollection
         return feature(f.id, { type: "Polygon", coordinates: [ring] }, { type: "crosswalk" });
       }
       case "stop_line":
-        return feature(f.id, { type: "LineString", coordinates: f.points.map(position) }, { type: "stop_line", lane_ids: [...f.laneIds] });
+        return feature(
+          f.id,
+          { type: "LineString", coordinates: f.points.map(position) },
+          { type: "stop_line", lane_ids: [...f.laneIds] },
+        );
     }
   });
   return {
     type: "FeatureCollection",
-    hdmap: { format_version: 1, name: o.name, origin: { latitude: o.origin.latitude, longitude: o.origin.longitude, altitude: o.origin.altitude ?? 0 } },
+    hdmap: {
+      format_version: 1,
+      name: o.name,
+      origin: {
+        latitude: o.origin.latitude,
+        longitude: o.origin.longitude,
+        altitude: o.origin.altitude ?? 0,
+      },
+    },
     features,
   };
 }
 
-function feature(id: string, geometry: HdMapGeoJsonFeature["geometry"], properties: HdMapFeatureProperties): HdMapGeoJsonFeature {
+function feature(
+  id: string,
+  geometry: HdMapGeoJsonFeature["geometry"],
+  properties: HdMapFeatureProperties,
+): HdMapGeoJsonFeature {
   return { type: "Feature", id, geometry, properties };
 }
 

@@ -4,7 +4,16 @@ import type { GeoPoint } from "./local-projection.js";
 import { MapValidationError } from "./map-validation-error.js";
 import { checkReferences } from "./references.js";
 import { FeatureIndex } from "./spatial-index.js";
-import type { Box2, Crosswalk, HdMap, Lane, LaneBoundary, MapFeature, MapFeatureKind, StopLine } from "./types.js";
+import type {
+  Box2,
+  Crosswalk,
+  HdMap,
+  Lane,
+  LaneBoundary,
+  MapFeature,
+  MapFeatureKind,
+  StopLine,
+} from "./types.js";
 
 /** Inputs of `createHdMap`. */
 export interface CreateHdMapOptions {
@@ -25,7 +34,11 @@ export interface CreateHdMapOptions {
 export function createHdMap(o: CreateHdMapOptions): HdMap {
   const problems = checkReferences(o.features);
   if (problems.length > 0) {
-    throw new MapValidationError(`invalid HD map "${o.name}": ${problems.length} error(s)`, problems, { map: o.name });
+    throw new MapValidationError(
+      `invalid HD map "${o.name}": ${problems.length} error(s)`,
+      problems,
+      { map: o.name },
+    );
   }
   return new IndexedHdMap(o);
 }
@@ -79,11 +92,19 @@ class IndexedHdMap implements HdMap {
     return this.#index.near(point, radius, kinds).map((h) => h.feature);
   }
 
-  nearWithDistance(point: Point2, radius: number, kinds?: readonly MapFeatureKind[]): { feature: MapFeature; distance: number }[] {
+  nearWithDistance(
+    point: Point2,
+    radius: number,
+    kinds?: readonly MapFeatureKind[],
+  ): { feature: MapFeature; distance: number }[] {
     return this.#index.near(point, radius, kinds);
   }
 
-  nearest(point: Point2, kinds?: readonly MapFeatureKind[], maxDistance?: number): { feature: MapFeature; distance: number } | undefined {
+  nearest(
+    point: Point2,
+    kinds?: readonly MapFeatureKind[],
+    maxDistance?: number,
+  ): { feature: MapFeature; distance: number } | undefined {
     return this.#index.nearest(point, kinds, maxDistance);
   }
 
@@ -91,7 +112,10 @@ class IndexedHdMap implements HdMap {
     const out: Lane[] = [];
     // Candidate lanes: those whose boundaries' boxes contain the point (a lane lies between them).
     const candidates = new Set<Lane>();
-    for (const f of this.#index.query({ minX: point.x, minY: point.y, maxX: point.x, maxY: point.y }, ["lane", "lane_boundary"])) {
+    for (const f of this.#index.query(
+      { minX: point.x, minY: point.y, maxX: point.x, maxY: point.y },
+      ["lane", "lane_boundary"],
+    )) {
       if (f.kind === "lane") candidates.add(f);
     }
     for (const hit of this.#index.near(point, 10, ["lane"])) candidates.add(hit.feature as Lane);

@@ -68,8 +68,10 @@ export class LocalProjection {
   readonly #cLon: number;
 
   constructor(origin: GeoPoint) {
-    if (!Number.isFinite(origin.latitude) || Math.abs(origin.latitude) > 90) throw new RangeError(`origin latitude must be within [-90, 90], got ${origin.latitude}`);
-    if (!Number.isFinite(origin.longitude) || Math.abs(origin.longitude) > 180) throw new RangeError(`origin longitude must be within [-180, 180], got ${origin.longitude}`);
+    if (!Number.isFinite(origin.latitude) || Math.abs(origin.latitude) > 90)
+      throw new RangeError(`origin latitude must be within [-90, 90], got ${origin.latitude}`);
+    if (!Number.isFinite(origin.longitude) || Math.abs(origin.longitude) > 180)
+      throw new RangeError(`origin longitude must be within [-180, 180], got ${origin.longitude}`);
     this.origin = Object.freeze({ ...origin, altitude: origin.altitude ?? 0 });
     this.#o = geodeticToEcef(this.origin);
     this.#sLat = Math.sin(origin.latitude * DEG);

@@ -8,7 +8,11 @@ export class MapValidationError extends PerceptionError {
   /** Each problem, one sentence naming the feature. */
   readonly problems: readonly string[];
 
-  constructor(header: string, problems: readonly string[], context: Record<string, string | number | undefined>) {
+  constructor(
+    header: string,
+    problems: readonly string[],
+    context: Record<string, string | number | undefined>,
+  ) {
     super("map", header, { ...context, errors: problems.length });
     this.name = "MapValidationError";
     this.problems = Object.freeze([...problems]);

@@ -40,7 +40,13 @@ export class FeatureIndex {
   /** Features whose bounding box intersects the box, optionally of some kinds only, in insertion order. */
   query(box: Box2, kinds?: readonly MapFeatureKind[]): MapFeature[] {
     if (!this.#tree) return [];
-    const ids = this.#tree.search(box.minX, box.minY, box.maxX, box.maxY, kinds ? (i) => kinds.includes(this.#features[i]!.kind) : undefined);
+    const ids = this.#tree.search(
+      box.minX,
+      box.minY,
+      box.maxX,
+      box.maxY,
+      kinds ? (i) => kinds.includes(this.#features[i]!.kind) : undefined,
+    );
     ids.sort((a, b) => a - b);
     return ids.map((i) => this.#features[i]!);
   }
@@ -49,7 +55,10 @@ export class FeatureIndex {
   near(p: Point2, radius: number, kinds?: readonly MapFeatureKind[]): FeatureAtDistance[] {
     if (!(radius >= 0)) return [];
     const out: FeatureAtDistance[] = [];
-    for (const feature of this.query({ minX: p.x - radius, minY: p.y - radius, maxX: p.x + radius, maxY: p.y + radius }, kinds)) {
+    for (const feature of this.query(
+      { minX: p.x - radius, minY: p.y - radius, maxX: p.x + radius, maxY: p.y + radius },
+      kinds,
+    )) {
       const distance = distanceToFeature(feature, p);
       if (distance <= radius) out.push({ feature, distance });
     }
@@ -61,7 +70,11 @@ export class FeatureIndex {
    * The nearest feature (true distance) within `maxDistance` (default 100 m), optionally of some
    * kinds; undefined when none. Searches boxes of growing size.
    */
-  nearest(p: Point2, kinds?: readonly MapFeatureKind[], maxDistance = 100): FeatureAtDistance | undefined {
+  nearest(
+    p: Point2,
+    kinds?: readonly MapFeatureKind[],
+    maxDistance = 100,
+  ): FeatureAtDistance | undefined {
     let radius = Math.min(5, maxDistance);
     for (;;) {
       const hits = this.near(p, radius, kinds);

@@ -79,9 +79,17 @@ export interface HdMap {
   /** Non-fatal findings while loading (e.g. a clockwise crosswalk ring that was reversed). */
   readonly warnings: readonly string[];
   /** Like `near`, with each feature's distance in metres (0 inside a crosswalk), nearest first. */
-  nearWithDistance(point: Point2, radius: number, kinds?: readonly MapFeatureKind[]): { feature: MapFeature; distance: number }[];
+  nearWithDistance(
+    point: Point2,
+    radius: number,
+    kinds?: readonly MapFeatureKind[],
+  ): { feature: MapFeature; distance: number }[];
   /** The nearest feature within `maxDistance` metres (default 100), optionally of some kinds. */
-  nearest(point: Point2, kinds?: readonly MapFeatureKind[], maxDistance?: number): { feature: MapFeature; distance: number } | undefined;
+  nearest(
+    point: Point2,
+    kinds?: readonly MapFeatureKind[],
+    maxDistance?: number,
+  ): { feature: MapFeature; distance: number } | undefined;
   /** Lanes whose corridor (between its two boundaries, within its centerline's ends) contains the point. */
   lanesAt(point: Point2): Lane[];
 }

@@ -37,14 +37,23 @@ export function ridesOn(person: Detection, vehicle: Detection): boolean {
  * People categorised by the map: each pedestrian- or rider-class box with its `category`; other
  * classes pass through unchanged (the caller's class filter decides whether they are kept).
  */
-export function categorisePeople<D extends Detection>(detections: readonly D[], m: ClassMap): (D & { category?: PersonCategory })[] {
+export function categorisePeople<D extends Detection>(
+  detections: readonly D[],
+  m: ClassMap,
+): (D & { category?: PersonCategory })[] {
   const pedestrian = new Set(m.pedestrian);
   const rider = new Set(m.rider);
   const ridden = new Set(m.ridden);
   const vehicles = detections.filter((d) => ridden.has(d.classId));
   return detections.map((d) => {
     if (rider.has(d.classId)) return { ...d, category: "rider" as const };
-    if (pedestrian.has(d.classId)) return { ...d, category: vehicles.some((v) => ridesOn(d, v)) ? ("rider" as const) : ("pedestrian" as const) };
+    if (pedestrian.has(d.classId))
+      return {
+        ...d,
+        category: vehicles.some((v) => ridesOn(d, v))
+          ? ("rider" as const)
+          : ("pedestrian" as const),
+      };
     return d;
   });
 }

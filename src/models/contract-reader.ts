@@ -36,10 +36,14 @@ export class ContractReader {
     return typeof v === "boolean" ? v : this.fail(field, "true or false", v);
   }
   number(v: unknown, field: string, min = -Infinity, max = Infinity): number {
-    return typeof v === "number" && Number.isFinite(v) && v >= min && v <= max ? v : this.fail(field, `a number in [${min}, ${max}]`, v);
+    return typeof v === "number" && Number.isFinite(v) && v >= min && v <= max
+      ? v
+      : this.fail(field, `a number in [${min}, ${max}]`, v);
   }
   int(v: unknown, field: string, min = -Infinity): number {
-    return Number.isInteger(v) && (v as number) >= min ? (v as number) : this.fail(field, `an integer >= ${min}`, v);
+    return Number.isInteger(v) && (v as number) >= min
+      ? (v as number)
+      : this.fail(field, `an integer >= ${min}`, v);
   }
   numbers(v: unknown, field: string): number[] {
     const a = this.array(v, field);
@@ -54,6 +58,8 @@ export class ContractReader {
     return a.length === 3 ? [a[0], a[1], a[2]] : this.fail(field, "three numbers", v);
   }
   oneOf<T extends string>(v: unknown, field: string, allowed: readonly T[]): T {
-    return allowed.includes(v as T) ? (v as T) : this.fail(field, `one of ${allowed.join(" | ")}`, v);
+    return allowed.includes(v as T)
+      ? (v as T)
+      : this.fail(field, `one of ${allowed.join(" | ")}`, v);
   }
 }

@@ -67,22 +67,36 @@ export function defaultContractsPath(): string {
 }
 
 /** Reads and validates every contract of a YAML file, keyed by name. */
-export function loadModelContracts(yamlPath: string = defaultContractsPath()): Map<string, ModelContract> {
+export function loadModelContracts(
+  yamlPath: string = defaultContractsPath(),
+): Map<string, ModelContract> {
   let doc: unknown;
   try {
     doc = parseYaml(readFileSync(yamlPath, "utf8"));
   } catch (err) {
-    throw new PerceptionError("model", `cannot read model contracts: ${errorMessage(err)}`, { path: yamlPath }, { cause: err });
+    throw new PerceptionError(
+      "model",
+      `cannot read model contracts: ${errorMessage(err)}`,
+      { path: yamlPath },
+      { cause: err },
+    );
   }
   return parseModelContracts(doc, yamlPath);
 }
 
 /** One contract by name from the file (default: config/models.yaml); throws naming the known ones. */
-export function loadModelContract(name: string, yamlPath: string = defaultContractsPath()): ModelContract {
+export function loadModelContract(
+  name: string,
+  yamlPath: string = defaultContractsPath(),
+): ModelContract {
   const all = loadModelContracts(yamlPath);
   const c = all.get(name);
   if (!c) {
-    throw new PerceptionError("model", `no model contract '${name}' (known: ${[...all.keys()].join(", ")})`, { path: yamlPath });
+    throw new PerceptionError(
+      "model",
+      `no model contract '${name}' (known: ${[...all.keys()].join(", ")})`,
+      { path: yamlPath },
+    );
   }
   return c;
 }
@@ -90,7 +104,10 @@ export function loadModelContract(name: string, yamlPath: string = defaultContra
 /** Validates an already-parsed YAML document `{ models: { name: {...} } }`. */
 export function parseModelContracts(doc: unknown, source = "<inline>"): Map<string, ModelContract> {
   const models = isRecord(doc) ? doc.models : undefined;
-  if (!isRecord(models)) throw new PerceptionError("model", "model contracts need a top-level 'models' mapping", { path: source });
+  if (!isRecord(models))
+    throw new PerceptionError("model", "model contracts need a top-level 'models' mapping", {
+      path: source,
+    });
   const out = new Map<string, ModelContract>();
   for (const [name, raw] of Object.entries(models)) out.set(name, parseContract(name, raw, source));
   return out;
@@ -100,7 +117,10 @@ function parseContract(name: string, raw: unknown, source: string): ModelContrac
   const r = new ContractReader(name, source);
   const m = r.record(raw, "");
   const input = r.record(m.input, "input");
-  const norm = r.record(input.normalization ?? { scale: 1, mean: [0, 0, 0], std: [1, 1, 1] }, "input.normalization");
+  const norm = r.record(
+    input.normalization ?? { scale: 1, mean: [0, 0, 0], std: [1, 1, 1] },
+    "input.normalization",
+  );
   const resizeRaw = r.record(input.resize ?? { mode: "stretch" }, "input.resize");
   const mode = r.oneOf(resizeRaw.mode, "input.resize.mode", ["stretch", "letterbox"] as const);
   const resize: ResizeMode =
@@ -108,20 +128,31 @@ function parseContract(name: string, raw: unknown, source: string): ModelContrac
       ? { mode: "stretch" }
       : {
           mode: "letterbox",
-          anchor: r.oneOf(resizeRaw.anchor ?? "top-left", "input.resize.anchor", ["top-left", "center"] as const),
+          anchor: r.oneOf(resizeRaw.anchor ?? "top-left", "input.resize.anchor", [
+            "top-left",
+            "center",
+          ] as const),
           padValue: r.number(resizeRaw.pad_value ?? 114, "input.resize.pad_value", 0, 255),
         };
   const dec = r.record(m.decoder, "decoder");
   const type = r.oneOf(dec.type, "decoder.type", [...detectorDecoderTypes(), "segmentation"]);
-  const decoder: DecoderContract = type === "segmentation" ? { type } : detectorFamily(type)!.parse(dec, r);
+  const decoder: DecoderContract =
+    type === "segmentation" ? { type } : detectorFamily(type)!.parse(dec, r);
   const th = r.record(m.thresholds ?? {}, "thresholds");
   const outputs = (m.outputs === undefined ? [] : r.array(m.outputs, "outputs")).map((o, i) => {
     const or = r.record(o, `outputs[${i}]`);
-    const out: OutputContract = { name: r.string(or.name, `outputs[${i}].name`), shape: r.numbers(or.shape, `outputs[${i}].shape`) };
+    const out: OutputContract = {
+      name: r.string(or.name, `outputs[${i}].name`),
+      shape: r.numbers(or.shape, `outputs[${i}].shape`),
+    };
     return or.role === undefined ? out : { ...out, role: r.string(or.role, `outputs[${i}].role`) };
   });
   if (type === "segmentation" && outputs.length === 0) {
-    throw new PerceptionError("model", `model contract '${name}': a segmentation contract must list its outputs`, { path: source });
+    throw new PerceptionError(
+      "model",
+      `model contract '${name}': a segmentation contract must list its outputs`,
+      { path: source },
+    );
   }
   let classes: ClassMap | undefined;
   if (m.classes !== undefined) {
@@ -132,10 +163,15 @@ function parseContract(name: string, raw: unknown, source: string): ModelContrac
       rider: r.ints(cm.rider ?? [], "classes.rider"),
       ridden: r.ints(cm.ridden ?? [], "classes.ridden"),
     };
-    if (classes.pedestrian.length + classes.rider.length === 0) r.fail("classes", "a map with at least one pedestrian or rider class", m.classes);
+    if (classes.pedestrian.length + classes.rider.length === 0)
+      r.fail("classes", "a map with at least one pedestrian or rider class", m.classes);
   }
   const classFilter =
-    m.class_filter !== undefined ? r.ints(m.class_filter, "class_filter") : classes ? [...new Set([...classes.pedestrian, ...classes.rider])] : undefined;
+    m.class_filter !== undefined
+      ? r.ints(m.class_filter, "class_filter")
+      : classes
+        ? [...new Set([...classes.pedestrian, ...classes.rider])]
+        : undefined;
   return {
     name,
     file: r.string(m.file, "file"),
@@ -143,7 +179,11 @@ function parseContract(name: string, raw: unknown, source: string): ModelContrac
       name: r.string(input.name, "input.name"),
       width: r.int(input.width, "input.width", 1),
       height: r.int(input.height, "input.height", 1),
-      channelOrder: r.oneOf(input.colour_order ?? input.color_order ?? "rgb", "input.colour_order", ["rgb", "bgr"] as const),
+      channelOrder: r.oneOf(
+        input.colour_order ?? input.color_order ?? "rgb",
+        "input.colour_order",
+        ["rgb", "bgr"] as const,
+      ),
       normalization: {
         scale: r.number(norm.scale ?? 1, "input.normalization.scale"),
         mean: r.triple(norm.mean ?? [0, 0, 0], "input.normalization.mean"),

@@ -23,12 +23,15 @@ export interface Detection {
 }
 
 /** Area of a box (0 for degenerate boxes). */
-export function boxArea(b: Pick<Detection, "x1" | "y1" | "x2" | "y2">): number {
+function boxArea(b: Pick<Detection, "x1" | "y1" | "x2" | "y2">): number {
   return Math.max(0, b.x2 - b.x1) * Math.max(0, b.y2 - b.y1);
 }
 
 /** Fraction of `b`'s area inside `a` (0 when they do not overlap or `b` is empty). */
-export function containedFraction(a: Pick<Detection, "x1" | "y1" | "x2" | "y2">, b: Pick<Detection, "x1" | "y1" | "x2" | "y2">): number {
+export function containedFraction(
+  a: Pick<Detection, "x1" | "y1" | "x2" | "y2">,
+  b: Pick<Detection, "x1" | "y1" | "x2" | "y2">,
+): number {
   const iw = Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1);
   const ih = Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1);
   if (iw <= 0 || ih <= 0) return 0;
@@ -37,7 +40,10 @@ export function containedFraction(a: Pick<Detection, "x1" | "y1" | "x2" | "y2">,
 }
 
 /** Intersection over union of two boxes (0 when either is empty). */
-export function iou(a: Pick<Detection, "x1" | "y1" | "x2" | "y2">, b: Pick<Detection, "x1" | "y1" | "x2" | "y2">): number {
+export function iou(
+  a: Pick<Detection, "x1" | "y1" | "x2" | "y2">,
+  b: Pick<Detection, "x1" | "y1" | "x2" | "y2">,
+): number {
   const iw = Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1);
   const ih = Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1);
   if (iw <= 0 || ih <= 0) return 0;

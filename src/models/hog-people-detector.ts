@@ -13,7 +13,15 @@
  */
 import { PerceptionError } from "../core/errors.js";
 import type { ImageView } from "../image/image-view.js";
-import { cvError, loadCv, matFromView, withMats, type Cv, type Deletable, type TrackMat } from "../image/mats.js";
+import {
+  cvError,
+  loadCv,
+  matFromView,
+  withMats,
+  type Cv,
+  type Deletable,
+  type TrackMat,
+} from "../image/mats.js";
 import { clipDetection, type Detection } from "./detection.js";
 import { nonMaxSuppression } from "./nms.js";
 
@@ -56,20 +64,36 @@ const PERSON_ROWS = 96;
  * margin above them, and feet at most the person's height below it (a camera as high as the
  * person), plus a twentieth of the image each way for pitch.
  */
-export function standingBand(width: number, height: number, horizonRow: number, wholeWidth = 640): { top: number; bottom: number } {
+export function standingBand(
+  width: number,
+  height: number,
+  horizonRow: number,
+  wholeWidth = 640,
+): { top: number; bottom: number } {
   const tallest = (PERSON_ROWS * width) / wholeWidth;
-  return { top: horizonRow - 0.35 * tallest - 0.05 * height, bottom: horizonRow + tallest + 0.05 * height };
+  return {
+    top: horizonRow - 0.35 * tallest - 0.05 * height,
+    bottom: horizonRow + tallest + 0.05 * height,
+  };
 }
 
 /** Fraction of the HOG window around the person: [left/right, top/bottom]. */
 const WINDOW_MARGIN = { x: 14 / 64, y: 16 / 128 } as const;
 
 export class HogPeopleDetector {
+  readonly #cv: Cv;
+  readonly #hog: { detectMultiScale(...args: unknown[]): void; delete(): void };
+  readonly #options: Required<HogPeopleDetectorOptions>;
+
   private constructor(
-    private readonly cv: Cv,
-    private readonly hog: { detectMultiScale(...args: unknown[]): void; delete(): void },
-    private readonly options: Required<HogPeopleDetectorOptions>,
-  ) {}
+    cv: Cv,
+    hog: { detectMultiScale(...args: unknown[]): void; delete(): void },
+    options: Required<HogPeopleDetectorOptions>,
+  ) {
+    this.#cv = cv;
+    this.#hog = hog;
+    this.#options = options;
+  }
 
   /** Loads opencv-wasm and the default people SVM. */
   static async create(options: HogPeopleDetectorOptions = {}): Promise<HogPeopleDetector> {
@@ -85,10 +109,22 @@ export class HogPeopleDetector {
       scoreThreshold: options.scoreThreshold ?? 0.2,
       tightenToPerson: options.tightenToPerson ?? true,
     };
-    if (!(o.bandScale > 0)) throw new PerceptionError("parameter", `HOG bandScale must be > 0, got ${o.bandScale}`);
-    if (!(o.processingWidth === 0 || o.processingWidth >= 64)) throw new PerceptionError("parameter", `HOG processingWidth must be >= 64, got ${o.processingWidth}`);
-    if (!(o.pyramidScale > 1)) throw new PerceptionError("parameter", `HOG pyramidScale must be > 1, got ${o.pyramidScale}`);
-    let hog: { setSVMDetector(m: unknown): void; detectMultiScale(...args: unknown[]): void; delete(): void } | undefined;
+    if (!(o.bandScale > 0))
+      throw new PerceptionError("parameter", `HOG bandScale must be > 0, got ${o.bandScale}`);
+    if (!(o.processingWidth === 0 || o.processingWidth >= 64))
+      throw new PerceptionError(
+        "parameter",
+        `HOG processingWidth must be >= 64, got ${o.processingWidth}`,
+      );
+    if (!(o.pyramidScale > 1))
+      throw new PerceptionError("parameter", `HOG pyramidScale must be > 1, got ${o.pyramidScale}`);
+    let hog:
+      | {
+          setSVMDetector(m: unknown): void;
+          detectMultiScale(...args: unknown[]): void;
+          delete(): void;
+        }
+      | undefined;
     try {
       hog = new cv.HOGDescriptor();
       withMats((track) => {
@@ -113,8 +149,8 @@ export class HogPeopleDetector {
    * without, the whole frame at `processingWidth` (default 960).
    */
   detect(view: ImageView, band?: { top: number; bottom: number }): Detection[] {
-    const cv = this.cv;
-    const o = this.options;
+    const cv = this.#cv;
+    const o = this.#options;
     try {
       return withMats((track) => {
         const src = matFromView(cv, track, view);
@@ -128,10 +164,24 @@ export class HogPeopleDetector {
         const bottom = band ? Math.max(top + 1, Math.min(view.height, Math.ceil(band.bottom))) : 0;
         const useBand = band !== undefined && bottom - top >= 64;
         const wholeWidth = o.processingWidth || (useBand ? 640 : 960);
-        this.#pass(track, grey, { x: 0, y: 0, width: view.width, height: view.height }, wholeWidth / view.width, view, found);
+        this.#pass(
+          track,
+          grey,
+          { x: 0, y: 0, width: view.width, height: view.height },
+          wholeWidth / view.width,
+          view,
+          found,
+        );
         if (useBand) {
           const rows = track(grey.roi(new cv.Rect(0, top, view.width, bottom - top)));
-          this.#pass(track, rows, { x: 0, y: top, width: view.width, height: bottom - top }, o.bandScale, view, found);
+          this.#pass(
+            track,
+            rows,
+            { x: 0, y: top, width: view.width, height: bottom - top },
+            o.bandScale,
+            view,
+            found,
+          );
         }
         return nonMaxSuppression(found, { iouThreshold: 0.5 });
       });
@@ -141,13 +191,23 @@ export class HogPeopleDetector {
   }
 
   /** One detectMultiScale over `rect` of the frame (given as `img`), scaled by `s`; boxes in frame pixels pushed to `found`. */
-  #pass(track: TrackMat, img: { cols: number; rows: number } & Deletable, rect: { x: number; y: number; width: number; height: number }, s: number, view: ImageView, found: Detection[]): void {
-    const cv = this.cv;
-    const o = this.options;
+  #pass(
+    track: TrackMat,
+    img: { cols: number; rows: number } & Deletable,
+    rect: { x: number; y: number; width: number; height: number },
+    s: number,
+    view: ImageView,
+    found: Detection[],
+  ): void {
+    const cv = this.#cv;
+    const o = this.#options;
     let work = img;
     if (Math.abs(s - 1) > 1e-6) {
       work = track(new cv.Mat());
-      const size = new cv.Size(Math.max(1, Math.round(rect.width * s)), Math.max(1, Math.round(rect.height * s)));
+      const size = new cv.Size(
+        Math.max(1, Math.round(rect.width * s)),
+        Math.max(1, Math.round(rect.height * s)),
+      );
       cv.resize(img, work, size, 0, 0, s < 1 ? cv.INTER_AREA : cv.INTER_LINEAR);
     }
     if (work.cols < 64 || work.rows < 128) return;
@@ -155,7 +215,7 @@ export class HogPeopleDetector {
     const sy = work.rows / rect.height;
     const rects = track(new cv.RectVector());
     const weights = track(new cv.DoubleVector());
-    this.hog.detectMultiScale(
+    this.#hog.detectMultiScale(
       work,
       rects,
       weights,
@@ -192,6 +252,6 @@ export class HogPeopleDetector {
 
   /** Frees the descriptor (WASM memory). */
   release(): void {
-    this.hog.delete();
+    this.#hog.delete();
   }
 }

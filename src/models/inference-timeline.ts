@@ -33,7 +33,11 @@ export function noteInference(model: string, startMs: number, durationMs: number
 }
 
 /** Total length of the union of the intervals clipped to [fromMs, toMs]: time in which at least one model ran. */
-export function coveredMs(intervals: readonly InferenceInterval[], fromMs: number, toMs: number): number {
+export function coveredMs(
+  intervals: readonly InferenceInterval[],
+  fromMs: number,
+  toMs: number,
+): number {
   const clipped = intervals
     .map((i) => [Math.max(fromMs, i.startMs), Math.min(toMs, i.endMs)] as const)
     .filter(([a, b]) => b > a)

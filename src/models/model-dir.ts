@@ -23,7 +23,9 @@ export function resolveModelDir(explicit?: string): ModelDirResolution {
   if (explicit) {
     const dir = resolve(explicit);
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-      throw new PerceptionError("parameter", `model directory '${explicit}' does not exist`, { path: dir });
+      throw new PerceptionError("parameter", `model directory '${explicit}' does not exist`, {
+        path: dir,
+      });
     }
     return { source: "parameter", dir };
   }

@@ -14,10 +14,15 @@ export interface NmsOptions {
 }
 
 /** The kept detections, best score first (ties keep input order). Does not modify the input. */
-export function nonMaxSuppression<D extends Detection>(detections: readonly D[], options: NmsOptions): D[] {
+export function nonMaxSuppression<D extends Detection>(
+  detections: readonly D[],
+  options: NmsOptions,
+): D[] {
   const perClass = options.perClass ?? true;
   const max = options.maxDetections ?? Number.POSITIVE_INFINITY;
-  const order = detections.map((_, i) => i).sort((a, b) => detections[b].score - detections[a].score || a - b);
+  const order = detections
+    .map((_, i) => i)
+    .sort((a, b) => detections[b].score - detections[a].score || a - b);
   const suppressed = new Uint8Array(detections.length);
   const kept: D[] = [];
   for (let i = 0; i < order.length && kept.length < max; i++) {

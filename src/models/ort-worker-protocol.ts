@@ -5,7 +5,9 @@
 import type * as ort from "onnxruntime-node";
 
 /** Session input/output metadata as it crosses threads (shapes as plain arrays). */
-export type PlainValueMetadata = { name: string; isTensor: true; type: ort.Tensor.Type; shape: (number | string)[] } | { name: string; isTensor: false };
+export type PlainValueMetadata =
+  | { name: string; isTensor: true; type: ort.Tensor.Type; shape: (number | string)[] }
+  | { name: string; isTensor: false };
 
 /** One input of a run as posted: copied, or shared when in a SharedArrayBuffer. */
 export interface WorkerRunFeed {
@@ -44,4 +46,6 @@ export interface RunReply {
 }
 
 /** The worker's answer to the request with the same `id`: its payload when ok, else the error message. */
-export type WorkerReply = ({ id: number; ok: true } & (CreateReply | RunReply | Record<never, never>)) | { id: number; ok: false; message: string };
+export type WorkerReply =
+  | ({ id: number; ok: true } & (CreateReply | RunReply | Record<never, never>))
+  | { id: number; ok: false; message: string };

@@ -6,19 +6,35 @@
 import { parentPort, type MessagePort } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
 import { realClock, realToEpochMs } from "../core/monotonic-clock.js";
-import type { PlainValueMetadata, WorkerReply, WorkerRequest, WorkerRunFeed, WorkerRunOutput } from "./ort-worker-protocol.js";
+import type {
+  PlainValueMetadata,
+  WorkerReply,
+  WorkerRequest,
+  WorkerRunFeed,
+  WorkerRunOutput,
+} from "./ort-worker-protocol.js";
 
 /** A numeric typed array onnxruntime hands out or accepts (every tensor data type but string[]). */
 type NumericArray = Exclude<ort.Tensor.DataType, string[]>;
-type NumericArrayConstructor = { new (length: number): NumericArray; new (buffer: ArrayBufferLike): NumericArray };
+type NumericArrayConstructor = {
+  new (length: number): NumericArray;
+  new (buffer: ArrayBufferLike): NumericArray;
+};
 
 const plainMeta = (list: readonly ort.InferenceSession.ValueMetadata[]): PlainValueMetadata[] =>
-  list.map((m) => (m.isTensor ? { name: m.name, isTensor: true, type: m.type, shape: Array.from(m.shape) } : { name: m.name, isTensor: false }));
+  list.map((m) =>
+    m.isTensor
+      ? { name: m.name, isTensor: true, type: m.type, shape: Array.from(m.shape) }
+      : { name: m.name, isTensor: false },
+  );
 
 const isNumeric = (data: ort.Tensor.DataType): data is NumericArray => !Array.isArray(data);
-const ctorOf = (data: NumericArray): NumericArrayConstructor => data.constructor as NumericArrayConstructor;
+const ctorOf = (data: NumericArray): NumericArrayConstructor =>
+  data.constructor as NumericArrayConstructor;
 const copyInto = (target: NumericArray, source: NumericArray): void =>
-  (target as { set(source: ArrayLike<number | bigint>): void }).set(source as ArrayLike<number | bigint>);
+  (target as { set(source: ArrayLike<number | bigint>): void }).set(
+    source as ArrayLike<number | bigint>,
+  );
 
 /** The session of this thread and the buffers it reuses run after run. */
 class SessionThread {
@@ -49,9 +65,14 @@ class SessionThread {
     let data = f.data;
     // onnxruntime refuses SharedArrayBuffer-backed inputs: copy into this thread's own buffer
     // (a memcpy here instead of a structured clone on the main thread).
-    if (typeof SharedArrayBuffer !== "undefined" && isNumeric(data) && data.buffer instanceof SharedArrayBuffer) {
+    if (
+      typeof SharedArrayBuffer !== "undefined" &&
+      isNumeric(data) &&
+      data.buffer instanceof SharedArrayBuffer
+    ) {
       let local = this.#inputs.get(f.name);
-      if (!local || local.length !== data.length || local.constructor !== data.constructor) this.#inputs.set(f.name, (local = new (ctorOf(data))(data.length)));
+      if (!local || local.length !== data.length || local.constructor !== data.constructor)
+        this.#inputs.set(f.name, (local = new (ctorOf(data))(data.length)));
       copyInto(local, data);
       data = local;
     }
@@ -63,7 +84,12 @@ class SessionThread {
       if (msg.type === "create") {
         const session = await ort.InferenceSession.create(msg.path, msg.options);
         this.#session = session;
-        this.#reply({ id: msg.id, ok: true, inputMetadata: plainMeta(session.inputMetadata), outputMetadata: plainMeta(session.outputMetadata) });
+        this.#reply({
+          id: msg.id,
+          ok: true,
+          inputMetadata: plainMeta(session.inputMetadata),
+          outputMetadata: plainMeta(session.outputMetadata),
+        });
       } else if (msg.type === "run") {
         await this.#run(msg);
       } else {
@@ -72,7 +98,11 @@ class SessionThread {
         this.#reply({ id: msg.id, ok: true });
       }
     } catch (err) {
-      this.#reply({ id: msg.id, ok: false, message: err instanceof Error && err.message ? err.message : String(err) });
+      this.#reply({
+        id: msg.id,
+        ok: false,
+        message: err instanceof Error && err.message ? err.message : String(err),
+      });
     }
   }
 
@@ -86,14 +116,22 @@ class SessionThread {
     const inferenceMs = realClock.nowMs() - t0;
     const outputs: WorkerRunOutput[] = [];
     const transfer: ArrayBuffer[] = [];
-    const shared = msg.outputSlot === undefined ? undefined : (this.#sharedOutputs[msg.outputSlot] ??= new Map());
+    const shared =
+      msg.outputSlot === undefined
+        ? undefined
+        : (this.#sharedOutputs[msg.outputSlot] ??= new Map());
     for (const [name, t] of Object.entries(results)) {
       // The native output buffer cannot be handed over: copy it into this slot's shared buffer
       // (reused run after run; the caller reads it before it asks for this slot again), or into
       // a new buffer the main thread takes over.
       let data: ort.Tensor.DataType;
       const src = t.data;
-      if (shared && typeof SharedArrayBuffer !== "undefined" && isNumeric(src) && src.BYTES_PER_ELEMENT) {
+      if (
+        shared &&
+        typeof SharedArrayBuffer !== "undefined" &&
+        isNumeric(src) &&
+        src.BYTES_PER_ELEMENT
+      ) {
         let slot = shared.get(name);
         if (!slot || slot.length !== src.length || slot.constructor !== src.constructor) {
           slot = new (ctorOf(src))(new SharedArrayBuffer(src.byteLength));
@@ -108,7 +146,10 @@ class SessionThread {
       outputs.push({ name, type: t.type, dims: Array.from(t.dims), data });
     }
     // The start on the process-wide clock (each thread's real clock has its own origin).
-    this.#reply({ id: msg.id, ok: true, outputs, inferenceMs, startedAtEpochMs: realToEpochMs(t0) }, transfer);
+    this.#reply(
+      { id: msg.id, ok: true, outputs, inferenceMs, startedAtEpochMs: realToEpochMs(t0) },
+      transfer,
+    );
   }
 }
 

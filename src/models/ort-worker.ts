@@ -20,7 +20,10 @@ import type { CreateReply, RunReply, WorkerReply, WorkerRequest } from "./ort-wo
  * The worker module: the compiled .js next to this file in dist/, the .ts source when running
  * from sources (tsx, vitest).
  */
-const THREAD_URL = new URL(import.meta.url.endsWith(".ts") ? "./ort-worker-thread.ts" : "./ort-worker-thread.js", import.meta.url);
+const THREAD_URL = new URL(
+  import.meta.url.endsWith(".ts") ? "./ort-worker-thread.ts" : "./ort-worker-thread.js",
+  import.meta.url,
+);
 
 /**
  * Starts the worker thread. A .js module starts directly. A .ts one needs tsx's loader in the
@@ -71,7 +74,10 @@ interface ReplyTo {
 }
 
 /** Posts a request and resolves with the worker's ok reply to it (rejects with its error message). */
-type Call = <T extends WorkerRequest["type"]>(msg: RequestBody<T>, transfer?: ArrayBuffer[]) => Promise<ReplyTo[T]>;
+type Call = <T extends WorkerRequest["type"]>(
+  msg: RequestBody<T>,
+  transfer?: ArrayBuffer[],
+) => Promise<ReplyTo[T]>;
 
 /** A session living in a worker thread; see the module comment. */
 export class WorkerSession {
@@ -89,7 +95,10 @@ export class WorkerSession {
   }
 
   /** Starts a worker and loads the model in it (rejects with onnxruntime's message when it cannot). */
-  static async create(path: string, options: ort.InferenceSession.SessionOptions): Promise<WorkerSession> {
+  static async create(
+    path: string,
+    options: ort.InferenceSession.SessionOptions,
+  ): Promise<WorkerSession> {
     const worker = startThread();
     const pending = new Map<number, Pending>();
     let nextId = 1;
@@ -116,7 +125,10 @@ export class WorkerSession {
       const id = nextId++;
       return new Promise((resolve, reject) => {
         // The worker answers request `id` with the reply of that request's type (ort-worker-thread.ts).
-        pending.set(id, { resolve: (reply) => resolve(reply as unknown as ReplyTo[typeof msg.type]), reject });
+        pending.set(id, {
+          resolve: (reply) => resolve(reply as unknown as ReplyTo[typeof msg.type]),
+          reject,
+        });
         worker.ref();
         worker.postMessage({ ...msg, id }, transfer);
       });
@@ -136,9 +148,20 @@ export class WorkerSession {
    * shared buffers of that slot, overwritten by the next run on the same slot (no allocation per
    * run); without it, in new buffers the caller owns.
    */
-  async run(feeds: readonly WorkerFeed[], outputSlot?: number): Promise<{ outputs: WorkerOutput[]; inferenceMs: number; startedAtMs: number }> {
-    const reply = await this.#call<"run">({ type: "run", feeds: feeds.map((f) => ({ ...f, dims: [...f.dims] })), outputSlot });
-    return { outputs: reply.outputs, inferenceMs: reply.inferenceMs, startedAtMs: epochToRealMs(reply.startedAtEpochMs) };
+  async run(
+    feeds: readonly WorkerFeed[],
+    outputSlot?: number,
+  ): Promise<{ outputs: WorkerOutput[]; inferenceMs: number; startedAtMs: number }> {
+    const reply = await this.#call<"run">({
+      type: "run",
+      feeds: feeds.map((f) => ({ ...f, dims: [...f.dims] })),
+      outputSlot,
+    });
+    return {
+      outputs: reply.outputs,
+      inferenceMs: reply.inferenceMs,
+      startedAtMs: epochToRealMs(reply.startedAtEpochMs),
+    };
   }
 
   /** Frees the native session and ends the worker. */

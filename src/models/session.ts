@@ -14,14 +14,16 @@ import type { ModelContract } from "./contract.js";
 import { categorisePeople, classMapIds } from "./class-map.js";
 import { clipDetection, type Detection } from "./detection.js";
 import type { OutputMeta } from "./decoders/family.js";
-import { detectorFamily, type AnyDecoderFamily, type DetectorDecoder } from "./decoders/registry.js";
+import {
+  detectorFamily,
+  type AnyDecoderFamily,
+  type DetectorDecoder,
+} from "./decoders/registry.js";
 import { decodeSegmentation, type SegmentationMask } from "./decoders/segmentation.js";
 import { nonMaxSuppression } from "./nms.js";
 import { noteInference } from "./inference-timeline.js";
 import { WorkerSession } from "./ort-worker.js";
 
-export type { SegmentationMask } from "./decoders/segmentation.js";
-export type { Detection } from "./detection.js";
 export type { TensorToImage } from "../image/tensor-mapping.js";
 
 /** onnxruntime graph optimisation levels. */
@@ -88,16 +90,25 @@ function dimMatches(actual: number | string | undefined, expected: number): bool
   return typeof actual !== "number" || actual < 0 || actual === expected;
 }
 
-function shapeMatches(actual: readonly (number | string)[] | undefined, expected: readonly number[]): boolean {
+function shapeMatches(
+  actual: readonly (number | string)[] | undefined,
+  expected: readonly number[],
+): boolean {
   if (!actual) return true; // no metadata: checked at warm-up
   return actual.length === expected.length && expected.every((e, i) => dimMatches(actual[i], e));
 }
 
 function describeValues(meta: readonly ort.InferenceSession.ValueMetadata[]): string {
-  return meta.map((m) => (m.isTensor ? `${m.name} [${m.shape.join(",")}] ${m.type}` : `${m.name} (not a tensor)`)).join("; ");
+  return meta
+    .map((m) =>
+      m.isTensor ? `${m.name} [${m.shape.join(",")}] ${m.type}` : `${m.name} (not a tensor)`,
+    )
+    .join("; ");
 }
 
-function tensorShape(meta: ort.InferenceSession.ValueMetadata | undefined): readonly (number | string)[] | undefined {
+function tensorShape(
+  meta: ort.InferenceSession.ValueMetadata | undefined,
+): readonly (number | string)[] | undefined {
   return meta && meta.isTensor ? meta.shape : undefined;
 }
 
@@ -120,31 +131,38 @@ export class ModelSession {
    * while the worker still works on the run before, from the other; the worker queues it and
    * starts it the moment it is free. A buffer is reused once the run that last filled it is done.
    */
-  private readonly inputs: [Preprocessor, Preprocessor];
+  readonly #inputs: [Preprocessor, Preprocessor];
   /** Per input buffer: a run filled it and is not done yet. */
-  private readonly inputBusy: [boolean, boolean] = [false, false];
+  readonly #inputBusy: [boolean, boolean] = [false, false];
   /**
    * Per input buffer: settles when the run that last filled it is done. Runs on one buffer finish in
    * order (each waits for the one before on its buffer), so both settled means every run is done.
    */
-  private readonly inputFree: [Promise<void>, Promise<void>] = [Promise.resolve(), Promise.resolve()];
-  private nextInput: 0 | 1 = 0;
+  readonly #inputFree: [Promise<void>, Promise<void>] = [Promise.resolve(), Promise.resolve()];
+  #nextInput: 0 | 1 = 0;
   /** Runs asked for and not yet handed to the worker (hand-overs keep call order). */
-  private waitingForHandOver = 0;
+  #waitingForHandOver = 0;
   /** Settles when the last run asked for has been handed over (or failed to). */
-  private handedOver: Promise<void> = Promise.resolve();
+  #handedOver: Promise<void> = Promise.resolve();
   /** Runs started by `runAhead` and not yet taken by `run`, by frame. */
-  private readonly ahead = new WeakMap<ImageView, Promise<ModelOutput>>();
+  readonly #ahead = new WeakMap<ImageView, Promise<ModelOutput>>();
   /** A frame `prepare` preprocessed into the next run's input buffer, not handed to the worker yet. */
-  private prepared?: { view: ImageView; slot: 0 | 1; toImage: TensorToImage; preprocessMs: number };
+  #prepared?: { view: ImageView; slot: 0 | 1; toImage: TensorToImage; preprocessMs: number };
+
+  readonly #session: WorkerSession;
+  readonly #binding: OutputBinding;
+  readonly #clock: MonotonicClock;
 
   private constructor(
     readonly contract: ModelContract,
-    private readonly session: WorkerSession,
+    session: WorkerSession,
     provider: string,
-    private readonly binding: OutputBinding,
-    private readonly clock: MonotonicClock,
+    binding: OutputBinding,
+    clock: MonotonicClock,
   ) {
+    this.#session = session;
+    this.#binding = binding;
+    this.#clock = clock;
     this.provider = provider;
     const preprocessor = (): Preprocessor =>
       new Preprocessor({
@@ -156,20 +174,27 @@ export class ModelSession {
         // Shared with the session's worker thread: no copy per run (see `inputs`).
         sharedTensor: true,
       });
-    this.inputs = [preprocessor(), preprocessor()];
+    this.#inputs = [preprocessor(), preprocessor()];
   }
 
   /**
    * Loads the contract's model from options.modelDir, checks its input and outputs against the
    * contract (a `model` PerceptionError says what was expected and what was found), and warms up.
    */
-  static async create(contract: ModelContract, options: ModelSessionOptions): Promise<ModelSession> {
+  static async create(
+    contract: ModelContract,
+    options: ModelSessionOptions,
+  ): Promise<ModelSession> {
     const log = options.log ?? defaultLog;
     const path = resolve(options.modelDir, contract.file);
     if (!existsSync(path)) {
-      throw new PerceptionError("model", `model file for contract '${contract.name}' not found: expected ${contract.file} in ${options.modelDir}`, {
-        path,
-      });
+      throw new PerceptionError(
+        "model",
+        `model file for contract '${contract.name}' not found: expected ${contract.file} in ${options.modelDir}`,
+        {
+          path,
+        },
+      );
     }
     const threads = options.intraOpNumThreads ?? 1;
     const level = options.graphOptimizationLevel ?? "all";
@@ -192,11 +217,17 @@ export class ModelSession {
         break;
       } catch (err) {
         failures.push(`${ep}: ${errorMessage(err)}`);
-        log(`model ${contract.name}: execution provider '${ep}' unavailable (${errorMessage(err).split("\n")[0]}), trying the next`);
+        log(
+          `model ${contract.name}: execution provider '${ep}' unavailable (${errorMessage(err).split("\n")[0]}), trying the next`,
+        );
       }
     }
     if (!session) {
-      throw new PerceptionError("model", `cannot load model '${contract.name}' with any execution provider: ${failures.join(" | ")}`, { path });
+      throw new PerceptionError(
+        "model",
+        `cannot load model '${contract.name}' with any execution provider: ${failures.join(" | ")}`,
+        { path },
+      );
     }
     try {
       const binding = bindOutputs(contract, session);
@@ -206,7 +237,7 @@ export class ModelSession {
       let warmMs = 0;
       if (warm) {
         const t0 = clock.nowMs();
-        await ms.warmUp();
+        await ms.#warmUp();
         warmMs = clock.nowMs() - t0;
       }
       log(
@@ -218,12 +249,17 @@ export class ModelSession {
       await session.release().catch(() => undefined);
       throw err instanceof PerceptionError
         ? err
-        : new PerceptionError("model", `model '${contract.name}' failed its start-up run: ${errorMessage(err)}`, { path }, { cause: err });
+        : new PerceptionError(
+            "model",
+            `model '${contract.name}' failed its start-up run: ${errorMessage(err)}`,
+            { path },
+            { cause: err },
+          );
     }
   }
 
   /** One run on a mid-grey frame; also checks the real output sizes against the decoder. */
-  private async warmUp(): Promise<void> {
+  async #warmUp(): Promise<void> {
     const { width, height } = this.contract.input;
     const data = new Uint8Array(width * height).fill(128);
     await this.run({ width, height, step: width, format: "mono8", data });
@@ -236,35 +272,35 @@ export class ModelSession {
    * starts before whatever the caller's event-loop turn does next (another node's CPU work).
    */
   run(view: ImageView): Promise<ModelOutput> {
-    const early = this.ahead.get(view);
+    const early = this.#ahead.get(view);
     if (early) {
-      this.ahead.delete(view);
+      this.#ahead.delete(view);
       return early;
     }
-    const slot = this.nextInput;
-    this.nextInput = slot === 0 ? 1 : 0;
+    const slot = this.#nextInput;
+    this.#nextInput = slot === 0 ? 1 : 0;
     const handOver = (): HandedOver => {
-      this.waitingForHandOver--;
-      this.inputBusy[slot] = true;
-      return this.handOver(view, slot);
+      this.#waitingForHandOver--;
+      this.#inputBusy[slot] = true;
+      return this.#handOver(view, slot);
     };
-    this.waitingForHandOver++;
+    this.#waitingForHandOver++;
     let handed: Promise<HandedOver>;
-    if (this.waitingForHandOver === 1 && !this.inputBusy[slot]) {
+    if (this.#waitingForHandOver === 1 && !this.#inputBusy[slot]) {
       try {
         handed = Promise.resolve(handOver());
       } catch (err) {
         handed = Promise.reject(err);
       }
     } else {
-      handed = Promise.all([this.handedOver, this.inputFree[slot]]).then(handOver);
+      handed = Promise.all([this.#handedOver, this.#inputFree[slot]]).then(handOver);
     }
-    this.handedOver = handed.then(noop, noop);
-    const output = handed.then((h) => this.finish(h));
+    this.#handedOver = handed.then(noop, noop);
+    const output = handed.then((h) => this.#finish(h));
     const done = output.then(noop, noop).then(() => {
-      this.inputBusy[slot] = false;
+      this.#inputBusy[slot] = false;
     });
-    this.inputFree[slot] = done;
+    this.#inputFree[slot] = done;
     return output;
   }
 
@@ -277,10 +313,10 @@ export class ModelSession {
    * with its view.
    */
   runAhead(view: ImageView): void {
-    if (this.ahead.has(view)) return;
+    if (this.#ahead.has(view)) return;
     const early = this.run(view);
     early.catch(() => undefined); // reported to whoever takes it with `run`
-    this.ahead.set(view, early);
+    this.#ahead.set(view, early);
   }
 
   /**
@@ -292,12 +328,13 @@ export class ModelSession {
    * use or runs wait to be handed over. The result of the run is the same either way.
    */
   prepare(view: ImageView): boolean {
-    const slot = this.nextInput;
-    if (this.inputBusy[slot] || this.waitingForHandOver > 0 || this.ahead.has(view)) return false;
-    if (this.prepared?.view === view && this.prepared.slot === slot) return true;
-    const t0 = this.clock.nowMs();
-    const toImage = this.inputs[slot].run(view);
-    this.prepared = { view, slot, toImage, preprocessMs: this.clock.nowMs() - t0 };
+    const slot = this.#nextInput;
+    if (this.#inputBusy[slot] || this.#waitingForHandOver > 0 || this.#ahead.has(view))
+      return false;
+    if (this.#prepared?.view === view && this.#prepared.slot === slot) return true;
+    const t0 = this.#clock.nowMs();
+    const toImage = this.#inputs[slot].run(view);
+    this.#prepared = { view, slot, toImage, preprocessMs: this.#clock.nowMs() - t0 };
     return true;
   }
 
@@ -306,60 +343,80 @@ export class ModelSession {
    * the worker (which queues it behind its current run). The outputs come back in that slot's
    * shared output buffers, decoded by `finish` before the slot is used again.
    */
-  private handOver(view: ImageView, slot: 0 | 1): HandedOver {
+  #handOver(view: ImageView, slot: 0 | 1): HandedOver {
     const { name, width, height } = this.contract.input;
-    const input = this.inputs[slot];
-    const prepared = this.prepared;
+    const input = this.#inputs[slot];
+    const prepared = this.#prepared;
     // The first run after a `prepare` takes its buffer: with the prepared frame, or overwriting it.
-    this.prepared = undefined;
+    this.#prepared = undefined;
     let toImage: TensorToImage;
     let preprocessMs: number;
     if (prepared && prepared.view === view && prepared.slot === slot) {
       ({ toImage, preprocessMs } = prepared);
     } else {
-      const start = this.clock.nowMs();
+      const start = this.#clock.nowMs();
       toImage = input.run(view);
-      preprocessMs = this.clock.nowMs() - start;
+      preprocessMs = this.#clock.nowMs() - start;
     }
-    const reply = this.session.run([{ name, type: "float32", data: input.tensor, dims: [1, 3, height, width] }], slot);
-    const t1 = this.clock.nowMs();
+    const reply = this.#session.run(
+      [{ name, type: "float32", data: input.tensor, dims: [1, 3, height, width] }],
+      slot,
+    );
+    const t1 = this.#clock.nowMs();
     return { toImage, t0: t1 - preprocessMs, t1, reply };
   }
 
   /** Waits for the worker's outputs and decodes them. */
-  private async finish({ toImage, t0, t1, reply: pending }: HandedOver): Promise<ModelOutput> {
+  async #finish({ toImage, t0, t1, reply: pending }: HandedOver): Promise<ModelOutput> {
     const results: Record<string, ort.Tensor> = {};
     let inferenceMs: number;
     try {
       const reply = await pending;
-      for (const o of reply.outputs) results[o.name] = new ort.Tensor(o.type, o.data as Float32Array, o.dims);
+      for (const o of reply.outputs)
+        results[o.name] = new ort.Tensor(o.type, o.data as Float32Array, o.dims);
       // Timed on the worker's own real clock, bounded by the round trip on the session's clock (so
       // a frozen clock, `--deterministic-timing`, gives 0 here as for every other stage).
-      inferenceMs = Math.min(reply.inferenceMs, this.clock.nowMs() - t1);
+      inferenceMs = Math.min(reply.inferenceMs, this.#clock.nowMs() - t1);
       noteInference(this.contract.name, reply.startedAtMs, reply.inferenceMs);
     } catch (err) {
-      throw new PerceptionError("model", `inference failed for '${this.contract.name}': ${errorMessage(err)}`, {}, { cause: err });
+      throw new PerceptionError(
+        "model",
+        `inference failed for '${this.contract.name}': ${errorMessage(err)}`,
+        {},
+        { cause: err },
+      );
     }
-    const t2 = this.clock.nowMs();
-    const output = this.decode(results, toImage);
-    const t3 = this.clock.nowMs();
-    const timings = { preprocessMs: t1 - t0, inferenceMs, transferMs: Math.max(0, t2 - t1 - inferenceMs), decodeMs: t3 - t2 };
+    const t2 = this.#clock.nowMs();
+    const output = this.#decode(results, toImage);
+    const t3 = this.#clock.nowMs();
+    const timings = {
+      preprocessMs: t1 - t0,
+      inferenceMs,
+      transferMs: Math.max(0, t2 - t1 - inferenceMs),
+      decodeMs: t3 - t2,
+    };
     return { ...output, timings } as ModelOutput;
   }
 
-  private decode(
+  #decode(
     results: ort.InferenceSession.OnnxValueMapType,
     toImage: TensorToImage,
-  ): { kind: "detections"; detections: Detection[]; toImage: TensorToImage } | { kind: "segmentation"; masks: SegmentationMask[]; toImage: TensorToImage } {
+  ):
+    | { kind: "detections"; detections: Detection[]; toImage: TensorToImage }
+    | { kind: "segmentation"; masks: SegmentationMask[]; toImage: TensorToImage } {
     const c = this.contract;
-    const b = this.binding;
+    const b = this.#binding;
     const tensor = (name: string): ort.Tensor => {
       const t = results[name];
       if (!t) throw new PerceptionError("model", `model '${c.name}' returned no output '${name}'`);
       return t;
     };
     const f32 = (t: ort.Tensor): Float32Array => {
-      if (t.type !== "float32") throw new PerceptionError("model", `model '${c.name}': output is ${t.type}, expected float32`);
+      if (t.type !== "float32")
+        throw new PerceptionError(
+          "model",
+          `model '${c.name}': output is ${t.type}, expected float32`,
+        );
       return t.data as Float32Array;
     };
     if (b.type === "segmentation") {
@@ -371,7 +428,10 @@ export class ModelSession {
       return { kind: "segmentation", masks, toImage };
     }
     // The decoder keeps the classes the filter asks for plus those the class map needs (two-wheelers under riders).
-    const keep = c.classFilter && c.classes ? [...new Set([...c.classFilter, ...classMapIds(c.classes)])] : c.classFilter;
+    const keep =
+      c.classFilter && c.classes
+        ? [...new Set([...c.classFilter, ...classMapIds(c.classes)])]
+        : c.classFilter;
     const raw = b.family.decode(
       b.decoder,
       b.binding,
@@ -379,7 +439,12 @@ export class ModelSession {
         const t = tensor(name);
         return { data: f32(t), dims: t.dims };
       },
-      { inputWidth: c.input.width, inputHeight: c.input.height, scoreThreshold: c.thresholds.score, classFilter: keep },
+      {
+        inputWidth: c.input.width,
+        inputHeight: c.input.height,
+        scoreThreshold: c.thresholds.score,
+        classFilter: keep,
+      },
     );
     const inImage = raw
       .map((det) =>
@@ -396,23 +461,34 @@ export class ModelSession {
         ),
       )
       .filter((det) => det.x2 > det.x1 && det.y2 > det.y1);
-    let detections = nonMaxSuppression(inImage, { iouThreshold: c.thresholds.nmsIou, maxDetections: c.thresholds.maxDetections });
+    let detections = nonMaxSuppression(inImage, {
+      iouThreshold: c.thresholds.nmsIou,
+      maxDetections: c.thresholds.maxDetections,
+    });
     if (c.classes) {
       const wanted = c.classFilter ? new Set(c.classFilter) : undefined;
-      detections = categorisePeople(detections, c.classes).filter((d) => !wanted || wanted.has(d.classId));
+      detections = categorisePeople(detections, c.classes).filter(
+        (d) => !wanted || wanted.has(d.classId),
+      );
     }
     return { kind: "detections", detections, toImage };
   }
 
   /** Frees the native session once the runs asked for (ahead ones included) are done. */
   async release(): Promise<void> {
-    await Promise.all(this.inputFree);
-    await this.session.release();
+    await Promise.all(this.#inputFree);
+    await this.#session.release();
   }
 }
 
 /** Checks input and outputs against the contract and decides which outputs the decoder reads. */
-function bindOutputs(c: ModelContract, s: { inputMetadata: readonly ort.InferenceSession.ValueMetadata[]; outputMetadata: readonly ort.InferenceSession.ValueMetadata[] }): OutputBinding {
+function bindOutputs(
+  c: ModelContract,
+  s: {
+    inputMetadata: readonly ort.InferenceSession.ValueMetadata[];
+    outputMetadata: readonly ort.InferenceSession.ValueMetadata[];
+  },
+): OutputBinding {
   const inputs = s.inputMetadata;
   const outputs = s.outputMetadata;
   const fail = (what: string): never => {
@@ -423,22 +499,33 @@ function bindOutputs(c: ModelContract, s: { inputMetadata: readonly ort.Inferenc
   };
   const expectedInput = [1, 3, c.input.height, c.input.width];
   const inMeta = inputs.find((m) => m.name === c.input.name);
-  if (!inMeta) fail(`expected input '${c.input.name}' [${expectedInput.join(",")}], found none of that name`);
-  if (inputs.length !== 1) fail(`expected exactly one input '${c.input.name}', found ${inputs.length}`);
-  if (inMeta!.isTensor && inMeta!.type !== "float32") fail(`expected input '${c.input.name}' to be float32, found ${inMeta!.type}`);
+  if (!inMeta)
+    fail(`expected input '${c.input.name}' [${expectedInput.join(",")}], found none of that name`);
+  if (inputs.length !== 1)
+    fail(`expected exactly one input '${c.input.name}', found ${inputs.length}`);
+  if (inMeta!.isTensor && inMeta!.type !== "float32")
+    fail(`expected input '${c.input.name}' to be float32, found ${inMeta!.type}`);
   if (!shapeMatches(tensorShape(inMeta), expectedInput)) {
-    fail(`expected input '${c.input.name}' of shape [${expectedInput.join(",")}], found [${tensorShape(inMeta)!.join(",")}]`);
+    fail(
+      `expected input '${c.input.name}' of shape [${expectedInput.join(",")}], found [${tensorShape(inMeta)!.join(",")}]`,
+    );
   }
   const byName = new Map(outputs.map((m) => [m.name, m]));
   for (const o of c.outputs) {
     const m = byName.get(o.name);
     if (!m) fail(`expected output '${o.name}' [${o.shape.join(",")}], found none of that name`);
-    if (!shapeMatches(tensorShape(m), o.shape)) fail(`expected output '${o.name}' of shape [${o.shape.join(",")}], found [${tensorShape(m)!.join(",")}]`);
+    if (!shapeMatches(tensorShape(m), o.shape))
+      fail(
+        `expected output '${o.name}' of shape [${o.shape.join(",")}], found [${tensorShape(m)!.join(",")}]`,
+      );
   }
   const d = c.decoder;
   if (d.type === "segmentation") {
     for (const o of c.outputs) {
-      if (o.shape.length !== 4 || o.shape[0] !== 1) fail(`segmentation output '${o.name}' must be declared [1,C,H,W], is [${o.shape.join(",")}]`);
+      if (o.shape.length !== 4 || o.shape[0] !== 1)
+        fail(
+          `segmentation output '${o.name}' must be declared [1,C,H,W], is [${o.shape.join(",")}]`,
+        );
     }
     return { type: "segmentation", names: c.outputs.map((o) => o.name) };
   }
@@ -448,6 +535,12 @@ function bindOutputs(c: ModelContract, s: { inputMetadata: readonly ort.Inferenc
     name: m.name,
     dims: m.isTensor ? m.shape.map((v) => (typeof v === "number" && v >= 0 ? v : -1)) : undefined,
   }));
-  const binding: unknown = family!.bind(d, { contract: `'${c.name}' (${c.file})`, inputWidth: c.input.width, inputHeight: c.input.height, declared: c.outputs, outputs: metas });
+  const binding: unknown = family!.bind(d, {
+    contract: `'${c.name}' (${c.file})`,
+    inputWidth: c.input.width,
+    inputHeight: c.input.height,
+    declared: c.outputs,
+    outputs: metas,
+  });
   return { type: "detector", family: family!, decoder: d, binding };
 }

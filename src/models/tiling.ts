@@ -43,7 +43,12 @@ function spread(total: number, size: number, count: number, even: boolean): numb
  * The rectangles to run a detector on: always the full frame first, then the tiles. `evenX`
  * keeps x offsets and widths even (needed for yuyv/uyvy crops).
  */
-export function planTiles(mode: TilingMode, width: number, height: number, evenX = false): PixelRect[] {
+export function planTiles(
+  mode: TilingMode,
+  width: number,
+  height: number,
+  evenX = false,
+): PixelRect[] {
   const full: PixelRect = { x: 0, y: 0, width, height };
   if (mode.kind === "none") return [full];
   let columns: number;
@@ -55,22 +60,37 @@ export function planTiles(mode: TilingMode, width: number, height: number, evenX
     rows = 1;
     columns = Math.ceil((width - height * overlap) / (height * (1 - overlap)));
   } else {
-    if (!(Number.isInteger(mode.columns) && mode.columns >= 1 && Number.isInteger(mode.rows) && mode.rows >= 1)) {
-      throw new PerceptionError("parameter", `tiling grid needs whole columns and rows >= 1, got ${mode.columns}x${mode.rows}`);
+    if (
+      !(
+        Number.isInteger(mode.columns) &&
+        mode.columns >= 1 &&
+        Number.isInteger(mode.rows) &&
+        mode.rows >= 1
+      )
+    ) {
+      throw new PerceptionError(
+        "parameter",
+        `tiling grid needs whole columns and rows >= 1, got ${mode.columns}x${mode.rows}`,
+      );
     }
     columns = mode.columns;
     rows = mode.rows;
     overlap = mode.overlap ?? 0.15;
   }
-  if (!(overlap >= 0 && overlap < 1)) throw new PerceptionError("parameter", `tile overlap must be in [0, 1), got ${overlap}`);
+  if (!(overlap >= 0 && overlap < 1))
+    throw new PerceptionError("parameter", `tile overlap must be in [0, 1), got ${overlap}`);
   if (columns === 1 && rows === 1) return [full];
-  let tw = mode.kind === "auto" ? Math.min(width, height) : Math.ceil(width / (columns - (columns - 1) * overlap));
+  let tw =
+    mode.kind === "auto"
+      ? Math.min(width, height)
+      : Math.ceil(width / (columns - (columns - 1) * overlap));
   const th = mode.kind === "auto" ? height : Math.ceil(height / (rows - (rows - 1) * overlap));
   if (evenX) tw += tw % 2;
   tw = Math.min(tw, width - (evenX ? width % 2 : 0));
   const xs = spread(width, tw, columns, evenX);
   const ys = spread(height, Math.min(th, height), rows, false);
   const tiles: PixelRect[] = [full];
-  for (const y of ys) for (const x of xs) tiles.push({ x, y, width: tw, height: Math.min(th, height) });
+  for (const y of ys)
+    for (const x of xs) tiles.push({ x, y, width: tw, height: Math.min(th, height) });
   return tiles;
 }

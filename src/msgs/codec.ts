@@ -23,11 +23,17 @@ export class MessageCodec<T = unknown> {
   /** Decodes CDR bytes (with the 4-byte encapsulation header). Throws a `cdr` PerceptionError on malformed input. */
   decode(bytes: ArrayBufferView): T {
     if (bytes.byteLength < 4) {
-      throw new PerceptionError("cdr", `malformed CDR for ${this.type}: ${bytes.byteLength} bytes is shorter than the 4-byte encapsulation header`);
+      throw new PerceptionError(
+        "cdr",
+        `malformed CDR for ${this.type}: ${bytes.byteLength} bytes is shorter than the 4-byte encapsulation header`,
+      );
     }
     const u8 = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (u8[0] !== 0 || u8[1]! > 3) {
-      throw new PerceptionError("cdr", `malformed CDR for ${this.type}: unknown encapsulation kind 0x${u8[0]!.toString(16).padStart(2, "0")}${u8[1]!.toString(16).padStart(2, "0")}`);
+      throw new PerceptionError(
+        "cdr",
+        `malformed CDR for ${this.type}: unknown encapsulation kind 0x${u8[0]!.toString(16).padStart(2, "0")}${u8[1]!.toString(16).padStart(2, "0")}`,
+      );
     }
     try {
       // The reader makes strings and typed arrays from the underlying buffer, not the view: a
@@ -38,7 +44,12 @@ export class MessageCodec<T = unknown> {
       const endsBuffer = bytes.byteOffset + bytes.byteLength === bytes.buffer.byteLength;
       return this.#reader.readMessage(endsBuffer ? bytes : u8.slice());
     } catch (err) {
-      throw new PerceptionError("cdr", `malformed CDR for ${this.type}: ${errorMessage(err)}`, { bytes: bytes.byteLength }, { cause: err });
+      throw new PerceptionError(
+        "cdr",
+        `malformed CDR for ${this.type}: ${errorMessage(err)}`,
+        { bytes: bytes.byteLength },
+        { cause: err },
+      );
     }
   }
 
@@ -47,7 +58,12 @@ export class MessageCodec<T = unknown> {
     try {
       return this.#writer.writeMessage(message);
     } catch (err) {
-      throw new PerceptionError("cdr", `cannot encode ${this.type}: ${errorMessage(err)}`, {}, { cause: err });
+      throw new PerceptionError(
+        "cdr",
+        `cannot encode ${this.type}: ${errorMessage(err)}`,
+        {},
+        { cause: err },
+      );
     }
   }
 
@@ -58,10 +74,18 @@ export class MessageCodec<T = unknown> {
   encodeReused(message: T): Uint8Array {
     try {
       const size = this.#writer.calculateByteSize(message);
-      if (this.#scratch.byteLength < size) this.#scratch = new ArrayBuffer(Math.max(size, this.#scratch.byteLength * 2));
-      return this.#writer.writeMessage(message, this.#scratch as unknown as Uint8Array).subarray(0, size);
+      if (this.#scratch.byteLength < size)
+        this.#scratch = new ArrayBuffer(Math.max(size, this.#scratch.byteLength * 2));
+      return this.#writer
+        .writeMessage(message, this.#scratch as unknown as Uint8Array)
+        .subarray(0, size);
     } catch (err) {
-      throw new PerceptionError("cdr", `cannot encode ${this.type}: ${errorMessage(err)}`, {}, { cause: err });
+      throw new PerceptionError(
+        "cdr",
+        `cannot encode ${this.type}: ${errorMessage(err)}`,
+        {},
+        { cause: err },
+      );
     }
   }
 }
@@ -69,7 +93,10 @@ export class MessageCodec<T = unknown> {
 const codecs = new Map<string, MessageCodec>();
 
 /** The codec for a registered type (`pkg/msg/Type` or `pkg/Type`), cached. */
-export function codecFor<T = unknown>(type: string, registry: MessageRegistry = messageRegistry()): MessageCodec<T> {
+export function codecFor<T = unknown>(
+  type: string,
+  registry: MessageRegistry = messageRegistry(),
+): MessageCodec<T> {
   const name = normalizeTypeName(type);
   const cacheable = registry === messageRegistry();
   let codec = cacheable ? codecs.get(name) : undefined;
@@ -89,7 +116,12 @@ export function codecFromSchema<T = unknown>(type: string, schemaText: string): 
   try {
     definitions = parse(schemaText, { ros2: true });
   } catch (err) {
-    throw new PerceptionError("schema", `cannot parse the ros2msg schema of ${type}: ${errorMessage(err)}`, {}, { cause: err });
+    throw new PerceptionError(
+      "schema",
+      `cannot parse the ros2msg schema of ${type}: ${errorMessage(err)}`,
+      {},
+      { cause: err },
+    );
   }
   return new MessageCodec<T>(type, definitions);
 }

@@ -10,7 +10,10 @@ const TOKEN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Checks a node name (`[A-Za-z_][A-Za-z0-9_]*`); throws a `ros` PerceptionError naming the problem. */
 export function validateNodeName(name: string): void {
   if (!TOKEN.test(name)) {
-    throw new PerceptionError("ros", `invalid node name '${name}': use letters, digits and underscores, not starting with a digit`);
+    throw new PerceptionError(
+      "ros",
+      `invalid node name '${name}': use letters, digits and underscores, not starting with a digit`,
+    );
   }
 }
 
@@ -20,7 +23,10 @@ export function normalizeNamespace(namespace: string | undefined): string {
   const ns = namespace.startsWith("/") ? namespace : `/${namespace}`;
   const tokens = ns.slice(1).split("/");
   if (tokens.some((t) => !TOKEN.test(t))) {
-    throw new PerceptionError("ros", `invalid namespace '${namespace}': expected /token/token with tokens of letters, digits and underscores, not starting with a digit`);
+    throw new PerceptionError(
+      "ros",
+      `invalid namespace '${namespace}': expected /token/token with tokens of letters, digits and underscores, not starting with a digit`,
+    );
   }
   return ns;
 }
@@ -33,8 +39,10 @@ export function fullNodeName(name: string, namespace: string | undefined): strin
 
 /** Checks a fully resolved topic name; throws a `ros` PerceptionError naming the problem. */
 export function validateResolvedTopic(topic: string): void {
-  if (!topic.startsWith("/")) throw new PerceptionError("ros", `topic '${topic}' is not resolved: it must start with '/'`);
-  if (topic === "/") throw new PerceptionError("ros", "topic name '/' is not valid: it names nothing");
+  if (!topic.startsWith("/"))
+    throw new PerceptionError("ros", `topic '${topic}' is not resolved: it must start with '/'`);
+  if (topic === "/")
+    throw new PerceptionError("ros", "topic name '/' is not valid: it names nothing");
   const tokens = topic.slice(1).split("/");
   const bad = tokens.find((t) => !TOKEN.test(t));
   if (bad !== undefined) {
@@ -48,16 +56,24 @@ export function validateResolvedTopic(topic: string): void {
 }
 
 /** Expands `~/x`, `~`, relative and absolute names for one node (no remapping). */
-export function expandTopicName(name: string, nodeName: string, namespace: string | undefined): string {
+export function expandTopicName(
+  name: string,
+  nodeName: string,
+  namespace: string | undefined,
+): string {
   const ns = normalizeNamespace(namespace);
   let expanded: string;
   if (name === "~") expanded = fullNodeName(nodeName, ns);
   else if (name.startsWith("~/")) expanded = `${fullNodeName(nodeName, ns)}/${name.slice(2)}`;
-  else if (name.startsWith("~")) throw new PerceptionError("ros", `invalid topic name '${name}': '~' must be followed by '/'`);
+  else if (name.startsWith("~"))
+    throw new PerceptionError("ros", `invalid topic name '${name}': '~' must be followed by '/'`);
   else if (name.startsWith("/")) expanded = name;
   else expanded = ns === "/" ? `/${name}` : `${ns}/${name}`;
   if (name.includes("{") || name.includes("}")) {
-    throw new PerceptionError("ros", `invalid topic name '${name}': substitutions ({node}, {ns}) are not supported`);
+    throw new PerceptionError(
+      "ros",
+      `invalid topic name '${name}': substitutions ({node}, {ns}) are not supported`,
+    );
   }
   validateResolvedTopic(expanded);
   return expanded;

@@ -32,10 +32,18 @@ export class MessageRegistry {
     try {
       parsed = parse(text, { ros2: true, skipTypeFixup: true });
     } catch (err) {
-      throw new PerceptionError("schema", `cannot parse the definition of ${name}: ${(err as Error).message}`, {}, { cause: err });
+      throw new PerceptionError(
+        "schema",
+        `cannot parse the definition of ${name}: ${(err as Error).message}`,
+        {},
+        { cause: err },
+      );
     }
     if (parsed.length !== 1) {
-      throw new PerceptionError("schema", `expected one definition in ${name}'s .msg text, found ${parsed.length}`);
+      throw new PerceptionError(
+        "schema",
+        `expected one definition in ${name}'s .msg text, found ${parsed.length}`,
+      );
     }
     const fields = parsed[0]!.definitions.map((f) =>
       f.isComplex && !f.type.includes("/") ? { ...f, type: `${pkg}/${f.type}` } : f,
@@ -51,7 +59,11 @@ export class MessageRegistry {
    * definition cannot).
    */
   addDefinition(def: MessageDefinition, msgText?: string): void {
-    if (!def.name) throw new PerceptionError("schema", "a message definition without a name cannot be registered");
+    if (!def.name)
+      throw new PerceptionError(
+        "schema",
+        "a message definition without a name cannot be registered",
+      );
     const name = normalizeTypeName(def.name);
     this.#definitions.set(name, def);
     if (msgText !== undefined) this.#octetFields.set(name, declaredOctetFields(msgText));
@@ -65,7 +77,9 @@ export class MessageRegistry {
 
   /** Adds every `*.msg` of one ROS package folder (`<folder>/<Type>.msg`). */
   addPackageFolder(pkg: string, folder: string): void {
-    for (const file of readdirSync(folder).filter((f) => f.endsWith(".msg")).sort()) {
+    for (const file of readdirSync(folder)
+      .filter((f) => f.endsWith(".msg"))
+      .sort()) {
       this.addMsgText(`${pkg}/${file.slice(0, -4)}`, readFileSync(join(folder, file), "utf8"));
     }
   }
@@ -83,7 +97,11 @@ export class MessageRegistry {
   get(type: string): MessageDefinition {
     const name = normalizeTypeName(type);
     const def = this.#definitions.get(name);
-    if (!def) throw new PerceptionError("schema", `unknown message type ${type}: not in the project's message registry`);
+    if (!def)
+      throw new PerceptionError(
+        "schema",
+        `unknown message type ${type}: not in the project's message registry`,
+      );
     return def;
   }
 
@@ -188,13 +206,25 @@ function defaultText(value: unknown): string {
 }
 
 function fieldLine(f: MessageDefinitionField): string {
-  let type = f.type === "time" ? "builtin_interfaces/Time" : f.type === "duration" ? "builtin_interfaces/Duration" : f.type;
+  let type =
+    f.type === "time"
+      ? "builtin_interfaces/Time"
+      : f.type === "duration"
+        ? "builtin_interfaces/Duration"
+        : f.type;
   if (f.type === "string" && f.upperBound !== undefined) type = `string<=${f.upperBound}`;
   if (f.isConstant) return `${type} ${f.name}=${f.valueText ?? String(f.value)}`;
   if (f.isArray) {
-    type += f.arrayLength !== undefined ? `[${f.arrayLength}]` : f.arrayUpperBound !== undefined ? `[<=${f.arrayUpperBound}]` : "[]";
+    type +=
+      f.arrayLength !== undefined
+        ? `[${f.arrayLength}]`
+        : f.arrayUpperBound !== undefined
+          ? `[<=${f.arrayUpperBound}]`
+          : "[]";
   }
-  return f.defaultValue !== undefined ? `${type} ${f.name} ${defaultText(f.defaultValue)}` : `${type} ${f.name}`;
+  return f.defaultValue !== undefined
+    ? `${type} ${f.name} ${defaultText(f.defaultValue)}`
+    : `${type} ${f.name}`;
 }
 
 let defaultRegistry: MessageRegistry | undefined;
@@ -206,14 +236,20 @@ let defaultRegistry: MessageRegistry | undefined;
 export function messageRegistry(): MessageRegistry {
   if (defaultRegistry) return defaultRegistry;
   const registry = new MessageRegistry();
-  for (const [name, def] of Object.entries(ros2jazzy)) registry.addDefinition({ ...def, name }, jazzyMsgText(name));
+  for (const [name, def] of Object.entries(ros2jazzy))
+    registry.addDefinition({ ...def, name }, jazzyMsgText(name));
   registry.addMsgText("builtin_interfaces/Time", "int32 sec\nuint32 nanosec\n");
   registry.addMsgText("builtin_interfaces/Duration", "int32 sec\nuint32 nanosec\n");
   const extras = projectPath("src", "msgs", "definitions");
-  for (const file of readdirSync(extras).filter((f) => f.endsWith(".msg")).sort()) {
+  for (const file of readdirSync(extras)
+    .filter((f) => f.endsWith(".msg"))
+    .sort()) {
     const [pkg, type] = file.slice(0, -4).split("__");
     registry.addMsgText(`${pkg}/${type}`, readFileSync(join(extras, file), "utf8"));
   }
-  registry.addPackageFolder(PROJECT_MSG_PACKAGE, projectPath("ros_ws", "src", PROJECT_MSG_PACKAGE, "msg"));
+  registry.addPackageFolder(
+    PROJECT_MSG_PACKAGE,
+    projectPath("ros_ws", "src", PROJECT_MSG_PACKAGE, "msg"),
+  );
   return (defaultRegistry = registry);
 }

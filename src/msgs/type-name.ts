@@ -8,9 +8,16 @@
 export function normalizeTypeName(type: string): string {
   const parts = type.split("/");
   if (parts.length === 3 && parts[1] === "msg") return `${parts[0]}/${parts[2]}`;
-  if (parts.length === 3 && (parts[1] === "srv" || parts[1] === "action") && parts.every((p) => p.length > 0)) return type;
+  if (
+    parts.length === 3 &&
+    (parts[1] === "srv" || parts[1] === "action") &&
+    parts.every((p) => p.length > 0)
+  )
+    return type;
   if (parts.length === 2) return type;
-  throw new Error(`not a ROS 2 message type name: '${type}' (expected pkg/msg/Type, pkg/srv/Type, pkg/action/Type or pkg/Type)`);
+  throw new Error(
+    `not a ROS 2 message type name: '${type}' (expected pkg/msg/Type, pkg/srv/Type, pkg/action/Type or pkg/Type)`,
+  );
 }
 
 /** `pkg/msg/Type`, the form ROS 2 tools, rclnodejs and rosbag2 metadata use. */

@@ -6,7 +6,7 @@ import { ros2TypeName } from "./type-name.js";
  * Root types the project reads or writes. TypeScript interfaces are generated for these and every
  * type they use (`npm run gen:types`); test/msgs/typegen.test.ts fails when the committed file drifts.
  */
-export const GENERATED_ROOT_TYPES = [
+const GENERATED_ROOT_TYPES = [
   "builtin_interfaces/Time",
   "builtin_interfaces/Duration",
   "std_msgs/Header",
@@ -76,7 +76,10 @@ function fieldType(f: MessageDefinitionField): string {
 }
 
 /** The text of src/msgs/types.generated.ts for the registry's current definitions. */
-export function generateTypesSource(registry: MessageRegistry, roots: readonly string[] = GENERATED_ROOT_TYPES): string {
+export function generateTypesSource(
+  registry: MessageRegistry,
+  roots: readonly string[] = GENERATED_ROOT_TYPES,
+): string {
   const types = new Set<string>();
   for (const root of roots) for (const def of registry.definitionsFor(root)) types.add(def.name!);
   types.add("builtin_interfaces/Time");
@@ -86,7 +89,10 @@ export function generateTypesSource(registry: MessageRegistry, roots: readonly s
   for (const t of sorted) {
     const name = interfaceName(t);
     const other = byName.get(name);
-    if (other) throw new Error(`two message types would share the interface name ${name}: ${other} and ${t}`);
+    if (other)
+      throw new Error(
+        `two message types would share the interface name ${name}: ${other} and ${t}`,
+      );
     byName.set(name, t);
   }
   const out: string[] = [
@@ -108,7 +114,12 @@ export function generateTypesSource(registry: MessageRegistry, roots: readonly s
       out.push(`/** Constants of ${ros2TypeName(t)}. */`);
       out.push(`export const ${name} = {`);
       for (const c of constants) {
-        const value = typeof c.value === "string" ? JSON.stringify(c.value) : typeof c.value === "bigint" ? `${c.value}n` : String(c.value);
+        const value =
+          typeof c.value === "string"
+            ? JSON.stringify(c.value)
+            : typeof c.value === "bigint"
+              ? `${c.value}n`
+              : String(c.value);
         out.push(`  ${c.name}: ${value},`);
       }
       out.push("} as const;");

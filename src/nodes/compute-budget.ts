@@ -11,7 +11,14 @@
 import { diffSec, type Time } from "../core/time.js";
 import type { Crosswalk, HdMap } from "../map/types.js";
 import type { PerceptionFrame } from "../msgs/types.generated.js";
-import { checkComputeBudgetOptions, decideRates, LaneStability, reachM, type ComputeBudgetOptions, type ModelRates } from "./common/compute-budget-rates.js";
+import {
+  checkComputeBudgetOptions,
+  decideRates,
+  LaneStability,
+  reachM,
+  type ComputeBudgetOptions,
+  type ModelRates,
+} from "./common/compute-budget-rates.js";
 import type { NodeHandle } from "../ros/node-api.js";
 import type { NodeInstance } from "../ros/node-spec.js";
 import { loadParameterSchema } from "./node-definition.js";
@@ -26,12 +33,20 @@ export function parameterSchema(): object {
 const SPEED_WINDOW_S = 0.3;
 
 /** Distance from the ego to the nearest mapped crossing ahead within `reach` (closest point of its polygon), or "none". */
-export function crossingAhead(map: HdMap, pose: { x: number; y: number; yaw: number }, reach: number): number | "none" {
+function crossingAhead(
+  map: HdMap,
+  pose: { x: number; y: number; yaw: number },
+  reach: number,
+): number | "none" {
   let best: number | "none" = "none";
-  for (const { feature, distance } of map.nearWithDistance({ x: pose.x, y: pose.y }, reach, ["crosswalk"])) {
+  for (const { feature, distance } of map.nearWithDistance({ x: pose.x, y: pose.y }, reach, [
+    "crosswalk",
+  ])) {
     const poly = (feature as Crosswalk).polygon;
     // Ahead: some corner in front of base_link (a crossing the ego is on counts, one behind does not).
-    const ahead = poly.some((p) => (p.x - pose.x) * Math.cos(pose.yaw) + (p.y - pose.y) * Math.sin(pose.yaw) >= 0);
+    const ahead = poly.some(
+      (p) => (p.x - pose.x) * Math.cos(pose.yaw) + (p.y - pose.y) * Math.sin(pose.yaw) >= 0,
+    );
     if (ahead && (best === "none" || distance < best)) best = distance;
   }
   return best;
@@ -55,23 +70,48 @@ export async function createComputeBudgetNode(handle: NodeHandle): Promise<NodeI
     decelerationMps2: p.get<number>("deceleration_mps2"),
     crossingMarginM: p.get<number>("crossing_margin_m"),
     cpuBudgetCores: p.get<number>("cpu_budget_cores"),
-    costMs: { pedestrians: p.get<number>("pedestrian_cost_ms"), lanes: p.get<number>("lane_cost_ms"), crosswalks: p.get<number>("crosswalk_cost_ms") },
-    minHz: { pedestrians: p.get<number>("pedestrian_min_hz"), lanes: p.get<number>("lane_min_hz"), crosswalks: p.get<number>("crosswalk_min_hz") },
-    pedestrianCropPassesNearCrossingPerS: p.get<number>("pedestrian_crop_passes_near_crossing_per_s"),
+    costMs: {
+      pedestrians: p.get<number>("pedestrian_cost_ms"),
+      lanes: p.get<number>("lane_cost_ms"),
+      crosswalks: p.get<number>("crosswalk_cost_ms"),
+    },
+    minHz: {
+      pedestrians: p.get<number>("pedestrian_min_hz"),
+      lanes: p.get<number>("lane_min_hz"),
+      crosswalks: p.get<number>("crosswalk_min_hz"),
+    },
+    pedestrianCropPassesNearCrossingPerS: p.get<number>(
+      "pedestrian_crop_passes_near_crossing_per_s",
+    ),
     pedestrianCropPassesPerS: p.get<number>("pedestrian_crop_passes_per_s"),
     pedestrianPassCostMs: p.get<number>("pedestrian_pass_cost_ms"),
     pedestrianWorkerMaxLoad: p.get<number>("pedestrian_worker_max_load"),
   });
   // The schema bounds each value; run-time changes (rates, costs, budget) apply at the next frame.
   checkComputeBudgetOptions(options());
-  if (policy === "adaptive" && !map) diagnostics.set("map", "warn", "no HD map (map_file empty): crossings unknown, pedestrians at the crossing rate");
+  if (policy === "adaptive" && !map)
+    diagnostics.set(
+      "map",
+      "warn",
+      "no HD map (map_file empty): crossings unknown, pedestrians at the crossing rate",
+    );
 
   const publishers = {
-    pedestrians: handle.createPublisher("std_msgs/msg/Float32", "~/out/pedestrian_rate_hz", { profile: "reliable" }),
-    lanes: handle.createPublisher("std_msgs/msg/Float32", "~/out/lane_rate_hz", { profile: "reliable" }),
-    crosswalks: handle.createPublisher("std_msgs/msg/Float32", "~/out/crosswalk_rate_hz", { profile: "reliable" }),
+    pedestrians: handle.createPublisher("std_msgs/msg/Float32", "~/out/pedestrian_rate_hz", {
+      profile: "reliable",
+    }),
+    lanes: handle.createPublisher("std_msgs/msg/Float32", "~/out/lane_rate_hz", {
+      profile: "reliable",
+    }),
+    crosswalks: handle.createPublisher("std_msgs/msg/Float32", "~/out/crosswalk_rate_hz", {
+      profile: "reliable",
+    }),
   };
-  const cropPublisher = handle.createPublisher("std_msgs/msg/Float32", "~/out/pedestrian_crop_passes_per_s", { profile: "reliable" });
+  const cropPublisher = handle.createPublisher(
+    "std_msgs/msg/Float32",
+    "~/out/pedestrian_crop_passes_per_s",
+    { profile: "reliable" },
+  );
   let publishedCrops: number | undefined;
   let cropChanges = 0;
   const stability = new LaneStability({
@@ -94,7 +134,9 @@ export async function createComputeBudgetNode(handle: NodeHandle): Promise<NodeI
     if (poses.length > 0 && diffSec(stamp, poses.at(-1)!.stamp) < 0) {
       timeJumps++;
       diagnostics.setCounter("time_jumps", timeJumps);
-      handle.logger.warn(`frame stamp went back ${diffSec(poses.at(-1)!.stamp, stamp).toFixed(3)} s: speed and lane stability history dropped (${timeJumps} so far)`);
+      handle.logger.warn(
+        `frame stamp went back ${diffSec(poses.at(-1)!.stamp, stamp).toFixed(3)} s: speed and lane stability history dropped (${timeJumps} so far)`,
+      );
       poses.length = 0;
       stability.reset();
     }
@@ -102,7 +144,11 @@ export async function createComputeBudgetNode(handle: NodeHandle): Promise<NodeI
     let pose: { x: number; y: number; yaw: number } | undefined;
     if (f.pose_valid) {
       const q = f.pose.orientation;
-      pose = { x: f.pose.position.x, y: f.pose.position.y, yaw: Math.atan2(2 * (q.w * q.z + q.x * q.y), 1 - 2 * (q.y * q.y + q.z * q.z)) };
+      pose = {
+        x: f.pose.position.x,
+        y: f.pose.position.y,
+        yaw: Math.atan2(2 * (q.w * q.z + q.x * q.y), 1 - 2 * (q.y * q.y + q.z * q.z)),
+      };
       poses.push({ stamp, x: pose.x, y: pose.y });
       while (poses.length > 2 && diffSec(stamp, poses[1]!.stamp) >= SPEED_WINDOW_S) poses.shift();
       const first = poses[0]!;
@@ -118,7 +164,8 @@ export async function createComputeBudgetNode(handle: NodeHandle): Promise<NodeI
     });
     if (policy !== "adaptive") return;
     const o = options();
-    const crossing = map && pose && speed !== undefined ? crossingAhead(map, pose, reachM(o, speed)) : undefined;
+    const crossing =
+      map && pose && speed !== undefined ? crossingAhead(map, pose, reachM(o, speed)) : undefined;
     const d = decideRates(o, { speedMps: speed, crossingDistanceM: crossing, laneStable });
     decisions++;
     if (d.nearCrossing) nearCrossingFrames++;
@@ -134,13 +181,21 @@ export async function createComputeBudgetNode(handle: NodeHandle): Promise<NodeI
       cropChanges++;
       cropPublisher.publish({ data: d.pedestrianCropPassesPerS });
     }
-    if (lastReason !== d.reason) handle.logger.debug(`rates ${JSON.stringify(d.rates)}, pedestrian crop passes ${d.pedestrianCropPassesPerS.toFixed(1)}/s: ${d.reason}`);
+    if (lastReason !== d.reason)
+      handle.logger.debug(
+        `rates ${JSON.stringify(d.rates)}, pedestrian crop passes ${d.pedestrianCropPassesPerS.toFixed(1)}/s: ${d.reason}`,
+      );
     lastReason = d.reason;
     diagnostics.setCounter("near_crossing", d.nearCrossing ? 1 : 0);
     diagnostics.setCounter("planned_cpu_cores_x100", Math.round(d.plannedCores * 100));
     diagnostics.setCounter("budget_limited", budgetLimited);
   };
-  handle.createSubscription("edge_perception_msgs/msg/PerceptionFrame", "~/in/frame", { profile: "reliable" }, onFrame);
+  handle.createSubscription(
+    "edge_perception_msgs/msg/PerceptionFrame",
+    "~/in/frame",
+    { profile: "reliable" },
+    onFrame,
+  );
 
   return {
     stats: () => ({

@@ -8,7 +8,6 @@ import type { NodeInstance } from "../ros/node-spec.js";
 import { asModelError, CameraNode, failureStatus, withRelease } from "./common/camera-node.js";
 import { loadParameterSchema } from "./node-definition.js";
 
-
 /** The node's parameter schema (`ros__parameters` of config/schema/crosswalk_detector.schema.json). */
 export function parameterSchema(): object {
   return loadParameterSchema("crosswalk_detector");
@@ -16,15 +15,28 @@ export function parameterSchema(): object {
 
 export async function createCrosswalkDetectorNode(handle: NodeHandle): Promise<NodeInstance> {
   const { CrosswalkDetector } = await import("../perception/crosswalks/crosswalk-detector.js");
-  const publisher = handle.createPublisher("edge_perception_msgs/msg/CrosswalkArray", "~/out/crosswalks", { profile: "reliable" });
+  const publisher = handle.createPublisher(
+    "edge_perception_msgs/msg/CrosswalkArray",
+    "~/out/crosswalks",
+    { profile: "reliable" },
+  );
   const baseFrame = handle.parameters.get<string>("base_frame");
   // The learned source (learned_source: auto, when models/crosswalk_seg.onnx is there) runs beside
   // the stripe source, its proposals verified by local stripe evidence, fused by the max rule.
   const { crosswalkSources } = await import("../perception/crosswalks/verified-learned-source.js");
-  const { sources, fusion, learned } = await crosswalkSources(handle.parameters.get<"auto" | "off">("learned_source"), (line) => handle.logger.info(line), handle.wallClock);
-  let detector = new CrosswalkDetector({ sources, fusion, minConfidence: handle.parameters.get<number>("min_confidence") });
+  const { sources, fusion, learned } = await crosswalkSources(
+    handle.parameters.get<"auto" | "off">("learned_source"),
+    (line) => handle.logger.info(line),
+    handle.wallClock,
+  );
+  let detector = new CrosswalkDetector({
+    sources,
+    fusion,
+    minConfidence: handle.parameters.get<number>("min_confidence"),
+  });
   handle.parameters.onChange((changes) => {
-    if (typeof changes.min_confidence === "number") detector = new CrosswalkDetector({ sources, fusion, minConfidence: changes.min_confidence });
+    if (typeof changes.min_confidence === "number")
+      detector = new CrosswalkDetector({ sources, fusion, minConfidence: changes.min_confidence });
   });
 
   const node: CameraNode = new CameraNode(handle, {
@@ -33,7 +45,11 @@ export async function createCrosswalkDetectorNode(handle: NodeHandle): Promise<N
     async process(frame) {
       const header = { stamp: frame.header.stamp, frame_id: baseFrame };
       try {
-        const result = await detector.detect(await frame.view(), frame.geometry!, frame.header.stamp);
+        const result = await detector.detect(
+          await frame.view(),
+          frame.geometry!,
+          frame.header.stamp,
+        );
         // Bad input the detector finds (a camera that sees no ground; a frame whose size is not the
         // CameraInfo's was refused by CameraNode already) is published as an empty array with the
         // cause, and counted; the node goes on.
@@ -41,7 +57,12 @@ export async function createCrosswalkDetectorNode(handle: NodeHandle): Promise<N
         publisher.publish({ ...result, header, ...frame.timing() });
       } catch (err) {
         const error = asModelError(err, "crosswalk_detector");
-        publisher.publish({ header, crosswalks: [], status: failureStatus(error, "detector"), ...frame.timing() });
+        publisher.publish({
+          header,
+          crosswalks: [],
+          status: failureStatus(error, "detector"),
+          ...frame.timing(),
+        });
         throw error;
       }
     },

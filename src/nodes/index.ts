@@ -9,13 +9,34 @@ import { loadParameterSchema, type NodeDefinition } from "./node-definition.js";
 
 type Factory = (handle: NodeHandle) => Promise<NodeInstance>;
 
-const FACTORIES: Record<string, { load: () => Promise<Factory>; pathParameters: readonly string[] }> = {
-  pedestrian_detector: { load: async () => (await import("./pedestrian-detector.js")).createPedestrianDetectorNode, pathParameters: ["model_dir", "contracts_file"] },
-  lane_detector: { load: async () => (await import("./lane-detector.js")).createLaneDetectorNode, pathParameters: ["model_dir", "contracts_file"] },
-  crosswalk_detector: { load: async () => (await import("./crosswalk-detector.js")).createCrosswalkDetectorNode, pathParameters: [] },
-  map_fusion: { load: async () => (await import("./map-fusion.js")).createMapFusionNode, pathParameters: ["map_file"] },
-  visualizer: { load: async () => (await import("./visualizer.js")).createVisualizerNode, pathParameters: ["map_file"] },
-  compute_budget: { load: async () => (await import("./compute-budget.js")).createComputeBudgetNode, pathParameters: ["map_file"] },
+const FACTORIES: Record<
+  string,
+  { load: () => Promise<Factory>; pathParameters: readonly string[] }
+> = {
+  pedestrian_detector: {
+    load: async () => (await import("./pedestrian-detector.js")).createPedestrianDetectorNode,
+    pathParameters: ["model_dir", "contracts_file"],
+  },
+  lane_detector: {
+    load: async () => (await import("./lane-detector.js")).createLaneDetectorNode,
+    pathParameters: ["model_dir", "contracts_file"],
+  },
+  crosswalk_detector: {
+    load: async () => (await import("./crosswalk-detector.js")).createCrosswalkDetectorNode,
+    pathParameters: [],
+  },
+  map_fusion: {
+    load: async () => (await import("./map-fusion.js")).createMapFusionNode,
+    pathParameters: ["map_file"],
+  },
+  visualizer: {
+    load: async () => (await import("./visualizer.js")).createVisualizerNode,
+    pathParameters: ["map_file"],
+  },
+  compute_budget: {
+    load: async () => (await import("./compute-budget.js")).createComputeBudgetNode,
+    pathParameters: ["map_file"],
+  },
 };
 
 const cache = new Map<string, NodeDefinition>();
@@ -25,7 +46,11 @@ export function nodeDefinition(type: string): NodeDefinition {
   const cached = cache.get(type);
   if (cached) return cached;
   const entry = FACTORIES[type];
-  if (!entry) throw new PerceptionError("parameter", `unknown node type '${type}' (known: ${Object.keys(FACTORIES).join(", ")})`);
+  if (!entry)
+    throw new PerceptionError(
+      "parameter",
+      `unknown node type '${type}' (known: ${Object.keys(FACTORIES).join(", ")})`,
+    );
   const definition: NodeDefinition = {
     type,
     parameterSchema: loadParameterSchema(type),

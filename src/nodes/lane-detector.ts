@@ -9,7 +9,6 @@ import { asModelError, CameraNode, failureStatus } from "./common/camera-node.js
 import { chooseModel, describeModelChoice } from "./common/model-choice.js";
 import { loadParameterSchema } from "./node-definition.js";
 
-
 /** The node's parameter schema (`ros__parameters` of config/schema/lane_detector.schema.json). */
 export function parameterSchema(): object {
   return loadParameterSchema("lane_detector");
@@ -18,8 +17,16 @@ export function parameterSchema(): object {
 export async function createLaneDetectorNode(handle: NodeHandle): Promise<NodeInstance> {
   const { LaneDetector } = await import("../perception/lanes/lane-detector.js");
   const choice = chooseModel(handle);
-  const detector = await LaneDetector.create(choice.kind === "model" ? { contract: choice.contract, modelDir: choice.dir, clock: handle.wallClock } : { clock: handle.wallClock });
-  const publisher = handle.createPublisher("edge_perception_msgs/msg/LaneMarkingArray", "~/out/lanes", { profile: "reliable" });
+  const detector = await LaneDetector.create(
+    choice.kind === "model"
+      ? { contract: choice.contract, modelDir: choice.dir, clock: handle.wallClock }
+      : { clock: handle.wallClock },
+  );
+  const publisher = handle.createPublisher(
+    "edge_perception_msgs/msg/LaneMarkingArray",
+    "~/out/lanes",
+    { profile: "reliable" },
+  );
   const baseFrame = handle.parameters.get<string>("base_frame");
   handle.logger.info(describeModelChoice(choice, "classical lane"));
 
@@ -31,7 +38,11 @@ export async function createLaneDetectorNode(handle: NodeHandle): Promise<NodeIn
     async process(frame) {
       const header = { stamp: frame.header.stamp, frame_id: baseFrame };
       try {
-        const result = await detector.detect(await frame.view(), frame.geometry!, frame.header.stamp);
+        const result = await detector.detect(
+          await frame.view(),
+          frame.geometry!,
+          frame.header.stamp,
+        );
         const minConfidence = handle.parameters.get<number>("min_confidence");
         // The model's own run (onnxruntime on its worker thread): preprocessing, the hand-over and
         // mask decoding are the node's (in lane_detector, not lane_model).
@@ -47,11 +58,17 @@ export async function createLaneDetectorNode(handle: NodeHandle): Promise<NodeIn
         publisher.publish(out);
       } catch (err) {
         const error = asModelError(err, "lane_detector");
-        publisher.publish({ header, markings: [], status: failureStatus(error, "model"), ...frame.timing() });
+        publisher.publish({
+          header,
+          markings: [],
+          status: failureStatus(error, "model"),
+          ...frame.timing(),
+        });
         throw error;
       }
     },
   });
-  if (choice.kind === "fallback") node.diagnostics.set("model", "warn", describeModelChoice(choice, "classical lane"));
+  if (choice.kind === "fallback")
+    node.diagnostics.set("model", "warn", describeModelChoice(choice, "classical lane"));
   return node;
 }

@@ -20,7 +20,7 @@ export interface NodeDefinition {
 }
 
 /** The JSON Schema file of a node type. */
-export function schemaFileOf(type: string): string {
+function schemaFileOf(type: string): string {
   return projectPath("config", "schema", `${type}.schema.json`);
 }
 
@@ -34,9 +34,14 @@ export function loadParameterSchema(type: string): object {
   try {
     doc = JSON.parse(readFileSync(file, "utf8")) as typeof doc;
   } catch (err) {
-    throw new PerceptionError("parameter", `cannot read the parameter schema of ${type}: ${(err as Error).message}`, { file });
+    throw new PerceptionError(
+      "parameter",
+      `cannot read the parameter schema of ${type}: ${(err as Error).message}`,
+      { file },
+    );
   }
   const schema = doc.definitions?.[type];
-  if (!schema) throw new PerceptionError("parameter", `${file} has no definitions.${type}`, { file });
+  if (!schema)
+    throw new PerceptionError("parameter", `${file} has no definitions.${type}`, { file });
   return schema;
 }

@@ -10,7 +10,11 @@
  */
 import type { PedestrianArray } from "../msgs/types.generated.js";
 import { pedestriansToDetection2DArray } from "../perception/pedestrians/detection2d.js";
-import type { PedestrianCropOptions, PedestrianDetector, PedestrianRegion } from "../perception/pedestrians/pedestrian-detector.js";
+import type {
+  PedestrianCropOptions,
+  PedestrianDetector,
+  PedestrianRegion,
+} from "../perception/pedestrians/pedestrian-detector.js";
 import type { NodeHandle } from "../ros/node-api.js";
 import type { NodeInstance } from "../ros/node-spec.js";
 import { asModelError, CameraNode, failureStatus, withRelease } from "./common/camera-node.js";
@@ -29,7 +33,10 @@ const PERSON_HEIGHT_M = 1.7;
  * The detector's crop options from the node's parameters (`get` reads one by name); crosswalk
  * crops only `withMap`. Shared with the tests and the bench, so they measure what the node runs.
  */
-export function pedestrianCropOptions(get: (name: string) => unknown, withMap: boolean): PedestrianCropOptions {
+export function pedestrianCropOptions(
+  get: (name: string) => unknown,
+  withMap: boolean,
+): PedestrianCropOptions {
   const num = (name: string): number => get(name) as number;
   return {
     band: {
@@ -40,14 +47,14 @@ export function pedestrianCropOptions(get: (name: string) => unknown, withMap: b
       fallbackHorizonFraction: num("band_fallback_horizon_fraction"),
     },
     regions: withMap
-        ? {
-            personHeightM: PERSON_HEIGHT_M,
-            targetPersonPx: num("region_crop_target_person_px"),
-            minSide: num("region_crop_min_side_px"),
-            marginM: num("region_crop_margin_m"),
-            minZoom: num("crop_min_zoom"),
-          }
-        : undefined,
+      ? {
+          personHeightM: PERSON_HEIGHT_M,
+          targetPersonPx: num("region_crop_target_person_px"),
+          minSide: num("region_crop_min_side_px"),
+          marginM: num("region_crop_margin_m"),
+          minZoom: num("crop_min_zoom"),
+        }
+      : undefined,
     merge: { containment: num("crop_merge_containment"), edgeMarginPx: num("crop_cut_margin_px") },
   };
 }
@@ -94,13 +101,22 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
       await old.release();
     });
   });
-  const publisher = handle.createPublisher("edge_perception_msgs/msg/PedestrianArray", "~/out/pedestrians", { profile: "reliable" });
+  const publisher = handle.createPublisher(
+    "edge_perception_msgs/msg/PedestrianArray",
+    "~/out/pedestrians",
+    { profile: "reliable" },
+  );
   const detections = p.get<boolean>("publish_detections_2d")
-    ? handle.createPublisher("vision_msgs/msg/Detection2DArray", "~/out/detections", { profile: "reliable" })
+    ? handle.createPublisher("vision_msgs/msg/Detection2DArray", "~/out/detections", {
+        profile: "reliable",
+      })
     : undefined;
   const baseFrame = p.get<string>("base_frame");
   const mapRadius = p.get<number>("map_radius_m");
-  if (map) handle.logger.info(`HD map '${map.name}' from ${mapFile}: crops around its ${map.crosswalks.size} crosswalks when ahead`);
+  if (map)
+    handle.logger.info(
+      `HD map '${map.name}' from ${mapFile}: crops around its ${map.crosswalks.size} crosswalks when ahead`,
+    );
   let regionFrames = 0;
   let noPoseFrames = 0;
   /** The crosswalks ahead at a stamp, or none (counted) while the map -> base_link pose is missing. */
@@ -109,7 +125,11 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
     const pose = node.tf.tryLookup(mapFrame, baseFrame, stamp);
     if (pose.kind !== "ok") {
       noPoseFrames++;
-      node.diagnostics.set("pose", "warn", `no ${mapFrame} -> ${baseFrame} pose (${pose.error.message}): crosswalk crops off, horizon band only`);
+      node.diagnostics.set(
+        "pose",
+        "warn",
+        `no ${mapFrame} -> ${baseFrame} pose (${pose.error.message}): crosswalk crops off, horizon band only`,
+      );
       return [];
     }
     node.diagnostics.clear("pose");
@@ -118,26 +138,42 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
     return regions;
   };
   const backend = detector.backend;
-  handle.logger.info(backend.kind === "model" ? `model ${backend.model} (${backend.file}, ${backend.provider})` : `model missing (${backend.reason}): HOG people detector fallback in use`);
+  handle.logger.info(
+    backend.kind === "model"
+      ? `model ${backend.model} (${backend.file}, ${backend.provider})`
+      : `model missing (${backend.reason}): HOG people detector fallback in use`,
+  );
 
   // Crop passes per frame: the budget per second (crop_passes_per_s, or compute_budget's
   // ~/in/crop_passes_per_s until the next change of either) over the model's rate.
-  const budget = new CropPassBudget(p.get<number>("crop_passes_per_s"), p.get<number>("crop_passes_max_per_frame"));
+  const budget = new CropPassBudget(
+    p.get<number>("crop_passes_per_s"),
+    p.get<number>("crop_passes_max_per_frame"),
+  );
   p.onChange((changes) => {
-    if (typeof changes.crop_passes_per_s === "number") budget.setPerSecond(changes.crop_passes_per_s);
-    if (typeof changes.crop_passes_max_per_frame === "number") budget.setMaxPerFrame(changes.crop_passes_max_per_frame);
+    if (typeof changes.crop_passes_per_s === "number")
+      budget.setPerSecond(changes.crop_passes_per_s);
+    if (typeof changes.crop_passes_max_per_frame === "number")
+      budget.setMaxPerFrame(changes.crop_passes_max_per_frame);
   });
   let budgetCommands = 0;
   let budgetRejected = 0;
-  handle.createSubscription("std_msgs/msg/Float32", "~/in/crop_passes_per_s", { profile: "reliable" }, (m) => {
-    if (!(Number.isFinite(m.data) && m.data >= 0 && m.data <= MAX_CROP_PASSES_PER_S)) {
-      node.diagnostics.setCounter("crop_budget_commands_rejected", ++budgetRejected);
-      handle.logger.warn(`~/in/crop_passes_per_s: ignored ${m.data} (must be >= 0 and <= ${MAX_CROP_PASSES_PER_S})`);
-      return;
-    }
-    budget.setPerSecond(m.data);
-    node.diagnostics.setCounter("crop_budget_commands", ++budgetCommands);
-  });
+  handle.createSubscription(
+    "std_msgs/msg/Float32",
+    "~/in/crop_passes_per_s",
+    { profile: "reliable" },
+    (m) => {
+      if (!(Number.isFinite(m.data) && m.data >= 0 && m.data <= MAX_CROP_PASSES_PER_S)) {
+        node.diagnostics.setCounter("crop_budget_commands_rejected", ++budgetRejected);
+        handle.logger.warn(
+          `~/in/crop_passes_per_s: ignored ${m.data} (must be >= 0 and <= ${MAX_CROP_PASSES_PER_S})`,
+        );
+        return;
+      }
+      budget.setPerSecond(m.data);
+      node.diagnostics.setCounter("crop_budget_commands", ++budgetCommands);
+    },
+  );
 
   let cropPasses = 0;
   const node: CameraNode = new CameraNode(handle, {
@@ -149,7 +185,13 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
       const header = { stamp: frame.header.stamp, frame_id: baseFrame };
       try {
         const view = await frame.view();
-        const result = await detector.detect(view, frame.geometry, frame.header.stamp, regionsAt(frame.header.stamp), budget.next(node.rateHz));
+        const result = await detector.detect(
+          view,
+          frame.geometry,
+          frame.header.stamp,
+          regionsAt(frame.header.stamp),
+          budget.next(node.rateHz),
+        );
         const minScore = p.get<number>("score_threshold");
         const minHeight = p.get<number>("min_box_height_px");
         const t = result.timings;
@@ -158,7 +200,9 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
         const out: PedestrianArray = {
           ...result.message,
           header,
-          pedestrians: result.message.pedestrians.filter((x) => x.confidence >= minScore && x.image_box.height >= minHeight),
+          pedestrians: result.message.pedestrians.filter(
+            (x) => x.confidence >= minScore && x.image_box.height >= minHeight,
+          ),
           ...frame.timing([
             { stage: "pedestrian_model", duration_ms: t.inferenceMs },
             { stage: "pedestrian_postprocess", duration_ms: t.decodeMs + t.geometryMs },
@@ -168,21 +212,40 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
         node.diagnostics.setCounter("frames_with_crosswalk_crops", regionFrames);
         node.diagnostics.setCounter("frames_without_pose", noPoseFrames);
         publisher.publish(out);
-        detections?.publish(pedestriansToDetection2DArray(out, { cameraFrameId: frame.camera.message.header.frame_id }));
+        detections?.publish(
+          pedestriansToDetection2DArray(out, {
+            cameraFrameId: frame.camera.message.header.frame_id,
+          }),
+        );
       } catch (err) {
         const error = asModelError(err, "pedestrian_detector");
-        publisher.publish({ header, pedestrians: [], status: failureStatus(error, "model"), ...frame.timing() });
+        publisher.publish({
+          header,
+          pedestrians: [],
+          status: failureStatus(error, "model"),
+          ...frame.timing(),
+        });
         throw error;
       }
     },
   });
-  if (detector.backend.kind === "hog-fallback") node.diagnostics.set("model", "warn", `model missing (${detector.backend.reason}): HOG people detector fallback in use`);
+  if (detector.backend.kind === "hog-fallback")
+    node.diagnostics.set(
+      "model",
+      "warn",
+      `model missing (${detector.backend.reason}): HOG people detector fallback in use`,
+    );
   const hosted = withRelease(node, async () => {
     await rebuilding.catch(() => undefined);
     await detector.release();
   });
   return {
     ...hosted,
-    stats: () => ({ ...node.stats(), crop_passes: cropPasses, crop_budget_commands: budgetCommands, crop_budget_commands_rejected: budgetRejected }),
+    stats: () => ({
+      ...node.stats(),
+      crop_passes: cropPasses,
+      crop_budget_commands: budgetCommands,
+      crop_budget_commands_rejected: budgetRejected,
+    }),
   };
 }

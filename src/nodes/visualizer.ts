@@ -26,7 +26,6 @@ import { loadParameterSchema } from "./node-definition.js";
 /** Camera messages kept at most to pair with frames (a frame comes some camera periods after its image). */
 const IMAGE_BUFFER = 30;
 
-
 /** The node's parameter schema (`ros__parameters` of config/schema/visualizer.schema.json). */
 export function parameterSchema(): object {
   return loadParameterSchema("visualizer");
@@ -42,19 +41,44 @@ export async function createVisualizerNode(handle: NodeHandle): Promise<NodeInst
   const tf = new TfBuffer({ maxExtrapolationSec: p.get<number>("tf_timeout_s") });
   const calibration = new CameraCalibration(handle, tf, baseFrame, diagnostics);
   const privacyNote = (mode: PrivacyMode): void => {
-    if (mode === "none") diagnostics.set("input", "warn", "privacy off: the debug image shows people unblurred");
+    if (mode === "none")
+      diagnostics.set("input", "warn", "privacy off: the debug image shows people unblurred");
     else diagnostics.clear("input");
   };
   privacyNote(p.get<PrivacyMode>("privacy"));
 
-  const markersPub = handle.createPublisher("visualization_msgs/msg/MarkerArray", "~/out/markers", { profile: "reliable" });
-  const mapPub = handle.createPublisher("visualization_msgs/msg/MarkerArray", "~/out/map_markers", { profile: "transient_local" });
-  const imagePub = handle.createPublisher("sensor_msgs/msg/CompressedImage", "~/out/image/compressed", { profile: "sensor_data" });
-  const processingPub = handle.createPublisher("std_msgs/msg/Float32", "~/debug/processing_time_ms", { profile: "reliable" });
-  const latencyPub = handle.createPublisher("std_msgs/msg/Float32", "~/debug/pipeline_latency_ms", { profile: "reliable" });
+  const markersPub = handle.createPublisher("visualization_msgs/msg/MarkerArray", "~/out/markers", {
+    profile: "reliable",
+  });
+  const mapPub = handle.createPublisher("visualization_msgs/msg/MarkerArray", "~/out/map_markers", {
+    profile: "transient_local",
+  });
+  const imagePub = handle.createPublisher(
+    "sensor_msgs/msg/CompressedImage",
+    "~/out/image/compressed",
+    { profile: "sensor_data" },
+  );
+  const processingPub = handle.createPublisher(
+    "std_msgs/msg/Float32",
+    "~/debug/processing_time_ms",
+    { profile: "reliable" },
+  );
+  const latencyPub = handle.createPublisher("std_msgs/msg/Float32", "~/debug/pipeline_latency_ms", {
+    profile: "reliable",
+  });
 
-  handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf", { profile: "reliable", depth: 100 }, (m) => void tf.addMessage(m, false));
-  handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf_static", { profile: "transient_local", depth: 100 }, (m) => void tf.addMessage(m, true));
+  handle.createSubscription(
+    "tf2_msgs/msg/TFMessage",
+    "/tf",
+    { profile: "reliable", depth: 100 },
+    (m) => void tf.addMessage(m, false),
+  );
+  handle.createSubscription(
+    "tf2_msgs/msg/TFMessage",
+    "/tf_static",
+    { profile: "transient_local", depth: 100 },
+    (m) => void tf.addMessage(m, true),
+  );
 
   const frames = handle.service(DECODED_FRAMES);
   // Camera messages waiting for their frame, by stamp. Only those the debug-image rate may still
@@ -71,9 +95,19 @@ export async function createVisualizerNode(handle: NodeHandle): Promise<NodeInst
     for (const key of images.keys()) if (key < ns) images.delete(key);
   };
   if (p.get<string>("image_transport") === "raw") {
-    handle.createSubscription("sensor_msgs/msg/Image", "~/in/image", { profile: "sensor_data" }, (m) => keep({ kind: "raw", message: m }));
+    handle.createSubscription(
+      "sensor_msgs/msg/Image",
+      "~/in/image",
+      { profile: "sensor_data" },
+      (m) => keep({ kind: "raw", message: m }),
+    );
   } else {
-    handle.createSubscription("sensor_msgs/msg/CompressedImage", "~/in/image/compressed", { profile: "sensor_data" }, (m) => keep({ kind: "compressed", message: m }));
+    handle.createSubscription(
+      "sensor_msgs/msg/CompressedImage",
+      "~/in/image/compressed",
+      { profile: "sensor_data" },
+      (m) => keep({ kind: "compressed", message: m }),
+    );
   }
 
   let imagesOut = 0;
@@ -100,7 +134,9 @@ export async function createVisualizerNode(handle: NodeHandle): Promise<NodeInst
       imagesOut++;
       const ms = handle.wallMs() - started;
       processingPub.publish({ data: ms });
-      latencyPub.publish({ data: frame.pipeline_latency_ms + (handle.wallMs() - (arrivals.get(frame) ?? started)) });
+      latencyPub.publish({
+        data: frame.pipeline_latency_ms + (handle.wallMs() - (arrivals.get(frame) ?? started)),
+      });
       diagnostics.recordFrame(ms);
     } catch (err) {
       diagnostics.recordError(err);
@@ -115,40 +151,63 @@ export async function createVisualizerNode(handle: NodeHandle): Promise<NodeInst
   let lastMapCenter: { x: number; y: number } | undefined;
   let lastFrameStamp: Time | undefined;
   let timeJumps = 0;
-  handle.createSubscription("edge_perception_msgs/msg/PerceptionFrame", "~/in/frame", { profile: "reliable" }, (frame) => {
-    arrivals.set(frame, handle.wallMs());
-    const stamp = frame.header.stamp;
-    if (lastFrameStamp && compareTime(stamp, lastFrameStamp) < 0 && diffSec(lastFrameStamp, stamp) > p.get<number>("time_jump_threshold_s")) {
-      timeJumps++;
-      diagnostics.setCounter("time_jumps", timeJumps);
-      handle.logger.warn(`frame stamped ${timeToSec(stamp).toFixed(3)} s is ${diffSec(lastFrameStamp, stamp).toFixed(3)} s before the previous one: time went back (bag loop or a new play); images and map layer reset (time jump ${timeJumps})`);
-      lastMapCenter = undefined;
-      // Images still waiting from the old time line are newer than its last frame; the new line's are older.
-      for (const key of images.keys()) if (key > timeToNs(lastFrameStamp)) images.delete(key);
-    }
-    lastFrameStamp = stamp;
-    markersPub.publish(frameMarkers(frame, p.get<number>("marker_lifetime_s")));
-    if (map && frame.pose_valid) {
-      const center = { x: frame.pose.position.x, y: frame.pose.position.y };
-      const radius = p.get<number>("map_radius_m");
-      if (!lastMapCenter || Math.hypot(center.x - lastMapCenter.x, center.y - lastMapCenter.y) > radius / 4) {
-        mapPub.publish(mapLayerMarkers(map, center, radius, frame.header.stamp, p.get<string>("map_frame")));
-        lastMapCenter = center;
+  handle.createSubscription(
+    "edge_perception_msgs/msg/PerceptionFrame",
+    "~/in/frame",
+    { profile: "reliable" },
+    (frame) => {
+      arrivals.set(frame, handle.wallMs());
+      const stamp = frame.header.stamp;
+      if (
+        lastFrameStamp &&
+        compareTime(stamp, lastFrameStamp) < 0 &&
+        diffSec(lastFrameStamp, stamp) > p.get<number>("time_jump_threshold_s")
+      ) {
+        timeJumps++;
+        diagnostics.setCounter("time_jumps", timeJumps);
+        handle.logger.warn(
+          `frame stamped ${timeToSec(stamp).toFixed(3)} s is ${diffSec(lastFrameStamp, stamp).toFixed(3)} s before the previous one: time went back (bag loop or a new play); images and map layer reset (time jump ${timeJumps})`,
+        );
+        lastMapCenter = undefined;
+        // Images still waiting from the old time line are newer than its last frame; the new line's are older.
+        for (const key of images.keys()) if (key > timeToNs(lastFrameStamp)) images.delete(key);
       }
-    }
-    scheduler.offer(frame, frame.header.stamp);
-    forgetImagesBefore(frame.header.stamp);
-  });
+      lastFrameStamp = stamp;
+      markersPub.publish(frameMarkers(frame, p.get<number>("marker_lifetime_s")));
+      if (map && frame.pose_valid) {
+        const center = { x: frame.pose.position.x, y: frame.pose.position.y };
+        const radius = p.get<number>("map_radius_m");
+        if (
+          !lastMapCenter ||
+          Math.hypot(center.x - lastMapCenter.x, center.y - lastMapCenter.y) > radius / 4
+        ) {
+          mapPub.publish(
+            mapLayerMarkers(map, center, radius, frame.header.stamp, p.get<string>("map_frame")),
+          );
+          lastMapCenter = center;
+        }
+      }
+      scheduler.offer(frame, frame.header.stamp);
+      forgetImagesBefore(frame.header.stamp);
+    },
+  );
   p.onChange((changes) => {
     if (typeof changes.rate_hz === "number") scheduler.setRate("debug_image", changes.rate_hz);
     if (typeof changes.privacy === "string") privacyNote(changes.privacy as PrivacyMode);
-    if (typeof changes.processing_budget_ms === "number") diagnostics.setBudget(changes.processing_budget_ms);
+    if (typeof changes.processing_budget_ms === "number")
+      diagnostics.setBudget(changes.processing_budget_ms);
   });
 
   return {
     idle: () => scheduler.idle(),
     errorCounts: () => diagnostics.errorCounts(),
-    stats: () => ({ debug_images: imagesOut, frames_without_image: framesWithoutImage, images_waiting: images.size, time_jumps: timeJumps, ...scheduler.stats() }),
+    stats: () => ({
+      debug_images: imagesOut,
+      frames_without_image: framesWithoutImage,
+      images_waiting: images.size,
+      time_jumps: timeJumps,
+      ...scheduler.stats(),
+    }),
     dispose: async () => {
       await scheduler.dispose();
       diagPublisher.publish();

@@ -74,7 +74,11 @@ function truthIoU(p: Box, t: TruthObject): number {
 }
 
 /** Matches one frame's detections to its labelled objects at `iouThreshold`. */
-export function matchBoxes(preds: readonly PredictedObject[], truths: readonly TruthObject[], iouThreshold: number): BoxMatching {
+export function matchBoxes(
+  preds: readonly PredictedObject[],
+  truths: readonly TruthObject[],
+  iouThreshold: number,
+): BoxMatching {
   const order = preds.map((_, i) => i).sort((a, b) => preds[b]!.score - preds[a]!.score || a - b);
   const taken = new Set<number>();
   const result: BoxMatching = { matches: [], falsePositives: [], ignored: [], missed: [] };

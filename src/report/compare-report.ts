@@ -13,7 +13,14 @@ function f(v: number | null): string {
   return v === null ? "-" : String(Math.round(v * 1e4) / 1e4);
 }
 
-export async function writeCompareReport(dir: string, baseline: Metrics, candidate: Metrics, cmp: Comparison, names: { baseline: string; candidate: string }, frames?: readonly DifferingFrame[]): Promise<string> {
+export async function writeCompareReport(
+  dir: string,
+  baseline: Metrics,
+  candidate: Metrics,
+  cmp: Comparison,
+  names: { baseline: string; candidate: string },
+  frames?: readonly DifferingFrame[],
+): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const charts = await writeCharts(dir, [
     { name: "baseline", metrics: baseline },
@@ -25,7 +32,9 @@ export async function writeCompareReport(dir: string, baseline: Metrics, candida
     `- baseline: ${names.baseline}`,
     `- candidate: ${names.candidate}`,
     "",
-    cmp.regressions.length ? `## ${cmp.regressions.length} regression(s)` : "## No regression beyond tolerance",
+    cmp.regressions.length
+      ? `## ${cmp.regressions.length} regression(s)`
+      : "## No regression beyond tolerance",
     "",
     ...cmp.regressions.map((r) => `- **${r.message}**`),
     "",
@@ -37,15 +46,25 @@ export async function writeCompareReport(dir: string, baseline: Metrics, candida
       : [
           "## Where the runs differ most",
           "",
-          frames.length ? "Baseline left, candidate right, on the same camera frame (people pixelated)." : "The two runs publish the same detections at every common frame.",
+          frames.length
+            ? "Baseline left, candidate right, on the same camera frame (people pixelated)."
+            : "The two runs publish the same detections at every common frame.",
           "",
-          ...frames.map((f) => `![${f.why}](${f.file})\n\n${(Number(f.stampNs) / 1e9).toFixed(3)} s: ${f.why}\n`),
+          ...frames.map(
+            (f) =>
+              `![${f.why}](${f.file})\n\n${(Number(f.stampNs) / 1e9).toFixed(3)} s: ${f.why}\n`,
+          ),
         ]),
     "## Gated figures",
     "",
     "| metric | baseline | candidate | delta | tolerance |",
     "|---|---|---|---|---|",
-    ...cmp.deltas.filter((d) => d.rule).map((d) => `| ${d.path} | ${f(d.baseline)} | ${f(d.candidate)} | ${f(d.delta)} | ${d.rule!.better} better, ±${d.rule!.tolerance} |`),
+    ...cmp.deltas
+      .filter((d) => d.rule)
+      .map(
+        (d) =>
+          `| ${d.path} | ${f(d.baseline)} | ${f(d.candidate)} | ${f(d.delta)} | ${d.rule!.better} better, ±${d.rule!.tolerance} |`,
+      ),
     "",
   ];
   const path = join(dir, "report.md");

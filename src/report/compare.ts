@@ -13,7 +13,8 @@ export function flattenMetrics(m: Metrics): Map<string, number | null> {
   const walk = (v: unknown, path: string): void => {
     if (v === null) out.set(path, null);
     else if (typeof v === "number") out.set(path, v);
-    else if (v && typeof v === "object" && !Array.isArray(v)) for (const [k, c] of Object.entries(v)) walk(c, path ? `${path}.${k}` : k);
+    else if (v && typeof v === "object" && !Array.isArray(v))
+      for (const [k, c] of Object.entries(v)) walk(c, path ? `${path}.${k}` : k);
   };
   walk({ overall: m.overall, scenarios: m.scenarios }, "");
   return out;
@@ -42,8 +43,16 @@ export interface Comparison {
 /** Checks a parsed JSON is a metrics JSON of a schema this code reads. */
 export function checkMetrics(v: unknown, path: string): Metrics {
   const m = v as Partial<Metrics>;
-  if (!m || m.format !== METRICS_FORMAT) throw new PerceptionError("eval", `not a metrics JSON (format must be '${METRICS_FORMAT}')`, { path });
-  if (m.schema_version !== 1) throw new PerceptionError("eval", `unsupported metrics schema_version ${String(m.schema_version)} (this compare reads 1)`, { path });
+  if (!m || m.format !== METRICS_FORMAT)
+    throw new PerceptionError("eval", `not a metrics JSON (format must be '${METRICS_FORMAT}')`, {
+      path,
+    });
+  if (m.schema_version !== 1)
+    throw new PerceptionError(
+      "eval",
+      `unsupported metrics schema_version ${String(m.schema_version)} (this compare reads 1)`,
+      { path },
+    );
   return m as Metrics;
 }
 
@@ -61,17 +70,31 @@ export function compareMetrics(baseline: Metrics, candidate: Metrics, gate: Gate
     const bv = b.get(path) ?? null;
     const cv = c.get(path) ?? null;
     const rule = gate.rules.find((r) => pathMatches(r.metric, path));
-    const d: MetricDelta = { path, baseline: bv, candidate: cv, delta: bv !== null && cv !== null ? Math.round((cv - bv) * 1e6) / 1e6 : null, ...(rule ? { rule } : {}) };
+    const d: MetricDelta = {
+      path,
+      baseline: bv,
+      candidate: cv,
+      delta: bv !== null && cv !== null ? Math.round((cv - bv) * 1e6) / 1e6 : null,
+      ...(rule ? { rule } : {}),
+    };
     deltas.push(d);
     if (!rule || bv === null) continue;
     if (cv === null) {
-      regressions.push({ ...d, rule, message: `${path} is gone (baseline ${fmt(bv)}, candidate has no value)` });
+      regressions.push({
+        ...d,
+        rule,
+        message: `${path} is gone (baseline ${fmt(bv)}, candidate has no value)`,
+      });
       continue;
     }
     const worse = rule.better === "higher" ? bv - cv : cv - bv;
     if (worse > rule.tolerance + 1e-9) {
       const verb = rule.better === "higher" ? "dropped" : "rose";
-      regressions.push({ ...d, rule, message: `${path} ${verb} ${fmt(bv)} -> ${fmt(cv)} (${d.delta! > 0 ? "+" : ""}${fmt(d.delta)}, tolerance ${rule.tolerance}, ${rule.better} is better)` });
+      regressions.push({
+        ...d,
+        rule,
+        message: `${path} ${verb} ${fmt(bv)} -> ${fmt(cv)} (${d.delta! > 0 ? "+" : ""}${fmt(d.delta)}, tolerance ${rule.tolerance}, ${rule.better} is better)`,
+      });
     }
   }
   return { deltas, regressions };

@@ -22,11 +22,21 @@ export interface CrosswalkFrame {
 }
 
 export function emptyCrosswalks(): CrosswalkPartial {
-  return { presence: { tp: 0, fp: 0, fn: 0 }, dontCareFrames: 0, polygons: { tp: 0, fp: 0, fn: 0 }, iou: zeroErrors(), distance: zeroErrors() };
+  return {
+    presence: { tp: 0, fp: 0, fn: 0 },
+    dontCareFrames: 0,
+    polygons: { tp: 0, fp: 0, fn: 0 },
+    iou: zeroErrors(),
+    distance: zeroErrors(),
+  };
 }
 
 /** Adds a presence decision: `labelled` is true, false or "dont-care" (only out-of-range crossings in view). */
-export function addPresence(into: CrosswalkPartial, labelled: boolean | "dont-care", detected: boolean): void {
+export function addPresence(
+  into: CrosswalkPartial,
+  labelled: boolean | "dont-care",
+  detected: boolean,
+): void {
   if (labelled === "dont-care") into.dontCareFrames++;
   else if (labelled && detected) into.presence.tp++;
   else if (labelled) into.presence.fn++;
@@ -34,18 +44,28 @@ export function addPresence(into: CrosswalkPartial, labelled: boolean | "dont-ca
 }
 
 /** Scores one frame with polygons (presence and polygon matches) and adds into `into`. */
-export function scoreCrosswalkFrame(frame: CrosswalkFrame, config: EvalConfig, into: CrosswalkPartial): void {
+export function scoreCrosswalkFrame(
+  frame: CrosswalkFrame,
+  config: EvalConfig,
+  into: CrosswalkPartial,
+): void {
   const [near, far] = config.crosswalks.presence_range_m;
   const inRange = frame.truths.filter((t) => t.distanceAhead >= near && t.distanceAhead <= far);
-  addPresence(into, inRange.length > 0 ? true : frame.truths.length > 0 ? "dont-care" : false, frame.preds.length > 0);
+  addPresence(
+    into,
+    inRange.length > 0 ? true : frame.truths.length > 0 ? "dont-care" : false,
+    frame.preds.length > 0,
+  );
   const pairs: { p: number; t: number; iou: number; d: number }[] = [];
   frame.preds.forEach((p, pi) => {
     frame.truths.forEach((t, ti) => {
-      const iou = p.polygon.length >= 3 && t.polygon.length >= 3 ? polygonIoU(p.polygon, t.polygon) : 0;
+      const iou =
+        p.polygon.length >= 3 && t.polygon.length >= 3 ? polygonIoU(p.polygon, t.polygon) : 0;
       const cp = p.polygon.length ? polygonCentroid(p.polygon) : { x: NaN, y: NaN };
       const ct = t.polygon.length ? polygonCentroid(t.polygon) : { x: NaN, y: NaN };
       const d = Math.hypot(cp.x - ct.x, cp.y - ct.y);
-      if (iou >= config.crosswalks.match_iou || d <= config.crosswalks.match_centroid_m) pairs.push({ p: pi, t: ti, iou, d });
+      if (iou >= config.crosswalks.match_iou || d <= config.crosswalks.match_centroid_m)
+        pairs.push({ p: pi, t: ti, iou, d });
     });
   });
   pairs.sort((a, b) => b.iou - a.iou || a.d - b.d);

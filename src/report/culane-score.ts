@@ -7,7 +7,12 @@ import type { Counts } from "./partial.js";
 
 const SCALE = 0.25;
 
-function rasterize(points: readonly (readonly [number, number])[], width: number, height: number, lineWidth: number): Set<number> {
+function rasterize(
+  points: readonly (readonly [number, number])[],
+  width: number,
+  height: number,
+  lineWidth: number,
+): Set<number> {
   const w = Math.max(1, Math.round(width * SCALE));
   const h = Math.max(1, Math.round(height * SCALE));
   const r = (lineWidth * SCALE) / 2;
@@ -42,7 +47,13 @@ function iou(a: Set<number>, b: Set<number>): number {
 }
 
 /** TP/FP/FN of one image's lanes (pixel polylines) with CULane's rule. */
-export function cuLaneCounts(pred: readonly (readonly [number, number])[][], gt: readonly (readonly [number, number])[][], width: number, height: number, iouThreshold = 0.5): Counts {
+export function cuLaneCounts(
+  pred: readonly (readonly [number, number])[][],
+  gt: readonly (readonly [number, number])[][],
+  width: number,
+  height: number,
+  iouThreshold = 0.5,
+): Counts {
   const lineWidth = (30 * width) / 1640;
   const pm = pred.map((p) => rasterize(p, width, height, lineWidth));
   const gm = gt.map((g) => rasterize(g, width, height, lineWidth));

@@ -5,7 +5,14 @@
  */
 import { bandOf, type EvalConfig } from "./eval-config.js";
 import { boxHeight, matchBoxes, type PredictedObject, type TruthObject } from "./box-matching.js";
-import { addError, zeroCounts, zeroErrors, type Counts, type DetectionPartial, type ErrorSum } from "./partial.js";
+import {
+  addError,
+  zeroCounts,
+  zeroErrors,
+  type Counts,
+  type DetectionPartial,
+  type ErrorSum,
+} from "./partial.js";
 
 /** One frame's detections and labels of one class. */
 export interface DetectionFrame {
@@ -15,7 +22,13 @@ export interface DetectionFrame {
 
 export function emptyDetection(config: EvalConfig): DetectionPartial {
   const n = config.pedestrians.pr_thresholds.length;
-  return { counts: zeroCounts(), byRange: {}, byHeight: {}, prTp: new Array<number>(n).fill(0), prFp: new Array<number>(n).fill(0) };
+  return {
+    counts: zeroCounts(),
+    byRange: {},
+    byHeight: {},
+    prTp: new Array<number>(n).fill(0),
+    prFp: new Array<number>(n).fill(0),
+  };
 }
 
 function bump(map: Record<string, Counts>, band: string, key: keyof Counts): void {
@@ -23,7 +36,12 @@ function bump(map: Record<string, Counts>, band: string, key: keyof Counts): voi
 }
 
 /** Adds frames into `into` (detection counts) and `position` (ground error by range band). */
-export function scoreDetections(frames: readonly DetectionFrame[], config: EvalConfig, into: DetectionPartial, position: Record<string, ErrorSum>): void {
+export function scoreDetections(
+  frames: readonly DetectionFrame[],
+  config: EvalConfig,
+  into: DetectionPartial,
+  position: Record<string, ErrorSum>,
+): void {
   const thresholds = config.pedestrians.pr_thresholds;
   for (const { preds, truths } of frames) {
     const m = matchBoxes(preds, truths, config.pedestrians.iou);
@@ -37,7 +55,10 @@ export function scoreDetections(frames: readonly DetectionFrame[], config: EvalC
         if (p.score >= th) into.prTp[i]!++;
       });
       if (t.position && p.position) {
-        addError((position[bandOf(config.range_bands_m, t.range)] ??= zeroErrors()), Math.hypot(p.position[0] - t.position[0], p.position[1] - t.position[1]));
+        addError(
+          (position[bandOf(config.range_bands_m, t.range)] ??= zeroErrors()),
+          Math.hypot(p.position[0] - t.position[0], p.position[1] - t.position[1]),
+        );
       }
     }
     for (const pi of m.falsePositives) {

@@ -11,7 +11,17 @@ import type { MapEdit } from "./map-score.js";
 export interface ScenarioInfo {
   scenario?: string;
   image_topic?: string;
-  camera?: { width: number; height: number; fx: number; fy: number; cx: number; cy: number; d: number[]; frame_id: string; base_from_optical: Transform };
+  camera?: {
+    width: number;
+    height: number;
+    fx: number;
+    fy: number;
+    cx: number;
+    cy: number;
+    d: number[];
+    frame_id: string;
+    base_from_optical: Transform;
+  };
   map_edits?: MapEdit[];
 }
 
@@ -28,6 +38,15 @@ export function readScenarioInfo(driveDir: string): ScenarioInfo {
 export function driveCamera(info: ScenarioInfo): CameraGeometry | undefined {
   const c = info.camera;
   if (!c) return undefined;
-  const model = CameraModel.fromIntrinsics({ width: c.width, height: c.height, fx: c.fx, fy: c.fy, cx: c.cx, cy: c.cy, distortion: c.d, frameId: c.frame_id });
+  const model = CameraModel.fromIntrinsics({
+    width: c.width,
+    height: c.height,
+    fx: c.fx,
+    fy: c.fy,
+    cx: c.cx,
+    cy: c.cy,
+    distortion: c.d,
+    frameId: c.frame_id,
+  });
   return new CameraGeometry(model, c.base_from_optical);
 }

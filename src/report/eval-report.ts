@@ -16,20 +16,33 @@ function f(v: number | null | undefined, d = 3): string {
 /** Writes the charts of `runs` into `dir`; returns the file names. */
 export async function writeCharts(dir: string, runs: readonly ChartRun[]): Promise<string[]> {
   const svgs = metricsChartSvgs(runs);
-  for (const [name, svg] of Object.entries(svgs)) writeFileSync(join(dir, name), await svgToPng(svg));
+  for (const [name, svg] of Object.entries(svgs))
+    writeFileSync(join(dir, name), await svgToPng(svg));
   return Object.keys(svgs);
 }
 
 function bandTable(title: string, g: GroupMetrics): string[] {
   const p = g.detection.pedestrian;
   if (!p) return [];
-  const lines = [`### ${title}`, "", "| range band (m) | TP | FP | FN | precision | recall | position error mean / max (m) | lane lateral error mean (m) |", "|---|---|---|---|---|---|---|---|"];
+  const lines = [
+    `### ${title}`,
+    "",
+    "| range band (m) | TP | FP | FN | precision | recall | position error mean / max (m) | lane lateral error mean (m) |",
+    "|---|---|---|---|---|---|---|---|",
+  ];
   for (const [band, r] of Object.entries(p.by_range_m)) {
     const e = g.pedestrian_position_error_m[band];
-    lines.push(`| ${band} | ${r.tp} | ${r.fp} | ${r.fn} | ${f(r.precision)} | ${f(r.recall)} | ${f(e?.mean)} / ${f(e?.max)} | ${f(g.lanes?.lateral_error_m[band]?.mean)} |`);
+    lines.push(
+      `| ${band} | ${r.tp} | ${r.fp} | ${r.fn} | ${f(r.precision)} | ${f(r.recall)} | ${f(e?.mean)} / ${f(e?.max)} | ${f(g.lanes?.lateral_error_m[band]?.mean)} |`,
+    );
   }
-  lines.push("", "| box height (px) | TP | FP | FN | precision | recall |", "|---|---|---|---|---|---|");
-  for (const [band, r] of Object.entries(p.by_height_px)) lines.push(`| ${band} | ${r.tp} | ${r.fp} | ${r.fn} | ${f(r.precision)} | ${f(r.recall)} |`);
+  lines.push(
+    "",
+    "| box height (px) | TP | FP | FN | precision | recall |",
+    "|---|---|---|---|---|---|",
+  );
+  for (const [band, r] of Object.entries(p.by_height_px))
+    lines.push(`| ${band} | ${r.tp} | ${r.fp} | ${r.fn} | ${f(r.precision)} | ${f(r.recall)} |`);
   return [...lines, ""];
 }
 
@@ -59,7 +72,11 @@ export async function writeEvalReport(m: Metrics, dir: string): Promise<string> 
     `| crosswalk presence | P ${f(o.crosswalks?.presence.precision)} R ${f(o.crosswalks?.presence.recall)} F1 ${f(o.crosswalks?.presence.f1)}; polygon IoU ${f(o.crosswalks?.polygon_iou.mean)}; distance error ${f(o.crosswalks?.distance_error_m.mean)} m |`,
     `| ego lane | availability ${f(o.ego_lane?.availability)}, id accuracy ${f(o.ego_lane?.id_accuracy)}, offset error ${f(o.ego_lane?.offset_error_m.mean)} m |`,
     `| map disagreements | ${o.map_disagreements ? `${o.map_disagreements.tp} of ${o.map_disagreements.injected} injected found, ${o.map_disagreements.fp} spurious${o.map_disagreements.missed.length ? `; missed: ${o.map_disagreements.missed.join("; ")}` : ""}${o.map_disagreements.spurious.length ? `; spurious: ${o.map_disagreements.spurious.join("; ")}` : ""}` : "-"} |`,
-    `| drops | ${Object.entries(o.drops).map(([k, d]) => `${k} ${d.dropped}/${d.expected}`).join(", ") || "-"} |`,
+    `| drops | ${
+      Object.entries(o.drops)
+        .map(([k, d]) => `${k} ${d.dropped}/${d.expected}`)
+        .join(", ") || "-"
+    } |`,
     "",
   ];
   const path = join(dir, "report.md");

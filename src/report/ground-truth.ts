@@ -154,13 +154,29 @@ export function parseGroundTruthFrame(json: string): GroundTruthFrame {
   }
   const v = value as Partial<GroundTruthFrame>;
   if (!v || typeof v !== "object" || v.format !== GROUND_TRUTH_FORMAT) {
-    throw new PerceptionError("scenario", `not a ground truth record (format must be '${GROUND_TRUTH_FORMAT}')`);
+    throw new PerceptionError(
+      "scenario",
+      `not a ground truth record (format must be '${GROUND_TRUTH_FORMAT}')`,
+    );
   }
   if (v.version !== GROUND_TRUTH_VERSION) {
-    throw new PerceptionError("scenario", `unsupported ground truth version ${String(v.version)} (this loader reads ${GROUND_TRUTH_VERSION})`);
+    throw new PerceptionError(
+      "scenario",
+      `unsupported ground truth version ${String(v.version)} (this loader reads ${GROUND_TRUTH_VERSION})`,
+    );
   }
-  for (const key of ["frame", "stamp", "ego", "lane_markings", "crosswalks", "pedestrians"] as const) {
-    if (v[key] === undefined) throw new PerceptionError("scenario", `ground truth record lacks '${key}'`, { frame: v.frame });
+  for (const key of [
+    "frame",
+    "stamp",
+    "ego",
+    "lane_markings",
+    "crosswalks",
+    "pedestrians",
+  ] as const) {
+    if (v[key] === undefined)
+      throw new PerceptionError("scenario", `ground truth record lacks '${key}'`, {
+        frame: v.frame,
+      });
   }
   return v as GroundTruthFrame;
 }
@@ -171,7 +187,12 @@ export function parseGroundTruthFrame(json: string): GroundTruthFrame {
  */
 export function loadGroundTruth(path: string): GroundTruthFrame[] {
   const file = path.endsWith(".jsonl") ? path : join(path, GROUND_TRUTH_FILE);
-  if (!existsSync(file)) throw new PerceptionError("scenario", `no ground truth at ${file} (generate the drive with the scenario generator)`, { path: file });
+  if (!existsSync(file))
+    throw new PerceptionError(
+      "scenario",
+      `no ground truth at ${file} (generate the drive with the scenario generator)`,
+      { path: file },
+    );
   const frames: GroundTruthFrame[] = [];
   readFileSync(file, "utf8")
     .split("\n")
@@ -180,16 +201,29 @@ export function loadGroundTruth(path: string): GroundTruthFrame[] {
       try {
         frames.push(parseGroundTruthFrame(line));
       } catch (err) {
-        throw new PerceptionError("scenario", `${file}:${i + 1}: ${errorMessage(err)}`, { path: file, line: i + 1 }, { cause: err });
+        throw new PerceptionError(
+          "scenario",
+          `${file}:${i + 1}: ${errorMessage(err)}`,
+          { path: file, line: i + 1 },
+          { cause: err },
+        );
       }
     });
   frames.forEach((f, i) => {
-    if (f.frame !== i) throw new PerceptionError("scenario", `${file}: frame ${f.frame} found where frame ${i} was expected`, { path: file });
+    if (f.frame !== i)
+      throw new PerceptionError(
+        "scenario",
+        `${file}: frame ${f.frame} found where frame ${i} was expected`,
+        { path: file },
+      );
   });
   return frames;
 }
 
 /** The ground truth frame whose stamp equals `stamp` (exact), or undefined. */
-export function groundTruthAt(frames: readonly GroundTruthFrame[], stamp: { sec: number; nanosec: number }): GroundTruthFrame | undefined {
+export function groundTruthAt(
+  frames: readonly GroundTruthFrame[],
+  stamp: { sec: number; nanosec: number },
+): GroundTruthFrame | undefined {
   return frames.find((f) => f.stamp.sec === stamp.sec && f.stamp.nanosec === stamp.nanosec);
 }

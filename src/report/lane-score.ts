@@ -16,11 +16,20 @@ export interface GroundLane {
 }
 
 export function emptyLanes(): LanePartial {
-  return { tusimpleFrames: 0, tusimpleAccuracy: 0, tusimpleFp: 0, tusimpleFn: 0, counts: { tp: 0, fp: 0, fn: 0 }, lateral: {} };
+  return {
+    tusimpleFrames: 0,
+    tusimpleAccuracy: 0,
+    tusimpleFp: 0,
+    tusimpleFn: 0,
+    counts: { tp: 0, fp: 0, fn: 0 },
+    lateral: {},
+  };
 }
 
 /** y(x) along a polyline of [x, y] points by linear interpolation (the first segment spanning x). */
-export function polylineLane(points: readonly (readonly [number, number])[]): GroundLane | undefined {
+export function polylineLane(
+  points: readonly (readonly [number, number])[],
+): GroundLane | undefined {
   if (points.length < 2) return undefined;
   const xs = points.map((p) => p[0]);
   return {
@@ -30,7 +39,8 @@ export function polylineLane(points: readonly (readonly [number, number])[]): Gr
       for (let i = 1; i < points.length; i++) {
         const a = points[i - 1]!;
         const b = points[i]!;
-        if ((a[0] - x) * (b[0] - x) <= 0 && a[0] !== b[0]) return a[1] + ((x - a[0]) / (b[0] - a[0])) * (b[1] - a[1]);
+        if ((a[0] - x) * (b[0] - x) <= 0 && a[0] !== b[0])
+          return a[1] + ((x - a[0]) / (b[0] - a[0])) * (b[1] - a[1]);
       }
       return undefined;
     },
@@ -38,7 +48,12 @@ export function polylineLane(points: readonly (readonly [number, number])[]): Gr
 }
 
 /** Scores one frame's markings in base_link and adds into `into`. */
-export function scoreGroundLanes(preds: readonly GroundLane[], truths: readonly GroundLane[], config: EvalConfig, into: LanePartial): void {
+export function scoreGroundLanes(
+  preds: readonly GroundLane[],
+  truths: readonly GroundLane[],
+  config: EvalConfig,
+  into: LanePartial,
+): void {
   const c = config.lanes;
   const candidates: { p: number; t: number; mean: number; samples: [number, number][] }[] = [];
   preds.forEach((p, pi) => {
@@ -47,7 +62,11 @@ export function scoreGroundLanes(preds: readonly GroundLane[], truths: readonly 
       const hi = Math.min(p.xMax, t.xMax, c.max_range_m);
       if (hi - lo < c.match_min_overlap_m) return;
       const samples: [number, number][] = [];
-      for (let x = Math.ceil(lo / c.sample_step_m) * c.sample_step_m; x <= hi + 1e-9; x += c.sample_step_m) {
+      for (
+        let x = Math.ceil(lo / c.sample_step_m) * c.sample_step_m;
+        x <= hi + 1e-9;
+        x += c.sample_step_m
+      ) {
         const yp = p.y(x);
         const yt = t.y(x);
         if (yp !== undefined && yt !== undefined) samples.push([x, yp - yt]);
@@ -65,7 +84,8 @@ export function scoreGroundLanes(preds: readonly GroundLane[], truths: readonly 
     usedP.add(m.p);
     usedT.add(m.t);
     into.counts.tp++;
-    for (const [x, d] of m.samples) addError((into.lateral[bandOf(config.range_bands_m, x)] ??= zeroErrors()), d);
+    for (const [x, d] of m.samples)
+      addError((into.lateral[bandOf(config.range_bands_m, x)] ??= zeroErrors()), d);
   }
   into.counts.fp += preds.length - usedP.size;
   into.counts.fn += truths.length - usedT.size;
@@ -77,7 +97,11 @@ export function tusimpleRows(height: number): number[] {
 }
 
 /** x of a pixel polyline at each row (linear between points), -2 where it does not reach or leaves the image. */
-export function polylineAtRows(points: readonly (readonly [number, number])[], rows: readonly number[], width: number): number[] {
+export function polylineAtRows(
+  points: readonly (readonly [number, number])[],
+  rows: readonly number[],
+  width: number,
+): number[] {
   return rows.map((row) => {
     for (let k = 1; k < points.length; k++) {
       const a = points[k - 1]!;
@@ -92,8 +116,21 @@ export function polylineAtRows(points: readonly (readonly [number, number])[], r
 }
 
 /** Scores one frame with the TuSimple rules (lanes as x per row, -2 = absent) and adds into `into`. */
-export function scoreTuSimpleFrame(pred: readonly number[][], gt: readonly number[][], rows: readonly number[], width: number, config: EvalConfig, into: LanePartial): void {
-  const s = tusimpleFrameScore(pred, gt, rows, (config.lanes.tusimple_pixel_threshold * width) / 1280, config.lanes.tusimple_point_threshold);
+export function scoreTuSimpleFrame(
+  pred: readonly number[][],
+  gt: readonly number[][],
+  rows: readonly number[],
+  width: number,
+  config: EvalConfig,
+  into: LanePartial,
+): void {
+  const s = tusimpleFrameScore(
+    pred,
+    gt,
+    rows,
+    (config.lanes.tusimple_pixel_threshold * width) / 1280,
+    config.lanes.tusimple_point_threshold,
+  );
   into.tusimpleFrames++;
   into.tusimpleAccuracy += s.accuracy;
   into.tusimpleFp += s.fp;

@@ -21,12 +21,16 @@ export interface LatencySummary {
   max: number | null;
 }
 
-export function histogramCount(hist: Record<string, number>): number {
+function histogramCount(hist: Record<string, number>): number {
   return Object.values(hist).reduce((a, b) => a + b, 0);
 }
 
 /** Nearest-rank percentile (0..100) of a histogram, as the upper edge of its bin; null when empty. */
-export function histogramPercentile(hist: Record<string, number>, p: number, config: EvalConfig): number | null {
+function histogramPercentile(
+  hist: Record<string, number>,
+  p: number,
+  config: EvalConfig,
+): number | null {
   const bins = Object.entries(hist)
     .map(([k, n]) => [Number(k), n] as const)
     .sort((a, b) => a[0] - b[0]);

@@ -29,35 +29,69 @@ const KIND_NAMES: Record<number, string> = {
 };
 
 /** The disagreement an edit should produce: its kind code and map id ("" for an unmapped crossing). */
-export function expectedDisagreement(edit: MapEdit): { kind: number; mapId: string } | undefined {
-  if (edit.kind === "shift_boundary") return { kind: MapDisagreement.KIND_LANE_BOUNDARY_SHIFTED, mapId: edit.boundaryId ?? "" };
-  if (edit.kind === "omit_crosswalk") return { kind: MapDisagreement.KIND_CROSSWALK_UNMAPPED, mapId: "" };
-  if (edit.kind === "crosswalk_only_in_map") return { kind: MapDisagreement.KIND_CROSSWALK_MISSING, mapId: edit.crosswalkId ?? "" };
+function expectedDisagreement(edit: MapEdit): { kind: number; mapId: string } | undefined {
+  if (edit.kind === "shift_boundary")
+    return { kind: MapDisagreement.KIND_LANE_BOUNDARY_SHIFTED, mapId: edit.boundaryId ?? "" };
+  if (edit.kind === "omit_crosswalk")
+    return { kind: MapDisagreement.KIND_CROSSWALK_UNMAPPED, mapId: "" };
+  if (edit.kind === "crosswalk_only_in_map")
+    return { kind: MapDisagreement.KIND_CROSSWALK_MISSING, mapId: edit.crosswalkId ?? "" };
   return undefined;
 }
 
 /** Distinct disagreements over a run: by kind and map id; unmapped crossings by place (5 m cells). */
-export function distinctDisagreements(found: readonly FoundDisagreement[]): { kind: number; mapId: string }[] {
+function distinctDisagreements(
+  found: readonly FoundDisagreement[],
+): { kind: number; mapId: string }[] {
   const out = new Map<string, { kind: number; mapId: string; x: number; y: number }>();
   for (const d of found) {
     if (d.kind === MapDisagreement.KIND_CROSSWALK_UNMAPPED) {
-      const near = [...out.values()].some((o) => o.kind === d.kind && Math.hypot(o.x - d.position.x, o.y - d.position.y) < 5);
-      if (!near) out.set(`${d.kind}:@${out.size}`, { kind: d.kind, mapId: "", x: d.position.x, y: d.position.y });
+      const near = [...out.values()].some(
+        (o) => o.kind === d.kind && Math.hypot(o.x - d.position.x, o.y - d.position.y) < 5,
+      );
+      if (!near)
+        out.set(`${d.kind}:@${out.size}`, {
+          kind: d.kind,
+          mapId: "",
+          x: d.position.x,
+          y: d.position.y,
+        });
     } else {
-      out.set(`${d.kind}:${d.mapId}`, { kind: d.kind, mapId: d.mapId, x: d.position.x, y: d.position.y });
+      out.set(`${d.kind}:${d.mapId}`, {
+        kind: d.kind,
+        mapId: d.mapId,
+        x: d.position.x,
+        y: d.position.y,
+      });
     }
   }
   return [...out.values()].map(({ kind, mapId }) => ({ kind, mapId }));
 }
 
 /** Scores one drive: `edits` injected, `found` every disagreement of every frame. */
-export function scoreMapDisagreements(unit: string, edits: readonly MapEdit[], found: readonly FoundDisagreement[]): MapPartial {
-  const expected = edits.map(expectedDisagreement).filter((e): e is { kind: number; mapId: string } => e !== undefined);
+export function scoreMapDisagreements(
+  unit: string,
+  edits: readonly MapEdit[],
+  found: readonly FoundDisagreement[],
+): MapPartial {
+  const expected = edits
+    .map(expectedDisagreement)
+    .filter((e): e is { kind: number; mapId: string } => e !== undefined);
   const distinct = distinctDisagreements(found);
   const used = new Set<number>();
-  const out: MapPartial = { injected: expected.length, found: distinct.length, tp: 0, fp: 0, fn: 0, missed: [], spurious: [] };
+  const out: MapPartial = {
+    injected: expected.length,
+    found: distinct.length,
+    tp: 0,
+    fp: 0,
+    fn: 0,
+    missed: [],
+    spurious: [],
+  };
   for (const e of expected) {
-    const i = distinct.findIndex((d, k) => !used.has(k) && d.kind === e.kind && d.mapId === e.mapId);
+    const i = distinct.findIndex(
+      (d, k) => !used.has(k) && d.kind === e.kind && d.mapId === e.mapId,
+    );
     if (i >= 0) {
       used.add(i);
       out.tp++;

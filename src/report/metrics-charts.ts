@@ -35,7 +35,9 @@ export function metricsChartSvgs(runs: readonly ChartRun[]): Record<string, stri
     series: runs.map((r, i) => ({
       name: r.name,
       color: color(i),
-      points: (r.metrics.overall.detection.pedestrian?.pr_curve ?? []).filter((p) => p.recall !== null).map((p) => [p.recall!, p.precision] as [number, number | null]),
+      points: (r.metrics.overall.detection.pedestrian?.pr_curve ?? [])
+        .filter((p) => p.recall !== null)
+        .map((p) => [p.recall!, p.precision] as [number, number | null]),
     })),
   });
   const bands = bandNames(runs[0]?.metrics.thresholds.range_bands_m ?? [10, 20, 40]);
@@ -49,17 +51,46 @@ export function metricsChartSvgs(runs: readonly ChartRun[]): Record<string, stri
     xLabel: "range band centre (m)",
     yLabel: "mean error (m)",
     series: runs.flatMap((r, i) => [
-      { name: `${r.name}: pedestrian position`, color: color(i), points: bands.map((b, k) => [mids[k]!, r.metrics.overall.pedestrian_position_error_m[b]?.mean ?? null] as [number, number | null]) },
-      { name: `${r.name}: lane lateral`, color: color(i), dashed: true, points: bands.map((b, k) => [mids[k]!, r.metrics.overall.lanes?.lateral_error_m[b]?.mean ?? null] as [number, number | null]) },
+      {
+        name: `${r.name}: pedestrian position`,
+        color: color(i),
+        points: bands.map(
+          (b, k) =>
+            [mids[k]!, r.metrics.overall.pedestrian_position_error_m[b]?.mean ?? null] as [
+              number,
+              number | null,
+            ],
+        ),
+      },
+      {
+        name: `${r.name}: lane lateral`,
+        color: color(i),
+        dashed: true,
+        points: bands.map(
+          (b, k) =>
+            [mids[k]!, r.metrics.overall.lanes?.lateral_error_m[b]?.mean ?? null] as [
+              number,
+              number | null,
+            ],
+        ),
+      },
     ]),
   });
   out["recall_by_range.png"] = barChartSvg({
     title: "Pedestrian recall by range band (m)",
     yLabel: "recall",
     categories: bands,
-    series: runs.map((r, i) => ({ name: r.name, color: color(i), values: bands.map((b) => r.metrics.overall.detection.pedestrian?.by_range_m[b]?.recall ?? null) })),
+    series: runs.map((r, i) => ({
+      name: r.name,
+      color: color(i),
+      values: bands.map(
+        (b) => r.metrics.overall.detection.pedestrian?.by_range_m[b]?.recall ?? null,
+      ),
+    })),
   });
-  const stages = [...new Set(runs.flatMap((r) => Object.keys(r.metrics.overall.latency_ms)))].sort();
+  const stages = [
+    ...new Set(runs.flatMap((r) => Object.keys(r.metrics.overall.latency_ms))),
+  ].sort();
   out["latency.png"] = barChartSvg({
     title: "Latency per stage: p50 / p90 / p99 (ms)",
     yLabel: "ms",

@@ -5,9 +5,16 @@
  */
 import { bandNames, type EvalConfig } from "./eval-config.js";
 import { summarizeLatency, type LatencySummary } from "./latency-histogram.js";
-import { mergeUnits, type Counts, type DetectionPartial, type ErrorSum, type EvalPartial, type EvalUnit } from "./partial.js";
+import {
+  mergeUnits,
+  type Counts,
+  type DetectionPartial,
+  type ErrorSum,
+  type EvalPartial,
+  type EvalUnit,
+} from "./partial.js";
 
-export const METRICS_SCHEMA_VERSION = 1;
+const METRICS_SCHEMA_VERSION = 1;
 export const METRICS_FORMAT = "edge_perception/eval_metrics";
 
 type Num = number | null;
@@ -39,15 +46,51 @@ export interface GroupMetrics {
   frames: number;
   detection: Record<string, ClassMetrics>;
   pedestrian_position_error_m: Record<string, ErrorStats>;
-  tracking: Record<string, { trajectories: number; gt: number; fp: number; fn: number; id_switches: number; fragmentations: number; mota: Num; idf1: Num; idp: Num; idr: Num }>;
+  tracking: Record<
+    string,
+    {
+      trajectories: number;
+      gt: number;
+      fp: number;
+      fn: number;
+      id_switches: number;
+      fragmentations: number;
+      mota: Num;
+      idf1: Num;
+      idp: Num;
+      idr: Num;
+    }
+  >;
   lanes: null | {
     tusimple: { frames: number; accuracy: Num; fp: Num; fn: Num };
     markings: Rates;
     lateral_error_m: Record<string, ErrorStats>;
   };
-  crosswalks: null | { presence: Rates; dont_care_frames: number; polygons: Rates; polygon_iou: ErrorStats; distance_error_m: ErrorStats };
-  ego_lane: null | { frames: number; valid_frames: number; availability: Num; id_accuracy: Num; offset_error_m: ErrorStats };
-  map_disagreements: null | { injected: number; found: number; tp: number; fp: number; fn: number; precision: Num; recall: Num; missed: string[]; spurious: string[] };
+  crosswalks: null | {
+    presence: Rates;
+    dont_care_frames: number;
+    polygons: Rates;
+    polygon_iou: ErrorStats;
+    distance_error_m: ErrorStats;
+  };
+  ego_lane: null | {
+    frames: number;
+    valid_frames: number;
+    availability: Num;
+    id_accuracy: Num;
+    offset_error_m: ErrorStats;
+  };
+  map_disagreements: null | {
+    injected: number;
+    found: number;
+    tp: number;
+    fp: number;
+    fn: number;
+    precision: Num;
+    recall: Num;
+    missed: string[];
+    spurious: string[];
+  };
   latency_ms: Record<string, LatencySummary>;
   drops: Record<string, { expected: number; received: number; dropped: number; drop_rate: Num }>;
 }
@@ -70,18 +113,34 @@ function ratio(a: number, b: number): Num {
   return b > 0 ? round(a / b) : null;
 }
 
-export function rates(c: Counts): Rates {
+function rates(c: Counts): Rates {
   const precision = ratio(c.tp, c.tp + c.fp);
   const recall = ratio(c.tp, c.tp + c.fn);
-  return { tp: c.tp, fp: c.fp, fn: c.fn, precision, recall, f1: ratio(2 * c.tp, 2 * c.tp + c.fp + c.fn) };
+  return {
+    tp: c.tp,
+    fp: c.fp,
+    fn: c.fn,
+    precision,
+    recall,
+    f1: ratio(2 * c.tp, 2 * c.tp + c.fp + c.fn),
+  };
 }
 
 function errorStats(e: ErrorSum | undefined): ErrorStats {
   if (!e || e.n === 0) return { count: 0, mean: null, rmse: null, max: null };
-  return { count: e.n, mean: round(e.sum / e.n), rmse: round(Math.sqrt(e.sumSq / e.n)), max: round(e.max) };
+  return {
+    count: e.n,
+    mean: round(e.sum / e.n),
+    rmse: round(Math.sqrt(e.sumSq / e.n)),
+    max: round(e.max),
+  };
 }
 
-function banded<T>(names: readonly string[], source: Record<string, T>, f: (v: T | undefined) => unknown): Record<string, never> {
+function banded<T>(
+  names: readonly string[],
+  source: Record<string, T>,
+  f: (v: T | undefined) => unknown,
+): Record<string, never> {
   const out: Record<string, unknown> = {};
   for (const n of names) out[n] = f(source[n]);
   if (source.unknown !== undefined) out.unknown = f(source.unknown);
@@ -104,12 +163,15 @@ function classMetrics(d: DetectionPartial, config: EvalConfig): ClassMetrics {
 }
 
 function group(p: EvalPartial, units: number, config: EvalConfig): GroupMetrics {
-  const sortedKeys = <T>(o: Record<string, T>): [string, T][] => Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1));
+  const sortedKeys = <T>(o: Record<string, T>): [string, T][] =>
+    Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1));
   const rangeNames = bandNames(config.range_bands_m);
   return {
     units,
     frames: p.frames,
-    detection: Object.fromEntries(sortedKeys(p.detection).map(([k, d]) => [k, classMetrics(d, config)])),
+    detection: Object.fromEntries(
+      sortedKeys(p.detection).map(([k, d]) => [k, classMetrics(d, config)]),
+    ),
     pedestrian_position_error_m: banded(rangeNames, p.position, errorStats),
     tracking: Object.fromEntries(
       sortedKeys(p.tracking).map(([k, t]) => [
@@ -159,11 +221,27 @@ function group(p: EvalPartial, units: number, config: EvalConfig): GroupMetrics 
         }
       : null,
     map_disagreements: p.map
-      ? { ...p.map, precision: ratio(p.map.tp, p.map.tp + p.map.fp), recall: ratio(p.map.tp, p.map.tp + p.map.fn), missed: [...p.map.missed], spurious: [...p.map.spurious] }
+      ? {
+          ...p.map,
+          precision: ratio(p.map.tp, p.map.tp + p.map.fp),
+          recall: ratio(p.map.tp, p.map.tp + p.map.fn),
+          missed: [...p.map.missed],
+          spurious: [...p.map.spurious],
+        }
       : null,
-    latency_ms: Object.fromEntries(sortedKeys(p.latency).map(([k, h]) => [k, summarizeLatency(h, config)])),
+    latency_ms: Object.fromEntries(
+      sortedKeys(p.latency).map(([k, h]) => [k, summarizeLatency(h, config)]),
+    ),
     drops: Object.fromEntries(
-      sortedKeys(p.drops).map(([k, d]) => [k, { expected: d.expected, received: d.received, dropped: d.expected - d.received, drop_rate: ratio(d.expected - d.received, d.expected) }]),
+      sortedKeys(p.drops).map(([k, d]) => [
+        k,
+        {
+          expected: d.expected,
+          received: d.received,
+          dropped: d.expected - d.received,
+          drop_rate: ratio(d.expected - d.received, d.expected),
+        },
+      ]),
     ),
   };
 }

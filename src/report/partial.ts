@@ -160,8 +160,10 @@ function mergeValue(a: unknown, b: unknown, key: string): unknown {
   if (b === undefined) return structuredClone(a);
   if (typeof a === "number" && typeof b === "number") return key === "max" ? Math.max(a, b) : a + b;
   if (Array.isArray(a) && Array.isArray(b)) {
-    if (a.every((v) => typeof v === "string") && b.every((v) => typeof v === "string")) return [...a, ...b].sort();
-    if (a.length !== b.length) throw new Error(`cannot merge arrays of lengths ${a.length} and ${b.length} at '${key}'`);
+    if (a.every((v) => typeof v === "string") && b.every((v) => typeof v === "string"))
+      return [...a, ...b].sort();
+    if (a.length !== b.length)
+      throw new Error(`cannot merge arrays of lengths ${a.length} and ${b.length} at '${key}'`);
     return a.map((v, i) => (v as number) + (b[i] as number));
   }
   if (a && b && typeof a === "object" && typeof b === "object") {
@@ -169,7 +171,8 @@ function mergeValue(a: unknown, b: unknown, key: string): unknown {
     const ka = a as Record<string, unknown>;
     const kb = b as Record<string, unknown>;
     for (const k of [...new Set([...Object.keys(ka), ...Object.keys(kb)])].sort()) {
-      out[k] = k in ka && k in kb ? mergeValue(ka[k], kb[k], k) : structuredClone(k in ka ? ka[k] : kb[k]);
+      out[k] =
+        k in ka && k in kb ? mergeValue(ka[k], kb[k], k) : structuredClone(k in ka ? ka[k] : kb[k]);
     }
     return out;
   }
@@ -179,6 +182,7 @@ function mergeValue(a: unknown, b: unknown, key: string): unknown {
 /** Merges units in id order (the order is what makes the sums reproducible). */
 export function mergeUnits(units: readonly EvalUnit[]): EvalPartial {
   let acc = emptyPartial();
-  for (const u of [...units].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))) acc = mergeInto(acc, u.partial);
+  for (const u of [...units].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0)))
+    acc = mergeInto(acc, u.partial);
   return acc;
 }

@@ -29,9 +29,21 @@ export interface ReplayDriveOptions {
 /** Replays the drive; resolves when the output bag is finalised. Throws when the replay fails. */
 export async function replayDrive(o: ReplayDriveOptions): Promise<void> {
   const args = { ...o.launchArgs };
-  if (args.map_file === undefined) args.map_file = existsSync(join(o.drive, "map.geojson")) ? join(o.drive, "map.geojson") : "";
+  if (args.map_file === undefined)
+    args.map_file = existsSync(join(o.drive, "map.geojson")) ? join(o.drive, "map.geojson") : "";
   const clock = o.deterministicTiming ? frozenClock() : realClock;
-  const nodes = await graphToNodeSpecs(loadLaunchGraph(o.graph), { paramsFiles: o.paramsFiles, args });
-  const summary = await runReplay({ bag: o.drive, out: o.out, overwrite: true, nodes, fast: true, logSink: o.logSink, clock });
+  const nodes = await graphToNodeSpecs(loadLaunchGraph(o.graph), {
+    paramsFiles: o.paramsFiles,
+    args,
+  });
+  const summary = await runReplay({
+    bag: o.drive,
+    out: o.out,
+    overwrite: true,
+    nodes,
+    fast: true,
+    logSink: o.logSink,
+    clock,
+  });
   if (summary.aborted) throw new Error(`replay of ${o.drive} stopped early`);
 }

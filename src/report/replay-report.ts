@@ -51,14 +51,18 @@ function realtimeSection(r: RealtimeSummary): string[] {
     "| node | asked Hz | achieved Hz | processed / offered | replaced while busy | skipped by rate |",
     "|---|---|---|---|---|---|",
     ...Object.entries(r.models).map(
-      ([node, m]) => `| ${node} | ${m.requestedHz !== undefined ? ms(m.requestedHz) : "-"} | ${ms(m.achievedHz)} | ${m.processed} / ${m.offered} | ${m.replacedWhileBusy} (${ms(m.dropFraction * 100)} %) | ${m.skippedByRate} |`,
+      ([node, m]) =>
+        `| ${node} | ${m.requestedHz !== undefined ? ms(m.requestedHz) : "-"} | ${ms(m.achievedHz)} | ${m.processed} / ${m.offered} | ${m.replacedWhileBusy} (${ms(m.dropFraction * 100)} %) | ${m.skippedByRate} |`,
     ),
     "",
     "Camera stamp to publication on the wall clock (ms):",
     "",
     "| output | published | Hz | p50 | p95 | p99 | max |",
     "|---|---|---|---|---|---|---|",
-    ...Object.entries(r.latency).map(([topic, l]) => `| ${topic} | ${l.count} | ${ms(l.hz)} | ${ms(l.p50Ms)} | ${ms(l.p95Ms)} | ${ms(l.p99Ms)} | ${ms(l.maxMs)} |`),
+    ...Object.entries(r.latency).map(
+      ([topic, l]) =>
+        `| ${topic} | ${l.count} | ${ms(l.hz)} | ${ms(l.p50Ms)} | ${ms(l.p95Ms)} | ${ms(l.p99Ms)} | ${ms(l.maxMs)} |`,
+    ),
   ];
 }
 
@@ -77,8 +81,12 @@ export async function writeReplayReport(input: ReportInput): Promise<string> {
   const lines: string[] = [`# ${input.title}`, "", ...input.setup.map((s) => `- ${s}`), ""];
 
   const frames = figures.frames;
-  const cameraFrames = Object.entries(summary.inByTopic).filter(([t]) => /image/.test(t)).reduce((a, [, n]) => a + n, 0);
-  const tracks = new Set(frames.flatMap((f) => f.pedestrians.map((p) => p.track_id)).filter((id) => id > 0));
+  const cameraFrames = Object.entries(summary.inByTopic)
+    .filter(([t]) => /image/.test(t))
+    .reduce((a, [, n]) => a + n, 0);
+  const tracks = new Set(
+    frames.flatMap((f) => f.pedestrians.map((p) => p.track_id)).filter((id) => id > 0),
+  );
   lines.push(
     "## Figures",
     "",
@@ -103,7 +111,9 @@ export async function writeReplayReport(input: ReportInput): Promise<string> {
     "",
     "| stage | frames | median | p99 | max |",
     "|---|---|---|---|---|",
-    ...Object.entries(figures.stageLatency).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, s]) => spreadRow(k, s)),
+    ...Object.entries(figures.stageLatency)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, s]) => spreadRow(k, s)),
     "",
     "### Drops",
     "",
@@ -114,27 +124,47 @@ export async function writeReplayReport(input: ReportInput): Promise<string> {
   );
   for (const [node, st] of Object.entries(summary.nodeStats).sort()) {
     if (st.frames_offered === undefined) continue;
-    lines.push(`| ${node} | ${st.frames_offered} | ${st.frames_processed} | ${st.drops_rate ?? 0} | ${st.drops_busy ?? 0} |`);
+    lines.push(
+      `| ${node} | ${st.frames_offered} | ${st.frames_processed} | ${st.drops_rate ?? 0} | ${st.drops_busy ?? 0} |`,
+    );
   }
   if (summary.realtime) lines.push(...realtimeSection(summary.realtime));
-  lines.push("", "### Diagnostics (`/diagnostics`)", "", "| node | worst | worst message | last |", "|---|---|---|---|");
+  lines.push(
+    "",
+    "### Diagnostics (`/diagnostics`)",
+    "",
+    "| node | worst | worst message | last |",
+    "|---|---|---|---|",
+  );
   for (const [name, h] of Object.entries(figures.health).sort()) {
-    lines.push(`| ${name} | ${LEVEL[h.worstLevel] ?? h.worstLevel} | ${h.worstMessage.replace(/\|/g, "/")} | ${LEVEL[h.lastLevel] ?? h.lastLevel}: ${h.lastMessage.replace(/\|/g, "/")} |`);
+    lines.push(
+      `| ${name} | ${LEVEL[h.worstLevel] ?? h.worstLevel} | ${h.worstMessage.replace(/\|/g, "/")} | ${LEVEL[h.lastLevel] ?? h.lastLevel}: ${h.lastMessage.replace(/\|/g, "/")} |`,
+    );
   }
-  const errors = Object.entries(figures.health).filter(([, h]) => h.worstLevel === DiagnosticStatus.ERROR);
+  const errors = Object.entries(figures.health).filter(
+    ([, h]) => h.worstLevel === DiagnosticStatus.ERROR,
+  );
   if (errors.length) lines.push("", `ERROR reported by: ${errors.map(([n]) => n).join(", ")}`);
 
   lines.push("", "## Pictures", "");
   const birds = await renderBirdsEye(frames, input.map);
   writeFileSync(join(input.dir, "birds_eye.png"), birds);
-  lines.push("Bird's-eye view: HD map (grey boundaries, green crosswalks), vehicle path (blue), lane markings seen (by type), pedestrian track trails (yellow, ids).", "", "![bird's-eye view](birds_eye.png)", "");
+  lines.push(
+    "Bird's-eye view: HD map (grey boundaries, green crosswalks), vehicle path (blue), lane markings seen (by type), pedestrian track trails (yellow, ids).",
+    "",
+    "![bird's-eye view](birds_eye.png)",
+    "",
+  );
   const picks = pickImages(figures, input.pictures ?? 4);
   if (picks.length === 0) lines.push("No debug images were published.");
   for (const [i, idx] of picks.entries()) {
     const img = figures.debugImages[idx]!;
     const file = `frame_${i + 1}.png`;
     await sharp(Buffer.from(img.data)).png().toFile(join(input.dir, file));
-    lines.push(`![annotated frame ${img.header.stamp.sec}.${String(img.header.stamp.nanosec).padStart(9, "0")}](${file})`, "");
+    lines.push(
+      `![annotated frame ${img.header.stamp.sec}.${String(img.header.stamp.nanosec).padStart(9, "0")}](${file})`,
+      "",
+    );
   }
   lines.push(
     "Annotated frames are the visualizer's debug image as published (legend at the top): pedestrians pixelated (privacy) with their box and a `person #id range` label kept visible, lane lines projected with the calibration (outlined, so white lines show on white paint), crossings the camera saw filled (green: in the map, orange: not in it), crossings only in the HD map dashed magenta; the status line counts seen crossings and map-only ones apart.",

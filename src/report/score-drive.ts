@@ -8,23 +8,42 @@
 import { openBag } from "../bag/open-bag.js";
 import { PerceptionError, errorMessage } from "../core/errors.js";
 import { timeToNs } from "../core/time.js";
-import type { CrosswalkArray, LaneMarking, LaneMarkingArray, PedestrianArray, PerceptionFrame } from "../msgs/types.generated.js";
+import type {
+  CrosswalkArray,
+  LaneMarking,
+  LaneMarkingArray,
+  PedestrianArray,
+  PerceptionFrame,
+} from "../msgs/types.generated.js";
 import { evalPoly } from "../perception/lanes/polyfit.js";
 import { markingToTuSimpleLane } from "../perception/lanes/tusimple-metric.js";
-import { loadGroundTruth, type GroundTruthFrame, type GtBox, type GtPedestrian } from "./ground-truth.js";
+import {
+  loadGroundTruth,
+  type GroundTruthFrame,
+  type GtBox,
+  type GtPedestrian,
+} from "./ground-truth.js";
 import type { Box, PredictedObject, TruthObject } from "./box-matching.js";
 import { emptyCrosswalks, scoreCrosswalkFrame } from "./crosswalk-score.js";
 import { emptyDetection, scoreDetections, type DetectionFrame } from "./detection-score.js";
 import type { EvalConfig } from "./eval-config.js";
 import { addLatency } from "./latency-histogram.js";
-import { emptyLanes, polylineAtRows, polylineLane, scoreGroundLanes, scoreTuSimpleFrame, tusimpleRows, type GroundLane } from "./lane-score.js";
+import {
+  emptyLanes,
+  polylineAtRows,
+  polylineLane,
+  scoreGroundLanes,
+  scoreTuSimpleFrame,
+  tusimpleRows,
+  type GroundLane,
+} from "./lane-score.js";
 import { driveCamera, readScenarioInfo } from "./drive-camera.js";
 import { scoreMapDisagreements, type FoundDisagreement } from "./map-score.js";
 import { addError, emptyPartial, zeroErrors, type EvalUnit } from "./partial.js";
 import { emptyTracking, scoreTracking, type TrackingFrame } from "./tracking-score.js";
 
 /** Topics the scores read. */
-export const EVAL_TOPICS = {
+const EVAL_TOPICS = {
   pedestrians: "/perception/pedestrians",
   lanes: "/perception/lanes",
   crosswalks: "/perception/crosswalks",
@@ -38,10 +57,14 @@ function gtBox(b: GtBox): Box {
 /** A labelled pedestrian is "don't care" when too little of it is visible to expect a detection. */
 function isDontCare(p: GtPedestrian, config: EvalConfig): boolean {
   const v = p.visible_box;
-  return !v || v.v1 - v.v0 + 1 < config.pedestrians.ignore_min_height_px || p.visible_fraction < config.pedestrians.ignore_min_visible_fraction;
+  return (
+    !v ||
+    v.v1 - v.v0 + 1 < config.pedestrians.ignore_min_height_px ||
+    p.visible_fraction < config.pedestrians.ignore_min_visible_fraction
+  );
 }
 
-export function truthPedestrians(gt: GroundTruthFrame, config: EvalConfig): TruthObject[] {
+function truthPedestrians(gt: GroundTruthFrame, config: EvalConfig): TruthObject[] {
   return gt.pedestrians
     .filter((p) => p.in_image && p.box)
     .map((p) => ({
@@ -56,11 +79,19 @@ export function truthPedestrians(gt: GroundTruthFrame, config: EvalConfig): Trut
 
 /** The ground distance a track may be off a labelled person: fixed near, a share of the range far (monocular depth). */
 export function trackGate(range: number, config: EvalConfig): number {
-  return Math.max(config.pedestrians.track_match_m, config.pedestrians.track_match_range_fraction * range);
+  return Math.max(
+    config.pedestrians.track_match_m,
+    config.pedestrians.track_match_range_fraction * range,
+  );
 }
 
 function markingLane(m: LaneMarking): GroundLane {
-  return { xMin: m.x_min, xMax: m.x_max, y: (x) => (x >= m.x_min - 1e-6 && x <= m.x_max + 1e-6 ? evalPoly(m.poly_coefficients, x) : undefined) };
+  return {
+    xMin: m.x_min,
+    xMax: m.x_max,
+    y: (x) =>
+      x >= m.x_min - 1e-6 && x <= m.x_max + 1e-6 ? evalPoly(m.poly_coefficients, x) : undefined,
+  };
 }
 
 /** The visible part of each labelled line (samples inside the image), road edges excluded. */
@@ -79,9 +110,15 @@ function truthLanes(gt: GroundTruthFrame): { ground: GroundLane[]; image: [numbe
 }
 
 /** Scores one drive; `id` names the unit (its relative path). */
-export async function scoreDrive(id: string, outputBag: string, truthDir: string, config: EvalConfig): Promise<EvalUnit> {
+export async function scoreDrive(
+  id: string,
+  outputBag: string,
+  truthDir: string,
+  config: EvalConfig,
+): Promise<EvalUnit> {
   const truth = loadGroundTruth(truthDir);
-  if (truth.length === 0) throw new PerceptionError("eval", "the ground truth has no frames", { path: truthDir });
+  if (truth.length === 0)
+    throw new PerceptionError("eval", "the ground truth has no frames", { path: truthDir });
   const byStamp = new Map(truth.map((f) => [timeToNs(f.stamp), f]));
   const info = readScenarioInfo(truthDir);
   const geometry = driveCamera(info);
@@ -102,7 +139,10 @@ export async function scoreDrive(id: string, outputBag: string, truthDir: string
   const bag = await openBag(outputBag);
   try {
     for await (const entry of bag.messages()) {
-      if (entry.kind === "error") throw new PerceptionError("eval", `output bag: ${errorMessage(entry.error)}`, { bag: outputBag });
+      if (entry.kind === "error")
+        throw new PerceptionError("eval", `output bag: ${errorMessage(entry.error)}`, {
+          bag: outputBag,
+        });
       const topic = entry.topic;
       if (!Object.values(EVAL_TOPICS).includes(topic as never)) continue;
       const msg = entry.message as { header: { stamp: { sec: number; nanosec: number } } };
@@ -111,7 +151,12 @@ export async function scoreDrive(id: string, outputBag: string, truthDir: string
       received[topic] = (received[topic] ?? 0) + 1;
       if (topic === EVAL_TOPICS.pedestrians) {
         const preds: PredictedObject[] = (msg as PedestrianArray).pedestrians.map((p) => ({
-          box: { x1: p.image_box.x_offset, y1: p.image_box.y_offset, x2: p.image_box.x_offset + p.image_box.width, y2: p.image_box.y_offset + p.image_box.height },
+          box: {
+            x1: p.image_box.x_offset,
+            y1: p.image_box.y_offset,
+            x2: p.image_box.x_offset + p.image_box.width,
+            y2: p.image_box.y_offset + p.image_box.height,
+          },
           score: p.confidence,
           range: p.range,
           position: [p.position.x, p.position.y],
@@ -124,14 +169,26 @@ export async function scoreDrive(id: string, outputBag: string, truthDir: string
         scoreGroundLanes(markings.map(markingLane), t.ground, config, lanes);
         if (geometry) {
           const rows = tusimpleRows(geometry.model.height);
-          const pred = markings.map((m) => markingToTuSimpleLane(m, geometry, geometry.model.width, rows)).filter((xs) => xs.some((x) => x >= 0));
-          const gtl = t.image.map((pts) => polylineAtRows(pts, rows, geometry.model.width)).filter((xs) => xs.filter((x) => x >= 0).length >= 2);
+          const pred = markings
+            .map((m) => markingToTuSimpleLane(m, geometry, geometry.model.width, rows))
+            .filter((xs) => xs.some((x) => x >= 0));
+          const gtl = t.image
+            .map((pts) => polylineAtRows(pts, rows, geometry.model.width))
+            .filter((xs) => xs.filter((x) => x >= 0).length >= 2);
           scoreTuSimpleFrame(pred, gtl, rows, geometry.model.width, config, lanes);
         }
       } else if (topic === EVAL_TOPICS.crosswalks) {
         sawCrosswalks = true;
-        const preds = (msg as CrosswalkArray).crosswalks.map((c) => ({ polygon: c.polygon.points.map((p) => ({ x: p.x, y: p.y })), distanceAhead: c.distance_ahead }));
-        const truths = gt.crosswalks.filter((c) => c.in_image).map((c) => ({ polygon: c.polygon_base.map(([x, y]) => ({ x, y })), distanceAhead: c.distance_ahead }));
+        const preds = (msg as CrosswalkArray).crosswalks.map((c) => ({
+          polygon: c.polygon.points.map((p) => ({ x: p.x, y: p.y })),
+          distanceAhead: c.distance_ahead,
+        }));
+        const truths = gt.crosswalks
+          .filter((c) => c.in_image)
+          .map((c) => ({
+            polygon: c.polygon_base.map(([x, y]) => ({ x, y })),
+            distanceAhead: c.distance_ahead,
+          }));
         scoreCrosswalkFrame({ preds, truths }, config, crosswalks);
       } else {
         const frame = msg as PerceptionFrame;
@@ -145,11 +202,25 @@ export async function scoreDrive(id: string, outputBag: string, truthDir: string
         // are "don't care" for tracking: a track on them is no false positive, losing it no miss.
         const inView = new Map(truthPedestrians(gt, config).map((t) => [t.id, t]));
         tracking.push({
-          truths: gt.pedestrians.map((p) => ({ id: p.id, position: [p.position_base[0], p.position_base[1]] as [number, number], dontCare: inView.get(p.id)?.dontCare ?? true, gate: trackGate(p.range, config) })),
-          tracks: frame.pedestrians.map((p) => ({ id: String(p.track_id), position: [p.position.x, p.position.y] })),
+          truths: gt.pedestrians.map((p) => ({
+            id: p.id,
+            position: [p.position_base[0], p.position_base[1]] as [number, number],
+            dontCare: inView.get(p.id)?.dontCare ?? true,
+            gate: trackGate(p.range, config),
+          })),
+          tracks: frame.pedestrians.map((p) => ({
+            id: String(p.track_id),
+            position: [p.position.x, p.position.y],
+          })),
         });
-        for (const d of frame.disagreements) found.push({ kind: d.kind, mapId: d.map_id, position: { x: d.position.x, y: d.position.y } });
-        for (const l of frame.latencies) addLatency((partial.latency[l.stage] ??= {}), l.duration_ms, config);
+        for (const d of frame.disagreements)
+          found.push({
+            kind: d.kind,
+            mapId: d.map_id,
+            position: { x: d.position.x, y: d.position.y },
+          });
+        for (const l of frame.latencies)
+          addLatency((partial.latency[l.stage] ??= {}), l.duration_ms, config);
         addLatency((partial.latency.pipeline ??= {}), frame.pipeline_latency_ms, config);
       }
     }
@@ -166,6 +237,7 @@ export async function scoreDrive(id: string, outputBag: string, truthDir: string
   if (sawCrosswalks) partial.crosswalks = crosswalks;
   if (ego.frames) partial.ego = ego;
   if (ego.frames) partial.map = scoreMapDisagreements(id, info.map_edits ?? [], found);
-  for (const [name, topic] of Object.entries(EVAL_TOPICS)) partial.drops[name] = { expected: truth.length, received: received[topic] ?? 0 };
+  for (const [name, topic] of Object.entries(EVAL_TOPICS))
+    partial.drops[name] = { expected: truth.length, received: received[topic] ?? 0 };
   return { id, scenario: info.scenario ?? truth[0]!.scenario, partial };
 }

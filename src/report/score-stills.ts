@@ -13,14 +13,24 @@ import type { EvalConfig } from "./eval-config.js";
 import { emptyLanes, polylineAtRows, scoreTuSimpleFrame } from "./lane-score.js";
 import { imageKey } from "./labels/label-error.js";
 import { loadLabels } from "./labels/load-labels.js";
-import { mergeLabels, type ImageLabels, type LabelFormat, type LabelSet } from "./labels/still-labels.js";
+import {
+  mergeLabels,
+  type ImageLabels,
+  type LabelFormat,
+  type LabelSet,
+} from "./labels/still-labels.js";
 import { emptyPartial, type EvalUnit } from "./partial.js";
 
 /** The part of a `detect --json` result eval reads. */
 export interface DetectJsonResult {
   image: string;
   camera: { width: number; height: number };
-  pedestrians: { confidence: number; range: number; position: { x: number; y: number }; box: { x1: number; y1: number; x2: number; y2: number } }[];
+  pedestrians: {
+    confidence: number;
+    range: number;
+    position: { x: number; y: number };
+    box: { x1: number; y1: number; x2: number; y2: number };
+  }[];
   unplacedBoxes: { x1: number; y1: number; x2: number; y2: number; score: number }[];
   /** Each lane marking as a pixel polyline over its visible extent (road edges included). */
   lanesImage?: [number, number][][];
@@ -30,31 +40,62 @@ export interface DetectJsonResult {
 }
 
 /** Reads labels from several sources (comma-separated `--truth` entries or repeated flags). */
-export function loadLabelSources(truth: string, config: EvalConfig, format?: LabelFormat): LabelSet {
+function loadLabelSources(truth: string, config: EvalConfig, format?: LabelFormat): LabelSet {
   const set: LabelSet = new Map();
-  for (const path of truth.split(",").filter(Boolean)) mergeLabels(set, loadLabels(path, config, format));
+  for (const path of truth.split(",").filter(Boolean))
+    mergeLabels(set, loadLabels(path, config, format));
   return set;
 }
 
-function personTruths(l: ImageLabels, width: number, height: number, config: EvalConfig): TruthObject[] | undefined {
-  if (l.persons) return l.persons.map((p, i) => ({ id: String(i), box: p.box, range: p.range, dontCare: p.dontCare }));
+function personTruths(
+  l: ImageLabels,
+  width: number,
+  height: number,
+  config: EvalConfig,
+): TruthObject[] | undefined {
+  if (l.persons)
+    return l.persons.map((p, i) => ({
+      id: String(i),
+      box: p.box,
+      range: p.range,
+      dontCare: p.dontCare,
+    }));
   if (l.normalizedPersons) {
     return l.normalizedPersons.map((p, i) => {
-      const box = { x1: (p.cx - p.w / 2) * width, y1: (p.cy - p.h / 2) * height, x2: (p.cx + p.w / 2) * width, y2: (p.cy + p.h / 2) * height };
-      return { id: String(i), box, range: NaN, dontCare: box.y2 - box.y1 < config.pedestrians.ignore_min_height_px };
+      const box = {
+        x1: (p.cx - p.w / 2) * width,
+        y1: (p.cy - p.h / 2) * height,
+        x2: (p.cx + p.w / 2) * width,
+        y2: (p.cy + p.h / 2) * height,
+      };
+      return {
+        id: String(i),
+        box,
+        range: NaN,
+        dontCare: box.y2 - box.y1 < config.pedestrians.ignore_min_height_px,
+      };
     });
   }
   return undefined;
 }
 
 /** Scores one detect --json file against the labels at `truth`. */
-export function scoreStills(id: string, detectJson: string, truth: string, config: EvalConfig, format?: LabelFormat): EvalUnit {
+export function scoreStills(
+  id: string,
+  detectJson: string,
+  truth: string,
+  config: EvalConfig,
+  format?: LabelFormat,
+): EvalUnit {
   let results: DetectJsonResult[];
   try {
-    results = (JSON.parse(readFileSync(detectJson, "utf8")) as { results: DetectJsonResult[] }).results;
+    results = (JSON.parse(readFileSync(detectJson, "utf8")) as { results: DetectJsonResult[] })
+      .results;
     if (!Array.isArray(results)) throw new Error("no 'results' array");
   } catch (err) {
-    throw new PerceptionError("eval", `not detect --json output: ${errorMessage(err)}`, { path: detectJson });
+    throw new PerceptionError("eval", `not detect --json output: ${errorMessage(err)}`, {
+      path: detectJson,
+    });
   }
   const labels = loadLabelSources(truth, config, format);
   const partial = emptyPartial();
@@ -72,7 +113,12 @@ export function scoreStills(id: string, detectJson: string, truth: string, confi
     const truths = personTruths(l, width, height, config);
     if (truths) {
       const preds: PredictedObject[] = [
-        ...r.pedestrians.map((p) => ({ box: p.box, score: p.confidence, range: p.range, position: [p.position.x, p.position.y] as [number, number] })),
+        ...r.pedestrians.map((p) => ({
+          box: p.box,
+          score: p.confidence,
+          range: p.range,
+          position: [p.position.x, p.position.y] as [number, number],
+        })),
         ...r.unplacedBoxes.map((b) => ({ box: b, score: b.score, range: NaN })),
       ];
       frames.push({ preds, truths });
@@ -80,7 +126,9 @@ export function scoreStills(id: string, detectJson: string, truth: string, confi
     const predLanes = r.benchmarkLanes ?? r.lanesImage ?? [];
     if (l.tusimple) {
       sawLanes = true;
-      const pred = predLanes.map((pts) => polylineAtRows(pts, l.tusimple!.rows, width)).filter((xs) => xs.some((x) => x >= 0));
+      const pred = predLanes
+        .map((pts) => polylineAtRows(pts, l.tusimple!.rows, width))
+        .filter((xs) => xs.some((x) => x >= 0));
       scoreTuSimpleFrame(pred, l.tusimple.lanes, l.tusimple.rows, width, config, lanes);
     }
     if (l.culane) {

@@ -37,9 +37,16 @@ export function readShardResult(path: string): ShardResult {
   } catch (err) {
     throw new PerceptionError("eval", `not a shard result: ${errorMessage(err)}`, { path });
   }
-  if (v.format !== SHARD_FORMAT) throw new PerceptionError("eval", `not a shard result (format must be '${SHARD_FORMAT}')`, { path });
-  if (v.version !== SHARD_VERSION) throw new PerceptionError("eval", `unsupported shard result version ${String(v.version)}`, { path });
-  if (!v.shard || !Array.isArray(v.units) || typeof v.input_hash !== "string") throw new PerceptionError("eval", "shard result lacks shard, units or input_hash", { path });
+  if (v.format !== SHARD_FORMAT)
+    throw new PerceptionError("eval", `not a shard result (format must be '${SHARD_FORMAT}')`, {
+      path,
+    });
+  if (v.version !== SHARD_VERSION)
+    throw new PerceptionError("eval", `unsupported shard result version ${String(v.version)}`, {
+      path,
+    });
+  if (!v.shard || !Array.isArray(v.units) || typeof v.input_hash !== "string")
+    throw new PerceptionError("eval", "shard result lacks shard, units or input_hash", { path });
   return v as ShardResult;
 }
 
@@ -48,31 +55,53 @@ export function shardUpToDate(path: string, shard: ShardSpec, inputHash: string)
   if (!existsSync(path)) return false;
   try {
     const r = readShardResult(path);
-    return r.input_hash === inputHash && r.shard.index === shard.index && r.shard.count === shard.count;
+    return (
+      r.input_hash === inputHash && r.shard.index === shard.index && r.shard.count === shard.count
+    );
   } catch {
     return false;
   }
 }
 
 /** Checks that results are the complete set of one sharding (all indices of one count, same thresholds) and returns their units. */
-export function combineShards(results: readonly { path: string; result: ShardResult }[]): EvalUnit[] {
+export function combineShards(
+  results: readonly { path: string; result: ShardResult }[],
+): EvalUnit[] {
   if (results.length === 0) throw new PerceptionError("eval", "no shard results given");
   const count = results[0]!.result.shard.count;
   const config = results[0]!.result.config_hash;
   const seen = new Map<number, string>();
   for (const { path, result } of results) {
-    if (result.shard.count !== count) throw new PerceptionError("eval", `shard count ${result.shard.count} differs from ${count} of ${results[0]!.path}`, { path });
-    if (result.config_hash !== config) throw new PerceptionError("eval", `scored with other thresholds than ${results[0]!.path}`, { path });
+    if (result.shard.count !== count)
+      throw new PerceptionError(
+        "eval",
+        `shard count ${result.shard.count} differs from ${count} of ${results[0]!.path}`,
+        { path },
+      );
+    if (result.config_hash !== config)
+      throw new PerceptionError("eval", `scored with other thresholds than ${results[0]!.path}`, {
+        path,
+      });
     const other = seen.get(result.shard.index);
-    if (other !== undefined) throw new PerceptionError("eval", `shard ${result.shard.index}/${count} given twice (also ${other})`, { path });
+    if (other !== undefined)
+      throw new PerceptionError(
+        "eval",
+        `shard ${result.shard.index}/${count} given twice (also ${other})`,
+        { path },
+      );
     seen.set(result.shard.index, path);
   }
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i));
-  if (missing.length) throw new PerceptionError("eval", `incomplete: shard(s) ${missing.map((i) => `${i}/${count}`).join(", ")} missing`);
+  if (missing.length)
+    throw new PerceptionError(
+      "eval",
+      `incomplete: shard(s) ${missing.map((i) => `${i}/${count}`).join(", ")} missing`,
+    );
   const units = results.flatMap((r) => r.result.units);
   const ids = new Set<string>();
   for (const u of units) {
-    if (ids.has(u.id)) throw new PerceptionError("eval", `unit '${u.id}' is in more than one shard`);
+    if (ids.has(u.id))
+      throw new PerceptionError("eval", `unit '${u.id}' is in more than one shard`);
     ids.add(u.id);
   }
   return units;

@@ -14,7 +14,12 @@ import { boxIoU } from "./box-matching.js";
 import { driveCamera, readScenarioInfo } from "./drive-camera.js";
 import { decodeCompressedImage } from "../image/compressed-image.js";
 import { imageViewFromMessage, type ImageView } from "../image/image-view.js";
-import type { CompressedImage, Image, PerceptionFrame, Pedestrian } from "../msgs/types.generated.js";
+import type {
+  CompressedImage,
+  Image,
+  PerceptionFrame,
+  Pedestrian,
+} from "../msgs/types.generated.js";
 import { isDetectedCrosswalk, renderDebugImage } from "../viz/debug-image.js";
 
 export interface SideBySideOptions {
@@ -43,7 +48,11 @@ async function framesOf(bag: string): Promise<Map<bigint, PerceptionFrame>> {
   const reader = await openBag(bag);
   try {
     for await (const e of reader.messages({ topics: ["/perception/frame"] })) {
-      if (e.kind === "message") out.set(timeToNs((e.message as PerceptionFrame).header.stamp), e.message as PerceptionFrame);
+      if (e.kind === "message")
+        out.set(
+          timeToNs((e.message as PerceptionFrame).header.stamp),
+          e.message as PerceptionFrame,
+        );
     }
   } finally {
     await reader.close();
@@ -52,7 +61,12 @@ async function framesOf(bag: string): Promise<Map<bigint, PerceptionFrame>> {
 }
 
 function unmatched(a: readonly Pedestrian[], b: readonly Pedestrian[]): number {
-  const box = (p: Pedestrian) => ({ x1: p.image_box.x_offset, y1: p.image_box.y_offset, x2: p.image_box.x_offset + p.image_box.width, y2: p.image_box.y_offset + p.image_box.height });
+  const box = (p: Pedestrian) => ({
+    x1: p.image_box.x_offset,
+    y1: p.image_box.y_offset,
+    x2: p.image_box.x_offset + p.image_box.width,
+    y2: p.image_box.y_offset + p.image_box.height,
+  });
   const used = new Set<number>();
   let n = 0;
   for (const p of a) {
@@ -64,20 +78,25 @@ function unmatched(a: readonly Pedestrian[], b: readonly Pedestrian[]): number {
 }
 
 /** How much two frames differ, and why. */
-export function frameDifference(a: PerceptionFrame, b: PerceptionFrame): { score: number; why: string } {
+function frameDifference(a: PerceptionFrame, b: PerceptionFrame): { score: number; why: string } {
   const peds = unmatched(a.pedestrians, b.pedestrians);
   const lanes = Math.abs(a.lanes.length - b.lanes.length);
   const seenA = a.crosswalks.filter(isDetectedCrosswalk).length;
   const seenB = b.crosswalks.filter(isDetectedCrosswalk).length;
   const cw = Math.abs(seenA - seenB);
   const why: string[] = [];
-  if (peds) why.push(`pedestrians ${a.pedestrians.length} vs ${b.pedestrians.length} (${peds} unmatched)`);
+  if (peds)
+    why.push(`pedestrians ${a.pedestrians.length} vs ${b.pedestrians.length} (${peds} unmatched)`);
   if (lanes) why.push(`lanes ${a.lanes.length} vs ${b.lanes.length}`);
   if (cw) why.push(`crossings seen ${seenA} vs ${seenB}`);
   return { score: 2 * peds + lanes + 2 * cw, why: why.join(", ") };
 }
 
-async function cameraImages(drive: string, stamps: Set<bigint>, topic: string | undefined): Promise<Map<bigint, ImageView>> {
+async function cameraImages(
+  drive: string,
+  stamps: Set<bigint>,
+  topic: string | undefined,
+): Promise<Map<bigint, ImageView>> {
   const out = new Map<bigint, ImageView>();
   const reader = await openBag(drive);
   try {
@@ -97,7 +116,9 @@ async function cameraImages(drive: string, stamps: Set<bigint>, topic: string | 
 
 function caption(text: string, width: number): Buffer {
   const esc = text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
-  return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="28"><rect width="${width}" height="28" fill="black"/><text x="8" y="19" font-family="DejaVu Sans, sans-serif" font-size="14" fill="white">${esc}</text></svg>`);
+  return Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="28"><rect width="${width}" height="28" fill="black"/><text x="8" y="19" font-family="DejaVu Sans, sans-serif" font-size="14" fill="white">${esc}</text></svg>`,
+  );
 }
 
 /** Writes `differ_<k>.png` for the most differing stamps; returns them, most different first. */
@@ -117,14 +138,26 @@ export async function writeSideBySide(o: SideBySideOptions): Promise<DifferingFr
   for (const [k, r] of ranked.entries()) {
     const view = images.get(r.ns);
     if (!view) continue;
-    const opts = { privacy: "blur_pedestrians" as const, maxWidth: 640, format: "png" as const, ...(geometry ? { geometry } : {}) };
+    const opts = {
+      privacy: "blur_pedestrians" as const,
+      maxWidth: 640,
+      format: "png" as const,
+      ...(geometry ? { geometry } : {}),
+    };
     const left = Buffer.from(await renderDebugImage(view, a.get(r.ns)!, opts));
     const right = Buffer.from(await renderDebugImage(view, b.get(r.ns)!, opts));
     const meta = await sharp(left).metadata();
     const w = meta.width!;
     const h = meta.height!;
     const file = `differ_${k + 1}.png`;
-    const png = await sharp({ create: { width: 2 * w + 8, height: h + 28, channels: 3, background: { r: 255, g: 255, b: 255 } } })
+    const png = await sharp({
+      create: {
+        width: 2 * w + 8,
+        height: h + 28,
+        channels: 3,
+        background: { r: 255, g: 255, b: 255 },
+      },
+    })
       .composite([
         { input: caption(`baseline  (${(Number(r.ns) / 1e9).toFixed(3)} s)`, w), left: 0, top: 0 },
         { input: caption(`candidate: ${r.why}`, w), left: w + 8, top: 0 },

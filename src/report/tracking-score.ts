@@ -24,7 +24,17 @@ export interface TrackingFrame {
 }
 
 export function emptyTracking(): TrackingPartial {
-  return { gt: 0, fp: 0, fn: 0, idSwitches: 0, fragmentations: 0, idtp: 0, idfp: 0, idfn: 0, trajectories: 0 };
+  return {
+    gt: 0,
+    fp: 0,
+    fn: 0,
+    idSwitches: 0,
+    fragmentations: 0,
+    idtp: 0,
+    idfp: 0,
+    idfn: 0,
+    trajectories: 0,
+  };
 }
 
 function dist(a: TrackPoint, b: TrackPoint): number {
@@ -37,7 +47,11 @@ function within(t: TrackPoint, tr: TrackPoint, gateM: number): boolean {
 }
 
 /** Scores one sequence with the ground-distance gate `gateM` (or each labelled object's own) and adds it into `into`. */
-export function scoreTracking(frames: readonly TrackingFrame[], gateM: number, into: TrackingPartial): void {
+export function scoreTracking(
+  frames: readonly TrackingFrame[],
+  gateM: number,
+  into: TrackingPartial,
+): void {
   const lastTrackOf = new Map<string, string>();
   const wasTracked = new Map<string, boolean>();
   const gtIds = new Set<string>();
@@ -47,7 +61,11 @@ export function scoreTracking(frames: readonly TrackingFrame[], gateM: number, i
   const trackFrames = new Map<string, number>();
   for (const f of frames) {
     const truths = f.truths.filter((t) => !t.dontCare);
-    const careTracks = f.tracks.filter((tr) => !f.truths.some((t) => t.dontCare && within(t, tr, gateM)) || truths.some((t) => within(t, tr, gateM)));
+    const careTracks = f.tracks.filter(
+      (tr) =>
+        !f.truths.some((t) => t.dontCare && within(t, tr, gateM)) ||
+        truths.some((t) => within(t, tr, gateM)),
+    );
     for (const t of truths) {
       gtIds.add(t.id);
       truthFrames.set(t.id, (truthFrames.get(t.id) ?? 0) + 1);
@@ -74,7 +92,8 @@ export function scoreTracking(frames: readonly TrackingFrame[], gateM: number, i
     const pairs: { t: TrackPoint; tr: TrackPoint; d: number }[] = [];
     for (const t of truths) {
       if (matchedTruth.has(t.id)) continue;
-      for (const tr of careTracks) if (!usedTracks.has(tr.id) && within(t, tr, gateM)) pairs.push({ t, tr, d: dist(t, tr) });
+      for (const tr of careTracks)
+        if (!usedTracks.has(tr.id) && within(t, tr, gateM)) pairs.push({ t, tr, d: dist(t, tr) });
     }
     pairs.sort((a, b) => a.d - b.d || (a.t.id < b.t.id ? -1 : 1));
     for (const { t, tr } of pairs) {

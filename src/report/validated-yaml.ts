@@ -11,12 +11,23 @@ export function loadValidatedYaml<T>(path: string, schemaFile: string, what: str
   try {
     doc = parseYaml(readFileSync(path, "utf8"));
   } catch (err) {
-    throw new PerceptionError("eval", `cannot read ${what}: ${errorMessage(err)}`, { path }, { cause: err });
+    throw new PerceptionError(
+      "eval",
+      `cannot read ${what}: ${errorMessage(err)}`,
+      { path },
+      { cause: err },
+    );
   }
-  const schema = JSON.parse(readFileSync(projectPath("config", "schema", schemaFile), "utf8")) as object;
+  const schema = JSON.parse(
+    readFileSync(projectPath("config", "schema", schemaFile), "utf8"),
+  ) as object;
   const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
   if (!validate(doc)) {
-    throw new PerceptionError("eval", `invalid ${what}: ${(validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? ""}`).join("; ")}`, { path });
+    throw new PerceptionError(
+      "eval",
+      `invalid ${what}: ${(validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? ""}`).join("; ")}`,
+      { path },
+    );
   }
   return doc as T;
 }

@@ -19,8 +19,17 @@ export interface ParsedCommandLine {
  * Parses argv. `valueFlags` take a value (`--out dir` or `--out=dir`), `switchFlags` none;
  * anything else starting with `-` is an error naming it.
  */
-export function parseCommandLine(argv: readonly string[], valueFlags: readonly string[], switchFlags: readonly string[]): ParsedCommandLine {
-  const out: ParsedCommandLine = { positional: [], flags: new Map(), switches: new Set(), launchArgs: {} };
+export function parseCommandLine(
+  argv: readonly string[],
+  valueFlags: readonly string[],
+  switchFlags: readonly string[],
+): ParsedCommandLine {
+  const out: ParsedCommandLine = {
+    positional: [],
+    flags: new Map(),
+    switches: new Set(),
+    launchArgs: {},
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg.startsWith("--")) {
@@ -30,9 +39,11 @@ export function parseCommandLine(argv: readonly string[], valueFlags: readonly s
         out.switches.add(name);
         continue;
       }
-      if (!valueFlags.includes(name)) throw new PerceptionError("parameter", `unknown option '${arg}'`);
+      if (!valueFlags.includes(name))
+        throw new PerceptionError("parameter", `unknown option '${arg}'`);
       const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
-      if (value === undefined || (eq < 0 && value.startsWith("--"))) throw new PerceptionError("parameter", `option --${name} needs a value`);
+      if (value === undefined || (eq < 0 && value.startsWith("--")))
+        throw new PerceptionError("parameter", `option --${name} needs a value`);
       out.flags.set(name, [...(out.flags.get(name) ?? []), value]);
       continue;
     }
@@ -60,6 +71,7 @@ export function positiveNumberFlag(parsed: ParsedCommandLine, name: string): num
   const text = lastFlag(parsed, name);
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new PerceptionError("parameter", `--${name} must be a positive number, got '${text}'`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new PerceptionError("parameter", `--${name} must be a positive number, got '${text}'`);
   return value;
 }

@@ -124,7 +124,11 @@ export interface NodeHandle {
     options?: SubscriptionOptions<MessageTypeMap[K]>,
   ): Subscription;
 
-  createPublisher<K extends MessageTypeName>(type: K, topic: string, qos?: QosOptions): Publisher<MessageTypeMap[K]>;
+  createPublisher<K extends MessageTypeName>(
+    type: K,
+    topic: string,
+    qos?: QosOptions,
+  ): Publisher<MessageTypeMap[K]>;
 
   /** A timer on the node's clock (sim time in replay). */
   createTimer(periodSec: number, callback: () => void | Promise<void>): Timer;

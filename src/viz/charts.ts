@@ -63,28 +63,51 @@ function niceMax(v: number): number {
   return 10 * p;
 }
 
-function frame(title: string, xLabel: string, yLabel: string, yMax: number, body: string[], legend: ChartSeries[], xTicks: string[], tickSpace = 20): string {
+function frame(
+  title: string,
+  xLabel: string,
+  yLabel: string,
+  yMax: number,
+  body: string[],
+  legend: ChartSeries[],
+  xTicks: string[],
+  tickSpace = 20,
+): string {
   const ph = PLOT_H;
   const layout = legendLayout(legend);
   const rows = layout.length ? layout[layout.length - 1]!.row + 1 : 0;
   const legendTop = M.top + ph + tickSpace + (xLabel ? 22 : 4);
   const H = legendTop + rows * 18 + 8;
   const parts = ["", ""];
-  parts.push(`<text x="${W / 2}" y="22" font-size="16" text-anchor="middle" font-weight="bold">${esc(title)}</text>`);
+  parts.push(
+    `<text x="${W / 2}" y="22" font-size="16" text-anchor="middle" font-weight="bold">${esc(title)}</text>`,
+  );
   for (let k = 0; k <= 5; k++) {
     const y = M.top + ph - (k / 5) * ph;
     parts.push(`<line x1="${M.left}" y1="${y}" x2="${W - M.right}" y2="${y}" stroke="#ddd"/>`);
-    parts.push(`<text x="${M.left - 6}" y="${y + 4}" font-size="11" text-anchor="end">${esc(String(Math.round(((k / 5) * yMax) * 1000) / 1000))}</text>`);
+    parts.push(
+      `<text x="${M.left - 6}" y="${y + 4}" font-size="11" text-anchor="end">${esc(String(Math.round((k / 5) * yMax * 1000) / 1000))}</text>`,
+    );
   }
-  parts.push(`<line x1="${M.left}" y1="${M.top}" x2="${M.left}" y2="${M.top + ph}" stroke="black"/>`, `<line x1="${M.left}" y1="${M.top + ph}" x2="${W - M.right}" y2="${M.top + ph}" stroke="black"/>`);
+  parts.push(
+    `<line x1="${M.left}" y1="${M.top}" x2="${M.left}" y2="${M.top + ph}" stroke="black"/>`,
+    `<line x1="${M.left}" y1="${M.top + ph}" x2="${W - M.right}" y2="${M.top + ph}" stroke="black"/>`,
+  );
   parts.push(...xTicks);
-  if (xLabel) parts.push(`<text x="${(M.left + W - M.right) / 2}" y="${M.top + ph + tickSpace + 14}" font-size="12" text-anchor="middle">${esc(xLabel)}</text>`);
-  parts.push(`<text transform="translate(16 ${M.top + ph / 2}) rotate(-90)" font-size="12" text-anchor="middle">${esc(yLabel)}</text>`);
+  if (xLabel)
+    parts.push(
+      `<text x="${(M.left + W - M.right) / 2}" y="${M.top + ph + tickSpace + 14}" font-size="12" text-anchor="middle">${esc(xLabel)}</text>`,
+    );
+  parts.push(
+    `<text transform="translate(16 ${M.top + ph / 2}) rotate(-90)" font-size="12" text-anchor="middle">${esc(yLabel)}</text>`,
+  );
   parts.push(...body);
   legend.forEach((s, i) => {
     const { x, row } = layout[i]!;
     const y = legendTop + row * 18;
-    const swatch = s.dashed ? `<line x1="${x}" y1="${y + 5}" x2="${x + 14}" y2="${y + 5}" stroke="${s.color}" stroke-width="2.5" stroke-dasharray="4 2"/>` : `<rect x="${x}" y="${y}" width="14" height="10" fill="${s.color}"/>`;
+    const swatch = s.dashed
+      ? `<line x1="${x}" y1="${y + 5}" x2="${x + 14}" y2="${y + 5}" stroke="${s.color}" stroke-width="2.5" stroke-dasharray="4 2"/>`
+      : `<rect x="${x}" y="${y}" width="14" height="10" fill="${s.color}"/>`;
     parts.push(swatch, `<text x="${x + 20}" y="${y + 9}" font-size="12">${esc(s.name)}</text>`);
   });
   parts.push("</svg>");
@@ -95,7 +118,10 @@ function frame(title: string, xLabel: string, yLabel: string, yMax: number, body
 
 export function lineChartSvg(c: LineChartInput): string {
   const pts = c.series.flatMap((s) => s.points.filter((p): p is [number, number] => p[1] !== null));
-  const [x0, x1] = c.xDomain ?? [Math.min(0, ...pts.map((p) => p[0])), Math.max(1, ...pts.map((p) => p[0]))];
+  const [x0, x1] = c.xDomain ?? [
+    Math.min(0, ...pts.map((p) => p[0])),
+    Math.max(1, ...pts.map((p) => p[0])),
+  ];
   const yMax = c.yDomain?.[1] ?? niceMax(Math.max(0, ...pts.map((p) => p[1])));
   const pw = W - M.left - M.right;
   const ph = PLOT_H;
@@ -105,7 +131,10 @@ export function lineChartSvg(c: LineChartInput): string {
   for (const s of c.series) {
     let run: string[] = [];
     const flush = (): void => {
-      if (run.length > 1) body.push(`<polyline points="${run.join(" ")}" fill="none" stroke="${s.color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="6 4"' : ""}/>`);
+      if (run.length > 1)
+        body.push(
+          `<polyline points="${run.join(" ")}" fill="none" stroke="${s.color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="6 4"' : ""}/>`,
+        );
       run = [];
     };
     for (const [x, y] of s.points) {
@@ -114,14 +143,18 @@ export function lineChartSvg(c: LineChartInput): string {
         continue;
       }
       run.push(`${sx(x).toFixed(1)},${sy(y).toFixed(1)}`);
-      body.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3.5" fill="${s.color}"/>`);
+      body.push(
+        `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3.5" fill="${s.color}"/>`,
+      );
     }
     flush();
   }
   const ticks: string[] = [];
   for (let k = 0; k <= 5; k++) {
     const x = x0 + ((x1 - x0) * k) / 5;
-    ticks.push(`<text x="${sx(x)}" y="${M.top + ph + 16}" font-size="11" text-anchor="middle">${Math.round(x * 100) / 100}</text>`);
+    ticks.push(
+      `<text x="${sx(x)}" y="${M.top + ph + 16}" font-size="11" text-anchor="middle">${Math.round(x * 100) / 100}</text>`,
+    );
   }
   return frame(c.title, c.xLabel, c.yLabel, yMax, body, c.series, ticks);
 }
@@ -149,14 +182,27 @@ export function barChartSvg(c: BarChartInput): string {
       const v = s.values[i];
       const x = M.left + groupW * i + groupW * 0.1 + barW * k;
       if (v === null || v === undefined) {
-        body.push(`<text x="${x + barW / 2}" y="${M.top + ph - 4}" font-size="10" text-anchor="middle" fill="#888">n/a</text>`);
+        body.push(
+          `<text x="${x + barW / 2}" y="${M.top + ph - 4}" font-size="10" text-anchor="middle" fill="#888">n/a</text>`,
+        );
         return;
       }
       const h = (Math.min(v, yMax) / yMax) * ph;
-      body.push(`<rect x="${x.toFixed(1)}" y="${(M.top + ph - h).toFixed(1)}" width="${barW.toFixed(1)}" height="${h.toFixed(1)}" fill="${s.color}"/>`);
+      body.push(
+        `<rect x="${x.toFixed(1)}" y="${(M.top + ph - h).toFixed(1)}" width="${barW.toFixed(1)}" height="${h.toFixed(1)}" fill="${s.color}"/>`,
+      );
     });
   });
-  return frame(c.title, "", c.yLabel, yMax, body, c.series, ticks, rotate ? Math.ceil(longest * 6.5 * 0.58) + 16 : 20);
+  return frame(
+    c.title,
+    "",
+    c.yLabel,
+    yMax,
+    body,
+    c.series,
+    ticks,
+    rotate ? Math.ceil(longest * 6.5 * 0.58) + 16 : 20,
+  );
 }
 
 /** Renders an SVG to PNG bytes. */

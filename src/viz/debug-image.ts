@@ -10,7 +10,12 @@ import sharp from "sharp";
 import type { CameraGeometry } from "../geometry/camera-geometry.js";
 import type { ImageView } from "../image/image-view.js";
 import { toPackedRgb } from "../image/image-view.js";
-import { Crosswalk, LaneMarking, type CompressedImage, type PerceptionFrame } from "../msgs/types.generated.js";
+import {
+  Crosswalk,
+  LaneMarking,
+  type CompressedImage,
+  type PerceptionFrame,
+} from "../msgs/types.generated.js";
 import { crosswalkColor, laneTypeColor, pedestrianColor } from "./colors.js";
 import { pixelateRegions } from "./privacy.js";
 import { availableParallelism } from "node:os";
@@ -53,12 +58,28 @@ interface Point {
 /** One element of the overlay, in the image's pixel coordinates (corner convention, as SVG). */
 export type OverlayShape =
   /** `outline`: a darker line of `outlineWidth` under the line, so a white line shows on white paint. */
-  | { kind: "polyline"; points: Point[]; color: Rgb; width: number; dash?: readonly [number, number]; outline?: Rgb; outlineWidth?: number }
+  | {
+      kind: "polyline";
+      points: Point[];
+      color: Rgb;
+      width: number;
+      dash?: readonly [number, number];
+      outline?: Rgb;
+      outlineWidth?: number;
+    }
   | { kind: "polygon"; points: Point[]; color: Rgb; width: number; fillOpacity: number }
   | { kind: "box"; x: number; y: number; w: number; h: number; color: Rgb; width: number }
   | { kind: "band"; x: number; y: number; w: number; h: number; color: Rgb; opacity: number }
   /** Text with its baseline's left end at (x, y). */
-  | { kind: "text"; x: number; y: number; text: string; size: number; color: Rgb; outline: boolean };
+  | {
+      kind: "text";
+      x: number;
+      y: number;
+      text: string;
+      size: number;
+      color: Rgb;
+      outline: boolean;
+    };
 
 function rgb255(c: { r: number; g: number; b: number }): Rgb {
   return [Math.round(c.r * 255), Math.round(c.g * 255), Math.round(c.b * 255)];
@@ -67,7 +88,13 @@ function rgb255(c: { r: number; g: number; b: number }): Rgb {
 const css = (c: Rgb): string => `rgb(${c[0]},${c[1]},${c[2]})`;
 
 /** The overlay for a frame, in the image's pixel coordinates, back to front. */
-export function overlayShapes(frame: PerceptionFrame, width: number, height: number, geometry: CameraGeometry | undefined, statusText = ""): OverlayShape[] {
+export function overlayShapes(
+  frame: PerceptionFrame,
+  width: number,
+  height: number,
+  geometry: CameraGeometry | undefined,
+  statusText = "",
+): OverlayShape[] {
   const shapes: OverlayShape[] = [];
   const stroke = Math.max(1, Math.round(width / 400));
   const font = Math.max(10, Math.round(width / 60));
@@ -80,7 +107,8 @@ export function overlayShapes(frame: PerceptionFrame, width: number, height: num
         ground.x = p.x;
         ground.y = p.y;
         const px = geometry.groundToPixel(ground);
-        if (px !== undefined && px.u >= -width && px.u <= 2 * width && px.v >= 0 && px.v <= height) pts.push({ x: px.u, y: px.v });
+        if (px !== undefined && px.u >= -width && px.u <= 2 * width && px.v >= 0 && px.v <= height)
+          pts.push({ x: px.u, y: px.v });
       }
       if (pts.length < 2) continue;
       shapes.push({
@@ -98,11 +126,25 @@ export function overlayShapes(frame: PerceptionFrame, width: number, height: num
     const pts = cw.image_polygon.points;
     if (isDetectedCrosswalk(cw)) {
       // Seen by the camera: filled, in its map-status colour (in the map: green; not in it: orange).
-      shapes.push({ kind: "polygon", points: pts.map((p) => ({ x: p.x, y: p.y })), color: rgb255(crosswalkColor(cw.map_status)), width: stroke * 2, fillOpacity: 0.25 });
+      shapes.push({
+        kind: "polygon",
+        points: pts.map((p) => ({ x: p.x, y: p.y })),
+        color: rgb255(crosswalkColor(cw.map_status)),
+        width: stroke * 2,
+        fillOpacity: 0.25,
+      });
     } else if (geometry) {
       // Only in the HD map: its outline projected from base_link, dashed, unfilled, in the map colour.
       for (const run of projectedOutline(cw.polygon.points, geometry, width, height)) {
-        shapes.push({ kind: "polyline", points: run, color: MAP_ONLY_CROSSWALK, width: stroke * 2, dash: [stroke * 5, stroke * 4], outline: LINE_OUTLINE, outlineWidth: stroke * 4 });
+        shapes.push({
+          kind: "polyline",
+          points: run,
+          color: MAP_ONLY_CROSSWALK,
+          width: stroke * 2,
+          dash: [stroke * 5, stroke * 4],
+          outline: LINE_OUTLINE,
+          outlineWidth: stroke * 4,
+        });
       }
     }
   }
@@ -110,17 +152,49 @@ export function overlayShapes(frame: PerceptionFrame, width: number, height: num
     const b = p.image_box;
     if (b.width <= 0 || b.height <= 0) continue;
     const color = rgb255(pedestrianColor(p.in_ego_corridor));
-    shapes.push({ kind: "box", x: b.x_offset, y: b.y_offset, w: b.width, h: b.height, color, width: stroke * 2 });
+    shapes.push({
+      kind: "box",
+      x: b.x_offset,
+      y: b.y_offset,
+      w: b.width,
+      h: b.height,
+      color,
+      width: stroke * 2,
+    });
     // Drawn after the pixelation: the outline and "person #id range" stay readable over private pixels.
     const label = `person ${p.track_id > 0 ? `#${p.track_id} ` : ""}${p.range.toFixed(1)} m`;
-    shapes.push({ kind: "text", x: b.x_offset, y: Math.max(font, b.y_offset - 3), text: label, size: font, color, outline: true });
+    shapes.push({
+      kind: "text",
+      x: b.x_offset,
+      y: Math.max(font, b.y_offset - 3),
+      text: label,
+      size: font,
+      color,
+      outline: true,
+    });
   }
   shapes.push(...legendShapes(font, width));
   const seen = frame.crosswalks.filter(isDetectedCrosswalk).length;
   const mapOnly = frame.crosswalks.length - seen;
   const status = `${frame.header.stamp.sec}.${String(frame.header.stamp.nanosec).padStart(9, "0").slice(0, 3)}  lanes ${frame.lanes.length}  crosswalks seen ${seen}${mapOnly ? ` (+${mapOnly} map only)` : ""}  pedestrians ${frame.pedestrians.length}${statusText ? "  " + statusText : ""}${frame.status ? "  " + frame.status : ""}`;
-  shapes.push({ kind: "band", x: 0, y: height - font - 8, w: width, h: font + 8, color: [0, 0, 0], opacity: 0.55 });
-  shapes.push({ kind: "text", x: 6, y: height - 6, text: status, size: font, color: [255, 255, 255], outline: false });
+  shapes.push({
+    kind: "band",
+    x: 0,
+    y: height - font - 8,
+    w: width,
+    h: font + 8,
+    color: [0, 0, 0],
+    opacity: 0.55,
+  });
+  shapes.push({
+    kind: "text",
+    x: 6,
+    y: height - 6,
+    text: status,
+    size: font,
+    color: [255, 255, 255],
+    outline: false,
+  });
   return shapes;
 }
 
@@ -139,7 +213,12 @@ export function isDetectedCrosswalk(cw: Crosswalk): boolean {
  * the runs of consecutive samples that land in front of the camera and near the image (a crossing
  * partly behind the camera gives the visible part only).
  */
-function projectedOutline(points: readonly { x: number; y: number }[], geometry: CameraGeometry, width: number, height: number): Point[][] {
+function projectedOutline(
+  points: readonly { x: number; y: number }[],
+  geometry: CameraGeometry,
+  width: number,
+  height: number,
+): Point[][] {
   const runs: Point[][] = [];
   let run: Point[] = [];
   const g = { x: 0, y: 0, z: 0 };
@@ -150,7 +229,8 @@ function projectedOutline(points: readonly { x: number; y: number }[], geometry:
       g.x = a.x + ((b.x - a.x) * i) / 16;
       g.y = a.y + ((b.y - a.y) * i) / 16;
       const px = geometry.groundToPixel(g);
-      if (px && px.u >= -width && px.u <= 2 * width && px.v >= -height && px.v <= 2 * height) run.push({ x: px.u, y: px.v });
+      if (px && px.u >= -width && px.u <= 2 * width && px.v >= -height && px.v <= 2 * height)
+        run.push({ x: px.u, y: px.v });
       else if (run.length) {
         if (run.length >= 2) runs.push(run);
         run = [];
@@ -175,8 +255,16 @@ function legendShapes(font: number, width: number): OverlayShape[] {
     { label: "dashed", color: rgb255(laneTypeColor(LaneMarking.TYPE_DASHED)), style: "dash" },
     { label: "double", color: rgb255(laneTypeColor(LaneMarking.TYPE_DOUBLE_SOLID)), style: "line" },
     { label: "edge", color: rgb255(laneTypeColor(LaneMarking.TYPE_ROAD_EDGE)), style: "line" },
-    { label: "crossing seen+mapped", color: rgb255(crosswalkColor(Crosswalk.MAP_STATUS_CONFIRMED)), style: "fill" },
-    { label: "seen, not mapped", color: rgb255(crosswalkColor(Crosswalk.MAP_STATUS_UNMAPPED)), style: "fill" },
+    {
+      label: "crossing seen+mapped",
+      color: rgb255(crosswalkColor(Crosswalk.MAP_STATUS_CONFIRMED)),
+      style: "fill",
+    },
+    {
+      label: "seen, not mapped",
+      color: rgb255(crosswalkColor(Crosswalk.MAP_STATUS_UNMAPPED)),
+      style: "fill",
+    },
     { label: "map only", color: MAP_ONLY_CROSSWALK, style: "dash" },
     { label: "person in path", color: rgb255(pedestrianColor(true)), style: "box" },
     { label: "person", color: rgb255(pedestrianColor(false)), style: "box" },
@@ -193,31 +281,81 @@ function legendShapes(font: number, width: number): OverlayShape[] {
     const y = 3 + row * line;
     const mid = y + line / 2;
     if (e.style === "line" || e.style === "dash") {
-      items.push({ kind: "polyline", points: [{ x, y: mid }, { x: x + swatch, y: mid }], color: e.color, width: 3, ...(e.style === "dash" ? { dash: [4, 3] as const } : {}) });
+      items.push({
+        kind: "polyline",
+        points: [
+          { x, y: mid },
+          { x: x + swatch, y: mid },
+        ],
+        color: e.color,
+        width: 3,
+        ...(e.style === "dash" ? { dash: [4, 3] as const } : {}),
+      });
     } else if (e.style === "fill") {
-      items.push({ kind: "band", x, y: y + 2, w: swatch, h: line - 4, color: e.color, opacity: 0.7 });
+      items.push({
+        kind: "band",
+        x,
+        y: y + 2,
+        w: swatch,
+        h: line - 4,
+        color: e.color,
+        opacity: 0.7,
+      });
     } else {
-      items.push({ kind: "box", x: x + 1, y: y + 3, w: swatch - 2, h: line - 6, color: e.color, width: 2 });
+      items.push({
+        kind: "box",
+        x: x + 1,
+        y: y + 3,
+        w: swatch - 2,
+        h: line - 6,
+        color: e.color,
+        width: 2,
+      });
     }
-    items.push({ kind: "text", x: x + swatch + 4, y: y + size + 1, text: e.label, size, color: [255, 255, 255], outline: false });
+    items.push({
+      kind: "text",
+      x: x + swatch + 4,
+      y: y + size + 1,
+      text: e.label,
+      size,
+      color: [255, 255, 255],
+      outline: false,
+    });
     x += w;
   }
-  return [{ kind: "band", x: 0, y: 0, w: width, h: (row + 1) * line + 5, color: [0, 0, 0], opacity: 0.6 }, ...items];
+  return [
+    { kind: "band", x: 0, y: 0, w: width, h: (row + 1) * line + 5, color: [0, 0, 0], opacity: 0.6 },
+    ...items,
+  ];
 }
 
-function textSvg(t: Extract<OverlayShape, { kind: "text" }>, x = t.x, y = t.y, size = t.size): string {
+function textSvg(
+  t: Extract<OverlayShape, { kind: "text" }>,
+  x = t.x,
+  y = t.y,
+  size = t.size,
+): string {
   const outline = t.outline ? ` stroke="black" stroke-width="0.5"` : "";
   return `<text x="${x}" y="${y}" font-family="sans-serif" font-size="${size}" fill="${css(t.color)}"${outline}>${escapeText(t.text)}</text>`;
 }
 
 /** The overlay as SVG, in the image's pixel coordinates (scaled to `outWidth` by its viewBox). */
-export function overlaySvg(frame: PerceptionFrame, width: number, height: number, geometry: CameraGeometry | undefined, statusText = "", outWidth = width): string {
+export function overlaySvg(
+  frame: PerceptionFrame,
+  width: number,
+  height: number,
+  geometry: CameraGeometry | undefined,
+  statusText = "",
+  outWidth = width,
+): string {
   const parts = overlayShapes(frame, width, height, geometry, statusText).map((s) => {
     switch (s.kind) {
       case "polyline": {
         const dash = s.dash ? ` stroke-dasharray="${s.dash[0]},${s.dash[1]}"` : "";
         const pts = s.points.map((p) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(" ");
-        const under = s.outline ? `<polyline points="${pts}" fill="none" stroke="${css(s.outline)}" stroke-width="${s.outlineWidth ?? s.width * 2}" class="outline"/>` : "";
+        const under = s.outline
+          ? `<polyline points="${pts}" fill="none" stroke="${css(s.outline)}" stroke-width="${s.outlineWidth ?? s.width * 2}" class="outline"/>`
+          : "";
         return `${under}<polyline points="${pts}" fill="none" stroke="${css(s.color)}" stroke-width="${s.width}"${dash}/>`;
       }
       case "polygon":
@@ -313,7 +451,13 @@ function glyphBlend(c: number, shadow: boolean): GlyphBlend {
  * coordinates multiplied by `scale` (output pixels per image pixel): opaque strokes, translucent
  * fills blended. A pixel is covered when its centre is inside the shape.
  */
-export function drawOverlayShapes(rgb: Uint8Array, width: number, height: number, shapes: readonly OverlayShape[], scale = 1): void {
+export function drawOverlayShapes(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  shapes: readonly OverlayShape[],
+  scale = 1,
+): void {
   /** Pixels with centres in [x0, x1) x [y0, y1). */
   const fillRect = (x0: number, y0: number, x1: number, y1: number, c: Rgb, a = 1): void => {
     const xa = Math.max(0, Math.ceil(x0 - 0.5));
@@ -354,7 +498,14 @@ export function drawOverlayShapes(rgb: Uint8Array, width: number, height: number
    * (or row) the span of pixel centres within the stroke. `dash` [on, off] along the path from arc
    * length s0. Work is proportional to the stroke's area, not to the segment's bounding box.
    */
-  const segment = (p: Point, q: Point, w: number, c: Rgb, dash?: readonly [number, number], s0 = 0): void => {
+  const segment = (
+    p: Point,
+    q: Point,
+    w: number,
+    c: Rgb,
+    dash?: readonly [number, number],
+    s0 = 0,
+  ): void => {
     const dx = q.x - p.x;
     const dy = q.y - p.y;
     const len = Math.hypot(dx, dy);
@@ -386,7 +537,13 @@ export function drawOverlayShapes(rgb: Uint8Array, width: number, height: number
       }
     }
   };
-  const polyline = (pts: readonly Point[], w: number, c: Rgb, dash?: readonly [number, number], closed = false): void => {
+  const polyline = (
+    pts: readonly Point[],
+    w: number,
+    c: Rgb,
+    dash?: readonly [number, number],
+    closed = false,
+  ): void => {
     let s = 0;
     const n = closed ? pts.length : pts.length - 1;
     for (let k = 0; k < n; k++) {
@@ -408,7 +565,8 @@ export function drawOverlayShapes(rgb: Uint8Array, width: number, height: number
       for (let k = 0; k < pts.length; k++) {
         const p = pts[k]!;
         const q = pts[(k + 1) % pts.length]!;
-        if ((p.y <= cy && q.y > cy) || (q.y <= cy && p.y > cy)) xs.push(p.x + ((cy - p.y) / (q.y - p.y)) * (q.x - p.x));
+        if ((p.y <= cy && q.y > cy) || (q.y <= cy && p.y > cy))
+          xs.push(p.x + ((cy - p.y) / (q.y - p.y)) * (q.x - p.x));
       }
       xs.sort((u, v) => u - v);
       for (let k = 0; k + 1 < xs.length; k += 2) fillRect(xs[k]!, y, xs[k + 1]!, y + 1, c, a);
@@ -420,7 +578,12 @@ export function drawOverlayShapes(rgb: Uint8Array, width: number, height: number
     switch (s.kind) {
       case "polyline":
         if (s.outline) polyline(sc(s.points), (s.outlineWidth ?? s.width * 2) * k, s.outline);
-        polyline(sc(s.points), s.width * k, s.color, s.dash ? [s.dash[0] * k, s.dash[1] * k] : undefined);
+        polyline(
+          sc(s.points),
+          s.width * k,
+          s.color,
+          s.dash ? [s.dash[0] * k, s.dash[1] * k] : undefined,
+        );
         break;
       case "polygon": {
         const pts = sc(s.points);
@@ -469,7 +632,11 @@ interface GlyphAtlas {
 }
 
 /** The covered pixels of each glyph cell of an atlas's coverage (see `GlyphAtlas`). */
-function glyphInk(alpha: Uint8Array, cell: number, height: number): Pick<GlyphAtlas, "inkStart" | "inkRow" | "inkCol" | "inkAlpha"> {
+function glyphInk(
+  alpha: Uint8Array,
+  cell: number,
+  height: number,
+): Pick<GlyphAtlas, "inkStart" | "inkRow" | "inkCol" | "inkAlpha"> {
   const aw = GLYPHS * cell;
   let total = 0;
   for (let i = 0; i < aw * height; i++) if (alpha[i]) total++;
@@ -526,7 +693,13 @@ function glyphAtlas(size: number): Promise<GlyphAtlas> {
 }
 
 /** Draws the overlay's text into a packed RGB buffer (coordinates times `scale`), outlined text with a dark shadow. */
-async function drawOverlayText(rgb: Uint8Array, width: number, height: number, shapes: readonly OverlayShape[], scale: number): Promise<void> {
+async function drawOverlayText(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  shapes: readonly OverlayShape[],
+  scale: number,
+): Promise<void> {
   for (const s of shapes) {
     if (s.kind !== "text") continue;
     const atlas = await glyphAtlas(Math.max(6, Math.round(s.size * scale)));
@@ -578,11 +751,22 @@ function giveBackFrameBuffer(buffer: Uint8Array): void {
 }
 
 /** Encodes the annotated image. The input view is never modified (pixelation works on a copy). */
-export async function renderDebugImage(view: ImageView, frame: PerceptionFrame, options: DebugImageOptions): Promise<Uint8Array> {
+export async function renderDebugImage(
+  view: ImageView,
+  frame: PerceptionFrame,
+  options: DebugImageOptions,
+): Promise<Uint8Array> {
   const packed = toPackedRgb(view);
   const size = packed.width * packed.height * 3;
   // Too few bytes: a plain copy of what there is (sharp refuses it, as it always did).
-  if (packed.data.length < size) return renderInto(new Uint8Array(packed.data.subarray(0, size)), packed.width, packed.height, frame, options);
+  if (packed.data.length < size)
+    return renderInto(
+      new Uint8Array(packed.data.subarray(0, size)),
+      packed.width,
+      packed.height,
+      frame,
+      options,
+    );
   const copy = takeFrameBuffer(size);
   try {
     copy.set(packed.data.subarray(0, size));
@@ -593,17 +777,32 @@ export async function renderDebugImage(view: ImageView, frame: PerceptionFrame, 
 }
 
 /** `renderDebugImage` on a packed RGB copy of the frame (drawn into). */
-async function renderInto(copy: Uint8Array, width: number, height: number, frame: PerceptionFrame, options: DebugImageOptions): Promise<Uint8Array> {
+async function renderInto(
+  copy: Uint8Array,
+  width: number,
+  height: number,
+  frame: PerceptionFrame,
+  options: DebugImageOptions,
+): Promise<Uint8Array> {
   let rgb = copy;
   if (options.privacy === "blur_pedestrians") {
-    pixelateRegions(rgb, width, height, frame.pedestrians.map((p) => p.image_box));
+    pixelateRegions(
+      rgb,
+      width,
+      height,
+      frame.pedestrians.map((p) => p.image_box),
+    );
   }
   // Scaled first (pixelated already), then the overlay is drawn straight into the output pixels:
   // no full-frame SVG is rasterised and blended.
   const outWidth = Math.min(width, options.maxWidth);
-  const outHeight = outWidth < width ? Math.max(1, Math.round((height * outWidth) / width)) : height;
+  const outHeight =
+    outWidth < width ? Math.max(1, Math.round((height * outWidth) / width)) : height;
   if (outWidth < width) {
-    const scaled = await sharp(rgb, { raw: { width, height, channels: 3 } }).resize({ width: outWidth, height: outHeight, fit: "fill" }).raw().toBuffer();
+    const scaled = await sharp(rgb, { raw: { width, height, channels: 3 } })
+      .resize({ width: outWidth, height: outHeight, fit: "fill" })
+      .raw()
+      .toBuffer();
     rgb = new Uint8Array(scaled.buffer, scaled.byteOffset, scaled.byteLength);
   }
   const scale = outWidth / width;
@@ -613,11 +812,19 @@ async function renderInto(copy: Uint8Array, width: number, height: number, frame
   const img = sharp(rgb, { raw: { width: outWidth, height: outHeight, channels: 3 } });
   // Standard Huffman tables: optimised ones make the JPEG ~8 % smaller (same pixels) but take twice
   // the encode time, which lies on the replay's serial path.
-  const out = options.format === "png" ? await img.png().toBuffer() : await img.jpeg({ quality: options.jpegQuality ?? 75, optimiseCoding: false }).toBuffer();
+  const out =
+    options.format === "png"
+      ? await img.png().toBuffer()
+      : await img.jpeg({ quality: options.jpegQuality ?? 75, optimiseCoding: false }).toBuffer();
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
 /** The debug image as a sensor_msgs/CompressedImage with the frame's header (stamp = the camera frame's, frame_id = the camera's). */
-export function debugImageMessage(frameIdOfCamera: string, frame: PerceptionFrame, bytes: Uint8Array, format: "jpeg" | "png"): CompressedImage {
+export function debugImageMessage(
+  frameIdOfCamera: string,
+  frame: PerceptionFrame,
+  bytes: Uint8Array,
+  format: "jpeg" | "png",
+): CompressedImage {
   return { header: { stamp: frame.header.stamp, frame_id: frameIdOfCamera }, format, data: bytes };
 }

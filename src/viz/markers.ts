@@ -19,7 +19,15 @@ import {
   type Crosswalk,
   type Pedestrian,
 } from "../msgs/types.generated.js";
-import { MAP_BOUNDARY_COLOR, MAP_CROSSWALK_COLOR, MAP_STOP_LINE_COLOR, crosswalkColor, laneTypeColor, pedestrianColor, rgba } from "./colors.js";
+import {
+  MAP_BOUNDARY_COLOR,
+  MAP_CROSSWALK_COLOR,
+  MAP_STOP_LINE_COLOR,
+  crosswalkColor,
+  laneTypeColor,
+  pedestrianColor,
+  rgba,
+} from "./colors.js";
 
 /** Marker namespaces, one per kind of thing drawn. */
 export const MARKER_NS = {
@@ -34,7 +42,14 @@ export const MARKER_NS = {
 } as const;
 
 /** A marker with every field set to a neutral value. */
-export function baseMarker(header: Header, ns: string, id: number, type: number, color: ColorRGBA, lifetimeSec = 0): Marker {
+function baseMarker(
+  header: Header,
+  ns: string,
+  id: number,
+  type: number,
+  color: ColorRGBA,
+  lifetimeSec = 0,
+): Marker {
   const sec = Math.floor(lifetimeSec);
   return {
     header,
@@ -50,7 +65,11 @@ export function baseMarker(header: Header, ns: string, id: number, type: number,
     points: [],
     colors: [],
     texture_resource: "",
-    texture: { header: { stamp: { sec: 0, nanosec: 0 }, frame_id: "" }, format: "", data: new Uint8Array(0) },
+    texture: {
+      header: { stamp: { sec: 0, nanosec: 0 }, frame_id: "" },
+      format: "",
+      data: new Uint8Array(0),
+    },
     uv_coordinates: [],
     text: "",
     mesh_resource: "",
@@ -60,8 +79,11 @@ export function baseMarker(header: Header, ns: string, id: number, type: number,
 }
 
 /** A DELETEALL marker: clears what the display shows before the frame's markers. */
-export function deleteAllMarker(header: Header): Marker {
-  return { ...baseMarker(header, "", 0, MarkerConst.CUBE, rgba(0, 0, 0, 0)), action: MarkerConst.DELETEALL };
+function deleteAllMarker(header: Header): Marker {
+  return {
+    ...baseMarker(header, "", 0, MarkerConst.CUBE, rgba(0, 0, 0, 0)),
+    action: MarkerConst.DELETEALL,
+  };
 }
 
 function pt(x: number, y: number, z = 0): Point {
@@ -69,9 +91,16 @@ function pt(x: number, y: number, z = 0): Point {
 }
 
 /** One LINE_STRIP per lane marking, through its sampled points (or the polynomial when it has none). */
-export function laneMarkers(header: Header, lanes: readonly LaneMarking[], lifetimeSec = 0): Marker[] {
+function laneMarkers(header: Header, lanes: readonly LaneMarking[], lifetimeSec = 0): Marker[] {
   return lanes.map((lane, i) => {
-    const m = baseMarker(header, MARKER_NS.lanes, i, MarkerConst.LINE_STRIP, laneTypeColor(lane.type), lifetimeSec);
+    const m = baseMarker(
+      header,
+      MARKER_NS.lanes,
+      i,
+      MarkerConst.LINE_STRIP,
+      laneTypeColor(lane.type),
+      lifetimeSec,
+    );
     m.scale = { x: 0.15, y: 0, z: 0 };
     if (lane.points.length >= 2) {
       m.points = lane.points.map((p) => pt(p.x, p.y, 0.02));
@@ -89,11 +118,22 @@ export function laneMarkers(header: Header, lanes: readonly LaneMarking[], lifet
 }
 
 /** One closed LINE_STRIP per crosswalk outline. */
-export function crosswalkMarkers(header: Header, crosswalks: readonly Crosswalk[], lifetimeSec = 0): Marker[] {
+function crosswalkMarkers(
+  header: Header,
+  crosswalks: readonly Crosswalk[],
+  lifetimeSec = 0,
+): Marker[] {
   return crosswalks
     .filter((c) => c.polygon.points.length >= 3)
     .map((c, i) => {
-      const m = baseMarker(header, MARKER_NS.crosswalks, i, MarkerConst.LINE_STRIP, crosswalkColor(c.map_status), lifetimeSec);
+      const m = baseMarker(
+        header,
+        MARKER_NS.crosswalks,
+        i,
+        MarkerConst.LINE_STRIP,
+        crosswalkColor(c.map_status),
+        lifetimeSec,
+      );
       m.scale = { x: 0.2, y: 0, z: 0 };
       m.points = [...c.polygon.points, c.polygon.points[0]!].map((p) => pt(p.x, p.y, 0.03));
       return m;
@@ -101,23 +141,52 @@ export function crosswalkMarkers(header: Header, crosswalks: readonly Crosswalk[
 }
 
 /** Per pedestrian: a cylinder at the feet, its track id as text, and its velocity as an arrow (1 s of motion). */
-export function pedestrianMarkers(header: Header, pedestrians: readonly Pedestrian[], lifetimeSec = 0): Marker[] {
+function pedestrianMarkers(
+  header: Header,
+  pedestrians: readonly Pedestrian[],
+  lifetimeSec = 0,
+): Marker[] {
   const out: Marker[] = [];
   pedestrians.forEach((p, i) => {
     const color = pedestrianColor(p.in_ego_corridor);
-    const body = baseMarker(header, MARKER_NS.pedestrians, i, MarkerConst.CYLINDER, color, lifetimeSec);
+    const body = baseMarker(
+      header,
+      MARKER_NS.pedestrians,
+      i,
+      MarkerConst.CYLINDER,
+      color,
+      lifetimeSec,
+    );
     body.pose.position = pt(p.position.x, p.position.y, 0.9);
     body.scale = { x: 0.6, y: 0.6, z: 1.8 };
     out.push(body);
-    const label = baseMarker(header, MARKER_NS.pedestrianIds, i, MarkerConst.TEXT_VIEW_FACING, rgba(1, 1, 1), lifetimeSec);
+    const label = baseMarker(
+      header,
+      MARKER_NS.pedestrianIds,
+      i,
+      MarkerConst.TEXT_VIEW_FACING,
+      rgba(1, 1, 1),
+      lifetimeSec,
+    );
     label.pose.position = pt(p.position.x, p.position.y, 2.2);
     label.scale = { x: 0, y: 0, z: 0.5 };
-    label.text = p.track_id > 0 ? `#${p.track_id} ${p.range.toFixed(1)} m` : `${p.range.toFixed(1)} m`;
+    label.text =
+      p.track_id > 0 ? `#${p.track_id} ${p.range.toFixed(1)} m` : `${p.range.toFixed(1)} m`;
     out.push(label);
     const speed = Math.hypot(p.velocity.x, p.velocity.y);
     if (speed > 0.05) {
-      const arrow = baseMarker(header, MARKER_NS.pedestrianVelocity, i, MarkerConst.ARROW, color, lifetimeSec);
-      arrow.points = [pt(p.position.x, p.position.y, 0.1), pt(p.position.x + p.velocity.x, p.position.y + p.velocity.y, 0.1)];
+      const arrow = baseMarker(
+        header,
+        MARKER_NS.pedestrianVelocity,
+        i,
+        MarkerConst.ARROW,
+        color,
+        lifetimeSec,
+      );
+      arrow.points = [
+        pt(p.position.x, p.position.y, 0.1),
+        pt(p.position.x + p.velocity.x, p.position.y + p.velocity.y, 0.1),
+      ];
       arrow.scale = { x: 0.08, y: 0.2, z: 0.25 };
       out.push(arrow);
     }
@@ -138,7 +207,15 @@ export function frameMarkers(frame: PerceptionFrame, lifetimeSec = 0): MarkerArr
   };
 }
 
-function polyline(header: Header, ns: string, id: number, points: readonly Point2[], color: ColorRGBA, width: number, closed = false): Marker {
+function polyline(
+  header: Header,
+  ns: string,
+  id: number,
+  points: readonly Point2[],
+  color: ColorRGBA,
+  width: number,
+  closed = false,
+): Marker {
   const m = baseMarker(header, ns, id, MarkerConst.LINE_STRIP, color);
   m.scale = { x: width, y: 0, z: 0 };
   m.points = points.map((p) => pt(p.x, p.y, 0));
@@ -155,7 +232,13 @@ function ids(keys: Iterable<string>): Map<string, number> {
  * The HD map around a point (map frame): lane boundaries, crosswalks and stop lines within `radius`.
  * Ids are stable per feature, so re-publishing replaces rather than duplicates.
  */
-export function mapLayerMarkers(map: HdMap, center: Point2, radius: number, stamp: Time, mapFrame = "map"): MarkerArray {
+export function mapLayerMarkers(
+  map: HdMap,
+  center: Point2,
+  radius: number,
+  stamp: Time,
+  mapFrame = "map",
+): MarkerArray {
   const header: Header = { stamp, frame_id: mapFrame };
   const boundaryIds = ids(map.laneBoundaries.keys());
   const crosswalkIds = ids(map.crosswalks.keys());
@@ -164,11 +247,39 @@ export function mapLayerMarkers(map: HdMap, center: Point2, radius: number, stam
   for (const f of map.near(center, radius)) {
     if (f.kind === "lane_boundary") {
       const width = f.boundaryType === "road_edge" ? 0.25 : 0.12;
-      markers.push(polyline(header, MARKER_NS.mapBoundaries, boundaryIds.get(f.id)!, f.points, MAP_BOUNDARY_COLOR, width));
+      markers.push(
+        polyline(
+          header,
+          MARKER_NS.mapBoundaries,
+          boundaryIds.get(f.id)!,
+          f.points,
+          MAP_BOUNDARY_COLOR,
+          width,
+        ),
+      );
     } else if (f.kind === "crosswalk") {
-      markers.push(polyline(header, MARKER_NS.mapCrosswalks, crosswalkIds.get(f.id)!, f.polygon, MAP_CROSSWALK_COLOR, 0.2, true));
+      markers.push(
+        polyline(
+          header,
+          MARKER_NS.mapCrosswalks,
+          crosswalkIds.get(f.id)!,
+          f.polygon,
+          MAP_CROSSWALK_COLOR,
+          0.2,
+          true,
+        ),
+      );
     } else if (f.kind === "stop_line") {
-      markers.push(polyline(header, MARKER_NS.mapStopLines, stopIds.get(f.id)!, f.points, MAP_STOP_LINE_COLOR, 0.3));
+      markers.push(
+        polyline(
+          header,
+          MARKER_NS.mapStopLines,
+          stopIds.get(f.id)!,
+          f.points,
+          MAP_STOP_LINE_COLOR,
+          0.3,
+        ),
+      );
     }
   }
   return { markers };

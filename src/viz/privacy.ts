@@ -12,7 +12,12 @@ export interface PixelateOptions {
 }
 
 /** A region grown by a margin and clipped to the image, or undefined when nothing is left. */
-export function grownRegion(box: RegionOfInterest, width: number, height: number, margin: number): { x0: number; y0: number; x1: number; y1: number } | undefined {
+export function grownRegion(
+  box: RegionOfInterest,
+  width: number,
+  height: number,
+  margin: number,
+): { x0: number; y0: number; x1: number; y1: number } | undefined {
   const mx = box.width * margin;
   const my = box.height * margin;
   const x0 = Math.max(0, Math.floor(box.x_offset - mx));
@@ -26,7 +31,13 @@ export function grownRegion(box: RegionOfInterest, width: number, height: number
  * Pixelates regions of a packed RGB image in place (`rgb` is width*height*3 bytes; pass a copy when
  * the bytes are shared). Returns how many regions were covered.
  */
-export function pixelateRegions(rgb: Uint8Array, width: number, height: number, boxes: readonly RegionOfInterest[], options: PixelateOptions = {}): number {
+export function pixelateRegions(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  boxes: readonly RegionOfInterest[],
+  options: PixelateOptions = {},
+): number {
   const blocksAcross = options.blocksAcross ?? 6;
   const margin = options.margin ?? 0.1;
   let covered = 0;
@@ -39,7 +50,9 @@ export function pixelateRegions(rgb: Uint8Array, width: number, height: number, 
       for (let bx = r.x0; bx < r.x1; bx += block) {
         const ex = Math.min(bx + block, r.x1);
         const ey = Math.min(by + block, r.y1);
-        let sr = 0, sg = 0, sb = 0;
+        let sr = 0,
+          sg = 0,
+          sb = 0;
         for (let y = by; y < ey; y++) {
           for (let x = bx, i = (y * width + bx) * 3; x < ex; x++, i += 3) {
             sr += rgb[i]!;
@@ -48,7 +61,9 @@ export function pixelateRegions(rgb: Uint8Array, width: number, height: number, 
           }
         }
         const n = (ex - bx) * (ey - by);
-        const ar = Math.round(sr / n), ag = Math.round(sg / n), ab = Math.round(sb / n);
+        const ar = Math.round(sr / n),
+          ag = Math.round(sg / n),
+          ab = Math.round(sb / n);
         for (let y = by; y < ey; y++) {
           for (let x = bx, i = (y * width + bx) * 3; x < ex; x++, i += 3) {
             rgb[i] = ar;

@@ -6,7 +6,13 @@
  */
 import { openBag } from "../bag/open-bag.js";
 import { percentile } from "../core/percentile.js";
-import { DiagnosticStatus, type CompressedImage, type DiagnosticArray, type Float32, type PerceptionFrame } from "../msgs/types.generated.js";
+import {
+  DiagnosticStatus,
+  type CompressedImage,
+  type DiagnosticArray,
+  type Float32,
+  type PerceptionFrame,
+} from "../msgs/types.generated.js";
 
 /** Median and 99th percentile of a sample. */
 export interface Spread {
@@ -16,11 +22,14 @@ export interface Spread {
   max: number;
 }
 
-export { percentile };
-
-export function spreadOf(values: readonly number[]): Spread {
+function spreadOf(values: readonly number[]): Spread {
   const s = values.filter(Number.isFinite).sort((a, b) => a - b);
-  return { count: s.length, median: percentile(s, 50), p99: percentile(s, 99), max: s.length ? s[s.length - 1]! : NaN };
+  return {
+    count: s.length,
+    median: percentile(s, 50),
+    p99: percentile(s, 99),
+    max: s.length ? s[s.length - 1]! : NaN,
+  };
 }
 
 /** The worst diagnostics a node reported during the run. */
@@ -56,7 +65,10 @@ export interface ReadFiguresOptions {
 }
 
 /** Reads every message of the output bag and gathers the figures. */
-export async function readReplayFigures(bagPath: string, options: ReadFiguresOptions = {}): Promise<ReplayFigures> {
+export async function readReplayFigures(
+  bagPath: string,
+  options: ReadFiguresOptions = {},
+): Promise<ReplayFigures> {
   const frameTopic = options.frameTopic ?? "/perception/frame";
   const imageTopic = options.debugImageTopic ?? "/perception/viz/image/compressed";
   const bag = await openBag(bagPath);
@@ -85,7 +97,12 @@ export async function readReplayFigures(bagPath: string, options: ReadFiguresOpt
         (processing[entry.topic] ??= []).push((entry.message as Float32).data);
       } else if (entry.topic === "/diagnostics") {
         for (const s of (entry.message as DiagnosticArray).status) {
-          const h = (health[s.name] ??= { worstLevel: -1, worstMessage: "", lastMessage: "", lastLevel: 0 });
+          const h = (health[s.name] ??= {
+            worstLevel: -1,
+            worstMessage: "",
+            lastMessage: "",
+            lastLevel: 0,
+          });
           const rank = (l: number): number => (l === DiagnosticStatus.STALE ? 1.5 : l);
           if (rank(s.level) > rank(h.worstLevel)) {
             h.worstLevel = s.level;
@@ -100,6 +117,16 @@ export async function readReplayFigures(bagPath: string, options: ReadFiguresOpt
     await bag.close();
   }
   const stageLatency = Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, spreadOf(v)]));
-  const processingByTopic = Object.fromEntries(Object.entries(processing).map(([k, v]) => [k, spreadOf(v)]));
-  return { messagesByTopic, decodeErrors, frames, stageLatency, processingByTopic, health, debugImages };
+  const processingByTopic = Object.fromEntries(
+    Object.entries(processing).map(([k, v]) => [k, spreadOf(v)]),
+  );
+  return {
+    messagesByTopic,
+    decodeErrors,
+    frames,
+    stageLatency,
+    processingByTopic,
+    health,
+    debugImages,
+  };
 }

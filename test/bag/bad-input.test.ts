@@ -11,7 +11,14 @@ import { McapIndexedReader } from "@mcap/core";
 import { openBag } from "../../src/bag/open-bag.js";
 import type { BagEntry, BagErrorEntry, BagMessageEntry, BagReader } from "../../src/bag/types.js";
 import { PerceptionError } from "../../src/core/errors.js";
-import { collect, copyBag, makeTemp, removeTemp, rosbag2Dir, testMsgsRegistry } from "./fixtures.js";
+import {
+  collect,
+  copyBag,
+  makeTemp,
+  removeTemp,
+  rosbag2Dir,
+  testMsgsRegistry,
+} from "./fixtures.js";
 
 const temp = makeTemp("ep-bag-bad-");
 afterAll(() => removeTemp(temp));
@@ -29,7 +36,9 @@ function split(entries: BagEntry[]): { messages: BagMessageEntry[]; errors: BagE
   };
 }
 
-async function readAll(reader: BagReader): Promise<{ messages: BagMessageEntry[]; errors: BagErrorEntry[] }> {
+async function readAll(
+  reader: BagReader,
+): Promise<{ messages: BagMessageEntry[]; errors: BagErrorEntry[] }> {
   const result = split(await collect(reader.entries()));
   await reader.close();
   return result;
@@ -38,9 +47,15 @@ async function readAll(reader: BagReader): Promise<{ messages: BagMessageEntry[]
 async function chunkIndexes(file: string): Promise<{ offset: number; length: number }[]> {
   const bytes = readFileSync(file);
   const reader = await McapIndexedReader.Initialize({
-    readable: { size: async () => BigInt(bytes.length), read: async (o: bigint, n: bigint) => bytes.subarray(Number(o), Number(o + n)) },
+    readable: {
+      size: async () => BigInt(bytes.length),
+      read: async (o: bigint, n: bigint) => bytes.subarray(Number(o), Number(o + n)),
+    },
   });
-  return reader.chunkIndexes.map((c) => ({ offset: Number(c.chunkStartOffset), length: Number(c.chunkLength) }));
+  return reader.chunkIndexes.map((c) => ({
+    offset: Number(c.chunkStartOffset),
+    length: Number(c.chunkLength),
+  }));
 }
 
 function flipBytes(file: string, at: number, count: number): void {
@@ -69,7 +84,9 @@ describe.skipIf(!rosbag2Dir)("bad input made from the upstream bags", () => {
     const survivors = original.messages.filter((m) => m.offset! < chunks[4]!.offset);
     expect(messages.length).toBe(survivors.length);
     expect(messages.length).toBeGreaterThan(0);
-    expect(messages.map((m) => Buffer.from(m.data).toString("base64"))).toEqual(survivors.map((m) => Buffer.from(m.data).toString("base64")));
+    expect(messages.map((m) => Buffer.from(m.data).toString("base64"))).toEqual(
+      survivors.map((m) => Buffer.from(m.data).toString("base64")),
+    );
     expect(errors.length).toBe(1);
     expect(errors[0]!.error.kind).toBe("bag");
     expect(errors[0]!.error.message).toMatch(/truncated/);
@@ -92,8 +109,13 @@ describe.skipIf(!rosbag2Dir)("bad input made from the upstream bags", () => {
     expect(errors.length).toBe(1);
     expect(errors[0]!.error.kind).toBe("bag");
     expect(errors[0]!.error.message).toMatch(/corrupt chunk/);
-    expect(errors[0]!.error.context).toMatchObject({ file, offset: chunk!.offset, compression: "zstd" });
-    for (let i = 1; i < messages.length; i++) expect(messages[i]!.logTime >= messages[i - 1]!.logTime).toBe(true);
+    expect(errors[0]!.error.context).toMatchObject({
+      file,
+      offset: chunk!.offset,
+      compression: "zstd",
+    });
+    for (let i = 1; i < messages.length; i++)
+      expect(messages[i]!.logTime >= messages[i - 1]!.logTime).toBe(true);
   });
 
   it("bad CRC: the chunk whose stored CRC does not match its records is skipped, the rest read", async () => {
@@ -123,7 +145,9 @@ describe.skipIf(!rosbag2Dir)("bad input made from the upstream bags", () => {
       expect(reader.summary.metadataVersion).toBeUndefined();
       const { messages, errors } = await readAll(reader);
       expect(errors).toEqual([]);
-      expect(messages.map((m) => [m.topic, m.logTime])).toEqual(original.messages.map((m) => [m.topic, m.logTime]));
+      expect(messages.map((m) => [m.topic, m.logTime])).toEqual(
+        original.messages.map((m) => [m.topic, m.logTime]),
+      );
     }
   });
 
@@ -145,7 +169,10 @@ describe.skipIf(!rosbag2Dir)("bad input made from the upstream bags", () => {
   it("invalid metadata.yaml: falls back to the folder's storage files", async () => {
     const dir = mkdir(caseDir());
     const bag = copyBag(dir, "rosbag2_py_mcap_talker");
-    writeFileSync(join(bag, "metadata.yaml"), "rosbag2_bagfile_information:\n  version: [4\n  storage_identifier: mcap\n");
+    writeFileSync(
+      join(bag, "metadata.yaml"),
+      "rosbag2_bagfile_information:\n  version: [4\n  storage_identifier: mcap\n",
+    );
     const reader = await openBag(bag);
     expect(reader.summary.warnings.join("\n")).toMatch(/invalid YAML/);
     const { messages, errors } = await readAll(reader);
@@ -157,7 +184,9 @@ describe.skipIf(!rosbag2Dir)("bad input made from the upstream bags", () => {
     const dir = mkdir(caseDir());
     const bag = copyBag(dir, "rosbag2_tests_sqlite3_cdr_test");
     const originalReader = await openBag(bag);
-    const stored = (await collect(originalReader.messages())).map((e) => (e.kind === "message" ? e.message : e.error));
+    const stored = (await collect(originalReader.messages())).map((e) =>
+      e.kind === "message" ? e.message : e.error,
+    );
     await originalReader.close();
     const db = new Database(join(bag, "cdr_test_0.db3"));
     db.exec("DROP TABLE message_definitions");
@@ -177,7 +206,9 @@ describe.skipIf(!rosbag2Dir)("bad input made from the upstream bags", () => {
     await reader.close();
 
     const withFixtures = await openBag(bag, { registry: testMsgsRegistry() });
-    const decoded = (await collect(withFixtures.messages())).map((e) => (e.kind === "message" ? e.message : e.error));
+    const decoded = (await collect(withFixtures.messages())).map((e) =>
+      e.kind === "message" ? e.message : e.error,
+    );
     expect(decoded).toEqual(stored);
     await withFixtures.close();
   });
@@ -189,7 +220,9 @@ describe.skipIf(!rosbag2Dir)("bad input made from the upstream bags", () => {
     const db = new Database(file);
     db.defaultSafeIntegers(true);
     const row = db
-      .prepare("SELECT m.id, m.timestamp FROM messages m JOIN topics t ON t.id = m.topic_id WHERE t.name = '/camera/front/image_raw' ORDER BY m.timestamp LIMIT 1 OFFSET 3")
+      .prepare(
+        "SELECT m.id, m.timestamp FROM messages m JOIN topics t ON t.id = m.topic_id WHERE t.name = '/camera/front/image_raw' ORDER BY m.timestamp LIMIT 1 OFFSET 3",
+      )
       .get() as { id: bigint; timestamp: bigint };
     db.prepare("UPDATE messages SET data = substr(data, 1, 40) WHERE id = ?").run(row.id);
     db.close();
@@ -214,15 +247,24 @@ describe.skipIf(!rosbag2Dir)("bad input made from the upstream bags", () => {
     const bag = copyBag(dir, "camera_drive_sqlite3");
     const db = new Database(join(bag, "camera_drive_sqlite3_0.db3"));
     const row = db
-      .prepare("SELECT m.id, m.data FROM messages m JOIN topics t ON t.id = m.topic_id WHERE t.name = '/localization/pose' ORDER BY m.timestamp LIMIT 1")
+      .prepare(
+        "SELECT m.id, m.data FROM messages m JOIN topics t ON t.id = m.topic_id WHERE t.name = '/localization/pose' ORDER BY m.timestamp LIMIT 1",
+      )
       .get() as { id: number; data: Buffer };
-    db.prepare("UPDATE messages SET data = ? WHERE id = ?").run(Buffer.concat([row.data, Buffer.alloc(64)]), row.id);
+    db.prepare("UPDATE messages SET data = ? WHERE id = ?").run(
+      Buffer.concat([row.data, Buffer.alloc(64)]),
+      row.id,
+    );
     db.close();
     const reader = await openBag(bag);
-    const errors = (await collect(reader.messages({ topics: ["/localization/pose"] }))).filter((e): e is BagErrorEntry => e.kind === "error");
+    const errors = (await collect(reader.messages({ topics: ["/localization/pose"] }))).filter(
+      (e): e is BagErrorEntry => e.kind === "error",
+    );
     expect(errors).toHaveLength(1);
     expect(errors[0]!.error.kind).toBe("cdr");
-    expect(errors[0]!.error.message).toMatch(/does not fit its schema geometry_msgs\/msg\/PoseStamped/);
+    expect(errors[0]!.error.message).toMatch(
+      /does not fit its schema geometry_msgs\/msg\/PoseStamped/,
+    );
     expect(errors[0]!.error.context.offset).toBe(row.id);
     await reader.close();
   });

@@ -24,7 +24,10 @@ function image(i: number, width = 64, height = 48): Image {
   const data = new Uint8Array(width * height * 3);
   for (let p = 0; p < data.length; p++) data[p] = (p * 7 + i * 13) & 0xff;
   return {
-    header: { stamp: { sec: 1700000000 + i, nanosec: i * 1000 }, frame_id: "camera_front_optical_frame" },
+    header: {
+      stamp: { sec: 1700000000 + i, nanosec: i * 1000 },
+      frame_id: "camera_front_optical_frame",
+    },
     height,
     width,
     encoding: "rgb8",
@@ -34,29 +37,49 @@ function image(i: number, width = 64, height = 48): Image {
   };
 }
 
-async function writeImages(path: string, count: number, options: { compression?: "none" | "zstd"; chunkSize?: number } = {}): Promise<void> {
+async function writeImages(
+  path: string,
+  count: number,
+  options: { compression?: "none" | "zstd"; chunkSize?: number } = {},
+): Promise<void> {
   const writer = await BagWriter.create({ path, overwrite: true, ...options });
   writer.addTopic({ name: "/camera/image_raw", type: "sensor_msgs/msg/Image", qos: "sensor_data" });
   writer.addTopic({ name: "/never_written", type: "std_msgs/msg/String" });
   const codec = codecFor<Image>("sensor_msgs/Image");
-  for (let i = 0; i < count; i++) await writer.write("/camera/image_raw", 1_000_000_000n + BigInt(i) * 100_000_000n, codec.encodeReused(image(i)));
+  for (let i = 0; i < count; i++)
+    await writer.write(
+      "/camera/image_raw",
+      1_000_000_000n + BigInt(i) * 100_000_000n,
+      codec.encodeReused(image(i)),
+    );
   await writer.close();
 }
 
 async function mcapSchemas(file: string): Promise<Map<string, string>> {
   const bytes = readFileSync(file);
   const reader = await McapIndexedReader.Initialize({
-    readable: { size: async () => BigInt(bytes.length), read: async (o: bigint, n: bigint) => bytes.subarray(Number(o), Number(o + n)) },
+    readable: {
+      size: async () => BigInt(bytes.length),
+      read: async (o: bigint, n: bigint) => bytes.subarray(Number(o), Number(o + n)),
+    },
   });
-  return new Map([...reader.schemasById.values()].map((s) => [s.name, new TextDecoder().decode(s.data)]));
+  return new Map(
+    [...reader.schemasById.values()].map((s) => [s.name, new TextDecoder().decode(s.data)]),
+  );
 }
 
 /** Runs a TypeScript snippet in a child node process (tsx loader); resolves with its exit code and stdout. */
-function runChild(code: string, onStdout?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; signal: string | null; stdout: string }> {
+function runChild(
+  code: string,
+  onStdout?: (text: string, child: ReturnType<typeof spawn>) => void,
+): Promise<{ code: number | null; signal: string | null; stdout: string }> {
   const script = join(temp, `child-${Math.random().toString(36).slice(2)}.mts`);
   writeFileSync(script, code);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", script], { cwd: projectRoot(), stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["--import", "tsx", script], {
+      cwd: projectRoot(),
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let stdout = "";
     child.stdout.on("data", (d: Buffer) => {
       stdout += d.toString();
@@ -83,7 +106,9 @@ describe("BagWriter", () => {
       if (e.kind === "error") throw e.error;
       return e;
     });
-    expect(decoded.map((e) => e.message.header.stamp.sec)).toEqual(Array.from({ length: 12 }, (_, i) => 1700000000 + i));
+    expect(decoded.map((e) => e.message.header.stamp.sec)).toEqual(
+      Array.from({ length: 12 }, (_, i) => 1700000000 + i),
+    );
     expect(Buffer.from(decoded[5]!.message.data).equals(Buffer.from(image(5).data))).toBe(true);
     expect(reader.codecFor("/camera/image_raw").type).toBe("sensor_msgs/Image");
     await reader.close();
@@ -93,7 +118,14 @@ describe("BagWriter", () => {
     expect(metadata.relativeFilePaths).toEqual(["roundtrip_0.mcap"]);
     expect(metadata.startingTime).toBe(1_000_000_000n);
     expect(metadata.duration).toBe(11n * 100_000_000n);
-    expect(metadata.files).toEqual([{ path: "roundtrip_0.mcap", startingTime: 1_000_000_000n, duration: 1_100_000_000n, messageCount: 12 }]);
+    expect(metadata.files).toEqual([
+      {
+        path: "roundtrip_0.mcap",
+        startingTime: 1_000_000_000n,
+        duration: 1_100_000_000n,
+        messageCount: 12,
+      },
+    ]);
     expect(metadata.topics.map((t) => t.messageCount)).toEqual([12, 0]);
   });
 
@@ -101,7 +133,10 @@ describe("BagWriter", () => {
     for (const compression of ["none", "zstd"] as const) {
       // The bag's name is part of its content (file names in metadata), so both runs use one path.
       const path = join(temp, `same-${compression}`);
-      const files = (): [Buffer, Buffer] => [readFileSync(join(path, `same-${compression}_0.mcap`)), readFileSync(join(path, "metadata.yaml"))];
+      const files = (): [Buffer, Buffer] => [
+        readFileSync(join(path, `same-${compression}_0.mcap`)),
+        readFileSync(join(path, "metadata.yaml")),
+      ];
       await writeImages(path, 8, { compression, chunkSize: 30_000 });
       const [mcapA, metaA] = files();
       await writeImages(path, 8, { compression, chunkSize: 30_000 });
@@ -131,19 +166,30 @@ describe("BagWriter", () => {
     if (!rosbag2Dir) return console.warn("skipping the Jazzy comparison: ../shared is absent");
     const path = join(temp, "jazzy-like");
     const writer = await BagWriter.create({ path });
-    const jazzy = parseMetadata(readFileSync(sharedBag("camera_drive_mcap", "metadata.yaml"), "utf8"));
+    const jazzy = parseMetadata(
+      readFileSync(sharedBag("camera_drive_mcap", "metadata.yaml"), "utf8"),
+    );
     const qosOf = { best_effort: "sensor_data", transient_local: "transient_local" } as const;
     for (const t of jazzy.topics) {
       const q = t.offeredQosProfiles[0]!;
-      const profile = q.durability === "transient_local" ? qosOf.transient_local : q.reliability === "best_effort" ? qosOf.best_effort : "reliable";
+      const profile =
+        q.durability === "transient_local"
+          ? qosOf.transient_local
+          : q.reliability === "best_effort"
+            ? qosOf.best_effort
+            : "reliable";
       writer.addTopic({ name: t.name, type: t.type, qos: profile });
     }
     const summary = await writer.close();
     const ours = parseMetadata(readFileSync(join(path, "metadata.yaml"), "utf8"));
-    expect(ours.topics.map((t) => [t.name, t.type, t.typeDescriptionHash, t.offeredQosProfiles])).toEqual(
+    expect(
+      ours.topics.map((t) => [t.name, t.type, t.typeDescriptionHash, t.offeredQosProfiles]),
+    ).toEqual(
       jazzy.topics.map((t) => [t.name, t.type, t.typeDescriptionHash, t.offeredQosProfiles]),
     );
-    expect(summary.topics.map((t) => t.typeDescriptionHash)).toEqual(jazzy.topics.map((t) => t.typeDescriptionHash));
+    expect(summary.topics.map((t) => t.typeDescriptionHash)).toEqual(
+      jazzy.topics.map((t) => t.typeDescriptionHash),
+    );
     // Stored schemas parse to the same definitions as the ones Jazzy stored (comments aside).
     const theirs = await mcapSchemas(sharedBag("camera_drive_mcap", "camera_drive_mcap_0.mcap"));
     const mine = await mcapSchemas(join(path, "jazzy-like_0.mcap"));
@@ -158,7 +204,9 @@ describe("BagWriter", () => {
   it("closes idempotently and refuses writes after close and unknown topics or types", async () => {
     const writer = await BagWriter.create({ path: join(temp, "close-twice") });
     writer.addTopic({ name: "/s", type: "std_msgs/msg/String" });
-    expect(() => writer.addTopic({ name: "/x", type: "no_such_pkg/msg/Thing" })).toThrow(/no_such_pkg\/msg\/Thing/);
+    expect(() => writer.addTopic({ name: "/x", type: "no_such_pkg/msg/Thing" })).toThrow(
+      /no_such_pkg\/msg\/Thing/,
+    );
     await expect(writer.write("/unknown", 1n, new Uint8Array(8))).rejects.toThrow(/addTopic/);
     await writer.write("/s", 5n, codecFor("std_msgs/String").encode({ data: "hello" }));
     const first = await writer.close();
@@ -188,7 +236,9 @@ describe("BagWriter", () => {
     expect(result.code).toBe(143);
     const reader = await openBag(path);
     expect(reader.summary.warnings).toEqual([]);
-    const messages = (await collect(reader.messages<{ data: string }>())).map((e) => (e.kind === "message" ? e.message.data : e.error.message));
+    const messages = (await collect(reader.messages<{ data: string }>())).map((e) =>
+      e.kind === "message" ? e.message.data : e.error.message,
+    );
     expect(messages).toEqual(["m0", "m1", "m2"]);
     await reader.close();
   });
@@ -209,11 +259,15 @@ describe("BagWriter", () => {
     const reader = await openBag(join(path, "killed_0.mcap"));
     expect(reader.summary.warnings.join("\n")).toMatch(/summary/);
     const entries = await collect(reader.messages<{ data: string }>());
-    const recovered = entries.filter((e): e is BagMessageEntry & { message: { data: string } } => e.kind === "message");
+    const recovered = entries.filter(
+      (e): e is BagMessageEntry & { message: { data: string } } => e.kind === "message",
+    );
     // Every complete chunk comes back, in order and intact; only the chunk being filled is lost.
     expect(recovered.length).toBeGreaterThan(80);
     expect(recovered.length).toBeLessThan(100);
-    expect(recovered.map((e) => Number(e.message.data.slice(0, 6)))).toEqual(Array.from({ length: recovered.length }, (_, i) => i));
+    expect(recovered.map((e) => Number(e.message.data.slice(0, 6)))).toEqual(
+      Array.from({ length: recovered.length }, (_, i) => i),
+    );
     await reader.close();
   });
 
@@ -223,7 +277,12 @@ describe("BagWriter", () => {
     writer.addTopic({ name: "/s", type: "std_msgs/msg/String" });
     const codec = codecFor("std_msgs/String");
     // 3 s of small messages at 20 Hz: far below the 4 MiB chunk size.
-    for (let i = 0; i < 60; i++) await writer.write("/s", 1_000_000_000n + BigInt(i) * 50_000_000n, codec.encode({ data: `m${i}` }));
+    for (let i = 0; i < 60; i++)
+      await writer.write(
+        "/s",
+        1_000_000_000n + BigInt(i) * 50_000_000n,
+        codec.encode({ data: `m${i}` }),
+      );
     // Before close, the closed chunks are already on disk and readable.
     const partial = await openBag(join(path, "timed_0.mcap"));
     const early = (await collect(partial.messages())).filter((e) => e.kind === "message");
@@ -247,7 +306,13 @@ describe("BagWriter", () => {
   });
 
   /** Timers the test fires by hand, and a clock it sets. */
-  function manualTime(): { timers: FlushTimers; clock: MonotonicClock; now: { ms: number }; pending: Map<number, { callback: () => void; ms: number }>; fire(): void } {
+  function manualTime(): {
+    timers: FlushTimers;
+    clock: MonotonicClock;
+    now: { ms: number };
+    pending: Map<number, { callback: () => void; ms: number }>;
+    fire(): void;
+  } {
     const pending = new Map<number, { callback: () => void; ms: number }>();
     const now = { ms: 0 };
     let next = 1;
@@ -277,11 +342,22 @@ describe("BagWriter", () => {
   it("closes and syncs the open chunk by the wall clock when input stops, readable without close (as after SIGKILL)", async () => {
     const path = join(temp, "stalled");
     const time = manualTime();
-    const writer = await BagWriter.create({ path, overwrite: true, flushIntervalSec: 0.5, clock: time.clock, timers: time.timers });
+    const writer = await BagWriter.create({
+      path,
+      overwrite: true,
+      flushIntervalSec: 0.5,
+      clock: time.clock,
+      timers: time.timers,
+    });
     writer.addTopic({ name: "/s", type: "std_msgs/msg/String" });
     const codec = codecFor("std_msgs/String");
     // 3 messages within 0.1 s of log time: no log-time flush, far below the chunk size.
-    for (let i = 0; i < 3; i++) await writer.write("/s", 1_000_000_000n + BigInt(i) * 50_000_000n, codec.encode({ data: `m${i}` }));
+    for (let i = 0; i < 3; i++)
+      await writer.write(
+        "/s",
+        1_000_000_000n + BigInt(i) * 50_000_000n,
+        codec.encode({ data: `m${i}` }),
+      );
     const file = join(path, "stalled_0.mcap");
     expect(await readUnclosed(file)).toEqual([]);
     expect([...time.pending.values()].map((t) => t.ms)).toEqual([500]);
@@ -304,7 +380,12 @@ describe("BagWriter", () => {
   it("close() clears the wall-clock flush timer", async () => {
     const path = join(temp, "timer-cleared");
     const time = manualTime();
-    const writer = await BagWriter.create({ path, overwrite: true, clock: time.clock, timers: time.timers });
+    const writer = await BagWriter.create({
+      path,
+      overwrite: true,
+      clock: time.clock,
+      timers: time.timers,
+    });
     writer.addTopic({ name: "/s", type: "std_msgs/msg/String" });
     await writer.write("/s", 1n, codecFor("std_msgs/String").encode({ data: "only" }));
     expect(time.pending.size).toBe(1);
@@ -317,10 +398,22 @@ describe("BagWriter", () => {
     const write = async (name: string, wallClockFlush: boolean): Promise<Buffer> => {
       const time = manualTime();
       // Same folder name (it is in the embedded metadata), different parents.
-      const writer = await BagWriter.create({ path: join(temp, name, "bag"), overwrite: true, chunkSize: 2048, wallClockFlush, clock: time.clock, timers: time.timers });
+      const writer = await BagWriter.create({
+        path: join(temp, name, "bag"),
+        overwrite: true,
+        chunkSize: 2048,
+        wallClockFlush,
+        clock: time.clock,
+        timers: time.timers,
+      });
       writer.addTopic({ name: "/s", type: "std_msgs/msg/String" });
       const codec = codecFor("std_msgs/String");
-      for (let i = 0; i < 80; i++) await writer.write("/s", BigInt(i) * 30_000_000n, codec.encode({ data: `m${i}`.repeat(10) }));
+      for (let i = 0; i < 80; i++)
+        await writer.write(
+          "/s",
+          BigInt(i) * 30_000_000n,
+          codec.encode({ data: `m${i}`.repeat(10) }),
+        );
       await writer.close();
       return readFileSync(join(temp, name, "bag", "bag_0.mcap"));
     };

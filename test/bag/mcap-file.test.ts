@@ -26,10 +26,12 @@ function xxh32(bytes: Uint8Array): number {
   let h = (P5 + bytes.length) >>> 0;
   let i = 0;
   for (; i + 4 <= bytes.length; i += 4) {
-    const v = (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)) >>> 0;
+    const v =
+      (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)) >>> 0;
     h = Math.imul(rotl((h + Math.imul(v, P3)) >>> 0, 17), 668265263) >>> 0;
   }
-  for (; i < bytes.length; i++) h = Math.imul(rotl((h + Math.imul(bytes[i]!, P5)) >>> 0, 11), P1) >>> 0;
+  for (; i < bytes.length; i++)
+    h = Math.imul(rotl((h + Math.imul(bytes[i]!, P5)) >>> 0, 11), P1) >>> 0;
   h ^= h >>> 15;
   h = Math.imul(h, P2) >>> 0;
   h ^= h >>> 13;
@@ -42,7 +44,11 @@ function xxh32(bytes: Uint8Array): number {
 function lz4StoredFrame(data: Uint8Array): Uint8Array {
   const BLOCK = 64 * 1024;
   const descriptor = new Uint8Array([0x60, 0x40]); // version 1, independent blocks; 64 KiB blocks
-  const parts: Uint8Array[] = [new Uint8Array([0x04, 0x22, 0x4d, 0x18]), descriptor, new Uint8Array([(xxh32(descriptor) >>> 8) & 0xff])];
+  const parts: Uint8Array[] = [
+    new Uint8Array([0x04, 0x22, 0x4d, 0x18]),
+    descriptor,
+    new Uint8Array([(xxh32(descriptor) >>> 8) & 0xff]),
+  ];
   for (let offset = 0; offset < data.length; offset += BLOCK) {
     const block = data.subarray(offset, Math.min(data.length, offset + BLOCK));
     const size = new Uint8Array(4);
@@ -56,24 +62,53 @@ function lz4StoredFrame(data: Uint8Array): Uint8Array {
 async function writeMcap(
   file: string,
   messages: { logTime: bigint; text: string }[],
-  options: { chunkSize?: number; useChunks?: boolean; compressChunk?: (d: Uint8Array) => { compression: string; compressedData: Uint8Array } },
+  options: {
+    chunkSize?: number;
+    useChunks?: boolean;
+    compressChunk?: (d: Uint8Array) => { compression: string; compressedData: Uint8Array };
+  },
 ): Promise<void> {
   const writable = await BufferedFileWritable.create(file);
-  const writer = new McapWriter({ writable, chunkSize: options.chunkSize ?? 1 << 20, useChunks: options.useChunks ?? true, compressChunk: options.compressChunk });
+  const writer = new McapWriter({
+    writable,
+    chunkSize: options.chunkSize ?? 1 << 20,
+    useChunks: options.useChunks ?? true,
+    compressChunk: options.compressChunk,
+  });
   await writer.start({ profile: "ros2", library: "test" });
-  const schemaId = await writer.registerSchema({ name: "std_msgs/msg/String", encoding: "ros2msg", data: new TextEncoder().encode(messageRegistry().schemaText("std_msgs/String")) });
-  const channelId = await writer.registerChannel({ topic: "/text", schemaId, messageEncoding: "cdr", metadata: new Map() });
+  const schemaId = await writer.registerSchema({
+    name: "std_msgs/msg/String",
+    encoding: "ros2msg",
+    data: new TextEncoder().encode(messageRegistry().schemaText("std_msgs/String")),
+  });
+  const channelId = await writer.registerChannel({
+    topic: "/text",
+    schemaId,
+    messageEncoding: "cdr",
+    metadata: new Map(),
+  });
   const codec = codecFor("std_msgs/String");
-  for (const [i, m] of messages.entries()) await writer.addMessage({ channelId, sequence: i, logTime: m.logTime, publishTime: m.logTime, data: codec.encode({ data: m.text }) });
+  for (const [i, m] of messages.entries())
+    await writer.addMessage({
+      channelId,
+      sequence: i,
+      logTime: m.logTime,
+      publishTime: m.logTime,
+      data: codec.encode({ data: m.text }),
+    });
   await writer.end();
   await writable.close();
 }
 
-async function readTexts(file: string): Promise<{ texts: string[]; times: bigint[]; errors: string[]; compression: string }> {
+async function readTexts(
+  file: string,
+): Promise<{ texts: string[]; times: bigint[]; errors: string[]; compression: string }> {
   const reader = await openBag(file);
   const entries = await collect(reader.messages<{ data: string }>());
   await reader.close();
-  const messages = entries.filter((e): e is BagMessageEntry & { message: { data: string } } => e.kind === "message");
+  const messages = entries.filter(
+    (e): e is BagMessageEntry & { message: { data: string } } => e.kind === "message",
+  );
   return {
     texts: messages.map((m) => m.message.data),
     times: messages.map((m) => m.logTime),
@@ -82,12 +117,18 @@ async function readTexts(file: string): Promise<{ texts: string[]; times: bigint
   };
 }
 
-const sample = Array.from({ length: 200 }, (_, i) => ({ logTime: BigInt(1000 + i * 10), text: `message ${i} ${"z".repeat(i % 50)}` }));
+const sample = Array.from({ length: 200 }, (_, i) => ({
+  logTime: BigInt(1000 + i * 10),
+  text: `message ${i} ${"z".repeat(i % 50)}`,
+}));
 
 describe("MCAP storage files", () => {
   it("decompresses lz4 chunks", async () => {
     const file = join(temp, "lz4.mcap");
-    await writeMcap(file, sample, { chunkSize: 2000, compressChunk: (d) => ({ compression: "lz4", compressedData: lz4StoredFrame(d) }) });
+    await writeMcap(file, sample, {
+      chunkSize: 2000,
+      compressChunk: (d) => ({ compression: "lz4", compressedData: lz4StoredFrame(d) }),
+    });
     const { texts, errors, compression } = await readTexts(file);
     expect(errors).toEqual([]);
     expect(compression).toBe("lz4");

@@ -45,11 +45,23 @@ describe("metadata.yaml relative_file_paths", () => {
     const metadataPath = join(bag, "metadata.yaml");
     const original = readFileSync(metadataPath, "utf8");
     const target = resolve(outside, "outside_0.mcap");
-    for (const evil of ["../outside/outside_0.mcap", "sub/../../outside/outside_0.mcap", target, "..\\\\outside\\\\outside_0.mcap"]) {
-      writeFileSync(metadataPath, original.replace(/- victim_0\.mcap/, `- ${JSON.stringify(evil)}`).replace(/path: victim_0\.mcap/, `path: ${JSON.stringify(evil)}`));
+    for (const evil of [
+      "../outside/outside_0.mcap",
+      "sub/../../outside/outside_0.mcap",
+      target,
+      "..\\\\outside\\\\outside_0.mcap",
+    ]) {
+      writeFileSync(
+        metadataPath,
+        original
+          .replace(/- victim_0\.mcap/, `- ${JSON.stringify(evil)}`)
+          .replace(/path: victim_0\.mcap/, `path: ${JSON.stringify(evil)}`),
+      );
       const error = await rejection(openBag(bag));
       expect(error.kind).toBe("bag");
-      expect(error.message).toMatch(/^metadata\.yaml lists storage file ".*" outside the bag folder \(absolute paths and '\.\.' are refused\)/);
+      expect(error.message).toMatch(
+        /^metadata\.yaml lists storage file ".*" outside the bag folder \(absolute paths and '\.\.' are refused\)/,
+      );
     }
     // A plain name still works.
     writeFileSync(metadataPath, original);
@@ -62,7 +74,9 @@ describe("metadata.yaml relative_file_paths", () => {
 describe("names with control characters", () => {
   it("printable() escapes controls, DEL, C1, bidi overrides and the backslash; leaves other text alone", () => {
     expect(printable("/camera/front/image_raw")).toBe("/camera/front/image_raw");
-    expect(printable("/a\x1b[31mred\nb\tc\r\x7f\x9b\u202eÄ\\")).toBe("/a\\x1b[31mred\\nb\\tc\\r\\x7f\\x9b\\u202eÄ\\\\");
+    expect(printable("/a\x1b[31mred\nb\tc\r\x7f\x9b\u202eÄ\\")).toBe(
+      "/a\\x1b[31mred\\nb\\tc\\r\\x7f\\x9b\\u202eÄ\\\\",
+    );
   });
 
   it("info shows topic names from the bag escaped: no escape sequence reaches the terminal, no newline breaks the table", async () => {
@@ -71,10 +85,25 @@ describe("names with control characters", () => {
     const writable = await BufferedFileWritable.create(file);
     const writer = new McapWriter({ writable });
     await writer.start({ profile: "ros2", library: "test" });
-    const schemaId = await writer.registerSchema({ name: "std_msgs/msg/String", encoding: "ros2msg", data: new TextEncoder().encode("string data") });
+    const schemaId = await writer.registerSchema({
+      name: "std_msgs/msg/String",
+      encoding: "ros2msg",
+      data: new TextEncoder().encode("string data"),
+    });
     const evil = "/evil\x1b[2J\x1b[31m\nTopic: /fake | Type: x";
-    const channelId = await writer.registerChannel({ topic: evil, schemaId, messageEncoding: "cdr", metadata: new Map() });
-    await writer.addMessage({ channelId, sequence: 1, logTime: 1n, publishTime: 1n, data: codecFor("std_msgs/String").encode({ data: "x" }) });
+    const channelId = await writer.registerChannel({
+      topic: evil,
+      schemaId,
+      messageEncoding: "cdr",
+      metadata: new Map(),
+    });
+    await writer.addMessage({
+      channelId,
+      sequence: 1,
+      logTime: 1n,
+      publishTime: 1n,
+      data: codecFor("std_msgs/String").encode({ data: "x" }),
+    });
     await writer.end();
     await writable.close();
 
@@ -83,10 +112,14 @@ describe("names with control characters", () => {
     await reader.close();
     expect(text).not.toMatch(/\x1b/);
     const topicLines = text.split("\n").filter((l) => l.includes("Topic:"));
-    expect(topicLines).toEqual(["Topic information: Topic: /evil\\x1b[2J\\x1b[31m\\nTopic: /fake | Type: x | Type: std_msgs/msg/String | Count: 1 | Serialization Format: cdr"]);
+    expect(topicLines).toEqual([
+      "Topic information: Topic: /evil\\x1b[2J\\x1b[31m\\nTopic: /fake | Type: x | Type: std_msgs/msg/String | Count: 1 | Serialization Format: cdr",
+    ]);
 
     let out = "";
-    const spy = vi.spyOn(process.stdout, "write").mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
+    const spy = vi
+      .spyOn(process.stdout, "write")
+      .mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
     try {
       expect(await info([file])).toBe(0);
     } finally {
@@ -98,7 +131,10 @@ describe("names with control characters", () => {
   it("BagWriter refuses topic names ROS would refuse, naming the problem with the name escaped", async () => {
     const writer = await BagWriter.create({ path: join(temp, "names"), overwrite: true });
     for (const [name, why] of [
-      ["/evil\x1b[2J", /cannot record topic "\/evil\\\\x1b\[2J": invalid topic name '\/evil\\x1b\[2J': token 'evil\\x1b\[2J' must be letters, digits and underscores/],
+      [
+        "/evil\x1b[2J",
+        /cannot record topic "\/evil\\\\x1b\[2J": invalid topic name '\/evil\\x1b\[2J': token 'evil\\x1b\[2J' must be letters, digits and underscores/,
+      ],
       ["/a\nb", /cannot record topic "\/a\\\\nb"/],
       ["chatter", /is not resolved: it must start with '\/'/],
       ["/a//b", /empty token/],

@@ -16,7 +16,9 @@ afterAll(() => removeTemp(temp));
 
 async function capture(argv: string[]): Promise<{ code: number; out: string }> {
   let out = "";
-  const spy = vi.spyOn(process.stdout, "write").mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
+  const spy = vi
+    .spyOn(process.stdout, "write")
+    .mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
   try {
     return { code: await info(argv), out };
   } finally {
@@ -29,7 +31,12 @@ async function ownBag(path: string): Promise<void> {
   const writer = await BagWriter.create({ path, overwrite: true });
   writer.addTopic({ name: "/s", type: "std_msgs/msg/String" });
   const codec = codecFor("std_msgs/String");
-  for (let i = 0; i < 60; i++) await writer.write("/s", 1_000_000_000n + BigInt(i) * 50_000_000n, codec.encode({ data: `message number ${i} `.repeat(4) }));
+  for (let i = 0; i < 60; i++)
+    await writer.write(
+      "/s",
+      1_000_000_000n + BigInt(i) * 50_000_000n,
+      codec.encode({ data: `message number ${i} `.repeat(4) }),
+    );
   await writer.close();
 }
 
@@ -39,10 +46,14 @@ describe("verifyBag", () => {
     await ownBag(path);
     const v = await verifyBag(path);
     expect(v).toMatchObject({ messagesRead: 60, unreadable: {}, readProblems: [], damaged: false });
-    expect(v.files.map((f) => [f.checked, f.problems])).toEqual([["6 chunks, all with CRCs, data section CRC", []]]);
+    expect(v.files.map((f) => [f.checked, f.problems])).toEqual([
+      ["6 chunks, all with CRCs, data section CRC", []],
+    ]);
     const { code, out } = await capture([path, "--verify"]);
     expect(code).toBe(0);
-    expect(out).toMatch(/Verification:      intact_0\.mcap: 6 chunks, all with CRCs, data section CRC: OK\nMessages read:     60 read and decoded\nResult:            intact\n$/);
+    expect(out).toMatch(
+      /Verification:      intact_0\.mcap: 6 chunks, all with CRCs, data section CRC: OK\nMessages read:     60 read and decoded\nResult:            intact\n$/,
+    );
   });
 
   it("one flipped byte: names the chunk by offset, the CRCs that caught it and the messages lost; exit 1", async () => {
@@ -58,13 +69,17 @@ describe("verifyBag", () => {
     expect(v.damaged).toBe(true);
     const problems = v.files[0]!.problems;
     expect(problems).toHaveLength(2);
-    expect(problems[0]).toMatch(/^chunk at offset \d+: CRC mismatch \(stored 0x[0-9a-f]+, computed 0x[0-9a-f]+\): its messages are damaged$/);
+    expect(problems[0]).toMatch(
+      /^chunk at offset \d+: CRC mismatch \(stored 0x[0-9a-f]+, computed 0x[0-9a-f]+\): its messages are damaged$/,
+    );
     expect(problems[1]).toMatch(/^data section CRC mismatch/);
     expect(v.messagesRead).toBe(49); // the damaged chunk (messages 22..32, 0.5 s) is skipped, the others are intact
     expect(v.unreadable).toEqual({ "(bag)": 1 });
     const { code, out } = await capture([path, "--verify"]);
     expect(code).toBe(1);
-    expect(out).toMatch(/flipped_0\.mcap: 6 chunks, all with CRCs, data section CRC: 2 problem\(s\)/);
+    expect(out).toMatch(
+      /flipped_0\.mcap: 6 chunks, all with CRCs, data section CRC: 2 problem\(s\)/,
+    );
     expect(out).toMatch(/Result:            DAMAGED/);
   });
 });
@@ -73,7 +88,9 @@ describe.skipIf(!rosbag2Dir)("verifyBag on Jazzy's bags", () => {
   it("says that Jazzy's MCAP file carries no CRCs", async () => {
     const v = await verifyBag(join(rosbag2Dir!, "camera_drive_mcap"));
     expect(v.damaged).toBe(false);
-    expect(v.files[0]!.checked).toMatch(/^7 chunks, none with a CRC \(damage inside them shows only when a message no longer decodes\), no data section CRC$/);
+    expect(v.files[0]!.checked).toMatch(
+      /^7 chunks, none with a CRC \(damage inside them shows only when a message no longer decodes\), no data section CRC$/,
+    );
   });
 
   it("reports sqlite integrity_check problems of a damaged page, and the messages that could not be read", async () => {
@@ -84,7 +101,9 @@ describe.skipIf(!rosbag2Dir)("verifyBag on Jazzy's bags", () => {
     writeFileSync(db, bytes);
     const v = await verifyBag(copy);
     expect(v.damaged).toBe(true);
-    expect(v.files[0]!.problems[0]).toMatch(/^sqlite integrity_check: .*page 1020 cell 0: invalid page number/);
+    expect(v.files[0]!.problems[0]).toMatch(
+      /^sqlite integrity_check: .*page 1020 cell 0: invalid page number/,
+    );
     expect(v.messagesRead).toBeLessThan(151);
     expect(v.readProblems.join("\n")).toMatch(/database disk image is malformed/);
     const intact = await verifyBag(join(rosbag2Dir!, "camera_drive_sqlite3"));

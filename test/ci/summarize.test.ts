@@ -12,14 +12,26 @@ const write = (name: string, v: unknown): string => {
   writeFileSync(p, JSON.stringify(v));
   return p;
 };
-const summarize = (...args: string[]): string => spawnSync(process.execPath, [projectPath(".ci", "summarize.mjs"), ...args], { encoding: "utf8" }).stdout.trim();
+const summarize = (...args: string[]): string =>
+  spawnSync(process.execPath, [projectPath(".ci", "summarize.mjs"), ...args], {
+    encoding: "utf8",
+  }).stdout.trim();
 
 describe(".ci/summarize.mjs with the regression gate", () => {
-  const vitest = write("v.json", { numPassedTests: 7, numFailedTests: 1, numPendingTests: 2, testResults: [] });
+  const vitest = write("v.json", {
+    numPassedTests: 7,
+    numFailedTests: 1,
+    numPendingTests: 2,
+    testResults: [],
+  });
   it("adds the gate's pass or failure to the last line", () => {
     expect(summarize(vitest)).toBe("7 passed, 1 failed, 2 skipped");
-    expect(summarize(vitest, write("ok.json", { passed: 1, failed: 0, regressions: [] }))).toBe("8 passed, 1 failed, 2 skipped");
-    expect(summarize(vitest, write("bad.json", { passed: 0, failed: 1, regressions: ["REGRESSION x"] }))).toBe("7 passed, 2 failed, 2 skipped");
+    expect(summarize(vitest, write("ok.json", { passed: 1, failed: 0, regressions: [] }))).toBe(
+      "8 passed, 1 failed, 2 skipped",
+    );
+    expect(
+      summarize(vitest, write("bad.json", { passed: 0, failed: 1, regressions: ["REGRESSION x"] })),
+    ).toBe("7 passed, 2 failed, 2 skipped");
   });
   it("counts a gate that wrote no result (crashed) as a failure", () => {
     expect(summarize(vitest, join(tmp, "missing.json"))).toBe("7 passed, 2 failed, 2 skipped");

@@ -4,7 +4,9 @@ import { describe, expect, it } from "vitest";
 import { projectPath, projectRoot } from "../../src/core/paths.js";
 
 describe("the edge-perception command (package.json bin)", () => {
-  const bin = (JSON.parse(readFileSync(projectPath("package.json"), "utf8")) as { bin: Record<string, string> }).bin["edge-perception"]!;
+  const bin = (
+    JSON.parse(readFileSync(projectPath("package.json"), "utf8")) as { bin: Record<string, string> }
+  ).bin["edge-perception"]!;
 
   it("points at an executable launcher that exists without a build", () => {
     expect(bin).toBe("bin/edge-perception.mjs");
@@ -13,7 +15,11 @@ describe("the edge-perception command (package.json bin)", () => {
   });
 
   it("`npx edge-perception --help` runs the CLI from the sources (no dist/ needed)", () => {
-    const r = spawnSync("npx", ["--no-install", "edge-perception", "--help"], { cwd: projectRoot(), encoding: "utf8", timeout: 60_000 });
+    const r = spawnSync("npx", ["--no-install", "edge-perception", "--help"], {
+      cwd: projectRoot(),
+      encoding: "utf8",
+      timeout: 60_000,
+    });
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^usage: edge-perception <command>/);

@@ -5,7 +5,13 @@ describe("parseCommandArgs", () => {
   afterEach(() => vi.restoreAllMocks());
 
   it("returns the parsed command line", () => {
-    const parsed = parseCommandArgs("merge", "usage: merge", ["a.json", "--out", "m.json", "--quiet"], ["out"], ["quiet"]);
+    const parsed = parseCommandArgs(
+      "merge",
+      "usage: merge",
+      ["a.json", "--out", "m.json", "--quiet"],
+      ["out"],
+      ["quiet"],
+    );
     expect(typeof parsed).toBe("object");
     if (typeof parsed === "number") return;
     expect(parsed.positional).toEqual(["a.json"]);
@@ -23,6 +29,9 @@ describe("parseCommandArgs", () => {
     const error = vi.spyOn(console, "error").mockImplementation(() => {});
     expect(parseCommandArgs("merge", "usage: merge", ["--bogus"], ["out"], [])).toBe(2);
     expect(parseCommandArgs("merge", "usage: merge", ["--out"], ["out"], [])).toBe(2);
-    expect(error.mock.calls.map((c) => c[0])).toEqual(["edge-perception merge: unknown option '--bogus'\nusage: merge", "edge-perception merge: option --out needs a value\nusage: merge"]);
+    expect(error.mock.calls.map((c) => c[0])).toEqual([
+      "edge-perception merge: unknown option '--bogus'\nusage: merge",
+      "edge-perception merge: option --out needs a value\nusage: merge",
+    ]);
   });
 });

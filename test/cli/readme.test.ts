@@ -13,13 +13,31 @@ describe("README", () => {
       .sort();
     const line = readme.split("\n").find((l) => l.startsWith("| `npm run cli -- <command>`"));
     expect(line, "the README's command table has the `npm run cli -- <command>` row").toBeDefined();
-    const listed = [...line!.split("|")[2]!.split(":")[1]!.split("(")[0]!.matchAll(/`([a-z-]+)`/g)].map((m) => m[1]!).sort();
+    const listed = [
+      ...line!
+        .split("|")[2]!
+        .split(":")[1]!
+        .split("(")[0]!
+        .matchAll(/`([a-z-]+)`/g),
+    ]
+      .map((m) => m[1]!)
+      .sort();
     expect(listed).toEqual(commands);
   });
 
   it("names every npm script", () => {
-    const scripts = Object.keys((JSON.parse(readFileSync(projectPath("package.json"), "utf8")) as { scripts: Record<string, string> }).scripts);
-    expect(scripts.filter((name) => !readme.includes(`npm ${name}`) && !readme.includes(`npm run ${name}`))).toEqual([]);
+    const scripts = Object.keys(
+      (
+        JSON.parse(readFileSync(projectPath("package.json"), "utf8")) as {
+          scripts: Record<string, string>;
+        }
+      ).scripts,
+    );
+    expect(
+      scripts.filter(
+        (name) => !readme.includes(`npm ${name}`) && !readme.includes(`npm run ${name}`),
+      ),
+    ).toEqual([]);
   });
 
   it("links every document in docs/ (docs/nodes/ as a folder)", () => {
@@ -30,7 +48,9 @@ describe("README", () => {
 
   it("docs/ARCHITECTURE.md describes every folder of src/", () => {
     const architecture = readFileSync(projectPath("docs", "ARCHITECTURE.md"), "utf8");
-    const folders = readdirSync(projectPath("src"), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    const folders = readdirSync(projectPath("src"), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
     expect(folders.filter((f) => !architecture.includes(`\`src/${f}/\``))).toEqual([]);
   });
 });

@@ -1,11 +1,22 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { epochToRealMs, frozenClock, realClock, realToEpochMs } from "../../src/core/monotonic-clock.js";
+import {
+  epochToRealMs,
+  frozenClock,
+  realClock,
+  realToEpochMs,
+} from "../../src/core/monotonic-clock.js";
 import { projectPath } from "../../src/core/paths.js";
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory()
+      ? sourceFiles(join(dir, e.name))
+      : e.name.endsWith(".ts")
+        ? [join(dir, e.name)]
+        : [],
+  );
 }
 
 describe("MonotonicClock", () => {

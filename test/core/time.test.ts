@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { compareTime, diffSec, nsToTime, secToTime, timeToNs, timeToSec } from "../../src/core/time.js";
+import {
+  compareTime,
+  diffSec,
+  nsToTime,
+  secToTime,
+  timeToNs,
+  timeToSec,
+} from "../../src/core/time.js";
 
 describe("time", () => {
   it("converts between Time and nanoseconds exactly", () => {

@@ -4,13 +4,25 @@ import { NodeDiagnostics } from "../../src/diagnostics/node-diagnostics.js";
 import { DiagnosticStatus } from "../../src/msgs/types.generated.js";
 
 function diag(budgetMs?: number): NodeDiagnostics {
-  return new NodeDiagnostics({ name: "/perception/x", hardwareId: "camera_front", budgetMs, budgetWindow: 3, errorRecoveryFrames: 2, warmupFrames: 0 });
+  return new NodeDiagnostics({
+    name: "/perception/x",
+    hardwareId: "camera_front",
+    budgetMs,
+    budgetWindow: 3,
+    errorRecoveryFrames: 2,
+    warmupFrames: 0,
+  });
 }
 
 describe("NodeDiagnostics", () => {
   it("is OK with no conditions and reports the worst condition first", () => {
     const d = diag();
-    expect(d.status()).toMatchObject({ level: DiagnosticStatus.OK, message: "OK", name: "/perception/x", hardware_id: "camera_front" });
+    expect(d.status()).toMatchObject({
+      level: DiagnosticStatus.OK,
+      message: "OK",
+      name: "/perception/x",
+      hardware_id: "camera_front",
+    });
     d.set("model", "warn", "model missing: HOG fallback in use");
     d.set("calibration", "error", "calibration invalid: K is zero");
     const s = d.status();
@@ -34,7 +46,13 @@ describe("NodeDiagnostics", () => {
   });
 
   it("leaves the warm-up frames out of the budget", () => {
-    const d = new NodeDiagnostics({ name: "/n", hardwareId: "c", budgetMs: 50, budgetWindow: 3, warmupFrames: 2 });
+    const d = new NodeDiagnostics({
+      name: "/n",
+      hardwareId: "c",
+      budgetMs: 50,
+      budgetWindow: 3,
+      warmupFrames: 2,
+    });
     d.recordFrame(900);
     d.recordFrame(900);
     d.recordFrame(10);

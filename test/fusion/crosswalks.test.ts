@@ -6,7 +6,12 @@ import { Crosswalk, Pedestrian } from "../../src/msgs/types.generated.js";
 import { testCamera } from "./support/synthetic-drive.js";
 
 /** A 4 m deep crosswalk across the road at distance x, 8 m wide, counter-clockwise. */
-const zebra = (x: number, y = 0) => [{ x: x - 2, y: y - 4 }, { x: x + 2, y: y - 4 }, { x: x + 2, y: y + 4 }, { x: x - 2, y: y + 4 }];
+const zebra = (x: number, y = 0) => [
+  { x: x - 2, y: y - 4 },
+  { x: x + 2, y: y - 4 },
+  { x: x + 2, y: y + 4 },
+  { x: x - 2, y: y + 4 },
+];
 
 describe("matchCrosswalks", () => {
   it("pairs overlapping polygons, leaves the rest as unmapped / unmatched", () => {
@@ -20,7 +25,12 @@ describe("matchCrosswalks", () => {
 
   it("matches a partial detection by centroid distance when the overlap is small", () => {
     // Overlap 3 m^2 of a 32 m^2 crosswalk (IoU < 0.1), centroid 1.75 m away.
-    const partial = [{ x: 19, y: 1 }, { x: 21, y: 1 }, { x: 21, y: 2.5 }, { x: 19, y: 2.5 }];
+    const partial = [
+      { x: 19, y: 1 },
+      { x: 21, y: 1 },
+      { x: 21, y: 2.5 },
+      { x: 19, y: 2.5 },
+    ];
     expect(matchCrosswalks([partial], [zebra(20)]).pairs).toEqual([[0, 0]]);
   });
 });
@@ -44,10 +54,16 @@ describe("polygonVisibility", () => {
 describe("relateToCrosswalks and occupancy", () => {
   const polys = [zebra(20), zebra(60)];
   it("puts a pedestrian inside a polygon on it", () => {
-    expect(relateToCrosswalks({ x: 20, y: 1 }, { x: 0, y: 0 }, polys, true)).toEqual({ index: 0, relation: Pedestrian.CROSSWALK_RELATION_ON });
+    expect(relateToCrosswalks({ x: 20, y: 1 }, { x: 0, y: 0 }, polys, true)).toEqual({
+      index: 0,
+      relation: Pedestrian.CROSSWALK_RELATION_ON,
+    });
   });
   it("says heading to when walking towards it from nearby, not when walking away or standing", () => {
-    expect(relateToCrosswalks({ x: 20, y: -6 }, { x: 0, y: 1.3 }, polys, true)).toEqual({ index: 0, relation: Pedestrian.CROSSWALK_RELATION_APPROACHING });
+    expect(relateToCrosswalks({ x: 20, y: -6 }, { x: 0, y: 1.3 }, polys, true)).toEqual({
+      index: 0,
+      relation: Pedestrian.CROSSWALK_RELATION_APPROACHING,
+    });
     expect(relateToCrosswalks({ x: 20, y: -6 }, { x: 0, y: -1.3 }, polys, true)).toBeUndefined();
     expect(relateToCrosswalks({ x: 20, y: -6 }, { x: 0, y: 0 }, polys, true)).toBeUndefined();
     expect(relateToCrosswalks({ x: 20, y: -12 }, { x: 0, y: 1.3 }, polys, true)).toBeUndefined();

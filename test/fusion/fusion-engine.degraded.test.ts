@@ -4,9 +4,17 @@ import { FusionEngine, type FusionInput } from "../../src/fusion/fusion-engine.j
 import { quatFromEuler } from "../../src/geometry/transform.js";
 import { Crosswalk } from "../../src/msgs/types.generated.js";
 import type { Box2, HdMap, MapFeature, MapFeatureKind } from "../../src/map/types.js";
-import { CLEAN_LAYOUT, layoutMap, roadPoint, syntheticDrive, type SyntheticFrame } from "./support/synthetic-drive.js";
+import {
+  CLEAN_LAYOUT,
+  layoutMap,
+  roadPoint,
+  syntheticDrive,
+  type SyntheticFrame,
+} from "./support/synthetic-drive.js";
 
-const drive = (from: number, to: number, extra = {}): SyntheticFrame[] => [...syntheticDrive({ from, to, ...extra })];
+const drive = (from: number, to: number, extra = {}): SyntheticFrame[] => [
+  ...syntheticDrive({ from, to, ...extra }),
+];
 
 /** Runs frames through a fresh engine and returns the outputs. */
 function run(frames: FusionInput[], engine = new FusionEngine({ map: layoutMap(CLEAN_LAYOUT) })) {
@@ -35,7 +43,9 @@ function expectVehicleFrameOnly(frame: ReturnType<FusionEngine["update"]>): void
 describe("FusionEngine with a degraded pose", () => {
   for (const kind of ["missing", "stale", "invalid"] as const) {
     it(`gives vehicle-frame outputs only and says why when the pose is ${kind}`, () => {
-      const frames = drive(12, 13.5).map((f) => ({ ...f.input, pose: { kind, reason: `test ${kind}` } }) as FusionInput);
+      const frames = drive(12, 13.5).map(
+        (f) => ({ ...f.input, pose: { kind, reason: `test ${kind}` } }) as FusionInput,
+      );
       const { out } = run(frames);
       for (const frame of out) {
         expectVehicleFrameOnly(frame);
@@ -52,7 +62,17 @@ describe("FusionEngine with a degraded pose", () => {
   }
 
   it("rejects a NaN pose with a counted reason", () => {
-    const frames = drive(12, 12.5).map((f) => ({ ...f.input, pose: { kind: "ok", mapFromBase: { translation: { x: NaN, y: 0, z: 0 }, rotation: quatFromEuler(0, 0, 0) }, ageSec: 0 } }) as FusionInput);
+    const frames = drive(12, 12.5).map(
+      (f) =>
+        ({
+          ...f.input,
+          pose: {
+            kind: "ok",
+            mapFromBase: { translation: { x: NaN, y: 0, z: 0 }, rotation: quatFromEuler(0, 0, 0) },
+            ageSec: 0,
+          },
+        }) as FusionInput,
+    );
     const { engine, out } = run(frames);
     for (const frame of out) {
       expectVehicleFrameOnly(frame);
@@ -66,7 +86,13 @@ describe("FusionEngine with a degraded pose", () => {
     const jumped = frames.map((f, i) => {
       if (i !== 10 || f.pose.kind !== "ok") return f;
       const t = f.pose.mapFromBase.translation;
-      return { ...f, pose: { ...f.pose, mapFromBase: { ...f.pose.mapFromBase, translation: { ...t, x: t.x + 20 } } } };
+      return {
+        ...f,
+        pose: {
+          ...f.pose,
+          mapFromBase: { ...f.pose.mapFromBase, translation: { ...t, x: t.x + 20 } },
+        },
+      };
     });
     const { engine, out } = run(jumped);
     expect(out[9]!.pose_valid).toBe(true);
@@ -84,16 +110,29 @@ describe("FusionEngine with a degraded pose", () => {
     const shifted = frames.map((f, i) => {
       if (i < 10 || f.pose.kind !== "ok") return f;
       const t = f.pose.mapFromBase.translation;
-      return { ...f, pose: { ...f.pose, mapFromBase: { ...f.pose.mapFromBase, translation: { ...t, x: t.x + 20 } } } };
+      return {
+        ...f,
+        pose: {
+          ...f.pose,
+          mapFromBase: { ...f.pose.mapFromBase, translation: { ...t, x: t.x + 20 } },
+        },
+      };
     });
-    const { engine, out } = run(shifted, new FusionEngine({ map: layoutMap(CLEAN_LAYOUT), poseGate: { jumpRecoverySec: 0.5 } }));
+    const { engine, out } = run(
+      shifted,
+      new FusionEngine({ map: layoutMap(CLEAN_LAYOUT), poseGate: { jumpRecoverySec: 0.5 } }),
+    );
     const sec = (i: number): number => frames[i]!.stamp.sec + frames[i]!.stamp.nanosec / 1e9;
     let after = 0;
     for (let i = 0; i < out.length; i++) {
       if (i < 10) expect(out[i]!.pose_valid, `frame ${i}`).toBe(true);
       else if (sec(i) - sec(10) < 0.5) {
         expectVehicleFrameOnly(out[i]!);
-        expect(out[i]!.status).toMatch(i === 10 ? /pose jumped 20\.\d\d m/ : /pose jumped \d\.\d{3} s ago: invalid until consistent for 0\.5 s/);
+        expect(out[i]!.status).toMatch(
+          i === 10
+            ? /pose jumped 20\.\d\d m/
+            : /pose jumped \d\.\d{3} s ago: invalid until consistent for 0\.5 s/,
+        );
       } else {
         expect(out[i]!.pose_valid, `frame ${i}`).toBe(true);
         after++;
@@ -104,7 +143,12 @@ describe("FusionEngine with a degraded pose", () => {
   });
 
   it("keeps pedestrian ids while the pose drops out for a few frames", () => {
-    const frames = drive(10, 13).map((f, i) => (i >= 40 && i < 46 ? { ...f.input, pose: { kind: "stale", reason: "pose stale by 0.3 s" } } : f.input) as FusionInput);
+    const frames = drive(10, 13).map(
+      (f, i) =>
+        (i >= 40 && i < 46
+          ? { ...f.input, pose: { kind: "stale", reason: "pose stale by 0.3 s" } }
+          : f.input) as FusionInput,
+    );
     const { out } = run(frames);
     const idsBefore = new Set(out[39]!.pedestrians.map((p) => p.track_id));
     const idsAfter = new Set(out[60]!.pedestrians.map((p) => p.track_id));
@@ -134,8 +178,20 @@ describe("FusionEngine with bad time and bad inputs", () => {
       const lanes = f.input.lanes!;
       return {
         ...f.input,
-        pedestrians: { ...peds, pedestrians: [...peds.pedestrians, { ...peds.pedestrians[0]!, position: { x: NaN, y: 1, z: 0 } }] },
-        lanes: { ...lanes, markings: [...lanes.markings, { ...lanes.markings[0]!, poly_coefficients: Float64Array.from([NaN, 0, 0, 0]) }] },
+        pedestrians: {
+          ...peds,
+          pedestrians: [
+            ...peds.pedestrians,
+            { ...peds.pedestrians[0]!, position: { x: NaN, y: 1, z: 0 } },
+          ],
+        },
+        lanes: {
+          ...lanes,
+          markings: [
+            ...lanes.markings,
+            { ...lanes.markings[0]!, poly_coefficients: Float64Array.from([NaN, 0, 0, 0]) },
+          ],
+        },
       };
     });
     const { engine, out } = run(frames);
@@ -149,16 +205,26 @@ describe("FusionEngine with bad time and bad inputs", () => {
   });
 
   it("refuses detections in the wrong frame", () => {
-    const frames = drive(12, 12.2).map((f) => ({ ...f.input, lanes: { ...f.input.lanes!, header: { ...f.input.lanes!.header, frame_id: "camera_optical_frame" } } }));
+    const frames = drive(12, 12.2).map((f) => ({
+      ...f.input,
+      lanes: {
+        ...f.input.lanes!,
+        header: { ...f.input.lanes!.header, frame_id: "camera_optical_frame" },
+      },
+    }));
     const { out } = run(frames);
     expect(out[0]!.lanes).toEqual([]);
-    expect(out[0]!.status).toContain("lane marking array(s): frame 'camera_optical_frame' is not base_link");
+    expect(out[0]!.status).toContain(
+      "lane marking array(s): frame 'camera_optical_frame' is not base_link",
+    );
   });
 
   it("throws a time PerceptionError for a stamp that is not a number", () => {
     const [f] = drive(12, 12);
     const engine = new FusionEngine({ map: layoutMap(CLEAN_LAYOUT) });
-    expect(() => engine.update({ ...f!.input, stamp: { sec: NaN, nanosec: 0 } })).toThrow(PerceptionError);
+    expect(() => engine.update({ ...f!.input, stamp: { sec: NaN, nanosec: 0 } })).toThrow(
+      PerceptionError,
+    );
     // The engine goes on afterwards.
     expect(engine.update(f!.input).header.frame_id).toBe("base_link");
   });
@@ -167,7 +233,9 @@ describe("FusionEngine with bad time and bad inputs", () => {
     const frames = drive(10, 14, { noGeometry: true }).map((f) => f.input);
     const { engine, out } = run(frames);
     expect(out[0]!.status).toContain("no camera geometry");
-    expect(out.some((f) => f.crosswalks.some((c) => c.map_status === Crosswalk.MAP_STATUS_CONFIRMED))).toBe(true);
+    expect(
+      out.some((f) => f.crosswalks.some((c) => c.map_status === Crosswalk.MAP_STATUS_CONFIRMED)),
+    ).toBe(true);
     expect(engine.disagreements()).toEqual([]);
   });
 
@@ -178,7 +246,9 @@ describe("FusionEngine with bad time and bad inputs", () => {
     expect(last.pose_valid).toBe(true);
     expect(last.status).toContain("no HD map");
     expect(last.ego_lane.valid).toBe(false);
-    expect(last.crosswalks.every((c) => c.map_status === Crosswalk.MAP_STATUS_NOT_CHECKED)).toBe(true);
+    expect(last.crosswalks.every((c) => c.map_status === Crosswalk.MAP_STATUS_NOT_CHECKED)).toBe(
+      true,
+    );
     expect(last.pedestrians.length).toBeGreaterThan(0);
     expect(Number.isNaN(last.map_consistency_score)).toBe(true);
   });
@@ -186,16 +256,36 @@ describe("FusionEngine with bad time and bad inputs", () => {
   it("survives a map with degenerate features (a one-point boundary, a lane without boundaries, a two-point crosswalk)", () => {
     const good = layoutMap(CLEAN_LAYOUT);
     const broken: MapFeature[] = [
-      { kind: "lane_boundary", id: "stub", boundaryType: "solid", color: "white", points: [roadPoint(160, -1.75)] },
-      { kind: "lane", id: "orphan", centerline: [roadPoint(150, -1.75)], leftBoundaryId: "nope", rightBoundaryId: "stub", successorIds: ["gone"], predecessorIds: [] },
+      {
+        kind: "lane_boundary",
+        id: "stub",
+        boundaryType: "solid",
+        color: "white",
+        points: [roadPoint(160, -1.75)],
+      },
+      {
+        kind: "lane",
+        id: "orphan",
+        centerline: [roadPoint(150, -1.75)],
+        leftBoundaryId: "nope",
+        rightBoundaryId: "stub",
+        successorIds: ["gone"],
+        predecessorIds: [],
+      },
       { kind: "crosswalk", id: "flat", polygon: [roadPoint(160, -4), roadPoint(160, 4)] },
     ];
-    const all = [...broken, ...[...good.laneBoundaries.values(), ...good.lanes.values(), ...good.crosswalks.values()]];
+    const all = [
+      ...broken,
+      ...[...good.laneBoundaries.values(), ...good.lanes.values(), ...good.crosswalks.values()],
+    ];
     // The loader would refuse these features: they are slipped into a loaded map's queries.
     const map = Object.assign(Object.create(good) as HdMap, {
       name: "broken",
       feature: (id: string) => all.find((f) => f.id === id),
-      query: (box: Box2, kinds?: readonly MapFeatureKind[]) => [...good.query(box, kinds), ...broken.filter((f) => !kinds || kinds.includes(f.kind))],
+      query: (box: Box2, kinds?: readonly MapFeatureKind[]) => [
+        ...good.query(box, kinds),
+        ...broken.filter((f) => !kinds || kinds.includes(f.kind)),
+      ],
     });
     const engine = new FusionEngine({ map });
     const out = drive(12, 14).map((f) => engine.update(f.input));

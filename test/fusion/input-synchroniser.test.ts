@@ -1,21 +1,60 @@
 import { describe, expect, it } from "vitest";
 import { nsToTime, timeToNs, type Time } from "../../src/core/time.js";
-import { InputSynchroniser, type FuseDecision, type SynchroniserInput } from "../../src/fusion/input-synchroniser.js";
-import type { CrosswalkArray, LaneMarkingArray, PedestrianArray } from "../../src/msgs/types.generated.js";
+import {
+  InputSynchroniser,
+  type FuseDecision,
+  type SynchroniserInput,
+} from "../../src/fusion/input-synchroniser.js";
+import type {
+  CrosswalkArray,
+  LaneMarkingArray,
+  PedestrianArray,
+} from "../../src/msgs/types.generated.js";
 
 const START = 1_700_000_000_000_000_000n;
 const P = 100_000_000n; // 0.1 s between stamps
 const t = (i: number): Time => nsToTime(START + BigInt(Math.round(i * 1000)) * (P / 1000n));
 
-const lanes = (i: number): SynchroniserInput => ({ kind: "lanes", msg: { header: { stamp: t(i), frame_id: "base_link" }, markings: [], status: `lanes ${i}`, latencies: [], pipeline_latency_ms: 0 } satisfies LaneMarkingArray });
-const crosswalks = (i: number): SynchroniserInput => ({ kind: "crosswalks", msg: { header: { stamp: t(i), frame_id: "base_link" }, crosswalks: [], status: `crosswalks ${i}`, latencies: [], pipeline_latency_ms: 0 } satisfies CrosswalkArray });
-const peds = (i: number): SynchroniserInput => ({ kind: "pedestrians", msg: { header: { stamp: t(i), frame_id: "base_link" }, pedestrians: [], status: `peds ${i}`, latencies: [], pipeline_latency_ms: 0 } satisfies PedestrianArray });
+const lanes = (i: number): SynchroniserInput => ({
+  kind: "lanes",
+  msg: {
+    header: { stamp: t(i), frame_id: "base_link" },
+    markings: [],
+    status: `lanes ${i}`,
+    latencies: [],
+    pipeline_latency_ms: 0,
+  } satisfies LaneMarkingArray,
+});
+const crosswalks = (i: number): SynchroniserInput => ({
+  kind: "crosswalks",
+  msg: {
+    header: { stamp: t(i), frame_id: "base_link" },
+    crosswalks: [],
+    status: `crosswalks ${i}`,
+    latencies: [],
+    pipeline_latency_ms: 0,
+  } satisfies CrosswalkArray,
+});
+const peds = (i: number): SynchroniserInput => ({
+  kind: "pedestrians",
+  msg: {
+    header: { stamp: t(i), frame_id: "base_link" },
+    pedestrians: [],
+    status: `peds ${i}`,
+    latencies: [],
+    pipeline_latency_ms: 0,
+  } satisfies PedestrianArray,
+});
 
 /** Stamp indices of fused frames. */
-const stamps = (d: FuseDecision[]): number[] => d.map((f) => Number((timeToNs(f.stamp) - START) / (P / 1000n)) / 1000);
+const stamps = (d: FuseDecision[]): number[] =>
+  d.map((f) => Number((timeToNs(f.stamp) - START) / (P / 1000n)) / 1000);
 
 function sync(maxInputAgeSec = 0.5, timeJumpThresholdSec = 1.0): InputSynchroniser {
-  return new InputSynchroniser({ maxInputAgeSec: () => maxInputAgeSec, timeJumpThresholdSec: () => timeJumpThresholdSec });
+  return new InputSynchroniser({
+    maxInputAgeSec: () => maxInputAgeSec,
+    timeJumpThresholdSec: () => timeJumpThresholdSec,
+  });
 }
 
 describe("InputSynchroniser", () => {

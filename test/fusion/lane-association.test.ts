@@ -1,24 +1,54 @@
 import { describe, expect, it } from "vitest";
-import { associateMarkings, compareMarking, DEFAULT_LANE_ASSOCIATION_OPTIONS, markingLateralAt } from "../../src/fusion/lane-association.js";
+import {
+  associateMarkings,
+  compareMarking,
+  DEFAULT_LANE_ASSOCIATION_OPTIONS,
+  markingLateralAt,
+} from "../../src/fusion/lane-association.js";
 import { buildLocalMapView, type BoundaryInView } from "../../src/fusion/local-map-view.js";
 import { mapToBase, planarPoseOf } from "../../src/fusion/planar-pose.js";
 import type { LaneBoundary } from "../../src/map/types.js";
 import { LaneMarking } from "../../src/msgs/types.generated.js";
-import { CLEAN_LAYOUT, layoutMap, MISMATCH_MAP_LAYOUT, syntheticDrive } from "./support/synthetic-drive.js";
+import {
+  CLEAN_LAYOUT,
+  layoutMap,
+  MISMATCH_MAP_LAYOUT,
+  syntheticDrive,
+} from "./support/synthetic-drive.js";
 
 /** A straight boundary parallel to base_link's x axis at lateral y. */
 function boundary(id: string, y: number): BoundaryInView {
   const points = Array.from({ length: 31 }, (_, i) => ({ x: -10 + 2 * i, y }));
-  const feature: LaneBoundary = { kind: "lane_boundary", id, boundaryType: "solid", color: "white", points };
+  const feature: LaneBoundary = {
+    kind: "lane_boundary",
+    id,
+    boundaryType: "solid",
+    color: "white",
+    points,
+  };
   return { feature, base: points };
 }
 
 function marking(c0: number, c1 = 0, position: number = LaneMarking.POSITION_UNKNOWN): LaneMarking {
   return {
-    id: 1, position, type: LaneMarking.TYPE_SOLID, type_confidence: 0.9, color: 1, color_confidence: 0.9, confidence: 0.9,
-    poly_coefficients: Float64Array.from([c0, c1, 0, 0]), poly_coefficients_std: new Float64Array(4),
-    x_min: 5, x_max: 40, lateral_offset: c0, lateral_offset_std: 0.05, heading: Math.atan(c1),
-    points: [], points_std: new Float32Array(), map_id: "", map_match_distance: NaN,
+    id: 1,
+    position,
+    type: LaneMarking.TYPE_SOLID,
+    type_confidence: 0.9,
+    color: 1,
+    color_confidence: 0.9,
+    confidence: 0.9,
+    poly_coefficients: Float64Array.from([c0, c1, 0, 0]),
+    poly_coefficients_std: new Float64Array(4),
+    x_min: 5,
+    x_max: 40,
+    lateral_offset: c0,
+    lateral_offset_std: 0.05,
+    heading: Math.atan(c1),
+    points: [],
+    points_std: new Float32Array(),
+    map_id: "",
+    map_match_distance: NaN,
   };
 }
 
@@ -35,7 +65,10 @@ describe("associateMarkings", () => {
 
   it("finds the common lateral shift of a biased pose and still associates correctly", () => {
     // The pose is 0.9 m left of the truth: the markings appear 0.9 m right of where the map puts them.
-    const a = associateMarkings([marking(1.75 - 0.9), marking(-1.75 - 0.9), marking(5.25 - 0.9)], road);
+    const a = associateMarkings(
+      [marking(1.75 - 0.9), marking(-1.75 - 0.9), marking(5.25 - 0.9)],
+      road,
+    );
     expect(a.matches.map((c) => c?.boundary.feature.id)).toEqual(["middle", "right", "left"]);
     expect(a.commonShift).toBeCloseTo(-0.9, 6);
     expect(a.residual).toBeCloseTo(0, 6);
@@ -56,7 +89,13 @@ describe("associateMarkings", () => {
   });
 
   it("compares only where the marking and the boundary overlap in x", () => {
-    const short = { ...boundary("short", 1.75), base: [{ x: 38, y: 1.75 }, { x: 39, y: 1.75 }] };
+    const short = {
+      ...boundary("short", 1.75),
+      base: [
+        { x: 38, y: 1.75 },
+        { x: 39, y: 1.75 },
+      ],
+    };
     const a = associateMarkings([marking(1.75)], [short]);
     expect(a.matches[0]).toBeUndefined();
     expect(Number.isNaN(a.commonShift)).toBe(true);
@@ -70,15 +109,29 @@ describe("associateMarkings", () => {
         if (f.input.pose.kind !== "ok") continue;
         const pose = planarPoseOf(f.input.pose.mapFromBase)!;
         const view = buildLocalMapView(map, pose, { behind: 10, ahead: 70, side: 25 });
-        const copies = view.boundaries.map((b) => ({ feature: b.feature, base: b.base.map((p) => ({ ...p })) }));
+        const copies = view.boundaries.map((b) => ({
+          feature: b.feature,
+          base: b.base.map((p) => ({ ...p })),
+        }));
         for (const [b, copy] of view.boundaries.map((b, i) => [b, copies[i]!] as const)) {
           expect(copy.base).toEqual(b.feature.points.map((p) => mapToBase(pose, p)));
           const m = f.input.lanes!.markings[0];
-          if (m) expect(compareMarking(m, b, DEFAULT_LANE_ASSOCIATION_OPTIONS)?.offsets).toEqual(compareMarking(m, copy, DEFAULT_LANE_ASSOCIATION_OPTIONS)?.offsets);
+          if (m)
+            expect(compareMarking(m, b, DEFAULT_LANE_ASSOCIATION_OPTIONS)?.offsets).toEqual(
+              compareMarking(m, copy, DEFAULT_LANE_ASSOCIATION_OPTIONS)?.offsets,
+            );
         }
         const summary = (a: ReturnType<typeof associateMarkings>) => ({
           ...a,
-          matches: a.matches.map((c) => c && { id: c.boundary.feature.id, meanOffset: c.meanOffset, offsets: c.offsets, xs: c.xs }),
+          matches: a.matches.map(
+            (c) =>
+              c && {
+                id: c.boundary.feature.id,
+                meanOffset: c.meanOffset,
+                offsets: c.offsets,
+                xs: c.xs,
+              },
+          ),
         });
         const a = associateMarkings(f.input.lanes!.markings, view.boundaries);
         expect(summary(a)).toEqual(summary(associateMarkings(f.input.lanes!.markings, copies)));

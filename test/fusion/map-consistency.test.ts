@@ -56,15 +56,31 @@ describe("MapConsistencyMonitor", () => {
 
 describe("disagreementsToGeoJson", () => {
   it("exports WGS84 points that project back to the map position", () => {
-    const d: MapDisagreement = { kind: MapDisagreement.KIND_CROSSWALK_MISSING, map_id: "cw_9", description: "map has crosswalk cw_9 here, camera does not see it", position: { x: 120.5, y: -40.25, z: 0 }, magnitude: 0, evidence_frames: 42, confidence: 0.9 };
+    const d: MapDisagreement = {
+      kind: MapDisagreement.KIND_CROSSWALK_MISSING,
+      map_id: "cw_9",
+      description: "map has crosswalk cw_9 here, camera does not see it",
+      position: { x: 120.5, y: -40.25, z: 0 },
+      magnitude: 0,
+      evidence_frames: 42,
+      confidence: 0.9,
+    };
     const fc = disagreementsToGeoJson([d], MAP_ORIGIN);
     expect(fc.type).toBe("FeatureCollection");
     expect(fc.features).toHaveLength(1);
     const f = fc.features[0]!;
     expect(f.geometry.type).toBe("Point");
-    expect(f.properties).toMatchObject({ kind: "crosswalk_missing", map_id: "cw_9", evidence_frames: 42 });
+    expect(f.properties).toMatchObject({
+      kind: "crosswalk_missing",
+      map_id: "cw_9",
+      evidence_frames: 42,
+    });
     const [lon, lat] = f.geometry.coordinates as [number, number];
-    const back = new LocalProjection(MAP_ORIGIN).toLocal({ latitude: lat, longitude: lon, altitude: MAP_ORIGIN.altitude });
+    const back = new LocalProjection(MAP_ORIGIN).toLocal({
+      latitude: lat,
+      longitude: lon,
+      altitude: MAP_ORIGIN.altitude,
+    });
     expect(back.x).toBeCloseTo(120.5, 2);
     expect(back.y).toBeCloseTo(-40.25, 2);
   });

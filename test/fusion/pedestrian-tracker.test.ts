@@ -3,7 +3,11 @@ import { MultiObjectTracker, type TrackMeasurement } from "../../src/fusion/pede
 import { Rng } from "./support/synthetic-drive.js";
 
 const cov = [0.04, 0, 0, 0.04];
-const m = (x: number, y: number, payload = ""): TrackMeasurement<string> => ({ position: { x, y }, covariance: cov, payload });
+const m = (x: number, y: number, payload = ""): TrackMeasurement<string> => ({
+  position: { x, y },
+  covariance: cov,
+  payload,
+});
 
 describe("MultiObjectTracker", () => {
   it("confirms a track after N hits and keeps its id", () => {
@@ -40,13 +44,17 @@ describe("MultiObjectTracker", () => {
     const rng = new Rng(9);
     const tracker = new MultiObjectTracker<string>();
     const dt = 1 / 30;
-    const idOf = new Map<string, Set<number>>([["a", new Set()], ["b", new Set()]]);
+    const idOf = new Map<string, Set<number>>([
+      ["a", new Set()],
+      ["b", new Set()],
+    ]);
     for (let k = 0; k < 150; k++) {
       const t = k * dt;
       // a walks east, b walks west, 1.5 m apart in y; they pass at t = 2.5 s.
       const a = m(-3 + 1.2 * t + rng.gauss(0.1), 0 + rng.gauss(0.1), "a");
       const b = m(3 - 1.2 * t + rng.gauss(0.1), 1.5 + rng.gauss(0.1), "b");
-      for (const tr of tracker.step(t, [a, b])) if (tr.confirmed && tr.updated) idOf.get(tr.payload)!.add(tr.id);
+      for (const tr of tracker.step(t, [a, b]))
+        if (tr.confirmed && tr.updated) idOf.get(tr.payload)!.add(tr.id);
     }
     expect(idOf.get("a")!.size).toBe(1);
     expect(idOf.get("b")!.size).toBe(1);

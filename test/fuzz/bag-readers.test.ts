@@ -12,7 +12,14 @@ import { parseMetadata } from "../../src/bag/metadata.js";
 import { openBag } from "../../src/bag/open-bag.js";
 import { codecFor } from "../../src/msgs/codec.js";
 import { makeTemp, removeTemp, rosbag2Dir, sharedBag } from "../bag/fixtures.js";
-import { type FuzzRandom, fuzz, fuzzIterations, fuzzTimeoutMs, mutateBytes, mutateText } from "./fuzz.js";
+import {
+  type FuzzRandom,
+  fuzz,
+  fuzzIterations,
+  fuzzTimeoutMs,
+  mutateBytes,
+  mutateText,
+} from "./fuzz.js";
 
 const temp = makeTemp("ep-fuzz-bags-");
 afterAll(() => removeTemp(temp));
@@ -34,13 +41,26 @@ beforeAll(async () => {
       const stamp = { sec: 1, nanosec: i * 25_000_000 };
       const data =
         i % 2 === 0
-          ? tf.encode({ transforms: [{ header: { stamp, frame_id: "map" }, child_frame_id: "base_link", transform: { translation: { x: i, y: 0, z: 0 }, rotation: { x: 0, y: 0, z: 0, w: 1 } } }] })
+          ? tf.encode({
+              transforms: [
+                {
+                  header: { stamp, frame_id: "map" },
+                  child_frame_id: "base_link",
+                  transform: {
+                    translation: { x: i, y: 0, z: 0 },
+                    rotation: { x: 0, y: 0, z: 0, w: 1 },
+                  },
+                },
+              ],
+            })
           : text.encode({ data: `message ${i} `.repeat(5) });
       written.set(t, data);
       await writer.write(i % 2 === 0 ? "/tf" : "/chatter", t, data);
     }
     await writer.close();
-    originals[compression] = new Uint8Array(readFileSync(join(path, `source_${compression}_0.mcap`)));
+    originals[compression] = new Uint8Array(
+      readFileSync(join(path, `source_${compression}_0.mcap`)),
+    );
   }
 });
 
@@ -52,7 +72,9 @@ async function readAll(path: string, checkWritten: boolean): Promise<void> {
       if (e.kind !== "message" || !checkWritten) continue;
       const original = written.get(e.logTime);
       if (!original || Buffer.compare(Buffer.from(original), Buffer.from(e.data)) !== 0) {
-        throw new Error(`a message at log time ${e.logTime} on ${e.topic} came back different from what was written (a chunk CRC should have caught it)`);
+        throw new Error(
+          `a message at log time ${e.logTime} on ${e.topic} came back different from what was written (a chunk CRC should have caught it)`,
+        );
       }
     }
   } finally {
@@ -63,56 +85,78 @@ async function readAll(path: string, checkWritten: boolean): Promise<void> {
 describe("fuzz: bag readers", () => {
   const iterations = fuzzIterations(60);
 
-  it(`MCAP: ${iterations} mutated files per compression open and read without a stray exception; CRC-protected data never comes back altered`, async () => {
-    for (const compression of ["none", "zstd"] as const) {
-      const dir = join(temp, `mcap_${compression}`);
+  it(
+    `MCAP: ${iterations} mutated files per compression open and read without a stray exception; CRC-protected data never comes back altered`,
+    async () => {
+      for (const compression of ["none", "zstd"] as const) {
+        const dir = join(temp, `mcap_${compression}`);
+        mkdirSync(dir, { recursive: true });
+        const counts = await fuzz(
+          `mcap ${compression}`,
+          { iterations },
+          (rnd: FuzzRandom, i) => {
+            const file = join(dir, `case_${i}.mcap`);
+            writeFileSync(file, mutateBytes(originals[compression]!, rnd));
+            return file;
+          },
+          (file) => readAll(file, true),
+        );
+        expect(counts.ok + counts.rejected).toBe(iterations);
+      }
+    },
+    fuzzTimeoutMs(60, 400),
+  );
+
+  it(
+    `metadata.yaml: ${iterations * 4} mutated files parse or give a clear error; a bag folder with one still opens or refuses clearly`,
+    async () => {
+      const text = readFileSync(join(temp, "source_none", "metadata.yaml"), "utf8");
+      const counts = await fuzz(
+        "metadata.yaml",
+        { iterations: iterations * 4 },
+        (rnd) => mutateText(text, rnd),
+        (mutated) => parseMetadata(mutated, "fuzz/metadata.yaml"),
+      );
+      expect(counts.rejected).toBeGreaterThan(0);
+      expect(counts.ok).toBeGreaterThan(0);
+      const folder = join(temp, "meta_folder");
+      mkdirSync(folder, { recursive: true });
+      copyFileSync(
+        join(temp, "source_none", "source_none_0.mcap"),
+        join(folder, "meta_folder_0.mcap"),
+      );
+      const base = text.replaceAll("source_none_0.mcap", "meta_folder_0.mcap");
+      await fuzz(
+        "bag folder with mutated metadata.yaml",
+        { iterations },
+        (rnd) => writeFileSync(join(folder, "metadata.yaml"), mutateText(base, rnd)),
+        () => readAll(folder, true),
+      );
+    },
+    fuzzTimeoutMs(60, 400),
+  );
+
+  it.skipIf(!rosbag2Dir)(
+    `sqlite3: ${iterations} mutated copies of Jazzy's cdr_test bag open and read without a stray exception`,
+    async () => {
+      const source = new Uint8Array(
+        readFileSync(sharedBag("rosbag2_tests_sqlite3_cdr_test", "cdr_test_0.db3")),
+      );
+      const dir = join(temp, "sqlite");
       mkdirSync(dir, { recursive: true });
       const counts = await fuzz(
-        `mcap ${compression}`,
+        "sqlite3",
         { iterations },
         (rnd: FuzzRandom, i) => {
-          const file = join(dir, `case_${i}.mcap`);
-          writeFileSync(file, mutateBytes(originals[compression]!, rnd));
+          const file = join(dir, `case_${i}.db3`);
+          // Past the 100-byte header most of the time: damage where the pages are.
+          writeFileSync(file, mutateBytes(source, rnd, rnd.int(4) === 0 ? {} : { from: 100 }));
           return file;
         },
-        (file) => readAll(file, true),
+        (file) => readAll(file, false),
       );
       expect(counts.ok + counts.rejected).toBe(iterations);
-    }
-  }, fuzzTimeoutMs(60, 400));
-
-  it(`metadata.yaml: ${iterations * 4} mutated files parse or give a clear error; a bag folder with one still opens or refuses clearly`, async () => {
-    const text = readFileSync(join(temp, "source_none", "metadata.yaml"), "utf8");
-    const counts = await fuzz("metadata.yaml", { iterations: iterations * 4 }, (rnd) => mutateText(text, rnd), (mutated) => parseMetadata(mutated, "fuzz/metadata.yaml"));
-    expect(counts.rejected).toBeGreaterThan(0);
-    expect(counts.ok).toBeGreaterThan(0);
-    const folder = join(temp, "meta_folder");
-    mkdirSync(folder, { recursive: true });
-    copyFileSync(join(temp, "source_none", "source_none_0.mcap"), join(folder, "meta_folder_0.mcap"));
-    const base = text.replaceAll("source_none_0.mcap", "meta_folder_0.mcap");
-    await fuzz(
-      "bag folder with mutated metadata.yaml",
-      { iterations },
-      (rnd) => writeFileSync(join(folder, "metadata.yaml"), mutateText(base, rnd)),
-      () => readAll(folder, true),
-    );
-  }, fuzzTimeoutMs(60, 400));
-
-  it.skipIf(!rosbag2Dir)(`sqlite3: ${iterations} mutated copies of Jazzy's cdr_test bag open and read without a stray exception`, async () => {
-    const source = new Uint8Array(readFileSync(sharedBag("rosbag2_tests_sqlite3_cdr_test", "cdr_test_0.db3")));
-    const dir = join(temp, "sqlite");
-    mkdirSync(dir, { recursive: true });
-    const counts = await fuzz(
-      "sqlite3",
-      { iterations },
-      (rnd: FuzzRandom, i) => {
-        const file = join(dir, `case_${i}.db3`);
-        // Past the 100-byte header most of the time: damage where the pages are.
-        writeFileSync(file, mutateBytes(source, rnd, rnd.int(4) === 0 ? {} : { from: 100 }));
-        return file;
-      },
-      (file) => readAll(file, false),
-    );
-    expect(counts.ok + counts.rejected).toBe(iterations);
-  }, fuzzTimeoutMs(60, 400));
+    },
+    fuzzTimeoutMs(60, 400),
+  );
 });

@@ -24,7 +24,8 @@ export function fuzzIterations(ciDefault: number): number {
   const env = process.env.FUZZ_ITERATIONS;
   if (env === undefined || env === "") return ciDefault;
   const n = Number(env);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`FUZZ_ITERATIONS must be a positive integer, got '${env}'`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`FUZZ_ITERATIONS must be a positive integer, got '${env}'`);
   return n;
 }
 
@@ -63,14 +64,37 @@ export class FuzzRandom {
 }
 
 /** Values that break parsers: boundaries, non-finite numbers, wrong types. */
-export const NASTY_VALUES: readonly unknown[] = [0, -1, 1e308, -1e308, Number.NaN, Infinity, -Infinity, 2 ** 53, "", "x", "\u0000", "\u001b[2J", null, true, [], {}, [[]], { a: 1 }];
+export const NASTY_VALUES: readonly unknown[] = [
+  0,
+  -1,
+  1e308,
+  -1e308,
+  Number.NaN,
+  Infinity,
+  -Infinity,
+  2 ** 53,
+  "",
+  "x",
+  "\u0000",
+  "\u001b[2J",
+  null,
+  true,
+  [],
+  {},
+  [[]],
+  { a: 1 },
+];
 
 /**
  * One mutation of `input` (a copy): flip bits, overwrite bytes, truncate, extend, delete or
  * duplicate a range, or splice in bytes from elsewhere in the input. Small inputs get 1-4
  * mutations; `region` limits where they land (e.g. past a header the target must keep).
  */
-export function mutateBytes(input: Uint8Array, rnd: FuzzRandom, region: { from?: number; to?: number } = {}): Uint8Array {
+export function mutateBytes(
+  input: Uint8Array,
+  rnd: FuzzRandom,
+  region: { from?: number; to?: number } = {},
+): Uint8Array {
   let out: Uint8Array = Uint8Array.from(input);
   const count = 1 + rnd.int(4);
   for (let m = 0; m < count; m++) {
@@ -83,10 +107,12 @@ export function mutateBytes(input: Uint8Array, rnd: FuzzRandom, region: { from?:
         if (at < out.length) out[at]! ^= 1 << rnd.int(8);
         break;
       case 1: // random bytes
-        for (let i = 0, n = 1 + rnd.int(8); i < n && at + i < out.length; i++) out[at + i] = rnd.int(256);
+        for (let i = 0, n = 1 + rnd.int(8); i < n && at + i < out.length; i++)
+          out[at + i] = rnd.int(256);
         break;
       case 2: // boundary bytes (lengths, counts)
-        for (let i = 0, n = 1 + rnd.int(4); i < n && at + i < out.length; i++) out[at + i] = rnd.pick([0x00, 0x7f, 0x80, 0xff]);
+        for (let i = 0, n = 1 + rnd.int(4); i < n && at + i < out.length; i++)
+          out[at + i] = rnd.pick([0x00, 0x7f, 0x80, 0xff]);
         break;
       case 3: // truncate
         out = out.subarray(0, at);
@@ -120,7 +146,8 @@ export function mutateBytes(input: Uint8Array, rnd: FuzzRandom, region: { from?:
 
 /** Text mutations for YAML/JSON: byte mutations, or line-level edits (delete, duplicate, swap, indent). */
 export function mutateText(text: string, rnd: FuzzRandom): string {
-  if (rnd.int(2) === 0) return Buffer.from(mutateBytes(new TextEncoder().encode(text), rnd)).toString("utf8");
+  if (rnd.int(2) === 0)
+    return Buffer.from(mutateBytes(new TextEncoder().encode(text), rnd)).toString("utf8");
   const lines = text.split("\n");
   for (let m = 0, count = 1 + rnd.int(3); m < count; m++) {
     const i = rnd.int(lines.length);
@@ -140,7 +167,8 @@ export function mutateText(text: string, rnd: FuzzRandom): string {
         lines[i] = (rnd.int(2) === 0 ? "  " : "") + (lines[i] ?? "").trimStart();
         break;
       default:
-        lines[i] = `${lines[i] ?? ""}${rnd.pick([": ", " [", "{", "- ", " #", "\t", ": .nan", ": ~", ": 1e999", ": '", ": !!binary x"])}`;
+        lines[i] =
+          `${lines[i] ?? ""}${rnd.pick([": ", " [", "{", "- ", " #", "\t", ": .nan", ": ~", ": 1e999", ": '", ": !!binary x"])}`;
     }
   }
   return lines.join("\n");
@@ -149,10 +177,14 @@ export function mutateText(text: string, rnd: FuzzRandom): string {
 /** A structural mutation of a JSON value (a deep copy): replace a value, delete a key, duplicate an array item. */
 export function mutateJson(value: unknown, rnd: FuzzRandom): unknown {
   const copy = JSON.parse(JSON.stringify(value)) as unknown;
-  const containers: Array<{ parent: Record<string, unknown> | unknown[]; key: string | number }> = [];
+  const containers: Array<{ parent: Record<string, unknown> | unknown[]; key: string | number }> =
+    [];
   const walk = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach((item, i) => (containers.push({ parent: v, key: i }), walk(item)));
-    else if (v && typeof v === "object") for (const [k, item] of Object.entries(v)) (containers.push({ parent: v as Record<string, unknown>, key: k }), walk(item));
+    if (Array.isArray(v))
+      v.forEach((item, i) => (containers.push({ parent: v, key: i }), walk(item)));
+    else if (v && typeof v === "object")
+      for (const [k, item] of Object.entries(v))
+        containers.push({ parent: v as Record<string, unknown>, key: k }), walk(item);
   };
   walk(copy);
   for (let m = 0, count = 1 + rnd.int(3); m < count && containers.length > 0; m++) {
@@ -166,12 +198,21 @@ export function mutateJson(value: unknown, rnd: FuzzRandom): unknown {
         else delete (parent as Record<string, unknown>)[key as string];
         break;
       case 2:
-        if (Array.isArray(parent)) parent.splice(key as number, 0, JSON.parse(JSON.stringify(parent[key as number] ?? null)));
+        if (Array.isArray(parent))
+          parent.splice(
+            key as number,
+            0,
+            JSON.parse(JSON.stringify(parent[key as number] ?? null)),
+          );
         break;
       default: {
         const v = (parent as Record<string | number, unknown>)[key];
-        if (typeof v === "number") (parent as Record<string | number, unknown>)[key] = v * rnd.pick([-1, 1e6, 1e-6, 0]) + rnd.pick([0, 0.5, 360, 1e7]);
-        else if (typeof v === "string") (parent as Record<string | number, unknown>)[key] = v + rnd.pick(["", "_x", "\n", "/../"]);
+        if (typeof v === "number")
+          (parent as Record<string | number, unknown>)[key] =
+            v * rnd.pick([-1, 1e6, 1e-6, 0]) + rnd.pick([0, 0.5, 360, 1e7]);
+        else if (typeof v === "string")
+          (parent as Record<string | number, unknown>)[key] =
+            v + rnd.pick(["", "_x", "\n", "/../"]);
       }
     }
   }
@@ -208,7 +249,10 @@ export async function fuzz<T>(
         continue;
       }
       const e = err as Error;
-      throw new Error(`${name}: case ${i} (FUZZ_SEED=${seed}) failed with ${e?.name ?? typeof err} instead of a PerceptionError: ${e?.message ?? String(err)}`, { cause: err });
+      throw new Error(
+        `${name}: case ${i} (FUZZ_SEED=${seed}) failed with ${e?.name ?? typeof err} instead of a PerceptionError: ${e?.message ?? String(err)}`,
+        { cause: err },
+      );
     }
   }
   return counts;

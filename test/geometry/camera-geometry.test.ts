@@ -12,8 +12,19 @@ import { readCameraDrive } from "./camera-drive.js";
 
 const DEG = Math.PI / 180;
 // The camera_drive bag's camera: 320x180, f = 249.6, 1.2 m ahead, 1.5 m up, pitched 5 degrees down.
-const bagModel = CameraModel.fromIntrinsics({ width: 320, height: 180, fx: 249.6, fy: 249.6, cx: 160, cy: 90, frameId: "camera_front_optical_frame" });
-const bagGeometry = new CameraGeometry(bagModel, cameraMountTransform({ x: 1.2, z: 1.5, pitch: 5 * DEG }));
+const bagModel = CameraModel.fromIntrinsics({
+  width: 320,
+  height: 180,
+  fx: 249.6,
+  fy: 249.6,
+  cx: 160,
+  cy: 90,
+  frameId: "camera_front_optical_frame",
+});
+const bagGeometry = new CameraGeometry(
+  bagModel,
+  cameraMountTransform({ x: 1.2, z: 1.5, pitch: 5 * DEG }),
+);
 
 describe("CameraGeometry", () => {
   it("maps the principal point to the ground where the optical axis meets it", () => {
@@ -54,9 +65,31 @@ describe("CameraGeometry", () => {
   });
 
   it("round-trips ground points through a distorted, rolled and yawed camera; the horizon is horizontal", () => {
-    const model = CameraModel.fromIntrinsics({ width: 1280, height: 720, fx: 700, fy: 705, cx: 641.3, cy: 358.9, distortion: [-0.3, 0.09, 0.0012, -0.0008, -0.01] });
-    const g = new CameraGeometry(model, cameraMountTransform({ x: 1.5, y: 0.3, z: 1.4, roll: 2 * DEG, pitch: 8 * DEG, yaw: -10 * DEG }));
-    for (const p of [{ x: 6, y: 0, z: 0 }, { x: 15, y: -4, z: 0 }, { x: 40, y: 6, z: 0 }]) {
+    const model = CameraModel.fromIntrinsics({
+      width: 1280,
+      height: 720,
+      fx: 700,
+      fy: 705,
+      cx: 641.3,
+      cy: 358.9,
+      distortion: [-0.3, 0.09, 0.0012, -0.0008, -0.01],
+    });
+    const g = new CameraGeometry(
+      model,
+      cameraMountTransform({
+        x: 1.5,
+        y: 0.3,
+        z: 1.4,
+        roll: 2 * DEG,
+        pitch: 8 * DEG,
+        yaw: -10 * DEG,
+      }),
+    );
+    for (const p of [
+      { x: 6, y: 0, z: 0 },
+      { x: 15, y: -4, z: 0 },
+      { x: 40, y: 6, z: 0 },
+    ]) {
       const px = g.groundToPixel(p)!;
       expect(model.contains(px)).toBe(true);
       const back = g.pixelToGround(px)!;
@@ -74,7 +107,15 @@ describe("CameraGeometry", () => {
 
   it("refuses pixels the lens model cannot produce", () => {
     // This lens images at most a normalised radius of 0.96; the image corners lie beyond it.
-    const model = CameraModel.fromIntrinsics({ width: 1280, height: 720, fx: 700, fy: 705, cx: 641.3, cy: 358.9, distortion: [-0.32, 0.11, 0.0012, -0.0008, -0.018] });
+    const model = CameraModel.fromIntrinsics({
+      width: 1280,
+      height: 720,
+      fx: 700,
+      fy: 705,
+      cx: 641.3,
+      cy: 358.9,
+      distortion: [-0.32, 0.11, 0.0012, -0.0008, -0.018],
+    });
     const g = new CameraGeometry(model, cameraMountTransform({ x: 0, z: 1.5, pitch: 10 * DEG }));
     expect(model.undistortNormalized({ u: 0, v: 719 }).converged).toBe(false);
     expect(g.pixelToGround({ u: 0, v: 719 })).toBeUndefined();
@@ -82,7 +123,13 @@ describe("CameraGeometry", () => {
   });
 
   it("approximates an uncalibrated still image from a horizon row", () => {
-    const g = CameraGeometry.approximate({ width: 1280, height: 720, horizontalFovDeg: 60, mountHeight: 1.6, horizonRow: 300 });
+    const g = CameraGeometry.approximate({
+      width: 1280,
+      height: 720,
+      horizontalFovDeg: 60,
+      mountHeight: 1.6,
+      horizonRow: 300,
+    });
     expect(g.model.fx).toBeCloseTo(640 / Math.tan(30 * DEG), 9);
     expect(g.model.horizontalFov).toBeCloseTo(60 * DEG, 12);
     expect(g.horizonRow()).toBeCloseTo(300, 9);
@@ -91,42 +138,75 @@ describe("CameraGeometry", () => {
     const pitch = Math.atan((g.model.cy - 300) / g.model.fx);
     const below = Math.atan((500 - g.model.cy) / g.model.fx) + pitch;
     expect(p.x).toBeCloseTo(1.6 / Math.tan(below), 9);
-    const level = CameraGeometry.approximate({ width: 1280, height: 720, focalPx: 1000, mountHeight: 2 });
+    const level = CameraGeometry.approximate({
+      width: 1280,
+      height: 720,
+      focalPx: 1000,
+      mountHeight: 2,
+    });
     expect(level.horizonRow()).toBeCloseTo(359.5, 9);
     expect(level.pixelToGround({ u: 639.5, v: 459.5 })!.x).toBeCloseTo(20, 9);
   });
 });
 
 const shared = sharedDir();
-if (!shared) console.warn("skipping KITTI and camera_drive camera-geometry tests: ../shared is absent");
+if (!shared)
+  console.warn("skipping KITTI and camera_drive camera-geometry tests: ../shared is absent");
 
-describe.skipIf(!shared)("CameraGeometry from the camera_drive_mcap bag's CameraInfo and /tf_static", () => {
-  it("puts the horizon where the recorded mount says", () => {
-    const messages = readCameraDrive(shared!, ["/camera/front/camera_info", "/tf_static"]);
-    const info = messages.find((m) => m.topic === "/camera/front/camera_info")!.message as CameraInfo;
-    const tf = new TfBuffer();
-    tf.addMessage(messages.find((m) => m.topic === "/tf_static")!.message as TFMessage, true);
-    const model = CameraModel.fromCameraInfo(info);
-    expect([model.width, model.height, model.cx, model.cy, model.frameId]).toEqual([320, 180, 160, 90, "camera_front_optical_frame"]);
-    expect(model.fx).toBeCloseTo(249.6, 9);
-    const g = new CameraGeometry(model, tf.lookup("base_link", model.frameId, info.header.stamp));
-    // Recorded pitched 5 degrees up (see test/geometry/tf-buffer.test.ts): the horizon is below the centre row.
-    expect(g.horizonRow()).toBeCloseTo(90 + 249.6 * Math.tan((5 * Math.PI) / 180), 6);
-    const bottom = g.pixelToGround({ u: 160, v: 179 })!;
-    expect(bottom.x).toBeCloseTo(1.2 + 1.5 / Math.tan(Math.atan(89 / 249.6) - (5 * Math.PI) / 180), 6);
-  });
-});
+describe.skipIf(!shared)(
+  "CameraGeometry from the camera_drive_mcap bag's CameraInfo and /tf_static",
+  () => {
+    it("puts the horizon where the recorded mount says", () => {
+      const messages = readCameraDrive(shared!, ["/camera/front/camera_info", "/tf_static"]);
+      const info = messages.find((m) => m.topic === "/camera/front/camera_info")!
+        .message as CameraInfo;
+      const tf = new TfBuffer();
+      tf.addMessage(messages.find((m) => m.topic === "/tf_static")!.message as TFMessage, true);
+      const model = CameraModel.fromCameraInfo(info);
+      expect([model.width, model.height, model.cx, model.cy, model.frameId]).toEqual([
+        320,
+        180,
+        160,
+        90,
+        "camera_front_optical_frame",
+      ]);
+      expect(model.fx).toBeCloseTo(249.6, 9);
+      const g = new CameraGeometry(model, tf.lookup("base_link", model.frameId, info.header.stamp));
+      // Recorded pitched 5 degrees up (see test/geometry/tf-buffer.test.ts): the horizon is below the centre row.
+      expect(g.horizonRow()).toBeCloseTo(90 + 249.6 * Math.tan((5 * Math.PI) / 180), 6);
+      const bottom = g.pixelToGround({ u: 160, v: 179 })!;
+      expect(bottom.x).toBeCloseTo(
+        1.2 + 1.5 / Math.tan(Math.atan(89 / 249.6) - (5 * Math.PI) / 180),
+        6,
+      );
+    });
+  },
+);
 
 describe.skipIf(!shared)("CameraGeometry on the KITTI frame 000007", () => {
   it("recovers the labelled distance of each object from its 2D box's bottom row", () => {
-    const frame = JSON.parse(readFileSync(join(shared!, "data/kitti/000007.json"), "utf8"))["000007.png"];
+    const frame = JSON.parse(readFileSync(join(shared!, "data/kitti/000007.json"), "utf8"))[
+      "000007.png"
+    ];
     const P: number[][] = frame.cam2img_P2;
-    const model = CameraModel.fromIntrinsics({ width: frame.width, height: frame.height, fx: P[0]![0]!, fy: P[1]![1]!, cx: P[0]![2]!, cy: P[1]![2]! });
+    const model = CameraModel.fromIntrinsics({
+      width: frame.width,
+      height: frame.height,
+      fx: P[0]![0]!,
+      fy: P[1]![1]!,
+      cx: P[0]![2]!,
+      cy: P[1]![2]!,
+    });
     for (const inst of frame.instances) {
       const [x, y, z, l, h, w, ry] = inst.bbox_cam3d as number[];
       const [bx, by, bw, bh] = inst.bbox_xywh as number[];
       // The nearest bottom corner is the one the 2D box's bottom row touches.
-      const nearestZ = Math.min(...[l / 2, -l / 2].flatMap((dl) => [w / 2, -w / 2].map((dw) => z - dl * Math.sin(ry) + dw * Math.cos(ry)))) + P[2]![3]!;
+      const nearestZ =
+        Math.min(
+          ...[l / 2, -l / 2].flatMap((dl) =>
+            [w / 2, -w / 2].map((dw) => z - dl * Math.sin(ry) + dw * Math.cos(ry)),
+          ),
+        ) + P[2]![3]!;
       // KITTI's rectified camera is level; the local ground under the object is y + h/2 below it.
       const local = new CameraGeometry(model, cameraMountTransform({ x: 0, z: y + h / 2 }));
       const exact = local.pixelToGround({ u: bx + bw / 2, v: by + bh })!;

@@ -1,11 +1,31 @@
 import { describe, expect, it } from "vitest";
 import {
-  findSelfIntersection, isConvex, normalizeRing, pointInPolygon, polygonArea, polygonCentroid, polygonIntersectionArea, polygonIoU, signedPolygonArea,
+  findSelfIntersection,
+  isConvex,
+  normalizeRing,
+  pointInPolygon,
+  polygonArea,
+  polygonCentroid,
+  polygonIntersectionArea,
+  polygonIoU,
+  signedPolygonArea,
 } from "../../src/geometry/polygon.js";
 
-const square = (x: number, y: number, s: number) => [{ x, y }, { x: x + s, y }, { x: x + s, y: y + s }, { x, y: y + s }];
+const square = (x: number, y: number, s: number) => [
+  { x, y },
+  { x: x + s, y },
+  { x: x + s, y: y + s },
+  { x, y: y + s },
+];
 // An L shape (non-convex), area 3.
-const ell = [{ x: 0, y: 0 }, { x: 2, y: 0 }, { x: 2, y: 1 }, { x: 1, y: 1 }, { x: 1, y: 2 }, { x: 0, y: 2 }];
+const ell = [
+  { x: 0, y: 0 },
+  { x: 2, y: 0 },
+  { x: 2, y: 1 },
+  { x: 1, y: 1 },
+  { x: 1, y: 2 },
+  { x: 0, y: 2 },
+];
 
 describe("polygons", () => {
   it("area, orientation, centroid", () => {
@@ -33,7 +53,14 @@ describe("polygons", () => {
   it("finds self-intersections", () => {
     expect(findSelfIntersection(square(0, 0, 1))).toBeUndefined();
     expect(findSelfIntersection(ell)).toBeUndefined();
-    expect(findSelfIntersection([{ x: 0, y: 0 }, { x: 1, y: 1 }, { x: 1, y: 0 }, { x: 0, y: 1 }])).toEqual([0, 2]);
+    expect(
+      findSelfIntersection([
+        { x: 0, y: 0 },
+        { x: 1, y: 1 },
+        { x: 1, y: 0 },
+        { x: 0, y: 1 },
+      ]),
+    ).toEqual([0, 2]);
   });
 
   it("intersection area and IoU for convex and non-convex polygons", () => {
@@ -50,10 +77,11 @@ describe("polygons", () => {
     const mirrored = ell.map((p) => ({ x: 2 - p.x, y: p.y })).reverse();
     let inside = 0;
     const n = 400;
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-      const p = { x: ((i + 0.5) / n) * 2, y: ((j + 0.5) / n) * 2 };
-      if (pointInPolygon(ell, p) && pointInPolygon(mirrored, p)) inside++;
-    }
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        const p = { x: ((i + 0.5) / n) * 2, y: ((j + 0.5) / n) * 2 };
+        if (pointInPolygon(ell, p) && pointInPolygon(mirrored, p)) inside++;
+      }
     expect(polygonIntersectionArea(ell, mirrored)).toBeCloseTo((inside / (n * n)) * 4, 2);
   });
 });

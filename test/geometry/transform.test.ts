@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { angleBetweenQuats, eulerFromQuat, matrixFromQuat, normalizeQuat, quatFromMatrix, rotateVec3 } from "../../src/geometry/quaternion.js";
+import {
+  angleBetweenQuats,
+  eulerFromQuat,
+  matrixFromQuat,
+  normalizeQuat,
+  quatFromMatrix,
+  rotateVec3,
+} from "../../src/geometry/quaternion.js";
 import {
   composeTransforms,
   identityTransform,
@@ -18,15 +25,30 @@ function expectVec(a: Vec3, b: Vec3, digits = 9): void {
   expect(a.z).toBeCloseTo(b.z, digits);
 }
 
-const someTransform: Transform = { translation: { x: 1, y: -2, z: 0.5 }, rotation: quatFromEuler(0.1, -0.2, 2.5) };
+const someTransform: Transform = {
+  translation: { x: 1, y: -2, z: 0.5 },
+  rotation: quatFromEuler(0.1, -0.2, 2.5),
+};
 
 describe("quaternions", () => {
   it("rotates by yaw counter-clockwise about z (REP-103)", () => {
-    expectVec(rotateVec3(quatFromEuler(0, 0, Math.PI / 2), { x: 1, y: 0, z: 0 }), { x: 0, y: 1, z: 0 });
+    expectVec(rotateVec3(quatFromEuler(0, 0, Math.PI / 2), { x: 1, y: 0, z: 0 }), {
+      x: 0,
+      y: 1,
+      z: 0,
+    });
   });
   it("positive pitch points x down, positive roll lifts y", () => {
-    expectVec(rotateVec3(quatFromEuler(0, Math.PI / 2, 0), { x: 1, y: 0, z: 0 }), { x: 0, y: 0, z: -1 });
-    expectVec(rotateVec3(quatFromEuler(Math.PI / 2, 0, 0), { x: 0, y: 1, z: 0 }), { x: 0, y: 0, z: 1 });
+    expectVec(rotateVec3(quatFromEuler(0, Math.PI / 2, 0), { x: 1, y: 0, z: 0 }), {
+      x: 0,
+      y: 0,
+      z: -1,
+    });
+    expectVec(rotateVec3(quatFromEuler(Math.PI / 2, 0, 0), { x: 0, y: 1, z: 0 }), {
+      x: 0,
+      y: 0,
+      z: 1,
+    });
   });
   it("round-trips Euler angles and matrices", () => {
     const q = quatFromEuler(0.3, -0.4, -2.9);
@@ -45,7 +67,9 @@ describe("quaternions", () => {
     const bNeg = { x: -b.x, y: -b.y, z: -b.z, w: -b.w };
     expect(yawOf(slerpQuat(a, bNeg, 0.5))).toBeCloseTo(0.8, 12);
     // Across +-pi.
-    expect(Math.abs(yawOf(slerpQuat(quatFromEuler(0, 0, 3.0), quatFromEuler(0, 0, -3.0), 0.5)))).toBeCloseTo(Math.PI, 9);
+    expect(
+      Math.abs(yawOf(slerpQuat(quatFromEuler(0, 0, 3.0), quatFromEuler(0, 0, -3.0), 0.5))),
+    ).toBeCloseTo(Math.PI, 9);
   });
   it("refuses to normalise a zero quaternion", () => {
     expect(() => normalizeQuat({ x: 0, y: 0, z: 0, w: 0 })).toThrow(RangeError);
@@ -54,16 +78,32 @@ describe("quaternions", () => {
 
 describe("transforms", () => {
   it("maps child points into the parent frame: p_parent = R p + t", () => {
-    const t: Transform = { translation: { x: 10, y: 0, z: 0 }, rotation: quatFromEuler(0, 0, Math.PI / 2) };
+    const t: Transform = {
+      translation: { x: 10, y: 0, z: 0 },
+      rotation: quatFromEuler(0, 0, Math.PI / 2),
+    };
     expectVec(transformPoint(t, { x: 1, y: 0, z: 0 }), { x: 10, y: 1, z: 0 });
   });
   it("composes as a * b (apply b first)", () => {
-    const aFromB: Transform = { translation: { x: 1, y: 0, z: 0 }, rotation: quatFromEuler(0, 0, Math.PI / 2) };
-    const bFromC: Transform = { translation: { x: 0, y: 2, z: 0 }, rotation: quatFromEuler(0, 0, 0) };
+    const aFromB: Transform = {
+      translation: { x: 1, y: 0, z: 0 },
+      rotation: quatFromEuler(0, 0, Math.PI / 2),
+    };
+    const bFromC: Transform = {
+      translation: { x: 0, y: 2, z: 0 },
+      rotation: quatFromEuler(0, 0, 0),
+    };
     const p = { x: 0.5, y: -1, z: 3 };
-    expectVec(transformPoint(composeTransforms(aFromB, bFromC), p), transformPoint(aFromB, transformPoint(bFromC, p)));
+    expectVec(
+      transformPoint(composeTransforms(aFromB, bFromC), p),
+      transformPoint(aFromB, transformPoint(bFromC, p)),
+    );
     // Hand-computed: bFromC moves (0,0,0) to (0,2,0), aFromB rotates it to (-2,0,0) then adds (1,0,0).
-    expectVec(transformPoint(composeTransforms(aFromB, bFromC), { x: 0, y: 0, z: 0 }), { x: -1, y: 0, z: 0 });
+    expectVec(transformPoint(composeTransforms(aFromB, bFromC), { x: 0, y: 0, z: 0 }), {
+      x: -1,
+      y: 0,
+      z: 0,
+    });
   });
   it("inverts exactly", () => {
     const p = { x: 3, y: 4, z: -5 };

@@ -55,7 +55,11 @@ describe("InProcessBus", () => {
 
   it("reports callback errors and keeps delivering", async () => {
     const errors: string[] = [];
-    const bus = new InProcessBus({ now, wallClock: realClock, onCallbackError: (node, topic, e) => errors.push(`${node} ${topic} ${(e as Error).message}`) });
+    const bus = new InProcessBus({
+      now,
+      wallClock: realClock,
+      onCallbackError: (node, topic, e) => errors.push(`${node} ${topic} ${(e as Error).message}`),
+    });
     const seen: number[] = [];
     bus.subscribe("/n", "/t", 10, async (m) => {
       if (m === 1) throw new Error("boom");
@@ -70,7 +74,9 @@ describe("InProcessBus", () => {
   it("rejects a second type on a topic and invalid depths", () => {
     const bus = new InProcessBus({ now, wallClock: realClock, onCallbackError: () => {} });
     bus.declareTopic("/t", "std_msgs/msg/String", { publisher: "/a" });
-    expect(() => bus.declareTopic("/t", "sensor_msgs/msg/Image", { subscriber: "/b" })).toThrow(/already has type std_msgs\/msg\/String/);
+    expect(() => bus.declareTopic("/t", "sensor_msgs/msg/Image", { subscriber: "/b" })).toThrow(
+      /already has type std_msgs\/msg\/String/,
+    );
     expect(queueDepth({ profile: "sensor_data" })).toBe(5);
     expect(() => queueDepth({ depth: 0 })).toThrow(/depth must be an integer >= 1/);
   });

@@ -9,7 +9,10 @@ describe("SimTimerQueue", () => {
     const log: string[] = [];
     timers.create("/a", 30n, () => void log.push(`a@${clock.ns}`));
     timers.create("/b", 20n, () => void log.push(`b@${clock.ns}`));
-    const hooks = { settle: async () => void log.push("settle"), onError: (o: string, e: unknown) => void log.push(`error ${o} ${String(e)}`) };
+    const hooks = {
+      settle: async () => void log.push("settle"),
+      onError: (o: string, e: unknown) => void log.push(`error ${o} ${String(e)}`),
+    };
     await timers.fireUntil(60n, hooks);
     expect(log.filter((l) => l !== "settle")).toEqual(["b@20", "a@30", "b@40", "a@60", "b@60"]);
     expect(log.filter((l) => l === "settle")).toHaveLength(5);
@@ -25,7 +28,10 @@ describe("SimTimerQueue", () => {
       ticks.push(clock.ns);
       if (clock.ns === 1000n) throw new Error("tick failed");
     });
-    await timers.fireUntil(1000n, { settle: async () => {}, onError: (o, e) => void errors.push(`${o}: ${(e as Error).message}`) });
+    await timers.fireUntil(1000n, {
+      settle: async () => {},
+      onError: (o, e) => void errors.push(`${o}: ${(e as Error).message}`),
+    });
     // 999 ticks missed, more than the 10 allowed: they are skipped and the timer fires once, at the latest due time.
     expect(ticks).toEqual([1000n]);
     expect(timers.skippedTicks).toBe(999);

@@ -31,9 +31,14 @@ function pixelReader(name: string, seen: Seen): NodeSpec {
     create(handle) {
       const frames = handle.service(DECODED_FRAMES);
       seen.frames = frames;
-      handle.createSubscription("sensor_msgs/msg/Image", "~/in/image", { profile: "sensor_data" }, async (img) => {
-        seen.views.set(img.width, await frames.view({ kind: "raw", message: img }));
-      });
+      handle.createSubscription(
+        "sensor_msgs/msg/Image",
+        "~/in/image",
+        { profile: "sensor_data" },
+        async (img) => {
+          seen.views.set(img.width, await frames.view({ kind: "raw", message: img }));
+        },
+      );
       return {};
     },
   };
@@ -41,12 +46,20 @@ function pixelReader(name: string, seen: Seen): NodeSpec {
 
 describe("per-run services", () => {
   it("give two graphs replayed at once in one process their own decoded-frame cache, shared by each graph's nodes", async () => {
-    const graphs = [0, 1].map(() => ({ a: { views: new Map() } as Seen, b: { views: new Map() } as Seen }));
+    const graphs = [0, 1].map(() => ({
+      a: { views: new Map() } as Seen,
+      b: { views: new Map() } as Seen,
+    }));
     const entries = imageEntries(4);
     // Both runs read the very same message objects: only a shared cache could hand one run the other's pixels.
     await Promise.all(
       graphs.map((g) =>
-        runReplay({ bag: "memory", nodes: [pixelReader("a", g.a), pixelReader("b", g.b)], source: memorySource(entries), logSink: () => undefined }),
+        runReplay({
+          bag: "memory",
+          nodes: [pixelReader("a", g.a), pixelReader("b", g.b)],
+          source: memorySource(entries),
+          logSink: () => undefined,
+        }),
       ),
     );
     const [g0, g1] = graphs as [(typeof graphs)[0], (typeof graphs)[0]];
@@ -56,7 +69,11 @@ describe("per-run services", () => {
       expect([...g.a.views.keys()]).toEqual([8, 9, 10, 11]);
       // Within a graph each frame is decoded once and the second node reuses the pixels.
       for (const [width, view] of g.a.views) expect(g.b.views.get(width)).toBe(view);
-      expect((g.a.frames as DecodedFrameCache).counters()).toEqual({ decodes: 4, reuses: 4, prefetches: 0 });
+      expect((g.a.frames as DecodedFrameCache).counters()).toEqual({
+        decodes: 4,
+        reuses: 4,
+        prefetches: 0,
+      });
     }
     expect(g1.a.frames).not.toBe(g0.a.frames);
     for (const [width, view] of g0.a.views) {
@@ -66,9 +83,13 @@ describe("per-run services", () => {
   });
 
   it("hand out a new cache for every run and name a service the run lacks", () => {
-    expect(createRunServices().get(DECODED_FRAMES)).not.toBe(createRunServices().get(DECODED_FRAMES));
+    expect(createRunServices().get(DECODED_FRAMES)).not.toBe(
+      createRunServices().get(DECODED_FRAMES),
+    );
     const missing: RunServiceKey<number> = { name: "not_provided" };
     expect(() => createRunServices().get(missing)).toThrow(PerceptionError);
-    expect(() => new RunServices().get(DECODED_FRAMES)).toThrow(/no 'decoded_frames' service in this run/);
+    expect(() => new RunServices().get(DECODED_FRAMES)).toThrow(
+      /no 'decoded_frames' service in this run/,
+    );
   });
 });

@@ -11,12 +11,22 @@ describe("cropView", () => {
     expect(c.data.buffer).toBe(data.buffer);
     expect(c.step).toBe(12);
     // rows 1-2, columns 1-2: bytes 15..20 and 27..32
-    expect(Array.from(toPackedRgb(c).data)).toEqual([15, 16, 17, 18, 19, 20, 27, 28, 29, 30, 31, 32]);
+    expect(Array.from(toPackedRgb(c).data)).toEqual([
+      15, 16, 17, 18, 19, 20, 27, 28, 29, 30, 31, 32,
+    ]);
   });
 
   it("refuses rectangles outside the image and odd yuv crops", () => {
-    expect(() => cropView(view, { x: 3, y: 0, width: 2, height: 1 })).toThrow(/not inside the 4x3 image/);
-    const yuyv: ImageView = { width: 4, height: 1, step: 8, format: "yuyv", data: new Uint8Array(8) };
+    expect(() => cropView(view, { x: 3, y: 0, width: 2, height: 1 })).toThrow(
+      /not inside the 4x3 image/,
+    );
+    const yuyv: ImageView = {
+      width: 4,
+      height: 1,
+      step: 8,
+      format: "yuyv",
+      data: new Uint8Array(8),
+    };
     expect(() => cropView(yuyv, { x: 1, y: 0, width: 2, height: 1 })).toThrow(/even x and width/);
     expect(cropView(yuyv, { x: 2, y: 0, width: 2, height: 1 }).data.length).toBe(4);
   });

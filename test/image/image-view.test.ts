@@ -9,7 +9,13 @@ import type { CompressedImage, Image } from "../../src/msgs/types.generated.js";
 
 const header = { stamp: { sec: 1, nanosec: 2 }, frame_id: "camera_optical_frame" };
 
-function image(encoding: string, width: number, height: number, step: number, bytes: number[]): Image {
+function image(
+  encoding: string,
+  width: number,
+  height: number,
+  step: number,
+  bytes: number[],
+): Image {
   return { header, width, height, encoding, is_bigendian: 0, step, data: Uint8Array.from(bytes) };
 }
 
@@ -48,7 +54,9 @@ describe("imageViewFromMessage + toPackedRgb", () => {
   });
 
   it("expands mono8 to grey rgb", () => {
-    expect(Array.from(toPackedRgb(imageViewFromMessage(image("mono8", 2, 1, 2, [0, 130]))).data)).toEqual([0, 0, 0, 130, 130, 130]);
+    expect(
+      Array.from(toPackedRgb(imageViewFromMessage(image("mono8", 2, 1, 2, [0, 130]))).data),
+    ).toEqual([0, 0, 0, 130, 130, 130]);
   });
 
   it("converts yuv422 (UYVY) and yuv422_yuy2 (YUYV) with BT.601 limited range", () => {
@@ -78,9 +86,15 @@ describe("imageViewFromMessage + toPackedRgb", () => {
   });
 
   it("rejects a short buffer, a small step and an odd yuv width", () => {
-    expect(() => imageViewFromMessage(image("rgb8", 2, 2, 6, [1, 2, 3, 4, 5, 6, 7]))).toThrow(/too short/);
-    expect(() => imageViewFromMessage(image("rgb8", 2, 1, 5, [1, 2, 3, 4, 5, 6]))).toThrow(/step 5/);
-    expect(() => imageViewFromMessage(image("yuv422", 3, 1, 6, [1, 2, 3, 4, 5, 6]))).toThrow(/even width/);
+    expect(() => imageViewFromMessage(image("rgb8", 2, 2, 6, [1, 2, 3, 4, 5, 6, 7]))).toThrow(
+      /too short/,
+    );
+    expect(() => imageViewFromMessage(image("rgb8", 2, 1, 5, [1, 2, 3, 4, 5, 6]))).toThrow(
+      /step 5/,
+    );
+    expect(() => imageViewFromMessage(image("yuv422", 3, 1, 6, [1, 2, 3, 4, 5, 6]))).toThrow(
+      /even width/,
+    );
   });
 });
 
@@ -100,7 +114,11 @@ describe("decodeCompressedImage", () => {
   it("decodes jpeg (lossy, close to the source)", async () => {
     const flat = new Uint8Array(16 * 16 * 3);
     for (let i = 0; i < flat.length; i += 3) flat.set([180, 60, 30], i);
-    const jpeg = new Uint8Array(await sharp(Buffer.from(flat), { raw: { width: 16, height: 16, channels: 3 } }).jpeg({ quality: 95 }).toBuffer());
+    const jpeg = new Uint8Array(
+      await sharp(Buffer.from(flat), { raw: { width: 16, height: 16, channels: 3 } })
+        .jpeg({ quality: 95 })
+        .toBuffer(),
+    );
     for (const format of ["jpeg", "rgb8; jpeg compressed bgr8"]) {
       const view = await decodeCompressedImage(compressed(format, jpeg));
       expect([view.width, view.height, view.format]).toEqual([16, 16, "rgb8"]);
@@ -115,21 +133,43 @@ describe("decodeCompressedImage", () => {
     const flat = new Uint8Array(16 * 16 * 3);
     for (let i = 0; i < flat.length; i += 3) flat.set([180, 60, 30], i);
     const rgb = sharp(Buffer.from(flat), { raw: { width: 16, height: 16, channels: 3 } });
-    const colour = await decodeCompressedImage(compressed("jpeg", new Uint8Array(await rgb.clone().jpeg({ quality: 95 }).toBuffer())));
-    const progressive = await decodeCompressedImage(compressed("jpeg", new Uint8Array(await rgb.clone().jpeg({ quality: 95, progressive: true }).toBuffer())));
+    const colour = await decodeCompressedImage(
+      compressed("jpeg", new Uint8Array(await rgb.clone().jpeg({ quality: 95 }).toBuffer())),
+    );
+    const progressive = await decodeCompressedImage(
+      compressed(
+        "jpeg",
+        new Uint8Array(await rgb.clone().jpeg({ quality: 95, progressive: true }).toBuffer()),
+      ),
+    );
     expect(progressive.format).toBe("rgb8");
-    const grey = await decodeCompressedImage(compressed("jpeg", new Uint8Array(await rgb.clone().toColourspace("b-w").jpeg().toBuffer())));
+    const grey = await decodeCompressedImage(
+      compressed("jpeg", new Uint8Array(await rgb.clone().toColourspace("b-w").jpeg().toBuffer())),
+    );
     expect([grey.format, grey.step]).toEqual(["mono8", 16]);
-    const cmyk = await decodeCompressedImage(compressed("jpeg", new Uint8Array(await rgb.clone().toColourspace("cmyk").jpeg({ quality: 95 }).toBuffer())));
+    const cmyk = await decodeCompressedImage(
+      compressed(
+        "jpeg",
+        new Uint8Array(await rgb.clone().toColourspace("cmyk").jpeg({ quality: 95 }).toBuffer()),
+      ),
+    );
     expect([cmyk.format, cmyk.step]).toEqual(["rgb8", 48]);
-    const rgba = await decodeCompressedImage(compressed("png", new Uint8Array(await rgb.clone().ensureAlpha().png().toBuffer())));
+    const rgba = await decodeCompressedImage(
+      compressed("png", new Uint8Array(await rgb.clone().ensureAlpha().png().toBuffer())),
+    );
     expect([rgba.format, Array.from(rgba.data.subarray(0, 3))]).toEqual(["rgb8", [180, 60, 30]]);
     const centre = (8 * 16 + 8) * 3;
-    for (const view of [colour, cmyk]) expect(Math.abs(view.data[centre]! - 180)).toBeLessThanOrEqual(6);
+    for (const view of [colour, cmyk])
+      expect(Math.abs(view.data[centre]! - 180)).toBeLessThanOrEqual(6);
   });
 
   it("decodes greyscale png to mono8", async () => {
-    const png = new Uint8Array(await sharp(Buffer.from([10, 20, 30, 40]), { raw: { width: 2, height: 2, channels: 1 } }).toColourspace("b-w").png().toBuffer());
+    const png = new Uint8Array(
+      await sharp(Buffer.from([10, 20, 30, 40]), { raw: { width: 2, height: 2, channels: 1 } })
+        .toColourspace("b-w")
+        .png()
+        .toBuffer(),
+    );
     const view = await decodeCompressedImage(compressed("png", png));
     expect(view.format).toBe("mono8");
     expect(Array.from(view.data)).toEqual([10, 20, 30, 40]);
@@ -137,17 +177,31 @@ describe("decodeCompressedImage", () => {
 
   it("rejects corrupt or truncated jpeg with an image error", async () => {
     const flat = new Uint8Array(64 * 64 * 3).map((_, i) => (i * 7) % 256);
-    const jpeg = new Uint8Array(await sharp(Buffer.from(flat), { raw: { width: 64, height: 64, channels: 3 } }).jpeg().toBuffer());
+    const jpeg = new Uint8Array(
+      await sharp(Buffer.from(flat), { raw: { width: 64, height: 64, channels: 3 } })
+        .jpeg()
+        .toBuffer(),
+    );
     const truncated = jpeg.slice(0, Math.floor(jpeg.length / 2));
-    await expect(decodeCompressedImage(compressed("jpeg", truncated))).rejects.toMatchObject({ kind: "image" });
+    await expect(decodeCompressedImage(compressed("jpeg", truncated))).rejects.toMatchObject({
+      kind: "image",
+    });
     const garbage = Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 5, 6, 7, 8]);
-    await expect(decodeCompressedImage(compressed("jpeg", garbage))).rejects.toMatchObject({ kind: "image" });
-    await expect(decodeCompressedImage(compressed("jpeg", Uint8Array.from([1, 2, 3])))).rejects.toThrow(/not jpeg/);
+    await expect(decodeCompressedImage(compressed("jpeg", garbage))).rejects.toMatchObject({
+      kind: "image",
+    });
+    await expect(
+      decodeCompressedImage(compressed("jpeg", Uint8Array.from([1, 2, 3]))),
+    ).rejects.toThrow(/not jpeg/);
   });
 
   it("rejects unsupported compressed formats by name", async () => {
-    await expect(decodeCompressedImage(compressed("h264", new Uint8Array(4)))).rejects.toThrow(/'h264'/);
-    await expect(decodeCompressedImage(compressed("16UC1; compressedDepth png", new Uint8Array(4)))).rejects.toThrow(/compressedDepth/);
+    await expect(decodeCompressedImage(compressed("h264", new Uint8Array(4)))).rejects.toThrow(
+      /'h264'/,
+    );
+    await expect(
+      decodeCompressedImage(compressed("16UC1; compressedDepth png", new Uint8Array(4))),
+    ).rejects.toThrow(/compressedDepth/);
   });
 });
 
@@ -158,6 +212,11 @@ describe.skipIf(!shared)("real files", () => {
     const kitti = await readImageFile(join(shared!, "data/kitti/000007.png"));
     expect([kitti.width, kitti.height, kitti.format]).toEqual([1242, 375, "rgb8"]);
     const bdd = await readImageFile(join(shared!, "data/bdd100k/cb22c820-f094952f.jpg"));
-    expect([bdd.width, bdd.height, bdd.format, bdd.data.length]).toEqual([1280, 720, "rgb8", 1280 * 720 * 3]);
+    expect([bdd.width, bdd.height, bdd.format, bdd.data.length]).toEqual([
+      1280,
+      720,
+      "rgb8",
+      1280 * 720 * 3,
+    ]);
   });
 });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { PerceptionError } from "../../src/core/errors.js";
-import { cvError, loadCv, matFromView, trackedMatCount, withMats, withMatsAsync } from "../../src/image/mats.js";
+import {
+  cvError,
+  loadCv,
+  matFromView,
+  trackedMatCount,
+  withMats,
+  withMatsAsync,
+} from "../../src/image/mats.js";
 
 describe("mats", () => {
   it("loads opencv-wasm once", async () => {
@@ -51,7 +58,12 @@ describe("mats", () => {
   it("copies a padded view into a Mat", async () => {
     const cv = await loadCv();
     const data = Uint8Array.from([1, 2, 3, 9, 4, 5, 6, 9]); // 1x2 rgb8 with step 4
-    const bytes = withMats((track) => Array.from(matFromView(cv, track, { width: 1, height: 2, step: 4, format: "rgb8", data }).data as Uint8Array));
+    const bytes = withMats((track) =>
+      Array.from(
+        matFromView(cv, track, { width: 1, height: 2, step: 4, format: "rgb8", data })
+          .data as Uint8Array,
+      ),
+    );
     expect(bytes).toEqual([1, 2, 3, 4, 5, 6]);
   });
 });

@@ -5,14 +5,27 @@ import { toPackedRgb, type ImageView } from "../../src/image/image-view.js";
 import { readImageFile } from "../../src/image/compressed-image.js";
 import { loadCv, withMats } from "../../src/image/mats.js";
 import { cropView } from "../../src/image/crop.js";
-import { Preprocessor, computeTensorMapping, type PreprocessOptions } from "../../src/image/preprocess.js";
-import { imagePixelToTensor, tensorPixelToImage, tensorPointToImage } from "../../src/image/tensor-mapping.js";
+import {
+  Preprocessor,
+  computeTensorMapping,
+  type PreprocessOptions,
+} from "../../src/image/preprocess.js";
+import {
+  imagePixelToTensor,
+  tensorPixelToImage,
+  tensorPointToImage,
+} from "../../src/image/tensor-mapping.js";
 
 const plain = { scale: 1, mean: [0, 0, 0], std: [1, 1, 1] } as const;
 
-function rgbView(width: number, height: number, pixel: (x: number, y: number) => [number, number, number]): ImageView {
+function rgbView(
+  width: number,
+  height: number,
+  pixel: (x: number, y: number) => [number, number, number],
+): ImageView {
   const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.set(pixel(x, y), (y * width + x) * 3);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) data.set(pixel(x, y), (y * width + x) * 3);
   return { width, height, step: width * 3, format: "rgb8", data };
 }
 
@@ -41,7 +54,13 @@ describe("Preprocessor", () => {
   it("halves with half-pixel bilinear sampling (each output = mean of a 2x2 block)", () => {
     const values = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140, 150];
     const view = rgbView(4, 4, (x, y) => [values[y * 4 + x], 0, 0]);
-    const p = new Preprocessor({ width: 2, height: 2, channelOrder: "rgb", normalization: plain, resize: { mode: "stretch" } });
+    const p = new Preprocessor({
+      width: 2,
+      height: 2,
+      channelOrder: "rgb",
+      normalization: plain,
+      resize: { mode: "stretch" },
+    });
     p.run(view);
     // block means: (0+10+40+50)/4 = 25, (20+30+60+70)/4 = 45, 105, 125
     expect(plane(p.tensor, 0, 2, 2)).toEqual([25, 45, 105, 125]);
@@ -59,8 +78,32 @@ describe("Preprocessor", () => {
     const tl = new Preprocessor(opts("top-left"));
     const mapTl = tl.run(view);
     const pad = (114 - 100) / 2;
-    expect(plane(tl.tensor, 0, 4, 4)).toEqual([-50, -45, -40, -35, -49.5, -44.5, -39.5, -34.5, pad, pad, pad, pad, pad, pad, pad, pad]);
-    expect(mapTl).toMatchObject({ scaleX: 1, scaleY: 1, offsetX: 0, offsetY: 0, contentWidth: 4, contentHeight: 2 });
+    expect(plane(tl.tensor, 0, 4, 4)).toEqual([
+      -50,
+      -45,
+      -40,
+      -35,
+      -49.5,
+      -44.5,
+      -39.5,
+      -34.5,
+      pad,
+      pad,
+      pad,
+      pad,
+      pad,
+      pad,
+      pad,
+      pad,
+    ]);
+    expect(mapTl).toMatchObject({
+      scaleX: 1,
+      scaleY: 1,
+      offsetX: 0,
+      offsetY: 0,
+      contentWidth: 4,
+      contentHeight: 2,
+    });
     const c = new Preprocessor(opts("center"));
     const mapC = c.run(view);
     expect(mapC.offsetY).toBe(1);
@@ -77,7 +120,14 @@ describe("Preprocessor", () => {
       resize: { mode: "letterbox", anchor, padValue: 114 },
     });
     const tl = computeTensorMapping(o("top-left"), 1280, 720);
-    expect(tl).toMatchObject({ scaleX: 0.325, scaleY: 0.325, offsetX: 0, offsetY: 0, contentWidth: 416, contentHeight: 234 });
+    expect(tl).toMatchObject({
+      scaleX: 0.325,
+      scaleY: 0.325,
+      offsetX: 0,
+      offsetY: 0,
+      contentWidth: 416,
+      contentHeight: 234,
+    });
     const c = computeTensorMapping(o("center"), 1280, 720);
     expect(c.offsetY).toBe(91);
     // A box edge at tensor (208, 91 + 117) is the image centre (640, 360).
@@ -100,13 +150,20 @@ describe("Preprocessor", () => {
       }
     }
     const yuyv: ImageView = { width, height, step: width * 2, format: "yuyv", data };
-    const options: PreprocessOptions = { width: 5, height: 3, channelOrder: "rgb", normalization: plain, resize: { mode: "stretch" } };
+    const options: PreprocessOptions = {
+      width: 5,
+      height: 3,
+      channelOrder: "rgb",
+      normalization: plain,
+      resize: { mode: "stretch" },
+    };
     const a = new Preprocessor(options);
     const b = new Preprocessor(options);
     a.run(yuyv);
     b.run(toPackedRgb(yuyv));
     // Interpolating YUV vs RGB differs only by the rounding and clamping of the converted pixels.
-    for (let i = 0; i < a.tensor.length; i++) expect(Math.abs(a.tensor[i] - b.tensor[i])).toBeLessThan(1.5);
+    for (let i = 0; i < a.tensor.length; i++)
+      expect(Math.abs(a.tensor[i] - b.tensor[i])).toBeLessThan(1.5);
   });
 });
 
@@ -141,12 +198,14 @@ function repack(rgb: ImageView, format: "rgb8" | "bgr8" | "rgba8" | "bgra8", pad
 }
 
 /** A copy of the tensor's bytes, to compare tensors bit for bit. */
-const bits = (t: Float32Array): Buffer => Buffer.from(new Uint8Array(t.buffer, t.byteOffset, t.byteLength));
+const bits = (t: Float32Array): Buffer =>
+  Buffer.from(new Uint8Array(t.buffer, t.byteOffset, t.byteLength));
 
 /** Index of the first float that differs bit-wise (-1: identical): quick on large tensors, and names the place. */
 function firstDifference(a: Buffer, b: Buffer): number {
   if (a.equals(b)) return -1;
-  for (let i = 0; i < Math.min(a.length, b.length); i += 4) if (a.readUInt32LE(i) !== b.readUInt32LE(i)) return i / 4;
+  for (let i = 0; i < Math.min(a.length, b.length); i += 4)
+    if (a.readUInt32LE(i) !== b.readUInt32LE(i)) return i / 4;
   return Math.min(a.length, b.length) / 4;
 }
 
@@ -158,10 +217,22 @@ describe("Preprocessor sampling tables and pixel layouts", () => {
     normalization: { scale: 1 / 255, mean: [0.4, 0.5, 0.6], std: [0.2, 0.25, 0.3] },
     resize: { mode: "letterbox", anchor: "center", padValue: 114 },
   };
-  const rgb = (w: number, h: number, seed: number): ImageView => ({ width: w, height: h, step: w * 3, format: "rgb8", data: noise(w * h * 3, seed) });
+  const rgb = (w: number, h: number, seed: number): ImageView => ({
+    width: w,
+    height: h,
+    step: w * 3,
+    format: "rgb8",
+    data: noise(w * h * 3, seed),
+  });
 
   it("gives one instance the same tensors as fresh ones while the source geometry changes back and forth", () => {
-    const views = [rgb(150, 90, 1), rgb(150, 90, 2), repack(rgb(150, 90, 3), "bgra8", 8), rgb(97, 131, 4), rgb(150, 90, 5)];
+    const views = [
+      rgb(150, 90, 1),
+      rgb(150, 90, 2),
+      repack(rgb(150, 90, 3), "bgra8", 8),
+      rgb(97, 131, 4),
+      rgb(150, 90, 5),
+    ];
     const reused = new Preprocessor(letterbox);
     for (const view of views) {
       const fresh = new Preprocessor(letterbox);
@@ -173,7 +244,13 @@ describe("Preprocessor sampling tables and pixel layouts", () => {
   it("samples the same tensor from every packed layout of the same colours, row padding or not", () => {
     const base = rgb(123, 77, 9);
     for (const channelOrder of ["rgb", "bgr"] as const) {
-      const p = new Preprocessor({ ...letterbox, channelOrder, resize: { mode: "stretch" }, width: 50, height: 40 });
+      const p = new Preprocessor({
+        ...letterbox,
+        channelOrder,
+        resize: { mode: "stretch" },
+        width: 50,
+        height: 40,
+      });
       p.run(base);
       const expected = bits(p.tensor);
       for (const format of ["rgb8", "bgr8", "rgba8", "bgra8"] as const) {
@@ -198,7 +275,11 @@ describe("Preprocessor sampling tables and pixel layouts", () => {
     p.run(inside);
     expect(firstDifference(bits(p.tensor), expected)).toBe(-1);
     // The corner of the content is the corner pixel itself (edge clamping).
-    const [r, g, b] = [view.data[view.data.length - 3], view.data[view.data.length - 2], view.data[view.data.length - 1]];
+    const [r, g, b] = [
+      view.data[view.data.length - 3],
+      view.data[view.data.length - 2],
+      view.data[view.data.length - 1],
+    ];
     const map = p.run(exact);
     const last = (map.offsetY + map.contentHeight - 1) * 100 + map.offsetX + map.contentWidth - 1;
     const n = letterbox.normalization;
@@ -213,7 +294,14 @@ describe("Preprocessor sampling tables and pixel layouts", () => {
     const crop = cropView(frame, { x: 37, y: 11, width: 64, height: 50 });
     const p = new Preprocessor(letterbox);
     const map = p.run(crop);
-    expect(map).toMatchObject({ scaleX: 1, scaleY: 1, offsetX: 0, offsetY: 7, contentWidth: 64, contentHeight: 50 });
+    expect(map).toMatchObject({
+      scaleX: 1,
+      scaleY: 1,
+      offsetX: 0,
+      offsetY: 7,
+      contentWidth: 64,
+      contentHeight: 50,
+    });
     const n = letterbox.normalization;
     const gain = Float32Array.from(n.std, (sd) => n.scale / sd);
     const bias = Float32Array.from([0, 1, 2], (c) => -n.mean[c] / n.std[c]);
@@ -237,7 +325,13 @@ describe("Preprocessor sampling tables and pixel layouts", () => {
   it("samples mono8 as the rgb8 frame with equal channels, and yuyv as the same uyvy frame", () => {
     const grey = noise(60 * 34, 21);
     const mono: ImageView = { width: 60, height: 34, step: 60, format: "mono8", data: grey };
-    const asRgb: ImageView = { width: 60, height: 34, step: 180, format: "rgb8", data: Uint8Array.from({ length: grey.length * 3 }, (_, i) => grey[Math.floor(i / 3)]) };
+    const asRgb: ImageView = {
+      width: 60,
+      height: 34,
+      step: 180,
+      format: "rgb8",
+      data: Uint8Array.from({ length: grey.length * 3 }, (_, i) => grey[Math.floor(i / 3)]),
+    };
     const p = new Preprocessor(letterbox);
     p.run(mono);
     const fromMono = bits(p.tensor);
@@ -246,7 +340,8 @@ describe("Preprocessor sampling tables and pixel layouts", () => {
 
     const yuyv = noise(60 * 34 * 2, 33);
     const uyvy = new Uint8Array(yuyv.length);
-    for (let i = 0; i < yuyv.length; i += 4) uyvy.set([yuyv[i + 1], yuyv[i], yuyv[i + 3], yuyv[i + 2]], i);
+    for (let i = 0; i < yuyv.length; i += 4)
+      uyvy.set([yuyv[i + 1], yuyv[i], yuyv[i + 3], yuyv[i + 2]], i);
     p.run({ width: 60, height: 34, step: 120, format: "yuyv", data: yuyv });
     const fromYuyv = bits(p.tensor);
     p.run({ width: 60, height: 34, step: 120, format: "uyvy", data: uyvy });
@@ -260,7 +355,13 @@ describe.skipIf(!shared)("against OpenCV", () => {
   it("matches cv.resize INTER_LINEAR on a real 1280x720 frame (mean |diff| < 0.5 grey levels)", async () => {
     const cv = await loadCv();
     const view = await readImageFile(join(shared!, "data/bdd100k/cb22c820-f094952f.jpg"));
-    const p = new Preprocessor({ width: 416, height: 234, channelOrder: "rgb", normalization: plain, resize: { mode: "stretch" } });
+    const p = new Preprocessor({
+      width: 416,
+      height: 234,
+      channelOrder: "rgb",
+      normalization: plain,
+      resize: { mode: "stretch" },
+    });
     p.run(view);
     const reference = withMats((track) => {
       const src = track(new cv.Mat(view.height, view.width, cv.CV_8UC3));

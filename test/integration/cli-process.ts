@@ -14,17 +14,26 @@ export interface CliResult {
  * that SIGKILLs its child when the child does not acknowledge a signal within 30 ms, which a busy
  * event loop cannot promise). `env` replaces the environment (PATH and HOME are kept).
  */
-export function startCli(args: string[], env?: NodeJS.ProcessEnv): { child: ChildProcess; done: Promise<CliResult>; stderrSoFar: () => string } {
-  const child = spawn(process.execPath, ["--import", "tsx", projectPath("src", "cli", "main.ts"), ...args], {
-    cwd: projectPath(),
-    env: env ? { PATH: process.env.PATH, HOME: process.env.HOME, ...env } : process.env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+export function startCli(
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+): { child: ChildProcess; done: Promise<CliResult>; stderrSoFar: () => string } {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", projectPath("src", "cli", "main.ts"), ...args],
+    {
+      cwd: projectPath(),
+      env: env ? { PATH: process.env.PATH, HOME: process.env.HOME, ...env } : process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<CliResult>((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
+  const done = new Promise<CliResult>((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
   return { child, done, stderrSoFar: () => stderr };
 }
 

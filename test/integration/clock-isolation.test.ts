@@ -19,7 +19,9 @@ function bagDigest(dir: string): string {
 
 /** Every `~/debug/processing_time_ms` value of a bag. */
 async function processingTimes(dir: string): Promise<number[]> {
-  return (await readAll(dir)).filter((m) => m.topic.endsWith("/debug/processing_time_ms")).map((m) => m.message.data as number);
+  return (await readAll(dir))
+    .filter((m) => m.topic.endsWith("/debug/processing_time_ms"))
+    .map((m) => m.message.data as number);
 }
 
 describe.skipIf(!bag)("the launch graph on per-run clocks", () => {
@@ -32,7 +34,10 @@ describe.skipIf(!bag)("the launch graph on per-run clocks", () => {
     await replayGraph(bag!, alone, SECONDS, {}, frozenClock());
     const beside = join(root, "beside", "bag");
     const real = join(root, "real", "bag");
-    const [frozenSummary, realSummary] = await Promise.all([replayGraph(bag!, beside, SECONDS, {}, frozenClock()), replayGraph(bag!, real, SECONDS, {}, realClock)]);
+    const [frozenSummary, realSummary] = await Promise.all([
+      replayGraph(bag!, beside, SECONDS, {}, frozenClock()),
+      replayGraph(bag!, real, SECONDS, {}, realClock),
+    ]);
 
     expect(bagDigest(beside)).toBe(bagDigest(alone));
     expect(frozenSummary.wallMs).toBe(0);

@@ -27,7 +27,18 @@ describe.skipIf(!bag)("replay of the sample drive through the launch graph", () 
     const root = mkdtempSync(join(tmpdir(), "determinism-"));
     outs = [join(root, "a"), join(root, "b")];
     for (const out of outs) {
-      const r = await runCli(["demo", "--bag", bag!, "--out", out, "--duration", "1.2", "--deterministic-timing", "--no-report", "--quiet"]);
+      const r = await runCli([
+        "demo",
+        "--bag",
+        bag!,
+        "--out",
+        out,
+        "--duration",
+        "1.2",
+        "--deterministic-timing",
+        "--no-report",
+        "--quiet",
+      ]);
       expect(r.code, r.stderr).toBe(0);
     }
     const files = readdirSync(join(outs[0]!, "bag")).sort();
@@ -42,11 +53,19 @@ describe.skipIf(!bag)("replay of the sample drive through the launch graph", () 
 
   it("decodes completely and stamps every output with its source image's stamp and the right frame id", async () => {
     const input = await readAll(bag!);
-    const imageStamps = new Set(input.filter((m) => /image/.test(m.topic)).map((m) => timeToNs(m.message.header.stamp)));
+    const imageStamps = new Set(
+      input.filter((m) => /image/.test(m.topic)).map((m) => timeToNs(m.message.header.stamp)),
+    );
     const msgs = await readAll(join(outs[0]!, "bag"));
     expect(msgs.filter((m) => m.error)).toEqual([]);
     const outputs = msgs.filter((m) => m.topic in FRAME_IDS);
-    for (const topic of ["/perception/frame", "/perception/lanes", "/perception/crosswalks", "/perception/pedestrians", "/perception/viz/image/compressed"]) {
+    for (const topic of [
+      "/perception/frame",
+      "/perception/lanes",
+      "/perception/crosswalks",
+      "/perception/pedestrians",
+      "/perception/viz/image/compressed",
+    ]) {
       expect(outputs.filter((m) => m.topic === topic).length, topic).toBeGreaterThan(0);
     }
     for (const m of outputs) {
@@ -56,13 +75,17 @@ describe.skipIf(!bag)("replay of the sample drive through the launch graph", () 
       else expect(m.message.header.frame_id, m.topic).toMatch(want);
     }
     // Markers carry the frame's stamp; detections in base_link, the map layer in map.
-    const markers = msgs.filter((m) => m.topic === "/perception/viz/markers").flatMap((m) => m.message.markers);
+    const markers = msgs
+      .filter((m) => m.topic === "/perception/viz/markers")
+      .flatMap((m) => m.message.markers);
     expect(markers.length).toBeGreaterThan(0);
     for (const mk of markers) {
       expect(imageStamps.has(timeToNs(mk.header.stamp))).toBe(true);
       expect(mk.header.frame_id).toBe("base_link");
     }
-    for (const mk of msgs.filter((m) => m.topic === "/perception/viz/map_markers").flatMap((m) => m.message.markers)) {
+    for (const mk of msgs
+      .filter((m) => m.topic === "/perception/viz/map_markers")
+      .flatMap((m) => m.message.markers)) {
       expect(mk.header.frame_id).toBe("map");
     }
   });

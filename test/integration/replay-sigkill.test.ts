@@ -24,16 +24,24 @@ describe.skipIf(!bag)("SIGKILL during replay --rate 1", () => {
     const inputStart = input.summary.startTime;
     await input.close();
     const out = join(mkdtempSync(join(tmpdir(), "sigkill-")), "out");
-    const child = spawn(process.execPath, ["--import", "tsx", projectPath("test", "integration", "replay-sigkill-child.ts"), bag!, out], { cwd: projectPath(), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", projectPath("test", "integration", "replay-sigkill-child.ts"), bag!, out],
+      { cwd: projectPath(), stdio: ["ignore", "pipe", "pipe"] },
+    );
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const done = new Promise<NodeJS.Signals | null>((resolve) => child.on("close", (_code, signal) => resolve(signal)));
-    const handed = (): bigint[] => [...stdout.matchAll(/^handed (\d+)$/gm)].map((m) => BigInt(m[1]!));
+    const done = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on("close", (_code, signal) => resolve(signal)),
+    );
+    const handed = (): bigint[] =>
+      [...stdout.matchAll(/^handed (\d+)$/gm)].map((m) => BigInt(m[1]!));
     // Playback starts with the first step (the nodes are up, the output file exists).
     const deadline = Date.now() + 120_000;
-    while (handed().length === 0 && Date.now() < deadline && child.exitCode === null) await sleep(10);
+    while (handed().length === 0 && Date.now() < deadline && child.exitCode === null)
+      await sleep(10);
     expect(handed().length, stderr).toBeGreaterThan(0);
     expect(existsSync(join(out, "out_0.mcap"))).toBe(true);
     const playStart = performance.now();

@@ -19,29 +19,32 @@ async function waitFor(ready: () => boolean, ms: number, what: () => string): Pr
 }
 
 describe.skipIf(!bag)("SIGINT / SIGTERM during replay", () => {
-  it.each(["SIGINT", "SIGTERM"] as const)("%s finalises the output bag and the report", async (signal) => {
-    const out = mkdtempSync(join(tmpdir(), `demo-${signal}-`));
-    // Paced at real time so the signal lands mid-run.
-    const run = startCli(["demo", "--bag", bag!, "--out", out, "--rate", "1", "--quiet"]);
-    // The output bag folder appears when the nodes are up and the replay starts.
-    await waitFor(() => existsSync(join(out, "bag")), 90_000, run.stderrSoFar);
-    await new Promise((r) => setTimeout(r, 1500));
-    run.child.kill(signal);
-    const r = await run.done;
-    // Finalised, and still says it was interrupted (130/143), as replay does.
-    expect(r.code, r.stderr).toBe(signal === "SIGINT" ? 130 : 143);
-    expect(r.stderr).toMatch(new RegExp(`${signal}: stopping`));
-    expect(r.stderr).toMatch(/stopped early/);
-    expect(existsSync(join(out, "bag", "metadata.yaml"))).toBe(true);
-    expect(existsSync(join(out, "report.md"))).toBe(true);
-    const reader = await openBag(join(out, "bag"));
-    const count = reader.summary.messageCount;
-    await reader.close();
-    const msgs = await readAll(join(out, "bag"));
-    expect(msgs.filter((m) => m.error)).toEqual([]);
-    expect(msgs.length).toBe(count);
-    expect(msgs.some((m) => m.topic === "/perception/frame")).toBe(true);
-  });
+  it.each(["SIGINT", "SIGTERM"] as const)(
+    "%s finalises the output bag and the report",
+    async (signal) => {
+      const out = mkdtempSync(join(tmpdir(), `demo-${signal}-`));
+      // Paced at real time so the signal lands mid-run.
+      const run = startCli(["demo", "--bag", bag!, "--out", out, "--rate", "1", "--quiet"]);
+      // The output bag folder appears when the nodes are up and the replay starts.
+      await waitFor(() => existsSync(join(out, "bag")), 90_000, run.stderrSoFar);
+      await new Promise((r) => setTimeout(r, 1500));
+      run.child.kill(signal);
+      const r = await run.done;
+      // Finalised, and still says it was interrupted (130/143), as replay does.
+      expect(r.code, r.stderr).toBe(signal === "SIGINT" ? 130 : 143);
+      expect(r.stderr).toMatch(new RegExp(`${signal}: stopping`));
+      expect(r.stderr).toMatch(/stopped early/);
+      expect(existsSync(join(out, "bag", "metadata.yaml"))).toBe(true);
+      expect(existsSync(join(out, "report.md"))).toBe(true);
+      const reader = await openBag(join(out, "bag"));
+      const count = reader.summary.messageCount;
+      await reader.close();
+      const msgs = await readAll(join(out, "bag"));
+      expect(msgs.filter((m) => m.error)).toEqual([]);
+      expect(msgs.length).toBe(count);
+      expect(msgs.some((m) => m.topic === "/perception/frame")).toBe(true);
+    },
+  );
 
   it("a Ctrl-C relayed again by a wrapper (npm run: a second SIGINT at once) still finalises", async () => {
     const out = mkdtempSync(join(tmpdir(), "demo-ctrl-c-"));

@@ -17,13 +17,22 @@ export function integrationBag(): string | undefined {
   return camera && existsSync(camera) ? camera : undefined;
 }
 
-export const NO_BAG_REASON = "skipped: neither bags/sample_drive nor ../shared/bags/rosbag2/camera_drive_mcap exists";
+export const NO_BAG_REASON =
+  "skipped: neither bags/sample_drive nor ../shared/bags/rosbag2/camera_drive_mcap exists";
 
 /** Runs the repository's graph over the first `seconds` of a bag into `out` (on `clock`, default the real one). */
-export async function replayGraph(bag: string, out: string, seconds: number, args: Record<string, string> = {}, clock?: MonotonicClock): Promise<ReplaySummary> {
+export async function replayGraph(
+  bag: string,
+  out: string,
+  seconds: number,
+  args: Record<string, string> = {},
+  clock?: MonotonicClock,
+): Promise<ReplaySummary> {
   const graph = loadLaunchGraph();
   const map = projectPath("maps", "sample_drive.geojson");
-  const nodes = await graphToNodeSpecs(graph, { args: { ...(existsSync(map) ? {} : { map_file: "" }), ...args } });
+  const nodes = await graphToNodeSpecs(graph, {
+    args: { ...(existsSync(map) ? {} : { map_file: "" }), ...args },
+  });
   const controller = new AbortController();
   let start: bigint | undefined;
   return runReplay({
@@ -44,12 +53,19 @@ export async function replayGraph(bag: string, out: string, seconds: number, arg
 }
 
 /** Every message of a bag, decoded (error entries kept). */
-export async function readAll(path: string): Promise<Array<{ topic: string; logTime: bigint; message?: any; error?: string }>> {
+export async function readAll(
+  path: string,
+): Promise<Array<{ topic: string; logTime: bigint; message?: any; error?: string }>> {
   const bag = await openBag(path);
   const out: Array<{ topic: string; logTime: bigint; message?: any; error?: string }> = [];
   try {
     for await (const e of bag.messages()) {
-      if (e.kind === "error") out.push({ topic: String(e.error.context.topic ?? "(bag)"), logTime: 0n, error: e.error.message });
+      if (e.kind === "error")
+        out.push({
+          topic: String(e.error.context.topic ?? "(bag)"),
+          logTime: 0n,
+          error: e.error.message,
+        });
       else out.push({ topic: e.topic, logTime: e.logTime, message: e.message });
     }
   } finally {

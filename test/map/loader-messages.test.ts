@@ -20,8 +20,22 @@ describe("HD map loader messages", () => {
     const plain = {
       type: "FeatureCollection",
       features: [
-        { type: "Feature", properties: { name: "Main St" }, geometry: { type: "LineString", coordinates: [[8, 48], [8.001, 48]] } },
-        { type: "Feature", properties: { highway: "crossing" }, geometry: { type: "Point", coordinates: [8, 48] } },
+        {
+          type: "Feature",
+          properties: { name: "Main St" },
+          geometry: {
+            type: "LineString",
+            coordinates: [
+              [8, 48],
+              [8.001, 48],
+            ],
+          },
+        },
+        {
+          type: "Feature",
+          properties: { highway: "crossing" },
+          geometry: { type: "Point", coordinates: [8, 48] },
+        },
       ],
     };
     expect(problems(plain)).toEqual([
@@ -34,22 +48,42 @@ describe("HD map loader messages", () => {
   });
 
   it("a feature with the wrong geometry type: that problem, not one per coordinate", () => {
-    const doc = JSON.parse(JSON.stringify(hdMapToGeoJson({ name: "small", origin, features: smallRoad() })));
+    const doc = JSON.parse(
+      JSON.stringify(hdMapToGeoJson({ name: "small", origin, features: smallRoad() })),
+    );
     const boundary = doc.features.find((f: any) => f.properties.type === "lane_boundary");
-    boundary.geometry = { type: "Polygon", coordinates: [[[8, 48], [8.001, 48], [8, 48.001], [8, 48]]] };
+    boundary.geometry = {
+      type: "Polygon",
+      coordinates: [
+        [
+          [8, 48],
+          [8.001, 48],
+          [8, 48.001],
+          [8, 48],
+        ],
+      ],
+    };
     const found = problems(doc);
-    expect(found.filter((p) => p.includes(`"${boundary.id}"`))).toEqual([`features[${doc.features.indexOf(boundary)}] (id "${boundary.id}") geometry.type must be equal to constant ("LineString")`]);
+    expect(found.filter((p) => p.includes(`"${boundary.id}"`))).toEqual([
+      `features[${doc.features.indexOf(boundary)}] (id "${boundary.id}") geometry.type must be equal to constant ("LineString")`,
+    ]);
   });
 
   it("an unknown feature type is named once", () => {
-    const doc = JSON.parse(JSON.stringify(hdMapToGeoJson({ name: "small", origin, features: smallRoad() })));
+    const doc = JSON.parse(
+      JSON.stringify(hdMapToGeoJson({ name: "small", origin, features: smallRoad() })),
+    );
     doc.features[0].properties.type = "traffic_light";
-    expect(problems(doc)).toEqual([`features[0] (id "${doc.features[0].id}") properties.type has unknown feature type "traffic_light": must be equal to one of the allowed values (lane_boundary, lane, crosswalk, stop_line)`]);
+    expect(problems(doc)).toEqual([
+      `features[0] (id "${doc.features[0].id}") properties.type has unknown feature type "traffic_light": must be equal to one of the allowed values (lane_boundary, lane, crosswalk, stop_line)`,
+    ]);
   });
 
   it("an empty map loads with a warning", () => {
     const map = loadHdMap(hdMapToGeoJson({ name: "empty", origin, features: [] }));
     expect(map.lanes.size).toBe(0);
-    expect(map.warnings).toEqual(["the map has no features (no lanes, boundaries or crosswalks): fusion has nothing to match against"]);
+    expect(map.warnings).toEqual([
+      "the map has no features (no lanes, boundaries or crosswalks): fusion has nothing to match against",
+    ]);
   });
 });

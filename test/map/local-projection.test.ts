@@ -24,9 +24,16 @@ describe("LocalProjection", () => {
   });
 
   it("round-trips to sub-millimetre 100 km away and in the southern/western hemispheres", () => {
-    for (const o of [origin, { latitude: -33.8688, longitude: -70.6693, altitude: 0 }, { latitude: 0, longitude: 179.99, altitude: 0 }]) {
+    for (const o of [
+      origin,
+      { latitude: -33.8688, longitude: -70.6693, altitude: 0 },
+      { latitude: 0, longitude: 179.99, altitude: 0 },
+    ]) {
       const p = new LocalProjection(o);
-      for (const v of [{ x: 100_000, y: -50_000, z: 3 }, { x: -12.345, y: 678.9, z: -1 }]) {
+      for (const v of [
+        { x: 100_000, y: -50_000, z: 3 },
+        { x: -12.345, y: 678.9, z: -1 },
+      ]) {
         const back = p.toLocal(p.toGeo(v));
         expect(Math.hypot(back.x - v.x, back.y - v.y, back.z - v.z)).toBeLessThan(1e-3);
       }
@@ -34,7 +41,11 @@ describe("LocalProjection", () => {
   });
 
   it("rejects origins outside WGS84 ranges", () => {
-    expect(() => new LocalProjection({ latitude: 91, longitude: 0, altitude: 0 })).toThrow(/latitude/);
-    expect(() => new LocalProjection({ latitude: 0, longitude: NaN, altitude: 0 })).toThrow(/longitude/);
+    expect(() => new LocalProjection({ latitude: 91, longitude: 0, altitude: 0 })).toThrow(
+      /latitude/,
+    );
+    expect(() => new LocalProjection({ latitude: 0, longitude: NaN, altitude: 0 })).toThrow(
+      /longitude/,
+    );
   });
 });

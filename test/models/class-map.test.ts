@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { categorisePeople, ridesOn } from "../../src/models/class-map.js";
 
-const box = (x1: number, y1: number, x2: number, y2: number, classId: number) => ({ x1, y1, x2, y2, score: 0.9, classId });
+const box = (x1: number, y1: number, x2: number, y2: number, classId: number) => ({
+  x1,
+  y1,
+  x2,
+  y2,
+  score: 0.9,
+  classId,
+});
 
 describe("class map", () => {
   const coco = { pedestrian: [0], rider: [], ridden: [1, 3] };
@@ -22,6 +29,8 @@ describe("class map", () => {
   });
   it("a model's own rider class is a rider with no vehicle box", () => {
     const kitti = { pedestrian: [0], rider: [1], ridden: [] };
-    expect(categorisePeople([box(0, 0, 10, 30, 1), box(20, 0, 30, 30, 0)], kitti).map((d) => d.category)).toEqual(["rider", "pedestrian"]);
+    expect(
+      categorisePeople([box(0, 0, 10, 30, 1), box(20, 0, 30, 30, 0)], kitti).map((d) => d.category),
+    ).toEqual(["rider", "pedestrian"]);
   });
 });

@@ -9,17 +9,38 @@ import { decodeYolov8 } from "../../src/models/decoders/yolov8.js";
 import { decodeYolox, yoloxFamily } from "../../src/models/decoders/yolox.js";
 
 const round = (v: number): number => Math.round(v * 1e4) / 1e4;
-const rounded = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === "number" ? round(v) : v])) as T;
+const rounded = <T extends object>(o: T): T =>
+  Object.fromEntries(
+    Object.entries(o).map(([k, v]) => [k, typeof v === "number" ? round(v) : v]),
+  ) as T;
 
 describe("decodeYolox", () => {
   // 64x32 input, stride 32: a 2x1 grid = 2 anchors, 2 classes: rows of 7 values.
   const output = Float32Array.from([
     // anchor (gx 0, gy 0): objectness 0.1 -> below threshold
-    0, 0, 0, 0, 0.1, 0.9, 0.1,
+    0,
+    0,
+    0,
+    0,
+    0.1,
+    0.9,
+    0.1,
     // anchor (gx 1, gy 0): x 0.5, y 0.25, w log 2, h 0, obj 0.9, classes 0.2 / 0.8
-    0.5, 0.25, Math.log(2), 0, 0.9, 0.2, 0.8,
+    0.5,
+    0.25,
+    Math.log(2),
+    0,
+    0.9,
+    0.2,
+    0.8,
   ]);
-  const base = { inputWidth: 64, inputHeight: 32, strides: [32], numClasses: 2, scoreThreshold: 0.3 };
+  const base = {
+    inputWidth: 64,
+    inputHeight: 32,
+    strides: [32],
+    numClasses: 2,
+    scoreThreshold: 0.3,
+  };
 
   it("decodes grid offsets and log sizes (hand-computed)", () => {
     // cx = (0.5 + 1) * 32 = 48, cy = 0.25 * 32 = 8, w = 2 * 32 = 64, h = 32, score 0.9 * 0.8
@@ -94,9 +115,15 @@ describe("decodeSegmentation", () => {
   });
 
   it("handles the two-class case (ties to class 0) and rejects bad shapes", () => {
-    const m = decodeSegmentation("ll", Float32Array.from([1, 2, 0, 5, /* class 1 */ 0, 3, 0, 4]), [1, 2, 2, 2]);
+    const m = decodeSegmentation(
+      "ll",
+      Float32Array.from([1, 2, 0, 5, /* class 1 */ 0, 3, 0, 4]),
+      [1, 2, 2, 2],
+    );
     expect(Array.from(m.classes)).toEqual([0, 1, 0, 0]);
-    expect(() => decodeSegmentation("x", new Float32Array(8), [2, 2, 2])).toThrow(/\[1, C<=255, H, W\]/);
+    expect(() => decodeSegmentation("x", new Float32Array(8), [2, 2, 2])).toThrow(
+      /\[1, C<=255, H, W\]/,
+    );
   });
 
   it("overwrites a reused mask completely, NaN and -0/0 scores as a fresh one", () => {
@@ -124,7 +151,9 @@ describe("candidate tables", () => {
     }
     expect(candidateOrientation([1, 3, 3], 3, "columns")).toBe("columns");
     expect(candidateOrientation([1, -1, 85], 85, "columns")).toBe("rows");
-    expect(() => candidateTable("o", rows, [2, 4], 3, "rows")).toThrow(/output 'o' has shape \[2,4\], expected \[N,3\] or \[3,N\]/);
+    expect(() => candidateTable("o", rows, [2, 4], 3, "rows")).toThrow(
+      /output 'o' has shape \[2,4\], expected \[N,3\] or \[3,N\]/,
+    );
   });
 });
 
@@ -135,37 +164,73 @@ describe("decodeYolov5", () => {
       ...[10, 10, 4, 4, 0.2, 0.9, 0.1], // obj below threshold
     ]);
     const expected = [{ x1: 40, y1: 35, x2: 60, y2: 45, score: 0.72, classId: 1 }];
-    expect(decodeYolov5(data, [2, 7], { numClasses: 2, scoreThreshold: 0.3 }).map(rounded)).toEqual(expected);
-    expect(decodeYolov5(data, [1, 2, 7], { numClasses: 2, scoreThreshold: 0.3 }).map(rounded)).toEqual(expected);
-    expect(decodeYolov5(data, [1, 2, 7], { numClasses: 2, scoreThreshold: 0.3, classFilter: [0] })).toEqual([]);
+    expect(decodeYolov5(data, [2, 7], { numClasses: 2, scoreThreshold: 0.3 }).map(rounded)).toEqual(
+      expected,
+    );
+    expect(
+      decodeYolov5(data, [1, 2, 7], { numClasses: 2, scoreThreshold: 0.3 }).map(rounded),
+    ).toEqual(expected);
+    expect(
+      decodeYolov5(data, [1, 2, 7], { numClasses: 2, scoreThreshold: 0.3, classFilter: [0] }),
+    ).toEqual([]);
   });
 });
 
 describe("ssd family", () => {
-  const get = (outputs: Record<string, { data: number[]; dims: number[] }>) => (name: string) => ({ data: Float32Array.from(outputs[name].data), dims: outputs[name].dims });
+  const get = (outputs: Record<string, { data: number[]; dims: number[] }>) => (name: string) => ({
+    data: Float32Array.from(outputs[name].data),
+    dims: outputs[name].dims,
+  });
   const settings = { inputWidth: 200, inputHeight: 100, scoreThreshold: 0.5 };
   it("relative yxyx boxes, softmax scores with a background class", () => {
-    const d = { type: "ssd" as const, numClasses: 3, boxFormat: "yxyx" as const, boxUnits: "relative" as const, scoreActivation: "softmax" as const, backgroundClass: 0 };
+    const d = {
+      type: "ssd" as const,
+      numClasses: 3,
+      boxFormat: "yxyx" as const,
+      boxUnits: "relative" as const,
+      scoreActivation: "softmax" as const,
+      backgroundClass: 0,
+    };
     const outputs = {
       b: { data: [0.1, 0.2, 0.5, 0.6, 0, 0, 1, 1], dims: [1, 2, 4] },
       // candidate 0: class 2 wins (softmax of [0, 0, ln 8] -> 0.8); candidate 1: background wins (not reported, class 1 at 0.1)
       s: { data: [0, 0, Math.log(8), Math.log(8), 0, 0], dims: [1, 2, 3] },
     };
-    const boxes = ssdFamily.decode(d, { boxes: "b", scores: "s" }, get(outputs), settings).map(rounded);
+    const boxes = ssdFamily
+      .decode(d, { boxes: "b", scores: "s" }, get(outputs), settings)
+      .map(rounded);
     expect(boxes).toEqual([{ x1: 40, y1: 10, x2: 120, y2: 50, score: 0.8, classId: 2 }]);
   });
   it("binds boxes and scores by shape, or by declared role when shapes are ambiguous", () => {
-    const d = { type: "ssd" as const, numClasses: 4, boxFormat: "xyxy" as const, boxUnits: "pixels" as const, scoreActivation: "none" as const, backgroundClass: -1 };
-    const ctx = { contract: "'m' (m.onnx)", inputWidth: 8, inputHeight: 8, declared: [], outputs: [{ name: "x", dims: [1, 10, 4] }, { name: "y", dims: [1, 10, 4] }] };
-    expect(() => ssdFamily.bind(d, ctx)).toThrow(/several outputs fit a boxes output \[1,N,4\] \(x, y\); name one in the contract's outputs with role: boxes/);
+    const d = {
+      type: "ssd" as const,
+      numClasses: 4,
+      boxFormat: "xyxy" as const,
+      boxUnits: "pixels" as const,
+      scoreActivation: "none" as const,
+      backgroundClass: -1,
+    };
+    const ctx = {
+      contract: "'m' (m.onnx)",
+      inputWidth: 8,
+      inputHeight: 8,
+      declared: [],
+      outputs: [
+        { name: "x", dims: [1, 10, 4] },
+        { name: "y", dims: [1, 10, 4] },
+      ],
+    };
+    expect(() => ssdFamily.bind(d, ctx)).toThrow(
+      /several outputs fit a boxes output \[1,N,4\] \(x, y\); name one in the contract's outputs with role: boxes/,
+    );
     const declared = [
       { name: "y", shape: [1, 10, 4], role: "boxes" },
       { name: "x", shape: [1, 10, 4], role: "scores" },
     ];
     expect(ssdFamily.bind(d, { ...ctx, declared })).toEqual({ boxes: "y", scores: "x" });
-    expect(() => ssdFamily.bind(d, { ...ctx, declared: [{ name: "z", shape: [1, 10, 4], role: "boxes" }] })).toThrow(
-      /declares output 'z' as boxes, the model has no output of that name/,
-    );
+    expect(() =>
+      ssdFamily.bind(d, { ...ctx, declared: [{ name: "z", shape: [1, 10, 4], role: "boxes" }] }),
+    ).toThrow(/declares output 'z' as boxes, the model has no output of that name/);
   });
 });
 
@@ -177,37 +242,94 @@ describe("nanodet family", () => {
   const settings = { inputWidth: 16, inputHeight: 8, scoreThreshold: 0.3 };
   const expected = [{ x1: 8, y1: 2, x2: 18, y2: 8, score: 0.7, classId: 1 }];
   it("rank-2 per-level outputs (NanoDet-m) found by shape", () => {
-    const ctx = { contract: "'m' (m.onnx)", inputWidth: 16, inputHeight: 8, declared: [], outputs: [{ name: "cls", dims: [2, 2] }, { name: "dis", dims: [2, 8] }] };
+    const ctx = {
+      contract: "'m' (m.onnx)",
+      inputWidth: 16,
+      inputHeight: 8,
+      declared: [],
+      outputs: [
+        { name: "cls", dims: [2, 2] },
+        { name: "dis", dims: [2, 8] },
+      ],
+    };
     const b = nanodetFamily.bind(d, ctx);
     expect(b).toEqual({ kind: "levels", levels: [{ stride: 8, scores: "cls", boxes: "dis" }] });
-    const out = { cls: { data: Float32Array.from(scores), dims: [2, 2] }, dis: { data: Float32Array.from(boxes), dims: [2, 8] } };
-    expect(nanodetFamily.decode(d, b, (n) => out[n as "cls" | "dis"], settings).map(rounded)).toEqual(expected);
+    const out = {
+      cls: { data: Float32Array.from(scores), dims: [2, 2] },
+      dis: { data: Float32Array.from(boxes), dims: [2, 8] },
+    };
+    expect(
+      nanodetFamily.decode(d, b, (n) => out[n as "cls" | "dis"], settings).map(rounded),
+    ).toEqual(expected);
   });
   it("one concatenated output (NanoDet-Plus) decodes to the same boxes", () => {
-    const ctx = { contract: "'m' (m.onnx)", inputWidth: 16, inputHeight: 8, declared: [], outputs: [{ name: "output", dims: [1, 2, 10] }] };
+    const ctx = {
+      contract: "'m' (m.onnx)",
+      inputWidth: 16,
+      inputHeight: 8,
+      declared: [],
+      outputs: [{ name: "output", dims: [1, 2, 10] }],
+    };
     const b = nanodetFamily.bind(d, ctx);
     expect(b).toEqual({ kind: "concatenated", output: "output" });
-    const data = Float32Array.from([...scores.slice(0, 2), ...boxes.slice(0, 8), ...scores.slice(2), ...boxes.slice(8)]);
-    expect(nanodetFamily.decode(d, b, () => ({ data, dims: [1, 2, 10] }), settings).map(rounded)).toEqual(expected);
+    const data = Float32Array.from([
+      ...scores.slice(0, 2),
+      ...boxes.slice(0, 8),
+      ...scores.slice(2),
+      ...boxes.slice(8),
+    ]);
+    expect(
+      nanodetFamily.decode(d, b, () => ({ data, dims: [1, 2, 10] }), settings).map(rounded),
+    ).toEqual(expected);
   });
 });
 
 describe("yolox family", () => {
   it("reads a rank-2 [N, 5 + C] export like the rank-3 one", () => {
     const d = { type: "yolox" as const, strides: [32], numClasses: 2 };
-    const ctx = { contract: "'m' (m.onnx)", inputWidth: 64, inputHeight: 32, declared: [], outputs: [{ name: "out", dims: [2, 7] }] };
+    const ctx = {
+      contract: "'m' (m.onnx)",
+      inputWidth: 64,
+      inputHeight: 32,
+      declared: [],
+      outputs: [{ name: "out", dims: [2, 7] }],
+    };
     const b = yoloxFamily.bind(d, ctx);
-    const data = Float32Array.from([0, 0, 0, 0, 0.1, 0.9, 0.1, 0.5, 0.25, Math.log(2), 0, 0.9, 0.2, 0.8]);
-    const boxes = yoloxFamily.decode(d, b, () => ({ data, dims: [2, 7] }), { inputWidth: 64, inputHeight: 32, scoreThreshold: 0.3 });
-    expect(boxes.map(rounded)).toEqual([{ x1: 16, y1: -8, x2: 80, y2: 24, score: 0.72, classId: 1 }]);
-    expect(() => yoloxFamily.bind(d, { ...ctx, outputs: [{ name: "out", dims: [1, 7, 2] }] })).toThrow(/expected an output of shape \[1,2,7\], found none/);
+    const data = Float32Array.from([
+      0,
+      0,
+      0,
+      0,
+      0.1,
+      0.9,
+      0.1,
+      0.5,
+      0.25,
+      Math.log(2),
+      0,
+      0.9,
+      0.2,
+      0.8,
+    ]);
+    const boxes = yoloxFamily.decode(d, b, () => ({ data, dims: [2, 7] }), {
+      inputWidth: 64,
+      inputHeight: 32,
+      scoreThreshold: 0.3,
+    });
+    expect(boxes.map(rounded)).toEqual([
+      { x1: 16, y1: -8, x2: 80, y2: 24, score: 0.72, classId: 1 },
+    ]);
+    expect(() =>
+      yoloxFamily.bind(d, { ...ctx, outputs: [{ name: "out", dims: [1, 7, 2] }] }),
+    ).toThrow(/expected an output of shape \[1,2,7\], found none/);
   });
 });
 
 describe("registry", () => {
   it("lists every detector family once, each with its layout", () => {
     expect(detectorDecoderTypes()).toEqual(["yolox", "nanodet", "yolov5", "yolov8", "ssd"]);
-    for (const t of detectorDecoderTypes()) expect(detectorFamily(t)!.layout.length).toBeGreaterThan(20);
+    for (const t of detectorDecoderTypes())
+      expect(detectorFamily(t)!.layout.length).toBeGreaterThan(20);
     expect(detectorFamily("segmentation")).toBeUndefined();
   });
 });

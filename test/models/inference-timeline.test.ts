@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { coveredMs, noteInference, recordInferenceIntervals } from "../../src/models/inference-timeline.js";
+import {
+  coveredMs,
+  noteInference,
+  recordInferenceIntervals,
+} from "../../src/models/inference-timeline.js";
 
 describe("inference timeline", () => {
   it("measures the union of overlapping runs, clipped to a window", () => {

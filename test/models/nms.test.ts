@@ -2,7 +2,14 @@ import { describe, expect, it } from "vitest";
 import { iou } from "../../src/models/detection.js";
 import { nonMaxSuppression } from "../../src/models/nms.js";
 
-const box = (x1: number, y1: number, x2: number, y2: number, score: number, classId = 0) => ({ x1, y1, x2, y2, score, classId });
+const box = (x1: number, y1: number, x2: number, y2: number, score: number, classId = 0) => ({
+  x1,
+  y1,
+  x2,
+  y2,
+  score,
+  classId,
+});
 
 describe("iou", () => {
   it("is intersection over union (hand-computed)", () => {
@@ -29,6 +36,9 @@ describe("nonMaxSuppression", () => {
   it("suppresses per class unless told otherwise, and caps the count", () => {
     expect(nonMaxSuppression([a, e], { iouThreshold: 0.5 })).toEqual([e, a]);
     expect(nonMaxSuppression([a, e], { iouThreshold: 0.5, perClass: false })).toEqual([e]);
-    expect(nonMaxSuppression([a, b, c, d], { iouThreshold: 0.5, maxDetections: 2 })).toEqual([a, c]);
+    expect(nonMaxSuppression([a, b, c, d], { iouThreshold: 0.5, maxDetections: 2 })).toEqual([
+      a,
+      c,
+    ]);
   });
 });

@@ -2,7 +2,14 @@ import { afterAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DataType, floatTensor, modelFromGraph, node, tensorValueInfo, writeModelFile } from "../../src/models/onnx/onnx-proto.js";
+import {
+  DataType,
+  floatTensor,
+  modelFromGraph,
+  node,
+  tensorValueInfo,
+  writeModelFile,
+} from "../../src/models/onnx/onnx-proto.js";
 import { WorkerSession, type WorkerFeed } from "../../src/models/ort-worker.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ep-ort-worker-"));
@@ -24,17 +31,36 @@ function addModel(): string {
   return path;
 }
 
-const feed = (data: Float32Array): WorkerFeed => ({ name: "x", type: "float32", data, dims: [1, 4] });
+const feed = (data: Float32Array): WorkerFeed => ({
+  name: "x",
+  type: "float32",
+  data,
+  dims: [1, 4],
+});
 
 describe("WorkerSession: onnxruntime in its own thread, started from the type-checked ort-worker-thread module", () => {
   it("reports the model's metadata and runs it on copied and shared inputs, into new or slot buffers", async () => {
-    const session = await WorkerSession.create(addModel(), { executionProviders: ["cpu"], logSeverityLevel: 3 });
+    const session = await WorkerSession.create(addModel(), {
+      executionProviders: ["cpu"],
+      logSeverityLevel: 3,
+    });
     try {
-      expect(session.inputMetadata).toEqual([{ name: "x", isTensor: true, type: "float32", shape: [1, 4] }]);
-      expect(session.outputMetadata).toEqual([{ name: "y", isTensor: true, type: "float32", shape: [1, 4] }]);
+      expect(session.inputMetadata).toEqual([
+        { name: "x", isTensor: true, type: "float32", shape: [1, 4] },
+      ]);
+      expect(session.outputMetadata).toEqual([
+        { name: "y", isTensor: true, type: "float32", shape: [1, 4] },
+      ]);
 
       const copied = await session.run([feed(Float32Array.of(1, 2, 3, 4))]);
-      expect(copied.outputs.map((o) => [o.name, o.type, [...o.dims], Array.from(o.data as Float32Array)])).toEqual([["y", "float32", [1, 4], [11, 22, 33, 44]]]);
+      expect(
+        copied.outputs.map((o) => [
+          o.name,
+          o.type,
+          [...o.dims],
+          Array.from(o.data as Float32Array),
+        ]),
+      ).toEqual([["y", "float32", [1, 4], [11, 22, 33, 44]]]);
       expect(copied.inferenceMs).toBeGreaterThanOrEqual(0);
 
       // A SharedArrayBuffer input (what ModelSession hands over) and a shared output slot, reused run after run.
@@ -66,9 +92,13 @@ describe("WorkerSession: onnxruntime in its own thread, started from the type-ch
   });
 
   it("rejects with onnxruntime's message: a missing model file, a wrong input name, a run after release", async () => {
-    await expect(WorkerSession.create(join(dir, "missing.onnx"), { logSeverityLevel: 3 })).rejects.toThrow(/missing\.onnx/);
+    await expect(
+      WorkerSession.create(join(dir, "missing.onnx"), { logSeverityLevel: 3 }),
+    ).rejects.toThrow(/missing\.onnx/);
     const session = await WorkerSession.create(addModel(), { logSeverityLevel: 3 });
-    await expect(session.run([{ ...feed(Float32Array.of(1, 2, 3, 4)), name: "nope" }])).rejects.toThrow(/input .x. is missing/);
+    await expect(
+      session.run([{ ...feed(Float32Array.of(1, 2, 3, 4)), name: "nope" }]),
+    ).rejects.toThrow(/input .x. is missing/);
     // The worker keeps serving after a failed run.
     const ok = await session.run([feed(Float32Array.of(0, 0, 0, 0))]);
     expect(Array.from(ok.outputs[0].data as Float32Array)).toEqual([10, 20, 30, 40]);

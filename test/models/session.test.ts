@@ -26,7 +26,9 @@ describe.skipIf(!shared)("ModelSession on the real models", () => {
 
   beforeAll(async () => {
     kitti = await readImageFile(join(shared!, "data/kitti/000007.png"));
-    const labels = JSON.parse(readFileSync(join(shared!, "data/kitti/000007.json"), "utf8"))["000007.png"].instances as KittiLabel[];
+    const labels = JSON.parse(readFileSync(join(shared!, "data/kitti/000007.json"), "utf8"))[
+      "000007.png"
+    ].instances as KittiLabel[];
     cars = labels
       .filter((l) => l.category === "Car")
       .map(({ bbox_xywh: [x, y, w, h] }) => ({ x1: x, y1: y, x2: x + w, y2: y + h }));
@@ -74,8 +76,13 @@ describe.skipIf(!shared)("ModelSession on the real models", () => {
 
   it("pipelines runs: queued and run-ahead frames give exactly the outputs of one-at-a-time runs, in call order", async () => {
     const session = await ModelSession.create(loadModelContract("yolox_nano"), quiet);
-    const frames = await Promise.all(["data/kitti/000007.png", "data/tusimple/image/0000.png", "data/tusimple/image/0001.png"].map((f) => readImageFile(join(shared!, f))));
-    const boxes = (o: Awaited<ReturnType<ModelSession["run"]>>): unknown => (o.kind === "detections" ? o.detections : o.kind);
+    const frames = await Promise.all(
+      ["data/kitti/000007.png", "data/tusimple/image/0000.png", "data/tusimple/image/0001.png"].map(
+        (f) => readImageFile(join(shared!, f)),
+      ),
+    );
+    const boxes = (o: Awaited<ReturnType<ModelSession["run"]>>): unknown =>
+      o.kind === "detections" ? o.detections : o.kind;
     const alone = [];
     for (const f of frames) alone.push(boxes(await session.run(f)));
     // Three runs asked for at once: two input buffers, the third waits for the first to finish.
@@ -89,14 +96,20 @@ describe.skipIf(!shared)("ModelSession on the real models", () => {
     expect(taken.map(boxes)).toEqual(alone);
     const runs = intervals.stop();
     expect(runs).toHaveLength(3); // one run each, none repeated when asked for
-    for (let i = 1; i < runs.length; i++) expect(runs[i]!.startMs).toBeGreaterThanOrEqual(runs[i - 1]!.endMs - 0.5); // one at a time on the worker
+    for (let i = 1; i < runs.length; i++)
+      expect(runs[i]!.startMs).toBeGreaterThanOrEqual(runs[i - 1]!.endMs - 0.5); // one at a time on the worker
     await session.release();
   });
 
   it("prepare: a frame preprocessed while the model runs is handed over without preprocessing again, same outputs; another frame run first overwrites it", async () => {
     const session = await ModelSession.create(loadModelContract("yolox_nano"), quiet);
-    const frames = await Promise.all(["data/kitti/000007.png", "data/tusimple/image/0000.png", "data/tusimple/image/0001.png"].map((f) => readImageFile(join(shared!, f))));
-    const boxes = (o: Awaited<ReturnType<ModelSession["run"]>>): unknown => (o.kind === "detections" ? o.detections : o.kind);
+    const frames = await Promise.all(
+      ["data/kitti/000007.png", "data/tusimple/image/0000.png", "data/tusimple/image/0001.png"].map(
+        (f) => readImageFile(join(shared!, f)),
+      ),
+    );
+    const boxes = (o: Awaited<ReturnType<ModelSession["run"]>>): unknown =>
+      o.kind === "detections" ? o.detections : o.kind;
     const alone = [];
     for (const f of frames) alone.push(boxes(await session.run(f)));
     // A buffer is free once its run's bookkeeping settled (a few microtasks after its output).
@@ -134,29 +147,52 @@ describe.skipIf(!shared)("ModelSession on the real models", () => {
     const yolox = () => loadModelContract("yolox_nano");
     it("wrong input name", async () => {
       const c = yolox();
-      await expect(ModelSession.create({ ...c, input: { ...c.input, name: "input.1" } }, quiet)).rejects.toThrow(
+      await expect(
+        ModelSession.create({ ...c, input: { ...c.input, name: "input.1" } }, quiet),
+      ).rejects.toThrow(
         /expected input 'input.1' \[1,3,416,416\], found none of that name; the model has inputs images \[1,3,416,416\] float32/,
       );
     });
     it("wrong input size", async () => {
       const c = yolox();
-      await expect(ModelSession.create({ ...c, input: { ...c.input, width: 640, height: 640 } }, quiet)).rejects.toThrow(
-        /expected input 'images' of shape \[1,3,640,640\], found \[1,3,416,416\]/,
-      );
+      await expect(
+        ModelSession.create({ ...c, input: { ...c.input, width: 640, height: 640 } }, quiet),
+      ).rejects.toThrow(/expected input 'images' of shape \[1,3,640,640\], found \[1,3,416,416\]/);
     });
     it("wrong output / decoder", async () => {
       const c = yolox();
-      await expect(ModelSession.create({ ...c, decoder: { type: "yolox", strides: [8, 16, 32], numClasses: 20 } }, quiet)).rejects.toThrow(
-        /output 'output' of shape \[1,3549,25\], found \[1,3549,85\]/,
-      );
-      await expect(ModelSession.create({ ...c, outputs: [{ name: "boxes", shape: [1, 100, 4] }] }, quiet)).rejects.toThrow(/expected output 'boxes'/);
+      await expect(
+        ModelSession.create(
+          { ...c, decoder: { type: "yolox", strides: [8, 16, 32], numClasses: 20 } },
+          quiet,
+        ),
+      ).rejects.toThrow(/output 'output' of shape \[1,3549,25\], found \[1,3549,85\]/);
+      await expect(
+        ModelSession.create({ ...c, outputs: [{ name: "boxes", shape: [1, 100, 4] }] }, quiet),
+      ).rejects.toThrow(/expected output 'boxes'/);
       const nano = loadModelContract("nanodet_m_416_int8");
       await expect(
-        ModelSession.create({ ...nano, decoder: { type: "nanodet", strides: [8, 16, 32], numClasses: 80, regMax: 15, centerOffset: 0.5 } }, quiet),
-      ).rejects.toThrow(/expected a boxes_8 output of shape \[1,2704,64\] \(nanodet box distributions, stride 8\), found none; the model's outputs are 792 \[1,2704,80\]/);
+        ModelSession.create(
+          {
+            ...nano,
+            decoder: {
+              type: "nanodet",
+              strides: [8, 16, 32],
+              numClasses: 80,
+              regMax: 15,
+              centerOffset: 0.5,
+            },
+          },
+          quiet,
+        ),
+      ).rejects.toThrow(
+        /expected a boxes_8 output of shape \[1,2704,64\] \(nanodet box distributions, stride 8\), found none; the model's outputs are 792 \[1,2704,80\]/,
+      );
     });
     it("missing file", async () => {
-      await expect(ModelSession.create({ ...yolox(), file: "absent.onnx" }, quiet)).rejects.toMatchObject({
+      await expect(
+        ModelSession.create({ ...yolox(), file: "absent.onnx" }, quiet),
+      ).rejects.toMatchObject({
         kind: "model",
         message: expect.stringContaining("expected absent.onnx in"),
       });

@@ -3,8 +3,12 @@ import { planTiles } from "../../src/models/tiling.js";
 
 describe("planTiles", () => {
   it("runs the full frame only for ordinary aspect ratios or when disabled", () => {
-    expect(planTiles({ kind: "auto" }, 1280, 720)).toEqual([{ x: 0, y: 0, width: 1280, height: 720 }]);
-    expect(planTiles({ kind: "none" }, 1242, 375)).toEqual([{ x: 0, y: 0, width: 1242, height: 375 }]);
+    expect(planTiles({ kind: "auto" }, 1280, 720)).toEqual([
+      { x: 0, y: 0, width: 1280, height: 720 },
+    ]);
+    expect(planTiles({ kind: "none" }, 1242, 375)).toEqual([
+      { x: 0, y: 0, width: 1242, height: 375 },
+    ]);
   });
 
   it("covers a KITTI-wide frame with overlapping square tiles (hand-computed)", () => {
@@ -28,6 +32,8 @@ describe("planTiles", () => {
       expect(t.y + t.height).toBeLessThanOrEqual(720);
     }
     expect(tiles[3].x + tiles[3].width).toBe(1280); // last column reaches the right edge
-    expect(() => planTiles({ kind: "grid", columns: 0, rows: 1 }, 100, 100)).toThrow(/columns and rows/);
+    expect(() => planTiles({ kind: "grid", columns: 0, rows: 1 }, 100, 100)).toThrow(
+      /columns and rows/,
+    );
   });
 });

@@ -1,13 +1,23 @@
 import { describe, expect, it } from "vitest";
 import { PerceptionError } from "../../src/core/errors.js";
-import { expandTopicName, fullNodeName, normalizeNamespace, topicResolver, validateResolvedTopic } from "../../src/msgs/names.js";
+import {
+  expandTopicName,
+  fullNodeName,
+  normalizeNamespace,
+  topicResolver,
+  validateResolvedTopic,
+} from "../../src/msgs/names.js";
 
 describe("topic resolution (rcl rules)", () => {
   it("expands private, relative and absolute names", () => {
-    expect(expandTopicName("~/in/image", "detector", "/perception")).toBe("/perception/detector/in/image");
+    expect(expandTopicName("~/in/image", "detector", "/perception")).toBe(
+      "/perception/detector/in/image",
+    );
     expect(expandTopicName("~", "detector", "/perception")).toBe("/perception/detector");
     expect(expandTopicName("~/out", "detector", "/")).toBe("/detector/out");
-    expect(expandTopicName("pedestrians", "detector", "/perception")).toBe("/perception/pedestrians");
+    expect(expandTopicName("pedestrians", "detector", "/perception")).toBe(
+      "/perception/pedestrians",
+    );
     expect(expandTopicName("pedestrians", "detector", undefined)).toBe("/pedestrians");
     expect(expandTopicName("/tf", "detector", "/perception")).toBe("/tf");
   });
@@ -16,7 +26,11 @@ describe("topic resolution (rcl rules)", () => {
     const resolve = topicResolver({
       nodeName: "detector",
       namespace: "/perception",
-      remappings: { "~/in/image": "/camera/front/image_raw", "/perception/detector/in/info": "/camera/front/camera_info", out: "~/objects" },
+      remappings: {
+        "~/in/image": "/camera/front/image_raw",
+        "/perception/detector/in/info": "/camera/front/camera_info",
+        out: "~/objects",
+      },
     });
     expect(resolve("~/in/image")).toBe("/camera/front/image_raw");
     expect(resolve("/perception/detector/in/image")).toBe("/camera/front/image_raw");

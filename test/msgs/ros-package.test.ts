@@ -6,7 +6,9 @@ import { messageRegistry, PROJECT_MSG_PACKAGE } from "../../src/msgs/registry.js
 const pkgDir = projectPath("ros_ws", "src", PROJECT_MSG_PACKAGE);
 
 describe("edge_perception_msgs ROS package", () => {
-  const msgFiles = readdirSync(`${pkgDir}/msg`).filter((f) => f.endsWith(".msg")).sort();
+  const msgFiles = readdirSync(`${pkgDir}/msg`)
+    .filter((f) => f.endsWith(".msg"))
+    .sort();
 
   it("lists every .msg file in rosidl_generate_interfaces and nothing else", () => {
     const cmake = readFileSync(`${pkgDir}/CMakeLists.txt`, "utf8");
@@ -30,7 +32,9 @@ describe("edge_perception_msgs ROS package", () => {
     used.delete("builtin_interfaces");
     for (const pkg of used) {
       expect(xml, `package.xml must depend on ${pkg}`).toContain(`<depend>${pkg}</depend>`);
-      expect(cmake, `CMakeLists.txt must find_package(${pkg})`).toContain(`find_package(${pkg} REQUIRED)`);
+      expect(cmake, `CMakeLists.txt must find_package(${pkg})`).toContain(
+        `find_package(${pkg} REQUIRED)`,
+      );
     }
   });
 
@@ -38,7 +42,9 @@ describe("edge_perception_msgs ROS package", () => {
     for (const file of msgFiles) {
       const def = messageRegistry().get(`${PROJECT_MSG_PACKAGE}/${file.slice(0, -4)}`);
       for (const f of def.definitions) {
-        expect(f.name, `${file}: ${f.name}`).toMatch(f.isConstant ? /^[A-Z][A-Z0-9_]*$/ : /^[a-z][a-z0-9_]*$/);
+        expect(f.name, `${file}: ${f.name}`).toMatch(
+          f.isConstant ? /^[A-Z][A-Z0-9_]*$/ : /^[a-z][a-z0-9_]*$/,
+        );
       }
     }
   });

@@ -14,9 +14,14 @@ describe("generated message types", () => {
     const registry = new MessageRegistry();
     registry.addMsgText("builtin_interfaces/Time", "int32 sec\nuint32 nanosec\n");
     registry.addMsgText("builtin_interfaces/Duration", "int32 sec\nuint32 nanosec\n");
-    registry.addMsgText("demo_msgs/Thing", "float64 a\nuint8[] blob\nstring[] names\nuint8 KIND_A=1\n");
+    registry.addMsgText(
+      "demo_msgs/Thing",
+      "float64 a\nuint8[] blob\nstring[] names\nuint8 KIND_A=1\n",
+    );
     const before = generateTypesSource(registry, ["demo_msgs/Thing"]);
-    expect(before).toContain("export interface Thing {\n  a: number;\n  blob: Uint8Array;\n  names: string[];\n}");
+    expect(before).toContain(
+      "export interface Thing {\n  a: number;\n  blob: Uint8Array;\n  names: string[];\n}",
+    );
     expect(before).toContain("KIND_A: 1,");
     registry.addMsgText("demo_msgs/Thing", "float64 a\nfloat32[] extra\n");
     const after = generateTypesSource(registry, ["demo_msgs/Thing"]);

@@ -32,9 +32,24 @@ export async function hostNode(
 ): Promise<Harness> {
   const clock = new SimClock(START);
   const timers = new SimTimerQueue(clock, realClock);
-  const bus = new InProcessBus({ now: () => clock.now(), wallClock: realClock, onCallbackError: (_n, _t, e) => { throw e; } });
+  const bus = new InProcessBus({
+    now: () => clock.now(),
+    wallClock: realClock,
+    onCallbackError: (_n, _t, e) => {
+      throw e;
+    },
+  });
   const logs: string[] = [];
-  const hosted = createNodeHandle({ spec, bus, timers, now: () => clock.now(), wallClock: realClock, clockKind: "sim", logSink: (level, _source, message) => void logs.push(`${level}: ${message}`), services });
+  const hosted = createNodeHandle({
+    spec,
+    bus,
+    timers,
+    now: () => clock.now(),
+    wallClock: realClock,
+    clockKind: "sim",
+    logSink: (level, _source, message) => void logs.push(`${level}: ${message}`),
+    services,
+  });
   const instance = await spec.create(hosted.handle);
   const outputs: Record<string, any[]> = {};
   for (const topic of watch) {
@@ -47,7 +62,12 @@ export async function hostNode(
     await bus.idle();
   };
   const advance = async (ns: bigint): Promise<void> => {
-    await timers.fireUntil(ns, { settle, onError: (_o, e) => { throw e; } });
+    await timers.fireUntil(ns, {
+      settle,
+      onError: (_o, e) => {
+        throw e;
+      },
+    });
     clock.set(ns);
   };
   return {

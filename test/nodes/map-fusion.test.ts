@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { nsToTime, timeToNs } from "../../src/core/time.js";
-import type { CrosswalkArray, LaneMarkingArray, PedestrianArray, PerceptionFrame } from "../../src/msgs/types.generated.js";
+import type {
+  CrosswalkArray,
+  LaneMarkingArray,
+  PedestrianArray,
+  PerceptionFrame,
+} from "../../src/msgs/types.generated.js";
 import { createMapFusionNode, parameterSchema } from "../../src/nodes/map-fusion.js";
 import { lane, pedestrian } from "../viz/fixtures.js";
 import { START, hostNode } from "./harness.js";
@@ -9,13 +14,31 @@ const P = 66_666_667n;
 const stamp = (i: bigint) => nsToTime(START + i * P);
 
 function lanes(i: bigint): LaneMarkingArray {
-  return { header: { stamp: stamp(i), frame_id: "base_link" }, markings: [lane(1, 1.8, 0), lane(2, -1.8, 1)], status: "", latencies: [], pipeline_latency_ms: 0 };
+  return {
+    header: { stamp: stamp(i), frame_id: "base_link" },
+    markings: [lane(1, 1.8, 0), lane(2, -1.8, 1)],
+    status: "",
+    latencies: [],
+    pipeline_latency_ms: 0,
+  };
 }
 function peds(i: bigint): PedestrianArray {
-  return { header: { stamp: stamp(i), frame_id: "base_link" }, pedestrians: [{ ...pedestrian(0, 15, 2) }], status: "", latencies: [], pipeline_latency_ms: 0 };
+  return {
+    header: { stamp: stamp(i), frame_id: "base_link" },
+    pedestrians: [{ ...pedestrian(0, 15, 2) }],
+    status: "",
+    latencies: [],
+    pipeline_latency_ms: 0,
+  };
 }
 function crosswalks(i: bigint): CrosswalkArray {
-  return { header: { stamp: stamp(i), frame_id: "base_link" }, crosswalks: [], status: "no crosswalk in view", latencies: [], pipeline_latency_ms: 0 };
+  return {
+    header: { stamp: stamp(i), frame_id: "base_link" },
+    crosswalks: [],
+    status: "no crosswalk in view",
+    latencies: [],
+    pipeline_latency_ms: 0,
+  };
 }
 
 async function fusion() {
@@ -25,9 +48,21 @@ async function fusion() {
       namespace: "/perception",
       create: createMapFusionNode,
       parameterSchema: parameterSchema(),
-      parameters: { map_file: "", base_frame: "base_link", map_frame: "map", pose_source: "pose_stamped", pose_timeout_s: 0.2, max_input_age_s: 0.5, processing_budget_ms: 50 },
+      parameters: {
+        map_file: "",
+        base_frame: "base_link",
+        map_frame: "map",
+        pose_source: "pose_stamped",
+        pose_timeout_s: 0.2,
+        max_input_age_s: 0.5,
+        processing_budget_ms: 50,
+      },
     },
-    ["/perception/map_fusion/out/frame", "/perception/map_fusion/out/pedestrians/detections", "/perception/map_fusion/debug/pipeline_latency_ms"],
+    [
+      "/perception/map_fusion/out/frame",
+      "/perception/map_fusion/out/pedestrians/detections",
+      "/perception/map_fusion/debug/pipeline_latency_ms",
+    ],
   );
 }
 
@@ -39,11 +74,46 @@ const CWS = "/perception/map_fusion/in/crosswalks";
 describe("map_fusion node", () => {
   it("reports the stage times its inputs carry: the detectors' stages of this stamp plus fusion, and the slowest detector's latency", async () => {
     const h = await fusion();
-    await h.feed(LANES, { ...lanes(0n), latencies: [{ stage: "lane_model", duration_ms: 11 }, { stage: "lane_detector", duration_ms: 17 }], pipeline_latency_ms: 25 }, START + 10n);
-    await h.feed(PEDS, { ...peds(0n), latencies: [{ stage: "pedestrian_detector", duration_ms: 31 }], pipeline_latency_ms: 40 }, START + 20n);
-    await h.feed(CWS, { ...crosswalks(0n), latencies: [{ stage: "crosswalk_detector", duration_ms: 7 }], pipeline_latency_ms: 12 }, START + 30n);
+    await h.feed(
+      LANES,
+      {
+        ...lanes(0n),
+        latencies: [
+          { stage: "lane_model", duration_ms: 11 },
+          { stage: "lane_detector", duration_ms: 17 },
+        ],
+        pipeline_latency_ms: 25,
+      },
+      START + 10n,
+    );
+    await h.feed(
+      PEDS,
+      {
+        ...peds(0n),
+        latencies: [{ stage: "pedestrian_detector", duration_ms: 31 }],
+        pipeline_latency_ms: 40,
+      },
+      START + 20n,
+    );
+    await h.feed(
+      CWS,
+      {
+        ...crosswalks(0n),
+        latencies: [{ stage: "crosswalk_detector", duration_ms: 7 }],
+        pipeline_latency_ms: 12,
+      },
+      START + 30n,
+    );
     // Stamp 1 has only pedestrians: its lanes and crosswalks are carried over from stamp 0, their times are not.
-    await h.feed(PEDS, { ...peds(1n), latencies: [{ stage: "pedestrian_detector", duration_ms: 33 }], pipeline_latency_ms: 50 }, START + P + 10n);
+    await h.feed(
+      PEDS,
+      {
+        ...peds(1n),
+        latencies: [{ stage: "pedestrian_detector", duration_ms: 33 }],
+        pipeline_latency_ms: 50,
+      },
+      START + P + 10n,
+    );
     await h.feed(PEDS, peds(2n), START + 2n * P + 10n);
     const frames = h.outputs[FRAME] as PerceptionFrame[];
     expect(frames).toHaveLength(2);
@@ -105,13 +175,22 @@ describe("map_fusion node", () => {
     expect(frames).toHaveLength(2);
     expect(frames[0]!.lanes).toHaveLength(0);
     // Not silent: warned about (first one) and counted.
-    expect(h.logs.filter((l) => /^warn: late input: stamped 0\.000 s before the last fused frame/.test(l))).toHaveLength(1);
+    expect(
+      h.logs.filter((l) =>
+        /^warn: late input: stamped 0\.000 s before the last fused frame/.test(l),
+      ),
+    ).toHaveLength(1);
   });
 
   it("starts again when time goes back (a second play of the bag, or -l): frames again, the jump logged and counted", async () => {
     const h = await fusion();
     const diagnostics: any[] = [];
-    h.hosted.handle.createSubscription("diagnostic_msgs/msg/DiagnosticArray", "/diagnostics", { profile: "reliable" }, (m) => void diagnostics.push(m));
+    h.hosted.handle.createSubscription(
+      "diagnostic_msgs/msg/DiagnosticArray",
+      "/diagnostics",
+      { profile: "reliable" },
+      (m) => void diagnostics.push(m),
+    );
     const play = async (clockStart: bigint): Promise<void> => {
       for (let i = 0n; i < 30n; i++) {
         await h.feed(PEDS, peds(i), clockStart + i * P + 10n);
@@ -127,24 +206,49 @@ describe("map_fusion node", () => {
     const frames = h.outputs[FRAME] as PerceptionFrame[];
     // Both plays whole (2 s each).
     const indices = [...Array(30).keys()];
-    expect(frames.map((f) => Number((timeToNs(f.header.stamp) - START) / P))).toEqual([...indices, ...indices]);
+    expect(frames.map((f) => Number((timeToNs(f.header.stamp) - START) / P))).toEqual([
+      ...indices,
+      ...indices,
+    ]);
     expect(h.instance.stats!()).toMatchObject({ time_jumps: 1, late_inputs: 0 });
-    expect(h.logs.filter((l) => l.startsWith("warn: input stamped"))).toEqual([expect.stringMatching(/is 1\.867 s before the last fused frame: time went back .*fusion restarted \(time jump 1\)/)]);
-    const values = diagnostics.at(-1).status.flatMap((s: { values: Array<{ key: string; value: string }> }) => s.values);
+    expect(h.logs.filter((l) => l.startsWith("warn: input stamped"))).toEqual([
+      expect.stringMatching(
+        /is 1\.867 s before the last fused frame: time went back .*fusion restarted \(time jump 1\)/,
+      ),
+    ]);
+    const values = diagnostics
+      .at(-1)
+      .status.flatMap((s: { values: Array<{ key: string; value: string }> }) => s.values);
     expect(values).toContainEqual({ key: "time_jumps", value: "1" });
   });
 
   it("warns about and counts pose stamps that go back (a looped bag, a restarted localiser) instead of dropping them silently", async () => {
     const h = await fusion();
     const diagnostics: any[] = [];
-    h.hosted.handle.createSubscription("diagnostic_msgs/msg/DiagnosticArray", "/diagnostics", { profile: "reliable" }, (m) => void diagnostics.push(m));
-    const pose = (i: bigint) => ({ header: { stamp: stamp(i), frame_id: "map" }, pose: { position: { x: Number(i), y: 0, z: 0 }, orientation: { x: 0, y: 0, z: 0, w: 1 } } });
-    for (let i = 0n; i < 40n; i++) await h.feed("/perception/map_fusion/in/pose", pose(i), START + i * P + 5n);
+    h.hosted.handle.createSubscription(
+      "diagnostic_msgs/msg/DiagnosticArray",
+      "/diagnostics",
+      { profile: "reliable" },
+      (m) => void diagnostics.push(m),
+    );
+    const pose = (i: bigint) => ({
+      header: { stamp: stamp(i), frame_id: "map" },
+      pose: { position: { x: Number(i), y: 0, z: 0 }, orientation: { x: 0, y: 0, z: 0, w: 1 } },
+    });
+    for (let i = 0n; i < 40n; i++)
+      await h.feed("/perception/map_fusion/in/pose", pose(i), START + i * P + 5n);
     // Header stamps back to the start while the clock (log time) goes on.
-    for (let i = 0n; i < 5n; i++) await h.feed("/perception/map_fusion/in/pose", pose(i), START + (40n + i) * P + 5n);
+    for (let i = 0n; i < 5n; i++)
+      await h.feed("/perception/map_fusion/in/pose", pose(i), START + (40n + i) * P + 5n);
     await h.advance(START + 50n * P);
-    expect(h.logs.filter((l) => /^warn: pose stamp went back to \S+ s: the pose history was dropped \(1 so far\)$/.test(l))).toHaveLength(1);
-    const values = diagnostics.at(-1).status.flatMap((s: { values: Array<{ key: string; value: string }> }) => s.values);
+    expect(
+      h.logs.filter((l) =>
+        /^warn: pose stamp went back to \S+ s: the pose history was dropped \(1 so far\)$/.test(l),
+      ),
+    ).toHaveLength(1);
+    const values = diagnostics
+      .at(-1)
+      .status.flatMap((s: { values: Array<{ key: string; value: string }> }) => s.values);
     expect(values).toContainEqual({ key: "pose_time_jumps", value: "1" });
   });
 
@@ -154,7 +258,16 @@ describe("map_fusion node", () => {
     const { join } = await import("node:path");
     const { hdMapToGeoJson } = await import("../../src/map/geojson-writer.js");
     const file = join(mkdtempSync(join(tmpdir(), "empty-map-")), "empty.geojson");
-    writeFileSync(file, JSON.stringify(hdMapToGeoJson({ name: "empty", origin: { latitude: 48, longitude: 11, altitude: 500 }, features: [] })));
+    writeFileSync(
+      file,
+      JSON.stringify(
+        hdMapToGeoJson({
+          name: "empty",
+          origin: { latitude: 48, longitude: 11, altitude: 500 },
+          features: [],
+        }),
+      ),
+    );
     const logs: string[] = [];
     const h = await hostNode(
       {
@@ -162,14 +275,29 @@ describe("map_fusion node", () => {
         namespace: "/perception",
         create: createMapFusionNode,
         parameterSchema: parameterSchema(),
-        parameters: { map_file: file, base_frame: "base_link", map_frame: "map", pose_source: "pose_stamped", pose_timeout_s: 0.2, max_input_age_s: 0.5, processing_budget_ms: 50 },
+        parameters: {
+          map_file: file,
+          base_frame: "base_link",
+          map_frame: "map",
+          pose_source: "pose_stamped",
+          pose_timeout_s: 0.2,
+          max_input_age_s: 0.5,
+          processing_budget_ms: 50,
+        },
       },
       [],
     );
     logs.push(...h.logs);
-    expect(logs).toContainEqual(expect.stringMatching(/^warn: HD map .*empty\.geojson: the map has no features/));
+    expect(logs).toContainEqual(
+      expect.stringMatching(/^warn: HD map .*empty\.geojson: the map has no features/),
+    );
     const diagnostics: any[] = [];
-    h.hosted.handle.createSubscription("diagnostic_msgs/msg/DiagnosticArray", "/diagnostics", { profile: "reliable" }, (m) => void diagnostics.push(m));
+    h.hosted.handle.createSubscription(
+      "diagnostic_msgs/msg/DiagnosticArray",
+      "/diagnostics",
+      { profile: "reliable" },
+      (m) => void diagnostics.push(m),
+    );
     await h.advance(START + 2_000_000_000n);
     expect(diagnostics.at(-1).status[0].message).toMatch(/has no lanes and no crosswalks/);
   });
@@ -187,9 +315,13 @@ describe("map_fusion node", () => {
     await h.feed(PEDS, peds(31n), START + 31n * P + 10n);
     expect(h.instance.stats!()).toMatchObject({ time_jumps: 0, late_inputs: 1 });
     const frames = h.outputs[FRAME] as PerceptionFrame[];
-    expect(frames.map((f) => Number((timeToNs(f.header.stamp) - START) / P))).toEqual([...Array(31).keys()]);
+    expect(frames.map((f) => Number((timeToNs(f.header.stamp) - START) / P))).toEqual([
+      ...Array(31).keys(),
+    ]);
     // Frame 30 carries the lanes of stamp 28, not the older late ones.
-    expect(frames.at(-1)!.lanes.map((l) => l.id)).toEqual(frames.find((f) => timeToNs(f.header.stamp) === START + 28n * P)!.lanes.map((l) => l.id));
+    expect(frames.at(-1)!.lanes.map((l) => l.id)).toEqual(
+      frames.find((f) => timeToNs(f.header.stamp) === START + 28n * P)!.lanes.map((l) => l.id),
+    );
     expect(h.logs.some((l) => /time went back/.test(l))).toBe(false);
   });
 
@@ -204,6 +336,9 @@ describe("map_fusion node", () => {
     // Restarted after one second of node time (15 inputs at 15 Hz), then fused again.
     expect(late).toBe(15);
     const frames = h.outputs[FRAME] as PerceptionFrame[];
-    expect(frames.map((f) => Number((timeToNs(f.header.stamp) - START) / P))).toEqual([...Array(30).keys(), ...Array.from({ length: 14 }, (_, k) => 15 + k)]);
+    expect(frames.map((f) => Number((timeToNs(f.header.stamp) - START) / P))).toEqual([
+      ...Array(30).keys(),
+      ...Array.from({ length: 14 }, (_, k) => 15 + k),
+    ]);
   });
 });

@@ -11,7 +11,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { projectPath, sharedDir } from "../../src/core/paths.js";
 import { nsToTime } from "../../src/core/time.js";
 import type { CameraInfo, CompressedImage, TFMessage } from "../../src/msgs/types.generated.js";
-import { createPedestrianDetectorNode, parameterSchema } from "../../src/nodes/pedestrian-detector.js";
+import {
+  createPedestrianDetectorNode,
+  parameterSchema,
+} from "../../src/nodes/pedestrian-detector.js";
 import { loadParameterFiles, parametersForNode } from "../../src/ros/parameters/parameter-file.js";
 import { START, hostNode, type Harness } from "./harness.js";
 import { cameraMount, pinholeCameraInfo } from "./camera-fixtures.js";
@@ -21,7 +24,10 @@ const H = 540;
 const P = 100_000_000n; // 10 Hz
 const shared = sharedDir();
 const skip = !shared || !existsSync(join(shared, "models", "yolox_nano.onnx"));
-if (skip) console.log("pedestrian-detector-crop-budget.test: skipped: ../shared/models/yolox_nano.onnx is absent (the HOG fallback runs no crops)");
+if (skip)
+  console.log(
+    "pedestrian-detector-crop-budget.test: skipped: ../shared/models/yolox_nano.onnx is absent (the HOG fallback runs no crops)",
+  );
 let jpeg: Uint8Array;
 
 beforeAll(async () => {
@@ -37,8 +43,16 @@ const mount: TFMessage = cameraMount(nsToTime(START), 0);
 async function frames(h: Harness, first: bigint, n: bigint): Promise<number> {
   const before = h.instance.stats!().crop_passes!;
   for (let i = first; i < first + n; i++) {
-    await h.feed("/perception/pedestrian_detector/in/camera_info", cameraInfo(START + i * P), START + i * P + 1n);
-    const img: CompressedImage = { header: { stamp: nsToTime(START + i * P), frame_id: "camera_front_optical_frame" }, format: "jpeg", data: jpeg };
+    await h.feed(
+      "/perception/pedestrian_detector/in/camera_info",
+      cameraInfo(START + i * P),
+      START + i * P + 1n,
+    );
+    const img: CompressedImage = {
+      header: { stamp: nsToTime(START + i * P), frame_id: "camera_front_optical_frame" },
+      format: "jpeg",
+      data: jpeg,
+    };
     await h.feed("/perception/pedestrian_detector/in/image/compressed", img, START + i * P + 2n);
   }
   return h.instance.stats!().crop_passes! - before;
@@ -46,14 +60,23 @@ async function frames(h: Harness, first: bigint, n: bigint): Promise<number> {
 
 describe.skipIf(skip)("pedestrian_detector crop pass budget", () => {
   it("runs crop_passes_per_s over its rate, takes ~/in/crop_passes_per_s and parameter changes at run time, and counts budgets out of range", async () => {
-    const file = parametersForNode(loadParameterFiles([projectPath("config", "pedestrian_detector.param.yaml")]), "pedestrian_detector", "/perception");
+    const file = parametersForNode(
+      loadParameterFiles([projectPath("config", "pedestrian_detector.param.yaml")]),
+      "pedestrian_detector",
+      "/perception",
+    );
     const h = await hostNode(
       {
         name: "pedestrian_detector",
         namespace: "/perception",
         create: createPedestrianDetectorNode,
         parameterSchema: parameterSchema(),
-        parameters: { ...(file as Record<string, never>), rate_hz: 10, crop_passes_per_s: 15, crop_passes_max_per_frame: 3 },
+        parameters: {
+          ...(file as Record<string, never>),
+          rate_hz: 10,
+          crop_passes_per_s: 15,
+          crop_passes_max_per_frame: 3,
+        },
       },
       ["/perception/pedestrian_detector/out/pedestrians"],
     );
@@ -61,18 +84,44 @@ describe.skipIf(skip)("pedestrian_detector crop pass budget", () => {
     // 15/s at 10 Hz: 1.5 a frame.
     expect(await frames(h, 0n, 4n)).toBe(6);
     // compute_budget asks for 30/s: 3 a frame (the band's 3 crops).
-    await h.feed("/perception/pedestrian_detector/in/crop_passes_per_s", { data: 30 }, START + 4n * P);
+    await h.feed(
+      "/perception/pedestrian_detector/in/crop_passes_per_s",
+      { data: 30 },
+      START + 4n * P,
+    );
     expect(await frames(h, 4n, 3n)).toBe(9);
     // Out of range: ignored (still 3 a frame), counted, logged.
-    await h.feed("/perception/pedestrian_detector/in/crop_passes_per_s", { data: -5 }, START + 7n * P);
+    await h.feed(
+      "/perception/pedestrian_detector/in/crop_passes_per_s",
+      { data: -5 },
+      START + 7n * P,
+    );
     expect(await frames(h, 7n, 2n)).toBe(6);
-    expect(h.instance.stats!()).toMatchObject({ crop_budget_commands: 1, crop_budget_commands_rejected: 1 });
+    expect(h.instance.stats!()).toMatchObject({
+      crop_budget_commands: 1,
+      crop_budget_commands_rejected: 1,
+    });
     expect(h.logs.some((l) => /~\/in\/crop_passes_per_s: ignored -5/.test(l))).toBe(true);
     // A rate of 20 Hz spreads the same 30/s thinner: 1.5 a frame.
     expect(h.hosted.store.set({ rate_hz: 20 }).successful).toBe(true);
     const at20 = async (i: bigint) => {
-      await h.feed("/perception/pedestrian_detector/in/camera_info", cameraInfo(START + 9n * P + i * (P / 2n)), START + 9n * P + i * (P / 2n) + 1n);
-      await h.feed("/perception/pedestrian_detector/in/image/compressed", { header: { stamp: nsToTime(START + 9n * P + i * (P / 2n)), frame_id: "camera_front_optical_frame" }, format: "jpeg", data: jpeg }, START + 9n * P + i * (P / 2n) + 2n);
+      await h.feed(
+        "/perception/pedestrian_detector/in/camera_info",
+        cameraInfo(START + 9n * P + i * (P / 2n)),
+        START + 9n * P + i * (P / 2n) + 1n,
+      );
+      await h.feed(
+        "/perception/pedestrian_detector/in/image/compressed",
+        {
+          header: {
+            stamp: nsToTime(START + 9n * P + i * (P / 2n)),
+            frame_id: "camera_front_optical_frame",
+          },
+          format: "jpeg",
+          data: jpeg,
+        },
+        START + 9n * P + i * (P / 2n) + 2n,
+      );
     };
     const before = h.instance.stats!().crop_passes!;
     for (let i = 0n; i < 4n; i++) await at20(i);

@@ -17,7 +17,11 @@ import { createNodeHandle } from "../../src/host/node-handle.js";
 import { createRunServices } from "../../src/host/run-services.js";
 import { codecFor } from "../../src/msgs/codec.js";
 import type { DetectorArray } from "../../src/msgs/detector-arrays.js";
-import type { CompressedImage, PerceptionFrame, StageLatency } from "../../src/msgs/types.generated.js";
+import type {
+  CompressedImage,
+  PerceptionFrame,
+  StageLatency,
+} from "../../src/msgs/types.generated.js";
 import type { NodeInstance } from "../../src/ros/node-spec.js";
 import { CAMERA_FRAME, cameraMount, smallCameraInfo } from "./camera-fixtures.js";
 import { START } from "./harness.js";
@@ -52,11 +56,27 @@ async function run(mode: "one_process" | "multi_process", jpeg: Uint8Array): Pro
   const result: Run = { published: new Map(), frames: [], bridged: 0 };
   const processes: Process[] = [];
   for (const members of processGroups(graph, args).values()) {
-    const bus = new InProcessBus({ now: () => clock.now(), wallClock: realClock, onCallbackError: (_n, _t, e) => { throw e; } });
+    const bus = new InProcessBus({
+      now: () => clock.now(),
+      wallClock: realClock,
+      onCallbackError: (_n, _t, e) => {
+        throw e;
+      },
+    });
     const services = createRunServices();
     const instances: NodeInstance[] = [];
     for (const spec of specs.filter((s) => members.includes(s.name))) {
-      const hosted = createNodeHandle({ spec, bus, timers, now: () => clock.now(), wallClock: realClock, clockKind: "sim", logSink: () => undefined, services, parameterOverrides: { use_sim_time: true } });
+      const hosted = createNodeHandle({
+        spec,
+        bus,
+        timers,
+        now: () => clock.now(),
+        wallClock: realClock,
+        clockKind: "sim",
+        logSink: () => undefined,
+        services,
+        parameterOverrides: { use_sim_time: true },
+      });
       instances.push(await spec.create(hosted.handle));
     }
     if (instances.length > 0) processes.push({ bus, instances });
@@ -71,7 +91,11 @@ async function run(mode: "one_process" | "multi_process", jpeg: Uint8Array): Pro
         for (const o of others) {
           if (o.bus.subscriberCount(pub.topic) === 0) continue;
           const cdr = pub.cdr.slice();
-          o.bus.inject(pub.topic, codecFor(pub.type).decode(cdr), { topic: pub.topic, receiveTime: pub.time, cdr });
+          o.bus.inject(pub.topic, codecFor(pub.type).decode(cdr), {
+            topic: pub.topic,
+            receiveTime: pub.time,
+            cdr,
+          });
           if (DETECTOR_OUTPUTS.includes(pub.topic)) result.bridged++;
         }
       },
@@ -85,7 +109,13 @@ async function run(mode: "one_process" | "multi_process", jpeg: Uint8Array): Pro
         });
       }
     }
-    if (p.bus.topics().some((t) => t.name === FRAME_TOPIC && t.publishers.length > 0)) p.bus.subscribe("test", FRAME_TOPIC, 100, (m) => void result.frames.push(m as PerceptionFrame));
+    if (p.bus.topics().some((t) => t.name === FRAME_TOPIC && t.publishers.length > 0))
+      p.bus.subscribe(
+        "test",
+        FRAME_TOPIC,
+        100,
+        (m) => void result.frames.push(m as PerceptionFrame),
+      );
   }
   const settle = async (): Promise<void> => {
     for (;;) {
@@ -98,7 +128,12 @@ async function run(mode: "one_process" | "multi_process", jpeg: Uint8Array): Pro
     }
   };
   const deliver = async (topic: string, message: unknown, ns: bigint): Promise<void> => {
-    await timers.fireUntil(ns, { settle, onError: (_o, e) => { throw e; } });
+    await timers.fireUntil(ns, {
+      settle,
+      onError: (_o, e) => {
+        throw e;
+      },
+    });
     clock.set(ns);
     // Inputs reach every process (each subscribes on its own).
     for (const p of processes) p.bus.inject(topic, message, { topic, receiveTime: clock.now() });
@@ -108,37 +143,61 @@ async function run(mode: "one_process" | "multi_process", jpeg: Uint8Array): Pro
   for (let i = 0n; i < BigInt(FRAMES); i++) {
     const ns = START + i * PERIOD;
     await deliver("/camera/front/camera_info", smallCameraInfo(nsToTime(ns)), ns + 1n);
-    const image: CompressedImage = { header: { stamp: nsToTime(ns), frame_id: CAMERA_FRAME }, format: "jpeg", data: jpeg };
+    const image: CompressedImage = {
+      header: { stamp: nsToTime(ns), frame_id: CAMERA_FRAME },
+      format: "jpeg",
+      data: jpeg,
+    };
     await deliver("/camera/front/image_raw/compressed", image, ns + 2n);
   }
   // Past max_input_age_s: the last stamp is fused too.
-  await timers.fireUntil(START + BigInt(FRAMES + 8) * PERIOD, { settle, onError: (_o, e) => { throw e; } });
+  await timers.fireUntil(START + BigInt(FRAMES + 8) * PERIOD, {
+    settle,
+    onError: (_o, e) => {
+      throw e;
+    },
+  });
   for (const p of processes) for (const i of [...p.instances].reverse()) await i.dispose?.();
   return result;
 }
 
-const byStage = (a: StageLatency, b: StageLatency): number => (a.stage < b.stage ? -1 : a.stage > b.stage ? 1 : 0);
+const byStage = (a: StageLatency, b: StageLatency): number =>
+  a.stage < b.stage ? -1 : a.stage > b.stage ? 1 : 0;
 
 /** Checks every frame against what the detectors published for its stamp; returns each frame's stage names. */
 function checkFrames(r: Run): string[][] {
   expect(r.frames).toHaveLength(FRAMES);
   return r.frames.map((frame) => {
     const inputs = r.published.get(timeToNs(frame.header.stamp)) ?? [];
-    expect(inputs.map((m) => Object.keys(m).find((k) => ["markings", "crosswalks", "pedestrians"].includes(k))).sort()).toEqual(["crosswalks", "markings", "pedestrians"]);
+    expect(
+      inputs
+        .map((m) =>
+          Object.keys(m).find((k) => ["markings", "crosswalks", "pedestrians"].includes(k)),
+        )
+        .sort(),
+    ).toEqual(["crosswalks", "markings", "pedestrians"]);
     const sent = inputs.flatMap((m) => m.latencies).sort(byStage);
     const fused = frame.latencies.filter((l) => l.stage !== "fusion");
     // Exactly the values the detectors measured (float32 on both paths), not re-measured or lost.
     expect(fused).toEqual(sent);
     expect(fused.find((l) => l.stage === "crosswalk_detector")!.duration_ms).toBeGreaterThan(0);
     expect(frame.latencies.at(-1)!.stage).toBe("fusion");
-    expect(frame.pipeline_latency_ms).toBeGreaterThanOrEqual(Math.fround(Math.max(...inputs.map((m) => m.pipeline_latency_ms))));
+    expect(frame.pipeline_latency_ms).toBeGreaterThanOrEqual(
+      Math.fround(Math.max(...inputs.map((m) => m.pipeline_latency_ms))),
+    );
     return frame.latencies.map((l) => l.stage);
   });
 }
 
 describe("stage latencies across processes", () => {
   it("reach map_fusion in the detector arrays alike in one process and through CDR between process groups", async () => {
-    const jpeg = new Uint8Array(await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 90, g: 90, b: 90 } } }).jpeg().toBuffer());
+    const jpeg = new Uint8Array(
+      await sharp({
+        create: { width: 64, height: 48, channels: 3, background: { r: 90, g: 90, b: 90 } },
+      })
+        .jpeg()
+        .toBuffer(),
+    );
     const one = await run("one_process", jpeg);
     const multi = await run("multi_process", jpeg);
     expect(one.bridged).toBe(0);

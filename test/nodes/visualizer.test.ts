@@ -13,14 +13,29 @@ const DEBUG_IMAGE = "/perception/visualizer/out/image/compressed";
 
 /** A visualizer at 5 Hz on the compressed stream, hosted on the test bus, and a 64x48 JPEG to feed it. */
 async function visualizer(extra: Record<string, number> = {}) {
-  const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 90, g: 90, b: 90 } } }).jpeg().toBuffer();
+  const jpeg = await sharp({
+    create: { width: 64, height: 48, channels: 3, background: { r: 90, g: 90, b: 90 } },
+  })
+    .jpeg()
+    .toBuffer();
   const h = await hostNode(
     {
       name: "visualizer",
       namespace: "/perception",
       create: createVisualizerNode,
       parameterSchema: parameterSchema(),
-      parameters: { image_transport: "compressed", rate_hz: 5, map_file: "", privacy: "blur_pedestrians", debug_image_max_width: 64, processing_budget_ms: 60, map_radius_m: 60, jpeg_quality: 75, marker_lifetime_s: 0.5, ...extra },
+      parameters: {
+        image_transport: "compressed",
+        rate_hz: 5,
+        map_file: "",
+        privacy: "blur_pedestrians",
+        debug_image_max_width: 64,
+        processing_budget_ms: 60,
+        map_radius_m: 60,
+        jpeg_quality: 75,
+        marker_lifetime_s: 0.5,
+        ...extra,
+      },
     },
     [DEBUG_IMAGE],
   );
@@ -31,18 +46,29 @@ describe("visualizer node", () => {
   it("renders the debug image at its rate and keeps only the camera messages it may still render", async () => {
     const { jpeg, h } = await visualizer();
     const stampOf = (i: number) => nsToTime(START + BigInt(i) * PERIOD);
-    const image = (i: number): CompressedImage => ({ header: { stamp: stampOf(i), frame_id: "camera_optical" }, format: "jpeg", data: new Uint8Array(jpeg) });
+    const image = (i: number): CompressedImage => ({
+      header: { stamp: stampOf(i), frame_id: "camera_optical" },
+      format: "jpeg",
+      data: new Uint8Array(jpeg),
+    });
     let mostWaiting = 0;
     // 60 camera frames; a perception frame for every other one, three camera periods late.
     for (let i = 0; i < 60; i++) {
       await h.feed(IMAGE, image(i), START + BigInt(i) * PERIOD);
       const j = i - 3;
-      if (j >= 0 && j % 2 === 0) await h.feed(FRAME, { ...frame(0), header: { stamp: stampOf(j), frame_id: "base_link" } }, START + BigInt(i) * PERIOD + 1n);
+      if (j >= 0 && j % 2 === 0)
+        await h.feed(
+          FRAME,
+          { ...frame(0), header: { stamp: stampOf(j), frame_id: "base_link" } },
+          START + BigInt(i) * PERIOD + 1n,
+        );
       mostWaiting = Math.max(mostWaiting, h.instance.stats!().images_waiting!);
     }
     const out = h.outputs[DEBUG_IMAGE] as CompressedImage[];
     // 5 Hz over frames 0..56: one debug image per 200 ms of camera time, each with its frame's stamp.
-    expect(out.map((m) => Number((timeToNs(m.header.stamp) - START) / PERIOD))).toEqual([0, 6, 12, 18, 24, 30, 36, 42, 48, 54]);
+    expect(out.map((m) => Number((timeToNs(m.header.stamp) - START) / PERIOD))).toEqual([
+      0, 6, 12, 18, 24, 30, 36, 42, 48, 54,
+    ]);
     expect(out.every((m) => m.format === "jpeg" && m.data.length > 0)).toBe(true);
     // Frames come 3 periods late at 15 Hz: a handful of camera messages wait, never dozens.
     expect(mostWaiting).toBeGreaterThan(0);
@@ -55,8 +81,21 @@ describe("visualizer node", () => {
     const stampOf = (i: number) => nsToTime(START + BigInt(i) * PERIOD);
     const play = async (): Promise<void> => {
       for (let i = 0; i < 45; i++) {
-        await h.feed(IMAGE, { header: { stamp: stampOf(i), frame_id: "camera_optical" }, format: "jpeg", data: new Uint8Array(jpeg) }, START + BigInt(i) * PERIOD);
-        if (i >= 1) await h.feed(FRAME, { ...frame(0), header: { stamp: stampOf(i - 1), frame_id: "base_link" } }, START + BigInt(i) * PERIOD + 1n);
+        await h.feed(
+          IMAGE,
+          {
+            header: { stamp: stampOf(i), frame_id: "camera_optical" },
+            format: "jpeg",
+            data: new Uint8Array(jpeg),
+          },
+          START + BigInt(i) * PERIOD,
+        );
+        if (i >= 1)
+          await h.feed(
+            FRAME,
+            { ...frame(0), header: { stamp: stampOf(i - 1), frame_id: "base_link" } },
+            START + BigInt(i) * PERIOD + 1n,
+          );
       }
     };
     await play();
@@ -66,6 +105,10 @@ describe("visualizer node", () => {
     await play();
     expect(h.outputs[DEBUG_IMAGE]!.length).toBe(2 * first);
     expect(h.instance.stats!()).toMatchObject({ time_jumps: 1, frames_without_image: 0 });
-    expect(h.logs.filter((l) => /^warn: frame stamped .* before the previous one: time went back/.test(l))).toHaveLength(1);
+    expect(
+      h.logs.filter((l) =>
+        /^warn: frame stamped .* before the previous one: time went back/.test(l),
+      ),
+    ).toHaveLength(1);
   });
 });

@@ -30,19 +30,39 @@ const DRIVES: { scenario: string; frames: number }[] = [
 
 beforeAll(async () => {
   for (const d of DRIVES) {
-    await generateDrive({ scenario: d.scenario, seed: 3, frames: d.frames, out: join(drives, d.scenario), compressed: true, camera: { width: 640, height: 360 }, overwrite: true });
+    await generateDrive({
+      scenario: d.scenario,
+      seed: 3,
+      frames: d.frames,
+      out: join(drives, d.scenario),
+      compressed: true,
+      camera: { width: 640, height: 360 },
+      overwrite: true,
+    });
   }
 }, 120_000);
 
 describe("eval and compare on a generated drive", () => {
   it("replays and scores the drives; a 0.99 pedestrian threshold fails compare naming the recall drop; identical runs pass", async () => {
     const normal = join(tmp, "normal.json");
-    const r = await runCli(["eval", "--replay", drives, "--work", outputs, "--deterministic-timing", "--out", normal, "--quiet"]);
+    const r = await runCli([
+      "eval",
+      "--replay",
+      drives,
+      "--work",
+      outputs,
+      "--deterministic-timing",
+      "--out",
+      normal,
+      "--quiet",
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/overall/);
     const m = JSON.parse(readFileSync(normal, "utf8"));
     expect(m.schema_version).toBe(1);
-    const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(projectPath("docs", "schema", "eval-metrics.schema.json"), "utf8")));
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(
+      JSON.parse(readFileSync(projectPath("docs", "schema", "eval-metrics.schema.json"), "utf8")),
+    );
     expect(validate(m), JSON.stringify(validate.errors)).toBe(true);
     expect(m.units).toEqual(["map_mismatch", "night", "rain", "urban_intersection"]);
     const urban = m.scenarios.urban_intersection;
@@ -50,20 +70,54 @@ describe("eval and compare on a generated drive", () => {
     expect(urban.lanes.tusimple.frames).toBeGreaterThan(0);
     expect(urban.ego_lane.frames).toBeGreaterThan(0);
     expect(m.scenarios.map_mismatch.map_disagreements.injected).toBe(3);
-    for (const s of ["night", "rain", "urban_intersection"]) expect(m.scenarios[s].map_disagreements.injected).toBe(0);
+    for (const s of ["night", "rain", "urban_intersection"])
+      expect(m.scenarios[s].map_disagreements.injected).toBe(0);
 
     const bad = join(tmp, "threshold-0.99.json");
     const params = projectPath("test", "fixtures", "eval", "pedestrian-threshold-0.99.param.yaml");
     const badBags = join(tmp, "bad-outputs");
-    const rb = await runCli(["eval", "--replay", join(drives, "urban_intersection"), "--work", badBags, "--deterministic-timing", "--params", params, "--out", bad, "--quiet"]);
+    const rb = await runCli([
+      "eval",
+      "--replay",
+      join(drives, "urban_intersection"),
+      "--work",
+      badBags,
+      "--deterministic-timing",
+      "--params",
+      params,
+      "--out",
+      bad,
+      "--quiet",
+    ]);
     expect(rb.code, rb.stderr).toBe(0);
     const base = join(tmp, "urban-normal.json");
-    expect((await runCli(["eval", join(outputs, "urban_intersection"), "--truth", join(drives, "urban_intersection"), "--out", base, "--quiet"])).code).toBe(0);
+    expect(
+      (
+        await runCli([
+          "eval",
+          join(outputs, "urban_intersection"),
+          "--truth",
+          join(drives, "urban_intersection"),
+          "--out",
+          base,
+          "--quiet",
+        ])
+      ).code,
+    ).toBe(0);
     const report = join(tmp, "compare-report");
-    const sideBySide = ["--drive", join(drives, "urban_intersection"), "--baseline-bag", join(outputs, "urban_intersection"), "--candidate-bag", join(badBags, "urban_intersection")];
+    const sideBySide = [
+      "--drive",
+      join(drives, "urban_intersection"),
+      "--baseline-bag",
+      join(outputs, "urban_intersection"),
+      "--candidate-bag",
+      join(badBags, "urban_intersection"),
+    ];
     const worse = await runCli(["compare", base, bad, "--report", report, ...sideBySide]);
     expect(worse.code, worse.stdout + worse.stderr).toBe(1);
-    expect(worse.stdout).toMatch(/REGRESSION scenarios\.urban_intersection\.detection\.pedestrian\.recall dropped (0\.\d+|1) -> 0 /);
+    expect(worse.stdout).toMatch(
+      /REGRESSION scenarios\.urban_intersection\.detection\.pedestrian\.recall dropped (0\.\d+|1) -> 0 /,
+    );
     expect(worse.stdout).toMatch(/REGRESSION overall\.detection\.pedestrian\.recall dropped/);
     expect(statSync(join(report, "pr_curve.png")).size).toBeGreaterThan(1000);
     // Side by side where the runs differ most: the candidate lost pedestrians there.
@@ -79,10 +133,21 @@ describe("eval and compare on a generated drive", () => {
   it("merges 4 shards into the unsharded metrics byte for byte, skips an up-to-date shard, and --jobs 2 gives the same", async () => {
     expect(existsSync(join(outputs, "night", "metadata.yaml"))).toBe(true);
     const whole = join(tmp, "whole.json");
-    expect((await runCli(["eval", outputs, "--truth", drives, "--out", whole, "--quiet"])).code).toBe(0);
+    expect(
+      (await runCli(["eval", outputs, "--truth", drives, "--out", whole, "--quiet"])).code,
+    ).toBe(0);
     const shards = join(tmp, "shards");
     for (let i = 0; i < 4; i++) {
-      const r = await runCli(["eval", outputs, "--truth", drives, "--shard", `${i}/4`, "--out", shards]);
+      const r = await runCli([
+        "eval",
+        outputs,
+        "--truth",
+        drives,
+        "--shard",
+        `${i}/4`,
+        "--out",
+        shards,
+      ]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toMatch(new RegExp(`shard ${i}/4: 1 of 4 runs`));
     }
@@ -92,13 +157,26 @@ describe("eval and compare on a generated drive", () => {
     expect(readFileSync(merged)).toEqual(readFileSync(whole));
 
     // Kubernetes Indexed Job environment, inputs unchanged: skipped.
-    const again = await runCli(["eval", outputs, "--truth", drives, "--out", shards], { ...process.env, JOB_COMPLETION_INDEX: "2", JOB_COMPLETIONS: "4" });
+    const again = await runCli(["eval", outputs, "--truth", drives, "--out", shards], {
+      ...process.env,
+      JOB_COMPLETION_INDEX: "2",
+      JOB_COMPLETIONS: "4",
+    });
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/shard 2\/4: .* up to date \(inputs unchanged\), skipped/);
     // A changed label file makes it run again.
     const gt = join(drives, "rain", "ground_truth.jsonl");
     writeFileSync(gt, readFileSync(gt, "utf8") + "\n");
-    const changed = await runCli(["eval", outputs, "--truth", drives, "--shard", "2/4", "--out", shards]);
+    const changed = await runCli([
+      "eval",
+      outputs,
+      "--truth",
+      drives,
+      "--shard",
+      "2/4",
+      "--out",
+      shards,
+    ]);
     expect(changed.stderr).not.toMatch(/skipped/);
     // A missing shard is named.
     rmSync(join(shards, "shard-00001-of-00004.json"));
@@ -107,7 +185,17 @@ describe("eval and compare on a generated drive", () => {
     expect(incomplete.stderr).toMatch(/shard\(s\) 1\/4 missing/);
 
     const jobs = join(tmp, "jobs.json");
-    const jr = await runCli(["eval", outputs, "--truth", drives, "--jobs", "2", "--out", jobs, "--quiet"]);
+    const jr = await runCli([
+      "eval",
+      outputs,
+      "--truth",
+      drives,
+      "--jobs",
+      "2",
+      "--out",
+      jobs,
+      "--quiet",
+    ]);
     expect(jr.code, jr.stderr).toBe(0);
     expect(readFileSync(jobs)).toEqual(readFileSync(whole));
   }, 300_000);

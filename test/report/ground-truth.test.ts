@@ -3,13 +3,33 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { projectPath } from "../../src/core/paths.js";
-import { GROUND_TRUTH_FORMAT, groundTruthAt, loadGroundTruth, parseGroundTruthFrame } from "../../src/report/ground-truth.js";
+import {
+  GROUND_TRUTH_FORMAT,
+  groundTruthAt,
+  loadGroundTruth,
+  parseGroundTruthFrame,
+} from "../../src/report/ground-truth.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gt-test-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const record = (frame: number, extra: Record<string, unknown> = {}): string =>
-  JSON.stringify({ format: GROUND_TRUTH_FORMAT, version: 1, scenario: "x", frame, stamp: { sec: 1700000000, nanosec: frame }, image_topic: "/i", ego: {}, lane_markings: [], crosswalks: [], map_only_crosswalks: [], stop_lines: [], pedestrians: [], vehicles: [], ...extra });
+  JSON.stringify({
+    format: GROUND_TRUTH_FORMAT,
+    version: 1,
+    scenario: "x",
+    frame,
+    stamp: { sec: 1700000000, nanosec: frame },
+    image_topic: "/i",
+    ego: {},
+    lane_markings: [],
+    crosswalks: [],
+    map_only_crosswalks: [],
+    stop_lines: [],
+    pedestrians: [],
+    vehicles: [],
+    ...extra,
+  });
 
 describe("ground truth loader", () => {
   it("reads the frames of a sidecar file in order and finds one by stamp", () => {
@@ -25,8 +45,12 @@ describe("ground truth loader", () => {
     const file = join(dir, "bad.jsonl");
     writeFileSync(file, [record(0), "{not json"].join("\n"));
     expect(() => loadGroundTruth(file)).toThrow(/bad\.jsonl:2: ground truth record is not JSON/);
-    expect(() => parseGroundTruthFrame(JSON.stringify({ format: "other" }))).toThrow(/not a ground truth record/);
-    expect(() => parseGroundTruthFrame(record(0, { version: 2 }))).toThrow(/unsupported ground truth version 2/);
+    expect(() => parseGroundTruthFrame(JSON.stringify({ format: "other" }))).toThrow(
+      /not a ground truth record/,
+    );
+    expect(() => parseGroundTruthFrame(record(0, { version: 2 }))).toThrow(
+      /unsupported ground truth version 2/,
+    );
     const gap = join(dir, "gap.jsonl");
     writeFileSync(gap, [record(0), record(2)].join("\n"));
     expect(() => loadGroundTruth(gap)).toThrow(/frame 2 found where frame 1 was expected/);
@@ -37,6 +61,12 @@ describe("ground truth loader", () => {
     const frames = loadGroundTruth(projectPath("bags", "sample_drive"));
     expect(frames.length).toBeGreaterThanOrEqual(150);
     expect(frames[0]!.scenario).toBe("sample");
-    expect(frames.some((f) => f.pedestrians.some((p) => p.role === "crossing" && p.in_image && p.crosswalk_id === "cw_main_near"))).toBe(true);
+    expect(
+      frames.some((f) =>
+        f.pedestrians.some(
+          (p) => p.role === "crossing" && p.in_image && p.crosswalk_id === "cw_main_near",
+        ),
+      ),
+    ).toBe(true);
   });
 });

@@ -12,11 +12,21 @@ const tmp = mkdtempSync(join(tmpdir(), "stills-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const fx = (...p: string[]): string => projectPath("test", "fixtures", "eval", "labels", ...p);
 
-function result(image: string, boxes: { x1: number; y1: number; x2: number; y2: number; score: number }[], crosswalks = 0, lanesImage: [number, number][][] = []): DetectJsonResult {
+function result(
+  image: string,
+  boxes: { x1: number; y1: number; x2: number; y2: number; score: number }[],
+  crosswalks = 0,
+  lanesImage: [number, number][][] = [],
+): DetectJsonResult {
   return {
     image,
     camera: { width: 1280, height: 720 },
-    pedestrians: boxes.map((b) => ({ confidence: b.score, range: 12, position: { x: 12, y: 0 }, box: { x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2 } })),
+    pedestrians: boxes.map((b) => ({
+      confidence: b.score,
+      range: 12,
+      position: { x: 12, y: 0 },
+      box: { x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2 },
+    })),
     unplacedBoxes: [],
     lanesImage,
     crosswalks: new Array(crosswalks).fill({}),
@@ -30,7 +40,14 @@ describe("still images against labels in their own formats", () => {
     JSON.stringify({
       results: [
         // a: a person at COCO's [100,200,40,100] and YOLO's (0.1,0.5,0.05,0.2) = [96,288,160,432]; a crossing is present.
-        result("frames/a.jpg", [{ x1: 98, y1: 202, x2: 141, y2: 298, score: 0.8 }, { x1: 97, y1: 290, x2: 158, y2: 430, score: 0.7 }], 1),
+        result(
+          "frames/a.jpg",
+          [
+            { x1: 98, y1: 202, x2: 141, y2: 298, score: 0.8 },
+            { x1: 97, y1: 290, x2: 158, y2: 430, score: 0.7 },
+          ],
+          1,
+        ),
         // b: COCO's only person is a crowd box (don't care): a detection on it is not a false positive; no crossing.
         result("frames/b.jpg", [{ x1: 700, y1: 250, x2: 760, y2: 370, score: 0.9 }], 0),
         // not labelled: ignored
@@ -40,7 +57,12 @@ describe("still images against labels in their own formats", () => {
   );
 
   it("scores COCO boxes and a presence list together (comma-separated sources)", () => {
-    const unit = scoreStills("detect.json", json, `${fx("coco.json")},${fx("presence.txt")}`, config);
+    const unit = scoreStills(
+      "detect.json",
+      json,
+      `${fx("coco.json")},${fx("presence.txt")}`,
+      config,
+    );
     expect(unit.scenario).toBe("detect");
     expect(unit.partial.frames).toBe(2);
     // a: one matches COCO's person, the other box (the YOLO one) is a false positive for COCO.
@@ -60,7 +82,27 @@ describe("still images against labels in their own formats", () => {
 
   it("scores CULane lines from the detections' image polylines", () => {
     const lanes = join(tmp, "lanes.json");
-    writeFileSync(lanes, JSON.stringify({ results: [{ ...result("00120.jpg", [], 0, [[[805, 590], [812, 420], [808, 300]], [[100, 590], [300, 300]]]), camera: { width: 1640, height: 590 } }] }));
+    writeFileSync(
+      lanes,
+      JSON.stringify({
+        results: [
+          {
+            ...result("00120.jpg", [], 0, [
+              [
+                [805, 590],
+                [812, 420],
+                [808, 300],
+              ],
+              [
+                [100, 590],
+                [300, 300],
+              ],
+            ]),
+            camera: { width: 1640, height: 590 },
+          },
+        ],
+      }),
+    );
     const unit = scoreStills("lanes.json", lanes, fx("culane"), config);
     expect(unit.partial.lanes!.counts).toEqual({ tp: 1, fp: 1, fn: 1 });
   });

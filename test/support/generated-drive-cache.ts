@@ -3,7 +3,15 @@
  * source (tools/scenario), so they are rebuilt whenever the generator changes.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+} from "node:fs";
 import { join } from "node:path";
 import { projectPath } from "../../src/core/paths.js";
 import { generateDrive, type GenerateDriveOptions } from "../../tools/scenario/generate-drive.js";
@@ -61,13 +69,23 @@ export async function cachedGeneratedDrive(o: CachedDriveOptions): Promise<strin
   if (existsSync(o.cache)) {
     for (const old of readdirSync(o.cache)) {
       const path = join(o.cache, old);
-      const modified = old.startsWith(prefix) ? statSync(path, { throwIfNoEntry: false })?.mtimeMs : undefined; // another run may remove it first
-      if (modified !== undefined && modified < staleBefore) rmSync(path, { recursive: true, force: true });
+      const modified = old.startsWith(prefix)
+        ? statSync(path, { throwIfNoEntry: false })?.mtimeMs
+        : undefined; // another run may remove it first
+      if (modified !== undefined && modified < staleBefore)
+        rmSync(path, { recursive: true, force: true });
     }
   }
   const staging = join(o.cache, `staging-${process.pid}-${Date.now()}`);
   try {
-    await generateDrive({ ...o.generate, scenario: o.scenario, seed: SEED, frames: o.frames, out: join(staging, name), overwrite: true });
+    await generateDrive({
+      ...o.generate,
+      scenario: o.scenario,
+      seed: SEED,
+      frames: o.frames,
+      out: join(staging, name),
+      overwrite: true,
+    });
     if (!existsSync(dir)) renameSync(join(staging, name), dir);
   } finally {
     rmSync(staging, { recursive: true, force: true });

@@ -14,9 +14,16 @@ import { readCuLaneFile } from "../../src/report/labels/culane-labels.js";
 import { runCli } from "../integration/cli-process.js";
 
 const shared = sharedDir();
-const images = shared ? ["0000", "0001", "0002"].map((n) => join(shared, "data", "tusimple", "image", `${n}.png`)) : [];
+const images = shared
+  ? ["0000", "0001", "0002"].map((n) => join(shared, "data", "tusimple", "image", `${n}.png`))
+  : [];
 const python = spawnSync("python3", ["-c", "import numpy"], { encoding: "utf8" });
-const skip = !shared || !images.every(existsSync) ? "../shared/data/tusimple is absent" : python.status !== 0 ? "python3 with numpy is not available" : undefined;
+const skip =
+  !shared || !images.every(existsSync)
+    ? "../shared/data/tusimple is absent"
+    : python.status !== 0
+      ? "python3 with numpy is not available"
+      : undefined;
 if (skip) console.log(`tusimple-lane-eval.test: skipped: ${skip}`);
 const tmp = mkdtempSync(join(tmpdir(), "tusimple-eval-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -29,14 +36,22 @@ describe.skipIf(skip !== undefined)("TuSimple output scored by an independent sc
     expect(det.code, det.stderr).toBe(0);
     const pred = join(tmp, "pred.json");
     writeFileSync(pred, det.stdout);
-    const lines = det.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const lines = det.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(3);
-    for (const l of lines) expect(l.h_samples).toEqual(Array.from({ length: 56 }, (_, i) => 160 + 10 * i));
+    for (const l of lines)
+      expect(l.h_samples).toEqual(Array.from({ length: 56 }, (_, i) => 160 + 10 * i));
 
-    const scored = spawnSync("python3", [tool, pred, labels, "--no-runtime-limit"], { encoding: "utf8" });
+    const scored = spawnSync("python3", [tool, pred, labels, "--no-runtime-limit"], {
+      encoding: "utf8",
+    });
     expect(scored.status, scored.stderr).toBe(0);
     const [acc, fp, fn] = JSON.parse(scored.stdout) as { name: string; value: number }[];
-    console.log(`TuSimple (3 shared frames) by the independent scorer: accuracy ${acc!.value.toFixed(3)}, FP ${fp!.value.toFixed(3)}, FN ${fn!.value.toFixed(3)}`);
+    console.log(
+      `TuSimple (3 shared frames) by the independent scorer: accuracy ${acc!.value.toFixed(3)}, FP ${fp!.value.toFixed(3)}, FN ${fn!.value.toFixed(3)}`,
+    );
     expect(acc!.name).toBe("Accuracy");
     // The issue's bar, met through the path an outside evaluator runs (TwinLiteNet 640x360, lines drawn through the cars that hide them).
     expect(acc!.value).toBeGreaterThanOrEqual(0.92);
@@ -69,8 +84,14 @@ describe.skipIf(skip !== undefined)("TuSimple output scored by an independent sc
 
     // A malformed prediction is refused with the benchmark's own message.
     const broken = join(tmp, "broken.json");
-    writeFileSync(broken, lines.map((l, i) => JSON.stringify(i === 1 ? { ...l, lanes: [[1, 2, 3]] } : l)).join("\n") + "\n");
-    const refused = spawnSync("python3", [tool, broken, labels, "--no-runtime-limit"], { encoding: "utf8" });
+    writeFileSync(
+      broken,
+      lines.map((l, i) => JSON.stringify(i === 1 ? { ...l, lanes: [[1, 2, 3]] } : l)).join("\n") +
+        "\n",
+    );
+    const refused = spawnSync("python3", [tool, broken, labels, "--no-runtime-limit"], {
+      encoding: "utf8",
+    });
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/Format of lanes error/);
   }, 240_000);

@@ -3,12 +3,19 @@ import { describe, expect, it } from "vitest";
 import { CameraGeometry } from "../../src/geometry/camera-geometry.js";
 import type { ImageView } from "../../src/image/image-view.js";
 import { birdsEyeSvg, renderBirdsEye } from "../../src/viz/birds-eye.js";
-import { drawOverlayShapes, overlaySvg, renderDebugImage, type OverlayShape } from "../../src/viz/debug-image.js";
+import {
+  drawOverlayShapes,
+  overlaySvg,
+  renderDebugImage,
+  type OverlayShape,
+} from "../../src/viz/debug-image.js";
 import { frame } from "./fixtures.js";
 
 function stripes(width: number, height: number): ImageView {
   const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.fill(x % 2 ? 255 : 0, (y * width + x) * 3, (y * width + x) * 3 + 3);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++)
+      data.fill(x % 2 ? 255 : 0, (y * width + x) * 3, (y * width + x) * 3 + 3);
   return { width, height, step: width * 3, format: "rgb8", data };
 }
 
@@ -17,14 +24,22 @@ async function rawOf(bytes: Uint8Array): Promise<{ data: Buffer; info: sharp.Out
 }
 
 /** Mean absolute difference between horizontally neighbouring pixels inside a box (high for stripes, ~0 when pixelated). */
-function contrastIn(raw: { data: Buffer; info: sharp.OutputInfo }, x0: number, y0: number, x1: number, y1: number): number {
+function contrastIn(
+  raw: { data: Buffer; info: sharp.OutputInfo },
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+): number {
   const { data, info } = raw;
-  let sum = 0, n = 0;
-  for (let y = y0; y < y1; y++) for (let x = x0; x < x1 - 1; x++) {
-    const i = (y * info.width + x) * info.channels;
-    sum += Math.abs(data[i]! - data[i + info.channels]!);
-    n++;
-  }
+  let sum = 0,
+    n = 0;
+  for (let y = y0; y < y1; y++)
+    for (let x = x0; x < x1 - 1; x++) {
+      const i = (y * info.width + x) * info.channels;
+      sum += Math.abs(data[i]! - data[i + info.channels]!);
+      n++;
+    }
   return sum / n;
 }
 
@@ -33,8 +48,16 @@ describe("debug image", () => {
   const f = frame(1); // pedestrian boxes at x 100..130, y 40..120
 
   it("pixelates pedestrians by default and leaves the rest of the picture", async () => {
-    const blurred = await rawOf(await renderDebugImage(view, f, { privacy: "blur_pedestrians", maxWidth: 640, format: "png" }));
-    const plain = await rawOf(await renderDebugImage(view, f, { privacy: "none", maxWidth: 640, format: "png" }));
+    const blurred = await rawOf(
+      await renderDebugImage(view, f, {
+        privacy: "blur_pedestrians",
+        maxWidth: 640,
+        format: "png",
+      }),
+    );
+    const plain = await rawOf(
+      await renderDebugImage(view, f, { privacy: "none", maxWidth: 640, format: "png" }),
+    );
     expect(blurred.info.width).toBe(320);
     expect(contrastIn(plain, 104, 50, 126, 110)).toBeGreaterThan(100);
     expect(contrastIn(blurred, 104, 50, 126, 110)).toBeLessThan(10);
@@ -48,7 +71,11 @@ describe("debug image", () => {
   });
 
   it("scales down to the maximum width and encodes JPEG", async () => {
-    const jpeg = await renderDebugImage(stripes(1280, 720), f, { privacy: "blur_pedestrians", maxWidth: 640, format: "jpeg" });
+    const jpeg = await renderDebugImage(stripes(1280, 720), f, {
+      privacy: "blur_pedestrians",
+      maxWidth: 640,
+      format: "jpeg",
+    });
     expect([jpeg[0], jpeg[1]]).toEqual([0xff, 0xd8]);
     expect((await sharp(Buffer.from(jpeg)).metadata()).width).toBe(640);
   });
@@ -73,7 +100,12 @@ describe("debug image", () => {
 
   it("renders the same bytes when renders overlap (each works on its own copy of the frame)", async () => {
     const frames = [frame(1), frame(2, { status: "degraded" }), frame(3, { pedestrians: [] })];
-    const options = { privacy: "blur_pedestrians" as const, maxWidth: 640, format: "png" as const, statusText: "12.5 ms" };
+    const options = {
+      privacy: "blur_pedestrians" as const,
+      maxWidth: 640,
+      format: "png" as const,
+      statusText: "12.5 ms",
+    };
     const one: Buffer[] = [];
     for (const fr of frames) one.push(Buffer.from(await renderDebugImage(view, fr, options)));
     const overlapped = await Promise.all(frames.map((fr) => renderDebugImage(view, fr, options)));
@@ -82,7 +114,12 @@ describe("debug image", () => {
   });
 
   it("projects lanes with the camera geometry and labels pedestrians with their track id", () => {
-    const geometry = CameraGeometry.approximate({ width: 320, height: 180, mountHeight: 1.5, pitchRad: 0.1 });
+    const geometry = CameraGeometry.approximate({
+      width: 320,
+      height: 180,
+      mountHeight: 1.5,
+      pitchRad: 0.1,
+    });
     const svg = overlaySvg(f, 320, 180, geometry);
     // Each lane: a dark outline under the coloured line.
     expect((svg.match(/class="outline"/g) ?? []).length).toBe(2);

@@ -20,7 +20,10 @@ describe("frameMarkers", () => {
     const lanes = array.markers.filter((m) => m.ns === MARKER_NS.lanes);
     expect(lanes).toHaveLength(2);
     expect(lanes.every((m) => m.type === Marker.LINE_STRIP && m.points.length === 4)).toBe(true);
-    expect(lanes[0]!.color).toMatchObject({ r: laneTypeColor(LaneMarking.TYPE_SOLID).r, g: laneTypeColor(LaneMarking.TYPE_SOLID).g });
+    expect(lanes[0]!.color).toMatchObject({
+      r: laneTypeColor(LaneMarking.TYPE_SOLID).r,
+      g: laneTypeColor(LaneMarking.TYPE_SOLID).g,
+    });
     expect(lanes[1]!.color.r).toBe(laneTypeColor(LaneMarking.TYPE_DASHED).r);
     expect(lanes[0]!.color.r).not.toBe(lanes[1]!.color.r);
   });
@@ -47,13 +50,42 @@ describe("frameMarkers", () => {
 
 describe("mapLayerMarkers", () => {
   const features: MapFeature[] = [
-    { kind: "lane_boundary", id: "b2", boundaryType: "solid", color: "white", points: [{ x: 0, y: 2 }, { x: 50, y: 2 }] },
-    { kind: "lane_boundary", id: "b1", boundaryType: "road_edge", color: "none", points: [{ x: 0, y: -2 }, { x: 50, y: -2 }] },
-    { kind: "crosswalk", id: "c1", polygon: [{ x: 20, y: -4 }, { x: 24, y: -4 }, { x: 24, y: 4 }, { x: 20, y: 4 }] },
+    {
+      kind: "lane_boundary",
+      id: "b2",
+      boundaryType: "solid",
+      color: "white",
+      points: [
+        { x: 0, y: 2 },
+        { x: 50, y: 2 },
+      ],
+    },
+    {
+      kind: "lane_boundary",
+      id: "b1",
+      boundaryType: "road_edge",
+      color: "none",
+      points: [
+        { x: 0, y: -2 },
+        { x: 50, y: -2 },
+      ],
+    },
+    {
+      kind: "crosswalk",
+      id: "c1",
+      polygon: [
+        { x: 20, y: -4 },
+        { x: 24, y: -4 },
+        { x: 24, y: 4 },
+        { x: 20, y: 4 },
+      ],
+    },
   ];
   const map = {
     name: "t",
-    laneBoundaries: new Map(features.filter((f) => f.kind === "lane_boundary").map((f) => [f.id, f])),
+    laneBoundaries: new Map(
+      features.filter((f) => f.kind === "lane_boundary").map((f) => [f.id, f]),
+    ),
     crosswalks: new Map(features.filter((f) => f.kind === "crosswalk").map((f) => [f.id, f])),
     stopLines: new Map(),
     lanes: new Map(),

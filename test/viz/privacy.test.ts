@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { grownRegion, pixelateRegions } from "../../src/viz/privacy.js";
 
-const box = (x: number, y: number, w: number, h: number) => ({ x_offset: x, y_offset: y, width: w, height: h, do_rectify: false });
+const box = (x: number, y: number, w: number, h: number) => ({
+  x_offset: x,
+  y_offset: y,
+  width: w,
+  height: h,
+  do_rectify: false,
+});
 
 function noise(width: number, height: number): Uint8Array {
   const rgb = new Uint8Array(width * height * 3);
@@ -12,10 +18,13 @@ function noise(width: number, height: number): Uint8Array {
 
 describe("pixelateRegions", () => {
   it("replaces the region by block averages and leaves the rest untouched", () => {
-    const w = 64, h = 48;
+    const w = 64,
+      h = 48;
     const rgb = noise(w, h);
     const before = rgb.slice();
-    expect(pixelateRegions(rgb, w, h, [box(16, 8, 24, 30)], { blocksAcross: 4, margin: 0 })).toBe(1);
+    expect(pixelateRegions(rgb, w, h, [box(16, 8, 24, 30)], { blocksAcross: 4, margin: 0 })).toBe(
+      1,
+    );
     // Outside the box: unchanged.
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {

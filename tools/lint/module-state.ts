@@ -45,13 +45,25 @@ const READONLY_TYPES = ["ReadonlySet", "ReadonlyMap"];
 /** True when a declaration's type annotation is a readonly collection. */
 function declaredReadonly(decl: ts.VariableDeclaration): boolean {
   const type = decl.type;
-  return type !== undefined && ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName) && READONLY_TYPES.includes(type.typeName.text);
+  return (
+    type !== undefined &&
+    ts.isTypeReferenceNode(type) &&
+    ts.isIdentifier(type.typeName) &&
+    READONLY_TYPES.includes(type.typeName.text)
+  );
 }
 
 /** `x as T`, `<T>x`, `x satisfies T`, `x!` and `(x)` unwrapped. */
 function unwrap(e: ts.Expression): ts.Expression {
   for (;;) {
-    if (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isTypeAssertionExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
+    if (
+      ts.isParenthesizedExpression(e) ||
+      ts.isAsExpression(e) ||
+      ts.isTypeAssertionExpression(e) ||
+      ts.isSatisfiesExpression(e) ||
+      ts.isNonNullExpression(e)
+    )
+      e = e.expression;
     else return e;
   }
 }
@@ -66,13 +78,22 @@ export function moduleStateIn(file: string, text: string): ModuleStateFinding[] 
     const isLet = (list.flags & ts.NodeFlags.Let) !== 0;
     const isConst = (list.flags & ts.NodeFlags.Const) !== 0;
     for (const decl of list.declarations) {
-      const names = ts.isIdentifier(decl.name) ? [decl.name.text] : decl.name.elements.flatMap((el) => (ts.isBindingElement(el) && ts.isIdentifier(el.name) ? [el.name.text] : []));
+      const names = ts.isIdentifier(decl.name)
+        ? [decl.name.text]
+        : decl.name.elements.flatMap((el) =>
+            ts.isBindingElement(el) && ts.isIdentifier(el.name) ? [el.name.text] : [],
+          );
       let kind: string | undefined;
       if (isLet) kind = "let";
       else if (!isConst) kind = "var";
       else if (decl.initializer && !declaredReadonly(decl)) {
         const init = unwrap(decl.initializer);
-        if (ts.isNewExpression(init) && ts.isIdentifier(init.expression) && COLLECTIONS.includes(init.expression.text)) kind = `new ${init.expression.text}`;
+        if (
+          ts.isNewExpression(init) &&
+          ts.isIdentifier(init.expression) &&
+          COLLECTIONS.includes(init.expression.text)
+        )
+          kind = `new ${init.expression.text}`;
       }
       if (kind === undefined) continue;
       const line = source.getLineAndCharacterOfPosition(decl.getStart(source)).line + 1;
@@ -105,7 +126,10 @@ export function findModuleState(root: string): ModuleStateFinding[] {
 }
 
 /** The findings not on the allow-list, and the allow-list entries that matched nothing. */
-export function checkModuleState(findings: readonly ModuleStateFinding[], allowed: readonly AllowedModuleState[]): { violations: ModuleStateFinding[]; stale: AllowedModuleState[] } {
+export function checkModuleState(
+  findings: readonly ModuleStateFinding[],
+  allowed: readonly AllowedModuleState[],
+): { violations: ModuleStateFinding[]; stale: AllowedModuleState[] } {
   const key = (file: string, name: string): string => `${file}#${name}`;
   const allowedKeys = new Set(allowed.map((a) => key(a.file, a.name)));
   const found = new Set(findings.map((f) => key(f.file, f.name)));
@@ -118,15 +142,24 @@ export function checkModuleState(findings: readonly ModuleStateFinding[], allowe
 /** The command line: checks `root` (default: the repository), prints the findings, returns the exit code. */
 export function main(root: string): number {
   const { violations, stale } = checkModuleState(findModuleState(root), MODULE_STATE_ALLOWED);
-  for (const a of stale) console.warn(`module-state: warning: allowed ${a.file} '${a.name}' no longer exists: remove it from tools/lint/module-state-allowed.ts`);
+  for (const a of stale)
+    console.warn(
+      `module-state: warning: allowed ${a.file} '${a.name}' no longer exists: remove it from tools/lint/module-state-allowed.ts`,
+    );
   for (const v of violations) {
-    console.error(`${v.file}:${v.line}: module-level mutable state '${v.name}' (${v.kind}) outside src/host/: make it a per-run service (NodeHandle.service) or instance state, or list it with its reason in tools/lint/module-state-allowed.ts`);
+    console.error(
+      `${v.file}:${v.line}: module-level mutable state '${v.name}' (${v.kind}) outside src/host/: make it a per-run service (NodeHandle.service) or instance state, or list it with its reason in tools/lint/module-state-allowed.ts`,
+    );
   }
   if (violations.length > 0) {
-    console.error(`module-state: ${violations.length} module-level mutable state declaration(s) outside src/host/`);
+    console.error(
+      `module-state: ${violations.length} module-level mutable state declaration(s) outside src/host/`,
+    );
     return 1;
   }
-  console.log(`module-state: no module-level mutable state outside src/host/ (${MODULE_STATE_ALLOWED.length} allowed with reasons)`);
+  console.log(
+    `module-state: no module-level mutable state outside src/host/ (${MODULE_STATE_ALLOWED.length} allowed with reasons)`,
+  );
   return 0;
 }
 

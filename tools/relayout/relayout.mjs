@@ -113,7 +113,12 @@ function mirrorRows() {
     const tFrom = `test/${from.slice(4)}`;
     const tTo = to.startsWith("src/") ? `test/${to.slice(4)}` : `test/${to}`;
     if (from.endsWith("/")) rows.push({ from: tFrom, to: tTo, kind: "folder" });
-    else rows.push({ from: tFrom.replace(/\.ts$/, ""), to: tTo.replace(/\.ts$/, ""), kind: "test-of" });
+    else
+      rows.push({
+        from: tFrom.replace(/\.ts$/, ""),
+        to: tTo.replace(/\.ts$/, ""),
+        kind: "test-of",
+      });
   }
   return rows;
 }
@@ -142,8 +147,15 @@ function mapPath(p) {
       // test/a/b(.something).test.ts follows src/a/b.ts
       const base = posix.basename(row.from);
       const dir = posix.dirname(row.from);
-      if (posix.dirname(p) === dir && posix.basename(p).startsWith(`${base}.`) && p.endsWith(".ts")) {
-        return hit(row, `${posix.dirname(row.to)}/${posix.basename(row.to)}${posix.basename(p).slice(base.length)}`);
+      if (
+        posix.dirname(p) === dir &&
+        posix.basename(p).startsWith(`${base}.`) &&
+        p.endsWith(".ts")
+      ) {
+        return hit(
+          row,
+          `${posix.dirname(row.to)}/${posix.basename(row.to)}${posix.basename(p).slice(base.length)}`,
+        );
       }
     }
   }
@@ -166,7 +178,8 @@ const skipped = rows.filter((r) => used.get(r) === 0);
 const targets = new Map();
 for (const [from, to] of moves) {
   if (targets.has(to)) fail(`two files move to ${to}: ${targets.get(to)} and ${from}`);
-  if (trackedSet.has(to) && !moves.has(to)) fail(`${from} → ${to}: the target exists and does not move`);
+  if (trackedSet.has(to) && !moves.has(to))
+    fail(`${from} → ${to}: the target exists and does not move`);
   targets.set(to, from);
 }
 const newPathOf = (p) => moves.get(p) ?? p;
@@ -178,13 +191,20 @@ const CODE = /\.(ts|mts|cts|js|mjs|cjs)$/;
 // vendored trees are data: left alone.
 const LEAVE = /(^|\/)(fixtures|node_modules|ros_ws|\.library)\/|^tools\/relayout\//;
 const isCode = (f) => CODE.test(f) && !LEAVE.test(f);
-const isText = (f) => !LEAVE.test(f) && (/\.(md|json|ya?ml|xml|py|sh|txt|toml)$/.test(f) || f === ".ci/run") && f !== "package-lock.json";
+const isText = (f) =>
+  !LEAVE.test(f) &&
+  (/\.(md|json|ya?ml|xml|py|sh|txt|toml)$/.test(f) || f === ".ci/run") &&
+  f !== "package-lock.json";
 
 /** The tracked file a relative specifier points at (the .ts behind a .js), or the path itself. */
 function resolveSpec(fromFile, spec) {
   const joined = posix.normalize(posix.join(posix.dirname(fromFile), spec));
   if (trackedSet.has(joined)) return { path: joined, ext: null };
-  for (const [js, ts] of [[".js", ".ts"], [".mjs", ".mts"], [".cjs", ".cts"]]) {
+  for (const [js, ts] of [
+    [".js", ".ts"],
+    [".mjs", ".mts"],
+    [".cjs", ".cts"],
+  ]) {
     if (joined.endsWith(js) && trackedSet.has(joined.slice(0, -js.length) + ts)) {
       return { path: joined.slice(0, -js.length) + ts, ext: [ts, js] };
     }
@@ -205,7 +225,8 @@ function rewriteSpecs(oldFile, text) {
   const newFile = newPathOf(oldFile);
   return text.replace(SPEC, (all, lead, quote, spec) => {
     const { path, ext } = resolveSpec(oldFile, spec);
-    if (!trackedSet.has(path) && !existsSync(path) && !/\/$/.test(spec)) unresolved.push(`${oldFile}: ${spec}`);
+    if (!trackedSet.has(path) && !existsSync(path) && !/\/$/.test(spec))
+      unresolved.push(`${oldFile}: ${spec}`);
     let target = mapPath(path);
     if (ext) target = target.slice(0, -ext[0].length) + ext[1];
     const next = relSpec(newFile, target, spec.endsWith("/"));
@@ -220,7 +241,9 @@ function rewriteMentions(text) {
     const clean = p.replace(/\/$/, "");
     const mapped = mapPath(p.endsWith("/") ? p : trackedSet.has(clean) ? clean : `${clean}/`);
     if (mapped === p || mapped === `${clean}/` || mapped === clean) return all;
-    return p.endsWith("/") || !trackedSet.has(clean) ? mapped.replace(/\/$/, p.endsWith("/") ? "/" : "") : mapped;
+    return p.endsWith("/") || !trackedSet.has(clean)
+      ? mapped.replace(/\/$/, p.endsWith("/") ? "/" : "")
+      : mapped;
   });
 }
 
@@ -232,7 +255,10 @@ function rewriteSegments(text) {
     const p = parts.join("/");
     const mapped = mapPath(trackedSet.has(p) ? p : `${p}/`).replace(/\/$/, "");
     if (mapped === p) return all;
-    return `${fn}(${mapped.split("/").map((x) => `"${x}"`).join(", ")})`;
+    return `${fn}(${mapped
+      .split("/")
+      .map((x) => `"${x}"`)
+      .join(", ")})`;
   });
 }
 
@@ -253,9 +279,12 @@ if (trackedSet.has("src/transport/node-api.ts") && !trackedSet.has(QOS_FILE)) {
   const api = writes.get(nodeApiNew) ?? readFileSync("src/transport/node-api.ts", "utf8");
   const decl = /\/\*\* Quality of service[\s\S]*?\*\/\nexport type QosProfile =[^;]*;\n/.exec(api);
   if (!decl) {
-    console.log("  WARNING: QosProfile declaration not found in node-api.ts (text changed?): move it to src/msgs/qos-profile.ts by hand");
+    console.log(
+      "  WARNING: QosProfile declaration not found in node-api.ts (text changed?): move it to src/msgs/qos-profile.ts by hand",
+    );
   } else {
-    const header = "// The ROS 2 quality-of-service profiles, shared by the node API (ros/) and the bag format (bag/).\n";
+    const header =
+      "// The ROS 2 quality-of-service profiles, shared by the node API (ros/) and the bag format (bag/).\n";
     writes.set(QOS_FILE, `${header}${decl[0]}`);
     const firstImport = api.indexOf("import ");
     const withImport = `${api.slice(0, firstImport)}import type { QosProfile } from "../msgs/qos-profile.js";\n${api.slice(firstImport)}`;
@@ -265,12 +294,26 @@ if (trackedSet.has("src/transport/node-api.ts") && !trackedSet.has(QOS_FILE)) {
     );
     qosMoved = true;
     // Files that import only QosProfile from the node API take it from msgs/ instead (bag/ must not import ros/).
-    for (const [path, text] of [...writes.entries(), ...tracked.filter((f) => isCode(f) && !writes.has(newPathOf(f))).map((f) => [newPathOf(f), null])]) {
+    for (const [path, text] of [
+      ...writes.entries(),
+      ...tracked
+        .filter((f) => isCode(f) && !writes.has(newPathOf(f)))
+        .map((f) => [newPathOf(f), null]),
+    ]) {
       if (!path.startsWith("src/") || path === nodeApiNew) continue;
       const content = text ?? readFileSync(targets.get(path) ?? path, "utf8");
       const rel = relSpec(path, "src/ros/node-api.js", false);
-      const only = new RegExp(`import type \\{ QosProfile \\} from "${rel.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}";`);
-      if (only.test(content)) writes.set(path, content.replace(only, `import type { QosProfile } from "${relSpec(path, "src/msgs/qos-profile.js", false)}";`));
+      const only = new RegExp(
+        `import type \\{ QosProfile \\} from "${rel.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}";`,
+      );
+      if (only.test(content))
+        writes.set(
+          path,
+          content.replace(
+            only,
+            `import type { QosProfile } from "${relSpec(path, "src/msgs/qos-profile.js", false)}";`,
+          ),
+        );
     }
   }
 }
@@ -278,7 +321,11 @@ if (trackedSet.has("src/transport/node-api.ts") && !trackedSet.has(QOS_FILE)) {
 // ---- tsconfig: the generator's new home is type-checked ---------------------------------------
 if ([...moves.values()].some((p) => p.startsWith("tools/") && p.endsWith(".ts"))) {
   const cfg = writes.get("tsconfig.json") ?? readFileSync("tsconfig.json", "utf8");
-  if (!cfg.includes('"tools/**/*.ts"')) writes.set("tsconfig.json", cfg.replace('"scripts/**/*.ts"', '"scripts/**/*.ts", "tools/**/*.ts"'));
+  if (!cfg.includes('"tools/**/*.ts"'))
+    writes.set(
+      "tsconfig.json",
+      cfg.replace('"scripts/**/*.ts"', '"scripts/**/*.ts", "tools/**/*.ts"'),
+    );
 }
 
 // ---- summary / apply --------------------------------------------------------------------------
@@ -289,13 +336,17 @@ for (const [from] of moves) {
   const key = row ? `${row.from} → ${row.to}` : from;
   byRow.set(key, (byRow.get(key) ?? 0) + 1);
 }
-console.log(`relayout${dryRun ? " (dry run)" : ""}: ${moves.size} files move, ${writes.size} files rewritten${qosMoved ? ", QosProfile → src/msgs/qos-profile.ts" : ""}`);
+console.log(
+  `relayout${dryRun ? " (dry run)" : ""}: ${moves.size} files move, ${writes.size} files rewritten${qosMoved ? ", QosProfile → src/msgs/qos-profile.ts" : ""}`,
+);
 for (const [key, n] of byRow) console.log(`  ${String(n).padStart(3)}  ${key}`);
 for (const row of skipped) {
   if (row.kind !== "test-of") console.log(`  skipped (no such source): ${row.from}`);
 }
 if (unresolved.length > 0) {
-  console.log(`  ${unresolved.length} relative paths that resolve to no tracked file (left as they were, check by hand):`);
+  console.log(
+    `  ${unresolved.length} relative paths that resolve to no tracked file (left as they were, check by hand):`,
+  );
   for (const u of unresolved.slice(0, 30)) console.log(`    ${u}`);
 }
 if (dryRun) {

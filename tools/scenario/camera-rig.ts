@@ -42,13 +42,32 @@ export interface CameraRig {
 export function makeCameraRig(o: CameraRigOptions = {}): CameraRig {
   const width = o.width ?? 1280;
   const height = o.height ?? 720;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 16 || height < 16 || width > 8192 || height > 8192) {
-    throw new PerceptionError("scenario", `image size must be integers within 16..8192 pixels, got ${width}x${height}`, { width, height });
+  if (
+    !Number.isInteger(width) ||
+    !Number.isInteger(height) ||
+    width < 16 ||
+    height < 16 ||
+    width > 8192 ||
+    height > 8192
+  ) {
+    throw new PerceptionError(
+      "scenario",
+      `image size must be integers within 16..8192 pixels, got ${width}x${height}`,
+      { width, height },
+    );
   }
   const fov = o.horizontalFovDeg ?? 65;
-  if (!(fov > 10 && fov < 150)) throw new PerceptionError("scenario", `horizontal field of view must be within (10, 150) degrees, got ${fov}`);
+  if (!(fov > 10 && fov < 150))
+    throw new PerceptionError(
+      "scenario",
+      `horizontal field of view must be within (10, 150) degrees, got ${fov}`,
+    );
   const mountHeight = o.mountHeight ?? 1.5;
-  if (!(mountHeight > 0.2 && mountHeight < 5)) throw new PerceptionError("scenario", `camera height must be within (0.2, 5) m above the ground, got ${mountHeight}`);
+  if (!(mountHeight > 0.2 && mountHeight < 5))
+    throw new PerceptionError(
+      "scenario",
+      `camera height must be within (0.2, 5) m above the ground, got ${mountHeight}`,
+    );
   const pitchDeg = o.pitchDeg ?? 3;
   const f = width / 2 / Math.tan((fov * Math.PI) / 360);
   const model = CameraModel.fromIntrinsics({
@@ -61,12 +80,20 @@ export function makeCameraRig(o: CameraRigOptions = {}): CameraRig {
     distortion: o.distortion ?? [],
     frameId: CAMERA_FRAME_ID,
   });
-  const baseFromOptical = cameraMountTransform({ x: o.mountX ?? 1.7, z: mountHeight, pitch: (pitchDeg * Math.PI) / 180 });
+  const baseFromOptical = cameraMountTransform({
+    x: o.mountX ?? 1.7,
+    z: mountHeight,
+    pitch: (pitchDeg * Math.PI) / 180,
+  });
   const geometry = new CameraGeometry(model, baseFromOptical);
   // The camera must see the road: the bottom-centre pixel has to meet the ground within 60 m.
   const ground = geometry.pixelToGround({ u: model.cx, v: height - 1 });
   if (!ground || Math.hypot(ground.x, ground.y) > 60) {
-    throw new PerceptionError("scenario", `the camera does not see the road (pitch ${pitchDeg} degrees looks too far up): the bottom of the image must meet the ground within 60 m`, { pitchDeg });
+    throw new PerceptionError(
+      "scenario",
+      `the camera does not see the road (pitch ${pitchDeg} degrees looks too far up): the bottom of the image must meet the ground within 60 m`,
+      { pitchDeg },
+    );
   }
   const rays = new Float32Array(width * height * 3);
   for (let v = 0; v < height; v++) {

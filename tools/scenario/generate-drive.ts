@@ -4,7 +4,16 @@
  * at 50 Hz, the per-frame ground truth (bag topic + `ground_truth.jsonl`), `scenario.json`, and
  * the scenario's HD map as GeoJSON. Deterministic: the same options give byte-identical files.
  */
-import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import sharp from "sharp";
 import { BagWriter } from "../../src/bag/bag-writer.js";
@@ -12,7 +21,14 @@ import { PerceptionError } from "../../src/core/errors.js";
 import { nsToTime } from "../../src/core/time.js";
 import { quatFromEuler } from "../../src/geometry/transform.js";
 import { codecFor } from "../../src/msgs/codec.js";
-import type { CameraInfo, CompressedImage, Image, PoseStamped, String as StringMsg, TFMessage } from "../../src/msgs/types.generated.js";
+import type {
+  CameraInfo,
+  CompressedImage,
+  Image,
+  PoseStamped,
+  String as StringMsg,
+  TFMessage,
+} from "../../src/msgs/types.generated.js";
 import { makeCameraRig, CAMERA_FRAME_ID, type CameraRigOptions } from "./camera-rig.js";
 import { GROUND_TRUTH_FILE, GROUND_TRUTH_TOPIC } from "../../src/report/ground-truth.js";
 import { buildGroundTruth } from "./ground-truth-builder.js";
@@ -78,21 +94,49 @@ export interface GenerateDriveResult {
   framesPerSecond: number;
   messageCount: number;
   /** Milliseconds per frame by stage (averages; for benchmarks). */
-  stageMs: { setup: number; render: Record<string, number>; groundTruth: number; waitForEncoding: number; write: number };
+  stageMs: {
+    setup: number;
+    render: Record<string, number>;
+    groundTruth: number;
+    waitForEncoding: number;
+    write: number;
+  };
 }
 
 export async function generateDrive(o: GenerateDriveOptions): Promise<GenerateDriveResult> {
   const started = performance.now();
-  if (!Number.isInteger(o.frames) || o.frames <= 0) throw new PerceptionError("scenario", `frames must be a positive integer, got ${o.frames}`, { frames: o.frames });
-  if (o.frames > 100_000) throw new PerceptionError("scenario", `frames must be at most 100000, got ${o.frames}`, { frames: o.frames });
-  if (!Number.isSafeInteger(o.seed)) throw new PerceptionError("scenario", `seed must be an integer, got ${o.seed}`, { seed: o.seed });
+  if (!Number.isInteger(o.frames) || o.frames <= 0)
+    throw new PerceptionError("scenario", `frames must be a positive integer, got ${o.frames}`, {
+      frames: o.frames,
+    });
+  if (o.frames > 100_000)
+    throw new PerceptionError("scenario", `frames must be at most 100000, got ${o.frames}`, {
+      frames: o.frames,
+    });
+  if (!Number.isSafeInteger(o.seed))
+    throw new PerceptionError("scenario", `seed must be an integer, got ${o.seed}`, {
+      seed: o.seed,
+    });
   const quality = o.jpegQuality ?? 80;
-  if (!(Number.isInteger(quality) && quality >= 1 && quality <= 100)) throw new PerceptionError("scenario", `JPEG quality must be an integer within 1..100, got ${quality}`);
+  if (!(Number.isInteger(quality) && quality >= 1 && quality <= 100))
+    throw new PerceptionError(
+      "scenario",
+      `JPEG quality must be an integer within 1..100, got ${quality}`,
+    );
   const compressed = o.compressed ?? false;
   const duration = (o.frames - 1) / CAMERA_RATE_HZ + 0.5;
-  const scenario = buildScenario(o.scenario, { seed: o.seed, duration, ...(o.speed !== undefined ? { speed: o.speed } : {}) });
+  const scenario = buildScenario(o.scenario, {
+    seed: o.seed,
+    duration,
+    ...(o.speed !== undefined ? { speed: o.speed } : {}),
+  });
   const rig = makeCameraRig(o.camera);
-  const renderer = new Renderer({ world: scenario.world, rig, environment: scenario.environment, seed: o.seed });
+  const renderer = new Renderer({
+    world: scenario.world,
+    rig,
+    environment: scenario.environment,
+    seed: o.seed,
+  });
   const setupMs = performance.now() - started;
   let gtMs = 0;
   let waitMs = 0;
@@ -103,12 +147,21 @@ export async function generateDrive(o: GenerateDriveOptions): Promise<GenerateDr
   prepareOwnFiles(bagPath, o.overwrite ?? false);
   // No wall-clock flush: a slow frame (rendering on a loaded machine) must not move chunk
   // boundaries, so the same seed gives the same bytes (chunks still close by size and log time).
-  const bag = await BagWriter.create({ path: bagPath, overwrite: o.overwrite ?? false, compression: o.compression ?? "none", wallClockFlush: false });
+  const bag = await BagWriter.create({
+    path: bagPath,
+    overwrite: o.overwrite ?? false,
+    compression: o.compression ?? "none",
+    wallClockFlush: false,
+  });
   const imageTopic = compressed ? TOPICS.compressed : TOPICS.image;
   bag.addTopic({ name: TOPICS.tfStatic, type: "tf2_msgs/msg/TFMessage", qos: "transient_local" });
   bag.addTopic({ name: TOPICS.pose, type: "geometry_msgs/msg/PoseStamped", qos: "reliable" });
   bag.addTopic({ name: TOPICS.tf, type: "tf2_msgs/msg/TFMessage", qos: "reliable" });
-  bag.addTopic({ name: imageTopic, type: compressed ? "sensor_msgs/msg/CompressedImage" : "sensor_msgs/msg/Image", qos: "sensor_data" });
+  bag.addTopic({
+    name: imageTopic,
+    type: compressed ? "sensor_msgs/msg/CompressedImage" : "sensor_msgs/msg/Image",
+    qos: "sensor_data",
+  });
   bag.addTopic({ name: TOPICS.cameraInfo, type: "sensor_msgs/msg/CameraInfo", qos: "sensor_data" });
   bag.addTopic({ name: TOPICS.groundTruth, type: "std_msgs/msg/String", qos: "reliable" });
 
@@ -123,14 +176,23 @@ export async function generateDrive(o: GenerateDriveOptions): Promise<GenerateDr
     TOPICS.tfStatic,
     START_TIME_NS,
     tfCodec.encode({
-      transforms: [{ header: { stamp: nsToTime(START_TIME_NS), frame_id: "base_link" }, child_frame_id: CAMERA_FRAME_ID, transform: rig.baseFromOptical }],
+      transforms: [
+        {
+          header: { stamp: nsToTime(START_TIME_NS), frame_id: "base_link" },
+          child_frame_id: CAMERA_FRAME_ID,
+          transform: rig.baseFromOptical,
+        },
+      ],
     }),
   );
 
   // Every message in log-time order: poses at 50 Hz, camera frames at 30 Hz.
-  type Event = { kind: "pose"; index: number; stamp: bigint; log: bigint } | { kind: "camera"; index: number; stamp: bigint; log: bigint };
+  type Event =
+    | { kind: "pose"; index: number; stamp: bigint; log: bigint }
+    | { kind: "camera"; index: number; stamp: bigint; log: bigint };
   const events: Event[] = [];
-  const cameraStamp = (i: number): bigint => START_TIME_NS + (BigInt(i) * 1_000_000_000n) / BigInt(CAMERA_RATE_HZ);
+  const cameraStamp = (i: number): bigint =>
+    START_TIME_NS + (BigInt(i) * 1_000_000_000n) / BigInt(CAMERA_RATE_HZ);
   const lastCamera = cameraStamp(o.frames - 1);
   for (let j = 0; ; j++) {
     const stamp = START_TIME_NS + BigInt(j) * (1_000_000_000n / BigInt(POSE_RATE_HZ));
@@ -143,7 +205,17 @@ export async function generateDrive(o: GenerateDriveOptions): Promise<GenerateDr
     const latency = 6_000_000n + BigInt(((i * 2654435761) >>> 0) % 3_000_000);
     events.push({ kind: "camera", index: i, stamp, log: stamp + latency });
   }
-  events.sort((a, b) => (a.log < b.log ? -1 : a.log > b.log ? 1 : a.kind === b.kind ? a.index - b.index : a.kind === "pose" ? -1 : 1));
+  events.sort((a, b) =>
+    a.log < b.log
+      ? -1
+      : a.log > b.log
+        ? 1
+        : a.kind === b.kind
+          ? a.index - b.index
+          : a.kind === "pose"
+            ? -1
+            : 1,
+  );
 
   const secondsOf = (stamp: bigint): number => Number(stamp - START_TIME_NS) / 1e9;
   type Produced = { data: Promise<Uint8Array>; gt: string };
@@ -192,11 +264,26 @@ export async function generateDrive(o: GenerateDriveOptions): Promise<GenerateDr
         const pose = scenario.ego.poseAt(secondsOf(e.stamp));
         const q = quatFromEuler(0, 0, pose.heading);
         const position = { x: pose.x, y: pose.y, z: 0 };
-        await bag.write(TOPICS.pose, e.log, poseCodec.encode({ header: { ...header, frame_id: "map" }, pose: { position, orientation: q } }));
+        await bag.write(
+          TOPICS.pose,
+          e.log,
+          poseCodec.encode({
+            header: { ...header, frame_id: "map" },
+            pose: { position, orientation: q },
+          }),
+        );
         await bag.write(
           TOPICS.tf,
           e.log,
-          tfCodec.encode({ transforms: [{ header: { ...header, frame_id: "map" }, child_frame_id: "base_link", transform: { translation: position, rotation: q } }] }),
+          tfCodec.encode({
+            transforms: [
+              {
+                header: { ...header, frame_id: "map" },
+                child_frame_id: "base_link",
+                transform: { translation: position, rotation: q },
+              },
+            ],
+          }),
         );
         continue;
       }
@@ -213,9 +300,21 @@ export async function generateDrive(o: GenerateDriveOptions): Promise<GenerateDr
       const camHeader = { ...header, frame_id: CAMERA_FRAME_ID };
       const imageCdr = compressed
         ? compressedCodec.encode({ header: camHeader, format: "jpeg", data })
-        : imageCodec.encode({ header: camHeader, height: rig.model.height, width: rig.model.width, encoding: "rgb8", is_bigendian: 0, step: rig.model.width * 3, data });
+        : imageCodec.encode({
+            header: camHeader,
+            height: rig.model.height,
+            width: rig.model.width,
+            encoding: "rgb8",
+            is_bigendian: 0,
+            step: rig.model.width * 3,
+            data,
+          });
       await bag.write(imageTopic, e.log, imageCdr);
-      await bag.write(TOPICS.cameraInfo, e.log, infoCodec.encode(rig.model.toCameraInfo(camHeader)));
+      await bag.write(
+        TOPICS.cameraInfo,
+        e.log,
+        infoCodec.encode(rig.model.toCameraInfo(camHeader)),
+      );
       await bag.write(TOPICS.groundTruth, e.log, stringCodec.encode({ data: current.gt }));
       writeSync(gtFile, current.gt + "\n");
       writeMs += performance.now() - b0;
@@ -251,14 +350,26 @@ export async function generateDrive(o: GenerateDriveOptions): Promise<GenerateDr
       frame_id: CAMERA_FRAME_ID,
       base_from_optical: rig.baseFromOptical,
     },
-    map: { name: mapName, origin: SCENARIO_ORIGIN, file: mapPath.startsWith(bagPath + sep) ? relative(bagPath, mapPath).split(sep).join("/") : undefined },
-    map_edits: scenario.mapEdits.map((e) => (e.kind === "crosswalk_only_in_map" ? { kind: e.kind, crosswalkId: e.crosswalkId } : e)),
+    map: {
+      name: mapName,
+      origin: SCENARIO_ORIGIN,
+      file: mapPath.startsWith(bagPath + sep)
+        ? relative(bagPath, mapPath).split(sep).join("/")
+        : undefined,
+    },
+    map_edits: scenario.mapEdits.map((e) =>
+      e.kind === "crosswalk_only_in_map" ? { kind: e.kind, crosswalkId: e.crosswalkId } : e,
+    ),
     environment: scenario.environment,
   };
   writeFileSync(join(bagPath, "scenario.json"), JSON.stringify(info, null, 2) + "\n");
   const seconds = (performance.now() - started) / 1000;
   const n = o.frames;
-  const render = Object.fromEntries(Object.entries(renderer.timings).filter(([k]) => k !== "frames").map(([k, v]) => [k, v / n]));
+  const render = Object.fromEntries(
+    Object.entries(renderer.timings)
+      .filter(([k]) => k !== "frames")
+      .map(([k, v]) => [k, v / n]),
+  );
   return {
     bagPath,
     mapPath,
@@ -267,7 +378,13 @@ export async function generateDrive(o: GenerateDriveOptions): Promise<GenerateDr
     seconds,
     framesPerSecond: n / seconds,
     messageCount: summary.messageCount,
-    stageMs: { setup: setupMs, render, groundTruth: gtMs / n, waitForEncoding: waitMs / n, write: writeMs / n },
+    stageMs: {
+      setup: setupMs,
+      render,
+      groundTruth: gtMs / n,
+      waitForEncoding: waitMs / n,
+      write: writeMs / n,
+    },
   };
 }
 
@@ -277,7 +394,15 @@ function prepareOwnFiles(bagPath: string, overwrite: boolean): void {
     mkdirSync(resolve(bagPath, ".."), { recursive: true });
     return;
   }
-  if (!overwrite) throw new PerceptionError("scenario", `the output ${bagPath} exists (pass --overwrite to replace it)`, { out: bagPath });
-  if (!statSync(bagPath).isDirectory()) throw new PerceptionError("scenario", `the output ${bagPath} exists and is not a folder`, { out: bagPath });
+  if (!overwrite)
+    throw new PerceptionError(
+      "scenario",
+      `the output ${bagPath} exists (pass --overwrite to replace it)`,
+      { out: bagPath },
+    );
+  if (!statSync(bagPath).isDirectory())
+    throw new PerceptionError("scenario", `the output ${bagPath} exists and is not a folder`, {
+      out: bagPath,
+    });
   for (const f of SIDECAR_FILES) rmSync(join(bagPath, f), { force: true });
 }

@@ -57,10 +57,14 @@ export function buildGroundTruth(o: GroundTruthInput): GroundTruthFrame {
     const px = model.project(opt);
     return px && model.contains(px) ? [r2(px.u), r2(px.v)] : null;
   };
-  const inFront = (b: XY): boolean => geometry.toOptical({ x: b[0], y: b[1], z: 0 }).z >= 0.5 && b[0] <= GT_RANGE && Math.abs(b[1]) <= GT_RANGE;
+  const inFront = (b: XY): boolean =>
+    geometry.toOptical({ x: b[0], y: b[1], z: 0 }).z >= 0.5 &&
+    b[0] <= GT_RANGE &&
+    Math.abs(b[1]) <= GT_RANGE;
 
   const dashes = new Map<string, { on: number; off: number }>();
-  for (const p of o.world.paint) if (p.kind === "line" && p.dash) dashes.set(p.boundaryId, { on: p.dash.on, off: p.dash.off });
+  for (const p of o.world.paint)
+    if (p.kind === "line" && p.dash) dashes.set(p.boundaryId, { on: p.dash.on, off: p.dash.off });
   const step = Math.max(1, Math.round(GT_SPACING / 0.5));
   const laneMarkings: GtLaneMarking[] = [];
   for (const b of o.world.laneBoundaries) {
@@ -74,26 +78,46 @@ export function buildGroundTruth(o: GroundTruthInput): GroundTruthFrame {
     }
     if (pointsImage.filter((p) => p !== null).length < 2) continue;
     const dash = dashes.get(b.id);
-    laneMarkings.push({ id: b.id, type: b.boundaryType, color: b.color, ...(dash ? { dash } : {}), points_base: pointsBase, points_image: pointsImage });
+    laneMarkings.push({
+      id: b.id,
+      type: b.boundaryType,
+      color: b.color,
+      ...(dash ? { dash } : {}),
+      points_base: pointsBase,
+      points_image: pointsImage,
+    });
   }
 
-  const omitted = new Set(o.mapEdits.filter((e) => e.kind === "omit_crosswalk").map((e) => (e as { crosswalkId: string }).crosswalkId));
+  const omitted = new Set(
+    o.mapEdits
+      .filter((e) => e.kind === "omit_crosswalk")
+      .map((e) => (e as { crosswalkId: string }).crosswalkId),
+  );
   const crosswalks: GtCrosswalk[] = [];
   for (const c of o.world.crosswalks) {
     const polyBase = c.polygon.map(base);
     const polyImage = clipAndProject(polyBase, o.rig);
-    if (polyImage.length === 0 || Math.min(...polyBase.map((p) => Math.hypot(p[0], p[1]))) > GT_RANGE * 1.5) continue;
+    if (
+      polyImage.length === 0 ||
+      Math.min(...polyBase.map((p) => Math.hypot(p[0], p[1]))) > GT_RANGE * 1.5
+    )
+      continue;
     crosswalks.push({
       id: c.id,
       in_map: !omitted.has(c.id),
       polygon_base: polyBase.map(r3xy),
       polygon_image: polyImage.map((p) => [r2(p[0]), r2(p[1])] as UV),
       distance_ahead: r3(Math.min(...polyBase.map((p) => p[0]))),
-      in_image: polyImage.some((p) => model.contains({ u: p[0], v: p[1] })) || polygonCoversImageCentre(polyImage, model.width, model.height),
+      in_image:
+        polyImage.some((p) => model.contains({ u: p[0], v: p[1] })) ||
+        polygonCoversImageCentre(polyImage, model.width, model.height),
     });
   }
   const mapOnly = o.mapEdits
-    .filter((e): e is Extract<MapEdit, { kind: "crosswalk_only_in_map" }> => e.kind === "crosswalk_only_in_map")
+    .filter(
+      (e): e is Extract<MapEdit, { kind: "crosswalk_only_in_map" }> =>
+        e.kind === "crosswalk_only_in_map",
+    )
     .map((e) => ({ id: e.crosswalkId, polygon_base: e.polygon.map(base).map(r3xy) }));
 
   const stopLines = o.world.stopLines
@@ -124,7 +148,9 @@ export function buildGroundTruth(o: GroundTruthInput): GroundTruthFrame {
       visible_fraction: px.totalPixels > 0 ? r3(px.visiblePixels / px.totalPixels) : 0,
       visible_pixels: px.visiblePixels,
       total_pixels: px.totalPixels,
-      truncated: box ? box.u0 <= 0 || box.v0 <= 0 || box.u1 >= model.width - 1 || box.v1 >= model.height - 1 : false,
+      truncated: box
+        ? box.u0 <= 0 || box.v0 <= 0 || box.u1 >= model.width - 1 || box.v1 >= model.height - 1
+        : false,
       crosswalk_id: o.world.crosswalks.find((c) => pointInPolygon(p.x, p.y, c.polygon))?.id ?? "",
     };
   });
@@ -147,7 +173,13 @@ export function buildGroundTruth(o: GroundTruthInput): GroundTruthFrame {
     frame: o.frame,
     stamp: o.stamp,
     image_topic: o.imageTopic,
-    ego: { x: r6(o.ego.x), y: r6(o.ego.y), yaw: r9(o.ego.heading), speed: r3(o.egoSpeed), ...egoLane(o.world, o.ego) },
+    ego: {
+      x: r6(o.ego.x),
+      y: r6(o.ego.y),
+      yaw: r9(o.ego.heading),
+      speed: r3(o.egoSpeed),
+      ...egoLane(o.world, o.ego),
+    },
     lane_markings: laneMarkings,
     crosswalks,
     map_only_crosswalks: mapOnly,
@@ -179,8 +211,19 @@ function clipAndProject(poly: XY[], rig: CameraRig): Array<[number, number]> {
   return out;
 }
 
-function polygonCoversImageCentre(poly: Array<[number, number]>, width: number, height: number): boolean {
-  return poly.length >= 3 && pointInPolygon(width / 2, height / 2, poly.map(([u, v]) => ({ x: u, y: v })));
+function polygonCoversImageCentre(
+  poly: Array<[number, number]>,
+  width: number,
+  height: number,
+): boolean {
+  return (
+    poly.length >= 3 &&
+    pointInPolygon(
+      width / 2,
+      height / 2,
+      poly.map(([u, v]) => ({ x: u, y: v })),
+    )
+  );
 }
 
 /** The lane the ego is in and its signed offset from the lane's centre line (positive = left). */
@@ -242,4 +285,3 @@ function r6(v: number): number {
 function r3xy(p: XY): XY {
   return [r3(p[0]), r3(p[1])];
 }
-

@@ -5,7 +5,10 @@ import type { GroundPose } from "./world/types.js";
 
 /** map <- base_link for a ground pose (z = 0, yaw only: the road is flat). */
 export function mapFromBase(pose: GroundPose): Transform {
-  return { translation: { x: pose.x, y: pose.y, z: 0 }, rotation: quatFromEuler(0, 0, pose.heading) };
+  return {
+    translation: { x: pose.x, y: pose.y, z: 0 },
+    rotation: quatFromEuler(0, 0, pose.heading),
+  };
 }
 
 /** map <- optical frame. */

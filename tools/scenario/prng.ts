@@ -116,7 +116,9 @@ export class SmoothNoise1D {
 
   /** The noise at x: two octaves, continuous with a continuous derivative. */
   at(x: number): number {
-    return 0.75 * this.#octave(x / this.#period) + 0.25 * this.#octave((x / this.#period) * 2.7 + 13.1);
+    return (
+      0.75 * this.#octave(x / this.#period) + 0.25 * this.#octave((x / this.#period) * 2.7 + 13.1)
+    );
   }
 
   #octave(x: number): number {

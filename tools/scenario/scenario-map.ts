@@ -21,20 +21,37 @@ export function scenarioMapFeatures(s: Pick<BuiltScenario, "world" | "mapEdits">
   for (const e of s.mapEdits) {
     if (e.kind === "shift_boundary") shifts.set(e.boundaryId, e.offset);
     else if (e.kind === "omit_crosswalk") omitted.add(e.crosswalkId);
-    else extra.push({ kind: "crosswalk", id: e.crosswalkId, polygon: e.polygon.map((p) => ({ ...p })) });
+    else
+      extra.push({
+        kind: "crosswalk",
+        id: e.crosswalkId,
+        polygon: e.polygon.map((p) => ({ ...p })),
+      });
   }
   for (const id of shifts.keys()) {
-    if (!s.world.laneBoundaries.some((b) => b.id === id)) throw new PerceptionError("scenario", `map edit shifts unknown boundary ${id}`);
+    if (!s.world.laneBoundaries.some((b) => b.id === id))
+      throw new PerceptionError("scenario", `map edit shifts unknown boundary ${id}`);
   }
   const features: MapFeature[] = [];
   for (const b of s.world.laneBoundaries) {
     const offset = shifts.get(b.id);
-    features.push({ ...b, points: offset === undefined ? b.points.map((p) => ({ ...p })) : shiftPolyline(b.points, offset) });
+    features.push({
+      ...b,
+      points:
+        offset === undefined ? b.points.map((p) => ({ ...p })) : shiftPolyline(b.points, offset),
+    });
   }
-  for (const l of s.world.lanes) features.push({ ...l, centerline: l.centerline.map((p) => ({ ...p })), successorIds: [...l.successorIds], predecessorIds: [...l.predecessorIds] });
+  for (const l of s.world.lanes)
+    features.push({
+      ...l,
+      centerline: l.centerline.map((p) => ({ ...p })),
+      successorIds: [...l.successorIds],
+      predecessorIds: [...l.predecessorIds],
+    });
   for (const c of s.world.crosswalks) if (!omitted.has(c.id)) features.push(crosswalkFeature(c));
   features.push(...extra);
-  for (const sl of s.world.stopLines) features.push({ ...sl, points: sl.points.map((p) => ({ ...p })), laneIds: [...sl.laneIds] });
+  for (const sl of s.world.stopLines)
+    features.push({ ...sl, points: sl.points.map((p) => ({ ...p })), laneIds: [...sl.laneIds] });
   return features;
 }
 
@@ -49,7 +66,11 @@ function shiftPolyline(points: readonly Point2[], offset: number): Point2[] {
 }
 
 /** Writes the scenario's HD map as GeoJSON; returns the features written. */
-export function writeScenarioMap(path: string, name: string, s: Pick<BuiltScenario, "world" | "mapEdits">): MapFeature[] {
+export function writeScenarioMap(
+  path: string,
+  name: string,
+  s: Pick<BuiltScenario, "world" | "mapEdits">,
+): MapFeature[] {
   const features = scenarioMapFeatures(s);
   const collection = hdMapToGeoJson({ name, origin: s.world.origin, features });
   mkdirSync(dirname(path), { recursive: true });

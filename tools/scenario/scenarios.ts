@@ -16,7 +16,15 @@ import type { ReferenceSegment } from "./world/reference-line.js";
 import type { PedestrianSpec, VehicleSpec, World } from "./world/types.js";
 import type { Point2 } from "../../src/geometry/types.js";
 
-export const SCENARIO_NAMES = ["highway", "curve", "urban_intersection", "night", "rain", "map_mismatch", "sample"] as const;
+export const SCENARIO_NAMES = [
+  "highway",
+  "curve",
+  "urban_intersection",
+  "night",
+  "rain",
+  "map_mismatch",
+  "sample",
+] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 /** One way the HD map is made to disagree with the world. */
@@ -53,17 +61,48 @@ export interface ScenarioInfo {
 }
 
 export const SCENARIOS: Record<ScenarioName, ScenarioInfo> = {
-  highway: { description: "three-lane divided highway, 3 m/9 m dashes, traffic ahead, overcast, ~97 km/h", defaultFrames: 300 },
-  curve: { description: "two-lane rural road with left and right clothoid curves, oncoming traffic, low sun glare", defaultFrames: 300 },
-  urban_intersection: { description: "four-lane town road to an intersection with zebra crossings, stop lines, pedestrians crossing, waiting and occluded by parked cars; sunny with shadows", defaultFrames: 300 },
-  night: { description: "two-lane town road to an intersection at night: street lamps, headlight cone, pedestrians crossing", defaultFrames: 300 },
-  rain: { description: "four-lane town road to an intersection in rain: wet road, blur, noise and streaks", defaultFrames: 300 },
-  map_mismatch: { description: "two-lane town intersection whose HD map disagrees with the world: a boundary shifted 0.5 m, a crosswalk missing from the map, a mapped crosswalk removed from the world", defaultFrames: 300 },
-  sample: { description: "the committed sample: a left curve into a straight town road, pedestrians crossing a zebra crossing, an intersection, parked cars", defaultFrames: 150 },
+  highway: {
+    description: "three-lane divided highway, 3 m/9 m dashes, traffic ahead, overcast, ~97 km/h",
+    defaultFrames: 300,
+  },
+  curve: {
+    description:
+      "two-lane rural road with left and right clothoid curves, oncoming traffic, low sun glare",
+    defaultFrames: 300,
+  },
+  urban_intersection: {
+    description:
+      "four-lane town road to an intersection with zebra crossings, stop lines, pedestrians crossing, waiting and occluded by parked cars; sunny with shadows",
+    defaultFrames: 300,
+  },
+  night: {
+    description:
+      "two-lane town road to an intersection at night: street lamps, headlight cone, pedestrians crossing",
+    defaultFrames: 300,
+  },
+  rain: {
+    description:
+      "four-lane town road to an intersection in rain: wet road, blur, noise and streaks",
+    defaultFrames: 300,
+  },
+  map_mismatch: {
+    description:
+      "two-lane town intersection whose HD map disagrees with the world: a boundary shifted 0.5 m, a crosswalk missing from the map, a mapped crosswalk removed from the world",
+    defaultFrames: 300,
+  },
+  sample: {
+    description:
+      "the committed sample: a left curve into a straight town road, pedestrians crossing a zebra crossing, an intersection, parked cars",
+    defaultFrames: 150,
+  },
 };
 
 /** The geodetic origin of every scenario's `map` frame (documented in docs/scenarios.md). */
-export const SCENARIO_ORIGIN: GeoPoint = { latitude: 48.137154, longitude: 11.576124, altitude: 520 };
+export const SCENARIO_ORIGIN: GeoPoint = {
+  latitude: 48.137154,
+  longitude: 11.576124,
+  altitude: 520,
+};
 
 export function isScenarioName(name: string): name is ScenarioName {
   return (SCENARIO_NAMES as readonly string[]).includes(name);
@@ -71,10 +110,21 @@ export function isScenarioName(name: string): name is ScenarioName {
 
 export function buildScenario(name: string, options: ScenarioBuildOptions): BuiltScenario {
   if (!isScenarioName(name)) {
-    throw new PerceptionError("scenario", `unknown scenario '${name}'; known: ${SCENARIO_NAMES.join(", ")}`, { scenario: name });
+    throw new PerceptionError(
+      "scenario",
+      `unknown scenario '${name}'; known: ${SCENARIO_NAMES.join(", ")}`,
+      { scenario: name },
+    );
   }
-  if (!(options.duration > 0)) throw new PerceptionError("scenario", `the drive must last more than 0 s, got ${options.duration}`);
-  if (options.speed !== undefined && !(options.speed > 0)) throw new PerceptionError("scenario", `speed must be positive, got ${options.speed} m/s`, { speed: options.speed });
+  if (!(options.duration > 0))
+    throw new PerceptionError(
+      "scenario",
+      `the drive must last more than 0 s, got ${options.duration}`,
+    );
+  if (options.speed !== undefined && !(options.speed > 0))
+    throw new PerceptionError("scenario", `speed must be positive, got ${options.speed} m/s`, {
+      speed: options.speed,
+    });
   const prng = new Prng(options.seed);
   const built = BUILDERS[name](prng, options);
   return { name, description: SCENARIOS[name].description, ...built };
@@ -85,21 +135,67 @@ type Builder = (prng: Prng, o: ScenarioBuildOptions) => Omit<BuiltScenario, "nam
 const BUILDERS: Record<ScenarioName, Builder> = {
   highway: (prng, o) => buildHighway(prng, o),
   curve: (prng, o) => buildCurve(prng, o),
-  urban_intersection: (prng, o) => buildUrban(prng, o, { leadInCurve: false, fourLane: true, ghost: false, environment: sunny(prng, 0.9) }),
-  night: (prng, o) => buildUrban(prng, o, { leadInCurve: false, fourLane: false, ghost: false, environment: { lighting: { kind: "night", lampSpacing: 30 }, weather: { kind: "clear" }, exposure: 1 } }),
-  rain: (prng, o) => buildUrban(prng, o, { leadInCurve: false, fourLane: true, ghost: false, environment: { lighting: { kind: "overcast" }, weather: { kind: "rain", intensity: 0.8 }, exposure: 0.85 } }),
-  map_mismatch: (prng, o) => buildUrban(prng, o, { leadInCurve: false, fourLane: false, ghost: true, environment: sunny(prng, 0.7) }),
-  sample: (prng, o) => buildUrban(prng, o, { leadInCurve: true, fourLane: false, ghost: false, approach: 24, environment: sunny(prng, 0.8) }),
+  urban_intersection: (prng, o) =>
+    buildUrban(prng, o, {
+      leadInCurve: false,
+      fourLane: true,
+      ghost: false,
+      environment: sunny(prng, 0.9),
+    }),
+  night: (prng, o) =>
+    buildUrban(prng, o, {
+      leadInCurve: false,
+      fourLane: false,
+      ghost: false,
+      environment: {
+        lighting: { kind: "night", lampSpacing: 30 },
+        weather: { kind: "clear" },
+        exposure: 1,
+      },
+    }),
+  rain: (prng, o) =>
+    buildUrban(prng, o, {
+      leadInCurve: false,
+      fourLane: true,
+      ghost: false,
+      environment: {
+        lighting: { kind: "overcast" },
+        weather: { kind: "rain", intensity: 0.8 },
+        exposure: 0.85,
+      },
+    }),
+  map_mismatch: (prng, o) =>
+    buildUrban(prng, o, {
+      leadInCurve: false,
+      fourLane: false,
+      ghost: true,
+      environment: sunny(prng, 0.7),
+    }),
+  sample: (prng, o) =>
+    buildUrban(prng, o, {
+      leadInCurve: true,
+      fourLane: false,
+      ghost: false,
+      approach: 24,
+      environment: sunny(prng, 0.8),
+    }),
 };
 
 function sunny(prng: Prng, elevation: number): Environment {
-  return { lighting: { kind: "sunny", sunAzimuth: prng.uniform(-2.6, -1.2), sunElevation: elevation }, weather: { kind: "clear" }, exposure: 1 };
+  return {
+    lighting: { kind: "sunny", sunAzimuth: prng.uniform(-2.6, -1.2), sunElevation: elevation },
+    weather: { kind: "clear" },
+    exposure: 1,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Highway
 
-function buildHighway(prng: Prng, o: ScenarioBuildOptions): Omit<BuiltScenario, "name" | "description"> {
+function buildHighway(
+  prng: Prng,
+  o: ScenarioBuildOptions,
+): Omit<BuiltScenario, "name" | "description"> {
   const speed = o.speed ?? 27;
   const start = 20;
   const length = start + speed * o.duration * 1.1 + 250;
@@ -132,18 +228,51 @@ function buildHighway(prng: Prng, o: ScenarioBuildOptions): Omit<BuiltScenario, 
   const n = prng.int(3, 5);
   for (let i = 0; i < n; i++) {
     const laneIndex = prng.int(0, 2);
-    const path = road.line.offsetPolyline(road.laneCentreOffsets[laneIndex]!, 0, road.line.length, 2);
-    vehicles.push(car(prng, `veh_${i}`, { kind: "drive", path, start: start + 25 + i * 22 + prng.uniform(0, 10), speed: speed * prng.uniform(0.9, 1.02) }, i % 3 === 2 ? "truck" : "car"));
+    const path = road.line.offsetPolyline(
+      road.laneCentreOffsets[laneIndex]!,
+      0,
+      road.line.length,
+      2,
+    );
+    vehicles.push(
+      car(
+        prng,
+        `veh_${i}`,
+        {
+          kind: "drive",
+          path,
+          start: start + 25 + i * 22 + prng.uniform(0, 10),
+          speed: speed * prng.uniform(0.9, 1.02),
+        },
+        i % 3 === 2 ? "truck" : "car",
+      ),
+    );
   }
   const world = assembleWorld(SCENARIO_ORIGIN, [{ id: "hwy", parts: road }], [], vehicles);
-  const ego = new EgoDrive({ line: road.line, laneOffset: road.laneCentreOffsets[1]!, startStation: start, speed, wander: 0.15, duration: o.duration, prng: prng.fork("ego") });
-  return { world, ego, environment: { lighting: { kind: "overcast" }, weather: { kind: "clear" }, exposure: 1 }, mapEdits: [] };
+  const ego = new EgoDrive({
+    line: road.line,
+    laneOffset: road.laneCentreOffsets[1]!,
+    startStation: start,
+    speed,
+    wander: 0.15,
+    duration: o.duration,
+    prng: prng.fork("ego"),
+  });
+  return {
+    world,
+    ego,
+    environment: { lighting: { kind: "overcast" }, weather: { kind: "clear" }, exposure: 1 },
+    mapEdits: [],
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Curve
 
-function buildCurve(prng: Prng, o: ScenarioBuildOptions): Omit<BuiltScenario, "name" | "description"> {
+function buildCurve(
+  prng: Prng,
+  o: ScenarioBuildOptions,
+): Omit<BuiltScenario, "name" | "description"> {
   const speed = o.speed ?? 16;
   const start = 10;
   const k1 = 1 / prng.uniform(90, 130);
@@ -182,9 +311,29 @@ function buildCurve(prng: Prng, o: ScenarioBuildOptions): Omit<BuiltScenario, "n
   };
   const road = buildRoad(spec);
   const back = road.line.offsetPolyline(road.laneCentreOffsets[1]!, road.line.length, 0, 2);
-  const vehicles: VehicleSpec[] = [0, 1].map((i) => car(prng, `veh_${i}`, { kind: "drive", path: back, start: road.line.length - start - 120 - i * 70 - prng.uniform(0, 20), speed: prng.uniform(13, 17) }, "car"));
+  const vehicles: VehicleSpec[] = [0, 1].map((i) =>
+    car(
+      prng,
+      `veh_${i}`,
+      {
+        kind: "drive",
+        path: back,
+        start: road.line.length - start - 120 - i * 70 - prng.uniform(0, 20),
+        speed: prng.uniform(13, 17),
+      },
+      "car",
+    ),
+  );
   const world = assembleWorld(SCENARIO_ORIGIN, [{ id: "rural", parts: road }], [], vehicles);
-  const ego = new EgoDrive({ line: road.line, laneOffset: road.laneCentreOffsets[0]!, startStation: start, speed, wander: 0.12, duration: o.duration, prng: prng.fork("ego") });
+  const ego = new EgoDrive({
+    line: road.line,
+    laneOffset: road.laneCentreOffsets[0]!,
+    startStation: start,
+    speed,
+    wander: 0.12,
+    duration: o.duration,
+    prng: prng.fork("ego"),
+  });
   const environment: Environment = {
     lighting: { kind: "sunny", sunAzimuth: 0.35, sunElevation: 0.14 },
     weather: { kind: "clear" },
@@ -217,7 +366,11 @@ const DEPTH = 4; // crosswalk stripe length, metres
 const KERB = 0.25;
 const SIDEWALK = 3.2;
 
-function buildUrban(prng: Prng, o: ScenarioBuildOptions, u: UrbanOptions): Omit<BuiltScenario, "name" | "description"> {
+function buildUrban(
+  prng: Prng,
+  o: ScenarioBuildOptions,
+  u: UrbanOptions,
+): Omit<BuiltScenario, "name" | "description"> {
   const speed = o.speed ?? 9;
   const start = 5;
   const lane = u.fourLane ? 3.25 : 3.5;
@@ -278,10 +431,18 @@ function buildUrban(prng: Prng, o: ScenarioBuildOptions, u: UrbanOptions): Omit<
     lineWidth: 0.15,
     gaps: [[sInter - crossHalf, sInter + crossHalf]],
     crosswalks: [
-      { id: "cw_main_near", station: sNear, depth: DEPTH, stopLineGap: 1.5, stopLineFor: "forward" },
+      {
+        id: "cw_main_near",
+        station: sNear,
+        depth: DEPTH,
+        stopLineGap: 1.5,
+        stopLineFor: "forward",
+      },
       { id: "cw_main_far", station: sFar, depth: DEPTH, stopLineGap: 1.5, stopLineFor: "backward" },
       // Removed from the world with its lines repainted through: no gap in the markings for it.
-      ...(u.ghost ? [{ id: "cw_main_ghost", station: sGhost, depth: DEPTH, linesThrough: true }] : []),
+      ...(u.ghost
+        ? [{ id: "cw_main_ghost", station: sGhost, depth: DEPTH, linesThrough: true }]
+        : []),
     ],
     wear,
     speedLimit: 13.9,
@@ -293,7 +454,10 @@ function buildUrban(prng: Prng, o: ScenarioBuildOptions, u: UrbanOptions): Omit<
   const crossStart = main.line.pointAt(sInter, -crossMid);
   const crossSpec: RoadSpec = {
     id: "cross",
-    line: { start: { x: crossStart.x, y: crossStart.y, heading: interPose.heading + Math.PI / 2 }, segments: [{ kind: "straight", length: crossLength }] },
+    line: {
+      start: { x: crossStart.x, y: crossStart.y, heading: interPose.heading + Math.PI / 2 },
+      segments: [{ kind: "straight", length: crossLength }],
+    },
     lanes: [
       { width: 3.25, direction: "forward" },
       { width: 3.25, direction: "backward" },
@@ -310,8 +474,20 @@ function buildUrban(prng: Prng, o: ScenarioBuildOptions, u: UrbanOptions): Omit<
     lineWidth: 0.15,
     gaps: [[crossMid - mainHalf, crossMid + mainHalf]],
     crosswalks: [
-      { id: "cw_cross_right", station: crossMid - mainHalf - 1 - DEPTH / 2, depth: DEPTH, stopLineGap: 1.5, stopLineFor: "forward" },
-      { id: "cw_cross_left", station: crossMid + mainHalf + 1 + DEPTH / 2, depth: DEPTH, stopLineGap: 1.5, stopLineFor: "backward" },
+      {
+        id: "cw_cross_right",
+        station: crossMid - mainHalf - 1 - DEPTH / 2,
+        depth: DEPTH,
+        stopLineGap: 1.5,
+        stopLineFor: "forward",
+      },
+      {
+        id: "cw_cross_left",
+        station: crossMid + mainHalf + 1 + DEPTH / 2,
+        depth: DEPTH,
+        stopLineGap: 1.5,
+        stopLineFor: "backward",
+      },
     ],
     wear,
     speedLimit: 13.9,
@@ -327,8 +503,18 @@ function buildUrban(prng: Prng, o: ScenarioBuildOptions, u: UrbanOptions): Omit<
   // Pedestrians.
   const pedestrians: PedestrianSpec[] = [];
   let pid = 0;
-  const ped = (motion: PedestrianSpec["motion"], role: PedestrianSpec["role"], child = false): void => {
-    pedestrians.push({ id: `ped_${pid++}`, motion, look: randomPedestrianLook(prng, child), phase0: prng.uniform(0, 2 * Math.PI), role });
+  const ped = (
+    motion: PedestrianSpec["motion"],
+    role: PedestrianSpec["role"],
+    child = false,
+  ): void => {
+    pedestrians.push({
+      id: `ped_${pid++}`,
+      motion,
+      look: randomPedestrianLook(prng, child),
+      phase0: prng.uniform(0, 2 * Math.PI),
+      role,
+    });
   };
   const crossing = prng.int(2, 3);
   for (let i = 0; i < crossing; i++) {
@@ -340,7 +526,12 @@ function buildUrban(prng: Prng, o: ScenarioBuildOptions, u: UrbanOptions): Omit<
     ped(
       {
         kind: "walk",
-        path: [at(sNear + ds - away * 3, from), at(sNear + ds, from), at(sNear + ds, to), at(sNear + ds + 6, to)],
+        path: [
+          at(sNear + ds - away * 3, from),
+          at(sNear + ds, from),
+          at(sNear + ds, to),
+          at(sNear + ds + 6, to),
+        ],
         speed: prng.uniform(1.15, 1.5),
         startDelay: prng.uniform(0, 2.5) + i * 0.8,
       },
@@ -354,19 +545,51 @@ function buildUrban(prng: Prng, o: ScenarioBuildOptions, u: UrbanOptions): Omit<
     const a = cross.line.pointAt(cs, -crossHalf - KERB - 1.2);
     const b = cross.line.pointAt(cs, crossHalf + KERB + 1.2);
     // Then along the side road's sidewalk, away from the main road (its stations grow towards it).
-    ped({ kind: "walk", path: [a, b, cross.line.pointAt(cs - 8, crossHalf + KERB + 1.2)], speed: prng.uniform(1.1, 1.4), startDelay: prng.uniform(0, 3) }, "crossing");
+    ped(
+      {
+        kind: "walk",
+        path: [a, b, cross.line.pointAt(cs - 8, crossHalf + KERB + 1.2)],
+        speed: prng.uniform(1.1, 1.4),
+        startDelay: prng.uniform(0, 3),
+      },
+      "crossing",
+    );
   }
   // Waiting at the kerb beside the near crossing, facing the road.
-  ped({ kind: "stand", position: at(sNear - DEPTH / 2 - 0.6, rightKerb - KERB - 0.5), heading: roadHeading + Math.PI / 2 }, "waiting_at_kerb");
-  ped({ kind: "stand", position: at(sNear + DEPTH / 2 + 0.8, leftKerb + KERB + 0.6), heading: roadHeading - Math.PI / 2 }, "waiting_at_kerb");
+  ped(
+    {
+      kind: "stand",
+      position: at(sNear - DEPTH / 2 - 0.6, rightKerb - KERB - 0.5),
+      heading: roadHeading + Math.PI / 2,
+    },
+    "waiting_at_kerb",
+  );
+  ped(
+    {
+      kind: "stand",
+      position: at(sNear + DEPTH / 2 + 0.8, leftKerb + KERB + 0.6),
+      heading: roadHeading - Math.PI / 2,
+    },
+    "waiting_at_kerb",
+  );
   // Walkers along the sidewalks.
   const walkers = prng.int(2, 4);
   for (let i = 0; i < walkers; i++) {
     const rightSide = i % 2 === 0;
-    const t = rightSide ? rightKerb - KERB - prng.uniform(0.8, 2.4) : leftKerb + KERB + prng.uniform(0.8, 2.4);
+    const t = rightSide
+      ? rightKerb - KERB - prng.uniform(0.8, 2.4)
+      : leftKerb + KERB + prng.uniform(0.8, 2.4);
     const s0 = start + 18 + prng.uniform(0, 35);
     const dir = prng.next() < 0.5 ? 1 : -1;
-    ped({ kind: "walk", path: main.line.offsetPolyline(t, s0, s0 + dir * 40, 2), speed: prng.uniform(1.0, 1.6), startDelay: 0 }, "sidewalk_walker");
+    ped(
+      {
+        kind: "walk",
+        path: main.line.offsetPolyline(t, s0, s0 + dir * 40, 2),
+        speed: prng.uniform(1.0, 1.6),
+        startDelay: 0,
+      },
+      "sidewalk_walker",
+    );
   }
   // Parked cars on the right, one pedestrian standing in the gap between two of them, about to cross.
   const vehicles: VehicleSpec[] = [];
@@ -374,20 +597,77 @@ function buildUrban(prng: Prng, o: ScenarioBuildOptions, u: UrbanOptions): Omit<
   const parkJitter = prng.uniform(0, 6);
   // With a map-only crosswalk, the row is placed so that it lies in the gap between parked_2 and
   // parked_1 (3.4 m clear of both): nobody stands or parks on it.
-  const sPark = u.ghost ? sGhost + 14.2 : Math.max(start + leadIn + 12, sNear - DEPTH / 2 - 16 - parkJitter);
+  const sPark = u.ghost
+    ? sGhost + 14.2
+    : Math.max(start + leadIn + 12, sNear - DEPTH / 2 - 16 - parkJitter);
   const headingAt = (s: number): number => main.line.poseAt(s).heading;
-  vehicles.push(car(prng, "parked_0", { kind: "parked", position: at(sPark, parkT), heading: headingAt(sPark) }, "car"));
-  vehicles.push(car(prng, "parked_1", { kind: "parked", position: at(sPark - 6.2, parkT), heading: headingAt(sPark - 6.2) }, "van"));
-  vehicles.push(car(prng, "parked_2", { kind: "parked", position: at(sPark - 22, parkT), heading: headingAt(sPark - 22) }, "car"));
-  ped({ kind: "stand", position: at(sPark - 3.1, parkT + 0.2), heading: headingAt(sPark - 3.1) + Math.PI / 2 }, "behind_parked_vehicle");
+  vehicles.push(
+    car(
+      prng,
+      "parked_0",
+      { kind: "parked", position: at(sPark, parkT), heading: headingAt(sPark) },
+      "car",
+    ),
+  );
+  vehicles.push(
+    car(
+      prng,
+      "parked_1",
+      { kind: "parked", position: at(sPark - 6.2, parkT), heading: headingAt(sPark - 6.2) },
+      "van",
+    ),
+  );
+  vehicles.push(
+    car(
+      prng,
+      "parked_2",
+      { kind: "parked", position: at(sPark - 22, parkT), heading: headingAt(sPark - 22) },
+      "car",
+    ),
+  );
+  ped(
+    {
+      kind: "stand",
+      position: at(sPark - 3.1, parkT + 0.2),
+      heading: headingAt(sPark - 3.1) + Math.PI / 2,
+    },
+    "behind_parked_vehicle",
+  );
   // Oncoming traffic and a car waiting on the side road.
   const oncomingLane = main.laneCentreOffsets[main.laneCentreOffsets.length - 1]!;
   const back = main.line.offsetPolyline(oncomingLane, main.line.length, 0, 2);
-  vehicles.push(car(prng, "oncoming_0", { kind: "drive", path: back, start: main.line.length - sFar - 40 - prng.uniform(0, 20), speed: prng.uniform(7, 10) }, "car"));
+  vehicles.push(
+    car(
+      prng,
+      "oncoming_0",
+      {
+        kind: "drive",
+        path: back,
+        start: main.line.length - sFar - 40 - prng.uniform(0, 20),
+        speed: prng.uniform(7, 10),
+      },
+      "car",
+    ),
+  );
   const waitPath = cross.line.offsetPolyline(cross.laneCentreOffsets[0]!, 0, crossLength, 2);
-  vehicles.push(car(prng, "waiting_0", { kind: "drive", path: waitPath, start: crossMid - mainHalf - DEPTH - 6.5, speed: 0 }, "car"));
+  vehicles.push(
+    car(
+      prng,
+      "waiting_0",
+      { kind: "drive", path: waitPath, start: crossMid - mainHalf - DEPTH - 6.5, speed: 0 },
+      "car",
+    ),
+  );
 
-  const world = assembleWorld(SCENARIO_ORIGIN, [{ id: "main", parts: main }, { id: "cross", parts: cross }], pedestrians, vehicles);
+  const world = assembleWorld(
+    SCENARIO_ORIGIN,
+    [
+      { id: "main", parts: main },
+      { id: "cross", parts: cross },
+    ],
+    pedestrians,
+    vehicles,
+  );
   const mapEdits: BuiltScenario["mapEdits"] = [];
   if (u.ghost) {
     const ghost = world.crosswalks.find((c) => c.id === "cw_main_ghost")!;
@@ -398,7 +678,14 @@ function buildUrban(prng: Prng, o: ScenarioBuildOptions, u: UrbanOptions): Omit<
   }
   // The ego yields at the near stop line until the crossing pedestrians have cleared its lane.
   const stopStation = sNear - DEPTH / 2 - 1.5 - 0.4 - 0.3 - 2.2; // front bumper ~ at the stop line
-  const releaseTime = laneClearTime(pedestrians.filter((p) => p.role === "crossing"), main.line, sNear, egoOffset, lane, o.duration);
+  const releaseTime = laneClearTime(
+    pedestrians.filter((p) => p.role === "crossing"),
+    main.line,
+    sNear,
+    egoOffset,
+    lane,
+    o.duration,
+  );
   const ego = new EgoDrive({
     line: main.line,
     laneOffset: egoOffset,
@@ -413,7 +700,17 @@ function buildUrban(prng: Prng, o: ScenarioBuildOptions, u: UrbanOptions): Omit<
 }
 
 /** The first time after which no crossing pedestrian is on the crossing within a metre of the ego's lane. */
-function laneClearTime(peds: PedestrianSpec[], line: { pointAt(s: number, t: number): Point2; poseAt(s: number): { x: number; y: number; heading: number } }, sCross: number, laneOffset: number, laneWidth: number, duration: number): number {
+function laneClearTime(
+  peds: PedestrianSpec[],
+  line: {
+    pointAt(s: number, t: number): Point2;
+    poseAt(s: number): { x: number; y: number; heading: number };
+  },
+  sCross: number,
+  laneOffset: number,
+  laneWidth: number,
+  duration: number,
+): number {
   const centre = line.poseAt(sCross);
   let last = 0;
   for (let t = 0; t <= duration + 20; t += 0.1) {
@@ -423,13 +720,32 @@ function laneClearTime(peds: PedestrianSpec[], line: { pointAt(s: number, t: num
       const dy = s.y - centre.y;
       const along = dx * Math.cos(centre.heading) + dy * Math.sin(centre.heading);
       const lateral = -dx * Math.sin(centre.heading) + dy * Math.cos(centre.heading);
-      if (Math.abs(along) < 40 && Math.abs(lateral - laneOffset) < laneWidth / 2 + 1.5 && Math.abs(along) < DEPTH) last = t;
+      if (
+        Math.abs(along) < 40 &&
+        Math.abs(lateral - laneOffset) < laneWidth / 2 + 1.5 &&
+        Math.abs(along) < DEPTH
+      )
+        last = t;
     }
   }
   return last + 0.5;
 }
 
-function car(prng: Prng, id: string, motion: VehicleSpec["motion"], body: "car" | "van" | "truck"): VehicleSpec {
-  const dims = body === "car" ? { length: prng.uniform(4.2, 4.8), width: prng.uniform(1.75, 1.85), height: prng.uniform(1.4, 1.55) } : body === "van" ? { length: 5.2, width: 2.0, height: 2.1 } : { length: 8.5, width: 2.45, height: 3.2 };
+function car(
+  prng: Prng,
+  id: string,
+  motion: VehicleSpec["motion"],
+  body: "car" | "van" | "truck",
+): VehicleSpec {
+  const dims =
+    body === "car"
+      ? {
+          length: prng.uniform(4.2, 4.8),
+          width: prng.uniform(1.75, 1.85),
+          height: prng.uniform(1.4, 1.55),
+        }
+      : body === "van"
+        ? { length: 5.2, width: 2.0, height: 2.1 }
+        : { length: 8.5, width: 2.45, height: 3.2 };
   return { id, ...dims, color: randomCarColor(prng), motion };
 }

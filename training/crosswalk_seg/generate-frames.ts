@@ -31,8 +31,21 @@ import { pedestrianAt, vehicleAt } from "../../tools/scenario/world/actors.js";
 import { assembleWorld } from "../../tools/scenario/world/assemble.js";
 import type { Environment } from "../../tools/scenario/world/environment.js";
 import { randomCarColor, randomPedestrianLook } from "../../tools/scenario/world/looks.js";
-import { buildRoad, type BoundarySpec, type CrosswalkSpec, type LaneSpec, type RoadParts, type RoadSpec } from "../../tools/scenario/world/road-builder.js";
-import type { GroundPose, PaintPolygon, PedestrianSpec, VehicleSpec, World } from "../../tools/scenario/world/types.js";
+import {
+  buildRoad,
+  type BoundarySpec,
+  type CrosswalkSpec,
+  type LaneSpec,
+  type RoadParts,
+  type RoadSpec,
+} from "../../tools/scenario/world/road-builder.js";
+import type {
+  GroundPose,
+  PaintPolygon,
+  PedestrianSpec,
+  VehicleSpec,
+  World,
+} from "../../tools/scenario/world/types.js";
 
 /** Class ids of the training masks (the model's output channels). */
 export const CLASSES = { background: 0, crosswalk: 1, paint: 2, asphalt: 3, ignore: 255 } as const;
@@ -56,19 +69,39 @@ function boundaries(prng: Prng, lanes: number, twoWay: boolean): BoundarySpec[] 
   const out: BoundarySpec[] = [];
   const centre = lanes / 2;
   for (let i = 0; i <= lanes; i++) {
-    if (i === 0 || i === lanes) out.push({ type: prng.next() < 0.8 ? "solid" : "dashed", color: "white" });
-    else if (twoWay && i === centre) out.push(prng.next() < 0.5 ? { type: "double_solid", color: "yellow" } : { type: prng.pick(["solid", "dashed"] as const), color: prng.next() < 0.5 ? "yellow" : "white" });
+    if (i === 0 || i === lanes)
+      out.push({ type: prng.next() < 0.8 ? "solid" : "dashed", color: "white" });
+    else if (twoWay && i === centre)
+      out.push(
+        prng.next() < 0.5
+          ? { type: "double_solid", color: "yellow" }
+          : {
+              type: prng.pick(["solid", "dashed"] as const),
+              color: prng.next() < 0.5 ? "yellow" : "white",
+            },
+      );
     else out.push({ type: "dashed", color: "white" });
   }
   return out;
 }
 
 function crosswalkStyle(prng: Prng): Pick<CrosswalkSpec, "depth" | "stripeWidth" | "stripeGap"> {
-  return { depth: prng.uniform(2.5, 6), stripeWidth: prng.uniform(0.35, 0.75), stripeGap: prng.uniform(0.35, 0.9) };
+  return {
+    depth: prng.uniform(2.5, 6),
+    stripeWidth: prng.uniform(0.35, 0.75),
+    stripeGap: prng.uniform(0.35, 0.9),
+  };
 }
 
 /** A parallelogram strip across a straight road piece (for hatching), counter-clockwise. */
-function slanted(parts: RoadParts, s: number, t0: number, t1: number, width: number, skew: number): Point2[] {
+function slanted(
+  parts: RoadParts,
+  s: number,
+  t0: number,
+  t1: number,
+  width: number,
+  skew: number,
+): Point2[] {
   const a = parts.line.pointAt(s, t0);
   const b = parts.line.pointAt(s + width, t0);
   const c = parts.line.pointAt(s + width + skew, t1);
@@ -81,13 +114,26 @@ function rect(parts: RoadParts, s0: number, s1: number, t0: number, t1: number):
 }
 
 /** Road paint that is not a crosswalk but has stripes or bars: the hard negatives. */
-function addDistractors(prng: Prng, parts: RoadParts, spec: RoadSpec, avoid: Array<[number, number]>, wear: number): void {
+function addDistractors(
+  prng: Prng,
+  parts: RoadParts,
+  spec: RoadSpec,
+  avoid: Array<[number, number]>,
+  wear: number,
+): void {
   const right = parts.asphaltEdges[0];
   const left = parts.asphaltEdges[1];
   const length = parts.line.length;
-  const free = (s0: number, s1: number): boolean => s0 > 2 && s1 < length - 2 && avoid.every(([a, b]) => s1 < a - 1 || s0 > b + 1);
+  const free = (s0: number, s1: number): boolean =>
+    s0 > 2 && s1 < length - 2 && avoid.every(([a, b]) => s1 < a - 1 || s0 > b + 1);
   const paint = (polygon: Point2[], k: string): void => {
-    const p: PaintPolygon = { kind: "polygon", featureId: `${spec.id}_distractor_${k}`, polygon, color: prng.next() < 0.85 ? "white" : "yellow", wear: Math.min(0.95, wear + prng.uniform(-0.1, 0.3)) };
+    const p: PaintPolygon = {
+      kind: "polygon",
+      featureId: `${spec.id}_distractor_${k}`,
+      polygon,
+      color: prng.next() < 0.85 ? "white" : "yellow",
+      wear: Math.min(0.95, wear + prng.uniform(-0.1, 0.3)),
+    };
     parts.paint.push(p);
   };
   const n = prng.int(1, 4);
@@ -102,7 +148,8 @@ function addDistractors(prng: Prng, parts: RoadParts, spec: RoadSpec, avoid: Arr
       const pitch = prng.uniform(2.3, 6);
       const count = prng.int(3, 8);
       if (!free(s, s + pitch * count)) continue;
-      for (let k = 0; k < count; k++) paint(rect(parts, s + k * pitch, s + k * pitch + 0.12, t0, t1), `${i}_${k}`);
+      for (let k = 0; k < count; k++)
+        paint(rect(parts, s + k * pitch, s + k * pitch + 0.12, t0, t1), `${i}_${k}`);
     } else if (kind === "hatch") {
       // Hatched island: diagonal bars between two lanes.
       const t0 = prng.uniform(right + 1, left - 3);
@@ -111,7 +158,8 @@ function addDistractors(prng: Prng, parts: RoadParts, spec: RoadSpec, avoid: Arr
       const count = prng.int(3, 10);
       if (!free(s, s + pitch * count + 3)) continue;
       const skew = prng.uniform(-2.5, 2.5);
-      for (let k = 0; k < count; k++) paint(slanted(parts, s + k * pitch, t0, t1, prng.uniform(0.2, 0.5), skew), `${i}_${k}`);
+      for (let k = 0; k < count; k++)
+        paint(slanted(parts, s + k * pitch, t0, t1, prng.uniform(0.2, 0.5), skew), `${i}_${k}`);
     } else if (kind === "bars") {
       // Transverse "slow down" bars: thin full-width lines across one lane.
       const t0 = prng.uniform(right, left - 3);
@@ -119,17 +167,31 @@ function addDistractors(prng: Prng, parts: RoadParts, spec: RoadSpec, avoid: Arr
       const pitch = prng.uniform(1, 4);
       const count = prng.int(2, 6);
       if (!free(s, s + pitch * count)) continue;
-      for (let k = 0; k < count; k++) paint(rect(parts, s + k * pitch, s + k * pitch + prng.uniform(0.1, 0.4), t0, t1), `${i}_${k}`);
+      for (let k = 0; k < count; k++)
+        paint(
+          rect(parts, s + k * pitch, s + k * pitch + prng.uniform(0.1, 0.4), t0, t1),
+          `${i}_${k}`,
+        );
     } else if (kind === "arrow") {
       const t = prng.uniform(right + 1.2, left - 1.2);
       if (!free(s, s + 6)) continue;
       paint(rect(parts, s, s + 3.5, t - 0.08, t + 0.08), `${i}_shaft`);
       const tip = parts.line.pointAt(s + 5, t);
-      paint([parts.line.pointAt(s + 3.5, t - 0.45), parts.line.pointAt(s + 3.5, t + 0.45), tip].reverse(), `${i}_head`);
+      paint(
+        [
+          parts.line.pointAt(s + 3.5, t - 0.45),
+          parts.line.pointAt(s + 3.5, t + 0.45),
+          tip,
+        ].reverse(),
+        `${i}_head`,
+      );
     } else if (kind === "stop") {
       const t0 = prng.uniform(right, (right + left) / 2);
       if (!free(s, s + 1)) continue;
-      paint(rect(parts, s, s + prng.uniform(0.3, 0.6), t0, prng.uniform((right + left) / 2, left)), `${i}`);
+      paint(
+        rect(parts, s, s + prng.uniform(0.3, 0.6), t0, prng.uniform((right + left) / 2, left)),
+        `${i}`,
+      );
     } else {
       // A painted box or a manhole-like patch: a single blob.
       const t = prng.uniform(right + 0.5, left - 1.5);
@@ -143,14 +205,35 @@ function addDistractors(prng: Prng, parts: RoadParts, spec: RoadSpec, avoid: Arr
 function randomEnvironment(prng: Prng): Environment {
   const r = prng.next();
   const lighting: Environment["lighting"] =
-    r < 0.4 ? { kind: "sunny", sunAzimuth: prng.uniform(-Math.PI, Math.PI), sunElevation: prng.uniform(0.15, 1.2) } : r < 0.7 ? { kind: "overcast" } : { kind: "night", lampSpacing: prng.uniform(15, 60) };
-  const weather: Environment["weather"] = prng.next() < 0.25 ? { kind: "rain", intensity: prng.uniform(0.3, 1) } : { kind: "clear" };
-  return { lighting, weather, exposure: prng.uniform(0.6, 1.35), backdrop: prng.next() < 0.7 ? "town" : "country" };
+    r < 0.4
+      ? {
+          kind: "sunny",
+          sunAzimuth: prng.uniform(-Math.PI, Math.PI),
+          sunElevation: prng.uniform(0.15, 1.2),
+        }
+      : r < 0.7
+        ? { kind: "overcast" }
+        : { kind: "night", lampSpacing: prng.uniform(15, 60) };
+  const weather: Environment["weather"] =
+    prng.next() < 0.25 ? { kind: "rain", intensity: prng.uniform(0.3, 1) } : { kind: "clear" };
+  return {
+    lighting,
+    weather,
+    exposure: prng.uniform(0.6, 1.35),
+    backdrop: prng.next() < 0.7 ? "town" : "country",
+  };
 }
 
 function car(prng: Prng, id: string, motion: VehicleSpec["motion"]): VehicleSpec {
   const big = prng.next() < 0.2;
-  return { id, length: big ? prng.uniform(5, 9) : prng.uniform(4, 4.9), width: big ? prng.uniform(2, 2.5) : prng.uniform(1.7, 1.9), height: big ? prng.uniform(2, 3.2) : prng.uniform(1.4, 1.6), color: randomCarColor(prng), motion };
+  return {
+    id,
+    length: big ? prng.uniform(5, 9) : prng.uniform(4, 4.9),
+    width: big ? prng.uniform(2, 2.5) : prng.uniform(1.7, 1.9),
+    height: big ? prng.uniform(2, 3.2) : prng.uniform(1.4, 1.6),
+    color: randomCarColor(prng),
+    motion,
+  };
 }
 
 function planWorld(prng: Prng): WorldPlan {
@@ -158,7 +241,10 @@ function planWorld(prng: Prng): WorldPlan {
   const perDir = prng.int(1, 2);
   const lanes = twoWay ? 2 * perDir : prng.int(1, 3);
   const laneWidth = prng.uniform(2.8, 3.8);
-  const mainLanes: LaneSpec[] = Array.from({ length: lanes }, (_, i) => ({ width: laneWidth, direction: twoWay && i >= lanes / 2 ? "backward" : "forward" }));
+  const mainLanes: LaneSpec[] = Array.from({ length: lanes }, (_, i) => ({
+    width: laneWidth,
+    direction: twoWay && i >= lanes / 2 ? "backward" : "forward",
+  }));
   const shoulder = prng.uniform(0.3, 2.6);
   const mainHalf = (lanes * laneWidth) / 2 + shoulder;
   const crossLanes = prng.int(1, 2) * 2;
@@ -169,22 +255,37 @@ function planWorld(prng: Prng): WorldPlan {
   const angle = (prng.next() < 0.5 ? 1 : -1) * prng.uniform(Math.PI / 2 - 0.7, Math.PI / 2 + 0.2);
   const sinA = Math.abs(Math.sin(angle));
   const sInter = prng.uniform(80, 110);
-  const gapHalfMain = crossHalf / sinA + mainHalf / Math.tan(Math.abs(angle)) * 0 + 1;
+  const gapHalfMain = crossHalf / sinA + (mainHalf / Math.tan(Math.abs(angle))) * 0 + 1;
   const withCrossings = prng.next() < 0.78;
   const wear = prng.next() < 0.3 ? prng.uniform(0.5, 0.9) : prng.uniform(0, 0.5);
-  const sidewalk = prng.next() < 0.75 ? { kerbWidth: prng.uniform(0.15, 0.35), width: prng.uniform(1.5, 4) } : undefined;
+  const sidewalk =
+    prng.next() < 0.75
+      ? { kerbWidth: prng.uniform(0.15, 0.35), width: prng.uniform(1.5, 4) }
+      : undefined;
   const mainCrossings: CrosswalkSpec[] = [];
-  const cross = (id: string, station: number, style = crosswalkStyle(prng)): CrosswalkSpec => ({ id, station, ...style, stopLineGap: prng.next() < 0.6 ? prng.uniform(0.8, 3) : undefined, stopLineFor: prng.pick(["forward", "backward", "both"] as const) });
+  const cross = (id: string, station: number, style = crosswalkStyle(prng)): CrosswalkSpec => ({
+    id,
+    station,
+    ...style,
+    stopLineGap: prng.next() < 0.6 ? prng.uniform(0.8, 3) : undefined,
+    stopLineFor: prng.pick(["forward", "backward", "both"] as const),
+  });
   const near = crosswalkStyle(prng);
   const margin = Math.abs(Math.cos(angle)) * crossHalf * 1.5 + 0.5;
-  if (withCrossings && prng.next() < 0.8) mainCrossings.push(cross("cw_near", sInter - gapHalfMain - margin - near.depth! / 2, near));
+  if (withCrossings && prng.next() < 0.8)
+    mainCrossings.push(cross("cw_near", sInter - gapHalfMain - margin - near.depth! / 2, near));
   const far = crosswalkStyle(prng);
-  if (withCrossings && prng.next() < 0.6) mainCrossings.push(cross("cw_far", sInter + gapHalfMain + margin + far.depth! / 2, far));
-  if (withCrossings && prng.next() < 0.3) mainCrossings.push(cross("cw_mid", sInter - prng.uniform(35, 60)));
+  if (withCrossings && prng.next() < 0.6)
+    mainCrossings.push(cross("cw_far", sInter + gapHalfMain + margin + far.depth! / 2, far));
+  if (withCrossings && prng.next() < 0.3)
+    mainCrossings.push(cross("cw_mid", sInter - prng.uniform(35, 60)));
   const length = sInter + 70;
   const mainSpec: RoadSpec = {
     id: "main",
-    line: { start: { x: 0, y: 0, heading: prng.uniform(-Math.PI, Math.PI) }, segments: [{ kind: "straight", length }] },
+    line: {
+      start: { x: 0, y: 0, heading: prng.uniform(-Math.PI, Math.PI) },
+      segments: [{ kind: "straight", length }],
+    },
     lanes: mainLanes,
     boundaries: boundaries(prng, lanes, twoWay),
     rightOffset: -(lanes * laneWidth) / 2,
@@ -198,7 +299,19 @@ function planWorld(prng: Prng): WorldPlan {
     speedLimit: 13.9,
   };
   const main = buildRoad(mainSpec);
-  addDistractors(prng, main, mainSpec, [[sInter - gapHalfMain - 8, sInter + gapHalfMain + 8], ...mainCrossings.map((c): [number, number] => [c.station - c.depth / 2 - 3, c.station + c.depth / 2 + 3])], wear);
+  addDistractors(
+    prng,
+    main,
+    mainSpec,
+    [
+      [sInter - gapHalfMain - 8, sInter + gapHalfMain + 8],
+      ...mainCrossings.map((c): [number, number] => [
+        c.station - c.depth / 2 - 3,
+        c.station + c.depth / 2 + 3,
+      ]),
+    ],
+    wear,
+  );
   const interPose = main.line.poseAt(sInter);
   const crossLength = 110;
   const crossMid = crossLength / 2;
@@ -207,12 +320,30 @@ function planWorld(prng: Prng): WorldPlan {
   const crossStart = { x: interPose.x - hx * crossMid, y: interPose.y - hy * crossMid };
   const gapHalfCross = mainHalf / sinA + 1;
   const crossCrossings: CrosswalkSpec[] = [];
-  if (withCrossings && prng.next() < 0.6) crossCrossings.push(cross("cw_side_a", crossMid - gapHalfCross - Math.abs(Math.cos(angle)) * mainHalf * 1.5 - 3.5));
-  if (withCrossings && prng.next() < 0.6) crossCrossings.push(cross("cw_side_b", crossMid + gapHalfCross + Math.abs(Math.cos(angle)) * mainHalf * 1.5 + 3.5));
+  if (withCrossings && prng.next() < 0.6)
+    crossCrossings.push(
+      cross(
+        "cw_side_a",
+        crossMid - gapHalfCross - Math.abs(Math.cos(angle)) * mainHalf * 1.5 - 3.5,
+      ),
+    );
+  if (withCrossings && prng.next() < 0.6)
+    crossCrossings.push(
+      cross(
+        "cw_side_b",
+        crossMid + gapHalfCross + Math.abs(Math.cos(angle)) * mainHalf * 1.5 + 3.5,
+      ),
+    );
   const crossSpec: RoadSpec = {
     id: "side",
-    line: { start: { x: crossStart.x, y: crossStart.y, heading: interPose.heading + angle }, segments: [{ kind: "straight", length: crossLength }] },
-    lanes: Array.from({ length: crossLanes }, (_, i) => ({ width: crossLaneWidth, direction: i >= crossLanes / 2 ? "backward" : "forward" })),
+    line: {
+      start: { x: crossStart.x, y: crossStart.y, heading: interPose.heading + angle },
+      segments: [{ kind: "straight", length: crossLength }],
+    },
+    lanes: Array.from({ length: crossLanes }, (_, i) => ({
+      width: crossLaneWidth,
+      direction: i >= crossLanes / 2 ? "backward" : "forward",
+    })),
     boundaries: boundaries(prng, crossLanes, true),
     rightOffset: -(crossLanes * crossLaneWidth) / 2,
     shoulder: crossShoulder,
@@ -225,7 +356,19 @@ function planWorld(prng: Prng): WorldPlan {
     speedLimit: 13.9,
   };
   const side = buildRoad(crossSpec);
-  addDistractors(prng, side, crossSpec, [[crossMid - gapHalfCross - 8, crossMid + gapHalfCross + 8], ...crossCrossings.map((c): [number, number] => [c.station - c.depth / 2 - 3, c.station + c.depth / 2 + 3])], wear);
+  addDistractors(
+    prng,
+    side,
+    crossSpec,
+    [
+      [crossMid - gapHalfCross - 8, crossMid + gapHalfCross + 8],
+      ...crossCrossings.map((c): [number, number] => [
+        c.station - c.depth / 2 - 3,
+        c.station + c.depth / 2 + 3,
+      ]),
+    ],
+    wear,
+  );
 
   // Actors: parked cars along the kerbs, cars in the lanes (some on the crossings), people on and
   // beside the crossings (occluders).
@@ -237,10 +380,20 @@ function planWorld(prng: Prng): WorldPlan {
     const s = prng.uniform(10, road.line.length - 10);
     const offs = road.laneCentreOffsets;
     const parked = prng.next() < 0.4;
-    const t = parked ? (prng.next() < 0.5 ? road.asphaltEdges[0] + 1.1 : road.asphaltEdges[1] - 1.1) : prng.pick(offs);
+    const t = parked
+      ? prng.next() < 0.5
+        ? road.asphaltEdges[0] + 1.1
+        : road.asphaltEdges[1] - 1.1
+      : prng.pick(offs);
     const pose = road.line.poseAt(s);
     const p = road.line.pointAt(s, t);
-    vehicles.push(car(prng, `veh_${i}`, { kind: "parked", position: p, heading: pose.heading + (prng.next() < 0.5 ? 0 : Math.PI) }));
+    vehicles.push(
+      car(prng, `veh_${i}`, {
+        kind: "parked",
+        position: p,
+        heading: pose.heading + (prng.next() < 0.5 ? 0 : Math.PI),
+      }),
+    );
   }
   const pedestrians: PedestrianSpec[] = [];
   const nPeds = prng.int(0, 8);
@@ -252,14 +405,34 @@ function planWorld(prng: Prng): WorldPlan {
       const a = cw.polygon[0]!;
       const c = cw.polygon[2]!;
       const f = prng.next();
-      position = { x: a.x + (c.x - a.x) * f + prng.uniform(-1, 1), y: a.y + (c.y - a.y) * f + prng.uniform(-1, 1) };
+      position = {
+        x: a.x + (c.x - a.x) * f + prng.uniform(-1, 1),
+        y: a.y + (c.y - a.y) * f + prng.uniform(-1, 1),
+      };
     } else {
       const road = prng.next() < 0.5 ? side : main;
-      position = road.line.pointAt(prng.uniform(5, road.line.length - 5), prng.uniform(road.asphaltEdges[0] - 3, road.asphaltEdges[1] + 3));
+      position = road.line.pointAt(
+        prng.uniform(5, road.line.length - 5),
+        prng.uniform(road.asphaltEdges[0] - 3, road.asphaltEdges[1] + 3),
+      );
     }
-    pedestrians.push({ id: `ped_${i}`, motion: { kind: "stand", position, heading: prng.uniform(-Math.PI, Math.PI) }, look: randomPedestrianLook(prng, prng.next() < 0.15), phase0: prng.uniform(0, 2 * Math.PI), role: "crossing" });
+    pedestrians.push({
+      id: `ped_${i}`,
+      motion: { kind: "stand", position, heading: prng.uniform(-Math.PI, Math.PI) },
+      look: randomPedestrianLook(prng, prng.next() < 0.15),
+      phase0: prng.uniform(0, 2 * Math.PI),
+      role: "crossing",
+    });
   }
-  const world = assembleWorld(SCENARIO_ORIGIN, [{ id: "main", parts: main }, { id: "side", parts: side }], pedestrians, vehicles);
+  const world = assembleWorld(
+    SCENARIO_ORIGIN,
+    [
+      { id: "main", parts: main },
+      { id: "side", parts: side },
+    ],
+    pedestrians,
+    vehicles,
+  );
   return { world, main, cross: side, sInter, environment: randomEnvironment(prng) };
 }
 
@@ -315,7 +488,13 @@ function pointInConvex(poly: readonly Point2[], x: number, y: number): boolean {
 }
 
 /** The class map of a rendered frame. */
-function classMap(rig: CameraRig, ego: GroundPose, labels: Uint16Array, world: World, out: Uint8Array): number {
+function classMap(
+  rig: CameraRig,
+  ego: GroundPose,
+  labels: Uint16Array,
+  world: World,
+  out: Uint8Array,
+): number {
   const T = mapFromOptical(ego, rig.baseFromOptical);
   const R = matrixFromQuat(T.rotation);
   const cx = T.translation.x;
@@ -333,8 +512,10 @@ function classMap(rig: CameraRig, ego: GroundPose, labels: Uint16Array, world: W
       const dy = R[3]! * rx + R[4]! * ry + R[5]! * rz;
       const dz = R[6]! * rx + R[7]! * ry + R[8]! * rz;
       const k = dz < 0 ? -cz / dz : Infinity;
-      const inCrosswalk = dz < 0 && world.crosswalks.some((c) => pointInConvex(c.polygon, cx + k * dx, cy + k * dy));
-      if (inCrosswalk) cls = Math.hypot(k * dx, k * dy) > FAR_CROSSWALK_M ? CLASSES.ignore : CLASSES.crosswalk;
+      const inCrosswalk =
+        dz < 0 && world.crosswalks.some((c) => pointInConvex(c.polygon, cx + k * dx, cy + k * dy));
+      if (inCrosswalk)
+        cls = Math.hypot(k * dx, k * dy) > FAR_CROSSWALK_M ? CLASSES.ignore : CLASSES.crosswalk;
       else if (label === LABEL.whitePaint || label === LABEL.yellowPaint) cls = CLASSES.paint;
       else if (label === LABEL.asphalt) cls = CLASSES.asphalt;
     }
@@ -365,31 +546,66 @@ function main(): void {
   const imagesFd = openSync(join(values.out, "images.u8"), "w");
   const classesFd = openSync(join(values.out, "classes.u8"), "w");
   const classes = new Uint8Array(width * height);
-  const frames: Array<{ world: number; crosswalkPixels: number; lighting: string; weather: string }> = [];
+  const frames: Array<{
+    world: number;
+    crosswalkPixels: number;
+    lighting: string;
+    weather: string;
+  }> = [];
   const t0 = Date.now();
   for (let w = 0; w < worlds; w++) {
     const prng = new Prng(seed * 100_003 + w);
     const plan = planWorld(prng.fork("world"));
-    const rigs = [randomRig(prng.fork("rig_a"), width, height), randomRig(prng.fork("rig_b"), width, height)];
-    const renderers = rigs.map((rig, k) => new Renderer({ world: plan.world, rig, environment: plan.environment, seed: seed * 7919 + w * 2 + k, clean: true }));
+    const rigs = [
+      randomRig(prng.fork("rig_a"), width, height),
+      randomRig(prng.fork("rig_b"), width, height),
+    ];
+    const renderers = rigs.map(
+      (rig, k) =>
+        new Renderer({
+          world: plan.world,
+          rig,
+          environment: plan.environment,
+          seed: seed * 7919 + w * 2 + k,
+          clean: true,
+        }),
+    );
     const poses = prng.fork("poses");
     for (let f = 0; f < perWorld; f++) {
       const k = f % 2;
       const ego = randomPose(poses, plan);
       const t = poses.uniform(0, 5);
-      const frame = renderers[k]!.render({ index: f, ego, pedestrians: plan.world.pedestrians.map((p) => pedestrianAt(p, t)), vehicles: plan.world.vehicles.map((v) => vehicleAt(v, t)) });
+      const frame = renderers[k]!.render({
+        index: f,
+        ego,
+        pedestrians: plan.world.pedestrians.map((p) => pedestrianAt(p, t)),
+        vehicles: plan.world.vehicles.map((v) => vehicleAt(v, t)),
+      });
       const crosswalkPixels = classMap(rigs[k]!, ego, frame.labels, plan.world, classes);
       writeSync(imagesFd, frame.rgb);
       writeSync(classesFd, classes);
-      frames.push({ world: w, crosswalkPixels, lighting: plan.environment.lighting.kind, weather: plan.environment.weather.kind });
+      frames.push({
+        world: w,
+        crosswalkPixels,
+        lighting: plan.environment.lighting.kind,
+        weather: plan.environment.weather.kind,
+      });
     }
-    if (w % 10 === 9) process.stderr.write(`${w + 1}/${worlds} worlds, ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+    if (w % 10 === 9)
+      process.stderr.write(
+        `${w + 1}/${worlds} worlds, ${((Date.now() - t0) / 1000).toFixed(0)} s\n`,
+      );
   }
   closeSync(imagesFd);
   closeSync(classesFd);
-  writeFileSync(join(values.out, "meta.json"), JSON.stringify({ width, height, seed, worlds, perWorld, classes: CLASSES, frames }));
+  writeFileSync(
+    join(values.out, "meta.json"),
+    JSON.stringify({ width, height, seed, worlds, perWorld, classes: CLASSES, frames }),
+  );
   const positives = frames.filter((f) => f.crosswalkPixels > 0).length;
-  process.stderr.write(`${frames.length} frames (${positives} with crosswalk pixels) in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+  process.stderr.write(
+    `${frames.length} frames (${positives} with crosswalk pixels) in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`,
+  );
 }
 
 main();

@@ -8,12 +8,21 @@ import type { CalibrationFrame } from "../../src/report/quantize/calibration-fra
 
 /** Every frame of a generate-frames.ts output folder. */
 export function readGeneratedFrames(dir: string): CalibrationFrame[] {
-  const meta = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as { width: number; height: number; frames: unknown[] };
+  const meta = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as {
+    width: number;
+    height: number;
+    frames: unknown[];
+  };
   const bytes = readFileSync(join(dir, "images.u8"));
   const size = meta.width * meta.height * 3;
   return meta.frames.map((_, i) => ({
     source: `${dir}#${i}`,
-    view: { width: meta.width, height: meta.height, step: meta.width * 3, format: "rgb8" as const, data: new Uint8Array(bytes.buffer, bytes.byteOffset + i * size, size) },
+    view: {
+      width: meta.width,
+      height: meta.height,
+      step: meta.width * 3,
+      format: "rgb8" as const,
+      data: new Uint8Array(bytes.buffer, bytes.byteOffset + i * size, size),
+    },
   }));
 }
-

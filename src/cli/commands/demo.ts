@@ -15,7 +15,13 @@ import { loadHdMap } from "../../map/loader.js";
 import type { HdMap } from "../../map/types.js";
 import { loadModelContracts } from "../../models/contract.js";
 import { resolveModelDir } from "../../models/model-dir.js";
-import { defaultGraphPath, graphToNodeSpecs, loadLaunchGraph, resolveGraphPath, resolveLaunchArguments } from "../../host/graph.js";
+import {
+  defaultGraphPath,
+  graphToNodeSpecs,
+  loadLaunchGraph,
+  resolveGraphPath,
+  resolveLaunchArguments,
+} from "../../host/graph.js";
 import { lastFlag, positiveNumberFlag } from "../../ros/command-line.js";
 import { parseCommandArgs } from "../command-args.js";
 import { stderrLogSink } from "../../host/logger.js";
@@ -24,8 +30,8 @@ import { runReplay } from "../../host/replay/run-replay.js";
 import { readReplayFigures } from "../../viz/report-figures.js";
 import { writeReplayReport } from "../../report/replay-report.js";
 
-
-export const summary = "replay the sample drive through the full graph: output bag + report with pictures in out/demo/";
+export const summary =
+  "replay the sample drive through the full graph: output bag + report with pictures in out/demo/";
 
 const USAGE = `usage: edge-perception demo [options] [name:=value ...]
 
@@ -47,10 +53,15 @@ SIGINT/SIGTERM stop the replay and finalise the output bag and report.`;
 /** The bag the demo replays: the sample drive, else the real camera bag from ../shared. */
 export function defaultDemoBag(): { path: string; note: string } | undefined {
   const sample = projectPath("bags", "sample_drive");
-  if (existsSync(join(sample, "metadata.yaml"))) return { path: sample, note: "the sample drive (bags/sample_drive)" };
+  if (existsSync(join(sample, "metadata.yaml")))
+    return { path: sample, note: "the sample drive (bags/sample_drive)" };
   const shared = sharedDir();
   const camera = shared ? join(shared, "bags", "rosbag2", "camera_drive_mcap") : undefined;
-  if (camera && existsSync(camera)) return { path: camera, note: "../shared camera_drive_mcap (bags/sample_drive not generated yet: npm run cli -- generate)" };
+  if (camera && existsSync(camera))
+    return {
+      path: camera,
+      note: "../shared camera_drive_mcap (bags/sample_drive not generated yet: npm run cli -- generate)",
+    };
   return undefined;
 }
 
@@ -58,9 +69,12 @@ export function defaultDemoBag(): { path: string; note: string } | undefined {
 function modelsInWords(modelDir: string): string {
   try {
     const resolved = resolveModelDir(modelDir || undefined);
-    if (resolved.source === "none") return "no model directory: fallbacks (HOG people detector, classical lanes)";
+    if (resolved.source === "none")
+      return "no model directory: fallbacks (HOG people detector, classical lanes)";
     const contracts = loadModelContracts();
-    const files = [...contracts.values()].filter((c) => existsSync(join(resolved.dir, c.file))).map((c) => c.name);
+    const files = [...contracts.values()]
+      .filter((c) => existsSync(join(resolved.dir, c.file)))
+      .map((c) => c.name);
     return `${resolved.dir} (${resolved.source}); present: ${files.join(", ") || "none (fallbacks)"}`;
   } catch (err) {
     return `model directory problem: ${errorMessage(err)}`;
@@ -68,12 +82,20 @@ function modelsInWords(modelDir: string): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs("demo", USAGE, argv, ["bag", "out", "duration", "rate", "contracts", "model"], ["deterministic-timing", "no-report", "quiet", "realtime"]);
+  const parsed = parseCommandArgs(
+    "demo",
+    USAGE,
+    argv,
+    ["bag", "out", "duration", "rate", "contracts", "model"],
+    ["deterministic-timing", "no-report", "quiet", "realtime"],
+  );
   if (typeof parsed === "number") return parsed;
   const given = lastFlag(parsed, "bag");
   const bag = given ? { path: resolve(given), note: given } : defaultDemoBag();
   if (!bag) {
-    console.error("edge-perception demo: no bag: bags/sample_drive is missing (npm run cli -- generate) and ../shared is absent");
+    console.error(
+      "edge-perception demo: no bag: bags/sample_drive is missing (npm run cli -- generate) and ../shared is absent",
+    );
     return 1;
   }
   let duration: number | undefined;
@@ -104,28 +126,45 @@ export async function run(argv: string[]): Promise<number> {
     setup.push(`HD map: ${mapPath}`);
   } else {
     args.map_file = "";
-    setup.push(`HD map: none (${mapArg || "map_file empty"} not found): vehicle-frame outputs only`);
+    setup.push(
+      `HD map: none (${mapArg || "map_file empty"} not found): vehicle-frame outputs only`,
+    );
   }
   const values = resolveLaunchArguments(graph, args);
   setup.push(`models: ${modelsInWords(values.model_dir!)}`);
-  if (detector) setup.push(`pedestrian detector: contract ${detector.model} from ${detector.contractsPath} (${detector.contract.file})`);
-  setup.push(`graph: ${graph.path} (${graph.nodes.map((n) => n.name).join(", ")}), one process, sim time`);
+  if (detector)
+    setup.push(
+      `pedestrian detector: contract ${detector.model} from ${detector.contractsPath} (${detector.contract.file})`,
+    );
+  setup.push(
+    `graph: ${graph.path} (${graph.nodes.map((n) => n.name).join(", ")}), one process, sim time`,
+  );
   if (deterministic) setup.push("timing: deterministic step clock (figures are not milliseconds)");
-  if (parsed.switches.has("realtime")) setup.push(`mode: realtime (frames offered on the wall clock at x${rate ?? 1}; models drop what they cannot take)`);
+  if (parsed.switches.has("realtime"))
+    setup.push(
+      `mode: realtime (frames offered on the wall clock at x${rate ?? 1}; models drop what they cannot take)`,
+    );
 
   const stop = stopOnSignals({ command: "demo", finalising: "the output bag and report" });
   mkdirSync(outDir, { recursive: true });
   const bagOut = join(outDir, "bag");
   let result: ReplaySummary;
   try {
-    const nodes = await graphToNodeSpecs(graph, { args, paramsFiles: detector ? [detectorParamsFile(detector)] : [] });
+    const nodes = await graphToNodeSpecs(graph, {
+      args,
+      paramsFiles: detector ? [detectorParamsFile(detector)] : [],
+    });
     let startNs: bigint | undefined;
     result = await runReplay({
       bag: bag.path,
       out: bagOut,
       overwrite: true,
       nodes,
-      ...(parsed.switches.has("realtime") ? { realtime: true, rate: rate ?? 1 } : rate !== undefined ? { rate, fast: false } : { fast: true }),
+      ...(parsed.switches.has("realtime")
+        ? { realtime: true, rate: rate ?? 1 }
+        : rate !== undefined
+          ? { rate, fast: false }
+          : { fast: true }),
       signal: stop.signal,
       clock,
       logSink: stderrLogSink(parsed.switches.has("quiet") ? "warn" : "info"),
@@ -148,16 +187,31 @@ export async function run(argv: string[]): Promise<number> {
   console.error(formatReplaySummary(result));
   const figures = await readReplayFigures(bagOut);
   if (figures.decodeErrors > 0) {
-    console.error(`edge-perception demo: the output bag has ${figures.decodeErrors} undecodable messages`);
+    console.error(
+      `edge-perception demo: the output bag has ${figures.decodeErrors} undecodable messages`,
+    );
     return 1;
   }
   const cameraTopic = Object.keys(result.inByTopic).find((t) => /image/.test(t));
-  const cameraHz = cameraTopic && result.simSeconds > 0 ? Math.round(result.inByTopic[cameraTopic]! / result.simSeconds) : undefined;
+  const cameraHz =
+    cameraTopic && result.simSeconds > 0
+      ? Math.round(result.inByTopic[cameraTopic]! / result.simSeconds)
+      : undefined;
   if (!parsed.switches.has("no-report")) {
-    const report = await writeReplayReport({ dir: outDir, title: "edge-perception demo", setup, summary: result, figures, map, cameraHz });
+    const report = await writeReplayReport({
+      dir: outDir,
+      title: "edge-perception demo",
+      setup,
+      summary: result,
+      figures,
+      map,
+      cameraHz,
+    });
     console.log(`report: ${report}`);
   }
-  console.log(`output bag: ${bagOut} (ros2 bag play ${bagOut}; Foxglove opens ${join(bagOut, "bag_0.mcap")} or the folder)`);
+  console.log(
+    `output bag: ${bagOut} (ros2 bag play ${bagOut}; Foxglove opens ${join(bagOut, "bag_0.mcap")} or the folder)`,
+  );
   if (stop.stoppedBy()) console.log(`stopped by ${stop.stoppedBy()}: outputs finalised`);
   // Like replay (and any well-behaved command): a run stopped by a signal exits 128 + its number.
   return stop.exitCode() ?? 0;

@@ -18,7 +18,12 @@ import { readImageFile } from "../../image/compressed-image.js";
 import { loadModelContract } from "../../models/contract.js";
 import type { Detection } from "../../models/detection.js";
 import { resolveModelDir } from "../../models/model-dir.js";
-import type { CameraInfo, CrosswalkArray, LaneMarkingArray, Pedestrian } from "../../msgs/types.generated.js";
+import type {
+  CameraInfo,
+  CrosswalkArray,
+  LaneMarkingArray,
+  Pedestrian,
+} from "../../msgs/types.generated.js";
 import { CrosswalkDetector } from "../../perception/crosswalks/crosswalk-detector.js";
 import { crosswalkSources } from "../../perception/crosswalks/verified-learned-source.js";
 import { detectStill, type StillCamera } from "../../perception/lanes/detect-still.js";
@@ -26,13 +31,17 @@ import { LaneDetector } from "../../perception/lanes/lane-detector.js";
 import { benchmarkImageLanes } from "../../perception/lanes/benchmark-lanes.js";
 import { evalPoly } from "../../perception/lanes/polyfit.js";
 import { TUSIMPLE_H_SAMPLES } from "../../perception/lanes/tusimple-metric.js";
-import { PedestrianDetector, type PedestrianBackend } from "../../perception/pedestrians/pedestrian-detector.js";
+import {
+  PedestrianDetector,
+  type PedestrianBackend,
+} from "../../perception/pedestrians/pedestrian-detector.js";
 import { pedestrianCropOptions } from "../../nodes/pedestrian-detector.js";
 import { graphToNodeSpecs, loadLaunchGraph } from "../../host/graph.js";
 import { detectorChoice, type DetectorChoice } from "../detector-choice.js";
 import type { Untimed } from "../../msgs/detector-arrays.js";
 
-export const summary = "run the pedestrian, lane and crosswalk detectors on still images (table, JSON, annotated copies)";
+export const summary =
+  "run the pedestrian, lane and crosswalk detectors on still images (table, JSON, annotated copies)";
 
 const USAGE = `usage: edge-perception detect <image files...> [options]
 
@@ -57,8 +66,21 @@ export type CameraSourceName = "camera-info" | "approximate" | "vanishing-point"
 /** One image's result, as printed with --json. */
 export interface DetectImageResult {
   image: string;
-  camera: { source: CameraSourceName; note?: string; width: number; height: number; fx: number; fy: number; cx: number; cy: number; horizonRow: number };
-  pedestrians: (Pedestrian & { box: Pick<Detection, "x1" | "y1" | "x2" | "y2">; category?: Detection["category"] })[];
+  camera: {
+    source: CameraSourceName;
+    note?: string;
+    width: number;
+    height: number;
+    fx: number;
+    fy: number;
+    cx: number;
+    cy: number;
+    horizonRow: number;
+  };
+  pedestrians: (Pedestrian & {
+    box: Pick<Detection, "x1" | "y1" | "x2" | "y2">;
+    category?: Detection["category"];
+  })[];
   /** Person boxes not placed on the ground (feet above the horizon). */
   unplacedBoxes: Detection[];
   lanes: LaneMarkingArray["markings"];
@@ -72,7 +94,12 @@ export interface DetectImageResult {
   crosswalks: CrosswalkArray["crosswalks"];
   status: { pedestrians: string; lanes: string; crosswalks: string };
   models: { pedestrians: PedestrianBackend; lanes: string };
-  timings: { decodeMs: number; pedestriansMs: number; lanesAndCrosswalksMs: number; totalMs: number };
+  timings: {
+    decodeMs: number;
+    pedestriansMs: number;
+    lanesAndCrosswalksMs: number;
+    totalMs: number;
+  };
 }
 
 /** A sensor_msgs/CameraInfo from a camera_calibration_parsers YAML file (ROS camera_info_manager format). */
@@ -81,20 +108,31 @@ export function cameraInfoFromYaml(path: string): CameraInfo {
   try {
     doc = parseYaml(readFileSync(path, "utf8")) as Record<string, unknown>;
   } catch (err) {
-    throw new PerceptionError("calibration", `cannot read camera info: ${errorMessage(err)}`, { path }, { cause: err });
+    throw new PerceptionError(
+      "calibration",
+      `cannot read camera info: ${errorMessage(err)}`,
+      { path },
+      { cause: err },
+    );
   }
   const matrix = (key: string, n: number, fallback?: number[]): Float64Array => {
     const m = doc?.[key] as { data?: unknown } | undefined;
     const data = m?.data ?? fallback;
     if (!Array.isArray(data) || data.length !== n || !data.every((v) => typeof v === "number")) {
-      throw new PerceptionError("calibration", `camera info '${key}.data' must be ${n} numbers`, { path });
+      throw new PerceptionError("calibration", `camera info '${key}.data' must be ${n} numbers`, {
+        path,
+      });
     }
     return Float64Array.from(data as number[]);
   };
   const width = doc?.image_width;
   const height = doc?.image_height;
   if (!Number.isInteger(width) || !Number.isInteger(height)) {
-    throw new PerceptionError("calibration", "camera info needs integer image_width and image_height", { path });
+    throw new PerceptionError(
+      "calibration",
+      "camera info needs integer image_width and image_height",
+      { path },
+    );
   }
   const k = matrix("camera_matrix", 9);
   const distortion = (doc.distortion_coefficients as { data?: unknown } | undefined)?.data;
@@ -106,7 +144,20 @@ export function cameraInfoFromYaml(path: string): CameraInfo {
     d: Float64Array.from(Array.isArray(distortion) ? (distortion as number[]) : []),
     k,
     r: matrix("rectification_matrix", 9, [1, 0, 0, 0, 1, 0, 0, 0, 1]),
-    p: matrix("projection_matrix", 12, [k[0], k[1], k[2], 0, k[3], k[4], k[5], 0, k[6], k[7], k[8], 0]),
+    p: matrix("projection_matrix", 12, [
+      k[0],
+      k[1],
+      k[2],
+      0,
+      k[3],
+      k[4],
+      k[5],
+      0,
+      k[6],
+      k[7],
+      k[8],
+      0,
+    ]),
     binning_x: 0,
     binning_y: 0,
     roi: { x_offset: 0, y_offset: 0, width: 0, height: 0, do_rectify: false },
@@ -115,7 +166,9 @@ export function cameraInfoFromYaml(path: string): CameraInfo {
 
 /** JSON.stringify replacer: typed arrays as plain arrays. */
 function jsonReplacer(_key: string, value: unknown): unknown {
-  return ArrayBuffer.isView(value) && !(value instanceof DataView) ? Array.from(value as unknown as ArrayLike<number>) : value;
+  return ArrayBuffer.isView(value) && !(value instanceof DataView)
+    ? Array.from(value as unknown as ArrayLike<number>)
+    : value;
 }
 
 function fmt(n: number, digits = 1): string {
@@ -168,7 +221,9 @@ export async function run(argv: string[]): Promise<number> {
   const mountHeight = values["mount-height"] !== undefined ? Number(values["mount-height"]) : 1.5;
   const pitchDeg = values["pitch-deg"] !== undefined ? Number(values["pitch-deg"]) : 0;
   if (!(mountHeight > 0) || !Number.isFinite(pitchDeg)) {
-    console.error("edge-perception detect: --mount-height must be positive metres and --pitch-deg a number");
+    console.error(
+      "edge-perception detect: --mount-height must be positive metres and --pitch-deg a number",
+    );
     return 2;
   }
   const log = (line: string): void => {
@@ -183,29 +238,52 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const modelDir = resolveModelDir(values.models);
-  log(modelDir.dir ? `models: ${modelDir.dir} (${modelDir.source === "parameter" ? "--models" : "../shared/models"})` : "models: none found; using fallbacks");
-  const calibration = values["camera-info"] ? CameraModel.fromCameraInfo(cameraInfoFromYaml(values["camera-info"])) : undefined;
+  log(
+    modelDir.dir
+      ? `models: ${modelDir.dir} (${modelDir.source === "parameter" ? "--models" : "../shared/models"})`
+      : "models: none found; using fallbacks",
+  );
+  const calibration = values["camera-info"]
+    ? CameraModel.fromCameraInfo(cameraInfoFromYaml(values["camera-info"]))
+    : undefined;
 
   // The node's crop settings (config/pedestrian_detector.param.yaml); a still image has no next
   // frame to take turns over, so every band crop runs on it.
-  const pedParams = (await graphToNodeSpecs(loadLaunchGraph())).find((s) => s.name === "pedestrian_detector")!.parameters;
+  const pedParams = (await graphToNodeSpecs(loadLaunchGraph())).find(
+    (s) => s.name === "pedestrian_detector",
+  )!.parameters;
   const crops = pedestrianCropOptions((name) => pedParams[name], false);
   // One clock for this run: it times every image and every stage.
   const clock = realClock;
-  const pedestrians = await PedestrianDetector.create({ modelDir: modelDir.dir ?? "", log, crops, clock, ...(detector ? { contract: detector.contract } : {}) });
+  const pedestrians = await PedestrianDetector.create({
+    modelDir: modelDir.dir ?? "",
+    log,
+    crops,
+    clock,
+    ...(detector ? { contract: detector.contract } : {}),
+  });
   let lanes: LaneDetector | undefined;
   let laneModel = "none";
   // The crosswalk sources of the crosswalk_detector node's parameters (learned_source).
-  const crosswalkParams = (await graphToNodeSpecs(loadLaunchGraph())).find((s) => s.name === "crosswalk_detector")?.parameters;
-  const learnedMode = crosswalkParams?.learned_source === "auto" && !values["no-lanes"] ? "auto" : "off";
+  const crosswalkParams = (await graphToNodeSpecs(loadLaunchGraph())).find(
+    (s) => s.name === "crosswalk_detector",
+  )?.parameters;
+  const learnedMode =
+    crosswalkParams?.learned_source === "auto" && !values["no-lanes"] ? "auto" : "off";
   const crosswalkSetup = await crosswalkSources(learnedMode, log, clock);
-  const crosswalks = new CrosswalkDetector({ sources: crosswalkSetup.sources, fusion: crosswalkSetup.fusion });
+  const crosswalks = new CrosswalkDetector({
+    sources: crosswalkSetup.sources,
+    fusion: crosswalkSetup.fusion,
+  });
   if (!values["no-lanes"]) {
     const contract = loadModelContract("twinlitenet_640x360");
     const haveModel = modelDir.dir !== undefined && existsFile(join(modelDir.dir, contract.file));
-    lanes = await LaneDetector.create(haveModel ? { contract, modelDir: modelDir.dir, session: { log }, clock } : { clock });
+    lanes = await LaneDetector.create(
+      haveModel ? { contract, modelDir: modelDir.dir, session: { log }, clock } : { clock },
+    );
     laneModel = haveModel ? contract.name : "classical fallback (no TwinLiteNet file)";
-    if (!haveModel) log("lanes: FALLBACK to the classical marking filter (no TwinLiteNet model file)");
+    if (!haveModel)
+      log("lanes: FALLBACK to the classical marking filter (no TwinLiteNet model file)");
   }
 
   const done: { result: DetectImageResult; geometry: CameraGeometry }[] = [];
@@ -213,7 +291,18 @@ export async function run(argv: string[]): Promise<number> {
   try {
     for (const path of positionals) {
       try {
-        done.push(await detectOne(path, { pedestrians, lanes, laneModel, crosswalks, calibration, mountHeight, pitchDeg, clock }));
+        done.push(
+          await detectOne(path, {
+            pedestrians,
+            lanes,
+            laneModel,
+            crosswalks,
+            calibration,
+            mountHeight,
+            pitchDeg,
+            clock,
+          }),
+        );
       } catch (err) {
         failures++;
         log(`detect: ${path}: ${errorMessage(err)}`);
@@ -267,7 +356,10 @@ interface DetectContext {
   clock: MonotonicClock;
 }
 
-async function detectOne(path: string, ctx: DetectContext): Promise<{ result: DetectImageResult; geometry: CameraGeometry }> {
+async function detectOne(
+  path: string,
+  ctx: DetectContext,
+): Promise<{ result: DetectImageResult; geometry: CameraGeometry }> {
   const t0 = ctx.clock.nowMs();
   const view = await readImageFile(path);
   const t1 = ctx.clock.nowMs();
@@ -276,21 +368,43 @@ async function detectOne(path: string, ctx: DetectContext): Promise<{ result: De
   let note: string | undefined;
   if (ctx.calibration) {
     if (ctx.calibration.width !== view.width || ctx.calibration.height !== view.height) {
-      throw new PerceptionError("calibration", `camera info is ${ctx.calibration.width}x${ctx.calibration.height}, image is ${view.width}x${view.height}`, { path });
+      throw new PerceptionError(
+        "calibration",
+        `camera info is ${ctx.calibration.width}x${ctx.calibration.height}, image is ${view.width}x${view.height}`,
+        { path },
+      );
     }
-    geometry = new CameraGeometry(ctx.calibration, cameraMountTransform({ x: 0, z: ctx.mountHeight, pitch: (ctx.pitchDeg * Math.PI) / 180 }));
+    geometry = new CameraGeometry(
+      ctx.calibration,
+      cameraMountTransform({ x: 0, z: ctx.mountHeight, pitch: (ctx.pitchDeg * Math.PI) / 180 }),
+    );
     source = "camera-info";
   } else {
-    geometry = CameraGeometry.approximate({ width: view.width, height: view.height, mountHeight: ctx.mountHeight, horizonRow: 0.45 * view.height });
+    geometry = CameraGeometry.approximate({
+      width: view.width,
+      height: view.height,
+      mountHeight: ctx.mountHeight,
+      horizonRow: 0.45 * view.height,
+    });
     source = "approximate";
     note = "assumed: 60 deg horizontal FOV, horizon at 45% of the height";
   }
-  let laneArray: Untimed<LaneMarkingArray> = { header: { stamp: ZERO_TIME, frame_id: "base_link" }, markings: [], status: "lanes not run" };
-  let crosswalkArray: Untimed<CrosswalkArray> = { header: { stamp: ZERO_TIME, frame_id: "base_link" }, crosswalks: [], status: "crosswalks not run" };
+  let laneArray: Untimed<LaneMarkingArray> = {
+    header: { stamp: ZERO_TIME, frame_id: "base_link" },
+    markings: [],
+    status: "lanes not run",
+  };
+  let crosswalkArray: Untimed<CrosswalkArray> = {
+    header: { stamp: ZERO_TIME, frame_id: "base_link" },
+    crosswalks: [],
+    status: "crosswalks not run",
+  };
   let continuation: number[] = [];
   const t2 = ctx.clock.nowMs();
   if (ctx.lanes) {
-    const camera: StillCamera = ctx.calibration ? { kind: "geometry", geometry } : { kind: "auto", mountHeight: ctx.mountHeight };
+    const camera: StillCamera = ctx.calibration
+      ? { kind: "geometry", geometry }
+      : { kind: "auto", mountHeight: ctx.mountHeight };
     const still = await detectStill(view, { lanes: ctx.lanes, crosswalks: ctx.crosswalks, camera });
     geometry = still.geometry;
     laneArray = still.lanes;
@@ -309,35 +423,72 @@ async function detectOne(path: string, ctx: DetectContext): Promise<{ result: De
   const t4 = ctx.clock.nowMs();
   const placed = new Set<number>();
   const pedestrians = ped.message.pedestrians.map((p) => {
-    const i = ped.boxes.findIndex((b, k) => !placed.has(k) && Math.floor(b.x1) === p.image_box.x_offset && Math.floor(b.y1) === p.image_box.y_offset);
+    const i = ped.boxes.findIndex(
+      (b, k) =>
+        !placed.has(k) &&
+        Math.floor(b.x1) === p.image_box.x_offset &&
+        Math.floor(b.y1) === p.image_box.y_offset,
+    );
     if (i >= 0) placed.add(i);
-    const b = ped.boxes[i] ?? { x1: p.image_box.x_offset, y1: p.image_box.y_offset, x2: p.image_box.x_offset + p.image_box.width, y2: p.image_box.y_offset + p.image_box.height };
+    const b = ped.boxes[i] ?? {
+      x1: p.image_box.x_offset,
+      y1: p.image_box.y_offset,
+      x2: p.image_box.x_offset + p.image_box.width,
+      y2: p.image_box.y_offset + p.image_box.height,
+    };
     const category = ped.boxes[i]?.category;
-    return { ...p, box: { x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2 }, ...(category ? { category } : {}) };
+    return {
+      ...p,
+      box: { x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2 },
+      ...(category ? { category } : {}),
+    };
   });
   const m = geometry.model;
   const result: DetectImageResult = {
     image: path,
-    camera: { source, note, width: view.width, height: view.height, fx: m.fx, fy: m.fy, cx: m.cx, cy: m.cy, horizonRow: geometry.horizonRow() },
+    camera: {
+      source,
+      note,
+      width: view.width,
+      height: view.height,
+      fx: m.fx,
+      fy: m.fy,
+      cx: m.cx,
+      cy: m.cy,
+      horizonRow: geometry.horizonRow(),
+    },
     pedestrians,
     unplacedBoxes: ped.boxes.filter((_, k) => !placed.has(k)),
     lanes: laneArray.markings,
     lanesImage: laneArray.markings.map((l) => markingPixels(l, geometry)),
     benchmarkLanes: benchmarkImageLanes(laneArray.markings, continuation, geometry),
     crosswalks: crosswalkArray.crosswalks,
-    status: { pedestrians: ped.message.status, lanes: laneArray.status, crosswalks: crosswalkArray.status },
+    status: {
+      pedestrians: ped.message.status,
+      lanes: laneArray.status,
+      crosswalks: crosswalkArray.status,
+    },
     models: { pedestrians: ped.backend, lanes: ctx.laneModel },
-    timings: { decodeMs: t1 - t0, pedestriansMs: t4 - t3, lanesAndCrosswalksMs: t3 - t2, totalMs: t4 - t0 },
+    timings: {
+      decodeMs: t1 - t0,
+      pedestriansMs: t4 - t3,
+      lanesAndCrosswalksMs: t3 - t2,
+      totalMs: t4 - t0,
+    },
   };
   return { result, geometry };
 }
 
 /** A marking's polynomial over [x_min, x_max] projected into the image every 0.25 m (points off the image dropped). */
-export function markingPixels(marking: LaneMarkingArray["markings"][number], geometry: CameraGeometry): [number, number][] {
+export function markingPixels(
+  marking: LaneMarkingArray["markings"][number],
+  geometry: CameraGeometry,
+): [number, number][] {
   const out: [number, number][] = [];
   for (let x = marking.x_min; x <= marking.x_max + 1e-9; x += 0.25) {
     const px = geometry.groundToPixel({ x, y: evalPoly(marking.poly_coefficients, x), z: 0 });
-    if (px && px.u >= 0 && px.u < geometry.model.width && px.v >= 0 && px.v < geometry.model.height) out.push([Math.round(px.u * 100) / 100, Math.round(px.v * 100) / 100]);
+    if (px && px.u >= 0 && px.u < geometry.model.width && px.v >= 0 && px.v < geometry.model.height)
+      out.push([Math.round(px.u * 100) / 100, Math.round(px.v * 100) / 100]);
   }
   return out;
 }
@@ -347,7 +498,9 @@ export function markingPixels(marking: LaneMarkingArray["markings"][number], geo
  * (ms) }; rows scaled from 720p. The lanes are `benchmarkLanes`: no road edges, lines drawn on
  * through the vehicles that hide them, as TuSimple's ground truth is.
  */
-export function tuSimpleLine(r: Pick<DetectImageResult, "image" | "camera" | "benchmarkLanes" | "timings">): string {
+export function tuSimpleLine(
+  r: Pick<DetectImageResult, "image" | "camera" | "benchmarkLanes" | "timings">,
+): string {
   const rows = TUSIMPLE_H_SAMPLES.map((v) => Math.round((v * r.camera.height) / 720));
   const lanes = r.benchmarkLanes
     .map((pts) =>
@@ -355,28 +508,50 @@ export function tuSimpleLine(r: Pick<DetectImageResult, "image" | "camera" | "be
         for (let k = 1; k < pts.length; k++) {
           const [ua, va] = pts[k - 1]!;
           const [ub, vb] = pts[k]!;
-          if ((va - row) * (vb - row) <= 0 && va !== vb) return Math.round(ua + ((row - va) / (vb - va)) * (ub - ua));
+          if ((va - row) * (vb - row) <= 0 && va !== vb)
+            return Math.round(ua + ((row - va) / (vb - va)) * (ub - ua));
         }
         return -2;
       }),
     )
     .filter((xs) => xs.some((x) => x >= 0));
-  return JSON.stringify({ raw_file: r.image, lanes, h_samples: rows, run_time: Math.round(r.timings.totalMs) });
+  return JSON.stringify({
+    raw_file: r.image,
+    lanes,
+    h_samples: rows,
+    run_time: Math.round(r.timings.totalMs),
+  });
 }
 
 /** CULane's prediction format: one lane per line, "x y" pairs from the bottom up; the lanes are `benchmarkLanes` (see `tuSimpleLine`). */
 export function cuLaneLines(r: Pick<DetectImageResult, "benchmarkLanes">): string {
   const lanes = r.benchmarkLanes.filter((pts) => pts.length >= 2);
-  return lanes.map((pts) => [...pts].sort((a, b) => b[1] - a[1]).map(([u, v]) => `${u.toFixed(2)} ${v.toFixed(2)}`).join(" ")).join("\n") + (lanes.length ? "\n" : "");
+  return (
+    lanes
+      .map((pts) =>
+        [...pts]
+          .sort((a, b) => b[1] - a[1])
+          .map(([u, v]) => `${u.toFixed(2)} ${v.toFixed(2)}`)
+          .join(" "),
+      )
+      .join("\n") + (lanes.length ? "\n" : "")
+  );
 }
 
 function printTable(results: DetectImageResult[]): void {
   for (const r of results) {
-    const backend = r.models.pedestrians.kind === "model" ? r.models.pedestrians.model : "HOG FALLBACK";
-    console.log(`${r.image}  ${r.camera.width}x${r.camera.height}  camera: ${r.camera.source}  (${fmt(r.timings.totalMs, 0)} ms)`);
-    console.log(`  pedestrians (${backend}): ${r.pedestrians.length}${r.unplacedBoxes.length ? ` + ${r.unplacedBoxes.length} not on the ground` : ""}`);
+    const backend =
+      r.models.pedestrians.kind === "model" ? r.models.pedestrians.model : "HOG FALLBACK";
+    console.log(
+      `${r.image}  ${r.camera.width}x${r.camera.height}  camera: ${r.camera.source}  (${fmt(r.timings.totalMs, 0)} ms)`,
+    );
+    console.log(
+      `  pedestrians (${backend}): ${r.pedestrians.length}${r.unplacedBoxes.length ? ` + ${r.unplacedBoxes.length} not on the ground` : ""}`,
+    );
     if (r.pedestrians.length) {
-      console.log(`    ${"score".padStart(5)} ${"box x1,y1,x2,y2 (px)".padEnd(24)} ${"x (m)".padStart(6)} ${"y (m)".padStart(6)} ${"range".padStart(6)} ${"std".padStart(5)} feet`);
+      console.log(
+        `    ${"score".padStart(5)} ${"box x1,y1,x2,y2 (px)".padEnd(24)} ${"x (m)".padStart(6)} ${"y (m)".padStart(6)} ${"range".padStart(6)} ${"std".padStart(5)} feet`,
+      );
       for (const p of r.pedestrians) {
         const b = p.box;
         const std = Math.sqrt(p.position_covariance[0] + p.position_covariance[3]);
@@ -385,34 +560,65 @@ function printTable(results: DetectImageResult[]): void {
         );
       }
     }
-    console.log(`  lanes (${r.models.lanes}): ${r.lanes.length}${r.status.lanes ? ` [${r.status.lanes}]` : ""}`);
-    for (const l of r.lanes) console.log(`    id ${l.id}  offset ${fmt(l.lateral_offset, 2)} m  ${fmt(l.x_min)}-${fmt(l.x_max)} m  conf ${fmt(l.confidence, 2)}`);
-    console.log(`  crosswalks: ${r.crosswalks.length}${r.status.crosswalks ? ` [${r.status.crosswalks}]` : ""}`);
-    for (const c of r.crosswalks) console.log(`    ${fmt(c.distance_ahead)} m ahead  conf ${fmt(c.confidence, 2)}`);
+    console.log(
+      `  lanes (${r.models.lanes}): ${r.lanes.length}${r.status.lanes ? ` [${r.status.lanes}]` : ""}`,
+    );
+    for (const l of r.lanes)
+      console.log(
+        `    id ${l.id}  offset ${fmt(l.lateral_offset, 2)} m  ${fmt(l.x_min)}-${fmt(l.x_max)} m  conf ${fmt(l.confidence, 2)}`,
+      );
+    console.log(
+      `  crosswalks: ${r.crosswalks.length}${r.status.crosswalks ? ` [${r.status.crosswalks}]` : ""}`,
+    );
+    for (const c of r.crosswalks)
+      console.log(`    ${fmt(c.distance_ahead)} m ahead  conf ${fmt(c.confidence, 2)}`);
   }
 }
 
 /** The annotated copy: person boxes (red, score), lane points (yellow), crosswalk outlines (cyan). */
-async function writeAnnotated(r: DetectImageResult, geometry: CameraGeometry, out: string): Promise<void> {
+async function writeAnnotated(
+  r: DetectImageResult,
+  geometry: CameraGeometry,
+  out: string,
+): Promise<void> {
   const view: ImageView = toPackedRgb(await readImageFile(r.image));
   const sharp = ((await import("sharp")) as unknown as { default: typeof import("sharp") }).default;
   const shapes: string[] = [];
   const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
-  const boxes = [...r.pedestrians.map((p) => ({ ...p.box, score: p.confidence, label: `${fmt(p.confidence, 2)} ${fmt(p.range)}m` })), ...r.unplacedBoxes.map((b) => ({ ...b, label: fmt(b.score, 2) }))];
+  const boxes = [
+    ...r.pedestrians.map((p) => ({
+      ...p.box,
+      score: p.confidence,
+      label: `${fmt(p.confidence, 2)} ${fmt(p.range)}m`,
+    })),
+    ...r.unplacedBoxes.map((b) => ({ ...b, label: fmt(b.score, 2) })),
+  ];
   for (const b of boxes) {
-    shapes.push(`<rect x="${b.x1}" y="${b.y1}" width="${b.x2 - b.x1}" height="${b.y2 - b.y1}" fill="none" stroke="red" stroke-width="2"/>`);
-    shapes.push(`<text x="${b.x1}" y="${Math.max(12, b.y1 - 3)}" fill="red" font-size="14" font-family="sans-serif">${esc(b.label)}</text>`);
+    shapes.push(
+      `<rect x="${b.x1}" y="${b.y1}" width="${b.x2 - b.x1}" height="${b.y2 - b.y1}" fill="none" stroke="red" stroke-width="2"/>`,
+    );
+    shapes.push(
+      `<text x="${b.x1}" y="${Math.max(12, b.y1 - 3)}" fill="red" font-size="14" font-family="sans-serif">${esc(b.label)}</text>`,
+    );
   }
   for (const c of r.crosswalks) {
     const pts = c.image_polygon.points.map((p) => `${p.x},${p.y}`).join(" ");
     if (pts) shapes.push(`<polygon points="${pts}" fill="none" stroke="cyan" stroke-width="2"/>`);
   }
   for (const l of r.lanes) {
-    const pixels = l.points.map((p) => geometry.groundToPixel({ x: p.x, y: p.y, z: 0 })).filter((p): p is Pixel => p !== undefined);
-    if (pixels.length > 1) shapes.push(`<polyline points="${pixels.map((p) => `${p.u + 0.5},${p.v + 0.5}`).join(" ")}" fill="none" stroke="yellow" stroke-width="3"/>`);
+    const pixels = l.points
+      .map((p) => geometry.groundToPixel({ x: p.x, y: p.y, z: 0 }))
+      .filter((p): p is Pixel => p !== undefined);
+    if (pixels.length > 1)
+      shapes.push(
+        `<polyline points="${pixels.map((p) => `${p.u + 0.5},${p.v + 0.5}`).join(" ")}" fill="none" stroke="yellow" stroke-width="3"/>`,
+      );
   }
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${view.width}" height="${view.height}">${shapes.join("")}</svg>`;
-  const png = await sharp(Buffer.from(view.data.buffer, view.data.byteOffset, view.data.byteLength), { raw: { width: view.width, height: view.height, channels: 3 } })
+  const png = await sharp(
+    Buffer.from(view.data.buffer, view.data.byteOffset, view.data.byteLength),
+    { raw: { width: view.width, height: view.height, channels: 3 } },
+  )
     .composite([{ input: Buffer.from(svg) }])
     .png()
     .toBuffer();

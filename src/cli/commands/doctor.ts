@@ -10,9 +10,14 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { errorMessage } from "../../core/errors.js";
 import { CYCLONE_RMW } from "../../host/live/dds-config.js";
-import { importRclnodejs, loadRclnodejs, type RclnodejsLoader } from "../../host/live/load-rclnodejs.js";
+import {
+  importRclnodejs,
+  loadRclnodejs,
+  type RclnodejsLoader,
+} from "../../host/live/load-rclnodejs.js";
 
-export const summary = "check this machine for live use: ROS 2, rclnodejs, messages, DDS (exit 1 if not ready)";
+export const summary =
+  "check this machine for live use: ROS 2, rclnodejs, messages, DDS (exit 1 if not ready)";
 
 /** One finding. `fail` makes the command exit 1. */
 export interface DoctorCheck {
@@ -61,7 +66,9 @@ export const DEFAULT_DOCTOR_DEPS: DoctorDeps = {
 
 export function run(argv: string[]): Promise<number> {
   if (argv.includes("--help")) {
-    console.log("usage: edge-perception doctor\n\nChecks ROS 2, rclnodejs, the project's messages and DDS settings for live use; exit 1 when not ready.");
+    console.log(
+      "usage: edge-perception doctor\n\nChecks ROS 2, rclnodejs, the project's messages and DDS settings for live use; exit 1 when not ready.",
+    );
     return Promise.resolve(0);
   }
   return runDoctor(DEFAULT_DOCTOR_DEPS, (line) => console.log(line));
@@ -72,7 +79,11 @@ export async function runDoctor(deps: DoctorDeps, print: (line: string) => void)
   const checks = await doctorChecks(deps);
   for (const c of checks) print(`${c.level.toUpperCase().padEnd(4)}  ${c.what}: ${c.detail}`);
   const failed = checks.filter((c) => c.level === "fail").length;
-  print(failed === 0 ? "ready for `edge-perception launch` / `ros2 launch edge_perception perception.launch.py`" : `${failed} problem(s) to fix before running live`);
+  print(
+    failed === 0
+      ? "ready for `edge-perception launch` / `ros2 launch edge_perception perception.launch.py`"
+      : `${failed} problem(s) to fix before running live`,
+  );
   return failed === 0 ? 0 : 1;
 }
 
@@ -80,19 +91,40 @@ export async function doctorChecks(deps: DoctorDeps): Promise<DoctorCheck[]> {
   const { env } = deps;
   const checks: DoctorCheck[] = [];
   const major = Number(/^v(\d+)/.exec(deps.nodeVersion)?.[1] ?? 0);
-  checks.push(major >= 20 ? { level: "ok", what: "Node.js", detail: deps.nodeVersion } : { level: "fail", what: "Node.js", detail: `${deps.nodeVersion}: 20 or newer is needed` });
+  checks.push(
+    major >= 20
+      ? { level: "ok", what: "Node.js", detail: deps.nodeVersion }
+      : { level: "fail", what: "Node.js", detail: `${deps.nodeVersion}: 20 or newer is needed` },
+  );
 
   const prefixes = (env.AMENT_PREFIX_PATH ?? "").split(":").filter((p) => p !== "");
   if (prefixes.length === 0) {
-    checks.push({ level: "fail", what: "ROS 2", detail: "not sourced (AMENT_PREFIX_PATH is not set): `source /opt/ros/jazzy/setup.bash`" });
+    checks.push({
+      level: "fail",
+      what: "ROS 2",
+      detail: "not sourced (AMENT_PREFIX_PATH is not set): `source /opt/ros/jazzy/setup.bash`",
+    });
   } else {
     const distro = env.ROS_DISTRO ?? "unknown";
-    checks.push(distro === "jazzy" ? { level: "ok", what: "ROS 2", detail: "jazzy" } : { level: "warn", what: "ROS 2", detail: `ROS_DISTRO is ${distro}; the project is built and checked on jazzy` });
+    checks.push(
+      distro === "jazzy"
+        ? { level: "ok", what: "ROS 2", detail: "jazzy" }
+        : {
+            level: "warn",
+            what: "ROS 2",
+            detail: `ROS_DISTRO is ${distro}; the project is built and checked on jazzy`,
+          },
+    );
     const msgs = prefixes.find((p) => deps.exists(join(p, "share", PROJECT_MSGS)));
     checks.push(
       msgs
         ? { level: "ok", what: PROJECT_MSGS, detail: join(msgs, "share", PROJECT_MSGS) }
-        : { level: "fail", what: PROJECT_MSGS, detail: "not in AMENT_PREFIX_PATH: `cd ros_ws && colcon build && source install/setup.bash`" },
+        : {
+            level: "fail",
+            what: PROJECT_MSGS,
+            detail:
+              "not in AMENT_PREFIX_PATH: `cd ros_ws && colcon build && source install/setup.bash`",
+          },
     );
   }
 
@@ -100,7 +132,11 @@ export async function doctorChecks(deps: DoctorDeps): Promise<DoctorCheck[]> {
   try {
     await loadRclnodejs(deps.loader, env);
     loaded = true;
-    checks.push({ level: "ok", what: "rclnodejs", detail: `loads (${deps.rclnodejsDir() ?? "?"})` });
+    checks.push({
+      level: "ok",
+      what: "rclnodejs",
+      detail: `loads (${deps.rclnodejsDir() ?? "?"})`,
+    });
   } catch (err) {
     checks.push({ level: "fail", what: "rclnodejs", detail: errorMessage(err) });
   }
@@ -112,7 +148,8 @@ export async function doctorChecks(deps: DoctorDeps): Promise<DoctorCheck[]> {
         : {
             level: "warn",
             what: `rclnodejs messages for ${PROJECT_MSGS}`,
-            detail: "not generated yet: rclnodejs generates them at the first start (slow); do it now with `npx generate-ros-messages` (ROS 2 and ros_ws/install sourced)",
+            detail:
+              "not generated yet: rclnodejs generates them at the first start (slow); do it now with `npx generate-ros-messages` (ROS 2 and ros_ws/install sourced)",
           },
     );
   }
@@ -121,7 +158,11 @@ export async function doctorChecks(deps: DoctorDeps): Promise<DoctorCheck[]> {
   checks.push(
     rmw === CYCLONE_RMW
       ? { level: "ok", what: "RMW", detail: rmw }
-      : { level: "warn", what: "RMW", detail: `${rmw ?? "not set (Jazzy's default: Fast DDS)"}: the DDS settings for large images are for Cyclone DDS: export RMW_IMPLEMENTATION=${CYCLONE_RMW} (docs/launch.md)` },
+      : {
+          level: "warn",
+          what: "RMW",
+          detail: `${rmw ?? "not set (Jazzy's default: Fast DDS)"}: the DDS settings for large images are for Cyclone DDS: export RMW_IMPLEMENTATION=${CYCLONE_RMW} (docs/launch.md)`,
+        },
   );
   const rmemMax = Number(deps.readText("/proc/sys/net/core/rmem_max")?.trim() ?? NaN);
   if (Number.isFinite(rmemMax)) {

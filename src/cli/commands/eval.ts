@@ -17,8 +17,20 @@ import type { LabelFormat } from "../../report/labels/still-labels.js";
 import { finalizeMetrics, metricsJson, type Metrics } from "../../report/metrics.js";
 import { evaluateUnits, inputHash, readText, type EvalRunOptions } from "../../report/run-eval.js";
 import { findUnits } from "../../host/replay/run-inputs.js";
-import { shardFileName, shardFromArgsOrEnv, shardUnits, type ShardSpec } from "../../host/replay/shard.js";
-import { combineShards, readShardResult, SHARD_FORMAT, SHARD_VERSION, shardResultJson, shardUpToDate } from "../../report/shard-result.js";
+import {
+  shardFileName,
+  shardFromArgsOrEnv,
+  shardUnits,
+  type ShardSpec,
+} from "../../host/replay/shard.js";
+import {
+  combineShards,
+  readShardResult,
+  SHARD_FORMAT,
+  SHARD_VERSION,
+  shardResultJson,
+  shardUpToDate,
+} from "../../report/shard-result.js";
 import { defaultGraphPath } from "../../host/graph.js";
 import { lastFlag } from "../../ros/command-line.js";
 import { parseCommandArgs } from "../command-args.js";
@@ -26,7 +38,8 @@ import { stderrLogSink } from "../../host/logger.js";
 import { formatMetricsSummary } from "../../report/metrics-summary.js";
 import { writeEvalReport } from "../../report/eval-report.js";
 
-export const summary = "score perception output (replay bags, detect --json) against ground truth: metrics JSON + report";
+export const summary =
+  "score perception output (replay bags, detect --json) against ground truth: metrics JSON + report";
 
 const USAGE = `usage: edge-perception eval <run...> [--truth <labels>] [options] [name:=value ...]
 
@@ -55,13 +68,32 @@ Exit 0 when scored, 1 on an error (named), 2 on bad usage.`;
 /** Runs `edge-perception <args>` as a child of this process (same Node, same loader flags). */
 function runChild(args: string[]): Promise<number> {
   return new Promise((resolveExit) => {
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args], { stdio: ["ignore", "inherit", "inherit"] });
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args], {
+      stdio: ["ignore", "inherit", "inherit"],
+    });
     child.on("close", (code) => resolveExit(code ?? 1));
   });
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs("eval", USAGE, argv, ["truth", "truth-format", "out", "report", "config", "params", "graph", "work", "shard", "jobs"], ["replay", "deterministic-timing", "quiet"]);
+  const parsed = parseCommandArgs(
+    "eval",
+    USAGE,
+    argv,
+    [
+      "truth",
+      "truth-format",
+      "out",
+      "report",
+      "config",
+      "params",
+      "graph",
+      "work",
+      "shard",
+      "jobs",
+    ],
+    ["replay", "deterministic-timing", "quiet"],
+  );
   if (typeof parsed === "number") return parsed;
   if (parsed.positional.length === 0) {
     console.error(`edge-perception eval: no run given\n${USAGE}`);
@@ -73,7 +105,11 @@ export async function run(argv: string[]): Promise<number> {
   };
   try {
     const format = lastFlag(parsed, "truth-format");
-    if (format !== undefined && !LABEL_FORMATS.includes(format as never)) throw new PerceptionError("parameter", `--truth-format must be one of ${LABEL_FORMATS.join(", ")}, got '${format}'`);
+    if (format !== undefined && !LABEL_FORMATS.includes(format as never))
+      throw new PerceptionError(
+        "parameter",
+        `--truth-format must be one of ${LABEL_FORMATS.join(", ")}, got '${format}'`,
+      );
     const configPath = resolve(lastFlag(parsed, "config") ?? defaultEvalConfigPath());
     const config = loadEvalConfig(configPath);
     const configText = readText(configPath);
@@ -81,12 +117,22 @@ export async function run(argv: string[]): Promise<number> {
     const shard = shardFromArgsOrEnv(lastFlag(parsed, "shard"), process.env);
     const jobsText = lastFlag(parsed, "jobs");
     const jobs = jobsText === undefined ? 1 : Number(jobsText);
-    if (!Number.isInteger(jobs) || jobs < 1) throw new PerceptionError("parameter", `--jobs must be a positive integer, got '${jobsText}'`);
-    if (jobs > 1 && shard) throw new PerceptionError("parameter", "--jobs and --shard exclude each other (a shard runs in one process)");
+    if (!Number.isInteger(jobs) || jobs < 1)
+      throw new PerceptionError(
+        "parameter",
+        `--jobs must be a positive integer, got '${jobsText}'`,
+      );
+    if (jobs > 1 && shard)
+      throw new PerceptionError(
+        "parameter",
+        "--jobs and --shard exclude each other (a shard runs in one process)",
+      );
     const out = lastFlag(parsed, "out");
     const replay = parsed.switches.has("replay");
     const workFlag = lastFlag(parsed, "work");
-    const workDir = replay ? resolve(workFlag ?? mkdtempSync(join(tmpdir(), "edge-perception-eval-"))) : "";
+    const workDir = replay
+      ? resolve(workFlag ?? mkdtempSync(join(tmpdir(), "edge-perception-eval-")))
+      : "";
     const options: EvalRunOptions = {
       truth: lastFlag(parsed, "truth"),
       truthFormat: format as LabelFormat | undefined,
@@ -108,19 +154,38 @@ export async function run(argv: string[]): Promise<number> {
     const configHash = createHash("sha256").update(configText).digest("hex");
 
     if (shard) {
-      if (out === undefined) throw new PerceptionError("parameter", "--shard needs --out <results folder>");
+      if (out === undefined)
+        throw new PerceptionError("parameter", "--shard needs --out <results folder>");
       mkdirSync(out, { recursive: true });
-      const mine = new Set(shardUnits(units.map((u) => u.id), shard));
+      const mine = new Set(
+        shardUnits(
+          units.map((u) => u.id),
+          shard,
+        ),
+      );
       const selected = units.filter((u) => mine.has(u.id));
       const hash = inputHash(selected, options, units.length);
       const file = join(out, shardFileName(shard));
       if (shardUpToDate(file, shard, hash)) {
-        log(`eval: shard ${shard.index}/${shard.count}: ${file} is up to date (inputs unchanged), skipped`);
+        log(
+          `eval: shard ${shard.index}/${shard.count}: ${file} is up to date (inputs unchanged), skipped`,
+        );
         return 0;
       }
       log(`eval: shard ${shard.index}/${shard.count}: ${selected.length} of ${units.length} runs`);
       const scored = await evaluateUnits(selected, options, units.length);
-      writeFileSync(file, shardResultJson({ format: SHARD_FORMAT, version: SHARD_VERSION, shard, input_hash: hash, config_hash: configHash, config, units: scored }));
+      writeFileSync(
+        file,
+        shardResultJson({
+          format: SHARD_FORMAT,
+          version: SHARD_VERSION,
+          shard,
+          input_hash: hash,
+          config_hash: configHash,
+          config,
+          units: scored,
+        }),
+      );
       log(`eval: shard result: ${file}`);
       if (replay && workFlag === undefined) rmSync(workDir, { recursive: true, force: true });
       return 0;
@@ -129,10 +194,26 @@ export async function run(argv: string[]): Promise<number> {
     let metrics: Metrics;
     if (jobs > 1) {
       const shardDir = mkdtempSync(join(tmpdir(), "edge-perception-eval-shards-"));
-      const childArgs = argv.filter((a, i) => !["--jobs", "--out", "--report"].includes(a) && !["--jobs", "--out", "--report"].includes(argv[i - 1] ?? "") && !/^--(jobs|out|report)=/.test(a));
+      const childArgs = argv.filter(
+        (a, i) =>
+          !["--jobs", "--out", "--report"].includes(a) &&
+          !["--jobs", "--out", "--report"].includes(argv[i - 1] ?? "") &&
+          !/^--(jobs|out|report)=/.test(a),
+      );
       log(`eval: ${units.length} runs on ${jobs} worker processes`);
-      const codes = await Promise.all(Array.from({ length: jobs }, (_, k) => runChild(["eval", ...childArgs, "--shard", `${k}/${jobs}`, "--out", shardDir])));
-      if (codes.some((c) => c !== 0)) throw new PerceptionError("eval", `worker process(es) ${codes.map((c, k) => (c !== 0 ? `${k}/${jobs}` : "")).filter(Boolean).join(", ")} failed`);
+      const codes = await Promise.all(
+        Array.from({ length: jobs }, (_, k) =>
+          runChild(["eval", ...childArgs, "--shard", `${k}/${jobs}`, "--out", shardDir]),
+        ),
+      );
+      if (codes.some((c) => c !== 0))
+        throw new PerceptionError(
+          "eval",
+          `worker process(es) ${codes
+            .map((c, k) => (c !== 0 ? `${k}/${jobs}` : ""))
+            .filter(Boolean)
+            .join(", ")} failed`,
+        );
       const results = Array.from({ length: jobs }, (_, k) => {
         const path = join(shardDir, shardFileName({ index: k, count: jobs } satisfies ShardSpec));
         return { path, result: readShardResult(path) };
@@ -142,7 +223,8 @@ export async function run(argv: string[]): Promise<number> {
     } else {
       metrics = finalizeMetrics(await evaluateUnits(units, options, units.length), config);
     }
-    if (replay && workFlag === undefined && existsSync(workDir)) rmSync(workDir, { recursive: true, force: true });
+    if (replay && workFlag === undefined && existsSync(workDir))
+      rmSync(workDir, { recursive: true, force: true });
     if (out !== undefined) {
       writeFileSync(out, metricsJson(metrics));
       log(`eval: metrics: ${out}`);

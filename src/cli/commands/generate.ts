@@ -7,7 +7,8 @@ import { PerceptionError, errorMessage } from "../../core/errors.js";
 import { generateDrive } from "../../../tools/scenario/generate-drive.js";
 import { SCENARIO_NAMES, SCENARIOS, isScenarioName } from "../../../tools/scenario/scenarios.js";
 
-export const summary = "generate a synthetic drive (bag + ground truth + HD map) from a named scenario";
+export const summary =
+  "generate a synthetic drive (bag + ground truth + HD map) from a named scenario";
 
 const USAGE = `usage: edge-perception generate --scenario <name> --out <dir> [options]
 
@@ -32,7 +33,8 @@ const USAGE = `usage: edge-perception generate --scenario <name> --out <dir> [op
 function number(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const v = Number(text);
-  if (text.trim() === "" || !Number.isFinite(v)) throw new PerceptionError("scenario", `--${name} must be a number, got '${text}'`);
+  if (text.trim() === "" || !Number.isFinite(v))
+    throw new PerceptionError("scenario", `--${name} must be a number, got '${text}'`);
   return v;
 }
 
@@ -72,28 +74,50 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (args.list) {
-    for (const name of SCENARIO_NAMES) console.log(`${name.padEnd(20)} ${SCENARIOS[name].description} (default ${SCENARIOS[name].defaultFrames} frames)`);
+    for (const name of SCENARIO_NAMES)
+      console.log(
+        `${name.padEnd(20)} ${SCENARIOS[name].description} (default ${SCENARIOS[name].defaultFrames} frames)`,
+      );
     return 0;
   }
   try {
     if (!args.scenario) throw new PerceptionError("scenario", "--scenario is required");
-    if (!isScenarioName(args.scenario)) throw new PerceptionError("scenario", `unknown scenario '${args.scenario}'; known: ${SCENARIO_NAMES.join(", ")}`);
+    if (!isScenarioName(args.scenario))
+      throw new PerceptionError(
+        "scenario",
+        `unknown scenario '${args.scenario}'; known: ${SCENARIO_NAMES.join(", ")}`,
+      );
     if (!args.out) throw new PerceptionError("scenario", "--out <dir> is required");
     const seed = number("seed", args.seed) ?? 1;
-    if (!Number.isSafeInteger(seed)) throw new PerceptionError("scenario", `--seed must be an integer, got ${args.seed}`);
+    if (!Number.isSafeInteger(seed))
+      throw new PerceptionError("scenario", `--seed must be an integer, got ${args.seed}`);
     const frames = number("frames", args.frames) ?? SCENARIOS[args.scenario].defaultFrames;
-    if (!Number.isInteger(frames) || frames <= 0) throw new PerceptionError("scenario", `--frames must be a positive integer, got ${args.frames}`);
+    if (!Number.isInteger(frames) || frames <= 0)
+      throw new PerceptionError(
+        "scenario",
+        `--frames must be a positive integer, got ${args.frames}`,
+      );
     const speed = number("speed", args.speed);
-    if (speed !== undefined && !(speed > 0)) throw new PerceptionError("scenario", `--speed must be positive (m/s), got ${args.speed}`);
+    if (speed !== undefined && !(speed > 0))
+      throw new PerceptionError("scenario", `--speed must be positive (m/s), got ${args.speed}`);
     const width = number("width", args.width);
     const height = number("height", args.height);
-    if ((width === undefined) !== (height === undefined)) throw new PerceptionError("scenario", "--width and --height go together");
+    if ((width === undefined) !== (height === undefined))
+      throw new PerceptionError("scenario", "--width and --height go together");
     const distortion = args.distortion?.split(",").map((s, i) => {
       const v = Number(s);
-      if (s.trim() === "" || !Number.isFinite(v)) throw new PerceptionError("scenario", `--distortion value ${i + 1} is not a number: '${s}'`);
+      if (s.trim() === "" || !Number.isFinite(v))
+        throw new PerceptionError(
+          "scenario",
+          `--distortion value ${i + 1} is not a number: '${s}'`,
+        );
       return v;
     });
-    if (distortion && distortion.length > 5) throw new PerceptionError("scenario", `--distortion takes up to 5 plumb_bob coefficients, got ${distortion.length}`);
+    if (distortion && distortion.length > 5)
+      throw new PerceptionError(
+        "scenario",
+        `--distortion takes up to 5 plumb_bob coefficients, got ${distortion.length}`,
+      );
     const fov = number("fov", args.fov);
     const pitch = number("pitch", args.pitch);
     const quality = number("quality", args.quality);
@@ -127,7 +151,9 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`bag:          ${result.bagPath} (${result.messageCount} messages)`);
     console.log(`ground truth: ${result.groundTruthPath}`);
     console.log(`map:          ${result.mapPath}`);
-    console.log(`frames:       ${result.frames} in ${result.seconds.toFixed(1)} s (${result.framesPerSecond.toFixed(1)} frames/s)`);
+    console.log(
+      `frames:       ${result.frames} in ${result.seconds.toFixed(1)} s (${result.framesPerSecond.toFixed(1)} frames/s)`,
+    );
     return 0;
   } catch (err) {
     console.error(`edge-perception generate: ${errorMessage(err)}`);

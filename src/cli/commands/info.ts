@@ -10,7 +10,8 @@ import type { BagSummary } from "../../bag/types.js";
 import { basename } from "node:path";
 import { printable } from "../../core/printable.js";
 
-export const summary = "show a rosbag2 bag's files, duration, topics and counts (like ros2 bag info)";
+export const summary =
+  "show a rosbag2 bag's files, duration, topics and counts (like ros2 bag info)";
 
 const USAGE = `usage: edge-perception info <bag folder | file.mcap | file.db3> [--json] [--verify]
 
@@ -46,7 +47,9 @@ export function formatTime(ns: bigint): string {
   const seconds = ns / 1_000_000_000n;
   const date = new Date(Number(seconds) * 1000);
   const two = (n: number): string => String(n).padStart(2, "0");
-  const fraction = (((ns % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n).toString().padStart(9, "0");
+  const fraction = (((ns % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n)
+    .toString()
+    .padStart(9, "0");
   return (
     `${MONTHS[date.getUTCMonth()]} ${two(date.getUTCDate())} ${date.getUTCFullYear()} ` +
     `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())}.${fraction} (${formatSeconds(ns)})`
@@ -59,7 +62,9 @@ function field(label: string, value: string): string {
 
 function list(label: string, items: string[]): string[] {
   if (items.length === 0) return [`${label}:`.padEnd(LABEL_WIDTH).trimEnd()];
-  return items.map((item, i) => (i === 0 ? `${label}: `.padEnd(LABEL_WIDTH) : " ".repeat(LABEL_WIDTH)) + item);
+  return items.map(
+    (item, i) => (i === 0 ? `${label}: `.padEnd(LABEL_WIDTH) : " ".repeat(LABEL_WIDTH)) + item,
+  );
 }
 
 /** The `ros2 bag info` text for a summary. Names from the bag are shown with control characters escaped. */
@@ -70,7 +75,10 @@ export function formatBagInfo(s: BagSummary): string {
   const p = printable;
   const lines = [
     "",
-    ...list("Files", s.files.map((f) => p(basename(f)))),
+    ...list(
+      "Files",
+      s.files.map((f) => p(basename(f))),
+    ),
     ...(s.compression ? [field("Compression", p(s.compression))] : []),
     field("Bag size", formatFileSize(s.sizeBytes)),
     field("Storage id", s.storage),
@@ -81,7 +89,10 @@ export function formatBagInfo(s: BagSummary): string {
     field("Messages", String(s.messageCount)),
     ...list(
       "Topic information",
-      topics.map((t) => `Topic: ${p(t.name)} | Type: ${p(t.type)} | Count: ${t.messageCount} | Serialization Format: ${p(t.serializationFormat)}`),
+      topics.map(
+        (t) =>
+          `Topic: ${p(t.name)} | Type: ${p(t.type)} | Count: ${t.messageCount} | Serialization Format: ${p(t.serializationFormat)}`,
+      ),
     ),
     field("Service", String(services.length)),
     ...list(
@@ -98,7 +109,13 @@ export function formatBagInfo(s: BagSummary): string {
 
 function summaryJson(s: BagSummary, verification?: BagVerification): string {
   const doc = verification ? { ...s, verification } : s;
-  return JSON.stringify(doc, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value), 2) + "\n";
+  return (
+    JSON.stringify(
+      doc,
+      (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value),
+      2,
+    ) + "\n"
+  );
 }
 
 /** The `--verify` section: per file what was checked and what is damaged, then the messages. */
@@ -108,10 +125,15 @@ export function formatVerification(v: BagVerification): string {
     `${p(basename(f.path))}: ${f.checked}: ${f.problems.length === 0 ? "OK" : `${f.problems.length} problem(s)`}`,
     ...f.problems.map((problem) => `  ${p(problem)}`),
   ]);
-  const unreadable = Object.entries(v.unreadable).map(([topic, n]) => `  ${p(topic)}: ${n} unreadable`);
+  const unreadable = Object.entries(v.unreadable).map(
+    ([topic, n]) => `  ${p(topic)}: ${n} unreadable`,
+  );
   const lines = [
     ...list("Verification", files),
-    field("Messages read", `${v.messagesRead} read and decoded${unreadable.length > 0 ? `, ${Object.values(v.unreadable).reduce((a, b) => a + b, 0)} unreadable` : ""}`),
+    field(
+      "Messages read",
+      `${v.messagesRead} read and decoded${unreadable.length > 0 ? `, ${Object.values(v.unreadable).reduce((a, b) => a + b, 0)} unreadable` : ""}`,
+    ),
     ...unreadable.map((l) => " ".repeat(LABEL_WIDTH) + l.trimStart()),
     ...v.readProblems.map((r) => " ".repeat(LABEL_WIDTH) + p(r)),
     field("Result", v.damaged ? "DAMAGED" : "intact"),
@@ -141,7 +163,11 @@ export async function run(argv: string[]): Promise<number> {
       await reader.close();
     }
     const verification = verify ? await verifyBag(positional[0]!) : undefined;
-    process.stdout.write(json ? summaryJson(summary, verification) : formatBagInfo(summary) + (verification ? formatVerification(verification) : ""));
+    process.stdout.write(
+      json
+        ? summaryJson(summary, verification)
+        : formatBagInfo(summary) + (verification ? formatVerification(verification) : ""),
+    );
     return verification?.damaged ? 1 : 0;
   } catch (err) {
     const kind = err instanceof PerceptionError ? `${err.kind} error: ` : "";

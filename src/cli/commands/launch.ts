@@ -10,12 +10,17 @@ import { defaultGraphPath, graphToNodeSpecs, loadLaunchGraph } from "../../host/
 import { lastFlag } from "../../ros/command-line.js";
 import { parseCommandArgs } from "../command-args.js";
 import { applyDdsConfig } from "../../host/live/dds-config.js";
-import { importRclnodejs, loadRclnodejs, type RclnodejsLoader } from "../../host/live/load-rclnodejs.js";
+import {
+  importRclnodejs,
+  loadRclnodejs,
+  type RclnodejsLoader,
+} from "../../host/live/load-rclnodejs.js";
 import { runLive } from "../../host/live/run-live.js";
 import { stderrLogSink } from "../../host/logger.js";
 import type { NodeSpec } from "../../ros/node-spec.js";
 
-export const summary = "run the perception graph live on ROS 2 (rclnodejs); --process runs one process group";
+export const summary =
+  "run the perception graph live on ROS 2 (rclnodejs); --process runs one process group";
 
 const USAGE = `usage: edge-perception launch [--graph <file>] [--params <yaml>...] [--process <group>] [name:=value ...]
 
@@ -37,7 +42,10 @@ export interface LaunchCommandDeps {
   loader: RclnodejsLoader;
   /** The process environment (CYCLONEDDS_URI is set in it before rcl starts). */
   env: NodeJS.ProcessEnv;
-  loadNodes(graphPath: string, overrides: { paramsFiles: string[]; args: Record<string, string>; processGroup?: string }): Promise<NodeSpec[]>;
+  loadNodes(
+    graphPath: string,
+    overrides: { paramsFiles: string[]; args: Record<string, string>; processGroup?: string },
+  ): Promise<NodeSpec[]>;
 }
 
 const DEFAULT_DEPS: LaunchCommandDeps = {
@@ -59,7 +67,9 @@ export async function runLaunchCommand(argv: string[], deps: LaunchCommandDeps):
   const parsed = parseCommandArgs("launch", USAGE, own, ["graph", "params", "process"], ["quiet"]);
   if (typeof parsed === "number") return parsed;
   if (parsed.positional.length > 0) {
-    console.error(`edge-perception launch: unexpected argument '${parsed.positional[0]}'\n${USAGE}`);
+    console.error(
+      `edge-perception launch: unexpected argument '${parsed.positional[0]}'\n${USAGE}`,
+    );
     return 2;
   }
   const controller = new AbortController();

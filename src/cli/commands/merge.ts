@@ -29,7 +29,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   try {
     const missing = parsed.positional.find((p) => !existsSync(p));
-    if (missing !== undefined) throw new PerceptionError("eval", "no such shard result file or folder", { path: missing });
+    if (missing !== undefined)
+      throw new PerceptionError("eval", "no such shard result file or folder", { path: missing });
     const files = parsed.positional.flatMap((p) =>
       statSync(p).isDirectory()
         ? readdirSync(p)
@@ -43,7 +44,8 @@ export async function run(argv: string[]): Promise<number> {
     const metrics = finalizeMetrics(units, results[0]!.result.config);
     writeFileSync(out, metricsJson(metrics));
     const report = lastFlag(parsed, "report");
-    if (report !== undefined) console.error(`merge: report: ${await writeEvalReport(metrics, report)}`);
+    if (report !== undefined)
+      console.error(`merge: report: ${await writeEvalReport(metrics, report)}`);
     console.error(`merge: ${results.length} shard(s), ${units.length} run(s) -> ${out}`);
     console.log(formatMetricsSummary(metrics));
     return 0;

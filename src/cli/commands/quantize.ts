@@ -9,7 +9,11 @@ import { basename, dirname, resolve } from "node:path";
 import { parse as parseYaml, stringify } from "yaml";
 import { PerceptionError, errorMessage } from "../../core/errors.js";
 import { readImageFile } from "../../image/compressed-image.js";
-import { defaultContractsPath, loadModelContracts, type ModelContract } from "../../models/contract.js";
+import {
+  defaultContractsPath,
+  loadModelContracts,
+  type ModelContract,
+} from "../../models/contract.js";
 import { readModelFile, writeModelFile } from "../../models/onnx/onnx-proto.js";
 import { loadCalibrationFrames } from "../../report/quantize/calibration-frames.js";
 import type { Calibrator } from "../../report/quantize/calibrators.js";
@@ -19,7 +23,8 @@ import { reportMarkdown, type ReportInput } from "../../report/quantize/report.j
 import { lastFlag, positiveNumberFlag } from "../../ros/command-line.js";
 import { parseCommandArgs } from "../command-args.js";
 
-export const summary = "static INT8 quantization (QDQ) of an ONNX model, calibrated on a bag or image folder, with an FP32 vs INT8 report";
+export const summary =
+  "static INT8 quantization (QDQ) of an ONNX model, calibrated on a bag or image folder, with an FP32 vs INT8 report";
 
 const USAGE = `usage: edge-perception quantize <model.onnx> --out <int8.onnx> --calibration <bag or image folder> [options]
 
@@ -51,9 +56,15 @@ function fail(message: string): never {
 }
 
 /** The contract for the model: by name, else the one whose file is the model's file name. */
-function chooseContract(model: string, contractsPath: string, name: string | undefined): { contract: ModelContract; raw: Record<string, unknown> } {
+function chooseContract(
+  model: string,
+  contractsPath: string,
+  name: string | undefined,
+): { contract: ModelContract; raw: Record<string, unknown> } {
   const all = loadModelContracts(contractsPath);
-  const contract = name ? all.get(name) : [...all.values()].find((c) => basename(c.file) === basename(model));
+  const contract = name
+    ? all.get(name)
+    : [...all.values()].find((c) => basename(c.file) === basename(model));
   if (!contract) {
     fail(
       name
@@ -61,19 +72,39 @@ function chooseContract(model: string, contractsPath: string, name: string | und
         : `no contract in ${contractsPath} has file ${basename(model)}: name one with --contract (known: ${[...all.keys()].join(", ")})`,
     );
   }
-  const doc = parseYaml(readFileSync(contractsPath, "utf8")) as { models: Record<string, Record<string, unknown>> };
+  const doc = parseYaml(readFileSync(contractsPath, "utf8")) as {
+    models: Record<string, Record<string, unknown>>;
+  };
   return { contract: contract!, raw: doc.models[contract!.name]! };
 }
 
-async function evalFrames(paths: readonly string[], labelsPath: string | undefined, masksDir: string | undefined): Promise<EvalFrame[]> {
-  const labels = labelsPath ? (JSON.parse(readFileSync(labelsPath, "utf8")) as { images: Record<string, { class_id: number; box_xyxy: number[] }[]> }).images : {};
+async function evalFrames(
+  paths: readonly string[],
+  labelsPath: string | undefined,
+  masksDir: string | undefined,
+): Promise<EvalFrame[]> {
+  const labels = labelsPath
+    ? (
+        JSON.parse(readFileSync(labelsPath, "utf8")) as {
+          images: Record<string, { class_id: number; box_xyxy: number[] }[]>;
+        }
+      ).images
+    : {};
   const frames: EvalFrame[] = [];
   for (const p of paths) {
-    const loaded = /\.(png|jpe?g)$/i.test(p) ? [{ source: p, view: await readImageFile(p) }] : await loadCalibrationFrames(p, { maxFrames: 10_000 });
+    const loaded = /\.(png|jpe?g)$/i.test(p)
+      ? [{ source: p, view: await readImageFile(p) }]
+      : await loadCalibrationFrames(p, { maxFrames: 10_000 });
     for (const f of loaded) {
       const key = Object.keys(labels).find((k) => f.source.replace(/\\/g, "/").endsWith(k));
       const boxes: LabelBox[] | undefined = key
-        ? labels[key]!.map((b) => ({ classId: b.class_id, x1: b.box_xyxy[0]!, y1: b.box_xyxy[1]!, x2: b.box_xyxy[2]!, y2: b.box_xyxy[3]! }))
+        ? labels[key]!.map((b) => ({
+            classId: b.class_id,
+            x1: b.box_xyxy[0]!,
+            y1: b.box_xyxy[1]!,
+            x2: b.box_xyxy[2]!,
+            y2: b.box_xyxy[3]!,
+          }))
         : undefined;
       let mask: EvalFrame["mask"];
       if (masksDir) {
@@ -81,7 +112,9 @@ async function evalFrames(paths: readonly string[], labelsPath: string | undefin
           const m = await readImageFile(resolve(masksDir, basename(f.source)));
           const bpp = m.data.length / (m.width * m.height);
           const data = new Uint8Array(m.width * m.height);
-          for (let y = 0; y < m.height; y++) for (let x = 0; x < m.width; x++) data[y * m.width + x] = m.data[y * m.step + Math.floor(x * bpp)]! > 0 ? 1 : 0;
+          for (let y = 0; y < m.height; y++)
+            for (let x = 0; x < m.width; x++)
+              data[y * m.width + x] = m.data[y * m.step + Math.floor(x * bpp)]! > 0 ? 1 : 0;
           mask = { width: m.width, height: m.height, data };
         } catch {
           mask = undefined; // unlabelled frame
@@ -94,27 +127,60 @@ async function evalFrames(paths: readonly string[], labelsPath: string | undefin
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs("quantize", USAGE, argv, ["out", "calibration", "contract", "contracts", "calibrator", "percentile", "frames", "topic", "keep-fp32", "keep-fp32-op", "auto-fp32", "max-error", "error-frames", "weight-bits", "eval", "labels", "eval-masks", "mask-output", "speed-runs", "report"], ["quantize-tail", "per-tensor"]);
+  const parsed = parseCommandArgs(
+    "quantize",
+    USAGE,
+    argv,
+    [
+      "out",
+      "calibration",
+      "contract",
+      "contracts",
+      "calibrator",
+      "percentile",
+      "frames",
+      "topic",
+      "keep-fp32",
+      "keep-fp32-op",
+      "auto-fp32",
+      "max-error",
+      "error-frames",
+      "weight-bits",
+      "eval",
+      "labels",
+      "eval-masks",
+      "mask-output",
+      "speed-runs",
+      "report",
+    ],
+    ["quantize-tail", "per-tensor"],
+  );
   if (typeof parsed === "number") return parsed;
   const log = (line: string): void => void process.stderr.write(line + "\n");
   let options;
   try {
-    if (parsed.positional.length !== 1) fail(`expected one model file, got ${parsed.positional.length}`);
+    if (parsed.positional.length !== 1)
+      fail(`expected one model file, got ${parsed.positional.length}`);
     const out = lastFlag(parsed, "out") ?? fail("--out <int8.onnx> is required");
-    const calibration = lastFlag(parsed, "calibration") ?? fail("--calibration <bag or image folder> is required");
+    const calibration =
+      lastFlag(parsed, "calibration") ?? fail("--calibration <bag or image folder> is required");
     const kind = lastFlag(parsed, "calibrator") ?? "minmax";
-    if (kind !== "minmax" && kind !== "percentile" && kind !== "entropy") fail(`--calibrator must be minmax, percentile or entropy, got '${kind}'`);
+    if (kind !== "minmax" && kind !== "percentile" && kind !== "entropy")
+      fail(`--calibrator must be minmax, percentile or entropy, got '${kind}'`);
     const percentile = positiveNumberFlag(parsed, "percentile") ?? 99.99;
-    if (percentile <= 50 || percentile > 100) fail(`--percentile must be in (50, 100], got ${percentile}`);
+    if (percentile <= 50 || percentile > 100)
+      fail(`--percentile must be in (50, 100], got ${percentile}`);
     const calibrator: Calibrator = kind === "percentile" ? { kind, percentile } : { kind };
     const bits = lastFlag(parsed, "weight-bits") ?? "8";
     if (bits !== "8" && bits !== "7") fail(`--weight-bits must be 7 or 8, got '${bits}'`);
     const auto = lastFlag(parsed, "auto-fp32");
     const autoFallbackError = auto === undefined ? undefined : Number(auto);
-    if (autoFallbackError !== undefined && !(autoFallbackError > 0)) fail(`--auto-fp32 must be a positive relative error, got '${auto}'`);
+    if (autoFallbackError !== undefined && !(autoFallbackError > 0))
+      fail(`--auto-fp32 must be a positive relative error, got '${auto}'`);
     const budget = lastFlag(parsed, "max-error");
     const maxModelError = budget === undefined ? undefined : Number(budget);
-    if (maxModelError !== undefined && !(maxModelError > 0)) fail(`--max-error must be a positive relative error, got '${budget}'`);
+    if (maxModelError !== undefined && !(maxModelError > 0))
+      fail(`--max-error must be a positive relative error, got '${budget}'`);
     options = {
       model: parsed.positional[0]!,
       out,
@@ -144,23 +210,40 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    const { contract, raw } = chooseContract(options.model, options.contractsPath, options.contractName);
+    const { contract, raw } = chooseContract(
+      options.model,
+      options.contractsPath,
+      options.contractName,
+    );
     const fp32 = readModelFile(options.model);
-    const frames = await loadCalibrationFrames(options.calibration, { maxFrames: options.frames, ...(options.topic ? { topic: options.topic } : {}) });
-    log(`quantize: ${options.model} with contract ${contract.name}, ${frames.length} calibration frames from ${options.calibration}`);
+    const frames = await loadCalibrationFrames(options.calibration, {
+      maxFrames: options.frames,
+      ...(options.topic ? { topic: options.topic } : {}),
+    });
+    log(
+      `quantize: ${options.model} with contract ${contract.name}, ${frames.length} calibration frames from ${options.calibration}`,
+    );
     const result = await quantizeModel(fp32, { ...options, contract, frames, log });
     writeModelFile(options.out, result.model);
     log(`quantize: wrote ${options.out}`);
     // The contract entry of the INT8 model: the FP32 one with its file.
     const entry = { [`${contract.name}_int8`]: { ...raw, file: basename(options.out) } };
     const contractOut = options.out.replace(/\.onnx$/i, "") + ".contract.yaml";
-    writeFileSync(contractOut, `# Contract entry for ${basename(options.out)}: add it under models: of a contracts file.\n` + stringify({ models: entry }));
+    writeFileSync(
+      contractOut,
+      `# Contract entry for ${basename(options.out)}: add it under models: of a contracts file.\n` +
+        stringify({ models: entry }),
+    );
     let evaluation;
     if (options.eval.length > 0) {
       const evalSet = await evalFrames(options.eval, options.labels, options.evalMasks);
       log(`quantize: evaluating FP32 vs INT8 on ${evalSet.length} frames`);
-      const labelClasses = [...new Set(evalSet.flatMap((f) => (f.boxes ?? []).map((b) => b.classId)))];
-      const classIds = contract.classFilter ? [...new Set([...contract.classFilter, ...labelClasses])] : undefined;
+      const labelClasses = [
+        ...new Set(evalSet.flatMap((f) => (f.boxes ?? []).map((b) => b.classId))),
+      ];
+      const classIds = contract.classFilter
+        ? [...new Set([...contract.classFilter, ...labelClasses])]
+        : undefined;
       evaluation = await evaluate({
         contract: { ...contract, file: basename(options.model) },
         modelDir: dirname(resolve(options.model)),
@@ -178,16 +261,36 @@ export async function run(argv: string[]): Promise<number> {
       model: options.model,
       out: options.out,
       contract: `${contract.name} (${options.contractsPath})`,
-      calibration: { source: options.calibration, frames: frames.length, calibrator: options.calibrator },
+      calibration: {
+        source: options.calibration,
+        frames: frames.length,
+        calibrator: options.calibrator,
+      },
       result,
       ...(evaluation ? { accuracy: evaluation.accuracy, speed: evaluation.speed } : {}),
-      cpu: { model: cpu[0]?.model ?? "unknown", cores: cpu.length, vnni: /\b(avx512_vnni|avx_vnni)\b/.test(flags) },
+      cpu: {
+        model: cpu[0]?.model ?? "unknown",
+        cores: cpu.length,
+        vnni: /\b(avx512_vnni|avx_vnni)\b/.test(flags),
+      },
       weightBits: options.weightBits,
     };
     const reportPath = options.report ?? options.out.replace(/\.onnx$/i, "") + ".report.md";
     writeFileSync(reportPath, reportMarkdown(input));
-    writeFileSync(reportPath.replace(/\.md$/i, "") + ".json", JSON.stringify({ ...input, result: { ...result, model: undefined, ranges: Object.fromEntries(result.ranges) } }, null, 2));
-    console.log(`INT8 model: ${options.out}\ncontract entry: ${contractOut}\nreport: ${reportPath}`);
+    writeFileSync(
+      reportPath.replace(/\.md$/i, "") + ".json",
+      JSON.stringify(
+        {
+          ...input,
+          result: { ...result, model: undefined, ranges: Object.fromEntries(result.ranges) },
+        },
+        null,
+        2,
+      ),
+    );
+    console.log(
+      `INT8 model: ${options.out}\ncontract entry: ${contractOut}\nreport: ${reportPath}`,
+    );
     return 0;
   } catch (err) {
     console.error(`edge-perception quantize: ${errorMessage(err)}`);
@@ -197,7 +300,11 @@ export async function run(argv: string[]): Promise<number> {
 
 function readCpuFlags(): string {
   try {
-    return readFileSync("/proc/cpuinfo", "utf8").split("\n").find((l) => l.startsWith("flags")) ?? "";
+    return (
+      readFileSync("/proc/cpuinfo", "utf8")
+        .split("\n")
+        .find((l) => l.startsWith("flags")) ?? ""
+    );
   } catch {
     return "";
   }

@@ -11,14 +11,19 @@ import { parseCommandArgs } from "../command-args.js";
 import { stderrLogSink, type LogSink } from "../../host/logger.js";
 import type { NodeSpec } from "../../ros/node-spec.js";
 import { progressBar } from "../../host/replay/progress-bar.js";
-import { errorTotal, formatReplaySummary, type ReplaySummary } from "../../host/replay/replay-summary.js";
+import {
+  errorTotal,
+  formatReplaySummary,
+  type ReplaySummary,
+} from "../../host/replay/replay-summary.js";
 import { runReplay, type RecordMode } from "../../host/replay/run-replay.js";
 import { detectorChoice, detectorParamsFile, type DetectorChoice } from "../detector-choice.js";
 import { stopOnSignals } from "../stop-on-signals.js";
 import { shardFromArgsOrEnv, type ShardSpec } from "../../host/replay/shard.js";
 import { runShardedReplay } from "../../host/replay/sharded-replay.js";
 
-export const summary = "run the perception graph over a rosbag2 bag and record its outputs (sim time, deterministic; --realtime: as a camera delivers)";
+export const summary =
+  "run the perception graph over a rosbag2 bag and record its outputs (sim time, deterministic; --realtime: as a camera delivers)";
 
 const USAGE = `usage: edge-perception replay <bag> --out <dir> [options] [name:=value ...]
 
@@ -52,7 +57,10 @@ SIGINT/SIGTERM stop the replay, finalise the output bag and print the summary.`;
 
 /** How the command gets its nodes (replaced in tests). */
 export interface ReplayCommandDeps {
-  loadNodes(graphPath: string, overrides: { paramsFiles: string[]; args: Record<string, string> }): Promise<NodeSpec[]>;
+  loadNodes(
+    graphPath: string,
+    overrides: { paramsFiles: string[]; args: Record<string, string> },
+  ): Promise<NodeSpec[]>;
 }
 
 const DEFAULT_DEPS: ReplayCommandDeps = {
@@ -68,8 +76,10 @@ async function verifyOutput(out: string, result: ReplaySummary): Promise<string 
   try {
     const v = await verifyBag(out);
     const problems = [...v.files.flatMap((f) => f.problems), ...v.readProblems];
-    if (v.damaged) return `the output bag is damaged: ${problems.join("; ") || "unreadable messages"}`;
-    if (v.messagesRead !== result.messagesOut) return `the output bag holds ${v.messagesRead} messages, ${result.messagesOut} were recorded`;
+    if (v.damaged)
+      return `the output bag is damaged: ${problems.join("; ") || "unreadable messages"}`;
+    if (v.messagesRead !== result.messagesOut)
+      return `the output bag holds ${v.messagesRead} messages, ${result.messagesOut} were recorded`;
     return undefined;
   } catch (err) {
     return `cannot read the output bag back: ${errorMessage(err)}`;
@@ -78,10 +88,18 @@ async function verifyOutput(out: string, result: ReplaySummary): Promise<string 
 
 /** The command with its dependencies injected; returns the exit code. */
 export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps): Promise<number> {
-  const parsed = parseCommandArgs("replay", USAGE, argv, ["out", "params", "graph", "rate", "record", "exclude", "shard", "contracts", "model"], ["fast", "realtime", "overwrite", "json", "quiet", "strict", "verify", "deterministic-timing"]);
+  const parsed = parseCommandArgs(
+    "replay",
+    USAGE,
+    argv,
+    ["out", "params", "graph", "rate", "record", "exclude", "shard", "contracts", "model"],
+    ["fast", "realtime", "overwrite", "json", "quiet", "strict", "verify", "deterministic-timing"],
+  );
   if (typeof parsed === "number") return parsed;
   if (parsed.positional.length !== 1) {
-    console.error(`edge-perception replay: expected one bag, got ${parsed.positional.length}\n${USAGE}`);
+    console.error(
+      `edge-perception replay: expected one bag, got ${parsed.positional.length}\n${USAGE}`,
+    );
     return 2;
   }
   const bag = parsed.positional[0]!;
@@ -91,12 +109,21 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
   try {
     detector = detectorChoice(lastFlag(parsed, "contracts"), lastFlag(parsed, "model"));
     rate = positiveNumberFlag(parsed, "rate");
-    if (rate !== undefined && parsed.switches.has("fast")) throw new PerceptionError("parameter", "--rate and --fast exclude each other");
-    if (parsed.switches.has("realtime") && parsed.switches.has("fast")) throw new PerceptionError("parameter", "--realtime and --fast exclude each other");
-    if (parsed.switches.has("deterministic-timing") && (rate !== undefined || parsed.switches.has("realtime"))) {
-      throw new PerceptionError("parameter", "--deterministic-timing replays as fast as possible (no --rate or --realtime)");
+    if (rate !== undefined && parsed.switches.has("fast"))
+      throw new PerceptionError("parameter", "--rate and --fast exclude each other");
+    if (parsed.switches.has("realtime") && parsed.switches.has("fast"))
+      throw new PerceptionError("parameter", "--realtime and --fast exclude each other");
+    if (
+      parsed.switches.has("deterministic-timing") &&
+      (rate !== undefined || parsed.switches.has("realtime"))
+    ) {
+      throw new PerceptionError(
+        "parameter",
+        "--deterministic-timing replays as fast as possible (no --rate or --realtime)",
+      );
     }
-    if (record !== "outputs" && record !== "all") throw new PerceptionError("parameter", `--record must be outputs or all, got '${record}'`);
+    if (record !== "outputs" && record !== "all")
+      throw new PerceptionError("parameter", `--record must be outputs or all, got '${record}'`);
   } catch (err) {
     console.error(`edge-perception replay: ${errorMessage(err)}`);
     return 2;
@@ -105,8 +132,10 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
   let shard: ShardSpec | undefined;
   try {
     shard = shardFromArgsOrEnv(lastFlag(parsed, "shard"), process.env);
-    if (shard && lastFlag(parsed, "out") === undefined) throw new PerceptionError("parameter", "--shard needs --out <results folder>");
-    if (shard && rate !== undefined) throw new PerceptionError("parameter", "--shard replays as fast as possible (no --rate)");
+    if (shard && lastFlag(parsed, "out") === undefined)
+      throw new PerceptionError("parameter", "--shard needs --out <results folder>");
+    if (shard && rate !== undefined)
+      throw new PerceptionError("parameter", "--shard replays as fast as possible (no --rate)");
   } catch (err) {
     console.error(`edge-perception replay: ${errorMessage(err)}`);
     return 2;
@@ -115,7 +144,10 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
   const clock = parsed.switches.has("deterministic-timing") ? frozenClock() : realClock;
   if (shard) {
     const graph = lastFlag(parsed, "graph") ?? defaultGraphPath();
-    const paramsFiles = [...(parsed.flags.get("params") ?? []), ...(detector ? [detectorParamsFile(detector)] : [])];
+    const paramsFiles = [
+      ...(parsed.flags.get("params") ?? []),
+      ...(detector ? [detectorParamsFile(detector)] : []),
+    ];
     try {
       await runShardedReplay({
         input: bag,
@@ -143,12 +175,19 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
     bar.done();
     baseSink(level, source, message);
   };
-  const stop = stopOnSignals({ command: "replay", finalising: "the output bag", beforeMessage: () => bar.done() });
+  const stop = stopOnSignals({
+    command: "replay",
+    finalising: "the output bag",
+    beforeMessage: () => bar.done(),
+  });
 
   let result: ReplaySummary;
   try {
     const nodes = await deps.loadNodes(lastFlag(parsed, "graph") ?? defaultGraphPath(), {
-      paramsFiles: [...(parsed.flags.get("params") ?? []), ...(detector ? [detectorParamsFile(detector)] : [])],
+      paramsFiles: [
+        ...(parsed.flags.get("params") ?? []),
+        ...(detector ? [detectorParamsFile(detector)] : []),
+      ],
       args: parsed.launchArgs,
     });
     const out = lastFlag(parsed, "out");
@@ -157,7 +196,11 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
       ...(out !== undefined ? { out } : {}),
       overwrite: parsed.switches.has("overwrite"),
       nodes,
-      ...(parsed.switches.has("realtime") ? { realtime: true, rate: rate ?? 1 } : rate !== undefined ? { rate, fast: false } : { fast: true }),
+      ...(parsed.switches.has("realtime")
+        ? { realtime: true, rate: rate ?? 1 }
+        : rate !== undefined
+          ? { rate, fast: false }
+          : { fast: true }),
       record: record as RecordMode,
       excludeTopics: parsed.flags.get("exclude") ?? [],
       onProgress: (p) => bar.update(p),
@@ -173,7 +216,10 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
     stop.uninstall();
   }
   bar.done();
-  if (parsed.switches.has("json")) console.log(JSON.stringify(result, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2));
+  if (parsed.switches.has("json"))
+    console.log(
+      JSON.stringify(result, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2),
+    );
   else console.log(formatReplaySummary(result));
   const outDir = lastFlag(parsed, "out");
   if (parsed.switches.has("verify") && outDir !== undefined) {
@@ -182,13 +228,19 @@ export async function runReplayCommand(argv: string[], deps: ReplayCommandDeps):
       console.error(`edge-perception replay: --verify: ${problem}`);
       return stop.exitCode() ?? 1;
     }
-    console.error(`edge-perception replay: --verify: the output bag reads back intact (${result.messagesOut} messages)`);
+    console.error(
+      `edge-perception replay: --verify: the output bag reads back intact (${result.messagesOut} messages)`,
+    );
   }
   const errors = errorTotal(result);
   if (parsed.switches.has("strict") && errors > 0) {
-    const byNode = Object.entries(result.nodeErrors).map(([node, n]) => `${node} ${n}`).join(", ");
+    const byNode = Object.entries(result.nodeErrors)
+      .map(([node, n]) => `${node} ${n}`)
+      .join(", ");
     const decode = Object.values(result.decodeErrors).reduce((a, b) => a + b, 0);
-    console.error(`edge-perception replay: --strict: ${errors} error(s): node errors ${byNode || "0"}; decode errors ${decode}`);
+    console.error(
+      `edge-perception replay: --strict: ${errors} error(s): node errors ${byNode || "0"}; decode errors ${decode}`,
+    );
     return stop.exitCode() ?? 1;
   }
   return stop.exitCode() ?? 0;

@@ -8,21 +8,22 @@
  */
 
 /** What was done about the DDS configuration, with the line to log. */
-export type DdsConfigOutcome = (
+export type DdsConfigOutcome =
   /** CYCLONEDDS_URI set to the shipped file. */
-  | { kind: "set"; uri: string }
-  /** The user's CYCLONEDDS_URI kept, with the shipped file merged in front. */
-  | { kind: "merged"; uri: string }
-  /** The user's CYCLONEDDS_URI already names the shipped file: left as is. */
-  | { kind: "present"; uri: string }
-  /** Another RMW than Cyclone DDS: nothing set. */
-  | { kind: "not_cyclone"; rmw: string }
-) & {
-  /** The line to log. */
-  message: string;
-  /** "warn" when the config may not take effect (another RMW, or none chosen: Jazzy's default is Fast DDS). */
-  level: "info" | "warn";
-};
+  (
+    | { kind: "set"; uri: string }
+    /** The user's CYCLONEDDS_URI kept, with the shipped file merged in front. */
+    | { kind: "merged"; uri: string }
+    /** The user's CYCLONEDDS_URI already names the shipped file: left as is. */
+    | { kind: "present"; uri: string }
+    /** Another RMW than Cyclone DDS: nothing set. */
+    | { kind: "not_cyclone"; rmw: string }
+  ) & {
+    /** The line to log. */
+    message: string;
+    /** "warn" when the config may not take effect (another RMW, or none chosen: Jazzy's default is Fast DDS). */
+    level: "info" | "warn";
+  };
 
 export const CYCLONE_RMW = "rmw_cyclonedds_cpp";
 
@@ -41,14 +42,22 @@ export function applyDdsConfig(env: NodeJS.ProcessEnv, configPath: string): DdsC
     };
   }
   const level = rmw ? "info" : "warn";
-  const note = rmw ? "" : ` (RMW_IMPLEMENTATION is not set and Jazzy's default RMW is Fast DDS, which ignores it: export RMW_IMPLEMENTATION=${CYCLONE_RMW})`;
+  const note = rmw
+    ? ""
+    : ` (RMW_IMPLEMENTATION is not set and Jazzy's default RMW is Fast DDS, which ignores it: export RMW_IMPLEMENTATION=${CYCLONE_RMW})`;
   const ours = `file://${configPath}`;
   const user = env.CYCLONEDDS_URI?.trim();
   if (!user) {
     env.CYCLONEDDS_URI = ours;
     return { kind: "set", uri: ours, level, message: `CYCLONEDDS_URI=${ours}${note}` };
   }
-  if (user.includes(configPath)) return { kind: "present", uri: user, level, message: `CYCLONEDDS_URI already includes ${configPath}${note}` };
+  if (user.includes(configPath))
+    return {
+      kind: "present",
+      uri: user,
+      level,
+      message: `CYCLONEDDS_URI already includes ${configPath}${note}`,
+    };
   const merged = `${ours},${user}`;
   env.CYCLONEDDS_URI = merged;
   return {

@@ -61,7 +61,11 @@ export class LiveTimeSource {
   }
 
   stats(): LiveTimeStats {
-    return { clockMessages: this.#clockMessages, timeJumps: this.#timeJumps, simTicks: this.#simTimers.fired };
+    return {
+      clockMessages: this.#clockMessages,
+      timeJumps: this.#timeJumps,
+      simTicks: this.#simTimers.fired,
+    };
   }
 
   /**
@@ -71,31 +75,41 @@ export class LiveTimeSource {
   onClock(ns: bigint): Promise<void> {
     this.#clockMessages++;
     const first = this.#lastHeardNs === undefined;
-    const backSec = !first && ns < this.#lastHeardNs! ? Number(this.#lastHeardNs! - ns) / 1e9 : undefined;
+    const backSec =
+      !first && ns < this.#lastHeardNs! ? Number(this.#lastHeardNs! - ns) / 1e9 : undefined;
     this.#lastHeardNs = ns;
     if (backSec !== undefined) {
       this.#timeJumps++;
-      this.#log("warn", `${CLOCK_TOPIC} went back by ${backSec.toFixed(3)} s (bag loop or a new play): sim timers restarted (time jump ${this.#timeJumps})`);
+      this.#log(
+        "warn",
+        `${CLOCK_TOPIC} went back by ${backSec.toFixed(3)} s (bag loop or a new play): sim timers restarted (time jump ${this.#timeJumps})`,
+      );
     }
     // In arrival order: each tick sees the clock at its due time, then the clock moves to `ns`.
-    this.#firing = this.#firing.then(async () => {
-      if (first || backSec !== undefined) {
-        this.#sim.jumpTo(ns);
-        this.#simTimers.restart();
-      }
-      await this.#simTimers.fireUntil(ns, {
-        settle: () => Promise.resolve(),
-        onError: (owner, err) => this.#log("error", `${owner} failed in a timer: ${errorMessage(err)}`),
-      });
-      this.#sim.set(ns);
-    }).catch((err: unknown) => this.#log("error", `sim time at ${ns} ns: ${errorMessage(err)}`));
+    this.#firing = this.#firing
+      .then(async () => {
+        if (first || backSec !== undefined) {
+          this.#sim.jumpTo(ns);
+          this.#simTimers.restart();
+        }
+        await this.#simTimers.fireUntil(ns, {
+          settle: () => Promise.resolve(),
+          onError: (owner, err) =>
+            this.#log("error", `${owner} failed in a timer: ${errorMessage(err)}`),
+        });
+        this.#sim.set(ns);
+      })
+      .catch((err: unknown) => this.#log("error", `sim time at ${ns} ns: ${errorMessage(err)}`));
     return this.#firing;
   }
 
   /** Timers on one node's clock: sim timers when `kind()` is "sim" at creation, else system-clock intervals. */
   timersFor(kind: () => ClockKind): TimerService {
     return {
-      create: (owner, periodNs, callback): Timer => (kind() === "sim" ? this.#simTimers.create(owner, periodNs, callback) : this.#wallTimer(owner, periodNs, callback)),
+      create: (owner, periodNs, callback): Timer =>
+        kind() === "sim"
+          ? this.#simTimers.create(owner, periodNs, callback)
+          : this.#wallTimer(owner, periodNs, callback),
     };
   }
 
@@ -106,15 +120,20 @@ export class LiveTimeSource {
   }
 
   #wallTimer(owner: string, periodNs: bigint, callback: () => void | Promise<void>): Timer {
-    const fail = (err: unknown): void => this.#log("error", `${owner} failed in a timer: ${errorMessage(err)}`);
-    const handle = setInterval(() => {
-      try {
-        const r = callback();
-        if (r && typeof (r as Promise<void>).then === "function") (r as Promise<void>).catch(fail);
-      } catch (err) {
-        fail(err);
-      }
-    }, Math.max(1, Number(periodNs / 1_000_000n)));
+    const fail = (err: unknown): void =>
+      this.#log("error", `${owner} failed in a timer: ${errorMessage(err)}`);
+    const handle = setInterval(
+      () => {
+        try {
+          const r = callback();
+          if (r && typeof (r as Promise<void>).then === "function")
+            (r as Promise<void>).catch(fail);
+        } catch (err) {
+          fail(err);
+        }
+      },
+      Math.max(1, Number(periodNs / 1_000_000n)),
+    );
     this.#wallTimers.add(handle);
     return {
       cancel: () => {

@@ -3,13 +3,13 @@ import { PerceptionError, errorMessage } from "../../core/errors.js";
 import type { RclnodejsModule } from "./rclnodejs-api.js";
 
 /** What to do about it, printed as the whole error. */
-export const ROS_SETUP_HINT =
+const ROS_SETUP_HINT =
   "run it on a ROS 2 Jazzy machine: `source /opt/ros/jazzy/setup.bash` (and your workspace's install/setup.bash " +
   "with edge_perception_msgs), then `npm_config_yes=true npm install rclnodejs@2 --foreground-scripts` in this project " +
   "(its build output shows why it fails, if it does); check with `npm run cli -- doctor`";
 
 /** What to do when rclnodejs is installed but does not load (built against another ROS 2, or its addon is missing). */
-export const REBUILD_HINT =
+const REBUILD_HINT =
   "with ROS 2 Jazzy sourced, rebuild it and watch the build: `npm rebuild rclnodejs --foreground-scripts`; " +
   "check with `npm run cli -- doctor`";
 
@@ -30,7 +30,8 @@ export function rclnodejsImportRefusal(env: NodeJS.ProcessEnv): string | undefin
   if (env[LIVE_TESTS_ENV] !== "1") {
     return `tests never load the installed rclnodejs (inject a fake loader, or set ${LIVE_TESTS_ENV}=1 with ROS 2 sourced for live tests)`;
   }
-  if (!env.AMENT_PREFIX_PATH) return `${LIVE_TESTS_ENV}=1 needs ROS 2 sourced (AMENT_PREFIX_PATH is not set): loading rclnodejs without it breaks its install`;
+  if (!env.AMENT_PREFIX_PATH)
+    return `${LIVE_TESTS_ENV}=1 needs ROS 2 sourced (AMENT_PREFIX_PATH is not set): loading rclnodejs without it breaks its install`;
   return undefined;
 }
 
@@ -50,9 +51,15 @@ export const importRclnodejs: RclnodejsLoader = () => {
  * handler (`removeSignalHandlers()`, when this rclnodejs has it). Throws a `ros`
  * PerceptionError whose message says what is missing and how to fix it.
  */
-export async function loadRclnodejs(loader: RclnodejsLoader = importRclnodejs, env: NodeJS.ProcessEnv = process.env): Promise<RclnodejsModule> {
+export async function loadRclnodejs(
+  loader: RclnodejsLoader = importRclnodejs,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RclnodejsModule> {
   if (!env.AMENT_PREFIX_PATH) {
-    throw new PerceptionError("ros", `ROS 2 is not sourced (AMENT_PREFIX_PATH is not set): ${ROS_SETUP_HINT}`);
+    throw new PerceptionError(
+      "ros",
+      `ROS 2 is not sourced (AMENT_PREFIX_PATH is not set): ${ROS_SETUP_HINT}`,
+    );
   }
   let mod: unknown;
   try {
@@ -71,7 +78,10 @@ export async function loadRclnodejs(loader: RclnodejsLoader = importRclnodejs, e
   }
   const m = ((mod as { default?: unknown }).default ?? mod) as Partial<RclnodejsModule>;
   if (typeof m.init !== "function" || typeof m.Node !== "function") {
-    throw new PerceptionError("ros", `the module loaded as rclnodejs does not look like rclnodejs 2.x (no init/Node): ${ROS_SETUP_HINT}`);
+    throw new PerceptionError(
+      "ros",
+      `the module loaded as rclnodejs does not look like rclnodejs 2.x (no init/Node): ${ROS_SETUP_HINT}`,
+    );
   }
   // rclnodejs installs a SIGINT handler when it is imported, which shuts every context down at
   // once: registered before the application's, it would run first and the nodes could not publish

@@ -5,10 +5,15 @@
  * ParameterEventHandler do not listen. This moves the publisher to the absolute topic with the
  * parameter events QoS (rmw_qos_profile_parameter_events: reliable, volatile, keep last 1000).
  */
-import { RclQosPolicy, type RclNode, type RclPublisher, type RclnodejsModule } from "./rclnodejs-api.js";
+import {
+  RclQosPolicy,
+  type RclNode,
+  type RclPublisher,
+  type RclnodejsModule,
+} from "./rclnodejs-api.js";
 
-export const PARAMETER_EVENTS_TOPIC = "/parameter_events";
-export const PARAMETER_EVENT_TYPE = "rcl_interfaces/msg/ParameterEvent";
+const PARAMETER_EVENTS_TOPIC = "/parameter_events";
+const PARAMETER_EVENT_TYPE = "rcl_interfaces/msg/ParameterEvent";
 const PARAMETER_EVENTS_DEPTH = 1000;
 
 /** What happened to a node's parameter event publisher. */
@@ -24,14 +29,29 @@ export type ParameterEventsRepoint =
  * Replaces the node's namespaced parameter event publisher with one on `/parameter_events`.
  * Relies on rclnodejs 2.x's `_parameterEventPublisher` (the publisher its parameter code uses).
  */
-export function repointParameterEvents(rcl: RclnodejsModule, node: RclNode): ParameterEventsRepoint {
-  const internal = node as unknown as { _parameterEventPublisher?: RclPublisher & { topic?: string } };
+export function repointParameterEvents(
+  rcl: RclnodejsModule,
+  node: RclNode,
+): ParameterEventsRepoint {
+  const internal = node as unknown as {
+    _parameterEventPublisher?: RclPublisher & { topic?: string };
+  };
   const current = internal._parameterEventPublisher;
   if (!current || typeof node.destroyPublisher !== "function") return { kind: "unsupported" };
-  const from = current.topic ?? `${node.namespace() === "/" ? "" : node.namespace()}/parameter_events`;
+  const from =
+    current.topic ?? `${node.namespace() === "/" ? "" : node.namespace()}/parameter_events`;
   if (from === PARAMETER_EVENTS_TOPIC) return { kind: "already" };
-  const qos = new rcl.QoS(RclQosPolicy.HISTORY_KEEP_LAST, PARAMETER_EVENTS_DEPTH, RclQosPolicy.RELIABILITY_RELIABLE, RclQosPolicy.DURABILITY_VOLATILE);
-  internal._parameterEventPublisher = node.createPublisher(PARAMETER_EVENT_TYPE, PARAMETER_EVENTS_TOPIC, { qos });
+  const qos = new rcl.QoS(
+    RclQosPolicy.HISTORY_KEEP_LAST,
+    PARAMETER_EVENTS_DEPTH,
+    RclQosPolicy.RELIABILITY_RELIABLE,
+    RclQosPolicy.DURABILITY_VOLATILE,
+  );
+  internal._parameterEventPublisher = node.createPublisher(
+    PARAMETER_EVENT_TYPE,
+    PARAMETER_EVENTS_TOPIC,
+    { qos },
+  );
   node.destroyPublisher(current);
   return { kind: "moved", from };
 }

@@ -6,8 +6,18 @@
  */
 import { PerceptionError } from "../../core/errors.js";
 import type { ParameterValue } from "../../ros/node-api.js";
-import { USE_SIM_TIME, type RosParameterType, type SchemaParameterStore } from "../../ros/parameters/parameter-store.js";
-import { RclParameterType, type RclNode, type RclParameter, type RclSetParametersResult, type RclnodejsModule } from "./rclnodejs-api.js";
+import {
+  USE_SIM_TIME,
+  type RosParameterType,
+  type SchemaParameterStore,
+} from "../../ros/parameters/parameter-store.js";
+import {
+  RclParameterType,
+  type RclNode,
+  type RclParameter,
+  type RclSetParametersResult,
+  type RclnodejsModule,
+} from "./rclnodejs-api.js";
 
 const TYPE_IDS: Record<RosParameterType, number> = {
   bool: RclParameterType.PARAMETER_BOOL,
@@ -21,17 +31,19 @@ const TYPE_IDS: Record<RosParameterType, number> = {
 };
 
 /** Our value as rclnodejs wants it (bigint for integers). */
-export function toRclValue(value: ParameterValue, type: RosParameterType): unknown {
+function toRclValue(value: ParameterValue, type: RosParameterType): unknown {
   if (type === "integer") return BigInt(value as number);
   if (type === "integer_array") return (value as number[]).map((v) => BigInt(v));
   return Array.isArray(value) ? [...value] : value;
 }
 
 /** An rclnodejs parameter's value as ours (numbers for bigint integers). */
-export function fromRclValue(value: unknown): ParameterValue {
+function fromRclValue(value: unknown): ParameterValue {
   if (typeof value === "bigint") return Number(value);
   if (Array.isArray(value) || ArrayBuffer.isView(value)) {
-    return Array.from(value as ArrayLike<unknown>, (v) => (typeof v === "bigint" ? Number(v) : v)) as ParameterValue;
+    return Array.from(value as ArrayLike<unknown>, (v) =>
+      typeof v === "bigint" ? Number(v) : v,
+    ) as ParameterValue;
   }
   return value as ParameterValue;
 }
@@ -46,7 +58,11 @@ export function fromRclValue(value: unknown): ParameterValue {
  * change (see `explainRefusals`). `use_sim_time` is fixed when the node starts (its clock and
  * timers are made for it) and refused at run time.
  */
-export function bridgeParameters(rcl: RclnodejsModule, node: RclNode, store: SchemaParameterStore): void {
+export function bridgeParameters(
+  rcl: RclnodejsModule,
+  node: RclNode,
+  store: SchemaParameterStore,
+): void {
   const overrides: Record<string, ParameterValue> = {};
   for (const d of store.describe()) {
     if (d.name === USE_SIM_TIME) continue; // rclnodejs declares use_sim_time itself (TimeSource)
@@ -60,13 +76,20 @@ export function bridgeParameters(rcl: RclnodejsModule, node: RclNode, store: Sch
   }
   // rclnodejs declares use_sim_time itself (TimeSource, with any --ros-args override): follow it, or set it from ours.
   const ours = store.all()[USE_SIM_TIME] === true;
-  const theirs = node.hasParameter(USE_SIM_TIME) && fromRclValue(node.getParameter(USE_SIM_TIME).value) === true;
+  const theirs =
+    node.hasParameter(USE_SIM_TIME) && fromRclValue(node.getParameter(USE_SIM_TIME).value) === true;
   if (theirs && !ours) overrides[USE_SIM_TIME] = true;
   if (Object.keys(overrides).length > 0) {
     const result = store.set(overrides, "startup");
-    if (!result.successful) throw new PerceptionError("parameter", `a --ros-args parameter override is invalid: ${result.reason}`, { node: store.node });
+    if (!result.successful)
+      throw new PerceptionError(
+        "parameter",
+        `a --ros-args parameter override is invalid: ${result.reason}`,
+        { node: store.node },
+      );
   }
-  if (ours && !theirs) node.setParameter(new rcl.Parameter(USE_SIM_TIME, RclParameterType.PARAMETER_BOOL, true));
+  if (ours && !theirs)
+    node.setParameter(new rcl.Parameter(USE_SIM_TIME, RclParameterType.PARAMETER_BOOL, true));
   node.addOnSetParametersCallback((parameters: RclParameter[]) => {
     const changes = changesOf(parameters);
     const simTime = simTimeRefusal(store, changes);
@@ -82,8 +105,12 @@ function changesOf(parameters: RclParameter[]): Record<string, ParameterValue> {
   return changes;
 }
 
-function simTimeRefusal(store: SchemaParameterStore, changes: Record<string, ParameterValue>): RclSetParametersResult | undefined {
-  if (!(USE_SIM_TIME in changes) || changes[USE_SIM_TIME] === store.all()[USE_SIM_TIME]) return undefined;
+function simTimeRefusal(
+  store: SchemaParameterStore,
+  changes: Record<string, ParameterValue>,
+): RclSetParametersResult | undefined {
+  if (!(USE_SIM_TIME in changes) || changes[USE_SIM_TIME] === store.all()[USE_SIM_TIME])
+    return undefined;
   return {
     successful: false,
     reason: `parameter '${USE_SIM_TIME}' is fixed when ${store.node} starts (its clock and timers are made for it): restart it with use_sim_time:=${String(changes[USE_SIM_TIME])}`,
@@ -91,7 +118,10 @@ function simTimeRefusal(store: SchemaParameterStore, changes: Record<string, Par
 }
 
 /** rclnodejs 2.x's own check of a set against the declared descriptors, which runs before the set callbacks. */
-type ValidateParameters = (parameters: RclParameter[], declareParameterMode?: boolean) => RclSetParametersResult;
+type ValidateParameters = (
+  parameters: RclParameter[],
+  declareParameterMode?: boolean,
+) => RclSetParametersResult;
 
 /**
  * Replaces rclnodejs's refusal texts ("Parameter x has not been declared", "Parameter x is
@@ -100,11 +130,15 @@ type ValidateParameters = (parameters: RclParameter[], declareParameterMode?: bo
  * rclnodejs still decides (same outcome); only the reason changes. Uses rclnodejs 2.x's
  * `_validateParameters`; when a version lacks it, its own texts stand.
  */
-export function explainRefusals(node: RclNode, store: SchemaParameterStore): boolean {
+function explainRefusals(node: RclNode, store: SchemaParameterStore): boolean {
   const internal = node as unknown as { _validateParameters?: ValidateParameters };
   const original = internal._validateParameters;
   if (typeof original !== "function") return false;
-  internal._validateParameters = function (this: unknown, parameters: RclParameter[], declareParameterMode?: boolean): RclSetParametersResult {
+  internal._validateParameters = function (
+    this: unknown,
+    parameters: RclParameter[],
+    declareParameterMode?: boolean,
+  ): RclSetParametersResult {
     const result = original.call(this, parameters, declareParameterMode);
     if (result.successful || declareParameterMode) return result;
     const changes = changesOf(parameters);

@@ -80,7 +80,11 @@ export interface RclNode {
   namespace(): string;
   now(): RclTime;
   getClock(): { now(): RclTime };
-  createPublisher(typeClass: string, topic: string, options?: { qos?: RclQos | string; isRaw?: boolean }): RclPublisher;
+  createPublisher(
+    typeClass: string,
+    topic: string,
+    options?: { qos?: RclQos | string; isRaw?: boolean },
+  ): RclPublisher;
   destroyPublisher(publisher: RclPublisher): void;
   /** With `isRaw: true` the callback receives the serialised CDR message as a Buffer. */
   createSubscription(
@@ -91,11 +95,17 @@ export interface RclNode {
   ): RclSubscription;
   /** Period in nanoseconds (bigint) on the node's clock (sim time when use_sim_time is true). */
   createTimer(period: bigint, callback: () => void): RclTimer;
-  declareParameter(parameter: RclParameter, descriptor?: RclParameterDescriptor, ignoreOverride?: boolean): RclParameter;
+  declareParameter(
+    parameter: RclParameter,
+    descriptor?: RclParameterDescriptor,
+    ignoreOverride?: boolean,
+  ): RclParameter;
   hasParameter(name: string): boolean;
   getParameter(name: string): RclParameter;
   setParameter(parameter: RclParameter): RclSetParametersResult;
-  addOnSetParametersCallback(callback: (parameters: RclParameter[]) => RclSetParametersResult): void;
+  addOnSetParametersCallback(
+    callback: (parameters: RclParameter[]) => RclSetParametersResult,
+  ): void;
   spin(timeout?: number): void;
   destroy(): void;
 }
@@ -114,11 +124,26 @@ export interface RclnodejsModule {
    * down at once (before the application could publish its last outputs and dispose its nodes).
    */
   removeSignalHandlers?(): void;
-  Node: new (name: string, namespace?: string, context?: unknown, options?: RclNodeOptions) => RclNode;
+  Node: new (
+    name: string,
+    namespace?: string,
+    context?: unknown,
+    options?: RclNodeOptions,
+  ) => RclNode;
   NodeOptions: new () => RclNodeOptions;
   Parameter: new (name: string, type: number, value?: unknown) => RclParameter;
-  ParameterDescriptor: new (name: string, type: number, description?: string, readOnly?: boolean) => RclParameterDescriptor;
-  QoS: (new (history?: number, depth?: number, reliability?: number, durability?: number) => RclQos) & {
+  ParameterDescriptor: new (
+    name: string,
+    type: number,
+    description?: string,
+    readOnly?: boolean,
+  ) => RclParameterDescriptor;
+  QoS: (new (
+    history?: number,
+    depth?: number,
+    reliability?: number,
+    durability?: number,
+  ) => RclQos) & {
     profileSensorData: string;
     profileDefault: string;
   };

@@ -80,44 +80,68 @@ const LOGGED_ERRORS = 3;
 export async function runLive(options: LiveOptions): Promise<void> {
   const rcl = await loadRclnodejs(options.loader, options.env);
   const logSink = options.logSink ?? stderrLogSink();
-  const log = (level: "info" | "warn" | "error", message: string): void => logSink(level, "live", message);
+  const log = (level: "info" | "warn" | "error", message: string): void =>
+    logSink(level, "live", message);
   const errorCounts = new Map<string, number>();
   const reportError = (key: string, message: string): void => {
     const n = (errorCounts.get(key) ?? 0) + 1;
     errorCounts.set(key, n);
-    if (n <= LOGGED_ERRORS) log("error", `${message}${n === LOGGED_ERRORS ? " (further errors here are only counted)" : ""}`);
+    if (n <= LOGGED_ERRORS)
+      log(
+        "error",
+        `${message}${n === LOGGED_ERRORS ? " (further errors here are only counted)" : ""}`,
+      );
   };
 
   // rcl parses only --ros-args: the app's own name:=value arguments are not remap rules.
   await rcl.init(undefined, ["edge-perception", ...(options.rosArgs ?? [])]);
   // loadRclnodejs removed rclnodejs's SIGINT handler (it shuts the context down at once, before
   // the nodes publish their last frame and final diagnostics); the caller's signal stops the run.
-  if (typeof rcl.removeSignalHandlers !== "function") log("warn", "this rclnodejs has no removeSignalHandlers(): on Ctrl-C it may shut down before the nodes' last outputs");
+  if (typeof rcl.removeSignalHandlers !== "function")
+    log(
+      "warn",
+      "this rclnodejs has no removeSignalHandlers(): on Ctrl-C it may shut down before the nodes' last outputs",
+    );
 
   const wallClock = options.wallClock ?? realClock;
-  const time = new LiveTimeSource({ log, wallClock, ...(options.systemNowNs ? { systemNowNs: options.systemNowNs } : {}) });
+  const time = new LiveTimeSource({
+    log,
+    wallClock,
+    ...(options.systemNowNs ? { systemNowNs: options.systemNowNs } : {}),
+  });
   const rclNodes = new Map<string, RclNode>();
   const hosted: HostedNode[] = [];
   const instances: HostedInstance[] = [];
   const wirePublishers = new Map<string, RclPublisher>();
-  const clockKindOf = (node: HostedNode | undefined): ClockKind => (node?.store.all()[USE_SIM_TIME] === true ? "sim" : "ros");
+  const clockKindOf = (node: HostedNode | undefined): ClockKind =>
+    node?.store.all()[USE_SIM_TIME] === true ? "sim" : "ros";
 
   const bus = new InProcessBus({
     now: () => time.now(clockKindOf(hosted[0])),
     wallClock,
-    onCallbackError: (node, topic, err) => reportError(`${node} ${topic}`, `${node} failed in its ${topic} callback: ${errorMessage(err)}`),
+    onCallbackError: (node, topic, err) =>
+      reportError(
+        `${node} ${topic}`,
+        `${node} failed in its ${topic} callback: ${errorMessage(err)}`,
+      ),
     // A wire publisher as soon as a node creates its publisher (so publishes from create() reach the wire).
     onDeclare: (topic, role) => {
       if (role.publisher === undefined || wirePublishers.has(topic.name)) return;
       const host = rclNodes.get(role.publisher)!;
-      wirePublishers.set(topic.name, host.createPublisher(topic.type, topic.name, { qos: rclQos(rcl, topic.qos) }));
+      wirePublishers.set(
+        topic.name,
+        host.createPublisher(topic.type, topic.name, { qos: rclQos(rcl, topic.qos) }),
+      );
     },
   });
 
   // Local publications go to the wire as pre-serialised CDR (encoded once by the bus).
   const wireTap: PublicationTap = {
     wants: (topic) => wirePublishers.has(topic),
-    write: (p: Publication) => wirePublishers.get(p.topic)!.publish(Buffer.from(p.cdr.buffer, p.cdr.byteOffset, p.cdr.byteLength)),
+    write: (p: Publication) =>
+      wirePublishers
+        .get(p.topic)!
+        .publish(Buffer.from(p.cdr.buffer, p.cdr.byteOffset, p.cdr.byteLength)),
   };
   bus.addTap(wireTap);
 
@@ -129,7 +153,16 @@ export async function runLive(options: LiveOptions): Promise<void> {
       // Validate parameters first (clear error before any ROS entity exists).
       let self: HostedNode | undefined;
       const clockKind = (): ClockKind => clockKindOf(self);
-      const node = createNodeHandle({ spec, bus, timers: time.timersFor(clockKind), now: () => time.now(clockKind()), wallClock, clockKind, logSink, services });
+      const node = createNodeHandle({
+        spec,
+        bus,
+        timers: time.timersFor(clockKind),
+        now: () => time.now(clockKind()),
+        wallClock,
+        clockKind,
+        logSink,
+        services,
+      });
       self = node;
       const nodeOptions = new rcl.NodeOptions();
       nodeOptions.startParameterServices = true;
@@ -137,7 +170,11 @@ export async function runLive(options: LiveOptions): Promise<void> {
       const rclNode = new rcl.Node(spec.name, namespace, undefined, nodeOptions);
       rclNodes.set(node.fullName, rclNode);
       const events = repointParameterEvents(rcl, rclNode);
-      if (events.kind === "unsupported") log("warn", `${node.fullName}: parameter events stay where rclnodejs publishes them (not /parameter_events)`);
+      if (events.kind === "unsupported")
+        log(
+          "warn",
+          `${node.fullName}: parameter events stay where rclnodejs publishes them (not /parameter_events)`,
+        );
       bridgeParameters(rcl, rclNode, node.store);
       hosted.push(node);
       instances.push({ node, instance: await spec.create(node.handle) });
@@ -147,16 +184,26 @@ export async function runLive(options: LiveOptions): Promise<void> {
     const simHost = hosted.find((h) => clockKindOf(h) === "sim");
     if (simHost) {
       const clockCodec = codecFor<{ clock: Time }>("rosgraph_msgs/msg/Clock");
-      rclNodes.get(simHost.fullName)!.createSubscription("rosgraph_msgs/msg/Clock", CLOCK_TOPIC, { qos: clockQos(rcl), isRaw: true }, (buffer: Buffer) => {
-        let ns: bigint;
-        try {
-          ns = timeToNs(clockCodec.decode(buffer).clock);
-        } catch (err) {
-          reportError(CLOCK_TOPIC, `skipping an undecodable ${CLOCK_TOPIC} message: ${errorMessage(err)}`);
-          return;
-        }
-        void time.onClock(ns);
-      });
+      rclNodes
+        .get(simHost.fullName)!
+        .createSubscription(
+          "rosgraph_msgs/msg/Clock",
+          CLOCK_TOPIC,
+          { qos: clockQos(rcl), isRaw: true },
+          (buffer: Buffer) => {
+            let ns: bigint;
+            try {
+              ns = timeToNs(clockCodec.decode(buffer).clock);
+            } catch (err) {
+              reportError(
+                CLOCK_TOPIC,
+                `skipping an undecodable ${CLOCK_TOPIC} message: ${errorMessage(err)}`,
+              );
+              return;
+            }
+            void time.onClock(ns);
+          },
+        );
     }
 
     // Wire subscriptions for topics subscribed here that no node of this process publishes.
@@ -169,18 +216,31 @@ export async function runLive(options: LiveOptions): Promise<void> {
       const hostClock = (): ClockKind => clockKindOf(hosted.find((h) => h.fullName === hostName));
       const codec = codecFor(t.type);
       const qos = subscriberQos(hosted, t.name);
-      host.createSubscription(t.type, t.name, { qos: rclQos(rcl, qos), isRaw: true }, (buffer: Buffer) => {
-        let message: unknown;
-        try {
-          message = codec.decode(buffer);
-        } catch (err) {
-          const n = (decodeErrors.get(t.name) ?? 0) + 1;
-          decodeErrors.set(t.name, n);
-          if (n === 1) log("warn", `skipping undecodable messages on ${t.name} (${t.type}): ${errorMessage(err)}; later ones are only counted`);
-          return;
-        }
-        bus.inject(t.name, message, { topic: t.name, receiveTime: time.now(hostClock()), cdr: buffer });
-      });
+      host.createSubscription(
+        t.type,
+        t.name,
+        { qos: rclQos(rcl, qos), isRaw: true },
+        (buffer: Buffer) => {
+          let message: unknown;
+          try {
+            message = codec.decode(buffer);
+          } catch (err) {
+            const n = (decodeErrors.get(t.name) ?? 0) + 1;
+            decodeErrors.set(t.name, n);
+            if (n === 1)
+              log(
+                "warn",
+                `skipping undecodable messages on ${t.name} (${t.type}): ${errorMessage(err)}; later ones are only counted`,
+              );
+            return;
+          }
+          bus.inject(t.name, message, {
+            topic: t.name,
+            receiveTime: time.now(hostClock()),
+            cdr: buffer,
+          });
+        },
+      );
       wireSubscriptions.push(t.name);
     }
 
@@ -193,11 +253,19 @@ export async function runLive(options: LiveOptions): Promise<void> {
       time: () => time.stats(),
     });
     for (const n of rclNodes.values()) n.spin();
-    log("info", `running ${hosted.length} node(s): ${hosted.map((h) => h.fullName).join(", ")}${simHost ? ` (sim time from ${CLOCK_TOPIC}, best effort)` : ""}`);
+    log(
+      "info",
+      `running ${hosted.length} node(s): ${hosted.map((h) => h.fullName).join(", ")}${simHost ? ` (sim time from ${CLOCK_TOPIC}, best effort)` : ""}`,
+    );
     if (hosted.length > 1) {
-      const hidden = Object.entries(inProcessSubscriptions).filter(([, topics]) => topics.length > 0);
+      const hidden = Object.entries(inProcessSubscriptions).filter(
+        ([, topics]) => topics.length > 0,
+      );
       if (hidden.length > 0) {
-        log("info", `one process: subscriptions delivered in-process are not on the ROS graph (ros2 node info): ${hidden.map(([n, topics]) => `${n} <- ${topics.join(", ")}`).join("; ")}`);
+        log(
+          "info",
+          `one process: subscriptions delivered in-process are not on the ROS graph (ros2 node info): ${hidden.map(([n, topics]) => `${n} <- ${topics.join(", ")}`).join("; ")}`,
+        );
       }
     }
 
@@ -208,7 +276,9 @@ export async function runLive(options: LiveOptions): Promise<void> {
     });
   } finally {
     // Nodes first (their last frame and final diagnostics still reach the wire), then rclnodejs.
-    await disposeHostedInstances(instances, (node, err) => log("error", `${node.fullName} failed in dispose(): ${errorMessage(err)}`));
+    await disposeHostedInstances(instances, (node, err) =>
+      log("error", `${node.fullName} failed in dispose(): ${errorMessage(err)}`),
+    );
     time.dispose();
     for (const n of rclNodes.values()) {
       try {

@@ -17,14 +17,33 @@ export interface SourceTopic {
 
 /** What the runner reads (satisfied by `BagReader` from src/bag/open-bag.ts). */
 export interface ReplaySource {
-  readonly summary: { path: string; topics: readonly SourceTopic[]; messageCount: number; startTime: bigint; endTime: bigint };
-  entries(options?: { topics?: string[]; startTime?: bigint; endTime?: bigint }): AsyncIterable<SourceEntry>;
+  readonly summary: {
+    path: string;
+    topics: readonly SourceTopic[];
+    messageCount: number;
+    startTime: bigint;
+    endTime: bigint;
+  };
+  entries(options?: {
+    topics?: string[];
+    startTime?: bigint;
+    endTime?: bigint;
+  }): AsyncIterable<SourceEntry>;
   codecFor(topic: string): { decode(bytes: Uint8Array): unknown };
   close(): Promise<void>;
 }
 
 export type SourceEntry =
-  | { kind: "message"; topic: string; type: string; logTime: bigint; publishTime: bigint; data: Uint8Array; file: string; offset?: number }
+  | {
+      kind: "message";
+      topic: string;
+      type: string;
+      logTime: bigint;
+      publishTime: bigint;
+      data: Uint8Array;
+      file: string;
+      offset?: number;
+    }
   | { kind: "error"; error: PerceptionError };
 
 /** What the runner writes (satisfied by `BagWriter` from src/bag/bag-writer.ts). */
@@ -50,6 +69,10 @@ export async function openReplaySource(path: string): Promise<ReplaySource> {
 }
 
 /** Creates the output bag with the bag module (MCAP, zstd chunks); `clock` is the run's (its wall-clock flush). */
-export async function createReplaySink(path: string, overwrite: boolean, clock: MonotonicClock): Promise<ReplaySink> {
+export async function createReplaySink(
+  path: string,
+  overwrite: boolean,
+  clock: MonotonicClock,
+): Promise<ReplaySink> {
   return BagWriter.create({ path, overwrite, compression: "zstd", clock });
 }

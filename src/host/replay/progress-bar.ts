@@ -11,7 +11,10 @@ export function formatProgress(p: ReplayProgress): string {
 }
 
 /** A progress callback drawing on `stream` (cleared with `done()`); a no-op when the stream is not a TTY. */
-export function progressBar(stream: NodeJS.WriteStream = process.stderr): { update(p: ReplayProgress): void; done(): void } {
+export function progressBar(stream: NodeJS.WriteStream = process.stderr): {
+  update(p: ReplayProgress): void;
+  done(): void;
+} {
   if (!stream.isTTY) return { update: () => {}, done: () => {} };
   let drawn = false;
   return {

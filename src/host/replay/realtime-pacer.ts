@@ -29,7 +29,6 @@ export interface OfferLateness {
   maxMs: number;
 }
 
-
 export class RealtimePacer {
   readonly rate: number;
   readonly #wallMs: () => number;
@@ -38,7 +37,11 @@ export class RealtimePacer {
   readonly #lateness: number[] = [];
 
   constructor(options: RealtimePacerOptions) {
-    if (!Number.isFinite(options.rate) || options.rate <= 0) throw new PerceptionError("parameter", `realtime rate must be a positive number, got ${String(options.rate)}`);
+    if (!Number.isFinite(options.rate) || options.rate <= 0)
+      throw new PerceptionError(
+        "parameter",
+        `realtime rate must be a positive number, got ${String(options.rate)}`,
+      );
     this.rate = options.rate;
     this.#wallMs = () => options.clock.nowMs();
     this.#sleep = options.sleep ?? sleep;
@@ -84,6 +87,11 @@ export class RealtimePacer {
   /** Lateness of the offers so far. */
   lateness(): OfferLateness {
     const sorted = [...this.#lateness].sort((a, b) => a - b);
-    return { offers: sorted.length, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted.at(-1) ?? NaN };
+    return {
+      offers: sorted.length,
+      p50Ms: percentile(sorted, 50),
+      p99Ms: percentile(sorted, 99),
+      maxMs: sorted.at(-1) ?? NaN,
+    };
   }
 }

@@ -66,8 +66,10 @@ export function isCameraType(type: string): boolean {
 }
 
 function stampNsOf(message: unknown): bigint | undefined {
-  const stamp = (message as { header?: { stamp?: { sec?: unknown; nanosec?: unknown } } } | null)?.header?.stamp;
-  if (!stamp || typeof stamp.sec !== "number" || typeof stamp.nanosec !== "number") return undefined;
+  const stamp = (message as { header?: { stamp?: { sec?: unknown; nanosec?: unknown } } } | null)
+    ?.header?.stamp;
+  if (!stamp || typeof stamp.sec !== "number" || typeof stamp.nanosec !== "number")
+    return undefined;
   return BigInt(stamp.sec) * 1_000_000_000n + BigInt(stamp.nanosec);
 }
 
@@ -94,7 +96,8 @@ export class RealtimeRecorder {
     if (this.#firstNs === undefined || ns < this.#firstNs) this.#firstNs = ns;
     if (this.#lastNs === undefined || ns > this.#lastNs) this.#lastNs = ns;
     this.#cameraStamps.add(ns);
-    if (this.#cameraStamps.size > MAX_STAMPS) this.#cameraStamps.delete(this.#cameraStamps.values().next().value!);
+    if (this.#cameraStamps.size > MAX_STAMPS)
+      this.#cameraStamps.delete(this.#cameraStamps.values().next().value!);
   }
 
   /** A bus observer: times publications stamped with an offered camera frame's stamp. */
@@ -110,10 +113,17 @@ export class RealtimeRecorder {
    * The figures, from the nodes' counters (`frames_offered`, `frames_processed`, `drops_rate`,
    * `drops_busy`, `frames_skipped_no_calibration` of camera nodes) and their `rate_hz`.
    */
-  finish(wallMs: number, nodeStats: Record<string, Record<string, number>>, requestedHz: Record<string, number>): RealtimeSummary {
+  finish(
+    wallMs: number,
+    nodeStats: Record<string, Record<string, number>>,
+    requestedHz: Record<string, number>,
+  ): RealtimeSummary {
     const cpu = process.cpuUsage(this.#cpuStart);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-    const spanS = this.#firstNs !== undefined && this.#lastNs !== undefined ? Number(this.#lastNs - this.#firstNs) / 1e9 : 0;
+    const spanS =
+      this.#firstNs !== undefined && this.#lastNs !== undefined
+        ? Number(this.#lastNs - this.#firstNs) / 1e9
+        : 0;
     const cameraHz = this.#frames > 1 && spanS > 0 ? (this.#frames - 1) / spanS : 0;
     const streamSeconds = cameraHz > 0 ? this.#frames / cameraHz / this.#pacer.rate : 0;
     const perSecond = (n: number): number => (streamSeconds > 0 ? n / streamSeconds : 0);
@@ -176,9 +186,13 @@ export function formatRealtimeSummary(r: RealtimeSummary): string[] {
         `${`${m.replacedWhileBusy} (${f1(m.dropFraction * 100)} %)`.padStart(20)} ${String(m.skippedByRate).padStart(15)}`,
     );
   }
-  lines.push(`  camera stamp -> publication, ms (wall clock): ${"p50".padStart(7)} ${"p95".padStart(7)} ${"p99".padStart(7)} ${"max".padStart(7)} ${"Hz".padStart(6)}`);
+  lines.push(
+    `  camera stamp -> publication, ms (wall clock): ${"p50".padStart(7)} ${"p95".padStart(7)} ${"p99".padStart(7)} ${"max".padStart(7)} ${"Hz".padStart(6)}`,
+  );
   for (const [topic, l] of Object.entries(r.latency)) {
-    lines.push(`    ${topic.padEnd(44)} ${f1(l.p50Ms).padStart(7)} ${f1(l.p95Ms).padStart(7)} ${f1(l.p99Ms).padStart(7)} ${f1(l.maxMs).padStart(7)} ${f1(l.hz).padStart(6)}`);
+    lines.push(
+      `    ${topic.padEnd(44)} ${f1(l.p50Ms).padStart(7)} ${f1(l.p95Ms).padStart(7)} ${f1(l.p99Ms).padStart(7)} ${f1(l.maxMs).padStart(7)} ${f1(l.hz).padStart(6)}`,
+    );
   }
   return lines;
 }

@@ -56,11 +56,24 @@ export class StepRecorder implements PublicationTap {
   write(p: Publication): void {
     this.addTopic(p.topic, p.type);
     const ns = BigInt(p.time.sec) * 1_000_000_000n + BigInt(p.time.nanosec);
-    this.#pending.push({ topic: p.topic, logTime: ns, publishTime: ns, cdr: p.cdr, origin: 1, seq: this.#seq++ });
+    this.#pending.push({
+      topic: p.topic,
+      logTime: ns,
+      publishTime: ns,
+      cdr: p.cdr,
+      origin: 1,
+      seq: this.#seq++,
+    });
   }
 
   /** An input message passed through unchanged. */
-  passThrough(topic: string, type: string, logTime: bigint, publishTime: bigint, cdr: Uint8Array): void {
+  passThrough(
+    topic: string,
+    type: string,
+    logTime: bigint,
+    publishTime: bigint,
+    cdr: Uint8Array,
+  ): void {
     this.addTopic(topic, type);
     this.#pending.push({ topic, logTime, publishTime, cdr, origin: 0, seq: this.#seq++ });
   }
@@ -73,8 +86,12 @@ export class StepRecorder implements PublicationTap {
     if (records.length > 1) {
       records.sort((a, b) =>
         a.logTime !== b.logTime
-          ? (a.logTime < b.logTime ? -1 : 1)
-          : a.origin - b.origin || (a.origin === 1 && a.topic !== b.topic ? (a.topic < b.topic ? -1 : 1) : 0) || a.seq - b.seq,
+          ? a.logTime < b.logTime
+            ? -1
+            : 1
+          : a.origin - b.origin ||
+            (a.origin === 1 && a.topic !== b.topic ? (a.topic < b.topic ? -1 : 1) : 0) ||
+            a.seq - b.seq,
       );
     }
     for (const r of records) {

@@ -92,13 +92,20 @@ export function formatReplaySummary(s: ReplaySummary): string {
     `  messages in ${s.messagesIn}, published ${sum(s.publishedByTopic)}, recorded ${s.messagesOut}`,
     `  decode errors ${sum(s.decodeErrors)}, node errors ${sum(s.nodeErrors)}, drops ${sum(s.drops)}`,
     `  wall ${(s.wallMs / 1000).toFixed(2)} s for ${s.simSeconds.toFixed(2)} s of bag (x${s.realtimeFactor.toFixed(1)}), ` +
-      `${s.messagesPerSec.toFixed(0)} msg/s` + (s.realtime ? ", realtime" : `, overhead ${(s.overheadMsPerMessage * 1000).toFixed(1)} us/msg`),
+      `${s.messagesPerSec.toFixed(0)} msg/s` +
+      (s.realtime
+        ? ", realtime"
+        : `, overhead ${(s.overheadMsPerMessage * 1000).toFixed(1)} us/msg`),
     ...table("frames in by topic", s.inByTopic),
     ...table("published by topic", s.publishedByTopic),
     ...table("decode errors by kind", s.decodeErrors),
     ...table(
       "node errors by node and kind",
-      Object.fromEntries(Object.entries(s.nodeErrorsByKind).flatMap(([node, kinds]) => Object.entries(kinds).map(([kind, n]) => [`${node} ${kind}`, n]))),
+      Object.fromEntries(
+        Object.entries(s.nodeErrorsByKind).flatMap(([node, kinds]) =>
+          Object.entries(kinds).map(([kind, n]) => [`${node} ${kind}`, n]),
+        ),
+      ),
     ),
     ...table("drops", s.drops),
     ...(s.realtime ? formatRealtimeSummary(s.realtime) : []),

@@ -36,13 +36,19 @@ export function findUnits(args: readonly string[]): RunUnit[] {
   const units: RunUnit[] = [];
   for (const arg of args) {
     const p = resolve(arg);
-    if (!existsSync(p)) throw new PerceptionError("eval", "no such run: the path does not exist", { path: arg });
+    if (!existsSync(p))
+      throw new PerceptionError("eval", "no such run: the path does not exist", { path: arg });
     if (statSync(p).isDirectory()) {
       if (isBagDir(p)) units.push({ id: basename(p), kind: "bag", path: p });
       else {
         const found: RunUnit[] = [];
         bagsUnder(p, p, found);
-        if (found.length === 0) throw new PerceptionError("eval", "no bag folders (with metadata.yaml) under this folder", { path: arg });
+        if (found.length === 0)
+          throw new PerceptionError(
+            "eval",
+            "no bag folders (with metadata.yaml) under this folder",
+            { path: arg },
+          );
         units.push(...found);
       }
     } else if (p.endsWith(".json")) {
@@ -54,16 +60,29 @@ export function findUnits(args: readonly string[]): RunUnit[] {
           const entry = line.trim();
           if (!entry || entry.startsWith("#")) return;
           const bag = resolve(dirname(p), entry);
-          if (!isBagDir(bag)) throw new PerceptionError("eval", `${p}:${i + 1}: '${entry}' is not a bag folder (no metadata.yaml)`, { path: p, line: i + 1 });
+          if (!isBagDir(bag))
+            throw new PerceptionError(
+              "eval",
+              `${p}:${i + 1}: '${entry}' is not a bag folder (no metadata.yaml)`,
+              { path: p, line: i + 1 },
+            );
           units.push({ id: entry.replace(/\/+$/, ""), kind: "bag", path: bag });
         });
     } else {
-      throw new PerceptionError("eval", "a run is a bag folder, a folder of bags, a .txt list of bags or a detect --json .json file", { path: arg });
+      throw new PerceptionError(
+        "eval",
+        "a run is a bag folder, a folder of bags, a .txt list of bags or a detect --json .json file",
+        { path: arg },
+      );
     }
   }
   units.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const dup = units.find((u, i) => i > 0 && units[i - 1]!.id === u.id);
-  if (dup) throw new PerceptionError("eval", `two runs have the id '${dup.id}' (give folders whose relative paths differ)`);
+  if (dup)
+    throw new PerceptionError(
+      "eval",
+      `two runs have the id '${dup.id}' (give folders whose relative paths differ)`,
+    );
   return units;
 }
 

@@ -17,7 +17,12 @@ import type { QosProfile } from "../../msgs/qos-profile.js";
 import { createNodeHandle, type HostedNode } from "../node-handle.js";
 import { createRunServices } from "../run-services.js";
 import type { NodeSpec } from "../../ros/node-spec.js";
-import { createReplaySink, openReplaySource, type ReplaySink, type ReplaySource } from "./bag-io.js";
+import {
+  createReplaySink,
+  openReplaySource,
+  type ReplaySink,
+  type ReplaySource,
+} from "./bag-io.js";
 import { LookAhead } from "./look-ahead.js";
 import { StepRecorder } from "./recorder.js";
 import { RealtimePacer } from "./realtime-pacer.js";
@@ -100,18 +105,29 @@ function defaultQos(topic: string, type: string): QosProfile {
 /** Runs the graph over the bag; see the module comment. Throws before reading when a node fails to start. */
 export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> {
   const logSink = options.logSink ?? stderrLogSink();
-  const log = (level: "info" | "warn" | "error", message: string): void => logSink(level, "replay", message);
+  const log = (level: "info" | "warn" | "error", message: string): void =>
+    logSink(level, "replay", message);
   const record = options.record ?? "outputs";
   const wallClock = options.clock ?? realClock;
-  const pacer = options.realtime ? new RealtimePacer({ rate: options.rate ?? 1, clock: wallClock }) : undefined;
+  const pacer = options.realtime
+    ? new RealtimePacer({ rate: options.rate ?? 1, clock: wallClock })
+    : undefined;
   const fast = !pacer && (options.fast ?? options.rate === undefined);
-  if (!fast && !pacer && !(options.rate !== undefined && Number.isFinite(options.rate) && options.rate > 0)) {
-    throw new PerceptionError("parameter", `replay rate must be a positive number, got ${String(options.rate)}`);
+  if (
+    !fast &&
+    !pacer &&
+    !(options.rate !== undefined && Number.isFinite(options.rate) && options.rate > 0)
+  ) {
+    throw new PerceptionError(
+      "parameter",
+      `replay rate must be a positive number, got ${String(options.rate)}`,
+    );
   }
 
   const source = options.source ?? (await openReplaySource(options.bag));
   const stats = new SummaryAccumulator({ bag: source.summary, log, clock: wallClock });
-  const reportNodeError = (node: string, where: string, err: unknown): void => stats.nodeError(node, where, err);
+  const reportNodeError = (node: string, where: string, err: unknown): void =>
+    stats.nodeError(node, where, err);
 
   const clock = new SimClock(source.summary.startTime);
   const timers = new SimTimerQueue(clock, wallClock);
@@ -123,12 +139,19 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       }
     : () => clock.now();
   const realtimeFigures = pacer ? new RealtimeRecorder(pacer) : undefined;
-  const bus = new InProcessBus({ now, wallClock, onCallbackError: (node, topic, err) => reportNodeError(node, `its ${topic} callback`, err) });
+  const bus = new InProcessBus({
+    now,
+    wallClock,
+    onCallbackError: (node, topic, err) => reportNodeError(node, `its ${topic} callback`, err),
+  });
   const hosted: HostedNode[] = [];
   const instances: HostedInstance[] = [];
   let sink: ReplaySink | undefined;
 
-  const dispose = (): Promise<void> => disposeHostedInstances(instances, (node, err) => reportNodeError(node.fullName, "dispose()", err));
+  const dispose = (): Promise<void> =>
+    disposeHostedInstances(instances, (node, err) =>
+      reportNodeError(node.fullName, "dispose()", err),
+    );
 
   const recording = options.out !== undefined || options.sink !== undefined;
   const excluded = topicMatcher(options.excludeTopics ?? []);
@@ -158,22 +181,40 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
         logSink,
         services,
         // Replay is sim time: use_sim_time is true for every node, as with `ros2 bag play --clock`.
-        parameterOverrides: { use_sim_time: true, ...options.parameterOverrides?.[fullNameOf(spec)] },
+        parameterOverrides: {
+          use_sim_time: true,
+          ...options.parameterOverrides?.[fullNameOf(spec)],
+        },
       });
       hosted.push(node);
       instances.push({ node, instance: await spec.create(node.handle) });
     }
 
     const bagTopics = new Map(source.summary.topics.map((t) => [t.name, t.type]));
-    const subscribed = new Set(bus.topics().filter((t) => t.subscribers.length > 0).map((t) => t.name));
+    const subscribed = new Set(
+      bus
+        .topics()
+        .filter((t) => t.subscribers.length > 0)
+        .map((t) => t.name),
+    );
     const unrecordable = new Set<string>();
-    const recordInput = (topic: string, type: string): boolean => !excluded(topic) && !unrecordable.has(topic) && (record === "all" || isPassthrough(topic, type));
-    const wanted = options.topics ?? [...bagTopics].filter(([name, type]) => subscribed.has(name) || (recording && recordInput(name, type))).map(([n]) => n);
+    const recordInput = (topic: string, type: string): boolean =>
+      !excluded(topic) &&
+      !unrecordable.has(topic) &&
+      (record === "all" || isPassthrough(topic, type));
+    const wanted =
+      options.topics ??
+      [...bagTopics]
+        .filter(([name, type]) => subscribed.has(name) || (recording && recordInput(name, type)))
+        .map(([n]) => n);
 
     // Subscribed topics nothing feeds (a remapping mistake shows here).
     for (const t of bus.topics()) {
       if (t.subscribers.length > 0 && t.publishers.length === 0 && !bagTopics.has(t.name)) {
-        log("warn", `${t.subscribers.join(", ")} subscribe to ${t.name}, which neither the bag nor a node publishes`);
+        log(
+          "warn",
+          `${t.subscribers.join(", ")} subscribe to ${t.name}, which neither the bag nor a node publishes`,
+        );
       }
     }
 
@@ -181,23 +222,38 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     const mismatched = new Set<string>();
     for (const t of bus.topics()) {
       const bagType = bagTopics.get(t.name);
-      if (bagType && t.subscribers.length > 0 && normalizeTypeName(bagType) !== normalizeTypeName(t.type)) {
+      if (
+        bagType &&
+        t.subscribers.length > 0 &&
+        normalizeTypeName(bagType) !== normalizeTypeName(t.type)
+      ) {
         mismatched.add(t.name);
-        log("warn", `${t.subscribers.join(", ")} subscribe to ${t.name} as ${t.type}, but the bag has ${bagType}: not delivered`);
+        log(
+          "warn",
+          `${t.subscribers.join(", ")} subscribe to ${t.name} as ${t.type}, but the bag has ${bagType}: not delivered`,
+        );
       }
     }
 
     let recorder: StepRecorder | undefined;
     if (recording) {
-      sink = options.sink ?? (await createReplaySink(options.out!, options.overwrite ?? false, wallClock));
-      const qosByTopic = new Map(bus.topics().filter((t) => t.publishers.length > 0).map((t) => [t.name, t.qos?.profile]));
+      sink =
+        options.sink ??
+        (await createReplaySink(options.out!, options.overwrite ?? false, wallClock));
+      const qosByTopic = new Map(
+        bus
+          .topics()
+          .filter((t) => t.publishers.length > 0)
+          .map((t) => [t.name, t.qos?.profile]),
+      );
       recorder = new StepRecorder({
         sink,
         wantsOutput: (topic) => !excluded(topic),
         qosOf: (topic, type) => qosByTopic.get(topic) ?? defaultQos(topic, type),
       });
       bus.addTap(recorder);
-      for (const t of bus.topics()) if (t.publishers.length > 0 && !excluded(t.name)) recorder.addTopic(t.name, t.type);
+      for (const t of bus.topics())
+        if (t.publishers.length > 0 && !excluded(t.name)) recorder.addTopic(t.name, t.type);
       for (const name of wanted) {
         const type = bagTopics.get(name);
         if (type && recordInput(name, type)) {
@@ -237,7 +293,10 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       } while (bus.busy || bus.deliveries !== deliveries);
       stats.settleMs += wallClock.nowMs() - begin;
     };
-    const timerHooks = { settle, onError: (owner: string, err: unknown) => reportNodeError(owner, "a timer", err) };
+    const timerHooks = {
+      settle,
+      onError: (owner: string, err: unknown) => reportNodeError(owner, "a timer", err),
+    };
     if (realtimeFigures) bus.addObserver(realtimeFigures.observe);
 
     // The run.
@@ -266,7 +325,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
         break;
       }
       if (entry.kind === "error") {
-        const topic = typeof entry.error.context.topic === "string" ? entry.error.context.topic : "(bag)";
+        const topic =
+          typeof entry.error.context.topic === "string" ? entry.error.context.topic : "(bag)";
         stats.decodeError(topic, entry.error, "bag record");
         continue;
       }
@@ -288,18 +348,26 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
         }
       }
       // Realtime: timers fire on time without waiting for the nodes.
-      await timers.fireUntil(logTime, pacer ? { ...timerHooks, settle: () => Promise.resolve() } : timerHooks);
+      await timers.fireUntil(
+        logTime,
+        pacer ? { ...timerHooks, settle: () => Promise.resolve() } : timerHooks,
+      );
       await recorder?.flush();
       clock.set(logTime);
       stats.messageIn(topic, logTime);
-      if (recorder && recordInput(topic, entry.type)) recorder.passThrough(topic, entry.type, logTime, entry.publishTime, entry.data);
+      if (recorder && recordInput(topic, entry.type))
+        recorder.passThrough(topic, entry.type, logTime, entry.publishTime, entry.data);
       if (bus.subscriberCount(topic) > 0 && !mismatched.has(topic)) {
         let message: unknown;
         try {
           const lookedAhead = lookAhead.decoded(entry);
           message = lookedAhead ? lookedAhead.message : decode(topic, entry.data);
         } catch (err) {
-          stats.decodeError(topic, err, `${entry.file}${entry.offset !== undefined ? ` offset ${entry.offset}` : ""}`);
+          stats.decodeError(
+            topic,
+            err,
+            `${entry.file}${entry.offset !== undefined ? ` offset ${entry.offset}` : ""}`,
+          );
         }
         if (message !== undefined && pacer) {
           // Realtime: offered and left to the nodes, as a camera driver does.
@@ -356,7 +424,12 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
   } finally {
     // On an error (or after an abort that threw), still finalise what was opened.
     if (instances.length > 0) await dispose();
-    if (sink) await sink.close().catch((err: unknown) => log("error", `cannot finalise the output bag: ${errorMessage(err)}`));
+    if (sink)
+      await sink
+        .close()
+        .catch((err: unknown) =>
+          log("error", `cannot finalise the output bag: ${errorMessage(err)}`),
+        );
     await source.close();
   }
 }
@@ -369,6 +442,11 @@ function topicMatcher(patterns: readonly string[]): (topic: string) => boolean {
 }
 
 function fullNameOf(spec: NodeSpec): string {
-  const ns = !spec.namespace || spec.namespace === "/" ? "" : spec.namespace.startsWith("/") ? spec.namespace : `/${spec.namespace}`;
+  const ns =
+    !spec.namespace || spec.namespace === "/"
+      ? ""
+      : spec.namespace.startsWith("/")
+        ? spec.namespace
+        : `/${spec.namespace}`;
   return `${ns}/${spec.name}`;
 }

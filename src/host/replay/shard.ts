@@ -12,22 +12,29 @@ export interface ShardSpec {
 }
 
 /** Parses "i/N". */
-export function parseShard(text: string): ShardSpec {
+function parseShard(text: string): ShardSpec {
   const m = /^(\d+)\/(\d+)$/.exec(text.trim());
   const index = m ? Number(m[1]) : NaN;
   const count = m ? Number(m[2]) : NaN;
-  if (!m || !(count >= 1) || !(index < count)) throw new PerceptionError("parameter", `--shard must be i/N with 0 <= i < N, got '${text}'`);
+  if (!m || !(count >= 1) || !(index < count))
+    throw new PerceptionError("parameter", `--shard must be i/N with 0 <= i < N, got '${text}'`);
   return { index, count };
 }
 
 /** The shard from `--shard` or, without it, from JOB_COMPLETION_INDEX / JOB_COMPLETIONS; undefined when neither. */
-export function shardFromArgsOrEnv(flag: string | undefined, env: NodeJS.ProcessEnv): ShardSpec | undefined {
+export function shardFromArgsOrEnv(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv,
+): ShardSpec | undefined {
   if (flag !== undefined) return parseShard(flag);
   const index = env.JOB_COMPLETION_INDEX;
   if (index === undefined || index === "") return undefined;
   const count = env.JOB_COMPLETIONS;
   if (count === undefined || count === "") {
-    throw new PerceptionError("parameter", "JOB_COMPLETION_INDEX is set but JOB_COMPLETIONS is not: set it to the Job's completions (the shard count)");
+    throw new PerceptionError(
+      "parameter",
+      "JOB_COMPLETION_INDEX is set but JOB_COMPLETIONS is not: set it to the Job's completions (the shard count)",
+    );
   }
   return parseShard(`${index}/${count}`);
 }

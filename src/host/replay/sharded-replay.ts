@@ -36,12 +36,21 @@ export interface ShardedReplayOptions {
 }
 
 /** Replays the shard's bags; returns how many were replayed (0 when skipped as up to date). */
-export async function runShardedReplay(o: ShardedReplayOptions): Promise<{ replayed: number; skipped: boolean; units: string[] }> {
+export async function runShardedReplay(
+  o: ShardedReplayOptions,
+): Promise<{ replayed: number; skipped: boolean; units: string[] }> {
   const all = findUnits([o.input]).filter((u) => u.kind === "bag");
-  const mine = new Set(shardUnits(all.map((u) => u.id), o.shard));
+  const mine = new Set(
+    shardUnits(
+      all.map((u) => u.id),
+      o.shard,
+    ),
+  );
   const units = all.filter((u) => mine.has(u.id));
   const h = createHash("sha256");
-  h.update(`replay-shard v1\n${o.configText}\nrecord=${o.record} exclude=${o.excludeTopics.join(",")}\n`);
+  h.update(
+    `replay-shard v1\n${o.configText}\nrecord=${o.record} exclude=${o.excludeTopics.join(",")}\n`,
+  );
   for (const f of o.configFiles) hashPath(h, f);
   for (const u of units) {
     h.update(`unit:${u.id}\n`);
@@ -53,8 +62,12 @@ export async function runShardedReplay(o: ShardedReplayOptions): Promise<{ repla
   const outputs = units.map((u) => join(o.out, u.id));
   if (existsSync(marker) && outputs.every((p) => existsSync(join(p, "metadata.yaml")))) {
     try {
-      if ((JSON.parse(readFileSync(marker, "utf8")) as { input_hash?: string }).input_hash === hash) {
-        o.log(`replay: shard ${o.shard.index}/${o.shard.count}: outputs up to date (inputs unchanged), skipped`);
+      if (
+        (JSON.parse(readFileSync(marker, "utf8")) as { input_hash?: string }).input_hash === hash
+      ) {
+        o.log(
+          `replay: shard ${o.shard.index}/${o.shard.count}: outputs up to date (inputs unchanged), skipped`,
+        );
         return { replayed: 0, skipped: true, units: units.map((u) => u.id) };
       }
     } catch {
@@ -66,9 +79,23 @@ export async function runShardedReplay(o: ShardedReplayOptions): Promise<{ repla
     const out = outputs[k]!;
     mkdirSync(dirname(out), { recursive: true });
     o.log(`replay: ${u.id} -> ${out}`);
-    const summary = await runReplay({ bag: u.path, out, overwrite: true, nodes: await o.loadNodes(), fast: true, record: o.record, excludeTopics: o.excludeTopics, logSink: o.logSink, ...(o.signal ? { signal: o.signal } : {}), ...(o.clock ? { clock: o.clock } : {}) });
+    const summary = await runReplay({
+      bag: u.path,
+      out,
+      overwrite: true,
+      nodes: await o.loadNodes(),
+      fast: true,
+      record: o.record,
+      excludeTopics: o.excludeTopics,
+      logSink: o.logSink,
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.clock ? { clock: o.clock } : {}),
+    });
     if (summary.aborted) throw new Error(`replay of ${u.id} stopped early`);
   }
-  writeFileSync(marker, JSON.stringify({ shard: o.shard, input_hash: hash, units: units.map((u) => u.id) }) + "\n");
+  writeFileSync(
+    marker,
+    JSON.stringify({ shard: o.shard, input_hash: hash, units: units.map((u) => u.id) }) + "\n",
+  );
   return { replayed: units.length, skipped: false, units: units.map((u) => u.id) };
 }

@@ -96,7 +96,10 @@ export class SummaryAccumulator {
     bump(this.#uncaughtErrors, node);
     const n = this.#uncaughtErrors[node]!;
     if (n <= LOGGED_ERRORS_PER_NODE) {
-      this.#options.log("error", `${node} failed in ${where}: ${errorMessage(err)}${n === LOGGED_ERRORS_PER_NODE ? " (further errors of this node are only counted)" : ""}`);
+      this.#options.log(
+        "error",
+        `${node} failed in ${where}: ${errorMessage(err)}${n === LOGGED_ERRORS_PER_NODE ? " (further errors of this node are only counted)" : ""}`,
+      );
     }
   }
 
@@ -106,7 +109,10 @@ export class SummaryAccumulator {
     bump(this.#decodeErrors, kind);
     const byTopic = (this.#decodeErrorsByTopic[topic] ??= {});
     if (Object.keys(byTopic).length === 0) {
-      this.#options.log("warn", `skipping undecodable messages on ${topic} (bag ${this.#options.bag.path}, ${where}): ${errorMessage(err)}; later ones on this topic are only counted`);
+      this.#options.log(
+        "warn",
+        `skipping undecodable messages on ${topic} (bag ${this.#options.bag.path}, ${where}): ${errorMessage(err)}; later ones on this topic are only counted`,
+      );
     }
     bump(byTopic, kind);
   }
@@ -146,22 +152,27 @@ export class SummaryAccumulator {
   /** The run's summary. */
   summary(s: SummaryInputs): ReplaySummary {
     const nodeErrors: Record<string, number> = {};
-    for (const [node, kinds] of Object.entries(this.#nodeErrorsByKind)) nodeErrors[node] = Object.values(kinds).reduce((a, b) => a + b, 0);
+    for (const [node, kinds] of Object.entries(this.#nodeErrorsByKind))
+      nodeErrors[node] = Object.values(kinds).reduce((a, b) => a + b, 0);
     const drops: Record<string, number> = { ...s.bus.drops };
     for (const [name, stats] of Object.entries(s.nodeStats)) {
-      for (const [k, v] of Object.entries(stats)) if (/drop/i.test(k) && v > 0) drops[`${name} ${k}`] = v;
+      for (const [k, v] of Object.entries(stats))
+        if (/drop/i.test(k) && v > 0) drops[`${name} ${k}`] = v;
     }
     // Node work: callbacks and idle() waits (all inside settle) plus timer callbacks.
     const nodeMs = this.settleMs + s.timers.callbackMs;
     const messagesIn = this.#messagesIn;
     const wallMs = s.wallMs;
-    const simSeconds = this.#firstLogTime === undefined ? 0 : Number(this.#lastLogTime - this.#firstLogTime) / 1e9;
+    const simSeconds =
+      this.#firstLogTime === undefined ? 0 : Number(this.#lastLogTime - this.#firstLogTime) / 1e9;
     const requestedHz: Record<string, number> = {};
     for (const h of s.hosted) {
       const hz = h.store.all().rate_hz;
       if (typeof hz === "number") requestedHz[h.fullName] = hz;
     }
-    const recordedByTopic = Object.fromEntries([...(s.recorded ?? new Map<string, number>())].sort(([a], [b]) => (a < b ? -1 : 1)));
+    const recordedByTopic = Object.fromEntries(
+      [...(s.recorded ?? new Map<string, number>())].sort(([a], [b]) => (a < b ? -1 : 1)),
+    );
     return {
       bag: s.bag,
       ...(s.out !== undefined ? { out: s.out } : {}),
@@ -192,10 +203,14 @@ export class SummaryAccumulator {
 }
 
 /** Node errors by node and kind: what each node counted (`errorCounts()`) and what threw out of it (`uncaught`). */
-function collectNodeErrors(instances: readonly HostedInstance[], uncaught: Record<string, number>): Record<string, Record<string, number>> {
+function collectNodeErrors(
+  instances: readonly HostedInstance[],
+  uncaught: Record<string, number>,
+): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
   for (const { node, instance } of instances) {
-    for (const [kind, n] of Object.entries(instance.errorCounts?.() ?? {})) if (n > 0) bump((out[node.fullName] ??= {}), kind, n);
+    for (const [kind, n] of Object.entries(instance.errorCounts?.() ?? {}))
+      if (n > 0) bump((out[node.fullName] ??= {}), kind, n);
   }
   for (const [node, n] of Object.entries(uncaught)) bump((out[node] ??= {}), "uncaught", n);
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));

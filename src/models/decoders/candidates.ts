@@ -27,22 +27,40 @@ export function withoutBatch(dims: readonly number[]): readonly number[] {
  * Whether dims (metadata: -1 for dynamic) can hold candidates of `features` values, and how:
  * "rows" when the last dim is F, "columns" when the one before is; `prefer` breaks a tie (N = F).
  */
-export function candidateOrientation(dims: readonly number[], features: number, prefer: "rows" | "columns"): "rows" | "columns" | undefined {
+export function candidateOrientation(
+  dims: readonly number[],
+  features: number,
+  prefer: "rows" | "columns",
+): "rows" | "columns" | undefined {
   const d = withoutBatch(dims);
   if (d.length !== 2) return undefined;
   const fits = (v: number): boolean => v < 0 || v === features;
   const rows = fits(d[1]);
   const columns = fits(d[0]);
-  if (rows && columns) return d[0] === features && d[1] !== features ? "columns" : d[1] === features && d[0] !== features ? "rows" : prefer;
+  if (rows && columns)
+    return d[0] === features && d[1] !== features
+      ? "columns"
+      : d[1] === features && d[0] !== features
+        ? "rows"
+        : prefer;
   return rows ? "rows" : columns ? "columns" : undefined;
 }
 
 /** A table over a tensor's data; throws naming the output when its dims cannot hold `features`-value candidates. */
-export function candidateTable(name: string, data: Float32Array, dims: readonly number[], features: number, prefer: "rows" | "columns"): CandidateTable {
+export function candidateTable(
+  name: string,
+  data: Float32Array,
+  dims: readonly number[],
+  features: number,
+  prefer: "rows" | "columns",
+): CandidateTable {
   const orientation = candidateOrientation(dims, features, prefer);
   const d = withoutBatch(dims);
   if (!orientation || d[0] * d[1] !== data.length) {
-    throw new PerceptionError("model", `output '${name}' has shape [${dims.join(",")}], expected [N,${features}] or [${features},N] (optionally with a batch of 1)`);
+    throw new PerceptionError(
+      "model",
+      `output '${name}' has shape [${dims.join(",")}], expected [N,${features}] or [${features},N] (optionally with a batch of 1)`,
+    );
   }
   if (orientation === "rows") {
     const n = d[0];
@@ -53,7 +71,12 @@ export function candidateTable(name: string, data: Float32Array, dims: readonly 
 }
 
 /** The best class of candidate i over features [first, first + classes): its index and score. */
-export function bestClass(t: CandidateTable, i: number, first: number, classes: number): { classId: number; score: number } {
+export function bestClass(
+  t: CandidateTable,
+  i: number,
+  first: number,
+  classes: number,
+): { classId: number; score: number } {
   let best = -1;
   let bestScore = -Infinity;
   for (let c = 0; c < classes; c++) {
@@ -67,7 +90,12 @@ export function bestClass(t: CandidateTable, i: number, first: number, classes: 
 }
 
 /** Candidate i's box, stored as centre x, centre y, width, height in features 0–3, as a corner-convention detection. */
-export function centreSizeDetection(t: CandidateTable, i: number, score: number, classId: number): Detection {
+export function centreSizeDetection(
+  t: CandidateTable,
+  i: number,
+  score: number,
+  classId: number,
+): Detection {
   const cx = t.at(i, 0);
   const cy = t.at(i, 1);
   const w = t.at(i, 2);

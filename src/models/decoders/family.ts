@@ -75,7 +75,10 @@ export interface DecoderFamily<D extends { type: string }, B> {
 /** A `model` error: the model does not fit the contract's decoder, with both sides described. */
 export function bindError(ctx: BindContext, what: string): never {
   const outs = ctx.outputs.map((o) => `${o.name} [${o.dims?.join(",") ?? "?"}]`).join("; ");
-  throw new PerceptionError("model", `model ${ctx.contract} does not match its contract: ${what}; the model's outputs are ${outs}`);
+  throw new PerceptionError(
+    "model",
+    `model ${ctx.contract} does not match its contract: ${what}; the model's outputs are ${outs}`,
+  );
 }
 
 /** Shape text for messages: `[1,a,b]` (a rank-2 `[a,b]` export is accepted too). */
@@ -87,7 +90,13 @@ export function shapeText(a: number | string, b: number | string): string {
 export function declaredFor(ctx: BindContext, role: string): OutputMeta | undefined {
   const d = ctx.declared.find((o) => o.role === role);
   if (!d) return undefined;
-  return ctx.outputs.find((o) => o.name === d.name) ?? bindError(ctx, `the contract declares output '${d.name}' as ${role}, the model has no output of that name`);
+  return (
+    ctx.outputs.find((o) => o.name === d.name) ??
+    bindError(
+      ctx,
+      `the contract declares output '${d.name}' as ${role}, the model has no output of that name`,
+    )
+  );
 }
 
 /**
@@ -102,24 +111,40 @@ export function pickOutput(
   taken: ReadonlySet<string> = new Set(),
 ): string {
   // A single-output family also takes the contract's only declared output when it names no role.
-  const sole = ctx.declared.length === 1 && ctx.declared[0].role === undefined && role === "output" ? ctx.outputs.find((o) => o.name === ctx.declared[0].name) : undefined;
+  const sole =
+    ctx.declared.length === 1 && ctx.declared[0].role === undefined && role === "output"
+      ? ctx.outputs.find((o) => o.name === ctx.declared[0].name)
+      : undefined;
   const declared = declaredFor(ctx, role) ?? sole;
   const what = role === "output" ? "an output" : `a ${role} output`;
   if (declared) {
-    if (declared.dims && !fits(declared.dims)) bindError(ctx, `expected ${what} '${declared.name}' of shape ${expected}, found [${declared.dims.join(",")}]`);
+    if (declared.dims && !fits(declared.dims))
+      bindError(
+        ctx,
+        `expected ${what} '${declared.name}' of shape ${expected}, found [${declared.dims.join(",")}]`,
+      );
     return declared.name;
   }
-  const candidates = ctx.outputs.filter((o) => !taken.has(o.name) && (o.dims === undefined || fits(o.dims)));
+  const candidates = ctx.outputs.filter(
+    (o) => !taken.has(o.name) && (o.dims === undefined || fits(o.dims)),
+  );
   if (candidates.length === 0) bindError(ctx, `expected ${what} of shape ${expected}, found none`);
   const exact = candidates.filter((o) => o.dims !== undefined);
   if (exact.length > 1) {
-    bindError(ctx, `several outputs fit ${what} ${expected} (${exact.map((o) => o.name).join(", ")}); name one in the contract's outputs with role: ${role}`);
+    bindError(
+      ctx,
+      `several outputs fit ${what} ${expected} (${exact.map((o) => o.name).join(", ")}); name one in the contract's outputs with role: ${role}`,
+    );
   }
   return (exact[0] ?? candidates[0]).name;
 }
 
 /** dims fit a candidate table of `features` per candidate and, when given, `count` candidates. */
-export function fitsTable(features: number, allow: "rows" | "columns" | "either", count?: number): (dims: readonly number[]) => boolean {
+export function fitsTable(
+  features: number,
+  allow: "rows" | "columns" | "either",
+  count?: number,
+): (dims: readonly number[]) => boolean {
   return (dims) => {
     const o = candidateOrientation(dims, features, allow === "columns" ? "columns" : "rows");
     if (!o || (allow !== "either" && o !== allow)) return false;

@@ -7,7 +7,15 @@
 import { PerceptionError } from "../../core/errors.js";
 import type { Detection } from "../detection.js";
 import { withoutBatch } from "./candidates.js";
-import { bindError, declaredFor, fitsTable, pickOutput, shapeText, type BindContext, type DecoderFamily } from "./family.js";
+import {
+  bindError,
+  declaredFor,
+  fitsTable,
+  pickOutput,
+  shapeText,
+  type BindContext,
+  type DecoderFamily,
+} from "./family.js";
 
 /**
  * Contract parameters (`decoder: { type: nanodet, strides, num_classes, reg_max, center_offset }`).
@@ -56,12 +64,18 @@ export interface NanodetDecodeOptions {
 }
 
 /** Grid cells of a level: ceil(H / s) * ceil(W / s). */
-export function nanodetLevelSize(o: Pick<NanodetDecodeOptions, "inputWidth" | "inputHeight">, stride: number): number {
+function nanodetLevelSize(
+  o: Pick<NanodetDecodeOptions, "inputWidth" | "inputHeight">,
+  stride: number,
+): number {
   return Math.ceil(o.inputHeight / stride) * Math.ceil(o.inputWidth / stride);
 }
 
 /** Detections in tensor pixels (corner convention), before NMS. */
-export function decodeNanodet(levels: readonly NanodetLevel[], o: NanodetDecodeOptions): Detection[] {
+export function decodeNanodet(
+  levels: readonly NanodetLevel[],
+  o: NanodetDecodeOptions,
+): Detection[] {
   const bins = o.regMax + 1;
   const allowed = o.classFilter ? new Set(o.classFilter) : undefined;
   const out: Detection[] = [];
@@ -102,7 +116,14 @@ export function decodeNanodet(levels: readonly NanodetLevel[], o: NanodetDecodeO
       }
       const cx = ((i % gw) + o.centerOffset) * s;
       const cy = (Math.floor(i / gw) + o.centerOffset) * s;
-      out.push({ x1: cx - dist[0], y1: cy - dist[1], x2: cx + dist[2], y2: cy + dist[3], score: bestScore, classId: best });
+      out.push({
+        x1: cx - dist[0],
+        y1: cy - dist[1],
+        x2: cx + dist[2],
+        y2: cy + dist[3],
+        score: bestScore,
+        classId: best,
+      });
     }
   }
   return out;
@@ -120,18 +141,38 @@ function bindNanodet(d: NanodetDecoder, ctx: BindContext): NanodetBinding {
   const declaredSingle = declaredFor(ctx, "output");
   const single = (): NanodetBinding => ({
     kind: "concatenated",
-    output: pickOutput(ctx, "output", shapeText(total, d.numClasses + boxWidth), fitsTable(d.numClasses + boxWidth, "rows", total)),
+    output: pickOutput(
+      ctx,
+      "output",
+      shapeText(total, d.numClasses + boxWidth),
+      fitsTable(d.numClasses + boxWidth, "rows", total),
+    ),
   });
   if (declaredSingle) return single();
   const fits = fitsTable(d.numClasses + boxWidth, "rows", total);
-  const perLevel = ctx.outputs.some((m) => m.dims && (fitsTable(d.numClasses, "rows")(m.dims) || fitsTable(boxWidth, "rows")(m.dims)));
+  const perLevel = ctx.outputs.some(
+    (m) =>
+      m.dims && (fitsTable(d.numClasses, "rows")(m.dims) || fitsTable(boxWidth, "rows")(m.dims)),
+  );
   if (!perLevel && ctx.outputs.some((m) => m.dims && fits(m.dims))) return single();
   const taken = new Set<string>();
   const levels = d.strides.map((stride) => {
     const n = nanodetLevelSize(o, stride);
-    const scores = pickOutput(ctx, `scores_${stride}`, `${shapeText(n, d.numClasses)} (nanodet scores, stride ${stride})`, fitsTable(d.numClasses, "rows", n), taken);
+    const scores = pickOutput(
+      ctx,
+      `scores_${stride}`,
+      `${shapeText(n, d.numClasses)} (nanodet scores, stride ${stride})`,
+      fitsTable(d.numClasses, "rows", n),
+      taken,
+    );
     taken.add(scores);
-    const boxes = pickOutput(ctx, `boxes_${stride}`, `${shapeText(n, boxWidth)} (nanodet box distributions, stride ${stride})`, fitsTable(boxWidth, "rows", n), taken);
+    const boxes = pickOutput(
+      ctx,
+      `boxes_${stride}`,
+      `${shapeText(n, boxWidth)} (nanodet box distributions, stride ${stride})`,
+      fitsTable(boxWidth, "rows", n),
+      taken,
+    );
     taken.add(boxes);
     return { stride, scores, boxes };
   });
@@ -151,12 +192,17 @@ export const nanodetFamily: DecoderFamily<NanodetDecoder, NanodetBinding> = {
     centerOffset: r.number(raw.center_offset ?? 0.5, "decoder.center_offset", 0, 1),
   }),
   bind: bindNanodet,
-  outputNames: (b) => (b.kind === "levels" ? b.levels.flatMap((l) => [l.scores, l.boxes]) : [b.output]),
+  outputNames: (b) =>
+    b.kind === "levels" ? b.levels.flatMap((l) => [l.scores, l.boxes]) : [b.output],
   decode(d, b, get, s) {
     const o = { inputWidth: s.inputWidth, inputHeight: s.inputHeight };
     let levels: NanodetLevel[];
     if (b.kind === "levels") {
-      levels = b.levels.map((l) => ({ stride: l.stride, scores: get(l.scores).data, boxes: get(l.boxes).data }));
+      levels = b.levels.map((l) => ({
+        stride: l.stride,
+        scores: get(l.scores).data,
+        boxes: get(l.boxes).data,
+      }));
     } else {
       // Split the rows of the concatenated output into each level's scores and distributions.
       const out = get(b.output);
@@ -164,7 +210,10 @@ export const nanodetFamily: DecoderFamily<NanodetDecoder, NanodetBinding> = {
       const rows = withoutBatch(out.dims)[0];
       const total = d.strides.reduce((n, st) => n + nanodetLevelSize(o, st), 0);
       if (rows !== total || out.data.length !== total * cols) {
-        throw new PerceptionError("model", `nanodet output '${b.output}' has shape [${out.dims.join(",")}], expected [1,${total},${cols}]`);
+        throw new PerceptionError(
+          "model",
+          `nanodet output '${b.output}' has shape [${out.dims.join(",")}], expected [1,${total},${cols}]`,
+        );
       }
       let row = 0;
       levels = d.strides.map((stride) => {

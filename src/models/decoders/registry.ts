@@ -12,13 +12,24 @@ import { yolov8Family, type Yolov8Decoder } from "./yolov8.js";
 import { yoloxFamily, type YoloxDecoder } from "./yolox.js";
 
 /** Every detector decoder's contract parameters. */
-export type DetectorDecoder = YoloxDecoder | NanodetDecoder | Yolov5Decoder | Yolov8Decoder | SsdDecoder;
+export type DetectorDecoder =
+  | YoloxDecoder
+  | NanodetDecoder
+  | Yolov5Decoder
+  | Yolov8Decoder
+  | SsdDecoder;
 
 /** A family with its parameter and binding types erased (the registry's view). */
 // biome-ignore lint/suspicious/noExplicitAny: the registry erases each family's parameter type
 export type AnyDecoderFamily = DecoderFamily<DetectorDecoder, any>;
 
-const FAMILIES: readonly AnyDecoderFamily[] = [yoloxFamily, nanodetFamily, yolov5Family, yolov8Family, ssdFamily] as unknown as AnyDecoderFamily[];
+const FAMILIES: readonly AnyDecoderFamily[] = [
+  yoloxFamily,
+  nanodetFamily,
+  yolov5Family,
+  yolov8Family,
+  ssdFamily,
+] as unknown as AnyDecoderFamily[];
 
 const BY_TYPE = new Map(FAMILIES.map((f) => [f.type, f]));
 

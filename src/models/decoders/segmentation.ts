@@ -26,12 +26,18 @@ export function decodeSegmentation(
   into?: Uint8Array,
 ): SegmentationMask {
   if (dims.length !== 4 || dims[0] !== 1 || dims[1] < 1 || dims[1] > 255) {
-    throw new PerceptionError("model", `segmentation output '${name}' has shape [${dims.join(",")}], expected [1, C<=255, H, W]`);
+    throw new PerceptionError(
+      "model",
+      `segmentation output '${name}' has shape [${dims.join(",")}], expected [1, C<=255, H, W]`,
+    );
   }
   const [, c, h, w] = dims;
   const plane = h * w;
   if (data.length !== c * plane) {
-    throw new PerceptionError("model", `segmentation output '${name}' has ${data.length} values, expected ${c * plane}`);
+    throw new PerceptionError(
+      "model",
+      `segmentation output '${name}' has ${data.length} values, expected ${c * plane}`,
+    );
   }
   const reuse = into !== undefined && into.length === plane;
   let classes: Uint8Array;

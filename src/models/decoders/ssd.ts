@@ -25,18 +25,36 @@ export interface SsdDecoder {
 
 export const ssdFamily: DecoderFamily<SsdDecoder, { boxes: string; scores: string }> = {
   type: "ssd",
-  layout: "two outputs: boxes [1, N, 4] and scores [1, N, C] (rank 2 too); role boxes / scores in the contract's outputs when shapes are ambiguous",
+  layout:
+    "two outputs: boxes [1, N, 4] and scores [1, N, C] (rank 2 too); role boxes / scores in the contract's outputs when shapes are ambiguous",
   parse: (raw, r) => ({
     type: "ssd",
     numClasses: r.int(raw.num_classes, "decoder.num_classes", 1),
-    boxFormat: r.oneOf(raw.box_format ?? "xyxy", "decoder.box_format", ["xyxy", "yxyx", "cxcywh"] as const),
-    boxUnits: r.oneOf(raw.box_units ?? "relative", "decoder.box_units", ["relative", "pixels"] as const),
-    scoreActivation: r.oneOf(raw.score_activation ?? "none", "decoder.score_activation", ["none", "sigmoid", "softmax"] as const),
+    boxFormat: r.oneOf(raw.box_format ?? "xyxy", "decoder.box_format", [
+      "xyxy",
+      "yxyx",
+      "cxcywh",
+    ] as const),
+    boxUnits: r.oneOf(raw.box_units ?? "relative", "decoder.box_units", [
+      "relative",
+      "pixels",
+    ] as const),
+    scoreActivation: r.oneOf(raw.score_activation ?? "none", "decoder.score_activation", [
+      "none",
+      "sigmoid",
+      "softmax",
+    ] as const),
     backgroundClass: r.int(raw.background_class ?? -1, "decoder.background_class", -1),
   }),
   bind(d, ctx) {
     const boxes = pickOutput(ctx, "boxes", shapeText("N", 4), fitsTable(4, "rows"));
-    const scores = pickOutput(ctx, "scores", shapeText("N", d.numClasses), fitsTable(d.numClasses, "rows"), new Set([boxes]));
+    const scores = pickOutput(
+      ctx,
+      "scores",
+      shapeText("N", d.numClasses),
+      fitsTable(d.numClasses, "rows"),
+      new Set([boxes]),
+    );
     return { boxes, scores };
   },
   outputNames: (b) => [b.boxes, b.scores],
@@ -69,7 +87,12 @@ export const ssdFamily: DecoderFamily<SsdDecoder, { boxes: string; scores: strin
         }
       }
       if (best < 0) continue;
-      const score = d.scoreActivation === "sigmoid" ? sigmoid(bestRaw) : d.scoreActivation === "softmax" ? Math.exp(bestRaw - max) / sum : bestRaw;
+      const score =
+        d.scoreActivation === "sigmoid"
+          ? sigmoid(bestRaw)
+          : d.scoreActivation === "softmax"
+            ? Math.exp(bestRaw - max) / sum
+            : bestRaw;
       if ((allowed && !allowed.has(best)) || !(score >= s.scoreThreshold)) continue;
       const a = boxes.at(i, 0);
       const bb = boxes.at(i, 1);

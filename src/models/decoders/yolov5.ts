@@ -24,7 +24,11 @@ export interface Yolov5DecodeOptions {
 }
 
 /** Detections in tensor pixels (corner convention), before NMS. */
-export function decodeYolov5(output: Float32Array, dims: readonly number[], o: Yolov5DecodeOptions): Detection[] {
+export function decodeYolov5(
+  output: Float32Array,
+  dims: readonly number[],
+  o: Yolov5DecodeOptions,
+): Detection[] {
   const t = candidateTable("yolov5 output", output, dims, 5 + o.numClasses, "rows");
   const allowed = o.classFilter ? new Set(o.classFilter) : undefined;
   const out: Detection[] = [];
@@ -33,7 +37,8 @@ export function decodeYolov5(output: Float32Array, dims: readonly number[], o: Y
     if (obj < o.scoreThreshold) continue;
     const best = bestClass(t, i, 5, o.numClasses);
     const score = obj * best.score;
-    if (best.classId < 0 || (allowed && !allowed.has(best.classId)) || score < o.scoreThreshold) continue;
+    if (best.classId < 0 || (allowed && !allowed.has(best.classId)) || score < o.scoreThreshold)
+      continue;
     out.push(centreSizeDetection(t, i, score, best.classId));
   }
   return out;
@@ -41,12 +46,27 @@ export function decodeYolov5(output: Float32Array, dims: readonly number[], o: Y
 
 export const yolov5Family: DecoderFamily<Yolov5Decoder, { output: string }> = {
   type: "yolov5",
-  layout: "one output [1, N, 5 + C] or [N, 5 + C]: cx, cy, w, h in input pixels, obj, C class scores (sigmoided)",
-  parse: (raw, r) => ({ type: "yolov5", numClasses: r.int(raw.num_classes ?? 80, "decoder.num_classes", 1) }),
-  bind: (d, ctx) => ({ output: pickOutput(ctx, "output", shapeText("N", 5 + d.numClasses), fitsTable(5 + d.numClasses, "rows")) }),
+  layout:
+    "one output [1, N, 5 + C] or [N, 5 + C]: cx, cy, w, h in input pixels, obj, C class scores (sigmoided)",
+  parse: (raw, r) => ({
+    type: "yolov5",
+    numClasses: r.int(raw.num_classes ?? 80, "decoder.num_classes", 1),
+  }),
+  bind: (d, ctx) => ({
+    output: pickOutput(
+      ctx,
+      "output",
+      shapeText("N", 5 + d.numClasses),
+      fitsTable(5 + d.numClasses, "rows"),
+    ),
+  }),
   outputNames: (b) => [b.output],
   decode(d, b, get, s) {
     const o = get(b.output);
-    return decodeYolov5(o.data, o.dims, { numClasses: d.numClasses, scoreThreshold: s.scoreThreshold, classFilter: s.classFilter });
+    return decodeYolov5(o.data, o.dims, {
+      numClasses: d.numClasses,
+      scoreThreshold: s.scoreThreshold,
+      classFilter: s.classFilter,
+    });
   },
 };

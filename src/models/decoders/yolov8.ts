@@ -24,7 +24,11 @@ export interface Yolov8DecodeOptions {
 }
 
 /** Detections in tensor pixels (corner convention), before NMS. `dims` is the output shape. */
-export function decodeYolov8(output: Float32Array, dims: readonly number[], o: Yolov8DecodeOptions): Detection[] {
+export function decodeYolov8(
+  output: Float32Array,
+  dims: readonly number[],
+  o: Yolov8DecodeOptions,
+): Detection[] {
   const t = candidateTable("yolov8 output", output, dims, 4 + o.numClasses, "columns");
   const allowed = o.classFilter ? new Set(o.classFilter) : undefined;
   const out: Detection[] = [];
@@ -38,12 +42,27 @@ export function decodeYolov8(output: Float32Array, dims: readonly number[], o: Y
 
 export const yolov8Family: DecoderFamily<Yolov8Decoder, { output: string }> = {
   type: "yolov8",
-  layout: "one output [1, 4 + C, N] (or [1, N, 4 + C], rank 2 too): cx, cy, w, h in input pixels, C sigmoided class scores",
-  parse: (raw, r) => ({ type: "yolov8", numClasses: r.int(raw.num_classes ?? 80, "decoder.num_classes", 1) }),
-  bind: (d, ctx) => ({ output: pickOutput(ctx, "output", `[1,${4 + d.numClasses},N]`, fitsTable(4 + d.numClasses, "either")) }),
+  layout:
+    "one output [1, 4 + C, N] (or [1, N, 4 + C], rank 2 too): cx, cy, w, h in input pixels, C sigmoided class scores",
+  parse: (raw, r) => ({
+    type: "yolov8",
+    numClasses: r.int(raw.num_classes ?? 80, "decoder.num_classes", 1),
+  }),
+  bind: (d, ctx) => ({
+    output: pickOutput(
+      ctx,
+      "output",
+      `[1,${4 + d.numClasses},N]`,
+      fitsTable(4 + d.numClasses, "either"),
+    ),
+  }),
   outputNames: (b) => [b.output],
   decode(d, b, get, s) {
     const o = get(b.output);
-    return decodeYolov8(o.data, o.dims, { numClasses: d.numClasses, scoreThreshold: s.scoreThreshold, classFilter: s.classFilter });
+    return decodeYolov8(o.data, o.dims, {
+      numClasses: d.numClasses,
+      scoreThreshold: s.scoreThreshold,
+      classFilter: s.classFilter,
+    });
   },
 };

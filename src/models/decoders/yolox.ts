@@ -34,8 +34,13 @@ export interface YoloxDecodeOptions {
 }
 
 /** Rows of the output for these options: sum over strides of (H/s) * (W/s). */
-export function yoloxAnchorCount(o: Pick<YoloxDecodeOptions, "inputWidth" | "inputHeight" | "strides">): number {
-  return o.strides.reduce((n, s) => n + Math.floor(o.inputHeight / s) * Math.floor(o.inputWidth / s), 0);
+function yoloxAnchorCount(
+  o: Pick<YoloxDecodeOptions, "inputWidth" | "inputHeight" | "strides">,
+): number {
+  return o.strides.reduce(
+    (n, s) => n + Math.floor(o.inputHeight / s) * Math.floor(o.inputWidth / s),
+    0,
+  );
 }
 
 /** Detections in tensor pixels (corner convention), before NMS, best class per anchor. */
@@ -74,7 +79,14 @@ export function decodeYolox(output: Float32Array, o: YoloxDecodeOptions): Detect
         const cy = (output[base + 1] + gy) * s;
         const w = Math.exp(output[base + 2]) * s;
         const h = Math.exp(output[base + 3]) * s;
-        out.push({ x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2, score, classId: best });
+        out.push({
+          x1: cx - w / 2,
+          y1: cy - h / 2,
+          x2: cx + w / 2,
+          y2: cy + h / 2,
+          score,
+          classId: best,
+        });
       }
     }
   }
@@ -83,17 +95,36 @@ export function decodeYolox(output: Float32Array, o: YoloxDecodeOptions): Detect
 
 export const yoloxFamily: DecoderFamily<YoloxDecoder, { output: string }> = {
   type: "yolox",
-  layout: "one output [1, N, 5 + C] or [N, 5 + C]: x, y (grid offsets), log w, log h, obj, C sigmoided class scores; N = anchor points of the stride grids",
+  layout:
+    "one output [1, N, 5 + C] or [N, 5 + C]: x, y (grid offsets), log w, log h, obj, C sigmoided class scores; N = anchor points of the stride grids",
   parse: (raw, r) => ({
     type: "yolox",
     strides: r.numbers(raw.strides ?? [8, 16, 32], "decoder.strides"),
     numClasses: r.int(raw.num_classes ?? 80, "decoder.num_classes", 1),
   }),
   bind(d, ctx) {
-    const n = yoloxAnchorCount({ inputWidth: ctx.inputWidth, inputHeight: ctx.inputHeight, strides: d.strides });
-    return { output: pickOutput(ctx, "output", shapeText(n, 5 + d.numClasses), fitsTable(5 + d.numClasses, "rows", n)) };
+    const n = yoloxAnchorCount({
+      inputWidth: ctx.inputWidth,
+      inputHeight: ctx.inputHeight,
+      strides: d.strides,
+    });
+    return {
+      output: pickOutput(
+        ctx,
+        "output",
+        shapeText(n, 5 + d.numClasses),
+        fitsTable(5 + d.numClasses, "rows", n),
+      ),
+    };
   },
   outputNames: (b) => [b.output],
   decode: (d, b, get, s) =>
-    decodeYolox(get(b.output).data, { inputWidth: s.inputWidth, inputHeight: s.inputHeight, strides: d.strides, numClasses: d.numClasses, scoreThreshold: s.scoreThreshold, classFilter: s.classFilter }),
+    decodeYolox(get(b.output).data, {
+      inputWidth: s.inputWidth,
+      inputHeight: s.inputHeight,
+      strides: d.strides,
+      numClasses: d.numClasses,
+      scoreThreshold: s.scoreThreshold,
+      classFilter: s.classFilter,
+    }),
 };

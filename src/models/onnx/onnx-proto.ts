@@ -6,13 +6,30 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { PerceptionError, errorMessage } from "../../core/errors.js";
-import { decodeMessage, encodeMessage, type FieldSpec, type ProtoObject, type Schema } from "./protobuf.js";
+import {
+  decodeMessage,
+  encodeMessage,
+  type FieldSpec,
+  type ProtoObject,
+  type Schema,
+} from "./protobuf.js";
 
-const f = (no: number, name: string, type: FieldSpec["type"], extra: Partial<FieldSpec> = {}): FieldSpec => ({ no, name, type, ...extra });
-const msg = (no: number, name: string, message: string, repeated = false): FieldSpec => ({ no, name, type: "message", message, repeated });
+const f = (
+  no: number,
+  name: string,
+  type: FieldSpec["type"],
+  extra: Partial<FieldSpec> = {},
+): FieldSpec => ({ no, name, type, ...extra });
+const msg = (no: number, name: string, message: string, repeated = false): FieldSpec => ({
+  no,
+  name,
+  type: "message",
+  message,
+  repeated,
+});
 
 /** The ONNX messages the project reads and writes. */
-export const ONNX_SCHEMA: Schema = {
+const ONNX_SCHEMA: Schema = {
   ModelProto: [
     f(1, "irVersion", "int64"),
     msg(8, "opsetImport", "OperatorSetIdProto", true),
@@ -71,18 +88,35 @@ export const ONNX_SCHEMA: Schema = {
     f(10, "doubleData", "double", { repeated: true, packed: true }),
     f(11, "uint64Data", "uint64", { repeated: true, packed: true }),
   ],
-  ValueInfoProto: [f(1, "name", "string"), msg(2, "type", "TypeProto"), f(3, "docString", "string")],
+  ValueInfoProto: [
+    f(1, "name", "string"),
+    msg(2, "type", "TypeProto"),
+    f(3, "docString", "string"),
+  ],
   TypeProto: [msg(1, "tensorType", "TypeProtoTensor"), f(6, "denotation", "string")],
   TypeProtoTensor: [f(1, "elemType", "int32"), msg(2, "shape", "TensorShapeProto")],
   TensorShapeProto: [msg(1, "dim", "TensorShapeDimension", true)],
-  TensorShapeDimension: [f(1, "dimValue", "int64"), f(2, "dimParam", "string"), f(3, "denotation", "string")],
+  TensorShapeDimension: [
+    f(1, "dimValue", "int64"),
+    f(2, "dimParam", "string"),
+    f(3, "denotation", "string"),
+  ],
 };
 
 /** TensorProto.DataType values the project uses. */
 export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as const;
 
 /** AttributeProto.AttributeType values. */
-export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
+const AttributeType = {
+  FLOAT: 1,
+  INT: 2,
+  STRING: 3,
+  TENSOR: 4,
+  GRAPH: 5,
+  FLOATS: 6,
+  INTS: 7,
+  STRINGS: 8,
+} as const;
 
 export interface TensorProto extends ProtoObject {
   dims: number[];
@@ -165,12 +199,22 @@ export function readModelFile(path: string): ModelProto {
   try {
     bytes = readFileSync(path);
   } catch (err) {
-    throw new PerceptionError("model", `cannot read ONNX file: ${errorMessage(err)}`, { path }, { cause: err });
+    throw new PerceptionError(
+      "model",
+      `cannot read ONNX file: ${errorMessage(err)}`,
+      { path },
+      { cause: err },
+    );
   }
   try {
     return decodeModel(bytes);
   } catch (err) {
-    throw new PerceptionError("model", `not a readable ONNX file: ${errorMessage(err)}`, { path }, { cause: err });
+    throw new PerceptionError(
+      "model",
+      `not a readable ONNX file: ${errorMessage(err)}`,
+      { path },
+      { cause: err },
+    );
   }
 }
 
@@ -185,26 +229,66 @@ export function opsetVersion(model: ModelProto): number {
 }
 
 /** A float32 initializer. */
-export function floatTensor(name: string, dims: readonly number[], values: ArrayLike<number>): TensorProto {
+export function floatTensor(
+  name: string,
+  dims: readonly number[],
+  values: ArrayLike<number>,
+): TensorProto {
   const data = Float32Array.from(values);
-  return { name, dims: [...dims], dataType: DataType.FLOAT, rawData: new Uint8Array(data.buffer), floatData: [], int32Data: [], int64Data: [] };
+  return {
+    name,
+    dims: [...dims],
+    dataType: DataType.FLOAT,
+    rawData: new Uint8Array(data.buffer),
+    floatData: [],
+    int32Data: [],
+    int64Data: [],
+  };
 }
 
 /** An int64 initializer (shapes, axes). */
-export function int64Tensor(name: string, dims: readonly number[], values: readonly number[]): TensorProto {
+export function int64Tensor(
+  name: string,
+  dims: readonly number[],
+  values: readonly number[],
+): TensorProto {
   const data = BigInt64Array.from(values.map((v) => BigInt(v)));
-  return { name, dims: [...dims], dataType: DataType.INT64, rawData: new Uint8Array(data.buffer), floatData: [], int32Data: [], int64Data: [] };
+  return {
+    name,
+    dims: [...dims],
+    dataType: DataType.INT64,
+    rawData: new Uint8Array(data.buffer),
+    floatData: [],
+    int32Data: [],
+    int64Data: [],
+  };
 }
 
 /** An int8 or uint8 initializer. */
-export function int8Tensor(name: string, dims: readonly number[], values: Int8Array | Uint8Array): TensorProto {
+export function int8Tensor(
+  name: string,
+  dims: readonly number[],
+  values: Int8Array | Uint8Array,
+): TensorProto {
   const dataType = values instanceof Int8Array ? DataType.INT8 : DataType.UINT8;
-  return { name, dims: [...dims], dataType, rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice(), floatData: [], int32Data: [], int64Data: [] };
+  return {
+    name,
+    dims: [...dims],
+    dataType,
+    rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice(),
+    floatData: [],
+    int32Data: [],
+    int64Data: [],
+  };
 }
 
 /** The values of a float32 tensor (raw_data or float_data). */
 export function floatValues(t: TensorProto): Float32Array {
-  if (t.dataType !== DataType.FLOAT) throw new PerceptionError("model", `tensor '${t.name}' is not float32 (data type ${t.dataType})`);
+  if (t.dataType !== DataType.FLOAT)
+    throw new PerceptionError(
+      "model",
+      `tensor '${t.name}' is not float32 (data type ${t.dataType})`,
+    );
   if (t.rawData && t.rawData.length > 0) {
     const copy = t.rawData.slice();
     return new Float32Array(copy.buffer, 0, copy.length / 4);
@@ -212,31 +296,69 @@ export function floatValues(t: TensorProto): Float32Array {
   return Float32Array.from(t.floatData);
 }
 
-/** Element count of a tensor's dims. */
-export function elementCount(dims: readonly number[]): number {
-  return dims.reduce((n, d) => n * d, 1);
-}
-
 /** A node; attributes from a plain object (numbers: int if integral unless listed in `floats`). */
-export function node(opType: string, inputs: readonly string[], outputs: readonly string[], name: string, attributes: AttributeProto[] = [], domain?: string): NodeProto {
-  return { opType, input: [...inputs], output: [...outputs], name, attribute: attributes, ...(domain ? { domain } : {}) };
+export function node(
+  opType: string,
+  inputs: readonly string[],
+  outputs: readonly string[],
+  name: string,
+  attributes: AttributeProto[] = [],
+  domain?: string,
+): NodeProto {
+  return {
+    opType,
+    input: [...inputs],
+    output: [...outputs],
+    name,
+    attribute: attributes,
+    ...(domain ? { domain } : {}),
+  };
 }
 
 export const attr = {
-  int: (name: string, i: number): AttributeProto => ({ name, type: AttributeType.INT, i, floats: [], ints: [] }),
-  float: (name: string, v: number): AttributeProto => ({ name, type: AttributeType.FLOAT, f: v, floats: [], ints: [] }),
-  ints: (name: string, ints: readonly number[]): AttributeProto => ({ name, type: AttributeType.INTS, ints: [...ints], floats: [] }),
-  tensor: (name: string, t: TensorProto): AttributeProto => ({ name, type: AttributeType.TENSOR, t, floats: [], ints: [] }),
+  int: (name: string, i: number): AttributeProto => ({
+    name,
+    type: AttributeType.INT,
+    i,
+    floats: [],
+    ints: [],
+  }),
+  float: (name: string, v: number): AttributeProto => ({
+    name,
+    type: AttributeType.FLOAT,
+    f: v,
+    floats: [],
+    ints: [],
+  }),
+  ints: (name: string, ints: readonly number[]): AttributeProto => ({
+    name,
+    type: AttributeType.INTS,
+    ints: [...ints],
+    floats: [],
+  }),
+  tensor: (name: string, t: TensorProto): AttributeProto => ({
+    name,
+    type: AttributeType.TENSOR,
+    t,
+    floats: [],
+    ints: [],
+  }),
 };
 
 /** A tensor value info (graph input/output) with a static shape. */
-export function tensorValueInfo(name: string, elemType: number, dims: readonly (number | string)[]): ValueInfoProto {
+export function tensorValueInfo(
+  name: string,
+  elemType: number,
+  dims: readonly (number | string)[],
+): ValueInfoProto {
   return {
     name,
     type: {
       tensorType: {
         elemType,
-        shape: { dim: dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) },
+        shape: {
+          dim: dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })),
+        },
       },
     },
   };
@@ -249,7 +371,11 @@ export function valueInfoDims(v: ValueInfoProto): number[] | undefined {
 }
 
 /** A whole model around a graph (IR 8, the given default-domain opset). */
-export function modelFromGraph(graph: Omit<GraphProto, "valueInfo"> & { valueInfo?: ValueInfoProto[] }, opset = 13, producerName = "edge-perception"): ModelProto {
+export function modelFromGraph(
+  graph: Omit<GraphProto, "valueInfo"> & { valueInfo?: ValueInfoProto[] },
+  opset = 13,
+  producerName = "edge-perception",
+): ModelProto {
   return {
     irVersion: 8,
     opsetImport: [{ version: opset }],

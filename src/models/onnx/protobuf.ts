@@ -7,7 +7,15 @@
 import { PerceptionError } from "../../core/errors.js";
 
 /** Wire value kinds the table can name. */
-export type FieldType = "int64" | "int32" | "uint64" | "float" | "double" | "string" | "bytes" | "message";
+export type FieldType =
+  | "int64"
+  | "int32"
+  | "uint64"
+  | "float"
+  | "double"
+  | "string"
+  | "bytes"
+  | "message";
 
 export interface FieldSpec {
   /** Field number on the wire. */
@@ -27,7 +35,7 @@ export interface FieldSpec {
 export type Schema = Readonly<Record<string, readonly FieldSpec[]>>;
 
 /** Raw bytes of fields the schema does not name (tag included), in wire order. */
-export const UNKNOWN = "_unknown";
+const UNKNOWN = "_unknown";
 
 /** A decoded message: named fields plus `_unknown`. */
 export type ProtoObject = Record<string, unknown>;
@@ -57,14 +65,14 @@ const utf8e = new TextEncoder();
 
 class Reader {
   pos: number;
-  private readonly view: DataView;
+  readonly #view: DataView;
   constructor(
     readonly buf: Uint8Array,
     start: number,
     readonly end: number,
   ) {
     this.pos = start;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.#view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
   fail(what: string): never {
     throw new PerceptionError("model", `malformed protobuf: ${what} at byte ${this.pos}`);
@@ -79,12 +87,12 @@ class Reader {
       if (this.pos >= this.end) this.fail("truncated varint");
       b = this.buf[this.pos++];
       if (shift < 28) lo |= (b & 0x7f) << shift;
-      else return this.varintSlow(lo, shift, b);
+      else return this.#varintSlow(lo, shift, b);
       shift += 7;
     } while (b & 0x80);
     return lo >>> 0;
   }
-  private varintSlow(lo: number, shift: number, first: number): number {
+  #varintSlow(lo: number, shift: number, first: number): number {
     let v = BigInt(lo >>> 0);
     let b = first;
     let s = BigInt(shift);
@@ -107,13 +115,13 @@ class Reader {
   }
   float(): number {
     if (this.pos + 4 > this.end) this.fail("truncated float");
-    const v = this.view.getFloat32(this.pos, true);
+    const v = this.#view.getFloat32(this.pos, true);
     this.pos += 4;
     return v;
   }
   double(): number {
     if (this.pos + 8 > this.end) this.fail("truncated double");
-    const v = this.view.getFloat64(this.pos, true);
+    const v = this.#view.getFloat64(this.pos, true);
     this.pos += 8;
     return v;
   }
@@ -174,7 +182,8 @@ function decodeFrom(schema: Schema, type: string, r: Reader): ProtoObject {
       r.pos = end;
       continue;
     }
-    if (wire !== expected) r.fail(`field ${type}.${f.name} has wire type ${wire}, expected ${expected}`);
+    if (wire !== expected)
+      r.fail(`field ${type}.${f.name} has wire type ${wire}, expected ${expected}`);
     let value: unknown;
     if (f.type === "message") {
       const len = r.varint();
@@ -215,68 +224,68 @@ function readScalar(f: FieldSpec, r: Reader): unknown {
 /** Accumulates output parts without copying large byte fields. */
 class Writer {
   readonly parts: Uint8Array[] = [];
-  private scratch = new Uint8Array(1024);
-  private used = 0;
-  private flush(): void {
-    if (this.used > 0) {
-      this.parts.push(this.scratch.subarray(0, this.used));
-      this.scratch = new Uint8Array(1024);
-      this.used = 0;
+  #scratch = new Uint8Array(1024);
+  #used = 0;
+  #flush(): void {
+    if (this.#used > 0) {
+      this.parts.push(this.#scratch.subarray(0, this.#used));
+      this.#scratch = new Uint8Array(1024);
+      this.#used = 0;
     }
   }
-  private room(n: number): void {
-    if (this.used + n > this.scratch.length) this.flush();
-    if (n > this.scratch.length) this.scratch = new Uint8Array(n);
+  #room(n: number): void {
+    if (this.#used + n > this.#scratch.length) this.#flush();
+    if (n > this.#scratch.length) this.#scratch = new Uint8Array(n);
   }
   varint(v: number): void {
-    this.room(10);
+    this.#room(10);
     if (v >= 0 && v < 2 ** 31) {
       let x = v;
       while (x > 0x7f) {
-        this.scratch[this.used++] = (x & 0x7f) | 0x80;
+        this.#scratch[this.#used++] = (x & 0x7f) | 0x80;
         x >>>= 7;
       }
-      this.scratch[this.used++] = x;
+      this.#scratch[this.#used++] = x;
     } else {
       let x = BigInt.asUintN(64, BigInt(Math.trunc(v)));
       while (x > 0x7fn) {
-        this.scratch[this.used++] = Number(x & 0x7fn) | 0x80;
+        this.#scratch[this.#used++] = Number(x & 0x7fn) | 0x80;
         x >>= 7n;
       }
-      this.scratch[this.used++] = Number(x);
+      this.#scratch[this.#used++] = Number(x);
     }
   }
   float(v: number): void {
-    this.room(4);
-    new DataView(this.scratch.buffer, this.scratch.byteOffset).setFloat32(this.used, v, true);
-    this.used += 4;
+    this.#room(4);
+    new DataView(this.#scratch.buffer, this.#scratch.byteOffset).setFloat32(this.#used, v, true);
+    this.#used += 4;
   }
   double(v: number): void {
-    this.room(8);
-    new DataView(this.scratch.buffer, this.scratch.byteOffset).setFloat64(this.used, v, true);
-    this.used += 8;
+    this.#room(8);
+    new DataView(this.#scratch.buffer, this.#scratch.byteOffset).setFloat64(this.#used, v, true);
+    this.#used += 8;
   }
   raw(bytes: Uint8Array): void {
     if (bytes.length <= 256) {
-      this.room(bytes.length);
-      this.scratch.set(bytes, this.used);
-      this.used += bytes.length;
+      this.#room(bytes.length);
+      this.#scratch.set(bytes, this.#used);
+      this.#used += bytes.length;
     } else {
-      this.flush();
+      this.#flush();
       this.parts.push(bytes);
     }
   }
   /** Appends another writer's output. */
   append(w: Writer): void {
-    w.flush();
-    this.flush();
+    w.#flush();
+    this.#flush();
     for (const p of w.parts) this.parts.push(p);
   }
   size(): number {
-    return this.parts.reduce((n, p) => n + p.length, 0) + this.used;
+    return this.parts.reduce((n, p) => n + p.length, 0) + this.#used;
   }
   finish(): Uint8Array {
-    this.flush();
+    this.#flush();
     const total = this.parts.reduce((n, p) => n + p.length, 0);
     const out = new Uint8Array(total);
     let o = 0;

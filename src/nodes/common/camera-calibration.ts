@@ -30,8 +30,17 @@ export class CameraCalibration {
     this.#tf = tf;
     this.#baseFrame = baseFrame;
     this.#diagnostics = diagnostics;
-    handle.createSubscription("sensor_msgs/msg/CameraInfo", "~/in/camera_info", { profile: "sensor_data" }, (info) => this.add(info));
-    diagnostics.set("calibration", "warn", `calibration missing: no CameraInfo yet on ${handle.resolveTopic("~/in/camera_info")}`);
+    handle.createSubscription(
+      "sensor_msgs/msg/CameraInfo",
+      "~/in/camera_info",
+      { profile: "sensor_data" },
+      (info) => this.add(info),
+    );
+    diagnostics.set(
+      "calibration",
+      "warn",
+      `calibration missing: no CameraInfo yet on ${handle.resolveTopic("~/in/camera_info")}`,
+    );
   }
 
   /**
@@ -58,7 +67,11 @@ export class CameraCalibration {
     if (!this.#model) return undefined;
     const result = this.#tf.tryLookup(this.#baseFrame, this.#opticalFrame, stamp);
     if (result.kind === "error") {
-      this.#diagnostics.set("calibration", "warn", `calibration missing: no transform ${this.#baseFrame} <- ${this.#opticalFrame} (${errorMessage(result.error)})`);
+      this.#diagnostics.set(
+        "calibration",
+        "warn",
+        `calibration missing: no transform ${this.#baseFrame} <- ${this.#opticalFrame} (${errorMessage(result.error)})`,
+      );
       return undefined;
     }
     this.#diagnostics.clear("calibration");

@@ -82,7 +82,11 @@ export class CameraNode implements NodeInstance {
   readonly #diagPublisher: DiagnosticsPublisher;
   readonly #processingPub: Publisher<{ data: number }>;
   readonly #latencyPub: Publisher<{ data: number }>;
-  readonly #scheduler: FrameScheduler<{ frame: CameraMessage; receivedNow: Time; receivedWallMs: number }>;
+  readonly #scheduler: FrameScheduler<{
+    frame: CameraMessage;
+    receivedNow: Time;
+    receivedWallMs: number;
+  }>;
   readonly #calibration: CameraCalibration;
   readonly #frames: DecodedFrames;
   #processed = 0;
@@ -98,19 +102,38 @@ export class CameraNode implements NodeInstance {
     this.#frames = handle.service(DECODED_FRAMES);
     const params = handle.parameters;
     this.tf = new TfBuffer({ maxExtrapolationSec: params.get<number>("tf_timeout_s") });
-    const { diagnostics, publisher: diagPublisher } = createNodeDiagnostics(handle, options.hardwareId);
+    const { diagnostics, publisher: diagPublisher } = createNodeDiagnostics(
+      handle,
+      options.hardwareId,
+    );
     this.diagnostics = diagnostics;
     this.#diagPublisher = diagPublisher;
-    this.#processingPub = handle.createPublisher("std_msgs/msg/Float32", "~/debug/processing_time_ms", { profile: "reliable" });
-    this.#latencyPub = handle.createPublisher("std_msgs/msg/Float32", "~/debug/pipeline_latency_ms", { profile: "reliable" });
+    this.#processingPub = handle.createPublisher(
+      "std_msgs/msg/Float32",
+      "~/debug/processing_time_ms",
+      { profile: "reliable" },
+    );
+    this.#latencyPub = handle.createPublisher(
+      "std_msgs/msg/Float32",
+      "~/debug/pipeline_latency_ms",
+      { profile: "reliable" },
+    );
     this.#scheduler = new FrameScheduler({
-      models: [{ name: options.stage, rateHz: params.get<number>("rate_hz"), run: (item, stamp) => this.#run(item.frame, stamp, item.receivedNow, item.receivedWallMs) }],
+      models: [
+        {
+          name: options.stage,
+          rateHz: params.get<number>("rate_hz"),
+          run: (item, stamp) => this.#run(item.frame, stamp, item.receivedNow, item.receivedWallMs),
+        },
+      ],
       // #run reports its own errors to diagnostics; anything else is logged.
       onError: (model, err) => handle.logger.error(`${model}: ${errorMessage(err)}`),
     });
     params.onChange((changes) => {
-      if (typeof changes.rate_hz === "number") this.#scheduler.setRate(options.stage, changes.rate_hz);
-      if (typeof changes.processing_budget_ms === "number") this.diagnostics.setBudget(changes.processing_budget_ms);
+      if (typeof changes.rate_hz === "number")
+        this.#scheduler.setRate(options.stage, changes.rate_hz);
+      if (typeof changes.processing_budget_ms === "number")
+        this.diagnostics.setBudget(changes.processing_budget_ms);
     });
 
     const transport = params.get<string>("image_transport");
@@ -123,7 +146,11 @@ export class CameraNode implements NodeInstance {
       this.#prefetchedWhileBusy++;
       const view = this.#frames.prefetch(frame);
       const prepare = options.prepare;
-      if (prepare) view.then((v) => this.#scheduler.pendingFrame(options.stage) === item && prepare(v), () => undefined);
+      if (prepare)
+        view.then(
+          (v) => this.#scheduler.pendingFrame(options.stage) === item && prepare(v),
+          () => undefined,
+        );
     };
     // A frame known ahead (replay) that this node will take is decoded, and its model started,
     // while the current one is processed.
@@ -134,26 +161,59 @@ export class CameraNode implements NodeInstance {
       if (runAhead) view.then(runAhead, () => undefined);
     };
     if (transport === "raw") {
-      handle.createSubscription("sensor_msgs/msg/Image", "~/in/image", { profile: "sensor_data" }, (m) => onImage({ kind: "raw", message: m }));
+      handle.createSubscription(
+        "sensor_msgs/msg/Image",
+        "~/in/image",
+        { profile: "sensor_data" },
+        (m) => onImage({ kind: "raw", message: m }),
+      );
     } else {
-      handle.createSubscription("sensor_msgs/msg/CompressedImage", "~/in/image/compressed", { profile: "sensor_data" }, (m) => onImage({ kind: "compressed", message: m }), {
-        upcoming: (m) => upcoming({ kind: "compressed", message: m }),
-      });
+      handle.createSubscription(
+        "sensor_msgs/msg/CompressedImage",
+        "~/in/image/compressed",
+        { profile: "sensor_data" },
+        (m) => onImage({ kind: "compressed", message: m }),
+        {
+          upcoming: (m) => upcoming({ kind: "compressed", message: m }),
+        },
+      );
     }
     // Rates from compute_budget (adaptive policy): they replace rate_hz until the next change of either.
-    handle.createSubscription("std_msgs/msg/Float32", "~/in/rate_hz", { profile: "reliable" }, (m) => {
-      if (!(Number.isFinite(m.data) && m.data > 0 && m.data <= MAX_RATE_HZ)) {
-        this.#rejectedRates++;
-        this.diagnostics.setCounter("rate_commands_rejected", this.#rejectedRates);
-        handle.logger.warn(`~/in/rate_hz: ignored ${m.data} (must be > 0 and <= ${MAX_RATE_HZ} Hz)`);
-        return;
-      }
-      this.#scheduler.setRate(options.stage, m.data);
-      this.#rateCommands++;
-    });
-    handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf", { profile: "reliable", depth: 100 }, (m) => void this.tf.addMessage(m, false));
-    handle.createSubscription("tf2_msgs/msg/TFMessage", "/tf_static", { profile: "transient_local", depth: 100 }, (m) => void this.tf.addMessage(m, true));
-    this.#calibration = new CameraCalibration(handle, this.tf, params.get<string>("base_frame"), this.diagnostics);
+    handle.createSubscription(
+      "std_msgs/msg/Float32",
+      "~/in/rate_hz",
+      { profile: "reliable" },
+      (m) => {
+        if (!(Number.isFinite(m.data) && m.data > 0 && m.data <= MAX_RATE_HZ)) {
+          this.#rejectedRates++;
+          this.diagnostics.setCounter("rate_commands_rejected", this.#rejectedRates);
+          handle.logger.warn(
+            `~/in/rate_hz: ignored ${m.data} (must be > 0 and <= ${MAX_RATE_HZ} Hz)`,
+          );
+          return;
+        }
+        this.#scheduler.setRate(options.stage, m.data);
+        this.#rateCommands++;
+      },
+    );
+    handle.createSubscription(
+      "tf2_msgs/msg/TFMessage",
+      "/tf",
+      { profile: "reliable", depth: 100 },
+      (m) => void this.tf.addMessage(m, false),
+    );
+    handle.createSubscription(
+      "tf2_msgs/msg/TFMessage",
+      "/tf_static",
+      { profile: "transient_local", depth: 100 },
+      (m) => void this.tf.addMessage(m, true),
+    );
+    this.#calibration = new CameraCalibration(
+      handle,
+      this.tf,
+      params.get<string>("base_frame"),
+      this.diagnostics,
+    );
   }
 
   /** The camera geometry at a stamp (undefined, with the reason in diagnostics, while calibration is missing). */
@@ -161,7 +221,12 @@ export class CameraNode implements NodeInstance {
     return this.#calibration.geometryAt(stamp);
   }
 
-  async #run(camera: CameraMessage, stamp: Time, receivedNow: Time, receivedWallMs: number): Promise<void> {
+  async #run(
+    camera: CameraMessage,
+    stamp: Time,
+    receivedNow: Time,
+    receivedWallMs: number,
+  ): Promise<void> {
     const started = this.handle.wallMs();
     const geometry = this.geometryAt(stamp);
     if (!geometry && this.#options.requireGeometry) {
@@ -177,12 +242,21 @@ export class CameraNode implements NodeInstance {
     const timing = (stages: readonly StageLatency[] = []): DetectorTiming => {
       measured = measure();
       return {
-        latencies: [...stages.map((s) => ({ stage: s.stage, duration_ms: Math.fround(s.duration_ms) })), { stage: this.#options.stage, duration_ms: measured.processingMs }],
+        latencies: [
+          ...stages.map((s) => ({ stage: s.stage, duration_ms: Math.fround(s.duration_ms) })),
+          { stage: this.#options.stage, duration_ms: measured.processingMs },
+        ],
         pipeline_latency_ms: measured.latencyMs,
       };
     };
     try {
-      await this.#options.process({ header: camera.message.header, camera, view: () => checkedView(this.#frames, camera, geometry), geometry, timing });
+      await this.#options.process({
+        header: camera.message.header,
+        camera,
+        view: () => checkedView(this.#frames, camera, geometry),
+        geometry,
+        timing,
+      });
       const { processingMs, latencyMs } = measured ?? measure();
       this.#processed++;
       this.diagnostics.recordFrame(processingMs);
@@ -191,7 +265,9 @@ export class CameraNode implements NodeInstance {
     } catch (err) {
       this.#failed++;
       this.diagnostics.recordError(err);
-      this.handle.logger.error(`${this.#options.stage}: frame ${timeToNs(stamp)} failed: ${errorMessage(err)}`);
+      this.handle.logger.error(
+        `${this.#options.stage}: frame ${timeToNs(stamp)} failed: ${errorMessage(err)}`,
+      );
     }
     const c = this.#scheduler.counters()[this.#options.stage]!;
     this.diagnostics.setCounter("drops_rate", c.skippedRate);
@@ -205,7 +281,9 @@ export class CameraNode implements NodeInstance {
 
   /** Camera stamp to now: the node-clock delay until reception plus the wall time since. */
   pipelineLatencyMs(stamp: Time, receivedNow: Time, receivedWallMs: number): number {
-    return Math.max(0, diffSec(receivedNow, stamp) * 1000) + (this.handle.wallMs() - receivedWallMs);
+    return (
+      Math.max(0, diffSec(receivedNow, stamp) * 1000) + (this.handle.wallMs() - receivedWallMs)
+    );
   }
 
   idle(): Promise<void> {
@@ -258,7 +336,11 @@ export function withRelease(node: CameraNode, release: () => Promise<void>): Nod
  * The frame's pixels, refused (an `image` PerceptionError naming both sizes) when their size is not
  * the one the frame's CameraInfo describes: the calibration would place every pixel wrongly.
  */
-async function checkedView(frames: DecodedFrames, camera: CameraMessage, geometry: CameraGeometry | undefined): Promise<ImageView> {
+async function checkedView(
+  frames: DecodedFrames,
+  camera: CameraMessage,
+  geometry: CameraGeometry | undefined,
+): Promise<ImageView> {
   const view = await frames.view(camera);
   const model = geometry?.model;
   if (model && (view.width !== model.width || view.height !== model.height)) {
@@ -272,10 +354,14 @@ async function checkedView(frames: DecodedFrames, camera: CameraMessage, geometr
 
 /** The `status` of an empty output for a failed frame: the cause (an image problem) or `<what> error: ...`. */
 export function failureStatus(error: PerceptionError, what: string): string {
-  return error.kind === "image" ? `image error: ${error.message}` : `${what} error: ${error.message}`;
+  return error.kind === "image"
+    ? `image error: ${error.message}`
+    : `${what} error: ${error.message}`;
 }
 
 /** Throws a `model` PerceptionError with the node's context (for errors that are not PerceptionErrors yet). */
 export function asModelError(err: unknown, stage: string): PerceptionError {
-  return err instanceof PerceptionError ? err : new PerceptionError("model", `${stage}: ${errorMessage(err)}`, { stage }, { cause: err });
+  return err instanceof PerceptionError
+    ? err
+    : new PerceptionError("model", `${stage}: ${errorMessage(err)}`, { stage }, { cause: err });
 }

@@ -88,24 +88,56 @@ export interface BudgetDecision {
 
 const MODELS: readonly BudgetedModel[] = ["pedestrians", "lanes", "crosswalks"];
 /** Who gives way first when over budget: crosswalk and lane rates, pedestrian crop passes, the pedestrian rate last. */
-const CUT_ORDER: readonly (BudgetedModel | "crops")[] = ["crosswalks", "lanes", "crops", "pedestrians"];
+const CUT_ORDER: readonly (BudgetedModel | "crops")[] = [
+  "crosswalks",
+  "lanes",
+  "crops",
+  "pedestrians",
+];
 
 function positive(name: string, v: number): void {
-  if (!Number.isFinite(v) || v <= 0) throw new PerceptionError("parameter", `compute budget: ${name} must be a positive number, got ${v}`);
+  if (!Number.isFinite(v) || v <= 0)
+    throw new PerceptionError(
+      "parameter",
+      `compute budget: ${name} must be a positive number, got ${v}`,
+    );
 }
 
 /** Checks the options (a `parameter` PerceptionError names the bad one). */
 export function checkComputeBudgetOptions(o: ComputeBudgetOptions): void {
-  for (const k of ["pedestrianNearCrossingHz", "pedestrianHz", "laneHz", "laneStableHz", "crosswalkNearCrossingHz", "crosswalkHz", "decelerationMps2", "cpuBudgetCores", "pedestrianPassCostMs"] as const) positive(k, o[k]);
+  for (const k of [
+    "pedestrianNearCrossingHz",
+    "pedestrianHz",
+    "laneHz",
+    "laneStableHz",
+    "crosswalkNearCrossingHz",
+    "crosswalkHz",
+    "decelerationMps2",
+    "cpuBudgetCores",
+    "pedestrianPassCostMs",
+  ] as const)
+    positive(k, o[k]);
   for (const k of ["pedestrianCropPassesNearCrossingPerS", "pedestrianCropPassesPerS"] as const) {
-    if (!(Number.isFinite(o[k]) && o[k] >= 0)) throw new PerceptionError("parameter", `compute budget: ${k} must be a number >= 0, got ${o[k]}`);
+    if (!(Number.isFinite(o[k]) && o[k] >= 0))
+      throw new PerceptionError(
+        "parameter",
+        `compute budget: ${k} must be a number >= 0, got ${o[k]}`,
+      );
   }
-  if (!(o.pedestrianWorkerMaxLoad > 0 && o.pedestrianWorkerMaxLoad <= 1)) throw new PerceptionError("parameter", `compute budget: pedestrianWorkerMaxLoad must be in (0, 1], got ${o.pedestrianWorkerMaxLoad}`);
+  if (!(o.pedestrianWorkerMaxLoad > 0 && o.pedestrianWorkerMaxLoad <= 1))
+    throw new PerceptionError(
+      "parameter",
+      `compute budget: pedestrianWorkerMaxLoad must be in (0, 1], got ${o.pedestrianWorkerMaxLoad}`,
+    );
   for (const m of MODELS) {
     positive(`costMs.${m}`, o.costMs[m]);
     positive(`minHz.${m}`, o.minHz[m]);
   }
-  if (!(o.reactionTimeS >= 0) || !(o.crossingMarginM >= 0)) throw new PerceptionError("parameter", "compute budget: reactionTimeS and crossingMarginM must be >= 0");
+  if (!(o.reactionTimeS >= 0) || !(o.crossingMarginM >= 0))
+    throw new PerceptionError(
+      "parameter",
+      "compute budget: reactionTimeS and crossingMarginM must be >= 0",
+    );
 }
 
 /** Stopping distance plus margin at `speed`, m. */
@@ -115,8 +147,15 @@ export function reachM(o: ComputeBudgetOptions, speedMps: number): number {
 }
 
 /** Cores the models use at these rates and pedestrian crop passes per second. */
-export function plannedCores(o: ComputeBudgetOptions, rates: ModelRates, cropPassesPerS: number): number {
-  return MODELS.reduce((a, m) => a + (rates[m] * o.costMs[m]) / 1000, 0) + (cropPassesPerS * o.pedestrianPassCostMs) / 1000;
+export function plannedCores(
+  o: ComputeBudgetOptions,
+  rates: ModelRates,
+  cropPassesPerS: number,
+): number {
+  return (
+    MODELS.reduce((a, m) => a + (rates[m] * o.costMs[m]) / 1000, 0) +
+    (cropPassesPerS * o.pedestrianPassCostMs) / 1000
+  );
 }
 
 /**
@@ -148,7 +187,10 @@ export function decideRates(o: ComputeBudgetOptions, c: BudgetContext): BudgetDe
     crosswalks: nearCrossing ? o.crosswalkNearCrossingHz : o.crosswalkHz,
   };
   // Crop coverage where people can be; never more than the pedestrian worker has room for.
-  let crops = Math.min(nearCrossing ? o.pedestrianCropPassesNearCrossingPerS : o.pedestrianCropPassesPerS, workerRoomPerS(o, rates.pedestrians));
+  let crops = Math.min(
+    nearCrossing ? o.pedestrianCropPassesNearCrossingPerS : o.pedestrianCropPassesPerS,
+    workerRoomPerS(o, rates.pedestrians),
+  );
   // The hard budget: cut in order, each down to its floor, until the models fit.
   let limited = false;
   const budgetMs = o.cpuBudgetCores * 1000;
@@ -171,14 +213,26 @@ export function decideRates(o: ComputeBudgetOptions, c: BudgetContext): BudgetDe
       limited = true;
     }
   }
-  return { rates, pedestrianCropPassesPerS: crops, nearCrossing, reason, reachM: reach, plannedCores: plannedCores(o, rates, crops), limitedByBudget: limited };
+  return {
+    rates,
+    pedestrianCropPassesPerS: crops,
+    nearCrossing,
+    reason,
+    reachM: reach,
+    plannedCores: plannedCores(o, rates, crops),
+    limitedByBudget: limited,
+  };
 }
 
 /** Tells whether the ego lane estimate has been stable long enough (consecutive good frames). */
 export class LaneStability {
   #run = 0;
 
-  constructor(private readonly options: { frames: number; maxLateralStdM: number; minMapConsistency: number }) {}
+  readonly #options: { frames: number; maxLateralStdM: number; minMapConsistency: number };
+
+  constructor(options: { frames: number; maxLateralStdM: number; minMapConsistency: number }) {
+    this.#options = options;
+  }
 
   /**
    * One fused frame: good when the ego lane is valid, its lateral offset is known to within
@@ -186,9 +240,12 @@ export class LaneStability {
    * never stable). Returns whether the last `frames` frames were all good.
    */
   update(f: { egoLaneValid: boolean; lateralOffsetStd: number; mapConsistency: number }): boolean {
-    const good = f.egoLaneValid && f.lateralOffsetStd <= this.options.maxLateralStdM && f.mapConsistency >= this.options.minMapConsistency;
+    const good =
+      f.egoLaneValid &&
+      f.lateralOffsetStd <= this.#options.maxLateralStdM &&
+      f.mapConsistency >= this.#options.minMapConsistency;
     this.#run = good ? this.#run + 1 : 0;
-    return this.#run >= this.options.frames;
+    return this.#run >= this.#options.frames;
   }
 
   /** Forgets the history (time went back). */

@@ -10,7 +10,9 @@ import type { CompressedImage, Image } from "../../msgs/types.generated.js";
 import type { RunServiceKey } from "../../ros/node-api.js";
 
 /** A camera message as the nodes receive it. */
-export type CameraMessage = { kind: "raw"; message: Image } | { kind: "compressed"; message: CompressedImage };
+export type CameraMessage =
+  | { kind: "raw"; message: Image }
+  | { kind: "compressed"; message: CompressedImage };
 
 /** Decoded pixels of camera messages, each decoded at most once per run. */
 export interface DecodedFrames {

@@ -10,10 +10,10 @@ import type { NodeHandle, Publisher, Timer } from "../../ros/node-api.js";
 import type { NodeDiagnostics } from "../../diagnostics/node-diagnostics.js";
 
 /** The absolute topic every node reports on. */
-export const DIAGNOSTICS_TOPIC = "/diagnostics";
+const DIAGNOSTICS_TOPIC = "/diagnostics";
 
 /** A DiagnosticArray from statuses. */
-export function diagnosticArray(stamp: Time, statuses: DiagnosticStatus[]): DiagnosticArray {
+function diagnosticArray(stamp: Time, statuses: DiagnosticStatus[]): DiagnosticArray {
   return { header: { stamp, frame_id: "" }, status: statuses };
 }
 
@@ -31,10 +31,18 @@ export class DiagnosticsPublisher {
   #lastMessage = "";
   #ticks = 0;
 
-  constructor(handle: NodeHandle, diagnostics: NodeDiagnostics, options: DiagnosticsPublisherOptions = {}) {
+  constructor(
+    handle: NodeHandle,
+    diagnostics: NodeDiagnostics,
+    options: DiagnosticsPublisherOptions = {},
+  ) {
     this.#handle = handle;
     this.#diagnostics = diagnostics;
-    this.#publisher = handle.createPublisher("diagnostic_msgs/msg/DiagnosticArray", DIAGNOSTICS_TOPIC, { profile: "reliable" });
+    this.#publisher = handle.createPublisher(
+      "diagnostic_msgs/msg/DiagnosticArray",
+      DIAGNOSTICS_TOPIC,
+      { profile: "reliable" },
+    );
     // Checks four times per period; publishes every fourth tick or when the level changed.
     this.#timer = handle.createTimer((options.periodSec ?? 1) / 4, () => {
       this.#ticks++;

@@ -71,7 +71,11 @@ interface ModelState<F> extends RateWindow {
  * whether the stamp jumped back past one period (the window restarts). The one rule for offers and
  * for predictions.
  */
-function admit(w: RateWindow, ns: bigint, jitterFraction: number): { due: boolean; timeJump: boolean } {
+function admit(
+  w: RateWindow,
+  ns: bigint,
+  jitterFraction: number,
+): { due: boolean; timeJump: boolean } {
   let timeJump = false;
   if (w.lastStampNs !== undefined && ns + w.periodNs < w.lastStampNs) {
     timeJump = true;
@@ -81,12 +85,19 @@ function admit(w: RateWindow, ns: bigint, jitterFraction: number): { due: boolea
   const tolerance = BigInt(Math.round(Number(w.periodNs) * jitterFraction));
   if (w.nextDueNs !== undefined && ns < w.nextDueNs - tolerance) return { due: false, timeJump };
   // Advance the window by one period (no drift); restart it after a long gap.
-  w.nextDueNs = w.nextDueNs === undefined || ns - w.nextDueNs >= w.periodNs ? ns + w.periodNs : w.nextDueNs + w.periodNs;
+  w.nextDueNs =
+    w.nextDueNs === undefined || ns - w.nextDueNs >= w.periodNs
+      ? ns + w.periodNs
+      : w.nextDueNs + w.periodNs;
   return { due: true, timeJump };
 }
 
 function periodNsOf(model: string, rateHz: number): bigint {
-  if (!Number.isFinite(rateHz) || rateHz <= 0) throw new PerceptionError("parameter", `model '${model}': rate must be a positive number of Hz, got ${rateHz}`);
+  if (!Number.isFinite(rateHz) || rateHz <= 0)
+    throw new PerceptionError(
+      "parameter",
+      `model '${model}': rate must be a positive number of Hz, got ${rateHz}`,
+    );
   return BigInt(Math.round(1e9 / rateHz));
 }
 
@@ -103,12 +114,21 @@ export class FrameScheduler<F> {
     this.#jitter = options.jitterFraction ?? 0.1;
     this.#onError = options.onError;
     for (const model of options.models) {
-      if (this.#states.has(model.name)) throw new PerceptionError("parameter", `model '${model.name}' is scheduled twice`);
+      if (this.#states.has(model.name))
+        throw new PerceptionError("parameter", `model '${model.name}' is scheduled twice`);
       this.#states.set(model.name, {
         model,
         periodNs: periodNsOf(model.name, model.rateHz),
         running: false,
-        counters: { offered: 0, started: 0, completed: 0, failed: 0, droppedReplaced: 0, skippedRate: 0, timeJumps: 0 },
+        counters: {
+          offered: 0,
+          started: 0,
+          completed: 0,
+          failed: 0,
+          droppedReplaced: 0,
+          skippedRate: 0,
+          timeJumps: 0,
+        },
       });
     }
   }
@@ -149,7 +169,14 @@ export class FrameScheduler<F> {
     if (this.#disposed) return false;
     const ns = timeToNs(stamp);
     for (const s of this.#states.values()) {
-      if (admit({ periodNs: s.periodNs, nextDueNs: s.nextDueNs, lastStampNs: s.lastStampNs }, ns, this.#jitter).due) return true;
+      if (
+        admit(
+          { periodNs: s.periodNs, nextDueNs: s.nextDueNs, lastStampNs: s.lastStampNs },
+          ns,
+          this.#jitter,
+        ).due
+      )
+        return true;
     }
     return false;
   }
@@ -170,7 +197,12 @@ export class FrameScheduler<F> {
         // First prediction, or the rate changed since: from the real window, moved on over the
         // stamps announced before and not offered yet (with the rate now in force).
         const outstanding = s.predicted?.notOffered ?? [];
-        s.predicted = { periodNs: s.periodNs, nextDueNs: s.nextDueNs, lastStampNs: s.lastStampNs, notOffered: [] };
+        s.predicted = {
+          periodNs: s.periodNs,
+          nextDueNs: s.nextDueNs,
+          lastStampNs: s.lastStampNs,
+          notOffered: [],
+        };
         for (const earlier of outstanding) {
           admit(s.predicted, earlier, this.#jitter);
           s.predicted.notOffered.push(earlier);
@@ -243,7 +275,11 @@ export class FrameScheduler<F> {
 
   #state(model: string): ModelState<F> {
     const s = this.#states.get(model);
-    if (!s) throw new PerceptionError("parameter", `no scheduled model '${model}' (known: ${[...this.#states.keys()].join(", ")})`);
+    if (!s)
+      throw new PerceptionError(
+        "parameter",
+        `no scheduled model '${model}' (known: ${[...this.#states.keys()].join(", ")})`,
+      );
     return s;
   }
 
@@ -266,7 +302,14 @@ export class FrameScheduler<F> {
           this.#unreportedErrors.push(reportErr);
         }
       } else {
-        this.#unreportedErrors.push(new PerceptionError("model", `model '${s.model.name}' failed: ${errorMessage(err)}`, {}, { cause: err }));
+        this.#unreportedErrors.push(
+          new PerceptionError(
+            "model",
+            `model '${s.model.name}' failed: ${errorMessage(err)}`,
+            {},
+            { cause: err },
+          ),
+        );
       }
     }
     s.counters.completed++;
@@ -294,6 +337,6 @@ export class FrameScheduler<F> {
     this.#waiters = [];
     const err = this.#unreportedErrors[0];
     this.#unreportedErrors = [];
-    for (const w of waiters) (err === undefined ? w.resolve() : w.reject(err));
+    for (const w of waiters) err === undefined ? w.resolve() : w.reject(err);
   }
 }

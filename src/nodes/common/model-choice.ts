@@ -5,7 +5,11 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { defaultContractsPath, loadModelContract, type ModelContract } from "../../models/contract.js";
+import {
+  defaultContractsPath,
+  loadModelContract,
+  type ModelContract,
+} from "../../models/contract.js";
 import { resolveModelDir } from "../../models/model-dir.js";
 import type { NodeHandle } from "../../ros/node-api.js";
 
@@ -25,11 +29,19 @@ export function contractsFileOf(handle: NodeHandle): string {
  * folder that does not exist throws, as does a contract that is not in the contracts file.
  */
 export function chooseModel(handle: NodeHandle): ModelChoice {
-  const contract = loadModelContract(handle.parameters.get<string>("model"), contractsFileOf(handle));
+  const contract = loadModelContract(
+    handle.parameters.get<string>("model"),
+    contractsFileOf(handle),
+  );
   const resolved = resolveModelDir(handle.parameters.get<string>("model_dir"));
-  if (resolved.source === "none") return { kind: "fallback", reason: "no model directory (model_dir empty and no ../shared/models)" };
+  if (resolved.source === "none")
+    return {
+      kind: "fallback",
+      reason: "no model directory (model_dir empty and no ../shared/models)",
+    };
   const file = join(resolved.dir, contract.file);
-  if (!existsSync(file)) return { kind: "fallback", reason: `${contract.file} not in ${resolved.dir}` };
+  if (!existsSync(file))
+    return { kind: "fallback", reason: `${contract.file} not in ${resolved.dir}` };
   return { kind: "model", contract, dir: resolved.dir, source: resolved.source };
 }
 

@@ -13,8 +13,16 @@ export interface NodeDiagnosticsSetup {
  * Diagnostics named by the node's fully qualified name, with the `processing_budget_ms` parameter
  * as the budget, and their publisher (created on the handle now).
  */
-export function createNodeDiagnostics(handle: NodeHandle, hardwareId = "camera_front"): NodeDiagnosticsSetup {
-  const fullName = handle.namespace === "/" ? `/${handle.name}` : `${handle.namespace}/${handle.name}`;
-  const diagnostics = new NodeDiagnostics({ name: fullName, hardwareId, budgetMs: handle.parameters.get<number>("processing_budget_ms") });
+export function createNodeDiagnostics(
+  handle: NodeHandle,
+  hardwareId = "camera_front",
+): NodeDiagnosticsSetup {
+  const fullName =
+    handle.namespace === "/" ? `/${handle.name}` : `${handle.namespace}/${handle.name}`;
+  const diagnostics = new NodeDiagnostics({
+    name: fullName,
+    hardwareId,
+    budgetMs: handle.parameters.get<number>("processing_budget_ms"),
+  });
   return { diagnostics, publisher: new DiagnosticsPublisher(handle, diagnostics) };
 }

@@ -45,7 +45,13 @@ export interface BevComponentOptions {
  * current call); `cellOf`, `parent` and `size` are indexed by that rank, `filled` (cells placed so
  * far) by output component.
  */
-const scratch = { slot: new Int32Array(0), cellOf: new Int32Array(0), parent: new Int32Array(0), size: new Int32Array(0), filled: new Int32Array(0) };
+const scratch = {
+  slot: new Int32Array(0),
+  cellOf: new Int32Array(0),
+  parent: new Int32Array(0),
+  size: new Int32Array(0),
+  filled: new Int32Array(0),
+};
 
 function find(parent: Int32Array, i: number): number {
   while (parent[i] !== i) {
@@ -67,10 +73,18 @@ function union(parent: Int32Array, a: number, b: number): void {
  * its own set in `parent`); returns their count. Grids are sparse: four empty cells are skipped
  * with one 32-bit read where the bytes are aligned.
  */
-function rankOccupied(occupancy: Uint8Array, cellOf: Int32Array, slot: Int32Array, parent: Int32Array): number {
+function rankOccupied(
+  occupancy: Uint8Array,
+  cellOf: Int32Array,
+  slot: Int32Array,
+  parent: Int32Array,
+): number {
   let count = 0;
   let i = 0;
-  const words = occupancy.byteOffset % 4 === 0 ? new Uint32Array(occupancy.buffer, occupancy.byteOffset, occupancy.length >> 2) : undefined;
+  const words =
+    occupancy.byteOffset % 4 === 0
+      ? new Uint32Array(occupancy.buffer, occupancy.byteOffset, occupancy.length >> 2)
+      : undefined;
   const end = occupancy.length;
   while (i < end) {
     if (words && (i & 3) === 0 && i + 4 <= end && words[i >> 2] === 0) {
@@ -100,7 +114,13 @@ export function bevComponents(
   const rowGap = options.rowGap ?? 1;
   if (scratch.slot.length < occupancy.length) {
     const n = occupancy.length;
-    Object.assign(scratch, { slot: new Int32Array(n), cellOf: new Int32Array(n), parent: new Int32Array(n), size: new Int32Array(n), filled: new Int32Array(n) });
+    Object.assign(scratch, {
+      slot: new Int32Array(n),
+      cellOf: new Int32Array(n),
+      parent: new Int32Array(n),
+      size: new Int32Array(n),
+      filled: new Int32Array(n),
+    });
   }
   const { slot, cellOf, parent, size, filled } = scratch;
   const count = rankOccupied(occupancy, cellOf, slot, parent);
@@ -143,7 +163,11 @@ export function bevComponents(
 }
 
 /** `summarise`'s per-row scratch: row, mean y and cell count of each row of the current component (grown on demand). */
-let rowScratch = { rows: new Int32Array(256), y: new Float64Array(256), count: new Int32Array(256) };
+let rowScratch = {
+  rows: new Int32Array(256),
+  y: new Float64Array(256),
+  count: new Int32Array(256),
+};
 
 /** Writes row summary number k into the scratch; returns k + 1. */
 function addRow(k: number, row: number, y: number, count: number): number {
@@ -165,13 +189,21 @@ export function summarise(cells: number[], cols: number, spec: BevGridSpec): Bev
   let syy = 0;
   let sxy = 0;
   // Per-row summaries go to the scratch first (at most one row per cell), then into exact-size arrays.
-  if (rowScratch.rows.length < cells.length) rowScratch = { rows: new Int32Array(cells.length), y: new Float64Array(cells.length), count: new Int32Array(cells.length) };
+  if (rowScratch.rows.length < cells.length)
+    rowScratch = {
+      rows: new Int32Array(cells.length),
+      y: new Float64Array(cells.length),
+      count: new Int32Array(cells.length),
+    };
   const { rows: rowsBuf, y: rowYBuf, count: rowCountBuf } = rowScratch;
   let nRows = 0;
   let curRow = -1;
   let curSum = 0;
   let curN = 0;
-  const sorted = cells.length > 1 && cells[0] > cells[cells.length - 1] ? [...cells].sort((a, b) => a - b) : cells;
+  const sorted =
+    cells.length > 1 && cells[0] > cells[cells.length - 1]
+      ? [...cells].sort((a, b) => a - b)
+      : cells;
   for (const i of sorted) {
     const r = (i / cols) | 0;
     const c = i - r * cols;

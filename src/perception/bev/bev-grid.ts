@@ -66,7 +66,12 @@ export function sameKeyNumber(a: number, b: number): boolean {
 }
 
 /** Whether a lookup was built for this grid and image size (compared by the numbers, not by object identity). */
-function lookupMatches(l: BevLookup, spec: BevGridSpec, imageWidth: number, imageHeight: number): boolean {
+function lookupMatches(
+  l: BevLookup,
+  spec: BevGridSpec,
+  imageWidth: number,
+  imageHeight: number,
+): boolean {
   const s = l.spec;
   return (
     sameKeyNumber(l.imageWidth, imageWidth) &&
@@ -92,7 +97,12 @@ const cache = new WeakMap<CameraGeometry, BevLookup[]>();
  * one `groundToPixel` per cell, about 50-100 ms for 100k cells; a frame then costs a few number
  * comparisons).
  */
-export function bevLookup(geometry: CameraGeometry, spec: BevGridSpec, imageWidth: number, imageHeight: number): BevLookup {
+export function bevLookup(
+  geometry: CameraGeometry,
+  spec: BevGridSpec,
+  imageWidth: number,
+  imageHeight: number,
+): BevLookup {
   let perGeometry = cache.get(geometry);
   if (!perGeometry) cache.set(geometry, (perGeometry = []));
   for (const l of perGeometry) if (lookupMatches(l, spec, imageWidth, imageHeight)) return l;
@@ -102,7 +112,12 @@ export function bevLookup(geometry: CameraGeometry, spec: BevGridSpec, imageWidt
   return built;
 }
 
-function buildLookup(geometry: CameraGeometry, spec: BevGridSpec, width: number, height: number): BevLookup {
+function buildLookup(
+  geometry: CameraGeometry,
+  spec: BevGridSpec,
+  width: number,
+  height: number,
+): BevLookup {
   const rows = Math.max(1, Math.round((spec.xMax - spec.xMin) / spec.dx));
   const cols = Math.max(1, Math.round((spec.yMax - spec.yMin) / spec.dy));
   const pixelIndex = new Int32Array(rows * cols).fill(-1);
@@ -138,5 +153,14 @@ function buildLookup(geometry: CameraGeometry, spec: BevGridSpec, width: number,
     const d = Number.isFinite(b) ? Math.abs(a - b) : Math.abs(a - p);
     imageRowsPerRow[r] = Number.isFinite(d) ? d : 0;
   }
-  return { spec, rows, cols, imageWidth: width, imageHeight: height, pixelIndex, imageRowsPerRow, visibleCells };
+  return {
+    spec,
+    rows,
+    cols,
+    imageWidth: width,
+    imageHeight: height,
+    pixelIndex,
+    imageRowsPerRow,
+    visibleCells,
+  };
 }

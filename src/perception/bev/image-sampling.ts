@@ -49,7 +49,8 @@ export class PixelSampler {
     const bgr = format === "bgr8" || format === "bgra8";
     this.#r = bgr ? 2 : 0;
     this.#b = bgr ? 0 : 2;
-    this.#layout = format === "mono8" ? MONO : format === "yuyv" || format === "uyvy" ? YUV422 : INTERLEAVED;
+    this.#layout =
+      format === "mono8" ? MONO : format === "yuyv" || format === "uyvy" ? YUV422 : INTERLEAVED;
     const yuyv = format === "yuyv";
     this.#yOff = yuyv ? 0 : 1;
     this.#uOff = yuyv ? 1 : 0;
@@ -70,7 +71,13 @@ export class PixelSampler {
     const row = v * this.#step;
     const pair = row + (u >> 1) * 4;
     const data = this.#data;
-    yuvToRgbInto(data[row + u * 2 + this.#yOff]!, data[pair + this.#uOff]!, data[pair + this.#vOff]!, out, o);
+    yuvToRgbInto(
+      data[row + u * 2 + this.#yOff]!,
+      data[pair + this.#uOff]!,
+      data[pair + this.#vOff]!,
+      out,
+      o,
+    );
   }
 
   /** Writes R, G, B of pixel index p into out[o..o+2]. */
@@ -103,7 +110,11 @@ export class PixelSampler {
       const i = this.#offset(p);
       const data = this.#data;
       // `| 0` reads a missing byte as 0, as the byte arrays of `rgbInto` store it.
-      return 0.299 * (data[i + this.#r]! | 0) + 0.587 * (data[i + 1]! | 0) + 0.114 * (data[i + this.#b]! | 0);
+      return (
+        0.299 * (data[i + this.#r]! | 0) +
+        0.587 * (data[i + 1]! | 0) +
+        0.114 * (data[i + this.#b]! | 0)
+      );
     }
     const rgb = this.#rgb;
     this.rgbInto(p, rgb, 0);

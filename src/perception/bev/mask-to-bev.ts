@@ -41,7 +41,12 @@ const maskIndexCache = new WeakMap<BevLookup, MaskIndexEntry[]>();
 const MAX_HALF_SPAN = 6;
 
 /** Per BEV cell, the mask pixels that see it. Cached per lookup and mapping. */
-export function bevMaskIndex(lookup: BevLookup, toImage: TensorToImage, maskWidth: number, maskHeight: number): BevMaskIndex {
+export function bevMaskIndex(
+  lookup: BevLookup,
+  toImage: TensorToImage,
+  maskWidth: number,
+  maskHeight: number,
+): BevMaskIndex {
   let perLookup = maskIndexCache.get(lookup);
   if (!perLookup) maskIndexCache.set(lookup, (perLookup = []));
   for (const e of perLookup) {
@@ -58,16 +63,30 @@ export function bevMaskIndex(lookup: BevLookup, toImage: TensorToImage, maskWidt
   }
   const out = buildMaskIndex(lookup, toImage, maskWidth, maskHeight);
   if (perLookup.length > 4) perLookup.length = 0;
-  perLookup.push({ scaleX: toImage.scaleX, scaleY: toImage.scaleY, offsetX: toImage.offsetX, offsetY: toImage.offsetY, index: out });
+  perLookup.push({
+    scaleX: toImage.scaleX,
+    scaleY: toImage.scaleY,
+    offsetX: toImage.offsetX,
+    offsetY: toImage.offsetY,
+    index: out,
+  });
   return out;
 }
 
-function buildMaskIndex(lookup: BevLookup, toImage: TensorToImage, maskWidth: number, maskHeight: number): BevMaskIndex {
+function buildMaskIndex(
+  lookup: BevLookup,
+  toImage: TensorToImage,
+  maskWidth: number,
+  maskHeight: number,
+): BevMaskIndex {
   const index = new Int32Array(lookup.pixelIndex.length).fill(-1);
   const halfSpan = new Uint8Array(lookup.pixelIndex.length);
   const w = lookup.imageWidth;
   const cols = lookup.cols;
-  const imageRow = (i: number): number => (i >= 0 && i < lookup.pixelIndex.length && lookup.pixelIndex[i] >= 0 ? Math.floor(lookup.pixelIndex[i] / w) : NaN);
+  const imageRow = (i: number): number =>
+    i >= 0 && i < lookup.pixelIndex.length && lookup.pixelIndex[i] >= 0
+      ? Math.floor(lookup.pixelIndex[i] / w)
+      : NaN;
   for (let i = 0; i < index.length; i++) {
     const p = lookup.pixelIndex[i];
     if (p < 0) continue;
@@ -79,7 +98,14 @@ function buildMaskIndex(lookup: BevLookup, toImage: TensorToImage, maskWidth: nu
     index[i] = mv * maskWidth + mu;
     const before = imageRow(i - cols);
     const after = imageRow(i + cols);
-    const spanImageRows = Number.isFinite(before) && Number.isFinite(after) ? Math.abs(before - after) / 2 : Number.isFinite(before) ? Math.abs(before - v) : Number.isFinite(after) ? Math.abs(after - v) : 0;
+    const spanImageRows =
+      Number.isFinite(before) && Number.isFinite(after)
+        ? Math.abs(before - after) / 2
+        : Number.isFinite(before)
+          ? Math.abs(before - v)
+          : Number.isFinite(after)
+            ? Math.abs(after - v)
+            : 0;
     halfSpan[i] = Math.min(MAX_HALF_SPAN, Math.floor((spanImageRows * toImage.scaleY) / 2));
   }
   return { index, halfSpan, maskWidth, maskHeight };
@@ -106,7 +132,11 @@ export function maskToBev(
         for (let k = 1; k <= halfSpan[i] && !on; k++) {
           const up = m - k * w;
           const down = m + k * w;
-          if ((up >= 0 && classes[up] === positiveClass) || (down < size && classes[down] === positiveClass)) on = 1;
+          if (
+            (up >= 0 && classes[up] === positiveClass) ||
+            (down < size && classes[down] === positiveClass)
+          )
+            on = 1;
         }
       }
     }

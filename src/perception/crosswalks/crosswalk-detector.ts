@@ -17,7 +17,11 @@ import { DEFAULT_LANE_GRID } from "../bev/lane-grid.js";
 import { bevMaskIndex, maskToBev } from "../bev/mask-to-bev.js";
 import { asReport, type CrosswalkCandidate, type CrosswalkSource } from "./crosswalk-source.js";
 import { checkMask } from "./mask-check.js";
-import { fuseCrosswalkSources, type NamedReport, type SourceFusionOptions } from "./source-fusion.js";
+import {
+  fuseCrosswalkSources,
+  type NamedReport,
+  type SourceFusionOptions,
+} from "./source-fusion.js";
 import { StripeCrosswalkSource, type StripeSourceOptions } from "./stripe-source.js";
 import type { Untimed } from "../../msgs/detector-arrays.js";
 
@@ -48,14 +52,15 @@ export interface CrosswalkDetectorOptions {
  * calibration's (the intrinsics would put every ray in the wrong place), or a camera that sees no
  * ground (not above the ground plane, or no ray of the lower image meets it).
  */
-export function inputProblem(view: ImageView, geometry: CameraGeometry): string | undefined {
+function inputProblem(view: ImageView, geometry: CameraGeometry): string | undefined {
   if (!(view.width > 0 && view.height > 0)) return `empty frame (${view.width}x${view.height})`;
   const { width, height } = geometry.model;
   if (view.width !== width || view.height !== height) {
     return `frame size ${view.width}x${view.height} differs from the CameraInfo's ${width}x${height}: the calibration does not fit this frame`;
   }
   const z = geometry.cameraPosition.z;
-  if (!(z > 0)) return `camera sees no ground: it is not above the ground plane (z = ${z.toFixed(2)} m)`;
+  if (!(z > 0))
+    return `camera sees no ground: it is not above the ground plane (z = ${z.toFixed(2)} m)`;
   const horizon = geometry.horizonRow();
   if (Number.isFinite(horizon) && horizon >= view.height - 1) {
     return `camera sees no ground: horizon below image (row ${horizon.toFixed(0)} of ${view.height}), the calibration puts no ground in view`;
@@ -63,7 +68,8 @@ export function inputProblem(view: ImageView, geometry: CameraGeometry): string 
   // The lower image must hold ground somewhere (a camera rolled or pitched up has none).
   for (const fv of [1, 0.9, 0.75]) {
     for (const fu of [0.5, 0.25, 0.75, 0.02, 0.98]) {
-      if (geometry.pixelToGround({ u: fu * (view.width - 1), v: fv * (view.height - 1) })) return undefined;
+      if (geometry.pixelToGround({ u: fu * (view.width - 1), v: fv * (view.height - 1) }))
+        return undefined;
     }
   }
   return "camera sees no ground: no ray of the lower image meets the ground plane";
@@ -83,7 +89,12 @@ export class CrosswalkDetector {
   lastInputProblem: string | undefined;
 
   /** Detects crosswalks; never throws on bad input (empty array with `status`). */
-  async detect(view: ImageView, geometry: CameraGeometry, stamp: Time, lanes?: CrosswalkLaneEvidence): Promise<Untimed<CrosswalkArray>> {
+  async detect(
+    view: ImageView,
+    geometry: CameraGeometry,
+    stamp: Time,
+    lanes?: CrosswalkLaneEvidence,
+  ): Promise<Untimed<CrosswalkArray>> {
     const header = { stamp, frame_id: "base_link" };
     this.lastEvidence = [];
     const problem = inputProblem(view, geometry);
@@ -98,46 +109,72 @@ export class CrosswalkDetector {
       transverse = undefined;
     }
     // The drivable area covers much of the frame by nature: only speckle marks it as garbage.
-    const drivableProblem = drivableMask ? checkMask(drivableMask, toImage, { maxCoverage: 1 }) : undefined;
+    const drivableProblem = drivableMask
+      ? checkMask(drivableMask, toImage, { maxCoverage: 1 })
+      : undefined;
     if (drivableProblem) {
       notes.push(`drivable mask ignored: ${drivableProblem}`);
       drivableMask = undefined;
     }
     if (!laneMask && !drivableMask) toImage = undefined;
-    if (!transverse && laneMask && toImage) transverse = transverseFromMask(laneMask, toImage, geometry, view);
+    if (!transverse && laneMask && toImage)
+      transverse = transverseFromMask(laneMask, toImage, geometry, view);
     const minConfidence = this.options.minConfidence ?? 0.5;
     const reports: NamedReport[] = [];
     for (const source of this.sources) {
       // Under the max rule a crossing an earlier source located at min_confidence is reported
       // whatever a later source says (under log-odds a later source could still veto it).
       const located =
-        this.options.fusion?.rule === "max" ? reports.flatMap((r) => (r.report.invalid === undefined ? r.report.candidates.filter((c) => c.confidence >= minConfidence) : [])) : [];
+        this.options.fusion?.rule === "max"
+          ? reports.flatMap((r) =>
+              r.report.invalid === undefined
+                ? r.report.candidates.filter((c) => c.confidence >= minConfidence)
+                : [],
+            )
+          : [];
       const frame = { view, geometry, stamp, laneMask, toImage, transverse, drivableMask, located };
       const report = asReport(await source.candidates(frame));
       reports.push({ name: source.name, report });
-      if (report.invalid !== undefined) notes.push(`source ${source.name} ignored: ${report.invalid}`);
+      if (report.invalid !== undefined)
+        notes.push(`source ${source.name} ignored: ${report.invalid}`);
     }
     const fused = fuseCrosswalkSources(reports, this.options.fusion);
-    const kept = fused.filter((f) => f.confidence >= minConfidence).sort((a, b) => a.candidate.xNear - b.candidate.xNear);
-    this.lastEvidence = kept.map((f) => `${f.confidence.toFixed(2)} from ${f.sources.join("+")}: ${f.candidate.evidence}`);
-    const crosswalks = kept.map((f, i) => toMessage({ ...f.candidate, confidence: f.confidence }, i, geometry));
+    const kept = fused
+      .filter((f) => f.confidence >= minConfidence)
+      .sort((a, b) => a.candidate.xNear - b.candidate.xNear);
+    this.lastEvidence = kept.map(
+      (f) => `${f.confidence.toFixed(2)} from ${f.sources.join("+")}: ${f.candidate.evidence}`,
+    );
+    const crosswalks = kept.map((f, i) =>
+      toMessage({ ...f.candidate, confidence: f.confidence }, i, geometry),
+    );
     const valid = reports.filter((r) => r.report.invalid === undefined);
     let status = "";
     if (!crosswalks.length) {
       if (reports.length > 0 && valid.length === 0) status = "no valid crosswalk source";
-      else status = fused.length ? "no crosswalk above the confidence threshold" : "no crosswalk in view";
+      else
+        status = fused.length
+          ? "no crosswalk above the confidence threshold"
+          : "no crosswalk in view";
     }
     return { header, crosswalks, status: [status, ...notes].filter((x) => x).join("; ") };
   }
 }
 
 /** Transverse components of a lane mask in the lane BEV grid. */
-export function transverseFromMask(mask: SegmentationMask, toImage: TensorToImage, geometry: CameraGeometry, view: ImageView): BevComponent[] {
+function transverseFromMask(
+  mask: SegmentationMask,
+  toImage: TensorToImage,
+  geometry: CameraGeometry,
+  view: ImageView,
+): BevComponent[] {
   const lookup = bevLookup(geometry, DEFAULT_LANE_GRID, view.width, view.height);
   if (lookup.visibleCells === 0) return [];
   const occupancy = new Uint8Array(lookup.rows * lookup.cols);
   maskToBev(mask, bevMaskIndex(lookup, toImage, mask.width, mask.height), occupancy);
-  return bevComponents(occupancy, lookup.rows, lookup.cols, lookup.spec, { minCells: 3 }).filter((c) => isTransverse(c));
+  return bevComponents(occupancy, lookup.rows, lookup.cols, lookup.spec, { minCells: 3 }).filter(
+    (c) => isTransverse(c),
+  );
 }
 
 /** A candidate as a Crosswalk message (polygon counter-clockwise in base_link, projected into the image unless the source gave its image outline). */
@@ -160,7 +197,11 @@ export function toMessage(c: CrosswalkCandidate, id: number, geometry: CameraGeo
       const b = corners[(k + 1) % corners.length];
       for (let s = 0; s < 4; s++) {
         const t = s / 4;
-        const px = geometry.groundToPixel({ x: a.x + t * (b.x - a.x), y: a.y + t * (b.y - a.y), z: 0 });
+        const px = geometry.groundToPixel({
+          x: a.x + t * (b.x - a.x),
+          y: a.y + t * (b.y - a.y),
+          z: 0,
+        });
         if (px) imagePoints.push({ x: px.u, y: px.v, z: 0 });
       }
     }

@@ -77,11 +77,19 @@ export interface CrosswalkSource {
   /** Short name for logs ("stripes", "model:<contract>"). */
   readonly name: string;
   /** Candidates of one frame; a plain array means probability = the highest candidate confidence (0 when none). */
-  candidates(frame: CrosswalkFrame): Promise<CrosswalkCandidate[] | CrosswalkSourceReport> | CrosswalkCandidate[] | CrosswalkSourceReport;
+  candidates(
+    frame: CrosswalkFrame,
+  ):
+    | Promise<CrosswalkCandidate[] | CrosswalkSourceReport>
+    | CrosswalkCandidate[]
+    | CrosswalkSourceReport;
 }
 
 /** A source's answer as a report. */
-export function asReport(answer: CrosswalkCandidate[] | CrosswalkSourceReport): CrosswalkSourceReport {
-  if (Array.isArray(answer)) return { probability: Math.max(0, ...answer.map((c) => c.confidence)), candidates: answer };
+export function asReport(
+  answer: CrosswalkCandidate[] | CrosswalkSourceReport,
+): CrosswalkSourceReport {
+  if (Array.isArray(answer))
+    return { probability: Math.max(0, ...answer.map((c) => c.confidence)), candidates: answer };
   return answer;
 }

@@ -18,8 +18,17 @@ import { projectPath } from "../../core/paths.js";
 import type { Point2 } from "../../geometry/types.js";
 import type { ModelContract } from "../../models/contract.js";
 import type { SegmentationMask } from "../../models/decoders/segmentation.js";
-import { ModelSession, type ModelSessionOptions, type TensorToImage } from "../../models/session.js";
-import type { CrosswalkCandidate, CrosswalkFrame, CrosswalkSource, CrosswalkSourceReport } from "./crosswalk-source.js";
+import {
+  ModelSession,
+  type ModelSessionOptions,
+  type TensorToImage,
+} from "../../models/session.js";
+import type {
+  CrosswalkCandidate,
+  CrosswalkFrame,
+  CrosswalkSource,
+  CrosswalkSourceReport,
+} from "./crosswalk-source.js";
 
 /** How the largest blob becomes a probability (from the model's sidecar file, written by training). */
 export interface LearnedPresenceRule {
@@ -71,14 +80,29 @@ export function loadPresenceRule(modelDir: string, contract: ModelContract): Lea
   try {
     doc = JSON.parse(readFileSync(path, "utf8"));
   } catch (err) {
-    throw new PerceptionError("model", `cannot read the presence rule of '${contract.name}': ${errorMessage(err)}`, { path }, { cause: err });
+    throw new PerceptionError(
+      "model",
+      `cannot read the presence rule of '${contract.name}': ${errorMessage(err)}`,
+      { path },
+      { cause: err },
+    );
   }
   const p = (doc as { presence?: Record<string, unknown> } | null)?.presence;
   const num = (v: unknown, field: string): number => {
-    if (typeof v !== "number" || !Number.isFinite(v)) throw new PerceptionError("model", `presence rule of '${contract.name}': ${field} must be a number, got ${JSON.stringify(v)}`, { path });
+    if (typeof v !== "number" || !Number.isFinite(v))
+      throw new PerceptionError(
+        "model",
+        `presence rule of '${contract.name}': ${field} must be a number, got ${JSON.stringify(v)}`,
+        { path },
+      );
     return v;
   };
-  if (!p || typeof p !== "object") throw new PerceptionError("model", `presence rule of '${contract.name}' has no 'presence' object`, { path });
+  if (!p || typeof p !== "object")
+    throw new PerceptionError(
+      "model",
+      `presence rule of '${contract.name}' has no 'presence' object`,
+      { path },
+    );
   return {
     crosswalkClass: num(p.crosswalk_class, "presence.crosswalk_class"),
     logisticA: num(p.logistic_a, "presence.logistic_a"),
@@ -122,7 +146,11 @@ export function blobs(mask: SegmentationMask, cls: number, minCells: number): In
 }
 
 /** Outline of a blob: per mask row its leftmost and rightmost cell, as image points (corner convention). */
-export function blobOutline(cells: Int32Array, mask: SegmentationMask, toImage: TensorToImage): Point2[] {
+export function blobOutline(
+  cells: Int32Array,
+  mask: SegmentationMask,
+  toImage: TensorToImage,
+): Point2[] {
   if (cells.length === 0) return [];
   const rowMin = new Map<number, number>();
   const rowMax = new Map<number, number>();
@@ -135,47 +163,87 @@ export function blobOutline(cells: Int32Array, mask: SegmentationMask, toImage: 
   const rows = [...rowMin.keys()].sort((a, b) => a - b);
   const sx = toImage.tensorWidth / mask.width;
   const sy = toImage.tensorHeight / mask.height;
-  const img = (x: number, y: number): Point2 => ({ x: (x * sx - toImage.offsetX) / toImage.scaleX, y: (y * sy - toImage.offsetY) / toImage.scaleY });
+  const img = (x: number, y: number): Point2 => ({
+    x: (x * sx - toImage.offsetX) / toImage.scaleX,
+    y: (y * sy - toImage.offsetY) / toImage.scaleY,
+  });
   const left = rows.map((r) => img(rowMin.get(r)!, r + 0.5));
   const right = rows.map((r) => img(rowMax.get(r)! + 1, r + 0.5)).reverse();
   // Close the top and bottom edges at the first and last rows' outer corners.
   const first = rows[0];
   const last = rows[rows.length - 1];
-  return [img(rowMin.get(first)!, first), ...left, img(rowMin.get(last)!, last + 1), img(rowMax.get(last)! + 1, last + 1), ...right, img(rowMax.get(first)! + 1, first)];
+  return [
+    img(rowMin.get(first)!, first),
+    ...left,
+    img(rowMin.get(last)!, last + 1),
+    img(rowMax.get(last)! + 1, last + 1),
+    ...right,
+    img(rowMax.get(first)! + 1, first),
+  ];
 }
 
 /** Crosswalks from the project's crosswalk segmentation network. */
 export class LearnedCrosswalkSource implements CrosswalkSource {
+  readonly #session: ModelSession;
+  readonly #options: LearnedSourceOptions;
+
   private constructor(
-    private readonly session: ModelSession,
+    session: ModelSession,
     readonly rule: LearnedPresenceRule,
-    private readonly options: LearnedSourceOptions,
-  ) {}
+    options: LearnedSourceOptions,
+  ) {
+    this.#session = session;
+    this.#options = options;
+  }
 
   get name(): string {
-    return `learned:${this.options.contract.name}`;
+    return `learned:${this.#options.contract.name}`;
   }
 
   /** Loads the model (checked against its contract) and its presence rule. */
   static async create(options: LearnedSourceOptions): Promise<LearnedCrosswalkSource> {
     if (options.contract.decoder.type !== "segmentation") {
-      throw new PerceptionError("model", `the learned crosswalk source needs a segmentation model, '${options.contract.name}' is ${options.contract.decoder.type}`);
+      throw new PerceptionError(
+        "model",
+        `the learned crosswalk source needs a segmentation model, '${options.contract.name}' is ${options.contract.decoder.type}`,
+      );
     }
     const rule = loadPresenceRule(options.modelDir, options.contract);
-    const session = await ModelSession.create(options.contract, { ...options.session, modelDir: options.modelDir });
+    const session = await ModelSession.create(options.contract, {
+      ...options.session,
+      modelDir: options.modelDir,
+    });
     return new LearnedCrosswalkSource(session, rule, options);
   }
 
   /** Runs the model on one frame. */
   async analyse(frame: CrosswalkFrame): Promise<LearnedCrosswalkResult> {
-    const out = await this.session.run(frame.view);
-    if (out.kind !== "segmentation") throw new PerceptionError("model", `${this.name}: the model gave ${out.kind}, expected segmentation`);
-    const modelMs = out.timings.preprocessMs + out.timings.inferenceMs + out.timings.transferMs + out.timings.decodeMs;
+    const out = await this.#session.run(frame.view);
+    if (out.kind !== "segmentation")
+      throw new PerceptionError(
+        "model",
+        `${this.name}: the model gave ${out.kind}, expected segmentation`,
+      );
+    const modelMs =
+      out.timings.preprocessMs +
+      out.timings.inferenceMs +
+      out.timings.transferMs +
+      out.timings.decodeMs;
     const mask = out.masks[0];
     const cells = largestBlob(mask, this.rule.crosswalkClass);
     const areaFraction = cells.length / (mask.width * mask.height);
-    if (cells.length === 0) return { probability: 0, areaFraction: 0, imagePolygon: [], groundPolygon: [], modelMs, mask, toImage: out.toImage };
-    const probability = 1 / (1 + Math.exp(-(this.rule.logisticA * Math.log(areaFraction) + this.rule.logisticB)));
+    if (cells.length === 0)
+      return {
+        probability: 0,
+        areaFraction: 0,
+        imagePolygon: [],
+        groundPolygon: [],
+        modelMs,
+        mask,
+        toImage: out.toImage,
+      };
+    const probability =
+      1 / (1 + Math.exp(-(this.rule.logisticA * Math.log(areaFraction) + this.rule.logisticB)));
     const imagePolygon = blobOutline(cells, mask, out.toImage);
     const groundPolygon: Point2[] = [];
     for (const p of imagePolygon) {
@@ -187,10 +255,22 @@ export class LearnedCrosswalkSource implements CrosswalkSource {
     // The outline on the ground, clamped to the box (cells bleeding towards the horizon would stretch it).
     const candidate = box && {
       ...box,
-      groundPolygon: groundPolygon.map((p) => ({ x: Math.min(box.xFar, Math.max(box.xNear, p.x)), y: Math.min(box.yLeft, Math.max(box.yRight, p.y)) })),
+      groundPolygon: groundPolygon.map((p) => ({
+        x: Math.min(box.xFar, Math.max(box.xNear, p.x)),
+        y: Math.min(box.yLeft, Math.max(box.yRight, p.y)),
+      })),
       imagePolygon,
     };
-    return { probability, areaFraction, imagePolygon, groundPolygon, candidate, modelMs, mask, toImage: out.toImage };
+    return {
+      probability,
+      areaFraction,
+      imagePolygon,
+      groundPolygon,
+      candidate,
+      modelMs,
+      mask,
+      toImage: out.toImage,
+    };
   }
 
   /**
@@ -198,7 +278,14 @@ export class LearnedCrosswalkSource implements CrosswalkSource {
    * 5th to 95th percentile along x and y, so a few cells bleeding towards the horizon or onto a stop
    * line do not stretch the crossing.
    */
-  #candidate(cells: Int32Array, mask: SegmentationMask, toImage: TensorToImage, frame: CrosswalkFrame, probability: number, areaFraction: number): CrosswalkCandidate | undefined {
+  #candidate(
+    cells: Int32Array,
+    mask: SegmentationMask,
+    toImage: TensorToImage,
+    frame: CrosswalkFrame,
+    probability: number,
+    areaFraction: number,
+  ): CrosswalkCandidate | undefined {
     const step = Math.max(1, Math.floor(cells.length / 600));
     const sx = toImage.tensorWidth / mask.width;
     const sy = toImage.tensorHeight / mask.height;
@@ -216,7 +303,8 @@ export class LearnedCrosswalkSource implements CrosswalkSource {
       }
     }
     if (xs.length < 3) return undefined;
-    const q = (a: number[], f: number): number => a.sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(f * a.length))];
+    const q = (a: number[], f: number): number =>
+      a.sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(f * a.length))];
     const xNear = q(xs, 0.05);
     return {
       xNear,
@@ -233,14 +321,21 @@ export class LearnedCrosswalkSource implements CrosswalkSource {
   async candidates(frame: CrosswalkFrame): Promise<CrosswalkSourceReport> {
     const r = await this.analyse(frame);
     if (r.areaFraction > MAX_PLAUSIBLE_AREA) {
-      return { probability: 0, candidates: [], invalid: `crosswalk mask covers ${(100 * r.areaFraction).toFixed(0)}% of the frame (garbage)` };
+      return {
+        probability: 0,
+        candidates: [],
+        invalid: `crosswalk mask covers ${(100 * r.areaFraction).toFixed(0)}% of the frame (garbage)`,
+      };
     }
-    return { probability: r.probability, candidates: r.candidate && r.probability >= this.options.minProbability ? [r.candidate] : [] };
+    return {
+      probability: r.probability,
+      candidates: r.candidate && r.probability >= this.#options.minProbability ? [r.candidate] : [],
+    };
   }
 
   /** Releases the model session (its worker thread). */
   async release(): Promise<void> {
-    await this.session.release();
+    await this.#session.release();
   }
 }
 

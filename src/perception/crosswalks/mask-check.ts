@@ -20,9 +20,14 @@ export interface MaskCheckOptions {
 }
 
 /** A reason the mask is garbage, or undefined when it passes. */
-export function checkMask(mask: SegmentationMask, toImage?: TensorToImage, options: MaskCheckOptions = {}): string | undefined {
+export function checkMask(
+  mask: SegmentationMask,
+  toImage?: TensorToImage,
+  options: MaskCheckOptions = {},
+): string | undefined {
   const { width: w, height: h, classes } = mask;
-  if (!(w > 0 && h > 0) || classes.length !== w * h) return `mask '${mask.name}' holds ${classes.length} values for ${w}x${h}`;
+  if (!(w > 0 && h > 0) || classes.length !== w * h)
+    return `mask '${mask.name}' holds ${classes.length} values for ${w}x${h}`;
   if (toImage && (toImage.tensorWidth !== w || toImage.tensorHeight !== h)) {
     return `mask '${mask.name}' is ${w}x${h} but its image mapping is for ${toImage.tensorWidth}x${toImage.tensorHeight}`;
   }
@@ -34,7 +39,8 @@ export function checkMask(mask: SegmentationMask, toImage?: TensorToImage, optio
   if (target < 0) for (let i = 0; i < classes.length; i++) positive += classes[i] !== 0 ? 1 : 0;
   else for (let i = 0; i < classes.length; i++) positive += classes[i] === target ? 1 : 0;
   const coverage = positive / (w * h);
-  if (coverage > (options.maxCoverage ?? 0.4)) return `mask '${mask.name}' covers ${(100 * coverage).toFixed(0)} % of the frame with paint`;
+  if (coverage > (options.maxCoverage ?? 0.4))
+    return `mask '${mask.name}' covers ${(100 * coverage).toFixed(0)} % of the frame with paint`;
   if (positive < 20) return undefined;
   // Speckle, judged on an even subsample of at most ~4096 of the class's pixels (a drivable area
   // holds 10^5: checking every neighbourhood would cost more than the crosswalk search).

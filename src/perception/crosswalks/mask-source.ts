@@ -31,34 +31,63 @@ export interface MaskSourceOptions {
 
 /** Crosswalks from a segmentation model's crosswalk class. */
 export class MaskCrosswalkSource implements CrosswalkSource {
-  private constructor(
-    private readonly session: ModelSession,
-    private readonly options: MaskSourceOptions,
-  ) {}
+  readonly #session: ModelSession;
+  readonly #options: MaskSourceOptions;
+
+  private constructor(session: ModelSession, options: MaskSourceOptions) {
+    this.#session = session;
+    this.#options = options;
+  }
 
   get name(): string {
-    return `model:${this.options.contract.name}`;
+    return `model:${this.#options.contract.name}`;
   }
 
   static async create(options: MaskSourceOptions): Promise<MaskCrosswalkSource> {
-    const session = await ModelSession.create(options.contract, { ...options.session, modelDir: options.modelDir });
+    const session = await ModelSession.create(options.contract, {
+      ...options.session,
+      modelDir: options.modelDir,
+    });
     return new MaskCrosswalkSource(session, options);
   }
 
   async candidates(frame: CrosswalkFrame): Promise<CrosswalkSourceReport> {
-    const out = await this.session.run(frame.view);
-    if (out.kind !== "segmentation") return { probability: 0, candidates: [], invalid: `model output is ${out.kind}, not segmentation` };
-    const mask = this.options.outputName ? out.masks.find((m) => m.name === this.options.outputName) : out.masks[0];
-    if (!mask) return { probability: 0, candidates: [], invalid: `no output '${this.options.outputName}'` };
-    const garbage = checkMask(mask, out.toImage, { classId: this.options.crosswalkClass ?? 1 });
+    const out = await this.#session.run(frame.view);
+    if (out.kind !== "segmentation")
+      return {
+        probability: 0,
+        candidates: [],
+        invalid: `model output is ${out.kind}, not segmentation`,
+      };
+    const mask = this.#options.outputName
+      ? out.masks.find((m) => m.name === this.#options.outputName)
+      : out.masks[0];
+    if (!mask)
+      return { probability: 0, candidates: [], invalid: `no output '${this.#options.outputName}'` };
+    const garbage = checkMask(mask, out.toImage, { classId: this.#options.crosswalkClass ?? 1 });
     if (garbage) return { probability: 0, candidates: [], invalid: garbage };
-    const spec = this.options.grid ?? { xMin: 2, xMax: 40, dx: 0.25, yMin: -10, yMax: 10, dy: 0.1 };
+    const spec = this.#options.grid ?? {
+      xMin: 2,
+      xMax: 40,
+      dx: 0.25,
+      yMin: -10,
+      yMax: 10,
+      dy: 0.1,
+    };
     const lookup = bevLookup(frame.geometry, spec, frame.view.width, frame.view.height);
     const occupancy = new Uint8Array(lookup.rows * lookup.cols);
-    maskToBev(mask, bevMaskIndex(lookup, out.toImage, mask.width, mask.height), occupancy, this.options.crosswalkClass ?? 1);
-    const minCells = Math.ceil((this.options.minArea ?? 4) / (spec.dx * spec.dy));
+    maskToBev(
+      mask,
+      bevMaskIndex(lookup, out.toImage, mask.width, mask.height),
+      occupancy,
+      this.#options.crosswalkClass ?? 1,
+    );
+    const minCells = Math.ceil((this.#options.minArea ?? 4) / (spec.dx * spec.dy));
     // Blob size as confidence is not calibrated: fit the fusion weight of this source before trusting it.
-    const candidates = bevComponents(occupancy, lookup.rows, lookup.cols, spec, { minCells, rowGap: 0 }).map((c) => ({
+    const candidates = bevComponents(occupancy, lookup.rows, lookup.cols, spec, {
+      minCells,
+      rowGap: 0,
+    }).map((c) => ({
       xNear: spec.xMin + c.rowMin * spec.dx,
       xFar: spec.xMin + (c.rowMax + 1) * spec.dx,
       yRight: spec.yMin + c.colMin * spec.dy,

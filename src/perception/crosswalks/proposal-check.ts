@@ -102,16 +102,16 @@ export interface ProposalFrame {
  * from call to call. Results are plain values, kept by the caller.
  */
 export class ProposalChecker {
-  private readonly analyser = new RowStripeAnalyser();
+  readonly #analyser = new RowStripeAnalyser();
   /** Membership of the mask cells in the proposal being checked, reused. */
-  private inside = new Uint8Array(0);
+  #inside = new Uint8Array(0);
   /** Samples of the analysis lines, reused. */
-  private lines = new Float32Array(0);
+  #lines = new Float32Array(0);
   /** Pixels of strong gradient (u, v packed), reused. */
-  private strong = new Float32Array(0);
+  #strong = new Float32Array(0);
   /** Gradient votes (doubled angle, weight), reused. */
-  private twice = new Float64Array(0);
-  private weight = new Float64Array(0);
+  #twice = new Float64Array(0);
+  #weight = new Float64Array(0);
 
   constructor(readonly options: ProposalCheckOptions) {}
 
@@ -154,18 +154,29 @@ export class ProposalChecker {
     const xsSorted = [...xs].sort((a, b) => a - b);
     const ysSorted = [...ys].sort((a, b) => a - b);
     const q = (a: number[], f: number) => a[Math.min(a.length - 1, Math.floor(f * a.length))];
-    const box = { xNear: q(xsSorted, 0.05), xFar: q(xsSorted, 0.95), yRight: q(ysSorted, 0.05), yLeft: q(ysSorted, 0.95) };
+    const box = {
+      xNear: q(xsSorted, 0.05),
+      xFar: q(xsSorted, 0.95),
+      yRight: q(ysSorted, 0.05),
+      yLeft: q(ysSorted, 0.95),
+    };
     const yMid = (box.yRight + box.yLeft) / 2;
     const a = geometry.groundToPixel({ x: box.xNear, y: yMid, z: 0 });
     const b = geometry.groundToPixel({ x: box.xFar, y: yMid, z: 0 });
     const imageRows = a && b ? Math.abs(a.v - b.v) : 0;
-    const evidence: ProposalEvidence = { ...none, ...box, imageRows, drivableShare: drivableShare(frame, proposal.cells, cellCentre) };
+    const evidence: ProposalEvidence = {
+      ...none,
+      ...box,
+      imageRows,
+      drivableShare: drivableShare(frame, proposal.cells, cellCentre),
+    };
     if (imageRows < o.minImageRows) return evidence;
 
     // The proposal's membership on the ground: a ground point is inside when its pixel falls on a
     // cell of the blob, dilated by one cell (the network's outline is a cell or two loose).
-    if (this.inside.length < mask.width * mask.height) this.inside = new Uint8Array(mask.width * mask.height);
-    const inside = this.inside;
+    if (this.#inside.length < mask.width * mask.height)
+      this.#inside = new Uint8Array(mask.width * mask.height);
+    const inside = this.#inside;
     inside.fill(0);
     for (const i of proposal.cells) {
       const r = Math.floor(i / mask.width);
@@ -174,18 +185,31 @@ export class ProposalChecker {
         for (let dc = -1; dc <= 1; dc++) {
           const rr = r + dr;
           const cc = c + dc;
-          if (rr >= 0 && cc >= 0 && rr < mask.height && cc < mask.width) inside[rr * mask.width + cc] = 1;
+          if (rr >= 0 && cc >= 0 && rr < mask.height && cc < mask.width)
+            inside[rr * mask.width + cc] = 1;
         }
       }
     }
     // The blob's whole ground extent (not the percentiles), with a cell's slack: samples outside
     // it are rejected before the projection (most samples of a line at a slant to the blob).
-    const reach = { x0: xsSorted[0] - 1, x1: xsSorted[xsSorted.length - 1] + 1, y0: ysSorted[0] - 1, y1: ysSorted[ysSorted.length - 1] + 1 };
+    const reach = {
+      x0: xsSorted[0] - 1,
+      x1: xsSorted[xsSorted.length - 1] + 1,
+      y0: ysSorted[0] - 1,
+      y1: ysSorted[ysSorted.length - 1] + 1,
+    };
     const sampler = new PixelSampler(frame.view);
     const { width, height } = frame.view;
     /** Grey level at a ground point inside the proposal, else NaN. */
     const sample = (x: number, y: number): number => {
-      if (!(x > 0 && x <= o.maxRange) || x < reach.x0 || x > reach.x1 || y < reach.y0 || y > reach.y1) return NaN;
+      if (
+        !(x > 0 && x <= o.maxRange) ||
+        x < reach.x0 ||
+        x > reach.x1 ||
+        y < reach.y0 ||
+        y > reach.y1
+      )
+        return NaN;
       const px = geometry.groundToPixel({ x, y, z: 0 });
       if (!px) return NaN;
       const u = Math.round(px.u);
@@ -194,7 +218,8 @@ export class ProposalChecker {
       const t = imagePointToTensor(toImage, u + 0.5, v + 0.5);
       const c = Math.floor(t.x / sx);
       const r = Math.floor(t.y / sy);
-      if (c < 0 || r < 0 || c >= mask.width || r >= mask.height || !inside[r * mask.width + c]) return NaN;
+      if (c < 0 || r < 0 || c >= mask.width || r >= mask.height || !inside[r * mask.width + c])
+        return NaN;
       return sampler.grey(v * width + u);
     };
 
@@ -203,7 +228,14 @@ export class ProposalChecker {
     // In the image, not in a ground grid: far away a ground grid repeats image rows and its
     // gradients lean towards the rows.
     const margin = 1;
-    const votes = this.groundGradientVotes(frame, proposal.cells, sampler, cellCentre, sx / toImage.scaleX, sy / toImage.scaleY);
+    const votes = this.#groundGradientVotes(
+      frame,
+      proposal.cells,
+      sampler,
+      cellCentre,
+      sx / toImage.scaleX,
+      sy / toImage.scaleY,
+    );
     const directions = dominantDirections(votes.twice, votes.weight, votes.count);
     if (directions.angles.length === 0) return evidence;
     evidence.coherence = directions.coherence;
@@ -216,10 +248,13 @@ export class ProposalChecker {
     const samplesPerLine = Math.min(MAX_SAMPLES, Math.ceil((2 * half) / o.cell));
     const lineCount = Math.min(MAX_LINES, Math.ceil((2 * half) / o.lineSpacing));
     const spacing = Math.max(o.lineSpacing, (2 * half) / lineCount);
-    if (this.lines.length < lineCount * samplesPerLine) this.lines = new Float32Array(lineCount * samplesPerLine);
-    const lines = this.lines;
+    if (this.#lines.length < lineCount * samplesPerLine)
+      this.#lines = new Float32Array(lineCount * samplesPerLine);
+    const lines = this.#lines;
     let best = evidence;
-    for (const angle of directions.angles.flatMap((a) => o.angleOffsets.map((d) => a + (d * Math.PI) / 180))) {
+    for (const angle of directions.angles.flatMap((a) =>
+      o.angleOffsets.map((d) => a + (d * Math.PI) / 180),
+    )) {
       const ux = Math.sin(angle);
       const uy = Math.cos(angle);
       // Along the stripes: v = (cos a, -sin a).
@@ -232,7 +267,13 @@ export class ProposalChecker {
           lines[k * samplesPerLine + s] = sample(bx + d * ux, by + d * uy);
         }
       }
-      const scores = this.analyser.analyse(lines, lineCount, samplesPerLine, o.cell, o.periodicity);
+      const scores = this.#analyser.analyse(
+        lines,
+        lineCount,
+        samplesPerLine,
+        o.cell,
+        o.periodicity,
+      );
       let scored = 0;
       let striped = 0;
       let scoreSum = 0;
@@ -264,7 +305,15 @@ export class ProposalChecker {
           stripedDepth: depth,
           meanScore: striped ? scoreSum / striped : 0,
           contrast: contrasts.length ? contrasts[contrasts.length >> 1] : 0,
-          stripedOutline: stripedOutline(lines, samplesPerLine, stripedAt, scores.centreCol, { cx: cxm, cy: yMid, angle, half, spacing, cell: o.cell, window: o.periodicity.window ?? DEFAULT_WINDOW }),
+          stripedOutline: stripedOutline(lines, samplesPerLine, stripedAt, scores.centreCol, {
+            cx: cxm,
+            cy: yMid,
+            angle,
+            half,
+            spacing,
+            cell: o.cell,
+            window: o.periodicity.window ?? DEFAULT_WINDOW,
+          }),
         };
       }
     }
@@ -280,7 +329,7 @@ export class ProposalChecker {
    * `GRADIENT_CAP` (a structure tensor's weighting; the cap keeps one strong edge, a bonnet or a
    * kerb, from outvoting the many edges of the stripes).
    */
-  private groundGradientVotes(
+  #groundGradientVotes(
     frame: ProposalFrame,
     cells: Int32Array,
     sampler: PixelSampler,
@@ -292,10 +341,14 @@ export class ProposalChecker {
     const grey = (u: number, v: number) => sampler.grey(v * width + u);
     // Strong gradients: their pixels, packed; about `CANDIDATES_PER_CELL_SIDE` squared
     // candidate pixels per cell (every pixel at the network's own scale, every other one at twice it).
-    const step = Math.max(1, Math.round(Math.min(cellWidth, cellHeight) / CANDIDATES_PER_CELL_SIDE));
-    const most = 2 * cells.length * (Math.ceil(cellWidth / step) + 1) * (Math.ceil(cellHeight / step) + 1);
-    if (this.strong.length < most) this.strong = new Float32Array(most);
-    const strong = this.strong;
+    const step = Math.max(
+      1,
+      Math.round(Math.min(cellWidth, cellHeight) / CANDIDATES_PER_CELL_SIDE),
+    );
+    const most =
+      2 * cells.length * (Math.ceil(cellWidth / step) + 1) * (Math.ceil(cellHeight / step) + 1);
+    if (this.#strong.length < most) this.#strong = new Float32Array(most);
+    const strong = this.#strong;
     let found = 0;
     for (const i of cells) {
       const c = cellCentre(i);
@@ -316,9 +369,9 @@ export class ProposalChecker {
     const n = found / 2;
     const stride = Math.max(1, Math.ceil(n / MAX_VOTES));
     const slots = Math.ceil(n / stride);
-    if (this.twice.length < slots) {
-      this.twice = new Float64Array(slots);
-      this.weight = new Float64Array(slots);
+    if (this.#twice.length < slots) {
+      this.#twice = new Float64Array(slots);
+      this.#weight = new Float64Array(slots);
     }
     let count = 0;
     for (let k = 0; k < n; k += stride) {
@@ -344,17 +397,20 @@ export class ProposalChecker {
       const m = Math.sqrt((jxx + jyy) / (2 * TENSOR_RADIUS + 1) ** 2);
       // Image edge direction: across the gradient (cos theta, sin theta).
       const p = frame.geometry.pixelToGround({ u, v });
-      const q = frame.geometry.pixelToGround({ u: u - 3 * Math.sin(theta), v: v + 3 * Math.cos(theta) });
+      const q = frame.geometry.pixelToGround({
+        u: u - 3 * Math.sin(theta),
+        v: v + 3 * Math.cos(theta),
+      });
       if (!p || !q) continue;
       // Edge direction on the ground (dx, dy); the across-stripe direction is its normal (-dy, dx) = (sin a, cos a).
       const dx = q.x - p.x;
       const dy = q.y - p.y;
       if (!(Math.hypot(dx, dy) > 1e-9)) continue;
-      this.twice[count] = (2 * Math.atan2(-dy, dx) + 4 * Math.PI) % (2 * Math.PI);
-      this.weight[count] = Math.min(m, GRADIENT_CAP) ** 2;
+      this.#twice[count] = (2 * Math.atan2(-dy, dx) + 4 * Math.PI) % (2 * Math.PI);
+      this.#weight[count] = Math.min(m, GRADIENT_CAP) ** 2;
       count++;
     }
-    return { twice: this.twice, weight: this.weight, count };
+    return { twice: this.#twice, weight: this.#weight, count };
   }
 }
 
@@ -366,7 +422,11 @@ export class ProposalChecker {
  * `coherence`: length of the weighted mean doubled-angle vector (structure-tensor coherence, robust
  * form: 1 when every vote agrees).
  */
-export function dominantDirections(twice: Float64Array, weight: Float64Array, count: number): { angles: number[]; coherence: number } {
+export function dominantDirections(
+  twice: Float64Array,
+  weight: Float64Array,
+  count: number,
+): { angles: number[]; coherence: number } {
   const BINS = 18;
   const hist = new Float64Array(BINS);
   let sc = 0;
@@ -380,7 +440,10 @@ export function dominantDirections(twice: Float64Array, weight: Float64Array, co
     sw += w;
   }
   if (!(sw > 0)) return { angles: [], coherence: 0 };
-  const smooth = Array.from(hist, (_, k) => hist[(k + BINS - 1) % BINS] + 2 * hist[k] + hist[(k + 1) % BINS]);
+  const smooth = Array.from(
+    hist,
+    (_, k) => hist[(k + BINS - 1) % BINS] + 2 * hist[k] + hist[(k + 1) % BINS],
+  );
   const order = smooth.map((v, k) => ({ v, k })).sort((a, b) => b.v - a.v);
   // Bin k covers doubled angles [k, k + 1) * 20 degrees: a = (k + 0.5) * 10 degrees, folded into (-90, 90].
   const angleOf = (k: number) => {
@@ -433,7 +496,7 @@ interface LineLayout {
  * would otherwise tilt the rectangle's corners metres nearer and farther than the paint.
  * Counter-clockwise corners in base_link.
  */
-export function stripedOutline(
+function stripedOutline(
   lines: Float32Array,
   samplesPerLine: number,
   stripedAt: number[],
@@ -444,7 +507,10 @@ export function stripedOutline(
   const c = Math.cos(at.angle);
   const sn = Math.sin(at.angle);
   // Along the stripes (cos a, -sin a), across them (sin a, cos a).
-  const point = (t: number, d: number) => ({ x: at.cx + t * c + d * sn, y: at.cy - t * sn + d * c });
+  const point = (t: number, d: number) => ({
+    x: at.cx + t * c + d * sn,
+    y: at.cy - t * sn + d * c,
+  });
   const ts: number[] = [];
   const firsts: number[] = [];
   const lasts: number[] = [];
@@ -465,7 +531,8 @@ export function stripedOutline(
     centresX.push(point(t, (centreCol[k] + 0.5 - samplesPerLine / 2) * at.cell).x);
   }
   if (ts.length < MIN_STRIPED_FOR_OUTLINE) return undefined;
-  const q = (a: number[], f: number) => [...a].sort((p, r) => p - r)[Math.min(a.length - 1, Math.floor(f * a.length))];
+  const q = (a: number[], f: number) =>
+    [...a].sort((p, r) => p - r)[Math.min(a.length - 1, Math.floor(f * a.length))];
   const t0 = q(ts, 0.05) - at.spacing / 2;
   const t1 = q(ts, 0.95) + at.spacing / 2;
   const d0 = q(firsts, 0.05);
@@ -487,7 +554,11 @@ export function stripedOutline(
 const GRADIENT_CAP = 40;
 
 /** Share of the proposal's cells that TwinLiteNet's drivable mask marks as road; NaN without one. */
-function drivableShare(frame: ProposalFrame, cells: Int32Array, centre: (i: number) => { u: number; v: number }): number {
+function drivableShare(
+  frame: ProposalFrame,
+  cells: Int32Array,
+  centre: (i: number) => { u: number; v: number },
+): number {
   const m = frame.drivableMask;
   const map = frame.drivableToImage;
   if (!m || !map) return NaN;

@@ -66,17 +66,31 @@ export function boxOverlap(a: CrosswalkCandidate, b: CrosswalkCandidate): number
 }
 
 /** Fuses the valid reports; crosswalks sorted by confidence, most confident first. */
-export function fuseCrosswalkSources(reports: readonly NamedReport[], options: SourceFusionOptions = {}): FusedCrosswalk[] {
+export function fuseCrosswalkSources(
+  reports: readonly NamedReport[],
+  options: SourceFusionOptions = {},
+): FusedCrosswalk[] {
   const valid = reports.filter((r) => r.report.invalid === undefined);
   const minOverlap = options.minOverlap ?? 0.3;
   const weight = (name: string) => options.weights?.[name] ?? 1;
   // Groups of overlapping candidates, seeded by the most confident.
-  const all = valid.flatMap((r) => r.report.candidates.map((candidate) => ({ name: r.name, candidate })));
+  const all = valid.flatMap((r) =>
+    r.report.candidates.map((candidate) => ({ name: r.name, candidate })),
+  );
   all.sort((a, b) => b.candidate.confidence - a.candidate.confidence);
-  const groups: { seed: CrosswalkCandidate; best: Map<string, number>; outline: Map<string, CrosswalkCandidate> }[] = [];
+  const groups: {
+    seed: CrosswalkCandidate;
+    best: Map<string, number>;
+    outline: Map<string, CrosswalkCandidate>;
+  }[] = [];
   for (const { name, candidate } of all) {
     const group = groups.find((g) => boxOverlap(g.seed, candidate) >= minOverlap);
-    if (!group) groups.push({ seed: candidate, best: new Map([[name, candidate.confidence]]), outline: new Map([[name, candidate]]) });
+    if (!group)
+      groups.push({
+        seed: candidate,
+        best: new Map([[name, candidate.confidence]]),
+        outline: new Map([[name, candidate]]),
+      });
     else if (!group.best.has(name)) {
       group.best.set(name, candidate.confidence);
       group.outline.set(name, candidate);
@@ -87,7 +101,11 @@ export function fuseCrosswalkSources(reports: readonly NamedReport[], options: S
     // measures edges best first (the stripes; the network's blob bleeds onto stop lines).
     return groups.map((g) => {
       const first = valid.find((r) => g.outline.has(r.name))!;
-      return { candidate: g.outline.get(first.name)!, confidence: Math.max(...g.best.values()), sources: [...g.best.keys()] };
+      return {
+        candidate: g.outline.get(first.name)!,
+        confidence: Math.max(...g.best.values()),
+        sources: [...g.best.keys()],
+      };
     });
   }
   return groups.map((g) => {

@@ -104,7 +104,11 @@ interface StripeSettings {
   maxDuty: number;
 }
 
-function resolveSettings(options: StripePeriodicityOptions, cols: number, dy: number): StripeSettings {
+function resolveSettings(
+  options: StripePeriodicityOptions,
+  cols: number,
+  dy: number,
+): StripeSettings {
   const lagMin = Math.max(2, Math.round((options.minPeriod ?? 0.8) / dy));
   const lagMax = Math.max(lagMin + 2, Math.round((options.maxPeriod ?? 2.0) / dy));
   const maxLag = 2 * lagMax;
@@ -137,75 +141,83 @@ function resolveSettings(options: StripePeriodicityOptions, cols: number, dy: nu
  * overwrites the previous result in place: read it before the next call and do not keep it.
  */
 export class RowStripeAnalyser {
-  private result: RowStripeScores = emptyScores(0, 0);
+  #result: RowStripeScores = emptyScores(0, 0);
 
   // Row scratch; the prefix sums have cols + 1 entries, entry 0 staying 0.
-  private prefix = new Float64Array(1);
-  private count = new Int32Array(1);
-  private valid = new Uint8Array(0);
-  private profile = new Float64Array(0);
-  private validPrefix = new Int32Array(1);
-  private energyPrefix = new Float64Array(1);
-  private swingPrefix = new Int32Array(1);
+  #prefix = new Float64Array(1);
+  #count = new Int32Array(1);
+  #valid = new Uint8Array(0);
+  #profile = new Float64Array(0);
+  #validPrefix = new Int32Array(1);
+  #energyPrefix = new Float64Array(1);
+  #swingPrefix = new Int32Array(1);
   /** Columns where the profile turns bright (stripe starts), ascending; `riseCount` of them are set. */
-  private rises = new Int32Array(0);
-  private riseCount = 0;
+  #rises = new Int32Array(0);
+  #riseCount = 0;
   /** Start columns of the row's candidate windows, most swings first after `orderWindowsBySwings`. */
-  private windows = new Int32Array(0);
+  #windows = new Int32Array(0);
 
   // The window being scored: its autocorrelation, filled lag by lag on first use.
-  private correlation = new Float64Array(0);
-  private correlationReady = new Uint8Array(0);
+  #correlation = new Float64Array(0);
+  #correlationReady = new Uint8Array(0);
 
   /** Scores every row of a BEV grey image (rows x cols, NaN = unseen); the result is the analyser's (see the class). */
-  analyse(grey: Float32Array, rows: number, cols: number, dy: number, options: StripePeriodicityOptions = {}): RowStripeScores {
+  analyse(
+    grey: Float32Array,
+    rows: number,
+    cols: number,
+    dy: number,
+    options: StripePeriodicityOptions = {},
+  ): RowStripeScores {
     const settings = resolveSettings(options, cols, dy);
-    this.fit(rows, cols, settings.maxLag);
-    const { score, contrast, detrended } = this.result;
+    this.#fit(rows, cols, settings.maxLag);
+    const { score, contrast, detrended } = this.#result;
     for (let row = 0; row < rows; row++) {
       const base = row * cols;
-      const nValid = this.loadRow(grey, base, cols);
+      const nValid = this.#loadRow(grey, base, cols);
       if (nValid < settings.win) {
         detrended.fill(0, base, base + cols);
         continue;
       }
-      this.detrendRow(grey, base, cols, settings.half, detrended);
-      this.findSwings(cols, settings.swingLevel);
-      const windowCount = this.collectWindows(cols, settings);
+      this.#detrendRow(grey, base, cols, settings.half, detrended);
+      this.#findSwings(cols, settings.swingLevel);
+      const windowCount = this.#collectWindows(cols, settings);
       if (windowCount === 0) {
         score[row] = 0;
-        contrast[row] = Math.sqrt(this.energyPrefix[cols] / Math.max(1, nValid));
+        contrast[row] = Math.sqrt(this.#energyPrefix[cols] / Math.max(1, nValid));
         continue;
       }
       // Only the windows with the most swings are analysed (the stripes, where there are any): the
       // autocorrelation is the costly part.
-      this.orderWindowsBySwings(windowCount, settings.win);
+      this.#orderWindowsBySwings(windowCount, settings.win);
       const analysed = leadingCount(windowCount, settings.maxWindows);
       let best = -Infinity;
-      for (let k = 0; k < analysed; k++) best = this.scoreWindow(row, this.windows[k], best, dy, settings);
+      for (let k = 0; k < analysed; k++)
+        best = this.#scoreWindow(row, this.#windows[k], best, dy, settings);
     }
-    return this.result;
+    return this.#result;
   }
 
   /** (Re)allocates the buffers when the grid's size changes and resets the result to "nothing found". */
-  private fit(rows: number, cols: number, maxLag: number): void {
-    if (this.valid.length !== cols) {
-      this.prefix = new Float64Array(cols + 1);
-      this.count = new Int32Array(cols + 1);
-      this.valid = new Uint8Array(cols);
-      this.profile = new Float64Array(cols);
-      this.validPrefix = new Int32Array(cols + 1);
-      this.energyPrefix = new Float64Array(cols + 1);
-      this.swingPrefix = new Int32Array(cols + 1);
-      this.rises = new Int32Array(cols);
-      this.windows = new Int32Array(cols + 1);
+  #fit(rows: number, cols: number, maxLag: number): void {
+    if (this.#valid.length !== cols) {
+      this.#prefix = new Float64Array(cols + 1);
+      this.#count = new Int32Array(cols + 1);
+      this.#valid = new Uint8Array(cols);
+      this.#profile = new Float64Array(cols);
+      this.#validPrefix = new Int32Array(cols + 1);
+      this.#energyPrefix = new Float64Array(cols + 1);
+      this.#swingPrefix = new Int32Array(cols + 1);
+      this.#rises = new Int32Array(cols);
+      this.#windows = new Int32Array(cols + 1);
     }
-    if (this.correlation.length !== maxLag + 1) {
-      this.correlation = new Float64Array(maxLag + 1);
-      this.correlationReady = new Uint8Array(maxLag + 1);
+    if (this.#correlation.length !== maxLag + 1) {
+      this.#correlation = new Float64Array(maxLag + 1);
+      this.#correlationReady = new Uint8Array(maxLag + 1);
     }
-    if (this.result.score.length !== rows || this.result.detrended.length !== rows * cols) this.result = emptyScores(rows, cols);
-    const { score, period, contrast, centreCol } = this.result;
+    if (this.#result.score.length !== rows || this.#result.detrended.length !== rows * cols)
+      this.#result = emptyScores(rows, cols);
+    const { score, period, contrast, centreCol } = this.#result;
     score.fill(NaN);
     period.fill(NaN);
     contrast.fill(0);
@@ -213,8 +225,10 @@ export class RowStripeAnalyser {
   }
 
   /** Marks the row's seen cells and sums their grey levels; returns how many are seen. */
-  private loadRow(grey: Float32Array, base: number, cols: number): number {
-    const { valid, prefix, count } = this;
+  #loadRow(grey: Float32Array, base: number, cols: number): number {
+    const valid = this.#valid;
+    const prefix = this.#prefix;
+    const count = this.#count;
     let nValid = 0;
     for (let c = 0; c < cols; c++) {
       const g = grey[base + c];
@@ -228,8 +242,19 @@ export class RowStripeAnalyser {
   }
 
   /** The row minus its local mean (0 where unseen), with prefix sums of seen cells and of energy. */
-  private detrendRow(grey: Float32Array, base: number, cols: number, half: number, detrended: Float32Array): void {
-    const { valid, prefix, count, profile, validPrefix, energyPrefix } = this;
+  #detrendRow(
+    grey: Float32Array,
+    base: number,
+    cols: number,
+    half: number,
+    detrended: Float32Array,
+  ): void {
+    const valid = this.#valid;
+    const prefix = this.#prefix;
+    const count = this.#count;
+    const profile = this.#profile;
+    const validPrefix = this.#validPrefix;
+    const energyPrefix = this.#energyPrefix;
     for (let c = 0; c < cols; c++) {
       let v = 0;
       if (valid[c]) {
@@ -248,8 +273,10 @@ export class RowStripeAnalyser {
    * Swings: alternations between +swingLevel and -swingLevel (hysteresis), as prefix counts; the
    * columns where the profile turns bright (stripe starts) are kept to check their spacing.
    */
-  private findSwings(cols: number, swingLevel: number): void {
-    const { profile, swingPrefix, rises } = this;
+  #findSwings(cols: number, swingLevel: number): void {
+    const profile = this.#profile;
+    const swingPrefix = this.#swingPrefix;
+    const rises = this.#rises;
     let state = 0;
     let riseCount = 0;
     for (let c = 0; c < cols; c++) {
@@ -267,27 +294,31 @@ export class RowStripeAnalyser {
       }
       swingPrefix[c + 1] = swingPrefix[c] + swing;
     }
-    this.riseCount = riseCount;
+    this.#riseCount = riseCount;
   }
 
   /** Start columns of the windows worth analysing (mostly seen, enough swings), left to right; returns their count. */
-  private collectWindows(cols: number, settings: StripeSettings): number {
-    const { validPrefix, swingPrefix, windows } = this;
+  #collectWindows(cols: number, settings: StripeSettings): number {
+    const validPrefix = this.#validPrefix;
+    const swingPrefix = this.#swingPrefix;
+    const windows = this.#windows;
     const { win, step, minValidInWindow, minSwings, requireRegular, lagMin, lagMax } = settings;
     let n = 0;
     for (let c0 = 0; c0 + win <= cols; c0 += step) {
       const c1 = c0 + win;
       if (validPrefix[c1] - validPrefix[c0] < minValidInWindow) continue;
       if (swingPrefix[c1] - swingPrefix[c0] < minSwings) continue;
-      if (requireRegular && !regularRises(this.rises, this.riseCount, c0, c1, lagMin, lagMax)) continue;
+      if (requireRegular && !regularRises(this.#rises, this.#riseCount, c0, c1, lagMin, lagMax))
+        continue;
       windows[n++] = c0;
     }
     return n;
   }
 
   /** Sorts the first `n` windows by swing count, most first, ties left to right (a stable sort). */
-  private orderWindowsBySwings(n: number, win: number): void {
-    const { windows, swingPrefix } = this;
+  #orderWindowsBySwings(n: number, win: number): void {
+    const windows = this.#windows;
+    const swingPrefix = this.#swingPrefix;
     for (let i = 1; i < n; i++) {
       const c0 = windows[i];
       const swings = swingPrefix[c0 + win] - swingPrefix[c0];
@@ -304,23 +335,34 @@ export class RowStripeAnalyser {
    * Scores the window starting at `c0`: the best period among the interior local maxima of R;
    * writes the row's result when it beats `best` and returns the new best.
    */
-  private scoreWindow(row: number, c0: number, best: number, dy: number, settings: StripeSettings): number {
+  #scoreWindow(
+    row: number,
+    c0: number,
+    best: number,
+    dy: number,
+    settings: StripeSettings,
+  ): number {
     const { win, lagMin, lagMax, minPeakCorrelation } = settings;
     const c1 = c0 + win;
-    const energy = (this.energyPrefix[c1] - this.energyPrefix[c0]) / win;
+    const energy = (this.#energyPrefix[c1] - this.#energyPrefix[c0]) / win;
     if (energy <= 1e-6) return best;
-    this.correlationReady.fill(0);
-    const { score, period, contrast, centreCol } = this.result;
+    this.#correlationReady.fill(0);
+    const { score, period, contrast, centreCol } = this.#result;
     for (let lag = lagMin; lag < lagMax; lag++) {
       // An interior local maximum, itself clearly positive: two lane lines 2T apart give R(2T) > 0
       // but R(T) <= 0, and must not pass for stripes of period T.
-      const r = this.correlationAt(lag, c0, win, energy);
-      if (r < minPeakCorrelation || this.correlationAt(lag + 1, c0, win, energy) > r || this.correlationAt(lag - 1, c0, win, energy) > r) continue;
-      const rHalf = this.correlationAt(Math.round(lag / 2), c0, win, energy);
-      const rDouble = this.correlationAt(2 * lag, c0, win, energy);
-      const rThreeHalves = this.correlationAt(Math.round((3 * lag) / 2), c0, win, energy);
+      const r = this.#correlationAt(lag, c0, win, energy);
+      if (
+        r < minPeakCorrelation ||
+        this.#correlationAt(lag + 1, c0, win, energy) > r ||
+        this.#correlationAt(lag - 1, c0, win, energy) > r
+      )
+        continue;
+      const rHalf = this.#correlationAt(Math.round(lag / 2), c0, win, energy);
+      const rDouble = this.#correlationAt(2 * lag, c0, win, energy);
+      const rThreeHalves = this.#correlationAt(Math.round((3 * lag) / 2), c0, win, energy);
       const sc = (r - rHalf + rDouble - rThreeHalves) / 4;
-      if (sc > best && this.squareWave(c0, win, energy, settings)) {
+      if (sc > best && this.#squareWave(c0, win, energy, settings)) {
         best = sc;
         score[row] = sc;
         period[row] = lag * dy;
@@ -332,10 +374,10 @@ export class RowStripeAnalyser {
   }
 
   /** Whether the window's profile has the shape of zebra paint (see `minDecided`). */
-  private squareWave(c0: number, win: number, energy: number, settings: StripeSettings): boolean {
+  #squareWave(c0: number, win: number, energy: number, settings: StripeSettings): boolean {
     if (settings.minDecided <= 0) return true;
     const level = 0.5 * Math.sqrt(energy);
-    const p = this.profile;
+    const p = this.#profile;
     let bright = 0;
     let dark = 0;
     for (let c = c0; c < c0 + win; c++) {
@@ -352,15 +394,15 @@ export class RowStripeAnalyser {
    * R(lag) of the window [c0, c0 + win) whose mean energy is `energy` (normalised by overlap and
    * energy), summed on first use since `scoreWindow` reset the ready flags.
    */
-  private correlationAt(lag: number, c0: number, win: number, energy: number): number {
-    const correlation = this.correlation;
-    if (this.correlationReady[lag] === 0) {
-      const p = this.profile;
+  #correlationAt(lag: number, c0: number, win: number, energy: number): number {
+    const correlation = this.#correlation;
+    if (this.#correlationReady[lag] === 0) {
+      const p = this.#profile;
       const end = c0 + win - lag;
       let acc = 0;
       for (let c = c0; c < end; c++) acc += p[c] * p[c + lag];
       correlation[lag] = acc / (win - lag) / energy;
-      this.correlationReady[lag] = 1;
+      this.#correlationReady[lag] = 1;
     }
     return correlation[lag];
   }
@@ -387,7 +429,14 @@ function leadingCount(n: number, limit: number): number {
  * [lagMin, lagMax] cells give or take, the longest spacing at most twice the shortest (one missed
  * stripe is tolerated by the autocorrelation, not here). `rises` holds `riseCount` columns, ascending.
  */
-function regularRises(rises: Int32Array, riseCount: number, c0: number, c1: number, lagMin: number, lagMax: number): boolean {
+function regularRises(
+  rises: Int32Array,
+  riseCount: number,
+  c0: number,
+  c1: number,
+  lagMin: number,
+  lagMax: number,
+): boolean {
   let prev = -1;
   let n = 0;
   let minGap = Infinity;

@@ -12,12 +12,24 @@ import { bevLookup, colY, rowX, type BevGridSpec } from "../bev/bev-grid.js";
 import type { BevComponent } from "../bev/bev-components.js";
 import { sampleBevColour } from "../bev/image-sampling.js";
 import { imagePointToTensor } from "../../image/tensor-mapping.js";
-import type { CrosswalkCandidate, CrosswalkFrame, CrosswalkSource, CrosswalkSourceReport } from "./crosswalk-source.js";
+import type {
+  CrosswalkCandidate,
+  CrosswalkFrame,
+  CrosswalkSource,
+  CrosswalkSourceReport,
+} from "./crosswalk-source.js";
 import { boxOverlap } from "./source-fusion.js";
 import { RowStripeAnalyser, type StripePeriodicityOptions } from "./stripe-periodicity.js";
 
 /** The default stripe grid: 2-40 m ahead, +-10 m, 0.25 m x 0.1 m cells. */
-export const DEFAULT_STRIPE_GRID: Readonly<BevGridSpec> = Object.freeze({ xMin: 2, xMax: 40, dx: 0.25, yMin: -10, yMax: 10, dy: 0.1 });
+const DEFAULT_STRIPE_GRID: Readonly<BevGridSpec> = Object.freeze({
+  xMin: 2,
+  xMax: 40,
+  dx: 0.25,
+  yMin: -10,
+  yMax: 10,
+  dy: 0.1,
+});
 
 /** Options of `StripeCrosswalkSource`. */
 export interface StripeSourceOptions {
@@ -92,12 +104,12 @@ export class StripeCrosswalkSource implements CrosswalkSource {
    * runs synchronously and keeps nothing of it in its output): the BEV grey image, the row scores
    * (inside `periodicity`), the striped-row flags and the row/column scratch of the band steps.
    */
-  private grey = new Float32Array(0);
+  #grey = new Float32Array(0);
   /** The BEV resampled along oblique lines, and the row shift per column. */
-  private sheared = new Float32Array(0);
-  private rowShift = new Int32Array(0);
-  private readonly periodicity = new RowStripeAnalyser();
-  private readonly scratch = new BandScratch();
+  #sheared = new Float32Array(0);
+  #rowShift = new Int32Array(0);
+  readonly #periodicity = new RowStripeAnalyser();
+  readonly #scratch = new BandScratch();
 
   constructor(readonly options: StripeSourceOptions = {}) {}
 
@@ -107,32 +119,39 @@ export class StripeCrosswalkSource implements CrosswalkSource {
     const empty = this.options.emptyProbability ?? 0.15;
     if (lookup.visibleCells === 0) return { probability: empty, candidates: [] };
     const n = lookup.rows * lookup.cols;
-    if (this.grey.length !== n) {
-      this.grey = new Float32Array(n);
-      this.sheared = new Float32Array(n);
-      this.rowShift = new Int32Array(lookup.cols);
+    if (this.#grey.length !== n) {
+      this.#grey = new Float32Array(n);
+      this.#sheared = new Float32Array(n);
+      this.#rowShift = new Int32Array(lookup.cols);
     }
-    sampleBevColour(frame.view, lookup.pixelIndex, this.grey);
-    const found = this.bands(frame, this.grey, lookup.rows, lookup.cols, spec, 0);
+    sampleBevColour(frame.view, lookup.pixelIndex, this.#grey);
+    const found = this.#bands(frame, this.#grey, lookup.rows, lookup.cols, spec, 0);
     for (const degrees of this.options.shearDegrees ?? [-25, 25]) {
       if (degrees === 0) continue;
       // Row r of the sheared grid at column c is BEV row r + shift[c]: the line x = x(r) + y tan(a).
       const tan = Math.tan((degrees * Math.PI) / 180);
-      for (let c = 0; c < lookup.cols; c++) this.rowShift[c] = Math.round((colY(spec, c) * tan) / spec.dx);
-      this.sheared.fill(NaN);
+      for (let c = 0; c < lookup.cols; c++)
+        this.#rowShift[c] = Math.round((colY(spec, c) * tan) / spec.dx);
+      this.#sheared.fill(NaN);
       for (let c = 0; c < lookup.cols; c++) {
-        const k = this.rowShift[c];
-        for (let r = Math.max(0, -k); r < Math.min(lookup.rows, lookup.rows - k); r++) this.sheared[r * lookup.cols + c] = this.grey[(r + k) * lookup.cols + c];
+        const k = this.#rowShift[c];
+        for (let r = Math.max(0, -k); r < Math.min(lookup.rows, lookup.rows - k); r++)
+          this.#sheared[r * lookup.cols + c] = this.#grey[(r + k) * lookup.cols + c];
       }
       const maxRange = this.options.shearMaxRange ?? 20;
-      found.push(...this.bands(frame, this.sheared, lookup.rows, lookup.cols, spec, tan).filter((b) => b.candidate.xNear <= maxRange));
+      found.push(
+        ...this.#bands(frame, this.#sheared, lookup.rows, lookup.cols, spec, tan).filter(
+          (b) => b.candidate.xNear <= maxRange,
+        ),
+      );
     }
     // One crossing is seen along several directions: the direction that runs along the crossing
     // gives the cleanest period (a straight crossing cut obliquely smears into a larger, weaker
     // parallelogram), so the best mean score wins and its outline is kept; rows win ties.
     found.sort((a, b) => b.score - a.score || Number(a.oblique) - Number(b.oblique));
     const out: CrosswalkCandidate[] = [];
-    for (const b of found) if (!out.some((c) => boxOverlap(c, b.candidate) >= 0.3)) out.push(b.candidate);
+    for (const b of found)
+      if (!out.some((c) => boxOverlap(c, b.candidate) >= 0.3)) out.push(b.candidate);
     return { probability: Math.max(empty, ...out.map((c) => c.confidence)), candidates: out };
   }
 
@@ -140,10 +159,17 @@ export class StripeCrosswalkSource implements CrosswalkSource {
    * Striped bands of one analysis direction: `grey` holds the BEV sampled along the lines
    * x = rowX(r) + y * tan (tan = 0: the rows themselves).
    */
-  private bands(frame: CrosswalkFrame, grey: Float32Array, rows: number, cols: number, spec: BevGridSpec, tan: number): Band[] {
+  #bands(
+    frame: CrosswalkFrame,
+    grey: Float32Array,
+    rows: number,
+    cols: number,
+    spec: BevGridSpec,
+    tan: number,
+  ): Band[] {
     const o = this.options;
-    const rs = this.periodicity.analyse(grey, rows, cols, spec.dy, o.periodicity);
-    const scratch = this.scratch.fit(rows, cols);
+    const rs = this.#periodicity.analyse(grey, rows, cols, spec.dy, o.periodicity);
+    const scratch = this.#scratch.fit(rows, cols);
     const minScore = o.minRowScore ?? 0.3;
     const minContrast = o.minContrast ?? 15;
     const noise = noiseFloor(rs.score, rs.contrast, minScore, scratch.rowValues);
@@ -171,7 +197,11 @@ export class StripeCrosswalkSource implements CrosswalkSource {
     const tol = o.edgeTolerance ?? 5;
     const minRows = o.minImageRows ?? 3;
     const out: Band[] = [];
-    for (let r0 = nextStriped(striped, 0, rows), r1 = 0; r0 >= 0; r0 = nextStriped(striped, r1 + 1, rows)) {
+    for (
+      let r0 = nextStriped(striped, 0, rows), r1 = 0;
+      r0 >= 0;
+      r0 = nextStriped(striped, r1 + 1, rows)
+    ) {
       r1 = bandEnd(striped, r0, rows, maxGapRows);
       let stripedRows = 0;
       let scoreSum = 0;
@@ -187,15 +217,25 @@ export class StripeCrosswalkSource implements CrosswalkSource {
       if (!lateral || lateral.yLeft - lateral.yRight < 2) continue;
       // Near and far edges along the band's centre line (x of the analysis line there).
       const yMid = (lateral.yLeft + lateral.yRight) / 2;
-      if (imageRows(frame, rowX(spec, r0) - spec.dx / 2 + yMid * tan, rowX(spec, r1) + spec.dx / 2 + yMid * tan, yMid) < minRows) continue;
+      if (
+        imageRows(
+          frame,
+          rowX(spec, r0) - spec.dx / 2 + yMid * tan,
+          rowX(spec, r1) + spec.dx / 2 + yMid * tan,
+          yMid,
+        ) < minRows
+      )
+        continue;
       let xNear = rowX(spec, r0) - spec.dx / 2 + yMid * tan;
       let xFar = rowX(spec, r1) + spec.dx / 2 + yMid * tan;
       // Transverse lane-mask lines at the band's ends: TwinLiteNet's near and far crosswalk edges.
       const near = nearestEdge(edges, xNear, tol);
       const far = nearestEdge(edges, xFar, tol, near, near?.cx ?? -Infinity);
       let evidence = `stripes score ${meanScore.toFixed(2)} over ${(stripedRows * spec.dx).toFixed(1)} m`;
-      if (tan !== 0) evidence += ` along lines at ${((Math.atan(tan) * 180) / Math.PI).toFixed(0)} deg`;
-      if (lowContrastRows > 0) evidence += ` (low contrast: noise floor ${noise.toFixed(1)} grey levels)`;
+      if (tan !== 0)
+        evidence += ` along lines at ${((Math.atan(tan) * 180) / Math.PI).toFixed(0)} deg`;
+      if (lowContrastRows > 0)
+        evidence += ` (low contrast: noise floor ${noise.toFixed(1)} grey levels)`;
       if (near) {
         xNear = Math.min(xNear, near.cx);
         evidence += ", near edge in lane mask";
@@ -210,7 +250,10 @@ export class StripeCrosswalkSource implements CrosswalkSource {
       if (cut) evidence += ", cut by the image edge";
       const depthFactor = cut ? 1 : Math.min(1, (stripedRows * spec.dx) / 3);
       const base = Math.min(1, Math.max(0, (meanScore - 0.2) / 0.4));
-      const confidence = Math.min(0.99, 0.15 + 0.65 * base * (0.5 + 0.5 * depthFactor) + (near ? 0.1 : 0) + (far ? 0.1 : 0));
+      const confidence = Math.min(
+        0.99,
+        0.15 + 0.65 * base * (0.5 + 0.5 * depthFactor) + (near ? 0.1 : 0) + (far ? 0.1 : 0),
+      );
       // The outline: a parallelogram between the near and far analysis lines (a rectangle when tan = 0).
       const dNear = xNear - yMid * tan;
       const dFar = xFar - yMid * tan;
@@ -224,14 +267,18 @@ export class StripeCrosswalkSource implements CrosswalkSource {
               { x: dNear + lateral.yLeft * tan, y: lateral.yLeft },
             ];
       const xs = groundPolygon?.map((p) => p.x) ?? [xNear, xFar];
-      const onRoad = drivableShare(frame, groundPolygon ?? [
-        { x: xNear, y: lateral.yRight },
-        { x: xFar, y: lateral.yRight },
-        { x: xFar, y: lateral.yLeft },
-        { x: xNear, y: lateral.yLeft },
-      ]);
+      const onRoad = drivableShare(
+        frame,
+        groundPolygon ?? [
+          { x: xNear, y: lateral.yRight },
+          { x: xFar, y: lateral.yRight },
+          { x: xFar, y: lateral.yLeft },
+          { x: xNear, y: lateral.yLeft },
+        ],
+      );
       if (onRoad < (o.minDrivableShare ?? 0.1)) continue;
-      if (Number.isFinite(onRoad)) evidence += `, ${(100 * onRoad).toFixed(0)} % on the drivable area`;
+      if (Number.isFinite(onRoad))
+        evidence += `, ${(100 * onRoad).toFixed(0)} % on the drivable area`;
       out.push({
         score: meanScore,
         oblique: tan !== 0,
@@ -294,10 +341,18 @@ class BandScratch {
  * compare with: the low-contrast path stays closed). `scratch` (at least one slot per row) avoids
  * an allocation per call.
  */
-export function noiseFloor(score: Float32Array, contrast: Float32Array, minScore: number, scratch?: Float32Array): number {
-  const values = scratch && scratch.length >= score.length ? scratch : new Float32Array(score.length);
+function noiseFloor(
+  score: Float32Array,
+  contrast: Float32Array,
+  minScore: number,
+  scratch?: Float32Array,
+): number {
+  const values =
+    scratch && scratch.length >= score.length ? scratch : new Float32Array(score.length);
   let n = 0;
-  for (let r = 0; r < score.length; r++) if (Number.isFinite(score[r]) && score[r] < minScore && contrast[r] > 0) values[n++] = contrast[r];
+  for (let r = 0; r < score.length; r++)
+    if (Number.isFinite(score[r]) && score[r] < minScore && contrast[r] > 0)
+      values[n++] = contrast[r];
   if (n < 10) return Infinity;
   // Unused slots sort last, so the first n are the values in ascending order.
   values.fill(Infinity, n);
@@ -319,7 +374,13 @@ function bandEnd(striped: Uint8Array, r0: number, rows: number, maxGapRows: numb
 }
 
 /** The median (upper for an even count) of the window centres of the band's striped rows; `scratch` holds one slot per row. */
-function medianCentreCol(centreCol: Int32Array, striped: Uint8Array, r0: number, r1: number, scratch: Int32Array): number {
+function medianCentreCol(
+  centreCol: Int32Array,
+  striped: Uint8Array,
+  r0: number,
+  r1: number,
+  scratch: Int32Array,
+): number {
   let n = 0;
   for (let r = r0; r <= r1; r++) {
     if (!striped[r]) continue;
@@ -339,7 +400,13 @@ function medianCentreCol(centreCol: Int32Array, striped: Uint8Array, r0: number,
  * The transverse lane-mask line nearest to `x` within `tol` (at least 2 m long; when `beyond` is
  * given, not `exclude` and with its centroid beyond it); the first one listed on a tie.
  */
-function nearestEdge(edges: BevComponent[], x: number, tol: number, exclude?: BevComponent, beyond?: number): BevComponent | undefined {
+function nearestEdge(
+  edges: BevComponent[],
+  x: number,
+  tol: number,
+  exclude?: BevComponent,
+  beyond?: number,
+): BevComponent | undefined {
   let best: BevComponent | undefined;
   let bestDistance = Infinity;
   for (const e of edges) {
@@ -368,7 +435,8 @@ function lateralExtent(
 ): { yRight: number; yLeft: number } | undefined {
   const { energy, smooth } = scratch;
   energy.fill(0);
-  for (let r = r0; r <= r1; r++) for (let c = 0; c < cols; c++) energy[c] += detrended[r * cols + c] ** 2;
+  for (let r = r0; r <= r1; r++)
+    for (let c = 0; c < cols; c++) energy[c] += detrended[r * cols + c] ** 2;
   const half = Math.round(1 / spec.dy);
   let peak = 0;
   let peakCol = 0;
@@ -408,7 +476,8 @@ function drivableShare(frame: CrosswalkFrame, q: { x: number; y: number }[]): nu
       const x = (1 - s) * ((1 - t) * q[0].x + t * q[3].x) + s * ((1 - t) * q[1].x + t * q[2].x);
       const y = (1 - s) * ((1 - t) * q[0].y + t * q[3].y) + s * ((1 - t) * q[1].y + t * q[2].y);
       const px = frame.geometry.groundToPixel({ x, y, z: 0 });
-      if (!px || px.u < 0 || px.v < 0 || px.u >= frame.view.width || px.v >= frame.view.height) continue;
+      if (!px || px.u < 0 || px.v < 0 || px.u >= frame.view.width || px.v >= frame.view.height)
+        continue;
       const tp = imagePointToTensor(map, px.u, px.v);
       const c = Math.floor(tp.x);
       const r = Math.floor(tp.y);
@@ -441,5 +510,3 @@ function distanceStd(geometry: CameraGeometry, x: number, dx: number): number {
   const perRow = a && b && Math.abs(a.v - b.v) > 1e-6 ? 0.5 / Math.abs(a.v - b.v) : dx;
   return Math.hypot(Math.max(dx / 2, perRow), 0.03 * x);
 }
-
-export type { BevComponent };

@@ -17,8 +17,21 @@ import { join } from "node:path";
 import { PerceptionError, errorMessage } from "../../core/errors.js";
 import { loadModelContract, type ModelContract } from "../../models/contract.js";
 import { realClock, type MonotonicClock } from "../../core/monotonic-clock.js";
-import type { CrosswalkCandidate, CrosswalkFrame, CrosswalkSource, CrosswalkSourceReport } from "./crosswalk-source.js";
-import { blobOutline, blobs, LEARNED_CONTRACT, LearnedCrosswalkSource, MAX_PLAUSIBLE_AREA, projectModelDir, type LearnedCrosswalkResult } from "./learned-source.js";
+import type {
+  CrosswalkCandidate,
+  CrosswalkFrame,
+  CrosswalkSource,
+  CrosswalkSourceReport,
+} from "./crosswalk-source.js";
+import {
+  blobOutline,
+  blobs,
+  LEARNED_CONTRACT,
+  LearnedCrosswalkSource,
+  MAX_PLAUSIBLE_AREA,
+  projectModelDir,
+  type LearnedCrosswalkResult,
+} from "./learned-source.js";
 import type { SourceFusionOptions } from "./source-fusion.js";
 import { StripeCrosswalkSource } from "./stripe-source.js";
 import type { CameraGeometry } from "../../geometry/camera-geometry.js";
@@ -27,12 +40,17 @@ import type { Point2 } from "../../geometry/types.js";
 import type { TensorToImage } from "../../image/tensor-mapping.js";
 import type { SegmentationMask } from "../../models/decoders/segmentation.js";
 import { toMessage } from "./crosswalk-detector.js";
-import { ProposalChecker, type ProposalCheckOptions, type ProposalEvidence } from "./proposal-check.js";
+import {
+  ProposalChecker,
+  type ProposalCheckOptions,
+  type ProposalEvidence,
+} from "./proposal-check.js";
 
 /** Features the calibration may use, computed from a proposal's evidence. */
 export const VERIFICATION_FEATURES = {
   /** Share of the proposal's scored analysis lines that are striped (0 with fewer than `minLines` scored lines). */
-  striped_share: (e: ProposalEvidence, gate: VerificationGate) => (e.lines >= gate.minLines ? e.stripedLines / e.lines : 0),
+  striped_share: (e: ProposalEvidence, gate: VerificationGate) =>
+    e.lines >= gate.minLines ? e.stripedLines / e.lines : 0,
   /** Share of the proposal's cells on the ground within range. */
   ground_share: (e: ProposalEvidence) => e.groundShare,
   /** Mean stripe score of its striped lines. */
@@ -64,26 +82,51 @@ export interface VerificationCalibration {
 }
 
 /** Reads and checks `<model file without .onnx>.verification.json` in `modelDir`. */
-export function loadVerificationCalibration(modelDir: string, contract: ModelContract): VerificationCalibration {
+export function loadVerificationCalibration(
+  modelDir: string,
+  contract: ModelContract,
+): VerificationCalibration {
   const path = join(modelDir, contract.file.replace(/\.onnx$/, "") + ".verification.json");
   let doc: Record<string, unknown>;
   try {
     doc = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
   } catch (err) {
-    throw new PerceptionError("model", `cannot read the proposal verification of '${contract.name}': ${errorMessage(err)}`, { path }, { cause: err });
+    throw new PerceptionError(
+      "model",
+      `cannot read the proposal verification of '${contract.name}': ${errorMessage(err)}`,
+      { path },
+      { cause: err },
+    );
   }
   const fail = (what: string): never => {
-    throw new PerceptionError("model", `proposal verification of '${contract.name}': ${what}`, { path });
+    throw new PerceptionError("model", `proposal verification of '${contract.name}': ${what}`, {
+      path,
+    });
   };
-  const num = (v: unknown, field: string): number => (typeof v === "number" && Number.isFinite(v) ? v : fail(`${field} must be a number, got ${JSON.stringify(v)}`));
-  const obj = (v: unknown, field: string): Record<string, unknown> => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(`${field} must be an object`));
+  const num = (v: unknown, field: string): number =>
+    typeof v === "number" && Number.isFinite(v)
+      ? v
+      : fail(`${field} must be a number, got ${JSON.stringify(v)}`);
+  const obj = (v: unknown, field: string): Record<string, unknown> =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? (v as Record<string, unknown>)
+      : fail(`${field} must be an object`);
   const check = obj(doc.check, "check");
   const gate = obj(doc.gate, "gate");
   const features = Array.isArray(doc.features) ? doc.features : fail("features must be a list");
-  const weights = Array.isArray(doc.weights) ? doc.weights.map((w, i) => num(w, `weights[${i}]`)) : fail("weights must be a list");
-  for (const f of features) if (typeof f !== "string" || !(f in VERIFICATION_FEATURES)) fail(`unknown feature ${JSON.stringify(f)} (known: ${Object.keys(VERIFICATION_FEATURES).join(", ")})`);
-  if (weights.length !== features.length) fail(`${features.length} features but ${weights.length} weights`);
-  const offsets = Array.isArray(check.angleOffsets) ? check.angleOffsets.map((a, i) => num(a, `check.angleOffsets[${i}]`)) : fail("check.angleOffsets must be a list");
+  const weights = Array.isArray(doc.weights)
+    ? doc.weights.map((w, i) => num(w, `weights[${i}]`))
+    : fail("weights must be a list");
+  for (const f of features)
+    if (typeof f !== "string" || !(f in VERIFICATION_FEATURES))
+      fail(
+        `unknown feature ${JSON.stringify(f)} (known: ${Object.keys(VERIFICATION_FEATURES).join(", ")})`,
+      );
+  if (weights.length !== features.length)
+    fail(`${features.length} features but ${weights.length} weights`);
+  const offsets = Array.isArray(check.angleOffsets)
+    ? check.angleOffsets.map((a, i) => num(a, `check.angleOffsets[${i}]`))
+    : fail("check.angleOffsets must be a list");
   return {
     check: {
       cell: num(check.cell, "check.cell"),
@@ -121,14 +164,18 @@ export interface CheckedProposal {
 }
 
 /** Whether a proposal's geometry is plausible for a crossing (see `VerificationGate`). */
-export function passesGate(e: ProposalEvidence, gate: VerificationGate, minImageRows: number): boolean {
+export function passesGate(
+  e: ProposalEvidence,
+  gate: VerificationGate,
+  minImageRows: number,
+): boolean {
   if (!(e.imageRows >= minImageRows) || e.lines < gate.minLines) return false;
   return !(e.drivableShare < gate.minDrivableShare);
 }
 
 /** The learned source's proposals, verified. */
 export class VerifiedLearnedSource implements CrosswalkSource {
-  private readonly checker: ProposalChecker;
+  readonly #checker: ProposalChecker;
   /** Proposals of the last frame (for scripts and logs). */
   lastProposals: CheckedProposal[] = [];
   /** Milliseconds of the last frame's proposal checks (the model run not counted; for benchmarks). */
@@ -136,13 +183,16 @@ export class VerifiedLearnedSource implements CrosswalkSource {
   /** Proposals of the last frame left unchecked: covered by a crossing an earlier source located (`CrosswalkFrame.located`). */
   lastCovered = 0;
 
+  /** Times the proposal checks (`lastCheckMs`): the run's clock; default the real one. */
+  readonly #clock: MonotonicClock;
+
   constructor(
     readonly learned: LearnedCrosswalkSource,
     readonly calibration: VerificationCalibration,
-    /** Times the proposal checks (`lastCheckMs`): the run's clock; default the real one. */
-    private readonly clock: MonotonicClock = realClock,
+    clock: MonotonicClock = realClock,
   ) {
-    this.checker = new ProposalChecker(calibration.check);
+    this.#clock = clock;
+    this.#checker = new ProposalChecker(calibration.check);
   }
 
   get name(): string {
@@ -150,31 +200,55 @@ export class VerifiedLearnedSource implements CrosswalkSource {
   }
 
   /** Proposals of one frame with their evidence and confidence; `invalid` when the mask is garbage. */
-  async propose(frame: CrosswalkFrame): Promise<{ proposals: CheckedProposal[]; invalid?: string; result: LearnedCrosswalkResult }> {
+  async propose(
+    frame: CrosswalkFrame,
+  ): Promise<{ proposals: CheckedProposal[]; invalid?: string; result: LearnedCrosswalkResult }> {
     const r = await this.learned.analyse(frame);
-    if (r.areaFraction > MAX_PLAUSIBLE_AREA) return { proposals: [], invalid: `crosswalk mask covers ${(100 * r.areaFraction).toFixed(0)}% of the frame (garbage)`, result: r };
+    if (r.areaFraction > MAX_PLAUSIBLE_AREA)
+      return {
+        proposals: [],
+        invalid: `crosswalk mask covers ${(100 * r.areaFraction).toFixed(0)}% of the frame (garbage)`,
+        result: r,
+      };
     const { gate, features, weights, bias, check } = this.calibration;
-    const t0 = this.clock.nowMs();
-    const located = (frame.located ?? []).map((c) => toMessage(c, 0, frame.geometry).image_polygon.points).filter((p) => p.length >= 3);
+    const t0 = this.#clock.nowMs();
+    const located = (frame.located ?? [])
+      .map((c) => toMessage(c, 0, frame.geometry).image_polygon.points)
+      .filter((p) => p.length >= 3);
     this.lastCovered = 0;
     const proposals = blobs(r.mask, this.learned.rule.crosswalkClass, gate.minCells)
       .slice(0, gate.maxProposals)
       .filter((cells) => {
-        const covered = located.some((outline) => coveredShare(cells, r.mask, r.toImage, outline) >= COVERED_SHARE);
+        const covered = located.some(
+          (outline) => coveredShare(cells, r.mask, r.toImage, outline) >= COVERED_SHARE,
+        );
         if (covered) this.lastCovered++;
         return !covered;
       })
       .map((cells): CheckedProposal => {
-        const evidence = this.checker.check(
-          { view: frame.view, geometry: frame.geometry, mask: r.mask, toImage: r.toImage, drivableMask: frame.drivableMask, drivableToImage: frame.toImage },
+        const evidence = this.#checker.check(
+          {
+            view: frame.view,
+            geometry: frame.geometry,
+            mask: r.mask,
+            toImage: r.toImage,
+            drivableMask: frame.drivableMask,
+            drivableToImage: frame.toImage,
+          },
           { cells },
         );
         const values = features.map((f) => VERIFICATION_FEATURES[f](evidence, gate));
         const plausible = passesGate(evidence, gate, check.minImageRows);
         const z = bias + values.reduce((s, v, i) => s + weights[i] * v, 0);
-        return { cells, evidence, features: values, plausible, confidence: plausible ? 1 / (1 + Math.exp(-z)) : 0 };
+        return {
+          cells,
+          evidence,
+          features: values,
+          plausible,
+          confidence: plausible ? 1 / (1 + Math.exp(-z)) : 0,
+        };
       });
-    this.lastCheckMs = this.clock.nowMs() - t0;
+    this.lastCheckMs = this.#clock.nowMs() - t0;
     return { proposals, result: r };
   }
 
@@ -190,20 +264,37 @@ export class VerifiedLearnedSource implements CrosswalkSource {
       // 5 image rows of a 640x360 frame span 8 m of ground at 35-40 m).
       const outline = e.stripedOutline;
       const box = outline
-        ? { xNear: Math.min(...outline.map((q) => q.x)), xFar: Math.max(...outline.map((q) => q.x)), yRight: Math.min(...outline.map((q) => q.y)), yLeft: Math.max(...outline.map((q) => q.y)) }
+        ? {
+            xNear: Math.min(...outline.map((q) => q.x)),
+            xFar: Math.max(...outline.map((q) => q.x)),
+            yRight: Math.min(...outline.map((q) => q.y)),
+            yLeft: Math.max(...outline.map((q) => q.y)),
+          }
         : { xNear: e.xNear, xFar: e.xFar, yRight: e.yRight, yLeft: e.yLeft };
-      const near = outline ? outline.reduce((a, b) => (b.x < a.x ? b : a)) : { x: e.xNear, y: (e.yRight + e.yLeft) / 2 };
-      const rows = outline ? 1 : result.toImage.tensorHeight / result.mask.height / result.toImage.scaleY;
+      const near = outline
+        ? outline.reduce((a, b) => (b.x < a.x ? b : a))
+        : { x: e.xNear, y: (e.yRight + e.yLeft) / 2 };
+      const rows = outline
+        ? 1
+        : result.toImage.tensorHeight / result.mask.height / result.toImage.scaleY;
       candidates.push({
         ...box,
         confidence: p.confidence,
-        distanceStd: Math.max(0.25, 0.05 * near.x, Math.min(near.x, rowGroundStep(frame.geometry, near, rows))),
+        distanceStd: Math.max(
+          0.25,
+          0.05 * near.x,
+          Math.min(near.x, rowGroundStep(frame.geometry, near, rows)),
+        ),
         evidence:
           `${this.name} proposal verified: ${e.stripedLines}/${e.lines} lines striped along ${e.angleDeg.toFixed(0)} deg ` +
           `(score ${e.meanScore.toFixed(2)}, contrast ${e.contrast.toFixed(0)}), ${(100 * e.groundShare).toFixed(0)} % on the ground` +
-          (Number.isFinite(e.drivableShare) ? `, ${(100 * e.drivableShare).toFixed(0)} % on the drivable area` : "") +
+          (Number.isFinite(e.drivableShare)
+            ? `, ${(100 * e.drivableShare).toFixed(0)} % on the drivable area`
+            : "") +
           `, p ${p.confidence.toFixed(2)}`,
-        ...(outline ? { groundPolygon: outline } : { imagePolygon: blobOutline(p.cells, result.mask, result.toImage) }),
+        ...(outline
+          ? { groundPolygon: outline }
+          : { imagePolygon: blobOutline(p.cells, result.mask, result.toImage) }),
       });
     }
     return { probability: Math.max(0, ...candidates.map((c) => c.confidence)), candidates };
@@ -220,7 +311,11 @@ export class VerifiedLearnedSource implements CrosswalkSource {
  * there (none, said in the log, when it is not). Proposals are reported from confidence 0.5 on (the
  * calibration's own threshold); the detector's `min_confidence` filters them further.
  */
-export async function openLearnedSource(mode: "auto" | "off", log: (line: string) => void, clock?: MonotonicClock): Promise<VerifiedLearnedSource | undefined> {
+export async function openLearnedSource(
+  mode: "auto" | "off",
+  log: (line: string) => void,
+  clock?: MonotonicClock,
+): Promise<VerifiedLearnedSource | undefined> {
   if (mode === "off") {
     log("learned crosswalk source off (learned_source: off)");
     return undefined;
@@ -232,8 +327,15 @@ export async function openLearnedSource(mode: "auto" | "off", log: (line: string
     return undefined;
   }
   const calibration = loadVerificationCalibration(dir, contract);
-  const learned = await LearnedCrosswalkSource.create({ contract, modelDir: dir, minProbability: 0.5, session: { log, clock } });
-  log(`learned crosswalk source: ${contract.name} from ${dir}, proposals verified by local stripe evidence`);
+  const learned = await LearnedCrosswalkSource.create({
+    contract,
+    modelDir: dir,
+    minProbability: 0.5,
+    session: { log, clock },
+  });
+  log(
+    `learned crosswalk source: ${contract.name} from ${dir}, proposals verified by local stripe evidence`,
+  );
   return new VerifiedLearnedSource(learned, calibration, clock);
 }
 
@@ -242,7 +344,11 @@ export async function crosswalkSources(
   mode: "auto" | "off",
   log: (line: string) => void,
   clock?: MonotonicClock,
-): Promise<{ sources?: CrosswalkSource[]; fusion?: SourceFusionOptions; learned?: VerifiedLearnedSource }> {
+): Promise<{
+  sources?: CrosswalkSource[];
+  fusion?: SourceFusionOptions;
+  learned?: VerifiedLearnedSource;
+}> {
   const learned = await openLearnedSource(mode, log, clock);
   if (!learned) return {};
   return { sources: [new StripeCrosswalkSource(), learned], fusion: { rule: "max" }, learned };
@@ -252,13 +358,21 @@ export async function crosswalkSources(
 const COVERED_SHARE = 0.5;
 
 /** Share of a blob's cells whose centre lies inside an image outline. */
-export function coveredShare(cells: Int32Array, mask: SegmentationMask, toImage: TensorToImage, outline: readonly Point2[]): number {
+function coveredShare(
+  cells: Int32Array,
+  mask: SegmentationMask,
+  toImage: TensorToImage,
+  outline: readonly Point2[],
+): number {
   if (cells.length === 0) return 0;
   const sx = toImage.tensorWidth / mask.width;
   const sy = toImage.tensorHeight / mask.height;
   let inside = 0;
   for (const i of cells) {
-    const p = { x: (((i % mask.width) + 0.5) * sx - toImage.offsetX) / toImage.scaleX, y: ((Math.floor(i / mask.width) + 0.5) * sy - toImage.offsetY) / toImage.scaleY };
+    const p = {
+      x: (((i % mask.width) + 0.5) * sx - toImage.offsetX) / toImage.scaleX,
+      y: ((Math.floor(i / mask.width) + 0.5) * sy - toImage.offsetY) / toImage.scaleY,
+    };
     if (pointInPolygon(outline, p)) inside++;
   }
   return inside / cells.length;
@@ -268,7 +382,7 @@ export function coveredShare(cells: Int32Array, mask: SegmentationMask, toImage:
  * Ground distance (metres, along x) that `rows` image rows span at a ground point: the error of a
  * near edge found to that many rows. Infinity when the rows above it see no ground.
  */
-export function rowGroundStep(geometry: CameraGeometry, at: Point2, rows: number): number {
+function rowGroundStep(geometry: CameraGeometry, at: Point2, rows: number): number {
   const px = geometry.groundToPixel({ x: at.x, y: at.y, z: 0 });
   if (!px) return Infinity;
   const far = geometry.pixelToGround({ u: px.u, v: px.v - rows });

@@ -28,7 +28,9 @@ function uAtRow(pts: readonly [number, number][], v: number): number | undefined
   const top = pts[pts.length - 1]!;
   if (v < top[1]) {
     const from = pts[Math.max(0, pts.length - 9)]!;
-    return from[1] === top[1] ? undefined : top[0] + ((v - top[1]) * (top[0] - from[0])) / (top[1] - from[1]);
+    return from[1] === top[1]
+      ? undefined
+      : top[0] + ((v - top[1]) * (top[0] - from[0])) / (top[1] - from[1]);
   }
   let lo = 0;
   let hi = pts.length - 1;

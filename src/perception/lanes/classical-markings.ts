@@ -54,7 +54,12 @@ export interface RoadAppearance {
  * and median absolute deviation; lane paint and cars there are few of the cells); undefined when
  * fewer than 20 such cells are seen.
  */
-export function roadAppearance(lookup: BevLookup, grey: Float32Array, chroma: Float32Array, options: ClassicalMarkingOptions = {}): RoadAppearance | undefined {
+export function roadAppearance(
+  lookup: BevLookup,
+  grey: Float32Array,
+  chroma: Float32Array,
+  options: ClassicalMarkingOptions = {},
+): RoadAppearance | undefined {
   const { spec, rows, cols } = lookup;
   const near = options.roadSampleNear ?? 6;
   const far = options.roadSampleFar ?? 15;
@@ -81,7 +86,12 @@ export function roadAppearance(lookup: BevLookup, grey: Float32Array, chroma: Fl
 }
 
 /** Per-row prefix sums of `classicalMarkingOccupancy` (grey, yellowness, NaN count), reused by every call and grown to the widest grid seen. */
-let prefix = { grey: new Float64Array(1), yellow: new Float64Array(1), chroma: new Float64Array(1), nan: new Int32Array(1) };
+let prefix = {
+  grey: new Float64Array(1),
+  yellow: new Float64Array(1),
+  chroma: new Float64Array(1),
+  nan: new Int32Array(1),
+};
 
 /** What `classicalMarkingOccupancy` found. */
 export interface ClassicalMarkings {
@@ -92,9 +102,19 @@ export interface ClassicalMarkings {
 }
 
 /** Whether a pixel's colour is road-like for `appearance` (its grey level, low chroma). */
-export function isRoadColour(r: number, g: number, b: number, appearance: RoadAppearance, maxRoadChroma: number): boolean {
+export function isRoadColour(
+  r: number,
+  g: number,
+  b: number,
+  appearance: RoadAppearance,
+  maxRoadChroma: number,
+): boolean {
   const grey = 0.299 * r + 0.587 * g + 0.114 * b;
-  return grey >= appearance.low && grey <= appearance.high && Math.max(r, g, b) - Math.min(r, g, b) <= maxRoadChroma;
+  return (
+    grey >= appearance.low &&
+    grey <= appearance.high &&
+    Math.max(r, g, b) - Math.min(r, g, b) <= maxRoadChroma
+  );
 }
 
 /**
@@ -127,7 +147,13 @@ export function classicalMarkingOccupancy(
   const appearance = roadAppearance(lookup, grey, chroma, options);
   const low = appearance?.low ?? -Infinity;
   const high = appearance?.high ?? Infinity;
-  if (prefix.grey.length < cols + 1) prefix = { grey: new Float64Array(cols + 1), yellow: new Float64Array(cols + 1), chroma: new Float64Array(cols + 1), nan: new Int32Array(cols + 1) };
+  if (prefix.grey.length < cols + 1)
+    prefix = {
+      grey: new Float64Array(cols + 1),
+      yellow: new Float64Array(cols + 1),
+      chroma: new Float64Array(cols + 1),
+      nan: new Int32Array(cols + 1),
+    };
   // Prefix sums along the current row; entry 0 stays 0, entries 1..cols are rewritten per row.
   const pg = prefix.grey;
   const py = prefix.yellow;
@@ -179,7 +205,12 @@ export function classicalMarkingOccupancy(
   if (road) {
     for (let i = 0; i < n; i++) {
       const g = grey[i]!;
-      road[i] = occupancy[i] || !appearance || (!Number.isNaN(g) && g >= low && g <= high && chroma[i]! <= maxRoadChroma) ? 1 : 0;
+      road[i] =
+        occupancy[i] ||
+        !appearance ||
+        (!Number.isNaN(g) && g >= low && g <= high && chroma[i]! <= maxRoadChroma)
+          ? 1
+          : 0;
     }
   }
   return { count, appearance };

@@ -28,7 +28,12 @@ export interface CulaneOptions {
 }
 
 /** Pixel indices (v * width + u) within `half` of the polyline, inside a width x height image. */
-export function laneBand(lane: ImageLane, imageWidth: number, imageHeight: number, half: number): Set<number> {
+export function laneBand(
+  lane: ImageLane,
+  imageWidth: number,
+  imageHeight: number,
+  half: number,
+): Set<number> {
   const out = new Set<number>();
   const h2 = half * half;
   for (let k = 0; k + 1 < lane.length || (k === 0 && lane.length === 1); k++) {
@@ -86,7 +91,13 @@ function bestMatching(m: number[][], threshold: number): number {
 }
 
 /** TP, FP and FN of one frame. */
-export function culaneFrameCounts(pred: readonly ImageLane[], gt: readonly ImageLane[], imageWidth: number, imageHeight: number, options: CulaneOptions = {}): CulaneCounts {
+export function culaneFrameCounts(
+  pred: readonly ImageLane[],
+  gt: readonly ImageLane[],
+  imageWidth: number,
+  imageHeight: number,
+  options: CulaneOptions = {},
+): CulaneCounts {
   const half = (options.width ?? 30) / 2;
   const threshold = options.iouThreshold ?? 0.5;
   const pb = pred.map((l) => laneBand(l, imageWidth, imageHeight, half));
@@ -97,7 +108,9 @@ export function culaneFrameCounts(pred: readonly ImageLane[], gt: readonly Image
 }
 
 /** Precision, recall and F1 of summed counts (1 where nothing was to be found or nothing was claimed). */
-export function culaneScores(counts: readonly CulaneCounts[]): CulaneCounts & { precision: number; recall: number; f1: number } {
+export function culaneScores(
+  counts: readonly CulaneCounts[],
+): CulaneCounts & { precision: number; recall: number; f1: number } {
   const tp = counts.reduce((s, c) => s + c.tp, 0);
   const fp = counts.reduce((s, c) => s + c.fp, 0);
   const fn = counts.reduce((s, c) => s + c.fn, 0);
@@ -108,7 +121,12 @@ export function culaneScores(counts: readonly CulaneCounts[]): CulaneCounts & { 
 }
 
 /** A marking as an image polyline: its polynomial over [x_min, max(x_max, continueTo)] projected (straight along its tangent beyond x_max), points every `stepM` metres that the camera sees. */
-export function markingToImageLane(marking: LaneMarking, geometry: CameraGeometry, stepM = 0.5, continueTo = marking.x_max): ImageLane {
+export function markingToImageLane(
+  marking: LaneMarking,
+  geometry: CameraGeometry,
+  stepM = 0.5,
+  continueTo = marking.x_max,
+): ImageLane {
   const c = marking.poly_coefficients;
   const x1 = marking.x_max;
   const y1 = evalPoly(c, x1);
@@ -116,8 +134,19 @@ export function markingToImageLane(marking: LaneMarking, geometry: CameraGeometr
   const end = Math.max(x1, continueTo);
   const out: [number, number][] = [];
   for (let x = marking.x_min; x <= end + 1e-9; x += stepM) {
-    const px = geometry.groundToPixel({ x, y: x <= x1 ? evalPoly(c, x) : y1 + slope * (x - x1), z: 0 });
-    if (px && px.u >= -50 && px.u <= geometry.model.width + 50 && px.v >= 0 && px.v <= geometry.model.height) out.push([px.u, px.v]);
+    const px = geometry.groundToPixel({
+      x,
+      y: x <= x1 ? evalPoly(c, x) : y1 + slope * (x - x1),
+      z: 0,
+    });
+    if (
+      px &&
+      px.u >= -50 &&
+      px.u <= geometry.model.width + 50 &&
+      px.v >= 0 &&
+      px.v <= geometry.model.height
+    )
+      out.push([px.u, px.v]);
   }
   return out;
 }

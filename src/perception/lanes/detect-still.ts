@@ -62,16 +62,24 @@ export interface StillDetection {
 }
 
 /** Lane markings drawn 3 px wide into a quarter-resolution mask (the lane-mask form `estimateHorizonFromLanes` reads); road edges left out. */
-function linesMask(markings: readonly LaneMarking[], geometry: CameraGeometry): { mask: SegmentationMask; toImage: TensorToImage } {
+function linesMask(
+  markings: readonly LaneMarking[],
+  geometry: CameraGeometry,
+): { mask: SegmentationMask; toImage: TensorToImage } {
   const scale = 0.25;
   const width = Math.max(1, Math.round(geometry.model.width * scale));
   const height = Math.max(1, Math.round(geometry.model.height * scale));
   const classes = new Uint8Array(width * height);
-  for (const lane of benchmarkImageLanes(markings, [], geometry, { visibleOnly: true, stepM: 0.1 })) {
+  for (const lane of benchmarkImageLanes(markings, [], geometry, {
+    visibleOnly: true,
+    stepM: 0.1,
+  })) {
     for (const [u, v] of lane) {
       const mu = Math.round(u * scale);
       const mv = Math.round(v * scale);
-      for (let d = -1; d <= 1; d++) if (mu + d >= 0 && mu + d < width && mv >= 0 && mv < height) classes[mv * width + mu + d] = 1;
+      for (let d = -1; d <= 1; d++)
+        if (mu + d >= 0 && mu + d < width && mv >= 0 && mv < height)
+          classes[mv * width + mu + d] = 1;
     }
   }
   const toImage: TensorToImage = {
@@ -90,7 +98,10 @@ function linesMask(markings: readonly LaneMarking[], geometry: CameraGeometry): 
 }
 
 /** Detects lanes and crosswalks in a still image. */
-export async function detectStill(view: ImageView, options: DetectStillOptions): Promise<StillDetection> {
+export async function detectStill(
+  view: ImageView,
+  options: DetectStillOptions,
+): Promise<StillDetection> {
   const stamp = options.stamp ?? ZERO_TIME;
   const camera = options.camera ?? { kind: "auto" };
   const seg = await options.lanes.segment(view);
@@ -110,11 +121,17 @@ export async function detectStill(view: ImageView, options: DetectStillOptions):
       cameraSource = "calibration";
       break;
     case "approximate":
-      geometry = CameraGeometry.approximate({ ...camera.approximate, width: view.width, height: view.height });
+      geometry = CameraGeometry.approximate({
+        ...camera.approximate,
+        width: view.width,
+        height: view.height,
+      });
       cameraSource = "approximate";
       break;
     case "auto": {
-      const estimate = seg?.laneMask ? estimateHorizonFromLanes(seg.laneMask, seg.toImage) : undefined;
+      const estimate = seg?.laneMask
+        ? estimateHorizonFromLanes(seg.laneMask, seg.toImage)
+        : undefined;
       geometry = auto(estimate?.row ?? (camera.assumedHorizonFraction ?? 0.45) * view.height);
       cameraSource = estimate ? "vanishing-point" : "assumed-horizon";
       break;
@@ -123,7 +140,8 @@ export async function detectStill(view: ImageView, options: DetectStillOptions):
   let laneResult = options.lanes.detectSegmented(view, geometry, stamp, seg);
   // With the horizon assumed, where a line hidden behind a vehicle would run (on to the grid's far
   // end, which the assumed horizon puts anywhere) is a guess: lines end where they are seen.
-  if (cameraSource === "assumed-horizon") laneResult.continuation = laneResult.markings.markings.map((m) => m.x_max);
+  if (cameraSource === "assumed-horizon")
+    laneResult.continuation = laneResult.markings.markings.map((m) => m.x_max);
   if (cameraSource === "assumed-horizon" && !seg && laneResult.markings.markings.length >= 2) {
     // The classical path has no mask to find the vanishing point in before it looks: the lines it
     // found under the assumed horizon are paint wherever the horizon is, so their image lines give it.
@@ -137,6 +155,17 @@ export async function detectStill(view: ImageView, options: DetectStillOptions):
   }
   const crosswalks = options.crosswalks
     ? await options.crosswalks.detect(view, geometry, stamp, laneResult)
-    : { header: { stamp, frame_id: "base_link" }, crosswalks: [], status: "crosswalk detection not run" };
-  return { lanes: laneResult.markings, crosswalks, cameraSource, geometry, horizonRow: geometry.horizonRow(), laneResult };
+    : {
+        header: { stamp, frame_id: "base_link" },
+        crosswalks: [],
+        status: "crosswalk detection not run",
+      };
+  return {
+    lanes: laneResult.markings,
+    crosswalks,
+    cameraSource,
+    geometry,
+    horizonRow: geometry.horizonRow(),
+    laneResult,
+  };
 }

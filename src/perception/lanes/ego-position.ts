@@ -17,7 +17,11 @@ export interface EgoPositionOptions {
  * Position constants (LaneMarking.POSITION_*) for lateral offsets (positive = left); `starts` are
  * the markings' x_min (markings starting beyond `maxStart` stay POSITION_UNKNOWN).
  */
-export function assignPositions(offsets: readonly number[], options: EgoPositionOptions = {}, starts?: readonly number[]): number[] {
+export function assignPositions(
+  offsets: readonly number[],
+  options: EgoPositionOptions = {},
+  starts?: readonly number[],
+): number[] {
   const w = options.laneWidth ?? 3.6;
   const maxStart = options.maxStart ?? 25;
   const out = new Array<number>(offsets.length).fill(LaneMarking.POSITION_UNKNOWN);

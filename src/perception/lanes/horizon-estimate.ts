@@ -70,7 +70,8 @@ export function estimateHorizonFromLanes(
   // pixels (by row) are used, where the lines are apart.
   const perRow = new Int32Array(h);
   let lanePixels = 0;
-  for (let v = 0; v < h; v++) for (let u = 0; u < w; u++) if (classes[v * w + u] === cls) perRow[v]++;
+  for (let v = 0; v < h; v++)
+    for (let u = 0; u < w; u++) if (classes[v * w + u] === cls) perRow[v]++;
   for (let v = 0; v < h; v++) lanePixels += perRow[v];
   let above = 0;
   for (let v = 0; v < h && above < 0.2 * lanePixels; v++) {
@@ -133,7 +134,8 @@ export function estimateHorizonFromLanes(
       const sameSide = Math.sign(l1.b) === Math.sign(l2.b);
       if (sameSide && Math.abs(Math.atan(l1.b) - Math.atan(l2.b)) < minSameSideAngle) continue;
       const v = (l2.a - l1.a) / (l1.b - l2.b);
-      if (!Number.isFinite(v) || v < -0.3 * toImage.imageHeight || v > 0.9 * toImage.imageHeight) continue;
+      if (!Number.isFinite(v) || v < -0.3 * toImage.imageHeight || v > 0.9 * toImage.imageHeight)
+        continue;
       // Two pieces of one bending line meet on the line itself, not beyond both.
       if (sameSide && v > Math.min(l1.top, l2.top)) continue;
       votes.push({ v, u: l1.a + l1.b * v, w: l1.weight * l2.weight });

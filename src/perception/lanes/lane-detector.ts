@@ -16,7 +16,12 @@ import { ModelSession, type ModelSessionOptions } from "../../models/session.js"
 import type { LaneMarking, LaneMarkingArray } from "../../msgs/types.generated.js";
 import { bevLookup, type BevGridSpec, type BevLookup } from "../bev/bev-grid.js";
 import type { BevComponent } from "../bev/bev-components.js";
-import { classicalMarkingOccupancy, isRoadColour, type ClassicalMarkingOptions, type RoadAppearance } from "./classical-markings.js";
+import {
+  classicalMarkingOccupancy,
+  isRoadColour,
+  type ClassicalMarkingOptions,
+  type RoadAppearance,
+} from "./classical-markings.js";
 import { rgbReader } from "../bev/image-sampling.js";
 import { DEFAULT_CLASSICAL_GRID, DEFAULT_LANE_GRID } from "../bev/lane-grid.js";
 import type { ImageRoad } from "./lane-extent.js";
@@ -27,7 +32,12 @@ import type { Untimed } from "../../msgs/detector-arrays.js";
 
 /** Produces lane-line (and optionally drivable-area) masks for a frame: a model session, or a stand-in in tests. */
 export interface LaneSegmenter {
-  segment(view: ImageView): Promise<{ masks: SegmentationMask[]; toImage: TensorToImage; inferenceMs: number; modelMs?: number }>;
+  segment(view: ImageView): Promise<{
+    masks: SegmentationMask[];
+    toImage: TensorToImage;
+    inferenceMs: number;
+    modelMs?: number;
+  }>;
   /** Starts segmenting a frame that `segment` will get later, same result (optional; see `ModelSession.runAhead`). */
   runAhead?(view: ImageView): void;
   /** Preprocesses a frame that `segment` may get next into the model's next input buffer, same result (optional; see `ModelSession.prepare`). */
@@ -110,21 +120,43 @@ export interface LaneDetectionResult {
   fallback: boolean;
 }
 
-function pickMask(masks: SegmentationMask[], name: string | undefined, pattern: RegExp, fallbackIndex: number | undefined): SegmentationMask | undefined {
+function pickMask(
+  masks: SegmentationMask[],
+  name: string | undefined,
+  pattern: RegExp,
+  fallbackIndex: number | undefined,
+): SegmentationMask | undefined {
   if (name !== undefined) return masks.find((m) => m.name === name);
-  return masks.find((m) => pattern.test(m.name)) ?? (fallbackIndex !== undefined ? masks[fallbackIndex] : undefined);
+  return (
+    masks.find((m) => pattern.test(m.name)) ??
+    (fallbackIndex !== undefined ? masks[fallbackIndex] : undefined)
+  );
 }
 
 /** Wraps a model session as a segmenter. */
 class SessionSegmenter implements LaneSegmenter {
   constructor(readonly session: ModelSession) {}
-  async segment(view: ImageView): Promise<{ masks: SegmentationMask[]; toImage: TensorToImage; inferenceMs: number; modelMs: number }> {
+  async segment(view: ImageView): Promise<{
+    masks: SegmentationMask[];
+    toImage: TensorToImage;
+    inferenceMs: number;
+    modelMs: number;
+  }> {
     const out = await this.session.run(view);
     if (out.kind !== "segmentation") {
-      throw new PerceptionError("model", `lane model must be a segmentation model, got ${out.kind}`, { contract: this.session.contract.name });
+      throw new PerceptionError(
+        "model",
+        `lane model must be a segmentation model, got ${out.kind}`,
+        { contract: this.session.contract.name },
+      );
     }
     const t = out.timings;
-    return { masks: out.masks, toImage: out.toImage, inferenceMs: t.preprocessMs + t.inferenceMs + t.transferMs + t.decodeMs, modelMs: t.inferenceMs };
+    return {
+      masks: out.masks,
+      toImage: out.toImage,
+      inferenceMs: t.preprocessMs + t.inferenceMs + t.transferMs + t.decodeMs,
+      modelMs: t.inferenceMs,
+    };
   }
   runAhead(view: ImageView): void {
     this.session.runAhead(view);
@@ -148,7 +180,12 @@ function projector(geometry: CameraGeometry): ImageRoad["project"] {
 }
 
 /** Road in the image for the classical path: pixels of the road's own colour (`RoadAppearance`). */
-function colourImageRoad(geometry: CameraGeometry, view: ImageView, appearance: RoadAppearance, maxRoadChroma: number): ImageRoad {
+function colourImageRoad(
+  geometry: CameraGeometry,
+  view: ImageView,
+  appearance: RoadAppearance,
+  maxRoadChroma: number,
+): ImageRoad {
   const read = rgbReader(view);
   const rgb = new Uint8Array(3);
   return {
@@ -163,12 +200,25 @@ function colourImageRoad(geometry: CameraGeometry, view: ImageView, appearance: 
 }
 
 /** Road in the image from the model's masks: a pixel is road where either mask marks it. */
-function maskImageRoad(geometry: CameraGeometry, toImage: TensorToImage, laneMask: SegmentationMask, drivableMask: SegmentationMask, width: number, height: number): ImageRoad {
+function maskImageRoad(
+  geometry: CameraGeometry,
+  toImage: TensorToImage,
+  laneMask: SegmentationMask,
+  drivableMask: SegmentationMask,
+  width: number,
+  height: number,
+): ImageRoad {
   const at = (mask: SegmentationMask, u: number, v: number): boolean => {
     const t = imagePixelToTensor(toImage, { u, v });
     const mu = Math.round(t.u);
     const mv = Math.round(t.v);
-    return mu >= 0 && mv >= 0 && mu < mask.width && mv < mask.height && mask.classes[mv * mask.width + mu] !== 0;
+    return (
+      mu >= 0 &&
+      mv >= 0 &&
+      mu < mask.width &&
+      mv < mask.height &&
+      mask.classes[mv * mask.width + mu] !== 0
+    );
   };
   return {
     width,
@@ -180,16 +230,23 @@ function maskImageRoad(geometry: CameraGeometry, toImage: TensorToImage, laneMas
 
 /** Lane-marking detector (model or classical). */
 export class LaneDetector {
-  private occupancy = new Uint8Array(0);
-  private drivable = new Uint8Array(0);
-  private scratch = { grey: new Float32Array(0), yellow: new Float32Array(0), chroma: new Float32Array(0) };
+  #occupancy = new Uint8Array(0);
+  #drivable = new Uint8Array(0);
+  #scratch = {
+    grey: new Float32Array(0),
+    yellow: new Float32Array(0),
+    chroma: new Float32Array(0),
+  };
 
   readonly #clock: MonotonicClock;
 
+  readonly #segmenter: LaneSegmenter | undefined;
+
   private constructor(
-    private readonly segmenter: LaneSegmenter | undefined,
+    segmenter: LaneSegmenter | undefined,
     readonly options: LaneDetectorOptions,
   ) {
+    this.#segmenter = segmenter;
     this.#clock = options.clock ?? realClock;
   }
 
@@ -197,56 +254,86 @@ export class LaneDetector {
   static async create(options: LaneDetectorOptions = {}): Promise<LaneDetector> {
     if (options.segmenter) return new LaneDetector(options.segmenter, options);
     if (!options.contract) return new LaneDetector(undefined, options);
-    if (!options.modelDir) throw new PerceptionError("parameter", "LaneDetector: modelDir is required with a contract", { contract: options.contract.name });
-    const session = await ModelSession.create(options.contract, { clock: options.clock, ...options.session, modelDir: options.modelDir });
+    if (!options.modelDir)
+      throw new PerceptionError("parameter", "LaneDetector: modelDir is required with a contract", {
+        contract: options.contract.name,
+      });
+    const session = await ModelSession.create(options.contract, {
+      clock: options.clock,
+      ...options.session,
+      modelDir: options.modelDir,
+    });
     return new LaneDetector(new SessionSegmenter(session), options);
   }
 
   /** Frees the model session; `segment`/`detect` must not be called afterwards (detectSegmented still works). */
   async release(): Promise<void> {
-    await this.segmenter?.release?.();
+    await this.#segmenter?.release?.();
   }
 
   /** Starts the model on a frame that `detect` will get later (replay's look-ahead); results are the same. */
   runAhead(view: ImageView): void {
-    this.segmenter?.runAhead?.(view);
+    this.#segmenter?.runAhead?.(view);
   }
 
   /** Preprocesses a frame waiting for the busy model into its next input buffer (live path); results are the same. */
   prepare(view: ImageView): void {
-    this.segmenter?.prepare?.(view);
+    this.#segmenter?.prepare?.(view);
   }
 
   /** True when no model is used. */
   get fallback(): boolean {
-    return this.segmenter === undefined;
+    return this.#segmenter === undefined;
   }
 
   /** Detects lane markings in one frame. */
-  async detect(view: ImageView, geometry: CameraGeometry, stamp: Time): Promise<LaneDetectionResult> {
+  async detect(
+    view: ImageView,
+    geometry: CameraGeometry,
+    stamp: Time,
+  ): Promise<LaneDetectionResult> {
     return this.detectSegmented(view, geometry, stamp, await this.segment(view));
   }
 
   /** The model's masks for a frame (undefined on the classical path). */
   async segment(view: ImageView): Promise<LaneSegmentation | undefined> {
-    if (!this.segmenter) return undefined;
+    if (!this.#segmenter) return undefined;
     const t0 = this.#clock.nowMs();
-    const seg = await this.segmenter.segment(view);
+    const seg = await this.#segmenter.segment(view);
     return {
       toImage: seg.toImage,
-      laneMask: pickMask(seg.masks, this.options.laneMaskName, /^(ll|lane)/i, seg.masks.length > 1 ? 1 : 0),
-      drivableMask: pickMask(seg.masks, this.options.drivableMaskName, /^(da|drivable)/i, undefined),
+      laneMask: pickMask(
+        seg.masks,
+        this.options.laneMaskName,
+        /^(ll|lane)/i,
+        seg.masks.length > 1 ? 1 : 0,
+      ),
+      drivableMask: pickMask(
+        seg.masks,
+        this.options.drivableMaskName,
+        /^(da|drivable)/i,
+        undefined,
+      ),
       inferenceMs: this.#clock.nowMs() - t0,
       modelMs: seg.modelMs ?? seg.inferenceMs,
     };
   }
 
   /** The lane stage on masks from `segment` (the still-image helper picks a camera from them in between). */
-  detectSegmented(view: ImageView, geometry: CameraGeometry, stamp: Time, seg: LaneSegmentation | undefined): LaneDetectionResult {
+  detectSegmented(
+    view: ImageView,
+    geometry: CameraGeometry,
+    stamp: Time,
+    seg: LaneSegmentation | undefined,
+  ): LaneDetectionResult {
     const t0 = this.#clock.nowMs() - (seg?.inferenceMs ?? 0);
-    const fallback = this.segmenter === undefined;
+    const fallback = this.#segmenter === undefined;
     const modelMs = seg?.modelMs ?? 0;
-    const empty = (status: string, extra: Partial<LaneDetectionResult> = {}, inferenceMs = 0): LaneDetectionResult => {
+    const empty = (
+      status: string,
+      extra: Partial<LaneDetectionResult> = {},
+      inferenceMs = 0,
+    ): LaneDetectionResult => {
       const totalMs = this.#clock.nowMs() - t0;
       return {
         markings: { header: { stamp, frame_id: "base_link" }, markings: [], status },
@@ -262,50 +349,117 @@ export class LaneDetector {
     const drivableMask = seg?.drivableMask;
     const toImage = seg?.toImage;
     const inferenceMs = seg?.inferenceMs ?? 0;
-    if (seg && !laneMask) return empty("the model produced no lane-line mask", { toImage }, inferenceMs);
+    if (seg && !laneMask)
+      return empty("the model produced no lane-line mask", { toImage }, inferenceMs);
     const t1 = this.#clock.nowMs();
     const horizon = geometry.horizonRow();
     if (Number.isFinite(horizon) && horizon >= view.height - 1) {
-      return empty("horizon below image: the calibration puts no ground in view", { laneMask, drivableMask, toImage }, inferenceMs);
+      return empty(
+        "horizon below image: the calibration puts no ground in view",
+        { laneMask, drivableMask, toImage },
+        inferenceMs,
+      );
     }
-    const lookup = bevLookup(geometry, this.options.grid ?? (fallback ? DEFAULT_CLASSICAL_GRID : DEFAULT_LANE_GRID), view.width, view.height);
-    if (lookup.visibleCells === 0) return empty("no ground in view (check the calibration)", { laneMask, drivableMask, toImage }, inferenceMs);
+    const lookup = bevLookup(
+      geometry,
+      this.options.grid ?? (fallback ? DEFAULT_CLASSICAL_GRID : DEFAULT_LANE_GRID),
+      view.width,
+      view.height,
+    );
+    if (lookup.visibleCells === 0)
+      return empty(
+        "no ground in view (check the calibration)",
+        { laneMask, drivableMask, toImage },
+        inferenceMs,
+      );
     const n = lookup.rows * lookup.cols;
-    if (this.occupancy.length !== n) this.occupancy = new Uint8Array(n);
-    const occupancy = this.occupancy;
+    if (this.#occupancy.length !== n) this.#occupancy = new Uint8Array(n);
+    const occupancy = this.#occupancy;
     let lateralStdPerMetre = 1 / geometry.model.fx;
     let drivable: Uint8Array | undefined;
     let imageRoad: ImageRoad | undefined;
     if (laneMask && toImage) {
       const laneFraction = maskFraction(laneMask);
       if (laneFraction > (this.options.maxLaneMaskFraction ?? 0.25)) {
-        return empty(`lane mask covers ${(laneFraction * 100).toFixed(0)}% of the image: not lane lines`, { laneMask, drivableMask, toImage, lookup }, inferenceMs);
+        return empty(
+          `lane mask covers ${(laneFraction * 100).toFixed(0)}% of the image: not lane lines`,
+          { laneMask, drivableMask, toImage, lookup },
+          inferenceMs,
+        );
       }
-      if (drivableMask && maskFraction(drivableMask) < (this.options.minDrivableFraction ?? 0.01) && laneFraction < 0.001) {
+      if (
+        drivableMask &&
+        maskFraction(drivableMask) < (this.options.minDrivableFraction ?? 0.01) &&
+        laneFraction < 0.001
+      ) {
         return empty("no road in view", { laneMask, drivableMask, toImage, lookup }, inferenceMs);
       }
-      if (laneFraction === 0 && maskFraction(laneMask, 1, 1) === 0) return empty("no lane lines in view", { laneMask, drivableMask, toImage, lookup }, inferenceMs);
+      if (laneFraction === 0 && maskFraction(laneMask, 1, 1) === 0)
+        return empty(
+          "no lane lines in view",
+          { laneMask, drivableMask, toImage, lookup },
+          inferenceMs,
+        );
       const index = bevMaskIndex(lookup, toImage, laneMask.width, laneMask.height);
       maskToBev(laneMask, index, occupancy);
       if (drivableMask) {
-        if (this.drivable.length !== n) this.drivable = new Uint8Array(n);
-        maskToBev(drivableMask, bevMaskIndex(lookup, toImage, drivableMask.width, drivableMask.height), this.drivable);
-        drivable = this.drivable;
-        imageRoad = maskImageRoad(geometry, toImage, laneMask, drivableMask, view.width, view.height);
+        if (this.#drivable.length !== n) this.#drivable = new Uint8Array(n);
+        maskToBev(
+          drivableMask,
+          bevMaskIndex(lookup, toImage, drivableMask.width, drivableMask.height),
+          this.#drivable,
+        );
+        drivable = this.#drivable;
+        imageRoad = maskImageRoad(
+          geometry,
+          toImage,
+          laneMask,
+          drivableMask,
+          view.width,
+          view.height,
+        );
       }
       lateralStdPerMetre = 1 / (geometry.model.fx * Math.min(1, toImage.scaleX));
     } else {
-      if (this.scratch.grey.length !== n) this.scratch = { grey: new Float32Array(n), yellow: new Float32Array(n), chroma: new Float32Array(n) };
-      if (this.drivable.length !== n) this.drivable = new Uint8Array(n);
+      if (this.#scratch.grey.length !== n)
+        this.#scratch = {
+          grey: new Float32Array(n),
+          yellow: new Float32Array(n),
+          chroma: new Float32Array(n),
+        };
+      if (this.#drivable.length !== n) this.#drivable = new Uint8Array(n);
       // Road-like cells (the road's own grey level, or paint) stand in for the drivable mask: near ends stop at the hood.
-      const found = classicalMarkingOccupancy(view, lookup, occupancy, this.options.classical, this.scratch, this.drivable);
-      drivable = this.drivable;
-      if (found.appearance) imageRoad = colourImageRoad(geometry, view, found.appearance, this.options.classical?.maxRoadChroma ?? 30);
+      const found = classicalMarkingOccupancy(
+        view,
+        lookup,
+        occupancy,
+        this.options.classical,
+        this.#scratch,
+        this.#drivable,
+      );
+      drivable = this.#drivable;
+      if (found.appearance)
+        imageRoad = colourImageRoad(
+          geometry,
+          view,
+          found.appearance,
+          this.options.classical?.maxRoadChroma ?? 30,
+        );
     }
     // The classical filter also answers to kerbs, cars, glare and shadows: it must be surer, keeps
     // fewer lines, and only lines that run along the road.
     const pipeline: LanePipelineOptions = fallback
-      ? { minConfidence: 0.5, maxMarkings: 6, minExtent: 5, maxHeading: 0.35, maxCurvature: 0.02, requirePaint: true, continueOccluded: false, ...this.options.pipeline, lateralStdPerMetre }
+      ? {
+          minConfidence: 0.5,
+          maxMarkings: 6,
+          minExtent: 5,
+          maxHeading: 0.35,
+          maxCurvature: 0.02,
+          requirePaint: true,
+          continueOccluded: false,
+          ...this.options.pipeline,
+          lateralStdPerMetre,
+        }
       : { ...this.options.pipeline, lateralStdPerMetre };
     const result = lanesFromOccupancy(occupancy, lookup, view, pipeline, drivable, imageRoad);
     const markings: LaneMarking[] = result.markings;
@@ -314,7 +468,14 @@ export class LaneDetector {
       markings: {
         header: { stamp, frame_id: "base_link" },
         markings,
-        status: markings.length === 0 ? (fallback ? "no lane markings found (classical fallback)" : "no lane markings found") : fallback ? "classical fallback (no model)" : "",
+        status:
+          markings.length === 0
+            ? fallback
+              ? "no lane markings found (classical fallback)"
+              : "no lane markings found"
+            : fallback
+              ? "classical fallback (no model)"
+              : "",
       },
       laneMask,
       drivableMask,

@@ -18,7 +18,13 @@ import { rowX, yToCol, type BevLookup } from "../bev/bev-grid.js";
  * row linear in 1/x) from that row and the next, so the line reaches the image's last row rather
  * than the last BEV row centre.
  */
-export function nearestVisibleX(lookup: BevLookup, coefficients: ArrayLike<number>, untilX: number, road?: Uint8Array, roadHalfWidth = 5): number {
+export function nearestVisibleX(
+  lookup: BevLookup,
+  coefficients: ArrayLike<number>,
+  untilX: number,
+  road?: Uint8Array,
+  roadHalfWidth = 5,
+): number {
   const { spec, cols, pixelIndex, imageWidth, imageHeight } = lookup;
   const colAt = (x: number): number => yToCol(spec, evalPoly(coefficients, x));
   const pixelRow = (r: number, x: number): number => {
@@ -29,7 +35,8 @@ export function nearestVisibleX(lookup: BevLookup, coefficients: ArrayLike<numbe
   const isRoad = (r: number, x: number): boolean => {
     if (!road) return true;
     const c = colAt(x);
-    for (let k = Math.max(0, c - roadHalfWidth); k <= Math.min(cols - 1, c + roadHalfWidth); k++) if (road[r * cols + k]) return true;
+    for (let k = Math.max(0, c - roadHalfWidth); k <= Math.min(cols - 1, c + roadHalfWidth); k++)
+      if (road[r * cols + k]) return true;
     return false;
   };
   let firstSeen = true;
@@ -63,7 +70,14 @@ export interface NearExtentOptions {
  * road under it (`nearestVisibleX`) when that is within `maxNearGap` and within the evidence's own
  * length (a short piece's direction does not carry far), else `xMin`.
  */
-export function nearExtent(lookup: BevLookup, coefficients: ArrayLike<number>, xMin: number, extent: number, options: NearExtentOptions = {}, road?: Uint8Array): number {
+export function nearExtent(
+  lookup: BevLookup,
+  coefficients: ArrayLike<number>,
+  xMin: number,
+  extent: number,
+  options: NearExtentOptions = {},
+  road?: Uint8Array,
+): number {
   const near = nearestVisibleX(lookup, coefficients, xMin, road);
   return xMin - near <= Math.min(options.maxNearGap ?? 10, extent) ? Math.min(near, xMin) : xMin;
 }
@@ -87,7 +101,14 @@ export interface ImageRoad {
  * `rowStep` image rows, at the line and `halfWidth` either side. Returns `fromX`
  * when the road ends right there, `toX` when it runs on to it.
  */
-export function imageRoadNearLimit(road: ImageRoad, coefficients: ArrayLike<number>, fromX: number, toX: number, halfWidth = 0.25, rowStep = 2): number {
+export function imageRoadNearLimit(
+  road: ImageRoad,
+  coefficients: ArrayLike<number>,
+  fromX: number,
+  toX: number,
+  halfWidth = 0.25,
+  rowStep = 2,
+): number {
   if (toX >= fromX) return fromX;
   const lateral = [0, -halfWidth, halfWidth];
   let last = fromX;
@@ -95,7 +116,8 @@ export function imageRoadNearLimit(road: ImageRoad, coefficients: ArrayLike<numb
   for (;;) {
     const y = evalPoly(coefficients, x);
     const centre = road.project(x, y);
-    if (!centre || centre.v > road.height - 0.5 || centre.u < -0.5 || centre.u > road.width - 0.5) return last;
+    if (!centre || centre.v > road.height - 0.5 || centre.u < -0.5 || centre.u > road.width - 0.5)
+      return last;
     let seen = false;
     for (const dy of lateral) {
       const px = dy === 0 ? centre : road.project(x, y + dy);
@@ -126,10 +148,22 @@ export function imageRoadNearLimit(road: ImageRoad, coefficients: ArrayLike<numb
  * half its length until they span at least `minSpan` metres (a lone short dash gives no direction).
  * Returns a new sample set.
  */
-export function withNearContinuation(samples: FitSampleArrays, fromX: number, toX: number, step: number, window = 8, minSpan = 5): FitSampleArrays {
+export function withNearContinuation(
+  samples: FitSampleArrays,
+  fromX: number,
+  toX: number,
+  step: number,
+  window = 8,
+  minSpan = 5,
+): FitSampleArrays {
   const extra = Math.max(0, Math.ceil((toX - fromX) / step));
   const n = samples.n;
-  const out: FitSampleArrays = { x: new Float64Array(n + extra), y: new Float64Array(n + extra), w: new Float64Array(n + extra), n };
+  const out: FitSampleArrays = {
+    x: new Float64Array(n + extra),
+    y: new Float64Array(n + extra),
+    w: new Float64Array(n + extra),
+    n,
+  };
   out.x.set(samples.x.subarray(0, n));
   out.y.set(samples.y.subarray(0, n));
   out.w.set(samples.w.subarray(0, n));
@@ -205,7 +239,13 @@ export interface OccludedContinuationOptions {
  * looks, which is how lane annotations such as TuSimple's draw it), else it ends at `xEnd`. Not
  * evidence: the message's x_max stays where pixels support the line.
  */
-export function occludedContinuation(lookup: BevLookup, drivable: Uint8Array, coefficients: ArrayLike<number>, xEnd: number, options: OccludedContinuationOptions = {}): number {
+export function occludedContinuation(
+  lookup: BevLookup,
+  drivable: Uint8Array,
+  coefficients: ArrayLike<number>,
+  xEnd: number,
+  options: OccludedContinuationOptions = {},
+): number {
   const { spec, cols, rows, pixelIndex } = lookup;
   const probe = options.probe ?? 6;
   const continueTo = options.continueTo ?? spec.xMax;
@@ -216,7 +256,11 @@ export function occludedContinuation(lookup: BevLookup, drivable: Uint8Array, co
   const slope = (c[1] ?? 0) + 2 * (c[2] ?? 0) * xEnd + 3 * (c[3] ?? 0) * xEnd * xEnd;
   let seen = 0;
   let road = 0;
-  for (let r = Math.floor((xEnd - spec.xMin) / spec.dx) + 1; r < rows && rowX(spec, r) <= xEnd + probe; r++) {
+  for (
+    let r = Math.floor((xEnd - spec.xMin) / spec.dx) + 1;
+    r < rows && rowX(spec, r) <= xEnd + probe;
+    r++
+  ) {
     const col = yToCol(spec, yEnd + slope * (rowX(spec, r) - xEnd));
     for (let k = col - half; k <= col + half; k++) {
       if (k < 0 || k >= cols || pixelIndex[r * cols + k]! < 0) continue;

@@ -74,7 +74,11 @@ function yAt(line: Line, x: number): number {
 }
 
 /** Links longitudinal components into lane-line instances. */
-export function linkLaneInstances(components: BevComponent[], spec: BevGridSpec, options: LinkOptions = {}): LaneInstance[] {
+export function linkLaneInstances(
+  components: BevComponent[],
+  spec: BevGridSpec,
+  options: LinkOptions = {},
+): LaneInstance[] {
   const maxGap = options.maxGap ?? 14;
   const tol0 = options.lateralTolerance ?? 0.4;
   const tolPerM = options.lateralTolerancePerMetre ?? 0.04;

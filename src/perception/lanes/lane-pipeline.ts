@@ -11,11 +11,25 @@ import { assignPositions, type EgoPositionOptions } from "./ego-position.js";
 import { linkLaneInstances, type LaneInstance, type LinkOptions } from "./lane-instances.js";
 import { classifyLineColour } from "./line-colour.js";
 import { classifyLineStyle } from "./line-style.js";
-import { imageRoadNearLimit, nearExtent, occludedContinuation, type ImageRoad, withNearContinuation, type NearExtentOptions, type OccludedContinuationOptions } from "./lane-extent.js";
+import {
+  imageRoadNearLimit,
+  nearExtent,
+  occludedContinuation,
+  type ImageRoad,
+  withNearContinuation,
+  type NearExtentOptions,
+  type OccludedContinuationOptions,
+} from "./lane-extent.js";
 import { paintOrEdge, type PaintEvidence, type PaintOrEdgeOptions } from "./paint-or-edge.js";
 import { paintProfile } from "./paint-profile.js";
 import { RowMarks } from "./row-marks.js";
-import { evalPoly, fitSampleArrays, polyStdAt, type FitSampleArrays, type PolyFit } from "./polyfit.js";
+import {
+  evalPoly,
+  fitSampleArrays,
+  polyStdAt,
+  type FitSampleArrays,
+  type PolyFit,
+} from "./polyfit.js";
 
 /** Options of `lanesFromOccupancy`. */
 export interface LanePipelineOptions {
@@ -82,8 +96,15 @@ export interface LanePipelineResult {
  * lines, crosswalk edges) out of `occupancy` into the returned grid, so that a lane line touching a
  * crosswalk edge does not merge with it. The grid is `into` (cleared first) when it has the size.
  */
-export function splitTransverseRuns(occupancy: Uint8Array, rows: number, cols: number, minRun: number, into?: Uint8Array): Uint8Array {
-  const across = into && into.length === occupancy.length ? into.fill(0) : new Uint8Array(occupancy.length);
+function splitTransverseRuns(
+  occupancy: Uint8Array,
+  rows: number,
+  cols: number,
+  minRun: number,
+  into?: Uint8Array,
+): Uint8Array {
+  const across =
+    into && into.length === occupancy.length ? into.fill(0) : new Uint8Array(occupancy.length);
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     let c = 0;
@@ -117,7 +138,12 @@ const scratch = {
   rowSum: new Float64Array(0),
   rowCount: new Float64Array(0),
   rowOrder: new Int32Array(0),
-  samples: { x: new Float64Array(256), y: new Float64Array(256), w: new Float64Array(256), n: 0 } as FitSampleArrays,
+  samples: {
+    x: new Float64Array(256),
+    y: new Float64Array(256),
+    w: new Float64Array(256),
+    n: 0,
+  } as FitSampleArrays,
 };
 const rowMarks = new RowMarks();
 
@@ -136,7 +162,12 @@ function beginRows(rows: number): void {
  * spans; rows in the order the instance's parts first reach them. The result is scratch, valid
  * until the next call.
  */
-function fitSamples(instance: LaneInstance, lookup: BevLookup, stdPerM: number, stdFloor: number): FitSampleArrays {
+function fitSamples(
+  instance: LaneInstance,
+  lookup: BevLookup,
+  stdPerM: number,
+  stdFloor: number,
+): FitSampleArrays {
   beginRows(lookup.rows);
   const { rowSum, rowCount, rowOrder } = scratch;
   let nRows = 0;
@@ -153,7 +184,13 @@ function fitSamples(instance: LaneInstance, lookup: BevLookup, stdPerM: number, 
       }
     }
   }
-  if (scratch.samples.x.length < nRows) scratch.samples = { x: new Float64Array(nRows), y: new Float64Array(nRows), w: new Float64Array(nRows), n: 0 };
+  if (scratch.samples.x.length < nRows)
+    scratch.samples = {
+      x: new Float64Array(nRows),
+      y: new Float64Array(nRows),
+      w: new Float64Array(nRows),
+      n: 0,
+    };
   const samples = scratch.samples;
   for (let i = 0; i < nRows; i++) {
     const r = rowOrder[i]!;
@@ -181,7 +218,12 @@ function edgePosition(edge: LaneMarking, lines: readonly LaneMarking[], maxStart
   if (edge.x_min > maxStart) return LaneMarking.POSITION_UNKNOWN;
   const left = edge.lateral_offset >= 0;
   const side = left ? 1 : -1;
-  const inside = lines.some((m) => m.position !== LaneMarking.POSITION_UNKNOWN && m.lateral_offset * side > 0 && m.lateral_offset * side < edge.lateral_offset * side);
+  const inside = lines.some(
+    (m) =>
+      m.position !== LaneMarking.POSITION_UNKNOWN &&
+      m.lateral_offset * side > 0 &&
+      m.lateral_offset * side < edge.lateral_offset * side,
+  );
   if (inside) return left ? LaneMarking.POSITION_OTHER_LEFT : LaneMarking.POSITION_OTHER_RIGHT;
   return left ? LaneMarking.POSITION_EGO_LEFT : LaneMarking.POSITION_EGO_RIGHT;
 }
@@ -193,7 +235,13 @@ function significantCurvature(fit: PolyFit, x: number): number {
 }
 
 /** Whether y(x) keeps |y'| <= tan(maxHeading) and |y''| <= maxCurvature over [x0, x1] (checked every metre and at the ends). */
-function withinShape(c: ArrayLike<number>, x0: number, x1: number, maxHeading: number | undefined, maxCurvature: number | undefined): boolean {
+function withinShape(
+  c: ArrayLike<number>,
+  x0: number,
+  x1: number,
+  maxHeading: number | undefined,
+  maxCurvature: number | undefined,
+): boolean {
   if (maxHeading === undefined && maxCurvature === undefined) return true;
   const maxSlope = maxHeading === undefined ? Infinity : Math.tan(maxHeading);
   const curv = maxCurvature ?? Infinity;
@@ -225,10 +273,20 @@ export function lanesFromOccupancy(
   const minCells = options.minCells ?? 8;
   const minConfidence = options.minConfidence ?? 0.2;
   if (scratch.across.length !== occupancy.length) scratch.across = new Uint8Array(occupancy.length);
-  const across = splitTransverseRuns(occupancy, lookup.rows, lookup.cols, Math.round((options.transverseRun ?? 1.5) / spec.dy), scratch.across);
-  const transverse = bevComponents(across, lookup.rows, lookup.cols, spec, { minCells: 3, rowGap: 0 }).filter((c) => isTransverse(c));
+  const across = splitTransverseRuns(
+    occupancy,
+    lookup.rows,
+    lookup.cols,
+    Math.round((options.transverseRun ?? 1.5) / spec.dy),
+    scratch.across,
+  );
+  const transverse = bevComponents(across, lookup.rows, lookup.cols, spec, {
+    minCells: 3,
+    rowGap: 0,
+  }).filter((c) => isTransverse(c));
   const longitudinal: BevComponent[] = [];
-  for (const c of bevComponents(occupancy, lookup.rows, lookup.cols, spec, { minCells: 3 })) (isTransverse(c) ? transverse : longitudinal).push(c);
+  for (const c of bevComponents(occupancy, lookup.rows, lookup.cols, spec, { minCells: 3 }))
+    (isTransverse(c) ? transverse : longitudinal).push(c);
   const maxStart = options.maxStart ?? 30;
   // Road for the near ends: drivable cells or paint (the hood and kerbs are neither).
   let road: Uint8Array | undefined;
@@ -239,9 +297,16 @@ export function lanesFromOccupancy(
   }
   const instances = linkLaneInstances(longitudinal, spec, options.link).filter((inst) => {
     const cells = inst.parts.reduce((n, p) => n + p.cells.length, 0);
-    return cells >= minCells && inst.xMax - inst.xMin + spec.dx >= minExtent && inst.xMin <= maxStart;
+    return (
+      cells >= minCells && inst.xMax - inst.xMin + spec.dx >= minExtent && inst.xMin <= maxStart
+    );
   });
-  const drafts: { marking: LaneMarking; instance: LaneInstance; evidence: PaintEvidence; continuation: number }[] = [];
+  const drafts: {
+    marking: LaneMarking;
+    instance: LaneInstance;
+    evidence: PaintEvidence;
+    continuation: number;
+  }[] = [];
   for (const instance of instances) {
     const fitted = fitSamples(instance, lookup, options.lateralStdPerMetre, stdFloor);
     const extent = instance.xMax - instance.xMin;
@@ -253,21 +318,42 @@ export function lanesFromOccupancy(
     // On a bend a straight continuation drifts by k d^2 / 2: it goes no farther than keeps that within `nearBendTolerance`.
     const bend = Math.abs(significantCurvature(firstFit, evidenceMin));
     const reach = bend > 0 ? Math.sqrt((2 * (options.nearBendTolerance ?? 0.1)) / bend) : Infinity;
-    let xMin = Math.max(evidenceMin - reach, nearExtent(lookup, firstFit.coefficients, evidenceMin, extent + spec.dx, options.near, road));
+    let xMin = Math.max(
+      evidenceMin - reach,
+      nearExtent(lookup, firstFit.coefficients, evidenceMin, extent + spec.dx, options.near, road),
+    );
     // The nearest half-metre BEV row can straddle the bonnet's edge: from the evidence's first row centre down, the image rows decide.
-    if (imageRoad) xMin = imageRoadNearLimit(imageRoad, firstFit.coefficients, Math.max(xMin, instance.xMin), xMin);
-    const fit = xMin < evidenceMin ? fitSampleArrays(withNearContinuation(fitted, xMin, evidenceMin, spec.dx), degree) : firstFit;
+    if (imageRoad)
+      xMin = imageRoadNearLimit(
+        imageRoad,
+        firstFit.coefficients,
+        Math.max(xMin, instance.xMin),
+        xMin,
+      );
+    const fit =
+      xMin < evidenceMin
+        ? fitSampleArrays(withNearContinuation(fitted, xMin, evidenceMin, spec.dx), degree)
+        : firstFit;
     if (!fit) continue;
-    if (!withinShape(fit.coefficients, xMin, instance.xMax, options.maxHeading, options.maxCurvature)) continue;
+    if (
+      !withinShape(fit.coefficients, xMin, instance.xMax, options.maxHeading, options.maxCurvature)
+    )
+      continue;
     const evidence = paintOrEdge(instance, view, lookup, options.edges);
     if (options.requirePaint && evidence.kind !== "paint") continue;
     // A piece that starts far off where the image cannot confirm paint (too few rows within the paint check's range) is as likely glare near the vanishing point, a kerb or a car's edge.
-    if (evidence.kind === "unknown" && instance.xMin > (options.maxUnconfirmedStart ?? 20)) continue;
+    if (evidence.kind === "unknown" && instance.xMin > (options.maxUnconfirmedStart ?? 20))
+      continue;
     const edge = evidence.kind === "edge";
     const style = edge
-      ? { type: LaneMarking.TYPE_ROAD_EDGE, confidence: Math.min(0.9, 0.5 + evidence.measuredRows / 50) }
+      ? {
+          type: LaneMarking.TYPE_ROAD_EDGE,
+          confidence: Math.min(0.9, 0.5 + evidence.measuredRows / 50),
+        }
       : classifyLineStyle(instance, spec, {}, paintProfile(instance, view, lookup));
-    const colour = edge ? { color: LaneMarking.COLOR_UNKNOWN, confidence: 0 } : classifyLineColour(instance, view, lookup, occupancy);
+    const colour = edge
+      ? { color: LaneMarking.COLOR_UNKNOWN, confidence: 0 }
+      : classifyLineColour(instance, view, lookup, occupancy);
     const paintedLength = paintedRowCount(instance, lookup.rows) * spec.dx;
     const support = 1 - Math.exp(-(0.6 * paintedLength + 0.4 * extent) / 8);
     const confidence = support * Math.exp(-Math.max(0, fit.rms - 0.08) / 0.3);
@@ -285,7 +371,10 @@ export function lanesFromOccupancy(
     drafts.push({
       instance,
       evidence,
-      continuation: drivable && !edge && (options.continueOccluded ?? true) ? occludedContinuation(lookup, drivable, c, xMax, options.occlusion) : xMax,
+      continuation:
+        drivable && !edge && (options.continueOccluded ?? true)
+          ? occludedContinuation(lookup, drivable, c, xMax, options.occlusion)
+          : xMax,
       marking: {
         id: 0,
         position: 0,
@@ -311,7 +400,9 @@ export function lanesFromOccupancy(
   drafts.sort((a, b) => b.marking.confidence - a.marking.confidence);
   drafts.splice(options.maxMarkings ?? 8);
   // Lines are ranked among lines; a road edge is the ego lane's boundary only with no line nearer on its side.
-  const lines = drafts.filter((d) => d.marking.type !== LaneMarking.TYPE_ROAD_EDGE).map((d) => d.marking);
+  const lines = drafts
+    .filter((d) => d.marking.type !== LaneMarking.TYPE_ROAD_EDGE)
+    .map((d) => d.marking);
   const positions = assignPositions(
     lines.map((m) => m.lateral_offset),
     options.position,
@@ -329,5 +420,11 @@ export function lanesFromOccupancy(
   drafts.forEach((d, i) => {
     d.marking.id = i;
   });
-  return { markings: drafts.map((d) => d.marking), transverse, instances: drafts.map((d) => d.instance), evidence: drafts.map((d) => d.evidence), continuation: drafts.map((d) => d.continuation) };
+  return {
+    markings: drafts.map((d) => d.marking),
+    transverse,
+    instances: drafts.map((d) => d.instance),
+    evidence: drafts.map((d) => d.evidence),
+    continuation: drafts.map((d) => d.continuation),
+  };
 }

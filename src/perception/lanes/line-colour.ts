@@ -42,7 +42,14 @@ interface RoadSums {
 }
 
 /** Adds the road cell `side` columns beside `cell` (when in the grid, unpainted and seen) to `road`. */
-function addRoadSample(cell: number, side: number, lookup: BevLookup, occupancy: Uint8Array, sampler: PixelSampler, road: RoadSums): void {
+function addRoadSample(
+  cell: number,
+  side: number,
+  lookup: BevLookup,
+  occupancy: Uint8Array,
+  sampler: PixelSampler,
+  road: RoadSums,
+): void {
   const c2 = (cell % lookup.cols) + side;
   if (c2 < 0 || c2 >= lookup.cols) return;
   const n = cell + side;
@@ -71,7 +78,8 @@ export function classifyLineColour(
   let cellCount = 0;
   for (const p of instance.parts) cellCount += p.cells.length;
   const stride = Math.max(1, Math.floor(cellCount / maxSamples));
-  if (paintScratch.length < Math.ceil(cellCount / stride)) paintScratch = new Float64Array(Math.ceil(cellCount / stride));
+  if (paintScratch.length < Math.ceil(cellCount / stride))
+    paintScratch = new Float64Array(Math.ceil(cellCount / stride));
   const paint = paintScratch;
   let paintN = 0;
   const road: RoadSums = { yellow: 0, grey: 0, n: 0 };

@@ -38,7 +38,12 @@ export interface LineStyleOptions {
 }
 
 /** Classifies an instance's style from its occupied rows. */
-export function classifyLineStyle(instance: LaneInstance, spec: BevGridSpec, options: LineStyleOptions = {}, profile?: PaintProfile): LineStyle {
+export function classifyLineStyle(
+  instance: LaneInstance,
+  spec: BevGridSpec,
+  options: LineStyleOptions = {},
+  profile?: PaintProfile,
+): LineStyle {
   const minGap = options.minGap ?? 1.5;
   const maxRange = options.maxRange ?? 45;
   const reliable = options.reliableRange ?? 35;
@@ -52,7 +57,14 @@ export function classifyLineStyle(instance: LaneInstance, spec: BevGridSpec, opt
     rows = [...occupiedRows].filter((r) => rowX(spec, r) <= maxRange).sort((a, b) => a - b);
   }
   const cap = imageVerified ? 0.95 : (options.maskOnlyConfidence ?? 0.5);
-  if (rows.length < 2) return { type: LaneMarking.TYPE_UNKNOWN, confidence: 0, paintedFraction: 0, gaps: 0, imageVerified };
+  if (rows.length < 2)
+    return {
+      type: LaneMarking.TYPE_UNKNOWN,
+      confidence: 0,
+      paintedFraction: 0,
+      gaps: 0,
+      imageVerified,
+    };
   const first = rows[0];
   const last = rows[rows.length - 1];
   const spanRows = last - first + 1;
@@ -66,14 +78,39 @@ export function classifyLineStyle(instance: LaneInstance, spec: BevGridSpec, opt
   if (gaps === 0) {
     // One unbroken piece: short and ending where the line would still be visible -> one dash.
     if (span < 5 && rowX(spec, last) < reliable) {
-      return { type: LaneMarking.TYPE_DASHED, confidence: Math.min(cap, 0.5), paintedFraction: painted, gaps, imageVerified };
+      return {
+        type: LaneMarking.TYPE_DASHED,
+        confidence: Math.min(cap, 0.5),
+        paintedFraction: painted,
+        gaps,
+        imageVerified,
+      };
     }
-    if (span < 6) return { type: LaneMarking.TYPE_UNKNOWN, confidence: 0, paintedFraction: painted, gaps, imageVerified };
-    return { type: LaneMarking.TYPE_SOLID, confidence: Math.min(cap, 0.5 + span / 50), paintedFraction: painted, gaps, imageVerified };
+    if (span < 6)
+      return {
+        type: LaneMarking.TYPE_UNKNOWN,
+        confidence: 0,
+        paintedFraction: painted,
+        gaps,
+        imageVerified,
+      };
+    return {
+      type: LaneMarking.TYPE_SOLID,
+      confidence: Math.min(cap, 0.5 + span / 50),
+      paintedFraction: painted,
+      gaps,
+      imageVerified,
+    };
   }
   if (painted > 0.85 && gaps === 1) {
     // One gap in an otherwise painted line: occlusion is as likely as a dash pattern.
-    return { type: LaneMarking.TYPE_SOLID, confidence: Math.min(cap, 0.5), paintedFraction: painted, gaps, imageVerified };
+    return {
+      type: LaneMarking.TYPE_SOLID,
+      confidence: Math.min(cap, 0.5),
+      paintedFraction: painted,
+      gaps,
+      imageVerified,
+    };
   }
   return {
     type: LaneMarking.TYPE_DASHED,

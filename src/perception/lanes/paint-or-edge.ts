@@ -85,7 +85,12 @@ function rowCentroids(instance: LaneInstance): Map<number, number> {
 }
 
 /** Reads the image along one instance and decides paint vs edge. */
-export function paintOrEdge(instance: LaneInstance, view: ImageView, lookup: BevLookup, options: PaintOrEdgeOptions = {}): PaintEvidence {
+export function paintOrEdge(
+  instance: LaneInstance,
+  view: ImageView,
+  lookup: BevLookup,
+  options: PaintOrEdgeOptions = {},
+): PaintEvidence {
   const { spec, cols, pixelIndex, imageWidth } = lookup;
   const search = options.searchHalfWidth ?? 0.3;
   const f1 = options.flankInner ?? 0.15;
@@ -118,7 +123,10 @@ export function paintOrEdge(instance: LaneInstance, view: ImageView, lookup: Bev
     const u0 = Math.min(ua, ub);
     const u1 = Math.max(ua, ub);
     // Near rows span hundreds of pixels: read every `stride`-th, about a centimetre apart (a paint line is 10-15 cm).
-    const stride = Math.max(1, Math.floor((options.sampleSpacing ?? 0.01) / ((2 * reach * spec.dy) / (u1 - u0))));
+    const stride = Math.max(
+      1,
+      Math.floor((options.sampleSpacing ?? 0.01) / ((2 * reach * spec.dy) / (u1 - u0))),
+    );
     const n = Math.floor((u1 - u0) / stride) + 1;
     if (n < 8) continue;
     const mpp = (2 * reach * spec.dy) / ((n - 1) * stride);
@@ -132,7 +140,8 @@ export function paintOrEdge(instance: LaneInstance, view: ImageView, lookup: Bev
       yellowSum[k + 1] = yellowSum[k]! + Math.min(rgb[0]!, rgb[1]!) - rgb[2]!;
     }
     /** Mean of `sum`'s pixels a..b (inclusive). */
-    const mean = (sum: Float64Array, a: number, b: number): number => (sum[b + 1]! - sum[a]!) / (b - a + 1);
+    const mean = (sum: Float64Array, a: number, b: number): number =>
+      (sum[b + 1]! - sum[a]!) / (b - a + 1);
     const box = Math.max(0, Math.round(paintWidth / mpp / 2));
     // The line's pixel column within the profile (the centre cell), and the search window around it.
     const uc = Math.round((pc - v * imageWidth - u0) / stride);
@@ -153,7 +162,11 @@ export function paintOrEdge(instance: LaneInstance, view: ImageView, lookup: Bev
       // brown) ridge counts where it is not much darker than the road.
       const ridge =
         greyRidge > -minRidge * 2
-          ? Math.max(greyRidge, mean(yellowSum, lo, hi) - Math.max(mean(yellowSum, k - i2, k - i1), mean(yellowSum, k + i1, k + i2)))
+          ? Math.max(
+              greyRidge,
+              mean(yellowSum, lo, hi) -
+                Math.max(mean(yellowSum, k - i2, k - i1), mean(yellowSum, k + i1, k + i2)),
+            )
           : greyRidge;
       if (ridge > best) {
         best = ridge;
@@ -174,5 +187,12 @@ export function paintOrEdge(instance: LaneInstance, view: ImageView, lookup: Bev
     if (ridgeRows >= minFraction * measured && ridgeRows * spec.dx >= minLength) kind = "paint";
     else if (stepRows >= (options.minStepFraction ?? 0.3) * measured) kind = "edge";
   }
-  return { measuredRows: measured, ridgeRows, stepRows, medianRidge: median(ridges), medianStep: median(steps), kind };
+  return {
+    measuredRows: measured,
+    ridgeRows,
+    stepRows,
+    medianRidge: median(ridges),
+    medianStep: median(steps),
+    kind,
+  };
 }

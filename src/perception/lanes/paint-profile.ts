@@ -49,7 +49,12 @@ const scratch = { rowSum: new Float64Array(0), rowCount: new Int32Array(0) };
 const maskRowMarks = new RowMarks();
 
 /** Measures the paint contrast along `instance` in `view`. */
-export function paintProfile(instance: LaneInstance, view: ImageView, lookup: BevLookup, options: PaintProfileOptions = {}): PaintProfile {
+export function paintProfile(
+  instance: LaneInstance,
+  view: ImageView,
+  lookup: BevLookup,
+  options: PaintProfileOptions = {},
+): PaintProfile {
   const spec = lookup.spec;
   const half = Math.max(1, Math.round((options.halfWidth ?? 0.2) / spec.dy));
   const near = Math.max(half + 1, Math.round((options.roadNear ?? 0.45) / spec.dy));
@@ -93,14 +98,21 @@ export function paintProfile(instance: LaneInstance, view: ImageView, lookup: Be
     for (let r = r0; r < r1; r++) {
       rows.push(r);
       inMask.push(r === r0);
-      contrast.push(rowContrast(geometry, r, yToCol(spec, y0 + ((y1 - y0) * (r - r0)) / (r1 - r0))));
+      contrast.push(
+        rowContrast(geometry, r, yToCol(spec, y0 + ((y1 - y0) * (r - r0)) / (r1 - r0))),
+      );
     }
     r0 = next;
   }
   const reference = referenceContrast(contrast);
   const measurable = Number.isFinite(reference) && reference >= (options.minReference ?? 20);
-  const threshold = Math.max(options.minContrast ?? 10, (options.paintedFraction ?? 0.35) * reference);
-  const painted = contrast.map((c, i) => (measurable && Number.isFinite(c) ? c >= threshold : inMask[i]!));
+  const threshold = Math.max(
+    options.minContrast ?? 10,
+    (options.paintedFraction ?? 0.35) * reference,
+  );
+  const painted = contrast.map((c, i) =>
+    measurable && Number.isFinite(c) ? c >= threshold : inMask[i]!,
+  );
   return { rows, contrast, painted, reference, measurable };
 }
 

@@ -57,7 +57,8 @@ function invert(n: number): boolean {
   }
   for (let col = 0; col < n; col++) {
     let pivot = col;
-    for (let r = col + 1; r < n; r++) if (Math.abs(a[r * w + col]!) > Math.abs(a[pivot * w + col]!)) pivot = r;
+    for (let r = col + 1; r < n; r++)
+      if (Math.abs(a[r * w + col]!) > Math.abs(a[pivot * w + col]!)) pivot = r;
     if (Math.abs(a[pivot * w + col]!) < 1e-12) return false;
     if (pivot !== col) {
       for (let j = 0; j < w; j++) {
@@ -88,13 +89,23 @@ export interface FitSampleArrays {
 }
 
 /** `fitPolynomial`'s copy of its samples (grown on demand). */
-let copied: FitSampleArrays = { x: new Float64Array(64), y: new Float64Array(64), w: new Float64Array(64), n: 0 };
+let copied: FitSampleArrays = {
+  x: new Float64Array(64),
+  y: new Float64Array(64),
+  w: new Float64Array(64),
+  n: 0,
+};
 
 /** Fits y(x) of the given degree (clamped to what the samples support); undefined with fewer than degree+2 samples. */
 export function fitPolynomial(samples: readonly FitSample[], degree: number): PolyFit | undefined {
   if (copied.x.length < samples.length) {
     const size = samples.length;
-    copied = { x: new Float64Array(size), y: new Float64Array(size), w: new Float64Array(size), n: 0 };
+    copied = {
+      x: new Float64Array(size),
+      y: new Float64Array(size),
+      w: new Float64Array(size),
+      n: 0,
+    };
   }
   for (let i = 0; i < samples.length; i++) {
     const s = samples[i]!;
@@ -150,12 +161,19 @@ export function fitSampleArrays(samples: FitSampleArrays, degree: number): PolyF
   for (let i = 0; i < 4; i++) {
     if (i < p) {
       coefficients[i] = cs[i]! * scale ** i;
-      for (let j = 0; j < p; j++) covariance[i * 4 + j] = s2 * inverse[i * 4 + j]! * scale ** i * scale ** j;
+      for (let j = 0; j < p; j++)
+        covariance[i * 4 + j] = s2 * inverse[i * 4 + j]! * scale ** i * scale ** j;
     } else covariance[i * 4 + i] = PRIOR_STD[i]! ** 2;
   }
   const coefficientStd = new Float64Array(4);
   for (let i = 0; i < 4; i++) coefficientStd[i] = Math.sqrt(Math.max(0, covariance[i * 5]!));
-  return { coefficients, coefficientStd, covariance, degree: deg, rms: Math.sqrt(chi2 / Math.max(sw, 1e-12)) };
+  return {
+    coefficients,
+    coefficientStd,
+    covariance,
+    degree: deg,
+    rms: Math.sqrt(chi2 / Math.max(sw, 1e-12)),
+  };
 }
 
 /** y(x) of a cubic. */
@@ -172,6 +190,7 @@ export function polyStdAt(fit: Pick<PolyFit, "covariance" | "degree">, x: number
   j[3] = x * x * x;
   const p = fit.degree + 1;
   let v = 0;
-  for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) v += j[a] * fit.covariance[a * 4 + b] * j[b];
+  for (let a = 0; a < p; a++)
+    for (let b = 0; b < p; b++) v += j[a] * fit.covariance[a * 4 + b] * j[b];
   return Math.sqrt(Math.max(0, v));
 }

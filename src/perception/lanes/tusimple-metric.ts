@@ -11,7 +11,10 @@ import type { LaneMarking } from "../../msgs/types.generated.js";
 import { evalPoly } from "./polyfit.js";
 
 /** TuSimple's rows for 720p frames: 160, 170, ..., 710. */
-export const TUSIMPLE_H_SAMPLES: readonly number[] = Array.from({ length: 56 }, (_, i) => 160 + 10 * i);
+export const TUSIMPLE_H_SAMPLES: readonly number[] = Array.from(
+  { length: 56 },
+  (_, i) => 160 + 10 * i,
+);
 
 /** Per-frame scores. */
 export interface TuSimpleFrameScore {
@@ -127,7 +130,8 @@ export function tusimpleFrameScore(
   pixelThresh = 20,
   ptThresh = 0.85,
 ): TuSimpleFrameScore {
-  if (gt.length + 2 < pred.length) return { accuracy: 0, fp: 0, fn: 1, gtLanes: gt.length, predLanes: pred.length };
+  if (gt.length + 2 < pred.length)
+    return { accuracy: 0, fp: 0, fn: 1, gtLanes: gt.length, predLanes: pred.length };
   const lineAccs: number[] = [];
   let fn = 0;
   let matched = 0;
@@ -143,5 +147,11 @@ export function tusimpleFrameScore(
   let s = lineAccs.reduce((a, b) => a + b, 0);
   if (gt.length > 4) s -= Math.min(...lineAccs);
   const denom = Math.max(Math.min(4, gt.length), 1);
-  return { accuracy: s / denom, fp: pred.length ? fp / pred.length : 0, fn: fn / denom, gtLanes: gt.length, predLanes: pred.length };
+  return {
+    accuracy: s / denom,
+    fp: pred.length ? fp / pred.length : 0,
+    fn: fn / denom,
+    gtLanes: gt.length,
+    predLanes: pred.length,
+  };
 }

@@ -10,7 +10,7 @@ import { containedFraction, iou, type Detection } from "../../models/detection.j
 export type BoxXyxy = readonly [number, number, number, number];
 
 /** Upper edges of the height bins, pixels: < 40, 40-80, >= 80. */
-export const HEIGHT_BINS = [
+const HEIGHT_BINS = [
   { label: "<40", min: 0, max: 40 },
   { label: "40-80", min: 40, max: 80 },
   { label: ">=80", min: 80, max: Infinity },
@@ -32,14 +32,21 @@ function asDetection(b: BoxXyxy): Detection {
  * IoU is at least `minIou`; an unmatched detection at least half inside an ignore region is not a
  * false alarm.
  */
-export function scoreFrame(people: readonly BoxXyxy[], ignore: readonly BoxXyxy[], detections: readonly Detection[], minIou: number): FrameScore {
+export function scoreFrame(
+  people: readonly BoxXyxy[],
+  ignore: readonly BoxXyxy[],
+  detections: readonly Detection[],
+  minIou: number,
+): FrameScore {
   const used = new Uint8Array(detections.length);
   const truths = people.map(asDetection);
   const pairs: { t: number; d: number; iou: number }[] = [];
-  truths.forEach((t, ti) => detections.forEach((d, di) => {
-    const v = iou(t, d);
-    if (v >= minIou) pairs.push({ t: ti, d: di, iou: v });
-  }));
+  truths.forEach((t, ti) =>
+    detections.forEach((d, di) => {
+      const v = iou(t, d);
+      if (v >= minIou) pairs.push({ t: ti, d: di, iou: v });
+    }),
+  );
   pairs.sort((a, b) => b.iou - a.iou);
   const found = new Uint8Array(truths.length);
   for (const p of pairs) {
@@ -56,7 +63,10 @@ export function scoreFrame(people: readonly BoxXyxy[], ignore: readonly BoxXyxy[
     if (truths.some((t) => containedFraction(t, d) >= 0.5)) return;
     falseAlarms++;
   });
-  return { people: truths.map((t, i) => ({ height: t.y2 - t.y1, found: found[i] === 1 })), falseAlarms };
+  return {
+    people: truths.map((t, i) => ({ height: t.y2 - t.y1, found: found[i] === 1 })),
+    falseAlarms,
+  };
 }
 
 /** Recall per height bin over many frames: found / total per bin, and false alarms per frame. */
@@ -82,6 +92,11 @@ export function summarise(frames: readonly FrameScore[]): RecallSummary {
 
 /** "found/total (recall)" per bin, e.g. `<40 3/10 (0.30)`. */
 export function formatSummary(s: RecallSummary): string {
-  const bins = s.bins.map((b) => `${b.label} ${b.found}/${b.total}${b.total ? ` (${(b.found / b.total).toFixed(2)})` : ""}`).join("  ");
+  const bins = s.bins
+    .map(
+      (b) =>
+        `${b.label} ${b.found}/${b.total}${b.total ? ` (${(b.found / b.total).toFixed(2)})` : ""}`,
+    )
+    .join("  ");
   return `${bins}  FA ${s.falseAlarms} (${(s.falseAlarms / Math.max(1, s.frames)).toFixed(2)}/frame)`;
 }

@@ -25,12 +25,20 @@ export class CropPassBudget {
   }
 
   static #checkRate(v: number): number {
-    if (!(Number.isFinite(v) && v >= 0)) throw new PerceptionError("parameter", `crop passes per second must be a number >= 0, got ${v}`);
+    if (!(Number.isFinite(v) && v >= 0))
+      throw new PerceptionError(
+        "parameter",
+        `crop passes per second must be a number >= 0, got ${v}`,
+      );
     return v;
   }
 
   static #checkMax(v: number): number {
-    if (!(Number.isInteger(v) && v >= 0)) throw new PerceptionError("parameter", `crop passes per frame must be a whole number >= 0, got ${v}`);
+    if (!(Number.isInteger(v) && v >= 0))
+      throw new PerceptionError(
+        "parameter",
+        `crop passes per frame must be a whole number >= 0, got ${v}`,
+      );
     return v;
   }
 
@@ -60,7 +68,11 @@ export class CropPassBudget {
    * frame plus the fraction carried, whole passes, at most `maxPerFrame`.
    */
   next(rateHz: number): number {
-    if (!(Number.isFinite(rateHz) && rateHz > 0)) throw new PerceptionError("parameter", `detector rate must be a positive number of Hz, got ${rateHz}`);
+    if (!(Number.isFinite(rateHz) && rateHz > 0))
+      throw new PerceptionError(
+        "parameter",
+        `detector rate must be a positive number of Hz, got ${rateHz}`,
+      );
     const credit = this.#credit + this.#perSecond / rateHz;
     // Tiny float error must not turn 30 / 30 into 0.9999.
     const passes = Math.min(this.#maxPerFrame, Math.floor(credit + 1e-9));

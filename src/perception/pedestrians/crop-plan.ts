@@ -55,10 +55,23 @@ export interface PlannedCrop {
 }
 
 function checkBand(o: BandCropOptions): void {
-  if (!(o.side >= 32)) throw new PerceptionError("parameter", `band crop side must be >= 32 px, got ${o.side}`);
-  if (!(o.overlap >= 0 && o.overlap <= 0.9)) throw new PerceptionError("parameter", `band crop overlap must be in [0, 0.9], got ${o.overlap}`);
-  if (!(o.aboveHorizon >= 0 && o.aboveHorizon <= 1)) throw new PerceptionError("parameter", `band crop aboveHorizon must be in [0, 1], got ${o.aboveHorizon}`);
-  if (!(o.minZoom >= 0 && o.inputSide > 0)) throw new PerceptionError("parameter", `band crop minZoom must be >= 0 and inputSide > 0, got ${o.minZoom}, ${o.inputSide}`);
+  if (!(o.side >= 32))
+    throw new PerceptionError("parameter", `band crop side must be >= 32 px, got ${o.side}`);
+  if (!(o.overlap >= 0 && o.overlap <= 0.9))
+    throw new PerceptionError(
+      "parameter",
+      `band crop overlap must be in [0, 0.9], got ${o.overlap}`,
+    );
+  if (!(o.aboveHorizon >= 0 && o.aboveHorizon <= 1))
+    throw new PerceptionError(
+      "parameter",
+      `band crop aboveHorizon must be in [0, 1], got ${o.aboveHorizon}`,
+    );
+  if (!(o.minZoom >= 0 && o.inputSide > 0))
+    throw new PerceptionError(
+      "parameter",
+      `band crop minZoom must be >= 0 and inputSide > 0, got ${o.minZoom}, ${o.inputSide}`,
+    );
 }
 
 /** Keeps x and width even for the 4:2:2 pixel formats. */
@@ -78,26 +91,44 @@ function evenRect(r: PixelRect, imageWidth: number, even: boolean): PixelRect {
  * steeply) still gives a band clamped into it. Empty when the crops would zoom less than
  * `minZoom` over the whole frame (small frames).
  */
-export function horizonBandCrops(imageWidth: number, imageHeight: number, horizonRow: number, o: BandCropOptions, evenX = false): PlannedCrop[] {
+export function horizonBandCrops(
+  imageWidth: number,
+  imageHeight: number,
+  horizonRow: number,
+  o: BandCropOptions,
+  evenX = false,
+): PlannedCrop[] {
   checkBand(o);
-  if (!Number.isFinite(horizonRow)) throw new PerceptionError("parameter", `horizon row must be finite, got ${horizonRow}`);
+  if (!Number.isFinite(horizonRow))
+    throw new PerceptionError("parameter", `horizon row must be finite, got ${horizonRow}`);
   const side = Math.min(Math.round(o.side), imageWidth, imageHeight);
   const wholeScale = o.inputSide / Math.max(imageWidth, imageHeight);
   const cropScale = o.inputSide / side;
   if (cropScale / wholeScale < o.minZoom) return [];
-  const top = Math.min(Math.max(0, Math.round(horizonRow - o.aboveHorizon * side)), imageHeight - side);
+  const top = Math.min(
+    Math.max(0, Math.round(horizonRow - o.aboveHorizon * side)),
+    imageHeight - side,
+  );
   const step = side * (1 - o.overlap);
   const count = imageWidth <= side ? 1 : Math.ceil((imageWidth - side) / step) + 1;
   const crops: PlannedCrop[] = [];
   for (let i = 0; i < count; i++) {
     const x = count === 1 ? 0 : Math.round(((imageWidth - side) * i) / (count - 1));
-    crops.push({ rect: evenRect({ x, y: top, width: side, height: side }, imageWidth, evenX), source: "band" });
+    crops.push({
+      rect: evenRect({ x, y: top, width: side, height: side }, imageWidth, evenX),
+      source: "band",
+    });
   }
   return crops;
 }
 
 /** The horizon row a band is centred on: the geometry's at the image centre, else the fallback fraction of the height. */
-export function bandHorizonRow(geometry: Pick<HorizonGeometry, "horizonRow"> | undefined, imageWidth: number, imageHeight: number, fallbackFraction: number): number {
+export function bandHorizonRow(
+  geometry: Pick<HorizonGeometry, "horizonRow"> | undefined,
+  imageWidth: number,
+  imageHeight: number,
+  fallbackFraction: number,
+): number {
   const row = geometry?.horizonRow(imageWidth / 2);
   return row !== undefined && Number.isFinite(row) ? row : imageHeight * fallbackFraction;
 }
@@ -136,8 +167,20 @@ export function regionCrops(
   o: RegionCropOptions,
   evenX = false,
 ): PlannedCrop[] {
-  if (!(o.minSide >= 16 && o.inputSide > 0 && o.targetPersonPx > 0 && o.personHeightM > 0 && o.fullFrameScale > 0 && o.marginM >= 0)) {
-    throw new PerceptionError("parameter", `region crop options out of range: ${JSON.stringify(o)}`);
+  if (
+    !(
+      o.minSide >= 16 &&
+      o.inputSide > 0 &&
+      o.targetPersonPx > 0 &&
+      o.personHeightM > 0 &&
+      o.fullFrameScale > 0 &&
+      o.marginM >= 0
+    )
+  ) {
+    throw new PerceptionError(
+      "parameter",
+      `region crop options out of range: ${JSON.stringify(o)}`,
+    );
   }
   const out: PlannedCrop[] = [];
   for (const region of regions) {
@@ -173,15 +216,25 @@ export function regionCrops(
     // Near enough: the whole-frame pass sees them at targetPersonPx already.
     if (personPx * o.fullFrameScale >= o.targetPersonPx) continue;
     const wanted = (personPx * o.inputSide) / o.targetPersonPx;
-    const extent = Math.max(Math.min(u1, imageWidth) - Math.max(u0, 0), Math.min(v1, imageHeight) - Math.max(v0, 0));
-    let side = Math.max(o.minSide, Math.min(Math.max(wanted, Math.min(extent, o.inputSide)), imageWidth, imageHeight));
+    const extent = Math.max(
+      Math.min(u1, imageWidth) - Math.max(u0, 0),
+      Math.min(v1, imageHeight) - Math.max(v0, 0),
+    );
+    let side = Math.max(
+      o.minSide,
+      Math.min(Math.max(wanted, Math.min(extent, o.inputSide)), imageWidth, imageHeight),
+    );
     side = Math.round(Math.min(side, imageWidth, imageHeight));
     if (o.inputSide / side / o.fullFrameScale < o.minZoom) continue;
     const mu = (Math.max(u0, 0) + Math.min(u1, imageWidth)) / 2;
     const mv = (Math.max(v0, 0) + Math.min(v1, imageHeight)) / 2;
     const x = Math.min(Math.max(0, Math.round(mu - side / 2)), imageWidth - side);
     const y = Math.min(Math.max(0, Math.round(mv - side / 2)), imageHeight - side);
-    out.push({ rect: evenRect({ x, y, width: side, height: side }, imageWidth, evenX), source: "map", featureId: region.id });
+    out.push({
+      rect: evenRect({ x, y, width: side, height: side }, imageWidth, evenX),
+      source: "map",
+      featureId: region.id,
+    });
   }
   return out;
 }
@@ -196,7 +249,11 @@ export class CropSchedule {
 
   /** The next `count` crops (advances the turn). */
   take<T>(crops: readonly T[], count: number): T[] {
-    if (!(Number.isInteger(count) && count >= 0)) throw new PerceptionError("parameter", `crops per frame must be a whole number >= 0, got ${count}`);
+    if (!(Number.isInteger(count) && count >= 0))
+      throw new PerceptionError(
+        "parameter",
+        `crops per frame must be a whole number >= 0, got ${count}`,
+      );
     if (crops.length === 0 || count === 0) return [];
     if (count >= crops.length) return [...crops];
     const out: T[] = [];

@@ -16,7 +16,10 @@ export interface Detection2DOptions {
 }
 
 /** One Detection2D per pedestrian: bbox centre/size in pixels from image_box, score = confidence. */
-export function pedestriansToDetection2DArray(msg: Untimed<PedestrianArray>, options: Detection2DOptions): Detection2DArray {
+export function pedestriansToDetection2DArray(
+  msg: Untimed<PedestrianArray>,
+  options: Detection2DOptions,
+): Detection2DArray {
   const header = { stamp: options.stamp ?? msg.header.stamp, frame_id: options.cameraFrameId };
   const detections: Detection2D[] = msg.pedestrians.map((p, i) => ({
     header,
@@ -31,7 +34,10 @@ export function pedestriansToDetection2DArray(msg: Untimed<PedestrianArray>, opt
     ],
     bbox: {
       center: {
-        position: { x: p.image_box.x_offset + p.image_box.width / 2, y: p.image_box.y_offset + p.image_box.height / 2 },
+        position: {
+          x: p.image_box.x_offset + p.image_box.width / 2,
+          y: p.image_box.y_offset + p.image_box.height / 2,
+        },
         theta: 0,
       },
       size_x: p.image_box.width,

@@ -5,7 +5,11 @@
  */
 import type { Pixel, Vec3 } from "../../geometry/types.js";
 import type { Detection } from "../../models/detection.js";
-import { Pedestrian as PedestrianConstants, type Pedestrian, type RegionOfInterest } from "../../msgs/types.generated.js";
+import {
+  Pedestrian as PedestrianConstants,
+  type Pedestrian,
+  type RegionOfInterest,
+} from "../../msgs/types.generated.js";
 
 /** The part of CameraGeometry this module needs (pixel -> base_link point on the ground). */
 export interface GroundProjector {
@@ -31,12 +35,22 @@ export function footPixel(d: Pick<Detection, "x1" | "x2" | "y2">): Pixel {
 }
 
 /** The RegionOfInterest covering a box (outward to whole pixels, inside the image). */
-export function regionOfBox(d: Pick<Detection, "x1" | "y1" | "x2" | "y2">, width: number, height: number): RegionOfInterest {
+export function regionOfBox(
+  d: Pick<Detection, "x1" | "y1" | "x2" | "y2">,
+  width: number,
+  height: number,
+): RegionOfInterest {
   const x0 = Math.max(0, Math.floor(d.x1));
   const y0 = Math.max(0, Math.floor(d.y1));
   const x1 = Math.min(width, Math.ceil(d.x2));
   const y1 = Math.min(height, Math.ceil(d.y2));
-  return { x_offset: x0, y_offset: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0), do_rectify: false };
+  return {
+    x_offset: x0,
+    y_offset: y0,
+    width: Math.max(0, x1 - x0),
+    height: Math.max(0, y1 - y0),
+    do_rectify: false,
+  };
 }
 
 /**
@@ -44,7 +58,12 @@ export function regionOfBox(d: Pick<Detection, "x1" | "y1" | "x2" | "y2">, width
  * noise (stdU, stdV) pushed through the projection's Jacobian (central differences). Undefined when
  * a neighbour pixel does not meet the ground (at the horizon).
  */
-export function groundCovariance(projector: GroundProjector, px: Pixel, stdU: number, stdV: number): Float64Array | undefined {
+function groundCovariance(
+  projector: GroundProjector,
+  px: Pixel,
+  stdU: number,
+  stdV: number,
+): Float64Array | undefined {
   const h = 0.5;
   const pu0 = projector.pixelToGround({ u: px.u - h, v: px.v });
   const pu1 = projector.pixelToGround({ u: px.u + h, v: px.v });

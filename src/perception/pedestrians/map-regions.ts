@@ -11,7 +11,11 @@ import type { PedestrianRegion } from "./pedestrian-detector.js";
  * Crosswalks with a vertex within `maxRangeM` of the vehicle and at least one vertex ahead of it
  * (base_link x > 0), their outlines in base_link. `mapFromBase` is the pose (p_map = T * p_base).
  */
-export function crosswalkRegionsAhead(map: Pick<HdMap, "near">, mapFromBase: Transform, maxRangeM: number): PedestrianRegion[] {
+export function crosswalkRegionsAhead(
+  map: Pick<HdMap, "near">,
+  mapFromBase: Transform,
+  maxRangeM: number,
+): PedestrianRegion[] {
   const baseFromMap = invertTransform(mapFromBase);
   const here = mapFromBase.translation;
   const out: PedestrianRegion[] = [];

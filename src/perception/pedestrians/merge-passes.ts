@@ -28,7 +28,13 @@ export interface MergeOptions {
 }
 
 /** Which sides of a box are cut by its pass's inner edges. */
-function cutSides(b: Detection, rect: PixelRect, imageWidth: number, imageHeight: number, margin: number): { any: boolean; bottom: boolean } {
+function cutSides(
+  b: Detection,
+  rect: PixelRect,
+  imageWidth: number,
+  imageHeight: number,
+  margin: number,
+): { any: boolean; bottom: boolean } {
   const left = rect.x > 0 && b.x1 <= rect.x + margin;
   const right = rect.x + rect.width < imageWidth && b.x2 >= rect.x + rect.width - margin;
   const top = rect.y > 0 && b.y1 <= rect.y + margin;
@@ -40,7 +46,12 @@ function cutSides(b: Detection, rect: PixelRect, imageWidth: number, imageHeight
  * The merged boxes, best first: whole boxes before cut ones, then by score. A single pass is
  * returned as it is (the session already applied NMS).
  */
-export function mergePasses(passes: readonly PassBoxes[], imageWidth: number, imageHeight: number, o: MergeOptions): Detection[] {
+export function mergePasses(
+  passes: readonly PassBoxes[],
+  imageWidth: number,
+  imageHeight: number,
+  o: MergeOptions,
+): Detection[] {
   if (passes.length === 1) return [...passes[0].boxes];
   const candidates: { box: Detection; cut: boolean }[] = [];
   for (const pass of passes) {
@@ -53,7 +64,12 @@ export function mergePasses(passes: readonly PassBoxes[], imageWidth: number, im
   candidates.sort((a, b) => Number(a.cut) - Number(b.cut) || b.box.score - a.box.score);
   const kept: Detection[] = [];
   for (const c of candidates) {
-    const same = kept.some((k) => iou(k, c.box) > o.iouThreshold || containedFraction(k, c.box) >= o.containment || containedFraction(c.box, k) >= o.containment);
+    const same = kept.some(
+      (k) =>
+        iou(k, c.box) > o.iouThreshold ||
+        containedFraction(k, c.box) >= o.containment ||
+        containedFraction(c.box, k) >= o.containment,
+    );
     if (!same) kept.push(c.box);
   }
   return kept.sort((a, b) => b.score - a.score);

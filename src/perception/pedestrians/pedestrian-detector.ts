@@ -10,16 +10,37 @@ import { realClock, type MonotonicClock } from "../../core/monotonic-clock.js";
 import type { Time } from "../../core/time.js";
 import { cropView } from "../../image/crop.js";
 import type { ImageView } from "../../image/image-view.js";
-import { defaultContractsPath, loadModelContract, type ModelContract } from "../../models/contract.js";
+import {
+  defaultContractsPath,
+  loadModelContract,
+  type ModelContract,
+} from "../../models/contract.js";
 import type { Detection } from "../../models/detection.js";
-import { HogPeopleDetector, standingBand, type HogPeopleDetectorOptions } from "../../models/hog-people-detector.js";
+import {
+  HogPeopleDetector,
+  standingBand,
+  type HogPeopleDetectorOptions,
+} from "../../models/hog-people-detector.js";
 import { resolveModelDir } from "../../models/model-dir.js";
 import { nonMaxSuppression } from "../../models/nms.js";
 import { ModelSession, type GraphOptimizationLevel } from "../../models/session.js";
 import { planTiles, type TilingMode } from "../../models/tiling.js";
 import type { PedestrianArray } from "../../msgs/types.generated.js";
-import { bandHorizonRow, CropSchedule, horizonBandCrops, regionCrops, type BandCropOptions, type HorizonGeometry, type PlannedCrop, type RegionCropOptions } from "./crop-plan.js";
-import { pedestrianFromDetection, type FootPointNoise, type GroundProjector } from "./ground-position.js";
+import {
+  bandHorizonRow,
+  CropSchedule,
+  horizonBandCrops,
+  regionCrops,
+  type BandCropOptions,
+  type HorizonGeometry,
+  type PlannedCrop,
+  type RegionCropOptions,
+} from "./crop-plan.js";
+import {
+  pedestrianFromDetection,
+  type FootPointNoise,
+  type GroundProjector,
+} from "./ground-position.js";
 import { mergePasses, type MergeOptions, type PassBoxes } from "./merge-passes.js";
 import type { Untimed } from "../../msgs/detector-arrays.js";
 
@@ -136,23 +157,42 @@ export class PedestrianDetector {
   readonly #regionSchedule = new CropSchedule();
   readonly #clock: MonotonicClock;
 
+  readonly #engine: Engine;
+  readonly #options: PedestrianDetectorOptions;
+  readonly #personClasses: ReadonlySet<number>;
+  readonly #scoreThreshold: number;
+  readonly #nmsIou: number;
+
   private constructor(
-    private readonly engine: Engine,
+    engine: Engine,
     readonly backend: PedestrianBackend,
-    private readonly options: PedestrianDetectorOptions,
-    private readonly personClasses: ReadonlySet<number>,
-    private readonly scoreThreshold: number,
-    private readonly nmsIou: number,
+    options: PedestrianDetectorOptions,
+    personClasses: ReadonlySet<number>,
+    scoreThreshold: number,
+    nmsIou: number,
   ) {
+    this.#engine = engine;
+    this.#options = options;
+    this.#personClasses = personClasses;
+    this.#scoreThreshold = scoreThreshold;
+    this.#nmsIou = nmsIou;
     this.#clock = options.clock ?? realClock;
   }
 
   /** Loads the model (checked against its contract, warmed up) or the HOG fallback. */
   static async create(options: PedestrianDetectorOptions = {}): Promise<PedestrianDetector> {
     const log = options.log ?? defaultLog;
-    const contract = options.contract ?? loadModelContract(options.model ?? "yolox_nano", options.contractsPath ?? defaultContractsPath());
+    const contract =
+      options.contract ??
+      loadModelContract(
+        options.model ?? "yolox_nano",
+        options.contractsPath ?? defaultContractsPath(),
+      );
     if (contract.decoder.type === "segmentation") {
-      throw new PerceptionError("parameter", `model '${contract.name}' is a segmentation model, not a detector`);
+      throw new PerceptionError(
+        "parameter",
+        `model '${contract.name}' is a segmentation model, not a detector`,
+      );
     }
     const personClassIds = options.personClassIds ?? contract.classFilter ?? [0];
     const score = options.scoreThreshold ?? contract.thresholds.score;
@@ -161,7 +201,11 @@ export class PedestrianDetector {
     const sessionContract: ModelContract = {
       ...contract,
       classFilter: personClassIds,
-      thresholds: { ...contract.thresholds, score: Math.min(score, contract.thresholds.score), nmsIou },
+      thresholds: {
+        ...contract.thresholds,
+        score: Math.min(score, contract.thresholds.score),
+        nmsIou,
+      },
     };
     const dir = resolveModelDir(options.modelDir);
     let reason: string;
@@ -179,16 +223,37 @@ export class PedestrianDetector {
           log,
           clock: options.clock,
         });
-        const backend: PedestrianBackend = { kind: "model", model: contract.name, file: contract.file, provider: session.provider };
-        return new PedestrianDetector({ kind: "model", session }, backend, options, new Set(personClassIds), score, nmsIou);
+        const backend: PedestrianBackend = {
+          kind: "model",
+          model: contract.name,
+          file: contract.file,
+          provider: session.provider,
+        };
+        return new PedestrianDetector(
+          { kind: "model", session },
+          backend,
+          options,
+          new Set(personClassIds),
+          score,
+          nmsIou,
+        );
       }
     }
     if ((options.onMissingModel ?? "hog") === "error") {
       throw new PerceptionError("model", `pedestrian model unavailable: ${reason}`);
     }
-    log(`pedestrians: FALLBACK to OpenCV HOG people detector (${reason}); expect fewer and less precise detections`);
+    log(
+      `pedestrians: FALLBACK to OpenCV HOG people detector (${reason}); expect fewer and less precise detections`,
+    );
     const hog = await HogPeopleDetector.create(options.hog);
-    return new PedestrianDetector({ kind: "hog", hog }, { kind: "hog-fallback", reason }, options, new Set([0]), 0, nmsIou);
+    return new PedestrianDetector(
+      { kind: "hog", hog },
+      { kind: "hog-fallback", reason },
+      options,
+      new Set([0]),
+      0,
+      nmsIou,
+    );
   }
 
   /**
@@ -196,7 +261,8 @@ export class PedestrianDetector {
    * `ModelSession.runAhead`): the whole-frame pass only (tiles are cut per call). Results are the same.
    */
   runAhead(view: ImageView): void {
-    if (this.engine.kind === "model" && this.hasWholeFramePass(view)) this.engine.session.runAhead(view);
+    if (this.#engine.kind === "model" && this.#hasWholeFramePass(view))
+      this.#engine.session.runAhead(view);
   }
 
   /**
@@ -204,12 +270,18 @@ export class PedestrianDetector {
    * `ModelSession.prepare`): the whole-frame pass only. Results are the same.
    */
   prepare(view: ImageView): void {
-    if (this.engine.kind === "model" && this.hasWholeFramePass(view)) this.engine.session.prepare(view);
+    if (this.#engine.kind === "model" && this.#hasWholeFramePass(view))
+      this.#engine.session.prepare(view);
   }
 
-  private hasWholeFramePass(view: ImageView): boolean {
+  #hasWholeFramePass(view: ImageView): boolean {
     const even = view.format === "yuyv" || view.format === "uyvy";
-    const tiles = planTiles(this.options.tiling ?? { kind: "auto" }, view.width, view.height, even);
+    const tiles = planTiles(
+      this.#options.tiling ?? { kind: "auto" },
+      view.width,
+      view.height,
+      even,
+    );
     return tiles.some((t) => t.width === view.width && t.height === view.height);
   }
 
@@ -220,38 +292,62 @@ export class PedestrianDetector {
    * among the crossings; on its turn it takes every pass left, in turn along it; no band when the
    * frame is already tiled at native scale, nothing for HOG). Advances the turns.
    */
-  planCrops(view: Pick<ImageView, "width" | "height" | "format">, geometry: HorizonGeometry | undefined, regions: readonly PedestrianRegion[] = [], passes = Infinity): PlannedCrop[] {
-    const c = this.options.crops;
-    if (!c || this.engine.kind !== "model" || !(passes >= 1)) return [];
+  planCrops(
+    view: Pick<ImageView, "width" | "height" | "format">,
+    geometry: HorizonGeometry | undefined,
+    regions: readonly PedestrianRegion[] = [],
+    passes = Infinity,
+  ): PlannedCrop[] {
+    const c = this.#options.crops;
+    if (!c || this.#engine.kind !== "model" || !(passes >= 1)) return [];
     const even = view.format === "yuyv" || view.format === "uyvy";
-    const tiled = planTiles(this.options.tiling ?? { kind: "auto" }, view.width, view.height, even).length > 1;
-    const { width: inW, height: inH } = this.engine.session.contract.input;
+    const tiled =
+      planTiles(this.#options.tiling ?? { kind: "auto" }, view.width, view.height, even).length > 1;
+    const { width: inW, height: inH } = this.#engine.session.contract.input;
     const out: PlannedCrop[] = [];
     const band =
       c.band && !tiled
-        ? horizonBandCrops(view.width, view.height, bandHorizonRow(geometry, view.width, view.height, c.band.fallbackHorizonFraction), { ...c.band, inputSide: Math.min(inW, inH) }, even)
+        ? horizonBandCrops(
+            view.width,
+            view.height,
+            bandHorizonRow(geometry, view.width, view.height, c.band.fallbackHorizonFraction),
+            { ...c.band, inputSide: Math.min(inW, inH) },
+            even,
+          )
         : [];
     let bandTurn = true;
     if (c.regions && geometry && regions.length > 0) {
       // In a stable order (by id), so that turns go round whatever the distances do.
       const byId = [...regions].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      const o = { ...c.regions, inputSide: Math.min(inW, inH), fullFrameScale: Math.min(inW / view.width, inH / view.height) };
+      const o = {
+        ...c.regions,
+        inputSide: Math.min(inW, inH),
+        fullFrameScale: Math.min(inW / view.width, inH / view.height),
+      };
       const all = regionCrops(byId, geometry, view.width, view.height, o, even);
       if (all.length > 0) {
         // The nearest crossing that needs a crop every frame (its people are the first within the
         // stopping distance); the other crossings and the band (one turn among them, for people
         // along the road) take turns with the passes left.
-        const range = new Map(regions.map((r) => [r.id, Math.min(...r.polygon.map((q) => Math.hypot(q.x, q.y)))]));
-        const nearest = all.reduce((a, x) => (range.get(x.featureId!)! < range.get(a.featureId!)! ? x : a));
+        const range = new Map(
+          regions.map((r) => [r.id, Math.min(...r.polygon.map((q) => Math.hypot(q.x, q.y)))]),
+        );
+        const nearest = all.reduce((a, x) =>
+          range.get(x.featureId!)! < range.get(a.featureId!)! ? x : a,
+        );
         out.push(nearest);
-        const turns: (PlannedCrop | "band")[] = [...all.filter((x) => x !== nearest), ...(band.length > 0 ? ["band" as const] : [])];
+        const turns: (PlannedCrop | "band")[] = [
+          ...all.filter((x) => x !== nearest),
+          ...(band.length > 0 ? ["band" as const] : []),
+        ];
         const taken = this.#regionSchedule.take(turns, Math.min(turns.length, passes - out.length));
         for (const t of taken) if (t !== "band") out.push(t);
         bandTurn = taken.includes("band");
       }
     }
     // The band: every pass left (all of them without crossings in view), in turn along it.
-    if (bandTurn && out.length < passes) out.push(...this.#schedule.take(band, Math.min(band.length, passes - out.length)));
+    if (bandTurn && out.length < passes)
+      out.push(...this.#schedule.take(band, Math.min(band.length, passes - out.length)));
     return out;
   }
 
@@ -265,47 +361,85 @@ export class PedestrianDetector {
     crops: readonly PlannedCrop[] = [],
     geometry?: Pick<HorizonGeometry, "horizonRow">,
   ): Promise<{ boxes: Detection[]; timings: Omit<PedestrianTimings, "geometryMs"> }> {
-    const timings = { preprocessMs: 0, inferenceMs: 0, decodeMs: 0, passes: 0, bandCrops: 0, regionCrops: 0 };
-    if (this.engine.kind === "hog") {
+    const timings = {
+      preprocessMs: 0,
+      inferenceMs: 0,
+      decodeMs: 0,
+      passes: 0,
+      bandCrops: 0,
+      regionCrops: 0,
+    };
+    if (this.#engine.kind === "hog") {
       const t0 = this.#clock.nowMs();
-      const band = standingBand(view.width, view.height, bandHorizonRow(geometry, view.width, view.height, 0.5), this.options.hog?.processingWidth);
-      const boxes = this.engine.hog.detect(view, band).filter((d) => d.score >= this.scoreThreshold);
+      const band = standingBand(
+        view.width,
+        view.height,
+        bandHorizonRow(geometry, view.width, view.height, 0.5),
+        this.#options.hog?.processingWidth,
+      );
+      const boxes = this.#engine.hog
+        .detect(view, band)
+        .filter((d) => d.score >= this.#scoreThreshold);
       timings.inferenceMs = this.#clock.nowMs() - t0;
       timings.passes = 2;
       return { boxes, timings };
     }
     const even = view.format === "yuyv" || view.format === "uyvy";
-    const tiles = planTiles(this.options.tiling ?? { kind: "auto" }, view.width, view.height, even);
+    const tiles = planTiles(
+      this.#options.tiling ?? { kind: "auto" },
+      view.width,
+      view.height,
+      even,
+    );
     const rects = [...tiles, ...crops.map((c) => c.rect)];
-    const session = this.engine.session;
+    const session = this.#engine.session;
     // Every pass asked for at once: the session preprocesses the next pass (zero-copy crop of the
     // one decoded frame) into its free input buffer while the worker infers the one before, so the
     // worker goes from pass to pass without waiting for this thread.
-    const outputs = await Promise.all(rects.map((rect) => session.run(rect.width === view.width && rect.height === view.height ? view : cropView(view, rect))));
+    const outputs = await Promise.all(
+      rects.map((rect) =>
+        session.run(
+          rect.width === view.width && rect.height === view.height ? view : cropView(view, rect),
+        ),
+      ),
+    );
     const passes: PassBoxes[] = [];
     for (let k = 0; k < rects.length; k++) {
       const rect = rects[k];
       const out = outputs[k];
-      if (out.kind !== "detections") throw new PerceptionError("model", "pedestrian model returned masks, not detections");
+      if (out.kind !== "detections")
+        throw new PerceptionError("model", "pedestrian model returned masks, not detections");
       timings.preprocessMs += out.timings.preprocessMs + out.timings.transferMs;
       timings.inferenceMs += out.timings.inferenceMs;
       timings.decodeMs += out.timings.decodeMs;
       timings.passes++;
       const boxes: Detection[] = [];
       for (const d of out.detections) {
-        if (d.score < this.scoreThreshold || !this.personClasses.has(d.classId)) continue;
-        boxes.push({ ...d, x1: d.x1 + rect.x, x2: d.x2 + rect.x, y1: d.y1 + rect.y, y2: d.y2 + rect.y });
+        if (d.score < this.#scoreThreshold || !this.#personClasses.has(d.classId)) continue;
+        boxes.push({
+          ...d,
+          x1: d.x1 + rect.x,
+          x2: d.x2 + rect.x,
+          y1: d.y1 + rect.y,
+          y2: d.y2 + rect.y,
+        });
       }
       passes.push({ rect, boxes });
     }
     for (const c of crops) timings[c.source === "band" ? "bandCrops" : "regionCrops"]++;
     const t0 = this.#clock.nowMs();
     let boxes: Detection[];
-    if (crops.length > 0 && this.options.crops) {
-      boxes = mergePasses(passes, view.width, view.height, { ...this.options.crops.merge, iouThreshold: this.nmsIou });
+    if (crops.length > 0 && this.#options.crops) {
+      boxes = mergePasses(passes, view.width, view.height, {
+        ...this.#options.crops.merge,
+        iouThreshold: this.#nmsIou,
+      });
     } else {
       const all = passes.flatMap((p) => p.boxes);
-      boxes = passes.length > 1 ? nonMaxSuppression(all, { iouThreshold: this.nmsIou, perClass: false }) : all;
+      boxes =
+        passes.length > 1
+          ? nonMaxSuppression(all, { iouThreshold: this.#nmsIou, perClass: false })
+          : all;
     }
     timings.decodeMs += this.#clock.nowMs() - t0;
     return { boxes, timings };
@@ -330,21 +464,34 @@ export class PedestrianDetector {
     let aboveHorizon = 0;
     if (geometry) {
       for (const b of boxes) {
-        const p = pedestrianFromDetection(b, view.width, view.height, geometry, this.options.footNoise);
+        const p = pedestrianFromDetection(
+          b,
+          view.width,
+          view.height,
+          geometry,
+          this.#options.footNoise,
+        );
         if (p) pedestrians.push(p);
         else aboveHorizon++;
       }
     }
     const status: string[] = [];
     if (this.backend.kind === "hog-fallback") status.push("HOG fallback detector (no model file)");
-    if (!geometry && boxes.length > 0) status.push(`no camera geometry: ${boxes.length} boxes not placed on the ground`);
+    if (!geometry && boxes.length > 0)
+      status.push(`no camera geometry: ${boxes.length} boxes not placed on the ground`);
     if (aboveHorizon > 0) status.push(`${aboveHorizon} boxes with feet above the horizon left out`);
     const message: Untimed<PedestrianArray> = {
-      header: { stamp, frame_id: this.options.frameId ?? "base_link" },
+      header: { stamp, frame_id: this.#options.frameId ?? "base_link" },
       pedestrians,
       status: status.join("; "),
     };
-    return { message, boxes, crops, backend: this.backend, timings: { ...timings, geometryMs: this.#clock.nowMs() - t0 } };
+    return {
+      message,
+      boxes,
+      crops,
+      backend: this.backend,
+      timings: { ...timings, geometryMs: this.#clock.nowMs() - t0 },
+    };
   }
 
   /** Starts the crops' turns again (a new time line). */
@@ -355,7 +502,7 @@ export class PedestrianDetector {
 
   /** Frees the session or the HOG descriptor. */
   async release(): Promise<void> {
-    if (this.engine.kind === "model") await this.engine.session.release();
-    else this.engine.hog.release();
+    if (this.#engine.kind === "model") await this.#engine.session.release();
+    else this.#engine.hog.release();
   }
 }

@@ -14,7 +14,11 @@ export function readCuLaneFile(file: string): [number, number][][] {
       if (text.trim() === "") return;
       const nums = text.trim().split(/\s+/).map(Number);
       if (nums.length < 4 || nums.length % 2 !== 0 || nums.some((n) => !Number.isFinite(n))) {
-        throw labelError(file, i + 1, "a CULane lane is an even count (>= 4) of numbers: x1 y1 x2 y2 ...");
+        throw labelError(
+          file,
+          i + 1,
+          "a CULane lane is an even count (>= 4) of numbers: x1 y1 x2 y2 ...",
+        );
       }
       const pts: [number, number][] = [];
       for (let k = 0; k < nums.length; k += 2) pts.push([nums[k]!, nums[k + 1]!]);

@@ -13,32 +13,40 @@ import type { LabelSet, PersonLabel } from "./still-labels.js";
 const DONT_CARE: ReadonlySet<string> = new Set(["Person_sitting", "Cyclist", "DontCare"]);
 
 /** P2 of a calib file (3x4 row-major); throws naming the file and line when malformed. */
-export function readKittiCalibP2(file: string): number[] {
+function readKittiCalibP2(file: string): number[] {
   const lines = readFileSync(file, "utf8").split("\n");
   for (let i = 0; i < lines.length; i++) {
     const m = /^P2:\s*(.*)$/.exec(lines[i]!.trim());
     if (!m) continue;
     const nums = m[1]!.trim().split(/\s+/).map(Number);
-    if (nums.length !== 12 || nums.some((n) => !Number.isFinite(n))) throw labelError(file, i + 1, "P2 must be 12 numbers");
+    if (nums.length !== 12 || nums.some((n) => !Number.isFinite(n)))
+      throw labelError(file, i + 1, "P2 must be 12 numbers");
     return nums;
   }
   throw labelError(file, undefined, "no 'P2:' line");
 }
 
-export function readKittiLabelFile(file: string, minHeightPx: number): PersonLabel[] {
+function readKittiLabelFile(file: string, minHeightPx: number): PersonLabel[] {
   const out: PersonLabel[] = [];
   readFileSync(file, "utf8")
     .split("\n")
     .forEach((text, i) => {
       if (text.trim() === "") return;
       const f = text.trim().split(/\s+/);
-      if (f.length !== 15 && f.length !== 16) throw labelError(file, i + 1, `a KITTI object has 15 fields (16 with a score), got ${f.length}`);
+      if (f.length !== 15 && f.length !== 16)
+        throw labelError(
+          file,
+          i + 1,
+          `a KITTI object has 15 fields (16 with a score), got ${f.length}`,
+        );
       const n = f.slice(1).map(Number);
-      if (n.some((v) => !Number.isFinite(v))) throw labelError(file, i + 1, "fields 2-15 must be numbers");
+      if (n.some((v) => !Number.isFinite(v)))
+        throw labelError(file, i + 1, "fields 2-15 must be numbers");
       const type = f[0]!;
       if (type !== "Pedestrian" && !DONT_CARE.has(type)) return;
       const box = { x1: n[3]!, y1: n[4]!, x2: n[5]!, y2: n[6]! };
-      if (!(box.x2 > box.x1 && box.y2 > box.y1)) throw labelError(file, i + 1, "the box must have x2 > x1 and y2 > y1");
+      if (!(box.x2 > box.x1 && box.y2 > box.y1))
+        throw labelError(file, i + 1, "the box must have x2 > x1 and y2 > y1");
       const range = type === "DontCare" ? NaN : Math.hypot(n[10]!, n[12]!);
       out.push({ box, range, dontCare: type !== "Pedestrian" || box.y2 - box.y1 < minHeightPx });
     });
@@ -46,7 +54,11 @@ export function readKittiLabelFile(file: string, minHeightPx: number): PersonLab
 }
 
 /** A KITTI folder (`label_2/`, optional `calib/`). */
-export function readKittiLabels(dir: string, files: readonly string[], minHeightPx: number): LabelSet {
+export function readKittiLabels(
+  dir: string,
+  files: readonly string[],
+  minHeightPx: number,
+): LabelSet {
   const out: LabelSet = new Map();
   for (const f of files) {
     const key = imageKey(f);

@@ -1,8 +1,15 @@
 /** The error of a malformed label file: an `eval` PerceptionError naming the file and line. */
 import { PerceptionError } from "../../core/errors.js";
 
-export function labelError(file: string, line: number | undefined, message: string): PerceptionError {
-  return new PerceptionError("eval", `${file}${line !== undefined ? `:${line}` : ""}: ${message}`, { path: file, line });
+export function labelError(
+  file: string,
+  line: number | undefined,
+  message: string,
+): PerceptionError {
+  return new PerceptionError("eval", `${file}${line !== undefined ? `:${line}` : ""}: ${message}`, {
+    path: file,
+    line,
+  });
 }
 
 /** The 1-based line of a character offset in a text. */

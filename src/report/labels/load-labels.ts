@@ -15,7 +15,14 @@ import type { LabelFormat, LabelSet } from "./still-labels.js";
 import { readTuSimpleLabels } from "./tusimple-labels.js";
 import { readYoloLabels } from "./yolo-labels.js";
 
-export const LABEL_FORMATS: readonly LabelFormat[] = ["tusimple", "culane", "kitti", "coco", "yolo", "presence"];
+export const LABEL_FORMATS: readonly LabelFormat[] = [
+  "tusimple",
+  "culane",
+  "kitti",
+  "coco",
+  "yolo",
+  "presence",
+];
 
 function filesUnder(dir: string, suffix: string): string[] {
   const out: string[] = [];
@@ -28,7 +35,12 @@ function filesUnder(dir: string, suffix: string): string[] {
 }
 
 function firstLine(file: string): string {
-  return readFileSync(file, "utf8").split("\n").find((l) => l.trim() !== "" && !l.trim().startsWith("#"))?.trim() ?? "";
+  return (
+    readFileSync(file, "utf8")
+      .split("\n")
+      .find((l) => l.trim() !== "" && !l.trim().startsWith("#"))
+      ?.trim() ?? ""
+  );
 }
 
 /** Recognises the format of a label file or folder. */
@@ -38,7 +50,11 @@ export function detectLabelFormat(path: string): LabelFormat {
     if (filesUnder(path, ".lines.txt").length) return "culane";
     const txt = filesUnder(path, ".txt").filter((f) => !f.endsWith("classes.txt"));
     if (txt.length && /^\d+(\s+[-+\d.eE]+){4}/.test(firstLine(txt[0]!))) return "yolo";
-    throw labelError(path, undefined, "unknown label folder: expected KITTI (label_2/), CULane (*.lines.txt) or YOLO (*.txt with 'class cx cy w h')");
+    throw labelError(
+      path,
+      undefined,
+      "unknown label folder: expected KITTI (label_2/), CULane (*.lines.txt) or YOLO (*.txt with 'class cx cy w h')",
+    );
   }
   if (path.endsWith(".lines.txt")) return "culane";
   const head = firstLine(path);
@@ -52,14 +68,26 @@ export function detectLabelFormat(path: string): LabelFormat {
       // JSON lines: look at the first record.
     }
     if (/"h_samples"/.test(head)) return "tusimple";
-    throw labelError(path, 1, "unknown JSON labels: expected COCO (images/annotations), TuSimple JSON lines (h_samples) or a presence list (frames)");
+    throw labelError(
+      path,
+      1,
+      "unknown JSON labels: expected COCO (images/annotations), TuSimple JSON lines (h_samples) or a presence list (frames)",
+    );
   }
   if (path.endsWith(".txt")) {
-    if (/^\S.*\s+(yes|no|1|0|true|false|present|absent|y|n)$/i.test(head) && head.split(/\s+/).length === 2) return "presence";
+    if (
+      /^\S.*\s+(yes|no|1|0|true|false|present|absent|y|n)$/i.test(head) &&
+      head.split(/\s+/).length === 2
+    )
+      return "presence";
     if (/^\d+(\s+[-+\d.eE]+){4}\s*$/.test(head)) return "yolo";
     if (head.split(/\s+/).length >= 15) return "kitti";
   }
-  throw labelError(path, 1, "unknown label format (give --truth-format tusimple|culane|kitti|coco|yolo|presence)");
+  throw labelError(
+    path,
+    1,
+    "unknown label format (give --truth-format tusimple|culane|kitti|coco|yolo|presence)",
+  );
 }
 
 /** Reads labels in `format` (recognised when undefined). */
@@ -70,20 +98,29 @@ export function loadLabels(path: string, config: EvalConfig, format?: LabelForma
   const minH = config.pedestrians.ignore_min_height_px;
   switch (f) {
     case "tusimple":
-      return dir ? new Map(filesUnder(path, ".json").flatMap((p) => [...readTuSimpleLabels(p)])) : readTuSimpleLabels(path);
+      return dir
+        ? new Map(filesUnder(path, ".json").flatMap((p) => [...readTuSimpleLabels(p)]))
+        : readTuSimpleLabels(path);
     case "culane":
       return readCuLaneLabels(dir ? filesUnder(path, ".lines.txt") : [path]);
     case "kitti":
-      return readKittiLabels(dir ? path : join(path, "..", ".."), dir ? filesUnder(join(path, "label_2"), ".txt") : [path], minH);
+      return readKittiLabels(
+        dir ? path : join(path, "..", ".."),
+        dir ? filesUnder(join(path, "label_2"), ".txt") : [path],
+        minH,
+      );
     case "coco":
       return readCocoLabels(path, minH);
     case "yolo":
-      return readYoloLabels(dir ? filesUnder(path, ".txt").filter((p) => !p.endsWith("classes.txt")) : [path]);
+      return readYoloLabels(
+        dir ? filesUnder(path, ".txt").filter((p) => !p.endsWith("classes.txt")) : [path],
+      );
     case "presence": {
       if (path.endsWith(".json")) {
         const text = readFileSync(path, "utf8");
         const doc = JSON.parse(text) as { frames: unknown[] };
-        if (!isPresenceJson(doc)) throw labelError(path, 1, "a presence JSON needs a 'frames' array");
+        if (!isPresenceJson(doc))
+          throw labelError(path, 1, "a presence JSON needs a 'frames' array");
         return readPresenceJson(path, text, doc);
       }
       return readPresenceText(path);

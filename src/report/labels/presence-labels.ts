@@ -20,7 +20,8 @@ export function readPresenceJson(file: string, text: string, doc: { frames: unkn
     at = text.indexOf('"file"', at + 1);
     const line = at >= 0 ? lineOfOffset(text, at) : undefined;
     const e = f as { file?: unknown; present?: unknown };
-    if (typeof e?.file !== "string" || typeof e.present !== "boolean") throw labelError(file, line, `frames[${i}] needs 'file' (string) and 'present' (boolean)`);
+    if (typeof e?.file !== "string" || typeof e.present !== "boolean")
+      throw labelError(file, line, `frames[${i}] needs 'file' (string) and 'present' (boolean)`);
     out.set(imageKey(e.file), { crosswalk: e.present });
   });
   return out;
@@ -35,7 +36,8 @@ export function readPresenceText(file: string): LabelSet {
       if (t === "" || t.startsWith("#")) return;
       const m = /^(.*\S)\s+(\S+)$/.exec(t);
       const v = m?.[2]?.toLowerCase();
-      if (!m || v === undefined || (!YES.has(v) && !NO.has(v))) throw labelError(file, i + 1, "a presence line is '<image> yes|no'");
+      if (!m || v === undefined || (!YES.has(v) && !NO.has(v)))
+        throw labelError(file, i + 1, "a presence line is '<image> yes|no'");
       out.set(imageKey(m[1]!), { crosswalk: YES.has(v) });
     });
   return out;

@@ -21,7 +21,7 @@ export interface Range {
 }
 
 /** Histogram bins collected per tensor (second calibration pass). */
-export const HISTOGRAM_BINS = 2048;
+const HISTOGRAM_BINS = 2048;
 
 /** Running statistics of one tensor over the calibration frames. */
 export class TensorStats {
@@ -31,9 +31,9 @@ export class TensorStats {
   values?: Float64Array;
   /** |x| histogram over [0, max |x|] of the first pass (entropy). */
   magnitudes?: Float64Array;
-  private lo = 0;
-  private hi = 0;
-  private amax = 0;
+  #lo = 0;
+  #hi = 0;
+  #amax = 0;
 
   /** First pass: extremes. */
   observeRange(data: Float32Array): void {
@@ -50,9 +50,9 @@ export class TensorStats {
 
   /** Starts the second pass for a calibrator that needs histograms. */
   startHistograms(c: Calibrator): void {
-    this.lo = this.min;
-    this.hi = this.max;
-    this.amax = Math.max(Math.abs(this.min), Math.abs(this.max));
+    this.#lo = this.min;
+    this.#hi = this.max;
+    this.#amax = Math.max(Math.abs(this.min), Math.abs(this.max));
     if (c.kind === "percentile") this.values = new Float64Array(HISTOGRAM_BINS);
     if (c.kind === "entropy") this.magnitudes = new Float64Array(HISTOGRAM_BINS);
   }
@@ -61,14 +61,16 @@ export class TensorStats {
   observeHistogram(data: Float32Array): void {
     const n = HISTOGRAM_BINS;
     if (this.values) {
-      const k = this.hi > this.lo ? n / (this.hi - this.lo) : 0;
+      const k = this.#hi > this.#lo ? n / (this.#hi - this.#lo) : 0;
       const h = this.values;
-      for (let i = 0; i < data.length; i++) h[Math.min(n - 1, Math.max(0, Math.floor((data[i]! - this.lo) * k)))]! += 1;
+      for (let i = 0; i < data.length; i++)
+        h[Math.min(n - 1, Math.max(0, Math.floor((data[i]! - this.#lo) * k)))]! += 1;
     }
     if (this.magnitudes) {
-      const k = this.amax > 0 ? n / this.amax : 0;
+      const k = this.#amax > 0 ? n / this.#amax : 0;
       const h = this.magnitudes;
-      for (let i = 0; i < data.length; i++) h[Math.min(n - 1, Math.floor(Math.abs(data[i]!) * k))]! += 1;
+      for (let i = 0; i < data.length; i++)
+        h[Math.min(n - 1, Math.floor(Math.abs(data[i]!) * k))]! += 1;
     }
   }
 
@@ -83,20 +85,20 @@ export class TensorStats {
         if (!h) return { min: this.min, max: this.max };
         const total = h.reduce((a, b) => a + b, 0);
         const tail = (total * (100 - c.percentile)) / 100;
-        const width = (this.hi - this.lo) / HISTOGRAM_BINS;
+        const width = (this.#hi - this.#lo) / HISTOGRAM_BINS;
         let acc = 0;
         let lowBin = 0;
         while (lowBin < HISTOGRAM_BINS - 1 && acc + h[lowBin]! <= tail) acc += h[lowBin++]!;
         acc = 0;
         let highBin = HISTOGRAM_BINS - 1;
         while (highBin > 0 && acc + h[highBin]! <= tail) acc += h[highBin--]!;
-        return { min: this.lo + lowBin * width, max: this.lo + (highBin + 1) * width };
+        return { min: this.#lo + lowBin * width, max: this.#lo + (highBin + 1) * width };
       }
       case "entropy": {
         const h = this.magnitudes;
-        if (!h || this.amax === 0) return { min: this.min, max: this.max };
+        if (!h || this.#amax === 0) return { min: this.min, max: this.max };
         const levels = this.min >= 0 ? 256 : 128;
-        const t = (entropyThresholdBin(h, levels) + 0.5) * (this.amax / HISTOGRAM_BINS);
+        const t = (entropyThresholdBin(h, levels) + 0.5) * (this.#amax / HISTOGRAM_BINS);
         return { min: Math.max(this.min, -t), max: Math.min(this.max, t) };
       }
     }

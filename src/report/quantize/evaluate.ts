@@ -34,7 +34,11 @@ export interface EvalFrame {
 }
 
 /** Greedy one-to-one matching by IoU (best pairs first) of the same class. */
-export function matchBoxes(predicted: readonly LabelBox[], truth: readonly LabelBox[], minIou: number): { matched: number; ious: number[] } {
+function matchBoxes(
+  predicted: readonly LabelBox[],
+  truth: readonly LabelBox[],
+  minIou: number,
+): { matched: number; ious: number[] } {
   const pairs: { p: number; t: number; v: number }[] = [];
   predicted.forEach((p, i) =>
     truth.forEach((t, j) => {
@@ -99,7 +103,13 @@ export interface SegmentationEvaluation {
   /** Per contract output: mean IoU of the INT8 positive-class mask with FP32's. */
   agreement: { output: string; meanIou: number }[];
   /** Against ground truth (labelled frames, `maskOutput`): mean IoU of FP32 and INT8 masks. */
-  labelled?: { frames: number; output: string; fp32: number; int8: number; perFrame: { source: string; fp32: number; int8: number }[] };
+  labelled?: {
+    frames: number;
+    output: string;
+    fp32: number;
+    int8: number;
+    perFrame: { source: string; fp32: number; int8: number }[];
+  };
 }
 
 export interface SpeedSize {
@@ -131,18 +141,33 @@ export interface EvaluationOptions {
 
 function int8Contract(o: EvaluationOptions): ModelContract {
   // Relative to the model folder: the detector joins the two.
-  return { ...o.contract, name: `${o.contract.name}_int8`, file: relative(o.modelDir, resolve(o.int8File)) };
+  return {
+    ...o.contract,
+    name: `${o.contract.name}_int8`,
+    file: relative(o.modelDir, resolve(o.int8File)),
+  };
 }
 
-export async function evaluate(o: EvaluationOptions): Promise<{ accuracy: DetectorEvaluation | SegmentationEvaluation; speed: SpeedSize }> {
-  const accuracy = o.contract.decoder.type === "segmentation" ? await evaluateSegmentation(o) : await evaluateDetector(o);
+export async function evaluate(
+  o: EvaluationOptions,
+): Promise<{ accuracy: DetectorEvaluation | SegmentationEvaluation; speed: SpeedSize }> {
+  const accuracy =
+    o.contract.decoder.type === "segmentation"
+      ? await evaluateSegmentation(o)
+      : await evaluateDetector(o);
   return { accuracy, speed: await measureSpeed(o) };
 }
 
 async function evaluateDetector(o: EvaluationOptions): Promise<DetectorEvaluation> {
   const classIds = o.classIds ?? o.contract.classFilter;
   const run = async (contract: ModelContract): Promise<Detection[][]> => {
-    const d = await PedestrianDetector.create({ contract, modelDir: o.modelDir, ...(classIds ? { personClassIds: classIds } : {}), onMissingModel: "error", log: () => undefined });
+    const d = await PedestrianDetector.create({
+      contract,
+      modelDir: o.modelDir,
+      ...(classIds ? { personClassIds: classIds } : {}),
+      onMissingModel: "error",
+      log: () => undefined,
+    });
     try {
       const out: Detection[][] = [];
       for (const f of o.frames) out.push((await d.detectBoxes(f.view)).boxes);
@@ -156,7 +181,12 @@ async function evaluateDetector(o: EvaluationOptions): Promise<DetectorEvaluatio
   const agreeIous: number[] = [];
   let fp32Count = 0;
   let int8Count = 0;
-  const lab = { frames: 0, labels: 0, fp32: { n: 0, ious: [] as number[] }, int8: { n: 0, ious: [] as number[] } };
+  const lab = {
+    frames: 0,
+    labels: 0,
+    fp32: { n: 0, ious: [] as number[] },
+    int8: { n: 0, ious: [] as number[] },
+  };
   const perLabel: DetectorEvaluation["perLabel"] = [];
   o.frames.forEach((f, i) => {
     fp32Count += fp32[i]!.length;
@@ -171,22 +201,36 @@ async function evaluateDetector(o: EvaluationOptions): Promise<DetectorEvaluatio
       lab.fp32.ious.push(...matchBoxes(fp32[i]!, truth, o.matchIou).ious);
       lab.int8.ious.push(...matchBoxes(int8[i]!, truth, o.matchIou).ious);
       for (const t of truth) {
-        const best = (boxes: Detection[]): number => Math.max(0, ...boxes.filter((b) => b.classId === t.classId).map((b) => iou(b, t)));
-        perLabel.push({ source: f.source, classId: t.classId, fp32Iou: best(fp32[i]!), int8Iou: best(int8[i]!) });
+        const best = (boxes: Detection[]): number =>
+          Math.max(0, ...boxes.filter((b) => b.classId === t.classId).map((b) => iou(b, t)));
+        perLabel.push({
+          source: f.source,
+          classId: t.classId,
+          fp32Iou: best(fp32[i]!),
+          int8Iou: best(int8[i]!),
+        });
       }
     }
   });
   return {
     kind: "detector",
     frames: o.frames.length,
-    ...(lab.frames > 0 ? { labelled: { frames: lab.frames, fp32: scores(lab.fp32.n, lab.labels, lab.fp32.ious), int8: scores(lab.int8.n, lab.labels, lab.int8.ious) } } : {}),
+    ...(lab.frames > 0
+      ? {
+          labelled: {
+            frames: lab.frames,
+            fp32: scores(lab.fp32.n, lab.labels, lab.fp32.ious),
+            int8: scores(lab.int8.n, lab.labels, lab.int8.ious),
+          },
+        }
+      : {}),
     agreement: scores(int8Count, fp32Count, agreeIous),
     perLabel,
   };
 }
 
 /** IoU of the pixels of class `cls` (default: every class > 0) in two masks of the same size. */
-export function maskIou(a: Uint8Array, b: Uint8Array, cls?: number): number {
+function maskIou(a: Uint8Array, b: Uint8Array, cls?: number): number {
   let inter = 0;
   let union = 0;
   for (let i = 0; i < a.length; i++) {
@@ -199,7 +243,12 @@ export function maskIou(a: Uint8Array, b: Uint8Array, cls?: number): number {
 }
 
 /** A ground-truth mask sampled at the model mask's pixels through the tensor -> image mapping. */
-function truthAtMask(truth: NonNullable<EvalFrame["mask"]>, out: Extract<ModelOutput, { kind: "segmentation" }>, w: number, h: number): Uint8Array {
+function truthAtMask(
+  truth: NonNullable<EvalFrame["mask"]>,
+  out: Extract<ModelOutput, { kind: "segmentation" }>,
+  w: number,
+  h: number,
+): Uint8Array {
   const m = out.toImage;
   const res = new Uint8Array(w * h);
   const sx = truth.width / m.imageWidth;
@@ -208,14 +257,17 @@ function truthAtMask(truth: NonNullable<EvalFrame["mask"]>, out: Extract<ModelOu
     for (let x = 0; x < w; x++) {
       const ix = Math.floor(((x + 0.5 - m.offsetX) / m.scaleX) * sx);
       const iy = Math.floor(((y + 0.5 - m.offsetY) / m.scaleY) * sy);
-      if (ix >= 0 && iy >= 0 && ix < truth.width && iy < truth.height) res[y * w + x] = truth.data[iy * truth.width + ix]! > 0 ? 1 : 0;
+      if (ix >= 0 && iy >= 0 && ix < truth.width && iy < truth.height)
+        res[y * w + x] = truth.data[iy * truth.width + ix]! > 0 ? 1 : 0;
     }
   }
   return res;
 }
 
 async function evaluateSegmentation(o: EvaluationOptions): Promise<SegmentationEvaluation> {
-  const run = async (contract: ModelContract): Promise<Extract<ModelOutput, { kind: "segmentation" }>[]> => {
+  const run = async (
+    contract: ModelContract,
+  ): Promise<Extract<ModelOutput, { kind: "segmentation" }>[]> => {
     const s = await ModelSession.create(contract, { modelDir: o.modelDir, log: () => undefined });
     try {
       const out = [];
@@ -242,7 +294,9 @@ async function evaluateSegmentation(o: EvaluationOptions): Promise<SegmentationE
   const agreement = outputs.map((name, k) => {
     const classes = fp32[0]?.masks[k]?.classCount ?? 2;
     let sum = 0;
-    for (const [i, r] of fp32.entries()) for (let c = 1; c < classes; c++) sum += maskIou(int8[i]!.masks[k]!.classes, r.masks[k]!.classes, c);
+    for (const [i, r] of fp32.entries())
+      for (let c = 1; c < classes; c++)
+        sum += maskIou(int8[i]!.masks[k]!.classes, r.masks[k]!.classes, c);
     return { output: name, meanIou: sum / Math.max(1, fp32.length * (classes - 1)) };
   });
   const k = o.maskOutput ? outputs.indexOf(o.maskOutput) : -1;
@@ -252,7 +306,11 @@ async function evaluateSegmentation(o: EvaluationOptions): Promise<SegmentationE
       if (!f.mask) return;
       const m = fp32[i]!.masks[k]!;
       const truth = truthAtMask(f.mask, fp32[i]!, m.width, m.height);
-      perFrame.push({ source: f.source, fp32: maskIou(m.classes, truth), int8: maskIou(int8[i]!.masks[k]!.classes, truth) });
+      perFrame.push({
+        source: f.source,
+        fp32: maskIou(m.classes, truth),
+        int8: maskIou(int8[i]!.masks[k]!.classes, truth),
+      });
     });
   }
   const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
@@ -261,7 +319,15 @@ async function evaluateSegmentation(o: EvaluationOptions): Promise<SegmentationE
     frames: o.frames.length,
     agreement,
     ...(perFrame.length > 0
-      ? { labelled: { frames: perFrame.length, output: o.maskOutput!, fp32: mean(perFrame.map((p) => p.fp32)), int8: mean(perFrame.map((p) => p.int8)), perFrame } }
+      ? {
+          labelled: {
+            frames: perFrame.length,
+            output: o.maskOutput!,
+            fp32: mean(perFrame.map((p) => p.fp32)),
+            int8: mean(perFrame.map((p) => p.int8)),
+            perFrame,
+          },
+        }
       : {}),
   };
 }
@@ -271,7 +337,8 @@ async function measureSpeed(o: EvaluationOptions): Promise<SpeedSize> {
     const s = await ModelSession.create(contract, { modelDir: o.modelDir, log: () => undefined });
     try {
       const ms: number[] = [];
-      for (let i = 0; i < o.speedRuns; i++) ms.push((await s.run(o.frames[i % o.frames.length]!.view)).timings.inferenceMs);
+      for (let i = 0; i < o.speedRuns; i++)
+        ms.push((await s.run(o.frames[i % o.frames.length]!.view)).timings.inferenceMs);
       ms.sort((a, b) => a - b);
       return ms[Math.floor(ms.length / 2)]!;
     } finally {

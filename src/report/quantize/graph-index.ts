@@ -5,7 +5,12 @@
 import type { GraphProto, NodeProto, TensorProto } from "../../models/onnx/onnx-proto.js";
 
 /** Ops with weights (the layers INT8 speeds up). */
-export const WEIGHTED_OPS: ReadonlySet<string> = new Set(["Conv", "ConvTranspose", "MatMul", "Gemm"]);
+export const WEIGHTED_OPS: ReadonlySet<string> = new Set([
+  "Conv",
+  "ConvTranspose",
+  "MatMul",
+  "Gemm",
+]);
 
 export class GraphIndex {
   readonly producer = new Map<string, NodeProto>();
@@ -26,7 +31,9 @@ export class GraphIndex {
       }
     }
     this.graphOutputs = new Set(graph.output.map((o) => o.name!));
-    this.graphInputs = new Set(graph.input.map((i) => i.name!).filter((n) => !this.initializers.has(n)));
+    this.graphInputs = new Set(
+      graph.input.map((i) => i.name!).filter((n) => !this.initializers.has(n)),
+    );
   }
 
   /** A value computed at run time (not an initializer nor a Constant's output). */
@@ -45,12 +52,31 @@ export class GraphIndex {
   nonFloatValues(): Set<string> {
     const out = new Set<string>();
     for (const t of this.graph.initializer) if (t.dataType !== 1) out.add(t.name!);
-    const INT_OUT = new Set(["Shape", "Size", "NonZero", "ArgMax", "ArgMin", "Equal", "Less", "LessOrEqual", "Greater", "GreaterOrEqual", "Not", "And", "Or", "Xor", "IsNaN", "IsInf"]);
+    const INT_OUT = new Set([
+      "Shape",
+      "Size",
+      "NonZero",
+      "ArgMax",
+      "ArgMin",
+      "Equal",
+      "Less",
+      "LessOrEqual",
+      "Greater",
+      "GreaterOrEqual",
+      "Not",
+      "And",
+      "Or",
+      "Xor",
+      "IsNaN",
+      "IsInf",
+    ]);
     for (const n of this.graph.node) {
       let nonFloat: boolean;
       if (n.opType === "Constant") {
         const t = n.attribute.find((a) => a.name === "value")?.t;
-        nonFloat = t ? t.dataType !== 1 : n.attribute.some((a) => a.name === "value_int" || a.name === "value_ints");
+        nonFloat = t
+          ? t.dataType !== 1
+          : n.attribute.some((a) => a.name === "value_int" || a.name === "value_ints");
       } else if (n.opType === "Cast") {
         nonFloat = n.attribute.find((a) => a.name === "to")?.i !== 1;
       } else if (INT_OUT.has(n.opType!)) {
@@ -78,7 +104,9 @@ export class GraphIndex {
       if (known !== undefined) return known;
       reachesWeighted.set(n, false); // cycles cannot happen in ONNX graphs; guard anyway
       let r = false;
-      for (const o of n.output) for (const c of this.consumers.get(o) ?? []) if (WEIGHTED_OPS.has(c.opType!) || visit(c)) r = true;
+      for (const o of n.output)
+        for (const c of this.consumers.get(o) ?? [])
+          if (WEIGHTED_OPS.has(c.opType!) || visit(c)) r = true;
       reachesWeighted.set(n, r);
       return r;
     };

@@ -18,9 +18,13 @@ const AXES_TO_INPUT: Record<string, { attribute: string; input: number }> = {
 export function opset13Blocker(model: ModelProto): string | undefined {
   if (opsetVersion(model) >= 13) return undefined;
   for (const n of model.graph!.node) {
-    if ((n.opType === "Softmax" || n.opType === "LogSoftmax" || n.opType === "Hardmax") && (!n.domain || n.domain === "ai.onnx")) {
+    if (
+      (n.opType === "Softmax" || n.opType === "LogSoftmax" || n.opType === "Hardmax") &&
+      (!n.domain || n.domain === "ai.onnx")
+    ) {
       const axis = n.attribute.find((a) => a.name === "axis")?.i ?? 1;
-      if (axis !== -1) return `${n.opType} '${n.name}' over axis ${axis} changed meaning in opset 13`;
+      if (axis !== -1)
+        return `${n.opType} '${n.name}' over axis ${axis} changed meaning in opset 13`;
     }
   }
   return undefined;
@@ -45,7 +49,9 @@ export function upgradeToOpset13(model: ModelProto): ModelProto {
     n.input[rule.input] = name;
     n.attribute = n.attribute.filter((x) => x !== a);
   }
-  m.opsetImport = m.opsetImport.map((o) => (!o.domain || o.domain === "ai.onnx" ? { ...o, version: 13 } : o));
+  m.opsetImport = m.opsetImport.map((o) =>
+    !o.domain || o.domain === "ai.onnx" ? { ...o, version: 13 } : o,
+  );
   m.irVersion = Math.max(m.irVersion ?? 7, 7);
   return m;
 }

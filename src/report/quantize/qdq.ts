@@ -9,7 +9,18 @@
  * from the quantization error upstream.
  */
 import { PerceptionError } from "../../core/errors.js";
-import { DataType, attr, floatTensor, floatValues, int8Tensor, node, opsetVersion, type ModelProto, type NodeProto, type TensorProto } from "../../models/onnx/onnx-proto.js";
+import {
+  DataType,
+  attr,
+  floatTensor,
+  floatValues,
+  int8Tensor,
+  node,
+  opsetVersion,
+  type ModelProto,
+  type NodeProto,
+  type TensorProto,
+} from "../../models/onnx/onnx-proto.js";
 import { uint8Params, type Range } from "./calibrators.js";
 import { GraphIndex, WEIGHTED_OPS } from "./graph-index.js";
 
@@ -46,7 +57,14 @@ export function dataInputIndices(n: NodeProto): number[] {
 }
 
 /** Ops whose output is a re-arrangement (or subset) of their input: the output reuses the input's parameters so onnxruntime drops the pair. */
-const SAME_RANGE_OPS: ReadonlySet<string> = new Set(["Reshape", "Transpose", "Flatten", "Squeeze", "Unsqueeze", "MaxPool"]);
+const SAME_RANGE_OPS: ReadonlySet<string> = new Set([
+  "Reshape",
+  "Transpose",
+  "Flatten",
+  "Squeeze",
+  "Unsqueeze",
+  "MaxPool",
+]);
 
 export interface QdqPlan {
   /** Nodes (by object) that run quantized. */
@@ -90,13 +108,18 @@ function weightLayout(n: NodeProto): { weight: number; axis: number; bias: numbe
 }
 
 /** Rounding as ONNX QuantizeLinear does it: halves to even. */
-export function roundHalfEven(x: number): number {
+function roundHalfEven(x: number): number {
   const r = Math.round(x);
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /** Symmetric int8 quantization of a weight tensor along `axis` (-1: one scale for all). */
-export function quantizeWeights(values: Float32Array, dims: readonly number[], axis: number, bits: 8 | 7): { q: Int8Array; scales: Float32Array } {
+export function quantizeWeights(
+  values: Float32Array,
+  dims: readonly number[],
+  axis: number,
+  bits: 8 | 7,
+): { q: Int8Array; scales: Float32Array } {
   const qmax = bits === 8 ? 127 : 63;
   const channels = axis < 0 ? 1 : dims[axis]!;
   const inner = axis < 0 ? values.length : dims.slice(axis + 1).reduce((a, b) => a * b, 1);
@@ -116,17 +139,24 @@ export function quantizeWeights(values: Float32Array, dims: readonly number[], a
     for (let c = 0; c < channels; c++) {
       const base = (o * channels + c) * inner;
       const s = scales[c]!;
-      for (let k = 0; k < inner; k++) q[base + k] = Math.max(-qmax, Math.min(qmax, roundHalfEven(values[base + k]! / s)));
+      for (let k = 0; k < inner; k++)
+        q[base + k] = Math.max(-qmax, Math.min(qmax, roundHalfEven(values[base + k]! / s)));
     }
   }
   return { q, scales };
 }
 
 /** The model rewritten in QDQ form (a new model; the input is not changed). */
-export function toQdq(model: ModelProto, plan: QdqPlan): { model: ModelProto; summary: QdqSummary } {
+export function toQdq(
+  model: ModelProto,
+  plan: QdqPlan,
+): { model: ModelProto; summary: QdqSummary } {
   const perChannel = plan.perChannel;
   if (perChannel && opsetVersion(model) < 13) {
-    throw new PerceptionError("model", `per-channel weights need opset >= 13, the model has ${opsetVersion(model)} (upgrade it first)`);
+    throw new PerceptionError(
+      "model",
+      `per-channel weights need opset >= 13, the model has ${opsetVersion(model)} (upgrade it first)`,
+    );
   }
   const g = structuredClone(model.graph!);
   const index = new GraphIndex(g);
@@ -144,7 +174,8 @@ export function toQdq(model: ModelProto, plan: QdqPlan): { model: ModelProto; su
   // Activation tensors read by a quantized node; ranges of "same range" op outputs follow their input.
   const ranges = new Map(plan.ranges);
   for (const n of g.node) {
-    if (quantized.has(n) && SAME_RANGE_OPS.has(n.opType!) && ranges.has(n.input[0]!)) ranges.set(n.output[0]!, ranges.get(n.input[0]!)!);
+    if (quantized.has(n) && SAME_RANGE_OPS.has(n.opType!) && ranges.has(n.input[0]!))
+      ranges.set(n.output[0]!, ranges.get(n.input[0]!)!);
   }
   const activationParams = (t: string): { scale: string; zeroPoint: string; value: number } => {
     let p = params.get(t);
@@ -153,10 +184,23 @@ export function toQdq(model: ModelProto, plan: QdqPlan): { model: ModelProto; su
     if (!r) throw new PerceptionError("model", `no calibrated range for activation '${t}'`);
     const { scale, zeroPoint } = uint8Params(r);
     p = { scale: `${t}_scale`, zeroPoint: `${t}_zero_point`, value: scale };
-    newInits.push(floatTensor(p.scale, [], [scale]), int8Tensor(p.zeroPoint, [], Uint8Array.of(zeroPoint)));
+    newInits.push(
+      floatTensor(p.scale, [], [scale]),
+      int8Tensor(p.zeroPoint, [], Uint8Array.of(zeroPoint)),
+    );
     params.set(t, p);
-    const q = node("QuantizeLinear", [t, p.scale, p.zeroPoint], [`${t}_quantized`], `${t}_QuantizeLinear`);
-    const dq = node("DequantizeLinear", [`${t}_quantized`, p.scale, p.zeroPoint], [`${t}_dequantized`], `${t}_DequantizeLinear`);
+    const q = node(
+      "QuantizeLinear",
+      [t, p.scale, p.zeroPoint],
+      [`${t}_quantized`],
+      `${t}_QuantizeLinear`,
+    );
+    const dq = node(
+      "DequantizeLinear",
+      [`${t}_quantized`, p.scale, p.zeroPoint],
+      [`${t}_dequantized`],
+      `${t}_DequantizeLinear`,
+    );
     if (index.producer.has(t)) qdqAfter.set(t, [q, dq]);
     else atStart.push(q, dq);
     summary.activations++;
@@ -181,7 +225,8 @@ export function toQdq(model: ModelProto, plan: QdqPlan): { model: ModelProto; su
     if (layout) {
       const wName = n.input[layout.weight]!;
       const w = index.initializers.get(wName);
-      const transB = n.opType === "Gemm" && n.attribute.some((a) => a.name === "transB" && a.i === 1);
+      const transB =
+        n.opType === "Gemm" && n.attribute.some((a) => a.name === "transB" && a.i === 1);
       if (w && w.dataType === DataType.FLOAT && plan.parts !== "activations") {
         const axis = perChannel && layout.axis >= 0 ? layout.axis : -1;
         const { q, scales } = quantizeWeights(floatValues(w), w.dims, axis, plan.weightBits);
@@ -189,9 +234,21 @@ export function toQdq(model: ModelProto, plan: QdqPlan): { model: ModelProto; su
         newInits.push(
           int8Tensor(`${base}_quantized`, w.dims, q),
           floatTensor(`${base}_scale`, axis < 0 ? [] : [scales.length], scales),
-          int8Tensor(`${base}_zero_point`, axis < 0 ? [] : [scales.length], new Int8Array(scales.length)),
+          int8Tensor(
+            `${base}_zero_point`,
+            axis < 0 ? [] : [scales.length],
+            new Int8Array(scales.length),
+          ),
         );
-        before.push(node("DequantizeLinear", [`${base}_quantized`, `${base}_scale`, `${base}_zero_point`], [`${base}_dequantized`], `${base}_DequantizeLinear`, axis < 0 ? [] : [attr.int("axis", axis)]));
+        before.push(
+          node(
+            "DequantizeLinear",
+            [`${base}_quantized`, `${base}_scale`, `${base}_zero_point`],
+            [`${base}_dequantized`],
+            `${base}_DequantizeLinear`,
+            axis < 0 ? [] : [attr.int("axis", axis)],
+          ),
+        );
         n.input[layout.weight] = `${base}_dequantized`;
         removedInits.add(wName);
         summary.weights++;
@@ -200,16 +257,48 @@ export function toQdq(model: ModelProto, plan: QdqPlan): { model: ModelProto; su
         if (b && b.dataType === DataType.FLOAT && inputScale !== undefined && !transB) {
           const bv = floatValues(b);
           // One scale per output channel (input scale x that channel's weight scale), or one for all.
-          const bScales = scales.length === 1 ? Float32Array.of(inputScale * scales[0]!) : Float32Array.from(scales, (s) => inputScale! * s);
-          const bq = Int32Array.from(bv, (v, c) => Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, roundHalfEven(v / bScales[bScales.length === 1 ? 0 : c]!))));
+          const bScales =
+            scales.length === 1
+              ? Float32Array.of(inputScale * scales[0]!)
+              : Float32Array.from(scales, (s) => inputScale! * s);
+          const bq = Int32Array.from(bv, (v, c) =>
+            Math.max(
+              -(2 ** 31),
+              Math.min(2 ** 31 - 1, roundHalfEven(v / bScales[bScales.length === 1 ? 0 : c]!)),
+            ),
+          );
           const bbase = `${bName}_${n.name || summary.biases}`;
           const perAxis = bScales.length > 1;
           newInits.push(
-            { name: `${bbase}_quantized`, dims: [...b.dims], dataType: DataType.INT32, rawData: new Uint8Array(bq.buffer), floatData: [], int32Data: [], int64Data: [] },
+            {
+              name: `${bbase}_quantized`,
+              dims: [...b.dims],
+              dataType: DataType.INT32,
+              rawData: new Uint8Array(bq.buffer),
+              floatData: [],
+              int32Data: [],
+              int64Data: [],
+            },
             floatTensor(`${bbase}_scale`, perAxis ? [bScales.length] : [], bScales),
-            { name: `${bbase}_zero_point`, dims: perAxis ? [bScales.length] : [], dataType: DataType.INT32, rawData: new Uint8Array(new Int32Array(bScales.length).buffer), floatData: [], int32Data: [], int64Data: [] },
+            {
+              name: `${bbase}_zero_point`,
+              dims: perAxis ? [bScales.length] : [],
+              dataType: DataType.INT32,
+              rawData: new Uint8Array(new Int32Array(bScales.length).buffer),
+              floatData: [],
+              int32Data: [],
+              int64Data: [],
+            },
           );
-          before.push(node("DequantizeLinear", [`${bbase}_quantized`, `${bbase}_scale`, `${bbase}_zero_point`], [`${bbase}_dequantized`], `${bbase}_DequantizeLinear`, perAxis ? [attr.int("axis", 0)] : []));
+          before.push(
+            node(
+              "DequantizeLinear",
+              [`${bbase}_quantized`, `${bbase}_scale`, `${bbase}_zero_point`],
+              [`${bbase}_dequantized`],
+              `${bbase}_DequantizeLinear`,
+              perAxis ? [attr.int("axis", 0)] : [],
+            ),
+          );
           n.input[layout.bias] = `${bbase}_dequantized`;
           removedInits.add(bName!);
           summary.biases++;

@@ -10,7 +10,13 @@ import * as ort from "onnxruntime-node";
 import { PerceptionError } from "../../core/errors.js";
 import { Preprocessor } from "../../image/preprocess.js";
 import type { ModelContract } from "../../models/contract.js";
-import { DataType, encodeModel, tensorValueInfo, type ModelProto, type NodeProto } from "../../models/onnx/onnx-proto.js";
+import {
+  DataType,
+  encodeModel,
+  tensorValueInfo,
+  type ModelProto,
+  type NodeProto,
+} from "../../models/onnx/onnx-proto.js";
 import type { CalibrationFrame } from "./calibration-frames.js";
 import { TensorStats, type Calibrator, type Range } from "./calibrators.js";
 import { GraphIndex, WEIGHTED_OPS } from "./graph-index.js";
@@ -57,7 +63,11 @@ export interface QuantizeOptions {
  * per-channel weights, decode tail in FP32, no automatic fallback, errors on 2 frames, no log),
  * with `overrides` on top.
  */
-export function quantizeOptions(contract: ModelContract, frames: readonly CalibrationFrame[], overrides: Partial<QuantizeOptions> = {}): QuantizeOptions {
+export function quantizeOptions(
+  contract: ModelContract,
+  frames: readonly CalibrationFrame[],
+  overrides: Partial<QuantizeOptions> = {},
+): QuantizeOptions {
   return {
     contract,
     frames,
@@ -77,7 +87,13 @@ export function quantizeOptions(contract: ModelContract, frames: readonly Calibr
 export interface KeptNode {
   name: string;
   op: string;
-  reason: "by name" | "by op" | "decode tail" | "per-layer error" | "model error budget" | "follows an FP32 layer";
+  reason:
+    | "by name"
+    | "by op"
+    | "decode tail"
+    | "per-layer error"
+    | "model error budget"
+    | "follows an FP32 layer";
 }
 
 /** What quantizing one weighted layer alone costs: the relative error of the model's outputs against FP32. */
@@ -106,7 +122,14 @@ export interface QuantizeResult {
 }
 
 function globMatch(pattern: string, name: string): boolean {
-  const re = new RegExp("^" + pattern.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*") + "$");
+  const re = new RegExp(
+    "^" +
+      pattern
+        .split("*")
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+        .join(".*") +
+      "$",
+  );
   return re.test(name);
 }
 
@@ -116,7 +139,12 @@ function globMatch(pattern: string, name: string): boolean {
  * and Mul) with it, so its wide-range output is not quantized right after. Removes them from
  * `quantized` and records them in `kept`.
  */
-function keepFollowers(nodes: readonly NodeProto[], quantized: Set<NodeProto>, kept: KeptNode[], index: GraphIndex): void {
+function keepFollowers(
+  nodes: readonly NodeProto[],
+  quantized: Set<NodeProto>,
+  kept: KeptNode[],
+  index: GraphIndex,
+): void {
   const fp32 = new Set(kept.map((k) => k.name));
   for (const n of nodes) {
     if (!quantized.has(n) || WEIGHTED_OPS.has(n.opType!)) continue;
@@ -136,7 +164,12 @@ function keepFollowers(nodes: readonly NodeProto[], quantized: Set<NodeProto>, k
  * A weighted node with the non-weighted candidates that only it feeds (its activation function:
  * SiLU's Sigmoid and Mul, a ReLU, ...): the unit whose quantization is measured and kept together.
  */
-function layerGroup(n: NodeProto, candidates: ReadonlySet<NodeProto>, nodes: readonly NodeProto[], index: GraphIndex): Set<NodeProto> {
+function layerGroup(
+  n: NodeProto,
+  candidates: ReadonlySet<NodeProto>,
+  nodes: readonly NodeProto[],
+  index: GraphIndex,
+): Set<NodeProto> {
   const group = new Set([n]);
   const start = nodes.indexOf(n);
   for (let k = start + 1; k < nodes.length; k++) {
@@ -155,7 +188,9 @@ function layerGroup(n: NodeProto, candidates: ReadonlySet<NodeProto>, nodes: rea
 function withOutputs(model: ModelProto, names: readonly string[]): Uint8Array {
   const g = model.graph!;
   const existing = new Set(g.output.map((o) => o.name));
-  const extra = names.filter((n) => !existing.has(n)).map((n) => tensorValueInfo(n, DataType.FLOAT, []));
+  const extra = names
+    .filter((n) => !existing.has(n))
+    .map((n) => tensorValueInfo(n, DataType.FLOAT, []));
   // Shapeless value infos: an empty dims list would claim a scalar, so drop the shape entirely.
   for (const e of extra) delete e.type!.tensorType!.shape;
   return encodeModel({ ...model, graph: { ...g, output: [...g.output, ...extra] } });
@@ -171,10 +206,16 @@ async function runCollecting(
   visit: (outputs: Record<string, Float32Array>, frame: number) => void,
 ): Promise<void> {
   if (names.length === 0) return;
-  const session = await ort.InferenceSession.create(withOutputs(model, names), { graphOptimizationLevel: "disabled", intraOpNumThreads: 1, logSeverityLevel: 3 });
+  const session = await ort.InferenceSession.create(withOutputs(model, names), {
+    graphOptimizationLevel: "disabled",
+    intraOpNumThreads: 1,
+    logSeverityLevel: 3,
+  });
   try {
     for (let f = 0; f < inputs.length; f++) {
-      const out = await session.run({ [inputName]: new ort.Tensor("float32", inputs[f]!, dims) }, [...names]);
+      const out = await session.run({ [inputName]: new ort.Tensor("float32", inputs[f]!, dims) }, [
+        ...names,
+      ]);
       const data: Record<string, Float32Array> = {};
       for (const n of names) {
         const t = out[n];
@@ -189,7 +230,10 @@ async function runCollecting(
 }
 
 /** Input tensors of the frames through the contract's preprocessing. */
-export function preprocessFrames(contract: ModelContract, frames: readonly CalibrationFrame[]): Float32Array[] {
+export function preprocessFrames(
+  contract: ModelContract,
+  frames: readonly CalibrationFrame[],
+): Float32Array[] {
   const p = new Preprocessor({
     width: contract.input.width,
     height: contract.input.height,
@@ -203,7 +247,10 @@ export function preprocessFrames(contract: ModelContract, frames: readonly Calib
   });
 }
 
-export async function quantizeModel(fp32In: ModelProto, o: QuantizeOptions): Promise<QuantizeResult> {
+export async function quantizeModel(
+  fp32In: ModelProto,
+  o: QuantizeOptions,
+): Promise<QuantizeResult> {
   if (o.frames.length === 0) throw new PerceptionError("parameter", "no calibration frames");
   const notes: string[] = [];
   let perChannel = o.perChannel;
@@ -213,9 +260,13 @@ export async function quantizeModel(fp32In: ModelProto, o: QuantizeOptions): Pro
     if (blocker) {
       perChannel = false;
       notes.push(`per-tensor weight scales: the model is opset < 13 and ${blocker}`);
-    } else if (fp32In.opsetImport.some((x) => (!x.domain || x.domain === "ai.onnx") && (x.version ?? 0) < 13)) {
+    } else if (
+      fp32In.opsetImport.some((x) => (!x.domain || x.domain === "ai.onnx") && (x.version ?? 0) < 13)
+    ) {
       fp32 = upgradeToOpset13(fp32In);
-      notes.push("opset raised to 13 for per-channel DequantizeLinear (Split/Squeeze/Unsqueeze/ReduceSum rewritten to input form)");
+      notes.push(
+        "opset raised to 13 for per-channel DequantizeLinear (Split/Squeeze/Unsqueeze/ReduceSum rewritten to input form)",
+      );
     }
   }
   const g = fp32.graph!;
@@ -227,17 +278,32 @@ export async function quantizeModel(fp32In: ModelProto, o: QuantizeOptions): Pro
   for (const n of g.node) {
     if (!QUANTIZABLE_OPS.has(n.opType!) || (n.domain && n.domain !== "ai.onnx")) continue;
     // Shape arithmetic (integer Concat / Reshape of shapes) is not data: leave it alone.
-    if (dataInputIndices(n).some((i) => nonFloat.has(n.input[i]!)) || n.output.some((o) => nonFloat.has(o))) continue;
+    if (
+      dataInputIndices(n).some((i) => nonFloat.has(n.input[i]!)) ||
+      n.output.some((o) => nonFloat.has(o))
+    )
+      continue;
     const name = n.name ?? "";
-    if (o.keepFp32Nodes.some((p) => globMatch(p, name))) kept.push({ name, op: n.opType!, reason: "by name" });
+    if (o.keepFp32Nodes.some((p) => globMatch(p, name)))
+      kept.push({ name, op: n.opType!, reason: "by name" });
     else if (o.keepFp32Ops.includes(n.opType!)) kept.push({ name, op: n.opType!, reason: "by op" });
     else if (tail.has(n)) kept.push({ name, op: n.opType!, reason: "decode tail" });
     else candidates.add(n);
   }
   keepFollowers(g.node, candidates, kept, index);
   // Activations read by candidates, in graph order.
-  const tensors = [...new Set([...candidates].flatMap((n) => dataInputIndices(n).map((i) => n.input[i]!).filter((i) => index.isActivation(i))))];
-  o.log(`calibration: ${o.frames.length} frames, ${tensors.length} activation tensors, ${candidates.size} nodes to quantize (${kept.length} kept in FP32)`);
+  const tensors = [
+    ...new Set(
+      [...candidates].flatMap((n) =>
+        dataInputIndices(n)
+          .map((i) => n.input[i]!)
+          .filter((i) => index.isActivation(i)),
+      ),
+    ),
+  ];
+  o.log(
+    `calibration: ${o.frames.length} frames, ${tensors.length} activation tensors, ${candidates.size} nodes to quantize (${kept.length} kept in FP32)`,
+  );
   const { width, height, name: inputName } = o.contract.input;
   const dims = [1, 3, height, width];
   const inputs = preprocessFrames(o.contract, o.frames);
@@ -259,27 +325,60 @@ export async function quantizeModel(fp32In: ModelProto, o: QuantizeOptions): Pro
   if (o.autoFallbackError !== undefined || o.maxModelError !== undefined) {
     const errorInputs = inputs.slice(0, Math.max(1, o.errorFrames));
     const reference = await runOutputs(fp32, inputName, errorInputs, dims);
-    const errorOf = async (quantized: ReadonlySet<NodeProto>): Promise<number> => outputError(await runOutputs(toQdq(fp32, { ...plan, quantized }).model, inputName, errorInputs, dims), reference);
+    const errorOf = async (quantized: ReadonlySet<NodeProto>): Promise<number> =>
+      outputError(
+        await runOutputs(toQdq(fp32, { ...plan, quantized }).model, inputName, errorInputs, dims),
+        reference,
+      );
     if (o.autoFallbackError === undefined) {
       // Within the budget as it is: no layer needs to be ranked.
       modelError = await errorOf(candidates);
       if (modelError <= o.maxModelError!) {
-        o.log(`model error budget ${o.maxModelError}: whole-model error ${modelError.toFixed(4)} with every layer INT8`);
-        return { model: result.model, summary: result.summary, kept, layerErrors, notes, ranges, perChannel, modelError };
+        o.log(
+          `model error budget ${o.maxModelError}: whole-model error ${modelError.toFixed(4)} with every layer INT8`,
+        );
+        return {
+          model: result.model,
+          summary: result.summary,
+          kept,
+          layerErrors,
+          notes,
+          ranges,
+          perChannel,
+          modelError,
+        };
       }
     }
-    layerErrors = await measureLayerErrors(fp32, candidates, plan, index, inputName, errorInputs, dims, o.log);
+    layerErrors = await measureLayerErrors(
+      fp32,
+      candidates,
+      plan,
+      index,
+      inputName,
+      errorInputs,
+      dims,
+      o.log,
+    );
     // Layer groups (a weighted layer with its activation function), worst first.
     const byName = new Map([...candidates].map((n) => [n.name ?? "", n]));
-    const groups = layerErrors.map((e) => ({ error: e.error, nodes: layerGroup(byName.get(e.name)!, candidates, g.node, index) }));
+    const groups = layerErrors.map((e) => ({
+      error: e.error,
+      nodes: layerGroup(byName.get(e.name)!, candidates, g.node, index),
+    }));
     const quantizedWith = (fallback: number): Set<NodeProto> => {
       const out = new Set(candidates);
       const keptNow = [...kept];
-      for (const grp of groups.slice(0, fallback)) for (const m of grp.nodes) if (out.delete(m)) keptNow.push({ name: m.name ?? "", op: m.opType!, reason: "model error budget" });
+      for (const grp of groups.slice(0, fallback))
+        for (const m of grp.nodes)
+          if (out.delete(m))
+            keptNow.push({ name: m.name ?? "", op: m.opType!, reason: "model error budget" });
       keepFollowers(g.node, out, keptNow, index);
       return out;
     };
-    let fallback = o.autoFallbackError === undefined ? 0 : groups.filter((grp) => grp.error > o.autoFallbackError!).length;
+    let fallback =
+      o.autoFallbackError === undefined
+        ? 0
+        : groups.filter((grp) => grp.error > o.autoFallbackError!).length;
     if (o.maxModelError !== undefined) {
       const errorWith = (k: number): Promise<number> => errorOf(quantizedWith(k));
       // Fewest worst layers in FP32 that bring the whole model within the budget (binary search on the ranking).
@@ -297,30 +396,57 @@ export async function quantizeModel(fp32In: ModelProto, o: QuantizeOptions): Pro
       const perLayer = fallback;
       fallback = hi;
       modelError = await errorWith(fallback);
-      o.log(`model error budget ${o.maxModelError}: ${fallback} of ${groups.length} layers in FP32 (${perLayer} by per-layer error), whole-model error ${modelError.toFixed(4)}`);
+      o.log(
+        `model error budget ${o.maxModelError}: ${fallback} of ${groups.length} layers in FP32 (${perLayer} by per-layer error), whole-model error ${modelError.toFixed(4)}`,
+      );
     }
     if (fallback > 0) {
-      const perLayerCount = o.autoFallbackError === undefined ? 0 : groups.filter((grp) => grp.error > o.autoFallbackError!).length;
+      const perLayerCount =
+        o.autoFallbackError === undefined
+          ? 0
+          : groups.filter((grp) => grp.error > o.autoFallbackError!).length;
       const still = new Set(candidates);
       groups.slice(0, fallback).forEach((grp, k) => {
         for (const m of grp.nodes) {
           if (!still.delete(m)) continue;
-          kept.push({ name: m.name ?? "", op: m.opType!, reason: k < perLayerCount ? "per-layer error" : "model error budget" });
+          kept.push({
+            name: m.name ?? "",
+            op: m.opType!,
+            reason: k < perLayerCount ? "per-layer error" : "model error budget",
+          });
         }
       });
       keepFollowers(g.node, still, kept, index);
-      o.log(`automatic FP32 fallback: ${fallback} layers (${kept.length} nodes kept in FP32 in all)`);
+      o.log(
+        `automatic FP32 fallback: ${fallback} layers (${kept.length} nodes kept in FP32 in all)`,
+      );
       result = toQdq(fp32, { ...plan, quantized: still });
     }
   }
-  return { model: result.model, summary: result.summary, kept, layerErrors, notes, ranges, perChannel, ...(modelError !== undefined ? { modelError } : {}) };
+  return {
+    model: result.model,
+    summary: result.summary,
+    kept,
+    layerErrors,
+    notes,
+    ranges,
+    perChannel,
+    ...(modelError !== undefined ? { modelError } : {}),
+  };
 }
 
 /** The model's outputs (all of them, in graph order) on each input. */
-async function runOutputs(model: ModelProto, inputName: string, inputs: readonly Float32Array[], dims: readonly number[]): Promise<Float32Array[][]> {
+async function runOutputs(
+  model: ModelProto,
+  inputName: string,
+  inputs: readonly Float32Array[],
+  dims: readonly number[],
+): Promise<Float32Array[][]> {
   const outputs = model.graph!.output.map((x) => x.name!);
   const all: Float32Array[][] = [];
-  await runCollecting(model, outputs, inputName, inputs, dims, (out) => all.push(outputs.map((n) => out[n]!.slice())));
+  await runCollecting(model, outputs, inputName, inputs, dims, (out) =>
+    all.push(outputs.map((n) => out[n]!.slice())),
+  );
   return all;
 }
 
@@ -360,8 +486,15 @@ async function measureLayerErrors(
   const errors: LayerError[] = [];
   let done = 0;
   for (const n of layers) {
-    const { model } = toQdq(fp32, { ...plan, quantized: layerGroup(n, candidates, fp32.graph!.node, index) });
-    errors.push({ name: n.name ?? "", op: n.opType!, error: outputError(await runOutputs(model, inputName, inputs, dims), reference) });
+    const { model } = toQdq(fp32, {
+      ...plan,
+      quantized: layerGroup(n, candidates, fp32.graph!.node, index),
+    });
+    errors.push({
+      name: n.name ?? "",
+      op: n.opType!,
+      error: outputError(await runOutputs(model, inputName, inputs, dims), reference),
+    });
     if (++done % 20 === 0) log(`per-layer errors: ${done}/${layers.length}`);
   }
   return errors.sort((a, b) => b.error - a.error);

@@ -27,9 +27,15 @@ function calibratorText(c: Calibrator): string {
 }
 
 /** Why INT8 is or is not faster on this machine, plainly. */
-export function speedExplanation(speed: SpeedSize, cpu: ReportInput["cpu"], result: QuantizeResult): string {
+function speedExplanation(
+  speed: SpeedSize,
+  cpu: ReportInput["cpu"],
+  result: QuantizeResult,
+): string {
   const ratio = speed.int8Ms / speed.fp32Ms;
-  const lines = [`INT8 takes ${f(ratio, 2)}x the FP32 time on this machine (${cpu.model}, ${cpu.cores} cores, ${cpu.vnni ? "with" : "without"} AVX-512 VNNI / AVX-VNNI).`];
+  const lines = [
+    `INT8 takes ${f(ratio, 2)}x the FP32 time on this machine (${cpu.model}, ${cpu.cores} cores, ${cpu.vnni ? "with" : "without"} AVX-512 VNNI / AVX-VNNI).`,
+  ];
   if (ratio > 1.05) {
     const kept = result.kept.length;
     lines.push(
@@ -44,7 +50,9 @@ export function speedExplanation(speed: SpeedSize, cpu: ReportInput["cpu"], resu
           : "(3) without VNNI, x86 has no single int8 dot-product instruction: the u8s8 kernels use vpmaddubsw + vpmaddwd sequences with about the multiply-add rate of FP32 FMA."),
     );
   } else {
-    lines.push("INT8 is not slower here: the integer convolutions save about what the quantize/dequantize steps cost.");
+    lines.push(
+      "INT8 is not slower here: the integer convolutions save about what the quantize/dequantize steps cost.",
+    );
   }
   lines.push(
     "On the Arm target INT8 is what pays: Armv8.2 dot-product (SDOT/UDOT) and i8mm instructions do 4-8x the multiply-adds of FP32 NEON per instruction, " +
@@ -57,16 +65,31 @@ export function reportMarkdown(r: ReportInput): string {
   const q = r.result;
   const out: string[] = [];
   out.push(`# INT8 quantization: ${r.model}`, "");
-  out.push(`- output: \`${r.out}\` (QDQ: QuantizeLinear/DequantizeLinear around integer-capable layers; onnxruntime fuses them, Arm NPU toolchains import them)`);
+  out.push(
+    `- output: \`${r.out}\` (QDQ: QuantizeLinear/DequantizeLinear around integer-capable layers; onnxruntime fuses them, Arm NPU toolchains import them)`,
+  );
   out.push(`- contract: \`${r.contract}\` (calibration through its preprocessing)`);
-  out.push(`- calibration: ${r.calibration.frames} frames from \`${r.calibration.source}\`, ${calibratorText(r.calibration.calibrator)}`);
-  out.push(`- weights: int8 symmetric ${q.perChannel ? "per output channel" : "per tensor"}${r.weightBits === 7 ? ", 7-bit (reduce range)" : ""}; activations: uint8 asymmetric per tensor; biases: int32`);
+  out.push(
+    `- calibration: ${r.calibration.frames} frames from \`${r.calibration.source}\`, ${calibratorText(r.calibration.calibrator)}`,
+  );
+  out.push(
+    `- weights: int8 symmetric ${q.perChannel ? "per output channel" : "per tensor"}${r.weightBits === 7 ? ", 7-bit (reduce range)" : ""}; activations: uint8 asymmetric per tensor; biases: int32`,
+  );
   for (const n of q.notes) out.push(`- note: ${n}`);
   out.push("", "## Layers", "");
-  out.push(`Quantized: ${Object.entries(q.summary.quantizedOps).map(([k, v]) => `${k} ${v}`).join(", ")} (${q.summary.activations} activation tensors, ${q.summary.weights} weights, ${q.summary.biases} biases).`, "");
+  out.push(
+    `Quantized: ${Object.entries(q.summary.quantizedOps)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(
+        ", ",
+      )} (${q.summary.activations} activation tensors, ${q.summary.weights} weights, ${q.summary.biases} biases).`,
+    "",
+  );
   const reasons = new Map<string, number>();
   for (const k of q.kept) reasons.set(k.reason, (reasons.get(k.reason) ?? 0) + 1);
-  out.push(`Kept in FP32: ${q.kept.length === 0 ? "none" : [...reasons].map(([k, v]) => `${v} ${k}`).join(", ")}.`);
+  out.push(
+    `Kept in FP32: ${q.kept.length === 0 ? "none" : [...reasons].map(([k, v]) => `${v} ${k}`).join(", ")}.`,
+  );
   if (q.modelError !== undefined) {
     out.push(
       "",
@@ -80,24 +103,46 @@ export function reportMarkdown(r: ReportInput): string {
     for (const k of named) out.push(`| ${k.name} | ${k.op} | ${k.reason} |`);
   }
   if (q.layerErrors.length) {
-    out.push("", "Weighted layers whose INT8 version alone moves the model's outputs most (relative error against FP32, calibration frames):", "", "| node | op | output error |", "|---|---|---|");
-    for (const e of q.layerErrors.slice(0, 12)) out.push(`| ${e.name} | ${e.op} | ${f(e.error, 4)} |`);
+    out.push(
+      "",
+      "Weighted layers whose INT8 version alone moves the model's outputs most (relative error against FP32, calibration frames):",
+      "",
+      "| node | op | output error |",
+      "|---|---|---|",
+    );
+    for (const e of q.layerErrors.slice(0, 12))
+      out.push(`| ${e.name} | ${e.op} | ${f(e.error, 4)} |`);
   }
   if (r.accuracy) {
     out.push("", "## Accuracy, FP32 vs INT8", "");
     const a = r.accuracy;
     if (a.kind === "detector") {
-      out.push(`${a.frames} evaluation frames through the pedestrian detector path (contract preprocessing, tiles on wide frames, NMS).`, "");
-      out.push("| reference | FP32 recall | INT8 recall | FP32 precision | INT8 precision | FP32 mean IoU | INT8 mean IoU |", "|---|---|---|---|---|---|---|");
+      out.push(
+        `${a.frames} evaluation frames through the pedestrian detector path (contract preprocessing, tiles on wide frames, NMS).`,
+        "",
+      );
+      out.push(
+        "| reference | FP32 recall | INT8 recall | FP32 precision | INT8 precision | FP32 mean IoU | INT8 mean IoU |",
+        "|---|---|---|---|---|---|---|",
+      );
       if (a.labelled) {
         const { fp32, int8 } = a.labelled;
-        out.push(`| labels (${a.labelled.frames} frames, ${fp32.reference} boxes) | ${pct(fp32.recall)} | ${pct(int8.recall)} | ${pct(fp32.precision)} | ${pct(int8.precision)} | ${f(fp32.meanIou)} | ${f(int8.meanIou)} |`);
+        out.push(
+          `| labels (${a.labelled.frames} frames, ${fp32.reference} boxes) | ${pct(fp32.recall)} | ${pct(int8.recall)} | ${pct(fp32.precision)} | ${pct(int8.precision)} | ${f(fp32.meanIou)} | ${f(int8.meanIou)} |`,
+        );
       }
       const g = a.agreement;
-      out.push(`| FP32 boxes (${g.reference} on all frames) | 100 % | ${pct(g.recall)} | 100 % | ${pct(g.precision)} | 1 | ${f(g.meanIou)} |`);
+      out.push(
+        `| FP32 boxes (${g.reference} on all frames) | 100 % | ${pct(g.recall)} | 100 % | ${pct(g.precision)} | 1 | ${f(g.meanIou)} |`,
+      );
       if (a.perLabel.length) {
-        out.push("", "| labelled box | class | best FP32 IoU | best INT8 IoU |", "|---|---|---|---|");
-        for (const p of a.perLabel) out.push(`| ${p.source} | ${p.classId} | ${f(p.fp32Iou)} | ${f(p.int8Iou)} |`);
+        out.push(
+          "",
+          "| labelled box | class | best FP32 IoU | best INT8 IoU |",
+          "|---|---|---|---|",
+        );
+        for (const p of a.perLabel)
+          out.push(`| ${p.source} | ${p.classId} | ${f(p.fp32Iou)} | ${f(p.int8Iou)} |`);
       }
     } else {
       out.push(`${a.frames} evaluation frames through ModelSession (contract preprocessing).`, "");
@@ -105,7 +150,11 @@ export function reportMarkdown(r: ReportInput): string {
       for (const g of a.agreement) out.push(`| ${g.output} | ${f(g.meanIou)} |`);
       if (a.labelled) {
         const l = a.labelled;
-        out.push("", `Against ground-truth masks (${l.frames} frames, output \`${l.output}\`): FP32 IoU ${f(l.fp32)}, INT8 IoU ${f(l.int8)}, difference ${f(l.int8 - l.fp32)}.`, "");
+        out.push(
+          "",
+          `Against ground-truth masks (${l.frames} frames, output \`${l.output}\`): FP32 IoU ${f(l.fp32)}, INT8 IoU ${f(l.int8)}, difference ${f(l.int8 - l.fp32)}.`,
+          "",
+        );
         out.push("| frame | FP32 IoU | INT8 IoU |", "|---|---|---|");
         for (const p of l.perFrame) out.push(`| ${p.source} | ${f(p.fp32)} | ${f(p.int8)} |`);
       }
@@ -115,7 +164,9 @@ export function reportMarkdown(r: ReportInput): string {
     const s = r.speed;
     out.push("", "## Size and speed on this machine", "");
     out.push("| | FP32 | INT8 |", "|---|---|---|");
-    out.push(`| file size | ${(s.fp32Bytes / 1e6).toFixed(2)} MB | ${(s.int8Bytes / 1e6).toFixed(2)} MB |`);
+    out.push(
+      `| file size | ${(s.fp32Bytes / 1e6).toFixed(2)} MB | ${(s.int8Bytes / 1e6).toFixed(2)} MB |`,
+    );
     out.push(`| inference, median of ${s.runs} (ms) | ${f(s.fp32Ms, 1)} | ${f(s.int8Ms, 1)} |`);
     out.push("", speedExplanation(s, r.cpu, q));
   }

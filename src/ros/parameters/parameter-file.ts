@@ -31,25 +31,52 @@ export function parseParameterYaml(text: string, source: string): ParameterFileE
   try {
     doc = parseYaml(text);
   } catch (err) {
-    throw new PerceptionError("parameter", `cannot parse parameter file: ${errorMessage(err)}`, { file: source }, { cause: err });
+    throw new PerceptionError(
+      "parameter",
+      `cannot parse parameter file: ${errorMessage(err)}`,
+      { file: source },
+      { cause: err },
+    );
   }
   if (doc === null || doc === undefined) return [];
-  if (!isPlainObject(doc)) throw new PerceptionError("parameter", "a parameter file must map node names to ros__parameters", { file: source });
+  if (!isPlainObject(doc))
+    throw new PerceptionError(
+      "parameter",
+      "a parameter file must map node names to ros__parameters",
+      { file: source },
+    );
   const entries: ParameterFileEntry[] = [];
   const walk = (node: Record<string, unknown>, prefix: string[], absolute: boolean): void => {
     for (const [key, value] of Object.entries(node)) {
       if (key === ROS_PARAMETERS) {
-        if (prefix.length === 0) throw new PerceptionError("parameter", "ros__parameters must be under a node name", { file: source });
+        if (prefix.length === 0)
+          throw new PerceptionError("parameter", "ros__parameters must be under a node name", {
+            file: source,
+          });
         if (value !== null && !isPlainObject(value)) {
-          throw new PerceptionError("parameter", `ros__parameters of '${prefix.join("/")}' must be a map`, { file: source });
+          throw new PerceptionError(
+            "parameter",
+            `ros__parameters of '${prefix.join("/")}' must be a map`,
+            { file: source },
+          );
         }
         const parameters: Record<string, ParameterValue> = {};
-        flattenParameters((value ?? {}) as Record<string, unknown>, "", parameters, source, prefix.join("/"));
+        flattenParameters(
+          (value ?? {}) as Record<string, unknown>,
+          "",
+          parameters,
+          source,
+          prefix.join("/"),
+        );
         entries.push({ pattern: patternOf(prefix, absolute), parameters, source });
         continue;
       }
       if (!isPlainObject(value)) {
-        throw new PerceptionError("parameter", `key '${[...prefix, key].join("/")}' has no ros__parameters (expected node: ros__parameters: ...)`, { file: source });
+        throw new PerceptionError(
+          "parameter",
+          `key '${[...prefix, key].join("/")}' has no ros__parameters (expected node: ros__parameters: ...)`,
+          { file: source },
+        );
       }
       const parts = key.split("/").filter((p) => p !== "");
       walk(value, [...prefix, ...parts], absolute || prefix.length > 0 || key.startsWith("/"));
@@ -73,13 +100,21 @@ export interface LoadParameterFilesOptions {
  * node). An empty file (or one with only comments, or node keys without parameters) is accepted
  * with a warning: it is most likely the wrong file.
  */
-export function loadParameterFiles(paths: readonly string[], options: LoadParameterFilesOptions = {}): ParameterFileEntry[] {
+export function loadParameterFiles(
+  paths: readonly string[],
+  options: LoadParameterFilesOptions = {},
+): ParameterFileEntry[] {
   return paths.flatMap((path) => {
     let text: string;
     try {
       text = readFileSync(path, "utf8");
     } catch (err) {
-      throw new PerceptionError("parameter", `cannot read parameter file: ${errorMessage(err)}`, { file: path }, { cause: err });
+      throw new PerceptionError(
+        "parameter",
+        `cannot read parameter file: ${errorMessage(err)}`,
+        { file: path },
+        { cause: err },
+      );
     }
     const entries = parseParameterYaml(text, path);
     if (entries.every((e) => Object.keys(e.parameters).length === 0)) {
@@ -99,7 +134,11 @@ export function loadParameterFiles(paths: readonly string[], options: LoadParame
  * `/**`, then wildcard patterns, then the bare node name, then the exact `/ns/node`; within the same
  * specificity later entries win.
  */
-export function parametersForNode(entries: readonly ParameterFileEntry[], name: string, namespace?: string): Record<string, ParameterValue> {
+export function parametersForNode(
+  entries: readonly ParameterFileEntry[],
+  name: string,
+  namespace?: string,
+): Record<string, ParameterValue> {
   const fqn = fullNodeName(name, namespace);
   const ranked = entries
     .map((entry, index) => ({ entry, index, rank: matchRank(entry.pattern, name, fqn) }))
@@ -111,7 +150,11 @@ export function parametersForNode(entries: readonly ParameterFileEntry[], name: 
 }
 
 /** Whether a file's node key applies to the node `name` in `namespace`. */
-export function entryMatchesNode(entry: ParameterFileEntry, name: string, namespace?: string): boolean {
+export function entryMatchesNode(
+  entry: ParameterFileEntry,
+  name: string,
+  namespace?: string,
+): boolean {
   return matchRank(entry.pattern, name, fullNodeName(name, namespace)) > 0;
 }
 
@@ -168,11 +211,19 @@ export function toParameterValue(value: unknown, context: Record<string, string>
     if (value.length === 0) return [] as number[];
     const kind = typeof value[0];
     if (!["boolean", "number", "string"].includes(kind) || value.some((v) => typeof v !== kind)) {
-      throw new PerceptionError("parameter", "an array parameter must hold only booleans, only numbers or only strings", context);
+      throw new PerceptionError(
+        "parameter",
+        "an array parameter must hold only booleans, only numbers or only strings",
+        context,
+      );
     }
     return value as ParameterValue;
   }
-  throw new PerceptionError("parameter", `a parameter must be a boolean, number, string or array of one of them, found ${value === null ? "null" : typeof value}`, context);
+  throw new PerceptionError(
+    "parameter",
+    `a parameter must be a boolean, number, string or array of one of them, found ${value === null ? "null" : typeof value}`,
+    context,
+  );
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -180,7 +231,9 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** A ROS 2 parameter file for the given nodes (fully qualified names), e.g. to hand to `ros2 run --params-file`. */
-export function parameterYamlForNodes(nodes: ReadonlyArray<{ node: string; parameters: Record<string, ParameterValue> }>): string {
+export function parameterYamlForNodes(
+  nodes: ReadonlyArray<{ node: string; parameters: Record<string, ParameterValue> }>,
+): string {
   const doc: Record<string, unknown> = {};
   for (const { node, parameters } of nodes) doc[node] = { [ROS_PARAMETERS]: { ...parameters } };
   return stringifyYaml(doc);

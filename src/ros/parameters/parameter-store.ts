@@ -29,13 +29,30 @@ export interface ParameterDescription {
 }
 
 /** ROS 2 parameter types (rcl_interfaces/ParameterType without NOT_SET and BYTE_ARRAY). */
-export type RosParameterType = "bool" | "integer" | "double" | "string" | "bool_array" | "integer_array" | "double_array" | "string_array";
+export type RosParameterType =
+  | "bool"
+  | "integer"
+  | "double"
+  | "string"
+  | "bool_array"
+  | "integer_array"
+  | "double_array"
+  | "string_array";
 
 function rosTypeOf(value: ParameterValue, schema: JsonSchema | undefined): RosParameterType {
-  const declared = (s: JsonSchema | undefined): string | undefined => (Array.isArray(s?.type) ? s!.type[0] : s?.type);
+  const declared = (s: JsonSchema | undefined): string | undefined =>
+    Array.isArray(s?.type) ? s!.type[0] : s?.type;
   if (Array.isArray(value)) {
-    const items = declared(schema?.items as JsonSchema | undefined) ?? (value.length > 0 ? typeof value[0] : "string");
-    return items === "boolean" ? "bool_array" : items === "integer" ? "integer_array" : items === "number" ? "double_array" : "string_array";
+    const items =
+      declared(schema?.items as JsonSchema | undefined) ??
+      (value.length > 0 ? typeof value[0] : "string");
+    return items === "boolean"
+      ? "bool_array"
+      : items === "integer"
+        ? "integer_array"
+        : items === "number"
+          ? "double_array"
+          : "string_array";
   }
   if (typeof value === "boolean") return "bool";
   if (typeof value === "string") return "string";
@@ -74,7 +91,12 @@ function validatorFor(schema: object, node: string): ValidateFunction {
     try {
       validate = ajv.compile(schema);
     } catch (err) {
-      throw new PerceptionError("parameter", `the parameter schema is not a valid JSON Schema: ${errorMessage(err)}`, { node }, { cause: err });
+      throw new PerceptionError(
+        "parameter",
+        `the parameter schema is not a valid JSON Schema: ${errorMessage(err)}`,
+        { node },
+        { cause: err },
+      );
     }
     compiled.set(schema, validate);
   }
@@ -101,7 +123,9 @@ export class SchemaParameterStore implements ParameterStore {
 
   get<V extends ParameterValue = ParameterValue>(name: string): V {
     if (!Object.hasOwn(this.#values, name)) {
-      throw new PerceptionError("parameter", `parameter '${name}' is not declared`, { node: this.node });
+      throw new PerceptionError("parameter", `parameter '${name}' is not declared`, {
+        node: this.node,
+      });
     }
     return this.#values[name] as V;
   }
@@ -147,7 +171,10 @@ export class SchemaParameterStore implements ParameterStore {
   }
 
   /** The reason the changes are refused, or the validated values they would give. */
-  #refusal(changes: Record<string, ParameterValue>, phase: SetPhase): Readonly<Record<string, ParameterValue>> | string {
+  #refusal(
+    changes: Record<string, ParameterValue>,
+    phase: SetPhase,
+  ): Readonly<Record<string, ParameterValue>> | string {
     for (const [name, value] of Object.entries(changes)) {
       if (!Object.hasOwn(this.#values, name)) {
         return `node ${this.node} has no parameter '${name}' (declared: ${Object.keys(this.#values).sort().join(", ")})`;
@@ -171,7 +198,13 @@ export class SchemaParameterStore implements ParameterStore {
       .map((name) => {
         const s = schemaAt(this.#schema, name);
         const value = this.#values[name]!;
-        return { name, value, description: s?.description ?? "", readOnly: s?.readOnly === true, type: rosTypeOf(value, s) };
+        return {
+          name,
+          value,
+          description: s?.description ?? "",
+          readOnly: s?.readOnly === true,
+          type: rosTypeOf(value, s),
+        };
       });
   }
 
@@ -185,12 +218,14 @@ export class SchemaParameterStore implements ParameterStore {
       if (USE_SIM_TIME in flat) {
         useSimTime = flat[USE_SIM_TIME]!;
         delete flat[USE_SIM_TIME];
-        if (typeof useSimTime !== "boolean") return `node ${this.node}: parameter '${USE_SIM_TIME}' must be boolean, found ${JSON.stringify(useSimTime)}`;
+        if (typeof useSimTime !== "boolean")
+          return `node ${this.node}: parameter '${USE_SIM_TIME}' must be boolean, found ${JSON.stringify(useSimTime)}`;
       }
     }
     const nested = nest(flat, this.#schema);
     ensureObjects(nested, this.#schema);
-    if (!this.#validate(nested)) return describeErrors(this.node, this.#validate.errors ?? [], nested);
+    if (!this.#validate(nested))
+      return describeErrors(this.node, this.#validate.errors ?? [], nested);
     const out: Record<string, ParameterValue> = {};
     flatten(nested, "", out);
     if (builtinSimTime) out[USE_SIM_TIME] = useSimTime;
@@ -236,7 +271,11 @@ function nest(flat: Record<string, ParameterValue>, schema: JsonSchema): Record<
       }
       s = s!.properties![head];
       const child = obj[head];
-      obj = (typeof child === "object" && child !== null && !Array.isArray(child) ? child : (obj[head] = {})) as Record<string, unknown>;
+      obj = (
+        typeof child === "object" && child !== null && !Array.isArray(child)
+          ? child
+          : (obj[head] = {})
+      ) as Record<string, unknown>;
       rest = rest.slice(dot + 1);
     }
   }
@@ -249,14 +288,20 @@ function ensureObjects(obj: Record<string, unknown>, schema: JsonSchema): void {
     if (!isObjectSchema(sub)) continue;
     if (obj[key] === undefined) obj[key] = {};
     const child = obj[key];
-    if (typeof child === "object" && child !== null && !Array.isArray(child)) ensureObjects(child as Record<string, unknown>, sub);
+    if (typeof child === "object" && child !== null && !Array.isArray(child))
+      ensureObjects(child as Record<string, unknown>, sub);
   }
 }
 
-function flatten(obj: Record<string, unknown>, prefix: string, out: Record<string, ParameterValue>): void {
+function flatten(
+  obj: Record<string, unknown>,
+  prefix: string,
+  out: Record<string, ParameterValue>,
+): void {
   for (const [key, value] of Object.entries(obj)) {
     const name = prefix ? `${prefix}.${key}` : key;
-    if (typeof value === "object" && value !== null && !Array.isArray(value)) flatten(value as Record<string, unknown>, name, out);
+    if (typeof value === "object" && value !== null && !Array.isArray(value))
+      flatten(value as Record<string, unknown>, name, out);
     else out[name] = value as ParameterValue;
   }
 }
@@ -270,9 +315,16 @@ function valueAt(root: Record<string, unknown>, instancePath: string): unknown {
   return v;
 }
 
-function describeErrors(node: string, errors: ErrorObject[], data: Record<string, unknown>): string {
+function describeErrors(
+  node: string,
+  errors: ErrorObject[],
+  data: Record<string, unknown>,
+): string {
   const lines = errors.map((e) => {
-    const path = e.instancePath.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+    const path = e.instancePath
+      .split("/")
+      .slice(1)
+      .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
     if (e.keyword === "additionalProperties") {
       const name = [...path, String(e.params["additionalProperty"])].join(".");
       return `unknown parameter '${name}' (not in the node's schema)`;
@@ -282,7 +334,10 @@ function describeErrors(node: string, errors: ErrorObject[], data: Record<string
       return `parameter '${name}' is required but not set`;
     }
     const name = path.join(".") || "(root)";
-    const expected = e.keyword === "enum" ? `must be one of ${JSON.stringify(e.params["allowedValues"])}` : (e.message ?? e.keyword);
+    const expected =
+      e.keyword === "enum"
+        ? `must be one of ${JSON.stringify(e.params["allowedValues"])}`
+        : (e.message ?? e.keyword);
     return `parameter '${name}' ${expected}, found ${JSON.stringify(valueAt(data, e.instancePath))}`;
   });
   return `node ${node}: ${[...new Set(lines)].join("; ")}`;

@@ -8,14 +8,18 @@ import { rosbag2Dir, sharedBag } from "../../bag/fixtures.js";
 async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
-  const stdout = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  const stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
+  const stdout = vi
+    .spyOn(process.stdout, "write")
+    .mockImplementation((chunk: string | Uint8Array) => {
+      out += String(chunk);
+      return true;
+    });
+  const stderr = vi
+    .spyOn(process.stderr, "write")
+    .mockImplementation((chunk: string | Uint8Array) => {
+      err += String(chunk);
+      return true;
+    });
   try {
     const code = await run(argv);
     return { code, out, err };
@@ -31,17 +35,23 @@ describe.skipIf(!rosbag2Dir)("edge-perception info on the upstream bags", () => 
   it("prints what ros2 bag info prints for Jazzy's camera drive, agreeing with its metadata.yaml", async () => {
     const { code, out } = await capture([sharedBag("camera_drive_mcap")]);
     expect(code).toBe(0);
-    const metadata = parseMetadata(readFileSync(sharedBag("camera_drive_mcap", "metadata.yaml"), "utf8"));
+    const metadata = parseMetadata(
+      readFileSync(sharedBag("camera_drive_mcap", "metadata.yaml"), "utf8"),
+    );
     const lines = out.split("\n");
     expect(lines).toContain("Files:             camera_drive_mcap_0.mcap");
     expect(lines).toContain("Storage id:        mcap");
     expect(lines).toContain("ROS Distro:        jazzy");
     expect(lines).toContain(`Duration:          ${formatSeconds(metadata.duration)}s`);
     expect(lines).toContain(`Start:             ${formatTime(metadata.startingTime)}`);
-    expect(lines).toContain(`End:               ${formatTime(metadata.startingTime + metadata.duration)}`);
+    expect(lines).toContain(
+      `End:               ${formatTime(metadata.startingTime + metadata.duration)}`,
+    );
     expect(lines).toContain(`Messages:          ${metadata.messageCount}`);
     for (const t of metadata.topics) {
-      expect(out).toContain(`Topic: ${t.name} | Type: ${t.type} | Count: ${t.messageCount} | Serialization Format: cdr`);
+      expect(out).toContain(
+        `Topic: ${t.name} | Type: ${t.type} | Count: ${t.messageCount} | Serialization Format: cdr`,
+      );
     }
     expect(lines).toContain("Service:           0");
     expect(lines.find((l) => l.startsWith("Bag size:"))).toMatch(/^Bag size: {10}\d+\.\d MiB$/);
@@ -51,7 +61,9 @@ describe.skipIf(!rosbag2Dir)("edge-perception info on the upstream bags", () => 
     const { code, out } = await capture([sharedBag("rosbag2_cpp_bags", "topics_and_services.db3")]);
     expect(code).toBe(0);
     expect(out).toContain("Service:           2\n");
-    expect(out).toMatch(/Service: \/add_two_ints \| Type: example_interfaces\/srv\/AddTwoInts \| Event Count: \d+ \| Serialization Format: cdr/);
+    expect(out).toMatch(
+      /Service: \/add_two_ints \| Type: example_interfaces\/srv\/AddTwoInts \| Event Count: \d+ \| Serialization Format: cdr/,
+    );
     expect(out).not.toContain("Topic: /add_two_ints/_service_event");
   });
 
@@ -59,7 +71,9 @@ describe.skipIf(!rosbag2Dir)("edge-perception info on the upstream bags", () => 
     const { code, out } = await capture([sharedBag("rosbag2_py_mcap_wbag"), "--json"]);
     expect(code).toBe(0);
     const summary = JSON.parse(out) as { files: string[]; messageCount: number; startTime: string };
-    const metadata = parseMetadata(readFileSync(sharedBag("rosbag2_py_mcap_wbag", "metadata.yaml"), "utf8"));
+    const metadata = parseMetadata(
+      readFileSync(sharedBag("rosbag2_py_mcap_wbag", "metadata.yaml"), "utf8"),
+    );
     expect(summary.files.map((f) => f.split("/").pop())).toEqual(metadata.relativeFilePaths);
     expect(summary.messageCount).toBe(metadata.messageCount);
     expect(typeof summary.startTime).toBe("string");
@@ -80,6 +94,8 @@ describe("edge-perception info", () => {
     expect(formatFileSize(45056)).toBe("44.0 KiB");
     expect(formatFileSize(5650737)).toBe("5.4 MiB");
     expect(formatSeconds(2928687715n)).toBe("2.928687715");
-    expect(formatTime(1795613122125559224n)).toBe("Nov 25 2026 13:25:22.125559224 (1795613122.125559224)");
+    expect(formatTime(1795613122125559224n)).toBe(
+      "Nov 25 2026 13:25:22.125559224 (1795613122.125559224)",
+    );
   });
 });

@@ -14,18 +14,53 @@ import { quatFromEuler } from "../../../src/geometry/transform.js";
 import type { Point2, Transform } from "../../../src/geometry/types.js";
 import { Crosswalk, LaneMarking, type Pedestrian } from "../../../src/msgs/types.generated.js";
 import type { GroundTruthFrame } from "../../../src/report/ground-truth.js";
-import { assignPositions, crosswalkDetection, fitCubic, markingMessage, pedestrianDetection, Rng } from "./synthetic-drive.js";
+import {
+  assignPositions,
+  crosswalkDetection,
+  fitCubic,
+  markingMessage,
+  pedestrianDetection,
+  Rng,
+} from "./synthetic-drive.js";
 
 /** The camera of a generated drive, from its scenario.json. */
 export function cameraOfDrive(bagDir: string): CameraGeometry | undefined {
   const file = join(bagDir, "scenario.json");
   if (!existsSync(file)) return undefined;
-  const c = (JSON.parse(readFileSync(file, "utf8")) as { camera: { width: number; height: number; fx: number; fy: number; cx: number; cy: number; d: number[]; frame_id: string; base_from_optical: Transform } }).camera;
-  const model = CameraModel.fromIntrinsics({ width: c.width, height: c.height, fx: c.fx, fy: c.fy, cx: c.cx, cy: c.cy, distortion: c.d, frameId: c.frame_id });
+  const c = (
+    JSON.parse(readFileSync(file, "utf8")) as {
+      camera: {
+        width: number;
+        height: number;
+        fx: number;
+        fy: number;
+        cx: number;
+        cy: number;
+        d: number[];
+        frame_id: string;
+        base_from_optical: Transform;
+      };
+    }
+  ).camera;
+  const model = CameraModel.fromIntrinsics({
+    width: c.width,
+    height: c.height,
+    fx: c.fx,
+    fy: c.fy,
+    cx: c.cx,
+    cy: c.cy,
+    distortion: c.d,
+    frameId: c.frame_id,
+  });
   return new CameraGeometry(model, c.base_from_optical);
 }
 
-const TYPE_CODE: Record<string, number> = { solid: LaneMarking.TYPE_SOLID, dashed: LaneMarking.TYPE_DASHED, double_solid: LaneMarking.TYPE_DOUBLE_SOLID, road_edge: LaneMarking.TYPE_ROAD_EDGE };
+const TYPE_CODE: Record<string, number> = {
+  solid: LaneMarking.TYPE_SOLID,
+  dashed: LaneMarking.TYPE_DASHED,
+  double_solid: LaneMarking.TYPE_DOUBLE_SOLID,
+  road_edge: LaneMarking.TYPE_ROAD_EDGE,
+};
 
 /** Options of the simulated detectors. */
 export interface GeneratedInputOptions {
@@ -38,7 +73,11 @@ export interface GeneratedInputOptions {
 }
 
 /** One fusion input per ground-truth frame. */
-export function inputsFromGroundTruth(frames: readonly GroundTruthFrame[], camera: CameraGeometry | undefined, o: GeneratedInputOptions = {}): FusionInput[] {
+export function inputsFromGroundTruth(
+  frames: readonly GroundTruthFrame[],
+  camera: CameraGeometry | undefined,
+  o: GeneratedInputOptions = {},
+): FusionInput[] {
   const rng = new Rng(o.seed ?? 11);
   const markingNoise = o.markingNoise ?? 0.05;
   return frames.map((gt) => {
@@ -58,14 +97,29 @@ export function inputsFromGroundTruth(frames: readonly GroundTruthFrame[], camer
     for (const m of lines.values()) {
       const pts = m.pts.sort((a, b) => a.x - b.x);
       if (pts.length < 4) continue;
-      const first = pts[0]!, last = pts[pts.length - 1]!;
-      if (last.x - first.x < 8 || Math.abs(Math.atan2(last.y - first.y, last.x - first.x)) > 0.5) continue;
+      const first = pts[0]!,
+        last = pts[pts.length - 1]!;
+      if (last.x - first.x < 8 || Math.abs(Math.atan2(last.y - first.y, last.x - first.x)) > 0.5)
+        continue;
       const c = fitCubic(pts);
-      const rms = Math.sqrt(pts.reduce((a, p) => a + (p.y - (c[0] + p.x * (c[1] + p.x * (c[2] + p.x * c[3])))) ** 2, 0) / pts.length);
+      const rms = Math.sqrt(
+        pts.reduce(
+          (a, p) => a + (p.y - (c[0] + p.x * (c[1] + p.x * (c[2] + p.x * c[3])))) ** 2,
+          0,
+        ) / pts.length,
+      );
       if (rms > 0.1) continue;
       c[0] += rng.gauss(markingNoise);
       c[1] += rng.gauss(markingNoise / 40);
-      markings.push(markingMessage(c, first.x, last.x, TYPE_CODE[m.type] ?? LaneMarking.TYPE_UNKNOWN, markingNoise));
+      markings.push(
+        markingMessage(
+          c,
+          first.x,
+          last.x,
+          TYPE_CODE[m.type] ?? LaneMarking.TYPE_UNKNOWN,
+          markingNoise,
+        ),
+      );
     }
     assignPositions(markings);
     const crosswalks: Crosswalk[] = [];
@@ -74,21 +128,49 @@ export function inputsFromGroundTruth(frames: readonly GroundTruthFrame[], camer
       const cy = c.polygon_base.reduce((a, p) => a + p[1], 0) / c.polygon_base.length;
       if (!c.in_image || cx < 6 || cx > 32 || Math.abs(Math.atan2(cy, cx)) > 0.6) continue;
       const outline = c.polygon_base.map(([x, y]) => ({ x, y }));
-      crosswalks.push(crosswalkDetection(crosswalks.length + 1, outline, c.polygon_image.map(([u, v]) => ({ x: u, y: v })), rng));
+      crosswalks.push(
+        crosswalkDetection(
+          crosswalks.length + 1,
+          outline,
+          c.polygon_image.map(([u, v]) => ({ x: u, y: v })),
+          rng,
+        ),
+      );
     }
     const pedestrians: Pedestrian[] = [];
     for (const p of gt.pedestrians) {
       const [x, y] = p.position_base;
-      if (!p.in_image || p.visible_fraction < (o.minVisibleFraction ?? 0.3) || p.range > 45 || x < 2 || rng.next() < (o.missRate ?? 0.05)) continue;
+      if (
+        !p.in_image ||
+        p.visible_fraction < (o.minVisibleFraction ?? 0.3) ||
+        p.range > 45 ||
+        x < 2 ||
+        rng.next() < (o.missRate ?? 0.05)
+      )
+        continue;
       const d = pedestrianDetection({ x, y }, o.depthNoise ?? 0.02, rng);
       const box = p.visible_box ?? p.box;
-      if (box) d.image_box = { x_offset: box.u0, y_offset: box.v0, width: box.u1 - box.u0 + 1, height: box.v1 - box.v0 + 1, do_rectify: false };
+      if (box)
+        d.image_box = {
+          x_offset: box.u0,
+          y_offset: box.v0,
+          width: box.u1 - box.u0 + 1,
+          height: box.v1 - box.v0 + 1,
+          do_rectify: false,
+        };
       d.foot_truncated = p.truncated;
       pedestrians.push(d);
     }
     return {
       stamp,
-      pose: { kind: "ok", mapFromBase: { translation: { x: gt.ego.x, y: gt.ego.y, z: 0 }, rotation: quatFromEuler(0, 0, gt.ego.yaw) }, ageSec: 0.01 },
+      pose: {
+        kind: "ok",
+        mapFromBase: {
+          translation: { x: gt.ego.x, y: gt.ego.y, z: 0 },
+          rotation: quatFromEuler(0, 0, gt.ego.yaw),
+        },
+        ageSec: 0.01,
+      },
       lanes: { header, markings, status: "" },
       crosswalks: { header, crosswalks, status: "" },
       pedestrians: { header, pedestrians, status: "" },
@@ -99,16 +181,22 @@ export function inputsFromGroundTruth(frames: readonly GroundTruthFrame[], camer
 }
 
 /** The ground-truth occupancy of a crosswalk (base_link polygon) from the true pedestrians, by the documented rule. */
-export function truthOccupancy(polygon: readonly Point2[], pedestrians: GroundTruthFrame["pedestrians"], crosswalkId: string, inside: (poly: readonly Point2[], p: Point2) => boolean, closest: (poly: readonly Point2[], p: Point2) => Point2): number {
+export function truthOccupancy(
+  polygon: readonly Point2[],
+  pedestrians: GroundTruthFrame["pedestrians"],
+  crosswalkId: string,
+  inside: (poly: readonly Point2[], p: Point2) => boolean,
+  closest: (poly: readonly Point2[], p: Point2) => Point2,
+): number {
   let approached = false;
   for (const p of pedestrians) {
     const pos = { x: p.position_base[0], y: p.position_base[1] };
     if (p.crosswalk_id === crosswalkId || inside(polygon, pos)) return Crosswalk.OCCUPANCY_OCCUPIED;
     const q = closest(polygon, pos);
     const d = Math.hypot(q.x - pos.x, q.y - pos.y);
-    const closing = d > 0 ? (p.velocity_base[0] * (q.x - pos.x) + p.velocity_base[1] * (q.y - pos.y)) / d : 0;
+    const closing =
+      d > 0 ? (p.velocity_base[0] * (q.x - pos.x) + p.velocity_base[1] * (q.y - pos.y)) / d : 0;
     if (d <= 4 && closing >= 0.4 && d / closing <= 4) approached = true;
   }
   return approached ? Crosswalk.OCCUPANCY_APPROACHED : Crosswalk.OCCUPANCY_FREE;
 }
-

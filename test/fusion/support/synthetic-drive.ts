@@ -12,7 +12,14 @@ import type { Point2 } from "../../../src/geometry/types.js";
 import { createHdMap } from "../../../src/map/hd-map.js";
 import type { BoundaryType, HdMap, MapFeature } from "../../../src/map/types.js";
 import { secToTime } from "../../../src/core/time.js";
-import { Crosswalk, LaneMarking, type CrosswalkArray, type LaneMarkingArray, type Pedestrian, type PedestrianArray } from "../../../src/msgs/types.generated.js";
+import {
+  Crosswalk,
+  LaneMarking,
+  type CrosswalkArray,
+  type LaneMarkingArray,
+  type Pedestrian,
+  type PedestrianArray,
+} from "../../../src/msgs/types.generated.js";
 import type { FusionInput } from "../../../src/fusion/fusion-engine.js";
 import type { Untimed } from "../../../src/msgs/detector-arrays.js";
 
@@ -74,7 +81,8 @@ const CROSSWALK_HALF_DEPTH = 2;
 const CROSSWALK_HALF_SPAN = 4;
 
 export function crosswalkPolygon(s: number): Point2[] {
-  const h = CROSSWALK_HALF_DEPTH, w = CROSSWALK_HALF_SPAN;
+  const h = CROSSWALK_HALF_DEPTH,
+    w = CROSSWALK_HALF_SPAN;
   return [roadPoint(s - h, -w), roadPoint(s + h, -w), roadPoint(s + h, w), roadPoint(s - h, w)];
 }
 
@@ -88,12 +96,20 @@ export interface WorldLayout {
 
 const LINES = ["right", "middle", "left"] as const;
 const BASE_OFFSET = { right: -LANE_WIDTH, middle: 0, left: LANE_WIDTH };
-const BASE_TYPE: Record<(typeof LINES)[number], BoundaryType> = { right: "solid", middle: "dashed", left: "solid" };
+const BASE_TYPE: Record<(typeof LINES)[number], BoundaryType> = {
+  right: "solid",
+  middle: "dashed",
+  left: "solid",
+};
 
 export const CLEAN_LAYOUT: WorldLayout = {
   lineOffset: (line) => BASE_OFFSET[line],
   lineType: (line) => BASE_TYPE[line],
-  crosswalks: [{ id: "cw_150", s: 150 }, { id: "cw_330", s: 330 }, { id: "cw_480", s: 480 }],
+  crosswalks: [
+    { id: "cw_150", s: 150 },
+    { id: "cw_330", s: 330 },
+    { id: "cw_480", s: 480 },
+  ],
 };
 
 /** How the map_mismatch map differs from the (clean) world. */
@@ -110,13 +126,23 @@ export const MISMATCH = {
 } as const;
 
 export const MISMATCH_MAP_LAYOUT: WorldLayout = {
-  lineOffset: (line, seg) => BASE_OFFSET[line] + (`seg${seg}_${line}` === MISMATCH.shiftedBoundaryId ? MISMATCH.shift : 0),
-  lineType: (line, seg) => (`seg${seg}_${line}` === MISMATCH.retypedBoundaryId ? "solid" : BASE_TYPE[line]),
-  crosswalks: [{ id: "cw_150", s: 150 }, { id: MISMATCH.missingCrosswalkId, s: 420 }, { id: "cw_480", s: 480 }],
+  lineOffset: (line, seg) =>
+    BASE_OFFSET[line] + (`seg${seg}_${line}` === MISMATCH.shiftedBoundaryId ? MISMATCH.shift : 0),
+  lineType: (line, seg) =>
+    `seg${seg}_${line}` === MISMATCH.retypedBoundaryId ? "solid" : BASE_TYPE[line],
+  crosswalks: [
+    { id: "cw_150", s: 150 },
+    { id: MISMATCH.missingCrosswalkId, s: 420 },
+    { id: "cw_480", s: 480 },
+  ],
 };
 
 /** Map features of a layout: per 50 m segment three boundaries and two lanes, crosswalks. */
-export function layoutFeatures(layout: WorldLayout, segments = ROAD_LENGTH / SEGMENT_LENGTH, step = 2): MapFeature[] {
+export function layoutFeatures(
+  layout: WorldLayout,
+  segments = ROAD_LENGTH / SEGMENT_LENGTH,
+  step = 2,
+): MapFeature[] {
   const features: MapFeature[] = [];
   const line = (s0: number, s1: number, d: number): Point2[] => {
     const out: Point2[] = [];
@@ -124,16 +150,40 @@ export function layoutFeatures(layout: WorldLayout, segments = ROAD_LENGTH / SEG
     return out;
   };
   for (let k = 0; k < segments; k++) {
-    const s0 = k * SEGMENT_LENGTH, s1 = s0 + SEGMENT_LENGTH;
+    const s0 = k * SEGMENT_LENGTH,
+      s1 = s0 + SEGMENT_LENGTH;
     for (const l of LINES) {
-      features.push({ kind: "lane_boundary", id: `seg${k}_${l}`, boundaryType: layout.lineType(l, k), color: l === "left" ? "yellow" : "white", points: line(s0, s1, layout.lineOffset(l, k)) });
+      features.push({
+        kind: "lane_boundary",
+        id: `seg${k}_${l}`,
+        boundaryType: layout.lineType(l, k),
+        color: l === "left" ? "yellow" : "white",
+        points: line(s0, s1, layout.lineOffset(l, k)),
+      });
     }
     const next = k + 1 < segments;
     const prev = k > 0;
-    features.push({ kind: "lane", id: `seg${k}_lane_r`, centerline: line(s0, s1, -LANE_WIDTH / 2), leftBoundaryId: `seg${k}_middle`, rightBoundaryId: `seg${k}_right`, successorIds: next ? [`seg${k + 1}_lane_r`] : [], predecessorIds: prev ? [`seg${k - 1}_lane_r`] : [] });
-    features.push({ kind: "lane", id: `seg${k}_lane_l`, centerline: line(s0, s1, LANE_WIDTH / 2), leftBoundaryId: `seg${k}_left`, rightBoundaryId: `seg${k}_middle`, successorIds: next ? [`seg${k + 1}_lane_l`] : [], predecessorIds: prev ? [`seg${k - 1}_lane_l`] : [] });
+    features.push({
+      kind: "lane",
+      id: `seg${k}_lane_r`,
+      centerline: line(s0, s1, -LANE_WIDTH / 2),
+      leftBoundaryId: `seg${k}_middle`,
+      rightBoundaryId: `seg${k}_right`,
+      successorIds: next ? [`seg${k + 1}_lane_r`] : [],
+      predecessorIds: prev ? [`seg${k - 1}_lane_r`] : [],
+    });
+    features.push({
+      kind: "lane",
+      id: `seg${k}_lane_l`,
+      centerline: line(s0, s1, LANE_WIDTH / 2),
+      leftBoundaryId: `seg${k}_left`,
+      rightBoundaryId: `seg${k}_middle`,
+      successorIds: next ? [`seg${k + 1}_lane_l`] : [],
+      predecessorIds: prev ? [`seg${k - 1}_lane_l`] : [],
+    });
   }
-  for (const c of layout.crosswalks) features.push({ kind: "crosswalk", id: c.id, polygon: crosswalkPolygon(c.s) });
+  for (const c of layout.crosswalks)
+    features.push({ kind: "crosswalk", id: c.id, polygon: crosswalkPolygon(c.s) });
   return features;
 }
 
@@ -145,7 +195,13 @@ export function layoutMap(layout: WorldLayout, name = "fusion-test-road"): HdMap
 
 /** The test camera: 1280x720, f = 1000 px, 1.4 m high, pitched 3 degrees down, at base_link. */
 export function testCamera(): CameraGeometry {
-  return CameraGeometry.approximate({ width: 1280, height: 720, focalPx: 1000, mountHeight: 1.4, pitchRad: (3 * Math.PI) / 180 });
+  return CameraGeometry.approximate({
+    width: 1280,
+    height: 720,
+    focalPx: 1000,
+    mountHeight: 1.4,
+    pitchRad: (3 * Math.PI) / 180,
+  });
 }
 
 /** A scripted pedestrian: road coordinates as a function of time. */
@@ -157,7 +213,14 @@ export interface ScriptedPedestrian {
 }
 
 /** A walk between two road points at constant speed, standing still before and after. */
-function walk(id: number, from: { s: number; d: number }, to: { s: number; d: number }, start: number, speed: number, occluded: [number, number][] = []): ScriptedPedestrian {
+function walk(
+  id: number,
+  from: { s: number; d: number },
+  to: { s: number; d: number },
+  start: number,
+  speed: number,
+  occluded: [number, number][] = [],
+): ScriptedPedestrian {
   const len = Math.hypot(to.s - from.s, to.d - from.d);
   const duration = len / speed;
   return {
@@ -216,7 +279,13 @@ export interface FrameTruth {
   egoLateralOffset: number;
   /** Whether ego markings are in view this frame. */
   markingsVisible: boolean;
-  pedestrians: { id: number; base: Point2; velocityBase: Point2; detected: boolean; onCrosswalk: string | undefined }[];
+  pedestrians: {
+    id: number;
+    base: Point2;
+    velocityBase: Point2;
+    detected: boolean;
+    onCrosswalk: string | undefined;
+  }[];
   /** Per world crosswalk in the camera's reliable range: its occupancy. */
   crosswalks: { id: string; occupancy: number }[];
 }
@@ -254,8 +323,10 @@ export interface DriveOptions {
 }
 
 const toBase = (pose: { x: number; y: number; yaw: number }, p: Point2): Point2 => {
-  const c = Math.cos(pose.yaw), s = Math.sin(pose.yaw);
-  const dx = p.x - pose.x, dy = p.y - pose.y;
+  const c = Math.cos(pose.yaw),
+    s = Math.sin(pose.yaw);
+  const dx = p.x - pose.x,
+    dy = p.y - pose.y;
   return { x: c * dx + s * dy, y: -s * dx + c * dy };
 };
 
@@ -279,10 +350,20 @@ export function fitCubic(pts: Point2[]): [number, number, number, number] {
       for (let c = i; c < 5; c++) A[r]![c]! -= f * A[i]![c]!;
     }
   }
-  return [A[0]![4]! / A[0]![0]!, A[1]![4]! / A[1]![1]!, A[2]![4]! / A[2]![2]!, A[3]![4]! / A[3]![3]!];
+  return [
+    A[0]![4]! / A[0]![0]!,
+    A[1]![4]! / A[1]![1]!,
+    A[2]![4]! / A[2]![2]!,
+    A[3]![4]! / A[3]![3]!,
+  ];
 }
 
-const TYPE_CODE: Record<BoundaryType, number> = { solid: LaneMarking.TYPE_SOLID, dashed: LaneMarking.TYPE_DASHED, double_solid: LaneMarking.TYPE_DOUBLE_SOLID, road_edge: LaneMarking.TYPE_ROAD_EDGE };
+const TYPE_CODE: Record<BoundaryType, number> = {
+  solid: LaneMarking.TYPE_SOLID,
+  dashed: LaneMarking.TYPE_DASHED,
+  double_solid: LaneMarking.TYPE_DOUBLE_SOLID,
+  road_edge: LaneMarking.TYPE_ROAD_EDGE,
+};
 
 const DETECT_MAX_X = 45;
 const DETECT_HALF_FOV = (35 * Math.PI) / 180;
@@ -299,7 +380,16 @@ export function* syntheticDrive(o: DriveOptions = {}): Generator<SyntheticFrame>
     const spacing = o.crowdSpacing ?? 6;
     let id = 100;
     for (let s = 10; s < ROAD_LENGTH; s += spacing) {
-      for (const d of [-7, 7]) peds.push(walk(id++, { s: s + (d > 0 ? spacing / 2 : 0), d }, { s: s + (d > 0 ? spacing / 2 : 0), d }, 0, 1));
+      for (const d of [-7, 7])
+        peds.push(
+          walk(
+            id++,
+            { s: s + (d > 0 ? spacing / 2 : 0), d },
+            { s: s + (d > 0 ? spacing / 2 : 0), d },
+            0,
+            1,
+          ),
+        );
     }
   }
   const camera = testCamera();
@@ -329,7 +419,10 @@ export function* syntheticDrive(o: DriveOptions = {}): Generator<SyntheticFrame>
       const c = fitCubic(pts);
       c[0] += rng.gauss(markingNoise);
       c[1] += rng.gauss(markingNoise / 40);
-      const type = world.lineType(line, Math.min(Math.floor((ego.s + 15) / SEGMENT_LENGTH), ROAD_LENGTH / SEGMENT_LENGTH - 1));
+      const type = world.lineType(
+        line,
+        Math.min(Math.floor((ego.s + 15) / SEGMENT_LENGTH), ROAD_LENGTH / SEGMENT_LENGTH - 1),
+      );
       markings.push(markingMessage(c, 5, 40, TYPE_CODE[type], markingNoise));
     }
     assignPositions(markings);
@@ -338,44 +431,76 @@ export function* syntheticDrive(o: DriveOptions = {}): Generator<SyntheticFrame>
     const truthCrosswalks: FrameTruth["crosswalks"] = [];
     const pedTruth: FrameTruth["pedestrians"] = [];
     const pedsNow = peds.map((pd) => {
-      const a = pd.at(t), b = pd.at(t + 0.01);
-      const pm = roadPoint(a.s, a.d), pm2 = roadPoint(b.s, b.d);
-      return { pd, a, pm, vMap: { x: (pm2.x - pm.x) / 0.01, y: (pm2.y - pm.y) / 0.01 }, vRoad: { s: (b.s - a.s) / 0.01, d: (b.d - a.d) / 0.01 } };
+      const a = pd.at(t),
+        b = pd.at(t + 0.01);
+      const pm = roadPoint(a.s, a.d),
+        pm2 = roadPoint(b.s, b.d);
+      return {
+        pd,
+        a,
+        pm,
+        vMap: { x: (pm2.x - pm.x) / 0.01, y: (pm2.y - pm.y) / 0.01 },
+        vRoad: { s: (b.s - a.s) / 0.01, d: (b.d - a.d) / 0.01 },
+      };
     });
     for (const cw of world.crosswalks) {
       const base = crosswalkPolygon(cw.s).map((q) => toBase(pose, q));
       const cx = base.reduce((a, q) => a + q.x, 0) / base.length;
       const cy = base.reduce((a, q) => a + q.y, 0) / base.length;
-      if (cx < 6 || cx > CROSSWALK_DETECT_RANGE || Math.abs(Math.atan2(cy, cx)) > DETECT_HALF_FOV) continue;
+      if (cx < 6 || cx > CROSSWALK_DETECT_RANGE || Math.abs(Math.atan2(cy, cx)) > DETECT_HALF_FOV)
+        continue;
       crosswalks.push(crosswalkDetection(7 + Math.round(cw.s), base, [], rng));
-      if (cx <= 28) truthCrosswalks.push({ id: cw.id, occupancy: crosswalkTruthOccupancy(cw.s, pedsNow) });
+      if (cx <= 28)
+        truthCrosswalks.push({ id: cw.id, occupancy: crosswalkTruthOccupancy(cw.s, pedsNow) });
     }
     // Pedestrians.
     const detections: Pedestrian[] = [];
     for (const { pd, a, pm, vMap } of pedsNow) {
       const base = toBase(pose, pm);
-      const c = Math.cos(-pose.yaw), s = Math.sin(-pose.yaw);
+      const c = Math.cos(-pose.yaw),
+        s = Math.sin(-pose.yaw);
       const velocityBase = { x: c * vMap.x - s * vMap.y, y: s * vMap.x + c * vMap.y };
-      const inView = base.x > 2 && base.x < DETECT_MAX_X && Math.abs(Math.atan2(base.y, base.x)) < DETECT_HALF_FOV;
+      const inView =
+        base.x > 2 &&
+        base.x < DETECT_MAX_X &&
+        Math.abs(Math.atan2(base.y, base.x)) < DETECT_HALF_FOV;
       const hidden = pd.occluded.some(([a0, a1]) => t >= a0 && t < a1);
       const detected = inView && !hidden && rng.next() >= miss;
-      const onCrosswalk = world.crosswalks.find((cw) => Math.abs(a.s - cw.s) <= CROSSWALK_HALF_DEPTH && Math.abs(a.d) <= CROSSWALK_HALF_SPAN)?.id;
+      const onCrosswalk = world.crosswalks.find(
+        (cw) =>
+          Math.abs(a.s - cw.s) <= CROSSWALK_HALF_DEPTH && Math.abs(a.d) <= CROSSWALK_HALF_SPAN,
+      )?.id;
       pedTruth.push({ id: pd.id, base, velocityBase, detected, onCrosswalk });
       if (detected) detections.push(pedestrianDetection(base, depthNoise, rng));
     }
     const truthLane = ego.d < 0 ? `seg${seg}_lane_r` : `seg${seg}_lane_l`;
     const centreD = ego.d < 0 ? -LANE_WIDTH / 2 : LANE_WIDTH / 2;
     const bias = o.poseLateralBias ?? 0;
-    const reported = { x: pose.x - bias * Math.sin(pose.yaw), y: pose.y + bias * Math.cos(pose.yaw), yaw: pose.yaw };
+    const reported = {
+      x: pose.x - bias * Math.sin(pose.yaw),
+      y: pose.y + bias * Math.cos(pose.yaw),
+      yaw: pose.yaw,
+    };
     const stamp = secToTime(stampBase + t);
     const header = { stamp, frame_id: "base_link" };
     yield {
       input: {
         stamp,
-        pose: { kind: "ok", mapFromBase: { translation: { x: reported.x, y: reported.y, z: 0 }, rotation: quatFromEuler(0, 0, reported.yaw) }, ageSec: 0.01 },
+        pose: {
+          kind: "ok",
+          mapFromBase: {
+            translation: { x: reported.x, y: reported.y, z: 0 },
+            rotation: quatFromEuler(0, 0, reported.yaw),
+          },
+          ageSec: 0.01,
+        },
         lanes: { header, markings, status: "" } satisfies Untimed<LaneMarkingArray>,
         crosswalks: { header, crosswalks, status: "" } satisfies Untimed<CrosswalkArray>,
-        pedestrians: { header, pedestrians: detections, status: "" } satisfies Untimed<PedestrianArray>,
+        pedestrians: {
+          header,
+          pedestrians: detections,
+          status: "",
+        } satisfies Untimed<PedestrianArray>,
         geometry: o.noGeometry ? undefined : camera,
         latencies: [{ stage: "detect", duration_ms: 12 }],
       },
@@ -394,10 +519,17 @@ export function* syntheticDrive(o: DriveOptions = {}): Generator<SyntheticFrame>
 }
 
 /** A detected crosswalk: the true outline (base_link) with corners jittered by 15 cm. */
-export function crosswalkDetection(id: number, outline: readonly Point2[], imageOutline: readonly Point2[], rng: Rng): Crosswalk {
+export function crosswalkDetection(
+  id: number,
+  outline: readonly Point2[],
+  imageOutline: readonly Point2[],
+  rng: Rng,
+): Crosswalk {
   return {
     id,
-    polygon: { points: outline.map((q) => ({ x: q.x + rng.gauss(0.15), y: q.y + rng.gauss(0.15), z: 0 })) },
+    polygon: {
+      points: outline.map((q) => ({ x: q.x + rng.gauss(0.15), y: q.y + rng.gauss(0.15), z: 0 })),
+    },
     image_polygon: { points: imageOutline.map((q) => ({ x: q.x, y: q.y, z: 0 })) },
     distance_ahead: Math.min(...outline.map((q) => q.x)),
     distance_ahead_std: 0.3,
@@ -409,14 +541,18 @@ export function crosswalkDetection(id: number, outline: readonly Point2[], image
   };
 }
 
-function crosswalkTruthOccupancy(s: number, peds: { a: { s: number; d: number }; vRoad: { s: number; d: number } }[]): number {
+function crosswalkTruthOccupancy(
+  s: number,
+  peds: { a: { s: number; d: number }; vRoad: { s: number; d: number } }[],
+): number {
   let approached = false;
   for (const { a, vRoad } of peds) {
     const ds = Math.abs(a.s - s) - CROSSWALK_HALF_DEPTH;
     const dd = Math.abs(a.d) - CROSSWALK_HALF_SPAN;
     if (ds <= 0 && dd <= 0) return Crosswalk.OCCUPANCY_OCCUPIED;
     // Distance to the rectangle and the speed closing it.
-    const gs = Math.max(ds, 0), gd = Math.max(dd, 0);
+    const gs = Math.max(ds, 0),
+      gd = Math.max(dd, 0);
     const dist = Math.hypot(gs, gd);
     const closing = (gs * -Math.sign(a.s - s) * vRoad.s + gd * -Math.sign(a.d) * vRoad.d) / dist;
     if (dist <= 4 && closing >= 0.4 && dist / closing <= 4) approached = true;
@@ -424,7 +560,13 @@ function crosswalkTruthOccupancy(s: number, peds: { a: { s: number; d: number };
   return approached ? Crosswalk.OCCUPANCY_APPROACHED : Crosswalk.OCCUPANCY_FREE;
 }
 
-export function markingMessage(c: [number, number, number, number], xMin: number, xMax: number, type: number, std: number): LaneMarking {
+export function markingMessage(
+  c: [number, number, number, number],
+  xMin: number,
+  xMax: number,
+  type: number,
+  std: number,
+): LaneMarking {
   return {
     id: 0,
     position: LaneMarking.POSITION_UNKNOWN,
@@ -448,10 +590,24 @@ export function markingMessage(c: [number, number, number, number], xMin: number
 }
 
 export function assignPositions(markings: LaneMarking[]): void {
-  const left = markings.filter((m) => m.poly_coefficients[0]! >= 0).sort((a, b) => a.poly_coefficients[0]! - b.poly_coefficients[0]!);
-  const right = markings.filter((m) => m.poly_coefficients[0]! < 0).sort((a, b) => b.poly_coefficients[0]! - a.poly_coefficients[0]!);
-  left.forEach((m, i) => (m.position = [LaneMarking.POSITION_EGO_LEFT, LaneMarking.POSITION_NEXT_LEFT][i] ?? LaneMarking.POSITION_OTHER_LEFT));
-  right.forEach((m, i) => (m.position = [LaneMarking.POSITION_EGO_RIGHT, LaneMarking.POSITION_NEXT_RIGHT][i] ?? LaneMarking.POSITION_OTHER_RIGHT));
+  const left = markings
+    .filter((m) => m.poly_coefficients[0]! >= 0)
+    .sort((a, b) => a.poly_coefficients[0]! - b.poly_coefficients[0]!);
+  const right = markings
+    .filter((m) => m.poly_coefficients[0]! < 0)
+    .sort((a, b) => b.poly_coefficients[0]! - a.poly_coefficients[0]!);
+  left.forEach(
+    (m, i) =>
+      (m.position =
+        [LaneMarking.POSITION_EGO_LEFT, LaneMarking.POSITION_NEXT_LEFT][i] ??
+        LaneMarking.POSITION_OTHER_LEFT),
+  );
+  right.forEach(
+    (m, i) =>
+      (m.position =
+        [LaneMarking.POSITION_EGO_RIGHT, LaneMarking.POSITION_NEXT_RIGHT][i] ??
+        LaneMarking.POSITION_OTHER_RIGHT),
+  );
   markings.forEach((m, i) => (m.id = i + 1));
 }
 
@@ -461,11 +617,18 @@ export function pedestrianDetection(base: Point2, depthNoise: number, rng: Rng):
   const bearing = Math.atan2(base.y, base.x);
   const sr = depthNoise * r + 0.05;
   const st = 0.005 * r + 0.03;
-  const nr = rng.gauss(sr), nt = rng.gauss(st);
-  const c = Math.cos(bearing), s = Math.sin(bearing);
+  const nr = rng.gauss(sr),
+    nt = rng.gauss(st);
+  const c = Math.cos(bearing),
+    s = Math.sin(bearing);
   const x = base.x + c * nr - s * nt;
   const y = base.y + s * nr + c * nt;
-  const cov = Float64Array.from([c * c * sr * sr + s * s * st * st, c * s * (sr * sr - st * st), c * s * (sr * sr - st * st), s * s * sr * sr + c * c * st * st]);
+  const cov = Float64Array.from([
+    c * c * sr * sr + s * s * st * st,
+    c * s * (sr * sr - st * st),
+    c * s * (sr * sr - st * st),
+    s * s * sr * sr + c * c * st * st,
+  ]);
   return {
     track_id: 0,
     confidence: 0.8,

@@ -2,7 +2,11 @@
  * A fake rclnodejs 2.x module with the API surface the live transport uses, recording what it is
  * asked to do. The real API is exercised on a ROS 2 Jazzy machine (docs/transport.md).
  */
-import type { RclParameter, RclQos, RclSetParametersResult } from "../../../src/host/live/rclnodejs-api.js";
+import type {
+  RclParameter,
+  RclQos,
+  RclSetParametersResult,
+} from "../../../src/host/live/rclnodejs-api.js";
 
 export interface FakeSubscription {
   node: string;
@@ -50,7 +54,10 @@ class FakeNode {
     readonly nodeName: string,
     readonly ns: string,
   ) {
-    this._parameterEventPublisher = this.createPublisher("rcl_interfaces/msg/ParameterEvent", "parameter_events");
+    this._parameterEventPublisher = this.createPublisher(
+      "rcl_interfaces/msg/ParameterEvent",
+      "parameter_events",
+    );
   }
   get fullName(): string {
     return this.ns === "/" ? `/${this.nodeName}` : `${this.ns}/${this.nodeName}`;
@@ -63,7 +70,8 @@ class FakeNode {
   }
   now() {
     // As rclnodejs after its SIGINT handler shut the context down.
-    if (this.world.contextShutdown) throw new TypeError("Cannot read properties of null (reading 'now')");
+    if (this.world.contextShutdown)
+      throw new TypeError("Cannot read properties of null (reading 'now')");
     return { nanoseconds: this.world.nowNs };
   }
   getClock() {
@@ -71,7 +79,14 @@ class FakeNode {
   }
   createPublisher(type: string, topic: string, options?: { qos?: RclQos | string }) {
     const resolved = topic.startsWith("/") ? topic : `${this.ns === "/" ? "" : this.ns}/${topic}`;
-    const entry: FakePublisher = { node: this.fullName, type, topic: resolved, qos: options?.qos, published: [], destroyed: false };
+    const entry: FakePublisher = {
+      node: this.fullName,
+      type,
+      topic: resolved,
+      qos: options?.qos,
+      published: [],
+      destroyed: false,
+    };
     this.world.publishers.push(entry);
     const world = this.world;
     return {
@@ -87,24 +102,39 @@ class FakeNode {
   destroyPublisher(publisher: { entry: FakePublisher }) {
     publisher.entry.destroyed = true;
   }
-  createSubscription(type: string, topic: string, options: { qos?: RclQos | string; isRaw?: boolean }, callback: (message: Buffer) => void) {
+  createSubscription(
+    type: string,
+    topic: string,
+    options: { qos?: RclQos | string; isRaw?: boolean },
+    callback: (message: Buffer) => void,
+  ) {
     this.world.subscriptions.push({ node: this.fullName, type, topic, options, callback });
     return { topic };
   }
   createTimer(period: bigint, callback: () => void) {
-    if (typeof period !== "bigint") throw new TypeError("rclnodejs 2.x timer periods are bigint nanoseconds");
+    if (typeof period !== "bigint")
+      throw new TypeError("rclnodejs 2.x timer periods are bigint nanoseconds");
     const t = { node: this.fullName, period, callback, cancelled: false };
     this.world.timers.push(t);
     return { cancel: () => void (t.cancelled = true) };
   }
-  declareParameter(parameter: RclParameter, descriptor?: { name: string; type: number; readOnly?: boolean }) {
-    if (this.params.has(parameter.name)) throw new Error(`parameter ${parameter.name} already declared`);
-    if (descriptor && descriptor.type !== parameter.type) throw new Error(`descriptor type mismatch for ${parameter.name}`);
-    if (parameter.type === 2 && typeof parameter.value !== "bigint") throw new TypeError(`integer parameter ${parameter.name} needs a bigint`);
+  declareParameter(
+    parameter: RclParameter,
+    descriptor?: { name: string; type: number; readOnly?: boolean },
+  ) {
+    if (this.params.has(parameter.name))
+      throw new Error(`parameter ${parameter.name} already declared`);
+    if (descriptor && descriptor.type !== parameter.type)
+      throw new Error(`descriptor type mismatch for ${parameter.name}`);
+    if (parameter.type === 2 && typeof parameter.value !== "bigint")
+      throw new TypeError(`integer parameter ${parameter.name} needs a bigint`);
     const override = this.world.cliOverrides[this.fullName]?.[parameter.name];
     const p = { name: parameter.name, type: parameter.type, value: override ?? parameter.value };
     this.params.set(p.name, p);
-    this.descriptors.set(p.name, { type: descriptor?.type ?? p.type, readOnly: descriptor?.readOnly === true });
+    this.descriptors.set(p.name, {
+      type: descriptor?.type ?? p.type,
+      readOnly: descriptor?.readOnly === true,
+    });
     return p;
   }
   hasParameter(name: string) {
@@ -114,12 +144,18 @@ class FakeNode {
     return this.params.get(name)!;
   }
   /** rclnodejs 2.x's own check against the descriptors, with its texts. */
-  _validateParameters(parameters: RclParameter[], declareParameterMode = false): RclSetParametersResult {
+  _validateParameters(
+    parameters: RclParameter[],
+    declareParameterMode = false,
+  ): RclSetParametersResult {
     for (const parameter of parameters) {
       const descriptor = this.descriptors.get(parameter.name);
-      if (!descriptor) return { successful: false, reason: `Parameter ${parameter.name} has not been declared` };
-      if (!declareParameterMode && descriptor.readOnly) return { successful: false, reason: `Parameter ${parameter.name} is readonly` };
-      if (descriptor.type !== parameter.type) return { successful: false, reason: `Parameter ${parameter.name} does not  readonly` };
+      if (!descriptor)
+        return { successful: false, reason: `Parameter ${parameter.name} has not been declared` };
+      if (!declareParameterMode && descriptor.readOnly)
+        return { successful: false, reason: `Parameter ${parameter.name} is readonly` };
+      if (descriptor.type !== parameter.type)
+        return { successful: false, reason: `Parameter ${parameter.name} does not  readonly` };
     }
     return { successful: true, reason: "" };
   }
@@ -132,7 +168,10 @@ class FakeNode {
       if (!r.successful) return r;
     }
     this.params.set(parameter.name, parameter);
-    this._parameterEventPublisher.publish({ node: this.fullName, changed_parameters: [{ name: parameter.name, value: parameter.value }] });
+    this._parameterEventPublisher.publish({
+      node: this.fullName,
+      changed_parameters: [{ name: parameter.name, value: parameter.value }],
+    });
     return { successful: true, reason: "" };
   }
   addOnSetParametersCallback(cb: (p: RclParameter[]) => RclSetParametersResult) {
@@ -210,7 +249,9 @@ export function fakeRclnodejs(): FakeWorld {
     Node: class extends FakeNode {
       constructor(name: string, namespace = "", _context?: unknown, options?: NodeOptions) {
         super(world, name, namespace || "/");
-        world.calls.push(`node ${this.fullName} services=${String(options?.startParameterServices)}`);
+        world.calls.push(
+          `node ${this.fullName} services=${String(options?.startParameterServices)}`,
+        );
         // rclnodejs's TimeSource declares use_sim_time on every node (honouring overrides).
         this.declareParameter({ name: "use_sim_time", type: 1, value: false });
         world.nodes.push(this);
@@ -219,12 +260,18 @@ export function fakeRclnodejs(): FakeWorld {
     NodeOptions,
     Parameter,
     ParameterDescriptor,
-    QoS: Object.assign(QoS, { profileSensorData: "qos_profile_sensor_data", profileDefault: "qos_profile_default" }),
+    QoS: Object.assign(QoS, {
+      profileSensorData: "qos_profile_sensor_data",
+      profileDefault: "qos_profile_default",
+    }),
   };
   return world;
 }
 
 /** A loader failing as Node's import() does when rclnodejs is not installed (tests never import the real one). */
 export async function notInstalledLoader(): Promise<never> {
-  throw Object.assign(new Error("Cannot find package 'rclnodejs' imported from /app/src/host/live/load-rclnodejs.ts"), { code: "ERR_MODULE_NOT_FOUND" });
+  throw Object.assign(
+    new Error("Cannot find package 'rclnodejs' imported from /app/src/host/live/load-rclnodejs.ts"),
+    { code: "ERR_MODULE_NOT_FOUND" },
+  );
 }

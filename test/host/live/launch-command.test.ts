@@ -7,8 +7,10 @@ import { imageSizeNode } from "../replay/fixtures.js";
 
 /** Waits until the launched nodes exist and spin. */
 async function untilRunning(world: FakeWorld): Promise<void> {
-  for (let i = 0; i < 100 && world.nodes.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
-  for (let i = 0; i < 100 && !world.nodes.every((n) => n.spinning); i++) await new Promise((r) => setTimeout(r, 5));
+  for (let i = 0; i < 100 && world.nodes.length === 0; i++)
+    await new Promise((r) => setTimeout(r, 5));
+  for (let i = 0; i < 100 && !world.nodes.every((n) => n.spinning); i++)
+    await new Promise((r) => setTimeout(r, 5));
   await new Promise((r) => setTimeout(r, 20));
 }
 
@@ -16,12 +18,19 @@ describe("edge-perception launch", () => {
   it("without ROS 2 exits 1 with the one clear message and no stack trace (real process)", () => {
     const env = { ...process.env };
     delete env.AMENT_PREFIX_PATH;
-    const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "launch"], { cwd: projectRoot(), env, encoding: "utf8", timeout: 60_000 });
+    const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "launch"], {
+      cwd: projectRoot(),
+      env,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
     expect(r.status).toBe(1);
     expect(r.stdout).toBe("");
     const lines = r.stderr.trim().split("\n");
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^edge-perception launch: ROS 2 is not sourced .*source \/opt\/ros\/jazzy\/setup\.bash.*npm install rclnodejs@2/);
+    expect(lines[0]).toMatch(
+      /^edge-perception launch: ROS 2 is not sourced .*source \/opt\/ros\/jazzy\/setup\.bash.*npm install rclnodejs@2/,
+    );
   }, 60_000);
 
   it("with ROS 2 sourced but no rclnodejs says so", async () => {
@@ -33,7 +42,9 @@ describe("edge-perception launch", () => {
         loadNodes: async () => expect.unreachable("the graph is not loaded without rclnodejs"),
       });
       expect(code).toBe(1);
-      expect(String(err.mock.calls[0]![0])).toMatch(/^edge-perception launch: rclnodejs is not installed/);
+      expect(String(err.mock.calls[0]![0])).toMatch(
+        /^edge-perception launch: rclnodejs is not installed/,
+      );
     } finally {
       err.mockRestore();
     }
@@ -44,21 +55,37 @@ describe("edge-perception launch", () => {
     const seen: unknown[] = [];
     const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
     try {
-      const done = runLaunchCommand(["--process", "pedestrians", "--params", "x.yaml", "mode:=multi_process", "--quiet", "--ros-args", "-p", "a:=1"], {
-        loader: async () => world.module,
-        env: { AMENT_PREFIX_PATH: "/opt/ros/jazzy" },
-        loadNodes: async (graph, overrides) => {
-          seen.push(graph.endsWith("perception.graph.yaml"), overrides);
-          return [imageSizeNode()];
+      const done = runLaunchCommand(
+        [
+          "--process",
+          "pedestrians",
+          "--params",
+          "x.yaml",
+          "mode:=multi_process",
+          "--quiet",
+          "--ros-args",
+          "-p",
+          "a:=1",
+        ],
+        {
+          loader: async () => world.module,
+          env: { AMENT_PREFIX_PATH: "/opt/ros/jazzy" },
+          loadNodes: async (graph, overrides) => {
+            seen.push(graph.endsWith("perception.graph.yaml"), overrides);
+            return [imageSizeNode()];
+          },
         },
-      });
+      );
       await untilRunning(world);
       process.emit("SIGTERM", "SIGTERM");
       expect(await done).toBe(0);
     } finally {
       stderr.mockRestore();
     }
-    expect(seen).toEqual([true, { paramsFiles: ["x.yaml"], args: { mode: "multi_process" }, processGroup: "pedestrians" }]);
+    expect(seen).toEqual([
+      true,
+      { paramsFiles: ["x.yaml"], args: { mode: "multi_process" }, processGroup: "pedestrians" },
+    ]);
     expect(world.nodes.map((n) => n.fullName)).toEqual(["/test/image_size"]);
     expect(world.calls.at(-1)).toBe("shutdown");
     // rcl sees only --ros-args: launch arguments (mode:=multi_process) are not taken for remap rules.
@@ -80,9 +107,16 @@ describe("edge-perception launch", () => {
         return { dispose: () => pub.publish({ data: `last at ${h.now().sec}` }) };
       },
     };
-    const env: NodeJS.ProcessEnv = { AMENT_PREFIX_PATH: "/opt/ros/jazzy", RMW_IMPLEMENTATION: "rmw_cyclonedds_cpp" };
+    const env: NodeJS.ProcessEnv = {
+      AMENT_PREFIX_PATH: "/opt/ros/jazzy",
+      RMW_IMPLEMENTATION: "rmw_cyclonedds_cpp",
+    };
     try {
-      const done = runLaunchCommand([], { loader: async () => world.module, env, loadNodes: async () => [finalNode] });
+      const done = runLaunchCommand([], {
+        loader: async () => world.module,
+        env,
+        loadNodes: async () => [finalNode],
+      });
       await untilRunning(world);
       process.emit("SIGINT", "SIGINT");
       expect(await done).toBe(0);

@@ -2,11 +2,19 @@ import { describe, expect, it } from "vitest";
 import { codecFor } from "../../../src/msgs/codec.js";
 import { timeToNs } from "../../../src/core/time.js";
 import type { String as StringMsg } from "../../../src/msgs/types.generated.js";
-import { LIVE_TESTS_ENV, importRclnodejs, loadRclnodejs, rclnodejsImportRefusal } from "../../../src/host/live/load-rclnodejs.js";
+import {
+  LIVE_TESTS_ENV,
+  importRclnodejs,
+  loadRclnodejs,
+  rclnodejsImportRefusal,
+} from "../../../src/host/live/load-rclnodejs.js";
 import { runLive, type LiveReadyInfo } from "../../../src/host/live/run-live.js";
 import type { NodeSpec } from "../../../src/ros/node-spec.js";
 import { fakeRclnodejs, notInstalledLoader } from "./fake-rclnodejs.js";
-import { createMapFusionNode, parameterSchema as mapFusionSchema } from "../../../src/nodes/map-fusion.js";
+import {
+  createMapFusionNode,
+  parameterSchema as mapFusionSchema,
+} from "../../../src/nodes/map-fusion.js";
 import type { DiagnosticArray } from "../../../src/msgs/types.generated.js";
 import { imageCdr, imageSizeNode } from "../replay/fixtures.js";
 
@@ -20,28 +28,46 @@ describe("loading rclnodejs", () => {
   });
 
   it("fails with one message when rclnodejs is not installed", async () => {
-    await expect(loadRclnodejs(notInstalledLoader, ROS_ENV)).rejects.toThrow(/^rclnodejs is not installed: .*npm install rclnodejs@2 --foreground-scripts.*doctor/);
+    await expect(loadRclnodejs(notInstalledLoader, ROS_ENV)).rejects.toThrow(
+      /^rclnodejs is not installed: .*npm install rclnodejs@2 --foreground-scripts.*doctor/,
+    );
   });
 
   it("says how to see why when an installed rclnodejs fails to load", async () => {
     const broken = async (): Promise<never> => {
       throw new Error("Could not locate the bindings file. Tried:\n → /x/build/rclnodejs.node");
     };
-    await expect(loadRclnodejs(broken, ROS_ENV)).rejects.toThrow(/^rclnodejs failed to load \(Could not locate the bindings file\. Tried:\): .*npm rebuild rclnodejs --foreground-scripts/);
+    await expect(loadRclnodejs(broken, ROS_ENV)).rejects.toThrow(
+      /^rclnodejs failed to load \(Could not locate the bindings file\. Tried:\): .*npm rebuild rclnodejs --foreground-scripts/,
+    );
   });
 
   it("never imports the installed rclnodejs from a test run unless it is explicitly live with ROS 2 sourced", async () => {
     // The real loader, here: refused before any import (an installed rclnodejs imported without
     // ROS 2 sourced rebuilds itself and deletes its addon).
-    await expect(importRclnodejs()).rejects.toThrow(new RegExp(`tests never load the installed rclnodejs .*${LIVE_TESTS_ENV}=1`));
-    await expect(loadRclnodejs(undefined, ROS_ENV)).rejects.toThrow(/tests never load the installed rclnodejs/);
-    expect(rclnodejsImportRefusal({ VITEST: "true", [LIVE_TESTS_ENV]: "1" })).toMatch(/needs ROS 2 sourced/);
-    expect(rclnodejsImportRefusal({ VITEST: "true", [LIVE_TESTS_ENV]: "1", AMENT_PREFIX_PATH: "/opt/ros/jazzy" })).toBeUndefined();
+    await expect(importRclnodejs()).rejects.toThrow(
+      new RegExp(`tests never load the installed rclnodejs .*${LIVE_TESTS_ENV}=1`),
+    );
+    await expect(loadRclnodejs(undefined, ROS_ENV)).rejects.toThrow(
+      /tests never load the installed rclnodejs/,
+    );
+    expect(rclnodejsImportRefusal({ VITEST: "true", [LIVE_TESTS_ENV]: "1" })).toMatch(
+      /needs ROS 2 sourced/,
+    );
+    expect(
+      rclnodejsImportRefusal({
+        VITEST: "true",
+        [LIVE_TESTS_ENV]: "1",
+        AMENT_PREFIX_PATH: "/opt/ros/jazzy",
+      }),
+    ).toBeUndefined();
     expect(rclnodejsImportRefusal({})).toBeUndefined(); // outside tests: the CLI loads it
   });
 
   it("rejects a module that is not rclnodejs", async () => {
-    await expect(loadRclnodejs(async () => ({ default: {} }), ROS_ENV)).rejects.toThrow(/does not look like rclnodejs 2.x/);
+    await expect(loadRclnodejs(async () => ({ default: {} }), ROS_ENV)).rejects.toThrow(
+      /does not look like rclnodejs 2.x/,
+    );
   });
 });
 
@@ -64,10 +90,17 @@ function consumerNode(received: unknown[], changes: unknown[]): NodeSpec {
     parameters: {},
     create(node) {
       node.parameters.onChange((c) => void changes.push({ ...c }));
-      node.createSubscription("std_msgs/msg/String", "/test/image_size/sizes", { profile: "reliable" }, (m) => void received.push(m));
+      node.createSubscription(
+        "std_msgs/msg/String",
+        "/test/image_size/sizes",
+        { profile: "reliable" },
+        (m) => void received.push(m),
+      );
       node.createTimer(0.25, () => {});
       clockKinds.push(node.clockKind);
-      const pub = node.createPublisher("std_msgs/msg/String", "~/hello", { profile: "transient_local" });
+      const pub = node.createPublisher("std_msgs/msg/String", "~/hello", {
+        profile: "transient_local",
+      });
       pub.publish({ data: "published during create" });
       return { dispose: () => void received.push("disposed") };
     },
@@ -84,14 +117,23 @@ describe("runLive over a fake rclnodejs", () => {
     let ready: LiveReadyInfo | undefined;
     const published: StringMsg[] = [];
     const producer = imageSizeNode();
-    const spy: NodeSpec = { ...producer, create: (h) => {
-      const orig = h.createPublisher.bind(h);
-      h.createPublisher = ((type: "std_msgs/msg/String", topic: string, qos?: object) => {
-        const p = orig(type, topic, qos);
-        return { ...p, publish: (m: StringMsg) => { published.push(m); p.publish(m); } };
-      }) as typeof h.createPublisher;
-      return producer.create(h);
-    } };
+    const spy: NodeSpec = {
+      ...producer,
+      create: (h) => {
+        const orig = h.createPublisher.bind(h);
+        h.createPublisher = ((type: "std_msgs/msg/String", topic: string, qos?: object) => {
+          const p = orig(type, topic, qos);
+          return {
+            ...p,
+            publish: (m: StringMsg) => {
+              published.push(m);
+              p.publish(m);
+            },
+          };
+        }) as typeof h.createPublisher;
+        return producer.create(h);
+      },
+    };
     const running = runLive({
       nodes: [spy, consumerNode(received, changes)],
       loader: async () => world.module,
@@ -115,8 +157,15 @@ describe("runLive over a fake rclnodejs", () => {
     // The wire subscription is raw, best effort depth 5 (sensor data), hosted by the subscribing node; no /clock without sim time.
     expect(world.subscriptions).toHaveLength(1);
     const sub = world.subscriptions[0]!;
-    expect(sub).toMatchObject({ node: "/test/image_size", type: "sensor_msgs/msg/Image", topic: "/camera/front/image_raw", options: { isRaw: true, qos: { depth: 5, reliabilityPolicy: 2, durability: 2 } } });
-    expect(world.publishers.find((p) => p.topic === "/perception/consumer/hello")?.qos).toMatchObject({ depth: 1, durability: 1 });
+    expect(sub).toMatchObject({
+      node: "/test/image_size",
+      type: "sensor_msgs/msg/Image",
+      topic: "/camera/front/image_raw",
+      options: { isRaw: true, qos: { depth: 5, reliabilityPolicy: 2, durability: 2 } },
+    });
+    expect(
+      world.publishers.find((p) => p.topic === "/perception/consumer/hello")?.qos,
+    ).toMatchObject({ depth: 1, durability: 1 });
     // Parameter events go to /parameter_events (rclnodejs's namespaced publisher is replaced).
     const events = world.publishers.filter((p) => p.type === "rcl_interfaces/msg/ParameterEvent");
     expect(events.map((p) => [p.node, p.topic, p.destroyed])).toEqual([
@@ -127,7 +176,9 @@ describe("runLive over a fake rclnodejs", () => {
     ]);
     expect(events[1]!.qos).toMatchObject({ depth: 1000, reliabilityPolicy: 1, durability: 2 });
     // What was published during create() reached the wire.
-    expect(world.publishers.find((p) => p.topic === "/perception/consumer/hello")!.published).toHaveLength(1);
+    expect(
+      world.publishers.find((p) => p.topic === "/perception/consumer/hello")!.published,
+    ).toHaveLength(1);
 
     sub.callback(Buffer.from(imageCdr(64, 48, 0n)));
     await new Promise((r) => setTimeout(r, 5));
@@ -136,7 +187,9 @@ describe("runLive over a fake rclnodejs", () => {
     const wire = world.publishers.find((p) => p.topic === "/test/image_size/sizes")!.published;
     expect(wire).toHaveLength(1);
     expect(Buffer.isBuffer(wire[0])).toBe(true);
-    expect(codecFor<StringMsg>("std_msgs/msg/String").decode(wire[0]!).data).toBe(published[0]!.data);
+    expect(codecFor<StringMsg>("std_msgs/msg/String").decode(wire[0]!).data).toBe(
+      published[0]!.data,
+    );
     expect(published[0]!.data).toMatch(/^64x48@1700000000\.0 cdr=yes$/);
 
     // Undecodable wire data is skipped.
@@ -149,22 +202,41 @@ describe("runLive over a fake rclnodejs", () => {
     expect(consumer.getParameter("threshold").value).toBe(0.7);
     expect(consumer.getParameter("count")).toMatchObject({ type: 2, value: 3n });
     expect(consumer.getParameter("use_sim_time").value).toBe(false); // declared by rclnodejs, not twice by us
-    const Parameter = world.module.Parameter as new (n: string, t: number, v: unknown) => { name: string; type: number; value: unknown };
-    expect(consumer.setParameter(new Parameter("threshold", 3, 0.2))).toEqual({ successful: true, reason: "" });
+    const Parameter = world.module.Parameter as new (
+      n: string,
+      t: number,
+      v: unknown,
+    ) => { name: string; type: number; value: unknown };
+    expect(consumer.setParameter(new Parameter("threshold", 3, 0.2))).toEqual({
+      successful: true,
+      reason: "",
+    });
     expect(changes).toEqual([{ threshold: 0.2 }]);
     const rejected = consumer.setParameter(new Parameter("threshold", 3, 2.0));
     expect(rejected.successful).toBe(false);
     expect(rejected.reason).toMatch(/'threshold' must be <= 1, found 2/);
     expect(consumer.setParameter(new Parameter("count", 2, 7n)).successful).toBe(true);
     expect(changes.at(-1)).toEqual({ count: 7 });
-    const eventsOut = events[3]!.published as unknown as Array<{ node: string; changed_parameters: Array<{ name: string }> }>;
+    const eventsOut = events[3]!.published as unknown as Array<{
+      node: string;
+      changed_parameters: Array<{ name: string }>;
+    }>;
     expect(eventsOut.map((e) => e.changed_parameters[0]!.name)).toEqual(["threshold", "count"]);
     expect(events[2]!.published).toHaveLength(0);
     // Refusals carry the project's reasons, not rclnodejs's texts.
-    expect(consumer.setParameter(new Parameter("count", 4, "many"))).toEqual({ successful: false, reason: "parameter 'count' is a number, cannot set a string (\"many\")" });
-    expect(consumer.setParameter(new Parameter("topic", 4, "/x")).reason).toMatch(/^parameter 'topic' is read-only: it is applied when \/perception\/consumer starts/);
-    expect(consumer.setParameter(new Parameter("nope", 3, 1)).reason).toMatch(/^node \/perception\/consumer has no parameter 'nope' \(declared: count, .*threshold/);
-    expect(consumer.setParameter(new Parameter("use_sim_time", 1, true)).reason).toMatch(/^parameter 'use_sim_time' is fixed when \/perception\/consumer starts .*restart it with use_sim_time:=true/);
+    expect(consumer.setParameter(new Parameter("count", 4, "many"))).toEqual({
+      successful: false,
+      reason: "parameter 'count' is a number, cannot set a string (\"many\")",
+    });
+    expect(consumer.setParameter(new Parameter("topic", 4, "/x")).reason).toMatch(
+      /^parameter 'topic' is read-only: it is applied when \/perception\/consumer starts/,
+    );
+    expect(consumer.setParameter(new Parameter("nope", 3, 1)).reason).toMatch(
+      /^node \/perception\/consumer has no parameter 'nope' \(declared: count, .*threshold/,
+    );
+    expect(consumer.setParameter(new Parameter("use_sim_time", 1, true)).reason).toMatch(
+      /^parameter 'use_sim_time' is fixed when \/perception\/consumer starts .*restart it with use_sim_time:=true/,
+    );
     expect(consumer.getParameter("topic").value).toBe("/in");
 
     // use_sim_time through ros2 param / --ros-args follows into clockKind.
@@ -184,7 +256,9 @@ describe("runLive over a fake rclnodejs", () => {
   it("fails before creating ROS entities when a parameter is invalid, and shuts rclnodejs down", async () => {
     const world = fakeRclnodejs();
     const spec = { ...consumerNode([], []), parameters: { threshold: "high" } };
-    await expect(runLive({ nodes: [spec], loader: async () => world.module, env: ROS_ENV, logSink: () => {} })).rejects.toThrow(
+    await expect(
+      runLive({ nodes: [spec], loader: async () => world.module, env: ROS_ENV, logSink: () => {} }),
+    ).rejects.toThrow(
       /node \/perception\/consumer: parameter 'threshold' must be number, found "high"/,
     );
     expect(world.nodes).toHaveLength(0);
@@ -194,9 +268,14 @@ describe("runLive over a fake rclnodejs", () => {
   it("rejects an invalid command-line override", async () => {
     const world = fakeRclnodejs();
     world.cliOverrides["/perception/consumer"] = { threshold: 5 };
-    await expect(runLive({ nodes: [consumerNode([], [])], loader: async () => world.module, env: ROS_ENV, logSink: () => {} })).rejects.toThrow(
-      /--ros-args parameter override is invalid: .*'threshold' must be <= 1/,
-    );
+    await expect(
+      runLive({
+        nodes: [consumerNode([], [])],
+        loader: async () => world.module,
+        env: ROS_ENV,
+        logSink: () => {},
+      }),
+    ).rejects.toThrow(/--ros-args parameter override is invalid: .*'threshold' must be <= 1/);
   });
 });
 
@@ -208,7 +287,10 @@ describe("runLive clock", () => {
     const controller = new AbortController();
     const spec: NodeSpec = {
       name: "sim",
-      parameterSchema: { type: "object", properties: { use_sim_time: { type: "boolean", default: false } } },
+      parameterSchema: {
+        type: "object",
+        properties: { use_sim_time: { type: "boolean", default: false } },
+      },
       parameters: {},
       create(node) {
         kinds.push(node.clockKind);
@@ -216,7 +298,13 @@ describe("runLive clock", () => {
       },
     };
     controller.abort();
-    await runLive({ nodes: [spec], loader: async () => world.module, env: ROS_ENV, signal: controller.signal, logSink: () => {} });
+    await runLive({
+      nodes: [spec],
+      loader: async () => world.module,
+      env: ROS_ENV,
+      signal: controller.signal,
+      logSink: () => {},
+    });
     expect(kinds).toEqual(["sim"]);
   });
 });
@@ -238,7 +326,10 @@ describe("runLive sim time from /clock", () => {
     const spec: NodeSpec = {
       name: "ticker",
       namespace: "/perception",
-      parameterSchema: { type: "object", properties: { use_sim_time: { type: "boolean", default: false } } },
+      parameterSchema: {
+        type: "object",
+        properties: { use_sim_time: { type: "boolean", default: false } },
+      },
       parameters: { use_sim_time: true },
       create(node) {
         nows.push(node.now().sec);
@@ -246,17 +337,32 @@ describe("runLive sim time from /clock", () => {
         return {};
       },
     };
-    const running = runLive({ nodes: [spec], loader: async () => world.module, env: ROS_ENV, signal: controller.signal, logSink: () => {}, onReady: (i) => (ready = i) });
+    const running = runLive({
+      nodes: [spec],
+      loader: async () => world.module,
+      env: ROS_ENV,
+      signal: controller.signal,
+      logSink: () => {},
+      onReady: (i) => (ready = i),
+    });
     for (let i = 0; i < 50 && !ready; i++) await new Promise((r) => setTimeout(r, 5));
     // Zero before the first /clock (rclcpp's behaviour), not the system time.
     expect(nows).toEqual([0]);
     const clock = world.subscriptions.find((s) => s.topic === "/clock")!;
     // Best effort, keep last 1, volatile: matches `ros2 bag play --clock` (best effort) and reliable publishers.
-    expect(clock).toMatchObject({ node: "/perception/ticker", type: "rosgraph_msgs/msg/Clock", options: { isRaw: true, qos: { depth: 1, reliabilityPolicy: 2, durability: 2 } } });
+    expect(clock).toMatchObject({
+      node: "/perception/ticker",
+      type: "rosgraph_msgs/msg/Clock",
+      options: { isRaw: true, qos: { depth: 1, reliabilityPolicy: 2, durability: 2 } },
+    });
     // The player publishes /clock at 40 Hz from 100 s to 103.5 s: the 1 s timer fires at 101, 102, 103.
     for (let t = 100_000n; t <= 103_500n; t += 25n) clock.callback(clockCdr(t * 1_000_000n));
     await new Promise((r) => setTimeout(r, 10));
-    expect(ticks).toEqual([[101, 0], [102, 0], [103, 0]]);
+    expect(ticks).toEqual([
+      [101, 0],
+      [102, 0],
+      [103, 0],
+    ]);
     expect(ready!.time()).toMatchObject({ clockMessages: 141, timeJumps: 0, simTicks: 3 });
     // A second play (or -l) starts again at 100 s: counted, and the timer fires again one period later.
     for (let t = 100_000n; t <= 101_500n; t += 25n) clock.callback(clockCdr(t * 1_000_000n));
@@ -280,12 +386,36 @@ describe("runLive with a real node under `ros2 bag play --clock`", () => {
       namespace: "/perception",
       create: createMapFusionNode,
       parameterSchema: mapFusionSchema(),
-      parameters: { map_file: "", base_frame: "base_link", map_frame: "map", pose_source: "tf", pose_timeout_s: 0.2, max_input_age_s: 0.5, max_pose_jump_m: 5, time_jump_threshold_s: 1, processing_budget_ms: 10, use_sim_time: true, pose_jump_recovery_s: 1 },
+      parameters: {
+        map_file: "",
+        base_frame: "base_link",
+        map_frame: "map",
+        pose_source: "tf",
+        pose_timeout_s: 0.2,
+        max_input_age_s: 0.5,
+        max_pose_jump_m: 5,
+        time_jump_threshold_s: 1,
+        processing_budget_ms: 10,
+        use_sim_time: true,
+        pose_jump_recovery_s: 1,
+      },
     };
-    const running = runLive({ nodes: [spec], loader: async () => world.module, env: ROS_ENV, signal: controller.signal, logSink: () => {}, onReady: (i) => (ready = i) });
+    const running = runLive({
+      nodes: [spec],
+      loader: async () => world.module,
+      env: ROS_ENV,
+      signal: controller.signal,
+      logSink: () => {},
+      onReady: (i) => (ready = i),
+    });
     for (let i = 0; i < 200 && !ready; i++) await new Promise((r) => setTimeout(r, 5));
     const clock = world.subscriptions.find((sub) => sub.topic === "/clock")!;
-    const diagnostics = (): DiagnosticArray[] => world.publishers.find((p) => p.topic === "/diagnostics")!.published.map((b) => codecFor<DiagnosticArray>("diagnostic_msgs/msg/DiagnosticArray").decode(b));
+    const diagnostics = (): DiagnosticArray[] =>
+      world.publishers
+        .find((p) => p.topic === "/diagnostics")!
+        .published.map((b) =>
+          codecFor<DiagnosticArray>("diagnostic_msgs/msg/DiagnosticArray").decode(b),
+        );
     expect(diagnostics()).toHaveLength(0);
     const T0 = 1_700_000_100n * 1_000_000_000n;
     for (let ms = 0n; ms <= 2000n; ms += 25n) clock.callback(clockCdr(T0 + ms * 1_000_000n));

@@ -22,8 +22,13 @@ export function imageCdr(width: number, height: number, stampNs: bigint): Uint8A
 }
 
 /** A source of `count` images at 10 Hz from t0 (plus optional extra entries), log-time ordered. */
-export function memorySource(entries: SourceEntry[], topics = [{ name: IMAGE_TOPIC, type: "sensor_msgs/msg/Image" }]): ReplaySource & { closed: boolean } {
-  const messages = entries.filter((e): e is Extract<SourceEntry, { kind: "message" }> => e.kind === "message");
+export function memorySource(
+  entries: SourceEntry[],
+  topics = [{ name: IMAGE_TOPIC, type: "sensor_msgs/msg/Image" }],
+): ReplaySource & { closed: boolean } {
+  const messages = entries.filter(
+    (e): e is Extract<SourceEntry, { kind: "message" }> => e.kind === "message",
+  );
   const src = {
     closed: false,
     summary: {
@@ -50,10 +55,23 @@ export function memorySource(entries: SourceEntry[], topics = [{ name: IMAGE_TOP
   return src;
 }
 
-export function imageEntries(count: number, t0 = 1_700_000_000_000_000_000n, periodNs = 100_000_000n): SourceEntry[] {
+export function imageEntries(
+  count: number,
+  t0 = 1_700_000_000_000_000_000n,
+  periodNs = 100_000_000n,
+): SourceEntry[] {
   return Array.from({ length: count }, (_, i) => {
     const t = t0 + BigInt(i) * periodNs;
-    return { kind: "message" as const, topic: IMAGE_TOPIC, type: "sensor_msgs/msg/Image", logTime: t, publishTime: t, data: imageCdr(8 + i, 4, t), file: "memory", offset: i };
+    return {
+      kind: "message" as const,
+      topic: IMAGE_TOPIC,
+      type: "sensor_msgs/msg/Image",
+      logTime: t,
+      publishTime: t,
+      data: imageCdr(8 + i, 4, t),
+      file: "memory",
+      offset: i,
+    };
   });
 }
 
@@ -64,7 +82,11 @@ export interface RecordedMessage {
   bytes: number;
 }
 
-export function memorySink(): ReplaySink & { topics: Array<{ name: string; type: string; qos?: string }>; messages: RecordedMessage[]; closed: number } {
+export function memorySink(): ReplaySink & {
+  topics: Array<{ name: string; type: string; qos?: string }>;
+  messages: RecordedMessage[];
+  closed: number;
+} {
   const sink = {
     topics: [] as Array<{ name: string; type: string; qos?: string }>,
     messages: [] as RecordedMessage[],
@@ -74,8 +96,14 @@ export function memorySink(): ReplaySink & { topics: Array<{ name: string; type:
     },
     async write(topic: string, logTime: bigint, cdr: Uint8Array) {
       const type = sink.topics.find((t) => t.name === topic)!.type;
-      const text = type === "std_msgs/msg/String" ? codecFor<StringMsg>(type).decode(cdr).data : undefined;
-      sink.messages.push({ topic, logTime, bytes: cdr.byteLength, ...(text !== undefined ? { text } : {}) });
+      const text =
+        type === "std_msgs/msg/String" ? codecFor<StringMsg>(type).decode(cdr).data : undefined;
+      sink.messages.push({
+        topic,
+        logTime,
+        bytes: cdr.byteLength,
+        ...(text !== undefined ? { text } : {}),
+      });
     },
     async close() {
       sink.closed++;
@@ -85,20 +113,33 @@ export function memorySink(): ReplaySink & { topics: Array<{ name: string; type:
 }
 
 /** Republishes each Image's size as a String on ~/sizes (stamped "<w>x<h>@<sec>.<nsec>"). */
-export function imageSizeNode(options: { name?: string; delayMs?: (width: number) => number; remap?: boolean } = {}): NodeSpec {
+export function imageSizeNode(
+  options: { name?: string; delayMs?: (width: number) => number; remap?: boolean } = {},
+): NodeSpec {
   return {
     name: options.name ?? "image_size",
     namespace: "/test",
-    parameterSchema: { type: "object", additionalProperties: false, properties: { prefix: { type: "string", default: "" } } },
+    parameterSchema: {
+      type: "object",
+      additionalProperties: false,
+      properties: { prefix: { type: "string", default: "" } },
+    },
     parameters: {},
     remappings: options.remap === false ? {} : { "~/in/image": IMAGE_TOPIC },
     create(node) {
       const pub = node.createPublisher("std_msgs/msg/String", "~/sizes");
-      node.createSubscription("sensor_msgs/msg/Image", "~/in/image", { profile: "sensor_data" }, async (img, info) => {
-        if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs!(img.width)));
-        const now = node.now();
-        pub.publish({ data: `${node.parameters.get("prefix")}${img.width}x${img.height}@${now.sec}.${now.nanosec} cdr=${info.cdr ? "yes" : "no"}` });
-      });
+      node.createSubscription(
+        "sensor_msgs/msg/Image",
+        "~/in/image",
+        { profile: "sensor_data" },
+        async (img, info) => {
+          if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs!(img.width)));
+          const now = node.now();
+          pub.publish({
+            data: `${node.parameters.get("prefix")}${img.width}x${img.height}@${now.sec}.${now.nanosec} cdr=${info.cdr ? "yes" : "no"}`,
+          });
+        },
+      );
       return {};
     },
   };

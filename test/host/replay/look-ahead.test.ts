@@ -3,14 +3,26 @@ import type { SourceEntry } from "../../../src/host/replay/bag-io.js";
 import { LookAhead } from "../../../src/host/replay/look-ahead.js";
 
 function message(topic: string, i: number): SourceEntry {
-  return { kind: "message", topic, type: "std_msgs/String", logTime: BigInt(i), publishTime: BigInt(i), data: new Uint8Array([i]), file: "mem" };
+  return {
+    kind: "message",
+    topic,
+    type: "std_msgs/String",
+    logTime: BigInt(i),
+    publishTime: BigInt(i),
+    data: new Uint8Array([i]),
+    file: "mem",
+  };
 }
 
 function entriesOf(list: SourceEntry[]): AsyncIterator<SourceEntry> & { returned: boolean } {
   const it = (async function* () {
     yield* list;
   })();
-  const out = { returned: false, next: () => it.next(), return: async () => ((out.returned = true), it.return(undefined)) };
+  const out = {
+    returned: false,
+    next: () => it.next(),
+    return: async () => ((out.returned = true), it.return(undefined)),
+  };
   return out;
 }
 

@@ -36,7 +36,13 @@ describe("node errors in the replay summary", () => {
         return { errorCounts: () => ({ image: caught, model: 0 }) };
       },
     };
-    const summary = await runReplay({ bag: "memory", nodes: [node], source: memorySource(imageEntries(9)), sink: memorySink(), logSink: () => {} });
+    const summary = await runReplay({
+      bag: "memory",
+      nodes: [node],
+      source: memorySource(imageEntries(9)),
+      sink: memorySink(),
+      logSink: () => {},
+    });
     // widths 8..16: multiples of 3 (9, 12, 15) threw; 10, 13, 16 were caught.
     expect(summary.nodeErrors).toEqual({ "/t/flaky": 6 });
     expect(summary.nodeErrorsByKind).toEqual({ "/t/flaky": { image: 3, uncaught: 3 } });
@@ -77,13 +83,28 @@ describe.skipIf(!bag)("replay of a drive with undecodable camera frames", () => 
     expect(broken).toBeGreaterThan(5);
 
     const out = join(tmp, "out");
-    const strict = await runCli(["replay", corrupted, "--out", out, "--json", "--strict", "--quiet"]);
+    const strict = await runCli([
+      "replay",
+      corrupted,
+      "--out",
+      out,
+      "--json",
+      "--strict",
+      "--quiet",
+    ]);
     expect(strict.code, strict.stderr).toBe(1);
     const summary = JSON.parse(strict.stdout);
-    const total = Object.values(summary.nodeErrors as Record<string, number>).reduce((a, b) => a + b, 0);
+    const total = Object.values(summary.nodeErrors as Record<string, number>).reduce(
+      (a, b) => a + b,
+      0,
+    );
     // Each camera node counted every broken frame it took (its rate skips some) as an image error, as its stats say.
     let failedFrames = 0;
-    for (const node of ["/perception/lane_detector", "/perception/crosswalk_detector", "/perception/pedestrian_detector"]) {
+    for (const node of [
+      "/perception/lane_detector",
+      "/perception/crosswalk_detector",
+      "/perception/pedestrian_detector",
+    ]) {
       const failed = summary.nodeStats[node].frames_failed as number;
       expect(failed, node).toBeGreaterThan(0);
       expect(summary.nodeErrorsByKind[node], node).toEqual({ image: failed });

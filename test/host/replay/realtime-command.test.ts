@@ -8,7 +8,10 @@ import type { ReplaySummary } from "../../../src/host/replay/replay-summary.js";
 
 const bag = projectPath("bags", "sample_drive");
 const haveBag = existsSync(join(bag, "metadata.yaml"));
-if (!haveBag) console.warn("skipping the replay --realtime command test: bags/sample_drive is absent (npm run cli -- generate)");
+if (!haveBag)
+  console.warn(
+    "skipping the replay --realtime command test: bags/sample_drive is absent (npm run cli -- generate)",
+  );
 
 describe.skipIf(!haveBag)("edge-perception replay --realtime", () => {
   const tmp = mkdtempSync(join(tmpdir(), "replay-realtime-"));
@@ -16,7 +19,10 @@ describe.skipIf(!haveBag)("edge-perception replay --realtime", () => {
 
   it("runs the launch graph on the sample drive with pedestrians asked at 30 Hz and reports achieved Hz, drops and latency per model", async () => {
     const params = join(tmp, "ped30.yaml");
-    writeFileSync(params, "/perception/pedestrian_detector:\n  ros__parameters:\n    rate_hz: 30.0\n");
+    writeFileSync(
+      params,
+      "/perception/pedestrian_detector:\n  ros__parameters:\n    rate_hz: 30.0\n",
+    );
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
     const err = vi.spyOn(console, "error").mockImplementation(() => {});
     let printed: string;
@@ -42,7 +48,12 @@ describe.skipIf(!haveBag)("edge-perception replay --realtime", () => {
     expect(rt.models["/perception/lane_detector"]!.requestedHz).toBe(10);
     expect(rt.models["/perception/crosswalk_detector"]).toBeDefined();
     // Latency from the camera stamp for each detector's output and the fused frame.
-    for (const topic of ["/perception/pedestrians", "/perception/lanes", "/perception/crosswalks", "/perception/frame"]) {
+    for (const topic of [
+      "/perception/pedestrians",
+      "/perception/lanes",
+      "/perception/crosswalks",
+      "/perception/frame",
+    ]) {
       const l = rt.latency[topic]!;
       expect(l.count).toBeGreaterThan(0);
       expect(l.p50Ms).toBeGreaterThan(0);

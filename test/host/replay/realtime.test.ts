@@ -22,7 +22,10 @@ function modelNode(name: string): NodeSpec {
     parameterSchema: {
       type: "object",
       additionalProperties: false,
-      properties: { rate_hz: { type: "number", default: 30 }, work_ms: { type: "number", default: 1 } },
+      properties: {
+        rate_hz: { type: "number", default: 30 },
+        work_ms: { type: "number", default: 1 },
+      },
     },
     parameters: {},
     remappings: { "~/in/image": "/camera/front/image_raw" },
@@ -35,17 +38,30 @@ function modelNode(name: string): NodeSpec {
             rateHz: node.parameters.get<number>("rate_hz"),
             run: async (_frame, stamp) => {
               await new Promise((r) => setTimeout(r, node.parameters.get<number>("work_ms")));
-              pub.publish({ header: { stamp, frame_id: "base_link" }, pose: { position: { x: 0, y: 0, z: 0 }, orientation: { x: 0, y: 0, z: 0, w: 1 } } });
+              pub.publish({
+                header: { stamp, frame_id: "base_link" },
+                pose: { position: { x: 0, y: 0, z: 0 }, orientation: { x: 0, y: 0, z: 0, w: 1 } },
+              });
             },
           },
         ],
       });
-      node.createSubscription("sensor_msgs/msg/Image", "~/in/image", { profile: "sensor_data" }, (img) => scheduler.offer(null, img.header.stamp));
+      node.createSubscription(
+        "sensor_msgs/msg/Image",
+        "~/in/image",
+        { profile: "sensor_data" },
+        (img) => scheduler.offer(null, img.header.stamp),
+      );
       return {
         idle: () => scheduler.idle(),
         stats: () => {
           const c = scheduler.counters()[name]!;
-          return { frames_offered: c.offered, frames_processed: c.completed, drops_rate: c.skippedRate, drops_busy: c.droppedReplaced };
+          return {
+            frames_offered: c.offered,
+            frames_processed: c.completed,
+            drops_rate: c.skippedRate,
+            drops_busy: c.droppedReplaced,
+          };
         },
       };
     },
@@ -73,7 +89,9 @@ describe("RealtimePacer", () => {
     expect(sleeps).toEqual([50]);
     expect(pacer.bagNowNs()).toBe(T0 + 400_000_000n);
     expect(pacer.lateness()).toEqual({ offers: 3, p50Ms: 0, p99Ms: 100, maxMs: 100 });
-    expect(() => new RealtimePacer({ rate: 0, clock: { nowMs: () => wall } })).toThrow(/realtime rate must be a positive number, got 0/);
+    expect(() => new RealtimePacer({ rate: 0, clock: { nowMs: () => wall } })).toThrow(
+      /realtime rate must be a positive number, got 0/,
+    );
   });
 });
 
@@ -83,8 +101,18 @@ describe("runReplay --realtime", () => {
     const frames = 24;
     const slow = { "/test/slow": { rate_hz: 30, work_ms: 150 } };
     // Deterministic replay waits for it: every frame processed.
-    const deterministic = await runReplay({ bag: "memory", nodes: [modelNode("slow")], source: memorySource(imageEntries(6, T0, CAMERA_PERIOD)), parameterOverrides: slow, logSink: quiet });
-    expect(deterministic.nodeStats["/test/slow"]).toMatchObject({ frames_offered: 6, frames_processed: 6, drops_busy: 0 });
+    const deterministic = await runReplay({
+      bag: "memory",
+      nodes: [modelNode("slow")],
+      source: memorySource(imageEntries(6, T0, CAMERA_PERIOD)),
+      parameterOverrides: slow,
+      logSink: quiet,
+    });
+    expect(deterministic.nodeStats["/test/slow"]).toMatchObject({
+      frames_offered: 6,
+      frames_processed: 6,
+      drops_busy: 0,
+    });
     expect(deterministic.realtime).toBeUndefined();
 
     const sink = memorySink();
@@ -127,7 +155,11 @@ describe("runReplay --realtime", () => {
     // The terminal summary lists the figures per node and per output.
     const text = formatReplaySummary(s);
     expect(text).toMatch(/realtime at x1\.00: 24 camera frames at 30\.0 Hz on the wall clock/);
-    expect(text).toMatch(new RegExp(`/test/slow\\s+30\\.0\\s+\\d+\\.\\d\\s+${m.processed}/24\\s+${m.replacedWhileBusy} \\(`));
+    expect(text).toMatch(
+      new RegExp(
+        `/test/slow\\s+30\\.0\\s+\\d+\\.\\d\\s+${m.processed}/24\\s+${m.replacedWhileBusy} \\(`,
+      ),
+    );
     expect(text).toMatch(/\/test\/slow\/out\s+\d+\.\d/);
   });
 
@@ -135,13 +167,23 @@ describe("runReplay --realtime", () => {
     const frames = 6;
     const sink = memorySink();
     const start = performance.now();
-    const s = await runReplay({ bag: "memory", nodes: [modelNode("m")], source: memorySource(imageEntries(frames, T0, 100_000_000n)), sink, realtime: true, rate: 4, logSink: quiet });
+    const s = await runReplay({
+      bag: "memory",
+      nodes: [modelNode("m")],
+      source: memorySource(imageEntries(frames, T0, 100_000_000n)),
+      sink,
+      realtime: true,
+      rate: 4,
+      logSink: quiet,
+    });
     // 0.5 s of bag at x4: at least 125 ms of wall time.
     expect(performance.now() - start).toBeGreaterThanOrEqual(120);
     expect(s.realtime!.rate).toBe(4);
     expect(s.realtime!.cameraHz).toBeCloseTo(10, 6);
     expect(s.realtime!.streamSeconds).toBeCloseTo(frames / 10 / 4, 6);
     expect(Object.keys(s.realtime!.latency)).toEqual(["/test/m/out"]);
-    expect(sink.messages.filter((x) => x.topic === "/test/m/out")).toHaveLength(s.realtime!.models["/test/m"]!.processed);
+    expect(sink.messages.filter((x) => x.topic === "/test/m/out")).toHaveLength(
+      s.realtime!.models["/test/m"]!.processed,
+    );
   });
 });

@@ -23,14 +23,28 @@ describe.skipIf(!shared)("edge-perception replay", () => {
     const seen: Array<{ paramsFiles: string[]; args: Record<string, string> }> = [];
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
     try {
-      const code = await runReplayCommand([bag, "--out", out, "--params", params, "--quiet", "image_transport:=raw"], {
-        loadNodes: async (_graph, overrides) => {
-          seen.push(overrides);
-          const { loadParameterFiles, parametersForNode } = await import("../../../src/ros/parameters/parameter-file.js");
-          const spec = imageSizeNode();
-          return [{ ...spec, parameters: parametersForNode(loadParameterFiles(overrides.paramsFiles), spec.name, spec.namespace) }];
+      const code = await runReplayCommand(
+        [bag, "--out", out, "--params", params, "--quiet", "image_transport:=raw"],
+        {
+          loadNodes: async (_graph, overrides) => {
+            seen.push(overrides);
+            const { loadParameterFiles, parametersForNode } = await import(
+              "../../../src/ros/parameters/parameter-file.js"
+            );
+            const spec = imageSizeNode();
+            return [
+              {
+                ...spec,
+                parameters: parametersForNode(
+                  loadParameterFiles(overrides.paramsFiles),
+                  spec.name,
+                  spec.namespace,
+                ),
+              },
+            ];
+          },
         },
-      });
+      );
       expect(code).toBe(0);
       expect(seen).toEqual([{ paramsFiles: [params], args: { image_transport: "raw" } }]);
       const printed = log.mock.calls.map((c) => String(c[0])).join("\n");
@@ -43,7 +57,9 @@ describe.skipIf(!shared)("edge-perception replay", () => {
     try {
       for await (const e of reader.entries({ topics: ["/test/image_size/sizes"] })) {
         if (e.kind !== "message") throw e.error;
-        expect((reader.codecFor(e.topic).decode(e.data) as { data: string }).data).toMatch(/^size=320x180@/);
+        expect((reader.codecFor(e.topic).decode(e.data) as { data: string }).data).toMatch(
+          /^size=320x180@/,
+        );
       }
     } finally {
       await reader.close();
@@ -62,11 +78,16 @@ describe.skipIf(!shared)("edge-perception replay", () => {
           {
             ...spec,
             create(handle: Parameters<typeof spec.create>[0]) {
-              handle.createSubscription("sensor_msgs/msg/Image", IMAGE_TOPIC, { profile: "sensor_data" }, async () => {
-                seen.push(handle.wallMs());
-                await new Promise((r) => setTimeout(r, 2));
-                seen.push(handle.wallClock.nowMs());
-              });
+              handle.createSubscription(
+                "sensor_msgs/msg/Image",
+                IMAGE_TOPIC,
+                { profile: "sensor_data" },
+                async () => {
+                  seen.push(handle.wallMs());
+                  await new Promise((r) => setTimeout(r, 2));
+                  seen.push(handle.wallClock.nowMs());
+                },
+              );
               return spec.create(handle);
             },
           },
@@ -86,7 +107,9 @@ describe.skipIf(!shared)("edge-perception replay", () => {
       const deps = { loadNodes: async () => [imageSizeNode()] };
       expect(await runReplayCommand([bag, "--deterministic-timing", "--rate", "2"], deps)).toBe(2);
       expect(await runReplayCommand([bag, "--deterministic-timing", "--realtime"], deps)).toBe(2);
-      expect(err.mock.calls.map((c) => String(c[0])).join("\n")).toContain("--deterministic-timing replays as fast as possible");
+      expect(err.mock.calls.map((c) => String(c[0])).join("\n")).toContain(
+        "--deterministic-timing replays as fast as possible",
+      );
     } finally {
       log.mockRestore();
       err.mockRestore();
@@ -101,9 +124,15 @@ describe.skipIf(!shared)("edge-perception replay", () => {
       expect(await runReplayCommand([bag, "--rate", "2", "--fast"], deps)).toBe(2);
       expect(await runReplayCommand([bag, "--bogus"], deps)).toBe(2);
       expect(await runReplayCommand([join(tmp, "no-such-bag")], deps)).toBe(1);
-      expect(await runReplayCommand([bag], { loadNodes: async () => [{ ...imageSizeNode(), parameters: { prefix: 1 } }] })).toBe(1);
+      expect(
+        await runReplayCommand([bag], {
+          loadNodes: async () => [{ ...imageSizeNode(), parameters: { prefix: 1 } }],
+        }),
+      ).toBe(1);
       const messages = err.mock.calls.map((c) => String(c[0]));
-      expect(messages.at(-1)).toMatch(/^edge-perception replay: node \/test\/image_size: parameter 'prefix' must be string/);
+      expect(messages.at(-1)).toMatch(
+        /^edge-perception replay: node \/test\/image_size: parameter 'prefix' must be string/,
+      );
       expect(messages.join("\n")).not.toMatch(/\n\s+at /);
     } finally {
       err.mockRestore();
@@ -112,10 +141,23 @@ describe.skipIf(!shared)("edge-perception replay", () => {
 
   it("finalises the output bag and prints the summary on SIGINT", async () => {
     const out = join(tmp, "interrupted");
-    const child = spawn(process.execPath, ["--import", "tsx", join("test", "host", "replay", "replay-cli-child.ts"), bag, "--out", out, "--rate", "0.5"], {
-      cwd: projectRoot(),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        join("test", "host", "replay", "replay-cli-child.ts"),
+        bag,
+        "--out",
+        out,
+        "--rate",
+        "0.5",
+      ],
+      {
+        cwd: projectRoot(),
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

@@ -19,11 +19,16 @@ describe.skipIf(!shared)("edge-perception replay --verify", () => {
     const err = vi.spyOn(console, "error").mockImplementation(() => {});
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
     try {
-      const code = await runReplayCommand([bag, "--out", join(tmp, "out"), "--verify", "--json", "image_transport:=raw"], { loadNodes: async () => [imageSizeNode()] });
+      const code = await runReplayCommand(
+        [bag, "--out", join(tmp, "out"), "--verify", "--json", "image_transport:=raw"],
+        { loadNodes: async () => [imageSizeNode()] },
+      );
       expect(code).toBe(0);
       const summary = JSON.parse(String(log.mock.calls.at(-1)![0]));
       expect(summary.messagesOut).toBeGreaterThan(30);
-      expect(err.mock.calls.map((c) => String(c[0]))).toContainEqual(`edge-perception replay: --verify: the output bag reads back intact (${summary.messagesOut} messages)`);
+      expect(err.mock.calls.map((c) => String(c[0]))).toContainEqual(
+        `edge-perception replay: --verify: the output bag reads back intact (${summary.messagesOut} messages)`,
+      );
     } finally {
       err.mockRestore();
       log.mockRestore();

@@ -14,12 +14,17 @@ function timingNode(): NodeSpec {
     remappings: { "~/in/image": IMAGE_TOPIC },
     create(node) {
       const pub = node.createPublisher("std_msgs/msg/String", "~/ms");
-      node.createSubscription("sensor_msgs/msg/Image", "~/in/image", { profile: "sensor_data" }, async () => {
-        const before = node.wallMs();
-        // Yield so the other run's callbacks interleave with this one.
-        await new Promise((r) => setTimeout(r, 2));
-        pub.publish({ data: `${before} ${node.wallClock.nowMs()}` });
-      });
+      node.createSubscription(
+        "sensor_msgs/msg/Image",
+        "~/in/image",
+        { profile: "sensor_data" },
+        async () => {
+          const before = node.wallMs();
+          // Yield so the other run's callbacks interleave with this one.
+          await new Promise((r) => setTimeout(r, 2));
+          pub.publish({ data: `${before} ${node.wallClock.nowMs()}` });
+        },
+      );
       return {};
     },
   };
@@ -37,8 +42,18 @@ describe("runReplay: the run's clock", () => {
     const countingSink = memorySink();
     const counting = countingClock();
     const run = (clock: MonotonicClock, sink: ReturnType<typeof memorySink>) =>
-      runReplay({ bag: "memory", nodes: [timingNode()], source: memorySource(imageEntries(6)), sink, logSink: () => undefined, clock });
-    const [frozen, counted] = await Promise.all([run(frozenClock(7), frozenSink), run(counting, countingSink)]);
+      runReplay({
+        bag: "memory",
+        nodes: [timingNode()],
+        source: memorySource(imageEntries(6)),
+        sink,
+        logSink: () => undefined,
+        clock,
+      });
+    const [frozen, counted] = await Promise.all([
+      run(frozenClock(7), frozenSink),
+      run(counting, countingSink),
+    ]);
 
     // The frozen run reads 7 everywhere, in its node and its summary, while the other run's clock moved.
     expect(frozenSink.messages.map((m) => m.text)).toEqual(Array(6).fill("7 7"));

@@ -11,7 +11,11 @@ const shared = sharedDir();
 if (!shared) console.warn("skipping replay over the camera_drive bags: ../shared is absent");
 
 function bagBytes(dir: string): Map<string, Buffer> {
-  return new Map(readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f))]));
+  return new Map(
+    readdirSync(dir)
+      .sort()
+      .map((f) => [f, readFileSync(join(dir, f))]),
+  );
 }
 
 describe.skipIf(!shared)("runReplay over the real Jazzy camera_drive bags", () => {
@@ -25,7 +29,14 @@ describe.skipIf(!shared)("runReplay over the real Jazzy camera_drive bags", () =
       const summaries = [];
       for (const out of outs) {
         // A node with an async delay depending on frame size, so completion timing varies.
-        summaries.push(await runReplay({ bag, out, nodes: [imageSizeNode({ delayMs: (w) => w % 3 })], logSink: () => {} }));
+        summaries.push(
+          await runReplay({
+            bag,
+            out,
+            nodes: [imageSizeNode({ delayMs: (w) => w % 3 })],
+            logSink: () => {},
+          }),
+        );
       }
       const [a, b] = outs.map(bagBytes);
       expect([...a!.keys()]).toEqual([...b!.keys()]);

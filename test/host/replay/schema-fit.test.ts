@@ -38,14 +38,25 @@ describe("replay's schema-fit check", () => {
 
     const logs: string[] = [];
     const sink = memorySink();
-    const summary = await runReplay({ bag: path, nodes: [imageSizeNode()], sink, logSink: (_l, _s, m) => void logs.push(m) });
+    const summary = await runReplay({
+      bag: path,
+      nodes: [imageSizeNode()],
+      sink,
+      logSink: (_l, _s, m) => void logs.push(m),
+    });
     expect(summary.decodeErrors).toEqual({ cdr: 2 });
     expect(summary.decodeErrorsByTopic).toEqual({ [IMAGE_TOPIC]: { cdr: 2 } });
     // The 8 good frames, and only those, reached the node.
-    const widths = sink.messages.filter((m) => m.topic === "/test/image_size/sizes").map((m) => Number(m.text!.split("x")[0]));
+    const widths = sink.messages
+      .filter((m) => m.topic === "/test/image_size/sizes")
+      .map((m) => Number(m.text!.split("x")[0]));
     expect(widths).toEqual([0, 1, 2, 4, 5, 7, 8, 9].map((i) => 8 + i));
-    expect(logs.filter((l) => /skipping undecodable messages on \/camera\/front\/image_raw/.test(l))).toHaveLength(1);
-    expect(logs.join("\n")).toMatch(/message does not fit its schema sensor_msgs\/msg\/Image: it has \d+ bytes, the decoded fields account for \d+/);
+    expect(
+      logs.filter((l) => /skipping undecodable messages on \/camera\/front\/image_raw/.test(l)),
+    ).toHaveLength(1);
+    expect(logs.join("\n")).toMatch(
+      /message does not fit its schema sensor_msgs\/msg\/Image: it has \d+ bytes, the decoded fields account for \d+/,
+    );
   });
 
   it("the CDR decoder refuses short data inside a larger buffer instead of reading what follows", () => {
@@ -54,6 +65,8 @@ describe("replay's schema-fit check", () => {
     const chunk = new Uint8Array(full.length + 32).fill(0x41);
     chunk.set(full);
     expect(codec.decode(chunk.subarray(0, full.length))).toEqual({ data: "hello world" });
-    expect(() => codec.decode(chunk.subarray(0, full.length - 4))).toThrow(/malformed CDR for std_msgs\/String/);
+    expect(() => codec.decode(chunk.subarray(0, full.length - 4))).toThrow(
+      /malformed CDR for std_msgs\/String/,
+    );
   });
 });

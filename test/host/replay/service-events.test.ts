@@ -15,7 +15,8 @@ import { runCli } from "../../integration/cli-process.js";
 
 const shared = sharedDir();
 const root = shared ? join(shared, "bags", "rosbag2") : undefined;
-if (!root || !existsSync(root)) console.warn("skipping service-event replays: ../shared/bags/rosbag2 is absent");
+if (!root || !existsSync(root))
+  console.warn("skipping service-event replays: ../shared/bags/rosbag2 is absent");
 
 /** Every bag (folder with metadata.yaml, or single storage file) under the shared rosbag2 folder. */
 function allBags(dir: string): string[] {
@@ -32,12 +33,20 @@ function allBags(dir: string): string[] {
 
 describe("service and action type names", () => {
   it("keep their namespace; message names are normalised as before; garbage is refused", () => {
-    expect(normalizeTypeName("example_interfaces/srv/AddTwoInts_Event")).toBe("example_interfaces/srv/AddTwoInts_Event");
-    expect(ros2TypeName("example_interfaces/srv/AddTwoInts_Event")).toBe("example_interfaces/srv/AddTwoInts_Event");
-    expect(ros2TypeName("nav2_msgs/action/NavigateToPose_FeedbackMessage")).toBe("nav2_msgs/action/NavigateToPose_FeedbackMessage");
+    expect(normalizeTypeName("example_interfaces/srv/AddTwoInts_Event")).toBe(
+      "example_interfaces/srv/AddTwoInts_Event",
+    );
+    expect(ros2TypeName("example_interfaces/srv/AddTwoInts_Event")).toBe(
+      "example_interfaces/srv/AddTwoInts_Event",
+    );
+    expect(ros2TypeName("nav2_msgs/action/NavigateToPose_FeedbackMessage")).toBe(
+      "nav2_msgs/action/NavigateToPose_FeedbackMessage",
+    );
     expect(normalizeTypeName("std_msgs/msg/String")).toBe("std_msgs/String");
     expect(ros2TypeName("std_msgs/String")).toBe("std_msgs/msg/String");
-    expect(() => normalizeTypeName("a/foo/B")).toThrow(/not a ROS 2 message type name: 'a\/foo\/B'/);
+    expect(() => normalizeTypeName("a/foo/B")).toThrow(
+      /not a ROS 2 message type name: 'a\/foo\/B'/,
+    );
     expect(() => normalizeTypeName("a/srv/")).toThrow(/not a ROS 2 message type name/);
   });
 });
@@ -50,7 +59,9 @@ describe.skipIf(!root || !existsSync(root))("replay of the shared bags with serv
     const withEvents: Array<{ bag: string; eventTopics: string[]; events: number }> = [];
     for (const bag of allBags(root!)) {
       const reader = await openBag(bag);
-      const eventTopics = reader.summary.topics.filter((t) => /\/srv\/\w+_Event$/.test(t.type)).map((t) => t.name);
+      const eventTopics = reader.summary.topics
+        .filter((t) => /\/srv\/\w+_Event$/.test(t.type))
+        .map((t) => t.name);
       let events = 0;
       if (eventTopics.length > 0) {
         for await (const e of reader.messages({ topics: eventTopics })) {
@@ -69,14 +80,28 @@ describe.skipIf(!root || !existsSync(root))("replay of the shared bags with serv
     for (const [i, { bag, eventTopics }] of withEvents.entries()) {
       for (const record of ["outputs", "all"]) {
         const out = join(tmp, `out${i}_${record}`);
-        const r = await runCli(["replay", bag, "--out", out, "--record", record, "--quiet", "--json"]);
+        const r = await runCli([
+          "replay",
+          bag,
+          "--out",
+          out,
+          "--record",
+          record,
+          "--quiet",
+          "--json",
+        ]);
         expect(r.code, `${bag} --record ${record}: ${r.stderr}`).toBe(0);
         const summary = JSON.parse(r.stdout);
         for (const t of eventTopics) expect(summary.publishedByTopic[t], t).toBeUndefined();
         const output = await openBag(out);
-        expect(output.summary.topics.map((t) => t.name).filter((n) => eventTopics.includes(n))).toEqual([]);
+        expect(
+          output.summary.topics.map((t) => t.name).filter((n) => eventTopics.includes(n)),
+        ).toEqual([]);
         await output.close();
-        if (record === "all") expect(r.stderr).toMatch(/unknown message type example_interfaces\/srv\/AddTwoInts_Event .*; the topic is not recorded/);
+        if (record === "all")
+          expect(r.stderr).toMatch(
+            /unknown message type example_interfaces\/srv\/AddTwoInts_Event .*; the topic is not recorded/,
+          );
       }
     }
   }, 300_000);

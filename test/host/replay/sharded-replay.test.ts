@@ -20,15 +20,27 @@ const ids = ["city/a", "city/b", "highway/c", "night/d", "night/e"];
 
 beforeAll(async () => {
   for (const [k, id] of ids.entries()) {
-    await generateDrive({ scenario: "sample", seed: k + 1, frames: 3, out: join(input, id), camera: { width: 160, height: 90 }, overwrite: true });
+    await generateDrive({
+      scenario: "sample",
+      seed: k + 1,
+      frames: 3,
+      out: join(input, id),
+      camera: { width: 160, height: 90 },
+      overwrite: true,
+    });
   }
 }, 120_000);
 
 const deps = { loadNodes: async () => [imageSizeNode({ remap: false })] };
 
-async function run(argv: string[], env: Record<string, string> = {}): Promise<{ code: number; stderr: string }> {
+async function run(
+  argv: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stderr: string }> {
   const lines: string[] = [];
-  const err = vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void lines.push(a.join(" ")));
+  const err = vi
+    .spyOn(console, "error")
+    .mockImplementation((...a: unknown[]) => void lines.push(a.join(" ")));
   const saved = { ...process.env };
   Object.assign(process.env, env);
   try {
@@ -54,13 +66,18 @@ describe("replay --shard", () => {
       expect(reader.summary.messageCount).toBeGreaterThan(0);
       await reader.close();
     }
-    const again = await run([input, "--out", out, "--quiet"], { JOB_COMPLETION_INDEX: "1", JOB_COMPLETIONS: "3" });
+    const again = await run([input, "--out", out, "--quiet"], {
+      JOB_COMPLETION_INDEX: "1",
+      JOB_COMPLETIONS: "3",
+    });
     expect(again.code).toBe(0);
     expect(again.stderr).toContain("shard 1/3: outputs up to date (inputs unchanged), skipped");
     rmSync(join(out, shardUnits(ids, { index: 1, count: 3 })[0]!), { recursive: true });
     const redo = await run([input, "--shard", "1/3", "--out", out, "--quiet"]);
     expect(redo.stderr).not.toContain("skipped");
-    expect(existsSync(join(out, shardUnits(ids, { index: 1, count: 3 })[0]!, "metadata.yaml"))).toBe(true);
+    expect(
+      existsSync(join(out, shardUnits(ids, { index: 1, count: 3 })[0]!, "metadata.yaml")),
+    ).toBe(true);
     expect((await run([input, "--shard", "3/3", "--out", out])).code).toBe(2);
     expect((await run([input, "--shard", "0/3"])).code).toBe(2);
   }, 120_000);

@@ -32,32 +32,55 @@ const CONTRACTS = `models:
     thresholds: { score: 0.2, nms_iou: 0.5 }
 `;
 
-describe.skipIf(!shared)("NanoDet-m 320 with rank-2 outputs, through a contracts file alone", () => {
-  const dir = mkdtempSync(join(tmpdir(), "ep-nanodet320-"));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const box = ([x, y, w, h]: number[]) => ({ x1: x!, y1: y!, x2: x! + w!, y2: y! + h! });
+describe.skipIf(!shared)(
+  "NanoDet-m 320 with rank-2 outputs, through a contracts file alone",
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), "ep-nanodet320-"));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const box = ([x, y, w, h]: number[]) => ({ x1: x!, y1: y!, x2: x! + w!, y2: y! + h! });
 
-  it("finds KITTI 000007's labelled car and its rider (labelled by looking) at IoU >= 0.7 / 0.6", async () => {
-    writeModelFile(join(dir, "nanodet_m_320.onnx"), nanodetRank2At(readModelFile(join(shared!, "models/nanodet_m_416_int8.onnx")), 320));
-    writeFileSync(join(dir, "contracts.yaml"), CONTRACTS);
-    const contract = loadModelContract("nanodet_m_320", join(dir, "contracts.yaml"));
-    const frame = await readImageFile(join(shared!, "data/kitti/000007.png"));
-    const labels = JSON.parse(readFileSync(join(shared!, "data/kitti/000007.json"), "utf8"))["000007.png"].instances as { category: string; bbox_xywh: number[] }[];
-    const nearestCar = box(labels.find((l) => l.category === "Car")!.bbox_xywh);
+    it("finds KITTI 000007's labelled car and its rider (labelled by looking) at IoU >= 0.7 / 0.6", async () => {
+      writeModelFile(
+        join(dir, "nanodet_m_320.onnx"),
+        nanodetRank2At(readModelFile(join(shared!, "models/nanodet_m_416_int8.onnx")), 320),
+      );
+      writeFileSync(join(dir, "contracts.yaml"), CONTRACTS);
+      const contract = loadModelContract("nanodet_m_320", join(dir, "contracts.yaml"));
+      const frame = await readImageFile(join(shared!, "data/kitti/000007.png"));
+      const labels = JSON.parse(readFileSync(join(shared!, "data/kitti/000007.json"), "utf8"))[
+        "000007.png"
+      ].instances as { category: string; bbox_xywh: number[] }[];
+      const nearestCar = box(labels.find((l) => l.category === "Car")!.bbox_xywh);
 
-    const session = await ModelSession.create({ ...contract, classFilter: [2] }, { modelDir: dir, log: () => undefined });
-    const cars = await session.run(frame);
-    await session.release();
-    if (cars.kind !== "detections") throw new Error("expected detections");
-    expect(Math.max(...cars.detections.map((d) => iou(d, nearestCar)))).toBeGreaterThanOrEqual(0.7);
+      const session = await ModelSession.create(
+        { ...contract, classFilter: [2] },
+        { modelDir: dir, log: () => undefined },
+      );
+      const cars = await session.run(frame);
+      await session.release();
+      if (cars.kind !== "detections") throw new Error("expected detections");
+      expect(Math.max(...cars.detections.map((d) => iou(d, nearestCar)))).toBeGreaterThanOrEqual(
+        0.7,
+      );
 
-    const [rider] = (JSON.parse(readFileSync(projectPath("test/fixtures/kitti-000007-people.json"), "utf8")) as { people: { box_xyxy: number[] }[] }).people;
-    const [x1, y1, x2, y2] = rider!.box_xyxy;
-    const detector = await PedestrianDetector.create({ contract, modelDir: dir, log: () => undefined });
-    const { boxes } = await detector.detectBoxes(frame);
-    await detector.release();
-    const best = Math.max(...boxes.map((d) => iou(d, { x1: x1!, y1: y1!, x2: x2!, y2: y2! })));
-    console.log(`NanoDet-m 320 rank-2: rider IoU ${best.toFixed(3)} (label by eye, +-0.05), ${boxes.length} person boxes`);
-    expect(best).toBeGreaterThanOrEqual(0.6);
-  });
-});
+      const [rider] = (
+        JSON.parse(readFileSync(projectPath("test/fixtures/kitti-000007-people.json"), "utf8")) as {
+          people: { box_xyxy: number[] }[];
+        }
+      ).people;
+      const [x1, y1, x2, y2] = rider!.box_xyxy;
+      const detector = await PedestrianDetector.create({
+        contract,
+        modelDir: dir,
+        log: () => undefined,
+      });
+      const { boxes } = await detector.detectBoxes(frame);
+      await detector.release();
+      const best = Math.max(...boxes.map((d) => iou(d, { x1: x1!, y1: y1!, x2: x2!, y2: y2! })));
+      console.log(
+        `NanoDet-m 320 rank-2: rider IoU ${best.toFixed(3)} (label by eye, +-0.05), ${boxes.length} person boxes`,
+      );
+      expect(best).toBeGreaterThanOrEqual(0.6);
+    });
+  },
+);

@@ -7,10 +7,19 @@
  * (`cls_pred_stride_8`, `dis_pred_stride_8`, ...). This is what a NanoDet-m 320 export looks like
  * to the decoder; its weights are the shared file's (INT8), as no FP32 NanoDet-m file is available.
  */
-import { DataType, int64Tensor, node, tensorValueInfo, valueInfoDims, type ModelProto, type TensorProto } from "../../../src/models/onnx/onnx-proto.js";
+import {
+  DataType,
+  int64Tensor,
+  node,
+  tensorValueInfo,
+  valueInfoDims,
+  type ModelProto,
+  type TensorProto,
+} from "../../../src/models/onnx/onnx-proto.js";
 
 function int64Values(t: TensorProto): number[] {
-  if (t.rawData && t.rawData.length) return Array.from(new BigInt64Array(t.rawData.slice().buffer)).map(Number);
+  if (t.rawData && t.rawData.length)
+    return Array.from(new BigInt64Array(t.rawData.slice().buffer)).map(Number);
   return t.int64Data;
 }
 
@@ -20,7 +29,12 @@ export function nanodetRank2At(model: ModelProto, size: number, from = 416): Mod
   const strides = [8, 16, 32];
   const cells = new Map(strides.map((s) => [from / s, size / s]));
   for (const t of g.initializer) {
-    if (t.dataType !== DataType.INT64 || t.dims.length !== 1 || (t.dims[0] !== 4 && t.dims[0] !== 5)) continue;
+    if (
+      t.dataType !== DataType.INT64 ||
+      t.dims.length !== 1 ||
+      (t.dims[0] !== 4 && t.dims[0] !== 5)
+    )
+      continue;
     const v = int64Values(t);
     const h = v[v.length - 2]!;
     const w = v[v.length - 1]!;

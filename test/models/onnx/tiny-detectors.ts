@@ -4,7 +4,16 @@
  * around the pixel's centre, so a test image with one red pixel has one class-0 box, exactly where
  * the pixel is. The output layout is the one under test.
  */
-import { DataType, attr, floatTensor, int64Tensor, modelFromGraph, node, tensorValueInfo, type ModelProto } from "../../../src/models/onnx/onnx-proto.js";
+import {
+  DataType,
+  attr,
+  floatTensor,
+  int64Tensor,
+  modelFromGraph,
+  node,
+  tensorValueInfo,
+  type ModelProto,
+} from "../../../src/models/onnx/onnx-proto.js";
 
 /** Output layouts of the tiny detector. */
 export type TinyLayout =
@@ -46,7 +55,9 @@ export function tinyYolov8(size: number, layout: TinyLayout): ModelProto {
   const n = size * size;
   let outDims: number[] = [1, f, n];
   if (layout === "yolov8-rows") {
-    nodes.push(node("Transpose", ["channels_first"], ["rows"], "transpose", [attr.ints("perm", [0, 2, 1])]));
+    nodes.push(
+      node("Transpose", ["channels_first"], ["rows"], "transpose", [attr.ints("perm", [0, 2, 1])]),
+    );
     outDims = [1, n, f];
   } else if (layout === "yolov8-rank2") {
     nodes.push(node("Reshape", ["channels_first", "shape2"], ["rank2"], "squeeze"));

@@ -50,21 +50,43 @@ describe("a YOLOv8-style detector the test builds itself, through a contracts fi
       writeModelFile(join(dir, `${layout}.onnx`), tinyYolov8(SIZE, layout));
       const contract = loadModelContract("tiny", contracts("tiny", `${layout}.onnx`));
       const session = await ModelSession.create(contract, quiet);
-      const out = await session.run(frame([{ x: 5, y: 7, rgb: [255, 0, 0] }, { x: 20, y: 25, rgb: [0, 200, 0] }]));
+      const out = await session.run(
+        frame([
+          { x: 5, y: 7, rgb: [255, 0, 0] },
+          { x: 20, y: 25, rgb: [0, 200, 0] },
+        ]),
+      );
       await session.release();
       expect(out.kind).toBe("detections");
       if (out.kind !== "detections") return;
       const boxes = out.detections.map((d) => ({ ...d, score: Math.round(d.score * 1000) / 1000 }));
       expect(boxes).toEqual([
-        { x1: 5.5 - TINY_BOX.w / 2, y1: 7.5 - TINY_BOX.h / 2, x2: 5.5 + TINY_BOX.w / 2, y2: 7.5 + TINY_BOX.h / 2, score: 1, classId: 0 },
-        { x1: 20.5 - TINY_BOX.w / 2, y1: 25.5 - TINY_BOX.h / 2, x2: 20.5 + TINY_BOX.w / 2, y2: 25.5 + TINY_BOX.h / 2, score: 0.784, classId: 1 },
+        {
+          x1: 5.5 - TINY_BOX.w / 2,
+          y1: 7.5 - TINY_BOX.h / 2,
+          x2: 5.5 + TINY_BOX.w / 2,
+          y2: 7.5 + TINY_BOX.h / 2,
+          score: 1,
+          classId: 0,
+        },
+        {
+          x1: 20.5 - TINY_BOX.w / 2,
+          y1: 25.5 - TINY_BOX.h / 2,
+          x2: 20.5 + TINY_BOX.w / 2,
+          y2: 25.5 + TINY_BOX.h / 2,
+          score: 0.784,
+          classId: 1,
+        },
       ]);
     });
   }
 
   it("class map: a class-0 person over a class-1 two-wheeler is a rider, one alone a pedestrian; the vehicle is not reported", async () => {
     writeModelFile(join(dir, "yolov8.onnx"), tinyYolov8(SIZE, "yolov8"));
-    const contract = loadModelContract("tiny_people", contracts("tiny_people", "yolov8.onnx", "    classes: { pedestrian: [0], ridden: [1] }\n"));
+    const contract = loadModelContract(
+      "tiny_people",
+      contracts("tiny_people", "yolov8.onnx", "    classes: { pedestrian: [0], ridden: [1] }\n"),
+    );
     expect(contract.classFilter).toEqual([0]);
     const session = await ModelSession.create(contract, quiet);
     // Rider: person at (5, 7), bike just below at (5, 9). Pedestrian: person alone at (25, 7).
@@ -77,7 +99,9 @@ describe("a YOLOv8-style detector the test builds itself, through a contracts fi
     );
     await session.release();
     if (out.kind !== "detections") throw new Error("expected detections");
-    expect(out.detections.map((d) => [d.classId, Math.round(d.x1 + TINY_BOX.w / 2 - 0.5), d.category])).toEqual([
+    expect(
+      out.detections.map((d) => [d.classId, Math.round(d.x1 + TINY_BOX.w / 2 - 0.5), d.category]),
+    ).toEqual([
       [0, 5, "rider"],
       [0, 25, "pedestrian"],
     ]);
@@ -87,7 +111,9 @@ describe("a YOLOv8-style detector the test builds itself, through a contracts fi
     writeModelFile(join(dir, "yolov8.onnx"), tinyYolov8(SIZE, "yolov8"));
     const path = contracts("tiny3", "yolov8.onnx");
     const contract = loadModelContract("tiny3", path);
-    await expect(ModelSession.create({ ...contract, decoder: { type: "yolov8", numClasses: 80 } }, quiet)).rejects.toThrow(
+    await expect(
+      ModelSession.create({ ...contract, decoder: { type: "yolov8", numClasses: 80 } }, quiet),
+    ).rejects.toThrow(
       /'tiny3' \(yolov8.onnx\) does not match its contract: expected an output of shape \[1,84,N\], found none; the model's outputs are output0 \[1,6,1024\]/,
     );
   });

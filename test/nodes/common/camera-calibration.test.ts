@@ -16,10 +16,16 @@ function cameraInfo(sec: number, over: Partial<CameraInfo> = {}): CameraInfo {
 
 function mount(child: string, z: number): TFMessage {
   return {
-    transforms: [{
-      header: { stamp: { sec: 0, nanosec: 0 }, frame_id: "base_link" }, child_frame_id: child,
-      transform: { translation: { x: 1.2, y: 0, z }, rotation: quatFromEuler(-Math.PI / 2 - 0.09, 0, -Math.PI / 2) },
-    }],
+    transforms: [
+      {
+        header: { stamp: { sec: 0, nanosec: 0 }, frame_id: "base_link" },
+        child_frame_id: child,
+        transform: {
+          translation: { x: 1.2, y: 0, z },
+          rotation: quatFromEuler(-Math.PI / 2 - 0.09, 0, -Math.PI / 2),
+        },
+      },
+    ],
   };
 }
 
@@ -27,7 +33,12 @@ function mount(child: string, z: number): TFMessage {
 function setup() {
   let deliver: ((info: CameraInfo) => void) | undefined;
   const handle = {
-    createSubscription: (_type: string, _topic: string, _qos: unknown, cb: (m: CameraInfo) => void) => {
+    createSubscription: (
+      _type: string,
+      _topic: string,
+      _qos: unknown,
+      cb: (m: CameraInfo) => void,
+    ) => {
       deliver = cb;
       return {};
     },
@@ -43,7 +54,9 @@ function setup() {
 describe("CameraCalibration", () => {
   it("keeps its model and geometry objects while the CameraInfo repeats (new message objects, new stamps)", () => {
     const { calibration, diagnostics, send } = setup();
-    expect(diagnostics.condition("calibration")?.message).toMatch(/no CameraInfo yet on \/perception\/node\/in\/camera_info/);
+    expect(diagnostics.condition("calibration")?.message).toMatch(
+      /no CameraInfo yet on \/perception\/node\/in\/camera_info/,
+    );
     const build = vi.spyOn(CameraModel, "fromCameraInfo");
     try {
       send(cameraInfo(1));
@@ -66,11 +79,29 @@ describe("CameraCalibration", () => {
     send(cameraInfo(1));
     let previous = calibration.geometryAt({ sec: 1, nanosec: 0 })!;
     const changes: [Partial<CameraInfo>, (g: NonNullable<typeof previous>) => void][] = [
-      [{ k: Float64Array.of(300, 0, 160, 0, 300, 90, 0, 0, 1) }, (g) => expect(g.model.fx).toBe(300)],
-      [{ k: Float64Array.of(300, 0, 160, 0, 300, 90, 0, 0, 1), d: Float64Array.of(-0.2, 0.05, 0, 0, 0) }, (g) => expect(g.model.distortion.model).toBe("plumb_bob")],
-      [{ binning_x: 2, binning_y: 2 }, (g) => expect([g.model.width, g.model.height, g.model.fx]).toEqual([160, 90, 124.8])],
-      [{ roi: { x_offset: 10, y_offset: 20, height: 100, width: 200, do_rectify: false } }, (g) => expect([g.model.width, g.model.cx]).toEqual([200, 150])],
-      [{ header: { stamp: { sec: 1, nanosec: 0 }, frame_id: "camera_rear_optical_frame" } }, (g) => expect(g.baseFromOptical.translation.z).toBeCloseTo(0.9, 12)],
+      [
+        { k: Float64Array.of(300, 0, 160, 0, 300, 90, 0, 0, 1) },
+        (g) => expect(g.model.fx).toBe(300),
+      ],
+      [
+        {
+          k: Float64Array.of(300, 0, 160, 0, 300, 90, 0, 0, 1),
+          d: Float64Array.of(-0.2, 0.05, 0, 0, 0),
+        },
+        (g) => expect(g.model.distortion.model).toBe("plumb_bob"),
+      ],
+      [
+        { binning_x: 2, binning_y: 2 },
+        (g) => expect([g.model.width, g.model.height, g.model.fx]).toEqual([160, 90, 124.8]),
+      ],
+      [
+        { roi: { x_offset: 10, y_offset: 20, height: 100, width: 200, do_rectify: false } },
+        (g) => expect([g.model.width, g.model.cx]).toEqual([200, 150]),
+      ],
+      [
+        { header: { stamp: { sec: 1, nanosec: 0 }, frame_id: "camera_rear_optical_frame" } },
+        (g) => expect(g.baseFromOptical.translation.z).toBeCloseTo(0.9, 12),
+      ],
     ];
     let sec = 2;
     for (const [over, check] of changes) {
@@ -104,7 +135,12 @@ describe("CameraCalibration", () => {
     const set = vi.spyOn(diagnostics, "set");
     send(cameraInfo(2, { k: new Float64Array(9) }));
     expect(calibration.geometryAt({ sec: 2, nanosec: 0 })).toBeUndefined();
-    expect(diagnostics.condition("calibration")).toMatchObject({ level: "error", message: expect.stringMatching(/calibration invalid: .*fx must be a positive finite focal length/) });
+    expect(diagnostics.condition("calibration")).toMatchObject({
+      level: "error",
+      message: expect.stringMatching(
+        /calibration invalid: .*fx must be a positive finite focal length/,
+      ),
+    });
     send(cameraInfo(3, { k: new Float64Array(9) }));
     expect(calibration.geometryAt({ sec: 3, nanosec: 0 })).toBeUndefined();
     expect(set).toHaveBeenCalledTimes(1);
@@ -115,12 +151,25 @@ describe("CameraCalibration", () => {
 
   it("says when the extrinsics are missing, and finds them once they arrive", () => {
     const { calibration, diagnostics, tf, send } = setup();
-    send(cameraInfo(1, { header: { stamp: { sec: 1, nanosec: 0 }, frame_id: "camera_left_optical_frame" } }));
+    send(
+      cameraInfo(1, {
+        header: { stamp: { sec: 1, nanosec: 0 }, frame_id: "camera_left_optical_frame" },
+      }),
+    );
     expect(calibration.geometryAt({ sec: 1, nanosec: 0 })).toBeUndefined();
-    expect(diagnostics.condition("calibration")).toMatchObject({ level: "warn", message: expect.stringMatching(/no transform base_link <- camera_left_optical_frame/) });
+    expect(diagnostics.condition("calibration")).toMatchObject({
+      level: "warn",
+      message: expect.stringMatching(/no transform base_link <- camera_left_optical_frame/),
+    });
     tf.addMessage(mount("camera_left_optical_frame", 1.1), true);
-    send(cameraInfo(2, { header: { stamp: { sec: 2, nanosec: 0 }, frame_id: "camera_left_optical_frame" } }));
-    expect(calibration.geometryAt({ sec: 2, nanosec: 0 })?.baseFromOptical.translation.z).toBeCloseTo(1.1, 12);
+    send(
+      cameraInfo(2, {
+        header: { stamp: { sec: 2, nanosec: 0 }, frame_id: "camera_left_optical_frame" },
+      }),
+    );
+    expect(
+      calibration.geometryAt({ sec: 2, nanosec: 0 })?.baseFromOptical.translation.z,
+    ).toBeCloseTo(1.1, 12);
     expect(diagnostics.condition("calibration")).toBeUndefined();
   });
 });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { checkComputeBudgetOptions, decideRates, LaneStability, plannedCores, reachM, workerRoomPerS, type ComputeBudgetOptions } from "../../../src/nodes/common/compute-budget-rates.js";
+import {
+  checkComputeBudgetOptions,
+  decideRates,
+  LaneStability,
+  plannedCores,
+  reachM,
+  workerRoomPerS,
+  type ComputeBudgetOptions,
+} from "../../../src/nodes/common/compute-budget-rates.js";
 
 const OPTIONS: ComputeBudgetOptions = {
   pedestrianNearCrossingHz: 30,
@@ -29,14 +37,33 @@ describe("compute budget policy", () => {
 
   it("raises pedestrians and crosswalks with a mapped crossing within reach, lowers them without one, and keeps them up when it cannot know", () => {
     const near = decideRates(OPTIONS, { speedMps: 10, crossingDistanceM: 30, laneStable: false });
-    expect(near).toMatchObject({ nearCrossing: true, rates: { pedestrians: 30, lanes: 10, crosswalks: 10 }, pedestrianCropPassesPerS: 30, limitedByBudget: false });
+    expect(near).toMatchObject({
+      nearCrossing: true,
+      rates: { pedestrians: 30, lanes: 10, crosswalks: 10 },
+      pedestrianCropPassesPerS: 30,
+      limitedByBudget: false,
+    });
     expect(near.reason).toMatch(/crossing 30 m ahead, within 38 m/);
     const beyond = decideRates(OPTIONS, { speedMps: 10, crossingDistanceM: 40, laneStable: false });
-    expect(beyond).toMatchObject({ nearCrossing: false, rates: { pedestrians: 10, crosswalks: 2 } });
-    const none = decideRates(OPTIONS, { speedMps: 27, crossingDistanceM: "none", laneStable: true });
-    expect(none).toMatchObject({ nearCrossing: false, rates: { pedestrians: 10, lanes: 5, crosswalks: 2 }, pedestrianCropPassesPerS: 10 });
+    expect(beyond).toMatchObject({
+      nearCrossing: false,
+      rates: { pedestrians: 10, crosswalks: 2 },
+    });
+    const none = decideRates(OPTIONS, {
+      speedMps: 27,
+      crossingDistanceM: "none",
+      laneStable: true,
+    });
+    expect(none).toMatchObject({
+      nearCrossing: false,
+      rates: { pedestrians: 10, lanes: 5, crosswalks: 2 },
+      pedestrianCropPassesPerS: 10,
+    });
     expect(none.plannedCores).toBeCloseTo((10 * 30 + 5 * 50 + 2 * 8 + 10 * 10) / 1000, 9);
-    for (const unknown of [{ speedMps: undefined, crossingDistanceM: 5 }, { speedMps: 10, crossingDistanceM: undefined }]) {
+    for (const unknown of [
+      { speedMps: undefined, crossingDistanceM: 5 },
+      { speedMps: 10, crossingDistanceM: undefined },
+    ]) {
       const d = decideRates(OPTIONS, { ...unknown, laneStable: true });
       expect(d.nearCrossing).toBe(true);
       expect(d.rates.pedestrians).toBe(30);
@@ -44,8 +71,12 @@ describe("compute budget policy", () => {
       expect(d.reason).toMatch(/unknown/);
     }
     // At a standstill the margin alone decides.
-    expect(decideRates(OPTIONS, { speedMps: 0, crossingDistanceM: 14, laneStable: false }).nearCrossing).toBe(true);
-    expect(decideRates(OPTIONS, { speedMps: 0, crossingDistanceM: 16, laneStable: false }).nearCrossing).toBe(false);
+    expect(
+      decideRates(OPTIONS, { speedMps: 0, crossingDistanceM: 14, laneStable: false }).nearCrossing,
+    ).toBe(true);
+    expect(
+      decideRates(OPTIONS, { speedMps: 0, crossingDistanceM: 16, laneStable: false }).nearCrossing,
+    ).toBe(false);
   });
 
   it("keeps the models within the CPU budget: crosswalks cut first, then lanes, then pedestrian crop passes, the pedestrian rate last, each to its floor", () => {
@@ -81,18 +112,38 @@ describe("compute budget policy", () => {
     expect(workerRoomPerS(OPTIONS, 30)).toBeCloseTo(50, 9);
     expect(workerRoomPerS(OPTIONS, 10)).toBeCloseTo(70, 9);
     expect(workerRoomPerS(OPTIONS, 90)).toBe(0);
-    const wanting = { ...OPTIONS, pedestrianCropPassesNearCrossingPerS: 120, pedestrianCropPassesPerS: 120 };
-    expect(decideRates(wanting, { speedMps: 5, crossingDistanceM: 10, laneStable: false }).pedestrianCropPassesPerS).toBeCloseTo(50, 9);
-    expect(decideRates(wanting, { speedMps: 5, crossingDistanceM: "none", laneStable: false }).pedestrianCropPassesPerS).toBeCloseTo(70, 9);
+    const wanting = {
+      ...OPTIONS,
+      pedestrianCropPassesNearCrossingPerS: 120,
+      pedestrianCropPassesPerS: 120,
+    };
+    expect(
+      decideRates(wanting, { speedMps: 5, crossingDistanceM: 10, laneStable: false })
+        .pedestrianCropPassesPerS,
+    ).toBeCloseTo(50, 9);
+    expect(
+      decideRates(wanting, { speedMps: 5, crossingDistanceM: "none", laneStable: false })
+        .pedestrianCropPassesPerS,
+    ).toBeCloseTo(70, 9);
   });
 
   it("refuses options that cannot work", () => {
     expect(() => checkComputeBudgetOptions(OPTIONS)).not.toThrow();
-    expect(() => checkComputeBudgetOptions({ ...OPTIONS, decelerationMps2: 0 })).toThrow(/decelerationMps2 must be a positive number, got 0/);
-    expect(() => checkComputeBudgetOptions({ ...OPTIONS, costMs: { ...OPTIONS.costMs, lanes: -1 } })).toThrow(/costMs.lanes/);
-    expect(() => checkComputeBudgetOptions({ ...OPTIONS, pedestrianCropPassesPerS: -1 })).toThrow(/pedestrianCropPassesPerS must be a number >= 0, got -1/);
-    expect(() => checkComputeBudgetOptions({ ...OPTIONS, pedestrianPassCostMs: 0 })).toThrow(/pedestrianPassCostMs/);
-    expect(() => checkComputeBudgetOptions({ ...OPTIONS, pedestrianWorkerMaxLoad: 1.5 })).toThrow(/pedestrianWorkerMaxLoad must be in \(0, 1\]/);
+    expect(() => checkComputeBudgetOptions({ ...OPTIONS, decelerationMps2: 0 })).toThrow(
+      /decelerationMps2 must be a positive number, got 0/,
+    );
+    expect(() =>
+      checkComputeBudgetOptions({ ...OPTIONS, costMs: { ...OPTIONS.costMs, lanes: -1 } }),
+    ).toThrow(/costMs.lanes/);
+    expect(() => checkComputeBudgetOptions({ ...OPTIONS, pedestrianCropPassesPerS: -1 })).toThrow(
+      /pedestrianCropPassesPerS must be a number >= 0, got -1/,
+    );
+    expect(() => checkComputeBudgetOptions({ ...OPTIONS, pedestrianPassCostMs: 0 })).toThrow(
+      /pedestrianPassCostMs/,
+    );
+    expect(() => checkComputeBudgetOptions({ ...OPTIONS, pedestrianWorkerMaxLoad: 1.5 })).toThrow(
+      /pedestrianWorkerMaxLoad must be in \(0, 1\]/,
+    );
   });
 
   it("calls the ego lane stable after enough good frames in a row, and starts over on a bad one", () => {

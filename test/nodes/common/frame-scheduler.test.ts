@@ -40,12 +40,19 @@ describe("FrameScheduler", () => {
     }
     expect(fast).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28]);
     expect(slow).toEqual([0, 6, 12, 18, 24]);
-    expect(s.counters().pedestrians).toMatchObject({ offered: 30, started: 5, skippedRate: 25, droppedReplaced: 0 });
+    expect(s.counters().pedestrians).toMatchObject({
+      offered: 30,
+      started: 5,
+      skippedRate: 25,
+      droppedReplaced: 0,
+    });
   });
 
   it("predicts with wouldTake which frames a rate lets through, without changing anything", async () => {
     const taken: number[] = [];
-    const s = new FrameScheduler<number>({ models: [{ name: "lanes", rateHz: 10, run: (f) => void taken.push(f) }] });
+    const s = new FrameScheduler<number>({
+      models: [{ name: "lanes", rateHz: 10, run: (f) => void taken.push(f) }],
+    });
     const predicted: number[] = [];
     for (let i = 0; i < 12; i++) {
       const stamp = stampAt(i * (1000 / 30));
@@ -65,7 +72,9 @@ describe("FrameScheduler", () => {
         { name: "lanes", rateHz: 10, run: (f) => void taken.push(f) },
       ],
     });
-    const stamps = Array.from({ length: 40 }, (_, i) => stampAt(i * (1000 / 30) + (i % 3 === 1 ? 2 : 0))); // jitter
+    const stamps = Array.from({ length: 40 }, (_, i) =>
+      stampAt(i * (1000 / 30) + (i % 3 === 1 ? 2 : 0)),
+    ); // jitter
     stamps.splice(25, 0, stampAt(100)); // a time jump back: the windows restart
     const predicted = new Set<number>();
     const ahead = 4;
@@ -82,7 +91,9 @@ describe("FrameScheduler", () => {
 
   it("predicts with the new rate after a rate change (frames announced before it were predicted with the old one)", async () => {
     const taken: number[] = [];
-    const s = new FrameScheduler<number>({ models: [{ name: "pedestrians", rateHz: 30, run: (f) => void taken.push(f) }] });
+    const s = new FrameScheduler<number>({
+      models: [{ name: "pedestrians", rateHz: 30, run: (f) => void taken.push(f) }],
+    });
     const stamps = Array.from({ length: 60 }, (_, i) => stampAt(i * (1000 / 30)));
     const predicted = new Set<number>();
     const ahead = 4;
@@ -95,9 +106,12 @@ describe("FrameScheduler", () => {
       await s.idle();
     }
     // Announced after the change: exactly the frames taken at 10 Hz.
-    const afterChange = (xs: Iterable<number>) => [...xs].filter((i) => i >= change + ahead).sort((a, b) => a - b);
+    const afterChange = (xs: Iterable<number>) =>
+      [...xs].filter((i) => i >= change + ahead).sort((a, b) => a - b);
     expect(afterChange(predicted)).toEqual(afterChange(taken));
-    expect(afterChange(taken).length).toBeLessThanOrEqual(Math.ceil((stamps.length - change - ahead) / 3) + 1);
+    expect(afterChange(taken).length).toBeLessThanOrEqual(
+      Math.ceil((stamps.length - change - ahead) / 3) + 1,
+    );
   });
 
   it("keeps only the newest frame while a model is busy and counts replaced ones as drops", async () => {
@@ -116,7 +130,11 @@ describe("FrameScheduler", () => {
     g.release();
     await s.idle();
     expect(s.busy).toBe(false);
-    expect(s.counters().pedestrians).toMatchObject({ started: 2, completed: 2, droppedReplaced: 2 });
+    expect(s.counters().pedestrians).toMatchObject({
+      started: 2,
+      completed: 2,
+      droppedReplaced: 2,
+    });
     expect(s.stats()).toMatchObject({ "pedestrians.drops": 2, "pedestrians.runs": 2 });
   });
 
@@ -139,8 +157,17 @@ describe("FrameScheduler", () => {
 
   it("reports failures through onError or rejects idle(), and goes on", async () => {
     const seen: string[] = [];
-    const failing = { name: "m", rateHz: 10, run: (f: number) => { if (f === 1) throw new Error("bad tensor"); } };
-    const s = new FrameScheduler<number>({ models: [failing], onError: (m, e) => seen.push(`${m}: ${(e as Error).message}`) });
+    const failing = {
+      name: "m",
+      rateHz: 10,
+      run: (f: number) => {
+        if (f === 1) throw new Error("bad tensor");
+      },
+    };
+    const s = new FrameScheduler<number>({
+      models: [failing],
+      onError: (m, e) => seen.push(`${m}: ${(e as Error).message}`),
+    });
     s.offer(1, stampAt(0));
     s.offer(2, stampAt(100));
     await s.idle();
@@ -155,7 +182,9 @@ describe("FrameScheduler", () => {
 
   it("restarts the rate window when stamps jump back, and changes rate at run time", async () => {
     const runs: number[] = [];
-    const s = new FrameScheduler<number>({ models: [{ name: "m", rateHz: 2, run: (f) => void runs.push(f) }] });
+    const s = new FrameScheduler<number>({
+      models: [{ name: "m", rateHz: 2, run: (f) => void runs.push(f) }],
+    });
     const offerAndWait = async (f: number, ms: number) => {
       s.offer(f, stampAt(ms));
       await s.idle();

@@ -25,8 +25,16 @@ interface Label {
 
 const shared = sharedDir();
 if (!shared) console.warn("skipping crosswalk presence on cdnet_crosswalk: ../shared is absent");
-const labels = (JSON.parse(readFileSync(projectPath("test/fixtures/crosswalk-labels.json"), "utf8")) as { frames: Label[] }).frames;
-const negatives = (JSON.parse(readFileSync(projectPath("test/fixtures/crosswalk-real-negatives.json"), "utf8")) as { frames: { file: string }[] }).frames;
+const labels = (
+  JSON.parse(readFileSync(projectPath("test/fixtures/crosswalk-labels.json"), "utf8")) as {
+    frames: Label[];
+  }
+).frames;
+const negatives = (
+  JSON.parse(readFileSync(projectPath("test/fixtures/crosswalk-real-negatives.json"), "utf8")) as {
+    frames: { file: string }[];
+  }
+).frames;
 
 describe("crosswalk labels", () => {
   it("cover every frame once, with a note each", () => {
@@ -49,19 +57,38 @@ describe.skipIf(!shared)("crosswalk presence on cdnet_crosswalk", () => {
   // (it once skipped the 3 tests below). The longer limit is for load only: no threshold changed.
   beforeAll(async () => {
     const root = shared!;
-    const lanes = await LaneDetector.create({ contract: loadModelContract("twinlitenet_640x360"), modelDir: join(root, "models"), session: { log: () => {} } });
+    const lanes = await LaneDetector.create({
+      contract: loadModelContract("twinlitenet_640x360"),
+      modelDir: join(root, "models"),
+      session: { log: () => {} },
+    });
     const crosswalks = new CrosswalkDetector();
     const results: { label: Label; found: boolean; confidence: number }[] = [];
     for (const label of labels) {
       const view = await readImageFile(join(root, "data/cdnet_crosswalk", label.file));
       // Dashcam: wide lens, horizon a little below the middle when no vanishing point is found.
-      const r = await detectStill(view, { lanes, crosswalks, camera: { kind: "auto", assumedHorizonFraction: 0.55 } });
-      results.push({ label, found: r.crosswalks.crosswalks.length > 0, confidence: Math.max(0, ...r.crosswalks.crosswalks.map((c) => c.confidence)) });
+      const r = await detectStill(view, {
+        lanes,
+        crosswalks,
+        camera: { kind: "auto", assumedHorizonFraction: 0.55 },
+      });
+      results.push({
+        label,
+        found: r.crosswalks.crosswalks.length > 0,
+        confidence: Math.max(0, ...r.crosswalks.crosswalks.map((c) => c.confidence)),
+      });
     }
     for (const n of negatives) {
       const view = await readImageFile(join(root, "data", n.file));
-      const r = await detectStill(view, { lanes, crosswalks, camera: { kind: "auto", assumedHorizonFraction: 0.55 } });
-      if (r.crosswalks.crosswalks.length > 0) falseAlarms.push(`${n.file} (${r.crosswalks.crosswalks.map((c) => c.confidence.toFixed(2)).join(", ")})`);
+      const r = await detectStill(view, {
+        lanes,
+        crosswalks,
+        camera: { kind: "auto", assumedHorizonFraction: 0.55 },
+      });
+      if (r.crosswalks.crosswalks.length > 0)
+        falseAlarms.push(
+          `${n.file} (${r.crosswalks.crosswalks.map((c) => c.confidence.toFixed(2)).join(", ")})`,
+        );
     }
     await lanes.release();
     const tp = results.filter((r) => r.found && r.label.present).length;
@@ -75,7 +102,13 @@ describe.skipIf(!shared)("crosswalk presence on cdnet_crosswalk", () => {
     complexRecall = complex.filter((r) => r.found).length / complex.length;
     console.log(
       `cdnet crosswalk presence: TP ${tp} FP ${fp} FN ${fn} precision ${precision.toFixed(2)} recall ${recall.toFixed(2)} (clear-only recall ${clearRecall.toFixed(2)}, complex/ ${complexRecall.toFixed(2)}); false alarms on ${negatives.length} negatives: ${falseAlarms.length ? falseAlarms.join(", ") : "none"}`,
-      "\n" + results.map((r) => `${r.label.file} label=${r.label.present ? r.label.visibility : "no"} found=${r.found} conf=${r.confidence.toFixed(2)}`).join("\n"),
+      "\n" +
+        results
+          .map(
+            (r) =>
+              `${r.label.file} label=${r.label.present ? r.label.visibility : "no"} found=${r.found} conf=${r.confidence.toFixed(2)}`,
+          )
+          .join("\n"),
     );
   }, 180_000);
 

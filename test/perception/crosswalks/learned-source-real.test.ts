@@ -16,7 +16,10 @@ import { readImageFile } from "../../../src/image/compressed-image.js";
 import { loadModelContract } from "../../../src/models/contract.js";
 import { CrosswalkDetector } from "../../../src/perception/crosswalks/crosswalk-detector.js";
 import type { LearnedCrosswalkSource } from "../../../src/perception/crosswalks/learned-source.js";
-import { crosswalkSources, openLearnedSource } from "../../../src/perception/crosswalks/verified-learned-source.js";
+import {
+  crosswalkSources,
+  openLearnedSource,
+} from "../../../src/perception/crosswalks/verified-learned-source.js";
 import { detectStill } from "../../../src/perception/lanes/detect-still.js";
 import { LaneDetector } from "../../../src/perception/lanes/lane-detector.js";
 
@@ -28,20 +31,39 @@ interface RealLabel {
 }
 
 function labels(): RealLabel[] {
-  const cdnet = JSON.parse(readFileSync(projectPath("test/fixtures/crosswalk-labels.json"), "utf8")) as { frames: { file: string; present: boolean }[] };
-  const negatives = JSON.parse(readFileSync(projectPath("test/fixtures/crosswalk-real-negatives.json"), "utf8")) as { frames: { file: string; present: boolean }[] };
+  const cdnet = JSON.parse(
+    readFileSync(projectPath("test/fixtures/crosswalk-labels.json"), "utf8"),
+  ) as { frames: { file: string; present: boolean }[] };
+  const negatives = JSON.parse(
+    readFileSync(projectPath("test/fixtures/crosswalk-real-negatives.json"), "utf8"),
+  ) as { frames: { file: string; present: boolean }[] };
   return [
-    ...cdnet.frames.map((f): RealLabel => ({ path: join("cdnet_crosswalk", f.file), present: f.present, set: f.file.startsWith("complex/") ? "cdnet complex" : "cdnet frames" })),
-    ...negatives.frames.map((f): RealLabel => ({ path: f.file, present: f.present, set: f.file.split("/")[0] as RealLabel["set"] })),
+    ...cdnet.frames.map(
+      (f): RealLabel => ({
+        path: join("cdnet_crosswalk", f.file),
+        present: f.present,
+        set: f.file.startsWith("complex/") ? "cdnet complex" : "cdnet frames",
+      }),
+    ),
+    ...negatives.frames.map(
+      (f): RealLabel => ({
+        path: f.file,
+        present: f.present,
+        set: f.file.split("/")[0] as RealLabel["set"],
+      }),
+    ),
   ];
 }
 
 const shared = sharedDir();
-if (!shared) console.warn("skipping the learned crosswalk source on real frames: ../shared is absent");
+if (!shared)
+  console.warn("skipping the learned crosswalk source on real frames: ../shared is absent");
 
 describe("real-frame labels", () => {
   it("negatives are viewed frames with a note each, none repeated", () => {
-    const negatives = JSON.parse(readFileSync(projectPath("test/fixtures/crosswalk-real-negatives.json"), "utf8")) as { frames: { file: string; present: boolean; note: string }[] };
+    const negatives = JSON.parse(
+      readFileSync(projectPath("test/fixtures/crosswalk-real-negatives.json"), "utf8"),
+    ) as { frames: { file: string; present: boolean; note: string }[] };
     expect(new Set(negatives.frames.map((f) => f.file)).size).toBe(negatives.frames.length);
     for (const f of negatives.frames) {
       expect(f.present).toBe(false);
@@ -63,7 +85,13 @@ describe.skipIf(!shared)("learned crosswalk source on every labelled real frame"
     for (const label of labels()) {
       const view = await readImageFile(join(shared!, "data", label.path));
       // Presence does not depend on the camera; the geometry only places the outline on the ground.
-      const geometry = CameraGeometry.approximate({ width: view.width, height: view.height, mountHeight: 1.5, horizontalFovDeg: 60, horizonRow: 0.55 * view.height });
+      const geometry = CameraGeometry.approximate({
+        width: view.width,
+        height: view.height,
+        mountHeight: 1.5,
+        horizontalFovDeg: 60,
+        horizonRow: 0.55 * view.height,
+      });
       const r = await source.analyse({ view, geometry, stamp: { sec: 0, nanosec: 0 } });
       rows.push({ label, probability: r.probability, area: r.areaFraction });
       const said = r.probability >= 0.5;
@@ -74,7 +102,12 @@ describe.skipIf(!shared)("learned crosswalk source on every labelled real frame"
     }
     console.log(
       `learned crosswalk presence on ${rows.length} real frames: TP ${tp} FP ${fp} FN ${fn} TN ${tn}, precision ${(tp / Math.max(1, tp + fp)).toFixed(2)} recall ${(tp / Math.max(1, tp + fn)).toFixed(2)}\n` +
-        rows.map((r) => `${r.label.present ? "pos" : "neg"} p=${r.probability.toFixed(2)} area=${(100 * r.area).toFixed(2)}% ${r.label.path}`).join("\n"),
+        rows
+          .map(
+            (r) =>
+              `${r.label.present ? "pos" : "neg"} p=${r.probability.toFixed(2)} area=${(100 * r.area).toFixed(2)}% ${r.label.path}`,
+          )
+          .join("\n"),
     );
   }, 120_000);
   afterAll(async () => {
@@ -92,58 +125,86 @@ describe.skipIf(!shared)("learned crosswalk source on every labelled real frame"
   });
 });
 
-describe.skipIf(!shared)("stripes alone vs stripes + verified learned proposals (CrosswalkDetector, TwinLiteNet lanes) on every labelled real frame", () => {
-  const counts = { stripes: { tp: 0, fp: 0, fn: 0 }, fused: { tp: 0, fp: 0, fn: 0 } };
+describe.skipIf(!shared)(
+  "stripes alone vs stripes + verified learned proposals (CrosswalkDetector, TwinLiteNet lanes) on every labelled real frame",
+  () => {
+    const counts = { stripes: { tp: 0, fp: 0, fn: 0 }, fused: { tp: 0, fp: 0, fn: 0 } };
 
-  beforeAll(async () => {
-    const root = shared!;
-    const lanes = await LaneDetector.create({ contract: loadModelContract("twinlitenet_640x360"), modelDir: join(root, "models"), session: { log: () => {} } });
-    // The sources and fusion of learned_source: auto (the node's and `detect`'s), whatever the default.
-    const { sources, fusion, learned } = await crosswalkSources("auto", () => undefined);
-    const detectors = { stripes: new CrosswalkDetector(), fused: new CrosswalkDetector({ sources, fusion }) };
-    const lines: string[] = [];
-    for (const label of labels()) {
-      const view = await readImageFile(join(root, "data", label.path));
-      const found: string[] = [];
-      for (const kind of ["stripes", "fused"] as const) {
-        // As the cdnet presence test: horizon from the lanes' vanishing point, else 0.55 of the height.
-        const r = await detectStill(view, { lanes, crosswalks: detectors[kind], camera: { kind: "auto", assumedHorizonFraction: 0.55 } });
-        const said = r.crosswalks.crosswalks.length > 0;
-        const c = counts[kind];
-        if (said && label.present) c.tp++;
-        else if (said) c.fp++;
-        else if (label.present) c.fn++;
-        found.push(`${kind}=${said}`);
+    beforeAll(async () => {
+      const root = shared!;
+      const lanes = await LaneDetector.create({
+        contract: loadModelContract("twinlitenet_640x360"),
+        modelDir: join(root, "models"),
+        session: { log: () => {} },
+      });
+      // The sources and fusion of learned_source: auto (the node's and `detect`'s), whatever the default.
+      const { sources, fusion, learned } = await crosswalkSources("auto", () => undefined);
+      const detectors = {
+        stripes: new CrosswalkDetector(),
+        fused: new CrosswalkDetector({ sources, fusion }),
+      };
+      const lines: string[] = [];
+      for (const label of labels()) {
+        const view = await readImageFile(join(root, "data", label.path));
+        const found: string[] = [];
+        for (const kind of ["stripes", "fused"] as const) {
+          // As the cdnet presence test: horizon from the lanes' vanishing point, else 0.55 of the height.
+          const r = await detectStill(view, {
+            lanes,
+            crosswalks: detectors[kind],
+            camera: { kind: "auto", assumedHorizonFraction: 0.55 },
+          });
+          const said = r.crosswalks.crosswalks.length > 0;
+          const c = counts[kind];
+          if (said && label.present) c.tp++;
+          else if (said) c.fp++;
+          else if (label.present) c.fn++;
+          found.push(`${kind}=${said}`);
+        }
+        lines.push(`${label.present ? "pos" : "neg"} ${found.join(" ")} ${label.path}`);
       }
-      lines.push(`${label.present ? "pos" : "neg"} ${found.join(" ")} ${label.path}`);
-    }
-    await lanes.release();
-    await learned!.release();
-    const f = (c: { tp: number; fp: number; fn: number }): string =>
-      `TP ${c.tp} FP ${c.fp} FN ${c.fn} precision ${(c.tp / Math.max(1, c.tp + c.fp)).toFixed(2)} recall ${(c.tp / Math.max(1, c.tp + c.fn)).toFixed(2)}`;
-    console.log(`crosswalk presence on 37 real frames\n  stripes alone: ${f(counts.stripes)}\n  stripes + verified learned proposals: ${f(counts.fused)}\n${lines.join("\n")}`);
-  }, 300_000);
+      await lanes.release();
+      await learned!.release();
+      const f = (c: { tp: number; fp: number; fn: number }): string =>
+        `TP ${c.tp} FP ${c.fp} FN ${c.fn} precision ${(c.tp / Math.max(1, c.tp + c.fp)).toFixed(2)} recall ${(c.tp / Math.max(1, c.tp + c.fn)).toFixed(2)}`;
+      console.log(
+        `crosswalk presence on 37 real frames\n  stripes alone: ${f(counts.stripes)}\n  stripes + verified learned proposals: ${f(counts.fused)}\n${lines.join("\n")}`,
+      );
+    }, 300_000);
 
-  it("the calibration file's fit figures are those of the shipped check (refit with scripts/crosswalk-verification-fit.ts --write after changing it)", () => {
-    const fit = loadFitFigures();
-    expect(counts.stripes).toEqual(fit.stripes_alone);
-    expect(counts.fused).toEqual(fit.fused_all_frames);
-  });
+    it("the calibration file's fit figures are those of the shipped check (refit with scripts/crosswalk-verification-fit.ts --write after changing it)", () => {
+      const fit = loadFitFigures();
+      expect(counts.stripes).toEqual(fit.stripes_alone);
+      expect(counts.fused).toEqual(fit.fused_all_frames);
+    });
 
-  it("the learned source is on by default (learned_source: auto) only if the fused figures beat the stripes' (precision no worse, recall higher), with the weights fitted on all frames and leave-one-out", () => {
-    expect(counts.stripes.tp + counts.stripes.fn).toBe(14);
-    expect(counts.fused.tp + counts.fused.fn).toBe(14);
-    const defaultMode = (parseYaml(readFileSync(projectPath("config/crosswalk_detector.param.yaml"), "utf8")) as Record<string, { ros__parameters: { learned_source: string } }>)["/**"].ros__parameters.learned_source;
-    const precision = (c: { tp: number; fp: number }): number => c.tp / Math.max(1, c.tp + c.fp);
-    const beats = (c: { tp: number; fp: number }) => precision(c) >= precision(counts.stripes) && c.tp > counts.stripes.tp;
-    const helps = beats(counts.fused) && beats(loadFitFigures().fused_leave_one_out);
-    expect(defaultMode).toBe(helps ? "auto" : "off");
-  });
-});
+    it("the learned source is on by default (learned_source: auto) only if the fused figures beat the stripes' (precision no worse, recall higher), with the weights fitted on all frames and leave-one-out", () => {
+      expect(counts.stripes.tp + counts.stripes.fn).toBe(14);
+      expect(counts.fused.tp + counts.fused.fn).toBe(14);
+      const defaultMode = (
+        parseYaml(
+          readFileSync(projectPath("config/crosswalk_detector.param.yaml"), "utf8"),
+        ) as Record<string, { ros__parameters: { learned_source: string } }>
+      )["/**"].ros__parameters.learned_source;
+      const precision = (c: { tp: number; fp: number }): number => c.tp / Math.max(1, c.tp + c.fp);
+      const beats = (c: { tp: number; fp: number }) =>
+        precision(c) >= precision(counts.stripes) && c.tp > counts.stripes.tp;
+      const helps = beats(counts.fused) && beats(loadFitFigures().fused_leave_one_out);
+      expect(defaultMode).toBe(helps ? "auto" : "off");
+    });
+  },
+);
 
 /** The fit figures stored in models/crosswalk_seg.verification.json by the fit script. */
-function loadFitFigures(): Record<"stripes_alone" | "fused_all_frames" | "fused_leave_one_out", { tp: number; fp: number; fn: number }> {
-  return (JSON.parse(readFileSync(projectPath("models/crosswalk_seg.verification.json"), "utf8")) as { fit: ReturnType<typeof loadFitFigures> }).fit;
+function loadFitFigures(): Record<
+  "stripes_alone" | "fused_all_frames" | "fused_leave_one_out",
+  { tp: number; fp: number; fn: number }
+> {
+  return (
+    JSON.parse(readFileSync(projectPath("models/crosswalk_seg.verification.json"), "utf8")) as {
+      fit: ReturnType<typeof loadFitFigures>;
+    }
+  ).fit;
 }
 
 /** Measured with the shipped model (models/crosswalk_seg.md): true positives at least, false alarms at most. */

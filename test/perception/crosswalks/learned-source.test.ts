@@ -12,8 +12,20 @@ import type { ImageView } from "../../../src/image/image-view.js";
 import { loadModelContract } from "../../../src/models/contract.js";
 import type { SegmentationMask } from "../../../src/models/decoders/segmentation.js";
 import type { TensorToImage } from "../../../src/models/session.js";
-import { blobOutline, blobs, largestBlob, type LearnedCrosswalkSource, LEARNED_CONTRACT, loadPresenceRule, projectModelDir, type LearnedCrosswalkResult } from "../../../src/perception/crosswalks/learned-source.js";
-import { openLearnedSource, type VerifiedLearnedSource } from "../../../src/perception/crosswalks/verified-learned-source.js";
+import {
+  blobOutline,
+  blobs,
+  largestBlob,
+  type LearnedCrosswalkSource,
+  LEARNED_CONTRACT,
+  loadPresenceRule,
+  projectModelDir,
+  type LearnedCrosswalkResult,
+} from "../../../src/perception/crosswalks/learned-source.js";
+import {
+  openLearnedSource,
+  type VerifiedLearnedSource,
+} from "../../../src/perception/crosswalks/verified-learned-source.js";
 import { makeCameraRig } from "../../../tools/scenario/camera-rig.js";
 import { Renderer } from "../../../tools/scenario/render/renderer.js";
 import { buildScenario } from "../../../tools/scenario/scenarios.js";
@@ -41,12 +53,25 @@ describe("largestBlob / blobOutline", () => {
   it("lists every blob of the class from a least size, largest first", () => {
     const all = blobs(mask(6, 4, ["110001", "110000", "000011", "100011"]), 1, 1);
     expect(all.map((b) => b.length)).toEqual([4, 4, 1, 1]);
-    expect(blobs(mask(6, 4, ["110001", "110000", "000011", "100011"]), 1, 2).map((b) => b.length)).toEqual([4, 4]);
+    expect(
+      blobs(mask(6, 4, ["110001", "110000", "000011", "100011"]), 1, 2).map((b) => b.length),
+    ).toEqual([4, 4]);
   });
 
   it("outlines it in image pixels through the tensor mapping (mask at half the tensor size)", () => {
     // A 12x8 tensor stretched from a 120x80 image: 10 image pixels per tensor pixel, 20 per mask cell.
-    const toImage: TensorToImage = { tensorWidth: 12, tensorHeight: 8, imageWidth: 120, imageHeight: 80, scaleX: 0.1, scaleY: 0.1, offsetX: 0, offsetY: 0, contentWidth: 12, contentHeight: 8 };
+    const toImage: TensorToImage = {
+      tensorWidth: 12,
+      tensorHeight: 8,
+      imageWidth: 120,
+      imageHeight: 80,
+      scaleX: 0.1,
+      scaleY: 0.1,
+      offsetX: 0,
+      offsetY: 0,
+      contentWidth: 12,
+      contentHeight: 8,
+    };
     const outline = blobOutline(largestBlob(m, 1), m, toImage);
     const xs = outline.map((p) => p.x);
     const ys = outline.map((p) => p.y);
@@ -68,8 +93,13 @@ describe("presence rule sidecar", () => {
 
   it("a missing or broken one is an error naming the file or field", () => {
     const dir = mkdtempSync(join(tmpdir(), "xl-"));
-    expect(() => loadPresenceRule(dir, contract)).toThrow(/cannot read the presence rule of 'crosswalk_seg'/);
-    writeFileSync(join(dir, "crosswalk_seg.json"), JSON.stringify({ presence: { crosswalk_class: 1, logistic_a: "x", logistic_b: 0 } }));
+    expect(() => loadPresenceRule(dir, contract)).toThrow(
+      /cannot read the presence rule of 'crosswalk_seg'/,
+    );
+    writeFileSync(
+      join(dir, "crosswalk_seg.json"),
+      JSON.stringify({ presence: { crosswalk_class: 1, logistic_a: "x", logistic_b: 0 } }),
+    );
     expect(() => loadPresenceRule(dir, contract)).toThrow(PerceptionError);
     expect(() => loadPresenceRule(dir, contract)).toThrow(/logistic_a must be a number/);
   });
@@ -85,14 +115,30 @@ describe("the shipped network on generated frames (scenario urban_intersection, 
   let source: LearnedCrosswalkSource;
   const built = buildScenario("urban_intersection", { seed: 99, duration: 12 });
   const rig = makeCameraRig({ width: 640, height: 360 });
-  const renderer = new Renderer({ world: built.world, rig, environment: built.environment, seed: 99 });
+  const renderer = new Renderer({
+    world: built.world,
+    rig,
+    environment: built.environment,
+    seed: 99,
+  });
   const near = built.world.crosswalks.find((c) => c.id === "cw_main_near")!;
 
   /** The frame at time t and the near crossing's outline in base_link then. */
   function frameAt(t: number): { view: ImageView; truth: { x: number; y: number }[] } {
     const ego = built.ego.poseAt(t);
-    const f = renderer.render({ index: Math.round(t * 30), ego, pedestrians: built.world.pedestrians.map((p) => pedestrianAt(p, t)), vehicles: built.world.vehicles.map((v) => vehicleAt(v, t)) });
-    const view: ImageView = { width: 640, height: 360, step: 640 * 3, format: "rgb8", data: Uint8Array.from(f.rgb) };
+    const f = renderer.render({
+      index: Math.round(t * 30),
+      ego,
+      pedestrians: built.world.pedestrians.map((p) => pedestrianAt(p, t)),
+      vehicles: built.world.vehicles.map((v) => vehicleAt(v, t)),
+    });
+    const view: ImageView = {
+      width: 640,
+      height: 360,
+      step: 640 * 3,
+      format: "rgb8",
+      data: Uint8Array.from(f.rgb),
+    };
     const T = baseFromMap(ego);
     return { view, truth: near.polygon.map((p) => transformPoint(T, { x: p.x, y: p.y, z: 0 })) };
   }
@@ -124,7 +170,11 @@ describe("the shipped network on generated frames (scenario urban_intersection, 
 
   it("finds the crossing ahead at ~12 m with its ground outline on the true one", async () => {
     const { view, truth } = frameAt(timeAt(12));
-    const r: LearnedCrosswalkResult = await source.analyse({ view, geometry: rig.geometry, stamp: { sec: 0, nanosec: 0 } });
+    const r: LearnedCrosswalkResult = await source.analyse({
+      view,
+      geometry: rig.geometry,
+      stamp: { sec: 0, nanosec: 0 },
+    });
     expect(r.probability).toBeGreaterThanOrEqual(0.5);
     expect(r.imagePolygon.length).toBeGreaterThanOrEqual(4);
     const c = r.candidate!;
@@ -134,17 +184,25 @@ describe("the shipped network on generated frames (scenario urban_intersection, 
     // the stripe source measures edges better), and the outline overlapping the true crossing laterally.
     expect(Math.abs(c.xNear - Math.min(...tx))).toBeLessThan(2.5);
     expect(c.xFar).toBeGreaterThan(Math.min(...tx) + 2);
-    expect(Math.min(c.yLeft, Math.max(...ty)) - Math.max(c.yRight, Math.min(...ty))).toBeGreaterThan(2);
-    const report = await source.candidates({ view, geometry: rig.geometry, stamp: { sec: 0, nanosec: 0 } });
+    expect(
+      Math.min(c.yLeft, Math.max(...ty)) - Math.max(c.yRight, Math.min(...ty)),
+    ).toBeGreaterThan(2);
+    const report = await source.candidates({
+      view,
+      geometry: rig.geometry,
+      stamp: { sec: 0, nanosec: 0 },
+    });
     expect(report.invalid).toBeUndefined();
     expect(report.probability).toBe(r.probability);
     expect(report.candidates).toHaveLength(1);
     // Both outlines ride along for the fusion; the ground one counter-clockwise (x forward, y left) and inside the box.
     const g = report.candidates[0].groundPolygon!;
     let twiceArea = 0;
-    for (let i = 0; i < g.length; i++) twiceArea += g[i].x * g[(i + 1) % g.length].y - g[(i + 1) % g.length].x * g[i].y;
+    for (let i = 0; i < g.length; i++)
+      twiceArea += g[i].x * g[(i + 1) % g.length].y - g[(i + 1) % g.length].x * g[i].y;
     expect(twiceArea).toBeGreaterThan(0);
-    for (const p of g) expect(p.x >= c.xNear && p.x <= c.xFar && p.y >= c.yRight && p.y <= c.yLeft).toBe(true);
+    for (const p of g)
+      expect(p.x >= c.xNear && p.x <= c.xFar && p.y >= c.yRight && p.y <= c.yLeft).toBe(true);
     expect(report.candidates[0].imagePolygon).toEqual(r.imagePolygon);
   });
 
@@ -156,16 +214,26 @@ describe("the shipped network on generated frames (scenario urban_intersection, 
 
   it("verifies the crossing ahead at ~12 m by its stripes, on the true crossing (proposal verification)", async () => {
     const { view, truth } = frameAt(timeAt(12));
-    const report = await verified.candidates({ view, geometry: rig.geometry, stamp: { sec: 0, nanosec: 0 } });
-    console.log(`verified proposals on the generated frame: ${report.candidates.map((c) => `x ${c.xNear.toFixed(1)}-${c.xFar.toFixed(1)} y ${c.yRight.toFixed(1)}..${c.yLeft.toFixed(1)} ${c.evidence}`).join("; ")}`);
+    const report = await verified.candidates({
+      view,
+      geometry: rig.geometry,
+      stamp: { sec: 0, nanosec: 0 },
+    });
+    console.log(
+      `verified proposals on the generated frame: ${report.candidates.map((c) => `x ${c.xNear.toFixed(1)}-${c.xFar.toFixed(1)} y ${c.yRight.toFixed(1)}..${c.yLeft.toFixed(1)} ${c.evidence}`).join("; ")}`,
+    );
     const tx = truth.map((p) => p.x);
     const ty = truth.map((p) => p.y);
     // The near crossing (the junction's far-side crossings at ~24 m are verified too: they are crossings).
-    const near = report.candidates.find((c) => c.xNear < Math.max(...tx) && c.xFar > Math.min(...tx));
+    const near = report.candidates.find(
+      (c) => c.xNear < Math.max(...tx) && c.xFar > Math.min(...tx),
+    );
     expect(near, "a verified proposal on the near crossing").toBeDefined();
     expect(near!.confidence).toBeGreaterThanOrEqual(0.5);
     expect(Math.abs(near!.xNear - Math.min(...tx))).toBeLessThan(2.5);
-    expect(Math.min(near!.yLeft, Math.max(...ty)) - Math.max(near!.yRight, Math.min(...ty))).toBeGreaterThan(2);
+    expect(
+      Math.min(near!.yLeft, Math.max(...ty)) - Math.max(near!.yRight, Math.min(...ty)),
+    ).toBeGreaterThan(2);
     const proposal = verified.lastProposals.find((p) => p.confidence === near!.confidence)!;
     expect(proposal.evidence.stripedLines / proposal.evidence.lines).toBeGreaterThan(0.5);
     // Located where the stripes are (not the blob's mask rows), with a near-edge std that covers its error.
@@ -183,12 +251,18 @@ describe("the shipped network on generated frames (scenario urban_intersection, 
     const rest = await verified.candidates({ ...frame, located: [first] });
     expect(verified.lastCovered).toBe(1);
     expect(rest.candidates).toHaveLength(all.candidates.length - 1);
-    expect(rest.candidates.some((c) => c.xNear === first.xNear && c.yRight === first.yRight)).toBe(false);
+    expect(rest.candidates.some((c) => c.xNear === first.xNear && c.yRight === first.yRight)).toBe(
+      false,
+    );
   });
 
   it("reports no verified crossing at the start of the drive", async () => {
     const { view } = frameAt(0);
-    const report = await verified.candidates({ view, geometry: rig.geometry, stamp: { sec: 0, nanosec: 0 } });
+    const report = await verified.candidates({
+      view,
+      geometry: rig.geometry,
+      stamp: { sec: 0, nanosec: 0 },
+    });
     expect(report.candidates.filter((c) => c.confidence >= 0.5)).toEqual([]);
   });
 });

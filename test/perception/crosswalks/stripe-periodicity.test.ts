@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { RowStripeAnalyser, rowStripeScores } from "../../../src/perception/crosswalks/stripe-periodicity.js";
+import {
+  RowStripeAnalyser,
+  rowStripeScores,
+} from "../../../src/perception/crosswalks/stripe-periodicity.js";
 
 const cols = 200; // 20 m at 0.1 m
 const dy = 0.1;
@@ -14,7 +17,7 @@ function grid(rows: ((c: number) => number)[]): Float32Array {
 
 describe("rowStripeScores", () => {
   let seed = 7;
-  const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 
   it("scores zebra stripes (0.5 m paint, 0.7 m gap) high and finds their period", () => {
     const zebra = (c: number) => ((c * dy) % 1.2 < 0.5 ? 220 : 90) + (rand() - 0.5) * 20;
@@ -25,7 +28,8 @@ describe("rowStripeScores", () => {
   });
 
   it("finds stripes that cover only part of the row", () => {
-    const partial = (c: number) => (c >= 120 && (c * dy) % 1.0 < 0.45 ? 210 : 95) + (rand() - 0.5) * 10;
+    const partial = (c: number) =>
+      (c >= 120 && (c * dy) % 1.0 < 0.45 ? 210 : 95) + (rand() - 0.5) * 10;
     const r = rowStripeScores(grid([partial]), 1, cols, dy);
     expect(r.score[0]).toBeGreaterThan(0.5);
     expect(r.centreCol[0]).toBeGreaterThan(110);
@@ -46,17 +50,23 @@ describe("rowStripeScores", () => {
 
   it("a reused analyser gives exactly the fresh results, whatever it analysed before", () => {
     const zebra = (c: number) => ((c * dy) % 1.2 < 0.5 ? 220 : 90) + (rand() - 0.5) * 20;
-    const partial = (c: number) => (c >= 120 && (c * dy) % 1.0 < 0.45 ? 210 : 95) + (rand() - 0.5) * 10;
+    const partial = (c: number) =>
+      (c >= 120 && (c * dy) % 1.0 < 0.45 ? 210 : 95) + (rand() - 0.5) * 10;
     const noise = () => 90 + (rand() - 0.5) * 30;
     const unseen = () => NaN;
-    const frames = [grid([zebra, noise, partial]), grid([unseen, zebra]), grid([noise, noise, zebra, unseen])];
+    const frames = [
+      grid([zebra, noise, partial]),
+      grid([unseen, zebra]),
+      grid([noise, noise, zebra, unseen]),
+    ];
     const analyser = new RowStripeAnalyser();
     for (const options of [{}, { requireRegularStarts: true, maxWindows: 1 }]) {
       for (const g of frames) {
         const rows = g.length / cols;
         const fresh = rowStripeScores(g, rows, cols, dy, options);
         const reused = analyser.analyse(g, rows, cols, dy, options);
-        for (const key of ["score", "period", "contrast", "centreCol", "detrended"] as const) expect(Array.from(reused[key])).toEqual(Array.from(fresh[key]));
+        for (const key of ["score", "period", "contrast", "centreCol", "detrended"] as const)
+          expect(Array.from(reused[key])).toEqual(Array.from(fresh[key]));
       }
     }
   });

@@ -7,18 +7,49 @@ import { CameraGeometry } from "../../../src/geometry/camera-geometry.js";
 import { LaneMarking } from "../../../src/msgs/types.generated.js";
 import { benchmarkImageLanes } from "../../../src/perception/lanes/benchmark-lanes.js";
 
-const geometry = CameraGeometry.approximate({ width: 1280, height: 720, mountHeight: 1.5, horizonRow: 300, horizontalFovDeg: 60 });
+const geometry = CameraGeometry.approximate({
+  width: 1280,
+  height: 720,
+  mountHeight: 1.5,
+  horizonRow: 300,
+  horizontalFovDeg: 60,
+});
 
-function marking(y: number, xMin: number, xMax: number, type: number = LaneMarking.TYPE_SOLID, slope = 0.02): LaneMarking {
+function marking(
+  y: number,
+  xMin: number,
+  xMax: number,
+  type: number = LaneMarking.TYPE_SOLID,
+  slope = 0.02,
+): LaneMarking {
   return {
-    id: 0, position: 0, type, type_confidence: 1, color: LaneMarking.COLOR_WHITE, color_confidence: 1, confidence: 1,
-    poly_coefficients: Float64Array.from([y, slope, 0, 0]), poly_coefficients_std: new Float64Array(4), x_min: xMin, x_max: xMax,
-    lateral_offset: y, lateral_offset_std: 0, heading: 0, points: [], points_std: new Float32Array(0), map_id: "", map_match_distance: NaN,
+    id: 0,
+    position: 0,
+    type,
+    type_confidence: 1,
+    color: LaneMarking.COLOR_WHITE,
+    color_confidence: 1,
+    confidence: 1,
+    poly_coefficients: Float64Array.from([y, slope, 0, 0]),
+    poly_coefficients_std: new Float64Array(4),
+    x_min: xMin,
+    x_max: xMax,
+    lateral_offset: y,
+    lateral_offset_std: 0,
+    heading: 0,
+    points: [],
+    points_std: new Float32Array(0),
+    map_id: "",
+    map_match_distance: NaN,
   };
 }
 
 describe("benchmarkImageLanes", () => {
-  const lines = [marking(1.8, 5, 20), marking(-1.8, 5, 20), marking(-5, 5, 20, LaneMarking.TYPE_ROAD_EDGE)];
+  const lines = [
+    marking(1.8, 5, 20),
+    marking(-1.8, 5, 20),
+    marking(-5, 5, 20, LaneMarking.TYPE_ROAD_EDGE),
+  ];
 
   it("leaves road edges out and runs each line on to its continuation along its tangent", () => {
     const lanes = benchmarkImageLanes(lines, [60, 20, 60], geometry);
@@ -48,7 +79,11 @@ describe("benchmarkImageLanes", () => {
 
   it("stops a continuation where it would cross another line or that line's straight extension", () => {
     // A line heading across the road (y = 1.8 - 0.1 x) continued to 60 m meets the line at y = -1.8 + 0.02 x (seen to 20 m) at x = 30 m.
-    const lanes = benchmarkImageLanes([marking(1.8, 5, 15, LaneMarking.TYPE_SOLID, -0.1), marking(-1.8, 5, 20)], [60, 20], geometry);
+    const lanes = benchmarkImageLanes(
+      [marking(1.8, 5, 15, LaneMarking.TYPE_SOLID, -0.1), marking(-1.8, 5, 20)],
+      [60, 20],
+      geometry,
+    );
     const top = Math.min(...lanes[0]!.map((p) => p[1]));
     const meet = geometry.groundToPixel({ x: 30, y: -1.2, z: 0 })!.v;
     expect(Math.abs(top - meet)).toBeLessThan(3);

@@ -4,7 +4,11 @@ import { CameraGeometry } from "../../../src/geometry/camera-geometry.js";
 import { toPackedRgb, type ImageView, type PixelFormat } from "../../../src/image/image-view.js";
 import { bevComponents } from "../../../src/perception/bev/bev-components.js";
 import { bevLookup, type BevGridSpec } from "../../../src/perception/bev/bev-grid.js";
-import { PixelSampler, rgbReader, sampleBevColour } from "../../../src/perception/bev/image-sampling.js";
+import {
+  PixelSampler,
+  rgbReader,
+  sampleBevColour,
+} from "../../../src/perception/bev/image-sampling.js";
 import { DEFAULT_LANE_GRID } from "../../../src/perception/bev/lane-grid.js";
 
 /** A small deterministic generator (mulberry32). */
@@ -19,7 +23,15 @@ function rng(seed: number): () => number {
 }
 
 describe("PixelSampler", () => {
-  const bpp: Record<PixelFormat, number> = { rgb8: 3, bgr8: 3, rgba8: 4, bgra8: 4, mono8: 1, yuyv: 2, uyvy: 2 };
+  const bpp: Record<PixelFormat, number> = {
+    rgb8: 3,
+    bgr8: 3,
+    rgba8: 4,
+    bgra8: 4,
+    mono8: 1,
+    yuyv: 2,
+    uyvy: 2,
+  };
   for (const format of Object.keys(bpp) as PixelFormat[]) {
     for (const padding of [0, 6]) {
       it(`reads ${format} pixels as the packed conversion does (row padding ${padding})`, () => {
@@ -27,7 +39,13 @@ describe("PixelSampler", () => {
         const height = 3;
         const step = width * bpp[format] + padding;
         const next = rng(width + padding);
-        const view: ImageView = { width, height, step, format, data: Uint8Array.from({ length: step * height }, () => Math.floor(next() * 256)) };
+        const view: ImageView = {
+          width,
+          height,
+          step,
+          format,
+          data: Uint8Array.from({ length: step * height }, () => Math.floor(next() * 256)),
+        };
         const packed = toPackedRgb(view).data;
         const sampler = new PixelSampler(view);
         const read = rgbReader(view);
@@ -52,7 +70,12 @@ describe("PixelSampler", () => {
 });
 
 describe("bevLookup cache", () => {
-  const geometry = CameraGeometry.approximate({ width: 320, height: 180, mountHeight: 1.5, pitchRad: 0.08 });
+  const geometry = CameraGeometry.approximate({
+    width: 320,
+    height: 180,
+    mountHeight: 1.5,
+    pitchRad: 0.08,
+  });
   const spec = (): BevGridSpec => ({ xMin: 0, xMax: 30, dx: 0.5, yMin: -6, yMax: 6, dy: 0.1 });
 
   it("finds a lookup by the grid's numbers, not by the spec object", () => {
@@ -73,8 +96,15 @@ describe("bevLookup cache", () => {
   });
 
   it("starts afresh for another geometry object", () => {
-    const other = CameraGeometry.approximate({ width: 320, height: 180, mountHeight: 1.5, pitchRad: 0.08 });
-    expect(bevLookup(other, DEFAULT_LANE_GRID, 320, 180)).not.toBe(bevLookup(geometry, DEFAULT_LANE_GRID, 320, 180));
+    const other = CameraGeometry.approximate({
+      width: 320,
+      height: 180,
+      mountHeight: 1.5,
+      pitchRad: 0.08,
+    });
+    expect(bevLookup(other, DEFAULT_LANE_GRID, 320, 180)).not.toBe(
+      bevLookup(geometry, DEFAULT_LANE_GRID, 320, 180),
+    );
   });
 });
 

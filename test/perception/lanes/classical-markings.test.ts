@@ -6,14 +6,28 @@ import { describe, expect, it } from "vitest";
 import { CameraGeometry } from "../../../src/geometry/camera-geometry.js";
 import { bevLookup, colY, rowX } from "../../../src/perception/bev/bev-grid.js";
 import { DEFAULT_CLASSICAL_GRID } from "../../../src/perception/bev/lane-grid.js";
-import { classicalMarkingOccupancy, roadAppearance } from "../../../src/perception/lanes/classical-markings.js";
+import {
+  classicalMarkingOccupancy,
+  roadAppearance,
+} from "../../../src/perception/lanes/classical-markings.js";
 import { renderRoad } from "./synthetic-road.js";
 
-const geometry = CameraGeometry.approximate({ width: 640, height: 360, mountHeight: 1.5, horizonRow: 150, horizontalFovDeg: 60 });
+const geometry = CameraGeometry.approximate({
+  width: 640,
+  height: 360,
+  mountHeight: 1.5,
+  horizonRow: 150,
+  horizontalFovDeg: 60,
+});
 
 /** The synthetic road with a snow bank right of y = -4 m (grey 190) and a bright streak along it at y = -5.5 m. */
 function snowyRoad() {
-  const { view } = renderRoad(geometry, { lines: [{ c: [1.8, 0, 0, 0], dashed: false, colour: "white" }, { c: [-1.8, 0, 0, 0], dashed: false, colour: "white" }] });
+  const { view } = renderRoad(geometry, {
+    lines: [
+      { c: [1.8, 0, 0, 0], dashed: false, colour: "white" },
+      { c: [-1.8, 0, 0, 0], dashed: false, colour: "white" },
+    ],
+  });
   for (let v = 0; v < view.height; v++) {
     for (let u = 0; u < view.width; u++) {
       const g = geometry.pixelToGround({ u, v });
@@ -40,7 +54,8 @@ describe("classical marking filter on and off the road", () => {
       let cells = 0;
       for (let r = 0; r < lookup.rows; r++) {
         if (rowX(lookup.spec, r) < 5 || rowX(lookup.spec, r) > 30) continue;
-        for (let c = 0; c < lookup.cols; c++) if (occupancy[r * lookup.cols + c] && Math.abs(colY(lookup.spec, c) - y0) < 0.3) cells++;
+        for (let c = 0; c < lookup.cols; c++)
+          if (occupancy[r * lookup.cols + c] && Math.abs(colY(lookup.spec, c) - y0) < 0.3) cells++;
       }
       return cells;
     };
@@ -49,7 +64,11 @@ describe("classical marking filter on and off the road", () => {
     // The streak on the snow bank has grey flanks too, but not the road's grey.
     expect(near(-5.5)).toBe(0);
     // Road-like cells: the asphalt, not the snow.
-    const at = (x: number, y: number) => road[Math.floor((x - lookup.spec.xMin) / lookup.spec.dx) * lookup.cols + Math.floor((y - lookup.spec.yMin) / lookup.spec.dy)];
+    const at = (x: number, y: number) =>
+      road[
+        Math.floor((x - lookup.spec.xMin) / lookup.spec.dx) * lookup.cols +
+          Math.floor((y - lookup.spec.yMin) / lookup.spec.dy)
+      ];
     expect(at(10, 0)).toBe(1);
     expect(at(10, -7)).toBe(0);
   });

@@ -13,11 +13,22 @@ import { readImageFile } from "../../../src/image/compressed-image.js";
 import type { ImageView } from "../../../src/image/image-view.js";
 import { loadModelContract } from "../../../src/models/contract.js";
 import { LaneMarking } from "../../../src/msgs/types.generated.js";
-import { culaneFrameCounts, culaneScores, laneBand, markingToImageLane, type CulaneCounts, type ImageLane } from "../../../src/perception/lanes/culane-metric.js";
+import {
+  culaneFrameCounts,
+  culaneScores,
+  laneBand,
+  markingToImageLane,
+  type CulaneCounts,
+  type ImageLane,
+} from "../../../src/perception/lanes/culane-metric.js";
 import { benchmarkImageLanes } from "../../../src/perception/lanes/benchmark-lanes.js";
 import { detectStill } from "../../../src/perception/lanes/detect-still.js";
 import { LaneDetector } from "../../../src/perception/lanes/lane-detector.js";
-import { lanesFromInstanceMask, tusimpleFrameScore, TUSIMPLE_H_SAMPLES } from "../../../src/perception/lanes/tusimple-metric.js";
+import {
+  lanesFromInstanceMask,
+  tusimpleFrameScore,
+  TUSIMPLE_H_SAMPLES,
+} from "../../../src/perception/lanes/tusimple-metric.js";
 import { polylineAtRows } from "../../../src/report/lane-score.js";
 
 interface LabelledFrame {
@@ -34,12 +45,17 @@ function throughOccluders(f: LabelledFrame): [number, number][][] {
   return f.lanes.map((l, i) => [...l, ...(f.hidden?.[String(i)] ?? [])]);
 }
 
-const labels = JSON.parse(readFileSync(join(import.meta.dirname, "../../fixtures/lane-labels.json"), "utf8")) as { frames: LabelledFrame[] };
+const labels = JSON.parse(
+  readFileSync(join(import.meta.dirname, "../../fixtures/lane-labels.json"), "utf8"),
+) as { frames: LabelledFrame[] };
 const shared = sharedDir();
 if (!shared) console.warn("skipping CULane-style lane scoring on real frames: ../shared is absent");
 
 describe("CULane-style metric", () => {
-  const line: ImageLane = [[100, 700], [300, 400]];
+  const line: ImageLane = [
+    [100, 700],
+    [300, 400],
+  ];
   it("a lane matches itself, and not a copy 40 px beside it", () => {
     expect(culaneFrameCounts([line], [line], 640, 720)).toEqual({ tp: 1, fp: 0, fn: 0 });
     const beside: ImageLane = line.map(([u, v]) => [u + 40, v] as const);
@@ -50,13 +66,24 @@ describe("CULane-style metric", () => {
     expect(culaneFrameCounts([line, near], [line], 640, 720)).toEqual({ tp: 1, fp: 1, fn: 0 });
   });
   it("bands are width pixels wide and clipped to the image", () => {
-    const band = laneBand([[10, 10], [10, 50]], 100, 100, 15);
+    const band = laneBand(
+      [
+        [10, 10],
+        [10, 50],
+      ],
+      100,
+      100,
+      15,
+    );
     expect(band.has(10 * 100 + 25)).toBe(true);
     expect(band.has(30 * 100 + 26)).toBe(false);
     expect([...band].every((p) => p >= 0 && p < 100 * 100)).toBe(true);
   });
   it("precision, recall and F1 add counts over frames", () => {
-    const s = culaneScores([{ tp: 2, fp: 1, fn: 0 }, { tp: 1, fp: 0, fn: 2 }]);
+    const s = culaneScores([
+      { tp: 2, fp: 1, fn: 0 },
+      { tp: 1, fp: 0, fn: 2 },
+    ]);
     expect(s.precision).toBeCloseTo(0.75, 9);
     expect(s.recall).toBeCloseTo(0.6, 9);
     expect(s.f1).toBeCloseTo((2 * 0.75 * 0.6) / 1.35, 9);
@@ -64,8 +91,18 @@ describe("CULane-style metric", () => {
 });
 
 async function downscaled(path: string, width: number, height: number): Promise<ImageView> {
-  const { data, info } = await sharp(path).removeAlpha().resize(width, height, { fit: "fill" }).raw().toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, step: info.width * 3, format: "rgb8", data: new Uint8Array(data) };
+  const { data, info } = await sharp(path)
+    .removeAlpha()
+    .resize(width, height, { fit: "fill" })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return {
+    width: info.width,
+    height: info.height,
+    step: info.width * 3,
+    format: "rgb8",
+    data: new Uint8Array(data),
+  };
 }
 
 type Kind = "twinlitenet_640x360" | "twinlitenet_320x320" | "classical";
@@ -74,11 +111,19 @@ describe.skipIf(!shared)("lanes on real frames labelled by eye, CULane-style", (
   const modelDir = shared ? join(shared, "models") : "";
   const views = new Map<string, ImageView>();
   beforeAll(async () => {
-    for (const f of labels.frames) views.set(f.file, await readImageFile(join(shared!, "data", f.file)));
+    for (const f of labels.frames)
+      views.set(f.file, await readImageFile(join(shared!, "data", f.file)));
   });
 
   async function score(kind: Kind) {
-    const detector = kind === "classical" ? await LaneDetector.create() : await LaneDetector.create({ contract: loadModelContract(kind), modelDir, session: { log: () => {} } });
+    const detector =
+      kind === "classical"
+        ? await LaneDetector.create()
+        : await LaneDetector.create({
+            contract: loadModelContract(kind),
+            modelDir,
+            session: { log: () => {} },
+          });
     const perFrame: (CulaneCounts & LabelledFrame & { ms: number; visible: CulaneCounts })[] = [];
     for (const f of labels.frames) {
       const view = views.get(f.file)!;
@@ -88,17 +133,34 @@ describe.skipIf(!shared)("lanes on real frames labelled by eye, CULane-style", (
       // As `detect --format culane` writes them (lines on through the vehicles that hide them), against the labels drawn the same way.
       const pred = benchmarkImageLanes(r.lanes.markings, r.laneResult.continuation, r.geometry);
       // Visible extents only (x_min..x_max), against the visible labels.
-      const visible = r.lanes.markings.filter((m) => m.type !== LaneMarking.TYPE_ROAD_EDGE).map((m) => markingToImageLane(m, r.geometry)).filter((l) => l.length >= 2);
-      perFrame.push({ ...f, ...culaneFrameCounts(pred, throughOccluders(f), view.width, view.height), ms, visible: culaneFrameCounts(visible, f.lanes, view.width, view.height) });
+      const visible = r.lanes.markings
+        .filter((m) => m.type !== LaneMarking.TYPE_ROAD_EDGE)
+        .map((m) => markingToImageLane(m, r.geometry))
+        .filter((l) => l.length >= 2);
+      perFrame.push({
+        ...f,
+        ...culaneFrameCounts(pred, throughOccluders(f), view.width, view.height),
+        ms,
+        visible: culaneFrameCounts(visible, f.lanes, view.width, view.height),
+      });
     }
     await detector.release();
-    const scores = (frames: typeof perFrame) => ({ benchmark: culaneScores(frames), visible: culaneScores(frames.map((f) => f.visible)) });
+    const scores = (frames: typeof perFrame) => ({
+      benchmark: culaneScores(frames),
+      visible: culaneScores(frames.map((f) => f.visible)),
+    });
     const day = scores(perFrame.filter((f) => f.condition === "day"));
     const night = scores(perFrame.filter((f) => f.condition === "night"));
     const all = scores(perFrame);
-    const fmt = (s: ReturnType<typeof culaneScores>) => `P ${s.precision.toFixed(2)} R ${s.recall.toFixed(2)} F1 ${s.f1.toFixed(2)} (tp ${s.tp} fp ${s.fp} fn ${s.fn})`;
-    for (const k of ["benchmark", "visible"] as const) console.log(`CULane-style ${kind} (${k}): all ${fmt(all[k])} | day ${fmt(day[k])} | night ${fmt(night[k])}`);
-    console.log(`  per frame (tp/fp/fn benchmark, visible, ms): ${perFrame.map((f) => `${f.file.split("/").pop()!.slice(0, 14)} ${f.tp}/${f.fp}/${f.fn} ${f.visible.tp}/${f.visible.fp}/${f.visible.fn} ${f.ms.toFixed(0)}`).join("; ")}`);
+    const fmt = (s: ReturnType<typeof culaneScores>) =>
+      `P ${s.precision.toFixed(2)} R ${s.recall.toFixed(2)} F1 ${s.f1.toFixed(2)} (tp ${s.tp} fp ${s.fp} fn ${s.fn})`;
+    for (const k of ["benchmark", "visible"] as const)
+      console.log(
+        `CULane-style ${kind} (${k}): all ${fmt(all[k])} | day ${fmt(day[k])} | night ${fmt(night[k])}`,
+      );
+    console.log(
+      `  per frame (tp/fp/fn benchmark, visible, ms): ${perFrame.map((f) => `${f.file.split("/").pop()!.slice(0, 14)} ${f.tp}/${f.fp}/${f.fn} ${f.visible.tp}/${f.visible.fp}/${f.visible.fn} ${f.ms.toFixed(0)}`).join("; ")}`,
+    );
     return { all, day, night, perFrame };
   }
 
@@ -133,21 +195,38 @@ describe.skipIf(!shared)("lanes on real frames labelled by eye, CULane-style", (
   });
 
   it("TuSimple through a lower-resolution camera (640x360): TwinLiteNet 640x360 keeps accuracy >= 0.85", async () => {
-    const detector = await LaneDetector.create({ contract: loadModelContract("twinlitenet_640x360"), modelDir, session: { log: () => {} } });
+    const detector = await LaneDetector.create({
+      contract: loadModelContract("twinlitenet_640x360"),
+      modelDir,
+      session: { log: () => {} },
+    });
     const scale = 0.5;
     const hSamples = TUSIMPLE_H_SAMPLES.map((v) => v * scale);
     const scores: ReturnType<typeof tusimpleFrameScore>[] = [];
     for (const id of ["0000", "0001", "0002"]) {
       const view = await downscaled(join(shared!, "data/tusimple/image", `${id}.png`), 640, 360);
-      const g = await sharp(join(shared!, "data/tusimple/gt_instance", `${id}.png`)).raw().toBuffer({ resolveWithObject: true });
-      const gt = lanesFromInstanceMask(new Uint8Array(g.data), g.info.width, g.info.height, g.info.channels).map((l) => l.map((x) => (x >= 0 ? x * scale : x)));
+      const g = await sharp(join(shared!, "data/tusimple/gt_instance", `${id}.png`))
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      const gt = lanesFromInstanceMask(
+        new Uint8Array(g.data),
+        g.info.width,
+        g.info.height,
+        g.info.channels,
+      ).map((l) => l.map((x) => (x >= 0 ? x * scale : x)));
       const r = await detectStill(view, { lanes: detector });
-      const pred = benchmarkImageLanes(r.lanes.markings, r.laneResult.continuation, r.geometry).map((pts) => polylineAtRows(pts, hSamples, view.width)).filter((xs) => xs.some((x) => x >= 0));
+      const pred = benchmarkImageLanes(r.lanes.markings, r.laneResult.continuation, r.geometry)
+        .map((pts) => polylineAtRows(pts, hSamples, view.width))
+        .filter((xs) => xs.some((x) => x >= 0));
       scores.push(tusimpleFrameScore(pred, gt, hSamples, 20 * scale));
     }
     await detector.release();
-    const mean = (k: "accuracy" | "fp" | "fn") => scores.reduce((s, x) => s + x[k], 0) / scores.length;
-    console.log(`TuSimple at 640x360 (twinlitenet_640x360): accuracy ${mean("accuracy").toFixed(3)} FP ${mean("fp").toFixed(3)} FN ${mean("fn").toFixed(3)}`, scores.map((s) => s.accuracy.toFixed(3)).join(" "));
+    const mean = (k: "accuracy" | "fp" | "fn") =>
+      scores.reduce((s, x) => s + x[k], 0) / scores.length;
+    console.log(
+      `TuSimple at 640x360 (twinlitenet_640x360): accuracy ${mean("accuracy").toFixed(3)} FP ${mean("fp").toFixed(3)} FN ${mean("fn").toFixed(3)}`,
+      scores.map((s) => s.accuracy.toFixed(3)).join(" "),
+    );
     expect(mean("accuracy")).toBeGreaterThanOrEqual(0.85);
   });
 });

@@ -5,7 +5,13 @@ import { detectStill } from "../../../src/perception/lanes/detect-still.js";
 import { LaneDetector } from "../../../src/perception/lanes/lane-detector.js";
 import { fixedSegmenter, renderRoad } from "./synthetic-road.js";
 
-const truthGeometry = CameraGeometry.approximate({ width: 960, height: 540, mountHeight: 1.5, horizonRow: 200, horizontalFovDeg: 60 });
+const truthGeometry = CameraGeometry.approximate({
+  width: 960,
+  height: 540,
+  mountHeight: 1.5,
+  horizonRow: 200,
+  horizontalFovDeg: 60,
+});
 const road = renderRoad(truthGeometry, {
   lines: [
     { c: [1.8, 0, 0, 0], dashed: false, colour: "white" },
@@ -17,11 +23,17 @@ const road = renderRoad(truthGeometry, {
 });
 
 describe("detectStill", async () => {
-  const model = await LaneDetector.create({ segmenter: fixedSegmenter([road.drivableMask, road.laneMask], road.toImage) });
+  const model = await LaneDetector.create({
+    segmenter: fixedSegmenter([road.drivableMask, road.laneMask], road.toImage),
+  });
   const crosswalks = new CrosswalkDetector();
 
   it("with a calibration, uses it", async () => {
-    const r = await detectStill(road.view, { lanes: model, crosswalks, camera: { kind: "geometry", geometry: truthGeometry } });
+    const r = await detectStill(road.view, {
+      lanes: model,
+      crosswalks,
+      camera: { kind: "geometry", geometry: truthGeometry },
+    });
     expect(r.cameraSource).toBe("calibration");
     expect(r.geometry).toBe(truthGeometry);
     expect(r.lanes.markings.length).toBeGreaterThanOrEqual(3);
@@ -40,14 +52,20 @@ describe("detectStill", async () => {
   });
 
   it("with approximate values, says so", async () => {
-    const r = await detectStill(road.view, { lanes: model, camera: { kind: "approximate", approximate: { mountHeight: 1.5, horizonRow: 200 } } });
+    const r = await detectStill(road.view, {
+      lanes: model,
+      camera: { kind: "approximate", approximate: { mountHeight: 1.5, horizonRow: 200 } },
+    });
     expect(r.cameraSource).toBe("approximate");
     expect(r.crosswalks.status).toMatch(/not run/);
   });
 
   it("classical path, auto: the lines found under the assumed horizon give the vanishing point, and the lanes are found again with it", async () => {
     const classical = await LaneDetector.create();
-    const r = await detectStill(road.view, { lanes: classical, camera: { kind: "auto", assumedHorizonFraction: 0.4 } });
+    const r = await detectStill(road.view, {
+      lanes: classical,
+      camera: { kind: "auto", assumedHorizonFraction: 0.4 },
+    });
     expect(r.laneResult.fallback).toBe(true);
     expect(r.cameraSource).toBe("vanishing-point");
     expect(Math.abs(r.horizonRow - 200)).toBeLessThan(8);
@@ -57,7 +75,10 @@ describe("detectStill", async () => {
   it("with no lanes to vote (classical path, auto, a road without paint), falls back to an assumed horizon", async () => {
     const classical = await LaneDetector.create();
     const bare = renderRoad(truthGeometry, { lines: [] });
-    const r = await detectStill(bare.view, { lanes: classical, camera: { kind: "auto", assumedHorizonFraction: 0.4 } });
+    const r = await detectStill(bare.view, {
+      lanes: classical,
+      camera: { kind: "auto", assumedHorizonFraction: 0.4 },
+    });
     expect(r.cameraSource).toBe("assumed-horizon");
     expect(r.horizonRow).toBeCloseTo(0.4 * 540, 6);
     expect(r.laneResult.fallback).toBe(true);
@@ -65,7 +86,9 @@ describe("detectStill", async () => {
 
   it("continues no line behind a vehicle when the horizon is only assumed", async () => {
     // One line (no vanishing point to vote for), its paint and the drivable mask ending at 20 m, as if a vehicle stood there.
-    const one = renderRoad(truthGeometry, { lines: [{ c: [1.8, 0, 0, 0], dashed: false, colour: "white" }] });
+    const one = renderRoad(truthGeometry, {
+      lines: [{ c: [1.8, 0, 0, 0], dashed: false, colour: "white" }],
+    });
     for (let v = 0; v < one.drivableMask.height; v++) {
       for (let u = 0; u < one.drivableMask.width; u++) {
         const g = truthGeometry.pixelToGround({ u, v });
@@ -74,11 +97,18 @@ describe("detectStill", async () => {
         one.laneMask.classes[v * one.laneMask.width + u] = 0;
       }
     }
-    const detector = await LaneDetector.create({ segmenter: fixedSegmenter([one.drivableMask, one.laneMask], one.toImage) });
-    const calibrated = await detectStill(one.view, { lanes: detector, camera: { kind: "geometry", geometry: truthGeometry } });
+    const detector = await LaneDetector.create({
+      segmenter: fixedSegmenter([one.drivableMask, one.laneMask], one.toImage),
+    });
+    const calibrated = await detectStill(one.view, {
+      lanes: detector,
+      camera: { kind: "geometry", geometry: truthGeometry },
+    });
     const line = calibrated.lanes.markings.findIndex((m) => Math.abs(m.lateral_offset - 1.8) < 0.3);
     expect(line).toBeGreaterThanOrEqual(0);
-    expect(calibrated.laneResult.continuation[line]).toBeGreaterThan(calibrated.lanes.markings[line]!.x_max);
+    expect(calibrated.laneResult.continuation[line]).toBeGreaterThan(
+      calibrated.lanes.markings[line]!.x_max,
+    );
     const assumed = await detectStill(one.view, { lanes: detector });
     expect(assumed.cameraSource).toBe("assumed-horizon");
     expect(assumed.laneResult.continuation).toEqual(assumed.lanes.markings.map((m) => m.x_max));

@@ -13,7 +13,12 @@ import { CameraGeometry } from "../../../src/geometry/camera-geometry.js";
 import { CameraModel } from "../../../src/geometry/camera-model.js";
 import { decodeCompressedImage } from "../../../src/image/compressed-image.js";
 import { loadModelContract } from "../../../src/models/contract.js";
-import { LaneMarking, type CompressedImage, type CrosswalkArray, type LaneMarkingArray } from "../../../src/msgs/types.generated.js";
+import {
+  LaneMarking,
+  type CompressedImage,
+  type CrosswalkArray,
+  type LaneMarkingArray,
+} from "../../../src/msgs/types.generated.js";
 import { CrosswalkDetector } from "../../../src/perception/crosswalks/crosswalk-detector.js";
 import { LaneDetector } from "../../../src/perception/lanes/lane-detector.js";
 import { evalPoly } from "../../../src/perception/lanes/polyfit.js";
@@ -22,8 +27,15 @@ import type { Untimed } from "../../../src/msgs/detector-arrays.js";
 
 const bagDir = projectPath("bags/sample_drive");
 const shared = sharedDir();
-const ready = shared !== undefined && ["ground_truth.jsonl", "scenario.json", "metadata.yaml"].every((f) => existsSync(join(bagDir, f)));
-if (!ready) console.warn("skipping generated-drive lane/crosswalk bars: ../shared or bags/sample_drive is absent");
+const ready =
+  shared !== undefined &&
+  ["ground_truth.jsonl", "scenario.json", "metadata.yaml"].every((f) =>
+    existsSync(join(bagDir, f)),
+  );
+if (!ready)
+  console.warn(
+    "skipping generated-drive lane/crosswalk bars: ../shared or bags/sample_drive is absent",
+  );
 /** A curve, the straight approach, and two frames with the zebra crossing within 35 m. */
 const FRAMES = [30, 90, 120, 149];
 
@@ -74,14 +86,31 @@ function iou(a: P[], b: P[]): number {
 }
 
 describe.skipIf(!ready)("generated drive (bags/sample_drive)", () => {
-  const results: { gt: GroundTruthFrame; lanes: Untimed<LaneMarkingArray>; crosswalks: Untimed<CrosswalkArray> }[] = [];
+  const results: {
+    gt: GroundTruthFrame;
+    lanes: Untimed<LaneMarkingArray>;
+    crosswalks: Untimed<CrosswalkArray>;
+  }[] = [];
   beforeAll(async () => {
     const scenario = JSON.parse(readFileSync(join(bagDir, "scenario.json"), "utf8"));
     const c = scenario.camera;
-    const model = CameraModel.fromIntrinsics({ width: c.width, height: c.height, fx: c.fx, fy: c.fy, cx: c.cx, cy: c.cy, distortion: c.d, frameId: c.frame_id });
+    const model = CameraModel.fromIntrinsics({
+      width: c.width,
+      height: c.height,
+      fx: c.fx,
+      fy: c.fy,
+      cx: c.cx,
+      cy: c.cy,
+      distortion: c.d,
+      frameId: c.frame_id,
+    });
     const geometry = new CameraGeometry(model, c.base_from_optical);
     const truth = loadGroundTruth(bagDir);
-    const lanes = await LaneDetector.create({ contract: loadModelContract("twinlitenet_640x360"), modelDir: join(shared!, "models"), session: { log: () => {} } });
+    const lanes = await LaneDetector.create({
+      contract: loadModelContract("twinlitenet_640x360"),
+      modelDir: join(shared!, "models"),
+      session: { log: () => {} },
+    });
     const crosswalks = new CrosswalkDetector();
     const bag = await openBag(bagDir);
     let index = 0;
@@ -91,7 +120,11 @@ describe.skipIf(!ready)("generated drive (bags/sample_drive)", () => {
       if (!FRAMES.includes(frame)) continue;
       const view = await decodeCompressedImage(e.message);
       const r = await lanes.detect(view, geometry, e.message.header.stamp);
-      results.push({ gt: truth[frame], lanes: r.markings, crosswalks: await crosswalks.detect(view, geometry, e.message.header.stamp, r) });
+      results.push({
+        gt: truth[frame],
+        lanes: r.markings,
+        crosswalks: await crosswalks.detect(view, geometry, e.message.header.stamp, r),
+      });
     }
     await bag.close();
     await lanes.release();
@@ -109,7 +142,11 @@ describe.skipIf(!ready)("generated drive (bags/sample_drive)", () => {
       ] as const) {
         // The true ego line: the painted line nearest to base_link on that side at 5 m.
         const yAt5 = (pts: P[]) => pts.find(([x]) => x >= 5)?.[1] ?? NaN;
-        const gtLine = painted.filter((l) => side * yAt5(l.points_base as P[]) > 0).sort((a, b) => Math.abs(yAt5(a.points_base as P[])) - Math.abs(yAt5(b.points_base as P[])))[0];
+        const gtLine = painted
+          .filter((l) => side * yAt5(l.points_base as P[]) > 0)
+          .sort(
+            (a, b) => Math.abs(yAt5(a.points_base as P[])) - Math.abs(yAt5(b.points_base as P[])),
+          )[0];
         const det = r.lanes.markings.find((m) => m.position === position);
         expect(det, `frame ${r.gt.frame} position ${position}`).toBeDefined();
         for (const [x, y] of gtLine.points_base) {
@@ -120,19 +157,38 @@ describe.skipIf(!ready)("generated drive (bags/sample_drive)", () => {
     }
     errors.sort((a, b) => a - b);
     const within = errors.filter((e) => e <= 0.15).length / errors.length;
-    console.log(`generated drive: ego lines, ${errors.length} samples 5-30 m: ${(within * 100).toFixed(1)}% within 0.15 m, median ${errors[errors.length >> 1].toFixed(3)} m, max ${errors[errors.length - 1].toFixed(3)} m`);
+    console.log(
+      `generated drive: ego lines, ${errors.length} samples 5-30 m: ${(within * 100).toFixed(1)}% within 0.15 m, median ${errors[errors.length >> 1].toFixed(3)} m, max ${errors[errors.length - 1].toFixed(3)} m`,
+    );
     expect(errors.length).toBeGreaterThan(40);
     expect(within).toBeGreaterThanOrEqual(0.85);
   });
 
   it("finds the zebra crossing across the ego path with IoU >= 0.6 in base_link once it lies within 40 m", () => {
     let checked = 0;
-    const acrossEgoPath = (poly: P[]) => Math.min(...poly.map((p) => p[1])) < 0 && Math.max(...poly.map((p) => p[1])) > 0;
+    const acrossEgoPath = (poly: P[]) =>
+      Math.min(...poly.map((p) => p[1])) < 0 && Math.max(...poly.map((p) => p[1])) > 0;
     for (const r of results) {
-      const ahead = r.gt.crosswalks.filter((k) => k.in_image && k.distance_ahead > 3 && Math.max(...k.polygon_base.map((p) => p[0])) < 40 && acrossEgoPath(k.polygon_base as P[]));
+      const ahead = r.gt.crosswalks.filter(
+        (k) =>
+          k.in_image &&
+          k.distance_ahead > 3 &&
+          Math.max(...k.polygon_base.map((p) => p[0])) < 40 &&
+          acrossEgoPath(k.polygon_base as P[]),
+      );
       for (const gtc of ahead) {
-        const best = Math.max(0, ...r.crosswalks.crosswalks.map((d) => iou(d.polygon.points.map((p) => [p.x, p.y] as P), gtc.polygon_base as P[])));
-        console.log(`generated drive frame ${r.gt.frame}: ${gtc.id} at ${gtc.distance_ahead.toFixed(1)} m, best IoU ${best.toFixed(2)}`);
+        const best = Math.max(
+          0,
+          ...r.crosswalks.crosswalks.map((d) =>
+            iou(
+              d.polygon.points.map((p) => [p.x, p.y] as P),
+              gtc.polygon_base as P[],
+            ),
+          ),
+        );
+        console.log(
+          `generated drive frame ${r.gt.frame}: ${gtc.id} at ${gtc.distance_ahead.toFixed(1)} m, best IoU ${best.toFixed(2)}`,
+        );
         expect(best).toBeGreaterThanOrEqual(0.6);
         checked++;
       }

@@ -7,7 +7,13 @@ import { fixedSegmenter, lineY, renderRoad, type SyntheticLine } from "./synthet
 
 const stamp = { sec: 12, nanosec: 5 };
 // A 960x540 camera 1.4 m above the ground, pitched 3 degrees down, 70 degree FOV.
-const geometry = CameraGeometry.approximate({ width: 960, height: 540, mountHeight: 1.4, pitchRad: (3 * Math.PI) / 180, horizontalFovDeg: 70 });
+const geometry = CameraGeometry.approximate({
+  width: 960,
+  height: 540,
+  mountHeight: 1.4,
+  pitchRad: (3 * Math.PI) / 180,
+  horizontalFovDeg: 70,
+});
 const lines: SyntheticLine[] = [
   { c: [1.75, 0.01, 4e-4, -2e-6], dashed: false, colour: "yellow" },
   { c: [-1.85, 0.01, 4e-4, -2e-6], dashed: true, colour: "white" },
@@ -17,7 +23,9 @@ const lines: SyntheticLine[] = [
 const road = renderRoad(geometry, { lines });
 
 describe("LaneDetector on a rendered road with a perfect lane mask", async () => {
-  const detector = await LaneDetector.create({ segmenter: fixedSegmenter([road.drivableMask, road.laneMask], road.toImage) });
+  const detector = await LaneDetector.create({
+    segmenter: fixedSegmenter([road.drivableMask, road.laneMask], road.toImage),
+  });
   const result = await detector.detect(road.view, geometry, stamp);
   const byPosition = new Map(result.markings.markings.map((m) => [m.position, m]));
 
@@ -60,7 +68,11 @@ describe("LaneDetector on a rendered road with a perfect lane mask", async () =>
     expect(byPosition.get(LaneMarking.POSITION_NEXT_LEFT)!.type).toBe(LaneMarking.TYPE_DASHED);
     expect(byPosition.get(LaneMarking.POSITION_NEXT_RIGHT)!.type).toBe(LaneMarking.TYPE_SOLID);
     expect(byPosition.get(LaneMarking.POSITION_EGO_LEFT)!.color).toBe(LaneMarking.COLOR_YELLOW);
-    for (const pos of [LaneMarking.POSITION_EGO_RIGHT, LaneMarking.POSITION_NEXT_LEFT, LaneMarking.POSITION_NEXT_RIGHT]) {
+    for (const pos of [
+      LaneMarking.POSITION_EGO_RIGHT,
+      LaneMarking.POSITION_NEXT_LEFT,
+      LaneMarking.POSITION_NEXT_RIGHT,
+    ]) {
       expect(byPosition.get(pos)!.color).toBe(LaneMarking.COLOR_WHITE);
     }
   });
@@ -85,33 +97,58 @@ describe("LaneDetector on a rendered road with a perfect lane mask", async () =>
 });
 
 describe("LaneDetector on bad input", async () => {
-  const zeros = (name: string) => ({ name, width: 960, height: 540, classCount: 2, classes: new Uint8Array(960 * 540) });
-  const ones = (name: string) => ({ name, width: 960, height: 540, classCount: 2, classes: new Uint8Array(960 * 540).fill(1) });
+  const zeros = (name: string) => ({
+    name,
+    width: 960,
+    height: 540,
+    classCount: 2,
+    classes: new Uint8Array(960 * 540),
+  });
+  const ones = (name: string) => ({
+    name,
+    width: 960,
+    height: 540,
+    classCount: 2,
+    classes: new Uint8Array(960 * 540).fill(1),
+  });
 
   it("an empty lane mask gives no markings and says why", async () => {
-    const d = await LaneDetector.create({ segmenter: fixedSegmenter([road.drivableMask, zeros("ll")], road.toImage) });
+    const d = await LaneDetector.create({
+      segmenter: fixedSegmenter([road.drivableMask, zeros("ll")], road.toImage),
+    });
     const r = await d.detect(road.view, geometry, stamp);
     expect(r.markings.markings).toEqual([]);
     expect(r.markings.status).toMatch(/no lane lines/);
   });
 
   it("an all-white lane mask is refused", async () => {
-    const d = await LaneDetector.create({ segmenter: fixedSegmenter([road.drivableMask, ones("ll")], road.toImage) });
+    const d = await LaneDetector.create({
+      segmenter: fixedSegmenter([road.drivableMask, ones("ll")], road.toImage),
+    });
     const r = await d.detect(road.view, geometry, stamp);
     expect(r.markings.markings).toEqual([]);
     expect(r.markings.status).toMatch(/covers 100%/);
   });
 
   it("a frame without road says so", async () => {
-    const d = await LaneDetector.create({ segmenter: fixedSegmenter([zeros("da"), zeros("ll")], road.toImage) });
+    const d = await LaneDetector.create({
+      segmenter: fixedSegmenter([zeros("da"), zeros("ll")], road.toImage),
+    });
     const r = await d.detect(road.view, geometry, stamp);
     expect(r.markings.markings).toEqual([]);
     expect(r.markings.status).toBe("no road in view");
   });
 
   it("a calibration with the horizon below the image gives an empty result, not an exception", async () => {
-    const upward = CameraGeometry.approximate({ width: 960, height: 540, mountHeight: 1.4, horizonRow: 700 });
-    const d = await LaneDetector.create({ segmenter: fixedSegmenter([road.drivableMask, road.laneMask], road.toImage) });
+    const upward = CameraGeometry.approximate({
+      width: 960,
+      height: 540,
+      mountHeight: 1.4,
+      horizonRow: 700,
+    });
+    const d = await LaneDetector.create({
+      segmenter: fixedSegmenter([road.drivableMask, road.laneMask], road.toImage),
+    });
     const r = await d.detect(road.view, upward, stamp);
     expect(r.markings.markings).toEqual([]);
     expect(r.markings.status).toMatch(/horizon below image/);

@@ -6,11 +6,24 @@
 import { describe, expect, it } from "vitest";
 import { CameraGeometry } from "../../../src/geometry/camera-geometry.js";
 import { bevLookup, rowX, xToRow, yToCol } from "../../../src/perception/bev/bev-grid.js";
-import { imageRoadNearLimit, nearExtent, nearestVisibleX, occludedContinuation, withNearContinuation, type ImageRoad } from "../../../src/perception/lanes/lane-extent.js";
+import {
+  imageRoadNearLimit,
+  nearExtent,
+  nearestVisibleX,
+  occludedContinuation,
+  withNearContinuation,
+  type ImageRoad,
+} from "../../../src/perception/lanes/lane-extent.js";
 import { DEFAULT_LANE_GRID } from "../../../src/perception/bev/lane-grid.js";
 import type { FitSampleArrays } from "../../../src/perception/lanes/polyfit.js";
 
-const geometry = CameraGeometry.approximate({ width: 1280, height: 720, mountHeight: 1.5, horizonRow: 240, horizontalFovDeg: 60 });
+const geometry = CameraGeometry.approximate({
+  width: 1280,
+  height: 720,
+  mountHeight: 1.5,
+  horizonRow: 240,
+  horizontalFovDeg: 60,
+});
 const lookup = bevLookup(geometry, DEFAULT_LANE_GRID, 1280, 720);
 const line = Float64Array.from([-1.7, 0, 0, 0]);
 
@@ -23,8 +36,12 @@ describe("near ends", () => {
 
   it("stop where the road starts when the bottom rows are the hood (no drivable cells there)", () => {
     const road = new Uint8Array(lookup.rows * lookup.cols);
-    for (let r = xToRow(lookup.spec, 6); r < lookup.rows; r++) road.fill(1, r * lookup.cols, (r + 1) * lookup.cols);
-    expect(nearestVisibleX(lookup, line, 20, road)).toBeCloseTo(rowX(lookup.spec, xToRow(lookup.spec, 6)) - lookup.spec.dx / 2, 9);
+    for (let r = xToRow(lookup.spec, 6); r < lookup.rows; r++)
+      road.fill(1, r * lookup.cols, (r + 1) * lookup.cols);
+    expect(nearestVisibleX(lookup, line, 20, road)).toBeCloseTo(
+      rowX(lookup.spec, xToRow(lookup.spec, 6)) - lookup.spec.dx / 2,
+      9,
+    );
   });
 
   it("stop at the bonnet's edge in the image, which a half-metre BEV row straddles", () => {
@@ -58,7 +75,12 @@ describe("near ends", () => {
   it("continue the near evidence straight, even when the fit would bend", () => {
     // Evidence on a gentle curve from 8 to 30 m; the continuation to 3.5 m follows the near evidence's line.
     const n = 45;
-    const samples: FitSampleArrays = { x: new Float64Array(n), y: new Float64Array(n), w: new Float64Array(n).fill(1), n };
+    const samples: FitSampleArrays = {
+      x: new Float64Array(n),
+      y: new Float64Array(n),
+      w: new Float64Array(n).fill(1),
+      n,
+    };
     for (let k = 0; k < n; k++) {
       samples.x[k] = 8 + k * 0.5;
       samples.y[k] = 1.7 + 0.02 * samples.x[k]! + 1e-3 * samples.x[k]! ** 2;
@@ -70,7 +92,9 @@ describe("near ends", () => {
       expect(x).toBeGreaterThanOrEqual(3.5);
       expect(x).toBeLessThan(8);
       // The least-squares line of the first 8 m of evidence (8-16 m, mean x 12, mean x^2 150): slope 0.02 + 2e-3 * 12.
-      expect(Math.abs(out.y[k]! - (1.7 + 0.02 * 12 + 1e-3 * 150 + 0.044 * (x - 12)))).toBeLessThan(1e-6);
+      expect(Math.abs(out.y[k]! - (1.7 + 0.02 * 12 + 1e-3 * 150 + 0.044 * (x - 12)))).toBeLessThan(
+        1e-6,
+      );
       expect(out.w[k]).toBe(1);
     }
   });
@@ -92,7 +116,8 @@ describe("continuation behind a vehicle", () => {
     const d = drivableAll();
     // A car from 25 to 30 m ahead, 2 m either side of the line.
     for (let r = xToRow(lookup.spec, 25); r <= xToRow(lookup.spec, 30); r++) {
-      for (let c = yToCol(lookup.spec, -3.7); c <= yToCol(lookup.spec, 0.3); c++) d[r * cols + c] = 0;
+      for (let c = yToCol(lookup.spec, -3.7); c <= yToCol(lookup.spec, 0.3); c++)
+        d[r * cols + c] = 0;
     }
     expect(occludedContinuation(lookup, d, line, 25)).toBe(lookup.spec.xMax);
     expect(occludedContinuation(lookup, d, line, 25, { continueTo: 50 })).toBe(50);

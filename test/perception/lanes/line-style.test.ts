@@ -10,7 +10,13 @@ import { LaneDetector } from "../../../src/perception/lanes/lane-detector.js";
 import { fixedSegmenter, renderRoad, type SyntheticLine } from "./synthetic-road.js";
 
 const stamp = { sec: 3, nanosec: 0 };
-const geometry = CameraGeometry.approximate({ width: 640, height: 360, mountHeight: 1.5, pitchRad: (3 * Math.PI) / 180, horizontalFovDeg: 65 });
+const geometry = CameraGeometry.approximate({
+  width: 640,
+  height: 360,
+  mountHeight: 1.5,
+  pitchRad: (3 * Math.PI) / 180,
+  horizontalFovDeg: 65,
+});
 // A town road: 3 m dashes with 5 m gaps on the centre line, solid edges.
 const lines: SyntheticLine[] = [
   { c: [1.75, 0, 2e-4, 0], dashed: true, colour: "white" },
@@ -20,10 +26,15 @@ const lines: SyntheticLine[] = [
 const scene = { lines, dash: 3, dashGap: 5, seed: 4 };
 const painted = renderRoad(geometry, scene);
 /** The mask a model that fills dash gaps returns: every line painted end to end. */
-const bridged = renderRoad(geometry, { ...scene, lines: lines.map((l) => ({ ...l, dashed: false })) });
+const bridged = renderRoad(geometry, {
+  ...scene,
+  lines: lines.map((l) => ({ ...l, dashed: false })),
+});
 
 async function detect(view = painted.view) {
-  const detector = await LaneDetector.create({ segmenter: fixedSegmenter([bridged.drivableMask, bridged.laneMask], bridged.toImage) });
+  const detector = await LaneDetector.create({
+    segmenter: fixedSegmenter([bridged.drivableMask, bridged.laneMask], bridged.toImage),
+  });
   const r = await detector.detect(view, geometry, stamp);
   const near = (y: number) => r.markings.markings.find((m) => Math.abs(m.lateral_offset - y) < 0.5);
   return { r, near };

@@ -1,13 +1,22 @@
 import { describe, expect, it } from "vitest";
 import { LaneMarking } from "../../../src/msgs/types.generated.js";
 import { assignPositions } from "../../../src/perception/lanes/ego-position.js";
-import { evalPoly, fitPolynomial, polyStdAt, type FitSample } from "../../../src/perception/lanes/polyfit.js";
+import {
+  evalPoly,
+  fitPolynomial,
+  polyStdAt,
+  type FitSample,
+} from "../../../src/perception/lanes/polyfit.js";
 
 describe("fitPolynomial", () => {
   const truth = [1.5, 0.02, -1e-3, 8e-6];
 
   it("recovers an exact cubic", () => {
-    const samples: FitSample[] = Array.from({ length: 40 }, (_, i) => ({ x: 3 + i, y: evalPoly(truth, 3 + i), w: 1 }));
+    const samples: FitSample[] = Array.from({ length: 40 }, (_, i) => ({
+      x: 3 + i,
+      y: evalPoly(truth, 3 + i),
+      w: 1,
+    }));
     const fit = fitPolynomial(samples, 3)!;
     expect(fit.degree).toBe(3);
     fit.coefficients.forEach((c, i) => expect(c).toBeCloseTo(truth[i], 8));
@@ -22,7 +31,14 @@ describe("fitPolynomial", () => {
     };
     const fitWith = (noise: number) =>
       // Weights claim 5 cm; the residuals decide when the noise is larger.
-      fitPolynomial(Array.from({ length: 60 }, (_, i) => ({ x: 3 + i * 0.6, y: evalPoly(truth, 3 + i * 0.6) + noise * gauss(), w: 1 / 0.05 ** 2 })), 3)!;
+      fitPolynomial(
+        Array.from({ length: 60 }, (_, i) => ({
+          x: 3 + i * 0.6,
+          y: evalPoly(truth, 3 + i * 0.6) + noise * gauss(),
+          w: 1 / 0.05 ** 2,
+        })),
+        3,
+      )!;
     const quiet = fitWith(0.05);
     const loud = fitWith(0.3);
     for (let i = 0; i < 4; i++) {
@@ -36,7 +52,14 @@ describe("fitPolynomial", () => {
   });
 
   it("lowers the degree when there are too few samples, priors on the rest", () => {
-    const fit = fitPolynomial([{ x: 5, y: 1, w: 1 }, { x: 6, y: 1.1, w: 1 }, { x: 7, y: 1.2, w: 1 }], 3)!;
+    const fit = fitPolynomial(
+      [
+        { x: 5, y: 1, w: 1 },
+        { x: 6, y: 1.1, w: 1 },
+        { x: 7, y: 1.2, w: 1 },
+      ],
+      3,
+    )!;
     expect(fit.degree).toBe(1);
     expect(fit.coefficients[1]).toBeCloseTo(0.1, 9);
     expect(fit.coefficients[3]).toBe(0);
@@ -61,6 +84,9 @@ describe("assignPositions", () => {
     expect(assignPositions([5.3])).toEqual([P.POSITION_NEXT_LEFT]);
   });
   it("leaves markings that start far ahead unranked", () => {
-    expect(assignPositions([1.8, -0.4], {}, [5, 60])).toEqual([P.POSITION_EGO_LEFT, P.POSITION_UNKNOWN]);
+    expect(assignPositions([1.8, -0.4], {}, [5, 60])).toEqual([
+      P.POSITION_EGO_LEFT,
+      P.POSITION_UNKNOWN,
+    ]);
   });
 });

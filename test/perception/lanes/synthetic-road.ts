@@ -48,7 +48,12 @@ export function lineY(l: SyntheticLine, x: number): number {
 export function renderRoad(
   geometry: CameraGeometry,
   scene: SyntheticScene,
-): { view: ImageView; laneMask: SegmentationMask; drivableMask: SegmentationMask; toImage: TensorToImage } {
+): {
+  view: ImageView;
+  laneMask: SegmentationMask;
+  drivableMask: SegmentationMask;
+  toImage: TensorToImage;
+} {
   const width = geometry.model.width;
   const height = geometry.model.height;
   const data = new Uint8Array(width * height * 3);
@@ -82,7 +87,8 @@ export function renderRoad(
       for (const l of scene.lines) {
         const half = (l.width ?? 0.15) / 2;
         if (Math.abs(g.y - lineY(l, g.x)) > half) continue;
-        if (l.dashed && ((g.x % (dash + dashGap)) + dash + dashGap) % (dash + dashGap) >= dash) continue;
+        if (l.dashed && ((g.x % (dash + dashGap)) + dash + dashGap) % (dash + dashGap) >= dash)
+          continue;
         rgb = l.colour === "white" ? [225 + n, 225 + n, 225 + n] : [215 + n, 180 + n, 40 + n];
         lane[v * width + u] = 1;
       }
@@ -94,7 +100,13 @@ export function renderRoad(
         if (k < cw.stripe) rgb = [225 + n, 225 + n, 225 + n];
       }
       // TwinLiteNet marks a crossing's near and far edges as transverse lines (~0.6 m deep on the ground).
-      if (cw && cy >= cw.yRight && cy <= cw.yLeft && (Math.abs(cx - cw.xNear) < 0.3 || Math.abs(cx - cw.xFar) < 0.3)) lane[v * width + u] = 1;
+      if (
+        cw &&
+        cy >= cw.yRight &&
+        cy <= cw.yLeft &&
+        (Math.abs(cx - cw.xNear) < 0.3 || Math.abs(cx - cw.xFar) < 0.3)
+      )
+        lane[v * width + u] = 1;
       data[o] = Math.max(0, Math.min(255, Math.round(rgb[0])));
       data[o + 1] = Math.max(0, Math.min(255, Math.round(rgb[1])));
       data[o + 2] = Math.max(0, Math.min(255, Math.round(rgb[2])));

@@ -1,8 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { lanesFromInstanceMask, tusimpleFrameScore, TUSIMPLE_H_SAMPLES } from "../../../src/perception/lanes/tusimple-metric.js";
+import {
+  lanesFromInstanceMask,
+  tusimpleFrameScore,
+  TUSIMPLE_H_SAMPLES,
+} from "../../../src/perception/lanes/tusimple-metric.js";
 
 const H = TUSIMPLE_H_SAMPLES;
-const lane = (f: (row: number) => number, from = 300): number[] => H.map((r) => (r >= from ? f(r) : -2));
+const lane = (f: (row: number) => number, from = 300): number[] =>
+  H.map((r) => (r >= from ? f(r) : -2));
 
 describe("TuSimple metric (LaneEval.bench semantics)", () => {
   const gt = [lane((r) => 600 - (r - 300)), lane((r) => 700 + (r - 300))];
@@ -24,7 +29,11 @@ describe("TuSimple metric (LaneEval.bench semantics)", () => {
 
   it("a missing lane is a false negative, an extra lane a false positive", () => {
     const extra = lane(() => 100);
-    expect(tusimpleFrameScore([gt[0], extra], gt)).toMatchObject({ accuracy: (1 + 14 / 56) / 2, fp: 0.5, fn: 0.5 });
+    expect(tusimpleFrameScore([gt[0], extra], gt)).toMatchObject({
+      accuracy: (1 + 14 / 56) / 2,
+      fp: 0.5,
+      fn: 0.5,
+    });
   });
 
   it("reads per-lane x at h_samples from an instance mask", () => {

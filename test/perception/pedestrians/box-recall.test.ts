@@ -1,12 +1,27 @@
 import { describe, expect, it } from "vitest";
 import type { Detection } from "../../../src/models/detection.js";
-import { formatSummary, scoreFrame, summarise } from "../../../src/perception/pedestrians/box-recall.js";
+import {
+  formatSummary,
+  scoreFrame,
+  summarise,
+} from "../../../src/perception/pedestrians/box-recall.js";
 
-const det = (x1: number, y1: number, x2: number, y2: number): Detection => ({ x1, y1, x2, y2, score: 0.9, classId: 0 });
+const det = (x1: number, y1: number, x2: number, y2: number): Detection => ({
+  x1,
+  y1,
+  x2,
+  y2,
+  score: 0.9,
+  classId: 0,
+});
 
 describe("box recall by height", () => {
   it("matches one detection per person by IoU, bins by labelled height, and counts false alarms outside ignore regions", () => {
-    const people = [[100, 100, 110, 130], [200, 100, 220, 160], [400, 100, 440, 250]] as const; // 30, 60, 150 px
+    const people = [
+      [100, 100, 110, 130],
+      [200, 100, 220, 160],
+      [400, 100, 440, 250],
+    ] as const; // 30, 60, 150 px
     const ignore = [[600, 100, 620, 140]] as const;
     const frame = scoreFrame(
       people,
@@ -32,11 +47,21 @@ describe("box recall by height", () => {
       { label: "40-80", found: 1, total: 2 },
       { label: ">=80", found: 0, total: 1 },
     ]);
-    expect(formatSummary(s)).toBe("<40 1/1 (1.00)  40-80 1/2 (0.50)  >=80 0/1 (0.00)  FA 1 (0.50/frame)");
+    expect(formatSummary(s)).toBe(
+      "<40 1/1 (1.00)  40-80 1/2 (0.50)  >=80 0/1 (0.00)  FA 1 (0.50/frame)",
+    );
   });
 
   it("gives one detection to one person: two people, one box", () => {
-    const f = scoreFrame([[0, 0, 20, 60], [2, 0, 22, 60]], [], [det(1, 0, 21, 60)], 0.5);
+    const f = scoreFrame(
+      [
+        [0, 0, 20, 60],
+        [2, 0, 22, 60],
+      ],
+      [],
+      [det(1, 0, 21, 60)],
+      0.5,
+    );
     expect(f.people.filter((p) => p.found).length).toBe(1);
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { CropPassBudget } from "../../../src/perception/pedestrians/crop-budget.js";
 
-const frames = (b: CropPassBudget, rateHz: number, n: number): number[] => Array.from({ length: n }, () => b.next(rateHz));
+const frames = (b: CropPassBudget, rateHz: number, n: number): number[] =>
+  Array.from({ length: n }, () => b.next(rateHz));
 
 describe("CropPassBudget", () => {
   it("spreads the passes per second over the frames of the rate, carrying fractions so the average is the budget", () => {
@@ -41,7 +42,9 @@ describe("CropPassBudget", () => {
   });
 
   it("refuses a budget, cap or rate that cannot work, naming it", () => {
-    expect(() => new CropPassBudget(-1, 3)).toThrow(/crop passes per second must be a number >= 0, got -1/);
+    expect(() => new CropPassBudget(-1, 3)).toThrow(
+      /crop passes per second must be a number >= 0, got -1/,
+    );
     expect(() => new CropPassBudget(Number.NaN, 3)).toThrow(/crop passes per second/);
     expect(() => new CropPassBudget(30, 1.5)).toThrow(/whole number >= 0, got 1.5/);
     const b = new CropPassBudget(30, 3);

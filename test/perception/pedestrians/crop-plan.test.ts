@@ -1,15 +1,43 @@
 import { describe, expect, it } from "vitest";
 import { CameraGeometry } from "../../../src/geometry/camera-geometry.js";
-import { bandHorizonRow, CropSchedule, horizonBandCrops, regionCrops, type RegionCropOptions } from "../../../src/perception/pedestrians/crop-plan.js";
+import {
+  bandHorizonRow,
+  CropSchedule,
+  horizonBandCrops,
+  regionCrops,
+  type RegionCropOptions,
+} from "../../../src/perception/pedestrians/crop-plan.js";
 
 const band = { side: 416, overlap: 0.1, aboveHorizon: 0.3, minZoom: 2, inputSide: 416 };
 /** A 1280x720 camera 1.5 m up, 65 degrees wide, horizon at row 330. */
-const geometry = CameraGeometry.approximate({ width: 1280, height: 720, horizontalFovDeg: 65, mountHeight: 1.5, horizonRow: 330 });
-const region: RegionCropOptions = { personHeightM: 1.7, targetPersonPx: 48, inputSide: 416, minSide: 160, fullFrameScale: 416 / 1280, marginM: 3, minZoom: 2 };
+const geometry = CameraGeometry.approximate({
+  width: 1280,
+  height: 720,
+  horizontalFovDeg: 65,
+  mountHeight: 1.5,
+  horizonRow: 330,
+});
+const region: RegionCropOptions = {
+  personHeightM: 1.7,
+  targetPersonPx: 48,
+  inputSide: 416,
+  minSide: 160,
+  fullFrameScale: 416 / 1280,
+  marginM: 3,
+  minZoom: 2,
+};
 
 /** A 4 m x 10 m crosswalk across the road, `ahead` metres in front, in base_link. */
 function crossing(ahead: number, id = "cw") {
-  return { id, polygon: [{ x: ahead, y: -5 }, { x: ahead + 4, y: -5 }, { x: ahead + 4, y: 5 }, { x: ahead, y: 5 }] };
+  return {
+    id,
+    polygon: [
+      { x: ahead, y: -5 },
+      { x: ahead + 4, y: -5 },
+      { x: ahead + 4, y: 5 },
+      { x: ahead, y: 5 },
+    ],
+  };
 }
 
 describe("horizonBandCrops", () => {
@@ -34,7 +62,9 @@ describe("horizonBandCrops", () => {
     const head = geometry.groundToPixel({ x: 40, y: 0, z: 1.7 })!;
     const row = bandHorizonRow(geometry, 1280, 720, 0.5);
     expect(row).toBeCloseTo(330, 0);
-    const [c] = horizonBandCrops(1280, 720, row, band).filter((k) => k.rect.x <= feet.u && feet.u < k.rect.x + k.rect.width);
+    const [c] = horizonBandCrops(1280, 720, row, band).filter(
+      (k) => k.rect.x <= feet.u && feet.u < k.rect.x + k.rect.width,
+    );
     expect(head.v).toBeGreaterThan(c.rect.y);
     expect(feet.v).toBeLessThan(c.rect.y + c.rect.height);
   });
@@ -87,7 +117,15 @@ describe("regionCrops", () => {
   it("gives nothing for a crossing near enough for the whole frame, behind the camera, or out of view", () => {
     expect(regionCrops([crossing(8)], geometry, 1280, 720, region)).toEqual([]);
     expect(regionCrops([crossing(-30)], geometry, 1280, 720, region)).toEqual([]);
-    const aside = { id: "side", polygon: [{ x: 30, y: 200 }, { x: 34, y: 200 }, { x: 34, y: 210 }, { x: 30, y: 210 }] };
+    const aside = {
+      id: "side",
+      polygon: [
+        { x: 30, y: 200 },
+        { x: 34, y: 200 },
+        { x: 34, y: 210 },
+        { x: 30, y: 210 },
+      ],
+    };
     expect(regionCrops([aside], geometry, 1280, 720, region)).toEqual([]);
   });
 
@@ -102,7 +140,13 @@ describe("regionCrops", () => {
 describe("CropSchedule", () => {
   it("takes the count asked for in turn, wrapping around, and all of them when the count covers them", () => {
     const s = new CropSchedule();
-    expect([0, 1, 2, 3, 4].map(() => s.take(["a", "b", "c", "d"], 1)[0])).toEqual(["a", "b", "c", "d", "a"]);
+    expect([0, 1, 2, 3, 4].map(() => s.take(["a", "b", "c", "d"], 1)[0])).toEqual([
+      "a",
+      "b",
+      "c",
+      "d",
+      "a",
+    ]);
     const two = new CropSchedule();
     expect(two.take(["a", "b", "c"], 2)).toEqual(["a", "b"]);
     expect(two.take(["a", "b", "c"], 2)).toEqual(["c", "a"]);

@@ -1,10 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { CameraGeometry } from "../../../src/geometry/camera-geometry.js";
-import { footPixel, pedestrianFromDetection, regionOfBox } from "../../../src/perception/pedestrians/ground-position.js";
+import {
+  footPixel,
+  pedestrianFromDetection,
+  regionOfBox,
+} from "../../../src/perception/pedestrians/ground-position.js";
 import { pedestriansToDetection2DArray } from "../../../src/perception/pedestrians/detection2d.js";
 
 // A level camera 1.5 m up, f = 1000 px, 1280x720: principal point (639.5, 359.5).
-const geometry = CameraGeometry.approximate({ width: 1280, height: 720, focalPx: 1000, mountHeight: 1.5, pitchRad: 0 });
+const geometry = CameraGeometry.approximate({
+  width: 1280,
+  height: 720,
+  focalPx: 1000,
+  mountHeight: 1.5,
+  pitchRad: 0,
+});
 const f = 1000;
 const h = 1.5;
 
@@ -28,7 +38,13 @@ describe("pedestrianFromDetection", () => {
     expect(p.track_id).toBe(0);
     expect(p.confidence).toBeCloseTo(0.8, 6);
     expect(p.foot_truncated).toBe(false);
-    expect(p.image_box).toEqual({ x_offset: 820, y_offset: 359, width: 40, height: 101, do_rectify: false });
+    expect(p.image_box).toEqual({
+      x_offset: 820,
+      y_offset: 359,
+      width: 40,
+      height: 101,
+      do_rectify: false,
+    });
   });
 
   it("has a covariance that grows with range as range^2 / (f h) * sigma_v along the line of sight", () => {
@@ -36,11 +52,16 @@ describe("pedestrianFromDetection", () => {
     const near = pedestrianFromDetection(boxAt(100), 1280, 720, geometry, noise)!; // 15 m
     const far = pedestrianFromDetection(boxAt(50), 1280, 720, geometry, noise)!; // 30 m
     // sigma_x = d^2 / (f h) * 2 px: 0.3 m at 15 m, 1.2 m at 30 m
-    expect(Math.sqrt(near.position_covariance[0])).toBeCloseTo((15 * 15) / (f * h) * 2, 2);
-    expect(Math.sqrt(far.position_covariance[0])).toBeCloseTo((30 * 30) / (f * h) * 2, 1);
+    expect(Math.sqrt(near.position_covariance[0])).toBeCloseTo(((15 * 15) / (f * h)) * 2, 2);
+    expect(Math.sqrt(far.position_covariance[0])).toBeCloseTo(((30 * 30) / (f * h)) * 2, 1);
     expect(far.position_covariance[0] / near.position_covariance[0]).toBeGreaterThan(15);
     // Lateral term: sigma_y = d / f * sigma_u
-    const lateral = pedestrianFromDetection(boxAt(100), 1280, 720, geometry, { columnStdPx: 4, rowStdPx: 0, widthFraction: 0, minStdM: 0 })!;
+    const lateral = pedestrianFromDetection(boxAt(100), 1280, 720, geometry, {
+      columnStdPx: 4,
+      rowStdPx: 0,
+      widthFraction: 0,
+      minStdM: 0,
+    })!;
     expect(Math.sqrt(lateral.position_covariance[3])).toBeCloseTo((15 / f) * 4, 4);
     // symmetric
     expect(near.position_covariance[1]).toBeCloseTo(near.position_covariance[2], 12);
@@ -54,7 +75,13 @@ describe("pedestrianFromDetection", () => {
   });
 
   it("clips regions to the image", () => {
-    expect(regionOfBox({ x1: -3.2, y1: 10.5, x2: 20.1, y2: 800 }, 100, 720)).toEqual({ x_offset: 0, y_offset: 10, width: 21, height: 710, do_rectify: false });
+    expect(regionOfBox({ x1: -3.2, y1: 10.5, x2: 20.1, y2: 800 }, 100, 720)).toEqual({
+      x_offset: 0,
+      y_offset: 10,
+      width: 21,
+      height: 710,
+      do_rectify: false,
+    });
   });
 });
 
@@ -62,13 +89,21 @@ describe("pedestriansToDetection2DArray", () => {
   it("converts boxes to vision_msgs with the camera frame", () => {
     const p = pedestrianFromDetection(boxAt(100), 1280, 720, geometry)!;
     const msg = pedestriansToDetection2DArray(
-      { header: { stamp: { sec: 5, nanosec: 6 }, frame_id: "base_link" }, pedestrians: [p], status: "" },
+      {
+        header: { stamp: { sec: 5, nanosec: 6 }, frame_id: "base_link" },
+        pedestrians: [p],
+        status: "",
+      },
       { cameraFrameId: "camera_optical_frame" },
     );
     expect(msg.header).toEqual({ stamp: { sec: 5, nanosec: 6 }, frame_id: "camera_optical_frame" });
     expect(msg.detections).toHaveLength(1);
     const d = msg.detections[0];
-    expect(d.bbox).toEqual({ center: { position: { x: 640, y: 409.5 }, theta: 0 }, size_x: 40, size_y: 101 });
+    expect(d.bbox).toEqual({
+      center: { position: { x: 640, y: 409.5 }, theta: 0 },
+      size_x: 40,
+      size_y: 101,
+    });
     expect(d.results[0].hypothesis.class_id).toBe("person");
     expect(d.results[0].hypothesis.score).toBeCloseTo(0.8, 6);
   });

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { TensorStats, entropyThresholdBin, uint8Params } from "../../../src/report/quantize/calibrators.js";
+import {
+  TensorStats,
+  entropyThresholdBin,
+  uint8Params,
+} from "../../../src/report/quantize/calibrators.js";
 import { quantizeWeights } from "../../../src/report/quantize/qdq.js";
 
 /** Deterministic values: 10000 in [-1, 1] plus a few far outliers. */
@@ -43,7 +47,12 @@ describe("calibrators", () => {
   });
   it("weights: symmetric int8 per output channel", () => {
     // Two output channels of three values: amax 2 and 0.5.
-    const { q, scales } = quantizeWeights(Float32Array.from([2, -1, 0.5, 0.5, -0.3, 0]), [2, 3], 0, 8);
+    const { q, scales } = quantizeWeights(
+      Float32Array.from([2, -1, 0.5, 0.5, -0.3, 0]),
+      [2, 3],
+      0,
+      8,
+    );
     expect(Array.from(scales)).toEqual([2 / 127, 0.5 / 127].map((x) => Math.fround(x)));
     expect(Array.from(q)).toEqual([127, -64, 32, 127, -76, 0]); // -1 / (2/127) = -63.5 -> -64 (halves to even, as QuantizeLinear)
     const seven = quantizeWeights(Float32Array.from([63, -31.5, 10.5]), [3], -1, 7);

@@ -7,7 +7,12 @@ import { readImageFile } from "../../../src/image/compressed-image.js";
 import { loadModelContract } from "../../../src/models/contract.js";
 import { readModelFile, writeModelFile } from "../../../src/models/onnx/onnx-proto.js";
 import { loadCalibrationFrames } from "../../../src/report/quantize/calibration-frames.js";
-import { evaluate, type DetectorEvaluation, type EvalFrame, type SegmentationEvaluation } from "../../../src/report/quantize/evaluate.js";
+import {
+  evaluate,
+  type DetectorEvaluation,
+  type EvalFrame,
+  type SegmentationEvaluation,
+} from "../../../src/report/quantize/evaluate.js";
 import { quantizeModel, quantizeOptions } from "../../../src/report/quantize/quantize-model.js";
 
 const shared = sharedDir();
@@ -16,48 +21,103 @@ const dir = mkdtempSync(join(tmpdir(), "ep-int8-real-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const quiet = () => undefined;
 
-describe.skipIf(!shared)("INT8 quantization of the shared models (bars of docs/quantization.md)", () => {
-  it("TwinLiteNet 320: lane-mask IoU against TuSimple ground truth within 0.02 of FP32", { timeout: 300_000 }, async () => {
-    const contract = loadModelContract("twinlitenet_320x320");
-    const frames = await loadCalibrationFrames(join(shared!, "bags/rosbag2/camera_drive_mcap"), { maxFrames: 12 });
-    const result = await quantizeModel(readModelFile(join(shared!, "models", contract.file)), quantizeOptions(contract, frames, { errorFrames: 1, log: quiet }));
-    expect(result.perChannel).toBe(true);
-    writeModelFile(join(dir, "tln320_int8.onnx"), result.model);
-    const evalFrames: EvalFrame[] = [];
-    for (const name of ["0000.png", "0001.png", "0002.png"]) {
-      const gt = await readImageFile(join(shared!, "data/tusimple/gt_binary", name));
-      const bpp = gt.data.length / (gt.width * gt.height);
-      const data = Uint8Array.from({ length: gt.width * gt.height }, (_, i) => (gt.data[Math.floor(i / gt.width) * gt.step + (i % gt.width) * bpp]! > 0 ? 1 : 0));
-      evalFrames.push({ source: name, view: await readImageFile(join(shared!, "data/tusimple/image", name)), mask: { width: gt.width, height: gt.height, data } });
-    }
-    const { accuracy } = await evaluate({ contract, modelDir: join(shared!, "models"), int8File: join(dir, "tln320_int8.onnx"), frames: evalFrames, matchIou: 0.5, maskOutput: "lanes", speedRuns: 1 });
-    const seg = accuracy as SegmentationEvaluation;
-    console.log(`TwinLiteNet 320 lanes IoU vs ground truth: FP32 ${seg.labelled!.fp32.toFixed(3)}, INT8 ${seg.labelled!.int8.toFixed(3)}`);
-    expect(seg.labelled!.frames).toBe(3);
-    expect(seg.labelled!.fp32).toBeGreaterThan(0.15); // the reference itself finds the lanes
-    expect(Math.abs(seg.labelled!.int8 - seg.labelled!.fp32)).toBeLessThanOrEqual(0.02);
-  });
+describe.skipIf(!shared)(
+  "INT8 quantization of the shared models (bars of docs/quantization.md)",
+  () => {
+    it("TwinLiteNet 320: lane-mask IoU against TuSimple ground truth within 0.02 of FP32", {
+      timeout: 300_000,
+    }, async () => {
+      const contract = loadModelContract("twinlitenet_320x320");
+      const frames = await loadCalibrationFrames(join(shared!, "bags/rosbag2/camera_drive_mcap"), {
+        maxFrames: 12,
+      });
+      const result = await quantizeModel(
+        readModelFile(join(shared!, "models", contract.file)),
+        quantizeOptions(contract, frames, { errorFrames: 1, log: quiet }),
+      );
+      expect(result.perChannel).toBe(true);
+      writeModelFile(join(dir, "tln320_int8.onnx"), result.model);
+      const evalFrames: EvalFrame[] = [];
+      for (const name of ["0000.png", "0001.png", "0002.png"]) {
+        const gt = await readImageFile(join(shared!, "data/tusimple/gt_binary", name));
+        const bpp = gt.data.length / (gt.width * gt.height);
+        const data = Uint8Array.from({ length: gt.width * gt.height }, (_, i) =>
+          gt.data[Math.floor(i / gt.width) * gt.step + (i % gt.width) * bpp]! > 0 ? 1 : 0,
+        );
+        evalFrames.push({
+          source: name,
+          view: await readImageFile(join(shared!, "data/tusimple/image", name)),
+          mask: { width: gt.width, height: gt.height, data },
+        });
+      }
+      const { accuracy } = await evaluate({
+        contract,
+        modelDir: join(shared!, "models"),
+        int8File: join(dir, "tln320_int8.onnx"),
+        frames: evalFrames,
+        matchIou: 0.5,
+        maskOutput: "lanes",
+        speedRuns: 1,
+      });
+      const seg = accuracy as SegmentationEvaluation;
+      console.log(
+        `TwinLiteNet 320 lanes IoU vs ground truth: FP32 ${seg.labelled!.fp32.toFixed(3)}, INT8 ${seg.labelled!.int8.toFixed(3)}`,
+      );
+      expect(seg.labelled!.frames).toBe(3);
+      expect(seg.labelled!.fp32).toBeGreaterThan(0.15); // the reference itself finds the lanes
+      expect(Math.abs(seg.labelled!.int8 - seg.labelled!.fp32)).toBeLessThanOrEqual(0.02);
+    });
 
-  it("YOLOX-Nano (MinMax, automatic FP32 fallback 0.05, whole-model budget 0.02 as test:arm64 makes it): KITTI rider at IoU >= 0.75, no labelled box lost", { timeout: 600_000 }, async () => {
-    const contract = loadModelContract("yolox_nano");
-    const frames = await loadCalibrationFrames(join(shared!, "data/cdnet_crosswalk/frames"), { maxFrames: 20 });
-    const result = await quantizeModel(readModelFile(join(shared!, "models", contract.file)), quantizeOptions(contract, frames, { autoFallbackError: 0.05, maxModelError: 0.02, log: quiet }));
-    // The budget holds, and it is met with part of the network still INT8 (80 of 113 convolutions go FP32 on this machine).
-    expect(result.modelError).toBeLessThanOrEqual(0.02);
-    expect(result.summary.quantizedOps.Conv).toBeGreaterThanOrEqual(20);
-    expect(result.kept.some((k) => k.reason === "model error budget")).toBe(true);
-    writeModelFile(join(dir, "yolox_int8.onnx"), result.model);
-    const labels = JSON.parse(readFileSync(projectPath("test/fixtures/kitti-000007-coco-labels.json"), "utf8")).images["kitti/000007.png"] as { class_id: number; box_xyxy: number[] }[];
-    const kitti: EvalFrame = {
-      source: "kitti/000007.png",
-      view: await readImageFile(join(shared!, "data/kitti/000007.png")),
-      boxes: labels.map((b) => ({ classId: b.class_id, x1: b.box_xyxy[0]!, y1: b.box_xyxy[1]!, x2: b.box_xyxy[2]!, y2: b.box_xyxy[3]! })),
-    };
-    const { accuracy } = await evaluate({ contract, modelDir: join(shared!, "models"), int8File: join(dir, "yolox_int8.onnx"), frames: [kitti], classIds: [0, 2], matchIou: 0.5, speedRuns: 1 });
-    const det = accuracy as DetectorEvaluation;
-    const rider = det.perLabel.find((p) => p.classId === 0)!;
-    console.log(`YOLOX INT8 on KITTI 000007: rider IoU FP32 ${rider.fp32Iou.toFixed(3)} INT8 ${rider.int8Iou.toFixed(3)}; labels recall FP32 ${det.labelled!.fp32.recall} INT8 ${det.labelled!.int8.recall}`);
-    expect(rider.int8Iou).toBeGreaterThanOrEqual(0.75);
-    expect(det.labelled!.int8.recall).toBeGreaterThanOrEqual(det.labelled!.fp32.recall - 0.02);
-  });
-});
+    it("YOLOX-Nano (MinMax, automatic FP32 fallback 0.05, whole-model budget 0.02 as test:arm64 makes it): KITTI rider at IoU >= 0.75, no labelled box lost", {
+      timeout: 600_000,
+    }, async () => {
+      const contract = loadModelContract("yolox_nano");
+      const frames = await loadCalibrationFrames(join(shared!, "data/cdnet_crosswalk/frames"), {
+        maxFrames: 20,
+      });
+      const result = await quantizeModel(
+        readModelFile(join(shared!, "models", contract.file)),
+        quantizeOptions(contract, frames, {
+          autoFallbackError: 0.05,
+          maxModelError: 0.02,
+          log: quiet,
+        }),
+      );
+      // The budget holds, and it is met with part of the network still INT8 (80 of 113 convolutions go FP32 on this machine).
+      expect(result.modelError).toBeLessThanOrEqual(0.02);
+      expect(result.summary.quantizedOps.Conv).toBeGreaterThanOrEqual(20);
+      expect(result.kept.some((k) => k.reason === "model error budget")).toBe(true);
+      writeModelFile(join(dir, "yolox_int8.onnx"), result.model);
+      const labels = JSON.parse(
+        readFileSync(projectPath("test/fixtures/kitti-000007-coco-labels.json"), "utf8"),
+      ).images["kitti/000007.png"] as { class_id: number; box_xyxy: number[] }[];
+      const kitti: EvalFrame = {
+        source: "kitti/000007.png",
+        view: await readImageFile(join(shared!, "data/kitti/000007.png")),
+        boxes: labels.map((b) => ({
+          classId: b.class_id,
+          x1: b.box_xyxy[0]!,
+          y1: b.box_xyxy[1]!,
+          x2: b.box_xyxy[2]!,
+          y2: b.box_xyxy[3]!,
+        })),
+      };
+      const { accuracy } = await evaluate({
+        contract,
+        modelDir: join(shared!, "models"),
+        int8File: join(dir, "yolox_int8.onnx"),
+        frames: [kitti],
+        classIds: [0, 2],
+        matchIou: 0.5,
+        speedRuns: 1,
+      });
+      const det = accuracy as DetectorEvaluation;
+      const rider = det.perLabel.find((p) => p.classId === 0)!;
+      console.log(
+        `YOLOX INT8 on KITTI 000007: rider IoU FP32 ${rider.fp32Iou.toFixed(3)} INT8 ${rider.int8Iou.toFixed(3)}; labels recall FP32 ${det.labelled!.fp32.recall} INT8 ${det.labelled!.int8.recall}`,
+      );
+      expect(rider.int8Iou).toBeGreaterThanOrEqual(0.75);
+      expect(det.labelled!.int8.recall).toBeGreaterThanOrEqual(det.labelled!.fp32.recall - 0.02);
+    });
+  },
+);

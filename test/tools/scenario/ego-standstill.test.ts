@@ -37,8 +37,23 @@ function lateralOf(line: ReferenceLine, station: number, p: Point2): number {
 describe("EgoDrive through a stop", () => {
   it("holds the lane's heading and position while stopped and drives on smoothly (a drive with a curve)", () => {
     // A left arc into a straight; stop on the arc, wait 3 s, go on.
-    const line = new ReferenceLine({ start: { x: 0, y: 0, heading: 0 }, segments: [{ kind: "arc", length: 80, curvature: 1 / 60 }, { kind: "straight", length: 200 }] });
-    const ego = new EgoDrive({ line, laneOffset: -1.75, startStation: 5, speed: 10, stopAt: { station: 50, releaseTime: 9 }, wander: 0.15, duration: 16, prng: new Prng(5) });
+    const line = new ReferenceLine({
+      start: { x: 0, y: 0, heading: 0 },
+      segments: [
+        { kind: "arc", length: 80, curvature: 1 / 60 },
+        { kind: "straight", length: 200 },
+      ],
+    });
+    const ego = new EgoDrive({
+      line,
+      laneOffset: -1.75,
+      startStation: 5,
+      speed: 10,
+      stopAt: { station: 50, releaseTime: 9 },
+      wander: 0.15,
+      duration: 16,
+      prng: new Prng(5),
+    });
     let prev = ego.poseAt(0);
     let stoppedSamples = 0;
     let movedAfter = false;
@@ -46,12 +61,20 @@ describe("EgoDrive through a stop", () => {
       const t = j / 50;
       const p = ego.poseAt(t);
       const s = ego.stationAt(t);
-      expect(Math.abs(wrap(p.heading - prev.heading)), `yaw step at t=${t}`).toBeLessThan(MAX_YAW_STEP);
-      expect(Math.abs(wrap(p.heading - line.poseAt(s).heading)), `yaw vs lane at t=${t}`).toBeLessThan(0.03);
+      expect(Math.abs(wrap(p.heading - prev.heading)), `yaw step at t=${t}`).toBeLessThan(
+        MAX_YAW_STEP,
+      );
+      expect(
+        Math.abs(wrap(p.heading - line.poseAt(s).heading)),
+        `yaw vs lane at t=${t}`,
+      ).toBeLessThan(0.03);
       expect(Math.abs(lateralOf(line, s, p) + 1.75), `lateral at t=${t}`).toBeLessThan(0.16);
       if (ego.speedAt(t) === 0 && ego.speedAt(t - 1 / 50) === 0) {
         stoppedSamples++;
-        expect(Math.hypot(p.x - prev.x, p.y - prev.y), `moved while stopped at t=${t}`).toBeLessThan(1e-9);
+        expect(
+          Math.hypot(p.x - prev.x, p.y - prev.y),
+          `moved while stopped at t=${t}`,
+        ).toBeLessThan(1e-9);
       }
       if (stoppedSamples > 0 && ego.speedAt(t) > 5) movedAfter = true;
       prev = p;
@@ -69,9 +92,24 @@ describe("EgoDrive through a stop", () => {
       const start = s.ego.poseAt(0);
       const offsets = s.world.lanes
         .filter((l) => l.id.startsWith("main_l") && l.id.endsWith("_0"))
-        .map((l) => ({ id: l.id, offset: lateralOf(line, 0, l.centerline[0]!), forward: Math.cos(Math.atan2(l.centerline[1]!.y - l.centerline[0]!.y, l.centerline[1]!.x - l.centerline[0]!.x) - start.heading) > 0.5 }))
+        .map((l) => ({
+          id: l.id,
+          offset: lateralOf(line, 0, l.centerline[0]!),
+          forward:
+            Math.cos(
+              Math.atan2(
+                l.centerline[1]!.y - l.centerline[0]!.y,
+                l.centerline[1]!.x - l.centerline[0]!.x,
+              ) - start.heading,
+            ) > 0.5,
+        }))
         .filter((l) => l.forward);
-      const laneOffset = offsets.reduce((a, b) => (Math.abs(lateralOf(line, s.ego.stationAt(0), start) - b.offset) < Math.abs(lateralOf(line, s.ego.stationAt(0), start) - a.offset) ? b : a)).offset;
+      const laneOffset = offsets.reduce((a, b) =>
+        Math.abs(lateralOf(line, s.ego.stationAt(0), start) - b.offset) <
+        Math.abs(lateralOf(line, s.ego.stationAt(0), start) - a.offset)
+          ? b
+          : a,
+      ).offset;
       let prev = start;
       let stopped = 0;
       let restarted = false;
@@ -79,12 +117,23 @@ describe("EgoDrive through a stop", () => {
         const t = j / 50;
         const p = s.ego.poseAt(t);
         const st = s.ego.stationAt(t);
-        expect(Math.abs(wrap(p.heading - prev.heading)), `yaw step at t=${t}`).toBeLessThan(MAX_YAW_STEP);
-        expect(Math.abs(wrap(p.heading - line.poseAt(st).heading)), `yaw vs road at t=${t}`).toBeLessThan(0.03);
-        expect(Math.abs(lateralOf(line, st, p) - laneOffset), `lateral at t=${t}`).toBeLessThan(0.12);
+        expect(Math.abs(wrap(p.heading - prev.heading)), `yaw step at t=${t}`).toBeLessThan(
+          MAX_YAW_STEP,
+        );
+        expect(
+          Math.abs(wrap(p.heading - line.poseAt(st).heading)),
+          `yaw vs road at t=${t}`,
+        ).toBeLessThan(0.03);
+        expect(Math.abs(lateralOf(line, st, p) - laneOffset), `lateral at t=${t}`).toBeLessThan(
+          0.12,
+        );
         if (s.ego.speedAt(t) === 0) {
           stopped++;
-          if (s.ego.speedAt(t - 1 / 50) === 0) expect(Math.hypot(p.x - prev.x, p.y - prev.y), `moved while stopped at t=${t}`).toBeLessThan(1e-9);
+          if (s.ego.speedAt(t - 1 / 50) === 0)
+            expect(
+              Math.hypot(p.x - prev.x, p.y - prev.y),
+              `moved while stopped at t=${t}`,
+            ).toBeLessThan(1e-9);
         }
         if (stopped > 0 && s.ego.speedAt(t) > 5) restarted = true;
         prev = p;
@@ -104,18 +153,34 @@ describe("generated map_mismatch drive through the stop (/tf, /localization/pose
   const pose: Array<{ ns: bigint; x: number; y: number; yaw: number }> = [];
 
   beforeAll(async () => {
-    await generateDrive({ scenario: "map_mismatch", seed: 3, frames: 300, out, camera: { width: 160, height: 90 } });
+    await generateDrive({
+      scenario: "map_mismatch",
+      seed: 3,
+      frames: 300,
+      out,
+      camera: { width: 160, height: 90 },
+    });
     gt = loadGroundTruth(out);
     const bag = await openBag(out);
     for await (const e of bag.messages<unknown>()) {
       if (!("message" in e)) throw new Error(`bag error entry: ${JSON.stringify(e)}`);
       if (e.topic === TOPICS.tf) {
         const t = (e.message as TFMessage).transforms[0]!;
-        tf.push({ ns: BigInt(t.header.stamp.sec) * 1_000_000_000n + BigInt(t.header.stamp.nanosec), x: t.transform.translation.x, y: t.transform.translation.y, yaw: yawOf(t.transform.rotation) });
+        tf.push({
+          ns: BigInt(t.header.stamp.sec) * 1_000_000_000n + BigInt(t.header.stamp.nanosec),
+          x: t.transform.translation.x,
+          y: t.transform.translation.y,
+          yaw: yawOf(t.transform.rotation),
+        });
       }
       if (e.topic === TOPICS.pose) {
         const m = e.message as PoseStamped;
-        pose.push({ ns: BigInt(m.header.stamp.sec) * 1_000_000_000n + BigInt(m.header.stamp.nanosec), x: m.pose.position.x, y: m.pose.position.y, yaw: yawOf(m.pose.orientation) });
+        pose.push({
+          ns: BigInt(m.header.stamp.sec) * 1_000_000_000n + BigInt(m.header.stamp.nanosec),
+          x: m.pose.position.x,
+          y: m.pose.position.y,
+          yaw: yawOf(m.pose.orientation),
+        });
       }
     }
     await bag.close();
@@ -134,7 +199,10 @@ describe("generated map_mismatch drive through the stop (/tf, /localization/pose
       expect(pose[i]!.ns).toBe(tf[i]!.ns);
       expect(pose[i]!.x).toBe(tf[i]!.x);
       expect(pose[i]!.yaw).toBeCloseTo(tf[i]!.yaw, 12);
-      if (i > 0) expect(Math.abs(wrap(tf[i]!.yaw - tf[i - 1]!.yaw)), `/tf yaw step at ${i}`).toBeLessThan(MAX_YAW_STEP);
+      if (i > 0)
+        expect(Math.abs(wrap(tf[i]!.yaw - tf[i - 1]!.yaw)), `/tf yaw step at ${i}`).toBeLessThan(
+          MAX_YAW_STEP,
+        );
       // The town road runs east: the car keeps pointing along it.
       expect(Math.abs(tf[i]!.yaw), `/tf yaw at ${i}`).toBeLessThan(0.03);
     }
@@ -148,8 +216,15 @@ describe("generated map_mismatch drive through the stop (/tf, /localization/pose
       const f = gt[i]!;
       expect(f.ego.lane_id, `frame ${i}`).toBe("main_l0_0");
       expect(Math.abs(f.ego.lateral_offset), `frame ${i}`).toBeLessThan(0.12);
-      expect(distanceToPolyline(egoLane.centerline, { x: f.ego.x, y: f.ego.y }), `frame ${i}`).toBeLessThan(0.12);
-      if (i > 0) expect(Math.abs(wrap(f.ego.yaw - gt[i - 1]!.ego.yaw)), `ground-truth yaw step at frame ${i}`).toBeLessThan(MAX_YAW_STEP);
+      expect(
+        distanceToPolyline(egoLane.centerline, { x: f.ego.x, y: f.ego.y }),
+        `frame ${i}`,
+      ).toBeLessThan(0.12);
+      if (i > 0)
+        expect(
+          Math.abs(wrap(f.ego.yaw - gt[i - 1]!.ego.yaw)),
+          `ground-truth yaw step at frame ${i}`,
+        ).toBeLessThan(MAX_YAW_STEP);
       const ns = BigInt(f.stamp.sec) * 1_000_000_000n + BigInt(f.stamp.nanosec);
       const p = byStamp.get(ns);
       if (p) {
@@ -158,6 +233,9 @@ describe("generated map_mismatch drive through the stop (/tf, /localization/pose
       }
     }
     // Every third camera frame shares its stamp with a pose.
-    expect(gt.filter((f) => byStamp.has(BigInt(f.stamp.sec) * 1_000_000_000n + BigInt(f.stamp.nanosec))).length).toBe(100);
+    expect(
+      gt.filter((f) => byStamp.has(BigInt(f.stamp.sec) * 1_000_000_000n + BigInt(f.stamp.nanosec)))
+        .length,
+    ).toBe(100);
   });
 });

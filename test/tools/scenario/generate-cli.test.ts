@@ -10,8 +10,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function capture(argv: string[]): Promise<{ code: number; err: string; out: string }> {
   const errs: string[] = [];
   const outs: string[] = [];
-  const e = vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void errs.push(a.join(" ")));
-  const o = vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void outs.push(a.join(" ")));
+  const e = vi
+    .spyOn(console, "error")
+    .mockImplementation((...a: unknown[]) => void errs.push(a.join(" ")));
+  const o = vi
+    .spyOn(console, "log")
+    .mockImplementation((...a: unknown[]) => void outs.push(a.join(" ")));
   const w = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
   try {
     const code = await run(argv);
@@ -29,11 +33,20 @@ describe("edge-perception generate", () => {
   it("explains bad input with exit code 2", async () => {
     const cases: Array<[string[], RegExp]> = [
       [["--scenario", "moon", "--out", join(dir, "a")], /unknown scenario 'moon'; known: highway/],
-      [["--scenario", "highway", "--out", join(dir, "a"), "--frames", "0"], /--frames must be a positive integer/],
-      [["--scenario", "highway", "--out", join(dir, "a"), "--speed=-5"], /--speed must be positive/],
+      [
+        ["--scenario", "highway", "--out", join(dir, "a"), "--frames", "0"],
+        /--frames must be a positive integer/,
+      ],
+      [
+        ["--scenario", "highway", "--out", join(dir, "a"), "--speed=-5"],
+        /--speed must be positive/,
+      ],
       [["--scenario", "highway", "--out", join(dir, "a"), "--pitch=-35"], /does not see the road/],
       [["--scenario", "highway"], /--out <dir> is required/],
-      [["--scenario", "highway", "--out", join(dir, "a"), "--width", "640"], /--width and --height go together/],
+      [
+        ["--scenario", "highway", "--out", join(dir, "a"), "--width", "640"],
+        /--width and --height go together/,
+      ],
       [["--bogus"], /Unknown option/],
     ];
     for (const [argv, message] of cases) {
@@ -47,15 +60,45 @@ describe("edge-perception generate", () => {
   it("lists the scenarios", async () => {
     const r = await capture(["--list"]);
     expect(r.code).toBe(0);
-    for (const n of ["highway", "curve", "urban_intersection", "night", "rain", "map_mismatch", "sample"]) expect(r.out).toContain(n);
+    for (const n of [
+      "highway",
+      "curve",
+      "urban_intersection",
+      "night",
+      "rain",
+      "map_mismatch",
+      "sample",
+    ])
+      expect(r.out).toContain(n);
   });
 
   it("generates a small drive", async () => {
     const out = join(dir, "ok");
-    const r = await capture(["--scenario", "curve", "--seed", "2", "--frames", "2", "--out", out, "--compressed", "--width", "160", "--height", "90"]);
+    const r = await capture([
+      "--scenario",
+      "curve",
+      "--seed",
+      "2",
+      "--frames",
+      "2",
+      "--out",
+      out,
+      "--compressed",
+      "--width",
+      "160",
+      "--height",
+      "90",
+    ]);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/frames:\s+2 in/);
-    for (const f of ["ok_0.mcap", "metadata.yaml", "ground_truth.jsonl", "map.geojson", "scenario.json"]) expect(existsSync(join(out, f)), f).toBe(true);
+    for (const f of [
+      "ok_0.mcap",
+      "metadata.yaml",
+      "ground_truth.jsonl",
+      "map.geojson",
+      "scenario.json",
+    ])
+      expect(existsSync(join(out, f)), f).toBe(true);
   });
 });

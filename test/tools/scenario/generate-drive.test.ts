@@ -12,9 +12,19 @@ import { distanceToPolyline } from "../../../src/geometry/polyline.js";
 import { transformPoint } from "../../../src/geometry/transform.js";
 import { loadHdMap } from "../../../src/map/loader.js";
 import type { Point2 } from "../../../src/geometry/types.js";
-import type { CameraInfo, CompressedImage, PoseStamped, String as StringMsg, TFMessage } from "../../../src/msgs/types.generated.js";
+import type {
+  CameraInfo,
+  CompressedImage,
+  PoseStamped,
+  String as StringMsg,
+  TFMessage,
+} from "../../../src/msgs/types.generated.js";
 import { generateDrive, TOPICS } from "../../../tools/scenario/generate-drive.js";
-import { loadGroundTruth, parseGroundTruthFrame, type GroundTruthFrame } from "../../../src/report/ground-truth.js";
+import {
+  loadGroundTruth,
+  parseGroundTruthFrame,
+  type GroundTruthFrame,
+} from "../../../src/report/ground-truth.js";
 import { mapFromBase } from "../../../tools/scenario/poses.js";
 
 const dir = mkdtempSync(join(tmpdir(), "scenario-test-"));
@@ -23,7 +33,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const small = { width: 320, height: 180 };
 
 function toMap(gt: GroundTruthFrame, xy: [number, number]): Point2 {
-  const p = transformPoint(mapFromBase({ x: gt.ego.x, y: gt.ego.y, heading: gt.ego.yaw }), { x: xy[0], y: xy[1], z: 0 });
+  const p = transformPoint(mapFromBase({ x: gt.ego.x, y: gt.ego.y, heading: gt.ego.yaw }), {
+    x: xy[0],
+    y: xy[1],
+    z: 0,
+  });
   return { x: p.x, y: p.y };
 }
 
@@ -31,7 +45,14 @@ describe("generateDrive (sample, 8 frames)", () => {
   const out = join(dir, "a", "drive");
   let frames: GroundTruthFrame[];
   beforeAll(async () => {
-    await generateDrive({ scenario: "sample", seed: 11, frames: 8, out, compressed: true, camera: small });
+    await generateDrive({
+      scenario: "sample",
+      seed: 11,
+      frames: 8,
+      out,
+      compressed: true,
+      camera: small,
+    });
     frames = loadGroundTruth(out);
   });
 
@@ -75,7 +96,8 @@ describe("generateDrive (sample, 8 frames)", () => {
     expect(gtStamps).toEqual(imageStamps);
     expect(imageStamps[0]).toBe("1700000000.0");
     expect(imageStamps[1]).toBe("1700000000.33333333");
-    for (let i = 1; i < poseStamps.length; i++) expect(poseStamps[i]! - poseStamps[i - 1]!).toBeCloseTo(0.02, 6);
+    for (let i = 1; i < poseStamps.length; i++)
+      expect(poseStamps[i]! - poseStamps[i - 1]!).toBeCloseTo(0.02, 6);
     expect(poseStamps[poseStamps.length - 1]).toBeGreaterThanOrEqual(1700000000 + 7 / 30);
     expect(info!.width).toBe(320);
     expect(info!.k[0]).toBeGreaterThan(0);
@@ -132,7 +154,9 @@ describe("generateDrive (sample, 8 frames)", () => {
       expect(p.box!.u1).toBeGreaterThanOrEqual(p.box!.u0);
       // Feet on the ground at position_base: the box's bottom is near the feet's projection.
       const back = toMap(gt, p.position_base);
-      expect(Math.hypot(back.x - p.position_map[0], back.y - p.position_map[1])).toBeLessThan(0.002);
+      expect(Math.hypot(back.x - p.position_map[0], back.y - p.position_map[1])).toBeLessThan(
+        0.002,
+      );
       expect(p.range).toBeCloseTo(Math.hypot(p.position_base[0], p.position_base[1]), 2);
     }
     expect(gt.crosswalks.some((c) => c.id === "cw_main_near" && c.in_image && c.in_map)).toBe(true);
@@ -143,12 +167,35 @@ describe("generateDrive (sample, 8 frames)", () => {
   it("is byte-identical for the same seed and differs for another seed", async () => {
     const again = join(dir, "b", "drive");
     const other = join(dir, "c", "drive");
-    await generateDrive({ scenario: "sample", seed: 11, frames: 8, out: again, compressed: true, camera: small });
-    await generateDrive({ scenario: "sample", seed: 12, frames: 8, out: other, compressed: true, camera: small });
+    await generateDrive({
+      scenario: "sample",
+      seed: 11,
+      frames: 8,
+      out: again,
+      compressed: true,
+      camera: small,
+    });
+    await generateDrive({
+      scenario: "sample",
+      seed: 12,
+      frames: 8,
+      out: other,
+      compressed: true,
+      camera: small,
+    });
     const files = readdirSync(out).sort();
-    expect(files).toEqual(["drive_0.mcap", "ground_truth.jsonl", "map.geojson", "metadata.yaml", "scenario.json"]);
-    for (const f of files) expect(readFileSync(join(again, f)).equals(readFileSync(join(out, f))), f).toBe(true);
-    expect(readFileSync(join(other, "drive_0.mcap")).equals(readFileSync(join(out, "drive_0.mcap")))).toBe(false);
+    expect(files).toEqual([
+      "drive_0.mcap",
+      "ground_truth.jsonl",
+      "map.geojson",
+      "metadata.yaml",
+      "scenario.json",
+    ]);
+    for (const f of files)
+      expect(readFileSync(join(again, f)).equals(readFileSync(join(out, f))), f).toBe(true);
+    expect(
+      readFileSync(join(other, "drive_0.mcap")).equals(readFileSync(join(out, "drive_0.mcap"))),
+    ).toBe(false);
   });
 });
 
@@ -164,9 +211,15 @@ describe("generateDrive (map_mismatch)", () => {
     const map = loadHdMap(join(out, "map.geojson"));
     const gt = frames[0]!;
     const shifted = gt.lane_markings.find((m) => m.id === "main_b1_0")!;
-    for (const xy of shifted.points_base) expect(distanceToPolyline(map.laneBoundaries.get("main_b1_0")!.points, toMap(gt, xy))).toBeCloseTo(0.5, 3);
+    for (const xy of shifted.points_base)
+      expect(
+        distanceToPolyline(map.laneBoundaries.get("main_b1_0")!.points, toMap(gt, xy)),
+      ).toBeCloseTo(0.5, 3);
     const straight = gt.lane_markings.find((m) => m.id === "main_b0_0")!;
-    for (const xy of straight.points_base) expect(distanceToPolyline(map.laneBoundaries.get("main_b0_0")!.points, toMap(gt, xy))).toBeLessThan(0.001);
+    for (const xy of straight.points_base)
+      expect(
+        distanceToPolyline(map.laneBoundaries.get("main_b0_0")!.points, toMap(gt, xy)),
+      ).toBeLessThan(0.001);
     expect(map.crosswalks.has("cw_main_near")).toBe(false);
     expect(gt.crosswalks.find((c) => c.id === "cw_main_near")?.in_map).toBe(false);
     expect(map.crosswalks.has("cw_main_ghost")).toBe(true);
@@ -183,9 +236,23 @@ describe("generateDrive (map_mismatch)", () => {
 
 describe("generateDrive input errors", () => {
   it("refuses zero frames, unknown scenarios, negative speed and an existing folder", async () => {
-    await expect(generateDrive({ scenario: "sample", seed: 1, frames: 0, out: join(dir, "x") })).rejects.toThrow(/frames must be a positive integer/);
-    await expect(generateDrive({ scenario: "moon", seed: 1, frames: 2, out: join(dir, "x") })).rejects.toThrow(/unknown scenario 'moon'/);
-    await expect(generateDrive({ scenario: "highway", seed: 1, frames: 2, out: join(dir, "x"), speed: -3 })).rejects.toThrow(/speed must be positive/);
-    await expect(generateDrive({ scenario: "sample", seed: 1, frames: 2, out: join(dir, "mismatch"), camera: small })).rejects.toThrow(/exists/);
+    await expect(
+      generateDrive({ scenario: "sample", seed: 1, frames: 0, out: join(dir, "x") }),
+    ).rejects.toThrow(/frames must be a positive integer/);
+    await expect(
+      generateDrive({ scenario: "moon", seed: 1, frames: 2, out: join(dir, "x") }),
+    ).rejects.toThrow(/unknown scenario 'moon'/);
+    await expect(
+      generateDrive({ scenario: "highway", seed: 1, frames: 2, out: join(dir, "x"), speed: -3 }),
+    ).rejects.toThrow(/speed must be positive/);
+    await expect(
+      generateDrive({
+        scenario: "sample",
+        seed: 1,
+        frames: 2,
+        out: join(dir, "mismatch"),
+        camera: small,
+      }),
+    ).rejects.toThrow(/exists/);
   });
 });

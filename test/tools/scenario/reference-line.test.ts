@@ -3,7 +3,10 @@ import { ReferenceLine } from "../../../tools/scenario/world/reference-line.js";
 
 describe("ReferenceLine", () => {
   it("follows a straight segment exactly", () => {
-    const line = new ReferenceLine({ start: { x: 10, y: 5, heading: Math.PI / 2 }, segments: [{ kind: "straight", length: 50 }] });
+    const line = new ReferenceLine({
+      start: { x: 10, y: 5, heading: Math.PI / 2 },
+      segments: [{ kind: "straight", length: 50 }],
+    });
     const p = line.poseAt(20);
     expect(p.x).toBeCloseTo(10, 9);
     expect(p.y).toBeCloseTo(25, 9);
@@ -15,7 +18,10 @@ describe("ReferenceLine", () => {
 
   it("puts an arc's points on its circle to well under a millimetre", () => {
     const r = 60;
-    const line = new ReferenceLine({ start: { x: 0, y: 0, heading: 0 }, segments: [{ kind: "arc", length: 80, curvature: 1 / r }] });
+    const line = new ReferenceLine({
+      start: { x: 0, y: 0, heading: 0 },
+      segments: [{ kind: "arc", length: 80, curvature: 1 / r }],
+    });
     // Left turn: the centre is at (0, r).
     for (const s of [0.1, 10.3, 40, 79.9]) {
       const p = line.poseAt(s);
@@ -27,13 +33,25 @@ describe("ReferenceLine", () => {
   it("integrates a clothoid's heading as the integral of its linear curvature", () => {
     const k1 = 1 / 50;
     const L = 40;
-    const line = new ReferenceLine({ start: { x: 0, y: 0, heading: 0.3 }, segments: [{ kind: "clothoid", length: L, curvatureStart: 0, curvatureEnd: k1 }, { kind: "straight", length: 10 }] });
+    const line = new ReferenceLine({
+      start: { x: 0, y: 0, heading: 0.3 },
+      segments: [
+        { kind: "clothoid", length: L, curvatureStart: 0, curvatureEnd: k1 },
+        { kind: "straight", length: 10 },
+      ],
+    });
     expect(line.poseAt(L).heading).toBeCloseTo(0.3 + (k1 * L) / 2, 6);
     expect(line.poseAt(L + 10).heading).toBeCloseTo(0.3 + (k1 * L) / 2, 6);
     expect(line.length).toBe(50);
   });
 
   it("rejects non-positive segment lengths", () => {
-    expect(() => new ReferenceLine({ start: { x: 0, y: 0, heading: 0 }, segments: [{ kind: "straight", length: 0 }] })).toThrow(/positive/);
+    expect(
+      () =>
+        new ReferenceLine({
+          start: { x: 0, y: 0, heading: 0 },
+          segments: [{ kind: "straight", length: 0 }],
+        }),
+    ).toThrow(/positive/);
   });
 });

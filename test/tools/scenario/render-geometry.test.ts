@@ -15,24 +15,51 @@ import { pedestrianAt, vehicleAt } from "../../../tools/scenario/world/actors.js
 
 describe("rendered markings match the HD map through the camera model", () => {
   const scenario = buildScenario("sample", { seed: 5, duration: 7 });
-  const rig = makeCameraRig({ width: 640, height: 360, distortion: [-0.12, 0.03, 0.001, -0.001, 0] });
-  const renderer = new Renderer({ world: scenario.world, rig, environment: scenario.environment, seed: 5, clean: true });
-  const map = loadHdMap(hdMapToGeoJson({ name: "t", origin: scenario.world.origin, features: scenarioMapFeatures(scenario) }));
+  const rig = makeCameraRig({
+    width: 640,
+    height: 360,
+    distortion: [-0.12, 0.03, 0.001, -0.001, 0],
+  });
+  const renderer = new Renderer({
+    world: scenario.world,
+    rig,
+    environment: scenario.environment,
+    seed: 5,
+    clean: true,
+  });
+  const map = loadHdMap(
+    hdMapToGeoJson({
+      name: "t",
+      origin: scenario.world.origin,
+      features: scenarioMapFeatures(scenario),
+    }),
+  );
 
   function renderAt(t: number) {
     const ego = scenario.ego.poseAt(t);
-    const frame = renderer.render({ index: 0, ego, pedestrians: scenario.world.pedestrians.map((p) => pedestrianAt(p, t)), vehicles: scenario.world.vehicles.map((v) => vehicleAt(v, t)) });
+    const frame = renderer.render({
+      index: 0,
+      ego,
+      pedestrians: scenario.world.pedestrians.map((p) => pedestrianAt(p, t)),
+      vehicles: scenario.world.vehicles.map((v) => vehicleAt(v, t)),
+    });
     return { ego, labels: Uint16Array.from(frame.labels), rgb: Uint8Array.from(frame.rgb) };
   }
   const isPaint = (l: number): boolean => l === LABEL.whitePaint || l === LABEL.yellowPaint;
   const isGroundOrPaint = (l: number): boolean => l >= LABEL.ground && l <= LABEL.yellowPaint;
 
   /** Pixel of a map point at the pose, when it is within `range` metres ahead and inside the image. */
-  function pixelOf(ego: { x: number; y: number; heading: number }, x: number, y: number, range = 35) {
+  function pixelOf(
+    ego: { x: number; y: number; heading: number },
+    x: number,
+    y: number,
+    range = 35,
+  ) {
     const b = transformPoint(baseFromMap(ego), { x, y, z: 0 });
     if (b.x < 3 || b.x > range) return undefined;
     const px = rig.geometry.groundToPixel(b);
-    if (!px || px.u < 2 || px.v < 2 || px.u > rig.model.width - 3 || px.v > rig.model.height - 3) return undefined;
+    if (!px || px.u < 2 || px.v < 2 || px.u > rig.model.width - 3 || px.v > rig.model.height - 3)
+      return undefined;
     return { u: Math.round(px.u), v: Math.round(px.v) };
   }
 
@@ -61,7 +88,10 @@ describe("rendered markings match the HD map through the camera model", () => {
           // Far lines that cross the view obliquely are thinner than a pixel row: allow the 3x3
           // neighbourhood (a point-sampling renderer shows them as a one-pixel line).
           let found: { u: number; v: number } | undefined;
-          for (let dv = -1; dv <= 1 && !found; dv++) for (let du = -1; du <= 1 && !found; du++) if (isPaint(labels[(px.v + dv) * rig.model.width + px.u + du]!)) found = { u: px.u + du, v: px.v + dv };
+          for (let dv = -1; dv <= 1 && !found; dv++)
+            for (let du = -1; du <= 1 && !found; du++)
+              if (isPaint(labels[(px.v + dv) * rig.model.width + px.u + du]!))
+                found = { u: px.u + du, v: px.v + dv };
           if (found) {
             onPaint++;
             paintLum += lum(found);
@@ -75,7 +105,8 @@ describe("rendered markings match the HD map through the camera model", () => {
             const spx = pixelOf(ego, sx, sy);
             if (!spx || Math.hypot(spx.u - px.u, spx.v - px.v) < 3) continue;
             const sl = labels[spx.v * rig.model.width + spx.u]!;
-            if (sl !== LABEL.asphalt && sl !== LABEL.whitePaint && sl !== LABEL.yellowPaint) continue;
+            if (sl !== LABEL.asphalt && sl !== LABEL.whitePaint && sl !== LABEL.yellowPaint)
+              continue;
             besideChecked++;
             if (sl === LABEL.asphalt) {
               besideAsphalt++;
@@ -102,7 +133,10 @@ describe("rendered markings match the HD map through the camera model", () => {
           if (!isGroundOrPaint(label)) continue;
           stripes++;
           let hit = false;
-          for (let dv = -1; dv <= 1; dv++) for (let du = -1; du <= 1; du++) if (labels[(px.v + dv) * rig.model.width + px.u + du] === LABEL.whitePaint) hit = true;
+          for (let dv = -1; dv <= 1; dv++)
+            for (let du = -1; du <= 1; du++)
+              if (labels[(px.v + dv) * rig.model.width + px.u + du] === LABEL.whitePaint)
+                hit = true;
           if (hit) stripesOnPaint++;
         }
       }
@@ -117,7 +151,12 @@ describe("rendered markings match the HD map through the camera model", () => {
     const fractions: number[] = [];
     for (let t = 0; t <= 6; t += 1) {
       const ego = scenario.ego.poseAt(t);
-      const frame = renderer.render({ index: 0, ego, pedestrians: scenario.world.pedestrians.map((p) => pedestrianAt(p, t)), vehicles: scenario.world.vehicles.map((v) => vehicleAt(v, t)) });
+      const frame = renderer.render({
+        index: 0,
+        ego,
+        pedestrians: scenario.world.pedestrians.map((p) => pedestrianAt(p, t)),
+        vehicles: scenario.world.vehicles.map((v) => vehicleAt(v, t)),
+      });
       const px = frame.pedestrians[idx]!;
       if (px.totalPixels > 50) fractions.push(px.visiblePixels / px.totalPixels);
       for (const p of frame.pedestrians) {

@@ -45,7 +45,9 @@ describe("buildRoad", () => {
   it("paints zebra stripes 0.5 m wide with 0.5 m gaps, parallel to the driving direction, spanning the road", () => {
     const cw = road.crosswalks[0]!;
     expect(cw.stripes.length).toBeGreaterThan(6);
-    const ys = cw.stripes.map((s) => [Math.min(...s.map((p) => p.y)), Math.max(...s.map((p) => p.y))] as const).sort((a, b) => a[0] - b[0]);
+    const ys = cw.stripes
+      .map((s) => [Math.min(...s.map((p) => p.y)), Math.max(...s.map((p) => p.y))] as const)
+      .sort((a, b) => a[0] - b[0]);
     for (const [lo, hi] of ys) expect(hi - lo).toBeCloseTo(0.5, 9);
     for (let i = 1; i < ys.length; i++) expect(ys[i]![0] - ys[i - 1]![1]).toBeCloseTo(0.5, 9);
     for (const s of cw.stripes) {
@@ -57,8 +59,13 @@ describe("buildRoad", () => {
   });
 
   it("paints the stripe width and gap a crossing asks for (domain randomisation of training frames)", () => {
-    const narrow = buildRoad({ ...spec, crosswalks: [{ id: "cw", station: 60, depth: 3, stripeWidth: 0.4, stripeGap: 0.8 }] }).crosswalks[0]!;
-    const ys = narrow.stripes.map((s) => [Math.min(...s.map((p) => p.y)), Math.max(...s.map((p) => p.y))] as const).sort((a, b) => a[0] - b[0]);
+    const narrow = buildRoad({
+      ...spec,
+      crosswalks: [{ id: "cw", station: 60, depth: 3, stripeWidth: 0.4, stripeGap: 0.8 }],
+    }).crosswalks[0]!;
+    const ys = narrow.stripes
+      .map((s) => [Math.min(...s.map((p) => p.y)), Math.max(...s.map((p) => p.y))] as const)
+      .sort((a, b) => a[0] - b[0]);
     for (const [lo, hi] of ys) expect(hi - lo).toBeCloseTo(0.4, 9);
     for (let i = 1; i < ys.length; i++) expect(ys[i]![0] - ys[i - 1]![1]).toBeCloseTo(0.8, 9);
     // The outline spans the stripes: first stripe's right edge to the last one's left edge.
@@ -82,6 +89,8 @@ describe("buildRoad", () => {
   });
 
   it("rejects a boundary count that does not match the lanes", () => {
-    expect(() => buildRoad({ ...spec, boundaries: spec.boundaries.slice(1) })).toThrow(/boundaries/);
+    expect(() => buildRoad({ ...spec, boundaries: spec.boundaries.slice(1) })).toThrow(
+      /boundaries/,
+    );
   });
 });

@@ -36,7 +36,8 @@ describe("named scenarios", () => {
       expect(s.world.crosswalks.length).toBeGreaterThanOrEqual(4);
       expect(s.world.stopLines.length).toBeGreaterThanOrEqual(2);
       const roles = new Set(s.world.pedestrians.map((p) => p.role));
-      for (const r of ["crossing", "waiting_at_kerb", "sidewalk_walker", "behind_parked_vehicle"]) expect(roles.has(r as never), `${name} ${r}`).toBe(true);
+      for (const r of ["crossing", "waiting_at_kerb", "sidewalk_walker", "behind_parked_vehicle"])
+        expect(roles.has(r as never), `${name} ${r}`).toBe(true);
       // Someone is on the near crossing during the drive.
       const near = s.world.crosswalks.find((c) => c.id === "cw_main_near")!;
       const xs = near.polygon.map((p) => p.x);
@@ -45,7 +46,14 @@ describe("named scenarios", () => {
       for (let t = 0; t < 8 && !onIt; t += 0.25) {
         for (const p of s.world.pedestrians) {
           const st = pedestrianAt(p, t);
-          if (st.speed > 0 && st.x > Math.min(...xs) && st.x < Math.max(...xs) && st.y > Math.min(...ys) && st.y < Math.max(...ys)) onIt = true;
+          if (
+            st.speed > 0 &&
+            st.x > Math.min(...xs) &&
+            st.x < Math.max(...xs) &&
+            st.y > Math.min(...ys) &&
+            st.y < Math.max(...ys)
+          )
+            onIt = true;
         }
       }
       expect(onIt, name).toBe(true);
@@ -57,21 +65,36 @@ describe("named scenarios", () => {
     for (const seed of [3, 4, 9]) {
       const s = buildScenario("map_mismatch", { seed, duration: 10 });
       const edit = s.mapEdits.find((e) => e.kind === "crosswalk_only_in_map");
-      if (edit?.kind !== "crosswalk_only_in_map") throw new Error("map_mismatch has no map-only crosswalk");
+      if (edit?.kind !== "crosswalk_only_in_map")
+        throw new Error("map_mismatch has no map-only crosswalk");
       expect(edit.crosswalkId).toBe("cw_main_ghost");
       // Removed from the world: neither a crosswalk nor paint.
       expect(s.world.crosswalks.some((c) => c.id === edit.crosswalkId)).toBe(false);
-      expect(s.world.paint.some((p) => p.kind === "polygon" && p.featureId.startsWith(edit.crosswalkId))).toBe(false);
+      expect(
+        s.world.paint.some((p) => p.kind === "polygon" && p.featureId.startsWith(edit.crosswalkId)),
+      ).toBe(false);
       // The town road runs straight along map x here: x is the station.
       expect(s.world.roads.get("main")!.poseAt(100).heading).toBe(0);
       // Its lines were repainted through it: the shifted boundary main_b1_0 runs on past it.
-      const centre = edit.polygon.reduce((a, p) => ({ x: a.x + p.x / 4, y: a.y + p.y / 4 }), { x: 0, y: 0 });
+      const centre = edit.polygon.reduce((a, p) => ({ x: a.x + p.x / 4, y: a.y + p.y / 4 }), {
+        x: 0,
+        y: 0,
+      });
       const b1 = s.world.laneBoundaries.find((b) => b.id === "main_b1_0")!;
-      expect(Math.max(...b1.points.map((p) => p.x))).toBeGreaterThan(Math.max(...edit.polygon.map((p) => p.x)) + 5);
+      expect(Math.max(...b1.points.map((p) => p.x))).toBeGreaterThan(
+        Math.max(...edit.polygon.map((p) => p.x)) + 5,
+      );
       // Nobody stands on it and no car is parked on it.
-      const inside = (p: { x: number; y: number }) => p.x > Math.min(...edit.polygon.map((q) => q.x)) - 1 && p.x < Math.max(...edit.polygon.map((q) => q.x)) + 1;
-      for (const v of s.world.vehicles) if (v.motion.kind === "parked") expect(Math.abs(v.motion.position.x - centre.x), v.id).toBeGreaterThan(2 + v.length / 2 + 1);
-      for (const p of s.world.pedestrians) if (p.motion.kind === "stand") expect(inside(p.motion.position), p.id).toBe(false);
+      const inside = (p: { x: number; y: number }) =>
+        p.x > Math.min(...edit.polygon.map((q) => q.x)) - 1 &&
+        p.x < Math.max(...edit.polygon.map((q) => q.x)) + 1;
+      for (const v of s.world.vehicles)
+        if (v.motion.kind === "parked")
+          expect(Math.abs(v.motion.position.x - centre.x), v.id).toBeGreaterThan(
+            2 + v.length / 2 + 1,
+          );
+      for (const p of s.world.pedestrians)
+        if (p.motion.kind === "stand") expect(inside(p.motion.position), p.id).toBe(false);
       // Camera frames (30 Hz) with its centre 15-35 m ahead of base_link, and with all of it 15-35 m
       // ahead and inside the image.
       let centreAhead = 0;
@@ -95,7 +118,8 @@ describe("named scenarios", () => {
       expect(inView, `seed ${seed}`).toBeGreaterThanOrEqual(45);
       // The ego drives over it before it stops at the near crossing's stop line.
       expect(passedAt, `seed ${seed}`).toBeGreaterThan(0);
-      const stop = [...Array(300).keys()].map((i) => i / 30).find((t) => s.ego.speedAt(t) === 0) ?? Infinity;
+      const stop =
+        [...Array(300).keys()].map((i) => i / 30).find((t) => s.ego.speedAt(t) === 0) ?? Infinity;
       expect(passedAt).toBeLessThan(stop);
     }
   });
@@ -106,10 +130,16 @@ describe("named scenarios", () => {
   });
 
   it("rejects unknown names, non-positive durations and speeds", () => {
-    expect(() => buildScenario("mars", { seed: 1, duration: 1 })).toThrow(/unknown scenario 'mars'.*highway/);
+    expect(() => buildScenario("mars", { seed: 1, duration: 1 })).toThrow(
+      /unknown scenario 'mars'.*highway/,
+    );
     expect(() => buildScenario("highway", { seed: 1, duration: 0 })).toThrow(/more than 0 s/);
-    expect(() => buildScenario("highway", { seed: 1, duration: 2, speed: -1 })).toThrow(/speed must be positive/);
-    expect(() => buildScenario("highway", { seed: 1, duration: 2, speed: 200 })).toThrow(/not a plausible road speed/);
+    expect(() => buildScenario("highway", { seed: 1, duration: 2, speed: -1 })).toThrow(
+      /speed must be positive/,
+    );
+    expect(() => buildScenario("highway", { seed: 1, duration: 2, speed: 200 })).toThrow(
+      /not a plausible road speed/,
+    );
   });
 });
 
@@ -121,12 +151,20 @@ describe("camera rig", () => {
 
   it("casts each pixel's ray through the camera model, distortion included", () => {
     const rig = makeCameraRig({ width: 64, height: 36, distortion: [-0.2, 0.05, 0, 0, 0] });
-    for (const [u, v] of [[0, 0], [63, 35], [10, 20]] as const) {
+    for (const [u, v] of [
+      [0, 0],
+      [63, 35],
+      [10, 20],
+    ] as const) {
       const k = (v * 64 + u) * 3;
       const r = rig.model.unproject({ u, v });
       expect(rig.rays[k]).toBeCloseTo(r.x, 6);
       expect(rig.rays[k + 2]).toBeCloseTo(r.z, 6);
-      const back = rig.model.project({ x: rig.rays[k]!, y: rig.rays[k + 1]!, z: rig.rays[k + 2]! })!;
+      const back = rig.model.project({
+        x: rig.rays[k]!,
+        y: rig.rays[k + 1]!,
+        z: rig.rays[k + 2]!,
+      })!;
       expect(Math.hypot(back.u - u, back.v - v)).toBeLessThan(1e-3);
     }
     // The mount: 1.5 m up, 1.7 m ahead, looking forward and down.

@@ -55,7 +55,11 @@ export class GroundRaster {
     this.tilesX = Math.max(1, Math.ceil((world.bounds.maxX - this.originX) / tileMetres));
     this.tilesY = Math.max(1, Math.ceil((world.bounds.maxY - this.originY) / tileMetres));
     this.tiles = new Array<Tile | null>(this.tilesX * this.tilesY).fill(null);
-    const code: Record<SurfaceMaterial, number> = { asphalt: MATERIAL.asphalt, sidewalk: MATERIAL.sidewalk, kerb: MATERIAL.kerb };
+    const code: Record<SurfaceMaterial, number> = {
+      asphalt: MATERIAL.asphalt,
+      sidewalk: MATERIAL.sidewalk,
+      kerb: MATERIAL.kerb,
+    };
     for (const s of world.surfaces) this.#fillPolygon(s.polygon, code[s.material]);
     for (const p of world.paint) {
       if (p.kind === "line") this.#paintLine(p);
@@ -77,7 +81,9 @@ export class GroundRaster {
     const ix = Math.floor((x - this.originX) / this.cell);
     const iy = Math.floor((y - this.originY) / this.cell);
     const t = this.tileAt(ix, iy);
-    return t ? t.material[((iy & TILE_MASK) << TILE_BITS) | (ix & TILE_MASK)]! & MATERIAL_MASK : MATERIAL.ground;
+    return t
+      ? t.material[((iy & TILE_MASK) << TILE_BITS) | (ix & TILE_MASK)]! & MATERIAL_MASK
+      : MATERIAL.ground;
   }
 
   /** Paint coverage 0..1 of the cell at a map point. */
@@ -96,7 +102,11 @@ export class GroundRaster {
     const k = ty * this.tilesX + tx;
     let t = this.tiles[k];
     if (!t) {
-      t = { material: new Uint8Array(TILE_SIZE * TILE_SIZE), paint: new Uint8Array(TILE_SIZE * TILE_SIZE), shade: new Uint8Array(TILE_SIZE * TILE_SIZE) };
+      t = {
+        material: new Uint8Array(TILE_SIZE * TILE_SIZE),
+        paint: new Uint8Array(TILE_SIZE * TILE_SIZE),
+        shade: new Uint8Array(TILE_SIZE * TILE_SIZE),
+      };
       this.#bakeShade(t, tx, ty);
       this.tiles[k] = t;
     }
@@ -138,12 +148,15 @@ export class GroundRaster {
       for (let i = 0, j = n - 1; i < n; j = i++) {
         const a = poly[i]!;
         const b = poly[j]!;
-        if ((a.y > y) !== (b.y > y)) xs.push(a.x + ((y - a.y) * (b.x - a.x)) / (b.y - a.y));
+        if (a.y > y !== b.y > y) xs.push(a.x + ((y - a.y) * (b.x - a.x)) / (b.y - a.y));
       }
       xs.sort((p, q) => p - q);
       for (let k = 0; k + 1 < xs.length; k += 2) {
         const ix0 = Math.max(0, Math.ceil((xs[k]! - this.originX) / cell - 0.5));
-        const ix1 = Math.min(this.tilesX * TILE_SIZE - 1, Math.floor((xs[k + 1]! - this.originX) / cell - 0.5));
+        const ix1 = Math.min(
+          this.tilesX * TILE_SIZE - 1,
+          Math.floor((xs[k + 1]! - this.originX) / cell - 0.5),
+        );
         for (let ix = ix0; ix <= ix1; ix++) {
           const t = this.#tileForWrite(ix, iy)!;
           t.material[((iy & TILE_MASK) << TILE_BITS) | (ix & TILE_MASK)] = material;
@@ -175,7 +188,8 @@ export class GroundRaster {
     if (v > t.paint[k]!) {
       t.paint[k] = v;
       const level = Math.max(0, Math.min(7, Math.round((wear / 0.6) * 7)));
-      t.material[k] = (t.material[k]! & MATERIAL_MASK) | (yellow ? YELLOW_BIT : 0) | (level << WEAR_SHIFT);
+      t.material[k] =
+        (t.material[k]! & MATERIAL_MASK) | (yellow ? YELLOW_BIT : 0) | (level << WEAR_SHIFT);
     }
   }
 
@@ -216,7 +230,10 @@ export class GroundRaster {
           if (p.dash) {
             const s = station + along - p.dash.phase;
             const pos = ((s % period) + period) % period;
-            const inside = pos < p.dash.on ? Math.min(pos, p.dash.on - pos) : -Math.min(pos - p.dash.on, period - pos);
+            const inside =
+              pos < p.dash.on
+                ? Math.min(pos, p.dash.on - pos)
+                : -Math.min(pos - p.dash.on, period - pos);
             cov *= clamp01(inside / cell + 0.5);
           }
           this.#setPaint(ix, iy, cov, yellow, p.wear);

@@ -32,8 +32,16 @@ export function posePedestrian(state: PedestrianState): PosedBody {
   const thigh = 0.45 * k;
   const shin = 0.44 * k;
   const legs: Array<{ y: number; theta: number; knee: number }> = [
-    { y: 0.09 * k, theta: swing * Math.sin(phi), knee: walking ? 0.08 + 0.55 * Math.max(0, Math.sin(phi + 1.9)) : 0.04 },
-    { y: -0.09 * k, theta: -swing * Math.sin(phi), knee: walking ? 0.08 + 0.55 * Math.max(0, Math.sin(phi + 1.9 + Math.PI)) : 0.04 },
+    {
+      y: 0.09 * k,
+      theta: swing * Math.sin(phi),
+      knee: walking ? 0.08 + 0.55 * Math.max(0, Math.sin(phi + 1.9)) : 0.04,
+    },
+    {
+      y: -0.09 * k,
+      theta: -swing * Math.sin(phi),
+      knee: walking ? 0.08 + 0.55 * Math.max(0, Math.sin(phi + 1.9 + Math.PI)) : 0.04,
+    },
   ];
   const ankles: V3[] = [];
   const knees: V3[] = [];
@@ -52,7 +60,12 @@ export function posePedestrian(state: PedestrianState): PosedBody {
     list.push([up(hip), up(knees[i]!), 0.078 * k, PART_COLOR.bottom]);
     list.push([up(knees[i]!), up(ankles[i]!), 0.058 * k, PART_COLOR.bottom]);
     const ankle = up(ankles[i]!);
-    list.push([ankle, [ankle[0] + 0.17 * k, ankle[1], Math.max(0.035 * k, ankle[2] - 0.04 * k)], 0.045 * k, PART_COLOR.shoes]);
+    list.push([
+      ankle,
+      [ankle[0] + 0.17 * k, ankle[1], Math.max(0.035 * k, ankle[2] - 0.04 * k)],
+      0.045 * k,
+      PART_COLOR.shoes,
+    ]);
   });
   const z = (v: number): number => v * k + lift;
   list.push([[0, 0.09 * k, z(0.95)], [0, -0.09 * k, z(0.95)], 0.115 * k, PART_COLOR.bottom]);
@@ -62,17 +75,28 @@ export function posePedestrian(state: PedestrianState): PosedBody {
   list.push([[0.01 * k, 0, z(1.625)], [0.01 * k, 0, z(1.625)], 0.1 * k, PART_COLOR.skin]);
   list.push([[-0.018 * k, 0, z(1.648)], [-0.018 * k, 0, z(1.648)], 0.1 * k, PART_COLOR.hair]);
   const arm = walking ? 0.38 : 0.04;
-  for (const [side, sign] of [[1, 1], [-1, -1]] as const) {
+  for (const [side, sign] of [
+    [1, 1],
+    [-1, -1],
+  ] as const) {
     const alpha = -sign * arm * Math.sin(phi);
     const sh: V3 = [0, side * 0.2 * k, z(1.39)];
     const upper = 0.3 * k;
     const fore = 0.27 * k;
-    const elbow: V3 = [sh[0] + upper * Math.sin(alpha), sh[1] + side * 0.02 * k, sh[2] - upper * Math.cos(alpha)];
+    const elbow: V3 = [
+      sh[0] + upper * Math.sin(alpha),
+      sh[1] + side * 0.02 * k,
+      sh[2] - upper * Math.cos(alpha),
+    ];
     const b = alpha + (walking ? 0.3 : 0.12);
     const wrist: V3 = [elbow[0] + fore * Math.sin(b), elbow[1], elbow[2] - fore * Math.cos(b)];
     list.push([sh, elbow, 0.052 * k, PART_COLOR.top]);
     list.push([elbow, wrist, 0.042 * k, PART_COLOR.skin]);
-    const hand: V3 = [wrist[0] + 0.05 * k * Math.sin(b), wrist[1], wrist[2] - 0.05 * k * Math.cos(b)];
+    const hand: V3 = [
+      wrist[0] + 0.05 * k * Math.sin(b),
+      wrist[1],
+      wrist[2] - 0.05 * k * Math.cos(b),
+    ];
     list.push([hand, hand, 0.045 * k, PART_COLOR.skin]);
   }
   // To the map frame.
@@ -83,7 +107,10 @@ export function posePedestrian(state: PedestrianState): PosedBody {
   const max: [number, number, number] = [-Infinity, -Infinity, -Infinity];
   list.forEach(([a, b, r, color], i) => {
     const o = i * CAPSULE_STRIDE;
-    for (const [p, off] of [[a, 0], [b, 3]] as const) {
+    for (const [p, off] of [
+      [a, 0],
+      [b, 3],
+    ] as const) {
       const x = state.x + c * p[0] - s * p[1];
       const y = state.y + s * p[0] + c * p[1];
       caps[o + off] = x;
@@ -108,7 +135,19 @@ export function posePedestrian(state: PedestrianState): PosedBody {
  * hit capsule's index to out[0]. With `rects` (u0 v0 u1 v1 per capsule: where each capsule can
  * appear in the image), capsules whose rectangle does not hold pixel (u, v) are skipped.
  */
-export function intersectBody(body: PosedBody, ox: number, oy: number, oz: number, dx: number, dy: number, dz: number, out: Int32Array, rects?: Int32Array, u = 0, v = 0): number {
+export function intersectBody(
+  body: PosedBody,
+  ox: number,
+  oy: number,
+  oz: number,
+  dx: number,
+  dy: number,
+  dz: number,
+  out: Int32Array,
+  rects?: Int32Array,
+  u = 0,
+  v = 0,
+): number {
   const c = body.capsules;
   let best = Infinity;
   let bestIndex = -1;
@@ -169,7 +208,13 @@ export function intersectBody(body: PosedBody, ox: number, oy: number, oz: numbe
 }
 
 /** The outward unit normal of capsule `i` at point p. */
-export function capsuleNormal(body: PosedBody, i: number, px: number, py: number, pz: number): [number, number, number] {
+export function capsuleNormal(
+  body: PosedBody,
+  i: number,
+  px: number,
+  py: number,
+  pz: number,
+): [number, number, number] {
   const c = body.capsules;
   const o = i * CAPSULE_STRIDE;
   const bax = c[o + 3]! - c[o]!;

@@ -41,7 +41,13 @@ export function applyPostEffects(o: PostEffectInput): void {
   if (!o.clean) {
     if (rain > 0) {
       boxBlur(color, width, height, rain > 0.5 ? 2 : 1);
-      addRainStreaks(color, width, height, rain, new Prng((o.seed ^ Math.imul(o.frameIndex + 1, 0x9e3779b1)) >>> 0));
+      addRainStreaks(
+        color,
+        width,
+        height,
+        rain,
+        new Prng((o.seed ^ Math.imul(o.frameIndex + 1, 0x9e3779b1)) >>> 0),
+      );
     }
     if (env.glare && o.sunPixel) addGlare(color, width, height, o.sunPixel, env.glare.strength);
   }
@@ -95,7 +101,9 @@ function vignetteFor(width: number, height: number): Float32Array {
   const cx = (width - 1) / 2;
   const cy = (height - 1) / 2;
   const inv = 1 / (cx * cx + cy * cy);
-  for (let y = 0, p = 0; y < height; y++) for (let x = 0; x < width; x++, p++) v[p] = 1 - 0.28 * ((x - cx) * (x - cx) + (y - cy) * (y - cy)) * inv;
+  for (let y = 0, p = 0; y < height; y++)
+    for (let x = 0; x < width; x++, p++)
+      v[p] = 1 - 0.28 * ((x - cx) * (x - cx) + (y - cy) * (y - cy)) * inv;
   vignettes.set(key, v);
   return v;
 }
@@ -133,7 +141,13 @@ function boxBlur(c: Float32Array, width: number, height: number, r: number): voi
 }
 
 /** Thin, slanted, semi-transparent bright streaks (falling drops lit by the scene). */
-function addRainStreaks(c: Float32Array, width: number, height: number, intensity: number, prng: Prng): void {
+function addRainStreaks(
+  c: Float32Array,
+  width: number,
+  height: number,
+  intensity: number,
+  prng: Prng,
+): void {
   const count = Math.round(intensity * width * height * 0.0004);
   const slant = 0.18;
   for (let i = 0; i < count; i++) {
@@ -154,7 +168,13 @@ function addRainStreaks(c: Float32Array, width: number, height: number, intensit
 }
 
 /** Sun bloom around the glare source, a horizontal flare and a veiling lift of the whole frame. */
-function addGlare(c: Float32Array, width: number, height: number, sun: { u: number; v: number }, strength: number): void {
+function addGlare(
+  c: Float32Array,
+  width: number,
+  height: number,
+  sun: { u: number; v: number },
+  strength: number,
+): void {
   const scale = width / 1280;
   const r2 = (90 * scale) ** 2;
   const core2 = (18 * scale) ** 2;
@@ -163,8 +183,16 @@ function addGlare(c: Float32Array, width: number, height: number, sun: { u: numb
     for (let u = 0; u < width; u++, p++) {
       const du = u - sun.u;
       const d2 = du * du + dv * dv;
-      const bloom = strength * (1.6 * Math.exp(-d2 / core2) + 0.55 * Math.exp(-d2 / r2) + 0.12 * Math.exp(-d2 / (r2 * 25)));
-      const flare = strength * 0.25 * Math.exp(-(dv * dv) / (4 * scale * scale)) * Math.exp(-Math.abs(du) / (400 * scale));
+      const bloom =
+        strength *
+        (1.6 * Math.exp(-d2 / core2) +
+          0.55 * Math.exp(-d2 / r2) +
+          0.12 * Math.exp(-d2 / (r2 * 25)));
+      const flare =
+        strength *
+        0.25 *
+        Math.exp(-(dv * dv) / (4 * scale * scale)) *
+        Math.exp(-Math.abs(du) / (400 * scale));
       const add = bloom + flare + strength * 0.04;
       const k = p * 3;
       c[k] = c[k]! + add;

@@ -18,10 +18,30 @@ import type { PedestrianState, VehicleState } from "../world/actors.js";
 import type { Environment } from "../world/environment.js";
 import type { GroundPose, World } from "../world/types.js";
 import { makeSkyline, SKYLINE_BINS, type Skyline } from "./backdrop.js";
-import { GroundRaster, MATERIAL, MATERIAL_MASK, TILE_BITS, WEAR_MASK, WEAR_SHIFT, YELLOW_BIT } from "./ground-raster.js";
-import { capsuleNormal, intersectBody, PART_COLOR, posePedestrian, type PosedBody } from "./pedestrian-body.js";
+import {
+  GroundRaster,
+  MATERIAL,
+  MATERIAL_MASK,
+  TILE_BITS,
+  WEAR_MASK,
+  WEAR_SHIFT,
+  YELLOW_BIT,
+} from "./ground-raster.js";
+import {
+  capsuleNormal,
+  intersectBody,
+  PART_COLOR,
+  posePedestrian,
+  type PosedBody,
+} from "./pedestrian-body.js";
 import { applyPostEffects } from "./post-effects.js";
-import { intersectVehicle, vehicleShape, VEHICLE_MATERIAL, BOX_STRIDE, type VehicleShape } from "./vehicle-shape.js";
+import {
+  intersectVehicle,
+  vehicleShape,
+  VEHICLE_MATERIAL,
+  BOX_STRIDE,
+  type VehicleShape,
+} from "./vehicle-shape.js";
 
 /** Per-pixel labels of a rendered frame. */
 export const LABEL = {
@@ -176,7 +196,10 @@ export class Renderer {
     this.ground = new GroundRaster(o.world, { seed: this.#seed });
     this.#light = lightSetup(o.environment);
     this.#skyline = makeSkyline(this.#seed, o.environment.backdrop ?? "country");
-    this.#lamps = o.environment.lighting.kind === "night" ? placeLamps(o.world, o.environment.lighting.lampSpacing) : new Float64Array(0);
+    this.#lamps =
+      o.environment.lighting.kind === "night"
+        ? placeLamps(o.world, o.environment.lighting.lampSpacing)
+        : new Float64Array(0);
     const n = this.width * this.height;
     this.#color = new Float32Array(n * 3);
     this.#depth = new Float32Array(n);
@@ -234,9 +257,17 @@ export class Renderer {
   #sunPixel(R: number[]): { u: number; v: number } | undefined {
     const g = this.#env.glare;
     if (!g) return undefined;
-    const d = [Math.cos(g.elevation) * Math.cos(g.azimuth), Math.cos(g.elevation) * Math.sin(g.azimuth), Math.sin(g.elevation)];
+    const d = [
+      Math.cos(g.elevation) * Math.cos(g.azimuth),
+      Math.cos(g.elevation) * Math.sin(g.azimuth),
+      Math.sin(g.elevation),
+    ];
     // Optical = R^T * map.
-    const o = { x: R[0]! * d[0]! + R[3]! * d[1]! + R[6]! * d[2]!, y: R[1]! * d[0]! + R[4]! * d[1]! + R[7]! * d[2]!, z: R[2]! * d[0]! + R[5]! * d[1]! + R[8]! * d[2]! };
+    const o = {
+      x: R[0]! * d[0]! + R[3]! * d[1]! + R[6]! * d[2]!,
+      y: R[1]! * d[0]! + R[4]! * d[1]! + R[7]! * d[2]!,
+      z: R[2]! * d[0]! + R[5]! * d[1]! + R[8]! * d[2]!,
+    };
     const px = this.#rig.model.project(o);
     return px;
   }
@@ -362,7 +393,8 @@ export class Renderer {
         let wearLevel = 0;
         const tx = ix >> TILE_BITS;
         const ty = iy >> TILE_BITS;
-        const tile = ix >= 0 && iy >= 0 && tx < tilesX && ty < tilesY ? tiles[ty * tilesX + tx] : null;
+        const tile =
+          ix >= 0 && iy >= 0 && tx < tilesX && ty < tilesY ? tiles[ty * tilesX + tx] : null;
         if (tile) {
           const ci = ((iy & mask) << TILE_BITS) | (ix & mask);
           const m = tile.material[ci]!;
@@ -378,13 +410,20 @@ export class Renderer {
             const p10 = tile.paint[ci + 1]!;
             const p01 = tile.paint[ci + (1 << TILE_BITS)]!;
             const p11 = tile.paint[ci + (1 << TILE_BITS) + 1]!;
-            paint = (p00 + (p10 - p00) * ax + (p01 - p00) * ay + (p00 - p10 - p01 + p11) * ax * ay) / 255;
+            paint =
+              (p00 + (p10 - p00) * ax + (p01 - p00) * ay + (p00 - p10 - p01 + p11) * ax * ay) / 255;
             if (t < 12) {
               const s00 = tile.shade[ci]!;
               const s10 = tile.shade[ci + 1]!;
               const s01 = tile.shade[ci + (1 << TILE_BITS)]!;
               const s11 = tile.shade[ci + (1 << TILE_BITS) + 1]!;
-              shade = (s00 + (s10 - s00) * ax + (s01 - s00) * ay + (s00 - s10 - s01 + s11) * ax * ay - 128) / 128;
+              shade =
+                (s00 +
+                  (s10 - s00) * ax +
+                  (s01 - s00) * ay +
+                  (s00 - s10 - s01 + s11) * ax * ay -
+                  128) /
+                128;
             }
           } else paint = tile.paint[ci]! / 255;
         } else {
@@ -400,7 +439,8 @@ export class Renderer {
           ab = ALBEDO_ASPHALT[2] * s;
           labels[p] = LABEL.asphalt;
         } else if (mat === MATERIAL.sidewalk) {
-          const seam = (gx - Math.floor(gx) < 0.03 || gy - Math.floor(gy) < 0.03) && t < 40 ? 0.85 : 1;
+          const seam =
+            (gx - Math.floor(gx) < 0.03 || gy - Math.floor(gy) < 0.03) && t < 40 ? 0.85 : 1;
           const s = (1 + 0.12 * shade * tex) * seam;
           ar = ALBEDO_SIDEWALK[0] * s;
           ag = ALBEDO_SIDEWALK[1] * s;
@@ -432,7 +472,8 @@ export class Renderer {
             const jy = Math.floor((cy + sh * sx + ch * sy - oy) * inv);
             const ttx = jx >> TILE_BITS;
             const tty = jy >> TILE_BITS;
-            const tl = jx >= 0 && jy >= 0 && ttx < tilesX && tty < tilesY ? tiles[tty * tilesX + ttx] : null;
+            const tl =
+              jx >= 0 && jy >= 0 && ttx < tilesX && tty < tilesY ? tiles[tty * tilesX + ttx] : null;
             if (!tl) continue;
             const ci = ((jy & mask) << TILE_BITS) | (jx & mask);
             const c = tl.paint[ci]!;
@@ -447,7 +488,10 @@ export class Renderer {
         }
         if (paint > 0) {
           const pc = yellow ? ALBEDO_YELLOW : ALBEDO_WHITE;
-          const a = paint * (0.9 + 0.1 * shade * tex) * (wearLevel > 0 ? g.wearFactor(fx, fy, wearLevel) : 1);
+          const a =
+            paint *
+            (0.9 + 0.1 * shade * tex) *
+            (wearLevel > 0 ? g.wearFactor(fx, fy, wearLevel) : 1);
           ar += (pc[0] - ar) * a;
           ag += (pc[1] - ag) * a;
           ab += (pc[2] - ab) * a;
@@ -470,7 +514,7 @@ export class Renderer {
           if (xb > 2) {
             const yb = -(gx - ex) * sh + (gy - ey) * ch;
             const ang = yb / xb;
-            const e = 2.6 * Math.exp(-(ang * ang) / 0.09) / (1 + (xb * xb) / 500);
+            const e = (2.6 * Math.exp(-(ang * ang) / 0.09)) / (1 + (xb * xb) / 500);
             lr += e;
             lg += e;
             lb += e * 0.92;
@@ -498,7 +542,8 @@ export class Renderer {
         if (bin < 0) bin += SKYLINE_BINS;
         if (el < sky.elevation[bin]!) {
           let s = 0.75 + 0.25 * (el / (sky.elevation[bin]! + 1e-6));
-          if (sky.kind[bin] === 1 && ((Math.floor(el * 260) & 3) === 0 || (bin & 3) === 0)) s *= night ? 2.2 : 0.7;
+          if (sky.kind[bin] === 1 && ((Math.floor(el * 260) & 3) === 0 || (bin & 3) === 0))
+            s *= night ? 2.2 : 0.7;
           const fade = night ? 0.06 : 0.55;
           color[k] = (sky.color[bin * 3]! * s * fade + L.haze[0] * 0.35) * exposure;
           color[k + 1] = (sky.color[bin * 3 + 1]! * s * fade + L.haze[1] * 0.35) * exposure;
@@ -526,7 +571,16 @@ export class Renderer {
   }
 
   /** Light on an object at a map point with a given normal (sun + sky + night lights). */
-  #objectLight(nx: number, ny: number, nz: number, px: number, py: number, scene: FrameScene, lamps: Float64Array, out: Float64Array): void {
+  #objectLight(
+    nx: number,
+    ny: number,
+    nz: number,
+    px: number,
+    py: number,
+    scene: FrameScene,
+    lamps: Float64Array,
+    out: Float64Array,
+  ): void {
     const L = this.#light;
     const ndl = Math.max(0, nx * L.sunDir[0] + ny * L.sunDir[1] + nz * L.sunDir[2]);
     const sky = 0.65 + 0.35 * nz;
@@ -573,13 +627,25 @@ export class Renderer {
       const c = Math.cos(v.heading);
       const s = Math.sin(v.heading);
       const corners: number[] = [];
-      for (const [a, b] of [[1, 1], [1, -1], [-1, -1], [-1, 1]] as const) {
-        corners.push(v.x + c * a * shape.halfLength - s * b * shape.halfWidth, v.y + s * a * shape.halfLength + c * b * shape.halfWidth);
+      for (const [a, b] of [
+        [1, 1],
+        [1, -1],
+        [-1, -1],
+        [-1, 1],
+      ] as const) {
+        corners.push(
+          v.x + c * a * shape.halfLength - s * b * shape.halfWidth,
+          v.y + s * a * shape.halfLength + c * b * shape.halfWidth,
+        );
       }
       polys.push({ poly: Float64Array.from(corners), strength: contact });
       if (hasSun) {
         const pts = [...corners];
-        for (let i = 0; i < 8; i += 2) pts.push(corners[i]! + offX * shape.height * 0.9, corners[i + 1]! + offY * shape.height * 0.9);
+        for (let i = 0; i < 8; i += 2)
+          pts.push(
+            corners[i]! + offX * shape.height * 0.9,
+            corners[i + 1]! + offY * shape.height * 0.9,
+          );
         polys.push({ poly: convexHull(pts), strength: L.shadowStrength });
       }
     }
@@ -593,7 +659,8 @@ export class Renderer {
       if (hasSun) {
         const h = p.spec.look.height;
         const sx = [...pts];
-        for (let i = 0; i < 16; i += 2) sx.push(pts[i]! * 0.6 + p.x * 0.4 + offX * h, pts[i + 1]! * 0.6 + p.y * 0.4 + offY * h);
+        for (let i = 0; i < 16; i += 2)
+          sx.push(pts[i]! * 0.6 + p.x * 0.4 + offX * h, pts[i + 1]! * 0.6 + p.y * 0.4 + offY * h);
         polys.push({ poly: convexHull(sx), strength: L.shadowStrength });
       }
     }
@@ -654,7 +721,11 @@ export class Renderer {
         const px = xy[i]! - cam[0]!;
         const py = xy[i + 1]! - cam[1]!;
         const pz = z - cam[2]!;
-        const o = { x: T[0]! * px + T[3]! * py + T[6]! * pz, y: T[1]! * px + T[4]! * py + T[7]! * pz, z: T[2]! * px + T[5]! * py + T[8]! * pz };
+        const o = {
+          x: T[0]! * px + T[3]! * py + T[6]! * pz,
+          y: T[1]! * px + T[4]! * py + T[7]! * pz,
+          z: T[2]! * px + T[5]! * py + T[8]! * pz,
+        };
         if (o.z < 0.3) {
           behind++;
           continue;
@@ -676,7 +747,12 @@ export class Renderer {
       u1 = this.width - 1;
       v1 = this.height - 1;
     }
-    const box = { u0: Math.max(0, Math.floor(u0) - 2), v0: Math.max(0, Math.floor(v0) - 2), u1: Math.min(this.width - 1, Math.ceil(u1) + 2), v1: Math.min(this.height - 1, Math.ceil(v1) + 2) };
+    const box = {
+      u0: Math.max(0, Math.floor(u0) - 2),
+      v0: Math.max(0, Math.floor(v0) - 2),
+      u1: Math.min(this.width - 1, Math.ceil(u1) + 2),
+      v1: Math.min(this.height - 1, Math.ceil(v1) + 2),
+    };
     return box.u0 > box.u1 || box.v0 > box.v1 ? undefined : box;
   }
 
@@ -696,7 +772,14 @@ export class Renderer {
   }
 
   /** Writes an object pixel's colour at k: rgb hazed by its distance t, then exposed. */
-  #putObjectColor(shading: ObjectShading, k: number, t: number, r: number, g: number, b: number): void {
+  #putObjectColor(
+    shading: ObjectShading,
+    k: number,
+    t: number,
+    r: number,
+    g: number,
+    b: number,
+  ): void {
     const L = this.#light;
     const exposure = this.#env.exposure;
     const color = this.#color;
@@ -720,8 +803,16 @@ export class Renderer {
       const c = Math.cos(v.heading);
       const s = Math.sin(v.heading);
       const corners: number[] = [];
-      for (const [a, b] of [[1, 1], [1, -1], [-1, -1], [-1, 1]] as const) {
-        corners.push(v.x + c * a * shape.halfLength - s * b * shape.halfWidth, v.y + s * a * shape.halfLength + c * b * shape.halfWidth);
+      for (const [a, b] of [
+        [1, 1],
+        [1, -1],
+        [-1, -1],
+        [-1, 1],
+      ] as const) {
+        corners.push(
+          v.x + c * a * shape.halfLength - s * b * shape.halfWidth,
+          v.y + s * a * shape.halfLength + c * b * shape.halfWidth,
+        );
       }
       const box = this.#imageBoxOfPoints(Float64Array.from(corners), 0, shape.height, cam);
       if (!box) return;
@@ -802,7 +893,16 @@ export class Renderer {
     const boxes: Array<PixelBox | undefined> = [];
     scene.pedestrians.forEach((ped, pi) => {
       const body: PosedBody = posePedestrian(ped);
-      const xy = Float64Array.from([body.min[0], body.min[1], body.max[0], body.min[1], body.max[0], body.max[1], body.min[0], body.max[1]]);
+      const xy = Float64Array.from([
+        body.min[0],
+        body.min[1],
+        body.max[0],
+        body.min[1],
+        body.max[0],
+        body.max[1],
+        body.min[0],
+        body.max[1],
+      ]);
       const box = this.#imageBoxOfPoints(xy, body.min[2], body.max[2], cam);
       boxes.push(box);
       const result: PedestrianPixels = { id: ped.spec.id, totalPixels: 0, visiblePixels: 0 };
@@ -814,8 +914,22 @@ export class Renderer {
         const o = i * 8;
         const c = body.capsules;
         const r = c[o + 6]!;
-        const xy = Float64Array.from([Math.min(c[o]!, c[o + 3]!) - r, Math.min(c[o + 1]!, c[o + 4]!) - r, Math.max(c[o]!, c[o + 3]!) + r, Math.min(c[o + 1]!, c[o + 4]!) - r, Math.max(c[o]!, c[o + 3]!) + r, Math.max(c[o + 1]!, c[o + 4]!) + r, Math.min(c[o]!, c[o + 3]!) - r, Math.max(c[o + 1]!, c[o + 4]!) + r]);
-        const b = this.#imageBoxOfPoints(xy, Math.max(0, Math.min(c[o + 2]!, c[o + 5]!) - r), Math.max(c[o + 2]!, c[o + 5]!) + r, cam);
+        const xy = Float64Array.from([
+          Math.min(c[o]!, c[o + 3]!) - r,
+          Math.min(c[o + 1]!, c[o + 4]!) - r,
+          Math.max(c[o]!, c[o + 3]!) + r,
+          Math.min(c[o + 1]!, c[o + 4]!) - r,
+          Math.max(c[o]!, c[o + 3]!) + r,
+          Math.max(c[o + 1]!, c[o + 4]!) + r,
+          Math.min(c[o]!, c[o + 3]!) - r,
+          Math.max(c[o + 1]!, c[o + 4]!) + r,
+        ]);
+        const b = this.#imageBoxOfPoints(
+          xy,
+          Math.max(0, Math.min(c[o + 2]!, c[o + 5]!) - r),
+          Math.max(c[o + 2]!, c[o + 5]!) + r,
+          cam,
+        );
         if (b) rects.set([b.u0, b.v0, b.u1, b.v1], i * 4);
         else rects.set([1, 1, 0, 0], i * 4);
       }
@@ -851,7 +965,10 @@ export class Renderer {
           this.#objectLight(n[0], n[1], n[2], hx, hy, scene, lamps, light);
           const slot = body.capsules[hit[0]! * 8 + 7]!;
           const albedo = palette[slot]!;
-          const cloth = slot === PART_COLOR.top || slot === PART_COLOR.bottom ? 1 + 0.08 * (hash2(px, py, pi) - 0.5) : 1;
+          const cloth =
+            slot === PART_COLOR.top || slot === PART_COLOR.bottom
+              ? 1 + 0.08 * (hash2(px, py, pi) - 0.5)
+              : 1;
           const r = albedo[0] * light[0] * cloth;
           const g = albedo[1] * light[1] * cloth;
           const b = albedo[2] * light[2] * cloth;
@@ -958,16 +1075,19 @@ function convexHull(xy: number[]): Float64Array {
   const pts: Array<[number, number]> = [];
   for (let i = 0; i < xy.length; i += 2) pts.push([xy[i]!, xy[i + 1]!]);
   pts.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  const cross = (o: [number, number], a: [number, number], b: [number, number]): number => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+  const cross = (o: [number, number], a: [number, number], b: [number, number]): number =>
+    (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
   const lower: Array<[number, number]> = [];
   for (const p of pts) {
-    while (lower.length >= 2 && cross(lower[lower.length - 2]!, lower[lower.length - 1]!, p) <= 0) lower.pop();
+    while (lower.length >= 2 && cross(lower[lower.length - 2]!, lower[lower.length - 1]!, p) <= 0)
+      lower.pop();
     lower.push(p);
   }
   const upper: Array<[number, number]> = [];
   for (let i = pts.length - 1; i >= 0; i--) {
     const p = pts[i]!;
-    while (upper.length >= 2 && cross(upper[upper.length - 2]!, upper[upper.length - 1]!, p) <= 0) upper.pop();
+    while (upper.length >= 2 && cross(upper[upper.length - 2]!, upper[upper.length - 1]!, p) <= 0)
+      upper.pop();
     upper.push(p);
   }
   const hull = [...lower.slice(0, -1), ...upper.slice(0, -1)];

@@ -6,7 +6,13 @@
 import type { VehicleSpec } from "../world/types.js";
 
 /** What a box is made of (shading differs). */
-export const VEHICLE_MATERIAL = { paint: 0, glass: 1, tyre: 2, tailLight: 3, headLight: 4 } as const;
+export const VEHICLE_MATERIAL = {
+  paint: 0,
+  glass: 1,
+  tyre: 2,
+  tailLight: 3,
+  headLight: 4,
+} as const;
 
 /** Floats per box: minX minY minZ maxX maxY maxZ material. */
 export const BOX_STRIDE = 7;
@@ -54,14 +60,29 @@ export function vehicleShape(spec: VehicleSpec): VehicleShape {
   }
   const flat = new Float64Array(boxes.length * BOX_STRIDE);
   boxes.forEach((b, i) => flat.set(b, i * BOX_STRIDE));
-  return { boxes: flat, count: boxes.length, halfLength: hl + 0.03, halfWidth: hw + 0.01, height: H };
+  return {
+    boxes: flat,
+    count: boxes.length,
+    halfLength: hl + 0.03,
+    halfWidth: hw + 0.01,
+    height: H,
+  };
 }
 
 /**
  * Nearest hit of a ray (in the vehicle frame) with the shape: distance or -1. Writes the box index
  * to out[0] and the hit face's axis (0 x, 1 y, 2 z) times its sign (+-1..3) to out[1].
  */
-export function intersectVehicle(shape: VehicleShape, ox: number, oy: number, oz: number, dx: number, dy: number, dz: number, out: Int32Array): number {
+export function intersectVehicle(
+  shape: VehicleShape,
+  ox: number,
+  oy: number,
+  oz: number,
+  dx: number,
+  dy: number,
+  dz: number,
+  out: Int32Array,
+): number {
   const b = shape.boxes;
   const ix = 1 / dx;
   const iy = 1 / dy;

@@ -40,7 +40,16 @@ export function strideLength(height: number): number {
 export function pedestrianAt(spec: PedestrianSpec, t: number): PedestrianState {
   const m = spec.motion;
   if (m.kind === "stand") {
-    return { spec, x: m.position.x, y: m.position.y, heading: m.heading, phase: spec.phase0, speed: 0, vx: 0, vy: 0 };
+    return {
+      spec,
+      x: m.position.x,
+      y: m.position.y,
+      heading: m.heading,
+      phase: spec.phase0,
+      speed: 0,
+      vx: 0,
+      vy: 0,
+    };
   }
   const walked = Math.max(0, t - m.startDelay) * m.speed;
   const at = alongPolyline(m.path, walked);
@@ -51,7 +60,8 @@ export function pedestrianAt(spec: PedestrianSpec, t: number): PedestrianState {
     x: at.x,
     y: at.y,
     heading: at.heading,
-    phase: spec.phase0 + (2 * Math.PI * Math.min(walked, at.total)) / strideLength(spec.look.height),
+    phase:
+      spec.phase0 + (2 * Math.PI * Math.min(walked, at.total)) / strideLength(spec.look.height),
     speed,
     vx: speed * Math.cos(at.heading),
     vy: speed * Math.sin(at.heading),
@@ -60,15 +70,20 @@ export function pedestrianAt(spec: PedestrianSpec, t: number): PedestrianState {
 
 export function vehicleAt(spec: VehicleSpec, t: number): VehicleState {
   const m = spec.motion;
-  if (m.kind === "parked") return { spec, x: m.position.x, y: m.position.y, heading: m.heading, speed: 0 };
+  if (m.kind === "parked")
+    return { spec, x: m.position.x, y: m.position.y, heading: m.heading, speed: 0 };
   const at = alongPolyline(m.path, m.start + m.speed * t);
   return { spec, x: at.x, y: at.y, heading: at.heading, speed: at.atEnd ? 0 : m.speed };
 }
 
 /** The point `distance` metres along a polyline (clamped), its direction and whether it is at the end. */
-export function alongPolyline(path: readonly Point2[], distance: number): GroundPose & { atEnd: boolean; total: number } {
+export function alongPolyline(
+  path: readonly Point2[],
+  distance: number,
+): GroundPose & { atEnd: boolean; total: number } {
   let total = 0;
-  for (let i = 1; i < path.length; i++) total += Math.hypot(path[i]!.x - path[i - 1]!.x, path[i]!.y - path[i - 1]!.y);
+  for (let i = 1; i < path.length; i++)
+    total += Math.hypot(path[i]!.x - path[i - 1]!.x, path[i]!.y - path[i - 1]!.y);
   let left = Math.max(0, distance);
   for (let i = 1; i < path.length; i++) {
     const a = path[i - 1]!;
@@ -78,7 +93,13 @@ export function alongPolyline(path: readonly Point2[], distance: number): Ground
     const heading = Math.atan2(b.y - a.y, b.x - a.x);
     if (left <= len || i === path.length - 1) {
       const u = Math.min(1, left / len);
-      return { x: a.x + (b.x - a.x) * u, y: a.y + (b.y - a.y) * u, heading, atEnd: distance >= total, total };
+      return {
+        x: a.x + (b.x - a.x) * u,
+        y: a.y + (b.y - a.y) * u,
+        heading,
+        atEnd: distance >= total,
+        total,
+      };
     }
     left -= len;
   }

@@ -3,7 +3,12 @@ import type { GeoPoint } from "../../../src/map/local-projection.js";
 import type { RoadParts } from "./road-builder.js";
 import { emptyWorldFeatures, type PedestrianSpec, type VehicleSpec, type World } from "./types.js";
 
-export function assembleWorld(origin: GeoPoint, roads: Array<{ id: string; parts: RoadParts }>, pedestrians: PedestrianSpec[], vehicles: VehicleSpec[]): World {
+export function assembleWorld(
+  origin: GeoPoint,
+  roads: Array<{ id: string; parts: RoadParts }>,
+  pedestrians: PedestrianSpec[],
+  vehicles: VehicleSpec[],
+): World {
   const world: World = {
     origin,
     ...emptyWorldFeatures(),

@@ -48,8 +48,18 @@ export class EgoDrive {
   readonly #s: Float64Array;
 
   constructor(o: EgoDriveOptions) {
-    if (!(o.speed > 0) || !Number.isFinite(o.speed)) throw new PerceptionError("scenario", `ego speed must be a positive number of m/s, got ${o.speed}`, { speed: o.speed });
-    if (o.speed > 70) throw new PerceptionError("scenario", `ego speed ${o.speed} m/s is not a plausible road speed (max 70)`, { speed: o.speed });
+    if (!(o.speed > 0) || !Number.isFinite(o.speed))
+      throw new PerceptionError(
+        "scenario",
+        `ego speed must be a positive number of m/s, got ${o.speed}`,
+        { speed: o.speed },
+      );
+    if (o.speed > 70)
+      throw new PerceptionError(
+        "scenario",
+        `ego speed ${o.speed} m/s is not a plausible road speed (max 70)`,
+        { speed: o.speed },
+      );
     const n = Math.ceil(o.duration * EGO_RATE_HZ) + 2;
     this.#x = new Float64Array(n);
     this.#y = new Float64Array(n);
@@ -68,10 +78,16 @@ export class EgoDrive {
       if (o.stopAt && t < o.stopAt.releaseTime) {
         const remaining = o.stopAt.station - s;
         // Speed from which braking at `decel` stops exactly at the station.
-        if (remaining > -0.5) target = Math.min(target, Math.sqrt(2 * decel * Math.max(0, remaining)));
+        if (remaining > -0.5)
+          target = Math.min(target, Math.sqrt(2 * decel * Math.max(0, remaining)));
       }
       v = Math.max(0, v + Math.max(-decel * dt * 2, Math.min(1.2 * dt, target - v)));
-      if (s > o.line.length - 1) throw new PerceptionError("scenario", `the drive runs off the end of its road at t=${t.toFixed(2)} s: fewer frames or a lower speed`, { station: s, roadLength: o.line.length });
+      if (s > o.line.length - 1)
+        throw new PerceptionError(
+          "scenario",
+          `the drive runs off the end of its road at t=${t.toFixed(2)} s: fewer frames or a lower speed`,
+          { station: s, roadLength: o.line.length },
+        );
       this.#s[i] = s;
       this.#v[i] = v;
       s += v * dt;

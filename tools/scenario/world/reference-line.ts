@@ -39,13 +39,19 @@ export class ReferenceLine {
 
   constructor(options: ReferenceLineOptions) {
     const step = options.step ?? 0.25;
-    if (!(step > 0)) throw new PerceptionError("scenario", `reference line step must be positive, got ${step}`);
+    if (!(step > 0))
+      throw new PerceptionError("scenario", `reference line step must be positive, got ${step}`);
     let total = 0;
     for (const seg of options.segments) {
-      if (!(seg.length > 0)) throw new PerceptionError("scenario", `reference line segment length must be positive, got ${seg.length}`);
+      if (!(seg.length > 0))
+        throw new PerceptionError(
+          "scenario",
+          `reference line segment length must be positive, got ${seg.length}`,
+        );
       total += seg.length;
     }
-    if (total <= 0) throw new PerceptionError("scenario", "a reference line needs at least one segment");
+    if (total <= 0)
+      throw new PerceptionError("scenario", "a reference line needs at least one segment");
     const n = Math.ceil(total / step) + 1;
     this.step = step;
     this.length = total;
@@ -68,7 +74,11 @@ export class ReferenceLine {
         case "arc":
           return seg.curvature;
         case "clothoid":
-          return seg.curvatureStart + ((seg.curvatureEnd - seg.curvatureStart) * Math.min(1, Math.max(0, (s - starts[k]!) / seg.length)));
+          return (
+            seg.curvatureStart +
+            (seg.curvatureEnd - seg.curvatureStart) *
+              Math.min(1, Math.max(0, (s - starts[k]!) / seg.length))
+          );
       }
     };
     let x = options.start.x;
@@ -90,7 +100,7 @@ export class ReferenceLine {
         const ka = curvature(seg, a);
         const km = curvature(seg, a + ds / 2);
         const kb = curvature(seg, b);
-        const hm = h + (ds / 2) * (ka + km) / 2;
+        const hm = h + ((ds / 2) * (ka + km)) / 2;
         const hb = h + (ds * (ka + 4 * km + kb)) / 6;
         x += (ds / 6) * (Math.cos(h) + 4 * Math.cos(hm) + Math.cos(hb));
         y += (ds / 6) * (Math.sin(h) + 4 * Math.sin(hm) + Math.sin(hb));

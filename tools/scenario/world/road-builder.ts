@@ -5,9 +5,14 @@
  */
 import { PerceptionError } from "../../../src/core/errors.js";
 import type { Point2 } from "../../../src/geometry/types.js";
-import type { BoundaryColor, BoundaryType, } from "../../../src/map/types.js";
+import type { BoundaryColor, BoundaryType } from "../../../src/map/types.js";
 import { ReferenceLine, type ReferenceLineOptions } from "./reference-line.js";
-import { emptyWorldFeatures, type PaintColor, type WorldCrosswalk, type WorldFeatures } from "./types.js";
+import {
+  emptyWorldFeatures,
+  type PaintColor,
+  type WorldCrosswalk,
+  type WorldFeatures,
+} from "./types.js";
 
 /** One lane of the cross-section. */
 export interface LaneSpec {
@@ -88,12 +93,19 @@ const DOUBLE_GAP = 0.12;
 
 export function buildRoad(spec: RoadSpec): RoadParts {
   if (spec.boundaries.length !== spec.lanes.length + 1) {
-    throw new PerceptionError("scenario", `road ${spec.id}: ${spec.lanes.length} lanes need ${spec.lanes.length + 1} boundaries, got ${spec.boundaries.length}`);
+    throw new PerceptionError(
+      "scenario",
+      `road ${spec.id}: ${spec.lanes.length} lanes need ${spec.lanes.length + 1} boundaries, got ${spec.boundaries.length}`,
+    );
   }
   const line = new ReferenceLine(spec.line);
   const offsets: number[] = [spec.rightOffset];
   for (const lane of spec.lanes) {
-    if (!(lane.width > 0)) throw new PerceptionError("scenario", `road ${spec.id}: lane width must be positive, got ${lane.width}`);
+    if (!(lane.width > 0))
+      throw new PerceptionError(
+        "scenario",
+        `road ${spec.id}: lane width must be positive, got ${lane.width}`,
+      );
     offsets.push(offsets[offsets.length - 1]! + lane.width);
   }
   const right = offsets[0]! - spec.shoulder;
@@ -110,12 +122,24 @@ export function buildRoad(spec: RoadSpec): RoadParts {
   pieces.forEach(([s0, s1], piece) => {
     if (spec.sidewalk) {
       const { kerbWidth, width } = spec.sidewalk;
-      for (const [inner, sign] of [[right, -1], [left, 1]] as const) {
-        parts.surfaces.push({ material: "sidewalk", polygon: band(line, s0, s1, inner + sign * kerbWidth, inner + sign * (kerbWidth + width)) });
-        parts.surfaces.push({ material: "kerb", polygon: band(line, s0, s1, inner, inner + sign * kerbWidth) });
+      for (const [inner, sign] of [
+        [right, -1],
+        [left, 1],
+      ] as const) {
+        parts.surfaces.push({
+          material: "sidewalk",
+          polygon: band(line, s0, s1, inner + sign * kerbWidth, inner + sign * (kerbWidth + width)),
+        });
+        parts.surfaces.push({
+          material: "kerb",
+          polygon: band(line, s0, s1, inner, inner + sign * kerbWidth),
+        });
       }
     }
-    for (const [edge, side] of [[right, "right"], [left, "left"]] as const) {
+    for (const [edge, side] of [
+      [right, "right"],
+      [left, "left"],
+    ] as const) {
       parts.laneBoundaries.push({
         kind: "lane_boundary",
         id: `${spec.id}_edge_${side}_${piece}`,
@@ -129,17 +153,29 @@ export function buildRoad(spec: RoadSpec): RoadParts {
     spec.boundaries.forEach((b, i) => {
       const id = `${spec.id}_b${i}_${piece}`;
       const points = line.offsetPolyline(offsets[i]!, s0, s1, FEATURE_SPACING);
-      parts.laneBoundaries.push({ kind: "lane_boundary", id, boundaryType: b.type, color: b.color, points });
+      parts.laneBoundaries.push({
+        kind: "lane_boundary",
+        id,
+        boundaryType: b.type,
+        color: b.color,
+        points,
+      });
       const color: PaintColor = b.color;
-      const stripes = b.type === "double_solid" ? [-(DOUBLE_GAP + spec.lineWidth) / 2, (DOUBLE_GAP + spec.lineWidth) / 2] : [0];
+      const stripes =
+        b.type === "double_solid"
+          ? [-(DOUBLE_GAP + spec.lineWidth) / 2, (DOUBLE_GAP + spec.lineWidth) / 2]
+          : [0];
       for (const dt of stripes) {
         parts.paint.push({
           kind: "line",
           boundaryId: id,
-          points: dt === 0 ? points : line.offsetPolyline(offsets[i]! + dt, s0, s1, FEATURE_SPACING),
+          points:
+            dt === 0 ? points : line.offsetPolyline(offsets[i]! + dt, s0, s1, FEATURE_SPACING),
           width: spec.lineWidth,
           color,
-          ...(b.type === "dashed" ? { dash: { on: spec.dash.on, off: spec.dash.off, phase: 0 } } : {}),
+          ...(b.type === "dashed"
+            ? { dash: { on: spec.dash.on, off: spec.dash.off, phase: 0 } }
+            : {}),
           wear: spec.wear,
         });
       }
@@ -154,7 +190,9 @@ export function buildRoad(spec: RoadSpec): RoadParts {
       parts.lanes.push({
         kind: "lane",
         id: `${spec.id}_l${i}_${piece}`,
-        centerline: forward ? line.offsetPolyline(t, s0, s1, FEATURE_SPACING) : line.offsetPolyline(t, s1, s0, FEATURE_SPACING),
+        centerline: forward
+          ? line.offsetPolyline(t, s0, s1, FEATURE_SPACING)
+          : line.offsetPolyline(t, s1, s0, FEATURE_SPACING),
         leftBoundaryId: leftB,
         rightBoundaryId: rightB,
         predecessorIds: forward ? prev : next,
@@ -167,10 +205,19 @@ export function buildRoad(spec: RoadSpec): RoadParts {
   return parts;
 }
 
-function addCrosswalk(spec: RoadSpec, line: ReferenceLine, parts: RoadParts, cw: CrosswalkSpec, offsets: number[], right: number, left: number): void {
+function addCrosswalk(
+  spec: RoadSpec,
+  line: ReferenceLine,
+  parts: RoadParts,
+  cw: CrosswalkSpec,
+  offsets: number[],
+  right: number,
+  left: number,
+): void {
   const s0 = cw.station - cw.depth / 2;
   const s1 = cw.station + cw.depth / 2;
-  if (s0 < 0 || s1 > line.length) throw new PerceptionError("scenario", `crosswalk ${cw.id} lies outside road ${spec.id}`);
+  if (s0 < 0 || s1 > line.length)
+    throw new PerceptionError("scenario", `crosswalk ${cw.id} lies outside road ${spec.id}`);
   const stripeWidth = cw.stripeWidth ?? 0.5;
   const gap = cw.stripeGap ?? 0.5;
   const span = left - right;
@@ -181,20 +228,39 @@ function addCrosswalk(spec: RoadSpec, line: ReferenceLine, parts: RoadParts, cw:
     const t0 = right + margin + k * (stripeWidth + gap);
     stripes.push(rectangle(line, s0, s1, t0, t0 + stripeWidth));
   }
-  const world: WorldCrosswalk = { id: cw.id, polygon: rectangle(line, s0, s1, right + margin, left - margin), stripes };
+  const world: WorldCrosswalk = {
+    id: cw.id,
+    polygon: rectangle(line, s0, s1, right + margin, left - margin),
+    stripes,
+  };
   parts.crosswalks.push(world);
-  for (const stripe of stripes) parts.paint.push({ kind: "polygon", featureId: cw.id, polygon: stripe, color: "white", wear: spec.wear });
+  for (const stripe of stripes)
+    parts.paint.push({
+      kind: "polygon",
+      featureId: cw.id,
+      polygon: stripe,
+      color: "white",
+      wear: spec.wear,
+    });
   if (cw.stopLineGap !== undefined) {
     const width = 0.4;
-    const forwardLanes = spec.lanes.map((l, i) => ({ l, i })).filter(({ l }) => l.direction === "forward");
-    const backwardLanes = spec.lanes.map((l, i) => ({ l, i })).filter(({ l }) => l.direction === "backward");
+    const forwardLanes = spec.lanes
+      .map((l, i) => ({ l, i }))
+      .filter(({ l }) => l.direction === "forward");
+    const backwardLanes = spec.lanes
+      .map((l, i) => ({ l, i }))
+      .filter(({ l }) => l.direction === "backward");
     const lanesAt = (station: number, idx: number): string => {
       // The lane piece ending just before (forward) or starting just after (backward) the stop line.
       const pieces = openIntervals(line.length, markingGaps(spec));
       let best = 0;
       pieces.forEach(([a, b], k) => {
         const [ba, bb] = pieces[best]!;
-        if (Math.min(Math.abs(station - a), Math.abs(station - b)) < Math.min(Math.abs(station - ba), Math.abs(station - bb))) best = k;
+        if (
+          Math.min(Math.abs(station - a), Math.abs(station - b)) <
+          Math.min(Math.abs(station - ba), Math.abs(station - bb))
+        )
+          best = k;
       });
       return `${spec.id}_l${idx}_${best}`;
     };
@@ -211,9 +277,22 @@ function addCrosswalk(spec: RoadSpec, line: ReferenceLine, parts: RoadParts, cw:
       const id = `${cw.id}_stop_${g.suffix}`;
       const forward = g.suffix === "a";
       // Points across the lanes from right to left as seen by a driver on them.
-      const points = forward ? [line.pointAt(g.station, tLo), line.pointAt(g.station, tHi)] : [line.pointAt(g.station, tHi), line.pointAt(g.station, tLo)];
-      parts.stopLines.push({ kind: "stop_line", id, points, laneIds: g.lanes.map((l) => lanesAt(g.station, l.i)) });
-      parts.paint.push({ kind: "polygon", featureId: id, polygon: rectangle(line, g.station - width / 2, g.station + width / 2, tLo, tHi), color: "white", wear: spec.wear });
+      const points = forward
+        ? [line.pointAt(g.station, tLo), line.pointAt(g.station, tHi)]
+        : [line.pointAt(g.station, tHi), line.pointAt(g.station, tLo)];
+      parts.stopLines.push({
+        kind: "stop_line",
+        id,
+        points,
+        laneIds: g.lanes.map((l) => lanesAt(g.station, l.i)),
+      });
+      parts.paint.push({
+        kind: "polygon",
+        featureId: id,
+        polygon: rectangle(line, g.station - width / 2, g.station + width / 2, tLo, tHi),
+        color: "white",
+        wear: spec.wear,
+      });
     }
   }
 }
@@ -243,7 +322,13 @@ function openIntervals(length: number, gaps: Array<[number, number]>): Array<[nu
 }
 
 /** The polygon between lateral offsets t0 and t1 from station s0 to s1 (counter-clockwise when t0 < t1). */
-export function band(line: ReferenceLine, s0: number, s1: number, t0: number, t1: number): Point2[] {
+export function band(
+  line: ReferenceLine,
+  s0: number,
+  s1: number,
+  t0: number,
+  t1: number,
+): Point2[] {
   const a = line.offsetPolyline(Math.min(t0, t1), s0, s1, 1);
   const b = line.offsetPolyline(Math.max(t0, t1), s1, s0, 1);
   return [...a, ...b];

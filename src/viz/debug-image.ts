@@ -446,6 +446,148 @@ function glyphBlend(c: number, shadow: boolean): GlyphBlend {
   return t;
 }
 
+/** A packed RGB buffer being drawn into. */
+interface Canvas {
+  rgb: Uint8Array;
+  width: number;
+  height: number;
+}
+
+// The drawing primitives are module functions, not closures made per call: a closure made anew on
+// every frame was optimised anew on every frame (V8 recompiled each of them once per debug image).
+
+/** Pixels with centres in [x0, x1) x [y0, y1). */
+function fillRect(cv: Canvas, x0: number, y0: number, x1: number, y1: number, c: Rgb, a = 1): void {
+  const { rgb, width, height } = cv;
+  const xa = Math.max(0, Math.ceil(x0 - 0.5));
+  const xb = Math.min(width, Math.ceil(x1 - 0.5));
+  const ya = Math.max(0, Math.ceil(y0 - 0.5));
+  const yb = Math.min(height, Math.ceil(y1 - 0.5));
+  if (xa >= xb || ya >= yb) return;
+  if (a >= 1) {
+    for (let y = ya; y < yb; y++) {
+      for (let x = xa, i = (y * width + xa) * 3; x < xb; x++, i += 3) {
+        rgb[i] = c[0];
+        rgb[i + 1] = c[1];
+        rgb[i + 2] = c[2];
+      }
+    }
+    return;
+  }
+  // Translucent: each channel through its table (the same rounding as blending pixel by pixel).
+  // A grey colour has one table for all three channels: the row's bytes in one run.
+  const table = fillBlend.table(c, a);
+  const grey = c[0] === c[1] && c[1] === c[2];
+  for (let y = ya; y < yb; y++) {
+    const start = (y * width + xa) * 3;
+    const end = (y * width + xb) * 3;
+    if (grey) {
+      for (let i = start; i < end; i++) rgb[i] = table[rgb[i]!]!;
+    } else {
+      for (let i = start; i < end; i += 3) {
+        rgb[i] = table[rgb[i]!]!;
+        rgb[i + 1] = table[256 + rgb[i + 1]!]!;
+        rgb[i + 2] = table[512 + rgb[i + 2]!]!;
+      }
+    }
+  }
+}
+
+/**
+ * A thick segment with butt ends (as SVG's default caps), drawn along its major axis: per column
+ * (or row) the span of pixel centres within the stroke. `dash` [on, off] along the path from arc
+ * length s0. Work is proportional to the stroke's area, not to the segment's bounding box.
+ */
+function segment(
+  cv: Canvas,
+  p: Point,
+  q: Point,
+  w: number,
+  c: Rgb,
+  dash?: readonly [number, number],
+  s0 = 0,
+): void {
+  const { rgb, width, height } = cv;
+  const dx = q.x - p.x;
+  const dy = q.y - p.y;
+  const len = Math.hypot(dx, dy);
+  if (len === 0) return;
+  const period = dash ? dash[0] + dash[1] : 0;
+  const xMajor = Math.abs(dx) >= Math.abs(dy);
+  // Along the major axis a (x or y), the minor coordinate b at the stroke's centre, and the
+  // stroke's half extent along b.
+  const pa = xMajor ? p.x : p.y;
+  const pb = xMajor ? p.y : p.x;
+  const da = xMajor ? dx : dy;
+  const db = xMajor ? dy : dx;
+  const nA = xMajor ? width : height;
+  const nB = xMajor ? height : width;
+  const half = ((w / 2) * len) / Math.abs(da);
+  const a0 = Math.max(0, Math.ceil(Math.min(pa, pa + da) - 0.5));
+  const a1 = Math.min(nA - 1, Math.floor(Math.max(pa, pa + da) - 0.5));
+  for (let ia = a0; ia <= a1; ia++) {
+    const t = (ia + 0.5 - pa) / da;
+    if (dash && (s0 + t * len) % period >= dash[0]) continue;
+    const bc = pb + t * db;
+    const b0 = Math.max(0, Math.ceil(bc - half - 0.5));
+    const b1 = Math.min(nB - 1, Math.floor(bc + half - 0.5));
+    for (let ib = b0; ib <= b1; ib++) {
+      const i = xMajor ? (ib * width + ia) * 3 : (ia * width + ib) * 3;
+      rgb[i] = c[0];
+      rgb[i + 1] = c[1];
+      rgb[i + 2] = c[2];
+    }
+  }
+}
+
+function polyline(
+  cv: Canvas,
+  pts: readonly Point[],
+  w: number,
+  c: Rgb,
+  dash?: readonly [number, number],
+  closed = false,
+): void {
+  let s = 0;
+  const n = closed ? pts.length : pts.length - 1;
+  for (let k = 0; k < n; k++) {
+    const p = pts[k]!;
+    const q = pts[(k + 1) % pts.length]!;
+    segment(cv, p, q, w, c, dash, s);
+    s += Math.hypot(q.x - p.x, q.y - p.y);
+  }
+}
+
+const ascending = (u: number, v: number): number => u - v;
+
+/** Even-odd fill of a polygon, pixel centres. */
+function fillPolygon(cv: Canvas, pts: readonly Point[], c: Rgb, a: number): void {
+  const ys: number[] = [];
+  for (const p of pts) ys.push(p.y);
+  const ya = Math.max(0, Math.ceil(Math.min(...ys) - 0.5));
+  const yb = Math.min(cv.height - 1, Math.floor(Math.max(...ys) - 0.5));
+  const xs: number[] = [];
+  for (let y = ya; y <= yb; y++) {
+    const cy = y + 0.5;
+    xs.length = 0;
+    for (let k = 0; k < pts.length; k++) {
+      const p = pts[k]!;
+      const q = pts[(k + 1) % pts.length]!;
+      if ((p.y <= cy && q.y > cy) || (q.y <= cy && p.y > cy))
+        xs.push(p.x + ((cy - p.y) / (q.y - p.y)) * (q.x - p.x));
+    }
+    xs.sort(ascending);
+    for (let k = 0; k + 1 < xs.length; k += 2) fillRect(cv, xs[k]!, y, xs[k + 1]!, y + 1, c, a);
+  }
+}
+
+/** The points times k. */
+function scaled(pts: readonly Point[], k: number): Point[] {
+  const out: Point[] = [];
+  for (const p of pts) out.push({ x: p.x * k, y: p.y * k });
+  return out;
+}
+
 /**
  * Draws the overlay's shapes (all but text) into a packed RGB buffer in place, with image
  * coordinates multiplied by `scale` (output pixels per image pixel): opaque strokes, translucent
@@ -458,151 +600,39 @@ export function drawOverlayShapes(
   shapes: readonly OverlayShape[],
   scale = 1,
 ): void {
-  /** Pixels with centres in [x0, x1) x [y0, y1). */
-  const fillRect = (x0: number, y0: number, x1: number, y1: number, c: Rgb, a = 1): void => {
-    const xa = Math.max(0, Math.ceil(x0 - 0.5));
-    const xb = Math.min(width, Math.ceil(x1 - 0.5));
-    const ya = Math.max(0, Math.ceil(y0 - 0.5));
-    const yb = Math.min(height, Math.ceil(y1 - 0.5));
-    if (xa >= xb || ya >= yb) return;
-    if (a >= 1) {
-      for (let y = ya; y < yb; y++) {
-        for (let x = xa, i = (y * width + xa) * 3; x < xb; x++, i += 3) {
-          rgb[i] = c[0];
-          rgb[i + 1] = c[1];
-          rgb[i + 2] = c[2];
-        }
-      }
-      return;
-    }
-    // Translucent: each channel through its table (the same rounding as blending pixel by pixel).
-    // A grey colour has one table for all three channels: the row's bytes in one run.
-    const table = fillBlend.table(c, a);
-    const grey = c[0] === c[1] && c[1] === c[2];
-    for (let y = ya; y < yb; y++) {
-      const start = (y * width + xa) * 3;
-      const end = (y * width + xb) * 3;
-      if (grey) {
-        for (let i = start; i < end; i++) rgb[i] = table[rgb[i]!]!;
-      } else {
-        for (let i = start; i < end; i += 3) {
-          rgb[i] = table[rgb[i]!]!;
-          rgb[i + 1] = table[256 + rgb[i + 1]!]!;
-          rgb[i + 2] = table[512 + rgb[i + 2]!]!;
-        }
-      }
-    }
-  };
-  /**
-   * A thick segment with butt ends (as SVG's default caps), drawn along its major axis: per column
-   * (or row) the span of pixel centres within the stroke. `dash` [on, off] along the path from arc
-   * length s0. Work is proportional to the stroke's area, not to the segment's bounding box.
-   */
-  const segment = (
-    p: Point,
-    q: Point,
-    w: number,
-    c: Rgb,
-    dash?: readonly [number, number],
-    s0 = 0,
-  ): void => {
-    const dx = q.x - p.x;
-    const dy = q.y - p.y;
-    const len = Math.hypot(dx, dy);
-    if (len === 0) return;
-    const period = dash ? dash[0] + dash[1] : 0;
-    const xMajor = Math.abs(dx) >= Math.abs(dy);
-    // Along the major axis a (x or y), the minor coordinate b at the stroke's centre, and the
-    // stroke's half extent along b.
-    const pa = xMajor ? p.x : p.y;
-    const pb = xMajor ? p.y : p.x;
-    const da = xMajor ? dx : dy;
-    const db = xMajor ? dy : dx;
-    const nA = xMajor ? width : height;
-    const nB = xMajor ? height : width;
-    const half = ((w / 2) * len) / Math.abs(da);
-    const a0 = Math.max(0, Math.ceil(Math.min(pa, pa + da) - 0.5));
-    const a1 = Math.min(nA - 1, Math.floor(Math.max(pa, pa + da) - 0.5));
-    for (let ia = a0; ia <= a1; ia++) {
-      const t = (ia + 0.5 - pa) / da;
-      if (dash && (s0 + t * len) % period >= dash[0]) continue;
-      const bc = pb + t * db;
-      const b0 = Math.max(0, Math.ceil(bc - half - 0.5));
-      const b1 = Math.min(nB - 1, Math.floor(bc + half - 0.5));
-      for (let ib = b0; ib <= b1; ib++) {
-        const i = xMajor ? (ib * width + ia) * 3 : (ia * width + ib) * 3;
-        rgb[i] = c[0];
-        rgb[i + 1] = c[1];
-        rgb[i + 2] = c[2];
-      }
-    }
-  };
-  const polyline = (
-    pts: readonly Point[],
-    w: number,
-    c: Rgb,
-    dash?: readonly [number, number],
-    closed = false,
-  ): void => {
-    let s = 0;
-    const n = closed ? pts.length : pts.length - 1;
-    for (let k = 0; k < n; k++) {
-      const p = pts[k]!;
-      const q = pts[(k + 1) % pts.length]!;
-      segment(p, q, w, c, dash, s);
-      s += Math.hypot(q.x - p.x, q.y - p.y);
-    }
-  };
-  /** Even-odd fill of a polygon, pixel centres. */
-  const fillPolygon = (pts: readonly Point[], c: Rgb, a: number): void => {
-    const ys = pts.map((p) => p.y);
-    const ya = Math.max(0, Math.ceil(Math.min(...ys) - 0.5));
-    const yb = Math.min(height - 1, Math.floor(Math.max(...ys) - 0.5));
-    const xs: number[] = [];
-    for (let y = ya; y <= yb; y++) {
-      const cy = y + 0.5;
-      xs.length = 0;
-      for (let k = 0; k < pts.length; k++) {
-        const p = pts[k]!;
-        const q = pts[(k + 1) % pts.length]!;
-        if ((p.y <= cy && q.y > cy) || (q.y <= cy && p.y > cy))
-          xs.push(p.x + ((cy - p.y) / (q.y - p.y)) * (q.x - p.x));
-      }
-      xs.sort((u, v) => u - v);
-      for (let k = 0; k + 1 < xs.length; k += 2) fillRect(xs[k]!, y, xs[k + 1]!, y + 1, c, a);
-    }
-  };
+  const cv: Canvas = { rgb, width, height };
   const k = scale;
-  const sc = (pts: readonly Point[]): Point[] => pts.map((p) => ({ x: p.x * k, y: p.y * k }));
   for (const s of shapes) {
     switch (s.kind) {
       case "polyline":
-        if (s.outline) polyline(sc(s.points), (s.outlineWidth ?? s.width * 2) * k, s.outline);
+        if (s.outline)
+          polyline(cv, scaled(s.points, k), (s.outlineWidth ?? s.width * 2) * k, s.outline);
         polyline(
-          sc(s.points),
+          cv,
+          scaled(s.points, k),
           s.width * k,
           s.color,
           s.dash ? [s.dash[0] * k, s.dash[1] * k] : undefined,
         );
         break;
       case "polygon": {
-        const pts = sc(s.points);
-        fillPolygon(pts, s.color, s.fillOpacity);
-        polyline(pts, s.width * k, s.color, undefined, true);
+        const pts = scaled(s.points, k);
+        fillPolygon(cv, pts, s.color, s.fillOpacity);
+        polyline(cv, pts, s.width * k, s.color, undefined, true);
         break;
       }
       case "box": {
         // The stroke is centred on the box's edges, as SVG's.
         const h = (s.width * k) / 2;
         const [x0, y0, x1, y1] = [s.x * k, s.y * k, (s.x + s.w) * k, (s.y + s.h) * k];
-        fillRect(x0 - h, y0 - h, x1 + h, y0 + h, s.color);
-        fillRect(x0 - h, y1 - h, x1 + h, y1 + h, s.color);
-        fillRect(x0 - h, y0 + h, x0 + h, y1 - h, s.color);
-        fillRect(x1 - h, y0 + h, x1 + h, y1 - h, s.color);
+        fillRect(cv, x0 - h, y0 - h, x1 + h, y0 + h, s.color);
+        fillRect(cv, x0 - h, y1 - h, x1 + h, y1 + h, s.color);
+        fillRect(cv, x0 - h, y0 + h, x0 + h, y1 - h, s.color);
+        fillRect(cv, x1 - h, y0 + h, x1 + h, y1 - h, s.color);
         break;
       }
       case "band":
-        fillRect(s.x * k, s.y * k, (s.x + s.w) * k, (s.y + s.h) * k, s.color, s.opacity);
+        fillRect(cv, s.x * k, s.y * k, (s.x + s.w) * k, (s.y + s.h) * k, s.color, s.opacity);
         break;
       case "text":
         break;
@@ -692,6 +722,40 @@ function glyphAtlas(size: number): Promise<GlyphAtlas> {
   return atlas;
 }
 
+/** One line of text from the atlas's glyphs, blended into the canvas with its top-left cell corner at (left, top). */
+function blitText(
+  cv: Canvas,
+  atlas: GlyphAtlas,
+  text: string,
+  left: number,
+  top: number,
+  c: Rgb,
+  shadow: boolean,
+): void {
+  const { rgb, width, height } = cv;
+  const { inkStart, inkRow, inkCol, inkAlpha } = atlas;
+  const t0 = glyphBlend(c[0], shadow);
+  const t1 = glyphBlend(c[1], shadow);
+  const t2 = glyphBlend(c[2], shadow);
+  for (let n = 0; n < text.length; n++) {
+    let code = text.charCodeAt(n) - FIRST_GLYPH;
+    if (code < 0 || code >= GLYPHS) code = "?".charCodeAt(0) - FIRST_GLYPH;
+    const gx = left + n * atlas.cell;
+    if (gx >= width) break;
+    // Each covered pixel of the glyph's cell once (cells do not overlap: the order does not matter).
+    for (let k = inkStart[code]!; k < inkStart[code + 1]!; k++) {
+      const y = top + inkRow[k]!;
+      const x = gx + inkCol[k]!;
+      if (y < 0 || y >= height || x < 0 || x >= width) continue;
+      const a = inkAlpha[k]!;
+      const i = (y * width + x) * 3;
+      rgb[i] = t0.blend(a, rgb[i]!);
+      rgb[i + 1] = t1.blend(a, rgb[i + 1]!);
+      rgb[i + 2] = t2.blend(a, rgb[i + 2]!);
+    }
+  }
+}
+
 /** Draws the overlay's text into a packed RGB buffer (coordinates times `scale`), outlined text with a dark shadow. */
 async function drawOverlayText(
   rgb: Uint8Array,
@@ -703,33 +767,11 @@ async function drawOverlayText(
   for (const s of shapes) {
     if (s.kind !== "text") continue;
     const atlas = await glyphAtlas(Math.max(6, Math.round(s.size * scale)));
-    const { inkStart, inkRow, inkCol, inkAlpha } = atlas;
-    const blit = (left: number, top: number, c: Rgb, shadow: boolean): void => {
-      const t0 = glyphBlend(c[0], shadow);
-      const t1 = glyphBlend(c[1], shadow);
-      const t2 = glyphBlend(c[2], shadow);
-      for (let n = 0; n < s.text.length; n++) {
-        let code = s.text.charCodeAt(n) - FIRST_GLYPH;
-        if (code < 0 || code >= GLYPHS) code = "?".charCodeAt(0) - FIRST_GLYPH;
-        const gx = left + n * atlas.cell;
-        if (gx >= width) break;
-        // Each covered pixel of the glyph's cell once (cells do not overlap: the order does not matter).
-        for (let k = inkStart[code]!; k < inkStart[code + 1]!; k++) {
-          const y = top + inkRow[k]!;
-          const x = gx + inkCol[k]!;
-          if (y < 0 || y >= height || x < 0 || x >= width) continue;
-          const a = inkAlpha[k]!;
-          const i = (y * width + x) * 3;
-          rgb[i] = t0.blend(a, rgb[i]!);
-          rgb[i + 1] = t1.blend(a, rgb[i + 1]!);
-          rgb[i + 2] = t2.blend(a, rgb[i + 2]!);
-        }
-      }
-    };
     const left = Math.round(s.x * scale);
     const top = Math.round(s.y * scale) - atlas.ascent;
-    if (s.outline) blit(left + 1, top + 1, [0, 0, 0], true);
-    blit(left, top, s.color, false);
+    const cv: Canvas = { rgb, width, height };
+    if (s.outline) blitText(cv, atlas, s.text, left + 1, top + 1, [0, 0, 0], true);
+    blitText(cv, atlas, s.text, left, top, s.color, false);
   }
 }
 

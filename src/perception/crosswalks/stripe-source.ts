@@ -60,7 +60,18 @@ export interface StripeSourceOptions {
   edgeTolerance?: number;
   /**
    * Directions of the analysis lines in BEV besides the rows (degrees from the y axis, positive:
-   * farther on the left); default [-25, 25]. Each costs one more pass of the periodicity analysis.
+   * farther on the left); default [-37.5, -25, -12.5, 12.5, 25, 37.5]. Each costs one more pass of
+   * the periodicity analysis.
+   *
+   * The spacing follows from the analysis window: a line off the crossing's direction by d leaves a
+   * band of visible depth D after D / tan(d) metres across, and must stay in it over one window
+   * (6 m) to see its stripes; for the shortest band kept (`minDepth`, 1.25 m: a crossing cut by the
+   * bonnet or the image edge) d <= atan(1.25 / 6) = 11.8 degrees, so lines 12.5 degrees apart leave
+   * no direction farther than 6.25 degrees from one. A full crossing is deeper (GB 5768.3-2009,
+   * China's road-marking standard: crossing at least 3 m wide, stripes 40-45 cm with 60-80 cm gaps;
+   * the US MUTCD allows 6 ft, 1.8 m), so it is found 17-26 degrees off a line. Up to +-37.5 at that spacing, crossings turned by
+   * up to ~49 degrees are covered (a car turning into or out of a junction). The former [-25, 25]
+   * left up to 12.5 degrees to the nearest line and lost bonnet-cut bands past ~37 degrees.
    */
   shearDegrees?: number[];
   /**
@@ -126,7 +137,7 @@ export class StripeCrosswalkSource implements CrosswalkSource {
     }
     sampleBevColour(frame.view, lookup.pixelIndex, this.#grey);
     const found = this.#bands(frame, this.#grey, lookup.rows, lookup.cols, spec, 0);
-    for (const degrees of this.options.shearDegrees ?? [-25, 25]) {
+    for (const degrees of this.options.shearDegrees ?? [-37.5, -25, -12.5, 12.5, 25, 37.5]) {
       if (degrees === 0) continue;
       // Row r of the sheared grid at column c is BEV row r + shift[c]: the line x = x(r) + y tan(a).
       const tan = Math.tan((degrees * Math.PI) / 180);

@@ -10,7 +10,8 @@
  * the sources of `learned_source: auto`, stripes + the learned source's verified proposals, fusion rule
  * max, instead of the stripes alone; the stage's time then includes the network; --repeat: the
  * crosswalk stage runs N times per frame and the fastest run is reported, so that a loaded machine's
- * stalls do not count as the stage's cost).
+ * stalls do not count as the stage's cost; --margin: also the best candidate's confidence below the
+ * threshold, per frame, and the closest positives and negatives, i.e. the margin around it).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -70,10 +71,19 @@ const crosswalks = new CrosswalkDetector({
   sources: learnedSetup.sources,
   fusion: learnedSetup.fusion,
 });
+const margin = process.argv.includes("--margin");
+// The same sources with no confidence threshold: the best candidate of every frame, found or not.
+const unthresholded = new CrosswalkDetector({
+  sources: learnedSetup.sources,
+  fusion: learnedSetup.fusion,
+  minConfidence: 0,
+});
 const rows: {
   frame: Frame;
   found: boolean;
   confidence: number;
+  /** The best candidate's confidence with no threshold (0 without a candidate); with --margin. */
+  best: number;
   ms: number;
   status: string;
   evidence: string;
@@ -98,7 +108,20 @@ for (const frame of frames) {
     ms = Math.min(ms, performance.now() - t0);
   }
   const found = r.crosswalks.length > 0;
+  let best = 0;
+  if (margin) {
+    const all = await unthresholded.detect(
+      view,
+      still.geometry,
+      still.crosswalks.header.stamp,
+      still.laneResult,
+    );
+    best = Math.max(0, ...all.crosswalks.map((c) => c.confidence));
+    if (verbose && !found && all.crosswalks.length)
+      console.log(`  below the threshold: ${unthresholded.lastEvidence.join("; ")}`);
+  }
   rows.push({
+    best,
     frame,
     found,
     confidence: Math.max(0, ...r.crosswalks.map((c) => c.confidence)),
@@ -108,7 +131,7 @@ for (const frame of frames) {
   });
   if (verbose)
     console.log(
-      `${frame.file.padEnd(62)} ${frame.present ? "yes" : "no "} found=${found ? "yes" : "no "} conf=${rows[rows.length - 1]!.confidence.toFixed(2)} ${ms.toFixed(1)} ms ${r.status} ${rows[rows.length - 1]!.evidence}`,
+      `${frame.file.padEnd(62)} ${frame.present ? "yes" : "no "} found=${found ? "yes" : "no "} conf=${rows[rows.length - 1]!.confidence.toFixed(2)}${margin ? ` best=${best.toFixed(2)}` : ""} ${ms.toFixed(1)} ms ${r.status} ${rows[rows.length - 1]!.evidence}`,
     );
 }
 await lanes.release();
@@ -149,3 +172,10 @@ table("all labelled", rows);
 const missed = rows.filter((r) => r.frame.present && !r.found).map((r) => r.frame.file);
 const alarms = rows.filter((r) => !r.frame.present && r.found).map((r) => r.frame.file);
 console.log(`missed: ${missed.join(", ") || "none"}\nfalse alarms: ${alarms.join(", ") || "none"}`);
+if (margin) {
+  const pos = rows.filter((r) => r.frame.present).sort((a, b) => a.best - b.best);
+  const neg = rows.filter((r) => !r.frame.present).sort((a, b) => b.best - a.best);
+  const fmt = (r: (typeof rows)[number]) => `${r.frame.file} ${r.best.toFixed(2)}`;
+  console.log(`weakest positives: ${pos.slice(0, 5).map(fmt).join(", ")}`);
+  console.log(`strongest negatives: ${neg.slice(0, 5).map(fmt).join(", ")}`);
+}

@@ -11,12 +11,20 @@ export interface TrackerOptions {
   tentativeMaxCoastSec: number;
   /** Gate on the squared Mahalanobis distance of a detection to a track (chi-square, 2 dof: 9.21 = 99 %). */
   gateMahalanobis2: number;
-  /** Hard gate on the Euclidean distance, metres (guards against huge coasting covariances). */
+  /**
+   * Hard gate, metres: how far a detection may lie from a track's predicted position beyond its own
+   * uncertainty. In the first pass the reach along the offset is sqrt(`gateDistance`^2 +
+   * `gateMahalanobis2` * var), var the detection's variance in that direction, so a far detection
+   * whose monocular range is uncertain by several metres still reaches its track (instead of
+   * splitting one far person into duplicate tracks) while a sideways jump of the same size does not.
+   * The second-chance pass uses `gateDistance` alone. Guards against huge coasting covariances.
+   */
   gateDistance: number;
   /**
    * Second-chance gate: a track and a detection both left over after the first pass are paired when
-   * the squared Mahalanobis distance is below this and they are within `gateDistance` (outlier
-   * detections then do not spawn a duplicate track).
+   * the squared Mahalanobis distance is below this and they are within `gateDistance` metres (a near
+   * outlier detection then does not spawn a duplicate track; a detection further off, a newly found
+   * person, starts its own tentative track instead of pulling a coasting one across a jump).
    */
   secondGateMahalanobis2: number;
   /** Standard deviation of the white-noise acceleration of pedestrians, m/s^2. */
@@ -25,6 +33,14 @@ export interface TrackerOptions {
   initialVelocityStd: number;
   /** Floor on the standard deviation of a detection's position on each axis, metres. */
   minPositionStd: number;
+  /**
+   * Density of people appearing unseen so far (new tracks), per square metre of ground. In the first
+   * pass a detection is associated with a track only when its likelihood under that track,
+   * N(innovation; 0, S), is above this density: a far detection whose range is uncertain by many
+   * metres is then likelier someone newly found than the track's person jumping there, and starts its
+   * own (tentative) track. (The second-chance pass stays within `gateDistance` metres.)
+   */
+  newTargetDensity: number;
 }
 
 export const DEFAULT_TRACKER_OPTIONS: Readonly<TrackerOptions> = Object.freeze({
@@ -37,6 +53,7 @@ export const DEFAULT_TRACKER_OPTIONS: Readonly<TrackerOptions> = Object.freeze({
   accelStd: 1.5,
   initialVelocityStd: 2.0,
   minPositionStd: 0.05,
+  newTargetDensity: 1e-3,
 });
 
 /** One detection handed to the tracker, already in the tracking frame. */
@@ -107,8 +124,16 @@ export class MultiObjectTracker<T> {
     const covs = measurements.map((m) => this.#floored(m.covariance));
     const trackUsed = new Uint8Array(this.#tracks.length);
     const detUsed = new Uint8Array(measurements.length);
-    this.#associate(measurements, covs, o.gateMahalanobis2, trackUsed, detUsed, timeSec);
-    this.#associate(measurements, covs, o.secondGateMahalanobis2, trackUsed, detUsed, timeSec);
+    this.#associate(measurements, covs, o.gateMahalanobis2, true, trackUsed, detUsed, timeSec);
+    this.#associate(
+      measurements,
+      covs,
+      o.secondGateMahalanobis2,
+      false,
+      trackUsed,
+      detUsed,
+      timeSec,
+    );
     this.#tracks = this.#tracks.filter(
       (t) => timeSec - t.lastUpdateSec <= (t.confirmed ? o.maxCoastSec : o.tentativeMaxCoastSec),
     );
@@ -129,26 +154,35 @@ export class MultiObjectTracker<T> {
     return this.#tracks;
   }
 
-  /** Greedy association, cheapest squared Mahalanobis distance first (confirmed tracks win ties), of what is still free. */
+  /**
+   * Greedy association, most likely pair first (-2 ln likelihood; confirmed tracks win ties), of what
+   * is still free. The first pass widens the hard gate by the detection's spread and requires the
+   * likelihood to beat `newTargetDensity`; the second-chance pass stays within `gateDistance`.
+   */
   #associate(
     measurements: readonly TrackMeasurement<T>[],
     covs: [number, number, number, number][],
     gate: number,
+    firstPass: boolean,
     trackUsed: Uint8Array,
     detUsed: Uint8Array,
     timeSec: number,
   ): void {
     const o = this.#o;
+    const newTargetCost = -2 * Math.log(o.newTargetDensity);
     const pairs: { track: number; det: number; cost: number }[] = [];
     this.#tracks.forEach((t, ti) => {
       if (trackUsed[ti]) return;
       measurements.forEach((m, di) => {
         if (detUsed[di]) return;
-        const dx = m.position.x - t.filter.state[0]!;
-        const dy = m.position.y - t.filter.state[1]!;
-        if (Math.hypot(dx, dy) > o.gateDistance) return;
+        if (!this.#withinReach(t, m.position, covs[di]!, firstPass)) return;
         const d2 = t.filter.mahalanobis2(m.position, covs[di]!);
-        if (d2 <= gate) pairs.push({ track: ti, det: di, cost: d2 + (t.confirmed ? 0 : 0.5) });
+        if (d2 > gate) return;
+        const [a, b, c, d] = t.filter.innovationCovariance(covs[di]!);
+        // -2 ln of the detection's likelihood under this track: d2 + ln((2 pi)^2 det S).
+        const nll = d2 + Math.log(4 * Math.PI * Math.PI * (a * d - b * c));
+        if (firstPass && nll > newTargetCost) return;
+        pairs.push({ track: ti, det: di, cost: nll + (t.confirmed ? 0 : 0.5) });
       });
     });
     pairs.sort((a, b) => a.cost - b.cost);
@@ -165,6 +199,25 @@ export class MultiObjectTracker<T> {
       t.payload = m.payload;
       if (t.hits >= o.confirmHits) t.confirmed = true;
     }
+  }
+
+  /** The hard gate: the offset is within `gateDistance` (when widened, combined with the detection's own spread along it). */
+  #withinReach(
+    t: Track<T>,
+    z: Point2,
+    R: [number, number, number, number],
+    widen: boolean,
+  ): boolean {
+    const o = this.#o;
+    const dx = z.x - t.filter.state[0]!;
+    const dy = z.y - t.filter.state[1]!;
+    const d = Math.hypot(dx, dy);
+    if (d <= o.gateDistance) return true;
+    if (!widen) return false;
+    const ux = dx / d;
+    const uy = dy / d;
+    const varAlong = ux * ux * R[0] + ux * uy * (R[1] + R[2]) + uy * uy * R[3];
+    return d * d <= o.gateDistance ** 2 + o.gateMahalanobis2 * Math.max(0, varAlong);
   }
 
   #floored(c: ArrayLike<number>): [number, number, number, number] {

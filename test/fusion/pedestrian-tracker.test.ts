@@ -78,4 +78,54 @@ describe("MultiObjectTracker", () => {
     tracker.step(0.2, [m(10, 0)]);
     expect(tracker.tracks[0]!.id).toBe(3);
   });
+
+  it("keeps one track on a far person whose monocular range wanders by more than the fixed gate", () => {
+    // Someone standing 55 m ahead: range sd ~8 m, lateral ~1.2 m (what the detector reports at that
+    // range). Successive ranges differ by up to 10 m, beyond the 4 m gate in plain metres.
+    const far = [0.64, 0, 0, 0.0144].map((v) => v * 100);
+    const ranges = [50, 58, 52, 60, 49, 57, 53, 61, 50, 56, 59, 51, 55, 60, 48];
+    const tracker = new MultiObjectTracker<string>();
+    const published = new Set<number>();
+    ranges.forEach((x, k) => {
+      const tracks = tracker.step(k / 15, [
+        { position: { x, y: 9 }, covariance: far, payload: "" },
+      ]);
+      for (const t of tracks) if (t.confirmed) published.add(t.id);
+    });
+    expect([...published]).toEqual([1]);
+    expect(tracker.tracks).toHaveLength(1);
+  });
+
+  it("does not pull a young track onto a newly found far person metres away", () => {
+    // A tentative track on someone seen once at 30 m (range sd 2.3 m); next frame that person is
+    // missed and someone new is found at 55 m (range sd 9.6 m). 25 m off is inside the chi-square gate
+    // (about 9.3) and inside the range-widened hard gate, yet far likelier someone newly found than
+    // the track's person jumping there: the new person starts a track of their own.
+    const near = [5.3, 0, 0, 0.25];
+    const far = [92, 0, 0, 2.9];
+    const tracker = new MultiObjectTracker<string>();
+    tracker.step(0, [{ position: { x: 30, y: -5 }, covariance: near, payload: "near" }]);
+    const tracks = tracker.step(1 / 15, [
+      { position: { x: 55, y: -8 }, covariance: far, payload: "far" },
+    ]);
+    expect(tracks).toHaveLength(2);
+    expect(tracks[0]!.payload).toBe("near");
+    expect(tracks[0]!.hits).toBe(1);
+    expect(tracks[0]!.filter.state[0]).toBeCloseTo(30, 1);
+    expect(tracks[1]!.payload).toBe("far");
+  });
+
+  it("updates a track with its own precise detection rather than a vague one that is merely as close", () => {
+    // The track's person is detected 0.3 m off with sd 0.5 m; a vague detection (range sd 10 m) lies
+    // 2 m off. In squared Mahalanobis distance alone the vague one looks nearer (0.04 vs ~0.3); the
+    // likelihood (which counts the spread) prefers the precise one.
+    const tracker = new MultiObjectTracker<string>();
+    for (let k = 0; k < 10; k++) tracker.step(k * 0.1, [m(40, 0, "a")]);
+    const id = tracker.tracks[0]!.id;
+    const tracks = tracker.step(1.0, [
+      { position: { x: 42, y: 0 }, covariance: [100, 0, 0, 1], payload: "vague" },
+      { position: { x: 40.3, y: 0 }, covariance: [0.25, 0, 0, 0.25], payload: "precise" },
+    ]);
+    expect(tracks.find((t) => t.id === id)!.payload).toBe("precise");
+  });
 });

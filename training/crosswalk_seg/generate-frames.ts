@@ -20,6 +20,7 @@
 import { mkdirSync, writeFileSync, openSync, writeSync, closeSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { pathToFileURL } from "node:url";
 import { matrixFromQuat } from "../../src/geometry/quaternion.js";
 import type { Point2 } from "../../src/geometry/types.js";
 import { makeCameraRig, type CameraRig } from "../../tools/scenario/camera-rig.js";
@@ -525,6 +526,80 @@ function classMap(
   return crosswalkPixels;
 }
 
+/** One generated frame: the rendered image, its class map and the camera that saw it. */
+export interface GeneratedFrame {
+  world: number;
+  /** rgb8, width * height * 3. */
+  rgb: Uint8Array;
+  /** Class ids (`CLASSES`) per pixel; the generator's buffer, overwritten by the next frame. */
+  classes: Uint8Array;
+  crosswalkPixels: number;
+  rig: CameraRig;
+  lighting: string;
+  weather: string;
+}
+
+/** Options of `generatedFrames`. */
+export interface GeneratedFramesOptions {
+  seed: number;
+  worlds: number;
+  framesPerWorld: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * The frames of a seeded run, world by world (deterministic per seed: `main` writes exactly these).
+ * `onWorld` is called after each world with the number of worlds done.
+ */
+export function* generatedFrames(
+  o: GeneratedFramesOptions,
+  onWorld?: (done: number) => void,
+): Generator<GeneratedFrame> {
+  const classes = new Uint8Array(o.width * o.height);
+  for (let w = 0; w < o.worlds; w++) {
+    const prng = new Prng(o.seed * 100_003 + w);
+    const plan = planWorld(prng.fork("world"));
+    const rigs = [
+      randomRig(prng.fork("rig_a"), o.width, o.height),
+      randomRig(prng.fork("rig_b"), o.width, o.height),
+    ];
+    const renderers = rigs.map(
+      (rig, k) =>
+        new Renderer({
+          world: plan.world,
+          rig,
+          environment: plan.environment,
+          seed: o.seed * 7919 + w * 2 + k,
+          clean: true,
+        }),
+    );
+    const poses = prng.fork("poses");
+    for (let f = 0; f < o.framesPerWorld; f++) {
+      const k = f % 2;
+      const ego = randomPose(poses, plan);
+      const t = poses.uniform(0, 5);
+      const frame = renderers[k]!.render({
+        index: f,
+        ego,
+        pedestrians: plan.world.pedestrians.map((p) => pedestrianAt(p, t)),
+        vehicles: plan.world.vehicles.map((v) => vehicleAt(v, t)),
+      });
+      const crosswalkPixels = classMap(rigs[k]!, ego, frame.labels, plan.world, classes);
+      yield {
+        world: w,
+        rgb: frame.rgb,
+        classes,
+        crosswalkPixels,
+        rig: rigs[k]!,
+        lighting: plan.environment.lighting.kind,
+        weather: plan.environment.weather.kind,
+      };
+    }
+    onWorld?.(w + 1);
+  }
+}
+
 function main(): void {
   const { values } = parseArgs({
     options: {
@@ -545,7 +620,6 @@ function main(): void {
   mkdirSync(values.out, { recursive: true });
   const imagesFd = openSync(join(values.out, "images.u8"), "w");
   const classesFd = openSync(join(values.out, "classes.u8"), "w");
-  const classes = new Uint8Array(width * height);
   const frames: Array<{
     world: number;
     crosswalkPixels: number;
@@ -553,48 +627,24 @@ function main(): void {
     weather: string;
   }> = [];
   const t0 = Date.now();
-  for (let w = 0; w < worlds; w++) {
-    const prng = new Prng(seed * 100_003 + w);
-    const plan = planWorld(prng.fork("world"));
-    const rigs = [
-      randomRig(prng.fork("rig_a"), width, height),
-      randomRig(prng.fork("rig_b"), width, height),
-    ];
-    const renderers = rigs.map(
-      (rig, k) =>
-        new Renderer({
-          world: plan.world,
-          rig,
-          environment: plan.environment,
-          seed: seed * 7919 + w * 2 + k,
-          clean: true,
-        }),
-    );
-    const poses = prng.fork("poses");
-    for (let f = 0; f < perWorld; f++) {
-      const k = f % 2;
-      const ego = randomPose(poses, plan);
-      const t = poses.uniform(0, 5);
-      const frame = renderers[k]!.render({
-        index: f,
-        ego,
-        pedestrians: plan.world.pedestrians.map((p) => pedestrianAt(p, t)),
-        vehicles: plan.world.vehicles.map((v) => vehicleAt(v, t)),
-      });
-      const crosswalkPixels = classMap(rigs[k]!, ego, frame.labels, plan.world, classes);
-      writeSync(imagesFd, frame.rgb);
-      writeSync(classesFd, classes);
-      frames.push({
-        world: w,
-        crosswalkPixels,
-        lighting: plan.environment.lighting.kind,
-        weather: plan.environment.weather.kind,
-      });
-    }
-    if (w % 10 === 9)
+  const progress = (done: number): void => {
+    if (done % 10 === 0)
       process.stderr.write(
-        `${w + 1}/${worlds} worlds, ${((Date.now() - t0) / 1000).toFixed(0)} s\n`,
+        `${done}/${worlds} worlds, ${((Date.now() - t0) / 1000).toFixed(0)} s\n`,
       );
+  };
+  for (const frame of generatedFrames(
+    { seed, worlds, framesPerWorld: perWorld, width, height },
+    progress,
+  )) {
+    writeSync(imagesFd, frame.rgb);
+    writeSync(classesFd, frame.classes);
+    frames.push({
+      world: frame.world,
+      crosswalkPixels: frame.crosswalkPixels,
+      lighting: frame.lighting,
+      weather: frame.weather,
+    });
   }
   closeSync(imagesFd);
   closeSync(classesFd);
@@ -608,4 +658,5 @@ function main(): void {
   );
 }
 
-main();
+// Run as a program (not when imported for its frames).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();

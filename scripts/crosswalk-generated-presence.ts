@@ -1,0 +1,140 @@
+/**
+ * Crosswalk presence of the stripe source on generated frames: the learned source's training
+ * generator (training/crosswalk_seg/generate-frames.ts: random junctions, crossings at any angle
+ * to the camera, the ego turned across them, paint that is not a crossing, day / overcast / night,
+ * wet roads, random camera height, pitch, field of view and distortion), on seeds the network was
+ * not trained on. The ground truth is the generator's class map: a frame is positive when at least
+ * `--min-pixels` pixels (default 300 at 640x360, a crossing a few stripes wide within 32 m) are
+ * crossing within FAR_CROSSWALK_M, negative when none are and no far crossing is in view either
+ * (class `ignore`), otherwise not scored (a sliver at the image edge, or a crossing beyond 32 m).
+ * The detector gets the rig's exact camera and no lane evidence (no TwinLiteNet: no transverse
+ * edges, no drivable area), at its default confidence threshold.
+ *
+ * This is where the stripe source's settings are to be judged (they must not be fitted to the
+ * labelled real frames, which the project is judged on alongside frames held back from it).
+ *
+ * Run: `nice -n 10 npx tsx scripts/crosswalk-generated-presence.ts [--seed 1001] [--worlds 30]
+ *   [--frames-per-world 6] [--min-pixels 300] [--stripes '<StripeSourceOptions JSON>'] [--verbose]`
+ */
+import { parseArgs } from "node:util";
+import { ZERO_TIME } from "../src/core/time.js";
+import { CrosswalkDetector } from "../src/perception/crosswalks/crosswalk-detector.js";
+import type { StripeSourceOptions } from "../src/perception/crosswalks/stripe-source.js";
+import { CLASSES, generatedFrames } from "../training/crosswalk_seg/generate-frames.js";
+
+const { values } = parseArgs({
+  options: {
+    seed: { type: "string", default: "1001" },
+    worlds: { type: "string", default: "30" },
+    "frames-per-world": { type: "string", default: "6" },
+    width: { type: "string", default: "640" },
+    height: { type: "string", default: "360" },
+    "min-pixels": { type: "string", default: "300" },
+    stripes: { type: "string" },
+    verbose: { type: "boolean", default: false },
+  },
+});
+const width = Number(values.width);
+const height = Number(values.height);
+const minPixels = Number(values["min-pixels"]);
+const stripes = values.stripes ? (JSON.parse(values.stripes) as StripeSourceOptions) : undefined;
+const detector = new CrosswalkDetector({ stripes });
+const unthresholded = new CrosswalkDetector({ stripes, minConfidence: 0 });
+
+interface Row {
+  truth: boolean;
+  found: boolean;
+  best: number;
+  ms: number;
+  lighting: string;
+  weather: string;
+}
+const rows: Row[] = [];
+let skipped = 0;
+let index = 0;
+for (const frame of generatedFrames({
+  seed: Number(values.seed),
+  worlds: Number(values.worlds),
+  framesPerWorld: Number(values["frames-per-world"]),
+  width,
+  height,
+})) {
+  index++;
+  let ignore = 0;
+  for (const c of frame.classes) if (c === CLASSES.ignore) ignore++;
+  const truth = frame.crosswalkPixels >= minPixels;
+  if (!truth && (frame.crosswalkPixels > 0 || ignore > 0)) {
+    skipped++;
+    continue;
+  }
+  const view = {
+    width,
+    height,
+    step: width * 3,
+    format: "rgb8" as const,
+    data: frame.rgb,
+  };
+  const t0 = performance.now();
+  const r = await detector.detect(view, frame.rig.geometry, ZERO_TIME);
+  const ms = performance.now() - t0;
+  const all = await unthresholded.detect(view, frame.rig.geometry, ZERO_TIME);
+  const row: Row = {
+    truth,
+    found: r.crosswalks.length > 0,
+    best: Math.max(0, ...all.crosswalks.map((c) => c.confidence)),
+    ms,
+    lighting: frame.lighting,
+    weather: frame.weather,
+  };
+  rows.push(row);
+  if (values.verbose)
+    console.log(
+      `#${index - 1} world ${frame.world} ${frame.lighting}/${frame.weather} crossing px ${frame.crosswalkPixels} truth=${truth ? "yes" : "no "} found=${row.found ? "yes" : "no "} best=${row.best.toFixed(2)} ${unthresholded.lastEvidence[0] ?? ""}`,
+    );
+}
+
+const line = (name: string, sel: Row[]): string => {
+  const tp = sel.filter((r) => r.found && r.truth).length;
+  const fp = sel.filter((r) => r.found && !r.truth).length;
+  const fn = sel.filter((r) => !r.found && r.truth).length;
+  const p = tp + fp ? tp / (tp + fp) : NaN;
+  const rc = tp + fn ? tp / (tp + fn) : NaN;
+  const ms = sel.map((r) => r.ms).sort((a, b) => a - b);
+  return `| ${name} | ${sel.length} | ${tp} | ${fp} | ${fn} | ${p.toFixed(2)} | ${rc.toFixed(2)} | ${ms.length ? `${ms[ms.length >> 1]!.toFixed(1)} / ${ms[ms.length - 1]!.toFixed(1)}` : "-"} |`;
+};
+console.log(
+  `generated frames: seed ${values.seed}, ${rows.length} scored, ${skipped} not scored (sliver or far crossing only)`,
+);
+console.log("| frames | n | TP | FP | FN | precision | recall | ms median / max |");
+console.log("|---|---|---|---|---|---|---|---|");
+console.log(line("all", rows));
+for (const lighting of [...new Set(rows.map((r) => r.lighting))].sort())
+  console.log(
+    line(
+      lighting,
+      rows.filter((r) => r.lighting === lighting),
+    ),
+  );
+console.log(
+  line(
+    "wet",
+    rows.filter((r) => r.weather !== "clear"),
+  ),
+);
+const neg = rows
+  .filter((r) => !r.truth)
+  .map((r) => r.best)
+  .sort((a, b) => b - a);
+const pos = rows
+  .filter((r) => r.truth)
+  .map((r) => r.best)
+  .sort((a, b) => a - b);
+console.log(
+  `strongest negatives: ${neg
+    .slice(0, 5)
+    .map((v) => v.toFixed(2))
+    .join(", ")}; weakest positives: ${pos
+    .slice(0, 5)
+    .map((v) => v.toFixed(2))
+    .join(", ")}`,
+);

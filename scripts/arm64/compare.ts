@@ -6,8 +6,11 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { sharedDir } from "../../src/core/paths.js";
+import { readImageFile } from "../../src/image/compressed-image.js";
 import { loadModelContract } from "../../src/models/contract.js";
 import { TOLERANCE, agreement, type RawOutput } from "./agreement.js";
+import { laneLineAgreement } from "./lane-agreement.js";
 
 const work = resolve(process.argv[2] ?? ".arm64/run");
 const manifest = JSON.parse(readFileSync(join(work, "manifest.json"), "utf8")) as {
@@ -50,10 +53,20 @@ for (const m of manifest.models) {
     for (const frame of m.frames) {
       const get = (tag: string) =>
         Object.fromEntries(outputs.map((o) => [o, read(tag, m.name, variant, frame, o)]));
-      const g = agreement(contract, get("x86"), get("arm64"), TOLERANCE[variant]);
-      if (!g.ok) failures++;
+      const frameFile = manifest.frameFiles[manifest.frames.indexOf(frame)]!;
+      const [ax, aa] = [get("x86"), get("arm64")];
+      const g = agreement(contract, ax, aa, TOLERANCE[variant]);
+      let { ok, result } = g;
+      // Lane models: also the lane lines `detect` finds from each side's masks, on the frame itself.
+      if (outputs.some((o) => /^(ll|lane)/.test(o))) {
+        const view = await readImageFile(join(sharedDir()!, frameFile));
+        const l = await laneLineAgreement(contract, view, ax, aa, TOLERANCE[variant].laneOffsetPx);
+        ok &&= l.ok;
+        result += `; ${l.result}`;
+      }
+      if (!ok) failures++;
       rows.push(
-        `| ${m.name} | ${variant} | ${manifest.frameFiles[manifest.frames.indexOf(frame)]} | ${g.maxAbs.toExponential(2)} | ${g.relL2.toExponential(2)} | ${g.result} | ${g.ok ? "yes" : "NO"} |`,
+        `| ${m.name} | ${variant} | ${frameFile} | ${g.maxAbs.toExponential(2)} | ${g.relL2.toExponential(2)} | ${result} | ${ok ? "yes" : "NO"} |`,
       );
     }
   }

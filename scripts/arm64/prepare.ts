@@ -75,6 +75,16 @@ const models = [
     maxModelError: undefined,
     frames: [1],
   },
+  // The 640x360 lane model: per-tensor weights (its Softmax over axis 2 keeps it at opset 12,
+  // docs/quantization.md); ~10 min a frame FP32 under qemu: the TuSimple frame (docs/arm.md also has BDD100K).
+  {
+    name: "twinlitenet_640x360",
+    dir: join(shared, "models"),
+    calibration: "bags/rosbag2/camera_drive_mcap",
+    autoFallbackError: undefined,
+    maxModelError: undefined,
+    frames: [1],
+  },
   // The project's own crosswalk network (models/), calibrated as for its model card on 32 generated frames, checked on real ones (one with a crossing).
   {
     name: "crosswalk_seg",

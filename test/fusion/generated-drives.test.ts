@@ -25,6 +25,7 @@ import {
   inputsFromGroundTruth,
   truthOccupancy,
 } from "./support/generated-drive-inputs.js";
+import { testTimeout } from "../support/emulation.js";
 
 interface FusedDrive {
   gt: GroundTruthFrame[];
@@ -142,7 +143,7 @@ describe("fusion on generated urban_intersection (clean map) and map_mismatch", 
     mismatchDir = await generated("map_mismatch", 300);
     clean = fuse(cleanDir, join(cleanDir, "map.geojson"));
     mismatch = fuse(mismatchDir, join(mismatchDir, "map.geojson"));
-  }, 300_000);
+  }, testTimeout(300_000));
 
   it("urban_intersection: lane bars, pedestrians within 5 % of range, no disagreement", () => {
     expectWholeDriveThroughStop(clean, "urban_intersection");

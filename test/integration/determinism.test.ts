@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { timeToNs } from "../../src/core/time.js";
 import { runCli } from "./cli-process.js";
 import { NO_BAG_REASON, integrationBag, readAll } from "./support.js";
+import { testTimeout } from "../support/emulation.js";
 
 const bag = integrationBag();
 if (!bag) console.log(`determinism.test: ${NO_BAG_REASON}`);
@@ -23,33 +24,37 @@ const FRAME_IDS: Record<string, string | RegExp> = {
 describe.skipIf(!bag)("replay of the sample drive through the launch graph", () => {
   let outs: string[] = [];
 
-  it("gives byte-identical output bags in two runs", async () => {
-    const root = mkdtempSync(join(tmpdir(), "determinism-"));
-    outs = [join(root, "a"), join(root, "b")];
-    for (const out of outs) {
-      const r = await runCli([
-        "demo",
-        "--bag",
-        bag!,
-        "--out",
-        out,
-        "--duration",
-        "1.2",
-        "--deterministic-timing",
-        "--no-report",
-        "--quiet",
-      ]);
-      expect(r.code, r.stderr).toBe(0);
-    }
-    const files = readdirSync(join(outs[0]!, "bag")).sort();
-    expect(files.some((f) => f.endsWith(".mcap"))).toBe(true);
-    expect(readdirSync(join(outs[1]!, "bag")).sort()).toEqual(files);
-    for (const f of files) {
-      const a = readFileSync(join(outs[0]!, "bag", f));
-      const b = readFileSync(join(outs[1]!, "bag", f));
-      expect(Buffer.compare(a, b), `${f} differs`).toBe(0);
-    }
-  }, 240_000);
+  it(
+    "gives byte-identical output bags in two runs",
+    async () => {
+      const root = mkdtempSync(join(tmpdir(), "determinism-"));
+      outs = [join(root, "a"), join(root, "b")];
+      for (const out of outs) {
+        const r = await runCli([
+          "demo",
+          "--bag",
+          bag!,
+          "--out",
+          out,
+          "--duration",
+          "1.2",
+          "--deterministic-timing",
+          "--no-report",
+          "--quiet",
+        ]);
+        expect(r.code, r.stderr).toBe(0);
+      }
+      const files = readdirSync(join(outs[0]!, "bag")).sort();
+      expect(files.some((f) => f.endsWith(".mcap"))).toBe(true);
+      expect(readdirSync(join(outs[1]!, "bag")).sort()).toEqual(files);
+      for (const f of files) {
+        const a = readFileSync(join(outs[0]!, "bag", f));
+        const b = readFileSync(join(outs[1]!, "bag", f));
+        expect(Buffer.compare(a, b), `${f} differs`).toBe(0);
+      }
+    },
+    testTimeout(240_000),
+  );
 
   it("decodes completely and stamps every output with its source image's stamp and the right frame id", async () => {
     const input = await readAll(bag!);

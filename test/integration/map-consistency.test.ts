@@ -33,6 +33,7 @@ import {
 import { loadGroundTruth } from "../../src/report/ground-truth.js";
 import { runReplay } from "../../src/host/replay/run-replay.js";
 import { cachedGeneratedDrive } from "../support/generated-drive-cache.js";
+import { testTimeout } from "../support/emulation.js";
 
 const shared = sharedDir();
 const models = shared ? join(shared, "models") : undefined;
@@ -113,7 +114,9 @@ describe.skipIf(skipReason !== undefined)(
       if (root) rmSync(root, { recursive: true, force: true });
     });
 
-    it("clean sample drive: no disagreement in any frame", { timeout: 120_000 }, async () => {
+    it("clean sample drive: no disagreement in any frame", {
+      timeout: testTimeout(120_000),
+    }, async () => {
       const frames = await replayFrames(sampleBag, sampleMap, join(root, "clean"));
       const ever = everReported(frames);
       const last = frames[frames.length - 1]!;
@@ -126,7 +129,7 @@ describe.skipIf(skipReason !== undefined)(
     });
 
     it("clean urban_intersection drive (640x360, double yellow centre line, side-road crossings): no disagreement in any frame", {
-      timeout: 120_000,
+      timeout: testTimeout(120_000),
     }, async () => {
       const dir = await generatedDrive("urban_intersection");
       const frames = await replayFrames(dir, join(dir, "map.geojson"), join(root, "urban"));
@@ -139,7 +142,7 @@ describe.skipIf(skipReason !== undefined)(
     });
 
     it("clean rain drive (640x360, low-contrast wet road): no disagreement in any frame, both main-road crossings confirmed", {
-      timeout: 150_000,
+      timeout: testTimeout(150_000),
     }, async () => {
       const dir = await generatedDrive("rain", RAIN_FRAMES);
       const frames = await replayFrames(dir, join(dir, "map.geojson"), join(root, "rain"));
@@ -166,7 +169,7 @@ describe.skipIf(skipReason !== undefined)(
       beforeAll(async () => {
         dir = await generatedDrive("map_mismatch");
         frames = await replayFrames(dir, join(dir, "map.geojson"), join(root, "mismatch"));
-      }, 180_000);
+      }, testTimeout(180_000));
 
       it("reports the shifted boundary, the unmapped crosswalk and the unpainted mapped crosswalk, and nothing else", () => {
         const ever = everReported(frames);

@@ -21,6 +21,7 @@ import type { PedestrianArray, PerceptionFrame } from "../../src/msgs/types.gene
 import { graphToNodeSpecs, loadLaunchGraph } from "../../src/host/graph.js";
 import { loadGroundTruth } from "../../src/report/ground-truth.js";
 import { runReplay } from "../../src/host/replay/run-replay.js";
+import { testTimeout } from "../support/emulation.js";
 
 const shared = sharedDir();
 /** People this tall or more at 960x540 (30 px at 1280x720, the issue's "about 40 px" with a margin) must be found. */
@@ -80,7 +81,7 @@ async function replay(name: string, params: string): Promise<Replayed> {
 
 describe.skipIf(skipReason !== undefined)("people at the sample drive's crossings", () => {
   it("are found in most frames from the first half second on and tracked at the crossing, where the whole frame alone misses them", {
-    timeout: 180_000,
+    timeout: testTimeout(180_000),
   }, async () => {
     const truth = loadGroundTruth(bag);
     const before = await replay("whole-frame", "    crop_passes_per_s: 0.0\n");

@@ -20,6 +20,7 @@ import * as pedestrian from "../../src/nodes/pedestrian-detector.js";
 import { loadParameterFiles, parametersForNode } from "../../src/ros/parameters/parameter-file.js";
 import { START, hostNode } from "./harness.js";
 import { cameraMount, pinholeCameraInfo } from "./camera-fixtures.js";
+import { testTimeout } from "../support/emulation.js";
 
 const W = 960;
 const H = 540;
@@ -111,36 +112,40 @@ function stageNames(latencies: unknown): string[] {
 
 describe("image size differs from its CameraInfo", () => {
   for (const node of NODES) {
-    it(`${node.name}: names the mismatch in the status, no detections, counted as an image error; good frames unchanged`, async () => {
-      const good = `${W}x${H}`;
-      const sizes = [good, "320x200", good, "1x1", good, good];
-      const { h, outputs } = await run(node, sizes);
-      const clean = await run(
-        node,
-        sizes.map(() => good),
-      );
-      expect(outputs).toHaveLength(sizes.length);
-      for (const [i, size] of sizes.entries()) {
-        const out = outputs[i]!;
-        if (size === good) {
-          expect(out.status).not.toMatch(/image error|horizon below/);
-          // Same detections and status; the stage times are the run's own (the same stages).
-          const { latencies, pipeline_latency_ms: _, ...detections } = out;
-          const {
-            latencies: cleanLatencies,
-            pipeline_latency_ms: __,
-            ...cleanDetections
-          } = clean.outputs[i]!;
-          expect(detections).toEqual(cleanDetections);
-          expect(stageNames(latencies)).toEqual(stageNames(cleanLatencies));
-        } else {
-          expect(out[node.items]).toEqual([]);
-          expect(out.status).toBe(
-            `image error: image size ${size} does not match its CameraInfo (960x540 after binning and ROI): no detections from this frame`,
-          );
+    it(
+      `${node.name}: names the mismatch in the status, no detections, counted as an image error; good frames unchanged`,
+      async () => {
+        const good = `${W}x${H}`;
+        const sizes = [good, "320x200", good, "1x1", good, good];
+        const { h, outputs } = await run(node, sizes);
+        const clean = await run(
+          node,
+          sizes.map(() => good),
+        );
+        expect(outputs).toHaveLength(sizes.length);
+        for (const [i, size] of sizes.entries()) {
+          const out = outputs[i]!;
+          if (size === good) {
+            expect(out.status).not.toMatch(/image error|horizon below/);
+            // Same detections and status; the stage times are the run's own (the same stages).
+            const { latencies, pipeline_latency_ms: _, ...detections } = out;
+            const {
+              latencies: cleanLatencies,
+              pipeline_latency_ms: __,
+              ...cleanDetections
+            } = clean.outputs[i]!;
+            expect(detections).toEqual(cleanDetections);
+            expect(stageNames(latencies)).toEqual(stageNames(cleanLatencies));
+          } else {
+            expect(out[node.items]).toEqual([]);
+            expect(out.status).toBe(
+              `image error: image size ${size} does not match its CameraInfo (960x540 after binning and ROI): no detections from this frame`,
+            );
+          }
         }
-      }
-      expect(h.instance.errorCounts!()).toEqual({ image: 2 });
-    }, 60_000);
+        expect(h.instance.errorCounts!()).toEqual({ image: 2 });
+      },
+      testTimeout(60_000),
+    );
   }
 });

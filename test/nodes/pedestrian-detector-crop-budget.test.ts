@@ -18,6 +18,7 @@ import {
 import { loadParameterFiles, parametersForNode } from "../../src/ros/parameters/parameter-file.js";
 import { START, hostNode, type Harness } from "./harness.js";
 import { cameraMount, pinholeCameraInfo } from "./camera-fixtures.js";
+import { testTimeout } from "../support/emulation.js";
 
 const W = 960;
 const H = 540;
@@ -59,77 +60,81 @@ async function frames(h: Harness, first: bigint, n: bigint): Promise<number> {
 }
 
 describe.skipIf(skip)("pedestrian_detector crop pass budget", () => {
-  it("runs crop_passes_per_s over its rate, takes ~/in/crop_passes_per_s and parameter changes at run time, and counts budgets out of range", async () => {
-    const file = parametersForNode(
-      loadParameterFiles([projectPath("config", "pedestrian_detector.param.yaml")]),
-      "pedestrian_detector",
-      "/perception",
-    );
-    const h = await hostNode(
-      {
-        name: "pedestrian_detector",
-        namespace: "/perception",
-        create: createPedestrianDetectorNode,
-        parameterSchema: parameterSchema(),
-        parameters: {
-          ...(file as Record<string, never>),
-          rate_hz: 10,
-          crop_passes_per_s: 15,
-          crop_passes_max_per_frame: 3,
-        },
-      },
-      ["/perception/pedestrian_detector/out/pedestrians"],
-    );
-    await h.feed("/tf_static", mount, START);
-    // 15/s at 10 Hz: 1.5 a frame.
-    expect(await frames(h, 0n, 4n)).toBe(6);
-    // compute_budget asks for 30/s: 3 a frame (the band's 3 crops).
-    await h.feed(
-      "/perception/pedestrian_detector/in/crop_passes_per_s",
-      { data: 30 },
-      START + 4n * P,
-    );
-    expect(await frames(h, 4n, 3n)).toBe(9);
-    // Out of range: ignored (still 3 a frame), counted, logged.
-    await h.feed(
-      "/perception/pedestrian_detector/in/crop_passes_per_s",
-      { data: -5 },
-      START + 7n * P,
-    );
-    expect(await frames(h, 7n, 2n)).toBe(6);
-    expect(h.instance.stats!()).toMatchObject({
-      crop_budget_commands: 1,
-      crop_budget_commands_rejected: 1,
-    });
-    expect(h.logs.some((l) => /~\/in\/crop_passes_per_s: ignored -5/.test(l))).toBe(true);
-    // A rate of 20 Hz spreads the same 30/s thinner: 1.5 a frame.
-    expect(h.hosted.store.set({ rate_hz: 20 }).successful).toBe(true);
-    const at20 = async (i: bigint) => {
-      await h.feed(
-        "/perception/pedestrian_detector/in/camera_info",
-        cameraInfo(START + 9n * P + i * (P / 2n)),
-        START + 9n * P + i * (P / 2n) + 1n,
+  it(
+    "runs crop_passes_per_s over its rate, takes ~/in/crop_passes_per_s and parameter changes at run time, and counts budgets out of range",
+    async () => {
+      const file = parametersForNode(
+        loadParameterFiles([projectPath("config", "pedestrian_detector.param.yaml")]),
+        "pedestrian_detector",
+        "/perception",
       );
-      await h.feed(
-        "/perception/pedestrian_detector/in/image/compressed",
+      const h = await hostNode(
         {
-          header: {
-            stamp: nsToTime(START + 9n * P + i * (P / 2n)),
-            frame_id: "camera_front_optical_frame",
+          name: "pedestrian_detector",
+          namespace: "/perception",
+          create: createPedestrianDetectorNode,
+          parameterSchema: parameterSchema(),
+          parameters: {
+            ...(file as Record<string, never>),
+            rate_hz: 10,
+            crop_passes_per_s: 15,
+            crop_passes_max_per_frame: 3,
           },
-          format: "jpeg",
-          data: jpeg,
         },
-        START + 9n * P + i * (P / 2n) + 2n,
+        ["/perception/pedestrian_detector/out/pedestrians"],
       );
-    };
-    const before = h.instance.stats!().crop_passes!;
-    for (let i = 0n; i < 4n; i++) await at20(i);
-    expect(h.instance.stats!().crop_passes! - before).toBe(6);
-    // The parameter itself: 0 = the whole frame only.
-    expect(h.hosted.store.set({ rate_hz: 10, crop_passes_per_s: 0 }).successful).toBe(true);
-    expect(await frames(h, 12n, 3n)).toBe(0);
-    expect(h.instance.stats!().frames_processed).toBe(16);
-    await h.instance.dispose?.();
-  }, 60_000);
+      await h.feed("/tf_static", mount, START);
+      // 15/s at 10 Hz: 1.5 a frame.
+      expect(await frames(h, 0n, 4n)).toBe(6);
+      // compute_budget asks for 30/s: 3 a frame (the band's 3 crops).
+      await h.feed(
+        "/perception/pedestrian_detector/in/crop_passes_per_s",
+        { data: 30 },
+        START + 4n * P,
+      );
+      expect(await frames(h, 4n, 3n)).toBe(9);
+      // Out of range: ignored (still 3 a frame), counted, logged.
+      await h.feed(
+        "/perception/pedestrian_detector/in/crop_passes_per_s",
+        { data: -5 },
+        START + 7n * P,
+      );
+      expect(await frames(h, 7n, 2n)).toBe(6);
+      expect(h.instance.stats!()).toMatchObject({
+        crop_budget_commands: 1,
+        crop_budget_commands_rejected: 1,
+      });
+      expect(h.logs.some((l) => /~\/in\/crop_passes_per_s: ignored -5/.test(l))).toBe(true);
+      // A rate of 20 Hz spreads the same 30/s thinner: 1.5 a frame.
+      expect(h.hosted.store.set({ rate_hz: 20 }).successful).toBe(true);
+      const at20 = async (i: bigint) => {
+        await h.feed(
+          "/perception/pedestrian_detector/in/camera_info",
+          cameraInfo(START + 9n * P + i * (P / 2n)),
+          START + 9n * P + i * (P / 2n) + 1n,
+        );
+        await h.feed(
+          "/perception/pedestrian_detector/in/image/compressed",
+          {
+            header: {
+              stamp: nsToTime(START + 9n * P + i * (P / 2n)),
+              frame_id: "camera_front_optical_frame",
+            },
+            format: "jpeg",
+            data: jpeg,
+          },
+          START + 9n * P + i * (P / 2n) + 2n,
+        );
+      };
+      const before = h.instance.stats!().crop_passes!;
+      for (let i = 0n; i < 4n; i++) await at20(i);
+      expect(h.instance.stats!().crop_passes! - before).toBe(6);
+      // The parameter itself: 0 = the whole frame only.
+      expect(h.hosted.store.set({ rate_hz: 10, crop_passes_per_s: 0 }).successful).toBe(true);
+      expect(await frames(h, 12n, 3n)).toBe(0);
+      expect(h.instance.stats!().frames_processed).toBe(16);
+      await h.instance.dispose?.();
+    },
+    testTimeout(60_000),
+  );
 });

@@ -25,6 +25,7 @@ import type {
 import type { NodeInstance } from "../../src/ros/node-spec.js";
 import { CAMERA_FRAME, cameraMount, smallCameraInfo } from "./camera-fixtures.js";
 import { START } from "./harness.js";
+import { testTimeout } from "../support/emulation.js";
 
 const NODES = ["pedestrian_detector", "lane_detector", "crosswalk_detector", "map_fusion"];
 const DETECTOR_OUTPUTS = ["/perception/pedestrians", "/perception/lanes", "/perception/crosswalks"];
@@ -190,29 +191,33 @@ function checkFrames(r: Run): string[][] {
 }
 
 describe("stage latencies across processes", () => {
-  it("reach map_fusion in the detector arrays alike in one process and through CDR between process groups", async () => {
-    const jpeg = new Uint8Array(
-      await sharp({
-        create: { width: 64, height: 48, channels: 3, background: { r: 90, g: 90, b: 90 } },
-      })
-        .jpeg()
-        .toBuffer(),
-    );
-    const one = await run("one_process", jpeg);
-    const multi = await run("multi_process", jpeg);
-    expect(one.bridged).toBe(0);
-    expect(multi.bridged).toBe(3 * FRAMES);
-    const stages = checkFrames(one);
-    expect(checkFrames(multi)).toEqual(stages);
-    expect(stages[0]).toEqual([
-      "crosswalk_detector",
-      "lane_detector",
-      "lane_model",
-      "lane_postprocess",
-      "pedestrian_detector",
-      "pedestrian_model",
-      "pedestrian_postprocess",
-      "fusion",
-    ]);
-  }, 120_000);
+  it(
+    "reach map_fusion in the detector arrays alike in one process and through CDR between process groups",
+    async () => {
+      const jpeg = new Uint8Array(
+        await sharp({
+          create: { width: 64, height: 48, channels: 3, background: { r: 90, g: 90, b: 90 } },
+        })
+          .jpeg()
+          .toBuffer(),
+      );
+      const one = await run("one_process", jpeg);
+      const multi = await run("multi_process", jpeg);
+      expect(one.bridged).toBe(0);
+      expect(multi.bridged).toBe(3 * FRAMES);
+      const stages = checkFrames(one);
+      expect(checkFrames(multi)).toEqual(stages);
+      expect(stages[0]).toEqual([
+        "crosswalk_detector",
+        "lane_detector",
+        "lane_model",
+        "lane_postprocess",
+        "pedestrian_detector",
+        "pedestrian_model",
+        "pedestrian_postprocess",
+        "fusion",
+      ]);
+    },
+    testTimeout(120_000),
+  );
 });

@@ -4,6 +4,7 @@ import { runLaunchCommand } from "../../../src/cli/commands/launch.js";
 import { projectRoot } from "../../../src/core/paths.js";
 import { fakeRclnodejs, notInstalledLoader, type FakeWorld } from "./fake-rclnodejs.js";
 import { imageSizeNode } from "../replay/fixtures.js";
+import { testTimeout } from "../../support/emulation.js";
 
 /** Waits until the launched nodes exist and spin. */
 async function untilRunning(world: FakeWorld): Promise<void> {
@@ -15,23 +16,27 @@ async function untilRunning(world: FakeWorld): Promise<void> {
 }
 
 describe("edge-perception launch", () => {
-  it("without ROS 2 exits 1 with the one clear message and no stack trace (real process)", () => {
-    const env = { ...process.env };
-    delete env.AMENT_PREFIX_PATH;
-    const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "launch"], {
-      cwd: projectRoot(),
-      env,
-      encoding: "utf8",
-      timeout: 60_000,
-    });
-    expect(r.status).toBe(1);
-    expect(r.stdout).toBe("");
-    const lines = r.stderr.trim().split("\n");
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(
-      /^edge-perception launch: ROS 2 is not sourced .*source \/opt\/ros\/jazzy\/setup\.bash.*npm install rclnodejs@2/,
-    );
-  }, 60_000);
+  it(
+    "without ROS 2 exits 1 with the one clear message and no stack trace (real process)",
+    () => {
+      const env = { ...process.env };
+      delete env.AMENT_PREFIX_PATH;
+      const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "launch"], {
+        cwd: projectRoot(),
+        env,
+        encoding: "utf8",
+        timeout: testTimeout(60_000),
+      });
+      expect(r.status).toBe(1);
+      expect(r.stdout).toBe("");
+      const lines = r.stderr.trim().split("\n");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(
+        /^edge-perception launch: ROS 2 is not sourced .*source \/opt\/ros\/jazzy\/setup\.bash.*npm install rclnodejs@2/,
+      );
+    },
+    testTimeout(60_000),
+  );
 
   it("with ROS 2 sourced but no rclnodejs says so", async () => {
     const err = vi.spyOn(console, "error").mockImplementation(() => {});

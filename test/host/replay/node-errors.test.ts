@@ -16,6 +16,7 @@ import { runReplay } from "../../../src/host/replay/run-replay.js";
 import { runCli } from "../../integration/cli-process.js";
 import { NO_BAG_REASON, integrationBag } from "../../integration/support.js";
 import { IMAGE_TOPIC, imageEntries, memorySink, memorySource } from "./fixtures.js";
+import { testTimeout } from "../../support/emulation.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "node-errors-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -57,72 +58,78 @@ const bag = integrationBag();
 if (!bag) console.log(`node-errors.test: ${NO_BAG_REASON}`);
 
 describe.skipIf(!bag)("replay of a drive with undecodable camera frames", () => {
-  it("reports the frame failures in the summary and --json, and --strict exits 1", async () => {
-    // The first 1.5 s of the drive, camera frames 12..29 (0.6 s) with their JPEG bytes replaced by garbage (valid CDR).
-    const input = await openBag(bag!);
-    const corrupted = join(tmp, "corrupted");
-    const writer = await BagWriter.create({ path: corrupted });
-    for (const t of input.summary.topics) writer.addTopic({ name: t.name, type: t.type });
-    const end = input.summary.startTime + 1_500_000_000n;
-    let images = 0;
-    let broken = 0;
-    const imageCodec = codecFor<CompressedImage>("sensor_msgs/msg/CompressedImage");
-    for await (const e of input.entries({ endTime: end })) {
-      if (e.kind !== "message") throw e.error;
-      let data = e.data;
-      if (e.type === "sensor_msgs/msg/CompressedImage" && images++ >= 12 && images <= 30) {
-        const msg = imageCodec.decode(e.data);
-        msg.data = new Uint8Array(msg.data.length).fill(0x5a);
-        data = imageCodec.encode(msg);
-        broken++;
+  it(
+    "reports the frame failures in the summary and --json, and --strict exits 1",
+    async () => {
+      // The first 1.5 s of the drive, camera frames 12..29 (0.6 s) with their JPEG bytes replaced by garbage (valid CDR).
+      const input = await openBag(bag!);
+      const corrupted = join(tmp, "corrupted");
+      const writer = await BagWriter.create({ path: corrupted });
+      for (const t of input.summary.topics) writer.addTopic({ name: t.name, type: t.type });
+      const end = input.summary.startTime + 1_500_000_000n;
+      let images = 0;
+      let broken = 0;
+      const imageCodec = codecFor<CompressedImage>("sensor_msgs/msg/CompressedImage");
+      for await (const e of input.entries({ endTime: end })) {
+        if (e.kind !== "message") throw e.error;
+        let data = e.data;
+        if (e.type === "sensor_msgs/msg/CompressedImage" && images++ >= 12 && images <= 30) {
+          const msg = imageCodec.decode(e.data);
+          msg.data = new Uint8Array(msg.data.length).fill(0x5a);
+          data = imageCodec.encode(msg);
+          broken++;
+        }
+        await writer.write(e.topic, e.logTime, data, e.publishTime);
       }
-      await writer.write(e.topic, e.logTime, data, e.publishTime);
-    }
-    await writer.close();
-    await input.close();
-    expect(broken).toBeGreaterThan(5);
+      await writer.close();
+      await input.close();
+      expect(broken).toBeGreaterThan(5);
 
-    const out = join(tmp, "out");
-    const strict = await runCli([
-      "replay",
-      corrupted,
-      "--out",
-      out,
-      "--json",
-      "--strict",
-      "--quiet",
-    ]);
-    expect(strict.code, strict.stderr).toBe(1);
-    const summary = JSON.parse(strict.stdout);
-    const total = Object.values(summary.nodeErrors as Record<string, number>).reduce(
-      (a, b) => a + b,
-      0,
-    );
-    // Each camera node counted every broken frame it took (its rate skips some) as an image error, as its stats say.
-    let failedFrames = 0;
-    for (const node of [
-      "/perception/lane_detector",
-      "/perception/crosswalk_detector",
-      "/perception/pedestrian_detector",
-    ]) {
-      const failed = summary.nodeStats[node].frames_failed as number;
-      expect(failed, node).toBeGreaterThan(0);
-      expect(summary.nodeErrorsByKind[node], node).toEqual({ image: failed });
-      failedFrames += failed;
-    }
-    // The visualizer failed on the debug images of broken frames it drew.
-    const viz = summary.nodeStats["/perception/visualizer"];
-    const vizFailed = viz["debug_image.runs"] - viz.debug_images;
-    expect(vizFailed).toBeGreaterThan(0);
-    expect(summary.nodeErrorsByKind["/perception/visualizer"]).toEqual({ image: vizFailed });
-    expect(total).toBe(failedFrames + vizFailed);
-    expect(strict.stderr).toMatch(/--strict: \d+ error\(s\): node errors \/perception\//);
-    // Good frames still gave their outputs.
-    expect(summary.publishedByTopic["/perception/frame"]).toBeGreaterThan(0);
+      const out = join(tmp, "out");
+      const strict = await runCli([
+        "replay",
+        corrupted,
+        "--out",
+        out,
+        "--json",
+        "--strict",
+        "--quiet",
+      ]);
+      expect(strict.code, strict.stderr).toBe(1);
+      const summary = JSON.parse(strict.stdout);
+      const total = Object.values(summary.nodeErrors as Record<string, number>).reduce(
+        (a, b) => a + b,
+        0,
+      );
+      // Each camera node counted every broken frame it took (its rate skips some) as an image error, as its stats say.
+      let failedFrames = 0;
+      for (const node of [
+        "/perception/lane_detector",
+        "/perception/crosswalk_detector",
+        "/perception/pedestrian_detector",
+      ]) {
+        const failed = summary.nodeStats[node].frames_failed as number;
+        expect(failed, node).toBeGreaterThan(0);
+        expect(summary.nodeErrorsByKind[node], node).toEqual({ image: failed });
+        failedFrames += failed;
+      }
+      // The visualizer failed on the debug images of broken frames it drew.
+      const viz = summary.nodeStats["/perception/visualizer"];
+      const vizFailed = viz["debug_image.runs"] - viz.debug_images;
+      expect(vizFailed).toBeGreaterThan(0);
+      expect(summary.nodeErrorsByKind["/perception/visualizer"]).toEqual({ image: vizFailed });
+      expect(total).toBe(failedFrames + vizFailed);
+      expect(strict.stderr).toMatch(/--strict: \d+ error\(s\): node errors \/perception\//);
+      // Good frames still gave their outputs.
+      expect(summary.publishedByTopic["/perception/frame"]).toBeGreaterThan(0);
 
-    const plain = await runCli(["replay", corrupted, "--quiet"]);
-    expect(plain.code, plain.stderr).toBe(0);
-    expect(plain.stdout).toMatch(new RegExp(`node errors ${total},`));
-    expect(plain.stdout).toMatch(/node errors by node and kind:\n\s+\/perception\/\w+ image\s+\d+/);
-  }, 300_000);
+      const plain = await runCli(["replay", corrupted, "--quiet"]);
+      expect(plain.code, plain.stderr).toBe(0);
+      expect(plain.stdout).toMatch(new RegExp(`node errors ${total},`));
+      expect(plain.stdout).toMatch(
+        /node errors by node and kind:\n\s+\/perception\/\w+ image\s+\d+/,
+      );
+    },
+    testTimeout(300_000),
+  );
 });

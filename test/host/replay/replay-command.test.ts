@@ -7,6 +7,7 @@ import { openBag } from "../../../src/bag/open-bag.js";
 import { runReplayCommand } from "../../../src/cli/commands/replay.js";
 import { projectRoot, sharedDir } from "../../../src/core/paths.js";
 import { IMAGE_TOPIC, imageSizeNode } from "./fixtures.js";
+import { testTimeout } from "../../support/emulation.js";
 
 const shared = sharedDir();
 if (!shared) console.warn("skipping the replay command tests: ../shared is absent");
@@ -139,45 +140,51 @@ describe.skipIf(!shared)("edge-perception replay", () => {
     }
   });
 
-  it("finalises the output bag and prints the summary on SIGINT", async () => {
-    const out = join(tmp, "interrupted");
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        join("test", "host", "replay", "replay-cli-child.ts"),
-        bag,
-        "--out",
-        out,
-        "--rate",
-        "0.5",
-      ],
-      {
-        cwd: projectRoot(),
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    // Wait until the output bag exists (the replay runs), then interrupt.
-    for (let i = 0; i < 200 && !existsSync(out); i++) await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 300));
-    child.kill("SIGINT");
-    const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
-    expect(stderr).toMatch(/SIGINT: stopping, finalising the output bag/);
-    expect(code).toBe(130);
-    expect(stdout).toMatch(/replay stopped early/);
-    const reader = await openBag(out);
-    try {
-      expect(reader.summary.messageCount).toBeGreaterThan(0);
-      expect(reader.summary.messageCount).toBeLessThan(100);
-    } finally {
-      await reader.close();
-    }
-  }, 30_000);
+  it(
+    "finalises the output bag and prints the summary on SIGINT",
+    async () => {
+      const out = join(tmp, "interrupted");
+      const child = spawn(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          join("test", "host", "replay", "replay-cli-child.ts"),
+          bag,
+          "--out",
+          out,
+          "--rate",
+          "0.5",
+        ],
+        {
+          cwd: projectRoot(),
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on("data", (d: Buffer) => {
+        stderr += d.toString();
+      });
+      // Wait until the output bag exists (the replay runs), then interrupt.
+      for (let i = 0; i < 200 && !existsSync(out); i++) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 300));
+      child.kill("SIGINT");
+      const code = await new Promise<number | null>((resolve) =>
+        child.on("exit", (c) => resolve(c)),
+      );
+      expect(stderr).toMatch(/SIGINT: stopping, finalising the output bag/);
+      expect(code).toBe(130);
+      expect(stdout).toMatch(/replay stopped early/);
+      const reader = await openBag(out);
+      try {
+        expect(reader.summary.messageCount).toBeGreaterThan(0);
+        expect(reader.summary.messageCount).toBeLessThan(100);
+      } finally {
+        await reader.close();
+      }
+    },
+    testTimeout(30_000),
+  );
 });

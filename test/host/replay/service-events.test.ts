@@ -12,6 +12,7 @@ import { openBag } from "../../../src/bag/open-bag.js";
 import { sharedDir } from "../../../src/core/paths.js";
 import { normalizeTypeName, ros2TypeName } from "../../../src/msgs/type-name.js";
 import { runCli } from "../../integration/cli-process.js";
+import { testTimeout } from "../../support/emulation.js";
 
 const shared = sharedDir();
 const root = shared ? join(shared, "bags", "rosbag2") : undefined;
@@ -55,54 +56,58 @@ describe.skipIf(!root || !existsSync(root))("replay of the shared bags with serv
   const tmp = mkdtempSync(join(tmpdir(), "svc-events-"));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-  it("every one exits 0, recording outputs and all, and its events stay out of the output bag", async () => {
-    const withEvents: Array<{ bag: string; eventTopics: string[]; events: number }> = [];
-    for (const bag of allBags(root!)) {
-      const reader = await openBag(bag);
-      const eventTopics = reader.summary.topics
-        .filter((t) => /\/srv\/\w+_Event$/.test(t.type))
-        .map((t) => t.name);
-      let events = 0;
-      if (eventTopics.length > 0) {
-        for await (const e of reader.messages({ topics: eventTopics })) {
-          expect(e.kind, e.kind === "error" ? e.error.message : "").toBe("message");
-          if (e.kind === "message") {
-            expect(e.message).toMatchObject({ info: { event_type: expect.any(Number) } });
-            events++;
+  it(
+    "every one exits 0, recording outputs and all, and its events stay out of the output bag",
+    async () => {
+      const withEvents: Array<{ bag: string; eventTopics: string[]; events: number }> = [];
+      for (const bag of allBags(root!)) {
+        const reader = await openBag(bag);
+        const eventTopics = reader.summary.topics
+          .filter((t) => /\/srv\/\w+_Event$/.test(t.type))
+          .map((t) => t.name);
+        let events = 0;
+        if (eventTopics.length > 0) {
+          for await (const e of reader.messages({ topics: eventTopics })) {
+            expect(e.kind, e.kind === "error" ? e.error.message : "").toBe("message");
+            if (e.kind === "message") {
+              expect(e.message).toMatchObject({ info: { event_type: expect.any(Number) } });
+              events++;
+            }
           }
+          withEvents.push({ bag, eventTopics, events });
         }
-        withEvents.push({ bag, eventTopics, events });
+        await reader.close();
       }
-      await reader.close();
-    }
-    expect(withEvents.length).toBeGreaterThanOrEqual(3);
-    expect(withEvents.reduce((a, b) => a + b.events, 0)).toBeGreaterThan(0);
-    for (const [i, { bag, eventTopics }] of withEvents.entries()) {
-      for (const record of ["outputs", "all"]) {
-        const out = join(tmp, `out${i}_${record}`);
-        const r = await runCli([
-          "replay",
-          bag,
-          "--out",
-          out,
-          "--record",
-          record,
-          "--quiet",
-          "--json",
-        ]);
-        expect(r.code, `${bag} --record ${record}: ${r.stderr}`).toBe(0);
-        const summary = JSON.parse(r.stdout);
-        for (const t of eventTopics) expect(summary.publishedByTopic[t], t).toBeUndefined();
-        const output = await openBag(out);
-        expect(
-          output.summary.topics.map((t) => t.name).filter((n) => eventTopics.includes(n)),
-        ).toEqual([]);
-        await output.close();
-        if (record === "all")
-          expect(r.stderr).toMatch(
-            /unknown message type example_interfaces\/srv\/AddTwoInts_Event .*; the topic is not recorded/,
-          );
+      expect(withEvents.length).toBeGreaterThanOrEqual(3);
+      expect(withEvents.reduce((a, b) => a + b.events, 0)).toBeGreaterThan(0);
+      for (const [i, { bag, eventTopics }] of withEvents.entries()) {
+        for (const record of ["outputs", "all"]) {
+          const out = join(tmp, `out${i}_${record}`);
+          const r = await runCli([
+            "replay",
+            bag,
+            "--out",
+            out,
+            "--record",
+            record,
+            "--quiet",
+            "--json",
+          ]);
+          expect(r.code, `${bag} --record ${record}: ${r.stderr}`).toBe(0);
+          const summary = JSON.parse(r.stdout);
+          for (const t of eventTopics) expect(summary.publishedByTopic[t], t).toBeUndefined();
+          const output = await openBag(out);
+          expect(
+            output.summary.topics.map((t) => t.name).filter((n) => eventTopics.includes(n)),
+          ).toEqual([]);
+          await output.close();
+          if (record === "all")
+            expect(r.stderr).toMatch(
+              /unknown message type example_interfaces\/srv\/AddTwoInts_Event .*; the topic is not recorded/,
+            );
+        }
       }
-    }
-  }, 300_000);
+    },
+    testTimeout(300_000),
+  );
 });

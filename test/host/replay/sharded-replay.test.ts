@@ -12,6 +12,7 @@ import { runReplayCommand } from "../../../src/cli/commands/replay.js";
 import { shardUnits } from "../../../src/host/replay/shard.js";
 import { generateDrive } from "../../../tools/scenario/generate-drive.js";
 import { imageSizeNode } from "./fixtures.js";
+import { testTimeout } from "../../support/emulation.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "replay-shard-"));
 const input = join(tmp, "bags");
@@ -29,7 +30,7 @@ beforeAll(async () => {
       overwrite: true,
     });
   }
-}, 120_000);
+}, testTimeout(120_000));
 
 const deps = { loadNodes: async () => [imageSizeNode({ remap: false })] };
 
@@ -52,33 +53,37 @@ async function run(
 }
 
 describe("replay --shard", () => {
-  it("replays each bag in exactly one shard, resumes, and reads the Indexed Job environment", async () => {
-    const out = join(tmp, "out");
-    for (let i = 0; i < 3; i++) {
-      const r = await run([input, "--shard", `${i}/3`, "--out", out, "--quiet"]);
-      expect(r.code, r.stderr).toBe(0);
-      const mine = shardUnits(ids, { index: i, count: 3 });
-      expect(r.stderr).toContain(`shard ${i}/3: ${mine.length} of 5 bags`);
-      for (const id of mine) expect(r.stderr).toContain(`replay: ${id} -> `);
-    }
-    for (const id of ids) {
-      const reader = await openBag(join(out, id));
-      expect(reader.summary.messageCount).toBeGreaterThan(0);
-      await reader.close();
-    }
-    const again = await run([input, "--out", out, "--quiet"], {
-      JOB_COMPLETION_INDEX: "1",
-      JOB_COMPLETIONS: "3",
-    });
-    expect(again.code).toBe(0);
-    expect(again.stderr).toContain("shard 1/3: outputs up to date (inputs unchanged), skipped");
-    rmSync(join(out, shardUnits(ids, { index: 1, count: 3 })[0]!), { recursive: true });
-    const redo = await run([input, "--shard", "1/3", "--out", out, "--quiet"]);
-    expect(redo.stderr).not.toContain("skipped");
-    expect(
-      existsSync(join(out, shardUnits(ids, { index: 1, count: 3 })[0]!, "metadata.yaml")),
-    ).toBe(true);
-    expect((await run([input, "--shard", "3/3", "--out", out])).code).toBe(2);
-    expect((await run([input, "--shard", "0/3"])).code).toBe(2);
-  }, 120_000);
+  it(
+    "replays each bag in exactly one shard, resumes, and reads the Indexed Job environment",
+    async () => {
+      const out = join(tmp, "out");
+      for (let i = 0; i < 3; i++) {
+        const r = await run([input, "--shard", `${i}/3`, "--out", out, "--quiet"]);
+        expect(r.code, r.stderr).toBe(0);
+        const mine = shardUnits(ids, { index: i, count: 3 });
+        expect(r.stderr).toContain(`shard ${i}/3: ${mine.length} of 5 bags`);
+        for (const id of mine) expect(r.stderr).toContain(`replay: ${id} -> `);
+      }
+      for (const id of ids) {
+        const reader = await openBag(join(out, id));
+        expect(reader.summary.messageCount).toBeGreaterThan(0);
+        await reader.close();
+      }
+      const again = await run([input, "--out", out, "--quiet"], {
+        JOB_COMPLETION_INDEX: "1",
+        JOB_COMPLETIONS: "3",
+      });
+      expect(again.code).toBe(0);
+      expect(again.stderr).toContain("shard 1/3: outputs up to date (inputs unchanged), skipped");
+      rmSync(join(out, shardUnits(ids, { index: 1, count: 3 })[0]!), { recursive: true });
+      const redo = await run([input, "--shard", "1/3", "--out", out, "--quiet"]);
+      expect(redo.stderr).not.toContain("skipped");
+      expect(
+        existsSync(join(out, shardUnits(ids, { index: 1, count: 3 })[0]!, "metadata.yaml")),
+      ).toBe(true);
+      expect((await run([input, "--shard", "3/3", "--out", out])).code).toBe(2);
+      expect((await run([input, "--shard", "0/3"])).code).toBe(2);
+    },
+    testTimeout(120_000),
+  );
 });

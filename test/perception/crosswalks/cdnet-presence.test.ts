@@ -15,6 +15,7 @@ import { loadModelContract } from "../../../src/models/contract.js";
 import { CrosswalkDetector } from "../../../src/perception/crosswalks/crosswalk-detector.js";
 import { detectStill } from "../../../src/perception/lanes/detect-still.js";
 import { LaneDetector } from "../../../src/perception/lanes/lane-detector.js";
+import { testTimeout } from "../../support/emulation.js";
 
 interface Label {
   file: string;
@@ -110,7 +111,7 @@ describe.skipIf(!shared)("crosswalk presence on cdnet_crosswalk", () => {
           )
           .join("\n"),
     );
-  }, 180_000);
+  }, testTimeout(180_000));
 
   it("precision 1.00: no crossing claimed in a frame without one (the low-contrast path must not add any)", () => {
     expect(precision).toBe(1);

@@ -22,6 +22,7 @@ import {
 } from "../../../src/perception/crosswalks/verified-learned-source.js";
 import { detectStill } from "../../../src/perception/lanes/detect-still.js";
 import { LaneDetector } from "../../../src/perception/lanes/lane-detector.js";
+import { testTimeout } from "../../support/emulation.js";
 
 interface RealLabel {
   /** Path under ../shared/data. */
@@ -109,7 +110,7 @@ describe.skipIf(!shared)("learned crosswalk source on every labelled real frame"
           )
           .join("\n"),
     );
-  }, 120_000);
+  }, testTimeout(120_000));
   afterAll(async () => {
     await source?.release();
   });
@@ -170,7 +171,7 @@ describe.skipIf(!shared)(
       console.log(
         `crosswalk presence on 37 real frames\n  stripes alone: ${f(counts.stripes)}\n  stripes + verified learned proposals: ${f(counts.fused)}\n${lines.join("\n")}`,
       );
-    }, 300_000);
+    }, testTimeout(300_000));
 
     it("the calibration file's fit figures are those of the shipped check (refit with scripts/crosswalk-verification-fit.ts --write after changing it)", () => {
       const fit = loadFitFigures();

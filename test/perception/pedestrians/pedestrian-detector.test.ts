@@ -25,6 +25,7 @@ import {
   type BoxXyxy,
   type FrameScore,
 } from "../../../src/perception/pedestrians/box-recall.js";
+import { testTimeout } from "../../support/emulation.js";
 
 const shared = sharedDir();
 if (!shared) console.warn("skipping pedestrian detection on real frames: ../shared is absent");
@@ -150,7 +151,7 @@ describe.skipIf(!shared)(
   "PedestrianDetector on the labelled real frames (test/fixtures/person-boxes.json)",
   () => {
     it("finds the 40-80 px people with the horizon-band crops, which the whole frame at 416 misses", {
-      timeout: 240_000,
+      timeout: testTimeout(240_000),
     }, async () => {
       const fixture = JSON.parse(
         readFileSync(projectPath("test/fixtures/person-boxes.json"), "utf8"),
@@ -234,7 +235,7 @@ describe.skipIf(!shared)("PedestrianDetector HOG fallback", () => {
   // About 20 s of CPU (generating the 216-frame drive on first use, then ~0.5 s of HOG per frame);
   // the wall time is several times that on the shared 2-core machine.
   it("finds the clearly visible people of 100 px and more on a KITTI-like 1242x375 drive", {
-    timeout: 240_000,
+    timeout: testTimeout(240_000),
   }, async () => {
     // A generated town drive through a KITTI camera (1242x375, 81 degrees wide, level), every
     // frame with a fully visible, untruncated person 100 px tall or more (up to 170 px).

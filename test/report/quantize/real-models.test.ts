@@ -14,6 +14,7 @@ import {
   type SegmentationEvaluation,
 } from "../../../src/report/quantize/evaluate.js";
 import { quantizeModel, quantizeOptions } from "../../../src/report/quantize/quantize-model.js";
+import { testTimeout } from "../../support/emulation.js";
 
 const shared = sharedDir();
 if (!shared) console.warn("skipping INT8 quantization of the real models: ../shared is absent");
@@ -25,7 +26,7 @@ describe.skipIf(!shared)(
   "INT8 quantization of the shared models (bars of docs/quantization.md)",
   () => {
     it("TwinLiteNet 320: lane-mask IoU against TuSimple ground truth within 0.02 of FP32", {
-      timeout: 300_000,
+      timeout: testTimeout(300_000),
     }, async () => {
       const contract = loadModelContract("twinlitenet_320x320");
       const frames = await loadCalibrationFrames(join(shared!, "bags/rosbag2/camera_drive_mcap"), {
@@ -69,7 +70,7 @@ describe.skipIf(!shared)(
     });
 
     it("YOLOX-Nano (MinMax, automatic FP32 fallback 0.05, whole-model budget 0.02 as test:arm64 makes it): KITTI rider at IoU >= 0.75, no labelled box lost", {
-      timeout: 600_000,
+      timeout: testTimeout(600_000),
     }, async () => {
       const contract = loadModelContract("yolox_nano");
       const frames = await loadCalibrationFrames(join(shared!, "data/cdnet_crosswalk/frames"), {

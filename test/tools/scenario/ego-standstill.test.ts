@@ -20,6 +20,7 @@ import { buildScenario } from "../../../tools/scenario/scenarios.js";
 import { EgoDrive } from "../../../tools/scenario/world/ego-motion.js";
 import { Prng } from "../../../tools/scenario/prng.js";
 import { ReferenceLine } from "../../../tools/scenario/world/reference-line.js";
+import { testTimeout } from "../../support/emulation.js";
 
 /** Largest yaw change allowed between consecutive 50 Hz pose samples (0.5 rad/s; the old defect: 1.2 rad). */
 const MAX_YAW_STEP = 0.01;
@@ -184,7 +185,7 @@ describe("generated map_mismatch drive through the stop (/tf, /localization/pose
       }
     }
     await bag.close();
-  }, 120_000);
+  }, testTimeout(120_000));
 
   it("reaches a standstill within the drive", () => {
     const still = gt.filter((f) => f.ego.speed === 0);

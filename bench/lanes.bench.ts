@@ -29,7 +29,7 @@ const stamp = { sec: 0, nanosec: 0 };
 
 function stats(xs: number[]): string {
   const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
   return `median ${q(0.5).toFixed(2)} ms, p90 ${q(0.9).toFixed(2)} ms (n=${s.length})`;
 }
 
@@ -94,7 +94,7 @@ export async function run(): Promise<void> {
   const tusimple = await readImageFile(join(shared, "data/tusimple/image/0000.png"));
   const zebra = await readImageFile(join(shared, "data/cdnet_crosswalk/frames/filename_00040.jpg"));
   const crosswalks = new CrosswalkDetector();
-  console.log(`lanes bench (1280x720 frames; load average ${loadavg()[0].toFixed(1)})`);
+  console.log(`lanes bench (1280x720 frames; load average ${loadavg()[0]!.toFixed(1)})`);
   console.log(" (c) TwinLiteNet inference (preprocess + onnxruntime + argmax), median of 7");
   const segs = new Map<string, LaneSegmentation | undefined>();
   for (const name of ["640x360", "320x320"]) {

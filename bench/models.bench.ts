@@ -16,7 +16,7 @@ import { PedestrianDetector } from "../src/perception/pedestrians/pedestrian-det
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.floor(s.length / 2)] : NaN;
+  return s.length ? s[Math.floor(s.length / 2)]! : NaN;
 }
 
 function ms(x: number): string {
@@ -33,9 +33,9 @@ function asFormat(rgb: ImageView, format: "bgr8" | "yuyv"): ImageView {
   if (format === "bgr8") {
     const out = new Uint8Array(data.length);
     for (let i = 0; i < data.length; i += 3) {
-      out[i] = data[i + 2];
-      out[i + 1] = data[i + 1];
-      out[i + 2] = data[i];
+      out[i] = data[i + 2]!;
+      out[i + 1] = data[i + 1]!;
+      out[i + 2] = data[i]!;
     }
     return { width, height, step: width * 3, format, data: out };
   }
@@ -44,9 +44,9 @@ function asFormat(rgb: ImageView, format: "bgr8" | "yuyv"): ImageView {
     for (let x = 0; x < width; x += 2) {
       const i = (y * width + x) * 3;
       const lum = (p: number): number =>
-        16 + 0.257 * data[p] + 0.504 * data[p + 1] + 0.098 * data[p + 2];
-      const u = 128 - 0.148 * data[i] - 0.291 * data[i + 1] + 0.439 * data[i + 2];
-      const v = 128 + 0.439 * data[i] - 0.368 * data[i + 1] - 0.071 * data[i + 2];
+        16 + 0.257 * data[p]! + 0.504 * data[p + 1]! + 0.098 * data[p + 2]!;
+      const u = 128 - 0.148 * data[i]! - 0.291 * data[i + 1]! + 0.439 * data[i + 2]!;
+      const v = 128 + 0.439 * data[i]! - 0.368 * data[i + 1]! - 0.071 * data[i + 2]!;
       out.set(
         [lum(i), u, lum(i + 3), v].map((c) => Math.max(0, Math.min(255, Math.round(c)))),
         (y * width + x) * 2,
@@ -126,7 +126,7 @@ export async function run(): Promise<void> {
     totals.push(performance.now() - t0);
     inside.push(r.timings.preprocessMs + r.timings.inferenceMs + r.timings.decodeMs);
   }
-  const outside = median(totals.map((tt, i) => tt - inside[i]));
+  const outside = median(totals.map((tt, i) => tt - inside[i]!));
   console.log(
     `  pedestrian frame: total ${ms(median(totals))}, outside session.run ${ms(outside)} = ${((100 * outside) / median(totals)).toFixed(1)} % (target < 10 %)`,
   );

@@ -87,7 +87,7 @@ interface Strategy {
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.floor(s.length / 2)] : NaN;
+  return s.length ? s[Math.floor(s.length / 2)]! : NaN;
 }
 
 async function evaluate(
@@ -108,7 +108,7 @@ async function evaluate(
     const passes: number[] = [];
     const history: Detection[][] = [];
     for (let i = 0; i < frames.length; i++) {
-      const f = frames[i];
+      const f = frames[i]!;
       const crops = st.crops(f);
       const t0 = performance.now();
       const r = await det.detectBoxes(f.view, crops, f.geometry);
@@ -120,12 +120,12 @@ async function evaluate(
       // What a tracker can hold: found in this frame or the 2 before (people move little in 0.2-0.3 s).
       const recent = history.slice(-3).flat();
       const held = scoreFrame(f.people, f.ignore, recent, 0.3);
-      heldScores.push({ people: held.people, falseAlarms: scores[scores.length - 1].falseAlarms });
+      heldScores.push({ people: held.people, falseAlarms: scores[scores.length - 1]!.falseAlarms });
     }
     const s = summarise(scores);
     const cpu = process.cpuUsage(cpu0);
     const cpuMs = (cpu.user + cpu.system) / 1000 / frames.length;
-    const cost = `${median(ms).toFixed(0)} ms/frame (p10-p90 ${[0.1, 0.9].map((q) => [...ms].sort((a, b) => a - b)[Math.floor(q * (ms.length - 1))].toFixed(0)).join("-")}), CPU ${cpuMs.toFixed(1)} ms/frame, ${(passes.reduce((a, b) => a + b, 0) / passes.length).toFixed(2)} passes`;
+    const cost = `${median(ms).toFixed(0)} ms/frame (p10-p90 ${[0.1, 0.9].map((q) => [...ms].sort((a, b) => a - b)[Math.floor(q * (ms.length - 1))]!.toFixed(0)).join("-")}), CPU ${cpuMs.toFixed(1)} ms/frame, ${(passes.reduce((a, b) => a + b, 0) / passes.length).toFixed(2)} passes`;
     console.log(`  ${label.padEnd(22)} ${st.name.padEnd(26)} ${formatSummary(s)}  | ${cost}`);
     if (/turn|budget/.test(st.name))
       console.log(
@@ -174,7 +174,7 @@ async function driveFrames(dir: string, stride: number): Promise<Frame[]> {
     if (e.kind !== "message") continue;
     const i = index++;
     if (i % stride !== 0) continue;
-    const gt = truth[i];
+    const gt = truth[i]!;
     const people: BoxXyxy[] = [];
     const ignore: BoxXyxy[] = [];
     for (const p of gt.pedestrians) {
@@ -296,7 +296,7 @@ export async function run(): Promise<void> {
       const [h, w] = file
         .match(/(\d+)x(\d+)/)!
         .slice(1)
-        .map(Number);
+        .map(Number) as [number, number];
       const anchors = (h * w) / 64 + (h * w) / 256 + (h * w) / 1024;
       const contract: ModelContract = {
         ...base,

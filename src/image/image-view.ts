@@ -140,15 +140,15 @@ export function toPackedRgb(view: ImageView): ImageView {
         const bpp = BYTES_PER_PIXEL[format];
         const [r, b] = format === "rgb8" || format === "rgba8" ? [0, 2] : [2, 0];
         for (let x = 0, i = row; x < width; x++, i += bpp) {
-          out[o++] = data[i + r];
-          out[o++] = data[i + 1];
-          out[o++] = data[i + b];
+          out[o++] = data[i + r]!;
+          out[o++] = data[i + 1]!;
+          out[o++] = data[i + b]!;
         }
         break;
       }
       case "mono8":
         for (let x = 0; x < width; x++) {
-          const g = data[row + x];
+          const g = data[row + x]!;
           out[o++] = g;
           out[o++] = g;
           out[o++] = g;
@@ -159,8 +159,8 @@ export function toPackedRgb(view: ImageView): ImageView {
         const [yOff, uOff, vOff] = format === "yuyv" ? [0, 1, 3] : [1, 0, 2];
         for (let x = 0; x < width; x++) {
           const pair = row + (x >> 1) * 4;
-          const luma = data[row + x * 2 + yOff];
-          yuvToRgbInto(luma, data[pair + uOff], data[pair + vOff], out, o);
+          const luma = data[row + x * 2 + yOff]!;
+          yuvToRgbInto(luma, data[pair + uOff]!, data[pair + vOff]!, out, o);
           o += 3;
         }
         break;

@@ -93,7 +93,7 @@ export async function withMatsAsync<T>(fn: (track: TrackMat) => Promise<T>): Pro
 function release(tracked: Deletable[]): void {
   for (let i = tracked.length - 1; i >= 0; i--) {
     try {
-      tracked[i].delete();
+      tracked[i]!.delete();
     } catch {
       // already deleted: nothing to free
     }

@@ -270,7 +270,7 @@ export class Preprocessor {
       ? new Float32Array(new SharedArrayBuffer(n3 * Float32Array.BYTES_PER_ELEMENT))
       : new Float32Array(n3);
     this.#gain = Float32Array.from(n.std, (s) => n.scale / s);
-    this.#bias = Float32Array.from([0, 1, 2], (c) => -n.mean[c] / n.std[c]);
+    this.#bias = Float32Array.from([0, 1, 2], (c) => -n.mean[c]! / n.std[c]!);
   }
 
   /** Fills `tensor` from the view and returns the tensor->image mapping used. */
@@ -348,10 +348,10 @@ export class Preprocessor {
     // The word-wise kernels read 4 bytes from each sample's first byte: that may pass the end of
     // the data only on the rows that sample the last image row, which take the byte-wise kernel.
     const words = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    const wordRowLimit = data.length - 4 - tables.right[map.contentWidth - 1];
+    const wordRowLimit = data.length - 4 - tables.right[map.contentWidth - 1]!;
     for (let ty = 0; ty < rows; ty++) {
       const o = first + ty * W;
-      if (bottom[ty] > wordRowLimit)
+      if (bottom[ty]! > wordRowLimit)
         sampleBytesRow(
           data,
           out,
@@ -390,7 +390,7 @@ export class Preprocessor {
     const plane = W * H;
     const sidePadding = map.contentWidth !== W;
     for (let c = 0; c < 3; c++) {
-      const v = pad * this.#gain[c] + this.#bias[c];
+      const v = pad * this.#gain[c]! + this.#bias[c]!;
       const base = c * plane;
       const top = map.offsetY * W;
       const bottomStart = (map.offsetY + map.contentHeight) * W;
@@ -433,26 +433,26 @@ function sampleWordsRow(
   bias: Float32Array,
 ): void {
   const { left, right, fx: fxs } = tables;
-  const r0 = tables.top[ty];
-  const r1 = tables.bottom[ty];
-  const fy = tables.fy[ty];
+  const r0 = tables.top[ty]!;
+  const r1 = tables.bottom[ty]!;
+  const fy = tables.fy[ty]!;
   const n = left.length;
   const gy = 1 - fy;
-  const g0 = gain[0],
-    g1 = gain[1],
-    g2 = gain[2];
-  const b0 = bias[0],
-    b1 = bias[1],
-    b2 = bias[2];
+  const g0 = gain[0]!,
+    g1 = gain[1]!,
+    g2 = gain[2]!;
+  const b0 = bias[0]!,
+    b1 = bias[1]!,
+    b2 = bias[2]!;
   const plane2 = 2 * plane;
   for (let tx = 0; tx < n; tx++, o++) {
-    const l = left[tx];
-    const r = right[tx];
+    const l = left[tx]!;
+    const r = right[tx]!;
     const a = words.getUint32(r0 + l, true);
     const b = words.getUint32(r0 + r, true);
     const c = words.getUint32(r1 + l, true);
     const e = words.getUint32(r1 + r, true);
-    const fx = fxs[tx];
+    const fx = fxs[tx]!;
     const gx = 1 - fx;
     const wa = gx * gy;
     const wb = fx * gy;
@@ -499,17 +499,17 @@ function sampleIdentityRow(
   bias: Float32Array,
 ): void {
   const [o0, o1, o2] = bytes;
-  const g0 = gain[0],
-    g1 = gain[1],
-    g2 = gain[2];
-  const b0 = bias[0],
-    b1 = bias[1],
-    b2 = bias[2];
+  const g0 = gain[0]!,
+    g1 = gain[1]!,
+    g2 = gain[2]!;
+  const b0 = bias[0]!,
+    b1 = bias[1]!,
+    b2 = bias[2]!;
   const plane2 = 2 * plane;
   for (let tx = 0, p = start; tx < n; tx++, o++, p += bpp) {
-    out[o] = d[p + o0] * g0 + b0;
-    out[o + plane] = d[p + o1] * g1 + b1;
-    out[o + plane2] = d[p + o2] * g2 + b2;
+    out[o] = d[p + o0]! * g0 + b0;
+    out[o + plane] = d[p + o1]! * g1 + b1;
+    out[o + plane2] = d[p + o2]! * g2 + b2;
   }
 }
 
@@ -528,32 +528,34 @@ function sampleBytesRow(
   bias: Float32Array,
 ): void {
   const { left, right, fx: fxs } = tables;
-  const r0 = tables.top[ty];
-  const r1 = tables.bottom[ty];
-  const fy = tables.fy[ty];
+  const r0 = tables.top[ty]!;
+  const r1 = tables.bottom[ty]!;
+  const fy = tables.fy[ty]!;
   const n = left.length;
   const gy = 1 - fy;
-  const g0 = gain[0],
-    g1 = gain[1],
-    g2 = gain[2];
-  const b0 = bias[0],
-    b1 = bias[1],
-    b2 = bias[2];
+  const g0 = gain[0]!,
+    g1 = gain[1]!,
+    g2 = gain[2]!;
+  const b0 = bias[0]!,
+    b1 = bias[1]!,
+    b2 = bias[2]!;
   const plane2 = 2 * plane;
   for (let tx = 0; tx < n; tx++, o++) {
-    const a = r0 + left[tx];
-    const b = r0 + right[tx];
-    const c = r1 + left[tx];
-    const e = r1 + right[tx];
-    const fx = fxs[tx];
+    const a = r0 + left[tx]!;
+    const b = r0 + right[tx]!;
+    const c = r1 + left[tx]!;
+    const e = r1 + right[tx]!;
+    const fx = fxs[tx]!;
     const gx = 1 - fx;
     const wa = gx * gy;
     const wb = fx * gy;
     const wc = gx * fy;
     const we = fx * fy;
-    out[o] = (d[a + o0] * wa + d[b + o0] * wb + d[c + o0] * wc + d[e + o0] * we) * g0 + b0;
-    out[o + plane] = (d[a + o1] * wa + d[b + o1] * wb + d[c + o1] * wc + d[e + o1] * we) * g1 + b1;
-    out[o + plane2] = (d[a + o2] * wa + d[b + o2] * wb + d[c + o2] * wc + d[e + o2] * we) * g2 + b2;
+    out[o] = (d[a + o0]! * wa + d[b + o0]! * wb + d[c + o0]! * wc + d[e + o0]! * we) * g0 + b0;
+    out[o + plane] =
+      (d[a + o1]! * wa + d[b + o1]! * wb + d[c + o1]! * wc + d[e + o1]! * we) * g1 + b1;
+    out[o + plane2] =
+      (d[a + o2]! * wa + d[b + o2]! * wb + d[c + o2]! * wc + d[e + o2]! * we) * g2 + b2;
   }
 }
 
@@ -569,25 +571,28 @@ function sampleMonoRow(
   bias: Float32Array,
 ): void {
   const { left, right, fx: fxs } = tables;
-  const r0 = tables.top[ty];
-  const r1 = tables.bottom[ty];
-  const fy = tables.fy[ty];
+  const r0 = tables.top[ty]!;
+  const r1 = tables.bottom[ty]!;
+  const fy = tables.fy[ty]!;
   const n = left.length;
   const gy = 1 - fy;
-  const g0 = gain[0],
-    g1 = gain[1],
-    g2 = gain[2];
-  const b0 = bias[0],
-    b1 = bias[1],
-    b2 = bias[2];
+  const g0 = gain[0]!,
+    g1 = gain[1]!,
+    g2 = gain[2]!;
+  const b0 = bias[0]!,
+    b1 = bias[1]!,
+    b2 = bias[2]!;
   const plane2 = 2 * plane;
   for (let tx = 0; tx < n; tx++, o++) {
-    const l = left[tx];
-    const r = right[tx];
-    const fx = fxs[tx];
+    const l = left[tx]!;
+    const r = right[tx]!;
+    const fx = fxs[tx]!;
     const gx = 1 - fx;
     const grey =
-      d[r0 + l] * (gx * gy) + d[r0 + r] * (fx * gy) + d[r1 + l] * (gx * fy) + d[r1 + r] * (fx * fy);
+      d[r0 + l]! * (gx * gy) +
+      d[r0 + r]! * (fx * gy) +
+      d[r1 + l]! * (gx * fy) +
+      d[r1 + r]! * (fx * fy);
     out[o] = grey * g0 + b0;
     out[o + plane] = grey * g1 + b1;
     out[o + plane2] = grey * g2 + b2;
@@ -618,27 +623,27 @@ function sampleYuvRow(
   bIndex: number,
 ): void {
   const { leftPair, rightPair, leftLumaShift, rightLumaShift, fx: fxs } = tables;
-  const r0 = tables.top[ty];
-  const r1 = tables.bottom[ty];
-  const fy = tables.fy[ty];
+  const r0 = tables.top[ty]!;
+  const r1 = tables.bottom[ty]!;
+  const fy = tables.fy[ty]!;
   const n = fxs.length;
-  const gR = gain[rIndex],
-    bR = bias[rIndex];
-  const gG = gain[1],
-    bG = bias[1];
-  const gB = gain[bIndex],
-    bB = bias[bIndex];
+  const gR = gain[rIndex]!,
+    bR = bias[rIndex]!;
+  const gG = gain[1]!,
+    bG = bias[1]!;
+  const gB = gain[bIndex]!,
+    bB = bias[bIndex]!;
   for (let tx = 0; tx < n; tx++, o++) {
-    const fx = fxs[tx];
-    const lp = leftPair[tx];
-    const rp = rightPair[tx];
+    const fx = fxs[tx]!;
+    const lp = leftPair[tx]!;
+    const rp = rightPair[tx]!;
     // Groups: top-left, top-right, bottom-left, bottom-right.
     const tl = words.getUint32(r0 + lp, true);
     const tr = words.getUint32(r0 + rp, true);
     const bl = words.getUint32(r1 + lp, true);
     const br = words.getUint32(r1 + rp, true);
-    const ls = leftLumaShift[tx];
-    const rs = rightLumaShift[tx];
+    const ls = leftLumaShift[tx]!;
+    const rs = rightLumaShift[tx]!;
     const ytl = (tl >>> ls) & 255;
     const ybl = (bl >>> ls) & 255;
     const yt = ytl + (((tr >>> rs) & 255) - ytl) * fx;

@@ -55,7 +55,7 @@ export class ContractReader {
   }
   triple(v: unknown, field: string): [number, number, number] {
     const a = this.numbers(v, field);
-    return a.length === 3 ? [a[0], a[1], a[2]] : this.fail(field, "three numbers", v);
+    return a.length === 3 ? [a[0]!, a[1]!, a[2]!] : this.fail(field, "three numbers", v);
   }
   oneOf<T extends string>(v: unknown, field: string, allowed: readonly T[]): T {
     return allowed.includes(v as T)

@@ -22,18 +22,18 @@ export function nonMaxSuppression<D extends Detection>(
   const max = options.maxDetections ?? Number.POSITIVE_INFINITY;
   const order = detections
     .map((_, i) => i)
-    .sort((a, b) => detections[b].score - detections[a].score || a - b);
+    .sort((a, b) => detections[b]!.score - detections[a]!.score || a - b);
   const suppressed = new Uint8Array(detections.length);
   const kept: D[] = [];
   for (let i = 0; i < order.length && kept.length < max; i++) {
-    const ai = order[i];
+    const ai = order[i]!;
     if (suppressed[ai]) continue;
-    const a = detections[ai];
+    const a = detections[ai]!;
     kept.push(a);
     for (let j = i + 1; j < order.length; j++) {
-      const bj = order[j];
+      const bj = order[j]!;
       if (suppressed[bj]) continue;
-      const b = detections[bj];
+      const b = detections[bj]!;
       if (perClass && a.classId !== b.classId) continue;
       if (iou(a, b) > options.iouThreshold) suppressed[bj] = 1;
     }

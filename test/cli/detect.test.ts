@@ -67,7 +67,7 @@ describe("detect command", () => {
       expect(code).toBe(0);
       const { results } = JSON.parse(stdout) as { results: DetectImageResult[] };
       expect(results).toHaveLength(1);
-      const r = results[0];
+      const r = results[0]!;
       expect(r.image).toBe(image);
       expect(r.camera).toMatchObject({
         source: "camera-info",

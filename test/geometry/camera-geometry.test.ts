@@ -198,8 +198,16 @@ describe.skipIf(!shared)("CameraGeometry on the KITTI frame 000007", () => {
       cy: P[1]![2]!,
     });
     for (const inst of frame.instances) {
-      const [x, y, z, l, h, w, ry] = inst.bbox_cam3d as number[];
-      const [bx, by, bw, bh] = inst.bbox_xywh as number[];
+      const [x, y, z, l, h, w, ry] = inst.bbox_cam3d as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
+      const [bx, by, bw, bh] = inst.bbox_xywh as [number, number, number, number];
       // The nearest bottom corner is the one the 2D box's bottom row touches.
       const nearestZ =
         Math.min(

@@ -322,8 +322,16 @@ describe.skipIf(!shared)("CameraModel on the KITTI frame 000007", () => {
     for (const inst of frame.instances) {
       // bbox_cam3d here is x, y, z of the box's centre (y + h/2 is the bottom: about the 1.65 m
       // camera height), then l, h, w and the yaw ry.
-      const [x, y, z, l, h, w, ry] = inst.bbox_cam3d as number[];
-      const [, by, , bh] = inst.bbox_xywh as number[];
+      const [x, y, z, l, h, w, ry] = inst.bbox_cam3d as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
+      const [, by, , bh] = inst.bbox_xywh as [number, number, number, number];
       const corners = [];
       for (const dl of [l / 2, -l / 2])
         for (const dw of [w / 2, -w / 2])

@@ -123,9 +123,9 @@ describe("decodeCompressedImage", () => {
       const view = await decodeCompressedImage(compressed(format, jpeg));
       expect([view.width, view.height, view.format]).toEqual([16, 16, "rgb8"]);
       const centre = (8 * 16 + 8) * 3;
-      expect(Math.abs(view.data[centre] - 180)).toBeLessThanOrEqual(4);
-      expect(Math.abs(view.data[centre + 1] - 60)).toBeLessThanOrEqual(4);
-      expect(Math.abs(view.data[centre + 2] - 30)).toBeLessThanOrEqual(4);
+      expect(Math.abs(view.data[centre]! - 180)).toBeLessThanOrEqual(4);
+      expect(Math.abs(view.data[centre + 1]! - 60)).toBeLessThanOrEqual(4);
+      expect(Math.abs(view.data[centre + 2]! - 30)).toBeLessThanOrEqual(4);
     }
   });
 

@@ -53,7 +53,7 @@ describe("Preprocessor", () => {
 
   it("halves with half-pixel bilinear sampling (each output = mean of a 2x2 block)", () => {
     const values = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140, 150];
-    const view = rgbView(4, 4, (x, y) => [values[y * 4 + x], 0, 0]);
+    const view = rgbView(4, 4, (x, y) => [values[y * 4 + x]!, 0, 0]);
     const p = new Preprocessor({
       width: 2,
       height: 2,
@@ -163,7 +163,7 @@ describe("Preprocessor", () => {
     b.run(toPackedRgb(yuyv));
     // Interpolating YUV vs RGB differs only by the rounding and clamping of the converted pixels.
     for (let i = 0; i < a.tensor.length; i++)
-      expect(Math.abs(a.tensor[i] - b.tensor[i])).toBeLessThan(1.5);
+      expect(Math.abs(a.tensor[i]! - b.tensor[i]!)).toBeLessThan(1.5);
   });
 });
 
@@ -189,7 +189,7 @@ function repack(rgb: ImageView, format: "rgb8" | "bgr8" | "rgba8" | "bgra8", pad
     for (let x = 0; x < rgb.width; x++) {
       const s = y * rgb.step + x * 3;
       const o = y * step + x * bpp;
-      const [r, g, b] = [rgb.data[s], rgb.data[s + 1], rgb.data[s + 2]];
+      const [r, g, b] = [rgb.data[s]!, rgb.data[s + 1]!, rgb.data[s + 2]!];
       data.set(format.startsWith("rgb") ? [r, g, b] : [b, g, r], o);
       if (bpp === 4) data[o + 3] = 255;
     }
@@ -276,9 +276,9 @@ describe("Preprocessor sampling tables and pixel layouts", () => {
     expect(firstDifference(bits(p.tensor), expected)).toBe(-1);
     // The corner of the content is the corner pixel itself (edge clamping).
     const [r, g, b] = [
-      view.data[view.data.length - 3],
-      view.data[view.data.length - 2],
-      view.data[view.data.length - 1],
+      view.data[view.data.length - 3]!,
+      view.data[view.data.length - 2]!,
+      view.data[view.data.length - 1]!,
     ];
     const map = p.run(exact);
     const last = (map.offsetY + map.contentHeight - 1) * 100 + map.offsetX + map.contentWidth - 1;
@@ -304,14 +304,14 @@ describe("Preprocessor sampling tables and pixel layouts", () => {
     });
     const n = letterbox.normalization;
     const gain = Float32Array.from(n.std, (sd) => n.scale / sd);
-    const bias = Float32Array.from([0, 1, 2], (c) => -n.mean[c] / n.std[c]);
+    const bias = Float32Array.from([0, 1, 2], (c) => -n.mean[c]! / n.std[c]!);
     const expected = new Float32Array(p.tensor);
     for (let y = 0; y < 50; y++) {
       for (let x = 0; x < 64; x++) {
         const px = (11 + y) * frame.step + (37 + x) * 3;
         // bgr: tensor channel 0 is blue.
         [2, 1, 0].forEach((byte, c) => {
-          expected[c * 64 * 64 + (7 + y) * 64 + x] = frame.data[px + byte] * gain[c] + bias[c];
+          expected[c * 64 * 64 + (7 + y) * 64 + x] = frame.data[px + byte]! * gain[c]! + bias[c]!;
         });
       }
     }
@@ -330,7 +330,7 @@ describe("Preprocessor sampling tables and pixel layouts", () => {
       height: 34,
       step: 180,
       format: "rgb8",
-      data: Uint8Array.from({ length: grey.length * 3 }, (_, i) => grey[Math.floor(i / 3)]),
+      data: Uint8Array.from({ length: grey.length * 3 }, (_, i) => grey[Math.floor(i / 3)]!),
     };
     const p = new Preprocessor(letterbox);
     p.run(mono);
@@ -341,7 +341,7 @@ describe("Preprocessor sampling tables and pixel layouts", () => {
     const yuyv = noise(60 * 34 * 2, 33);
     const uyvy = new Uint8Array(yuyv.length);
     for (let i = 0; i < yuyv.length; i += 4)
-      uyvy.set([yuyv[i + 1], yuyv[i], yuyv[i + 3], yuyv[i + 2]], i);
+      uyvy.set([yuyv[i + 1]!, yuyv[i]!, yuyv[i + 3]!, yuyv[i + 2]!], i);
     p.run({ width: 60, height: 34, step: 120, format: "yuyv", data: yuyv });
     const fromYuyv = bits(p.tensor);
     p.run({ width: 60, height: 34, step: 120, format: "uyvy", data: uyvy });
@@ -375,7 +375,7 @@ describe.skipIf(!shared)("against OpenCV", () => {
     const plane = 416 * 234;
     for (let i = 0; i < plane; i++) {
       for (let c = 0; c < 3; c++) {
-        const d = Math.abs(p.tensor[c * plane + i] - reference[i * 3 + c]);
+        const d = Math.abs(p.tensor[c * plane + i]! - reference[i * 3 + c]!);
         sum += d;
         max = Math.max(max, d);
       }

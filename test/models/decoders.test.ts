@@ -178,8 +178,8 @@ describe("decodeYolov5", () => {
 
 describe("ssd family", () => {
   const get = (outputs: Record<string, { data: number[]; dims: number[] }>) => (name: string) => ({
-    data: Float32Array.from(outputs[name].data),
-    dims: outputs[name].dims,
+    data: Float32Array.from(outputs[name]!.data),
+    dims: outputs[name]!.dims,
   });
   const settings = { inputWidth: 200, inputHeight: 100, scoreThreshold: 0.5 };
   it("relative yxyx boxes, softmax scores with a background class", () => {

@@ -67,12 +67,12 @@ describe("WorkerSession: onnxruntime in its own thread, started from the type-ch
       const input = new Float32Array(new SharedArrayBuffer(16));
       input.set([0, 0, 0, 1]);
       const first = await session.run([feed(input)], 0);
-      const firstData = first.outputs[0].data as Float32Array;
+      const firstData = first.outputs[0]!.data as Float32Array;
       expect(firstData.buffer).toBeInstanceOf(SharedArrayBuffer);
       expect(Array.from(firstData)).toEqual([10, 20, 30, 41]);
       input.set([5, 5, 5, 5]);
       const second = await session.run([feed(input)], 0);
-      expect(Array.from(second.outputs[0].data as Float32Array)).toEqual([15, 25, 35, 45]);
+      expect(Array.from(second.outputs[0]!.data as Float32Array)).toEqual([15, 25, 35, 45]);
       // Same slot, same shared memory: the first run's view now reads the second run's outputs.
       expect(Array.from(firstData)).toEqual([15, 25, 35, 45]);
     } finally {
@@ -85,7 +85,9 @@ describe("WorkerSession: onnxruntime in its own thread, started from the type-ch
     try {
       const runs = [0, 1, 2, 3, 4].map((k) => session.run([feed(Float32Array.of(k, k, k, k))]));
       const outs = await Promise.all(runs);
-      expect(outs.map((r) => (r.outputs[0].data as Float32Array)[0])).toEqual([10, 11, 12, 13, 14]);
+      expect(outs.map((r) => (r.outputs[0]!.data as Float32Array)[0])).toEqual([
+        10, 11, 12, 13, 14,
+      ]);
     } finally {
       await session.release();
     }
@@ -101,7 +103,7 @@ describe("WorkerSession: onnxruntime in its own thread, started from the type-ch
     ).rejects.toThrow(/input .x. is missing/);
     // The worker keeps serving after a failed run.
     const ok = await session.run([feed(Float32Array.of(0, 0, 0, 0))]);
-    expect(Array.from(ok.outputs[0].data as Float32Array)).toEqual([10, 20, 30, 40]);
+    expect(Array.from(ok.outputs[0]!.data as Float32Array)).toEqual([10, 20, 30, 40]);
     await session.release();
     await expect(session.run([feed(Float32Array.of(0, 0, 0, 0))])).rejects.toThrow(/exited/);
   });

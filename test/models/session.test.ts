@@ -45,7 +45,7 @@ describe.skipIf(!shared)("ModelSession on the real models", () => {
       const out = await session.run(kitti);
       expect(out.kind).toBe("detections");
       if (out.kind !== "detections") return;
-      const best = Math.max(...out.detections.map((d) => iou(d, cars[0])));
+      const best = Math.max(...out.detections.map((d) => iou(d, cars[0]!)));
       expect(best, name).toBeGreaterThanOrEqual(0.7);
       expect(out.toImage.scaleX).toBeCloseTo(416 / 1242, 3);
       expect(out.timings.inferenceMs).toBeGreaterThan(0);
@@ -63,12 +63,12 @@ describe.skipIf(!shared)("ModelSession on the real models", () => {
       ["drivable_area", 320, 320, 2],
       ["lanes", 320, 320, 2],
     ]);
-    const lanePixels = out.masks[1].classes.reduce((n, c) => n + c, 0);
-    const roadPixels = out.masks[0].classes.reduce((n, c) => n + c, 0);
+    const lanePixels = out.masks[1]!.classes.reduce((n, c) => n + c, 0);
+    const roadPixels = out.masks[0]!.classes.reduce((n, c) => n + c, 0);
     expect(lanePixels).toBeGreaterThan(100); // a highway frame has lane lines
     expect(roadPixels).toBeGreaterThan(lanePixels);
     // Road is in the lower half of a dashcam frame: more drivable pixels below the middle row.
-    const lowerHalf = out.masks[0].classes.subarray(160 * 320).reduce((n, c) => n + c, 0);
+    const lowerHalf = out.masks[0]!.classes.subarray(160 * 320).reduce((n, c) => n + c, 0);
     expect(lowerHalf).toBeGreaterThan(roadPixels * 0.8);
     expect(out.toImage).toMatchObject({ scaleX: 0.25, scaleY: 320 / 720, offsetX: 0, offsetY: 0 });
     await session.release();

@@ -31,7 +31,7 @@ describe("planTiles", () => {
       expect(t.x + t.width).toBeLessThanOrEqual(1280);
       expect(t.y + t.height).toBeLessThanOrEqual(720);
     }
-    expect(tiles[3].x + tiles[3].width).toBe(1280); // last column reaches the right edge
+    expect(tiles[3]!.x + tiles[3]!.width).toBe(1280); // last column reaches the right edge
     expect(() => planTiles({ kind: "grid", columns: 0, rows: 1 }, 100, 100)).toThrow(
       /columns and rows/,
     );

@@ -25,9 +25,16 @@
 //            --allow-dirty                      run on a tree with uncommitted changes
 import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
+import {
+  biomeFormat,
+  loadTsconfig,
+  openRepo,
+  overlayService,
+  requireCleanTree,
+} from "./project.mjs";
 
+const { root, ts, fail, rel } = openRepo("hygiene");
 const argv = process.argv.slice(2);
 const dryRun = argv.includes("--dry-run");
 const verbose = argv.includes("--verbose");
@@ -37,58 +44,17 @@ const steps = new Set(
 );
 for (const s of steps)
   if (!["privates", "exports", "format"].includes(s)) fail(`unknown step ${s}`);
+if (!dryRun && !argv.includes("--allow-dirty")) requireCleanTree(fail);
 
-const root = execFileSync("git", ["rev-parse", "--show-toplevel"], { encoding: "utf8" }).trim();
-process.chdir(root);
-const require = createRequire(join(root, "package.json"));
-const ts = require("typescript");
-
-function fail(message) {
-  console.error(`hygiene: ${message}`);
-  process.exit(1);
-}
-if (!dryRun && !argv.includes("--allow-dirty")) {
-  const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], {
-    encoding: "utf8",
-  }).trim();
-  if (dirty !== "")
-    fail("the git tree has uncommitted changes; commit or stash them first (or --allow-dirty)");
-}
-
-const rel = (f) => relative(root, f).split("\\").join("/");
 /** Files that are data or vendored: never edited. */
 const LEAVE = /(^|\/)(node_modules|fixtures|ros_ws|\.library|dist)\//;
 const GENERATED = /\.generated\.ts$/;
 
 // ---- an in-memory language service over tsconfig.json ---------------------------------------------
-const parsed = ts.getParsedCommandLineOfConfigFile(
-  join(root, "tsconfig.json"),
-  {},
-  {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (d) =>
-      fail(ts.flattenDiagnosticMessageText(d.messageText, "\n")),
-  },
-);
+const parsed = loadTsconfig(ts, root, fail);
 const overlay = new Map(); // absolute path → edited text
 const versions = new Map();
-const host = {
-  getScriptFileNames: () => parsed.fileNames,
-  getScriptVersion: (f) => String(versions.get(f) ?? 0),
-  getScriptSnapshot: (f) => {
-    const text = overlay.get(f) ?? ts.sys.readFile(f);
-    return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
-  },
-  getCurrentDirectory: () => root,
-  getCompilationSettings: () => parsed.options,
-  getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
-  fileExists: (f) => overlay.has(f) || ts.sys.fileExists(f),
-  readFile: (f) => overlay.get(f) ?? ts.sys.readFile(f),
-  readDirectory: ts.sys.readDirectory,
-  directoryExists: ts.sys.directoryExists,
-  getDirectories: ts.sys.getDirectories,
-};
-const service = ts.createLanguageService(host, ts.createDocumentRegistry());
+const service = overlayService(ts, root, parsed, overlay, versions);
 const textOf = (f) => overlay.get(f) ?? readFileSync(f, "utf8");
 function setText(f, text) {
   if (text === textOf(f)) return;
@@ -1204,18 +1170,7 @@ if (steps.has("format")) {
       `format: ${found ? found[1] : 0} files as they are on disk now would be reformatted by biome format --write`,
     );
   } else {
-    // biome is not always idempotent in one pass (a chain broken on the first pass joins on the
-    // second): write until a pass fixes nothing.
-    const fixed = [];
-    for (let pass = 0; pass < 4; pass++) {
-      const { status, out } = runBiome(["format", "--write"]);
-      if (status !== 0) fail(`biome format --write failed:\n${out.slice(-4000)}`);
-      const n = Number(/Fixed (\d+) files?/.exec(out)?.[1] ?? 0);
-      fixed.push(n);
-      if (n === 0) break;
-    }
-    if (fixed.at(-1) !== 0)
-      fail(`biome format --write still changes files after ${fixed.length} passes`);
+    const fixed = biomeFormat(root, [], fail);
     console.log(
       `format: biome format --write reformatted ${fixed[0]} files (passes: ${fixed.join(", ")})`,
     );

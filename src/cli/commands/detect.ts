@@ -145,17 +145,17 @@ export function cameraInfoFromYaml(path: string): CameraInfo {
     k,
     r: matrix("rectification_matrix", 9, [1, 0, 0, 0, 1, 0, 0, 0, 1]),
     p: matrix("projection_matrix", 12, [
-      k[0],
-      k[1],
-      k[2],
+      k[0]!,
+      k[1]!,
+      k[2]!,
       0,
-      k[3],
-      k[4],
-      k[5],
+      k[3]!,
+      k[4]!,
+      k[5]!,
       0,
-      k[6],
-      k[7],
-      k[8],
+      k[6]!,
+      k[7]!,
+      k[8]!,
       0,
     ]),
     binning_x: 0,
@@ -554,7 +554,7 @@ function printTable(results: DetectImageResult[]): void {
       );
       for (const p of r.pedestrians) {
         const b = p.box;
-        const std = Math.sqrt(p.position_covariance[0] + p.position_covariance[3]);
+        const std = Math.sqrt(p.position_covariance[0]! + p.position_covariance[3]!);
         console.log(
           `    ${fmt(p.confidence, 2).padStart(5)} ${`${fmt(b.x1, 0)},${fmt(b.y1, 0)},${fmt(b.x2, 0)},${fmt(b.y2, 0)}`.padEnd(24)} ${fmt(p.position.x).padStart(6)} ${fmt(p.position.y).padStart(6)} ${fmt(p.range).padStart(6)} ${fmt(std).padStart(5)} ${p.foot_truncated ? "cut" : "ok"}${p.category ? `  ${p.category}` : ""}`,
         );

@@ -35,8 +35,8 @@ export function candidateOrientation(
   const d = withoutBatch(dims);
   if (d.length !== 2) return undefined;
   const fits = (v: number): boolean => v < 0 || v === features;
-  const rows = fits(d[1]);
-  const columns = fits(d[0]);
+  const rows = fits(d[1]!);
+  const columns = fits(d[0]!);
   if (rows && columns)
     return d[0] === features && d[1] !== features
       ? "columns"
@@ -56,18 +56,18 @@ export function candidateTable(
 ): CandidateTable {
   const orientation = candidateOrientation(dims, features, prefer);
   const d = withoutBatch(dims);
-  if (!orientation || d[0] * d[1] !== data.length) {
+  if (!orientation || d[0]! * d[1]! !== data.length) {
     throw new PerceptionError(
       "model",
       `output '${name}' has shape [${dims.join(",")}], expected [N,${features}] or [${features},N] (optionally with a batch of 1)`,
     );
   }
   if (orientation === "rows") {
-    const n = d[0];
-    return { count: n, features, at: (i, f) => data[i * features + f] };
+    const n = d[0]!;
+    return { count: n, features, at: (i, f) => data[i * features + f]! };
   }
-  const n = d[1];
-  return { count: n, features, at: (i, f) => data[f * n + i] };
+  const n = d[1]!;
+  return { count: n, features, at: (i, f) => data[f * n + i]! };
 }
 
 /** The best class of candidate i over features [first, first + classes): its index and score. */

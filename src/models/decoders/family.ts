@@ -112,8 +112,8 @@ export function pickOutput(
 ): string {
   // A single-output family also takes the contract's only declared output when it names no role.
   const sole =
-    ctx.declared.length === 1 && ctx.declared[0].role === undefined && role === "output"
-      ? ctx.outputs.find((o) => o.name === ctx.declared[0].name)
+    ctx.declared.length === 1 && ctx.declared[0]!.role === undefined && role === "output"
+      ? ctx.outputs.find((o) => o.name === ctx.declared[0]!.name)
       : undefined;
   const declared = declaredFor(ctx, role) ?? sole;
   const what = role === "output" ? "an output" : `a ${role} output`;
@@ -136,7 +136,7 @@ export function pickOutput(
       `several outputs fit ${what} ${expected} (${exact.map((o) => o.name).join(", ")}); name one in the contract's outputs with role: ${role}`,
     );
   }
-  return (exact[0] ?? candidates[0]).name;
+  return (exact[0] ?? candidates[0]!).name;
 }
 
 /** dims fit a candidate table of `features` per candidate and, when given, `count` candidates. */
@@ -150,7 +150,7 @@ export function fitsTable(
     if (!o || (allow !== "either" && o !== allow)) return false;
     if (count === undefined) return true;
     const d = withoutBatch(dims);
-    const n = o === "rows" ? d[0] : d[1];
+    const n = o === "rows" ? d[0]! : d[1]!;
     return n < 0 || n === count;
   };
 }

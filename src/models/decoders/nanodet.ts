@@ -94,7 +94,7 @@ export function decodeNanodet(
       let best = -1;
       let bestScore = -Infinity;
       for (let c = 0; c < o.numClasses; c++) {
-        const sc = level.scores[i * o.numClasses + c];
+        const sc = level.scores[i * o.numClasses + c]!;
         if (sc > bestScore) {
           bestScore = sc;
           best = c;
@@ -104,11 +104,11 @@ export function decodeNanodet(
       for (let side = 0; side < 4; side++) {
         const base = i * 4 * bins + side * bins;
         let max = -Infinity;
-        for (let k = 0; k < bins; k++) max = Math.max(max, level.boxes[base + k]);
+        for (let k = 0; k < bins; k++) max = Math.max(max, level.boxes[base + k]!);
         let sum = 0;
         let expectation = 0;
         for (let k = 0; k < bins; k++) {
-          const e = Math.exp(level.boxes[base + k] - max);
+          const e = Math.exp(level.boxes[base + k]! - max);
           sum += e;
           expectation += e * k;
         }
@@ -117,10 +117,10 @@ export function decodeNanodet(
       const cx = ((i % gw) + o.centerOffset) * s;
       const cy = (Math.floor(i / gw) + o.centerOffset) * s;
       out.push({
-        x1: cx - dist[0],
-        y1: cy - dist[1],
-        x2: cx + dist[2],
-        y2: cy + dist[3],
+        x1: cx - dist[0]!,
+        y1: cy - dist[1]!,
+        x2: cx + dist[2]!,
+        y2: cy + dist[3]!,
         score: bestScore,
         classId: best,
       });

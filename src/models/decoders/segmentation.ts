@@ -25,13 +25,13 @@ export function decodeSegmentation(
   dims: readonly number[],
   into?: Uint8Array,
 ): SegmentationMask {
-  if (dims.length !== 4 || dims[0] !== 1 || dims[1] < 1 || dims[1] > 255) {
+  if (dims.length !== 4 || dims[0] !== 1 || dims[1]! < 1 || dims[1]! > 255) {
     throw new PerceptionError(
       "model",
       `segmentation output '${name}' has shape [${dims.join(",")}], expected [1, C<=255, H, W]`,
     );
   }
-  const [, c, h, w] = dims;
+  const [, c, h, w] = dims as readonly [number, number, number, number];
   const plane = h * w;
   if (data.length !== c * plane) {
     throw new PerceptionError(
@@ -53,16 +53,16 @@ export function decodeSegmentation(
 
 /** Two classes into zeroed `classes`: 1 where class 1 scores higher (few pixels: mostly background, so few stores). */
 function argmaxOfTwo(data: Float32Array, plane: number, classes: Uint8Array): void {
-  for (let i = 0; i < plane; i++) if (data[plane + i] > data[i]) classes[i] = 1;
+  for (let i = 0; i < plane; i++) if (data[plane + i]! > data[i]!) classes[i] = 1;
 }
 
 /** C classes: per pixel the first class with the highest score. */
 function argmax(data: Float32Array, c: number, plane: number, classes: Uint8Array): void {
   for (let i = 0; i < plane; i++) {
     let best = 0;
-    let bestV = data[i];
+    let bestV = data[i]!;
     for (let k = 1; k < c; k++) {
-      const v = data[k * plane + i];
+      const v = data[k * plane + i]!;
       if (v > bestV) {
         bestV = v;
         best = k;

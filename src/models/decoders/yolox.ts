@@ -62,12 +62,12 @@ export function decodeYolox(output: Float32Array, o: YoloxDecodeOptions): Detect
     for (let gy = 0; gy < gh; gy++) {
       for (let gx = 0; gx < gw; gx++, row++) {
         const base = row * rowLen;
-        const obj = output[base + 4];
+        const obj = output[base + 4]!;
         if (obj < o.scoreThreshold) continue; // score = obj * cls <= obj
         let best = -1;
         let bestScore = -Infinity;
         for (let c = 0; c < o.numClasses; c++) {
-          const sc = output[base + 5 + c];
+          const sc = output[base + 5 + c]!;
           if (sc > bestScore) {
             bestScore = sc;
             best = c;
@@ -75,10 +75,10 @@ export function decodeYolox(output: Float32Array, o: YoloxDecodeOptions): Detect
         }
         const score = obj * bestScore;
         if (best < 0 || (allowed && !allowed.has(best)) || score < o.scoreThreshold) continue;
-        const cx = (output[base] + gx) * s;
-        const cy = (output[base + 1] + gy) * s;
-        const w = Math.exp(output[base + 2]) * s;
-        const h = Math.exp(output[base + 3]) * s;
+        const cx = (output[base]! + gx) * s;
+        const cy = (output[base + 1]! + gy) * s;
+        const w = Math.exp(output[base + 2]!) * s;
+        const h = Math.exp(output[base + 3]!) * s;
         out.push({
           x1: cx - w / 2,
           y1: cy - h / 2,

@@ -85,7 +85,7 @@ class Reader {
     // Up to 28 bits with 32-bit arithmetic, the rest with floating point.
     do {
       if (this.pos >= this.end) this.fail("truncated varint");
-      b = this.buf[this.pos++];
+      b = this.buf[this.pos++]!;
       if (shift < 28) lo |= (b & 0x7f) << shift;
       else return this.#varintSlow(lo, shift, b);
       shift += 7;
@@ -102,7 +102,7 @@ class Reader {
       s += 7n;
       if (s > 63n) this.fail("varint too long");
       if (this.pos >= this.end) this.fail("truncated varint");
-      b = this.buf[this.pos++];
+      b = this.buf[this.pos++]!;
     }
     return Number(BigInt.asIntN(64, v));
   }

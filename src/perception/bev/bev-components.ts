@@ -143,7 +143,7 @@ export function bevComponents(
   for (let k = 0; k < count; k++) {
     const root = find(parent, k);
     parent[k] = root;
-    size[root]++;
+    size[root]!++;
   }
   const groups: number[][] = [];
   // slot is reused now that the ranks are final: by a root's rank, its group.
@@ -201,7 +201,7 @@ export function summarise(cells: number[], cols: number, spec: BevGridSpec): Bev
   let curSum = 0;
   let curN = 0;
   const sorted =
-    cells.length > 1 && cells[0] > cells[cells.length - 1]
+    cells.length > 1 && cells[0]! > cells[cells.length - 1]!
       ? [...cells].sort((a, b) => a - b)
       : cells;
   for (const i of sorted) {

@@ -147,9 +147,9 @@ function buildLookup(
     }
   }
   for (let r = 0; r < rows; r++) {
-    const a = centreV[r];
-    const b = r + 1 < rows ? centreV[r + 1] : NaN;
-    const p = r > 0 ? centreV[r - 1] : NaN;
+    const a = centreV[r]!;
+    const b = r + 1 < rows ? centreV[r + 1]! : NaN;
+    const p = r > 0 ? centreV[r - 1]! : NaN;
     const d = Number.isFinite(b) ? Math.abs(a - b) : Math.abs(a - p);
     imageRowsPerRow[r] = Number.isFinite(d) ? d : 0;
   }

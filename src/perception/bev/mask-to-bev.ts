@@ -84,11 +84,11 @@ function buildMaskIndex(
   const w = lookup.imageWidth;
   const cols = lookup.cols;
   const imageRow = (i: number): number =>
-    i >= 0 && i < lookup.pixelIndex.length && lookup.pixelIndex[i] >= 0
-      ? Math.floor(lookup.pixelIndex[i] / w)
+    i >= 0 && i < lookup.pixelIndex.length && lookup.pixelIndex[i]! >= 0
+      ? Math.floor(lookup.pixelIndex[i]! / w)
       : NaN;
   for (let i = 0; i < index.length; i++) {
-    const p = lookup.pixelIndex[i];
+    const p = lookup.pixelIndex[i]!;
     if (p < 0) continue;
     const v = Math.floor(p / w);
     const t = imagePixelToTensor(toImage, { u: p - v * w, v });
@@ -124,12 +124,12 @@ export function maskToBev(
   const w = mask.width;
   const size = classes.length;
   for (let i = 0; i < index.length; i++) {
-    const m = index[i];
+    const m = index[i]!;
     let on = 0;
     if (m >= 0) {
       if (classes[m] === positiveClass) on = 1;
       else {
-        for (let k = 1; k <= halfSpan[i] && !on; k++) {
+        for (let k = 1; k <= halfSpan[i]! && !on; k++) {
           const up = m - k * w;
           const down = m + k * w;
           if (

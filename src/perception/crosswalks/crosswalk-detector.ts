@@ -193,8 +193,8 @@ export function toMessage(c: CrosswalkCandidate, id: number, geometry: CameraGeo
     imagePoints = [];
     for (let k = 0; k < corners.length; k++) {
       // Several points per edge so that lens distortion bends the outline as it should.
-      const a = corners[k];
-      const b = corners[(k + 1) % corners.length];
+      const a = corners[k]!;
+      const b = corners[(k + 1) % corners.length]!;
       for (let s = 0; s < 4; s++) {
         const t = s / 4;
         const px = geometry.groundToPixel({

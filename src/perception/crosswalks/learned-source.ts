@@ -128,7 +128,7 @@ export function blobs(mask: SegmentationMask, cls: number, minCells: number): In
     stack[top++] = start;
     seen[start] = 1;
     while (top > 0) {
-      const i = stack[--top];
+      const i = stack[--top]!;
       cells.push(i);
       const x = i % w;
       const neighbours = [x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1, i - w, i + w];
@@ -170,8 +170,8 @@ export function blobOutline(
   const left = rows.map((r) => img(rowMin.get(r)!, r + 0.5));
   const right = rows.map((r) => img(rowMax.get(r)! + 1, r + 0.5)).reverse();
   // Close the top and bottom edges at the first and last rows' outer corners.
-  const first = rows[0];
-  const last = rows[rows.length - 1];
+  const first = rows[0]!;
+  const last = rows[rows.length - 1]!;
   return [
     img(rowMin.get(first)!, first),
     ...left,
@@ -229,7 +229,7 @@ export class LearnedCrosswalkSource implements CrosswalkSource {
       out.timings.inferenceMs +
       out.timings.transferMs +
       out.timings.decodeMs;
-    const mask = out.masks[0];
+    const mask = out.masks[0]!;
     const cells = largestBlob(mask, this.rule.crosswalkClass);
     const areaFraction = cells.length / (mask.width * mask.height);
     if (cells.length === 0)
@@ -292,7 +292,7 @@ export class LearnedCrosswalkSource implements CrosswalkSource {
     const xs: number[] = [];
     const ys: number[] = [];
     for (let k = 0; k < cells.length; k += step) {
-      const i = cells[k];
+      const i = cells[k]!;
       // Cell centre: tensor corner coordinates -> image pixel centre convention.
       const u = (((i % mask.width) + 0.5) * sx - toImage.offsetX) / toImage.scaleX - 0.5;
       const v = ((Math.floor(i / mask.width) + 0.5) * sy - toImage.offsetY) / toImage.scaleY - 0.5;
@@ -304,7 +304,7 @@ export class LearnedCrosswalkSource implements CrosswalkSource {
     }
     if (xs.length < 3) return undefined;
     const q = (a: number[], f: number): number =>
-      a.sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(f * a.length))];
+      a.sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(f * a.length))]!;
     const xNear = q(xs, 0.05);
     return {
       xNear,

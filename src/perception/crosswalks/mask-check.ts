@@ -59,7 +59,7 @@ export function checkMask(
       if (rr < 0 || rr >= h) continue;
       for (let dc = -1; dc <= 1; dc++) {
         const cc = c + dc;
-        if ((dr || dc) && cc >= 0 && cc < w && isClass(classes[rr * w + cc])) neighbours++;
+        if ((dr || dc) && cc >= 0 && cc < w && isClass(classes[rr * w + cc]!)) neighbours++;
       }
     }
     if (neighbours < 2) isolated++;

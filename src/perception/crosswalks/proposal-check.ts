@@ -153,7 +153,7 @@ export class ProposalChecker {
     if (xs.length < 3) return none;
     const xsSorted = [...xs].sort((a, b) => a - b);
     const ysSorted = [...ys].sort((a, b) => a - b);
-    const q = (a: number[], f: number) => a[Math.min(a.length - 1, Math.floor(f * a.length))];
+    const q = (a: number[], f: number) => a[Math.min(a.length - 1, Math.floor(f * a.length))]!;
     const box = {
       xNear: q(xsSorted, 0.05),
       xFar: q(xsSorted, 0.95),
@@ -193,10 +193,10 @@ export class ProposalChecker {
     // The blob's whole ground extent (not the percentiles), with a cell's slack: samples outside
     // it are rejected before the projection (most samples of a line at a slant to the blob).
     const reach = {
-      x0: xsSorted[0] - 1,
-      x1: xsSorted[xsSorted.length - 1] + 1,
-      y0: ysSorted[0] - 1,
-      y1: ysSorted[ysSorted.length - 1] + 1,
+      x0: xsSorted[0]! - 1,
+      x1: xsSorted[xsSorted.length - 1]! + 1,
+      y0: ysSorted[0]! - 1,
+      y1: ysSorted[ysSorted.length - 1]! + 1,
     };
     const sampler = new PixelSampler(frame.view);
     const { width, height } = frame.view;
@@ -280,13 +280,13 @@ export class ProposalChecker {
       const contrasts: number[] = [];
       const stripedAt: number[] = [];
       for (let k = 0; k < lineCount; k++) {
-        const s = scores.score[k];
+        const s = scores.score[k]!;
         if (Number.isNaN(s)) continue;
         scored++;
-        if (s >= o.minLineScore && scores.contrast[k] >= o.minLineContrast) {
+        if (s >= o.minLineScore && scores.contrast[k]! >= o.minLineContrast) {
           striped++;
           scoreSum += s;
-          contrasts.push(scores.contrast[k]);
+          contrasts.push(scores.contrast[k]!);
           stripedAt.push(k);
         }
       }
@@ -304,7 +304,7 @@ export class ProposalChecker {
           stripedLines: striped,
           stripedDepth: depth,
           meanScore: striped ? scoreSum / striped : 0,
-          contrast: contrasts.length ? contrasts[contrasts.length >> 1] : 0,
+          contrast: contrasts.length ? contrasts[contrasts.length >> 1]! : 0,
           stripedOutline: stripedOutline(lines, samplesPerLine, stripedAt, scores.centreCol, {
             cx: cxm,
             cy: yMid,
@@ -375,8 +375,8 @@ export class ProposalChecker {
     }
     let count = 0;
     for (let k = 0; k < n; k += stride) {
-      const u = strong[2 * k];
-      const v = strong[2 * k + 1];
+      const u = strong[2 * k]!;
+      const v = strong[2 * k + 1]!;
       // The local structure tensor over a 5x5 window: the orientation of a stair-stepped or noisy
       // edge, which one pixel's gradient gets wrong by tens of degrees on the ground.
       let jxx = 0;
@@ -433,16 +433,16 @@ export function dominantDirections(
   let ss = 0;
   let sw = 0;
   for (let i = 0; i < count; i++) {
-    const w = weight[i];
-    hist[Math.min(BINS - 1, Math.floor((twice[i] / (2 * Math.PI)) * BINS))] += w;
-    sc += w * Math.cos(twice[i]);
-    ss += w * Math.sin(twice[i]);
+    const w = weight[i]!;
+    hist[Math.min(BINS - 1, Math.floor((twice[i]! / (2 * Math.PI)) * BINS))]! += w;
+    sc += w * Math.cos(twice[i]!);
+    ss += w * Math.sin(twice[i]!);
     sw += w;
   }
   if (!(sw > 0)) return { angles: [], coherence: 0 };
   const smooth = Array.from(
     hist,
-    (_, k) => hist[(k + BINS - 1) % BINS] + 2 * hist[k] + hist[(k + 1) % BINS],
+    (_, k) => hist[(k + BINS - 1) % BINS]! + 2 * hist[k]! + hist[(k + 1) % BINS]!,
   );
   const order = smooth.map((v, k) => ({ v, k })).sort((a, b) => b.v - a.v);
   // Bin k covers doubled angles [k, k + 1) * 20 degrees: a = (k + 0.5) * 10 degrees, folded into (-90, 90].
@@ -450,7 +450,7 @@ export function dominantDirections(
     const deg = (k + 0.5) * (180 / BINS);
     return ((deg > 90 ? deg - 180 : deg) * Math.PI) / 180;
   };
-  return { angles: [angleOf(order[0].k)], coherence: Math.hypot(sc, ss) / sw };
+  return { angles: [angleOf(order[0]!.k)], coherence: Math.hypot(sc, ss) / sw };
 }
 
 /** Gradients under this (grey levels per pixel) are noise and do not vote. */
@@ -523,16 +523,16 @@ function stripedOutline(
       if (first < 0) first = s;
       last = s;
     }
-    if (first < 0 || centreCol[k] < 0) continue;
+    if (first < 0 || centreCol[k]! < 0) continue;
     const t = -at.half + (k + 0.5) * at.spacing;
     ts.push(t);
     firsts.push((first - samplesPerLine / 2) * at.cell);
     lasts.push((last + 1 - samplesPerLine / 2) * at.cell);
-    centresX.push(point(t, (centreCol[k] + 0.5 - samplesPerLine / 2) * at.cell).x);
+    centresX.push(point(t, (centreCol[k]! + 0.5 - samplesPerLine / 2) * at.cell).x);
   }
   if (ts.length < MIN_STRIPED_FOR_OUTLINE) return undefined;
   const q = (a: number[], f: number) =>
-    [...a].sort((p, r) => p - r)[Math.min(a.length - 1, Math.floor(f * a.length))];
+    [...a].sort((p, r) => p - r)[Math.min(a.length - 1, Math.floor(f * a.length))]!;
   const t0 = q(ts, 0.05) - at.spacing / 2;
   const t1 = q(ts, 0.95) + at.spacing / 2;
   const d0 = q(firsts, 0.05);

@@ -184,7 +184,7 @@ export class RowStripeAnalyser {
       const windowCount = this.#collectWindows(cols, settings);
       if (windowCount === 0) {
         score[row] = 0;
-        contrast[row] = Math.sqrt(this.#energyPrefix[cols] / Math.max(1, nValid));
+        contrast[row] = Math.sqrt(this.#energyPrefix[cols]! / Math.max(1, nValid));
         continue;
       }
       // Only the windows with the most swings are analysed (the stripes, where there are any): the
@@ -193,7 +193,7 @@ export class RowStripeAnalyser {
       const analysed = leadingCount(windowCount, settings.maxWindows);
       let best = -Infinity;
       for (let k = 0; k < analysed; k++)
-        best = this.#scoreWindow(row, this.#windows[k], best, dy, settings);
+        best = this.#scoreWindow(row, this.#windows[k]!, best, dy, settings);
     }
     return this.#result;
   }
@@ -231,11 +231,11 @@ export class RowStripeAnalyser {
     const count = this.#count;
     let nValid = 0;
     for (let c = 0; c < cols; c++) {
-      const g = grey[base + c];
+      const g = grey[base + c]!;
       const ok = !Number.isNaN(g);
       valid[c] = ok ? 1 : 0;
-      prefix[c + 1] = prefix[c] + (ok ? g : 0);
-      count[c + 1] = count[c] + (ok ? 1 : 0);
+      prefix[c + 1] = prefix[c]! + (ok ? g : 0);
+      count[c + 1] = count[c]! + (ok ? 1 : 0);
       nValid += ok ? 1 : 0;
     }
     return nValid;
@@ -260,12 +260,12 @@ export class RowStripeAnalyser {
       if (valid[c]) {
         const a = Math.max(0, c - half);
         const b = Math.min(cols, c + half + 1);
-        v = grey[base + c] - (prefix[b] - prefix[a]) / Math.max(1, count[b] - count[a]);
+        v = grey[base + c]! - (prefix[b]! - prefix[a]!) / Math.max(1, count[b]! - count[a]!);
       }
       profile[c] = v;
       detrended[base + c] = v;
-      validPrefix[c + 1] = validPrefix[c] + valid[c];
-      energyPrefix[c + 1] = energyPrefix[c] + v * v;
+      validPrefix[c + 1] = validPrefix[c]! + valid[c]!;
+      energyPrefix[c + 1] = energyPrefix[c]! + v * v;
     }
   }
 
@@ -281,7 +281,7 @@ export class RowStripeAnalyser {
     let riseCount = 0;
     for (let c = 0; c < cols; c++) {
       let swing = 0;
-      const v = profile[c];
+      const v = profile[c]!;
       if (v > swingLevel && state <= 0) {
         if (state < 0) {
           swing = 1;
@@ -292,7 +292,7 @@ export class RowStripeAnalyser {
         swing = state > 0 ? 1 : 0;
         state = -1;
       }
-      swingPrefix[c + 1] = swingPrefix[c] + swing;
+      swingPrefix[c + 1] = swingPrefix[c]! + swing;
     }
     this.#riseCount = riseCount;
   }
@@ -306,8 +306,8 @@ export class RowStripeAnalyser {
     let n = 0;
     for (let c0 = 0; c0 + win <= cols; c0 += step) {
       const c1 = c0 + win;
-      if (validPrefix[c1] - validPrefix[c0] < minValidInWindow) continue;
-      if (swingPrefix[c1] - swingPrefix[c0] < minSwings) continue;
+      if (validPrefix[c1]! - validPrefix[c0]! < minValidInWindow) continue;
+      if (swingPrefix[c1]! - swingPrefix[c0]! < minSwings) continue;
       if (requireRegular && !regularRises(this.#rises, this.#riseCount, c0, c1, lagMin, lagMax))
         continue;
       windows[n++] = c0;
@@ -320,11 +320,11 @@ export class RowStripeAnalyser {
     const windows = this.#windows;
     const swingPrefix = this.#swingPrefix;
     for (let i = 1; i < n; i++) {
-      const c0 = windows[i];
-      const swings = swingPrefix[c0 + win] - swingPrefix[c0];
+      const c0 = windows[i]!;
+      const swings = swingPrefix[c0 + win]! - swingPrefix[c0]!;
       let j = i - 1;
-      while (j >= 0 && swingPrefix[windows[j] + win] - swingPrefix[windows[j]] < swings) {
-        windows[j + 1] = windows[j];
+      while (j >= 0 && swingPrefix[windows[j]! + win]! - swingPrefix[windows[j]!]! < swings) {
+        windows[j + 1] = windows[j]!;
         j--;
       }
       windows[j + 1] = c0;
@@ -344,7 +344,7 @@ export class RowStripeAnalyser {
   ): number {
     const { win, lagMin, lagMax, minPeakCorrelation } = settings;
     const c1 = c0 + win;
-    const energy = (this.#energyPrefix[c1] - this.#energyPrefix[c0]) / win;
+    const energy = (this.#energyPrefix[c1]! - this.#energyPrefix[c0]!) / win;
     if (energy <= 1e-6) return best;
     this.#correlationReady.fill(0);
     const { score, period, contrast, centreCol } = this.#result;
@@ -381,8 +381,8 @@ export class RowStripeAnalyser {
     let bright = 0;
     let dark = 0;
     for (let c = c0; c < c0 + win; c++) {
-      if (p[c] > level) bright++;
-      else if (p[c] < -level) dark++;
+      if (p[c]! > level) bright++;
+      else if (p[c]! < -level) dark++;
     }
     const decided = bright + dark;
     if (decided < settings.minDecided * win) return false;
@@ -400,11 +400,11 @@ export class RowStripeAnalyser {
       const p = this.#profile;
       const end = c0 + win - lag;
       let acc = 0;
-      for (let c = c0; c < end; c++) acc += p[c] * p[c + lag];
+      for (let c = c0; c < end; c++) acc += p[c]! * p[c + lag]!;
       correlation[lag] = acc / (win - lag) / energy;
       this.#correlationReady[lag] = 1;
     }
-    return correlation[lag];
+    return correlation[lag]!;
   }
 }
 
@@ -442,7 +442,7 @@ function regularRises(
   let minGap = Infinity;
   let maxGap = 0;
   for (let k = 0; k < riseCount; k++) {
-    const c = rises[k];
+    const c = rises[k]!;
     if (c < c0) continue;
     if (c >= c1) break;
     if (prev >= 0) {

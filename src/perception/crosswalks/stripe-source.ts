@@ -150,9 +150,9 @@ export class StripeCrosswalkSource implements CrosswalkSource {
         this.#rowShift[c] = Math.round((colY(spec, c) * tan) / spec.dx);
       this.#sheared.fill(NaN);
       for (let c = 0; c < lookup.cols; c++) {
-        const k = this.#rowShift[c];
+        const k = this.#rowShift[c]!;
         for (let r = Math.max(0, -k); r < Math.min(lookup.rows, lookup.rows - k); r++)
-          this.#sheared[r * lookup.cols + c] = this.#grey[(r + k) * lookup.cols + c];
+          this.#sheared[r * lookup.cols + c] = this.#grey[(r + k) * lookup.cols + c]!;
       }
       const maxRange = this.options.shearMaxRange ?? 20;
       found.push(
@@ -197,8 +197,8 @@ export class StripeCrosswalkSource implements CrosswalkSource {
     const striped = scratch.striped;
     let lowContrastRows = 0;
     for (let r = 0; r < rows; r++) {
-      const s = rs.score[r];
-      const c = rs.contrast[r];
+      const s = rs.score[r]!;
+      const c = rs.contrast[r]!;
       striped[r] = 0;
       if (s >= minScore && c >= minContrast) striped[r] = 1;
       else if (tan === 0 && s >= lowMinScore && c >= lowMinContrast) {
@@ -224,7 +224,7 @@ export class StripeCrosswalkSource implements CrosswalkSource {
       for (let r = r0; r <= r1; r++) {
         if (!striped[r]) continue;
         stripedRows++;
-        scoreSum += rs.score[r];
+        scoreSum += rs.score[r]!;
       }
       if (stripedRows * spec.dx < minDepth && stripedRows < 4) continue;
       const meanScore = scoreSum / stripedRows;
@@ -367,13 +367,13 @@ function noiseFloor(
     scratch && scratch.length >= score.length ? scratch : new Float32Array(score.length);
   let n = 0;
   for (let r = 0; r < score.length; r++)
-    if (Number.isFinite(score[r]) && score[r] < minScore && contrast[r] > 0)
-      values[n++] = contrast[r];
+    if (Number.isFinite(score[r]) && score[r]! < minScore && contrast[r]! > 0)
+      values[n++] = contrast[r]!;
   if (n < 10) return Infinity;
   // Unused slots sort last, so the first n are the values in ascending order.
   values.fill(Infinity, n);
   values.sort();
-  return values[n >> 2];
+  return values[n >> 2]!;
 }
 
 /** The first striped row at or after `from`, or -1. */
@@ -401,15 +401,15 @@ function medianCentreCol(
   for (let r = r0; r <= r1; r++) {
     if (!striped[r]) continue;
     // Insertion into the ascending run scratch[0..n).
-    const v = centreCol[r];
+    const v = centreCol[r]!;
     let k = n++;
-    while (k > 0 && scratch[k - 1] > v) {
-      scratch[k] = scratch[k - 1];
+    while (k > 0 && scratch[k - 1]! > v) {
+      scratch[k] = scratch[k - 1]!;
       k--;
     }
     scratch[k] = v;
   }
-  return scratch[n >> 1];
+  return scratch[n >> 1]!;
 }
 
 /**
@@ -452,13 +452,13 @@ function lateralExtent(
   const { energy, smooth } = scratch;
   energy.fill(0);
   for (let r = r0; r <= r1; r++)
-    for (let c = 0; c < cols; c++) energy[c] += detrended[r * cols + c] ** 2;
+    for (let c = 0; c < cols; c++) energy[c]! += detrended[r * cols + c]! ** 2;
   const half = Math.round(1 / spec.dy);
   let peak = 0;
   let peakCol = 0;
   for (let c = 0; c < cols; c++) {
     let s = 0;
-    for (let k = Math.max(0, c - half); k <= Math.min(cols - 1, c + half); k++) s += energy[k];
+    for (let k = Math.max(0, c - half); k <= Math.min(cols - 1, c + half); k++) s += energy[k]!;
     smooth[c] = s;
     if (s > peak) {
       peak = s;
@@ -466,11 +466,11 @@ function lateralExtent(
     }
   }
   if (peak <= 0) return undefined;
-  const seed = startCol >= 0 && smooth[startCol] >= 0.3 * peak ? startCol : peakCol;
+  const seed = startCol >= 0 && smooth[startCol]! >= 0.3 * peak ? startCol : peakCol;
   let lo = seed;
   let hi = seed;
-  while (lo > 0 && smooth[lo - 1] >= 0.3 * peak) lo--;
-  while (hi < cols - 1 && smooth[hi + 1] >= 0.3 * peak) hi++;
+  while (lo > 0 && smooth[lo - 1]! >= 0.3 * peak) lo--;
+  while (hi < cols - 1 && smooth[hi + 1]! >= 0.3 * peak) hi++;
   return { yRight: colY(spec, lo) - spec.dy / 2, yLeft: colY(spec, hi) + spec.dy / 2 };
 }
 
@@ -489,8 +489,8 @@ function drivableShare(frame: CrosswalkFrame, q: { x: number; y: number }[]): nu
       const s = (i + 0.5) / 5;
       const t = (j + 0.5) / 5;
       // Bilinear point of the quadrilateral (corners 0-1 near side, 3-2 far side ordering kept).
-      const x = (1 - s) * ((1 - t) * q[0].x + t * q[3].x) + s * ((1 - t) * q[1].x + t * q[2].x);
-      const y = (1 - s) * ((1 - t) * q[0].y + t * q[3].y) + s * ((1 - t) * q[1].y + t * q[2].y);
+      const x = (1 - s) * ((1 - t) * q[0]!.x + t * q[3]!.x) + s * ((1 - t) * q[1]!.x + t * q[2]!.x);
+      const y = (1 - s) * ((1 - t) * q[0]!.y + t * q[3]!.y) + s * ((1 - t) * q[1]!.y + t * q[2]!.y);
       const px = frame.geometry.groundToPixel({ x, y, z: 0 });
       if (!px || px.u < 0 || px.v < 0 || px.u >= frame.view.width || px.v >= frame.view.height)
         continue;

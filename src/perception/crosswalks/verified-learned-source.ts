@@ -239,7 +239,7 @@ export class VerifiedLearnedSource implements CrosswalkSource {
         );
         const values = features.map((f) => VERIFICATION_FEATURES[f](evidence, gate));
         const plausible = passesGate(evidence, gate, check.minImageRows);
-        const z = bias + values.reduce((s, v, i) => s + weights[i] * v, 0);
+        const z = bias + values.reduce((s, v, i) => s + weights[i]! * v, 0);
         return {
           cells,
           evidence,

@@ -165,39 +165,39 @@ export function classicalMarkingOccupancy(
     if (rowX(spec, r) > maxRange) break;
     const base = r * cols;
     for (let c = 0; c < cols; c++) {
-      const g = grey[base + c];
+      const g = grey[base + c]!;
       const bad = Number.isNaN(g);
-      pg[c + 1] = pg[c] + (bad ? 0 : g);
-      py[c + 1] = py[c] + (bad ? 0 : yellow[base + c]);
-      pc[c + 1] = pc[c] + (bad ? 0 : chroma[base + c]);
-      pn[c + 1] = pn[c] + (bad ? 1 : 0);
+      pg[c + 1] = pg[c]! + (bad ? 0 : g);
+      py[c + 1] = py[c]! + (bad ? 0 : yellow[base + c]!);
+      pc[c + 1] = pc[c]! + (bad ? 0 : chroma[base + c]!);
+      pn[c + 1] = pn[c]! + (bad ? 1 : 0);
     }
     for (let c = k2; c < cols - k2; c++) {
-      const g = grey[base + c];
+      const g = grey[base + c]!;
       if (Number.isNaN(g)) continue;
       const l0 = c - k2;
       const l1 = c - k1 + 1;
       const r0 = c + k1;
       const r1 = c + k2 + 1;
       // A flank that leaves the image is ignored (paint at the image border keeps the other flank).
-      const leftOk = pn[l1] - pn[l0] === 0;
-      const rightOk = pn[r1] - pn[r0] === 0;
+      const leftOk = pn[l1]! - pn[l0]! === 0;
+      const rightOk = pn[r1]! - pn[r0]! === 0;
       if (!leftOk && !rightOk) continue;
-      const left = leftOk ? (pg[l1] - pg[l0]) / width : -Infinity;
-      const right = rightOk ? (pg[r1] - pg[r0]) / width : -Infinity;
+      const left = leftOk ? (pg[l1]! - pg[l0]!) / width : -Infinity;
+      const right = rightOk ? (pg[r1]! - pg[r0]!) / width : -Infinity;
       const greyExcess = g - Math.max(left, right);
-      const yl = leftOk ? (py[l1] - py[l0]) / width : -Infinity;
-      const yr = rightOk ? (py[r1] - py[r0]) / width : -Infinity;
-      const yellowExcess = yellow[base + c] - Math.max(yl, yr);
+      const yl = leftOk ? (py[l1]! - py[l0]!) / width : -Infinity;
+      const yr = rightOk ? (py[r1]! - py[r0]!) / width : -Infinity;
+      const yellowExcess = yellow[base + c]! - Math.max(yl, yr);
       const isYellow = yellowExcess >= minYellow && greyExcess > 0;
       if (!(greyExcess >= minContrast || isYellow)) continue;
       // Road on the flanks that are seen, white or yellow paint in the middle.
-      if (leftOk && (pc[l1] - pc[l0]) / width > maxRoadChroma) continue;
-      if (rightOk && (pc[r1] - pc[r0]) / width > maxRoadChroma) continue;
+      if (leftOk && (pc[l1]! - pc[l0]!) / width > maxRoadChroma) continue;
+      if (rightOk && (pc[r1]! - pc[r0]!) / width > maxRoadChroma) continue;
       // ... and as bright as the road (not a snow bank, a pavement, a kerb's top).
       if (leftOk && !(left >= low && left <= high)) continue;
       if (rightOk && !(right >= low && right <= high)) continue;
-      if (!isYellow && chroma[base + c] > maxWhiteChroma) continue;
+      if (!isYellow && chroma[base + c]! > maxWhiteChroma) continue;
       occupancy[base + c] = 1;
       count++;
     }

@@ -28,7 +28,7 @@ export function assignPositions(
   for (const side of [1, -1] as const) {
     const idx = offsets
       .map((y, i) => ({ y: y * side, i }))
-      .filter((e) => Number.isFinite(e.y) && e.y > 0 && !(starts && starts[e.i] > maxStart))
+      .filter((e) => Number.isFinite(e.y) && e.y > 0 && !(starts && starts[e.i]! > maxStart))
       .sort((a, b) => a.y - b.y);
     const ego = side > 0 ? LaneMarking.POSITION_EGO_LEFT : LaneMarking.POSITION_EGO_RIGHT;
     const next = side > 0 ? LaneMarking.POSITION_NEXT_LEFT : LaneMarking.POSITION_NEXT_RIGHT;

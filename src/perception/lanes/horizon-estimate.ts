@@ -71,11 +71,11 @@ export function estimateHorizonFromLanes(
   const perRow = new Int32Array(h);
   let lanePixels = 0;
   for (let v = 0; v < h; v++)
-    for (let u = 0; u < w; u++) if (classes[v * w + u] === cls) perRow[v]++;
-  for (let v = 0; v < h; v++) lanePixels += perRow[v];
+    for (let u = 0; u < w; u++) if (classes[v * w + u] === cls) perRow[v]!++;
+  for (let v = 0; v < h; v++) lanePixels += perRow[v]!;
   let above = 0;
   for (let v = 0; v < h && above < 0.2 * lanePixels; v++) {
-    above += perRow[v];
+    above += perRow[v]!;
     classes.fill(0, v * w, (v + 1) * w);
   }
   const seen = new Uint8Array(w * h);
@@ -129,8 +129,8 @@ export function estimateHorizonFromLanes(
   const votes: { v: number; u: number; w: number }[] = [];
   for (let i = 0; i < lines.length; i++) {
     for (let j = i + 1; j < lines.length; j++) {
-      const l1 = lines[i];
-      const l2 = lines[j];
+      const l1 = lines[i]!;
+      const l2 = lines[j]!;
       const sameSide = Math.sign(l1.b) === Math.sign(l2.b);
       if (sameSide && Math.abs(Math.atan(l1.b) - Math.atan(l2.b)) < minSameSideAngle) continue;
       const v = (l2.a - l1.a) / (l1.b - l2.b);

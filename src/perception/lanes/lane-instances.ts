@@ -44,9 +44,9 @@ function recentLine(parts: BevComponent[], spec: BevGridSpec, fromX: number, out
   let sxy = 0;
   for (const p of parts) {
     for (let k = 0; k < p.rows.length; k++) {
-      const x = rowX(spec, p.rows[k]);
+      const x = rowX(spec, p.rows[k]!);
       if (x < fromX) continue;
-      const y = p.rowY[k];
+      const y = p.rowY[k]!;
       sw += 1;
       sx += x;
       sy += y;
@@ -91,9 +91,9 @@ export function linkLaneInstances(
     // The piece's own start: mean y of its first rows.
     const headRows = Math.min(comp.rows.length, 4);
     let headY = 0;
-    for (let k = 0; k < headRows; k++) headY += comp.rowY[k];
+    for (let k = 0; k < headRows; k++) headY += comp.rowY[k]!;
     headY /= headRows;
-    const headX = rowX(spec, comp.rows[Math.floor((headRows - 1) / 2)]);
+    const headX = rowX(spec, comp.rows[Math.floor((headRows - 1) / 2)]!);
     let best: LaneInstance | undefined;
     let bestCost = Infinity;
     for (const line of lines) {

@@ -179,8 +179,8 @@ function fitSamples(
         rowCount[r] = p.rowCount[k]!;
         rowOrder[nRows++] = r;
       } else {
-        rowSum[r] += p.rowY[k]! * p.rowCount[k]!;
-        rowCount[r] += p.rowCount[k]!;
+        rowSum[r]! += p.rowY[k]! * p.rowCount[k]!;
+        rowCount[r]! += p.rowCount[k]!;
       }
     }
   }
@@ -387,9 +387,9 @@ export function lanesFromOccupancy(
         poly_coefficients_std: fit.coefficientStd,
         x_min: xMin,
         x_max: xMax,
-        lateral_offset: c[0],
-        lateral_offset_std: fit.coefficientStd[0],
-        heading: Math.atan(c[1]),
+        lateral_offset: c[0]!,
+        lateral_offset_std: fit.coefficientStd[0]!,
+        heading: Math.atan(c[1]!),
         points,
         points_std: pointsStd,
         map_id: "",
@@ -409,7 +409,7 @@ export function lanesFromOccupancy(
     lines.map((m) => m.x_min),
   );
   lines.forEach((m, i) => {
-    m.position = positions[i];
+    m.position = positions[i]!;
   });
   for (const d of drafts) {
     if (d.marking.type !== LaneMarking.TYPE_ROAD_EDGE) continue;

@@ -65,13 +65,13 @@ export function classifyLineStyle(
       gaps: 0,
       imageVerified,
     };
-  const first = rows[0];
-  const last = rows[rows.length - 1];
+  const first = rows[0]!;
+  const last = rows[rows.length - 1]!;
   const spanRows = last - first + 1;
   const span = spanRows * spec.dx;
   let gaps = 0;
   for (let k = 1; k < rows.length; k++) {
-    const missing = (rows[k] - rows[k - 1] - 1) * spec.dx;
+    const missing = (rows[k]! - rows[k - 1]! - 1) * spec.dx;
     if (missing >= minGap) gaps++;
   }
   const painted = rows.length / spanRows;

@@ -79,8 +79,8 @@ export function paintProfile(
         if (r < firstRow) firstRow = r;
         if (r > lastRow) lastRow = r;
       } else {
-        rowSum[r] += p.rowY[k]!;
-        rowCount[r]++;
+        rowSum[r]! += p.rowY[k]!;
+        rowCount[r]!++;
       }
     }
   }

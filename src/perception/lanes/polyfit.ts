@@ -68,12 +68,12 @@ function invert(n: number): boolean {
       }
     }
     const d = a[col * w + col]!;
-    for (let j = 0; j < w; j++) a[col * w + j] /= d;
+    for (let j = 0; j < w; j++) a[col * w + j]! /= d;
     for (let r = 0; r < n; r++) {
       if (r === col) continue;
       const f = a[r * w + col]!;
       if (f === 0) continue;
-      for (let j = 0; j < w; j++) a[r * w + j] -= f * a[col * w + j]!;
+      for (let j = 0; j < w; j++) a[r * w + j]! -= f * a[col * w + j]!;
     }
   }
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) inverse[i * 4 + j] = a[i * w + n + j]!;
@@ -133,8 +133,8 @@ export function fitSampleArrays(samples: FitSampleArrays, degree: number): PolyF
     pow[0] = 1;
     for (let e = 1; e < p; e++) pow[e] = pow[e - 1]! * t;
     for (let i = 0; i < p; i++) {
-      aty[i] += w * pow[i]! * y;
-      for (let j = i; j < p; j++) ata[i * 4 + j] += w * pow[i]! * pow[j]!;
+      aty[i]! += w * pow[i]! * y;
+      for (let j = i; j < p; j++) ata[i * 4 + j]! += w * pow[i]! * pow[j]!;
     }
   }
   for (let i = 0; i < p; i++) for (let j = 0; j < i; j++) ata[i * 4 + j] = ata[j * 4 + i]!;
@@ -178,7 +178,7 @@ export function fitSampleArrays(samples: FitSampleArrays, degree: number): PolyF
 
 /** y(x) of a cubic. */
 export function evalPoly(c: ArrayLike<number>, x: number): number {
-  return c[0] + x * (c[1] + x * (c[2] + x * c[3]));
+  return c[0]! + x * (c[1]! + x * (c[2]! + x * c[3]!));
 }
 
 /** One standard deviation of y(x) from the covariance (J Cov J^T, J = [1, x, x^2, x^3]). */
@@ -191,6 +191,6 @@ export function polyStdAt(fit: Pick<PolyFit, "covariance" | "degree">, x: number
   const p = fit.degree + 1;
   let v = 0;
   for (let a = 0; a < p; a++)
-    for (let b = 0; b < p; b++) v += j[a] * fit.covariance[a * 4 + b] * j[b];
+    for (let b = 0; b < p; b++) v += j[a]! * fit.covariance[a * 4 + b]! * j[b]!;
   return Math.sqrt(Math.max(0, v));
 }

@@ -87,8 +87,8 @@ export function markingToTuSimpleLane(
   }
   return hSamples.map((row) => {
     for (let k = 1; k < pts.length; k++) {
-      const a = pts[k - 1];
-      const b = pts[k];
+      const a = pts[k - 1]!;
+      const b = pts[k]!;
       if ((a.v - row) * (b.v - row) <= 0 && a.v !== b.v) {
         const u = a.u + ((row - a.v) / (b.v - a.v)) * (b.u - a.u);
         return u >= 0 && u < imageWidth ? u : -2;
@@ -99,7 +99,7 @@ export function markingToTuSimpleLane(
 }
 
 function laneAngle(xs: readonly number[], hSamples: readonly number[]): number {
-  const pts = xs.map((x, i) => [hSamples[i], x] as const).filter(([, x]) => x >= 0);
+  const pts = xs.map((x, i) => [hSamples[i]!, x] as const).filter(([, x]) => x >= 0);
   if (pts.length < 2) return 0;
   const my = pts.reduce((s, p) => s + p[0], 0) / pts.length;
   const mx = pts.reduce((s, p) => s + p[1], 0) / pts.length;
@@ -115,8 +115,8 @@ function laneAngle(xs: readonly number[], hSamples: readonly number[]): number {
 function lineAccuracy(pred: readonly number[], gt: readonly number[], thresh: number): number {
   let ok = 0;
   for (let i = 0; i < gt.length; i++) {
-    const p = pred[i] >= 0 ? pred[i] : -100;
-    const g = gt[i] >= 0 ? gt[i] : -100;
+    const p = pred[i]! >= 0 ? pred[i]! : -100;
+    const g = gt[i]! >= 0 ? gt[i]! : -100;
     if (Math.abs(p - g) < thresh) ok++;
   }
   return ok / gt.length;

@@ -83,8 +83,8 @@ export function summarise(frames: readonly FrameScore[]): RecallSummary {
     falseAlarms += f.falseAlarms;
     for (const p of f.people) {
       const i = HEIGHT_BINS.findIndex((b) => p.height >= b.min && p.height < b.max);
-      bins[i].total++;
-      if (p.found) bins[i].found++;
+      bins[i]!.total++;
+      if (p.found) bins[i]!.found++;
     }
   }
   return { bins, falseAlarms, frames: frames.length };

@@ -258,7 +258,7 @@ export class CropSchedule {
     if (count >= crops.length) return [...crops];
     const out: T[] = [];
     const start = this.#next % crops.length;
-    for (let i = 0; i < count; i++) out.push(crops[(start + i) % crops.length]);
+    for (let i = 0; i < count; i++) out.push(crops[(start + i) % crops.length]!);
     this.#next = (start + count) % crops.length;
     return out;
   }

@@ -106,8 +106,8 @@ export function pedestrianFromDetection(
     groundCovariance(projector, foot, stdU, stdV) ??
     // At the horizon's edge: as uncertain as the range itself.
     Float64Array.from([range * range, 0, 0, range * range]);
-  cov[0] += floor;
-  cov[3] += floor;
+  cov[0]! += floor;
+  cov[3]! += floor;
   return {
     track_id: 0,
     confidence: detection.score,

@@ -52,7 +52,7 @@ export function mergePasses(
   imageHeight: number,
   o: MergeOptions,
 ): Detection[] {
-  if (passes.length === 1) return [...passes[0].boxes];
+  if (passes.length === 1) return [...passes[0]!.boxes];
   const candidates: { box: Detection; cut: boolean }[] = [];
   for (const pass of passes) {
     for (const box of pass.boxes) {

@@ -405,8 +405,8 @@ export class PedestrianDetector {
     );
     const passes: PassBoxes[] = [];
     for (let k = 0; k < rects.length; k++) {
-      const rect = rects[k];
-      const out = outputs[k];
+      const rect = rects[k]!;
+      const out = outputs[k]!;
       if (out.kind !== "detections")
         throw new PerceptionError("model", "pedestrian model returned masks, not detections");
       timings.preprocessMs += out.timings.preprocessMs + out.timings.transferMs;

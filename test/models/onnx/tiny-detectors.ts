@@ -64,7 +64,7 @@ export function tinyYolov8(size: number, layout: TinyLayout): ModelProto {
     outDims = [f, n];
   }
   // Rename the last value to the graph output name "output0" (Ultralytics' name).
-  nodes[nodes.length - 1].output = ["output0"];
+  nodes[nodes.length - 1]!.output = ["output0"];
   return modelFromGraph({
     name: `tiny_${layout}`,
     node: nodes,

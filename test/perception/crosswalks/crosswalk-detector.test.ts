@@ -55,8 +55,8 @@ describe("CrosswalkDetector on a rendered zebra crossing", async () => {
   it("the lane stage hands the crossing's near and far edges over as transverse lines, not lanes", () => {
     const xs = laneResult.transverse.map((c) => c.cx).sort((a, b) => a - b);
     expect(xs.length).toBeGreaterThanOrEqual(2);
-    expect(Math.abs(xs[0] - truth.xNear)).toBeLessThan(0.6);
-    expect(Math.abs(xs[xs.length - 1] - truth.xFar)).toBeLessThan(0.6);
+    expect(Math.abs(xs[0]! - truth.xNear)).toBeLessThan(0.6);
+    expect(Math.abs(xs[xs.length - 1]! - truth.xFar)).toBeLessThan(0.6);
     for (const m of laneResult.markings.markings)
       expect(Math.abs(m.lateral_offset)).toBeLessThan(2.5);
   });
@@ -65,7 +65,7 @@ describe("CrosswalkDetector on a rendered zebra crossing", async () => {
     const r = await detector.detect(withCrossing.view, geometry, stamp);
     expect(r.status).toBe("");
     expect(r.crosswalks).toHaveLength(1);
-    const c = r.crosswalks[0];
+    const c = r.crosswalks[0]!;
     expect(rectIoU(c.polygon.points, truth)).toBeGreaterThanOrEqual(0.6);
     expect(Math.abs(c.distance_ahead - truth.xNear)).toBeLessThan(1);
     expect(c.distance_ahead_std).toBeGreaterThan(0);
@@ -73,17 +73,19 @@ describe("CrosswalkDetector on a rendered zebra crossing", async () => {
   });
 
   it("with the lane mask's edges: tighter distance, higher confidence, outline in pixels", async () => {
-    const alone = (await detector.detect(withCrossing.view, geometry, stamp)).crosswalks[0];
+    const alone = (await detector.detect(withCrossing.view, geometry, stamp)).crosswalks[0]!;
     const r = await detector.detect(withCrossing.view, geometry, stamp, laneResult);
-    const c = r.crosswalks[0];
+    const c = r.crosswalks[0]!;
     expect(c.confidence).toBeGreaterThan(alone.confidence);
     expect(Math.abs(c.distance_ahead - truth.xNear)).toBeLessThan(0.4);
     expect(rectIoU(c.polygon.points, truth)).toBeGreaterThanOrEqual(0.6);
     // Counter-clockwise in base_link (positive shoelace area).
     const p = c.polygon.points;
     const area =
-      p.reduce((s, a, i) => s + a.x * p[(i + 1) % p.length].y - p[(i + 1) % p.length].x * a.y, 0) /
-      2;
+      p.reduce(
+        (s, a, i) => s + a.x * p[(i + 1) % p.length]!.y - p[(i + 1) % p.length]!.x * a.y,
+        0,
+      ) / 2;
     expect(area).toBeGreaterThan(0);
     // The image outline is the ground outline projected.
     for (const q of c.image_polygon.points) {
@@ -96,7 +98,7 @@ describe("CrosswalkDetector on a rendered zebra crossing", async () => {
       laneMask: laneResult.laneMask,
       toImage: laneResult.toImage,
     });
-    expect(fromMask.crosswalks[0].distance_ahead).toBeCloseTo(c.distance_ahead, 3);
+    expect(fromMask.crosswalks[0]!.distance_ahead).toBeCloseTo(c.distance_ahead, 3);
   });
 
   it("finds nothing on a road with only lane lines", async () => {
@@ -114,7 +116,7 @@ describe("CrosswalkDetector on a rendered zebra crossing", async () => {
     for (let k = 0; k < data.length; k++)
       data[k] = Math.max(
         0,
-        Math.min(255, Math.round(100 + (v.data[k] - 100) * 0.2 + (rand() - 0.5) * 8)),
+        Math.min(255, Math.round(100 + (v.data[k]! - 100) * 0.2 + (rand() - 0.5) * 8)),
       );
     return { ...v, data };
   };
@@ -123,7 +125,7 @@ describe("CrosswalkDetector on a rendered zebra crossing", async () => {
     const view = washedOut(withCrossing.view, 5);
     const r = await detector.detect(view, geometry, stamp);
     expect(r.crosswalks).toHaveLength(1);
-    expect(rectIoU(r.crosswalks[0].polygon.points, truth)).toBeGreaterThanOrEqual(0.5);
+    expect(rectIoU(r.crosswalks[0]!.polygon.points, truth)).toBeGreaterThanOrEqual(0.5);
     // With the low-contrast path closed, the absolute bar alone rejects it.
     const absoluteOnly = new CrosswalkDetector({ stripes: { minContrastOverNoise: Infinity } });
     expect((await absoluteOnly.detect(view, geometry, stamp)).crosswalks).toEqual([]);
@@ -154,20 +156,20 @@ describe("CrosswalkDetector on a rendered zebra crossing", async () => {
     );
     const r = await detector.detect(road.view, geometry, stamp);
     expect(r.crosswalks).toHaveLength(1);
-    const c = r.crosswalks[0];
+    const c = r.crosswalks[0]!;
     // The outline is oblique (a parallelogram whose near edge is not a BEV row) and holds the crossing's centre.
     const p = c.polygon.points;
     expect(p).toHaveLength(4);
-    expect(Math.abs(p[0].x - p[3].x)).toBeGreaterThan(1);
+    expect(Math.abs(p[0]!.x - p[3]!.x)).toBeGreaterThan(1);
     const inside = (x: number, y: number) =>
       p.every((a, i) => {
-        const b = p[(i + 1) % p.length];
+        const b = p[(i + 1) % p.length]!;
         return (b.x - a.x) * (y - a.y) - (b.y - a.y) * (x - a.x) >= 0;
       });
     expect(inside(9.5, 0)).toBe(true);
     // Its near edge leans the crossing's way: a counter-clockwise turn brings the left end nearer.
-    const nearRight = p[0];
-    const nearLeft = p[3];
+    const nearRight = p[0]!;
+    const nearLeft = p[3]!;
     expect(nearLeft.x - nearRight.x).toBeLessThan(-3);
     expect(c.image_polygon.points.length).toBeGreaterThan(4);
     expect(Math.max(0, ...rowsOnly.crosswalks.map((k) => k.confidence))).toBeLessThan(c.confidence);
@@ -201,9 +203,9 @@ describe("CrosswalkDetector on a rendered zebra crossing", async () => {
       geometry: high,
       stamp,
     }).candidates;
-    expect(atEdge.evidence).toMatch(/cut by the image edge/);
-    expect(inside.evidence).not.toMatch(/cut by the image edge/);
-    expect(atEdge.confidence).toBeGreaterThan(inside.confidence);
+    expect(atEdge!.evidence).toMatch(/cut by the image edge/);
+    expect(inside!.evidence).not.toMatch(/cut by the image edge/);
+    expect(atEdge!.confidence).toBeGreaterThan(inside!.confidence);
   });
 
   it("a horizon below the image gives an empty result naming the cause", async () => {
@@ -316,8 +318,8 @@ describe("CrosswalkDetector on a rendered zebra crossing", async () => {
     const r = await d.detect(plain.view, geometry, stamp);
     // At 10 m both agree; at 30 m only "a" (b's frame probability is capped at 0.5: neutral there).
     expect(r.crosswalks.map((c) => c.distance_ahead)).toEqual([10.5, 30]);
-    expect(r.crosswalks[0].confidence).toBeCloseTo(sigmoid(logit(0.8) + logit(0.9)), 6);
-    expect(r.crosswalks[1].confidence).toBeCloseTo(0.7, 6);
+    expect(r.crosswalks[0]!.confidence).toBeCloseTo(sigmoid(logit(0.8) + logit(0.9)), 6);
+    expect(r.crosswalks[1]!.confidence).toBeCloseTo(0.7, 6);
     expect(r.crosswalks.map((c) => c.id)).toEqual([0, 1]);
     // A second source sure that the frame is empty pulls a lone candidate under the threshold.
     const vetoed = await new CrosswalkDetector({
@@ -330,7 +332,7 @@ describe("CrosswalkDetector on a rendered zebra crossing", async () => {
       sources: [fixed("a", 0.8, [[10, 0.8]])],
       fusion: { bias: 0.5, weights: { a: 2 } },
     }).detect(plain.view, geometry, stamp);
-    expect(weighted.crosswalks[0].confidence).toBeCloseTo(sigmoid(0.5 + 2 * logit(0.8)), 6);
+    expect(weighted.crosswalks[0]!.confidence).toBeCloseTo(sigmoid(0.5 + 2 * logit(0.8)), 6);
   });
 
   it("a crossing only a second source finds is weighed against the stripes' miss rate, not vetoed by their empty frame", async () => {
@@ -344,7 +346,7 @@ describe("CrosswalkDetector on a rendered zebra crossing", async () => {
       sources: [stripes, fixed("learned", 0.9, [[10, 0.9]])],
     }).detect(plain.view, geometry, stamp);
     expect(r.crosswalks).toHaveLength(1);
-    expect(r.crosswalks[0].confidence).toBeCloseTo(
+    expect(r.crosswalks[0]!.confidence).toBeCloseTo(
       1 / (1 + Math.exp(-(logit(0.9) + logit(0.15)))),
       6,
     );
@@ -364,8 +366,8 @@ describe("CrosswalkDetector on a rendered zebra crossing", async () => {
     const r = await d.detect(plain.view, geometry, stamp);
     expect(r.crosswalks.map((c) => c.confidence)).toEqual([0.9, 0.7]);
     // At 10 m both located it: the stripes' outline (listed first), the learned source's confidence.
-    expect(r.crosswalks[0].distance_ahead).toBe(10);
-    expect(r.crosswalks[1].distance_ahead).toBe(30);
+    expect(r.crosswalks[0]!.distance_ahead).toBe(10);
+    expect(r.crosswalks[1]!.distance_ahead).toBe(30);
   });
 
   it("leaves out a source that declares the frame invalid, naming it in the status", async () => {
@@ -425,7 +427,7 @@ describe("CrosswalkDetector on a rendered zebra crossing", async () => {
       geometry,
       stamp,
     );
-    expect(r.crosswalks[0].polygon.points).toEqual(ground.map((p) => ({ ...p, z: 0 })));
-    expect(r.crosswalks[0].image_polygon.points).toEqual(image.map((p) => ({ ...p, z: 0 })));
+    expect(r.crosswalks[0]!.polygon.points).toEqual(ground.map((p) => ({ ...p, z: 0 })));
+    expect(r.crosswalks[0]!.image_polygon.points).toEqual(image.map((p) => ({ ...p, z: 0 })));
   });
 });

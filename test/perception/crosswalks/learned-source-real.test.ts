@@ -186,7 +186,7 @@ describe.skipIf(!shared)(
         parseYaml(
           readFileSync(projectPath("config/crosswalk_detector.param.yaml"), "utf8"),
         ) as Record<string, { ros__parameters: { learned_source: string } }>
-      )["/**"].ros__parameters.learned_source;
+      )["/**"]!.ros__parameters.learned_source;
       const precision = (c: { tp: number; fp: number }): number => c.tp / Math.max(1, c.tp + c.fp);
       const beats = (c: { tp: number; fp: number }) =>
         precision(c) >= precision(counts.stripes) && c.tp > counts.stripes.tp;

@@ -196,14 +196,14 @@ describe("the shipped network on generated frames (scenario urban_intersection, 
     expect(report.probability).toBe(r.probability);
     expect(report.candidates).toHaveLength(1);
     // Both outlines ride along for the fusion; the ground one counter-clockwise (x forward, y left) and inside the box.
-    const g = report.candidates[0].groundPolygon!;
+    const g = report.candidates[0]!.groundPolygon!;
     let twiceArea = 0;
     for (let i = 0; i < g.length; i++)
-      twiceArea += g[i].x * g[(i + 1) % g.length].y - g[(i + 1) % g.length].x * g[i].y;
+      twiceArea += g[i]!.x * g[(i + 1) % g.length]!.y - g[(i + 1) % g.length]!.x * g[i]!.y;
     expect(twiceArea).toBeGreaterThan(0);
     for (const p of g)
       expect(p.x >= c.xNear && p.x <= c.xFar && p.y >= c.yRight && p.y <= c.yLeft).toBe(true);
-    expect(report.candidates[0].imagePolygon).toEqual(r.imagePolygon);
+    expect(report.candidates[0]!.imagePolygon).toEqual(r.imagePolygon);
   });
 
   it("sees no crossing at the start of the drive (the crossing 60+ m away, lane lines only)", async () => {

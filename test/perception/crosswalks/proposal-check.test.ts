@@ -102,8 +102,8 @@ function crossingAt30(): { x: number; y: number }[] {
     [13, 5],
     [9, 5],
   ].map(([x, y]) => ({
-    x: 11 + (x - 11) * Math.cos(a) - y * Math.sin(a),
-    y: (x - 11) * Math.sin(a) + y * Math.cos(a),
+    x: 11 + (x! - 11) * Math.cos(a) - y! * Math.sin(a),
+    y: (x! - 11) * Math.sin(a) + y! * Math.cos(a),
   }));
 }
 

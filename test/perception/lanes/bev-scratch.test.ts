@@ -124,12 +124,12 @@ describe("bevComponents", () => {
       return (dr === 0 && dc === 1) || (dr >= 1 && dr <= rowGap + 1 && dc <= 1);
     };
     for (let i = 0; i < occupancy.length; i++) {
-      if (!occupancy[i] || label[i] >= 0) continue;
+      if (!occupancy[i] || label[i]! >= 0) continue;
       const members = [i];
       label[i] = groups.length;
       for (let k = 0; k < members.length; k++) {
         for (let j = 0; j < occupancy.length; j++) {
-          if (occupancy[j] && label[j] < 0 && linked(members[k]!, j)) {
+          if (occupancy[j] && label[j]! < 0 && linked(members[k]!, j)) {
             label[j] = groups.length;
             members.push(j);
           }

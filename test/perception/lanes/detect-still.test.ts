@@ -48,7 +48,7 @@ describe("detectStill", async () => {
     expect(offsets[0]).toBeCloseTo(-1.8, 0);
     expect(offsets[1]).toBeCloseTo(1.8, 0);
     expect(r.crosswalks.crosswalks).toHaveLength(1);
-    expect(Math.abs(r.crosswalks.crosswalks[0].distance_ahead - 14)).toBeLessThan(1);
+    expect(Math.abs(r.crosswalks.crosswalks[0]!.distance_ahead - 14)).toBeLessThan(1);
   });
 
   it("with approximate values, says so", async () => {

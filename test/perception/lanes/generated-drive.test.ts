@@ -44,8 +44,8 @@ type P = [number, number];
 function area(poly: P[]): number {
   let s = 0;
   for (let i = 0; i < poly.length; i++) {
-    const [x1, y1] = poly[i];
-    const [x2, y2] = poly[(i + 1) % poly.length];
+    const [x1, y1] = poly[i]!;
+    const [x2, y2] = poly[(i + 1) % poly.length]!;
     s += x1 * y2 - x2 * y1;
   }
   return s / 2;
@@ -54,8 +54,8 @@ function area(poly: P[]): number {
 function clip(subject: P[], clipper: P[]): P[] {
   let out = subject;
   for (let i = 0; i < clipper.length && out.length; i++) {
-    const a = clipper[i];
-    const b = clipper[(i + 1) % clipper.length];
+    const a = clipper[i]!;
+    const b = clipper[(i + 1) % clipper.length]!;
     const inside = (p: P) => (b[0] - a[0]) * (p[1] - a[1]) - (b[1] - a[1]) * (p[0] - a[0]) >= 0;
     const cross = (p: P, q: P): P => {
       const a1 = b[1] - a[1];
@@ -70,8 +70,8 @@ function clip(subject: P[], clipper: P[]): P[] {
     const input = out;
     out = [];
     for (let k = 0; k < input.length; k++) {
-      const p = input[k];
-      const q = input[(k + 1) % input.length];
+      const p = input[k]!;
+      const q = input[(k + 1) % input.length]!;
       if (inside(q)) {
         if (!inside(p)) out.push(cross(p, q));
         out.push(q);
@@ -121,7 +121,7 @@ describe.skipIf(!ready)("generated drive (bags/sample_drive)", () => {
       const view = await decodeCompressedImage(e.message);
       const r = await lanes.detect(view, geometry, e.message.header.stamp);
       results.push({
-        gt: truth[frame],
+        gt: truth[frame]!,
         lanes: r.markings,
         crosswalks: await crosswalks.detect(view, geometry, e.message.header.stamp, r),
       });
@@ -146,7 +146,7 @@ describe.skipIf(!ready)("generated drive (bags/sample_drive)", () => {
           .filter((l) => side * yAt5(l.points_base as P[]) > 0)
           .sort(
             (a, b) => Math.abs(yAt5(a.points_base as P[])) - Math.abs(yAt5(b.points_base as P[])),
-          )[0];
+          )[0]!;
         const det = r.lanes.markings.find((m) => m.position === position);
         expect(det, `frame ${r.gt.frame} position ${position}`).toBeDefined();
         for (const [x, y] of gtLine.points_base) {
@@ -158,7 +158,7 @@ describe.skipIf(!ready)("generated drive (bags/sample_drive)", () => {
     errors.sort((a, b) => a - b);
     const within = errors.filter((e) => e <= 0.15).length / errors.length;
     console.log(
-      `generated drive: ego lines, ${errors.length} samples 5-30 m: ${(within * 100).toFixed(1)}% within 0.15 m, median ${errors[errors.length >> 1].toFixed(3)} m, max ${errors[errors.length - 1].toFixed(3)} m`,
+      `generated drive: ego lines, ${errors.length} samples 5-30 m: ${(within * 100).toFixed(1)}% within 0.15 m, median ${errors[errors.length >> 1]!.toFixed(3)} m, max ${errors[errors.length - 1]!.toFixed(3)} m`,
     );
     expect(errors.length).toBeGreaterThan(40);
     expect(within).toBeGreaterThanOrEqual(0.85);

@@ -43,10 +43,10 @@ describe("LaneDetector on a rendered road with a perfect lane mask", async () =>
 
   it("places every line within 0.15 m of the truth from 5 to 30 m ahead", () => {
     const truth: [number, SyntheticLine][] = [
-      [LaneMarking.POSITION_EGO_LEFT, lines[0]],
-      [LaneMarking.POSITION_EGO_RIGHT, lines[1]],
-      [LaneMarking.POSITION_NEXT_LEFT, lines[2]],
-      [LaneMarking.POSITION_NEXT_RIGHT, lines[3]],
+      [LaneMarking.POSITION_EGO_LEFT, lines[0]!],
+      [LaneMarking.POSITION_EGO_RIGHT, lines[1]!],
+      [LaneMarking.POSITION_NEXT_LEFT, lines[2]!],
+      [LaneMarking.POSITION_NEXT_RIGHT, lines[3]!],
     ];
     for (const [pos, line] of truth) {
       const m = byPosition.get(pos)!;
@@ -57,8 +57,8 @@ describe("LaneDetector on a rendered road with a perfect lane mask", async () =>
       for (let x = Math.max(5, m.x_min); x <= 30; x += 1) {
         expect(Math.abs(evalPoly(m.poly_coefficients, x) - lineY(line, x))).toBeLessThan(0.15);
       }
-      expect(m.lateral_offset).toBeCloseTo(m.poly_coefficients[0], 6);
-      expect(m.heading).toBeCloseTo(Math.atan(m.poly_coefficients[1]), 6);
+      expect(m.lateral_offset).toBeCloseTo(m.poly_coefficients[0]!, 6);
+      expect(m.heading).toBeCloseTo(Math.atan(m.poly_coefficients[1]!), 6);
     }
   });
 
@@ -84,11 +84,11 @@ describe("LaneDetector on a rendered road with a perfect lane mask", async () =>
       expect(m.poly_coefficients_std).toHaveLength(4);
       expect(m.points.length).toBe(m.points_std.length);
       expect(m.points.length).toBeGreaterThan(2);
-      expect(m.points[0].x).toBeCloseTo(m.x_min, 5);
-      expect(m.points[m.points.length - 1].x).toBeCloseTo(m.x_max, 5);
+      expect(m.points[0]!.x).toBeCloseTo(m.x_min, 5);
+      expect(m.points[m.points.length - 1]!.x).toBeCloseTo(m.x_max, 5);
       for (const p of m.points) expect(p.y).toBeCloseTo(evalPoly(m.poly_coefficients, p.x), 9);
       // Farther points are less certain than near ones.
-      expect(m.points_std[m.points_std.length - 1]).toBeGreaterThan(m.points_std[0]);
+      expect(m.points_std[m.points_std.length - 1]).toBeGreaterThan(m.points_std[0]!);
       for (const s of m.poly_coefficients_std) expect(s).toBeGreaterThan(0);
       expect(m.confidence).toBeGreaterThan(0.5);
       expect(Number.isNaN(m.map_match_distance)).toBe(true);

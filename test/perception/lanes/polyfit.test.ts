@@ -19,7 +19,7 @@ describe("fitPolynomial", () => {
     }));
     const fit = fitPolynomial(samples, 3)!;
     expect(fit.degree).toBe(3);
-    fit.coefficients.forEach((c, i) => expect(c).toBeCloseTo(truth[i], 8));
+    fit.coefficients.forEach((c, i) => expect(c).toBeCloseTo(truth[i]!, 8));
   });
 
   it("gives coefficient stds that cover the truth and grow with the noise (residual-based)", () => {
@@ -42,9 +42,11 @@ describe("fitPolynomial", () => {
     const quiet = fitWith(0.05);
     const loud = fitWith(0.3);
     for (let i = 0; i < 4; i++) {
-      expect(Math.abs(quiet.coefficients[i] - truth[i])).toBeLessThan(4 * quiet.coefficientStd[i]);
-      expect(Math.abs(loud.coefficients[i] - truth[i])).toBeLessThan(4 * loud.coefficientStd[i]);
-      expect(loud.coefficientStd[i]).toBeGreaterThan(3 * quiet.coefficientStd[i]);
+      expect(Math.abs(quiet.coefficients[i]! - truth[i]!)).toBeLessThan(
+        4 * quiet.coefficientStd[i]!,
+      );
+      expect(Math.abs(loud.coefficients[i]! - truth[i]!)).toBeLessThan(4 * loud.coefficientStd[i]!);
+      expect(loud.coefficientStd[i]).toBeGreaterThan(3 * quiet.coefficientStd[i]!);
     }
     expect(loud.rms).toBeGreaterThan(0.2);
     // Extrapolation is less certain than the middle of the data.

@@ -29,7 +29,7 @@ describe("TuSimple metric (LaneEval.bench semantics)", () => {
 
   it("a missing lane is a false negative, an extra lane a false positive", () => {
     const extra = lane(() => 100);
-    expect(tusimpleFrameScore([gt[0], extra], gt)).toMatchObject({
+    expect(tusimpleFrameScore([gt[0]!, extra], gt)).toMatchObject({
       accuracy: (1 + 14 / 56) / 2,
       fp: 0.5,
       fn: 0.5,
@@ -46,8 +46,8 @@ describe("TuSimple metric (LaneEval.bench semantics)", () => {
     }
     const lanes = lanesFromInstanceMask(data, w, h, 3);
     expect(lanes).toHaveLength(2);
-    expect(lanes[0][H.indexOf(200)]).toBe(11);
-    expect(lanes[0][H.indexOf(190)]).toBe(-2);
-    expect(lanes[1][H.indexOf(710)]).toBe(40);
+    expect(lanes[0]![H.indexOf(200)]).toBe(11);
+    expect(lanes[0]![H.indexOf(190)]).toBe(-2);
+    expect(lanes[1]![H.indexOf(710)]).toBe(40);
   });
 });

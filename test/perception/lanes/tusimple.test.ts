@@ -106,21 +106,21 @@ async function evaluate(
 /** The horizon where the ground-truth lanes meet (median of pairwise intersections of their line fits). */
 function gtVanishingRow(gt: number[][]): number {
   const fits = gt.map((l) => {
-    const pts = l.map((x, i) => [TUSIMPLE_H_SAMPLES[i], x]).filter(([, x]) => x >= 0);
-    const mv = pts.reduce((s, p) => s + p[0], 0) / pts.length;
-    const mu = pts.reduce((s, p) => s + p[1], 0) / pts.length;
+    const pts = l.map((x, i) => [TUSIMPLE_H_SAMPLES[i], x]).filter(([, x]) => x! >= 0);
+    const mv = pts.reduce((s, p) => s + p[0]!, 0) / pts.length;
+    const mu = pts.reduce((s, p) => s + p[1]!, 0) / pts.length;
     const b =
-      pts.reduce((s, p) => s + (p[0] - mv) * (p[1] - mu), 0) /
-      pts.reduce((s, p) => s + (p[0] - mv) ** 2, 0);
+      pts.reduce((s, p) => s + (p[0]! - mv) * (p[1]! - mu), 0) /
+      pts.reduce((s, p) => s + (p[0]! - mv) ** 2, 0);
     return { a: mu - b * mv, b };
   });
   const rows: number[] = [];
   for (let i = 0; i < fits.length; i++)
     for (let j = i + 1; j < fits.length; j++)
-      if (Math.sign(fits[i].b) !== Math.sign(fits[j].b))
-        rows.push((fits[j].a - fits[i].a) / (fits[i].b - fits[j].b));
+      if (Math.sign(fits[i]!.b) !== Math.sign(fits[j]!.b))
+        rows.push((fits[j]!.a - fits[i]!.a) / (fits[i]!.b - fits[j]!.b));
   rows.sort((a, b) => a - b);
-  return rows[rows.length >> 1];
+  return rows[rows.length >> 1]!;
 }
 
 describe.skipIf(!shared)("TuSimple accuracy (3 labelled frames)", () => {
@@ -148,9 +148,9 @@ describe.skipIf(!shared)("TuSimple accuracy (3 labelled frames)", () => {
     const gtRows = frames.map((f) => gtVanishingRow(f.gt));
     console.log(
       "horizon rows (estimated / from ground truth):",
-      r.scores.map((s, i) => `${s.horizonRow.toFixed(0)}/${gtRows[i].toFixed(0)}`).join(" "),
+      r.scores.map((s, i) => `${s.horizonRow.toFixed(0)}/${gtRows[i]!.toFixed(0)}`).join(" "),
     );
-    gtRows.forEach((row, i) => expect(Math.abs(r.scores[i].horizonRow - row)).toBeLessThan(20));
+    gtRows.forEach((row, i) => expect(Math.abs(r.scores[i]!.horizonRow - row)).toBeLessThan(20));
     expect(r.accuracy).toBeGreaterThanOrEqual(0.92);
     expect(r.fp).toBeLessThanOrEqual(0.2);
     expect(r.fn).toBeLessThanOrEqual(0.2);

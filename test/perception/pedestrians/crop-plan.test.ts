@@ -44,10 +44,10 @@ describe("horizonBandCrops", () => {
   it("covers the full width of a 1280x720 frame with overlapping native-scale crops around the horizon", () => {
     const crops = horizonBandCrops(1280, 720, 330, band);
     expect(crops.length).toBe(4);
-    expect(crops[0].rect.x).toBe(0);
-    expect(crops[crops.length - 1].rect.x + crops[crops.length - 1].rect.width).toBe(1280);
+    expect(crops[0]!.rect.x).toBe(0);
+    expect(crops[crops.length - 1]!.rect.x + crops[crops.length - 1]!.rect.width).toBe(1280);
     for (let i = 1; i < crops.length; i++) {
-      const overlap = crops[i - 1].rect.x + 416 - crops[i].rect.x;
+      const overlap = crops[i - 1]!.rect.x + 416 - crops[i]!.rect.x;
       expect(overlap).toBeGreaterThanOrEqual(0.1 * 416);
     }
     for (const c of crops) {
@@ -65,13 +65,13 @@ describe("horizonBandCrops", () => {
     const [c] = horizonBandCrops(1280, 720, row, band).filter(
       (k) => k.rect.x <= feet.u && feet.u < k.rect.x + k.rect.width,
     );
-    expect(head.v).toBeGreaterThan(c.rect.y);
-    expect(feet.v).toBeLessThan(c.rect.y + c.rect.height);
+    expect(head.v).toBeGreaterThan(c!.rect.y);
+    expect(feet.v).toBeLessThan(c!.rect.y + c!.rect.height);
   });
 
   it("clamps a band whose horizon lies outside the image into it, and uses the fallback row without geometry", () => {
-    expect(horizonBandCrops(1280, 720, -500, band)[0].rect.y).toBe(0);
-    expect(horizonBandCrops(1280, 720, 2000, band)[0].rect.y).toBe(720 - 416);
+    expect(horizonBandCrops(1280, 720, -500, band)[0]!.rect.y).toBe(0);
+    expect(horizonBandCrops(1280, 720, 2000, band)[0]!.rect.y).toBe(720 - 416);
     expect(bandHorizonRow(undefined, 1280, 720, 0.5)).toBe(360);
   });
 
@@ -98,20 +98,20 @@ describe("horizonBandCrops", () => {
 describe("regionCrops", () => {
   it("zooms into a far crosswalk so that a person there is about the target height in the model input", () => {
     const [c] = regionCrops([crossing(70)], geometry, 1280, 720, region);
-    expect(c.source).toBe("map");
-    expect(c.featureId).toBe("cw");
+    expect(c!.source).toBe("map");
+    expect(c!.featureId).toBe("cw");
     // A person at the crossing's far edge (74 m + 3 m margin), scaled into the crop.
     const feet = geometry.groundToPixel({ x: 77, y: 0, z: 0 })!;
     const head = geometry.groundToPixel({ x: 77, y: 0, z: 1.7 })!;
-    const inInput = ((feet.v - head.v) * 416) / c.rect.width;
+    const inInput = ((feet.v - head.v) * 416) / c!.rect.width;
     expect(inInput).toBeGreaterThan(40);
     expect(inInput).toBeLessThan(60);
     // The crossing's middle is inside the crop.
     const mid = geometry.groundToPixel({ x: 72, y: 0, z: 0.8 })!;
-    expect(mid.u).toBeGreaterThan(c.rect.x);
-    expect(mid.u).toBeLessThan(c.rect.x + c.rect.width);
-    expect(mid.v).toBeGreaterThan(c.rect.y);
-    expect(mid.v).toBeLessThan(c.rect.y + c.rect.height);
+    expect(mid.u).toBeGreaterThan(c!.rect.x);
+    expect(mid.u).toBeLessThan(c!.rect.x + c!.rect.width);
+    expect(mid.v).toBeGreaterThan(c!.rect.y);
+    expect(mid.v).toBeLessThan(c!.rect.y + c!.rect.height);
   });
 
   it("gives nothing for a crossing near enough for the whole frame, behind the camera, or out of view", () => {
@@ -131,9 +131,9 @@ describe("regionCrops", () => {
 
   it("never zooms more than minSide allows, and stays inside the image", () => {
     const [c] = regionCrops([crossing(150)], geometry, 1280, 720, region);
-    expect(c.rect.width).toBe(160);
-    expect(c.rect.x).toBeGreaterThanOrEqual(0);
-    expect(c.rect.y + c.rect.height).toBeLessThanOrEqual(720);
+    expect(c!.rect.width).toBe(160);
+    expect(c!.rect.x).toBeGreaterThanOrEqual(0);
+    expect(c!.rect.y + c!.rect.height).toBeLessThanOrEqual(720);
   });
 });
 

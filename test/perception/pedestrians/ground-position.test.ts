@@ -52,9 +52,9 @@ describe("pedestrianFromDetection", () => {
     const near = pedestrianFromDetection(boxAt(100), 1280, 720, geometry, noise)!; // 15 m
     const far = pedestrianFromDetection(boxAt(50), 1280, 720, geometry, noise)!; // 30 m
     // sigma_x = d^2 / (f h) * 2 px: 0.3 m at 15 m, 1.2 m at 30 m
-    expect(Math.sqrt(near.position_covariance[0])).toBeCloseTo(((15 * 15) / (f * h)) * 2, 2);
-    expect(Math.sqrt(far.position_covariance[0])).toBeCloseTo(((30 * 30) / (f * h)) * 2, 1);
-    expect(far.position_covariance[0] / near.position_covariance[0]).toBeGreaterThan(15);
+    expect(Math.sqrt(near.position_covariance[0]!)).toBeCloseTo(((15 * 15) / (f * h)) * 2, 2);
+    expect(Math.sqrt(far.position_covariance[0]!)).toBeCloseTo(((30 * 30) / (f * h)) * 2, 1);
+    expect(far.position_covariance[0]! / near.position_covariance[0]!).toBeGreaterThan(15);
     // Lateral term: sigma_y = d / f * sigma_u
     const lateral = pedestrianFromDetection(boxAt(100), 1280, 720, geometry, {
       columnStdPx: 4,
@@ -62,9 +62,9 @@ describe("pedestrianFromDetection", () => {
       widthFraction: 0,
       minStdM: 0,
     })!;
-    expect(Math.sqrt(lateral.position_covariance[3])).toBeCloseTo((15 / f) * 4, 4);
+    expect(Math.sqrt(lateral.position_covariance[3]!)).toBeCloseTo((15 / f) * 4, 4);
     // symmetric
-    expect(near.position_covariance[1]).toBeCloseTo(near.position_covariance[2], 12);
+    expect(near.position_covariance[1]).toBeCloseTo(near.position_covariance[2]!, 12);
   });
 
   it("flags boxes touching the bottom edge and drops feet above the horizon", () => {
@@ -98,13 +98,13 @@ describe("pedestriansToDetection2DArray", () => {
     );
     expect(msg.header).toEqual({ stamp: { sec: 5, nanosec: 6 }, frame_id: "camera_optical_frame" });
     expect(msg.detections).toHaveLength(1);
-    const d = msg.detections[0];
+    const d = msg.detections[0]!;
     expect(d.bbox).toEqual({
       center: { position: { x: 640, y: 409.5 }, theta: 0 },
       size_x: 40,
       size_y: 101,
     });
-    expect(d.results[0].hypothesis.class_id).toBe("person");
-    expect(d.results[0].hypothesis.score).toBeCloseTo(0.8, 6);
+    expect(d.results[0]!.hypothesis.class_id).toBe("person");
+    expect(d.results[0]!.hypothesis.score).toBeCloseTo(0.8, 6);
   });
 });

@@ -41,8 +41,8 @@ describe("crosswalkRegionsAhead", () => {
       100,
     );
     expect(regions.map((r) => r.id)).toEqual(["east"]);
-    expect(regions[0].polygon[0].x).toBeCloseTo(30, 9);
-    expect(regions[0].polygon[0].y).toBeCloseTo(-5, 9);
+    expect(regions[0]!.polygon[0]!.x).toBeCloseTo(30, 9);
+    expect(regions[0]!.polygon[0]!.y).toBeCloseTo(-5, 9);
   });
 
   it("turns with the vehicle: heading west, the west crossing is ahead", () => {
@@ -53,9 +53,9 @@ describe("crosswalkRegionsAhead", () => {
     );
     expect(regions.map((r) => r.id)).toEqual(["west"]);
     // Heading west, map north (+y) is to the right (-y in base_link): map (-40, 5) is 40 m ahead, 5 m right.
-    const i = crosswalks[1].polygon.findIndex((q) => q.x === -40 && q.y === 5);
-    expect(regions[0].polygon[i].x).toBeCloseTo(40, 9);
-    expect(regions[0].polygon[i].y).toBeCloseTo(-5, 9);
+    const i = crosswalks[1]!.polygon.findIndex((q) => q.x === -40 && q.y === 5);
+    expect(regions[0]!.polygon[i]!.x).toBeCloseTo(40, 9);
+    expect(regions[0]!.polygon[i]!.y).toBeCloseTo(-5, 9);
   });
 
   it("leaves out crosswalks beyond the radius", () => {

@@ -44,10 +44,10 @@ describe.skipIf(!shared)("PedestrianDetector with YOLOX-Nano", () => {
       "000007.png"
     ];
     const cyclist = label.instances.find((i: { category: string }) => i.category === "Cyclist");
-    const [x, y, w, h] = cyclist.bbox_xywh as number[];
+    const [x, y, w, h] = cyclist.bbox_xywh as [number, number, number, number];
     const truth = { x1: x, y1: y, x2: x + w, y2: y + h };
-    const [fx, , cx] = label.cam2img_P2[0] as number[];
-    const [, fy, cy] = label.cam2img_P2[1] as number[];
+    const [fx, , cx] = label.cam2img_P2[0] as [number, number, number];
+    const [, fy, cy] = label.cam2img_P2[1] as [number, number, number];
     // KITTI's camera: 1.65 m above the road, level.
     const model = CameraModel.fromIntrinsics({ width: 1242, height: 375, fx, fy, cx, cy });
     const geometry = new CameraGeometry(model, cameraMountTransform({ x: 0, z: 1.65 }));
@@ -65,7 +65,7 @@ describe.skipIf(!shared)("PedestrianDetector with YOLOX-Nano", () => {
     expect(iou(best, truth)).toBeGreaterThan(0.25);
     expect(Math.abs(best.y2 - truth.y2)).toBeLessThan(4); // the feet row, which sets the range
     // Ground position vs the label's 3D location (camera x right, z forward -> base_link y left, x forward).
-    const [xCam, , zCam] = cyclist.bbox_cam3d as number[];
+    const [xCam, , zCam] = cyclist.bbox_cam3d as [number, number, number];
     const ped = result.message.pedestrians.find(
       (p) =>
         p.image_box.x_offset <= centre.u && centre.u <= p.image_box.x_offset + p.image_box.width,
@@ -73,7 +73,7 @@ describe.skipIf(!shared)("PedestrianDetector with YOLOX-Nano", () => {
     expect(ped).toBeDefined();
     expect(Math.abs(ped.position.x - zCam) / zCam).toBeLessThan(0.2);
     expect(Math.abs(ped.position.y - -xCam) / Math.abs(xCam)).toBeLessThan(0.2);
-    expect(Math.sqrt(ped.position_covariance[0])).toBeGreaterThan(0.5); // tens of metres away: metres of uncertainty
+    expect(Math.sqrt(ped.position_covariance[0]!)).toBeGreaterThan(0.5); // tens of metres away: metres of uncertainty
     expect(result.message.header).toEqual({ stamp, frame_id: "base_link" });
   });
 
@@ -275,7 +275,7 @@ describe.skipIf(!shared)("PedestrianDetector HOG fallback", () => {
     for await (const e of bag.messages<CompressedImage>({ topics: [scenario.image_topic] })) {
       if (e.kind !== "message") continue;
       const frame = index++;
-      const people = truth[frame].pedestrians.filter(
+      const people = truth[frame]!.pedestrians.filter(
         (p) =>
           p.in_image &&
           p.box &&

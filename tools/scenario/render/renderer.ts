@@ -693,9 +693,9 @@ export class Renderer {
           if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
         }
         if (inside) {
-          color[p * 3] *= keep;
-          color[p * 3 + 1] *= keep;
-          color[p * 3 + 2] *= keep * 1.04;
+          color[p * 3]! *= keep;
+          color[p * 3 + 1]! *= keep;
+          color[p * 3 + 2]! *= keep * 1.04;
         }
       }
     }
@@ -852,28 +852,28 @@ export class Renderer {
           let r: number, g: number, b: number;
           if (mat === VEHICLE_MATERIAL.paint) {
             const spec = 0.08 * Math.max(0, nz);
-            r = paint[0] * light[0] + spec;
-            g = paint[1] * light[1] + spec;
-            b = paint[2] * light[2] + spec;
+            r = paint[0] * light[0]! + spec;
+            g = paint[1] * light[1]! + spec;
+            b = paint[2] * light[2]! + spec;
           } else if (mat === VEHICLE_MATERIAL.glass) {
             const refl = L.night ? 0.02 : 0.12 + 0.1 * Math.max(0, -dz * 4);
-            r = 0.05 * light[0] + refl * L.skyHorizon[0];
-            g = 0.06 * light[1] + refl * L.skyHorizon[1];
-            b = 0.07 * light[2] + refl * L.skyHorizon[2];
+            r = 0.05 * light[0]! + refl * L.skyHorizon[0];
+            g = 0.06 * light[1]! + refl * L.skyHorizon[1];
+            b = 0.07 * light[2]! + refl * L.skyHorizon[2];
           } else if (mat === VEHICLE_MATERIAL.tyre) {
-            r = 0.04 * light[0];
-            g = 0.04 * light[1];
-            b = 0.04 * light[2];
+            r = 0.04 * light[0]!;
+            g = 0.04 * light[1]!;
+            b = 0.04 * light[2]!;
           } else if (mat === VEHICLE_MATERIAL.tailLight) {
             const glow = L.night ? 1.6 : 0.1;
-            r = 0.5 * light[0] + glow;
-            g = 0.05 * light[1] + glow * 0.08;
-            b = 0.05 * light[2] + glow * 0.06;
+            r = 0.5 * light[0]! + glow;
+            g = 0.05 * light[1]! + glow * 0.08;
+            b = 0.05 * light[2]! + glow * 0.06;
           } else {
             const glow = L.night ? 3 : 0.05;
-            r = 0.7 * light[0] + glow;
-            g = 0.7 * light[1] + glow;
-            b = 0.68 * light[2] + glow * 0.9;
+            r = 0.7 * light[0]! + glow;
+            g = 0.7 * light[1]! + glow;
+            b = 0.68 * light[2]! + glow * 0.9;
           }
           this.#putObjectColor(shading, k, t, r, g, b);
         }
@@ -969,9 +969,9 @@ export class Renderer {
             slot === PART_COLOR.top || slot === PART_COLOR.bottom
               ? 1 + 0.08 * (hash2(px, py, pi) - 0.5)
               : 1;
-          const r = albedo[0] * light[0] * cloth;
-          const g = albedo[1] * light[1] * cloth;
-          const b = albedo[2] * light[2] * cloth;
+          const r = albedo[0] * light[0]! * cloth;
+          const g = albedo[1] * light[1]! * cloth;
+          const b = albedo[2] * light[2]! * cloth;
           this.#putObjectColor(shading, k, t, r, g, b);
         }
       }

@@ -23,7 +23,7 @@ export function mapFusionTuning(get: (name: string) => unknown): FusionTuning {
     if (typeof value !== "number" || !Number.isFinite(value))
       throw new PerceptionError(
         "parameter",
-        `map_fusion parameter '${name}' must be a finite number, got ${value === undefined ? "nothing" : JSON.stringify(value)}`,
+        `map_fusion parameter '${name}' must be a finite number, got ${value === undefined ? "nothing" : typeof value === "number" ? String(value) : JSON.stringify(value)}`,
         { parameter: name },
       );
     return value;

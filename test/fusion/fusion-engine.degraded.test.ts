@@ -85,7 +85,7 @@ describe("FusionEngine with a degraded pose", () => {
     expect(engine.rejectionCounts()["pose(s): non-finite"]).toBe(frames.length);
   });
 
-  it("flags a pose that jumps 20 m between frames and recovers on the next consistent pose", () => {
+  it("without a recovery time (pose_jump_recovery_s 0), flags a pose that jumps 20 m between frames and recovers on the next consistent pose", () => {
     const frames = drive(12, 13).map((f) => f.input);
     const jumped = frames.map((f, i) => {
       if (i !== 10 || f.pose.kind !== "ok") return f;
@@ -98,7 +98,14 @@ describe("FusionEngine with a degraded pose", () => {
         },
       };
     });
-    const { engine, out } = run(jumped);
+    const { engine, out } = run(
+      jumped,
+      new FusionEngine(
+        fusionEngineOptions(layoutMap(CLEAN_LAYOUT), {
+          poseGate: { ...fusionTuning().poseGate, jumpRecoverySec: 0 },
+        }),
+      ),
+    );
     expect(out[9]!.pose_valid).toBe(true);
     expectVehicleFrameOnly(out[10]!);
     expect(out[10]!.status).toMatch(/pose jumped 20\.\d\d m/);

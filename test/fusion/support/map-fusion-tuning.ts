@@ -16,17 +16,21 @@ import {
 } from "../../../src/ros/parameters/parameter-file.js";
 import { SchemaParameterStore } from "../../../src/ros/parameters/parameter-store.js";
 
-/** The map_fusion node's parameters as config/map_fusion.param.yaml sets them, validated by the node's schema. */
-export function mapFusionParameters(): Readonly<Record<string, ParameterValue>> {
-  const values = parametersForNode(
+/** The values config/map_fusion.param.yaml sets for the map_fusion node (as the launch graph reads them). */
+export function mapFusionFileParameters(): Record<string, ParameterValue> {
+  return parametersForNode(
     loadParameterFiles([projectPath("config", "map_fusion.param.yaml")]),
     "map_fusion",
     "/perception",
   );
+}
+
+/** The map_fusion node's parameters as config/map_fusion.param.yaml sets them, validated by the node's schema. */
+export function mapFusionParameters(): Readonly<Record<string, ParameterValue>> {
   return new SchemaParameterStore({
     node: "/perception/map_fusion",
     schema: parameterSchema(),
-    values,
+    values: mapFusionFileParameters(),
   }).all();
 }
 

@@ -8,7 +8,6 @@ import { baseToMap, mapToBase, type PlanarPose } from "./planar-pose.js";
 import { polygonCentroid } from "./polyline.js";
 import {
   crosswalkStripesDetectable,
-  DEFAULT_VISIBILITY_OPTIONS,
   groundPointVisible,
   polygonVisibility,
   type VisibilityOptions,
@@ -19,13 +18,13 @@ export interface CrosswalkFusionOptions {
   /** Mapped crosswalks starting farther ahead than this are left out of the frame, metres. */
   ahead: number;
   /** Detected-to-mapped matching. */
-  match: Partial<CrosswalkMatchOptions>;
+  match: CrosswalkMatchOptions;
   /** What the camera should see. */
-  visibility: Partial<VisibilityOptions>;
+  visibility: VisibilityOptions;
   /**
    * A mapped crosswalk counts as checkable (NOT_SEEN, evidence that it is missing) only when its
    * stripes run within this angle of the line of sight, radians (the stripe detector finds nothing
-   * else: side-road crossings seen from the main road stay NOT_CHECKED); default 45 degrees.
+   * else: side-road crossings seen from the main road stay NOT_CHECKED).
    */
   maxStripeAngle: number;
 }
@@ -48,13 +47,11 @@ const MAPPED_CROSSWALK_ID_BASE = 1_000_000;
  */
 export class CrosswalkFusion {
   readonly #o: CrosswalkFusionOptions;
-  readonly #visibility: VisibilityOptions;
   readonly #consistency: MapConsistencyMonitor;
   readonly #mappedIds = new Map<string, number>();
 
-  constructor(options: Partial<CrosswalkFusionOptions>, consistency: MapConsistencyMonitor) {
-    this.#o = { ahead: 70, match: {}, visibility: {}, maxStripeAngle: Math.PI / 4, ...options };
-    this.#visibility = { ...DEFAULT_VISIBILITY_OPTIONS, ...this.#o.visibility };
+  constructor(options: CrosswalkFusionOptions, consistency: MapConsistencyMonitor) {
+    this.#o = options;
     this.#consistency = consistency;
   }
 
@@ -123,7 +120,7 @@ export class CrosswalkFusion {
     }
     for (const mi of matching.unmatchedMapped) {
       const mapped = ahead[mi]!;
-      const vis = polygonVisibility(mapped.base, camera, this.#visibility);
+      const vis = polygonVisibility(mapped.base, camera, this.#o.visibility);
       const checkable =
         vis.visible && crosswalkStripesDetectable(mapped.base, this.#o.maxStripeAngle);
       push(
@@ -153,7 +150,7 @@ export class CrosswalkFusion {
       for (const cand of this.#consistency.unmappedCandidates()) {
         if (unmappedSeen.some((p) => Math.hypot(p.x - cand.position.x, p.y - cand.position.y) <= r))
           continue;
-        if (groundPointVisible(mapToBase(pose, cand.position), camera, this.#visibility))
+        if (groundPointVisible(mapToBase(pose, cand.position), camera, this.#o.visibility))
           this.#consistency.observeUnmappedAbsent(cand.key);
       }
     }

@@ -9,11 +9,6 @@ export interface CrosswalkMatchOptions {
   maxCentroidDistance: number;
 }
 
-const DEFAULT_CROSSWALK_MATCH_OPTIONS: Readonly<CrosswalkMatchOptions> = Object.freeze({
-  minIoU: 0.1,
-  maxCentroidDistance: 3,
-});
-
 /** The result of matching: index pairs and the leftovers on both sides. */
 export interface CrosswalkMatching {
   /** [detection index, mapped index]. */
@@ -29,9 +24,8 @@ export interface CrosswalkMatching {
 export function matchCrosswalks(
   detected: readonly Point2[][],
   mapped: readonly Point2[][],
-  options: Partial<CrosswalkMatchOptions> = {},
+  o: CrosswalkMatchOptions,
 ): CrosswalkMatching {
-  const o = { ...DEFAULT_CROSSWALK_MATCH_OPTIONS, ...options };
   const dc = detected.map((p) => (p.length >= 3 ? polygonCentroid(p) : undefined));
   const mc = mapped.map((p) => polygonCentroid(p));
   const candidates: { d: number; m: number; score: number }[] = [];

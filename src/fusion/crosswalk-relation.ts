@@ -12,12 +12,6 @@ export interface CrosswalkRelationOptions {
   minApproachSpeed: number;
 }
 
-const DEFAULT_CROSSWALK_RELATION_OPTIONS: Readonly<CrosswalkRelationOptions> = Object.freeze({
-  approachDistance: 4,
-  approachHorizonSec: 4,
-  minApproachSpeed: 0.4,
-});
-
 /** The relation of one pedestrian to the crosswalks (index into the list given). */
 export interface CrosswalkRelation {
   index: number;
@@ -37,9 +31,8 @@ export function relateToCrosswalks(
   v: Point2,
   polygons: readonly (readonly Point2[])[],
   velocityOverGround: boolean,
-  options: Partial<CrosswalkRelationOptions> = {},
+  o: CrosswalkRelationOptions,
 ): CrosswalkRelation | undefined {
-  const o = { ...DEFAULT_CROSSWALK_RELATION_OPTIONS, ...options };
   let approach: { index: number; distance: number } | undefined;
   for (let i = 0; i < polygons.length; i++) {
     const poly = polygons[i]!;

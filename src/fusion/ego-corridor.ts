@@ -28,18 +28,28 @@ export interface CorridorRelation {
   timeToEnter: number;
 }
 
-/** Longest corridor built ahead, metres. */
-const DEFAULT_LOOKAHEAD = 120;
+/** Tuning of the ego corridor (from the map's lanes or from the detected ego markings). */
+export interface EgoCorridorOptions {
+  /** Longest corridor built ahead along the map's lanes, metres. */
+  lookahead: number;
+  /**
+   * Half lane width assumed where it is not known, metres: on a side of a map lane without a usable
+   * boundary, and on both sides of the marking corridor when only one ego marking is seen.
+   */
+  nominalHalfWidth: number;
+  /** How far beyond a marking's last supported x its cubic is trusted, metres. */
+  markingExtrapolation: number;
+}
 
 /** The corridor along a map lane and its successors (first successor heading straightest), cached per start lane. */
 export class MapCorridorCache {
   readonly #cache = new Map<string, EgoCorridor>();
   readonly #map: HdMap;
-  readonly #lookahead: number;
+  readonly #o: EgoCorridorOptions;
 
-  constructor(map: HdMap, lookahead = DEFAULT_LOOKAHEAD) {
+  constructor(map: HdMap, options: EgoCorridorOptions) {
     this.#map = map;
-    this.#lookahead = lookahead;
+    this.#o = options;
   }
 
   corridor(lane: Lane): EgoCorridor {
@@ -59,7 +69,7 @@ export class MapCorridorCache {
     const seen = new Set<string>();
     let lane: Lane | undefined = start;
     let length = 0;
-    while (lane && !seen.has(lane.id) && length < this.#lookahead) {
+    while (lane && !seen.has(lane.id) && length < this.#o.lookahead) {
       seen.add(lane.id);
       const lb = this.#map.laneBoundaries.get(lane.leftBoundaryId);
       const rb = this.#map.laneBoundaries.get(lane.rightBoundaryId);
@@ -76,8 +86,8 @@ export class MapCorridorCache {
           length += Math.hypot(p.x - last.x, p.y - last.y);
         }
         centre.push(p);
-        left.push(leftPoints ? distanceToPolylineOf(leftPoints, p) : 1.75);
-        right.push(rightPoints ? distanceToPolylineOf(rightPoints, p) : 1.75);
+        left.push(leftPoints ? distanceToPolylineOf(leftPoints, p) : this.#o.nominalHalfWidth);
+        right.push(rightPoints ? distanceToPolylineOf(rightPoints, p) : this.#o.nominalHalfWidth);
       }
       lane = lane.successorIds
         .map((id) => this.#map.lanes.get(id))
@@ -94,41 +104,36 @@ export class MapCorridorCache {
   }
 }
 
-/** Options of the marking-based corridor. */
-export interface MarkingCorridorOptions {
-  /** Half lane width assumed when only one ego marking is seen, metres. */
-  defaultHalfWidth: number;
-  /** How far beyond a marking's last supported x its cubic is trusted, metres. */
-  extrapolation: number;
-}
-
 /** The corridor between the detected ego markings (base_link); undefined without any. */
 export function corridorFromMarkings(
   left: LaneMarking | undefined,
   right: LaneMarking | undefined,
-  o: MarkingCorridorOptions = { defaultHalfWidth: 1.75, extrapolation: 10 },
+  o: Pick<EgoCorridorOptions, "nominalHalfWidth" | "markingExtrapolation">,
 ): EgoCorridor | undefined {
   if (!left && !right) return undefined;
   const xEnd =
-    Math.max(left ? left.x_max : -Infinity, right ? right.x_max : -Infinity) + o.extrapolation;
+    Math.max(left ? left.x_max : -Infinity, right ? right.x_max : -Infinity) +
+    o.markingExtrapolation;
   const centre: Point2[] = [];
   const lw: number[] = [];
   const rw: number[] = [];
   for (let x = -5; x <= xEnd; x += 2) {
-    const yl = left ? markingLateralAt(left, Math.min(x, left.x_max + o.extrapolation)) : undefined;
+    const yl = left
+      ? markingLateralAt(left, Math.min(x, left.x_max + o.markingExtrapolation))
+      : undefined;
     const yr = right
-      ? markingLateralAt(right, Math.min(x, right.x_max + o.extrapolation))
+      ? markingLateralAt(right, Math.min(x, right.x_max + o.markingExtrapolation))
       : undefined;
     let c: number, hl: number, hr: number;
     if (yl !== undefined && yr !== undefined && yl > yr) {
       c = (yl + yr) / 2;
       hl = hr = (yl - yr) / 2;
     } else if (yl !== undefined) {
-      c = yl - o.defaultHalfWidth;
-      hl = hr = o.defaultHalfWidth;
+      c = yl - o.nominalHalfWidth;
+      hl = hr = o.nominalHalfWidth;
     } else {
-      c = yr! + o.defaultHalfWidth;
-      hl = hr = o.defaultHalfWidth;
+      c = yr! + o.nominalHalfWidth;
+      hl = hr = o.nominalHalfWidth;
     }
     centre.push({ x, y: c });
     lw.push(hl);

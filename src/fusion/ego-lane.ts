@@ -11,12 +11,9 @@ export interface EgoLaneOptions {
   poseLateralStd: number;
   /** Slack on a lane's half width when deciding that the vehicle is in it, metres. */
   containmentSlack: number;
+  /** Half width assumed on a side of a lane whose boundary the map lacks (or has as a single point), metres. */
+  nominalHalfWidth: number;
 }
-
-export const DEFAULT_EGO_LANE_OPTIONS: Readonly<EgoLaneOptions> = Object.freeze({
-  poseLateralStd: 0.2,
-  containmentSlack: 0.3,
-});
 
 /** The camera's lateral correction of the pose for this frame. */
 export interface CameraCorrection {
@@ -61,9 +58,8 @@ export function estimateEgoLane(
   lanes: readonly Lane[],
   pose: PlanarPose,
   correction: CameraCorrection,
-  options: Partial<EgoLaneOptions> = {},
+  o: EgoLaneOptions,
 ): EgoLaneEstimate {
-  const o = { ...DEFAULT_EGO_LANE_OPTIONS, ...options };
   const cameraOk = Number.isFinite(correction.shift) && Number.isFinite(correction.std);
   const shiftVar = cameraOk ? Math.max(correction.std, 0.01) ** 2 : Infinity;
   const poseVar = o.poseLateralStd ** 2;
@@ -73,7 +69,7 @@ export function estimateEgoLane(
     ? Math.sqrt((poseVar * shiftVar) / (poseVar + shiftVar))
     : o.poseLateralStd;
   const position = baseToMap(pose, { x: 0, y: -appliedShift });
-  const found = laneContaining(map, lanes, position, pose.yaw, o.containmentSlack);
+  const found = laneContaining(map, lanes, position, pose.yaw, o);
   if (!found || !cameraOk || !correction.matched)
     return { state: invalidEgoLane(), lane: found?.lane };
   return {
@@ -125,14 +121,18 @@ function geometryOf(lane: Lane) {
   return g;
 }
 
-/** The lane whose boundaries contain a map point, travelled in the direction `yaw`. */
+/**
+ * The lane whose boundaries contain a map point, travelled in the direction `yaw`, within
+ * `containmentSlack` of its half widths (`nominalHalfWidth` on a side without a mapped boundary).
+ */
 export function laneContaining(
   map: HdMap,
   lanes: readonly Lane[],
   p: Point2,
   yaw: number,
-  slack: number,
+  o: Pick<EgoLaneOptions, "containmentSlack" | "nominalHalfWidth">,
 ): LaneHit | undefined {
+  const slack = o.containmentSlack;
   let best: LaneHit | undefined;
   for (const lane of lanes) {
     if (lane.centerline.length < 2) continue;
@@ -148,9 +148,13 @@ export function laneContaining(
     const left = map.laneBoundaries.get(lane.leftBoundaryId);
     const right = map.laneBoundaries.get(lane.rightBoundaryId);
     const halfLeft =
-      left && left.points.length >= 2 ? distanceToPolylineOf(left.points, centre) : 1.75;
+      left && left.points.length >= 2
+        ? distanceToPolylineOf(left.points, centre)
+        : o.nominalHalfWidth;
     const halfRight =
-      right && right.points.length >= 2 ? distanceToPolylineOf(right.points, centre) : 1.75;
+      right && right.points.length >= 2
+        ? distanceToPolylineOf(right.points, centre)
+        : o.nominalHalfWidth;
     if (proj.lateral > halfLeft + slack || proj.lateral < -halfRight - slack) continue;
     // Normalised distance from the centre (0 on it, 1 on a boundary); lanes that hold the point only
     // through the end slack (segment joins) lose to the lane that holds it along its length.

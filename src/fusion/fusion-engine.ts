@@ -1,6 +1,6 @@
 import type { FeatureCollection, Point } from "geojson";
 import { PerceptionError } from "../core/errors.js";
-import { realClock, type MonotonicClock } from "../core/monotonic-clock.js";
+import type { MonotonicClock } from "../core/monotonic-clock.js";
 import { compareTime, diffSec, timeToSec, type Time } from "../core/time.js";
 import type { HdMap } from "../map/types.js";
 import {
@@ -18,7 +18,12 @@ import { CrosswalkFusion } from "./crosswalk-fusion.js";
 import { crosswalkOccupancy, type CrosswalkRelationOptions } from "./crosswalk-relation.js";
 import type { CrosswalkMatchOptions } from "./crosswalk-matching.js";
 import { disagreementsToGeoJson } from "./disagreements-geojson.js";
-import { MapCorridorCache, corridorFromMarkings, type EgoCorridor } from "./ego-corridor.js";
+import {
+  MapCorridorCache,
+  corridorFromMarkings,
+  type EgoCorridor,
+  type EgoCorridorOptions,
+} from "./ego-corridor.js";
 import type { EgoLaneOptions } from "./ego-lane.js";
 import {
   crosswalkProblem,
@@ -56,41 +61,50 @@ export interface FusionInput {
   latencies?: StageLatency[];
 }
 
-/** Options of the fusion engine; every tuning group is optional and merged over its defaults. */
-export interface FusionEngineOptions {
-  /** The HD map; without it outputs are vehicle-frame only and map fields NaN/empty. */
-  map?: HdMap;
-  /** The ground region around the vehicle the map is queried for, base_link metres. */
-  view?: Partial<ViewRegion>;
+/**
+ * The tuning of every fusion stage. No value has a default in code: the map_fusion node builds it
+ * from its parameters (config/map_fusion.param.yaml, src/nodes/map-fusion-tuning.ts).
+ */
+export interface FusionTuning {
+  /** The ground region around the vehicle the map is queried for, base_link metres (`view.ahead` also bounds the crosswalks in the frame). */
+  view: ViewRegion;
   /** Marking-to-boundary association. */
-  laneAssociation?: Partial<LaneAssociationOptions>;
-  /** Ego lane estimate (pose vs camera weighting). */
-  egoLane?: Partial<EgoLaneOptions>;
-  /** Largest |offset| for an ego marking to be compared with its ego lane boundary when the normal gate failed (big map shifts), metres. */
-  egoBoundaryWideGate?: number;
+  laneAssociation: LaneAssociationOptions;
+  /** Ego lane estimate (pose vs camera weighting, containment). */
+  egoLane: EgoLaneOptions;
+  /** Largest |offset - common shift| for an ego marking to be compared with its ego lane's boundary when the normal gate failed (big map shifts), metres. */
+  egoBoundaryWideGate: number;
   /** Least type_confidence for a marking's type to count as evidence against the map. */
-  minTypeConfidence?: number;
-  /** Least visible extent of a marking (metres) for its offset or type to count as evidence against the map; default 8. */
-  minEvidenceExtent?: number;
-  /** Pedestrian tracker. */
-  tracker?: Partial<TrackerOptions>;
-  /** Crosswalk matching. */
-  crosswalkMatch?: Partial<CrosswalkMatchOptions>;
-  /** What the camera should see. */
-  visibility?: Partial<VisibilityOptions>;
-  /** Pedestrians on / heading to crosswalks. */
-  crosswalkRelation?: Partial<CrosswalkRelationOptions>;
-  /** Map consistency evidence. */
-  consistency?: Partial<MapConsistencyOptions>;
+  minTypeConfidence: number;
+  /** Least visible extent (x_max - x_min) of a marking for its offset or type to count as evidence against the map, metres. */
+  minEvidenceExtent: number;
   /** Filtering of the camera's lateral correction over time. */
-  lateralCorrection?: Partial<LateralCorrectionFilterOptions>;
+  lateralCorrection: LateralCorrectionFilterOptions;
+  /** The ego corridor pedestrians are related to (map lanes or detected ego markings). */
+  corridor: EgoCorridorOptions;
+  /** Pedestrian tracker. */
+  tracker: TrackerOptions;
+  /** Detected-to-mapped crosswalk matching. */
+  crosswalkMatch: CrosswalkMatchOptions;
+  /** What the camera should see. */
+  visibility: VisibilityOptions;
+  /** A mapped crosswalk is checkable only when its stripes run within this angle of the line of sight, radians. */
+  maxStripeAngle: number;
+  /** Pedestrians on / heading to crosswalks. */
+  crosswalkRelation: CrosswalkRelationOptions;
+  /** Map consistency evidence. */
+  consistency: MapConsistencyOptions;
   /** Pose plausibility (jumps). */
-  poseGate?: Partial<PoseGateOptions>;
-  /** The clock timing the fusion stage (the run's: the node handle's `wallClock`); default the real one. */
-  clock?: MonotonicClock;
+  poseGate: PoseGateOptions;
 }
 
-const DEFAULT_VIEW: ViewRegion = { behind: 10, ahead: 70, side: 25 };
+/** Options of the fusion engine: the map, the clock and the tuning of every stage. */
+export interface FusionEngineOptions extends FusionTuning {
+  /** The HD map; undefined: outputs are vehicle-frame only and map fields NaN/empty. */
+  map: HdMap | undefined;
+  /** The clock timing the fusion stage (the run's: the node handle's `wallClock`). */
+  clock: MonotonicClock;
+}
 
 /**
  * Fuses one camera frame's detections with the HD map and the pose into the PerceptionFrame that
@@ -107,42 +121,45 @@ export class FusionEngine {
   readonly #crosswalks: CrosswalkFusion;
   readonly #pedestrians: PedestrianFusion;
   readonly #corridors: MapCorridorCache | undefined;
+  readonly #corridorOptions: EgoCorridorOptions;
   readonly #rejections = new RejectionCounter();
   readonly #clock: MonotonicClock;
   #lastStamp: Time | undefined;
   #timeResets = 0;
 
-  constructor(options: FusionEngineOptions = {}) {
+  constructor(options: FusionEngineOptions) {
     this.#map = options.map;
-    this.#clock = options.clock ?? realClock;
-    this.#view = { ...DEFAULT_VIEW, ...options.view };
+    this.#clock = options.clock;
+    this.#view = { ...options.view };
     this.#consistency = new MapConsistencyMonitor(options.consistency);
     this.#poseGate = new PoseGate(options.poseGate);
     this.#lanes = new LaneFusion(
       options.map,
       {
-        association: options.laneAssociation ?? {},
-        egoLane: options.egoLane ?? {},
-        egoBoundaryWideGate: options.egoBoundaryWideGate ?? 2.5,
-        minTypeConfidence: options.minTypeConfidence ?? 0.6,
-        minEvidenceExtent: options.minEvidenceExtent ?? 8,
-        lateralCorrection: options.lateralCorrection ?? {},
+        association: options.laneAssociation,
+        egoLane: options.egoLane,
+        egoBoundaryWideGate: options.egoBoundaryWideGate,
+        minTypeConfidence: options.minTypeConfidence,
+        minEvidenceExtent: options.minEvidenceExtent,
+        lateralCorrection: options.lateralCorrection,
       },
       this.#consistency,
     );
     this.#crosswalks = new CrosswalkFusion(
       {
         ahead: this.#view.ahead,
-        match: options.crosswalkMatch ?? {},
-        visibility: options.visibility ?? {},
+        match: options.crosswalkMatch,
+        visibility: options.visibility,
+        maxStripeAngle: options.maxStripeAngle,
       },
       this.#consistency,
     );
     this.#pedestrians = new PedestrianFusion({
-      tracker: options.tracker ?? {},
-      crosswalkRelation: options.crosswalkRelation ?? {},
+      tracker: options.tracker,
+      crosswalkRelation: options.crosswalkRelation,
     });
-    this.#corridors = options.map ? new MapCorridorCache(options.map) : undefined;
+    this.#corridorOptions = options.corridor;
+    this.#corridors = options.map ? new MapCorridorCache(options.map, options.corridor) : undefined;
   }
 
   /** Fuses one frame. Throws a `time` PerceptionError only for a stamp that is not a time at all. */
@@ -320,6 +337,7 @@ export class FusionEngine {
     return corridorFromMarkings(
       left === undefined ? undefined : markings[left],
       right === undefined ? undefined : markings[right],
+      this.#corridorOptions,
     );
   }
 }

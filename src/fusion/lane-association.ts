@@ -18,15 +18,6 @@ export interface LaneAssociationOptions {
   samples: number;
 }
 
-export const DEFAULT_LANE_ASSOCIATION_OPTIONS: Readonly<LaneAssociationOptions> = Object.freeze({
-  gate: 1.0,
-  maxCommonShift: 1.5,
-  inlierTolerance: 0.4,
-  maxCompareX: 30,
-  minOverlap: 3,
-  samples: 8,
-});
-
 /** How one marking compares with one boundary over their common x range. */
 export interface MarkingComparison {
   boundary: BoundaryInView;
@@ -189,9 +180,8 @@ function firstValues(values: Float64Array, n: number): number[] {
 export function associateMarkings(
   markings: readonly LaneMarking[],
   boundaries: readonly BoundaryInView[],
-  options: Partial<LaneAssociationOptions> = {},
+  o: LaneAssociationOptions,
 ): LaneAssociation {
-  const o = { ...DEFAULT_LANE_ASSOCIATION_OPTIONS, ...options };
   const flat = markings.length > 0 ? flattenBoundaries(boundaries) : [];
   const candidates: MarkingComparison[][] = markings.map((m) => {
     const out: MarkingComparison[] = [];

@@ -8,7 +8,6 @@ import { estimateEgoLane, invalidEgoLane, type EgoLaneOptions } from "./ego-lane
 import {
   associateMarkings,
   compareMarking,
-  DEFAULT_LANE_ASSOCIATION_OPTIONS,
   markingLateralAt,
   type LaneAssociation,
   type LaneAssociationOptions,
@@ -25,9 +24,9 @@ import { baseToMap, type PlanarPose } from "./planar-pose.js";
 /** Options of the lane stage. */
 export interface LaneFusionOptions {
   /** Marking-to-boundary association. */
-  association: Partial<LaneAssociationOptions>;
+  association: LaneAssociationOptions;
   /** Ego lane estimate (pose vs camera weighting). */
-  egoLane: Partial<EgoLaneOptions>;
+  egoLane: EgoLaneOptions;
   /** Largest |offset - common shift| for an ego marking to be compared with its ego lane's boundary when the normal gate failed (big map shifts), metres. */
   egoBoundaryWideGate: number;
   /** Least type_confidence for a marking's type to count as evidence against the map. */
@@ -39,7 +38,7 @@ export interface LaneFusionOptions {
    */
   minEvidenceExtent: number;
   /** Filtering of the camera's lateral correction over time. */
-  lateralCorrection: Partial<LateralCorrectionFilterOptions>;
+  lateralCorrection: LateralCorrectionFilterOptions;
 }
 
 /** The lane stage's output for one frame. */
@@ -58,26 +57,16 @@ export interface LaneFusionResult {
 export class LaneFusion {
   readonly #map: HdMap | undefined;
   readonly #o: LaneFusionOptions;
-  readonly #association: LaneAssociationOptions;
   readonly #shiftFilter: LateralCorrectionFilter;
   readonly #consistency: MapConsistencyMonitor;
 
   constructor(
     map: HdMap | undefined,
-    options: Partial<LaneFusionOptions>,
+    options: LaneFusionOptions,
     consistency: MapConsistencyMonitor,
   ) {
     this.#map = map;
-    this.#o = {
-      association: {},
-      egoLane: {},
-      egoBoundaryWideGate: 2.5,
-      minTypeConfidence: 0.6,
-      minEvidenceExtent: 8,
-      lateralCorrection: {},
-      ...options,
-    };
-    this.#association = { ...DEFAULT_LANE_ASSOCIATION_OPTIONS, ...this.#o.association };
+    this.#o = options;
     this.#shiftFilter = new LateralCorrectionFilter(this.#o.lateralCorrection);
     this.#consistency = consistency;
   }
@@ -98,7 +87,7 @@ export class LaneFusion {
       this.#shiftFilter.reset();
       return { messages, ego: invalidEgoLane(), egoLaneId: undefined };
     }
-    const association = associateMarkings(markings, view.boundaries, this.#association);
+    const association = associateMarkings(markings, view.boundaries, this.#o.association);
     const filtered = this.#shiftFilter.update(
       timeSec,
       association.commonShift,
@@ -169,7 +158,7 @@ export class LaneFusion {
         continue;
       const boundary = view.boundaries.find((b) => b.feature.id === boundaryId);
       if (!boundary) continue;
-      const c = compareMarking(markings[index]!, boundary, this.#association);
+      const c = compareMarking(markings[index]!, boundary, this.#o.association);
       if (c && Math.abs(c.meanOffset - shift) <= this.#o.egoBoundaryWideGate)
         association.matches[index] = c;
     }

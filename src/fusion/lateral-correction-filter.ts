@@ -6,9 +6,6 @@ export interface LateralCorrectionFilterOptions {
   resetSigma: number;
 }
 
-const DEFAULT_LATERAL_CORRECTION_FILTER_OPTIONS: Readonly<LateralCorrectionFilterOptions> =
-  Object.freeze({ driftStdPerSqrtSec: 0.05, resetSigma: 6 });
-
 /**
  * A 1D Kalman filter on the camera-minus-map lateral shift: the pose's lateral error changes
  * slowly, the camera's per-frame measurement of it is noisy, so the shift is filtered over time.
@@ -19,8 +16,8 @@ export class LateralCorrectionFilter {
   #variance = NaN;
   #lastSec: number | undefined;
 
-  constructor(options: Partial<LateralCorrectionFilterOptions> = {}) {
-    this.#o = { ...DEFAULT_LATERAL_CORRECTION_FILTER_OPTIONS, ...options };
+  constructor(options: LateralCorrectionFilterOptions) {
+    this.#o = { ...options };
   }
 
   /** Forgets the estimate (time went backwards, pose lost or jumped). */

@@ -19,16 +19,6 @@ export interface MapConsistencyOptions {
   scoreSmoothing: number;
 }
 
-const DEFAULT_MAP_CONSISTENCY_OPTIONS: Readonly<MapConsistencyOptions> = Object.freeze({
-  window: 40,
-  minEvidenceFrames: 10,
-  reportFraction: 0.7,
-  clearFraction: 0.3,
-  shiftThreshold: 0.3,
-  unmappedClusterRadius: 4,
-  scoreSmoothing: 0.1,
-});
-
 type Kind = (typeof MapDisagreement)[keyof typeof MapDisagreement];
 
 interface Evidence {
@@ -60,8 +50,8 @@ export class MapConsistencyMonitor {
   #frameChecks = 0;
   #frameAgreements = 0;
 
-  constructor(options: Partial<MapConsistencyOptions> = {}) {
-    this.#o = { ...DEFAULT_MAP_CONSISTENCY_OPTIONS, ...options };
+  constructor(options: MapConsistencyOptions) {
+    this.#o = { ...options };
   }
 
   get options(): Readonly<MapConsistencyOptions> {

@@ -2,11 +2,7 @@ import type { Point2 } from "../geometry/types.js";
 import { Pedestrian as PedestrianMsg, type Pedestrian } from "../msgs/types.generated.js";
 import { relateToCrosswalks, type CrosswalkRelationOptions } from "./crosswalk-relation.js";
 import { arcLengthOn, relateToCorridor, type EgoCorridor } from "./ego-corridor.js";
-import {
-  DEFAULT_TRACKER_OPTIONS,
-  MultiObjectTracker,
-  type TrackerOptions,
-} from "./pedestrian-tracker.js";
+import { MultiObjectTracker, type TrackerOptions } from "./pedestrian-tracker.js";
 import {
   baseToMap,
   mapToBase,
@@ -18,9 +14,9 @@ import {
 /** Options of the pedestrian stage. */
 export interface PedestrianFusionOptions {
   /** The multi-object tracker. */
-  tracker: Partial<TrackerOptions>;
+  tracker: TrackerOptions;
   /** On / heading to a crosswalk. */
-  crosswalkRelation: Partial<CrosswalkRelationOptions>;
+  crosswalkRelation: CrosswalkRelationOptions;
 }
 
 /** A published pedestrian and the index of the crosswalk (in the list given) it is on or heading to. */
@@ -39,14 +35,14 @@ type TrackFrame = "map" | "base_link";
 export class PedestrianFusion {
   readonly #tracker: MultiObjectTracker<Pedestrian>;
   readonly #coastLimit: number;
-  readonly #relation: Partial<CrosswalkRelationOptions>;
+  readonly #relation: CrosswalkRelationOptions;
   #frame: TrackFrame = "base_link";
   #lastValidPose: PlanarPose | undefined;
 
-  constructor(options: Partial<PedestrianFusionOptions> = {}) {
+  constructor(options: PedestrianFusionOptions) {
     this.#tracker = new MultiObjectTracker<Pedestrian>(options.tracker);
-    this.#coastLimit = options.tracker?.maxCoastSec ?? DEFAULT_TRACKER_OPTIONS.maxCoastSec;
-    this.#relation = options.crosswalkRelation ?? {};
+    this.#coastLimit = options.tracker.maxCoastSec;
+    this.#relation = options.crosswalkRelation;
   }
 
   /** Drops every track (time went backwards). */

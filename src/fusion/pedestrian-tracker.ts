@@ -9,7 +9,7 @@ export interface TrackerOptions {
   maxCoastSec: number;
   /** Seconds a tentative (unconfirmed) track survives without a detection. */
   tentativeMaxCoastSec: number;
-  /** Gate on the squared Mahalanobis distance of a detection to a track (chi-square, 2 dof: 9.21 = 99 %). */
+  /** Gate on the squared Mahalanobis distance of a detection to a track (chi-square, 2 dof: 9.21 = 99 %, 13.8 = 99.9 %). */
   gateMahalanobis2: number;
   /**
    * Hard gate, metres: how far a detection may lie from a track's predicted position beyond its own
@@ -42,19 +42,6 @@ export interface TrackerOptions {
    */
   newTargetDensity: number;
 }
-
-export const DEFAULT_TRACKER_OPTIONS: Readonly<TrackerOptions> = Object.freeze({
-  confirmHits: 3,
-  maxCoastSec: 1.5,
-  tentativeMaxCoastSec: 0.25,
-  gateMahalanobis2: 13.8, // chi-square 2 dof, 99.9 %
-  gateDistance: 4,
-  secondGateMahalanobis2: 40,
-  accelStd: 1.5,
-  initialVelocityStd: 2.0,
-  minPositionStd: 0.05,
-  newTargetDensity: 1e-3,
-});
 
 /** One detection handed to the tracker, already in the tracking frame. */
 export interface TrackMeasurement<T> {
@@ -92,8 +79,8 @@ export class MultiObjectTracker<T> {
   #nextId = 1;
   #lastSec: number | undefined;
 
-  constructor(options: Partial<TrackerOptions> = {}) {
-    this.#o = { ...DEFAULT_TRACKER_OPTIONS, ...options };
+  constructor(options: TrackerOptions) {
+    this.#o = { ...options };
   }
 
   /** Live tracks (tentative and confirmed). */

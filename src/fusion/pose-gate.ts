@@ -17,13 +17,6 @@ export interface PoseGateOptions {
   jumpRecoverySec: number;
 }
 
-const DEFAULT_POSE_GATE_OPTIONS: Readonly<PoseGateOptions> = Object.freeze({
-  maxSpeed: 70,
-  maxYawRate: 3,
-  maxCompareGapSec: 1,
-  jumpRecoverySec: 0,
-});
-
 /** A usable pose, or why there is none (with a counting key). */
 export type GatedPose =
   | { kind: "valid"; pose: PlanarPose; mapFromBase: Transform }
@@ -39,8 +32,8 @@ export class PoseGate {
   /** Time of the last jump, while its recovery runs. */
   #jumpSec: number | undefined;
 
-  constructor(options: Partial<PoseGateOptions> = {}) {
-    this.#o = { ...DEFAULT_POSE_GATE_OPTIONS, ...options };
+  constructor(options: PoseGateOptions) {
+    this.#o = { ...options };
   }
 
   /** Forgets the previous pose (time went backwards). */

@@ -14,13 +14,6 @@ export interface VisibilityOptions {
   fallbackHalfFov: number;
 }
 
-export const DEFAULT_VISIBILITY_OPTIONS: Readonly<VisibilityOptions> = Object.freeze({
-  minAhead: 3,
-  maxRange: 30,
-  minVisibleFraction: 0.6,
-  fallbackHalfFov: (45 * Math.PI) / 180,
-});
-
 /** Whether a ground region is in view; `calibrated` false when it was judged without camera geometry. */
 export interface Visibility {
   visible: boolean;
@@ -52,9 +45,8 @@ export function groundPointVisible(
 export function polygonVisibility(
   polygon: readonly Point2[],
   camera: CameraView | undefined,
-  options: Partial<VisibilityOptions> = {},
+  o: VisibilityOptions,
 ): Visibility {
-  const o = { ...DEFAULT_VISIBILITY_OPTIONS, ...options };
   const samples: Point2[] = [polygonCentroid(polygon)];
   for (let i = 0; i < polygon.length; i++) {
     const a = polygon[i]!;
@@ -77,10 +69,7 @@ export function polygonVisibility(
  * periodic profile along a row: the camera cannot check it, so not seeing it says nothing. Shapes
  * with no clear short axis (aspect < 1.2) count as detectable.
  */
-export function crosswalkStripesDetectable(
-  polygon: readonly Point2[],
-  maxAngle = Math.PI / 4,
-): boolean {
+export function crosswalkStripesDetectable(polygon: readonly Point2[], maxAngle: number): boolean {
   if (polygon.length < 3) return true;
   const c = polygonCentroid(polygon);
   let sxx = 0;

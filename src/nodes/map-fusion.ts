@@ -24,6 +24,7 @@ import type { NodeHandle } from "../ros/node-api.js";
 import type { NodeInstance } from "../ros/node-spec.js";
 import { CameraCalibration } from "./common/camera-calibration.js";
 import { createNodeDiagnostics } from "./common/node-diagnostics-setup.js";
+import { mapFusionTuning } from "./map-fusion-tuning.js";
 import { loadParameterSchema } from "./node-definition.js";
 
 /** Logs the 1st, 10th, 100th, ... occurrence (and every 1000th after), so a steady stream of them stays visible but quiet. */
@@ -65,8 +66,8 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
   }
 
   const engine = new FusionEngine({
+    ...mapFusionTuning((name) => p.get(name)),
     map,
-    poseGate: { jumpRecoverySec: p.get<number>("pose_jump_recovery_s") },
     clock: handle.wallClock,
   });
   const mode = p.get<"tf" | "pose_stamped" | "odometry">("pose_source");
@@ -77,7 +78,7 @@ export async function createMapFusionNode(handle: NodeHandle): Promise<NodeInsta
   // of the parameter applies to the node's own late-input check only (they keep the start-up value).
   const timeJumpSec = p.get<number>("time_jump_threshold_s");
   const tf = new TfBuffer({
-    maxExtrapolationSec: 0.5,
+    maxExtrapolationSec: p.get<number>("tf_timeout_s"),
     timeJumpToleranceSec: timeJumpSec,
     onEvent: (e) => {
       if (e.kind === "time_jump") {

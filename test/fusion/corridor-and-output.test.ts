@@ -13,7 +13,11 @@ import {
 } from "../../src/fusion/polyline.js";
 import { cumulativeLengths } from "../../src/geometry/polyline.js";
 import type { LaneMarking, PerceptionFrame } from "../../src/msgs/types.generated.js";
+import { fusionTuning } from "./support/map-fusion-tuning.js";
 import { pedestrianDetection, Rng } from "./support/synthetic-drive.js";
+
+/** The ego corridor tuning of config/map_fusion.param.yaml. */
+const { corridor } = fusionTuning();
 
 const straight = (): EgoCorridor => {
   const centre = Array.from({ length: 51 }, (_, i) => ({ x: -10 + 2 * i, y: 0 }));
@@ -68,7 +72,7 @@ describe("corridorFromMarkings", () => {
     map_match_distance: NaN,
   });
   it("runs between the two ego markings", () => {
-    const c = corridorFromMarkings(m(2), m(-1.5))!;
+    const c = corridorFromMarkings(m(2), m(-1.5), corridor)!;
     expect(c.frame).toBe("base_link");
     const r = relateToCorridor(c, { x: 0, y: 0 }, { x: 10, y: 0.25 + 0.1 + 1.7 }, { x: 0, y: 0 })!;
     expect(r.inside).toBe(true);
@@ -77,11 +81,13 @@ describe("corridorFromMarkings", () => {
     );
   });
   it("assumes a default lane width with one marking, none without", () => {
-    const c = corridorFromMarkings(undefined, m(-1.75))!;
+    const c = corridorFromMarkings(undefined, m(-1.75), corridor)!;
+    expect(c.leftWidth[0]).toBe(corridor.nominalHalfWidth);
+    expect(c.rightWidth[0]).toBe(corridor.nominalHalfWidth);
     expect(relateToCorridor(c, { x: 0, y: 0 }, { x: 10, y: 1.5 }, { x: 0, y: 0 })!.inside).toBe(
       true,
     );
-    expect(corridorFromMarkings(undefined, undefined)).toBeUndefined();
+    expect(corridorFromMarkings(undefined, undefined, corridor)).toBeUndefined();
   });
 });
 

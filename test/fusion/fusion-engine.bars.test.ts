@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FusionEngine } from "../../src/fusion/fusion-engine.js";
+import { fusionEngineOptions } from "./support/map-fusion-tuning.js";
 import {
   Crosswalk,
   MapDisagreement,
@@ -24,7 +25,7 @@ function runDrive(
   mapLayout = CLEAN_LAYOUT,
   drive: DriveOptions = {},
 ): { engine: FusionEngine; frames: { frame: PerceptionFrame; truth: FrameTruth }[] } {
-  const engine = new FusionEngine({ map: layoutMap(mapLayout) });
+  const engine = new FusionEngine(fusionEngineOptions(layoutMap(mapLayout)));
   const frames: { frame: PerceptionFrame; truth: FrameTruth }[] = [];
   for (const { input, truth } of syntheticDrive(drive))
     frames.push({ frame: engine.update(input), truth });

@@ -11,13 +11,17 @@ import {
   syntheticDrive,
   type SyntheticFrame,
 } from "./support/synthetic-drive.js";
+import { fusionEngineOptions, fusionTuning } from "./support/map-fusion-tuning.js";
 
 const drive = (from: number, to: number, extra = {}): SyntheticFrame[] => [
   ...syntheticDrive({ from, to, ...extra }),
 ];
 
 /** Runs frames through a fresh engine and returns the outputs. */
-function run(frames: FusionInput[], engine = new FusionEngine({ map: layoutMap(CLEAN_LAYOUT) })) {
+function run(
+  frames: FusionInput[],
+  engine = new FusionEngine(fusionEngineOptions(layoutMap(CLEAN_LAYOUT))),
+) {
   return { engine, out: frames.map((f) => engine.update(f)) };
 }
 
@@ -81,7 +85,7 @@ describe("FusionEngine with a degraded pose", () => {
     expect(engine.rejectionCounts()["pose(s): non-finite"]).toBe(frames.length);
   });
 
-  it("flags a pose that jumps 20 m between frames and recovers on the next consistent pose", () => {
+  it("without a recovery time (pose_jump_recovery_s 0), flags a pose that jumps 20 m between frames and recovers on the next consistent pose", () => {
     const frames = drive(12, 13).map((f) => f.input);
     const jumped = frames.map((f, i) => {
       if (i !== 10 || f.pose.kind !== "ok") return f;
@@ -94,7 +98,14 @@ describe("FusionEngine with a degraded pose", () => {
         },
       };
     });
-    const { engine, out } = run(jumped);
+    const { engine, out } = run(
+      jumped,
+      new FusionEngine(
+        fusionEngineOptions(layoutMap(CLEAN_LAYOUT), {
+          poseGate: { ...fusionTuning().poseGate, jumpRecoverySec: 0 },
+        }),
+      ),
+    );
     expect(out[9]!.pose_valid).toBe(true);
     expectVehicleFrameOnly(out[10]!);
     expect(out[10]!.status).toMatch(/pose jumped 20\.\d\d m/);
@@ -120,7 +131,11 @@ describe("FusionEngine with a degraded pose", () => {
     });
     const { engine, out } = run(
       shifted,
-      new FusionEngine({ map: layoutMap(CLEAN_LAYOUT), poseGate: { jumpRecoverySec: 0.5 } }),
+      new FusionEngine(
+        fusionEngineOptions(layoutMap(CLEAN_LAYOUT), {
+          poseGate: { ...fusionTuning().poseGate, jumpRecoverySec: 0.5 },
+        }),
+      ),
     );
     const sec = (i: number): number => frames[i]!.stamp.sec + frames[i]!.stamp.nanosec / 1e9;
     let after = 0;
@@ -221,7 +236,7 @@ describe("FusionEngine with bad time and bad inputs", () => {
 
   it("throws a time PerceptionError for a stamp that is not a number", () => {
     const [f] = drive(12, 12);
-    const engine = new FusionEngine({ map: layoutMap(CLEAN_LAYOUT) });
+    const engine = new FusionEngine(fusionEngineOptions(layoutMap(CLEAN_LAYOUT)));
     expect(() => engine.update({ ...f!.input, stamp: { sec: NaN, nanosec: 0 } })).toThrow(
       PerceptionError,
     );
@@ -241,7 +256,7 @@ describe("FusionEngine with bad time and bad inputs", () => {
 
   it("without a map: vehicle-frame outputs, pose still reported", () => {
     const frames = drive(12, 13).map((f) => f.input);
-    const { out } = run(frames, new FusionEngine());
+    const { out } = run(frames, new FusionEngine(fusionEngineOptions(undefined)));
     const last = out[out.length - 1]!;
     expect(last.pose_valid).toBe(true);
     expect(last.status).toContain("no HD map");
@@ -287,7 +302,7 @@ describe("FusionEngine with bad time and bad inputs", () => {
         ...broken.filter((f) => !kinds || kinds.includes(f.kind)),
       ],
     });
-    const engine = new FusionEngine({ map });
+    const engine = new FusionEngine(fusionEngineOptions(map));
     const out = drive(12, 14).map((f) => engine.update(f.input));
     expect(out.every((f) => f.pose_valid)).toBe(true);
     expect(out[out.length - 1]!.ego_lane.valid).toBe(true);
@@ -296,7 +311,7 @@ describe("FusionEngine with bad time and bad inputs", () => {
 
   it("copies the stage latencies and adds its own", () => {
     const [f] = drive(12, 12);
-    const frame = new FusionEngine({ map: layoutMap(CLEAN_LAYOUT) }).update(f!.input);
+    const frame = new FusionEngine(fusionEngineOptions(layoutMap(CLEAN_LAYOUT))).update(f!.input);
     expect(frame.latencies.map((l) => l.stage)).toEqual(["detect", "fusion"]);
     expect(frame.latencies[1]!.duration_ms).toBeGreaterThan(0);
     expect(frame.pipeline_latency_ms).toBeCloseTo(12 + frame.latencies[1]!.duration_ms, 6);

@@ -26,6 +26,7 @@ import {
   truthOccupancy,
 } from "./support/generated-drive-inputs.js";
 import { testTimeout } from "../support/emulation.js";
+import { fusionEngineOptions } from "./support/map-fusion-tuning.js";
 
 interface FusedDrive {
   gt: GroundTruthFrame[];
@@ -51,7 +52,7 @@ function generated(scenario: string, frames: number): Promise<string> {
  */
 function fuse(dir: string, mapPath: string): FusedDrive {
   const gt = loadGroundTruth(dir);
-  const engine = new FusionEngine({ map: loadHdMap(mapPath) });
+  const engine = new FusionEngine(fusionEngineOptions(loadHdMap(mapPath)));
   const frames = inputsFromGroundTruth(gt, cameraOfDrive(dir)).map((input) => engine.update(input));
   return { gt, frames, engine };
 }

@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import {
   associateMarkings,
   compareMarking,
-  DEFAULT_LANE_ASSOCIATION_OPTIONS,
   markingLateralAt,
 } from "../../src/fusion/lane-association.js";
 import { buildLocalMapView, type BoundaryInView } from "../../src/fusion/local-map-view.js";
@@ -15,6 +14,10 @@ import {
   MISMATCH_MAP_LAYOUT,
   syntheticDrive,
 } from "./support/synthetic-drive.js";
+import { fusionTuning } from "./support/map-fusion-tuning.js";
+
+/** The lane association and map view of config/map_fusion.param.yaml. */
+const { laneAssociation, view: viewRegion } = fusionTuning();
 
 /** A straight boundary parallel to base_link's x axis at lateral y. */
 function boundary(id: string, y: number): BoundaryInView {
@@ -56,7 +59,11 @@ const road = [boundary("right", -1.75), boundary("middle", 1.75), boundary("left
 
 describe("associateMarkings", () => {
   it("matches each marking to its boundary with no common shift when the pose is right", () => {
-    const a = associateMarkings([marking(1.76), marking(-1.74), marking(5.2)], road);
+    const a = associateMarkings(
+      [marking(1.76), marking(-1.74), marking(5.2)],
+      road,
+      laneAssociation,
+    );
     expect(a.matches.map((c) => c?.boundary.feature.id)).toEqual(["middle", "right", "left"]);
     // Offsets 0.01, 0.01, -0.05 with equal weights.
     expect(a.commonShift).toBeCloseTo(-0.01, 9);
@@ -68,6 +75,7 @@ describe("associateMarkings", () => {
     const a = associateMarkings(
       [marking(1.75 - 0.9), marking(-1.75 - 0.9), marking(5.25 - 0.9)],
       road,
+      laneAssociation,
     );
     expect(a.matches.map((c) => c?.boundary.feature.id)).toEqual(["middle", "right", "left"]);
     expect(a.commonShift).toBeCloseTo(-0.9, 6);
@@ -75,14 +83,18 @@ describe("associateMarkings", () => {
   });
 
   it("keeps a single shifted boundary as a match with its own offset (evidence of a map error)", () => {
-    const a = associateMarkings([marking(1.75), marking(-1.75 + 0.6), marking(5.25)], road);
+    const a = associateMarkings(
+      [marking(1.75), marking(-1.75 + 0.6), marking(5.25)],
+      road,
+      laneAssociation,
+    );
     expect(a.matches.map((c) => c?.boundary.feature.id)).toEqual(["middle", "right", "left"]);
     expect(a.commonShift).toBeCloseTo(0, 6);
     expect(a.matches[1]!.meanOffset).toBeCloseTo(0.6, 6);
   });
 
   it("leaves a marking with no boundary near it unmatched, and one boundary serves one marking", () => {
-    const a = associateMarkings([marking(1.75), marking(1.8), marking(12)], road);
+    const a = associateMarkings([marking(1.75), marking(1.8), marking(12)], road, laneAssociation);
     expect(a.matches[0]!.boundary.feature.id).toBe("middle");
     expect(a.matches[1]).toBeUndefined();
     expect(a.matches[2]).toBeUndefined();
@@ -96,7 +108,7 @@ describe("associateMarkings", () => {
         { x: 39, y: 1.75 },
       ],
     };
-    const a = associateMarkings([marking(1.75)], [short]);
+    const a = associateMarkings([marking(1.75)], [short], laneAssociation);
     expect(a.matches[0]).toBeUndefined();
     expect(Number.isNaN(a.commonShift)).toBe(true);
   });
@@ -108,7 +120,7 @@ describe("associateMarkings", () => {
       for (const f of syntheticDrive({ world: CLEAN_LAYOUT, from: 5, to: 40, rate: 2 })) {
         if (f.input.pose.kind !== "ok") continue;
         const pose = planarPoseOf(f.input.pose.mapFromBase)!;
-        const view = buildLocalMapView(map, pose, { behind: 10, ahead: 70, side: 25 });
+        const view = buildLocalMapView(map, pose, viewRegion);
         const copies = view.boundaries.map((b) => ({
           feature: b.feature,
           base: b.base.map((p) => ({ ...p })),
@@ -117,8 +129,8 @@ describe("associateMarkings", () => {
           expect(copy.base).toEqual(b.feature.points.map((p) => mapToBase(pose, p)));
           const m = f.input.lanes!.markings[0];
           if (m)
-            expect(compareMarking(m, b, DEFAULT_LANE_ASSOCIATION_OPTIONS)?.offsets).toEqual(
-              compareMarking(m, copy, DEFAULT_LANE_ASSOCIATION_OPTIONS)?.offsets,
+            expect(compareMarking(m, b, laneAssociation)?.offsets).toEqual(
+              compareMarking(m, copy, laneAssociation)?.offsets,
             );
         }
         const summary = (a: ReturnType<typeof associateMarkings>) => ({
@@ -133,8 +145,10 @@ describe("associateMarkings", () => {
               },
           ),
         });
-        const a = associateMarkings(f.input.lanes!.markings, view.boundaries);
-        expect(summary(a)).toEqual(summary(associateMarkings(f.input.lanes!.markings, copies)));
+        const a = associateMarkings(f.input.lanes!.markings, view.boundaries, laneAssociation);
+        expect(summary(a)).toEqual(
+          summary(associateMarkings(f.input.lanes!.markings, copies, laneAssociation)),
+        );
         matched += a.matches.filter((c) => c !== undefined).length;
       }
     }

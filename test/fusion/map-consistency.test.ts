@@ -3,13 +3,17 @@ import { disagreementsToGeoJson } from "../../src/fusion/disagreements-geojson.j
 import { MapConsistencyMonitor } from "../../src/fusion/map-consistency.js";
 import { LocalProjection } from "../../src/map/local-projection.js";
 import { MapDisagreement } from "../../src/msgs/types.generated.js";
+import { fusionTuning } from "./support/map-fusion-tuning.js";
 import { MAP_ORIGIN } from "./support/synthetic-drive.js";
+
+/** The map consistency tuning of config/map_fusion.param.yaml. */
+const options = fusionTuning().consistency;
 
 const where = { x: 12, y: 34 };
 
 describe("MapConsistencyMonitor", () => {
   it("ignores single-frame flicker", () => {
-    const m = new MapConsistencyMonitor();
+    const m = new MapConsistencyMonitor(options);
     for (let k = 0; k < 200; k++) {
       m.observeBoundaryOffset("b1", k % 10 === 0 ? 0.8 : 0.02, where);
       m.observeMappedCrosswalk("c1", k % 7 !== 0, where);
@@ -20,22 +24,23 @@ describe("MapConsistencyMonitor", () => {
   });
 
   it("reports a consistent shift after enough frames, with magnitude and evidence, and withdraws it when the map agrees again", () => {
-    const m = new MapConsistencyMonitor({ minEvidenceFrames: 10 });
-    for (let k = 0; k < 9; k++) m.observeBoundaryOffset("b1", -0.5, where);
+    const m = new MapConsistencyMonitor(options);
+    expect(options.shiftThreshold).toBeLessThan(0.5);
+    for (let k = 1; k < options.minEvidenceFrames; k++) m.observeBoundaryOffset("b1", -0.5, where);
     expect(m.disagreements()).toEqual([]);
     m.observeBoundaryOffset("b1", -0.5, where);
     const [d] = m.disagreements();
     expect(d!.kind).toBe(MapDisagreement.KIND_LANE_BOUNDARY_SHIFTED);
     expect(d!.map_id).toBe("b1");
     expect(d!.magnitude).toBeCloseTo(0.5, 9);
-    expect(d!.evidence_frames).toBe(10);
+    expect(d!.evidence_frames).toBe(options.minEvidenceFrames);
     expect(d!.description).toContain("left");
-    for (let k = 0; k < 40; k++) m.observeBoundaryOffset("b1", 0, where);
+    for (let k = 0; k < options.window; k++) m.observeBoundaryOffset("b1", 0, where);
     expect(m.disagreements()).toEqual([]);
   });
 
   it("clusters unmapped crosswalk detections and reports one disagreement", () => {
-    const m = new MapConsistencyMonitor();
+    const m = new MapConsistencyMonitor(options);
     for (let k = 0; k < 20; k++) m.observeUnmappedCrosswalk({ x: 100 + (k % 3) * 0.5, y: 50 });
     const found = m.disagreements();
     expect(found).toHaveLength(1);
@@ -45,7 +50,7 @@ describe("MapConsistencyMonitor", () => {
   });
 
   it("scores 1 when everything agrees and less when it does not", () => {
-    const m = new MapConsistencyMonitor();
+    const m = new MapConsistencyMonitor(options);
     expect(Number.isNaN(m.endFrame())).toBe(true);
     m.observeBoundaryType("b1", "dashed", "dashed", where);
     expect(m.endFrame()).toBe(1);

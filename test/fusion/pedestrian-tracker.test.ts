@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { MultiObjectTracker, type TrackMeasurement } from "../../src/fusion/pedestrian-tracker.js";
+import { fusionTuning } from "./support/map-fusion-tuning.js";
 import { Rng } from "./support/synthetic-drive.js";
+
+/** The tracker tuning of config/map_fusion.param.yaml. */
+const options = fusionTuning().tracker;
 
 const cov = [0.04, 0, 0, 0.04];
 const m = (x: number, y: number, payload = ""): TrackMeasurement<string> => ({
@@ -11,19 +15,21 @@ const m = (x: number, y: number, payload = ""): TrackMeasurement<string> => ({
 
 describe("MultiObjectTracker", () => {
   it("confirms a track after N hits and keeps its id", () => {
-    const tracker = new MultiObjectTracker<string>({ confirmHits: 3 });
+    const tracker = new MultiObjectTracker<string>(options);
     const confirmed: boolean[] = [];
     for (let k = 0; k < 5; k++) {
       const tracks = tracker.step(k * 0.1, [m(10 + 0.1 * k, 0)]);
       expect(tracks).toHaveLength(1);
       confirmed.push(tracks[0]!.confirmed);
     }
-    expect(confirmed).toEqual([false, false, true, true, true]);
+    expect(options.confirmHits).toBeGreaterThan(1);
+    expect(confirmed).toEqual([0, 1, 2, 3, 4].map((k) => k + 1 >= options.confirmHits));
     expect(tracker.tracks[0]!.id).toBe(1);
   });
 
   it("coasts a confirmed track through a 1 s occlusion and drops it after maxCoastSec", () => {
-    const tracker = new MultiObjectTracker<string>({ maxCoastSec: 1.5 });
+    expect(options.maxCoastSec).toBeGreaterThan(1); // the occlusion below is shorter
+    const tracker = new MultiObjectTracker<string>(options);
     const dt = 1 / 30;
     let k = 0;
     for (; k < 30; k++) tracker.step(k * dt, [m(1.4 * k * dt, 5)]);
@@ -42,7 +48,7 @@ describe("MultiObjectTracker", () => {
 
   it("keeps the ids of two pedestrians whose paths cross", () => {
     const rng = new Rng(9);
-    const tracker = new MultiObjectTracker<string>();
+    const tracker = new MultiObjectTracker<string>(options);
     const dt = 1 / 30;
     const idOf = new Map<string, Set<number>>([
       ["a", new Set()],
@@ -62,14 +68,14 @@ describe("MultiObjectTracker", () => {
   });
 
   it("does not spawn a duplicate track from one outlying detection", () => {
-    const tracker = new MultiObjectTracker<string>();
+    const tracker = new MultiObjectTracker<string>(options);
     for (let k = 0; k < 20; k++) tracker.step(k * 0.1, [m(10, 0)]);
     tracker.step(2.0, [m(11.4, 0)]); // 7 sigma off, inside the hard gate
     expect(tracker.tracks).toHaveLength(1);
   });
 
   it("starts a new track for a detection far from every track, and resets on demand", () => {
-    const tracker = new MultiObjectTracker<string>();
+    const tracker = new MultiObjectTracker<string>(options);
     tracker.step(0, [m(10, 0)]);
     tracker.step(0.1, [m(10, 0), m(20, 5)]);
     expect(tracker.tracks.map((t) => t.id)).toEqual([1, 2]);
@@ -84,7 +90,7 @@ describe("MultiObjectTracker", () => {
     // range). Successive ranges differ by up to 10 m, beyond the 4 m gate in plain metres.
     const far = [0.64, 0, 0, 0.0144].map((v) => v * 100);
     const ranges = [50, 58, 52, 60, 49, 57, 53, 61, 50, 56, 59, 51, 55, 60, 48];
-    const tracker = new MultiObjectTracker<string>();
+    const tracker = new MultiObjectTracker<string>(options);
     const published = new Set<number>();
     ranges.forEach((x, k) => {
       const tracks = tracker.step(k / 15, [
@@ -103,7 +109,7 @@ describe("MultiObjectTracker", () => {
     // the track's person jumping there: the new person starts a track of their own.
     const near = [5.3, 0, 0, 0.25];
     const far = [92, 0, 0, 2.9];
-    const tracker = new MultiObjectTracker<string>();
+    const tracker = new MultiObjectTracker<string>(options);
     tracker.step(0, [{ position: { x: 30, y: -5 }, covariance: near, payload: "near" }]);
     const tracks = tracker.step(1 / 15, [
       { position: { x: 55, y: -8 }, covariance: far, payload: "far" },
@@ -119,7 +125,7 @@ describe("MultiObjectTracker", () => {
     // The track's person is detected 0.3 m off with sd 0.5 m; a vague detection (range sd 10 m) lies
     // 2 m off. In squared Mahalanobis distance alone the vague one looks nearer (0.04 vs ~0.3); the
     // likelihood (which counts the spread) prefers the precise one.
-    const tracker = new MultiObjectTracker<string>();
+    const tracker = new MultiObjectTracker<string>(options);
     for (let k = 0; k < 10; k++) tracker.step(k * 0.1, [m(40, 0, "a")]);
     const id = tracker.tracks[0]!.id;
     const tracks = tracker.step(1.0, [

@@ -34,6 +34,7 @@ import { loadGroundTruth } from "../../src/report/ground-truth.js";
 import { runReplay } from "../../src/host/replay/run-replay.js";
 import { cachedGeneratedDrive } from "../support/generated-drive-cache.js";
 import { testTimeout } from "../support/emulation.js";
+import { fusionTuning } from "../fusion/support/map-fusion-tuning.js";
 
 const shared = sharedDir();
 const models = shared ? join(shared, "models") : undefined;
@@ -228,12 +229,19 @@ describe("what fusion lets count against the map (no models needed)", () => {
     }));
 
   it("checks crossings of the road ahead, not side-road crossings whose stripes run across the view", () => {
+    // config/map_fusion.param.yaml's limit; crossings turned 15 degrees inside / outside it.
+    const { maxStripeAngle } = fusionTuning();
+    const degrees15 = (15 * Math.PI) / 180;
     const ahead = rect(20, 24, -4, 4); // 4 m deep along x, 8 m across the road: stripes along the line of sight
-    expect(crosswalkStripesDetectable(ahead)).toBe(true);
-    expect(crosswalkStripesDetectable(rotate(ahead, (30 * Math.PI) / 180))).toBe(true);
-    expect(crosswalkStripesDetectable(rect(18, 26, 6, 10))).toBe(false); // a side road's crossing
-    expect(crosswalkStripesDetectable(rotate(ahead, (60 * Math.PI) / 180))).toBe(false);
-    expect(crosswalkStripesDetectable(rect(20, 24, -2, 2))).toBe(true); // no clear stripe direction
+    expect(crosswalkStripesDetectable(ahead, maxStripeAngle)).toBe(true);
+    expect(
+      crosswalkStripesDetectable(rotate(ahead, maxStripeAngle - degrees15), maxStripeAngle),
+    ).toBe(true);
+    expect(crosswalkStripesDetectable(rect(18, 26, 6, 10), maxStripeAngle)).toBe(false); // a side road's crossing
+    expect(
+      crosswalkStripesDetectable(rotate(ahead, maxStripeAngle + degrees15), maxStripeAngle),
+    ).toBe(false);
+    expect(crosswalkStripesDetectable(rect(20, 24, -2, 2), maxStripeAngle)).toBe(true); // no clear stripe direction
   });
 
   it("takes a solid line on a double or road-edge boundary as agreeing (the detector reports neither)", () => {

@@ -12,6 +12,7 @@ import type {
 } from "../../src/msgs/types.generated.js";
 import { createMapFusionNode, parameterSchema } from "../../src/nodes/map-fusion.js";
 import { lane } from "../viz/fixtures.js";
+import { mapFusionFileParameters } from "../fusion/support/map-fusion-tuning.js";
 import { START, hostNode } from "./harness.js";
 
 const FRAME = "/perception/map_fusion/out/frame";
@@ -63,6 +64,7 @@ async function drive(fault: TfFault) {
       create: createMapFusionNode,
       parameterSchema: parameterSchema(),
       parameters: {
+        ...mapFusionFileParameters(),
         map_file: "",
         base_frame: "base_link",
         map_frame: "map",

@@ -8,6 +8,7 @@ import type {
 } from "../../src/msgs/types.generated.js";
 import { createMapFusionNode, parameterSchema } from "../../src/nodes/map-fusion.js";
 import { lane, pedestrian } from "../viz/fixtures.js";
+import { mapFusionFileParameters } from "../fusion/support/map-fusion-tuning.js";
 import { START, hostNode } from "./harness.js";
 
 const P = 66_666_667n;
@@ -49,6 +50,7 @@ async function fusion() {
       create: createMapFusionNode,
       parameterSchema: parameterSchema(),
       parameters: {
+        ...mapFusionFileParameters(),
         map_file: "",
         base_frame: "base_link",
         map_frame: "map",
@@ -276,6 +278,7 @@ describe("map_fusion node", () => {
         create: createMapFusionNode,
         parameterSchema: parameterSchema(),
         parameters: {
+          ...mapFusionFileParameters(),
           map_file: file,
           base_frame: "base_link",
           map_frame: "map",

@@ -10,6 +10,7 @@ import {
 } from "../../../src/host/live/load-rclnodejs.js";
 import { runLive, type LiveReadyInfo } from "../../../src/host/live/run-live.js";
 import type { NodeSpec } from "../../../src/ros/node-spec.js";
+import { mapFusionFileParameters } from "../../fusion/support/map-fusion-tuning.js";
 import { fakeRclnodejs, notInstalledLoader } from "./fake-rclnodejs.js";
 import {
   createMapFusionNode,
@@ -387,6 +388,7 @@ describe("runLive with a real node under `ros2 bag play --clock`", () => {
       create: createMapFusionNode,
       parameterSchema: mapFusionSchema(),
       parameters: {
+        ...mapFusionFileParameters(),
         map_file: "",
         base_frame: "base_link",
         map_frame: "map",

@@ -32,6 +32,7 @@ import {
   type FrameScore,
 } from "../src/perception/pedestrians/box-recall.js";
 import {
+  bandCropSidePx,
   bandHorizonRow,
   CropSchedule,
   horizonBandCrops,
@@ -220,7 +221,13 @@ export async function run(): Promise<void> {
   });
   const band = crops.band!;
   const schedules = new Map<string, CropSchedule>();
-  const bandOf = (f: Frame, side: number, perFrame: number, key = "all"): PlannedCrop[] => {
+  /** side "node": the node's, from band_crop_side_deg and the frame's camera. */
+  const bandOf = (
+    f: Frame,
+    side: number | "node",
+    perFrame: number,
+    key = "all",
+  ): PlannedCrop[] => {
     const row = bandHorizonRow(
       f.geometry,
       f.view.width,
@@ -228,8 +235,10 @@ export async function run(): Promise<void> {
       band.fallbackHorizonFraction,
     );
     const all = horizonBandCrops(f.view.width, f.view.height, row, {
-      ...band,
-      side,
+      side: side === "node" ? bandCropSidePx(f.view.width, f.geometry?.model?.fx, band) : side,
+      overlap: band.overlap,
+      aboveHorizon: band.aboveHorizon,
+      minZoom: band.minZoom,
       inputSide: 416,
     });
     if (perFrame >= all.length) return all;
@@ -255,13 +264,13 @@ export async function run(): Promise<void> {
   /** withMap: a drive (consecutive frames, geometry, crosswalks); else still images. */
   const strategies = (withMap: boolean): Strategy[] => [
     { name: "whole frame 416", crops: () => [] },
-    { name: `band ${band.side} all`, crops: (f) => bandOf(f, band.side, 99) },
+    { name: `band ${band.sideDeg} deg all`, crops: (f) => bandOf(f, "node", 99) },
     // Taking turns only means something over a drive (consecutive frames), not over still images.
     ...(withMap
       ? [
           {
-            name: `band ${band.side} 1/frame in turn`,
-            crops: (f: Frame) => bandOf(f, band.side, 1, "rr1"),
+            name: `band ${band.sideDeg} deg 1/frame in turn`,
+            crops: (f: Frame) => bandOf(f, "node", 1, "rr1"),
           },
         ]
       : []),
@@ -274,7 +283,7 @@ export async function run(): Promise<void> {
             name: "map 2 + band 1/frame in turn",
             crops: (f: Frame) => [
               ...regionsOf(f, "regionsmap", 2),
-              ...bandOf(f, band.side, 1, "rrmap"),
+              ...bandOf(f, "node", 1, "rrmap"),
             ],
           },
           ...budgets.map((b) => ({

@@ -40,7 +40,9 @@ export function pedestrianCropOptions(
   const num = (name: string): number => get(name) as number;
   return {
     band: {
-      side: num("band_crop_side_px"),
+      sideDeg: num("band_crop_side_deg"),
+      minSidePx: num("band_crop_min_side_px"),
+      fallbackHorizontalFovDeg: num("band_fallback_horizontal_fov_deg"),
       overlap: num("band_crop_overlap"),
       aboveHorizon: num("band_crop_above_horizon"),
       minZoom: num("crop_min_zoom"),

@@ -237,54 +237,16 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`edge-perception detect: ${errorMessage(err)}`);
     return 2;
   }
-  const modelDir = resolveModelDir(values.models);
-  log(
-    modelDir.dir
-      ? `models: ${modelDir.dir} (${modelDir.source === "parameter" ? "--models" : "../shared/models"})`
-      : "models: none found; using fallbacks",
-  );
   const calibration = values["camera-info"]
     ? CameraModel.fromCameraInfo(cameraInfoFromYaml(values["camera-info"]))
     : undefined;
-
-  // The node's crop settings (config/pedestrian_detector.param.yaml); a still image has no next
-  // frame to take turns over, so every band crop runs on it.
-  const pedParams = (await graphToNodeSpecs(loadLaunchGraph())).find(
-    (s) => s.name === "pedestrian_detector",
-  )!.parameters;
-  const crops = pedestrianCropOptions((name) => pedParams[name], false);
-  // One clock for this run: it times every image and every stage.
-  const clock = realClock;
-  const pedestrians = await PedestrianDetector.create({
-    modelDir: modelDir.dir ?? "",
+  const detectors = await openDetectors({
+    models: values.models,
+    detector,
+    withLanes: !values["no-lanes"],
     log,
-    crops,
-    clock,
-    ...(detector ? { contract: detector.contract } : {}),
   });
-  let lanes: LaneDetector | undefined;
-  let laneModel = "none";
-  // The crosswalk sources of the crosswalk_detector node's parameters (learned_source).
-  const crosswalkParams = (await graphToNodeSpecs(loadLaunchGraph())).find(
-    (s) => s.name === "crosswalk_detector",
-  )?.parameters;
-  const learnedMode =
-    crosswalkParams?.learned_source === "auto" && !values["no-lanes"] ? "auto" : "off";
-  const crosswalkSetup = await crosswalkSources(learnedMode, log, clock);
-  const crosswalks = new CrosswalkDetector({
-    sources: crosswalkSetup.sources,
-    fusion: crosswalkSetup.fusion,
-  });
-  if (!values["no-lanes"]) {
-    const contract = loadModelContract("twinlitenet_640x360");
-    const haveModel = modelDir.dir !== undefined && existsFile(join(modelDir.dir, contract.file));
-    lanes = await LaneDetector.create(
-      haveModel ? { contract, modelDir: modelDir.dir, session: { log }, clock } : { clock },
-    );
-    laneModel = haveModel ? contract.name : "classical fallback (no TwinLiteNet file)";
-    if (!haveModel)
-      log("lanes: FALLBACK to the classical marking filter (no TwinLiteNet model file)");
-  }
+  const { pedestrians, lanes, laneModel, crosswalks, clock } = detectors;
 
   const done: { result: DetectImageResult; geometry: CameraGeometry }[] = [];
   let failures = 0;
@@ -309,9 +271,7 @@ export async function run(argv: string[]): Promise<number> {
       }
     }
   } finally {
-    await pedestrians.release();
-    await lanes?.release?.();
-    await crosswalkSetup.learned?.release();
+    await detectors.release();
   }
 
   if (values.annotate) {
@@ -340,11 +300,102 @@ export async function run(argv: string[]): Promise<number> {
   return failures > 0 ? 1 : 0;
 }
 
+/** What `openDetectors` needs: the command's options that choose the detectors. */
+export interface OpenDetectorsOptions {
+  /** Model directory (`--models`); undefined: ../shared/models when present, else the fallbacks. */
+  models: string | undefined;
+  /** The pedestrian detector contract (`--contracts`/`--model`); undefined: the default one. */
+  detector: DetectorChoice | undefined;
+  /** Run lanes and crosswalks (false: `--no-lanes`). */
+  withLanes: boolean;
+  /** Where the progress lines go. */
+  log: (line: string) => void;
+}
+
+/** The detectors `detect` runs on each image, as `openDetectors` sets them up; `release` frees them. */
+export interface OpenDetectors {
+  pedestrians: PedestrianDetector;
+  lanes: LaneDetector | undefined;
+  /** The lane model's name, or why there is none. */
+  laneModel: string;
+  crosswalks: CrosswalkDetector;
+  /** Times every image and every stage. */
+  clock: MonotonicClock;
+  release(): Promise<void>;
+}
+
+/**
+ * The detectors of `edge-perception detect`, set up as the command does: the pedestrian detector
+ * with the pedestrian_detector node's crop settings (every band crop on a still), TwinLiteNet
+ * lanes (or the classical fallback) and the crosswalk_detector node's sources. Shared with
+ * scripts that measure what `detect` does (scripts/robustness.ts).
+ */
+export async function openDetectors(o: OpenDetectorsOptions): Promise<OpenDetectors> {
+  const { log, detector } = o;
+  const modelDir = resolveModelDir(o.models);
+  log(
+    modelDir.dir
+      ? `models: ${modelDir.dir} (${modelDir.source === "parameter" ? "--models" : "../shared/models"})`
+      : "models: none found; using fallbacks",
+  );
+  // The node's crop settings (config/pedestrian_detector.param.yaml); a still image has no next
+  // frame to take turns over, so every band crop runs on it.
+  const pedParams = (await graphToNodeSpecs(loadLaunchGraph())).find(
+    (s) => s.name === "pedestrian_detector",
+  )!.parameters;
+  const crops = pedestrianCropOptions((name) => pedParams[name], false);
+  // One clock for this run: it times every image and every stage.
+  const clock = realClock;
+  const pedestrians = await PedestrianDetector.create({
+    modelDir: modelDir.dir ?? "",
+    log,
+    crops,
+    clock,
+    ...(detector ? { contract: detector.contract } : {}),
+  });
+  let lanes: LaneDetector | undefined;
+  let laneModel = "none";
+  // The crosswalk sources of the crosswalk_detector node's parameters (learned_source).
+  const crosswalkParams = (await graphToNodeSpecs(loadLaunchGraph())).find(
+    (s) => s.name === "crosswalk_detector",
+  )?.parameters;
+  const learnedMode = crosswalkParams?.learned_source === "auto" && o.withLanes ? "auto" : "off";
+  const crosswalkSetup = await crosswalkSources(learnedMode, log, clock);
+  const crosswalks = new CrosswalkDetector({
+    sources: crosswalkSetup.sources,
+    fusion: crosswalkSetup.fusion,
+  });
+  if (o.withLanes) {
+    const contract = loadModelContract("twinlitenet_640x360");
+    const haveModel = modelDir.dir !== undefined && existsFile(join(modelDir.dir, contract.file));
+    lanes = await LaneDetector.create(
+      haveModel ? { contract, modelDir: modelDir.dir, session: { log }, clock } : { clock },
+    );
+    laneModel = haveModel ? contract.name : "classical fallback (no TwinLiteNet file)";
+    if (!haveModel)
+      log("lanes: FALLBACK to the classical marking filter (no TwinLiteNet model file)");
+  }
+
+  return {
+    pedestrians,
+    lanes,
+    laneModel,
+    crosswalks,
+    clock,
+    async release() {
+      await pedestrians.release();
+      await lanes?.release?.();
+      await crosswalkSetup.learned?.release();
+    },
+  };
+}
+
 function existsFile(path: string): boolean {
   return existsSync(path) && statSync(path).isFile();
 }
 
-interface DetectContext {
+/** What `detectView` runs an image through: `openDetectors`' detectors and the camera options. */
+export interface DetectContext {
   pedestrians: PedestrianDetector;
   lanes: LaneDetector | undefined;
   laneModel: string;
@@ -362,7 +413,22 @@ async function detectOne(
 ): Promise<{ result: DetectImageResult; geometry: CameraGeometry }> {
   const t0 = ctx.clock.nowMs();
   const view = await readImageFile(path);
-  const t1 = ctx.clock.nowMs();
+  return detectView(view, path, ctx, { startMs: t0, decodeMs: ctx.clock.nowMs() - t0 });
+}
+
+/**
+ * One decoded image through `detect`'s pipeline (camera, lanes and crosswalks, pedestrians): the
+ * result `detect --json` prints for it. `image` names it in the result; `decoded` says when its
+ * decoding started and how long it took (both 0 for an image decoded elsewhere), for the timings.
+ */
+export async function detectView(
+  view: ImageView,
+  image: string,
+  ctx: DetectContext,
+  decoded: { startMs: number; decodeMs: number } = { startMs: ctx.clock.nowMs(), decodeMs: 0 },
+): Promise<{ result: DetectImageResult; geometry: CameraGeometry }> {
+  const path = image;
+  const t0 = decoded.startMs;
   let geometry: CameraGeometry;
   let source: CameraSourceName;
   let note: string | undefined;
@@ -470,7 +536,7 @@ async function detectOne(
     },
     models: { pedestrians: ped.backend, lanes: ctx.laneModel },
     timings: {
-      decodeMs: t1 - t0,
+      decodeMs: decoded.decodeMs,
       pedestriansMs: t4 - t3,
       lanesAndCrosswalksMs: t3 - t2,
       totalMs: t4 - t0,

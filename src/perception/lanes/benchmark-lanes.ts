@@ -7,6 +7,7 @@
  * own benchmark scorers, so that they all score the same lines.
  */
 import type { CameraGeometry } from "../../geometry/camera-geometry.js";
+import type { Pixel } from "../../geometry/types.js";
 import { LaneMarking } from "../../msgs/types.generated.js";
 import { evalPoly } from "./polyfit.js";
 
@@ -45,10 +46,43 @@ function uAtRow(pts: readonly [number, number][], v: number): number | undefined
 }
 
 /**
+ * The point where the image segment from `a` to `b` (one inside [0, maxU] x [0, maxV], the other
+ * outside) crosses the border of that rectangle, on the segment (Liang-Barsky clipping).
+ */
+function borderCrossing(a: Pixel, b: Pixel, maxU: number, maxV: number): Pixel | undefined {
+  const du = b.u - a.u;
+  const dv = b.v - a.v;
+  let t0 = 0;
+  let t1 = 1;
+  for (const [p, q] of [
+    [-du, a.u],
+    [du, maxU - a.u],
+    [-dv, a.v],
+    [dv, maxV - a.v],
+  ] as const) {
+    if (p === 0) {
+      if (q < 0) return undefined;
+      continue;
+    }
+    const t = q / p;
+    if (p < 0) t0 = Math.max(t0, t);
+    else t1 = Math.min(t1, t);
+  }
+  if (t0 > t1) return undefined;
+  // The end that is not a or b is the crossing.
+  const t = t0 > 0 ? t0 : t1;
+  return {
+    u: Math.min(maxU, Math.max(0, a.u + t * du)),
+    v: Math.min(maxV, Math.max(0, a.v + t * dv)),
+  };
+}
+
+/**
  * The painted lines among `markings` (road edges dropped) as image polylines [u, v] from the near
  * end up: each over [x_min, max(x_max, continuation[i])], straight along its tangent beyond x_max
  * (`LaneDetectionResult.continuation`: where it runs on behind a vehicle), points every `stepM`
- * metres that fall inside the image. A continuation stops where it would cross another line or
+ * metres that fall inside the image, plus the points where the line crosses the image border
+ * between two of them (it runs to the edge, whatever the resolution). A continuation stops where it would cross another line or
  * that line's straight extension (lanes do not cross; they meet at the vanishing point, which a
  * wrongly assumed horizon puts too high). Lines with fewer than two such points are left out.
  */
@@ -72,14 +106,29 @@ export function benchmarkImageLanes(
     let seen = 0;
     const ground = { x: 0, y: 0, z: 0 };
     const n = Math.max(1, Math.ceil((end - m.x_min) / step));
+    const inside = (p: Pixel): boolean =>
+      p.u >= 0 && p.u <= width - 1 && p.v >= 0 && p.v <= height - 1;
+    const push = (p: Pixel, visible: boolean): void => {
+      pts.push([Math.round(p.u * 100) / 100, Math.round(p.v * 100) / 100]);
+      if (visible) seen = pts.length;
+    };
+    let previous: { px: Pixel | undefined; x: number } | undefined;
     for (let k = 0; k <= n; k++) {
       ground.x = m.x_min + ((end - m.x_min) * k) / n;
       ground.y = ground.x <= x1 ? evalPoly(c, ground.x) : y1 + slope * (ground.x - x1);
       const px = geometry.groundToPixel(ground);
-      if (px && px.u >= 0 && px.u <= width - 1 && px.v >= 0 && px.v <= height - 1) {
-        pts.push([Math.round(px.u * 100) / 100, Math.round(px.v * 100) / 100]);
-        if (ground.x <= x1 + 1e-9) seen = pts.length;
-      }
+      const visible = ground.x <= x1 + 1e-9;
+      // Where the line enters or leaves the image between two samples (a sample is metres deep
+      // near the camera: tens of rows), the point on the image border, so that it runs to the edge.
+      const isIn = px !== undefined && inside(px);
+      const crossing =
+        previous?.px && px && inside(previous.px) !== isIn
+          ? borderCrossing(previous.px, px, width - 1, height - 1)
+          : undefined;
+      if (crossing && isIn) push(crossing, previous!.x <= x1 + 1e-9);
+      if (isIn) push(px, visible);
+      if (crossing && !isIn) push(crossing, visible);
+      previous = { px, x: ground.x };
     }
     lines.push({ pts, seen });
   });

@@ -16,6 +16,7 @@
  * at native scale, a smaller one is upsampled).
  */
 import { PerceptionError } from "../../core/errors.js";
+import type { CameraModel } from "../../geometry/camera-model.js";
 import type { Pixel, Vec3 } from "../../geometry/types.js";
 import type { PixelRect } from "../../image/crop.js";
 
@@ -25,6 +26,8 @@ export interface HorizonGeometry {
   horizonRow(u?: number): number;
   /** Pixel of a base_link point; undefined behind the camera. */
   groundToPixel(pBase: Vec3): Pixel | undefined;
+  /** The camera's intrinsics, when known (the focal length sets the band crops' side in pixels). */
+  readonly model?: Pick<CameraModel, "fx">;
 }
 
 export interface BandCropOptions {
@@ -52,6 +55,55 @@ export interface PlannedCrop {
   source: "band" | "map";
   /** For map crops: the map feature's id. */
   featureId?: string;
+}
+
+/**
+ * How big a band crop is: an angle at the camera rather than pixels, so that a camera of another
+ * resolution or lens puts a person at a given range into the model input at the same size (a
+ * 416 px crop of a 1920x1080 frame covers two thirds of the angle it covers at 1280x720, and
+ * people there come out 1.5 times as large as the model was sized for).
+ */
+export interface BandCropSizing {
+  /** Angle one side of a band crop subtends at the camera centre, degrees (21.25: 416 px at 1280 wide with a 60 degree horizontal field of view). */
+  sideDeg: number;
+  /** Least side, source pixels (the model's input side: a smaller crop would only be upsampled). */
+  minSidePx: number;
+  /** Horizontal field of view assumed for frames without calibration, degrees. */
+  fallbackHorizontalFovDeg: number;
+}
+
+/**
+ * The side in source pixels of a band crop of `sizing.sideDeg`, for a camera of focal length
+ * `focalLengthPx` (undefined: no calibration, the fallback field of view over `imageWidth`), never
+ * below `sizing.minSidePx`.
+ */
+export function bandCropSidePx(
+  imageWidth: number,
+  focalLengthPx: number | undefined,
+  sizing: BandCropSizing,
+): number {
+  const { sideDeg, minSidePx, fallbackHorizontalFovDeg: fov } = sizing;
+  if (!(sideDeg > 0 && sideDeg < 170))
+    throw new PerceptionError(
+      "parameter",
+      `band crop side must be in (0, 170) degrees, got ${sideDeg}`,
+    );
+  if (!(minSidePx >= 32))
+    throw new PerceptionError(
+      "parameter",
+      `band crop least side must be >= 32 px, got ${minSidePx}`,
+    );
+  if (!(fov > 0 && fov < 180))
+    throw new PerceptionError(
+      "parameter",
+      `fallback horizontal field of view must be in (0, 180) degrees, got ${fov}`,
+    );
+  if (!(imageWidth > 0))
+    throw new PerceptionError("parameter", `image width must be positive, got ${imageWidth}`);
+  if (focalLengthPx !== undefined && !(focalLengthPx > 0))
+    throw new PerceptionError("calibration", `focal length must be positive, got ${focalLengthPx}`);
+  const fx = focalLengthPx ?? imageWidth / 2 / Math.tan((fov * Math.PI) / 360);
+  return Math.max(minSidePx, 2 * fx * Math.tan((sideDeg * Math.PI) / 360));
 }
 
 function checkBand(o: BandCropOptions): void {

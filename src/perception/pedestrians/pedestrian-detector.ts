@@ -27,11 +27,13 @@ import { ModelSession, type GraphOptimizationLevel } from "../../models/session.
 import { planTiles, type TilingMode } from "../../models/tiling.js";
 import type { PedestrianArray } from "../../msgs/types.generated.js";
 import {
+  bandCropSidePx,
   bandHorizonRow,
   CropSchedule,
   horizonBandCrops,
   regionCrops,
   type BandCropOptions,
+  type BandCropSizing,
   type HorizonGeometry,
   type PlannedCrop,
   type RegionCropOptions,
@@ -51,11 +53,12 @@ import type { Untimed } from "../../msgs/detector-arrays.js";
  * in turn when more are in view than passes, then band crops in turn with the passes left.
  */
 export interface PedestrianCropOptions {
-  /** The horizon band's crops; undefined: none. */
-  band?: Omit<BandCropOptions, "inputSide"> & {
-    /** Horizon row as a fraction of the image height for frames without calibration. */
-    fallbackHorizonFraction: number;
-  };
+  /** The horizon band's crops (their side from `BandCropSizing` per frame); undefined: none. */
+  band?: Omit<BandCropOptions, "inputSide" | "side"> &
+    BandCropSizing & {
+      /** Horizon row as a fraction of the image height for frames without calibration. */
+      fallbackHorizonFraction: number;
+    };
   /** Crops around map regions passed to `detect`; undefined: none. */
   regions?: Omit<RegionCropOptions, "inputSide" | "fullFrameScale">;
   /** How boxes of the passes are merged (cut boxes, IoU, containment). */
@@ -311,7 +314,13 @@ export class PedestrianDetector {
             view.width,
             view.height,
             bandHorizonRow(geometry, view.width, view.height, c.band.fallbackHorizonFraction),
-            { ...c.band, inputSide: Math.min(inW, inH) },
+            {
+              side: bandCropSidePx(view.width, geometry?.model?.fx, c.band),
+              overlap: c.band.overlap,
+              aboveHorizon: c.band.aboveHorizon,
+              minZoom: c.band.minZoom,
+              inputSide: Math.min(inW, inH),
+            },
             even,
           )
         : [];

@@ -90,4 +90,43 @@ describe("benchmarkImageLanes", () => {
     // Its visible part is kept whole.
     expect(top).toBeLessThan(geometry.groundToPixel({ x: 15, y: 0.3, z: 0 })!.v);
   });
+
+  it("runs a line to the image border where it leaves the image between two samples, at any resolution", () => {
+    // At 1920x1080 a 0.25 m sample near the camera is ~50 rows: a near end just below the last row
+    // left the line starting 50 rows up. Its border crossing is the line's first point now.
+    const fhd = CameraGeometry.approximate({
+      width: 1920,
+      height: 1080,
+      mountHeight: 1.5,
+      horizonRow: 450,
+      horizontalFovDeg: 60,
+    });
+    // The ground distance whose row is 1079.4, just below the last row (1079), by bisection.
+    let lo = 1;
+    let hi = 20;
+    for (let k = 0; k < 60; k++) {
+      const mid = (lo + hi) / 2;
+      if (fhd.groundToPixel({ x: mid, y: -1.8, z: 0 })!.v > 1079.4) lo = mid;
+      else hi = mid;
+    }
+    const xBottom = (lo + hi) / 2;
+    const [lane] = benchmarkImageLanes(
+      [marking(-1.8, xBottom, 20, LaneMarking.TYPE_SOLID, 0)],
+      [20],
+      fhd,
+    );
+    expect(lane![0]![1]).toBeCloseTo(1079, 1);
+    const expectedU = fhd.groundToPixel({ x: xBottom, y: -1.8, z: 0 })!.u;
+    expect(Math.abs(lane![0]![0] - expectedU)).toBeLessThan(1);
+    // The next point is the first sample inside, tens of rows up.
+    expect(lane![1]![1]).toBeLessThan(1079 - 20);
+    // A line that leaves at the side ends on the side border.
+    const [side] = benchmarkImageLanes(
+      [marking(3, 5, 20, LaneMarking.TYPE_SOLID, -0.8)],
+      [20],
+      fhd,
+    );
+    const last = side![side!.length - 1]!;
+    expect(last[0]).toBeCloseTo(1919, 1);
+  });
 });

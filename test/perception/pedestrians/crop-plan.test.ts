@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CameraGeometry } from "../../../src/geometry/camera-geometry.js";
 import {
+  bandCropSidePx,
   bandHorizonRow,
   CropSchedule,
   horizonBandCrops,
@@ -92,6 +93,53 @@ describe("horizonBandCrops", () => {
   it("refuses nonsense options", () => {
     expect(() => horizonBandCrops(1280, 720, 330, { ...band, overlap: 1 })).toThrow(/overlap/);
     expect(() => horizonBandCrops(1280, 720, NaN, band)).toThrow(/horizon row/);
+  });
+});
+
+describe("bandCropSidePx", () => {
+  const sizing = { sideDeg: 21.25, minSidePx: 416, fallbackHorizontalFovDeg: 60 };
+  it("keeps the angle of a band crop across resolutions: 416 px at 1280 wide (60 degrees), 624 px at 1920", () => {
+    expect(Math.round(bandCropSidePx(1280, undefined, sizing))).toBe(416);
+    expect(Math.round(bandCropSidePx(1920, undefined, sizing))).toBe(624);
+    // The same 1920 camera by its focal length: the same side.
+    const fx = 960 / Math.tan(Math.PI / 6);
+    expect(bandCropSidePx(1920, fx, sizing)).toBeCloseTo(
+      bandCropSidePx(1920, undefined, sizing),
+      9,
+    );
+    // A narrower lens at 1280 (a longer focal length): a larger crop, the same angle.
+    expect(bandCropSidePx(1280, 2000, sizing)).toBeCloseTo(
+      2 * 2000 * Math.tan((21.25 * Math.PI) / 360),
+      9,
+    );
+  });
+
+  it("never goes below the least side (low-resolution and wide-angle cameras)", () => {
+    expect(bandCropSidePx(640, undefined, sizing)).toBe(416);
+    expect(bandCropSidePx(1280, 600, sizing)).toBe(416);
+  });
+
+  it("the crops of a 1920x1080 frame at that side cover the band like 1280x720's at 416, scaled by 1.5", () => {
+    const o = { ...band, side: bandCropSidePx(1920, undefined, sizing) };
+    const hd = horizonBandCrops(1280, 720, 330, band).map((c) => c.rect);
+    const fhd = horizonBandCrops(1920, 1080, 495, o).map((c) => c.rect);
+    expect(fhd).toHaveLength(hd.length);
+    fhd.forEach((r, i) => {
+      expect(Math.abs(r.x - 1.5 * hd[i]!.x)).toBeLessThanOrEqual(2);
+      expect(Math.abs(r.y - 1.5 * hd[i]!.y)).toBeLessThanOrEqual(2);
+      expect(Math.abs(r.width - 1.5 * hd[i]!.width)).toBeLessThanOrEqual(1);
+    });
+  });
+
+  it("refuses nonsense sizing and calibration", () => {
+    expect(() => bandCropSidePx(1280, undefined, { ...sizing, sideDeg: 0 })).toThrow(/degrees/);
+    expect(() => bandCropSidePx(1280, undefined, { ...sizing, minSidePx: 8 })).toThrow(
+      /least side/,
+    );
+    expect(() =>
+      bandCropSidePx(1280, undefined, { ...sizing, fallbackHorizontalFovDeg: 180 }),
+    ).toThrow(/field of view/);
+    expect(() => bandCropSidePx(1280, -5, sizing)).toThrow(/focal length/);
   });
 });
 

@@ -147,6 +147,41 @@ describe.skipIf(!shared)("PedestrianDetector crop planning under a pass budget",
   });
 });
 
+describe.skipIf(!shared)("PedestrianDetector band crops across resolutions", () => {
+  it("sizes the band crops by angle: 416 px at 1280x720, 624 px at 1920x1080 (calibrated or not), none at 640x360", async () => {
+    const params = (await graphToNodeSpecs(loadLaunchGraph())).find(
+      (x) => x.name === "pedestrian_detector",
+    )!.parameters;
+    const detector = await PedestrianDetector.create({
+      log: () => undefined,
+      crops: pedestrianCropOptions((name) => params[name], false),
+    });
+    const sides = (width: number, height: number, calibrated: boolean): number[] => {
+      const geometry = calibrated
+        ? CameraGeometry.approximate({
+            width,
+            height,
+            horizontalFovDeg: 60,
+            mountHeight: 1.5,
+            horizonRow: height * 0.45,
+          })
+        : undefined;
+      return detector
+        .planCrops({ width, height, format: "rgb8" }, geometry)
+        .filter((c) => c.source === "band")
+        .map((c) => c.rect.width);
+    };
+    for (const calibrated of [true, false]) {
+      expect(new Set(sides(1280, 720, calibrated))).toEqual(new Set([416]));
+      expect(new Set(sides(1920, 1080, calibrated))).toEqual(new Set([624]));
+      // The same band, in as many crops as at 720p.
+      expect(sides(1920, 1080, calibrated)).toHaveLength(sides(1280, 720, calibrated).length);
+      expect(sides(640, 360, calibrated)).toEqual([]);
+    }
+    await detector.release();
+  });
+});
+
 describe.skipIf(!shared)(
   "PedestrianDetector on the labelled real frames (test/fixtures/person-boxes.json)",
   () => {

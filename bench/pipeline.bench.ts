@@ -17,6 +17,14 @@
  *
  * BENCH_PIPELINE_BAG replaces the sample drive (e.g. a generated 1280x720 drive).
  *
+ * Debug images: the visualizer draws its debug image only while someone subscribes to it (as on the
+ * vehicle, where nobody watches it); the bench's output bag leaves it out, so none is drawn, and
+ * says so. BENCH_DEBUG_IMAGES=1 records it (a debug tap subscribes): the figures then include drawing.
+ *
+ * CPU of the main thread (the event loop: everything but the models' workers and libuv/libvips
+ * threads) per camera frame is printed beside the wall-time overhead: it depends far less on other
+ * work on the machine.
+ *
  * Then the realtime figures (bench/pipeline-realtime.ts): the same graph with frames offered on the
  * wall clock, pedestrians at 30 Hz, lanes and crosswalks at 10 Hz, BENCH_REALTIME_RUNS runs
  * (default 3): achieved Hz, drops and camera-stamp-to-publication latency per model, CPU; and the
@@ -24,7 +32,7 @@
  * input bag's sha256 and the machine's load average (figures from a loaded machine are rough).
  * A difference that comes out negative (run-to-run noise) is printed as such, never as a figure.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { projectPath } from "../src/core/paths.js";
@@ -66,6 +74,21 @@ function positiveDifference(a: number, b: number, unit: string, scale = 1): stri
     ? `${f1(d * scale)} ${unit}`
     : `none measurable (${f1(a * scale)} vs ${f1(b * scale)} ${unit}: within run-to-run noise)`;
 }
+
+/** The main thread's CPU time (user + system), ms, from /proc; NaN where there is no /proc. */
+function mainThreadCpuMs(): number {
+  try {
+    // Fields after the command name: state is field 3, utime 14, stime 15 (clock ticks, 100 Hz on Linux).
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+/** The visualizer's debug image topic in the launch graph (its `~/out/image/compressed` remapped). */
+const DEBUG_IMAGE_TOPIC = "/perception/viz/image/compressed";
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -138,8 +161,16 @@ export async function run(): Promise<void> {
   const load0 = loadavg()[0]!;
   const dir = mkdtempSync(join(tmpdir(), "pipeline-bench-"));
   try {
+    const debugImages = process.env.BENCH_DEBUG_IMAGES === "1";
+    console.log(
+      debugImages
+        ? `  debug images: drawn (BENCH_DEBUG_IMAGES=1: the output bag records ${DEBUG_IMAGE_TOPIC}, a debug tap)`
+        : `  debug images: not drawn (nobody subscribes to ${DEBUG_IMAGE_TOPIC}: the output bag leaves it out, as on the vehicle; BENCH_DEBUG_IMAGES=1 records and draws them)`,
+    );
     const inference = recordInferenceIntervals();
     let cpuAtStart: NodeJS.CpuUsage | undefined;
+    let mainCpuAtStart = NaN;
+    let mainCpuMs = NaN;
     const memory = {
       first: process.memoryUsage(),
       last: process.memoryUsage(),
@@ -152,6 +183,7 @@ export async function run(): Promise<void> {
       out: join(dir, "bag"),
       nodes,
       fast: true,
+      excludeTopics: debugImages ? [] : [DEBUG_IMAGE_TOPIC],
       logSink: () => undefined,
       // Process CPU (every thread) from the first message to the last; memory at the first message and its peak.
       onProgress: (p) => {
@@ -161,10 +193,12 @@ export async function run(): Promise<void> {
         memory.last = m;
         if (!cpuAtStart) {
           cpuAtStart = process.cpuUsage();
+          mainCpuAtStart = mainThreadCpuMs();
           memory.first = m;
         } else if (p.fraction >= 1) {
           const c = process.cpuUsage(cpuAtStart);
           replayCpuMs = (c.user + c.system) / 1000;
+          mainCpuMs = mainThreadCpuMs() - mainCpuAtStart;
         }
       },
       progressIntervalMs: 0,
@@ -218,6 +252,9 @@ export async function run(): Promise<void> {
     console.log(
       `  pipeline overhead beyond model inference: ${f1(((summary.wallMs - busy) / summary.wallMs) * 100)} % of wall with no model running (target < 10 %); ${f1(((summary.wallMs - freeBound) / summary.wallMs) * 100)} % against the free-running bound max(pedestrian, lane) = ${f1(freeBound / 1000)} s`,
     );
+    console.log(
+      `  CPU per camera frame: main thread ${f1(mainCpuMs / cameraFrames)} ms, process (every thread) ${f1(replayCpuMs / cameraFrames)} ms (${f1(mainCpuMs / 1000)} s and ${f1(replayCpuMs / 1000)} s over ${cameraFrames} frames)`,
+    );
     const alone = await modelsAlone(intervals);
     if (alone) {
       const perModel = Object.entries(alone.medianMs).map(
@@ -251,6 +288,8 @@ export async function run(): Promise<void> {
       perceptionFramesPerS: figures.frames.length / wallS,
       realtimeFactor: summary.realtimeFactor,
       cpuS: replayCpuMs / 1000,
+      mainThreadCpuS: mainCpuMs / 1000,
+      debugImagesDrawn: debugImages,
       stageLatencyMs: figures.stageLatency,
       modelsAloneWallS: alone ? alone.wallMs / 1000 : undefined,
       // Model passes per pedestrian frame (whole frame + horizon-band and crosswalk crops).

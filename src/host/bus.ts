@@ -52,6 +52,11 @@ export interface PublicationTap {
   wants(topic: string, type: string): boolean;
   /** Receives one publication; must not keep `cdr` beyond the call unless it copies it. */
   write(publication: Publication): void;
+  /**
+   * Whether the tap takes a topic it `wants` now (a wire publisher: whether a subscription is
+   * matched); absent: always. Asked on every `InProcessBus.hasSubscribers`, so it must be cheap.
+   */
+  hasSubscribers?(topic: string): boolean;
 }
 
 /**
@@ -213,6 +218,17 @@ export class InProcessBus {
   /** Number of local subscribers of a topic. */
   subscriberCount(topic: string): number {
     return this.#subscribers.get(topic)?.length ?? 0;
+  }
+
+  /**
+   * True when a publication on the topic would reach someone: a local subscriber, or a tap that
+   * wants the topic and takes it now (see PublicationTap.hasSubscribers). Observers do not count.
+   */
+  hasSubscribers(topic: string, type: string): boolean {
+    if (this.subscriberCount(topic) > 0) return true;
+    for (const tap of this.#tapsFor(topic, type))
+      if (tap.hasSubscribers?.(topic) ?? true) return true;
+    return false;
   }
 
   /**

@@ -131,6 +131,7 @@ export function createNodeHandle(options: NodeHandleOptions): HostedNode {
         topic: resolved,
         type: rosType,
         publish: (message) => bus.publish(fullName, resolved, rosType, message),
+        hasSubscribers: () => bus.hasSubscribers(resolved, rosType),
       };
     },
     createTimer(periodSec: number, callback: () => void | Promise<void>): Timer {

@@ -123,6 +123,15 @@ interface HandedOver {
 
 const noop = (): void => undefined;
 
+/** A run asked for and not handed to the worker yet. */
+interface WaitingRun {
+  view: ImageView;
+  /** Started by `runAhead` and not asked for by `run` yet: any run asked for goes first. */
+  ahead: boolean;
+  resolve: (output: ModelOutput) => void;
+  reject: (error: unknown) => void;
+}
+
 export class ModelSession {
   /** The execution provider the session runs on. */
   readonly provider: string;
@@ -134,18 +143,19 @@ export class ModelSession {
   readonly #inputs: [Preprocessor, Preprocessor];
   /** Per input buffer: a run filled it and is not done yet. */
   readonly #inputBusy: [boolean, boolean] = [false, false];
-  /**
-   * Per input buffer: settles when the run that last filled it is done. Runs on one buffer finish in
-   * order (each waits for the one before on its buffer), so both settled means every run is done.
-   */
-  readonly #inputFree: [Promise<void>, Promise<void>] = [Promise.resolve(), Promise.resolve()];
+  /** The buffer the next hand-over takes when it is free (buffers alternate). */
   #nextInput: 0 | 1 = 0;
-  /** Runs asked for and not yet handed to the worker (hand-overs keep call order). */
-  #waitingForHandOver = 0;
-  /** Settles when the last run asked for has been handed over (or failed to). */
-  #handedOver: Promise<void> = Promise.resolve();
+  /**
+   * Runs waiting for a free input buffer, in the order they are handed over: runs asked for by `run`
+   * in call order, then the look-ahead runs of `runAhead` in call order. A run asked for overtakes
+   * look-ahead runs not handed over yet (a crop of the current frame before the next frames), and a
+   * look-ahead run that `run` takes moves up with the runs asked for.
+   */
+  readonly #waiting: WaitingRun[] = [];
+  /** Called when no run waits or is in the worker's hands (`release`). */
+  #idleWaiters: Array<() => void> = [];
   /** Runs started by `runAhead` and not yet taken by `run`, by frame. */
-  readonly #ahead = new WeakMap<ImageView, Promise<ModelOutput>>();
+  readonly #ahead = new WeakMap<ImageView, { output: Promise<ModelOutput>; run: WaitingRun }>();
   /** A frame `prepare` preprocessed into the next run's input buffer, not handed to the worker yet. */
   #prepared?: { view: ImageView; slot: 0 | 1; toImage: TensorToImage; preprocessMs: number };
 
@@ -275,47 +285,93 @@ export class ModelSession {
     const early = this.#ahead.get(view);
     if (early) {
       this.#ahead.delete(view);
-      return early;
-    }
-    const slot = this.#nextInput;
-    this.#nextInput = slot === 0 ? 1 : 0;
-    const handOver = (): HandedOver => {
-      this.#waitingForHandOver--;
-      this.#inputBusy[slot] = true;
-      return this.#handOver(view, slot);
-    };
-    this.#waitingForHandOver++;
-    let handed: Promise<HandedOver>;
-    if (this.#waitingForHandOver === 1 && !this.#inputBusy[slot]) {
-      try {
-        handed = Promise.resolve(handOver());
-      } catch (err) {
-        handed = Promise.reject(err);
+      const at = this.#waiting.indexOf(early.run);
+      if (at >= 0) {
+        // Not handed over yet: now asked for, it goes before the look-ahead runs.
+        this.#waiting.splice(at, 1);
+        early.run.ahead = false;
+        this.#enqueue(early.run);
       }
-    } else {
-      handed = Promise.all([this.#handedOver, this.#inputFree[slot]]).then(handOver);
+      return early.output;
     }
-    this.#handedOver = handed.then(noop, noop);
-    const output = handed.then((h) => this.#finish(h));
-    const done = output.then(noop, noop).then(() => {
-      this.#inputBusy[slot] = false;
+    return this.#ask(view, false).output;
+  }
+
+  /** Queues a run and hands over what the free input buffers allow, at once. */
+  #ask(view: ImageView, ahead: boolean): { output: Promise<ModelOutput>; run: WaitingRun } {
+    let run!: WaitingRun;
+    const output = new Promise<ModelOutput>((resolve, reject) => {
+      run = { view, ahead, resolve, reject };
     });
-    this.#inputFree[slot] = done;
-    return output;
+    this.#enqueue(run);
+    this.#handOverWaiting();
+    return { output, run };
+  }
+
+  /** Puts a run in the queue: a look-ahead run last, a run asked for before the first look-ahead run. */
+  #enqueue(run: WaitingRun): void {
+    const firstAhead = run.ahead ? -1 : this.#waiting.findIndex((w) => w.ahead);
+    if (firstAhead < 0) this.#waiting.push(run);
+    else this.#waiting.splice(firstAhead, 0, run);
+  }
+
+  /**
+   * Hands waiting runs to the worker while an input buffer is free (preprocessing each into it), so
+   * an idle session starts a run within the call that asked for it.
+   */
+  #handOverWaiting(): void {
+    for (;;) {
+      const slot = !this.#inputBusy[this.#nextInput]
+        ? this.#nextInput
+        : !this.#inputBusy[this.#nextInput === 0 ? 1 : 0]
+          ? this.#nextInput === 0
+            ? 1
+            : 0
+          : undefined;
+      if (slot === undefined) return;
+      const run = this.#waiting.shift();
+      if (!run) {
+        if (!this.#inputBusy[0] && !this.#inputBusy[1]) this.#wakeIdleWaiters();
+        return;
+      }
+      this.#nextInput = slot === 0 ? 1 : 0;
+      this.#inputBusy[slot] = true;
+      let handed: HandedOver;
+      try {
+        handed = this.#handOver(run.view, slot);
+      } catch (err) {
+        this.#inputBusy[slot] = false;
+        run.reject(err);
+        continue;
+      }
+      const output = this.#finish(handed);
+      output.then(run.resolve, run.reject);
+      // The buffer is free once its outputs are decoded (they are read from the slot's shared buffers).
+      output.then(noop, noop).then(() => {
+        this.#inputBusy[slot] = false;
+        this.#handOverWaiting();
+      });
+    }
+  }
+
+  #wakeIdleWaiters(): void {
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const w of waiters) w();
   }
 
   /**
    * Starts the run of a frame that `run` will be asked for later (replay knows the next frames):
    * queued behind the runs already asked for, so the model works on it while the caller is still
-   * busy with earlier frames. `run(view)` with the same view object then takes this result. The
+   * busy with earlier frames; runs asked for later overtake it while it waits for an input buffer. `run(view)` with the same view object then takes this result. The
    * result is the same as a run made then (preprocessing, inference and decoding depend on the
    * pixels and the contract only). A frame never asked for costs one wasted run and is forgotten
    * with its view.
    */
   runAhead(view: ImageView): void {
     if (this.#ahead.has(view)) return;
-    const early = this.run(view);
-    early.catch(() => undefined); // reported to whoever takes it with `run`
+    const early = this.#ask(view, true);
+    early.output.catch(() => undefined); // reported to whoever takes it with `run`
     this.#ahead.set(view, early);
   }
 
@@ -329,8 +385,7 @@ export class ModelSession {
    */
   prepare(view: ImageView): boolean {
     const slot = this.#nextInput;
-    if (this.#inputBusy[slot] || this.#waitingForHandOver > 0 || this.#ahead.has(view))
-      return false;
+    if (this.#inputBusy[slot] || this.#waiting.length > 0 || this.#ahead.has(view)) return false;
     if (this.#prepared?.view === view && this.#prepared.slot === slot) return true;
     const t0 = this.#clock.nowMs();
     const toImage = this.#inputs[slot].run(view);
@@ -476,7 +531,8 @@ export class ModelSession {
 
   /** Frees the native session once the runs asked for (ahead ones included) are done. */
   async release(): Promise<void> {
-    await Promise.all(this.#inputFree);
+    if (this.#waiting.length > 0 || this.#inputBusy[0] || this.#inputBusy[1])
+      await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
     await this.#session.release();
   }
 }

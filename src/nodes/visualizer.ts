@@ -3,7 +3,9 @@
  * pedestrians with ids and velocity arrows; base_link, the frame's stamp), the HD map around the
  * vehicle on `~/out/map_markers` (map frame, transient local, re-sent as the vehicle moves) and an
  * annotated debug image on `~/out/image/compressed` (JPEG, at `rate_hz`) in which pedestrians are
- * pixelated unless `privacy` is `none`: raw pixels of people never leave the node by default.
+ * pixelated unless `privacy` is `none`: raw pixels of people never leave the node by default. The
+ * image is drawn only while someone subscribes to it (as ROS image publishers do): a frame it is
+ * not drawn for is counted (`frames_without_subscriber`).
  * A frame stamped more than `time_jump_threshold_s` before the previous one means time went back
  * (bag loop, a second play): the buffered images and the map layer are reset, and the jump is
  * logged and counted (diagnostics `time_jumps`).
@@ -86,7 +88,7 @@ export async function createVisualizerNode(handle: NodeHandle): Promise<NodeInst
   // alive (the run's decoded-frame service, src/nodes/common/decoded-frames.ts), megabytes each.
   const images = new Map<bigint, CameraMessage>();
   const keep = (camera: CameraMessage): void => {
-    if (!scheduler.wouldTake(camera.message.header.stamp)) return;
+    if (!imagePub.hasSubscribers() || !scheduler.wouldTake(camera.message.header.stamp)) return;
     images.set(timeToNs(camera.message.header.stamp), camera);
     if (images.size > IMAGE_BUFFER) images.delete(images.keys().next().value!);
   };
@@ -112,9 +114,15 @@ export async function createVisualizerNode(handle: NodeHandle): Promise<NodeInst
 
   let imagesOut = 0;
   let framesWithoutImage = 0;
+  let framesWithoutSubscriber = 0;
   /** Wall ms when each frame arrived, for the debug image's latency (camera stamp -> image out). */
   const arrivals = new WeakMap<PerceptionFrame, number>();
   const renderImage = async (frame: PerceptionFrame, stamp: Time): Promise<void> => {
+    if (!imagePub.hasSubscribers()) {
+      framesWithoutSubscriber++;
+      diagnostics.setCounter("frames_without_subscriber", framesWithoutSubscriber);
+      return;
+    }
     const camera = images.get(timeToNs(stamp));
     if (!camera) {
       framesWithoutImage++;
@@ -204,6 +212,7 @@ export async function createVisualizerNode(handle: NodeHandle): Promise<NodeInst
     stats: () => ({
       debug_images: imagesOut,
       frames_without_image: framesWithoutImage,
+      frames_without_subscriber: framesWithoutSubscriber,
       images_waiting: images.size,
       time_jumps: timeJumps,
       ...scheduler.stats(),

@@ -58,6 +58,13 @@ export interface Publisher<T> {
   readonly type: string;
   /** Publishes a message object (delivered in-process without serialising, serialised once for the wire or the bag). */
   publish(message: T): void;
+  /**
+   * True when someone takes the topic's messages now: a subscriber in this process, a matched
+   * subscription on the wire (live), the output bag recording the topic (replay). A node may skip
+   * building a costly message nobody takes (a debug image), as ROS image publishers do; outputs
+   * other nodes depend on are always published.
+   */
+  hasSubscribers(): boolean;
 }
 
 export interface Timer {

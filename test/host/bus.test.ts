@@ -33,6 +33,33 @@ describe("InProcessBus", () => {
     expect(() => bus.publish("/p", "/t", "std_msgs/msg/String", { data: 42 })).not.toThrow();
   });
 
+  it("says whether a topic has subscribers: local ones, or taps that want it and take it now", () => {
+    const bus = new InProcessBus({ now, wallClock: realClock, onCallbackError: () => {} });
+    const type = "std_msgs/msg/String";
+    expect(bus.hasSubscribers("/t", type)).toBe(false);
+    const sub = bus.subscribe("/a", "/t", 5, () => undefined);
+    expect(bus.hasSubscribers("/t", type)).toBe(true);
+    sub.destroy();
+    expect(bus.hasSubscribers("/t", type)).toBe(false);
+    // A tap without `hasSubscribers` takes whatever it wants (the bag recorder).
+    bus.addTap({ wants: (topic) => topic === "/rec", write: () => undefined });
+    expect(bus.hasSubscribers("/rec", type)).toBe(true);
+    expect(bus.hasSubscribers("/t", type)).toBe(false);
+    // A wire tap takes a topic only while a subscription is matched.
+    let matched = 0;
+    bus.addTap({
+      wants: (topic) => topic === "/wire",
+      write: () => undefined,
+      hasSubscribers: () => matched > 0,
+    });
+    expect(bus.hasSubscribers("/wire", type)).toBe(false);
+    matched = 1;
+    expect(bus.hasSubscribers("/wire", type)).toBe(true);
+    // Observers are no subscribers.
+    bus.addObserver(() => undefined);
+    expect(bus.hasSubscribers("/t", type)).toBe(false);
+  });
+
   it("keeps the last `depth` messages per subscriber while its callback runs, counting drops", async () => {
     const bus = new InProcessBus({ now, wallClock: realClock, onCallbackError: () => {} });
     const seen: number[] = [];

@@ -143,6 +143,52 @@ describe.skipIf(!shared)("ModelSession on the real models", () => {
     await session.release();
   });
 
+  it("a run asked for overtakes look-ahead runs waiting for an input buffer; a look-ahead run asked for moves up with it; same outputs", async () => {
+    const session = await ModelSession.create(loadModelContract("yolox_nano"), quiet);
+    const frames = await Promise.all(
+      ["data/kitti/000007.png", "data/tusimple/image/0000.png", "data/tusimple/image/0001.png"].map(
+        (f) => readImageFile(join(shared!, f)),
+      ),
+    );
+    const boxes = (o: Awaited<ReturnType<ModelSession["run"]>>): unknown =>
+      o.kind === "detections" ? o.detections : o.kind;
+    const alone = [];
+    for (const f of frames) alone.push(boxes(await session.run(f)));
+    await new Promise((r) => setTimeout(r, 0)); // both buffers free
+    // Distinct view objects (the look-ahead keys on them), the pixels of frames 0, 1, 2, 0, 1.
+    const views = {
+      a: frames[0]!,
+      b: frames[1]!,
+      c: frames[2]!,
+      d: { ...frames[0]! },
+      e: { ...frames[1]! },
+    };
+    const nameOf = new Map(Object.entries(views).map(([k, v]) => [v as ImageView, k]));
+    const preprocess = vi.spyOn(Preprocessor.prototype, "run");
+    try {
+      const a = session.run(views.a); // buffer 0
+      session.runAhead(views.b); // buffer 1
+      session.runAhead(views.c); // waits
+      session.runAhead(views.e); // waits
+      const d = session.run(views.d); // asked for: before c and e
+      const e = session.run(views.e); // look-ahead run now asked for: after d, before c
+      const b = session.run(views.b);
+      const c = session.run(views.c);
+      const outputs = await Promise.all([a, b, c, d, e]);
+      expect(preprocess.mock.calls.map(([view]) => nameOf.get(view))).toEqual([
+        "a",
+        "b",
+        "d",
+        "e",
+        "c",
+      ]);
+      expect(outputs.map(boxes)).toEqual([alone[0], alone[1], alone[2], alone[0], alone[1]]);
+    } finally {
+      preprocess.mockRestore();
+    }
+    await session.release();
+  });
+
   describe("refuses a model that does not match its contract", () => {
     const yolox = () => loadModelContract("yolox_nano");
     it("wrong input name", async () => {

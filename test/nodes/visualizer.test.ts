@@ -11,8 +11,11 @@ const IMAGE = "/perception/visualizer/in/image/compressed";
 const FRAME = "/perception/visualizer/in/frame";
 const DEBUG_IMAGE = "/perception/visualizer/out/image/compressed";
 
-/** A visualizer at 5 Hz on the compressed stream, hosted on the test bus, and a 64x48 JPEG to feed it. */
-async function visualizer(extra: Record<string, number> = {}) {
+/**
+ * A visualizer at 5 Hz on the compressed stream, hosted on the test bus, and a 64x48 JPEG to feed it;
+ * the test subscribes to its debug image unless `subscribed` is false.
+ */
+async function visualizer(extra: Record<string, number> = {}, subscribed = true) {
   const jpeg = await sharp({
     create: { width: 64, height: 48, channels: 3, background: { r: 90, g: 90, b: 90 } },
   })
@@ -37,7 +40,7 @@ async function visualizer(extra: Record<string, number> = {}) {
         ...extra,
       },
     },
-    [DEBUG_IMAGE],
+    subscribed ? [DEBUG_IMAGE] : [],
   );
   return { jpeg, h };
 }
@@ -110,5 +113,34 @@ describe("visualizer node", () => {
         /^warn: frame stamped .* before the previous one: time went back/.test(l),
       ),
     ).toHaveLength(1);
+  });
+
+  it("draws no debug image while nobody subscribes to it, and counts the frames it skipped", async () => {
+    const { jpeg, h } = await visualizer({}, false);
+    const stampOf = (i: number) => nsToTime(START + BigInt(i) * PERIOD);
+    for (let i = 0; i < 30; i++) {
+      await h.feed(
+        IMAGE,
+        {
+          header: { stamp: stampOf(i), frame_id: "camera_optical" },
+          format: "jpeg",
+          data: new Uint8Array(jpeg),
+        },
+        START + BigInt(i) * PERIOD,
+      );
+      if (i >= 1)
+        await h.feed(
+          FRAME,
+          { ...frame(0), header: { stamp: stampOf(i - 1), frame_id: "base_link" } },
+          START + BigInt(i) * PERIOD + 1n,
+        );
+    }
+    // 5 Hz over frames 0..28: the frames 0, 6, 12, 18 and 24 were due a debug image.
+    expect(h.instance.stats!()).toMatchObject({
+      debug_images: 0,
+      frames_without_subscriber: 5,
+      frames_without_image: 0,
+      images_waiting: 0,
+    });
   });
 });

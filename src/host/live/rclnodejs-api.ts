@@ -53,6 +53,8 @@ export interface RclTime {
 export interface RclPublisher {
   /** Publishes a message object, or pre-serialised CDR bytes when given a Buffer. */
   publish(message: Buffer | object): void;
+  /** Subscriptions matched to this publisher (rcl_publisher_get_subscription_count); absent in older rclnodejs. */
+  readonly subscriptionCount?: number;
 }
 
 export interface RclSubscription {

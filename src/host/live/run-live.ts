@@ -142,6 +142,8 @@ export async function runLive(options: LiveOptions): Promise<void> {
       wirePublishers
         .get(p.topic)!
         .publish(Buffer.from(p.cdr.buffer, p.cdr.byteOffset, p.cdr.byteLength)),
+    // A matched subscription on the wire (an rclnodejs without the count: assumed).
+    hasSubscribers: (topic) => (wirePublishers.get(topic)?.subscriptionCount ?? 1) > 0,
   };
   bus.addTap(wireTap);
 

@@ -164,6 +164,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     write: (p) => {
       if (collectingStartup) startupPublications.push(p);
     },
+    // After start-up the recorder (a tap of its own) takes the recorded topics.
+    hasSubscribers: () => collectingStartup,
   });
 
   try {

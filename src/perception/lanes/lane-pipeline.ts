@@ -254,6 +254,15 @@ function withinShape(
 }
 
 /**
+ * `out[i] = a[i] | b[i] | c[i]` over the grid. A function of its own: as a loop inside
+ * `lanesFromOccupancy` it made V8 optimise the whole function on the loop (on-stack replacement) and
+ * throw that code away at the first line after it that had not run yet.
+ */
+function unionInto(out: Uint8Array, a: Uint8Array, b: Uint8Array, c: Uint8Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = a[i]! | b[i]! | c[i]!;
+}
+
+/**
  * Runs instances, fit and classification on one BEV occupancy. `drivable` (a BEV grid) and
  * `imageRoad` (the same masks in the image) say where the road is, for the near ends and the
  * continuation behind vehicles; without them a near end runs down to the first ground in view.
@@ -293,7 +302,7 @@ export function lanesFromOccupancy(
   if (drivable) {
     if (scratch.road.length !== occupancy.length) scratch.road = new Uint8Array(occupancy.length);
     road = scratch.road;
-    for (let i = 0; i < occupancy.length; i++) road[i] = drivable[i]! | occupancy[i]! | across[i]!;
+    unionInto(road, drivable, occupancy, across);
   }
   const instances = linkLaneInstances(longitudinal, spec, options.link).filter((inst) => {
     const cells = inst.parts.reduce((n, p) => n + p.cells.length, 0);

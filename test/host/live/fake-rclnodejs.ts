@@ -23,6 +23,8 @@ export interface FakePublisher {
   qos: unknown;
   published: Buffer[];
   destroyed: boolean;
+  /** Subscriptions of other processes matched to it (a test sets it; rclnodejs's `subscriptionCount` adds the world's own). */
+  remoteSubscriptions: number;
 }
 
 export interface FakeWorld {
@@ -86,6 +88,7 @@ class FakeNode {
       qos: options?.qos,
       published: [],
       destroyed: false,
+      remoteSubscriptions: 0,
     };
     this.world.publishers.push(entry);
     const world = this.world;
@@ -96,6 +99,12 @@ class FakeNode {
         if (world.contextShutdown) throw new Error("publisher's context is invalid");
         if (entry.destroyed) throw new Error("publisher destroyed");
         entry.published.push(m as Buffer);
+      },
+      get subscriptionCount(): number {
+        return (
+          entry.remoteSubscriptions +
+          world.subscriptions.filter((s) => s.topic === entry.topic).length
+        );
       },
     };
   }

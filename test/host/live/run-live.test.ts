@@ -11,6 +11,7 @@ import {
 import { runLive, type LiveReadyInfo } from "../../../src/host/live/run-live.js";
 import type { NodeSpec } from "../../../src/ros/node-spec.js";
 import { mapFusionFileParameters } from "../../fusion/support/map-fusion-tuning.js";
+import type { Publisher } from "../../../src/ros/node-api.js";
 import { fakeRclnodejs, notInstalledLoader } from "./fake-rclnodejs.js";
 import {
   createMapFusionNode,
@@ -252,6 +253,42 @@ describe("runLive over a fake rclnodejs", () => {
     expect(received.at(-1)).toBe("disposed");
     expect(world.nodes.every((n) => n.destroyed)).toBe(true);
     expect(world.calls.at(-1)).toBe("shutdown");
+  });
+
+  it("a publisher has subscribers while a subscription on the wire is matched to it or a local node subscribes", async () => {
+    const world = fakeRclnodejs();
+    const controller = new AbortController();
+    let ready: LiveReadyInfo | undefined;
+    const publishers: Record<string, Publisher<StringMsg>> = {};
+    const node: NodeSpec = {
+      name: "talker",
+      namespace: "/test",
+      parameterSchema: { type: "object", additionalProperties: false, properties: {} },
+      parameters: {},
+      create(h) {
+        publishers.debug = h.createPublisher("std_msgs/msg/String", "~/debug");
+        publishers.local = h.createPublisher("std_msgs/msg/String", "~/local");
+        h.createSubscription("std_msgs/msg/String", "~/local", { profile: "reliable" }, () => {});
+        return {};
+      },
+    };
+    const running = runLive({
+      nodes: [node],
+      loader: async () => world.module,
+      env: ROS_ENV,
+      systemNowNs: () => world.nowNs,
+      signal: controller.signal,
+      logSink: () => {},
+      onReady: (info) => (ready = info),
+    });
+    for (let i = 0; i < 50 && !ready; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(ready).toBeDefined();
+    expect(publishers.debug!.hasSubscribers()).toBe(false);
+    expect(publishers.local!.hasSubscribers()).toBe(true);
+    world.publishers.find((p) => p.topic === "/test/talker/debug")!.remoteSubscriptions = 1;
+    expect(publishers.debug!.hasSubscribers()).toBe(true);
+    controller.abort();
+    await running;
   });
 
   it("fails before creating ROS entities when a parameter is invalid, and shuts rclnodejs down", async () => {

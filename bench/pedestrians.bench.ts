@@ -121,7 +121,12 @@ async function evaluate(
       // What a tracker can hold: found in this frame or the 2 before (people move little in 0.2-0.3 s).
       const recent = history.slice(-3).flat();
       const held = scoreFrame(f.people, f.ignore, recent, 0.3);
-      heldScores.push({ people: held.people, falseAlarms: scores[scores.length - 1]!.falseAlarms });
+      const now = scores[scores.length - 1]!;
+      heldScores.push({
+        people: held.people,
+        falseAlarms: now.falseAlarms,
+        falseAlarmBoxes: now.falseAlarmBoxes,
+      });
     }
     const s = summarise(scores);
     const cpu = process.cpuUsage(cpu0);

@@ -83,7 +83,8 @@ function rawView(data: Buffer, info: { width: number; height: number }): ImageVi
   };
 }
 
-function sharpOf(view: ImageView): sharp.Sharp {
+/** A sharp pipeline over a decoded image (any pixel format, as packed RGB). */
+export function sharpOf(view: ImageView): sharp.Sharp {
   const rgb = toPackedRgb(view);
   return sharp(Buffer.from(rgb.data.buffer, rgb.data.byteOffset, rgb.data.byteLength), {
     raw: { width: rgb.width, height: rgb.height, channels: 3 },

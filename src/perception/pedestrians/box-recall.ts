@@ -21,6 +21,8 @@ export interface FrameScore {
   people: { height: number; found: boolean }[];
   /** Detections matching no person and lying outside the ignore regions. */
   falseAlarms: number;
+  /** Those detections (box and score), to look at what they are. */
+  falseAlarmBoxes: { box: BoxXyxy; score: number }[];
 }
 
 function asDetection(b: BoxXyxy): Detection {
@@ -55,17 +57,18 @@ export function scoreFrame(
     used[p.d] = 1;
   }
   const ignored = ignore.map(asDetection);
-  let falseAlarms = 0;
+  const falseAlarmBoxes: FrameScore["falseAlarmBoxes"] = [];
   detections.forEach((d, i) => {
     if (used[i]) return;
     if (ignored.some((g) => containedFraction(g, d) >= 0.5)) return;
     // A second box on a found person (a part of them) is not a false alarm either.
     if (truths.some((t) => containedFraction(t, d) >= 0.5)) return;
-    falseAlarms++;
+    falseAlarmBoxes.push({ box: [d.x1, d.y1, d.x2, d.y2], score: d.score });
   });
   return {
     people: truths.map((t, i) => ({ height: t.y2 - t.y1, found: found[i] === 1 })),
-    falseAlarms,
+    falseAlarms: falseAlarmBoxes.length,
+    falseAlarmBoxes,
   };
 }
 

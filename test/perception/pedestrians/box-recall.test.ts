@@ -41,6 +41,7 @@ describe("box recall by height", () => {
       { height: 150, found: false },
     ]);
     expect(frame.falseAlarms).toBe(1);
+    expect(frame.falseAlarmBoxes).toEqual([{ box: [900, 100, 920, 160], score: 0.9 }]);
     const s = summarise([frame, scoreFrame([[0, 0, 10, 50]], [], [det(0, 0, 10, 50)], 0.5)]);
     expect(s.bins).toEqual([
       { label: "<40", found: 1, total: 1 },

@@ -22,6 +22,7 @@ import {
   type ImageLane,
 } from "../../../src/perception/lanes/culane-metric.js";
 import { benchmarkImageLanes } from "../../../src/perception/lanes/benchmark-lanes.js";
+import { productStillCamera } from "../../support/still-camera.js";
 import { detectStill } from "../../../src/perception/lanes/detect-still.js";
 import { LaneDetector } from "../../../src/perception/lanes/lane-detector.js";
 import {
@@ -128,7 +129,7 @@ describe.skipIf(!shared)("lanes on real frames labelled by eye, CULane-style", (
     for (const f of labels.frames) {
       const view = views.get(f.file)!;
       const t0 = performance.now();
-      const r = await detectStill(view, { lanes: detector });
+      const r = await detectStill(view, { lanes: detector, camera: await productStillCamera() });
       const ms = performance.now() - t0;
       // As `detect --format culane` writes them (lines on through the vehicles that hide them), against the labels drawn the same way.
       const pred = benchmarkImageLanes(r.lanes.markings, r.laneResult.continuation, r.geometry);
@@ -214,7 +215,7 @@ describe.skipIf(!shared)("lanes on real frames labelled by eye, CULane-style", (
         g.info.height,
         g.info.channels,
       ).map((l) => l.map((x) => (x >= 0 ? x * scale : x)));
-      const r = await detectStill(view, { lanes: detector });
+      const r = await detectStill(view, { lanes: detector, camera: await productStillCamera() });
       const pred = benchmarkImageLanes(r.lanes.markings, r.laneResult.continuation, r.geometry)
         .map((pts) => polylineAtRows(pts, hSamples, view.width))
         .filter((xs) => xs.some((x) => x >= 0));

@@ -23,7 +23,9 @@ export function stillCameraOptions(get: (name: string) => unknown): Uncalibrated
   const num = (name: string): number => {
     const value = get(name);
     if (typeof value !== "number" || !Number.isFinite(value))
-      throw new TypeError(`crosswalk_detector parameter ${name} must be a number, got ${String(value)}`);
+      throw new TypeError(
+        `crosswalk_detector parameter ${name} must be a number, got ${String(value)}`,
+      );
     return value;
   };
   return {

@@ -74,6 +74,13 @@ async function stillPath() {
     modelDir: join(shared, "models"),
     session: { log: () => {} },
   });
+  // One TwinLiteNet run per frame: the former camera (below) reuses the frame's masks.
+  const segmentOnce = lanes.segment.bind(lanes);
+  let cached: { view: unknown; seg: Awaited<ReturnType<typeof segmentOnce>> } | undefined;
+  lanes.segment = async (v) => {
+    if (cached?.view !== v) cached = { view: v, seg: await segmentOnce(v) };
+    return cached.seg;
+  };
   return {
     lanes,
     camera: { kind: "auto" as const, ...stillCameraOptions((name) => params[name]) },
@@ -88,7 +95,11 @@ const horizons: {
   truth: number;
   vp?: number;
   drivable?: number;
+  /** The former still camera's horizon error: the vanishing point, else the fixed fraction. */
+  former: number;
 }[] = [];
+/** Per frame of --still: found with the former still camera (vanishing point, else the fixed fraction). */
+const formerFound: boolean[] = [];
 
 interface Row {
   truth: boolean;
@@ -139,7 +150,23 @@ for (const frame of generatedFrames({
             farDistance: still.camera.drivableTopDistance,
           })
         : undefined;
+    // The camera `detect` used before the drivable-area step: the vanishing point, else the fraction.
+    const formerRow = vp ? vp.row : still.camera.assumedHorizonFraction * height;
+    const former = await detectStill(view, {
+      lanes: still.lanes,
+      crosswalks: detector,
+      camera: {
+        kind: "approximate",
+        approximate: {
+          mountHeight: still.camera.mountHeight,
+          horizontalFovDeg: still.camera.horizontalFovDeg,
+          horizonRow: formerRow,
+        },
+      },
+    });
+    formerFound.push(former.crosswalks.crosswalks.length > 0);
     horizons.push({
+      former: (formerRow - truthRow) / height,
       source: s.cameraSource,
       error: (s.horizonRow - truthRow) / height,
       truth: truthRow / height,
@@ -242,6 +269,22 @@ if (still) {
       horizons.flatMap((h) => (h.drivable === undefined ? [] : [h.drivable])),
     )}`,
   );
+  const noVp = horizons.filter((h) => h.vp === undefined);
+  console.log(
+    `  ${summary(
+      "frames without a vanishing point, as used now",
+      noVp.map((h) => h.error),
+    )}`,
+  );
+  console.log(
+    `  ${summary(
+      "the same frames, the former fixed fraction",
+      noVp.map((h) => h.former),
+    )}`,
+  );
+  const formerRows = rows.map((r, i) => ({ ...r, found: formerFound[i]! }));
+  console.log("former still camera (vanishing point, else the fixed fraction), same frames:");
+  console.log(line("all", formerRows));
   const fraction = still.camera.assumedHorizonFraction;
   console.log(
     `  ${summary(

@@ -7,7 +7,8 @@
  * min_confidence, not tuned) with the weights fitted on all frames and leave-one-out (each frame
  * judged by weights fitted without it), so that the generalisation is visible.
  * Same product path as scripts/crosswalk-presence.ts: TwinLiteNet 640x360 lanes, horizon from their
- * vanishing point or at 0.55 of the height, the stripe source with the lane evidence.
+ * vanishing point, else the drivable area's top (the crosswalk_detector's still_* parameters), the
+ * stripe source with the lane evidence.
  *
  * One training row per frame: the plausible proposal with the highest first feature (zeros when
  * none passes the gate), label = the frame's. L2-regularised (`--l2`, default 0.3, on the weights,

@@ -2,12 +2,13 @@
  * Crosswalk presence on every labelled real frame: ../shared/data/cdnet_crosswalk (labels in
  * test/fixtures/crosswalk-labels.json, `complex/` reported separately) and the negatives of
  * test/fixtures/crosswalk-real-negatives.json (BDD100K, TuSimple, KITTI frames without a crossing).
- * Same product path as the tests: TwinLiteNet 640x360 lanes (vanishing point -> horizon,
- * transverse lines) + the crosswalk detector with its default sources, on a still without
+ * Same product path as `edge-perception detect`: TwinLiteNet 640x360 lanes (vanishing point, else
+ * the drivable area's top -> horizon; transverse lines) + the crosswalk detector with the sources,
+ * threshold and uncalibrated camera of config/crosswalk_detector.param.yaml, on a still without
  * calibration. Prints one line per frame, the table, and the crosswalk stage's time per frame.
  *
  * Run: `nice -n 10 npx tsx scripts/crosswalk-presence.ts [--learned] [--verbose] [--repeat N]` (--learned:
- * the sources of `learned_source: auto`, stripes + the learned source's verified proposals, fusion rule
+ * the sources of `learned_source: auto` whatever the parameter file says, stripes + the learned source's verified proposals, fusion rule
  * max, instead of the stripes alone; the stage's time then includes the network; --repeat: the
  * crosswalk stage runs N times per frame and the fastest run is reported, so that a loaded machine's
  * stalls do not count as the stage's cost; --margin: also the best candidate's confidence below the
@@ -21,6 +22,8 @@ import { loadModelContract } from "../src/models/contract.js";
 import { CrosswalkDetector } from "../src/perception/crosswalks/crosswalk-detector.js";
 import { crosswalkSources } from "../src/perception/crosswalks/verified-learned-source.js";
 import { detectStill } from "../src/perception/lanes/detect-still.js";
+import { graphToNodeSpecs, loadLaunchGraph } from "../src/host/graph.js";
+import { stillCameraOptions } from "../src/nodes/crosswalk-detector.js";
 import { LaneDetector } from "../src/perception/lanes/lane-detector.js";
 
 interface Frame {
@@ -57,19 +60,25 @@ const frames: Frame[] = [
   ...negatives.map((f) => ({ file: f.file, present: false, group: "negatives" as const })),
 ];
 
+// The crosswalk_detector node's parameters (config/crosswalk_detector.param.yaml): the uncalibrated
+// camera and the threshold \`edge-perception detect\` uses, so that the figure is the product's.
+const crosswalkParams = (await graphToNodeSpecs(loadLaunchGraph())).find(
+  (s) => s.name === "crosswalk_detector",
+)!.parameters;
+const stillCamera = stillCameraOptions((name) => crosswalkParams[name]);
 const lanes = await LaneDetector.create({
   contract: loadModelContract("twinlitenet_640x360"),
   modelDir: join(shared, "models"),
   session: { log: () => {} },
 });
-const learnedSetup: Awaited<ReturnType<typeof crosswalkSources>> = process.argv.includes(
-  "--learned",
-)
-  ? await crosswalkSources("auto", () => {})
-  : {};
+const learnedSetup = await crosswalkSources(
+  process.argv.includes("--learned") ? "auto" : (crosswalkParams.learned_source as "auto" | "off"),
+  () => {},
+);
 const crosswalks = new CrosswalkDetector({
   sources: learnedSetup.sources,
   fusion: learnedSetup.fusion,
+  minConfidence: crosswalkParams.min_confidence as number,
 });
 const margin = process.argv.includes("--margin");
 // The same sources with no confidence threshold: the best candidate of every frame, found or not.
@@ -87,13 +96,15 @@ const rows: {
   ms: number;
   status: string;
   evidence: string;
+  /** How the horizon was found, and its row as a fraction of the height. */
+  camera: string;
 }[] = [];
 for (const frame of frames) {
   const view = await readImageFile(join(shared, "data", frame.file));
   // Time the crosswalk stage alone: the lane stage runs first, then the detector on its result.
   const still = await detectStill(view, {
     lanes,
-    camera: { kind: "auto", assumedHorizonFraction: 0.55 },
+    camera: { kind: "auto", ...stillCamera },
   });
   let ms = Infinity;
   let r = still.crosswalks;
@@ -128,10 +139,11 @@ for (const frame of frames) {
     ms,
     status: r.status,
     evidence: crosswalks.lastEvidence.join("; "),
+    camera: `${still.cameraSource}@${(still.horizonRow / view.height).toFixed(2)}`,
   });
   if (verbose)
     console.log(
-      `${frame.file.padEnd(62)} ${frame.present ? "yes" : "no "} found=${found ? "yes" : "no "} conf=${rows[rows.length - 1]!.confidence.toFixed(2)}${margin ? ` best=${best.toFixed(2)}` : ""} ${ms.toFixed(1)} ms ${r.status} ${rows[rows.length - 1]!.evidence}`,
+      `${frame.file.padEnd(62)} ${frame.present ? "yes" : "no "} found=${found ? "yes" : "no "} conf=${rows[rows.length - 1]!.confidence.toFixed(2)}${margin ? ` best=${best.toFixed(2)}` : ""} ${ms.toFixed(1)} ms ${rows[rows.length - 1]!.camera} ${r.status} ${rows[rows.length - 1]!.evidence}`,
     );
 }
 await lanes.release();

@@ -7,7 +7,8 @@
  * min_confidence, not tuned) with the weights fitted on all frames and leave-one-out (each frame
  * judged by weights fitted without it), so that the generalisation is visible.
  * Same product path as scripts/crosswalk-presence.ts: TwinLiteNet 640x360 lanes, horizon from their
- * vanishing point or at 0.55 of the height, the stripe source with the lane evidence.
+ * vanishing point, else the drivable area's top (the crosswalk_detector's still_* parameters), the
+ * stripe source with the lane evidence.
  *
  * One training row per frame: the plausible proposal with the highest first feature (zeros when
  * none passes the gate), label = the frame's. L2-regularised (`--l2`, default 0.3, on the weights,
@@ -25,6 +26,8 @@ import { CrosswalkDetector } from "../src/perception/crosswalks/crosswalk-detect
 import { LEARNED_CONTRACT, projectModelDir } from "../src/perception/crosswalks/learned-source.js";
 import { openLearnedSource } from "../src/perception/crosswalks/verified-learned-source.js";
 import { detectStill } from "../src/perception/lanes/detect-still.js";
+import { graphToNodeSpecs, loadLaunchGraph } from "../src/host/graph.js";
+import { stillCameraOptions } from "../src/nodes/crosswalk-detector.js";
 import { LaneDetector } from "../src/perception/lanes/lane-detector.js";
 
 const shared = sharedDir();
@@ -57,6 +60,12 @@ const frames = [
   ...negatives.map((f) => ({ file: f.file, present: false, group: "negatives" as Group })),
 ];
 
+// The crosswalk_detector node's parameters (config/crosswalk_detector.param.yaml): the uncalibrated
+// camera and the threshold \`edge-perception detect\` uses, so that the figure is the product's.
+const crosswalkParams = (await graphToNodeSpecs(loadLaunchGraph())).find(
+  (s) => s.name === "crosswalk_detector",
+)!.parameters;
+const stillCamera = stillCameraOptions((name) => crosswalkParams[name]);
 const lanes = await LaneDetector.create({
   contract: loadModelContract("twinlitenet_640x360"),
   modelDir: join(shared, "models"),
@@ -77,7 +86,7 @@ for (const f of frames) {
   const still = await detectStill(view, {
     lanes,
     crosswalks: stripes,
-    camera: { kind: "auto", assumedHorizonFraction: 0.55 },
+    camera: { kind: "auto", ...stillCamera },
   });
   const { proposals } = await verified.propose({
     view,

@@ -295,11 +295,11 @@ export async function runRobustness(o: RobustnessOptions): Promise<TransformFigu
     withLanes: true,
     log: () => undefined,
   });
-  // `detect`'s defaults: no calibration (camera from the lanes), camera 1.5 m up, no pitch.
+  // `detect`'s defaults: no calibration (camera from the lanes; crosswalk_detector's still_*
+  // parameters), no pitch.
   const ctx: DetectContext = {
     ...detectors,
     calibration: undefined,
-    mountHeight: 1.5,
     pitchDeg: 0,
   };
   const out: TransformFigures[] = [];

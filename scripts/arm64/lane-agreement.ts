@@ -1,7 +1,8 @@
 /**
  * Lane lines from one lane model's masks computed on two machines (x86 and arm64): each side's
  * masks go through the lane stage exactly as `edge-perception detect` runs it on a still (detectStill:
- * horizon from the lanes' vanishing point, default LaneDetector options), and the painted lines are
+ * horizon from the lanes' vanishing point, else the drivable area's top, with the uncalibrated camera
+ * of config/crosswalk_detector.param.yaml; default LaneDetector options), and the painted lines are
  * compared in the image (benchmarkImageLanes over their visible extent). Used by compare.ts.
  */
 import type { ImageView } from "../../src/image/image-view.js";
@@ -10,6 +11,8 @@ import type { ModelContract } from "../../src/models/contract.js";
 import { decodeSegmentation } from "../../src/models/decoders/segmentation.js";
 import { benchmarkImageLanes } from "../../src/perception/lanes/benchmark-lanes.js";
 import { detectStill } from "../../src/perception/lanes/detect-still.js";
+import { graphToNodeSpecs, loadLaunchGraph } from "../../src/host/graph.js";
+import { stillCameraOptions } from "../../src/nodes/crosswalk-detector.js";
 import { LaneDetector } from "../../src/perception/lanes/lane-detector.js";
 import type { RawOutput } from "./agreement.js";
 
@@ -48,7 +51,13 @@ async function imageLines(
   const lanes = await LaneDetector.create({
     segmenter: { segment: async () => ({ masks, toImage, inferenceMs: 0 }) },
   });
-  const r = await detectStill(view, { lanes });
+  const params = (await graphToNodeSpecs(loadLaunchGraph())).find(
+    (n) => n.name === "crosswalk_detector",
+  )!.parameters;
+  const r = await detectStill(view, {
+    lanes,
+    camera: { kind: "auto", ...stillCameraOptions((name) => params[name]) },
+  });
   return benchmarkImageLanes(r.lanes.markings, [], r.geometry, { visibleOnly: true });
 }
 

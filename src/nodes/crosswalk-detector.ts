@@ -7,10 +7,33 @@ import type { NodeHandle } from "../ros/node-api.js";
 import type { NodeInstance } from "../ros/node-spec.js";
 import { asModelError, CameraNode, failureStatus, withRelease } from "./common/camera-node.js";
 import { loadParameterSchema } from "./node-definition.js";
+import type { UncalibratedCamera } from "../perception/lanes/detect-still.js";
 
 /** The node's parameter schema (`ros__parameters` of config/schema/crosswalk_detector.schema.json). */
 export function parameterSchema(): object {
   return loadParameterSchema("crosswalk_detector");
+}
+
+/**
+ * The camera assumed for a still without calibration (the `still_*` parameters), as
+ * `detectStill` takes it; `edge-perception detect` and scripts/crosswalk-presence.ts read it from
+ * this node's parameter file so that they report what the product gives.
+ */
+export function stillCameraOptions(get: (name: string) => unknown): UncalibratedCamera {
+  const num = (name: string): number => {
+    const value = get(name);
+    if (typeof value !== "number" || !Number.isFinite(value))
+      throw new TypeError(
+        `crosswalk_detector parameter ${name} must be a number, got ${String(value)}`,
+      );
+    return value;
+  };
+  return {
+    mountHeight: num("still_mount_height_m"),
+    horizontalFovDeg: num("still_horizontal_fov_deg"),
+    drivableTopDistance: num("still_drivable_top_distance_m"),
+    assumedHorizonFraction: num("still_assumed_horizon_fraction"),
+  };
 }
 
 export async function createCrosswalkDetectorNode(handle: NodeHandle): Promise<NodeInstance> {

@@ -26,7 +26,11 @@ import type {
 } from "../../msgs/types.generated.js";
 import { CrosswalkDetector } from "../../perception/crosswalks/crosswalk-detector.js";
 import { crosswalkSources } from "../../perception/crosswalks/verified-learned-source.js";
-import { detectStill, type StillCamera } from "../../perception/lanes/detect-still.js";
+import {
+  detectStill,
+  type StillCamera,
+  type UncalibratedCamera,
+} from "../../perception/lanes/detect-still.js";
 import { LaneDetector } from "../../perception/lanes/lane-detector.js";
 import { benchmarkImageLanes } from "../../perception/lanes/benchmark-lanes.js";
 import { evalPoly } from "../../perception/lanes/polyfit.js";
@@ -36,6 +40,7 @@ import {
   type PedestrianBackend,
 } from "../../perception/pedestrians/pedestrian-detector.js";
 import { pedestrianCropOptions } from "../../nodes/pedestrian-detector.js";
+import { stillCameraOptions } from "../../nodes/crosswalk-detector.js";
 import { graphToNodeSpecs, loadLaunchGraph } from "../../host/graph.js";
 import { detectorChoice, type DetectorChoice } from "../detector-choice.js";
 import type { Untimed } from "../../msgs/detector-arrays.js";
@@ -49,7 +54,8 @@ const USAGE = `usage: edge-perception detect <image files...> [options]
   --contracts <yaml>    model contracts file for the pedestrian detector (default config/models.yaml)
   --model <name>        pedestrian detector contract in that file (default yolox_nano)
   --camera-info <yaml>  camera calibration (camera_calibration_parsers YAML); default: estimated
-  --mount-height <m>    camera height above the ground, metres (default 1.5)
+  --mount-height <m>    camera height above the ground, metres (default: crosswalk_detector's
+                        still_mount_height_m, config/crosswalk_detector.param.yaml)
   --pitch-deg <deg>     camera pitch, positive down, with --camera-info (default 0)
   --json                print one JSON document per run: { results: [...] }
   --annotate <outdir>   write <outdir>/<name>.annotated.png with boxes, lanes and crosswalks drawn
@@ -61,7 +67,11 @@ const USAGE = `usage: edge-perception detect <image files...> [options]
   --out <dir>           folder for --format culane`;
 
 /** How the camera of an image was obtained (JSON `camera.source`). */
-export type CameraSourceName = "camera-info" | "approximate" | "vanishing-point";
+export type CameraSourceName =
+  | "camera-info"
+  | "approximate"
+  | "vanishing-point"
+  | "drivable-area-top";
 
 /** One image's result, as printed with --json. */
 export interface DetectImageResult {
@@ -218,7 +228,18 @@ export async function run(argv: string[]): Promise<number> {
     console.error("edge-perception detect: --format culane needs --out <dir>");
     return 2;
   }
-  const mountHeight = values["mount-height"] !== undefined ? Number(values["mount-height"]) : 1.5;
+  // The uncalibrated camera and the crosswalk settings of the crosswalk_detector node's parameters
+  // (config/crosswalk_detector.param.yaml): what a still is judged with is what the product uses.
+  const crosswalkParams = (await graphToNodeSpecs(loadLaunchGraph())).find(
+    (s) => s.name === "crosswalk_detector",
+  )?.parameters;
+  if (!crosswalkParams) {
+    console.error("edge-perception detect: the launch graph has no crosswalk_detector parameters");
+    return 2;
+  }
+  const stillCamera = stillCameraOptions((name) => crosswalkParams[name]);
+  const mountHeight =
+    values["mount-height"] !== undefined ? Number(values["mount-height"]) : stillCamera.mountHeight;
   const pitchDeg = values["pitch-deg"] !== undefined ? Number(values["pitch-deg"]) : 0;
   if (!(mountHeight > 0) || !Number.isFinite(pitchDeg)) {
     console.error(
@@ -260,7 +281,7 @@ export async function run(argv: string[]): Promise<number> {
             laneModel,
             crosswalks,
             calibration,
-            mountHeight,
+            stillCamera: { ...stillCamera, mountHeight },
             pitchDeg,
             clock,
           }),
@@ -319,6 +340,8 @@ export interface OpenDetectors {
   /** The lane model's name, or why there is none. */
   laneModel: string;
   crosswalks: CrosswalkDetector;
+  /** The camera assumed without calibration: crosswalk_detector's `still_*` parameters. */
+  stillCamera: UncalibratedCamera;
   /** Times every image and every stage. */
   clock: MonotonicClock;
   release(): Promise<void>;
@@ -355,15 +378,17 @@ export async function openDetectors(o: OpenDetectorsOptions): Promise<OpenDetect
   });
   let lanes: LaneDetector | undefined;
   let laneModel = "none";
-  // The crosswalk sources of the crosswalk_detector node's parameters (learned_source).
+  // The crosswalk sources and threshold of the crosswalk_detector node's parameters.
   const crosswalkParams = (await graphToNodeSpecs(loadLaunchGraph())).find(
     (s) => s.name === "crosswalk_detector",
   )?.parameters;
-  const learnedMode = crosswalkParams?.learned_source === "auto" && o.withLanes ? "auto" : "off";
+  if (!crosswalkParams) throw new Error("the launch graph has no crosswalk_detector parameters");
+  const learnedMode = crosswalkParams.learned_source === "auto" && o.withLanes ? "auto" : "off";
   const crosswalkSetup = await crosswalkSources(learnedMode, log, clock);
   const crosswalks = new CrosswalkDetector({
     sources: crosswalkSetup.sources,
     fusion: crosswalkSetup.fusion,
+    minConfidence: crosswalkParams.min_confidence as number,
   });
   if (o.withLanes) {
     const contract = loadModelContract("twinlitenet_640x360");
@@ -381,6 +406,7 @@ export async function openDetectors(o: OpenDetectorsOptions): Promise<OpenDetect
     lanes,
     laneModel,
     crosswalks,
+    stillCamera: stillCameraOptions((name) => crosswalkParams[name]),
     clock,
     async release() {
       await pedestrians.release();
@@ -401,7 +427,8 @@ export interface DetectContext {
   laneModel: string;
   crosswalks: CrosswalkDetector;
   calibration: CameraModel | undefined;
-  mountHeight: number;
+  /** The camera assumed without calibration (its mount height also places a calibrated camera). */
+  stillCamera: UncalibratedCamera;
   pitchDeg: number;
   /** Times the image's stages (`timings_ms`). */
   clock: MonotonicClock;
@@ -442,18 +469,24 @@ export async function detectView(
     }
     geometry = new CameraGeometry(
       ctx.calibration,
-      cameraMountTransform({ x: 0, z: ctx.mountHeight, pitch: (ctx.pitchDeg * Math.PI) / 180 }),
+      cameraMountTransform({
+        x: 0,
+        z: ctx.stillCamera.mountHeight,
+        pitch: (ctx.pitchDeg * Math.PI) / 180,
+      }),
     );
     source = "camera-info";
   } else {
+    const assumed = ctx.stillCamera;
     geometry = CameraGeometry.approximate({
       width: view.width,
       height: view.height,
-      mountHeight: ctx.mountHeight,
-      horizonRow: 0.45 * view.height,
+      mountHeight: assumed.mountHeight,
+      horizontalFovDeg: assumed.horizontalFovDeg,
+      horizonRow: assumed.assumedHorizonFraction * view.height,
     });
     source = "approximate";
-    note = "assumed: 60 deg horizontal FOV, horizon at 45% of the height";
+    note = `assumed: ${assumed.horizontalFovDeg} deg horizontal FOV, horizon at ${(100 * assumed.assumedHorizonFraction).toFixed(0)}% of the height`;
   }
   let laneArray: Untimed<LaneMarkingArray> = {
     header: { stamp: ZERO_TIME, frame_id: "base_link" },
@@ -470,18 +503,22 @@ export async function detectView(
   if (ctx.lanes) {
     const camera: StillCamera = ctx.calibration
       ? { kind: "geometry", geometry }
-      : { kind: "auto", mountHeight: ctx.mountHeight };
+      : { kind: "auto", ...ctx.stillCamera };
     const still = await detectStill(view, { lanes: ctx.lanes, crosswalks: ctx.crosswalks, camera });
     geometry = still.geometry;
     laneArray = still.lanes;
     continuation = still.laneResult.continuation;
     crosswalkArray = still.crosswalks;
+    const fov = `${ctx.stillCamera.horizontalFovDeg} deg FOV assumed`;
     if (still.cameraSource === "vanishing-point") {
       source = "vanishing-point";
-      note = "horizon from the lane lines' vanishing point; 60 deg FOV assumed";
+      note = `horizon from the lane lines' vanishing point; ${fov}`;
+    } else if (still.cameraSource === "drivable-area-top") {
+      source = "drivable-area-top";
+      note = `no vanishing point found: horizon from the drivable area's top edge taken ${ctx.stillCamera.drivableTopDistance} m ahead; ${fov}`;
     } else if (still.cameraSource === "assumed-horizon") {
       source = "approximate";
-      note = "no vanishing point found: horizon assumed at 45% of the height, 60 deg FOV";
+      note = `no vanishing point or drivable area: horizon assumed at ${(100 * ctx.stillCamera.assumedHorizonFraction).toFixed(0)}% of the height; ${fov}`;
     }
   }
   const t3 = ctx.clock.nowMs();

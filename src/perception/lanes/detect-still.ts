@@ -1,8 +1,10 @@
 /**
  * Lanes and crosswalks in a still image that comes without calibration (TuSimple, dashcam
  * frames): the camera is taken from the caller (a full geometry or approximate values), else the
- * horizon is estimated from the lane lines' vanishing point, else an assumed horizon row is used.
- * `cameraSource` says which.
+ * horizon is estimated from the lane lines' vanishing point, else from the top edge of the
+ * drivable area, else an assumed horizon row is used. `cameraSource` says which. The assumed
+ * values of the uncalibrated camera are the crosswalk_detector node's `still_*` parameters
+ * (`stillCameraOptions` in src/nodes/crosswalk-detector.ts), so that every caller uses one set.
  */
 import { ZERO_TIME, type Time } from "../../core/time.js";
 import { CameraGeometry, type ApproximateCameraOptions } from "../../geometry/camera-geometry.js";
@@ -13,6 +15,7 @@ import type { CrosswalkArray, LaneMarking, LaneMarkingArray } from "../../msgs/t
 import { benchmarkImageLanes } from "./benchmark-lanes.js";
 import type { CrosswalkDetector } from "../crosswalks/crosswalk-detector.js";
 import { estimateHorizonFromLanes } from "./horizon-estimate.js";
+import { estimateHorizonFromDrivable } from "./horizon-from-drivable.js";
 import type { LaneDetectionResult, LaneDetector } from "./lane-detector.js";
 import type { Untimed } from "../../msgs/detector-arrays.js";
 
@@ -22,19 +25,31 @@ export type StillCamera =
   | { kind: "geometry"; geometry: CameraGeometry }
   /** Approximate values (focal/FOV, mount height, pitch or horizon row) given by the caller. */
   | { kind: "approximate"; approximate: Omit<ApproximateCameraOptions, "width" | "height"> }
-  /** Horizon from the lanes' vanishing point; the rest assumed. */
-  | {
-      kind: "auto";
-      /** Camera height (metres); default 1.5 (sets the metric scale only). */
-      mountHeight?: number;
-      /** Horizontal field of view (degrees); default 60. */
-      horizontalFovDeg?: number;
-      /** Horizon row as a fraction of the height when no vanishing point is found; default 0.45. */
-      assumedHorizonFraction?: number;
-    };
+  /** Horizon from the lanes' vanishing point, else the drivable area's top; the rest assumed. */
+  | ({ kind: "auto" } & UncalibratedCamera);
+
+/** What is assumed of a camera that comes without calibration. */
+export interface UncalibratedCamera {
+  /** Camera height above the road (metres; sets the metric scale). */
+  mountHeight: number;
+  /** Horizontal field of view (degrees). */
+  horizontalFovDeg: number;
+  /**
+   * Without a vanishing point: the drivable area's top edge is taken as ground this far ahead
+   * (metres), which puts the horizon f * mountHeight / distance rows above it.
+   */
+  drivableTopDistance: number;
+  /** Horizon row as a fraction of the height when neither the lanes nor the drivable area give one. */
+  assumedHorizonFraction: number;
+}
 
 /** Which camera the result was computed with. */
-export type CameraSource = "calibration" | "approximate" | "vanishing-point" | "assumed-horizon";
+export type CameraSource =
+  | "calibration"
+  | "approximate"
+  | "vanishing-point"
+  | "drivable-area-top"
+  | "assumed-horizon";
 
 /** Options of `detectStill`. */
 export interface DetectStillOptions {
@@ -42,8 +57,8 @@ export interface DetectStillOptions {
   lanes: LaneDetector;
   /** The crosswalk detector; no crosswalks are searched without one. */
   crosswalks?: CrosswalkDetector;
-  /** How the camera is known; default { kind: "auto" }. */
-  camera?: StillCamera;
+  /** How the camera is known. */
+  camera: StillCamera;
   /** Stamp of the results; default 0. */
   stamp?: Time;
 }
@@ -103,16 +118,16 @@ export async function detectStill(
   options: DetectStillOptions,
 ): Promise<StillDetection> {
   const stamp = options.stamp ?? ZERO_TIME;
-  const camera = options.camera ?? { kind: "auto" };
+  const camera = options.camera;
   const seg = await options.lanes.segment(view);
   let geometry: CameraGeometry;
   let cameraSource: CameraSource;
-  const auto = (row: number): CameraGeometry =>
+  const auto = (assumed: UncalibratedCamera, row: number): CameraGeometry =>
     CameraGeometry.approximate({
       width: view.width,
       height: view.height,
-      mountHeight: camera.kind === "auto" ? (camera.mountHeight ?? 1.5) : 1.5,
-      horizontalFovDeg: camera.kind === "auto" ? (camera.horizontalFovDeg ?? 60) : 60,
+      mountHeight: assumed.mountHeight,
+      horizontalFovDeg: assumed.horizontalFovDeg,
       horizonRow: row,
     });
   switch (camera.kind) {
@@ -132,23 +147,43 @@ export async function detectStill(
       const estimate = seg?.laneMask
         ? estimateHorizonFromLanes(seg.laneMask, seg.toImage)
         : undefined;
-      geometry = auto(estimate?.row ?? (camera.assumedHorizonFraction ?? 0.45) * view.height);
-      cameraSource = estimate ? "vanishing-point" : "assumed-horizon";
+      if (estimate) {
+        geometry = auto(camera, estimate.row);
+        cameraSource = "vanishing-point";
+        break;
+      }
+      // No vanishing point: the road's far end in the drivable area, with the level camera's focal length.
+      const focalPx = auto(camera, view.height / 2).model.fy;
+      const fromRoad = seg?.drivableMask
+        ? estimateHorizonFromDrivable(seg.drivableMask, seg.toImage, {
+            focalPx,
+            mountHeight: camera.mountHeight,
+            farDistance: camera.drivableTopDistance,
+          })
+        : undefined;
+      if (fromRoad && fromRoad.row < view.height - 1) {
+        geometry = auto(camera, fromRoad.row);
+        cameraSource = "drivable-area-top";
+        break;
+      }
+      geometry = auto(camera, camera.assumedHorizonFraction * view.height);
+      cameraSource = "assumed-horizon";
       break;
     }
   }
   let laneResult = options.lanes.detectSegmented(view, geometry, stamp, seg);
-  // With the horizon assumed, where a line hidden behind a vehicle would run (on to the grid's far
-  // end, which the assumed horizon puts anywhere) is a guess: lines end where they are seen.
-  if (cameraSource === "assumed-horizon")
+  // With the horizon assumed or taken from the road's far end, where a line hidden behind a vehicle
+  // would run (on to the grid's far end, which such a horizon puts anywhere) is a guess: lines end
+  // where they are seen.
+  if (cameraSource === "assumed-horizon" || cameraSource === "drivable-area-top")
     laneResult.continuation = laneResult.markings.markings.map((m) => m.x_max);
   if (cameraSource === "assumed-horizon" && !seg && laneResult.markings.markings.length >= 2) {
     // The classical path has no mask to find the vanishing point in before it looks: the lines it
     // found under the assumed horizon are paint wherever the horizon is, so their image lines give it.
     const lines = linesMask(laneResult.markings.markings, geometry);
     const estimate = estimateHorizonFromLanes(lines.mask, lines.toImage);
-    if (estimate) {
-      geometry = auto(estimate.row);
+    if (estimate && camera.kind === "auto") {
+      geometry = auto(camera, estimate.row);
       cameraSource = "vanishing-point";
       laneResult = options.lanes.detectSegmented(view, geometry, stamp, seg);
     }

@@ -3,8 +3,10 @@
  * approaching two crossings + 5 hard cases), labelled by eye in test/fixtures/crosswalk-labels.json,
  * and false alarms on real frames without a crossing (BDD100K, TuSimple, KITTI:
  * test/fixtures/crosswalk-real-negatives.json).
- * Product path: TwinLiteNet 640x360 lanes (their vanishing point gives the horizon; transverse
- * lines give crossing edges) + the stripe source, at the detector's default confidence threshold.
+ * Product path, as `edge-perception detect` runs it: TwinLiteNet 640x360 lanes (their vanishing
+ * point, else the drivable area's top, gives the horizon; transverse lines give crossing edges) +
+ * the stripe source, with the threshold and the uncalibrated camera of
+ * config/crosswalk_detector.param.yaml.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -16,6 +18,7 @@ import { CrosswalkDetector } from "../../../src/perception/crosswalks/crosswalk-
 import { detectStill } from "../../../src/perception/lanes/detect-still.js";
 import { LaneDetector } from "../../../src/perception/lanes/lane-detector.js";
 import { testTimeout } from "../../support/emulation.js";
+import { crosswalkDetectorParameters, productStillCamera } from "../../support/still-camera.js";
 
 interface Label {
   file: string;
@@ -63,16 +66,13 @@ describe.skipIf(!shared)("crosswalk presence on cdnet_crosswalk", () => {
       modelDir: join(root, "models"),
       session: { log: () => {} },
     });
-    const crosswalks = new CrosswalkDetector();
+    const params = await crosswalkDetectorParameters();
+    const camera = await productStillCamera();
+    const crosswalks = new CrosswalkDetector({ minConfidence: params.min_confidence as number });
     const results: { label: Label; found: boolean; confidence: number }[] = [];
     for (const label of labels) {
       const view = await readImageFile(join(root, "data/cdnet_crosswalk", label.file));
-      // Dashcam: wide lens, horizon a little below the middle when no vanishing point is found.
-      const r = await detectStill(view, {
-        lanes,
-        crosswalks,
-        camera: { kind: "auto", assumedHorizonFraction: 0.55 },
-      });
+      const r = await detectStill(view, { lanes, crosswalks, camera });
       results.push({
         label,
         found: r.crosswalks.crosswalks.length > 0,
@@ -81,11 +81,7 @@ describe.skipIf(!shared)("crosswalk presence on cdnet_crosswalk", () => {
     }
     for (const n of negatives) {
       const view = await readImageFile(join(root, "data", n.file));
-      const r = await detectStill(view, {
-        lanes,
-        crosswalks,
-        camera: { kind: "auto", assumedHorizonFraction: 0.55 },
-      });
+      const r = await detectStill(view, { lanes, crosswalks, camera });
       if (r.crosswalks.crosswalks.length > 0)
         falseAlarms.push(
           `${n.file} (${r.crosswalks.crosswalks.map((c) => c.confidence.toFixed(2)).join(", ")})`,
@@ -117,8 +113,8 @@ describe.skipIf(!shared)("crosswalk presence on cdnet_crosswalk", () => {
     expect(precision).toBe(1);
   });
 
-  it("recall >= 0.85 overall, >= 0.95 on clearly visible crossings and >= 0.8 on the complex/ hard cases (12/14, 10/10 and 5/5 measured with analysis lines every 12.5 degrees to +-37.5; the issue's bar of 0.9 is not met: the two faint night crossings are missed)", () => {
-    expect(recall).toBeGreaterThanOrEqual(0.85);
+  it("recall >= 0.9 overall (the issue's bar), >= 0.95 on clearly visible crossings and >= 0.8 on the complex/ hard cases (13/14, 10/10 and 5/5 measured with the node's still camera: horizon from the drivable area's top where the lanes give no vanishing point; the faint far crossing in glare, 00046, is missed, and 00047 is found only with the drivable top taken at 60 m, not at 40 or 80 m)", () => {
+    expect(recall).toBeGreaterThanOrEqual(0.9);
     expect(clearRecall).toBeGreaterThanOrEqual(0.95);
     expect(complexRecall).toBeGreaterThanOrEqual(0.8);
   });

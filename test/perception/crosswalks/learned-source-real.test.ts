@@ -22,6 +22,7 @@ import {
 } from "../../../src/perception/crosswalks/verified-learned-source.js";
 import { detectStill } from "../../../src/perception/lanes/detect-still.js";
 import { LaneDetector } from "../../../src/perception/lanes/lane-detector.js";
+import { productStillCamera } from "../../support/still-camera.js";
 import { testTimeout } from "../../support/emulation.js";
 
 interface RealLabel {
@@ -140,6 +141,7 @@ describe.skipIf(!shared)(
       });
       // The sources and fusion of learned_source: auto (the node's and `detect`'s), whatever the default.
       const { sources, fusion, learned } = await crosswalkSources("auto", () => undefined);
+      const camera = await productStillCamera();
       const detectors = {
         stripes: new CrosswalkDetector(),
         fused: new CrosswalkDetector({ sources, fusion }),
@@ -149,12 +151,8 @@ describe.skipIf(!shared)(
         const view = await readImageFile(join(root, "data", label.path));
         const found: string[] = [];
         for (const kind of ["stripes", "fused"] as const) {
-          // As the cdnet presence test: horizon from the lanes' vanishing point, else 0.55 of the height.
-          const r = await detectStill(view, {
-            lanes,
-            crosswalks: detectors[kind],
-            camera: { kind: "auto", assumedHorizonFraction: 0.55 },
-          });
+          // As the cdnet presence test and `detect`: the uncalibrated camera of the node's parameters.
+          const r = await detectStill(view, { lanes, crosswalks: detectors[kind], camera });
           const said = r.crosswalks.crosswalks.length > 0;
           const c = counts[kind];
           if (said && label.present) c.tp++;

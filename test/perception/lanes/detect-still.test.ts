@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CameraGeometry } from "../../../src/geometry/camera-geometry.js";
 import { CrosswalkDetector } from "../../../src/perception/crosswalks/crosswalk-detector.js";
+import { tensorPixelToImage } from "../../../src/image/tensor-mapping.js";
 import { detectStill } from "../../../src/perception/lanes/detect-still.js";
 import { LaneDetector } from "../../../src/perception/lanes/lane-detector.js";
 import { fixedSegmenter, renderRoad } from "./synthetic-road.js";
@@ -12,6 +13,14 @@ const truthGeometry = CameraGeometry.approximate({
   horizonRow: 200,
   horizontalFovDeg: 60,
 });
+/** The uncalibrated camera the tests assume (the truth camera's height and field of view). */
+const uncalibrated = {
+  kind: "auto" as const,
+  mountHeight: 1.5,
+  horizontalFovDeg: 60,
+  drivableTopDistance: 60,
+  assumedHorizonFraction: 0.4,
+};
 const road = renderRoad(truthGeometry, {
   lines: [
     { c: [1.8, 0, 0, 0], dashed: false, colour: "white" },
@@ -41,7 +50,7 @@ describe("detectStill", async () => {
   });
 
   it("without one, finds the horizon at the lanes' vanishing point and the lanes' metric offsets", async () => {
-    const r = await detectStill(road.view, { lanes: model, crosswalks });
+    const r = await detectStill(road.view, { lanes: model, crosswalks, camera: uncalibrated });
     expect(r.cameraSource).toBe("vanishing-point");
     expect(Math.abs(r.horizonRow - 200)).toBeLessThan(3);
     const offsets = r.lanes.markings.map((m) => m.lateral_offset).sort((a, b) => a - b);
@@ -64,7 +73,7 @@ describe("detectStill", async () => {
     const classical = await LaneDetector.create();
     const r = await detectStill(road.view, {
       lanes: classical,
-      camera: { kind: "auto", assumedHorizonFraction: 0.4 },
+      camera: uncalibrated,
     });
     expect(r.laneResult.fallback).toBe(true);
     expect(r.cameraSource).toBe("vanishing-point");
@@ -77,14 +86,43 @@ describe("detectStill", async () => {
     const bare = renderRoad(truthGeometry, { lines: [] });
     const r = await detectStill(bare.view, {
       lanes: classical,
-      camera: { kind: "auto", assumedHorizonFraction: 0.4 },
+      camera: uncalibrated,
     });
     expect(r.cameraSource).toBe("assumed-horizon");
     expect(r.horizonRow).toBeCloseTo(0.4 * 540, 6);
     expect(r.laneResult.fallback).toBe(true);
   });
 
-  it("continues no line behind a vehicle when the horizon is only assumed", async () => {
+  it("with no vanishing point but a drivable area, puts the horizon above the road's far end by the ground there", async () => {
+    // A road without paint seen to 60 m: the drivable area's top edge is ground at 60 m.
+    const bare = renderRoad(truthGeometry, { lines: [] });
+    const cut = (far: number) => {
+      const mask = { ...bare.drivableMask, classes: new Uint8Array(bare.drivableMask.classes) };
+      for (let v = 0; v < mask.height; v++)
+        for (let u = 0; u < mask.width; u++) {
+          const g = truthGeometry.pixelToGround(tensorPixelToImage(bare.toImage, { u, v }));
+          if (!g || g.x > far) mask.classes[v * mask.width + u] = 0;
+        }
+      return mask;
+    };
+    const detector = await LaneDetector.create({
+      segmenter: fixedSegmenter([cut(60), bare.laneMask], bare.toImage),
+    });
+    const r = await detectStill(bare.view, { lanes: detector, camera: uncalibrated });
+    expect(r.cameraSource).toBe("drivable-area-top");
+    // Within 1% of the height: the specks allowed above the edge (0.5% of the drivable pixels) sit
+    // in the narrow far end of the road and move the edge a few rows down.
+    expect(Math.abs(r.horizonRow - 200)).toBeLessThan(0.01 * 540 + 1);
+    // A road seen only to 30 m taken as 60 m puts the horizon low, by the rows between 30 and 60 m.
+    const near = await LaneDetector.create({
+      segmenter: fixedSegmenter([cut(30), bare.laneMask], bare.toImage),
+    });
+    const low = await detectStill(bare.view, { lanes: near, camera: uncalibrated });
+    const f = truthGeometry.model.fy;
+    expect(low.horizonRow - 200).toBeCloseTo(f * 1.5 * (1 / 30 - 1 / 60), -1);
+  });
+
+  it("continues no line behind a vehicle when the horizon is only estimated from the drivable area", async () => {
     // One line (no vanishing point to vote for), its paint and the drivable mask ending at 20 m, as if a vehicle stood there.
     const one = renderRoad(truthGeometry, {
       lines: [{ c: [1.8, 0, 0, 0], dashed: false, colour: "white" }],
@@ -109,8 +147,10 @@ describe("detectStill", async () => {
     expect(calibrated.laneResult.continuation[line]).toBeGreaterThan(
       calibrated.lanes.markings[line]!.x_max,
     );
-    const assumed = await detectStill(one.view, { lanes: detector });
-    expect(assumed.cameraSource).toBe("assumed-horizon");
+    // One line gives no vanishing point: the horizon comes from the drivable area's top (20 m taken
+    // as 60 m), a guess like an assumed one.
+    const assumed = await detectStill(one.view, { lanes: detector, camera: uncalibrated });
+    expect(assumed.cameraSource).toBe("drivable-area-top");
     expect(assumed.laneResult.continuation).toEqual(assumed.lanes.markings.map((m) => m.x_max));
     expect(assumed.lanes.markings.length).toBeGreaterThan(0);
   });

@@ -12,6 +12,7 @@ import { loadModelContract } from "../../../src/models/contract.js";
 import { LaneMarking } from "../../../src/msgs/types.generated.js";
 import { polylineAtRows } from "../../../src/report/lane-score.js";
 import { benchmarkImageLanes } from "../../../src/perception/lanes/benchmark-lanes.js";
+import { productStillCamera } from "../../support/still-camera.js";
 import { detectStill, type StillCamera } from "../../../src/perception/lanes/detect-still.js";
 import { estimateHorizonFromLanes } from "../../../src/perception/lanes/horizon-estimate.js";
 import { LaneDetector } from "../../../src/perception/lanes/lane-detector.js";
@@ -47,7 +48,7 @@ async function loadFrames(root: string) {
 async function evaluate(
   detector: LaneDetector,
   frames: Awaited<ReturnType<typeof loadFrames>>,
-  camera?: StillCamera,
+  camera: StillCamera,
 ) {
   const scores: (ReturnType<typeof tusimpleFrameScore> & {
     cameraSource: string;
@@ -136,7 +137,7 @@ describe.skipIf(!shared)("TuSimple accuracy (3 labelled frames)", () => {
       modelDir,
       session: { log: () => {} },
     });
-    const r = await evaluate(detector, frames);
+    const r = await evaluate(detector, frames, await productStillCamera());
     await detector.release();
     console.log(
       `TuSimple twinlitenet_640x360: accuracy ${r.accuracy.toFixed(3)} FP ${r.fp.toFixed(3)} FN ${r.fn.toFixed(3)}`,
@@ -166,7 +167,7 @@ describe.skipIf(!shared)("TuSimple accuracy (3 labelled frames)", () => {
       modelDir,
       session: { log: () => {} },
     });
-    const r = await evaluate(detector, frames);
+    const r = await evaluate(detector, frames, await productStillCamera());
     await detector.release();
     console.log(
       `TuSimple twinlitenet_320x320: accuracy ${r.accuracy.toFixed(3)} FP ${r.fp.toFixed(3)} FN ${r.fn.toFixed(3)} (visible extents only: ${r.visible.accuracy.toFixed(3)} / ${r.visible.fp.toFixed(3)} / ${r.visible.fn.toFixed(3)})`,

@@ -57,8 +57,23 @@ export interface LaneSegmentation {
   modelMs: number;
 }
 
-/** Options of `LaneDetector.create`. */
-export interface LaneDetectorOptions {
+/**
+ * The lane detector's tuning: the lane_detector node's parameters (config/lane_detector.param.yaml,
+ * turned into options by src/nodes/lane-detector-tuning.ts); no defaults in code.
+ */
+export interface LaneDetectorTuning {
+  /** Fit, instance and classification tuning (lateralStdPerMetre is derived from the camera). */
+  pipeline: Omit<LanePipelineOptions, "lateralStdPerMetre">;
+  /** Classical filter tuning (its road chroma limit also decides road pixels for the near ends). */
+  classical: ClassicalMarkingOptions;
+  /** A lane mask covering more than this fraction of the image is treated as garbage. */
+  maxLaneMaskFraction: number;
+  /** Below this drivable fraction of the image (with a drivable mask) there is "no road in view". */
+  minDrivableFraction: number;
+}
+
+/** Options of `LaneDetector.create`: the tuning plus the model and clock. */
+export interface LaneDetectorOptions extends LaneDetectorTuning {
   /** Segmentation contract (TwinLiteNet 640x360 or 320x320); undefined -> the classical fallback. */
   contract?: ModelContract;
   /** Folder of the contract's model file; required with `contract`. */
@@ -73,14 +88,6 @@ export interface LaneDetectorOptions {
   drivableMaskName?: string;
   /** BEV grid of the lane stage; default 0-80 m x +-15 m, 0.5 x 0.1 m cells (classical: 0-50 m, 0.5 x 0.05 m). */
   grid?: BevGridSpec;
-  /** Fit, instance and classification tuning (lateralStdPerMetre is derived from the camera). */
-  pipeline?: Omit<LanePipelineOptions, "lateralStdPerMetre">;
-  /** Classical filter tuning. */
-  classical?: ClassicalMarkingOptions;
-  /** A lane mask covering more than this fraction of the image is treated as garbage; default 0.25. */
-  maxLaneMaskFraction?: number;
-  /** Below this drivable fraction of the image (with a drivable mask) there is "no road in view"; default 0.01. */
-  minDrivableFraction?: number;
   /** The clock timing the stages and the session (the run's: the node handle's `wallClock`); default the real one. */
   clock?: MonotonicClock;
 }
@@ -251,7 +258,7 @@ export class LaneDetector {
   }
 
   /** A detector on the contract's model, or the classical fallback when no contract/segmenter is given. */
-  static async create(options: LaneDetectorOptions = {}): Promise<LaneDetector> {
+  static async create(options: LaneDetectorOptions): Promise<LaneDetector> {
     if (options.segmenter) return new LaneDetector(options.segmenter, options);
     if (!options.contract) return new LaneDetector(undefined, options);
     if (!options.modelDir)
@@ -380,7 +387,7 @@ export class LaneDetector {
     let imageRoad: ImageRoad | undefined;
     if (laneMask && toImage) {
       const laneFraction = maskFraction(laneMask);
-      if (laneFraction > (this.options.maxLaneMaskFraction ?? 0.25)) {
+      if (laneFraction > this.options.maxLaneMaskFraction) {
         return empty(
           `lane mask covers ${(laneFraction * 100).toFixed(0)}% of the image: not lane lines`,
           { laneMask, drivableMask, toImage, lookup },
@@ -389,7 +396,7 @@ export class LaneDetector {
       }
       if (
         drivableMask &&
-        maskFraction(drivableMask) < (this.options.minDrivableFraction ?? 0.01) &&
+        maskFraction(drivableMask) < this.options.minDrivableFraction &&
         laneFraction < 0.001
       ) {
         return empty("no road in view", { laneMask, drivableMask, toImage, lookup }, inferenceMs);
@@ -443,7 +450,7 @@ export class LaneDetector {
           geometry,
           view,
           found.appearance,
-          this.options.classical?.maxRoadChroma ?? 30,
+          this.options.classical.maxRoadChroma,
         );
     }
     // The classical filter also answers to kerbs, cars, glare and shadows: it must be surer, keeps

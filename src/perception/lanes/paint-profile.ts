@@ -107,10 +107,7 @@ export function paintProfile(
   }
   const reference = referenceContrast(contrast);
   const measurable = Number.isFinite(reference) && reference >= options.minReference;
-  const threshold = Math.max(
-    options.minContrast,
-    options.paintedFraction * reference,
-  );
+  const threshold = Math.max(options.minContrast, options.paintedFraction * reference);
   const painted = contrast.map((c, i) =>
     measurable && Number.isFinite(c) ? c >= threshold : inMask[i]!,
   );

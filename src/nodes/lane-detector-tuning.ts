@@ -27,6 +27,16 @@ export function laneDetectorTuning(get: (name: string) => unknown): LaneDetector
       );
     return value;
   };
+  const bool = (name: string): boolean => {
+    const value = get(name);
+    if (typeof value !== "boolean")
+      throw new PerceptionError(
+        "parameter",
+        `lane_detector parameter '${name}' must be true or false, got ${value === undefined ? "nothing" : JSON.stringify(value)}`,
+        { parameter: name },
+      );
+    return value;
+  };
   return {
     maxLaneMaskFraction: num("max_lane_mask_fraction"),
     minDrivableFraction: num("min_drivable_fraction"),
@@ -88,6 +98,15 @@ export function laneDetectorTuning(get: (name: string) => unknown): LaneDetector
         halfWidth: num("occlusion_half_width_m"),
         maxDrivableFraction: num("occlusion_max_drivable_fraction"),
       },
+    },
+    classicalPipeline: {
+      minConfidence: num("classical_pipeline_min_confidence"),
+      maxMarkings: num("classical_pipeline_max_markings"),
+      minExtent: num("classical_pipeline_min_extent_m"),
+      maxHeading: num("classical_pipeline_max_heading_rad"),
+      maxCurvature: num("classical_pipeline_max_curvature_per_m"),
+      requirePaint: bool("classical_pipeline_require_paint"),
+      continueOccluded: bool("classical_pipeline_continue_occluded"),
     },
     classical: {
       flankInner: num("classical_flank_inner_m"),

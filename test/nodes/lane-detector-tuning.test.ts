@@ -56,13 +56,15 @@ describe("laneDetectorTuning", () => {
     expect(tuning.pipeline.near.roadHalfWidthCols).toBe(values.near_extent_road_half_width_cols);
     expect(tuning.pipeline.occlusion.probe).toBe(values.occlusion_probe_m);
     expect(tuning.classical.roadGreyTolerance).toBe(values.classical_road_grey_tolerance_levels);
+    expect(tuning.classicalPipeline.maxHeading).toBe(values.classical_pipeline_max_heading_rad);
+    expect(tuning.classicalPipeline.requirePaint).toBe(values.classical_pipeline_require_paint);
   });
 
   it("gives the bench and scripts the same tuning as the node from the same file", () => {
     expect(laneDetectorFileTuning()).toEqual(laneDetectorTuning((name) => values[name]));
   });
 
-  it("names a missing or non-numeric parameter", () => {
+  it("names a missing parameter or one of the wrong type", () => {
     const without = (name: string, value: unknown) => () =>
       laneDetectorTuning((n) => (n === name ? value : values[n]));
     expect(without("link_max_gap_m", undefined)).toThrow(PerceptionError);
@@ -73,5 +75,8 @@ describe("laneDetectorTuning", () => {
       /'line_colour_max_samples' must be a finite number, got "300"/,
     );
     expect(without("occlusion_probe_m", Number.NaN)).toThrow(/'occlusion_probe_m'/);
+    expect(without("classical_pipeline_require_paint", "yes")).toThrow(
+      /'classical_pipeline_require_paint' must be true or false, got "yes"/,
+    );
   });
 });

@@ -58,6 +58,28 @@ export interface LaneSegmentation {
 }
 
 /**
+ * The classical fallback's pipeline settings, stricter than the model path's: the classical filter
+ * also answers to kerbs, cars, glare and shadows, so it must be surer, keeps fewer lines, and only
+ * lines that run along the road. They replace the pipeline's own values on that path.
+ */
+export interface ClassicalPipelineTuning {
+  /** Markings below this confidence are dropped. */
+  minConfidence: number;
+  /** At most this many markings are kept, most confident first. */
+  maxMarkings: number;
+  /** Instances whose visible extent is shorter are dropped (metres). */
+  minExtent: number;
+  /** Lines whose direction anywhere on their extent is farther than this from the x axis are dropped (radians). */
+  maxHeading: number;
+  /** Lines whose curvature (|y''|) anywhere on their extent exceeds this are dropped (1/m). */
+  maxCurvature: number;
+  /** Only instances the image shows as paint are reported (its only evidence is the image). */
+  requirePaint: boolean;
+  /** Whether lines are continued behind vehicles (its road grid does not exclude vehicles). */
+  continueOccluded: boolean;
+}
+
+/**
  * The lane detector's tuning: the lane_detector node's parameters (config/lane_detector.param.yaml,
  * turned into options by src/nodes/lane-detector-tuning.ts); no defaults in code.
  */
@@ -66,6 +88,8 @@ export interface LaneDetectorTuning {
   pipeline: Omit<LanePipelineOptions, "lateralStdPerMetre">;
   /** Classical filter tuning (its road chroma limit also decides road pixels for the near ends). */
   classical: ClassicalMarkingOptions;
+  /** The classical fallback's pipeline settings (`pipeline` still wins where it sets the same field). */
+  classicalPipeline: ClassicalPipelineTuning;
   /** A lane mask covering more than this fraction of the image is treated as garbage. */
   maxLaneMaskFraction: number;
   /** Below this drivable fraction of the image (with a drivable mask) there is "no road in view". */
@@ -456,17 +480,7 @@ export class LaneDetector {
     // The classical filter also answers to kerbs, cars, glare and shadows: it must be surer, keeps
     // fewer lines, and only lines that run along the road.
     const pipeline: LanePipelineOptions = fallback
-      ? {
-          minConfidence: 0.5,
-          maxMarkings: 6,
-          minExtent: 5,
-          maxHeading: 0.35,
-          maxCurvature: 0.02,
-          requirePaint: true,
-          continueOccluded: false,
-          ...this.options.pipeline,
-          lateralStdPerMetre,
-        }
+      ? { ...this.options.classicalPipeline, ...this.options.pipeline, lateralStdPerMetre }
       : { ...this.options.pipeline, lateralStdPerMetre };
     const result = lanesFromOccupancy(occupancy, lookup, view, pipeline, drivable, imageRoad);
     const markings: LaneMarking[] = result.markings;

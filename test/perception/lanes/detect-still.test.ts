@@ -108,6 +108,7 @@ describe("detectStill", async () => {
       return mask;
     };
     const detector = await LaneDetector.create({
+      ...laneTuning(),
       segmenter: fixedSegmenter([cut(60), bare.laneMask], bare.toImage),
     });
     const r = await detectStill(bare.view, { lanes: detector, camera: uncalibrated });
@@ -117,6 +118,7 @@ describe("detectStill", async () => {
     expect(Math.abs(r.horizonRow - 200)).toBeLessThan(0.01 * 540 + 1);
     // A road seen only to 30 m taken as 60 m puts the horizon low, by the rows between 30 and 60 m.
     const near = await LaneDetector.create({
+      ...laneTuning(),
       segmenter: fixedSegmenter([cut(30), bare.laneMask], bare.toImage),
     });
     const low = await detectStill(bare.view, { lanes: near, camera: uncalibrated });

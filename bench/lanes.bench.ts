@@ -23,6 +23,7 @@ import { CrosswalkDetector } from "../src/perception/crosswalks/crosswalk-detect
 import { estimateHorizonFromLanes } from "../src/perception/lanes/horizon-estimate.js";
 import { LaneDetector, type LaneSegmentation } from "../src/perception/lanes/lane-detector.js";
 import { loadavg } from "node:os";
+import { laneDetectorFileTuning } from "../src/nodes/lane-detector-tuning.js";
 
 const REPEATS = Number(process.env.LANES_BENCH_REPEATS ?? 40);
 const stamp = { sec: 0, nanosec: 0 };
@@ -99,6 +100,7 @@ export async function run(): Promise<void> {
   const segs = new Map<string, LaneSegmentation | undefined>();
   for (const name of ["640x360", "320x320"]) {
     const d = await LaneDetector.create({
+      ...laneDetectorFileTuning(),
       contract: loadModelContract(`twinlitenet_${name}`),
       modelDir,
       session: { log: () => {} },
@@ -112,6 +114,7 @@ export async function run(): Promise<void> {
     await d.release();
   }
   const detector = await LaneDetector.create({
+    ...laneDetectorFileTuning(),
     segmenter: {
       segment: async () => {
         throw new Error("masks are precomputed");
@@ -138,7 +141,7 @@ export async function run(): Promise<void> {
     );
   }
   console.log(" (b) classical fallback (no model), whole lane + crosswalk stage");
-  const classical = await LaneDetector.create();
+  const classical = await LaneDetector.create(laneDetectorFileTuning());
   await postprocessFigures(
     "TuSimple 0000 (highway)",
     classical,
@@ -173,6 +176,7 @@ async function labelledFrameFigures(shared: string): Promise<void> {
       name === "classical"
         ? undefined
         : await LaneDetector.create({
+            ...laneDetectorFileTuning(),
             contract: loadModelContract(name),
             modelDir: join(shared, "models"),
             session: { log: () => {} },
@@ -183,13 +187,14 @@ async function labelledFrameFigures(shared: string): Promise<void> {
     await model?.release();
     const detector = model
       ? await LaneDetector.create({
+          ...laneDetectorFileTuning(),
           segmenter: {
             segment: async () => {
               throw new Error("masks are precomputed");
             },
           },
         })
-      : await LaneDetector.create();
+      : await LaneDetector.create(laneDetectorFileTuning());
     const perFrame: number[] = [];
     let cpuMs = 0;
     for (let i = 0; i < views.length; i++) {

@@ -37,6 +37,7 @@ import { ZERO_TIME } from "../src/core/time.js";
 import { CrosswalkDetector } from "../src/perception/crosswalks/crosswalk-detector.js";
 import type { StripeSourceOptions } from "../src/perception/crosswalks/stripe-source.js";
 import { CLASSES, generatedFrames } from "../training/crosswalk_seg/generate-frames.js";
+import { laneDetectorFileTuning } from "../src/nodes/lane-detector-tuning.js";
 
 const { values } = parseArgs({
   options: {
@@ -70,6 +71,7 @@ async function stillPath() {
     (n) => n.name === "crosswalk_detector",
   )!.parameters;
   const lanes = await LaneDetector.create({
+    ...laneDetectorFileTuning(),
     contract: loadModelContract("twinlitenet_640x360"),
     modelDir: join(shared, "models"),
     session: { log: () => {} },

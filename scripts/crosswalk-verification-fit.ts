@@ -29,6 +29,7 @@ import { detectStill } from "../src/perception/lanes/detect-still.js";
 import { graphToNodeSpecs, loadLaunchGraph } from "../src/host/graph.js";
 import { stillCameraOptions } from "../src/nodes/crosswalk-detector.js";
 import { LaneDetector } from "../src/perception/lanes/lane-detector.js";
+import { laneDetectorFileTuning } from "../src/nodes/lane-detector-tuning.js";
 
 const shared = sharedDir();
 if (!shared) {
@@ -67,6 +68,7 @@ const crosswalkParams = (await graphToNodeSpecs(loadLaunchGraph())).find(
 )!.parameters;
 const stillCamera = stillCameraOptions((name) => crosswalkParams[name]);
 const lanes = await LaneDetector.create({
+  ...laneDetectorFileTuning(),
   contract: loadModelContract("twinlitenet_640x360"),
   modelDir: join(shared, "models"),
   session: { log: () => {} },

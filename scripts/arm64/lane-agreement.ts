@@ -15,6 +15,7 @@ import { graphToNodeSpecs, loadLaunchGraph } from "../../src/host/graph.js";
 import { stillCameraOptions } from "../../src/nodes/crosswalk-detector.js";
 import { LaneDetector } from "../../src/perception/lanes/lane-detector.js";
 import type { RawOutput } from "./agreement.js";
+import { laneDetectorFileTuning } from "../../src/nodes/lane-detector-tuning.js";
 
 /** What the lane lines of two runs agree on. */
 export interface LaneLineAgreement {
@@ -49,6 +50,7 @@ async function imageLines(
     view.height,
   );
   const lanes = await LaneDetector.create({
+    ...laneDetectorFileTuning(),
     segmenter: { segment: async () => ({ masks, toImage, inferenceMs: 0 }) },
   });
   const params = (await graphToNodeSpecs(loadLaunchGraph())).find(

@@ -7,6 +7,7 @@ import type { NodeHandle } from "../ros/node-api.js";
 import type { NodeInstance } from "../ros/node-spec.js";
 import { asModelError, CameraNode, failureStatus } from "./common/camera-node.js";
 import { chooseModel, describeModelChoice } from "./common/model-choice.js";
+import { laneDetectorTuning } from "./lane-detector-tuning.js";
 import { loadParameterSchema } from "./node-definition.js";
 
 /** The node's parameter schema (`ros__parameters` of config/schema/lane_detector.schema.json). */
@@ -17,10 +18,11 @@ export function parameterSchema(): object {
 export async function createLaneDetectorNode(handle: NodeHandle): Promise<NodeInstance> {
   const { LaneDetector } = await import("../perception/lanes/lane-detector.js");
   const choice = chooseModel(handle);
+  const tuning = laneDetectorTuning((name) => handle.parameters.get(name));
   const detector = await LaneDetector.create(
     choice.kind === "model"
-      ? { contract: choice.contract, modelDir: choice.dir, clock: handle.wallClock }
-      : { clock: handle.wallClock },
+      ? { ...tuning, contract: choice.contract, modelDir: choice.dir, clock: handle.wallClock }
+      : { ...tuning, clock: handle.wallClock },
   );
   const publisher = handle.createPublisher(
     "edge_perception_msgs/msg/LaneMarkingArray",

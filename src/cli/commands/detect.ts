@@ -42,6 +42,7 @@ import {
 import { pedestrianCropOptions } from "../../nodes/pedestrian-detector.js";
 import { stillCameraOptions } from "../../nodes/crosswalk-detector.js";
 import { graphToNodeSpecs, loadLaunchGraph } from "../../host/graph.js";
+import { laneDetectorTuning } from "../../nodes/lane-detector-tuning.js";
 import { detectorChoice, type DetectorChoice } from "../detector-choice.js";
 import type { Untimed } from "../../msgs/detector-arrays.js";
 
@@ -393,8 +394,15 @@ export async function openDetectors(o: OpenDetectorsOptions): Promise<OpenDetect
   if (o.withLanes) {
     const contract = loadModelContract("twinlitenet_640x360");
     const haveModel = modelDir.dir !== undefined && existsFile(join(modelDir.dir, contract.file));
+    // The lane_detector node's tuning, from the parameters the launch graph gives it (config/lane_detector.param.yaml).
+    const laneParams = (await graphToNodeSpecs(loadLaunchGraph())).find(
+      (s) => s.name === "lane_detector",
+    )?.parameters;
+    const tuning = laneDetectorTuning((name) => laneParams?.[name]);
     lanes = await LaneDetector.create(
-      haveModel ? { contract, modelDir: modelDir.dir, session: { log }, clock } : { clock },
+      haveModel
+        ? { ...tuning, contract, modelDir: modelDir.dir, session: { log }, clock }
+        : { ...tuning, clock },
     );
     laneModel = haveModel ? contract.name : "classical fallback (no TwinLiteNet file)";
     if (!haveModel)

@@ -15,28 +15,30 @@ import { sampleBevColour } from "../bev/image-sampling.js";
 
 /** Options of `classicalMarkingOccupancy`. */
 export interface ClassicalMarkingOptions {
-  /** Inner flank offset (metres); default 0.2. */
-  flankInner?: number;
-  /** Outer flank offset (metres); default 0.6. */
-  flankOuter?: number;
-  /** Minimum grey-level excess over the brighter flank (0-255); default 18. */
-  minContrast?: number;
-  /** Minimum yellowness excess over the flanks for yellow paint; default 25. */
-  minYellowContrast?: number;
-  /** Rows beyond this range are not searched (metres): far rows are blurred and full of cars; default 40. */
-  maxRange?: number;
-  /** Most mean chroma (max - min of R, G, B) of a flank for it to be road; default 30. */
-  maxRoadChroma?: number;
-  /** Most chroma of white paint (yellow paint passes by its yellowness); default 45. */
-  maxWhiteChroma?: number;
-  /** Where the road's appearance is read: range ahead (metres); default 6-15. */
-  roadSampleNear?: number;
-  roadSampleFar?: number;
-  /** ... and half-width (metres) of the strip straight ahead; default 1.2. */
-  roadSampleHalfWidth?: number;
-  /** A flank (or cell) is road when its grey level is within this of the road's median, or `roadSpreadFactor` times the road's median absolute deviation if larger; default 35. */
-  roadGreyTolerance?: number;
-  roadSpreadFactor?: number;
+  /** Inner flank offset (metres). */
+  flankInner: number;
+  /** Outer flank offset (metres). */
+  flankOuter: number;
+  /** Minimum grey-level excess over the brighter flank (0-255). */
+  minContrast: number;
+  /** Minimum yellowness excess over the flanks for yellow paint. */
+  minYellowContrast: number;
+  /** Rows beyond this range are not searched (metres): far rows are blurred and full of cars. */
+  maxRange: number;
+  /** Most mean chroma (max - min of R, G, B) of a flank (or cell, or image pixel) for it to be road. */
+  maxRoadChroma: number;
+  /** Most chroma of white paint (yellow paint passes by its yellowness). */
+  maxWhiteChroma: number;
+  /** Where the road's appearance is read: nearest range ahead (metres). */
+  roadSampleNear: number;
+  /** Where the road's appearance is read: farthest range ahead (metres). */
+  roadSampleFar: number;
+  /** ... and half-width (metres) of the strip straight ahead. */
+  roadSampleHalfWidth: number;
+  /** A flank (or cell) is road when its grey level is within this of the road's median (grey levels), or `roadSpreadFactor` times the road's median absolute deviation if larger. */
+  roadGreyTolerance: number;
+  /** Multiple of the road's median absolute deviation that widens `roadGreyTolerance`. */
+  roadSpreadFactor: number;
 }
 
 /** The road's appearance straight ahead: median grey level and its spread. */
@@ -58,13 +60,13 @@ export function roadAppearance(
   lookup: BevLookup,
   grey: Float32Array,
   chroma: Float32Array,
-  options: ClassicalMarkingOptions = {},
+  options: ClassicalMarkingOptions,
 ): RoadAppearance | undefined {
   const { spec, rows, cols } = lookup;
-  const near = options.roadSampleNear ?? 6;
-  const far = options.roadSampleFar ?? 15;
-  const half = options.roadSampleHalfWidth ?? 1.2;
-  const maxRoadChroma = options.maxRoadChroma ?? 30;
+  const near = options.roadSampleNear;
+  const far = options.roadSampleFar;
+  const half = options.roadSampleHalfWidth;
+  const maxRoadChroma = options.maxRoadChroma;
   const values: number[] = [];
   const c0 = Math.max(0, Math.floor((-half - spec.yMin) / spec.dy));
   const c1 = Math.min(cols - 1, Math.floor((half - spec.yMin) / spec.dy));
@@ -81,7 +83,7 @@ export function roadAppearance(
   const median = values[values.length >> 1]!;
   const dev = values.map((v) => Math.abs(v - median)).sort((a, b) => a - b);
   const spread = dev[dev.length >> 1]!;
-  const tol = Math.max(options.roadGreyTolerance ?? 60, (options.roadSpreadFactor ?? 4) * spread);
+  const tol = Math.max(options.roadGreyTolerance, options.roadSpreadFactor * spread);
   return { grey: median, spread, low: median - tol, high: median + tol };
 }
 
@@ -126,22 +128,22 @@ export function classicalMarkingOccupancy(
   view: ImageView,
   lookup: BevLookup,
   occupancy: Uint8Array,
-  options: ClassicalMarkingOptions = {},
+  options: ClassicalMarkingOptions,
   scratch?: { grey: Float32Array; yellow: Float32Array; chroma?: Float32Array },
   road?: Uint8Array,
 ): ClassicalMarkings {
   const { rows, cols, spec } = lookup;
-  const k1 = Math.max(1, Math.round((options.flankInner ?? 0.2) / spec.dy));
-  const k2 = Math.max(k1 + 1, Math.round((options.flankOuter ?? 0.6) / spec.dy));
-  const minContrast = options.minContrast ?? 18;
-  const minYellow = options.minYellowContrast ?? 25;
-  const maxRange = options.maxRange ?? 40;
+  const k1 = Math.max(1, Math.round(options.flankInner / spec.dy));
+  const k2 = Math.max(k1 + 1, Math.round(options.flankOuter / spec.dy));
+  const minContrast = options.minContrast;
+  const minYellow = options.minYellowContrast;
+  const maxRange = options.maxRange;
   const n = rows * cols;
   const grey = scratch?.grey.length === n ? scratch.grey : new Float32Array(n);
   const yellow = scratch?.yellow.length === n ? scratch.yellow : new Float32Array(n);
   const chroma = scratch?.chroma?.length === n ? scratch.chroma : new Float32Array(n);
-  const maxRoadChroma = options.maxRoadChroma ?? 30;
-  const maxWhiteChroma = options.maxWhiteChroma ?? 45;
+  const maxRoadChroma = options.maxRoadChroma;
+  const maxWhiteChroma = options.maxWhiteChroma;
   sampleBevColour(view, lookup.pixelIndex, grey, yellow, chroma);
   occupancy.fill(0);
   const appearance = roadAppearance(lookup, grey, chroma, options);

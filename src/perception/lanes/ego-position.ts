@@ -7,10 +7,10 @@ import { LaneMarking } from "../../msgs/types.generated.js";
 
 /** Options of `assignPositions`. */
 export interface EgoPositionOptions {
-  /** Nominal lane width (metres); default 3.6. */
-  laneWidth?: number;
-  /** Markings that start farther ahead than this (metres) are not ranked (their offset at x = 0 is a long extrapolation); default 25. */
-  maxStart?: number;
+  /** Nominal lane width (metres). */
+  laneWidth: number;
+  /** Markings that start farther ahead than this (metres) are not ranked (their offset at x = 0 is a long extrapolation). */
+  maxStart: number;
 }
 
 /**
@@ -19,11 +19,11 @@ export interface EgoPositionOptions {
  */
 export function assignPositions(
   offsets: readonly number[],
-  options: EgoPositionOptions = {},
+  options: EgoPositionOptions,
   starts?: readonly number[],
 ): number[] {
-  const w = options.laneWidth ?? 3.6;
-  const maxStart = options.maxStart ?? 25;
+  const w = options.laneWidth;
+  const maxStart = options.maxStart;
   const out = new Array<number>(offsets.length).fill(LaneMarking.POSITION_UNKNOWN);
   for (const side of [1, -1] as const) {
     const idx = offsets

@@ -57,8 +57,47 @@ export interface LaneSegmentation {
   modelMs: number;
 }
 
-/** Options of `LaneDetector.create`. */
-export interface LaneDetectorOptions {
+/**
+ * The classical fallback's pipeline settings, stricter than the model path's: the classical filter
+ * also answers to kerbs, cars, glare and shadows, so it must be surer, keeps fewer lines, and only
+ * lines that run along the road. They replace the pipeline's own values on that path.
+ */
+export interface ClassicalPipelineTuning {
+  /** Markings below this confidence are dropped. */
+  minConfidence: number;
+  /** At most this many markings are kept, most confident first. */
+  maxMarkings: number;
+  /** Instances whose visible extent is shorter are dropped (metres). */
+  minExtent: number;
+  /** Lines whose direction anywhere on their extent is farther than this from the x axis are dropped (radians). */
+  maxHeading: number;
+  /** Lines whose curvature (|y''|) anywhere on their extent exceeds this are dropped (1/m). */
+  maxCurvature: number;
+  /** Only instances the image shows as paint are reported (its only evidence is the image). */
+  requirePaint: boolean;
+  /** Whether lines are continued behind vehicles (its road grid does not exclude vehicles). */
+  continueOccluded: boolean;
+}
+
+/**
+ * The lane detector's tuning: the lane_detector node's parameters (config/lane_detector.param.yaml,
+ * turned into options by src/nodes/lane-detector-tuning.ts); no defaults in code.
+ */
+export interface LaneDetectorTuning {
+  /** Fit, instance and classification tuning (lateralStdPerMetre is derived from the camera). */
+  pipeline: Omit<LanePipelineOptions, "lateralStdPerMetre">;
+  /** Classical filter tuning (its road chroma limit also decides road pixels for the near ends). */
+  classical: ClassicalMarkingOptions;
+  /** The classical fallback's pipeline settings (`pipeline` still wins where it sets the same field). */
+  classicalPipeline: ClassicalPipelineTuning;
+  /** A lane mask covering more than this fraction of the image is treated as garbage. */
+  maxLaneMaskFraction: number;
+  /** Below this drivable fraction of the image (with a drivable mask) there is "no road in view". */
+  minDrivableFraction: number;
+}
+
+/** Options of `LaneDetector.create`: the tuning plus the model and clock. */
+export interface LaneDetectorOptions extends LaneDetectorTuning {
   /** Segmentation contract (TwinLiteNet 640x360 or 320x320); undefined -> the classical fallback. */
   contract?: ModelContract;
   /** Folder of the contract's model file; required with `contract`. */
@@ -73,14 +112,6 @@ export interface LaneDetectorOptions {
   drivableMaskName?: string;
   /** BEV grid of the lane stage; default 0-80 m x +-15 m, 0.5 x 0.1 m cells (classical: 0-50 m, 0.5 x 0.05 m). */
   grid?: BevGridSpec;
-  /** Fit, instance and classification tuning (lateralStdPerMetre is derived from the camera). */
-  pipeline?: Omit<LanePipelineOptions, "lateralStdPerMetre">;
-  /** Classical filter tuning. */
-  classical?: ClassicalMarkingOptions;
-  /** A lane mask covering more than this fraction of the image is treated as garbage; default 0.25. */
-  maxLaneMaskFraction?: number;
-  /** Below this drivable fraction of the image (with a drivable mask) there is "no road in view"; default 0.01. */
-  minDrivableFraction?: number;
   /** The clock timing the stages and the session (the run's: the node handle's `wallClock`); default the real one. */
   clock?: MonotonicClock;
 }
@@ -251,7 +282,7 @@ export class LaneDetector {
   }
 
   /** A detector on the contract's model, or the classical fallback when no contract/segmenter is given. */
-  static async create(options: LaneDetectorOptions = {}): Promise<LaneDetector> {
+  static async create(options: LaneDetectorOptions): Promise<LaneDetector> {
     if (options.segmenter) return new LaneDetector(options.segmenter, options);
     if (!options.contract) return new LaneDetector(undefined, options);
     if (!options.modelDir)
@@ -380,7 +411,7 @@ export class LaneDetector {
     let imageRoad: ImageRoad | undefined;
     if (laneMask && toImage) {
       const laneFraction = maskFraction(laneMask);
-      if (laneFraction > (this.options.maxLaneMaskFraction ?? 0.25)) {
+      if (laneFraction > this.options.maxLaneMaskFraction) {
         return empty(
           `lane mask covers ${(laneFraction * 100).toFixed(0)}% of the image: not lane lines`,
           { laneMask, drivableMask, toImage, lookup },
@@ -389,7 +420,7 @@ export class LaneDetector {
       }
       if (
         drivableMask &&
-        maskFraction(drivableMask) < (this.options.minDrivableFraction ?? 0.01) &&
+        maskFraction(drivableMask) < this.options.minDrivableFraction &&
         laneFraction < 0.001
       ) {
         return empty("no road in view", { laneMask, drivableMask, toImage, lookup }, inferenceMs);
@@ -443,23 +474,13 @@ export class LaneDetector {
           geometry,
           view,
           found.appearance,
-          this.options.classical?.maxRoadChroma ?? 30,
+          this.options.classical.maxRoadChroma,
         );
     }
     // The classical filter also answers to kerbs, cars, glare and shadows: it must be surer, keeps
     // fewer lines, and only lines that run along the road.
     const pipeline: LanePipelineOptions = fallback
-      ? {
-          minConfidence: 0.5,
-          maxMarkings: 6,
-          minExtent: 5,
-          maxHeading: 0.35,
-          maxCurvature: 0.02,
-          requirePaint: true,
-          continueOccluded: false,
-          ...this.options.pipeline,
-          lateralStdPerMetre,
-        }
+      ? { ...this.options.classicalPipeline, ...this.options.pipeline, lateralStdPerMetre }
       : { ...this.options.pipeline, lateralStdPerMetre };
     const result = lanesFromOccupancy(occupancy, lookup, view, pipeline, drivable, imageRoad);
     const markings: LaneMarking[] = result.markings;

@@ -22,8 +22,8 @@ export function nearestVisibleX(
   lookup: BevLookup,
   coefficients: ArrayLike<number>,
   untilX: number,
-  road?: Uint8Array,
-  roadHalfWidth = 5,
+  road: Uint8Array | undefined,
+  roadHalfWidth: number,
 ): number {
   const { spec, cols, pixelIndex, imageWidth, imageHeight } = lookup;
   const colAt = (x: number): number => yToCol(spec, evalPoly(coefficients, x));
@@ -61,8 +61,18 @@ export function nearestVisibleX(
 
 /** Options of `nearExtent`. */
 export interface NearExtentOptions {
-  /** Longest stretch (metres) between the first visible ground and the line's evidence that is bridged; default 10 (a dash gap). */
-  maxNearGap?: number;
+  /** Longest stretch (metres) between the first visible ground and the line's evidence that is bridged (a dash gap). */
+  maxNearGap: number;
+  /** With a road grid, the near end looks only at road cells within this many BEV columns of the line (`nearestVisibleX`). */
+  roadHalfWidthCols: number;
+  /** Lateral offset (metres) either side of the line at which `imageRoadNearLimit` also checks the image for road. */
+  imageRoadHalfWidth: number;
+  /** Image rows between the checks of `imageRoadNearLimit`. */
+  imageRoadRowStep: number;
+  /** Metres of the nearest evidence a near continuation is extrapolated from (`withNearContinuation`). */
+  continuationWindow: number;
+  /** Least span (metres) of the evidence a near continuation is extrapolated from (`withNearContinuation`). */
+  continuationMinSpan: number;
 }
 
 /**
@@ -75,11 +85,11 @@ export function nearExtent(
   coefficients: ArrayLike<number>,
   xMin: number,
   extent: number,
-  options: NearExtentOptions = {},
+  options: NearExtentOptions,
   road?: Uint8Array,
 ): number {
-  const near = nearestVisibleX(lookup, coefficients, xMin, road);
-  return xMin - near <= Math.min(options.maxNearGap ?? 10, extent) ? Math.min(near, xMin) : xMin;
+  const near = nearestVisibleX(lookup, coefficients, xMin, road, options.roadHalfWidthCols);
+  return xMin - near <= Math.min(options.maxNearGap, extent) ? Math.min(near, xMin) : xMin;
 }
 
 /** Road in the image at the masks' own resolution: the BEV's near rows are half a metre deep, tens of image rows. */
@@ -106,8 +116,8 @@ export function imageRoadNearLimit(
   coefficients: ArrayLike<number>,
   fromX: number,
   toX: number,
-  halfWidth = 0.25,
-  rowStep = 2,
+  halfWidth: number,
+  rowStep: number,
 ): number {
   if (toX >= fromX) return fromX;
   const lateral = [0, -halfWidth, halfWidth];
@@ -153,8 +163,8 @@ export function withNearContinuation(
   fromX: number,
   toX: number,
   step: number,
-  window = 8,
-  minSpan = 5,
+  window: number,
+  minSpan: number,
 ): FitSampleArrays {
   const extra = Math.max(0, Math.ceil((toX - fromX) / step));
   const n = samples.n;
@@ -220,12 +230,12 @@ export function withNearContinuation(
 
 /** Options of `occludedContinuation`. */
 export interface OccludedContinuationOptions {
-  /** Stretch beyond the line's far end that is checked for an occluder (metres); default 6. */
-  probe?: number;
-  /** Half-width of the band around the line that is checked (metres); default 0.3. */
-  halfWidth?: number;
-  /** The far end is occluded when at most this fraction of the probed cells that the camera sees is drivable; default 0.25. */
-  maxDrivableFraction?: number;
+  /** Stretch beyond the line's far end that is checked for an occluder (metres). */
+  probe: number;
+  /** Half-width of the band around the line that is checked (metres). */
+  halfWidth: number;
+  /** The far end is occluded when at most this fraction of the probed cells that the camera sees is drivable. */
+  maxDrivableFraction: number;
   /** How far an occluded line is taken to run on (metres); default the BEV grid's far end. */
   continueTo?: number;
 }
@@ -244,13 +254,13 @@ export function occludedContinuation(
   drivable: Uint8Array,
   coefficients: ArrayLike<number>,
   xEnd: number,
-  options: OccludedContinuationOptions = {},
+  options: OccludedContinuationOptions,
 ): number {
   const { spec, cols, rows, pixelIndex } = lookup;
-  const probe = options.probe ?? 6;
+  const probe = options.probe;
   const continueTo = options.continueTo ?? spec.xMax;
   if (continueTo <= xEnd + probe) return xEnd;
-  const half = Math.max(1, Math.round((options.halfWidth ?? 0.3) / spec.dy));
+  const half = Math.max(1, Math.round(options.halfWidth / spec.dy));
   const c = coefficients;
   const yEnd = evalPoly(c, xEnd);
   const slope = (c[1] ?? 0) + 2 * (c[2] ?? 0) * xEnd + 3 * (c[3] ?? 0) * xEnd * xEnd;
@@ -268,5 +278,5 @@ export function occludedContinuation(
       if (drivable[r * cols + k]) road++;
     }
   }
-  return seen > 0 && road <= (options.maxDrivableFraction ?? 0.25) * seen ? continueTo : xEnd;
+  return seen > 0 && road <= options.maxDrivableFraction * seen ? continueTo : xEnd;
 }

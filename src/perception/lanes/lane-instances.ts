@@ -16,14 +16,14 @@ export interface LaneInstance {
 
 /** Options of `linkLaneInstances`. */
 export interface LinkOptions {
-  /** Longest gap along x bridged between two pieces (metres); default 14 (dash gaps are 6-12 m). */
-  maxGap?: number;
-  /** Lateral tolerance at the join (metres) at zero gap; default 0.4. */
-  lateralTolerance?: number;
-  /** Extra lateral tolerance per metre of gap; default 0.04. */
-  lateralTolerancePerMetre?: number;
-  /** Metres of a line's far end used to extrapolate it; default 15. */
-  extrapolationWindow?: number;
+  /** Longest gap along x bridged between two pieces (metres; dash gaps are 6-12 m). */
+  maxGap: number;
+  /** Lateral tolerance at the join (metres) at zero gap. */
+  lateralTolerance: number;
+  /** Extra lateral tolerance per metre of gap (metres per metre). */
+  lateralTolerancePerMetre: number;
+  /** Metres of a line's far end used to extrapolate it. */
+  extrapolationWindow: number;
 }
 
 interface Line {
@@ -77,12 +77,12 @@ function yAt(line: Line, x: number): number {
 export function linkLaneInstances(
   components: BevComponent[],
   spec: BevGridSpec,
-  options: LinkOptions = {},
+  options: LinkOptions,
 ): LaneInstance[] {
-  const maxGap = options.maxGap ?? 14;
-  const tol0 = options.lateralTolerance ?? 0.4;
-  const tolPerM = options.lateralTolerancePerMetre ?? 0.04;
-  const window = options.extrapolationWindow ?? 15;
+  const maxGap = options.maxGap;
+  const tol0 = options.lateralTolerance;
+  const tolPerM = options.lateralTolerancePerMetre;
+  const window = options.extrapolationWindow;
   const sorted = [...components].sort((a, b) => a.rowMin - b.rowMin || a.cy - b.cy);
   const lines: LaneInstance[] = [];
   for (const comp of sorted) {

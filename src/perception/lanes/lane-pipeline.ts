@@ -9,8 +9,8 @@ import { rowX, type BevLookup } from "../bev/bev-grid.js";
 import { bevComponents, isTransverse, type BevComponent } from "../bev/bev-components.js";
 import { assignPositions, type EgoPositionOptions } from "./ego-position.js";
 import { linkLaneInstances, type LaneInstance, type LinkOptions } from "./lane-instances.js";
-import { classifyLineColour } from "./line-colour.js";
-import { classifyLineStyle } from "./line-style.js";
+import { classifyLineColour, type LineColourOptions } from "./line-colour.js";
+import { classifyLineStyle, type LineStyleOptions } from "./line-style.js";
 import {
   imageRoadNearLimit,
   nearExtent,
@@ -21,7 +21,7 @@ import {
   type OccludedContinuationOptions,
 } from "./lane-extent.js";
 import { paintOrEdge, type PaintEvidence, type PaintOrEdgeOptions } from "./paint-or-edge.js";
-import { paintProfile } from "./paint-profile.js";
+import { paintProfile, type PaintProfileOptions } from "./paint-profile.js";
 import { RowMarks } from "./row-marks.js";
 import {
   evalPoly,
@@ -50,19 +50,25 @@ export interface LanePipelineOptions {
   /** At most this many markings are kept, most confident first; default 8. */
   maxMarkings?: number;
   /** Instance linking. */
-  link?: LinkOptions;
+  link: LinkOptions;
   /** Ego ordering. */
-  position?: EgoPositionOptions;
+  position: EgoPositionOptions;
   /** Paint vs road edge in the source image. */
-  edges?: PaintOrEdgeOptions;
+  edges: PaintOrEdgeOptions;
+  /** Paint contrast along a line in the source image (for its style). */
+  profile: PaintProfileOptions;
+  /** Solid vs dashed. */
+  style: LineStyleOptions;
+  /** White vs yellow. */
+  colour: LineColourOptions;
   /** Instances whose evidence starts farther than this are not reported (metres): beyond it a line is a few mask pixels wide, lines converge, and a piece that links to nothing nearer is as likely a car's edge; default 30. */
   maxStart?: number;
   /** Extension of the near end to the first visible ground. */
-  near?: NearExtentOptions;
+  near: NearExtentOptions;
   /** Most drift (metres) a straight near continuation may build up on the line's bend (|y''| from its fit, when significant); default 0.1. */
   nearBendTolerance?: number;
   /** Continuation of lines behind vehicles (with a drivable grid). */
-  occlusion?: OccludedContinuationOptions;
+  occlusion: OccludedContinuationOptions;
   /** Whether lines are continued behind vehicles at all (a drivable grid that does not exclude vehicles cannot tell); default true (the classical fallback: false). */
   continueOccluded?: boolean;
   /** Instances starting farther than this (metres) are reported only when the image confirms their paint or edge (not "unknown"); default 20. */
@@ -338,10 +344,22 @@ export function lanesFromOccupancy(
         firstFit.coefficients,
         Math.max(xMin, instance.xMin),
         xMin,
+        options.near.imageRoadHalfWidth,
+        options.near.imageRoadRowStep,
       );
     const fit =
       xMin < evidenceMin
-        ? fitSampleArrays(withNearContinuation(fitted, xMin, evidenceMin, spec.dx), degree)
+        ? fitSampleArrays(
+            withNearContinuation(
+              fitted,
+              xMin,
+              evidenceMin,
+              spec.dx,
+              options.near.continuationWindow,
+              options.near.continuationMinSpan,
+            ),
+            degree,
+          )
         : firstFit;
     if (!fit) continue;
     if (
@@ -359,10 +377,15 @@ export function lanesFromOccupancy(
           type: LaneMarking.TYPE_ROAD_EDGE,
           confidence: Math.min(0.9, 0.5 + evidence.measuredRows / 50),
         }
-      : classifyLineStyle(instance, spec, {}, paintProfile(instance, view, lookup));
+      : classifyLineStyle(
+          instance,
+          spec,
+          options.style,
+          paintProfile(instance, view, lookup, options.profile),
+        );
     const colour = edge
       ? { color: LaneMarking.COLOR_UNKNOWN, confidence: 0 }
-      : classifyLineColour(instance, view, lookup, occupancy);
+      : classifyLineColour(instance, view, lookup, occupancy, options.colour);
     const paintedLength = paintedRowCount(instance, lookup.rows) * spec.dx;
     const support = 1 - Math.exp(-(0.6 * paintedLength + 0.4 * extent) / 8);
     const confidence = support * Math.exp(-Math.max(0, fit.rms - 0.08) / 0.3);
@@ -422,7 +445,7 @@ export function lanesFromOccupancy(
   });
   for (const d of drafts) {
     if (d.marking.type !== LaneMarking.TYPE_ROAD_EDGE) continue;
-    d.marking.position = edgePosition(d.marking, lines, options.position?.maxStart ?? 25);
+    d.marking.position = edgePosition(d.marking, lines, options.position.maxStart);
   }
   // Left to right, ids in that order.
   drafts.sort((a, b) => b.marking.lateral_offset - a.marking.lateral_offset);

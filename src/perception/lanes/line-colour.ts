@@ -17,12 +17,12 @@ export interface LineColour {
 
 /** Options of `classifyLineColour`. */
 export interface LineColourOptions {
-  /** Paint is yellow when its relative yellowness exceeds the road's by this; default 0.12. */
-  yellowMargin?: number;
-  /** Lateral offset of the road reference samples (metres); default 0.5. */
-  roadOffset?: number;
-  /** Most pixels sampled per instance; default 300. */
-  maxSamples?: number;
+  /** Paint is yellow when its relative yellowness exceeds the road's by this. */
+  yellowMargin: number;
+  /** Lateral offset of the road reference samples (metres). */
+  roadOffset: number;
+  /** Most pixels sampled per instance. */
+  maxSamples: number;
 }
 
 function yellowness(rgb: Uint8Array): number {
@@ -68,11 +68,11 @@ export function classifyLineColour(
   view: ImageView,
   lookup: BevLookup,
   occupancy: Uint8Array,
-  options: LineColourOptions = {},
+  options: LineColourOptions,
 ): LineColour {
-  const margin = options.yellowMargin ?? 0.12;
-  const offsetCols = Math.max(2, Math.round((options.roadOffset ?? 0.5) / lookup.spec.dy));
-  const maxSamples = options.maxSamples ?? 300;
+  const margin = options.yellowMargin;
+  const offsetCols = Math.max(2, Math.round(options.roadOffset / lookup.spec.dy));
+  const maxSamples = options.maxSamples;
   const sampler = new PixelSampler(view);
   // Every `stride`-th cell of the instance, its parts' cells taken one after the other.
   let cellCount = 0;

@@ -27,26 +27,26 @@ export interface LineStyle {
 
 /** Options of `classifyLineStyle`. */
 export interface LineStyleOptions {
-  /** Shortest gap counted (metres); default 1.5. */
-  minGap?: number;
-  /** Only this near part is judged (far rows are too coarse); default 45 m. */
-  maxRange?: number;
-  /** Where the camera stops seeing lines reliably (metres): a lone short piece ending well before it is a dash; default 35. */
-  reliableRange?: number;
-  /** Most confidence without image evidence (mask rows only); default 0.5. */
-  maskOnlyConfidence?: number;
+  /** Shortest gap counted (metres). */
+  minGap: number;
+  /** Only this near part is judged (metres; far rows are too coarse). */
+  maxRange: number;
+  /** Where the camera stops seeing lines reliably (metres): a lone short piece ending well before it is a dash. */
+  reliableRange: number;
+  /** Most confidence without image evidence (mask rows only). */
+  maskOnlyConfidence: number;
 }
 
 /** Classifies an instance's style from its occupied rows. */
 export function classifyLineStyle(
   instance: LaneInstance,
   spec: BevGridSpec,
-  options: LineStyleOptions = {},
+  options: LineStyleOptions,
   profile?: PaintProfile,
 ): LineStyle {
-  const minGap = options.minGap ?? 1.5;
-  const maxRange = options.maxRange ?? 45;
-  const reliable = options.reliableRange ?? 35;
+  const minGap = options.minGap;
+  const maxRange = options.maxRange;
+  const reliable = options.reliableRange;
   const imageVerified = profile?.measurable ?? false;
   let rows: number[];
   if (profile && imageVerified) {
@@ -56,7 +56,7 @@ export function classifyLineStyle(
     for (const p of instance.parts) for (const r of p.rows) occupiedRows.add(r);
     rows = [...occupiedRows].filter((r) => rowX(spec, r) <= maxRange).sort((a, b) => a - b);
   }
-  const cap = imageVerified ? 0.95 : (options.maskOnlyConfidence ?? 0.5);
+  const cap = imageVerified ? 0.95 : options.maskOnlyConfidence;
   if (rows.length < 2)
     return {
       type: LaneMarking.TYPE_UNKNOWN,

@@ -31,29 +31,30 @@ export interface PaintEvidence {
 
 /** Options of `paintOrEdge`. */
 export interface PaintOrEdgeOptions {
-  /** Lateral search for the paint's peak around the line's centroid (metres); default 0.3. */
-  searchHalfWidth?: number;
-  /** Road flanks beside the peak (metres from it); default 0.15-0.5. */
-  flankInner?: number;
-  flankOuter?: number;
-  /** Width the profile is smoothed over (metres, half a paint line's); default 0.05. */
-  paintWidth?: number;
-  /** A row is a ridge when the peak exceeds both flanks by this many grey levels (or yellowness); default 10. */
-  minRidge?: number;
-  /** A row is a step when the flanks differ by this and it is no ridge; default 12. */
-  minStep?: number;
-  /** Rows beyond this range are not read (a thin line is a few blurred pixels there); default 30. */
-  maxRange?: number;
-  /** An instance is paint when this fraction of its measured rows are ridges; default 0.2. */
-  minRidgeFraction?: number;
-  /** ... and they add up to at least this length (metres); default 1. */
-  minRidgeLength?: number;
-  /** Otherwise it is an edge when this fraction of its measured rows are one-sided steps (else "unknown": the image shows neither); default 0.3. */
-  minStepFraction?: number;
-  /** Fewer measured rows than this leave the verdict "unknown"; default 4. */
-  minMeasuredRows?: number;
-  /** Ground spacing of the pixels read across the line (metres; near rows are subsampled to it); default 0.01. */
-  sampleSpacing?: number;
+  /** Lateral search for the paint's peak around the line's centroid (metres). */
+  searchHalfWidth: number;
+  /** Inner edge of the road flanks beside the peak (metres from it). */
+  flankInner: number;
+  /** Outer edge of the road flanks beside the peak (metres from it). */
+  flankOuter: number;
+  /** Width the profile is smoothed over (metres, half a paint line's). */
+  paintWidth: number;
+  /** A row is a ridge when the peak exceeds both flanks by this many grey levels (or yellowness). */
+  minRidge: number;
+  /** A row is a step when the flanks differ by this many grey levels and it is no ridge. */
+  minStep: number;
+  /** Rows beyond this range are not read (metres; a thin line is a few blurred pixels there). */
+  maxRange: number;
+  /** An instance is paint when this fraction of its measured rows are ridges. */
+  minRidgeFraction: number;
+  /** ... and they add up to at least this length (metres). */
+  minRidgeLength: number;
+  /** Otherwise it is an edge when this fraction of its measured rows are one-sided steps (else "unknown": the image shows neither). */
+  minStepFraction: number;
+  /** Fewer measured rows than this leave the verdict "unknown". */
+  minMeasuredRows: number;
+  /** Ground spacing of the pixels read across the line (metres; near rows are subsampled to it). */
+  sampleSpacing: number;
 }
 
 /** Scratch for one image row's profile (grown on demand). */
@@ -89,16 +90,16 @@ export function paintOrEdge(
   instance: LaneInstance,
   view: ImageView,
   lookup: BevLookup,
-  options: PaintOrEdgeOptions = {},
+  options: PaintOrEdgeOptions,
 ): PaintEvidence {
   const { spec, cols, pixelIndex, imageWidth } = lookup;
-  const search = options.searchHalfWidth ?? 0.3;
-  const f1 = options.flankInner ?? 0.15;
-  const f2 = options.flankOuter ?? 0.5;
-  const paintWidth = options.paintWidth ?? 0.05;
-  const minRidge = options.minRidge ?? 10;
-  const minStep = options.minStep ?? 12;
-  const maxRange = options.maxRange ?? 30;
+  const search = options.searchHalfWidth;
+  const f1 = options.flankInner;
+  const f2 = options.flankOuter;
+  const paintWidth = options.paintWidth;
+  const minRidge = options.minRidge;
+  const minStep = options.minStep;
+  const maxRange = options.maxRange;
   const reach = Math.max(1, Math.round((search + f2) / spec.dy));
   const read = rgbReader(view);
   const ridges: number[] = [];
@@ -125,7 +126,7 @@ export function paintOrEdge(
     // Near rows span hundreds of pixels: read every `stride`-th, about a centimetre apart (a paint line is 10-15 cm).
     const stride = Math.max(
       1,
-      Math.floor((options.sampleSpacing ?? 0.01) / ((2 * reach * spec.dy) / (u1 - u0))),
+      Math.floor(options.sampleSpacing / ((2 * reach * spec.dy) / (u1 - u0))),
     );
     const n = Math.floor((u1 - u0) / stride) + 1;
     if (n < 8) continue;
@@ -180,12 +181,12 @@ export function paintOrEdge(
     else if (bestStep >= minStep) stepRows++;
   }
   const measured = ridges.length;
-  const minFraction = options.minRidgeFraction ?? 0.2;
-  const minLength = options.minRidgeLength ?? 1;
+  const minFraction = options.minRidgeFraction;
+  const minLength = options.minRidgeLength;
   let kind: PaintEvidence["kind"] = "unknown";
-  if (measured >= (options.minMeasuredRows ?? 4)) {
+  if (measured >= options.minMeasuredRows) {
     if (ridgeRows >= minFraction * measured && ridgeRows * spec.dx >= minLength) kind = "paint";
-    else if (stepRows >= (options.minStepFraction ?? 0.3) * measured) kind = "edge";
+    else if (stepRows >= options.minStepFraction * measured) kind = "edge";
   }
   return {
     measuredRows: measured,

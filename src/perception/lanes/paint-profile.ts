@@ -29,19 +29,20 @@ export interface PaintProfile {
 
 /** Options of `paintProfile`. */
 export interface PaintProfileOptions {
-  /** Lateral half-width searched for paint around the line (metres); default 0.2. */
-  halfWidth?: number;
-  /** Road reference band beside the line (metres from it); default 0.45-0.75. */
-  roadNear?: number;
-  roadFar?: number;
-  /** Rows beyond this x are not measured; default 45. */
-  maxRange?: number;
-  /** A row is painted when its contrast reaches this fraction of the reference; default 0.35. */
-  paintedFraction?: number;
-  /** Least contrast of a painted row (grey levels); default 10. */
-  minContrast?: number;
-  /** Least reference contrast for the image to decide at all (grey levels); default 20. */
-  minReference?: number;
+  /** Lateral half-width searched for paint around the line (metres). */
+  halfWidth: number;
+  /** Inner edge of the road reference band beside the line (metres from it). */
+  roadNear: number;
+  /** Outer edge of the road reference band beside the line (metres from it). */
+  roadFar: number;
+  /** Rows beyond this x are not measured (metres). */
+  maxRange: number;
+  /** A row is painted when its contrast reaches this fraction of the reference. */
+  paintedFraction: number;
+  /** Least contrast of a painted row (grey levels). */
+  minContrast: number;
+  /** Least reference contrast for the image to decide at all (grey levels). */
+  minReference: number;
 }
 
 /** Per BEV row scratch of `paintProfile`: centroid sums and counts of the mask's rows, valid at the rows marked in the current pass (grown on demand). */
@@ -53,13 +54,13 @@ export function paintProfile(
   instance: LaneInstance,
   view: ImageView,
   lookup: BevLookup,
-  options: PaintProfileOptions = {},
+  options: PaintProfileOptions,
 ): PaintProfile {
   const spec = lookup.spec;
-  const half = Math.max(1, Math.round((options.halfWidth ?? 0.2) / spec.dy));
-  const near = Math.max(half + 1, Math.round((options.roadNear ?? 0.45) / spec.dy));
-  const far = Math.max(near, Math.round((options.roadFar ?? 0.75) / spec.dy));
-  const maxRange = options.maxRange ?? 45;
+  const half = Math.max(1, Math.round(options.halfWidth / spec.dy));
+  const near = Math.max(half + 1, Math.round(options.roadNear / spec.dy));
+  const far = Math.max(near, Math.round(options.roadFar / spec.dy));
+  const maxRange = options.maxRange;
   const sampler = new PixelSampler(view);
   // The mask's rows and their centroids.
   if (scratch.rowSum.length < lookup.rows) {
@@ -105,11 +106,8 @@ export function paintProfile(
     r0 = next;
   }
   const reference = referenceContrast(contrast);
-  const measurable = Number.isFinite(reference) && reference >= (options.minReference ?? 20);
-  const threshold = Math.max(
-    options.minContrast ?? 10,
-    (options.paintedFraction ?? 0.35) * reference,
-  );
+  const measurable = Number.isFinite(reference) && reference >= options.minReference;
+  const threshold = Math.max(options.minContrast, options.paintedFraction * reference);
   const painted = contrast.map((c, i) =>
     measurable && Number.isFinite(c) ? c >= threshold : inMask[i]!,
   );

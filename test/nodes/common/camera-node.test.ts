@@ -23,6 +23,7 @@ import type { ImageView } from "../../../src/image/image-view.js";
 import { InProcessBus } from "../../../src/host/bus.js";
 import { SimClock, SimTimerQueue } from "../../../src/host/clock.js";
 import { createNodeHandle, type HostedNode } from "../../../src/host/node-handle.js";
+import { laneDetectorFileParameters } from "../../../src/nodes/lane-detector-tuning.js";
 
 const START = 1_700_000_000_000_000_000n;
 let jpeg: Uint8Array;
@@ -71,6 +72,8 @@ function harness(
       create: () => ({}),
       parameterSchema: loadParameterSchema("lane_detector"),
       parameters: {
+        // The file's tuning (the node requires it), then this harness's own settings.
+        ...laneDetectorFileParameters(),
         rate_hz: 15,
         processing_budget_ms: 100,
         base_frame: "base_link",

@@ -19,6 +19,7 @@ import { detectStill } from "../../../src/perception/lanes/detect-still.js";
 import { LaneDetector } from "../../../src/perception/lanes/lane-detector.js";
 import { testTimeout } from "../../support/emulation.js";
 import { crosswalkDetectorParameters, productStillCamera } from "../../support/still-camera.js";
+import { laneTuning } from "../lanes/support/lane-tuning.js";
 
 interface Label {
   file: string;
@@ -62,6 +63,7 @@ describe.skipIf(!shared)("crosswalk presence on cdnet_crosswalk", () => {
   beforeAll(async () => {
     const root = shared!;
     const lanes = await LaneDetector.create({
+      ...laneTuning(),
       contract: loadModelContract("twinlitenet_640x360"),
       modelDir: join(root, "models"),
       session: { log: () => {} },

@@ -7,6 +7,7 @@ import type { CrosswalkSource } from "../../../src/perception/crosswalks/crosswa
 import { StripeCrosswalkSource } from "../../../src/perception/crosswalks/stripe-source.js";
 import { LaneDetector } from "../../../src/perception/lanes/lane-detector.js";
 import { fixedSegmenter, renderRoad, type SyntheticLine } from "../lanes/synthetic-road.js";
+import { laneTuning } from "../lanes/support/lane-tuning.js";
 
 const stamp = { sec: 3, nanosec: 0 };
 const geometry = CameraGeometry.approximate({
@@ -42,6 +43,7 @@ function rectIoU(points: { x: number; y: number }[], t: typeof truth): number {
 
 const lanesFor = async (road: typeof plain) => {
   const lanes = await LaneDetector.create({
+    ...laneTuning(),
     segmenter: fixedSegmenter([road.drivableMask, road.laneMask], road.toImage),
   });
   const result = await lanes.detect(road.view, geometry, stamp);

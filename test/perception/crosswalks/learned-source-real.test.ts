@@ -24,6 +24,7 @@ import { detectStill } from "../../../src/perception/lanes/detect-still.js";
 import { LaneDetector } from "../../../src/perception/lanes/lane-detector.js";
 import { productStillCamera } from "../../support/still-camera.js";
 import { testTimeout } from "../../support/emulation.js";
+import { laneTuning } from "../lanes/support/lane-tuning.js";
 
 interface RealLabel {
   /** Path under ../shared/data. */
@@ -135,6 +136,7 @@ describe.skipIf(!shared)(
     beforeAll(async () => {
       const root = shared!;
       const lanes = await LaneDetector.create({
+        ...laneTuning(),
         contract: loadModelContract("twinlitenet_640x360"),
         modelDir: join(root, "models"),
         session: { log: () => {} },

@@ -11,7 +11,10 @@ import {
   roadAppearance,
 } from "../../../src/perception/lanes/classical-markings.js";
 import { renderRoad } from "./synthetic-road.js";
+import { laneTuning } from "./support/lane-tuning.js";
 
+/** The classical filter's tuning from config/lane_detector.param.yaml. */
+const classical = laneTuning().classical;
 const geometry = CameraGeometry.approximate({
   width: 640,
   height: 360,
@@ -47,7 +50,7 @@ describe("classical marking filter on and off the road", () => {
   it("reads the road's grey level straight ahead and marks paint on it only", () => {
     const occupancy = new Uint8Array(n);
     const road = new Uint8Array(n);
-    const found = classicalMarkingOccupancy(view, lookup, occupancy, {}, undefined, road);
+    const found = classicalMarkingOccupancy(view, lookup, occupancy, classical, undefined, road);
     expect(found.appearance).toBeDefined();
     expect(Math.abs(found.appearance!.grey - 88.5)).toBeLessThan(6);
     const near = (y0: number) => {
@@ -75,6 +78,6 @@ describe("classical marking filter on and off the road", () => {
 
   it("without enough road seen straight ahead, there is no road test", () => {
     const grey = new Float32Array(n).fill(NaN);
-    expect(roadAppearance(lookup, grey, new Float32Array(n))).toBeUndefined();
+    expect(roadAppearance(lookup, grey, new Float32Array(n), classical)).toBeUndefined();
   });
 });

@@ -31,6 +31,7 @@ import {
   TUSIMPLE_H_SAMPLES,
 } from "../../../src/perception/lanes/tusimple-metric.js";
 import { polylineAtRows } from "../../../src/report/lane-score.js";
+import { laneTuning } from "./support/lane-tuning.js";
 
 interface LabelledFrame {
   file: string;
@@ -119,8 +120,9 @@ describe.skipIf(!shared)("lanes on real frames labelled by eye, CULane-style", (
   async function score(kind: Kind) {
     const detector =
       kind === "classical"
-        ? await LaneDetector.create()
+        ? await LaneDetector.create(laneTuning())
         : await LaneDetector.create({
+            ...laneTuning(),
             contract: loadModelContract(kind),
             modelDir,
             session: { log: () => {} },
@@ -202,6 +204,7 @@ describe.skipIf(!shared)("lanes on real frames labelled by eye, CULane-style", (
 
   it("TuSimple through a lower-resolution camera (640x360): TwinLiteNet 640x360 keeps accuracy >= 0.85", async () => {
     const detector = await LaneDetector.create({
+      ...laneTuning(),
       contract: loadModelContract("twinlitenet_640x360"),
       modelDir,
       session: { log: () => {} },

@@ -5,6 +5,7 @@ import { tensorPixelToImage } from "../../../src/image/tensor-mapping.js";
 import { detectStill } from "../../../src/perception/lanes/detect-still.js";
 import { LaneDetector } from "../../../src/perception/lanes/lane-detector.js";
 import { fixedSegmenter, renderRoad } from "./synthetic-road.js";
+import { laneTuning } from "./support/lane-tuning.js";
 
 const truthGeometry = CameraGeometry.approximate({
   width: 960,
@@ -33,6 +34,7 @@ const road = renderRoad(truthGeometry, {
 
 describe("detectStill", async () => {
   const model = await LaneDetector.create({
+    ...laneTuning(),
     segmenter: fixedSegmenter([road.drivableMask, road.laneMask], road.toImage),
   });
   const crosswalks = new CrosswalkDetector();
@@ -70,7 +72,7 @@ describe("detectStill", async () => {
   });
 
   it("classical path, auto: the lines found under the assumed horizon give the vanishing point, and the lanes are found again with it", async () => {
-    const classical = await LaneDetector.create();
+    const classical = await LaneDetector.create(laneTuning());
     const r = await detectStill(road.view, {
       lanes: classical,
       camera: uncalibrated,
@@ -82,7 +84,7 @@ describe("detectStill", async () => {
   });
 
   it("with no lanes to vote (classical path, auto, a road without paint), falls back to an assumed horizon", async () => {
-    const classical = await LaneDetector.create();
+    const classical = await LaneDetector.create(laneTuning());
     const bare = renderRoad(truthGeometry, { lines: [] });
     const r = await detectStill(bare.view, {
       lanes: classical,
@@ -106,6 +108,7 @@ describe("detectStill", async () => {
       return mask;
     };
     const detector = await LaneDetector.create({
+      ...laneTuning(),
       segmenter: fixedSegmenter([cut(60), bare.laneMask], bare.toImage),
     });
     const r = await detectStill(bare.view, { lanes: detector, camera: uncalibrated });
@@ -115,6 +118,7 @@ describe("detectStill", async () => {
     expect(Math.abs(r.horizonRow - 200)).toBeLessThan(0.01 * 540 + 1);
     // A road seen only to 30 m taken as 60 m puts the horizon low, by the rows between 30 and 60 m.
     const near = await LaneDetector.create({
+      ...laneTuning(),
       segmenter: fixedSegmenter([cut(30), bare.laneMask], bare.toImage),
     });
     const low = await detectStill(bare.view, { lanes: near, camera: uncalibrated });
@@ -136,6 +140,7 @@ describe("detectStill", async () => {
       }
     }
     const detector = await LaneDetector.create({
+      ...laneTuning(),
       segmenter: fixedSegmenter([one.drivableMask, one.laneMask], one.toImage),
     });
     const calibrated = await detectStill(one.view, {

@@ -24,6 +24,7 @@ import { LaneDetector } from "../../../src/perception/lanes/lane-detector.js";
 import { evalPoly } from "../../../src/perception/lanes/polyfit.js";
 import { loadGroundTruth, type GroundTruthFrame } from "../../../src/report/ground-truth.js";
 import type { Untimed } from "../../../src/msgs/detector-arrays.js";
+import { laneTuning } from "./support/lane-tuning.js";
 
 const bagDir = projectPath("bags/sample_drive");
 const shared = sharedDir();
@@ -107,6 +108,7 @@ describe.skipIf(!ready)("generated drive (bags/sample_drive)", () => {
     const geometry = new CameraGeometry(model, c.base_from_optical);
     const truth = loadGroundTruth(bagDir);
     const lanes = await LaneDetector.create({
+      ...laneTuning(),
       contract: loadModelContract("twinlitenet_640x360"),
       modelDir: join(shared!, "models"),
       session: { log: () => {} },

@@ -4,6 +4,7 @@ import { LaneMarking } from "../../../src/msgs/types.generated.js";
 import { LaneDetector } from "../../../src/perception/lanes/lane-detector.js";
 import { evalPoly } from "../../../src/perception/lanes/polyfit.js";
 import { fixedSegmenter, lineY, renderRoad, type SyntheticLine } from "./synthetic-road.js";
+import { laneTuning } from "./support/lane-tuning.js";
 
 const stamp = { sec: 12, nanosec: 5 };
 // A 960x540 camera 1.4 m above the ground, pitched 3 degrees down, 70 degree FOV.
@@ -24,6 +25,7 @@ const road = renderRoad(geometry, { lines });
 
 describe("LaneDetector on a rendered road with a perfect lane mask", async () => {
   const detector = await LaneDetector.create({
+    ...laneTuning(),
     segmenter: fixedSegmenter([road.drivableMask, road.laneMask], road.toImage),
   });
   const result = await detector.detect(road.view, geometry, stamp);
@@ -114,6 +116,7 @@ describe("LaneDetector on bad input", async () => {
 
   it("an empty lane mask gives no markings and says why", async () => {
     const d = await LaneDetector.create({
+      ...laneTuning(),
       segmenter: fixedSegmenter([road.drivableMask, zeros("ll")], road.toImage),
     });
     const r = await d.detect(road.view, geometry, stamp);
@@ -123,6 +126,7 @@ describe("LaneDetector on bad input", async () => {
 
   it("an all-white lane mask is refused", async () => {
     const d = await LaneDetector.create({
+      ...laneTuning(),
       segmenter: fixedSegmenter([road.drivableMask, ones("ll")], road.toImage),
     });
     const r = await d.detect(road.view, geometry, stamp);
@@ -132,6 +136,7 @@ describe("LaneDetector on bad input", async () => {
 
   it("a frame without road says so", async () => {
     const d = await LaneDetector.create({
+      ...laneTuning(),
       segmenter: fixedSegmenter([zeros("da"), zeros("ll")], road.toImage),
     });
     const r = await d.detect(road.view, geometry, stamp);
@@ -147,6 +152,7 @@ describe("LaneDetector on bad input", async () => {
       horizonRow: 700,
     });
     const d = await LaneDetector.create({
+      ...laneTuning(),
       segmenter: fixedSegmenter([road.drivableMask, road.laneMask], road.toImage),
     });
     const r = await d.detect(road.view, upward, stamp);

@@ -16,6 +16,7 @@ import {
 } from "../../../src/perception/lanes/lane-extent.js";
 import { DEFAULT_LANE_GRID } from "../../../src/perception/bev/lane-grid.js";
 import type { FitSampleArrays } from "../../../src/perception/lanes/polyfit.js";
+import { laneTuning } from "./support/lane-tuning.js";
 
 const geometry = CameraGeometry.approximate({
   width: 1280,
@@ -26,10 +27,16 @@ const geometry = CameraGeometry.approximate({
 });
 const lookup = bevLookup(geometry, DEFAULT_LANE_GRID, 1280, 720);
 const line = Float64Array.from([-1.7, 0, 0, 0]);
+/** Near-end and occlusion tuning from config/lane_detector.param.yaml. */
+const { near, occlusion } = laneTuning().pipeline;
 
 describe("near ends", () => {
   it("reach the image's last row, not the last BEV row centre", () => {
-    const px = geometry.groundToPixel({ x: nearestVisibleX(lookup, line, 20), y: -1.7, z: 0 })!;
+    const px = geometry.groundToPixel({
+      x: nearestVisibleX(lookup, line, 20, undefined, near.roadHalfWidthCols),
+      y: -1.7,
+      z: 0,
+    })!;
     expect(px.v).toBeGreaterThan(718);
     expect(px.v).toBeLessThan(720.5);
   });
@@ -38,7 +45,7 @@ describe("near ends", () => {
     const road = new Uint8Array(lookup.rows * lookup.cols);
     for (let r = xToRow(lookup.spec, 6); r < lookup.rows; r++)
       road.fill(1, r * lookup.cols, (r + 1) * lookup.cols);
-    expect(nearestVisibleX(lookup, line, 20, road)).toBeCloseTo(
+    expect(nearestVisibleX(lookup, line, 20, road, near.roadHalfWidthCols)).toBeCloseTo(
       rowX(lookup.spec, xToRow(lookup.spec, 6)) - lookup.spec.dx / 2,
       9,
     );
@@ -53,23 +60,48 @@ describe("near ends", () => {
       project: (x, y) => geometry.groundToPixel({ x, y, z: 0 }),
       isRoad: (u, v) => v < hoodTop(u),
     };
-    const bottom = nearestVisibleX(lookup, line, 20);
-    const x = imageRoadNearLimit(road, line, 12, bottom);
+    const bottom = nearestVisibleX(lookup, line, 20, undefined, near.roadHalfWidthCols);
+    const x = imageRoadNearLimit(
+      road,
+      line,
+      12,
+      bottom,
+      near.imageRoadHalfWidth,
+      near.imageRoadRowStep,
+    );
     const px = geometry.groundToPixel({ x, y: -1.7, z: 0 })!;
     // The near end lands within a few image rows of the bonnet's edge under the line (road within 0.25 m of the line counts), not on the image's last row.
     expect(bottom).toBeLessThan(x - 0.3);
     expect(px.v).toBeLessThan(hoodTop(px.u) + 2);
     expect(px.v).toBeGreaterThan(hoodTop(px.u) - 3);
     // All road down to the last row: the limit is the bottom; no road at the evidence itself: no extension.
-    expect(imageRoadNearLimit({ ...road, isRoad: () => true }, line, 12, bottom)).toBe(bottom);
-    expect(imageRoadNearLimit({ ...road, isRoad: () => false }, line, 12, bottom)).toBe(12);
+    expect(
+      imageRoadNearLimit(
+        { ...road, isRoad: () => true },
+        line,
+        12,
+        bottom,
+        near.imageRoadHalfWidth,
+        near.imageRoadRowStep,
+      ),
+    ).toBe(bottom);
+    expect(
+      imageRoadNearLimit(
+        { ...road, isRoad: () => false },
+        line,
+        12,
+        bottom,
+        near.imageRoadHalfWidth,
+        near.imageRoadRowStep,
+      ),
+    ).toBe(12);
   });
 
   it("bridge at most a dash gap and no more than the evidence's own length", () => {
-    const bottom = nearestVisibleX(lookup, line, 30);
-    expect(nearExtent(lookup, line, 12, 20)).toBeCloseTo(bottom, 9);
-    expect(nearExtent(lookup, line, 20, 20)).toBe(20); // 16 m gap > 10 m
-    expect(nearExtent(lookup, line, 9, 4)).toBe(9); // a 4 m piece does not carry 5.5 m
+    const bottom = nearestVisibleX(lookup, line, 30, undefined, near.roadHalfWidthCols);
+    expect(nearExtent(lookup, line, 12, 20, near)).toBeCloseTo(bottom, 9);
+    expect(nearExtent(lookup, line, 20, 20, near)).toBe(20); // 16 m gap > 10 m
+    expect(nearExtent(lookup, line, 9, 4, near)).toBe(9); // a 4 m piece does not carry 5.5 m
   });
 
   it("continue the near evidence straight, even when the fit would bend", () => {
@@ -85,7 +117,14 @@ describe("near ends", () => {
       samples.x[k] = 8 + k * 0.5;
       samples.y[k] = 1.7 + 0.02 * samples.x[k]! + 1e-3 * samples.x[k]! ** 2;
     }
-    const out = withNearContinuation(samples, 3.5, 8, 0.5);
+    const out = withNearContinuation(
+      samples,
+      3.5,
+      8,
+      0.5,
+      near.continuationWindow,
+      near.continuationMinSpan,
+    );
     expect(out.n).toBe(n + 9);
     for (let k = n; k < out.n; k++) {
       const x = out.x[k]!;
@@ -109,7 +148,7 @@ describe("continuation behind a vehicle", () => {
   };
 
   it("ends where the paint ends on open road", () => {
-    expect(occludedContinuation(lookup, drivableAll(), line, 25)).toBe(25);
+    expect(occludedContinuation(lookup, drivableAll(), line, 25, occlusion)).toBe(25);
   });
 
   it("runs on to the grid's far end when the line runs into something standing on the road", () => {
@@ -119,7 +158,7 @@ describe("continuation behind a vehicle", () => {
       for (let c = yToCol(lookup.spec, -3.7); c <= yToCol(lookup.spec, 0.3); c++)
         d[r * cols + c] = 0;
     }
-    expect(occludedContinuation(lookup, d, line, 25)).toBe(lookup.spec.xMax);
-    expect(occludedContinuation(lookup, d, line, 25, { continueTo: 50 })).toBe(50);
+    expect(occludedContinuation(lookup, d, line, 25, occlusion)).toBe(lookup.spec.xMax);
+    expect(occludedContinuation(lookup, d, line, 25, { ...occlusion, continueTo: 50 })).toBe(50);
   });
 });

@@ -8,6 +8,7 @@ import { CameraGeometry } from "../../../src/geometry/camera-geometry.js";
 import { LaneMarking } from "../../../src/msgs/types.generated.js";
 import { LaneDetector } from "../../../src/perception/lanes/lane-detector.js";
 import { fixedSegmenter, renderRoad, type SyntheticLine } from "./synthetic-road.js";
+import { laneTuning } from "./support/lane-tuning.js";
 
 const stamp = { sec: 3, nanosec: 0 };
 const geometry = CameraGeometry.approximate({
@@ -33,6 +34,7 @@ const bridged = renderRoad(geometry, {
 
 async function detect(view = painted.view) {
   const detector = await LaneDetector.create({
+    ...laneTuning(),
     segmenter: fixedSegmenter([bridged.drivableMask, bridged.laneMask], bridged.toImage),
   });
   const r = await detector.detect(view, geometry, stamp);

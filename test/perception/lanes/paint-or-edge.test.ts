@@ -8,6 +8,7 @@ import { CameraGeometry } from "../../../src/geometry/camera-geometry.js";
 import { LaneMarking } from "../../../src/msgs/types.generated.js";
 import { LaneDetector } from "../../../src/perception/lanes/lane-detector.js";
 import { fixedSegmenter, renderRoad, type SyntheticLine } from "./synthetic-road.js";
+import { laneTuning } from "./support/lane-tuning.js";
 
 const geometry = CameraGeometry.approximate({
   width: 960,
@@ -52,7 +53,10 @@ function scene(kerbY: number, wallY: number, lines: SyntheticLine[] = painted) {
 describe("paint vs road edge", () => {
   it("reports a kerb and a wall base as road edges, the painted lines as lines", async () => {
     const s = scene(-5.4, 5.4);
-    const detector = await LaneDetector.create({ segmenter: s.segmenter });
+    const detector = await LaneDetector.create({
+      ...laneTuning(),
+      segmenter: s.segmenter,
+    });
     const r = await detector.detect(s.view, geometry, stamp);
     const near = (y: number) =>
       r.markings.markings.find((m) => Math.abs(m.lateral_offset - y) < 0.4);
@@ -76,7 +80,10 @@ describe("paint vs road edge", () => {
 
   it("keeps a painted edge line right beside a kerb a line (paint is brighter than both sides)", async () => {
     const s = scene(-5.6, 9, [...painted, { c: [-5.3, 0, 0, 0], dashed: false, colour: "white" }]);
-    const detector = await LaneDetector.create({ segmenter: s.segmenter });
+    const detector = await LaneDetector.create({
+      ...laneTuning(),
+      segmenter: s.segmenter,
+    });
     const r = await detector.detect(s.view, geometry, stamp);
     const line = r.markings.markings.find((m) => Math.abs(m.lateral_offset + 5.3) < 0.2);
     expect(line).toBeDefined();
@@ -87,7 +94,10 @@ describe("paint vs road edge", () => {
   it("with an edge nearest on its side, the edge is that side's ego boundary", async () => {
     // No painted line on the right: the kerb at -3.2 is the nearest boundary there.
     const s = scene(-3.2, 9, [painted[0]!]);
-    const detector = await LaneDetector.create({ segmenter: s.segmenter });
+    const detector = await LaneDetector.create({
+      ...laneTuning(),
+      segmenter: s.segmenter,
+    });
     const r = await detector.detect(s.view, geometry, stamp);
     const edge = r.markings.markings.find((m) => Math.abs(m.lateral_offset + 3.2) < 0.4);
     expect(edge?.type).toBe(LaneMarking.TYPE_ROAD_EDGE);
@@ -114,6 +124,7 @@ describe("pieces the image cannot confirm", () => {
       }
     }
     const detector = await LaneDetector.create({
+      ...laneTuning(),
       segmenter: fixedSegmenter([mask.drivableMask, mask.laneMask], mask.toImage),
     });
     const r = await detector.detect(image.view, geometry, stamp);
@@ -124,8 +135,9 @@ describe("pieces the image cannot confirm", () => {
     expect(near(1.75)).toBeDefined();
     // With the limit beyond the piece's start, it is reported.
     const lenient = await LaneDetector.create({
+      ...laneTuning(),
       segmenter: fixedSegmenter([mask.drivableMask, mask.laneMask], mask.toImage),
-      pipeline: { maxUnconfirmedStart: 30 },
+      pipeline: { ...laneTuning().pipeline, maxUnconfirmedStart: 30 },
     });
     expect(
       (await lenient.detect(image.view, geometry, stamp)).markings.markings.some(

@@ -7,6 +7,7 @@ import {
   polyStdAt,
   type FitSample,
 } from "../../../src/perception/lanes/polyfit.js";
+import { laneTuning } from "./support/lane-tuning.js";
 
 describe("fitPolynomial", () => {
   const truth = [1.5, 0.02, -1e-3, 8e-6];
@@ -71,9 +72,11 @@ describe("fitPolynomial", () => {
 });
 
 describe("assignPositions", () => {
+  /** Ego ordering tuning from config/lane_detector.param.yaml (3.6 m lanes, ranked up to 25 m ahead). */
+  const position = laneTuning().pipeline.position;
   const P = LaneMarking;
   it("orders markings around ego by their offset at x = 0", () => {
-    expect(assignPositions([1.8, -1.7, 5.4, -5.3, 9.1, -12])).toEqual([
+    expect(assignPositions([1.8, -1.7, 5.4, -5.3, 9.1, -12], position)).toEqual([
       P.POSITION_EGO_LEFT,
       P.POSITION_EGO_RIGHT,
       P.POSITION_NEXT_LEFT,
@@ -83,10 +86,10 @@ describe("assignPositions", () => {
     ]);
   });
   it("keeps the next-lane slot for a line one lane out when the ego line is missing", () => {
-    expect(assignPositions([5.3])).toEqual([P.POSITION_NEXT_LEFT]);
+    expect(assignPositions([5.3], position)).toEqual([P.POSITION_NEXT_LEFT]);
   });
   it("leaves markings that start far ahead unranked", () => {
-    expect(assignPositions([1.8, -0.4], {}, [5, 60])).toEqual([
+    expect(assignPositions([1.8, -0.4], position, [5, 60])).toEqual([
       P.POSITION_EGO_LEFT,
       P.POSITION_UNKNOWN,
     ]);

@@ -22,6 +22,7 @@ import {
   tusimpleFrameScore,
   TUSIMPLE_H_SAMPLES,
 } from "../../../src/perception/lanes/tusimple-metric.js";
+import { laneTuning } from "./support/lane-tuning.js";
 
 const shared = sharedDir();
 if (!shared) console.warn("skipping TuSimple lane tests: ../shared is absent");
@@ -133,6 +134,7 @@ describe.skipIf(!shared)("TuSimple accuracy (3 labelled frames)", () => {
 
   it("TwinLiteNet 640x360: mean accuracy >= 0.92 and FP <= 0.2 with the camera from the vanishing point; road edges match no painted lane", async () => {
     const detector = await LaneDetector.create({
+      ...laneTuning(),
       contract: loadModelContract("twinlitenet_640x360"),
       modelDir,
       session: { log: () => {} },
@@ -163,6 +165,7 @@ describe.skipIf(!shared)("TuSimple accuracy (3 labelled frames)", () => {
 
   it("TwinLiteNet 320x320 (the node's default): mean accuracy >= 0.92 and FP <= 0.2", async () => {
     const detector = await LaneDetector.create({
+      ...laneTuning(),
       contract: loadModelContract("twinlitenet_320x320"),
       modelDir,
       session: { log: () => {} },
@@ -177,7 +180,7 @@ describe.skipIf(!shared)("TuSimple accuracy (3 labelled frames)", () => {
   });
 
   it("classical fallback (no model, approximate camera): mean accuracy >= 0.75", async () => {
-    const detector = await LaneDetector.create();
+    const detector = await LaneDetector.create(laneTuning());
     const r = await evaluate(detector, frames, {
       kind: "approximate",
       approximate: { mountHeight: 1.5, horizonRow: 250 },

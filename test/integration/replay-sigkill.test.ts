@@ -48,7 +48,7 @@ describe.skipIf(!bag)("SIGKILL during replay --rate 1", () => {
       const handed = (): bigint[] =>
         [...stdout.matchAll(/^handed (\d+)$/gm)].map((m) => BigInt(m[1]!));
       // Playback starts with the first step (the nodes are up, the output file exists).
-      const deadline = Date.now() + 120_000;
+      const deadline = Date.now() + testTimeout(120_000);
       while (handed().length === 0 && Date.now() < deadline && child.exitCode === null)
         await sleep(10);
       expect(handed().length, stderr).toBeGreaterThan(0);

@@ -8,6 +8,7 @@ import type { NodeInstance } from "../ros/node-spec.js";
 import { asModelError, CameraNode, failureStatus, withRelease } from "./common/camera-node.js";
 import { loadParameterSchema } from "./node-definition.js";
 import type { UncalibratedCamera } from "../perception/lanes/detect-still.js";
+import { tuningParameters } from "./common/tuning-parameters.js";
 
 /** The node's parameter schema (`ros__parameters` of config/schema/crosswalk_detector.schema.json). */
 export function parameterSchema(): object {
@@ -20,14 +21,7 @@ export function parameterSchema(): object {
  * this node's parameter file so that they report what the product gives.
  */
 export function stillCameraOptions(get: (name: string) => unknown): UncalibratedCamera {
-  const num = (name: string): number => {
-    const value = get(name);
-    if (typeof value !== "number" || !Number.isFinite(value))
-      throw new TypeError(
-        `crosswalk_detector parameter ${name} must be a number, got ${String(value)}`,
-      );
-    return value;
-  };
+  const { num } = tuningParameters("crosswalk_detector", get);
   return {
     mountHeight: num("still_mount_height_m"),
     horizontalFovDeg: num("still_horizontal_fov_deg"),

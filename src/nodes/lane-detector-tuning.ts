@@ -5,11 +5,11 @@
  * src/perception/lanes/; shared with `detect`, the tests and the bench, so they run what the node
  * runs.
  */
-import { PerceptionError } from "../core/errors.js";
 import { projectPath } from "../core/paths.js";
 import type { LaneDetectorTuning } from "../perception/lanes/lane-detector.js";
 import type { ParameterValue } from "../ros/node-api.js";
 import { loadParameterFiles, parametersForNode } from "../ros/parameters/parameter-file.js";
+import { tuningParameters } from "./common/tuning-parameters.js";
 
 /**
  * The lane detector's tuning from the node's parameters (`get` reads one by name). Throws a
@@ -17,26 +17,7 @@ import { loadParameterFiles, parametersForNode } from "../ros/parameters/paramet
  * node's schema rules that out; a hand-made parameter set may not).
  */
 export function laneDetectorTuning(get: (name: string) => unknown): LaneDetectorTuning {
-  const num = (name: string): number => {
-    const value = get(name);
-    if (typeof value !== "number" || !Number.isFinite(value))
-      throw new PerceptionError(
-        "parameter",
-        `lane_detector parameter '${name}' must be a finite number, got ${value === undefined ? "nothing" : typeof value === "number" ? String(value) : JSON.stringify(value)}`,
-        { parameter: name },
-      );
-    return value;
-  };
-  const bool = (name: string): boolean => {
-    const value = get(name);
-    if (typeof value !== "boolean")
-      throw new PerceptionError(
-        "parameter",
-        `lane_detector parameter '${name}' must be true or false, got ${value === undefined ? "nothing" : JSON.stringify(value)}`,
-        { parameter: name },
-      );
-    return value;
-  };
+  const { num, bool } = tuningParameters("lane_detector", get);
   return {
     maxLaneMaskFraction: num("max_lane_mask_fraction"),
     minDrivableFraction: num("min_drivable_fraction"),

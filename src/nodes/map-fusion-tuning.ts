@@ -4,8 +4,8 @@
  * parameter names to the options of src/fusion/; shared with the tests and the bench, so they run
  * what the node runs.
  */
-import { PerceptionError } from "../core/errors.js";
 import type { FusionTuning } from "../fusion/fusion-engine.js";
+import { tuningParameters } from "./common/tuning-parameters.js";
 
 /** Degrees to radians, as the parameters give angles in degrees. */
 function radians(degrees: number): number {
@@ -18,16 +18,7 @@ function radians(degrees: number): number {
  * node's schema rules that out; a hand-made parameter set may not).
  */
 export function mapFusionTuning(get: (name: string) => unknown): FusionTuning {
-  const num = (name: string): number => {
-    const value = get(name);
-    if (typeof value !== "number" || !Number.isFinite(value))
-      throw new PerceptionError(
-        "parameter",
-        `map_fusion parameter '${name}' must be a finite number, got ${value === undefined ? "nothing" : typeof value === "number" ? String(value) : JSON.stringify(value)}`,
-        { parameter: name },
-      );
-    return value;
-  };
+  const { num } = tuningParameters("map_fusion", get);
   const nominalHalfWidth = num("nominal_lane_half_width_m");
   return {
     view: { behind: num("view_behind_m"), ahead: num("view_ahead_m"), side: num("view_side_m") },

@@ -222,11 +222,6 @@ export class ModelSession {
           interOpNumThreads: 1,
           graphOptimizationLevel: level,
           logSeverityLevel: 3,
-          // Subnormal floats flushed to zero (FTZ/DAZ on the inference threads). TwinLiteNet's
-          // activations reach the subnormal range, where x86 AVX-512 kernels take a microcode
-          // assist per value: 320x320 ran 380-600 ms per frame on this machine's Xeon instead of
-          // 66-85 ms (docs/models.md, "Subnormal floats"). Outputs unchanged on the sample drive.
-          extra: { session: { set_denormal_as_zero: "1" } },
         });
         provider = ep;
         break;

@@ -35,6 +35,8 @@ export type WorkerRequest =
 export interface CreateReply {
   inputMetadata: PlainValueMetadata[];
   outputMetadata: PlainValueMetadata[];
+  /** Subnormal float32 weights set to zero before loading (onnx/subnormal-weights.ts). */
+  flushedSubnormalWeights: number;
 }
 
 /** The worker's answer to a "run" request. */

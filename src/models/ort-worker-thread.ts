@@ -3,6 +3,7 @@
  * thread, driven by the messages of ort-worker-protocol.ts. Started by file URL, never imported.
  * The thread's state is one `SessionThread` (no module-level state).
  */
+import { readFileSync } from "node:fs";
 import { parentPort, type MessagePort } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
 import { realClock, realToEpochMs } from "../core/monotonic-clock.js";
@@ -13,6 +14,7 @@ import type {
   WorkerRunFeed,
   WorkerRunOutput,
 } from "./ort-worker-protocol.js";
+import { flushSubnormalWeights } from "./onnx/subnormal-weights.js";
 
 /** A numeric typed array onnxruntime hands out or accepts (every tensor data type but string[]). */
 type NumericArray = Exclude<ort.Tensor.DataType, string[]>;
@@ -82,13 +84,15 @@ class SessionThread {
   async #handle(msg: WorkerRequest): Promise<void> {
     try {
       if (msg.type === "create") {
-        const session = await ort.InferenceSession.create(msg.path, msg.options);
+        const model = flushSubnormalWeights(readFileSync(msg.path));
+        const session = await ort.InferenceSession.create(model.bytes, msg.options);
         this.#session = session;
         this.#reply({
           id: msg.id,
           ok: true,
           inputMetadata: plainMeta(session.inputMetadata),
           outputMetadata: plainMeta(session.outputMetadata),
+          flushedSubnormalWeights: model.flushed,
         });
       } else if (msg.type === "run") {
         await this.#run(msg);

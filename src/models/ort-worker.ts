@@ -83,6 +83,8 @@ type Call = <T extends WorkerRequest["type"]>(
 export class WorkerSession {
   readonly inputMetadata: readonly ValueMetadata[];
   readonly outputMetadata: readonly ValueMetadata[];
+  /** Subnormal float32 weights set to zero before the model was loaded. */
+  readonly flushedSubnormalWeights: number;
   readonly #call: Call;
   readonly #worker: Worker;
   #closed = false;
@@ -92,6 +94,7 @@ export class WorkerSession {
     this.#call = call;
     this.inputMetadata = meta.inputMetadata;
     this.outputMetadata = meta.outputMetadata;
+    this.flushedSubnormalWeights = meta.flushedSubnormalWeights;
   }
 
   /** Starts a worker and loads the model in it (rejects with onnxruntime's message when it cannot). */

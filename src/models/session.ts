@@ -252,7 +252,10 @@ export class ModelSession {
       }
       log(
         `model ${contract.name}: ${contract.file} on execution provider '${provider}' (intra-op threads ${threads}, graph optimisation ${level}` +
-          (warm ? `, warm-up ${warmMs.toFixed(0)} ms)` : ")"),
+          (warm ? `, warm-up ${warmMs.toFixed(0)} ms` : "") +
+          (session.flushedSubnormalWeights > 0
+            ? `; ${session.flushedSubnormalWeights} subnormal weights set to zero)`
+            : ")"),
       );
       return ms;
     } catch (err) {

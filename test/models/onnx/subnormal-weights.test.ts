@@ -17,7 +17,7 @@ function scaleModel(w: readonly number[]): Uint8Array {
   return encodeModel(
     modelFromGraph({
       name: "scale",
-      node: [node("Mul", ["x", "w"], ["y"])],
+      node: [node("Mul", ["x", "w"], ["y"], "scale")],
       initializer: [floatTensor("w", [4], w)],
       input: [tensorValueInfo("x", DataType.FLOAT, [4])],
       output: [tensorValueInfo("y", DataType.FLOAT, [4])],

@@ -229,20 +229,12 @@ export async function run(argv: string[]): Promise<number> {
     console.error("edge-perception detect: --format culane needs --out <dir>");
     return 2;
   }
-  // The uncalibrated camera and the crosswalk settings of the crosswalk_detector node's parameters
-  // (config/crosswalk_detector.param.yaml): what a still is judged with is what the product uses.
-  const crosswalkParams = (await graphToNodeSpecs(loadLaunchGraph())).find(
-    (s) => s.name === "crosswalk_detector",
-  )?.parameters;
-  if (!crosswalkParams) {
-    console.error("edge-perception detect: the launch graph has no crosswalk_detector parameters");
-    return 2;
-  }
-  const stillCamera = stillCameraOptions((name) => crosswalkParams[name]);
-  const mountHeight =
-    values["mount-height"] !== undefined ? Number(values["mount-height"]) : stillCamera.mountHeight;
+  // Without --mount-height the camera height is crosswalk_detector's still_mount_height_m
+  // (openDetectors reads it with the rest of the still camera).
+  const mountHeightArg =
+    values["mount-height"] !== undefined ? Number(values["mount-height"]) : undefined;
   const pitchDeg = values["pitch-deg"] !== undefined ? Number(values["pitch-deg"]) : 0;
-  if (!(mountHeight > 0) || !Number.isFinite(pitchDeg)) {
+  if ((mountHeightArg !== undefined && !(mountHeightArg > 0)) || !Number.isFinite(pitchDeg)) {
     console.error(
       "edge-perception detect: --mount-height must be positive metres and --pitch-deg a number",
     );
@@ -282,7 +274,10 @@ export async function run(argv: string[]): Promise<number> {
             laneModel,
             crosswalks,
             calibration,
-            stillCamera: { ...stillCamera, mountHeight },
+            stillCamera: {
+              ...detectors.stillCamera,
+              ...(mountHeightArg !== undefined ? { mountHeight: mountHeightArg } : {}),
+            },
             pitchDeg,
             clock,
           }),
@@ -364,9 +359,13 @@ export async function openDetectors(o: OpenDetectorsOptions): Promise<OpenDetect
   );
   // The node's crop settings (config/pedestrian_detector.param.yaml); a still image has no next
   // frame to take turns over, so every band crop runs on it.
-  const pedParams = (await graphToNodeSpecs(loadLaunchGraph())).find(
-    (s) => s.name === "pedestrian_detector",
-  )!.parameters;
+  const specs = await graphToNodeSpecs(loadLaunchGraph());
+  const paramsOf = (node: string): Readonly<Record<string, unknown>> => {
+    const spec = specs.find((s) => s.name === node);
+    if (!spec) throw new Error(`the launch graph has no ${node} parameters`);
+    return spec.parameters;
+  };
+  const pedParams = paramsOf("pedestrian_detector");
   const crops = pedestrianCropOptions((name) => pedParams[name], false);
   // One clock for this run: it times every image and every stage.
   const clock = realClock;
@@ -380,10 +379,7 @@ export async function openDetectors(o: OpenDetectorsOptions): Promise<OpenDetect
   let lanes: LaneDetector | undefined;
   let laneModel = "none";
   // The crosswalk sources and threshold of the crosswalk_detector node's parameters.
-  const crosswalkParams = (await graphToNodeSpecs(loadLaunchGraph())).find(
-    (s) => s.name === "crosswalk_detector",
-  )?.parameters;
-  if (!crosswalkParams) throw new Error("the launch graph has no crosswalk_detector parameters");
+  const crosswalkParams = paramsOf("crosswalk_detector");
   const learnedMode = crosswalkParams.learned_source === "auto" && o.withLanes ? "auto" : "off";
   const crosswalkSetup = await crosswalkSources(learnedMode, log, clock);
   const crosswalks = new CrosswalkDetector({
@@ -395,10 +391,8 @@ export async function openDetectors(o: OpenDetectorsOptions): Promise<OpenDetect
     const contract = loadModelContract("twinlitenet_640x360");
     const haveModel = modelDir.dir !== undefined && existsFile(join(modelDir.dir, contract.file));
     // The lane_detector node's tuning, from the parameters the launch graph gives it (config/lane_detector.param.yaml).
-    const laneParams = (await graphToNodeSpecs(loadLaunchGraph())).find(
-      (s) => s.name === "lane_detector",
-    )?.parameters;
-    const tuning = laneDetectorTuning((name) => laneParams?.[name]);
+    const laneParams = paramsOf("lane_detector");
+    const tuning = laneDetectorTuning((name) => laneParams[name]);
     lanes = await LaneDetector.create(
       haveModel
         ? { ...tuning, contract, modelDir: modelDir.dir, session: { log }, clock }

@@ -2,6 +2,7 @@
  * Messages between `WorkerSession` (ort-worker.ts) and its worker thread (ort-worker-thread.ts).
  * Types only: both sides import them, neither imports the other.
  */
+import type { MessagePort } from "node:worker_threads";
 import type * as ort from "onnxruntime-node";
 
 /** Session input/output metadata as it crosses threads (shapes as plain arrays). */
@@ -37,6 +38,8 @@ export interface CreateReply {
   outputMetadata: PlainValueMetadata[];
   /** Subnormal float32 weights set to zero before loading (onnx/subnormal-weights.ts). */
   flushedSubnormalWeights: number;
+  /** Whether the session's thread computes with subnormals flushed to zero (subnormal-mode.ts). */
+  flushToZero: boolean;
 }
 
 /** The worker's answer to a "run" request. */
@@ -51,3 +54,21 @@ export interface RunReply {
 export type WorkerReply =
   | ({ id: number; ok: true } & (CreateReply | RunReply | Record<never, never>))
   | { id: number; ok: false; message: string };
+
+/** What a session thread is started with (`workerData`): the port its requests come on. */
+export interface SessionThreadData {
+  port: MessagePort;
+}
+
+/** A request to the launcher thread (ort-launcher-thread.ts); `id` names the session thread. */
+export type LauncherRequest =
+  | { type: "start"; id: number; port: MessagePort }
+  | { type: "stop"; id: number };
+
+/** The launcher thread's notice that session thread `id` ended (`message`: the error that ended it). */
+export interface LauncherNotice {
+  type: "exit";
+  id: number;
+  code: number;
+  message?: string;
+}

@@ -1,20 +1,23 @@
 /**
  * The worker-thread side of `WorkerSession` (ort-worker.ts): one onnxruntime-node session per
- * thread, driven by the messages of ort-worker-protocol.ts. Started by file URL, never imported.
+ * thread, driven by the messages of ort-worker-protocol.ts on the port it is started with.
+ * Started by the launcher thread (ort-launcher-thread.ts), never imported.
  * The thread's state is one `SessionThread` (no module-level state).
  */
 import { readFileSync } from "node:fs";
-import { parentPort, type MessagePort } from "node:worker_threads";
+import { type MessagePort, workerData } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
 import { realClock, realToEpochMs } from "../core/monotonic-clock.js";
 import type {
   PlainValueMetadata,
+  SessionThreadData,
   WorkerReply,
   WorkerRequest,
   WorkerRunFeed,
   WorkerRunOutput,
 } from "./ort-worker-protocol.js";
 import { flushSubnormalWeights } from "./onnx/subnormal-weights.js";
+import { subnormalsFlushed } from "./subnormal-mode.js";
 
 /** A numeric typed array onnxruntime hands out or accepts (every tensor data type but string[]). */
 type NumericArray = Exclude<ort.Tensor.DataType, string[]>;
@@ -93,6 +96,7 @@ class SessionThread {
           inputMetadata: plainMeta(session.inputMetadata),
           outputMetadata: plainMeta(session.outputMetadata),
           flushedSubnormalWeights: model.flushed,
+          flushToZero: subnormalsFlushed(),
         });
       } else if (msg.type === "run") {
         await this.#run(msg);
@@ -157,5 +161,6 @@ class SessionThread {
   }
 }
 
-if (!parentPort) throw new Error("ort-worker-thread must run in a worker thread");
-new SessionThread(parentPort);
+const data = workerData as SessionThreadData | undefined;
+if (!data?.port) throw new Error("ort-worker-thread must be started by ort-launcher-thread");
+new SessionThread(data.port);

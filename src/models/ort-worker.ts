@@ -8,35 +8,14 @@
  * overlap. Each `WorkerSession` owns one worker thread with one session: runs of different
  * sessions proceed in parallel on different cores while the main thread keeps working.
  *
- * The worker is ort-worker-thread.ts, started by URL (see `THREAD_URL`); the messages are typed
- * in ort-worker-protocol.ts.
+ * The worker is ort-worker-thread.ts, started by the process's launcher thread (ort-thread-launcher.ts:
+ * so that it computes with subnormals flushed to zero); the messages are typed in
+ * ort-worker-protocol.ts.
  */
-import { Worker } from "node:worker_threads";
 import type * as ort from "onnxruntime-node";
 import { epochToRealMs } from "../core/monotonic-clock.js";
 import type { CreateReply, RunReply, WorkerReply, WorkerRequest } from "./ort-worker-protocol.js";
-
-/**
- * The worker module: the compiled .js next to this file in dist/, the .ts source when running
- * from sources (tsx, vitest).
- */
-const THREAD_URL = new URL(
-  import.meta.url.endsWith(".ts") ? "./ort-worker-thread.ts" : "./ort-worker-thread.js",
-  import.meta.url,
-);
-
-/**
- * Starts the worker thread. A .js module starts directly. A .ts one needs tsx's loader in the
- * thread, and on Node 20 a worker's entry module gets no loader hooks from `--import tsx`
- * (inherited or passed in `execArgv`: "Unknown file extension .ts"), so a one-line bootstrap
- * registers tsx in the thread and then imports the module.
- */
-function startThread(): Worker {
-  if (!THREAD_URL.pathname.endsWith(".ts")) return new Worker(THREAD_URL);
-  const tsxApi = import.meta.resolve("tsx/esm/api");
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(THREAD_URL.href)}); });`;
-  return new Worker(bootstrap, { eval: true });
-}
+import { startSessionThread, type SessionThreadHandle } from "./ort-thread-launcher.js";
 
 /** Metadata of a session input or output, as onnxruntime reports it. */
 export type ValueMetadata = ort.InferenceSession.ValueMetadata;
@@ -85,16 +64,19 @@ export class WorkerSession {
   readonly outputMetadata: readonly ValueMetadata[];
   /** Subnormal float32 weights set to zero before the model was loaded. */
   readonly flushedSubnormalWeights: number;
+  /** Whether the session's thread computes with subnormals flushed to zero. */
+  readonly flushToZero: boolean;
   readonly #call: Call;
-  readonly #worker: Worker;
+  readonly #thread: SessionThreadHandle;
   #closed = false;
 
-  private constructor(worker: Worker, call: Call, meta: CreateReply) {
-    this.#worker = worker;
+  private constructor(thread: SessionThreadHandle, call: Call, meta: CreateReply) {
+    this.#thread = thread;
     this.#call = call;
     this.inputMetadata = meta.inputMetadata;
     this.outputMetadata = meta.outputMetadata;
     this.flushedSubnormalWeights = meta.flushedSubnormalWeights;
+    this.flushToZero = meta.flushToZero;
   }
 
   /** Starts a worker and loads the model in it (rejects with onnxruntime's message when it cannot). */
@@ -102,7 +84,8 @@ export class WorkerSession {
     path: string,
     options: ort.InferenceSession.SessionOptions,
   ): Promise<WorkerSession> {
-    const worker = startThread();
+    const thread = startSessionThread();
+    const port = thread.port;
     const pending = new Map<number, Pending>();
     let nextId = 1;
     let dead: Error | undefined;
@@ -111,18 +94,17 @@ export class WorkerSession {
       for (const p of pending.values()) p.reject(err);
       pending.clear();
     };
-    worker.on("message", (msg: WorkerReply) => {
+    port.on("message", (msg: WorkerReply) => {
       const p = pending.get(msg.id);
       if (!p) return;
       pending.delete(msg.id);
-      if (pending.size === 0) worker.unref();
+      if (pending.size === 0) port.unref();
       if (msg.ok) p.resolve(msg);
       else p.reject(new Error(msg.message || "onnxruntime worker error"));
     });
-    worker.on("error", (err) => failAll(err instanceof Error ? err : new Error(String(err))));
-    worker.on("exit", (code) => failAll(new Error(`onnxruntime worker exited (code ${code})`)));
-    // The worker keeps the process alive only while a call is in flight.
-    worker.unref();
+    void thread.ended.then(failAll);
+    // The thread keeps the process alive only while a call is in flight.
+    port.unref();
     const call: Call = (msg, transfer = []) => {
       if (dead) return Promise.reject(dead);
       const id = nextId++;
@@ -132,15 +114,15 @@ export class WorkerSession {
           resolve: (reply) => resolve(reply as unknown as ReplyTo[typeof msg.type]),
           reject,
         });
-        worker.ref();
-        worker.postMessage({ ...msg, id }, transfer);
+        port.ref();
+        port.postMessage({ ...msg, id }, transfer);
       });
     };
     try {
       const meta = await call<"create">({ type: "create", path, options });
-      return new WorkerSession(worker, call, meta);
+      return new WorkerSession(thread, call, meta);
     } catch (err) {
-      await worker.terminate();
+      await thread.stop();
       throw err;
     }
   }
@@ -174,7 +156,7 @@ export class WorkerSession {
     try {
       await this.#call<"release">({ type: "release" });
     } finally {
-      await this.#worker.terminate();
+      await this.#thread.stop();
     }
   }
 }

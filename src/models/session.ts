@@ -222,6 +222,9 @@ export class ModelSession {
           interOpNumThreads: 1,
           graphOptimizationLevel: level,
           logSeverityLevel: 3,
+          // The session's own intra-op threads, when it has any, flush subnormals too (the
+          // thread that runs it already does: ort-launcher-thread.ts).
+          extra: { session: { set_denormal_as_zero: "1" } },
         });
         provider = ep;
         break;
@@ -253,6 +256,7 @@ export class ModelSession {
       log(
         `model ${contract.name}: ${contract.file} on execution provider '${provider}' (intra-op threads ${threads}, graph optimisation ${level}` +
           (warm ? `, warm-up ${warmMs.toFixed(0)} ms` : "") +
+          `, subnormals ${session.flushToZero ? "flushed to zero" : "kept"}` +
           (session.flushedSubnormalWeights > 0
             ? `; ${session.flushedSubnormalWeights} subnormal weights set to zero)`
             : ")"),

@@ -11,6 +11,7 @@ import {
   writeModelFile,
 } from "../../src/models/onnx/onnx-proto.js";
 import { WorkerSession, type WorkerFeed } from "../../src/models/ort-worker.js";
+import { subnormalsFlushed } from "../../src/models/subnormal-mode.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ep-ort-worker-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -106,5 +107,34 @@ describe("WorkerSession: onnxruntime in its own thread, started from the type-ch
     expect(Array.from(ok.outputs[0]!.data as Float32Array)).toEqual([10, 20, 30, 40]);
     await session.release();
     await expect(session.run([feed(Float32Array.of(0, 0, 0, 0))])).rejects.toThrow(/exited/);
+  });
+
+  it("computes with subnormals flushed to zero in the session thread (x86), while the main thread keeps IEEE subnormals", async () => {
+    // y = x * 1e-20: 1e-20 * 1e-20 = 1e-40 is below float32's smallest normal (1.18e-38).
+    const path = join(dir, "tiny.onnx");
+    writeModelFile(
+      path,
+      modelFromGraph({
+        name: "tiny",
+        node: [node("Mul", ["x", "w"], ["y"], "mul")],
+        initializer: [floatTensor("w", [1, 4], [1e-20, 1e-20, 1, 1])],
+        input: [tensorValueInfo("x", DataType.FLOAT, [1, 4])],
+        output: [tensorValueInfo("y", DataType.FLOAT, [1, 4])],
+      }),
+    );
+    const session = await WorkerSession.create(path, { logSeverityLevel: 3 });
+    try {
+      const out = await session.run([feed(Float32Array.of(1e-20, 1, 2, 3))]);
+      const y = out.outputs[0]!.data as Float32Array;
+      expect(Array.from(y.subarray(1))).toEqual([Math.fround(1e-20), 2, 3]);
+      // What the thread reports is what its arithmetic did.
+      expect(y[0] === 0).toBe(session.flushToZero);
+      // onnxruntime sets the mode on x86 only (elsewhere its kernels take subnormals at full speed).
+      if (process.arch === "x64") expect(session.flushToZero).toBe(true);
+      expect(subnormalsFlushed()).toBe(false);
+      expect(Float64Array.of(5e-324)[0]! * 2).toBe(1e-323);
+    } finally {
+      await session.release();
+    }
   });
 });

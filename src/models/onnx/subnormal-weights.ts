@@ -10,6 +10,10 @@
  */
 import { DataType, decodeModel, encodeModel } from "./onnx-proto.js";
 
+/** A float32's exponent and mantissa bits: subnormal when the exponent is 0 and the mantissa not. */
+const EXPONENT_BITS = 0x7f800000;
+const MANTISSA_BITS = 0x007fffff;
+
 /** The smallest normal float32. */
 const FLOAT32_MIN_NORMAL = 1.1754943508222875e-38;
 
@@ -30,12 +34,14 @@ export function flushSubnormalWeights(bytes: Uint8Array): FlushedWeights {
     if (t.rawData && t.rawData.length > 0) {
       // A copy: raw_data need not be 4-byte aligned inside the file's buffer.
       const copy = t.rawData.slice();
-      const values = new Float32Array(copy.buffer, 0, copy.length / 4);
+      // Tested on the bits: a thread that reads subnormals as zero (ort-launcher-thread.ts) would
+      // see none by value.
+      const bits = new Uint32Array(copy.buffer, 0, copy.length / 4);
       let here = 0;
-      for (let i = 0; i < values.length; i++) {
-        const v = values[i]!;
-        if (v !== 0 && Math.abs(v) < FLOAT32_MIN_NORMAL) {
-          values[i] = 0;
+      for (let i = 0; i < bits.length; i++) {
+        const b = bits[i]!;
+        if ((b & EXPONENT_BITS) === 0 && (b & MANTISSA_BITS) !== 0) {
+          bits[i] = 0;
           here++;
         }
       }

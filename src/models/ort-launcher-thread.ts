@@ -18,18 +18,8 @@
  */
 import { parentPort, type MessagePort, type Worker } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
-import {
-  DataType,
-  encodeModel,
-  modelFromGraph,
-  node,
-  tensorValueInfo,
-} from "./onnx/onnx-proto.js";
-import type {
-  LauncherNotice,
-  LauncherRequest,
-  SessionThreadData,
-} from "./ort-worker-protocol.js";
+import { DataType, encodeModel, modelFromGraph, node, tensorValueInfo } from "./onnx/onnx-proto.js";
+import type { LauncherNotice, LauncherRequest, SessionThreadData } from "./ort-worker-protocol.js";
 import { siblingModule, startThread } from "./start-thread.js";
 
 /** y = x for a float [1]: the smallest model onnxruntime builds a session for. */

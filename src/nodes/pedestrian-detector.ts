@@ -178,6 +178,7 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
   );
 
   let cropPasses = 0;
+  let cropPassesShed = 0;
   const node: CameraNode = new CameraNode(handle, {
     stage: "pedestrian_detector",
     requireGeometry: false,
@@ -187,12 +188,17 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
       const header = { stamp: frame.header.stamp, frame_id: baseFrame };
       try {
         const view = await frame.view();
+        // The frame's share of the budget is spent either way: shed passes are not owed later.
+        const granted = budget.next(node.rateHz);
+        const shed = frame.waitedForModel && p.get<boolean>("shed_crop_passes_when_late");
+        if (shed && granted > 0)
+          node.diagnostics.setCounter("crop_passes_shed", (cropPassesShed += granted));
         const result = await detector.detect(
           view,
           frame.geometry,
           frame.header.stamp,
           regionsAt(frame.header.stamp),
-          budget.next(node.rateHz),
+          shed ? 0 : granted,
         );
         const minScore = p.get<number>("score_threshold");
         const minHeight = p.get<number>("min_box_height_px");
@@ -246,6 +252,7 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
     stats: () => ({
       ...node.stats(),
       crop_passes: cropPasses,
+      crop_passes_shed: cropPassesShed,
       crop_budget_commands: budgetCommands,
       crop_budget_commands_rejected: budgetRejected,
     }),

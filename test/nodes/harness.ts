@@ -16,6 +16,14 @@ export interface Harness {
   outputs: Record<string, any[]>;
   /** Advances the sim clock to `ns` (firing timers) and delivers a message, then waits for the node. */
   feed(topic: string, message: unknown, ns: bigint): Promise<void>;
+  /**
+   * Delivers a message at the clock's present time without waiting for the node (and without
+   * firing timers, which would): messages injected back to back reach a node that is still busy
+   * with the first, as from a live camera.
+   */
+  inject(topic: string, message: unknown): void;
+  /** Waits until the bus is drained and the node idle. */
+  settle(): Promise<void>;
   /** Advances the clock only (timers fire). */
   advance(ns: bigint): Promise<void>;
   /** Moves the clock back to `ns` (a bag loop, a second play), timers restarting from there as live. */
@@ -79,6 +87,10 @@ export async function hostNode(
     jumpTo(ns) {
       clock.jumpTo(ns);
       timers.restart();
+    },
+    settle,
+    inject(topic, message) {
+      bus.inject(topic, message, { topic, receiveTime: clock.now() });
     },
     async feed(topic, message, ns) {
       await advance(ns);

@@ -137,4 +137,63 @@ describe.skipIf(skip)("pedestrian_detector crop pass budget", () => {
     },
     testTimeout(60_000),
   );
+
+  it(
+    "sheds the crop passes of a frame that waited for the busy model (shed_crop_passes_when_late), and only then",
+    async () => {
+      const file = parametersForNode(
+        loadParameterFiles([projectPath("config", "pedestrian_detector.param.yaml")]),
+        "pedestrian_detector",
+        "/perception",
+      );
+      const h = await hostNode(
+        {
+          name: "pedestrian_detector",
+          namespace: "/perception",
+          create: createPedestrianDetectorNode,
+          parameterSchema: parameterSchema(),
+          parameters: {
+            ...(file as Record<string, never>),
+            rate_hz: 10,
+            crop_passes_per_s: 30,
+            crop_passes_max_per_frame: 3,
+            shed_crop_passes_when_late: true,
+          },
+        },
+        ["/perception/pedestrian_detector/out/pedestrians"],
+      );
+      await h.feed("/tf_static", mount, START);
+      /** Frames i and i+1 back to back: the second arrives while the model runs the first. */
+      const pair = async (i: bigint): Promise<void> => {
+        await h.advance(START + (i + 1n) * P + 2n);
+        for (const k of [i, i + 1n]) {
+          h.inject("/perception/pedestrian_detector/in/camera_info", cameraInfo(START + k * P));
+          const img: CompressedImage = {
+            header: { stamp: nsToTime(START + k * P), frame_id: "camera_front_optical_frame" },
+            format: "jpeg",
+            data: jpeg,
+          };
+          h.inject("/perception/pedestrian_detector/in/image/compressed", img);
+        }
+        await h.settle();
+      };
+      // One at a time (as deterministic replay delivers): nothing waits, nothing is shed.
+      expect(await frames(h, 0n, 2n)).toBe(6);
+      expect(h.instance.stats!().crop_passes_shed).toBe(0);
+      // Back to back: the first runs its 3 crops, the second waited and runs the whole frame only.
+      const before = h.instance.stats!().crop_passes!;
+      await pair(2n);
+      expect(h.instance.stats!().crop_passes! - before).toBe(3);
+      expect(h.instance.stats!().crop_passes_shed).toBe(3);
+      expect(h.instance.stats!().frames_processed).toBe(4);
+      // Turned off at run time: the waiting frame runs its crops too.
+      expect(h.hosted.store.set({ shed_crop_passes_when_late: false }).successful).toBe(true);
+      const before2 = h.instance.stats!().crop_passes!;
+      await pair(4n);
+      expect(h.instance.stats!().crop_passes! - before2).toBe(6);
+      expect(h.instance.stats!().crop_passes_shed).toBe(3);
+      await h.instance.dispose?.();
+    },
+    testTimeout(60_000),
+  );
 });

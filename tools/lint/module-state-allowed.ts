@@ -43,6 +43,12 @@ const LAZY_LOADS: AllowedModuleState[] = [
     reason: "the loaded opencv-wasm instance (see cvPromise)",
   },
   {
+    file: "src/models/ort-thread-launcher.ts",
+    name: "launcher",
+    reason:
+      "the thread that starts onnxruntime session threads: onnxruntime sets flush-to-zero once per process, on its first session's thread; it holds only the threads it started, no run's or node's data",
+  },
+  {
     file: "src/core/paths.ts",
     name: "cachedRoot",
     reason: "the repository root, found once: the same for the whole process",

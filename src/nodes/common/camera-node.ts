@@ -36,6 +36,12 @@ export interface CameraFrame {
   /** Camera model + extrinsics at this stamp; undefined while calibration is missing (diagnostics say why). */
   geometry: CameraGeometry | undefined;
   /**
+   * The frame arrived while this node's model ran an older one and waited for it: the node is
+   * behind the camera (live and realtime replay; never in deterministic replay, which settles
+   * between messages). A node can shed optional work on such a frame to catch up.
+   */
+  waitedForModel: boolean;
+  /**
    * The timing fields of this frame's output array, measured now (call it as the array is
    * published): `latencies` = `stages` (the model's own, as the detector measured them) and the
    * node's stage (`CameraNodeOptions.stage`: wall time since the frame was taken up);
@@ -123,7 +129,8 @@ export class CameraNode implements NodeInstance {
         {
           name: options.stage,
           rateHz: params.get<number>("rate_hz"),
-          run: (item, stamp) => this.#run(item.frame, stamp, item.receivedNow, item.receivedWallMs),
+          run: (item, stamp, waited) =>
+            this.#run(item.frame, stamp, item.receivedNow, item.receivedWallMs, waited),
         },
       ],
       // #run reports its own errors to diagnostics; anything else is logged.
@@ -226,6 +233,7 @@ export class CameraNode implements NodeInstance {
     stamp: Time,
     receivedNow: Time,
     receivedWallMs: number,
+    waitedForModel: boolean,
   ): Promise<void> {
     const started = this.handle.wallMs();
     const geometry = this.geometryAt(stamp);
@@ -255,6 +263,7 @@ export class CameraNode implements NodeInstance {
         camera,
         view: () => checkedView(this.#frames, camera, geometry),
         geometry,
+        waitedForModel,
         timing,
       });
       const { processingMs, latencyMs } = measured ?? measure();

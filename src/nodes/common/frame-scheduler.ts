@@ -15,8 +15,12 @@ export interface ScheduledModel<F> {
   name: string;
   /** Frames per second of node-clock time the model may start (> 0). */
   rateHz: number;
-  /** Processes one frame; the scheduler waits for the promise before starting the model again. */
-  run(frame: F, stamp: Time): void | Promise<void>;
+  /**
+   * Processes one frame; the scheduler waits for the promise before starting the model again.
+   * `waited`: the frame arrived while the model ran an older one and waited for it (the model is
+   * behind the camera; never in replay that settles between messages).
+   */
+  run(frame: F, stamp: Time, waited: boolean): void | Promise<void>;
 }
 
 export interface FrameSchedulerOptions<F> {
@@ -158,7 +162,7 @@ export class FrameScheduler<F> {
       s.pending = { frame, stamp };
       return;
     }
-    this.#start(s, frame, stamp);
+    this.#start(s, frame, stamp, false);
   }
 
   /**
@@ -283,16 +287,16 @@ export class FrameScheduler<F> {
     return s;
   }
 
-  #start(s: ModelState<F>, frame: F, stamp: Time): void {
+  #start(s: ModelState<F>, frame: F, stamp: Time, waited: boolean): void {
     s.running = true;
     s.counters.started++;
     this.#inFlight++;
-    void this.#run(s, frame, stamp);
+    void this.#run(s, frame, stamp, waited);
   }
 
-  async #run(s: ModelState<F>, frame: F, stamp: Time): Promise<void> {
+  async #run(s: ModelState<F>, frame: F, stamp: Time, waited: boolean): Promise<void> {
     try {
-      await s.model.run(frame, stamp);
+      await s.model.run(frame, stamp, waited);
     } catch (err) {
       s.counters.failed++;
       if (this.#onError) {
@@ -318,7 +322,7 @@ export class FrameScheduler<F> {
     s.pending = undefined;
     this.#inFlight--;
     if (next && !this.#disposed) {
-      this.#start(s, next.frame, next.stamp);
+      this.#start(s, next.frame, next.stamp, true);
       return;
     }
     this.#notify();

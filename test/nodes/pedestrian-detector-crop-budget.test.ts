@@ -59,30 +59,34 @@ async function frames(h: Harness, first: bigint, n: bigint): Promise<number> {
   return h.instance.stats!().crop_passes! - before;
 }
 
+/** The node on the harness with config/pedestrian_detector.param.yaml and `overrides`. */
+async function hostDetector(overrides: Record<string, number | boolean>): Promise<Harness> {
+  const file = parametersForNode(
+    loadParameterFiles([projectPath("config", "pedestrian_detector.param.yaml")]),
+    "pedestrian_detector",
+    "/perception",
+  );
+  return hostNode(
+    {
+      name: "pedestrian_detector",
+      namespace: "/perception",
+      create: createPedestrianDetectorNode,
+      parameterSchema: parameterSchema(),
+      parameters: { ...(file as Record<string, never>), ...overrides },
+    },
+    ["/perception/pedestrian_detector/out/pedestrians"],
+  );
+}
+
 describe.skipIf(skip)("pedestrian_detector crop pass budget", () => {
   it(
     "runs crop_passes_per_s over its rate, takes ~/in/crop_passes_per_s and parameter changes at run time, and counts budgets out of range",
     async () => {
-      const file = parametersForNode(
-        loadParameterFiles([projectPath("config", "pedestrian_detector.param.yaml")]),
-        "pedestrian_detector",
-        "/perception",
-      );
-      const h = await hostNode(
-        {
-          name: "pedestrian_detector",
-          namespace: "/perception",
-          create: createPedestrianDetectorNode,
-          parameterSchema: parameterSchema(),
-          parameters: {
-            ...(file as Record<string, never>),
-            rate_hz: 10,
-            crop_passes_per_s: 15,
-            crop_passes_max_per_frame: 3,
-          },
-        },
-        ["/perception/pedestrian_detector/out/pedestrians"],
-      );
+      const h = await hostDetector({
+        rate_hz: 10,
+        crop_passes_per_s: 15,
+        crop_passes_max_per_frame: 3,
+      });
       await h.feed("/tf_static", mount, START);
       // 15/s at 10 Hz: 1.5 a frame.
       expect(await frames(h, 0n, 4n)).toBe(6);
@@ -141,27 +145,12 @@ describe.skipIf(skip)("pedestrian_detector crop pass budget", () => {
   it(
     "sheds the crop passes of a frame that waited for the busy model (shed_crop_passes_when_late), and only then",
     async () => {
-      const file = parametersForNode(
-        loadParameterFiles([projectPath("config", "pedestrian_detector.param.yaml")]),
-        "pedestrian_detector",
-        "/perception",
-      );
-      const h = await hostNode(
-        {
-          name: "pedestrian_detector",
-          namespace: "/perception",
-          create: createPedestrianDetectorNode,
-          parameterSchema: parameterSchema(),
-          parameters: {
-            ...(file as Record<string, never>),
-            rate_hz: 10,
-            crop_passes_per_s: 30,
-            crop_passes_max_per_frame: 3,
-            shed_crop_passes_when_late: true,
-          },
-        },
-        ["/perception/pedestrian_detector/out/pedestrians"],
-      );
+      const h = await hostDetector({
+        rate_hz: 10,
+        crop_passes_per_s: 30,
+        crop_passes_max_per_frame: 3,
+        shed_crop_passes_when_late: true,
+      });
       await h.feed("/tf_static", mount, START);
       /** Frames i and i+1 back to back: the second arrives while the model runs the first. */
       const pair = async (i: bigint): Promise<void> => {

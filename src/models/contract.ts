@@ -26,6 +26,15 @@ export interface InputContract {
   normalization: Normalization;
   /** How frames are fitted into the tensor. */
   resize: ResizeMode;
+  /**
+   * Run each frame at the frame's own aspect (letterbox only; `input.fit_aspect`): the tensor
+   * shrinks along the padded side to the letterboxed image rounded up to `multiple` pixels, never
+   * beyond `width` x `height`, so a 16:9 frame into a 416x416 YOLOX-Nano runs at 416x256, at the
+   * same scale as the square letterbox, without the padding (fit-aspect.ts). The model is loaded
+   * with a free input height and width; only fully convolutional models whose output size follows
+   * the input (the grid decoders) can take it. Undefined: always width x height.
+   */
+  fitAspect?: { multiple: number };
 }
 
 /** An output the model must have; `role` tells the decoder what it is (see the decoder families). */
@@ -134,6 +143,17 @@ function parseContract(name: string, raw: unknown, source: string): ModelContrac
           ] as const),
           padValue: r.number(resizeRaw.pad_value ?? 114, "input.resize.pad_value", 0, 255),
         };
+  const fitRaw =
+    input.fit_aspect === undefined ? undefined : r.record(input.fit_aspect, "input.fit_aspect");
+  if (fitRaw && resize.mode !== "letterbox")
+    r.fail(
+      "input.fit_aspect",
+      "no fit_aspect unless input.resize.mode is letterbox",
+      "fit_aspect with stretch",
+    );
+  const fitAspect = fitRaw
+    ? { multiple: r.int(fitRaw.multiple ?? 32, "input.fit_aspect.multiple", 1) }
+    : undefined;
   const dec = r.record(m.decoder, "decoder");
   const type = r.oneOf(dec.type, "decoder.type", [...detectorDecoderTypes(), "segmentation"]);
   const decoder: DecoderContract =
@@ -190,6 +210,7 @@ function parseContract(name: string, raw: unknown, source: string): ModelContrac
         std: r.triple(norm.std ?? [1, 1, 1], "input.normalization.std"),
       },
       resize,
+      ...(fitAspect ? { fitAspect } : {}),
     },
     outputs,
     decoder,

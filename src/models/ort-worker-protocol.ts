@@ -28,7 +28,14 @@ export interface WorkerRunOutput {
 
 /** A request to the worker; `id` matches the reply. */
 export type WorkerRequest =
-  | { id: number; type: "create"; path: string; options: ort.InferenceSession.SessionOptions }
+  | {
+      id: number;
+      type: "create";
+      path: string;
+      options: ort.InferenceSession.SessionOptions;
+      /** Load with the image input's height and width free (onnx/free-input-size.ts). */
+      freeInputSize: boolean;
+    }
   | { id: number; type: "run"; feeds: WorkerRunFeed[]; outputSlot: number | undefined }
   | { id: number; type: "release" };
 

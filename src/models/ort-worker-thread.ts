@@ -16,6 +16,7 @@ import type {
   WorkerRunFeed,
   WorkerRunOutput,
 } from "./ort-worker-protocol.js";
+import { freeInputSize } from "./onnx/free-input-size.js";
 import { flushSubnormalWeights } from "./onnx/subnormal-weights.js";
 import { subnormalsFlushed } from "./subnormal-mode.js";
 
@@ -88,12 +89,17 @@ class SessionThread {
     try {
       if (msg.type === "create") {
         const model = flushSubnormalWeights(readFileSync(msg.path));
-        const session = await ort.InferenceSession.create(model.bytes, msg.options);
+        const freed = msg.freeInputSize ? freeInputSize(model.bytes) : undefined;
+        const session = await ort.InferenceSession.create(freed?.bytes ?? model.bytes, msg.options);
+        // The contract is checked against the size the file declares, not the freed one.
+        const inputMetadata = plainMeta(session.inputMetadata).map((m) =>
+          freed && m.isTensor && m.name === freed.name ? { ...m, shape: freed.declaredShape } : m,
+        );
         this.#session = session;
         this.#reply({
           id: msg.id,
           ok: true,
-          inputMetadata: plainMeta(session.inputMetadata),
+          inputMetadata,
           outputMetadata: plainMeta(session.outputMetadata),
           flushedSubnormalWeights: model.flushed,
           flushToZero: subnormalsFlushed(),

@@ -79,10 +79,15 @@ export class WorkerSession {
     this.flushToZero = meta.flushToZero;
   }
 
-  /** Starts a worker and loads the model in it (rejects with onnxruntime's message when it cannot). */
+  /**
+   * Starts a worker and loads the model in it (rejects with onnxruntime's message when it cannot).
+   * With `freeInputSize`, the image input's height and width are made free before loading
+   * (onnx/free-input-size.ts).
+   */
   static async create(
     path: string,
     options: ort.InferenceSession.SessionOptions,
+    freeInputSize = false,
   ): Promise<WorkerSession> {
     const thread = startSessionThread();
     const port = thread.port;
@@ -119,7 +124,7 @@ export class WorkerSession {
       });
     };
     try {
-      const meta = await call<"create">({ type: "create", path, options });
+      const meta = await call<"create">({ type: "create", path, options, freeInputSize });
       return new WorkerSession(thread, call, meta);
     } catch (err) {
       await thread.stop();

@@ -10,7 +10,8 @@ import { realClock, type MonotonicClock } from "../core/monotonic-clock.js";
 import type { ImageView } from "../image/image-view.js";
 import { Preprocessor } from "../image/preprocess.js";
 import type { TensorToImage } from "../image/tensor-mapping.js";
-import type { ModelContract } from "./contract.js";
+import type { InputContract, ModelContract } from "./contract.js";
+import { fittedInputSize, type TensorSize } from "./fit-aspect.js";
 import { categorisePeople, classMapIds } from "./class-map.js";
 import { clipDetection, type Detection } from "./detection.js";
 import type { OutputMeta } from "./decoders/family.js";
@@ -115,6 +116,8 @@ function tensorShape(
 /** What a run has once its input is in the worker's hands. */
 interface HandedOver {
   toImage: TensorToImage;
+  /** The tensor size the run was made at. */
+  size: TensorSize;
   /** The session's clock before preprocessing and after the hand-over. */
   t0: number;
   t1: number;
@@ -132,6 +135,42 @@ interface WaitingRun {
   reject: (error: unknown) => void;
 }
 
+/**
+ * The preprocessors of one input buffer, one per tensor size: the contract's size, and under
+ * `input.fit_aspect` the size of each frame shape seen (fit-aspect.ts; a camera gives one, its
+ * crops another). Each tensor is shared with the worker thread: no copy per run.
+ */
+class SlotInputs {
+  readonly #input: InputContract;
+  readonly #bySize = new Map<string, { size: TensorSize; preprocessor: Preprocessor }>();
+
+  constructor(input: InputContract) {
+    this.#input = input;
+  }
+
+  /** The preprocessor for a frame of this view's size, with the tensor size it fills. */
+  for(view: Pick<ImageView, "width" | "height">): { size: TensorSize; preprocessor: Preprocessor } {
+    const size = fittedInputSize(this.#input, view.width, view.height);
+    const key = `${size.width}x${size.height}`;
+    let entry = this.#bySize.get(key);
+    if (!entry) {
+      entry = {
+        size,
+        preprocessor: new Preprocessor({
+          width: size.width,
+          height: size.height,
+          channelOrder: this.#input.channelOrder,
+          normalization: this.#input.normalization,
+          resize: this.#input.resize,
+          sharedTensor: true,
+        }),
+      };
+      this.#bySize.set(key, entry);
+    }
+    return entry;
+  }
+}
+
 export class ModelSession {
   /** The execution provider the session runs on. */
   readonly provider: string;
@@ -140,7 +179,7 @@ export class ModelSession {
    * while the worker still works on the run before, from the other; the worker queues it and
    * starts it the moment it is free. A buffer is reused once the run that last filled it is done.
    */
-  readonly #inputs: [Preprocessor, Preprocessor];
+  readonly #inputs: [SlotInputs, SlotInputs];
   /** Per input buffer: a run filled it and is not done yet. */
   readonly #inputBusy: [boolean, boolean] = [false, false];
   /** The buffer the next hand-over takes when it is free (buffers alternate). */
@@ -174,17 +213,7 @@ export class ModelSession {
     this.#binding = binding;
     this.#clock = clock;
     this.provider = provider;
-    const preprocessor = (): Preprocessor =>
-      new Preprocessor({
-        width: contract.input.width,
-        height: contract.input.height,
-        channelOrder: contract.input.channelOrder,
-        normalization: contract.input.normalization,
-        resize: contract.input.resize,
-        // Shared with the session's worker thread: no copy per run (see `inputs`).
-        sharedTensor: true,
-      });
-    this.#inputs = [preprocessor(), preprocessor()];
+    this.#inputs = [new SlotInputs(contract.input), new SlotInputs(contract.input)];
   }
 
   /**
@@ -216,16 +245,20 @@ export class ModelSession {
       try {
         // Each session gets its own worker thread: onnxruntime-node runs inference synchronously
         // on the calling thread, which would block the event loop and serialise the models.
-        session = await WorkerSession.create(path, {
-          executionProviders: [ep],
-          intraOpNumThreads: threads,
-          interOpNumThreads: 1,
-          graphOptimizationLevel: level,
-          logSeverityLevel: 3,
-          // The session's own intra-op threads, when it has any, flush subnormals too (the
-          // thread that runs it already does: ort-launcher-thread.ts).
-          extra: { session: { set_denormal_as_zero: "1" } },
-        });
+        session = await WorkerSession.create(
+          path,
+          {
+            executionProviders: [ep],
+            intraOpNumThreads: threads,
+            interOpNumThreads: 1,
+            graphOptimizationLevel: level,
+            logSeverityLevel: 3,
+            // The session's own intra-op threads, when it has any, flush subnormals too (the
+            // thread that runs it already does: ort-launcher-thread.ts).
+            extra: { session: { set_denormal_as_zero: "1" } },
+          },
+          contract.input.fitAspect !== undefined,
+        );
         provider = ep;
         break;
       } catch (err) {
@@ -395,7 +428,7 @@ export class ModelSession {
     if (this.#inputBusy[slot] || this.#waiting.length > 0 || this.#ahead.has(view)) return false;
     if (this.#prepared?.view === view && this.#prepared.slot === slot) return true;
     const t0 = this.#clock.nowMs();
-    const toImage = this.#inputs[slot].run(view);
+    const toImage = this.#inputs[slot].for(view).preprocessor.run(view);
     this.#prepared = { view, slot, toImage, preprocessMs: this.#clock.nowMs() - t0 };
     return true;
   }
@@ -406,8 +439,8 @@ export class ModelSession {
    * shared output buffers, decoded by `finish` before the slot is used again.
    */
   #handOver(view: ImageView, slot: 0 | 1): HandedOver {
-    const { name, width, height } = this.contract.input;
-    const input = this.#inputs[slot];
+    const { name } = this.contract.input;
+    const { size, preprocessor: input } = this.#inputs[slot].for(view);
     const prepared = this.#prepared;
     // The first run after a `prepare` takes its buffer: with the prepared frame, or overwriting it.
     this.#prepared = undefined;
@@ -421,15 +454,15 @@ export class ModelSession {
       preprocessMs = this.#clock.nowMs() - start;
     }
     const reply = this.#session.run(
-      [{ name, type: "float32", data: input.tensor, dims: [1, 3, height, width] }],
+      [{ name, type: "float32", data: input.tensor, dims: [1, 3, size.height, size.width] }],
       slot,
     );
     const t1 = this.#clock.nowMs();
-    return { toImage, t0: t1 - preprocessMs, t1, reply };
+    return { toImage, size, t0: t1 - preprocessMs, t1, reply };
   }
 
   /** Waits for the worker's outputs and decodes them. */
-  async #finish({ toImage, t0, t1, reply: pending }: HandedOver): Promise<ModelOutput> {
+  async #finish({ toImage, size, t0, t1, reply: pending }: HandedOver): Promise<ModelOutput> {
     const results: Record<string, ort.Tensor> = {};
     let inferenceMs: number;
     try {
@@ -449,7 +482,7 @@ export class ModelSession {
       );
     }
     const t2 = this.#clock.nowMs();
-    const output = this.#decode(results, toImage);
+    const output = this.#decode(results, toImage, size);
     const t3 = this.#clock.nowMs();
     const timings = {
       preprocessMs: t1 - t0,
@@ -463,6 +496,7 @@ export class ModelSession {
   #decode(
     results: ort.InferenceSession.OnnxValueMapType,
     toImage: TensorToImage,
+    size: TensorSize,
   ):
     | { kind: "detections"; detections: Detection[]; toImage: TensorToImage }
     | { kind: "segmentation"; masks: SegmentationMask[]; toImage: TensorToImage } {
@@ -502,8 +536,8 @@ export class ModelSession {
         return { data: f32(t), dims: t.dims };
       },
       {
-        inputWidth: c.input.width,
-        inputHeight: c.input.height,
+        inputWidth: size.width,
+        inputHeight: size.height,
         scoreThreshold: c.thresholds.score,
         classFilter: keep,
       },

@@ -23,6 +23,7 @@ describe("model contracts", () => {
       channelOrder: "bgr",
       normalization: { scale: 1, mean: [0, 0, 0], std: [1, 1, 1] },
       resize: { mode: "letterbox", anchor: "top-left", padValue: 114 },
+      fitAspect: { multiple: 32 },
     });
     expect(yolox.decoder).toEqual({ type: "yolox", strides: [8, 16, 32], numClasses: 80 });
     expect(yolox.classFilter).toEqual([0]);
@@ -57,6 +58,14 @@ describe("model contracts", () => {
     expect(() => parseModelContracts(doc(input, { type: "segmentation" }))).toThrow(
       /must list its outputs/,
     );
+    expect(() => parseModelContracts(doc({ ...input, fit_aspect: { multiple: 32 } }))).toThrow(
+      /input.fit_aspect must be no fit_aspect unless input.resize.mode is letterbox/,
+    );
+    expect(() =>
+      parseModelContracts(
+        doc({ ...input, resize: { mode: "letterbox" }, fit_aspect: { multiple: 0 } }),
+      ),
+    ).toThrow(/input.fit_aspect.multiple must be an integer >= 1, got 0/);
     expect(() => parseModelContracts({})).toThrow(/top-level 'models'/);
     expect(() => loadModelContract("nope")).toThrow(
       /no model contract 'nope' \(known: .*yolox_nano/,

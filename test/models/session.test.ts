@@ -53,6 +53,54 @@ describe.skipIf(!shared)("ModelSession on the real models", () => {
     }
   });
 
+  it("input.fit_aspect: wide frames run without the letterbox padding and give the boxes of the square input", async () => {
+    // Cars: the frames have many (and few people).
+    const fitted = await ModelSession.create(carContract("yolox_nano"), quiet);
+    const { fitAspect: _, ...squareInput } = carContract("yolox_nano").input;
+    const square = await ModelSession.create(
+      { ...carContract("yolox_nano"), input: squareInput },
+      quiet,
+    );
+    let compared = 0;
+    try {
+      for (const file of [
+        "data/kitti/000007.png",
+        "data/tusimple/image/0000.png",
+        "data/bdd100k/caeb782d-4a20b7c4.jpg",
+      ]) {
+        const frame = await readImageFile(join(shared!, file));
+        const a = await fitted.run(frame);
+        const b = await square.run(frame);
+        if (a.kind !== "detections" || b.kind !== "detections") throw new Error("not detections");
+        // Same mapping back to the image (same scale, no offset with the top-left anchor).
+        expect(a.toImage).toMatchObject({
+          scaleX: b.toImage.scaleX,
+          scaleY: b.toImage.scaleY,
+          offsetX: 0,
+          offsetY: 0,
+        });
+        // Every confident box of the square input is found again, in place; only the padding's
+        // effect at the content's lower border differs.
+        const confident = b.detections.filter((d) => d.score >= 0.3);
+        compared += confident.length;
+        for (const d of confident) {
+          const best = Math.max(0, ...a.detections.map((e) => iou(d, e)));
+          expect(
+            best,
+            `${file}: box at ${d.x1.toFixed(0)},${d.y1.toFixed(0)}`,
+          ).toBeGreaterThanOrEqual(0.9);
+        }
+        expect(Math.abs(a.detections.length - b.detections.length), file).toBeLessThanOrEqual(
+          Math.max(1, b.detections.length * 0.1),
+        );
+      }
+      expect(compared).toBeGreaterThanOrEqual(5);
+    } finally {
+      await fitted.release();
+      await square.release();
+    }
+  });
+
   it("TwinLiteNet 320 gives one argmax mask per output with the stretch mapping", async () => {
     const session = await ModelSession.create(loadModelContract("twinlitenet_320x320"), quiet);
     const frame = await readImageFile(join(shared!, "data/tusimple/image/0000.png"));

@@ -34,6 +34,17 @@ describe.skipIf(!shared)("ModelSession on the real models", () => {
       .map(({ bbox_xywh: [x, y, w, h] }) => ({ x1: x, y1: y, x2: x + w, y2: y + h }));
   });
 
+  /** KITTI 000007 and TuSimple 0000 / 0001: the frames the pipelining tests compare runs on. */
+  const threeFrames = (): Promise<ImageView[]> =>
+    Promise.all(
+      ["data/kitti/000007.png", "data/tusimple/image/0000.png", "data/tusimple/image/0001.png"].map(
+        (f) => readImageFile(join(shared!, f)),
+      ),
+    );
+  /** What the pipelining tests compare of a run: its boxes. */
+  const boxes = (o: Awaited<ReturnType<ModelSession["run"]>>): unknown =>
+    o.kind === "detections" ? o.detections : o.kind;
+
   const carContract = (name: string): ModelContract => {
     const c = loadModelContract(name);
     return { ...c, classFilter: [2] }; // COCO car
@@ -124,13 +135,7 @@ describe.skipIf(!shared)("ModelSession on the real models", () => {
 
   it("pipelines runs: queued and run-ahead frames give exactly the outputs of one-at-a-time runs, in call order", async () => {
     const session = await ModelSession.create(loadModelContract("yolox_nano"), quiet);
-    const frames = await Promise.all(
-      ["data/kitti/000007.png", "data/tusimple/image/0000.png", "data/tusimple/image/0001.png"].map(
-        (f) => readImageFile(join(shared!, f)),
-      ),
-    );
-    const boxes = (o: Awaited<ReturnType<ModelSession["run"]>>): unknown =>
-      o.kind === "detections" ? o.detections : o.kind;
+    const frames = await threeFrames();
     const alone = [];
     for (const f of frames) alone.push(boxes(await session.run(f)));
     // Three runs asked for at once: two input buffers, the third waits for the first to finish.
@@ -151,13 +156,7 @@ describe.skipIf(!shared)("ModelSession on the real models", () => {
 
   it("prepare: a frame preprocessed while the model runs is handed over without preprocessing again, same outputs; another frame run first overwrites it", async () => {
     const session = await ModelSession.create(loadModelContract("yolox_nano"), quiet);
-    const frames = await Promise.all(
-      ["data/kitti/000007.png", "data/tusimple/image/0000.png", "data/tusimple/image/0001.png"].map(
-        (f) => readImageFile(join(shared!, f)),
-      ),
-    );
-    const boxes = (o: Awaited<ReturnType<ModelSession["run"]>>): unknown =>
-      o.kind === "detections" ? o.detections : o.kind;
+    const frames = await threeFrames();
     const alone = [];
     for (const f of frames) alone.push(boxes(await session.run(f)));
     // A buffer is free once its run's bookkeeping settled (a few microtasks after its output).
@@ -193,13 +192,7 @@ describe.skipIf(!shared)("ModelSession on the real models", () => {
 
   it("a run asked for overtakes look-ahead runs waiting for an input buffer; a look-ahead run asked for moves up with it; same outputs", async () => {
     const session = await ModelSession.create(loadModelContract("yolox_nano"), quiet);
-    const frames = await Promise.all(
-      ["data/kitti/000007.png", "data/tusimple/image/0000.png", "data/tusimple/image/0001.png"].map(
-        (f) => readImageFile(join(shared!, f)),
-      ),
-    );
-    const boxes = (o: Awaited<ReturnType<ModelSession["run"]>>): unknown =>
-      o.kind === "detections" ? o.detections : o.kind;
+    const frames = await threeFrames();
     const alone = [];
     for (const f of frames) alone.push(boxes(await session.run(f)));
     await new Promise((r) => setTimeout(r, 0)); // both buffers free

@@ -337,6 +337,26 @@ export class ModelSession {
     return this.#ask(view, false).output;
   }
 
+  /**
+   * `run`, for optional work (a crop pass): resolves undefined, and the model never runs it, when
+   * `cancel` aborts while the run still waits to be handed to the worker (both input buffers in
+   * use), or has aborted already. A run on the worker finishes either way.
+   */
+  runUnlessCancelled(view: ImageView, cancel: AbortSignal): Promise<ModelOutput | undefined> {
+    if (cancel.aborted) return Promise.resolve(undefined);
+    return new Promise((resolve, reject) => {
+      const { output, run } = this.#ask(view, false);
+      const drop = (): void => {
+        const at = this.#waiting.indexOf(run);
+        if (at < 0) return; // handed over: its output comes
+        this.#waiting.splice(at, 1);
+        resolve(undefined);
+      };
+      cancel.addEventListener("abort", drop, { once: true });
+      output.then(resolve, reject).finally(() => cancel.removeEventListener("abort", drop));
+    });
+  }
+
   /** Queues a run and hands over what the free input buffers allow, at once. */
   #ask(view: ImageView, ahead: boolean): { output: Promise<ModelOutput>; run: WaitingRun } {
     let run!: WaitingRun;

@@ -189,20 +189,25 @@ export async function createPedestrianDetectorNode(handle: NodeHandle): Promise<
       try {
         const view = await frame.view();
         // The frame's share of the budget is spent either way: shed passes are not owed later.
+        // Late (shed_crop_passes_when_late): a frame that waited for the model runs no crops, and
+        // a frame's crops not handed to the model yet are left out once a newer frame waits.
         const granted = budget.next(node.rateHz);
-        const shed = frame.waitedForModel && p.get<boolean>("shed_crop_passes_when_late");
-        if (shed && granted > 0)
-          node.diagnostics.setCounter("crop_passes_shed", (cropPassesShed += granted));
+        const late = p.get<boolean>("shed_crop_passes_when_late");
+        const shed = late && frame.waitedForModel;
         const result = await detector.detect(
           view,
           frame.geometry,
           frame.header.stamp,
           regionsAt(frame.header.stamp),
           shed ? 0 : granted,
+          late ? frame.newerFrame : undefined,
         );
+        const t = result.timings;
+        const leftOut = (shed ? granted : 0) + result.cropsCancelled;
+        if (leftOut > 0)
+          node.diagnostics.setCounter("crop_passes_shed", (cropPassesShed += leftOut));
         const minScore = p.get<number>("score_threshold");
         const minHeight = p.get<number>("min_box_height_px");
-        const t = result.timings;
         // The model's own run (onnxruntime on its worker thread); preprocessing and the hand-over
         // are the node's (in pedestrian_detector, not pedestrian_model).
         const out: PedestrianArray = {

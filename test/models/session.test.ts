@@ -154,6 +154,33 @@ describe.skipIf(!shared)("ModelSession on the real models", () => {
     await session.release();
   });
 
+  it("runUnlessCancelled: runs not handed to the worker when the signal aborts resolve undefined and never run; the others give the outputs of plain runs", async () => {
+    const session = await ModelSession.create(loadModelContract("yolox_nano"), quiet);
+    const frames = await threeFrames();
+    const alone = [];
+    for (const f of frames) alone.push(boxes(await session.run(f)));
+    await new Promise((r) => setImmediate(r)); // the last run's input buffer is free again
+    const intervals = recordInferenceIntervals();
+    const newer = new AbortController();
+    // Two input buffers: the first two are handed over at once, the third waits for one of them.
+    const asked = frames.map((f) => session.runUnlessCancelled(f, newer.signal));
+    newer.abort();
+    const outputs = await Promise.all(asked);
+    expect(outputs[2]).toBeUndefined();
+    expect(outputs.slice(0, 2).map((o) => boxes(o!))).toEqual(alone.slice(0, 2));
+    // Already aborted: nothing runs.
+    expect(await session.runUnlessCancelled(frames[0]!, newer.signal)).toBeUndefined();
+    await session.release();
+    expect(intervals.stop()).toHaveLength(2);
+    // Not aborted: the same outputs as `run`.
+    const again = await ModelSession.create(loadModelContract("yolox_nano"), quiet);
+    const kept = await Promise.all(
+      frames.map((f) => again.runUnlessCancelled(f, new AbortController().signal)),
+    );
+    expect(kept.map((o) => boxes(o!))).toEqual(alone);
+    await again.release();
+  });
+
   it("prepare: a frame preprocessed while the model runs is handed over without preprocessing again, same outputs; another frame run first overwrites it", async () => {
     const session = await ModelSession.create(loadModelContract("yolox_nano"), quiet);
     const frames = await threeFrames();

@@ -20,7 +20,7 @@ import type { NodeInstance } from "../../ros/node-spec.js";
 import { CameraCalibration } from "./camera-calibration.js";
 import { createNodeDiagnostics } from "./node-diagnostics-setup.js";
 import { DECODED_FRAMES, type CameraMessage, type DecodedFrames } from "./decoded-frames.js";
-import { FrameScheduler } from "./frame-scheduler.js";
+import { FrameScheduler, type RunContext } from "./frame-scheduler.js";
 
 /** The highest model rate `~/in/rate_hz` may set (the schemas' bound on rate_hz). */
 const MAX_RATE_HZ = 60;
@@ -41,6 +41,12 @@ export interface CameraFrame {
    * between messages). A node can shed optional work on such a frame to catch up.
    */
   waitedForModel: boolean;
+  /**
+   * Aborts when a newer frame arrives for this node's model while this one is processed (live and
+   * realtime replay; never in deterministic replay): optional work not started yet can be left
+   * out so the newer frame waits less.
+   */
+  newerFrame: AbortSignal;
   /**
    * The timing fields of this frame's output array, measured now (call it as the array is
    * published): `latencies` = `stages` (the model's own, as the detector measured them) and the
@@ -129,8 +135,8 @@ export class CameraNode implements NodeInstance {
         {
           name: options.stage,
           rateHz: params.get<number>("rate_hz"),
-          run: (item, stamp, waited) =>
-            this.#run(item.frame, stamp, item.receivedNow, item.receivedWallMs, waited),
+          run: (item, stamp, context) =>
+            this.#run(item.frame, stamp, item.receivedNow, item.receivedWallMs, context),
         },
       ],
       // #run reports its own errors to diagnostics; anything else is logged.
@@ -233,7 +239,7 @@ export class CameraNode implements NodeInstance {
     stamp: Time,
     receivedNow: Time,
     receivedWallMs: number,
-    waitedForModel: boolean,
+    { waited: waitedForModel, newerFrame }: RunContext,
   ): Promise<void> {
     const started = this.handle.wallMs();
     const geometry = this.geometryAt(stamp);
@@ -264,6 +270,7 @@ export class CameraNode implements NodeInstance {
         view: () => checkedView(this.#frames, camera, geometry),
         geometry,
         waitedForModel,
+        newerFrame,
         timing,
       });
       const { processingMs, latencyMs } = measured ?? measure();

@@ -15,12 +15,23 @@ export interface ScheduledModel<F> {
   name: string;
   /** Frames per second of node-clock time the model may start (> 0). */
   rateHz: number;
+  /** Processes one frame; the scheduler waits for the promise before starting the model again. */
+  run(frame: F, stamp: Time, context: RunContext): void | Promise<void>;
+}
+
+/** What the scheduler knows of a run's frame beyond its stamp. */
+export interface RunContext {
   /**
-   * Processes one frame; the scheduler waits for the promise before starting the model again.
-   * `waited`: the frame arrived while the model ran an older one and waited for it (the model is
-   * behind the camera; never in replay that settles between messages).
+   * The frame arrived while the model ran an older one and waited for it (the model is behind the
+   * camera; never in replay that settles between messages).
    */
-  run(frame: F, stamp: Time, waited: boolean): void | Promise<void>;
+  waited: boolean;
+  /**
+   * Aborts when a newer frame is offered to the model while this run is still going (it becomes
+   * the pending frame): the run's optional work can stop so the newer frame starts sooner. Never
+   * aborts in replay that settles between messages.
+   */
+  newerFrame: AbortSignal;
 }
 
 export interface FrameSchedulerOptions<F> {
@@ -64,6 +75,8 @@ interface RateWindow {
 interface ModelState<F> extends RateWindow {
   model: ScheduledModel<F>;
   running: boolean;
+  /** Aborted when a newer frame becomes pending while the current run goes on. */
+  newerFrame?: AbortController;
   pending?: { frame: F; stamp: Time };
   counters: ModelCounters;
   /** The window as `predictTake` advanced it over announced stamps (ahead of the real one), and those stamps not offered yet, oldest first. */
@@ -160,6 +173,7 @@ export class FrameScheduler<F> {
     if (s.running) {
       if (s.pending) s.counters.droppedReplaced++;
       s.pending = { frame, stamp };
+      s.newerFrame?.abort();
       return;
     }
     this.#start(s, frame, stamp, false);
@@ -291,12 +305,14 @@ export class FrameScheduler<F> {
     s.running = true;
     s.counters.started++;
     this.#inFlight++;
-    void this.#run(s, frame, stamp, waited);
+    const newerFrame = new AbortController();
+    s.newerFrame = newerFrame;
+    void this.#run(s, frame, stamp, { waited, newerFrame: newerFrame.signal });
   }
 
-  async #run(s: ModelState<F>, frame: F, stamp: Time, waited: boolean): Promise<void> {
+  async #run(s: ModelState<F>, frame: F, stamp: Time, context: RunContext): Promise<void> {
     try {
-      await s.model.run(frame, stamp, waited);
+      await s.model.run(frame, stamp, context);
     } catch (err) {
       s.counters.failed++;
       if (this.#onError) {
@@ -318,6 +334,7 @@ export class FrameScheduler<F> {
     }
     s.counters.completed++;
     s.running = false;
+    s.newerFrame = undefined;
     const next = s.pending;
     s.pending = undefined;
     this.#inFlight--;

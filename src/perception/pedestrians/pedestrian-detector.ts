@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { PerceptionError } from "../../core/errors.js";
 import { realClock, type MonotonicClock } from "../../core/monotonic-clock.js";
 import type { Time } from "../../core/time.js";
-import { cropView } from "../../image/crop.js";
+import { cropView, type PixelRect } from "../../image/crop.js";
 import type { ImageView } from "../../image/image-view.js";
 import {
   defaultContractsPath,
@@ -144,6 +144,8 @@ export interface PedestrianDetection {
   boxes: Detection[];
   /** The crops run on this frame (source pixels). */
   crops: PlannedCrop[];
+  /** Crops planned for this frame and left out because `cancelCrops` aborted before they ran. */
+  cropsCancelled: number;
   /** The detector used; `hog-fallback` when no model was available. */
   backend: PedestrianBackend;
   timings: PedestrianTimings;
@@ -361,15 +363,22 @@ export class PedestrianDetector {
   }
 
   /**
-   * Person boxes in image pixels (tiles and crops merged), with timings. The HOG fallback ignores
-   * the crops: it searches the band of rows where people stand (from the geometry's horizon, else
-   * the middle row) at native resolution, and the whole frame shrunk.
+   * Person boxes in image pixels (tiles and crops merged), with timings and the crops that ran.
+   * Crops not handed to the model yet when `cancelCrops` aborts are left out (the whole frame and
+   * its tiles always run). The HOG fallback ignores the crops: it searches the band of rows where
+   * people stand (from the geometry's horizon, else the middle row) at native resolution, and the
+   * whole frame shrunk.
    */
   async detectBoxes(
     view: ImageView,
     crops: readonly PlannedCrop[] = [],
     geometry?: Pick<HorizonGeometry, "horizonRow">,
-  ): Promise<{ boxes: Detection[]; timings: Omit<PedestrianTimings, "geometryMs"> }> {
+    cancelCrops?: AbortSignal,
+  ): Promise<{
+    boxes: Detection[];
+    timings: Omit<PedestrianTimings, "geometryMs">;
+    cropsRun: PlannedCrop[];
+  }> {
     const timings = {
       preprocessMs: 0,
       inferenceMs: 0,
@@ -391,7 +400,7 @@ export class PedestrianDetector {
         .filter((d) => d.score >= this.#scoreThreshold);
       timings.inferenceMs = this.#clock.nowMs() - t0;
       timings.passes = 2;
-      return { boxes, timings };
+      return { boxes, timings, cropsRun: [] };
     }
     const even = view.format === "yuyv" || view.format === "uyvy";
     const tiles = planTiles(
@@ -400,18 +409,25 @@ export class PedestrianDetector {
       view.height,
       even,
     );
-    const rects = [...tiles, ...crops.map((c) => c.rect)];
     const session = this.#engine.session;
+    const input = (rect: PixelRect): ImageView =>
+      rect.width === view.width && rect.height === view.height ? view : cropView(view, rect);
     // Every pass asked for at once: the session preprocesses the next pass (zero-copy crop of the
     // one decoded frame) into its free input buffer while the worker infers the one before, so the
     // worker goes from pass to pass without waiting for this thread.
-    const outputs = await Promise.all(
-      rects.map((rect) =>
-        session.run(
-          rect.width === view.width && rect.height === view.height ? view : cropView(view, rect),
+    const [tileOutputs, cropOutputs] = await Promise.all([
+      Promise.all(tiles.map((rect) => session.run(input(rect)))),
+      Promise.all(
+        crops.map((c) =>
+          cancelCrops
+            ? session.runUnlessCancelled(input(c.rect), cancelCrops)
+            : session.run(input(c.rect)),
         ),
       ),
-    );
+    ]);
+    const cropsRun = crops.filter((_, k) => cropOutputs[k] !== undefined);
+    const rects = [...tiles, ...cropsRun.map((c) => c.rect)];
+    const outputs = [...tileOutputs, ...cropOutputs.filter((o) => o !== undefined)];
     const passes: PassBoxes[] = [];
     for (let k = 0; k < rects.length; k++) {
       const rect = rects[k]!;
@@ -435,10 +451,10 @@ export class PedestrianDetector {
       }
       passes.push({ rect, boxes });
     }
-    for (const c of crops) timings[c.source === "band" ? "bandCrops" : "regionCrops"]++;
+    for (const c of cropsRun) timings[c.source === "band" ? "bandCrops" : "regionCrops"]++;
     const t0 = this.#clock.nowMs();
     let boxes: Detection[];
-    if (crops.length > 0 && this.#options.crops) {
+    if (cropsRun.length > 0 && this.#options.crops) {
       boxes = mergePasses(passes, view.width, view.height, {
         ...this.#options.crops.merge,
         iouThreshold: this.#nmsIou,
@@ -451,13 +467,15 @@ export class PedestrianDetector {
           : all;
     }
     timings.decodeMs += this.#clock.nowMs() - t0;
-    return { boxes, timings };
+    return { boxes, timings, cropsRun };
   }
 
   /**
    * Pedestrians of one frame, with at most `cropPasses` crops besides the whole frame (Infinity,
-   * for still images: every crop; a stream takes them from its crop pass budget). Without a
-   * geometry (no calibration) the message is empty with a status saying so; boxes are returned anyway.
+   * for still images: every crop; a stream takes them from its crop pass budget); crops not yet
+   * handed to the model when `cancelCrops` aborts are left out (a stream: a newer frame waits).
+   * Without a geometry (no calibration) the message is empty with a status saying so; boxes are
+   * returned anyway.
    */
   async detect(
     view: ImageView,
@@ -465,9 +483,14 @@ export class PedestrianDetector {
     stamp: Time,
     regions: readonly PedestrianRegion[] = [],
     cropPasses = Infinity,
+    cancelCrops?: AbortSignal,
   ): Promise<PedestrianDetection> {
-    const crops = this.planCrops(view, geometry, regions, cropPasses);
-    const { boxes, timings } = await this.detectBoxes(view, crops, geometry);
+    const planned = this.planCrops(view, geometry, regions, cropPasses);
+    const {
+      boxes,
+      timings,
+      cropsRun: crops,
+    } = await this.detectBoxes(view, planned, geometry, cancelCrops);
     const t0 = this.#clock.nowMs();
     const pedestrians = [];
     let aboveHorizon = 0;
@@ -498,6 +521,7 @@ export class PedestrianDetector {
       message,
       boxes,
       crops,
+      cropsCancelled: planned.length - crops.length,
       backend: this.backend,
       timings: { ...timings, geometryMs: this.#clock.nowMs() - t0 },
     };

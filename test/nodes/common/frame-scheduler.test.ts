@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { nsToTime, type Time } from "../../../src/core/time.js";
-import { FrameScheduler } from "../../../src/nodes/common/frame-scheduler.js";
+import { FrameScheduler, type RunContext } from "../../../src/nodes/common/frame-scheduler.js";
 
 const T0 = 1_700_000_000_000_000_000n;
 const stampAt = (ms: number): Time => nsToTime(T0 + BigInt(Math.round(ms * 1e6)));
@@ -8,15 +8,18 @@ const stampAt = (ms: number): Time => nsToTime(T0 + BigInt(Math.round(ms * 1e6))
 /** A model whose runs finish only when the test releases them. */
 function gatedModel(name: string, rateHz: number) {
   const runs: number[] = [];
+  const contexts: RunContext[] = [];
   const gates: Array<() => void> = [];
   return {
     runs,
+    contexts,
     release: () => gates.shift()?.(),
     model: {
       name,
       rateHz,
-      run: (frame: number) => {
+      run: (frame: number, _stamp: Time, context: RunContext) => {
         runs.push(frame);
+        contexts.push(context);
         return new Promise<void>((resolve) => gates.push(resolve));
       },
     },
@@ -136,6 +139,32 @@ describe("FrameScheduler", () => {
       droppedReplaced: 2,
     });
     expect(s.stats()).toMatchObject({ "pedestrians.drops": 2, "pedestrians.runs": 2 });
+  });
+
+  it("tells a run whether its frame waited, and aborts its newerFrame signal when a newer frame becomes pending", async () => {
+    const g = gatedModel("pedestrians", 100);
+    const s = new FrameScheduler<number>({ models: [g.model] });
+    s.offer(1, stampAt(0));
+    const first = g.contexts[0]!;
+    expect(first.waited).toBe(false);
+    expect(first.newerFrame.aborted).toBe(false);
+    s.offer(2, stampAt(20));
+    expect(first.newerFrame.aborted).toBe(true);
+    g.release();
+    await Promise.resolve();
+    await Promise.resolve();
+    const second = g.contexts[1]!;
+    expect(g.runs).toEqual([1, 2]);
+    expect(second.waited).toBe(true);
+    expect(second.newerFrame.aborted).toBe(false); // its own signal: nothing newer yet
+    g.release();
+    await s.idle();
+    // A frame offered after the run ended starts a run of its own; the finished run's signal stays as it was.
+    s.offer(3, stampAt(40));
+    expect(second.newerFrame.aborted).toBe(false);
+    expect(g.contexts[2]!).toMatchObject({ waited: false });
+    g.release();
+    await s.idle();
   });
 
   it("runs independent models concurrently and idle() waits for all of them", async () => {

@@ -35,8 +35,21 @@ export type WorkerRequest =
       options: ort.InferenceSession.SessionOptions;
       /** Load with the image input's height and width free (onnx/free-input-size.ts). */
       freeInputSize: boolean;
+      /**
+       * Per output slot, the ticket of a run the caller no longer wants (Int32Array over a
+       * SharedArrayBuffer, written by the caller): a run queued with that ticket on that slot is
+       * skipped when its turn comes.
+       */
+      withdrawn: Int32Array;
     }
-  | { id: number; type: "run"; feeds: WorkerRunFeed[]; outputSlot: number | undefined }
+  | {
+      id: number;
+      type: "run";
+      feeds: WorkerRunFeed[];
+      outputSlot: number | undefined;
+      /** A number > 0 naming this run for `withdrawn` (with an output slot); 0: cannot be withdrawn. */
+      ticket: number;
+    }
   | { id: number; type: "release" };
 
 /** The worker's answer to a "create" request. */
@@ -49,8 +62,14 @@ export interface CreateReply {
   flushToZero: boolean;
 }
 
+/** The worker's answer to a "run" request it skipped: the caller withdrew it before its turn. */
+export interface WithdrawnRunReply {
+  withdrawn: true;
+}
+
 /** The worker's answer to a "run" request. */
 export interface RunReply {
+  withdrawn?: undefined;
   outputs: WorkerRunOutput[];
   inferenceMs: number;
   /** When the run started, on the process-wide clock (`realToEpochMs` of the thread's real clock). */
@@ -59,7 +78,7 @@ export interface RunReply {
 
 /** The worker's answer to the request with the same `id`: its payload when ok, else the error message. */
 export type WorkerReply =
-  | ({ id: number; ok: true } & (CreateReply | RunReply | Record<never, never>))
+  | ({ id: number; ok: true } & (CreateReply | RunReply | WithdrawnRunReply | Record<never, never>))
   | { id: number; ok: false; message: string };
 
 /** What a session thread is started with (`workerData`): the port its requests come on. */

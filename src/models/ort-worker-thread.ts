@@ -55,6 +55,8 @@ class SessionThread {
    * is copied into the same local buffer, and the session runs one inference at a time anyway).
    */
   #chain = Promise.resolve();
+  /** Per output slot, the ticket of a run the caller withdrew (shared with it; see the protocol). */
+  #withdrawn: Int32Array | undefined;
 
   constructor(port: MessagePort) {
     this.#port = port;
@@ -96,6 +98,7 @@ class SessionThread {
           freed && m.isTensor && m.name === freed.name ? { ...m, shape: freed.declaredShape } : m,
         );
         this.#session = session;
+        this.#withdrawn = msg.withdrawn;
         this.#reply({
           id: msg.id,
           ok: true,
@@ -122,6 +125,15 @@ class SessionThread {
 
   async #run(msg: Extract<WorkerRequest, { type: "run" }>): Promise<void> {
     if (!this.#session) throw new Error("onnxruntime worker: run before create");
+    if (
+      msg.ticket > 0 &&
+      msg.outputSlot !== undefined &&
+      this.#withdrawn &&
+      Atomics.load(this.#withdrawn, msg.outputSlot) === msg.ticket
+    ) {
+      this.#reply({ id: msg.id, ok: true, withdrawn: true });
+      return;
+    }
     const feeds: Record<string, ort.Tensor> = {};
     for (const f of msg.feeds) feeds[f.name] = this.#feedTensor(f);
     // The thread's own real clock: the caller bounds it by its run's clock (a frozen one gives 0).

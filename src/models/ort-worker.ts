@@ -14,7 +14,13 @@
  */
 import type * as ort from "onnxruntime-node";
 import { epochToRealMs } from "../core/monotonic-clock.js";
-import type { CreateReply, RunReply, WorkerReply, WorkerRequest } from "./ort-worker-protocol.js";
+import type {
+  CreateReply,
+  RunReply,
+  WithdrawnRunReply,
+  WorkerReply,
+  WorkerRequest,
+} from "./ort-worker-protocol.js";
 import { startSessionThread, type SessionThreadHandle } from "./ort-thread-launcher.js";
 
 /** Metadata of a session input or output, as onnxruntime reports it. */
@@ -48,7 +54,7 @@ type RequestBody<T extends WorkerRequest["type"]> = Omit<Extract<WorkerRequest, 
 /** The ok reply to each request type. */
 interface ReplyTo {
   create: CreateReply;
-  run: RunReply;
+  run: RunReply | WithdrawnRunReply;
   release: Record<never, never>;
 }
 
@@ -57,6 +63,16 @@ type Call = <T extends WorkerRequest["type"]>(
   msg: RequestBody<T>,
   transfer?: ArrayBuffer[],
 ) => Promise<ReplyTo[T]>;
+
+/** What one run gives: its outputs, onnxruntime's own time for it, and when it started (`realClock`). */
+export interface WorkerRunResult {
+  outputs: WorkerOutput[];
+  inferenceMs: number;
+  startedAtMs: number;
+}
+
+/** Output slots that can take withdrawable runs (`runWithdrawable`). */
+export const WITHDRAWABLE_SLOTS = 4;
 
 /** A session living in a worker thread; see the module comment. */
 export class WorkerSession {
@@ -68,11 +84,20 @@ export class WorkerSession {
   readonly flushToZero: boolean;
   readonly #call: Call;
   readonly #thread: SessionThreadHandle;
+  /** Per output slot, the ticket of the last run withdrawn (shared with the worker). */
+  readonly #withdrawn: Int32Array;
+  #lastTicket = 0;
   #closed = false;
 
-  private constructor(thread: SessionThreadHandle, call: Call, meta: CreateReply) {
+  private constructor(
+    thread: SessionThreadHandle,
+    call: Call,
+    meta: CreateReply,
+    withdrawn: Int32Array,
+  ) {
     this.#thread = thread;
     this.#call = call;
+    this.#withdrawn = withdrawn;
     this.inputMetadata = meta.inputMetadata;
     this.outputMetadata = meta.outputMetadata;
     this.flushedSubnormalWeights = meta.flushedSubnormalWeights;
@@ -124,8 +149,15 @@ export class WorkerSession {
       });
     };
     try {
-      const meta = await call<"create">({ type: "create", path, options, freeInputSize });
-      return new WorkerSession(thread, call, meta);
+      const withdrawn = new Int32Array(new SharedArrayBuffer(4 * WITHDRAWABLE_SLOTS));
+      const meta = await call<"create">({
+        type: "create",
+        path,
+        options,
+        freeInputSize,
+        withdrawn,
+      });
+      return new WorkerSession(thread, call, meta, withdrawn);
     } catch (err) {
       await thread.stop();
       throw err;
@@ -138,15 +170,46 @@ export class WorkerSession {
    * shared buffers of that slot, overwritten by the next run on the same slot (no allocation per
    * run); without it, in new buffers the caller owns.
    */
-  async run(
+  async run(feeds: readonly WorkerFeed[], outputSlot?: number): Promise<WorkerRunResult> {
+    const result = await this.#run(feeds, outputSlot, 0);
+    if (result === "withdrawn") throw new Error("onnxruntime worker: a run was skipped unasked");
+    return result;
+  }
+
+  /**
+   * `run` on an output slot (0 to WITHDRAWABLE_SLOTS - 1) that the caller can withdraw until the
+   * worker starts it: after `withdraw()` a run still queued on the worker is skipped there and
+   * `result` is "withdrawn"; a run already started finishes and gives its outputs.
+   */
+  runWithdrawable(
     feeds: readonly WorkerFeed[],
-    outputSlot?: number,
-  ): Promise<{ outputs: WorkerOutput[]; inferenceMs: number; startedAtMs: number }> {
+    outputSlot: number,
+  ): { result: Promise<WorkerRunResult | "withdrawn">; withdraw(): void } {
+    if (!(Number.isInteger(outputSlot) && outputSlot >= 0 && outputSlot < WITHDRAWABLE_SLOTS))
+      throw new RangeError(
+        `output slot ${outputSlot} cannot take withdrawable runs (0 to ${WITHDRAWABLE_SLOTS - 1})`,
+      );
+    // Tickets stay positive and distinct for 2^31 runs; the worker compares them for equality only.
+    this.#lastTicket = this.#lastTicket >= 0x7fffffff ? 1 : this.#lastTicket + 1;
+    const ticket = this.#lastTicket;
+    return {
+      result: this.#run(feeds, outputSlot, ticket),
+      withdraw: () => Atomics.store(this.#withdrawn, outputSlot, ticket),
+    };
+  }
+
+  async #run(
+    feeds: readonly WorkerFeed[],
+    outputSlot: number | undefined,
+    ticket: number,
+  ): Promise<WorkerRunResult | "withdrawn"> {
     const reply = await this.#call<"run">({
       type: "run",
       feeds: feeds.map((f) => ({ ...f, dims: [...f.dims] })),
       outputSlot,
+      ticket,
     });
+    if (reply.withdrawn) return "withdrawn";
     return {
       outputs: reply.outputs,
       inferenceMs: reply.inferenceMs,

@@ -23,7 +23,7 @@ import {
 import { decodeSegmentation, type SegmentationMask } from "./decoders/segmentation.js";
 import { nonMaxSuppression } from "./nms.js";
 import { noteInference } from "./inference-timeline.js";
-import { WorkerSession } from "./ort-worker.js";
+import { WorkerSession, type WorkerRunResult } from "./ort-worker.js";
 
 export type { TensorToImage } from "../image/tensor-mapping.js";
 
@@ -121,17 +121,29 @@ interface HandedOver {
   /** The session's clock before preprocessing and after the hand-over. */
   t0: number;
   t1: number;
-  reply: ReturnType<WorkerSession["run"]>;
+  /** The worker's result; "withdrawn" only for a withdrawable run the worker skipped. */
+  reply: Promise<WorkerRunResult | "withdrawn">;
 }
 
 const noop = (): void => undefined;
+
+/** A run's output; only withdrawable runs (`runUnlessCancelled`) can end without one. */
+function definedOutput(output: ModelOutput | undefined): ModelOutput {
+  if (!output) throw new PerceptionError("model", "a model run ended without output");
+  return output;
+}
 
 /** A run asked for and not handed to the worker yet. */
 interface WaitingRun {
   view: ImageView;
   /** Started by `runAhead` and not asked for by `run` yet: any run asked for goes first. */
   ahead: boolean;
-  resolve: (output: ModelOutput) => void;
+  /** A `runUnlessCancelled` run: handed to the worker as a withdrawable run. */
+  withdrawable: boolean;
+  /** Set once handed over as a withdrawable run: asks the worker to skip it if not started. */
+  withdraw?: () => void;
+  /** Undefined only for a withdrawable run the worker skipped. */
+  resolve: (output: ModelOutput | undefined) => void;
   reject: (error: unknown) => void;
 }
 
@@ -194,7 +206,10 @@ export class ModelSession {
   /** Called when no run waits or is in the worker's hands (`release`). */
   #idleWaiters: Array<() => void> = [];
   /** Runs started by `runAhead` and not yet taken by `run`, by frame. */
-  readonly #ahead = new WeakMap<ImageView, { output: Promise<ModelOutput>; run: WaitingRun }>();
+  readonly #ahead = new WeakMap<
+    ImageView,
+    { output: Promise<ModelOutput | undefined>; run: WaitingRun }
+  >();
   /** A frame `prepare` preprocessed into the next run's input buffer, not handed to the worker yet. */
   #prepared?: { view: ImageView; slot: 0 | 1; toImage: TensorToImage; preprocessMs: number };
 
@@ -332,23 +347,27 @@ export class ModelSession {
         early.run.ahead = false;
         this.#enqueue(early.run);
       }
-      return early.output;
+      return early.output.then(definedOutput);
     }
-    return this.#ask(view, false).output;
+    return this.#ask(view, false).output.then(definedOutput);
   }
 
   /**
    * `run`, for optional work (a crop pass): resolves undefined, and the model never runs it, when
-   * `cancel` aborts while the run still waits to be handed to the worker (both input buffers in
-   * use), or has aborted already. A run on the worker finishes either way.
+   * `cancel` aborts before the model starts it: while it waits for an input buffer, or queued on
+   * the worker behind the run there (the worker skips it). A run the model has started finishes
+   * and gives its output.
    */
   runUnlessCancelled(view: ImageView, cancel: AbortSignal): Promise<ModelOutput | undefined> {
     if (cancel.aborted) return Promise.resolve(undefined);
     return new Promise((resolve, reject) => {
-      const { output, run } = this.#ask(view, false);
+      const { output, run } = this.#ask(view, false, true);
       const drop = (): void => {
         const at = this.#waiting.indexOf(run);
-        if (at < 0) return; // handed over: its output comes
+        if (at < 0) {
+          run.withdraw?.(); // on the worker: skipped there unless started
+          return;
+        }
         this.#waiting.splice(at, 1);
         resolve(undefined);
       };
@@ -358,10 +377,14 @@ export class ModelSession {
   }
 
   /** Queues a run and hands over what the free input buffers allow, at once. */
-  #ask(view: ImageView, ahead: boolean): { output: Promise<ModelOutput>; run: WaitingRun } {
+  #ask(
+    view: ImageView,
+    ahead: boolean,
+    withdrawable = false,
+  ): { output: Promise<ModelOutput | undefined>; run: WaitingRun } {
     let run!: WaitingRun;
-    const output = new Promise<ModelOutput>((resolve, reject) => {
-      run = { view, ahead, resolve, reject };
+    const output = new Promise<ModelOutput | undefined>((resolve, reject) => {
+      run = { view, ahead, withdrawable, resolve, reject };
     });
     this.#enqueue(run);
     this.#handOverWaiting();
@@ -398,7 +421,7 @@ export class ModelSession {
       this.#inputBusy[slot] = true;
       let handed: HandedOver;
       try {
-        handed = this.#handOver(run.view, slot);
+        handed = this.#handOver(run, slot);
       } catch (err) {
         this.#inputBusy[slot] = false;
         run.reject(err);
@@ -458,7 +481,8 @@ export class ModelSession {
    * the worker (which queues it behind its current run). The outputs come back in that slot's
    * shared output buffers, decoded by `finish` before the slot is used again.
    */
-  #handOver(view: ImageView, slot: 0 | 1): HandedOver {
+  #handOver(run: WaitingRun, slot: 0 | 1): HandedOver {
+    const { view } = run;
     const { name } = this.contract.input;
     const { size, preprocessor: input } = this.#inputs[slot].for(view);
     const prepared = this.#prepared;
@@ -473,20 +497,32 @@ export class ModelSession {
       toImage = input.run(view);
       preprocessMs = this.#clock.nowMs() - start;
     }
-    const reply = this.#session.run(
-      [{ name, type: "float32", data: input.tensor, dims: [1, 3, size.height, size.width] }],
-      slot,
-    );
+    const feeds = [
+      { name, type: "float32" as const, data: input.tensor, dims: [1, 3, size.height, size.width] },
+    ];
+    let reply: HandedOver["reply"];
+    if (run.withdrawable) {
+      const withdrawable = this.#session.runWithdrawable(feeds, slot);
+      run.withdraw = withdrawable.withdraw;
+      reply = withdrawable.result;
+    } else reply = this.#session.run(feeds, slot);
     const t1 = this.#clock.nowMs();
     return { toImage, size, t0: t1 - preprocessMs, t1, reply };
   }
 
   /** Waits for the worker's outputs and decodes them. */
-  async #finish({ toImage, size, t0, t1, reply: pending }: HandedOver): Promise<ModelOutput> {
+  async #finish({
+    toImage,
+    size,
+    t0,
+    t1,
+    reply: pending,
+  }: HandedOver): Promise<ModelOutput | undefined> {
     const results: Record<string, ort.Tensor> = {};
     let inferenceMs: number;
     try {
       const reply = await pending;
+      if (reply === "withdrawn") return undefined;
       for (const o of reply.outputs)
         results[o.name] = new ort.Tensor(o.type, o.data as Float32Array, o.dims);
       // Timed on the worker's own real clock, bounded by the round trip on the session's clock (so

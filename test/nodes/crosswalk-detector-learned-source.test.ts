@@ -9,6 +9,7 @@ import { hostNode } from "./harness.js";
 const parameters = {
   image_transport: "raw",
   rate_hz: 5,
+  rate_phase_s: 0.05,
   processing_budget_ms: 80,
   base_frame: "base_link",
   tf_timeout_s: 0.5,

@@ -40,6 +40,7 @@ describe("crosswalk_detector node", () => {
         parameters: {
           image_transport: "compressed",
           rate_hz: 5,
+          rate_phase_s: 0.05,
           processing_budget_ms: 80,
           base_frame: "base_link",
           tf_timeout_s: 0.5,

@@ -11,6 +11,7 @@ import { laneDetectorParameters } from "../perception/lanes/support/lane-tuning.
 const NODE_LEVEL = [
   "image_transport",
   "rate_hz",
+  "rate_phase_s",
   "processing_budget_ms",
   "base_frame",
   "tf_timeout_s",

@@ -135,6 +135,10 @@ export class CameraNode implements NodeInstance {
         {
           name: options.stage,
           rateHz: params.get<number>("rate_hz"),
+          // A node with `rate_phase_s` (lanes, crosswalks) takes frames on a grid of the stamps.
+          ...(Object.hasOwn(params.all(), "rate_phase_s")
+            ? { phaseS: params.get<number>("rate_phase_s") }
+            : {}),
           run: (item, stamp, context) =>
             this.#run(item.frame, stamp, item.receivedNow, item.receivedWallMs, context),
         },

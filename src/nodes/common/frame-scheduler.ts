@@ -15,6 +15,14 @@ export interface ScheduledModel<F> {
   name: string;
   /** Frames per second of node-clock time the model may start (> 0). */
   rateHz: number;
+  /**
+   * Where the model's periods start in the stamps, seconds (>= 0): after the first frame (always
+   * taken), the model takes the first frame at or after each stamp k / rateHz + phaseS (k whole;
+   * the camera clock), so processes agree on the frames whatever their start, and models with
+   * different phases take different frames (their work does not pile up on one frame); the first
+   * two frames can be less than a period apart. Undefined: the periods start at the first frame.
+   */
+  phaseS?: number;
   /** Processes one frame; the scheduler waits for the promise before starting the model again. */
   run(frame: F, stamp: Time, context: RunContext): void | Promise<void>;
 }
@@ -67,9 +75,21 @@ export interface ModelCounters {
 /** A model's rate window: which stamps it may take next. */
 interface RateWindow {
   periodNs: bigint;
+  /** `ScheduledModel.phaseS` in ns: the periods' grid in the stamps; undefined: started by the first frame. */
+  phaseNs?: bigint;
   /** Earliest stamp (ns) the next frame may have; undefined before the first run. */
   nextDueNs?: bigint;
   lastStampNs?: bigint;
+}
+
+/** The first stamp at or after `ns` on the grid k * period + phase. */
+function gridAtOrAfter(periodNs: bigint, phaseNs: bigint, ns: bigint): bigint {
+  const offset = phaseNs % periodNs;
+  const d = ns - offset;
+  // BigInt division truncates toward zero: for d < 0 that is already the ceiling.
+  let k = d / periodNs;
+  if (k * periodNs < d) k += 1n;
+  return k * periodNs + offset;
 }
 
 interface ModelState<F> extends RateWindow {
@@ -101,12 +121,23 @@ function admit(
   w.lastStampNs = ns;
   const tolerance = BigInt(Math.round(Number(w.periodNs) * jitterFraction));
   if (w.nextDueNs !== undefined && ns < w.nextDueNs - tolerance) return { due: false, timeJump };
-  // Advance the window by one period (no drift); restart it after a long gap.
-  w.nextDueNs =
-    w.nextDueNs === undefined || ns - w.nextDueNs >= w.periodNs
-      ? ns + w.periodNs
-      : w.nextDueNs + w.periodNs;
+  // Advance the window by one period (no drift); restart it after a long gap: from this frame, or
+  // with a phase at the next stamp of the grid (the grid stamp this frame counts for is passed).
+  const restart = w.nextDueNs === undefined || ns - w.nextDueNs >= w.periodNs;
+  if (!restart) w.nextDueNs! += w.periodNs;
+  else if (w.phaseNs === undefined) w.nextDueNs = ns + w.periodNs;
+  else w.nextDueNs = gridAtOrAfter(w.periodNs, w.phaseNs, ns + tolerance + 1n);
   return { due: true, timeJump };
+}
+
+function phaseNsOf(model: string, phaseS: number | undefined): bigint | undefined {
+  if (phaseS === undefined) return undefined;
+  if (!(Number.isFinite(phaseS) && phaseS >= 0))
+    throw new PerceptionError(
+      "parameter",
+      `model '${model}': rate phase must be a number of seconds >= 0, got ${phaseS}`,
+    );
+  return BigInt(Math.round(phaseS * 1e9));
 }
 
 function periodNsOf(model: string, rateHz: number): bigint {
@@ -136,6 +167,7 @@ export class FrameScheduler<F> {
       this.#states.set(model.name, {
         model,
         periodNs: periodNsOf(model.name, model.rateHz),
+        phaseNs: phaseNsOf(model.name, model.phaseS),
         running: false,
         counters: {
           offered: 0,
@@ -189,7 +221,12 @@ export class FrameScheduler<F> {
     for (const s of this.#states.values()) {
       if (
         admit(
-          { periodNs: s.periodNs, nextDueNs: s.nextDueNs, lastStampNs: s.lastStampNs },
+          {
+            periodNs: s.periodNs,
+            phaseNs: s.phaseNs,
+            nextDueNs: s.nextDueNs,
+            lastStampNs: s.lastStampNs,
+          },
           ns,
           this.#jitter,
         ).due
@@ -217,6 +254,7 @@ export class FrameScheduler<F> {
         const outstanding = s.predicted?.notOffered ?? [];
         s.predicted = {
           periodNs: s.periodNs,
+          phaseNs: s.phaseNs,
           nextDueNs: s.nextDueNs,
           lastStampNs: s.lastStampNs,
           notOffered: [],
@@ -237,12 +275,22 @@ export class FrameScheduler<F> {
     return this.#state(model).pending?.frame;
   }
 
-  /** Changes a model's rate at run time (a parameter change): the next frame is due one new period after the last start. */
+  /**
+   * Changes a model's rate at run time (a parameter change): the next frame is due one new period
+   * after the last start (with a phase: the first stamp of the new grid from there).
+   */
   setRate(model: string, rateHz: number): void {
     const s = this.#state(model);
     const periodNs = periodNsOf(model, rateHz);
-    if (s.nextDueNs !== undefined) s.nextDueNs += periodNs - s.periodNs;
+    const before = s.periodNs;
     s.periodNs = periodNs;
+    if (s.nextDueNs !== undefined) {
+      s.nextDueNs += periodNs - before;
+      if (s.phaseNs !== undefined) {
+        const tolerance = BigInt(Math.round(Number(periodNs) * this.#jitter));
+        s.nextDueNs = gridAtOrAfter(periodNs, s.phaseNs, s.nextDueNs - tolerance);
+      }
+    }
     s.model = { ...s.model, rateHz };
   }
 

@@ -75,6 +75,7 @@ function harness(
         // The file's tuning (the node requires it), then this harness's own settings.
         ...laneDetectorFileParameters(),
         rate_hz: 15,
+        rate_phase_s: 0,
         processing_budget_ms: 100,
         base_frame: "base_link",
         model_dir: "",
@@ -153,7 +154,8 @@ const PERIOD = 33_333_333n;
 
 describe("CameraNode", () => {
   it("takes frames at rate_hz in stamp time, counts the rest as drops, and publishes the debug topics", async () => {
-    const h = harness();
+    // rate_phase_s puts the 15 Hz grid through the first frame's stamp: every other 30 Hz frame.
+    const h = harness({ rate_phase_s: Number(START % 66_666_667n) / 1e9 });
     await h.feed("/tf_static", cameraMount(nsToTime(START), 0.05), START);
     for (let i = 0n; i < 12n; i++) {
       const ns = START + i * PERIOD;

@@ -51,6 +51,63 @@ describe("FrameScheduler", () => {
     });
   });
 
+  it("with a phase, takes frames on the grid k / rate + phase of the stamps: models at the same rate take different frames, and a later start takes the same ones", async () => {
+    const taken = async (phaseS: number, first: number, rate = 10): Promise<number[]> => {
+      const got: number[] = [];
+      const s = new FrameScheduler<number>({
+        models: [{ name: "m", rateHz: rate, phaseS, run: (f) => void got.push(f) }],
+      });
+      // 30 Hz camera, +-1 ms jitter; stamp 0 is on both grids.
+      for (let i = first; i < 30; i++) {
+        s.offer(i, stampAt(i * (1000 / 30) + (i % 2 ? 1 : -1)));
+        await s.idle();
+      }
+      return got;
+    };
+    // Phase 0: frames 0, 3, 6, ...; phase 50 ms: the first at or after 50, 150, ... = 2, 5, 8, ...
+    expect(await taken(0, 0)).toEqual([0, 3, 6, 9, 12, 15, 18, 21, 24, 27]);
+    expect(await taken(0.05, 0)).toEqual([0, 2, 5, 8, 11, 14, 17, 20, 23, 26, 29]);
+    // Started at frame 4 (another process, a later start): its first frame, then the same grid.
+    expect(await taken(0, 4)).toEqual([4, 6, 9, 12, 15, 18, 21, 24, 27]);
+    expect(await taken(0.05, 4)).toEqual([4, 5, 8, 11, 14, 17, 20, 23, 26, 29]);
+    // The phase is taken modulo the period.
+    expect(await taken(0.25, 0)).toEqual(await taken(0.05, 0));
+    // Without a phase the periods run from the first frame.
+    const free: number[] = [];
+    const s = new FrameScheduler<number>({
+      models: [{ name: "m", rateHz: 10, run: (f) => void free.push(f) }],
+    });
+    for (let i = 4; i < 30; i++) {
+      s.offer(i, stampAt(i * (1000 / 30)));
+      await s.idle();
+    }
+    expect(free).toEqual([4, 7, 10, 13, 16, 19, 22, 25, 28]);
+    expect(
+      () =>
+        new FrameScheduler<number>({
+          models: [{ name: "m", rateHz: 10, phaseS: -1, run: () => undefined }],
+        }),
+    ).toThrow(/rate phase must be a number of seconds >= 0, got -1/);
+  });
+
+  it("with a phase, a rate change moves to the new rate's grid", async () => {
+    const got: number[] = [];
+    const s = new FrameScheduler<number>({
+      models: [{ name: "m", rateHz: 10, phaseS: 0.05, run: (f) => void got.push(f) }],
+    });
+    const offer = async (i: number) => {
+      s.offer(i, stampAt(i * (1000 / 30)));
+      await s.idle();
+    };
+    for (let i = 0; i < 12; i++) await offer(i);
+    s.setRate("m", 5); // grid 50, 250, 450, 650, ... ms
+    for (let i = 12; i < 30; i++) await offer(i);
+    // 10 Hz: 0, 2, 5, 8, 11 (50, 150, 250, 350 ms grid). 5 Hz: one new period after frame 11
+    // (366.7 ms) is 566.7 ms; the new grid's next stamp is 650 ms (frame 19 at 633 ms counts for it,
+    // within the 10 % jitter tolerance), then 850 ms (frame 25).
+    expect(got).toEqual([0, 2, 5, 8, 11, 19, 25]);
+  });
+
   it("predicts with wouldTake which frames a rate lets through, without changing anything", async () => {
     const taken: number[] = [];
     const s = new FrameScheduler<number>({

@@ -58,7 +58,10 @@ class Launcher {
 
   constructor(port: MessagePort) {
     this.#port = port;
-    this.#chain = flushSubnormalsOnThisThread();
+    this.#chain = flushSubnormalsOnThisThread().then(() => {
+      const ready: LauncherNotice = { type: "ready" };
+      port.postMessage(ready);
+    });
     port.on("message", (msg: LauncherRequest) => {
       this.#chain = this.#chain.then(() => this.#handle(msg));
     });

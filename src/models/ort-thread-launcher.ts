@@ -25,6 +25,9 @@ class ThreadLauncher {
   readonly #worker: Worker;
   readonly #endedBy = new Map<number, (reason: Error) => void>();
   #nextId = 1;
+  /** Resolves once the launcher created the process's first onnxruntime session (or ended). */
+  readonly ready: Promise<void>;
+  #ready!: () => void;
   /** `stop` calls waiting for the launcher's notice: the launcher is kept alive while there are any. */
   #stopping = 0;
   #dead: Error | undefined;
@@ -32,12 +35,17 @@ class ThreadLauncher {
   constructor() {
     this.#worker = startThread(siblingModule(import.meta.url, "ort-launcher-thread"));
     this.#worker.unref();
+    this.ready = new Promise((resolve) => {
+      this.#ready = resolve;
+    });
     this.#worker.on("message", (notice: LauncherNotice) => {
+      if (notice.type === "ready") return this.#ready();
       const detail = notice.message ? `: ${notice.message}` : "";
       this.#end(notice.id, new Error(`onnxruntime worker exited (code ${notice.code})${detail}`));
     });
     const fail = (err: Error): void => {
       this.#dead ??= err;
+      this.#ready(); // nothing more to wait for
       for (const id of [...this.#endedBy.keys()]) this.#end(id, err);
     };
     this.#worker.on("error", (err) => fail(err instanceof Error ? err : new Error(String(err))));
@@ -83,6 +91,17 @@ class ThreadLauncher {
 
 /** Started with the first session thread; see the module comment. */
 let launcher: ThreadLauncher | undefined;
+
+/**
+ * Starts the launcher (if not yet) and resolves once it has created the process's first
+ * onnxruntime session. Code that creates an onnxruntime session on its own thread (quantize's
+ * calibration) awaits it first: otherwise that session would be the process's first, and the
+ * session threads started later would compute with subnormals (slow on x86).
+ */
+export function sessionThreadsReady(): Promise<void> {
+  launcher ??= new ThreadLauncher();
+  return launcher.ready;
+}
 
 /** Starts a session thread (ort-worker-thread.ts) with subnormals flushed where the CPU allows. */
 export function startSessionThread(): SessionThreadHandle {

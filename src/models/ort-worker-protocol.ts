@@ -91,10 +91,8 @@ export type LauncherRequest =
   | { type: "start"; id: number; port: MessagePort }
   | { type: "stop"; id: number };
 
-/** The launcher thread's notice that session thread `id` ended (`message`: the error that ended it). */
-export interface LauncherNotice {
-  type: "exit";
-  id: number;
-  code: number;
-  message?: string;
-}
+/** The launcher thread's notices: session thread `id` ended (`message`: the error that ended it), or it is ready. */
+export type LauncherNotice =
+  | { type: "exit"; id: number; code: number; message?: string }
+  /** The launcher created the process's first onnxruntime session (its thread's mode is set). */
+  | { type: "ready" };

@@ -10,6 +10,7 @@ import * as ort from "onnxruntime-node";
 import { PerceptionError } from "../../core/errors.js";
 import { Preprocessor } from "../../image/preprocess.js";
 import type { ModelContract } from "../../models/contract.js";
+import { sessionThreadsReady } from "../../models/ort-thread-launcher.js";
 import {
   DataType,
   encodeModel,
@@ -206,6 +207,8 @@ async function runCollecting(
   visit: (outputs: Record<string, Float32Array>, frame: number) => void,
 ): Promise<void> {
   if (names.length === 0) return;
+  // The process's first onnxruntime session must be the launcher's (subnormal mode of the model threads).
+  await sessionThreadsReady();
   const session = await ort.InferenceSession.create(withOutputs(model, names), {
     graphOptimizationLevel: "disabled",
     intraOpNumThreads: 1,

@@ -75,21 +75,40 @@ export interface ModelCounters {
 /** A model's rate window: which stamps it may take next. */
 interface RateWindow {
   periodNs: bigint;
-  /** `ScheduledModel.phaseS` in ns: the periods' grid in the stamps; undefined: started by the first frame. */
-  phaseNs?: bigint;
+  /** With `ScheduledModel.phaseS`: the grid of stamps k / rate + phase; undefined: periods from the first frame. */
+  grid?: StampGrid;
   /** Earliest stamp (ns) the next frame may have; undefined before the first run. */
   nextDueNs?: bigint;
   lastStampNs?: bigint;
 }
 
-/** The first stamp at or after `ns` on the grid k * period + phase. */
-function gridAtOrAfter(periodNs: bigint, phaseNs: bigint, ns: bigint): bigint {
-  const offset = phaseNs % periodNs;
-  const d = ns - offset;
-  // BigInt division truncates toward zero: for d < 0 that is already the ceiling.
-  let k = d / periodNs;
-  if (k * periodNs < d) k += 1n;
-  return k * periodNs + offset;
+/** The stamps k / rate + phase (k whole), exactly: the rate in mHz, so 15 Hz is 66666666.67 ns, not a rounded period. */
+interface StampGrid {
+  phaseNs: bigint;
+  rateMilliHz: bigint;
+}
+
+const NS_PER_MILLIHZ_PERIOD = 1_000_000_000_000n; // 1e9 ns/s * 1e3 mHz/Hz
+
+function stampGrid(rateHz: number, phaseNs: bigint): StampGrid {
+  const milli = Math.max(1, Math.round(rateHz * 1000));
+  return { phaseNs, rateMilliHz: BigInt(milli) };
+}
+
+/** The first stamp of the grid at or after `ns` (each grid stamp rounded down to whole ns). */
+function gridAtOrAfter(g: StampGrid, ns: bigint): bigint {
+  const at = (k: bigint): bigint => {
+    const t = k * NS_PER_MILLIHZ_PERIOD;
+    // Floor division for negative k as well (BigInt division truncates toward zero).
+    const q = t / g.rateMilliHz;
+    return g.phaseNs + (q * g.rateMilliHz > t ? q - 1n : q);
+  };
+  const d = (ns - g.phaseNs) * g.rateMilliHz;
+  let k = d / NS_PER_MILLIHZ_PERIOD;
+  if (k * NS_PER_MILLIHZ_PERIOD < d) k += 1n; // ceiling (truncation already is for d < 0)
+  while (at(k) < ns) k += 1n;
+  while (at(k - 1n) >= ns) k -= 1n;
+  return at(k);
 }
 
 interface ModelState<F> extends RateWindow {
@@ -124,20 +143,24 @@ function admit(
   // Advance the window by one period (no drift); restart it after a long gap: from this frame, or
   // with a phase at the next stamp of the grid (the grid stamp this frame counts for is passed).
   const restart = w.nextDueNs === undefined || ns - w.nextDueNs >= w.periodNs;
-  if (!restart) w.nextDueNs! += w.periodNs;
-  else if (w.phaseNs === undefined) w.nextDueNs = ns + w.periodNs;
-  else w.nextDueNs = gridAtOrAfter(w.periodNs, w.phaseNs, ns + tolerance + 1n);
+  if (w.grid)
+    w.nextDueNs = gridAtOrAfter(w.grid, restart ? ns + tolerance + 1n : w.nextDueNs! + 1n);
+  else w.nextDueNs = restart ? ns + w.periodNs : w.nextDueNs! + w.periodNs;
   return { due: true, timeJump };
 }
 
-function phaseNsOf(model: string, phaseS: number | undefined): bigint | undefined {
+function stampGridOf(
+  model: string,
+  rateHz: number,
+  phaseS: number | undefined,
+): StampGrid | undefined {
   if (phaseS === undefined) return undefined;
   if (!(Number.isFinite(phaseS) && phaseS >= 0))
     throw new PerceptionError(
       "parameter",
       `model '${model}': rate phase must be a number of seconds >= 0, got ${phaseS}`,
     );
-  return BigInt(Math.round(phaseS * 1e9));
+  return stampGrid(rateHz, BigInt(Math.round(phaseS * 1e9)));
 }
 
 function periodNsOf(model: string, rateHz: number): bigint {
@@ -167,7 +190,7 @@ export class FrameScheduler<F> {
       this.#states.set(model.name, {
         model,
         periodNs: periodNsOf(model.name, model.rateHz),
-        phaseNs: phaseNsOf(model.name, model.phaseS),
+        grid: stampGridOf(model.name, model.rateHz, model.phaseS),
         running: false,
         counters: {
           offered: 0,
@@ -223,7 +246,7 @@ export class FrameScheduler<F> {
         admit(
           {
             periodNs: s.periodNs,
-            phaseNs: s.phaseNs,
+            grid: s.grid,
             nextDueNs: s.nextDueNs,
             lastStampNs: s.lastStampNs,
           },
@@ -254,7 +277,7 @@ export class FrameScheduler<F> {
         const outstanding = s.predicted?.notOffered ?? [];
         s.predicted = {
           periodNs: s.periodNs,
-          phaseNs: s.phaseNs,
+          grid: s.grid,
           nextDueNs: s.nextDueNs,
           lastStampNs: s.lastStampNs,
           notOffered: [],
@@ -284,11 +307,12 @@ export class FrameScheduler<F> {
     const periodNs = periodNsOf(model, rateHz);
     const before = s.periodNs;
     s.periodNs = periodNs;
+    if (s.grid) s.grid = stampGrid(rateHz, s.grid.phaseNs);
     if (s.nextDueNs !== undefined) {
       s.nextDueNs += periodNs - before;
-      if (s.phaseNs !== undefined) {
+      if (s.grid) {
         const tolerance = BigInt(Math.round(Number(periodNs) * this.#jitter));
-        s.nextDueNs = gridAtOrAfter(periodNs, s.phaseNs, s.nextDueNs - tolerance);
+        s.nextDueNs = gridAtOrAfter(s.grid, s.nextDueNs - tolerance);
       }
     }
     s.model = { ...s.model, rateHz };

@@ -70,6 +70,17 @@ describe("FrameScheduler", () => {
     // Started at frame 4 (another process, a later start): its first frame, then the same grid.
     expect(await taken(0, 4)).toEqual([4, 6, 9, 12, 15, 18, 21, 24, 27]);
     expect(await taken(0.05, 4)).toEqual([4, 5, 8, 11, 14, 17, 20, 23, 26, 29]);
+    // The grid is exact where the period is no whole number of ns: 15 Hz from a whole second
+    // takes every other frame of a 30 Hz camera (k / 30 s), 1 000 s of stamps on.
+    const at15: number[] = [];
+    const s15 = new FrameScheduler<number>({
+      models: [{ name: "m", rateHz: 15, phaseS: 0, run: (f) => void at15.push(f) }],
+    });
+    for (let i = 0; i < 8; i++) {
+      s15.offer(i, { sec: 1_700_001_000, nanosec: Math.round((i * 1e9) / 30) });
+      await s15.idle();
+    }
+    expect(at15).toEqual([0, 2, 4, 6]);
     // The phase is taken modulo the period.
     expect(await taken(0.25, 0)).toEqual(await taken(0.05, 0));
     // Without a phase the periods run from the first frame.

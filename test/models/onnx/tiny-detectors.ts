@@ -27,6 +27,15 @@ export type TinyLayout =
 /** Box size (tensor pixels) every candidate has. */
 export const TINY_BOX = { w: 4, h: 6 } as const;
 
+/** A contracts file for `tinyYolov8(32, "yolov8")` saved beside it as tiny.onnx: the model "tiny". */
+export const TINY_YOLOV8_32_CONTRACTS = `models:
+  tiny:
+    file: tiny.onnx
+    input: { name: images, width: 32, height: 32, colour_order: rgb, normalization: { scale: 0.00392156862745098 }, resize: { mode: stretch } }
+    decoder: { type: yolov8, num_classes: 2 }
+    thresholds: { score: 0.5, nms_iou: 0.45 }
+`;
+
 /**
  * A [1, 3, size, size] -> layout detector with 2 classes: class 0 = the red channel, class 1 = green
  * (0..1 after the contract's /255), box centred on the pixel (cx = x + 0.5, cy = y + 0.5).

@@ -9,7 +9,7 @@ import { loadCalibrationFrames } from "../../../src/report/quantize/calibration-
 import { quantizeModel } from "../../../src/report/quantize/quantize-model.js";
 import { ModelSession } from "../../../src/models/session.js";
 import { run } from "../../../src/cli/commands/quantize.js";
-import { tinyYolov8 } from "../../models/onnx/tiny-detectors.js";
+import { TINY_YOLOV8_32_CONTRACTS, tinyYolov8 } from "../../models/onnx/tiny-detectors.js";
 import { vi } from "vitest";
 
 const dir = mkdtempSync(join(tmpdir(), "ep-quantize-"));
@@ -30,16 +30,7 @@ beforeAll(async () => {
       .toFile(join(dir, "frames", `f${k}.png`));
   }
   writeModelFile(join(dir, "tiny.onnx"), tinyYolov8(32, "yolov8"));
-  writeFileSync(
-    join(dir, "contracts.yaml"),
-    `models:
-  tiny:
-    file: tiny.onnx
-    input: { name: images, width: 32, height: 32, colour_order: rgb, normalization: { scale: 0.00392156862745098 }, resize: { mode: stretch } }
-    decoder: { type: yolov8, num_classes: 2 }
-    thresholds: { score: 0.5, nms_iou: 0.45 }
-`,
-  );
+  writeFileSync(join(dir, "contracts.yaml"), TINY_YOLOV8_32_CONTRACTS);
 });
 
 const options = (frames: Awaited<ReturnType<typeof loadCalibrationFrames>>) => ({

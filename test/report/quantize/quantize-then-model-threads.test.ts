@@ -13,23 +13,14 @@ import { loadModelContract } from "../../../src/models/contract.js";
 import { writeModelFile } from "../../../src/models/onnx/onnx-proto.js";
 import { WorkerSession } from "../../../src/models/ort-worker.js";
 import { quantizeModel } from "../../../src/report/quantize/quantize-model.js";
-import { tinyYolov8 } from "../../models/onnx/tiny-detectors.js";
+import { TINY_YOLOV8_32_CONTRACTS, tinyYolov8 } from "../../models/onnx/tiny-detectors.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ep-quantize-first-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it("a model thread started after quantize's calibration still flushes subnormals (x86)", async () => {
   const model = tinyYolov8(32, "yolov8");
-  writeFileSync(
-    join(dir, "contracts.yaml"),
-    `models:
-  tiny:
-    file: tiny.onnx
-    input: { name: images, width: 32, height: 32, colour_order: rgb, normalization: { scale: 0.00392156862745098 }, resize: { mode: stretch } }
-    decoder: { type: yolov8, num_classes: 2 }
-    thresholds: { score: 0.5, nms_iou: 0.45 }
-`,
-  );
+  writeFileSync(join(dir, "contracts.yaml"), TINY_YOLOV8_32_CONTRACTS);
   const contract = loadModelContract("tiny", join(dir, "contracts.yaml"));
   const frame = {
     width: 32,

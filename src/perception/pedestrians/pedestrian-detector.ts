@@ -144,7 +144,7 @@ export interface PedestrianDetection {
   boxes: Detection[];
   /** The crops run on this frame (source pixels). */
   crops: PlannedCrop[];
-  /** Crops planned for this frame and left out because `cancelCrops` aborted before they ran. */
+  /** Crops planned for this frame and left out because `cancelCrops` aborted before the model started them. */
   cropsCancelled: number;
   /** The detector used; `hog-fallback` when no model was available. */
   backend: PedestrianBackend;
@@ -364,8 +364,8 @@ export class PedestrianDetector {
 
   /**
    * Person boxes in image pixels (tiles and crops merged), with timings and the crops that ran.
-   * Crops not handed to the model yet when `cancelCrops` aborts are left out (the whole frame and
-   * its tiles always run). The HOG fallback ignores the crops: it searches the band of rows where
+   * Crops the model has not started when `cancelCrops` aborts are left out (the whole frame and its
+   * tiles always run). The HOG fallback ignores the crops: it searches the band of rows where
    * people stand (from the geometry's horizon, else the middle row) at native resolution, and the
    * whole frame shrunk.
    */
@@ -472,8 +472,8 @@ export class PedestrianDetector {
 
   /**
    * Pedestrians of one frame, with at most `cropPasses` crops besides the whole frame (Infinity,
-   * for still images: every crop; a stream takes them from its crop pass budget); crops not yet
-   * handed to the model when `cancelCrops` aborts are left out (a stream: a newer frame waits).
+   * for still images: every crop; a stream takes them from its crop pass budget); crops the model
+   * has not started when `cancelCrops` aborts are left out (a stream: a newer frame waits).
    * Without a geometry (no calibration) the message is empty with a status saying so; boxes are
    * returned anyway.
    */

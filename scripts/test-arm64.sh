@@ -7,6 +7,8 @@
 #   npm run test:arm64                 model outputs, sharp, sqlite: arm64 vs x86 (exit 1 outside tolerance)
 #   npm run test:arm64 -- --full       the same, then the whole vitest suite on arm64 (hours emulated)
 #   npm run test:arm64 -- --suite [vitest args/files]   only the vitest suite on arm64 (all of it without files)
+#   npm run test:arm64:ledger -- [run|report] ...       the suite one file per run, results kept across sessions
+#                                                        (scripts/arm64/suite-ledger.ts; resumes where it stopped)
 set -euo pipefail
 MODE=checks
 if [ "${1:-}" = --full ]; then MODE=full; shift; elif [ "${1:-}" = --suite ]; then MODE=suite; shift; fi
@@ -94,10 +96,10 @@ suite() {
       tar xzf "$WORK/tools/pkgs/$(echo "${arm#@}" | tr / -)-$v.tgz" -C "$MODULES/$arm" --strip-components=1
     fi
   done
-  local start=$SECONDS rc=0
+  local start=$SECONDS rc=0 out="${ARM64_SUITE_JSON:-$WORK/suite.json}"
   ARM64_ENV="EP_TEST_TIMEOUT_SCALE=${ARM64_TIMEOUT_SCALE:-20}" arm64 node_modules/vitest/vitest.mjs run --pool forks --maxWorkers 1 \
-    --reporter verbose --reporter json --outputFile.json="'$WORK/suite.json'" "$@" || rc=$?
-  echo "test:arm64 suite: vitest exit $rc, wall $((SECONDS - start)) s (results: $WORK/suite.json)"
+    --reporter verbose --reporter json --outputFile.json="'$out'" "$@" || rc=$?
+  echo "test:arm64 suite: vitest exit $rc, wall $((SECONDS - start)) s (results: $out)"
   return $rc
 }
 if [ "$MODE" = suite ]; then suite "$@"; exit $?; fi

@@ -1,0 +1,144 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  type LedgerEntry,
+  type VitestFileResult,
+  codeId,
+  entryFromFileResult,
+  ledgerReport,
+  readLedger,
+  standings,
+} from "../../scripts/arm64/suite-ledger.js";
+
+const run = {
+  file: "test/a.test.ts",
+  codeId: "c1",
+  commit: "abc",
+  wallS: 12,
+  at: "2026-12-06T23:00:00Z",
+};
+const result = (status: string, tests: [string, string][], message?: string): VitestFileResult => ({
+  name: "/repo/test/a.test.ts",
+  status,
+  ...(message ? { message } : {}),
+  assertionResults: tests.map(([fullName, s]) => ({
+    fullName,
+    status: s,
+    failureMessages: s === "failed" ? [`expected 1 to be 2\n    at line 3`] : [],
+  })),
+});
+
+describe("arm64 suite ledger", () => {
+  it("passed only when vitest passed the file with at least one test and none failed", () => {
+    const ok = entryFromFileResult(
+      run,
+      result("passed", [
+        ["a", "passed"],
+        ["b", "skipped"],
+      ]),
+      false,
+    );
+    expect(ok).toMatchObject({ outcome: "passed", passed: 1, failed: 0, skipped: 1, failures: [] });
+    const bad = entryFromFileResult(
+      run,
+      result("failed", [
+        ["a", "passed"],
+        ["b", "failed"],
+      ]),
+      false,
+    );
+    expect(bad).toMatchObject({ outcome: "failed", passed: 1, failed: 1 });
+    expect(bad.failures).toEqual(["b: expected 1 to be 2"]);
+    const allSkipped = entryFromFileResult(run, result("passed", [["a", "skipped"]]), false);
+    expect(allSkipped.outcome).toBe("failed");
+    expect(allSkipped.failures[0]).toMatch(/passed with 0 tests passed/);
+    const collectError = entryFromFileResult(
+      run,
+      result("failed", [], "Cannot find module x\nstack"),
+      false,
+    );
+    expect(collectError.failures).toEqual(["(file) Cannot find module x"]);
+  });
+
+  it("a file without a result is a timeout when the run was stopped, else a failure", () => {
+    expect(entryFromFileResult(run, undefined, true).outcome).toBe("timeout");
+    const noResult = entryFromFileResult(run, undefined, false);
+    expect(noResult.outcome).toBe("failed");
+    expect(noResult.failures).toEqual(["no vitest result was written for this file"]);
+    // a result written before the stop still counts as what it was
+    expect(entryFromFileResult(run, result("passed", [["a", "passed"]]), true).outcome).toBe(
+      "passed",
+    );
+  });
+
+  it("stands a file by its latest run on this code and remembers the last pass on any code", () => {
+    const e = (codeIdValue: string, outcome: LedgerEntry["outcome"], at: string): LedgerEntry => ({
+      ...run,
+      codeId: codeIdValue,
+      outcome,
+      passed: outcome === "passed" ? 3 : 0,
+      failed: outcome === "failed" ? 1 : 0,
+      skipped: 0,
+      at,
+      failures: outcome === "failed" ? ["x: boom"] : [],
+    });
+    const entries = [
+      e("old", "passed", "2026-12-01"),
+      e("c1", "failed", "2026-12-05"),
+      e("c1", "passed", "2026-12-06"),
+    ];
+    const [s] = standings(["test/a.test.ts"], entries, "c1");
+    expect(s?.current?.at).toBe("2026-12-06");
+    expect(s?.lastPassed?.at).toBe("2026-12-06");
+    const [other] = standings(["test/a.test.ts", "test/b.test.ts"], entries, "new").slice(1);
+    expect(other).toEqual({ file: "test/b.test.ts" });
+    const report = ledgerReport(
+      standings(["test/a.test.ts", "test/b.test.ts"], entries.slice(0, 2), "c1"),
+      "c1",
+    );
+    expect(report.split("\n")[0]).toBe(
+      "arm64 suite ledger, code c1: 0 of 2 files passed on this code (0 tests), 1 failed, 0 stopped at the time limit, 1 not run on this code (0 of them passed on earlier code)",
+    );
+    expect(report).toContain("| test/a.test.ts | failed | 0/1/0 | 12 | abc (2026-12-01) |");
+    expect(report).toContain("|  | x: boom | | | |");
+    expect(report).toContain("| test/b.test.ts | not run |  |  | never |");
+  });
+
+  it("names the line of a ledger that is not JSON", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ledger-"));
+    const path = join(dir, "suite-ledger.jsonl");
+    writeFileSync(path, `${JSON.stringify({ file: "x" })}\n{oops\n`);
+    expect(() => readLedger(path)).toThrow(`${path}: line 2 is not JSON`);
+    expect(readLedger(join(dir, "absent.jsonl"))).toEqual([]);
+  });
+
+  it("the code id ignores documentation and follows code, committed or not", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ledger-git-"));
+    const git = (...args: string[]): string =>
+      execFileSync("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...args], {
+        cwd: dir,
+        encoding: "utf8",
+      });
+    git("init", "-q");
+    writeFileSync(join(dir, "a.ts"), "export const a = 1;\n");
+    writeFileSync(join(dir, "README.md"), "one\n");
+    git("add", ".");
+    git("commit", "-qm", "one");
+    const first = codeId(dir);
+    expect(first.commit).toMatch(/^[0-9a-f]{40}$/);
+    writeFileSync(join(dir, "README.md"), "two\n");
+    expect(codeId(dir)).toEqual(first);
+    git("commit", "-qam", "docs");
+    expect(codeId(dir).codeId).toBe(first.codeId);
+    writeFileSync(join(dir, "a.ts"), "export const a = 2;\n");
+    const dirty = codeId(dir);
+    expect(dirty.codeId).not.toBe(first.codeId);
+    expect(dirty.commit).toMatch(/\+dirty$/);
+    git("commit", "-qam", "code");
+    expect(codeId(dir).codeId).not.toBe(first.codeId);
+    expect(codeId(dir).codeId).not.toBe(dirty.codeId);
+  });
+});

@@ -4,13 +4,14 @@
  * several sittings and on several cores.
  *
  *   run [files...] [--shard K/N] [--timeout-s S] [--order fast-first|slow-first|name] [--rerun]
- *       [--batch-under-ms MS] [--batch-size N]
+ *       [--batch-under-ms MS] [--batch-size N] [--durations RESULTS_JSON]
  *       Runs every test file (or the given ones) not yet run on this code, in the given order
  *       (x86 durations from vitest's results cache; fast-first by default). `--shard K/N` takes
  *       every N-th file from the K-th, so N runners side by side split the suite. `--timeout-s`
  *       stops a vitest run after S seconds (its files without a result are recorded as `timeout`).
  *       `--rerun` also runs files that failed or timed out on this code. `--batch-under-ms MS`:
  *       files under MS on x86 share vitest runs of up to `--batch-size` files (default 20).
+ *       `--durations`: the x86 durations to order and batch by (a vitest results.json).
  *   report [--out FILE]
  *       Prints (or writes) where every test file stands on this code.
  *
@@ -55,14 +56,23 @@ const testFiles = (): string[] => {
   return found.sort();
 };
 
-/** x86 durations (ms) of the last vitest run on this machine, from vitest's results cache. */
-const x86Durations = (): Map<string, number> => {
+/**
+ * x86 durations (ms) per test file: from the given vitest results file, else from vitest's results
+ * cache in node_modules (which the emulated runs also write: pass an x86 run's file to order by it).
+ */
+const x86Durations = (resultsFile: string | undefined): Map<string, number> => {
   const cache = join(root, "node_modules", ".vite", "vitest");
   const durations = new Map<string, number>();
-  if (!existsSync(cache)) return durations;
-  for (const dir of readdirSync(cache)) {
-    const path = join(cache, dir, "results.json");
-    if (!existsSync(path)) continue;
+  const paths = resultsFile
+    ? [resultsFile]
+    : existsSync(cache)
+      ? readdirSync(cache).map((dir) => join(cache, dir, "results.json"))
+      : [];
+  for (const path of paths) {
+    if (!existsSync(path)) {
+      if (resultsFile) throw new Error(`--durations: ${path} does not exist`);
+      continue;
+    }
     const results = (
       JSON.parse(readFileSync(path, "utf8")) as { results: [string, { duration?: number }][] }
     ).results;
@@ -173,6 +183,7 @@ const run = async (args: string[]): Promise<void> => {
   if (!(batchUnderMs >= 0) || !(Number.isInteger(batchSize) && batchSize >= 1)) {
     throw new Error("--batch-under-ms must be >= 0 and --batch-size a whole number >= 1");
   }
+  const durationsFile = option(args, "--durations");
   const unknown = args.find((arg) => arg.startsWith("--"));
   if (unknown) throw new Error(`unknown option ${unknown}`);
   const all = testFiles();
@@ -183,7 +194,7 @@ const run = async (args: string[]): Promise<void> => {
   const timeoutS = timeout === undefined ? undefined : Number(timeout);
   if (timeoutS !== undefined && !(timeoutS > 0))
     throw new Error(`--timeout-s must be a positive number, got ${timeout}`);
-  const durations = x86Durations();
+  const durations = x86Durations(durationsFile);
   const x86 = (file: string): number => durations.get(file) ?? Number.POSITIVE_INFINITY;
   const ordered = [...(args.length > 0 ? args : all)].sort(
     order === "name"
@@ -260,7 +271,7 @@ if (command === "run") await run(rest);
 else if (command === "report") report(rest);
 else {
   console.error(
-    "usage: suite-by-file.ts run [files...] [--shard K/N] [--timeout-s S] [--order fast-first|slow-first|name] [--rerun] [--batch-under-ms MS] [--batch-size N] | report [--out FILE]",
+    "usage: suite-by-file.ts run [files...] [--shard K/N] [--timeout-s S] [--order fast-first|slow-first|name] [--rerun] [--batch-under-ms MS] [--batch-size N] [--durations RESULTS_JSON] | report [--out FILE]",
   );
   process.exit(2);
 }

@@ -7,11 +7,12 @@
 #   npm run test:arm64                 model outputs, sharp, sqlite: arm64 vs x86 (exit 1 outside tolerance)
 #   npm run test:arm64 -- --full       the same, then the whole vitest suite on arm64 (hours emulated)
 #   npm run test:arm64 -- --suite [vitest args/files]   only the vitest suite on arm64 (all of it without files)
+#   npm run test:arm64 -- --replay     only the sample-drive replays (FP32 and INT8) on both, final messages compared
 #   npm run test:arm64:ledger -- [run|report] ...       the suite one file per run, results kept across sessions
 #                                                        (scripts/arm64/suite-ledger.ts; resumes where it stopped)
 set -euo pipefail
 MODE=checks
-if [ "${1:-}" = --full ]; then MODE=full; shift; elif [ "${1:-}" = --suite ]; then MODE=suite; shift; fi
+case "${1:-}" in --full) MODE=full; shift ;; --suite) MODE=suite; shift ;; --replay) MODE=replay; ARM64_REPLAY=1; shift ;; esac
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="${ARM64_WORK:-$ROOT/.arm64}"
 QEMU="$(command -v qemu-aarch64-static || command -v qemu-aarch64 || true)"
@@ -104,43 +105,60 @@ suite() {
 }
 if [ "$MODE" = suite ]; then suite "$@"; exit $?; fi
 node --import tsx scripts/arm64/prepare.ts "$RUN"
-node scripts/arm64/run-models.mjs "$RUN" x86
-arm64 scripts/arm64/run-models.mjs "'$RUN'" arm64
-# sharp: the same frames decoded and resized on both must give the same pixels.
-FRAMES="$(cd "$ROOT/../shared/data" && pwd)"
-SHARP_FRAMES="'$FRAMES/kitti/000007.png' '$FRAMES/bdd100k/caeb782d-4a20b7c4.jpg' '$FRAMES/cdnet_crosswalk/complex/clearly_visible_0760_00001.jpg'"
-sh -c "node scripts/arm64/sharp-check.mjs $SHARP_FRAMES" > "$RUN/sharp.x86.txt"
-arm64 scripts/arm64/sharp-check.mjs "$SHARP_FRAMES" > "$RUN/sharp.arm64.txt"
 status=0
-if cmp -s "$RUN/sharp.x86.txt" "$RUN/sharp.arm64.txt"; then
-  echo "sharp: arm64 prebuilt decodes and resizes the frames to the same pixels as x86 ($(tail -1 "$RUN/sharp.arm64.txt"))"
-else
-  echo "sharp: arm64 pixels differ from x86:"; diff "$RUN/sharp.x86.txt" "$RUN/sharp.arm64.txt" || true; status=1
-fi
-# The sqlite reader's library: the same rows from Jazzy's .db3 bags on both.
-if [ -n "$SQLITE_MOUNT" ]; then
-  BAGS="$(cd "$ROOT/../shared/bags/rosbag2" && pwd)"
-  DB3="'$BAGS/camera_drive_sqlite3/camera_drive_sqlite3_0.db3' '$BAGS/rosbag2_tests_sqlite3_cdr_test/cdr_test_0.db3' '$BAGS/rosbag2_cpp_bags/topics_and_services.db3'"
-  sh -c "node scripts/arm64/sqlite-check.mjs $DB3" > "$RUN/sqlite.x86.txt"
-  arm64 scripts/arm64/sqlite-check.mjs "$DB3" > "$RUN/sqlite.arm64.txt"
-  if cmp -s "$RUN/sqlite.x86.txt" "$RUN/sqlite.arm64.txt"; then
-    echo "better-sqlite3 $SQLITE_VERSION (cross-compiled for arm64): the same rows as x86 from $(wc -l < "$RUN/sqlite.arm64.txt") .db3 files"
+if [ "$MODE" != replay ]; then
+  node scripts/arm64/run-models.mjs "$RUN" x86
+  arm64 scripts/arm64/run-models.mjs "'$RUN'" arm64
+  # sharp: the same frames decoded and resized on both must give the same pixels.
+  FRAMES="$(cd "$ROOT/../shared/data" && pwd)"
+  SHARP_FRAMES="'$FRAMES/kitti/000007.png' '$FRAMES/bdd100k/caeb782d-4a20b7c4.jpg' '$FRAMES/cdnet_crosswalk/complex/clearly_visible_0760_00001.jpg'"
+  sh -c "node scripts/arm64/sharp-check.mjs $SHARP_FRAMES" > "$RUN/sharp.x86.txt"
+  arm64 scripts/arm64/sharp-check.mjs "$SHARP_FRAMES" > "$RUN/sharp.arm64.txt"
+  if cmp -s "$RUN/sharp.x86.txt" "$RUN/sharp.arm64.txt"; then
+    echo "sharp: arm64 prebuilt decodes and resizes the frames to the same pixels as x86 ($(tail -1 "$RUN/sharp.arm64.txt"))"
   else
-    echo "better-sqlite3: arm64 rows differ from x86:"; diff "$RUN/sqlite.x86.txt" "$RUN/sqlite.arm64.txt" || true; status=1
+    echo "sharp: arm64 pixels differ from x86:"; diff "$RUN/sharp.x86.txt" "$RUN/sharp.arm64.txt" || true; status=1
   fi
-else
-  echo "better-sqlite3 on arm64: not checked (no aarch64 cross compiler: apt-get install g++-aarch64-linux-gnu; see docs/arm.md)"
+  # The sqlite reader's library: the same rows from Jazzy's .db3 bags on both.
+  if [ -n "$SQLITE_MOUNT" ]; then
+    BAGS="$(cd "$ROOT/../shared/bags/rosbag2" && pwd)"
+    DB3="'$BAGS/camera_drive_sqlite3/camera_drive_sqlite3_0.db3' '$BAGS/rosbag2_tests_sqlite3_cdr_test/cdr_test_0.db3' '$BAGS/rosbag2_cpp_bags/topics_and_services.db3'"
+    sh -c "node scripts/arm64/sqlite-check.mjs $DB3" > "$RUN/sqlite.x86.txt"
+    arm64 scripts/arm64/sqlite-check.mjs "$DB3" > "$RUN/sqlite.arm64.txt"
+    if cmp -s "$RUN/sqlite.x86.txt" "$RUN/sqlite.arm64.txt"; then
+      echo "better-sqlite3 $SQLITE_VERSION (cross-compiled for arm64): the same rows as x86 from $(wc -l < "$RUN/sqlite.arm64.txt") .db3 files"
+    else
+      echo "better-sqlite3: arm64 rows differ from x86:"; diff "$RUN/sqlite.x86.txt" "$RUN/sqlite.arm64.txt" || true; status=1
+    fi
+  else
+    echo "better-sqlite3 on arm64: not checked (no aarch64 cross compiler: apt-get install g++-aarch64-linux-gnu; see docs/arm.md)"
+  fi
+  node --import tsx scripts/arm64/compare.ts "$RUN" || status=1
 fi
-node --import tsx scripts/arm64/compare.ts "$RUN" || status=1
-# Optional (ARM64_REPLAY=1; ~10 min emulated): the first 0.2 s of the sample drive replayed through the
-# whole graph (compiled JavaScript, `npm run build`) on both, final messages compared.
+# Optional (ARM64_REPLAY=1; ~10 min emulated per replay): the first ARM64_REPLAY_S seconds (default 0.2)
+# of the sample drive replayed through the whole graph (compiled JavaScript, `npm run build`) on both,
+# final messages compared: once on the FP32 models, once on their INT8 twins made above.
 if [ "${ARM64_REPLAY:-0}" = 1 ]; then
   npx tsc -p tsconfig.json
-  node --import tsx scripts/arm64/bag-head.ts bags/sample_drive "$WORK/sample_head" 0.2
-  REPLAY="replay '$WORK/sample_head' --overwrite --deterministic-timing --quiet --out"
-  sh -c "node dist/src/cli/main.js $REPLAY '$WORK/replay/x86'" > "$WORK/replay-x86.log" 2>&1
-  arm64 dist/src/cli/main.js "$REPLAY '$WORK/replay/arm64'" > "$WORK/replay-arm64.log" 2>&1
-  node --import tsx scripts/arm64/compare-replay.ts "$WORK/replay/x86" "$WORK/replay/arm64" || status=1
+  node --import tsx scripts/arm64/bag-head.ts bags/sample_drive "$WORK/sample_head" "${ARM64_REPLAY_S:-0.2}"
+  for variant in fp32 int8; do
+    REPLAY="replay '$WORK/sample_head' --overwrite --deterministic-timing"
+    COMPARE=""
+    if [ "$variant" = int8 ]; then
+      REPLAY="$REPLAY --params '$RUN/int8-replay.param.yaml' model_dir:='$RUN'"; COMPARE=--int8
+    fi
+    sh -c "node dist/src/cli/main.js $REPLAY --out '$WORK/replay/$variant-x86'" > "$WORK/replay-$variant-x86.log" 2>&1
+    arm64 dist/src/cli/main.js "$REPLAY --out '$WORK/replay/$variant-arm64'" > "$WORK/replay-$variant-arm64.log" 2>&1
+    # The models each side ran (a missing model file would silently replay a fallback instead).
+    for side in x86 arm64; do
+      loaded="$(grep -ho "model [a-z0-9_]*: [a-z0-9_]*\.onnx" "$WORK/replay-$variant-$side.log" | sort -u | cut -d: -f1 | tr '\n' ' ')"
+      echo "sample drive, first ${ARM64_REPLAY_S:-0.2} s, $variant replay on $side: ${loaded:-no model loaded}"
+      want="model twinlitenet_320x320 model yolox_nano"
+      [ "$variant" = int8 ] && want="model twinlitenet_320x320_int8 model yolox_nano_int8"
+      [ "$(echo $loaded)" = "$want" ] || { echo "  expected: $want"; status=1; }
+    done
+    node --import tsx scripts/arm64/compare-replay.ts "$WORK/replay/$variant-x86" "$WORK/replay/$variant-arm64" $COMPARE || status=1
+  done
 fi
 if [ "$MODE" = full ]; then suite "$@" || status=1; fi
 exit $status

@@ -5,10 +5,11 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { sharedDir } from "../../src/core/paths.js";
 import { readImageFile } from "../../src/image/compressed-image.js";
-import { loadModelContract } from "../../src/models/contract.js";
+import { defaultContractsPath, loadModelContract } from "../../src/models/contract.js";
 import { readModelFile, writeModelFile } from "../../src/models/onnx/onnx-proto.js";
 import { projectModelDir } from "../../src/perception/crosswalks/learned-source.js";
 import { loadCalibrationFrames } from "../../src/report/quantize/calibration-frames.js";
@@ -144,4 +145,40 @@ for (const m of models) {
   });
 }
 writeFileSync(join(work, "manifest.json"), JSON.stringify(manifest, null, 2));
+// For the INT8 replay of ARM64_REPLAY: the graph's two model nodes on the INT8 twins made above.
+// Each INT8 contract entry is its FP32 one with the INT8 file (what `quantize` writes beside its
+// output); the parameter file points the nodes at them, and the replay's `model_dir:=` launch
+// argument at this folder (the graph sets model_dir from it, over any parameter file).
+const replayModels = { lane_detector: "twinlitenet_320x320", pedestrian_detector: "yolox_nano" };
+const fp32Entries = (
+  parseYaml(readFileSync(defaultContractsPath(), "utf8")) as { models: Record<string, object> }
+).models;
+const int8Contracts = join(work, "int8-contracts.yaml");
+writeFileSync(
+  int8Contracts,
+  stringifyYaml({
+    models: Object.fromEntries(
+      Object.values(replayModels).map((name) => [
+        `${name}_int8`,
+        { ...fp32Entries[name], file: basename(join(work, `${name}_int8.onnx`)) },
+      ]),
+    ),
+  }),
+);
+writeFileSync(
+  join(work, "int8-replay.param.yaml"),
+  stringifyYaml(
+    Object.fromEntries(
+      Object.entries(replayModels).map(([node, name]) => [
+        `/perception/${node}`,
+        {
+          ros__parameters: {
+            model: `${name}_int8`,
+            contracts_file: int8Contracts,
+          },
+        },
+      ]),
+    ),
+  ),
+);
 console.log(`prepared ${manifest.models.length} models x ${frames.length} frames in ${work}`);

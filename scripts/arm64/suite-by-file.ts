@@ -33,6 +33,7 @@ import {
   type LedgerEntry,
   type VitestJsonReport,
   codeId,
+  entryCodeId,
   entryFromFileResult,
   ledgerReport,
   readLedger,
@@ -224,8 +225,9 @@ const run = async (args: string[]): Promise<void> => {
   const code = codeId(root);
   mkdirSync(work, { recursive: true });
   const ledger = readLedger(ledgerPath);
+  const codeIdOf = entryCodeId(root);
   const todo = mine.filter((file) => {
-    const current = standings([file], ledger, code.codeId)[0]?.current;
+    const current = standings([file], ledger, code.codeId, codeIdOf)[0]?.current;
     return !current || (current.outcome !== "passed" && rerun);
   });
   // Files that take under --batch-under-ms on x86 share a vitest run (vitest's start under
@@ -259,7 +261,7 @@ const report = (args: string[]): void => {
   const out = option(args, "--out");
   const code = codeId(root);
   const text = ledgerReport(
-    standings(testFiles(), readLedger(ledgerPath), code.codeId),
+    standings(testFiles(), readLedger(ledgerPath), code.codeId, entryCodeId(root)),
     code.codeId,
   );
   if (out) writeFileSync(out, text);

@@ -48,15 +48,33 @@ export interface VitestFileResult {
 }
 
 /**
- * Files whose changes cannot change a test's outcome: documentation and this ledger's own tooling
- * (so improving the runner does not throw away the results it has gathered).
+ * Files outside the code under test: documentation, the emulation harness (`scripts/test-arm64.sh`,
+ * `scripts/arm64/`) and this ledger's test, so improving the harness or the docs does not throw
+ * away the results gathered so far.
  */
 const outsideCodeId = (path: string): boolean =>
   path.startsWith("docs/") ||
   path.endsWith(".md") ||
-  path === "scripts/arm64/suite-ledger.ts" ||
-  path === "scripts/arm64/suite-by-file.ts" ||
+  path.startsWith("scripts/arm64/") ||
+  path === "scripts/test-arm64.sh" ||
   path === "test/scripts/arm64-suite-ledger.test.ts";
+
+const gitIn =
+  (root: string) =>
+  (...args: string[]): string =>
+    execFileSync("git", args, { cwd: root, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+
+const hashCode = (listing: string, diff: string): string =>
+  createHash("sha256")
+    .update(
+      listing
+        .split("\n")
+        .filter((line) => line !== "" && !outsideCodeId(line.slice(line.indexOf("\t") + 1)))
+        .join("\n"),
+    )
+    .update(diff)
+    .digest("hex")
+    .slice(0, 16);
 
 /**
  * The code id of the working tree: sha256 over the blob ids of the tracked files that can change a
@@ -64,19 +82,35 @@ const outsideCodeId = (path: string): boolean =>
  * seen: commit or stash new tests before a run).
  */
 export const codeId = (root: string): { codeId: string; commit: string } => {
-  const git = (...args: string[]): string =>
-    execFileSync("git", args, { cwd: root, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
-  const listing = git("ls-tree", "-r", "HEAD")
-    .split("\n")
-    .filter((line) => line !== "" && !outsideCodeId(line.slice(line.indexOf("\t") + 1)));
-  const hash = createHash("sha256").update(listing.join("\n"));
+  const git = gitIn(root);
   const changed = git("diff", "HEAD", "--name-only")
     .split("\n")
     .filter((path) => path !== "" && !outsideCodeId(path));
   const diff = changed.length > 0 ? git("diff", "HEAD", "--", ...changed) : "";
-  hash.update(diff);
   const head = git("rev-parse", "HEAD").trim();
-  return { codeId: hash.digest("hex").slice(0, 16), commit: diff === "" ? head : `${head}+dirty` };
+  return {
+    codeId: hashCode(git("ls-tree", "-r", "HEAD"), diff),
+    commit: diff === "" ? head : `${head}+dirty`,
+  };
+};
+
+/**
+ * The code id of a ledger entry under the current rules of {@link outsideCodeId}: recomputed from
+ * its commit when it ran on a clean tree (so a rule change keeps earlier results), else the id it
+ * was recorded with. Results are cached per commit.
+ */
+export const entryCodeId = (root: string): ((entry: LedgerEntry) => string) => {
+  const git = gitIn(root);
+  const cache = new Map<string, string>();
+  return (entry) => {
+    if (entry.commit.endsWith("+dirty")) return entry.codeId;
+    let id = cache.get(entry.commit);
+    if (id === undefined) {
+      id = hashCode(git("ls-tree", "-r", entry.commit), "");
+      cache.set(entry.commit, id);
+    }
+    return id;
+  };
 };
 
 /**
@@ -142,10 +176,11 @@ export const standings = (
   files: readonly string[],
   entries: readonly LedgerEntry[],
   currentCodeId: string,
+  codeIdOf: (entry: LedgerEntry) => string = (entry) => entry.codeId,
 ): FileStanding[] =>
   files.map((file) => {
     const mine = entries.filter((entry) => entry.file === file);
-    const current = mine.filter((entry) => entry.codeId === currentCodeId).at(-1);
+    const current = mine.filter((entry) => codeIdOf(entry) === currentCodeId).at(-1);
     const lastPassed = mine.filter((entry) => entry.outcome === "passed").at(-1);
     return { file, ...(current ? { current } : {}), ...(lastPassed ? { lastPassed } : {}) };
   });

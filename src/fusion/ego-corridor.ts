@@ -24,7 +24,11 @@ export interface CorridorRelation {
   inside: boolean;
   /** Arc length of the projection on the centre path minus that of `origin`, metres. */
   distanceAlong: number;
-  /** Seconds until the pedestrian enters at its velocity; 0 inside, -1 when not heading in. */
+  /**
+   * Seconds until the pedestrian enters at its velocity; 0 inside, -1 when not heading in (moving
+   * towards the corridor slower than the least approach speed: standing, or drifting in the
+   * tracker's velocity noise, is not heading in).
+   */
   timeToEnter: number;
 }
 
@@ -168,13 +172,15 @@ function widthAt(widths: Float64Array, cumulative: Float64Array, s: number): num
 /**
  * A point and its velocity (same frame as the corridor) against the corridor; `origin` is where
  * distances along the path start (the vehicle: a point, or its arc length on the centre path when
- * already known). Undefined when the corridor is degenerate.
+ * already known). Heading in needs a lateral speed towards the corridor of at least
+ * `minApproachSpeed` (m/s). Undefined when the corridor is degenerate.
  */
 export function relateToCorridor(
   c: EgoCorridor,
   origin: Point2 | number,
   p: Point2,
   v: Point2,
+  minApproachSpeed: number,
 ): CorridorRelation | undefined {
   if (c.centre.length < 2) return undefined;
   const proj = projectOnPolyline(c.centre, p);
@@ -187,8 +193,9 @@ export function relateToCorridor(
     return { inside: true, distanceAlong, timeToEnter: 0 };
   const lateralSpeed = -v.x * Math.sin(proj.heading) + v.y * Math.cos(proj.heading);
   let timeToEnter = -1;
-  if (proj.lateral > wl && lateralSpeed < -1e-3) timeToEnter = (proj.lateral - wl) / -lateralSpeed;
-  else if (proj.lateral < -wr && lateralSpeed > 1e-3)
+  if (proj.lateral > wl && lateralSpeed <= -minApproachSpeed)
+    timeToEnter = (proj.lateral - wl) / -lateralSpeed;
+  else if (proj.lateral < -wr && lateralSpeed >= minApproachSpeed)
     timeToEnter = (-wr - proj.lateral) / lateralSpeed;
   return { inside: false, distanceAlong, timeToEnter };
 }

@@ -92,6 +92,8 @@ export interface FusionTuning {
   maxStripeAngle: number;
   /** Pedestrians on / heading to crosswalks. */
   crosswalkRelation: CrosswalkRelationOptions;
+  /** Least lateral speed towards the ego corridor that counts as heading into it (time_to_enter_path), m/s. */
+  corridorMinApproachSpeed: number;
   /** Map consistency evidence. */
   consistency: MapConsistencyOptions;
   /** Pose plausibility (jumps). */
@@ -157,6 +159,7 @@ export class FusionEngine {
     this.#pedestrians = new PedestrianFusion({
       tracker: options.tracker,
       crosswalkRelation: options.crosswalkRelation,
+      corridorMinApproachSpeed: options.corridorMinApproachSpeed,
     });
     this.#corridorOptions = options.corridor;
     this.#corridors = options.map ? new MapCorridorCache(options.map, options.corridor) : undefined;

@@ -17,6 +17,8 @@ export interface PedestrianFusionOptions {
   tracker: TrackerOptions;
   /** On / heading to a crosswalk. */
   crosswalkRelation: CrosswalkRelationOptions;
+  /** Least lateral speed towards the ego corridor that counts as heading into it, m/s. */
+  corridorMinApproachSpeed: number;
 }
 
 /** A published pedestrian and the index of the crosswalk (in the list given) it is on or heading to. */
@@ -36,6 +38,7 @@ export class PedestrianFusion {
   readonly #tracker: MultiObjectTracker<Pedestrian>;
   readonly #coastLimit: number;
   readonly #relation: CrosswalkRelationOptions;
+  readonly #corridorMinApproachSpeed: number;
   #frame: TrackFrame = "base_link";
   #lastValidPose: PlanarPose | undefined;
 
@@ -43,6 +46,7 @@ export class PedestrianFusion {
     this.#tracker = new MultiObjectTracker<Pedestrian>(options.tracker);
     this.#coastLimit = options.tracker.maxCoastSec;
     this.#relation = options.crosswalkRelation;
+    this.#corridorMinApproachSpeed = options.corridorMinApproachSpeed;
   }
 
   /** Drops every track (time went backwards). */
@@ -99,8 +103,8 @@ export class PedestrianFusion {
       );
       const corridorRel = corridor
         ? corridor.frame === "map" && pose
-          ? relateToCorridor(corridor, egoS, inFrame, vInFrame)
-          : relateToCorridor(corridor, egoS, base, vBase)
+          ? relateToCorridor(corridor, egoS, inFrame, vInFrame, this.#corridorMinApproachSpeed)
+          : relateToCorridor(corridor, egoS, base, vBase, this.#corridorMinApproachSpeed)
         : undefined;
       const age = timeSec - t.lastUpdateSec;
       const last = t.payload;

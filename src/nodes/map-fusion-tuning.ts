@@ -47,6 +47,7 @@ export function mapFusionTuning(get: (name: string) => unknown): FusionTuning {
       nominalHalfWidth,
       markingExtrapolation: num("corridor_marking_extrapolation_m"),
     },
+    corridorMinApproachSpeed: num("corridor_min_approach_speed_mps"),
     tracker: {
       confirmHits: num("tracker_confirm_hits"),
       maxCoastSec: num("tracker_max_coast_s"),

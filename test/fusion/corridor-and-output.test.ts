@@ -16,6 +16,9 @@ import type { LaneMarking, PerceptionFrame } from "../../src/msgs/types.generate
 import { fusionTuning } from "./support/map-fusion-tuning.js";
 import { pedestrianDetection, Rng } from "./support/synthetic-drive.js";
 
+/** The node's least approach speed towards the corridor (config/map_fusion.param.yaml). */
+const MIN_APPROACH = fusionTuning().corridorMinApproachSpeed;
+
 /** The ego corridor tuning of config/map_fusion.param.yaml. */
 const { corridor } = fusionTuning();
 
@@ -33,19 +36,39 @@ const straight = (): EgoCorridor => {
 
 describe("relateToCorridor", () => {
   const c = straight();
+  it("heads in only at the least approach speed or faster (standing or drifting is not heading in)", () => {
+    // 3 m outside the right edge (-1.75), walking left towards it
+    const at = (speed: number) =>
+      relateToCorridor(c, { x: 0, y: 0 }, { x: 20, y: -4.75 }, { x: 0, y: speed }, MIN_APPROACH)!
+        .timeToEnter;
+    expect(MIN_APPROACH).toBeGreaterThan(0.1);
+    expect(at(0.001)).toBe(-1);
+    expect(at(MIN_APPROACH * 0.9)).toBe(-1);
+    expect(at(MIN_APPROACH)).toBeCloseTo(3 / MIN_APPROACH, 9);
+    expect(at(1.5)).toBeCloseTo(2, 9);
+  });
   it("is inside with time 0 and the distance along the path", () => {
-    expect(relateToCorridor(c, { x: 0, y: 0 }, { x: 20, y: 1 }, { x: 0, y: 0 })).toEqual({
+    expect(
+      relateToCorridor(c, { x: 0, y: 0 }, { x: 20, y: 1 }, { x: 0, y: 0 }, MIN_APPROACH),
+    ).toEqual({
       inside: true,
       distanceAlong: 20,
       timeToEnter: 0,
     });
   });
   it("gives the time to enter when walking in, -1 when walking away", () => {
-    const r = relateToCorridor(c, { x: 0, y: 0 }, { x: 20, y: -4.75 }, { x: 0, y: 1.5 })!;
+    const r = relateToCorridor(
+      c,
+      { x: 0, y: 0 },
+      { x: 20, y: -4.75 },
+      { x: 0, y: 1.5 },
+      MIN_APPROACH,
+    )!;
     expect(r.inside).toBe(false);
     expect(r.timeToEnter).toBeCloseTo(2, 9);
     expect(
-      relateToCorridor(c, { x: 0, y: 0 }, { x: 20, y: 4.75 }, { x: 0, y: 1.5 })!.timeToEnter,
+      relateToCorridor(c, { x: 0, y: 0 }, { x: 20, y: 4.75 }, { x: 0, y: 1.5 }, MIN_APPROACH)!
+        .timeToEnter,
     ).toBe(-1);
   });
 });
@@ -74,19 +97,25 @@ describe("corridorFromMarkings", () => {
   it("runs between the two ego markings", () => {
     const c = corridorFromMarkings(m(2), m(-1.5), corridor)!;
     expect(c.frame).toBe("base_link");
-    const r = relateToCorridor(c, { x: 0, y: 0 }, { x: 10, y: 0.25 + 0.1 + 1.7 }, { x: 0, y: 0 })!;
+    const r = relateToCorridor(
+      c,
+      { x: 0, y: 0 },
+      { x: 10, y: 0.25 + 0.1 + 1.7 },
+      { x: 0, y: 0 },
+      MIN_APPROACH,
+    )!;
     expect(r.inside).toBe(true);
-    expect(relateToCorridor(c, { x: 0, y: 0 }, { x: 10, y: 2.5 }, { x: 0, y: 0 })!.inside).toBe(
-      false,
-    );
+    expect(
+      relateToCorridor(c, { x: 0, y: 0 }, { x: 10, y: 2.5 }, { x: 0, y: 0 }, MIN_APPROACH)!.inside,
+    ).toBe(false);
   });
   it("assumes a default lane width with one marking, none without", () => {
     const c = corridorFromMarkings(undefined, m(-1.75), corridor)!;
     expect(c.leftWidth[0]).toBe(corridor.nominalHalfWidth);
     expect(c.rightWidth[0]).toBe(corridor.nominalHalfWidth);
-    expect(relateToCorridor(c, { x: 0, y: 0 }, { x: 10, y: 1.5 }, { x: 0, y: 0 })!.inside).toBe(
-      true,
-    );
+    expect(
+      relateToCorridor(c, { x: 0, y: 0 }, { x: 10, y: 1.5 }, { x: 0, y: 0 }, MIN_APPROACH)!.inside,
+    ).toBe(true);
     expect(corridorFromMarkings(undefined, undefined, corridor)).toBeUndefined();
   });
 });

@@ -145,7 +145,8 @@ if [ "${ARM64_REPLAY:-0}" = 1 ]; then
     REPLAY="replay '$WORK/sample_head' --overwrite --deterministic-timing"
     COMPARE=""
     if [ "$variant" = int8 ]; then
-      REPLAY="$REPLAY --params '$RUN/int8-replay.param.yaml' model_dir:='$RUN'"; COMPARE=--int8
+      # lane markings as geometry, within x86's own FP32-vs-INT8 difference (compare-replay.ts)
+      REPLAY="$REPLAY --params '$RUN/int8-replay.param.yaml' model_dir:='$RUN'"; COMPARE="--int8 $WORK/replay/fp32-x86"
     fi
     sh -c "node dist/src/cli/main.js $REPLAY --out '$WORK/replay/$variant-x86'" > "$WORK/replay-$variant-x86.log" 2>&1
     arm64 dist/src/cli/main.js "$REPLAY --out '$WORK/replay/$variant-arm64'" > "$WORK/replay-$variant-arm64.log" 2>&1

@@ -116,7 +116,7 @@ describe("arm64 suite ledger", () => {
     expect(readLedger(join(dir, "absent.jsonl"))).toEqual([]);
   });
 
-  it("the code id ignores documentation and follows code, committed or not", () => {
+  it("the code id ignores unread documentation's text and follows code, committed or not", () => {
     const dir = mkdtempSync(join(tmpdir(), "ledger-git-"));
     const git = (...args: string[]): string =>
       execFileSync("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...args], {
@@ -128,11 +128,28 @@ describe("arm64 suite ledger", () => {
     writeFileSync(join(dir, "README.md"), "one\n");
     git("add", ".");
     git("commit", "-qm", "one");
+    mkdirSync(join(dir, "docs", "nodes"), { recursive: true });
+    writeFileSync(join(dir, "docs", "guide.md"), "one\n");
+    writeFileSync(join(dir, "docs", "nodes", "node.md"), "one\n");
+    git("add", ".");
+    git("commit", "-qm", "docs");
     const first = codeId(dir);
     expect(first.commit).toMatch(/^[0-9a-f]{40}$/);
-    writeFileSync(join(dir, "README.md"), "two\n");
+    writeFileSync(join(dir, "docs", "guide.md"), "two\n");
     expect(codeId(dir)).toEqual(first);
     git("commit", "-qam", "docs");
+    expect(codeId(dir).codeId).toBe(first.codeId);
+    // docs the tests read (README, docs/nodes, ARCHITECTURE) count whole; another doc's name counts
+    writeFileSync(join(dir, "README.md"), "two\n");
+    expect(codeId(dir).codeId).not.toBe(first.codeId);
+    git("checkout", "-q", "README.md");
+    writeFileSync(join(dir, "docs", "nodes", "node.md"), "two\n");
+    expect(codeId(dir).codeId).not.toBe(first.codeId);
+    git("checkout", "-q", "docs/nodes/node.md");
+    writeFileSync(join(dir, "docs", "extra.md"), "new\n");
+    git("add", "docs/extra.md");
+    expect(codeId(dir).codeId).not.toBe(first.codeId);
+    git("rm", "-q", "-f", "docs/extra.md");
     expect(codeId(dir).codeId).toBe(first.codeId);
     writeFileSync(join(dir, "a.ts"), "export const a = 2;\n");
     const dirty = codeId(dir);

@@ -30,14 +30,16 @@ import {
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  type CodeSnapshot,
   type LedgerEntry,
   type VitestJsonReport,
-  codeId,
   entryCodeId,
+  fileCodeId,
   entryFromFileResult,
   ledgerReport,
   readLedger,
   standings,
+  workingSnapshot,
 } from "./suite-ledger.js";
 
 const root = resolve(fileURLToPath(new URL("../..", import.meta.url)));
@@ -106,7 +108,7 @@ const flag = (args: string[], name: string): boolean => {
  */
 const runFiles = (
   files: readonly string[],
-  code: { codeId: string; commit: string },
+  snapshot: CodeSnapshot,
   timeoutS: number | undefined,
 ): Promise<LedgerEntry[]> => {
   const first = files[0];
@@ -167,7 +169,17 @@ const runFiles = (
             result?.startTime !== undefined && result.endTime !== undefined
               ? (result.endTime - result.startTime) / 1000
               : wallS;
-          return entryFromFileResult({ file, ...code, wallS: fileWallS, at }, result, timedOut);
+          return entryFromFileResult(
+            {
+              file,
+              codeId: fileCodeId(snapshot, file),
+              commit: snapshot.commit,
+              wallS: fileWallS,
+              at,
+            },
+            result,
+            timedOut,
+          );
         }),
       );
     });
@@ -222,12 +234,12 @@ const run = async (args: string[]): Promise<void> => {
     throw new Error(`--shard must be K/N with 1 <= K <= N, got ${shard}`);
   }
   const mine = ordered.filter((_, index) => index % n === k - 1);
-  const code = codeId(root);
+  const snapshot = workingSnapshot(root);
   mkdirSync(work, { recursive: true });
   const ledger = readLedger(ledgerPath);
   const codeIdOf = entryCodeId(root);
   const todo = mine.filter((file) => {
-    const current = standings([file], ledger, code.codeId, codeIdOf)[0]?.current;
+    const current = standings([file], ledger, (f) => fileCodeId(snapshot, f), codeIdOf)[0]?.current;
     return !current || (current.outcome !== "passed" && rerun);
   });
   // Files that take under --batch-under-ms on x86 share a vitest run (vitest's start under
@@ -241,13 +253,13 @@ const run = async (args: string[]): Promise<void> => {
     else runs.push([file]);
   }
   console.log(
-    `${todo.length} of ${mine.length} files to run on code ${code.codeId} (${code.commit}) in ${runs.length} vitest runs`,
+    `${todo.length} of ${mine.length} files to run on code ${snapshot.base} (${snapshot.commit}) in ${runs.length} vitest runs`,
   );
   for (const files of runs) {
     console.log(
       `${new Date().toISOString()} running ${files.join(" ")} (x86 ${(files.reduce((sum, f) => sum + x86(f), 0) / 1000).toFixed(1)} s)`,
     );
-    for (const entry of await runFiles(files, code, timeoutS)) {
+    for (const entry of await runFiles(files, snapshot, timeoutS)) {
       appendFileSync(ledgerPath, `${JSON.stringify(entry)}\n`);
       console.log(
         `${entry.at} ${entry.file}: ${entry.outcome} ${entry.passed}/${entry.failed}/${entry.skipped} in ${entry.wallS.toFixed(0)} s`,
@@ -259,10 +271,15 @@ const run = async (args: string[]): Promise<void> => {
 
 const report = (args: string[]): void => {
   const out = option(args, "--out");
-  const code = codeId(root);
+  const snapshot = workingSnapshot(root);
   const text = ledgerReport(
-    standings(testFiles(), readLedger(ledgerPath), code.codeId, entryCodeId(root)),
-    code.codeId,
+    standings(
+      testFiles(),
+      readLedger(ledgerPath),
+      (f) => fileCodeId(snapshot, f),
+      entryCodeId(root),
+    ),
+    snapshot,
   );
   if (out) writeFileSync(out, text);
   else process.stdout.write(text);

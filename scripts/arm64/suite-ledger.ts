@@ -4,9 +4,8 @@
  * The whole suite emulated needs far longer than one sitting (model inference runs in software
  * floats, 250–1000x slower than on this x86), so `suite-by-file.ts` runs it one file per vitest
  * run and appends one JSON line per file to `<ARM64_WORK>/suite-ledger.jsonl`. A file counts as
- * passed for the code it ran on: the code id is a hash of every tracked file that can change a
- * test's outcome (not the emulation harness; documentation no test reads by name only), so a
- * harness or docs commit keeps earlier results and any code or test change asks for a rerun.
+ * passed for the code it ran on ({@link fileCodeId}): a change to shared code asks for a rerun of
+ * every file, a change to one test file for that file, a harness or docs change for none.
  */
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
@@ -16,7 +15,7 @@ import { existsSync, readFileSync } from "node:fs";
 export interface LedgerEntry {
   /** Test file, relative to the repository root. */
   file: string;
-  /** Hash of the code the run used (see {@link codeId}). */
+  /** The code the run used (see {@link fileCodeId}). */
   codeId: string;
   /** `git rev-parse HEAD` at the run (with `+dirty` when code files differed from it). */
   commit: string;
@@ -49,14 +48,11 @@ export interface VitestFileResult {
 }
 
 /**
- * The emulation harness (`scripts/test-arm64.sh`, `scripts/arm64/`) and its own tests
- * (`test/scripts/arm64-*`): not code under test, so improving the harness does not throw away the
- * results gathered so far.
+ * The emulation harness (`scripts/test-arm64.sh`, `scripts/arm64/`): not code under test, so
+ * improving the harness does not throw away the results gathered so far.
  */
 const isHarness = (path: string): boolean =>
-  path.startsWith("scripts/arm64/") ||
-  path === "scripts/test-arm64.sh" ||
-  path.startsWith("test/scripts/arm64-");
+  path.startsWith("scripts/arm64/") || path === "scripts/test-arm64.sh";
 
 /**
  * Documentation no test reads: only its name counts (test/cli/readme.test.ts checks which docs
@@ -69,66 +65,113 @@ const isUnreadDoc = (path: string): boolean =>
   path !== "docs/ARCHITECTURE.md" &&
   !path.startsWith("docs/nodes/");
 
-/** Whether a change to this file leaves earlier results standing (see {@link codeId}). */
-const outsideCodeId = (path: string): boolean => isHarness(path) || isUnreadDoc(path);
+/** A vitest file: its own text counts for its own results only (no test file imports another). */
+export const isTestFile = (path: string): boolean =>
+  path.startsWith("test/") && path.endsWith(".test.ts");
+
+/** The code a run used, as {@link fileCodeId} needs it. */
+export interface CodeSnapshot {
+  /** Hash of every tracked file but the test files, the harness and unread docs' text (their names count). */
+  base: string;
+  /** Per test file: its blob id, with a hash of its diff against HEAD when that differs. */
+  files: ReadonlyMap<string, string>;
+  /** `git rev-parse HEAD`, with `+dirty` when files that count differed from it. */
+  commit: string;
+}
+
+/**
+ * The code id of one test file's run: the shared code (every tracked file but the test files, the
+ * harness and unread docs' text) and the test file's own text. So a change to code, config or test
+ * support asks for a rerun of every file, a change to one test file for a rerun of that file only,
+ * and a harness or docs change for none.
+ */
+export const fileCodeId = (snapshot: CodeSnapshot, file: string): string =>
+  createHash("sha256")
+    .update(`${snapshot.base}\n${snapshot.files.get(file) ?? "absent"}`)
+    .digest("hex")
+    .slice(0, 16);
 
 const gitIn =
   (root: string) =>
   (...args: string[]): string =>
     execFileSync("git", args, { cwd: root, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
 
-const hashCode = (listing: string, diff: string): string => {
+/** A snapshot from a `git ls-tree -r` listing and the working tree's differences from it. */
+function snapshotOf(
+  listing: string,
+  commit: string,
+  baseDiff: string,
+  fileDiffs: ReadonlyMap<string, string>,
+): CodeSnapshot {
   const lines: string[] = [];
+  const files = new Map<string, string>();
   for (const line of listing.split("\n")) {
     if (line === "") continue;
     const path = line.slice(line.indexOf("\t") + 1);
     if (isHarness(path)) continue;
-    lines.push(isUnreadDoc(path) ? path : line);
+    if (isTestFile(path)) files.set(path, line.split(/\s+/)[2] ?? "");
+    else lines.push(isUnreadDoc(path) ? path : line);
   }
-  return createHash("sha256").update(lines.join("\n")).update(diff).digest("hex").slice(0, 16);
-};
+  for (const [path, diff] of fileDiffs) {
+    files.set(
+      path,
+      `${files.get(path) ?? "new"}+${createHash("sha256").update(diff).digest("hex")}`,
+    );
+  }
+  const base = createHash("sha256").update(lines.join("\n")).update(baseDiff).digest("hex");
+  return { base: base.slice(0, 16), files, commit };
+}
 
 /**
- * The code id of the working tree: sha256 over the blob ids of the tracked files that can change a
- * test's outcome (the harness left out, unread docs by name only), plus their diff against HEAD
- * when the tree is not clean (untracked files are not seen: commit or stash new tests before a run).
+ * The working tree's snapshot: HEAD's listing plus the diff of the files that count (untracked
+ * files are not seen: commit or stash new tests before a run).
  */
-export const codeId = (root: string): { codeId: string; commit: string } => {
+export const workingSnapshot = (root: string): CodeSnapshot => {
   const git = gitIn(root);
   const status = git("diff", "HEAD", "--name-status", "--no-renames")
     .split("\n")
     .filter((line) => line !== "")
     .map((line) => ({ kind: line.slice(0, 1), path: line.slice(line.indexOf("\t") + 1) }));
-  const changed = status.filter((c) => !outsideCodeId(c.path)).map((c) => c.path);
+  const shared = status
+    .filter((c) => !isHarness(c.path) && !isUnreadDoc(c.path) && !isTestFile(c.path))
+    .map((c) => c.path);
   // an unread doc added or removed counts by its name (the listing is HEAD's)
   const docNames = status
     .filter((c) => isUnreadDoc(c.path) && c.kind !== "M")
     .map((c) => `${c.kind}\t${c.path}\n`)
     .join("");
-  const diff = (changed.length > 0 ? git("diff", "HEAD", "--", ...changed) : "") + docNames;
+  const baseDiff = (shared.length > 0 ? git("diff", "HEAD", "--", ...shared) : "") + docNames;
+  const fileDiffs = new Map(
+    status
+      .filter((c) => isTestFile(c.path))
+      .map((c) => [c.path, git("diff", "HEAD", "--", c.path)]),
+  );
   const head = git("rev-parse", "HEAD").trim();
-  return {
-    codeId: hashCode(git("ls-tree", "-r", "HEAD"), diff),
-    commit: diff === "" ? head : `${head}+dirty`,
-  };
+  const dirty = baseDiff !== "" || fileDiffs.size > 0;
+  return snapshotOf(
+    git("ls-tree", "-r", "HEAD"),
+    dirty ? `${head}+dirty` : head,
+    baseDiff,
+    fileDiffs,
+  );
 };
 
 /**
- * The code id of a ledger entry under the current rules of {@link outsideCodeId}: recomputed from
- * its commit when it ran on a clean tree (so a rule change keeps earlier results), else the id it
- * was recorded with. Results are cached per commit.
+ * The code id of a ledger entry under the current rules: recomputed from its commit when it ran on
+ * a clean tree (so a rule change keeps earlier results), else the id it was recorded with.
+ * Snapshots are cached per commit.
  */
 export const entryCodeId = (root: string): ((entry: LedgerEntry) => string) => {
   const git = gitIn(root);
-  const cache = new Map<string, string>();
+  const cache = new Map<string, CodeSnapshot>();
   return (entry) => {
     if (entry.commit.endsWith("+dirty")) return entry.codeId;
-    let id = cache.get(entry.commit);
-    if (id === undefined) {
-      id = hashCode(git("ls-tree", "-r", entry.commit), "");
-      cache.set(entry.commit, id);
+    let snapshot = cache.get(entry.commit);
+    if (snapshot === undefined) {
+      snapshot = snapshotOf(git("ls-tree", "-r", entry.commit), entry.commit, "", new Map());
+      cache.set(entry.commit, snapshot);
     }
-    return id;
+    return fileCodeId(snapshot, entry.file);
   };
 };
 
@@ -194,24 +237,28 @@ export interface FileStanding {
 export const standings = (
   files: readonly string[],
   entries: readonly LedgerEntry[],
-  currentCodeId: string,
+  currentCodeId: (file: string) => string,
   codeIdOf: (entry: LedgerEntry) => string = (entry) => entry.codeId,
 ): FileStanding[] =>
   files.map((file) => {
     const mine = entries.filter((entry) => entry.file === file);
-    const current = mine.filter((entry) => codeIdOf(entry) === currentCodeId).at(-1);
+    const now = currentCodeId(file);
+    const current = mine.filter((entry) => codeIdOf(entry) === now).at(-1);
     const lastPassed = mine.filter((entry) => entry.outcome === "passed").at(-1);
     return { file, ...(current ? { current } : {}), ...(lastPassed ? { lastPassed } : {}) };
   });
 
 /** Markdown summary: totals on this code, then one row per file. */
-export const ledgerReport = (standing: readonly FileStanding[], currentCodeId: string): string => {
+export const ledgerReport = (
+  standing: readonly FileStanding[],
+  snapshot: { base: string; commit: string },
+): string => {
   const count = (predicate: (s: FileStanding) => boolean): number =>
     standing.filter(predicate).length;
   const passedNow = standing.filter((s) => s.current?.outcome === "passed");
   const tests = passedNow.reduce((sum, s) => sum + (s.current?.passed ?? 0), 0);
   const lines = [
-    `arm64 suite ledger, code ${currentCodeId}: ${passedNow.length} of ${standing.length} files passed on this code (${tests} tests), ` +
+    `arm64 suite ledger, code ${snapshot.base} (${snapshot.commit.slice(0, 7)}${snapshot.commit.endsWith("+dirty") ? "+dirty" : ""}): ${passedNow.length} of ${standing.length} files passed on this code (${tests} tests), ` +
       `${count((s) => s.current?.outcome === "failed")} failed, ${count((s) => s.current?.outcome === "timeout")} stopped at the time limit, ` +
       `${count((s) => s.current === undefined)} not run on this code (${count((s) => s.current === undefined && s.lastPassed !== undefined)} of them passed on earlier code)`,
     "",

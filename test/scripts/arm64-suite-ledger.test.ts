@@ -6,12 +6,13 @@ import { describe, expect, it } from "vitest";
 import {
   type LedgerEntry,
   type VitestFileResult,
-  codeId,
   entryCodeId,
   entryFromFileResult,
+  fileCodeId,
   ledgerReport,
   readLedger,
   standings,
+  workingSnapshot,
 } from "../../scripts/arm64/suite-ledger.js";
 
 const run = {
@@ -91,17 +92,18 @@ describe("arm64 suite ledger", () => {
       e("c1", "failed", "2026-12-05"),
       e("c1", "passed", "2026-12-06"),
     ];
-    const [s] = standings(["test/a.test.ts"], entries, "c1");
+    const c1 = () => "c1";
+    const [s] = standings(["test/a.test.ts"], entries, c1);
     expect(s?.current?.at).toBe("2026-12-06");
     expect(s?.lastPassed?.at).toBe("2026-12-06");
-    const [other] = standings(["test/a.test.ts", "test/b.test.ts"], entries, "new").slice(1);
+    const [other] = standings(["test/a.test.ts", "test/b.test.ts"], entries, () => "new").slice(1);
     expect(other).toEqual({ file: "test/b.test.ts" });
     const report = ledgerReport(
-      standings(["test/a.test.ts", "test/b.test.ts"], entries.slice(0, 2), "c1"),
-      "c1",
+      standings(["test/a.test.ts", "test/b.test.ts"], entries.slice(0, 2), c1),
+      { base: "c1", commit: "abcdef0123" },
     );
     expect(report.split("\n")[0]).toBe(
-      "arm64 suite ledger, code c1: 0 of 2 files passed on this code (0 tests), 1 failed, 0 stopped at the time limit, 1 not run on this code (0 of them passed on earlier code)",
+      "arm64 suite ledger, code c1 (abcdef0): 0 of 2 files passed on this code (0 tests), 1 failed, 0 stopped at the time limit, 1 not run on this code (0 of them passed on earlier code)",
     );
     expect(report).toContain("| test/a.test.ts | failed | 0/1/0 | 12 | abc (2026-12-01) |");
     expect(report).toContain("|  | x: boom | | | |");
@@ -116,54 +118,81 @@ describe("arm64 suite ledger", () => {
     expect(readLedger(join(dir, "absent.jsonl"))).toEqual([]);
   });
 
-  it("the code id ignores unread documentation's text and follows code, committed or not", () => {
+  it("a file's code id follows the shared code and its own text, not unread docs or the harness", () => {
     const dir = mkdtempSync(join(tmpdir(), "ledger-git-"));
     const git = (...args: string[]): string =>
       execFileSync("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...args], {
         cwd: dir,
         encoding: "utf8",
       });
+    const write = (path: string, text: string): void => {
+      mkdirSync(join(dir, path, ".."), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    };
+    const ids = (): [string, string] => {
+      const snapshot = workingSnapshot(dir);
+      return [fileCodeId(snapshot, "test/a.test.ts"), fileCodeId(snapshot, "test/b.test.ts")];
+    };
     git("init", "-q");
-    writeFileSync(join(dir, "a.ts"), "export const a = 1;\n");
-    writeFileSync(join(dir, "README.md"), "one\n");
+    write("src/a.ts", "export const a = 1;\n");
+    write("test/a.test.ts", "a\n");
+    write("test/b.test.ts", "b\n");
+    write("README.md", "one\n");
+    write("docs/guide.md", "one\n");
+    write("docs/nodes/node.md", "one\n");
     git("add", ".");
     git("commit", "-qm", "one");
-    mkdirSync(join(dir, "docs", "nodes"), { recursive: true });
-    writeFileSync(join(dir, "docs", "guide.md"), "one\n");
-    writeFileSync(join(dir, "docs", "nodes", "node.md"), "one\n");
-    git("add", ".");
-    git("commit", "-qm", "docs");
-    const first = codeId(dir);
-    expect(first.commit).toMatch(/^[0-9a-f]{40}$/);
-    writeFileSync(join(dir, "docs", "guide.md"), "two\n");
-    expect(codeId(dir)).toEqual(first);
+    const first = ids();
+    const firstCommit = workingSnapshot(dir).commit;
+    expect(firstCommit).toMatch(/^[0-9a-f]{40}$/);
+    expect(first[0]).not.toBe(first[1]);
+    // an unread doc's text does not count, committed or not; its name does
+    write("docs/guide.md", "two\n");
+    expect(ids()).toEqual(first);
     git("commit", "-qam", "docs");
-    expect(codeId(dir).codeId).toBe(first.codeId);
-    // docs the tests read (README, docs/nodes, ARCHITECTURE) count whole; another doc's name counts
-    writeFileSync(join(dir, "README.md"), "two\n");
-    expect(codeId(dir).codeId).not.toBe(first.codeId);
-    git("checkout", "-q", "README.md");
-    writeFileSync(join(dir, "docs", "nodes", "node.md"), "two\n");
-    expect(codeId(dir).codeId).not.toBe(first.codeId);
-    git("checkout", "-q", "docs/nodes/node.md");
-    writeFileSync(join(dir, "docs", "extra.md"), "new\n");
+    expect(ids()).toEqual(first);
+    write("docs/extra.md", "new\n");
     git("add", "docs/extra.md");
-    expect(codeId(dir).codeId).not.toBe(first.codeId);
+    expect(ids()[1]).not.toBe(first[1]);
     git("rm", "-q", "-f", "docs/extra.md");
-    expect(codeId(dir).codeId).toBe(first.codeId);
-    writeFileSync(join(dir, "a.ts"), "export const a = 2;\n");
-    const dirty = codeId(dir);
-    expect(dirty.codeId).not.toBe(first.codeId);
+    expect(ids()).toEqual(first);
+    // docs the tests read (README, docs/nodes) count for every file
+    write("README.md", "two\n");
+    expect(ids()[0]).not.toBe(first[0]);
+    expect(ids()[1]).not.toBe(first[1]);
+    git("checkout", "-q", "README.md");
+    write("docs/nodes/node.md", "two\n");
+    expect(ids()[1]).not.toBe(first[1]);
+    git("checkout", "-q", "docs/nodes/node.md");
+    expect(ids()).toEqual(first);
+    // one test file's change asks for a rerun of that file only
+    write("test/a.test.ts", "a2\n");
+    expect(ids()[0]).not.toBe(first[0]);
+    expect(ids()[1]).toBe(first[1]);
+    expect(workingSnapshot(dir).commit).toMatch(/\+dirty$/);
+    git("checkout", "-q", "test/a.test.ts");
+    // shared code counts for every file, committed or not
+    write("src/a.ts", "export const a = 2;\n");
+    const dirty = workingSnapshot(dir);
     expect(dirty.commit).toMatch(/\+dirty$/);
+    expect(fileCodeId(dirty, "test/b.test.ts")).not.toBe(first[1]);
     git("commit", "-qam", "code");
-    const second = codeId(dir);
-    expect(second.codeId).not.toBe(first.codeId);
-    expect(second.codeId).not.toBe(dirty.codeId);
-    // an entry's code id is recomputed from its clean commit (a stale recorded id does not matter),
-    // and a dirty run keeps the id it was recorded with
+    const second = ids();
+    const secondCommit = workingSnapshot(dir).commit;
+    expect(second[0]).not.toBe(first[0]);
+    expect(second[1]).not.toBe(fileCodeId(dirty, "test/b.test.ts"));
+    // the emulation harness is not code under test
+    write("scripts/arm64/runner.ts", "export {};\n");
+    write("scripts/test-arm64.sh", "true\n");
+    git("add", ".");
+    git("commit", "-qm", "harness");
+    expect(ids()).toEqual(second);
+    // an entry's code id is recomputed from its clean commit (a stale recorded id does not
+    // matter), and a dirty run keeps the id it was recorded with
     const ofEntry = entryCodeId(dir);
-    const entry = (commit: string, recorded: string): LedgerEntry => ({
+    const entry = (file: string, commit: string, recorded: string): LedgerEntry => ({
       ...run,
+      file,
       commit,
       codeId: recorded,
       outcome: "passed",
@@ -172,15 +201,8 @@ describe("arm64 suite ledger", () => {
       skipped: 0,
       failures: [],
     });
-    expect(ofEntry(entry(first.commit, "stale"))).toBe(first.codeId);
-    expect(ofEntry(entry(second.commit, "stale"))).toBe(second.codeId);
-    expect(ofEntry(entry(dirty.commit, dirty.codeId))).toBe(dirty.codeId);
-    // the emulation harness is not code under test
-    mkdirSync(join(dir, "scripts", "arm64"), { recursive: true });
-    writeFileSync(join(dir, "scripts", "arm64", "runner.ts"), "export {};\n");
-    writeFileSync(join(dir, "scripts", "test-arm64.sh"), "true\n");
-    git("add", ".");
-    git("commit", "-qm", "harness");
-    expect(codeId(dir).codeId).toBe(second.codeId);
+    expect(ofEntry(entry("test/a.test.ts", firstCommit, "stale"))).toBe(first[0]);
+    expect(ofEntry(entry("test/b.test.ts", secondCommit, "stale"))).toBe(second[1]);
+    expect(ofEntry(entry("test/b.test.ts", dirty.commit, "recorded"))).toBe("recorded");
   });
 });

@@ -6,12 +6,11 @@ import { fakeRclnodejs, notInstalledLoader, type FakeWorld } from "./fake-rclnod
 import { imageSizeNode } from "../replay/fixtures.js";
 import { testTimeout } from "../../support/emulation.js";
 
-/** Waits until the launched nodes exist and spin. */
+/** Waits until the launched nodes exist and spin: up to 500 ms, scaled under emulation. */
 async function untilRunning(world: FakeWorld): Promise<void> {
-  for (let i = 0; i < 100 && world.nodes.length === 0; i++)
-    await new Promise((r) => setTimeout(r, 5));
-  for (let i = 0; i < 100 && !world.nodes.every((n) => n.spinning); i++)
-    await new Promise((r) => setTimeout(r, 5));
+  const deadline = Date.now() + testTimeout(500);
+  const running = () => world.nodes.length > 0 && world.nodes.every((n) => n.spinning);
+  while (!running() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   await new Promise((r) => setTimeout(r, 20));
 }
 

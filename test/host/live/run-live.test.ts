@@ -19,6 +19,17 @@ import {
 } from "../../../src/nodes/map-fusion.js";
 import type { DiagnosticArray } from "../../../src/msgs/types.generated.js";
 import { imageCdr, imageSizeNode } from "../replay/fixtures.js";
+import { testTimeout } from "../../support/emulation.js";
+
+/**
+ * Waits for runLive's ready report, polling every 5 ms for up to 2 s (scaled under emulation, where
+ * a fixed number of polls ran out before the node had started).
+ */
+async function untilReady(ready: () => LiveReadyInfo | undefined): Promise<void> {
+  const deadline = Date.now() + testTimeout(2000);
+  while (!ready() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  if (!ready()) throw new Error(`runLive did not report ready within ${testTimeout(2000)} ms`);
+}
 
 const ROS_ENV = { AMENT_PREFIX_PATH: "/opt/ros/jazzy" };
 
@@ -145,7 +156,7 @@ describe("runLive over a fake rclnodejs", () => {
       logSink: () => {},
       onReady: (info) => (ready = info),
     });
-    for (let i = 0; i < 50 && !ready; i++) await new Promise((r) => setTimeout(r, 5));
+    await untilReady(() => ready);
     expect(ready).toMatchObject({
       nodes: ["/test/image_size", "/perception/consumer"],
       wirePublications: ["/test/image_size/sizes", "/perception/consumer/hello"],
@@ -281,7 +292,7 @@ describe("runLive over a fake rclnodejs", () => {
       logSink: () => {},
       onReady: (info) => (ready = info),
     });
-    for (let i = 0; i < 50 && !ready; i++) await new Promise((r) => setTimeout(r, 5));
+    await untilReady(() => ready);
     expect(ready).toBeDefined();
     expect(publishers.debug!.hasSubscribers()).toBe(false);
     expect(publishers.local!.hasSubscribers()).toBe(true);
@@ -383,7 +394,7 @@ describe("runLive sim time from /clock", () => {
       logSink: () => {},
       onReady: (i) => (ready = i),
     });
-    for (let i = 0; i < 50 && !ready; i++) await new Promise((r) => setTimeout(r, 5));
+    await untilReady(() => ready);
     // Zero before the first /clock (rclcpp's behaviour), not the system time.
     expect(nows).toEqual([0]);
     const clock = world.subscriptions.find((s) => s.topic === "/clock")!;
@@ -447,7 +458,7 @@ describe("runLive with a real node under `ros2 bag play --clock`", () => {
       logSink: () => {},
       onReady: (i) => (ready = i),
     });
-    for (let i = 0; i < 200 && !ready; i++) await new Promise((r) => setTimeout(r, 5));
+    await untilReady(() => ready);
     const clock = world.subscriptions.find((sub) => sub.topic === "/clock")!;
     const diagnostics = (): DiagnosticArray[] =>
       world.publishers

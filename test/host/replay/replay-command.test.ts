@@ -167,8 +167,10 @@ describe.skipIf(!shared)("edge-perception replay", () => {
       child.stderr.on("data", (d: Buffer) => {
         stderr += d.toString();
       });
-      // Wait until the output bag exists (the replay runs), then interrupt.
-      for (let i = 0; i < 200 && !existsSync(out); i++) await new Promise((r) => setTimeout(r, 50));
+      // Wait until the output bag exists (the replay runs), then interrupt; up to 10 s, scaled
+      // under emulation (a fixed count of polls ran out there before the child had started).
+      const deadline = Date.now() + testTimeout(10_000);
+      while (!existsSync(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       await new Promise((r) => setTimeout(r, 300));
       child.kill("SIGINT");
       const code = await new Promise<number | null>((resolve) =>

@@ -3,7 +3,7 @@
  * run, each result appended to the ledger (`suite-ledger.ts`), so the suite can be completed over
  * several sittings and on several cores.
  *
- *   run [files...] [--shard K/N] [--timeout-s S] [--order fast-first|slow-first|name] [--rerun]
+ *   run [files...] [--shard K/N] [--timeout-s S] [--order fast-first|slow-first|name|given] [--rerun]
  *       [--batch-under-ms MS] [--batch-size N] [--durations RESULTS_JSON]
  *       Runs every test file (or the given ones) not yet run on this code, in the given order
  *       (x86 durations from vitest's results cache; fast-first by default). `--shard K/N` takes
@@ -210,15 +210,19 @@ const run = async (args: string[]): Promise<void> => {
   const durations = x86Durations(durationsFile);
   const x86 = (file: string): number => durations.get(file) ?? Number.POSITIVE_INFINITY;
   const ordered = [...(args.length > 0 ? args : all)].sort(
-    order === "name"
-      ? (a, b) => a.localeCompare(b)
-      : order === "slow-first"
-        ? (a, b) => x86(b) - x86(a) || a.localeCompare(b)
-        : order === "fast-first"
-          ? (a, b) => x86(a) - x86(b) || a.localeCompare(b)
-          : () => {
-              throw new Error(`--order must be fast-first, slow-first or name, got ${order}`);
-            },
+    order === "given"
+      ? () => 0
+      : order === "name"
+        ? (a, b) => a.localeCompare(b)
+        : order === "slow-first"
+          ? (a, b) => x86(b) - x86(a) || a.localeCompare(b)
+          : order === "fast-first"
+            ? (a, b) => x86(a) - x86(b) || a.localeCompare(b)
+            : () => {
+                throw new Error(
+                  `--order must be fast-first, slow-first, name or given, got ${order}`,
+                );
+              },
   );
   const [k, n] = (shard ?? "1/1").split("/").map(Number);
   if (
@@ -290,7 +294,7 @@ if (command === "run") await run(rest);
 else if (command === "report") report(rest);
 else {
   console.error(
-    "usage: suite-by-file.ts run [files...] [--shard K/N] [--timeout-s S] [--order fast-first|slow-first|name] [--rerun] [--batch-under-ms MS] [--batch-size N] [--durations RESULTS_JSON] | report [--out FILE]",
+    "usage: suite-by-file.ts run [files...] [--shard K/N] [--timeout-s S] [--order fast-first|slow-first|name|given] [--rerun] [--batch-under-ms MS] [--batch-size N] [--durations RESULTS_JSON] | report [--out FILE]",
   );
   process.exit(2);
 }

@@ -165,8 +165,10 @@ const runFiles = (
       resolveEntries(
         files.map((file) => {
           const result = report?.testResults.find((r) => relative(root, r.name) === file);
+          // A file alone: the whole vitest run (its start and the file's imports included); in a
+          // batch, vitest's own times for the file.
           const fileWallS =
-            result?.startTime !== undefined && result.endTime !== undefined
+            files.length > 1 && result?.startTime !== undefined && result.endTime !== undefined
               ? (result.endTime - result.startTime) / 1000
               : wallS;
           return entryFromFileResult(

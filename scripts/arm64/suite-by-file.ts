@@ -33,6 +33,7 @@ import {
   type CodeSnapshot,
   type LedgerEntry,
   type VitestJsonReport,
+  emulatedCpuOf,
   entryCodeId,
   fileCodeId,
   entryFromFileResult,
@@ -162,6 +163,7 @@ const runFiles = (
         : undefined;
       const wallS = (Date.now() - started) / 1000;
       const at = new Date().toISOString();
+      const cpu = emulatedCpuOf(readFileSync(logPath, "utf8"));
       resolveEntries(
         files.map((file) => {
           const result = report?.testResults.find((r) => relative(root, r.name) === file);
@@ -178,6 +180,7 @@ const runFiles = (
               commit: snapshot.commit,
               wallS: fileWallS,
               at,
+              ...(cpu ? { cpu } : {}),
             },
             result,
             timedOut,

@@ -28,6 +28,11 @@ export interface LedgerEntry {
   wallS: number;
   /** ISO time the run ended. */
   at: string;
+  /**
+   * The qemu CPU model emulated (test-arm64.sh's `-cpu`, read from the run's log). Absent: entries
+   * written before it was recorded, all on `max`.
+   */
+  cpu?: string;
   /** Names of failed tests, with the first line of each failure message. */
   failures: string[];
 }
@@ -210,6 +215,13 @@ export const entryFromFileResult = (
   return { ...run, outcome, passed, failed: failedTests.length, skipped, failures };
 };
 
+/** The CPU test-arm64.sh says it emulates (its `test:arm64: qemu-aarch64 -cpu <model>` line). */
+export const emulatedCpuOf = (log: string): string | undefined =>
+  /^test:arm64: qemu-aarch64 -cpu (\S+)$/m.exec(log)?.[1];
+
+/** The CPU an entry ran on (`max` for entries from before the CPU was recorded). */
+export const cpuOf = (entry: LedgerEntry): string => entry.cpu ?? "max";
+
 /** Every entry of a ledger file, oldest first (none when the file does not exist). */
 export const readLedger = (path: string): LedgerEntry[] =>
   existsSync(path)
@@ -248,6 +260,15 @@ export const standings = (
     return { file, ...(current ? { current } : {}), ...(lastPassed ? { lastPassed } : {}) };
   });
 
+/** `neoverse-n1: 17, max: 161`: how many of the standings' current runs were on each CPU. */
+const cpuCounts = (standing: readonly FileStanding[]): string => {
+  const counts = new Map<string, number>();
+  for (const s of standing) {
+    if (s.current) counts.set(cpuOf(s.current), (counts.get(cpuOf(s.current)) ?? 0) + 1);
+  }
+  return [...counts].map(([cpu, n]) => `${cpu}: ${n} files`).join(", ");
+};
+
 /** Markdown summary: totals on this code, then one row per file. */
 export const ledgerReport = (
   standing: readonly FileStanding[],
@@ -261,17 +282,18 @@ export const ledgerReport = (
     `arm64 suite ledger, code ${snapshot.base} (${snapshot.commit.slice(0, 7)}${snapshot.commit.endsWith("+dirty") ? "+dirty" : ""}): ${passedNow.length} of ${standing.length} files passed on this code (${tests} tests), ` +
       `${count((s) => s.current?.outcome === "failed")} failed, ${count((s) => s.current?.outcome === "timeout")} stopped at the time limit, ` +
       `${count((s) => s.current === undefined)} not run on this code (${count((s) => s.current === undefined && s.lastPassed !== undefined)} of them passed on earlier code)`,
+    `Emulated CPU of the passes on this code: ${cpuCounts(passedNow) || "none"}`,
     "",
-    "| file | on this code | tests passed/failed/skipped | emulated wall s | last passed on |",
-    "|---|---|---|---|---|",
+    "| file | on this code | tests passed/failed/skipped | emulated wall s | emulated CPU | last passed on |",
+    "|---|---|---|---|---|---|",
   ];
   for (const s of standing) {
     const c = s.current;
     lines.push(
-      `| ${s.file} | ${c?.outcome ?? "not run"} | ${c ? `${c.passed}/${c.failed}/${c.skipped}` : ""} | ${c ? c.wallS.toFixed(0) : ""} | ${s.lastPassed ? `${s.lastPassed.commit.slice(0, 7)} (${s.lastPassed.at.slice(0, 10)})` : "never"} |`,
+      `| ${s.file} | ${c?.outcome ?? "not run"} | ${c ? `${c.passed}/${c.failed}/${c.skipped}` : ""} | ${c ? c.wallS.toFixed(0) : ""} | ${c ? cpuOf(c) : ""} | ${s.lastPassed ? `${s.lastPassed.commit.slice(0, 7)} (${s.lastPassed.at.slice(0, 10)})` : "never"} |`,
     );
     for (const failure of c?.outcome === "passed" ? [] : (c?.failures ?? [])) {
-      lines.push(`|  | ${failure.replaceAll("|", "\\|").slice(0, 200)} | | | |`);
+      lines.push(`|  | ${failure.replaceAll("|", "\\|").slice(0, 200)} | | | | |`);
     }
   }
   return `${lines.join("\n")}\n`;

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import {
   type LedgerEntry,
   type VitestFileResult,
+  emulatedCpuOf,
   entryCodeId,
   entryFromFileResult,
   fileCodeId,
@@ -105,9 +106,45 @@ describe("arm64 suite ledger", () => {
     expect(report.split("\n")[0]).toBe(
       "arm64 suite ledger, code c1 (abcdef0): 0 of 2 files passed on this code (0 tests), 1 failed, 0 stopped at the time limit, 1 not run on this code (0 of them passed on earlier code)",
     );
-    expect(report).toContain("| test/a.test.ts | failed | 0/1/0 | 12 | abc (2026-12-01) |");
-    expect(report).toContain("|  | x: boom | | | |");
-    expect(report).toContain("| test/b.test.ts | not run |  |  | never |");
+    expect(report).toContain("| test/a.test.ts | failed | 0/1/0 | 12 | max | abc (2026-12-01) |");
+    expect(report).toContain("|  | x: boom | | | | |");
+    expect(report).toContain("| test/b.test.ts | not run |  |  |  | never |");
+    expect(report.split("\n")[1]).toBe("Emulated CPU of the passes on this code: none");
+  });
+
+  it("records the emulated CPU from the run's log and counts the passes on each", () => {
+    const log = "npm notice\ntest:arm64: qemu-aarch64 -cpu neoverse-n1\n RUN v4\n";
+    expect(emulatedCpuOf(log)).toBe("neoverse-n1");
+    expect(emulatedCpuOf("vitest exit 1\n")).toBeUndefined();
+    const passed = (file: string, cpu?: string): LedgerEntry => ({
+      ...run,
+      file,
+      ...(cpu ? { cpu } : {}),
+      outcome: "passed",
+      passed: 2,
+      failed: 0,
+      skipped: 0,
+      failures: [],
+    });
+    const files = ["test/a.test.ts", "test/b.test.ts", "test/c.test.ts"];
+    const report = ledgerReport(
+      standings(
+        files,
+        [
+          passed("test/a.test.ts"),
+          passed("test/b.test.ts", "neoverse-n1"),
+          passed("test/c.test.ts", "neoverse-n1"),
+        ],
+        () => "c1",
+      ),
+      { base: "c1", commit: "abcdef0123" },
+    );
+    expect(report.split("\n")[1]).toBe(
+      "Emulated CPU of the passes on this code: max: 1 files, neoverse-n1: 2 files",
+    );
+    expect(report).toContain(
+      "| test/b.test.ts | passed | 2/0/0 | 12 | neoverse-n1 | abc (2026-12-06) |",
+    );
   });
 
   it("names the line of a ledger that is not JSON", () => {

@@ -110,6 +110,15 @@ suite() {
   return $rc
 }
 if [ "$MODE" = suite ]; then suite "$@"; exit $?; fi
+# A check script run on both sides (<name> <script> <its arguments, quoted for sh>): the outputs,
+# $RUN/<name>.x86.txt and .arm64.txt, must be byte for byte the same; the diff is printed otherwise.
+same_on_both() {
+  sh -c "node $2 $3" > "$RUN/$1.x86.txt"
+  arm64 "$2" "$3" > "$RUN/$1.arm64.txt"
+  cmp -s "$RUN/$1.x86.txt" "$RUN/$1.arm64.txt" && return 0
+  echo "$1: arm64 output differs from x86:"; diff "$RUN/$1.x86.txt" "$RUN/$1.arm64.txt" || true
+  return 1
+}
 node --import tsx scripts/arm64/prepare.ts "$RUN"
 status=0
 if [ "$MODE" != replay ]; then
@@ -118,24 +127,16 @@ if [ "$MODE" != replay ]; then
   # sharp: the same frames decoded and resized on both must give the same pixels.
   FRAMES="$(cd "$ROOT/../shared/data" && pwd)"
   SHARP_FRAMES="'$FRAMES/kitti/000007.png' '$FRAMES/bdd100k/caeb782d-4a20b7c4.jpg' '$FRAMES/cdnet_crosswalk/complex/clearly_visible_0760_00001.jpg'"
-  sh -c "node scripts/arm64/sharp-check.mjs $SHARP_FRAMES" > "$RUN/sharp.x86.txt"
-  arm64 scripts/arm64/sharp-check.mjs "$SHARP_FRAMES" > "$RUN/sharp.arm64.txt"
-  if cmp -s "$RUN/sharp.x86.txt" "$RUN/sharp.arm64.txt"; then
+  if same_on_both sharp scripts/arm64/sharp-check.mjs "$SHARP_FRAMES"; then
     echo "sharp: arm64 prebuilt decodes and resizes the frames to the same pixels as x86 ($(tail -1 "$RUN/sharp.arm64.txt"))"
-  else
-    echo "sharp: arm64 pixels differ from x86:"; diff "$RUN/sharp.x86.txt" "$RUN/sharp.arm64.txt" || true; status=1
-  fi
+  else status=1; fi
   # The sqlite reader's library: the same rows from Jazzy's .db3 bags on both.
   if [ -n "$SQLITE_MOUNT" ]; then
     BAGS="$(cd "$ROOT/../shared/bags/rosbag2" && pwd)"
     DB3="'$BAGS/camera_drive_sqlite3/camera_drive_sqlite3_0.db3' '$BAGS/rosbag2_tests_sqlite3_cdr_test/cdr_test_0.db3' '$BAGS/rosbag2_cpp_bags/topics_and_services.db3'"
-    sh -c "node scripts/arm64/sqlite-check.mjs $DB3" > "$RUN/sqlite.x86.txt"
-    arm64 scripts/arm64/sqlite-check.mjs "$DB3" > "$RUN/sqlite.arm64.txt"
-    if cmp -s "$RUN/sqlite.x86.txt" "$RUN/sqlite.arm64.txt"; then
+    if same_on_both sqlite scripts/arm64/sqlite-check.mjs "$DB3"; then
       echo "better-sqlite3 $SQLITE_VERSION (cross-compiled for arm64): the same rows as x86 from $(wc -l < "$RUN/sqlite.arm64.txt") .db3 files"
-    else
-      echo "better-sqlite3: arm64 rows differ from x86:"; diff "$RUN/sqlite.x86.txt" "$RUN/sqlite.arm64.txt" || true; status=1
-    fi
+    else status=1; fi
   else
     echo "better-sqlite3 on arm64: not checked (no aarch64 cross compiler: apt-get install g++-aarch64-linux-gnu; see docs/arm.md)"
   fi

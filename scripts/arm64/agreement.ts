@@ -39,6 +39,8 @@ export interface Agreement {
   result: string;
   /** Detectors: boxes above threshold + score tolerance on one side only; masks: 0. */
   unmatched: number;
+  /** Detectors: boxes that agree only through the FP32 reference ({@link boxAgreement}); masks: 0. */
+  throughReference: number;
 }
 
 /** Boxes a detector contract decodes from raw outputs (contract thresholds, NMS). */
@@ -68,12 +70,16 @@ export function decodeBoxes(
   );
 }
 
-/** Agreement of `b` with `a` (same model, same frame, two machines). */
+/**
+ * Agreement of `b` with `a` (same model, same frame, two machines). `reference`: for INT8, the
+ * FP32 model's outputs on `a`'s machine (see {@link boxAgreement}).
+ */
 export function agreement(
   contract: ModelContract,
   a: Record<string, RawOutput>,
   b: Record<string, RawOutput>,
   tol: Tolerance,
+  reference?: Record<string, RawOutput>,
 ): Agreement {
   let maxAbs = 0;
   let d2 = 0;
@@ -106,38 +112,87 @@ export function agreement(
         .map((o, k) => `${o}: ${(100 * fractions[k]!).toFixed(3)} % pixels differ`)
         .join(", "),
       unmatched: 0,
+      throughReference: 0,
     };
   }
   const threshold = contract.thresholds.score;
-  const ba = decodeBoxes(contract, a);
-  const bb = decodeBoxes(contract, b);
-  // Every box of either side must have a partner on the other (same class, IoU >= tolerance), unless
-  // it is within the score tolerance of the threshold (such a box may exist on one side only).
+  const boxes = boxAgreement(
+    decodeBoxes(contract, a),
+    decodeBoxes(contract, b),
+    threshold,
+    tol,
+    reference && decodeBoxes(contract, reference),
+  );
+  return { maxAbs, relL2, ...boxes };
+}
+
+/** How the boxes of one frame from two machines agree (see {@link boxAgreement}). */
+export interface BoxAgreement {
+  ok: boolean;
+  result: string;
+  /** Boxes above threshold + score tolerance without a partner (of either side). */
+  unmatched: number;
+  /** Boxes whose partner on the other side is below the IoU tolerance but which, with that partner, match one FP32 box within it. */
+  throughReference: number;
+}
+
+/**
+ * Every box of either side must have a partner on the other (same class, IoU >= tolerance), unless
+ * it is within the score tolerance of the threshold (such a box may exist on one side only). With
+ * `reference` (INT8: x86's FP32 boxes), a box whose best partner is below the IoU tolerance still
+ * agrees when the box and that partner each match the same reference box at the IoU tolerance and
+ * their scores are within the score tolerance: both CPUs' INT8 models give that FP32 box within
+ * the INT8 tolerance, their two quantization errors merely lie on either side of it.
+ */
+export function boxAgreement(
+  a: readonly Detection[],
+  b: readonly Detection[],
+  threshold: number,
+  tol: Tolerance,
+  reference?: readonly Detection[],
+): BoxAgreement {
   let worstIou = 1;
   let worstScore = 0;
   let unmatched = 0;
-  const check = (from: Detection[], to: Detection[], record: boolean) => {
+  let throughReference = 0;
+  let worstThroughReference = 1;
+  const bestOf = (x: Detection, among: readonly Detection[]): Detection | undefined =>
+    among.filter((y) => y.classId === x.classId).sort((p, q) => iou(q, x) - iou(p, x))[0];
+  const check = (from: readonly Detection[], to: readonly Detection[], record: boolean) => {
     for (const x of from) {
-      const best = to
-        .filter((y) => y.classId === x.classId)
-        .sort((p, q) => iou(q, x) - iou(p, x))[0];
-      if (!best || iou(best, x) < tol.boxIou) {
-        if (x.score - threshold > tol.score) unmatched++;
+      const best = bestOf(x, to);
+      if (best && iou(best, x) >= tol.boxIou) {
+        if (record) {
+          worstIou = Math.min(worstIou, iou(best, x));
+          worstScore = Math.max(worstScore, Math.abs(best.score - x.score));
+        }
         continue;
       }
-      if (record) {
-        worstIou = Math.min(worstIou, iou(best, x));
-        worstScore = Math.max(worstScore, Math.abs(best.score - x.score));
+      const anchor = best && reference ? bestOf(x, reference) : undefined;
+      if (
+        best &&
+        anchor &&
+        iou(anchor, x) >= tol.boxIou &&
+        iou(anchor, best) >= tol.boxIou &&
+        Math.abs(best.score - x.score) <= tol.score
+      ) {
+        throughReference++;
+        worstThroughReference = Math.min(worstThroughReference, iou(best, x));
+        continue;
       }
+      if (x.score - threshold > tol.score) unmatched++;
     }
   };
-  check(ba, bb, true);
-  check(bb, ba, false);
+  check(a, b, true);
+  check(b, a, false);
   return {
-    maxAbs,
-    relL2,
     ok: unmatched === 0 && worstScore <= tol.score,
-    result: `boxes x86 ${ba.length} / arm64 ${bb.length}, unmatched ${unmatched}, worst IoU ${worstIou.toFixed(4)}, worst score diff ${worstScore.toFixed(4)}`,
+    result:
+      `boxes x86 ${a.length} / arm64 ${b.length}, unmatched ${unmatched}, worst IoU ${worstIou.toFixed(4)}, worst score diff ${worstScore.toFixed(4)}` +
+      (throughReference > 0
+        ? `; ${throughReference} through FP32 (IoU between the CPUs ${worstThroughReference.toFixed(3)}, each ≥ ${tol.boxIou} to the FP32 box)`
+        : ""),
     unmatched,
+    throughReference,
   };
 }

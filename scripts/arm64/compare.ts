@@ -55,7 +55,16 @@ for (const m of manifest.models) {
         Object.fromEntries(outputs.map((o) => [o, read(tag, m.name, variant, frame, o)]));
       const frameFile = manifest.frameFiles[manifest.frames.indexOf(frame)]!;
       const [ax, aa] = [get("x86"), get("arm64")];
-      const g = agreement(contract, ax, aa, TOLERANCE[variant]);
+      // INT8 boxes: x86's FP32 boxes are the reference two INT8 boxes may agree through (agreement.ts).
+      const g = agreement(
+        contract,
+        ax,
+        aa,
+        TOLERANCE[variant],
+        variant === "int8"
+          ? Object.fromEntries(outputs.map((o) => [o, read("x86", m.name, "fp32", frame, o)]))
+          : undefined,
+      );
       let { ok, result } = g;
       // Lane models: also the lane lines `detect` finds from each side's masks, on the frame itself.
       if (outputs.some((o) => /^(ll|lane)/.test(o))) {

@@ -4,7 +4,7 @@
  * several sittings and on several cores.
  *
  *   run [files...] [--shard K/N] [--timeout-s S] [--order fast-first|slow-first|name|given] [--rerun]
- *       [--batch-under-ms MS] [--batch-size N] [--durations RESULTS_JSON]
+ *       [--batch-under-ms MS] [--batch-size N] [--durations RESULTS_JSON] [--rerun-cpu MODEL]
  *       Runs every test file (or the given ones) not yet run on this code, in the given order
  *       (x86 durations from vitest's results cache; fast-first by default). `--shard K/N` takes
  *       every N-th file from the K-th, so N runners side by side split the suite. `--timeout-s`
@@ -12,6 +12,8 @@
  *       `--rerun` also runs files that failed or timed out on this code. `--batch-under-ms MS`:
  *       files under MS on x86 share vitest runs of up to `--batch-size` files (default 20).
  *       `--durations`: the x86 durations to order and batch by (a vitest results.json).
+ *       `--rerun-cpu MODEL`: also runs files whose latest run on this code emulated qemu CPU MODEL
+ *       (e.g. `max`, to redo them on test-arm64.sh's CPU).
  *   report [--out FILE]
  *       Prints (or writes) where every test file stands on this code.
  *
@@ -38,6 +40,7 @@ import {
   fileCodeId,
   entryFromFileResult,
   ledgerReport,
+  needsRun,
   readLedger,
   standings,
   workingSnapshot,
@@ -202,6 +205,7 @@ const run = async (args: string[]): Promise<void> => {
     throw new Error("--batch-under-ms must be >= 0 and --batch-size a whole number >= 1");
   }
   const durationsFile = option(args, "--durations");
+  const rerunCpu = option(args, "--rerun-cpu");
   const unknown = args.find((arg) => arg.startsWith("--"));
   if (unknown) throw new Error(`unknown option ${unknown}`);
   const all = testFiles();
@@ -249,7 +253,7 @@ const run = async (args: string[]): Promise<void> => {
   const codeIdOf = entryCodeId(root);
   const todo = mine.filter((file) => {
     const current = standings([file], ledger, (f) => fileCodeId(snapshot, f), codeIdOf)[0]?.current;
-    return !current || (current.outcome !== "passed" && rerun);
+    return needsRun(current, { rerun, ...(rerunCpu ? { rerunCpu } : {}) });
   });
   // Files that take under --batch-under-ms on x86 share a vitest run (vitest's start under
   // emulation costs more than they do); the others run alone, so one slow file stops nothing else.

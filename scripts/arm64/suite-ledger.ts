@@ -222,6 +222,20 @@ export const emulatedCpuOf = (log: string): string | undefined =>
 /** The CPU an entry ran on (`max` for entries from before the CPU was recorded). */
 export const cpuOf = (entry: LedgerEntry): string => entry.cpu ?? "max";
 
+/** Which files `run` takes: see suite-by-file.ts's `--rerun` and `--rerun-cpu`. */
+export interface RunSelection {
+  /** Also files whose latest run on this code failed or timed out. */
+  rerun: boolean;
+  /** Also files whose latest run on this code emulated this qemu CPU model. */
+  rerunCpu?: string;
+}
+
+/** Whether a file with this latest run on this code (undefined: none) is run again. */
+export const needsRun = (current: LedgerEntry | undefined, selection: RunSelection): boolean =>
+  current === undefined ||
+  (current.outcome !== "passed" && selection.rerun) ||
+  (selection.rerunCpu !== undefined && cpuOf(current) === selection.rerunCpu);
+
 /** Every entry of a ledger file, oldest first (none when the file does not exist). */
 export const readLedger = (path: string): LedgerEntry[] =>
   existsSync(path)

@@ -11,6 +11,7 @@ import {
   entryFromFileResult,
   fileCodeId,
   ledgerReport,
+  needsRun,
   readLedger,
   standings,
   workingSnapshot,
@@ -145,6 +146,24 @@ describe("arm64 suite ledger", () => {
     expect(report).toContain(
       "| test/b.test.ts | passed | 2/0/0 | 12 | neoverse-n1 | abc (2026-12-06) |",
     );
+  });
+
+  it("runs a file not run on this code, a failed one with --rerun, one on another CPU with --rerun-cpu", () => {
+    const entry = (outcome: LedgerEntry["outcome"], cpu?: string): LedgerEntry => ({
+      ...run,
+      ...(cpu ? { cpu } : {}),
+      outcome,
+      passed: 1,
+      failed: 0,
+      skipped: 0,
+      failures: [],
+    });
+    expect(needsRun(undefined, { rerun: false })).toBe(true);
+    expect(needsRun(entry("passed"), { rerun: true })).toBe(false);
+    expect(needsRun(entry("failed"), { rerun: false })).toBe(false);
+    expect(needsRun(entry("timeout"), { rerun: true })).toBe(true);
+    expect(needsRun(entry("passed"), { rerun: false, rerunCpu: "max" })).toBe(true);
+    expect(needsRun(entry("passed", "neoverse-n1"), { rerun: false, rerunCpu: "max" })).toBe(false);
   });
 
   it("names the line of a ledger that is not JSON", () => {

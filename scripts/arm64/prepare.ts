@@ -67,24 +67,25 @@ const models = [
     maxModelError: 0.02,
     frames: [0, 1, 2, 3],
   },
-  // Frames per model: emulated TwinLiteNet takes about a minute per frame under qemu, so it gets the TuSimple one.
+  // The lane models on all four frames: on the emulated Neoverse N1 a TwinLiteNet frame takes
+  // 10-45 s (on qemu's `max`, with SME convolutions, 1.5-13 min: then they had the TuSimple one).
   {
     name: "twinlitenet_320x320",
     dir: join(shared, "models"),
     calibration: "bags/rosbag2/camera_drive_mcap",
     autoFallbackError: undefined,
     maxModelError: undefined,
-    frames: [1],
+    frames: [0, 1, 2, 3],
   },
-  // The 640x360 lane model: per-tensor weights (its Softmax over axis 2 keeps it at opset 12,
-  // docs/quantization.md); ~10 min a frame FP32 under qemu: the TuSimple frame (docs/arm.md also has BDD100K).
+  // The 640x360 lane model (the lane node's better, slower choice): per-tensor weights (its
+  // Softmax over axis 2 keeps it at opset 12, docs/quantization.md).
   {
     name: "twinlitenet_640x360",
     dir: join(shared, "models"),
     calibration: "bags/rosbag2/camera_drive_mcap",
     autoFallbackError: undefined,
     maxModelError: undefined,
-    frames: [1],
+    frames: [0, 1, 2, 3],
   },
   // The project's own crosswalk network (models/), calibrated as for its model card on 32 generated frames, checked on real ones (one with a crossing).
   {

@@ -142,12 +142,13 @@ if [ "$MODE" != replay ]; then
   fi
   node --import tsx scripts/arm64/compare.ts "$RUN" || status=1
 fi
-# Optional (ARM64_REPLAY=1; ~10 min emulated per replay): the first ARM64_REPLAY_S seconds (default 0.2)
-# of the sample drive replayed through the whole graph (compiled JavaScript, `npm run build`) on both,
-# final messages compared: once on the FP32 models, once on their INT8 twins made above.
+# Optional (ARM64_REPLAY=1 or --replay): the first ARM64_REPLAY_S seconds of the sample drive (default
+# 5: all of its 4.98 s; ~45 min emulated for both replays) replayed through the whole graph (compiled
+# JavaScript, `npm run build`) on both, final messages compared: once on the FP32 models, once on
+# their INT8 twins made above.
 if [ "${ARM64_REPLAY:-0}" = 1 ]; then
   npx tsc -p tsconfig.json
-  node --import tsx scripts/arm64/bag-head.ts bags/sample_drive "$WORK/sample_head" "${ARM64_REPLAY_S:-0.2}"
+  node --import tsx scripts/arm64/bag-head.ts bags/sample_drive "$WORK/sample_head" "${ARM64_REPLAY_S:-5}"
   for variant in fp32 int8; do
     REPLAY="replay '$WORK/sample_head' --overwrite --deterministic-timing"
     COMPARE=""
@@ -160,7 +161,7 @@ if [ "${ARM64_REPLAY:-0}" = 1 ]; then
     # The models each side ran (a missing model file would silently replay a fallback instead).
     for side in x86 arm64; do
       loaded="$(grep -ho "model [a-z0-9_]*: [a-z0-9_]*\.onnx" "$WORK/replay-$variant-$side.log" | sort -u | cut -d: -f1 | tr '\n' ' ')"
-      echo "sample drive, first ${ARM64_REPLAY_S:-0.2} s, $variant replay on $side: ${loaded:-no model loaded}"
+      echo "sample drive, first ${ARM64_REPLAY_S:-5} s, $variant replay on $side: ${loaded:-no model loaded}"
       want="model twinlitenet_320x320 model yolox_nano"
       [ "$variant" = int8 ] && want="model twinlitenet_320x320_int8 model yolox_nano_int8"
       [ "$(echo $loaded)" = "$want" ] || { echo "  expected: $want"; status=1; }

@@ -40,8 +40,8 @@ for p in "sharp-linux-arm64@$SHARP_VERSION" "sharp-libvips-linux-arm64@$VIPS_VER
 done
 # The emulated CPU: a Neoverse N1 (Armv8.2 with dot product, the class of Cortex-A78AE automotive
 # SoCs) unless ARM64_CPU names another qemu model. Not `max`: it advertises SME and SVE in the
-# auxiliary vector, onnxruntime then runs its SME (KleidiAI) convolutions, which such SoCs lack and
-# qemu emulates slowly (TwinLiteNet 320 FP32: 93 s a frame on `max`, 12 s on neoverse-n1).
+# auxiliary vector, onnxruntime then runs its convolutions with SME instructions, which such SoCs
+# lack and qemu emulates slowly (TwinLiteNet 320 FP32: 93 s a frame on `max`, 12 s on neoverse-n1).
 CPU="${ARM64_CPU:-neoverse-n1}"
 echo "test:arm64: qemu-aarch64 -cpu $CPU"
 # onnxruntime reads /proc/cpuinfo to pick its kernels; under qemu-user that is the x86 host's and it

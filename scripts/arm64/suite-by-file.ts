@@ -41,6 +41,7 @@ import {
   entryFromFileResult,
   ledgerReport,
   needsRun,
+  ranSince,
   readLedger,
   standings,
   workingSnapshot,
@@ -268,7 +269,14 @@ const run = async (args: string[]): Promise<void> => {
   console.log(
     `${todo.length} of ${mine.length} files to run on code ${snapshot.base} (${snapshot.commit}) in ${runs.length} vitest runs`,
   );
-  for (const files of runs) {
+  const plannedAt = new Date().toISOString();
+  for (const planned of runs) {
+    // Another runner beside this one may have run some of them since the plan was made.
+    const latest = readLedger(ledgerPath);
+    const files = planned.filter(
+      (file) => !ranSince(file, fileCodeId(snapshot, file), plannedAt, latest, codeIdOf),
+    );
+    if (files.length === 0) continue;
     console.log(
       `${new Date().toISOString()} running ${files.join(" ")} (x86 ${(files.reduce((sum, f) => sum + x86(f), 0) / 1000).toFixed(1)} s)`,
     );

@@ -236,6 +236,15 @@ export const needsRun = (current: LedgerEntry | undefined, selection: RunSelecti
   (current.outcome !== "passed" && selection.rerun) ||
   (selection.rerunCpu !== undefined && cpuOf(current) === selection.rerunCpu);
 
+/** Whether the ledger has a run of `file` on code `codeId` that ended after `since` (ISO time). */
+export const ranSince = (
+  file: string,
+  codeId: string,
+  since: string,
+  entries: readonly LedgerEntry[],
+  codeIdOf: (entry: LedgerEntry) => string = (entry) => entry.codeId,
+): boolean => entries.some((e) => e.file === file && e.at > since && codeIdOf(e) === codeId);
+
 /** Every entry of a ledger file, oldest first (none when the file does not exist). */
 export const readLedger = (path: string): LedgerEntry[] =>
   existsSync(path)

@@ -12,6 +12,7 @@ import {
   fileCodeId,
   ledgerReport,
   needsRun,
+  ranSince,
   readLedger,
   standings,
   workingSnapshot,
@@ -164,6 +165,22 @@ describe("arm64 suite ledger", () => {
     expect(needsRun(entry("timeout"), { rerun: true })).toBe(true);
     expect(needsRun(entry("passed"), { rerun: false, rerunCpu: "max" })).toBe(true);
     expect(needsRun(entry("passed", "neoverse-n1"), { rerun: false, rerunCpu: "max" })).toBe(false);
+  });
+
+  it("sees a run another runner finished after this one planned, on this code only", () => {
+    const done: LedgerEntry = {
+      ...run,
+      at: "2026-12-07T03:11:33Z",
+      outcome: "passed",
+      passed: 1,
+      failed: 0,
+      skipped: 0,
+      failures: [],
+    };
+    expect(ranSince("test/a.test.ts", "c1", "2026-12-07T03:00:00Z", [done])).toBe(true);
+    expect(ranSince("test/a.test.ts", "c1", "2026-12-07T03:20:00Z", [done])).toBe(false);
+    expect(ranSince("test/a.test.ts", "c2", "2026-12-07T03:00:00Z", [done])).toBe(false);
+    expect(ranSince("test/b.test.ts", "c1", "2026-12-07T03:00:00Z", [done])).toBe(false);
   });
 
   it("names the line of a ledger that is not JSON", () => {

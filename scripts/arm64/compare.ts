@@ -51,8 +51,8 @@ for (const m of manifest.models) {
     contract.decoder.type === "segmentation" ? contract.outputs.map((o) => o.name) : ["output"];
   for (const variant of ["fp32", "int8"] as const) {
     for (const frame of m.frames) {
-      const get = (tag: string) =>
-        Object.fromEntries(outputs.map((o) => [o, read(tag, m.name, variant, frame, o)]));
+      const get = (tag: string, v: string = variant) =>
+        Object.fromEntries(outputs.map((o) => [o, read(tag, m.name, v, frame, o)]));
       const frameFile = manifest.frameFiles[manifest.frames.indexOf(frame)]!;
       const [ax, aa] = [get("x86"), get("arm64")];
       // INT8 boxes: x86's FP32 boxes are the reference two INT8 boxes may agree through (agreement.ts).
@@ -61,9 +61,7 @@ for (const m of manifest.models) {
         ax,
         aa,
         TOLERANCE[variant],
-        variant === "int8"
-          ? Object.fromEntries(outputs.map((o) => [o, read("x86", m.name, "fp32", frame, o)]))
-          : undefined,
+        variant === "int8" ? get("x86", "fp32") : undefined,
       );
       let { ok, result } = g;
       // Lane models: also the lane lines `detect` finds from each side's masks, on the frame itself.

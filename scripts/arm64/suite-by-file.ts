@@ -39,6 +39,7 @@ import {
   entryCodeId,
   fileCodeId,
   entryFromFileResult,
+  type RunStop,
   ledgerReport,
   needsRun,
   ranSince,
@@ -109,7 +110,8 @@ const flag = (args: string[], name: string): boolean => {
 
 /**
  * Runs files in one vitest run through test-arm64.sh --suite; resolves with one ledger entry per
- * file (a file the run wrote no result for is `timeout` when the run was stopped, else `failed`).
+ * file (a file the run wrote no result for is `timeout` when the runner's limit stopped the run,
+ * `interrupted` when a signal from outside did, else `failed`).
  */
 const runFiles = (
   files: readonly string[],
@@ -158,8 +160,14 @@ const runFiles = (
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
     child.on("error", reject);
-    child.on("close", () => {
+    child.on("close", (code, signal) => {
       if (timer) clearTimeout(timer);
+      // 143 / 130: vitest (and so test-arm64.sh) ended by SIGTERM / SIGINT sent from outside.
+      const stoppedBy: RunStop | undefined = timedOut
+        ? "time limit"
+        : signal !== null || code === 143 || code === 130
+          ? "signal"
+          : undefined;
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
       const report = existsSync(reportPath)
@@ -187,7 +195,7 @@ const runFiles = (
               ...(cpu ? { cpu } : {}),
             },
             result,
-            timedOut,
+            stoppedBy,
           );
         }),
       );

@@ -19,8 +19,12 @@ export interface LedgerEntry {
   codeId: string;
   /** `git rev-parse HEAD` at the run (with `+dirty` when code files differed from it). */
   commit: string;
-  /** How the file ended. `timeout`: stopped by the runner's per-file limit. */
-  outcome: "passed" | "failed" | "timeout";
+  /**
+   * How the file ended. `timeout`: stopped by the runner's per-file limit; `interrupted`: its run
+   * was ended by a signal from outside (SIGTERM/SIGINT to the emulation) before vitest wrote a
+   * result, so it says nothing of the code and the file counts as not run.
+   */
+  outcome: "passed" | "failed" | "timeout" | "interrupted";
   passed: number;
   failed: number;
   skipped: number;
@@ -180,6 +184,9 @@ export const entryCodeId = (root: string): ((entry: LedgerEntry) => string) => {
   };
 };
 
+/** What stopped a vitest run before it ended by itself: the runner's per-file limit, or a signal from outside. */
+export type RunStop = "time limit" | "signal";
+
 /**
  * A ledger entry from vitest's JSON result of one file (`undefined`: the run wrote no result for it,
  * e.g. it was stopped, or vitest could not start).
@@ -187,7 +194,7 @@ export const entryCodeId = (root: string): ((entry: LedgerEntry) => string) => {
 export const entryFromFileResult = (
   run: Omit<LedgerEntry, "outcome" | "passed" | "failed" | "skipped" | "failures">,
   result: VitestFileResult | undefined,
-  timedOut: boolean,
+  stoppedBy: RunStop | undefined,
 ): LedgerEntry => {
   const tests = result?.assertionResults ?? [];
   const passed = tests.filter((test) => test.status === "passed").length;
@@ -200,11 +207,13 @@ export const entryFromFileResult = (
     ...(result?.message ? [`(file) ${result.message.split("\n")[0]}`] : []),
   ];
   const outcome =
-    result === undefined && timedOut
+    result === undefined && stoppedBy === "time limit"
       ? "timeout"
-      : result?.status === "passed" && failures.length === 0 && passed > 0
-        ? "passed"
-        : "failed";
+      : result === undefined && stoppedBy === "signal"
+        ? "interrupted"
+        : result?.status === "passed" && failures.length === 0 && passed > 0
+          ? "passed"
+          : "failed";
   if (outcome === "failed" && failures.length === 0) {
     failures.push(
       result
@@ -236,14 +245,18 @@ export const needsRun = (current: LedgerEntry | undefined, selection: RunSelecti
   (current.outcome !== "passed" && selection.rerun) ||
   (selection.rerunCpu !== undefined && cpuOf(current) === selection.rerunCpu);
 
-/** Whether the ledger has a run of `file` on code `codeId` that ended after `since` (ISO time). */
+/** A run that says something of the code: every entry but an `interrupted` one. */
+const isResult = (entry: LedgerEntry): boolean => entry.outcome !== "interrupted";
+
+/** Whether the ledger has a result for `file` on code `codeId` that ended after `since` (ISO time). */
 export const ranSince = (
   file: string,
   codeId: string,
   since: string,
   entries: readonly LedgerEntry[],
   codeIdOf: (entry: LedgerEntry) => string = (entry) => entry.codeId,
-): boolean => entries.some((e) => e.file === file && e.at > since && codeIdOf(e) === codeId);
+): boolean =>
+  entries.some((e) => e.file === file && e.at > since && isResult(e) && codeIdOf(e) === codeId);
 
 /** Every entry of a ledger file, oldest first (none when the file does not exist). */
 export const readLedger = (path: string): LedgerEntry[] =>
@@ -260,10 +273,10 @@ export const readLedger = (path: string): LedgerEntry[] =>
         })
     : [];
 
-/** Where each test file stands: its latest entry for this code id, else its latest entry at all. */
+/** Where each test file stands: its latest result for this code id, else its latest entry at all. */
 export interface FileStanding {
   file: string;
-  /** Latest run on this code (undefined: not run on it). */
+  /** Latest run on this code that was not interrupted (undefined: not run on it). */
   current?: LedgerEntry;
   /** Latest passing run on any code (undefined: never passed). */
   lastPassed?: LedgerEntry;
@@ -278,7 +291,7 @@ export const standings = (
   files.map((file) => {
     const mine = entries.filter((entry) => entry.file === file);
     const now = currentCodeId(file);
-    const current = mine.filter((entry) => codeIdOf(entry) === now).at(-1);
+    const current = mine.filter((entry) => isResult(entry) && codeIdOf(entry) === now).at(-1);
     const lastPassed = mine.filter((entry) => entry.outcome === "passed").at(-1);
     return { file, ...(current ? { current } : {}), ...(lastPassed ? { lastPassed } : {}) };
   });

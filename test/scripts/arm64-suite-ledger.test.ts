@@ -44,7 +44,7 @@ describe("arm64 suite ledger", () => {
         ["a", "passed"],
         ["b", "skipped"],
       ]),
-      false,
+      undefined,
     );
     expect(ok).toMatchObject({ outcome: "passed", passed: 1, failed: 0, skipped: 1, failures: [] });
     const bad = entryFromFileResult(
@@ -53,30 +53,39 @@ describe("arm64 suite ledger", () => {
         ["a", "passed"],
         ["b", "failed"],
       ]),
-      false,
+      undefined,
     );
     expect(bad).toMatchObject({ outcome: "failed", passed: 1, failed: 1 });
     expect(bad.failures).toEqual(["b: expected 1 to be 2"]);
-    const allSkipped = entryFromFileResult(run, result("passed", [["a", "skipped"]]), false);
+    const allSkipped = entryFromFileResult(run, result("passed", [["a", "skipped"]]), undefined);
     expect(allSkipped.outcome).toBe("failed");
     expect(allSkipped.failures[0]).toMatch(/passed with 0 tests passed/);
     const collectError = entryFromFileResult(
       run,
       result("failed", [], "Cannot find module x\nstack"),
-      false,
+      undefined,
     );
     expect(collectError.failures).toEqual(["(file) Cannot find module x"]);
   });
 
-  it("a file without a result is a timeout when the run was stopped, else a failure", () => {
-    expect(entryFromFileResult(run, undefined, true).outcome).toBe("timeout");
-    const noResult = entryFromFileResult(run, undefined, false);
+  it("a file without a result is a timeout at the runner's limit, interrupted by a signal from outside, else a failure", () => {
+    expect(entryFromFileResult(run, undefined, "time limit").outcome).toBe("timeout");
+    expect(entryFromFileResult(run, undefined, "signal")).toMatchObject({
+      outcome: "interrupted",
+      failures: [],
+    });
+    const noResult = entryFromFileResult(run, undefined, undefined);
     expect(noResult.outcome).toBe("failed");
     expect(noResult.failures).toEqual(["no vitest result was written for this file"]);
     // a result written before the stop still counts as what it was
-    expect(entryFromFileResult(run, result("passed", [["a", "passed"]]), true).outcome).toBe(
-      "passed",
-    );
+    for (const stop of ["time limit", "signal"] as const) {
+      expect(entryFromFileResult(run, result("passed", [["a", "passed"]]), stop).outcome).toBe(
+        "passed",
+      );
+      expect(entryFromFileResult(run, result("failed", [["a", "failed"]]), stop).outcome).toBe(
+        "failed",
+      );
+    }
   });
 
   it("stands a file by its latest run on this code and remembers the last pass on any code", () => {
@@ -165,6 +174,31 @@ describe("arm64 suite ledger", () => {
     expect(needsRun(entry("timeout"), { rerun: true })).toBe(true);
     expect(needsRun(entry("passed"), { rerun: false, rerunCpu: "max" })).toBe(true);
     expect(needsRun(entry("passed", "neoverse-n1"), { rerun: false, rerunCpu: "max" })).toBe(false);
+  });
+
+  it("an interrupted run is no result: the file stands by its earlier run on this code, or as not run", () => {
+    const e = (outcome: LedgerEntry["outcome"], at: string): LedgerEntry => ({
+      ...run,
+      outcome,
+      passed: outcome === "passed" ? 1 : 0,
+      failed: outcome === "failed" ? 1 : 0,
+      skipped: 0,
+      at,
+      failures: outcome === "failed" ? ["x: boom"] : [],
+    });
+    const interrupted = e("interrupted", "2026-12-07T05:34:39Z");
+    const [afterFailure] = standings(
+      ["test/a.test.ts"],
+      [e("failed", "2026-12-07T05:00:00Z"), interrupted],
+      () => run.codeId,
+    );
+    expect(afterFailure?.current?.outcome).toBe("failed");
+    const [alone] = standings(["test/a.test.ts"], [interrupted], () => run.codeId);
+    expect(alone).toEqual({ file: "test/a.test.ts" });
+    expect(needsRun(alone?.current, { rerun: false })).toBe(true);
+    expect(ranSince("test/a.test.ts", run.codeId, "2026-12-07T05:00:00Z", [interrupted])).toBe(
+      false,
+    );
   });
 
   it("sees a run another runner finished after this one planned, on this code only", () => {

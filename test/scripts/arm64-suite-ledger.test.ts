@@ -36,6 +36,22 @@ const result = (status: string, tests: [string, string][], message?: string): Vi
   })),
 });
 
+/** A ledger entry of `run`'s file with this outcome, end time and code id (one test each: passed or failed). */
+const entryOf = (
+  outcome: LedgerEntry["outcome"],
+  at: string,
+  codeId: string = run.codeId,
+): LedgerEntry => ({
+  ...run,
+  codeId,
+  outcome,
+  passed: outcome === "passed" ? 1 : 0,
+  failed: outcome === "failed" ? 1 : 0,
+  skipped: 0,
+  at,
+  failures: outcome === "failed" ? ["x: boom"] : [],
+});
+
 describe("arm64 suite ledger", () => {
   it("passed only when vitest passed the file with at least one test and none failed", () => {
     const ok = entryFromFileResult(
@@ -89,20 +105,10 @@ describe("arm64 suite ledger", () => {
   });
 
   it("stands a file by its latest run on this code and remembers the last pass on any code", () => {
-    const e = (codeIdValue: string, outcome: LedgerEntry["outcome"], at: string): LedgerEntry => ({
-      ...run,
-      codeId: codeIdValue,
-      outcome,
-      passed: outcome === "passed" ? 3 : 0,
-      failed: outcome === "failed" ? 1 : 0,
-      skipped: 0,
-      at,
-      failures: outcome === "failed" ? ["x: boom"] : [],
-    });
     const entries = [
-      e("old", "passed", "2026-12-01"),
-      e("c1", "failed", "2026-12-05"),
-      e("c1", "passed", "2026-12-06"),
+      entryOf("passed", "2026-12-01", "old"),
+      entryOf("failed", "2026-12-05", "c1"),
+      entryOf("passed", "2026-12-06", "c1"),
     ];
     const c1 = () => "c1";
     const [s] = standings(["test/a.test.ts"], entries, c1);
@@ -177,19 +183,10 @@ describe("arm64 suite ledger", () => {
   });
 
   it("an interrupted run is no result: the file stands by its earlier run on this code, or as not run", () => {
-    const e = (outcome: LedgerEntry["outcome"], at: string): LedgerEntry => ({
-      ...run,
-      outcome,
-      passed: outcome === "passed" ? 1 : 0,
-      failed: outcome === "failed" ? 1 : 0,
-      skipped: 0,
-      at,
-      failures: outcome === "failed" ? ["x: boom"] : [],
-    });
-    const interrupted = e("interrupted", "2026-12-07T05:34:39Z");
+    const interrupted = entryOf("interrupted", "2026-12-07T05:34:39Z");
     const [afterFailure] = standings(
       ["test/a.test.ts"],
-      [e("failed", "2026-12-07T05:00:00Z"), interrupted],
+      [entryOf("failed", "2026-12-07T05:00:00Z"), interrupted],
       () => run.codeId,
     );
     expect(afterFailure?.current?.outcome).toBe("failed");

@@ -162,10 +162,11 @@ const runFiles = (
     child.on("error", reject);
     child.on("close", (code, signal) => {
       if (timer) clearTimeout(timer);
-      // 143 / 130: vitest (and so test-arm64.sh) ended by SIGTERM / SIGINT sent from outside.
+      // SIGTERM / SIGINT sent from outside, to test-arm64.sh or to vitest (exit 143 / 130). Any other
+      // end without a result (a crash, the kernel's SIGKILL for memory) stays a failure.
       const stoppedBy: RunStop | undefined = timedOut
         ? "time limit"
-        : signal !== null || code === 143 || code === 130
+        : signal === "SIGTERM" || signal === "SIGINT" || code === 143 || code === 130
           ? "signal"
           : undefined;
       process.off("SIGINT", onSignal);
